@@ -1,0 +1,77 @@
+/**
+ * Requantize: rescale an accumulator by a power of two (floor), then clamp into the output's
+ * integer range, optionally with ReLU — all from ONE bit decomposition of the accumulator.
+ *
+ * Semantics (also the integer reference): y = clamp(floor(acc / 2^s), −L, 2^a − 1 − L), where
+ * L = 0 gives ReLU into [0, 2^a − 1] and L = 2^(a−1) gives a signed a-bit value.
+ *
+ * Circuit: x = acc + 2^(B−1) + L·2^s is decomposed into B bits (B from the worst-case
+ * accumulator range, so every input in range is provable). Bits [0, s) are the remainder,
+ * [s, s+a) the value t = y + L, [s+a, B−1) overflow, bit B−1 says "not below the range".
+ * With g = isZero(overflowSum + 1 − top): t = g·low + (top − g)·(2^a − 1).
+ * Cost: B booleans, plus 4 when overflow bits exist, else 1.
+ */
+import { R1csBuilder, Signal } from './builder.js';
+import { bitDecompose, bitsToValue } from './range-check.js';
+import { isZero, IS_ZERO_COST } from './is-zero.js';
+
+/** Parameters of one requantization, fixed at compile time. */
+export interface RequantizeParams {
+  /** Right shift s ≥ 0 (fractional bits dropped). */
+  readonly shift: number;
+  /** Output width a in bits. */
+  readonly outBits: number;
+  /** Lower offset L: 0 for ReLU, 2^(a−1) for a signed output. */
+  readonly lowerOffset: bigint;
+  /** Decomposition width B, from {@link requantizeAccBits}. */
+  readonly accBits: number;
+}
+
+/** The exact integer semantics of the gadget. */
+export function requantizeValue(acc: bigint, p: Pick<RequantizeParams, 'shift' | 'outBits' | 'lowerOffset'>): bigint {
+  const q = acc >> BigInt(p.shift); // BigInt >> is an arithmetic shift: floor division.
+  const lo = -p.lowerOffset;
+  const hi = (1n << BigInt(p.outBits)) - 1n - p.lowerOffset;
+  return q < lo ? lo : q > hi ? hi : q;
+}
+
+/** Smallest B such that acc + 2^(B−1) + L·2^s stays in [0, 2^B) for every acc in [lo, hi]. */
+export function requantizeAccBits(lo: bigint, hi: bigint, p: Pick<RequantizeParams, 'shift' | 'outBits' | 'lowerOffset'>): number {
+  const off = p.lowerOffset << BigInt(p.shift);
+  let bits = p.shift + 2;
+  while (!(lo + off >= -(1n << BigInt(bits - 1)) && hi + off <= (1n << BigInt(bits - 1)) - 1n)) bits++;
+  return bits;
+}
+
+/** Constraints {@link requantize} emits. */
+export function requantizeCost(p: RequantizeParams): number {
+  const overflowBits = p.accBits - 1 - p.shift - p.outBits;
+  return p.accBits + (overflowBits > 0 ? IS_ZERO_COST + 1 : 1);
+}
+
+/** Emits the requantization of `acc` and returns the output signal (a fresh wire or a combination). */
+export function requantize(b: R1csBuilder, acc: Signal, p: RequantizeParams): Signal {
+  const B = p.accBits;
+  const s = p.shift;
+  if (B < s + 2) throw new Error(`accumulator width ${B} too small for shift ${s}`);
+  const offset = (1n << BigInt(B - 1)) + (p.lowerOffset << BigInt(s));
+  const x = b.linear([[acc, 1n]], offset);
+  const bits = bitDecompose(b, x, B);
+  const top = bits[B - 1]!;
+  const valueEnd = Math.min(s + p.outBits, B - 1);
+  const low = bitsToValue(b, bits, s, valueEnd);
+  const expected = requantizeValue(acc.value, p) + p.lowerOffset;
+  let t: Signal;
+  if (B - 1 > s + p.outBits) {
+    const overflowSum = b.linear(bits.slice(s + p.outBits, B - 1).map((bit) => [bit, 1n] as [Signal, bigint]));
+    const g = isZero(b, b.linear([[overflowSum, 1n], [top, -1n]], 1n));
+    const max = (1n << BigInt(p.outBits)) - 1n;
+    // g·low = t − (top − g)·max, with t a fresh wire.
+    t = b.wire(expected);
+    b.assertMul(g, low, b.linear([[t, 1n], [top, -max], [g, max]]));
+  } else {
+    t = b.mul(top, low);
+  }
+  if (t.value !== expected) throw new Error(`requantize witness mismatch: ${t.value} vs ${expected}`);
+  return b.linear([[t, 1n]], -p.lowerOffset);
+}
