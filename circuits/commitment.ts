@@ -1,0 +1,186 @@
+/**
+ * Poseidon commitment to a vector of quantized integers, in-circuit and off-circuit.
+ *
+ * Format, for n values v_i with 0 ≤ v_i + offset < 2^bits:
+ *  1. u_i = v_i + offset (so every u_i is a non-negative `bits`-bit integer);
+ *  2. pack k = floor(253 / bits) consecutive u's per field element, little-endian:
+ *     e_j = Σ_{m<k} u_{jk+m} · 2^(bits·m). Since k·bits ≤ 253 and 2^253 < p, packing never wraps
+ *     around the field, so distinct in-range vectors give distinct element sequences;
+ *  3. prepend the header n (the count of values), so vectors of different lengths — in
+ *     particular v and v followed by zeros, which pack identically — never share an input;
+ *  4. absorb the elements [n, e_0, e_1, …] in a chain: h_0 = Poseidon(first chunk),
+ *     h_i = Poseidon([h_{i−1}, next chunk]); the commitment is the last h. With at most 16
+ *     elements this is a single Poseidon. Chunk sizes come from {@link commitmentChunkSizes},
+ *     which picks the split with the fewest constraints (Poseidon's partial-round count is not
+ *     monotonic in the width, so an even split can beat a greedy one); they depend on the
+ *     element count alone, so both sides always agree.
+ *
+ * `bits` and `offset` are not hashed: the commitment binds the vector relative to the circuit's
+ * parameters, which the verifying key already fixes.
+ */
+import { R1csBuilder, Signal } from './builder.js';
+import { bitDecompose, bitsToValue, WitnessRangeError } from './range-check.js';
+import { poseidon, poseidonCost, poseidonHashValues, POSEIDON_MAX_INPUTS } from './poseidon.js';
+
+/** Bits available for packing per field element: 2^253 < p, so a 253-bit sum cannot wrap. */
+const PACK_BITS = 253;
+/** Largest value width; bitDecompose stops there. */
+const MAX_VALUE_BITS = 250;
+
+/** How the committed integers are encoded. */
+export interface CommitmentOptions {
+  /** Width of every value after the offset is added, 1..250. */
+  readonly bits: number;
+  /** Added to every value before the range check and packing; 0 when omitted. */
+  readonly offset?: bigint;
+}
+
+/** Result of {@link commitSignals}. */
+export interface SignalCommitment {
+  /** The commitment, a linear combination of Poseidon wires; expose it as a public output. */
+  readonly hash: Signal;
+  /**
+   * The committed values, v_i = Σ_j bits_ij · 2^j − offset. As linear combinations these equal
+   * the inputs (the bit decomposition is exact), so using either is equivalent and free; they
+   * are returned so callers can see at a glance that the values are range-checked.
+   */
+  readonly values: Signal[];
+  /** Each value's bits (of v_i + offset), least significant first, all constrained boolean. */
+  readonly bits: Signal[][];
+}
+
+function checkBits(bits: number): void {
+  if (!Number.isInteger(bits) || bits < 1 || bits > MAX_VALUE_BITS) {
+    throw new Error(`commitment value width ${bits} out of range 1..${MAX_VALUE_BITS}`);
+  }
+}
+
+/** Values packed into one field element for a given width. */
+export function valuesPerElement(bits: number): number {
+  checkBits(bits);
+  return Math.floor(PACK_BITS / bits);
+}
+
+/** Number of elements absorbed for n values: the header plus ceil(n / k) packed elements. */
+function elementCount(n: number, bits: number): number {
+  return 1 + Math.ceil(n / valuesPerElement(bits));
+}
+
+/**
+ * How many new elements each Poseidon call of the chain absorbs, for `nElements` elements
+ * (header included): the first call takes up to 16, every later one up to 15 next to the
+ * previous hash. Among all such splits this returns the one with the fewest constraints; ties
+ * go to the split found first with the larger chunks in front.
+ */
+export function commitmentChunkSizes(nElements: number): number[] {
+  if (!Number.isInteger(nElements) || nElements < 1) throw new Error(`element count ${nElements} must be ≥ 1`);
+  // tail[r]: cheapest cost of absorbing the last r elements in calls that also take the
+  // previous hash; take[r]: the first chunk of that best tail.
+  const tail = [0];
+  const take = [0];
+  for (let r = 1; r < nElements; r++) {
+    let best = Infinity;
+    let bestC = 0;
+    for (let c = Math.min(POSEIDON_MAX_INPUTS - 1, r); c >= 1; c--) {
+      const cost = poseidonCost(c + 1) + tail[r - c]!;
+      if (cost < best) [best, bestC] = [cost, c];
+    }
+    tail.push(best);
+    take.push(bestC);
+  }
+  let best = Infinity;
+  let first = 0;
+  for (let c = Math.min(POSEIDON_MAX_INPUTS, nElements); c >= 1; c--) {
+    const cost = poseidonCost(c) + tail[nElements - c]!;
+    if (cost < best) [best, first] = [cost, c];
+  }
+  const sizes = [first];
+  for (let r = nElements - first; r > 0; r -= take[r]!) sizes.push(take[r]!);
+  return sizes;
+}
+
+/** Constraints {@link commitSignals} emits for n values of `bits` bits: the range checks plus the hashes. */
+export function commitmentCost(n: number, bits: number): number {
+  const sizes = commitmentChunkSizes(elementCount(n, bits));
+  return n * bits + sizes.reduce((acc, c, i) => acc + poseidonCost(i === 0 ? c : c + 1), 0);
+}
+
+/** [from, to) of each chunk of step 4, over the element list. */
+function chunkRanges(nElements: number): Array<readonly [number, number]> {
+  const ranges: Array<readonly [number, number]> = [];
+  let at = 0;
+  for (const c of commitmentChunkSizes(nElements)) {
+    ranges.push([at, at + c]);
+    at += c;
+  }
+  return ranges;
+}
+
+/**
+ * Commits to `signals` inside the circuit: range-checks every value (bits constraints each —
+ * required, since private values outside the range would make the packing ambiguous), packs
+ * them for free and hashes the chain. Costs {@link commitmentCost}; throws
+ * {@link WitnessRangeError} while computing the witness if a value is out of range.
+ */
+export function commitSignals(b: R1csBuilder, signals: readonly Signal[], options: CommitmentOptions): SignalCommitment {
+  const { bits: width } = options;
+  const offset = options.offset ?? 0n;
+  const k = valuesPerElement(width);
+  const bits: Signal[][] = [];
+  const shifted: Signal[] = [];
+  const values: Signal[] = [];
+  for (const s of signals) {
+    const u = b.linear([[s, 1n]], offset);
+    const uBits = bitDecompose(b, u, width);
+    const recomposed = bitsToValue(b, uBits, 0, width);
+    bits.push(uBits);
+    shifted.push(recomposed);
+    values.push(b.linear([[recomposed, 1n]], -offset));
+  }
+  const elements: Signal[] = [b.constant(BigInt(signals.length))];
+  for (let j = 0; j < shifted.length; j += k) {
+    const group = shifted.slice(j, j + k);
+    elements.push(b.linear(group.map((s, m) => [s, 1n << BigInt(width * m)] as const)));
+  }
+  let hash: Signal | undefined;
+  for (const [from, to] of chunkRanges(elements.length)) {
+    const chunk = elements.slice(from, to);
+    hash = poseidon(b, hash === undefined ? chunk : [hash, ...chunk]);
+  }
+  return { hash: hash!, values, bits };
+}
+
+/** Off-circuit packing of step 1–3, with the same range check the circuit enforces. */
+export function commitmentElements(values: readonly bigint[], options: CommitmentOptions): bigint[] {
+  const { bits: width } = options;
+  const offset = options.offset ?? 0n;
+  const k = valuesPerElement(width);
+  const limit = 1n << BigInt(width);
+  const elements: bigint[] = [BigInt(values.length)];
+  for (let j = 0; j < values.length; j += k) {
+    let e = 0n;
+    values.slice(j, j + k).forEach((v, m) => {
+      const u = v + offset;
+      if (u < 0n || u >= limit) {
+        throw new WitnessRangeError(`value ${v} with offset ${offset} does not fit in ${width} unsigned bits`);
+      }
+      e += u << BigInt(width * m);
+    });
+    elements.push(e);
+  }
+  return elements;
+}
+
+/**
+ * The commitment {@link commitSignals} computes, from plain integers, via circomlibjs's
+ * Poseidon. Throws {@link WitnessRangeError} when a value is out of range.
+ */
+export async function commitValues(values: readonly bigint[], options: CommitmentOptions): Promise<bigint> {
+  const elements = commitmentElements(values, options);
+  let hash: bigint | undefined;
+  for (const [from, to] of chunkRanges(elements.length)) {
+    const chunk = elements.slice(from, to);
+    hash = await poseidonHashValues(hash === undefined ? chunk : [hash, ...chunk]);
+  }
+  return hash!;
+}
