@@ -1,0 +1,20 @@
+/**
+ * Linear layer gadget. Weights are circuit constants, so every output is a linear combination
+ * of the inputs: zero constraints. The verification key thereby commits to the weights.
+ */
+import { R1csBuilder, Signal } from './builder.js';
+import type { LinearTerms } from '../src/quantize/linear-spec.js';
+
+/** Computes all outputs of a linear layer as free linear combinations. */
+export function linearLayer(b: R1csBuilder, x: readonly Signal[], terms: LinearTerms, weight: readonly number[], bias: readonly number[]): Signal[] {
+  const out: Signal[] = new Array(terms.nOut);
+  for (let j = 0; j < terms.nOut; j++) {
+    const t: Array<[Signal, bigint]> = [];
+    for (let k = terms.offsets[j]!; k < terms.offsets[j + 1]!; k++) {
+      const w = weight[terms.weightIndex[k]!]!;
+      if (w !== 0) t.push([x[terms.inputIndex[k]!]!, BigInt(w)]);
+    }
+    out[j] = b.linear(t, BigInt(bias[terms.biasIndex[j]!]!));
+  }
+  return out;
+}

@@ -1,0 +1,84 @@
+/**
+ * The build directory: the artifacts each stage writes and the next reads, and the atomic
+ * file writing every stage uses (temp file + rename, so no reader ever sees half a file).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { UserError } from './errors.js';
+
+/** File names inside a build directory. */
+export const ARTIFACTS = {
+  model: 'model.onnx',
+  settings: 'settings.json',
+  quantized: 'model.quant.json',
+  r1cs: 'circuit.r1cs',
+  circuit: 'circuit.json',
+  zkey: 'circuit.zkey',
+  vkey: 'vkey.json',
+  setup: 'setup.json',
+} as const;
+
+/** Path of an artifact in `buildDir`. */
+export function artifactPath(buildDir: string, name: keyof typeof ARTIFACTS): string {
+  return join(buildDir, ARTIFACTS[name]);
+}
+
+/** Writes a file atomically: a temp file in the same directory, then rename. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** Writes JSON atomically, pretty-printed. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Reads a JSON artifact, naming the stage that should have produced it when missing. */
+export function readArtifact<T>(buildDir: string, name: keyof typeof ARTIFACTS, producedBy: string): T {
+  const path = artifactPath(buildDir, name);
+  if (!existsSync(path)) throw new UserError(`${path}: missing; run \`zkinfer ${producedBy}\` first`);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (e) {
+    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** sha256 hex of bytes. */
+export function sha256Hex(...parts: Array<string | Uint8Array>): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+/** JSON with object keys sorted at every level: a stable byte string to hash. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v,
+  );
+}
+
+const require = createRequire(import.meta.url);
+
+function packageVersion(file: string): string {
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** Versions recorded in every artifact. */
+export const VERSIONS = {
+  zkinfer: packageVersion(new URL('../../package.json', import.meta.url).pathname),
+  // snarkjs's exports map hides package.json; its main entry sits two levels below the root.
+  snarkjs: packageVersion(join(dirname(require.resolve('snarkjs')), '..', 'package.json')),
+};

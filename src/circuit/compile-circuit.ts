@@ -1,0 +1,72 @@
+/**
+ * The compile stage: quantized model in, `circuit.r1cs` and `circuit.json` out. The model id
+ * (sha256 over the quantized model and the r1cs) names exactly what a proof is about.
+ */
+import { readFileSync } from 'node:fs';
+import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
+import { UserError } from '../errors.js';
+import type { QuantizedModel } from '../quantize/quantized-model.js';
+import { buildCircuit, PublicLayout, Visibility } from './build-circuit.js';
+import { encodeR1cs } from './r1cs-file.js';
+
+/** Options of {@link compileCircuit}. */
+export interface CompileOptions {
+  readonly buildDir: string;
+  readonly inputVisibility?: Visibility;
+  readonly outputVisibility?: Visibility;
+}
+
+/** The circuit description written next to the r1cs. */
+export interface CircuitInfo {
+  readonly zkinfer: string;
+  readonly modelId: string;
+  readonly quantizedSha256: string;
+  readonly r1csSha256: string;
+  readonly nConstraints: number;
+  readonly nWires: number;
+  readonly nPublic: number;
+  /** log2 of the Groth16 evaluation domain: constraints plus one row per public signal and the constant. */
+  readonly power: number;
+  readonly layout: PublicLayout;
+  readonly input: QuantizedModel['input'];
+  readonly output: QuantizedModel['output'];
+}
+
+/** Reads the quantized model of a build directory. */
+export function readQuantizedModel(buildDir: string): { model: QuantizedModel; bytes: Buffer } {
+  const path = artifactPath(buildDir, 'quantized');
+  readArtifact(buildDir, 'quantized', 'quantize');
+  const bytes = readFileSync(path);
+  return { model: JSON.parse(bytes.toString('utf8')) as QuantizedModel, bytes };
+}
+
+/** Compiles the quantized model in `buildDir` to R1CS. */
+export function compileCircuit(opts: CompileOptions): CircuitInfo {
+  const { model, bytes } = readQuantizedModel(opts.buildDir);
+  for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
+    if (v !== undefined && v !== 'public') throw new UserError(`${flag} must be "public", got "${v}"`);
+  }
+  // Any input in range gives the same constraints; the low end of the range is always valid.
+  const placeholder = new Array<number>(model.input.shape.reduce((a, b) => a * b, 1)).fill(model.input.lo);
+  const build = buildCircuit(model, placeholder, { inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility });
+  const r1cs = encodeR1cs(build.circuit);
+  const r1csSha256 = sha256Hex(r1cs);
+  const quantizedSha256 = sha256Hex(bytes);
+  const domain = build.circuit.nConstraints + build.layout.nPublic + 1;
+  const info: CircuitInfo = {
+    zkinfer: VERSIONS.zkinfer,
+    modelId: sha256Hex(bytes, r1cs),
+    quantizedSha256,
+    r1csSha256,
+    nConstraints: build.circuit.nConstraints,
+    nWires: build.circuit.nWires,
+    nPublic: build.layout.nPublic,
+    power: Math.max(1, Math.ceil(Math.log2(domain))),
+    layout: build.layout,
+    input: model.input,
+    output: model.output,
+  };
+  writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
+  writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
+  return info;
+}

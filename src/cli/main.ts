@@ -1,0 +1,63 @@
+/**
+ * The zkinfer command line. Thin by design: parse flags, call one stage, print. User errors
+ * are one line on stderr with exit code 2; invalid proofs exit 1.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { UserError } from '../errors.js';
+import { VERSIONS } from '../artifacts.js';
+import { shutdown } from '../prove/prover.js';
+import { registerStageCommands } from './stage-commands.js';
+import { registerRunCommands } from './run-commands.js';
+
+/** Parses an integer flag. */
+export function intOption(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new UserError(`${name} must be an integer, got "${v}"`);
+    return n;
+  };
+}
+
+/** A --input-visibility / --output-visibility option. */
+export function visibilityOption(which: 'input' | 'output'): Option {
+  return new Option(`--${which}-visibility <mode>`, `${which} in the public signals`).choices(['public']);
+}
+
+/** Prints a JSON value as one line on stdout. */
+export function printJson(v: unknown): void {
+  process.stdout.write(JSON.stringify(v) + '\n');
+}
+
+function program(): Command {
+  const p = new Command('zkinfer')
+    .description('Prove with Groth16 zero-knowledge proofs that a small ONNX neural network produced a given output.')
+    .version(VERSIONS.zkinfer)
+    .showHelpAfterError(false)
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .exitOverride();
+  registerRunCommands(p);
+  registerStageCommands(p);
+  for (const c of p.commands) c.exitOverride();
+  return p;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  process.exitCode = 0;
+  try {
+    await program().parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; flag errors have already been printed.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(`zkinfer: ${e.message.split('\n')[0]}\n`);
+      return 2;
+    }
+    throw e;
+  } finally {
+    await shutdown();
+  }
+}

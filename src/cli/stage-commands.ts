@@ -1,0 +1,98 @@
+/**
+ * Stage commands for people who run the steps themselves: quantize, compile, setup, prove,
+ * inspect. Each reads what the previous one wrote into the build directory.
+ */
+import { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { readArtifact } from '../artifacts.js';
+import { compileCircuit, CircuitInfo } from '../circuit/compile-circuit.js';
+import { loadOnnx } from '../onnx/load-onnx.js';
+import { prove } from '../prove/prove.js';
+import { quantizeModel, Settings } from '../quantize/quantize-model.js';
+import { lowerGraph } from '../quantize/lower-graph.js';
+import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
+import { intOption, printJson, visibilityOption } from './main.js';
+
+const out = (s: string): void => void process.stdout.write(s + '\n');
+
+/** Registers the stage commands. */
+export function registerStageCommands(p: Command): void {
+  p.command('quantize <model>')
+    .description('quantize an ONNX model into a build directory (settings.json, model.quant.json)')
+    .requiredOption('--out <dir>', 'build directory')
+    .option('--calibration <file>', 'calibration inputs {"inputs": [...]}')
+    .option('--input <file...>', 'input files to add to the calibration set')
+    .option('--weight-bits <n>', 'bits per weight (default 8)', intOption('--weight-bits'))
+    .option('--activation-bits <n>', 'bits per activation (default 8)', intOption('--activation-bits'))
+    .option('--json', 'print settings as JSON')
+    .addHelpText('after', '\nExample:\n  zkinfer quantize models/digits-mlp.onnx --out build/digits --calibration models/calibration.json')
+    .action(async (model: string, f: { out: string; calibration?: string; input?: string[]; weightBits?: number; activationBits?: number; json?: boolean }) => {
+      const { settings } = await quantizeModel({ modelPath: model, outDir: f.out, calibrationPath: f.calibration, inputPaths: f.input, weightBits: f.weightBits, activationBits: f.activationBits });
+      if (f.json) return printJson(settings);
+      const fid = settings.fidelity;
+      out(`quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`);
+      out(`fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`);
+    });
+
+  p.command('compile <buildDir>')
+    .description('compile the quantized model to R1CS (circuit.r1cs, circuit.json)')
+    .addOption(visibilityOption('input'))
+    .addOption(visibilityOption('output'))
+    .option('--json', 'print circuit info as JSON')
+    .addHelpText('after', '\nExample:\n  zkinfer compile build/digits')
+    .action((dir: string, f: { inputVisibility?: 'public'; outputVisibility?: 'public'; json?: boolean }) => {
+      const info = compileCircuit({ buildDir: dir, inputVisibility: f.inputVisibility, outputVisibility: f.outputVisibility });
+      if (f.json) return printJson(info);
+      out(`${info.nConstraints} constraints, ${info.nWires} wires, ${info.nPublic} public signals (domain 2^${info.power}); model id ${info.modelId}`);
+    });
+
+  p.command('setup <buildDir>')
+    .description('generate Groth16 keys (default: fast single-party dev setup)')
+    .option('--ptau <file>', 'prepared powers-of-tau file (phase 2 on top of a real ceremony)')
+    .option('--json', 'print setup info as JSON')
+    .addHelpText('after', '\nExamples:\n  zkinfer setup build/digits\n  zkinfer setup build/digits --ptau powersOfTau28_hez_final_12.ptau')
+    .action(async (dir: string, f: { ptau?: string; json?: boolean }) => {
+      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau });
+      if (f.json) return printJson(info);
+      out(`${info.kind} setup in ${info.seconds.toFixed(2)} s; vkey hash ${info.vkeyHash}`);
+      if (info.warning) process.stderr.write(`warning: ${info.warning}\n`);
+    });
+
+  p.command('prove <buildDir>')
+    .description('prove one input with the keys in a build directory')
+    .requiredOption('--input <file>', 'input file (JSON or .pb)')
+    .option('--out <file>', 'bundle path (default <buildDir>/proofs/<input>.proof.json)')
+    .option('--json', 'print a JSON summary')
+    .addHelpText('after', '\nExample:\n  zkinfer prove build/digits --input models/samples/digit-7.json')
+    .action(async (dir: string, f: { input: string; out?: string; json?: boolean }) => {
+      const { bundle, bundlePath } = await prove({ buildDir: dir, inputPath: f.input, outPath: f.out });
+      if (f.json) return printJson({ prediction: bundle.prediction, output: bundle.output.values, bundle: bundlePath });
+      out(`prediction ${bundle.prediction}; bundle ${bundlePath}`);
+    });
+
+  p.command('inspect <target>')
+    .description('show a build directory (settings, ops, constraints, model id) or an ONNX file\'s ops')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', '\nExamples:\n  zkinfer inspect build/digits\n  zkinfer inspect models/digits-mlp.onnx')
+    .action((target: string, f: { json?: boolean }) => {
+      if (existsSync(target) && statSync(target).isFile()) {
+        const g = loadOnnx(target);
+        const lowered = lowerGraph(g);
+        const info = { file: target, sha256: g.sha256, irVersion: g.irVersion, opset: g.opset, producer: g.producer, input: g.input, output: lowered.output, ops: g.nodes.map((n) => `${n.opType} (${n.name})`) };
+        return f.json ? printJson(info) : out(JSON.stringify(info, null, 2));
+      }
+      const settings = readArtifact<Settings>(target, 'settings', 'quantize');
+      const circuit = existsSync(`${target}/circuit.json`) ? readArtifact<CircuitInfo>(target, 'circuit', 'compile') : undefined;
+      const setup = existsSync(`${target}/setup.json`) ? readArtifact<SetupInfo>(target, 'setup', 'setup') : undefined;
+      const info = {
+        model: settings.model,
+        quantization: settings.quantization,
+        fidelity: settings.fidelity,
+        constraints: circuit?.nConstraints,
+        publicSignals: circuit?.nPublic,
+        modelId: circuit?.modelId,
+        setup: setup ? { kind: setup.kind, vkeyHash: setup.vkeyHash } : undefined,
+      };
+      return f.json ? printJson(info) : out(JSON.stringify(info, null, 2));
+    });
+}

@@ -1,0 +1,19 @@
+/**
+ * zkinfer's programmatic API: the same functions the CLI calls, stage by stage.
+ */
+export { loadOnnx, parseOnnx } from './onnx/load-onnx.js';
+export type { OnnxGraph, OnnxNode } from './onnx/load-onnx.js';
+export { readInputFile, readCalibrationFile } from './onnx/input-file.js';
+export { lowerGraph } from './quantize/lower-graph.js';
+export { quantizeGraph } from './quantize/quantize-graph.js';
+export { quantizeModel } from './quantize/quantize-model.js';
+export { runIntegerModel, quantizeInput, dequantizeOutput, argmax } from './quantize/quantized-model.js';
+export type { QuantizedModel, QOp } from './quantize/quantized-model.js';
+export { compileCircuit } from './circuit/compile-circuit.js';
+export { buildCircuit } from './circuit/build-circuit.js';
+export { setupKeys } from './setup/setup-keys.js';
+export { createProver, shutdown } from './prove/prover.js';
+export { verifyBundle } from './verify/verify-bundle.js';
+export { runPipeline } from './pipeline.js';
+export type { ProofBundle } from './bundle/bundle.js';
+export { UserError } from './errors.js';

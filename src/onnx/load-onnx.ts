@@ -1,0 +1,144 @@
+/**
+ * Stage 1: parse an ONNX model (protobuf, via onnx-proto) into a typed, validated graph.
+ * Everything the later stages need is made explicit here: the single data input, its shape,
+ * constants (initializers and Constant nodes) and node attributes as plain values.
+ */
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import onnxProto from 'onnx-proto';
+import { UserError } from '../errors.js';
+import { ConstTensor, decodeTensor, toNumber } from './tensor.js';
+
+const { onnx } = onnxProto;
+
+/** A node attribute decoded into a plain value. */
+export type AttrValue = number | string | number[] | string[] | ConstTensor;
+
+/** One ONNX node. */
+export interface OnnxNode {
+  readonly name: string;
+  readonly opType: string;
+  readonly domain: string;
+  readonly inputs: string[];
+  readonly outputs: string[];
+  readonly attrs: Record<string, AttrValue>;
+}
+
+/** A graph value with a static shape. */
+export interface ValueInfo {
+  readonly name: string;
+  readonly shape: number[];
+}
+
+/** A parsed ONNX model. */
+export interface OnnxGraph {
+  readonly path: string;
+  /** sha256 of the file bytes. */
+  readonly sha256: string;
+  readonly irVersion: number;
+  readonly opset: number;
+  readonly producer: string;
+  /** The one non-constant graph input. */
+  readonly input: ValueInfo;
+  readonly outputs: ValueInfo[];
+  readonly constants: Map<string, ConstTensor>;
+  readonly nodes: OnnxNode[];
+}
+
+/** Ops of the default domain that the lowering table implements, kept in sync by quantize. */
+export type OpSupport = (node: OnnxNode) => boolean;
+
+const MIN_IR = 3;
+const MAX_IR = 13;
+const MIN_OPSET = 7;
+const MAX_OPSET = 25;
+
+function decodeAttr(a: onnxProto.onnx.IAttributeProto, where: string): AttrValue {
+  switch (a.type) {
+    case 1: return a.f ?? 0;
+    case 2: return toNumber(a.i ?? 0);
+    case 3: return Buffer.from(a.s ?? new Uint8Array()).toString('utf8');
+    case 4: return decodeTensor(a.t ?? {}, `${where} attribute "${a.name}"`);
+    case 6: return (a.floats ?? []).slice();
+    case 7: return (a.ints ?? []).map(toNumber);
+    case 8: return (a.strings ?? []).map((s) => Buffer.from(s).toString('utf8'));
+    default: throw new UserError(`${where}: attribute "${a.name}" has unsupported type ${a.type}`);
+  }
+}
+
+function shapeOf(v: onnxProto.onnx.IValueInfoProto): number[] {
+  const dims = v.type?.tensorType?.shape?.dim ?? [];
+  // A symbolic dimension (dim_param, typically the batch) is taken as 1: zkinfer proves one sample.
+  return dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : 1));
+}
+
+/**
+ * Parses and validates an ONNX model from bytes. Throws {@link UserError} naming the file for
+ * anything malformed or outside the supported IR/opset range.
+ */
+export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
+  let model: onnxProto.onnx.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new UserError(`${path}: not a valid ONNX model (${(e as Error).message})`);
+  }
+  const g = model.graph;
+  if (!g || !g.node || g.node.length === 0) throw new UserError(`${path}: not a valid ONNX model (no graph nodes)`);
+  const irVersion = toNumber(model.irVersion ?? 0);
+  if (irVersion < MIN_IR || irVersion > MAX_IR) throw new UserError(`${path}: ONNX IR version ${irVersion} is outside the supported ${MIN_IR}–${MAX_IR}`);
+  const defaultOpset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
+  const opset = toNumber(defaultOpset?.version ?? 0);
+  if (opset < MIN_OPSET || opset > MAX_OPSET) throw new UserError(`${path}: ONNX opset ${opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
+
+  const constants = new Map<string, ConstTensor>();
+  for (const t of g.initializer ?? []) constants.set(t.name ?? '', decodeTensor(t, `${path}: initializer "${t.name}"`));
+  const nodes: OnnxNode[] = g.node.map((n, i) => {
+    const name = n.name || `${n.opType}_${i}`;
+    const attrs: Record<string, AttrValue> = {};
+    for (const a of n.attribute ?? []) attrs[a.name ?? ''] = decodeAttr(a, `${path}: node "${name}"`);
+    return { name, opType: n.opType ?? '', domain: n.domain ?? '', inputs: (n.input ?? []).slice(), outputs: (n.output ?? []).slice(), attrs };
+  });
+  // IR-3 models list initializers as graph inputs too; the data input is the one without a value.
+  const dataInputs = (g.input ?? []).filter((v) => !constants.has(v.name ?? ''));
+  if (dataInputs.length !== 1) {
+    throw new UserError(`${path}: expected exactly one non-constant graph input, found ${dataInputs.length} (${dataInputs.map((v) => v.name).join(', ')})`);
+  }
+  const inputInfo = dataInputs[0]!;
+  const elem = inputInfo.type?.tensorType?.elemType;
+  if (elem !== undefined && elem !== null && elem !== 1 && elem !== 11) {
+    throw new UserError(`${path}: graph input "${inputInfo.name}" must be float, not element type ${elem}`);
+  }
+  const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v) }));
+  if (outputs.length === 0) throw new UserError(`${path}: the graph declares no outputs`);
+  return {
+    path,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    irVersion,
+    opset,
+    producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
+    input: { name: inputInfo.name ?? '', shape: shapeOf(inputInfo) },
+    outputs,
+    constants,
+    nodes,
+  };
+}
+
+/** Reads and parses an ONNX file; see {@link parseOnnx}. */
+export function loadOnnx(path: string): OnnxGraph {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UserError(`${path}: cannot read model (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseOnnx(bytes, path);
+}
+
+/** Throws one error listing every node whose op is not supported. */
+export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): void {
+  const bad = graph.nodes.filter((n) => !isSupported(n));
+  if (bad.length > 0) {
+    throw new UserError(`Unsupported ONNX ops: ${bad.map((n) => `${n.opType} (node "${n.name}")`).join(', ')}`);
+  }
+}

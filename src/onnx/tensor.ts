@@ -1,0 +1,97 @@
+/**
+ * Decoding ONNX TensorProto messages (initializers, Constant nodes and the `.pb` files of
+ * ONNX's own test data) into plain float64 arrays with their dimensions.
+ */
+import onnxProto from 'onnx-proto';
+import { UserError } from '../errors.js';
+
+const { onnx } = onnxProto;
+
+/** A dense constant tensor, row-major. Integer types are converted to float64 exactly. */
+export interface ConstTensor {
+  readonly dims: number[];
+  readonly data: Float64Array;
+  /** ONNX element type name, e.g. FLOAT, INT64. */
+  readonly dataType: string;
+}
+
+/** Converts protobufjs int64 (Long or number) to a JS number. */
+export function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'string') return Number(v);
+  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
+  return Number(v);
+}
+
+const TYPE_NAMES: Record<number, string> = {
+  1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64',
+  9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64',
+};
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+function fromRaw(raw: Uint8Array, type: number, n: number, where: string): Float64Array {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const out = new Float64Array(n);
+  const size: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8 };
+  const width = size[type];
+  if (!width) throw new UserError(`${where}: unsupported tensor element type ${TYPE_NAMES[type] ?? type}`);
+  if (raw.byteLength !== width * n) {
+    throw new UserError(`${where}: raw data has ${raw.byteLength} bytes, expected ${width * n}`);
+  }
+  for (let i = 0; i < n; i++) {
+    const o = i * width;
+    switch (type) {
+      case 1: out[i] = view.getFloat32(o, true); break;
+      case 2: case 9: out[i] = view.getUint8(o); break;
+      case 3: out[i] = view.getInt8(o); break;
+      case 4: out[i] = view.getUint16(o, true); break;
+      case 5: out[i] = view.getInt16(o, true); break;
+      case 6: out[i] = view.getInt32(o, true); break;
+      case 7: out[i] = Number(view.getBigInt64(o, true)); break;
+      case 10: out[i] = halfToFloat(view.getUint16(o, true)); break;
+      case 11: out[i] = view.getFloat64(o, true); break;
+      case 12: out[i] = view.getUint32(o, true); break;
+      case 13: out[i] = Number(view.getBigUint64(o, true)); break;
+    }
+  }
+  return out;
+}
+
+/** Decodes an `onnx.ITensorProto` (already parsed) into a {@link ConstTensor}. */
+export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string): ConstTensor {
+  const dims = (t.dims ?? []).map(toNumber);
+  const n = dims.reduce((a, b) => a * b, 1);
+  const type = t.dataType ?? 0;
+  if (t.dataLocation === 1) throw new UserError(`${where}: tensors with external data are not supported`);
+  let data: Float64Array;
+  if (t.rawData && t.rawData.length > 0) {
+    data = fromRaw(t.rawData, type, n, where);
+  } else {
+    const fields: unknown[] | null | undefined =
+      type === 1 ? t.floatData : type === 11 ? t.doubleData : type === 7 ? t.int64Data
+        : type === 12 || type === 13 ? t.uint64Data : t.int32Data;
+    const src = (fields ?? []) as unknown[];
+    if (src.length !== n) throw new UserError(`${where}: tensor has ${src.length} values, its dims ${JSON.stringify(dims)} need ${n}`);
+    data = Float64Array.from(src, (v) => (type === 10 ? halfToFloat(toNumber(v)) : toNumber(v)));
+  }
+  return { dims, data, dataType: TYPE_NAMES[type] ?? String(type) };
+}
+
+/** Parses a serialized TensorProto (`.pb` file contents). */
+export function parseTensorProto(buf: Uint8Array, where: string): ConstTensor & { name: string } {
+  let t: onnxProto.onnx.TensorProto;
+  try {
+    t = onnx.TensorProto.decode(buf);
+  } catch (e) {
+    throw new UserError(`${where}: not a valid ONNX TensorProto (${(e as Error).message})`);
+  }
+  return { ...decodeTensor(t, where), name: t.name ?? '' };
+}

@@ -1,0 +1,81 @@
+/**
+ * `run`: the whole pipeline in one call — quantize, compile, dev setup (or ptau), prove,
+ * verify — leaving a build directory that `prove` can reuse for more inputs.
+ */
+import { basename, extname, join } from 'node:path';
+import { compileCircuit, CircuitInfo } from './circuit/compile-circuit.js';
+import type { Visibility } from './circuit/build-circuit.js';
+import type { ProofBundle } from './bundle/bundle.js';
+import { readInputFile } from './onnx/input-file.js';
+import { createProver, writeBundle } from './prove/prover.js';
+import { quantizeModel, Settings } from './quantize/quantize-model.js';
+import { setupKeys, SetupInfo } from './setup/setup-keys.js';
+import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
+
+/** Options of {@link runPipeline}. */
+export interface RunOptions {
+  readonly modelPath: string;
+  readonly inputPath: string;
+  /** Build directory (default build/<model name>). */
+  readonly outDir?: string;
+  readonly calibrationPath?: string;
+  readonly ptauPath?: string;
+  readonly weightBits?: number;
+  readonly activationBits?: number;
+  readonly inputVisibility?: Visibility;
+  readonly outputVisibility?: Visibility;
+  /** Called after each stage with a one-line summary. */
+  readonly onStage?: (stage: string, summary: string) => void;
+}
+
+/** What `run` produced. */
+export interface RunResult {
+  readonly buildDir: string;
+  readonly bundlePath: string;
+  readonly settings: Settings;
+  readonly circuit: CircuitInfo;
+  readonly setup: SetupInfo;
+  readonly bundle: ProofBundle;
+  readonly verification: VerifyReport;
+  readonly timings: Record<string, number>;
+}
+
+/** Default build directory for a model. */
+export function defaultBuildDir(modelPath: string): string {
+  return join('build', basename(modelPath, extname(modelPath)));
+}
+
+/** Bundle path for an input inside a build directory. */
+export function bundlePathFor(dir: string, inputPath: string): string {
+  return join(dir, `${basename(inputPath, extname(inputPath))}.proof.json`);
+}
+
+/** Runs every stage on one model and one input. */
+export async function runPipeline(opts: RunOptions): Promise<RunResult> {
+  const buildDir = opts.outDir ?? defaultBuildDir(opts.modelPath);
+  const say = opts.onStage ?? (() => {});
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    const r = await f();
+    timings[name] = (performance.now() - t0) / 1000;
+    return r;
+  };
+  const { settings } = await timed('quantize', () =>
+    quantizeModel({ modelPath: opts.modelPath, outDir: buildDir, inputPaths: [opts.inputPath], calibrationPath: opts.calibrationPath, weightBits: opts.weightBits, activationBits: opts.activationBits }));
+  const f = settings.fidelity;
+  say('quantize', `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; calibration top-1 agreement ${(100 * f.top1Agreement).toFixed(1)}% over ${f.samples}, max |error| ${f.maxAbsError.toFixed(4)}`);
+  const circuit = await timed('compile', () => compileCircuit({ buildDir, inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility }));
+  say('compile', `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…`);
+  const { info: setup } = await timed('setup', () => setupKeys({ buildDir, ptauPath: opts.ptauPath }));
+  say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
+  const input = readInputFile(opts.inputPath, settings.model.input.shape);
+  const prover = createProver({ buildDir });
+  const bundle = await timed('prove', () => prover.prove(input, { source: opts.inputPath }));
+  const bundlePath = bundlePathFor(join(buildDir, 'proofs'), opts.inputPath);
+  writeBundle(bundlePath, bundle);
+  say('prove', `prediction ${bundle.prediction}; bundle ${bundlePath}`);
+  const verification = await timed('verify', () => verifyBundle({ bundle, bundlePath }));
+  say('verify', verification.valid ? 'proof valid' : `INVALID: ${verification.failed}`);
+  return { buildDir, bundlePath, settings, circuit, setup, bundle, verification, timings };
+}

@@ -1,0 +1,122 @@
+/**
+ * The prove stage: input → witness (checked against the r1cs on disk) → Groth16 proof →
+ * bundle. A {@link Prover} loads a build directory once and proves many inputs with it.
+ */
+import { readFileSync } from 'node:fs';
+import * as snarkjs from 'snarkjs';
+import { findViolatedConstraint } from '../../circuits/builder.js';
+import { WitnessRangeError } from '../../circuits/range-check.js';
+import { artifactPath, readArtifact, VERSIONS, writeJsonAtomic } from '../artifacts.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, ProofBundle } from '../bundle/bundle.js';
+import { buildCircuit } from '../circuit/build-circuit.js';
+import { CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
+import { decodeR1cs, encodeWtns, R1csFile } from '../circuit/r1cs-file.js';
+import { UserError } from '../errors.js';
+import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
+import { argmax, dequantizeOutput, quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
+import type { Settings } from '../quantize/quantize-model.js';
+import type { SetupInfo } from '../setup/setup-keys.js';
+
+/** Options of {@link createProver}. */
+export interface ProverOptions {
+  readonly buildDir: string;
+  /** Compare each proven output with onnxruntime's float output (default true). */
+  readonly fidelity?: boolean;
+}
+
+/** A loaded build directory, ready to prove inputs. */
+export interface Prover {
+  readonly model: QuantizedModel;
+  readonly circuit: CircuitInfo;
+  /** Proves one float input (model layout, flattened) and returns the bundle. */
+  prove(input: Float64Array, meta?: { source?: string }): Promise<ProofBundle>;
+}
+
+/** Thrown when a witness does not satisfy the circuit: a bug, never a user error. */
+export class WitnessCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WitnessCheckError';
+  }
+}
+
+/** Loads everything proving needs from a build directory, once. */
+export function createProver(opts: ProverOptions): Prover {
+  const { buildDir } = opts;
+  const { model } = readQuantizedModel(buildDir);
+  const circuit = readArtifact<CircuitInfo>(buildDir, 'circuit', 'compile');
+  const setup = readArtifact<SetupInfo>(buildDir, 'setup', 'setup');
+  const vkey = readArtifact<Record<string, unknown>>(buildDir, 'vkey', 'setup');
+  const settings = readArtifact<Settings>(buildDir, 'settings', 'quantize');
+  if (setup.modelId !== circuit.modelId) throw new UserError(`${buildDir}: keys were made for another circuit; run \`zkinfer setup\` again`);
+  const r1cs: R1csFile = decodeR1cs(readFileSync(artifactPath(buildDir, 'r1cs')));
+  const zkey = { type: 'mem', data: new Uint8Array(readFileSync(artifactPath(buildDir, 'zkey'))) };
+  const modelPath = artifactPath(buildDir, 'model');
+  return {
+    model,
+    circuit,
+    async prove(input, meta = {}) {
+      const xq = quantizeInput(model, input);
+      let build;
+      try {
+        build = buildCircuit(model, xq, { witnessOnly: true, inputVisibility: circuit.layout.input.visibility, outputVisibility: circuit.layout.output.visibility });
+      } catch (e) {
+        if (e instanceof WitnessRangeError) throw new UserError(`${meta.source ?? 'input'}: ${e.message}`);
+        throw e;
+      }
+      const witness = build.circuit.witness;
+      if (witness.length !== r1cs.nWires) throw new WitnessCheckError(`witness has ${witness.length} wires, the r1cs ${r1cs.nWires}`);
+      // snarkjs does not check the witness: a bad one would yield a proof that fails only at verification.
+      const bad = findViolatedConstraint(r1cs.constraints, witness);
+      if (bad >= 0) throw new WitnessCheckError(`witness violates constraint ${bad} of ${artifactPath(buildDir, 'r1cs')}`);
+      const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(witness)) };
+      const { proof, publicSignals } = (await snarkjs.groth16.prove(zkey, wtns)) as { proof: ProofBundle['proof']; publicSignals: string[] };
+      const values = dequantizeOutput(model, build.output);
+      let fidelity: ProofBundle['fidelity'];
+      if (opts.fidelity ?? true) {
+        const [f] = await runOnnxRuntime(modelPath, model.input.name, model.input.shape, [input]);
+        const floatOutput = Array.from(f!);
+        fidelity = { floatOutput, floatPrediction: argmax(floatOutput), maxAbsError: Math.max(...values.map((v, i) => Math.abs(v - floatOutput[i]!))) };
+      }
+      return {
+        format: BUNDLE_FORMAT,
+        formatVersion: BUNDLE_VERSION,
+        protocol: 'groth16',
+        curve: 'bn128',
+        proof,
+        publicSignals,
+        layout: circuit.layout,
+        output: { integers: build.output.map(String), values, frac: model.output.frac, shape: model.output.shape },
+        prediction: argmax(build.output),
+        input: { visibility: circuit.layout.input.visibility, frac: model.input.frac, lo: model.input.lo, hi: model.input.hi, ...(meta.source ? { source: meta.source } : {}) },
+        modelId: circuit.modelId,
+        vkeyHash: setup.vkeyHash,
+        vkey,
+        setup: { kind: setup.kind, ...(setup.warning ? { warning: setup.warning } : {}) },
+        quantization: {
+          weightBits: settings.quantization.weightBits,
+          activationBits: settings.quantization.activationBits,
+          inputFrac: model.input.frac,
+          outputFrac: model.output.frac,
+        },
+        ...(fidelity ? { fidelity } : {}),
+        tool: { name: 'zkinfer', version: VERSIONS.zkinfer, snarkjs: VERSIONS.snarkjs },
+        createdAt: new Date().toISOString(),
+      };
+    },
+  };
+}
+
+/** Writes a bundle atomically. */
+export function writeBundle(path: string, bundle: ProofBundle): void {
+  writeJsonAtomic(path, bundle);
+}
+
+/** Releases snarkjs's curve worker threads so the process can exit. */
+export async function shutdown(): Promise<void> {
+  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
+  if (g.curve_bn128) {
+    await g.curve_bn128.terminate();
+    delete g.curve_bn128;
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Fidelity of the quantized model against the float model run by onnxruntime: top-1
+ * agreement and the largest absolute error of the dequantized output.
+ */
+import { runOnnxRuntime } from './onnx-runtime.js';
+import { argmax, dequantizeOutput, quantizeInput, QuantizedModel, runIntegerModel } from './quantized-model.js';
+
+/** Fidelity over a set of inputs. */
+export interface FidelityReport {
+  readonly samples: number;
+  /** Fraction of inputs where quantized and float argmax agree. */
+  readonly top1Agreement: number;
+  readonly maxAbsError: number;
+  /** Largest |float output| seen, to put the error in proportion. */
+  readonly maxAbsFloat: number;
+}
+
+/** Per-input comparison. */
+export interface FidelitySample {
+  readonly float: number[];
+  readonly quantized: number[];
+  readonly floatPrediction: number;
+  readonly quantizedPrediction: number;
+  readonly maxAbsError: number;
+}
+
+/** Compares integer-reference outputs with onnxruntime's floats for each input. */
+export async function compareWithFloat(modelPath: string, model: QuantizedModel, inputs: Float64Array[]): Promise<FidelitySample[]> {
+  const floats = await runOnnxRuntime(modelPath, model.input.name, model.input.shape, inputs);
+  return inputs.map((x, i) => {
+    const y = runIntegerModel(model, quantizeInput(model, x)).get(model.output.name)!;
+    const quantized = dequantizeOutput(model, y);
+    const float = Array.from(floats[i]!);
+    let err = 0;
+    quantized.forEach((q, k) => (err = Math.max(err, Math.abs(q - float[k]!))));
+    return { float, quantized, floatPrediction: argmax(float), quantizedPrediction: argmax(y), maxAbsError: err };
+  });
+}
+
+/** Summarizes per-input comparisons. */
+export function summarizeFidelity(samples: readonly FidelitySample[]): FidelityReport {
+  let agree = 0;
+  let maxAbsError = 0;
+  let maxAbsFloat = 0;
+  for (const s of samples) {
+    if (s.floatPrediction === s.quantizedPrediction) agree++;
+    maxAbsError = Math.max(maxAbsError, s.maxAbsError);
+    for (const f of s.float) maxAbsFloat = Math.max(maxAbsFloat, Math.abs(f));
+  }
+  return { samples: samples.length, top1Agreement: samples.length ? agree / samples.length : 0, maxAbsError, maxAbsFloat };
+}

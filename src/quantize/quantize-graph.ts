@@ -1,0 +1,142 @@
+/**
+ * Stage 2: turn a lowered float graph into a {@link QuantizedModel}. Scales are powers of two
+ * so every rescale is an exact arithmetic shift the circuit can prove. Activation scales come
+ * from calibration; accumulator widths come from worst-case bounds over the whole input
+ * range, so every input the verifier accepts as in range is provable.
+ */
+import { UserError } from '../errors.js';
+import { requantizeAccBits } from '../../circuits/requantize.js';
+import type { FloatGraph } from './float-ir.js';
+import { runFloatGraph } from './float-ir.js';
+import { linearTerms } from './linear-spec.js';
+import type { QOp, QuantizedModel } from './quantized-model.js';
+import { requantizeNumber } from './quantized-model.js';
+
+/** Quantization knobs. */
+export interface QuantizeOptions {
+  /** Bits per weight, signed (default 8). */
+  readonly weightBits?: number;
+  /** Bits per activation and input (default 8). */
+  readonly activationBits?: number;
+}
+
+/** Largest frac such that maxAbs · 2^frac ≤ limit; capped so tiny ranges do not explode. */
+export function chooseFrac(maxAbs: number, limit: number, cap = 24): number {
+  if (!(maxAbs > 0)) return 0;
+  return Math.min(cap, Math.floor(Math.log2(limit / maxAbs)));
+}
+
+interface TensorState {
+  frac: number;
+  /** Accumulators are unmaterialized sums; activations are range-checked integers. */
+  kind: 'act' | 'acc';
+  lo: number[];
+  hi: number[];
+}
+
+function stats(samples: Map<string, Float64Array>[], name: string): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const s of samples) for (const v of s.get(name)!) {
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return { min, max };
+}
+
+/**
+ * Quantizes `graph` using `calibration` inputs (float, in the model's input layout) to pick
+ * the input and activation scales.
+ */
+export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], options: QuantizeOptions = {}): QuantizedModel {
+  const wb = options.weightBits ?? 8;
+  const ab = options.activationBits ?? 8;
+  if (!Number.isInteger(wb) || wb < 2 || wb > 16) throw new UserError(`--weight-bits must be an integer in 2..16, got ${wb}`);
+  if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
+  if (calibration.length === 0) throw new UserError('quantization needs at least one calibration input');
+  const samples = calibration.map((x) => runFloatGraph(graph, x));
+  const inStats = stats(samples, graph.input.name);
+  const unsigned = inStats.min >= 0;
+  const inLimit = unsigned ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
+  const inFrac = chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit);
+  const inLo = unsigned ? 0 : -(2 ** (ab - 1));
+  const nIn = graph.input.shape.reduce((a, b) => a * b, 1);
+  const states = new Map<string, TensorState>([[graph.input.name, { frac: inFrac, kind: 'act', lo: new Array(nIn).fill(inLo), hi: new Array(nIn).fill(inLimit) }]]);
+  const ops: QOp[] = [];
+
+  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string) => {
+    const s = states.get(input)!;
+    const st = stats(samples, floatName);
+    const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
+    const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
+    const frac = Math.min(s.frac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : s.frac);
+    const shift = s.frac - frac;
+    const lowerOffset = relu ? 0 : 2 ** (ab - 1);
+    const p = { shift, outBits: ab, lowerOffset: BigInt(lowerOffset) };
+    const accBits = s.lo.map((lo, i) => requantizeAccBits(BigInt(lo), BigInt(s.hi[i]!), p));
+    ops.push({ kind: 'requantize', name, input, output, shift, outBits: ab, lowerOffset, accBits });
+    states.set(output, {
+      frac,
+      kind: 'act',
+      lo: s.lo.map((v) => requantizeNumber(v, shift, ab, lowerOffset)),
+      hi: s.hi.map((v) => requantizeNumber(v, shift, ab, lowerOffset)),
+    });
+  };
+
+  for (const op of graph.ops) {
+    switch (op.kind) {
+      case 'linear': {
+        let input = op.input;
+        if (states.get(input)!.kind === 'acc') {
+          // Chained linear layers: materialize a signed activation so sums stay small.
+          const mid = `${input}::requantized`;
+          requant(`${op.name}::input`, input, mid, false, input);
+          input = mid;
+        }
+        const x = states.get(input)!;
+        let maxW = 0;
+        for (const w of op.weight) maxW = Math.max(maxW, Math.abs(w));
+        const wf = chooseFrac(maxW, 2 ** (wb - 1) - 1);
+        const limit = 2 ** (wb - 1) - 1;
+        const weight = Array.from(op.weight, (w) => Math.max(-limit, Math.min(limit, Math.round(w * 2 ** wf))));
+        const accFrac = x.frac + wf;
+        const bias = Array.from(op.bias, (b) => Math.round(b * 2 ** accFrac));
+        const t = linearTerms(op.spec);
+        const lo: number[] = new Array(t.nOut);
+        const hi: number[] = new Array(t.nOut);
+        for (let j = 0; j < t.nOut; j++) {
+          let l = bias[t.biasIndex[j]!]!;
+          let h = l;
+          for (let k = t.offsets[j]!; k < t.offsets[j + 1]!; k++) {
+            const w = weight[t.weightIndex[k]!]!;
+            const a = w * x.lo[t.inputIndex[k]!]!;
+            const b = w * x.hi[t.inputIndex[k]!]!;
+            l += Math.min(a, b);
+            h += Math.max(a, b);
+          }
+          if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h)) throw new UserError(`node "${op.name}": accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+          lo[j] = l;
+          hi[j] = h;
+        }
+        ops.push({ kind: 'linear', name: op.name, input, output: op.output, spec: op.spec, weightFrac: wf, weight, bias });
+        states.set(op.output, { frac: accFrac, kind: 'acc', lo, hi });
+        break;
+      }
+      case 'relu':
+        requant(op.name, op.input, op.output, true, op.output);
+        break;
+      case 'reshape':
+        ops.push({ kind: 'reshape', name: op.name, input: op.input, output: op.output });
+        states.set(op.output, states.get(op.input)!);
+        break;
+    }
+  }
+  const out = states.get(graph.output.name)!;
+  return {
+    formatVersion: 1,
+    input: { name: graph.input.name, shape: graph.input.shape, frac: inFrac, bits: ab, lo: inLo, hi: inLimit },
+    output: { name: graph.output.name, shape: graph.output.shape, frac: out.frac, lo: Math.min(...out.lo), hi: Math.max(...out.hi) },
+    ops,
+    ...(graph.droppedFinal ? { droppedFinal: graph.droppedFinal } : {}),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The quantize stage: ONNX file in, build directory out (settings.json, model.quant.json and
+ * a copy of the model). The settings written here flow forward; later stages never re-derive
+ * scales or bit widths.
+ */
+import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { artifactPath, VERSIONS, writeJsonAtomic } from '../artifacts.js';
+import { UserError } from '../errors.js';
+import { readCalibrationFile, readInputFile } from '../onnx/input-file.js';
+import { loadOnnx } from '../onnx/load-onnx.js';
+import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.js';
+import { lowerGraph } from './lower-graph.js';
+import { quantizeGraph } from './quantize-graph.js';
+import type { QuantizedModel } from './quantized-model.js';
+
+/** Options of {@link quantizeModel}. */
+export interface QuantizeModelOptions {
+  readonly modelPath: string;
+  readonly outDir: string;
+  /** A calibration file ({"inputs": [...]}); default: the inputs plus calibration.json beside the model. */
+  readonly calibrationPath?: string;
+  /** Input files (e.g. the one being proven), added to the calibration set. */
+  readonly inputPaths?: readonly string[];
+  readonly weightBits?: number;
+  readonly activationBits?: number;
+}
+
+/** The settings file. */
+export interface Settings {
+  readonly zkinfer: string;
+  readonly createdAt: string;
+  readonly model: {
+    readonly file: string;
+    readonly source: string;
+    readonly sha256: string;
+    readonly irVersion: number;
+    readonly opset: number;
+    readonly producer: string;
+    readonly input: { name: string; shape: number[] };
+    readonly output: { name: string; shape: number[] };
+  };
+  readonly quantization: {
+    readonly weightBits: number;
+    readonly activationBits: number;
+    readonly input: QuantizedModel['input'];
+    readonly output: QuantizedModel['output'];
+    readonly layers: Array<Record<string, unknown>>;
+    readonly droppedFinal?: string;
+  };
+  readonly calibration: { readonly count: number; readonly sources: string[] };
+  readonly fidelity: FidelityReport;
+}
+
+/** Runs the quantize stage and returns what it wrote. */
+export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings; model: QuantizedModel }> {
+  const graph = loadOnnx(opts.modelPath);
+  const floatGraph = lowerGraph(graph);
+  const shape = graph.input.shape;
+  const calibration: Float64Array[] = [];
+  const sources: string[] = [];
+  for (const p of opts.inputPaths ?? []) {
+    calibration.push(readInputFile(p, shape));
+    sources.push(p);
+  }
+  const beside = join(dirname(opts.modelPath), 'calibration.json');
+  const calPath = opts.calibrationPath ?? (existsSync(beside) ? beside : undefined);
+  if (calPath) {
+    try {
+      calibration.push(...readCalibrationFile(calPath, shape));
+      sources.push(calPath);
+    } catch (e) {
+      // A calibration file found by convention may belong to another model: only an explicit one must fit.
+      if (opts.calibrationPath) throw e;
+    }
+  }
+  if (calibration.length === 0) throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
+  const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, activationBits: opts.activationBits });
+  const fidelity = summarizeFidelity(await compareWithFloat(opts.modelPath, model, calibration));
+  const settings: Settings = {
+    zkinfer: VERSIONS.zkinfer,
+    createdAt: new Date().toISOString(),
+    model: {
+      file: 'model.onnx',
+      source: resolve(opts.modelPath),
+      sha256: graph.sha256,
+      irVersion: graph.irVersion,
+      opset: graph.opset,
+      producer: graph.producer,
+      input: graph.input,
+      output: { name: floatGraph.output.name, shape: floatGraph.output.shape },
+    },
+    quantization: {
+      weightBits: opts.weightBits ?? 8,
+      activationBits: opts.activationBits ?? 8,
+      input: model.input,
+      output: model.output,
+      layers: model.ops.filter((o) => o.kind !== 'reshape').map((o) =>
+        o.kind === 'linear'
+          ? { name: o.name, kind: o.kind, type: o.spec.type, weightFrac: o.weightFrac }
+          : { name: o.name, kind: o.kind, shift: o.shift, outBits: o.outBits, relu: o.lowerOffset === 0, maxAccBits: Math.max(...o.accBits) },
+      ),
+      ...(model.droppedFinal ? { droppedFinal: model.droppedFinal } : {}),
+    },
+    calibration: { count: calibration.length, sources: sources.map((s) => resolve(s)) },
+    fidelity,
+  };
+  mkdirSync(opts.outDir, { recursive: true });
+  const modelCopy = artifactPath(opts.outDir, 'model');
+  if (resolve(modelCopy) !== resolve(opts.modelPath)) {
+    const tmp = `${modelCopy}.tmp-${process.pid}`;
+    copyFileSync(opts.modelPath, tmp);
+    renameSync(tmp, modelCopy);
+  }
+  writeJsonAtomic(artifactPath(opts.outDir, 'quantized'), model);
+  writeJsonAtomic(artifactPath(opts.outDir, 'settings'), settings);
+  return { settings, model };
+}

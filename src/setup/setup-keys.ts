@@ -1,0 +1,105 @@
+/**
+ * The setup stage: Groth16 proving and verification keys for the compiled circuit. Default is
+ * the fast single-party dev setup; `--ptau FILE` runs snarkjs's phase-2 setup on a powers-of-tau
+ * file (e.g. from the public perpetual ceremony) plus one local random contribution.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import * as snarkjs from 'snarkjs';
+import { artifactPath, canonicalJson, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
+import type { CircuitInfo } from '../circuit/compile-circuit.js';
+import { UserError } from '../errors.js';
+import { devSetup } from './dev-setup.js';
+
+/** Which kind of setup produced a key. */
+export type SetupKind = 'dev' | 'ptau';
+
+/** What setup.json records. */
+export interface SetupInfo {
+  readonly kind: SetupKind;
+  readonly warning?: string;
+  readonly ptau?: { readonly file: string; readonly sha256: string };
+  readonly modelId: string;
+  readonly vkeyHash: string;
+  readonly seconds: number;
+  readonly zkinfer: string;
+  readonly snarkjs: string;
+  readonly createdAt: string;
+}
+
+/** zkinfer's metadata stored inside vkey.json, next to snarkjs's fields. */
+export interface VkeyMeta {
+  readonly modelId: string;
+  readonly setup: SetupKind;
+  readonly layout: CircuitInfo['layout'];
+  readonly input: CircuitInfo['input'];
+  readonly output: CircuitInfo['output'];
+}
+
+/** Text attached to every dev-setup key and bundle. */
+export const DEV_SETUP_WARNING =
+  'dev setup: single party, toxic waste held in one process; anyone who kept it could forge proofs. Use `zkinfer setup --ptau FILE` for deployments.';
+
+/** Options of {@link setupKeys}. */
+export interface SetupOptions {
+  readonly buildDir: string;
+  /** A powers-of-tau file; absent means dev setup. */
+  readonly ptauPath?: string;
+  readonly onProgress?: (msg: string) => void;
+}
+
+/** Hash identifying a verification key (over the whole vkey.json, metadata included). */
+export function vkeyHash(vkey: unknown): string {
+  return sha256Hex(canonicalJson(vkey));
+}
+
+/** Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json. */
+export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; vkey: Record<string, unknown> }> {
+  const circuit = readArtifact<CircuitInfo>(opts.buildDir, 'circuit', 'compile');
+  const r1csPath = artifactPath(opts.buildDir, 'r1cs');
+  const zkeyPath = artifactPath(opts.buildDir, 'zkey');
+  const started = performance.now();
+  let kind: SetupKind;
+  let ptau: SetupInfo['ptau'];
+  let vkeyCore: Record<string, unknown>;
+  if (opts.ptauPath) {
+    if (!existsSync(opts.ptauPath)) throw new UserError(`${opts.ptauPath}: powers-of-tau file not found`);
+    kind = 'ptau';
+    ptau = { file: opts.ptauPath, sha256: sha256Hex(readFileSync(opts.ptauPath)) };
+    const tmp0 = `${zkeyPath}.tmp-${process.pid}-0`;
+    const tmp1 = `${zkeyPath}.tmp-${process.pid}-1`;
+    try {
+      const csHash = await snarkjs.zKey.newZKey(r1csPath, opts.ptauPath, tmp0);
+      if (!csHash) throw new UserError(`${opts.ptauPath}: snarkjs could not set up the circuit with this file (is it prepared for phase 2 and at least 2^${circuit.power}?)`);
+      await snarkjs.zKey.contribute(tmp0, tmp1, 'zkinfer local contribution', randomBytes(32).toString('hex'));
+      vkeyCore = await snarkjs.zKey.exportVerificationKey(tmp1);
+      writeFileAtomic(zkeyPath, readFileSync(tmp1));
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`${opts.ptauPath}: phase-2 setup failed (${(e as Error).message})`);
+    } finally {
+      rmSync(tmp0, { force: true });
+      rmSync(tmp1, { force: true });
+    }
+  } else {
+    kind = 'dev';
+    const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress });
+    vkeyCore = res.vkey as Record<string, unknown>;
+  }
+  const meta: VkeyMeta = { modelId: circuit.modelId, setup: kind, layout: circuit.layout, input: circuit.input, output: circuit.output };
+  const vkey = { ...vkeyCore, zkinfer: meta };
+  const info: SetupInfo = {
+    kind,
+    ...(kind === 'dev' ? { warning: DEV_SETUP_WARNING } : {}),
+    ...(ptau ? { ptau } : {}),
+    modelId: circuit.modelId,
+    vkeyHash: vkeyHash(vkey),
+    seconds: (performance.now() - started) / 1000,
+    zkinfer: VERSIONS.zkinfer,
+    snarkjs: VERSIONS.snarkjs,
+    createdAt: new Date().toISOString(),
+  };
+  writeJsonAtomic(artifactPath(opts.buildDir, 'vkey'), vkey);
+  writeJsonAtomic(artifactPath(opts.buildDir, 'setup'), info);
+  return { info, vkey };
+}

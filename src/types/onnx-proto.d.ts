@@ -1,0 +1,3 @@
+declare module 'snarkjs';
+declare module 'ffjavascript';
+declare module 'circomlibjs';

@@ -1,0 +1,144 @@
+/**
+ * Verification of a proof bundle. Every check is reported by name, so a failure says exactly
+ * what is wrong: `format` (malformed bundle), `vkey` (the key does not match the bundle's vkey
+ * hash), `model-id` (the key belongs to another model), `public-signals` (the signals are out
+ * of range or disagree with the decoded output), `proof` (the Groth16 pairing check).
+ */
+import { readFileSync } from 'node:fs';
+import * as snarkjs from 'snarkjs';
+import { FIELD_PRIME, toSigned } from '../../circuits/field.js';
+import { assertBundleShape, ProofBundle } from '../bundle/bundle.js';
+import { UserError } from '../errors.js';
+import { argmax } from '../quantize/quantized-model.js';
+import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+
+/** Names of the checks, in the order they run. */
+export type CheckName = 'format' | 'vkey' | 'model-id' | 'public-signals' | 'proof' | 'trusted-setup';
+
+/** One check's outcome. */
+export interface CheckResult {
+  readonly check: CheckName;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** The verdict. */
+export interface VerifyReport {
+  readonly valid: boolean;
+  /** The first failed check, if any. */
+  readonly failed?: CheckName;
+  readonly checks: CheckResult[];
+  readonly modelId?: string;
+  readonly prediction?: number;
+  readonly output?: number[];
+  readonly setup?: string;
+  readonly warnings: string[];
+  /** Where the verification key came from. */
+  readonly vkeySource: 'file' | 'bundle';
+}
+
+/** Options of {@link verifyBundle}. */
+export interface VerifyOptions {
+  /** Path of the bundle file (or pass `bundle`). */
+  readonly bundlePath?: string;
+  readonly bundle?: unknown;
+  /** A trusted verification key; without it the bundle's embedded key is used. */
+  readonly vkeyPath?: string;
+  /** Fail bundles whose keys came from the single-party dev setup. */
+  readonly requireTrustedSetup?: boolean;
+}
+
+function readJson(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${path}: ${what} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function checkSignals(bundle: ProofBundle, meta: VkeyMeta | undefined, nPublic: number): string | null {
+  const sig = bundle.publicSignals;
+  if (sig.length !== nPublic) return `${sig.length} public signals, the key expects ${nPublic}`;
+  for (const [i, s] of sig.entries()) {
+    if (!/^\d+$/.test(s) || BigInt(s) >= FIELD_PRIME) return `public signal ${i} is not a canonical field element`;
+  }
+  if (!meta) return 'verification key lacks zkinfer metadata (layout)';
+  const { layout, input } = meta;
+  if (layout.input.visibility === 'public') {
+    for (let i = 0; i < layout.input.count; i++) {
+      // The circuit does not range-check public inputs; the verifier must, or field wrap-around could fake an input.
+      const v = toSigned(BigInt(sig[layout.input.offset + i]!));
+      if (v < BigInt(input.lo) || v > BigInt(input.hi)) return `public input ${i} = ${v} outside [${input.lo}, ${input.hi}]`;
+    }
+  }
+  if (layout.output.visibility === 'public') {
+    const ints = sig.slice(layout.output.offset, layout.output.offset + layout.output.count).map((s) => toSigned(BigInt(s)));
+    if (bundle.output.integers.length !== ints.length || ints.some((v, i) => String(v) !== bundle.output.integers[i])) return 'output integers disagree with the public signals';
+    if (bundle.output.frac !== meta.output.frac) return `output scale 2^-${bundle.output.frac} disagrees with the key's 2^-${meta.output.frac}`;
+    if (ints.some((v, i) => Math.abs(Number(v) / 2 ** meta.output.frac - bundle.output.values[i]!) > 1e-9 * Math.max(1, Math.abs(bundle.output.values[i]!)))) return 'decoded output values disagree with the public signals';
+    if (bundle.prediction !== argmax(ints)) return `prediction ${bundle.prediction} is not the argmax ${argmax(ints)} of the output`;
+  }
+  return null;
+}
+
+/** Verifies a bundle; throws {@link UserError} only when the inputs cannot be read at all. */
+export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
+  const where = opts.bundlePath ?? 'bundle';
+  const raw = opts.bundle ?? readJson(opts.bundlePath!, 'proof bundle');
+  const checks: CheckResult[] = [];
+  const warnings: string[] = [];
+  const vkeySource = opts.vkeyPath ? 'file' : 'bundle';
+  try {
+    assertBundleShape(raw, where);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    checks.push({ check: 'format', ok: false, detail: e.message });
+    return { valid: false, failed: 'format', checks, warnings, vkeySource };
+  }
+  const bundle = raw;
+  checks.push({ check: 'format', ok: true, detail: 'bundle fields present and well-typed' });
+  const vkey = (opts.vkeyPath ? readJson(opts.vkeyPath, 'verification key') : bundle.vkey) as Record<string, unknown>;
+  if (!vkey || typeof vkey !== 'object' || typeof vkey['nPublic'] !== 'number') throw new UserError(`${opts.vkeyPath ?? where}: not a Groth16 verification key`);
+  const meta = vkey['zkinfer'] as VkeyMeta | undefined;
+  const hash = vkeyHash(vkey);
+  checks.push(hash === bundle.vkeyHash
+    ? { check: 'vkey', ok: true, detail: `vkey hash ${hash.slice(0, 16)}… matches` }
+    : { check: 'vkey', ok: false, detail: `the verification key's hash ${hash.slice(0, 16)}… differs from the bundle's ${bundle.vkeyHash.slice(0, 16)}…` });
+  checks.push(meta?.modelId === bundle.modelId
+    ? { check: 'model-id', ok: true, detail: `model ${bundle.modelId.slice(0, 16)}…` }
+    : { check: 'model-id', ok: false, detail: `bundle names model ${bundle.modelId.slice(0, 16)}…, the key is for ${meta?.modelId?.slice(0, 16) ?? 'an unknown model'}…` });
+  const sigError = checkSignals(bundle, meta, vkey['nPublic'] as number);
+  checks.push({ check: 'public-signals', ok: sigError === null, detail: sigError ?? `${bundle.publicSignals.length} public signals consistent with the output` });
+  let proofOk = false;
+  try {
+    proofOk = sigError === null || bundle.publicSignals.length === vkey['nPublic'] ? await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof) : false;
+  } catch {
+    proofOk = false;
+  }
+  checks.push({ check: 'proof', ok: proofOk, detail: proofOk ? 'Groth16 pairing check passed' : 'Groth16 pairing check failed' });
+  const setupKind = meta?.setup ?? bundle.setup.kind;
+  if (setupKind === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
+  if (opts.requireTrustedSetup) {
+    checks.push(setupKind === 'dev'
+      ? { check: 'trusted-setup', ok: false, detail: 'keys come from the dev setup (--require-trusted-setup)' }
+      : { check: 'trusted-setup', ok: true, detail: `keys from a ${setupKind} setup` });
+  }
+  const failed = checks.find((c) => !c.ok)?.check;
+  return {
+    valid: failed === undefined,
+    ...(failed ? { failed } : {}),
+    checks,
+    modelId: bundle.modelId,
+    prediction: bundle.prediction,
+    output: bundle.output.values,
+    setup: setupKind,
+    warnings,
+    vkeySource,
+  };
+}
