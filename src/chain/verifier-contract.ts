@@ -1,0 +1,266 @@
+/**
+ * The Solidity side of a Groth16 proof: render snarkjs's own verifier contract for a
+ * verification key, compile it with solc-js, export the artifacts, and format a proof as
+ * `verifyProof` arguments. The contract is the unmodified snarkjs template so that what we
+ * deploy is byte-for-byte what `snarkjs zkey export solidityverifier` would give.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { encodeFunctionData, type Abi, type Hex } from 'viem';
+
+/** A Groth16 verification key as exported by snarkjs (`verification_key.json`). */
+export interface Groth16VerificationKey {
+  readonly protocol: string;
+  readonly curve: string;
+  readonly nPublic: number;
+  readonly vk_alpha_1: readonly string[];
+  readonly vk_beta_2: readonly (readonly string[])[];
+  readonly vk_gamma_2: readonly (readonly string[])[];
+  readonly vk_delta_2: readonly (readonly string[])[];
+  readonly IC: readonly (readonly string[])[];
+}
+
+/** A Groth16 proof as produced by `snarkjs.groth16.prove` (projective coordinates as decimal strings). */
+export interface Groth16Proof {
+  readonly pi_a: readonly (string | bigint)[];
+  readonly pi_b: readonly (readonly (string | bigint)[])[];
+  readonly pi_c: readonly (string | bigint)[];
+}
+
+/** Public signals in snarkjs order (outputs, then public inputs), as decimal strings or bigints. */
+export type PublicSignals = readonly (string | bigint)[];
+
+/** Name of the contract the snarkjs template declares. */
+export const VERIFIER_CONTRACT_NAME = 'Groth16Verifier';
+
+/** EIP-170's limit on deployed contract code, in bytes. */
+export const MAX_DEPLOYED_CODE_SIZE = 24_576;
+
+/** Result of {@link compileVerifier}. */
+export interface CompiledVerifier {
+  readonly abi: Abi;
+  /** Creation bytecode, `0x`-prefixed. */
+  readonly bytecode: Hex;
+  /**
+   * Size in bytes of the deployed (runtime) code. Above {@link MAX_DEPLOYED_CODE_SIZE} no
+   * mainnet-rules chain accepts the contract; each public signal adds about 90 bytes.
+   */
+  readonly deployedSize: number;
+  /** solc warnings (formatted), empty when the compile was clean. */
+  readonly warnings: readonly string[];
+  /** Full solc version string, e.g. `0.8.37+commit.…`, for reproducible artifacts. */
+  readonly compilerVersion: string;
+}
+
+type EjsRender = (template: string, data: object) => string;
+
+let templateCache: { template: string; render: EjsRender } | undefined;
+
+/**
+ * Finds the installed snarkjs package directory. Its `exports` map hides `package.json` and
+ * `templates/`, so resolve the entry point and walk up to the directory whose package.json
+ * names snarkjs.
+ */
+function snarkjsPackageDir(): string {
+  let dir = dirname(createRequire(import.meta.url).resolve('snarkjs'));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'snarkjs') return dir;
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot locate the installed snarkjs package directory');
+    dir = up;
+  }
+}
+
+function loadTemplate(): { template: string; render: EjsRender } {
+  if (templateCache) return templateCache;
+  const dir = snarkjsPackageDir();
+  const template = readFileSync(join(dir, 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
+  // snarkjs renders with its own ejs dependency; resolving ejs from snarkjs's directory uses
+  // exactly that copy rather than relying on it being hoisted next to us.
+  const ejs = createRequire(join(dir, 'package.json'))('ejs') as { render: EjsRender };
+  templateCache = { template, render: ejs.render.bind(ejs) };
+  return templateCache;
+}
+
+/**
+ * Renders the snarkjs Groth16 Solidity verifier for `vkey`.
+ *
+ * snarkjs's `zKey.exportSolidityVerifier` only accepts a zkey file, so this does what it does
+ * after reading the key: render the package's `verifier_groth16.sol.ejs` with the vkey.
+ * @throws when the key is not a BN254 Groth16 key or has no public signals (the template would
+ *   declare `uint[0]`, which Solidity rejects).
+ */
+export function renderVerifierSource(vkey: Groth16VerificationKey): string {
+  if (vkey.protocol !== 'groth16') throw new Error(`verification key protocol is ${vkey.protocol}, expected groth16`);
+  if (vkey.curve !== 'bn128') throw new Error(`verification key curve is ${vkey.curve}, the EVM only verifies bn128`);
+  if (!Number.isInteger(vkey.nPublic) || vkey.nPublic < 1) {
+    throw new Error('a Solidity verifier needs at least one public signal (uint[0] is not valid Solidity)');
+  }
+  if (vkey.IC.length !== vkey.nPublic + 1) {
+    throw new Error(`verification key has ${vkey.IC.length} IC points for ${vkey.nPublic} public signals`);
+  }
+  const { template, render } = loadTemplate();
+  return render(template, vkey);
+}
+
+interface SolcOutput {
+  errors?: { severity: 'error' | 'warning' | 'info'; formattedMessage: string }[];
+  contracts?: Record<
+    string,
+    Record<string, { abi: Abi; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>
+  >;
+}
+
+/**
+ * Compiles a verifier source with solc-js (the version installed with zkinfer).
+ *
+ * Targets `paris` because newer EVM versions emit PUSH0, which chains that have not adopted
+ * Shanghai reject at deployment. The optimizer (200 runs, solc's default) trims deployment cost.
+ * solc is imported lazily: loading its wasm costs about a second that commands which never
+ * compile should not pay.
+ * @throws with every solc error message when compilation fails.
+ */
+export async function compileVerifier(source: string): Promise<CompiledVerifier> {
+  const { default: solc } = await import('solc');
+  const input = {
+    language: 'Solidity',
+    sources: { 'Verifier.sol': { content: source } },
+    settings: {
+      evmVersion: 'paris',
+      optimizer: { enabled: true, runs: 200 },
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
+    },
+  };
+  const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
+  const diagnostics = output.errors ?? [];
+  const errors = diagnostics.filter((e) => e.severity === 'error');
+  if (errors.length > 0) {
+    throw new Error(`solc failed to compile the verifier:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
+  }
+  const contract = output.contracts?.['Verifier.sol']?.[VERIFIER_CONTRACT_NAME];
+  if (!contract || contract.evm.bytecode.object.length === 0) {
+    throw new Error(`solc output has no bytecode for contract ${VERIFIER_CONTRACT_NAME}`);
+  }
+  return {
+    abi: contract.abi,
+    bytecode: `0x${contract.evm.bytecode.object}`,
+    deployedSize: contract.evm.deployedBytecode.object.length / 2,
+    warnings: diagnostics.filter((e) => e.severity === 'warning').map((e) => e.formattedMessage),
+    compilerVersion: solc.version() as string,
+  };
+}
+
+async function writeAtomic(path: string, data: string): Promise<void> {
+  // A reader (or a crash) never sees a half-written artifact: write aside, then rename over.
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, data);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Options for {@link exportVerifier}. */
+export interface ExportVerifierOptions {
+  readonly vkey: Groth16VerificationKey;
+  /** Created if missing. */
+  readonly outDir: string;
+}
+
+/** Paths written by {@link exportVerifier}, plus the compiled contract. */
+export interface ExportedVerifier extends CompiledVerifier {
+  readonly sourcePath: string;
+  readonly abiPath: string;
+  readonly binPath: string;
+}
+
+/**
+ * Renders, compiles and writes `Verifier.sol`, `Verifier.abi.json` and `Verifier.bin` into
+ * `outDir`, each atomically. `Verifier.bin` holds the creation bytecode as hex without `0x`,
+ * the convention of `solc --bin`.
+ */
+export async function exportVerifier(options: ExportVerifierOptions): Promise<ExportedVerifier> {
+  const source = renderVerifierSource(options.vkey);
+  const compiled = await compileVerifier(source);
+  const outDir = resolve(options.outDir);
+  await mkdir(outDir, { recursive: true });
+  const sourcePath = join(outDir, 'Verifier.sol');
+  const abiPath = join(outDir, 'Verifier.abi.json');
+  const binPath = join(outDir, 'Verifier.bin');
+  await writeAtomic(sourcePath, source);
+  await writeAtomic(abiPath, `${JSON.stringify(compiled.abi, null, 2)}\n`);
+  await writeAtomic(binPath, compiled.bytecode.slice(2));
+  return { ...compiled, sourcePath, abiPath, binPath };
+}
+
+/**
+ * The ABI of the template's only function, `verifyProof(uint[2], uint[2][2], uint[2], uint[n])`.
+ * It depends only on the number of public signals, so calldata can be encoded without the
+ * compiled artifacts.
+ */
+export function verifierAbi(nPublic: number): Abi {
+  return [
+    {
+      type: 'function',
+      name: 'verifyProof',
+      stateMutability: 'view',
+      inputs: [
+        { name: '_pA', type: 'uint256[2]', internalType: 'uint256[2]' },
+        { name: '_pB', type: 'uint256[2][2]', internalType: 'uint256[2][2]' },
+        { name: '_pC', type: 'uint256[2]', internalType: 'uint256[2]' },
+        { name: '_pubSignals', type: `uint256[${nPublic}]`, internalType: `uint256[${nPublic}]` },
+      ],
+      outputs: [{ name: '', type: 'bool', internalType: 'bool' }],
+    },
+  ];
+}
+
+/** `verifyProof` arguments as bigints, in the order and layout the contract expects. */
+export type VerifyProofArgs = readonly [
+  readonly [bigint, bigint],
+  readonly [readonly [bigint, bigint], readonly [bigint, bigint]],
+  readonly [bigint, bigint],
+  readonly bigint[],
+];
+
+/** Result of {@link formatCalldata}. */
+export interface FormattedCalldata {
+  readonly args: VerifyProofArgs;
+  /** The same text `snarkjs zkey export soliditycalldata` prints. */
+  readonly text: string;
+  /** ABI-encoded `verifyProof` call including the 4-byte selector, ready for `eth_call`. */
+  readonly calldata: Hex;
+}
+
+function big(v: string | bigint | undefined, what: string): bigint {
+  if (v === undefined) throw new Error(`proof is missing ${what}`);
+  return BigInt(v);
+}
+
+/**
+ * Formats a proof and its public signals as `verifyProof` arguments.
+ *
+ * The G2 point B is written with the two coordinates of each Fp2 pair swapped, because snarkjs
+ * stores Fp2 as (c0, c1) while the EVM pairing precompile expects (c1, c0).
+ */
+export function formatCalldata(proof: Groth16Proof, publicSignals: PublicSignals): FormattedCalldata {
+  const a = [big(proof.pi_a[0], 'pi_a[0]'), big(proof.pi_a[1], 'pi_a[1]')] as const;
+  const b = [
+    [big(proof.pi_b[0]?.[1], 'pi_b[0][1]'), big(proof.pi_b[0]?.[0], 'pi_b[0][0]')],
+    [big(proof.pi_b[1]?.[1], 'pi_b[1][1]'), big(proof.pi_b[1]?.[0], 'pi_b[1][0]')],
+  ] as const;
+  const c = [big(proof.pi_c[0], 'pi_c[0]'), big(proof.pi_c[1], 'pi_c[1]')] as const;
+  const pub = publicSignals.map((s) => BigInt(s));
+  const args: VerifyProofArgs = [a, b, c, pub];
+  const hex = (v: bigint) => `"0x${v.toString(16).padStart(64, '0')}"`;
+  const pair = (p: readonly [bigint, bigint]) => `[${hex(p[0])}, ${hex(p[1])}]`;
+  const text = `${pair(a)},[${pair(b[0])},${pair(b[1])}],${pair(c)},[${pub.map(hex).join(',')}]`;
+  const calldata = encodeFunctionData({ abi: verifierAbi(pub.length), functionName: 'verifyProof', args });
+  return { args, text, calldata };
+}

@@ -1,0 +1,75 @@
+/**
+ * The chain stage: the same verdict a smart contract would give. Renders and compiles the
+ * snarkjs Solidity verifier for a bundle's verification key, then calls `verifyProof` on the
+ * embedded EVM (default) or on a JSON-RPC node.
+ */
+import type { Address, Hex } from 'viem';
+import type { ProofBundle } from '../bundle/bundle.js';
+import { UserError } from '../errors.js';
+import { verifyOnEmbeddedEvm } from './embedded-evm.js';
+import { verifyOnRpc } from './rpc.js';
+import { compileVerifier, CompiledVerifier, Groth16VerificationKey, MAX_DEPLOYED_CODE_SIZE, renderVerifierSource } from './verifier-contract.js';
+
+/** Where to verify. */
+export type ChainTarget =
+  | { readonly kind: 'embedded' }
+  | { readonly kind: 'rpc'; readonly url: string; readonly address?: string; readonly privateKey?: string };
+
+/** The on-chain verdict. */
+export interface ChainVerdict {
+  readonly target: 'embedded' | 'rpc';
+  readonly valid: boolean;
+  readonly gas: string;
+  /** `transaction`: gas of a real (or embedded) transaction; `estimate`: corrected estimate. */
+  readonly gasSource: 'transaction' | 'estimate';
+  readonly address?: string;
+  readonly deployed?: boolean;
+  /** False when the verifier exceeds the 24,576-byte contract size limit of real chains. */
+  readonly fitsOnChain: boolean;
+  readonly deployedSize: number;
+}
+
+const compiled = new Map<string, Promise<CompiledVerifier>>();
+
+/** Compiles (once per process and key) the Solidity verifier for `vkey`. */
+export function verifierFor(vkey: Record<string, unknown>): Promise<CompiledVerifier> {
+  const source = renderVerifierSource(vkey as unknown as Groth16VerificationKey);
+  let c = compiled.get(source);
+  if (!c) {
+    c = compileVerifier(source);
+    compiled.set(source, c);
+  }
+  return c;
+}
+
+function hexOrError(v: string, what: string, bytes: number): Hex {
+  if (!new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`).test(v)) throw new UserError(`${what} must be 0x followed by ${bytes * 2} hex digits`);
+  return v as Hex;
+}
+
+/** Verifies a bundle's proof with its (or the given) verification key on an EVM. */
+export async function verifyOnChain(bundle: ProofBundle, vkey: Record<string, unknown>, target: ChainTarget): Promise<ChainVerdict> {
+  const v = await verifierFor(vkey);
+  const fitsOnChain = v.deployedSize <= MAX_DEPLOYED_CODE_SIZE;
+  if (target.kind === 'embedded') {
+    const r = await verifyOnEmbeddedEvm({
+      abi: v.abi,
+      bytecode: v.bytecode,
+      proof: bundle.proof,
+      publicSignals: bundle.publicSignals,
+      // A verifier too big for real chains can still be judged; fitsOnChain reports the problem.
+      allowUnlimitedContractSize: !fitsOnChain,
+      ...(fitsOnChain ? {} : { hardfork: 'prague' }),
+    });
+    return { target: 'embedded', valid: r.valid, gas: String(r.gasUsed), gasSource: 'transaction', fitsOnChain, deployedSize: v.deployedSize };
+  }
+  const address = target.address ? (hexOrError(target.address, '--address', 20) as Address) : undefined;
+  const privateKey = target.privateKey ? hexOrError(target.privateKey, '--private-key', 32) : undefined;
+  let r;
+  try {
+    r = await verifyOnRpc({ url: target.url, abi: v.abi, bytecode: v.bytecode, address, privateKey, proof: bundle.proof, publicSignals: bundle.publicSignals });
+  } catch (e) {
+    throw new UserError(`${target.url}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  return { target: 'rpc', valid: r.valid, gas: String(r.gas), gasSource: r.gasSource, address: r.address, deployed: r.deployed, fitsOnChain, deployedSize: v.deployedSize };
+}

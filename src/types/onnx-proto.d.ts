@@ -1,3 +1,0 @@
-declare module 'snarkjs';
-declare module 'ffjavascript';
-declare module 'circomlibjs';
