@@ -8,11 +8,35 @@ import { BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
 import { toSigned } from '../../circuits/field.js';
 import { linearLayer } from '../../circuits/linear.js';
 import { requantize } from '../../circuits/requantize.js';
+import { clamp, poolMax } from '../../circuits/max.js';
+import { leakyRelu } from '../../circuits/leaky-relu.js';
+import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { linearTerms } from '../quantize/linear-spec.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 
-/** How inputs and outputs appear to the verifier. */
-export type Visibility = 'public';
+/**
+ * How inputs and outputs appear to the verifier: `public` puts every value in the public
+ * signals; `hashed` range-checks the values in the circuit and exposes one Poseidon
+ * commitment (see circuits/commitment.ts) instead.
+ */
+export type Visibility = 'public' | 'hashed';
+
+/** The visibilities, for flag validation. */
+export const VISIBILITIES: readonly Visibility[] = ['public', 'hashed'];
+
+/** Commitment encoding of the model input: every value of [lo, hi] shifted to [0, 2^bits). */
+export function inputCommitmentParams(input: QuantizedModel['input']): CommitmentOptions {
+  return { bits: bitLength(input.hi - input.lo), offset: BigInt(-input.lo) };
+}
+
+/** Commitment encoding of the model output, from its worst-case range. */
+export function outputCommitmentParams(output: QuantizedModel['output']): CommitmentOptions {
+  return { bits: bitLength(output.hi - output.lo), offset: BigInt(-output.lo) };
+}
+
+function bitLength(n: number): number {
+  return Math.max(1, Math.ceil(Math.log2(n + 1)));
+}
 
 /** Where each part sits in the public-signal vector. */
 export interface PublicLayout {
@@ -44,7 +68,10 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   const inputVisibility = options.inputVisibility ?? 'public';
   const outputVisibility = options.outputVisibility ?? 'public';
   const tensors = new Map<string, Signal[]>();
-  tensors.set(model.input.name, xq.map((v) => b.input(BigInt(v), 'public')));
+  const inputs = xq.map((v) => b.input(BigInt(v), inputVisibility === 'public' ? 'public' : 'private'));
+  // Private inputs are range-checked by the commitment's bit decomposition; public ones by the verifier.
+  const inputHash = inputVisibility === 'hashed' ? commitSignals(b, inputs, inputCommitmentParams(model.input)).hash : undefined;
+  tensors.set(model.input.name, inputs);
   for (const op of model.ops) {
     const x = tensors.get(op.input)!;
     switch (op.kind) {
@@ -59,17 +86,39 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
       case 'reshape':
         tensors.set(op.output, x);
         break;
+      case 'maxpool':
+        tensors.set(op.output, poolMax(b, x, op.offsets, op.index, op.cmpBits));
+        break;
+      case 'add': {
+        const o = tensors.get(op.other)!;
+        tensors.set(op.output, x.map((s, i) => b.linear([[s, BigInt(op.inputScale)], [o[i]!, BigInt(op.otherScale)]])));
+        break;
+      }
+      case 'clamp': {
+        const [lo, hi] = [op.lo, op.hi].map((v) => (v === null ? null : BigInt(v)));
+        tensors.set(op.output, x.map((s, i) => clamp(b, s, lo ?? null, hi ?? null, op.loBits[i] ?? 0, op.hiBits[i] ?? 0)));
+        break;
+      }
+      case 'leakyRelu':
+        tensors.set(op.output, x.map((s, i) => leakyRelu(b, s, { shift: op.shift, alpha: BigInt(op.alpha), signBits: op.signBits[i]! })));
+        break;
+      case 'permute':
+        tensors.set(op.output, op.perm.map((i) => x[i]!));
+        break;
     }
   }
   const y = tensors.get(model.output.name)!;
-  for (const s of y) b.exposeOutput(s);
+  // Public-signal order: output values or their commitment, then the input commitment, then public inputs.
+  if (outputVisibility === 'public') for (const s of y) b.exposeOutput(s);
+  else b.exposeOutput(commitSignals(b, y, outputCommitmentParams(model.output)).hash);
+  if (inputHash) b.exposeOutput(inputHash);
   const circuit = b.finalize();
-  const nOut = circuit.nPubOut;
+  const outCount = outputVisibility === 'public' ? y.length : 1;
   const layout: PublicLayout = {
-    output: { visibility: outputVisibility, offset: 0, count: y.length },
-    input: { visibility: inputVisibility, offset: nOut, count: xq.length },
-    nPublic: nOut + circuit.nPubIn,
+    output: { visibility: outputVisibility, offset: 0, count: outCount },
+    input: { visibility: inputVisibility, offset: outCount, count: inputVisibility === 'public' ? xq.length : 1 },
+    nPublic: circuit.nPubOut + circuit.nPubIn,
   };
   const publicSignals = circuit.witness.slice(1, 1 + layout.nPublic).map((v) => v.toString());
-  return { circuit, layout, output: circuit.witness.slice(1, 1 + y.length).map(toSigned), publicSignals };
+  return { circuit, layout, output: y.map((s) => toSigned(s.value)), publicSignals };
 }

@@ -33,8 +33,65 @@ export interface ReshapeOp {
   readonly output: string;
 }
 
+/** Output j is the maximum of inputs index[offsets[j] .. offsets[j+1]) (MaxPool windows). */
+export interface MaxPoolOp {
+  readonly kind: 'maxpool';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly offsets: number[];
+  readonly index: number[];
+}
+
+/** y = input + sign · other, two activations of the same shape. */
+export interface AddOp {
+  readonly kind: 'add';
+  readonly name: string;
+  readonly input: string;
+  readonly other: string;
+  readonly otherSign: 1 | -1;
+  readonly output: string;
+}
+
+/** y = min(max(x, min), max); an absent bound is unbounded (Clip). */
+export interface ClampOp {
+  readonly kind: 'clamp';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly min: number | null;
+  readonly max: number | null;
+}
+
+/** y = x if x ≥ 0 else alpha · x. */
+export interface LeakyReluOp {
+  readonly kind: 'leakyRelu';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly alpha: number;
+}
+
+/** y[i] = x[perm[i]]: Transpose and any other pure reordering. */
+export interface PermuteOp {
+  readonly kind: 'permute';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly perm: number[];
+}
+
 /** Any lowered op. */
-export type FloatOp = LinearOp | ReluOp | ReshapeOp;
+export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp;
+
+/** A Softmax or LogSoftmax removed from the end of the graph, to be applied outside the circuit. */
+export interface DroppedFinal {
+  readonly op: 'Softmax' | 'LogSoftmax';
+  /** Normalized axis. */
+  readonly axis: number;
+  /** Opset < 13 semantics: normalize over the flattened block of dims [axis, rank). */
+  readonly coerce2d: boolean;
+}
 
 /** A lowered graph with one input and one output. */
 export interface FloatGraph {
@@ -43,7 +100,7 @@ export interface FloatGraph {
   readonly ops: FloatOp[];
   readonly shapes: Map<string, number[]>;
   /** Softmax/LogSoftmax dropped from the end of the graph (argmax is unchanged by them). */
-  readonly droppedFinal?: string;
+  readonly droppedFinal?: DroppedFinal;
 }
 
 /** Runs the lowered graph in float64, returning every tensor by name. */
@@ -69,7 +126,56 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
       case 'reshape':
         values.set(op.output, x);
         break;
+      case 'maxpool': {
+        const y = new Float64Array(op.offsets.length - 1);
+        for (let j = 0; j < y.length; j++) {
+          let m = -Infinity;
+          for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++) m = Math.max(m, x[op.index[k]!]!);
+          y[j] = m;
+        }
+        values.set(op.output, y);
+        break;
+      }
+      case 'add': {
+        const o = values.get(op.other)!;
+        values.set(op.output, x.map((v, i) => v + op.otherSign * o[i]!));
+        break;
+      }
+      case 'clamp':
+        values.set(op.output, x.map((v) => clampFloat(v, op.min, op.max)));
+        break;
+      case 'leakyRelu':
+        values.set(op.output, x.map((v) => (v >= 0 ? v : op.alpha * v)));
+        break;
+      case 'permute':
+        values.set(op.output, Float64Array.from(op.perm, (i) => x[i]!));
+        break;
     }
   }
   return values;
+}
+
+/** ONNX Clip: max first, then min, so min > max yields max everywhere. */
+export function clampFloat(v: number, min: number | null, max: number | null): number {
+  const a = min !== null && v < min ? min : v;
+  return max !== null && a > max ? max : a;
+}
+
+/** Applies a dropped Softmax/LogSoftmax to a flat output of shape `shape`. */
+export function applyDroppedFinal(d: DroppedFinal, shape: number[], y: ArrayLike<number>): number[] {
+  const outer = d.axis === 0 ? 1 : shape.slice(0, d.axis).reduce((a, b) => a * b, 1);
+  const len = d.coerce2d ? shape.slice(d.axis).reduce((a, b) => a * b, 1) : (shape[d.axis] ?? 1);
+  const inner = d.coerce2d ? 1 : shape.slice(d.axis + 1).reduce((a, b) => a * b, 1);
+  const out = new Array<number>(y.length);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (k: number) => (o * len + k) * inner + i;
+      let m = -Infinity;
+      for (let k = 0; k < len; k++) m = Math.max(m, y[at(k)]!);
+      let sum = 0;
+      for (let k = 0; k < len; k++) sum += Math.exp(y[at(k)]! - m);
+      for (let k = 0; k < len; k++) out[at(k)] = d.op === 'Softmax' ? Math.exp(y[at(k)]! - m) / sum : y[at(k)]! - m - Math.log(sum);
+    }
+  }
+  return out;
 }

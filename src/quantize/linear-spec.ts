@@ -28,8 +28,26 @@ export interface Conv2dSpec {
   readonly outWidth: number;
 }
 
+/**
+ * Explicit term lists, for linear maps without a regular structure worth naming: pooling
+ * averages, elementwise affine layers (BatchNormalization, Add/Mul with constants), batched
+ * or broadcast MatMul/Gemm and compositions of consecutive linear layers.
+ */
+export interface SparseSpec {
+  readonly type: 'sparse';
+  readonly nIn: number;
+  readonly nOut: number;
+  readonly nWeights: number;
+  readonly nBias: number;
+  /** Terms of output j are at [offsets[j], offsets[j+1]). */
+  readonly offsets: number[];
+  readonly inputIndex: number[];
+  readonly weightIndex: number[];
+  readonly biasIndex: number[];
+}
+
 /** Any linear layer. */
-export type LinearSpec = DenseSpec | Conv2dSpec;
+export type LinearSpec = DenseSpec | Conv2dSpec | SparseSpec;
 
 /** Compressed term lists: the terms of output j are at [offsets[j], offsets[j+1]). */
 export interface LinearTerms {
@@ -44,6 +62,7 @@ export interface LinearTerms {
 
 /** Number of weights the spec expects. */
 export function weightCount(spec: LinearSpec): number {
+  if (spec.type === 'sparse') return spec.nWeights;
   return spec.type === 'dense'
     ? spec.inFeatures * spec.outFeatures
     : spec.outChannels * spec.inChannels * spec.kernel[0] * spec.kernel[1];
@@ -51,11 +70,13 @@ export function weightCount(spec: LinearSpec): number {
 
 /** Number of biases the spec expects (one per output feature or channel). */
 export function biasCount(spec: LinearSpec): number {
+  if (spec.type === 'sparse') return spec.nBias;
   return spec.type === 'dense' ? spec.outFeatures : spec.outChannels;
 }
 
 /** Input and output element counts. */
 export function linearSizes(spec: LinearSpec): { nIn: number; nOut: number } {
+  if (spec.type === 'sparse') return { nIn: spec.nIn, nOut: spec.nOut };
   return spec.type === 'dense'
     ? { nIn: spec.inFeatures, nOut: spec.outFeatures }
     : { nIn: spec.inChannels * spec.inHeight * spec.inWidth, nOut: spec.outChannels * spec.outHeight * spec.outWidth };
@@ -67,6 +88,18 @@ const cache = new WeakMap<LinearSpec, LinearTerms>();
 export function linearTerms(spec: LinearSpec): LinearTerms {
   const hit = cache.get(spec);
   if (hit) return hit;
+  if (spec.type === 'sparse') {
+    const t = {
+      nOut: spec.nOut,
+      nIn: spec.nIn,
+      offsets: Int32Array.from(spec.offsets),
+      inputIndex: Int32Array.from(spec.inputIndex),
+      weightIndex: Int32Array.from(spec.weightIndex),
+      biasIndex: Int32Array.from(spec.biasIndex),
+    };
+    cache.set(spec, t);
+    return t;
+  }
   const { nIn, nOut } = linearSizes(spec);
   const offsets = new Int32Array(nOut + 1);
   const inputIndex: number[] = [];
@@ -109,4 +142,17 @@ export function linearTerms(spec: LinearSpec): LinearTerms {
   const terms = { nOut, nIn, offsets, inputIndex: Int32Array.from(inputIndex), weightIndex: Int32Array.from(weightIndex), biasIndex };
   cache.set(spec, terms);
   return terms;
+}
+
+/** Builds a sparse spec from per-output term lists. */
+export function sparseSpec(nIn: number, nWeights: number, nBias: number, outputs: ReadonlyArray<{ inputs: number[]; weights: number[]; bias: number }>): SparseSpec {
+  const offsets = [0];
+  const inputIndex: number[] = [];
+  const weightIndex: number[] = [];
+  for (const o of outputs) {
+    inputIndex.push(...o.inputs);
+    weightIndex.push(...o.weights);
+    offsets.push(inputIndex.length);
+  }
+  return { type: 'sparse', nIn, nOut: outputs.length, nWeights, nBias, offsets, inputIndex, weightIndex, biasIndex: outputs.map((o) => o.bias) };
 }

@@ -11,6 +11,7 @@ import { runFloatGraph } from './float-ir.js';
 import { linearTerms } from './linear-spec.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
+import { quantizeAdd, quantizeClamp, quantizeLeakyRelu, quantizeMaxPool, TensorState } from './quantize-ops.js';
 
 /** Quantization knobs. */
 export interface QuantizeOptions {
@@ -24,14 +25,6 @@ export interface QuantizeOptions {
 export function chooseFrac(maxAbs: number, limit: number, cap = 24): number {
   if (!(maxAbs > 0)) return 0;
   return Math.min(cap, Math.floor(Math.log2(limit / maxAbs)));
-}
-
-interface TensorState {
-  frac: number;
-  /** Accumulators are unmaterialized sums; activations are range-checked integers. */
-  kind: 'act' | 'acc';
-  lo: number[];
-  hi: number[];
 }
 
 function stats(samples: Map<string, Float64Array>[], name: string): { min: number; max: number } {
@@ -64,7 +57,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   const states = new Map<string, TensorState>([[graph.input.name, { frac: inFrac, kind: 'act', lo: new Array(nIn).fill(inLo), hi: new Array(nIn).fill(inLimit) }]]);
   const ops: QOp[] = [];
 
-  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string) => {
+  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string): void => {
     const s = states.get(input)!;
     const st = stats(samples, floatName);
     const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
@@ -83,16 +76,19 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
     });
   };
 
+  /** Materializes an accumulator as an activation (scale from `floatName`'s calibration range). */
+  const materialize = (opName: string, input: string, relu: boolean, floatName: string): string => {
+    if (states.get(input)!.kind !== 'acc') return input;
+    const mid = `${input}::requantized`;
+    if (!states.has(mid)) requant(`${opName}::input`, input, mid, relu, floatName);
+    return mid;
+  };
+
   for (const op of graph.ops) {
     switch (op.kind) {
       case 'linear': {
-        let input = op.input;
-        if (states.get(input)!.kind === 'acc') {
-          // Chained linear layers: materialize a signed activation so sums stay small.
-          const mid = `${input}::requantized`;
-          requant(`${op.name}::input`, input, mid, false, input);
-          input = mid;
-        }
+        // Chained linear layers: materialize a signed activation so sums stay small.
+        const input = materialize(op.name, op.input, false, op.input);
         const x = states.get(input)!;
         let maxW = 0;
         for (const w of op.weight) maxW = Math.max(maxW, Math.abs(w));
@@ -129,13 +125,53 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         ops.push({ kind: 'reshape', name: op.name, input: op.input, output: op.output });
         states.set(op.output, states.get(op.input)!);
         break;
+      case 'maxpool': {
+        // Max commutes with the monotonic requantize, so pooling accumulators is exact.
+        const r = quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, states.get(op.input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'add': {
+        const r = quantizeAdd(op.name, op.input, op.other, op.output, op.otherSign, states.get(op.input)!, states.get(op.other)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'clamp': {
+        // The output range is at most [min, max]: rescale to it (with ReLU when min ≥ 0), then clamp.
+        const input = materialize(op.name, op.input, op.min !== null && op.min >= 0, op.output);
+        const r = quantizeClamp(op.name, input, op.output, op.min, op.max, states.get(input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'leakyRelu': {
+        const input = materialize(op.name, op.input, false, op.input);
+        const r = quantizeLeakyRelu(op.name, input, op.output, op.alpha, wb, states.get(input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'permute': {
+        const s = states.get(op.input)!;
+        ops.push({ kind: 'permute', name: op.name, input: op.input, output: op.output, perm: op.perm });
+        states.set(op.output, { frac: s.frac, kind: s.kind, lo: op.perm.map((i) => s.lo[i]!), hi: op.perm.map((i) => s.hi[i]!) });
+        break;
+      }
     }
   }
   const out = states.get(graph.output.name)!;
+  let outLo = Infinity;
+  let outHi = -Infinity;
+  for (let i = 0; i < out.lo.length; i++) {
+    outLo = Math.min(outLo, out.lo[i]!);
+    outHi = Math.max(outHi, out.hi[i]!);
+  }
   return {
     formatVersion: 1,
     input: { name: graph.input.name, shape: graph.input.shape, frac: inFrac, bits: ab, lo: inLo, hi: inLimit },
-    output: { name: graph.output.name, shape: graph.output.shape, frac: out.frac, lo: Math.min(...out.lo), hi: Math.max(...out.hi) },
+    output: { name: graph.output.name, shape: graph.output.shape, frac: out.frac, lo: outLo, hi: outHi },
     ops,
     ...(graph.droppedFinal ? { droppedFinal: graph.droppedFinal } : {}),
   };

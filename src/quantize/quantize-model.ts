@@ -12,7 +12,7 @@ import { loadOnnx } from '../onnx/load-onnx.js';
 import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.js';
 import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
-import type { QuantizedModel } from './quantized-model.js';
+import type { QOp, QuantizedModel } from './quantized-model.js';
 
 /** Options of {@link quantizeModel}. */
 export interface QuantizeModelOptions {
@@ -46,10 +46,24 @@ export interface Settings {
     readonly input: QuantizedModel['input'];
     readonly output: QuantizedModel['output'];
     readonly layers: Array<Record<string, unknown>>;
-    readonly droppedFinal?: string;
+    readonly droppedFinal?: QuantizedModel['droppedFinal'];
   };
   readonly calibration: { readonly count: number; readonly sources: string[] };
   readonly fidelity: FidelityReport;
+}
+
+const maxOf = (v: readonly number[]) => v.reduce((a, b) => Math.max(a, b), 0);
+
+/** One line of settings.json per op that does arithmetic. */
+function layerSummary(o: QOp): Record<string, unknown> {
+  switch (o.kind) {
+    case 'linear': return { name: o.name, kind: o.kind, type: o.spec.type, weightFrac: o.weightFrac };
+    case 'requantize': return { name: o.name, kind: o.kind, shift: o.shift, outBits: o.outBits, relu: o.lowerOffset === 0, maxAccBits: maxOf(o.accBits) };
+    case 'maxpool': return { name: o.name, kind: o.kind, windows: o.offsets.length - 1, maxCmpBits: maxOf(o.cmpBits) };
+    case 'clamp': return { name: o.name, kind: o.kind, lo: o.lo, hi: o.hi };
+    case 'leakyRelu': return { name: o.name, kind: o.kind, shift: o.shift, alpha: o.alpha };
+    default: return { name: o.name, kind: o.kind };
+  }
 }
 
 /** Runs the quantize stage and returns what it wrote. */
@@ -95,11 +109,7 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
       activationBits: opts.activationBits ?? 8,
       input: model.input,
       output: model.output,
-      layers: model.ops.filter((o) => o.kind !== 'reshape').map((o) =>
-        o.kind === 'linear'
-          ? { name: o.name, kind: o.kind, type: o.spec.type, weightFrac: o.weightFrac }
-          : { name: o.name, kind: o.kind, shift: o.shift, outBits: o.outBits, relu: o.lowerOffset === 0, maxAccBits: Math.max(...o.accBits) },
-      ),
+      layers: model.ops.filter((o) => o.kind !== 'reshape' && o.kind !== 'permute').map(layerSummary),
       ...(model.droppedFinal ? { droppedFinal: model.droppedFinal } : {}),
     },
     calibration: { count: calibration.length, sources: sources.map((s) => resolve(s)) },

@@ -2,6 +2,8 @@
  * The quantized model: integer weights, power-of-two scales and the integer reference
  * executor that defines, bit for bit, what the circuit must compute.
  */
+import type { DroppedFinal } from './float-ir.js';
+import { applyDroppedFinal } from './float-ir.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
 
@@ -40,8 +42,63 @@ export interface QReshape {
   readonly output: string;
 }
 
+/** Window maximum; `cmpBits` has one comparator width per comparison, windows in order. */
+export interface QMaxPool {
+  readonly kind: 'maxpool';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly offsets: number[];
+  readonly index: number[];
+  readonly cmpBits: number[];
+}
+
+/** y = inputScale · x + otherScale · other (two tensors aligned to one scale). */
+export interface QAdd {
+  readonly kind: 'add';
+  readonly name: string;
+  readonly input: string;
+  readonly other: string;
+  readonly output: string;
+  readonly inputScale: number;
+  readonly otherScale: number;
+}
+
+/** y = min(max(x, lo), hi); a null bound is absent. Comparator widths per element. */
+export interface QClamp {
+  readonly kind: 'clamp';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly lo: number | null;
+  readonly hi: number | null;
+  readonly loBits: number[];
+  readonly hiBits: number[];
+}
+
+/** y = x · 2^shift if x ≥ 0 else alpha · x; the output scale is the input's plus `shift`. */
+export interface QLeakyRelu {
+  readonly kind: 'leakyRelu';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly shift: number;
+  /** alpha · 2^shift, rounded. */
+  readonly alpha: number;
+  readonly signBits: number[];
+}
+
+/** y[i] = x[perm[i]]. */
+export interface QPermute {
+  readonly kind: 'permute';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly perm: number[];
+}
+
 /** Any quantized op. */
-export type QOp = QLinear | QRequantize | QReshape;
+export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute;
 
 /** The quantized tensor interface of the model. */
 export interface QuantizedModel {
@@ -50,8 +107,8 @@ export interface QuantizedModel {
   /** Output scale and the worst-case integer range of any output element. */
   readonly output: { name: string; shape: number[]; frac: number; lo: number; hi: number };
   readonly ops: QOp[];
-  /** Softmax/LogSoftmax removed from the end of the graph; reported outside the circuit. */
-  readonly droppedFinal?: string;
+  /** Softmax/LogSoftmax removed from the end of the graph; applied outside the circuit. */
+  readonly droppedFinal?: DroppedFinal;
 }
 
 /** Quantizes a float input: round half away from zero to the input scale, then clamp. */
@@ -87,7 +144,7 @@ function checkSafe(v: number, op: string): number {
 export function requantizeNumber(x: number, shift: number, outBits: number, lowerOffset: number): number {
   // Division by a power of two is exact in binary floating point, so floor is exact for safe integers.
   const q = Math.floor(x / 2 ** shift);
-  const lo = -lowerOffset;
+  const lo = 0 - lowerOffset; // not -lowerOffset: that is -0 for ReLU, which strict equality tells apart from 0
   const hi = 2 ** outBits - 1 - lowerOffset;
   return q < lo ? lo : q > hi ? hi : q;
 }
@@ -118,7 +175,47 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
       case 'reshape':
         values.set(op.output, x);
         break;
+      case 'maxpool': {
+        const y: number[] = new Array(op.offsets.length - 1);
+        for (let j = 0; j < y.length; j++) {
+          let m = x[op.index[op.offsets[j]!]!]!;
+          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = Math.max(m, x[op.index[k]!]!);
+          y[j] = m;
+        }
+        values.set(op.output, y);
+        break;
+      }
+      case 'add': {
+        const o = values.get(op.other)!;
+        values.set(op.output, x.map((v, i) => checkSafe(op.inputScale * v + op.otherScale * o[i]!, op.name)));
+        break;
+      }
+      case 'clamp':
+        values.set(op.output, x.map((v) => clampNumber(v, op.lo, op.hi)));
+        break;
+      case 'leakyRelu':
+        values.set(op.output, x.map((v) => checkSafe(v >= 0 ? v * 2 ** op.shift : op.alpha * v, op.name)));
+        break;
+      case 'permute':
+        values.set(op.output, op.perm.map((i) => x[i]!));
+        break;
     }
   }
   return values;
+}
+
+/** The exact integer semantics of {@link QClamp}: max with lo first, then min with hi. */
+export function clampNumber(v: number, lo: number | null, hi: number | null): number {
+  const a = lo !== null && v < lo ? lo : v;
+  return hi !== null && a > hi ? hi : a;
+}
+
+/**
+ * The dequantized output as the ONNX model reports it: with a dropped final Softmax or
+ * LogSoftmax applied (outside the circuit, to the proven logits). `note` says so.
+ */
+export function reportedOutput(model: QuantizedModel, values: readonly number[]): { values: number[]; note?: string } {
+  const d = model.droppedFinal;
+  if (!d) return { values: [...values] };
+  return { values: applyDroppedFinal(d, model.output.shape, values), note: `the circuit proves the logits; ${d.op} (axis ${d.axis}) was applied outside it` };
 }

@@ -1,0 +1,87 @@
+/**
+ * Range bookkeeping for the quantizer's non-linear ops other than requantize: max-pooling,
+ * sums of two tensors, clamps, LeakyRelu and permutations. Every function maps the
+ * worst-case per-element integer ranges of its inputs to those of its output and fixes the
+ * comparator widths the circuit needs, so every input in range stays provable.
+ */
+import { UserError } from '../errors.js';
+import { comparatorBits } from '../../circuits/max.js';
+import type { QAdd, QClamp, QLeakyRelu, QMaxPool } from './quantized-model.js';
+
+/** Quantizer state of one tensor. */
+export interface TensorState {
+  frac: number;
+  /** Accumulators are unmaterialized sums; activations are range-checked integers. */
+  kind: 'act' | 'acc';
+  lo: number[];
+  hi: number[];
+}
+
+function safe(v: number, name: string): number {
+  if (!Number.isSafeInteger(v)) throw new UserError(`node "${name}": integer range exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+  return v;
+}
+
+/** Window maxima: comparisons fold left to right, m ← max(m, next). */
+export function quantizeMaxPool(name: string, input: string, output: string, offsets: number[], index: number[], s: TensorState): { op: QMaxPool; state: TensorState } {
+  const cmpBits: number[] = [];
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let j = 0; j + 1 < offsets.length; j++) {
+    let mlo = s.lo[index[offsets[j]!]!]!;
+    let mhi = s.hi[index[offsets[j]!]!]!;
+    for (let k = offsets[j]! + 1; k < offsets[j + 1]!; k++) {
+      const i = index[k]!;
+      cmpBits.push(comparatorBits(s.lo[i]! - mhi, s.hi[i]! - mlo));
+      mlo = Math.max(mlo, s.lo[i]!);
+      mhi = Math.max(mhi, s.hi[i]!);
+    }
+    lo.push(mlo);
+    hi.push(mhi);
+  }
+  return { op: { kind: 'maxpool', name, input, output, offsets, index, cmpBits }, state: { frac: s.frac, kind: s.kind, lo, hi } };
+}
+
+/** Sum of two tensors: the one with fewer fractional bits is shifted up to the other's scale. */
+export function quantizeAdd(name: string, input: string, other: string, output: string, sign: 1 | -1, a: TensorState, b: TensorState): { op: QAdd; state: TensorState } {
+  const frac = Math.max(a.frac, b.frac);
+  const inputScale = 2 ** (frac - a.frac);
+  const otherScale = sign * 2 ** (frac - b.frac);
+  const lo = a.lo.map((v, i) => safe(inputScale * v + Math.min(otherScale * b.lo[i]!, otherScale * b.hi[i]!), name));
+  const hi = a.hi.map((v, i) => safe(inputScale * v + Math.max(otherScale * b.lo[i]!, otherScale * b.hi[i]!), name));
+  return { op: { kind: 'add', name, input, other, output, inputScale, otherScale }, state: { frac, kind: 'acc', lo, hi } };
+}
+
+/** Clamp of an activation to integer bounds; a bound no element can cross is dropped. */
+export function quantizeClamp(name: string, input: string, output: string, min: number | null, max: number | null, s: TensorState): { op: QClamp; state: TensorState } {
+  const q = (v: number | null) => (v === null ? null : Math.round(v * 2 ** s.frac));
+  let lo = q(min);
+  let hi = q(max);
+  if (lo !== null && s.lo.every((v) => v >= lo!)) lo = null;
+  if (hi !== null && (lo === null || lo <= hi) && s.hi.every((v) => v <= hi!)) hi = null;
+  const loBits = lo === null ? [] : s.lo.map((v, i) => comparatorBits(v - lo!, s.hi[i]! - lo!));
+  const mlo = s.lo.map((v) => (lo !== null ? Math.max(v, lo) : v));
+  const mhi = s.hi.map((v) => (lo !== null ? Math.max(v, lo) : v));
+  const hiBits = hi === null ? [] : mlo.map((v, i) => comparatorBits(hi! - mhi[i]!, hi! - v));
+  const cap = (v: number) => (hi !== null ? Math.min(v, hi) : v);
+  return { op: { kind: 'clamp', name, input, output, lo, hi, loBits, hiBits }, state: { frac: s.frac, kind: s.kind, lo: mlo.map(cap), hi: mhi.map(cap) } };
+}
+
+/** LeakyRelu of an activation; alpha gets `alphaBits` signed bits of precision. */
+export function quantizeLeakyRelu(name: string, input: string, output: string, alpha: number, alphaBits: number, s: TensorState): { op: QLeakyRelu; state: TensorState } {
+  const limit = 2 ** (alphaBits - 1) - 1;
+  const shift = alpha === 0 ? 0 : Math.max(0, Math.min(24, Math.floor(Math.log2(limit / Math.abs(alpha)))));
+  const a = Math.round(alpha * 2 ** shift);
+  const f = (v: number) => (v >= 0 ? v * 2 ** shift : a * v);
+  const lo: number[] = [];
+  const hi: number[] = [];
+  s.lo.forEach((l, i) => {
+    const h = s.hi[i]!;
+    // f is piecewise linear with a kink at 0: its extremes are at the ends or at 0.
+    const c = [f(l), f(h), ...(l < 0 && h > 0 ? [0, f(-1)] : [])];
+    lo.push(safe(Math.min(...c), name));
+    hi.push(safe(Math.max(...c), name));
+  });
+  const signBits = s.lo.map((l, i) => comparatorBits(l, s.hi[i]!));
+  return { op: { kind: 'leakyRelu', name, input, output, shift, alpha: a, signBits }, state: { frac: s.frac + shift, kind: 'acc', lo, hi } };
+}
