@@ -164,7 +164,16 @@ export async function poseidonHashValues(values: readonly bigint[]): Promise<big
   checkArity(values.length);
   // Imported lazily: circomlibjs's entry point pulls in ethers and more, which circuit
   // compilation alone never needs.
-  hasher ??= import('circomlibjs').then((m: { buildPoseidon(): Promise<CircomlibPoseidon> }) => m.buildPoseidon());
+  hasher ??= (async () => {
+    // circomlibjs bundles its own ffjavascript, whose module initializer sets
+    // globalThis.curve_bn128 = null. That would orphan snarkjs's multi-threaded curve (and its
+    // worker threads, so the process would never exit): keep the reference across the import.
+    const g = globalThis as { curve_bn128?: unknown };
+    const curve = g.curve_bn128;
+    const m = (await import('circomlibjs')) as { buildPoseidon(): Promise<CircomlibPoseidon> };
+    if (curve && !g.curve_bn128) g.curve_bn128 = curve;
+    return m.buildPoseidon();
+  })();
   const h = await hasher;
   return h.F.toObject(h(values.map(fieldMod)));
 }

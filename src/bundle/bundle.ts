@@ -30,7 +30,7 @@ export interface ProofBundle {
   publicSignals: string[];
   layout: PublicLayout;
   /** The model output: signed integers, dequantized values, argmax. */
-  output: { integers: string[]; values: number[]; frac: number; shape: number[]; softmax?: number[]; note?: string };
+  output: { visibility: string; integers: string[]; values: number[]; frac: number; shape: number[]; softmax?: number[]; note?: string };
   prediction: number;
   input: { visibility: string; commitment?: string; frac: number; lo: number; hi: number; source?: string };
   modelId: string;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
 import { UserError } from '../errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
-import { buildCircuit, PublicLayout, Visibility } from './build-circuit.js';
+import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
 
 /** Options of {@link compileCircuit}. */
@@ -44,11 +44,14 @@ export function readQuantizedModel(buildDir: string): { model: QuantizedModel; b
 export function compileCircuit(opts: CompileOptions): CircuitInfo {
   const { model, bytes } = readQuantizedModel(opts.buildDir);
   for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
-    if (v !== undefined && v !== 'public') throw new UserError(`${flag} must be "public", got "${v}"`);
+    if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got "${v}"`);
   }
+  // Defaults: the input stays private behind a commitment, the output (what users act on) is public.
+  const inputVisibility = opts.inputVisibility ?? 'hashed';
+  const outputVisibility = opts.outputVisibility ?? 'public';
   // Any input in range gives the same constraints; the low end of the range is always valid.
   const placeholder = new Array<number>(model.input.shape.reduce((a, b) => a * b, 1)).fill(model.input.lo);
-  const build = buildCircuit(model, placeholder, { inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility });
+  const build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
   const r1cs = encodeR1cs(build.circuit);
   const r1csSha256 = sha256Hex(r1cs);
   const quantizedSha256 = sha256Hex(bytes);

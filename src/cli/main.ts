@@ -8,6 +8,7 @@ import { VERSIONS } from '../artifacts.js';
 import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
+import { registerChainCommands } from './chain-commands.js';
 
 /** Parses an integer flag. */
 export function intOption(name: string) {
@@ -20,7 +21,7 @@ export function intOption(name: string) {
 
 /** A --input-visibility / --output-visibility option. */
 export function visibilityOption(which: 'input' | 'output'): Option {
-  return new Option(`--${which}-visibility <mode>`, `${which} in the public signals`).choices(['public']);
+  return new Option(`--${which}-visibility <mode>`, `${which} as public values or one Poseidon commitment (default: ${which === 'input' ? 'hashed' : 'public'})`).choices(['public', 'hashed']);
 }
 
 /** Prints a JSON value as one line on stdout. */
@@ -37,6 +38,7 @@ function program(): Command {
     .exitOverride();
   registerRunCommands(p);
   registerStageCommands(p);
+  registerChainCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -2,9 +2,11 @@
  * `run`, `demo` and `verify`: the commands most people use.
  */
 import { Command } from 'commander';
+import type { Visibility } from '../circuit/build-circuit.js';
 import { fileURLToPath } from 'node:url';
 import { runPipeline, RunResult } from '../pipeline.js';
 import { verifyBundle, VerifyReport } from '../verify/verify-bundle.js';
+import type { ChainTarget } from '../chain/verify-on-chain.js';
 import { intOption, printJson, visibilityOption } from './main.js';
 
 const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/digits-mlp.onnx', import.meta.url));
@@ -33,8 +35,8 @@ interface RunFlags {
   ptau?: string;
   weightBits?: number;
   activationBits?: number;
-  inputVisibility?: 'public';
-  outputVisibility?: 'public';
+  inputVisibility?: Visibility;
+  outputVisibility?: Visibility;
 }
 
 async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
@@ -62,14 +64,33 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
 }
 
 function printReport(report: VerifyReport, json: boolean): void {
+  if (report.failed === 'format') {
+    // A malformed bundle is a user error (exit 2): one line on stderr, like every other one.
+    const detail = report.checks.find((c) => c.check === 'format')?.detail ?? 'malformed proof bundle';
+    process.stderr.write(`zkinfer: ${detail.split('\n')[0]}\n`);
+    if (json) printJson(report);
+    return;
+  }
   if (json) {
     printJson(report);
     return;
   }
-  for (const c of report.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check.padEnd(15)} ${c.detail}\n`);
+  for (const c of report.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check.padEnd(16)} ${c.detail}\n`);
+  if (report.chain?.deployed) process.stdout.write(`deployed verifier at ${report.chain.address}\n`);
   for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
   if (report.vkeySource === 'bundle') process.stderr.write('note: checked against the verification key inside the bundle; pass --vkey FILE to pin a known model\n');
   process.stdout.write(report.valid ? `VALID: prediction ${report.prediction}\n` : `INVALID: ${report.failed} check failed\n`);
+}
+
+interface VerifyFlags {
+  vkey?: string;
+  input?: string;
+  requireTrustedSetup?: boolean;
+  json?: boolean;
+  chain?: boolean;
+  rpc?: string;
+  address?: string;
+  privateKey?: string;
 }
 
 /** Registers run, demo and verify. */
@@ -103,11 +124,19 @@ export function registerRunCommands(p: Command): void {
   p.command('verify <bundle>')
     .description('check a proof bundle: exit 0 valid, 1 invalid, 2 unreadable')
     .option('--vkey <file>', 'trusted verification key (default: the one inside the bundle)')
+    .option('--input <file>', 'the input the prover says it used: checked against the input commitment')
     .option('--require-trusted-setup', 'treat dev-setup keys as invalid')
+    .option('--chain', 'also verify with the Solidity verifier on an embedded EVM')
+    .option('--rpc <url>', 'also verify on a JSON-RPC node (deploys the verifier unless --address)')
+    .option('--address <addr>', 'an already deployed verifier (with --rpc)')
+    .option('--private-key <key>', 'key that deploys the verifier (with --rpc; default: the node\'s unlocked account)')
     .option('--json', 'print one JSON object naming every check')
-    .addHelpText('after', '\nExample:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json')
-    .action(async (bundle: string, flags: { vkey?: string; requireTrustedSetup?: boolean; json?: boolean }) => {
-      const report = await verifyBundle({ bundlePath: bundle, vkeyPath: flags.vkey, requireTrustedSetup: flags.requireTrustedSetup });
+    .addHelpText('after', '\nExample:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json')
+    .action(async (bundle: string, flags: VerifyFlags) => {
+      const chain: ChainTarget | undefined = flags.rpc
+        ? { kind: 'rpc', url: flags.rpc, address: flags.address, privateKey: flags.privateKey ?? process.env['ZKINFER_PRIVATE_KEY'] }
+        : flags.chain ? { kind: 'embedded' } : undefined;
+      const report = await verifyBundle({ bundlePath: bundle, vkeyPath: flags.vkey, inputPath: flags.input, requireTrustedSetup: flags.requireTrustedSetup, chain });
       printReport(report, flags.json ?? false);
       if (!report.valid) process.exitCode = report.failed === 'format' ? 2 : 1;
     });

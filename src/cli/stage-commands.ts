@@ -3,10 +3,14 @@
  * inspect. Each reads what the previous one wrote into the build directory.
  */
 import { Command } from 'commander';
+import type { Visibility } from '../circuit/build-circuit.js';
 import { existsSync, statSync } from 'node:fs';
 import { readArtifact } from '../artifacts.js';
 import { compileCircuit, CircuitInfo } from '../circuit/compile-circuit.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
+import { UserError } from '../errors.js';
+import { proveBatch } from '../prove/batch.js';
+import { createProgressReporter } from '../prove/progress.js';
 import { prove } from '../prove/prove.js';
 import { quantizeModel, Settings } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
@@ -40,7 +44,7 @@ export function registerStageCommands(p: Command): void {
     .addOption(visibilityOption('output'))
     .option('--json', 'print circuit info as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer compile build/digits')
-    .action((dir: string, f: { inputVisibility?: 'public'; outputVisibility?: 'public'; json?: boolean }) => {
+    .action((dir: string, f: { inputVisibility?: Visibility; outputVisibility?: Visibility; json?: boolean }) => {
       const info = compileCircuit({ buildDir: dir, inputVisibility: f.inputVisibility, outputVisibility: f.outputVisibility });
       if (f.json) return printJson(info);
       out(`${info.nConstraints} constraints, ${info.nWires} wires, ${info.nPublic} public signals (domain 2^${info.power}); model id ${info.modelId}`);
@@ -59,13 +63,18 @@ export function registerStageCommands(p: Command): void {
     });
 
   p.command('prove <buildDir>')
-    .description('prove one input with the keys in a build directory')
-    .requiredOption('--input <file>', 'input file (JSON or .pb)')
-    .option('--out <file>', 'bundle path (default <buildDir>/proofs/<input>.proof.json)')
+    .description('prove one input, or a batch of inputs on worker threads, with the keys in a build directory')
+    .option('--input <file>', 'input file (JSON or .pb)')
+    .option('--inputs <path>', 'batch: a directory of .json/.pb inputs or a JSON-lines file (one input per line)')
+    .option('--workers <n>', 'batch: worker threads (default: available cores)', intOption('--workers'))
+    .option('--out <path>', 'bundle path (default <buildDir>/proofs/<input>.proof.json); with --inputs, the bundle directory (default <buildDir>/proofs)')
     .option('--json', 'print a JSON summary')
-    .addHelpText('after', '\nExample:\n  zkinfer prove build/digits --input models/samples/digit-7.json')
-    .action(async (dir: string, f: { input: string; out?: string; json?: boolean }) => {
-      const { bundle, bundlePath } = await prove({ buildDir: dir, inputPath: f.input, outPath: f.out });
+    .addHelpText('after', '\nExamples:\n  zkinfer prove build/digits --input models/samples/digit-7.json\n  zkinfer prove build/digits --inputs models/samples --workers 2')
+    .action(async (dir: string, f: { input?: string; inputs?: string; workers?: number; out?: string; json?: boolean }) => {
+      if ((f.input === undefined) === (f.inputs === undefined)) throw new UserError('prove needs exactly one of --input FILE or --inputs PATH');
+      if (f.inputs !== undefined) return proveBatchCommand(dir, f.inputs, f);
+      if (f.workers !== undefined) throw new UserError('--workers applies to --inputs only');
+      const { bundle, bundlePath } = await prove({ buildDir: dir, inputPath: f.input!, outPath: f.out });
       if (f.json) return printJson({ prediction: bundle.prediction, output: bundle.output.values, bundle: bundlePath });
       out(`prediction ${bundle.prediction}; bundle ${bundlePath}`);
     });
@@ -95,4 +104,19 @@ export function registerStageCommands(p: Command): void {
       };
       return f.json ? printJson(info) : out(JSON.stringify(info, null, 2));
     });
+}
+
+/** `prove --inputs`: progress on stderr, failures as one line each, exit code 1 when any item failed. */
+async function proveBatchCommand(dir: string, inputs: string, f: { workers?: number; out?: string; json?: boolean }): Promise<void> {
+  const progress = f.json ? undefined : createProgressReporter();
+  let summary;
+  try {
+    summary = await proveBatch({ buildDir: dir, inputs, outDir: f.out, workers: f.workers, onProgress: progress && ((p) => progress.update(p)) });
+  } finally {
+    progress?.finish();
+  }
+  if (summary.failed > 0) process.exitCode = 1;
+  if (f.json) return printJson(summary);
+  for (const item of summary.items) if (item.status === 'failed') process.stderr.write(`failed: ${item.error}\n`);
+  out(`proved ${summary.succeeded}, skipped ${summary.skipped} (valid bundles), failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s (${summary.proofsPerSecond.toFixed(2)} proofs/s, ${summary.workers} workers); bundles in ${f.out ?? `${dir}/proofs`}`);
 }

@@ -3,6 +3,7 @@
  * bundle. A {@link Prover} loads a build directory once and proves many inputs with it.
  */
 import { readFileSync } from 'node:fs';
+import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
@@ -13,7 +14,7 @@ import { CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
 import { decodeR1cs, encodeWtns, R1csFile } from '../circuit/r1cs-file.js';
 import { UserError } from '../errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
-import { argmax, dequantizeOutput, quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
+import { argmax, dequantizeOutput, quantizeInput, QuantizedModel, reportedOutput } from '../quantize/quantized-model.js';
 import type { Settings } from '../quantize/quantize-model.js';
 import type { SetupInfo } from '../setup/setup-keys.js';
 
@@ -22,6 +23,11 @@ export interface ProverOptions {
   readonly buildDir: string;
   /** Compare each proven output with onnxruntime's float output (default true). */
   readonly fidelity?: boolean;
+  /**
+   * Prove on one single-threaded curve (default false: snarkjs's multi-threaded curve). Needed
+   * inside worker_threads, where the multi-threaded curve fails to start.
+   */
+  readonly singleThread?: boolean;
 }
 
 /** A loaded build directory, ready to prove inputs. */
@@ -70,13 +76,16 @@ export function createProver(opts: ProverOptions): Prover {
       const bad = findViolatedConstraint(r1cs.constraints, witness);
       if (bad >= 0) throw new WitnessCheckError(`witness violates constraint ${bad} of ${artifactPath(buildDir, 'r1cs')}`);
       const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(witness)) };
+      if (opts.singleThread) await useSingleThreadCurve();
       const { proof, publicSignals } = (await snarkjs.groth16.prove(zkey, wtns)) as { proof: ProofBundle['proof']; publicSignals: string[] };
       const values = dequantizeOutput(model, build.output);
+      // A final Softmax/LogSoftmax is not in the circuit; apply it outside so the float comparison is like for like.
+      const reported = reportedOutput(model, values);
       let fidelity: ProofBundle['fidelity'];
       if (opts.fidelity ?? true) {
         const [f] = await runOnnxRuntime(modelPath, model.input.name, model.input.shape, [input]);
         const floatOutput = Array.from(f!);
-        fidelity = { floatOutput, floatPrediction: argmax(floatOutput), maxAbsError: Math.max(...values.map((v, i) => Math.abs(v - floatOutput[i]!))) };
+        fidelity = { floatOutput, floatPrediction: argmax(floatOutput), maxAbsError: Math.max(...reported.values.map((v, i) => Math.abs(v - floatOutput[i]!))) };
       }
       return {
         format: BUNDLE_FORMAT,
@@ -86,9 +95,15 @@ export function createProver(opts: ProverOptions): Prover {
         proof,
         publicSignals,
         layout: circuit.layout,
-        output: { integers: build.output.map(String), values, frac: model.output.frac, shape: model.output.shape },
+        output: { visibility: circuit.layout.output.visibility, integers: build.output.map(String), values, frac: model.output.frac, shape: model.output.shape, ...(reported.note ? { softmax: reported.values, note: reported.note } : {}) },
         prediction: argmax(build.output),
-        input: { visibility: circuit.layout.input.visibility, frac: model.input.frac, lo: model.input.lo, hi: model.input.hi, ...(meta.source ? { source: meta.source } : {}) },
+        input: {
+          visibility: circuit.layout.input.visibility,
+          ...(circuit.layout.input.visibility === 'hashed' ? { commitment: publicSignals[circuit.layout.input.offset]! } : {}),
+          frac: model.input.frac, lo: model.input.lo,
+          hi: model.input.hi,
+          ...(meta.source ? { source: meta.source } : {}),
+        },
         modelId: circuit.modelId,
         vkeyHash: setup.vkeyHash,
         vkey,
@@ -112,9 +127,28 @@ export function writeBundle(path: string, bundle: ProofBundle): void {
   writeJsonAtomic(path, bundle);
 }
 
-/** Releases snarkjs's curve worker threads so the process can exit. */
+const curveGlobal = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
+let singleThreadCurve: Promise<void> | undefined;
+
+/**
+ * Makes every snarkjs call in this thread (prove and verify) use one single-threaded curve.
+ * snarkjs's own `{ singleThread: true }` option compiles a fresh curve (≈0.3 s of wasm, more than
+ * a proof of a small model) on every call, and groth16.verify takes no options at all; without the
+ * option snarkjs reuses globalThis.curve_bn128, so a single-threaded curve installed there is built
+ * once. A curve already installed (multi-threaded, in the main thread) is left in place.
+ */
+export function useSingleThreadCurve(): Promise<void> {
+  singleThreadCurve ??= (async () => {
+    if (!curveGlobal.curve_bn128) curveGlobal.curve_bn128 = await buildBn128(true);
+  })();
+  return singleThreadCurve;
+}
+
+/** Releases snarkjs's curve (and its worker threads, when multi-threaded) so the thread can exit. */
 export async function shutdown(): Promise<void> {
-  const g = globalThis as { curve_bn128?: { terminate(): Promise<void> } };
+  if (singleThreadCurve) await singleThreadCurve.catch(() => undefined);
+  singleThreadCurve = undefined;
+  const g = curveGlobal;
   if (g.curve_bn128) {
     await g.curve_bn128.terminate();
     delete g.curve_bn128;

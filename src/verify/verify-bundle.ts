@@ -9,11 +9,15 @@ import * as snarkjs from 'snarkjs';
 import { FIELD_PRIME, toSigned } from '../../circuits/field.js';
 import { assertBundleShape, ProofBundle } from '../bundle/bundle.js';
 import { UserError } from '../errors.js';
-import { argmax } from '../quantize/quantized-model.js';
+import { argmax, quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
+import { commitValues } from '../../circuits/commitment.js';
+import { inputCommitmentParams, outputCommitmentParams } from '../circuit/build-circuit.js';
+import { readInputFile } from '../onnx/input-file.js';
+import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
 import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
 
 /** Names of the checks, in the order they run. */
-export type CheckName = 'format' | 'vkey' | 'model-id' | 'public-signals' | 'proof' | 'trusted-setup';
+export type CheckName = 'format' | 'vkey' | 'model-id' | 'public-signals' | 'input-commitment' | 'proof' | 'chain' | 'trusted-setup';
 
 /** One check's outcome. */
 export interface CheckResult {
@@ -35,6 +39,8 @@ export interface VerifyReport {
   readonly warnings: string[];
   /** Where the verification key came from. */
   readonly vkeySource: 'file' | 'bundle';
+  /** The on-chain verdict, when asked for. */
+  readonly chain?: ChainVerdict;
 }
 
 /** Options of {@link verifyBundle}. */
@@ -44,6 +50,10 @@ export interface VerifyOptions {
   readonly bundle?: unknown;
   /** A trusted verification key; without it the bundle's embedded key is used. */
   readonly vkeyPath?: string;
+  /** The input the prover claims to have used: checked against the input commitment. */
+  readonly inputPath?: string;
+  /** Also verify with the Solidity verifier on an EVM; the two verdicts must agree. */
+  readonly chain?: ChainTarget;
   /** Fail bundles whose keys came from the single-party dev setup. */
   readonly requireTrustedSetup?: boolean;
 }
@@ -62,7 +72,7 @@ function readJson(path: string, what: string): unknown {
   }
 }
 
-function checkSignals(bundle: ProofBundle, meta: VkeyMeta | undefined, nPublic: number): string | null {
+async function checkSignals(bundle: ProofBundle, meta: VkeyMeta | undefined, nPublic: number): Promise<string | null> {
   const sig = bundle.publicSignals;
   if (sig.length !== nPublic) return `${sig.length} public signals, the key expects ${nPublic}`;
   for (const [i, s] of sig.entries()) {
@@ -77,14 +87,40 @@ function checkSignals(bundle: ProofBundle, meta: VkeyMeta | undefined, nPublic: 
       if (v < BigInt(input.lo) || v > BigInt(input.hi)) return `public input ${i} = ${v} outside [${input.lo}, ${input.hi}]`;
     }
   }
+  let ints: bigint[];
   if (layout.output.visibility === 'public') {
-    const ints = sig.slice(layout.output.offset, layout.output.offset + layout.output.count).map((s) => toSigned(BigInt(s)));
+    ints = sig.slice(layout.output.offset, layout.output.offset + layout.output.count).map((s) => toSigned(BigInt(s)));
     if (bundle.output.integers.length !== ints.length || ints.some((v, i) => String(v) !== bundle.output.integers[i])) return 'output integers disagree with the public signals';
-    if (bundle.output.frac !== meta.output.frac) return `output scale 2^-${bundle.output.frac} disagrees with the key's 2^-${meta.output.frac}`;
-    if (ints.some((v, i) => Math.abs(Number(v) / 2 ** meta.output.frac - bundle.output.values[i]!) > 1e-9 * Math.max(1, Math.abs(bundle.output.values[i]!)))) return 'decoded output values disagree with the public signals';
-    if (bundle.prediction !== argmax(ints)) return `prediction ${bundle.prediction} is not the argmax ${argmax(ints)} of the output`;
+  } else {
+    if (!bundle.output.integers.every((v) => /^-?\d+$/.test(v))) return 'output integers are not integers';
+    ints = bundle.output.integers.map((v) => BigInt(v));
+    let commitment: bigint;
+    try {
+      commitment = await commitValues(ints, outputCommitmentParams(meta.output));
+    } catch {
+      return 'output integers are outside the range the circuit commits to';
+    }
+    if (String(commitment) !== sig[layout.output.offset]) return 'output integers do not match the output commitment';
   }
+  if (bundle.output.frac !== meta.output.frac) return `output scale 2^-${bundle.output.frac} disagrees with the key's 2^-${meta.output.frac}`;
+  if (bundle.output.values.length !== ints.length || ints.some((v, i) => Math.abs(Number(v) / 2 ** meta.output.frac - bundle.output.values[i]!) > 1e-9 * Math.max(1, Math.abs(bundle.output.values[i]!)))) return 'decoded output values disagree with the public signals';
+  if (bundle.prediction !== argmax(ints)) return `prediction ${bundle.prediction} is not the argmax ${argmax(ints)} of the output`;
   return null;
+}
+
+async function checkInput(path: string, bundle: ProofBundle, meta: VkeyMeta): Promise<CheckResult> {
+  const x = readInputFile(path, meta.input.shape);
+  const xq = quantizeInput({ input: meta.input } as QuantizedModel, x).map(BigInt);
+  const { layout } = meta;
+  const fail = (detail: string): CheckResult => ({ check: 'input-commitment', ok: false, detail });
+  if (layout.input.visibility === 'public') {
+    const sig = bundle.publicSignals.slice(layout.input.offset, layout.input.offset + layout.input.count).map((s) => toSigned(BigInt(s)));
+    if (sig.length !== xq.length || sig.some((v, i) => v !== xq[i])) return fail(`${path} differs from the proof's public input`);
+    return { check: 'input-commitment', ok: true, detail: `${path} is the proven (public) input` };
+  }
+  const commitment = await commitValues(xq, inputCommitmentParams(meta.input));
+  if (String(commitment) !== bundle.publicSignals[layout.input.offset]) return fail(`${path} does not match the input commitment`);
+  return { check: 'input-commitment', ok: true, detail: `${path} matches the input commitment` };
 }
 
 /** Verifies a bundle; throws {@link UserError} only when the inputs cannot be read at all. */
@@ -113,8 +149,9 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   checks.push(meta?.modelId === bundle.modelId
     ? { check: 'model-id', ok: true, detail: `model ${bundle.modelId.slice(0, 16)}…` }
     : { check: 'model-id', ok: false, detail: `bundle names model ${bundle.modelId.slice(0, 16)}…, the key is for ${meta?.modelId?.slice(0, 16) ?? 'an unknown model'}…` });
-  const sigError = checkSignals(bundle, meta, vkey['nPublic'] as number);
+  const sigError = await checkSignals(bundle, meta, vkey['nPublic'] as number);
   checks.push({ check: 'public-signals', ok: sigError === null, detail: sigError ?? `${bundle.publicSignals.length} public signals consistent with the output` });
+  if (opts.inputPath && meta) checks.push(await checkInput(opts.inputPath, bundle, meta));
   let proofOk = false;
   try {
     proofOk = sigError === null || bundle.publicSignals.length === vkey['nPublic'] ? await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof) : false;
@@ -122,6 +159,17 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     proofOk = false;
   }
   checks.push({ check: 'proof', ok: proofOk, detail: proofOk ? 'Groth16 pairing check passed' : 'Groth16 pairing check failed' });
+  let chain: ChainVerdict | undefined;
+  if (opts.chain) {
+    // Loaded on demand: solc and the EVM are heavy and most verifications never need them.
+    const { verifyOnChain } = await import('../chain/verify-on-chain.js');
+    chain = await verifyOnChain(bundle, vkey, opts.chain);
+    const where = chain.target === 'embedded' ? 'embedded EVM' : `contract ${chain.address}`;
+    checks.push(chain.valid === proofOk
+      ? { check: 'chain', ok: chain.valid, detail: `${where} says ${chain.valid}, as the local check (${chain.gasSource} gas ${chain.gas})` }
+      : { check: 'chain', ok: false, detail: `DISAGREEMENT: ${where} says ${chain.valid}, the local check says ${proofOk}` });
+    if (!chain.fitsOnChain) warnings.push(`the verifier is ${chain.deployedSize} bytes, over the 24,576-byte contract limit of real chains; use --input-visibility hashed to shrink it`);
+  }
   const setupKind = meta?.setup ?? bundle.setup.kind;
   if (setupKind === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
   if (opts.requireTrustedSetup) {
@@ -140,5 +188,6 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     setup: setupKind,
     warnings,
     vkeySource,
+    ...(chain ? { chain } : {}),
   };
 }

@@ -1,0 +1,162 @@
+/**
+ * Batch proving: many inputs, one bundle each, on a pool of worker threads that each keep the
+ * proving key loaded. Reruns are cheap and safe: a bundle that exists and verifies is skipped,
+ * anything else (missing, truncated, invalid) is proved again, and bundles are only ever
+ * renamed into place, so a killed run leaves at most stray temp files, which the next run removes.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import Tinypool from 'tinypool';
+import { artifactPath, readArtifact } from '../artifacts.js';
+import { UserError } from '../errors.js';
+import { BatchInput, listBatchInputs } from './batch-inputs.js';
+import type { BatchTask, BatchTaskResult } from './batch-worker.js';
+import type { BatchProgress } from './progress.js';
+
+/** Options of {@link proveBatch}. */
+export interface ProveBatchOptions {
+  /** A build directory with keys (what `zkinfer run --out DIR` or `setup` leaves). */
+  readonly buildDir: string;
+  /** A directory of `.json` / `.pb` input files, or a JSON-lines file of inputs. */
+  readonly inputs: string;
+  /** Where bundles go, as `<name>.proof.json` (default `<buildDir>/proofs`). */
+  readonly outDir?: string;
+  /** Worker threads (default os.availableParallelism(), at most one per input). */
+  readonly workers?: number;
+  /** Compare each proven output with onnxruntime's float output (default true). */
+  readonly fidelity?: boolean;
+  /** Called after each finished item. */
+  readonly onProgress?: (p: BatchProgress) => void;
+}
+
+/** The outcome of one input. */
+export interface BatchItem {
+  /** The input's source: a file path, or `file:line` for JSON-lines items. */
+  readonly input: string;
+  /** Bundle path. */
+  readonly bundle: string;
+  /** `skipped`: a valid bundle already existed. */
+  readonly status: 'proved' | 'skipped' | 'failed';
+  readonly prediction?: number;
+  /** One line naming the input and what is wrong with it. */
+  readonly error?: string;
+}
+
+/** What {@link proveBatch} returns (and `zkinfer prove --inputs --json` prints). */
+export interface BatchSummary {
+  readonly total: number;
+  /** Items proved by this run. */
+  readonly succeeded: number;
+  /** Items whose existing bundle verified. */
+  readonly skipped: number;
+  readonly failed: number;
+  readonly items: BatchItem[];
+  readonly seconds: number;
+  /** Proved items per second of wall time. */
+  readonly proofsPerSecond: number;
+  readonly workers: number;
+}
+
+/** Fails early, with one {@link UserError}, when the build directory cannot prove anything. */
+function checkBuildDir(buildDir: string): void {
+  if (!existsSync(buildDir)) throw new UserError(`${buildDir}: no such build directory`);
+  readArtifact(buildDir, 'quantized', 'quantize');
+  readArtifact(buildDir, 'circuit', 'compile');
+  readArtifact(buildDir, 'setup', 'setup');
+  readArtifact(buildDir, 'vkey', 'setup');
+  for (const [name, stage] of [['r1cs', 'compile'], ['zkey', 'setup']] as const) {
+    if (!existsSync(artifactPath(buildDir, name))) throw new UserError(`${artifactPath(buildDir, name)}: missing; run \`zkinfer ${stage}\` first`);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp files (`<bundle>.tmp-<pid>-<hex>`, see writeFileAtomic) left by killed runs. Files
+ * of live processes are kept: another batch may be writing into the same directory right now.
+ */
+function removeStaleTemps(outDir: string): void {
+  for (const name of readdirSync(outDir)) {
+    const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !isAlive(pid)) rmSync(join(outDir, name), { force: true });
+  }
+}
+
+/**
+ * Proves every input at `opts.inputs` on a pool of worker threads, one bundle per input, and
+ * returns what happened to each. Throws {@link UserError} only when the build directory or the
+ * inputs path is unusable; a bad input fails its own item and the others go on.
+ */
+export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary> {
+  const t0 = performance.now();
+  checkBuildDir(opts.buildDir);
+  const inputs = listBatchInputs(opts.inputs);
+  const outDir = opts.outDir ?? join(opts.buildDir, 'proofs');
+  try {
+    mkdirSync(outDir, { recursive: true });
+    removeStaleTemps(outDir);
+  } catch (e) {
+    throw new UserError(`${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const requested = opts.workers ?? availableParallelism();
+  if (!Number.isInteger(requested) || requested < 1) throw new UserError(`--workers must be a positive integer, got ${requested}`);
+  const workers = Math.min(requested, inputs.length);
+
+  const items: BatchItem[] = new Array(inputs.length);
+  const counts = { proved: 0, skipped: 0, failed: 0 };
+  const finish = (i: number, item: BatchItem): void => {
+    items[i] = item;
+    counts[item.status === 'proved' ? 'proved' : item.status]++;
+    opts.onProgress?.({ done: counts.proved + counts.skipped + counts.failed, total: inputs.length, ...counts, seconds: (performance.now() - t0) / 1000 });
+  };
+
+  // Two inputs with one stem (a.json and a.pb) would overwrite each other's bundle: only the first gets it.
+  const owner = new Map<string, BatchInput>();
+  const pool = new Tinypool({
+    filename: new URL('./batch-worker.js', import.meta.url).href,
+    name: 'proveItem',
+    teardown: 'teardown',
+    minThreads: workers,
+    maxThreads: workers,
+  });
+  try {
+    await Promise.all(inputs.map(async (item, i) => {
+      const bundle = join(outDir, `${item.name}.proof.json`);
+      const first = owner.get(bundle);
+      if (first) return finish(i, { input: item.source, bundle, status: 'failed', error: `${item.source}: same bundle name as ${first.source} (${bundle}); rename one of them` });
+      owner.set(bundle, item);
+      const task: BatchTask = { buildDir: opts.buildDir, item, bundlePath: bundle, fidelity: opts.fidelity ?? true };
+      let r: BatchTaskResult;
+      try {
+        r = (await pool.run(task)) as BatchTaskResult;
+      } catch (e) {
+        // The worker itself died (out of memory, native crash); tinypool replaces it and the batch goes on.
+        r = { status: 'failed', error: `${item.source}: worker failed (${(e as Error).message.split('\n')[0]})` };
+      }
+      finish(i, { input: item.source, bundle, status: r.status, ...(r.prediction !== undefined ? { prediction: r.prediction } : {}), ...(r.error ? { error: r.error } : {}) });
+    }));
+  } finally {
+    await pool.destroy();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    total: inputs.length,
+    succeeded: counts.proved,
+    skipped: counts.skipped,
+    failed: counts.failed,
+    items,
+    seconds,
+    proofsPerSecond: seconds > 0 ? counts.proved / seconds : 0,
+    workers,
+  };
+}
