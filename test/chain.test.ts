@@ -5,10 +5,8 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +18,7 @@ import { FIELD_PRIME } from '../circuits/field.js';
 import { createDevPtau, devGroth16, ptauPowerFor, type DevGroth16 } from '../src/chain/bench-gas.js';
 import { verifyOnEmbeddedEvm } from '../src/chain/embedded-evm.js';
 import { verifyOnRpc } from '../src/chain/rpc.js';
+import { anvilBinary, freePort, rpc, stop, waitForNode } from './anvil.js';
 import {
   compileVerifier,
   exportVerifier,
@@ -189,59 +188,6 @@ test('embedded EVM agrees with snarkjs on valid and tampered proofs', async (t) 
     }
   }
 });
-
-function anvilBinary(): string {
-  const arch = ({ x64: 'amd64', arm64: 'arm64' } as Record<string, string>)[process.arch];
-  const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
-  try {
-    const dir = dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
-    return join(dir, 'bin', process.platform === 'win32' ? 'anvil.exe' : 'anvil');
-  } catch {
-    assert.fail(`anvil binary package ${pkg} is not installed (dev dependency @foundry-rs/anvil)`);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok, fail) => server.once('error', fail).listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as { port: number };
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
-
-async function rpc(url: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
-
-async function waitForNode(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) assert.fail(`anvil exited early with code ${child.exitCode}`);
-    try {
-      await rpc(url, 'eth_chainId');
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) assert.fail(`anvil did not answer eth_chainId within 10 s: ${String(err)}`);
-      await new Promise((ok) => setTimeout(ok, 100));
-    }
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((ok) => child.once('exit', ok));
-  process.kill(child.pid!, 'SIGTERM');
-  const timer = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), 3_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 test('anvil agrees with snarkjs and the embedded EVM', async (t) => {
   const { a, compiled, cases } = await getFixture();

@@ -11,6 +11,7 @@ import { requantize } from '../../circuits/requantize.js';
 import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
+import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
 import { linearTerms } from '../quantize/linear-spec.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 
@@ -19,10 +20,13 @@ import type { QuantizedModel } from '../quantize/quantized-model.js';
  * signals; `hashed` range-checks the values in the circuit and exposes one Poseidon
  * commitment (see circuits/commitment.ts) instead.
  */
-export type Visibility = 'public' | 'hashed';
+export type Visibility = 'public' | 'hashed' | 'packed';
 
-/** The visibilities, for flag validation. */
-export const VISIBILITIES: readonly Visibility[] = ['public', 'hashed'];
+/**
+ * The visibilities, for flag validation. `packed` (outputs only) keeps the values public but
+ * packs them into as few field elements as possible (circuits/pack.ts): cheaper on chain.
+ */
+export const VISIBILITIES: readonly Visibility[] = ['public', 'hashed', 'packed'];
 
 /** Commitment encoding of the model input: every value of [lo, hi] shifted to [0, 2^bits). */
 export function inputCommitmentParams(input: QuantizedModel['input']): CommitmentOptions {
@@ -31,6 +35,11 @@ export function inputCommitmentParams(input: QuantizedModel['input']): Commitmen
 
 /** Commitment encoding of the model output, from its worst-case range. */
 export function outputCommitmentParams(output: QuantizedModel['output']): CommitmentOptions {
+  return { bits: bitLength(output.hi - output.lo), offset: BigInt(-output.lo) };
+}
+
+/** Packing of the model output for `packed` visibility; its range is guaranteed by the circuit. */
+export function packParams(output: QuantizedModel['output']): PackOptions {
   return { bits: bitLength(output.hi - output.lo), offset: BigInt(-output.lo) };
 }
 
@@ -110,10 +119,11 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   const y = tensors.get(model.output.name)!;
   // Public-signal order: output values or their commitment, then the input commitment, then public inputs.
   if (outputVisibility === 'public') for (const s of y) b.exposeOutput(s);
+  else if (outputVisibility === 'packed') for (const e of packSignals(b, y, packParams(model.output))) b.exposeOutput(e);
   else b.exposeOutput(commitSignals(b, y, outputCommitmentParams(model.output)).hash);
   if (inputHash) b.exposeOutput(inputHash);
   const circuit = b.finalize();
-  const outCount = outputVisibility === 'public' ? y.length : 1;
+  const outCount = outputVisibility === 'public' ? y.length : outputVisibility === 'packed' ? packedCount(y.length, packParams(model.output).bits) : 1;
   const layout: PublicLayout = {
     output: { visibility: outputVisibility, offset: 0, count: outCount },
     input: { visibility: inputVisibility, offset: outCount, count: inputVisibility === 'public' ? xq.length : 1 },

@@ -46,6 +46,7 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo {
   for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
     if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got "${v}"`);
   }
+  if (opts.inputVisibility === 'packed') throw new UserError('--input-visibility packed is not offered: a packed input would need range checks, which is what hashed already does');
   // Defaults: the input stays private behind a commitment, the output (what users act on) is public.
   const inputVisibility = opts.inputVisibility ?? 'hashed';
   const outputVisibility = opts.outputVisibility ?? 'public';

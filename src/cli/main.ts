@@ -21,7 +21,8 @@ export function intOption(name: string) {
 
 /** A --input-visibility / --output-visibility option. */
 export function visibilityOption(which: 'input' | 'output'): Option {
-  return new Option(`--${which}-visibility <mode>`, `${which} as public values or one Poseidon commitment (default: ${which === 'input' ? 'hashed' : 'public'})`).choices(['public', 'hashed']);
+  const choices = which === 'input' ? ['public', 'hashed'] : ['public', 'packed', 'hashed'];
+  return new Option(`--${which}-visibility <mode>`, `${which} as public values${which === 'output' ? ', values packed into few signals' : ''} or one Poseidon commitment (default: ${which === 'input' ? 'hashed' : 'public'})`).choices(choices);
 }
 
 /** Prints a JSON value as one line on stdout. */

@@ -11,7 +11,8 @@ import { assertBundleShape, ProofBundle } from '../bundle/bundle.js';
 import { UserError } from '../errors.js';
 import { argmax, quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
 import { commitValues } from '../../circuits/commitment.js';
-import { inputCommitmentParams, outputCommitmentParams } from '../circuit/build-circuit.js';
+import { inputCommitmentParams, outputCommitmentParams, packParams } from '../circuit/build-circuit.js';
+import { packValues } from '../../circuits/pack.js';
 import { readInputFile } from '../onnx/input-file.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
 import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
@@ -91,6 +92,17 @@ async function checkSignals(bundle: ProofBundle, meta: VkeyMeta | undefined, nPu
   if (layout.output.visibility === 'public') {
     ints = sig.slice(layout.output.offset, layout.output.offset + layout.output.count).map((s) => toSigned(BigInt(s)));
     if (bundle.output.integers.length !== ints.length || ints.some((v, i) => String(v) !== bundle.output.integers[i])) return 'output integers disagree with the public signals';
+  } else if (layout.output.visibility === 'packed') {
+    if (!bundle.output.integers.every((v) => /^-?\d+$/.test(v))) return 'output integers are not integers';
+    ints = bundle.output.integers.map((v) => BigInt(v));
+    let packed: bigint[];
+    try {
+      packed = packValues(ints, packParams(meta.output));
+    } catch {
+      return 'output integers are outside the range the circuit guarantees';
+    }
+    const sigs = sig.slice(layout.output.offset, layout.output.offset + layout.output.count);
+    if (packed.length !== sigs.length || packed.some((e, i) => String(e) !== sigs[i])) return 'output integers do not match the packed public signals';
   } else {
     if (!bundle.output.integers.every((v) => /^-?\d+$/.test(v))) return 'output integers are not integers';
     ints = bundle.output.integers.map((v) => BigInt(v));
