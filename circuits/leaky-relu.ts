@@ -5,7 +5,7 @@
  * n + 1 for an n-bit input.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { isNonNegative } from './max.js';
+import { isNonNegativeCost, signOf } from './max.js';
 
 /** Parameters fixed at compile time. */
 export interface LeakyReluParams {
@@ -19,7 +19,7 @@ export interface LeakyReluParams {
 
 /** Constraints {@link leakyRelu} emits. */
 export function leakyReluCost(p: LeakyReluParams): number {
-  return p.signBits + 1;
+  return isNonNegativeCost(p.signBits) + 1;
 }
 
 /** The exact integer semantics. */
@@ -29,8 +29,9 @@ export function leakyReluValue(x: bigint, p: Pick<LeakyReluParams, 'shift' | 'al
 
 /** Emits LeakyRelu of `x` and returns the output (a linear combination). */
 export function leakyRelu(b: R1csBuilder, x: Signal, p: LeakyReluParams): Signal {
-  const s = isNonNegative(b, x, p.signBits);
-  const sx = b.mul(s, x);
+  // The product uses x's short bit form, so a long x never enters the prover's A/B matrices.
+  const { s, short } = signOf(b, x, p.signBits);
+  const sx = b.mul(s, short);
   const y = b.linear([[x, p.alpha], [sx, (1n << BigInt(p.shift)) - p.alpha]]);
   if (y.value !== leakyReluValue(x.value, p)) throw new Error(`leakyRelu witness mismatch: ${y.value}`);
   return y;

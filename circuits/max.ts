@@ -1,11 +1,14 @@
 /**
  * Comparisons and maxima. The primitive is the sign of a difference: d + 2^(n−1) is
  * decomposed into n bits (n from the worst-case range of d), and its top bit is 1 exactly
- * when d ≥ 0. max(a, c) = c + s·(a − c) then costs one product on top: n + 1 constraints.
+ * when d ≥ 0. max(a, c) = c + s·(a − c) then costs one product on top: n + 2 constraints.
+ * The operands are often long accumulators (pooling before ReLU), so d is bound by a sum
+ * constraint (C side) and the product uses d's short bit form, keeping the prover's A and B
+ * matrices small (see range-check.ts).
  * A window maximum is a left fold of those; min and clamps are maxima of negations.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { bitDecompose } from './range-check.js';
+import { bitDecompose, bitDecomposeCost, bitsToValue } from './range-check.js';
 
 /** Smallest n ≥ 1 with −2^(n−1) ≤ lo and hi ≤ 2^(n−1) − 1: the comparator width for d ∈ [lo, hi]. */
 export function comparatorBits(lo: number | bigint, hi: number | bigint): number {
@@ -18,27 +21,35 @@ export function comparatorBits(lo: number | bigint, hi: number | bigint): number
 
 /** Constraints of {@link isNonNegative}. */
 export function isNonNegativeCost(bits: number): number {
-  return bits;
+  return bitDecomposeCost(bits, { sumConstraint: true });
 }
 
 /** Constraints of {@link max2}. */
 export function max2Cost(bits: number): number {
-  return bits + 1;
+  return isNonNegativeCost(bits) + 1;
 }
 
-/** Returns the boolean [d ≥ 0] for d in [−2^(bits−1), 2^(bits−1)); `bits` constraints. */
-export function isNonNegative(b: R1csBuilder, d: Signal, bits: number): Signal {
+/**
+ * Decomposes d + 2^(bits−1) for d in [−2^(bits−1), 2^(bits−1)); returns [d ≥ 0] and d rebuilt
+ * from its bits (a short combination equal to d). bits + 1 constraints.
+ */
+export function signOf(b: R1csBuilder, d: Signal, bits: number): { s: Signal; short: Signal } {
   const x = b.linear([[d, 1n]], 1n << BigInt(bits - 1));
-  return bitDecompose(b, x, bits)[bits - 1]!;
+  const ds = bitDecompose(b, x, bits, { sumConstraint: true });
+  return { s: ds[bits - 1]!, short: b.linear([[bitsToValue(b, ds, 0, bits), 1n]], -(1n << BigInt(bits - 1))) };
 }
 
-/** max(a, c) where a − c fits `bits` signed bits; bits + 1 constraints. */
+/** Returns the boolean [d ≥ 0] for d in [−2^(bits−1), 2^(bits−1)); bits + 1 constraints. */
+export function isNonNegative(b: R1csBuilder, d: Signal, bits: number): Signal {
+  return signOf(b, d, bits).s;
+}
+
+/** max(a, c) where a − c fits `bits` signed bits; bits + 2 constraints. */
 export function max2(b: R1csBuilder, a: Signal, c: Signal, bits: number): Signal {
-  const d = b.sub(a, c);
-  const s = isNonNegative(b, d, bits);
+  const { s, short } = signOf(b, b.sub(a, c), bits);
   const m = b.wire(a.value >= c.value ? a.value : c.value);
   // s · (a − c) = m − c: m = a when a ≥ c, else m = c.
-  b.assertMul(s, d, b.sub(m, c));
+  b.assertMul(s, short, b.sub(m, c));
   return m;
 }
 

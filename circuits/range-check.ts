@@ -1,7 +1,15 @@
 /**
- * Range check by bit decomposition: proves 0 ≤ x < 2^n and returns the bits. The top bit is a
- * linear combination (x minus the lower bits, divided by 2^(n−1)) rather than a wire, so the
- * decomposition costs exactly n boolean constraints and no separate sum constraint.
+ * Range check by bit decomposition: proves 0 ≤ x < 2^n and returns the bits.
+ *
+ * Two layouts, both sound, chosen by the caller (never by the values, so compile and
+ * witness-only runs allocate the same wires):
+ * - compact (default, n constraints): the top bit is a linear combination (x minus the lower
+ *   bits, divided by 2^(n−1)) rather than a wire, so there is no separate sum constraint. x
+ *   then appears in the A and B sides of that bit's boolean constraint.
+ * - `sumConstraint` (n + 1 constraints): every bit is a wire and one constraint
+ *   1 · Σ bit_i 2^i = x binds them, with x on the C side. snarkjs's prover evaluates only the
+ *   A and B matrices (C follows as A∘B), so a long x — an accumulator of hundreds of terms —
+ *   costs the prover nothing there, and every later use can go through the short bit sum.
  */
 import { R1csBuilder, Signal } from './builder.js';
 import { fieldInv } from './field.js';
@@ -14,22 +22,37 @@ export class WitnessRangeError extends Error {
   }
 }
 
+/** Layout options of {@link bitDecompose}. */
+export interface BitDecomposeOptions {
+  /** Bind x with a separate sum constraint (x on the C side); see the module comment. */
+  readonly sumConstraint?: boolean;
+}
+
 /** Cost of {@link bitDecompose} in constraints. */
-export function bitDecomposeCost(nBits: number): number {
-  return nBits;
+export function bitDecomposeCost(nBits: number, options: BitDecomposeOptions = {}): number {
+  return nBits + (options.sumConstraint ? 1 : 0);
 }
 
 /**
  * Decomposes `x` into `nBits` boolean signals, least significant first, constraining
  * `x = Σ bit_i · 2^i` and every bit to {0, 1}.
  */
-export function bitDecompose(b: R1csBuilder, x: Signal, nBits: number): Signal[] {
+export function bitDecompose(b: R1csBuilder, x: Signal, nBits: number, options: BitDecomposeOptions = {}): Signal[] {
   if (!Number.isInteger(nBits) || nBits < 1 || nBits > 250) throw new Error(`bit width ${nBits} out of range 1..250`);
   const v = x.value;
   if (v < 0n || v >= 1n << BigInt(nBits)) {
     throw new WitnessRangeError(`value ${v} does not fit in ${nBits} unsigned bits`);
   }
   const bits: Signal[] = [];
+  if (options.sumConstraint) {
+    for (let i = 0; i < nBits; i++) {
+      const bit = b.wire((v >> BigInt(i)) & 1n);
+      b.assertBool(bit);
+      bits.push(bit);
+    }
+    b.assertMul(b.constant(1n), bitsToValue(b, bits, 0, nBits), x);
+    return bits;
+  }
   const lowTerms: Array<[Signal, bigint]> = [[x, 1n]];
   for (let i = 0; i < nBits - 1; i++) {
     const bit = b.wire((v >> BigInt(i)) & 1n);

@@ -9,10 +9,12 @@
  * accumulator range, so every input in range is provable). Bits [0, s) are the remainder,
  * [s, s+a) the value t = y + L, [s+a, B−1) overflow, bit B−1 says "not below the range".
  * With g = isZero(overflowSum + 1 − top): t = g·low + (top − g)·(2^a − 1).
- * Cost: B booleans, plus 4 when overflow bits exist, else 1.
+ * The decomposition binds the (long) accumulator in a sum constraint of its own, on the C side,
+ * so the prover never multiplies through it (see range-check.ts).
+ * Cost: B booleans + 1 sum, plus 4 when overflow bits exist, else 1.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { bitDecompose, bitsToValue } from './range-check.js';
+import { bitDecompose, bitDecomposeCost, bitsToValue } from './range-check.js';
 import { isZero, IS_ZERO_COST } from './is-zero.js';
 
 /** Parameters of one requantization, fixed at compile time. */
@@ -46,7 +48,7 @@ export function requantizeAccBits(lo: bigint, hi: bigint, p: Pick<RequantizePara
 /** Constraints {@link requantize} emits. */
 export function requantizeCost(p: RequantizeParams): number {
   const overflowBits = p.accBits - 1 - p.shift - p.outBits;
-  return p.accBits + (overflowBits > 0 ? IS_ZERO_COST + 1 : 1);
+  return bitDecomposeCost(p.accBits, { sumConstraint: true }) + (overflowBits > 0 ? IS_ZERO_COST + 1 : 1);
 }
 
 /** Emits the requantization of `acc` and returns the output signal (a fresh wire or a combination). */
@@ -56,7 +58,7 @@ export function requantize(b: R1csBuilder, acc: Signal, p: RequantizeParams): Si
   if (B < s + 2) throw new Error(`accumulator width ${B} too small for shift ${s}`);
   const offset = (1n << BigInt(B - 1)) + (p.lowerOffset << BigInt(s));
   const x = b.linear([[acc, 1n]], offset);
-  const bits = bitDecompose(b, x, B);
+  const bits = bitDecompose(b, x, B, { sumConstraint: true });
   const top = bits[B - 1]!;
   const valueEnd = Math.min(s + p.outBits, B - 1);
   const low = bitsToValue(b, bits, s, valueEnd);
