@@ -48,6 +48,7 @@ const jobs: ModelJob[] = [
   job('digits-mlp', digits, 'public'),
   job('digits-mlp-hashed', digits, 'hashed'),
   job('digits-mlp-hashed-io', digits, 'hashed', 'hashed'),
+  job('digits-mlp-hashed-packed', digits, 'hashed', 'packed'),
   job('random-mlp-public', random, 'public'),
   job('random-mlp-hashed', random, 'hashed'),
   job('digits-cnn', { modelPath: join(ROOT, 'models/digits-cnn.onnx'), inputPath: digits.inputPath }, 'public'),
@@ -56,7 +57,7 @@ const jobs: ModelJob[] = [
 // Batch and gas measure bundles and build dirs of the digits MLP, so they pull those rows in.
 const needed = new Set<string>();
 if (selected('batch')) needed.add('digits-mlp');
-if (selected('gas')) ['digits-mlp', 'digits-mlp-hashed', 'digits-mlp-hashed-io'].forEach((n) => needed.add(n));
+if (selected('gas')) ['digits-mlp', 'digits-mlp-hashed', 'digits-mlp-hashed-io', 'digits-mlp-hashed-packed'].forEach((n) => needed.add(n));
 
 const machine = { cpus: cpus().length, availableParallelism: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, memoryGiB: totalmem() / 2 ** 30, loadAverageAtStart: loadavg()[0]! };
 const out: string[] = [];
@@ -123,7 +124,7 @@ if (selected('batch') && mlpDir) {
 
 const gas: GasRow[] = [];
 if (selected('gas')) {
-  for (const [name, label] of [['digits-mlp', 'digits MLP, public input'], ['digits-mlp-hashed', 'digits MLP, hashed input'], ['digits-mlp-hashed-io', 'digits MLP, hashed input + output']] as const) {
+  for (const [name, label] of [['digits-mlp', 'digits MLP, public input'], ['digits-mlp-hashed', 'digits MLP, hashed input'], ['digits-mlp-hashed-io', 'digits MLP, hashed input + output'], ['digits-mlp-hashed-packed', 'digits MLP, hashed input, packed output']] as const) {
     const m = row(name);
     if (!m) continue;
     log(`gas: ${label}`);
@@ -135,7 +136,8 @@ if (selected('gas')) {
     const v = await verifyOnChain(bundle, vkey, { kind: 'embedded' });
     gas.push({ name: label, publicSignals: bundle.publicSignals.length, gas: Number(v.gas), verifyMs: performance.now() - t0, valid: v.valid, deployedSize: v.deployedSize });
   }
-  const hashed = gas.find((g) => g.name === 'digits MLP, hashed input');
+  // Hashed input with the output in the fewest public signals (packed) is the configuration the goal is about.
+  const hashed = gas.find((g) => g.name === 'digits MLP, hashed input, packed output');
   if (hashed) goal(`gas-${hashed.name}`, '≤ 230k gas', hashed.gas, 230_000, true, (n) => n.toLocaleString('en-US'));
   for (const nPublic of [1, 2, 10]) {
     log(`gas: synthetic circuit, ${nPublic} public signals`);
