@@ -13,18 +13,7 @@ import { requantize, requantizeAccBits, requantizeCost, requantizeValue, Requant
 import { linearLayer } from '../circuits/linear.js';
 import { linearTerms } from '../src/quantize/linear-spec.js';
 import { requantizeNumber } from '../src/quantize/quantized-model.js';
-
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../src/onnx/write-onnx.js';
 
 /** Uniform bigint in [lo, hi]. */
 function randBig(rnd: () => number, lo: bigint, hi: bigint): bigint {

@@ -12,13 +12,8 @@ export interface DenseSpec {
   readonly outFeatures: number;
 }
 
-/** A 2-D convolution over an NCHW tensor with N = 1 and group = 1. */
-export interface Conv2dSpec {
-  readonly type: 'conv2d';
-  readonly inChannels: number;
-  readonly inHeight: number;
-  readonly inWidth: number;
-  readonly outChannels: number;
+/** Spatial geometry of a 2-D window op (convolution or pooling). */
+export interface Geometry {
   readonly kernel: [number, number];
   readonly strides: [number, number];
   readonly dilations: [number, number];
@@ -26,6 +21,15 @@ export interface Conv2dSpec {
   readonly pads: [number, number, number, number];
   readonly outHeight: number;
   readonly outWidth: number;
+}
+
+/** A 2-D convolution over an NCHW tensor with N = 1 and group = 1. */
+export interface Conv2dSpec extends Geometry {
+  readonly type: 'conv2d';
+  readonly inChannels: number;
+  readonly inHeight: number;
+  readonly inWidth: number;
+  readonly outChannels: number;
 }
 
 /**

@@ -7,18 +7,8 @@
 import type { OnnxNode } from '../onnx/load-onnx.js';
 import { activationShape, attrInts, attrNum, attrStr, constInput, emit, LowerContext, Lowering, nodeError, optionalConst } from './lower-context.js';
 import type { Conv2dSpec } from './linear-spec.js';
-import { sparseSpec } from './linear-spec.js';
+import { Geometry, sparseSpec } from './linear-spec.js';
 
-/** Spatial geometry of a 2-D window op. */
-export interface Geometry {
-  readonly kernel: [number, number];
-  readonly strides: [number, number];
-  readonly dilations: [number, number];
-  /** [top, left, bottom, right] */
-  readonly pads: [number, number, number, number];
-  readonly outHeight: number;
-  readonly outWidth: number;
-}
 
 function nchw(ctx: LowerContext, node: OnnxNode): [number, number, number] {
   const s = activationShape(ctx, node);
