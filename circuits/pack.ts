@@ -30,6 +30,9 @@ export function packedCount(n: number, bits: number): number {
 /** Packs signals into free linear combinations (one per element). */
 export function packSignals(b: R1csBuilder, signals: readonly Signal[], options: PackOptions): Signal[] {
   const k = packedPerElement(options.bits);
+  // Not a constraint: a value outside the promised range would mean the range analysis is wrong,
+  // and an honest prover must stop rather than publish an encoding that could be misread.
+  packValues(signals.map((s) => s.value), options);
   const out: Signal[] = [];
   for (let j = 0; j < signals.length; j += k) {
     const group = signals.slice(j, j + k);
