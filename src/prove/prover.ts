@@ -71,7 +71,10 @@ export function createProver(opts: ProverOptions): Prover {
         throw e;
       }
       const witness = build.circuit.witness;
-      if (witness.length !== r1cs.nWires) throw new WitnessCheckError(`witness has ${witness.length} wires, the r1cs ${r1cs.nWires}`);
+      if (witness.length !== r1cs.nWires) {
+        // The gadgets changed since this directory was compiled (another zkinfer build): stale artifacts, not a bad input.
+        throw new UserError(`${artifactPath(buildDir, 'r1cs')}: compiled by zkinfer ${circuit.zkinfer} for a different circuit layout (${r1cs.nWires} wires; this zkinfer ${VERSIONS.zkinfer} builds ${witness.length}); run \`zkinfer compile\` and \`zkinfer setup\` on ${buildDir} again`);
+      }
       // snarkjs does not check the witness: a bad one would yield a proof that fails only at verification.
       const bad = findViolatedConstraint(r1cs.constraints, witness);
       if (bad >= 0) throw new WitnessCheckError(`witness violates constraint ${bad} of ${artifactPath(buildDir, 'r1cs')}`);
