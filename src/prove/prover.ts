@@ -7,7 +7,7 @@ import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
-import { artifactPath, readArtifact, VERSIONS, writeJsonAtomic } from '../artifacts.js';
+import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeJsonAtomic } from '../artifacts.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, ProofBundle } from '../bundle/bundle.js';
 import { buildCircuit } from '../circuit/build-circuit.js';
 import { CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
@@ -49,8 +49,11 @@ export class WitnessCheckError extends Error {
 /** Loads everything proving needs from a build directory, once. */
 export function createProver(opts: ProverOptions): Prover {
   const { buildDir } = opts;
-  const { model } = readQuantizedModel(buildDir);
+  const { model, bytes } = readQuantizedModel(buildDir);
   const circuit = readArtifact<CircuitInfo>(buildDir, 'circuit', 'compile');
+  if (sha256Hex(bytes) !== circuit.quantizedSha256) {
+    throw new UserError(`${artifactPath(buildDir, 'quantized')}: changed since \`zkinfer compile\`; compile and set up again so the circuit matches it`);
+  }
   const setup = readArtifact<SetupInfo>(buildDir, 'setup', 'setup');
   const vkey = readArtifact<Record<string, unknown>>(buildDir, 'vkey', 'setup');
   const settings = readArtifact<Settings>(buildDir, 'settings', 'quantize');
