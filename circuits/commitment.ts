@@ -20,10 +20,9 @@
  */
 import { R1csBuilder, Signal } from './builder.js';
 import { bitDecompose, bitsToValue, WitnessRangeError } from './range-check.js';
+import { packedPerElement, packSignals, packValues } from './pack.js';
 import { poseidon, poseidonCost, poseidonHashValues, POSEIDON_MAX_INPUTS } from './poseidon.js';
 
-/** Bits available for packing per field element: 2^253 < p, so a 253-bit sum cannot wrap. */
-const PACK_BITS = 253;
 /** Largest value width; bitDecompose stops there. */
 const MAX_VALUE_BITS = 250;
 
@@ -58,7 +57,7 @@ function checkBits(bits: number): void {
 /** Values packed into one field element for a given width. */
 export function valuesPerElement(bits: number): number {
   checkBits(bits);
-  return Math.floor(PACK_BITS / bits);
+  return packedPerElement(bits);
 }
 
 /** Number of elements absorbed for n values: the header plus ceil(n / k) packed elements. */
@@ -125,7 +124,7 @@ function chunkRanges(nElements: number): Array<readonly [number, number]> {
 export function commitSignals(b: R1csBuilder, signals: readonly Signal[], options: CommitmentOptions): SignalCommitment {
   const { bits: width } = options;
   const offset = options.offset ?? 0n;
-  const k = valuesPerElement(width);
+  checkBits(width);
   const bits: Signal[][] = [];
   const shifted: Signal[] = [];
   const values: Signal[] = [];
@@ -137,11 +136,7 @@ export function commitSignals(b: R1csBuilder, signals: readonly Signal[], option
     shifted.push(recomposed);
     values.push(b.linear([[recomposed, 1n]], -offset));
   }
-  const elements: Signal[] = [b.constant(BigInt(signals.length))];
-  for (let j = 0; j < shifted.length; j += k) {
-    const group = shifted.slice(j, j + k);
-    elements.push(b.linear(group.map((s, m) => [s, 1n << BigInt(width * m)] as const)));
-  }
+  const elements: Signal[] = [b.constant(BigInt(signals.length)), ...packSignals(b, shifted, { bits: width, offset: 0n })];
   let hash: Signal | undefined;
   for (const [from, to] of chunkRanges(elements.length)) {
     const chunk = elements.slice(from, to);
@@ -152,23 +147,8 @@ export function commitSignals(b: R1csBuilder, signals: readonly Signal[], option
 
 /** Off-circuit packing of step 1–3, with the same range check the circuit enforces. */
 export function commitmentElements(values: readonly bigint[], options: CommitmentOptions): bigint[] {
-  const { bits: width } = options;
-  const offset = options.offset ?? 0n;
-  const k = valuesPerElement(width);
-  const limit = 1n << BigInt(width);
-  const elements: bigint[] = [BigInt(values.length)];
-  for (let j = 0; j < values.length; j += k) {
-    let e = 0n;
-    values.slice(j, j + k).forEach((v, m) => {
-      const u = v + offset;
-      if (u < 0n || u >= limit) {
-        throw new WitnessRangeError(`value ${v} with offset ${offset} does not fit in ${width} unsigned bits`);
-      }
-      e += u << BigInt(width * m);
-    });
-    elements.push(e);
-  }
-  return elements;
+  checkBits(options.bits);
+  return [BigInt(values.length), ...packValues(values, { bits: options.bits, offset: options.offset ?? 0n })];
 }
 
 /**

@@ -2,7 +2,7 @@
  * The quantized model: integer weights, power-of-two scales and the integer reference
  * executor that defines, bit for bit, what the circuit must compute.
  */
-import type { DroppedFinal } from './float-ir.js';
+import type { DroppedFinal, MaxPoolOp } from './float-ir.js';
 import { applyDroppedFinal } from './float-ir.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
@@ -43,13 +43,7 @@ export interface QReshape {
 }
 
 /** Window maximum; `cmpBits` has one comparator width per comparison, windows in order. */
-export interface QMaxPool {
-  readonly kind: 'maxpool';
-  readonly name: string;
-  readonly input: string;
-  readonly output: string;
-  readonly offsets: number[];
-  readonly index: number[];
+export interface QMaxPool extends MaxPoolOp {
   readonly cmpBits: number[];
 }
 

@@ -166,7 +166,8 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   if (opts.inputPath && meta) checks.push(await checkInput(opts.inputPath, bundle, meta));
   let proofOk = false;
   try {
-    proofOk = sigError === null || bundle.publicSignals.length === vkey['nPublic'] ? await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof) : false;
+    // A signal count the key does not expect cannot verify; snarkjs would throw on it.
+    proofOk = bundle.publicSignals.length === vkey['nPublic'] ? await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof) : false;
   } catch {
     proofOk = false;
   }
