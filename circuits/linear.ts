@@ -3,7 +3,17 @@
  * of the inputs: zero constraints. The verification key thereby commits to the weights.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import type { LinearTerms } from '../src/quantize/linear-spec.js';
+
+/** Compressed term lists: the terms of output j are at [offsets[j], offsets[j+1]). */
+export interface LinearTerms {
+  readonly nOut: number;
+  readonly nIn: number;
+  readonly offsets: Int32Array;
+  readonly inputIndex: Int32Array;
+  readonly weightIndex: Int32Array;
+  /** Output j uses bias biasIndex[j]. */
+  readonly biasIndex: Int32Array;
+}
 
 /** Computes all outputs of a linear layer as free linear combinations. */
 export function linearLayer(b: R1csBuilder, x: readonly Signal[], terms: LinearTerms, weight: readonly number[], bias: readonly number[]): Signal[] {

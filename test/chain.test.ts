@@ -15,7 +15,7 @@ import { decodeFunctionData, toFunctionSelector, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
 import { R1csBuilder, type BuiltCircuit } from '../circuits/builder.js';
 import { FIELD_PRIME } from '../circuits/field.js';
-import { createDevPtau, devGroth16, ptauPowerFor, type DevGroth16 } from '../src/chain/bench-gas.js';
+import { createDevPtau, devGroth16, ptauPowerFor, type DevGroth16 } from '../src/bench/bench-gas.js';
 import { verifyOnEmbeddedEvm } from '../src/chain/embedded-evm.js';
 import { verifyOnRpc } from '../src/chain/rpc.js';
 import { anvilBinary, freePort, rpc, stop, waitForNode } from './anvil.js';

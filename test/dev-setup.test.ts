@@ -10,7 +10,7 @@ import { encodeR1cs, encodeWtns } from '../src/circuit/r1cs-file.js';
 import { buildBn128 } from 'ffjavascript';
 import { FIELD_PRIME } from '../circuits/field.js';
 import { devSetup } from '../src/setup/dev-setup.js';
-import { benchCircuit } from '../src/setup/bench-dev-setup.js';
+import { benchCircuit } from '../src/bench/bench-dev-setup.js';
 import { bn128Wasm, FixedBaseEngine, SCALAR_BYTES } from '../src/setup/fixed-base.js';
 import { batchAddPlugin } from '../src/setup/wasm-batch-add.js';
 

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDevPtau } from '../src/chain/bench-gas.js';
+import { createDevPtau } from '../src/bench/bench-gas.js';
 import { shutdown } from '../src/prove/prover.js';
 import { modelBytes, prng, randArray } from '../src/onnx/write-onnx.js';
 

@@ -4,7 +4,7 @@
  *
  * Usage: node bench-setup.js '{"route":"dev-setup"|"ptau","power":N}'
  */
-import { benchDevSetup, benchPtauRoute, type BenchResult } from '../setup/bench-dev-setup.js';
+import { benchDevSetup, benchPtauRoute, type BenchResult } from './bench-dev-setup.js';
 import { reportResult } from './child-process.js';
 
 /** What to measure. */

@@ -2,7 +2,7 @@
  * Markdown rendering of benchmark results, in a form that pastes into README.md as is. Goals
  * are shown next to the numbers they judge, so a missed goal is visible in the table itself.
  */
-import type { BenchResult } from '../setup/bench-dev-setup.js';
+import type { BenchResult } from './bench-dev-setup.js';
 import type { BenchBatchResult } from './bench-batch.js';
 import type { ModelResult } from './bench-model.js';
 

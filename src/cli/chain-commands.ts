@@ -9,7 +9,7 @@ import { artifactPath, readArtifact } from '../artifacts.js';
 import { assertBundleShape } from '../bundle/bundle.js';
 import { exportVerifier, formatCalldata, Groth16VerificationKey } from '../chain/verifier-contract.js';
 import { UserError } from '../errors.js';
-import { printJson } from './main.js';
+import { printJson } from './options.js';
 
 function readBundle(path: string) {
   let raw: unknown;

@@ -2,33 +2,13 @@
  * The zkinfer command line. Thin by design: parse flags, call one stage, print. User errors
  * are one line on stderr with exit code 2; invalid proofs exit 1.
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { VERSIONS } from '../artifacts.js';
 import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
-
-/** Parses an integer flag. */
-export function intOption(name: string) {
-  return (v: string): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n)) throw new UserError(`${name} must be an integer, got "${v}"`);
-    return n;
-  };
-}
-
-/** A --input-visibility / --output-visibility option. */
-export function visibilityOption(which: 'input' | 'output'): Option {
-  const choices = which === 'input' ? ['public', 'hashed'] : ['public', 'packed', 'hashed'];
-  return new Option(`--${which}-visibility <mode>`, `${which} as public values${which === 'output' ? ', values packed into few signals' : ''} or one Poseidon commitment (default: ${which === 'input' ? 'hashed' : 'public'})`).choices(choices);
-}
-
-/** Prints a JSON value as one line on stdout. */
-export function printJson(v: unknown): void {
-  process.stdout.write(JSON.stringify(v) + '\n');
-}
 
 function program(): Command {
   const p = new Command('zkinfer')

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { runPipeline, RunResult } from '../pipeline.js';
 import { verifyBundle, VerifyReport } from '../verify/verify-bundle.js';
 import type { ChainTarget } from '../chain/verify-on-chain.js';
-import { intOption, printJson, visibilityOption } from './main.js';
+import { intOption, printJson, visibilityOption } from './options.js';
 
 const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/digits-mlp.onnx', import.meta.url));
 const SHIPPED_SAMPLE = fileURLToPath(new URL('../../../models/samples/digit-3.json', import.meta.url));

@@ -15,7 +15,7 @@ import { prove } from '../prove/prove.js';
 import { quantizeModel, Settings } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
 import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
-import { intOption, printJson, visibilityOption } from './main.js';
+import { intOption, printJson, visibilityOption } from './options.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 

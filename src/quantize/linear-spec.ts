@@ -4,6 +4,9 @@
  * the float executor, the quantizer, the integer reference and the circuit all walk the same
  * term lists, so they cannot disagree about the wiring.
  */
+import type { LinearTerms } from '../../circuits/linear.js';
+
+export type { LinearTerms } from '../../circuits/linear.js';
 
 /** A fully connected layer: out[j] = Σ_i W[j·inFeatures + i] · in[i] + bias[j]. */
 export interface DenseSpec {
@@ -53,16 +56,6 @@ export interface SparseSpec {
 /** Any linear layer. */
 export type LinearSpec = DenseSpec | Conv2dSpec | SparseSpec;
 
-/** Compressed term lists: the terms of output j are at [offsets[j], offsets[j+1]). */
-export interface LinearTerms {
-  readonly nOut: number;
-  readonly nIn: number;
-  readonly offsets: Int32Array;
-  readonly inputIndex: Int32Array;
-  readonly weightIndex: Int32Array;
-  /** Output j uses bias biasIndex[j]. */
-  readonly biasIndex: Int32Array;
-}
 
 /** Number of weights the spec expects. */
 export function weightCount(spec: LinearSpec): number {

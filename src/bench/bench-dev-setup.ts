@@ -13,7 +13,7 @@ import * as snarkjs from 'snarkjs';
 import { R1csBuilder, type BuiltCircuit, type Signal } from '../../circuits/builder.js';
 import { fieldMod } from '../../circuits/field.js';
 import { encodeR1cs } from '../circuit/r1cs-file.js';
-import { devSetup } from './dev-setup.js';
+import { devSetup } from '../setup/dev-setup.js';
 
 /** Public inputs of the synthetic circuit; it also has one public output. */
 const BENCH_PUBLIC_INPUTS = 3;

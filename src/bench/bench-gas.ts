@@ -11,7 +11,7 @@ import * as snarkjs from 'snarkjs';
 import { R1csBuilder, type BuiltCircuit, type Signal } from '../../circuits/builder.js';
 import { encodeR1cs, encodeWtns } from '../circuit/r1cs-file.js';
 import { devSetup } from '../setup/dev-setup.js';
-import { EMBEDDED_EVM_HARDFORK, verifyOnEmbeddedEvm } from './embedded-evm.js';
+import { EMBEDDED_EVM_HARDFORK, verifyOnEmbeddedEvm } from '../chain/embedded-evm.js';
 import {
   compileVerifier,
   MAX_DEPLOYED_CODE_SIZE,
@@ -19,7 +19,7 @@ import {
   type Groth16Proof,
   type Groth16VerificationKey,
   type PublicSignals,
-} from './verifier-contract.js';
+} from '../chain/verifier-contract.js';
 
 /** An in-memory snarkjs "file" (`{ type: 'mem' }`); snarkjs fills `data` when it writes one. */
 export interface MemFile {

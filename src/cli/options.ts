@@ -1,0 +1,26 @@
+/**
+ * Option parsers and output helpers shared by the command files. They live apart from main.ts
+ * so that command files never import the entry point (no import cycle).
+ */
+import { Option } from 'commander';
+import { UserError } from '../errors.js';
+
+/** Parses an integer flag. */
+export function intOption(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n)) throw new UserError(`${name} must be an integer, got "${v}"`);
+    return n;
+  };
+}
+
+/** A --input-visibility / --output-visibility option. */
+export function visibilityOption(which: 'input' | 'output'): Option {
+  const choices = which === 'input' ? ['public', 'hashed'] : ['public', 'packed', 'hashed'];
+  return new Option(`--${which}-visibility <mode>`, `${which} as public values${which === 'output' ? ', values packed into few signals' : ''} or one Poseidon commitment (default: ${which === 'input' ? 'hashed' : 'public'})`).choices(choices);
+}
+
+/** Prints a JSON value as one line on stdout. */
+export function printJson(v: unknown): void {
+  process.stdout.write(JSON.stringify(v) + '\n');
+}
