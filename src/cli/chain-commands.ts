@@ -5,9 +5,10 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactPath, readArtifact } from '../artifacts.js';
+import { artifactPath } from '../artifacts.js';
+import { readVkey } from '../schemas/build-dir.js';
 import { assertBundleShape } from '../bundle/bundle.js';
-import { exportVerifier, formatCalldata, Groth16VerificationKey } from '../chain/verifier-contract.js';
+import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
 import { UserError } from '../errors.js';
 import { printJson } from './options.js';
 
@@ -30,7 +31,7 @@ export function registerChainCommands(p: Command): void {
     .option('--json', 'print paths and sizes as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer export-verifier build/digits --out build/digits/verifier')
     .action(async (dir: string, f: { out?: string; json?: boolean }) => {
-      const vkey = readArtifact<Groth16VerificationKey>(dir, 'vkey', 'setup');
+      const vkey = readVkey(dir);
       const outDir = f.out ?? join(dir, 'verifier');
       const r = await exportVerifier({ vkey, outDir });
       const info = { source: r.sourcePath, abi: r.abiPath, bytecode: r.binPath, deployedSize: r.deployedSize, compiler: r.compilerVersion, evmVersion: 'paris', vkey: artifactPath(dir, 'vkey') };

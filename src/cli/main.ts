@@ -1,9 +1,10 @@
 /**
- * The zkinfer command line. Thin by design: parse flags, call one stage, print. User errors
- * are one line on stderr with exit code 2; invalid proofs exit 1.
+ * The zkinfer command line. Thin by design: parse flags, call one stage, print. Exit codes:
+ * 0 success, 1 invalid proof (or a failed batch item), 2 user error (one line on stderr naming
+ * the file and field), 3 a bug in zkinfer (one line; the stack only with --debug).
  */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors.js';
+import { oneLine, UserError } from '../errors.js';
 import { VERSIONS } from '../artifacts.js';
 import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
@@ -24,11 +25,20 @@ function program(): Command {
   return p;
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+/** Exit code of an unexpected exception: a bug in zkinfer, not in the user's input. */
+export const EXIT_BUG = 3;
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code. `--debug`
+ * anywhere before `--` shows the stack of an unexpected exception.
+ */
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = 0;
+  const end = argv.indexOf('--');
+  const debug = argv.some((a, i) => a === '--debug' && (end < 0 || i < end));
+  const args = debug ? argv.filter((a, i) => a !== '--debug' || (end >= 0 && i > end)) : argv;
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    await program().parseAsync(args, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -36,10 +46,14 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UserError) {
-      process.stderr.write(`zkinfer: ${e.message.split('\n')[0]}\n`);
+      process.stderr.write(`zkinfer: ${oneLine(e.message)}\n`);
       return 2;
     }
-    throw e;
+    // Anything else is zkinfer's fault: one line for users, the details for whoever fixes it.
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    process.stderr.write(`zkinfer: internal error (${oneLine(what).slice(0, 300)}); this is a bug in zkinfer, please report it${debug ? '' : ' (rerun with --debug for details)'}\n`);
+    if (debug) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    return EXIT_BUG;
   } finally {
     await shutdown();
   }

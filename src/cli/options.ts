@@ -3,13 +3,13 @@
  * so that command files never import the entry point (no import cycle).
  */
 import { Option } from 'commander';
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 
 /** Parses an integer flag. */
 export function intOption(name: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n)) throw new UserError(`${name} must be an integer, got "${v}"`);
+    if (!Number.isInteger(n)) throw new UserError(`${name} must be an integer, got ${quote(v)}`);
     return n;
   };
 }

@@ -5,16 +5,17 @@
 import { Command } from 'commander';
 import type { Visibility } from '../circuit/build-circuit.js';
 import { existsSync, statSync } from 'node:fs';
-import { readArtifact } from '../artifacts.js';
-import { compileCircuit, CircuitInfo } from '../circuit/compile-circuit.js';
+import { artifactPath } from '../artifacts.js';
+import { readCircuitInfo, readSettings, readSetupInfo } from '../schemas/build-dir.js';
+import { compileCircuit } from '../circuit/compile-circuit.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import { UserError } from '../errors.js';
 import { proveBatch } from '../prove/batch.js';
 import { createProgressReporter } from '../prove/progress.js';
 import { prove } from '../prove/prove.js';
-import { quantizeModel, Settings } from '../quantize/quantize-model.js';
+import { quantizeModel } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
-import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
+import { setupKeys } from '../setup/setup-keys.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
@@ -90,9 +91,9 @@ export function registerStageCommands(p: Command): void {
         const info = { file: target, sha256: g.sha256, irVersion: g.irVersion, opset: g.opset, producer: g.producer, input: g.input, output: lowered.output, ops: g.nodes.map((n) => `${n.opType} (${n.name})`) };
         return f.json ? printJson(info) : out(JSON.stringify(info, null, 2));
       }
-      const settings = readArtifact<Settings>(target, 'settings', 'quantize');
-      const circuit = existsSync(`${target}/circuit.json`) ? readArtifact<CircuitInfo>(target, 'circuit', 'compile') : undefined;
-      const setup = existsSync(`${target}/setup.json`) ? readArtifact<SetupInfo>(target, 'setup', 'setup') : undefined;
+      const settings = readSettings(target);
+      const circuit = existsSync(artifactPath(target, 'circuit')) ? readCircuitInfo(target) : undefined;
+      const setup = existsSync(artifactPath(target, 'setup')) ? readSetupInfo(target) : undefined;
       const info = {
         model: settings.model,
         quantization: settings.quantization,

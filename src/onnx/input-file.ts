@@ -1,18 +1,19 @@
 /**
  * Reading model inputs from files: a JSON array (flat or nested) of numbers, an object
- * `{"input": [...]}`, or an ONNX TensorProto `.pb` file. The shape comes from the model.
+ * `{"input": [...]}` (other fields ignored), or an ONNX TensorProto `.pb` file. The shape
+ * comes from the model. JSON goes through the depth-guarded parser and the schemas in
+ * src/schemas/input.ts.
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { calibrationSchema, inputSchema } from '../schemas/input.js';
+import { parseJsonText, readJsonFile, validate } from '../schemas/json.js';
 import { parseTensorProto } from './tensor.js';
 
-function flatten(v: unknown, out: number[], where: string): void {
-  if (Array.isArray(v)) {
-    for (const x of v) flatten(x, out, where);
-    return;
-  }
-  if (typeof v !== 'number') throw new UserError(`${where}: input values must be numbers, found ${JSON.stringify(v)}`);
-  out.push(v);
+/** Flattens nested arrays of numbers (already validated by the schema, depth bounded). */
+function flatten(v: unknown, out: number[]): void {
+  if (Array.isArray(v)) for (const x of v) flatten(x, out);
+  else out.push(v as number);
 }
 
 /** Shape-checks and validates already-read values (finite numbers, right count). */
@@ -29,11 +30,16 @@ export function checkInputValues(values: ArrayLike<number>, shape: number[], whe
 
 /** Parses the JSON forms of an input; `where` names the source in errors. */
 export function parseInputJson(value: unknown, shape: number[], where: string): Float64Array {
-  const body = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)['input'] : value;
-  if (body === undefined) throw new UserError(`${where}: expected a JSON array of numbers or {"input": [...]}`);
+  const v = validate(inputSchema, value, where, 'input');
+  const body = Array.isArray(v) ? v : (v as { input: unknown }).input;
   const flat: number[] = [];
-  flatten(body, flat, where);
+  flatten(body, flat);
   return checkInputValues(flat, shape, where);
+}
+
+/** Parses one input given as JSON text (a file's contents, or one JSON-lines item). */
+export function parseInputText(text: string, shape: number[], where: string): Float64Array {
+  return parseInputJson(parseJsonText(text, where), shape, where);
 }
 
 /** Reads one input file for a model whose input has shape `shape`. */
@@ -48,28 +54,13 @@ export function readInputFile(path: string, shape: number[]): Float64Array {
     const t = parseTensorProto(buf, path);
     return checkInputValues(t.data, shape, path);
   }
-  let json: unknown;
-  try {
-    // NaN and Infinity are not JSON; say so plainly rather than "Unexpected token".
-    const text = buf.toString('utf8');
-    if (/\b(NaN|Infinity)\b/.test(text)) throw new UserError(`${path}: input contains NaN or Infinity; inputs must be finite numbers`);
-    json = JSON.parse(text);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseInputJson(json, shape, path);
+  if (buf.includes(0)) throw new UserError(`${path}: binary data, not a JSON input (use a .pb file for TensorProto inputs)`);
+  return parseInputText(buf.toString('utf8'), shape, path);
 }
 
 /** Reads a calibration file: `{"inputs": [...]}` or a JSON array of inputs. */
 export function readCalibrationFile(path: string, shape: number[]): Float64Array[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: cannot read calibration set (${(e as Error).message})`);
-  }
-  const list = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>)['inputs'] : json;
-  if (!Array.isArray(list) || list.length === 0) throw new UserError(`${path}: expected {"inputs": [input, ...]} with at least one input`);
-  return list.map((v, i) => parseInputJson(v, shape, `${path} (input ${i})`));
+  const v = validate(calibrationSchema, readJsonFile(path, 'calibration set'), path, 'calibration set');
+  const list = (Array.isArray(v) ? v : (v as { inputs: unknown[] }).inputs) as unknown[];
+  return list.map((x, i) => parseInputJson(x, shape, `${path} (input ${i})`));
 }

@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
-import { UserError } from '../errors.js';
-import { ConstTensor, decodeTensor, toNumber } from './tensor.js';
+import { quote, UserError } from '../errors.js';
+import { checkDims, ConstTensor, decodeTensor, toNumber } from './tensor.js';
+import { validateGraph } from './validate-onnx.js';
 
 const { onnx } = onnxProto;
 
@@ -58,18 +59,20 @@ function decodeAttr(a: onnxProto.onnx.IAttributeProto, where: string): AttrValue
     case 1: return a.f ?? 0;
     case 2: return toNumber(a.i ?? 0);
     case 3: return Buffer.from(a.s ?? new Uint8Array()).toString('utf8');
-    case 4: return decodeTensor(a.t ?? {}, `${where} attribute "${a.name}"`);
+    case 4: return decodeTensor(a.t ?? {}, `${where} attribute ${quote(a.name ?? '')}`);
     case 6: return (a.floats ?? []).slice();
     case 7: return (a.ints ?? []).map(toNumber);
     case 8: return (a.strings ?? []).map((s) => Buffer.from(s).toString('utf8'));
-    default: throw new UserError(`${where}: attribute "${a.name}" has unsupported type ${a.type}`);
+    default: throw new UserError(`${where}: attribute ${quote(a.name ?? '')} has unsupported type ${a.type}`);
   }
 }
 
-function shapeOf(v: onnxProto.onnx.IValueInfoProto): number[] {
+function shapeOf(v: onnxProto.onnx.IValueInfoProto, where: string): number[] {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
   // A symbolic dimension (dim_param, typically the batch) is taken as 1: zkinfer proves one sample.
-  return dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : 1));
+  const shape = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : 1));
+  checkDims(shape, `${where}: graph value ${quote(v.name ?? '')}`);
+  return shape;
 }
 
 /**
@@ -92,11 +95,17 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
   if (opset < MIN_OPSET || opset > MAX_OPSET) throw new UserError(`${path}: ONNX opset ${opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
 
   const constants = new Map<string, ConstTensor>();
-  for (const t of g.initializer ?? []) constants.set(t.name ?? '', decodeTensor(t, `${path}: initializer "${t.name}"`));
+  for (const t of g.initializer ?? []) {
+    if (constants.has(t.name ?? '')) throw new UserError(`${path}: initializer ${quote(t.name ?? '')} is defined twice (duplicate tensor name)`);
+    constants.set(t.name ?? '', decodeTensor(t, `${path}: initializer ${quote(t.name ?? '')}`));
+  }
   const nodes: OnnxNode[] = g.node.map((n, i) => {
     const name = n.name || `${n.opType}_${i}`;
     const attrs: Record<string, AttrValue> = {};
-    for (const a of n.attribute ?? []) attrs[a.name ?? ''] = decodeAttr(a, `${path}: node "${name}"`);
+    for (const a of n.attribute ?? []) {
+      if (Object.hasOwn(attrs, a.name ?? '')) throw new UserError(`${path}: node ${quote(name)}: attribute ${quote(a.name ?? '')} is given twice`);
+      attrs[a.name ?? ''] = decodeAttr(a, `${path}: node ${quote(name)}`);
+    }
     return { name, opType: n.opType ?? '', domain: n.domain ?? '', inputs: (n.input ?? []).slice(), outputs: (n.output ?? []).slice(), attrs };
   });
   // IR-3 models list initializers as graph inputs too; the data input is the one without a value.
@@ -107,21 +116,23 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
   const inputInfo = dataInputs[0]!;
   const elem = inputInfo.type?.tensorType?.elemType;
   if (elem !== undefined && elem !== null && elem !== 1 && elem !== 11) {
-    throw new UserError(`${path}: graph input "${inputInfo.name}" must be float, not element type ${elem}`);
+    throw new UserError(`${path}: graph input ${quote(inputInfo.name ?? '')} must be float, not element type ${elem}`);
   }
-  const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v) }));
+  const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v, path) }));
   if (outputs.length === 0) throw new UserError(`${path}: the graph declares no outputs`);
-  return {
+  const graph: OnnxGraph = {
     path,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     irVersion,
     opset,
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
-    input: { name: inputInfo.name ?? '', shape: shapeOf(inputInfo) },
+    input: { name: inputInfo.name ?? '', shape: shapeOf(inputInfo, path) },
     outputs,
     constants,
     nodes,
   };
+  validateGraph(graph);
+  return graph;
 }
 
 /** Reads and parses an ONNX file; see {@link parseOnnx}. */
@@ -139,6 +150,6 @@ export function loadOnnx(path: string): OnnxGraph {
 export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): void {
   const bad = graph.nodes.filter((n) => !isSupported(n));
   if (bad.length > 0) {
-    throw new UserError(`Unsupported ONNX ops: ${bad.map((n) => `${n.opType} (node "${n.name}")`).join(', ')}`);
+    throw new UserError(`Unsupported ONNX ops: ${bad.map((n) => `${quote(n.opType)} (node ${quote(n.name)})`).join(', ')}`);
   }
 }

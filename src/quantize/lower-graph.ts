@@ -4,7 +4,7 @@
  * the table is the set of supported ops, so the "unsupported ops" error can never drift from
  * what is actually implemented. The entries live in lowerings-*.ts by op family.
  */
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 import { assertSupportedOps, OnnxGraph } from '../onnx/load-onnx.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import type { FloatGraph } from './float-ir.js';
@@ -73,6 +73,6 @@ export function lowerGraph(graph: OnnxGraph): FloatGraph {
   }
   const out = graph.outputs[0]!;
   const shape = ctx.shapes.get(out.name);
-  if (!shape) throw new UserError(`${graph.path}: graph output "${out.name}" is not computed from the input`);
+  if (!shape) throw new UserError(`${graph.path}: graph output ${quote(out.name)} is not computed from the input`);
   return fuseFloatGraph({ input: graph.input, output: { name: out.name, shape }, ops: ctx.ops, shapes: ctx.shapes, ...(ctx.droppedFinal ? { droppedFinal: ctx.droppedFinal } : {}) });
 }

@@ -5,6 +5,8 @@
  * count is a power of two); MaxPool a window-maximum op.
  */
 import type { OnnxNode } from '../onnx/load-onnx.js';
+import { quote } from '../errors.js';
+import { MAX_WINDOW } from '../onnx/validate-onnx.js';
 import { activationShape, attrInts, attrNum, attrStr, constInput, emit, LowerContext, Lowering, nodeError, optionalConst } from './lower-context.js';
 import type { Conv2dSpec } from './linear-spec.js';
 import { Geometry, sparseSpec } from './linear-spec.js';
@@ -42,7 +44,7 @@ export function windowGeometry(node: OnnxNode, inH: number, inW: number, kernel:
       if (p.length !== 4) throw nodeError(node, 'pads must have four entries (2-D only)');
       pads[d] = p[d]!;
       pads[d + 2] = p[d + 2]!;
-    } else if (autoPad !== 'VALID') throw nodeError(node, `unknown auto_pad "${autoPad}"`);
+    } else if (autoPad !== 'VALID') throw nodeError(node, `unknown auto_pad ${quote(autoPad)}`);
     const room = ins[d]! + pads[d]! + pads[d + 2]! - span;
     if (room < 0) throw nodeError(node, 'the kernel is larger than the padded input');
     out[d] = (ceil ? Math.ceil(room / strides[d]!) : Math.floor(room / strides[d]!)) + 1;
@@ -55,6 +57,7 @@ export function windowGeometry(node: OnnxNode, inH: number, inW: number, kernel:
 function kernelOf(node: OnnxNode, dflt?: number[]): [number, number] {
   const k = attrInts(node, 'kernel_shape', dflt ?? []);
   if (k.length !== 2) throw nodeError(node, `kernel_shape must have two entries (2-D only), got ${JSON.stringify(k)}`);
+  if (k.some((d) => !Number.isInteger(d) || d < 1 || d > MAX_WINDOW)) throw nodeError(node, `kernel_shape ${JSON.stringify(k)} must be integers in 1..${MAX_WINDOW}`);
   return [k[0]!, k[1]!];
 }
 

@@ -75,6 +75,7 @@ export const ELEMENTWISE_LOWERINGS: Record<string, Lowering> = {
     const attr = (k: string) => (typeof node.attrs[k] === 'number' ? (node.attrs[k] as number) : null);
     const min = ctx.graph.opset < 11 ? attr('min') : fromInput(1);
     const max = ctx.graph.opset < 11 ? attr('max') : fromInput(2);
+    for (const b of [min, max]) if (b !== null && !Number.isFinite(b)) throw nodeError(node, `bound ${b} is not a finite number`);
     emit(ctx, { kind: 'clamp', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, min, max }, shape);
   },
   LeakyRelu(ctx, node) {

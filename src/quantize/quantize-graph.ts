@@ -4,7 +4,7 @@
  * from calibration; accumulator widths come from worst-case bounds over the whole input
  * range, so every input the verifier accepts as in range is provable.
  */
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 import { requantizeAccBits } from '../../circuits/requantize.js';
 import type { FloatGraph } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';
@@ -110,7 +110,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
             l += Math.min(a, b);
             h += Math.max(a, b);
           }
-          if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h)) throw new UserError(`node "${op.name}": accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+          if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h)) throw new UserError(`node ${quote(op.name)}: accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`);
           lo[j] = l;
           hi[j] = h;
         }
