@@ -67,7 +67,7 @@ export function registerStageCommands(p: Command): void {
     .description('prove one input, or a batch of inputs on worker threads, with the keys in a build directory')
     .option('--input <file>', 'input file (JSON or .pb)')
     .option('--inputs <path>', 'batch: a directory of .json/.pb inputs or a JSON-lines file (one input per line)')
-    .option('--workers <n>', 'batch: worker threads (default: available cores)', intOption('--workers'))
+    .option('--workers <n>', 'batch: worker threads (default: available cores)', intOption('--workers', 1))
     .option('--out <path>', 'bundle path (default <buildDir>/proofs/<input>.proof.json); with --inputs, the bundle directory (default <buildDir>/proofs)')
     .option('--json', 'print a JSON summary')
     .addHelpText('after', '\nExamples:\n  zkinfer prove build/digits --input models/samples/digit-7.json\n  zkinfer prove build/digits --inputs models/samples --workers 2')

@@ -56,6 +56,7 @@ function listJsonLines(file: string): BatchInput[] {
   } catch (e) {
     throw new UserError(`${file}: cannot read inputs (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  if (text.includes('\u0000') || text.includes('\ufffd')) throw new UserError(`${file}: binary data or invalid UTF-8, not a JSON-lines file of inputs`);
   const stem = basename(file, extname(file));
   const items: BatchInput[] = [];
   for (const [i, line] of text.split('\n').entries()) {
