@@ -10,6 +10,7 @@ import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
+import { registerSchemaCommands } from './schema-commands.js';
 
 function program(): Command {
   const p = new Command('zkinfer')
@@ -21,6 +22,7 @@ function program(): Command {
   registerRunCommands(p);
   registerStageCommands(p);
   registerChainCommands(p);
+  registerSchemaCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -9,6 +9,7 @@ import onnxProto from 'onnx-proto';
 import { quote, UserError } from '../errors.js';
 import { checkDims, ConstTensor, decodeTensor, toNumber } from './tensor.js';
 import { validateGraph } from './validate-onnx.js';
+import { checkProtobufFraming } from './protobuf-framing.js';
 
 const { onnx } = onnxProto;
 
@@ -81,6 +82,7 @@ function shapeOf(v: onnxProto.onnx.IValueInfoProto, where: string): number[] {
  */
 export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
   let model: onnxProto.onnx.ModelProto;
+  checkProtobufFraming(bytes, path);
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {

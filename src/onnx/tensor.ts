@@ -4,6 +4,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { UserError } from '../errors.js';
+import { checkProtobufFraming } from './protobuf-framing.js';
 import { MAX_RANK, MAX_TENSOR_ELEMENTS } from '../schemas/common.js';
 
 const { onnx } = onnxProto;
@@ -104,6 +105,7 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string): Con
 /** Parses a serialized TensorProto (`.pb` file contents). */
 export function parseTensorProto(buf: Uint8Array, where: string): ConstTensor & { name: string } {
   let t: onnxProto.onnx.TensorProto;
+  checkProtobufFraming(buf, where);
   try {
     t = onnx.TensorProto.decode(buf);
   } catch (e) {

@@ -81,7 +81,11 @@ export function validateGraph(g: OnnxGraph): void {
     if (i >= 0) throw new UserError(`${where}: initializer ${quote(name)} holds ${t.data[i]} at index ${i}; weights must be finite`);
     defined.add(name);
   }
+  const nodeNames = new Set<string>();
   for (const node of g.nodes) {
+    // onnxruntime refuses a graph with two nodes of one name; say so here, naming it.
+    if (nodeNames.has(node.name)) throw new UserError(`${where}: two nodes are named ${quote(node.name)} (node names must be unique)`);
+    nodeNames.add(node.name);
     const known = KNOWN_ATTRIBUTES[node.opType];
     for (const [name, v] of Object.entries(node.attrs)) {
       if (known && (!node.domain || node.domain === 'ai.onnx') && !known.includes(name)) {

@@ -118,6 +118,8 @@ export function checkBuildConsistency(buildDir: string): CheckedBuildDir {
   const modelId = sha256Hex(bytes, r1csBytes);
   if (modelId !== circuit.modelId) throw stale(path('circuit'), 'compile', 'compile` and `zkinfer setup');
   if (modelId !== setup.modelId) throw stale(path('setup'), 'setup', 'setup');
+  // The float model is what fidelity compares with: it must be the one quantize read.
+  if (sha256Hex(readBinary(path('model'), 'quantize')) !== settings.model.sha256) throw stale(path('model'), 'quantize', 'quantize');
   const zkey = readBinary(path('zkey'), 'setup');
   if (sha256Hex(zkey) !== setup.hashes.zkey) throw stale(path('zkey'), 'setup', 'setup');
   const vkey = readVkey(buildDir);
