@@ -111,10 +111,10 @@ export const pbInputs: FuzzGenerator<Fixtures, PbRecipe> = {
   weight: 2,
   arbitrary: () =>
     fc.record({
-      dims: fc.oneof(fc.constant([1, 64]), fc.constant([64]), fc.array(fc.constantFrom(0, 1, 2, 64, -1, 2 ** 31, 2 ** 32, 2 ** 53), { minLength: 0, maxLength: 9 })),
-      count: fc.constantFrom(64, 63, 65, 0),
-      truncate: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 6 }), fc.nat(300)),
-      flips: fc.array(fc.tuple(fc.nat(300), fc.integer({ min: 1, max: 255 })), { maxLength: 3 }),
+      dims: fc.oneof({ weight: 3, arbitrary: fc.constantFrom([1, 64], [64], [1, 1, 8, 8]) }, { weight: 2, arbitrary: fc.array(fc.constantFrom(0, 1, 2, 64, -1, 2 ** 31, 2 ** 32, 2 ** 53), { minLength: 0, maxLength: 9 }) }),
+      count: fc.constantFrom(64, 64, 64, 63, 65, 0),
+      truncate: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 6 }) }, { weight: 1, arbitrary: fc.nat(300) }),
+      flips: fc.oneof({ weight: 3, arbitrary: fc.constant([] as Array<[number, number]>) }, { weight: 1, arbitrary: fc.array(fc.tuple(fc.nat(300), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }) }),
       raw: fc.boolean(),
       dataType: fc.constantFrom(1, 1, 1, 11, 7, 10, 99),
     }),

@@ -64,12 +64,18 @@ function walk(dir: string): Array<{ path: string; isDir: boolean }> {
   });
 }
 
-/** Runs `main(argv)` with stdout/stderr captured (stdout discarded). */
-async function runCaptured(argv: string[], timeoutMs: number): Promise<{ code?: number; stderr: string; threw?: unknown; hung?: boolean }> {
+/** Runs `main(argv)` in process with stdout and stderr captured; never rejects. */
+export async function runCaptured(argv: string[], timeoutMs = 120_000): Promise<{ code?: number; stdout: string; stderr: string; threw?: unknown; hung?: boolean }> {
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
   let stderr = '';
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  let stdout = '';
+  // zkinfer writes strings; binary chunks are node:test's own event stream (in a test run), passed on.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string') return (out as (...a: unknown[]) => boolean)(chunk, ...rest);
+    stdout += chunk;
+    return true;
+  }) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array) => {
     stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     return true;
@@ -78,9 +84,9 @@ async function runCaptured(argv: string[], timeoutMs: number): Promise<{ code?: 
   try {
     const hang = new Promise<'hang'>((r) => (timer = setTimeout(() => r('hang'), timeoutMs)));
     const r = await Promise.race([main(argv), hang]);
-    return r === 'hang' ? { stderr, hung: true } : { code: r, stderr };
+    return r === 'hang' ? { stdout, stderr, hung: true } : { code: r, stdout, stderr };
   } catch (e) {
-    return { stderr, threw: e };
+    return { stdout, stderr, threw: e };
   } finally {
     clearTimeout(timer);
     process.stdout.write = out;
