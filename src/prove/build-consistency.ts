@@ -90,7 +90,7 @@ function zkeyVkeyMismatch(z: Uint8Array, vk: Groth16VerificationKey, r1cs: R1csF
   if (!g1(o, vk.vk_alpha_1)) return 'has another alpha than vkey.json';
   if (!g2(o + 128, vk.vk_beta_2)) return 'has another beta than vkey.json';
   if (!g2(o + 256, vk.vk_gamma_2)) return 'has another gamma than vkey.json';
-  if (!g2(o + 448, vk.vk_delta_2)) return 'has another delta than vkey.json (a key from another setup)';
+  if (!g2(o + 448, vk.vk_delta_2)) return 'has another delta than vkey.json';
   if (ic.size !== 64 * (nPublic + 1)) return 'has an IC section of the wrong size';
   for (let i = 0; i <= nPublic; i++) if (!g1(ic.start + 64 * i, vk.IC[i]!)) return `has another IC[${i}] than vkey.json`;
   return undefined;
