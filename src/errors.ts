@@ -10,17 +10,24 @@ export class UserError extends Error {
   }
 }
 
-// Control characters (C0, DEL, C1) and the two JavaScript line terminators a terminal may break on.
+// Control characters (C0, DEL, C1) and the two JavaScript line terminators a terminal may break on;
+// JSON.stringify leaves C1 and U+2028/2029 as they are.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const escapeUnprintable = (s: string) => s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
- * Quotes a name taken from a user's file (node, tensor, attribute, field) for an error
- * message: double quotes, with quotes, backslashes, newlines, NUL and every other control
- * character escaped, so a hostile name can neither break the one-line error nor fake output.
+ * A name from a user's file, safe to print inside a one-line message: control characters,
+ * quotes and backslashes are escaped JSON-style and very long names are cut, so a node named
+ * "a\nb" cannot split an error over two lines or forge a second message.
  */
+export function quoteName(name: string, max = 200): string {
+  const cut = name.length > max ? `${name.slice(0, max)}…` : name;
+  return escapeUnprintable(JSON.stringify(cut).slice(1, -1));
+}
+
+/** {@link quoteName} inside double quotes, for any value (non-strings are converted first). */
 export function quote(name: unknown): string {
-  const s = typeof name === 'string' ? name : String(name);
-  return JSON.stringify(s).replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `"${quoteName(typeof name === 'string' ? name : String(name))}"`;
 }
 
 /** Makes a message one printable line: control characters (newlines included) are escaped. */

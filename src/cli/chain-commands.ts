@@ -10,6 +10,7 @@ import { readVkey } from '../schemas/build-dir.js';
 import { assertBundleShape } from '../bundle/bundle.js';
 import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
 import { UserError } from '../errors.js';
+import { assertVerificationKey } from '../verify/verification-key.js';
 import { printJson } from './options.js';
 
 function readBundle(path: string) {
@@ -31,7 +32,10 @@ export function registerChainCommands(p: Command): void {
     .option('--json', 'print paths and sizes as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer export-verifier build/digits --out build/digits/verifier')
     .action(async (dir: string, f: { out?: string; json?: boolean }) => {
+      // Validated before rendering (a coordinate is pasted into Solidity source): canonical field
+      // elements on the curve (readVkey), and zkinfer's metadata (assertVerificationKey).
       const vkey = readVkey(dir);
+      assertVerificationKey(vkey, artifactPath(dir, 'vkey'));
       const outDir = f.out ?? join(dir, 'verifier');
       const r = await exportVerifier({ vkey, outDir });
       const info = { source: r.sourcePath, abi: r.abiPath, bytecode: r.binPath, deployedSize: r.deployedSize, compiler: r.compilerVersion, evmVersion: 'paris', vkey: artifactPath(dir, 'vkey') };

@@ -11,6 +11,7 @@ import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
 import { registerSchemaCommands } from './schema-commands.js';
+import { registerKeysCommands } from './keys-commands.js';
 
 function program(): Command {
   const p = new Command('zkinfer')
@@ -23,6 +24,7 @@ function program(): Command {
   registerStageCommands(p);
   registerChainCommands(p);
   registerSchemaCommands(p);
+  registerKeysCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

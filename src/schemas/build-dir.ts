@@ -4,6 +4,7 @@
  * hand-edited or corrupted artifact is a one-line error naming the file and field (exit 2).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { artifactPath, readArtifact } from '../artifacts.js';
 import type { Groth16VerificationKey } from '../chain/verifier-contract.js';
@@ -18,19 +19,25 @@ import { settingsSchema } from './settings.js';
 import { setupInfoSchema } from './setup.js';
 import { validateVkey } from './vkey.js';
 
+/** Validates and returns the value as read: fields the schema does not know are kept, not stripped. */
+const checked = <T>(schema: z.ZodType, what: string) => (v: unknown, where: string): T => {
+  validate(schema, v, where, what);
+  return v as T;
+};
+
 /** settings.json, validated. */
 export function readSettings(buildDir: string): Settings {
-  return readArtifact(buildDir, 'settings', 'quantize', (v, where) => validate(settingsSchema, v, where, 'settings') as Settings);
+  return readArtifact(buildDir, 'settings', 'quantize', checked<Settings>(settingsSchema, 'settings'));
 }
 
 /** circuit.json, validated. */
 export function readCircuitInfo(buildDir: string): CircuitInfo {
-  return readArtifact(buildDir, 'circuit', 'compile', (v, where) => validate(circuitInfoSchema, v, where, 'circuit description') as CircuitInfo);
+  return readArtifact(buildDir, 'circuit', 'compile', checked<CircuitInfo>(circuitInfoSchema, 'circuit description'));
 }
 
 /** setup.json, validated (including the file hashes recorded at setup). */
 export function readSetupInfo(buildDir: string): SetupInfo {
-  return readArtifact(buildDir, 'setup', 'setup', (v, where) => validate(setupInfoSchema, v, where, 'setup record') as SetupInfo);
+  return readArtifact(buildDir, 'setup', 'setup', checked<SetupInfo>(setupInfoSchema, 'setup record'));
 }
 
 /** vkey.json, validated as a bn128 Groth16 key (points on the curve), zkinfer metadata kept. */

@@ -3,7 +3,7 @@
  * and the hashes that tie the circuit to its quantized model.
  */
 import { z } from 'zod';
-import { dimsSchema, fracSchema, bitsSchema, indexSchema, safeIntSchema, sha256Schema, visibilitySchema } from './common.js';
+import { dimsSchema, droppedFinalSchema, fracSchema, bitsSchema, indexSchema, safeIntSchema, sha256Schema, visibilitySchema } from './common.js';
 
 const slot = z.object({ visibility: visibilitySchema, offset: indexSchema, count: indexSchema });
 
@@ -24,5 +24,6 @@ export const circuitInfoSchema = z
     layout: layoutSchema,
     input: z.object({ name: z.string(), shape: dimsSchema, frac: fracSchema, bits: bitsSchema(1, 32), lo: safeIntSchema, hi: safeIntSchema }),
     output: z.object({ name: z.string(), shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
+    droppedFinal: droppedFinalSchema.optional(),
   })
   .meta({ id: 'zkinfer-circuit', title: 'zkinfer circuit.json', description: 'Written by `zkinfer compile`.' });

@@ -38,5 +38,8 @@ export const QUANT_BITS = { min: 2, max: 16 } as const;
 /** A finite JSON number (zod already rejects NaN; this also rejects ±Infinity). */
 export const finiteSchema = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
 
+/** A final Softmax/LogSoftmax applied outside the circuit. */
+export const droppedFinalSchema = z.object({ op: z.enum(['Softmax', 'LogSoftmax']), axis: z.number().int().min(0).max(7), coerce2d: z.boolean() });
+
 /** Visibility of the input or output in the public signals. */
 export const visibilitySchema = z.enum(['public', 'hashed', 'packed']);

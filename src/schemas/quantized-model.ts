@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { quote, UserError } from '../errors.js';
 import { linearSizes, biasCount, weightCount } from '../quantize/linear-spec.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
-import { bitsSchema, dimsSchema, fracSchema, indexSchema, MAX_TENSOR_ELEMENTS, safeIntSchema } from './common.js';
+import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, indexSchema, MAX_TENSOR_ELEMENTS, safeIntSchema } from './common.js';
 import { validate } from './json.js';
 
 /** Widest bit decomposition a gadget may use: below the ~254-bit field, so it cannot wrap. */
@@ -56,7 +56,7 @@ export const quantizedModelSchema = z
     input: z.object({ name, shape: dimsSchema, frac: fracSchema, bits: bitsSchema(1, 32), lo: safeIntSchema, hi: safeIntSchema }),
     output: z.object({ name, shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
     ops: z.array(qopSchema).min(1).max(100_000),
-    droppedFinal: z.object({ op: z.enum(['Softmax', 'LogSoftmax']), axis: z.number().int().min(0).max(7), coerce2d: z.boolean() }).optional(),
+    droppedFinal: droppedFinalSchema.optional(),
   })
   .meta({ id: 'zkinfer-quantized-model', title: 'zkinfer model.quant.json', description: 'Integer weights and ops: what the circuit computes.' });
 
@@ -140,5 +140,6 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
 export function parseQuantizedModel(value: unknown, where: string): QuantizedModel {
   const m = validate(quantizedModelSchema, value, where, 'quantized model');
   checkStructure(m, where);
-  return m as QuantizedModel;
+  // The value as read (fields a newer zkinfer adds are kept, not stripped).
+  return value as QuantizedModel;
 }

@@ -3,7 +3,7 @@
  * `run`. A documented format: `zkinfer schemas --out DIR` exports it as JSON Schema.
  */
 import { z } from 'zod';
-import { bitsSchema, dimsSchema, fracSchema, QUANT_BITS, safeIntSchema, sha256Schema } from './common.js';
+import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, QUANT_BITS, safeIntSchema, sha256Schema } from './common.js';
 
 const tensor = z.object({ name: z.string(), shape: dimsSchema });
 const range = { frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema };
@@ -30,7 +30,7 @@ export const settingsSchema = z
       input: z.object({ name: z.string(), shape: dimsSchema, bits: bitsSchema(1, 32), ...range }),
       output: z.object({ name: z.string(), shape: dimsSchema, ...range }),
       layers: z.array(z.looseObject({ name: z.string(), kind: z.string() })).describe('one summary per arithmetic op'),
-      droppedFinal: z.object({ op: z.enum(['Softmax', 'LogSoftmax']), axis: z.number().int().min(0), coerce2d: z.boolean() }).optional(),
+      droppedFinal: droppedFinalSchema.optional(),
     }),
     calibration: z.object({ count: z.number().int().min(0), sources: z.array(z.string()) }),
     fidelity: z.object({ samples: z.number().int().min(0), top1Agreement: ratio, maxAbsError: ratio, maxAbsFloat: ratio }),
