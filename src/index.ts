@@ -23,3 +23,6 @@ export { verifyBundle } from './verify/verify-bundle.js';
 export { runPipeline } from './pipeline.js';
 export type { ProofBundle } from './bundle/bundle.js';
 export { UserError } from './errors.js';
+export { validateVkey } from './schemas/vkey.js';
+export { checkBuildConsistency } from './prove/build-consistency.js';
+export { DOCUMENTED_SCHEMAS, jsonSchemaText } from './schemas/registry.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
-import { quote, UserError } from '../errors.js';
+import { quote, quoteName, UserError } from '../errors.js';
 import { checkDims, ConstTensor, decodeTensor, toNumber } from './tensor.js';
 import { validateGraph } from './validate-onnx.js';
 import { checkProtobufFraming } from './protobuf-framing.js';
@@ -152,6 +152,6 @@ export function loadOnnx(path: string): OnnxGraph {
 export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): void {
   const bad = graph.nodes.filter((n) => !isSupported(n));
   if (bad.length > 0) {
-    throw new UserError(`Unsupported ONNX ops: ${bad.map((n) => `${quote(n.opType)} (node ${quote(n.name)})`).join(', ')}`);
+    throw new UserError(`Unsupported ONNX ops: ${bad.map((n) => `${quoteName(n.opType)} (node ${quote(n.name)})`).join(', ')}`);
   }
 }

@@ -5,7 +5,7 @@
  * bounds, NaN weights) and integer attributes outside what any real model uses (strides or
  * dilations of 0, pads of 10^6, negative pool strides).
  */
-import { quote, UserError } from '../errors.js';
+import { quote, quoteName, UserError } from '../errors.js';
 import type { AttrValue, OnnxGraph, OnnxNode } from './load-onnx.js';
 
 /** Attributes each supported op defines (any opset 7–25); anything else is refused. */
@@ -59,7 +59,7 @@ const INT_BOUNDS: Readonly<Record<string, readonly [number, number]>> = {
 };
 
 function checkAttr(node: OnnxNode, name: string, v: AttrValue, where: string): void {
-  const bad = (msg: string) => new UserError(`${where}: node ${quote(node.name)} (${node.opType}): attribute ${quote(name)} ${msg}`);
+  const bad = (msg: string) => new UserError(`${where}: node ${quote(node.name)} (${quoteName(node.opType)}): attribute ${quote(name)} ${msg}`);
   if (typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'))) {
     const values = (typeof v === 'number' ? [v] : v) as number[];
     if (values.length > 64) throw bad(`has ${values.length} entries`);
@@ -89,13 +89,13 @@ export function validateGraph(g: OnnxGraph): void {
     const known = KNOWN_ATTRIBUTES[node.opType];
     for (const [name, v] of Object.entries(node.attrs)) {
       if (known && (!node.domain || node.domain === 'ai.onnx') && !known.includes(name)) {
-        throw new UserError(`${where}: node ${quote(node.name)} (${node.opType}): unknown attribute ${quote(name)} (${node.opType} defines ${known.length ? known.join(', ') : 'none'})`);
+        throw new UserError(`${where}: node ${quote(node.name)} (${quoteName(node.opType)}): unknown attribute ${quote(name)} (${node.opType} defines ${known.length ? known.join(', ') : 'none'})`);
       }
       checkAttr(node, name, v, where);
     }
     for (const out of node.outputs) {
       if (out === '') continue;
-      if (defined.has(out)) throw new UserError(`${where}: node ${quote(node.name)} (${node.opType}): output tensor ${quote(out)} is already defined (duplicate tensor name)`);
+      if (defined.has(out)) throw new UserError(`${where}: node ${quote(node.name)} (${quoteName(node.opType)}): output tensor ${quote(out)} is already defined (duplicate tensor name)`);
       defined.add(out);
     }
   }

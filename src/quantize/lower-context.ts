@@ -3,7 +3,7 @@
  * split by op family (lowerings-*.ts); this file holds what every entry needs, so the
  * tables never import each other.
  */
-import { quote, UserError } from '../errors.js';
+import { quote, quoteName, UserError } from '../errors.js';
 import type { OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import type { DroppedFinal, FloatOp, LinearOp } from './float-ir.js';
@@ -31,7 +31,7 @@ export const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1)
 
 /** Fails with a message naming the node. */
 export function nodeError(node: OnnxNode, msg: string): UserError {
-  return new UserError(`node ${quote(node.name)} (${quote(node.opType)}): ${msg}`);
+  return new UserError(`node ${quote(node.name)} (${quoteName(node.opType)}): ${msg}`);
 }
 
 /** Returns the constant behind input `i`, or throws naming the node. */
