@@ -18,6 +18,7 @@ function program(): Command {
     .description('Prove with Groth16 zero-knowledge proofs that a small ONNX neural network produced a given output.')
     .version(VERSIONS.zkinfer)
     .showHelpAfterError(false)
+    .addHelpText('after', '\nExit codes: 0 success, 1 invalid proof (or a failed batch item), 2 unreadable or malformed input, 3 a bug in zkinfer (add --debug for the stack trace).')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .exitOverride();
   registerRunCommands(p);
