@@ -24,10 +24,12 @@ export async function runOnnxRuntime(modelPath: string, inputName: string, shape
   }
   let s = sessions.get(key);
   if (!s) {
-    s = ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    // Fatal-only native logging: onnxruntime would otherwise print its own error lines to fd 2,
+    // next to the one-line error zkinfer reports from the same exception.
+    s = ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 });
     sessions.set(key, s);
   }
-  const fail = (what: string, e: unknown) => new UserError(`${modelPath}: onnxruntime ${what} (${oneLine((e as Error).message ?? String(e)).slice(0, 300)})`);
+  const fail = (what: string, e: unknown) => new UserError(`${modelPath}: onnxruntime ${what} (${oneLine(((e as Error).message ?? String(e)).trim()).slice(0, 300)})`);
   let session: ort.InferenceSession;
   try {
     session = await s;
