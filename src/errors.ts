@@ -8,3 +8,15 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/**
+ * zkinfer built a circuit whose constraints leave some wire free (the determinism check of
+ * `compile` found it): a bug in zkinfer, not in the user's input. The CLI reports it as one
+ * line with exit code 3 and writes no artifact, since a proof for such a circuit could be forged.
+ */
+export class UnderconstrainedCircuitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnderconstrainedCircuitError';
+  }
+}
