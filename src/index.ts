@@ -11,7 +11,7 @@ export { runIntegerModel, quantizeInput, dequantizeOutput, argmax } from './quan
 export type { QuantizedModel, QOp } from './quantize/quantized-model.js';
 export { compileCircuit } from './circuit/compile-circuit.js';
 export { buildCircuit } from './circuit/build-circuit.js';
-export { checkDeterminism, describeUndetermined } from './circuit/determinism-check.js';
+export { checkDeterminism, describeUndetermined, requireDetermined } from './circuit/determinism-check.js';
 export type { DeterminismResult, DeterminismOptions, UndeterminedWire } from './circuit/determinism-check.js';
 export { setupKeys } from './setup/setup-keys.js';
 export { createProver, shutdown } from './prove/prover.js';

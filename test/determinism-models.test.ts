@@ -20,7 +20,7 @@ import { linearTerms } from '../src/quantize/linear-spec.js';
 import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../src/quantize/quantize-graph.js';
 import { quantizeInput, QuantizedModel } from '../src/quantize/quantized-model.js';
-import { assertEveryConstraintNeeded, assertFullyConstrained } from './soundness-helpers.js';
+import { assertEveryConstraintNeeded, assertFullyConstrained, assertMultiWireTamperFails, firstInternalWire, spliceWitness } from './soundness-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const COMBOS: Array<[Visibility, Visibility]> = [];
@@ -74,6 +74,19 @@ test('digits MLP: removing any one constraint leaves a wire free (all constraint
     const freed = assertEveryConstraintNeeded(circuits, `digits MLP ${iv}/${ov}`, sample);
     freed.sort((a, b) => a - b);
     t.diagnostic(`${iv}/${ov}: ${sample.length} of ${n} constraints removed one at a time; wires freed: min ${freed[0]}, median ${freed[freed.length >> 1]}, max ${freed[freed.length - 1]}`);
+  }
+});
+
+test('digits MLP and CNN: the wires of another input\'s computation (all, or from a midpoint on) over the real input fail', () => {
+  for (const file of ['digits-mlp.onnx', 'digits-cnn.onnx']) {
+    const { q, samples } = digitsModel(file);
+    for (const [iv, ov] of [['public', 'public'], ['hashed', 'packed']] as const) {
+      const [honest, donor] = [samples[0]!, samples[1]!].map((x) => buildCircuit(q, quantizeInput(q, x), { inputVisibility: iv, outputVisibility: ov }).circuit);
+      const first = firstInternalWire(honest!);
+      for (const from of [1, first + Math.floor((honest!.nWires - first) / 3), first + Math.floor((2 * (honest!.nWires - first)) / 3)]) {
+        assertMultiWireTamperFails(honest!, spliceWitness(honest!, donor!, { from }), `${file} ${iv}/${ov} from wire ${from}`);
+      }
+    }
   }
 });
 

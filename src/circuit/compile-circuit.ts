@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
-import { UnderconstrainedCircuitError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
-import { checkDeterminism, describeUndetermined } from './determinism-check.js';
+import { requireDetermined } from './determinism-check.js';
 
 /** Largest circuit the determinism check runs on unless asked explicitly (about a second at this size). */
 export const CHECK_BY_DEFAULT_MAX_CONSTRAINTS = 200_000;
@@ -60,7 +60,7 @@ export function readQuantizedModel(buildDir: string): { model: QuantizedModel; b
 }
 
 /**
- * Compiles the quantized model in `buildDir` to R1CS. Throws {@link UnderconstrainedCircuitError}
+ * Compiles the quantized model in `buildDir` to R1CS. Throws UnderconstrainedCircuitError
  * (and writes nothing) when the determinism check finds a wire the inputs do not force.
  */
 export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly check: CompileCheck } {
@@ -80,8 +80,7 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly c
   if (runCheck) {
     // Checked at the placeholder input: see the module comment of determinism-check.ts for what
     // a per-witness verdict covers.
-    const r = checkDeterminism(build.circuit);
-    if (!r.determined) throw new UnderconstrainedCircuitError(`compiled circuit is under-constrained (a zkinfer bug; nothing written): ${describeUndetermined(r)}`);
+    const r = requireDetermined(build.circuit);
     check = { ran: true, milliseconds: r.milliseconds, determinedWires: r.nWires - r.nUndetermined };
   }
   const r1cs = encodeR1cs(build.circuit);

@@ -29,6 +29,7 @@
  */
 import { BuiltCircuit, Constraint, evalLc, findViolatedConstraint, Lc } from '../../circuits/builder.js';
 import { FIELD_PRIME, fieldInv, fieldMod } from '../../circuits/field.js';
+import { UnderconstrainedCircuitError } from '../errors.js';
 
 /** A wire the constraints do not force, with a constraint that mentions it (−1: none does). */
 export interface UndeterminedWire {
@@ -307,4 +308,14 @@ export function describeUndetermined(r: DeterminismResult): string {
   if (!u) return `all ${r.nWires} wires are determined by the inputs`;
   const where = u.constraint >= 0 ? `appears in constraint ${u.constraint}` : 'appears in no constraint';
   return `${r.nUndetermined} of ${r.nWires} wires are not determined by the inputs; first: ${u.role} wire ${u.wire} (${where})`;
+}
+
+/**
+ * Runs {@link checkDeterminism} and throws {@link UnderconstrainedCircuitError} naming the first
+ * free wire when any wire is undetermined; returns the result otherwise.
+ */
+export function requireDetermined(circuit: BuiltCircuit, options: DeterminismOptions = {}): DeterminismResult {
+  const r = checkDeterminism(circuit, options);
+  if (!r.determined) throw new UnderconstrainedCircuitError(`compiled circuit is under-constrained (a zkinfer bug; nothing written): ${describeUndetermined(r)}`);
+  return r;
 }
