@@ -142,15 +142,6 @@ function uniqueBinary(coefs: readonly bigint[]): boolean {
   return exps[exps.length - 1]! - exps[0]! <= 252;
 }
 
-/** Distinct wires of a constraint (constant excluded) with the sides they appear on. */
-function wireSides(k: Constraint): Map<number, number> {
-  const m = new Map<number, number>();
-  for (const [lc, side] of [[k.a, SIDE_A], [k.b, SIDE_B], [k.c, SIDE_C]] as const) {
-    for (const w of lc.keys()) if (w !== 0) m.set(w, (m.get(w) ?? 0) | side);
-  }
-  return m;
-}
-
 /**
  * Runs the propagation on `circuit` (its constraints and its witness, which must satisfy them)
  * and reports every wire the fixed wires do not force. Throws when the witness violates a
@@ -185,25 +176,51 @@ export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOpti
   }
 
   // Index wire → (constraint, sides), in CSR form, and per-constraint counters of unknowns.
-  const sides: Array<Map<number, number>> = constraints.map(wireSides);
+  // A wire on several sides of one constraint gets one entry; stamp[w] = i + 1 marks it seen in
+  // constraint i and slot[w] holds its entry while i is being filled.
+  const stamp = new Int32Array(nWires);
   const count = new Int32Array(nWires + 1);
-  for (const m of sides) for (const w of m.keys()) count[w + 1]!++;
+  const lcs = (k: Constraint): [Lc, number][] => [[k.a, SIDE_A], [k.b, SIDE_B], [k.c, SIDE_C]];
+  for (let i = 0; i < nK; i++) {
+    for (const [lc] of lcs(constraints[i]!)) {
+      for (const w of lc.keys()) {
+        if (w === 0 || stamp[w] === i + 1) continue;
+        stamp[w] = i + 1;
+        count[w + 1]!++;
+      }
+    }
+  }
   for (let w = 0; w < nWires; w++) count[w + 1]! += count[w]!;
-  const start = count.slice();
-  const entryK = new Int32Array(count[nWires]!);
-  const entrySide = new Uint8Array(count[nWires]!);
+  const start = count;
+  const entryK = new Int32Array(start[nWires]!);
+  const entrySide = new Uint8Array(start[nWires]!);
   const fill = start.slice(0, nWires);
+  const slot = new Int32Array(nWires);
+  stamp.fill(0);
+  for (let i = 0; i < nK; i++) {
+    for (const [lc, side] of lcs(constraints[i]!)) {
+      for (const w of lc.keys()) {
+        if (w === 0) continue;
+        if (stamp[w] !== i + 1) {
+          stamp[w] = i + 1;
+          const e = fill[w]!++;
+          slot[w] = e;
+          entryK[e] = i;
+        }
+        entrySide[slot[w]!]! |= side;
+      }
+    }
+  }
   const uAll = new Int32Array(nK);
   const uA = new Int32Array(nK);
   const uB = new Int32Array(nK);
   const uC = new Int32Array(nK);
   const nb = new Int32Array(nK);
-  for (let i = 0; i < nK; i++) {
-    for (const [w, s] of sides[i]!) {
-      const e = fill[w]!++;
-      entryK[e] = i;
-      entrySide[e] = s;
-      if (known[w]) continue;
+  for (let w = 1; w < nWires; w++) {
+    if (known[w]) continue;
+    for (let e = start[w]!; e < start[w + 1]!; e++) {
+      const i = entryK[e]!;
+      const s = entrySide[e]!;
       uAll[i]!++;
       if (s & SIDE_A) uA[i]!++;
       if (s & SIDE_B) uB[i]!++;
