@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { R1csBuilder, Signal } from '../circuits/builder.js';
 import { fieldInv } from '../circuits/field.js';
-import { bitDecompose, bitsToValue } from '../circuits/range-check.js';
+import { assertInInterval, bitDecompose, bitsToValue } from '../circuits/range-check.js';
 import { isZero } from '../circuits/is-zero.js';
 import { requantize, requantizeAccBits, RequantizeParams } from '../circuits/requantize.js';
 import { clamp, comparatorBits, max2, min2, poolMax, windowMax } from '../circuits/max.js';
@@ -158,6 +158,9 @@ const GADGETS: Array<[string, ReturnType<typeof at>]> = [
   ['poseidon(1)', at([[0n], [12345n]], (b, x) => b.exposeOutput(poseidon(b, x)))],
   ['poseidon(3)', at([[1n, 2n, 3n]], (b, x) => b.exposeOutput(poseidon(b, x)))],
   ['commitment', at([[3n, -2n, 0n], [-8n, 7n, 1n]], (b, x) => b.exposeOutput(commitSignals(b, x, { bits: 4, offset: 8n }).hash))],
+  ['commitment with blinding', at([[3n, -2n, 0n, 987654321n], [-8n, 7n, 1n, 5n]], (b, x) => b.exposeOutput(commitSignals(b, x.slice(0, 3), { bits: 4, offset: 8n, blinding: x[3] }).hash))],
+  ['assertInInterval [−5, 9] (two decompositions)', at([[-5n], [0n], [9n]], (b, [x]) => assertInInterval(b, x!, -5n, 9n))],
+  ['assertInInterval [0, 255] (one decomposition)', at([[0n], [200n]], (b, [x]) => assertInInterval(b, x!, 0n, 255n))],
   ['pack', at([[3n, -2n, 0n, 5n]], (b, x) => packSignals(b, x, { bits: 5, offset: 16n }).map((e) => b.exposeOutput(e)))],
   ['linear + requantize', at([[3n, -2n, 1n], [-7n, 7n, 7n], [0n, 0n, -3n]], (b, x) => {
     const t = linearTerms({ type: 'dense', inFeatures: 3, outFeatures: 2 });

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Constraint, evalLc, R1csBuilder, Signal } from '../circuits/builder.js';
 import { FIELD_PRIME, fieldInv, fieldMod } from '../circuits/field.js';
-import { bitDecompose } from '../circuits/range-check.js';
+import { assertInInterval, bitDecompose } from '../circuits/range-check.js';
 import { isZero } from '../circuits/is-zero.js';
 import { requantize, requantizeAccBits, RequantizeParams } from '../circuits/requantize.js';
 import { clamp, max2, min2, poolMax, windowMax } from '../circuits/max.js';
@@ -60,6 +60,11 @@ test('bitDecompose: the whole decomposition of another value, and non-boolean bi
     w[b0!] = fieldMod(rest);
     assertMultiWireTamperFails(circuit, w, `${what}: bit 0 absorbing the rest of 6 mod p`);
   }
+});
+
+test('assertInInterval: both decompositions of another value fail', () => {
+  assertSplicesFail('assertInInterval [−5, 9]', [[-5n], [-2n], [2n], [9n]], (b, [x]) => assertInInterval(b, x!, -5n, 9n));
+  assertSplicesFail('assertInInterval [0, 1000]', [[0n], [517n], [1000n]], (b, [x]) => assertInInterval(b, x!, 0n, 1000n));
 });
 
 test('isZero: claiming zero for a non-zero x (z = 1, inv = 0) and non-zero for zero (z = 0, inv = any) fail', () => {
@@ -160,6 +165,10 @@ test('commitment: bits and hash of another vector, and the hash of another vecto
   const donor = gadgetCircuit(vectors[2], (b, x) => b.exposeOutput(commitSignals(b, x, opts).hash)).circuit;
   // Bits come first (3 values × 3 wire bits, the top bit is a combination), then the Poseidon.
   assertMultiWireTamperFails(honest, spliceWitness(honest, donor, { from: firstInternalWire(honest) + 9 }), 'commitment: Poseidon of another vector');
+  // Blinded: the hash chain computed with another blinding value, the values and bits honest.
+  const blinded = (r: bigint) => gadgetCircuit([...vectors[0], r], (b, x) => b.exposeOutput(commitSignals(b, x.slice(0, 3), { ...opts, blinding: x[3] }).hash)).circuit;
+  const [h, d] = [blinded(123456789n), blinded(123456790n)];
+  assertMultiWireTamperFails(h, spliceWitness(h, d), 'blinded commitment: Poseidon of another blinding');
 });
 
 test('pack and linear layer: outputs of another input, all at once, fail', () => {
