@@ -34,3 +34,15 @@ export function quote(name: unknown): string {
 export function oneLine(message: string): string {
   return message.replace(UNPRINTABLE, (c) => (c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
+
+/**
+ * zkinfer built a circuit whose constraints leave some wire free (the determinism check of
+ * `compile` found it): a bug in zkinfer, not in the user's input. The CLI reports it as one
+ * line with exit code 3 and writes no artifact, since a proof for such a circuit could be forged.
+ */
+export class UnderconstrainedCircuitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnderconstrainedCircuitError';
+  }
+}

@@ -4,7 +4,7 @@
  * the file and field), 3 a bug in zkinfer (one line; the stack only with --debug).
  */
 import { Command, CommanderError } from 'commander';
-import { oneLine, UserError } from '../errors.js';
+import { oneLine, UnderconstrainedCircuitError, UserError } from '../errors.js';
 import { VERSIONS } from '../artifacts.js';
 import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
@@ -53,6 +53,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UserError) {
       process.stderr.write(`zkinfer: ${oneLine(e.message)}\n`);
       return 2;
+    }
+    if (e instanceof UnderconstrainedCircuitError) {
+      // A known kind of bug, found by compile's determinism check: its own one-line message.
+      process.stderr.write(`zkinfer: ${oneLine(e.message)}\n`);
+      return EXIT_BUG;
     }
     // Anything else is zkinfer's fault: one line for users, the details for whoever fixes it.
     const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
