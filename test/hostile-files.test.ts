@@ -86,7 +86,7 @@ test('deep JSON (100,000 levels) is refused before parsing, for inputs and calib
   const deep = join(T, 'deep.json');
   writeFileSync(deep, `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
   assert.equal(jsonDepth(readFileSync(deep, 'utf8')), 65);
-  await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--input', deep, '--out', join(T, 'q1')], /deep\.json: JSON nested deeper than 64 levels/);
+  await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--input', deep, '--out', join(T, 'q1')], /deep\.json: input nested deeper than 64 levels/);
   await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--calibration', deep, '--out', join(T, 'q2')], /deep\.json: calibration set nested deeper than 64 levels/);
   assert.ok(!existsSync(join(T, 'q1')) && !existsSync(join(T, 'q2')), 'no output directory for a refused command');
   // Brackets inside strings do not count.
@@ -130,7 +130,7 @@ test('a valid input with unrelated extra fields ("label": "NaN", "note": "…Inf
   assert.equal(r.code, 0, r.stderr);
   const bare = join(T, 'bare-nan.json');
   writeFileSync(bare, `{"input": [${sample.slice(1).join(',')}, NaN]}`);
-  await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--input', bare, '--out', join(T, 'q5')], /bare-nan\.json: contains NaN or Infinity/);
+  await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--input', bare, '--out', join(T, 'q5')], /bare-nan\.json: input contains NaN or Infinity/);
 });
 
 test('an unexpected exception is one line saying it is a bug (exit 3); --debug adds the stack', async () => {

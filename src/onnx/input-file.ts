@@ -39,7 +39,7 @@ export function parseInputJson(value: unknown, shape: number[], where: string): 
 
 /** Parses one input given as JSON text (a file's contents, or one JSON-lines item). */
 export function parseInputText(text: string, shape: number[], where: string): Float64Array {
-  return parseInputJson(parseJsonText(text, where), shape, where);
+  return parseInputJson(parseJsonText(text, where, 'input'), shape, where);
 }
 
 /** Reads one input file for a model whose input has shape `shape`. */

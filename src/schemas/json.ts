@@ -49,8 +49,8 @@ export function parseJsonText(text: string, where: string, what = 'JSON'): unkno
     // NaN and Infinity are not JSON; say so plainly rather than "Unexpected token" (but only
     // outside strings: a `"note": "Infinity"` field is fine and parses).
     const bare = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-    if (/(?<![\w.])-?(NaN|Infinity)\b/.test(bare)) throw new UserError(`${where}: contains NaN or Infinity, which JSON cannot hold; values must be finite numbers`);
-    throw new UserError(`${where}: not valid ${what} (${(e as Error).message.split('\n')[0]})`);
+    if (/(?<![\w.])-?(NaN|Infinity)\b/.test(bare)) throw new UserError(`${where}: ${what === 'JSON' ? 'file' : what} contains NaN or Infinity, which JSON cannot hold; values must be finite numbers`);
+    throw new UserError(`${where}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
 }
 
