@@ -112,8 +112,13 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
         tensors.set(op.output, x.map((s, i) => leakyRelu(b, s, { shift: op.shift, alpha: BigInt(op.alpha), signBits: op.signBits[i]! })));
         break;
       case 'permute':
-        tensors.set(op.output, op.perm.map((i) => x[i]!));
+        tensors.set(op.output, op.perm.map((i, k) => (i < 0 ? b.constant(BigInt(op.fill![k]!)) : x[i]!)));
         break;
+      case 'concat': {
+        const parts = [x, ...op.others.map((o) => tensors.get(o)!)];
+        tensors.set(op.output, parts.flatMap((p, k) => (op.scales[k] === 1 ? p : p.map((s) => b.linear([[s, BigInt(op.scales[k]!)]])))));
+        break;
+      }
     }
   }
   const y = tensors.get(model.output.name)!;

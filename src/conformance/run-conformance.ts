@@ -23,7 +23,7 @@ export function sharedDir(): string {
 /** Every case directory (one holding model.onnx) of the conformance suites, sorted by suite then name. */
 export function listCases(shared = sharedDir()): Array<{ name: string; dir: string }> {
   const out: Array<{ name: string; dir: string }> = [];
-  for (const suite of ['onnx-node', 'onnx-pytorch-converted']) {
+  for (const suite of ['onnx-node', 'onnx-pytorch-converted', 'onnx-node-extended']) {
     const root = join(shared, 'conformance', suite);
     if (!existsSync(root)) continue;
     for (const name of readdirSync(root).sort()) {

@@ -72,17 +72,32 @@ export interface LeakyReluOp {
   readonly alpha: number;
 }
 
-/** y[i] = x[perm[i]]: Transpose and any other pure reordering. */
+/**
+ * y[i] = x[perm[i]]: every data-movement op (Transpose, Slice, Gather, Pad, Tile, Resize
+ * nearest, …). A negative index reads the constant fill[i] instead (padding, constant
+ * operands of Concat), so the op costs no constraints.
+ */
 export interface PermuteOp {
   readonly kind: 'permute';
   readonly name: string;
   readonly input: string;
   readonly output: string;
   readonly perm: number[];
+  /** Constants for the outputs whose perm entry is negative (same length as perm). */
+  readonly fill?: number[];
+}
+
+/** The flat concatenation of `input` and `others` in that order (Concat of activations). */
+export interface ConcatOp {
+  readonly kind: 'concat';
+  readonly name: string;
+  readonly input: string;
+  readonly others: string[];
+  readonly output: string;
 }
 
 /** Any lowered op. */
-export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp;
+export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | ConcatOp;
 
 /** A Softmax or LogSoftmax removed from the end of the graph, to be applied outside the circuit. */
 export interface DroppedFinal {
@@ -148,8 +163,19 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
         values.set(op.output, x.map((v) => (v >= 0 ? v : op.alpha * v)));
         break;
       case 'permute':
-        values.set(op.output, Float64Array.from(op.perm, (i) => x[i]!));
+        values.set(op.output, Float64Array.from(op.perm, (i, k) => (i < 0 ? op.fill![k]! : x[i]!)));
         break;
+      case 'concat': {
+        const parts = [x, ...op.others.map((o) => values.get(o)!)];
+        const y = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          y.set(p, at);
+          at += p.length;
+        }
+        values.set(op.output, y);
+        break;
+      }
     }
   }
   return values;

@@ -11,7 +11,7 @@ import { runFloatGraph } from './float-ir.js';
 import { linearTerms } from './linear-spec.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
-import { quantizeAdd, quantizeClamp, quantizeLeakyRelu, quantizeMaxPool, TensorState } from './quantize-ops.js';
+import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
 
 /** Quantization knobs. */
 export interface QuantizeOptions {
@@ -154,9 +154,15 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         break;
       }
       case 'permute': {
-        const s = states.get(op.input)!;
-        ops.push({ kind: 'permute', name: op.name, input: op.input, output: op.output, perm: op.perm });
-        states.set(op.output, { frac: s.frac, kind: s.kind, lo: op.perm.map((i) => s.lo[i]!), hi: op.perm.map((i) => s.hi[i]!) });
+        const r = quantizePermute(op.name, op.input, op.output, op.perm, op.fill, states.get(op.input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'concat': {
+        const r = quantizeConcat(op.name, op.input, op.others, op.output, [op.input, ...op.others].map((t) => states.get(t)!));
+        ops.push(r.op);
+        states.set(op.output, r.state);
         break;
       }
     }

@@ -6,7 +6,7 @@
  */
 import { UserError } from '../errors.js';
 import { comparatorBits } from '../../circuits/max.js';
-import type { QAdd, QClamp, QLeakyRelu, QMaxPool } from './quantized-model.js';
+import type { QAdd, QClamp, QConcat, QLeakyRelu, QMaxPool, QPermute } from './quantized-model.js';
 
 /** Quantizer state of one tensor. */
 export interface TensorState {
@@ -84,4 +84,37 @@ export function quantizeLeakyRelu(name: string, input: string, output: string, a
   });
   const signBits = s.lo.map((l, i) => comparatorBits(l, s.hi[i]!));
   return { op: { kind: 'leakyRelu', name, input, output, shift, alpha: a, signBits }, state: { frac: s.frac + shift, kind: 'acc', lo, hi } };
+}
+
+/**
+ * Data movement: outputs read inputs by index, or a constant fill rounded to the input's
+ * scale. The result stays a range-checked activation unless a fill falls outside the input's
+ * range, in which case it is treated as an accumulator (requantized before the next layer).
+ */
+export function quantizePermute(name: string, input: string, output: string, perm: number[], fill: number[] | undefined, s: TensorState): { op: QPermute; state: TensorState } {
+  const qfill = fill?.map((v, k) => (perm[k]! < 0 ? safe(Math.round(v * 2 ** s.frac), name) : 0));
+  const lo = perm.map((i, k) => (i < 0 ? qfill![k]! : s.lo[i]!));
+  const hi = perm.map((i, k) => (i < 0 ? qfill![k]! : s.hi[i]!));
+  let inLo = Infinity;
+  let inHi = -Infinity;
+  for (let i = 0; i < s.lo.length; i++) {
+    inLo = Math.min(inLo, s.lo[i]!);
+    inHi = Math.max(inHi, s.hi[i]!);
+  }
+  const outside = qfill?.some((v, k) => perm[k]! < 0 && (v < inLo || v > inHi)) ?? false;
+  const op: QPermute = { kind: 'permute', name, input, output, perm, ...(qfill ? { fill: qfill } : {}) };
+  return { op, state: { frac: s.frac, kind: outside ? 'acc' : s.kind, lo, hi } };
+}
+
+/**
+ * Concatenation: every part is shifted up to the largest scale (an exact multiplication by
+ * a power of two, free in the circuit). Unscaled activations stay activations.
+ */
+export function quantizeConcat(name: string, input: string, others: string[], output: string, parts: TensorState[]): { op: QConcat; state: TensorState } {
+  const frac = Math.max(...parts.map((p) => p.frac));
+  const scales = parts.map((p) => 2 ** (frac - p.frac));
+  const lo = parts.flatMap((p, k) => p.lo.map((v) => safe(v * scales[k]!, name)));
+  const hi = parts.flatMap((p, k) => p.hi.map((v) => safe(v * scales[k]!, name)));
+  const act = parts.every((p, k) => p.kind === 'act' && scales[k] === 1);
+  return { op: { kind: 'concat', name, input, others, output, scales }, state: { frac, kind: act ? 'act' : 'acc', lo, hi } };
 }

@@ -82,17 +82,28 @@ export interface QLeakyRelu {
   readonly signBits: number[];
 }
 
-/** y[i] = x[perm[i]]. */
+/** y[i] = x[perm[i]], or the integer fill[i] where perm[i] is negative. */
 export interface QPermute {
   readonly kind: 'permute';
   readonly name: string;
   readonly input: string;
   readonly output: string;
   readonly perm: number[];
+  readonly fill?: number[];
+}
+
+/** Flat concatenation of [input, ...others], tensor k multiplied by scales[k] (aligning scales). */
+export interface QConcat {
+  readonly kind: 'concat';
+  readonly name: string;
+  readonly input: string;
+  readonly others: string[];
+  readonly output: string;
+  readonly scales: number[];
 }
 
 /** Any quantized op. */
-export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute;
+export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QConcat;
 
 /** The quantized tensor interface of the model. */
 export interface QuantizedModel {
@@ -191,8 +202,13 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
         values.set(op.output, x.map((v) => checkSafe(v >= 0 ? v * 2 ** op.shift : op.alpha * v, op.name)));
         break;
       case 'permute':
-        values.set(op.output, op.perm.map((i) => x[i]!));
+        values.set(op.output, op.perm.map((i, k) => (i < 0 ? op.fill![k]! : x[i]!)));
         break;
+      case 'concat': {
+        const parts = [x, ...op.others.map((o) => values.get(o)!)];
+        values.set(op.output, parts.flatMap((p, k) => p.map((v) => checkSafe(v * op.scales[k]!, op.name))));
+        break;
+      }
     }
   }
   return values;
