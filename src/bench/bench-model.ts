@@ -93,7 +93,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
     };
   } catch (e) {
     const error = (e as Error).message.split('\n')[0]!;
-    return { ...base, status: /Unsupported ONNX ops/i.test(error) ? 'unsupported' : 'failed', error, peakRssMiB: peakRssMiB() };
+    return { ...base, status: /unsupported ONNX ops/i.test(error) ? 'unsupported' : 'failed', error, peakRssMiB: peakRssMiB() };
   }
 }
 

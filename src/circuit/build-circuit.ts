@@ -95,9 +95,12 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
       case 'reshape':
         tensors.set(op.output, x);
         break;
-      case 'maxpool':
-        tensors.set(op.output, poolMax(b, x, op.offsets, op.index, op.cmpBits));
+      case 'maxpool': {
+        // A minimum is −max(−x): negating a linear combination costs nothing.
+        const neg = (v: readonly Signal[]) => v.map((s) => b.linear([[s, -1n]]));
+        tensors.set(op.output, op.min ? neg(poolMax(b, neg(x), op.offsets, op.index, op.cmpBits)) : poolMax(b, x, op.offsets, op.index, op.cmpBits));
         break;
+      }
       case 'add': {
         const o = tensors.get(op.other)!;
         tensors.set(op.output, x.map((s, i) => b.linear([[s, BigInt(op.inputScale)], [o[i]!, BigInt(op.otherScale)]])));

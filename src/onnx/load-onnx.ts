@@ -135,10 +135,29 @@ export function loadOnnx(path: string): OnnxGraph {
   return parseOnnx(bytes, path);
 }
 
-/** Throws one error listing every node whose op is not supported. */
+/** How many node names an unsupported-op group shows before "and N more". */
+const NAMES_SHOWN = 3;
+
+/**
+ * Throws one error listing every unsupported op, grouped by op (domain-qualified outside the
+ * default domain) with a count and a few node names, plus a hint for the ai.onnx.ml domain.
+ */
 export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): void {
   const bad = graph.nodes.filter((n) => !isSupported(n));
-  if (bad.length > 0) {
-    throw new UserError(`Unsupported ONNX ops: ${bad.map((n) => `${n.opType} (node "${n.name}")`).join(', ')}`);
+  if (bad.length === 0) return;
+  const groups = new Map<string, string[]>();
+  for (const n of bad) {
+    const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:${n.opType}` : n.opType;
+    groups.set(key, [...(groups.get(key) ?? []), n.name]);
   }
+  const fmt = (k: number) => k.toLocaleString('en-US');
+  const parts = [...groups].map(([op, names]) => {
+    const shown = names.slice(0, NAMES_SHOWN).map((x) => `"${x}"`).join(', ');
+    const more = names.length > NAMES_SHOWN ? ` and ${fmt(names.length - NAMES_SHOWN)} more` : '';
+    return `${op} ×${fmt(names.length)} (node${names.length > 1 ? 's' : ''} ${shown}${more})`;
+  });
+  const ml = bad.some((n) => n.domain === 'ai.onnx.ml')
+    ? '; ai.onnx.ml ops (scikit-learn trees, SVMs, scalers exported by skl2onnx) are classical-ML operators, not neural-network layers, and are not supported'
+    : '';
+  throw new UserError(`${graph.path}: unsupported ONNX ops: ${parts.join(', ')}${ml}`);
 }

@@ -33,7 +33,7 @@ export interface ReshapeOp {
   readonly output: string;
 }
 
-/** Output j is the maximum of inputs index[offsets[j] .. offsets[j+1]) (MaxPool windows). */
+/** Output j is the maximum of inputs index[offsets[j] .. offsets[j+1]) (MaxPool windows, ReduceMax). */
 export interface MaxPoolOp {
   readonly kind: 'maxpool';
   readonly name: string;
@@ -41,6 +41,8 @@ export interface MaxPoolOp {
   readonly output: string;
   readonly offsets: number[];
   readonly index: number[];
+  /** The minimum instead (ReduceMin): −max(−x), the negations being free. */
+  readonly min?: boolean;
 }
 
 /** y = input + sign · other, two activations of the same shape. */
@@ -143,9 +145,10 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
         break;
       case 'maxpool': {
         const y = new Float64Array(op.offsets.length - 1);
+        const pick = op.min ? Math.min : Math.max;
         for (let j = 0; j < y.length; j++) {
-          let m = -Infinity;
-          for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++) m = Math.max(m, x[op.index[k]!]!);
+          let m = x[op.index[op.offsets[j]!]!]!;
+          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = pick(m, x[op.index[k]!]!);
           y[j] = m;
         }
         values.set(op.output, y);

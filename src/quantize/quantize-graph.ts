@@ -127,7 +127,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         break;
       case 'maxpool': {
         // Max commutes with the monotonic requantize, so pooling accumulators is exact.
-        const r = quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, states.get(op.input)!);
+        const r = quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, states.get(op.input)!, op.min ?? false);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;

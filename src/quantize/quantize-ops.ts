@@ -23,7 +23,9 @@ function safe(v: number, name: string): number {
 }
 
 /** Window maxima: comparisons fold left to right, m ← max(m, next). */
-export function quantizeMaxPool(name: string, input: string, output: string, offsets: number[], index: number[], s: TensorState): { op: QMaxPool; state: TensorState } {
+export function quantizeMaxPool(name: string, input: string, output: string, offsets: number[], index: number[], state: TensorState, min = false): { op: QMaxPool; state: TensorState } {
+  // A window minimum is −max(−x): the same comparisons on the negated ranges.
+  const s = min ? { ...state, lo: state.hi.map((v) => -v), hi: state.lo.map((v) => -v) } : state;
   const cmpBits: number[] = [];
   const lo: number[] = [];
   const hi: number[] = [];
@@ -39,7 +41,8 @@ export function quantizeMaxPool(name: string, input: string, output: string, off
     lo.push(mlo);
     hi.push(mhi);
   }
-  return { op: { kind: 'maxpool', name, input, output, offsets, index, cmpBits }, state: { frac: s.frac, kind: s.kind, lo, hi } };
+  const op: QMaxPool = { kind: 'maxpool', name, input, output, offsets, index, cmpBits, ...(min ? { min } : {}) };
+  return { op, state: { frac: s.frac, kind: s.kind, lo: min ? hi.map((v) => -v) : lo, hi: min ? lo.map((v) => -v) : hi } };
 }
 
 /** Sum of two tensors: the one with fewer fractional bits is shifted up to the other's scale. */

@@ -184,7 +184,7 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
         const y: number[] = new Array(op.offsets.length - 1);
         for (let j = 0; j < y.length; j++) {
           let m = x[op.index[op.offsets[j]!]!]!;
-          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = Math.max(m, x[op.index[k]!]!);
+          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = op.min ? Math.min(m, x[op.index[k]!]!) : Math.max(m, x[op.index[k]!]!);
           y[j] = m;
         }
         values.set(op.output, y);

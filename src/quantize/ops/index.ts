@@ -10,6 +10,7 @@ import { ARITH_CONST_FOLDS } from './fold-arith.js';
 import { MATMUL_LOWERINGS } from './matmul.js';
 import { MOVEMENT_CONST_FOLDS, MOVEMENT_LOWERINGS } from './movement.js';
 import { POOLING_LOWERINGS } from './pooling.js';
+import { REDUCTION_LOWERINGS } from './reductions.js';
 import { SHAPE_CONST_FOLDS } from './shape.js';
 import { SOFTMAX_LOWERINGS } from './softmax.js';
 
@@ -21,6 +22,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...SOFTMAX_LOWERINGS,
   ...CONV_LOWERINGS,
   ...POOLING_LOWERINGS,
+  ...REDUCTION_LOWERINGS,
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */
