@@ -65,7 +65,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
     const [circuit, compileSeconds] = await timed(() =>
       compileCircuit({ buildDir: job.buildDir, inputVisibility: job.inputVisibility, outputVisibility: job.outputVisibility }));
     const [, setupSeconds] = await timed(() => setupKeys({ buildDir: job.buildDir }));
-    const input = readInputFile(job.inputPath, settings.model.input.shape);
+    const input = readInputFile(job.inputPath, settings.quantization.input);
     const prover = createProver({ buildDir: job.buildDir });
     // The first proof pays for building snarkjs's curve and onnxruntime's session; the second
     // is what each further input of a `prove --inputs` run costs.

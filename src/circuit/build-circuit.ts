@@ -13,7 +13,7 @@ import { leakyRelu } from '../../circuits/leaky-relu.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
 import { linearTerms } from '../quantize/linear-spec.js';
-import type { QuantizedModel } from '../quantize/quantized-model.js';
+import { eachInputPart, QuantizedModel } from '../quantize/quantized-model.js';
 
 /**
  * How inputs and outputs appear to the verifier: `public` puts every value in the public
@@ -81,6 +81,7 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   // Private inputs are range-checked by the commitment's bit decomposition; public ones by the verifier.
   const inputHash = inputVisibility === 'hashed' ? commitSignals(b, inputs, inputCommitmentParams(model.input)).hash : undefined;
   tensors.set(model.input.name, inputs);
+  eachInputPart(model, inputs, (name, part) => tensors.set(name, part));
   for (const op of model.ops) {
     const x = tensors.get(op.input)!;
     switch (op.kind) {

@@ -3,6 +3,7 @@
  * (linear layers, ReLU, shape-only ops), plus a float executor for it. The executor supplies
  * calibration statistics; onnxruntime remains the reference for what the model computes.
  */
+import type { GraphInput } from '../onnx/load-onnx.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
 
@@ -110,9 +111,11 @@ export interface DroppedFinal {
   readonly coerce2d: boolean;
 }
 
-/** A lowered graph with one input and one output. */
+/** A lowered graph with one (possibly joined) input and one output. */
 export interface FloatGraph {
   readonly input: { name: string; shape: number[] };
+  /** The graph inputs, consecutive slices of `input` in this order (just `input` when there is one). */
+  readonly inputs: ReadonlyArray<GraphInput>;
   readonly output: { name: string; shape: number[] };
   readonly ops: FloatOp[];
   readonly shapes: Map<string, number[]>;
@@ -123,6 +126,7 @@ export interface FloatGraph {
 /** Runs the lowered graph in float64, returning every tensor by name. */
 export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, Float64Array> {
   const values = new Map<string, Float64Array>([[g.input.name, input]]);
+  splitInput(g.inputs, input, (name, part) => values.set(name, part));
   for (const op of g.ops) {
     const x = values.get(op.input)!;
     switch (op.kind) {
@@ -207,4 +211,14 @@ export function applyDroppedFinal(d: DroppedFinal, shape: number[], y: ArrayLike
     }
   }
   return out;
+}
+
+/** Calls `use` with each graph input's slice of the flat input vector. */
+export function splitInput<T extends ArrayLike<unknown> & { slice(a: number, b: number): T }>(parts: ReadonlyArray<{ name: string; shape: number[] }>, flat: T, use: (name: string, part: T) => void): void {
+  let at = 0;
+  for (const p of parts) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    use(p.name, flat.slice(at, at + n));
+    at += n;
+  }
 }

@@ -5,7 +5,7 @@
  * what is actually implemented. The entries live in ops/*.ts by op family.
  */
 import { UserError } from '../errors.js';
-import { assertSupportedOps, OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
+import { assertInputsSupported, assertSupportedOps, OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
 import type { FloatGraph } from './float-ir.js';
 import { fuseFloatGraph } from './fuse-linear.js';
 import { LowerContext, nodeError } from './lower-context.js';
@@ -41,7 +41,7 @@ export function lowerGraph(graph: OnnxGraph): FloatGraph {
   const out = graph.outputs[0]!;
   const shape = ctx.shapes.get(out.name);
   if (!shape) throw new UserError(`${graph.path}: graph output "${out.name}" is not computed from the input${ctx.consts.has(out.name) ? ' (it is a constant, folded at compile time)' : ''}`);
-  return fuseFloatGraph({ input: graph.input, output: { name: out.name, shape }, ops: ctx.ops, shapes: ctx.shapes, ...(ctx.droppedFinal ? { droppedFinal: ctx.droppedFinal } : {}) });
+  return fuseFloatGraph({ input: graph.input, inputs: graph.inputs, output: { name: out.name, shape }, ops: ctx.ops, shapes: ctx.shapes, ...(ctx.droppedFinal ? { droppedFinal: ctx.droppedFinal } : {}) });
 }
 
 /** Runs the lowering table over every node (constants folded on the way) and returns the state. */
@@ -49,11 +49,12 @@ export function lowerNodes(graph: OnnxGraph): LowerContext {
   // Support check first, so the user sees every offending node at once.
   const bad = unsupportedNodes(graph);
   assertSupportedOps(graph, (n) => !bad.includes(n));
+  assertInputsSupported(graph);
   const consts = new Map(graph.constants);
   const uses = new Map<string, number>();
   for (const n of graph.nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   for (const o of graph.outputs) uses.set(o.name, (uses.get(o.name) ?? 0) + 1);
-  const ctx: LowerContext = { graph, consts, shapes: new Map([[graph.input.name, graph.input.shape]]), ops: [], producer: new Map(), uses };
+  const ctx: LowerContext = { graph, consts, shapes: new Map([[graph.input.name, graph.input.shape], ...graph.inputs.map((i) => [i.name, i.shape] as [string, number[]])]), ops: [], producer: new Map(), uses };
   for (const node of graph.nodes) {
     if (foldable((t) => consts.has(t), node)) {
       const r = CONST_FOLDS[node.opType]!(ctx, node);

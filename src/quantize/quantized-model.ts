@@ -2,6 +2,7 @@
  * The quantized model: integer weights, power-of-two scales and the integer reference
  * executor that defines, bit for bit, what the circuit must compute.
  */
+import { UserError } from '../errors.js';
 import type { DroppedFinal, MaxPoolOp } from './float-ir.js';
 import { applyDroppedFinal } from './float-ir.js';
 import type { LinearSpec } from './linear-spec.js';
@@ -105,10 +106,28 @@ export interface QConcat {
 /** Any quantized op. */
 export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QConcat;
 
+/**
+ * One graph input of a model with several inputs or an integer input: a consecutive slice of
+ * the flat input vector, with its own scale (frac 0 for integers) and accepted range.
+ */
+export interface InputPart {
+  readonly name: string;
+  readonly shape: number[];
+  /** ONNX element type name: FLOAT and DOUBLE are quantized, the others proven as integers. */
+  readonly elemType: string;
+  readonly frac: number;
+  readonly lo: number;
+  readonly hi: number;
+}
+
 /** The quantized tensor interface of the model. */
 export interface QuantizedModel {
   readonly formatVersion: 1;
-  readonly input: { name: string; shape: number[]; frac: number; bits: number; lo: number; hi: number };
+  /**
+   * The flat input vector the circuit, commitment and verifier see. With several graph inputs
+   * (or an integer one) `parts` lists them in order; `lo`/`hi` then span every part's range.
+   */
+  readonly input: { name: string; shape: number[]; frac: number; bits: number; lo: number; hi: number; parts?: InputPart[] };
   /** Output scale and the worst-case integer range of any output element. */
   readonly output: { name: string; shape: number[]; frac: number; lo: number; hi: number };
   readonly ops: QOp[];
@@ -116,16 +135,39 @@ export interface QuantizedModel {
   readonly droppedFinal?: DroppedFinal;
 }
 
-/** Quantizes a float input: round half away from zero to the input scale, then clamp. */
+/**
+ * Quantizes a float input: round half away from zero to the input scale, then clamp. Integer
+ * parts are taken as they are and must be integers within their calibrated range.
+ */
 export function quantizeInput(model: QuantizedModel, x: ArrayLike<number>): number[] {
-  const { frac, lo, hi } = model.input;
+  const parts = model.input.parts ?? [{ name: model.input.name, shape: model.input.shape, elemType: 'FLOAT', frac: model.input.frac, lo: model.input.lo, hi: model.input.hi }];
   const out: number[] = new Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]! * 2 ** frac;
-    const r = Math.sign(v) * Math.round(Math.abs(v));
-    out[i] = r < lo ? lo : r > hi ? hi : r;
+  let i = 0;
+  for (const p of parts) {
+    const end = i + p.shape.reduce((a, b) => a * b, 1);
+    const integer = !['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16'].includes(p.elemType);
+    for (; i < end && i < x.length; i++) {
+      if (integer) {
+        if (!Number.isInteger(x[i]) || x[i]! < p.lo || x[i]! > p.hi) throw new UserError(`input "${p.name}" (${p.elemType}) value ${x[i]} is not an integer in the calibrated range [${p.lo}, ${p.hi}]`);
+        out[i] = x[i]!;
+        continue;
+      }
+      const v = x[i]! * 2 ** p.frac;
+      const r = Math.sign(v) * Math.round(Math.abs(v));
+      out[i] = r < p.lo ? p.lo : r > p.hi ? p.hi : r;
+    }
   }
   return out;
+}
+
+/** Calls `use` with each graph input's slice of the flat input (nothing without parts). */
+export function eachInputPart<T extends { slice(a: number, b: number): T }>(model: QuantizedModel, flat: T, use: (name: string, part: T) => void): void {
+  let at = 0;
+  for (const p of model.input.parts ?? []) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    use(p.name, flat.slice(at, at + n));
+    at += n;
+  }
 }
 
 /** Dequantizes the model output. */
@@ -160,6 +202,7 @@ export function requantizeNumber(x: number, shift: number, outBits: number, lowe
  */
 export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string, number[]> {
   const values = new Map<string, number[]>([[model.input.name, xq]]);
+  eachInputPart(model, xq, (name, part) => values.set(name, part));
   for (const op of model.ops) {
     const x = values.get(op.input)!;
     switch (op.kind) {

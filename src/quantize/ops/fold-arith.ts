@@ -4,9 +4,8 @@
  * on -1 placeholders, Cast to INT64, ReduceProd of dims) is evaluated here, never proven.
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import type { ConstTensor } from '../../onnx/tensor.js';
+import { ConstTensor, elemTypeName } from '../../onnx/tensor.js';
 import { attrInts, attrNum, broadcastIndex, broadcastShape, ConstFold, constInput, LowerContext, nodeError, normAxis, size, stridesOf } from '../lower-context.js';
-import { ELEM_NAMES } from './movement.js';
 
 const INT_TYPES = new Set(['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
 
@@ -70,8 +69,8 @@ function reduce(f: (vals: number[]) => number): ConstFold {
 }
 
 function castTo(node: OnnxNode, to: number | string): string {
-  const t = typeof to === 'string' ? to : ELEM_NAMES[to];
-  if (!t || t === 'STRING' || t.startsWith('COMPLEX') || t.includes('4') || t.includes('8E')) throw nodeError(node, `cast to ${t ?? to} is not supported`);
+  const t = typeof to === 'string' ? to : elemTypeName(to);
+  if ( t === 'STRING' || t.startsWith('COMPLEX') || t.includes('4') || t.includes('8E')) throw nodeError(node, `cast to ${t} is not supported`);
   return t;
 }
 

@@ -11,6 +11,7 @@ import { MATMUL_LOWERINGS } from './matmul.js';
 import { MOVEMENT_CONST_FOLDS, MOVEMENT_LOWERINGS } from './movement.js';
 import { POOLING_LOWERINGS } from './pooling.js';
 import { REDUCTION_LOWERINGS } from './reductions.js';
+import { RESIZE_LOWERINGS } from './resize.js';
 import { SHAPE_CONST_FOLDS } from './shape.js';
 import { SOFTMAX_LOWERINGS } from './softmax.js';
 
@@ -23,6 +24,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...CONV_LOWERINGS,
   ...POOLING_LOWERINGS,
   ...REDUCTION_LOWERINGS,
+  ...RESIZE_LOWERINGS,
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */

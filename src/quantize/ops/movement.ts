@@ -5,7 +5,7 @@
  * definition lowers an activation (a permute op) and folds a constant at compile time.
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import type { ConstTensor } from '../../onnx/tensor.js';
+import { ConstTensor, elemTypeName } from '../../onnx/tensor.js';
 import {
   activationShape, attrInts, attrNum, attrStr, broadcastIndex, broadcastShape, ConstFold, constInput, emit, intsFrom, LowerContext, Lowering, mapIndex, nodeError,
   normAxis, optionalConst, size, stridesOf,
@@ -224,100 +224,15 @@ function blockMove(node: OnnxNode, inShape: number[], toSpace: boolean): Move {
   }) };
 }
 
-/** Nearest-neighbour source coordinate of output coordinate x (ONNX Resize rules). */
-function nearestSource(node: OnnxNode, x: number, scale: number, inLen: number, outLen: number, coord: string, rounding: string): number {
-  let s: number;
-  switch (coord) {
-    case 'half_pixel': s = (x + 0.5) / scale - 0.5; break;
-    case 'pytorch_half_pixel': s = outLen > 1 ? (x + 0.5) / scale - 0.5 : 0; break;
-    case 'align_corners': s = outLen === 1 ? 0 : (x * (inLen - 1)) / (outLen - 1); break;
-    case 'asymmetric': s = x / scale; break;
-    case 'tf_half_pixel_for_nn': s = (x + 0.5) / scale; break;
-    case 'half_pixel_symmetric': {
-      const adj = outLen / (scale * inLen);
-      s = (inLen / 2) * (1 - adj) + (x + 0.5) / scale - 0.5;
-      break;
-    }
-    default: throw nodeError(node, `coordinate_transformation_mode "${coord}" is not supported`);
-  }
-  let r: number;
-  switch (rounding) {
-    case 'round_prefer_floor': r = s - Math.floor(s) === 0.5 ? Math.floor(s) : Math.round(s); break;
-    case 'round_prefer_ceil': r = Math.round(s); break;
-    case 'floor': r = Math.floor(s); break;
-    case 'ceil': r = Math.ceil(s); break;
-    default: throw nodeError(node, `nearest_mode "${rounding}" is not supported`);
-  }
-  return Math.min(Math.max(r, 0), inLen - 1);
-}
-
-/** Output sizes and scales of Resize/Upsample, per axis. */
-export function resizeTarget(ctx: LowerContext, node: OnnxNode, inShape: number[]): { shape: number[]; scales: number[] } {
-  const r = inShape.length;
-  let scales: number[] | undefined;
-  let sizes: number[] | undefined;
-  if (node.opType === 'Upsample') scales = ctx.graph.opset < 9 ? attrInts(node, 'scales', []) : Array.from(constInput(ctx, node, 1).data);
-  else if (ctx.graph.opset < 11) scales = Array.from(constInput(ctx, node, 1).data);
-  else {
-    const sc = optionalConst(ctx, node, 2);
-    const sz = optionalConst(ctx, node, 3);
-    if (sc && sc.data.length > 0) scales = Array.from(sc.data);
-    else if (sz && sz.data.length > 0) sizes = Array.from(sz.data);
-    else throw nodeError(node, 'needs scales or sizes');
-  }
-  const axes = attrInts(node, 'axes', []).map((a) => normAxis(node, a, r));
-  const ax = axes.length > 0 ? axes : inShape.map((_, i) => i);
-  const outScales = inShape.map(() => 1);
-  const shape = [...inShape];
-  const policy = attrStr(node, 'keep_aspect_ratio_policy', 'stretch');
-  if (sizes && policy !== 'stretch') {
-    const ratios = ax.map((a, j) => sizes![j]! / inShape[a]!);
-    const s = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
-    ax.forEach((a) => {
-      outScales[a] = s;
-      shape[a] = Math.floor(s * inShape[a]! + 0.5);
-    });
-  } else {
-    ax.forEach((a, j) => {
-      if (sizes) {
-        shape[a] = sizes[j]!;
-        outScales[a] = sizes[j]! / inShape[a]!;
-      } else {
-        outScales[a] = scales![j]!;
-        shape[a] = Math.floor(inShape[a]! * scales![j]!);
-      }
-    });
-  }
-  return { shape: nonEmpty(node, shape), scales: outScales };
-}
-
-function resizeNearest(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
-  const mode = attrStr(node, 'mode', 'nearest');
-  if (mode !== 'nearest') throw nodeError(node, `mode "${mode}" is not a data-movement op`);
-  const legacy = node.opType === 'Upsample' || ctx.graph.opset < 11;
-  const coord = legacy ? 'asymmetric' : attrStr(node, 'coordinate_transformation_mode', 'half_pixel');
-  const rounding = legacy ? 'floor' : attrStr(node, 'nearest_mode', 'round_prefer_floor');
-  const { shape, scales } = resizeTarget(ctx, node, inShape);
-  const inSt = stridesOf(inShape);
-  const src = shape.map((len, a) => Array.from({ length: len }, (_, x) => nearestSource(node, x, scales[a]!, inShape[a]!, len, coord, rounding)));
-  return { shape, index: mapIndex(shape, (pos) => pos.reduce((acc, p, i) => acc + src[i]![p]! * inSt[i]!, 0)) };
-}
-
 const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 
 function castActivation(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
   const to = node.opType === 'CastLike' ? constInput(ctx, node, 1).dataType : attrNum(node, 'to', 1);
   if (typeof to === 'string' ? !['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16'].includes(to) : !FLOAT_TYPES.has(to)) {
-    throw nodeError(node, `cast of a computed value to a non-float type (${typeof to === 'string' ? to : ELEM_NAMES[to] ?? to}) is not supported`);
+    throw nodeError(node, `cast of a computed value to a non-float type (${typeof to === 'string' ? to : elemTypeName(to)}) is not supported`);
   }
   return identity(inShape);
 }
-
-/** ONNX element type names by number, for messages. */
-export const ELEM_NAMES: Record<number, string> = {
-  1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64', 8: 'STRING', 9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32',
-  13: 'UINT64', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16', 17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ', 19: 'FLOAT8E5M2', 20: 'FLOAT8E5M2FNUZ', 21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1',
-};
 
 /** Every single-input data-movement op. */
 export const MOVES: Record<string, MoveFn> = {
@@ -344,8 +259,6 @@ export const MOVES: Record<string, MoveFn> = {
   Pad: pad,
   DepthToSpace: (_ctx, node, s) => blockMove(node, s, true),
   SpaceToDepth: (_ctx, node, s) => blockMove(node, s, false),
-  Resize: resizeNearest,
-  Upsample: resizeNearest,
   Cast: castActivation,
   CastLike: castActivation,
 };
