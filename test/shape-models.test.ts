@@ -19,6 +19,7 @@ import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../src/quantize/quantize-graph.js';
 import { argmax, quantizeInput, runIntegerModel } from '../src/quantize/quantized-model.js';
+import { modelBytes } from './onnx-fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const M = (f: string) => join(ROOT, 'models', f);
@@ -72,10 +73,24 @@ test('zkinfer run proves and verifies both models (the two-input one from an EZK
   const sample = JSON.parse(readFileSync(M('samples/digit-3.json'), 'utf8')) as { input: number[]; label: number };
   const two = join(T, 'digit-3-halves.json');
   writeFileSync(two, JSON.stringify({ input_data: [sample.input.slice(0, 32), sample.input.slice(32)] }));
+  // A regression output ([1, 1]) is not a vector of class scores: --json says so instead of a prediction.
+  const reg = join(T, 'regression.onnx');
+  writeFileSync(reg, modelBytes({
+    input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 1] },
+    initializers: { w: { dims: [4, 1], data: [0.5, -0.25, 1, 0.75] } },
+    nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
+  }));
+  writeFileSync(join(T, 'x.json'), JSON.stringify([0.1, 0.2, 0.3, 0.4]));
   const runs = await Promise.all([
     cli('run', 'models/digits-branches.onnx', '--input', 'models/samples/digit-3.json', '--calibration', 'models/calibration.json', '--out', join(T, 'branches'), '--json'),
     cli('run', 'models/digits-two-inputs.onnx', '--input', two, '--calibration', 'models/calibration.json', '--out', join(T, 'two'), '--json'),
   ]);
+  const r3 = await cli('run', reg, '--input', join(T, 'x.json'), '--out', join(T, 'reg'), '--json');
+  assert.equal(r3.code, 0, `${r3.stdout}\n${r3.stderr}`);
+  const j3 = JSON.parse(r3.stdout) as Record<string, unknown>;
+  assert.equal(j3['prediction'], undefined);
+  assert.match(String(j3['predictionOmitted']), /shape \[1,1\] is not a vector of class scores/);
+  assert.ok(Array.isArray(j3['floatOutput']) && Math.abs((j3['floatOutput'] as number[])[0]! - 0.6) < 1e-6, 'the float output is next to the proven one');
   for (const r of runs) {
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const j = JSON.parse(r.stdout) as { verified: boolean; prediction: number };

@@ -184,6 +184,15 @@ export function dequantizeOutput(model: QuantizedModel, y: ArrayLike<number | bi
   return Array.from(y, (v) => Number(v) / 2 ** model.output.frac);
 }
 
+/**
+ * Whether an output of this shape is a vector of class scores: exactly one axis longer than 1
+ * (e.g. [1, 10]). Only then is its argmax a prediction; a scalar, a regression vector of
+ * length 1 or a map (segmentation, several heads) has none.
+ */
+export function isClassScoreVector(shape: readonly number[]): boolean {
+  return shape.filter((d) => d > 1).length === 1;
+}
+
 /** Index of the largest value (first on ties). */
 export function argmax(v: ArrayLike<number | bigint>): number {
   let best = 0;
