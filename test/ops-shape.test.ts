@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { BuiltCircuit, findViolatedConstraint } from '../circuits/builder.js';
 import { FIELD_PRIME } from '../circuits/field.js';
 import { buildCircuit } from '../src/circuit/build-circuit.js';
+import { requireDetermined } from '../src/circuit/determinism-check.js';
 import { UserError } from '../src/errors.js';
 import { readInputFile } from '../src/onnx/input-file.js';
 import { parseOnnx } from '../src/onnx/load-onnx.js';
@@ -32,7 +33,7 @@ function write(spec: ModelSpec): string {
   return path;
 }
 
-/** Lowered float == onnxruntime; quantized circuit satisfied and == integer reference. Returns the model. */
+/** Lowered float == onnxruntime; quantized circuit satisfied, == integer reference and determined. Returns the model. */
 async function check(spec: ModelSpec, inputs: Float64Array[], what: string): Promise<{ q: QuantizedModel; circuits: BuiltCircuit[] }> {
   const path = write(spec);
   const g = parseOnnx(modelBytes(spec), path);
@@ -49,6 +50,8 @@ async function check(spec: ModelSpec, inputs: Float64Array[], what: string): Pro
     const b = buildCircuit(q, xq);
     assert.equal(findViolatedConstraint(b.circuit.constraints, b.circuit.witness), -1, `${what}: witness satisfies`);
     assert.deepEqual(b.output, runIntegerModel(q, xq).get(q.output.name)!.map(BigInt), `${what}: circuit == integer reference`);
+    // No wire is left free once the inputs are fixed (the determinism checker).
+    requireDetermined(b.circuit);
     return b.circuit;
   });
   return { q, circuits };
