@@ -21,6 +21,7 @@ function useCounts(g: FloatGraph): Map<string, number> {
   for (const op of g.ops) {
     uses.set(op.input, (uses.get(op.input) ?? 0) + 1);
     if (op.kind === 'add') uses.set(op.other, (uses.get(op.other) ?? 0) + 1);
+    if (op.kind === 'concat') for (const o of op.others) uses.set(o, (uses.get(o) ?? 0) + 1);
   }
   return uses;
 }
