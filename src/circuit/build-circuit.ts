@@ -10,6 +10,7 @@ import { linearLayer } from '../../circuits/linear.js';
 import { requantize } from '../../circuits/requantize.js';
 import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
+import { tableLookup } from '../../circuits/table-lookup.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
 import { linearTerms } from '../quantize/linear-spec.js';
@@ -114,6 +115,11 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
       case 'permute':
         tensors.set(op.output, op.perm.map((i) => x[i]!));
         break;
+      case 'table': {
+        const tables = op.tables.map((t) => t.map(BigInt));
+        tensors.set(op.output, x.map((s, i) => tableLookup(b, s, { domainLo: BigInt(op.domainLo), bits: op.bits, table: tables[op.tableOf[i]!]! })));
+        break;
+      }
     }
   }
   const y = tensors.get(model.output.name)!;

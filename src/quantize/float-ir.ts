@@ -5,6 +5,7 @@
  */
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
+import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {
@@ -81,8 +82,20 @@ export interface PermuteOp {
   readonly perm: number[];
 }
 
+/** y = f(x) elementwise for a univariate function, proven by exact table (unary-functions.ts). */
+export interface UnaryOp {
+  readonly kind: 'unary';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly fn: UnaryFn;
+  readonly attrs: UnaryAttrs;
+  /** Per-element constant (Pow's exponent, PRelu's slope), already broadcast; absent for the others. */
+  readonly param?: Float64Array;
+}
+
 /** Any lowered op. */
-export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp;
+export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | UnaryOp;
 
 /** A Softmax or LogSoftmax removed from the end of the graph, to be applied outside the circuit. */
 export interface DroppedFinal {
@@ -149,6 +162,9 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
         break;
       case 'permute':
         values.set(op.output, Float64Array.from(op.perm, (i) => x[i]!));
+        break;
+      case 'unary':
+        values.set(op.output, x.map((v, i) => evalUnary(op.fn, v, op.attrs, op.param?.[i] ?? 0)));
         break;
     }
   }

@@ -13,13 +13,14 @@ import { constInput, LowerContext, Lowering, nodeError } from './lower-context.j
 import { BASIC_LOWERINGS, flattenShape, reshapeTarget, transposeIndex } from './lowerings-basic.js';
 import { CONV_LOWERINGS } from './lowerings-conv.js';
 import { ELEMENTWISE_LOWERINGS } from './lowerings-elementwise.js';
+import { ACTIVATION_LOWERINGS } from './ops/activations.js';
 
 export type { LowerContext, Lowering } from './lower-context.js';
 export { activationShape, broadcastTo, constInput, emit, nodeError } from './lower-context.js';
 export { reshapeTarget } from './lowerings-basic.js';
 
 /** The lowering table: one entry per supported ONNX op. */
-export const LOWERINGS: Record<string, Lowering> = { ...BASIC_LOWERINGS, ...ELEMENTWISE_LOWERINGS, ...CONV_LOWERINGS };
+export const LOWERINGS: Record<string, Lowering> = { ...BASIC_LOWERINGS, ...ELEMENTWISE_LOWERINGS, ...CONV_LOWERINGS, ...ACTIVATION_LOWERINGS };
 
 /** Constant folding for nodes whose inputs are all constants. */
 export const CONST_FOLDS: Record<string, (ctx: LowerContext, node: OnnxGraph['nodes'][number]) => ConstTensor> = {

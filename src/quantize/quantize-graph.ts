@@ -12,6 +12,7 @@ import { linearTerms } from './linear-spec.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
 import { quantizeAdd, quantizeClamp, quantizeLeakyRelu, quantizeMaxPool, TensorState } from './quantize-ops.js';
+import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
 
 /** Quantization knobs. */
 export interface QuantizeOptions {
@@ -57,22 +58,22 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   const states = new Map<string, TensorState>([[graph.input.name, { frac: inFrac, kind: 'act', lo: new Array(nIn).fill(inLo), hi: new Array(nIn).fill(inLimit) }]]);
   const ops: QOp[] = [];
 
-  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string): void => {
+  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = ab): void => {
     const s = states.get(input)!;
     const st = stats(samples, floatName);
-    const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
+    const limit = relu ? 2 ** outBits - 1 : 2 ** (outBits - 1) - 1;
     const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
     const frac = Math.min(s.frac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : s.frac);
     const shift = s.frac - frac;
-    const lowerOffset = relu ? 0 : 2 ** (ab - 1);
-    const p = { shift, outBits: ab, lowerOffset: BigInt(lowerOffset) };
+    const lowerOffset = relu ? 0 : 2 ** (outBits - 1);
+    const p = { shift, outBits, lowerOffset: BigInt(lowerOffset) };
     const accBits = s.lo.map((lo, i) => requantizeAccBits(BigInt(lo), BigInt(s.hi[i]!), p));
-    ops.push({ kind: 'requantize', name, input, output, shift, outBits: ab, lowerOffset, accBits });
+    ops.push({ kind: 'requantize', name, input, output, shift, outBits, lowerOffset, accBits });
     states.set(output, {
       frac,
       kind: 'act',
-      lo: s.lo.map((v) => requantizeNumber(v, shift, ab, lowerOffset)),
-      hi: s.hi.map((v) => requantizeNumber(v, shift, ab, lowerOffset)),
+      lo: s.lo.map((v) => requantizeNumber(v, shift, outBits, lowerOffset)),
+      hi: s.hi.map((v) => requantizeNumber(v, shift, outBits, lowerOffset)),
     });
   };
 
@@ -81,6 +82,15 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
     if (states.get(input)!.kind !== 'acc') return input;
     const mid = `${input}::requantized`;
     if (!states.has(mid)) requant(`${opName}::input`, input, mid, relu, floatName);
+    return mid;
+  };
+
+  /** A table's input: an activation spanning ≤ TABLE_INPUT_BITS bits, saturated into that width when wider. */
+  const tableInput = (opName: string, input: string): string => {
+    const s = states.get(input)!;
+    if (s.kind === 'act' && domainBits(minOf(s.lo), maxOf(s.hi)) <= TABLE_INPUT_BITS) return input;
+    const mid = `${input}::table-input`;
+    if (!states.has(mid)) requant(`${opName}::input`, input, mid, stats(samples, input).min >= 0, input, Math.min(ab, TABLE_INPUT_BITS));
     return mid;
   };
 
@@ -149,6 +159,13 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       case 'leakyRelu': {
         const input = materialize(op.name, op.input, false, op.input);
         const r = quantizeLeakyRelu(op.name, input, op.output, op.alpha, wb, states.get(input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'unary': {
+        const input = tableInput(op.name, op.input);
+        const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), ab);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;

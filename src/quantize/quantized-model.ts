@@ -91,8 +91,26 @@ export interface QPermute {
   readonly perm: number[];
 }
 
+/**
+ * y[i] = tables[tableOf[i]][x[i] − domainLo]: a univariate function as an exact table over the
+ * 2^bits input values of the domain (circuits/table-lookup.ts). x always lies in the domain.
+ */
+export interface QTable {
+  readonly kind: 'table';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  /** The ONNX op the table samples (documentation and settings.json). */
+  readonly fn: string;
+  readonly domainLo: number;
+  readonly bits: number;
+  readonly tables: number[][];
+  /** Per element, which table; one table for all elements is the common case. */
+  readonly tableOf: number[];
+}
+
 /** Any quantized op. */
-export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute;
+export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QTable;
 
 /** The quantized tensor interface of the model. */
 export interface QuantizedModel {
@@ -193,9 +211,19 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
       case 'permute':
         values.set(op.output, op.perm.map((i) => x[i]!));
         break;
+      case 'table':
+        values.set(op.output, x.map((v, i) => tableNumber(op, i, v)));
+        break;
     }
   }
   return values;
+}
+
+/** The exact integer semantics of {@link QTable} for element i; throws outside the domain. */
+export function tableNumber(op: QTable, i: number, v: number): number {
+  const y = op.tables[op.tableOf[i]!]![v - op.domainLo];
+  if (y === undefined) throw new Error(`op "${op.name}": input ${v} outside the table domain [${op.domainLo}, ${op.domainLo + 2 ** op.bits - 1}]`);
+  return y;
 }
 
 /** The exact integer semantics of {@link QClamp}: max with lo first, then min with hi. */
