@@ -1,6 +1,6 @@
 /**
  * Shared state and helpers of the ONNX → float IR lowering. The lowering table itself is
- * split by op family (lowerings-*.ts); this file holds what every entry needs, so the
+ * split by op family (ops/*.ts); this file holds what every entry needs, so the
  * tables never import each other.
  */
 import { UserError } from '../errors.js';
@@ -25,6 +25,9 @@ export interface LowerContext {
 
 /** Lowers one node whose first input is an activation. */
 export type Lowering = (ctx: LowerContext, node: OnnxNode) => void;
+
+/** Evaluates a node whose inputs are all constants at compile time (one output). */
+export type ConstFold = (ctx: LowerContext, node: OnnxNode) => ConstTensor;
 
 /** Element count of a shape. */
 export const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);

@@ -1,12 +1,12 @@
 /**
  * Lowerings of elementwise ops: arithmetic with constants (an affine layer, folded into the
  * neighbouring linear layer when possible), the sum of two activations, BatchNormalization in
- * inference mode, Clip and LeakyRelu.
+ * inference mode, Relu, Clip and LeakyRelu.
  */
-import type { OnnxNode } from '../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/load-onnx.js';
 import {
   activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, optionalConst, size,
-} from './lower-context.js';
+} from '../lower-context.js';
 
 /** Emits y = scale ⊙ x + shift, folded into the linear layer producing x when legal. */
 function affine(ctx: LowerContext, node: OnnxNode, x: string, inShape: number[], outShape: number[], scale: Float64Array, shift: Float64Array): void {
@@ -43,6 +43,9 @@ function arithmetic(ctx: LowerContext, node: OnnxNode, op: 'Add' | 'Sub' | 'Mul'
 
 /** Elementwise lowerings. */
 export const ELEMENTWISE_LOWERINGS: Record<string, Lowering> = {
+  Relu(ctx, node) {
+    emit(ctx, { kind: 'relu', name: node.name, input: node.inputs[0]!, output: node.outputs[0]! }, activationShape(ctx, node));
+  },
   Add: (ctx, node) => arithmetic(ctx, node, 'Add'),
   Sub: (ctx, node) => arithmetic(ctx, node, 'Sub'),
   Mul: (ctx, node) => arithmetic(ctx, node, 'Mul'),
