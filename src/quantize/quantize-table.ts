@@ -45,7 +45,8 @@ export interface TableFunction {
 }
 
 function roundAway(v: number): number {
-  return Math.sign(v) * Math.round(Math.abs(v));
+  // `|| 0` turns −0 into 0: table entries are integers, and −0 would differ from 0 under Object.is.
+  return Math.sign(v) * Math.round(Math.abs(v)) || 0;
 }
 
 /**
