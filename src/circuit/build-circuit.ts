@@ -11,6 +11,7 @@ import { requantize } from '../../circuits/requantize.js';
 import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
 import { tableLookup } from '../../circuits/table-lookup.js';
+import { buildSelectionOp } from './build-selection.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
 import { linearTerms } from '../quantize/linear-spec.js';
@@ -120,6 +121,11 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
         tensors.set(op.output, x.map((s, i) => tableLookup(b, s, { domainLo: BigInt(op.domainLo), bits: op.bits, table: tables[op.tableOf[i]!]! })));
         break;
       }
+      case 'binary':
+      case 'where':
+      case 'divConst':
+        tensors.set(op.output, buildSelectionOp(b, op, tensors));
+        break;
     }
   }
   const y = tensors.get(model.output.name)!;

@@ -6,12 +6,13 @@
  */
 import { UserError } from '../errors.js';
 import { requantizeAccBits } from '../../circuits/requantize.js';
-import type { FloatGraph } from './float-ir.js';
+import type { FloatGraph, WhereOp } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';
 import { linearTerms } from './linear-spec.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
 import { quantizeAdd, quantizeClamp, quantizeLeakyRelu, quantizeMaxPool, TensorState } from './quantize-ops.js';
+import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
 import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
 
 /** Quantization knobs. */
@@ -20,6 +21,13 @@ export interface QuantizeOptions {
   readonly weightBits?: number;
   /** Bits per activation and input (default 8). */
   readonly activationBits?: number;
+}
+
+/** Largest |constant| among a Where's branches (scales them when neither is an activation). */
+function maxAbsConst(op: WhereOp): number {
+  let m = 0;
+  for (const o of [op.x, op.y]) if ('constant' in o) for (const v of o.constant) m = Math.max(m, Math.abs(v));
+  return m;
 }
 
 /** Largest frac such that maxAbs · 2^frac ≤ limit; capped so tiny ranges do not explode. */
@@ -166,6 +174,14 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       case 'unary': {
         const input = tableInput(op.name, op.input);
         const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), ab);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'binary':
+      case 'where':
+      case 'divConst': {
+        const r = op.kind === 'binary' ? quantizeBinary(op, states) : op.kind === 'where' ? quantizeWhere(op, states, chooseFrac(maxAbsConst(op), 2 ** (ab - 1) - 1)) : quantizeDivConst(op, states.get(op.input)!);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;

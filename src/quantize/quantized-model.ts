@@ -6,6 +6,7 @@ import type { DroppedFinal, MaxPoolOp } from './float-ir.js';
 import { applyDroppedFinal } from './float-ir.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
+import { floorDiv } from '../../circuits/div-const.js';
 
 /** Linear layer with integer weights; the output is an accumulator at frac(input)+weightFrac. */
 export interface QLinear {
@@ -109,8 +110,47 @@ export interface QTable {
   readonly tableOf: number[];
 }
 
+/** An operand aligned to the op's scale: a tensor times a power of two, or one integer per output element. */
+export type QOperand = { readonly tensor: string; readonly scale: number } | { readonly constant: number[] };
+
+/** Elementwise max/min (the result) or comparison (0/1) of two aligned operands; `bits` are comparator widths per element. */
+export interface QBinary {
+  readonly kind: 'binary';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly op: 'max' | 'min' | 'eq' | 'lt' | 'le' | 'gt' | 'ge';
+  readonly a: QOperand;
+  readonly b: QOperand;
+  readonly bits: number[];
+}
+
+/** cond ? x : y with cond a 0/1 tensor or constant, x and y aligned operands. */
+export interface QWhere {
+  readonly kind: 'where';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly cond: QOperand;
+  readonly x: QOperand;
+  readonly y: QOperand;
+}
+
+/** y = floor(sign · x · 2^shift / |d|) per element, proven with its remainder (circuits/div-const.ts). */
+export interface QDivConst {
+  readonly kind: 'divConst';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly shift: number;
+  /** Signed integer divisors, |d| ≥ 2. */
+  readonly divisor: number[];
+  readonly quotientLo: number[];
+  readonly quotientBits: number[];
+}
+
 /** Any quantized op. */
-export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QTable;
+export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QTable | QBinary | QWhere | QDivConst;
 
 /** The quantized tensor interface of the model. */
 export interface QuantizedModel {
@@ -214,6 +254,20 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
       case 'table':
         values.set(op.output, x.map((v, i) => tableNumber(op, i, v)));
         break;
+      case 'binary': {
+        const a = operandNumbers(values, op.a);
+        const b = operandNumbers(values, op.b);
+        values.set(op.output, a.map((v, i) => binaryNumber(op.op, v, b[i]!)));
+        break;
+      }
+      case 'where': {
+        const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandNumbers(values, o)) as [number[], number[], number[]];
+        values.set(op.output, c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!)));
+        break;
+      }
+      case 'divConst':
+        values.set(op.output, x.map((v, i) => divConstNumber(v, op.shift, op.divisor[i]!)));
+        break;
     }
   }
   return values;
@@ -224,6 +278,31 @@ export function tableNumber(op: QTable, i: number, v: number): number {
   const y = op.tables[op.tableOf[i]!]![v - op.domainLo];
   if (y === undefined) throw new Error(`op "${op.name}": input ${v} outside the table domain [${op.domainLo}, ${op.domainLo + 2 ** op.bits - 1}]`);
   return y;
+}
+
+/** The integers of an aligned operand (exact: scales are powers of two, checked to stay safe). */
+export function operandNumbers(values: Map<string, number[]>, o: QOperand): number[] {
+  return 'tensor' in o ? values.get(o.tensor)!.map((v) => checkSafe(v * o.scale, o.tensor)) : o.constant;
+}
+
+/** The exact integer semantics of {@link QBinary}. */
+export function binaryNumber(op: QBinary['op'], a: number, b: number): number {
+  switch (op) {
+    case 'max': return a > b ? a : b;
+    case 'min': return a < b ? a : b;
+    case 'eq': return a === b ? 1 : 0;
+    case 'lt': return a < b ? 1 : 0;
+    case 'le': return a <= b ? 1 : 0;
+    case 'gt': return a > b ? 1 : 0;
+    case 'ge': return a >= b ? 1 : 0;
+  }
+}
+
+/** The exact integer semantics of {@link QDivConst}: floor(sign(d) · x · 2^shift / |d|). */
+export function divConstNumber(x: number, shift: number, d: number): number {
+  const n = checkSafe(Math.sign(d) * x * 2 ** shift, 'divConst');
+  // BigInt: a float quotient can round across an integer when |n| is near 2^53.
+  return Number(floorDiv(BigInt(n), BigInt(Math.abs(d))));
 }
 
 /** The exact integer semantics of {@link QClamp}: max with lo first, then min with hi. */

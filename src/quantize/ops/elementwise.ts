@@ -7,6 +7,7 @@ import type { OnnxNode } from '../../onnx/load-onnx.js';
 import {
   activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, optionalConst, size,
 } from '../lower-context.js';
+import { clipHasActivationBound, clipWithActivations } from './comparisons.js';
 
 /** Emits y = scale ⊙ x + shift, folded into the linear layer producing x when legal. */
 function affine(ctx: LowerContext, node: OnnxNode, x: string, inShape: number[], outShape: number[], scale: Float64Array, shift: Float64Array): void {
@@ -69,6 +70,7 @@ export const ELEMENTWISE_LOWERINGS: Record<string, Lowering> = {
     affine(ctx, node, node.inputs[0]!, shape, shape, scale, shift);
   },
   Clip(ctx, node) {
+    if (clipHasActivationBound(ctx, node)) return clipWithActivations(ctx, node);
     const shape = activationShape(ctx, node);
     const fromInput = (i: number) => {
       const c = optionalConst(ctx, node, i);

@@ -5,6 +5,7 @@
  */
 import type { ConstFold, Lowering } from '../lower-context.js';
 import { ACTIVATION_LOWERINGS } from './activations.js';
+import { COMPARISON_LOWERINGS } from './comparisons.js';
 import { CONV_LOWERINGS } from './conv.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
 import { MATMUL_LOWERINGS } from './matmul.js';
@@ -21,6 +22,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...CONV_LOWERINGS,
   ...POOLING_LOWERINGS,
   ...ACTIVATION_LOWERINGS,
+  ...COMPARISON_LOWERINGS,
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants. */
