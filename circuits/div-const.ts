@@ -1,58 +1,94 @@
 /**
- * Exact floor division by a constant positive integer d with a proven remainder:
- * q = floor(x / d), r = x − d·q ∈ [0, d).
+ * Exact floor division by a constant integer d ≥ 2: q = floor(x / d), by restoring long
+ * division over the bits of the numerator, so every wire is forced by the input through
+ * linear steps and bit decompositions alone (which the determinism checker can follow; a
+ * "guess q, prove the remainder in [0, d)" layout is sound too but only by a range argument).
  *
- * q is a fresh wire range-checked to [qLo, qLo + 2^qBits); r is the free combination x − d·q,
- * proven ≥ 0 and ≤ d − 1 by two decompositions of ⌈log2 d⌉ bits (one when d is a power of
- * two). The range check on q is what makes it unique: without it, (x − r')/d mod p for any
- * other r' in [0, d) would satisfy the remainder checks in the field.
- * Cost: qBits + 2·rBits constraints (qBits + rBits for a power of two).
+ * x ∈ [xLo, xHi] is shifted to X = x − O ≥ 0 with O = d·floor(xLo / d), a multiple of d, so
+ * floor(x / d) = floor(X / d) + O / d. X is decomposed into n bits. Walking from the top bit,
+ * the partial remainder R < d takes the next bit, R' = 2R + bit < 2d; the quotient bit is
+ * s = [R' ≥ d], read as the top bit of a compact decomposition of R' − d + 2^(w−1) with w the
+ * signed width of [−d, d − 1]; then R = R' − d·s, which is linear because d is a constant.
+ * While R' cannot reach d the quotient bit is 0 and costs nothing.
+ * Cost: n + w · (number of steps where R' can reach d) constraints; the remainder is never a wire.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { bitDecompose, bitDecomposeCost } from './range-check.js';
+import { bitDecompose } from './range-check.js';
 
 /** Parameters fixed at compile time. */
 export interface DivConstParams {
   /** d ≥ 2. */
   readonly divisor: bigint;
-  /** Smallest possible quotient. */
-  readonly quotientLo: bigint;
-  /** Width of the quotient's range check. */
-  readonly quotientBits: number;
+  /** O: a multiple of d at or below the smallest numerator. */
+  readonly offset: bigint;
+  /** n: X = x − O fits n unsigned bits. */
+  readonly numeratorBits: number;
 }
 
-/** ⌈log2 d⌉: the width holding every remainder 0 … d − 1. */
-export function remainderBits(divisor: bigint): number {
-  let n = 1;
-  while (1n << BigInt(n) < divisor) n++;
-  return n;
-}
-
-function isPowerOfTwo(d: bigint): boolean {
-  return (d & (d - 1n)) === 0n;
-}
-
-/** Constraints of {@link divConst}. */
-export function divConstCost(p: DivConstParams): number {
-  const rb = remainderBits(p.divisor);
-  return bitDecomposeCost(p.quotientBits) + bitDecomposeCost(rb) * (isPowerOfTwo(p.divisor) ? 1 : 2);
-}
-
-/** floor(x / d) for d > 0 (BigInt division truncates, so negative x needs the correction). */
+/** floor(x / d) for d > 0 (BigInt division truncates toward zero). */
 export function floorDiv(x: bigint, d: bigint): bigint {
   const q = x / d;
   return q * d > x ? q - 1n : q;
 }
 
-/** Emits q = floor(x / d) and returns it. */
+/** Offset and width of the numerator for x ∈ [lo, hi]. */
+export function divConstLayout(lo: bigint, hi: bigint, divisor: bigint): { offset: bigint; numeratorBits: number } {
+  const offset = divisor * floorDiv(lo, divisor);
+  let n = 1;
+  while (hi - offset >= 1n << BigInt(n)) n++;
+  return { offset, numeratorBits: n };
+}
+
+function signedWidth(lo: bigint, hi: bigint): number {
+  let w = 1;
+  while (lo < -(1n << BigInt(w - 1)) || hi > (1n << BigInt(w - 1)) - 1n) w++;
+  return w;
+}
+
+/** Steps of the long division and the width of each comparison, in order from the top bit. */
+function steps(p: DivConstParams): Array<number | null> {
+  const d = p.divisor;
+  const w = signedWidth(-d, d - 1n);
+  const out: Array<number | null> = [];
+  let rMax = 0n;
+  for (let i = p.numeratorBits - 1; i >= 0; i--) {
+    const r = 2n * rMax + 1n;
+    if (r < d) {
+      out.push(null);
+      rMax = r;
+    } else {
+      out.push(w);
+      rMax = d - 1n;
+    }
+  }
+  return out;
+}
+
+/** Constraints of {@link divConst}. */
+export function divConstCost(p: DivConstParams): number {
+  return p.numeratorBits + steps(p).reduce<number>((a, w) => a + (w ?? 0), 0);
+}
+
+/** Emits floor(x / d) and returns it as a linear combination of the quotient bits. */
 export function divConst(b: R1csBuilder, x: Signal, p: DivConstParams): Signal {
   const d = p.divisor;
   if (d < 2n) throw new Error(`divisor ${d} must be at least 2`);
-  const q = b.wire(floorDiv(x.value, d));
-  bitDecompose(b, b.linear([[q, 1n]], -p.quotientLo), p.quotientBits);
-  const r = b.linear([[x, 1n], [q, -d]]);
-  const rb = remainderBits(d);
-  bitDecompose(b, r, rb);
-  if (!isPowerOfTwo(d)) bitDecompose(b, b.linear([[r, -1n]], d - 1n), rb);
+  if (p.offset % d !== 0n) throw new Error(`offset ${p.offset} is not a multiple of ${d}`);
+  const bits = bitDecompose(b, b.linear([[x, 1n]], -p.offset), p.numeratorBits);
+  const qTerms: Array<[Signal, bigint]> = [];
+  let r: Signal = b.constant(0n);
+  steps(p).forEach((w, k) => {
+    const i = p.numeratorBits - 1 - k;
+    const r2 = b.linear([[r, 2n], [bits[i]!, 1n]]);
+    if (w === null) {
+      r = r2;
+      return;
+    }
+    const s = bitDecompose(b, b.linear([[r2, 1n]], (1n << BigInt(w - 1)) - d), w)[w - 1]!;
+    qTerms.push([s, 1n << BigInt(i)]);
+    r = b.linear([[r2, 1n], [s, -d]]);
+  });
+  const q = b.linear(qTerms, p.offset / d);
+  if (q.value !== floorDiv(x.value, d)) throw new Error(`divConst witness mismatch: ${q.value}`);
   return q;
 }

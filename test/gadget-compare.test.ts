@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BuiltCircuit, findViolatedConstraint, R1csBuilder, Signal } from '../circuits/builder.js';
-import { FIELD_PRIME, fieldInv, fieldMod, toSigned } from '../circuits/field.js';
+import { FIELD_PRIME, toSigned } from '../circuits/field.js';
 import { Comparison, compare, compareCost, compareValue, select } from '../circuits/compare.js';
-import { divConst, divConstCost, floorDiv, remainderBits } from '../circuits/div-const.js';
+import { divConst, divConstCost, divConstLayout, floorDiv } from '../circuits/div-const.js';
 import { comparatorBits } from '../circuits/max.js';
 import { WitnessRangeError } from '../circuits/range-check.js';
 
@@ -71,11 +71,10 @@ test('select: cond ? x : y in one constraint, pinned; a non-boolean cond is the 
   }
 });
 
-test('divConst: floor(x / d) for every x of [−40, 40] and d ∈ {2, 3, 5, 7, 8}, cost as declared, every wire pinned', () => {
-  for (const d of [2n, 3n, 5n, 7n, 8n]) {
-    const qLo = floorDiv(-40n, d);
-    const qBits = comparatorBits(0, Number(floorDiv(40n, d) - qLo)) - 1;
-    const p = { divisor: d, quotientLo: qLo, quotientBits: qBits };
+test('divConst: floor(x / d) for every x of [−40, 40] and d ∈ {2, 3, 5, 7, 8, 100}, cost as declared, every wire pinned', () => {
+  for (const d of [2n, 3n, 5n, 7n, 8n, 100n]) {
+    const p = { divisor: d, ...divConstLayout(-40n, 40n, d) };
+    assert.equal(p.offset % d, 0n);
     for (let x = -40n; x <= 40n; x++) {
       const r = circuit([x], (b, [s]) => [divConst(b, s!, p)]);
       assert.deepEqual(r.out, [floorDiv(x, d)], `${x} / ${d}`);
@@ -83,34 +82,25 @@ test('divConst: floor(x / d) for every x of [−40, 40] and d ∈ {2, 3, 5, 7, 8
       if (x % 9n === 0n) assertEveryNonInputWirePinned(r.c, `${x} / ${d}`);
     }
   }
-  assert.equal(remainderBits(3n), 2);
-  assert.equal(remainderBits(8n), 3);
 });
 
-test('divConst: another remainder (with its field quotient) or a neighbouring quotient, all bits recomputed, is rejected', () => {
+test('divConst: the whole witness of another numerator (bits and every quotient-bit decomposition) is rejected', () => {
   const d = 7n;
-  const p = { divisor: d, quotientLo: -8n, quotientBits: 4 };
-  const x = 23n;
-  const honest = circuit([x], (b, [s]) => [divConst(b, s!, p)]).c;
-  // Wire layout: 1, output, x, q, q's low bits (3), r's low bits (2), (d−1−r)'s low bits (2).
-  const forge = (q: bigint): bigint[] => {
-    const w = honest.witness.slice();
-    const r = fieldMod(x - d * q);
-    const lowBits = (v: bigint, n: number) => Array.from({ length: n }, (_, i) => (v >> BigInt(i)) & 1n);
-    const qOff = fieldMod(q - p.quotientLo);
-    w.splice(1, 1, fieldMod(q));
-    w.splice(3, 1 + 3 + 2 + 2, fieldMod(q), ...lowBits(qOff, 3), ...lowBits(r, 2), ...lowBits(fieldMod(d - 1n - r), 2));
-    return w;
-  };
-  assert.equal(findViolatedConstraint(honest.constraints, forge(floorDiv(x, d))), -1, 'the forge reproduces the honest witness');
-  for (let r = 0n; r < d; r++) {
-    if (r === x % d) continue;
-    const qField = fieldMod((x - r) * fieldInv(d));
-    assert.notEqual(findViolatedConstraint(honest.constraints, forge(qField)), -1, `remainder ${r} accepted`);
+  const p = { divisor: d, ...divConstLayout(-50n, 50n, d) };
+  const honest = (x: bigint) => circuit([x], (b, [s]) => [divConst(b, s!, p)]).c;
+  for (const x of [-50n, -1n, 0n, 23n, 50n]) {
+    const c = honest(x);
+    const inputWire = 1 + c.nPubOut;
+    for (let y = -50n; y <= 50n; y++) {
+      if (y === x) continue;
+      const w = honest(y).witness.slice();
+      w[inputWire] = c.witness[inputWire]!;
+      assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `${x} accepted the witness of ${y}`);
+    }
   }
-  for (const q of [floorDiv(x, d) - 1n, floorDiv(x, d) + 1n]) assert.notEqual(findViolatedConstraint(honest.constraints, forge(q)), -1, `quotient ${q} accepted`);
 });
 
-test('divConst refuses a quotient outside its declared range', () => {
-  assert.throws(() => circuit([100n], (b, [s]) => [divConst(b, s!, { divisor: 3n, quotientLo: 0n, quotientBits: 4 })]), WitnessRangeError);
+test('divConst refuses a numerator outside its declared width, and a bad offset', () => {
+  assert.throws(() => circuit([100n], (b, [s]) => [divConst(b, s!, { divisor: 3n, offset: 0n, numeratorBits: 4 })]), WitnessRangeError);
+  assert.throws(() => circuit([1n], (b, [s]) => [divConst(b, s!, { divisor: 3n, offset: 1n, numeratorBits: 4 })]), /not a multiple/);
 });

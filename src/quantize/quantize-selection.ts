@@ -6,6 +6,7 @@
  */
 import { UserError } from '../errors.js';
 import { comparatorBits } from '../../circuits/max.js';
+import { divConstLayout } from '../../circuits/div-const.js';
 import type { BinaryOp, DivConstOp, Operand, WhereOp } from './float-ir.js';
 import type { QBinary, QDivConst, QOperand, QWhere } from './quantized-model.js';
 import { binaryNumber, divConstNumber } from './quantized-model.js';
@@ -87,15 +88,17 @@ export function quantizeDivConst(op: DivConstOp, s: TensorState): { op: QDivCons
   const shift = Math.ceil(Math.log2(maxD));
   const lo: number[] = [];
   const hi: number[] = [];
-  const quotientLo: number[] = [];
-  const quotientBits: number[] = [];
+  const offset: number[] = [];
+  const numeratorBits: number[] = [];
   divisor.forEach((d, i) => {
     const ends = [divConstNumber(s.lo[i]!, shift, d), divConstNumber(s.hi[i]!, shift, d)];
-    const [l, h] = [Math.min(...ends), Math.max(...ends)];
-    lo.push(l);
-    hi.push(h);
-    quotientLo.push(l);
-    quotientBits.push(Math.max(1, Math.ceil(Math.log2(h - l + 1))));
+    lo.push(Math.min(...ends));
+    hi.push(Math.max(...ends));
+    // The numerator the gadget divides: sign(d) · x · 2^shift.
+    const n = [s.lo[i]!, s.hi[i]!].map((v) => safe(Math.sign(d) * v * 2 ** shift, op.name));
+    const layout = divConstLayout(BigInt(Math.min(...n)), BigInt(Math.max(...n)), BigInt(Math.max(2, Math.abs(d))));
+    offset.push(Number(layout.offset));
+    numeratorBits.push(layout.numeratorBits);
   });
-  return { op: { kind: 'divConst', name: op.name, input: op.input, output: op.output, shift, divisor, quotientLo, quotientBits }, state: { frac: s.frac + shift, kind: 'act', lo, hi } };
+  return { op: { kind: 'divConst', name: op.name, input: op.input, output: op.output, shift, divisor, offset, numeratorBits }, state: { frac: s.frac + shift, kind: 'act', lo, hi } };
 }

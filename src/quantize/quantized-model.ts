@@ -143,10 +143,12 @@ export interface QDivConst {
   readonly input: string;
   readonly output: string;
   readonly shift: number;
-  /** Signed integer divisors, |d| ≥ 2. */
+  /** Signed integer divisors, d ≠ 0 (|d| = 1 is a free sign change). */
   readonly divisor: number[];
-  readonly quotientLo: number[];
-  readonly quotientBits: number[];
+  /** Per element: the numerator offset, a multiple of |d| (circuits/div-const.ts). */
+  readonly offset: number[];
+  /** Per element: the width of the shifted numerator. */
+  readonly numeratorBits: number[];
 }
 
 /** Any quantized op. */
