@@ -21,6 +21,15 @@ export interface QuantizeOptions {
   readonly weightBits?: number;
   /** Bits per activation and input (default 8). */
   readonly activationBits?: number;
+  /** Bits of the model input (default: activationBits). */
+  readonly inputBits?: number;
+  /** Per-layer activation bits, keyed by the name of the requantize or table op (see `quantize --target-agreement`). */
+  readonly layerBits?: Readonly<Record<string, number>>;
+}
+
+function checkBits(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 2 || n > 16) throw new UserError(`${what} must be an integer in 2..16, got ${n}`);
+  return n;
 }
 
 /** Largest |constant| among a Where's branches (scales them when neither is an activation). */
@@ -53,20 +62,22 @@ function stats(samples: Map<string, Float64Array>[], name: string): { min: numbe
 export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], options: QuantizeOptions = {}): QuantizedModel {
   const wb = options.weightBits ?? 8;
   const ab = options.activationBits ?? 8;
+  const ib = checkBits('--input-bits', options.inputBits ?? ab);
+  const bitsOf = (layer: string): number => checkBits(`bits of layer "${layer}"`, options.layerBits?.[layer] ?? ab);
   if (!Number.isInteger(wb) || wb < 2 || wb > 16) throw new UserError(`--weight-bits must be an integer in 2..16, got ${wb}`);
   if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
   if (calibration.length === 0) throw new UserError('quantization needs at least one calibration input');
   const samples = calibration.map((x) => runFloatGraph(graph, x));
   const inStats = stats(samples, graph.input.name);
   const unsigned = inStats.min >= 0;
-  const inLimit = unsigned ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
+  const inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
   const inFrac = chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit);
-  const inLo = unsigned ? 0 : -(2 ** (ab - 1));
+  const inLo = unsigned ? 0 : -(2 ** (ib - 1));
   const nIn = graph.input.shape.reduce((a, b) => a * b, 1);
   const states = new Map<string, TensorState>([[graph.input.name, { frac: inFrac, kind: 'act', lo: new Array(nIn).fill(inLo), hi: new Array(nIn).fill(inLimit) }]]);
   const ops: QOp[] = [];
 
-  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = ab): void => {
+  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = bitsOf(name)): void => {
     const s = states.get(input)!;
     const st = stats(samples, floatName);
     const limit = relu ? 2 ** outBits - 1 : 2 ** (outBits - 1) - 1;
@@ -98,7 +109,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
     const s = states.get(input)!;
     if (s.kind === 'act' && domainBits(minOf(s.lo), maxOf(s.hi)) <= TABLE_INPUT_BITS) return input;
     const mid = `${input}::table-input`;
-    if (!states.has(mid)) requant(`${opName}::input`, input, mid, stats(samples, input).min >= 0, input, Math.min(ab, TABLE_INPUT_BITS));
+    if (!states.has(mid)) requant(`${opName}::input`, input, mid, stats(samples, input).min >= 0, input, Math.min(bitsOf(`${opName}::input`), TABLE_INPUT_BITS));
     return mid;
   };
 
@@ -173,7 +184,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       }
       case 'unary': {
         const input = tableInput(op.name, op.input);
-        const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), ab);
+        const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), bitsOf(op.name));
         ops.push(r.op);
         states.set(op.output, r.state);
         break;
@@ -203,7 +214,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   }
   return {
     formatVersion: 1,
-    input: { name: graph.input.name, shape: graph.input.shape, frac: inFrac, bits: ab, lo: inLo, hi: inLimit },
+    input: { name: graph.input.name, shape: graph.input.shape, frac: inFrac, bits: ib, lo: inLo, hi: inLimit },
     output: { name: graph.output.name, shape: graph.output.shape, frac: out.frac, lo: outLo, hi: outHi },
     ops,
     ...(graph.droppedFinal ? { droppedFinal: graph.droppedFinal } : {}),
