@@ -99,3 +99,25 @@ for (const c of CASES) {
     assert.ok(worst <= 0.06 * (1 + scale), `max |error| ${worst} vs magnitude ${scale}`);
   });
 }
+
+test('a table after a 12-bit activation saturates it into 8 bits first; circuit == integer reference at the clamps', async () => {
+  const path = join(dir, 'wide-sigmoid.onnx');
+  writeFileSync(path, modelBytes({ input: { name: 'x', dims: [1, N] }, output: { name: 'y', dims: [1, N] }, nodes: [...base, { op: 'Sigmoid', inputs: ['a'], outputs: ['y'] }], initializers }));
+  const fg = lowerGraph(parseOnnx(new Uint8Array(readFileSync(path)), path));
+  const q = quantizeGraph(fg, Array.from({ length: 24 }, () => Float64Array.from(randArray(rnd, N, -1, 1))), { activationBits: 12 });
+  const table = q.ops.find((o) => o.kind === 'table')!;
+  const feed = q.ops.find((o) => o.output === table.input);
+  assert.ok(feed && feed.kind === 'requantize' && feed.outBits === 8, 'the table input is a requantize into 8 bits');
+  assert.equal(table.kind === 'table' && table.bits, 8);
+  // Inputs far outside the calibration range drive the rescale into both clamps.
+  for (const x of [new Float64Array(N).fill(40), new Float64Array(N).fill(-40), Float64Array.from(randArray(rnd, N, -1, 1))]) {
+    const xq = quantizeInput(q, x);
+    const ref = runIntegerModel(q, xq).get(q.output.name)!;
+    const build = buildCircuit(q, xq);
+    assert.equal(findViolatedConstraint(build.circuit.constraints, build.circuit.witness), -1);
+    assert.deepEqual(build.output, ref.map(BigInt));
+  }
+  const floats = await runOnnxRuntime(path, 'x', [1, N], [new Float64Array(N).fill(0.25)]);
+  const got = dequantizeOutput(q, runIntegerModel(q, quantizeInput(q, new Float64Array(N).fill(0.25))).get(q.output.name)!);
+  got.forEach((v, i) => assert.ok(Math.abs(v - floats[0]![i]!) < 0.03, `sigmoid ${v} vs ${floats[0]![i]}`));
+});
