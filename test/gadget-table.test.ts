@@ -99,6 +99,26 @@ test('table lookup: the whole witness of a different index (bits, monomials, pro
   }
 });
 
+test('table lookup: every suffix of the wires (high-window monomials, indicator products, output) recomputed for another high window is rejected', () => {
+  const table = randomTable(8, 41);
+  const honest = (u: number) => lookupCircuit(BigInt(u), 0n, 8, table).c;
+  for (const u of [0x37, 0xa5]) {
+    const c = honest(u);
+    const firstInternal = 1 + c.nPubOut + c.nPubIn + c.nPrvIn;
+    for (const hi of [0, 3, 9, 15]) {
+      const v = (hi << 4) | (u & 15);
+      if (v === u) continue;
+      const donor = honest(v).witness;
+      for (let k = firstInternal; k < c.nWires; k++) {
+        // Wires k.. and the output from the witness of v; the bits and wires before k stay honest.
+        const w = [...c.witness.slice(0, k), ...donor.slice(k)];
+        w[1] = donor[1]!;
+        assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `index ${u}: wires from ${k} of index ${v} accepted`);
+      }
+    }
+  }
+});
+
 test('table lookup refuses an index outside its domain', () => {
   const table = randomTable(4, 3);
   assert.throws(() => lookupCircuit(16n, 0n, 4, table), WitnessRangeError);
