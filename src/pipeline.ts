@@ -69,7 +69,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   say('compile', `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…`);
   const { info: setup } = await timed('setup', () => setupKeys({ buildDir, ptauPath: opts.ptauPath }));
   say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
-  const input = readInputFile(opts.inputPath, settings.model.input.shape);
+  const input = readInputFile(opts.inputPath, settings.quantization.input);
   const prover = createProver({ buildDir });
   const bundle = await timed('prove', () => prover.prove(input, { source: opts.inputPath }));
   const bundlePath = bundlePathFor(join(buildDir, 'proofs'), opts.inputPath);

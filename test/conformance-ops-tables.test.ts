@@ -51,9 +51,6 @@ const OPS = /^test_(sigmoid|tanh|exp|log|sqrt|reciprocal|erf|gelu|softplus|softs
 
 /** Reviewed failures and non-dtype refusals, with the reason. */
 const REVIEWED: Record<string, string> = {
-  // Inputs spread over [0.05, 20] get an 8-bit uniform grid of step 1/8; log's slope 1/x turns
-  // the rounding of the smallest inputs into 0.23 of error, over the magnitude-based tolerance.
-  test_log: 'max |error|',
   // String tensors.
   test_equal_string: 'tensor has 0 values',
   test_equal_string_broadcast: 'tensor has 0 values',

@@ -56,7 +56,7 @@ export async function proveItem(task: BatchTask): Promise<BatchTaskResult> {
     const prover = proverFor(task);
     const skipped = await existingValid(task);
     if (skipped !== undefined) return { status: 'skipped', prediction: skipped };
-    const input = readBatchInput(task.item, prover.model.input.shape);
+    const input = readBatchInput(task.item, prover.model.input);
     const bundle = await prover.prove(input, { source: task.item.source });
     writeBundle(task.bundlePath, bundle);
     return { status: 'proved', prediction: bundle.prediction };

@@ -17,7 +17,7 @@ export interface ProveOptions {
 /** Proves one input file and writes its bundle atomically. */
 export async function prove(opts: ProveOptions): Promise<{ bundle: ProofBundle; bundlePath: string }> {
   const prover = createProver({ buildDir: opts.buildDir });
-  const input = readInputFile(opts.inputPath, prover.model.input.shape);
+  const input = readInputFile(opts.inputPath, prover.model.input);
   const bundle = await prover.prove(input, { source: opts.inputPath });
   const bundlePath = opts.outPath ?? bundlePathFor(`${opts.buildDir}/proofs`, opts.inputPath);
   writeBundle(bundlePath, bundle);

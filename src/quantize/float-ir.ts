@@ -3,6 +3,7 @@
  * (linear layers, ReLU, shape-only ops), plus a float executor for it. The executor supplies
  * calibration statistics; onnxruntime remains the reference for what the model computes.
  */
+import type { GraphInput } from '../onnx/load-onnx.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
 import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
@@ -34,7 +35,7 @@ export interface ReshapeOp {
   readonly output: string;
 }
 
-/** Output j is the maximum of inputs index[offsets[j] .. offsets[j+1]) (MaxPool windows). */
+/** Output j is the maximum of inputs index[offsets[j] .. offsets[j+1]) (MaxPool windows, ReduceMax). */
 export interface MaxPoolOp {
   readonly kind: 'maxpool';
   readonly name: string;
@@ -42,6 +43,8 @@ export interface MaxPoolOp {
   readonly output: string;
   readonly offsets: number[];
   readonly index: number[];
+  /** The minimum instead (ReduceMin): −max(−x), the negations being free. */
+  readonly min?: boolean;
 }
 
 /** y = input + sign · other, two activations of the same shape. */
@@ -73,13 +76,28 @@ export interface LeakyReluOp {
   readonly alpha: number;
 }
 
-/** y[i] = x[perm[i]]: Transpose and any other pure reordering. */
+/**
+ * y[i] = x[perm[i]]: every data-movement op (Transpose, Slice, Gather, Pad, Tile, Resize
+ * nearest, …). A negative index reads the constant fill[i] instead (padding, constant
+ * operands of Concat), so the op costs no constraints.
+ */
 export interface PermuteOp {
   readonly kind: 'permute';
   readonly name: string;
   readonly input: string;
   readonly output: string;
   readonly perm: number[];
+  /** Constants for the outputs whose perm entry is negative (same length as perm). */
+  readonly fill?: number[];
+}
+
+/** The flat concatenation of `input` and `others` in that order (Concat of activations). */
+export interface ConcatOp {
+  readonly kind: 'concat';
+  readonly name: string;
+  readonly input: string;
+  readonly others: string[];
+  readonly output: string;
 }
 
 /** y = f(x) elementwise for a univariate function, proven by exact table (unary-functions.ts). */
@@ -130,13 +148,14 @@ export interface DivConstOp {
 }
 
 /** Any lowered op. */
-export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | UnaryOp | BinaryOp | WhereOp | DivConstOp;
+export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | ConcatOp | UnaryOp | BinaryOp | WhereOp | DivConstOp;
 
 /** Every activation an op reads, `input` first. */
 export function opInputs(op: FloatOp): string[] {
   const fromOperands = (...os: Operand[]) => os.flatMap((o) => ('tensor' in o ? [o.tensor] : []));
   switch (op.kind) {
     case 'add': return [op.input, op.other];
+    case 'concat': return [op.input, ...op.others];
     case 'binary': return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
     case 'where': return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
     default: return [op.input];
@@ -168,9 +187,11 @@ export interface DroppedFinal {
   readonly coerce2d: boolean;
 }
 
-/** A lowered graph with one input and one output. */
+/** A lowered graph with one (possibly joined) input and one output. */
 export interface FloatGraph {
   readonly input: { name: string; shape: number[] };
+  /** The graph inputs, consecutive slices of `input` in this order (just `input` when there is one). */
+  readonly inputs: ReadonlyArray<GraphInput>;
   readonly output: { name: string; shape: number[] };
   readonly ops: FloatOp[];
   readonly shapes: Map<string, number[]>;
@@ -181,6 +202,7 @@ export interface FloatGraph {
 /** Runs the lowered graph in float64, returning every tensor by name. */
 export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, Float64Array> {
   const values = new Map<string, Float64Array>([[g.input.name, input]]);
+  splitInput(g.inputs, input, (name, part) => values.set(name, part));
   for (const op of g.ops) {
     const x = values.get(op.input)!;
     switch (op.kind) {
@@ -203,9 +225,10 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
         break;
       case 'maxpool': {
         const y = new Float64Array(op.offsets.length - 1);
+        const pick = op.min ? Math.min : Math.max;
         for (let j = 0; j < y.length; j++) {
-          let m = -Infinity;
-          for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++) m = Math.max(m, x[op.index[k]!]!);
+          let m = x[op.index[op.offsets[j]!]!]!;
+          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = pick(m, x[op.index[k]!]!);
           y[j] = m;
         }
         values.set(op.output, y);
@@ -223,7 +246,7 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
         values.set(op.output, x.map((v) => (v >= 0 ? v : op.alpha * v)));
         break;
       case 'permute':
-        values.set(op.output, Float64Array.from(op.perm, (i) => x[i]!));
+        values.set(op.output, Float64Array.from(op.perm, (i, k) => (i < 0 ? op.fill![k]! : x[i]!)));
         break;
       case 'unary':
         values.set(op.output, x.map((v, i) => evalUnary(op.fn, v, op.attrs, op.param?.[i] ?? 0)));
@@ -242,6 +265,17 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
       case 'divConst':
         values.set(op.output, x.map((v, i) => v / op.divisor[i]!));
         break;
+      case 'concat': {
+        const parts = [x, ...op.others.map((o) => values.get(o)!)];
+        const y = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          y.set(p, at);
+          at += p.length;
+        }
+        values.set(op.output, y);
+        break;
+      }
     }
   }
   return values;
@@ -270,4 +304,14 @@ export function applyDroppedFinal(d: DroppedFinal, shape: number[], y: ArrayLike
     }
   }
   return out;
+}
+
+/** Calls `use` with each graph input's slice of the flat input vector. */
+export function splitInput<T extends ArrayLike<unknown> & { slice(a: number, b: number): T }>(parts: ReadonlyArray<{ name: string; shape: number[] }>, flat: T, use: (name: string, part: T) => void): void {
+  let at = 0;
+  for (const p of parts) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    use(p.name, flat.slice(at, at + n));
+    at += n;
+  }
 }

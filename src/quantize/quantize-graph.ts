@@ -9,9 +9,10 @@ import { requantizeAccBits } from '../../circuits/requantize.js';
 import type { FloatGraph, WhereOp } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';
 import { linearTerms } from './linear-spec.js';
-import type { QOp, QuantizedModel } from './quantized-model.js';
+import { isIntegerInput } from '../onnx/load-onnx.js';
+import type { InputPart, QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
-import { quantizeAdd, quantizeClamp, quantizeLeakyRelu, quantizeMaxPool, TensorState } from './quantize-ops.js';
+import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
 import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
 import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
 
@@ -68,13 +69,26 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
   if (calibration.length === 0) throw new UserError('quantization needs at least one calibration input');
   const samples = calibration.map((x) => runFloatGraph(graph, x));
-  const inStats = stats(samples, graph.input.name);
+  // Float inputs share one scale from their joint calibration range; integer inputs keep
+  // scale 1 and the integer range seen in calibration (inputs outside it are refused).
+  const floatParts = graph.inputs.filter((p) => !isIntegerInput(p));
+  const fl = floatParts.map((p) => stats(samples, p.name));
+  const inStats = { min: Math.min(...fl.map((s) => s.min)), max: Math.max(...fl.map((s) => s.max)) };
   const unsigned = inStats.min >= 0;
   const inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
-  const inFrac = chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit);
+  const inFrac = floatParts.length ? chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit) : 0;
   const inLo = unsigned ? 0 : -(2 ** (ib - 1));
-  const nIn = graph.input.shape.reduce((a, b) => a * b, 1);
-  const states = new Map<string, TensorState>([[graph.input.name, { frac: inFrac, kind: 'act', lo: new Array(nIn).fill(inLo), hi: new Array(nIn).fill(inLimit) }]]);
+  const parts: InputPart[] = graph.inputs.map((p) => {
+    if (!isIntegerInput(p)) return { name: p.name, shape: p.shape, elemType: p.elemType, frac: inFrac, lo: inLo, hi: inLimit };
+    const r = stats(samples, p.name);
+    if (!Number.isSafeInteger(r.min) || !Number.isSafeInteger(r.max)) throw new UserError(`graph input "${p.name}" (${p.elemType}): calibration values must be integers`);
+    return { name: p.name, shape: p.shape, elemType: p.elemType, frac: 0, lo: r.min, hi: r.max };
+  });
+  const states = new Map<string, TensorState>();
+  for (const p of parts) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    states.set(p.name, { frac: p.frac, kind: 'act', lo: new Array(n).fill(p.lo), hi: new Array(n).fill(p.hi) });
+  }
   const ops: QOp[] = [];
 
   const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = bitsOf(name)): void => {
@@ -156,7 +170,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         break;
       case 'maxpool': {
         // Max commutes with the monotonic requantize, so pooling accumulators is exact.
-        const r = quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, states.get(op.input)!);
+        const r = quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, states.get(op.input)!, op.min ?? false);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;
@@ -198,9 +212,15 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         break;
       }
       case 'permute': {
-        const s = states.get(op.input)!;
-        ops.push({ kind: 'permute', name: op.name, input: op.input, output: op.output, perm: op.perm });
-        states.set(op.output, { frac: s.frac, kind: s.kind, lo: op.perm.map((i) => s.lo[i]!), hi: op.perm.map((i) => s.hi[i]!) });
+        const r = quantizePermute(op.name, op.input, op.output, op.perm, op.fill, states.get(op.input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'concat': {
+        const r = quantizeConcat(op.name, op.input, op.others, op.output, [op.input, ...op.others].map((t) => states.get(t)!));
+        ops.push(r.op);
+        states.set(op.output, r.state);
         break;
       }
     }
@@ -214,7 +234,16 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   }
   return {
     formatVersion: 1,
-    input: { name: graph.input.name, shape: graph.input.shape, frac: inFrac, bits: ib, lo: inLo, hi: inLimit },
+    input: {
+      name: graph.input.name,
+      shape: graph.input.shape,
+      frac: inFrac,
+      bits: ib,
+      lo: Math.min(...parts.map((p) => p.lo)),
+      hi: Math.max(...parts.map((p) => p.hi)),
+      // Only a model with several inputs or an integer one records its parts (older readers ignore them).
+      ...(parts.length > 1 || parts.some(isIntegerInput) ? { parts } : {}),
+    },
     output: { name: graph.output.name, shape: graph.output.shape, frac: out.frac, lo: outLo, hi: outHi },
     ops,
     ...(graph.droppedFinal ? { droppedFinal: graph.droppedFinal } : {}),

@@ -41,6 +41,8 @@ export interface Settings {
     readonly opset: number;
     readonly producer: string;
     readonly input: { name: string; shape: number[] };
+    /** With several graph inputs: each one, in the order they are concatenated into `input`. */
+    readonly inputs?: Array<{ name: string; shape: number[]; elemType: string }>;
     readonly output: { name: string; shape: number[] };
   };
   readonly quantization: {
@@ -77,7 +79,7 @@ function layerSummary(o: QOp): Record<string, unknown> {
 export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings; model: QuantizedModel; search?: SearchResult }> {
   const graph = loadOnnx(opts.modelPath);
   const floatGraph = lowerGraph(graph);
-  const shape = graph.input.shape;
+  const shape = { shape: graph.input.shape, name: graph.input.name, parts: graph.inputs };
   const calibration: Float64Array[] = [];
   const sources: string[] = [];
   for (const p of opts.inputPaths ?? []) {
@@ -111,6 +113,7 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
       opset: graph.opset,
       producer: graph.producer,
       input: graph.input,
+      ...(graph.inputs.length > 1 ? { inputs: graph.inputs } : {}),
       output: { name: floatGraph.output.name, shape: floatGraph.output.shape },
     },
     quantization: {

@@ -2,6 +2,7 @@
  * The quantized model: integer weights, power-of-two scales and the integer reference
  * executor that defines, bit for bit, what the circuit must compute.
  */
+import { UserError } from '../errors.js';
 import type { DroppedFinal, MaxPoolOp } from './float-ir.js';
 import { applyDroppedFinal } from './float-ir.js';
 import type { LinearSpec } from './linear-spec.js';
@@ -83,13 +84,24 @@ export interface QLeakyRelu {
   readonly signBits: number[];
 }
 
-/** y[i] = x[perm[i]]. */
+/** y[i] = x[perm[i]], or the integer fill[i] where perm[i] is negative. */
 export interface QPermute {
   readonly kind: 'permute';
   readonly name: string;
   readonly input: string;
   readonly output: string;
   readonly perm: number[];
+  readonly fill?: number[];
+}
+
+/** Flat concatenation of [input, ...others], tensor k multiplied by scales[k] (aligning scales). */
+export interface QConcat {
+  readonly kind: 'concat';
+  readonly name: string;
+  readonly input: string;
+  readonly others: string[];
+  readonly output: string;
+  readonly scales: number[];
 }
 
 /**
@@ -152,12 +164,30 @@ export interface QDivConst {
 }
 
 /** Any quantized op. */
-export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QTable | QBinary | QWhere | QDivConst;
+export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QConcat | QTable | QBinary | QWhere | QDivConst;
+
+/**
+ * One graph input of a model with several inputs or an integer input: a consecutive slice of
+ * the flat input vector, with its own scale (frac 0 for integers) and accepted range.
+ */
+export interface InputPart {
+  readonly name: string;
+  readonly shape: number[];
+  /** ONNX element type name: FLOAT and DOUBLE are quantized, the others proven as integers. */
+  readonly elemType: string;
+  readonly frac: number;
+  readonly lo: number;
+  readonly hi: number;
+}
 
 /** The quantized tensor interface of the model. */
 export interface QuantizedModel {
   readonly formatVersion: 1;
-  readonly input: { name: string; shape: number[]; frac: number; bits: number; lo: number; hi: number };
+  /**
+   * The flat input vector the circuit, commitment and verifier see. With several graph inputs
+   * (or an integer one) `parts` lists them in order; `lo`/`hi` then span every part's range.
+   */
+  readonly input: { name: string; shape: number[]; frac: number; bits: number; lo: number; hi: number; parts?: InputPart[] };
   /** Output scale and the worst-case integer range of any output element. */
   readonly output: { name: string; shape: number[]; frac: number; lo: number; hi: number };
   readonly ops: QOp[];
@@ -165,16 +195,39 @@ export interface QuantizedModel {
   readonly droppedFinal?: DroppedFinal;
 }
 
-/** Quantizes a float input: round half away from zero to the input scale, then clamp. */
+/**
+ * Quantizes a float input: round half away from zero to the input scale, then clamp. Integer
+ * parts are taken as they are and must be integers within their calibrated range.
+ */
 export function quantizeInput(model: QuantizedModel, x: ArrayLike<number>): number[] {
-  const { frac, lo, hi } = model.input;
+  const parts = model.input.parts ?? [{ name: model.input.name, shape: model.input.shape, elemType: 'FLOAT', frac: model.input.frac, lo: model.input.lo, hi: model.input.hi }];
   const out: number[] = new Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]! * 2 ** frac;
-    const r = Math.sign(v) * Math.round(Math.abs(v));
-    out[i] = r < lo ? lo : r > hi ? hi : r;
+  let i = 0;
+  for (const p of parts) {
+    const end = i + p.shape.reduce((a, b) => a * b, 1);
+    const integer = !['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16'].includes(p.elemType);
+    for (; i < end && i < x.length; i++) {
+      if (integer) {
+        if (!Number.isInteger(x[i]) || x[i]! < p.lo || x[i]! > p.hi) throw new UserError(`input "${p.name}" (${p.elemType}) value ${x[i]} is not an integer in the calibrated range [${p.lo}, ${p.hi}]`);
+        out[i] = x[i]!;
+        continue;
+      }
+      const v = x[i]! * 2 ** p.frac;
+      const r = Math.sign(v) * Math.round(Math.abs(v));
+      out[i] = r < p.lo ? p.lo : r > p.hi ? p.hi : r;
+    }
   }
   return out;
+}
+
+/** Calls `use` with each graph input's slice of the flat input (nothing without parts). */
+export function eachInputPart<T extends { slice(a: number, b: number): T }>(model: QuantizedModel, flat: T, use: (name: string, part: T) => void): void {
+  let at = 0;
+  for (const p of model.input.parts ?? []) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    use(p.name, flat.slice(at, at + n));
+    at += n;
+  }
 }
 
 /** Dequantizes the model output. */
@@ -209,6 +262,7 @@ export function requantizeNumber(x: number, shift: number, outBits: number, lowe
  */
 export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string, number[]> {
   const values = new Map<string, number[]>([[model.input.name, xq]]);
+  eachInputPart(model, xq, (name, part) => values.set(name, part));
   for (const op of model.ops) {
     const x = values.get(op.input)!;
     switch (op.kind) {
@@ -233,7 +287,7 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
         const y: number[] = new Array(op.offsets.length - 1);
         for (let j = 0; j < y.length; j++) {
           let m = x[op.index[op.offsets[j]!]!]!;
-          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = Math.max(m, x[op.index[k]!]!);
+          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = op.min ? Math.min(m, x[op.index[k]!]!) : Math.max(m, x[op.index[k]!]!);
           y[j] = m;
         }
         values.set(op.output, y);
@@ -251,7 +305,7 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
         values.set(op.output, x.map((v) => checkSafe(v >= 0 ? v * 2 ** op.shift : op.alpha * v, op.name)));
         break;
       case 'permute':
-        values.set(op.output, op.perm.map((i) => x[i]!));
+        values.set(op.output, op.perm.map((i, k) => (i < 0 ? op.fill![k]! : x[i]!)));
         break;
       case 'table':
         values.set(op.output, x.map((v, i) => tableNumber(op, i, v)));
@@ -270,6 +324,11 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
       case 'divConst':
         values.set(op.output, x.map((v, i) => divConstNumber(v, op.shift, op.divisor[i]!)));
         break;
+      case 'concat': {
+        const parts = [x, ...op.others.map((o) => values.get(o)!)];
+        values.set(op.output, parts.flatMap((p, k) => p.map((v) => checkSafe(v * op.scales[k]!, op.name))));
+        break;
+      }
     }
   }
   return values;

@@ -1,8 +1,11 @@
 /**
- * Shape-only lowerings: ops that move or relabel data without computing (free in the circuit).
+ * Shape computations: the Reshape/Flatten/Transpose shape rules and the ops whose result
+ * depends only on shapes (Shape, Size, ConstantOfShape, Range, Constant), which are folded
+ * at compile time so PyTorch's `x.view(x.size(0), -1)` chain costs nothing.
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import { activationShape, attrInts, attrNum, ConstFold, constInput, emit, LowerContext, Lowering, nodeError, size, stridesOf } from '../lower-context.js';
+import type { ConstTensor } from '../../onnx/tensor.js';
+import { activationShape, attrInts, attrNum, ConstFold, constInput, LowerContext, nodeError, size, stridesOf } from '../lower-context.js';
 
 /** Resolves an ONNX Reshape target against the input element count (0 copies, −1 infers). */
 export function reshapeTarget(node: OnnxNode, inShape: number[], target: number[]): number[] {
@@ -47,51 +50,43 @@ export function transposeIndex(node: OnnxNode, inShape: number[]): { perm: numbe
   return { perm, shape };
 }
 
-function reshapeLike(ctx: LowerContext, node: OnnxNode, shape: number[]): void {
-  emit(ctx, { kind: 'reshape', name: node.name, input: node.inputs[0]!, output: node.outputs[0]! }, shape);
+/** The shape of a constant or activation input, known at compile time (static shapes). */
+export function knownShape(ctx: LowerContext, node: OnnxNode, i = 0): number[] {
+  return ctx.consts.get(node.inputs[i] ?? '')?.dims ?? activationShape(ctx, node, i);
 }
 
-/** Shape-only ops on activations. */
-export const SHAPE_LOWERINGS: Record<string, Lowering> = {
-  Identity: (ctx, node) => reshapeLike(ctx, node, activationShape(ctx, node)),
-  // Inference mode: Dropout passes its input through.
-  Dropout: (ctx, node) => reshapeLike(ctx, node, activationShape(ctx, node)),
-  Flatten: (ctx, node) => reshapeLike(ctx, node, flattenShape(node, activationShape(ctx, node))),
-  Reshape(ctx, node) {
-    const inShape = activationShape(ctx, node);
-    const target = node.inputs[1] ? Array.from(constInput(ctx, node, 1).data) : attrInts(node, 'shape', []);
-    reshapeLike(ctx, node, reshapeTarget(node, inShape, target));
-  },
-  Transpose(ctx, node) {
-    const { perm, shape } = transposeIndex(node, activationShape(ctx, node));
-    emit(ctx, { kind: 'permute', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, perm }, shape);
-  },
-};
+const int64 = (dims: number[], values: number[]): ConstTensor => ({ dims, data: Float64Array.from(values), dataType: 'INT64' });
 
-/** The same shape ops on constants, plus Constant itself. */
+/**
+ * Ops whose result depends only on shapes or constants: Shape and Size of any tensor (static
+ * shapes; a symbolic batch dimension is 1), Constant, ConstantOfShape and Range.
+ */
 export const SHAPE_CONST_FOLDS: Record<string, ConstFold> = {
-  Reshape(ctx, node) {
-    const c = constInput(ctx, node, 0);
-    const target = node.inputs[1] ? Array.from(constInput(ctx, node, 1).data) : ((node.attrs['shape'] as number[]) ?? []);
-    return { ...c, dims: reshapeTarget(node, c.dims, target) };
+  Shape(ctx, node) {
+    const s = knownShape(ctx, node);
+    const norm = (v: number) => Math.min(Math.max(v < 0 ? v + s.length : v, 0), s.length);
+    const dims = s.slice(norm(attrNum(node, 'start', 0)), norm(attrNum(node, 'end', s.length)));
+    return int64([dims.length], dims);
   },
-  Identity: (ctx, node) => constInput(ctx, node, 0),
-  Flatten(ctx, node) {
-    const c = constInput(ctx, node, 0);
-    return { ...c, dims: flattenShape(node, c.dims) };
+  Size: (ctx, node) => int64([], [size(knownShape(ctx, node))]),
+  ConstantOfShape(ctx, node) {
+    const dims = Array.from(constInput(ctx, node, 0).data);
+    const v = node.attrs['value'];
+    const value = v && typeof v === 'object' && 'data' in v ? v : { data: Float64Array.of(0), dataType: 'FLOAT', dims: [1] };
+    return { dims, data: new Float64Array(size(dims)).fill(value.data[0] ?? 0), dataType: value.dataType };
   },
-  Transpose(ctx, node) {
-    const c = constInput(ctx, node, 0);
-    const { perm, shape } = transposeIndex(node, c.dims);
-    return { dims: shape, data: Float64Array.from(perm, (i) => c.data[i]!), dataType: c.dataType };
+  Range(ctx, node) {
+    const [start, limit, delta] = [0, 1, 2].map((i) => constInput(ctx, node, i).data[0]!) as [number, number, number];
+    const n = Math.max(Math.ceil((limit - start) / delta), 0);
+    return { dims: [n], data: Float64Array.from({ length: n }, (_, i) => start + i * delta), dataType: constInput(ctx, node, 0).dataType };
   },
   Constant(_ctx, node) {
     const v = node.attrs['value'];
     if (v && typeof v === 'object' && 'data' in v) return v;
     const f = node.attrs['value_float'] ?? node.attrs['value_int'];
-    if (typeof f === 'number') return { dims: [], data: Float64Array.of(f), dataType: 'FLOAT' };
+    if (typeof f === 'number') return { dims: [], data: Float64Array.of(f), dataType: node.attrs['value_int'] !== undefined ? 'INT64' : 'FLOAT' };
     const fs = node.attrs['value_floats'] ?? node.attrs['value_ints'];
-    if (Array.isArray(fs)) return { dims: [fs.length], data: Float64Array.from(fs as number[]), dataType: 'FLOAT' };
+    if (Array.isArray(fs)) return { dims: [fs.length], data: Float64Array.from(fs as number[]), dataType: node.attrs['value_ints'] ? 'INT64' : 'FLOAT' };
     throw nodeError(node, 'Constant without a supported value attribute');
   },
 };
