@@ -11,8 +11,14 @@
  * signed width of [−d, d − 1]; then R = R' − d·s, which is linear because d is a constant.
  * While R' cannot reach d the quotient bit is 0 and costs nothing.
  * Cost: n + w · (number of steps where R' can reach d) constraints; the remainder is never a wire.
+ *
+ * Truncating division (ONNX Div on integers) adds [x < 0]·[r ≠ 0] to the floor, with r the
+ * final remainder (a linear combination): a sign comparison of x when x can be negative
+ * (signBits + 1 constraints), an is-zero of r (3) and their product (1).
  */
 import { R1csBuilder, Signal } from './builder.js';
+import { isZero, IS_ZERO_COST } from './is-zero.js';
+import { isNonNegative, isNonNegativeCost } from './max.js';
 import { bitDecompose } from './range-check.js';
 
 /** Parameters fixed at compile time. */
@@ -23,6 +29,15 @@ export interface DivConstParams {
   readonly offset: bigint;
   /** n: X = x − O fits n unsigned bits. */
   readonly numeratorBits: number;
+  /** Round toward zero instead of down (integer Div). */
+  readonly trunc?: boolean;
+  /** With `trunc`: signed width of x for its sign test, 0 when x is never negative. */
+  readonly signBits?: number;
+}
+
+/** x / d rounded toward zero (d > 0). */
+export function truncDiv(x: bigint, d: bigint): bigint {
+  return x / d;
 }
 
 /** floor(x / d) for d > 0 (BigInt division truncates toward zero). */
@@ -66,10 +81,12 @@ function steps(p: DivConstParams): Array<number | null> {
 
 /** Constraints of {@link divConst}. */
 export function divConstCost(p: DivConstParams): number {
-  return p.numeratorBits + steps(p).reduce<number>((a, w) => a + (w ?? 0), 0);
+  const floor = p.numeratorBits + steps(p).reduce<number>((a, w) => a + (w ?? 0), 0);
+  if (!p.trunc || !p.signBits) return floor;
+  return floor + isNonNegativeCost(p.signBits) + IS_ZERO_COST + 1;
 }
 
-/** Emits floor(x / d) and returns it as a linear combination of the quotient bits. */
+/** Emits floor(x / d) (or x / d rounded toward zero with `trunc`) as a linear combination. */
 export function divConst(b: R1csBuilder, x: Signal, p: DivConstParams): Signal {
   const d = p.divisor;
   if (d < 2n) throw new Error(`divisor ${d} must be at least 2`);
@@ -90,5 +107,11 @@ export function divConst(b: R1csBuilder, x: Signal, p: DivConstParams): Signal {
   });
   const q = b.linear(qTerms, p.offset / d);
   if (q.value !== floorDiv(x.value, d)) throw new Error(`divConst witness mismatch: ${q.value}`);
-  return q;
+  if (!p.trunc || !p.signBits) return q;
+  // x = d·q + r with 0 ≤ r < d; toward zero differs from down exactly when x < 0 and r ≠ 0.
+  const negative = b.linear([[isNonNegative(b, x, p.signBits), -1n]], 1n);
+  const inexact = b.linear([[isZero(b, r), -1n]], 1n);
+  const t = b.linear([[q, 1n], [b.mul(negative, inexact), 1n]]);
+  if (t.value !== truncDiv(x.value, d)) throw new Error(`divConst witness mismatch: ${t.value}`);
+  return t;
 }

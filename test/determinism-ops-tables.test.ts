@@ -71,6 +71,8 @@ test('determinism: comparisons (both outcomes), select, floor division', { skip 
   for (const d of [3n, 7n, 8n]) {
     const p = { divisor: d, ...divConstLayout(-60n, 60n, d) };
     assertTight([-60n, -1n, 0n, 37n, 60n].map((v) => gadget([v], (b, [x]) => [divConst(b, x!, p)])), `divConst by ${d}`);
+    const t = { ...p, trunc: true, signBits: 8 };
+    assertTight([-60n, -7n, -1n, 0n, 37n, 60n].map((v) => gadget([v], (b, [x]) => [divConst(b, x!, t)])), `divConst by ${d} toward zero`);
   }
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { BuiltCircuit, findViolatedConstraint, R1csBuilder, Signal } from '../circuits/builder.js';
 import { FIELD_PRIME, toSigned } from '../circuits/field.js';
 import { Comparison, compare, compareCost, compareValue, select } from '../circuits/compare.js';
-import { divConst, divConstCost, divConstLayout, floorDiv } from '../circuits/div-const.js';
+import { divConst, divConstCost, divConstLayout, floorDiv, truncDiv } from '../circuits/div-const.js';
 import { comparatorBits } from '../circuits/max.js';
 import { WitnessRangeError } from '../circuits/range-check.js';
 
@@ -80,6 +80,19 @@ test('divConst: floor(x / d) for every x of [−40, 40] and d ∈ {2, 3, 5, 7, 8
       assert.deepEqual(r.out, [floorDiv(x, d)], `${x} / ${d}`);
       assert.equal(r.cost, divConstCost(p));
       if (x % 9n === 0n) assertEveryNonInputWirePinned(r.c, `${x} / ${d}`);
+    }
+  }
+});
+
+test('divConst with trunc: x / d toward zero for every x of [−40, 40], d ∈ {3, 4, 7}, every wire pinned', () => {
+  for (const d of [3n, 4n, 7n]) {
+    const p = { divisor: d, ...divConstLayout(-40n, 40n, d), trunc: true, signBits: comparatorBits(-40, 40) };
+    for (let x = -40n; x <= 40n; x++) {
+      const r = circuit([x], (b, [s]) => [divConst(b, s!, p)]);
+      assert.deepEqual(r.out, [truncDiv(x, d)], `${x} / ${d}`);
+      assert.equal(r.out[0], BigInt(Math.trunc(Number(x) / Number(d))));
+      assert.equal(r.cost, divConstCost(p));
+      if (x % 7n === 0n || x === -1n) assertEveryNonInputWirePinned(r.c, `${x} / ${d} toward zero`);
     }
   }
 });

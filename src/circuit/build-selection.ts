@@ -42,7 +42,7 @@ export function buildSelectionOp(b: R1csBuilder, op: QBinary | QWhere | QDivCons
         const d = op.divisor[i]!;
         const scaled = b.linear([[s, BigInt(Math.sign(d) * 2 ** op.shift)]]);
         if (Math.abs(d) === 1) return scaled;
-        return divConst(b, scaled, { divisor: BigInt(Math.abs(d)), offset: BigInt(op.offset[i]!), numeratorBits: op.numeratorBits[i]! });
+        return divConst(b, scaled, { divisor: BigInt(Math.abs(d)), offset: BigInt(op.offset[i]!), numeratorBits: op.numeratorBits[i]!, trunc: op.trunc ?? false, signBits: op.signBits?.[i] ?? 0 });
       });
     }
   }

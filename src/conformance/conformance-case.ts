@@ -94,7 +94,8 @@ export function magnitudeScale(fg: FloatGraph, x: Float64Array): number {
     }),
   };
   let m = 0;
-  for (const v of runFloatGraph(abs, x.map(Math.abs)).get(fg.output.name)!) m = Math.max(m, v);
+  // An exponential of a large |x| overflows to ∞ there: such terms say nothing about rounding.
+  for (const v of runFloatGraph(abs, x.map(Math.abs)).get(fg.output.name)!) if (Number.isFinite(v)) m = Math.max(m, v);
   return m;
 }
 
@@ -153,7 +154,11 @@ export async function runCase(dir: string, name: string, opts: CaseOptions = {})
     if (c.input.data.length !== fg.input.shape.reduce((a, b) => a * b, 1)) throw new UserError(`input has ${c.input.data.length} values, the model expects ${JSON.stringify(fg.input.shape)}`);
     stage = 'quantize';
     const bits = opts.activationBits ?? 8;
-    const q = quantizeGraph(fg, [c.input.data], { activationBits: bits, weightBits: opts.weightBits });
+    const qOpts = { activationBits: bits, weightBits: opts.weightBits };
+    const first = quantizeGraph(fg, [c.input.data], qOpts);
+    // Calibrate on the input as the integer model sees it too (rounded onto its grid), so that no
+    // scale is set by values only the exact input produces (e.g. ties after rounding).
+    const q = first.input.parts ? first : quantizeGraph(fg, [c.input.data, Float64Array.from(quantizeInput(first, c.input.data), (v) => v * 2 ** -first.input.frac)], qOpts);
     stage = 'circuit';
     const xq = quantizeInput(q, c.input.data);
     const ref = runIntegerModel(q, xq).get(q.output.name)!;

@@ -138,13 +138,14 @@ export interface WhereOp {
   readonly y: Operand;
 }
 
-/** y = x / d for integer constants d ≠ 0 (Div, Mean), proven as a floor division with remainder. */
+/** y = x / d for integer constants d ≠ 0 (Div, Mean), proven as an exact division; `trunc`: integer Div, rounded toward zero. */
 export interface DivConstOp {
   readonly kind: 'divConst';
   readonly name: string;
   readonly input: string;
   readonly output: string;
   readonly divisor: Float64Array;
+  readonly trunc?: boolean;
 }
 
 /** Any lowered op. */
@@ -263,7 +264,7 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
         break;
       }
       case 'divConst':
-        values.set(op.output, x.map((v, i) => v / op.divisor[i]!));
+        values.set(op.output, x.map((v, i) => (op.trunc ? Math.trunc(v / op.divisor[i]!) : v / op.divisor[i]!)));
         break;
       case 'concat': {
         const parts = [x, ...op.others.map((o) => values.get(o)!)];

@@ -81,24 +81,34 @@ export function quantizeWhere(op: WhereOp, states: Map<string, TensorState>, con
   return { op: { kind: 'where', name: op.name, input: op.input, output: op.output, cond, x: x.q, y: y.q }, state: { frac, kind: x.kind === 'act' && y.kind === 'act' ? 'act' : 'acc', lo, hi } };
 }
 
-/** x / d for integer d: the output gains ⌈log2 max|d|⌉ fractional bits so the quotient keeps the input's precision. */
+/**
+ * x / d for integer d: the output gains ⌈log2 max|d|⌉ fractional bits so the quotient keeps the
+ * input's precision. Integer Div (`trunc`) instead rounds toward zero at scale 1: the divisor
+ * absorbs the input scale (d · 2^frac must then be an integer).
+ */
 export function quantizeDivConst(op: DivConstOp, s: TensorState): { op: QDivConst; state: TensorState } {
-  const divisor = Array.from(op.divisor);
+  const trunc = op.trunc ?? false;
+  const divisor = Array.from(op.divisor, (d) => (trunc ? d * 2 ** s.frac : d));
+  if (trunc && divisor.some((d) => !Number.isSafeInteger(d))) throw new UserError(`node "${op.name}": integer division of a value with a fractional scale`);
   const maxD = Math.max(...divisor.map(Math.abs));
-  const shift = Math.ceil(Math.log2(maxD));
+  const shift = trunc ? 0 : Math.ceil(Math.log2(maxD));
   const lo: number[] = [];
   const hi: number[] = [];
   const offset: number[] = [];
   const numeratorBits: number[] = [];
+  const signBits: number[] = [];
   divisor.forEach((d, i) => {
-    const ends = [divConstNumber(s.lo[i]!, shift, d), divConstNumber(s.hi[i]!, shift, d)];
+    const ends = [divConstNumber(s.lo[i]!, shift, d, trunc), divConstNumber(s.hi[i]!, shift, d, trunc)];
     lo.push(Math.min(...ends));
     hi.push(Math.max(...ends));
     // The numerator the gadget divides: sign(d) · x · 2^shift.
     const n = [s.lo[i]!, s.hi[i]!].map((v) => safe(Math.sign(d) * v * 2 ** shift, op.name));
-    const layout = divConstLayout(BigInt(Math.min(...n)), BigInt(Math.max(...n)), BigInt(Math.max(2, Math.abs(d))));
+    const [nLo, nHi] = [Math.min(...n), Math.max(...n)];
+    const layout = divConstLayout(BigInt(nLo), BigInt(nHi), BigInt(Math.max(2, Math.abs(d))));
     offset.push(Number(layout.offset));
     numeratorBits.push(layout.numeratorBits);
+    signBits.push(nLo >= 0 ? 0 : comparatorBits(nLo, nHi));
   });
-  return { op: { kind: 'divConst', name: op.name, input: op.input, output: op.output, shift, divisor, offset, numeratorBits }, state: { frac: s.frac + shift, kind: 'act', lo, hi } };
+  const q: QDivConst = { kind: 'divConst', name: op.name, input: op.input, output: op.output, shift, divisor, offset, numeratorBits, ...(trunc ? { trunc, signBits } : {}) };
+  return { op: q, state: { frac: trunc ? 0 : s.frac + shift, kind: 'act', lo, hi } };
 }

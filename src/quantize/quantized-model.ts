@@ -148,7 +148,10 @@ export interface QWhere {
   readonly y: QOperand;
 }
 
-/** y = floor(sign · x · 2^shift / |d|) per element, proven with its remainder (circuits/div-const.ts). */
+/**
+ * y = floor(sign(d) · x · 2^shift / |d|) per element (circuits/div-const.ts); with `trunc`
+ * (integer Div) y = trunc(x / d) at shift 0, where `divisor` already includes the input scale.
+ */
 export interface QDivConst {
   readonly kind: 'divConst';
   readonly name: string;
@@ -161,6 +164,9 @@ export interface QDivConst {
   readonly offset: number[];
   /** Per element: the width of the shifted numerator. */
   readonly numeratorBits: number[];
+  readonly trunc?: boolean;
+  /** With `trunc`: per element, the signed width of the numerator (0: never negative). */
+  readonly signBits?: number[];
 }
 
 /** Any quantized op. */
@@ -322,7 +328,7 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
         break;
       }
       case 'divConst':
-        values.set(op.output, x.map((v, i) => divConstNumber(v, op.shift, op.divisor[i]!)));
+        values.set(op.output, x.map((v, i) => divConstNumber(v, op.shift, op.divisor[i]!, op.trunc)));
         break;
       case 'concat': {
         const parts = [x, ...op.others.map((o) => values.get(o)!)];
@@ -359,11 +365,11 @@ export function binaryNumber(op: QBinary['op'], a: number, b: number): number {
   }
 }
 
-/** The exact integer semantics of {@link QDivConst}: floor(sign(d) · x · 2^shift / |d|). */
-export function divConstNumber(x: number, shift: number, d: number): number {
+/** The exact integer semantics of {@link QDivConst}: floor(sign(d) · x · 2^shift / |d|), or toward zero with `trunc`. */
+export function divConstNumber(x: number, shift: number, d: number, trunc = false): number {
   const n = checkSafe(Math.sign(d) * x * 2 ** shift, 'divConst');
   // BigInt: a float quotient can round across an integer when |n| is near 2^53.
-  return Number(floorDiv(BigInt(n), BigInt(Math.abs(d))));
+  return Number(trunc ? BigInt(n) / BigInt(Math.abs(d)) : floorDiv(BigInt(n), BigInt(Math.abs(d)))) || 0;
 }
 
 /** The exact integer semantics of {@link QClamp}: max with lo first, then min with hi. */

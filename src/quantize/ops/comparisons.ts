@@ -22,16 +22,21 @@ function outputShape(ctx: LowerContext, node: OnnxNode, inputs: readonly string[
   return shape;
 }
 
+/** Activation `name` of node `node` on the broadcast shape `outShape`: itself, or a gather of it (a free `permute`). */
+export function broadcastActivation(ctx: LowerContext, node: OnnxNode, name: string, outShape: number[], tag: string): string {
+  const shape = ctx.shapes.get(name);
+  if (!shape) throw nodeError(node, `input "${name}" is neither a constant nor a computed activation`);
+  if (JSON.stringify(shape) === JSON.stringify(outShape)) return name;
+  const gathered = `${node.outputs[0]}::broadcast-${tag}`;
+  emit(ctx, { kind: 'permute', name: `${node.name}::broadcast-${tag}`, input: name, output: gathered, perm: Array.from(broadcastIndex(shape, outShape)) }, outShape);
+  return gathered;
+}
+
 /** Input `name` as an operand of the output shape: a gathered activation or an expanded constant. */
 function operand(ctx: LowerContext, node: OnnxNode, name: string, outShape: number[], tag: string): Operand {
   const c = ctx.consts.get(name);
   if (c) return { constant: broadcastTo(node, c, outShape) };
-  const shape = ctx.shapes.get(name);
-  if (!shape) throw nodeError(node, `input "${name}" is neither a constant nor a computed activation`);
-  if (JSON.stringify(shape) === JSON.stringify(outShape)) return { tensor: name };
-  const gathered = `${node.outputs[0]}::broadcast-${tag}`;
-  emit(ctx, { kind: 'permute', name: `${node.name}::broadcast-${tag}`, input: name, output: gathered, perm: Array.from(broadcastIndex(shape, outShape)) }, outShape);
-  return { tensor: gathered };
+  return { tensor: broadcastActivation(ctx, node, name, outShape, tag) };
 }
 
 function firstTensor(node: OnnxNode, ...os: Operand[]): string {
@@ -154,6 +159,11 @@ function div(ctx: LowerContext, node: OnnxNode): void {
   const d = broadcastTo(node, bConst, shape);
   if (d.some((v) => v === 0)) throw nodeError(node, 'division by zero');
   const x = firstTensor(node, operand(ctx, node, a, shape, 'x'));
+  if (!/FLOAT|DOUBLE/.test(bConst.dataType)) {
+    // Div on integer tensors (the divisor has the operands' type) rounds toward zero.
+    emit(ctx, { kind: 'divConst', name: node.name, input: x, output: out, divisor: d, trunc: true }, shape);
+    return;
+  }
   const pow2 = d.every((v) => Number.isInteger(Math.log2(Math.abs(v))));
   if (!pow2 && d.every((v) => Number.isInteger(v) && Math.abs(v) < 2 ** 31)) {
     emit(ctx, { kind: 'divConst', name: node.name, input: x, output: out, divisor: d }, shape);
