@@ -201,29 +201,38 @@ export interface QuantizedModel {
   readonly droppedFinal?: DroppedFinal;
 }
 
+/** Quantizes a float input: round half away from zero to the input scale, then clamp. */
+export function quantizeInput(model: Pick<QuantizedModel, 'input'>, x: ArrayLike<number>): number[] {
+  return quantizeInputReport(model, x).values;
+}
+
 /**
- * Quantizes a float input: round half away from zero to the input scale, then clamp. Integer
- * parts are taken as they are and must be integers within their calibrated range.
+ * {@link quantizeInput}, also counting the values clamped into [lo, hi]: a clamped input is not
+ * what the float model saw, so provers and verifiers report the count instead of hiding it.
+ * Integer parts (several graph inputs or an integer one) are taken as they are and must be
+ * integers within their calibrated range.
  */
-export function quantizeInput(model: QuantizedModel, x: ArrayLike<number>): number[] {
+export function quantizeInputReport(model: Pick<QuantizedModel, 'input'>, x: ArrayLike<number>): { values: number[]; clamped: number } {
   const parts = model.input.parts ?? [{ name: model.input.name, shape: model.input.shape, elemType: 'FLOAT', frac: model.input.frac, lo: model.input.lo, hi: model.input.hi }];
-  const out: number[] = new Array(x.length);
+  const values: number[] = new Array(x.length);
+  let clamped = 0;
   let i = 0;
   for (const p of parts) {
-    const end = i + p.shape.reduce((a, b) => a * b, 1);
+    const end = model.input.parts ? i + p.shape.reduce((a, b) => a * b, 1) : x.length;
     const integer = !['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16'].includes(p.elemType);
     for (; i < end && i < x.length; i++) {
       if (integer) {
         if (!Number.isInteger(x[i]) || x[i]! < p.lo || x[i]! > p.hi) throw new UserError(`input "${p.name}" (${p.elemType}) value ${x[i]} is not an integer in the calibrated range [${p.lo}, ${p.hi}]`);
-        out[i] = x[i]!;
+        values[i] = x[i]!;
         continue;
       }
       const v = x[i]! * 2 ** p.frac;
       const r = Math.sign(v) * Math.round(Math.abs(v));
-      out[i] = r < p.lo ? p.lo : r > p.hi ? p.hi : r;
+      if (r < p.lo || r > p.hi) clamped++;
+      values[i] = r < p.lo ? p.lo : r > p.hi ? p.hi : r;
     }
   }
-  return out;
+  return { values, clamped };
 }
 
 /** Calls `use` with each graph input's slice of the flat input (nothing without parts). */
@@ -239,6 +248,15 @@ export function eachInputPart<T extends { slice(a: number, b: number): T }>(mode
 /** Dequantizes the model output. */
 export function dequantizeOutput(model: QuantizedModel, y: ArrayLike<number | bigint>): number[] {
   return Array.from(y, (v) => Number(v) / 2 ** model.output.frac);
+}
+
+/**
+ * Whether an output of this shape is a vector of class scores: exactly one axis longer than 1
+ * (e.g. [1, 10]). Only then is its argmax a prediction; a scalar, a regression vector of
+ * length 1 or a map (segmentation, several heads) has none.
+ */
+export function isClassScoreVector(shape: readonly number[]): boolean {
+  return shape.filter((d) => d > 1).length === 1;
 }
 
 /** Index of the largest value (first on ties). */
@@ -382,7 +400,7 @@ export function clampNumber(v: number, lo: number | null, hi: number | null): nu
  * The dequantized output as the ONNX model reports it: with a dropped final Softmax or
  * LogSoftmax applied (outside the circuit, to the proven logits). `note` says so.
  */
-export function reportedOutput(model: QuantizedModel, values: readonly number[]): { values: number[]; note?: string } {
+export function reportedOutput(model: Pick<QuantizedModel, 'output' | 'droppedFinal'>, values: readonly number[]): { values: number[]; note?: string } {
   const d = model.droppedFinal;
   if (!d) return { values: [...values] };
   return { values: applyDroppedFinal(d, model.output.shape, values), note: `the circuit proves the logits; ${d.op} (axis ${d.axis}) was applied outside it` };
