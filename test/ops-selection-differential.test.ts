@@ -1,8 +1,9 @@
 /**
  * Comparisons, selections and table functions on operands that are all activations (the ONNX
  * node cases only exercise activation-vs-constant): small models written here, run by
- * onnxruntime, quantized, and proven. Each must satisfy its constraints, equal the integer
- * reference exactly, and stay within a quantization bound of onnxruntime.
+ * onnxruntime, quantized, and proven. Each must satisfy its constraints, pass the determinism
+ * checker, equal the integer reference exactly, and stay within a quantization bound of
+ * onnxruntime.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findViolatedConstraint } from '../circuits/builder.js';
 import { buildCircuit } from '../src/circuit/build-circuit.js';
+import { checkDeterminism, describeUndetermined } from '../src/circuit/determinism-check.js';
 import { parseOnnx } from '../src/onnx/load-onnx.js';
 import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
@@ -89,6 +91,10 @@ for (const c of CASES) {
       const build = buildCircuit(q, xq);
       assert.equal(findViolatedConstraint(build.circuit.constraints, build.circuit.witness), -1, 'witness satisfies');
       assert.deepEqual(build.output, ref.map(BigInt), 'circuit == integer reference');
+      if (k === 0) {
+        const d = checkDeterminism(build.circuit);
+        assert.ok(d.determined, describeUndetermined(d));
+      }
       const got = dequantizeOutput(q, ref);
       got.forEach((v, i) => {
         worst = Math.max(worst, Math.abs(v - floats[k]![i]!));
