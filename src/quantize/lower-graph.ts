@@ -20,6 +20,8 @@ export { CONST_FOLDS, LOWERINGS } from './ops/index.js';
 function foldable(isConst: (t: string) => boolean, node: OnnxNode): boolean {
   if (!(node.opType in CONST_FOLDS)) return false;
   if (node.opType === 'Constant' || SHAPE_READERS.has(node.opType)) return true;
+  // CastLike reads only the element type of its second input (function bodies cast constants like x).
+  if (node.opType === 'CastLike' && isConst(node.inputs[0] ?? '')) return true;
   return node.inputs.length > 0 && node.inputs.every((i) => i === '' || isConst(i));
 }
 
