@@ -36,7 +36,8 @@ export interface ProofBundle {
   modelId: string;
   vkeyHash: string;
   vkey: Record<string, unknown>;
-  setup: { kind: SetupKind; warning?: string };
+  /** Which setup made the key; for ptau keys, which powers of tau (recognised: in the published table). */
+  setup: { kind: SetupKind; warning?: string; ptau?: { name: string; power: number; blake2b: string; recognised: boolean } };
   quantization: { weightBits: number; activationBits: number; inputFrac: number; outputFrac: number };
   /** The float model (onnxruntime) on the same input, for auditing disagreements. */
   fidelity?: { floatOutput: number[]; floatPrediction: number; maxAbsError: number };

@@ -43,6 +43,19 @@ export function readQuantizedModel(buildDir: string): { model: QuantizedModel; b
 /** Compiles the quantized model in `buildDir` to R1CS. */
 export function compileCircuit(opts: CompileOptions): CircuitInfo {
   const { model, bytes } = readQuantizedModel(opts.buildDir);
+  const { r1cs, info } = compileQuantized(model, bytes, opts);
+  writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
+  writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
+  return info;
+}
+
+/**
+ * The pure part of compile: quantized model (and the exact bytes of model.quant.json, which the
+ * model id hashes) to r1cs bytes and circuit info. Deterministic: the same model and options
+ * give byte-identical output on every run and machine, which is what lets a verifier recompile
+ * a published model and compare model ids.
+ */
+export function compileQuantized(model: QuantizedModel, bytes: Uint8Array, opts: Omit<CompileOptions, 'buildDir'>): { r1cs: Uint8Array; info: CircuitInfo } {
   for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
     if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got "${v}"`);
   }
@@ -70,7 +83,5 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo {
     input: model.input,
     output: model.output,
   };
-  writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
-  writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
-  return info;
+  return { r1cs, info };
 }

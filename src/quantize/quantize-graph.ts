@@ -19,6 +19,21 @@ export interface QuantizeOptions {
   readonly weightBits?: number;
   /** Bits per activation and input (default 8). */
   readonly activationBits?: number;
+  /**
+   * Scales fixed in advance instead of taken from calibration (replaying a published
+   * settings.json): then no calibration input is needed and the result is what the original
+   * quantization produced.
+   */
+  readonly pinned?: PinnedScales;
+}
+
+/** Calibration-dependent choices of a quantization, as settings.json records them. */
+export interface PinnedScales {
+  readonly inputFrac: number;
+  /** Low end of the input range: 0 for unsigned inputs. */
+  readonly inputLo: number;
+  /** Right shift of every requantize op, by op name. */
+  readonly shifts: ReadonlyMap<string, number>;
 }
 
 /** Largest frac such that maxAbs · 2^frac ≤ limit; capped so tiny ranges do not explode. */
@@ -37,6 +52,19 @@ function stats(samples: Map<string, Float64Array>[], name: string): { min: numbe
   return { min, max };
 }
 
+/** Fractional bits of a requantize output from its calibration range, never above the input's. */
+function calibratedFrac(st: { min: number; max: number }, inFrac: number, relu: boolean, ab: number): number {
+  const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
+  const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
+  return Math.min(inFrac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : inFrac);
+}
+
+function pinnedShift(pinned: PinnedScales, name: string): number {
+  const shift = pinned.shifts.get(name);
+  if (shift === undefined) throw new UserError(`settings: no shift recorded for requantize "${name}" (settings.json belongs to another model)`);
+  return shift;
+}
+
 /**
  * Quantizes `graph` using `calibration` inputs (float, in the model's input layout) to pick
  * the input and activation scales.
@@ -46,12 +74,13 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   const ab = options.activationBits ?? 8;
   if (!Number.isInteger(wb) || wb < 2 || wb > 16) throw new UserError(`--weight-bits must be an integer in 2..16, got ${wb}`);
   if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
-  if (calibration.length === 0) throw new UserError('quantization needs at least one calibration input');
-  const samples = calibration.map((x) => runFloatGraph(graph, x));
-  const inStats = stats(samples, graph.input.name);
-  const unsigned = inStats.min >= 0;
+  const pinned = options.pinned;
+  if (calibration.length === 0 && !pinned) throw new UserError('quantization needs at least one calibration input');
+  const samples = pinned ? [] : calibration.map((x) => runFloatGraph(graph, x));
+  const inStats = pinned ? undefined : stats(samples, graph.input.name);
+  const unsigned = pinned ? pinned.inputLo === 0 : inStats!.min >= 0;
   const inLimit = unsigned ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
-  const inFrac = chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit);
+  const inFrac = pinned ? pinned.inputFrac : chooseFrac(Math.max(Math.abs(inStats!.min), Math.abs(inStats!.max)), inLimit);
   const inLo = unsigned ? 0 : -(2 ** (ab - 1));
   const nIn = graph.input.shape.reduce((a, b) => a * b, 1);
   const states = new Map<string, TensorState>([[graph.input.name, { frac: inFrac, kind: 'act', lo: new Array(nIn).fill(inLo), hi: new Array(nIn).fill(inLimit) }]]);
@@ -59,10 +88,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
 
   const requant = (name: string, input: string, output: string, relu: boolean, floatName: string): void => {
     const s = states.get(input)!;
-    const st = stats(samples, floatName);
-    const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
-    const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
-    const frac = Math.min(s.frac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : s.frac);
+    const frac = pinned ? s.frac - pinnedShift(pinned, name) : calibratedFrac(stats(samples, floatName), s.frac, relu, ab);
     const shift = s.frac - frac;
     const lowerOffset = relu ? 0 : 2 ** (ab - 1);
     const p = { shift, outBits: ab, lowerOffset: BigInt(lowerOffset) };

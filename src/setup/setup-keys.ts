@@ -10,6 +10,9 @@ import { artifactPath, canonicalJson, readArtifact, sha256Hex, VERSIONS, writeFi
 import type { CircuitInfo } from '../circuit/compile-circuit.js';
 import { UserError } from '../errors.js';
 import { devSetup } from './dev-setup.js';
+import type { CeremonyMeta } from './ceremony-transcript.js';
+import { identifyPtau, PtauProvenance, UNRECOGNISED_PTAU_WARNING } from './ptau-file.js';
+import { createTaskProgress } from './task-progress.js';
 
 /** Which kind of setup produced a key. */
 export type SetupKind = 'dev' | 'ptau';
@@ -18,7 +21,10 @@ export type SetupKind = 'dev' | 'ptau';
 export interface SetupInfo {
   readonly kind: SetupKind;
   readonly warning?: string;
-  readonly ptau?: { readonly file: string; readonly sha256: string };
+  /** The ptau file and its provenance (published, trusted or unrecognised). */
+  readonly ptau?: PtauProvenance & { readonly file: string };
+  /** Keys from a ceremony: the verified transcript's hash and the contributors in order. */
+  readonly ceremony?: { readonly transcriptSha256: string; readonly contributors: string[] };
   readonly modelId: string;
   readonly vkeyHash: string;
   readonly seconds: number;
@@ -34,6 +40,10 @@ export interface VkeyMeta {
   readonly layout: CircuitInfo['layout'];
   readonly input: CircuitInfo['input'];
   readonly output: CircuitInfo['output'];
+  /** Which powers of tau the key was made from (ptau keys). */
+  readonly ptau?: PtauProvenance;
+  /** The verified ceremony transcript (keys from `zkinfer ceremony finalize`). */
+  readonly ceremony?: CeremonyMeta;
 }
 
 /** Text attached to every dev-setup key and bundle. */
@@ -46,6 +56,10 @@ export interface SetupOptions {
   /** A powers-of-tau file; absent means dev setup. */
   readonly ptauPath?: string;
   readonly onProgress?: (msg: string) => void;
+  /** Extra ptau hashes to treat as recognised. */
+  readonly trustPtau?: readonly string[];
+  /** Show hashing progress on a terminal. */
+  readonly progress?: boolean;
 }
 
 /** Hash identifying a verification key (over the whole vkey.json, metadata included). */
@@ -61,11 +75,15 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
   const started = performance.now();
   let kind: SetupKind;
   let ptau: SetupInfo['ptau'];
+  let warning: string | undefined;
   let vkeyCore: Record<string, unknown>;
   if (opts.ptauPath) {
-    if (!existsSync(opts.ptauPath)) throw new UserError(`${opts.ptauPath}: powers-of-tau file not found`);
     kind = 'ptau';
-    ptau = { file: opts.ptauPath, sha256: sha256Hex(readFileSync(opts.ptauPath)) };
+    // Refuses (exit 2) a file that claims to be a published one but does not hash to it.
+    const provenance = await identifyPtau(opts.ptauPath, { trusted: opts.trustPtau, progress: opts.progress ? createTaskProgress('hashing ptau') : undefined });
+    ptau = { file: opts.ptauPath, ...provenance };
+    if (!provenance.recognised) warning = UNRECOGNISED_PTAU_WARNING;
+    if (provenance.power < circuit.power) throw new UserError(`${opts.ptauPath}: powers of tau for 2^${provenance.power}, the circuit needs 2^${circuit.power}`);
     const tmp0 = `${zkeyPath}.tmp-${process.pid}-0`;
     const tmp1 = `${zkeyPath}.tmp-${process.pid}-1`;
     try {
@@ -86,11 +104,14 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress });
     vkeyCore = res.vkey as Record<string, unknown>;
   }
-  const meta: VkeyMeta = { modelId: circuit.modelId, setup: kind, layout: circuit.layout, input: circuit.input, output: circuit.output };
+  const meta: VkeyMeta = {
+    modelId: circuit.modelId, setup: kind, layout: circuit.layout, input: circuit.input, output: circuit.output,
+    ...(ptau ? { ptau: { name: ptau.name, power: ptau.power, blake2b: ptau.blake2b, recognised: ptau.recognised, source: ptau.source } } : {}),
+  };
   const vkey = { ...vkeyCore, zkinfer: meta };
   const info: SetupInfo = {
     kind,
-    ...(kind === 'dev' ? { warning: DEV_SETUP_WARNING } : {}),
+    ...(kind === 'dev' ? { warning: DEV_SETUP_WARNING } : warning ? { warning } : {}),
     ...(ptau ? { ptau } : {}),
     modelId: circuit.modelId,
     vkeyHash: vkeyHash(vkey),
