@@ -86,6 +86,11 @@ interface VerifyFlags {
   vkey?: string;
   input?: string;
   requireTrustedSetup?: boolean;
+  minContributions?: number;
+  trustPtau?: string[];
+  model?: string;
+  settings?: string;
+  ceremony?: string;
   json?: boolean;
   chain?: boolean;
   rpc?: string;
@@ -125,18 +130,26 @@ export function registerRunCommands(p: Command): void {
     .description('check a proof bundle: exit 0 valid, 1 invalid, 2 unreadable')
     .option('--vkey <file>', 'trusted verification key (default: the one inside the bundle)')
     .option('--input <file>', 'the input the prover says it used: checked against the input commitment')
-    .option('--require-trusted-setup', 'treat dev-setup keys as invalid')
+    .option('--require-trusted-setup', 'accept only keys from a verified multi-party ceremony on a recognised powers of tau')
+    .option('--min-contributions <n>', 'phase-2 contributions a trusted key needs (default 2)', intOption('--min-contributions'))
+    .option('--trust-ptau <fileOrHash...>', 'also recognise this powers-of-tau file or blake2b-512 hash (a file also lets --model rebuild α, β, IC)')
+    .option('--model <onnx>', 'recompile this ONNX model (with --settings) and check the model id')
+    .option('--settings <file>', 'the model owner\'s settings.json (default: settings.json beside --model)')
+    .option('--ceremony <file>', 'the ceremony transcript (.json) or final .zkey: the key must come from it, for the recompiled r1cs')
     .option('--chain', 'also verify with the Solidity verifier on an embedded EVM')
     .option('--rpc <url>', 'also verify on a JSON-RPC node (deploys the verifier unless --address)')
     .option('--address <addr>', 'an already deployed verifier (with --rpc)')
     .option('--private-key <key>', 'key that deploys the verifier (with --rpc; default: the node\'s unlocked account)')
     .option('--json', 'print one JSON object naming every check')
-    .addHelpText('after', '\nExample:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json')
+    .addHelpText('after', '\nExamples:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json\n  zkinfer verify BUNDLE --vkey vkey.json --model model.onnx --settings settings.json --require-trusted-setup --trust-ptau powersOfTau28_hez_final_12.ptau')
     .action(async (bundle: string, flags: VerifyFlags) => {
       const chain: ChainTarget | undefined = flags.rpc
         ? { kind: 'rpc', url: flags.rpc, address: flags.address, privateKey: flags.privateKey ?? process.env['ZKINFER_PRIVATE_KEY'] }
         : flags.chain ? { kind: 'embedded' } : undefined;
-      const report = await verifyBundle({ bundlePath: bundle, vkeyPath: flags.vkey, inputPath: flags.input, requireTrustedSetup: flags.requireTrustedSetup, chain });
+      const report = await verifyBundle({
+        bundlePath: bundle, vkeyPath: flags.vkey, inputPath: flags.input, requireTrustedSetup: flags.requireTrustedSetup, chain,
+        minContributions: flags.minContributions, trustPtau: flags.trustPtau, modelPath: flags.model, settingsPath: flags.settings, ceremonyPath: flags.ceremony,
+      });
       printReport(report, flags.json ?? false);
       if (!report.valid) process.exitCode = report.failed === 'format' ? 2 : 1;
     });

@@ -56,7 +56,7 @@ export function registerStageCommands(p: Command): void {
     .option('--json', 'print setup info as JSON')
     .addHelpText('after', '\nExamples:\n  zkinfer setup build/digits\n  zkinfer setup build/digits --ptau powersOfTau28_hez_final_12.ptau')
     .action(async (dir: string, f: { ptau?: string; json?: boolean }) => {
-      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau });
+      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau, progress: true });
       if (f.json) return printJson(info);
       out(`${info.kind} setup in ${info.seconds.toFixed(2)} s; vkey hash ${info.vkeyHash}`);
       if (info.warning) process.stderr.write(`warning: ${info.warning}\n`);

@@ -6,17 +6,16 @@
  * could forge proofs; one honest party is enough to prevent it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { artifactPath, readArtifact, sha256Hex, writeFileAtomic } from '../artifacts.js';
+import { artifactPath, readArtifact, sha256Hex } from '../artifacts.js';
 import type { CircuitInfo } from '../circuit/compile-circuit.js';
 import { UserError } from '../errors.js';
 import { CeremonyTranscript, readTranscript, TRANSCRIPT_FORMAT, TranscriptContribution, writeTranscript } from './ceremony-transcript.js';
 import { hashFileBlake2b, identifyPtau, PtauProvenance, UNRECOGNISED_PTAU_WARNING } from './ptau-file.js';
 import { createTaskProgress, snarkjsProgressLogger } from './task-progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
-import { readFileSync } from 'node:fs';
 
 /** Name of the transcript file in a ceremony directory. */
 export const TRANSCRIPT_FILE = 'transcript.json';
@@ -42,10 +41,11 @@ export interface CeremonyInitOptions {
 
 /** Runs a snarkjs step writing `out` through a temp file, so a failure leaves nothing behind. */
 async function atomicZkey<T>(out: string, step: (tmp: string) => Promise<T>): Promise<T> {
+  mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
     const r = await step(tmp);
-    writeFileAtomic(out, readFileSync(tmp));
+    renameSync(tmp, out);
     return r;
   } finally {
     rmSync(tmp, { force: true });

@@ -16,6 +16,8 @@ import { packValues } from '../../circuits/pack.js';
 import { readInputFile } from '../onnx/input-file.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
 import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { checkModelBinding } from './model-binding.js';
+import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';
 
 /** Names of the checks, in the order they run. */
 export type CheckName = 'format' | 'vkey' | 'model-id' | 'public-signals' | 'input-commitment' | 'proof' | 'chain' | 'trusted-setup';
@@ -42,6 +44,8 @@ export interface VerifyReport {
   readonly vkeySource: 'file' | 'bundle';
   /** The on-chain verdict, when asked for. */
   readonly chain?: ChainVerdict;
+  /** Phase-2 contributors of the key's ceremony, in order (with --require-trusted-setup). */
+  readonly contributors?: TrustedSetupResult['contributors'];
 }
 
 /** Options of {@link verifyBundle}. */
@@ -55,8 +59,17 @@ export interface VerifyOptions {
   readonly inputPath?: string;
   /** Also verify with the Solidity verifier on an EVM; the two verdicts must agree. */
   readonly chain?: ChainTarget;
-  /** Fail bundles whose keys came from the single-party dev setup. */
+  /** Fail bundles whose keys do not come from a verified multi-party ceremony (see trusted-setup.ts). */
   readonly requireTrustedSetup?: boolean;
+  /** Fewest phase-2 contributions a trusted key needs (default 2). */
+  readonly minContributions?: number;
+  /** Powers-of-tau files or blake2b-512 hashes to treat as recognised, besides the published ones. */
+  readonly trustPtau?: readonly string[];
+  /** The model's ONNX file: recompiled (with `settingsPath`) to check the model id. */
+  readonly modelPath?: string;
+  readonly settingsPath?: string;
+  /** The ceremony's transcript or final zkey: the key must come from it, for the recompiled r1cs. */
+  readonly ceremonyPath?: string;
 }
 
 function readJson(path: string, what: string): unknown {
@@ -161,6 +174,12 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   checks.push(meta?.modelId === bundle.modelId
     ? { check: 'model-id', ok: true, detail: `model ${bundle.modelId.slice(0, 16)}…` }
     : { check: 'model-id', ok: false, detail: `bundle names model ${bundle.modelId.slice(0, 16)}…, the key is for ${meta?.modelId?.slice(0, 16) ?? 'an unknown model'}…` });
+  let r1cs: Uint8Array | undefined;
+  if (opts.modelPath) {
+    const binding = await checkModelBinding({ modelPath: opts.modelPath, settingsPath: opts.settingsPath, ceremonyPath: opts.ceremonyPath, layout: meta?.layout ?? bundle.layout, bundleModelId: bundle.modelId, vkey });
+    checks.push(binding.check);
+    r1cs = binding.recompiled.r1cs;
+  }
   const sigError = await checkSignals(bundle, meta, vkey['nPublic'] as number);
   checks.push({ check: 'public-signals', ok: sigError === null, detail: sigError ?? `${bundle.publicSignals.length} public signals consistent with the output` });
   if (opts.inputPath && meta) checks.push(await checkInput(opts.inputPath, bundle, meta));
@@ -185,10 +204,13 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   }
   const setupKind = meta?.setup ?? bundle.setup.kind;
   if (setupKind === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
+  if (meta?.ptau && !meta.ptau.recognised) warnings.push(`ptau: unrecognised (${meta.ptau.name}, blake2b ${meta.ptau.blake2b.slice(0, 16)}…): not a published powers-of-tau file`);
+  let contributors: TrustedSetupResult['contributors'] | undefined;
   if (opts.requireTrustedSetup) {
-    checks.push(setupKind === 'dev'
-      ? { check: 'trusted-setup', ok: false, detail: 'keys come from the dev setup (--require-trusted-setup)' }
-      : { check: 'trusted-setup', ok: true, detail: `keys from a ${setupKind} setup` });
+    const trust = await checkTrustedSetup({ vkey, minContributions: opts.minContributions, trustPtau: await resolveTrustedPtau(opts.trustPtau ?? []), r1cs });
+    checks.push(trust.check);
+    warnings.push(...trust.warnings);
+    contributors = trust.contributors;
   }
   const failed = checks.find((c) => !c.ok)?.check;
   return {
@@ -202,5 +224,6 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     warnings,
     vkeySource,
     ...(chain ? { chain } : {}),
+    ...(contributors ? { contributors } : {}),
   };
 }
