@@ -38,7 +38,6 @@ interface Internals {
 }
 
 let internals: Promise<Internals> | undefined;
-let curve: Promise<Curve> | undefined;
 
 /** snarkjs's hashToG2 and rngFromBeaconParams. */
 export function snarkjsInternals(): Promise<Internals> {
@@ -52,10 +51,9 @@ export function snarkjsInternals(): Promise<Internals> {
   return internals;
 }
 
-/** The bn128 curve (built once per process). */
+/** The bn128 curve; ffjavascript caches it per process, and the prover's shutdown() terminates it. */
 export function bn128(): Promise<Curve> {
-  curve ??= snarkjs.curves.getCurveFromName('bn128') as Promise<Curve>;
-  return curve;
+  return snarkjs.curves.getCurveFromName('bn128') as Promise<Curve>;
 }
 
 /** Whether e(a1, b2) = e(b1, a2): the points a and b have the same discrete-log ratio. */
