@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as snarkjs from 'snarkjs';
+import { utils } from 'ffjavascript';
 import { createDevPtau } from '../src/bench/bench-gas.js';
 import { modelBytes, prng, randArray } from '../src/onnx/write-onnx.js';
 import { readZkeyMpc } from '../src/setup/zkey-mpc.js';
@@ -186,7 +187,7 @@ test('one altered byte in a contribution makes ceremony verify fail, naming that
 
 test('a one-contribution key fails trusted-setup; the δ-forgery it allows passes the pairing check but not --require-trusted-setup', async () => {
   const single = join(tmp, 'single');
-  cpSync(build, single, { recursive: true, filter: (src) => !src.includes('ceremony') && !src.includes('proofs') });
+  cpSync(build, single, { recursive: true, filter: (src) => !['ceremony', 'proofs'].includes(basename(src)) });
   ok(['ceremony', 'init', single, '--ptau', ptau]);
   // The only contribution is a beacon: its secret follows from the public seed, so δ is known.
   const seed = 'c0ffee';
@@ -199,15 +200,15 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
   const curve = (await bn128()) as any;
   const { rngFromBeaconParams } = await snarkjsInternals();
   const delta = curve.Fr.fromRng(await rngFromBeaconParams(Buffer.from(seed, 'hex'), 10));
-  assert.ok(curve.G1.eq(curve.G1.timesFr(curve.G1.g, delta), curve.G1.fromObject(vkey.vk_delta_1)), 'δ is the beacon secret');
+  assert.ok(curve.G2.eq(curve.G2.timesFr(curve.G2.g, delta), curve.G2.fromObject(utils.unstringifyBigInts(vkey.vk_delta_2))), 'δ is the beacon secret');
 
   // Claim the opposite prediction: swap the two public outputs.
   const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
   const { offset } = bundle.layout.output;
   const signals: string[] = [...bundle.publicSignals];
   [signals[offset], signals[offset + 1]] = [signals[offset + 1]!, signals[offset]!];
-  let ic = curve.G1.fromObject(vkey.IC[0]);
-  signals.forEach((s, i) => { ic = curve.G1.add(ic, curve.G1.timesScalar(curve.G1.fromObject(vkey.IC[i + 1]), BigInt(s))); });
+  let ic = curve.G1.fromObject(utils.unstringifyBigInts(vkey.IC[0]));
+  signals.forEach((s, i) => { ic = curve.G1.add(ic, curve.G1.timesScalar(curve.G1.fromObject(utils.unstringifyBigInts(vkey.IC[i + 1])), BigInt(s))); });
   const c = curve.G1.toObject(curve.G1.toAffine(curve.G1.timesFr(ic, curve.Fr.neg(curve.Fr.inv(delta))))) as bigint[];
   const forged = {
     ...bundle,
@@ -226,7 +227,17 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
   assert.equal(strict.code, 1);
   assert.equal(json(strict)['failed'], 'trusted-setup');
   assert.match(trustedSetupDetail(json(strict)), /1 phase-2 contribution \(1\. beacon \[beacon\].*\), at least 2 required/);
-  // The honest bundle of the same key fails for the same reason.
+  // Transplanting the 3-party transcript into this key (same circuit, same ptau) does not help: its δ is not the key's.
+  const { vkeyHash } = await import('../src/setup/setup-keys.js');
+  const honestMeta = JSON.parse(readFileSync(join(build, 'vkey.json'), 'utf8')).zkinfer;
+  const transplanted = { ...vkey, zkinfer: { ...vkey.zkinfer, ceremony: honestMeta.ceremony } };
+  const transplantPath = join(tmp, 'transplanted.proof.json');
+  writeFileSync(transplantPath, JSON.stringify({ ...forged, vkey: transplanted, vkeyHash: vkeyHash(transplanted) }));
+  const moved = zkinfer(['verify', transplantPath, '--require-trusted-setup', '--trust-ptau', ptau, '--json']);
+  assert.equal(moved.code, 1, moved.stdout);
+  assert.equal(json(moved)['failed'], 'trusted-setup');
+  assert.match(trustedSetupDetail(json(moved)), /δ is not the δ the 3 recorded contribution\(s\) produce/);
+  // The honest bundle of the same key fails for the same reason as the forgery.
   const honest = zkinfer(['verify', bundlePath, '--vkey', vkPath, '--require-trusted-setup', '--trust-ptau', ptau, '--json']);
   assert.equal(json(honest)['failed'], 'trusted-setup');
 });

@@ -8,6 +8,7 @@
  * verifier's --trust-ptau FILE recompute it.
  */
 import { createHash } from 'node:crypto';
+import { utils } from 'ffjavascript';
 import type { ContributionRecord } from './zkey-mpc.js';
 import { bn128, sameRatio, snarkjsInternals } from './snarkjs-internals.js';
 
@@ -18,8 +19,7 @@ export type ChainVerdict = { readonly ok: true } | { readonly ok: false; readonl
 export interface ChainInput {
   readonly csHash: string;
   readonly contributions: readonly ContributionRecord[];
-  /** The verification key's δ (snarkjs JSON form); when given, the chain must end there. */
-  readonly vkDelta1?: unknown;
+  /** The verification key's δ in G2 (snarkjs JSON `vk_delta_2`); when given, the chain must end there. */
   readonly vkDelta2?: unknown;
 }
 
@@ -67,9 +67,15 @@ export async function verifyContributionChain(input: ChainInput): Promise<ChainV
     if (h.digest('hex') !== c.hash) return fail('recorded contribution hash does not match its public key');
     delta = deltaAfter;
   }
-  if (input.vkDelta1 !== undefined) {
-    if (!curve.G1.eq(curve.G1.fromObject(input.vkDelta1), delta)) return { ok: false, detail: `the verification key's δ is not the δ the ${input.contributions.length} recorded contribution(s) produce` };
-    if (input.vkDelta2 !== undefined && !(await sameRatio(curve, curve.G1.g, delta, curve.G2.g, curve.G2.fromObject(input.vkDelta2)))) return { ok: false, detail: "the verification key's δ in G2 does not match its δ in G1" };
+  if (input.vkDelta2 !== undefined) {
+    // A verification key holds δ only in G2: the chain's last δ (in G1) must have the same discrete log.
+    let vkDelta2;
+    try {
+      vkDelta2 = curve.G2.fromObject(utils.unstringifyBigInts(input.vkDelta2));
+    } catch {
+      return { ok: false, detail: "the verification key's δ is not a G2 point" };
+    }
+    if (!(await sameRatio(curve, curve.G1.g, delta, curve.G2.g, vkDelta2))) return { ok: false, detail: `the verification key's δ is not the δ the ${input.contributions.length} recorded contribution(s) produce` };
   }
   return { ok: true };
 }

@@ -108,7 +108,7 @@ async function ceremonyBinding(path: string, rec: RecompiledModel, vkey: Record<
   assertTranscriptShape(t, path);
   if (t.circuit.r1csSha256 !== rec.r1csSha256) return `the ceremony was run for r1cs ${t.circuit.r1csSha256.slice(0, 16)}…, the recompiled circuit is ${rec.r1csSha256.slice(0, 16)}…`;
   if (t.circuit.modelId !== rec.modelId) return `the ceremony names model ${t.circuit.modelId.slice(0, 16)}…, the recompiled model is ${rec.modelId.slice(0, 16)}…`;
-  const chain = await verifyContributionChain({ csHash: t.circuit.csHash, contributions: t.contributions, vkDelta1: vkey['vk_delta_1'], vkDelta2: vkey['vk_delta_2'] });
+  const chain = await verifyContributionChain({ csHash: t.circuit.csHash, contributions: t.contributions, vkDelta2: vkey['vk_delta_2'] ?? null });
   return chain.ok ? null : `the key does not come from this ceremony: ${chain.detail}`;
 }
 

@@ -92,7 +92,7 @@ export async function checkTrustedSetup(o: TrustedSetupOptions): Promise<Trusted
   const trusted = o.trustPtau ?? [];
   const source = isRecognisedPtau(t.ptau.blake2b, trusted.map((p) => p.blake2b));
   if (!source) return result(false, `ptau ${t.ptau.name} (blake2b ${t.ptau.blake2b.slice(0, 16)}…) is not recognised: not a published perpetual powers-of-tau file; name it with --trust-ptau FILE|HASH if you trust whoever made it`, contributors);
-  const chain = await verifyContributionChain({ csHash: t.circuit.csHash, contributions: t.contributions, vkDelta1: o.vkey['vk_delta_1'], vkDelta2: o.vkey['vk_delta_2'] });
+  const chain = await verifyContributionChain({ csHash: t.circuit.csHash, contributions: t.contributions, vkDelta2: o.vkey['vk_delta_2'] ?? null });
   if (!chain.ok) return result(false, `contribution chain: ${chain.detail}`, contributors);
   const names = contributors.map((c) => `${c.index}. ${c.name || '(unnamed)'}${c.kind === 'beacon' ? ' [beacon]' : ''} ${c.hash.slice(0, 16)}…`).join(', ');
   if (contributors.length < min) {
