@@ -233,7 +233,9 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
   const transplanted = { ...vkey, zkinfer: { ...vkey.zkinfer, ceremony: honestMeta.ceremony } };
   const transplantPath = join(tmp, 'transplanted.proof.json');
   writeFileSync(transplantPath, JSON.stringify({ ...forged, vkey: transplanted, vkeyHash: vkeyHash(transplanted) }));
-  const moved = zkinfer(['verify', transplantPath, '--require-trusted-setup', '--trust-ptau', ptau, '--json']);
+  const transplantedKey = join(tmp, 'transplanted-vkey.json');
+  writeFileSync(transplantedKey, JSON.stringify(transplanted));
+  const moved = zkinfer(['verify', transplantPath, '--vkey', transplantedKey, '--require-trusted-setup', '--trust-ptau', ptau, '--json']);
   assert.equal(moved.code, 1, moved.stdout);
   assert.equal(json(moved)['failed'], 'trusted-setup');
   assert.match(trustedSetupDetail(json(moved)), /δ is not the δ the 3 recorded contribution\(s\) produce/);

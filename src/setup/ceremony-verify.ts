@@ -16,7 +16,7 @@ import { ceremonyDir, TRANSCRIPT_FILE } from './ceremony.js';
 import { CeremonyMeta, CeremonyTranscript, readTranscript, transcriptHash, writeTranscript } from './ceremony-transcript.js';
 import { describeContribution, verifyContributionChain } from './contribution-chain.js';
 import { hashFileBlake2b, identifyPtau, PtauProvenance } from './ptau-file.js';
-import { SetupInfo, vkeyHash, VkeyMeta } from './setup-keys.js';
+import { SetupInfo, vkeyHash, VkeyMeta, vkeyMetaFor } from './setup-keys.js';
 import { createTaskProgress, snarkjsProgressLogger } from './task-progress.js';
 import { ContributionRecord, readZkeyMpc } from './zkey-mpc.js';
 
@@ -158,7 +158,7 @@ export async function finalizeCeremony(o: FinalizeOptions): Promise<{ report: Ce
   if (report.contributors.length === 0) throw new UserError(`${report.zkeyPath}: no phase-2 contribution yet; run \`zkinfer ceremony contribute\` first`);
   const ceremony: CeremonyMeta = { transcriptSha256: transcriptHash(report.transcript), transcript: report.transcript };
   const core = (await snarkjs.zKey.exportVerificationKey(report.zkeyPath)) as Record<string, unknown>;
-  const meta: VkeyMeta = { modelId: circuit.modelId, setup: 'ptau', layout: circuit.layout, input: circuit.input, output: circuit.output, ptau: report.ptau, ceremony };
+  const meta: VkeyMeta = { ...vkeyMetaFor(o.buildDir, circuit, 'ptau'), ptau: report.ptau, ceremony };
   const vkey = { ...core, zkinfer: meta };
   const info: SetupInfo = {
     kind: 'ptau',

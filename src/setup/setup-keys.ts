@@ -10,8 +10,9 @@ import { artifactPath, canonicalJson, readArtifact, sha256Hex, VERSIONS, writeFi
 import type { CircuitInfo } from '../circuit/compile-circuit.js';
 import { UserError } from '../errors.js';
 import { devSetup } from './dev-setup.js';
+import type { Settings } from '../quantize/quantize-model.js';
 import type { CeremonyMeta } from './ceremony-transcript.js';
-import { identifyPtau, PtauProvenance, UNRECOGNISED_PTAU_WARNING } from './ptau-file.js';
+import { identifyPtau, PtauProvenance } from './ptau-file.js';
 import { createTaskProgress } from './task-progress.js';
 
 /** Which kind of setup produced a key. */
@@ -40,10 +41,28 @@ export interface VkeyMeta {
   readonly layout: CircuitInfo['layout'];
   readonly input: CircuitInfo['input'];
   readonly output: CircuitInfo['output'];
+  /** Quantization bit widths, from settings.json: a bundle's `quantization` is compared with them. */
+  readonly quantization: { readonly weightBits: number; readonly activationBits: number };
+  /** A final Softmax/LogSoftmax applied outside the circuit; the verifier recomputes it. */
+  readonly droppedFinal?: CircuitInfo['droppedFinal'];
   /** Which powers of tau the key was made from (ptau keys). */
   readonly ptau?: PtauProvenance;
   /** The verified ceremony transcript (keys from `zkinfer ceremony finalize`). */
   readonly ceremony?: CeremonyMeta;
+}
+
+/** zkinfer's metadata for a key of the circuit in `buildDir` (ptau provenance and ceremony are added by the caller). */
+export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupKind): VkeyMeta {
+  const settings = readArtifact<Settings>(buildDir, 'settings', 'quantize');
+  return {
+    modelId: circuit.modelId,
+    setup: kind,
+    layout: circuit.layout,
+    input: circuit.input,
+    output: circuit.output,
+    quantization: { weightBits: settings.quantization.weightBits, activationBits: settings.quantization.activationBits },
+    ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
+  };
 }
 
 /** Text attached to every dev-setup key and bundle. */
@@ -75,14 +94,12 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
   const started = performance.now();
   let kind: SetupKind;
   let ptau: SetupInfo['ptau'];
-  let warning: string | undefined;
   let vkeyCore: Record<string, unknown>;
   if (opts.ptauPath) {
     kind = 'ptau';
     // Refuses (exit 2) a file that claims to be a published one but does not hash to it.
     const provenance = await identifyPtau(opts.ptauPath, { trusted: opts.trustPtau, progress: opts.progress ? createTaskProgress('hashing ptau') : undefined });
     ptau = { file: opts.ptauPath, ...provenance };
-    if (!provenance.recognised) warning = UNRECOGNISED_PTAU_WARNING;
     if (provenance.power < circuit.power) throw new UserError(`${opts.ptauPath}: powers of tau for 2^${provenance.power}, the circuit needs 2^${circuit.power}`);
     const tmp0 = `${zkeyPath}.tmp-${process.pid}-0`;
     const tmp1 = `${zkeyPath}.tmp-${process.pid}-1`;
@@ -105,13 +122,13 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     vkeyCore = res.vkey as Record<string, unknown>;
   }
   const meta: VkeyMeta = {
-    modelId: circuit.modelId, setup: kind, layout: circuit.layout, input: circuit.input, output: circuit.output,
+    ...vkeyMetaFor(opts.buildDir, circuit, kind),
     ...(ptau ? { ptau: { name: ptau.name, power: ptau.power, blake2b: ptau.blake2b, recognised: ptau.recognised, source: ptau.source } } : {}),
   };
   const vkey = { ...vkeyCore, zkinfer: meta };
   const info: SetupInfo = {
     kind,
-    ...(kind === 'dev' ? { warning: DEV_SETUP_WARNING } : warning ? { warning } : {}),
+    ...(kind === 'dev' ? { warning: DEV_SETUP_WARNING } : {}),
     ...(ptau ? { ptau } : {}),
     modelId: circuit.modelId,
     vkeyHash: vkeyHash(vkey),
