@@ -112,12 +112,18 @@ test('zkinfer reads the contribution hash snarkjs reports to the contributor', a
 test('a 3-party ceremony: init, two contributions in separate processes, beacon, verify, finalize; trusted only with --trust-ptau', () => {
   const init = ok(['ceremony', 'init', build, '--ptau', ptau]);
   assert.match(init.stderr, /ptau: unrecognised/);
-  const alice = json(ok(['ceremony', 'contribute', join(cer, '0000-init.zkey'), join(cer, '0001-alice.zkey'), '--name', 'alice', '--json']));
+  // Alice contributes "on another machine": a directory holding nothing but the previous key.
+  const elsewhere = join(tmp, 'alice-machine');
+  cpSync(join(cer, '0000-init.zkey'), join(elsewhere, 'in.zkey'));
+  const alice = json(ok(['ceremony', 'contribute', join(elsewhere, 'in.zkey'), join(elsewhere, 'out.zkey'), '--name', 'alice', '--json']));
+  assert.equal(alice['transcript'], undefined);
+  cpSync(join(elsewhere, 'out.zkey'), join(cer, '0001-alice.zkey'));
   const bob = json(ok(['ceremony', 'contribute', join(cer, '0001-alice.zkey'), join(cer, '0002-bob.zkey'), '--name', 'bob', '--entropy', 'dice: 4 6 1', '--json']));
   ok(['ceremony', 'beacon', join(cer, '0002-bob.zkey'), join(cer, '0003-beacon.zkey'), '--beacon', '5f3c1a', '--json']);
   const transcript = JSON.parse(readFileSync(join(cer, 'transcript.json'), 'utf8'));
   assert.deepEqual(transcript.contributions.map((c: { name: string; kind: string }) => [c.name, c.kind]), [['alice', 'contribution'], ['bob', 'contribution'], ['beacon', 'beacon']]);
   assert.deepEqual(transcript.contributions.slice(0, 2).map((c: { hash: string }) => c.hash), [alice['hash'], bob['hash']]);
+  assert.deepEqual(transcript.contributions.map((c: { file: string }) => c.file), ['0001-alice.zkey', '0002-bob.zkey', '0003-beacon.zkey']);
   assert.equal(transcript.circuit.modelId, JSON.parse(readFileSync(join(build, 'circuit.json'), 'utf8')).modelId);
 
   const verified = json(ok(['ceremony', 'verify', build, '--ptau', ptau, '--json']));

@@ -125,9 +125,15 @@ async function step(o: StepOptions, run: (tmp: string, logger: unknown) => Promi
   const tPath = o.transcriptPath ?? (existsSync(beside) ? beside : undefined);
   const transcript = tPath ? readTranscript(tPath) : undefined;
   const before = await readZkeyMpc(o.inPath);
-  if (transcript && (before.csHash !== transcript.circuit.csHash || before.contributions.length !== transcript.contributions.length || before.contributions.some((c, i) => c.hash !== transcript.contributions[i]!.hash))) {
+  const known = transcript?.contributions ?? [];
+  if (transcript && (before.csHash !== transcript.circuit.csHash || known.length > before.contributions.length || known.some((c, i) => c.hash !== before.contributions[i]!.hash))) {
     throw new UserError(`${tPath}: transcript does not describe ${o.inPath} (its contributions differ); pass the matching --transcript`);
   }
+  // Contributions made elsewhere (with only the zkey) join the transcript when their key comes back.
+  const inLocal = tPath !== undefined && dirname(o.inPath) === dirname(tPath);
+  const inHash = inLocal ? await hashFileBlake2b(o.inPath) : undefined;
+  const caughtUp: TranscriptContribution[] = before.contributions.slice(known.length).map((c) =>
+    c.index === before.contributions.length && inLocal ? { ...c, file: basename(o.inPath), fileBlake2b: inHash } : c);
   const progress = createTaskProgress(`contribution "${o.name}"`, { tty: o.progress ? undefined : false });
   await atomicZkey(o.outPath, async (tmp) => {
     const r = await run(tmp, snarkjsProgressLogger(progress));
@@ -141,7 +147,8 @@ async function step(o: StepOptions, run: (tmp: string, logger: unknown) => Promi
   const outTranscript = join(dirname(o.outPath), TRANSCRIPT_FILE);
   // A transcript lists files relative to itself: one written elsewhere cannot name the earlier files.
   const sameDir = dirname(outTranscript) === dirname(tPath!);
-  writeTranscript(outTranscript, { ...transcript, init: sameDir ? transcript.init : { ...transcript.init, file: '' }, contributions: [...transcript.contributions.map((c) => (sameDir ? c : { ...c, file: undefined })), contribution] });
+  const all = [...known, ...caughtUp];
+  writeTranscript(outTranscript, { ...transcript, init: sameDir ? transcript.init : { ...transcript.init, file: '' }, contributions: [...all.map((c) => (sameDir ? c : { ...c, file: undefined })), contribution] });
   return { contribution, transcriptPath: outTranscript };
 }
 
