@@ -9,7 +9,7 @@
  * table and writes bench-results/ceremony.json)
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,10 +62,8 @@ export async function benchCeremony(power: number): Promise<CeremonyBench> {
     await timed(steps, 'beacon', () => ceremonyBeacon({ inPath: keys[2], outPath: keys[3], name: 'beacon', beaconHex: 'ab'.repeat(32) }));
     const report = await timed(steps, 'verify', () => verifyCeremony({ target: keys[3], ptauPath: ptau, r1csPath: r1cs }));
     if (!report.ok) throw new Error(`ceremony verify failed: ${report.failure}`);
-    const { statSync } = await import('node:fs');
     const mib = (p: string) => statSync(p).size / 2 ** 20;
-    const result = { power, nConstraints: c.nConstraints, ptauMiB: mib(ptau), zkeyMiB: mib(keys[3]), steps, devSetupSeconds: 0, peakRssMiB: peakRssMiB() };
-    return result;
+    return { power, nConstraints: c.nConstraints, ptauMiB: mib(ptau), zkeyMiB: mib(keys[3]), steps, devSetupSeconds: 0, peakRssMiB: peakRssMiB() };
   } finally {
     await curve.terminate();
     rmSync(dir, { recursive: true, force: true });
