@@ -5,8 +5,8 @@
  * `ceremony verify`, next to the dev setup of the same circuit. Each power runs in a fresh
  * process (peak RSS is per process).
  *
- * Usage: node dist/src/bench/bench-ceremony.js [12 16 ...]   (default 12; prints a markdown
- * table and writes bench-results/ceremony.json)
+ * Usage: node dist/src/bench/bench-ceremony.js [12 16 ... 16c]   (default 12; `16c`: contributions
+ * only, on a dev-setup key; prints a markdown table and writes bench-results/ceremony-ARGS.json)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { encodeR1cs } from '../circuit/r1cs-file.js';
 import { ceremonyBeacon, ceremonyContribute } from '../setup/ceremony.js';
 import { verifyCeremony } from '../setup/ceremony-verify.js';
 import { identifyPtau } from '../setup/ptau-file.js';
+import { devSetup } from '../setup/dev-setup.js';
 import { benchCircuit, benchDevSetup } from './bench-dev-setup.js';
 import { peakRssMiB, reportResult, runChild } from './child-process.js';
 
@@ -70,32 +71,62 @@ export async function benchCeremony(power: number): Promise<CeremonyBench> {
   }
 }
 
+/**
+ * Contribution alone at a power whose ptau takes too long to make here: on a dev-setup zkey of
+ * the same circuit (same sections, 0 contributions), which costs a contribution exactly what a
+ * ceremony key does (δ scaled, the L and H sections rewritten). Init and verify need the ptau.
+ */
+export async function benchContributeOnly(power: number): Promise<CeremonyBench> {
+  const dir = mkdtempSync(join(tmpdir(), 'zkinfer-bench-contribute-'));
+  try {
+    const c = benchCircuit(power);
+    const r1cs = join(dir, 'bench.r1cs');
+    writeFileSync(r1cs, encodeR1cs(c));
+    const steps: Record<string, number> = {};
+    const base = join(dir, 'dev.zkey');
+    const dev = await devSetup({ r1csPath: r1cs, zkeyPath: base });
+    await timed(steps, 'contribute', () => ceremonyContribute({ inPath: base, outPath: join(dir, 'a.zkey'), name: 'a' }));
+    await timed(steps, 'contribute (2nd)', () => ceremonyContribute({ inPath: join(dir, 'a.zkey'), outPath: join(dir, 'b.zkey'), name: 'b' }));
+    await timed(steps, 'beacon', () => ceremonyBeacon({ inPath: join(dir, 'b.zkey'), outPath: join(dir, 'c.zkey'), name: 'beacon', beaconHex: 'ab'.repeat(32) }));
+    return { power, nConstraints: c.nConstraints, ptauMiB: NaN, zkeyMiB: statSync(join(dir, 'c.zkey')).size / 2 ** 20, steps, devSetupSeconds: dev.seconds, peakRssMiB: peakRssMiB() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const STEP_ORDER = ['phase 1 (local ptau)', 'hash ptau', 'init (zkey new)', 'contribute', 'contribute (2nd)', 'beacon', 'verify'];
 
 /** The markdown table of results. */
 export function ceremonyTable(rows: readonly CeremonyBench[]): string {
   const head = ['Domain', 'Constraints', 'ptau MiB', 'zkey MiB', ...STEP_ORDER.map((s) => `${s} s`), 'dev setup s', 'Peak RSS MB'];
-  const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+  const fmt = (n: number) => (Number.isNaN(n) ? '—' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
   const lines = rows.map((r) => [`2^${r.power}`, r.nConstraints.toLocaleString('en-US'), fmt(r.ptauMiB), fmt(r.zkeyMiB), ...STEP_ORDER.map((s) => fmt(r.steps[s] ?? NaN)), fmt(r.devSetupSeconds), fmt(r.peakRssMiB)]);
   return [head, head.map(() => '---'), ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
 
 const isChild = process.argv[2]?.startsWith('{');
 if (isChild) {
-  const { power, route } = JSON.parse(process.argv[2]!) as { power: number; route: 'ceremony' | 'dev' };
-  reportResult(route === 'dev' ? await benchDevSetup({ power }) : await benchCeremony(power));
+  const { power, route } = JSON.parse(process.argv[2]!) as { power: number; route: 'ceremony' | 'dev' | 'contribute' };
+  reportResult(route === 'dev' ? await benchDevSetup({ power }) : route === 'contribute' ? await benchContributeOnly(power) : await benchCeremony(power));
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const powers = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  // `16c` measures contributions only (on a dev-setup key) at 2^16, where making a ptau takes too long.
+  const args = process.argv.slice(2);
+  const powers = args.map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const contributeOnly = args.filter((a) => /^\d+c$/.test(a)).map((a) => Number(a.slice(0, -1)));
   const rows: CeremonyBench[] = [];
   const load = loadavg()[0]!;
-  for (const power of powers.length ? powers : [12]) {
+  for (const power of powers.length || contributeOnly.length ? powers : [12]) {
     const cer = await runChild<CeremonyBench>('bench-ceremony.js', { power, route: 'ceremony' });
     const dev = await runChild<{ seconds: number }>('bench-ceremony.js', { power, route: 'dev' });
     rows.push({ ...cer, devSetupSeconds: dev.seconds });
     process.stderr.write(`2^${power} done\n`);
   }
+  for (const power of contributeOnly) {
+    rows.push(await runChild<CeremonyBench>('bench-ceremony.js', { power, route: 'contribute' }));
+    process.stderr.write(`2^${power} (contributions only) done\n`);
+  }
   const table = ceremonyTable(rows);
   process.stdout.write(`${table}\n\n1-min load average at start ${load.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}\n`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync(join('bench-results', 'ceremony.json'), JSON.stringify({ createdAt: new Date().toISOString(), loadAverageAtStart: load, rows, markdown: table }, null, 2) + '\n');
+  writeFileSync(join('bench-results', `ceremony-${args.join('-') || '12'}.json`), JSON.stringify({ createdAt: new Date().toISOString(), loadAverageAtStart: load, rows, markdown: table }, null, 2) + '\n');
 }
