@@ -19,6 +19,7 @@ import { ceremonyBeacon, ceremonyContribute } from '../setup/ceremony.js';
 import { verifyCeremony } from '../setup/ceremony-verify.js';
 import { identifyPtau } from '../setup/ptau-file.js';
 import { devSetup } from '../setup/dev-setup.js';
+import { shutdown } from '../prove/prover.js';
 import { benchCircuit, benchDevSetup } from './bench-dev-setup.js';
 import { peakRssMiB, reportResult, runChild } from './child-process.js';
 
@@ -90,6 +91,8 @@ export async function benchContributeOnly(power: number): Promise<CeremonyBench>
     await timed(steps, 'beacon', () => ceremonyBeacon({ inPath: join(dir, 'b.zkey'), outPath: join(dir, 'c.zkey'), name: 'beacon', beaconHex: 'ab'.repeat(32) }));
     return { power, nConstraints: c.nConstraints, ptauMiB: NaN, zkeyMiB: statSync(join(dir, 'c.zkey')).size / 2 ** 20, steps, devSetupSeconds: dev.seconds, peakRssMiB: peakRssMiB() };
   } finally {
+    // The contributions built snarkjs's threaded curve; its workers would keep the process alive.
+    await shutdown();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -99,7 +102,7 @@ const STEP_ORDER = ['phase 1 (local ptau)', 'hash ptau', 'init (zkey new)', 'con
 /** The markdown table of results. */
 export function ceremonyTable(rows: readonly CeremonyBench[]): string {
   const head = ['Domain', 'Constraints', 'ptau MiB', 'zkey MiB', ...STEP_ORDER.map((s) => `${s} s`), 'dev setup s', 'Peak RSS MB'];
-  const fmt = (n: number) => (Number.isNaN(n) ? '—' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+  const fmt = (n: number | null) => (n === null || Number.isNaN(n) ? '—' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
   const lines = rows.map((r) => [`2^${r.power}`, r.nConstraints.toLocaleString('en-US'), fmt(r.ptauMiB), fmt(r.zkeyMiB), ...STEP_ORDER.map((s) => fmt(r.steps[s] ?? NaN)), fmt(r.devSetupSeconds), fmt(r.peakRssMiB)]);
   return [head, head.map(() => '---'), ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
