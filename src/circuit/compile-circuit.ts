@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
 import { UserError } from '../errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
+import type { DatasetEncoding } from '../dataset/dataset-commitment.js';
 import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
 
@@ -30,6 +31,19 @@ export interface CircuitInfo {
   readonly layout: PublicLayout;
   readonly input: QuantizedModel['input'];
   readonly output: QuantizedModel['output'];
+  /** Set for accuracy chunk circuits (src/accuracy/chunk-keys.ts): what the circuit proves about which model. */
+  readonly accuracy?: AccuracyCircuitMeta;
+}
+
+/** What an accuracy chunk circuit's circuit.json and verification key say about it. */
+export interface AccuracyCircuitMeta {
+  readonly kind: 'accuracy-chunk';
+  readonly chunkSize: number;
+  readonly constraintsPerSample: number;
+  /** sha256 of model.quant.json: the model each sample runs through. */
+  readonly quantizedSha256: string;
+  /** How datasets are quantized and committed (src/dataset/dataset-commitment.ts). */
+  readonly encoding: DatasetEncoding;
 }
 
 /** Reads the quantized model of a build directory. */

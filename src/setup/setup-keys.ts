@@ -34,6 +34,8 @@ export interface VkeyMeta {
   readonly layout: CircuitInfo['layout'];
   readonly input: CircuitInfo['input'];
   readonly output: CircuitInfo['output'];
+  /** Accuracy chunk circuits only: chunk size, dataset encoding, the model they run. */
+  readonly accuracy?: CircuitInfo['accuracy'];
 }
 
 /** Text attached to every dev-setup key and bundle. */
@@ -86,7 +88,7 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress });
     vkeyCore = res.vkey as Record<string, unknown>;
   }
-  const meta: VkeyMeta = { modelId: circuit.modelId, setup: kind, layout: circuit.layout, input: circuit.input, output: circuit.output };
+  const meta: VkeyMeta = { modelId: circuit.modelId, setup: kind, layout: circuit.layout, input: circuit.input, output: circuit.output, ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}) };
   const vkey = { ...vkeyCore, zkinfer: meta };
   const info: SetupInfo = {
     kind,
