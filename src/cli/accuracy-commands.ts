@@ -8,12 +8,15 @@ import { proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { commitDataset, datasetEncoding, readOpening } from '../dataset/dataset-commitment.js';
 import { readDataset } from '../dataset/read-dataset.js';
 import { intOption, printJson } from './options.js';
+import { addClaimVerifyOptions } from './claim-verify.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const err = (s: string): void => void process.stderr.write(s + '\n');
 
 /** Registers the accuracy commands. */
 export function registerAccuracyCommands(p: Command): void {
+  const verify = p.commands.find((c) => c.name() === 'verify');
+  if (verify) addClaimVerifyOptions(verify);
   const dataset = p.command('dataset').description('dataset commitments');
   dataset.command('commit <data>')
     .description('commit to a labelled dataset (JSON Lines, CSV with a label column, or a directory of .pb inputs with labels.json)')

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { runPipeline, RunResult } from '../pipeline.js';
 import { verifyBundle, VerifyReport } from '../verify/verify-bundle.js';
 import type { ChainTarget } from '../chain/verify-on-chain.js';
+import { isClaimFile, verifyClaimCommand } from './claim-verify.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 
 const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/digits-mlp.onnx', import.meta.url));
@@ -133,6 +134,7 @@ export function registerRunCommands(p: Command): void {
     .option('--json', 'print one JSON object naming every check')
     .addHelpText('after', '\nExample:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json')
     .action(async (bundle: string, flags: VerifyFlags) => {
+      if (isClaimFile(bundle)) return verifyClaimCommand(bundle, flags);
       const chain: ChainTarget | undefined = flags.rpc
         ? { kind: 'rpc', url: flags.rpc, address: flags.address, privateKey: flags.privateKey ?? process.env['ZKINFER_PRIVATE_KEY'] }
         : flags.chain ? { kind: 'embedded' } : undefined;
