@@ -26,6 +26,8 @@ export function chunkKeyDir(buildDir: string, chunkSize: number): string {
 export interface ChunkKeyOptions {
   readonly buildDir: string;
   readonly chunkSize: number;
+  /** A powers-of-tau file for the chunk keys (default: the build's own setup route). */
+  readonly ptauPath?: string;
   readonly onProgress?: (msg: string) => void;
 }
 
@@ -45,6 +47,10 @@ function upToDate(dir: string, quantizedSha256: string): boolean {
   const circuit = readArtifact<CircuitInfo>(dir, 'circuit', 'accuracy');
   const setup = readArtifact<SetupInfo>(dir, 'setup', 'accuracy');
   return circuit.zkinfer === VERSIONS.zkinfer && circuit.quantizedSha256 === quantizedSha256 && setup.modelId === circuit.modelId;
+}
+
+function ptauPathLabel(opts: ChunkKeyOptions, base: SetupInfo | undefined): string {
+  return opts.ptauPath ? `ptau ${opts.ptauPath}` : base?.kind === 'ptau' ? `ptau ${base.ptau?.file}` : 'dev';
 }
 
 /** Compiles the chunk circuit and sets up its keys, unless keys for this very model and zkinfer already exist. */
@@ -86,9 +92,9 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
   writeFileAtomic(artifactPath(dir, 'r1cs'), r1cs);
   writeJsonAtomic(artifactPath(dir, 'circuit'), info);
   const compileSeconds = (performance.now() - t0) / 1000;
-  opts.onProgress?.(`chunk circuit: ${opts.chunkSize} samples, ${info.nConstraints} constraints (domain 2^${info.power}); setting up keys (${baseSetup?.kind ?? 'dev'})`);
-  const ptauPath = baseSetup?.kind === 'ptau' ? baseSetup.ptau?.file : undefined;
-  if (baseSetup?.kind === 'ptau' && (!ptauPath || !existsSync(ptauPath))) {
+  opts.onProgress?.(`chunk circuit: ${opts.chunkSize} samples, ${info.nConstraints} constraints (domain 2^${info.power}); setting up keys (${ptauPathLabel(opts, baseSetup)})`);
+  const ptauPath = opts.ptauPath ?? (baseSetup?.kind === 'ptau' ? baseSetup.ptau?.file : undefined);
+  if (!opts.ptauPath && baseSetup?.kind === 'ptau' && (!ptauPath || !existsSync(ptauPath))) {
     throw new UserError(`${artifactPath(opts.buildDir, 'setup')}: the build's keys came from ${ptauPath ?? 'a powers-of-tau file'}, which is not there; the chunk keys need the same file`);
   }
   const { info: setup, vkey } = await setupKeys({ buildDir: dir, ptauPath, onProgress: opts.onProgress });

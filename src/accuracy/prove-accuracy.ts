@@ -34,6 +34,8 @@ export interface ProveAccuracyOptions {
   readonly workers?: number;
   /** A dataset opening file (from `zkinfer dataset commit`); default OUT/dataset.opening.json, created when missing. */
   readonly opening?: string;
+  /** A powers-of-tau file for new chunk keys (default: the build's own setup route). */
+  readonly ptauPath?: string;
   /** Receives progress lines. */
   readonly onProgress?: (msg: string) => void;
 }
@@ -105,7 +107,7 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   mkdirSync(join(opts.outDir, 'chunks'), { recursive: true });
   const blinding = openingFor(opts);
   const tk = performance.now();
-  const keys = await ensureChunkKeys({ buildDir: opts.buildDir, chunkSize, onProgress: opts.onProgress });
+  const keys = await ensureChunkKeys({ buildDir: opts.buildDir, chunkSize, ptauPath: opts.ptauPath, onProgress: opts.onProgress });
   const keySeconds = (performance.now() - tk) / 1000;
   opts.onProgress?.(`${chunkChoice === 'given' ? `${chunkSize} samples per chunk` : chunkChoice}; ${keys.circuit.nConstraints} constraints per chunk`);
 
