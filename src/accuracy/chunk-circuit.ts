@@ -69,13 +69,13 @@ export function chunkCost(model: QuantizedModel): { perSample: number; fixed: nu
 
 /**
  * The default chunk size: estimated proving work is domain·log(domain) per chunk (the FFTs and
- * multi-exponentiations of Groth16 grow like that) plus a fixed per-proof cost, with chunks
- * spread over `workers`. Among domains 2^10..2^17 (larger ones need more than 1 GB per
- * proving worker) the estimate picks the size that fills a
- * domain best for this dataset; larger domains amortize the per-proof cost, smaller ones keep
- * every worker busy. Returns the chunk size and the domain it lands in.
+ * multi-exponentiations of Groth16 grow like that) plus a fixed per-proof cost. Among domains
+ * 2^10..2^17 (larger ones need more than 1 GB per proving worker) the estimate picks the size
+ * that fills a domain best for this many samples. It depends on the model and N only (not on
+ * the machine), so `dataset commit` and `accuracy` agree on it. Returns the chunk size and the
+ * domain it lands in.
  */
-export function chooseChunkSize(cost: { perSample: number; fixed: number }, samples: number, workers: number): { chunkSize: number; power: number } {
+export function chooseChunkSize(cost: { perSample: number; fixed: number }, samples: number): { chunkSize: number; power: number } {
   const perProof = 2 ** 12 * 12; // ≈ a 2^12 proof's work: witness I/O, curve set-up, the pairing-friendly final steps
   let best = { chunkSize: 1, power: 0, work: Infinity };
   for (let power = 10; power <= 17; power++) {
@@ -84,7 +84,7 @@ export function chooseChunkSize(cost: { perSample: number; fixed: number }, samp
     if (c < 1) continue;
     const chunks = Math.ceil(samples / c);
     const domain = 2 ** Math.ceil(Math.log2(cost.fixed + c * cost.perSample + 3));
-    const work = Math.ceil(chunks / workers) * (domain * Math.log2(domain) + perProof);
+    const work = chunks * (domain * Math.log2(domain) + perProof);
     if (work < best.work) best = { chunkSize: c, power: Math.log2(domain), work };
   }
   return { chunkSize: best.chunkSize, power: best.power };

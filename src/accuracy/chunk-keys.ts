@@ -42,11 +42,13 @@ export interface ChunkKeys {
   readonly seconds: { readonly compile: number; readonly setup: number };
 }
 
-function upToDate(dir: string, quantizedSha256: string): boolean {
+/** True when `dir` holds keys for this model, this zkinfer and the wanted setup route (a ptau file, or dev). */
+function upToDate(dir: string, quantizedSha256: string, ptauPath: string | undefined): boolean {
   if (!['r1cs', 'circuit', 'zkey', 'vkey', 'setup'].every((a) => existsSync(artifactPath(dir, a as 'r1cs')))) return false;
   const circuit = readArtifact<CircuitInfo>(dir, 'circuit', 'accuracy');
   const setup = readArtifact<SetupInfo>(dir, 'setup', 'accuracy');
-  return circuit.zkinfer === VERSIONS.zkinfer && circuit.quantizedSha256 === quantizedSha256 && setup.modelId === circuit.modelId;
+  const route = ptauPath ? setup.kind === 'ptau' && setup.ptau?.file === ptauPath : setup.kind === 'dev';
+  return circuit.zkinfer === VERSIONS.zkinfer && circuit.quantizedSha256 === quantizedSha256 && setup.modelId === circuit.modelId && route;
 }
 
 function ptauPathLabel(opts: ChunkKeyOptions, base: SetupInfo | undefined): string {
@@ -58,7 +60,10 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
   const { model, bytes } = readQuantizedModel(opts.buildDir);
   const quantizedSha256 = sha256Hex(bytes);
   const dir = chunkKeyDir(opts.buildDir, opts.chunkSize);
-  if (upToDate(dir, quantizedSha256)) {
+  // Same setup route as the build's own keys: a ptau build gets ptau chunk keys.
+  const baseSetup = existsSync(artifactPath(opts.buildDir, 'setup')) ? readArtifact<SetupInfo>(opts.buildDir, 'setup', 'setup') : undefined;
+  const ptauPath = opts.ptauPath ?? (baseSetup?.kind === 'ptau' ? baseSetup.ptau?.file : undefined);
+  if (upToDate(dir, quantizedSha256, ptauPath)) {
     return {
       dir, created: false, seconds: { compile: 0, setup: 0 },
       circuit: readArtifact<CircuitInfo>(dir, 'circuit', 'accuracy'),
@@ -66,8 +71,6 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
       vkey: readArtifact<Record<string, unknown>>(dir, 'vkey', 'accuracy'),
     };
   }
-  // Same setup route as the build's own keys: a ptau build gets ptau chunk keys.
-  const baseSetup = existsSync(artifactPath(opts.buildDir, 'setup')) ? readArtifact<SetupInfo>(opts.buildDir, 'setup', 'setup') : undefined;
   const t0 = performance.now();
   const enc = datasetEncoding(model);
   const build = buildChunkCircuit(model, placeholderChunk(enc, opts.chunkSize), 0n, { encoding: enc });
@@ -93,7 +96,6 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
   writeJsonAtomic(artifactPath(dir, 'circuit'), info);
   const compileSeconds = (performance.now() - t0) / 1000;
   opts.onProgress?.(`chunk circuit: ${opts.chunkSize} samples, ${info.nConstraints} constraints (domain 2^${info.power}); setting up keys (${ptauPathLabel(opts, baseSetup)})`);
-  const ptauPath = opts.ptauPath ?? (baseSetup?.kind === 'ptau' ? baseSetup.ptau?.file : undefined);
   if (!opts.ptauPath && baseSetup?.kind === 'ptau' && (!ptauPath || !existsSync(ptauPath))) {
     throw new UserError(`${artifactPath(opts.buildDir, 'setup')}: the build's keys came from ${ptauPath ?? 'a powers-of-tau file'}, which is not there; the chunk keys need the same file`);
   }

@@ -100,9 +100,9 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   if (chunkSize === undefined) {
     const cost = chunkCost(model);
     const n = await countSamples(opts.dataset, enc);
-    const c = chooseChunkSize(cost, n, requested);
+    const c = chooseChunkSize(cost, n);
     chunkSize = c.chunkSize;
-    chunkChoice = `${chunkSize} samples per chunk: ${cost.perSample} constraints per sample + ${cost.fixed} per chunk fill a 2^${c.power} domain, the least estimated proving work for ${n} samples on ${requested} worker${requested > 1 ? 's' : ''}`;
+    chunkChoice = `${chunkSize} samples per chunk: ${cost.perSample} constraints per sample + ${cost.fixed} per chunk fill a 2^${c.power} domain, the least estimated proving work for ${n} samples`;
   }
   mkdirSync(join(opts.outDir, 'chunks'), { recursive: true });
   const blinding = openingFor(opts);

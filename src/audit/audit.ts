@@ -189,7 +189,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
         }
       }
     }
-    const disagreementRate = 1 - c.agree / c.n;
+    const disagreementRate = (c.n - c.agree) / c.n;
     const worst = maxErr.indexOf(Math.max(...maxErr));
     const passed = opts.maxDisagreement === undefined || disagreementRate <= opts.maxDisagreement;
     return {

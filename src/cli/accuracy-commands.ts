@@ -38,7 +38,7 @@ export function registerAccuracyCommands(p: Command): void {
         const { model } = readQuantizedModel(f.build);
         let n = 0;
         for await (const _s of readDataset(data, datasetEncoding(model))) n++;
-        chunkSize = chooseChunkSize(chunkCost(model), n, 2).chunkSize;
+        chunkSize = chooseChunkSize(chunkCost(model), n).chunkSize;
       }
       const res = await commitDataset({ dataset: data, buildDir: f.build, chunkSize, outDir: f.out, blinding: f.opening ? readOpening(f.opening) : undefined });
       if (f.json) return printJson({ ...res.file, commitmentFile: res.commitmentPath, openingFile: res.openingPath });
