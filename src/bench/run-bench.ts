@@ -6,7 +6,7 @@
  *
  * Flags: --quick (skip the slow snarkjs ptau route, fewer batch inputs), --ptau-14 (also time
  * the ptau route at 2^14), --only <name,...> (sections: models, setup, batch, gas, or a model
- * row name such as random-mlp-public).
+ * row name such as random-mlp-public; accuracy: the accuracy proofs, the CNN one unless --quick).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -23,6 +23,7 @@ import { batchTable, gasTable, type GasRow, type Goal, modelTable, setupTable } 
 import { runChild } from './child-process.js';
 import type { SetupJob } from './bench-setup.js';
 import { writeRandomMlp } from './random-mlp.js';
+import { benchAccuracySection } from './bench-accuracy-section.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const started = performance.now();
@@ -147,6 +148,8 @@ if (selected('gas')) {
   print(`### On-chain verification (verifyProof transaction incl. 21k base + calldata)\n\n${gasTable(gas, goals)}\n`);
 }
 
+const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
+
 const missed = goals.filter((g) => !g.met);
 const totalSeconds = (performance.now() - started) / 1000;
 print(missed.length ? `Goals missed: ${missed.map((g) => `${g.item}: ${g.goal} (got ${g.actual})`).join('; ')}.` : `All ${goals.length} goals met.`);
@@ -156,7 +159,7 @@ print(`\nTotal bench time ${totalSeconds.toFixed(0)} s; 1-min load average at en
 const resultsDir = join(ROOT, 'bench-results');
 mkdirSync(resultsDir, { recursive: true });
 const jsonPath = join(resultsDir, 'bench.json');
-const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, goals, markdown: out.join('\n') };
+const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, accuracy, goals, markdown: out.join('\n') };
 writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
 log(`wrote ${jsonPath}`);
 rmSync(work, { recursive: true, force: true });
