@@ -8,6 +8,8 @@ import type { Visibility } from './circuit/build-circuit.js';
 import type { ProofBundle } from './bundle/bundle.js';
 import { readInputFile } from './onnx/input-file.js';
 import { createProver, writeBundle } from './prove/prover.js';
+import { openingPathFor } from './bundle/opening.js';
+import { artifactPath } from './artifacts.js';
 import { quantizeModel, Settings } from './quantize/quantize-model.js';
 import { setupKeys, SetupInfo } from './setup/setup-keys.js';
 import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
@@ -24,6 +26,8 @@ export interface RunOptions {
   readonly activationBits?: number;
   readonly inputVisibility?: Visibility;
   readonly outputVisibility?: Visibility;
+  /** Refuse inputs with values outside the quantized range instead of clamping them. */
+  readonly strictRange?: boolean;
   /** Called after each stage with a one-line summary. */
   readonly onStage?: (stage: string, summary: string) => void;
 }
@@ -32,6 +36,8 @@ export interface RunOptions {
 export interface RunResult {
   readonly buildDir: string;
   readonly bundlePath: string;
+  /** The opening of hashed inputs/outputs, next to the bundle; keep it private. */
+  readonly openingPath?: string;
   readonly settings: Settings;
   readonly circuit: CircuitInfo;
   readonly setup: SetupInfo;
@@ -66,16 +72,20 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const f = settings.fidelity;
   say('quantize', `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; calibration top-1 agreement ${(100 * f.top1Agreement).toFixed(1)}% over ${f.samples}, max |error| ${f.maxAbsError.toFixed(4)}`);
   const circuit = await timed('compile', () => compileCircuit({ buildDir, inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility }));
-  say('compile', `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…`);
+  say('compile', `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…${circuit.check.ran ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)` : ''}`);
   const { info: setup } = await timed('setup', () => setupKeys({ buildDir, ptauPath: opts.ptauPath }));
   say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
   const input = readInputFile(opts.inputPath, settings.model.input.shape);
   const prover = createProver({ buildDir });
-  const bundle = await timed('prove', () => prover.prove(input, { source: opts.inputPath }));
+  const result = await timed('prove', () => prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false }));
+  const { bundle } = result;
   const bundlePath = bundlePathFor(join(buildDir, 'proofs'), opts.inputPath);
-  writeBundle(bundlePath, bundle);
-  say('prove', `prediction ${bundle.prediction}; bundle ${bundlePath}`);
-  const verification = await timed('verify', () => verifyBundle({ bundle, bundlePath }));
+  writeBundle(bundlePath, result);
+  const openingPath = result.opening ? openingPathFor(bundlePath) : undefined;
+  const clamped = bundle.input.clamped > 0 ? `; ${bundle.input.clamped} input value(s) clamped into the quantized range` : '';
+  say('prove', `${bundle.prediction !== undefined ? `prediction ${bundle.prediction}; ` : ''}bundle ${bundlePath}${openingPath ? ` (opening ${openingPath})` : ''}${clamped}`);
+  // run made the key itself, so it pins it: the fresh vkey.json is the trusted key here.
+  const verification = await timed('verify', () => verifyBundle({ bundle, bundlePath, vkeyPath: artifactPath(buildDir, 'vkey'), inputPath: opts.inputPath, ...(openingPath ? { openingPath } : {}) }));
   say('verify', verification.valid ? 'proof valid' : `INVALID: ${verification.failed}`);
-  return { buildDir, bundlePath, settings, circuit, setup, bundle, verification, timings };
+  return { buildDir, bundlePath, ...(openingPath ? { openingPath } : {}), settings, circuit, setup, bundle, verification, timings };
 }

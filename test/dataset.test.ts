@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildPoseidon } from 'circomlibjs';
 import { findViolatedConstraint } from '../circuits/builder.js';
+import { checkDeterminism, describeUndetermined } from '../src/circuit/determinism-check.js';
 import { buildChunkCircuit, placeholderChunk } from '../src/accuracy/chunk-circuit.js';
 import { readQuantizedModel } from '../src/circuit/compile-circuit.js';
 import { chunkBlinding, chunkCommitment, computeDatasetCommitment, datasetEncoding, quantizeChunk } from '../src/dataset/dataset-commitment.js';
@@ -167,6 +168,9 @@ test('chunk circuit: commits like the off-circuit code, predicts like the intege
   assert.equal(full.count, ref.filter((p, i) => p === samples[i]!.label).length);
   // Padding that the model classifies as class 0 with code 0: never a match, whatever it predicts.
   assert.equal(buildChunkCircuit(model, placeholderChunk(enc, 5), 0n).count, 0);
+  // The whole chunk circuit passes the determinism checker: every wire is forced by its inputs.
+  const r = checkDeterminism(full.circuit);
+  assert.ok(r.determined, describeUndetermined(r));
   // The structure never depends on values: same constraint count for a placeholder chunk.
   assert.equal(buildChunkCircuit(model, placeholderChunk(enc, 5), 0n, { witnessOnly: true }).circuit.nWires, full.circuit.nWires);
   // A prover who relabels a padding slot as a real sample changes the commitment.

@@ -2,7 +2,9 @@
  * Soundness of the accuracy gadgets: argmax (first maximum wins), label equality and count.
  * Every non-input wire is pinned (±1 on any one breaks a constraint), and multi-wire cheating
  * witnesses — a wrong argmax index with every later comparator recomputed consistently, a
- * match claimed for a wrong or padded label with the isZero helpers chosen to fit — are rejected.
+ * match claimed for a wrong or padded label with the isZero helpers chosen to fit, every wire
+ * spliced from another input — are rejected; the determinism checker forces every wire and
+ * needs every constraint.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,7 @@ import { argmax, argmaxBits, argmaxCost } from '../circuits/argmax.js';
 import { countMatches, countMatchesCost, labelCode } from '../circuits/count-matches.js';
 import { argmax as referenceArgmax } from '../src/quantize/quantized-model.js';
 import { prng } from './onnx-fixtures.js';
+import { assertEveryConstraintNeeded, assertMultiWireTamperFails, gadgetCircuit, spliceWitness } from './soundness-helpers.js';
 
 function build(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => Signal[], b = new R1csBuilder()): { c: BuiltCircuit; out: bigint[]; cost: number } {
   const x = xs.map((v) => b.input(v, 'private'));
@@ -147,4 +150,17 @@ test('countMatches: claiming a match for a wrong label or a padded sample, with 
       assert.notEqual(findViolatedConstraint(r.c.constraints, w), -1, `sample ${s}, inv ${inv}`);
     }
   }
+});
+
+test('determinism checker: argmax and countMatches force every wire, and every constraint is needed', () => {
+  const bits = argmaxBits(-20, 20);
+  // Inputs that take every branch: a later value winning, ties (first kept), losing.
+  const vectors = [[3n, 9n, 9n, 1n], [9n, 3n, 9n, 9n], [-20n, -20n, 20n, 0n], [0n, 0n, 0n, 0n]];
+  const argmaxCircuits = vectors.map((xs) => gadgetCircuit(xs, (b, x) => argmax(b, x, bits)).circuit);
+  assertEveryConstraintNeeded(argmaxCircuits, 'argmax');
+  const matches = [[[2n, 3n], [3n, 0n]], [[5n, 0n], [1n, 1n]]].map(([p, codes]) => gadgetCircuit([...p!, ...codes!], (b, x) => countMatches(b, x.slice(0, 2), x.slice(2))).circuit);
+  assertEveryConstraintNeeded(matches, 'countMatches');
+  // The strongest generic forgery: every non-input wire taken from an honest run at other inputs.
+  for (let i = 1; i < argmaxCircuits.length; i++) assertMultiWireTamperFails(argmaxCircuits[0]!, spliceWitness(argmaxCircuits[0]!, argmaxCircuits[i]!), `argmax splice ${i}`);
+  assertMultiWireTamperFails(matches[0]!, spliceWitness(matches[0]!, matches[1]!), 'countMatches splice');
 });

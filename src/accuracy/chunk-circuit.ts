@@ -67,25 +67,35 @@ export function chunkCost(model: QuantizedModel): { perSample: number; fixed: nu
   return { perSample, fixed: one - perSample };
 }
 
+/** Exact constraint count of the chunk circuit for C samples (a witness-only build of a placeholder chunk). */
+export function chunkConstraints(model: QuantizedModel, chunkSize: number): number {
+  return buildChunkCircuit(model, placeholderChunk(datasetEncoding(model), chunkSize), 0n, { witnessOnly: true }).circuit.nConstraints;
+}
+
 /**
  * The default chunk size: estimated proving work is domain·log(domain) per chunk (the FFTs and
  * multi-exponentiations of Groth16 grow like that) plus a fixed per-proof cost. Among domains
- * 2^10..2^17 (larger ones need more than 1 GB per proving worker) the estimate picks the size
- * that fills a domain best for this many samples. It depends on the model and N only (not on
- * the machine), so `dataset commit` and `accuracy` agree on it. Returns the chunk size and the
- * domain it lands in.
+ * 2^10..2^17 (larger ones need more than 1 GB per proving worker) it picks the size that fills
+ * a domain best for this many samples. The linear estimate of each domain's capacity is then
+ * corrected with exact constraint counts (the commitments' Poseidon chains grow in steps), so
+ * the chunk really lands in the domain. It depends on the model and N only, not on the
+ * machine, so `dataset commit` and `accuracy` agree on it.
  */
-export function chooseChunkSize(cost: { perSample: number; fixed: number }, samples: number): { chunkSize: number; power: number } {
-  const perProof = 2 ** 12 * 12; // ≈ a 2^12 proof's work: witness I/O, curve set-up, the pairing-friendly final steps
+export function chooseChunkSize(model: QuantizedModel, samples: number): { chunkSize: number; power: number; perSample: number; fixed: number } {
+  const cost = chunkCost(model);
+  const perProof = 2 ** 12 * 12; // ≈ a 2^12 proof's work: witness I/O, curve set-up, the final steps
+  const fits = (c: number, power: number) => chunkConstraints(model, c) + 3 <= 2 ** power; // + public signals and the constant
   let best = { chunkSize: 1, power: 0, work: Infinity };
   for (let power = 10; power <= 17; power++) {
-    const room = 2 ** power - cost.fixed - 3;
-    const c = Math.min(Math.floor(room / cost.perSample), samples);
+    let c = Math.min(Math.floor((2 ** power - cost.fixed - 3) / cost.perSample), samples);
     if (c < 1) continue;
     const chunks = Math.ceil(samples / c);
-    const domain = 2 ** Math.ceil(Math.log2(cost.fixed + c * cost.perSample + 3));
-    const work = chunks * (domain * Math.log2(domain) + perProof);
-    if (work < best.work) best = { chunkSize: c, power: Math.log2(domain), work };
+    // Same number of chunks with fewer samples each: balanced chunks, less padding.
+    c = Math.ceil(samples / chunks);
+    while (c > 1 && !fits(c, power)) c--;
+    if (!fits(c, power)) continue;
+    const work = Math.ceil(samples / c) * (2 ** power * power + perProof);
+    if (work < best.work) best = { chunkSize: c, power, work };
   }
-  return { chunkSize: best.chunkSize, power: best.power };
+  return { chunkSize: best.chunkSize, power: best.power, ...cost };
 }

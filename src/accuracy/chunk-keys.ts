@@ -7,10 +7,11 @@
  * The verification key carries `zkinfer.accuracy` (chunk size, dataset encoding, the sha256 of
  * the quantized model), so pinning its hash pins model, circuit and encoding at once.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
-import { AccuracyCircuitMeta, CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
+import { AccuracyCircuitMeta, CHECK_BY_DEFAULT_MAX_CONSTRAINTS, CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
+import { requireDetermined } from '../circuit/determinism-check.js';
 import { encodeR1cs } from '../circuit/r1cs-file.js';
 import { datasetEncoding } from '../dataset/dataset-commitment.js';
 import { UserError } from '../errors.js';
@@ -92,8 +93,12 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
     output: model.output,
     accuracy,
   };
+  // The same soundness gate as `zkinfer compile`: every wire forced by the inputs, before any key exists.
+  if (build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS) requireDetermined(build.circuit);
   writeFileAtomic(artifactPath(dir, 'r1cs'), r1cs);
   writeJsonAtomic(artifactPath(dir, 'circuit'), info);
+  // setupKeys records the quantization settings in the key, as for the build's own keys.
+  writeFileAtomic(artifactPath(dir, 'settings'), readFileSync(artifactPath(opts.buildDir, 'settings')));
   const compileSeconds = (performance.now() - t0) / 1000;
   opts.onProgress?.(`chunk circuit: ${opts.chunkSize} samples, ${info.nConstraints} constraints (domain 2^${info.power}); setting up keys (${ptauPathLabel(opts, baseSetup)})`);
   if (!opts.ptauPath && baseSetup?.kind === 'ptau' && (!ptauPath || !existsSync(ptauPath))) {

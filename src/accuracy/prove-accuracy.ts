@@ -19,7 +19,7 @@ import { chunked, readDataset, Sample } from '../dataset/read-dataset.js';
 import { UserError } from '../errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from '../quantize/quantized-model.js';
-import { chooseChunkSize, chunkCost } from './chunk-circuit.js';
+import { chooseChunkSize } from './chunk-circuit.js';
 import { ensureChunkKeys } from './chunk-keys.js';
 import type { ChunkTask, ChunkTaskResult } from './chunk-worker.js';
 import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION, ChunkProof } from './claim.js';
@@ -98,11 +98,10 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   let chunkChoice = 'given';
   if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) throw new UserError(`--chunk must be a positive integer, got ${chunkSize}`);
   if (chunkSize === undefined) {
-    const cost = chunkCost(model);
     const n = await countSamples(opts.dataset, enc);
-    const c = chooseChunkSize(cost, n);
+    const c = chooseChunkSize(model, n);
     chunkSize = c.chunkSize;
-    chunkChoice = `${chunkSize} samples per chunk: ${cost.perSample} constraints per sample + ${cost.fixed} per chunk fill a 2^${c.power} domain, the least estimated proving work for ${n} samples`;
+    chunkChoice = `${chunkSize} samples per chunk: ${c.perSample} constraints per sample + ${c.fixed} per chunk fill a 2^${c.power} domain, the least estimated proving work for ${n} samples`;
   }
   mkdirSync(join(opts.outDir, 'chunks'), { recursive: true });
   const blinding = openingFor(opts);

@@ -6,16 +6,13 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { commitValues } from '../../circuits/commitment.js';
-import { fieldMod } from '../../circuits/field.js';
 import { artifactPath, readArtifact } from '../artifacts.js';
 import type { ProofBundle } from '../bundle/bundle.js';
-import { inputCommitmentParams } from '../circuit/build-circuit.js';
 import { readQuantizedModel } from '../circuit/compile-circuit.js';
-import { chunked, readDataset } from '../dataset/read-dataset.js';
+import { chunked, readDataset, Sample } from '../dataset/read-dataset.js';
+import { openingPathFor } from '../bundle/opening.js';
 import { UserError } from '../errors.js';
 import { compareWithFloat } from '../quantize/fidelity.js';
-import { quantizeInput } from '../quantize/quantized-model.js';
 import { quantizeModel, Settings } from '../quantize/quantize-model.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 
@@ -76,47 +73,53 @@ export interface AuditReport {
   /** Worst first (largest margin); at most maxListed of disagreementCount. */
   readonly disagreements: Disagreement[];
   readonly disagreementCount: number;
-  readonly bundles?: { readonly dir: string; readonly verified: number; readonly matched: number; readonly rejected: Array<{ readonly file: string; readonly reason: string }> };
+  readonly bundles?: { readonly dir: string; readonly total: number; readonly matched: number; readonly rejected: Array<{ readonly file: string; readonly reason: string }> };
   readonly gate?: { readonly maxDisagreement: number; readonly passed: boolean; readonly suggestions: string[] };
 }
 
 const tally = (correct: number, samples: number): Tally => ({ samples, correct, accuracy: samples ? correct / samples : 0 });
-
-interface ProvenItem {
-  readonly file: string;
-  readonly prediction: number;
-  readonly commitment?: string;
-  readonly inputs?: string[];
-}
 
 function normalizeSource(source: string): string {
   const m = /^(.*?)(:\d+)?$/.exec(source)!;
   return resolve(m[1]!) + (m[2] ?? '');
 }
 
-/** Verified bundles by the sample they name (`file:line` or `.pb` path). */
-async function provenPredictions(dir: string, vkeyPath: string | undefined): Promise<{ bySource: Map<string, ProvenItem>; verified: number; rejected: Array<{ file: string; reason: string }> }> {
+/** Bundle files by the sample they name (`file:line` or `.pb` path); verified later, against that sample. */
+function listBundles(dir: string): { bySource: Map<string, string>; rejected: Array<{ file: string; reason: string }>; total: number } {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: --bundles must be a directory of .proof.json files`);
-  const bySource = new Map<string, ProvenItem>();
+  const bySource = new Map<string, string>();
   const rejected: Array<{ file: string; reason: string }> = [];
-  let verified = 0;
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.proof.json')).sort()) {
+  const names = readdirSync(dir).filter((n) => n.endsWith('.proof.json')).sort();
+  for (const name of names) {
     const file = join(dir, name);
-    const report = await verifyBundle({ bundlePath: file, ...(vkeyPath ? { vkeyPath } : {}) });
-    if (!report.valid) {
-      rejected.push({ file, reason: `${report.failed} check failed` });
-      continue;
+    let source: unknown;
+    try {
+      source = (JSON.parse(readFileSync(file, 'utf8')) as { input?: { source?: unknown } }).input?.source;
+    } catch {
+      source = undefined;
     }
-    const b = JSON.parse(readFileSync(file, 'utf8')) as ProofBundle;
-    if (!b.input.source) {
-      rejected.push({ file, reason: 'the bundle does not name its input' });
-      continue;
-    }
-    verified++;
-    const inputs = b.layout.input.visibility === 'public' ? b.publicSignals.slice(b.layout.input.offset, b.layout.input.offset + b.layout.input.count) : undefined;
-    bySource.set(normalizeSource(b.input.source), { file, prediction: b.prediction, ...(b.input.commitment ? { commitment: b.input.commitment } : {}), ...(inputs ? { inputs } : {}) });
+    if (typeof source !== 'string') rejected.push({ file, reason: 'not a bundle naming its input' });
+    else bySource.set(normalizeSource(source), file);
   }
-  return { bySource, verified, rejected };
+  return { bySource, rejected, total: names.length };
+}
+
+/**
+ * The proven prediction of `file` for sample `s`: the bundle must verify (against the build's
+ * key when there is one), and its input — public values, or the commitment opened by the
+ * opening beside it — must be this very sample.
+ */
+async function provenPrediction(file: string, s: Sample, vkeyPath: string | undefined): Promise<{ prediction?: number; reason?: string }> {
+  const opening = openingPathFor(file);
+  const report = await verifyBundle({
+    bundlePath: file,
+    ...(vkeyPath ? { vkeyPath } : { allowUnpinned: true }),
+    ...(existsSync(opening) ? { openingPath: opening } : {}),
+    inputValues: { values: s.input, label: s.source },
+  });
+  if (!report.valid) return { reason: `${report.failed} check failed` };
+  const prediction = (JSON.parse(readFileSync(file, 'utf8')) as ProofBundle).prediction;
+  return prediction === undefined ? { reason: 'the bundle has no prediction (hashed output)' } : { prediction };
 }
 
 /** Settings to try when quantization disagrees with the float model too often. */
@@ -141,15 +144,15 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     const classes = model.output.shape.reduce((a, b) => a * b, 1);
     const shape = { inputSize: model.input.shape.reduce((a, b) => a * b, 1), classes };
     // Bundles are checked against the build's own key when there is one; an ONNX target has none.
-    const proven = opts.bundles ? await provenPredictions(opts.bundles, !isModel && existsSync(artifactPath(buildDir, 'vkey')) ? artifactPath(buildDir, 'vkey') : undefined) : undefined;
+    const vkeyPath = !isModel && existsSync(artifactPath(buildDir, 'vkey')) ? artifactPath(buildDir, 'vkey') : undefined;
+    const proven = opts.bundles ? listBundles(opts.bundles) : undefined;
     const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
     const maxErr = new Array<number>(classes).fill(0);
     const edges = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, Infinity];
     const counts = new Array<number>(edges.length).fill(0);
     const listed: Disagreement[] = [];
     const c = { n: 0, floatOk: 0, quantOk: 0, agree: 0, provenN: 0, provenOk: 0, provenQ: 0, provenF: 0, disagreements: 0 };
-    const inputParams = inputCommitmentParams(model.input);
-    for await (const chunk of chunked(readDataset(opts.dataset, shape), 64)) {
+      for await (const chunk of chunked(readDataset(opts.dataset, shape), 64)) {
       const cmp = await compareWithFloat(artifactPath(buildDir, 'model'), model, chunk.map((s) => s.input));
       for (const [j, s] of chunk.entries()) {
         const r = cmp[j]!;
@@ -164,21 +167,16 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
           counts[edges.findIndex((x) => e <= x)]!++;
         });
         let p: number | undefined;
-        const pr = proven?.bySource.get(normalizeSource(s.source));
-        if (pr) {
-          // The bundle must be about this very sample: its input commitment (or public input) must match.
-          const xq = quantizeInput(model, s.input).map(BigInt);
-          const same = pr.commitment !== undefined
-            ? String(await commitValues(xq, inputParams)) === pr.commitment
-            : pr.inputs !== undefined && pr.inputs.length === xq.length && pr.inputs.every((v, i) => BigInt(v) === fieldMod(xq[i]!));
-          if (same) {
-            p = pr.prediction;
+        const file = proven?.bySource.get(normalizeSource(s.source));
+        if (file) {
+          const v = await provenPrediction(file, s, vkeyPath);
+          if (v.prediction === undefined) proven!.rejected.push({ file, reason: v.reason! });
+          else {
+            p = v.prediction;
             c.provenN++;
             if (p === s.label) c.provenOk++;
             if (p === r.quantizedPrediction) c.provenQ++;
             if (p === r.floatPrediction) c.provenF++;
-          } else {
-            proven!.rejected.push({ file: pr.file, reason: `its input is not ${s.source}` });
           }
         }
         if (r.floatPrediction !== r.quantizedPrediction || (p !== undefined && p !== r.quantizedPrediction)) {
@@ -205,7 +203,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
       errorHistogram: { edges, counts },
       disagreements: listed,
       disagreementCount: c.disagreements,
-      ...(proven ? { bundles: { dir: opts.bundles!, verified: proven.verified, matched: c.provenN, rejected: proven.rejected } } : {}),
+      ...(proven ? { bundles: { dir: opts.bundles!, total: proven.total, matched: c.provenN, rejected: proven.rejected } } : {}),
       ...(opts.maxDisagreement !== undefined ? { gate: { maxDisagreement: opts.maxDisagreement, passed, suggestions: passed ? [] : suggestions(settings.quantization.weightBits, settings.quantization.activationBits, worst) } } : {}),
     };
   } finally {

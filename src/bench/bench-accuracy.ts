@@ -51,6 +51,8 @@ export interface AccuracyResult {
   /** Quantize + keys + proofs + claim: what a user waits for. */
   readonly endToEndSeconds?: number;
   readonly verifySeconds?: number;
+  /** CPU time of the whole run, worker threads included: less sensitive to machine load than wall time. */
+  readonly cpuSeconds?: number;
   readonly valid?: boolean;
   readonly workers: number;
   readonly peakRssMiB: number;
@@ -68,6 +70,7 @@ async function benchAccuracy(job: AccuracyJob): Promise<AccuracyResult> {
     const quantizeSeconds = (performance.now() - t0) / 1000;
     const s = await proveAccuracy({ buildDir, dataset, outDir: join(buildDir, 'accuracy-run'), workers: job.workers });
     const endToEndSeconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage();
     const tv = performance.now();
     const v = await verifyClaim({ claimPath: s.claim, vkeyPath: artifactPath(chunkKeyDir(buildDir, s.chunkSize), 'vkey'), datasetCommitment: s.datasetCommitment });
     const verifySeconds = (performance.now() - tv) / 1000;
@@ -91,6 +94,7 @@ async function benchAccuracy(job: AccuracyJob): Promise<AccuracyResult> {
       chunkProveSeconds: (s.seconds.prove * job.workers) / s.chunks,
       endToEndSeconds,
       verifySeconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       valid: v.valid,
       peakRssMiB: peakRssMiB(),
     };

@@ -5,6 +5,7 @@
  *
  * Usage: node bench-model.js '<ModelJob JSON>'
  */
+import { artifactPath } from '../artifacts.js';
 import { join } from 'node:path';
 import type { Visibility } from '../circuit/build-circuit.js';
 import { compileCircuit } from '../circuit/compile-circuit.js';
@@ -39,6 +40,8 @@ export interface ModelResult {
   readonly power?: number;
   readonly quantizeSeconds?: number;
   readonly compileSeconds?: number;
+  /** Part of compileSeconds spent in the determinism check (absent when it did not run). */
+  readonly checkSeconds?: number;
   readonly setupSeconds?: number;
   readonly proveColdSeconds?: number;
   readonly proveWarmSeconds?: number;
@@ -73,7 +76,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
     const [bundle, proveWarmSeconds] = await timed(() => prover.prove(input, { source: job.inputPath }));
     const bundlePath = bundlePathFor(join(job.buildDir, 'proofs'), job.inputPath);
     writeBundle(bundlePath, bundle);
-    const [report, verifySeconds] = await timed(() => verifyBundle({ bundle, bundlePath }));
+    const [report, verifySeconds] = await timed(() => verifyBundle({ bundle: bundle.bundle, bundlePath, vkeyPath: artifactPath(job.buildDir, 'vkey') }));
     return {
       ...base,
       status: 'ok',
@@ -82,12 +85,13 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
       power: circuit.power,
       quantizeSeconds,
       compileSeconds,
+      checkSeconds: circuit.check.ran ? circuit.check.milliseconds / 1000 : undefined,
       setupSeconds,
       proveColdSeconds,
       proveWarmSeconds,
       verifySeconds,
       valid: report.valid,
-      prediction: bundle.prediction,
+      prediction: bundle.bundle.prediction,
       peakRssMiB: peakRssMiB(),
       bundlePath,
     };

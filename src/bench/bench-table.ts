@@ -44,14 +44,14 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 /** The per-model table. */
 export function modelTable(rows: readonly ModelResult[], goals: readonly Goal[]): string {
-  const header = ['Model', 'Input', 'Output', 'Constraints', 'Public signals', 'Compile s', 'Setup s', 'Prove s (cold)', 'Prove s (warm)', 'Verify s', 'Peak RSS MB', 'Goals'];
+  const header = ['Model', 'Input', 'Output', 'Constraints', 'Public signals', 'Compile s (check)', 'Setup s', 'Prove s (cold)', 'Prove s (warm)', 'Verify s', 'Peak RSS MB', 'Goals'];
   return table(header, rows.map((r) => {
     if (r.status !== 'ok') {
       const why = r.status === 'unsupported' ? 'unsupported' : `failed: ${(r.error ?? '').slice(0, 80)}`;
       return [r.name, r.inputVisibility, r.outputVisibility, why, '–', '–', '–', '–', '–', '–', mib(r.peakRssMiB), goalCell(goals, r.name)];
     }
     return [
-      r.name, r.inputVisibility, r.outputVisibility, int(r.constraints!), String(r.publicSignals), sec(r.compileSeconds), sec(r.setupSeconds),
+      r.name, r.inputVisibility, r.outputVisibility, int(r.constraints!), String(r.publicSignals), sec(r.compileSeconds) + (r.checkSeconds !== undefined ? ` (${sec(r.checkSeconds)})` : ''), sec(r.setupSeconds),
       sec(r.proveColdSeconds), sec(r.proveWarmSeconds), sec(r.verifySeconds) + (r.valid ? '' : ' INVALID'), mib(r.peakRssMiB), goalCell(goals, r.name),
     ];
   }));
@@ -83,12 +83,12 @@ export function gasTable(rows: readonly GasRow[], goals: readonly Goal[]): strin
 
 /** The accuracy-proof table: one row per model, end to end on its test split. */
 export function accuracyTable(rows: readonly AccuracyResult[], goals: readonly Goal[]): string {
-  const header = ['Accuracy proof', 'Samples', 'Proven K', 'Chunk', 'Constraints / sample (× single hashed)', 'Constraints / chunk', 'Keys s', 'Chunk prove s', 'End to end s', 'Claim verify s', 'Peak RSS MB', 'Goals'];
+  const header = ['Accuracy proof', 'Samples', 'Proven K', 'Chunk', 'Constraints / sample (× single hashed)', 'Constraints / chunk', 'Keys s', 'Chunk prove s', 'End to end s', 'CPU s', 'Claim verify s', 'Peak RSS MB', 'Goals'];
   return table(header, rows.map((r) => r.status !== 'ok'
-    ? [r.name, '–', `failed: ${(r.error ?? '').slice(0, 80)}`, '–', '–', '–', '–', '–', '–', '–', mib(r.peakRssMiB), goalCell(goals, `accuracy-${r.name}`)]
+    ? [r.name, '–', `failed: ${(r.error ?? '').slice(0, 80)}`, '–', '–', '–', '–', '–', '–', '–', '–', mib(r.peakRssMiB), goalCell(goals, `accuracy-${r.name}`)]
     : [
       r.name, String(r.samples), `${r.correct} (${(100 * r.correct! / r.samples!).toFixed(2)} %)`, `${r.chunkSize} × ${r.chunks} (2^${r.power})`,
       `${int(r.constraintsPerSample!)} (${(r.constraintsPerSample! / r.singleHashedConstraints!).toFixed(2)}× of ${int(r.singleHashedConstraints!)})`,
-      int(r.constraintsPerChunk!), sec(r.keySeconds), sec(r.chunkProveSeconds), sec(r.endToEndSeconds), sec(r.verifySeconds) + (r.valid ? '' : ' INVALID'), mib(r.peakRssMiB), goalCell(goals, `accuracy-${r.name}`),
+      int(r.constraintsPerChunk!), sec(r.keySeconds), sec(r.chunkProveSeconds), sec(r.endToEndSeconds), sec(r.cpuSeconds), sec(r.verifySeconds) + (r.valid ? '' : ' INVALID'), mib(r.peakRssMiB), goalCell(goals, `accuracy-${r.name}`),
     ]));
 }

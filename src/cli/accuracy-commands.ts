@@ -3,7 +3,7 @@
  */
 import { Command } from 'commander';
 import { readQuantizedModel } from '../circuit/compile-circuit.js';
-import { chooseChunkSize, chunkCost } from '../accuracy/chunk-circuit.js';
+import { chooseChunkSize } from '../accuracy/chunk-circuit.js';
 import { proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { commitDataset, datasetEncoding, readOpening } from '../dataset/dataset-commitment.js';
 import { readDataset } from '../dataset/read-dataset.js';
@@ -38,7 +38,7 @@ export function registerAccuracyCommands(p: Command): void {
         const { model } = readQuantizedModel(f.build);
         let n = 0;
         for await (const _s of readDataset(data, datasetEncoding(model))) n++;
-        chunkSize = chooseChunkSize(chunkCost(model), n).chunkSize;
+        chunkSize = chooseChunkSize(model, n).chunkSize;
       }
       const res = await commitDataset({ dataset: data, buildDir: f.build, chunkSize, outDir: f.out, blinding: f.opening ? readOpening(f.opening) : undefined });
       if (f.json) return printJson({ ...res.file, commitmentFile: res.commitmentPath, openingFile: res.openingPath });

@@ -33,9 +33,9 @@ export function addClaimVerifyOptions(verify: Command): void {
   const has = (flag: string) => verify.options.some((o) => o.long === flag);
   if (!has('--vkey-hash')) verify.option('--vkey-hash <hex>', 'trusted verification-key hash (sha256 of the canonical vkey JSON)');
   if (!has('--allow-unpinned')) verify.option('--allow-unpinned', 'accept an unpinned key (and, for claims, an unpinned dataset) with a warning');
+  if (!has('--opening')) verify.option('--opening <file>', 'claims: the dataset opening (blinding) for --dataset');
   verify
-    .option('--dataset <data>', 'claims: the dataset, recommitted with --opening')
-    .option('--opening <file>', 'claims: the dataset opening (blinding) for --dataset')
+    .option('--dataset <data>', 'claims: the dataset, recommitted with --opening (the dataset opening)')
     .option('--dataset-commitment <hex>', 'claims: the published dataset commitment')
     .option('--min-accuracy <x>', 'claims: exit 1 when the proven accuracy is below x (0..1)', parseFraction)
     .addHelpText('after', '\nAccuracy claim:\n  zkinfer verify claim.json --vkey chunk-vkey.json --dataset-commitment 0x… --min-accuracy 0.95');

@@ -3,13 +3,14 @@
  * are one line on stderr with exit code 2; invalid proofs exit 1.
  */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors.js';
+import { UnderconstrainedCircuitError, UserError } from '../errors.js';
 import { VERSIONS } from '../artifacts.js';
 import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
 import { registerAccuracyCommands } from './accuracy-commands.js';
+import { registerKeysCommands } from './keys-commands.js';
 
 function program(): Command {
   const p = new Command('zkinfer')
@@ -22,6 +23,7 @@ function program(): Command {
   registerStageCommands(p);
   registerChainCommands(p);
   registerAccuracyCommands(p);
+  registerKeysCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }
@@ -40,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UserError) {
       process.stderr.write(`zkinfer: ${e.message.split('\n')[0]}\n`);
       return 2;
+    }
+    if (e instanceof UnderconstrainedCircuitError) {
+      process.stderr.write(`zkinfer: ${e.message.split('\n')[0]}\n`);
+      return 3;
     }
     throw e;
   } finally {

@@ -2,7 +2,8 @@
  * Verification of an accuracy claim (src/accuracy/claim.ts). Every check is named, and chunk
  * checks name the chunk:
  * `format` (exit 2), `vkey` (the embedded key hashes to the claim's vkeyHash), `key-pin` (that
- * hash is the one the verifier trusts: --vkey FILE or --vkey-hash HEX), `model-id` (the key is
+ * hash is the one the verifier trusts: --vkey FILE, --vkey-hash HEX or the trusted-key store,
+ * as for bundles), `model-id` (the key is
  * an accuracy-chunk key for the claim's model, chunk size and dataset encoding), `chunks` (k =
  * ceil(N/C) chunks, indexed 0..k−1 in order, with the right sample counts), `public-signals`
  * (per chunk: canonical [c_i, count], count ≤ samples), `dataset-commitment` (D recomputed from
@@ -20,6 +21,8 @@ import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION } from '../accuracy/claim.js
 import { combineChunkCommitments, computeDatasetCommitment, DatasetEncoding, parseFieldElement, readOpening, toHex } from '../dataset/dataset-commitment.js';
 import { UserError } from '../errors.js';
 import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { resolveKey } from './pin-key.js';
+import { assertVerificationKey } from './verification-key.js';
 
 /** Names of the claim checks, in the order they run. */
 export type ClaimCheckName = 'format' | 'vkey' | 'key-pin' | 'model-id' | 'chunks' | 'public-signals' | 'dataset-commitment' | 'dataset-pin' | 'proof' | 'count' | 'min-accuracy' | 'trusted-setup';
@@ -56,6 +59,8 @@ export interface VerifyClaimOptions {
   readonly vkeyHash?: string;
   /** Accept a claim whose key or dataset is not pinned (reported as a warning). */
   readonly allowUnpinned?: boolean;
+  /** Trusted-key store directory (default: the user's config dir, see src/verify/key-store.ts). */
+  readonly keyStoreDir?: string;
   /** The dataset itself, with its opening: recompute every chunk commitment. */
   readonly dataset?: string;
   readonly opening?: string;
@@ -122,20 +127,20 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   // Keys: the embedded key must be the one the claim names, and that one must be pinned.
   const embeddedHash = vkeyHash(claim.vkey);
   add('vkey', embeddedHash === claim.vkeyHash, embeddedHash === claim.vkeyHash ? `vkey hash ${claim.vkeyHash.slice(0, 16)}… matches the embedded key` : `the embedded key hashes to ${embeddedHash.slice(0, 16)}…, the claim names ${claim.vkeyHash.slice(0, 16)}…`);
-  let vkey = claim.vkey;
-  const pins: Array<[string, string]> = [];
-  if (opts.vkeyPath) {
-    vkey = readJson(opts.vkeyPath, 'verification key') as Record<string, unknown>;
-    pins.push([vkeyHash(vkey), opts.vkeyPath]);
+  // Pinning as for bundles (src/verify/pin-key.ts): --vkey FILE, --vkey-hash HEX or the trusted-key store.
+  try {
+    assertVerificationKey(claim.vkey, `${where}: vkey`);
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    checks[0] = { check: 'format', ok: false, detail: e.message };
+    return done();
   }
-  if (opts.vkeyHash) pins.push([opts.vkeyHash.toLowerCase().replace(/^0x/, ''), '--vkey-hash']);
-  if (pins.length === 0) {
-    add('key-pin', opts.allowUnpinned ?? false, opts.allowUnpinned ? 'unpinned: the claim\'s own key was used (--allow-unpinned)' : 'no trusted key: pass --vkey FILE or --vkey-hash HEX (the model owner\'s chunk key), or --allow-unpinned');
-    if (opts.allowUnpinned) warnings.push('the verification key is not pinned: anyone can make a key and a claim for any model');
-  } else {
-    const bad = pins.find(([h]) => h !== claim.vkeyHash);
-    add('key-pin', !bad, bad ? `the claim's key ${claim.vkeyHash.slice(0, 16)}… is not the trusted key ${bad[0].slice(0, 16)}… (${bad[1]})` : `the claim's key is the trusted key (${pins.map((p) => p[1]).join(', ')})`);
-  }
+  const key = resolveKey(claim.vkey as Parameters<typeof resolveKey>[0], { vkeyPath: opts.vkeyPath, vkeyHash: opts.vkeyHash, allowUnpinned: opts.allowUnpinned, keyStoreDir: opts.keyStoreDir });
+  if (!key.ok) add('key-pin', false, key.detail);
+  else if (key.pinned && key.hash !== claim.vkeyHash) add('key-pin', false, `the claim's key ${claim.vkeyHash.slice(0, 16)}… is not the trusted key ${key.hash.slice(0, 16)}… (${key.source})`);
+  else add('key-pin', true, key.detail);
+  if (key.ok && !key.pinned) warnings.push('the verification key is not pinned: anyone can make a key and a claim for any model');
+  const vkey = key.vkey as Record<string, unknown>;
   const meta = vkey['zkinfer'] as VkeyMeta | undefined;
   const acc = meta?.accuracy;
   const idProblem = !acc || acc.kind !== 'accuracy-chunk' ? 'the key is not an accuracy-chunk key'
@@ -215,6 +220,8 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   }
   const kind = meta?.setup ?? claim.setup.kind;
   if (kind === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
-  if (opts.requireTrustedSetup) add('trusted-setup', kind !== 'dev', kind === 'dev' ? 'keys come from the dev setup (--require-trusted-setup)' : `keys from a ${kind} setup`);
+  if (opts.requireTrustedSetup) {
+    add('trusted-setup', kind !== 'dev' && key.pinned, !key.pinned ? 'the key is not pinned, so its setup is only the claim\'s word' : kind === 'dev' ? 'keys come from the dev setup (--require-trusted-setup)' : `keys from a ${kind} setup`);
+  }
   return done({ samples: n, correct: k2, accuracy: k2 / n, datasetCommitment: d, modelId: claim.modelId, setup: kind });
 }
