@@ -115,6 +115,10 @@ test('attacks on the claim are rejected by name', async () => {
   c.result.accuracy = c.result.correct / 20;
   await assertRejected(c, 'proof');
 
+  // The same forgery caught when the chunk proofs are checked on the worker pool.
+  await assertRejected(c, 'proof', { ...pinned(), poolMinChunks: 1, workers: 2 });
+  assert.equal((await verifyClaim({ claim: claimA, ...pinned(), poolMinChunks: 1, workers: 2 })).valid, true);
+
   c = clone(claimA);
   c.chunks.splice(1, 1);
   await assertRejected(c, 'chunks');

@@ -46,7 +46,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 test('audit of a build with bundles: accuracies, agreement, the disagreement named, and a tampered bundle rejected', () => {
   // Bundles name their input as first5.jsonl:N; point them at the same lines of the dataset file.
-  for (const name of readdirSync(proofs)) {
+  for (const name of readdirSync(proofs).filter((n) => n.endsWith('.proof.json'))) {
     const p = join(proofs, name);
     const b = JSON.parse(readFileSync(p, 'utf8')) as { input: { source: string } };
     b.input.source = b.input.source.replace('first5.jsonl', 'test.jsonl');
@@ -63,7 +63,7 @@ test('audit of a build with bundles: accuracies, agreement, the disagreement nam
   assert.equal(a.maxAbsErrorPerOutput.length, 10);
   assert.equal(a.errorHistogram.counts.reduce((x, y) => x + y, 0), 200);
   // A bundle whose prediction was edited no longer verifies and is not counted.
-  const first = join(proofs, readdirSync(proofs).sort()[0]!);
+  const first = join(proofs, readdirSync(proofs).filter((n) => n.endsWith('.proof.json')).sort()[0]!);
   const b = JSON.parse(readFileSync(first, 'utf8')) as { prediction: number };
   b.prediction = (b.prediction + 1) % 10;
   writeFileSync(first, JSON.stringify(b));

@@ -49,7 +49,8 @@ function upToDate(dir: string, quantizedSha256: string, ptauPath: string | undef
   const circuit = readArtifact<CircuitInfo>(dir, 'circuit', 'accuracy');
   const setup = readArtifact<SetupInfo>(dir, 'setup', 'accuracy');
   const route = ptauPath ? setup.kind === 'ptau' && setup.ptau?.file === ptauPath : setup.kind === 'dev';
-  return circuit.zkinfer === VERSIONS.zkinfer && circuit.quantizedSha256 === quantizedSha256 && setup.modelId === circuit.modelId && route;
+  const vkey = readArtifact<{ zkinfer?: { accuracy?: unknown } }>(dir, 'vkey', 'accuracy');
+  return vkey.zkinfer?.accuracy !== undefined && circuit.zkinfer === VERSIONS.zkinfer && circuit.quantizedSha256 === quantizedSha256 && setup.modelId === circuit.modelId && route;
 }
 
 function ptauPathLabel(opts: ChunkKeyOptions, base: SetupInfo | undefined): string {

@@ -102,6 +102,7 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     output: circuit.output,
     quantization: { weightBits: settings.quantization.weightBits, activationBits: settings.quantization.activationBits },
     ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
+    ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
   };
   const vkey = { ...vkeyCore, zkinfer: meta };
   const info: SetupInfo = {

@@ -13,6 +13,8 @@
  * `trusted-setup`.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import Tinypool from 'tinypool';
 import * as snarkjs from 'snarkjs';
 import { z } from 'zod';
 import { FIELD_PRIME } from '../../circuits/field.js';
@@ -23,6 +25,7 @@ import { UserError } from '../errors.js';
 import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
 import { resolveKey } from './pin-key.js';
 import { assertVerificationKey } from './verification-key.js';
+import type { ChunkVerifyTask } from './verify-chunk-worker.js';
 
 /** Names of the claim checks, in the order they run. */
 export type ClaimCheckName = 'format' | 'vkey' | 'key-pin' | 'model-id' | 'chunks' | 'public-signals' | 'dataset-commitment' | 'dataset-pin' | 'proof' | 'count' | 'min-accuracy' | 'trusted-setup';
@@ -68,6 +71,10 @@ export interface VerifyClaimOptions {
   readonly datasetCommitment?: string;
   readonly minAccuracy?: number;
   readonly requireTrustedSetup?: boolean;
+  /** Worker threads for claims of `poolMinChunks` chunks or more (default: available cores). */
+  readonly workers?: number;
+  /** Use the worker pool from this many chunks on (default {@link POOL_VERIFY_MIN_CHUNKS}). */
+  readonly poolMinChunks?: number;
 }
 
 const decimal = z.string().regex(/^\d+$/);
@@ -86,6 +93,31 @@ const claimSchema = z.object({
   chunks: z.array(z.object({ index: z.number().int(), samples: z.number().int(), count: z.number().int(), commitment: z.string(), publicSignals: z.array(z.string()), proof: proofSchema })),
   setup: z.object({ kind: z.string() }).passthrough(),
 }).passthrough();
+
+/** From this many chunks on, proofs are checked on a pool of worker threads. */
+export const POOL_VERIFY_MIN_CHUNKS = 64;
+
+/** The Groth16 verdict of every chunk proof, on worker threads when there are many. */
+async function verifyChunkProofs(vkey: Record<string, unknown>, chunks: AccuracyClaim['chunks'], workers: number | undefined, poolMinChunks: number): Promise<boolean[]> {
+  if (chunks.length < poolMinChunks) {
+    const out: boolean[] = [];
+    for (const ch of chunks) {
+      try {
+        out.push(await snarkjs.groth16.verify(vkey, ch.publicSignals, ch.proof));
+      } catch {
+        out.push(false);
+      }
+    }
+    return out;
+  }
+  const n = Math.max(1, Math.min(workers ?? availableParallelism(), chunks.length));
+  const pool = new Tinypool({ filename: new URL('./verify-chunk-worker.js', import.meta.url).href, name: 'verifyChunkProof', teardown: 'teardown', minThreads: n, maxThreads: n });
+  try {
+    return await Promise.all(chunks.map((ch) => pool.run({ vkey, publicSignals: ch.publicSignals, proof: ch.proof } satisfies ChunkVerifyTask) as Promise<boolean>));
+  } finally {
+    await pool.destroy();
+  }
+}
 
 /** True when `value` looks like a claim file (so `zkinfer verify` can dispatch on it). */
 export function isClaim(value: unknown): boolean {
@@ -196,19 +228,8 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     if (opts.allowUnpinned) warnings.push('the dataset is not pinned: the claim could be about any data');
   }
 
-  let badProof: number | undefined;
-  for (const ch of claim.chunks) {
-    let ok = false;
-    try {
-      ok = await snarkjs.groth16.verify(vkey, ch.publicSignals, ch.proof);
-    } catch {
-      ok = false;
-    }
-    if (!ok) {
-      badProof = ch.index;
-      break;
-    }
-  }
+  const verdicts = await verifyChunkProofs(vkey, claim.chunks, opts.workers, opts.poolMinChunks ?? POOL_VERIFY_MIN_CHUNKS);
+  const badProof = claim.chunks[verdicts.indexOf(false)]?.index;
   add('proof', badProof === undefined, badProof === undefined ? `${claim.chunks.length} chunk proofs pass the Groth16 check` : `chunk ${badProof}: Groth16 pairing check failed`);
 
   const k2 = claim.chunks.reduce((a, ch) => a + ch.count, 0);
