@@ -172,6 +172,20 @@ test('a chunk from another dataset and a claim under another model\'s key are re
   assert.deepEqual([status, report.failed], [2, 'format']);
 });
 
+test('accuracy with the opening of `dataset commit` proves the published commitment; another chunk size is refused', () => {
+  const pub = join(dir, 'published');
+  const c = zkinfer('dataset', 'commit', dataA, '--build', build, '--chunk', '8', '--out', pub);
+  assert.equal(c.status, 0, c.stderr);
+  const published = c.stdout.trim();
+  const opening = join(pub, 'a.opening.json');
+  const r = zkinfer('accuracy', build, '--dataset', dataA, '--opening', opening, '--out', join(dir, 'out-pub'), '--workers', '2', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { datasetCommitment: string; chunkSize: number }).datasetCommitment, published);
+  const bad = zkinfer('accuracy', build, '--dataset', dataA, '--opening', opening, '--chunk', '10', '--out', join(dir, 'out-bad'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--chunk 10: .*committed with chunks of 8/);
+});
+
 test('accuracy proving resumes after kill -9', async () => {
   const out = join(dir, 'out-kill');
   const child = spawn(process.execPath, [cli, 'accuracy', build, '--dataset', dataA, '--out', out, '--chunk', '8', '--workers', '1', '--json'], { stdio: 'ignore' });

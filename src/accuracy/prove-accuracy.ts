@@ -94,8 +94,14 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   const enc = datasetEncoding(model);
   const requested = opts.workers ?? availableParallelism();
   if (!Number.isInteger(requested) || requested < 1) throw new UserError(`--workers must be a positive integer, got ${requested}`);
-  let chunkSize = opts.chunkSize;
-  let chunkChoice = 'given';
+  // An opening from `dataset commit` fixes the chunk size: another one would give another D.
+  if (opts.opening) readOpening(opts.opening); // a missing or malformed opening is a one-line error
+  const committed = opts.opening ? (JSON.parse(readFileSync(opts.opening, 'utf8')) as Partial<DatasetOpeningFile>) : undefined;
+  if (opts.chunkSize !== undefined && committed?.chunkSize !== undefined && opts.chunkSize !== committed.chunkSize) {
+    throw new UserError(`--chunk ${opts.chunkSize}: ${opts.opening} was committed with chunks of ${committed.chunkSize}; another chunk size gives another dataset commitment`);
+  }
+  let chunkSize = opts.chunkSize ?? committed?.chunkSize;
+  let chunkChoice = opts.chunkSize === undefined && committed?.chunkSize !== undefined ? `${committed.chunkSize} samples per chunk, as in ${opts.opening}` : 'given';
   if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) throw new UserError(`--chunk must be a positive integer, got ${chunkSize}`);
   if (chunkSize === undefined) {
     const n = await countSamples(opts.dataset, enc);
@@ -158,6 +164,9 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   });
   if (correct !== quantCorrect) throw new Error(`proven count ${correct} differs from the integer reference's ${quantCorrect}`);
   const datasetCommitment = toHex(await combineChunkCommitments(samples, chunkSize, commitments));
+  if (committed?.commitment && committed.commitment !== datasetCommitment) {
+    throw new UserError(`${opts.dataset}: gives dataset commitment ${datasetCommitment.slice(0, 18)}… with chunks of ${chunkSize}, but ${opts.opening} opens ${committed.commitment.slice(0, 18)}…${committed.chunkSize !== undefined && committed.chunkSize !== chunkSize ? ` (made with chunks of ${committed.chunkSize})` : ' (different data)'}`);
+  }
   const circuit = keys.circuit as CircuitInfo;
   const base = existsSync(artifactPath(opts.buildDir, 'circuit')) ? readArtifact<CircuitInfo>(opts.buildDir, 'circuit', 'compile') : undefined;
   const claim: AccuracyClaim = {

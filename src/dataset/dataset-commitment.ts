@@ -165,6 +165,8 @@ export interface DatasetOpeningFile {
   readonly formatVersion: 1;
   readonly commitment: string;
   readonly blinding: string;
+  /** The chunk size the commitment was made with (`zkinfer accuracy` defaults to it). */
+  readonly chunkSize?: number;
 }
 
 /** Result of {@link computeDatasetCommitment}. */
@@ -227,7 +229,7 @@ export async function commitDataset(opts: CommitDatasetOptions): Promise<{ file:
   const commitmentPath = join(dir, `${stem}.commitment.json`);
   const openingPath = join(dir, `${stem}.opening.json`);
   // The opening first: a commitment file without its opening could never be proven against.
-  writeJsonAtomic(openingPath, { format: 'zkinfer-dataset-opening', formatVersion: 1, commitment: file.commitment, blinding: toHex(blinding) } satisfies DatasetOpeningFile);
+  writeJsonAtomic(openingPath, { format: 'zkinfer-dataset-opening', formatVersion: 1, commitment: file.commitment, blinding: toHex(blinding), chunkSize: res.chunkSize } satisfies DatasetOpeningFile);
   writeJsonAtomic(commitmentPath, file);
   return { file, commitmentPath, openingPath };
 }
