@@ -5,6 +5,7 @@
 import type { BenchResult } from './bench-dev-setup.js';
 import type { BenchBatchResult } from './bench-batch.js';
 import type { ModelResult } from './bench-model.js';
+import type { AccuracyResult } from './bench-accuracy.js';
 
 /** One goal and whether the measurement met it. */
 export interface Goal {
@@ -78,4 +79,16 @@ export function batchTable(r: BenchBatchResult, goals: readonly Goal[]): string 
 export function gasTable(rows: readonly GasRow[], goals: readonly Goal[]): string {
   const header = ['Verification (embedded EVM)', 'Public signals', 'Gas', 'Verify ms', 'Valid', 'Goals'];
   return table(header, rows.map((r) => [r.name, String(r.publicSignals), int(r.gas), r.verifyMs.toFixed(1), r.valid ? 'yes' : 'NO', goalCell(goals, `gas-${r.name}`)]));
+}
+
+/** The accuracy-proof table: one row per model, end to end on its test split. */
+export function accuracyTable(rows: readonly AccuracyResult[], goals: readonly Goal[]): string {
+  const header = ['Accuracy proof', 'Samples', 'Proven K', 'Chunk', 'Constraints / sample (× single hashed)', 'Constraints / chunk', 'Keys s', 'Chunk prove s', 'End to end s', 'CPU s', 'Claim verify s', 'Peak RSS MB', 'Goals'];
+  return table(header, rows.map((r) => r.status !== 'ok'
+    ? [r.name, '–', `failed: ${(r.error ?? '').slice(0, 80)}`, '–', '–', '–', '–', '–', '–', '–', '–', mib(r.peakRssMiB), goalCell(goals, `accuracy-${r.name}`)]
+    : [
+      r.name, String(r.samples), `${r.correct} (${(100 * r.correct! / r.samples!).toFixed(2)} %)`, `${r.chunkSize} × ${r.chunks} (2^${r.power})`,
+      `${int(r.constraintsPerSample!)} (${(r.constraintsPerSample! / r.singleHashedConstraints!).toFixed(2)}× of ${int(r.singleHashedConstraints!)})`,
+      int(r.constraintsPerChunk!), sec(r.keySeconds), sec(r.chunkProveSeconds), sec(r.endToEndSeconds), sec(r.cpuSeconds), sec(r.verifySeconds) + (r.valid ? '' : ' INVALID'), mib(r.peakRssMiB), goalCell(goals, `accuracy-${r.name}`),
+    ]));
 }

@@ -81,7 +81,6 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   const b = new R1csBuilder({ witnessOnly: options.witnessOnly ?? false });
   const inputVisibility = options.inputVisibility ?? 'public';
   const outputVisibility = options.outputVisibility ?? 'public';
-  const tensors = new Map<string, Signal[]>();
   const inputs = xq.map((v) => b.input(BigInt(v), inputVisibility === 'public' ? 'public' : 'private'));
   // Every input is range-checked in the circuit: hashed ones by the commitment's decomposition,
   // public ones here. A verifier (a contract calling verifyProof, say) that checks nothing but
@@ -91,6 +90,29 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   const inputHash = inputVisibility === 'hashed'
     ? commitSignals(b, inputs, { ...inputCommitmentParams(model.input), blinding: b.input(options.inputBlinding ?? 0n, 'private') }).hash
     : undefined;
+  const y = modelSignals(b, model, inputs);
+  // Public-signal order: output values or their commitment, then the input commitment, then public inputs.
+  if (outputVisibility === 'public') for (const s of y) b.exposeOutput(s);
+  else if (outputVisibility === 'packed') for (const e of packSignals(b, y, packParams(model.output))) b.exposeOutput(e);
+  else b.exposeOutput(commitSignals(b, y, { ...outputCommitmentParams(model.output), blinding: b.input(options.outputBlinding ?? 0n, 'private') }).hash);
+  if (inputHash) b.exposeOutput(inputHash);
+  const circuit = b.finalize();
+  const outCount = outputVisibility === 'public' ? y.length : outputVisibility === 'packed' ? packedCount(y.length, packParams(model.output).bits) : 1;
+  const layout: PublicLayout = {
+    output: { visibility: outputVisibility, offset: 0, count: outCount },
+    input: { visibility: inputVisibility, offset: outCount, count: inputVisibility === 'public' ? xq.length : 1 },
+    nPublic: circuit.nPubOut + circuit.nPubIn,
+  };
+  const publicSignals = circuit.witness.slice(1, 1 + layout.nPublic).map((v) => v.toString());
+  return { circuit, layout, output: y.map((s) => toSigned(s.value)), publicSignals };
+}
+
+/**
+ * The model's ops on input signals, returning the output signals: the part of the circuit every
+ * model circuit shares (one inference here; one per sample in the accuracy chunk circuit).
+ */
+export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: readonly Signal[]): Signal[] {
+  const tensors = new Map<string, readonly Signal[]>();
   tensors.set(model.input.name, inputs);
   eachInputPart(model, inputs, (name, part) => tensors.set(name, part));
   for (const op of model.ops) {
@@ -146,19 +168,5 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
       }
     }
   }
-  const y = tensors.get(model.output.name)!;
-  // Public-signal order: output values or their commitment, then the input commitment, then public inputs.
-  if (outputVisibility === 'public') for (const s of y) b.exposeOutput(s);
-  else if (outputVisibility === 'packed') for (const e of packSignals(b, y, packParams(model.output))) b.exposeOutput(e);
-  else b.exposeOutput(commitSignals(b, y, { ...outputCommitmentParams(model.output), blinding: b.input(options.outputBlinding ?? 0n, 'private') }).hash);
-  if (inputHash) b.exposeOutput(inputHash);
-  const circuit = b.finalize();
-  const outCount = outputVisibility === 'public' ? y.length : outputVisibility === 'packed' ? packedCount(y.length, packParams(model.output).bits) : 1;
-  const layout: PublicLayout = {
-    output: { visibility: outputVisibility, offset: 0, count: outCount },
-    input: { visibility: inputVisibility, offset: outCount, count: inputVisibility === 'public' ? xq.length : 1 },
-    nPublic: circuit.nPubOut + circuit.nPubIn,
-  };
-  const publicSignals = circuit.witness.slice(1, 1 + layout.nPublic).map((v) => v.toString());
-  return { circuit, layout, output: y.map((s) => toSigned(s.value)), publicSignals };
+  return [...tensors.get(model.output.name)!];
 }

@@ -8,15 +8,15 @@ import { divConst } from '../../circuits/div-const.js';
 import { max2, min2 } from '../../circuits/max.js';
 import type { QBinary, QDivConst, QOperand, QWhere } from '../quantize/quantized-model.js';
 
-function operandSignals(b: R1csBuilder, tensors: Map<string, Signal[]>, o: QOperand, n: number): Signal[] {
+function operandSignals(b: R1csBuilder, tensors: ReadonlyMap<string, readonly Signal[]>, o: QOperand, n: number): Signal[] {
   if ('constant' in o) return o.constant.map((v) => b.constant(BigInt(v)));
   const t = tensors.get(o.tensor)!;
   if (t.length !== n) throw new Error(`operand "${o.tensor}" has ${t.length} elements, expected ${n}`);
-  return o.scale === 1 ? t : t.map((s) => b.linear([[s, BigInt(o.scale)]]));
+  return o.scale === 1 ? [...t] : t.map((s) => b.linear([[s, BigInt(o.scale)]]));
 }
 
 /** Emits a comparison, selection or constant division and returns its output signals. */
-export function buildSelectionOp(b: R1csBuilder, op: QBinary | QWhere | QDivConst, tensors: Map<string, Signal[]>): Signal[] {
+export function buildSelectionOp(b: R1csBuilder, op: QBinary | QWhere | QDivConst, tensors: ReadonlyMap<string, readonly Signal[]>): Signal[] {
   const n = tensors.get(op.input)!.length;
   switch (op.kind) {
     case 'binary': {

@@ -5,6 +5,7 @@
 import { artifactPath, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
 import { quote, UserError } from '../errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
+import type { DatasetEncoding } from '../dataset/dataset-commitment.js';
 import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
 import { readQuantizedModelFile } from '../schemas/build-dir.js';
@@ -52,6 +53,19 @@ export interface CircuitInfo {
   readonly input: QuantizedModel['input'];
   readonly output: QuantizedModel['output'];
   readonly droppedFinal?: QuantizedModel['droppedFinal'];
+  /** Set for accuracy chunk circuits (src/accuracy/chunk-keys.ts): what the circuit proves about which model. */
+  readonly accuracy?: AccuracyCircuitMeta;
+}
+
+/** What an accuracy chunk circuit's circuit.json and verification key say about it. */
+export interface AccuracyCircuitMeta {
+  readonly kind: 'accuracy-chunk';
+  readonly chunkSize: number;
+  readonly constraintsPerSample: number;
+  /** sha256 of model.quant.json: the model each sample runs through. */
+  readonly quantizedSha256: string;
+  /** How datasets are quantized and committed (src/dataset/dataset-commitment.ts). */
+  readonly encoding: DatasetEncoding;
 }
 
 /** Reads the quantized model of a build directory. */

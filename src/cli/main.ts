@@ -11,6 +11,7 @@ import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
 import { registerSchemaCommands } from './schema-commands.js';
+import { registerAccuracyCommands } from './accuracy-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
 import { registerCeremonyCommands } from './ceremony-commands.js';
 
@@ -26,6 +27,7 @@ function program(): Command {
   registerStageCommands(p);
   registerChainCommands(p);
   registerSchemaCommands(p);
+  registerAccuracyCommands(p);
   registerKeysCommands(p);
   registerCeremonyCommands(p);
   for (const c of p.commands) c.exitOverride();

@@ -8,6 +8,7 @@ import { runPipeline, RunResult } from '../pipeline.js';
 import { verifyBundle, VerifyReport } from '../verify/verify-bundle.js';
 import type { ChainTarget } from '../chain/verify-on-chain.js';
 import { isClassScoreVector } from '../quantize/quantized-model.js';
+import { isClaimFile, verifyClaimCommand } from './claim-verify.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 
 const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/digits-mlp.onnx', import.meta.url));
@@ -167,6 +168,7 @@ export function registerRunCommands(p: Command): void {
     .option('--json', 'print one JSON object naming every check')
     .addHelpText('after', '\nExamples:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json\n  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json\n  zkinfer verify BUNDLE --vkey vkey.json --model model.onnx --settings settings.json --require-trusted-setup --trust-ptau powersOfTau28_hez_final_12.ptau')
     .action(async (bundle: string, flags: VerifyFlags) => {
+      if (isClaimFile(bundle)) return verifyClaimCommand(bundle, flags);
       const chain: ChainTarget | undefined = flags.rpc
         ? { kind: 'rpc', url: flags.rpc, address: flags.address, privateKey: flags.privateKey ?? process.env['ZKINFER_PRIVATE_KEY'] }
         : flags.chain ? { kind: 'embedded' } : undefined;

@@ -52,6 +52,8 @@ export interface VkeyMeta {
   readonly ptau?: PtauProvenance;
   /** The verified ceremony transcript (keys from `zkinfer ceremony finalize`). */
   readonly ceremony?: CeremonyMeta;
+  /** Accuracy chunk circuits only: chunk size, dataset encoding, the model they run. */
+  readonly accuracy?: CircuitInfo['accuracy'];
 }
 
 /** zkinfer's metadata for a key of the circuit in `buildDir` (ptau provenance and ceremony are added by the caller). */
@@ -65,6 +67,7 @@ export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupK
     output: circuit.output,
     quantization: { weightBits: settings.quantization.weightBits, activationBits: settings.quantization.activationBits },
     ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
+    ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
   };
 }
 

@@ -1,0 +1,101 @@
+/**
+ * The accuracy chunk circuit: C samples, each run through the model (the same gadgets as the
+ * single-inference circuit, via modelSignals), argmax with the integer reference's tie-break,
+ * equality with the label code, and the count of matches. Public signals, in order: the chunk
+ * commitment c_i (src/dataset/dataset-commitment.ts, step 3) and the count. Private inputs:
+ * the C·inputSize quantized input values, the C label codes and the chunk blinding r_i.
+ *
+ * Inputs and label codes are range-checked by their commitments' bit decompositions, so the
+ * model sees exactly the committed, in-range integers; the model's outputs are then bounded
+ * by construction, which is what the argmax comparator width relies on.
+ */
+import { BuiltCircuit, R1csBuilder } from '../../circuits/builder.js';
+import { toSigned } from '../../circuits/field.js';
+import { argmax, argmaxBits } from '../../circuits/argmax.js';
+import { commitSignals } from '../../circuits/commitment.js';
+import { countMatches } from '../../circuits/count-matches.js';
+import { poseidon } from '../../circuits/poseidon.js';
+import { modelSignals } from '../circuit/build-circuit.js';
+import { commitmentOptions, DatasetEncoding, datasetEncoding, QuantizedChunk } from '../dataset/dataset-commitment.js';
+import type { QuantizedModel } from '../quantize/quantized-model.js';
+
+/** Result of {@link buildChunkCircuit}. */
+export interface ChunkBuild {
+  readonly circuit: BuiltCircuit;
+  /** [chunk commitment, count] as decimal strings. */
+  readonly publicSignals: string[];
+  readonly count: number;
+  /** The circuit's predicted index per sample (padding included). */
+  readonly predictions: number[];
+}
+
+/** Builds the chunk circuit for `model` over one quantized, padded chunk and its blinding r_i. */
+export function buildChunkCircuit(model: QuantizedModel, chunk: QuantizedChunk, blinding: bigint, options: { witnessOnly?: boolean; encoding?: DatasetEncoding } = {}): ChunkBuild {
+  const enc = options.encoding ?? datasetEncoding(model);
+  const b = new R1csBuilder({ witnessOnly: options.witnessOnly ?? false });
+  const inputs = chunk.inputs.map((x) => x.map((v) => b.input(BigInt(v), 'private')));
+  const codes = chunk.codes.map((c) => b.input(BigInt(c), 'private'));
+  const r = b.input(blinding, 'private');
+  const hx = commitSignals(b, inputs.flat(), commitmentOptions(enc.inputCommitment)).hash;
+  const hy = commitSignals(b, codes, commitmentOptions(enc.labelCommitment)).hash;
+  const commitment = poseidon(b, [hx, hy, r]);
+  const bits = argmaxBits(model.output.lo, model.output.hi);
+  const indices = inputs.map((x) => argmax(b, modelSignals(b, model, x), bits).index);
+  const { count } = countMatches(b, indices, codes);
+  b.exposeOutput(commitment);
+  b.exposeOutput(count);
+  const circuit = b.finalize();
+  return {
+    circuit,
+    publicSignals: [circuit.witness[1]!.toString(), circuit.witness[2]!.toString()],
+    count: Number(toSigned(count.value)),
+    predictions: indices.map((s) => Number(s.value)),
+  };
+}
+
+/** A chunk of all-padding samples: what compile uses as placeholder (structure never depends on values). */
+export function placeholderChunk(enc: DatasetEncoding, chunkSize: number): QuantizedChunk {
+  return { inputs: Array.from({ length: chunkSize }, () => new Array<number>(enc.inputSize).fill(enc.padValue)), codes: new Array<number>(chunkSize).fill(0), samples: 0 };
+}
+
+/** Constraints of the chunk circuit for 1 and 2 samples: the fixed part and the per-sample part. */
+export function chunkCost(model: QuantizedModel): { perSample: number; fixed: number } {
+  const enc = datasetEncoding(model);
+  const n = (c: number) => buildChunkCircuit(model, placeholderChunk(enc, c), 0n, { witnessOnly: true, encoding: enc }).circuit.nConstraints;
+  const one = n(1);
+  const perSample = n(2) - one;
+  return { perSample, fixed: one - perSample };
+}
+
+/** Exact constraint count of the chunk circuit for C samples (a witness-only build of a placeholder chunk). */
+export function chunkConstraints(model: QuantizedModel, chunkSize: number): number {
+  return buildChunkCircuit(model, placeholderChunk(datasetEncoding(model), chunkSize), 0n, { witnessOnly: true }).circuit.nConstraints;
+}
+
+/**
+ * The default chunk size: estimated proving work is domain·log(domain) per chunk (the FFTs and
+ * multi-exponentiations of Groth16 grow like that) plus a fixed per-proof cost. Among domains
+ * 2^10..2^17 (larger ones need more than 1 GB per proving worker) it picks the size that fills
+ * a domain best for this many samples. The linear estimate of each domain's capacity is then
+ * corrected with exact constraint counts (the commitments' Poseidon chains grow in steps), so
+ * the chunk really lands in the domain. It depends on the model and N only, not on the
+ * machine, so `dataset commit` and `accuracy` agree on it.
+ */
+export function chooseChunkSize(model: QuantizedModel, samples: number): { chunkSize: number; power: number; perSample: number; fixed: number } {
+  const cost = chunkCost(model);
+  const perProof = 2 ** 12 * 12; // ≈ a 2^12 proof's work: witness I/O, curve set-up, the final steps
+  const fits = (c: number, power: number) => chunkConstraints(model, c) + 3 <= 2 ** power; // + public signals and the constant
+  let best = { chunkSize: 1, power: 0, work: Infinity };
+  for (let power = 10; power <= 17; power++) {
+    let c = Math.min(Math.floor((2 ** power - cost.fixed - 3) / cost.perSample), samples);
+    if (c < 1) continue;
+    const chunks = Math.ceil(samples / c);
+    // Same number of chunks with fewer samples each: balanced chunks, less padding.
+    c = Math.ceil(samples / chunks);
+    while (c > 1 && !fits(c, power)) c--;
+    if (!fits(c, power)) continue;
+    const work = Math.ceil(samples / c) * (2 ** power * power + perProof);
+    if (work < best.work) best = { chunkSize: c, power, work };
+  }
+  return { chunkSize: best.chunkSize, power: best.power, ...cost };
+}

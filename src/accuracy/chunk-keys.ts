@@ -1,0 +1,110 @@
+/**
+ * Keys for the accuracy chunk circuit. The chunk circuit differs from the single-inference
+ * circuit (C model copies, argmax, count, dataset commitment), so it has its own r1cs and
+ * Groth16 keys, kept in `BUILD/accuracy/chunk-C/` with the same file names as a build
+ * directory (circuit.r1cs, circuit.json, circuit.zkey, vkey.json, setup.json) and made by the
+ * same setup route as BUILD's own keys (dev setup, or phase 2 on BUILD's powers-of-tau file).
+ * The verification key carries `zkinfer.accuracy` (chunk size, dataset encoding, the sha256 of
+ * the quantized model), so pinning its hash pins model, circuit and encoding at once.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
+import { AccuracyCircuitMeta, CHECK_BY_DEFAULT_MAX_CONSTRAINTS, CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
+import { requireDetermined } from '../circuit/determinism-check.js';
+import { encodeR1cs } from '../circuit/r1cs-file.js';
+import { datasetEncoding } from '../dataset/dataset-commitment.js';
+import { UserError } from '../errors.js';
+import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
+import { buildChunkCircuit, chunkCost, placeholderChunk } from './chunk-circuit.js';
+
+/** The chunk-key directory of a build for chunk size C. */
+export function chunkKeyDir(buildDir: string, chunkSize: number): string {
+  return join(buildDir, 'accuracy', `chunk-${chunkSize}`);
+}
+
+/** Options of {@link ensureChunkKeys}. */
+export interface ChunkKeyOptions {
+  readonly buildDir: string;
+  readonly chunkSize: number;
+  /** A powers-of-tau file for the chunk keys (default: the build's own setup route). */
+  readonly ptauPath?: string;
+  readonly onProgress?: (msg: string) => void;
+}
+
+/** What {@link ensureChunkKeys} returns. */
+export interface ChunkKeys {
+  readonly dir: string;
+  readonly circuit: CircuitInfo;
+  readonly setup: SetupInfo;
+  readonly vkey: Record<string, unknown>;
+  /** False when existing keys for this model were reused. */
+  readonly created: boolean;
+  readonly seconds: { readonly compile: number; readonly setup: number };
+}
+
+/** True when `dir` holds keys for this model, this zkinfer and the wanted setup route (a ptau file, or dev). */
+function upToDate(dir: string, quantizedSha256: string, ptauPath: string | undefined): boolean {
+  if (!['r1cs', 'circuit', 'zkey', 'vkey', 'setup'].every((a) => existsSync(artifactPath(dir, a as 'r1cs')))) return false;
+  const circuit = readArtifact<CircuitInfo>(dir, 'circuit', 'accuracy');
+  const setup = readArtifact<SetupInfo>(dir, 'setup', 'accuracy');
+  const route = ptauPath ? setup.kind === 'ptau' && setup.ptau?.file === ptauPath : setup.kind === 'dev';
+  const vkey = readArtifact<{ zkinfer?: { accuracy?: unknown } }>(dir, 'vkey', 'accuracy');
+  return vkey.zkinfer?.accuracy !== undefined && circuit.zkinfer === VERSIONS.zkinfer && circuit.quantizedSha256 === quantizedSha256 && setup.modelId === circuit.modelId && route;
+}
+
+function ptauPathLabel(opts: ChunkKeyOptions, base: SetupInfo | undefined): string {
+  return opts.ptauPath ? `ptau ${opts.ptauPath}` : base?.kind === 'ptau' ? `ptau ${base.ptau?.file}` : 'dev';
+}
+
+/** Compiles the chunk circuit and sets up its keys, unless keys for this very model and zkinfer already exist. */
+export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys> {
+  const { model, bytes } = readQuantizedModel(opts.buildDir);
+  const quantizedSha256 = sha256Hex(bytes);
+  const dir = chunkKeyDir(opts.buildDir, opts.chunkSize);
+  // Same setup route as the build's own keys: a ptau build gets ptau chunk keys.
+  const baseSetup = existsSync(artifactPath(opts.buildDir, 'setup')) ? readArtifact<SetupInfo>(opts.buildDir, 'setup', 'setup') : undefined;
+  const ptauPath = opts.ptauPath ?? (baseSetup?.kind === 'ptau' ? baseSetup.ptau?.file : undefined);
+  if (upToDate(dir, quantizedSha256, ptauPath)) {
+    return {
+      dir, created: false, seconds: { compile: 0, setup: 0 },
+      circuit: readArtifact<CircuitInfo>(dir, 'circuit', 'accuracy'),
+      setup: readArtifact<SetupInfo>(dir, 'setup', 'accuracy'),
+      vkey: readArtifact<Record<string, unknown>>(dir, 'vkey', 'accuracy'),
+    };
+  }
+  const t0 = performance.now();
+  const enc = datasetEncoding(model);
+  const build = buildChunkCircuit(model, placeholderChunk(enc, opts.chunkSize), 0n, { encoding: enc });
+  const r1cs = encodeR1cs(build.circuit);
+  const accuracy: AccuracyCircuitMeta = { kind: 'accuracy-chunk', chunkSize: opts.chunkSize, constraintsPerSample: chunkCost(model).perSample, quantizedSha256, encoding: enc };
+  const nPublic = build.circuit.nPubOut + build.circuit.nPubIn;
+  const info: CircuitInfo = {
+    zkinfer: VERSIONS.zkinfer,
+    modelId: sha256Hex(bytes, r1cs),
+    quantizedSha256,
+    r1csSha256: sha256Hex(r1cs),
+    nConstraints: build.circuit.nConstraints,
+    nWires: build.circuit.nWires,
+    nPublic,
+    power: Math.max(1, Math.ceil(Math.log2(build.circuit.nConstraints + nPublic + 1))),
+    // Public signals: the chunk commitment, then the count; both "outputs" of the circuit.
+    layout: { output: { visibility: 'public', offset: 0, count: 2 }, input: { visibility: 'hashed', offset: 0, count: 0 }, nPublic },
+    input: model.input,
+    output: model.output,
+    accuracy,
+  };
+  // The same soundness gate as `zkinfer compile`: every wire forced by the inputs, before any key exists.
+  if (build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS) requireDetermined(build.circuit);
+  writeFileAtomic(artifactPath(dir, 'r1cs'), r1cs);
+  writeJsonAtomic(artifactPath(dir, 'circuit'), info);
+  // setupKeys records the quantization settings in the key, as for the build's own keys.
+  writeFileAtomic(artifactPath(dir, 'settings'), readFileSync(artifactPath(opts.buildDir, 'settings')));
+  const compileSeconds = (performance.now() - t0) / 1000;
+  opts.onProgress?.(`chunk circuit: ${opts.chunkSize} samples, ${info.nConstraints} constraints (domain 2^${info.power}); setting up keys (${ptauPathLabel(opts, baseSetup)})`);
+  if (!opts.ptauPath && baseSetup?.kind === 'ptau' && (!ptauPath || !existsSync(ptauPath))) {
+    throw new UserError(`${artifactPath(opts.buildDir, 'setup')}: the build's keys came from ${ptauPath ?? 'a powers-of-tau file'}, which is not there; the chunk keys need the same file`);
+  }
+  const { info: setup, vkey } = await setupKeys({ buildDir: dir, ptauPath, onProgress: opts.onProgress });
+  return { dir, circuit: info, setup, vkey, created: true, seconds: { compile: compileSeconds, setup: setup.seconds } };
+}

@@ -1,0 +1,125 @@
+/**
+ * The audit's HTML report: one self-contained file (Chart.js's UMD build inlined, the data
+ * embedded as JSON; no network, no CDN). The numbers are written into the page as text, so it
+ * reads without JavaScript too; the charts (accuracy float vs quantized vs proven, error
+ * distribution, max error per output, worst disagreements) are drawn by Chart.js on load, and
+ * the body gets `data-charts="N"` once N charts are drawn.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AuditReport } from './audit.js';
+
+let chartJs: string | undefined;
+
+/** Chart.js's UMD build, read once from the installed package (MIT; its licence header is kept). */
+function chartJsSource(): string {
+  chartJs ??= readFileSync(join(dirname(fileURLToPath(import.meta.resolve('chart.js'))), 'chart.umd.js'), 'utf8');
+  return chartJs;
+}
+
+const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
+/** JSON safe inside a <script> element. */
+const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c');
+
+function card(title: string, value: string, note: string, cls = ''): string {
+  return `<div class="card ${cls}"><div class="t">${esc(title)}</div><div class="v">${esc(value)}</div><div class="n">${esc(note)}</div></div>`;
+}
+
+function confusionTable(r: AuditReport): string {
+  const max = Math.max(1, ...r.confusion.flat());
+  const head = `<tr><th>float ↓ / quantized →</th>${r.confusion.map((_row, q) => `<th>${q}</th>`).join('')}</tr>`;
+  const rows = r.confusion.map((row, f) => `<tr><th>${f}</th>${row.map((n, q) => {
+    const a = n === 0 ? 0 : 0.15 + 0.85 * (n / max);
+    const color = f === q ? `rgba(37,99,235,${a.toFixed(2)})` : `rgba(220,38,38,${n ? Math.max(0.35, a).toFixed(2) : 0})`;
+    return `<td style="background:${color};color:${a > 0.55 ? '#fff' : '#111'}">${n || ''}</td>`;
+  }).join('')}</tr>`).join('');
+  return `<table class="confusion">${head}${rows}</table>`;
+}
+
+function disagreementRows(r: AuditReport): string {
+  if (r.disagreements.length === 0) return '<p class="ok">No disagreements: float, quantized and proven predictions agree on every sample.</p>';
+  const rows = r.disagreements.map((d) => `<tr><td>${d.index}</td><td>${esc(d.source)}</td><td>${d.label}</td><td>${d.float}</td><td>${d.quantized}</td><td>${d.proven ?? '—'}</td><td>${d.margin.toFixed(3)}</td>`
+    + `<td class="vec">${esc(d.floatOutput.map((v) => v.toFixed(2)).join(' '))}</td><td class="vec">${esc(d.quantizedOutput.map((v) => v.toFixed(2)).join(' '))}</td></tr>`).join('');
+  return `<table class="list"><tr><th>#</th><th>sample</th><th>label</th><th>float</th><th>quantized</th><th>proven</th><th>margin</th><th>float output</th><th>dequantized output</th></tr>${rows}</table>`
+    + (r.disagreementCount > r.disagreements.length ? `<p>${r.disagreementCount - r.disagreements.length} more not listed.</p>` : '');
+}
+
+/** Renders the report as one HTML page. */
+export function renderAuditHtml(r: AuditReport, meta: { readonly createdAt?: string; readonly tool?: string } = {}): string {
+  const a = r.accuracy;
+  const maxErr = Math.max(...r.maxAbsErrorPerOutput);
+  const gate = r.gate
+    ? r.gate.passed
+      ? `<p class="ok">Gate passed: disagreement ${pct(r.disagreementRate)} ≤ ${pct(r.gate.maxDisagreement)}.</p>`
+      : `<div class="fail"><p>Gate failed: disagreement ${pct(r.disagreementRate)} &gt; ${pct(r.gate.maxDisagreement)}. Try:</p><ul>${r.gate.suggestions.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></div>`
+    : '';
+  const bundles = r.bundles ? `<p>Proven predictions from ${r.bundles.matched} verified bundles in ${esc(r.bundles.dir)} (${r.bundles.rejected.length} rejected${r.bundles.rejected.length ? `: ${esc(r.bundles.rejected.slice(0, 5).map((x) => `${x.file} (${x.reason})`).join('; '))}` : ''}).</p>` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>zkinfer audit: ${esc(r.model.file)}</title>
+<style>
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;background:#f6f7f9;color:#111}
+header{background:#0f172a;color:#e2e8f0;padding:18px 28px}header h1{margin:0;font-size:22px}header p{margin:4px 0 0;color:#94a3b8}
+main{padding:20px 28px;max-width:1200px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px;margin-bottom:18px}
+.card{background:#fff;border-radius:8px;padding:12px 14px;box-shadow:0 1px 2px rgba(0,0,0,.08)}.card .t{color:#475569;font-size:13px}.card .v{font-size:26px;font-weight:600}.card .n{color:#64748b;font-size:12px}
+.card.float .v{color:#0891b2}.card.quant .v{color:#7c3aed}.card.proven .v{color:#059669}.card.warn .v{color:#dc2626}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:16px}
+section{overflow-x:auto;background:#fff;border-radius:8px;padding:14px 16px;box-shadow:0 1px 2px rgba(0,0,0,.08);margin-bottom:16px}section h2{margin:0 0 8px;font-size:16px}
+.chart{position:relative;height:260px}
+table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #e2e8f0;padding:3px 7px;text-align:right}th{background:#f1f5f9}
+table.confusion td{width:34px;text-align:center}table.list td.vec{font-family:ui-monospace,monospace;font-size:11px;text-align:left;white-space:nowrap}
+.ok{color:#047857}.fail{color:#b91c1c;font-weight:500}
+</style></head>
+<body>
+<header><h1>zkinfer audit — ${esc(r.model.file)}</h1><p>${r.samples} samples of ${esc(r.dataset)} · ${r.model.weightBits}-bit weights, ${r.model.activationBits}-bit activations${meta.createdAt ? ` · ${esc(meta.createdAt)}` : ''}${meta.tool ? ` · ${esc(meta.tool)}` : ''}</p></header>
+<main>
+<div class="cards">
+${card('Float accuracy', pct(a.float.accuracy), `${a.float.correct}/${a.float.samples} (onnxruntime)`, 'float')}
+${card('Quantized accuracy', pct(a.quantized.accuracy), `${a.quantized.correct}/${a.quantized.samples} (integer reference)`, 'quant')}
+${a.proven ? card('Proven accuracy', pct(a.proven.accuracy), `${a.proven.correct}/${a.proven.samples} (verified proofs)`, 'proven') : ''}
+${card('Float/quantized agreement', pct(r.agreement.floatQuantized), `${r.disagreementCount} disagreeing sample${r.disagreementCount === 1 ? '' : 's'}`, r.disagreementCount ? 'warn' : '')}
+${card('Max |float − dequantized|', maxErr.toFixed(4), `worst on output ${r.maxAbsErrorPerOutput.indexOf(maxErr)}`)}
+</div>
+${gate}${bundles}
+<div class="grid">
+<section><h2>Accuracy: float vs quantized${a.proven ? ' vs proven' : ''}</h2><div class="chart"><canvas id="acc"></canvas></div></section>
+<section><h2>Error distribution: |float − dequantized| over every output value</h2><div class="chart"><canvas id="hist"></canvas></div></section>
+<section><h2>Max |float − dequantized| per output</h2><div class="chart"><canvas id="perout"></canvas></div></section>
+<section><h2>Worst disagreements (float margin)</h2><div class="chart"><canvas id="worst"></canvas></div></section>
+</div>
+<section><h2>Confusion: float prediction vs quantized prediction</h2>${confusionTable(r)}</section>
+<section><h2>Disagreeing samples, worst first</h2>${disagreementRows(r)}</section>
+</main>
+<script id="audit-data" type="application/json">${scriptJson(r)}</script>
+<script>${chartJsSource().replace(/<\/script/gi, '<\\/script')}</script>
+<script>
+(function () {
+  var r = JSON.parse(document.getElementById('audit-data').textContent);
+  Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.font.family = 'system-ui, "DejaVu Sans", sans-serif';
+  var drawn = 0;
+  function chart(id, cfg) { new Chart(document.getElementById(id), cfg); drawn++; }
+  var accLabels = ['float', 'quantized'], accData = [r.accuracy.float.accuracy, r.accuracy.quantized.accuracy], accColors = ['#0891b2', '#7c3aed'];
+  if (r.accuracy.proven) { accLabels.push('proven'); accData.push(r.accuracy.proven.accuracy); accColors.push('#059669'); }
+  var lo = Math.max(0, Math.floor((Math.min.apply(null, accData) - 0.05) * 20) / 20);
+  chart('acc', { type: 'bar', data: { labels: accLabels, datasets: [{ label: 'accuracy', data: accData.map(function (x) { return 100 * x; }), backgroundColor: accColors }] },
+    options: { plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { return c.raw.toFixed(2) + ' %'; } } } }, scales: { y: { min: 100 * lo, max: 100, title: { display: true, text: '%' } } } } });
+  var edges = r.errorHistogram.edges, prev = 0;
+  var hl = edges.map(function (e) { var s = e === null ? '> ' + prev : '≤ ' + e; prev = e; return s; });
+  chart('hist', { type: 'bar', data: { labels: hl, datasets: [{ label: 'output values', data: r.errorHistogram.counts, backgroundColor: '#7c3aed' }] },
+    options: { plugins: { legend: { display: false } }, scales: { y: { type: 'logarithmic', title: { display: true, text: 'count (log)' } }, x: { title: { display: true, text: '|float − dequantized|' } } } } });
+  chart('perout', { type: 'bar', data: { labels: r.maxAbsErrorPerOutput.map(function (_v, i) { return String(i); }), datasets: [{ label: 'max |error|', data: r.maxAbsErrorPerOutput, backgroundColor: '#f59e0b' }] },
+    options: { plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: 'output' } } } } });
+  var w = r.disagreements.slice(0, 15);
+  chart('worst', { type: 'bar', data: { labels: w.map(function (d) { return '#' + d.index + ' (' + d.float + '→' + d.quantized + (d.proven !== undefined ? ', proven ' + d.proven : '') + ')'; }), datasets: [{ label: 'float margin', data: w.map(function (d) { return d.margin; }), backgroundColor: '#dc2626', maxBarThickness: 28 }] },
+    options: { indexAxis: 'y', plugins: { legend: { display: false }, title: { display: w.length === 0, text: 'no disagreements' } } } });
+  document.body.setAttribute('data-charts', String(drawn));
+})();
+</script>
+</body></html>
+`;
+}

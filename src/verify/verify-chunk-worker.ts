@@ -1,0 +1,31 @@
+/**
+ * Tinypool worker verifying accuracy-chunk proofs, for claims with many chunks: each thread
+ * builds one single-threaded curve and checks the proofs it is handed.
+ */
+import { restoreWorkerData } from '../prove/web-worker-guard.js';
+import * as snarkjs from 'snarkjs';
+import { shutdown, useSingleThreadCurve } from '../prove/prover.js';
+
+restoreWorkerData();
+
+/** One chunk proof to check. */
+export interface ChunkVerifyTask {
+  readonly vkey: Record<string, unknown>;
+  readonly publicSignals: string[];
+  readonly proof: unknown;
+}
+
+/** The Groth16 check of one chunk proof; malformed input is a failed check, never a crash. */
+export async function verifyChunkProof(t: ChunkVerifyTask): Promise<boolean> {
+  await useSingleThreadCurve();
+  try {
+    return await snarkjs.groth16.verify(t.vkey, t.publicSignals, t.proof);
+  } catch {
+    return false;
+  }
+}
+
+/** Tinypool calls this on destroy(). */
+export async function teardown(): Promise<void> {
+  await shutdown();
+}
