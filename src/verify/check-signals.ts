@@ -6,6 +6,7 @@
  * and a contract's verdict on the same proof cannot differ.
  */
 import { toSigned } from '../../circuits/field.js';
+import { canonicalJson } from '../artifacts.js';
 import { commitValues } from '../../circuits/commitment.js';
 import { unpackValues } from '../../circuits/pack.js';
 import type { ProofBundle } from '../bundle/bundle.js';
@@ -18,8 +19,9 @@ import { DEV_SETUP_WARNING, VkeyMeta } from '../setup/setup-keys.js';
 /** A failed comparison's message, or null. */
 export type Mismatch = string | null;
 
+/** Equal as JSON values: object key order carries no meaning (a bundle reformatted with sorted keys is the same bundle). */
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** Fields that must equal what the pinned key says (layout, scales, ranges, setup, model id). */

@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../bundle/bundle.js';
 import { Opening, readOpening } from '../bundle/opening.js';
+import { canonicalJson } from '../artifacts.js';
 import { UserError } from '../errors.js';
 import { argmax } from '../quantize/quantized-model.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
@@ -126,7 +127,8 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   checks.push({ check: 'pin', ok: key.ok, detail: key.detail, ...(key.ok && !key.pinned ? { unverified: true as const } : {}) });
   const { vkey } = key;
   const meta = vkey.zkinfer;
-  const embeddedOk = key.source !== 'file' || JSON.stringify(embedded) === JSON.stringify(vkey);
+  // Compared canonically: key order carries no meaning, so a reformatted vkey.json is the same key.
+  const embeddedOk = key.source !== 'file' || canonicalJson(embedded) === canonicalJson(vkey);
   checks.push(key.hash === bundle.vkeyHash && embeddedOk
     ? pass('vkey', `vkey hash ${key.hash.slice(0, 16)}… matches`)
     : fail('vkey', key.hash !== bundle.vkeyHash
