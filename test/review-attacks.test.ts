@@ -6,6 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { quantizeModel } from '../src/quantize/quantize-model.js';
 import { setupKeys } from '../src/setup/setup-keys.js';
 import { verifyBundle } from '../src/verify/verify-bundle.js';
 import type { ProofBundle } from '../src/bundle/bundle.js';
+import { UserError } from '../src/errors.js';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-review-'));
 const SAMPLE = 'models/samples/digit-3.json';
@@ -93,4 +95,92 @@ test('a --vkey-hash in upper case or with 0x pins the same key; a __proto__ fiel
   const proto = JSON.parse(JSON.stringify(honest).replace(/^\{/, '{"__proto__":{"prediction":7},'));
   const r = await verifyBundle({ bundle: proto, vkeyHash: honest.vkeyHash, keyStoreDir: EMPTY_STORE });
   assert.equal(r.failed, 'format', JSON.stringify(r.checks));
+});
+
+test('a bundle layout that disagrees with the pinned key is a failed check, never a crash', async () => {
+  const vkeyPath = join(victim, 'vkey.json');
+  for (const edit of [(b: any) => (b.layout.input.count += 1), (b: any) => (b.layout.input.offset = 10_000), (b: any) => (b.layout.output.count = 1_000_000)]) {
+    const b = structuredClone(honest) as any;
+    edit(b);
+    const r = await verifyBundle({ bundle: b, vkeyPath, inputPath: SAMPLE, keyStoreDir: EMPTY_STORE });
+    assert.equal(r.valid, false);
+    assert.equal(r.failed, 'bundle-fields', JSON.stringify(r.checks));
+  }
+});
+
+/** An attacker-made key with an empty output, given its own (consistent) bundle. */
+function emptyOutputBundle(edit: (meta: any) => void): ProofBundle {
+  const b = structuredClone(forged) as any;
+  const meta = b.vkey.zkinfer;
+  meta.layout = { output: { visibility: 'public', offset: 0, count: 0 }, input: { visibility: 'public', offset: 0, count: 0 }, nPublic: 0 };
+  meta.output.shape = [0];
+  edit(meta);
+  b.vkey.nPublic = 0;
+  b.vkey.IC = b.vkey.IC.slice(0, 1);
+  b.layout = meta.layout;
+  b.publicSignals = [];
+  b.output.shape = meta.output.shape.slice(0, 16);
+  b.output.integers = [];
+  b.output.values = [];
+  delete b.output.softmax;
+  delete b.output.note;
+  delete b.prediction;
+  b.vkeyHash = canonicalHash(b.vkey);
+  return b;
+}
+
+function canonicalHash(v: unknown): string {
+  return createHash('sha256').update(canonicalJson(v)).digest('hex');
+}
+
+test('hostile metadata in a bundle\'s own key (zero-size output, droppedFinal) is refused up front, without hanging', async () => {
+  // outer = 1e9 · 1e9 iterations of the softmax loop over an empty output: a hang, reached even
+  // by a plain `verify bundle.json` whose pin check fails, since the later checks still run.
+  const hang = emptyOutputBundle((meta) => {
+    meta.output.shape = [1e9, 1e9, 0];
+    meta.droppedFinal = { op: 'Softmax', axis: 2, coerce2d: false };
+  });
+  const zero = emptyOutputBundle(() => {});
+  const badDrop = emptyOutputBundle((meta) => {
+    meta.output.shape = [1, 10];
+    meta.droppedFinal = 'softmax';
+  });
+  for (const [name, b] of [['hang', hang], ['zero', zero], ['droppedFinal', badDrop]] as const) {
+    for (const allowUnpinned of [false, true]) {
+      const r = await verifyBundle({ bundle: b, allowUnpinned, keyStoreDir: EMPTY_STORE });
+      assert.equal(r.valid, false, name);
+      assert.equal(r.failed, 'format', `${name}: ${JSON.stringify(r.checks)}`);
+    }
+  }
+});
+
+test('a non-decimal string where a field element belongs is a format error, not an exception', async () => {
+  const vkeyPath = join(victim, 'vkey.json');
+  const edits: Array<(b: any) => void> = [
+    (b) => (b.publicSignals[0] = '1.5'),
+    (b) => (b.publicSignals[3] = 'x'),
+    (b) => (b.proof.pi_a[0] = '1e3'),
+    (b) => (b.proof.pi_b[1][0] = ''),
+    (b) => (b.vkey.IC[0][0] = '1); selfdestruct(payable(msg.sender)); (1'),
+  ];
+  for (const edit of edits) {
+    const b = structuredClone(honest) as any;
+    edit(b);
+    const r = await verifyBundle({ bundle: b, vkeyPath, keyStoreDir: EMPTY_STORE });
+    assert.equal(r.failed, 'format', JSON.stringify(r.checks));
+  }
+  const opening = join(T, 'bad.opening.json');
+  writeFileSync(opening, JSON.stringify({ format: 'zkinfer-opening', formatVersion: 1, vkeyHash: honest.vkeyHash, input: { integers: ['1'], blinding: '0.5' } }));
+  await assert.rejects(verifyBundle({ bundle: honest, vkeyPath, openingPath: opening, keyStoreDir: EMPTY_STORE }), (e: Error) => e instanceof UserError && /blinding/.test(e.message));
+});
+
+test('an unpinned key whose input scale overflows is refused up front (no NaN reaching BigInt with --input)', async () => {
+  const b = structuredClone(forged) as any;
+  b.vkey.zkinfer.input.frac = 5000;
+  b.vkeyHash = canonicalHash(b.vkey);
+  b.input.frac = 5000;
+  for (const allowUnpinned of [false, true]) {
+    const r = await verifyBundle({ bundle: b, allowUnpinned, inputPath: SAMPLE, keyStoreDir: EMPTY_STORE });
+    assert.equal(r.failed, 'format', JSON.stringify(r.checks));
+  }
 });
