@@ -184,3 +184,10 @@ test('an unpinned key whose input scale overflows is refused up front (no NaN re
     assert.equal(r.failed, 'format', JSON.stringify(r.checks));
   }
 });
+
+test('verify --chain on an unpinned bundle does not compile a verifier for the prover\'s key', async () => {
+  const r = await verifyBundle({ bundle: forged, chain: { kind: 'embedded' }, keyStoreDir: EMPTY_STORE });
+  assert.equal(r.failed, 'pin');
+  assert.equal(r.chain, undefined, 'a verifier was compiled and run for an unpinned key');
+  assert.match(r.checks.find((c) => c.check === 'chain')?.detail ?? '', /not run/);
+});

@@ -167,7 +167,11 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   }
   checks.push(proofOk ? pass('proof', 'Groth16 pairing check passed') : fail('proof', 'Groth16 pairing check failed'));
   let chain: ChainVerdict | undefined;
-  if (opts.chain) {
+  if (opts.chain && !key.ok) {
+    // The verdict is already "not pinned"; compiling a verifier for a key the prover chose costs
+    // time that grows with its size (a 100,000-signal key takes minutes in solc).
+    checks.push(fail('chain', 'not run: the key is not pinned'));
+  } else if (opts.chain) {
     // Loaded on demand: solc and the EVM are heavy and most verifications never need them.
     const { verifyOnChain } = await import('../chain/verify-on-chain.js');
     chain = await verifyOnChain(bundle, vkey, opts.chain);
