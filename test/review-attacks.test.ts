@@ -14,6 +14,7 @@ import { canonicalJson } from '../src/artifacts.js';
 import { compileCircuit } from '../src/circuit/compile-circuit.js';
 import { readInputFile } from '../src/onnx/input-file.js';
 import { createProver, shutdown } from '../src/prove/prover.js';
+import { proveItem } from '../src/prove/batch-worker.js';
 import { quantizeModel } from '../src/quantize/quantize-model.js';
 import { setupKeys } from '../src/setup/setup-keys.js';
 import { verifyBundle } from '../src/verify/verify-bundle.js';
@@ -190,4 +191,16 @@ test('verify --chain on an unpinned bundle does not compile a verifier for the p
   assert.equal(r.failed, 'pin');
   assert.equal(r.chain, undefined, 'a verifier was compiled and run for an unpinned key');
   assert.match(r.checks.find((c) => c.check === 'chain')?.detail ?? '', /not run/);
+});
+
+test('batch rerun with --strict-range does not skip an existing bundle of a clamped input', async () => {
+  const input = Array.from(x3, (v, i) => (i === 0 ? 1e6 : v));
+  const task = { buildDir: victim, item: { name: 'clamped', source: 'clamped.json', text: JSON.stringify(input) }, bundlePath: join(T, 'batch', 'clamped.proof.json'), fidelity: false };
+  const first = await proveItem(task);
+  assert.equal(first.status, 'proved', first.error);
+  assert.ok((first.clamped ?? 0) > 0);
+  assert.equal((await proveItem(task)).status, 'skipped');
+  const strict = await proveItem({ ...task, strictRange: true });
+  assert.equal(strict.status, 'failed', 'a clamped input was reported as proven under --strict-range');
+  assert.match(strict.error ?? '', /clamp|range/);
 });
