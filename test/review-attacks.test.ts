@@ -18,6 +18,7 @@ import { proveItem } from '../src/prove/batch-worker.js';
 import { quantizeModel } from '../src/quantize/quantize-model.js';
 import { setupKeys } from '../src/setup/setup-keys.js';
 import { verifyBundle } from '../src/verify/verify-bundle.js';
+import { assertVerificationKey } from '../src/verify/verification-key.js';
 import type { ProofBundle } from '../src/bundle/bundle.js';
 import { UserError } from '../src/errors.js';
 
@@ -203,4 +204,14 @@ test('batch rerun with --strict-range does not skip an existing bundle of a clam
   const strict = await proveItem({ ...task, strictRange: true });
   assert.equal(strict.status, 'failed', 'a clamped input was reported as proven under --strict-range');
   assert.match(strict.error ?? '', /clamp|range/);
+});
+
+test('key metadata checks still admit what the quantizer writes (a final Softmax, opset < 13 too)', () => {
+  for (const droppedFinal of [{ op: 'Softmax', axis: 1, coerce2d: false }, { op: 'LogSoftmax', axis: 0, coerce2d: true }]) {
+    const vkey = structuredClone(honest.vkey) as any;
+    vkey.zkinfer.droppedFinal = droppedFinal;
+    assert.doesNotThrow(() => assertVerificationKey(vkey, 'vkey'));
+    vkey.zkinfer.droppedFinal = { ...droppedFinal, axis: 2 };
+    assert.throws(() => assertVerificationKey(vkey, 'vkey'), /droppedFinal/);
+  }
 });

@@ -32,7 +32,7 @@ const metaSchema = z.looseObject({
   output: z.looseObject({ name: z.string(), shape, frac, lo: z.number().int(), hi: z.number().int() }),
   quantization: z.strictObject({ weightBits: count, activationBits: count }),
   droppedFinal: droppedFinal.optional(),
-}).refine((m) => m.droppedFinal === undefined || m.droppedFinal.axis < m.output.shape.length, { message: 'droppedFinal.axis must name an output dimension', path: ['droppedFinal', 'axis'] });
+}).refine((m) => m.droppedFinal === undefined || m.droppedFinal.axis < Math.max(m.output.shape.length, 1), { message: 'droppedFinal.axis must name an output dimension', path: ['droppedFinal', 'axis'] });
 
 const vkeySchema = z
   .strictObject({
