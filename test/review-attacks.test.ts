@@ -215,3 +215,16 @@ test('key metadata checks still admit what the quantizer writes (a final Softmax
     assert.throws(() => assertVerificationKey(vkey, 'vkey'), /droppedFinal/);
   }
 });
+
+test('a key nested 100,000 deep (in a bundle, a --vkey file or the store) is a format error, not a stack overflow', async () => {
+  const deep = JSON.parse('['.repeat(100_000) + ']'.repeat(100_000));
+  const b = structuredClone(forged) as any;
+  b.vkey.zkinfer.extra = deep;
+  for (const allowUnpinned of [false, true]) {
+    const r = await verifyBundle({ bundle: b, allowUnpinned, keyStoreDir: EMPTY_STORE });
+    assert.equal(r.failed, 'format', JSON.stringify(r.checks).slice(0, 300));
+  }
+  const vkeyPath = join(T, 'deep-vkey.json');
+  writeFileSync(vkeyPath, JSON.stringify(honest.vkey).replace('"zkinfer":{', `"zkinfer":{"extra":${'['.repeat(100_000)}${']'.repeat(100_000)},`));
+  await assert.rejects(verifyBundle({ bundle: honest, vkeyPath, keyStoreDir: EMPTY_STORE }), (e: Error) => e instanceof UserError && /nested/.test(e.message));
+});

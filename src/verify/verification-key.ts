@@ -54,12 +54,29 @@ const vkeySchema = z
     return l.nPublic === k.nPublic && l.output.offset + l.output.count <= k.nPublic && l.input.offset + l.input.count <= k.nPublic;
   }, { message: 'layout must lie within the nPublic public signals', path: ['zkinfer', 'layout'] });
 
+/** Deepest nesting of arrays and objects in a JSON value, counted without recursion, stopping past `limit`. */
+function nestingDepth(v: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    deepest = Math.max(deepest, d + 1);
+    if (deepest > limit) return deepest;
+    for (const c of Object.values(x)) stack.push([c, d + 1]);
+  }
+  return deepest;
+}
+
 /** Throws a {@link UserError} naming the first malformed field of a verification key. */
 export function assertVerificationKey(v: unknown, where: string): asserts v is Record<string, unknown> & { nPublic: number; zkinfer: VkeyMeta } {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`${where}: not a verification key (expected a JSON object)`);
   const k = v as Record<string, unknown>;
   if (k['protocol'] !== 'groth16') throw new UserError(`${where}: unsupported proof protocol "${String(k['protocol']).slice(0, 40)}" (zkinfer verifies groth16)`);
   if (k['curve'] !== 'bn128') throw new UserError(`${where}: unsupported curve "${String(k['curve']).slice(0, 40)}" (zkinfer verifies bn128)`);
+  // The metadata admits fields a later zkinfer adds; hashing the key (JSON.stringify, recursive)
+  // must not overflow the stack on a hostile one nested 100,000 deep. Real keys nest 4 deep.
+  if (nestingDepth(v, 32) > 32) throw new UserError(`${where}: malformed verification key: nested more than 32 levels deep`);
   const r = vkeySchema.safeParse(v);
   if (!r.success) {
     const issue = r.error.issues[0]!;
