@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '../src/artifacts.js';
@@ -20,6 +20,7 @@ import { setupKeys } from '../src/setup/setup-keys.js';
 import { verifyBundle } from '../src/verify/verify-bundle.js';
 import { assertVerificationKey } from '../src/verify/verification-key.js';
 import type { ProofBundle } from '../src/bundle/bundle.js';
+import { writeOpening } from '../src/bundle/opening.js';
 import { UserError } from '../src/errors.js';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-review-'));
@@ -227,4 +228,15 @@ test('a key nested 100,000 deep (in a bundle, a --vkey file or the store) is a f
   const vkeyPath = join(T, 'deep-vkey.json');
   writeFileSync(vkeyPath, JSON.stringify(honest.vkey).replace('"zkinfer":{', `"zkinfer":{"extra":${'['.repeat(100_000)}${']'.repeat(100_000)},`));
   await assert.rejects(verifyBundle({ bundle: honest, vkeyPath, keyStoreDir: EMPTY_STORE }), (e: Error) => e instanceof UserError && /nested/.test(e.message));
+});
+
+test('an opening file is written readable by its owner only (it reveals the hidden input and its blinding)', () => {
+  const path = join(T, 'private', 'x.opening.json');
+  const old = process.umask(0o022);
+  try {
+    writeOpening(path, { format: 'zkinfer-opening', formatVersion: 1, vkeyHash: honest.vkeyHash, input: { integers: ['1'], blinding: '5' } });
+  } finally {
+    process.umask(old);
+  }
+  assert.equal(statSync(path).mode & 0o077, 0, `opening mode ${(statSync(path).mode & 0o777).toString(8)}`);
 });
