@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '../src/artifacts.js';
@@ -239,4 +239,12 @@ test('an opening file is written readable by its owner only (it reveals the hidd
     process.umask(old);
   }
   assert.equal(statSync(path).mode & 0o077, 0, `opening mode ${(statSync(path).mode & 0o777).toString(8)}`);
+});
+
+test('a trusted-key store entry nested 100,000 deep is a one-line error, not a stack overflow', async () => {
+  const dir = join(T, 'deep-store');
+  const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'trusted-keys.json'), `{"format":"zkinfer-trusted-keys","formatVersion":1,"keys":[{"name":"x","vkeyHash":"${'0'.repeat(64)}","addedAt":"now","vkey":{"a":${deep}}}]}`);
+  await assert.rejects(verifyBundle({ bundle: honest, keyStoreDir: dir }), (e: Error) => e instanceof UserError && /nested too deep/.test(e.message));
 });
