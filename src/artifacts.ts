@@ -27,11 +27,12 @@ export function artifactPath(buildDir: string, name: keyof typeof ARTIFACTS): st
 }
 
 /** Writes a file atomically: a temp file in the same directory, then rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    writeFileSync(tmp, data);
+    // The mode is set at creation, so a private file is never readable by others, not even briefly.
+    writeFileSync(tmp, data, mode === undefined ? {} : { mode });
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -44,9 +45,9 @@ export function jsonBytes(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
 }
 
-/** Writes JSON atomically, pretty-printed. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, jsonBytes(value));
+/** Writes JSON atomically, pretty-printed; `mode` (e.g. 0o600) applies from creation on. */
+export function writeJsonAtomic(path: string, value: unknown, mode?: number): void {
+  writeFileAtomic(path, jsonBytes(value), mode);
 }
 
 /**

@@ -21,9 +21,10 @@ export const BASE_FIELD_PRIME = 218882428718392752222464057452572750886963111572
 
 /** A canonical decimal: no sign, no leading zeros, no hex, below `bound`. */
 export function canonicalDecimal(bound: bigint, what: string) {
-  // The refinement runs even when the pattern failed (zod reports every issue): test it again
-  // before BigInt, which would throw on text like "1); selfdestruct(…".
-  return z.string().regex(/^(0|[1-9][0-9]{0,79})$/, `${what} must be a canonical decimal`).refine((s) => !/^(0|[1-9][0-9]{0,79})$/.test(s) || BigInt(s) < bound, `${what} must be below the field modulus`);
+  const pattern = /^(0|[1-9][0-9]{0,79})$/;
+  // zod runs the refinement even after the regex failed: BigInt must only ever see a decimal
+  // ("1.5" or "x" would throw out of safeParse instead of failing it).
+  return z.string().regex(pattern, `${what} must be a canonical decimal`).refine((s) => !pattern.test(s) || BigInt(s) < bound, `${what} must be below the field modulus`);
 }
 
 const coord = canonicalDecimal(BASE_FIELD_PRIME, 'coordinate');

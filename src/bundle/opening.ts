@@ -45,9 +45,9 @@ export function openingPathFor(bundlePath: string): string {
   return `${bundlePath.replace(/\.proof\.json$/, '').replace(/\.json$/, '')}.opening.json`;
 }
 
-/** Writes an opening atomically. */
+/** Writes an opening atomically, readable and writable by its owner only (mode 0600): it reveals the hidden input. */
 export function writeOpening(path: string, opening: Opening): void {
-  writeJsonAtomic(path, opening);
+  writeJsonAtomic(path, opening, 0o600);
 }
 
 /** Reads and validates an opening file; a malformed one is a {@link UserError} naming the field. */

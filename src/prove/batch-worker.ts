@@ -59,6 +59,8 @@ async function existingValid(task: BatchTask, input: Float64Array): Promise<numb
       inputValues: { values: input, label: task.item.source },
       ...(existsSync(opening) ? { openingPath: opening } : {}),
     });
+    // Under --strict-range a bundle of a clamped input is not a result: prove again, which refuses it.
+    if (task.strictRange && (report.inputClamped ?? 0) > 0) return undefined;
     return report.valid ? (report.prediction ?? -1) : undefined;
   } catch {
     // Unreadable or not JSON (a truncated file): prove it again.

@@ -6,6 +6,7 @@
  * and a contract's verdict on the same proof cannot differ.
  */
 import { toSigned } from '../../circuits/field.js';
+import { canonicalJson } from '../artifacts.js';
 import { commitValues } from '../../circuits/commitment.js';
 import { unpackValues } from '../../circuits/pack.js';
 import type { ProofBundle } from '../bundle/bundle.js';
@@ -18,8 +19,9 @@ import { DEV_SETUP_WARNING, VkeyMeta } from '../setup/setup-keys.js';
 /** A failed comparison's message, or null. */
 export type Mismatch = string | null;
 
+/** Equal as JSON values: object key order carries no meaning (a bundle reformatted with sorted keys is the same bundle). */
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** Fields that must equal what the pinned key says (layout, scales, ranges, setup, model id). */
@@ -64,7 +66,8 @@ export interface DecodedOutput {
 
 /** Public inputs must lie in [lo, hi]: the circuit enforces exactly this range. */
 function checkPublicInputs(bundle: ProofBundle, meta: VkeyMeta): Mismatch {
-  const { layout, publicSignals: sig } = bundle;
+  const { publicSignals: sig } = bundle;
+  const { layout } = meta;
   if (layout.input.visibility !== 'public') return null;
   for (let i = 0; i < layout.input.count; i++) {
     const v = toSigned(BigInt(sig[layout.input.offset + i]!));
@@ -79,7 +82,9 @@ function checkPublicInputs(bundle: ProofBundle, meta: VkeyMeta): Mismatch {
  * softmax and note, prediction.
  */
 export async function decodeOutput(bundle: ProofBundle, meta: VkeyMeta, nPublic: number, opening?: Opening): Promise<DecodedOutput> {
-  const { layout, publicSignals: sig } = bundle;
+  // The signals are read by the key's layout: the bundle's copy is the prover's word (compared in checkKeyFields).
+  const { publicSignals: sig } = bundle;
+  const { layout } = meta;
   if (sig.length !== nPublic) return { error: `${sig.length} public signals, the key expects ${nPublic}` };
   const inputError = checkPublicInputs(bundle, meta);
   if (inputError) return { error: inputError };
@@ -126,7 +131,8 @@ export async function decodeOutput(bundle: ProofBundle, meta: VkeyMeta, nPublic:
 
 /** Checks the opening's input part against the input commitment. */
 export async function checkInputOpening(bundle: ProofBundle, meta: VkeyMeta, opening: Opening): Promise<Mismatch> {
-  const { layout, publicSignals: sig } = bundle;
+  const { publicSignals: sig } = bundle;
+  const { layout } = meta;
   if (layout.input.visibility !== 'hashed') return opening.input ? 'the opening holds an input, but the input is not hashed' : null;
   if (!opening.input) return 'the opening holds no input part';
   const n = meta.input.shape.reduce((a, b) => a * b, 1);
@@ -158,7 +164,7 @@ export function checkInputFile(path: string, bundle: ProofBundle, meta: VkeyMeta
 /** {@link checkInputFile} on float values already read (a batch line, say); `path` labels them. */
 export function checkInputValues(x: ArrayLike<number>, path: string, bundle: ProofBundle, meta: VkeyMeta, opening?: Opening): InputFileCheck {
   const { values, clamped } = quantizeInputReport({ input: meta.input }, x);
-  const { layout } = bundle;
+  const { layout } = meta;
   let proven: bigint[];
   if (layout.input.visibility === 'public') {
     proven = bundle.publicSignals.slice(layout.input.offset, layout.input.offset + layout.input.count).map((s) => toSigned(BigInt(s)));

@@ -7,6 +7,7 @@
  * - `--vkey-hash HEX`: a hash published by the model owner (or stored on chain); the bundle's
  *   embedded key is used only if it hashes to exactly that;
  * - the local trusted-key store (`zkinfer keys add`), matched by the embedded key's hash.
+ * Given both `--vkey` and `--vkey-hash`, the file must hash to the hash, or nothing is pinned.
  * Anything else is unpinned: the `pin` check fails unless the caller explicitly allows it, and
  * even then nothing that depends on the key (model id, setup) is reported as verified.
  */
@@ -40,6 +41,13 @@ export interface ResolvedKey {
   readonly ok: boolean;
 }
 
+/** A --vkey-hash argument in lower case without 0x; throws {@link UserError} unless it is 64 hex digits. */
+function normalizeHash(arg: string): string {
+  const want = arg.toLowerCase().replace(/^0x/, '');
+  if (!/^[0-9a-f]{64}$/.test(want)) throw new UserError(`--vkey-hash must be 64 hex digits (sha256 of the canonical vkey.json), got "${arg.slice(0, 80)}"`);
+  return want;
+}
+
 /**
  * Picks the key for a bundle whose embedded key is `embedded` (already validated). Throws
  * {@link UserError} for unreadable or malformed pin arguments; never for a mismatch, which is a
@@ -47,14 +55,18 @@ export interface ResolvedKey {
  */
 export function resolveKey(embedded: Record<string, unknown> & { nPublic: number; zkinfer: VkeyMeta }, opts: PinOptions): ResolvedKey {
   const embeddedHash = vkeyHash(embedded);
+  const want = opts.vkeyHash === undefined ? undefined : normalizeHash(opts.vkeyHash);
   if (opts.vkeyPath) {
     const vkey = readVerificationKey(opts.vkeyPath);
     const hash = vkeyHash(vkey);
+    // Both pins given: the file must be the key the hash names. A vkey.json shipped next to a
+    // bundle is the prover's file; letting it override the published hash would trust the prover.
+    if (want !== undefined && want !== hash) {
+      return { vkey, hash, pinned: false, source: 'file', ok: false, detail: `${opts.vkeyPath} hashes to ${hash.slice(0, 16)}…, not the pinned --vkey-hash ${want.slice(0, 16)}…` };
+    }
     return { vkey, hash, pinned: true, source: 'file', ok: true, detail: `key pinned by ${opts.vkeyPath} (hash ${hash.slice(0, 16)}…)` };
   }
-  if (opts.vkeyHash !== undefined) {
-    const want = opts.vkeyHash.toLowerCase().replace(/^0x/, '');
-    if (!/^[0-9a-f]{64}$/.test(want)) throw new UserError(`--vkey-hash must be 64 hex digits (sha256 of the canonical vkey.json), got "${opts.vkeyHash.slice(0, 80)}"`);
+  if (want !== undefined) {
     if (want !== embeddedHash) {
       return { vkey: embedded, hash: embeddedHash, pinned: false, source: 'hash', ok: false, detail: `the bundle's key hashes to ${embeddedHash.slice(0, 16)}…, not the pinned ${want.slice(0, 16)}…` };
     }

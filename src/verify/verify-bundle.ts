@@ -17,6 +17,7 @@ import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../bundle/bundle.js';
 import { Opening, readOpening } from '../bundle/opening.js';
+import { canonicalJson } from '../artifacts.js';
 import { UserError } from '../errors.js';
 import { argmax } from '../quantize/quantized-model.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
@@ -139,7 +140,8 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   checks.push({ check: 'pin', ok: key.ok, detail: key.detail, ...(key.ok && !key.pinned ? { unverified: true as const } : {}) });
   const { vkey } = key;
   const meta = vkey.zkinfer;
-  const embeddedOk = key.source !== 'file' || JSON.stringify(embedded) === JSON.stringify(vkey);
+  // Compared canonically: key order carries no meaning, so a reformatted vkey.json is the same key.
+  const embeddedOk = key.source !== 'file' || canonicalJson(embedded) === canonicalJson(vkey);
   checks.push(key.hash === bundle.vkeyHash && embeddedOk
     ? pass('vkey', `vkey hash ${key.hash.slice(0, 16)}… matches`)
     : fail('vkey', key.hash !== bundle.vkeyHash
@@ -184,7 +186,11 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   }
   checks.push(proofOk ? pass('proof', 'Groth16 pairing check passed') : fail('proof', 'Groth16 pairing check failed'));
   let chain: ChainVerdict | undefined;
-  if (opts.chain) {
+  if (opts.chain && !key.ok) {
+    // The verdict is already "not pinned"; compiling a verifier for a key the prover chose costs
+    // time that grows with its size (a 100,000-signal key takes minutes in solc).
+    checks.push(fail('chain', 'not run: the key is not pinned'));
+  } else if (opts.chain) {
     // Loaded on demand: solc and the EVM are heavy and most verifications never need them.
     const { verifyOnChain } = await import('../chain/verify-on-chain.js');
     chain = await verifyOnChain(bundle, vkey, opts.chain);
