@@ -9,6 +9,7 @@ import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
+import { registerQueueCommands } from './queue-commands.js';
 
 function program(): Command {
   const p = new Command('zkinfer')
@@ -20,6 +21,7 @@ function program(): Command {
   registerRunCommands(p);
   registerStageCommands(p);
   registerChainCommands(p);
+  registerQueueCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }
