@@ -27,7 +27,18 @@ export interface JobKind<P, R> {
   run(ctx: JobContext, payload: P): Promise<{ result: R; line: string }>;
 }
 
+/**
+ * A job that does nothing and echoes its payload: what the bench uses to measure the queue's
+ * own cost per job (fetch, thread hand-off, storing the result), separate from proving.
+ */
+export const noopJobKind: JobKind<unknown, { echo: unknown }> = {
+  kind: 'noop',
+  label: () => 'noop',
+  run: async (_ctx, payload) => ({ result: { echo: payload }, line: 'nothing to do' }),
+};
+
 /** Every kind a worker serves, by name. */
 export const JOB_KINDS: Readonly<Record<string, JobKind<unknown, unknown>>> = {
   [proveJobKind.kind]: proveJobKind,
+  [noopJobKind.kind]: noopJobKind,
 };

@@ -63,9 +63,30 @@ export function redactUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:/@]*):[^@]*@/, '$1:***@');
 }
 
-/** Connects to the queue database, installing or migrating pg-boss's schema when needed. */
+/** Errors of a server that is down, shutting down or starting up: worth a retry. */
+const RESTARTING = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED']);
+
+/**
+ * Connects to the queue database, installing or migrating pg-boss's schema when needed. A
+ * server that is down or restarting is waited for (up to 15 s, saying so through `onError`);
+ * anything else (bad password, unknown host) fails at once.
+ */
 export async function connectQueue(opts: QueueConnectOptions): Promise<PgBoss> {
   if (!/^postgres(ql)?:\/\//.test(opts.url)) throw new UserError(`--queue ${redactUrl(opts.url)}: expected a postgres:// URL`);
+  const end = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await connectOnce(opts);
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      if (RESTARTING.has(code) && Date.now() < end) opts.onError?.(new Error(`not reachable (${code}); retrying for up to 15 s`));
+      else throw new UserError(`--queue ${redactUrl(opts.url)}: cannot use the queue database (${code || (e as Error).message.split('\n')[0]})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function connectOnce(opts: QueueConnectOptions): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: opts.url,
     schema: BOSS_SCHEMA,
@@ -83,8 +104,7 @@ export async function connectQueue(opts: QueueConnectOptions): Promise<PgBoss> {
     await ensureBatchTable(boss);
   } catch (e) {
     await boss.stop({ graceful: false }).catch(() => undefined);
-    const err = e as NodeJS.ErrnoException;
-    throw new UserError(`--queue ${redactUrl(opts.url)}: cannot use the queue database (${err.code ?? err.message.split('\n')[0]})`);
+    throw e;
   }
   return boss;
 }
