@@ -82,9 +82,14 @@ export async function measureThroughput(opts: { url: string; buildDir: string; w
   const ws = Array.from({ length: opts.workers }, () => spawnWorker(opts.buildDir, opts.url));
   try {
     await Promise.all(ws.map((w) => w.ready));
-    // One warm-up job per worker: thread start and key loading are not what a long batch waits for.
-    const warm = writeInputFiles(join(opts.work, `warm-${opts.seed}`), opts.buildDir, opts.workers * 2, opts.seed + 7);
-    await submitProofs({ buildDir: opts.buildDir, inputs: warm, url: opts.url, outDir: join(opts.work, `warm-out-${opts.seed}`), pollMs: 50 });
+    // Warm-up until every worker has proved once: thread start and key loading are not what a long batch waits for.
+    for (let round = 0; ws.some((w) => w.seconds.length === 0); round++) {
+      if (round === 10) throw new Error('a worker proved nothing in 10 warm-up rounds');
+      const warm = writeInputFiles(join(opts.work, `warm-${opts.seed}-${round}`), opts.buildDir, opts.workers, opts.seed + 1000 * (round + 1));
+      await submitProofs({ buildDir: opts.buildDir, inputs: warm, url: opts.url, outDir: join(opts.work, `warm-out-${opts.seed}-${round}`), pollMs: 50 });
+      // The worker prints its line right after storing the result; give the pipe a moment.
+      await new Promise((r) => setTimeout(r, 200));
+    }
     for (const w of ws) w.seconds.length = 0;
     const inputs = writeInputFiles(join(opts.work, `tp-${opts.seed}`), opts.buildDir, opts.inputs, opts.seed);
     const t0 = performance.now();
