@@ -8,7 +8,7 @@ import { UserError } from '../errors.js';
 import { createProgressReporter } from '../prove/progress.js';
 import { redactUrl } from '../queue/job-queue.js';
 import { batchStatus, collectBatch, QueueSummary, submitProofs } from '../queue/queue-prove.js';
-import { startQueueWorker, WorkerEvent } from '../queue/queue-worker.js';
+import { QueueWorker, startQueueWorker, WorkerEvent } from '../queue/queue-worker.js';
 import { intOption, printJson } from './options.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
@@ -92,7 +92,9 @@ export function registerQueueCommands(p: Command): void {
       const t0 = performance.now();
       let status = '';
       const draw = (): void => void (tty && process.stderr.write(`\r${status}\x1b[K`));
-      const worker = await startQueueWorker({
+      // Declared first: connection events can arrive while it is still starting.
+      let worker: QueueWorker | undefined;
+      worker = await startQueueWorker({
         buildDir: dir,
         url,
         concurrency: f.concurrency,
@@ -102,7 +104,7 @@ export function registerQueueCommands(p: Command): void {
           if (!tty) return line && out(line);
           const s = worker?.stats();
           if (line && (e.type === 'connection' || (e.type === 'job' && e.status !== 'done'))) process.stderr.write(`\r${line}\x1b[K\n`);
-          if (s) status = `worker: ${s.done} proved, ${s.failed} failed, ${(s.done / ((performance.now() - t0) / 1000)).toFixed(2)} jobs/s, ${worker.busy()} running${e.type === 'job' ? `; last ${e.label} (${e.line})` : ''}`;
+          if (s) status = `worker: ${s.done} proved, ${s.failed} failed, ${(s.done / ((performance.now() - t0) / 1000)).toFixed(2)} jobs/s, ${worker!.busy()} running${e.type === 'job' ? `; last ${e.label} (${e.line})` : ''}`;
           draw();
         },
       });

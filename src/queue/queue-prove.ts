@@ -278,7 +278,10 @@ export interface BatchStatus {
   readonly batchId: string;
   readonly queue: string;
   readonly total: number;
-  /** Jobs per pg-boss state, plus `not-enqueued` (unreadable inputs) and `missing` (deleted by retention). */
+  /**
+   * Jobs per pg-boss state, plus `not-enqueued` (unreadable inputs) and `not-in-queue` (its
+   * bundle was already valid when submitted, or retention deleted the job).
+   */
   readonly states: Record<string, number>;
   /** Inputs that failed, one line each. */
   readonly failures: Array<{ input: string; error: string }>;
@@ -303,7 +306,7 @@ export async function batchStatus(opts: { url: string; batchId: string }): Promi
         continue;
       }
       const s = states.get(e.jobId!);
-      add(s?.state ?? 'missing');
+      add(s?.state ?? 'not-in-queue');
       if (s && (s.state === 'completed' || s.state === 'failed')) ended.push(e.jobId!);
     }
     // Completed jobs may carry a final error (bad input); failed ones carry the last attempt's error.
