@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -257,4 +257,31 @@ test('a bad input fails alone with its line; a job failing 3 times is reported, 
   const status = await batchStatus({ url: pg.url, batchId: failed.batchId });
   assert.deepEqual(status.states, { failed: 1 });
   assert.match(status.failures[0]!.error, /digit-2\.json: failed after 3 attempts/);
+});
+
+test('--no-wait prints a batch id; queue status and queue collect finish the batch later; collect checks the key', async () => {
+  const inputs = inputsDir('in-later', [5, 6], 0.7);
+  const out = join(dir, 'out-later');
+  const run = (...args: string[]): { status: number | null; stdout: string; stderr: string } => {
+    const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 60_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const submitted = run('prove', build, '--inputs', inputs, '--queue', pg.url, '--out', out, '--no-wait');
+  assert.equal(submitted.status, 0, submitted.stderr);
+  const batchId = /^batch ([0-9a-f]{20}): 2 new jobs enqueued, 2 pending/m.exec(submitted.stdout)?.[1];
+  assert.ok(batchId, submitted.stdout);
+  const status = run('queue', 'status', batchId!, '--queue', pg.url);
+  assert.equal(status.stdout.trim(), `batch ${batchId} (2 inputs): 2 created`);
+  const wrongKey = run('queue', 'collect', batchId!, '--queue', pg.url, '--out', out, '--build', otherKey);
+  assert.equal(wrongKey.status, 2);
+  assert.match(wrongKey.stderr, /^zkinfer: .*vkey\.json: key hash [0-9a-f]{16}… differs from batch [0-9a-f]{20}'s [0-9a-f]{16}…; pass --build/);
+  const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  const collected = run('queue', 'collect', batchId!, '--queue', pg.url, '--out', out, '--wait', '--json');
+  await w.stop();
+  assert.equal(collected.status, 0, collected.stderr);
+  const summary = JSON.parse(collected.stdout) as { succeeded: number; pending: number; batchId: string };
+  assert.deepEqual([summary.succeeded, summary.pending, summary.batchId], [2, 0, batchId]);
+  await assertOneVerifiedBundleEach(inputs, out);
+  assert.equal(run('queue', 'status', batchId!, '--queue', pg.url).stdout.trim(), `batch ${batchId} (2 inputs): 2 completed`);
+  assert.equal(run('queue', 'status', 'no-such-batch', '--queue', pg.url).status, 2);
 });
