@@ -8,7 +8,11 @@
  *     around the field, so distinct in-range vectors give distinct element sequences;
  *  3. prepend the header n (the count of values), so vectors of different lengths — in
  *     particular v and v followed by zeros, which pack identically — never share an input;
- *  4. absorb the elements [n, e_0, e_1, …] in a chain: h_0 = Poseidon(first chunk),
+ *     when a blinding value r is given (any field element, a private witness), it follows the
+ *     header: [n, r, e_0, …]. Without it a commitment to a value from a small known set (a
+ *     digit image, a class label) is found by hashing every candidate; with a uniformly random
+ *     r the commitment reveals nothing, and r is kept in an opening file, never in the proof;
+ *  4. absorb the elements [n, (r,) e_0, e_1, …] in a chain: h_0 = Poseidon(first chunk),
  *     h_i = Poseidon([h_{i−1}, next chunk]); the commitment is the last h. With at most 16
  *     elements this is a single Poseidon. Chunk sizes come from {@link commitmentChunkSizes},
  *     which picks the split with the fewest constraints (Poseidon's partial-round count is not
@@ -32,6 +36,16 @@ export interface CommitmentOptions {
   readonly bits: number;
   /** Added to every value before the range check and packing; 0 when omitted. */
   readonly offset?: bigint;
+}
+
+/** In-circuit options: the encoding plus an optional blinding signal (a private input wire). */
+export interface SignalCommitmentOptions extends CommitmentOptions {
+  readonly blinding?: Signal;
+}
+
+/** Off-circuit options: the encoding plus the blinding value the circuit used, if any. */
+export interface ValueCommitmentOptions extends CommitmentOptions {
+  readonly blinding?: bigint;
 }
 
 /** Result of {@link commitSignals}. */
@@ -60,9 +74,9 @@ export function valuesPerElement(bits: number): number {
   return packedPerElement(bits);
 }
 
-/** Number of elements absorbed for n values: the header plus ceil(n / k) packed elements. */
-function elementCount(n: number, bits: number): number {
-  return 1 + Math.ceil(n / valuesPerElement(bits));
+/** Number of elements absorbed for n values: the header, the blinding if any, and ceil(n / k) packed elements. */
+function elementCount(n: number, bits: number, blinded: boolean): number {
+  return 1 + (blinded ? 1 : 0) + Math.ceil(n / valuesPerElement(bits));
 }
 
 /**
@@ -99,8 +113,8 @@ export function commitmentChunkSizes(nElements: number): number[] {
 }
 
 /** Constraints {@link commitSignals} emits for n values of `bits` bits: the range checks plus the hashes. */
-export function commitmentCost(n: number, bits: number): number {
-  const sizes = commitmentChunkSizes(elementCount(n, bits));
+export function commitmentCost(n: number, bits: number, blinded = false): number {
+  const sizes = commitmentChunkSizes(elementCount(n, bits, blinded));
   return n * bits + sizes.reduce((acc, c, i) => acc + poseidonCost(i === 0 ? c : c + 1), 0);
 }
 
@@ -121,7 +135,7 @@ function chunkRanges(nElements: number): Array<readonly [number, number]> {
  * them for free and hashes the chain. Costs {@link commitmentCost}; throws
  * {@link WitnessRangeError} while computing the witness if a value is out of range.
  */
-export function commitSignals(b: R1csBuilder, signals: readonly Signal[], options: CommitmentOptions): SignalCommitment {
+export function commitSignals(b: R1csBuilder, signals: readonly Signal[], options: SignalCommitmentOptions): SignalCommitment {
   const { bits: width } = options;
   const offset = options.offset ?? 0n;
   checkBits(width);
@@ -136,7 +150,9 @@ export function commitSignals(b: R1csBuilder, signals: readonly Signal[], option
     shifted.push(recomposed);
     values.push(b.linear([[recomposed, 1n]], -offset));
   }
-  const elements: Signal[] = [b.constant(BigInt(signals.length)), ...packSignals(b, shifted, { bits: width, offset: 0n })];
+  // The values are range-checked just above, so packing them needs no second check.
+  const packed = packSignals(b, shifted, { bits: width, offset: 0n }, { rangeChecked: true });
+  const elements: Signal[] = [b.constant(BigInt(signals.length)), ...(options.blinding ? [options.blinding] : []), ...packed];
   let hash: Signal | undefined;
   for (const [from, to] of chunkRanges(elements.length)) {
     const chunk = elements.slice(from, to);
@@ -146,16 +162,17 @@ export function commitSignals(b: R1csBuilder, signals: readonly Signal[], option
 }
 
 /** Off-circuit packing of step 1–3, with the same range check the circuit enforces. */
-export function commitmentElements(values: readonly bigint[], options: CommitmentOptions): bigint[] {
+export function commitmentElements(values: readonly bigint[], options: ValueCommitmentOptions): bigint[] {
   checkBits(options.bits);
-  return [BigInt(values.length), ...packValues(values, { bits: options.bits, offset: options.offset ?? 0n })];
+  const blinding = options.blinding === undefined ? [] : [options.blinding];
+  return [BigInt(values.length), ...blinding, ...packValues(values, { bits: options.bits, offset: options.offset ?? 0n })];
 }
 
 /**
  * The commitment {@link commitSignals} computes, from plain integers, via circomlibjs's
  * Poseidon. Throws {@link WitnessRangeError} when a value is out of range.
  */
-export async function commitValues(values: readonly bigint[], options: CommitmentOptions): Promise<bigint> {
+export async function commitValues(values: readonly bigint[], options: ValueCommitmentOptions): Promise<bigint> {
   const elements = commitmentElements(values, options);
   let hash: bigint | undefined;
   for (const [from, to] of chunkRanges(elements.length)) {

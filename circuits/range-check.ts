@@ -13,6 +13,7 @@
  */
 import { R1csBuilder, Signal } from './builder.js';
 import { fieldInv } from './field.js';
+import { rangeBits } from './bit-length.js';
 
 /** Thrown while computing a witness when a value does not fit the range the circuit was compiled for. */
 export class WitnessRangeError extends Error {
@@ -75,4 +76,21 @@ export function bitsToValue(b: R1csBuilder, bits: readonly Signal[], from: numbe
   const terms: Array<[Signal, bigint]> = [];
   for (let i = from; i < to; i++) terms.push([bits[i]!, 1n << BigInt(i - from)]);
   return b.linear(terms);
+}
+
+/**
+ * Constrains lo ≤ x ≤ hi exactly. x − lo is decomposed into w = bitLength(hi − lo) bits; when the
+ * range is not exactly 2^w wide that alone would also admit (hi, lo + 2^w), so hi − x is
+ * decomposed as well. Cost: {@link intervalCheckCost}.
+ */
+export function assertInInterval(b: R1csBuilder, x: Signal, lo: bigint, hi: bigint): void {
+  const w = rangeBits(lo, hi);
+  bitDecompose(b, b.linear([[x, 1n]], -lo), w);
+  if (hi - lo + 1n !== 1n << BigInt(w)) bitDecompose(b, b.linear([[x, -1n]], hi), w);
+}
+
+/** Constraints {@link assertInInterval} emits for [lo, hi]. */
+export function intervalCheckCost(lo: bigint, hi: bigint): number {
+  const w = rangeBits(lo, hi);
+  return hi - lo + 1n === 1n << BigInt(w) ? w : 2 * w;
 }

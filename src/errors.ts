@@ -8,3 +8,13 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 }
+
+/**
+ * A name from a user's file, safe to print inside a one-line message: control characters,
+ * quotes and backslashes are escaped JSON-style and very long names are cut, so a node named
+ * "a\nb" cannot split an error over two lines or forge a second message.
+ */
+export function quoteName(name: string, max = 200): string {
+  const cut = name.length > max ? `${name.slice(0, max)}…` : name;
+  return JSON.stringify(cut).slice(1, -1);
+}

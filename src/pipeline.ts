@@ -8,6 +8,8 @@ import type { Visibility } from './circuit/build-circuit.js';
 import type { ProofBundle } from './bundle/bundle.js';
 import { readInputFile } from './onnx/input-file.js';
 import { createProver, writeBundle } from './prove/prover.js';
+import { openingPathFor } from './bundle/opening.js';
+import { artifactPath } from './artifacts.js';
 import { quantizeModel, Settings } from './quantize/quantize-model.js';
 import { setupKeys, SetupInfo } from './setup/setup-keys.js';
 import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
@@ -24,6 +26,8 @@ export interface RunOptions {
   readonly activationBits?: number;
   readonly inputVisibility?: Visibility;
   readonly outputVisibility?: Visibility;
+  /** Refuse inputs with values outside the quantized range instead of clamping them. */
+  readonly strictRange?: boolean;
   /** Called after each stage with a one-line summary. */
   readonly onStage?: (stage: string, summary: string) => void;
 }
@@ -32,6 +36,8 @@ export interface RunOptions {
 export interface RunResult {
   readonly buildDir: string;
   readonly bundlePath: string;
+  /** The opening of hashed inputs/outputs, next to the bundle; keep it private. */
+  readonly openingPath?: string;
   readonly settings: Settings;
   readonly circuit: CircuitInfo;
   readonly setup: SetupInfo;
@@ -71,11 +77,15 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
   const input = readInputFile(opts.inputPath, settings.model.input.shape);
   const prover = createProver({ buildDir });
-  const bundle = await timed('prove', () => prover.prove(input, { source: opts.inputPath }));
+  const result = await timed('prove', () => prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false }));
+  const { bundle } = result;
   const bundlePath = bundlePathFor(join(buildDir, 'proofs'), opts.inputPath);
-  writeBundle(bundlePath, bundle);
-  say('prove', `prediction ${bundle.prediction}; bundle ${bundlePath}`);
-  const verification = await timed('verify', () => verifyBundle({ bundle, bundlePath }));
+  writeBundle(bundlePath, result);
+  const openingPath = result.opening ? openingPathFor(bundlePath) : undefined;
+  const clamped = bundle.input.clamped > 0 ? `; ${bundle.input.clamped} input value(s) clamped into the quantized range` : '';
+  say('prove', `${bundle.prediction !== undefined ? `prediction ${bundle.prediction}; ` : ''}bundle ${bundlePath}${openingPath ? ` (opening ${openingPath})` : ''}${clamped}`);
+  // run made the key itself, so it pins it: the fresh vkey.json is the trusted key here.
+  const verification = await timed('verify', () => verifyBundle({ bundle, bundlePath, vkeyPath: artifactPath(buildDir, 'vkey'), inputPath: opts.inputPath, ...(openingPath ? { openingPath } : {}) }));
   say('verify', verification.valid ? 'proof valid' : `INVALID: ${verification.failed}`);
-  return { buildDir, bundlePath, settings, circuit, setup, bundle, verification, timings };
+  return { buildDir, bundlePath, ...(openingPath ? { openingPath } : {}), settings, circuit, setup, bundle, verification, timings };
 }

@@ -36,7 +36,7 @@ function batch(inputs: string, out: string, workers = 2): { status: number | nul
 }
 
 function assertVerifies(bundle: string): void {
-  const r = zkinfer('verify', bundle, '--json');
+  const r = zkinfer('verify', bundle, '--vkey', join(build, 'vkey.json'), '--json');
   assert.equal(r.status, 0, `${bundle}: ${r.stdout}${r.stderr}`);
 }
 
@@ -118,8 +118,27 @@ test('kill -9 mid-batch, then rerun: completes with no corrupt or temp files', a
   assert.ok(r.summary.skipped >= proofsAtKill);
   const files = readdirSync(out);
   assert.deepEqual(files.filter((f) => f.includes('.tmp-')), []);
-  assert.equal(files.length, 16);
+  const bundles = files.filter((f) => f.endsWith('.proof.json'));
+  assert.equal(bundles.length, 16);
+  // Every bundle of a hashed input has its opening beside it, written before the bundle.
+  assert.equal(files.filter((f) => f.endsWith('.opening.json')).length, 16);
   // In-process: sixteen `zkinfer verify` processes would dominate the test's runtime.
-  for (const f of files) assert.equal((await verifyBundle({ bundlePath: join(out, f), vkeyPath: join(build, 'vkey.json') })).valid, true, f);
+  for (const f of bundles) assert.equal((await verifyBundle({ bundlePath: join(out, f), vkeyPath: join(build, 'vkey.json') })).valid, true, f);
   await shutdown();
+});
+
+test('a rerun re-proves an input whose file changed since its bundle was written', () => {
+  const inputs = join(dir, 'stale-inputs');
+  const out = join(dir, 'out-stale');
+  mkdirSync(inputs);
+  copyFileSync(join(samples, 'digit-0.json'), join(inputs, 'a.json'));
+  copyFileSync(join(samples, 'digit-2.json'), join(inputs, 'b.json'));
+  const first = batch(inputs, out);
+  assert.equal(first.status, 0);
+  assert.deepEqual(first.summary.items.map((i) => i.prediction), [0, 2]);
+  copyFileSync(join(samples, 'digit-1.json'), join(inputs, 'a.json'));
+  const second = batch(inputs, out);
+  assert.equal(second.status, 0);
+  assert.deepEqual(second.summary.items.map((i) => [i.status, i.prediction]), [['proved', 1], ['skipped', 2]]);
+  assertVerifies(join(out, 'a.proof.json'));
 });

@@ -18,6 +18,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MODEL = 'models/digits-mlp.onnx';
 const CAL = 'models/calibration.json';
 const T = await mkdtemp(join(tmpdir(), 'zkinfer-cli-'));
+// Child processes inherit this: a trusted-key store of the test's own, empty at first.
+process.env['ZKINFER_CONFIG_DIR'] = join(T, 'config');
 
 after(async () => {
   await rm(T, { recursive: true, force: true });
@@ -141,7 +143,8 @@ test('stage commands: quantize, compile, setup, prove, inspect, verify --vkey', 
   const rep = json(v);
   assert.equal(rep['valid'], true);
   assert.equal(rep['prediction'], 7);
-  assert.equal(rep['vkeySource'], 'file');
+  assert.equal(rep['keySource'], 'file');
+  assert.equal(rep['pinned'], true);
   assert.deepEqual(walk(STAGE_DIR).filter((f) => /\.tmp-/.test(f)), []);
 });
 
@@ -176,7 +179,7 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
   const pbVariant = async (name: string, edit: (b: any) => void): Promise<string> => {
     const b = structuredClone(pbBundle);
     edit(b);
-    const p = join(T, `${name}.proof.json`);
+    const p = join(T, `pb-${name}.proof.json`);
     await writeFile(p, JSON.stringify(b));
     return p;
   };
@@ -184,7 +187,7 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
   // An input position whose value can move by one and stay in range.
   const inIdx = pbBundle.publicSignals.slice(inOff).findIndex((s: string) => toSigned(BigInt(s)) < BigInt(pbBundle.input.hi));
   assert.ok(inIdx >= 0);
-  const cases: Array<{ name: string; path: string; vkey?: string; failed: string; alsoFailing?: string[] }> = [
+  const cases: Array<{ name: string; path: string; vkey?: string | null; failed: string; alsoFailing?: string[] }> = [
     { name: 'pi_a[0] from another proof', failed: 'proof', path: await variant('pia-other', (b) => (b.proof.pi_a[0] = stageBundle.proof.pi_a[0])) },
     { name: 'pi_a[0] + 1', failed: 'proof', path: await variant('pia-plus', (b) => (b.proof.pi_a[0] = (BigInt(b.proof.pi_a[0]) + 1n).toString())) },
     { name: 'output signal changed', failed: 'public-signals', path: await variant('out-sig', (b) => (b.publicSignals[0] = fieldMod(toSigned(BigInt(b.publicSignals[0])) + 1n).toString())) },
@@ -203,14 +206,15 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
         b.prediction = second[1];
       }),
     },
-    { name: 'input commitment changed', failed: 'proof', path: await variant('in-hash', (b) => (b.publicSignals[hashOff] = fieldMod(BigInt(b.publicSignals[hashOff]) + 1n).toString())) },
+    { name: 'input commitment signal changed', failed: 'bundle-fields', alsoFailing: ['proof'], path: await variant('in-hash', (b) => (b.publicSignals[hashOff] = fieldMod(BigInt(b.publicSignals[hashOff]) + 1n).toString())) },
     { name: 'public input signal changed within range', failed: 'proof', path: await pbVariant('in-sig', (b) => (b.publicSignals[inOff + inIdx] = fieldMod(toSigned(BigInt(b.publicSignals[inOff + inIdx])) + 1n).toString())) },
     { name: 'public input signal p − 1 (i.e. −1, out of range)', failed: 'public-signals', path: await pbVariant('in-neg', (b) => (b.publicSignals[inOff] = (FIELD_PRIME - 1n).toString())) },
-    { name: 'public input signal ≥ p (not canonical)', failed: 'public-signals', path: await pbVariant('in-big', (b) => (b.publicSignals[inOff] = (FIELD_PRIME + BigInt(b.publicSignals[inOff])).toString())) },
+    { name: 'public input signal ≥ p (not canonical)', failed: 'format', path: await pbVariant('in-big', (b) => (b.publicSignals[inOff] = (FIELD_PRIME + BigInt(b.publicSignals[inOff])).toString())) },
     { name: 'key of another model (--vkey)', failed: 'vkey', alsoFailing: ['model-id'], path: bundlePath, vkey: join(OTHER_DIR, 'vkey.json') },
     {
-      name: 'key of another model embedded with its hash',
-      failed: 'model-id',
+      name: 'key of another model embedded with its hash (unpinned)',
+      failed: 'pin',
+      vkey: null,
       path: await variant('foreign-vkey', (b) => {
         b.vkey = JSON.parse(readFileSync(join(OTHER_DIR, 'vkey.json'), 'utf8'));
         b.vkeyHash = JSON.parse(readFileSync(join(OTHER_DIR, 'setup.json'), 'utf8')).vkeyHash;
@@ -219,18 +223,33 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
     { name: 'same model, keys from another setup (--vkey)', failed: 'vkey', path: bundlePath, vkey: join(STAGE_DIR, 'vkey.json') },
   ];
   const results = await Promise.all([
-    cli('verify', bundlePath, '--json'),
+    cli('verify', bundlePath, '--allow-unpinned', '--json'),
     cli('verify', bundlePath, '--vkey', join(RUN_DIR, 'vkey.json'), '--json'),
     cli('verify', pbPath, '--vkey', join(PB_DIR, 'vkey.json'), '--json'),
-    ...cases.map((c) => cli('verify', c.path, ...(c.vkey ? ['--vkey', c.vkey] : []), '--json')),
+    ...cases.map((c) => {
+      const own = c.path.startsWith(join(T, 'pb-')) || c.path === pbPath ? join(PB_DIR, 'vkey.json') : join(RUN_DIR, 'vkey.json');
+      const vkey = c.vkey === null ? [] : ['--vkey', c.vkey ?? own];
+      return cli('verify', c.path, ...vkey, '--json');
+    }),
+    cli('verify', bundlePath, '--json'),
+    cli('verify', bundlePath, '--allow-unpinned'),
   ]);
   for (const ok of results.slice(0, 3)) {
     assert.equal(ok.code, 0, show(ok));
     assert.equal(json(ok)['valid'], true);
   }
+  assert.equal(json(results[0]!)['pinned'], false);
+  assert.equal(json(results[0]!)['modelId'], undefined, 'an unpinned verification reported a model id');
+  const unpinned = results[cases.length + 3]!;
+  assert.equal(unpinned.code, 1, show(unpinned));
+  assert.equal(json(unpinned)['failed'], 'pin');
+  const loud = results[cases.length + 4]!;
+  assert.equal(loud.code, 0, show(loud));
+  assert.match(loud.stdout, /UNPINNED KEY/);
+  assert.match(loud.stdout, /WARN pin/);
   cases.forEach((c, i) => {
     const res = results[i + 3]!;
-    assert.equal(res.code, 1, `${c.name}: ${show(res)}`);
+    assert.equal(res.code, c.failed === 'format' ? 2 : 1, `${c.name}: ${show(res)}`);
     const rep = json(res);
     assert.equal(rep['valid'], false, c.name);
     assert.equal(rep['failed'], c.failed, `${c.name}: ${res.stdout}`);
@@ -320,4 +339,34 @@ test('--help on every command exits 0 and shows an example', async () => {
   const top = await cli('--help');
   assert.equal(top.code, 0);
   for (const c of commands) assert.match(top.stdout, new RegExp(`\\b${c}\\b`));
+});
+
+test('keys add|list|remove: a stored key pins bundles without --vkey', async () => {
+  const r = await runP;
+  assert.equal(r.code, 0, show(r));
+  const bundlePath = json(r)['bundle'] as string;
+  const add = await cli('keys', 'add', join(RUN_DIR, 'vkey.json'), '--name', 'digits', '--json');
+  assert.equal(add.code, 0, show(add));
+  assert.equal(json(add)['name'], 'digits');
+  const list = await cli('keys', 'list', '--json');
+  assert.deepEqual((JSON.parse(list.stdout) as Array<{ name: string }>).map((k) => k.name), ['digits']);
+  const pinned = await cli('verify', bundlePath, '--json');
+  assert.equal(pinned.code, 0, show(pinned));
+  assert.equal(json(pinned)['keySource'], 'store');
+  assert.equal(json(pinned)['pinned'], true);
+  const byHash = await cli('verify', bundlePath, '--vkey-hash', json(add)['vkeyHash'], '--json');
+  assert.equal(byHash.code, 0, show(byHash));
+  const wrongHash = await cli('verify', bundlePath, '--vkey-hash', 'ab'.repeat(32), '--json');
+  assert.equal(wrongHash.code, 1);
+  assert.equal(json(wrongHash)['failed'], 'pin');
+  const badHash = await cli('verify', bundlePath, '--vkey-hash', 'xyz');
+  assert.equal(badHash.code, 2);
+  assert.equal(badHash.stderr.trim().split('\n').length, 1);
+  const rm = await cli('keys', 'remove', 'digits');
+  assert.equal(rm.code, 0, show(rm));
+  const after = await cli('verify', bundlePath, '--json');
+  assert.equal(after.code, 1);
+  assert.equal(json(after)['failed'], 'pin');
+  const missing = await cli('keys', 'remove', 'digits');
+  assert.equal(missing.code, 2);
 });

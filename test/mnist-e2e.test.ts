@@ -31,8 +31,9 @@ test('mnist-8 proves and verifies on a labelled sample and agrees with onnxrunti
   assert.equal(r.verified, true);
   assert.equal(r.prediction, labels[0]);
   assert.equal(r.fidelity.floatPrediction, r.prediction);
-  assert.equal(zkinfer(['verify', r.bundle, '--vkey', join(tmp, 'b', 'vkey.json'), '--input', sample]).code, 0);
-  const other = zkinfer(['verify', r.bundle, '--input', join(models, 'mnist-8-samples', 'input_1.pb'), '--json']);
+  const pin = ['--vkey', join(tmp, 'b', 'vkey.json'), '--opening', r.opening as string];
+  assert.equal(zkinfer(['verify', r.bundle, ...pin, '--input', sample]).code, 0);
+  const other = zkinfer(['verify', r.bundle, ...pin, '--input', join(models, 'mnist-8-samples', 'input_1.pb'), '--json']);
   assert.equal(other.code, 1);
   assert.equal(JSON.parse(other.stdout).failed, 'input-commitment');
 });

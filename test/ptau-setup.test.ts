@@ -70,10 +70,10 @@ test('setup --ptau makes ptau-labelled keys that prove, verify and pass --requir
   assert.equal(zkinfer(['setup', dir]).code, 0);
   const devProof = zkinfer(['prove', dir, '--input', input, '--out', join(tmp, 'dev.json')]);
   assert.equal(devProof.code, 0, devProof.stderr);
-  const lax = zkinfer(['verify', join(tmp, 'dev.json')]);
+  const lax = zkinfer(['verify', join(tmp, 'dev.json'), '--vkey', join(dir, 'vkey.json')]);
   assert.equal(lax.code, 0);
   assert.match(lax.stderr, /warning: .*dev setup/);
-  const devStrict = zkinfer(['verify', join(tmp, 'dev.json'), '--require-trusted-setup', '--json']);
+  const devStrict = zkinfer(['verify', join(tmp, 'dev.json'), '--vkey', join(dir, 'vkey.json'), '--require-trusted-setup', '--json']);
   assert.equal(devStrict.code, 1);
   assert.equal(JSON.parse(devStrict.stdout)['failed'], 'trusted-setup');
 

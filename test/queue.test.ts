@@ -19,7 +19,7 @@ import { verifyBundle } from '../src/verify/verify-bundle.js';
 import { startDevPostgres, DevPostgres } from '../src/queue/dev-postgres.js';
 import { connectQueue, disconnectQueue, enqueueJobs, jobStates, queueName } from '../src/queue/job-queue.js';
 import { buildKeyHash, startQueueWorker } from '../src/queue/queue-worker.js';
-import { batchStatus, submitProofs } from '../src/queue/queue-prove.js';
+import { batchStatus, collectBatch, submitProofs } from '../src/queue/queue-prove.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const cli = join(root, 'bin', 'zkinfer');
@@ -79,10 +79,12 @@ function inputsDir(name: string, digits: number[], factor: number): string {
 }
 
 async function assertOneVerifiedBundleEach(inputs: string, out: string): Promise<void> {
-  const names = readdirSync(inputs).map((n) => n.replace(/\.json$/, '.proof.json')).sort();
-  assert.deepEqual(readdirSync(out).sort(), names, 'exactly one bundle per input, no temp files');
-  for (const n of names) {
-    const r = await verifyBundle({ bundlePath: join(out, n), vkeyPath: artifactPath(build, 'vkey'), inputPath: join(inputs, n.replace('.proof.json', '.json')) });
+  const stems = readdirSync(inputs).map((n) => n.replace(/\.json$/, '')).sort();
+  // Hashed input: each bundle comes with the opening the submitter wrote (blinding it drew).
+  assert.deepEqual(readdirSync(out).sort(), stems.flatMap((n) => [`${n}.opening.json`, `${n}.proof.json`]), 'exactly one bundle and opening per input, no temp files');
+  for (const stem of stems) {
+    const n = `${stem}.proof.json`;
+    const r = await verifyBundle({ bundlePath: join(out, n), vkeyPath: artifactPath(build, 'vkey'), inputPath: join(inputs, `${stem}.json`), openingPath: join(out, `${stem}.opening.json`) });
     assert.equal(r.valid, true, `${n}: ${r.failed}`);
   }
 }
@@ -253,7 +255,7 @@ test('a bad input fails alone with its line; a job failing 3 times is reported, 
   assert.equal(failed.items[0]!.attempts, 3);
   assert.match(failed.items[0]!.error!, /failed after 3 attempts: proof does not verify with .*vkey\.json \(check proof/);
   assert.deepEqual(await broken.stop(), { done: 0, failed: 3, released: 0 });
-  assert.equal(existsSync(join(dir, 'out-three', 'digit-2.proof.json')), false, 'no bundle for a failed job');
+  assert.deepEqual(readdirSync(join(dir, 'out-three')), [], 'no bundle or opening for a failed job');
   const status = await batchStatus({ url: pg.url, batchId: failed.batchId });
   assert.deepEqual(status.states, { failed: 1 });
   assert.match(status.failures[0]!.error, /digit-2\.json: failed after 3 attempts/);
@@ -284,4 +286,26 @@ test('--no-wait prints a batch id; queue status and queue collect finish the bat
   await assertOneVerifiedBundleEach(inputs, out);
   assert.equal(run('queue', 'status', batchId!, '--queue', pg.url).stdout.trim(), `batch ${batchId} (2 inputs): 2 completed`);
   assert.equal(run('queue', 'status', 'no-such-batch', '--queue', pg.url).status, 2);
+});
+
+test('a result for another input (a worker swapping results) is refused, its job removed, and a rerun proves it', async () => {
+  const inputs = inputsDir('in-swap', [7, 8], 0.65);
+  const out = join(dir, 'out-swap');
+  const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  const first = await submitProofs({ buildDir: build, inputs, url: pg.url, outDir: join(dir, 'out-swap-first'), pollMs: 100 });
+  assert.equal(first.succeeded, 2);
+  await w.stop();
+  const ids = await batchIds(first.batchId);
+  // Valid proofs, wrong inputs: each job's output now holds the other job's bundle and opening.
+  await boss.getDb().executeSql(`UPDATE pgboss.job j SET output = o.output FROM pgboss.job o WHERE j.id = $1 AND o.id = $2 OR j.id = $2 AND o.id = $1`, [ids[0], ids[1]]);
+  const collected = await collectBatch({ url: pg.url, batchId: first.batchId, outDir: out });
+  assert.equal(collected.failed, 2);
+  for (const item of collected.items) assert.match(item.error!, /: the worker's result does not verify \(check (input-commitment|opening): .*; job removed, rerun to prove it again$/);
+  assert.equal(existsSync(out) ? readdirSync(out).length : 0, 0, 'nothing written');
+  assert.equal((await jobStates(boss, queueName('prove', keyHash), ids)).size, 0);
+  const w2 = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  const rerun = await submitProofs({ buildDir: build, inputs, url: pg.url, outDir: out, pollMs: 100 });
+  await w2.stop();
+  assert.deepEqual([rerun.enqueued, rerun.succeeded], [2, 2]);
+  await assertOneVerifiedBundleEach(inputs, out);
 });

@@ -5,6 +5,7 @@
  *
  * Usage: node bench-model.js '<ModelJob JSON>'
  */
+import { artifactPath } from '../artifacts.js';
 import { join } from 'node:path';
 import type { Visibility } from '../circuit/build-circuit.js';
 import { compileCircuit } from '../circuit/compile-circuit.js';
@@ -73,7 +74,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
     const [bundle, proveWarmSeconds] = await timed(() => prover.prove(input, { source: job.inputPath }));
     const bundlePath = bundlePathFor(join(job.buildDir, 'proofs'), job.inputPath);
     writeBundle(bundlePath, bundle);
-    const [report, verifySeconds] = await timed(() => verifyBundle({ bundle, bundlePath }));
+    const [report, verifySeconds] = await timed(() => verifyBundle({ bundle: bundle.bundle, bundlePath, vkeyPath: artifactPath(job.buildDir, 'vkey') }));
     return {
       ...base,
       status: 'ok',
@@ -87,7 +88,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
       proveWarmSeconds,
       verifySeconds,
       valid: report.valid,
-      prediction: bundle.prediction,
+      prediction: bundle.bundle.prediction,
       peakRssMiB: peakRssMiB(),
       bundlePath,
     };

@@ -11,7 +11,7 @@
  * - nothing lost: a long run with a worker killed (kill -9) every ~10 s.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -212,10 +212,11 @@ export async function killRun(opts: { url: string; buildDir: string; work: strin
   let verified = 0;
   const bundles = readdirSync(out).filter((n) => n.endsWith('.proof.json'));
   for (const b of bundles) {
-    const r = await verifyBundle({ bundlePath: join(out, b), vkeyPath: artifactPath(opts.buildDir, 'vkey'), inputPath: join(inputs, b.replace('.proof.json', '.json')) });
+    const opening = join(out, b.replace('.proof.json', '.opening.json'));
+    const r = await verifyBundle({ bundlePath: join(out, b), vkeyPath: artifactPath(opts.buildDir, 'vkey'), inputPath: join(inputs, b.replace('.proof.json', '.json')), ...(existsSync(opening) ? { openingPath: opening } : {}) });
     if (r.valid) verified++;
   }
-  return { jobs: opts.jobs, seconds, kills, retried, bundles: readdirSync(out).length, verified, failed: summary.failed };
+  return { jobs: opts.jobs, seconds, kills, retried, bundles: bundles.length, verified, failed: summary.failed };
 }
 
 /** Cores of a worker machine like this one, for the machines table. */

@@ -13,7 +13,7 @@ import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProofBundle } from '../bundle/bundle.js';
-import { measureVerifierGas } from './bench-gas.js';
+import { measureRangeWrapperGas, measureVerifierGas } from './bench-gas.js';
 import { verifyOnChain } from '../chain/verify-on-chain.js';
 import { shutdown } from '../prove/prover.js';
 import type { BenchResult } from './bench-dev-setup.js';
@@ -123,6 +123,7 @@ if (selected('batch') && mlpDir) {
 }
 
 const gas: GasRow[] = [];
+let rangeCheck: { inCircuitConstraintsPerInput: number; wrapperGasPerInput: number; inputs: number } | undefined;
 if (selected('gas')) {
   for (const [name, label] of [['digits-mlp', 'digits MLP, public input'], ['digits-mlp-hashed', 'digits MLP, hashed input'], ['digits-mlp-hashed-io', 'digits MLP, hashed input + output'], ['digits-mlp-hashed-packed', 'digits MLP, hashed input, packed output']] as const) {
     const m = row(name);
@@ -145,6 +146,16 @@ if (selected('gas')) {
     gas.push({ name: `synthetic, ${nPublic} public`, publicSignals: nPublic, gas: Number(g.verifyGas), verifyMs: g.verifyMs, valid: true, deployedSize: g.deployedSize });
   }
   print(`### On-chain verification (verifyProof transaction incl. 21k base + calldata)\n\n${gasTable(gas, goals)}\n`);
+  // The two ways to make a contract's verdict on public inputs equal zkinfer's: range checks in
+  // the circuit (what zkinfer does) or in a wrapper contract. Both costs measured here.
+  const pub = row('digits-mlp');
+  if (pub) {
+    log('gas: public-input range check in a wrapper contract');
+    const bits = 8;
+    const w = await measureRangeWrapperGas({ nPublic: 64, bits });
+    rangeCheck = { inCircuitConstraintsPerInput: bits, wrapperGasPerInput: w.perInput, inputs: 64 };
+    print(`### Public-input range check (digits MLP, 64 inputs of ${bits} bits)\n\n| Where | Constraints | Gas per verification |\n| --- | --- | --- |\n| in the circuit (chosen) | +${64 * bits} (${bits} per input) | +0 |\n| wrapper contract | +0 | +${w.total.toLocaleString('en-US')} (${w.perInput.toFixed(0)} per input) |\n`);
+  }
 }
 
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
@@ -166,7 +177,7 @@ print(`\nTotal bench time ${totalSeconds.toFixed(0)} s; 1-min load average at en
 const resultsDir = join(ROOT, 'bench-results');
 mkdirSync(resultsDir, { recursive: true });
 const jsonPath = join(resultsDir, 'bench.json');
-const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, queue, goals, markdown: out.join('\n') };
+const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, queue, goals, markdown: out.join('\n') };
 writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
 log(`wrote ${jsonPath}`);
 rmSync(work, { recursive: true, force: true });

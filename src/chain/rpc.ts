@@ -4,6 +4,7 @@
  * measure the gas a `verifyProof` transaction needs.
  */
 import {
+  keccak256,
   createPublicClient,
   createWalletClient,
   decodeFunctionResult,
@@ -26,6 +27,8 @@ export interface RpcVerifyOptions {
   readonly abi: Abi;
   /** Creation bytecode, used only when `address` is absent. */
   readonly bytecode: Hex;
+  /** Runtime code the contract at `address` must run: anything else is not this key's verifier. */
+  readonly deployedBytecode: Hex;
   /** An already deployed verifier; when absent the verifier is deployed first. */
   readonly address?: Address;
   /**
@@ -53,6 +56,9 @@ export interface RpcVerifyResult {
   readonly address: Address;
   /** Whether this call deployed the verifier. */
   readonly deployed: boolean;
+  /** keccak256 of the code at `address`, and whether it is the verifier compiled for the key. */
+  readonly codeHash: Hex;
+  readonly codeMatches: boolean;
   /**
    * Only meaningful when `valid`. With `estimate`: the least gas limit (within 0.1%) at which
    * `verifyProof` still returns true, like `eth_estimateGas` would give for a reverting
@@ -121,6 +127,11 @@ export async function verifyOnRpc(options: RpcVerifyOptions): Promise<RpcVerifyR
   // eth_call to an address without code "succeeds" with empty output; say what is wrong instead.
   const code = await client.getCode({ address });
   if (!code || code === '0x') throw new Error(`no contract code at ${address} on ${options.url}`);
+  // A contract that merely answers true is not a verifier: its code must be the verifier
+  // compiled for this key (same solc, settings and template), byte for byte.
+  const codeHash = keccak256(code);
+  const codeMatches = codeHash === keccak256(options.deployedBytecode);
+  if (!codeMatches) return { valid: false, address, deployed, gas: 0n, gasSource, codeHash, codeMatches };
 
   const { args } = formatCalldata(options.proof, options.publicSignals);
   const data = encodeFunctionData({ abi: options.abi, functionName: 'verifyProof', args });
@@ -147,5 +158,5 @@ export async function verifyOnRpc(options: RpcVerifyOptions): Promise<RpcVerifyR
     const estimate = BigInt(await client.request({ method: 'eth_estimateGas', params: [cap] }));
     gas = valid ? await gasForTrue({ call, lo: estimate, hi: gasLimit }) : estimate;
   }
-  return { valid, address, deployed, gas, gasSource };
+  return { valid, address, deployed, gas, gasSource, codeHash, codeMatches };
 }

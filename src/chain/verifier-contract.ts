@@ -44,6 +44,8 @@ export interface CompiledVerifier {
   readonly abi: Abi;
   /** Creation bytecode, `0x`-prefixed. */
   readonly bytecode: Hex;
+  /** Runtime bytecode, `0x`-prefixed: what `eth_getCode` returns for a deployed copy (no immutables). */
+  readonly deployedBytecode: Hex;
   /**
    * Size in bytes of the deployed (runtime) code. Above {@link MAX_DEPLOYED_CODE_SIZE} no
    * mainnet-rules chain accepts the contract; each public signal adds about 90 bytes.
@@ -148,6 +150,7 @@ export async function compileVerifier(source: string): Promise<CompiledVerifier>
   return {
     abi: contract.abi,
     bytecode: `0x${contract.evm.bytecode.object}`,
+    deployedBytecode: `0x${contract.evm.deployedBytecode.object}`,
     deployedSize: contract.evm.deployedBytecode.object.length / 2,
     warnings: diagnostics.filter((e) => e.severity === 'warning').map((e) => e.formattedMessage),
     compilerVersion: solc.version() as string,

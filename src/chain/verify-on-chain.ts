@@ -24,6 +24,9 @@ export interface ChainVerdict {
   readonly gasSource: 'transaction' | 'estimate';
   readonly address?: string;
   readonly deployed?: boolean;
+  /** keccak256 of the deployed code (rpc) and whether it is the verifier for the key. */
+  readonly codeHash?: string;
+  readonly codeMatches?: boolean;
   /** False when the verifier exceeds the 24,576-byte contract size limit of real chains. */
   readonly fitsOnChain: boolean;
   readonly deployedSize: number;
@@ -67,9 +70,9 @@ export async function verifyOnChain(bundle: ProofBundle, vkey: Record<string, un
   const privateKey = target.privateKey ? hexOrError(target.privateKey, '--private-key', 32) : undefined;
   let r;
   try {
-    r = await verifyOnRpc({ url: target.url, abi: v.abi, bytecode: v.bytecode, address, privateKey, proof: bundle.proof, publicSignals: bundle.publicSignals });
+    r = await verifyOnRpc({ url: target.url, abi: v.abi, bytecode: v.bytecode, deployedBytecode: v.deployedBytecode, address, privateKey, proof: bundle.proof, publicSignals: bundle.publicSignals });
   } catch (e) {
     throw new UserError(`${target.url}: ${(e as Error).message.split('\n')[0]}`);
   }
-  return { target: 'rpc', valid: r.valid, gas: String(r.gas), gasSource: r.gasSource, address: r.address, deployed: r.deployed, fitsOnChain, deployedSize: v.deployedSize };
+  return { target: 'rpc', valid: r.valid, gas: String(r.gas), gasSource: r.gasSource, address: r.address, deployed: r.deployed, codeHash: r.codeHash, codeMatches: r.codeMatches, fitsOnChain, deployedSize: v.deployedSize };
 }

@@ -6,12 +6,14 @@
  */
 import { BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
 import { toSigned } from '../../circuits/field.js';
+import { rangeBits } from '../../circuits/bit-length.js';
 import { linearLayer } from '../../circuits/linear.js';
 import { requantize } from '../../circuits/requantize.js';
 import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
+import { assertInInterval } from '../../circuits/range-check.js';
 import { linearTerms } from '../quantize/linear-spec.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 
@@ -30,22 +32,19 @@ export const VISIBILITIES: readonly Visibility[] = ['public', 'hashed', 'packed'
 
 /** Commitment encoding of the model input: every value of [lo, hi] shifted to [0, 2^bits). */
 export function inputCommitmentParams(input: QuantizedModel['input']): CommitmentOptions {
-  return { bits: bitLength(input.hi - input.lo), offset: BigInt(-input.lo) };
+  return { bits: rangeBits(input.lo, input.hi), offset: BigInt(-input.lo) };
 }
 
 /** Commitment encoding of the model output, from its worst-case range. */
 export function outputCommitmentParams(output: QuantizedModel['output']): CommitmentOptions {
-  return { bits: bitLength(output.hi - output.lo), offset: BigInt(-output.lo) };
+  return { bits: rangeBits(output.lo, output.hi), offset: BigInt(-output.lo) };
 }
 
 /** Packing of the model output for `packed` visibility; its range is guaranteed by the circuit. */
 export function packParams(output: QuantizedModel['output']): PackOptions {
-  return { bits: bitLength(output.hi - output.lo), offset: BigInt(-output.lo) };
+  return { bits: rangeBits(output.lo, output.hi), offset: BigInt(-output.lo) };
 }
 
-function bitLength(n: number): number {
-  return Math.max(1, Math.ceil(Math.log2(n + 1)));
-}
 
 /** Where each part sits in the public-signal vector. */
 export interface PublicLayout {
@@ -59,6 +58,10 @@ export interface BuildOptions {
   readonly inputVisibility?: Visibility;
   readonly outputVisibility?: Visibility;
   readonly witnessOnly?: boolean;
+  /** Blinding of the input commitment (hashed input): a private input wire; 0 when compiling. */
+  readonly inputBlinding?: bigint;
+  /** Blinding of the output commitment (hashed output). */
+  readonly outputBlinding?: bigint;
 }
 
 /** A built circuit plus what the proof will reveal. */
@@ -78,8 +81,14 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   const outputVisibility = options.outputVisibility ?? 'public';
   const tensors = new Map<string, Signal[]>();
   const inputs = xq.map((v) => b.input(BigInt(v), inputVisibility === 'public' ? 'public' : 'private'));
-  // Private inputs are range-checked by the commitment's bit decomposition; public ones by the verifier.
-  const inputHash = inputVisibility === 'hashed' ? commitSignals(b, inputs, inputCommitmentParams(model.input)).hash : undefined;
+  // Every input is range-checked in the circuit: hashed ones by the commitment's decomposition,
+  // public ones here. A verifier (a contract calling verifyProof, say) that checks nothing but
+  // the pairing must reach the same verdict as zkinfer's own verifier; an out-of-range public
+  // input (a pixel of 415) would otherwise flip a prediction with a valid proof.
+  if (inputVisibility === 'public') for (const s of inputs) assertInInterval(b, s, BigInt(model.input.lo), BigInt(model.input.hi));
+  const inputHash = inputVisibility === 'hashed'
+    ? commitSignals(b, inputs, { ...inputCommitmentParams(model.input), blinding: b.input(options.inputBlinding ?? 0n, 'private') }).hash
+    : undefined;
   tensors.set(model.input.name, inputs);
   for (const op of model.ops) {
     const x = tensors.get(op.input)!;
@@ -120,7 +129,7 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   // Public-signal order: output values or their commitment, then the input commitment, then public inputs.
   if (outputVisibility === 'public') for (const s of y) b.exposeOutput(s);
   else if (outputVisibility === 'packed') for (const e of packSignals(b, y, packParams(model.output))) b.exposeOutput(e);
-  else b.exposeOutput(commitSignals(b, y, outputCommitmentParams(model.output)).hash);
+  else b.exposeOutput(commitSignals(b, y, { ...outputCommitmentParams(model.output), blinding: b.input(options.outputBlinding ?? 0n, 'private') }).hash);
   if (inputHash) b.exposeOutput(inputHash);
   const circuit = b.finalize();
   const outCount = outputVisibility === 'public' ? y.length : outputVisibility === 'packed' ? packedCount(y.length, packParams(model.output).bits) : 1;

@@ -8,6 +8,7 @@ import { UserError } from '../errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
+import { ceilLog2 } from '../../circuits/bit-length.js';
 
 /** Options of {@link compileCircuit}. */
 export interface CompileOptions {
@@ -30,6 +31,7 @@ export interface CircuitInfo {
   readonly layout: PublicLayout;
   readonly input: QuantizedModel['input'];
   readonly output: QuantizedModel['output'];
+  readonly droppedFinal?: QuantizedModel['droppedFinal'];
 }
 
 /** Reads the quantized model of a build directory. */
@@ -65,10 +67,11 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo {
     nConstraints: build.circuit.nConstraints,
     nWires: build.circuit.nWires,
     nPublic: build.layout.nPublic,
-    power: Math.max(1, Math.ceil(Math.log2(domain))),
+    power: Math.max(1, ceilLog2(domain)),
     layout: build.layout,
     input: model.input,
     output: model.output,
+    ...(model.droppedFinal ? { droppedFinal: model.droppedFinal } : {}),
   };
   writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
   writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);

@@ -9,6 +9,7 @@ import { artifactPath, readArtifact } from '../artifacts.js';
 import { assertBundleShape } from '../bundle/bundle.js';
 import { exportVerifier, formatCalldata, Groth16VerificationKey } from '../chain/verifier-contract.js';
 import { UserError } from '../errors.js';
+import { readVerificationKey } from '../verify/verification-key.js';
 import { printJson } from './options.js';
 
 function readBundle(path: string) {
@@ -30,7 +31,9 @@ export function registerChainCommands(p: Command): void {
     .option('--json', 'print paths and sizes as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer export-verifier build/digits --out build/digits/verifier')
     .action(async (dir: string, f: { out?: string; json?: boolean }) => {
-      const vkey = readArtifact<Groth16VerificationKey>(dir, 'vkey', 'setup');
+      readArtifact(dir, 'vkey', 'setup');
+      // Validated before rendering: a coordinate is pasted into Solidity source.
+      const vkey = readVerificationKey(artifactPath(dir, 'vkey')) as unknown as Groth16VerificationKey;
       const outDir = f.out ?? join(dir, 'verifier');
       const r = await exportVerifier({ vkey, outDir });
       const info = { source: r.sourcePath, abi: r.abiPath, bytecode: r.binPath, deployedSize: r.deployedSize, compiler: r.compilerVersion, evmVersion: 'paris', vkey: artifactPath(dir, 'vkey') };

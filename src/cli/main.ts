@@ -9,6 +9,7 @@ import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
+import { registerKeysCommands } from './keys-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 
 function program(): Command {
@@ -21,6 +22,7 @@ function program(): Command {
   registerRunCommands(p);
   registerStageCommands(p);
   registerChainCommands(p);
+  registerKeysCommands(p);
   registerQueueCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;

@@ -30,6 +30,7 @@ export interface QueueProveFlags {
   readonly wait?: boolean;
   readonly jobTimeout?: number;
   readonly workers?: number;
+  readonly strictRange?: boolean;
   readonly json?: boolean;
 }
 
@@ -56,6 +57,7 @@ export async function queueProveCommand(dir: string, inputs: string, f: QueuePro
       outDir: f.out,
       wait,
       delivery: f.jobTimeout !== undefined ? { expireInSeconds: f.jobTimeout } : undefined,
+      strictRange: f.strictRange,
       onProgress: progress && ((p) => progress.update(p)),
       onNotice: f.json ? undefined : err,
     });

@@ -14,8 +14,12 @@ const SHIPPED_SAMPLE = fileURLToPath(new URL('../../../models/samples/digit-3.js
 
 function runSummary(r: RunResult) {
   return {
-    prediction: r.bundle.prediction,
-    output: r.bundle.output.values,
+    prediction: r.verification.prediction,
+    output: r.verification.output,
+    softmax: r.bundle.output.softmax,
+    floatOutput: r.bundle.fidelity?.floatOutput,
+    clamped: r.bundle.input.clamped,
+    opening: r.openingPath,
     constraints: r.circuit.nConstraints,
     bundle: r.bundlePath,
     verified: r.verification.valid,
@@ -37,6 +41,7 @@ interface RunFlags {
   activationBits?: number;
   inputVisibility?: Visibility;
   outputVisibility?: Visibility;
+  strictRange?: boolean;
 }
 
 async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
@@ -51,12 +56,15 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
     activationBits: flags.activationBits,
     inputVisibility: flags.inputVisibility,
     outputVisibility: flags.outputVisibility,
+    strictRange: flags.strictRange ?? false,
     onStage: stage,
   });
   if (flags.json) printJson(runSummary(r));
   else {
     const fid = r.bundle.fidelity;
-    process.stdout.write(`\nprediction ${r.bundle.prediction}  output [${r.bundle.output.values.map((v) => v.toFixed(3)).join(', ')}]\n`);
+    const shown = r.verification.output ?? r.bundle.output.values ?? [];
+    process.stdout.write(`\nprediction ${r.verification.prediction ?? r.bundle.prediction}  output [${shown.map((v) => v.toFixed(3)).join(', ')}]\n`);
+    if (r.bundle.input.clamped > 0) process.stderr.write(`warning: ${r.bundle.input.clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)\n`);
     if (fid) process.stdout.write(`float model (onnxruntime) predicts ${fid.floatPrediction}; max |quantized − float| = ${fid.maxAbsError.toFixed(4)}\n`);
     for (const w of r.verification.warnings) process.stdout.write(`warning: ${w}\n`);
   }
@@ -75,16 +83,24 @@ function printReport(report: VerifyReport, json: boolean): void {
     printJson(report);
     return;
   }
-  for (const c of report.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check.padEnd(16)} ${c.detail}\n`);
+  for (const c of report.checks) process.stdout.write(`${!c.ok ? 'FAIL' : c.unverified ? 'WARN' : 'ok  '} ${c.check.padEnd(16)} ${c.detail}\n`);
   if (report.chain?.deployed) process.stdout.write(`deployed verifier at ${report.chain.address}\n`);
+  if (report.unverified.length > 0) process.stdout.write(`unverified (the prover's word): ${report.unverified.join(', ')}\n`);
   for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
-  if (report.vkeySource === 'bundle') process.stderr.write('note: checked against the verification key inside the bundle; pass --vkey FILE to pin a known model\n');
-  process.stdout.write(report.valid ? `VALID: prediction ${report.prediction}\n` : `INVALID: ${report.failed} check failed\n`);
+  const what = report.prediction !== undefined ? `prediction ${report.prediction}` : 'output hashed (pass --opening to see it)';
+  if (report.valid && !report.pinned) {
+    process.stdout.write(`VALID PROOF, UNPINNED KEY: ${what} — proven with the key inside the bundle; which model and setup that key belongs to is NOT verified\n`);
+  } else {
+    process.stdout.write(report.valid ? `VALID: ${what}; model ${report.modelId?.slice(0, 16)}…\n` : `INVALID: ${report.failed} check failed\n`);
+  }
 }
 
 interface VerifyFlags {
   vkey?: string;
+  vkeyHash?: string;
+  allowUnpinned?: boolean;
   input?: string;
+  opening?: string;
   requireTrustedSetup?: boolean;
   json?: boolean;
   chain?: boolean;
@@ -104,6 +120,7 @@ export function registerRunCommands(p: Command): void {
       .option('--activation-bits <n>', 'bits per activation', intOption('--activation-bits'))
       .addOption(visibilityOption('input'))
       .addOption(visibilityOption('output'))
+      .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
       .option('--json', 'print one JSON object');
 
   withRunFlags(
@@ -123,20 +140,32 @@ export function registerRunCommands(p: Command): void {
 
   p.command('verify <bundle>')
     .description('check a proof bundle: exit 0 valid, 1 invalid, 2 unreadable')
-    .option('--vkey <file>', 'trusted verification key (default: the one inside the bundle)')
-    .option('--input <file>', 'the input the prover says it used: checked against the input commitment')
-    .option('--require-trusted-setup', 'treat dev-setup keys as invalid')
+    .option('--vkey <file>', 'pin the model owner\'s verification key (vkey.json)')
+    .option('--vkey-hash <hex>', 'pin a published verification-key hash (sha256 of the canonical vkey.json)')
+    .option('--allow-unpinned', 'check the proof with the key inside the bundle when no pin applies (model id and setup stay unverified)')
+    .option('--input <file>', 'the input the prover says it used: checked against the public input or, with --opening, the input commitment')
+    .option('--opening <file>', 'the opening written next to the bundle: opens hashed inputs and outputs')
+    .option('--require-trusted-setup', 'treat dev-setup and unpinned keys as invalid')
     .option('--chain', 'also verify with the Solidity verifier on an embedded EVM')
     .option('--rpc <url>', 'also verify on a JSON-RPC node (deploys the verifier unless --address)')
     .option('--address <addr>', 'an already deployed verifier (with --rpc)')
     .option('--private-key <key>', 'key that deploys the verifier (with --rpc; default: the node\'s unlocked account)')
     .option('--json', 'print one JSON object naming every check')
-    .addHelpText('after', '\nExample:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json')
+    .addHelpText('after', '\nExamples:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json\n  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json')
     .action(async (bundle: string, flags: VerifyFlags) => {
       const chain: ChainTarget | undefined = flags.rpc
         ? { kind: 'rpc', url: flags.rpc, address: flags.address, privateKey: flags.privateKey ?? process.env['ZKINFER_PRIVATE_KEY'] }
         : flags.chain ? { kind: 'embedded' } : undefined;
-      const report = await verifyBundle({ bundlePath: bundle, vkeyPath: flags.vkey, inputPath: flags.input, requireTrustedSetup: flags.requireTrustedSetup, chain });
+      const report = await verifyBundle({
+        bundlePath: bundle,
+        vkeyPath: flags.vkey,
+        vkeyHash: flags.vkeyHash,
+        allowUnpinned: flags.allowUnpinned ?? false,
+        inputPath: flags.input,
+        openingPath: flags.opening,
+        requireTrustedSetup: flags.requireTrustedSetup ?? false,
+        chain,
+      });
       printReport(report, flags.json ?? false);
       if (!report.valid) process.exitCode = report.failed === 'format' ? 2 : 1;
     });

@@ -69,20 +69,22 @@ export function registerStageCommands(p: Command): void {
     .option('--inputs <path>', 'batch: a directory of .json/.pb inputs or a JSON-lines file (one input per line)')
     .option('--workers <n>', 'batch: worker threads (default: available cores)', intOption('--workers'))
     .option('--out <path>', 'bundle path (default <buildDir>/proofs/<input>.proof.json); with --inputs, the bundle directory (default <buildDir>/proofs)')
+    .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
     .option('--json', 'print a JSON summary')
     .option('--queue <url>', 'batch: prove on `zkinfer worker` processes through this Postgres queue instead of local threads')
     .option('--wait', 'with --queue: wait for every result and write the bundles (the default)')
     .option('--no-wait', 'with --queue: enqueue, print the batch id and exit (collect later with `zkinfer queue collect`)')
     .option('--job-timeout <s>', 'with --queue: seconds before a job whose worker died is handed to another (default 600)', intOption('--job-timeout'))
     .addHelpText('after', '\nExamples:\n  zkinfer prove build/digits --input models/samples/digit-7.json\n  zkinfer prove build/digits --inputs models/samples --workers 2\n  zkinfer prove build/digits --inputs models/samples --queue postgres://zk:secret@db.example:5432/zk --out proofs')
-    .action(async (dir: string, f: { input?: string; inputs?: string; workers?: number; out?: string; json?: boolean; queue?: string; wait?: boolean; jobTimeout?: number }) => {
+    .action(async (dir: string, f: ProveFlags & { queue?: string; wait?: boolean; jobTimeout?: number }) => {
       if ((f.input === undefined) === (f.inputs === undefined)) throw new UserError('prove needs exactly one of --input FILE or --inputs PATH');
       if (f.queue !== undefined) return f.inputs !== undefined ? queueProveCommand(dir, f.inputs, { ...f, queue: f.queue }) : Promise.reject(new UserError('--queue applies to --inputs only'));
       if (f.inputs !== undefined) return proveBatchCommand(dir, f.inputs, f);
       if (f.workers !== undefined) throw new UserError('--workers applies to --inputs only');
-      const { bundle, bundlePath } = await prove({ buildDir: dir, inputPath: f.input!, outPath: f.out });
-      if (f.json) return printJson({ prediction: bundle.prediction, output: bundle.output.values, bundle: bundlePath });
-      out(`prediction ${bundle.prediction}; bundle ${bundlePath}`);
+      const { bundle, bundlePath, openingPath } = await prove({ buildDir: dir, inputPath: f.input!, outPath: f.out, strictRange: f.strictRange ?? false });
+      warnClamped(f.input!, bundle.input.clamped);
+      if (f.json) return printJson({ prediction: bundle.prediction, output: bundle.output.values, bundle: bundlePath, opening: openingPath, clamped: bundle.input.clamped });
+      out(`${bundle.prediction !== undefined ? `prediction ${bundle.prediction}; ` : ''}bundle ${bundlePath}${openingPath ? `; opening ${openingPath} (keep it private: it reveals the committed values)` : ''}`);
     });
 
   p.command('inspect <target>')
@@ -112,17 +114,32 @@ export function registerStageCommands(p: Command): void {
     });
 }
 
+interface ProveFlags {
+  input?: string;
+  inputs?: string;
+  workers?: number;
+  out?: string;
+  json?: boolean;
+  strictRange?: boolean;
+}
+
+/** Clamping changes what the model sees, so it is never silent. */
+function warnClamped(source: string, clamped: number | undefined): void {
+  if (clamped) process.stderr.write(`warning: ${source}: ${clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)\n`);
+}
+
 /** `prove --inputs`: progress on stderr, failures as one line each, exit code 1 when any item failed. */
-async function proveBatchCommand(dir: string, inputs: string, f: { workers?: number; out?: string; json?: boolean }): Promise<void> {
+async function proveBatchCommand(dir: string, inputs: string, f: ProveFlags): Promise<void> {
   const progress = f.json ? undefined : createProgressReporter();
   let summary;
   try {
-    summary = await proveBatch({ buildDir: dir, inputs, outDir: f.out, workers: f.workers, onProgress: progress && ((p) => progress.update(p)) });
+    summary = await proveBatch({ buildDir: dir, inputs, outDir: f.out, workers: f.workers, strictRange: f.strictRange ?? false, onProgress: progress && ((p) => progress.update(p)) });
   } finally {
     progress?.finish();
   }
   if (summary.failed > 0) process.exitCode = 1;
   if (f.json) return printJson(summary);
+  for (const item of summary.items) warnClamped(item.input, item.clamped);
   for (const item of summary.items) if (item.status === 'failed') process.stderr.write(`failed: ${item.error}\n`);
   out(`proved ${summary.succeeded}, skipped ${summary.skipped} (valid bundles), failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s (${summary.proofsPerSecond.toFixed(2)} proofs/s, ${summary.workers} workers); bundles in ${f.out ?? `${dir}/proofs`}`);
 }

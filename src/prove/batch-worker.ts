@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { artifactPath } from '../artifacts.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { BatchInput, readBatchInput } from './batch-inputs.js';
+import { openingPathFor } from '../bundle/opening.js';
 import { createProver, Prover, shutdown, useSingleThreadCurve, writeBundle } from './prover.js';
 
 /** One unit of work sent to a worker. */
@@ -18,12 +19,16 @@ export interface BatchTask {
   readonly bundlePath: string;
   /** Compare the proven output with onnxruntime's float output. */
   readonly fidelity: boolean;
+  /** Refuse inputs that need clamping. */
+  readonly strictRange?: boolean;
 }
 
 /** What a worker reports for one task; errors come back as data, so one bad input never aborts the pool. */
 export interface BatchTaskResult {
   readonly status: 'proved' | 'skipped' | 'failed';
   readonly prediction?: number;
+  /** Input values clamped into the quantized range. */
+  readonly clamped?: number;
   readonly error?: string;
 }
 
@@ -37,29 +42,41 @@ function proverFor(task: BatchTask): Prover {
   return cached.prover;
 }
 
-async function existingValid(task: BatchTask): Promise<number | undefined> {
+/**
+ * The prediction of an existing bundle that verifies with the build's key AND proves exactly the
+ * current input (its public values, or its opening's committed integers): a bundle left from an
+ * earlier content of the same file name is stale and proven again.
+ */
+async function existingValid(task: BatchTask, input: Float64Array): Promise<number | undefined> {
   if (!existsSync(task.bundlePath)) return undefined;
   // Verification goes through snarkjs too; it must find the single-threaded curve, not start the multi-threaded one.
   await useSingleThreadCurve();
+  const opening = openingPathFor(task.bundlePath);
   try {
-    const report = await verifyBundle({ bundlePath: task.bundlePath, vkeyPath: artifactPath(task.buildDir, 'vkey') });
-    return report.valid ? report.prediction : undefined;
+    const report = await verifyBundle({
+      bundlePath: task.bundlePath,
+      vkeyPath: artifactPath(task.buildDir, 'vkey'),
+      inputValues: { values: input, label: task.item.source },
+      ...(existsSync(opening) ? { openingPath: opening } : {}),
+    });
+    return report.valid ? (report.prediction ?? -1) : undefined;
   } catch {
     // Unreadable or not JSON (a truncated file): prove it again.
     return undefined;
   }
 }
 
-/** Proves one batch item, or skips it when its bundle already exists and verifies. */
+/** Proves one batch item, or skips it when its bundle already exists and proves this very input. */
 export async function proveItem(task: BatchTask): Promise<BatchTaskResult> {
   try {
     const prover = proverFor(task);
-    const skipped = await existingValid(task);
-    if (skipped !== undefined) return { status: 'skipped', prediction: skipped };
     const input = readBatchInput(task.item, prover.model.input.shape);
-    const bundle = await prover.prove(input, { source: task.item.source });
-    writeBundle(task.bundlePath, bundle);
-    return { status: 'proved', prediction: bundle.prediction };
+    const skipped = await existingValid(task, input);
+    if (skipped !== undefined) return { status: 'skipped', ...(skipped >= 0 ? { prediction: skipped } : {}) };
+    const result = await prover.prove(input, { source: task.item.source, strictRange: task.strictRange ?? false });
+    writeBundle(task.bundlePath, result);
+    const { bundle } = result;
+    return { status: 'proved', ...(bundle.prediction !== undefined ? { prediction: bundle.prediction } : {}), clamped: bundle.input.clamped };
   } catch (e) {
     const line = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
     // Input errors already start with the input's name; anything else gets it, so every failure line says which input.

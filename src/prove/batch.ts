@@ -26,6 +26,8 @@ export interface ProveBatchOptions {
   readonly workers?: number;
   /** Compare each proven output with onnxruntime's float output (default true). */
   readonly fidelity?: boolean;
+  /** Refuse inputs with values outside the quantized range instead of clamping them. */
+  readonly strictRange?: boolean;
   /** Called after each finished item. */
   readonly onProgress?: (p: BatchProgress) => void;
 }
@@ -39,6 +41,8 @@ export interface BatchItem {
   /** `skipped`: a valid bundle already existed. */
   readonly status: 'proved' | 'skipped' | 'failed';
   readonly prediction?: number;
+  /** Input values clamped into the quantized range before proving. */
+  readonly clamped?: number;
   /** One line naming the input and what is wrong with it. */
   readonly error?: string;
 }
@@ -135,7 +139,7 @@ export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary>
       const first = owner.get(bundle);
       if (first) return finish(i, { input: item.source, bundle, status: 'failed', error: `${item.source}: same bundle name as ${first.source} (${bundle}); rename one of them` });
       owner.set(bundle, item);
-      const task: BatchTask = { buildDir: opts.buildDir, item, bundlePath: bundle, fidelity: opts.fidelity ?? true };
+      const task: BatchTask = { buildDir: opts.buildDir, item, bundlePath: bundle, fidelity: opts.fidelity ?? true, strictRange: opts.strictRange ?? false };
       let r: BatchTaskResult;
       try {
         r = (await pool.run(task)) as BatchTaskResult;
@@ -143,7 +147,7 @@ export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary>
         // The worker itself died (out of memory, native crash); tinypool replaces it and the batch goes on.
         r = { status: 'failed', error: `${item.source}: worker failed (${(e as Error).message.split('\n')[0]})` };
       }
-      finish(i, { input: item.source, bundle, status: r.status, ...(r.prediction !== undefined ? { prediction: r.prediction } : {}), ...(r.error ? { error: r.error } : {}) });
+      finish(i, { input: item.source, bundle, status: r.status, ...(r.prediction !== undefined ? { prediction: r.prediction } : {}), ...(r.clamped ? { clamped: r.clamped } : {}), ...(r.error ? { error: r.error } : {}) });
     }));
   } finally {
     await pool.destroy();

@@ -5,6 +5,7 @@ import { readInputFile } from '../onnx/input-file.js';
 import { bundlePathFor } from '../pipeline.js';
 import type { ProofBundle } from '../bundle/bundle.js';
 import { createProver, writeBundle } from './prover.js';
+import { openingPathFor } from '../bundle/opening.js';
 
 /** Options of {@link prove}. */
 export interface ProveOptions {
@@ -12,14 +13,16 @@ export interface ProveOptions {
   readonly inputPath: string;
   /** Bundle path (default <buildDir>/proofs/<input name>.proof.json). */
   readonly outPath?: string;
+  /** Refuse inputs with values outside the quantized range instead of clamping them. */
+  readonly strictRange?: boolean;
 }
 
-/** Proves one input file and writes its bundle atomically. */
-export async function prove(opts: ProveOptions): Promise<{ bundle: ProofBundle; bundlePath: string }> {
+/** Proves one input file and writes its bundle (and, for hashed parts, its opening) atomically. */
+export async function prove(opts: ProveOptions): Promise<{ bundle: ProofBundle; bundlePath: string; openingPath?: string }> {
   const prover = createProver({ buildDir: opts.buildDir });
   const input = readInputFile(opts.inputPath, prover.model.input.shape);
-  const bundle = await prover.prove(input, { source: opts.inputPath });
+  const result = await prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false });
   const bundlePath = opts.outPath ?? bundlePathFor(`${opts.buildDir}/proofs`, opts.inputPath);
-  writeBundle(bundlePath, bundle);
-  return { bundle, bundlePath };
+  writeBundle(bundlePath, result);
+  return { bundle: result.bundle, bundlePath, ...(result.opening ? { openingPath: openingPathFor(bundlePath) } : {}) };
 }

@@ -14,7 +14,8 @@ import { CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
 import { decodeR1cs, encodeWtns, R1csFile } from '../circuit/r1cs-file.js';
 import { UserError } from '../errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
-import { argmax, dequantizeOutput, quantizeInput, QuantizedModel, reportedOutput } from '../quantize/quantized-model.js';
+import { argmax, dequantizeOutput, quantizeInputReport, QuantizedModel, reportedOutput } from '../quantize/quantized-model.js';
+import { Opening, OPENING_FORMAT, OPENING_VERSION, openingPathFor, randomBlinding, writeOpening } from '../bundle/opening.js';
 import type { Settings } from '../quantize/quantize-model.js';
 import type { SetupInfo } from '../setup/setup-keys.js';
 
@@ -30,12 +31,32 @@ export interface ProverOptions {
   readonly singleThread?: boolean;
 }
 
+/** Per-input options of {@link Prover.prove}. */
+export interface ProveInputOptions {
+  /** Where the input came from, recorded in the bundle (unverified). */
+  readonly source?: string;
+  /** Refuse inputs with values outside the quantized range instead of clamping them. */
+  readonly strictRange?: boolean;
+  /** Blinding of the input commitment (hashed input); fresh random when absent. */
+  readonly inputBlinding?: bigint;
+  /** Blinding of the output commitment (hashed output); fresh random when absent. */
+  readonly outputBlinding?: bigint;
+}
+
+/** A proof: the bundle to publish and, for hashed inputs or outputs, the opening to keep. */
+export interface ProofResult {
+  readonly bundle: ProofBundle;
+  readonly opening?: Opening;
+}
+
 /** A loaded build directory, ready to prove inputs. */
 export interface Prover {
   readonly model: QuantizedModel;
   readonly circuit: CircuitInfo;
-  /** Proves one float input (model layout, flattened) and returns the bundle. */
-  prove(input: Float64Array, meta?: { source?: string }): Promise<ProofBundle>;
+  /** Hash of the build's verification key. */
+  readonly vkeyHash: string;
+  /** Proves one float input (model layout, flattened). */
+  prove(input: Float64Array, options?: ProveInputOptions): Promise<ProofResult>;
 }
 
 /** Thrown when a witness does not satisfy the circuit: a bug, never a user error. */
@@ -64,13 +85,21 @@ export function createProver(opts: ProverOptions): Prover {
   return {
     model,
     circuit,
+    vkeyHash: setup.vkeyHash,
     async prove(input, meta = {}) {
-      const xq = quantizeInput(model, input);
+      const { values: xq, clamped } = quantizeInputReport(model, input);
+      const where = meta.source ?? 'input';
+      if (clamped > 0 && meta.strictRange) {
+        throw new UserError(`${where}: ${clamped} value(s) outside the quantized input range [${model.input.lo / 2 ** model.input.frac}, ${model.input.hi / 2 ** model.input.frac}] (--strict-range refuses to clamp them)`);
+      }
+      const { input: inVis, output: outVis } = { input: circuit.layout.input.visibility, output: circuit.layout.output.visibility };
+      const inputBlinding = inVis === 'hashed' ? (meta.inputBlinding ?? randomBlinding()) : undefined;
+      const outputBlinding = outVis === 'hashed' ? (meta.outputBlinding ?? randomBlinding()) : undefined;
       let build;
       try {
-        build = buildCircuit(model, xq, { witnessOnly: true, inputVisibility: circuit.layout.input.visibility, outputVisibility: circuit.layout.output.visibility });
+        build = buildCircuit(model, xq, { witnessOnly: true, inputVisibility: inVis, outputVisibility: outVis, inputBlinding, outputBlinding });
       } catch (e) {
-        if (e instanceof WitnessRangeError) throw new UserError(`${meta.source ?? 'input'}: ${e.message}`);
+        if (e instanceof WitnessRangeError) throw new UserError(`${where}: ${e.message}`);
         throw e;
       }
       const witness = build.circuit.witness;
@@ -93,7 +122,8 @@ export function createProver(opts: ProverOptions): Prover {
         const floatOutput = Array.from(f!);
         fidelity = { floatOutput, floatPrediction: argmax(floatOutput), maxAbsError: Math.max(...reported.values.map((v, i) => Math.abs(v - floatOutput[i]!))) };
       }
-      return {
+      const hashedOut = outVis === 'hashed';
+      const bundle: ProofBundle = {
         format: BUNDLE_FORMAT,
         formatVersion: BUNDLE_VERSION,
         protocol: 'groth16',
@@ -101,14 +131,24 @@ export function createProver(opts: ProverOptions): Prover {
         proof,
         publicSignals,
         layout: circuit.layout,
-        output: { visibility: circuit.layout.output.visibility, integers: build.output.map(String), values, frac: model.output.frac, shape: model.output.shape, ...(reported.note ? { softmax: reported.values, note: reported.note } : {}) },
-        prediction: argmax(build.output),
+        output: {
+          visibility: outVis,
+          shape: model.output.shape,
+          frac: model.output.frac,
+          // A hashed output stays private: its integers go to the opening, not the bundle.
+          ...(hashedOut
+            ? { commitment: publicSignals[circuit.layout.output.offset]! }
+            : { integers: build.output.map(String), values, ...(reported.note ? { softmax: reported.values, note: reported.note } : {}) }),
+        },
+        ...(hashedOut ? {} : { prediction: argmax(build.output) }),
         input: {
-          visibility: circuit.layout.input.visibility,
-          ...(circuit.layout.input.visibility === 'hashed' ? { commitment: publicSignals[circuit.layout.input.offset]! } : {}),
-          frac: model.input.frac, lo: model.input.lo,
+          visibility: inVis,
+          ...(inVis === 'hashed' ? { commitment: publicSignals[circuit.layout.input.offset]! } : {}),
+          frac: model.input.frac,
+          lo: model.input.lo,
           hi: model.input.hi,
           ...(meta.source ? { source: meta.source } : {}),
+          clamped,
         },
         modelId: circuit.modelId,
         vkeyHash: setup.vkeyHash,
@@ -124,13 +164,27 @@ export function createProver(opts: ProverOptions): Prover {
         tool: { name: 'zkinfer', version: VERSIONS.zkinfer, snarkjs: VERSIONS.snarkjs },
         createdAt: new Date().toISOString(),
       };
+      const opening: Opening | undefined = inputBlinding !== undefined || outputBlinding !== undefined
+        ? {
+            format: OPENING_FORMAT,
+            formatVersion: OPENING_VERSION,
+            vkeyHash: setup.vkeyHash,
+            ...(inputBlinding !== undefined ? { input: { integers: xq.map(String), blinding: String(inputBlinding) } } : {}),
+            ...(outputBlinding !== undefined ? { output: { integers: build.output.map(String), blinding: String(outputBlinding) } } : {}),
+          }
+        : undefined;
+      return opening ? { bundle, opening } : { bundle };
     },
   };
 }
 
-/** Writes a bundle atomically. */
-export function writeBundle(path: string, bundle: ProofBundle): void {
-  writeJsonAtomic(path, bundle);
+/**
+ * Writes a proof atomically: the opening first (readable by the owner only: it reveals the
+ * private input), then the bundle, so a bundle on disk always has its opening beside it.
+ */
+export function writeBundle(path: string, result: ProofResult): void {
+  if (result.opening) writeOpening(openingPathFor(path), result.opening);
+  writeJsonAtomic(path, result.bundle);
 }
 
 const curveGlobal = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };

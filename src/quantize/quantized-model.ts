@@ -106,15 +106,25 @@ export interface QuantizedModel {
 }
 
 /** Quantizes a float input: round half away from zero to the input scale, then clamp. */
-export function quantizeInput(model: QuantizedModel, x: ArrayLike<number>): number[] {
+export function quantizeInput(model: Pick<QuantizedModel, 'input'>, x: ArrayLike<number>): number[] {
+  return quantizeInputReport(model, x).values;
+}
+
+/**
+ * {@link quantizeInput}, also counting the values clamped into [lo, hi]: a clamped input is not
+ * what the float model saw, so provers and verifiers report the count instead of hiding it.
+ */
+export function quantizeInputReport(model: Pick<QuantizedModel, 'input'>, x: ArrayLike<number>): { values: number[]; clamped: number } {
   const { frac, lo, hi } = model.input;
-  const out: number[] = new Array(x.length);
+  const values: number[] = new Array(x.length);
+  let clamped = 0;
   for (let i = 0; i < x.length; i++) {
     const v = x[i]! * 2 ** frac;
     const r = Math.sign(v) * Math.round(Math.abs(v));
-    out[i] = r < lo ? lo : r > hi ? hi : r;
+    if (r < lo || r > hi) clamped++;
+    values[i] = r < lo ? lo : r > hi ? hi : r;
   }
-  return out;
+  return { values, clamped };
 }
 
 /** Dequantizes the model output. */
@@ -208,7 +218,7 @@ export function clampNumber(v: number, lo: number | null, hi: number | null): nu
  * The dequantized output as the ONNX model reports it: with a dropped final Softmax or
  * LogSoftmax applied (outside the circuit, to the proven logits). `note` says so.
  */
-export function reportedOutput(model: QuantizedModel, values: readonly number[]): { values: number[]; note?: string } {
+export function reportedOutput(model: Pick<QuantizedModel, 'output' | 'droppedFinal'>, values: readonly number[]): { values: number[]; note?: string } {
   const d = model.droppedFinal;
   if (!d) return { values: [...values] };
   return { values: applyDroppedFinal(d, model.output.shape, values), note: `the circuit proves the logits; ${d.op} (axis ${d.axis}) was applied outside it` };

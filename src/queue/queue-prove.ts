@@ -6,11 +6,12 @@
  * `collectBatch` / `batchStatus` do the same later, from the batch id, on any machine that has
  * the build directory.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { artifactPath, readArtifact } from '../artifacts.js';
-import type { ProofBundle } from '../bundle/bundle.js';
+import { openingPathFor, randomBlinding, writeOpening } from '../bundle/opening.js';
 import { readQuantizedModel } from '../circuit/compile-circuit.js';
 import { UserError } from '../errors.js';
 import { listBatchInputs, readBatchInput } from '../prove/batch-inputs.js';
@@ -20,7 +21,7 @@ import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { BatchEntry, batchIdFor, BatchManifest, connectQueue, disconnectQueue, enqueueJobs, JobDelivery, jobIdFor, jobStates, loadBatch, queueName, saveBatch } from './job-queue.js';
-import { bundleMatchesInput, inputJobKey, ProveJobPayload, ProveJobResult } from './prove-job.js';
+import { inputJobKey, ProveJobPayload, ProveJobResult } from './prove-job.js';
 import { waitForJobs } from './wait-jobs.js';
 
 /** Options shared by {@link submitProofs} and {@link collectBatch}. */
@@ -46,6 +47,8 @@ export interface SubmitProofsOptions extends QueueClientOptions {
   /** Wait for the results and write them (default true); otherwise just enqueue. */
   readonly wait?: boolean;
   readonly delivery?: JobDelivery;
+  /** Refuse inputs with values outside the quantized range instead of clamping them. */
+  readonly strictRange?: boolean;
 }
 
 /** The outcome of one input. */
@@ -102,28 +105,39 @@ function prepareOut(outDir: string): void {
   }
 }
 
-/** A bundle file that exists, verifies with the pinned key and (given the input) proves that input. */
-async function existingValid(build: BuildView, path: string, input?: ArrayLike<number>): Promise<number | undefined> {
+/**
+ * The prediction of a bundle file that exists, verifies with the pinned key (and its opening,
+ * when there is one) and, given the input, proves exactly that input; -1 when it verifies but
+ * its output is hashed without an opening to show it.
+ */
+async function existingValid(build: BuildView, path: string, input?: { values: ArrayLike<number>; label: string }): Promise<number | undefined> {
   if (!existsSync(path)) return undefined;
+  const opening = openingPathFor(path);
   try {
-    const bundle = JSON.parse(readFileSync(path, 'utf8')) as ProofBundle;
-    const report = await verifyBundle({ bundle, vkeyPath: build.vkeyPath });
-    if (!report.valid) return undefined;
-    if (input && !(await bundleMatchesInput(bundle, build.meta, build.model, input))) return undefined;
-    return report.prediction;
+    const report = await verifyBundle({ bundlePath: path, vkeyPath: build.vkeyPath, ...(input ? { inputValues: input } : {}), ...(existsSync(opening) ? { openingPath: opening } : {}) });
+    return report.valid ? (report.prediction ?? -1) : undefined;
   } catch {
     // Unreadable or truncated: prove it again.
     return undefined;
   }
 }
 
-/** Verifies a returned bundle and writes it; returns the failure line when it is not acceptable. */
-async function acceptResult(build: BuildView, path: string, payload: ProveJobPayload, result: ProveJobResult): Promise<{ prediction: number } | { error: string }> {
-  const report = await verifyBundle({ bundle: result?.bundle, vkeyPath: build.vkeyPath });
-  if (!report.valid) return { error: `${payload.source}: the worker's proof does not verify (check ${report.failed}: ${report.checks.find((c) => !c.ok)?.detail ?? ''})` };
-  if (!(await bundleMatchesInput(result.bundle, build.meta, build.model, payload.input))) return { error: `${payload.source}: the worker's proof is about a different input` };
-  writeBundle(path, result.bundle);
-  return { prediction: result.bundle.prediction };
+/**
+ * Verifies a returned bundle with the pinned key, its opening and the input that was sent, then
+ * writes both atomically; returns the failure line when the result is not acceptable.
+ */
+async function acceptResult(build: BuildView, path: string, payload: ProveJobPayload, result: ProveJobResult): Promise<{ prediction?: number } | { error: string }> {
+  // verifyBundle reads openings from files: check this one from a temp file beside the bundle.
+  const tmpOpening = result?.opening ? `${openingPathFor(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}` : undefined;
+  try {
+    if (tmpOpening) writeOpening(tmpOpening, result.opening!);
+    const report = await verifyBundle({ bundle: result?.bundle, vkeyPath: build.vkeyPath, inputValues: { values: payload.input, label: payload.source }, ...(tmpOpening ? { openingPath: tmpOpening } : {}) });
+    if (!report.valid) return { error: `${payload.source}: the worker's result does not verify (check ${report.failed}: ${report.checks.find((c) => !c.ok)?.detail ?? ''})` };
+    writeBundle(path, { bundle: result.bundle, ...(result.opening ? { opening: result.opening } : {}) });
+    return report.prediction !== undefined ? { prediction: report.prediction } : {};
+  } finally {
+    if (tmpOpening) rmSync(tmpOpening, { force: true });
+  }
 }
 
 interface Tracker {
@@ -170,7 +184,13 @@ async function collectInto(boss: PgBoss, build: BuildView, manifest: BatchManife
           continue;
         }
         const r = await acceptResult(build, bundle, end.payload, end.result);
-        t.finish(i, 'error' in r ? { input: entry.source, bundle, status: 'failed', error: r.error, attempts: end.attempts } : { input: entry.source, bundle, status: 'proved', prediction: r.prediction, attempts: end.attempts });
+        if ('error' in r) {
+          // A result we refuse must not block the input forever: drop the job, so a rerun enqueues it afresh.
+          await boss.deleteJob(queue, end.jobId);
+          t.finish(i, { input: entry.source, bundle, status: 'failed', error: `${r.error}; job removed, rerun to prove it again`, attempts: end.attempts });
+        } else {
+          t.finish(i, { input: entry.source, bundle, status: 'proved', ...(r.prediction !== undefined ? { prediction: r.prediction } : {}), attempts: end.attempts });
+        }
       }
     },
   });
@@ -220,16 +240,24 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
       continue;
     }
     const jobKey = inputJobKey(build.model, x);
-    const payload: ProveJobPayload = { name: item.name, source: item.source, input: Array.from(x) };
+    // Blindings are drawn here, on the submitter's side; the worker only uses them.
+    const payload: ProveJobPayload = {
+      name: item.name,
+      source: item.source,
+      input: Array.from(x),
+      ...(opts.strictRange ? { strictRange: true } : {}),
+      ...(build.meta.layout.input.visibility === 'hashed' ? { inputBlinding: String(randomBlinding()) } : {}),
+      ...(build.meta.layout.output.visibility === 'hashed' ? { outputBlinding: String(randomBlinding()) } : {}),
+    };
     entries.push({ name: item.name, source: item.source, jobId: jobIdFor('prove', build.keyHash, jobKey) });
-    const have = await existingValid(build, bundle, x);
+    const have = await existingValid(build, bundle, { values: x, label: item.source });
     if (have !== undefined) skip.push({ i, prediction: have });
     else specs.push({ jobKey, payload });
   }
   const batchId = batchIdFor('prove', build.keyHash, entries);
   const manifest: BatchManifest = { batchId, kind: 'prove', keyHash: build.keyHash, buildDir: opts.buildDir, entries };
   for (const [i, e] of entries.entries()) if (e.error) t.finish(i, { input: e.source, bundle: join(outDir, `${e.name}.proof.json`), status: 'failed', error: e.error });
-  for (const s of skip) t.finish(s.i, { input: entries[s.i]!.source, bundle: join(outDir, `${entries[s.i]!.name}.proof.json`), status: 'skipped', prediction: s.prediction });
+  for (const s of skip) t.finish(s.i, { input: entries[s.i]!.source, bundle: join(outDir, `${entries[s.i]!.name}.proof.json`), status: 'skipped', ...(s.prediction >= 0 ? { prediction: s.prediction } : {}) });
   const boss = await connectQueue({ url: opts.url, maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds, onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`) });
   try {
     const enqueued = await enqueueJobs(boss, 'prove', build.keyHash, specs, opts.delivery);
@@ -264,7 +292,7 @@ export async function collectBatch(opts: CollectOptions): Promise<QueueSummary> 
       if (e.error) t.finish(i, { input: e.source, bundle, status: 'failed', error: e.error });
       else {
         const have = await existingValid(build, bundle);
-        if (have !== undefined) t.finish(i, { input: e.source, bundle, status: 'skipped', prediction: have });
+        if (have !== undefined) t.finish(i, { input: e.source, bundle, status: 'skipped', ...(have >= 0 ? { prediction: have } : {}) });
       }
     }
     return await collectInto(boss, build, manifest, opts.outDir, t, opts.wait ?? false, opts, 0);

@@ -10,6 +10,7 @@ import { artifactPath, canonicalJson, readArtifact, sha256Hex, VERSIONS, writeFi
 import type { CircuitInfo } from '../circuit/compile-circuit.js';
 import { UserError } from '../errors.js';
 import { devSetup } from './dev-setup.js';
+import type { Settings } from '../quantize/quantize-model.js';
 
 /** Which kind of setup produced a key. */
 export type SetupKind = 'dev' | 'ptau';
@@ -34,6 +35,10 @@ export interface VkeyMeta {
   readonly layout: CircuitInfo['layout'];
   readonly input: CircuitInfo['input'];
   readonly output: CircuitInfo['output'];
+  /** Quantization bit widths, from settings.json: a bundle's `quantization` is compared with them. */
+  readonly quantization: { readonly weightBits: number; readonly activationBits: number };
+  /** A final Softmax/LogSoftmax applied outside the circuit; the verifier recomputes it. */
+  readonly droppedFinal?: CircuitInfo['droppedFinal'];
 }
 
 /** Text attached to every dev-setup key and bundle. */
@@ -86,7 +91,16 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress });
     vkeyCore = res.vkey as Record<string, unknown>;
   }
-  const meta: VkeyMeta = { modelId: circuit.modelId, setup: kind, layout: circuit.layout, input: circuit.input, output: circuit.output };
+  const settings = readArtifact<Settings>(opts.buildDir, 'settings', 'quantize');
+  const meta: VkeyMeta = {
+    modelId: circuit.modelId,
+    setup: kind,
+    layout: circuit.layout,
+    input: circuit.input,
+    output: circuit.output,
+    quantization: { weightBits: settings.quantization.weightBits, activationBits: settings.quantization.activationBits },
+    ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
+  };
   const vkey = { ...vkeyCore, zkinfer: meta };
   const info: SetupInfo = {
     kind,

@@ -1,30 +1,38 @@
 /**
  * Verification of a proof bundle. Every check is reported by name, so a failure says exactly
- * what is wrong: `format` (malformed bundle), `vkey` (the key does not match the bundle's vkey
- * hash), `model-id` (the key belongs to another model), `public-signals` (the signals are out
- * of range or disagree with the decoded output), `proof` (the Groth16 pairing check).
+ * what is wrong:
+ * - `format`: malformed bundle (exit 2);
+ * - `pin`: the key is not pinned by --vkey, --vkey-hash or the trusted-key store;
+ * - `vkey`: the bundle's key hash disagrees with the pinned key or with its embedded key;
+ * - `model-id`: the pinned key was made for another model (only when pinned);
+ * - `bundle-fields`: a readable field disagrees with the pinned key (layout, scales, setup…);
+ * - `public-signals`: out-of-range values, or decoded output/prediction disagreeing with them;
+ * - `opening`: the opening file does not open the commitments;
+ * - `input-commitment`: the claimed input file is not what was proven;
+ * - `proof`: the Groth16 pairing check;
+ * - `chain`: the Solidity verifier's verdict, and its deployed code;
+ * - `trusted-setup`: the key comes from a dev setup, or is not pinned.
  */
 import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { FIELD_PRIME, toSigned } from '../../circuits/field.js';
-import { assertBundleShape, ProofBundle } from '../bundle/bundle.js';
+import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../bundle/bundle.js';
+import { Opening, readOpening } from '../bundle/opening.js';
 import { UserError } from '../errors.js';
-import { argmax, quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
-import { commitValues } from '../../circuits/commitment.js';
-import { inputCommitmentParams, outputCommitmentParams, packParams } from '../circuit/build-circuit.js';
-import { packValues } from '../../circuits/pack.js';
-import { readInputFile } from '../onnx/input-file.js';
+import { argmax } from '../quantize/quantized-model.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
-import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputValues, checkKeyFields, decodeOutput } from './check-signals.js';
+import { PinSource, resolveKey } from './pin-key.js';
+import { assertVerificationKey } from './verification-key.js';
 
 /** Names of the checks, in the order they run. */
-export type CheckName = 'format' | 'vkey' | 'model-id' | 'public-signals' | 'input-commitment' | 'proof' | 'chain' | 'trusted-setup';
+export type CheckName = 'format' | 'pin' | 'vkey' | 'model-id' | 'bundle-fields' | 'public-signals' | 'opening' | 'input-commitment' | 'proof' | 'chain' | 'trusted-setup';
 
-/** One check's outcome. */
+/** One check's outcome; `unverified` marks a check that passed only because the user waived it. */
 export interface CheckResult {
   readonly check: CheckName;
   readonly ok: boolean;
   readonly detail: string;
+  readonly unverified?: true;
 }
 
 /** The verdict. */
@@ -33,13 +41,22 @@ export interface VerifyReport {
   /** The first failed check, if any. */
   readonly failed?: CheckName;
   readonly checks: CheckResult[];
+  /** Whether the key was pinned; when false, model id and setup below are the bundle's claims. */
+  readonly pinned: boolean;
+  readonly keySource: PinSource;
+  /** The verified model id (pinned keys only). */
   readonly modelId?: string;
+  /** What the bundle claims when the key is not pinned: unverified. */
+  readonly claimedModelId?: string;
   readonly prediction?: number;
   readonly output?: number[];
+  /** Setup kind of the pinned key. */
   readonly setup?: string;
+  /** Bundle fields present that nothing verifies (the prover's word). */
+  readonly unverified: string[];
+  /** Input values the checked input file needed clamped (with --input). */
+  readonly inputClamped?: number;
   readonly warnings: string[];
-  /** Where the verification key came from. */
-  readonly vkeySource: 'file' | 'bundle';
   /** The on-chain verdict, when asked for. */
   readonly chain?: ChainVerdict;
 }
@@ -49,13 +66,23 @@ export interface VerifyOptions {
   /** Path of the bundle file (or pass `bundle`). */
   readonly bundlePath?: string;
   readonly bundle?: unknown;
-  /** A trusted verification key; without it the bundle's embedded key is used. */
+  /** The model owner's verification key: pins the key. */
   readonly vkeyPath?: string;
-  /** The input the prover claims to have used: checked against the input commitment. */
+  /** A published hash of the verification key: pins the key. */
+  readonly vkeyHash?: string;
+  /** Check the proof with an unpinned (embedded) key; the report says `pinned: false`. */
+  readonly allowUnpinned?: boolean;
+  /** Trusted-key store directory (default: the user's config dir). */
+  readonly keyStoreDir?: string;
+  /** The input the prover claims to have used. */
   readonly inputPath?: string;
+  /** Or the claimed input's float values, already read, labelled for messages. */
+  readonly inputValues?: { readonly values: ArrayLike<number>; readonly label: string };
+  /** The opening written next to the bundle: opens hashed inputs and outputs. */
+  readonly openingPath?: string;
   /** Also verify with the Solidity verifier on an EVM; the two verdicts must agree. */
   readonly chain?: ChainTarget;
-  /** Fail bundles whose keys came from the single-party dev setup. */
+  /** Fail keys from the single-party dev setup, and unpinned keys. */
   readonly requireTrustedSetup?: boolean;
 }
 
@@ -69,138 +96,114 @@ function readJson(path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${path}: ${what} is not valid JSON (${(e as Error).message})`);
+    throw new UserError(`${path}: ${what} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
 }
 
-async function checkSignals(bundle: ProofBundle, meta: VkeyMeta | undefined, nPublic: number): Promise<string | null> {
-  const sig = bundle.publicSignals;
-  if (sig.length !== nPublic) return `${sig.length} public signals, the key expects ${nPublic}`;
-  for (const [i, s] of sig.entries()) {
-    if (!/^\d+$/.test(s) || BigInt(s) >= FIELD_PRIME) return `public signal ${i} is not a canonical field element`;
-  }
-  if (!meta) return 'verification key lacks zkinfer metadata (layout)';
-  const { layout, input } = meta;
-  if (layout.input.visibility === 'public') {
-    for (let i = 0; i < layout.input.count; i++) {
-      // The circuit does not range-check public inputs; the verifier must, or field wrap-around could fake an input.
-      const v = toSigned(BigInt(sig[layout.input.offset + i]!));
-      if (v < BigInt(input.lo) || v > BigInt(input.hi)) return `public input ${i} = ${v} outside [${input.lo}, ${input.hi}]`;
-    }
-  }
-  let ints: bigint[];
-  if (layout.output.visibility === 'public') {
-    ints = sig.slice(layout.output.offset, layout.output.offset + layout.output.count).map((s) => toSigned(BigInt(s)));
-    if (bundle.output.integers.length !== ints.length || ints.some((v, i) => String(v) !== bundle.output.integers[i])) return 'output integers disagree with the public signals';
-  } else if (layout.output.visibility === 'packed') {
-    if (!bundle.output.integers.every((v) => /^-?\d+$/.test(v))) return 'output integers are not integers';
-    ints = bundle.output.integers.map((v) => BigInt(v));
-    let packed: bigint[];
-    try {
-      packed = packValues(ints, packParams(meta.output));
-    } catch {
-      return 'output integers are outside the range the circuit guarantees';
-    }
-    const sigs = sig.slice(layout.output.offset, layout.output.offset + layout.output.count);
-    if (packed.length !== sigs.length || packed.some((e, i) => String(e) !== sigs[i])) return 'output integers do not match the packed public signals';
-  } else {
-    if (!bundle.output.integers.every((v) => /^-?\d+$/.test(v))) return 'output integers are not integers';
-    ints = bundle.output.integers.map((v) => BigInt(v));
-    let commitment: bigint;
-    try {
-      commitment = await commitValues(ints, outputCommitmentParams(meta.output));
-    } catch {
-      return 'output integers are outside the range the circuit commits to';
-    }
-    if (String(commitment) !== sig[layout.output.offset]) return 'output integers do not match the output commitment';
-  }
-  if (bundle.output.frac !== meta.output.frac) return `output scale 2^-${bundle.output.frac} disagrees with the key's 2^-${meta.output.frac}`;
-  if (bundle.output.values.length !== ints.length || ints.some((v, i) => Math.abs(Number(v) / 2 ** meta.output.frac - bundle.output.values[i]!) > 1e-9 * Math.max(1, Math.abs(bundle.output.values[i]!)))) return 'decoded output values disagree with the public signals';
-  if (bundle.prediction !== argmax(ints)) return `prediction ${bundle.prediction} is not the argmax ${argmax(ints)} of the output`;
-  return null;
-}
+const pass = (check: CheckName, detail: string): CheckResult => ({ check, ok: true, detail });
+const fail = (check: CheckName, detail: string): CheckResult => ({ check, ok: false, detail });
 
-async function checkInput(path: string, bundle: ProofBundle, meta: VkeyMeta): Promise<CheckResult> {
-  const x = readInputFile(path, meta.input.shape);
-  const xq = quantizeInput({ input: meta.input } as QuantizedModel, x).map(BigInt);
-  const { layout } = meta;
-  const fail = (detail: string): CheckResult => ({ check: 'input-commitment', ok: false, detail });
-  if (layout.input.visibility === 'public') {
-    const sig = bundle.publicSignals.slice(layout.input.offset, layout.input.offset + layout.input.count).map((s) => toSigned(BigInt(s)));
-    if (sig.length !== xq.length || sig.some((v, i) => v !== xq[i])) return fail(`${path} differs from the proof's public input`);
-    return { check: 'input-commitment', ok: true, detail: `${path} is the proven (public) input` };
-  }
-  const commitment = await commitValues(xq, inputCommitmentParams(meta.input));
-  if (String(commitment) !== bundle.publicSignals[layout.input.offset]) return fail(`${path} does not match the input commitment`);
-  return { check: 'input-commitment', ok: true, detail: `${path} matches the input commitment` };
-}
-
-/** Verifies a bundle; throws {@link UserError} only when the inputs cannot be read at all. */
+/** Verifies a bundle; throws {@link UserError} only when an input cannot be read at all. */
 export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   const where = opts.bundlePath ?? 'bundle';
   const raw = opts.bundle ?? readJson(opts.bundlePath!, 'proof bundle');
   const checks: CheckResult[] = [];
   const warnings: string[] = [];
-  const vkeySource = opts.vkeyPath ? 'file' : 'bundle';
+  const formatFailure = (detail: string): VerifyReport => ({ valid: false, failed: 'format', checks: [...checks, fail('format', detail)], pinned: false, keySource: 'unpinned', unverified: [], warnings });
+  let bundle: ProofBundle;
   try {
     assertBundleShape(raw, where);
+    bundle = raw;
+    assertVerificationKey(bundle.vkey, `${where}: field "vkey"`);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
-    checks.push({ check: 'format', ok: false, detail: e.message });
-    return { valid: false, failed: 'format', checks, warnings, vkeySource };
+    return formatFailure(e.message);
   }
-  const bundle = raw;
-  checks.push({ check: 'format', ok: true, detail: 'bundle fields present and well-typed' });
-  const vkey = (opts.vkeyPath ? readJson(opts.vkeyPath, 'verification key') : bundle.vkey) as Record<string, unknown>;
-  if (!vkey || typeof vkey !== 'object' || typeof vkey['nPublic'] !== 'number') throw new UserError(`${opts.vkeyPath ?? where}: not a Groth16 verification key`);
-  const meta = vkey['zkinfer'] as VkeyMeta | undefined;
-  const hash = vkeyHash(vkey);
-  checks.push(hash === bundle.vkeyHash
-    ? { check: 'vkey', ok: true, detail: `vkey hash ${hash.slice(0, 16)}… matches` }
-    : { check: 'vkey', ok: false, detail: `the verification key's hash ${hash.slice(0, 16)}… differs from the bundle's ${bundle.vkeyHash.slice(0, 16)}…` });
-  checks.push(meta?.modelId === bundle.modelId
-    ? { check: 'model-id', ok: true, detail: `model ${bundle.modelId.slice(0, 16)}…` }
-    : { check: 'model-id', ok: false, detail: `bundle names model ${bundle.modelId.slice(0, 16)}…, the key is for ${meta?.modelId?.slice(0, 16) ?? 'an unknown model'}…` });
-  const sigError = await checkSignals(bundle, meta, vkey['nPublic'] as number);
-  checks.push({ check: 'public-signals', ok: sigError === null, detail: sigError ?? `${bundle.publicSignals.length} public signals consistent with the output` });
-  if (opts.inputPath && meta) checks.push(await checkInput(opts.inputPath, bundle, meta));
+  const embedded = bundle.vkey as Parameters<typeof resolveKey>[0];
+  const opening: Opening | undefined = opts.openingPath ? readOpening(opts.openingPath) : undefined;
+  checks.push(pass('format', 'bundle fields present, well-typed and canonical'));
+  const key = resolveKey(embedded, opts);
+  checks.push({ check: 'pin', ok: key.ok, detail: key.detail, ...(key.ok && !key.pinned ? { unverified: true as const } : {}) });
+  const { vkey } = key;
+  const meta = vkey.zkinfer;
+  const embeddedOk = key.source !== 'file' || JSON.stringify(embedded) === JSON.stringify(vkey);
+  checks.push(key.hash === bundle.vkeyHash && embeddedOk
+    ? pass('vkey', `vkey hash ${key.hash.slice(0, 16)}… matches`)
+    : fail('vkey', key.hash !== bundle.vkeyHash
+      ? `the verification key's hash ${key.hash.slice(0, 16)}… differs from the bundle's ${bundle.vkeyHash.slice(0, 16)}…`
+      : 'the key embedded in the bundle differs from the pinned key'));
+  if (key.pinned) {
+    checks.push(meta.modelId === bundle.modelId
+      ? pass('model-id', `model ${bundle.modelId.slice(0, 16)}…`)
+      : fail('model-id', `bundle names model ${bundle.modelId.slice(0, 16)}…, the pinned key is for ${meta.modelId.slice(0, 16)}…`));
+  } else if (meta.modelId !== bundle.modelId) {
+    checks.push(fail('model-id', `bundle names model ${bundle.modelId.slice(0, 16)}…, its own key says ${meta.modelId.slice(0, 16)}…`));
+  }
+  const fieldError = checkKeyFields(bundle, meta) ?? checkCommitmentFields(bundle);
+  checks.push(fieldError ? fail('bundle-fields', fieldError) : pass('bundle-fields', 'layout, scales, ranges, setup and commitments agree with the key and the signals'));
+  const decoded = await decodeOutput(bundle, meta, vkey.nPublic, opening);
+  checks.push(decoded.error ? fail('public-signals', decoded.error) : pass('public-signals', `${bundle.publicSignals.length} public signals in range and consistent with the output`));
+  if (opening) {
+    let err = opening.vkeyHash !== key.hash ? `${opts.openingPath} belongs to key ${opening.vkeyHash.slice(0, 16)}…, not ${key.hash.slice(0, 16)}…` : await checkInputOpening(bundle, meta, opening);
+    if (!err && bundle.layout.output.visibility === 'hashed' && !opening.output) err = 'the opening holds no output part';
+    if (!err && bundle.layout.output.visibility !== 'hashed' && opening.output) err = 'the opening holds an output, but the output is not hashed';
+    checks.push(err ? fail('opening', err) : pass('opening', `${opts.openingPath} opens the commitments`));
+  }
+  let inputClamped: number | undefined;
+  if (opts.inputPath || opts.inputValues) {
+    const r = opts.inputValues ? checkInputValues(opts.inputValues.values, opts.inputValues.label, bundle, meta, opening) : checkInputFile(opts.inputPath!, bundle, meta, opening);
+    inputClamped = r.clamped;
+    checks.push(r.error ? fail('input-commitment', r.error) : pass('input-commitment', r.detail));
+    if (!r.error && r.clamped > 0) warnings.push(r.detail);
+  }
   let proofOk = false;
   try {
     // A signal count the key does not expect cannot verify; snarkjs would throw on it.
-    proofOk = bundle.publicSignals.length === vkey['nPublic'] ? await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof) : false;
+    proofOk = bundle.publicSignals.length === vkey.nPublic ? await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof) : false;
   } catch {
     proofOk = false;
   }
-  checks.push({ check: 'proof', ok: proofOk, detail: proofOk ? 'Groth16 pairing check passed' : 'Groth16 pairing check failed' });
+  checks.push(proofOk ? pass('proof', 'Groth16 pairing check passed') : fail('proof', 'Groth16 pairing check failed'));
   let chain: ChainVerdict | undefined;
   if (opts.chain) {
     // Loaded on demand: solc and the EVM are heavy and most verifications never need them.
     const { verifyOnChain } = await import('../chain/verify-on-chain.js');
     chain = await verifyOnChain(bundle, vkey, opts.chain);
-    const where = chain.target === 'embedded' ? 'embedded EVM' : `contract ${chain.address}`;
-    checks.push(chain.valid === proofOk
-      ? { check: 'chain', ok: chain.valid, detail: `${where} says ${chain.valid}, as the local check (${chain.gasSource} gas ${chain.gas})` }
-      : { check: 'chain', ok: false, detail: `DISAGREEMENT: ${where} says ${chain.valid}, the local check says ${proofOk}` });
+    const at = chain.target === 'embedded' ? 'embedded EVM' : `contract ${chain.address}`;
+    if (chain.codeMatches === false) checks.push(fail('chain', `${at} runs code ${chain.codeHash?.slice(0, 18)}…, not the verifier compiled for the pinned key`));
+    else checks.push(chain.valid === proofOk
+      ? { check: 'chain', ok: chain.valid, detail: `${at} says ${chain.valid}, as the local check (${chain.gasSource} gas ${chain.gas})` }
+      : fail('chain', `DISAGREEMENT: ${at} says ${chain.valid}, the local check says ${proofOk}`));
     if (!chain.fitsOnChain) warnings.push(`the verifier is ${chain.deployedSize} bytes, over the 24,576-byte contract limit of real chains; use --input-visibility hashed to shrink it`);
   }
-  const setupKind = meta?.setup ?? bundle.setup.kind;
-  if (setupKind === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
+  if (meta.setup === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
   if (opts.requireTrustedSetup) {
-    checks.push(setupKind === 'dev'
-      ? { check: 'trusted-setup', ok: false, detail: 'keys come from the dev setup (--require-trusted-setup)' }
-      : { check: 'trusted-setup', ok: true, detail: `keys from a ${setupKind} setup` });
+    checks.push(!key.pinned
+      ? fail('trusted-setup', 'the key is not pinned, so its setup is only the bundle\'s claim')
+      : meta.setup === 'dev'
+        ? fail('trusted-setup', 'keys come from the dev setup (--require-trusted-setup)')
+        : pass('trusted-setup', `keys from a ${meta.setup} setup`));
   }
+  if (bundle.layout.output.visibility === 'hashed' && !opening) warnings.push('the output is hashed: pass --opening FILE to see and check it');
   const failed = checks.find((c) => !c.ok)?.check;
+  const ints = decoded.error ? undefined : decoded.integers;
   return {
     valid: failed === undefined,
     ...(failed ? { failed } : {}),
     checks,
-    modelId: bundle.modelId,
-    prediction: bundle.prediction,
-    output: bundle.output.values,
-    setup: setupKind,
+    pinned: key.pinned,
+    keySource: key.source,
+    ...(key.pinned ? { modelId: meta.modelId, setup: meta.setup } : { claimedModelId: bundle.modelId }),
+    ...(ints ? { prediction: argmax(ints), output: ints.map((v) => Number(v) / 2 ** meta.output.frac) } : {}),
+    unverified: UNVERIFIED_FIELDS.filter((f) => fieldPresent(bundle, f)),
+    ...(inputClamped !== undefined ? { inputClamped } : {}),
     warnings,
-    vkeySource,
     ...(chain ? { chain } : {}),
   };
+}
+
+function fieldPresent(bundle: ProofBundle, path: string): boolean {
+  let v: unknown = bundle;
+  for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v !== undefined;
 }
