@@ -277,9 +277,11 @@ test('--no-wait prints a batch id; queue status and queue collect finish the bat
   const wrongKey = run('queue', 'collect', batchId!, '--queue', pg.url, '--out', out, '--build', otherKey);
   assert.equal(wrongKey.status, 2);
   assert.match(wrongKey.stderr, /^zkinfer: .*vkey\.json: key hash [0-9a-f]{16}… differs from batch [0-9a-f]{20}'s [0-9a-f]{16}…; pass --build/);
-  const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  // A worker process: spawnSync below blocks this process's event loop.
+  const w = worker(build);
+  await w.ready;
   const collected = run('queue', 'collect', batchId!, '--queue', pg.url, '--out', out, '--wait', '--json');
-  await w.stop();
+  await stopProcess(w.proc);
   assert.equal(collected.status, 0, collected.stderr);
   const summary = JSON.parse(collected.stdout) as { succeeded: number; pending: number; batchId: string };
   assert.deepEqual([summary.succeeded, summary.pending, summary.batchId], [2, 0, batchId]);

@@ -11,7 +11,6 @@
  * keeps nothing, and only the submitter writes the opening, next to the bundle.
  */
 import { artifactPath, sha256Hex } from '../artifacts.js';
-import type { ProofBundle } from '../bundle/bundle.js';
 import type { Opening } from '../bundle/opening.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { UserError } from '../errors.js';
@@ -37,9 +36,13 @@ export interface ProveJobPayload {
   readonly outputBlinding?: string;
 }
 
-/** What a prove job returns through the queue: the bundle and, for hashed inputs or outputs, its opening. */
+/**
+ * What a prove job returns through the queue: the bundle and, for hashed inputs or outputs, its
+ * opening. The bundle travels as its JSON text: Postgres's jsonb reorders object keys, and the
+ * verifier compares the key embedded in a bundle with the pinned one byte for byte.
+ */
 export interface ProveJobResult {
-  readonly bundle: ProofBundle;
+  readonly bundleJson: string;
   readonly opening?: Opening;
 }
 
@@ -80,7 +83,7 @@ export const proveJobKind: JobKind<ProveJobPayload, ProveJobResult> = {
     const report = await verifyBundle({ bundle, vkeyPath: artifactPath(ctx.buildDir, 'vkey') });
     if (!report.valid) throw new Error(`proof does not verify with ${artifactPath(ctx.buildDir, 'vkey')} (check ${report.failed}: ${report.checks.find((c) => !c.ok)?.detail ?? ''})`);
     const said = bundle.prediction !== undefined ? `prediction ${bundle.prediction}` : 'proved (hashed output)';
-    return { result: { bundle, ...(opening ? { opening } : {}) }, line: said };
+    return { result: { bundleJson: JSON.stringify(bundle), ...(opening ? { opening } : {}) }, line: said };
   },
 };
 

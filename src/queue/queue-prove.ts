@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { artifactPath, readArtifact } from '../artifacts.js';
+import type { ProofBundle } from '../bundle/bundle.js';
 import { openingPathFor, randomBlinding, writeOpening } from '../bundle/opening.js';
 import { readQuantizedModel } from '../circuit/compile-circuit.js';
 import { UserError } from '../errors.js';
@@ -128,12 +129,18 @@ async function existingValid(build: BuildView, path: string, input?: { values: A
  */
 async function acceptResult(build: BuildView, path: string, payload: ProveJobPayload, result: ProveJobResult): Promise<{ prediction?: number } | { error: string }> {
   // verifyBundle reads openings from files: check this one from a temp file beside the bundle.
-  const tmpOpening = result?.opening ? `${openingPathFor(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}` : undefined;
+  let bundle: ProofBundle;
+  try {
+    bundle = JSON.parse(String(result?.bundleJson)) as ProofBundle;
+  } catch {
+    return { error: `${payload.source}: the worker's result holds no bundle JSON` };
+  }
+  const tmpOpening = result.opening ? `${openingPathFor(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}` : undefined;
   try {
     if (tmpOpening) writeOpening(tmpOpening, result.opening!);
-    const report = await verifyBundle({ bundle: result?.bundle, vkeyPath: build.vkeyPath, inputValues: { values: payload.input, label: payload.source }, ...(tmpOpening ? { openingPath: tmpOpening } : {}) });
+    const report = await verifyBundle({ bundle, vkeyPath: build.vkeyPath, inputValues: { values: payload.input, label: payload.source }, ...(tmpOpening ? { openingPath: tmpOpening } : {}) });
     if (!report.valid) return { error: `${payload.source}: the worker's result does not verify (check ${report.failed}: ${report.checks.find((c) => !c.ok)?.detail ?? ''})` };
-    writeBundle(path, { bundle: result.bundle, ...(result.opening ? { opening: result.opening } : {}) });
+    writeBundle(path, { bundle, ...(result.opening ? { opening: result.opening } : {}) });
     return report.prediction !== undefined ? { prediction: report.prediction } : {};
   } finally {
     if (tmpOpening) rmSync(tmpOpening, { force: true });
