@@ -8,7 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { artifactPath, readArtifact } from '../artifacts.js';
 import type { ProofBundle } from '../bundle/bundle.js';
@@ -262,7 +262,7 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
     else specs.push({ jobKey, payload });
   }
   const batchId = batchIdFor('prove', build.keyHash, entries);
-  const manifest: BatchManifest = { batchId, kind: 'prove', keyHash: build.keyHash, buildDir: opts.buildDir, entries };
+  const manifest: BatchManifest = { batchId, kind: 'prove', keyHash: build.keyHash, buildDir: resolve(opts.buildDir), entries };
   for (const [i, e] of entries.entries()) if (e.error) t.finish(i, { input: e.source, bundle: join(outDir, `${e.name}.proof.json`), status: 'failed', error: e.error });
   for (const s of skip) t.finish(s.i, { input: entries[s.i]!.source, bundle: join(outDir, `${entries[s.i]!.name}.proof.json`), status: 'skipped', ...(s.prediction >= 0 ? { prediction: s.prediction } : {}) });
   const boss = await connectQueue({ url: opts.url, maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds, onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`) });
