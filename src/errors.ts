@@ -18,3 +18,15 @@ export function quoteName(name: string, max = 200): string {
   const cut = name.length > max ? `${name.slice(0, max)}…` : name;
   return JSON.stringify(cut).slice(1, -1);
 }
+
+/**
+ * zkinfer built a circuit whose constraints leave some wire free (the determinism check of
+ * `compile` found it): a bug in zkinfer, not in the user's input. The CLI reports it as one
+ * line with exit code 3 and writes no artifact, since a proof for such a circuit could be forged.
+ */
+export class UnderconstrainedCircuitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnderconstrainedCircuitError';
+  }
+}

@@ -11,6 +11,8 @@ export { runIntegerModel, quantizeInput, dequantizeOutput, argmax } from './quan
 export type { QuantizedModel, QOp } from './quantize/quantized-model.js';
 export { compileCircuit } from './circuit/compile-circuit.js';
 export { buildCircuit } from './circuit/build-circuit.js';
+export { checkDeterminism, describeUndetermined, requireDetermined } from './circuit/determinism-check.js';
+export type { DeterminismResult, DeterminismOptions, UndeterminedWire } from './circuit/determinism-check.js';
 export { setupKeys } from './setup/setup-keys.js';
 export { createProver, shutdown } from './prove/prover.js';
 export { prove } from './prove/prove.js';
@@ -22,7 +24,7 @@ export type { BatchProgress } from './prove/progress.js';
 export { verifyBundle } from './verify/verify-bundle.js';
 export { runPipeline } from './pipeline.js';
 export type { ProofBundle } from './bundle/bundle.js';
-export { UserError } from './errors.js';
+export { UserError, UnderconstrainedCircuitError } from './errors.js';
 export { submitProofs, collectBatch, batchStatus } from './queue/queue-prove.js';
 export type { SubmitProofsOptions, CollectOptions, QueueSummary, QueueItem, BatchStatus } from './queue/queue-prove.js';
 export { startQueueWorker } from './queue/queue-worker.js';

@@ -72,7 +72,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const f = settings.fidelity;
   say('quantize', `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; calibration top-1 agreement ${(100 * f.top1Agreement).toFixed(1)}% over ${f.samples}, max |error| ${f.maxAbsError.toFixed(4)}`);
   const circuit = await timed('compile', () => compileCircuit({ buildDir, inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility }));
-  say('compile', `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…`);
+  say('compile', `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…${circuit.check.ran ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)` : ''}`);
   const { info: setup } = await timed('setup', () => setupKeys({ buildDir, ptauPath: opts.ptauPath }));
   say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
   const input = readInputFile(opts.inputPath, settings.model.input.shape);

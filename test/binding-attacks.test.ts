@@ -24,7 +24,7 @@ import { setupKeys } from '../src/setup/setup-keys.js';
 import { decodeR1cs } from '../src/circuit/r1cs-file.js';
 import { addTrustedKey } from '../src/verify/key-store.js';
 import { verifyBundle, VerifyReport } from '../src/verify/verify-bundle.js';
-import type { ProofBundle } from '../src/bundle/bundle.js';
+import { BASE_FIELD_PRIME, type ProofBundle } from '../src/bundle/bundle.js';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-binding-'));
 const SAMPLE = 'models/samples/digit-3.json';
@@ -153,6 +153,9 @@ test('every bundle field is either compared or listed as unverified; unknown fie
     ['signal + r', (b) => (b.publicSignals[0] = String(BigInt(b.publicSignals[0]) + FIELD_PRIME)), 'format'],
     ['leading zero', (b) => (b.proof.pi_a[0] = '0' + b.proof.pi_a[0]), 'format'],
     ['projective z', (b) => (b.proof.pi_c[2] = '2'), 'format'],
+    ['coordinate + p', (b) => (b.proof.pi_a[0] = String(BigInt(b.proof.pi_a[0]) + BASE_FIELD_PRIME)), 'format'],
+    ['embedded key on another curve', (b) => (b.vkey.curve = 'bls12381'), 'format'],
+    ['embedded key with Solidity in a coordinate', (b) => (b.vkey.IC[0][0] = '1); selfdestruct(payable(msg.sender)); (1'), 'format'],
   ];
   for (const [name, edit, failed] of edits) {
     const b = structuredClone(honest) as any;

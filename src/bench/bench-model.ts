@@ -40,6 +40,8 @@ export interface ModelResult {
   readonly power?: number;
   readonly quantizeSeconds?: number;
   readonly compileSeconds?: number;
+  /** Part of compileSeconds spent in the determinism check (absent when it did not run). */
+  readonly checkSeconds?: number;
   readonly setupSeconds?: number;
   readonly proveColdSeconds?: number;
   readonly proveWarmSeconds?: number;
@@ -83,6 +85,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
       power: circuit.power,
       quantizeSeconds,
       compileSeconds,
+      checkSeconds: circuit.check.ran ? circuit.check.milliseconds / 1000 : undefined,
       setupSeconds,
       proveColdSeconds,
       proveWarmSeconds,

@@ -43,14 +43,14 @@ function table(header: readonly string[], rows: readonly (readonly string[])[]):
 
 /** The per-model table. */
 export function modelTable(rows: readonly ModelResult[], goals: readonly Goal[]): string {
-  const header = ['Model', 'Input', 'Output', 'Constraints', 'Public signals', 'Compile s', 'Setup s', 'Prove s (cold)', 'Prove s (warm)', 'Verify s', 'Peak RSS MB', 'Goals'];
+  const header = ['Model', 'Input', 'Output', 'Constraints', 'Public signals', 'Compile s (check)', 'Setup s', 'Prove s (cold)', 'Prove s (warm)', 'Verify s', 'Peak RSS MB', 'Goals'];
   return table(header, rows.map((r) => {
     if (r.status !== 'ok') {
       const why = r.status === 'unsupported' ? 'unsupported' : `failed: ${(r.error ?? '').slice(0, 80)}`;
       return [r.name, r.inputVisibility, r.outputVisibility, why, '–', '–', '–', '–', '–', '–', mib(r.peakRssMiB), goalCell(goals, r.name)];
     }
     return [
-      r.name, r.inputVisibility, r.outputVisibility, int(r.constraints!), String(r.publicSignals), sec(r.compileSeconds), sec(r.setupSeconds),
+      r.name, r.inputVisibility, r.outputVisibility, int(r.constraints!), String(r.publicSignals), sec(r.compileSeconds) + (r.checkSeconds !== undefined ? ` (${sec(r.checkSeconds)})` : ''), sec(r.setupSeconds),
       sec(r.proveColdSeconds), sec(r.proveWarmSeconds), sec(r.verifySeconds) + (r.valid ? '' : ' INVALID'), mib(r.peakRssMiB), goalCell(goals, r.name),
     ];
   }));

@@ -9,12 +9,31 @@ import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
 import { ceilLog2 } from '../../circuits/bit-length.js';
+import { requireDetermined } from './determinism-check.js';
+
+/** Largest circuit the determinism check runs on unless asked explicitly (about a second at this size). */
+export const CHECK_BY_DEFAULT_MAX_CONSTRAINTS = 200_000;
 
 /** Options of {@link compileCircuit}. */
 export interface CompileOptions {
   readonly buildDir: string;
   readonly inputVisibility?: Visibility;
   readonly outputVisibility?: Visibility;
+  /**
+   * Run the determinism check (src/circuit/determinism-check.ts) before writing anything:
+   * true always, false never, undefined when the circuit has at most
+   * {@link CHECK_BY_DEFAULT_MAX_CONSTRAINTS} constraints.
+   */
+  readonly check?: boolean;
+}
+
+/** What the determinism check of a compile found; not part of circuit.json. */
+export interface CompileCheck {
+  readonly ran: boolean;
+  /** Wall-clock time of the check, 0 when it did not run. */
+  readonly milliseconds: number;
+  /** Wires the inputs were shown to force (all of them when the compile succeeded). */
+  readonly determinedWires: number;
 }
 
 /** The circuit description written next to the r1cs. */
@@ -42,8 +61,11 @@ export function readQuantizedModel(buildDir: string): { model: QuantizedModel; b
   return { model: JSON.parse(bytes.toString('utf8')) as QuantizedModel, bytes };
 }
 
-/** Compiles the quantized model in `buildDir` to R1CS. */
-export function compileCircuit(opts: CompileOptions): CircuitInfo {
+/**
+ * Compiles the quantized model in `buildDir` to R1CS. Throws UnderconstrainedCircuitError
+ * (and writes nothing) when the determinism check finds a wire the inputs do not force.
+ */
+export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly check: CompileCheck } {
   const { model, bytes } = readQuantizedModel(opts.buildDir);
   for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
     if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got "${v}"`);
@@ -55,6 +77,14 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo {
   // Any input in range gives the same constraints; the low end of the range is always valid.
   const placeholder = new Array<number>(model.input.shape.reduce((a, b) => a * b, 1)).fill(model.input.lo);
   const build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
+  const runCheck = opts.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS;
+  let check: CompileCheck = { ran: false, milliseconds: 0, determinedWires: 0 };
+  if (runCheck) {
+    // Checked at the placeholder input: see the module comment of determinism-check.ts for what
+    // a per-witness verdict covers.
+    const r = requireDetermined(build.circuit);
+    check = { ran: true, milliseconds: r.milliseconds, determinedWires: r.nWires - r.nUndetermined };
+  }
   const r1cs = encodeR1cs(build.circuit);
   const r1csSha256 = sha256Hex(r1cs);
   const quantizedSha256 = sha256Hex(bytes);
@@ -75,5 +105,5 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo {
   };
   writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
   writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
-  return info;
+  return { ...info, check };
 }

@@ -3,7 +3,7 @@
  * are one line on stderr with exit code 2; invalid proofs exit 1.
  */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../errors.js';
+import { UnderconstrainedCircuitError, UserError } from '../errors.js';
 import { VERSIONS } from '../artifacts.js';
 import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
@@ -42,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UserError) {
       process.stderr.write(`zkinfer: ${e.message.split('\n')[0]}\n`);
       return 2;
+    }
+    if (e instanceof UnderconstrainedCircuitError) {
+      process.stderr.write(`zkinfer: ${e.message.split('\n')[0]}\n`);
+      return 3;
     }
     throw e;
   } finally {

@@ -43,12 +43,15 @@ export function registerStageCommands(p: Command): void {
     .description('compile the quantized model to R1CS (circuit.r1cs, circuit.json)')
     .addOption(visibilityOption('input'))
     .addOption(visibilityOption('output'))
+    .option('--check', 'prove every wire is determined by the inputs before writing (default: on up to 200k constraints)')
+    .option('--no-check', 'skip the determinism check')
     .option('--json', 'print circuit info as JSON')
-    .addHelpText('after', '\nExample:\n  zkinfer compile build/digits')
-    .action((dir: string, f: { inputVisibility?: Visibility; outputVisibility?: Visibility; json?: boolean }) => {
-      const info = compileCircuit({ buildDir: dir, inputVisibility: f.inputVisibility, outputVisibility: f.outputVisibility });
+    .addHelpText('after', '\nExamples:\n  zkinfer compile build/digits\n  zkinfer compile build/mnist --no-check')
+    .action((dir: string, f: { inputVisibility?: Visibility; outputVisibility?: Visibility; check?: boolean; json?: boolean }) => {
+      const info = compileCircuit({ buildDir: dir, inputVisibility: f.inputVisibility, outputVisibility: f.outputVisibility, check: f.check });
       if (f.json) return printJson(info);
       out(`${info.nConstraints} constraints, ${info.nWires} wires, ${info.nPublic} public signals (domain 2^${info.power}); model id ${info.modelId}`);
+      out(info.check.ran ? `determinism check: all ${info.check.determinedWires} wires determined by the inputs (${(info.check.milliseconds / 1000).toFixed(2)} s)` : 'determinism check: skipped');
     });
 
   p.command('setup <buildDir>')
