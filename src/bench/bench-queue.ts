@@ -11,7 +11,7 @@
  * - nothing lost: a long run with a worker killed (kill -9) every ~10 s.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,20 @@ function spawnWorker(buildDir: string, url: string): WorkerProc {
   return { proc, ready, seconds };
 }
 
+/**
+ * CPU seconds a process has used so far, all its threads (Linux /proc; fields 14 and 15 of
+ * /proc/PID/stat, in clock ticks of 1/100 s): unlike wall time, not inflated by other load.
+ */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function kill(w: WorkerProc, signal: NodeJS.Signals): Promise<void> {
   if (w.proc.exitCode !== null || w.proc.signalCode !== null) return;
   const exited = new Promise((r) => w.proc.once('exit', r));
@@ -78,7 +92,7 @@ export function writeInputFiles(dir: string, buildDir: string, n: number, seed: 
 }
 
 /** Throughput of `workers` processes on `n` inputs, after each worker proved one warm-up input. */
-export async function measureThroughput(opts: { url: string; buildDir: string; work: string; workers: number; inputs: number; seed: number }): Promise<{ workers: number; seconds: number; jobsPerSecond: number; proofSeconds: number[] }> {
+export async function measureThroughput(opts: { url: string; buildDir: string; work: string; workers: number; inputs: number; seed: number }): Promise<{ workers: number; seconds: number; jobsPerSecond: number; proofSeconds: number[]; cpuSecondsPerJob: number }> {
   const ws = Array.from({ length: opts.workers }, () => spawnWorker(opts.buildDir, opts.url));
   try {
     await Promise.all(ws.map((w) => w.ready));
@@ -92,11 +106,13 @@ export async function measureThroughput(opts: { url: string; buildDir: string; w
     }
     for (const w of ws) w.seconds.length = 0;
     const inputs = writeInputFiles(join(opts.work, `tp-${opts.seed}`), opts.buildDir, opts.inputs, opts.seed);
+    const cpu0 = ws.map((w) => cpuSeconds(w.proc.pid));
     const t0 = performance.now();
     const s = await submitProofs({ buildDir: opts.buildDir, inputs, url: opts.url, outDir: join(opts.work, `tp-out-${opts.seed}`), pollMs: 50 });
     const seconds = (performance.now() - t0) / 1000;
+    const cpu = ws.reduce((sum, w, i) => sum + cpuSeconds(w.proc.pid) - cpu0[i]!, 0);
     if (s.succeeded !== opts.inputs) throw new Error(`throughput run: ${s.succeeded} of ${opts.inputs} proved`);
-    return { workers: opts.workers, seconds, jobsPerSecond: opts.inputs / seconds, proofSeconds: ws.flatMap((w) => w.seconds) };
+    return { workers: opts.workers, seconds, jobsPerSecond: opts.inputs / seconds, proofSeconds: ws.flatMap((w) => w.seconds), cpuSecondsPerJob: cpu / opts.inputs };
   } finally {
     await Promise.all(ws.map((w) => kill(w, 'SIGTERM')));
   }

@@ -26,7 +26,7 @@ export interface QueueBenchOptions {
 
 /** Everything the queue bench measured, plus its markdown. */
 export interface QueueBenchResult {
-  readonly throughput: Array<{ workers: number; seconds: number; jobsPerSecond: number }>;
+  readonly throughput: Array<{ workers: number; seconds: number; jobsPerSecond: number; cpuSecondsPerJob: number; medianProofSeconds: number }>;
   readonly ratio: number;
   readonly overhead: { jobs: number; seconds: number; msPerJob: number };
   readonly ceiling: { connections: number; jobs: number; seconds: number; jobsPerSecond: number };
@@ -92,10 +92,10 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
     ];
     const md = [
       `### Queue: worker processes on one machine (digits CNN, public input, ${n} inputs)\n`,
-      '| Workers (processes × 1 thread) | Inputs | Seconds | Proofs/s | × 1 worker | Goals |',
-      '| --- | --- | --- | --- | --- | --- |',
-      `| 1 | ${n} | ${one.seconds.toFixed(1)} | ${one.jobsPerSecond.toFixed(2)} | 1.00 |  |`,
-      `| 2 | ${n} | ${two.seconds.toFixed(1)} | ${two.jobsPerSecond.toFixed(2)} | ${ratio.toFixed(2)} | ${mark(goals[0]!.met, goals[0]!.goal)} |`,
+      '| Workers (processes × 1 thread) | Inputs | Seconds | Proofs/s | × 1 worker | Worker s per proof (median, wall) | Worker CPU s per proof | Goals |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- |',
+      `| 1 | ${n} | ${one.seconds.toFixed(1)} | ${one.jobsPerSecond.toFixed(2)} | 1.00 | ${median(one.proofSeconds).toFixed(2)} | ${one.cpuSecondsPerJob.toFixed(2)} |  |`,
+      `| 2 | ${n} | ${two.seconds.toFixed(1)} | ${two.jobsPerSecond.toFixed(2)} | ${ratio.toFixed(2)} | ${median(two.proofSeconds).toFixed(2)} | ${two.cpuSecondsPerJob.toFixed(2)} | ${mark(goals[0]!.met, goals[0]!.goal)} |`,
       '',
       '### Queue overhead and broker ceiling (no-op jobs, Postgres on localhost)\n',
       '| Measure | Jobs | Seconds | Result | Goals |',
@@ -114,7 +114,7 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
       `| ${kr.jobs} | 2 | ${kr.kills} | ${kr.retried} | ${kr.bundles} | ${kr.verified} | ${kr.failed} | ${kr.seconds.toFixed(0)} | ${mark(goals[2]!.met, goals[2]!.goal)} |`,
       '',
     ].join('\n');
-    return { throughput: [one, two].map(({ workers, seconds, jobsPerSecond }) => ({ workers, seconds, jobsPerSecond })), ratio, overhead, ceiling, models: perModel, killRun: kr, goals, markdown: md };
+    return { throughput: [one, two].map((r) => ({ workers: r.workers, seconds: r.seconds, jobsPerSecond: r.jobsPerSecond, cpuSecondsPerJob: r.cpuSecondsPerJob, medianProofSeconds: median(r.proofSeconds) })), ratio, overhead, ceiling, models: perModel, killRun: kr, goals, markdown: md };
   } finally {
     await pg.destroy();
     rmSync(work, { recursive: true, force: true });
