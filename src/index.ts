@@ -34,3 +34,6 @@ export type { JobSpec, JobDelivery, JobEnvelope, JobOutput } from './queue/job-q
 export { waitForJobs } from './queue/wait-jobs.js';
 export { JOB_KINDS } from './queue/job-kinds.js';
 export type { JobKind } from './queue/job-kinds.js';
+export { validateVkey } from './schemas/vkey.js';
+export { checkBuildConsistency } from './prove/build-consistency.js';
+export { DOCUMENTED_SCHEMAS, jsonSchemaText } from './schemas/registry.js';

@@ -6,7 +6,7 @@
  *
  * Flags: --quick (skip the slow snarkjs ptau route, fewer batch inputs), --ptau-14 (also time
  * the ptau route at 2^14), --queue or --only queue (the Postgres queue bench, src/bench/bench-queue.ts), --only <name,...> (sections: models, setup, batch, gas, or a model
- * row name such as random-mlp-public).
+ * row name such as random-mlp-public, or ops: constraints per table function and comparison).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -23,6 +23,7 @@ import { batchTable, gasTable, type GasRow, type Goal, modelTable, setupTable } 
 import { runChild } from './child-process.js';
 import type { SetupJob } from './bench-setup.js';
 import { writeRandomMlp } from './random-mlp.js';
+import { measureOpCosts, opCostTable } from './bench-table-functions.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const started = performance.now();
@@ -158,6 +159,10 @@ if (selected('gas')) {
   }
 }
 
+const opCosts = selected('ops') ? measureOpCosts() : [];
+for (const r of opCosts) if (r.beyondDecomposition !== undefined) goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
+if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
+
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
 let queue: { markdown: string } | undefined;
 if (argv.includes('--queue') || only?.has('queue')) {
@@ -177,7 +182,7 @@ print(`\nTotal bench time ${totalSeconds.toFixed(0)} s; 1-min load average at en
 const resultsDir = join(ROOT, 'bench-results');
 mkdirSync(resultsDir, { recursive: true });
 const jsonPath = join(resultsDir, 'bench.json');
-const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, queue, goals, markdown: out.join('\n') };
+const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, queue, goals, markdown: out.join('\n') };
 writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
 log(`wrote ${jsonPath}`);
 rmSync(work, { recursive: true, force: true });

@@ -7,14 +7,17 @@ import { fileURLToPath } from 'node:url';
 import { runPipeline, RunResult } from '../pipeline.js';
 import { verifyBundle, VerifyReport } from '../verify/verify-bundle.js';
 import type { ChainTarget } from '../chain/verify-on-chain.js';
+import { isClassScoreVector } from '../quantize/quantized-model.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 
 const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/digits-mlp.onnx', import.meta.url));
 const SHIPPED_SAMPLE = fileURLToPath(new URL('../../../models/samples/digit-3.json', import.meta.url));
 
 function runSummary(r: RunResult) {
+  const scores = isClassScoreVector(r.settings.quantization.output.shape);
   return {
-    prediction: r.verification.prediction,
+    // A prediction (argmax) only means something for a vector of class scores.
+    ...(scores ? { prediction: r.verification.prediction } : { predictionOmitted: `the output of shape ${JSON.stringify(r.settings.quantization.output.shape)} is not a vector of class scores` }),
     output: r.verification.output,
     softmax: r.bundle.output.softmax,
     floatOutput: r.bundle.fidelity?.floatOutput,
@@ -63,7 +66,8 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
   else {
     const fid = r.bundle.fidelity;
     const shown = r.verification.output ?? r.bundle.output.values ?? [];
-    process.stdout.write(`\nprediction ${r.verification.prediction ?? r.bundle.prediction}  output [${shown.map((v) => v.toFixed(3)).join(', ')}]\n`);
+    const pred = isClassScoreVector(r.settings.quantization.output.shape) ? `prediction ${r.verification.prediction ?? r.bundle.prediction}  ` : '(no prediction: the output is not a vector of class scores)  ';
+    process.stdout.write(`\n${pred}output [${shown.map((v) => v.toFixed(3)).join(', ')}]\n`);
     if (r.bundle.input.clamped > 0) process.stderr.write(`warning: ${r.bundle.input.clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)\n`);
     if (fid) process.stdout.write(`float model (onnxruntime) predicts ${fid.floatPrediction}; max |quantized − float| = ${fid.maxAbsError.toFixed(4)}\n`);
     for (const w of r.verification.warnings) process.stdout.write(`warning: ${w}\n`);
