@@ -18,7 +18,7 @@ import { setupKeys } from '../src/setup/setup-keys.js';
 import { verifyBundle } from '../src/verify/verify-bundle.js';
 import { startDevPostgres, DevPostgres } from '../src/queue/dev-postgres.js';
 import { connectQueue, disconnectQueue, enqueueJobs, jobStates, queueName } from '../src/queue/job-queue.js';
-import { buildKeyHash, startQueueWorker } from '../src/queue/queue-worker.js';
+import { buildKeyHash, QueueWorker, QueueWorkerOptions, startQueueWorker as startWorker } from '../src/queue/queue-worker.js';
 import { batchStatus, collectBatch, submitProofs } from '../src/queue/queue-prove.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -32,6 +32,14 @@ let pg: DevPostgres;
 let boss: PgBoss;
 let keyHash: string;
 const children: ChildProcess[] = [];
+const inProcess: QueueWorker[] = [];
+
+/** An in-process worker, stopped by `after` even when a test fails before stopping it. */
+async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
+  const w = await startWorker(opts);
+  inProcess.push(w);
+  return w;
+}
 
 /** A `zkinfer worker` process; its stdout lines are kept. */
 function worker(buildDir: string): { proc: ChildProcess; lines: string[]; ready: Promise<void> } {
@@ -115,6 +123,7 @@ before(async () => {
 
 after(async () => {
   for (const c of children) await stopProcess(c, 'SIGKILL');
+  for (const w of inProcess) await w.stop({ release: true });
   if (boss) await disconnectQueue(boss);
   if (pg) await pg.destroy();
   await shutdown();
@@ -247,14 +256,22 @@ test('a bad input fails alone with its line; a job failing 3 times is reported, 
   assert.equal(rows[0].output.error, 'bad.json: input has 2 values but the model expects shape [1,64] (64 values)');
   await w.stop();
 
-  // A worker whose keys do not match its vkey.json: each attempt's proof fails its own check.
-  const broken = await startQueueWorker({ buildDir: badZkey, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  // A worker whose keys do not match its vkey.json refuses to start instead of failing jobs.
+  await assert.rejects(startQueueWorker({ buildDir: badZkey, url: pg.url }), /circuit\.zkey: .*run `zkinfer setup` again/);
+
+  // An input whose worker dies on every attempt (e.g. out of memory): expired 3 times, then reported.
   const three = inputsDir('in-three', [2], 0.75);
-  const failed = await submitProofs({ buildDir: build, inputs: three, url: pg.url, outDir: join(dir, 'out-three'), delivery: { retryDelaySeconds: 0 }, pollMs: 100 });
+  const submitting = submitProofs({ buildDir: build, inputs: three, url: pg.url, outDir: join(dir, 'out-three'), delivery: { expireInSeconds: 2, retryDelaySeconds: 0 }, pollMs: 100, maintenanceIntervalSeconds: 1 });
+  const queue = queueName('prove', keyHash);
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const victim = worker(build);
+    await until(`attempt ${attempt}`, async () => (await boss.getDb().executeSql(`SELECT 1 FROM pgboss.job WHERE name = $1 AND state = 'active' AND retry_count = $2`, [queue, attempt - 1])).rows.length > 0);
+    await stopProcess(victim.proc, 'SIGKILL');
+  }
+  const failed = await submitting;
   assert.equal(failed.failed, 1);
   assert.equal(failed.items[0]!.attempts, 3);
-  assert.match(failed.items[0]!.error!, /failed after 3 attempts: proof does not verify with .*vkey\.json \(check proof/);
-  assert.deepEqual(await broken.stop(), { done: 0, failed: 3, released: 0 });
+  assert.match(failed.items[0]!.error!, /digit-2\.json: failed after 3 attempts: job failed by timeout in active state$/);
   assert.deepEqual(readdirSync(join(dir, 'out-three')), [], 'no bundle or opening for a failed job');
   const status = await batchStatus({ url: pg.url, batchId: failed.batchId });
   assert.deepEqual(status.states, { failed: 1 });

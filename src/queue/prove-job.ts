@@ -70,7 +70,13 @@ export const proveJobKind: JobKind<ProveJobPayload, ProveJobResult> = {
   label: (p) => String(p?.name ?? 'input'),
   async run(ctx: JobContext, payload: ProveJobPayload) {
     const where = typeof payload?.source === 'string' ? payload.source : 'job payload';
-    const prover = proverFor(ctx.buildDir);
+    let prover: Prover;
+    try {
+      prover = proverFor(ctx.buildDir);
+    } catch (e) {
+      // The worker's build directory, not the job, is at fault: another worker may prove it.
+      throw new Error(`worker cannot load ${ctx.buildDir}: ${(e as Error).message.split('\n')[0]}`);
+    }
     const input = parseInputJson(payload?.input, prover.model.input.shape, where);
     const { bundle, opening } = await prover.prove(input, {
       source: where,

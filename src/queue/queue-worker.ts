@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type PgBoss from 'pg-boss';
 import Tinypool from 'tinypool';
-import { artifactPath, readArtifact } from '../artifacts.js';
+import { checkBuildConsistency } from '../prove/build-consistency.js';
 import { UserError } from '../errors.js';
 import { vkeyHash } from '../setup/setup-keys.js';
 import { connectQueue, disconnectQueue, ensureQueue, JobEnvelope, JobOutput } from './job-queue.js';
@@ -67,13 +67,14 @@ export interface QueueWorker {
   stop(opts?: { release?: boolean }): Promise<WorkerStats>;
 }
 
-/** The key hash a build directory proves for, after checking it can prove at all. */
+/**
+ * The key hash a build directory proves for, after checking that its files belong together
+ * (proving key matching vkey.json and so on): a worker with a broken build directory refuses to
+ * start rather than failing every job it takes.
+ */
 export function buildKeyHash(buildDir: string): string {
   if (!existsSync(buildDir)) throw new UserError(`${buildDir}: no such build directory`);
-  for (const [name, stage] of [['r1cs', 'compile'], ['zkey', 'setup'], ['quantized', 'quantize']] as const) {
-    if (!existsSync(artifactPath(buildDir, name))) throw new UserError(`${artifactPath(buildDir, name)}: missing; run \`zkinfer ${stage}\` first`);
-  }
-  return vkeyHash(readArtifact(buildDir, 'vkey', 'setup'));
+  return vkeyHash(checkBuildConsistency(buildDir).vkey);
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
