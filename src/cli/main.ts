@@ -12,6 +12,7 @@ import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
 import { registerSchemaCommands } from './schema-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
+import { registerCeremonyCommands } from './ceremony-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 
 function program(): Command {
@@ -27,6 +28,7 @@ function program(): Command {
   registerChainCommands(p);
   registerSchemaCommands(p);
   registerKeysCommands(p);
+  registerCeremonyCommands(p);
   registerQueueCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
