@@ -5,7 +5,8 @@
  * It is a benchmark, not a test: a missed goal is reported, never a failure exit.
  *
  * Flags: --quick (skip the slow snarkjs ptau route, fewer batch inputs), --ptau-14 (also time
- * the ptau route at 2^14), --only <name,...> (sections: models, setup, batch, gas, or a model
+ * the ptau route at 2^14), --queue or --only queue (the Postgres queue bench,
+ * src/bench/bench-queue.ts), --only <name,...> (sections: models, setup, batch, gas, or a model
  * row name such as random-mlp-public; ops: constraints per table function and comparison; accuracy: the
  * accuracy proofs, the CNN one unless --quick).
  */
@@ -166,6 +167,16 @@ for (const r of opCosts) if (r.beyondDecomposition !== undefined) goal(`table-${
 if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
 const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
 
+// Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
+let queue: { markdown: string } | undefined;
+if (argv.includes('--queue') || only?.has('queue')) {
+  const { runQueueBench } = await import('./run-queue-bench.js');
+  const q = await runQueueBench({ quick, log: (m) => log(`queue: ${m}`) });
+  queue = q;
+  for (const g of q.goals) goals.push({ item: 'queue', ...g });
+  print(q.markdown);
+}
+
 const missed = goals.filter((g) => !g.met);
 const totalSeconds = (performance.now() - started) / 1000;
 print(missed.length ? `Goals missed: ${missed.map((g) => `${g.item}: ${g.goal} (got ${g.actual})`).join('; ')}.` : `All ${goals.length} goals met.`);
@@ -175,7 +186,7 @@ print(`\nTotal bench time ${totalSeconds.toFixed(0)} s; 1-min load average at en
 const resultsDir = join(ROOT, 'bench-results');
 mkdirSync(resultsDir, { recursive: true });
 const jsonPath = join(resultsDir, 'bench.json');
-const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, accuracy, goals, markdown: out.join('\n') };
+const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, accuracy, queue, goals, markdown: out.join('\n') };
 writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
 log(`wrote ${jsonPath}`);
 rmSync(work, { recursive: true, force: true });

@@ -14,6 +14,7 @@ import { registerSchemaCommands } from './schema-commands.js';
 import { registerAccuracyCommands } from './accuracy-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
 import { registerCeremonyCommands } from './ceremony-commands.js';
+import { registerQueueCommands } from './queue-commands.js';
 
 function program(): Command {
   const p = new Command('zkinfer')
@@ -30,6 +31,7 @@ function program(): Command {
   registerAccuracyCommands(p);
   registerKeysCommands(p);
   registerCeremonyCommands(p);
+  registerQueueCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -18,6 +18,7 @@ import { lowerGraph } from '../quantize/lower-graph.js';
 import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
+import { queueProveCommand } from './queue-commands.js';
 import { triedTable } from '../quantize/search-settings.js';
 
 /** Parses --target-agreement: a fraction in [0, 1], or a percentage in (1, 100]. */
@@ -87,9 +88,14 @@ export function registerStageCommands(p: Command): void {
     .option('--out <path>', 'bundle path (default <buildDir>/proofs/<input>.proof.json); with --inputs, the bundle directory (default <buildDir>/proofs)')
     .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
     .option('--json', 'print a JSON summary')
-    .addHelpText('after', '\nExamples:\n  zkinfer prove build/digits --input models/samples/digit-7.json\n  zkinfer prove build/digits --inputs models/samples --workers 2')
-    .action(async (dir: string, f: ProveFlags) => {
+    .option('--queue <url>', 'batch: prove on `zkinfer worker` processes through this Postgres queue instead of local threads')
+    .option('--wait', 'with --queue: wait for every result and write the bundles (the default)')
+    .option('--no-wait', 'with --queue: enqueue, print the batch id and exit (collect later with `zkinfer queue collect`)')
+    .option('--job-timeout <s>', 'with --queue: seconds before a job whose worker died is handed to another (default 600)', intOption('--job-timeout'))
+    .addHelpText('after', '\nExamples:\n  zkinfer prove build/digits --input models/samples/digit-7.json\n  zkinfer prove build/digits --inputs models/samples --workers 2\n  zkinfer prove build/digits --inputs models/samples --queue postgres://zk:secret@db.example:5432/zk --out proofs')
+    .action(async (dir: string, f: ProveFlags & { queue?: string; wait?: boolean; jobTimeout?: number }) => {
       if ((f.input === undefined) === (f.inputs === undefined)) throw new UserError('prove needs exactly one of --input FILE or --inputs PATH');
+      if (f.queue !== undefined) return f.inputs !== undefined ? queueProveCommand(dir, f.inputs, { ...f, queue: f.queue }) : Promise.reject(new UserError('--queue applies to --inputs only'));
       if (f.inputs !== undefined) return proveBatchCommand(dir, f.inputs, f);
       if (f.workers !== undefined) throw new UserError('--workers applies to --inputs only');
       const { bundle, bundlePath, openingPath } = await prove({ buildDir: dir, inputPath: f.input!, outPath: f.out, strictRange: f.strictRange ?? false });

@@ -1,0 +1,291 @@
+/**
+ * The generic job queue on Postgres, built on pg-boss (SKIP LOCKED fetching, retries, expiry of
+ * jobs whose worker died). zkinfer adds three things on top:
+ *
+ * - one queue per job kind AND verification key (`zkinfer_<kind>_<vkey hash>`), so a worker only
+ *   ever fetches jobs for the key it holds;
+ * - deterministic job ids (a UUID derived from kind + key hash + the job's own key, e.g. the hash
+ *   of the quantized input), so enqueueing the same work twice — a rerun, a second submitter —
+ *   finds the existing job instead of proving again;
+ * - batches: a small manifest table (`zkinfer.queue_batch`) naming the jobs of one submission, so
+ *   `queue status` / `queue collect` can find them later from any machine.
+ *
+ * Results travel back in the job's output (pg-boss stores it as jsonb), so workers need no
+ * shared disk.
+ */
+import PgBoss from 'pg-boss';
+import { sha256Hex } from '../artifacts.js';
+import { UserError } from '../errors.js';
+
+/** pg-boss's schema (its default); zkinfer's own batch table lives in schema `zkinfer`. */
+const BOSS_SCHEMA = 'pgboss';
+
+/** What every job carries: its kind, the key hash it must be proven with, and the kind's payload. */
+export interface JobEnvelope<P = unknown> {
+  readonly kind: string;
+  readonly keyHash: string;
+  readonly payload: P;
+}
+
+/**
+ * What a worker stores as a completed job's output. `ok: false` is a final failure that retrying
+ * cannot fix (a bad input): the job is completed with the error so nobody proves it again.
+ */
+export type JobOutput<R = unknown> = { readonly ok: true; readonly result: R } | { readonly ok: false; readonly error: string };
+
+/** Delivery settings of enqueued jobs. */
+export interface JobDelivery {
+  /** Seconds a worker may hold a job before it counts as dead and the job is retried (default 600). */
+  readonly expireInSeconds?: number;
+  /** Retries after the first attempt (default 2: a job is tried at most 3 times, then reported failed). */
+  readonly retryLimit?: number;
+  /** Seconds before a failed attempt is retried (default 1). */
+  readonly retryDelaySeconds?: number;
+}
+
+/** Options of {@link connectQueue}. */
+export interface QueueConnectOptions {
+  /** A Postgres connection URL, `postgres://user:password@host:port/database`. */
+  readonly url: string;
+  /**
+   * How often this client runs pg-boss maintenance (expiring jobs of dead workers, archiving),
+   * in seconds (default 10). Any one connected client doing it is enough.
+   */
+  readonly maintenanceIntervalSeconds?: number;
+  /** Connection pool size (default 4). */
+  readonly poolSize?: number;
+  /** Called on connection errors (e.g. the database restarted); pg-boss reconnects by itself. */
+  readonly onError?: (e: Error) => void;
+}
+
+/** A URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:/@]*):[^@]*@/, '$1:***@');
+}
+
+/** Errors of a server that is down, shutting down or starting up: worth a retry. */
+const RESTARTING = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED']);
+
+/**
+ * Connects to the queue database, installing or migrating pg-boss's schema when needed. A
+ * server that is down or restarting is waited for (up to 15 s, saying so through `onError`);
+ * anything else (bad password, unknown host) fails at once.
+ */
+export async function connectQueue(opts: QueueConnectOptions): Promise<PgBoss> {
+  if (!/^postgres(ql)?:\/\//.test(opts.url)) throw new UserError(`--queue ${redactUrl(opts.url)}: expected a postgres:// URL`);
+  const end = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await connectOnce(opts);
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      if (RESTARTING.has(code) && Date.now() < end) opts.onError?.(new Error(`not reachable (${code}); retrying for up to 15 s`));
+      else throw new UserError(`--queue ${redactUrl(opts.url)}: cannot use the queue database (${code || (e as Error).message.split('\n')[0]})`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function connectOnce(opts: QueueConnectOptions): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: opts.url,
+    schema: BOSS_SCHEMA,
+    schedule: false,
+    max: opts.poolSize ?? 4,
+    maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds ?? 10,
+    // Results must stay collectable for a while after a submitter went away.
+    archiveCompletedAfterSeconds: 7 * 24 * 3600,
+    application_name: 'zkinfer',
+  });
+  // An EventEmitter without an error listener would crash the process on a dropped connection.
+  boss.on('error', (e: Error) => opts.onError?.(e));
+  try {
+    await boss.start();
+    await ensureBatchTable(boss);
+  } catch (e) {
+    await boss.stop({ graceful: false }).catch(() => undefined);
+    throw e;
+  }
+  return boss;
+}
+
+/** Stops a connection; jobs this client is still working on are left to expire. */
+export async function disconnectQueue(boss: PgBoss): Promise<void> {
+  await boss.stop({ graceful: false, wait: true, close: true }).catch(() => undefined);
+}
+
+/** The queue of one job kind for one verification key. */
+export function queueName(kind: string, keyHash: string): string {
+  if (!/^[a-z][a-z0-9-]*$/.test(kind)) throw new Error(`job kind "${kind}" must be lower-case letters, digits and hyphens`);
+  if (!/^[0-9a-f]{64}$/.test(keyHash)) throw new Error(`key hash "${keyHash}" is not a sha256 hex digest`);
+  return `zkinfer_${kind}_${keyHash}`;
+}
+
+/** Creates the queue of `kind` for `keyHash` if it does not exist yet. */
+export async function ensureQueue(boss: PgBoss, kind: string, keyHash: string): Promise<string> {
+  const name = queueName(kind, keyHash);
+  if (!(await boss.getQueue(name))) {
+    try {
+      await boss.createQueue(name);
+    } catch (e) {
+      // Another client created it between our check and our insert.
+      if (!(await boss.getQueue(name))) throw e;
+    }
+  }
+  return name;
+}
+
+/** The job id of a piece of work: the same kind, key and job key always give the same UUID. */
+export function jobIdFor(kind: string, keyHash: string, jobKey: string): string {
+  const h = sha256Hex('zkinfer-job\0', kind, '\0', keyHash, '\0', jobKey);
+  // Shaped like a version-5 (name-based) UUID, which is what Postgres's uuid column accepts.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** One job to enqueue. */
+export interface JobSpec<P> {
+  /** What makes this job unique within its kind and key (e.g. a hash of the input). */
+  readonly jobKey: string;
+  readonly payload: P;
+}
+
+/** The outcome of enqueueing one {@link JobSpec}. */
+export interface EnqueuedJob<P> {
+  readonly jobId: string;
+  /** False when the job already existed (enqueued before, by anyone): nothing new will be proven. */
+  readonly created: boolean;
+  /** The payload the queue holds: the existing job's, when it already existed. */
+  readonly payload: P;
+}
+
+const CHUNK = 500;
+
+/**
+ * Enqueues jobs of `kind` for `keyHash`, idempotently: a job whose id exists (pending, done or
+ * archived) is not added again, and its stored payload is returned instead.
+ */
+export async function enqueueJobs<P>(boss: PgBoss, kind: string, keyHash: string, specs: readonly JobSpec<P>[], delivery: JobDelivery = {}): Promise<EnqueuedJob<P>[]> {
+  const name = await ensureQueue(boss, kind, keyHash);
+  const out: EnqueuedJob<P>[] = [];
+  for (let at = 0; at < specs.length; at += CHUNK) {
+    const chunk = specs.slice(at, at + CHUNK).map((s) => ({ ...s, jobId: jobIdFor(kind, keyHash, s.jobKey) }));
+    const ids = chunk.map((c) => c.jobId);
+    const existing = await storedPayloads<P>(boss, name, ids);
+    const fresh = chunk.filter((c) => !existing.has(c.jobId));
+    if (fresh.length > 0) {
+      await boss.insert(fresh.map((c) => ({
+        id: c.jobId,
+        name,
+        data: { kind, keyHash, payload: c.payload } satisfies JobEnvelope<P>,
+        expireInSeconds: delivery.expireInSeconds ?? 600,
+        retryLimit: delivery.retryLimit ?? 2,
+        retryDelay: delivery.retryDelaySeconds ?? 1,
+      })));
+    }
+    // Another submitter may have inserted some of them in between: read back what the queue holds.
+    const stored = fresh.length > 0 ? await storedPayloads<P>(boss, name, ids) : existing;
+    for (const c of chunk) {
+      const p = stored.get(c.jobId);
+      if (p === undefined) throw new Error(`job ${c.jobId} was not stored in queue ${name}`);
+      out.push({ jobId: c.jobId, created: !existing.has(c.jobId), payload: p });
+    }
+  }
+  return out;
+}
+
+async function storedPayloads<P>(boss: PgBoss, name: string, ids: string[]): Promise<Map<string, P>> {
+  const sql = `SELECT id::text, data FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND id = ANY($2::uuid[])
+    UNION ALL SELECT id::text, data FROM ${BOSS_SCHEMA}.archive WHERE name = $1 AND id = ANY($2::uuid[])`;
+  const { rows } = await boss.getDb().executeSql(sql, [name, ids]);
+  return new Map(rows.map((r: { id: string; data: JobEnvelope<P> }) => [r.id, r.data.payload]));
+}
+
+/** Where a job stands. `done`: completed (with an ok or final-error output); `failed`: out of retries. */
+export interface JobState {
+  readonly jobId: string;
+  readonly state: 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+  /** Attempts started so far. */
+  readonly attempts: number;
+  readonly retryLimit: number;
+}
+
+/** States of the given jobs of one queue (a missing id is a job deleted by retention). */
+export async function jobStates(boss: PgBoss, name: string, ids: readonly string[]): Promise<Map<string, JobState>> {
+  const cols = 'id::text AS id, state::text AS state, retry_count, retry_limit, started_on IS NOT NULL AS started';
+  const sql = `SELECT ${cols} FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND id = ANY($2::uuid[])
+    UNION ALL SELECT ${cols} FROM ${BOSS_SCHEMA}.archive WHERE name = $1 AND id = ANY($2::uuid[])`;
+  const { rows } = await boss.getDb().executeSql(sql, [name, ids]);
+  const out = new Map<string, JobState>();
+  for (const r of rows as Array<{ id: string; state: JobState['state']; retry_count: number; retry_limit: number; started: boolean }>) {
+    // pg-boss counts retries, not attempts: the first attempt leaves retry_count at 0.
+    out.set(r.id, { jobId: r.id, state: r.state, attempts: r.started ? r.retry_count + 1 : 0, retryLimit: r.retry_limit });
+  }
+  return out;
+}
+
+/** The stored envelope and output of finished jobs. */
+export async function jobOutputs<P, R>(boss: PgBoss, name: string, ids: readonly string[]): Promise<Map<string, { data: JobEnvelope<P>; output: JobOutput<R> | { value?: { message?: string } } | null }>> {
+  const cols = 'id::text AS id, data, output';
+  const sql = `SELECT ${cols} FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND id = ANY($2::uuid[])
+    UNION ALL SELECT ${cols} FROM ${BOSS_SCHEMA}.archive WHERE name = $1 AND id = ANY($2::uuid[])`;
+  const { rows } = await boss.getDb().executeSql(sql, [name, ids]);
+  return new Map(rows.map((r: { id: string; data: JobEnvelope<P>; output: JobOutput<R> | null }) => [r.id, { data: r.data, output: r.output }]));
+}
+
+/** One line out of a failed job's output, whatever shape pg-boss or the worker gave it. */
+export function failureMessage(output: unknown): string {
+  const o = output as { ok?: boolean; error?: string; message?: string; value?: { message?: string } } | null;
+  const msg = o?.error ?? o?.message ?? o?.value?.message ?? (o ? JSON.stringify(o) : 'no error recorded');
+  return String(msg).split('\n')[0]!;
+}
+
+/** One item of a batch: a job, or an input the submitter could not even enqueue. */
+export interface BatchEntry {
+  /** Output name stem (bundle `<name>.proof.json`). */
+  readonly name: string;
+  /** Where the input came from (file or file:line). */
+  readonly source: string;
+  readonly jobId?: string;
+  /** Why the item was not enqueued (unreadable input). */
+  readonly error?: string;
+}
+
+/** A submission: which queue, which jobs, and what the submitter recorded about them. */
+export interface BatchManifest {
+  readonly batchId: string;
+  readonly kind: string;
+  readonly keyHash: string;
+  /** The build directory on the submitting machine (collect verifies with its vkey.json). */
+  readonly buildDir: string;
+  readonly entries: BatchEntry[];
+}
+
+async function ensureBatchTable(boss: PgBoss): Promise<void> {
+  const db = boss.getDb();
+  const ddl = ['CREATE SCHEMA IF NOT EXISTS zkinfer', 'CREATE TABLE IF NOT EXISTS zkinfer.queue_batch (id text PRIMARY KEY, manifest jsonb NOT NULL, created_on timestamptz NOT NULL DEFAULT now())'];
+  for (const sql of ddl) {
+    try {
+      await db.executeSql(sql, []);
+    } catch (e) {
+      // Two clients creating it at once: one wins with a unique violation, the table exists either way.
+      if ((e as { code?: string }).code !== '23505') throw e;
+    }
+  }
+}
+
+/** A batch id: the same submission (same key, same entries) always gets the same id. */
+export function batchIdFor(kind: string, keyHash: string, entries: readonly BatchEntry[]): string {
+  return sha256Hex(kind, '\0', keyHash, '\0', JSON.stringify(entries.map((e) => [e.name, e.jobId ?? '', e.error ?? '']))).slice(0, 20);
+}
+
+/** Stores a batch manifest (a rerun of the same submission finds it already there). */
+export async function saveBatch(boss: PgBoss, manifest: BatchManifest): Promise<void> {
+  await boss.getDb().executeSql('INSERT INTO zkinfer.queue_batch (id, manifest) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING', [manifest.batchId, JSON.stringify(manifest)]);
+}
+
+/** Loads a batch manifest; throws {@link UserError} when there is none with that id. */
+export async function loadBatch(boss: PgBoss, batchId: string): Promise<BatchManifest> {
+  const { rows } = await boss.getDb().executeSql('SELECT manifest FROM zkinfer.queue_batch WHERE id = $1', [batchId]);
+  if (rows.length === 0) throw new UserError(`batch ${batchId}: not found in the queue database (printed by \`zkinfer prove … --queue URL --no-wait\`)`);
+  return rows[0].manifest as BatchManifest;
+}

@@ -1,0 +1,360 @@
+/**
+ * Batch proving through the queue (`zkinfer prove BUILD --inputs … --queue URL`): one `prove`
+ * job per input, enqueued idempotently (job id from the key hash and the hash of the quantized
+ * input), then — with `wait` — every result is verified against this build's vkey.json, checked
+ * to be about the input that was sent, and written atomically as `<name>.proof.json`.
+ * `collectBatch` / `batchStatus` do the same later, from the batch id, on any machine that has
+ * the build directory.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type PgBoss from 'pg-boss';
+import { artifactPath, readArtifact } from '../artifacts.js';
+import type { ProofBundle } from '../bundle/bundle.js';
+import { openingPathFor, randomBlinding, writeOpening } from '../bundle/opening.js';
+import { readQuantizedModel } from '../circuit/compile-circuit.js';
+import { UserError } from '../errors.js';
+import { listBatchInputs, readBatchInput } from '../prove/batch-inputs.js';
+import type { BatchProgress } from '../prove/progress.js';
+import { writeBundle } from '../prove/prover.js';
+import type { QuantizedModel } from '../quantize/quantized-model.js';
+import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { verifyBundle } from '../verify/verify-bundle.js';
+import { BatchEntry, batchIdFor, BatchManifest, connectQueue, disconnectQueue, enqueueJobs, JobDelivery, jobIdFor, jobStates, loadBatch, queueName, saveBatch } from './job-queue.js';
+import { inputJobKey, ProveJobPayload, ProveJobResult } from './prove-job.js';
+import { waitForJobs } from './wait-jobs.js';
+
+/** Options shared by {@link submitProofs} and {@link collectBatch}. */
+export interface QueueClientOptions {
+  /** Postgres URL of the queue. */
+  readonly url: string;
+  /** Milliseconds between polls while waiting (default 500). */
+  readonly pollMs?: number;
+  readonly onProgress?: (p: BatchProgress) => void;
+  /** Called when the database is unreachable for a moment (the wait goes on). */
+  readonly onNotice?: (msg: string) => void;
+  /** pg-boss maintenance interval of this client in seconds (default 10). */
+  readonly maintenanceIntervalSeconds?: number;
+}
+
+/** Options of {@link submitProofs}. */
+export interface SubmitProofsOptions extends QueueClientOptions {
+  readonly buildDir: string;
+  /** A directory of `.json` / `.pb` inputs or a JSON-lines file. */
+  readonly inputs: string;
+  /** Bundle directory (default `<buildDir>/proofs`). */
+  readonly outDir?: string;
+  /** Wait for the results and write them (default true); otherwise just enqueue. */
+  readonly wait?: boolean;
+  readonly delivery?: JobDelivery;
+  /** Refuse inputs with values outside the quantized range instead of clamping them. */
+  readonly strictRange?: boolean;
+}
+
+/** The outcome of one input. */
+export interface QueueItem {
+  readonly input: string;
+  readonly bundle: string;
+  /** `skipped`: a valid bundle was already there; `pending`: not finished yet. */
+  readonly status: 'proved' | 'skipped' | 'failed' | 'pending';
+  readonly prediction?: number;
+  readonly error?: string;
+  /** Attempts the queue made (more than 1 after a worker died or a retry). */
+  readonly attempts?: number;
+}
+
+/** What submitting or collecting a batch did. */
+export interface QueueSummary {
+  readonly batchId: string;
+  readonly queue: string;
+  readonly total: number;
+  /** Results written by this run. */
+  readonly succeeded: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly pending: number;
+  /** Jobs this run added to the queue (0 on a rerun: everything was there already). */
+  readonly enqueued: number;
+  readonly items: QueueItem[];
+  readonly seconds: number;
+  readonly proofsPerSecond: number;
+}
+
+/** The submitter's view of a build directory: model, pinned key, key hash. */
+interface BuildView {
+  readonly buildDir: string;
+  readonly model: QuantizedModel;
+  readonly vkeyPath: string;
+  readonly meta: VkeyMeta;
+  readonly keyHash: string;
+}
+
+function openBuild(buildDir: string): BuildView {
+  if (!existsSync(buildDir)) throw new UserError(`${buildDir}: no such build directory`);
+  const vkey = readArtifact<Record<string, unknown>>(buildDir, 'vkey', 'setup');
+  const meta = vkey['zkinfer'] as VkeyMeta | undefined;
+  if (!meta) throw new UserError(`${artifactPath(buildDir, 'vkey')}: lacks zkinfer metadata; run \`zkinfer setup\` again`);
+  return { buildDir, model: readQuantizedModel(buildDir).model, vkeyPath: artifactPath(buildDir, 'vkey'), meta, keyHash: vkeyHash(vkey) };
+}
+
+function prepareOut(outDir: string): void {
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new UserError(`${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+/**
+ * The prediction of a bundle file that exists, verifies with the pinned key (and its opening,
+ * when there is one) and, given the input, proves exactly that input; -1 when it verifies but
+ * its output is hashed without an opening to show it.
+ */
+async function existingValid(build: BuildView, path: string, input?: { values: ArrayLike<number>; label: string }): Promise<number | undefined> {
+  if (!existsSync(path)) return undefined;
+  const opening = openingPathFor(path);
+  try {
+    const report = await verifyBundle({ bundlePath: path, vkeyPath: build.vkeyPath, ...(input ? { inputValues: input } : {}), ...(existsSync(opening) ? { openingPath: opening } : {}) });
+    return report.valid ? (report.prediction ?? -1) : undefined;
+  } catch {
+    // Unreadable or truncated: prove it again.
+    return undefined;
+  }
+}
+
+/**
+ * Verifies a returned bundle with the pinned key, its opening and the input that was sent, then
+ * writes both atomically; returns the failure line when the result is not acceptable.
+ */
+async function acceptResult(build: BuildView, path: string, payload: ProveJobPayload, result: ProveJobResult): Promise<{ prediction?: number } | { error: string }> {
+  // verifyBundle reads openings from files: check this one from a temp file beside the bundle.
+  let bundle: ProofBundle;
+  try {
+    bundle = JSON.parse(String(result?.bundleJson)) as ProofBundle;
+  } catch {
+    return { error: `${payload.source}: the worker's result holds no bundle JSON` };
+  }
+  const tmpOpening = result.opening ? `${openingPathFor(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}` : undefined;
+  try {
+    if (tmpOpening) writeOpening(tmpOpening, result.opening!);
+    const report = await verifyBundle({ bundle, vkeyPath: build.vkeyPath, inputValues: { values: payload.input, label: payload.source }, ...(tmpOpening ? { openingPath: tmpOpening } : {}) });
+    if (!report.valid) return { error: `${payload.source}: the worker's result does not verify (check ${report.failed}: ${report.checks.find((c) => !c.ok)?.detail ?? ''})` };
+    writeBundle(path, { bundle, ...(result.opening ? { opening: result.opening } : {}) });
+    return report.prediction !== undefined ? { prediction: report.prediction } : {};
+  } finally {
+    if (tmpOpening) rmSync(tmpOpening, { force: true });
+  }
+}
+
+interface Tracker {
+  readonly items: QueueItem[];
+  readonly t0: number;
+  readonly counts: { proved: number; skipped: number; failed: number };
+  finish(i: number, item: QueueItem): void;
+}
+
+function tracker(total: number, onProgress?: (p: BatchProgress) => void): Tracker {
+  const items: QueueItem[] = new Array(total);
+  const counts = { proved: 0, skipped: 0, failed: 0 };
+  const t0 = performance.now();
+  return {
+    items,
+    t0,
+    counts,
+    finish(i, item) {
+      items[i] = item;
+      if (item.status === 'pending') return;
+      counts[item.status === 'proved' ? 'proved' : item.status]++;
+      onProgress?.({ done: counts.proved + counts.skipped + counts.failed, total, ...counts, seconds: (performance.now() - t0) / 1000 });
+    },
+  };
+}
+
+/** Waits for (or, without `wait`, collects what is done of) the jobs of `entries` and writes their bundles. */
+async function collectInto(boss: PgBoss, build: BuildView, manifest: BatchManifest, outDir: string, t: Tracker, wait: boolean, opts: QueueClientOptions, enqueued: number): Promise<QueueSummary> {
+  const queue = queueName(manifest.kind, manifest.keyHash);
+  const index = new Map<string, number[]>();
+  manifest.entries.forEach((e, i) => {
+    if (e.jobId && t.items[i] === undefined) index.set(e.jobId, [...(index.get(e.jobId) ?? []), i]);
+  });
+  const open = await waitForJobs<ProveJobPayload, ProveJobResult>(boss, queue, [...index.keys()], {
+    wait,
+    pollMs: opts.pollMs,
+    onPollError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]} (retrying)`),
+    onEnded: async (end) => {
+      for (const i of index.get(end.jobId) ?? []) {
+        const entry = manifest.entries[i]!;
+        const bundle = join(outDir, `${entry.name}.proof.json`);
+        if (!end.ok) {
+          t.finish(i, { input: entry.source, bundle, status: 'failed', error: end.error.startsWith(entry.source) ? end.error : `${entry.source}: ${end.error}`, attempts: end.attempts });
+          continue;
+        }
+        const r = await acceptResult(build, bundle, end.payload, end.result);
+        if ('error' in r) {
+          // A result we refuse must not block the input forever: drop the job, so a rerun enqueues it afresh.
+          await boss.deleteJob(queue, end.jobId);
+          t.finish(i, { input: entry.source, bundle, status: 'failed', error: `${r.error}; job removed, rerun to prove it again`, attempts: end.attempts });
+        } else {
+          t.finish(i, { input: entry.source, bundle, status: 'proved', ...(r.prediction !== undefined ? { prediction: r.prediction } : {}), attempts: end.attempts });
+        }
+      }
+    },
+  });
+  for (const id of open) for (const i of index.get(id) ?? []) t.finish(i, { input: manifest.entries[i]!.source, bundle: join(outDir, `${manifest.entries[i]!.name}.proof.json`), status: 'pending' });
+  const seconds = (performance.now() - t.t0) / 1000;
+  const pending = t.items.filter((i) => i.status === 'pending').length;
+  return {
+    batchId: manifest.batchId,
+    queue,
+    total: manifest.entries.length,
+    succeeded: t.counts.proved,
+    skipped: t.counts.skipped,
+    failed: t.counts.failed,
+    pending,
+    enqueued,
+    items: t.items,
+    seconds,
+    proofsPerSecond: seconds > 0 ? t.counts.proved / seconds : 0,
+  };
+}
+
+/** Enqueues one prove job per input and (by default) waits for, verifies and writes every bundle. */
+export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSummary> {
+  const build = openBuild(opts.buildDir);
+  const inputs = listBatchInputs(opts.inputs);
+  const outDir = opts.outDir ?? join(opts.buildDir, 'proofs');
+  prepareOut(outDir);
+  const t = tracker(inputs.length, opts.onProgress);
+  const entries: BatchEntry[] = [];
+  const specs: Array<{ jobKey: string; payload: ProveJobPayload }> = [];
+  const skip: Array<{ i: number; prediction: number }> = [];
+  const owner = new Map<string, string>();
+  for (const [i, item] of inputs.entries()) {
+    const bundle = join(outDir, `${item.name}.proof.json`);
+    const first = owner.get(bundle);
+    if (first) {
+      entries.push({ name: item.name, source: item.source, error: `${item.source}: same bundle name as ${first} (${bundle}); rename one of them` });
+      continue;
+    }
+    owner.set(bundle, item.source);
+    let x: Float64Array;
+    try {
+      x = readBatchInput(item, build.model.input.shape);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      entries.push({ name: item.name, source: item.source, error: e.message });
+      continue;
+    }
+    const jobKey = inputJobKey(build.model, x);
+    // Blindings are drawn here, on the submitter's side; the worker only uses them.
+    const payload: ProveJobPayload = {
+      name: item.name,
+      source: item.source,
+      input: Array.from(x),
+      ...(opts.strictRange ? { strictRange: true } : {}),
+      ...(build.meta.layout.input.visibility === 'hashed' ? { inputBlinding: String(randomBlinding()) } : {}),
+      ...(build.meta.layout.output.visibility === 'hashed' ? { outputBlinding: String(randomBlinding()) } : {}),
+    };
+    entries.push({ name: item.name, source: item.source, jobId: jobIdFor('prove', build.keyHash, jobKey) });
+    const have = await existingValid(build, bundle, { values: x, label: item.source });
+    if (have !== undefined) skip.push({ i, prediction: have });
+    else specs.push({ jobKey, payload });
+  }
+  const batchId = batchIdFor('prove', build.keyHash, entries);
+  const manifest: BatchManifest = { batchId, kind: 'prove', keyHash: build.keyHash, buildDir: resolve(opts.buildDir), entries };
+  for (const [i, e] of entries.entries()) if (e.error) t.finish(i, { input: e.source, bundle: join(outDir, `${e.name}.proof.json`), status: 'failed', error: e.error });
+  for (const s of skip) t.finish(s.i, { input: entries[s.i]!.source, bundle: join(outDir, `${entries[s.i]!.name}.proof.json`), status: 'skipped', ...(s.prediction >= 0 ? { prediction: s.prediction } : {}) });
+  const boss = await connectQueue({ url: opts.url, maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds, onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`) });
+  try {
+    const enqueued = await enqueueJobs(boss, 'prove', build.keyHash, specs, opts.delivery);
+    await saveBatch(boss, manifest);
+    return await collectInto(boss, build, manifest, outDir, t, opts.wait ?? true, opts, enqueued.filter((e) => e.created).length);
+  } finally {
+    await disconnectQueue(boss);
+  }
+}
+
+/** Options of {@link collectBatch}. */
+export interface CollectOptions extends QueueClientOptions {
+  readonly batchId: string;
+  readonly outDir: string;
+  /** The build directory whose vkey.json results are verified with (default: the submitter's, from the batch). */
+  readonly buildDir?: string;
+  /** Wait for jobs still open (default false: collect what is done). */
+  readonly wait?: boolean;
+}
+
+/** Writes the verified bundles of a batch's finished jobs (skipping valid bundles already there). */
+export async function collectBatch(opts: CollectOptions): Promise<QueueSummary> {
+  const boss = await connectQueue({ url: opts.url, maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds, onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`) });
+  try {
+    const manifest = await loadBatch(boss, opts.batchId);
+    const build = openBuild(opts.buildDir ?? manifest.buildDir);
+    if (build.keyHash !== manifest.keyHash) throw new UserError(`${build.vkeyPath}: key hash ${build.keyHash.slice(0, 16)}… differs from batch ${opts.batchId}'s ${manifest.keyHash.slice(0, 16)}…; pass --build with the build directory the batch was submitted for`);
+    prepareOut(opts.outDir);
+    const t = tracker(manifest.entries.length, opts.onProgress);
+    for (const [i, e] of manifest.entries.entries()) {
+      const bundle = join(opts.outDir, `${e.name}.proof.json`);
+      if (e.error) t.finish(i, { input: e.source, bundle, status: 'failed', error: e.error });
+      else {
+        const have = await existingValid(build, bundle);
+        if (have !== undefined) t.finish(i, { input: e.source, bundle, status: 'skipped', ...(have >= 0 ? { prediction: have } : {}) });
+      }
+    }
+    return await collectInto(boss, build, manifest, opts.outDir, t, opts.wait ?? false, opts, 0);
+  } finally {
+    await disconnectQueue(boss);
+  }
+}
+
+/** Where the jobs of a batch stand. */
+export interface BatchStatus {
+  readonly batchId: string;
+  readonly queue: string;
+  readonly total: number;
+  /**
+   * Jobs per pg-boss state, plus `not-enqueued` (unreadable inputs) and `not-in-queue` (its
+   * bundle was already valid when submitted, or retention deleted the job).
+   */
+  readonly states: Record<string, number>;
+  /** Inputs that failed, one line each. */
+  readonly failures: Array<{ input: string; error: string }>;
+}
+
+/** Counts the states of a batch's jobs and lists its failures. */
+export async function batchStatus(opts: { url: string; batchId: string }): Promise<BatchStatus> {
+  const boss = await connectQueue({ url: opts.url });
+  try {
+    const manifest = await loadBatch(boss, opts.batchId);
+    const queue = queueName(manifest.kind, manifest.keyHash);
+    const ids = manifest.entries.flatMap((e) => (e.jobId ? [e.jobId] : []));
+    const states = await jobStates(boss, queue, ids);
+    const counts: Record<string, number> = {};
+    const failures: BatchStatus['failures'] = [];
+    const add = (k: string): void => void (counts[k] = (counts[k] ?? 0) + 1);
+    const ended: string[] = [];
+    for (const e of manifest.entries) {
+      if (e.error) {
+        add('not-enqueued');
+        failures.push({ input: e.source, error: e.error });
+        continue;
+      }
+      const s = states.get(e.jobId!);
+      add(s?.state ?? 'not-in-queue');
+      if (s && (s.state === 'completed' || s.state === 'failed')) ended.push(e.jobId!);
+    }
+    // Completed jobs may carry a final error (bad input); failed ones carry the last attempt's error.
+    await waitForJobs<ProveJobPayload, ProveJobResult>(boss, queue, ended, {
+      wait: false,
+      onEnded: async (end) => {
+        if (end.ok) return;
+        const e = manifest.entries.find((x) => x.jobId === end.jobId)!;
+        failures.push({ input: e.source, error: end.error.startsWith(e.source) ? end.error : `${e.source}: ${end.error}` });
+      },
+    });
+    return { batchId: manifest.batchId, queue, total: manifest.entries.length, states: counts, failures };
+  } finally {
+    await disconnectQueue(boss);
+  }
+}

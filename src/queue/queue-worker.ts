@@ -1,0 +1,225 @@
+/**
+ * `zkinfer worker`: a long-running process that takes jobs from the queue for exactly one
+ * verification key — the one in its build directory — and runs them on worker threads.
+ *
+ * Each of `concurrency` slots fetches one job at a time (pg-boss: SELECT … FOR UPDATE SKIP
+ * LOCKED, so any number of workers on any number of machines never take the same job), runs it
+ * on its own thread and stores the result as the job's output. If the process dies, its jobs
+ * stay active until their expiry, then pg-boss hands them to another worker. When the database
+ * goes away, fetching just finds nothing and storing a result is retried until the database is
+ * back (pg's pool opens fresh connections), so a restart loses no work.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type PgBoss from 'pg-boss';
+import Tinypool from 'tinypool';
+import { checkBuildConsistency } from '../prove/build-consistency.js';
+import { UserError } from '../errors.js';
+import { vkeyHash } from '../setup/setup-keys.js';
+import { connectQueue, disconnectQueue, ensureQueue, JobEnvelope, JobOutput } from './job-queue.js';
+import { JOB_KINDS } from './job-kinds.js';
+import type { ThreadOutcome, ThreadTask } from './job-thread.js';
+
+/** Options of {@link startQueueWorker}. */
+export interface QueueWorkerOptions {
+  /** A build directory with keys: the worker proves for its vkey.json only. */
+  readonly buildDir: string;
+  /** Postgres URL of the queue. */
+  readonly url: string;
+  /** Jobs run at once, one thread each (default: available cores). */
+  readonly concurrency?: number;
+  /** Seconds between polls of an empty queue (default 1). */
+  readonly pollingIntervalSeconds?: number;
+  /** pg-boss maintenance interval of this client, seconds (default 10). */
+  readonly maintenanceIntervalSeconds?: number;
+  /** Job kinds to serve (default: all of {@link JOB_KINDS}). */
+  readonly kinds?: readonly string[];
+  readonly onEvent?: (e: WorkerEvent) => void;
+}
+
+/** What the worker reports as it goes. */
+export type WorkerEvent =
+  | { readonly type: 'job'; readonly kind: string; readonly jobId: string; readonly label: string; readonly status: 'done' | 'failed' | 'retry' | 'released' | 'discarded'; readonly line: string; readonly seconds: number; readonly attempt: number }
+  | { readonly type: 'start'; readonly jobId: string; readonly label: string }
+  | { readonly type: 'connection'; readonly message: string };
+
+/** Counts of a worker's jobs. */
+export interface WorkerStats {
+  /** Jobs completed with a result. */
+  readonly done: number;
+  /** Jobs completed with a final error (bad input) or failed for a retry. */
+  readonly failed: number;
+  /** Jobs handed back unfinished on a forced stop. */
+  readonly released: number;
+}
+
+/** A running worker. */
+export interface QueueWorker {
+  readonly keyHash: string;
+  readonly queues: readonly string[];
+  /** Jobs running right now. */
+  busy(): number;
+  stats(): WorkerStats;
+  /**
+   * Stops taking jobs and waits for the running ones to finish; with `release`, aborts them
+   * instead and hands them back to the queue (they count as one failed attempt).
+   */
+  stop(opts?: { release?: boolean }): Promise<WorkerStats>;
+}
+
+/**
+ * The key hash a build directory proves for, after checking that its files belong together
+ * (proving key matching vkey.json and so on): a worker with a broken build directory refuses to
+ * start rather than failing every job it takes.
+ */
+export function buildKeyHash(buildDir: string): string {
+  if (!existsSync(buildDir)) throw new UserError(`${buildDir}: no such build directory`);
+  return vkeyHash(checkBuildConsistency(buildDir).vkey);
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = (): void => (clearTimeout(t), resolve());
+    const t = setTimeout(() => (signal.removeEventListener('abort', onAbort), resolve()), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/** Connects, creates the queues of this key if needed and starts the fetch loops. */
+export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
+  const keyHash = buildKeyHash(opts.buildDir);
+  const concurrency = opts.concurrency ?? availableParallelism();
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(`--concurrency must be a positive integer, got ${concurrency}`);
+  const kinds = opts.kinds ?? Object.keys(JOB_KINDS);
+  for (const k of kinds) if (!JOB_KINDS[k]) throw new UserError(`unknown job kind "${k}"`);
+  const emit = (e: WorkerEvent): void => opts.onEvent?.(e);
+  let lastConnMessage = 0;
+  const boss = await connectQueue({
+    url: opts.url,
+    maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds,
+    poolSize: concurrency + 2,
+    onError: (e) => {
+      // A restart produces a burst of identical errors; one line per 10 s is enough.
+      if (Date.now() - lastConnMessage > 10_000) emit({ type: 'connection', message: `queue database: ${e.message.split('\n')[0]} (retrying)` });
+      lastConnMessage = Date.now();
+    },
+  });
+  const queues = await Promise.all(kinds.map((k) => ensureQueue(boss, k, keyHash)));
+  const pool = new Tinypool({
+    filename: new URL('./job-thread.js', import.meta.url).href,
+    name: 'runJob',
+    teardown: 'teardown',
+    minThreads: concurrency,
+    maxThreads: concurrency,
+  });
+  const polling = (opts.pollingIntervalSeconds ?? 1) * 1000;
+  const stopping = new AbortController();
+  const running = new Map<string, AbortController>();
+  const counts = { done: 0, failed: 0, released: 0 };
+
+  /** Retries a queue write while the database is unreachable, until the job would have expired anyway. */
+  async function settle(what: () => Promise<unknown>, deadline: number): Promise<number | undefined> {
+    for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
+      try {
+        // pg-boss 10 returns { affected } from complete/fail, though its typings say void.
+        return ((await what()) as { affected: number }).affected;
+      } catch (e) {
+        if (Date.now() > deadline) return undefined;
+        emit({ type: 'connection', message: `queue database: ${(e as Error).message.split('\n')[0]} (retrying to store a result)` });
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async function handle(queue: string, job: PgBoss.JobWithMetadata<JobEnvelope>): Promise<void> {
+    const env = job.data;
+    const kind = JOB_KINDS[env?.kind];
+    const label = kind ? kind.label(env.payload) : String(env?.kind);
+    const attempt = job.retryCount + 1;
+    const deadline = Date.now() + Number(job.expireInSeconds) * 1000;
+    emit({ type: 'start', jobId: job.id, label });
+    let outcome: ThreadOutcome;
+    const abort = new AbortController();
+    running.set(job.id, abort);
+    try {
+      if (env?.keyHash !== keyHash) {
+        outcome = { ok: false, final: true, error: `job is for key ${String(env?.keyHash).slice(0, 16)}…, this worker holds key ${keyHash.slice(0, 16)}…`, seconds: 0 };
+      } else {
+        const task: ThreadTask = { kind: env.kind, buildDir: opts.buildDir, payload: env.payload };
+        outcome = (await pool.run(task, { signal: abort.signal })) as ThreadOutcome;
+      }
+    } catch (e) {
+      if (abort.signal.aborted) {
+        counts.released++;
+        await settle(() => boss.fail(queue, job.id, { message: 'released by a stopping worker' }), deadline);
+        emit({ type: 'job', kind: env.kind, jobId: job.id, label, status: 'released', line: 'released (stopping)', seconds: 0, attempt });
+        return;
+      }
+      // The thread itself died (out of memory, native crash); tinypool replaces it.
+      outcome = { ok: false, final: false, error: `worker thread failed (${(e as Error).message.split('\n')[0]})`, seconds: 0 };
+    } finally {
+      running.delete(job.id);
+    }
+    let affected: number | undefined;
+    let status: 'done' | 'failed' | 'retry';
+    if (outcome.ok) {
+      affected = await settle(() => boss.complete(queue, job.id, { ok: true, result: outcome.result } satisfies JobOutput), deadline);
+      status = 'done';
+    } else if (outcome.final) {
+      // Completed with the error: a bad input fails once, with its line, and is never retried.
+      affected = await settle(() => boss.complete(queue, job.id, { ok: false, error: outcome.error } satisfies JobOutput), deadline);
+      status = 'failed';
+    } else {
+      affected = await settle(() => boss.fail(queue, job.id, { message: outcome.error }), deadline);
+      status = attempt > job.retryLimit ? 'failed' : 'retry';
+    }
+    if (!affected) {
+      emit({ type: 'job', kind: env.kind, jobId: job.id, label, status: 'discarded', line: 'result discarded: the job expired and went to another worker', seconds: outcome.seconds, attempt });
+      return;
+    }
+    if (status === 'done') counts.done++;
+    else counts.failed++;
+    const line = outcome.ok ? outcome.line : `${status === 'retry' ? 'failed, will be retried' : 'failed'}: ${outcome.error}`;
+    emit({ type: 'job', kind: env.kind, jobId: job.id, label, status, line, seconds: outcome.seconds, attempt });
+  }
+
+  async function slot(): Promise<void> {
+    while (!stopping.signal.aborted) {
+      let taken: { queue: string; job: PgBoss.JobWithMetadata<JobEnvelope> } | undefined;
+      for (const queue of queues) {
+        // pg-boss's fetch returns [] when the database is unreachable; the loop just polls again.
+        const [job] = await boss.fetch<JobEnvelope>(queue, { batchSize: 1, includeMetadata: true });
+        if (job) {
+          taken = { queue, job };
+          break;
+        }
+      }
+      if (!taken) {
+        await sleep(polling, stopping.signal);
+        continue;
+      }
+      // A stop requested while fetching: run it anyway (it is ours now), then leave.
+      await handle(taken.queue, taken.job);
+    }
+  }
+
+  const loops = Promise.all(Array.from({ length: concurrency }, slot));
+  let stopped: Promise<WorkerStats> | undefined;
+  return {
+    keyHash,
+    queues,
+    busy: () => running.size,
+    stats: () => ({ ...counts }),
+    stop(o = {}) {
+      if (o.release) for (const a of running.values()) a.abort();
+      stopped ??= (async () => {
+        stopping.abort();
+        await loops;
+        await pool.destroy();
+        await disconnectQueue(boss);
+        return { ...counts };
+      })();
+      return stopped;
+    },
+  };
+}

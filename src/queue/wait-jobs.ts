@@ -1,0 +1,58 @@
+/**
+ * Waiting for enqueued jobs, for any job kind: polls the states of the jobs still open (one
+ * query per poll, however many jobs), reads each finished job's output once and hands it to the
+ * caller, who verifies and stores it. A database restart only makes a poll fail; the next one
+ * goes on.
+ */
+import type PgBoss from 'pg-boss';
+import { failureMessage, JobEnvelope, JobOutput, jobOutputs, jobStates } from './job-queue.js';
+
+/** How one job ended. */
+export type JobEnding<P, R> =
+  | { readonly ok: true; readonly jobId: string; readonly payload: P; readonly result: R; readonly attempts: number }
+  | { readonly ok: false; readonly jobId: string; readonly payload?: P; readonly error: string; readonly attempts: number };
+
+/** Options of {@link waitForJobs}. */
+export interface WaitOptions<P, R> {
+  /** Keep polling until every job has ended (false: one pass, collect what is done). */
+  readonly wait: boolean;
+  /** Milliseconds between polls (default 500). */
+  readonly pollMs?: number;
+  /** Called once per ended job, in the order they are seen. */
+  readonly onEnded: (e: JobEnding<P, R>) => Promise<void>;
+  /** Called when a poll fails (e.g. the database is restarting). */
+  readonly onPollError?: (e: Error) => void;
+}
+
+/** Waits for `ids` in queue `name`; returns the ids still open (empty when `wait`). */
+export async function waitForJobs<P, R>(boss: PgBoss, name: string, ids: readonly string[], opts: WaitOptions<P, R>): Promise<string[]> {
+  let open = [...ids];
+  for (;;) {
+    try {
+      const states = await jobStates(boss, name, open);
+      const ended = open.filter((id) => {
+        const s = states.get(id);
+        return !s || s.state === 'completed' || s.state === 'failed' || s.state === 'cancelled';
+      });
+      const outputs = ended.length > 0 ? await jobOutputs<P, R>(boss, name, ended) : new Map();
+      for (const id of ended) {
+        const s = states.get(id);
+        const row = outputs.get(id);
+        const attempts = s?.attempts ?? 0;
+        const payload = (row?.data as JobEnvelope<P> | undefined)?.payload;
+        const out = row?.output as JobOutput<R> | null | undefined;
+        if (!s || !row) await opts.onEnded({ ok: false, jobId: id, error: 'job no longer in the queue (deleted by retention); submit it again', attempts });
+        else if (s.state === 'completed' && out && out.ok === true) await opts.onEnded({ ok: true, jobId: id, payload: payload!, result: out.result, attempts });
+        else if (s.state === 'completed') await opts.onEnded({ ok: false, jobId: id, payload, error: failureMessage(out), attempts });
+        else if (s.state === 'cancelled') await opts.onEnded({ ok: false, jobId: id, payload, error: 'job was cancelled', attempts });
+        else await opts.onEnded({ ok: false, jobId: id, payload, error: `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${failureMessage(out)}`, attempts });
+      }
+      const done = new Set(ended);
+      open = open.filter((id) => !done.has(id));
+    } catch (e) {
+      opts.onPollError?.(e as Error);
+    }
+    if (!opts.wait || open.length === 0) return open;
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+  }
+}
