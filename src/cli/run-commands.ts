@@ -84,6 +84,9 @@ function printReport(report: VerifyReport, json: boolean): void {
     if (json) printJson(report);
     return;
   }
+  // Exit 1, like exit 2, says on one stderr line what failed; the full report goes to stdout.
+  const failure = report.checks.find((c) => !c.ok);
+  if (failure) process.stderr.write(`zkinfer: invalid: ${failure.check} check failed: ${failure.detail.split('\n')[0]}\n`);
   if (json) {
     printJson(report);
     return;

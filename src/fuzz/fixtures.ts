@@ -18,6 +18,9 @@ export interface Fixtures {
   readonly samplePath: string;
   /** The sample's values (64 numbers for the digits MLP). */
   readonly sample: number[];
+  /** The sample's proof bundle and its opening (hashed input), proven with `buildDir`'s keys. */
+  readonly bundlePath: string;
+  readonly openingPath: string;
 }
 
 /** The repository root (dist/src/fuzz → ../../..). */
@@ -29,13 +32,17 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   const mlp = join(ROOT, 'models/digits-mlp.onnx');
   const samplePath = join(ROOT, 'models/samples/digit-3.json');
   const buildDir = join(dir, 'build');
-  await runPipeline({ modelPath: mlp, inputPath: samplePath, outDir: buildDir });
+  const run = await runPipeline({ modelPath: mlp, inputPath: samplePath, outDir: buildDir });
+  const bundlePath = join(dir, 'sample.proof.json');
+  const openingPath = join(dir, 'sample.opening.json');
+  cpSync(run.bundlePath, bundlePath);
+  cpSync(run.openingPath!, openingPath);
   rmSync(join(buildDir, 'proofs'), { recursive: true, force: true });
   const otherSetupDir = join(dir, 'other-setup');
   cpSync(buildDir, otherSetupDir, { recursive: true });
   await setupKeys({ buildDir: otherSetupDir });
   const sample = (JSON.parse(readFileSync(samplePath, 'utf8')) as { input: number[] }).input;
-  return { buildDir, otherSetupDir, models: { mlp, cnn: join(ROOT, 'models/digits-cnn.onnx') }, samplePath, sample };
+  return { buildDir, otherSetupDir, models: { mlp, cnn: join(ROOT, 'models/digits-cnn.onnx') }, samplePath, sample, bundlePath, openingPath };
 }
 
 /** Copies the build directory into a case directory (proofs excluded). */

@@ -4,6 +4,7 @@
  */
 import type { Fixtures } from './fixtures.js';
 import { buildDirs } from './gen-build-dir.js';
+import { bundles } from './gen-bundle.js';
 import { calibrationFiles, jsonInputs, pbInputs } from './gen-inputs.js';
 import { onnxModels } from './gen-onnx.js';
 import type { FuzzGenerator } from './harness.js';
@@ -15,4 +16,5 @@ export const GENERATORS: ReadonlyArray<FuzzGenerator<Fixtures, any>> = [
   pbInputs,
   calibrationFiles,
   buildDirs,
+  bundles,
 ];
