@@ -25,3 +25,6 @@ export { verifyBundle } from './verify/verify-bundle.js';
 export { runPipeline } from './pipeline.js';
 export type { ProofBundle } from './bundle/bundle.js';
 export { UserError, UnderconstrainedCircuitError } from './errors.js';
+export { validateVkey } from './schemas/vkey.js';
+export { checkBuildConsistency } from './prove/build-consistency.js';
+export { DOCUMENTED_SCHEMAS, jsonSchemaText } from './schemas/registry.js';

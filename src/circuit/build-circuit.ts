@@ -11,6 +11,8 @@ import { linearLayer } from '../../circuits/linear.js';
 import { requantize } from '../../circuits/requantize.js';
 import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
+import { tableLookup } from '../../circuits/table-lookup.js';
+import { buildSelectionOp } from './build-selection.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
 import { assertInInterval } from '../../circuits/range-check.js';
@@ -126,6 +128,16 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
         break;
       case 'permute':
         tensors.set(op.output, op.perm.map((i, k) => (i < 0 ? b.constant(BigInt(op.fill![k]!)) : x[i]!)));
+        break;
+      case 'table': {
+        const tables = op.tables.map((t) => t.map(BigInt));
+        tensors.set(op.output, x.map((s, i) => tableLookup(b, s, { domainLo: BigInt(op.domainLo), bits: op.bits, table: tables[op.tableOf[i]!]! })));
+        break;
+      }
+      case 'binary':
+      case 'where':
+      case 'divConst':
+        tensors.set(op.output, buildSelectionOp(b, op, tensors));
         break;
       case 'concat': {
         const parts = [x, ...op.others.map((o) => tensors.get(o)!)];

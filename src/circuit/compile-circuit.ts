@@ -2,12 +2,13 @@
  * The compile stage: quantized model in, `circuit.r1cs` and `circuit.json` out. The model id
  * (sha256 over the quantized model and the r1cs) names exactly what a proof is about.
  */
-import { readFileSync } from 'node:fs';
-import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
-import { UserError } from '../errors.js';
+import { artifactPath, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
+import { quote, UserError } from '../errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
+import { readQuantizedModelFile } from '../schemas/build-dir.js';
+import { WitnessRangeError } from '../../circuits/range-check.js';
 import { ceilLog2 } from '../../circuits/bit-length.js';
 import { requireDetermined } from './determinism-check.js';
 
@@ -55,10 +56,7 @@ export interface CircuitInfo {
 
 /** Reads the quantized model of a build directory. */
 export function readQuantizedModel(buildDir: string): { model: QuantizedModel; bytes: Buffer } {
-  const path = artifactPath(buildDir, 'quantized');
-  readArtifact(buildDir, 'quantized', 'quantize');
-  const bytes = readFileSync(path);
-  return { model: JSON.parse(bytes.toString('utf8')) as QuantizedModel, bytes };
+  return readQuantizedModelFile(buildDir);
 }
 
 /**
@@ -68,7 +66,7 @@ export function readQuantizedModel(buildDir: string): { model: QuantizedModel; b
 export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly check: CompileCheck } {
   const { model, bytes } = readQuantizedModel(opts.buildDir);
   for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
-    if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got "${v}"`);
+    if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got ${quote(v)}`);
   }
   if (opts.inputVisibility === 'packed') throw new UserError('--input-visibility packed is not offered: a packed input would need range checks, which is what hashed already does');
   // Defaults: the input stays private behind a commitment, the output (what users act on) is public.
@@ -76,7 +74,14 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly c
   const outputVisibility = opts.outputVisibility ?? 'public';
   // Any input in range gives the same constraints; the low end of the range is always valid.
   const placeholder = new Array<number>(model.input.shape.reduce((a, b) => a * b, 1)).fill(model.input.lo);
-  const build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
+  let build;
+  try {
+    build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
+  } catch (e) {
+    // Ranges recorded by quantize always hold for in-range inputs: only an edited file gets here.
+    if (e instanceof WitnessRangeError) throw new UserError(`${artifactPath(opts.buildDir, 'quantized')}: inconsistent quantized model (${e.message})`);
+    throw e;
+  }
   const runCheck = opts.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS;
   let check: CompileCheck = { ran: false, milliseconds: 0, determinedWires: 0 };
   if (runCheck) {

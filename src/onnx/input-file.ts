@@ -4,9 +4,12 @@
  * `{"input_data": [[...], [...]]}` (one array per graph input, in graph order). Binary: an
  * ONNX TensorProto `.pb` or a NumPy `.npy` file. Several graph inputs are concatenated in
  * graph order into the one flat vector the circuit proves; the shapes come from the model.
+ * JSON goes through the depth-guarded parser of src/schemas/json.ts (a 100,000-deep array is
+ * a one-line error, not a stack overflow); src/schemas/input.ts documents the forms.
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { parseJsonText, readJsonFile } from '../schemas/json.js';
 import { parseNpy } from './npy.js';
 import { parseTensorProto } from './tensor.js';
 
@@ -93,27 +96,19 @@ export function readInputFile(path: string, layout: InputLayout): Float64Array {
     return checkInputValues(t.data, shape, path);
   }
   if (path.endsWith('.npy')) return checkInputValues(parseNpy(buf, path).data, shape, path);
-  let json: unknown;
-  try {
-    // NaN and Infinity are not JSON; say so plainly rather than "Unexpected token".
-    const text = buf.toString('utf8');
-    if (/\b(NaN|Infinity)\b/.test(text)) throw new UserError(`${path}: input contains NaN or Infinity; inputs must be finite numbers`);
-    json = JSON.parse(text);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseInputJson(json, layout, path);
+  if (buf.includes(0)) throw new UserError(`${path}: binary data, not a JSON input (use a .pb or .npy file for binary inputs)`);
+  return parseInputText(buf.toString('utf8'), layout, path);
+}
+
+/** Parses one input given as JSON text (a file's contents, or one JSON-lines item). */
+export function parseInputText(text: string, layout: InputLayout, where: string): Float64Array {
+  // parseJsonText names NaN/Infinity outside strings plainly (a `"note": "Infinity"` field is fine).
+  return parseInputJson(parseJsonText(text, where, 'input'), layout, where);
 }
 
 /** Reads a calibration file: `{"inputs": [...]}` or a JSON array of inputs. */
 export function readCalibrationFile(path: string, layout: InputLayout): Float64Array[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: cannot read calibration set (${(e as Error).message})`);
-  }
+  const json = readJsonFile(path, 'calibration set');
   const list = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>)['inputs'] : json;
   if (!Array.isArray(list) || list.length === 0) throw new UserError(`${path}: expected {"inputs": [input, ...]} with at least one input`);
   return list.map((v, i) => parseInputJson(v, layout, `${path} (input ${i})`));

@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
-import { UserError } from '../errors.js';
-import { ConstTensor, decodeTensor, elemTypeName, toNumber } from './tensor.js';
+import { quote, quoteName, UserError } from '../errors.js';
+import { checkDims, ConstTensor, decodeTensor, elemTypeName, toNumber } from './tensor.js';
+import { validateGraph } from './validate-onnx.js';
+import { checkProtobufFraming } from './protobuf-framing.js';
 
 const { onnx } = onnxProto;
 
@@ -71,18 +73,20 @@ function decodeAttr(a: onnxProto.onnx.IAttributeProto, where: string): AttrValue
     case 1: return a.f ?? 0;
     case 2: return toNumber(a.i ?? 0);
     case 3: return Buffer.from(a.s ?? new Uint8Array()).toString('utf8');
-    case 4: return decodeTensor(a.t ?? {}, `${where} attribute "${a.name}"`);
+    case 4: return decodeTensor(a.t ?? {}, `${where} attribute ${quote(a.name ?? '')}`);
     case 6: return (a.floats ?? []).slice();
     case 7: return (a.ints ?? []).map(toNumber);
     case 8: return (a.strings ?? []).map((s) => Buffer.from(s).toString('utf8'));
-    default: throw new UserError(`${where}: attribute "${a.name}" has unsupported type ${a.type}`);
+    default: throw new UserError(`${where}: attribute ${quote(a.name ?? '')} has unsupported type ${a.type}`);
   }
 }
 
-function shapeOf(v: onnxProto.onnx.IValueInfoProto): number[] {
+function shapeOf(v: onnxProto.onnx.IValueInfoProto, where: string): number[] {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
   // A symbolic dimension (dim_param, typically the batch) is taken as 1: zkinfer proves one sample.
-  return dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : 1));
+  const shape = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : 1));
+  checkDims(shape, `${where}: graph value ${quote(v.name ?? '')}`);
+  return shape;
 }
 
 /**
@@ -91,6 +95,7 @@ function shapeOf(v: onnxProto.onnx.IValueInfoProto): number[] {
  */
 export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
   let model: onnxProto.onnx.ModelProto;
+  checkProtobufFraming(bytes, path);
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
@@ -105,21 +110,27 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
   if (opset < MIN_OPSET || opset > MAX_OPSET) throw new UserError(`${path}: ONNX opset ${opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
 
   const constants = new Map<string, ConstTensor>();
-  for (const t of g.initializer ?? []) constants.set(t.name ?? '', decodeTensor(t, `${path}: initializer "${t.name}"`));
+  for (const t of g.initializer ?? []) {
+    if (constants.has(t.name ?? '')) throw new UserError(`${path}: initializer ${quote(t.name ?? '')} is defined twice (duplicate tensor name)`);
+    constants.set(t.name ?? '', decodeTensor(t, `${path}: initializer ${quote(t.name ?? '')}`));
+  }
   const nodes: OnnxNode[] = g.node.map((n, i) => {
     const name = n.name || `${n.opType}_${i}`;
     const attrs: Record<string, AttrValue> = {};
-    for (const a of n.attribute ?? []) attrs[a.name ?? ''] = decodeAttr(a, `${path}: node "${name}"`);
+    for (const a of n.attribute ?? []) {
+      if (Object.hasOwn(attrs, a.name ?? '')) throw new UserError(`${path}: node ${quote(name)}: attribute ${quote(a.name ?? '')} is given twice`);
+      attrs[a.name ?? ''] = decodeAttr(a, `${path}: node ${quote(name)}`);
+    }
     return { name, opType: n.opType ?? '', domain: n.domain ?? '', inputs: (n.input ?? []).slice(), outputs: (n.output ?? []).slice(), attrs };
   });
   // IR-3 models list initializers as graph inputs too; the data inputs are those without a value.
   const inputs: GraphInput[] = (g.input ?? []).filter((v) => !constants.has(v.name ?? '')).map((v) => {
     const elem = v.type?.tensorType?.elemType;
-    return { name: v.name ?? '', shape: shapeOf(v), elemType: elem === undefined || elem === null ? 'FLOAT' : elemTypeName(elem) };
+    return { name: v.name ?? '', shape: shapeOf(v, path), elemType: elem === undefined || elem === null ? 'FLOAT' : elemTypeName(elem) };
   });
-  const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v) }));
+  const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v, path) }));
   if (outputs.length === 0) throw new UserError(`${path}: the graph declares no outputs`);
-  return {
+  const graph: OnnxGraph = {
     path,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     irVersion,
@@ -131,6 +142,8 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
     constants,
     nodes,
   };
+  validateGraph(graph);
+  return graph;
 }
 
 /** Reads and parses an ONNX file; see {@link parseOnnx}. */
@@ -156,12 +169,12 @@ export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): vo
   if (bad.length === 0) return;
   const groups = new Map<string, string[]>();
   for (const n of bad) {
-    const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:${n.opType}` : n.opType;
+    const key = quoteName(n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:${n.opType}` : n.opType);
     groups.set(key, [...(groups.get(key) ?? []), n.name]);
   }
   const fmt = (k: number) => k.toLocaleString('en-US');
   const parts = [...groups].map(([op, names]) => {
-    const shown = names.slice(0, NAMES_SHOWN).map((x) => `"${x}"`).join(', ');
+    const shown = names.slice(0, NAMES_SHOWN).map((x) => quote(x)).join(', ');
     const more = names.length > NAMES_SHOWN ? ` and ${fmt(names.length - NAMES_SHOWN)} more` : '';
     return `${op} ×${fmt(names.length)} (node${names.length > 1 ? 's' : ''} ${shown}${more})`;
   });
@@ -186,7 +199,7 @@ export function assertInputsSupported(graph: OnnxGraph): void {
   if (graph.inputs.length === 0) throw new UserError(`${graph.path}: the graph has no non-constant input; there is nothing to prove about a constant model`);
   for (const i of graph.inputs) {
     if (!INPUT_TYPES.has(i.elemType)) {
-      throw new UserError(`${graph.path}: graph input "${i.name}" has element type ${i.elemType}; supported are FLOAT, DOUBLE, FLOAT16 and BFLOAT16 (quantized) and INT8–INT64, UINT8–UINT32 and BOOL (proven as integers)`);
+      throw new UserError(`${graph.path}: graph input ${quote(i.name)} has element type ${i.elemType}; supported are FLOAT, DOUBLE, FLOAT16 and BFLOAT16 (quantized) and INT8–INT64, UINT8–UINT32 and BOOL (proven as integers)`);
     }
   }
 }

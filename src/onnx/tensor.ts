@@ -4,6 +4,8 @@
  */
 import onnxProto from 'onnx-proto';
 import { UserError } from '../errors.js';
+import { checkProtobufFraming } from './protobuf-framing.js';
+import { MAX_RANK, MAX_TENSOR_ELEMENTS } from '../schemas/common.js';
 
 const { onnx } = onnxProto;
 
@@ -77,9 +79,24 @@ function fromRaw(raw: Uint8Array, type: number, n: number, where: string): Float
   return out;
 }
 
+/**
+ * Refuses dims no real model has before anything is allocated: negative, non-integer, rank
+ * above {@link MAX_RANK}, or more than {@link MAX_TENSOR_ELEMENTS} elements (2^31, 2^32, ...).
+ */
+export function checkDims(dims: readonly number[], where: string): void {
+  if (dims.length > MAX_RANK) throw new UserError(`${where}: rank ${dims.length} exceeds ${MAX_RANK}`);
+  let n = 1;
+  for (const d of dims) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new UserError(`${where}: dims ${JSON.stringify(dims)} hold ${d}; dims must be non-negative integers`);
+    n *= d;
+  }
+  if (n > MAX_TENSOR_ELEMENTS) throw new UserError(`${where}: dims ${JSON.stringify(dims)} give ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} zkinfer accepts`);
+}
+
 /** Decodes an `onnx.ITensorProto` (already parsed) into a {@link ConstTensor}. */
 export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string): ConstTensor {
   const dims = (t.dims ?? []).map(toNumber);
+  checkDims(dims, where);
   const n = dims.reduce((a, b) => a * b, 1);
   const type = t.dataType ?? 0;
   if (t.dataLocation === 1) throw new UserError(`${where}: tensors with external data are not supported`);
@@ -100,6 +117,7 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string): Con
 /** Parses a serialized TensorProto (`.pb` file contents). */
 export function parseTensorProto(buf: Uint8Array, where: string): ConstTensor & { name: string } {
   let t: onnxProto.onnx.TensorProto;
+  checkProtobufFraming(buf, where);
   try {
     t = onnx.TensorProto.decode(buf);
   } catch (e) {

@@ -6,6 +6,7 @@
 import type { GraphInput } from '../onnx/load-onnx.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
+import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {
@@ -99,8 +100,84 @@ export interface ConcatOp {
   readonly output: string;
 }
 
+/** y = f(x) elementwise for a univariate function, proven by exact table (unary-functions.ts). */
+export interface UnaryOp {
+  readonly kind: 'unary';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly fn: UnaryFn;
+  readonly attrs: UnaryAttrs;
+  /** Per-element constant (Pow's exponent, PRelu's slope), already broadcast; absent for the others. */
+  readonly param?: Float64Array;
+}
+
+/** An operand of a comparison or selection: an activation of the output's shape, or one constant per output element. */
+export type Operand = { readonly tensor: string } | { readonly constant: Float64Array };
+
+/** Elementwise max/min of two operands, or a 0/1 comparison (Equal, Less, LessOrEqual, Greater, GreaterOrEqual). */
+export interface BinaryOp {
+  readonly kind: 'binary';
+  readonly name: string;
+  /** The first activation operand (every op reads at least one). */
+  readonly input: string;
+  readonly output: string;
+  readonly op: 'max' | 'min' | 'eq' | 'lt' | 'le' | 'gt' | 'ge';
+  readonly a: Operand;
+  readonly b: Operand;
+}
+
+/** cond ? x : y elementwise (Where); cond is a comparison result or a constant. */
+export interface WhereOp {
+  readonly kind: 'where';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly cond: Operand;
+  readonly x: Operand;
+  readonly y: Operand;
+}
+
+/** y = x / d for integer constants d ≠ 0 (Div, Mean), proven as an exact division; `trunc`: integer Div, rounded toward zero. */
+export interface DivConstOp {
+  readonly kind: 'divConst';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly divisor: Float64Array;
+  readonly trunc?: boolean;
+}
+
 /** Any lowered op. */
-export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | ConcatOp;
+export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | ConcatOp | UnaryOp | BinaryOp | WhereOp | DivConstOp;
+
+/** Every activation an op reads, `input` first. */
+export function opInputs(op: FloatOp): string[] {
+  const fromOperands = (...os: Operand[]) => os.flatMap((o) => ('tensor' in o ? [o.tensor] : []));
+  switch (op.kind) {
+    case 'add': return [op.input, op.other];
+    case 'concat': return [op.input, ...op.others];
+    case 'binary': return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
+    case 'where': return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
+    default: return [op.input];
+  }
+}
+
+function operandValues(values: Map<string, Float64Array>, o: Operand): Float64Array {
+  return 'tensor' in o ? values.get(o.tensor)! : o.constant;
+}
+
+function binaryFloat(op: BinaryOp['op'], a: number, b: number): number {
+  switch (op) {
+    case 'max': return Math.max(a, b);
+    case 'min': return Math.min(a, b);
+    case 'eq': return a === b ? 1 : 0;
+    case 'lt': return a < b ? 1 : 0;
+    case 'le': return a <= b ? 1 : 0;
+    case 'gt': return a > b ? 1 : 0;
+    case 'ge': return a >= b ? 1 : 0;
+  }
+}
 
 /** A Softmax or LogSoftmax removed from the end of the graph, to be applied outside the circuit. */
 export interface DroppedFinal {
@@ -171,6 +248,23 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
         break;
       case 'permute':
         values.set(op.output, Float64Array.from(op.perm, (i, k) => (i < 0 ? op.fill![k]! : x[i]!)));
+        break;
+      case 'unary':
+        values.set(op.output, x.map((v, i) => evalUnary(op.fn, v, op.attrs, op.param?.[i] ?? 0)));
+        break;
+      case 'binary': {
+        const a = operandValues(values, op.a);
+        const b = operandValues(values, op.b);
+        values.set(op.output, a.map((v, i) => binaryFloat(op.op, v, b[i]!)));
+        break;
+      }
+      case 'where': {
+        const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandValues(values, o)) as [Float64Array, Float64Array, Float64Array];
+        values.set(op.output, c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!)));
+        break;
+      }
+      case 'divConst':
+        values.set(op.output, x.map((v, i) => (op.trunc ? Math.trunc(v / op.divisor[i]!) : v / op.divisor[i]!)));
         break;
       case 'concat': {
         const parts = [x, ...op.others.map((o) => values.get(o)!)];

@@ -3,7 +3,7 @@
  * split by op family (ops/*.ts); this file holds what every entry needs, so the
  * tables never import each other.
  */
-import { UserError } from '../errors.js';
+import { quote, quoteName, UserError } from '../errors.js';
 import type { OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import type { DroppedFinal, FloatOp, LinearOp } from './float-ir.js';
@@ -34,13 +34,13 @@ export const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1)
 
 /** Fails with a message naming the node. */
 export function nodeError(node: OnnxNode, msg: string): UserError {
-  return new UserError(`node "${node.name}" (${node.opType}): ${msg}`);
+  return new UserError(`node ${quote(node.name)} (${quoteName(node.opType)}): ${msg}`);
 }
 
 /** Returns the constant behind input `i`, or throws naming the node. */
 export function constInput(ctx: LowerContext, node: OnnxNode, i: number): ConstTensor {
   const c = ctx.consts.get(node.inputs[i] ?? '');
-  if (!c) throw nodeError(node, `input ${i} ("${node.inputs[i]}") must be a constant`);
+  if (!c) throw nodeError(node, `input ${i} (${quote(node.inputs[i] ?? '')}) must be a constant`);
   return c;
 }
 
@@ -52,12 +52,14 @@ export function optionalConst(ctx: LowerContext, node: OnnxNode, i: number): Con
 /** Returns the shape of activation input `i`, or throws naming the node. */
 export function activationShape(ctx: LowerContext, node: OnnxNode, i = 0): number[] {
   const s = ctx.shapes.get(node.inputs[i] ?? '');
-  if (!s) throw nodeError(node, `input ${i} ("${node.inputs[i]}") is neither a constant nor a computed activation`);
+  if (!s) throw nodeError(node, `input ${i} (${quote(node.inputs[i] ?? '')}) is neither a constant nor a computed activation`);
   return s;
 }
 
 /** Appends an op and records its output shape. */
 export function emit(ctx: LowerContext, op: FloatOp, shape: number[]): void {
+  // A zero-sized tensor (e.g. a Gemm with a [0, n] weight) has nothing to prove; refuse it by name.
+  if (size(shape) === 0) throw new UserError(`node ${quote(op.name)}: produces an empty tensor (shape ${JSON.stringify(shape)})`);
   ctx.ops.push(op);
   ctx.shapes.set(op.output, shape);
   ctx.producer.set(op.output, op);

@@ -4,7 +4,7 @@
  * the table is the set of supported ops, so the "unsupported ops" error can never drift from
  * what is actually implemented. The entries live in ops/*.ts by op family.
  */
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 import { assertInputsSupported, assertSupportedOps, OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
 import type { FloatGraph } from './float-ir.js';
 import { fuseFloatGraph } from './fuse-linear.js';
@@ -20,6 +20,8 @@ export { CONST_FOLDS, LOWERINGS } from './ops/index.js';
 function foldable(isConst: (t: string) => boolean, node: OnnxNode): boolean {
   if (!(node.opType in CONST_FOLDS)) return false;
   if (node.opType === 'Constant' || SHAPE_READERS.has(node.opType)) return true;
+  // CastLike reads only the element type of its second input (function bodies cast constants like x).
+  if (node.opType === 'CastLike' && isConst(node.inputs[0] ?? '')) return true;
   return node.inputs.length > 0 && node.inputs.every((i) => i === '' || isConst(i));
 }
 
@@ -40,7 +42,7 @@ export function lowerGraph(graph: OnnxGraph): FloatGraph {
   const ctx = lowerNodes(graph);
   const out = graph.outputs[0]!;
   const shape = ctx.shapes.get(out.name);
-  if (!shape) throw new UserError(`${graph.path}: graph output "${out.name}" is not computed from the input${ctx.consts.has(out.name) ? ' (it is a constant, folded at compile time)' : ''}`);
+  if (!shape) throw new UserError(`${graph.path}: graph output ${quote(out.name)} is not computed from the input${ctx.consts.has(out.name) ? ' (it is a constant, folded at compile time)' : ''}`);
   return fuseFloatGraph({ input: graph.input, inputs: graph.inputs, output: { name: out.name, shape }, ops: ctx.ops, shapes: ctx.shapes, ...(ctx.droppedFinal ? { droppedFinal: ctx.droppedFinal } : {}) });
 }
 

@@ -4,15 +4,17 @@
  * from calibration; accumulator widths come from worst-case bounds over the whole input
  * range, so every input the verifier accepts as in range is provable.
  */
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 import { requantizeAccBits } from '../../circuits/requantize.js';
-import type { FloatGraph } from './float-ir.js';
+import type { FloatGraph, WhereOp } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';
 import { linearTerms } from './linear-spec.js';
 import { isIntegerInput } from '../onnx/load-onnx.js';
 import type { InputPart, QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
 import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
+import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
+import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
 
 /** Quantization knobs. */
 export interface QuantizeOptions {
@@ -20,6 +22,22 @@ export interface QuantizeOptions {
   readonly weightBits?: number;
   /** Bits per activation and input (default 8). */
   readonly activationBits?: number;
+  /** Bits of the model input (default: activationBits). */
+  readonly inputBits?: number;
+  /** Per-layer activation bits, keyed by the name of the requantize or table op (see `quantize --target-agreement`). */
+  readonly layerBits?: Readonly<Record<string, number>>;
+}
+
+function checkBits(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 2 || n > 16) throw new UserError(`${what} must be an integer in 2..16, got ${n}`);
+  return n;
+}
+
+/** Largest |constant| among a Where's branches (scales them when neither is an activation). */
+function maxAbsConst(op: WhereOp): number {
+  let m = 0;
+  for (const o of [op.x, op.y]) if ('constant' in o) for (const v of o.constant) m = Math.max(m, Math.abs(v));
+  return m;
 }
 
 /** Largest frac such that maxAbs · 2^frac ≤ limit; capped so tiny ranges do not explode. */
@@ -45,6 +63,8 @@ function stats(samples: Map<string, Float64Array>[], name: string): { min: numbe
 export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], options: QuantizeOptions = {}): QuantizedModel {
   const wb = options.weightBits ?? 8;
   const ab = options.activationBits ?? 8;
+  const ib = checkBits('--input-bits', options.inputBits ?? ab);
+  const bitsOf = (layer: string): number => checkBits(`bits of layer "${layer}"`, options.layerBits?.[layer] ?? ab);
   if (!Number.isInteger(wb) || wb < 2 || wb > 16) throw new UserError(`--weight-bits must be an integer in 2..16, got ${wb}`);
   if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
   if (calibration.length === 0) throw new UserError('quantization needs at least one calibration input');
@@ -55,9 +75,9 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   const fl = floatParts.map((p) => stats(samples, p.name));
   const inStats = { min: Math.min(...fl.map((s) => s.min)), max: Math.max(...fl.map((s) => s.max)) };
   const unsigned = inStats.min >= 0;
-  const inLimit = unsigned ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
+  const inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
   const inFrac = floatParts.length ? chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit) : 0;
-  const inLo = unsigned ? 0 : -(2 ** (ab - 1));
+  const inLo = unsigned ? 0 : -(2 ** (ib - 1));
   const parts: InputPart[] = graph.inputs.map((p) => {
     if (!isIntegerInput(p)) return { name: p.name, shape: p.shape, elemType: p.elemType, frac: inFrac, lo: inLo, hi: inLimit };
     const r = stats(samples, p.name);
@@ -71,22 +91,22 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   }
   const ops: QOp[] = [];
 
-  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string): void => {
+  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = bitsOf(name)): void => {
     const s = states.get(input)!;
     const st = stats(samples, floatName);
-    const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
+    const limit = relu ? 2 ** outBits - 1 : 2 ** (outBits - 1) - 1;
     const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
     const frac = Math.min(s.frac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : s.frac);
     const shift = s.frac - frac;
-    const lowerOffset = relu ? 0 : 2 ** (ab - 1);
-    const p = { shift, outBits: ab, lowerOffset: BigInt(lowerOffset) };
+    const lowerOffset = relu ? 0 : 2 ** (outBits - 1);
+    const p = { shift, outBits, lowerOffset: BigInt(lowerOffset) };
     const accBits = s.lo.map((lo, i) => requantizeAccBits(BigInt(lo), BigInt(s.hi[i]!), p));
-    ops.push({ kind: 'requantize', name, input, output, shift, outBits: ab, lowerOffset, accBits });
+    ops.push({ kind: 'requantize', name, input, output, shift, outBits, lowerOffset, accBits });
     states.set(output, {
       frac,
       kind: 'act',
-      lo: s.lo.map((v) => requantizeNumber(v, shift, ab, lowerOffset)),
-      hi: s.hi.map((v) => requantizeNumber(v, shift, ab, lowerOffset)),
+      lo: s.lo.map((v) => requantizeNumber(v, shift, outBits, lowerOffset)),
+      hi: s.hi.map((v) => requantizeNumber(v, shift, outBits, lowerOffset)),
     });
   };
 
@@ -95,6 +115,15 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
     if (states.get(input)!.kind !== 'acc') return input;
     const mid = `${input}::requantized`;
     if (!states.has(mid)) requant(`${opName}::input`, input, mid, relu, floatName);
+    return mid;
+  };
+
+  /** A table's input: an activation spanning ≤ TABLE_INPUT_BITS bits, saturated into that width when wider. */
+  const tableInput = (opName: string, input: string): string => {
+    const s = states.get(input)!;
+    if (s.kind === 'act' && domainBits(minOf(s.lo), maxOf(s.hi)) <= TABLE_INPUT_BITS) return input;
+    const mid = `${input}::table-input`;
+    if (!states.has(mid)) requant(`${opName}::input`, input, mid, stats(samples, input).min >= 0, input, Math.min(bitsOf(`${opName}::input`), TABLE_INPUT_BITS));
     return mid;
   };
 
@@ -124,7 +153,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
             l += Math.min(a, b);
             h += Math.max(a, b);
           }
-          if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h)) throw new UserError(`node "${op.name}": accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+          if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h)) throw new UserError(`node ${quote(op.name)}: accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`);
           lo[j] = l;
           hi[j] = h;
         }
@@ -167,6 +196,21 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         states.set(op.output, r.state);
         break;
       }
+      case 'unary': {
+        const input = tableInput(op.name, op.input);
+        const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), bitsOf(op.name));
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'binary':
+      case 'where':
+      case 'divConst': {
+        const r = op.kind === 'binary' ? quantizeBinary(op, states) : op.kind === 'where' ? quantizeWhere(op, states, chooseFrac(maxAbsConst(op), 2 ** (ab - 1) - 1)) : quantizeDivConst(op, states.get(op.input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
       case 'permute': {
         const r = quantizePermute(op.name, op.input, op.output, op.perm, op.fill, states.get(op.input)!);
         ops.push(r.op);
@@ -194,7 +238,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       name: graph.input.name,
       shape: graph.input.shape,
       frac: inFrac,
-      bits: ab,
+      bits: ib,
       lo: Math.min(...parts.map((p) => p.lo)),
       hi: Math.max(...parts.map((p) => p.hi)),
       // Only a model with several inputs or an integer one records its parts (older readers ignore them).

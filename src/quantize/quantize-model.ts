@@ -13,6 +13,7 @@ import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.
 import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
+import { searchSettings, SearchResult } from './search-settings.js';
 
 /** Options of {@link quantizeModel}. */
 export interface QuantizeModelOptions {
@@ -24,6 +25,8 @@ export interface QuantizeModelOptions {
   readonly inputPaths?: readonly string[];
   readonly weightBits?: number;
   readonly activationBits?: number;
+  /** Search activation widths for the cheapest circuit with this top-1 agreement on the calibration set (search-settings.ts). */
+  readonly targetAgreement?: number;
 }
 
 /** The settings file. */
@@ -49,6 +52,9 @@ export interface Settings {
     readonly output: QuantizedModel['output'];
     readonly layers: Array<Record<string, unknown>>;
     readonly droppedFinal?: QuantizedModel['droppedFinal'];
+    /** Set by --target-agreement: input width and the layers narrower than `activationBits`. */
+    readonly inputBits?: number;
+    readonly layerBits?: Record<string, number>;
   };
   readonly calibration: { readonly count: number; readonly sources: string[] };
   readonly fidelity: FidelityReport;
@@ -64,12 +70,13 @@ function layerSummary(o: QOp): Record<string, unknown> {
     case 'maxpool': return { name: o.name, kind: o.kind, windows: o.offsets.length - 1, maxCmpBits: maxOf(o.cmpBits) };
     case 'clamp': return { name: o.name, kind: o.kind, lo: o.lo, hi: o.hi };
     case 'leakyRelu': return { name: o.name, kind: o.kind, shift: o.shift, alpha: o.alpha };
+    case 'table': return { name: o.name, kind: o.kind, fn: o.fn, domainLo: o.domainLo, bits: o.bits, tables: o.tables.length };
     default: return { name: o.name, kind: o.kind };
   }
 }
 
 /** Runs the quantize stage and returns what it wrote. */
-export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings; model: QuantizedModel }> {
+export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings; model: QuantizedModel; search?: SearchResult }> {
   const graph = loadOnnx(opts.modelPath);
   const floatGraph = lowerGraph(graph);
   const shape = { shape: graph.input.shape, name: graph.input.name, parts: graph.inputs };
@@ -91,7 +98,9 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
     }
   }
   if (calibration.length === 0) throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
-  const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, activationBits: opts.activationBits });
+  const search = opts.targetAgreement === undefined ? undefined : await searchSettings({ modelPath: opts.modelPath, graph: floatGraph, calibration, targetAgreement: opts.targetAgreement, weightBits: opts.weightBits });
+  const bits = search ? { activationBits: search.best.activationBits, inputBits: search.best.inputBits, layerBits: search.best.layerBits } : { activationBits: opts.activationBits };
+  const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, ...bits });
   const fidelity = summarizeFidelity(await compareWithFloat(opts.modelPath, model, calibration));
   const settings: Settings = {
     zkinfer: VERSIONS.zkinfer,
@@ -109,7 +118,8 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
     },
     quantization: {
       weightBits: opts.weightBits ?? 8,
-      activationBits: opts.activationBits ?? 8,
+      activationBits: bits.activationBits ?? 8,
+      ...(search ? { inputBits: search.best.inputBits, layerBits: search.best.layerBits } : {}),
       input: model.input,
       output: model.output,
       layers: model.ops.filter((o) => o.kind !== 'reshape' && o.kind !== 'permute').map(layerSummary),
@@ -127,5 +137,5 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
   }
   writeJsonAtomic(artifactPath(opts.outDir, 'quantized'), model);
   writeJsonAtomic(artifactPath(opts.outDir, 'settings'), settings);
-  return { settings, model };
+  return { settings, model, ...(search ? { search } : {}) };
 }

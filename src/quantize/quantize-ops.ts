@@ -4,7 +4,7 @@
  * worst-case per-element integer ranges of its inputs to those of its output and fixes the
  * comparator widths the circuit needs, so every input in range stays provable.
  */
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 import { comparatorBits } from '../../circuits/max.js';
 import type { QAdd, QClamp, QConcat, QLeakyRelu, QMaxPool, QPermute } from './quantized-model.js';
 
@@ -18,7 +18,7 @@ export interface TensorState {
 }
 
 function safe(v: number, name: string): number {
-  if (!Number.isSafeInteger(v)) throw new UserError(`node "${name}": integer range exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+  if (!Number.isSafeInteger(v)) throw new UserError(`node ${quote(name)}: integer range exceeds 2^53; use fewer --weight-bits or --activation-bits`);
   return v;
 }
 

@@ -7,6 +7,7 @@ import type { DroppedFinal, MaxPoolOp } from './float-ir.js';
 import { applyDroppedFinal } from './float-ir.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
+import { floorDiv } from '../../circuits/div-const.js';
 
 /** Linear layer with integer weights; the output is an accumulator at frac(input)+weightFrac. */
 export interface QLinear {
@@ -103,8 +104,73 @@ export interface QConcat {
   readonly scales: number[];
 }
 
+/**
+ * y[i] = tables[tableOf[i]][x[i] − domainLo]: a univariate function as an exact table over the
+ * 2^bits input values of the domain (circuits/table-lookup.ts). x always lies in the domain.
+ */
+export interface QTable {
+  readonly kind: 'table';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  /** The ONNX op the table samples (documentation and settings.json). */
+  readonly fn: string;
+  readonly domainLo: number;
+  readonly bits: number;
+  readonly tables: number[][];
+  /** Per element, which table; one table for all elements is the common case. */
+  readonly tableOf: number[];
+}
+
+/** An operand aligned to the op's scale: a tensor times a power of two, or one integer per output element. */
+export type QOperand = { readonly tensor: string; readonly scale: number } | { readonly constant: number[] };
+
+/** Elementwise max/min (the result) or comparison (0/1) of two aligned operands; `bits` are comparator widths per element. */
+export interface QBinary {
+  readonly kind: 'binary';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly op: 'max' | 'min' | 'eq' | 'lt' | 'le' | 'gt' | 'ge';
+  readonly a: QOperand;
+  readonly b: QOperand;
+  readonly bits: number[];
+}
+
+/** cond ? x : y with cond a 0/1 tensor or constant, x and y aligned operands. */
+export interface QWhere {
+  readonly kind: 'where';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly cond: QOperand;
+  readonly x: QOperand;
+  readonly y: QOperand;
+}
+
+/**
+ * y = floor(sign(d) · x · 2^shift / |d|) per element (circuits/div-const.ts); with `trunc`
+ * (integer Div) y = trunc(x / d) at shift 0, where `divisor` already includes the input scale.
+ */
+export interface QDivConst {
+  readonly kind: 'divConst';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly shift: number;
+  /** Signed integer divisors, d ≠ 0 (|d| = 1 is a free sign change). */
+  readonly divisor: number[];
+  /** Per element: the numerator offset, a multiple of |d| (circuits/div-const.ts). */
+  readonly offset: number[];
+  /** Per element: the width of the shifted numerator. */
+  readonly numeratorBits: number[];
+  readonly trunc?: boolean;
+  /** With `trunc`: per element, the signed width of the numerator (0: never negative). */
+  readonly signBits?: number[];
+}
+
 /** Any quantized op. */
-export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QConcat;
+export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QConcat | QTable | QBinary | QWhere | QDivConst;
 
 /**
  * One graph input of a model with several inputs or an integer input: a consecutive slice of
@@ -268,6 +334,23 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
       case 'permute':
         values.set(op.output, op.perm.map((i, k) => (i < 0 ? op.fill![k]! : x[i]!)));
         break;
+      case 'table':
+        values.set(op.output, x.map((v, i) => tableNumber(op, i, v)));
+        break;
+      case 'binary': {
+        const a = operandNumbers(values, op.a);
+        const b = operandNumbers(values, op.b);
+        values.set(op.output, a.map((v, i) => binaryNumber(op.op, v, b[i]!)));
+        break;
+      }
+      case 'where': {
+        const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandNumbers(values, o)) as [number[], number[], number[]];
+        values.set(op.output, c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!)));
+        break;
+      }
+      case 'divConst':
+        values.set(op.output, x.map((v, i) => divConstNumber(v, op.shift, op.divisor[i]!, op.trunc)));
+        break;
       case 'concat': {
         const parts = [x, ...op.others.map((o) => values.get(o)!)];
         values.set(op.output, parts.flatMap((p, k) => p.map((v) => checkSafe(v * op.scales[k]!, op.name))));
@@ -276,6 +359,38 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
     }
   }
   return values;
+}
+
+/** The exact integer semantics of {@link QTable} for element i; throws outside the domain. */
+export function tableNumber(op: QTable, i: number, v: number): number {
+  const y = op.tables[op.tableOf[i]!]![v - op.domainLo];
+  if (y === undefined) throw new Error(`op "${op.name}": input ${v} outside the table domain [${op.domainLo}, ${op.domainLo + 2 ** op.bits - 1}]`);
+  return y;
+}
+
+/** The integers of an aligned operand (exact: scales are powers of two, checked to stay safe). */
+export function operandNumbers(values: Map<string, number[]>, o: QOperand): number[] {
+  return 'tensor' in o ? values.get(o.tensor)!.map((v) => checkSafe(v * o.scale, o.tensor)) : o.constant;
+}
+
+/** The exact integer semantics of {@link QBinary}. */
+export function binaryNumber(op: QBinary['op'], a: number, b: number): number {
+  switch (op) {
+    case 'max': return a > b ? a : b;
+    case 'min': return a < b ? a : b;
+    case 'eq': return a === b ? 1 : 0;
+    case 'lt': return a < b ? 1 : 0;
+    case 'le': return a <= b ? 1 : 0;
+    case 'gt': return a > b ? 1 : 0;
+    case 'ge': return a >= b ? 1 : 0;
+  }
+}
+
+/** The exact integer semantics of {@link QDivConst}: floor(sign(d) · x · 2^shift / |d|), or toward zero with `trunc`. */
+export function divConstNumber(x: number, shift: number, d: number, trunc = false): number {
+  const n = checkSafe(Math.sign(d) * x * 2 ** shift, 'divConst');
+  // BigInt: a float quotient can round across an integer when |n| is near 2^53.
+  return Number(trunc ? BigInt(n) / BigInt(Math.abs(d)) : floorDiv(BigInt(n), BigInt(Math.abs(d)))) || 0;
 }
 
 /** The exact integer semantics of {@link QClamp}: max with lo first, then min with hi. */

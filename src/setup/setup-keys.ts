@@ -6,8 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { artifactPath, canonicalJson, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
+import { artifactPath, canonicalJson, sha256Hex, sha256OfArtifact, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
 import type { CircuitInfo } from '../circuit/compile-circuit.js';
+import { readCircuitInfo, readSettings } from '../schemas/build-dir.js';
 import { UserError } from '../errors.js';
 import { devSetup } from './dev-setup.js';
 import type { Settings } from '../quantize/quantize-model.js';
@@ -22,6 +23,8 @@ export interface SetupInfo {
   readonly ptau?: { readonly file: string; readonly sha256: string };
   readonly modelId: string;
   readonly vkeyHash: string;
+  /** sha256 of the build directory's files the keys belong to; checked before every proof. */
+  readonly hashes: { readonly quantized: string; readonly r1cs: string; readonly zkey: string; readonly vkey: string };
   readonly seconds: number;
   readonly zkinfer: string;
   readonly snarkjs: string;
@@ -60,9 +63,14 @@ export function vkeyHash(vkey: unknown): string {
 
 /** Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json. */
 export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; vkey: Record<string, unknown> }> {
-  const circuit = readArtifact<CircuitInfo>(opts.buildDir, 'circuit', 'compile');
+  const circuit = readCircuitInfo(opts.buildDir);
   const r1csPath = artifactPath(opts.buildDir, 'r1cs');
   const zkeyPath = artifactPath(opts.buildDir, 'zkey');
+  // Keys are made for exactly the compiled files: refuse to set up an r1cs or model edited since.
+  const r1csSha256 = sha256OfArtifact(opts.buildDir, 'r1cs', 'compile');
+  if (r1csSha256 !== circuit.r1csSha256) throw new UserError(`${r1csPath}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`);
+  const quantizedSha256 = sha256OfArtifact(opts.buildDir, 'quantized', 'quantize');
+  if (quantizedSha256 !== circuit.quantizedSha256) throw new UserError(`${artifactPath(opts.buildDir, 'quantized')}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`);
   const started = performance.now();
   let kind: SetupKind;
   let ptau: SetupInfo['ptau'];
@@ -91,7 +99,7 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress });
     vkeyCore = res.vkey as Record<string, unknown>;
   }
-  const settings = readArtifact<Settings>(opts.buildDir, 'settings', 'quantize');
+  const settings = readSettings(opts.buildDir);
   const meta: VkeyMeta = {
     modelId: circuit.modelId,
     setup: kind,
@@ -108,6 +116,7 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     ...(ptau ? { ptau } : {}),
     modelId: circuit.modelId,
     vkeyHash: vkeyHash(vkey),
+    hashes: { quantized: quantizedSha256, r1cs: r1csSha256, zkey: sha256Hex(readFileSync(zkeyPath)), vkey: vkeyHash(vkey) },
     seconds: (performance.now() - started) / 1000,
     zkinfer: VERSIONS.zkinfer,
     snarkjs: VERSIONS.snarkjs,

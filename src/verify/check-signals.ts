@@ -150,7 +150,7 @@ export interface InputFileCheck {
  * values, or the opening's committed integers (whose commitment was checked separately).
  */
 export function checkInputFile(path: string, bundle: ProofBundle, meta: VkeyMeta, opening?: Opening): InputFileCheck {
-  return checkInputValues(readInputFile(path, meta.input.shape), path, bundle, meta, opening);
+  return checkInputValues(readInputFile(path, meta.input), path, bundle, meta, opening);
 }
 
 /** {@link checkInputFile} on float values already read (a batch line, say); `path` labels them. */

@@ -118,7 +118,9 @@ export const ARITH_CONST_FOLDS: Record<string, ConstFold> = {
   },
   CastLike(ctx, node) {
     const x = constInput(ctx, node, 0);
-    const t = castTo(node, constInput(ctx, node, 1).dataType);
+    // A computed `like` input is an activation: a graph input's own type, else float.
+    const like = node.inputs[1] ?? '';
+    const t = castTo(node, ctx.consts.get(like)?.dataType ?? ctx.graph.inputs.find((i) => i.name === like)?.elemType ?? 'FLOAT');
     return { dims: x.dims, data: x.data.map((v) => castValue(v, t)), dataType: t };
   },
   ReduceProd: reduce((g) => g.reduce((a, b) => a * b, 1)),

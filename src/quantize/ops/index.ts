@@ -4,6 +4,8 @@
  * drift from what is implemented. Adding a family is one import and one line per table.
  */
 import type { ConstFold, Lowering } from '../lower-context.js';
+import { ACTIVATION_LOWERINGS } from './activations.js';
+import { COMPARISON_LOWERINGS } from './comparisons.js';
 import { CONV_LOWERINGS } from './conv.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
 import { ARITH_CONST_FOLDS } from './fold-arith.js';
@@ -23,6 +25,8 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...SOFTMAX_LOWERINGS,
   ...CONV_LOWERINGS,
   ...POOLING_LOWERINGS,
+  ...ACTIVATION_LOWERINGS,
+  ...COMPARISON_LOWERINGS,
   ...REDUCTION_LOWERINGS,
   ...RESIZE_LOWERINGS,
 };

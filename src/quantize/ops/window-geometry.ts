@@ -4,6 +4,8 @@
  * (explicit or auto_pad, ceil_mode) and output sizes per the ONNX rules.
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
+import { quote } from '../../errors.js';
+import { MAX_WINDOW } from '../../onnx/validate-onnx.js';
 import { activationShape, attrInts, attrNum, attrStr, LowerContext, nodeError, size } from '../lower-context.js';
 import type { Geometry } from '../linear-spec.js';
 
@@ -49,7 +51,7 @@ export function windowGeometryNd(node: OnnxNode, ins: number[], kernel: number[]
     if (autoPad === 'NOTSET') {
       begin[d] = p[d]!;
       end[d] = p[d + r]!;
-    } else if (autoPad !== 'VALID') throw nodeError(node, `unknown auto_pad "${autoPad}"`);
+    } else if (autoPad !== 'VALID') throw nodeError(node, `unknown auto_pad ${quote(autoPad)}`);
     const room = ins[d]! + begin[d]! + end[d]! - span;
     if (room < 0) throw nodeError(node, 'the kernel is larger than the padded input');
     out[d] = (ceil ? Math.ceil(room / strides[d]!) : Math.floor(room / strides[d]!)) + 1;
@@ -75,6 +77,7 @@ export function toGeometry2d(g: WindowNd): Geometry {
 export function kernelOf(node: OnnxNode, rank: number, dflt?: number[]): number[] {
   const k = attrInts(node, 'kernel_shape', dflt ?? []);
   if (k.length !== rank) throw nodeError(node, `kernel_shape must have ${rank} entries (one per spatial axis), got ${JSON.stringify(k)}`);
+  if (k.some((d) => !Number.isInteger(d) || d < 1 || d > MAX_WINDOW)) throw nodeError(node, `kernel_shape ${JSON.stringify(k)} must be integers in 1..${MAX_WINDOW}`);
   return k;
 }
 
