@@ -42,18 +42,23 @@ export const qopSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('linear'), ...io, spec: z.discriminatedUnion('type', [dense, conv2d, sparse]), weightFrac: fracSchema, weight: z.array(safeIntSchema), bias: z.array(safeIntSchema) }),
   z.object({ kind: z.literal('requantize'), ...io, shift: bitsSchema(0, MAX_GADGET_BITS), outBits: bitsSchema(1, 32), lowerOffset: safeIntSchema.min(0), accBits: gadgetBits }),
   z.object({ kind: z.literal('reshape'), ...io }),
-  z.object({ kind: z.literal('maxpool'), ...io, offsets: indexList, index: indexList, cmpBits: gadgetBits }),
+  z.object({ kind: z.literal('maxpool'), ...io, offsets: indexList, index: indexList, cmpBits: gadgetBits, min: z.boolean().optional() }),
   z.object({ kind: z.literal('add'), ...io, other: name, inputScale: safeIntSchema, otherScale: safeIntSchema }),
   z.object({ kind: z.literal('clamp'), ...io, lo: safeIntSchema.nullable(), hi: safeIntSchema.nullable(), loBits: gadgetBits, hiBits: gadgetBits }),
   z.object({ kind: z.literal('leakyRelu'), ...io, shift: bitsSchema(0, 64), alpha: safeIntSchema, signBits: gadgetBits }),
-  z.object({ kind: z.literal('permute'), ...io, perm: indexList }),
+  // perm −1 reads the constant fill at that position (padding, constant Concat operands).
+  z.object({ kind: z.literal('permute'), ...io, perm: z.array(z.number().int().min(-1).max(MAX_TENSOR_ELEMENTS)), fill: z.array(safeIntSchema).optional() }),
+  z.object({ kind: z.literal('concat'), ...io, others: z.array(name).min(1), scales: z.array(safeIntSchema.min(1)) }),
 ]);
+
+/** One graph input of a model with several inputs or an integer one: a slice of the flat input. */
+const inputPartSchema = z.object({ name, shape: dimsSchema, elemType: z.string().max(32), frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema });
 
 /** `model.quant.json`, format version 1. */
 export const quantizedModelSchema = z
   .object({
     formatVersion: z.literal(1),
-    input: z.object({ name, shape: dimsSchema, frac: fracSchema, bits: bitsSchema(1, 32), lo: safeIntSchema, hi: safeIntSchema }),
+    input: z.object({ name, shape: dimsSchema, frac: fracSchema, bits: bitsSchema(1, 32), lo: safeIntSchema, hi: safeIntSchema, parts: z.array(inputPartSchema).min(1).max(1000).optional() }),
     output: z.object({ name, shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
     ops: z.array(qopSchema).min(1).max(100_000),
     droppedFinal: droppedFinalSchema.optional(),
@@ -68,6 +73,13 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
   if (m.input.lo > m.input.hi) throw new UserError(`${where}: field input: lo ${m.input.lo} > hi ${m.input.hi}`);
   if (m.output.lo > m.output.hi) throw new UserError(`${where}: field output: lo ${m.output.lo} > hi ${m.output.hi}`);
   const sizes = new Map<string, number>([[m.input.name, size(m.input.shape)]]);
+  if (m.input.parts) {
+    if (m.input.parts.reduce((a, p) => a + size(p.shape), 0) !== size(m.input.shape)) throw new UserError(`${where}: field input.parts: the parts do not add up to the input's ${size(m.input.shape)} values`);
+    for (const p of m.input.parts) {
+      if (p.lo > p.hi || p.lo < m.input.lo || p.hi > m.input.hi) throw new UserError(`${where}: field input.parts: range of ${quote(p.name)} is not within the input's`);
+      sizes.set(p.name, size(p.shape));
+    }
+  }
   const inRange = (list: readonly number[], n: number) => list.every((i) => i < n);
   for (const op of m.ops) {
     const n = sizes.get(op.input);
@@ -126,8 +138,16 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
         break;
       case 'permute':
         if (!inRange(op.perm, n)) throw bad(op.name, 'a permutation index is out of range');
+        if (op.perm.some((i) => i < 0) && op.fill?.length !== op.perm.length) throw bad(op.name, 'field fill must give a constant for every position (perm −1 reads it)');
         out = op.perm.length;
         break;
+      case 'concat': {
+        if (op.scales.length !== op.others.length + 1) throw bad(op.name, 'field scales needs one entry per concatenated tensor');
+        const parts = op.others.map((o) => sizes.get(o));
+        if (parts.some((p) => p === undefined)) throw bad(op.name, 'a concatenated tensor is not defined by an earlier op');
+        out = n + parts.reduce((a: number, p) => a + p!, 0);
+        break;
+      }
       case 'reshape':
         break;
     }
