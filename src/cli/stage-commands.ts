@@ -15,7 +15,8 @@ import { createProgressReporter } from '../prove/progress.js';
 import { prove } from '../prove/prove.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
-import { setupKeys } from '../setup/setup-keys.js';
+import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
+import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { triedTable } from '../quantize/search-settings.js';
 
@@ -71,7 +72,8 @@ export function registerStageCommands(p: Command): void {
     .option('--json', 'print setup info as JSON')
     .addHelpText('after', '\nExamples:\n  zkinfer setup build/digits\n  zkinfer setup build/digits --ptau powersOfTau28_hez_final_12.ptau')
     .action(async (dir: string, f: { ptau?: string; json?: boolean }) => {
-      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau });
+      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau, progress: true });
+      if (info.ptau && !info.ptau.recognised) process.stderr.write(`warning: ${UNRECOGNISED_PTAU_WARNING}\n`);
       if (f.json) return printJson(info);
       out(`${info.kind} setup in ${info.seconds.toFixed(2)} s; vkey hash ${info.vkeyHash}`);
       if (info.warning) process.stderr.write(`warning: ${info.warning}\n`);

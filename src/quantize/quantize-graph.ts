@@ -26,6 +26,21 @@ export interface QuantizeOptions {
   readonly inputBits?: number;
   /** Per-layer activation bits, keyed by the name of the requantize or table op (see `quantize --target-agreement`). */
   readonly layerBits?: Readonly<Record<string, number>>;
+  /**
+   * Scales fixed in advance instead of taken from calibration (replaying a published
+   * settings.json): then no calibration input is needed and the result is what the original
+   * quantization produced.
+   */
+  readonly pinned?: PinnedScales;
+}
+
+/** Calibration-dependent choices of a quantization, as settings.json records them. */
+export interface PinnedScales {
+  readonly inputFrac: number;
+  /** Low end of the input range: 0 for unsigned inputs. */
+  readonly inputLo: number;
+  /** Right shift of every requantize op, by op name. */
+  readonly shifts: ReadonlyMap<string, number>;
 }
 
 function checkBits(what: string, n: number): number {
@@ -56,6 +71,19 @@ function stats(samples: Map<string, Float64Array>[], name: string): { min: numbe
   return { min, max };
 }
 
+/** Fractional bits of a requantize output from its calibration range, never above the input's. */
+function calibratedFrac(st: { min: number; max: number }, inFrac: number, relu: boolean, ab: number): number {
+  const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
+  const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
+  return Math.min(inFrac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : inFrac);
+}
+
+function pinnedShift(pinned: PinnedScales, name: string): number {
+  const shift = pinned.shifts.get(name);
+  if (shift === undefined) throw new UserError(`settings: no shift recorded for requantize "${name}" (settings.json belongs to another model)`);
+  return shift;
+}
+
 /**
  * Quantizes `graph` using `calibration` inputs (float, in the model's input layout) to pick
  * the input and activation scales.
@@ -67,16 +95,32 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   const bitsOf = (layer: string): number => checkBits(`bits of layer "${layer}"`, options.layerBits?.[layer] ?? ab);
   if (!Number.isInteger(wb) || wb < 2 || wb > 16) throw new UserError(`--weight-bits must be an integer in 2..16, got ${wb}`);
   if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
-  if (calibration.length === 0) throw new UserError('quantization needs at least one calibration input');
-  const samples = calibration.map((x) => runFloatGraph(graph, x));
+  const pinned = options.pinned;
+  if (calibration.length === 0 && !pinned) throw new UserError('quantization needs at least one calibration input');
+  // Replaying published scales covers what settings.json records: the input scale and every
+  // requantize shift. Models whose quantization has other calibration-dependent choices
+  // (integer input ranges, table functions) cannot be replayed yet.
+  if (pinned && (graph.inputs.length !== 1 || isIntegerInput(graph.inputs[0]!) || graph.ops.some((o) => o.kind === 'unary'))) {
+    throw new UserError('recompiling from published settings supports models with one float input and no table functions');
+  }
+  const samples = pinned ? [] : calibration.map((x) => runFloatGraph(graph, x));
   // Float inputs share one scale from their joint calibration range; integer inputs keep
   // scale 1 and the integer range seen in calibration (inputs outside it are refused).
   const floatParts = graph.inputs.filter((p) => !isIntegerInput(p));
-  const fl = floatParts.map((p) => stats(samples, p.name));
-  const inStats = { min: Math.min(...fl.map((s) => s.min)), max: Math.max(...fl.map((s) => s.max)) };
-  const unsigned = inStats.min >= 0;
-  const inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
-  const inFrac = floatParts.length ? chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit) : 0;
+  let unsigned: boolean;
+  let inFrac: number;
+  let inLimit: number;
+  if (pinned) {
+    unsigned = pinned.inputLo === 0;
+    inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
+    inFrac = pinned.inputFrac;
+  } else {
+    const fl = floatParts.map((p) => stats(samples, p.name));
+    const inStats = { min: Math.min(...fl.map((s) => s.min)), max: Math.max(...fl.map((s) => s.max)) };
+    unsigned = inStats.min >= 0;
+    inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
+    inFrac = floatParts.length ? chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit) : 0;
+  }
   const inLo = unsigned ? 0 : -(2 ** (ib - 1));
   const parts: InputPart[] = graph.inputs.map((p) => {
     if (!isIntegerInput(p)) return { name: p.name, shape: p.shape, elemType: p.elemType, frac: inFrac, lo: inLo, hi: inLimit };
@@ -93,10 +137,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
 
   const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = bitsOf(name)): void => {
     const s = states.get(input)!;
-    const st = stats(samples, floatName);
-    const limit = relu ? 2 ** outBits - 1 : 2 ** (outBits - 1) - 1;
-    const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
-    const frac = Math.min(s.frac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : s.frac);
+    const frac = pinned ? s.frac - pinnedShift(pinned, name) : calibratedFrac(stats(samples, floatName), s.frac, relu, outBits);
     const shift = s.frac - frac;
     const lowerOffset = relu ? 0 : 2 ** (outBits - 1);
     const p = { shift, outBits, lowerOffset: BigInt(lowerOffset) };
