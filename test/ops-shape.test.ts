@@ -284,6 +284,8 @@ test('errors: unsupported ops grouped with counts before any input check; elemen
   assert.throws(() => lowerGraph(str), /^UserError: str\.onnx: graph input "x" has element type STRING; supported are/);
   const mul = parseOnnx(modelBytes({ input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 4] }, nodes: [{ op: 'Mul', inputs: ['x', 'x'], outputs: ['y'], name: 'sq' }] }), 'sq.onnx');
   assert.throws(() => lowerGraph(mul), /node "sq" \(Mul\): multiplying two activations is not supported/);
+  const att = parseOnnx(modelBytes({ input: { name: 'x', dims: [2, 2] }, output: { name: 'y', dims: [2, 2] }, nodes: [{ op: 'MatMul', inputs: ['x', 'x'], outputs: ['y'], name: 'qk' }] }), 'qk.onnx');
+  assert.throws(() => lowerGraph(att), /node "qk" \(MatMul\): a product of two computed values \(attention, x·xᵀ\) is not supported yet/);
   const lookup = parseOnnx(modelBytes({
     input: { name: 'ids', dims: [1, 2], elemType: 7 }, output: { name: 'y', dims: [1, 2, 3] },
     initializers: { table: { dims: [5, 3], data: new Array(15).fill(0.5) } },

@@ -54,7 +54,8 @@ export function lowerNodes(graph: OnnxGraph): LowerContext {
   assertInputsSupported(graph);
   const consts = new Map(graph.constants);
   const uses = new Map<string, number>();
-  for (const n of graph.nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  // Shape and Size read only the static shape, so they do not keep a value from being fused.
+  for (const n of graph.nodes) if (!SHAPE_READERS.has(n.opType)) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   for (const o of graph.outputs) uses.set(o.name, (uses.get(o.name) ?? 0) + 1);
   const ctx: LowerContext = { graph, consts, shapes: new Map([[graph.input.name, graph.input.shape], ...graph.inputs.map((i) => [i.name, i.shape] as [string, number[]])]), ops: [], producer: new Map(), uses };
   for (const node of graph.nodes) {

@@ -10,10 +10,22 @@ export const nestedNumbersSchema: z.ZodType<unknown> = z
   .array(z.union([z.number(), z.lazy(() => nestedNumbersSchema)]))
   .meta({ id: 'zkinfer-nested-numbers', description: 'numbers, flat or nested row-major in the model input shape' });
 
-/** One model input. Extra fields next to `input` (labels, notes) are ignored. */
+/**
+ * One model input. Extra fields next to `input` (labels, notes) are ignored. A model with
+ * several graph inputs also takes EZKL's `{"input_data": [[...], ...]}` (one array per graph
+ * input, in graph order) or an object keyed by graph input name.
+ */
 export const inputSchema = z
-  .union([nestedNumbersSchema, z.looseObject({ input: nestedNumbersSchema })])
-  .meta({ id: 'zkinfer-input', title: 'zkinfer input file (JSON)', description: 'A JSON array (flat or nested) of numbers, or {"input": [...]}; other fields are ignored.' });
+  .union([
+    nestedNumbersSchema,
+    z.looseObject({ input: nestedNumbersSchema }),
+    z.looseObject({ input_data: z.array(nestedNumbersSchema) }),
+  ])
+  .meta({
+    id: 'zkinfer-input',
+    title: 'zkinfer input file (JSON)',
+    description: 'A JSON array (flat or nested) of numbers (several graph inputs concatenated in graph order), {"input": [...]}, {"input_data": [[...], ...]} (one array per graph input); other fields are ignored. A model with several graph inputs also takes an object keyed by graph input name, {"<name>": [...], ...}, checked against the model.',
+  });
 
 /** A calibration set. */
 export const calibrationSchema = z

@@ -45,7 +45,7 @@ export const qopSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('linear'), ...io, spec: z.discriminatedUnion('type', [dense, conv2d, sparse]), weightFrac: fracSchema, weight: z.array(safeIntSchema), bias: z.array(safeIntSchema) }),
   z.object({ kind: z.literal('requantize'), ...io, shift: bitsSchema(0, MAX_GADGET_BITS), outBits: bitsSchema(1, 32), lowerOffset: safeIntSchema.min(0), accBits: gadgetBits }),
   z.object({ kind: z.literal('reshape'), ...io }),
-  z.object({ kind: z.literal('maxpool'), ...io, offsets: indexList, index: indexList, cmpBits: gadgetBits }),
+  z.object({ kind: z.literal('maxpool'), ...io, offsets: indexList, index: indexList, cmpBits: gadgetBits, min: z.boolean().optional() }),
   z.object({ kind: z.literal('add'), ...io, other: name, inputScale: safeIntSchema, otherScale: safeIntSchema }),
   z.object({ kind: z.literal('clamp'), ...io, lo: safeIntSchema.nullable(), hi: safeIntSchema.nullable(), loBits: gadgetBits, hiBits: gadgetBits }),
   z.object({ kind: z.literal('leakyRelu'), ...io, shift: bitsSchema(0, 64), alpha: safeIntSchema, signBits: gadgetBits }),
@@ -62,6 +62,7 @@ export const qopSchema = z.discriminatedUnion('kind', [
     offset: z.array(safeIntSchema), numeratorBits: gadgetBits, trunc: z.boolean().optional(), signBits: gadgetBits.optional(),
   }),
 ]);
+
 
 /** `model.quant.json`, format version 1. */
 export const quantizedModelSchema = z
@@ -82,6 +83,13 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
   if (m.input.lo > m.input.hi) throw new UserError(`${where}: field input: lo ${m.input.lo} > hi ${m.input.hi}`);
   if (m.output.lo > m.output.hi) throw new UserError(`${where}: field output: lo ${m.output.lo} > hi ${m.output.hi}`);
   const sizes = new Map<string, number>([[m.input.name, size(m.input.shape)]]);
+  if (m.input.parts) {
+    if (m.input.parts.reduce((a, p) => a + size(p.shape), 0) !== size(m.input.shape)) throw new UserError(`${where}: field input.parts: the parts do not add up to the input's ${size(m.input.shape)} values`);
+    for (const p of m.input.parts) {
+      if (p.lo > p.hi || p.lo < m.input.lo || p.hi > m.input.hi) throw new UserError(`${where}: field input.parts: range of ${quote(p.name)} is not within the input's`);
+      sizes.set(p.name, size(p.shape));
+    }
+  }
   const inRange = (list: readonly number[], n: number) => list.every((i) => i < n);
   for (const op of m.ops) {
     const n = sizes.get(op.input);

@@ -3,8 +3,9 @@
  * linear layer, dense when it is a single row, otherwise sparse with weights shared by rows.
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { ConstTensor } from '../../onnx/tensor.js';
 import type { LinearOp } from '../float-ir.js';
-import { activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, constInput, emit, Lowering, nodeError, size } from '../lower-context.js';
+import { activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, constInput, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
 import { sparseSpec } from '../linear-spec.js';
 
 function denseOp(node: OnnxNode, input: string, inFeatures: number, outFeatures: number, weight: Float64Array, bias: Float64Array): LinearOp {
@@ -12,11 +13,17 @@ function denseOp(node: OnnxNode, input: string, inFeatures: number, outFeatures:
 }
 
 
+/** The constant second operand; a computed one (x·xᵀ, attention) is a product of activations. */
+function weightOperand(ctx: LowerContext, node: OnnxNode): ConstTensor {
+  if (!ctx.consts.has(node.inputs[1] ?? '')) throw nodeError(node, 'a product of two computed values (attention, x·xᵀ) is not supported yet; only products with constant weights');
+  return constInput(ctx, node, 1);
+}
+
 /** Matrix products. */
 export const MATMUL_LOWERINGS: Record<string, Lowering> = {
   Gemm(ctx, node) {
     const a = activationShape(ctx, node);
-    const B = constInput(ctx, node, 1);
+    const B = weightOperand(ctx, node);
     const alpha = attrNum(node, 'alpha', 1);
     const beta = attrNum(node, 'beta', 1);
     const transA = attrNum(node, 'transA', 0) === 1;
@@ -46,7 +53,7 @@ export const MATMUL_LOWERINGS: Record<string, Lowering> = {
   },
   MatMul(ctx, node) {
     const a = activationShape(ctx, node);
-    const B = constInput(ctx, node, 1);
+    const B = weightOperand(ctx, node);
     const aM = a.length === 1 ? [1, a[0]!] : a;
     const bM = B.dims.length === 1 ? [B.dims[0]!, 1] : B.dims;
     const [m, k] = aM.slice(-2) as [number, number];
