@@ -39,9 +39,14 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
+/** The bytes {@link writeJsonAtomic} writes: pretty-printed JSON and a newline (model ids hash them). */
+export function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
+}
+
 /** Writes JSON atomically, pretty-printed. */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+  writeFileAtomic(path, jsonBytes(value));
 }
 
 /**

@@ -65,6 +65,19 @@ export function readQuantizedModel(buildDir: string): { model: QuantizedModel; b
  */
 export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly check: CompileCheck } {
   const { model, bytes } = readQuantizedModel(opts.buildDir);
+  const { r1cs, info, check } = compileQuantized(model, bytes, opts);
+  writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
+  writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
+  return { ...info, check };
+}
+
+/**
+ * The pure part of compile: quantized model (and the exact bytes of model.quant.json, which the
+ * model id hashes) to r1cs bytes and circuit info. Deterministic: the same model and options
+ * give byte-identical output on every run and machine, which is what lets a verifier recompile
+ * a published model and compare model ids.
+ */
+export function compileQuantized(model: QuantizedModel, bytes: Uint8Array, opts: Omit<CompileOptions, 'buildDir'>): { r1cs: Uint8Array; info: CircuitInfo; check: CompileCheck } {
   for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
     if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got ${quote(v)}`);
   }
@@ -79,7 +92,7 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly c
     build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
   } catch (e) {
     // Ranges recorded by quantize always hold for in-range inputs: only an edited file gets here.
-    if (e instanceof WitnessRangeError) throw new UserError(`${artifactPath(opts.buildDir, 'quantized')}: inconsistent quantized model (${e.message})`);
+    if (e instanceof WitnessRangeError) throw new UserError(`model.quant.json: inconsistent quantized model (${e.message})`);
     throw e;
   }
   const runCheck = opts.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS;
@@ -108,7 +121,5 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly c
     output: model.output,
     ...(model.droppedFinal ? { droppedFinal: model.droppedFinal } : {}),
   };
-  writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
-  writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
-  return { ...info, check };
+  return { r1cs, info, check };
 }

@@ -12,6 +12,7 @@ import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
 import { registerSchemaCommands } from './schema-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
+import { registerCeremonyCommands } from './ceremony-commands.js';
 
 function program(): Command {
   const p = new Command('zkinfer')
@@ -26,6 +27,7 @@ function program(): Command {
   registerChainCommands(p);
   registerSchemaCommands(p);
   registerKeysCommands(p);
+  registerCeremonyCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -15,8 +15,17 @@ import { createProgressReporter } from '../prove/progress.js';
 import { prove } from '../prove/prove.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
-import { setupKeys } from '../setup/setup-keys.js';
+import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
+import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
+import { triedTable } from '../quantize/search-settings.js';
+
+/** Parses --target-agreement: a fraction in [0, 1], or a percentage in (1, 100]. */
+function agreementOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new UserError(`--target-agreement must be a fraction in [0, 1] or a percentage, got "${v}"`);
+  return n > 1 ? n / 100 : n;
+}
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 
@@ -29,11 +38,14 @@ export function registerStageCommands(p: Command): void {
     .option('--input <file...>', 'input files to add to the calibration set')
     .option('--weight-bits <n>', 'bits per weight (default 8)', intOption('--weight-bits'))
     .option('--activation-bits <n>', 'bits per activation (default 8)', intOption('--activation-bits'))
+    .option('--target-agreement <x>', 'search per-layer activation bits for the cheapest circuit with this top-1 agreement on the calibration set (0..1 or a percentage)', agreementOption)
     .option('--json', 'print settings as JSON')
-    .addHelpText('after', '\nExample:\n  zkinfer quantize models/digits-mlp.onnx --out build/digits --calibration models/calibration.json')
-    .action(async (model: string, f: { out: string; calibration?: string; input?: string[]; weightBits?: number; activationBits?: number; json?: boolean }) => {
-      const { settings } = await quantizeModel({ modelPath: model, outDir: f.out, calibrationPath: f.calibration, inputPaths: f.input, weightBits: f.weightBits, activationBits: f.activationBits });
-      if (f.json) return printJson(settings);
+    .addHelpText('after', '\nExamples:\n  zkinfer quantize models/digits-mlp.onnx --out build/digits --calibration models/calibration.json\n  zkinfer quantize models/digits-sigmoid.onnx --out build/sig --calibration models/calibration.json --target-agreement 0.98')
+    .action(async (model: string, f: { out: string; calibration?: string; input?: string[]; weightBits?: number; activationBits?: number; targetAgreement?: number; json?: boolean }) => {
+      if (f.targetAgreement !== undefined && f.activationBits !== undefined) throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
+      const { settings, search } = await quantizeModel({ modelPath: model, outDir: f.out, calibrationPath: f.calibration, inputPaths: f.input, weightBits: f.weightBits, activationBits: f.activationBits, targetAgreement: f.targetAgreement });
+      if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
+      if (search) out(`settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration inputs:\n\n${triedTable(search)}\n`);
       const fid = settings.fidelity;
       out(`quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`);
       out(`fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`);
@@ -60,7 +72,8 @@ export function registerStageCommands(p: Command): void {
     .option('--json', 'print setup info as JSON')
     .addHelpText('after', '\nExamples:\n  zkinfer setup build/digits\n  zkinfer setup build/digits --ptau powersOfTau28_hez_final_12.ptau')
     .action(async (dir: string, f: { ptau?: string; json?: boolean }) => {
-      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau });
+      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau, progress: true });
+      if (info.ptau && !info.ptau.recognised) process.stderr.write(`warning: ${UNRECOGNISED_PTAU_WARNING}\n`);
       if (f.json) return printJson(info);
       out(`${info.kind} setup in ${info.seconds.toFixed(2)} s; vkey hash ${info.vkeyHash}`);
       if (info.warning) process.stderr.write(`warning: ${info.warning}\n`);

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
 import { quote, quoteName, UserError } from '../errors.js';
-import { checkDims, ConstTensor, decodeTensor, toNumber } from './tensor.js';
+import { checkDims, ConstTensor, decodeTensor, elemTypeName, toNumber } from './tensor.js';
 import { validateGraph } from './validate-onnx.js';
 import { checkProtobufFraming } from './protobuf-framing.js';
 
@@ -32,6 +32,14 @@ export interface ValueInfo {
   readonly shape: number[];
 }
 
+/** One non-constant graph input: its static shape and ONNX element type name (FLOAT, INT64, …). */
+export interface GraphInput extends ValueInfo {
+  readonly elemType: string;
+}
+
+/** Name of the flat input of a graph with several inputs: the inputs concatenated in graph order. */
+export const JOINED_INPUT = 'zkinfer::inputs';
+
 /** A parsed ONNX model. */
 export interface OnnxGraph {
   readonly path: string;
@@ -40,8 +48,13 @@ export interface OnnxGraph {
   readonly irVersion: number;
   readonly opset: number;
   readonly producer: string;
-  /** The one non-constant graph input. */
+  /**
+   * The input the circuit sees: the one graph input, or with several, {@link JOINED_INPUT}
+   * of shape [total], their flattened values concatenated in graph order.
+   */
   readonly input: ValueInfo;
+  /** Every non-constant graph input, in graph order (types are checked after the op check). */
+  readonly inputs: GraphInput[];
   readonly outputs: ValueInfo[];
   readonly constants: Map<string, ConstTensor>;
   readonly nodes: OnnxNode[];
@@ -110,16 +123,11 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
     }
     return { name, opType: n.opType ?? '', domain: n.domain ?? '', inputs: (n.input ?? []).slice(), outputs: (n.output ?? []).slice(), attrs };
   });
-  // IR-3 models list initializers as graph inputs too; the data input is the one without a value.
-  const dataInputs = (g.input ?? []).filter((v) => !constants.has(v.name ?? ''));
-  if (dataInputs.length !== 1) {
-    throw new UserError(`${path}: expected exactly one non-constant graph input, found ${dataInputs.length} (${dataInputs.map((v) => v.name).join(', ')})`);
-  }
-  const inputInfo = dataInputs[0]!;
-  const elem = inputInfo.type?.tensorType?.elemType;
-  if (elem !== undefined && elem !== null && elem !== 1 && elem !== 11) {
-    throw new UserError(`${path}: graph input ${quote(inputInfo.name ?? '')} must be float, not element type ${elem}`);
-  }
+  // IR-3 models list initializers as graph inputs too; the data inputs are those without a value.
+  const inputs: GraphInput[] = (g.input ?? []).filter((v) => !constants.has(v.name ?? '')).map((v) => {
+    const elem = v.type?.tensorType?.elemType;
+    return { name: v.name ?? '', shape: shapeOf(v, path), elemType: elem === undefined || elem === null ? 'FLOAT' : elemTypeName(elem) };
+  });
   const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v, path) }));
   if (outputs.length === 0) throw new UserError(`${path}: the graph declares no outputs`);
   const graph: OnnxGraph = {
@@ -128,7 +136,8 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
     irVersion,
     opset,
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
-    input: { name: inputInfo.name ?? '', shape: shapeOf(inputInfo, path) },
+    input: inputs.length === 1 ? { name: inputs[0]!.name, shape: inputs[0]!.shape } : { name: JOINED_INPUT, shape: [inputs.reduce((a, i) => a + i.shape.reduce((x, y) => x * y, 1), 0)] },
+    inputs,
     outputs,
     constants,
     nodes,
@@ -148,10 +157,49 @@ export function loadOnnx(path: string): OnnxGraph {
   return parseOnnx(bytes, path);
 }
 
-/** Throws one error listing every node whose op is not supported. */
+/** How many node names an unsupported-op group shows before "and N more". */
+const NAMES_SHOWN = 3;
+
+/**
+ * Throws one error listing every unsupported op, grouped by op (domain-qualified outside the
+ * default domain) with a count and a few node names, plus a hint for the ai.onnx.ml domain.
+ */
 export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): void {
   const bad = graph.nodes.filter((n) => !isSupported(n));
-  if (bad.length > 0) {
-    throw new UserError(`Unsupported ONNX ops: ${bad.map((n) => `${quoteName(n.opType)} (node ${quote(n.name)})`).join(', ')}`);
+  if (bad.length === 0) return;
+  const groups = new Map<string, string[]>();
+  for (const n of bad) {
+    const key = quoteName(n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:${n.opType}` : n.opType);
+    groups.set(key, [...(groups.get(key) ?? []), n.name]);
+  }
+  const fmt = (k: number) => k.toLocaleString('en-US');
+  const parts = [...groups].map(([op, names]) => {
+    const shown = names.slice(0, NAMES_SHOWN).map((x) => quote(x)).join(', ');
+    const more = names.length > NAMES_SHOWN ? ` and ${fmt(names.length - NAMES_SHOWN)} more` : '';
+    return `${op} ×${fmt(names.length)} (node${names.length > 1 ? 's' : ''} ${shown}${more})`;
+  });
+  const ml = bad.some((n) => n.domain === 'ai.onnx.ml')
+    ? '; ai.onnx.ml ops (scikit-learn trees, SVMs, scalers exported by skl2onnx) are classical-ML operators, not neural-network layers, and are not supported'
+    : '';
+  throw new UserError(`${graph.path}: unsupported ONNX ops: ${parts.join(', ')}${ml}`);
+}
+
+/** Element types a graph input may have: floats are quantized, integers and booleans proven as integers. */
+export const INPUT_TYPES = new Set(['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'BOOL']);
+
+const FLOAT_INPUTS = new Set(['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16']);
+
+/** True for graph inputs proven as integers without quantization. */
+export function isIntegerInput(i: GraphInput): boolean {
+  return !FLOAT_INPUTS.has(i.elemType);
+}
+
+/** Checks the graph inputs (run after the op check, so unsupported ops are reported first). */
+export function assertInputsSupported(graph: OnnxGraph): void {
+  if (graph.inputs.length === 0) throw new UserError(`${graph.path}: the graph has no non-constant input; there is nothing to prove about a constant model`);
+  for (const i of graph.inputs) {
+    if (!INPUT_TYPES.has(i.elemType)) {
+      throw new UserError(`${graph.path}: graph input ${quote(i.name)} has element type ${i.elemType}; supported are FLOAT, DOUBLE, FLOAT16 and BFLOAT16 (quantized) and INT8–INT64, UINT8–UINT32 and BOOL (proven as integers)`);
+    }
   }
 }

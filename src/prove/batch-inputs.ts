@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { parseInputText, readInputFile } from '../onnx/input-file.js';
+import { InputLayout, parseInputText, readInputFile } from '../onnx/input-file.js';
 
 /** One input of a batch. */
 export interface BatchInput {
@@ -67,7 +67,7 @@ function listJsonLines(file: string): BatchInput[] {
 }
 
 /** Reads and checks one batch input against the model's input shape; throws {@link UserError}. */
-export function readBatchInput(item: BatchInput, shape: number[]): Float64Array {
+export function readBatchInput(item: BatchInput, shape: InputLayout): Float64Array {
   if (item.path !== undefined) return readInputFile(item.path, shape);
   return parseInputText(item.text ?? '', shape, item.source);
 }

@@ -145,7 +145,7 @@ export function createProver(opts: ProverOptions): Prover {
         modelId: circuit.modelId,
         vkeyHash: setup.vkeyHash,
         vkey,
-        setup: { kind: setup.kind, ...(setup.warning ? { warning: setup.warning } : {}) },
+        setup: { kind: setup.kind, ...(setup.warning ? { warning: setup.warning } : {}), ...(setup.ptau ? { ptau: { name: setup.ptau.name, power: setup.ptau.power, blake2b: setup.ptau.blake2b, recognised: setup.ptau.recognised } } : {}) },
         quantization: {
           weightBits: settings.quantization.weightBits,
           activationBits: settings.quantization.activationBits,

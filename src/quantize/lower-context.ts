@@ -1,6 +1,6 @@
 /**
  * Shared state and helpers of the ONNX → float IR lowering. The lowering table itself is
- * split by op family (lowerings-*.ts); this file holds what every entry needs, so the
+ * split by op family (ops/*.ts); this file holds what every entry needs, so the
  * tables never import each other.
  */
 import { quote, quoteName, UserError } from '../errors.js';
@@ -25,6 +25,9 @@ export interface LowerContext {
 
 /** Lowers one node whose first input is an activation. */
 export type Lowering = (ctx: LowerContext, node: OnnxNode) => void;
+
+/** Evaluates a node whose inputs are all constants at compile time: one tensor per output. */
+export type ConstFold = (ctx: LowerContext, node: OnnxNode) => ConstTensor | ConstTensor[];
 
 /** Element count of a shape. */
 export const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
@@ -176,4 +179,34 @@ export function elementwiseAffine(name: string, input: string, output: string, n
   const outputs = Array.from(src, (i, j) => ({ inputs: [i], weights: [j], bias: j }));
   const spec: SparseSpec = sparseSpec(nIn, scale.length, shift.length, outputs);
   return { kind: 'linear', name, input, output, spec, weight: Float64Array.from(scale), bias: Float64Array.from(shift) };
+}
+
+/** For each element of `outShape` (row-major), `source(position)`: the flat index it reads (−1 = fill). */
+export function mapIndex(outShape: readonly number[], source: (pos: number[]) => number): number[] {
+  const n = size(outShape);
+  const r = outShape.length;
+  const out = new Array<number>(n);
+  const pos = new Array<number>(r).fill(0);
+  for (let k = 0; k < n; k++) {
+    out[k] = source(pos);
+    for (let i = r - 1; i >= 0; i--) {
+      if (++pos[i]! < outShape[i]!) break;
+      pos[i] = 0;
+    }
+  }
+  return out;
+}
+
+/** Normalizes a possibly negative axis against `rank`, or throws naming the node. */
+export function normAxis(node: OnnxNode, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw nodeError(node, `axis ${axis} out of range for rank ${rank}`);
+  return a;
+}
+
+/** Integer list from optional constant input `i` (opset ≥ N form) or attribute `attr` (older form). */
+export function intsFrom(ctx: LowerContext, node: OnnxNode, i: number, attr: string): number[] | undefined {
+  if (node.inputs[i]) return Array.from(constInput(ctx, node, i).data);
+  const v = node.attrs[attr];
+  return Array.isArray(v) ? (v as number[]) : undefined;
 }

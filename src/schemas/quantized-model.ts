@@ -36,6 +36,9 @@ const sparse = z.object({
   offsets: indexList, inputIndex: indexList, weightIndex: indexList, biasIndex: indexList,
 });
 const io = { name, input: name, output: name };
+/** An aligned operand: a tensor times a power of two, or one integer per output element. */
+const operand = z.union([z.strictObject({ tensor: name, scale: safeIntSchema }), z.strictObject({ constant: z.array(safeIntSchema) })]);
+const inputPart = z.object({ name, shape: dimsSchema, elemType: z.string().max(20), frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema });
 
 /** One quantized op; see src/quantize/quantized-model.ts for the semantics of each kind. */
 export const qopSchema = z.discriminatedUnion('kind', [
@@ -46,14 +49,25 @@ export const qopSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('add'), ...io, other: name, inputScale: safeIntSchema, otherScale: safeIntSchema }),
   z.object({ kind: z.literal('clamp'), ...io, lo: safeIntSchema.nullable(), hi: safeIntSchema.nullable(), loBits: gadgetBits, hiBits: gadgetBits }),
   z.object({ kind: z.literal('leakyRelu'), ...io, shift: bitsSchema(0, 64), alpha: safeIntSchema, signBits: gadgetBits }),
-  z.object({ kind: z.literal('permute'), ...io, perm: indexList }),
+  z.object({ kind: z.literal('permute'), ...io, perm: z.array(z.number().int().min(-1).max(MAX_TENSOR_ELEMENTS)), fill: z.array(safeIntSchema).optional() }),
+  z.object({ kind: z.literal('concat'), ...io, others: z.array(name).max(10_000), scales: z.array(safeIntSchema) }),
+  z.object({
+    kind: z.literal('table'), ...io, fn: z.string().max(100), domainLo: safeIntSchema, bits: bitsSchema(1, 16),
+    tables: z.array(z.array(safeIntSchema)).min(1).max(MAX_TENSOR_ELEMENTS), tableOf: indexList,
+  }),
+  z.object({ kind: z.literal('binary'), ...io, op: z.enum(['max', 'min', 'eq', 'lt', 'le', 'gt', 'ge']), a: operand, b: operand, bits: gadgetBits }),
+  z.object({ kind: z.literal('where'), ...io, cond: operand, x: operand, y: operand }),
+  z.object({
+    kind: z.literal('divConst'), ...io, shift: bitsSchema(0, MAX_GADGET_BITS), divisor: z.array(safeIntSchema.refine((d) => d !== 0, 'a divisor must not be zero')),
+    offset: z.array(safeIntSchema), numeratorBits: gadgetBits, trunc: z.boolean().optional(), signBits: gadgetBits.optional(),
+  }),
 ]);
 
 /** `model.quant.json`, format version 1. */
 export const quantizedModelSchema = z
   .object({
     formatVersion: z.literal(1),
-    input: z.object({ name, shape: dimsSchema, frac: fracSchema, bits: bitsSchema(1, 32), lo: safeIntSchema, hi: safeIntSchema }),
+    input: z.object({ name, shape: dimsSchema, frac: fracSchema, bits: bitsSchema(1, 32), lo: safeIntSchema, hi: safeIntSchema, parts: z.array(inputPart).min(1).max(1000).optional() }),
     output: z.object({ name, shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
     ops: z.array(qopSchema).min(1).max(100_000),
     droppedFinal: droppedFinalSchema.optional(),
@@ -126,7 +140,33 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
         break;
       case 'permute':
         if (!inRange(op.perm, n)) throw bad(op.name, 'a permutation index is out of range');
+        if (op.perm.some((i) => i < 0) && op.fill?.length !== op.perm.length) throw bad(op.name, 'field fill must give a value for every negative permutation index');
         out = op.perm.length;
+        break;
+      case 'concat':
+        if (op.scales.length !== op.others.length + 1) throw bad(op.name, `field scales has ${op.scales.length} entries for ${op.others.length + 1} tensors`);
+        out = n + op.others.reduce((acc, o) => {
+          const k = sizes.get(o);
+          if (k === undefined) throw bad(op.name, `tensor ${quote(o)} is not defined by an earlier op`);
+          return acc + k;
+        }, 0);
+        break;
+      case 'table':
+        if (op.tables.some((t) => t.length !== 2 ** op.bits)) throw bad(op.name, `every table must have 2^${op.bits} entries`);
+        if (op.tableOf.length !== n || !inRange(op.tableOf, op.tables.length)) throw bad(op.name, 'field tableOf must name a table for every input element');
+        break;
+      case 'binary':
+      case 'where': {
+        const operands = op.kind === 'binary' ? [op.a, op.b] : [op.cond, op.x, op.y];
+        out = op.kind === 'binary' ? op.bits.length : n;
+        for (const o of operands) {
+          const k = 'tensor' in o ? sizes.get(o.tensor) : o.constant.length;
+          if (k !== out) throw bad(op.name, `an operand ${'tensor' in o ? `(${quote(o.tensor)}) is undefined or` : ''} has ${k ?? 0} values, the op has ${out}`);
+        }
+        break;
+      }
+      case 'divConst':
+        if ([op.divisor, op.offset, op.numeratorBits].some((a) => a.length !== n)) throw bad(op.name, `fields divisor, offset and numeratorBits need ${n} entries each`);
         break;
       case 'reshape':
         break;

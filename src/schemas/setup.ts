@@ -19,7 +19,15 @@ export const setupInfoSchema = z
   .object({
     kind: z.enum(['dev', 'ptau']),
     warning: z.string().optional(),
-    ptau: z.object({ file: z.string(), sha256: sha256Schema }).optional(),
+    ptau: z.object({
+      file: z.string(),
+      name: z.string(),
+      power: z.number().int().min(0).max(28),
+      blake2b: z.string().regex(/^[0-9a-f]{128}$/),
+      recognised: z.boolean(),
+      source: z.enum(['published', 'trusted', 'unrecognised']),
+    }).optional(),
+    ceremony: z.object({ transcriptSha256: sha256Schema, contributors: z.array(z.string()) }).optional(),
     modelId: sha256Schema,
     vkeyHash: sha256Schema,
     hashes: setupHashesSchema,

@@ -12,6 +12,9 @@ import { readCircuitInfo, readSettings } from '../schemas/build-dir.js';
 import { UserError } from '../errors.js';
 import { devSetup } from './dev-setup.js';
 import type { Settings } from '../quantize/quantize-model.js';
+import type { CeremonyMeta } from './ceremony-transcript.js';
+import { identifyPtau, PtauProvenance } from './ptau-file.js';
+import { createTaskProgress } from './task-progress.js';
 
 /** Which kind of setup produced a key. */
 export type SetupKind = 'dev' | 'ptau';
@@ -20,7 +23,10 @@ export type SetupKind = 'dev' | 'ptau';
 export interface SetupInfo {
   readonly kind: SetupKind;
   readonly warning?: string;
-  readonly ptau?: { readonly file: string; readonly sha256: string };
+  /** The ptau file and its provenance (published, trusted or unrecognised). */
+  readonly ptau?: PtauProvenance & { readonly file: string };
+  /** Keys from a ceremony: the verified transcript's hash and the contributors in order. */
+  readonly ceremony?: { readonly transcriptSha256: string; readonly contributors: string[] };
   readonly modelId: string;
   readonly vkeyHash: string;
   /** sha256 of the build directory's files the keys belong to; checked before every proof. */
@@ -42,6 +48,24 @@ export interface VkeyMeta {
   readonly quantization: { readonly weightBits: number; readonly activationBits: number };
   /** A final Softmax/LogSoftmax applied outside the circuit; the verifier recomputes it. */
   readonly droppedFinal?: CircuitInfo['droppedFinal'];
+  /** Which powers of tau the key was made from (ptau keys). */
+  readonly ptau?: PtauProvenance;
+  /** The verified ceremony transcript (keys from `zkinfer ceremony finalize`). */
+  readonly ceremony?: CeremonyMeta;
+}
+
+/** zkinfer's metadata for a key of the circuit in `buildDir` (ptau provenance and ceremony are added by the caller). */
+export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupKind): VkeyMeta {
+  const settings = readSettings(buildDir);
+  return {
+    modelId: circuit.modelId,
+    setup: kind,
+    layout: circuit.layout,
+    input: circuit.input,
+    output: circuit.output,
+    quantization: { weightBits: settings.quantization.weightBits, activationBits: settings.quantization.activationBits },
+    ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
+  };
 }
 
 /** Text attached to every dev-setup key and bundle. */
@@ -54,6 +78,10 @@ export interface SetupOptions {
   /** A powers-of-tau file; absent means dev setup. */
   readonly ptauPath?: string;
   readonly onProgress?: (msg: string) => void;
+  /** Extra ptau hashes to treat as recognised. */
+  readonly trustPtau?: readonly string[];
+  /** Show hashing progress on a terminal. */
+  readonly progress?: boolean;
 }
 
 /** Hash identifying a verification key (over the whole vkey.json, metadata included). */
@@ -76,9 +104,11 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
   let ptau: SetupInfo['ptau'];
   let vkeyCore: Record<string, unknown>;
   if (opts.ptauPath) {
-    if (!existsSync(opts.ptauPath)) throw new UserError(`${opts.ptauPath}: powers-of-tau file not found`);
     kind = 'ptau';
-    ptau = { file: opts.ptauPath, sha256: sha256Hex(readFileSync(opts.ptauPath)) };
+    // Refuses (exit 2) a file that claims to be a published one but does not hash to it.
+    const provenance = await identifyPtau(opts.ptauPath, { trusted: opts.trustPtau, progress: opts.progress ? createTaskProgress('hashing ptau') : undefined });
+    ptau = { file: opts.ptauPath, ...provenance };
+    if (provenance.power < circuit.power) throw new UserError(`${opts.ptauPath}: powers of tau for 2^${provenance.power}, the circuit needs 2^${circuit.power}`);
     const tmp0 = `${zkeyPath}.tmp-${process.pid}-0`;
     const tmp1 = `${zkeyPath}.tmp-${process.pid}-1`;
     try {
@@ -99,15 +129,9 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress });
     vkeyCore = res.vkey as Record<string, unknown>;
   }
-  const settings = readSettings(opts.buildDir);
   const meta: VkeyMeta = {
-    modelId: circuit.modelId,
-    setup: kind,
-    layout: circuit.layout,
-    input: circuit.input,
-    output: circuit.output,
-    quantization: { weightBits: settings.quantization.weightBits, activationBits: settings.quantization.activationBits },
-    ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
+    ...vkeyMetaFor(opts.buildDir, circuit, kind),
+    ...(ptau ? { ptau: { name: ptau.name, power: ptau.power, blake2b: ptau.blake2b, recognised: ptau.recognised, source: ptau.source } } : {}),
   };
   const vkey = { ...vkeyCore, zkinfer: meta };
   const info: SetupInfo = {
