@@ -77,8 +77,8 @@ test('points off the curve, off the twist, or not affine are refused', () => {
 });
 
 test('other curves and protocols are refused up front, without touching the points', () => {
-  refusedWith(edited((k) => (k.curve = 'bls12381')), /curve "bls12381" is not supported \(only bn128\)/);
-  refusedWith(edited((k) => (k.protocol = 'plonk')), /protocol "plonk" is not supported \(only groth16\)/);
+  refusedWith(edited((k) => (k.curve = 'bls12381')), /curve "bls12381" is not supported \(expected bn128\)/);
+  refusedWith(edited((k) => (k.protocol = 'plonk')), /protocol "plonk" is not supported \(expected groth16\)/);
   refusedWith({ protocol: 'groth16', curve: 'bls12381', IC: 'x'.repeat(1e6) }, /curve "bls12381"/);
   refusedWith(null, /protocol "undefined" is not supported/);
 });

@@ -63,8 +63,8 @@ function onG2(x: Fp2, y: Fp2): boolean {
 export function validateVkey(value: unknown, where: string): Groth16VerificationKey {
   // Protocol and curve first, on their own, so an unsupported key is named as such at once.
   const head = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  if (head['protocol'] !== 'groth16') throw new UserError(`${where}: verification key protocol ${quote(head['protocol'])} is not supported (only groth16)`);
-  if (head['curve'] !== 'bn128') throw new UserError(`${where}: verification key curve ${quote(head['curve'])} is not supported (only bn128)`);
+  if (head['protocol'] !== 'groth16') throw new UserError(`${where}: verification key protocol ${quote(head['protocol'])} is not supported (expected groth16)`);
+  if (head['curve'] !== 'bn128') throw new UserError(`${where}: verification key curve ${quote(head['curve'])} is not supported (expected bn128)`);
   const vk = validate(vkeySchema, value, where, 'verification key');
   const fail = (field: string, msg: string) => new UserError(`${where}: malformed verification key: field ${field}: ${msg}`);
   const fe = (s: string, field: string): bigint => {
