@@ -134,7 +134,7 @@ test('renders exactly the verifier snarkjs exports', async () => {
   const reference = (await snarkjs.zKey.exportSolidityVerifier(a.zkey, { groth16: template })) as string;
   assert.equal(renderVerifierSource(a.vkey), reference);
   assert.throws(() => renderVerifierSource({ ...a.vkey, nPublic: 0, IC: a.vkey.IC.slice(0, 1) }), /at least one public signal/);
-  assert.throws(() => renderVerifierSource({ ...a.vkey, protocol: 'plonk' }), /not supported \(only groth16\)/);
+  assert.throws(() => renderVerifierSource({ ...a.vkey, protocol: 'plonk' }), /not supported \(expected groth16\)/);
 });
 
 test('compiles without PUSH0 and with the expected ABI; surfaces solc errors', async (t) => {
