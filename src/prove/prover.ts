@@ -14,7 +14,7 @@ import type { CircuitInfo } from '../circuit/compile-circuit.js';
 import { encodeWtns } from '../circuit/r1cs-file.js';
 import { UserError } from '../errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
-import { argmax, dequantizeOutput, quantizeInputReport, QuantizedModel, reportedOutput } from '../quantize/quantized-model.js';
+import { argmax, dequantizeOutput, quantizeInputReport, QuantizedModel, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
 import { Opening, OPENING_FORMAT, OPENING_VERSION, openingPathFor, randomBlinding, writeOpening } from '../bundle/opening.js';
 
 /** Options of {@link createProver}. */
@@ -132,7 +132,8 @@ export function createProver(opts: ProverOptions): Prover {
             ? { commitment: publicSignals[circuit.layout.output.offset]! }
             : { integers: build.output.map(String), values, ...(reported.note ? { softmax: reported.values, note: reported.note } : {}) }),
         },
-        ...(hashedOut ? {} : { prediction: argmax(build.output) }),
+        // A prediction only means something for a vector of class scores (say, not a segmentation map).
+        ...(hashedOut || !isClassScoreVector(model.output.shape) ? {} : { prediction: argmax(build.output) }),
         input: {
           visibility: inVis,
           ...(inVis === 'hashed' ? { commitment: publicSignals[circuit.layout.input.offset]! } : {}),

@@ -12,7 +12,7 @@ import { unpackValues } from '../../circuits/pack.js';
 import type { ProofBundle } from '../bundle/bundle.js';
 import type { Opening } from '../bundle/opening.js';
 import { inputCommitmentParams, outputCommitmentParams, packParams } from '../circuit/build-circuit.js';
-import { argmax, quantizeInputReport, reportedOutput } from '../quantize/quantized-model.js';
+import { argmax, quantizeInputReport, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
 import { readInputFile } from '../onnx/input-file.js';
 import { DEV_SETUP_WARNING, VkeyMeta } from '../setup/setup-keys.js';
 
@@ -125,7 +125,8 @@ export async function decodeOutput(bundle: ProofBundle, meta: VkeyMeta, nPublic:
     ? o.note === reported.note && o.softmax !== undefined && o.softmax.length === reported.values.length && o.softmax.every((v, i) => Math.abs(v - reported.values[i]!) <= 1e-12 * Math.max(1, Math.abs(v)))
     : o.note === undefined && o.softmax === undefined;
   if (!softmaxOk) return { error: 'output.softmax/note disagree with the key (recomputed from the proven logits)' };
-  if (bundle.prediction !== argmax(ints)) return { error: `prediction ${bundle.prediction} is not the argmax ${argmax(ints)} of the proven output` };
+  const expected = isClassScoreVector(meta.output.shape) ? argmax(ints) : undefined;
+  if (bundle.prediction !== expected) return { error: expected === undefined ? 'prediction given for an output that is not a vector of class scores' : `prediction ${bundle.prediction} is not the argmax ${expected} of the proven output` };
   return { error: null, integers: ints };
 }
 

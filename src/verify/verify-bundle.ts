@@ -19,7 +19,7 @@ import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../bundle/bun
 import { Opening, readOpening } from '../bundle/opening.js';
 import { canonicalJson } from '../artifacts.js';
 import { UserError } from '../errors.js';
-import { argmax } from '../quantize/quantized-model.js';
+import { argmax, isClassScoreVector } from '../quantize/quantized-model.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
 import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputValues, checkKeyFields, decodeOutput } from './check-signals.js';
 import { PinSource, resolveKey } from './pin-key.js';
@@ -223,7 +223,7 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     pinned: key.pinned,
     keySource: key.source,
     ...(key.pinned ? { modelId: meta.modelId, setup: meta.setup } : { claimedModelId: bundle.modelId }),
-    ...(ints ? { prediction: argmax(ints), output: ints.map((v) => Number(v) / 2 ** meta.output.frac) } : {}),
+    ...(ints ? { ...(isClassScoreVector(meta.output.shape) ? { prediction: argmax(ints) } : {}), output: ints.map((v) => Number(v) / 2 ** meta.output.frac) } : {}),
     unverified: UNVERIFIED_FIELDS.filter((f) => fieldPresent(bundle, f)),
     ...(inputClamped !== undefined ? { inputClamped } : {}),
     warnings,
