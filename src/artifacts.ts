@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { UserError } from './errors.js';
+import { readJsonFile } from './schemas/json.js';
 
 /** File names inside a build directory. */
 export const ARTIFACTS = {
@@ -38,20 +39,33 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   }
 }
 
-/** Writes JSON atomically, pretty-printed. */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
+/** The bytes {@link writeJsonAtomic} writes: pretty-printed JSON and a newline (model ids hash them). */
+export function jsonBytes(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value, null, 2) + '\n', 'utf8');
 }
 
-/** Reads a JSON artifact, naming the stage that should have produced it when missing. */
-export function readArtifact<T>(buildDir: string, name: keyof typeof ARTIFACTS, producedBy: string): T {
+/** Writes JSON atomically, pretty-printed. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, jsonBytes(value));
+}
+
+/**
+ * Reads a JSON artifact, naming the stage that should have produced it when missing, through
+ * the depth-guarded parser. With `check` (see src/schemas/build-dir.ts) the value is validated
+ * against its schema; without, it is only parsed.
+ */
+export function readArtifact<T>(buildDir: string, name: keyof typeof ARTIFACTS, producedBy: string, check?: (value: unknown, where: string) => T): T {
   const path = artifactPath(buildDir, name);
   if (!existsSync(path)) throw new UserError(`${path}: missing; run \`zkinfer ${producedBy}\` first`);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (e) {
-    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
+  const value = readJsonFile(path, ARTIFACTS[name]);
+  return check ? check(value, path) : (value as T);
+}
+
+/** sha256 hex of an artifact file, naming the stage that should have produced it when missing. */
+export function sha256OfArtifact(buildDir: string, name: keyof typeof ARTIFACTS, producedBy: string): string {
+  const path = artifactPath(buildDir, name);
+  if (!existsSync(path)) throw new UserError(`${path}: missing; run \`zkinfer ${producedBy}\` first`);
+  return sha256Hex(readFileSync(path));
 }
 
 /** sha256 hex of bytes. */

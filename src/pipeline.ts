@@ -75,7 +75,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   say('compile', `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…${circuit.check.ran ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)` : ''}`);
   const { info: setup } = await timed('setup', () => setupKeys({ buildDir, ptauPath: opts.ptauPath }));
   say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
-  const input = readInputFile(opts.inputPath, settings.model.input.shape);
+  const input = readInputFile(opts.inputPath, settings.quantization.input);
   const prover = createProver({ buildDir });
   const result = await timed('prove', () => prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false }));
   const { bundle } = result;

@@ -1,7 +1,8 @@
 /**
- * The deployment setup route: `setup --ptau FILE` on a (small, locally made) powers-of-tau
- * file. Its keys are labelled `ptau`, prove and verify like dev keys, and pass
- * `--require-trusted-setup`, which rejects dev-setup bundles.
+ * The single-process ptau route: `setup --ptau FILE` on a (small, locally made) powers-of-tau
+ * file. Its keys are labelled `ptau`, record the ptau's provenance (unrecognised here), prove
+ * and verify like dev keys, and fail `--require-trusted-setup`: one phase-2 contribution made
+ * inside one process is no trusted setup (test/ceremony.test.ts covers the route that passes).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,7 +27,7 @@ function zkinfer(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('setup --ptau makes ptau-labelled keys that prove, verify and pass --require-trusted-setup', async () => {
+test('setup --ptau makes ptau-labelled keys that prove and verify, record the ptau, and fail --require-trusted-setup', async () => {
   const rnd = prng(7);
   const model = join(tmp, 'tiny.onnx');
   writeFileSync(model, modelBytes({
@@ -57,14 +58,26 @@ test('setup --ptau makes ptau-labelled keys that prove, verify and pass --requir
   const setup = zkinfer(['setup', dir, '--ptau', ptauPath, '--json']);
   assert.equal(setup.code, 0, setup.stderr);
   assert.equal(JSON.parse(setup.stdout)['kind'], 'ptau');
-  assert.equal(JSON.parse(readFileSync(join(dir, 'vkey.json'), 'utf8')).zkinfer.setup, 'ptau');
+  assert.match(setup.stderr, /warning: ptau: unrecognised/);
+  assert.equal(JSON.parse(setup.stdout)['ptau'].recognised, false);
+  const vkeyMeta = JSON.parse(readFileSync(join(dir, 'vkey.json'), 'utf8')).zkinfer;
+  assert.equal(vkeyMeta.setup, 'ptau');
+  assert.deepEqual({ name: vkeyMeta.ptau.name, power: vkeyMeta.ptau.power, recognised: vkeyMeta.ptau.recognised }, { name: 'tiny.ptau', power: 8, recognised: false });
+  assert.match(vkeyMeta.ptau.blake2b, /^[0-9a-f]{128}$/);
   const proof = zkinfer(['prove', dir, '--input', input, '--json']);
   assert.equal(proof.code, 0, proof.stderr);
   const bundlePath = JSON.parse(proof.stdout)['bundle'] as string;
-  assert.equal(JSON.parse(readFileSync(bundlePath, 'utf8')).setup.kind, 'ptau');
-  const strict = zkinfer(['verify', bundlePath, '--vkey', join(dir, 'vkey.json'), '--require-trusted-setup', '--json']);
-  assert.equal(strict.code, 0, strict.stdout);
-  assert.equal(JSON.parse(strict.stdout)['warnings'].length, 0);
+  const bundleSetup = JSON.parse(readFileSync(bundlePath, 'utf8')).setup;
+  assert.equal(bundleSetup.kind, 'ptau');
+  assert.deepEqual(bundleSetup.ptau, { name: 'tiny.ptau', power: 8, blake2b: vkeyMeta.ptau.blake2b, recognised: false });
+  const lenient = zkinfer(['verify', bundlePath, '--vkey', join(dir, 'vkey.json')]);
+  assert.equal(lenient.code, 0, lenient.stdout);
+  assert.match(lenient.stderr, /warning: ptau: unrecognised/);
+  const strict = zkinfer(['verify', bundlePath, '--vkey', join(dir, 'vkey.json'), '--require-trusted-setup', '--trust-ptau', ptauPath, '--json']);
+  assert.equal(strict.code, 1, strict.stdout);
+  const strictReport = JSON.parse(strict.stdout);
+  assert.equal(strictReport['failed'], 'trusted-setup');
+  assert.match(strictReport['checks'].find((c: { check: string }) => c.check === 'trusted-setup').detail, /no ceremony transcript.*one phase-2 contribution/);
 
   // The same circuit with dev keys: a warning, and --require-trusted-setup makes it invalid.
   assert.equal(zkinfer(['setup', dir]).code, 0);

@@ -4,7 +4,7 @@
  * field by field in the README ("The accuracy claim").
  */
 import type { DatasetEncoding } from '../dataset/dataset-commitment.js';
-import type { SetupKind } from '../setup/setup-keys.js';
+import type { SetupInfo, SetupKind } from '../setup/setup-keys.js';
 
 /** The `format` value of claim files. */
 export const CLAIM_FORMAT = 'zkinfer-accuracy-claim';
@@ -60,7 +60,7 @@ export interface AccuracyClaim {
   readonly result: { readonly samples: number; readonly correct: number; readonly accuracy: number };
   readonly chunks: ChunkProof[];
   readonly circuit: { readonly constraints: number; readonly constraintsPerSample: number; readonly power: number };
-  readonly setup: { readonly kind: SetupKind; readonly warning?: string; readonly ptau?: { readonly file: string; readonly sha256: string } };
+  readonly setup: { readonly kind: SetupKind; readonly warning?: string; readonly ptau?: SetupInfo['ptau'] };
   /** What the prover measured on the same data without proof: not checked by `zkinfer verify`. */
   readonly unverified: {
     readonly note: string;

@@ -68,7 +68,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
     const [circuit, compileSeconds] = await timed(() =>
       compileCircuit({ buildDir: job.buildDir, inputVisibility: job.inputVisibility, outputVisibility: job.outputVisibility }));
     const [, setupSeconds] = await timed(() => setupKeys({ buildDir: job.buildDir }));
-    const input = readInputFile(job.inputPath, settings.model.input.shape);
+    const input = readInputFile(job.inputPath, settings.quantization.input);
     const prover = createProver({ buildDir: job.buildDir });
     // The first proof pays for building snarkjs's curve and onnxruntime's session; the second
     // is what each further input of a `prove --inputs` run costs.
@@ -97,7 +97,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
     };
   } catch (e) {
     const error = (e as Error).message.split('\n')[0]!;
-    return { ...base, status: /Unsupported ONNX ops/i.test(error) ? 'unsupported' : 'failed', error, peakRssMiB: peakRssMiB() };
+    return { ...base, status: /unsupported ONNX ops/i.test(error) ? 'unsupported' : 'failed', error, peakRssMiB: peakRssMiB() };
   }
 }
 

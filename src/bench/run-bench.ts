@@ -6,7 +6,8 @@
  *
  * Flags: --quick (skip the slow snarkjs ptau route, fewer batch inputs), --ptau-14 (also time
  * the ptau route at 2^14), --only <name,...> (sections: models, setup, batch, gas, or a model
- * row name such as random-mlp-public; accuracy: the accuracy proofs, the CNN one unless --quick).
+ * row name such as random-mlp-public, or ops: constraints per table function and comparison;
+ * accuracy: the accuracy proofs, the CNN one unless --quick).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -23,6 +24,7 @@ import { batchTable, gasTable, type GasRow, type Goal, modelTable, setupTable } 
 import { runChild } from './child-process.js';
 import type { SetupJob } from './bench-setup.js';
 import { writeRandomMlp } from './random-mlp.js';
+import { measureOpCosts, opCostTable } from './bench-table-functions.js';
 import { benchAccuracySection } from './bench-accuracy-section.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -159,6 +161,9 @@ if (selected('gas')) {
   }
 }
 
+const opCosts = selected('ops') ? measureOpCosts() : [];
+for (const r of opCosts) if (r.beyondDecomposition !== undefined) goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
+if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
 const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
 
 const missed = goals.filter((g) => !g.met);
@@ -170,7 +175,7 @@ print(`\nTotal bench time ${totalSeconds.toFixed(0)} s; 1-min load average at en
 const resultsDir = join(ROOT, 'bench-results');
 mkdirSync(resultsDir, { recursive: true });
 const jsonPath = join(resultsDir, 'bench.json');
-const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, accuracy, goals, markdown: out.join('\n') };
+const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, accuracy, goals, markdown: out.join('\n') };
 writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
 log(`wrote ${jsonPath}`);
 rmSync(work, { recursive: true, force: true });

@@ -21,7 +21,9 @@ export const BASE_FIELD_PRIME = 218882428718392752222464057452572750886963111572
 
 /** A canonical decimal: no sign, no leading zeros, no hex, below `bound`. */
 export function canonicalDecimal(bound: bigint, what: string) {
-  return z.string().regex(/^(0|[1-9][0-9]{0,79})$/, `${what} must be a canonical decimal`).refine((s) => BigInt(s) < bound, `${what} must be below the field modulus`);
+  // The refinement runs even when the pattern failed (zod reports every issue): test it again
+  // before BigInt, which would throw on text like "1); selfdestruct(…".
+  return z.string().regex(/^(0|[1-9][0-9]{0,79})$/, `${what} must be a canonical decimal`).refine((s) => !/^(0|[1-9][0-9]{0,79})$/.test(s) || BigInt(s) < bound, `${what} must be below the field modulus`);
 }
 
 const coord = canonicalDecimal(BASE_FIELD_PRIME, 'coordinate');
@@ -78,7 +80,12 @@ export const bundleSchema = z.strictObject({
   modelId: hex64,
   vkeyHash: hex64,
   vkey: z.record(z.string(), z.unknown()),
-  setup: z.strictObject({ kind: z.enum(['dev', 'ptau']), warning: z.string().max(1000).optional() }),
+  /** Which setup made the key; for ptau keys, which powers of tau (recognised: in the published table). */
+  setup: z.strictObject({
+    kind: z.enum(['dev', 'ptau']),
+    warning: z.string().max(1000).optional(),
+    ptau: z.strictObject({ name: z.string().max(200), power: count, blake2b: z.string().regex(/^[0-9a-f]{128}$/), recognised: z.boolean() }).optional(),
+  }),
   quantization: z.strictObject({ weightBits: count, activationBits: count, inputFrac: z.number().int(), outputFrac: z.number().int() }),
   fidelity: z.strictObject({ floatOutput: z.array(finite), floatPrediction: count, maxAbsError: finite }).optional(),
   tool: z.strictObject({ name: z.literal('zkinfer'), version: z.string().max(100), snarkjs: z.string().max(100) }),

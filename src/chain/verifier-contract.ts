@@ -10,6 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { encodeFunctionData, type Abi, type Hex } from 'viem';
+import { UserError } from '../errors.js';
+import { validateVkey } from '../schemas/vkey.js';
 
 /** A Groth16 verification key as exported by snarkjs (`verification_key.json`). */
 export interface Groth16VerificationKey {
@@ -93,17 +95,16 @@ function loadTemplate(): { template: string; render: EjsRender } {
  *
  * snarkjs's `zKey.exportSolidityVerifier` only accepts a zkey file, so this does what it does
  * after reading the key: render the package's `verifier_groth16.sol.ejs` with the vkey.
- * @throws when the key is not a BN254 Groth16 key or has no public signals (the template would
- *   declare `uint[0]`, which Solidity rejects).
+ * @throws {@link UserError} when the key is not a valid BN254 Groth16 key (see
+ *   src/schemas/vkey.ts) or has no public signals (the template would declare `uint[0]`, which
+ *   Solidity rejects).
  */
-export function renderVerifierSource(vkey: Groth16VerificationKey): string {
-  if (vkey.protocol !== 'groth16') throw new Error(`verification key protocol is ${vkey.protocol}, expected groth16`);
-  if (vkey.curve !== 'bn128') throw new Error(`verification key curve is ${vkey.curve}, the EVM only verifies bn128`);
-  if (!Number.isInteger(vkey.nPublic) || vkey.nPublic < 1) {
-    throw new Error('a Solidity verifier needs at least one public signal (uint[0] is not valid Solidity)');
-  }
-  if (vkey.IC.length !== vkey.nPublic + 1) {
-    throw new Error(`verification key has ${vkey.IC.length} IC points for ${vkey.nPublic} public signals`);
+export function renderVerifierSource(vkey: Groth16VerificationKey, where = 'verification key'): string {
+  // Every value the template prints must be a canonical field element on the curve: anything
+  // else could be Solidity source smuggled into the contract.
+  validateVkey(vkey, where);
+  if (vkey.nPublic < 1) {
+    throw new UserError(`${where}: a Solidity verifier needs at least one public signal (uint[0] is not valid Solidity)`);
   }
   const { template, render } = loadTemplate();
   return render(template, vkey);

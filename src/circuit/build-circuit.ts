@@ -11,11 +11,13 @@ import { linearLayer } from '../../circuits/linear.js';
 import { requantize } from '../../circuits/requantize.js';
 import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
+import { tableLookup } from '../../circuits/table-lookup.js';
+import { buildSelectionOp } from './build-selection.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
 import { assertInInterval } from '../../circuits/range-check.js';
 import { linearTerms } from '../quantize/linear-spec.js';
-import type { QuantizedModel } from '../quantize/quantized-model.js';
+import { eachInputPart, QuantizedModel } from '../quantize/quantized-model.js';
 
 /**
  * How inputs and outputs appear to the verifier: `public` puts every value in the public
@@ -109,9 +111,10 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
  * The model's ops on input signals, returning the output signals: the part of the circuit every
  * model circuit shares (one inference here; one per sample in the accuracy chunk circuit).
  */
-export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: readonly Signal[]): Signal[] {
-  const tensors = new Map<string, readonly Signal[]>();
+export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: Signal[]): Signal[] {
+  const tensors = new Map<string, Signal[]>();
   tensors.set(model.input.name, inputs);
+  eachInputPart(model, inputs, (name, part) => tensors.set(name, part));
   for (const op of model.ops) {
     const x = tensors.get(op.input)!;
     switch (op.kind) {
@@ -126,9 +129,12 @@ export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: read
       case 'reshape':
         tensors.set(op.output, x);
         break;
-      case 'maxpool':
-        tensors.set(op.output, poolMax(b, x, op.offsets, op.index, op.cmpBits));
+      case 'maxpool': {
+        // A minimum is −max(−x): negating a linear combination costs nothing.
+        const neg = (v: readonly Signal[]) => v.map((s) => b.linear([[s, -1n]]));
+        tensors.set(op.output, op.min ? neg(poolMax(b, neg(x), op.offsets, op.index, op.cmpBits)) : poolMax(b, x, op.offsets, op.index, op.cmpBits));
         break;
+      }
       case 'add': {
         const o = tensors.get(op.other)!;
         tensors.set(op.output, x.map((s, i) => b.linear([[s, BigInt(op.inputScale)], [o[i]!, BigInt(op.otherScale)]])));
@@ -143,8 +149,23 @@ export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: read
         tensors.set(op.output, x.map((s, i) => leakyRelu(b, s, { shift: op.shift, alpha: BigInt(op.alpha), signBits: op.signBits[i]! })));
         break;
       case 'permute':
-        tensors.set(op.output, op.perm.map((i) => x[i]!));
+        tensors.set(op.output, op.perm.map((i, k) => (i < 0 ? b.constant(BigInt(op.fill![k]!)) : x[i]!)));
         break;
+      case 'table': {
+        const tables = op.tables.map((t) => t.map(BigInt));
+        tensors.set(op.output, x.map((s, i) => tableLookup(b, s, { domainLo: BigInt(op.domainLo), bits: op.bits, table: tables[op.tableOf[i]!]! })));
+        break;
+      }
+      case 'binary':
+      case 'where':
+      case 'divConst':
+        tensors.set(op.output, buildSelectionOp(b, op, tensors));
+        break;
+      case 'concat': {
+        const parts = [x, ...op.others.map((o) => tensors.get(o)!)];
+        tensors.set(op.output, parts.flatMap((p, k) => (op.scales[k] === 1 ? p : p.map((s) => b.linear([[s, BigInt(op.scales[k]!)]])))));
+        break;
+      }
     }
   }
   return [...tensors.get(model.output.name)!];

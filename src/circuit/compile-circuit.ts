@@ -2,13 +2,14 @@
  * The compile stage: quantized model in, `circuit.r1cs` and `circuit.json` out. The model id
  * (sha256 over the quantized model and the r1cs) names exactly what a proof is about.
  */
-import { readFileSync } from 'node:fs';
-import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
-import { UserError } from '../errors.js';
+import { artifactPath, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
+import { quote, UserError } from '../errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { DatasetEncoding } from '../dataset/dataset-commitment.js';
 import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
+import { readQuantizedModelFile } from '../schemas/build-dir.js';
+import { WitnessRangeError } from '../../circuits/range-check.js';
 import { ceilLog2 } from '../../circuits/bit-length.js';
 import { requireDetermined } from './determinism-check.js';
 
@@ -69,10 +70,7 @@ export interface AccuracyCircuitMeta {
 
 /** Reads the quantized model of a build directory. */
 export function readQuantizedModel(buildDir: string): { model: QuantizedModel; bytes: Buffer } {
-  const path = artifactPath(buildDir, 'quantized');
-  readArtifact(buildDir, 'quantized', 'quantize');
-  const bytes = readFileSync(path);
-  return { model: JSON.parse(bytes.toString('utf8')) as QuantizedModel, bytes };
+  return readQuantizedModelFile(buildDir);
 }
 
 /**
@@ -81,8 +79,21 @@ export function readQuantizedModel(buildDir: string): { model: QuantizedModel; b
  */
 export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly check: CompileCheck } {
   const { model, bytes } = readQuantizedModel(opts.buildDir);
+  const { r1cs, info, check } = compileQuantized(model, bytes, opts);
+  writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
+  writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
+  return { ...info, check };
+}
+
+/**
+ * The pure part of compile: quantized model (and the exact bytes of model.quant.json, which the
+ * model id hashes) to r1cs bytes and circuit info. Deterministic: the same model and options
+ * give byte-identical output on every run and machine, which is what lets a verifier recompile
+ * a published model and compare model ids.
+ */
+export function compileQuantized(model: QuantizedModel, bytes: Uint8Array, opts: Omit<CompileOptions, 'buildDir'>): { r1cs: Uint8Array; info: CircuitInfo; check: CompileCheck } {
   for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
-    if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got "${v}"`);
+    if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got ${quote(v)}`);
   }
   if (opts.inputVisibility === 'packed') throw new UserError('--input-visibility packed is not offered: a packed input would need range checks, which is what hashed already does');
   // Defaults: the input stays private behind a commitment, the output (what users act on) is public.
@@ -90,7 +101,14 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly c
   const outputVisibility = opts.outputVisibility ?? 'public';
   // Any input in range gives the same constraints; the low end of the range is always valid.
   const placeholder = new Array<number>(model.input.shape.reduce((a, b) => a * b, 1)).fill(model.input.lo);
-  const build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
+  let build;
+  try {
+    build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
+  } catch (e) {
+    // Ranges recorded by quantize always hold for in-range inputs: only an edited file gets here.
+    if (e instanceof WitnessRangeError) throw new UserError(`model.quant.json: inconsistent quantized model (${e.message})`);
+    throw e;
+  }
   const runCheck = opts.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS;
   let check: CompileCheck = { ran: false, milliseconds: 0, determinedWires: 0 };
   if (runCheck) {
@@ -117,7 +135,5 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly c
     output: model.output,
     ...(model.droppedFinal ? { droppedFinal: model.droppedFinal } : {}),
   };
-  writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
-  writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
-  return { ...info, check };
+  return { r1cs, info, check };
 }

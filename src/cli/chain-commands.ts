@@ -5,11 +5,12 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactPath, readArtifact } from '../artifacts.js';
+import { artifactPath } from '../artifacts.js';
+import { readVkey } from '../schemas/build-dir.js';
 import { assertBundleShape } from '../bundle/bundle.js';
-import { exportVerifier, formatCalldata, Groth16VerificationKey } from '../chain/verifier-contract.js';
+import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
 import { UserError } from '../errors.js';
-import { readVerificationKey } from '../verify/verification-key.js';
+import { assertVerificationKey } from '../verify/verification-key.js';
 import { printJson } from './options.js';
 
 function readBundle(path: string) {
@@ -31,9 +32,10 @@ export function registerChainCommands(p: Command): void {
     .option('--json', 'print paths and sizes as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer export-verifier build/digits --out build/digits/verifier')
     .action(async (dir: string, f: { out?: string; json?: boolean }) => {
-      readArtifact(dir, 'vkey', 'setup');
-      // Validated before rendering: a coordinate is pasted into Solidity source.
-      const vkey = readVerificationKey(artifactPath(dir, 'vkey')) as unknown as Groth16VerificationKey;
+      // Validated before rendering (a coordinate is pasted into Solidity source): canonical field
+      // elements on the curve (readVkey), and zkinfer's metadata (assertVerificationKey).
+      const vkey = readVkey(dir);
+      assertVerificationKey(vkey, artifactPath(dir, 'vkey'));
       const outDir = f.out ?? join(dir, 'verifier');
       const r = await exportVerifier({ vkey, outDir });
       const info = { source: r.sourcePath, abi: r.abiPath, bytecode: r.binPath, deployedSize: r.deployedSize, compiler: r.compilerVersion, evmVersion: 'paris', vkey: artifactPath(dir, 'vkey') };

@@ -1,38 +1,53 @@
 /**
- * The zkinfer command line. Thin by design: parse flags, call one stage, print. User errors
- * are one line on stderr with exit code 2; invalid proofs exit 1.
+ * The zkinfer command line. Thin by design: parse flags, call one stage, print. Exit codes:
+ * 0 success, 1 invalid proof (or a failed batch item), 2 user error (one line on stderr naming
+ * the file and field), 3 a bug in zkinfer (one line; the stack only with --debug).
  */
 import { Command, CommanderError } from 'commander';
-import { UnderconstrainedCircuitError, UserError } from '../errors.js';
+import { oneLine, UnderconstrainedCircuitError, UserError } from '../errors.js';
 import { VERSIONS } from '../artifacts.js';
 import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';
 import { registerAccuracyCommands } from './accuracy-commands.js';
+import { registerSchemaCommands } from './schema-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
+import { registerCeremonyCommands } from './ceremony-commands.js';
 
 function program(): Command {
   const p = new Command('zkinfer')
     .description('Prove with Groth16 zero-knowledge proofs that a small ONNX neural network produced a given output.')
     .version(VERSIONS.zkinfer)
     .showHelpAfterError(false)
+    .addHelpText('after', '\nExit codes: 0 success, 1 invalid proof (or a failed batch item), 2 unreadable or malformed input, 3 a bug in zkinfer (add --debug for the stack trace).')
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .exitOverride();
   registerRunCommands(p);
   registerStageCommands(p);
   registerChainCommands(p);
   registerAccuracyCommands(p);
+  registerSchemaCommands(p);
   registerKeysCommands(p);
+  registerCeremonyCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }
 
-/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+/** Exit code of an unexpected exception: a bug in zkinfer, not in the user's input. */
+export const EXIT_BUG = 3;
+
+/**
+ * Runs the CLI with `argv` (without node and script) and returns the exit code. `--debug`
+ * anywhere before `--` shows the stack of an unexpected exception.
+ */
 export async function main(argv: string[]): Promise<number> {
   process.exitCode = 0;
+  const end = argv.indexOf('--');
+  const debug = argv.some((a, i) => a === '--debug' && (end < 0 || i < end));
+  const args = debug ? argv.filter((a, i) => a !== '--debug' || (end >= 0 && i > end)) : argv;
   try {
-    await program().parseAsync(argv, { from: 'user' });
+    await program().parseAsync(args, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (e) {
     if (e instanceof CommanderError) {
@@ -40,14 +55,19 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UserError) {
-      process.stderr.write(`zkinfer: ${e.message.split('\n')[0]}\n`);
+      process.stderr.write(`zkinfer: ${oneLine(e.message)}\n`);
       return 2;
     }
     if (e instanceof UnderconstrainedCircuitError) {
-      process.stderr.write(`zkinfer: ${e.message.split('\n')[0]}\n`);
-      return 3;
+      // A known kind of bug, found by compile's determinism check: its own one-line message.
+      process.stderr.write(`zkinfer: ${oneLine(e.message)}\n`);
+      return EXIT_BUG;
     }
-    throw e;
+    // Anything else is zkinfer's fault: one line for users, the details for whoever fixes it.
+    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    process.stderr.write(`zkinfer: internal error (${oneLine(what).slice(0, 300)}); this is a bug in zkinfer, please report it${debug ? '' : ' (rerun with --debug for details)'}\n`);
+    if (debug) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    return EXIT_BUG;
   } finally {
     await shutdown();
   }

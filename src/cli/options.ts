@@ -3,13 +3,14 @@
  * so that command files never import the entry point (no import cycle).
  */
 import { Option } from 'commander';
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 
-/** Parses an integer flag. */
-export function intOption(name: string) {
+/** Parses an integer flag (at least `min` when given). */
+export function intOption(name: string, min?: number) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n)) throw new UserError(`${name} must be an integer, got "${v}"`);
+    if (v.trim() === '' || !Number.isSafeInteger(n)) throw new UserError(`${name} must be an integer, got ${quote(v)}`);
+    if (min !== undefined && n < min) throw new UserError(`${name} must be at least ${min}, got ${n}`);
     return n;
   };
 }

@@ -8,14 +8,17 @@ import { runPipeline, RunResult } from '../pipeline.js';
 import { verifyBundle, VerifyReport } from '../verify/verify-bundle.js';
 import type { ChainTarget } from '../chain/verify-on-chain.js';
 import { isClaimFile, verifyClaimCommand } from './claim-verify.js';
+import { isClassScoreVector } from '../quantize/quantized-model.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 
 const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/digits-mlp.onnx', import.meta.url));
 const SHIPPED_SAMPLE = fileURLToPath(new URL('../../../models/samples/digit-3.json', import.meta.url));
 
 function runSummary(r: RunResult) {
+  const scores = isClassScoreVector(r.settings.quantization.output.shape);
   return {
-    prediction: r.verification.prediction,
+    // A prediction (argmax) only means something for a vector of class scores.
+    ...(scores ? { prediction: r.verification.prediction } : { predictionOmitted: `the output of shape ${JSON.stringify(r.settings.quantization.output.shape)} is not a vector of class scores` }),
     output: r.verification.output,
     softmax: r.bundle.output.softmax,
     floatOutput: r.bundle.fidelity?.floatOutput,
@@ -64,7 +67,8 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
   else {
     const fid = r.bundle.fidelity;
     const shown = r.verification.output ?? r.bundle.output.values ?? [];
-    process.stdout.write(`\nprediction ${r.verification.prediction ?? r.bundle.prediction}  output [${shown.map((v) => v.toFixed(3)).join(', ')}]\n`);
+    const pred = isClassScoreVector(r.settings.quantization.output.shape) ? `prediction ${r.verification.prediction ?? r.bundle.prediction}  ` : '(no prediction: the output is not a vector of class scores)  ';
+    process.stdout.write(`\n${pred}output [${shown.map((v) => v.toFixed(3)).join(', ')}]\n`);
     if (r.bundle.input.clamped > 0) process.stderr.write(`warning: ${r.bundle.input.clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)\n`);
     if (fid) process.stdout.write(`float model (onnxruntime) predicts ${fid.floatPrediction}; max |quantized − float| = ${fid.maxAbsError.toFixed(4)}\n`);
     for (const w of r.verification.warnings) process.stdout.write(`warning: ${w}\n`);
@@ -103,6 +107,11 @@ interface VerifyFlags {
   input?: string;
   opening?: string;
   requireTrustedSetup?: boolean;
+  minContributions?: number;
+  trustPtau?: string[];
+  model?: string;
+  settings?: string;
+  ceremony?: string;
   json?: boolean;
   chain?: boolean;
   rpc?: string;
@@ -146,13 +155,18 @@ export function registerRunCommands(p: Command): void {
     .option('--allow-unpinned', 'check the proof with the key inside the bundle when no pin applies (model id and setup stay unverified)')
     .option('--input <file>', 'the input the prover says it used: checked against the public input or, with --opening, the input commitment')
     .option('--opening <file>', 'the opening written next to the bundle: opens hashed inputs and outputs')
-    .option('--require-trusted-setup', 'treat dev-setup and unpinned keys as invalid')
+    .option('--require-trusted-setup', 'accept only pinned keys from a verified multi-party ceremony on a recognised powers of tau')
+    .option('--min-contributions <n>', 'phase-2 contributions a trusted key needs (default 2)', intOption('--min-contributions'))
+    .option('--trust-ptau <fileOrHash...>', 'also recognise this powers-of-tau file or blake2b-512 hash (a file also lets --model rebuild α, β, IC)')
+    .option('--model <onnx>', 'recompile this ONNX model (with --settings) and check the model id')
+    .option('--settings <file>', 'the model owner\'s settings.json (default: settings.json beside --model)')
+    .option('--ceremony <file>', 'the ceremony transcript (.json) or final .zkey: the key must come from it, for the recompiled r1cs')
     .option('--chain', 'also verify with the Solidity verifier on an embedded EVM')
     .option('--rpc <url>', 'also verify on a JSON-RPC node (deploys the verifier unless --address)')
     .option('--address <addr>', 'an already deployed verifier (with --rpc)')
     .option('--private-key <key>', 'key that deploys the verifier (with --rpc; default: the node\'s unlocked account)')
     .option('--json', 'print one JSON object naming every check')
-    .addHelpText('after', '\nExamples:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json\n  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json')
+    .addHelpText('after', '\nExamples:\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json\n  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json\n  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json\n  zkinfer verify BUNDLE --vkey vkey.json --model model.onnx --settings settings.json --require-trusted-setup --trust-ptau powersOfTau28_hez_final_12.ptau')
     .action(async (bundle: string, flags: VerifyFlags) => {
       if (isClaimFile(bundle)) return verifyClaimCommand(bundle, flags);
       const chain: ChainTarget | undefined = flags.rpc
@@ -167,6 +181,11 @@ export function registerRunCommands(p: Command): void {
         openingPath: flags.opening,
         requireTrustedSetup: flags.requireTrustedSetup ?? false,
         chain,
+        minContributions: flags.minContributions,
+        trustPtau: flags.trustPtau,
+        modelPath: flags.model,
+        settingsPath: flags.settings,
+        ceremonyPath: flags.ceremony,
       });
       printReport(report, flags.json ?? false);
       if (!report.valid) process.exitCode = report.failed === 'format' ? 2 : 1;

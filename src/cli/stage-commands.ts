@@ -5,17 +5,27 @@
 import { Command } from 'commander';
 import type { Visibility } from '../circuit/build-circuit.js';
 import { existsSync, statSync } from 'node:fs';
-import { readArtifact } from '../artifacts.js';
-import { compileCircuit, CircuitInfo } from '../circuit/compile-circuit.js';
+import { artifactPath } from '../artifacts.js';
+import { readCircuitInfo, readSettings, readSetupInfo } from '../schemas/build-dir.js';
+import { compileCircuit } from '../circuit/compile-circuit.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import { UserError } from '../errors.js';
 import { proveBatch } from '../prove/batch.js';
 import { createProgressReporter } from '../prove/progress.js';
 import { prove } from '../prove/prove.js';
-import { quantizeModel, Settings } from '../quantize/quantize-model.js';
+import { quantizeModel } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
 import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
+import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
+import { triedTable } from '../quantize/search-settings.js';
+
+/** Parses --target-agreement: a fraction in [0, 1], or a percentage in (1, 100]. */
+function agreementOption(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 100) throw new UserError(`--target-agreement must be a fraction in [0, 1] or a percentage, got "${v}"`);
+  return n > 1 ? n / 100 : n;
+}
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 
@@ -28,11 +38,14 @@ export function registerStageCommands(p: Command): void {
     .option('--input <file...>', 'input files to add to the calibration set')
     .option('--weight-bits <n>', 'bits per weight (default 8)', intOption('--weight-bits'))
     .option('--activation-bits <n>', 'bits per activation (default 8)', intOption('--activation-bits'))
+    .option('--target-agreement <x>', 'search per-layer activation bits for the cheapest circuit with this top-1 agreement on the calibration set (0..1 or a percentage)', agreementOption)
     .option('--json', 'print settings as JSON')
-    .addHelpText('after', '\nExample:\n  zkinfer quantize models/digits-mlp.onnx --out build/digits --calibration models/calibration.json')
-    .action(async (model: string, f: { out: string; calibration?: string; input?: string[]; weightBits?: number; activationBits?: number; json?: boolean }) => {
-      const { settings } = await quantizeModel({ modelPath: model, outDir: f.out, calibrationPath: f.calibration, inputPaths: f.input, weightBits: f.weightBits, activationBits: f.activationBits });
-      if (f.json) return printJson(settings);
+    .addHelpText('after', '\nExamples:\n  zkinfer quantize models/digits-mlp.onnx --out build/digits --calibration models/calibration.json\n  zkinfer quantize models/digits-sigmoid.onnx --out build/sig --calibration models/calibration.json --target-agreement 0.98')
+    .action(async (model: string, f: { out: string; calibration?: string; input?: string[]; weightBits?: number; activationBits?: number; targetAgreement?: number; json?: boolean }) => {
+      if (f.targetAgreement !== undefined && f.activationBits !== undefined) throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
+      const { settings, search } = await quantizeModel({ modelPath: model, outDir: f.out, calibrationPath: f.calibration, inputPaths: f.input, weightBits: f.weightBits, activationBits: f.activationBits, targetAgreement: f.targetAgreement });
+      if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
+      if (search) out(`settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration inputs:\n\n${triedTable(search)}\n`);
       const fid = settings.fidelity;
       out(`quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`);
       out(`fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`);
@@ -59,7 +72,8 @@ export function registerStageCommands(p: Command): void {
     .option('--json', 'print setup info as JSON')
     .addHelpText('after', '\nExamples:\n  zkinfer setup build/digits\n  zkinfer setup build/digits --ptau powersOfTau28_hez_final_12.ptau')
     .action(async (dir: string, f: { ptau?: string; json?: boolean }) => {
-      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau });
+      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau, progress: true });
+      if (info.ptau && !info.ptau.recognised) process.stderr.write(`warning: ${UNRECOGNISED_PTAU_WARNING}\n`);
       if (f.json) return printJson(info);
       out(`${info.kind} setup in ${info.seconds.toFixed(2)} s; vkey hash ${info.vkeyHash}`);
       if (info.warning) process.stderr.write(`warning: ${info.warning}\n`);
@@ -69,7 +83,7 @@ export function registerStageCommands(p: Command): void {
     .description('prove one input, or a batch of inputs on worker threads, with the keys in a build directory')
     .option('--input <file>', 'input file (JSON or .pb)')
     .option('--inputs <path>', 'batch: a directory of .json/.pb inputs or a JSON-lines file (one input per line)')
-    .option('--workers <n>', 'batch: worker threads (default: available cores)', intOption('--workers'))
+    .option('--workers <n>', 'batch: worker threads (default: available cores)', intOption('--workers', 1))
     .option('--out <path>', 'bundle path (default <buildDir>/proofs/<input>.proof.json); with --inputs, the bundle directory (default <buildDir>/proofs)')
     .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
     .option('--json', 'print a JSON summary')
@@ -95,9 +109,9 @@ export function registerStageCommands(p: Command): void {
         const info = { file: target, sha256: g.sha256, irVersion: g.irVersion, opset: g.opset, producer: g.producer, input: g.input, output: lowered.output, ops: g.nodes.map((n) => `${n.opType} (${n.name})`) };
         return f.json ? printJson(info) : out(JSON.stringify(info, null, 2));
       }
-      const settings = readArtifact<Settings>(target, 'settings', 'quantize');
-      const circuit = existsSync(`${target}/circuit.json`) ? readArtifact<CircuitInfo>(target, 'circuit', 'compile') : undefined;
-      const setup = existsSync(`${target}/setup.json`) ? readArtifact<SetupInfo>(target, 'setup', 'setup') : undefined;
+      const settings = readSettings(target);
+      const circuit = existsSync(artifactPath(target, 'circuit')) ? readCircuitInfo(target) : undefined;
+      const setup = existsSync(artifactPath(target, 'setup')) ? readSetupInfo(target) : undefined;
       const info = {
         model: settings.model,
         quantization: settings.quantization,

@@ -10,6 +10,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CaseOptions, CaseResult, runCase } from './conformance-case.js';
+import { scoreByOp, scoreTable } from './conformance-scope.js';
 
 /** The shared data folder: $ZKINFER_SHARED, else ../shared next to the repository. */
 export function sharedDir(): string {
@@ -23,7 +24,7 @@ export function sharedDir(): string {
 /** Every case directory (one holding model.onnx) of the conformance suites, sorted by suite then name. */
 export function listCases(shared = sharedDir()): Array<{ name: string; dir: string }> {
   const out: Array<{ name: string; dir: string }> = [];
-  for (const suite of ['onnx-node', 'onnx-pytorch-converted']) {
+  for (const suite of ['onnx-node', 'onnx-pytorch-converted', 'onnx-node-extended']) {
     const root = join(shared, 'conformance', suite);
     if (!existsSync(root)) continue;
     for (const name of readdirSync(root).sort()) {
@@ -74,6 +75,8 @@ async function main(argv: string[]): Promise<void> {
   if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
   const inScope = results.filter((r) => r.status !== 'unsupported');
   const passed = inScope.filter((r) => r.status === 'pass').length;
+  const dirs = new Map(listCases(shared).map((c) => [c.name, c.dir]));
+  if (!json) process.stdout.write(`\n${scoreTable(scoreByOp(results, dirs))}\n\n`);
   process.stdout.write(`supported cases: ${passed}/${inScope.length} pass (${inScope.length ? ((100 * passed) / inScope.length).toFixed(1) : '0'}%)\n`);
   process.stdout.write(`${summaryLine(results)}\n`);
   if (results.some((r) => r.status === 'fail')) process.exitCode = 1;

@@ -1,10 +1,28 @@
 /**
- * Reading model inputs from files: a JSON array (flat or nested) of numbers, an object
- * `{"input": [...]}`, or an ONNX TensorProto `.pb` file. The shape comes from the model.
+ * Reading model inputs from files. JSON: an array (flat or nested) of numbers, `{"input":
+ * [...]}`, an object keyed by graph input name `{"a": [...], "b": [...]}`, or EZKL's
+ * `{"input_data": [[...], [...]]}` (one array per graph input, in graph order). Binary: an
+ * ONNX TensorProto `.pb` or a NumPy `.npy` file. Several graph inputs are concatenated in
+ * graph order into the one flat vector the circuit proves; the shapes come from the model.
+ * JSON goes through the depth-guarded parser of src/schemas/json.ts (a 100,000-deep array is
+ * a one-line error, not a stack overflow); src/schemas/input.ts documents the forms.
  */
 import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { parseJsonText, readJsonFile } from '../schemas/json.js';
+import { parseNpy } from './npy.js';
 import { parseTensorProto } from './tensor.js';
+
+/** What an input file must fill: a shape, or a model input with its name and graph-input parts. */
+export type InputLayout = number[] | { readonly shape: number[]; readonly name?: string; readonly parts?: ReadonlyArray<{ readonly name: string; readonly shape: number[] }> };
+
+function partsOf(layout: InputLayout): Array<{ name: string; shape: number[] }> | undefined {
+  if (Array.isArray(layout)) return undefined;
+  if (layout.parts && layout.parts.length > 0) return layout.parts.map((p) => ({ name: p.name, shape: p.shape }));
+  return layout.name ? [{ name: layout.name, shape: layout.shape }] : undefined;
+}
+
+const shapeOfLayout = (layout: InputLayout): number[] => (Array.isArray(layout) ? layout : layout.shape);
 
 function flatten(v: unknown, out: number[], where: string): void {
   if (Array.isArray(v)) {
@@ -28,16 +46,45 @@ export function checkInputValues(values: ArrayLike<number>, shape: number[], whe
 }
 
 /** Parses the JSON forms of an input; `where` names the source in errors. */
-export function parseInputJson(value: unknown, shape: number[], where: string): Float64Array {
-  const body = value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>)['input'] : value;
+export function parseInputJson(value: unknown, layout: InputLayout, where: string): Float64Array {
+  const shape = shapeOfLayout(layout);
+  const parts = partsOf(layout);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return flatChecked(value, shape, where);
+  const obj = value as Record<string, unknown>;
+  if ('input' in obj && !parts?.some((p) => p.name === 'input')) return flatChecked(obj['input'], shape, where);
+  if ('input_data' in obj) {
+    const list = obj['input_data'];
+    if (!Array.isArray(list)) throw new UserError(`${where}: "input_data" must be a list with one array per graph input`);
+    if (parts && list.length === parts.length && parts.length > 1) return joinParts(parts, list, where, (i) => `input_data[${i}]`);
+    return flatChecked(list, shape, where);
+  }
+  if (!parts) throw new UserError(`${where}: expected a JSON array of numbers, {"input": [...]} or {"input_data": [[...]]}`);
+  // Other keys (a label, a comment) are ignored; every graph input must be present.
+  const missing = parts.filter((p) => !(p.name in obj));
+  if (missing.length > 0) throw new UserError(`${where}: missing graph input(s) ${missing.map((p) => `"${p.name}"`).join(', ')}; the file has ${Object.keys(obj).map((k) => `"${k}"`).join(', ') || 'no keys'}`);
+  return joinParts(parts, parts.map((p) => obj[p.name]), where, (i) => `"${parts[i]!.name}"`);
+}
+
+function flatChecked(body: unknown, shape: number[], where: string): Float64Array {
   if (body === undefined) throw new UserError(`${where}: expected a JSON array of numbers or {"input": [...]}`);
   const flat: number[] = [];
   flatten(body, flat, where);
   return checkInputValues(flat, shape, where);
 }
 
-/** Reads one input file for a model whose input has shape `shape`. */
-export function readInputFile(path: string, shape: number[]): Float64Array {
+/** Flattens one value per graph input, checks each against its shape, and concatenates. */
+function joinParts(parts: Array<{ name: string; shape: number[] }>, values: unknown[], where: string, label: (i: number) => string): Float64Array {
+  const out: number[] = [];
+  values.forEach((v, i) => {
+    if (v === undefined) throw new UserError(`${where}: missing graph input "${parts[i]!.name}"`);
+    out.push(...flatChecked(v, parts[i]!.shape, `${where} ${label(i)}`));
+  });
+  return Float64Array.from(out);
+}
+
+/** Reads one input file for a model input of the given layout (a shape, or the model's input record). */
+export function readInputFile(path: string, layout: InputLayout): Float64Array {
+  const shape = shapeOfLayout(layout);
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -48,28 +95,21 @@ export function readInputFile(path: string, shape: number[]): Float64Array {
     const t = parseTensorProto(buf, path);
     return checkInputValues(t.data, shape, path);
   }
-  let json: unknown;
-  try {
-    // NaN and Infinity are not JSON; say so plainly rather than "Unexpected token".
-    const text = buf.toString('utf8');
-    if (/\b(NaN|Infinity)\b/.test(text)) throw new UserError(`${path}: input contains NaN or Infinity; inputs must be finite numbers`);
-    json = JSON.parse(text);
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseInputJson(json, shape, path);
+  if (path.endsWith('.npy')) return checkInputValues(parseNpy(buf, path).data, shape, path);
+  if (buf.includes(0)) throw new UserError(`${path}: binary data, not a JSON input (use a .pb or .npy file for binary inputs)`);
+  return parseInputText(buf.toString('utf8'), layout, path);
+}
+
+/** Parses one input given as JSON text (a file's contents, or one JSON-lines item). */
+export function parseInputText(text: string, layout: InputLayout, where: string): Float64Array {
+  // parseJsonText names NaN/Infinity outside strings plainly (a `"note": "Infinity"` field is fine).
+  return parseInputJson(parseJsonText(text, where, 'input'), layout, where);
 }
 
 /** Reads a calibration file: `{"inputs": [...]}` or a JSON array of inputs. */
-export function readCalibrationFile(path: string, shape: number[]): Float64Array[] {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: cannot read calibration set (${(e as Error).message})`);
-  }
+export function readCalibrationFile(path: string, layout: InputLayout): Float64Array[] {
+  const json = readJsonFile(path, 'calibration set');
   const list = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>)['inputs'] : json;
   if (!Array.isArray(list) || list.length === 0) throw new UserError(`${path}: expected {"inputs": [input, ...]} with at least one input`);
-  return list.map((v, i) => parseInputJson(v, shape, `${path} (input ${i})`));
+  return list.map((v, i) => parseInputJson(v, layout, `${path} (input ${i})`));
 }

@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
-import { UserError } from '../errors.js';
-import { ConstTensor, decodeTensor, toNumber } from './tensor.js';
+import { quote, quoteName, UserError } from '../errors.js';
+import { checkDims, ConstTensor, decodeTensor, elemTypeName, toNumber } from './tensor.js';
+import { validateGraph } from './validate-onnx.js';
+import { checkProtobufFraming } from './protobuf-framing.js';
 
 const { onnx } = onnxProto;
 
@@ -30,6 +32,14 @@ export interface ValueInfo {
   readonly shape: number[];
 }
 
+/** One non-constant graph input: its static shape and ONNX element type name (FLOAT, INT64, …). */
+export interface GraphInput extends ValueInfo {
+  readonly elemType: string;
+}
+
+/** Name of the flat input of a graph with several inputs: the inputs concatenated in graph order. */
+export const JOINED_INPUT = 'zkinfer::inputs';
+
 /** A parsed ONNX model. */
 export interface OnnxGraph {
   readonly path: string;
@@ -38,8 +48,13 @@ export interface OnnxGraph {
   readonly irVersion: number;
   readonly opset: number;
   readonly producer: string;
-  /** The one non-constant graph input. */
+  /**
+   * The input the circuit sees: the one graph input, or with several, {@link JOINED_INPUT}
+   * of shape [total], their flattened values concatenated in graph order.
+   */
   readonly input: ValueInfo;
+  /** Every non-constant graph input, in graph order (types are checked after the op check). */
+  readonly inputs: GraphInput[];
   readonly outputs: ValueInfo[];
   readonly constants: Map<string, ConstTensor>;
   readonly nodes: OnnxNode[];
@@ -58,18 +73,20 @@ function decodeAttr(a: onnxProto.onnx.IAttributeProto, where: string): AttrValue
     case 1: return a.f ?? 0;
     case 2: return toNumber(a.i ?? 0);
     case 3: return Buffer.from(a.s ?? new Uint8Array()).toString('utf8');
-    case 4: return decodeTensor(a.t ?? {}, `${where} attribute "${a.name}"`);
+    case 4: return decodeTensor(a.t ?? {}, `${where} attribute ${quote(a.name ?? '')}`);
     case 6: return (a.floats ?? []).slice();
     case 7: return (a.ints ?? []).map(toNumber);
     case 8: return (a.strings ?? []).map((s) => Buffer.from(s).toString('utf8'));
-    default: throw new UserError(`${where}: attribute "${a.name}" has unsupported type ${a.type}`);
+    default: throw new UserError(`${where}: attribute ${quote(a.name ?? '')} has unsupported type ${a.type}`);
   }
 }
 
-function shapeOf(v: onnxProto.onnx.IValueInfoProto): number[] {
+function shapeOf(v: onnxProto.onnx.IValueInfoProto, where: string): number[] {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
   // A symbolic dimension (dim_param, typically the batch) is taken as 1: zkinfer proves one sample.
-  return dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : 1));
+  const shape = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : 1));
+  checkDims(shape, `${where}: graph value ${quote(v.name ?? '')}`);
+  return shape;
 }
 
 /**
@@ -78,6 +95,7 @@ function shapeOf(v: onnxProto.onnx.IValueInfoProto): number[] {
  */
 export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
   let model: onnxProto.onnx.ModelProto;
+  checkProtobufFraming(bytes, path);
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (e) {
@@ -92,36 +110,40 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
   if (opset < MIN_OPSET || opset > MAX_OPSET) throw new UserError(`${path}: ONNX opset ${opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
 
   const constants = new Map<string, ConstTensor>();
-  for (const t of g.initializer ?? []) constants.set(t.name ?? '', decodeTensor(t, `${path}: initializer "${t.name}"`));
+  for (const t of g.initializer ?? []) {
+    if (constants.has(t.name ?? '')) throw new UserError(`${path}: initializer ${quote(t.name ?? '')} is defined twice (duplicate tensor name)`);
+    constants.set(t.name ?? '', decodeTensor(t, `${path}: initializer ${quote(t.name ?? '')}`));
+  }
   const nodes: OnnxNode[] = g.node.map((n, i) => {
     const name = n.name || `${n.opType}_${i}`;
     const attrs: Record<string, AttrValue> = {};
-    for (const a of n.attribute ?? []) attrs[a.name ?? ''] = decodeAttr(a, `${path}: node "${name}"`);
+    for (const a of n.attribute ?? []) {
+      if (Object.hasOwn(attrs, a.name ?? '')) throw new UserError(`${path}: node ${quote(name)}: attribute ${quote(a.name ?? '')} is given twice`);
+      attrs[a.name ?? ''] = decodeAttr(a, `${path}: node ${quote(name)}`);
+    }
     return { name, opType: n.opType ?? '', domain: n.domain ?? '', inputs: (n.input ?? []).slice(), outputs: (n.output ?? []).slice(), attrs };
   });
-  // IR-3 models list initializers as graph inputs too; the data input is the one without a value.
-  const dataInputs = (g.input ?? []).filter((v) => !constants.has(v.name ?? ''));
-  if (dataInputs.length !== 1) {
-    throw new UserError(`${path}: expected exactly one non-constant graph input, found ${dataInputs.length} (${dataInputs.map((v) => v.name).join(', ')})`);
-  }
-  const inputInfo = dataInputs[0]!;
-  const elem = inputInfo.type?.tensorType?.elemType;
-  if (elem !== undefined && elem !== null && elem !== 1 && elem !== 11) {
-    throw new UserError(`${path}: graph input "${inputInfo.name}" must be float, not element type ${elem}`);
-  }
-  const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v) }));
+  // IR-3 models list initializers as graph inputs too; the data inputs are those without a value.
+  const inputs: GraphInput[] = (g.input ?? []).filter((v) => !constants.has(v.name ?? '')).map((v) => {
+    const elem = v.type?.tensorType?.elemType;
+    return { name: v.name ?? '', shape: shapeOf(v, path), elemType: elem === undefined || elem === null ? 'FLOAT' : elemTypeName(elem) };
+  });
+  const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v, path) }));
   if (outputs.length === 0) throw new UserError(`${path}: the graph declares no outputs`);
-  return {
+  const graph: OnnxGraph = {
     path,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     irVersion,
     opset,
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
-    input: { name: inputInfo.name ?? '', shape: shapeOf(inputInfo) },
+    input: inputs.length === 1 ? { name: inputs[0]!.name, shape: inputs[0]!.shape } : { name: JOINED_INPUT, shape: [inputs.reduce((a, i) => a + i.shape.reduce((x, y) => x * y, 1), 0)] },
+    inputs,
     outputs,
     constants,
     nodes,
   };
+  validateGraph(graph);
+  return graph;
 }
 
 /** Reads and parses an ONNX file; see {@link parseOnnx}. */
@@ -135,10 +157,49 @@ export function loadOnnx(path: string): OnnxGraph {
   return parseOnnx(bytes, path);
 }
 
-/** Throws one error listing every node whose op is not supported. */
+/** How many node names an unsupported-op group shows before "and N more". */
+const NAMES_SHOWN = 3;
+
+/**
+ * Throws one error listing every unsupported op, grouped by op (domain-qualified outside the
+ * default domain) with a count and a few node names, plus a hint for the ai.onnx.ml domain.
+ */
 export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): void {
   const bad = graph.nodes.filter((n) => !isSupported(n));
-  if (bad.length > 0) {
-    throw new UserError(`Unsupported ONNX ops: ${bad.map((n) => `${n.opType} (node "${n.name}")`).join(', ')}`);
+  if (bad.length === 0) return;
+  const groups = new Map<string, string[]>();
+  for (const n of bad) {
+    const key = quoteName(n.domain && n.domain !== 'ai.onnx' ? `${n.domain}:${n.opType}` : n.opType);
+    groups.set(key, [...(groups.get(key) ?? []), n.name]);
+  }
+  const fmt = (k: number) => k.toLocaleString('en-US');
+  const parts = [...groups].map(([op, names]) => {
+    const shown = names.slice(0, NAMES_SHOWN).map((x) => quote(x)).join(', ');
+    const more = names.length > NAMES_SHOWN ? ` and ${fmt(names.length - NAMES_SHOWN)} more` : '';
+    return `${op} ×${fmt(names.length)} (node${names.length > 1 ? 's' : ''} ${shown}${more})`;
+  });
+  const ml = bad.some((n) => n.domain === 'ai.onnx.ml')
+    ? '; ai.onnx.ml ops (scikit-learn trees, SVMs, scalers exported by skl2onnx) are classical-ML operators, not neural-network layers, and are not supported'
+    : '';
+  throw new UserError(`${graph.path}: unsupported ONNX ops: ${parts.join(', ')}${ml}`);
+}
+
+/** Element types a graph input may have: floats are quantized, integers and booleans proven as integers. */
+export const INPUT_TYPES = new Set(['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'BOOL']);
+
+const FLOAT_INPUTS = new Set(['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16']);
+
+/** True for graph inputs proven as integers without quantization. */
+export function isIntegerInput(i: GraphInput): boolean {
+  return !FLOAT_INPUTS.has(i.elemType);
+}
+
+/** Checks the graph inputs (run after the op check, so unsupported ops are reported first). */
+export function assertInputsSupported(graph: OnnxGraph): void {
+  if (graph.inputs.length === 0) throw new UserError(`${graph.path}: the graph has no non-constant input; there is nothing to prove about a constant model`);
+  for (const i of graph.inputs) {
+    if (!INPUT_TYPES.has(i.elemType)) {
+      throw new UserError(`${graph.path}: graph input ${quote(i.name)} has element type ${i.elemType}; supported are FLOAT, DOUBLE, FLOAT16 and BFLOAT16 (quantized) and INT8–INT64, UINT8–UINT32 and BOOL (proven as integers)`);
+    }
   }
 }

@@ -4,6 +4,8 @@
  */
 import onnxProto from 'onnx-proto';
 import { UserError } from '../errors.js';
+import { checkProtobufFraming } from './protobuf-framing.js';
+import { MAX_RANK, MAX_TENSOR_ELEMENTS } from '../schemas/common.js';
 
 const { onnx } = onnxProto;
 
@@ -28,6 +30,16 @@ const TYPE_NAMES: Record<number, string> = {
   9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64',
 };
 
+const MORE_TYPE_NAMES: Record<number, string> = {
+  8: 'STRING', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16', 17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ', 19: 'FLOAT8E5M2', 20: 'FLOAT8E5M2FNUZ',
+  21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1', 24: 'FLOAT8E8M0', 25: 'UINT2', 26: 'INT2',
+};
+
+/** The ONNX name of an element type number (INT64, not 7). */
+export function elemTypeName(type: number): string {
+  return TYPE_NAMES[type] ?? MORE_TYPE_NAMES[type] ?? `element type ${type}`;
+}
+
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
@@ -40,9 +52,9 @@ function halfToFloat(h: number): number {
 function fromRaw(raw: Uint8Array, type: number, n: number, where: string): Float64Array {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float64Array(n);
-  const size: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8 };
+  const size: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
   const width = size[type];
-  if (!width) throw new UserError(`${where}: unsupported tensor element type ${TYPE_NAMES[type] ?? type}`);
+  if (!width) throw new UserError(`${where}: unsupported tensor element type ${elemTypeName(type)}`);
   if (raw.byteLength !== width * n) {
     throw new UserError(`${where}: raw data has ${raw.byteLength} bytes, expected ${width * n}`);
   }
@@ -60,14 +72,31 @@ function fromRaw(raw: Uint8Array, type: number, n: number, where: string): Float
       case 11: out[i] = view.getFloat64(o, true); break;
       case 12: out[i] = view.getUint32(o, true); break;
       case 13: out[i] = Number(view.getBigUint64(o, true)); break;
+      // bfloat16 is the top half of a float32.
+      case 16: out[i] = new Float32Array(Uint32Array.of(view.getUint16(o, true) << 16).buffer)[0]!; break;
     }
   }
   return out;
 }
 
+/**
+ * Refuses dims no real model has before anything is allocated: negative, non-integer, rank
+ * above {@link MAX_RANK}, or more than {@link MAX_TENSOR_ELEMENTS} elements (2^31, 2^32, ...).
+ */
+export function checkDims(dims: readonly number[], where: string): void {
+  if (dims.length > MAX_RANK) throw new UserError(`${where}: rank ${dims.length} exceeds ${MAX_RANK}`);
+  let n = 1;
+  for (const d of dims) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new UserError(`${where}: dims ${JSON.stringify(dims)} hold ${d}; dims must be non-negative integers`);
+    n *= d;
+  }
+  if (n > MAX_TENSOR_ELEMENTS) throw new UserError(`${where}: dims ${JSON.stringify(dims)} give ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} zkinfer accepts`);
+}
+
 /** Decodes an `onnx.ITensorProto` (already parsed) into a {@link ConstTensor}. */
 export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string): ConstTensor {
   const dims = (t.dims ?? []).map(toNumber);
+  checkDims(dims, where);
   const n = dims.reduce((a, b) => a * b, 1);
   const type = t.dataType ?? 0;
   if (t.dataLocation === 1) throw new UserError(`${where}: tensors with external data are not supported`);
@@ -80,14 +109,15 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string): Con
         : type === 12 || type === 13 ? t.uint64Data : t.int32Data;
     const src = (fields ?? []) as unknown[];
     if (src.length !== n) throw new UserError(`${where}: tensor has ${src.length} values, its dims ${JSON.stringify(dims)} need ${n}`);
-    data = Float64Array.from(src, (v) => (type === 10 ? halfToFloat(toNumber(v)) : toNumber(v)));
+    data = Float64Array.from(src, (v) => (type === 10 ? halfToFloat(toNumber(v)) : type === 16 ? new Float32Array(Uint32Array.of(toNumber(v) << 16).buffer)[0]! : toNumber(v)));
   }
-  return { dims, data, dataType: TYPE_NAMES[type] ?? String(type) };
+  return { dims, data, dataType: elemTypeName(type) };
 }
 
 /** Parses a serialized TensorProto (`.pb` file contents). */
 export function parseTensorProto(buf: Uint8Array, where: string): ConstTensor & { name: string } {
   let t: onnxProto.onnx.TensorProto;
+  checkProtobufFraming(buf, where);
   try {
     t = onnx.TensorProto.decode(buf);
   } catch (e) {

@@ -25,7 +25,7 @@ export function randArray(rnd: () => number, n: number, lo: number, hi: number):
 }
 
 /** A node attribute: numbers become INT when integral and `int` is set, else FLOAT; arrays become INTS. */
-export type Attr = { float: number } | { int: number } | { ints: number[] };
+export type Attr = { float: number } | { int: number } | { ints: number[] } | { str: string };
 
 /** One graph node; `domain` defaults to the default ONNX domain. */
 export interface NodeSpec {
@@ -39,7 +39,9 @@ export interface NodeSpec {
 
 /** A single-input, single-output model. */
 export interface ModelSpec {
-  readonly input: { name: string; dims: number[] };
+  readonly input: { name: string; dims: number[]; elemType?: number };
+  /** More graph inputs after `input` (element type FLOAT unless given). */
+  readonly moreInputs?: ReadonlyArray<{ name: string; dims: number[]; elemType?: number }>;
   readonly output: { name: string; dims: number[] };
   readonly nodes: NodeSpec[];
   /** name → [dims, data]; FLOAT unless `int64` is set. */
@@ -48,8 +50,8 @@ export interface ModelSpec {
   readonly opset?: number;
 }
 
-function valueInfo(name: string, dims: number[]): onnxProto.onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType: 1, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } };
+function valueInfo(name: string, dims: number[], elemType = 1): onnxProto.onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } };
 }
 
 /** A FLOAT (or INT64) TensorProto. */
@@ -65,7 +67,7 @@ export function tensorBytes(name: string, dims: number[], data: number[]): Uint8
 /** Serializes a ModelProto (IR 7, opset 13 by default). */
 export function modelBytes(spec: ModelSpec): Uint8Array {
   const attribute = (name: string, a: Attr): onnxProto.onnx.IAttributeProto =>
-    'float' in a ? { name, type: 1, f: a.float } : 'int' in a ? { name, type: 2, i: a.int } : { name, type: 7, ints: a.ints };
+    'float' in a ? { name, type: 1, f: a.float } : 'int' in a ? { name, type: 2, i: a.int } : 'str' in a ? { name, type: 3, s: Buffer.from(a.str) } : { name, type: 7, ints: a.ints };
   const model: onnxProto.onnx.IModelProto = {
     irVersion: spec.irVersion ?? 7,
     producerName: 'zkinfer',
@@ -81,7 +83,7 @@ export function modelBytes(spec: ModelSpec): Uint8Array {
         attribute: Object.entries(n.attrs ?? {}).flatMap(([k, v]) => (v ? [attribute(k, v)] : [])),
       })),
       initializer: Object.entries(spec.initializers ?? {}).map(([k, v]) => tensorProto(k, v.dims, v.data, v.int64)),
-      input: [valueInfo(spec.input.name, spec.input.dims)],
+      input: [spec.input, ...(spec.moreInputs ?? [])].map((i) => valueInfo(i.name, i.dims, i.elemType)),
       output: [valueInfo(spec.output.name, spec.output.dims)],
     },
   };

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { UserError } from '../errors.js';
-import { parseInputJson, readInputFile } from '../onnx/input-file.js';
+import { InputLayout, parseInputText, readInputFile } from '../onnx/input-file.js';
 
 /** One input of a batch. */
 export interface BatchInput {
@@ -56,6 +56,7 @@ function listJsonLines(file: string): BatchInput[] {
   } catch (e) {
     throw new UserError(`${file}: cannot read inputs (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+  if (text.includes('\u0000') || text.includes('\ufffd')) throw new UserError(`${file}: binary data or invalid UTF-8, not a JSON-lines file of inputs`);
   const stem = basename(file, extname(file));
   const items: BatchInput[] = [];
   for (const [i, line] of text.split('\n').entries()) {
@@ -66,16 +67,7 @@ function listJsonLines(file: string): BatchInput[] {
 }
 
 /** Reads and checks one batch input against the model's input shape; throws {@link UserError}. */
-export function readBatchInput(item: BatchInput, shape: number[]): Float64Array {
+export function readBatchInput(item: BatchInput, shape: InputLayout): Float64Array {
   if (item.path !== undefined) return readInputFile(item.path, shape);
-  const text = item.text ?? '';
-  // NaN and Infinity are not JSON; say so plainly rather than "Unexpected token".
-  if (/\b(NaN|Infinity)\b/.test(text)) throw new UserError(`${item.source}: input contains NaN or Infinity; inputs must be finite numbers`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${item.source}: not valid JSON (${(e as Error).message})`);
-  }
-  return parseInputJson(json, shape, item.source);
+  return parseInputText(item.text ?? '', shape, item.source);
 }

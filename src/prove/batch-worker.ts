@@ -70,7 +70,7 @@ async function existingValid(task: BatchTask, input: Float64Array): Promise<numb
 export async function proveItem(task: BatchTask): Promise<BatchTaskResult> {
   try {
     const prover = proverFor(task);
-    const input = readBatchInput(task.item, prover.model.input.shape);
+    const input = readBatchInput(task.item, prover.model.input);
     const skipped = await existingValid(task, input);
     if (skipped !== undefined) return { status: 'skipped', ...(skipped >= 0 ? { prediction: skipped } : {}) };
     const result = await prover.prove(input, { source: task.item.source, strictRange: task.strictRange ?? false });

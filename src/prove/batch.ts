@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Tinypool from 'tinypool';
-import { artifactPath, readArtifact } from '../artifacts.js';
+import { checkBuildConsistency } from './build-consistency.js';
 import { UserError } from '../errors.js';
 import { BatchInput, listBatchInputs } from './batch-inputs.js';
 import type { BatchTask, BatchTaskResult } from './batch-worker.js';
@@ -65,13 +65,9 @@ export interface BatchSummary {
 /** Fails early, with one {@link UserError}, when the build directory cannot prove anything. */
 function checkBuildDir(buildDir: string): void {
   if (!existsSync(buildDir)) throw new UserError(`${buildDir}: no such build directory`);
-  readArtifact(buildDir, 'quantized', 'quantize');
-  readArtifact(buildDir, 'circuit', 'compile');
-  readArtifact(buildDir, 'setup', 'setup');
-  readArtifact(buildDir, 'vkey', 'setup');
-  for (const [name, stage] of [['r1cs', 'compile'], ['zkey', 'setup']] as const) {
-    if (!existsSync(artifactPath(buildDir, name))) throw new UserError(`${artifactPath(buildDir, name)}: missing; run \`zkinfer ${stage}\` first`);
-  }
+  // The full cross-check (hashes, zkey ↔ vkey) once here, so a broken build dir is one exit-2 line
+  // before any output exists, not one failed item per input.
+  checkBuildConsistency(buildDir);
 }
 
 function isAlive(pid: number): boolean {
@@ -103,17 +99,20 @@ function removeStaleTemps(outDir: string): void {
  */
 export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary> {
   const t0 = performance.now();
+  // Arguments first: nothing is created for a call that cannot run.
+  const requested = opts.workers ?? availableParallelism();
+  if (!Number.isInteger(requested) || requested < 1) throw new UserError(`--workers must be a positive integer, got ${requested}`);
   checkBuildDir(opts.buildDir);
   const inputs = listBatchInputs(opts.inputs);
   const outDir = opts.outDir ?? join(opts.buildDir, 'proofs');
+  // Created here only when missing, and removed again if no bundle lands in it.
+  const created = !existsSync(outDir);
   try {
     mkdirSync(outDir, { recursive: true });
     removeStaleTemps(outDir);
   } catch (e) {
     throw new UserError(`${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const requested = opts.workers ?? availableParallelism();
-  if (!Number.isInteger(requested) || requested < 1) throw new UserError(`--workers must be a positive integer, got ${requested}`);
   const workers = Math.min(requested, inputs.length);
 
   const items: BatchItem[] = new Array(inputs.length);
@@ -151,6 +150,7 @@ export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary>
     }));
   } finally {
     await pool.destroy();
+    if (created && readdirSync(outDir).length === 0) rmSync(outDir, { recursive: true, force: true });
   }
   const seconds = (performance.now() - t0) / 1000;
   return {

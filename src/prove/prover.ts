@@ -2,22 +2,20 @@
  * The prove stage: input → witness (checked against the r1cs on disk) → Groth16 proof →
  * bundle. A {@link Prover} loads a build directory once and proves many inputs with it.
  */
-import { readFileSync } from 'node:fs';
 import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
-import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeJsonAtomic } from '../artifacts.js';
+import { artifactPath, VERSIONS, writeJsonAtomic } from '../artifacts.js';
+import { checkBuildConsistency } from './build-consistency.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, ProofBundle } from '../bundle/bundle.js';
 import { buildCircuit } from '../circuit/build-circuit.js';
-import { CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
-import { decodeR1cs, encodeWtns, R1csFile } from '../circuit/r1cs-file.js';
+import type { CircuitInfo } from '../circuit/compile-circuit.js';
+import { encodeWtns } from '../circuit/r1cs-file.js';
 import { UserError } from '../errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import { argmax, dequantizeOutput, quantizeInputReport, QuantizedModel, reportedOutput } from '../quantize/quantized-model.js';
 import { Opening, OPENING_FORMAT, OPENING_VERSION, openingPathFor, randomBlinding, writeOpening } from '../bundle/opening.js';
-import type { Settings } from '../quantize/quantize-model.js';
-import type { SetupInfo } from '../setup/setup-keys.js';
 
 /** Options of {@link createProver}. */
 export interface ProverOptions {
@@ -70,17 +68,9 @@ export class WitnessCheckError extends Error {
 /** Loads everything proving needs from a build directory, once. */
 export function createProver(opts: ProverOptions): Prover {
   const { buildDir } = opts;
-  const { model, bytes } = readQuantizedModel(buildDir);
-  const circuit = readArtifact<CircuitInfo>(buildDir, 'circuit', 'compile');
-  if (sha256Hex(bytes) !== circuit.quantizedSha256) {
-    throw new UserError(`${artifactPath(buildDir, 'quantized')}: changed since \`zkinfer compile\`; compile and set up again so the circuit matches it`);
-  }
-  const setup = readArtifact<SetupInfo>(buildDir, 'setup', 'setup');
-  const vkey = readArtifact<Record<string, unknown>>(buildDir, 'vkey', 'setup');
-  const settings = readArtifact<Settings>(buildDir, 'settings', 'quantize');
-  if (setup.modelId !== circuit.modelId) throw new UserError(`${buildDir}: keys were made for another circuit; run \`zkinfer setup\` again`);
-  const r1cs: R1csFile = decodeR1cs(readFileSync(artifactPath(buildDir, 'r1cs')));
-  const zkey = { type: 'mem', data: new Uint8Array(readFileSync(artifactPath(buildDir, 'zkey'))) };
+  // Every file checked against the others (hashes recorded at compile/setup, zkey ↔ vkey content).
+  const { model, circuit, setup, vkey, settings, r1cs, zkey: zkeyBytes } = checkBuildConsistency(buildDir);
+  const zkey = { type: 'mem', data: zkeyBytes };
   const modelPath = artifactPath(buildDir, 'model');
   return {
     model,
@@ -113,6 +103,8 @@ export function createProver(opts: ProverOptions): Prover {
       const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(witness)) };
       if (opts.singleThread) await useSingleThreadCurve();
       const { proof, publicSignals } = (await snarkjs.groth16.prove(zkey, wtns)) as { proof: ProofBundle['proof']; publicSignals: string[] };
+      // No bundle leaves here unverified: a proof the build's own key rejects means a broken build dir.
+      if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof))) throw new UserError(`${artifactPath(buildDir, 'zkey')}: the proof it produced does not verify with ${artifactPath(buildDir, 'vkey')}; run \`zkinfer setup\` again`);
       const values = dequantizeOutput(model, build.output);
       // A final Softmax/LogSoftmax is not in the circuit; apply it outside so the float comparison is like for like.
       const reported = reportedOutput(model, values);
@@ -153,7 +145,7 @@ export function createProver(opts: ProverOptions): Prover {
         modelId: circuit.modelId,
         vkeyHash: setup.vkeyHash,
         vkey,
-        setup: { kind: setup.kind, ...(setup.warning ? { warning: setup.warning } : {}) },
+        setup: { kind: setup.kind, ...(setup.warning ? { warning: setup.warning } : {}), ...(setup.ptau ? { ptau: { name: setup.ptau.name, power: setup.ptau.power, blake2b: setup.ptau.blake2b, recognised: setup.ptau.recognised } } : {}) },
         quantization: {
           weightBits: settings.quantization.weightBits,
           activationBits: settings.quantization.activationBits,

@@ -3,8 +3,10 @@
  * (linear layers, ReLU, shape-only ops), plus a float executor for it. The executor supplies
  * calibration statistics; onnxruntime remains the reference for what the model computes.
  */
+import type { GraphInput } from '../onnx/load-onnx.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
+import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {
@@ -33,7 +35,7 @@ export interface ReshapeOp {
   readonly output: string;
 }
 
-/** Output j is the maximum of inputs index[offsets[j] .. offsets[j+1]) (MaxPool windows). */
+/** Output j is the maximum of inputs index[offsets[j] .. offsets[j+1]) (MaxPool windows, ReduceMax). */
 export interface MaxPoolOp {
   readonly kind: 'maxpool';
   readonly name: string;
@@ -41,6 +43,8 @@ export interface MaxPoolOp {
   readonly output: string;
   readonly offsets: number[];
   readonly index: number[];
+  /** The minimum instead (ReduceMin): −max(−x), the negations being free. */
+  readonly min?: boolean;
 }
 
 /** y = input + sign · other, two activations of the same shape. */
@@ -72,17 +76,108 @@ export interface LeakyReluOp {
   readonly alpha: number;
 }
 
-/** y[i] = x[perm[i]]: Transpose and any other pure reordering. */
+/**
+ * y[i] = x[perm[i]]: every data-movement op (Transpose, Slice, Gather, Pad, Tile, Resize
+ * nearest, …). A negative index reads the constant fill[i] instead (padding, constant
+ * operands of Concat), so the op costs no constraints.
+ */
 export interface PermuteOp {
   readonly kind: 'permute';
   readonly name: string;
   readonly input: string;
   readonly output: string;
   readonly perm: number[];
+  /** Constants for the outputs whose perm entry is negative (same length as perm). */
+  readonly fill?: number[];
+}
+
+/** The flat concatenation of `input` and `others` in that order (Concat of activations). */
+export interface ConcatOp {
+  readonly kind: 'concat';
+  readonly name: string;
+  readonly input: string;
+  readonly others: string[];
+  readonly output: string;
+}
+
+/** y = f(x) elementwise for a univariate function, proven by exact table (unary-functions.ts). */
+export interface UnaryOp {
+  readonly kind: 'unary';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly fn: UnaryFn;
+  readonly attrs: UnaryAttrs;
+  /** Per-element constant (Pow's exponent, PRelu's slope), already broadcast; absent for the others. */
+  readonly param?: Float64Array;
+}
+
+/** An operand of a comparison or selection: an activation of the output's shape, or one constant per output element. */
+export type Operand = { readonly tensor: string } | { readonly constant: Float64Array };
+
+/** Elementwise max/min of two operands, or a 0/1 comparison (Equal, Less, LessOrEqual, Greater, GreaterOrEqual). */
+export interface BinaryOp {
+  readonly kind: 'binary';
+  readonly name: string;
+  /** The first activation operand (every op reads at least one). */
+  readonly input: string;
+  readonly output: string;
+  readonly op: 'max' | 'min' | 'eq' | 'lt' | 'le' | 'gt' | 'ge';
+  readonly a: Operand;
+  readonly b: Operand;
+}
+
+/** cond ? x : y elementwise (Where); cond is a comparison result or a constant. */
+export interface WhereOp {
+  readonly kind: 'where';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly cond: Operand;
+  readonly x: Operand;
+  readonly y: Operand;
+}
+
+/** y = x / d for integer constants d ≠ 0 (Div, Mean), proven as an exact division; `trunc`: integer Div, rounded toward zero. */
+export interface DivConstOp {
+  readonly kind: 'divConst';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly divisor: Float64Array;
+  readonly trunc?: boolean;
 }
 
 /** Any lowered op. */
-export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp;
+export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | ConcatOp | UnaryOp | BinaryOp | WhereOp | DivConstOp;
+
+/** Every activation an op reads, `input` first. */
+export function opInputs(op: FloatOp): string[] {
+  const fromOperands = (...os: Operand[]) => os.flatMap((o) => ('tensor' in o ? [o.tensor] : []));
+  switch (op.kind) {
+    case 'add': return [op.input, op.other];
+    case 'concat': return [op.input, ...op.others];
+    case 'binary': return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
+    case 'where': return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
+    default: return [op.input];
+  }
+}
+
+function operandValues(values: Map<string, Float64Array>, o: Operand): Float64Array {
+  return 'tensor' in o ? values.get(o.tensor)! : o.constant;
+}
+
+function binaryFloat(op: BinaryOp['op'], a: number, b: number): number {
+  switch (op) {
+    case 'max': return Math.max(a, b);
+    case 'min': return Math.min(a, b);
+    case 'eq': return a === b ? 1 : 0;
+    case 'lt': return a < b ? 1 : 0;
+    case 'le': return a <= b ? 1 : 0;
+    case 'gt': return a > b ? 1 : 0;
+    case 'ge': return a >= b ? 1 : 0;
+  }
+}
 
 /** A Softmax or LogSoftmax removed from the end of the graph, to be applied outside the circuit. */
 export interface DroppedFinal {
@@ -93,9 +188,11 @@ export interface DroppedFinal {
   readonly coerce2d: boolean;
 }
 
-/** A lowered graph with one input and one output. */
+/** A lowered graph with one (possibly joined) input and one output. */
 export interface FloatGraph {
   readonly input: { name: string; shape: number[] };
+  /** The graph inputs, consecutive slices of `input` in this order (just `input` when there is one). */
+  readonly inputs: ReadonlyArray<GraphInput>;
   readonly output: { name: string; shape: number[] };
   readonly ops: FloatOp[];
   readonly shapes: Map<string, number[]>;
@@ -106,6 +203,7 @@ export interface FloatGraph {
 /** Runs the lowered graph in float64, returning every tensor by name. */
 export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, Float64Array> {
   const values = new Map<string, Float64Array>([[g.input.name, input]]);
+  splitInput(g.inputs, input, (name, part) => values.set(name, part));
   for (const op of g.ops) {
     const x = values.get(op.input)!;
     switch (op.kind) {
@@ -128,9 +226,10 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
         break;
       case 'maxpool': {
         const y = new Float64Array(op.offsets.length - 1);
+        const pick = op.min ? Math.min : Math.max;
         for (let j = 0; j < y.length; j++) {
-          let m = -Infinity;
-          for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++) m = Math.max(m, x[op.index[k]!]!);
+          let m = x[op.index[op.offsets[j]!]!]!;
+          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = pick(m, x[op.index[k]!]!);
           y[j] = m;
         }
         values.set(op.output, y);
@@ -148,8 +247,36 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
         values.set(op.output, x.map((v) => (v >= 0 ? v : op.alpha * v)));
         break;
       case 'permute':
-        values.set(op.output, Float64Array.from(op.perm, (i) => x[i]!));
+        values.set(op.output, Float64Array.from(op.perm, (i, k) => (i < 0 ? op.fill![k]! : x[i]!)));
         break;
+      case 'unary':
+        values.set(op.output, x.map((v, i) => evalUnary(op.fn, v, op.attrs, op.param?.[i] ?? 0)));
+        break;
+      case 'binary': {
+        const a = operandValues(values, op.a);
+        const b = operandValues(values, op.b);
+        values.set(op.output, a.map((v, i) => binaryFloat(op.op, v, b[i]!)));
+        break;
+      }
+      case 'where': {
+        const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandValues(values, o)) as [Float64Array, Float64Array, Float64Array];
+        values.set(op.output, c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!)));
+        break;
+      }
+      case 'divConst':
+        values.set(op.output, x.map((v, i) => (op.trunc ? Math.trunc(v / op.divisor[i]!) : v / op.divisor[i]!)));
+        break;
+      case 'concat': {
+        const parts = [x, ...op.others.map((o) => values.get(o)!)];
+        const y = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+        let at = 0;
+        for (const p of parts) {
+          y.set(p, at);
+          at += p.length;
+        }
+        values.set(op.output, y);
+        break;
+      }
     }
   }
   return values;
@@ -178,4 +305,14 @@ export function applyDroppedFinal(d: DroppedFinal, shape: number[], y: ArrayLike
     }
   }
   return out;
+}
+
+/** Calls `use` with each graph input's slice of the flat input vector. */
+export function splitInput<T extends ArrayLike<unknown> & { slice(a: number, b: number): T }>(parts: ReadonlyArray<{ name: string; shape: number[] }>, flat: T, use: (name: string, part: T) => void): void {
+  let at = 0;
+  for (const p of parts) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    use(p.name, flat.slice(at, at + n));
+    at += n;
+  }
 }

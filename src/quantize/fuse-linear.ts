@@ -10,6 +10,7 @@
  *    into explicit terms when the result stays small. Each saved layer saves a requantize.
  */
 import type { FloatGraph, FloatOp, LinearOp } from './float-ir.js';
+import { opInputs } from './float-ir.js';
 import { foldAffineAfter } from './lower-context.js';
 import { linearTerms, sparseSpec } from './linear-spec.js';
 
@@ -18,10 +19,7 @@ export const COMPOSE_LIMIT = 1 << 16;
 
 function useCounts(g: FloatGraph): Map<string, number> {
   const uses = new Map<string, number>([[g.output.name, 1]]);
-  for (const op of g.ops) {
-    uses.set(op.input, (uses.get(op.input) ?? 0) + 1);
-    if (op.kind === 'add') uses.set(op.other, (uses.get(op.other) ?? 0) + 1);
-  }
+  for (const op of g.ops) for (const i of opInputs(op)) uses.set(i, (uses.get(i) ?? 0) + 1);
   return uses;
 }
 

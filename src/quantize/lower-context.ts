@@ -1,9 +1,9 @@
 /**
  * Shared state and helpers of the ONNX → float IR lowering. The lowering table itself is
- * split by op family (lowerings-*.ts); this file holds what every entry needs, so the
+ * split by op family (ops/*.ts); this file holds what every entry needs, so the
  * tables never import each other.
  */
-import { UserError } from '../errors.js';
+import { quote, quoteName, UserError } from '../errors.js';
 import type { OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import type { DroppedFinal, FloatOp, LinearOp } from './float-ir.js';
@@ -26,18 +26,21 @@ export interface LowerContext {
 /** Lowers one node whose first input is an activation. */
 export type Lowering = (ctx: LowerContext, node: OnnxNode) => void;
 
+/** Evaluates a node whose inputs are all constants at compile time: one tensor per output. */
+export type ConstFold = (ctx: LowerContext, node: OnnxNode) => ConstTensor | ConstTensor[];
+
 /** Element count of a shape. */
 export const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
 /** Fails with a message naming the node. */
 export function nodeError(node: OnnxNode, msg: string): UserError {
-  return new UserError(`node "${node.name}" (${node.opType}): ${msg}`);
+  return new UserError(`node ${quote(node.name)} (${quoteName(node.opType)}): ${msg}`);
 }
 
 /** Returns the constant behind input `i`, or throws naming the node. */
 export function constInput(ctx: LowerContext, node: OnnxNode, i: number): ConstTensor {
   const c = ctx.consts.get(node.inputs[i] ?? '');
-  if (!c) throw nodeError(node, `input ${i} ("${node.inputs[i]}") must be a constant`);
+  if (!c) throw nodeError(node, `input ${i} (${quote(node.inputs[i] ?? '')}) must be a constant`);
   return c;
 }
 
@@ -49,12 +52,14 @@ export function optionalConst(ctx: LowerContext, node: OnnxNode, i: number): Con
 /** Returns the shape of activation input `i`, or throws naming the node. */
 export function activationShape(ctx: LowerContext, node: OnnxNode, i = 0): number[] {
   const s = ctx.shapes.get(node.inputs[i] ?? '');
-  if (!s) throw nodeError(node, `input ${i} ("${node.inputs[i]}") is neither a constant nor a computed activation`);
+  if (!s) throw nodeError(node, `input ${i} (${quote(node.inputs[i] ?? '')}) is neither a constant nor a computed activation`);
   return s;
 }
 
 /** Appends an op and records its output shape. */
 export function emit(ctx: LowerContext, op: FloatOp, shape: number[]): void {
+  // A zero-sized tensor (e.g. a Gemm with a [0, n] weight) has nothing to prove; refuse it by name.
+  if (size(shape) === 0) throw new UserError(`node ${quote(op.name)}: produces an empty tensor (shape ${JSON.stringify(shape)})`);
   ctx.ops.push(op);
   ctx.shapes.set(op.output, shape);
   ctx.producer.set(op.output, op);
@@ -174,4 +179,34 @@ export function elementwiseAffine(name: string, input: string, output: string, n
   const outputs = Array.from(src, (i, j) => ({ inputs: [i], weights: [j], bias: j }));
   const spec: SparseSpec = sparseSpec(nIn, scale.length, shift.length, outputs);
   return { kind: 'linear', name, input, output, spec, weight: Float64Array.from(scale), bias: Float64Array.from(shift) };
+}
+
+/** For each element of `outShape` (row-major), `source(position)`: the flat index it reads (−1 = fill). */
+export function mapIndex(outShape: readonly number[], source: (pos: number[]) => number): number[] {
+  const n = size(outShape);
+  const r = outShape.length;
+  const out = new Array<number>(n);
+  const pos = new Array<number>(r).fill(0);
+  for (let k = 0; k < n; k++) {
+    out[k] = source(pos);
+    for (let i = r - 1; i >= 0; i--) {
+      if (++pos[i]! < outShape[i]!) break;
+      pos[i] = 0;
+    }
+  }
+  return out;
+}
+
+/** Normalizes a possibly negative axis against `rank`, or throws naming the node. */
+export function normAxis(node: OnnxNode, axis: number, rank: number): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!Number.isInteger(a) || a < 0 || a >= rank) throw nodeError(node, `axis ${axis} out of range for rank ${rank}`);
+  return a;
+}
+
+/** Integer list from optional constant input `i` (opset ≥ N form) or attribute `attr` (older form). */
+export function intsFrom(ctx: LowerContext, node: OnnxNode, i: number, attr: string): number[] | undefined {
+  if (node.inputs[i]) return Array.from(constInput(ctx, node, i).data);
+  const v = node.attrs[attr];
+  return Array.isArray(v) ? (v as number[]) : undefined;
 }

@@ -2,77 +2,72 @@
  * ONNX → lowered float graph. Each supported ONNX op is one entry of {@link LOWERINGS}; a
  * node whose inputs are all constants is folded at lowering time instead. The set of keys of
  * the table is the set of supported ops, so the "unsupported ops" error can never drift from
- * what is actually implemented. The entries live in lowerings-*.ts by op family.
+ * what is actually implemented. The entries live in ops/*.ts by op family.
  */
-import { UserError } from '../errors.js';
-import { assertSupportedOps, OnnxGraph } from '../onnx/load-onnx.js';
-import type { ConstTensor } from '../onnx/tensor.js';
+import { quote, UserError } from '../errors.js';
+import { assertInputsSupported, assertSupportedOps, OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
 import type { FloatGraph } from './float-ir.js';
 import { fuseFloatGraph } from './fuse-linear.js';
-import { constInput, LowerContext, Lowering, nodeError } from './lower-context.js';
-import { BASIC_LOWERINGS, flattenShape, reshapeTarget, transposeIndex } from './lowerings-basic.js';
-import { CONV_LOWERINGS } from './lowerings-conv.js';
-import { ELEMENTWISE_LOWERINGS } from './lowerings-elementwise.js';
+import { LowerContext, nodeError } from './lower-context.js';
+import { CONST_FOLDS, LOWERINGS, SHAPE_READERS } from './ops/index.js';
 
-export type { LowerContext, Lowering } from './lower-context.js';
+export type { ConstFold, LowerContext, Lowering } from './lower-context.js';
 export { activationShape, broadcastTo, constInput, emit, nodeError } from './lower-context.js';
-export { reshapeTarget } from './lowerings-basic.js';
+export { reshapeTarget } from './ops/shape.js';
+export { CONST_FOLDS, LOWERINGS } from './ops/index.js';
 
-/** The lowering table: one entry per supported ONNX op. */
-export const LOWERINGS: Record<string, Lowering> = { ...BASIC_LOWERINGS, ...ELEMENTWISE_LOWERINGS, ...CONV_LOWERINGS };
+/** Whether `node` is evaluated at compile time, given which tensors are constant. */
+function foldable(isConst: (t: string) => boolean, node: OnnxNode): boolean {
+  if (!(node.opType in CONST_FOLDS)) return false;
+  if (node.opType === 'Constant' || SHAPE_READERS.has(node.opType)) return true;
+  // CastLike reads only the element type of its second input (function bodies cast constants like x).
+  if (node.opType === 'CastLike' && isConst(node.inputs[0] ?? '')) return true;
+  return node.inputs.length > 0 && node.inputs.every((i) => i === '' || isConst(i));
+}
 
-/** Constant folding for nodes whose inputs are all constants. */
-export const CONST_FOLDS: Record<string, (ctx: LowerContext, node: OnnxGraph['nodes'][number]) => ConstTensor> = {
-  Reshape(ctx, node) {
-    const c = constInput(ctx, node, 0);
-    const target = node.inputs[1] ? Array.from(constInput(ctx, node, 1).data) : ((node.attrs['shape'] as number[]) ?? []);
-    return { ...c, dims: reshapeTarget(node, c.dims, target) };
-  },
-  Identity: (ctx, node) => constInput(ctx, node, 0),
-  Flatten(ctx, node) {
-    const c = constInput(ctx, node, 0);
-    return { ...c, dims: flattenShape(node, c.dims) };
-  },
-  Transpose(ctx, node) {
-    const c = constInput(ctx, node, 0);
-    const { perm, shape } = transposeIndex(node, c.dims);
-    return { dims: shape, data: Float64Array.from(perm, (i) => c.data[i]!), dataType: c.dataType };
-  },
-  Constant(_ctx, node) {
-    const v = node.attrs['value'];
-    if (v && typeof v === 'object' && 'data' in v) return v;
-    const f = node.attrs['value_float'] ?? node.attrs['value_int'];
-    if (typeof f === 'number') return { dims: [], data: Float64Array.of(f), dataType: 'FLOAT' };
-    const fs = node.attrs['value_floats'] ?? node.attrs['value_ints'];
-    if (Array.isArray(fs)) return { dims: [fs.length], data: Float64Array.from(fs as number[]), dataType: 'FLOAT' };
-    throw nodeError(node, 'Constant without a supported value attribute');
-  },
-};
-
-function isConstNode(ctx: Pick<LowerContext, 'consts'>, node: OnnxGraph['nodes'][number]): boolean {
-  return node.opType === 'Constant' || (node.inputs.length > 0 && node.inputs.every((i) => i === '' || ctx.consts.has(i)));
+/** The nodes that neither lower nor fold, found by propagating constness without evaluating. */
+export function unsupportedNodes(graph: OnnxGraph): OnnxNode[] {
+  const known = new Set(graph.constants.keys());
+  const bad: OnnxNode[] = [];
+  for (const n of graph.nodes) {
+    const inDomain = !n.domain || n.domain === 'ai.onnx';
+    if (inDomain && foldable((t) => known.has(t), n)) n.outputs.forEach((o) => known.add(o));
+    else if (!inDomain || !(n.opType in LOWERINGS)) bad.push(n);
+  }
+  return bad;
 }
 
 /** Lowers a parsed ONNX graph. Throws one {@link UserError} listing every unsupported node. */
 export function lowerGraph(graph: OnnxGraph): FloatGraph {
-  const consts = new Map(graph.constants);
+  const ctx = lowerNodes(graph);
+  const out = graph.outputs[0]!;
+  const shape = ctx.shapes.get(out.name);
+  if (!shape) throw new UserError(`${graph.path}: graph output ${quote(out.name)} is not computed from the input${ctx.consts.has(out.name) ? ' (it is a constant, folded at compile time)' : ''}`);
+  return fuseFloatGraph({ input: graph.input, inputs: graph.inputs, output: { name: out.name, shape }, ops: ctx.ops, shapes: ctx.shapes, ...(ctx.droppedFinal ? { droppedFinal: ctx.droppedFinal } : {}) });
+}
+
+/** Runs the lowering table over every node (constants folded on the way) and returns the state. */
+export function lowerNodes(graph: OnnxGraph): LowerContext {
   // Support check first, so the user sees every offending node at once.
-  assertSupportedOps(graph, (n) => (!n.domain || n.domain === 'ai.onnx') && (n.opType in LOWERINGS || (n.opType in CONST_FOLDS && isConstNode({ consts: graph.constants }, n)) || n.opType === 'Constant'));
+  const bad = unsupportedNodes(graph);
+  assertSupportedOps(graph, (n) => !bad.includes(n));
+  assertInputsSupported(graph);
+  const consts = new Map(graph.constants);
   const uses = new Map<string, number>();
   for (const n of graph.nodes) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   for (const o of graph.outputs) uses.set(o.name, (uses.get(o.name) ?? 0) + 1);
-  const ctx: LowerContext = { graph, consts, shapes: new Map([[graph.input.name, graph.input.shape]]), ops: [], producer: new Map(), uses };
+  const ctx: LowerContext = { graph, consts, shapes: new Map([[graph.input.name, graph.input.shape], ...graph.inputs.map((i) => [i.name, i.shape] as [string, number[]])]), ops: [], producer: new Map(), uses };
   for (const node of graph.nodes) {
-    if (isConstNode(ctx, node) && node.opType in CONST_FOLDS) {
-      consts.set(node.outputs[0]!, CONST_FOLDS[node.opType]!(ctx, node));
+    if (foldable((t) => consts.has(t), node)) {
+      const r = CONST_FOLDS[node.opType]!(ctx, node);
+      (Array.isArray(r) ? r : [r]).forEach((t, k) => {
+        if (node.outputs[k]) consts.set(node.outputs[k]!, t);
+      });
       continue;
     }
     const lower = LOWERINGS[node.opType];
-    if (!lower) throw nodeError(node, 'operation on constants only is not supported');
+    if (!lower) throw nodeError(node, 'is not supported on computed values (only on constants)');
     lower(ctx, node);
   }
-  const out = graph.outputs[0]!;
-  const shape = ctx.shapes.get(out.name);
-  if (!shape) throw new UserError(`${graph.path}: graph output "${out.name}" is not computed from the input`);
-  return fuseFloatGraph({ input: graph.input, output: { name: out.name, shape }, ops: ctx.ops, shapes: ctx.shapes, ...(ctx.droppedFinal ? { droppedFinal: ctx.droppedFinal } : {}) });
+  return ctx;
 }

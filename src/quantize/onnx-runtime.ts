@@ -2,24 +2,106 @@
  * The float reference: the original ONNX model run by onnxruntime-node. Fidelity reports
  * compare zkinfer's integer results against this, never against our own float executor.
  */
+import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { oneLine, UserError } from '../errors.js';
+import { GraphInput, loadOnnx } from '../onnx/load-onnx.js';
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
+const graphInputs = new Map<string, GraphInput[]>();
 
-/** Runs the model at `modelPath` on each input and returns the first output, flattened. */
-export async function runOnnxRuntime(modelPath: string, inputName: string, shape: number[], inputs: Float64Array[]): Promise<Float64Array[]> {
-  let s = sessions.get(modelPath);
-  if (!s) {
-    s = ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    sessions.set(modelPath, s);
+/** IEEE half-precision bits of x, rounded to nearest even. */
+function floatToHalfBits(x: number): number {
+  const f = new Float32Array([x]);
+  const u = new Uint32Array(f.buffer)[0]!;
+  const sign = (u >>> 16) & 0x8000;
+  const exp = ((u >>> 23) & 0xff) - 127 + 15;
+  const man = u & 0x7fffff;
+  if (exp >= 31) return sign | 0x7c00;
+  if (exp <= 0) {
+    if (exp < -10) return sign;
+    const m = (man | 0x800000) >> (1 - exp);
+    return sign | ((m + 0x1000 + ((m >> 13) & 1) - 1) >> 13);
   }
-  const session = await s;
+  const h = sign | (exp << 10) | (man >> 13);
+  const rest = man & 0x1fff;
+  return rest > 0x1000 || (rest === 0x1000 && (h & 1)) ? h + 1 : h;
+}
+
+/** An onnxruntime tensor of the graph input's element type. */
+function tensorFor(input: GraphInput, values: Float64Array): ort.Tensor {
+  const v = Array.from(values);
+  switch (input.elemType) {
+    case 'DOUBLE': return new ort.Tensor('float64', Float64Array.from(v), input.shape);
+    case 'FLOAT16': return new ort.Tensor('float16', Uint16Array.from(v, floatToHalfBits), input.shape);
+    case 'INT64': return new ort.Tensor('int64', BigInt64Array.from(v, (x) => BigInt(x)), input.shape);
+    case 'INT32': return new ort.Tensor('int32', Int32Array.from(v), input.shape);
+    case 'INT16': return new ort.Tensor('int16', Int16Array.from(v), input.shape);
+    case 'INT8': return new ort.Tensor('int8', Int8Array.from(v), input.shape);
+    case 'UINT32': return new ort.Tensor('uint32', Uint32Array.from(v), input.shape);
+    case 'UINT16': return new ort.Tensor('uint16', Uint16Array.from(v), input.shape);
+    case 'UINT8': return new ort.Tensor('uint8', Uint8Array.from(v), input.shape);
+    case 'BOOL': return new ort.Tensor('bool', Uint8Array.from(v, (x) => (x ? 1 : 0)), input.shape);
+    default: return new ort.Tensor('float32', Float32Array.from(v), input.shape);
+  }
+}
+
+/**
+ * Runs the model at `modelPath` on each input and returns the first output, flattened. A
+ * model with several graph inputs takes them concatenated in graph order (as zkinfer proves
+ * them); each is fed with its own shape and element type. A model onnxruntime refuses
+ * (zkinfer's own checks passed, but it is still invalid ONNX) is a {@link UserError} naming
+ * the file.
+ */
+export async function runOnnxRuntime(modelPath: string, inputName: string, shape: number[], inputs: Float64Array[]): Promise<Float64Array[]> {
+  // Keyed by size and mtime too: a file replaced in place must not reuse the old session.
+  let key = modelPath;
+  try {
+    const st = statSync(modelPath);
+    key = `${modelPath}\0${st.size}\0${st.mtimeMs}`;
+  } catch {
+    // Missing: create() below reports it.
+  }
+  let s = sessions.get(key);
+  if (!s) {
+    // Fatal-only native logging: onnxruntime would otherwise print its own error lines to fd 2,
+    // next to the one-line error zkinfer reports from the same exception.
+    s = ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 });
+    sessions.set(key, s);
+  }
+  const fail = (what: string, e: unknown) => new UserError(`${modelPath}: onnxruntime ${what} (${oneLine(((e as Error).message ?? String(e)).trim()).slice(0, 300)})`);
+  let session: ort.InferenceSession;
+  try {
+    session = await s;
+  } catch (e) {
+    sessions.delete(key);
+    throw fail('cannot load the model', e);
+  }
+  let parts = graphInputs.get(key);
+  if (!parts) {
+    parts = loadOnnx(modelPath).inputs;
+    graphInputs.set(key, parts);
+  }
   const out: Float64Array[] = [];
   for (const x of inputs) {
-    const feeds = { [inputName]: new ort.Tensor('float32', Float32Array.from(x), shape) };
-    const res = await session.run(feeds);
+    const feeds: Record<string, ort.Tensor> = {};
+    if (parts.length === 1) feeds[inputName] = tensorFor({ ...parts[0]!, name: inputName, shape }, x);
+    else {
+      let at = 0;
+      for (const p of parts) {
+        const n = p.shape.reduce((a, b) => a * b, 1);
+        feeds[p.name] = tensorFor(p, x.subarray(at, at + n));
+        at += n;
+      }
+    }
+    let res: ort.InferenceSession.OnnxValueMapType;
+    try {
+      res = await session.run(feeds);
+    } catch (e) {
+      throw fail('failed to run the model', e);
+    }
     const first = res[session.outputNames[0]!]!;
-    out.push(Float64Array.from(first.data as Float32Array));
+    out.push(Float64Array.from(first.data as ArrayLike<number>, Number));
   }
   return out;
 }

@@ -4,14 +4,17 @@
  * from calibration; accumulator widths come from worst-case bounds over the whole input
  * range, so every input the verifier accepts as in range is provable.
  */
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 import { requantizeAccBits } from '../../circuits/requantize.js';
-import type { FloatGraph } from './float-ir.js';
+import type { FloatGraph, WhereOp } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';
 import { linearTerms } from './linear-spec.js';
-import type { QOp, QuantizedModel } from './quantized-model.js';
+import { isIntegerInput } from '../onnx/load-onnx.js';
+import type { InputPart, QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
-import { quantizeAdd, quantizeClamp, quantizeLeakyRelu, quantizeMaxPool, TensorState } from './quantize-ops.js';
+import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
+import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
+import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
 
 /** Quantization knobs. */
 export interface QuantizeOptions {
@@ -19,6 +22,37 @@ export interface QuantizeOptions {
   readonly weightBits?: number;
   /** Bits per activation and input (default 8). */
   readonly activationBits?: number;
+  /** Bits of the model input (default: activationBits). */
+  readonly inputBits?: number;
+  /** Per-layer activation bits, keyed by the name of the requantize or table op (see `quantize --target-agreement`). */
+  readonly layerBits?: Readonly<Record<string, number>>;
+  /**
+   * Scales fixed in advance instead of taken from calibration (replaying a published
+   * settings.json): then no calibration input is needed and the result is what the original
+   * quantization produced.
+   */
+  readonly pinned?: PinnedScales;
+}
+
+/** Calibration-dependent choices of a quantization, as settings.json records them. */
+export interface PinnedScales {
+  readonly inputFrac: number;
+  /** Low end of the input range: 0 for unsigned inputs. */
+  readonly inputLo: number;
+  /** Right shift of every requantize op, by op name. */
+  readonly shifts: ReadonlyMap<string, number>;
+}
+
+function checkBits(what: string, n: number): number {
+  if (!Number.isInteger(n) || n < 2 || n > 16) throw new UserError(`${what} must be an integer in 2..16, got ${n}`);
+  return n;
+}
+
+/** Largest |constant| among a Where's branches (scales them when neither is an activation). */
+function maxAbsConst(op: WhereOp): number {
+  let m = 0;
+  for (const o of [op.x, op.y]) if ('constant' in o) for (const v of o.constant) m = Math.max(m, Math.abs(v));
+  return m;
 }
 
 /** Largest frac such that maxAbs · 2^frac ≤ limit; capped so tiny ranges do not explode. */
@@ -37,6 +71,19 @@ function stats(samples: Map<string, Float64Array>[], name: string): { min: numbe
   return { min, max };
 }
 
+/** Fractional bits of a requantize output from its calibration range, never above the input's. */
+function calibratedFrac(st: { min: number; max: number }, inFrac: number, relu: boolean, ab: number): number {
+  const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
+  const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
+  return Math.min(inFrac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : inFrac);
+}
+
+function pinnedShift(pinned: PinnedScales, name: string): number {
+  const shift = pinned.shifts.get(name);
+  if (shift === undefined) throw new UserError(`settings: no shift recorded for requantize "${name}" (settings.json belongs to another model)`);
+  return shift;
+}
+
 /**
  * Quantizes `graph` using `calibration` inputs (float, in the model's input layout) to pick
  * the input and activation scales.
@@ -44,35 +91,63 @@ function stats(samples: Map<string, Float64Array>[], name: string): { min: numbe
 export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], options: QuantizeOptions = {}): QuantizedModel {
   const wb = options.weightBits ?? 8;
   const ab = options.activationBits ?? 8;
+  const ib = checkBits('--input-bits', options.inputBits ?? ab);
+  const bitsOf = (layer: string): number => checkBits(`bits of layer "${layer}"`, options.layerBits?.[layer] ?? ab);
   if (!Number.isInteger(wb) || wb < 2 || wb > 16) throw new UserError(`--weight-bits must be an integer in 2..16, got ${wb}`);
   if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
-  if (calibration.length === 0) throw new UserError('quantization needs at least one calibration input');
-  const samples = calibration.map((x) => runFloatGraph(graph, x));
-  const inStats = stats(samples, graph.input.name);
-  const unsigned = inStats.min >= 0;
-  const inLimit = unsigned ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
-  const inFrac = chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit);
-  const inLo = unsigned ? 0 : -(2 ** (ab - 1));
-  const nIn = graph.input.shape.reduce((a, b) => a * b, 1);
-  const states = new Map<string, TensorState>([[graph.input.name, { frac: inFrac, kind: 'act', lo: new Array(nIn).fill(inLo), hi: new Array(nIn).fill(inLimit) }]]);
+  const pinned = options.pinned;
+  if (calibration.length === 0 && !pinned) throw new UserError('quantization needs at least one calibration input');
+  // Replaying published scales covers what settings.json records: the input scale and every
+  // requantize shift. Models whose quantization has other calibration-dependent choices
+  // (integer input ranges, table functions) cannot be replayed yet.
+  if (pinned && (graph.inputs.length !== 1 || isIntegerInput(graph.inputs[0]!) || graph.ops.some((o) => o.kind === 'unary'))) {
+    throw new UserError('recompiling from published settings supports models with one float input and no table functions');
+  }
+  const samples = pinned ? [] : calibration.map((x) => runFloatGraph(graph, x));
+  // Float inputs share one scale from their joint calibration range; integer inputs keep
+  // scale 1 and the integer range seen in calibration (inputs outside it are refused).
+  const floatParts = graph.inputs.filter((p) => !isIntegerInput(p));
+  let unsigned: boolean;
+  let inFrac: number;
+  let inLimit: number;
+  if (pinned) {
+    unsigned = pinned.inputLo === 0;
+    inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
+    inFrac = pinned.inputFrac;
+  } else {
+    const fl = floatParts.map((p) => stats(samples, p.name));
+    const inStats = { min: Math.min(...fl.map((s) => s.min)), max: Math.max(...fl.map((s) => s.max)) };
+    unsigned = inStats.min >= 0;
+    inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
+    inFrac = floatParts.length ? chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit) : 0;
+  }
+  const inLo = unsigned ? 0 : -(2 ** (ib - 1));
+  const parts: InputPart[] = graph.inputs.map((p) => {
+    if (!isIntegerInput(p)) return { name: p.name, shape: p.shape, elemType: p.elemType, frac: inFrac, lo: inLo, hi: inLimit };
+    const r = stats(samples, p.name);
+    if (!Number.isSafeInteger(r.min) || !Number.isSafeInteger(r.max)) throw new UserError(`graph input "${p.name}" (${p.elemType}): calibration values must be integers`);
+    return { name: p.name, shape: p.shape, elemType: p.elemType, frac: 0, lo: r.min, hi: r.max };
+  });
+  const states = new Map<string, TensorState>();
+  for (const p of parts) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    states.set(p.name, { frac: p.frac, kind: 'act', lo: new Array(n).fill(p.lo), hi: new Array(n).fill(p.hi) });
+  }
   const ops: QOp[] = [];
 
-  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string): void => {
+  const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = bitsOf(name)): void => {
     const s = states.get(input)!;
-    const st = stats(samples, floatName);
-    const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
-    const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
-    const frac = Math.min(s.frac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : s.frac);
+    const frac = pinned ? s.frac - pinnedShift(pinned, name) : calibratedFrac(stats(samples, floatName), s.frac, relu, outBits);
     const shift = s.frac - frac;
-    const lowerOffset = relu ? 0 : 2 ** (ab - 1);
-    const p = { shift, outBits: ab, lowerOffset: BigInt(lowerOffset) };
+    const lowerOffset = relu ? 0 : 2 ** (outBits - 1);
+    const p = { shift, outBits, lowerOffset: BigInt(lowerOffset) };
     const accBits = s.lo.map((lo, i) => requantizeAccBits(BigInt(lo), BigInt(s.hi[i]!), p));
-    ops.push({ kind: 'requantize', name, input, output, shift, outBits: ab, lowerOffset, accBits });
+    ops.push({ kind: 'requantize', name, input, output, shift, outBits, lowerOffset, accBits });
     states.set(output, {
       frac,
       kind: 'act',
-      lo: s.lo.map((v) => requantizeNumber(v, shift, ab, lowerOffset)),
-      hi: s.hi.map((v) => requantizeNumber(v, shift, ab, lowerOffset)),
+      lo: s.lo.map((v) => requantizeNumber(v, shift, outBits, lowerOffset)),
+      hi: s.hi.map((v) => requantizeNumber(v, shift, outBits, lowerOffset)),
     });
   };
 
@@ -81,6 +156,15 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
     if (states.get(input)!.kind !== 'acc') return input;
     const mid = `${input}::requantized`;
     if (!states.has(mid)) requant(`${opName}::input`, input, mid, relu, floatName);
+    return mid;
+  };
+
+  /** A table's input: an activation spanning ≤ TABLE_INPUT_BITS bits, saturated into that width when wider. */
+  const tableInput = (opName: string, input: string): string => {
+    const s = states.get(input)!;
+    if (s.kind === 'act' && domainBits(minOf(s.lo), maxOf(s.hi)) <= TABLE_INPUT_BITS) return input;
+    const mid = `${input}::table-input`;
+    if (!states.has(mid)) requant(`${opName}::input`, input, mid, stats(samples, input).min >= 0, input, Math.min(bitsOf(`${opName}::input`), TABLE_INPUT_BITS));
     return mid;
   };
 
@@ -110,7 +194,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
             l += Math.min(a, b);
             h += Math.max(a, b);
           }
-          if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h)) throw new UserError(`node "${op.name}": accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+          if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h)) throw new UserError(`node ${quote(op.name)}: accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`);
           lo[j] = l;
           hi[j] = h;
         }
@@ -127,7 +211,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         break;
       case 'maxpool': {
         // Max commutes with the monotonic requantize, so pooling accumulators is exact.
-        const r = quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, states.get(op.input)!);
+        const r = quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, states.get(op.input)!, op.min ?? false);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;
@@ -153,10 +237,31 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         states.set(op.output, r.state);
         break;
       }
+      case 'unary': {
+        const input = tableInput(op.name, op.input);
+        const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), bitsOf(op.name));
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'binary':
+      case 'where':
+      case 'divConst': {
+        const r = op.kind === 'binary' ? quantizeBinary(op, states) : op.kind === 'where' ? quantizeWhere(op, states, chooseFrac(maxAbsConst(op), 2 ** (ab - 1) - 1)) : quantizeDivConst(op, states.get(op.input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
       case 'permute': {
-        const s = states.get(op.input)!;
-        ops.push({ kind: 'permute', name: op.name, input: op.input, output: op.output, perm: op.perm });
-        states.set(op.output, { frac: s.frac, kind: s.kind, lo: op.perm.map((i) => s.lo[i]!), hi: op.perm.map((i) => s.hi[i]!) });
+        const r = quantizePermute(op.name, op.input, op.output, op.perm, op.fill, states.get(op.input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'concat': {
+        const r = quantizeConcat(op.name, op.input, op.others, op.output, [op.input, ...op.others].map((t) => states.get(t)!));
+        ops.push(r.op);
+        states.set(op.output, r.state);
         break;
       }
     }
@@ -170,7 +275,16 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   }
   return {
     formatVersion: 1,
-    input: { name: graph.input.name, shape: graph.input.shape, frac: inFrac, bits: ab, lo: inLo, hi: inLimit },
+    input: {
+      name: graph.input.name,
+      shape: graph.input.shape,
+      frac: inFrac,
+      bits: ib,
+      lo: Math.min(...parts.map((p) => p.lo)),
+      hi: Math.max(...parts.map((p) => p.hi)),
+      // Only a model with several inputs or an integer one records its parts (older readers ignore them).
+      ...(parts.length > 1 || parts.some(isIntegerInput) ? { parts } : {}),
+    },
     output: { name: graph.output.name, shape: graph.output.shape, frac: out.frac, lo: outLo, hi: outHi },
     ops,
     ...(graph.droppedFinal ? { droppedFinal: graph.droppedFinal } : {}),

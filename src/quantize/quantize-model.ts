@@ -13,6 +13,7 @@ import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.
 import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
+import { searchSettings, SearchResult } from './search-settings.js';
 
 /** Options of {@link quantizeModel}. */
 export interface QuantizeModelOptions {
@@ -24,6 +25,8 @@ export interface QuantizeModelOptions {
   readonly inputPaths?: readonly string[];
   readonly weightBits?: number;
   readonly activationBits?: number;
+  /** Search activation widths for the cheapest circuit with this top-1 agreement on the calibration set (search-settings.ts). */
+  readonly targetAgreement?: number;
 }
 
 /** The settings file. */
@@ -38,6 +41,8 @@ export interface Settings {
     readonly opset: number;
     readonly producer: string;
     readonly input: { name: string; shape: number[] };
+    /** With several graph inputs: each one, in the order they are concatenated into `input`. */
+    readonly inputs?: Array<{ name: string; shape: number[]; elemType: string }>;
     readonly output: { name: string; shape: number[] };
   };
   readonly quantization: {
@@ -47,6 +52,9 @@ export interface Settings {
     readonly output: QuantizedModel['output'];
     readonly layers: Array<Record<string, unknown>>;
     readonly droppedFinal?: QuantizedModel['droppedFinal'];
+    /** Set by --target-agreement: input width and the layers narrower than `activationBits`. */
+    readonly inputBits?: number;
+    readonly layerBits?: Record<string, number>;
   };
   readonly calibration: { readonly count: number; readonly sources: string[] };
   readonly fidelity: FidelityReport;
@@ -62,15 +70,16 @@ function layerSummary(o: QOp): Record<string, unknown> {
     case 'maxpool': return { name: o.name, kind: o.kind, windows: o.offsets.length - 1, maxCmpBits: maxOf(o.cmpBits) };
     case 'clamp': return { name: o.name, kind: o.kind, lo: o.lo, hi: o.hi };
     case 'leakyRelu': return { name: o.name, kind: o.kind, shift: o.shift, alpha: o.alpha };
+    case 'table': return { name: o.name, kind: o.kind, fn: o.fn, domainLo: o.domainLo, bits: o.bits, tables: o.tables.length };
     default: return { name: o.name, kind: o.kind };
   }
 }
 
 /** Runs the quantize stage and returns what it wrote. */
-export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings; model: QuantizedModel }> {
+export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings; model: QuantizedModel; search?: SearchResult }> {
   const graph = loadOnnx(opts.modelPath);
   const floatGraph = lowerGraph(graph);
-  const shape = graph.input.shape;
+  const shape = { shape: graph.input.shape, name: graph.input.name, parts: graph.inputs };
   const calibration: Float64Array[] = [];
   const sources: string[] = [];
   for (const p of opts.inputPaths ?? []) {
@@ -89,7 +98,9 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
     }
   }
   if (calibration.length === 0) throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
-  const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, activationBits: opts.activationBits });
+  const search = opts.targetAgreement === undefined ? undefined : await searchSettings({ modelPath: opts.modelPath, graph: floatGraph, calibration, targetAgreement: opts.targetAgreement, weightBits: opts.weightBits });
+  const bits = search ? { activationBits: search.best.activationBits, inputBits: search.best.inputBits, layerBits: search.best.layerBits } : { activationBits: opts.activationBits };
+  const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, ...bits });
   const fidelity = summarizeFidelity(await compareWithFloat(opts.modelPath, model, calibration));
   const settings: Settings = {
     zkinfer: VERSIONS.zkinfer,
@@ -102,11 +113,13 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
       opset: graph.opset,
       producer: graph.producer,
       input: graph.input,
+      ...(graph.inputs.length > 1 ? { inputs: graph.inputs } : {}),
       output: { name: floatGraph.output.name, shape: floatGraph.output.shape },
     },
     quantization: {
       weightBits: opts.weightBits ?? 8,
-      activationBits: opts.activationBits ?? 8,
+      activationBits: bits.activationBits ?? 8,
+      ...(search ? { inputBits: search.best.inputBits, layerBits: search.best.layerBits } : {}),
       input: model.input,
       output: model.output,
       layers: model.ops.filter((o) => o.kind !== 'reshape' && o.kind !== 'permute').map(layerSummary),
@@ -124,5 +137,5 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
   }
   writeJsonAtomic(artifactPath(opts.outDir, 'quantized'), model);
   writeJsonAtomic(artifactPath(opts.outDir, 'settings'), settings);
-  return { settings, model };
+  return { settings, model, ...(search ? { search } : {}) };
 }

@@ -4,9 +4,9 @@
  * worst-case per-element integer ranges of its inputs to those of its output and fixes the
  * comparator widths the circuit needs, so every input in range stays provable.
  */
-import { UserError } from '../errors.js';
+import { quote, UserError } from '../errors.js';
 import { comparatorBits } from '../../circuits/max.js';
-import type { QAdd, QClamp, QLeakyRelu, QMaxPool } from './quantized-model.js';
+import type { QAdd, QClamp, QConcat, QLeakyRelu, QMaxPool, QPermute } from './quantized-model.js';
 
 /** Quantizer state of one tensor. */
 export interface TensorState {
@@ -18,12 +18,14 @@ export interface TensorState {
 }
 
 function safe(v: number, name: string): number {
-  if (!Number.isSafeInteger(v)) throw new UserError(`node "${name}": integer range exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+  if (!Number.isSafeInteger(v)) throw new UserError(`node ${quote(name)}: integer range exceeds 2^53; use fewer --weight-bits or --activation-bits`);
   return v;
 }
 
 /** Window maxima: comparisons fold left to right, m ← max(m, next). */
-export function quantizeMaxPool(name: string, input: string, output: string, offsets: number[], index: number[], s: TensorState): { op: QMaxPool; state: TensorState } {
+export function quantizeMaxPool(name: string, input: string, output: string, offsets: number[], index: number[], state: TensorState, min = false): { op: QMaxPool; state: TensorState } {
+  // A window minimum is −max(−x): the same comparisons on the negated ranges.
+  const s = min ? { ...state, lo: state.hi.map((v) => -v), hi: state.lo.map((v) => -v) } : state;
   const cmpBits: number[] = [];
   const lo: number[] = [];
   const hi: number[] = [];
@@ -39,7 +41,8 @@ export function quantizeMaxPool(name: string, input: string, output: string, off
     lo.push(mlo);
     hi.push(mhi);
   }
-  return { op: { kind: 'maxpool', name, input, output, offsets, index, cmpBits }, state: { frac: s.frac, kind: s.kind, lo, hi } };
+  const op: QMaxPool = { kind: 'maxpool', name, input, output, offsets, index, cmpBits, ...(min ? { min } : {}) };
+  return { op, state: { frac: s.frac, kind: s.kind, lo: min ? hi.map((v) => -v) : lo, hi: min ? lo.map((v) => -v) : hi } };
 }
 
 /** Sum of two tensors: the one with fewer fractional bits is shifted up to the other's scale. */
@@ -84,4 +87,37 @@ export function quantizeLeakyRelu(name: string, input: string, output: string, a
   });
   const signBits = s.lo.map((l, i) => comparatorBits(l, s.hi[i]!));
   return { op: { kind: 'leakyRelu', name, input, output, shift, alpha: a, signBits }, state: { frac: s.frac + shift, kind: 'acc', lo, hi } };
+}
+
+/**
+ * Data movement: outputs read inputs by index, or a constant fill rounded to the input's
+ * scale. The result stays a range-checked activation unless a fill falls outside the input's
+ * range, in which case it is treated as an accumulator (requantized before the next layer).
+ */
+export function quantizePermute(name: string, input: string, output: string, perm: number[], fill: number[] | undefined, s: TensorState): { op: QPermute; state: TensorState } {
+  const qfill = fill?.map((v, k) => (perm[k]! < 0 ? safe(Math.round(v * 2 ** s.frac), name) : 0));
+  const lo = perm.map((i, k) => (i < 0 ? qfill![k]! : s.lo[i]!));
+  const hi = perm.map((i, k) => (i < 0 ? qfill![k]! : s.hi[i]!));
+  let inLo = Infinity;
+  let inHi = -Infinity;
+  for (let i = 0; i < s.lo.length; i++) {
+    inLo = Math.min(inLo, s.lo[i]!);
+    inHi = Math.max(inHi, s.hi[i]!);
+  }
+  const outside = qfill?.some((v, k) => perm[k]! < 0 && (v < inLo || v > inHi)) ?? false;
+  const op: QPermute = { kind: 'permute', name, input, output, perm, ...(qfill ? { fill: qfill } : {}) };
+  return { op, state: { frac: s.frac, kind: outside ? 'acc' : s.kind, lo, hi } };
+}
+
+/**
+ * Concatenation: every part is shifted up to the largest scale (an exact multiplication by
+ * a power of two, free in the circuit). Unscaled activations stay activations.
+ */
+export function quantizeConcat(name: string, input: string, others: string[], output: string, parts: TensorState[]): { op: QConcat; state: TensorState } {
+  const frac = Math.max(...parts.map((p) => p.frac));
+  const scales = parts.map((p) => 2 ** (frac - p.frac));
+  const lo = parts.flatMap((p, k) => p.lo.map((v) => safe(v * scales[k]!, name)));
+  const hi = parts.flatMap((p, k) => p.hi.map((v) => safe(v * scales[k]!, name)));
+  const act = parts.every((p, k) => p.kind === 'act' && scales[k] === 1);
+  return { op: { kind: 'concat', name, input, others, output, scales }, state: { frac, kind: act ? 'act' : 'acc', lo, hi } };
 }

@@ -2,10 +2,12 @@
  * The quantized model: integer weights, power-of-two scales and the integer reference
  * executor that defines, bit for bit, what the circuit must compute.
  */
+import { UserError } from '../errors.js';
 import type { DroppedFinal, MaxPoolOp } from './float-ir.js';
 import { applyDroppedFinal } from './float-ir.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
+import { floorDiv } from '../../circuits/div-const.js';
 
 /** Linear layer with integer weights; the output is an accumulator at frac(input)+weightFrac. */
 export interface QLinear {
@@ -82,22 +84,116 @@ export interface QLeakyRelu {
   readonly signBits: number[];
 }
 
-/** y[i] = x[perm[i]]. */
+/** y[i] = x[perm[i]], or the integer fill[i] where perm[i] is negative. */
 export interface QPermute {
   readonly kind: 'permute';
   readonly name: string;
   readonly input: string;
   readonly output: string;
   readonly perm: number[];
+  readonly fill?: number[];
+}
+
+/** Flat concatenation of [input, ...others], tensor k multiplied by scales[k] (aligning scales). */
+export interface QConcat {
+  readonly kind: 'concat';
+  readonly name: string;
+  readonly input: string;
+  readonly others: string[];
+  readonly output: string;
+  readonly scales: number[];
+}
+
+/**
+ * y[i] = tables[tableOf[i]][x[i] − domainLo]: a univariate function as an exact table over the
+ * 2^bits input values of the domain (circuits/table-lookup.ts). x always lies in the domain.
+ */
+export interface QTable {
+  readonly kind: 'table';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  /** The ONNX op the table samples (documentation and settings.json). */
+  readonly fn: string;
+  readonly domainLo: number;
+  readonly bits: number;
+  readonly tables: number[][];
+  /** Per element, which table; one table for all elements is the common case. */
+  readonly tableOf: number[];
+}
+
+/** An operand aligned to the op's scale: a tensor times a power of two, or one integer per output element. */
+export type QOperand = { readonly tensor: string; readonly scale: number } | { readonly constant: number[] };
+
+/** Elementwise max/min (the result) or comparison (0/1) of two aligned operands; `bits` are comparator widths per element. */
+export interface QBinary {
+  readonly kind: 'binary';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly op: 'max' | 'min' | 'eq' | 'lt' | 'le' | 'gt' | 'ge';
+  readonly a: QOperand;
+  readonly b: QOperand;
+  readonly bits: number[];
+}
+
+/** cond ? x : y with cond a 0/1 tensor or constant, x and y aligned operands. */
+export interface QWhere {
+  readonly kind: 'where';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly cond: QOperand;
+  readonly x: QOperand;
+  readonly y: QOperand;
+}
+
+/**
+ * y = floor(sign(d) · x · 2^shift / |d|) per element (circuits/div-const.ts); with `trunc`
+ * (integer Div) y = trunc(x / d) at shift 0, where `divisor` already includes the input scale.
+ */
+export interface QDivConst {
+  readonly kind: 'divConst';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly shift: number;
+  /** Signed integer divisors, d ≠ 0 (|d| = 1 is a free sign change). */
+  readonly divisor: number[];
+  /** Per element: the numerator offset, a multiple of |d| (circuits/div-const.ts). */
+  readonly offset: number[];
+  /** Per element: the width of the shifted numerator. */
+  readonly numeratorBits: number[];
+  readonly trunc?: boolean;
+  /** With `trunc`: per element, the signed width of the numerator (0: never negative). */
+  readonly signBits?: number[];
 }
 
 /** Any quantized op. */
-export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute;
+export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QConcat | QTable | QBinary | QWhere | QDivConst;
+
+/**
+ * One graph input of a model with several inputs or an integer input: a consecutive slice of
+ * the flat input vector, with its own scale (frac 0 for integers) and accepted range.
+ */
+export interface InputPart {
+  readonly name: string;
+  readonly shape: number[];
+  /** ONNX element type name: FLOAT and DOUBLE are quantized, the others proven as integers. */
+  readonly elemType: string;
+  readonly frac: number;
+  readonly lo: number;
+  readonly hi: number;
+}
 
 /** The quantized tensor interface of the model. */
 export interface QuantizedModel {
   readonly formatVersion: 1;
-  readonly input: { name: string; shape: number[]; frac: number; bits: number; lo: number; hi: number };
+  /**
+   * The flat input vector the circuit, commitment and verifier see. With several graph inputs
+   * (or an integer one) `parts` lists them in order; `lo`/`hi` then span every part's range.
+   */
+  readonly input: { name: string; shape: number[]; frac: number; bits: number; lo: number; hi: number; parts?: InputPart[] };
   /** Output scale and the worst-case integer range of any output element. */
   readonly output: { name: string; shape: number[]; frac: number; lo: number; hi: number };
   readonly ops: QOp[];
@@ -113,23 +209,57 @@ export function quantizeInput(model: Pick<QuantizedModel, 'input'>, x: ArrayLike
 /**
  * {@link quantizeInput}, also counting the values clamped into [lo, hi]: a clamped input is not
  * what the float model saw, so provers and verifiers report the count instead of hiding it.
+ * Integer parts (several graph inputs or an integer one) are taken as they are and must be
+ * integers within their calibrated range.
  */
 export function quantizeInputReport(model: Pick<QuantizedModel, 'input'>, x: ArrayLike<number>): { values: number[]; clamped: number } {
-  const { frac, lo, hi } = model.input;
+  const parts = model.input.parts ?? [{ name: model.input.name, shape: model.input.shape, elemType: 'FLOAT', frac: model.input.frac, lo: model.input.lo, hi: model.input.hi }];
+  const size = model.input.shape.reduce((a, b) => a * b, 1);
+  if (x.length !== size) throw new UserError(`input "${model.input.name}" has ${x.length} values, the model expects shape ${JSON.stringify(model.input.shape)} (${size} values)`);
   const values: number[] = new Array(x.length);
   let clamped = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i]! * 2 ** frac;
-    const r = Math.sign(v) * Math.round(Math.abs(v));
-    if (r < lo || r > hi) clamped++;
-    values[i] = r < lo ? lo : r > hi ? hi : r;
+  let i = 0;
+  for (const p of parts) {
+    const end = model.input.parts ? i + p.shape.reduce((a, b) => a * b, 1) : x.length;
+    const integer = !['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16'].includes(p.elemType);
+    for (; i < end && i < x.length; i++) {
+      if (!Number.isFinite(x[i])) throw new UserError(`input "${p.name}" value ${i} is ${x[i]}; inputs must be finite numbers`);
+      if (integer) {
+        if (!Number.isInteger(x[i]) || x[i]! < p.lo || x[i]! > p.hi) throw new UserError(`input "${p.name}" (${p.elemType}) value ${x[i]} is not an integer in the calibrated range [${p.lo}, ${p.hi}]`);
+        values[i] = x[i]!;
+        continue;
+      }
+      const v = x[i]! * 2 ** p.frac;
+      const r = Math.sign(v) * Math.round(Math.abs(v));
+      if (r < p.lo || r > p.hi) clamped++;
+      values[i] = r < p.lo ? p.lo : r > p.hi ? p.hi : r;
+    }
   }
   return { values, clamped };
+}
+
+/** Calls `use` with each graph input's slice of the flat input (nothing without parts). */
+export function eachInputPart<T extends { slice(a: number, b: number): T }>(model: QuantizedModel, flat: T, use: (name: string, part: T) => void): void {
+  let at = 0;
+  for (const p of model.input.parts ?? []) {
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    use(p.name, flat.slice(at, at + n));
+    at += n;
+  }
 }
 
 /** Dequantizes the model output. */
 export function dequantizeOutput(model: QuantizedModel, y: ArrayLike<number | bigint>): number[] {
   return Array.from(y, (v) => Number(v) / 2 ** model.output.frac);
+}
+
+/**
+ * Whether an output of this shape is a vector of class scores: exactly one axis longer than 1
+ * (e.g. [1, 10]). Only then is its argmax a prediction; a scalar, a regression vector of
+ * length 1 or a map (segmentation, several heads) has none.
+ */
+export function isClassScoreVector(shape: readonly number[]): boolean {
+  return shape.filter((d) => d > 1).length === 1;
 }
 
 /** Index of the largest value (first on ties). */
@@ -159,6 +289,7 @@ export function requantizeNumber(x: number, shift: number, outBits: number, lowe
  */
 export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string, number[]> {
   const values = new Map<string, number[]>([[model.input.name, xq]]);
+  eachInputPart(model, xq, (name, part) => values.set(name, part));
   for (const op of model.ops) {
     const x = values.get(op.input)!;
     switch (op.kind) {
@@ -183,7 +314,7 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
         const y: number[] = new Array(op.offsets.length - 1);
         for (let j = 0; j < y.length; j++) {
           let m = x[op.index[op.offsets[j]!]!]!;
-          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = Math.max(m, x[op.index[k]!]!);
+          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = op.min ? Math.min(m, x[op.index[k]!]!) : Math.max(m, x[op.index[k]!]!);
           y[j] = m;
         }
         values.set(op.output, y);
@@ -201,11 +332,65 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
         values.set(op.output, x.map((v) => checkSafe(v >= 0 ? v * 2 ** op.shift : op.alpha * v, op.name)));
         break;
       case 'permute':
-        values.set(op.output, op.perm.map((i) => x[i]!));
+        values.set(op.output, op.perm.map((i, k) => (i < 0 ? op.fill![k]! : x[i]!)));
         break;
+      case 'table':
+        values.set(op.output, x.map((v, i) => tableNumber(op, i, v)));
+        break;
+      case 'binary': {
+        const a = operandNumbers(values, op.a);
+        const b = operandNumbers(values, op.b);
+        values.set(op.output, a.map((v, i) => binaryNumber(op.op, v, b[i]!)));
+        break;
+      }
+      case 'where': {
+        const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandNumbers(values, o)) as [number[], number[], number[]];
+        values.set(op.output, c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!)));
+        break;
+      }
+      case 'divConst':
+        values.set(op.output, x.map((v, i) => divConstNumber(v, op.shift, op.divisor[i]!, op.trunc)));
+        break;
+      case 'concat': {
+        const parts = [x, ...op.others.map((o) => values.get(o)!)];
+        values.set(op.output, parts.flatMap((p, k) => p.map((v) => checkSafe(v * op.scales[k]!, op.name))));
+        break;
+      }
     }
   }
   return values;
+}
+
+/** The exact integer semantics of {@link QTable} for element i; throws outside the domain. */
+export function tableNumber(op: QTable, i: number, v: number): number {
+  const y = op.tables[op.tableOf[i]!]![v - op.domainLo];
+  if (y === undefined) throw new Error(`op "${op.name}": input ${v} outside the table domain [${op.domainLo}, ${op.domainLo + 2 ** op.bits - 1}]`);
+  return y;
+}
+
+/** The integers of an aligned operand (exact: scales are powers of two, checked to stay safe). */
+export function operandNumbers(values: Map<string, number[]>, o: QOperand): number[] {
+  return 'tensor' in o ? values.get(o.tensor)!.map((v) => checkSafe(v * o.scale, o.tensor)) : o.constant;
+}
+
+/** The exact integer semantics of {@link QBinary}. */
+export function binaryNumber(op: QBinary['op'], a: number, b: number): number {
+  switch (op) {
+    case 'max': return a > b ? a : b;
+    case 'min': return a < b ? a : b;
+    case 'eq': return a === b ? 1 : 0;
+    case 'lt': return a < b ? 1 : 0;
+    case 'le': return a <= b ? 1 : 0;
+    case 'gt': return a > b ? 1 : 0;
+    case 'ge': return a >= b ? 1 : 0;
+  }
+}
+
+/** The exact integer semantics of {@link QDivConst}: floor(sign(d) · x · 2^shift / |d|), or toward zero with `trunc`. */
+export function divConstNumber(x: number, shift: number, d: number, trunc = false): number {
+  const n = checkSafe(Math.sign(d) * x * 2 ** shift, 'divConst');
+  // BigInt: a float quotient can round across an integer when |n| is near 2^53.
+  return Number(trunc ? BigInt(n) / BigInt(Math.abs(d)) : floorDiv(BigInt(n), BigInt(Math.abs(d)))) || 0;
 }
 
 /** The exact integer semantics of {@link QClamp}: max with lo first, then min with hi. */

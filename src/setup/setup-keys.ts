@@ -6,11 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { artifactPath, canonicalJson, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
+import { artifactPath, canonicalJson, sha256Hex, sha256OfArtifact, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
 import type { CircuitInfo } from '../circuit/compile-circuit.js';
+import { readCircuitInfo, readSettings } from '../schemas/build-dir.js';
 import { UserError } from '../errors.js';
 import { devSetup } from './dev-setup.js';
 import type { Settings } from '../quantize/quantize-model.js';
+import type { CeremonyMeta } from './ceremony-transcript.js';
+import { identifyPtau, PtauProvenance } from './ptau-file.js';
+import { createTaskProgress } from './task-progress.js';
 
 /** Which kind of setup produced a key. */
 export type SetupKind = 'dev' | 'ptau';
@@ -19,9 +23,14 @@ export type SetupKind = 'dev' | 'ptau';
 export interface SetupInfo {
   readonly kind: SetupKind;
   readonly warning?: string;
-  readonly ptau?: { readonly file: string; readonly sha256: string };
+  /** The ptau file and its provenance (published, trusted or unrecognised). */
+  readonly ptau?: PtauProvenance & { readonly file: string };
+  /** Keys from a ceremony: the verified transcript's hash and the contributors in order. */
+  readonly ceremony?: { readonly transcriptSha256: string; readonly contributors: string[] };
   readonly modelId: string;
   readonly vkeyHash: string;
+  /** sha256 of the build directory's files the keys belong to; checked before every proof. */
+  readonly hashes: { readonly quantized: string; readonly r1cs: string; readonly zkey: string; readonly vkey: string };
   readonly seconds: number;
   readonly zkinfer: string;
   readonly snarkjs: string;
@@ -39,8 +48,27 @@ export interface VkeyMeta {
   readonly quantization: { readonly weightBits: number; readonly activationBits: number };
   /** A final Softmax/LogSoftmax applied outside the circuit; the verifier recomputes it. */
   readonly droppedFinal?: CircuitInfo['droppedFinal'];
+  /** Which powers of tau the key was made from (ptau keys). */
+  readonly ptau?: PtauProvenance;
+  /** The verified ceremony transcript (keys from `zkinfer ceremony finalize`). */
+  readonly ceremony?: CeremonyMeta;
   /** Accuracy chunk circuits only: chunk size, dataset encoding, the model they run. */
   readonly accuracy?: CircuitInfo['accuracy'];
+}
+
+/** zkinfer's metadata for a key of the circuit in `buildDir` (ptau provenance and ceremony are added by the caller). */
+export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupKind): VkeyMeta {
+  const settings = readSettings(buildDir);
+  return {
+    modelId: circuit.modelId,
+    setup: kind,
+    layout: circuit.layout,
+    input: circuit.input,
+    output: circuit.output,
+    quantization: { weightBits: settings.quantization.weightBits, activationBits: settings.quantization.activationBits },
+    ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
+    ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
+  };
 }
 
 /** Text attached to every dev-setup key and bundle. */
@@ -53,6 +81,10 @@ export interface SetupOptions {
   /** A powers-of-tau file; absent means dev setup. */
   readonly ptauPath?: string;
   readonly onProgress?: (msg: string) => void;
+  /** Extra ptau hashes to treat as recognised. */
+  readonly trustPtau?: readonly string[];
+  /** Show hashing progress on a terminal. */
+  readonly progress?: boolean;
 }
 
 /** Hash identifying a verification key (over the whole vkey.json, metadata included). */
@@ -62,17 +94,24 @@ export function vkeyHash(vkey: unknown): string {
 
 /** Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json. */
 export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; vkey: Record<string, unknown> }> {
-  const circuit = readArtifact<CircuitInfo>(opts.buildDir, 'circuit', 'compile');
+  const circuit = readCircuitInfo(opts.buildDir);
   const r1csPath = artifactPath(opts.buildDir, 'r1cs');
   const zkeyPath = artifactPath(opts.buildDir, 'zkey');
+  // Keys are made for exactly the compiled files: refuse to set up an r1cs or model edited since.
+  const r1csSha256 = sha256OfArtifact(opts.buildDir, 'r1cs', 'compile');
+  if (r1csSha256 !== circuit.r1csSha256) throw new UserError(`${r1csPath}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`);
+  const quantizedSha256 = sha256OfArtifact(opts.buildDir, 'quantized', 'quantize');
+  if (quantizedSha256 !== circuit.quantizedSha256) throw new UserError(`${artifactPath(opts.buildDir, 'quantized')}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`);
   const started = performance.now();
   let kind: SetupKind;
   let ptau: SetupInfo['ptau'];
   let vkeyCore: Record<string, unknown>;
   if (opts.ptauPath) {
-    if (!existsSync(opts.ptauPath)) throw new UserError(`${opts.ptauPath}: powers-of-tau file not found`);
     kind = 'ptau';
-    ptau = { file: opts.ptauPath, sha256: sha256Hex(readFileSync(opts.ptauPath)) };
+    // Refuses (exit 2) a file that claims to be a published one but does not hash to it.
+    const provenance = await identifyPtau(opts.ptauPath, { trusted: opts.trustPtau, progress: opts.progress ? createTaskProgress('hashing ptau') : undefined });
+    ptau = { file: opts.ptauPath, ...provenance };
+    if (provenance.power < circuit.power) throw new UserError(`${opts.ptauPath}: powers of tau for 2^${provenance.power}, the circuit needs 2^${circuit.power}`);
     const tmp0 = `${zkeyPath}.tmp-${process.pid}-0`;
     const tmp1 = `${zkeyPath}.tmp-${process.pid}-1`;
     try {
@@ -93,16 +132,9 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress });
     vkeyCore = res.vkey as Record<string, unknown>;
   }
-  const settings = readArtifact<Settings>(opts.buildDir, 'settings', 'quantize');
   const meta: VkeyMeta = {
-    modelId: circuit.modelId,
-    setup: kind,
-    layout: circuit.layout,
-    input: circuit.input,
-    output: circuit.output,
-    quantization: { weightBits: settings.quantization.weightBits, activationBits: settings.quantization.activationBits },
-    ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
-    ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
+    ...vkeyMetaFor(opts.buildDir, circuit, kind),
+    ...(ptau ? { ptau: { name: ptau.name, power: ptau.power, blake2b: ptau.blake2b, recognised: ptau.recognised, source: ptau.source } } : {}),
   };
   const vkey = { ...vkeyCore, zkinfer: meta };
   const info: SetupInfo = {
@@ -111,6 +143,7 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     ...(ptau ? { ptau } : {}),
     modelId: circuit.modelId,
     vkeyHash: vkeyHash(vkey),
+    hashes: { quantized: quantizedSha256, r1cs: r1csSha256, zkey: sha256Hex(readFileSync(zkeyPath)), vkey: vkeyHash(vkey) },
     seconds: (performance.now() - started) / 1000,
     zkinfer: VERSIONS.zkinfer,
     snarkjs: VERSIONS.snarkjs,

@@ -38,6 +38,8 @@ export function checkKeyFields(bundle: ProofBundle, meta: VkeyMeta): Mismatch {
   if (bundle.setup.kind !== meta.setup) return `setup.kind "${bundle.setup.kind}" differs from the key's "${meta.setup}"`;
   const wantWarning = meta.setup === 'dev' ? DEV_SETUP_WARNING : undefined;
   if (bundle.setup.warning !== wantWarning) return meta.setup === 'dev' ? 'setup.warning of a dev-setup key was removed or edited' : 'setup.warning present on a non-dev key';
+  const p = meta.ptau;
+  if (!same(bundle.setup.ptau, p ? { name: p.name, power: p.power, blake2b: p.blake2b, recognised: p.recognised } : undefined)) return 'setup.ptau differs from the ptau the key records';
   return null;
 }
 
@@ -150,7 +152,7 @@ export interface InputFileCheck {
  * values, or the opening's committed integers (whose commitment was checked separately).
  */
 export function checkInputFile(path: string, bundle: ProofBundle, meta: VkeyMeta, opening?: Opening): InputFileCheck {
-  return checkInputValues(readInputFile(path, meta.input.shape), path, bundle, meta, opening);
+  return checkInputValues(readInputFile(path, meta.input), path, bundle, meta, opening);
 }
 
 /** {@link checkInputFile} on float values already read (a batch line, say); `path` labels them. */

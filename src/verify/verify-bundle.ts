@@ -23,6 +23,8 @@ import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
 import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputValues, checkKeyFields, decodeOutput } from './check-signals.js';
 import { PinSource, resolveKey } from './pin-key.js';
 import { assertVerificationKey } from './verification-key.js';
+import { checkModelBinding } from './model-binding.js';
+import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';
 
 /** Names of the checks, in the order they run. */
 export type CheckName = 'format' | 'pin' | 'vkey' | 'model-id' | 'bundle-fields' | 'public-signals' | 'opening' | 'input-commitment' | 'proof' | 'chain' | 'trusted-setup';
@@ -59,6 +61,8 @@ export interface VerifyReport {
   readonly warnings: string[];
   /** The on-chain verdict, when asked for. */
   readonly chain?: ChainVerdict;
+  /** Phase-2 contributors of the key's ceremony, in order (with --require-trusted-setup). */
+  readonly contributors?: TrustedSetupResult['contributors'];
 }
 
 /** Options of {@link verifyBundle}. */
@@ -82,8 +86,17 @@ export interface VerifyOptions {
   readonly openingPath?: string;
   /** Also verify with the Solidity verifier on an EVM; the two verdicts must agree. */
   readonly chain?: ChainTarget;
-  /** Fail keys from the single-party dev setup, and unpinned keys. */
+  /** Fail unpinned keys and keys that do not come from a verified multi-party ceremony (see trusted-setup.ts). */
   readonly requireTrustedSetup?: boolean;
+  /** Fewest phase-2 contributions a trusted key needs (default 2). */
+  readonly minContributions?: number;
+  /** Powers-of-tau files or blake2b-512 hashes to treat as recognised, besides the published ones. */
+  readonly trustPtau?: readonly string[];
+  /** The model's ONNX file: recompiled (with `settingsPath`) to check the model id. */
+  readonly modelPath?: string;
+  readonly settingsPath?: string;
+  /** The ceremony's transcript or final zkey: the key must come from it, for the recompiled r1cs. */
+  readonly ceremonyPath?: string;
 }
 
 function readJson(path: string, what: string): unknown {
@@ -139,6 +152,12 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   } else if (meta.modelId !== bundle.modelId) {
     checks.push(fail('model-id', `bundle names model ${bundle.modelId.slice(0, 16)}…, its own key says ${meta.modelId.slice(0, 16)}…`));
   }
+  let r1cs: Uint8Array | undefined;
+  if (opts.modelPath) {
+    const binding = await checkModelBinding({ modelPath: opts.modelPath, settingsPath: opts.settingsPath, ceremonyPath: opts.ceremonyPath, layout: meta.layout, bundleModelId: bundle.modelId, vkey: vkey as unknown as Record<string, unknown> });
+    checks.push(binding.check);
+    r1cs = binding.recompiled.r1cs;
+  }
   const fieldError = checkKeyFields(bundle, meta) ?? checkCommitmentFields(bundle);
   checks.push(fieldError ? fail('bundle-fields', fieldError) : pass('bundle-fields', 'layout, scales, ranges, setup and commitments agree with the key and the signals'));
   const decoded = await decodeOutput(bundle, meta, vkey.nPublic, opening);
@@ -177,12 +196,16 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     if (!chain.fitsOnChain) warnings.push(`the verifier is ${chain.deployedSize} bytes, over the 24,576-byte contract limit of real chains; use --input-visibility hashed to shrink it`);
   }
   if (meta.setup === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
+  if (meta.ptau && !meta.ptau.recognised) warnings.push(`ptau: unrecognised (${meta.ptau.name}, blake2b ${meta.ptau.blake2b.slice(0, 16)}…): not a published powers-of-tau file`);
+  let contributors: TrustedSetupResult['contributors'] | undefined;
   if (opts.requireTrustedSetup) {
-    checks.push(!key.pinned
-      ? fail('trusted-setup', 'the key is not pinned, so its setup is only the bundle\'s claim')
-      : meta.setup === 'dev'
-        ? fail('trusted-setup', 'keys come from the dev setup (--require-trusted-setup)')
-        : pass('trusted-setup', `keys from a ${meta.setup} setup`));
+    if (!key.pinned) checks.push(fail('trusted-setup', 'the key is not pinned, so its setup is only the bundle\'s claim'));
+    else {
+      const trust = await checkTrustedSetup({ vkey: vkey as unknown as Record<string, unknown>, minContributions: opts.minContributions, trustPtau: await resolveTrustedPtau(opts.trustPtau ?? []), r1cs });
+      checks.push(trust.check);
+      warnings.push(...trust.warnings);
+      contributors = trust.contributors;
+    }
   }
   if (bundle.layout.output.visibility === 'hashed' && !opening) warnings.push('the output is hashed: pass --opening FILE to see and check it');
   const failed = checks.find((c) => !c.ok)?.check;
@@ -199,6 +222,7 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     ...(inputClamped !== undefined ? { inputClamped } : {}),
     warnings,
     ...(chain ? { chain } : {}),
+    ...(contributors ? { contributors } : {}),
   };
 }
 

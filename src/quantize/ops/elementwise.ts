@@ -1,12 +1,13 @@
 /**
  * Lowerings of elementwise ops: arithmetic with constants (an affine layer, folded into the
  * neighbouring linear layer when possible), the sum of two activations, BatchNormalization in
- * inference mode, Clip and LeakyRelu.
+ * inference mode, Relu, Clip and LeakyRelu.
  */
-import type { OnnxNode } from '../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/load-onnx.js';
 import {
   activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, optionalConst, size,
-} from './lower-context.js';
+} from '../lower-context.js';
+import { broadcastActivation, clipHasActivationBound, clipWithActivations } from './comparisons.js';
 
 /** Emits y = scale ⊙ x + shift, folded into the linear layer producing x when legal. */
 function affine(ctx: LowerContext, node: OnnxNode, x: string, inShape: number[], outShape: number[], scale: Float64Array, shift: Float64Array): void {
@@ -24,8 +25,10 @@ function arithmetic(ctx: LowerContext, node: OnnxNode, op: 'Add' | 'Sub' | 'Mul'
     const sa = activationShape(ctx, node, 0);
     const sb = activationShape(ctx, node, 1);
     if (op === 'Mul') throw nodeError(node, 'multiplying two activations is not supported (only products with constants)');
-    if (JSON.stringify(sa) !== JSON.stringify(sb)) throw nodeError(node, `adding activations of different shapes ${JSON.stringify(sa)} and ${JSON.stringify(sb)} is not supported`);
-    emit(ctx, { kind: 'add', name: node.name, input: a, other: b, otherSign: op === 'Sub' ? -1 : 1, output: node.outputs[0]! }, sa);
+    // Different shapes broadcast: each side is gathered onto the output shape first (free wiring).
+    const shape = broadcastShape(node, sa, sb);
+    const [ga, gb] = [broadcastActivation(ctx, node, a, shape, 'a'), broadcastActivation(ctx, node, b, shape, 'b')];
+    emit(ctx, { kind: 'add', name: node.name, input: ga, other: gb, otherSign: op === 'Sub' ? -1 : 1, output: node.outputs[0]! }, shape);
     return;
   }
   const xFirst = !aConst;
@@ -43,6 +46,9 @@ function arithmetic(ctx: LowerContext, node: OnnxNode, op: 'Add' | 'Sub' | 'Mul'
 
 /** Elementwise lowerings. */
 export const ELEMENTWISE_LOWERINGS: Record<string, Lowering> = {
+  Relu(ctx, node) {
+    emit(ctx, { kind: 'relu', name: node.name, input: node.inputs[0]!, output: node.outputs[0]! }, activationShape(ctx, node));
+  },
   Add: (ctx, node) => arithmetic(ctx, node, 'Add'),
   Sub: (ctx, node) => arithmetic(ctx, node, 'Sub'),
   Mul: (ctx, node) => arithmetic(ctx, node, 'Mul'),
@@ -66,6 +72,7 @@ export const ELEMENTWISE_LOWERINGS: Record<string, Lowering> = {
     affine(ctx, node, node.inputs[0]!, shape, shape, scale, shift);
   },
   Clip(ctx, node) {
+    if (clipHasActivationBound(ctx, node)) return clipWithActivations(ctx, node);
     const shape = activationShape(ctx, node);
     const fromInput = (i: number) => {
       const c = optionalConst(ctx, node, i);
@@ -75,6 +82,7 @@ export const ELEMENTWISE_LOWERINGS: Record<string, Lowering> = {
     const attr = (k: string) => (typeof node.attrs[k] === 'number' ? (node.attrs[k] as number) : null);
     const min = ctx.graph.opset < 11 ? attr('min') : fromInput(1);
     const max = ctx.graph.opset < 11 ? attr('max') : fromInput(2);
+    for (const b of [min, max]) if (b !== null && !Number.isFinite(b)) throw nodeError(node, `bound ${b} is not a finite number`);
     emit(ctx, { kind: 'clamp', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, min, max }, shape);
   },
   LeakyRelu(ctx, node) {

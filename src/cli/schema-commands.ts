@@ -1,0 +1,27 @@
+/**
+ * `schemas`: writes the JSON Schema of every documented file format (src/schemas/registry.ts),
+ * for people who produce or check zkinfer files with other tools.
+ */
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../artifacts.js';
+import { DOCUMENTED_SCHEMAS, jsonSchemaText } from '../schemas/registry.js';
+import { printJson } from './options.js';
+
+/** Registers `schemas`. */
+export function registerSchemaCommands(p: Command): void {
+  p.command('schemas')
+    .description('write the JSON Schema of each documented file format (settings, input, calibration, …)')
+    .requiredOption('--out <dir>', 'output directory (one <format>.schema.json each)')
+    .option('--json', 'print the written paths as JSON')
+    .addHelpText('after', '\nExample:\n  zkinfer schemas --out schemas')
+    .action((f: { out: string; json?: boolean }) => {
+      const written = DOCUMENTED_SCHEMAS.map((s) => {
+        const path = join(f.out, `${s.name}.schema.json`);
+        writeFileAtomic(path, jsonSchemaText(s));
+        return path;
+      });
+      if (f.json) return printJson({ schemas: written });
+      process.stdout.write(`wrote ${written.join(', ')}\n`);
+    });
+}

@@ -1,0 +1,57 @@
+/**
+ * The reviewed list of conformance cases that exercise a supported op but are out of scope,
+ * each with the reason. Any other case of a supported op that does not pass counts against
+ * that op's pass rate; a listed case that starts passing makes the conformance test fail
+ * until it is removed from here, so the list cannot silently go stale.
+ */
+
+/** Cases matching `cases` (suite/name) are out of scope for `reason`. */
+export interface OutOfScope {
+  readonly cases: RegExp;
+  readonly reason: string;
+}
+
+/** Every out-of-scope case of a supported op. */
+export const OUT_OF_SCOPE: readonly OutOfScope[] = [
+  {
+    cases: /^onnx-pytorch-converted\/test_(BatchNorm2d_eval|Conv2d|Conv2d_no_bias|Conv2d_padding|Conv2d_strided|Linear|Linear_no_bias)$/,
+    reason: 'ONNX opset 6: older than the supported 7–25 (BatchNormalization and Gemm had other attributes then)',
+  },
+  {
+    cases: /\/test_(reshape_allowzero_reordered|slice_start_out_of_bounds|split_zero_size_splits_opset1[38]|reduce_(l1|max|min|sum)_empty_set|reduce_sum_empty_set_non_reduced_axis_zero)$/,
+    reason: 'zero-size tensor (a dimension of 0): nothing to prove',
+  },
+  {
+    cases: /\/test_reduce_sum_square_.*_expanded$/,
+    reason: 'the expanded body squares with Mul(x, x): a product of two activations (the products issue)',
+  },
+  {
+    cases: /\/test_(gelu_(default|tanh)_[12]|hardswish|mish)_expanded$/,
+    reason: 'the expanded body multiplies two activations (x · Φ(x), x · HardSigmoid(x), x · tanh(softplus(x))): the products issue; the op itself is one table',
+  },
+  {
+    cases: /\/test_softmax(_\w+)?_expanded(_ver18)?$/,
+    reason: 'the expanded body divides two activations (Exp(x − max) / ReduceSum): the products issue; the op itself is proven on the logits',
+  },
+  {
+    cases: /\/test_(equal|less|less_equal|greater|greater_equal|div|max|min)_uint64(_expanded)?$|\/test_equal_string(_broadcast)?$/,
+    reason: 'a UINT64 or string input: no exact fixed-point value (UINT64 inputs are refused at load)',
+  },
+  {
+    cases: /\/test_softsign(_example)?_expanded_ver18$/,
+    reason: 'the expanded body divides two activations (x / (1 + |x|)): the products issue; the op itself is one table',
+  },
+  {
+    cases: /\/test_cast(like)?_(no_saturate_|e8m0_)?\w*(FLOAT8E4M3FN|FLOAT8E4M3FNUZ|FLOAT8E5M2|FLOAT8E5M2FNUZ|FLOAT8E8M0|FLOAT4E2M1|INT4|UINT4|INT2|UINT2)\w*$/,
+    reason: '8-bit and 4-bit float or 2-/4-bit integer element types: no model input or output uses them',
+  },
+  {
+    cases: /\/test_cast(like)?_(DOUBLE_to_FLOAT|DOUBLE_to_FLOAT16|FLOAT_to_DOUBLE|FLOAT_to_FLOAT16|FLOAT16_to_DOUBLE|FLOAT16_to_FLOAT|BFLOAT16_to_FLOAT|FLOAT_to_BFLOAT16)(_expanded)?$/,
+    reason: 'the input holds NaN and ±Inf, which have no fixed-point value',
+  },
+];
+
+/** The reason a case is out of scope, or undefined. */
+export function outOfScopeReason(name: string): string | undefined {
+  return OUT_OF_SCOPE.find((o) => o.cases.test(name))?.reason;
+}

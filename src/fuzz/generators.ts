@@ -1,0 +1,18 @@
+/**
+ * The fuzz classes, one line each. To add one (e.g. bundle or claim mutations), write a
+ * {@link FuzzGenerator} in its own file in src/fuzz/ and list it here.
+ */
+import type { Fixtures } from './fixtures.js';
+import { buildDirs } from './gen-build-dir.js';
+import { calibrationFiles, jsonInputs, pbInputs } from './gen-inputs.js';
+import { onnxModels } from './gen-onnx.js';
+import type { FuzzGenerator } from './harness.js';
+
+/** Every generator of the suite; `weight` sets how often each is drawn. */
+export const GENERATORS: ReadonlyArray<FuzzGenerator<Fixtures, any>> = [
+  onnxModels,
+  jsonInputs,
+  pbInputs,
+  calibrationFiles,
+  buildDirs,
+];

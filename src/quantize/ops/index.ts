@@ -1,0 +1,42 @@
+/**
+ * The lowering table, merged from one file per op family. The set of keys of
+ * {@link LOWERINGS} is the set of supported ops, so the "unsupported ops" error can never
+ * drift from what is implemented. Adding a family is one import and one line per table.
+ */
+import type { ConstFold, Lowering } from '../lower-context.js';
+import { ACTIVATION_LOWERINGS } from './activations.js';
+import { COMPARISON_LOWERINGS } from './comparisons.js';
+import { CONV_LOWERINGS } from './conv.js';
+import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
+import { ARITH_CONST_FOLDS } from './fold-arith.js';
+import { MATMUL_LOWERINGS } from './matmul.js';
+import { MOVEMENT_CONST_FOLDS, MOVEMENT_LOWERINGS } from './movement.js';
+import { POOLING_LOWERINGS } from './pooling.js';
+import { REDUCTION_LOWERINGS } from './reductions.js';
+import { RESIZE_LOWERINGS } from './resize.js';
+import { SHAPE_CONST_FOLDS } from './shape.js';
+import { SOFTMAX_LOWERINGS } from './softmax.js';
+
+/** One entry per supported ONNX op whose input is an activation. */
+export const LOWERINGS: Record<string, Lowering> = {
+  ...MATMUL_LOWERINGS,
+  ...ELEMENTWISE_LOWERINGS,
+  ...MOVEMENT_LOWERINGS,
+  ...SOFTMAX_LOWERINGS,
+  ...CONV_LOWERINGS,
+  ...POOLING_LOWERINGS,
+  ...ACTIVATION_LOWERINGS,
+  ...COMPARISON_LOWERINGS,
+  ...REDUCTION_LOWERINGS,
+  ...RESIZE_LOWERINGS,
+};
+
+/** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */
+export const CONST_FOLDS: Record<string, ConstFold> = {
+  ...ARITH_CONST_FOLDS,
+  ...MOVEMENT_CONST_FOLDS,
+  ...SHAPE_CONST_FOLDS,
+};
+
+/** Ops that read only the shape of their input, so they fold even when it is an activation. */
+export const SHAPE_READERS = new Set(['Shape', 'Size']);
