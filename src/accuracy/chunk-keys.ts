@@ -98,8 +98,10 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
   if (build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS) requireDetermined(build.circuit);
   writeFileAtomic(artifactPath(dir, 'r1cs'), r1cs);
   writeJsonAtomic(artifactPath(dir, 'circuit'), info);
-  // setupKeys records the quantization settings in the key, as for the build's own keys.
+  // setupKeys checks the quantized model against circuit.json and records the quantization
+  // settings in the key, as for the build's own keys: the chunk directory holds copies.
   writeFileAtomic(artifactPath(dir, 'settings'), readFileSync(artifactPath(opts.buildDir, 'settings')));
+  writeFileAtomic(artifactPath(dir, 'quantized'), bytes);
   const compileSeconds = (performance.now() - t0) / 1000;
   opts.onProgress?.(`chunk circuit: ${opts.chunkSize} samples, ${info.nConstraints} constraints (domain 2^${info.power}); setting up keys (${ptauPathLabel(opts, baseSetup)})`);
   if (!opts.ptauPath && baseSetup?.kind === 'ptau' && (!ptauPath || !existsSync(ptauPath))) {

@@ -111,8 +111,8 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
  * The model's ops on input signals, returning the output signals: the part of the circuit every
  * model circuit shares (one inference here; one per sample in the accuracy chunk circuit).
  */
-export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: readonly Signal[]): Signal[] {
-  const tensors = new Map<string, readonly Signal[]>();
+export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: Signal[]): Signal[] {
+  const tensors = new Map<string, Signal[]>();
   tensors.set(model.input.name, inputs);
   eachInputPart(model, inputs, (name, part) => tensors.set(name, part));
   for (const op of model.ops) {

@@ -79,7 +79,8 @@ export function commitmentOptions(o: DatasetEncoding['inputCommitment']): Commit
 
 /** Quantizes a chunk's samples and pads it to `chunkSize` (step 1–2). */
 export function quantizeChunk(enc: DatasetEncoding, samples: readonly Sample[], chunkSize: number): QuantizedChunk {
-  const q = { input: { ...enc.input } } as unknown as QuantizedModel;
+  // One float input of inputSize values, quantized with the encoding's scale and range (step 1).
+  const q = { input: { name: 'input', shape: [enc.inputSize], bits: enc.inputCommitment.bits, ...enc.input } } as Pick<QuantizedModel, 'input'>;
   const inputs: number[][] = [];
   const codes: number[] = [];
   for (let j = 0; j < chunkSize; j++) {

@@ -25,5 +25,7 @@ export const circuitInfoSchema = z
     input: z.object({ name: z.string(), shape: dimsSchema, frac: fracSchema, bits: bitsSchema(1, 32), lo: safeIntSchema, hi: safeIntSchema }),
     output: z.object({ name: z.string(), shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
     droppedFinal: droppedFinalSchema.optional(),
+    /** Accuracy chunk circuits (src/accuracy/chunk-keys.ts): chunk size, dataset encoding, quantized-model hash. */
+    accuracy: z.looseObject({ kind: z.literal('accuracy-chunk'), chunkSize: z.number().int().min(1), constraintsPerSample: z.number().int().min(0), quantizedSha256: sha256Schema, encoding: z.record(z.string(), z.unknown()) }).optional(),
   })
   .meta({ id: 'zkinfer-circuit', title: 'zkinfer circuit.json', description: 'Written by `zkinfer compile`.' });
