@@ -52,6 +52,9 @@ export function isClaimFile(path: string): boolean {
 
 /** Prints a claim report: one line per check, warnings on stderr. */
 export function printClaimReport(r: ClaimReport, json: boolean): void {
+  // Exit 1 or 2 says on one stderr line what failed; the full report goes to stdout.
+  const failure = r.checks.find((c) => !c.ok);
+  if (failure) process.stderr.write(`zkinfer: invalid claim: ${failure.check} check failed: ${failure.detail.split('\n')[0]}\n`);
   if (json) return printJson(r);
   for (const c of r.checks) process.stdout.write(`${c.ok ? 'ok  ' : 'FAIL'} ${c.check}: ${c.detail}\n`);
   for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);

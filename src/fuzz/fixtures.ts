@@ -2,10 +2,11 @@
  * What the fuzz generators mutate: a proven digits-MLP build directory, the keys of a second
  * setup of the same circuit, the shipped models and a sample input. Made once per fuzz run.
  */
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPipeline } from '../pipeline.js';
+import { proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { setupKeys } from '../setup/setup-keys.js';
 
 /** Shared inputs of every generator. */
@@ -21,6 +22,8 @@ export interface Fixtures {
   /** The sample's proof bundle and its opening (hashed input), proven with `buildDir`'s keys. */
   readonly bundlePath: string;
   readonly openingPath: string;
+  /** An accuracy claim of the build on 4 test samples (2 chunks of 2), its chunk key and dataset. */
+  readonly claim: { readonly path: string; readonly vkeyPath: string; readonly datasetPath: string; readonly datasetCommitment: string };
 }
 
 /** The repository root (dist/src/fuzz → ../../..). */
@@ -42,7 +45,12 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   cpSync(buildDir, otherSetupDir, { recursive: true });
   await setupKeys({ buildDir: otherSetupDir });
   const sample = (JSON.parse(readFileSync(samplePath, 'utf8')) as { input: number[] }).input;
-  return { buildDir, otherSetupDir, models: { mlp, cnn: join(ROOT, 'models/digits-cnn.onnx') }, samplePath, sample, bundlePath, openingPath };
+  const test = JSON.parse(readFileSync(join(ROOT, 'models/digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
+  const datasetPath = join(dir, 'four.jsonl');
+  writeFileSync(datasetPath, test.inputs.slice(0, 4).map((input, i) => JSON.stringify({ input, label: test.labels[i] })).join('\n') + '\n');
+  const acc = await proveAccuracy({ buildDir, dataset: datasetPath, outDir: join(dir, 'accuracy'), chunkSize: 2, workers: 1 });
+  const claim = { path: acc.claim, vkeyPath: join(acc.keyDir, 'vkey.json'), datasetPath, datasetCommitment: acc.datasetCommitment };
+  return { buildDir, otherSetupDir, models: { mlp, cnn: join(ROOT, 'models/digits-cnn.onnx') }, samplePath, sample, bundlePath, openingPath, claim };
 }
 
 /** Copies the build directory into a case directory (proofs excluded). */

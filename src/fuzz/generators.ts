@@ -5,6 +5,7 @@
 import type { Fixtures } from './fixtures.js';
 import { buildDirs } from './gen-build-dir.js';
 import { bundles } from './gen-bundle.js';
+import { claims, datasets } from './gen-claim.js';
 import { calibrationFiles, jsonInputs, pbInputs } from './gen-inputs.js';
 import { onnxModels } from './gen-onnx.js';
 import type { FuzzGenerator } from './harness.js';
@@ -17,4 +18,6 @@ export const GENERATORS: ReadonlyArray<FuzzGenerator<Fixtures, any>> = [
   calibrationFiles,
   buildDirs,
   bundles,
+  claims,
+  datasets,
 ];

@@ -18,11 +18,12 @@ import Tinypool from 'tinypool';
 import * as snarkjs from 'snarkjs';
 import { z } from 'zod';
 import { FIELD_PRIME } from '../../circuits/field.js';
+import { BASE_FIELD_PRIME, canonicalDecimal } from '../bundle/bundle.js';
 import { canonicalJson } from '../artifacts.js';
 import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION } from '../accuracy/claim.js';
 import { combineChunkCommitments, computeDatasetCommitment, DatasetEncoding, parseFieldElement, readOpening, toHex } from '../dataset/dataset-commitment.js';
 import { UserError } from '../errors.js';
-import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { DEV_SETUP_WARNING, vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
 import { resolveKey } from './pin-key.js';
 import { assertVerificationKey } from './verification-key.js';
 import type { ChunkVerifyTask } from './verify-chunk-worker.js';
@@ -77,22 +78,43 @@ export interface VerifyClaimOptions {
   readonly poolMinChunks?: number;
 }
 
-const decimal = z.string().regex(/^\d+$/);
-const proofSchema = z.object({ pi_a: z.array(decimal), pi_b: z.array(z.array(decimal)), pi_c: z.array(decimal) }).passthrough();
-const claimSchema = z.object({
+const coord = canonicalDecimal(BASE_FIELD_PRIME, 'coordinate');
+const signal = canonicalDecimal(FIELD_PRIME, 'public signal');
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+const fieldHex = z.string().regex(/^0x[0-9a-f]{1,64}$/, 'must be 0x and lowercase hex');
+const count = z.number().int().nonnegative();
+const fraction = z.number().min(0).max(1);
+/** Affine points only, so every proof has exactly one accepted encoding (as in bundles). */
+const proofSchema = z.strictObject({
+  pi_a: z.tuple([coord, coord, z.literal('1')]),
+  pi_b: z.tuple([z.tuple([coord, coord]), z.tuple([coord, coord]), z.tuple([z.literal('1'), z.literal('0')])]),
+  pi_c: z.tuple([coord, coord, z.literal('1')]),
+  protocol: z.literal('groth16'),
+  curve: z.literal('bn128'),
+});
+/** The claim file, strict at every level: an unknown field is a format error. */
+const claimSchema = z.strictObject({
   format: z.literal(CLAIM_FORMAT),
   formatVersion: z.literal(CLAIM_VERSION),
   protocol: z.literal('groth16'),
   curve: z.literal('bn128'),
-  modelId: z.string(),
-  quantizedSha256: z.string(),
-  vkeyHash: z.string(),
+  modelId: hex64,
+  quantizedSha256: hex64,
+  baseModelId: hex64.optional(),
+  vkeyHash: hex64,
   vkey: z.record(z.string(), z.unknown()),
-  dataset: z.object({ commitment: z.string(), samples: z.number().int().positive(), chunkSize: z.number().int().positive(), chunks: z.number().int().nonnegative(), encoding: z.record(z.string(), z.unknown()) }),
-  result: z.object({ samples: z.number().int(), correct: z.number().int(), accuracy: z.number() }),
-  chunks: z.array(z.object({ index: z.number().int(), samples: z.number().int(), count: z.number().int(), commitment: z.string(), publicSignals: z.array(z.string()), proof: proofSchema })),
-  setup: z.object({ kind: z.string() }).passthrough(),
-}).passthrough();
+  dataset: z.strictObject({ commitment: fieldHex, samples: z.number().int().positive(), chunkSize: z.number().int().positive(), chunks: count, encoding: z.record(z.string(), z.unknown()) }),
+  result: z.strictObject({ samples: count, correct: count, accuracy: fraction }),
+  chunks: z.array(z.strictObject({ index: count, samples: count, count, commitment: fieldHex, publicSignals: z.array(signal).max(2), proof: proofSchema })).max(10_000_000),
+  circuit: z.strictObject({ constraints: count, constraintsPerSample: count, power: count }),
+  setup: z.strictObject({ kind: z.enum(['dev', 'ptau']), warning: z.string().max(1000).optional(), ptau: z.record(z.string(), z.unknown()).optional() }),
+  unverified: z.strictObject({ note: z.string().max(1000), float: z.strictObject({ correct: count, accuracy: fraction }), quantized: z.strictObject({ correct: count, accuracy: fraction }) }),
+  tool: z.strictObject({ name: z.literal('zkinfer'), version: z.string().max(100), snarkjs: z.string().max(100) }),
+  createdAt: z.string().max(100),
+});
+
+/** Claim fields nothing in the proofs or the pinned key fixes: reported, never trusted. */
+export const UNVERIFIED_CLAIM_FIELDS = ['baseModelId', 'circuit', 'setup.ptau', 'unverified', 'tool', 'createdAt'] as const;
 
 /** From this many chunks on, proofs are checked on a pool of worker threads. */
 export const POOL_VERIFY_MIN_CHUNKS = 64;
@@ -181,6 +203,9 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
         : acc.chunkSize !== claim.dataset.chunkSize ? `the key proves chunks of ${acc.chunkSize}, the claim uses ${claim.dataset.chunkSize}`
           : !sameEncoding(acc.encoding, claim.dataset.encoding) ? 'the claim\'s dataset encoding differs from the key\'s' : null;
   add('model-id', idProblem === null, idProblem ?? `accuracy key for model ${claim.modelId.slice(0, 16)}…, chunks of ${claim.dataset.chunkSize}`);
+  // The setup a claim reports must be the key's, warning included (as for bundles).
+  const wantWarning = meta?.setup === 'dev' ? DEV_SETUP_WARNING : undefined;
+  if (meta && (claim.setup.kind !== meta.setup || claim.setup.warning !== wantWarning)) add('model-id', false, `setup "${claim.setup.kind}" (or its warning) differs from the key's "${meta.setup}"`);
   if (!acc) return done();
   const enc: DatasetEncoding = acc.encoding;
 
