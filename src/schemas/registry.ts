@@ -10,6 +10,9 @@ import { quantizedModelSchema } from './quantized-model.js';
 import { settingsSchema } from './settings.js';
 import { setupInfoSchema } from './setup.js';
 import { vkeySchema } from './vkey.js';
+import { bundleSchema } from '../bundle/bundle.js';
+import { openingSchema } from '../bundle/opening.js';
+import { claimSchema } from '../verify/verify-claim.js';
 
 /** A published format: the schema file name (without `.schema.json`) and its zod schema. */
 export interface DocumentedSchema {
@@ -26,6 +29,9 @@ export const DOCUMENTED_SCHEMAS: readonly DocumentedSchema[] = [
   { name: 'circuit', schema: circuitInfoSchema },
   { name: 'setup', schema: setupInfoSchema },
   { name: 'vkey', schema: vkeySchema },
+  { name: 'bundle', schema: bundleSchema },
+  { name: 'opening', schema: openingSchema },
+  { name: 'claim', schema: claimSchema },
 ];
 
 /**

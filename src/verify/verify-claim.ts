@@ -93,7 +93,7 @@ const proofSchema = z.strictObject({
   curve: z.literal('bn128'),
 });
 /** The claim file, strict at every level: an unknown field is a format error. */
-const claimSchema = z.strictObject({
+export const claimSchema = z.strictObject({
   format: z.literal(CLAIM_FORMAT),
   formatVersion: z.literal(CLAIM_VERSION),
   protocol: z.literal('groth16'),
