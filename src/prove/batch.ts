@@ -83,7 +83,7 @@ function isAlive(pid: number): boolean {
  * Removes temp files (`<bundle>.tmp-<pid>-<hex>`, see writeFileAtomic) left by killed runs. Files
  * of live processes are kept: another batch may be writing into the same directory right now.
  */
-function removeStaleTemps(outDir: string): void {
+export function removeStaleTemps(outDir: string): void {
   for (const name of readdirSync(outDir)) {
     const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
     if (!m) continue;

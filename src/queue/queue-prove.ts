@@ -7,6 +7,7 @@
  * the build directory.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { removeStaleTemps } from '../prove/batch.js';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -101,6 +102,8 @@ function openBuild(buildDir: string): BuildView {
 function prepareOut(outDir: string): void {
   try {
     mkdirSync(outDir, { recursive: true });
+    // A submitter killed mid-write leaves a temp file; the rerun that collects clears it.
+    removeStaleTemps(outDir);
   } catch (e) {
     throw new UserError(`${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
