@@ -36,7 +36,7 @@ const finite = z.number().finite();
 const count = z.number().int().nonnegative();
 
 /** Affine points only (z = 1), so every point has exactly one accepted encoding. */
-const proofSchema = z.strictObject({
+export const proofSchema = z.strictObject({
   pi_a: z.tuple([coord, coord, z.literal('1')]),
   pi_b: z.tuple([z.tuple([coord, coord]), z.tuple([coord, coord]), z.tuple([z.literal('1'), z.literal('0')])]),
   pi_c: z.tuple([coord, coord, z.literal('1')]),

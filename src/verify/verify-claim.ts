@@ -18,7 +18,7 @@ import Tinypool from 'tinypool';
 import * as snarkjs from 'snarkjs';
 import { z } from 'zod';
 import { FIELD_PRIME } from '../../circuits/field.js';
-import { BASE_FIELD_PRIME, canonicalDecimal } from '../bundle/bundle.js';
+import { canonicalDecimal, proofSchema } from '../bundle/bundle.js';
 import { canonicalJson } from '../artifacts.js';
 import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION } from '../accuracy/claim.js';
 import { combineChunkCommitments, computeDatasetCommitment, DatasetEncoding, parseFieldElement, readOpening, toHex } from '../dataset/dataset-commitment.js';
@@ -78,20 +78,11 @@ export interface VerifyClaimOptions {
   readonly poolMinChunks?: number;
 }
 
-const coord = canonicalDecimal(BASE_FIELD_PRIME, 'coordinate');
 const signal = canonicalDecimal(FIELD_PRIME, 'public signal');
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
 const fieldHex = z.string().regex(/^0x[0-9a-f]{1,64}$/, 'must be 0x and lowercase hex');
 const count = z.number().int().nonnegative();
 const fraction = z.number().min(0).max(1);
-/** Affine points only, so every proof has exactly one accepted encoding (as in bundles). */
-const proofSchema = z.strictObject({
-  pi_a: z.tuple([coord, coord, z.literal('1')]),
-  pi_b: z.tuple([z.tuple([coord, coord]), z.tuple([coord, coord]), z.tuple([z.literal('1'), z.literal('0')])]),
-  pi_c: z.tuple([coord, coord, z.literal('1')]),
-  protocol: z.literal('groth16'),
-  curve: z.literal('bn128'),
-});
 /** The claim file, strict at every level: an unknown field is a format error. */
 export const claimSchema = z.strictObject({
   format: z.literal(CLAIM_FORMAT),
