@@ -6,6 +6,7 @@ import { Comparison, compare, compareCost, compareValue, select } from '../circu
 import { divConst, divConstCost, divConstLayout, floorDiv, truncDiv } from '../circuits/div-const.js';
 import { comparatorBits } from '../circuits/max.js';
 import { WitnessRangeError } from '../circuits/range-check.js';
+import { assertEveryNonInputWirePinned } from './soundness-helpers.js';
 
 /** A circuit over private inputs `xs`; outputs exposed first. */
 function circuit(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => Signal[]): { c: BuiltCircuit; out: bigint[]; cost: number } {
@@ -16,20 +17,6 @@ function circuit(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => S
   for (const s of y) b.exposeOutput(s);
   const c = b.finalize();
   return { c, out: c.witness.slice(1, 1 + y.length).map(toSigned), cost };
-}
-
-function assertEveryNonInputWirePinned(c: BuiltCircuit, what: string): void {
-  assert.equal(findViolatedConstraint(c.constraints, c.witness), -1, `${what}: honest witness satisfies`);
-  const firstInput = 1 + c.nPubOut;
-  const firstInternal = firstInput + c.nPubIn + c.nPrvIn;
-  for (let i = 1; i < c.nWires; i++) {
-    if (i >= firstInput && i < firstInternal) continue;
-    for (const d of [1n, FIELD_PRIME - 1n]) {
-      const w = c.witness.slice();
-      w[i] = (w[i]! + d) % FIELD_PRIME;
-      assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `${what}: wire ${i} ${d === 1n ? '+1' : '−1'} not caught`);
-    }
-  }
 }
 
 const OPS: Comparison[] = ['eq', 'lt', 'le', 'gt', 'ge'];

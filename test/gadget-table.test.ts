@@ -9,6 +9,7 @@ import { QuantizedModel, runIntegerModel } from '../src/quantize/quantized-model
 import { quantizeTable } from '../src/quantize/quantize-table.js';
 import { evalUnary, UNARY_FUNCTIONS, UnaryFn } from '../src/quantize/unary-functions.js';
 import { prng } from './onnx-fixtures.js';
+import { assertEveryNonInputWirePinned } from './soundness-helpers.js';
 
 /** One lookup of x in `table` over [lo, lo + 2^bits) as a circuit with x a private input. */
 function lookupCircuit(x: bigint, lo: bigint, bits: number, table: readonly bigint[]): { c: BuiltCircuit; out: bigint; cost: number } {
@@ -19,21 +20,6 @@ function lookupCircuit(x: bigint, lo: bigint, bits: number, table: readonly bigi
   b.exposeOutput(y);
   const c = b.finalize();
   return { c, out: toSigned(c.witness[1]!), cost };
-}
-
-/** Every wire except the constant and the input must be pinned: ±1 on it breaks a constraint. */
-function assertEveryNonInputWirePinned(c: BuiltCircuit, what: string): void {
-  assert.equal(findViolatedConstraint(c.constraints, c.witness), -1, `${what}: honest witness satisfies`);
-  const firstInput = 1 + c.nPubOut;
-  const firstInternal = firstInput + c.nPubIn + c.nPrvIn;
-  for (let i = 1; i < c.nWires; i++) {
-    if (i >= firstInput && i < firstInternal) continue;
-    for (const d of [1n, FIELD_PRIME - 1n]) {
-      const w = c.witness.slice();
-      w[i] = (w[i]! + d) % FIELD_PRIME;
-      assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `${what}: wire ${i} of ${c.nWires} ${d === 1n ? '+1' : '−1'} not caught`);
-    }
-  }
 }
 
 function randomTable(bits: number, seed: number): bigint[] {

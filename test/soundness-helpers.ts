@@ -7,6 +7,7 @@
  *   assertEveryConstraintNeeded([c1, c2, c3], 'max2');       // dropping any constraint frees a wire
  *   assertMultiWireTamperFails(circuit, tampered, 'max2');   // a coordinated multi-wire change is caught
  *   assertMultiWireTamperFails(circuit, spliceWitness(circuit, donor), 'max2');
+ *   assertEveryNonInputWirePinned(circuit, 'max2');          // ±1 on any non-input wire is caught
  *
  * - {@link gadgetCircuit} builds over private inputs and exposes no outputs, so a signal's wire
  *   index in the builder is its index in the finished circuit ({@link wireOf}).
@@ -21,6 +22,7 @@
  */
 import assert from 'node:assert/strict';
 import { BuiltCircuit, findViolatedConstraint, R1csBuilder, Signal } from '../circuits/builder.js';
+import { FIELD_PRIME } from '../circuits/field.js';
 import { checkDeterminism, DeterminismResult, describeUndetermined } from '../src/circuit/determinism-check.js';
 
 /** First wire after the constant, outputs and inputs. */
@@ -117,4 +119,22 @@ export function spliceWitness(honest: BuiltCircuit, donor: BuiltCircuit, range: 
     w[i] = donor.witness[i]!;
   }
   return w;
+}
+
+/**
+ * The honest witness satisfies the circuit, and changing any wire but the constant and the
+ * inputs by +1 or −1 breaks a constraint.
+ */
+export function assertEveryNonInputWirePinned(c: BuiltCircuit, what = 'circuit'): void {
+  assert.equal(findViolatedConstraint(c.constraints, c.witness), -1, `${what}: honest witness satisfies`);
+  const firstInput = 1 + c.nPubOut;
+  const firstInternal = firstInput + c.nPubIn + c.nPrvIn;
+  for (let i = 1; i < c.nWires; i++) {
+    if (i >= firstInput && i < firstInternal) continue;
+    for (const d of [1n, FIELD_PRIME - 1n]) {
+      const w = c.witness.slice();
+      w[i] = (w[i]! + d) % FIELD_PRIME;
+      assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `${what}: wire ${i} of ${c.nWires} ${d === 1n ? '+1' : '−1'} not caught`);
+    }
+  }
 }

@@ -17,6 +17,7 @@ import { createInterface } from 'node:readline';
 import { extname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { parseTensorProto } from '../onnx/tensor.js';
+import { flattenNumbers } from '../onnx/input-file.js';
 
 /** One labelled sample. */
 export interface Sample {
@@ -67,15 +68,6 @@ function checkValues(values: ArrayLike<number>, shape: DatasetShape, where: stri
   return Float64Array.from(values);
 }
 
-function flatten(v: unknown, out: number[], where: string): void {
-  if (Array.isArray(v)) {
-    for (const x of v) flatten(x, out, where);
-    return;
-  }
-  if (typeof v !== 'number') throw new UserError(`${where}: input values must be numbers, found ${JSON.stringify(v)}`);
-  out.push(v);
-}
-
 function lines(path: string): AsyncIterable<string> {
   const stream = createReadStream(path, { encoding: 'utf8' });
   stream.on('error', () => undefined);
@@ -101,7 +93,7 @@ async function* readJsonLines(path: string, shape: DatasetShape): AsyncGenerator
     }
     const o = obj as { input: unknown; label: unknown };
     const flat: number[] = [];
-    flatten(o.input, flat, where);
+    flattenNumbers(o.input, flat, where);
     yield { index: index++, input: checkValues(flat, shape, where), label: checkLabel(o.label, shape, where), source: where };
   }
 }

@@ -24,9 +24,10 @@ function partsOf(layout: InputLayout): Array<{ name: string; shape: number[] }> 
 
 const shapeOfLayout = (layout: InputLayout): number[] => (Array.isArray(layout) ? layout : layout.shape);
 
-function flatten(v: unknown, out: number[], where: string): void {
+/** Appends the numbers of a (nested) JSON array to `out`; anything else is a {@link UserError}. */
+export function flattenNumbers(v: unknown, out: number[], where: string): void {
   if (Array.isArray(v)) {
-    for (const x of v) flatten(x, out, where);
+    for (const x of v) flattenNumbers(x, out, where);
     return;
   }
   if (typeof v !== 'number') throw new UserError(`${where}: input values must be numbers, found ${JSON.stringify(v)}`);
@@ -68,7 +69,7 @@ export function parseInputJson(value: unknown, layout: InputLayout, where: strin
 function flatChecked(body: unknown, shape: number[], where: string): Float64Array {
   if (body === undefined) throw new UserError(`${where}: expected a JSON array of numbers or {"input": [...]}`);
   const flat: number[] = [];
-  flatten(body, flat, where);
+  flattenNumbers(body, flat, where);
   return checkInputValues(flat, shape, where);
 }
 
