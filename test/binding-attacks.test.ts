@@ -25,6 +25,8 @@ import { decodeR1cs } from '../src/circuit/r1cs-file.js';
 import { addTrustedKey } from '../src/verify/key-store.js';
 import { verifyBundle, VerifyReport } from '../src/verify/verify-bundle.js';
 import { BASE_FIELD_PRIME, type ProofBundle } from '../src/bundle/bundle.js';
+import { g2MembershipError } from '../src/verify/groth16.js';
+import * as snarkjs from 'snarkjs';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-binding-'));
 const SAMPLE = 'models/samples/digit-3.json';
@@ -96,6 +98,33 @@ test('public input out of range in a bundle: local and embedded-EVM verdicts agr
   const ok = await verifyBundle({ bundle: r.bundle, vkeyPath: join(pub, 'vkey.json'), chain: { kind: 'embedded' } });
   assert.equal(ok.valid, true);
   assert.equal(ok.chain?.valid, true);
+});
+
+/** A point of the G2 twist (x = k for the first k ≥ 1 that lies on it) outside the order-r subgroup. */
+async function twistPointOutsideSubgroup(): Promise<string[][]> {
+  const c = (await snarkjs.curves.getCurveFromName('bn128')) as any;
+  const F2 = c.G2.F;
+  for (let x = F2.one; ; x = F2.add(x, F2.one)) {
+    const rhs = F2.add(F2.mul(F2.square(x), x), c.G2.b);
+    if (!F2.isSquare(rhs)) continue;
+    const p = new Uint8Array(F2.n8 * 2);
+    p.set(x);
+    p.set(F2.sqrt(rhs), F2.n8);
+    assert.equal(c.G2.isValid(p), true, 'snarkjs must see the point as valid, or the attack tests nothing');
+    if (c.G2.isZero(c.G2.timesScalar(p, c.r))) continue;
+    return c.G2.toObject(p).map((e: bigint[]) => e.map(String));
+  }
+}
+
+test('pi_b on the G2 twist but outside the subgroup: refused by name, locally and on the embedded EVM', async () => {
+  const b = structuredClone(honest);
+  b.proof.pi_b = (await twistPointOutsideSubgroup()) as any;
+  const rep = await verifyBundle({ bundle: b, vkeyPath: join(hashed, 'vkey.json'), chain: { kind: 'embedded' } });
+  assert.equal(rep.valid, false);
+  assert.equal(rep.failed, 'proof');
+  assert.match(check(rep, 'proof')!.detail, /outside its order-r subgroup/);
+  assert.equal(rep.chain?.valid, false, 'the EVM pairing precompile accepted a non-subgroup point');
+  assert.equal(await g2MembershipError(honest.proof), undefined, 'an honest proof point was refused');
 });
 
 test('relabelled bundle: an attacker\'s own key is never pinned, whatever the bundle claims', async () => {

@@ -14,7 +14,6 @@
  * - `trusted-setup`: the key comes from a dev setup, or is not pinned.
  */
 import { readFileSync } from 'node:fs';
-import * as snarkjs from 'snarkjs';
 import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../bundle/bundle.js';
 import { Opening, readOpening } from '../bundle/opening.js';
 import { canonicalJson } from '../artifacts.js';
@@ -25,6 +24,7 @@ import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputVal
 import { PinSource, resolveKey } from './pin-key.js';
 import { assertVerificationKey } from './verification-key.js';
 import { checkModelBinding } from './model-binding.js';
+import { g2MembershipError, verifyGroth16 } from './groth16.js';
 import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';
 
 /** Names of the checks, in the order they run. */
@@ -177,14 +177,10 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     checks.push(r.error ? fail('input-commitment', r.error) : pass('input-commitment', r.detail));
     if (!r.error && r.clamped > 0) warnings.push(r.detail);
   }
-  let proofOk = false;
-  try {
-    // A signal count the key does not expect cannot verify; snarkjs would throw on it.
-    proofOk = bundle.publicSignals.length === vkey.nPublic ? await snarkjs.groth16.verify(vkey, bundle.publicSignals, bundle.proof) : false;
-  } catch {
-    proofOk = false;
-  }
-  checks.push(proofOk ? pass('proof', 'Groth16 pairing check passed') : fail('proof', 'Groth16 pairing check failed'));
+  const pointError = await g2MembershipError(bundle.proof);
+  // A signal count the key does not expect cannot verify; snarkjs would throw on it.
+  const proofOk = !pointError && bundle.publicSignals.length === vkey.nPublic && (await verifyGroth16(vkey, bundle.publicSignals, bundle.proof));
+  checks.push(proofOk ? pass('proof', 'Groth16 pairing check passed') : fail('proof', pointError ?? 'Groth16 pairing check failed'));
   let chain: ChainVerdict | undefined;
   if (opts.chain && !key.ok) {
     // The verdict is already "not pinned"; compiling a verifier for a key the prover chose costs

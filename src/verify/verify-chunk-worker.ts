@@ -3,7 +3,7 @@
  * builds one single-threaded curve and checks the proofs it is handed.
  */
 import { restoreWorkerData } from '../prove/web-worker-guard.js';
-import * as snarkjs from 'snarkjs';
+import { verifyGroth16 } from './groth16.js';
 import { shutdown, useSingleThreadCurve } from '../prove/prover.js';
 
 restoreWorkerData();
@@ -18,11 +18,7 @@ export interface ChunkVerifyTask {
 /** The Groth16 check of one chunk proof; malformed input is a failed check, never a crash. */
 export async function verifyChunkProof(t: ChunkVerifyTask): Promise<boolean> {
   await useSingleThreadCurve();
-  try {
-    return await snarkjs.groth16.verify(t.vkey, t.publicSignals, t.proof);
-  } catch {
-    return false;
-  }
+  return verifyGroth16(t.vkey, t.publicSignals, t.proof);
 }
 
 /** Tinypool calls this on destroy(). */

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
-import * as snarkjs from 'snarkjs';
+import { verifyGroth16 } from './groth16.js';
 import { z } from 'zod';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { canonicalDecimal, proofSchema } from '../bundle/bundle.js';
@@ -115,11 +115,7 @@ async function verifyChunkProofs(vkey: Record<string, unknown>, chunks: Accuracy
   if (chunks.length < poolMinChunks) {
     const out: boolean[] = [];
     for (const ch of chunks) {
-      try {
-        out.push(await snarkjs.groth16.verify(vkey, ch.publicSignals, ch.proof));
-      } catch {
-        out.push(false);
-      }
+      out.push(await verifyGroth16(vkey, ch.publicSignals, ch.proof));
     }
     return out;
   }
