@@ -26,6 +26,7 @@ import { addTrustedKey } from '../src/verify/key-store.js';
 import { verifyBundle, VerifyReport } from '../src/verify/verify-bundle.js';
 import { BASE_FIELD_PRIME, type ProofBundle } from '../src/bundle/bundle.js';
 import { g2MembershipError } from '../src/verify/groth16.js';
+import { duplicateJsonKey } from '../src/schemas/json.js';
 import * as snarkjs from 'snarkjs';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-binding-'));
@@ -125,6 +126,22 @@ test('pi_b on the G2 twist but outside the subgroup: refused by name, locally an
   assert.match(check(rep, 'proof')!.detail, /outside its order-r subgroup/);
   assert.equal(rep.chain?.valid, false, 'the EVM pairing precompile accepted a non-subgroup point');
   assert.equal(await g2MembershipError(honest.proof), undefined, 'an honest proof point was refused');
+});
+
+test('a bundle with a duplicate key is refused by line: JSON readers disagree on which value counts', async () => {
+  const vkeyPath = join(hashed, 'vkey.json');
+  const text = readFileSync(honestPath, 'utf8');
+  // A first-wins reader would see prediction 9; JSON.parse keeps the last (honest) value.
+  const twice = text.replace('{', '{\n  "prediction": 9,');
+  assert.notEqual(twice, text);
+  writeFileSync(join(T, 'dup.json'), twice);
+  // The error names the line of the second occurrence, the one a first-wins reader ignores.
+  const secondLine = twice.split('\n').findIndex((l, i) => i > 1 && l.includes('"prediction"')) + 1;
+  assert.ok(secondLine > 2, 'the honest bundle has a prediction field');
+  await assert.rejects(verifyBundle({ bundlePath: join(T, 'dup.json'), vkeyPath }), new RegExp(`dup\\.json:${secondLine}: key "prediction" appears twice`));
+  assert.deepEqual(duplicateJsonKey('{"a": {"k": 1}, "b": {"k": 2}, "s": "\\"k\\": 3"}'), undefined, 'equal keys in different objects are not duplicates');
+  assert.deepEqual(duplicateJsonKey('{"a": [{"k": 1, "x": 0}, {"x": 1,\n "x": 2}]}'), { key: 'x', line: 2 });
+  assert.equal((await verifyBundle({ bundlePath: honestPath, vkeyPath })).valid, true);
 });
 
 test('relabelled bundle: an attacker\'s own key is never pinned, whatever the bundle claims', async () => {

@@ -5,7 +5,7 @@
  * whoever holds only the bundle learns nothing about a hashed input or output.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../schemas/json.js';
 import { z } from 'zod';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { writeJsonAtomic } from '../artifacts.js';
@@ -52,12 +52,7 @@ export function writeOpening(path: string, opening: Opening): void {
 
 /** Reads and validates an opening file; a malformed one is a {@link UserError} naming the field. */
 export function readOpening(path: string): Opening {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: cannot read opening (${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]})`);
-  }
+  const raw = readJsonFile(path, 'opening');
   const r = openingSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0]!;

@@ -1,10 +1,12 @@
 /**
  * Reading user-supplied JSON safely: a nesting-depth guard before JSON.parse (a file nested
  * 100,000 deep would otherwise overflow the stack inside the parser or in any recursive walk
- * after it), plain errors for NaN/Infinity, and zod validation that names the file and the
- * first offending field on one line. Every artifact and input reader goes through here.
+ * after it), plain errors for NaN/Infinity, duplicate keys refused, and zod validation that
+ * names the file and the first offending field on one line. Every artifact and input reader
+ * goes through here.
  */
 import { readFileSync } from 'node:fs';
+import { visit } from 'jsonc-parser';
 import type { z } from 'zod';
 import { quote, UserError } from '../errors.js';
 
@@ -38,13 +40,41 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
 }
 
 /**
+ * The first key that appears twice in one object of (valid JSON) `text`, with its 1-based line.
+ * JSON.parse keeps the last of two equal keys and other parsers the first, so a bundle with a
+ * duplicate key could mean one thing to zkinfer and another to the next tool: refused instead.
+ * jsonc-parser's visitor reports every property without building a tree.
+ */
+export function duplicateJsonKey(text: string): { key: string; line: number } | undefined {
+  const open: Array<Set<string>> = [];
+  let found: { key: string; line: number } | undefined;
+  visit(text, {
+    onObjectBegin: () => {
+      open.push(new Set());
+    },
+    onObjectEnd: () => {
+      open.pop();
+    },
+    onObjectProperty: (key, _offset, _length, line) => {
+      const keys = open[open.length - 1];
+      if (!keys || found) return;
+      if (keys.has(key)) found = { key, line: line + 1 };
+      else keys.add(key);
+    },
+  });
+  return found;
+}
+
+/**
  * Parses JSON text from `where` (a file name, or `file:line`). Throws {@link UserError} for
- * nesting deeper than {@link MAX_JSON_DEPTH}, NaN/Infinity outside strings, or any syntax error.
+ * nesting deeper than {@link MAX_JSON_DEPTH}, NaN/Infinity outside strings, a duplicate key, or
+ * any syntax error.
  */
 export function parseJsonText(text: string, where: string, what = 'JSON'): unknown {
   if (jsonDepth(text) > MAX_JSON_DEPTH) throw new UserError(`${where}: ${what} nested deeper than ${MAX_JSON_DEPTH} levels`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     // NaN and Infinity are not JSON; say so plainly rather than "Unexpected token" (but only
     // outside strings: a `"note": "Infinity"` field is fine and parses).
@@ -52,6 +82,9 @@ export function parseJsonText(text: string, where: string, what = 'JSON'): unkno
     if (/(?<![\w.])-?(NaN|Infinity)\b/.test(bare)) throw new UserError(`${where}: ${what === 'JSON' ? 'file' : what} contains NaN or Infinity, which JSON cannot hold; values must be finite numbers`);
     throw new UserError(`${where}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
+  const dup = duplicateJsonKey(text);
+  if (dup) throw new UserError(`${where}:${dup.line}: key ${quote(dup.key)} appears twice in one object; JSON readers disagree on which one counts`);
+  return value;
 }
 
 /** Reads and parses a JSON file, naming it in every error. */

@@ -5,7 +5,8 @@
  * (`$ZKINFER_CONFIG_DIR`, else `$XDG_CONFIG_HOME/zkinfer`, else `~/.config/zkinfer`), in
  * `trusted-keys.json`, and holds each key in full so verification can use the stored copy.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonFile } from '../schemas/json.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -48,12 +49,7 @@ export function keyStorePath(dir = configDir()): string {
 export function readKeyStore(dir = configDir()): TrustedKey[] {
   const path = keyStorePath(dir);
   if (!existsSync(path)) return [];
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: trusted-key store is not readable JSON (${(e as Error).message.split('\n')[0]})`);
-  }
+  const raw = readJsonFile(path, 'trusted-key store');
   const r = storeSchema.safeParse(raw);
   if (!r.success) throw new UserError(`${path}: malformed trusted-key store: field "${r.error.issues[0]!.path.join('.')}"`);
   // A stored key whose content no longer hashes to its recorded hash was edited: refuse it.

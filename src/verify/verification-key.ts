@@ -5,7 +5,7 @@
  * affine, IC sized to nPublic, and zkinfer's metadata present with the fields the verifier
  * reads. Keys are user files: a key that fails this is a format error (exit 2).
  */
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../schemas/json.js';
 import { z } from 'zod';
 import { BASE_FIELD_PRIME, canonicalDecimal } from '../bundle/bundle.js';
 import { UserError } from '../errors.js';
@@ -87,12 +87,7 @@ export function assertVerificationKey(v: unknown, where: string): asserts v is R
 
 /** Reads and validates a verification key file. */
 export function readVerificationKey(path: string): Record<string, unknown> & { nPublic: number; zkinfer: VkeyMeta } {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: cannot read verification key (${(e as NodeJS.ErrnoException).code ?? (e as Error).message.split('\n')[0]})`);
-  }
+  const raw = readJsonFile(path, 'verification key');
   assertVerificationKey(raw, path);
   return raw;
 }

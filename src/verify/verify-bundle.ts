@@ -13,11 +13,11 @@
  * - `chain`: the Solidity verifier's verdict, and its deployed code;
  * - `trusted-setup`: the key comes from a dev setup, or is not pinned.
  */
-import { readFileSync } from 'node:fs';
 import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../bundle/bundle.js';
 import { Opening, readOpening } from '../bundle/opening.js';
 import { canonicalJson } from '../artifacts.js';
 import { UserError } from '../errors.js';
+import { readJsonFile } from '../schemas/json.js';
 import { argmax, isClassScoreVector } from '../quantize/quantized-model.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
 import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputValues, checkKeyFields, decodeOutput } from './check-signals.js';
@@ -100,27 +100,13 @@ export interface VerifyOptions {
   readonly ceremonyPath?: string;
 }
 
-function readJson(path: string, what: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new UserError(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`${path}: ${what} is not valid JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-}
-
 const pass = (check: CheckName, detail: string): CheckResult => ({ check, ok: true, detail });
 const fail = (check: CheckName, detail: string): CheckResult => ({ check, ok: false, detail });
 
 /** Verifies a bundle; throws {@link UserError} only when an input cannot be read at all. */
 export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   const where = opts.bundlePath ?? 'bundle';
-  const raw = opts.bundle ?? readJson(opts.bundlePath!, 'proof bundle');
+  const raw = opts.bundle ?? readJsonFile(opts.bundlePath!, 'proof bundle');
   const checks: CheckResult[] = [];
   const warnings: string[] = [];
   const formatFailure = (detail: string): VerifyReport => ({ valid: false, failed: 'format', checks: [...checks, fail('format', detail)], pinned: false, keySource: 'unpinned', unverified: [], warnings });

@@ -12,10 +12,10 @@
  * of every chunk), `count` (K is the sum of the proven counts, accuracy = K/N), `min-accuracy`,
  * `trusted-setup`.
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
 import { verifyGroth16 } from './groth16.js';
+import { readJsonFile } from '../schemas/json.js';
 import { z } from 'zod';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { canonicalDecimal, proofSchema } from '../bundle/bundle.js';
@@ -133,14 +133,6 @@ export function isClaim(value: unknown): boolean {
   return !!value && typeof value === 'object' && (value as { format?: unknown }).format === CLAIM_FORMAT;
 }
 
-function readJson(path: string, what: string): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: cannot read ${what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-}
-
 function sameEncoding(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
@@ -148,7 +140,7 @@ function sameEncoding(a: unknown, b: unknown): boolean {
 /** Verifies an accuracy claim; throws {@link UserError} only when a file cannot be read. */
 export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport> {
   const where = opts.claimPath ?? 'claim';
-  const raw = opts.claim ?? readJson(opts.claimPath!, 'accuracy claim');
+  const raw = opts.claim ?? readJsonFile(opts.claimPath!, 'accuracy claim');
   const checks: ClaimCheck[] = [];
   const warnings: string[] = [];
   const add = (check: ClaimCheckName, ok: boolean, detail: string) => checks.push({ check, ok, detail });
