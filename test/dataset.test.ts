@@ -90,6 +90,9 @@ test('a bad sample is named by file and line', async () => {
   const header = [...Array.from({ length: 64 }, (_v, i) => `p${i}`), 'label'].join(',');
   writeFileSync(join(dir, 'bad.csv'), `${header}\n${[...digits.inputs[0]!, 3].join(',')}\n${[...digits.inputs[1]!.slice(0, 63), 'x', 3].join(',')}\n`);
   await rejects(join(dir, 'bad.csv'), /bad\.csv:3: column "p63" is "x"/);
+  writeFileSync(join(dir, 'quote.csv'), `${header}\n${[...digits.inputs[0]!, 3].join(',')}\n"${digits.inputs[1]![0]},${[...digits.inputs[1]!.slice(1), 3].join(',')}\n`);
+  await rejects(join(dir, 'quote.csv'), /quote\.csv:3: .*[Qq]uote/);
+  await rejects(join(dir, 'missing.csv'), /missing\.csv: cannot read dataset \(ENOENT\)/);
   writeFileSync(join(dir, 'nolabel.csv'), `${header.replace('label', 'y')}\n`);
   await rejects(join(dir, 'nolabel.csv'), /nolabel\.csv:1: the header has no "label" column/);
   // Through the CLI: exit 2, one line, no stack trace.

@@ -5,7 +5,7 @@
  * - JSON Lines (any file not ending in `.csv`): one `{"input": [...], "label": 3}` per line
  *   (the input flat or nested); blank lines are skipped;
  * - CSV (`.csv`): a header line naming the columns, one of them `label`; every other column
- *   is a numeric feature, in header order. Fields may be quoted; no field spans lines;
+ *   is a numeric feature, in header order. Fields may be quoted (csv-parse, RFC 4180);
  * - a directory of ONNX TensorProto `.pb` inputs (sorted by name) with `labels.json`: either an
  *   array of labels in that order or an object from file name to label.
  *
@@ -15,6 +15,7 @@
 import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { extname, join } from 'node:path';
+import { parse } from 'csv-parse';
 import { UserError } from '../errors.js';
 import { parseTensorProto } from '../onnx/tensor.js';
 import { flattenNumbers } from '../onnx/input-file.js';
@@ -98,68 +99,53 @@ async function* readJsonLines(path: string, shape: DatasetShape): AsyncGenerator
   }
 }
 
-/** Splits one CSV record (RFC 4180 quoting within a line). */
-function csvFields(line: string, where: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = '';
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q < 0) throw new UserError(`${where}: unterminated quoted field`);
-        field += line.slice(i, q);
-        if (line[q + 1] === '"') {
-          field += '"';
-          i = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-      if (i < line.length && line[i] !== ',') throw new UserError(`${where}: text after a closing quote`);
-    } else {
-      const c = line.indexOf(',', i);
-      field = line.slice(i, c < 0 ? line.length : c);
-      i = c < 0 ? line.length : c;
-    }
-    out.push(field.trim());
-    if (i >= line.length) return out;
-    i++; // the comma
-  }
-}
-
 function csvNumber(text: string, column: string, where: string): number {
   // Number('') is 0 and Number(' 1e3 ') parses; only plain numeric literals count as values here.
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) throw new UserError(`${where}: column "${column}" is ${JSON.stringify(text)}, not a finite number`);
   return Number(text);
 }
 
+/** csv-parse's error for a malformed record carries the line it stopped at. */
+function csvError(e: unknown, path: string): UserError {
+  const err = e as Error & { lines?: number };
+  return new UserError(`${path}${err.lines ? `:${err.lines}` : ''}: ${err.message.replace(/^Invalid Record Length: /, '')}`);
+}
+
+/**
+ * CSV by csv-parse (RFC 4180: quoted fields, doubled quotes, a BOM, CRLF), streamed so a large
+ * dataset is never read whole. Column counts are checked here, so the error names the header.
+ */
 async function* readCsv(path: string, shape: DatasetShape): AsyncGenerator<Sample> {
+  const parser = parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true });
+  // pipe() does not forward the source's errors: without this a missing file would hang the loop.
+  createReadStream(path).on('error', (e) => parser.destroy(e)).pipe(parser);
   let header: string[] | undefined;
   let labelCol = -1;
-  let lineNo = 0;
   let index = 0;
-  for await (const raw of lines(path)) {
-    lineNo++;
-    const line = lineNo === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-    if (line.trim() === '') continue;
-    const where = `${path}:${lineNo}`;
-    const fields = csvFields(line, where);
-    if (!header) {
-      header = fields;
-      labelCol = header.indexOf('label');
-      if (labelCol < 0) throw new UserError(`${where}: the header has no "label" column (found ${header.slice(0, 5).join(', ')}${header.length > 5 ? ', …' : ''})`);
-      if (header.length - 1 !== shape.inputSize) throw new UserError(`${where}: the header has ${header.length - 1} feature columns, the model expects ${shape.inputSize}`);
-      continue;
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const fields = rec.record;
+      const where = `${path}:${rec.info.lines}`;
+      if (!header) {
+        header = fields;
+        labelCol = header.indexOf('label');
+        if (labelCol < 0) throw new UserError(`${where}: the header has no "label" column (found ${header.slice(0, 5).join(', ')}${header.length > 5 ? ', …' : ''})`);
+        if (header.length - 1 !== shape.inputSize) throw new UserError(`${where}: the header has ${header.length - 1} feature columns, the model expects ${shape.inputSize}`);
+        continue;
+      }
+      if (fields.length !== header.length) throw new UserError(`${where}: ${fields.length} fields, the header has ${header.length}`);
+      const input = new Float64Array(shape.inputSize);
+      let k = 0;
+      for (let c = 0; c < fields.length; c++) if (c !== labelCol) input[k++] = csvNumber(fields[c]!, header[c]!, where);
+      const label = csvNumber(fields[labelCol]!, 'label', where);
+      yield { index: index++, input, label: checkLabel(label, shape, where), source: where };
     }
-    if (fields.length !== header.length) throw new UserError(`${where}: ${fields.length} fields, the header has ${header.length}`);
-    const input = new Float64Array(shape.inputSize);
-    let k = 0;
-    for (let c = 0; c < fields.length; c++) if (c !== labelCol) input[k++] = csvNumber(fields[c]!, header[c]!, where);
-    const label = csvNumber(fields[labelCol]!, 'label', where);
-    yield { index: index++, input, label: checkLabel(label, shape, where), source: where };
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR' || (e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${path}: cannot read dataset (${(e as NodeJS.ErrnoException).code})`);
+    throw csvError(e, path);
+  } finally {
+    parser.destroy();
   }
   if (!header) throw new UserError(`${path}: empty CSV file; a header line with a "label" column is required`);
 }

@@ -2,6 +2,10 @@
  * Reading NumPy `.npy` files (format versions 1–3): the magic string, a little header dict
  * (descr, fortran_order, shape) and the raw array. Only what model inputs need: numeric
  * dtypes of either byte order, C or Fortran order (returned in C order).
+ *
+ * Hand-written rather than npyjs (1.2): npyjs refuses big-endian dtypes, returns Fortran-order
+ * data unreordered, and takes whatever bytes follow the header without checking them against
+ * the shape, so a truncated file would silently yield a short array.
  */
 import { UserError } from '../errors.js';
 
