@@ -173,4 +173,7 @@ test('an INT64 graph input (with a table after it): its calibrated range is reco
   s.quantization.decisions['::input:k'].hi = -6;
   writeFileSync(join(dir, 'empty.json'), JSON.stringify(s));
   assert.throws(() => recompile(join(dir, 'empty.json')), /decision "hi" for "::input:k" must be in -5\.\./);
+  s.quantization.decisions['::input:k'].hi = true;
+  writeFileSync(join(dir, 'mistyped.json'), JSON.stringify(s));
+  assert.throws(() => recompile(join(dir, 'mistyped.json')), (e: unknown) => e instanceof UserError && /mistyped\.json: decision "hi" for "::input:k" must be an integer, got true/.test(e.message));
 });
