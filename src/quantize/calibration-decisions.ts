@@ -17,6 +17,13 @@ export type DecisionValue = number | boolean;
 /** Recorded choices, keyed by op name (or `::input`, `::input:NAME` for graph inputs), then choice name. */
 export type DecisionRecord = Record<string, Record<string, DecisionValue>>;
 
+/**
+ * Bounds of a replayed fractional width or shift: whatever calibration of finite float64
+ * values can choose (2^±1023: the finite double range), so an absurd value in an edited
+ * file is refused before it reaches the arithmetic.
+ */
+export const FRAC_BOUNDS = { min: -1023, max: 1023 } as const;
+
 /** Key of the shared scale of the float graph inputs. */
 export const INPUT_DECISION = '::input';
 

@@ -15,7 +15,7 @@ import { requantizeNumber } from './quantized-model.js';
 import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
 import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
 import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
-import { calibrationStats as stats, CalibrationDecisions, DecisionRecord, INPUT_DECISION, integerInputDecision } from './calibration-decisions.js';
+import { calibrationStats as stats, CalibrationDecisions, FRAC_BOUNDS, INPUT_DECISION, integerInputDecision } from './calibration-decisions.js';
 
 /** Quantization knobs. */
 export interface QuantizeOptions {
@@ -88,7 +88,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   const inFrac = d.int(INPUT_DECISION, 'frac', () => {
     const r = inStats();
     return floatParts.length ? chooseFrac(Math.max(Math.abs(r.min), Math.abs(r.max)), inLimit) : 0;
-  }, -64, 64);
+  }, FRAC_BOUNDS.min, FRAC_BOUNDS.max);
   const inLo = unsigned ? 0 : -(2 ** (ib - 1));
   const parts: InputPart[] = graph.inputs.map((p) => {
     if (!isIntegerInput(p)) return { name: p.name, shape: p.shape, elemType: p.elemType, frac: inFrac, lo: inLo, hi: inLimit };
@@ -112,7 +112,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = bitsOf(name)): void => {
     const s = states.get(input)!;
     // The scale is the calibration-dependent choice, recorded as the shift settings.json has always shown.
-    const shift = d.int(name, 'shift', () => s.frac - calibratedFrac(stats(samples, floatName), s.frac, relu, outBits), 0, 128);
+    const shift = d.int(name, 'shift', () => s.frac - calibratedFrac(stats(samples, floatName), s.frac, relu, outBits), 0, FRAC_BOUNDS.max);
     const frac = s.frac - shift;
     const lowerOffset = relu ? 0 : 2 ** (outBits - 1);
     const p = { shift, outBits, lowerOffset: BigInt(lowerOffset) };
@@ -215,7 +215,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       }
       case 'unary': {
         const input = tableInput(op.name, op.input);
-        const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), bitsOf(op.name), (c) => d.int(op.name, 'frac', c, -64, 64));
+        const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), bitsOf(op.name), (c) => d.int(op.name, 'frac', c, FRAC_BOUNDS.min, FRAC_BOUNDS.max));
         ops.push(r.op);
         states.set(op.output, r.state);
         break;
