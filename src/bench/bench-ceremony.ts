@@ -5,13 +5,15 @@
  * `ceremony verify`, next to the dev setup of the same circuit. Each power runs in a fresh
  * process (peak RSS is per process).
  *
- * Usage: node dist/src/bench/bench-ceremony.js [12 16 ... 16c]   (default 12; `16c`: contributions
- * only, on a dev-setup key; prints a markdown table and writes bench-results/ceremony-ARGS.json)
+ * Usage: node dist/src/bench/bench-ceremony.js [12 16 ... 16c 16@FILE]   (default 12; `16c`:
+ * contributions only, on a dev-setup key; `16@FILE`: the whole ceremony on a prepared 2^16 ptau
+ * made beforehand, e.g. with `snarkjs powersoftau prepare phase2`, so phase 1 is not timed; prints a
+ * markdown table and writes bench-results/ceremony-ARGS.json)
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as snarkjs from 'snarkjs';
 import { encodeR1cs } from '../circuit/r1cs-file.js';
@@ -41,8 +43,8 @@ async function timed<T>(steps: Record<string, number>, name: string, f: () => Pr
   return r;
 }
 
-/** Runs the ceremony steps at one power in this process. */
-export async function benchCeremony(power: number): Promise<CeremonyBench> {
+/** Runs the ceremony steps at one power in this process (on `preparedPtau` when given: then phase 1 is not run). */
+export async function benchCeremony(power: number, preparedPtau?: string): Promise<CeremonyBench> {
   const dir = mkdtempSync(join(tmpdir(), 'zkinfer-bench-ceremony-'));
   const curve = await snarkjs.curves.getCurveFromName('bn128');
   try {
@@ -50,12 +52,15 @@ export async function benchCeremony(power: number): Promise<CeremonyBench> {
     const c = benchCircuit(power);
     const r1cs = join(dir, 'bench.r1cs');
     writeFileSync(r1cs, encodeR1cs(c));
-    const [p0, p1, ptau] = ['pot0', 'pot1', 'pot_final'].map((n) => join(dir, `${n}.ptau`)) as [string, string, string];
-    await timed(steps, 'phase 1 (local ptau)', async () => {
-      await snarkjs.powersOfTau.newAccumulator(curve, power, p0);
-      await snarkjs.powersOfTau.contribute(p0, p1, 'bench', randomBytes(32).toString('hex'));
-      await snarkjs.powersOfTau.preparePhase2(p1, ptau);
-    });
+    const [p0, p1, made] = ['pot0', 'pot1', 'pot_final'].map((n) => join(dir, `${n}.ptau`)) as [string, string, string];
+    const ptau = preparedPtau ?? made;
+    if (!preparedPtau) {
+      await timed(steps, 'phase 1 (local ptau)', async () => {
+        await snarkjs.powersOfTau.newAccumulator(curve, power, p0);
+        await snarkjs.powersOfTau.contribute(p0, p1, 'bench', randomBytes(32).toString('hex'));
+        await snarkjs.powersOfTau.preparePhase2(p1, made);
+      });
+    }
     await timed(steps, 'hash ptau', () => identifyPtau(ptau));
     const keys = ['0000-init', '0001-a', '0002-b', '0003-beacon'].map((n) => join(dir, `${n}.zkey`)) as [string, string, string, string];
     await timed(steps, 'init (zkey new)', () => snarkjs.zKey.newZKey(r1cs, ptau, keys[0]));
@@ -109,17 +114,21 @@ export function ceremonyTable(rows: readonly CeremonyBench[]): string {
 
 const isChild = process.argv[2]?.startsWith('{');
 if (isChild) {
-  const { power, route } = JSON.parse(process.argv[2]!) as { power: number; route: 'ceremony' | 'dev' | 'contribute' };
-  reportResult(route === 'dev' ? await benchDevSetup({ power }) : route === 'contribute' ? await benchContributeOnly(power) : await benchCeremony(power));
+  const { power, route, ptau } = JSON.parse(process.argv[2]!) as { power: number; route: 'ceremony' | 'dev' | 'contribute'; ptau?: string };
+  reportResult(route === 'dev' ? await benchDevSetup({ power }) : route === 'contribute' ? await benchContributeOnly(power) : await benchCeremony(power, ptau));
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   // `16c` measures contributions only (on a dev-setup key) at 2^16, where making a ptau takes too long.
   const args = process.argv.slice(2);
-  const powers = args.map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const powers: Array<{ power: number; ptau?: string }> = args.map(Number).filter((n) => Number.isInteger(n) && n > 0).map((power) => ({ power }));
+  for (const a of args) {
+    const m = /^(\d+)@(.+)$/.exec(a);
+    if (m) powers.push({ power: Number(m[1]), ptau: resolve(m[2]!) });
+  }
   const contributeOnly = args.filter((a) => /^\d+c$/.test(a)).map((a) => Number(a.slice(0, -1)));
   const rows: CeremonyBench[] = [];
   const load = loadavg()[0]!;
-  for (const power of powers.length || contributeOnly.length ? powers : [12]) {
-    const cer = await runChild<CeremonyBench>('bench-ceremony.js', { power, route: 'ceremony' });
+  for (const { power, ptau } of powers.length || contributeOnly.length ? powers : [{ power: 12 }]) {
+    const cer = await runChild<CeremonyBench>('bench-ceremony.js', { power, route: 'ceremony', ...(ptau ? { ptau } : {}) });
     const dev = await runChild<{ seconds: number }>('bench-ceremony.js', { power, route: 'dev' });
     rows.push({ ...cer, devSetupSeconds: dev.seconds });
     process.stderr.write(`2^${power} done\n`);
@@ -131,5 +140,5 @@ if (isChild) {
   const table = ceremonyTable(rows);
   process.stdout.write(`${table}\n\n1-min load average at start ${load.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}\n`);
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync(join('bench-results', `ceremony-${args.join('-') || '12'}.json`), JSON.stringify({ createdAt: new Date().toISOString(), loadAverageAtStart: load, rows, markdown: table }, null, 2) + '\n');
+  writeFileSync(join('bench-results', `ceremony-${args.map((a) => a.replace(/@.*/, 'p')).join('-') || '12'}.json`), JSON.stringify({ createdAt: new Date().toISOString(), loadAverageAtStart: load, rows, markdown: table }, null, 2) + '\n');
 }

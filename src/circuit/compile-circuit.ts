@@ -99,8 +99,10 @@ export function compileQuantized(model: QuantizedModel, bytes: Uint8Array, opts:
   // Defaults: the input stays private behind a commitment, the output (what users act on) is public.
   const inputVisibility = opts.inputVisibility ?? 'hashed';
   const outputVisibility = opts.outputVisibility ?? 'public';
-  // Any input in range gives the same constraints; the low end of the range is always valid.
-  const placeholder = new Array<number>(model.input.shape.reduce((a, b) => a * b, 1)).fill(model.input.lo);
+  // Any input in range gives the same constraints; the low end of the range is always valid
+  // (per graph input: an integer input's range is its own, not the joint one).
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const placeholder = model.input.parts ? model.input.parts.flatMap((p) => new Array<number>(size(p.shape)).fill(p.lo)) : new Array<number>(size(model.input.shape)).fill(model.input.lo);
   let build;
   try {
     build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });

@@ -15,6 +15,7 @@ import { requantizeNumber } from './quantized-model.js';
 import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
 import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
 import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
+import { calibrationStats as stats, CalibrationDecisions, FRAC_BOUNDS, INPUT_DECISION, integerInputDecision } from './calibration-decisions.js';
 
 /** Quantization knobs. */
 export interface QuantizeOptions {
@@ -27,20 +28,11 @@ export interface QuantizeOptions {
   /** Per-layer activation bits, keyed by the name of the requantize or table op (see `quantize --target-agreement`). */
   readonly layerBits?: Readonly<Record<string, number>>;
   /**
-   * Scales fixed in advance instead of taken from calibration (replaying a published
-   * settings.json): then no calibration input is needed and the result is what the original
-   * quantization produced.
+   * Where calibration-dependent choices are made and recorded (settings.json's `decisions`).
+   * Constructed with a record (replaying a published settings.json), no calibration input is
+   * needed and the result is what the original quantization produced.
    */
-  readonly pinned?: PinnedScales;
-}
-
-/** Calibration-dependent choices of a quantization, as settings.json records them. */
-export interface PinnedScales {
-  readonly inputFrac: number;
-  /** Low end of the input range: 0 for unsigned inputs. */
-  readonly inputLo: number;
-  /** Right shift of every requantize op, by op name. */
-  readonly shifts: ReadonlyMap<string, number>;
+  readonly decisions?: CalibrationDecisions;
 }
 
 function checkBits(what: string, n: number): number {
@@ -61,27 +53,11 @@ export function chooseFrac(maxAbs: number, limit: number, cap = 24): number {
   return Math.min(cap, Math.floor(Math.log2(limit / maxAbs)));
 }
 
-function stats(samples: Map<string, Float64Array>[], name: string): { min: number; max: number } {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const s of samples) for (const v of s.get(name)!) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  return { min, max };
-}
-
 /** Fractional bits of a requantize output from its calibration range, never above the input's. */
 function calibratedFrac(st: { min: number; max: number }, inFrac: number, relu: boolean, ab: number): number {
   const limit = relu ? 2 ** ab - 1 : 2 ** (ab - 1) - 1;
   const maxAbs = relu ? Math.max(st.max, 0) : Math.max(Math.abs(st.min), Math.abs(st.max));
   return Math.min(inFrac, maxAbs > 0 ? chooseFrac(maxAbs, limit, 64) : inFrac);
-}
-
-function pinnedShift(pinned: PinnedScales, name: string): number {
-  const shift = pinned.shifts.get(name);
-  if (shift === undefined) throw new UserError(`settings: no shift recorded for requantize "${name}" (settings.json belongs to another model)`);
-  return shift;
 }
 
 /**
@@ -95,38 +71,36 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   const bitsOf = (layer: string): number => checkBits(`bits of layer "${layer}"`, options.layerBits?.[layer] ?? ab);
   if (!Number.isInteger(wb) || wb < 2 || wb > 16) throw new UserError(`--weight-bits must be an integer in 2..16, got ${wb}`);
   if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
-  const pinned = options.pinned;
-  if (calibration.length === 0 && !pinned) throw new UserError('quantization needs at least one calibration input');
-  // Replaying published scales covers what settings.json records: the input scale and every
-  // requantize shift. Models whose quantization has other calibration-dependent choices
-  // (integer input ranges, table functions) cannot be replayed yet.
-  if (pinned && (graph.inputs.length !== 1 || isIntegerInput(graph.inputs[0]!) || graph.ops.some((o) => o.kind === 'unary'))) {
-    throw new UserError('recompiling from published settings supports models with one float input and no table functions');
-  }
-  const samples = pinned ? [] : calibration.map((x) => runFloatGraph(graph, x));
+  // Every calibration-dependent choice below goes through `d`: computed from `samples` and
+  // recorded, or replayed from a published record (then `samples` is empty and never read).
+  const d = options.decisions ?? new CalibrationDecisions();
+  if (calibration.length === 0 && !d.replaying) throw new UserError('quantization needs at least one calibration input');
+  const samples = d.replaying ? [] : calibration.map((x) => runFloatGraph(graph, x));
   // Float inputs share one scale from their joint calibration range; integer inputs keep
   // scale 1 and the integer range seen in calibration (inputs outside it are refused).
   const floatParts = graph.inputs.filter((p) => !isIntegerInput(p));
-  let unsigned: boolean;
-  let inFrac: number;
-  let inLimit: number;
-  if (pinned) {
-    unsigned = pinned.inputLo === 0;
-    inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
-    inFrac = pinned.inputFrac;
-  } else {
+  const inStats = (): { min: number; max: number } => {
     const fl = floatParts.map((p) => stats(samples, p.name));
-    const inStats = { min: Math.min(...fl.map((s) => s.min)), max: Math.max(...fl.map((s) => s.max)) };
-    unsigned = inStats.min >= 0;
-    inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
-    inFrac = floatParts.length ? chooseFrac(Math.max(Math.abs(inStats.min), Math.abs(inStats.max)), inLimit) : 0;
-  }
+    return { min: Math.min(...fl.map((s) => s.min)), max: Math.max(...fl.map((s) => s.max)) };
+  };
+  const unsigned = d.flag(INPUT_DECISION, 'unsigned', () => inStats().min >= 0);
+  const inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
+  const inFrac = d.int(INPUT_DECISION, 'frac', () => {
+    const r = inStats();
+    return floatParts.length ? chooseFrac(Math.max(Math.abs(r.min), Math.abs(r.max)), inLimit) : 0;
+  }, FRAC_BOUNDS.min, FRAC_BOUNDS.max);
   const inLo = unsigned ? 0 : -(2 ** (ib - 1));
   const parts: InputPart[] = graph.inputs.map((p) => {
     if (!isIntegerInput(p)) return { name: p.name, shape: p.shape, elemType: p.elemType, frac: inFrac, lo: inLo, hi: inLimit };
-    const r = stats(samples, p.name);
-    if (!Number.isSafeInteger(r.min) || !Number.isSafeInteger(r.max)) throw new UserError(`graph input "${p.name}" (${p.elemType}): calibration values must be integers`);
-    return { name: p.name, shape: p.shape, elemType: p.elemType, frac: 0, lo: r.min, hi: r.max };
+    const key = integerInputDecision(p.name);
+    const range = (): { min: number; max: number } => {
+      const r = stats(samples, p.name);
+      if (!Number.isSafeInteger(r.min) || !Number.isSafeInteger(r.max)) throw new UserError(`graph input "${p.name}" (${p.elemType}): calibration values must be integers`);
+      return r;
+    };
+    const lo = d.int(key, 'lo', () => range().min);
+    const hi = d.int(key, 'hi', () => range().max, lo);
+    return { name: p.name, shape: p.shape, elemType: p.elemType, frac: 0, lo, hi };
   });
   const states = new Map<string, TensorState>();
   for (const p of parts) {
@@ -137,8 +111,9 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
 
   const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = bitsOf(name)): void => {
     const s = states.get(input)!;
-    const frac = pinned ? s.frac - pinnedShift(pinned, name) : calibratedFrac(stats(samples, floatName), s.frac, relu, outBits);
-    const shift = s.frac - frac;
+    // The scale is the calibration-dependent choice, recorded as the shift settings.json has always shown.
+    const shift = d.int(name, 'shift', () => s.frac - calibratedFrac(stats(samples, floatName), s.frac, relu, outBits), 0, FRAC_BOUNDS.max);
+    const frac = s.frac - shift;
     const lowerOffset = relu ? 0 : 2 ** (outBits - 1);
     const p = { shift, outBits, lowerOffset: BigInt(lowerOffset) };
     const accBits = s.lo.map((lo, i) => requantizeAccBits(BigInt(lo), BigInt(s.hi[i]!), p));
@@ -164,7 +139,8 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
     const s = states.get(input)!;
     if (s.kind === 'act' && domainBits(minOf(s.lo), maxOf(s.hi)) <= TABLE_INPUT_BITS) return input;
     const mid = `${input}::table-input`;
-    if (!states.has(mid)) requant(`${opName}::input`, input, mid, stats(samples, input).min >= 0, input, Math.min(bitsOf(`${opName}::input`), TABLE_INPUT_BITS));
+    const name = `${opName}::input`;
+    if (!states.has(mid)) requant(name, input, mid, d.flag(name, 'relu', () => stats(samples, input).min >= 0), input, Math.min(bitsOf(name), TABLE_INPUT_BITS));
     return mid;
   };
 
@@ -239,7 +215,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       }
       case 'unary': {
         const input = tableInput(op.name, op.input);
-        const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), bitsOf(op.name));
+        const r = quantizeTable(op.name, input, op.output, op, states.get(input)!, stats(samples, op.output), bitsOf(op.name), (c) => d.int(op.name, 'frac', c, FRAC_BOUNDS.min, FRAC_BOUNDS.max));
         ops.push(r.op);
         states.set(op.output, r.state);
         break;

@@ -12,6 +12,7 @@ import { loadOnnx } from '../onnx/load-onnx.js';
 import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.js';
 import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
+import { CalibrationDecisions, DecisionRecord } from './calibration-decisions.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
 import { searchSettings, SearchResult } from './search-settings.js';
 
@@ -52,9 +53,14 @@ export interface Settings {
     readonly output: QuantizedModel['output'];
     readonly layers: Array<Record<string, unknown>>;
     readonly droppedFinal?: QuantizedModel['droppedFinal'];
-    /** Set by --target-agreement: input width and the layers narrower than `activationBits`. */
+    /** Input width and the layers narrower than `activationBits` (chosen by --target-agreement). Older files may lack them: then `input.bits` and none. */
     readonly inputBits?: number;
     readonly layerBits?: Record<string, number>;
+    /**
+     * Every calibration-dependent choice, by op name then choice (calibration-decisions.ts):
+     * what `verify --model` replays to recompile the circuit without the calibration data.
+     */
+    readonly decisions?: DecisionRecord;
   };
   readonly calibration: { readonly count: number; readonly sources: string[] };
   readonly fidelity: FidelityReport;
@@ -100,7 +106,8 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
   if (calibration.length === 0) throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
   const search = opts.targetAgreement === undefined ? undefined : await searchSettings({ modelPath: opts.modelPath, graph: floatGraph, calibration, targetAgreement: opts.targetAgreement, weightBits: opts.weightBits });
   const bits = search ? { activationBits: search.best.activationBits, inputBits: search.best.inputBits, layerBits: search.best.layerBits } : { activationBits: opts.activationBits };
-  const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, ...bits });
+  const decisions = new CalibrationDecisions();
+  const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, ...bits, decisions });
   const fidelity = summarizeFidelity(await compareWithFloat(opts.modelPath, model, calibration));
   const settings: Settings = {
     zkinfer: VERSIONS.zkinfer,
@@ -119,7 +126,9 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
     quantization: {
       weightBits: opts.weightBits ?? 8,
       activationBits: bits.activationBits ?? 8,
-      ...(search ? { inputBits: search.best.inputBits, layerBits: search.best.layerBits } : {}),
+      inputBits: model.input.bits,
+      layerBits: bits.layerBits ?? {},
+      decisions: decisions.record,
       input: model.input,
       output: model.output,
       layers: model.ops.filter((o) => o.kind !== 'reshape' && o.kind !== 'permute').map(layerSummary),

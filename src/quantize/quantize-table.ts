@@ -52,8 +52,19 @@ function roundAway(v: number): number {
 /**
  * Builds the table op for `f` on input state `s` (an activation of ≤ TABLE_INPUT_BITS bits);
  * `outStats` is the calibration range of the float output, `outBits` the output width.
+ * `decideFrac` makes (or, replaying published settings, replaces) the calibration-dependent
+ * choice of the output scale (quantize-graph routes it through its CalibrationDecisions).
  */
-export function quantizeTable(name: string, input: string, output: string, f: TableFunction, s: TensorState, outStats: { min: number; max: number }, outBits: number): { op: QTable; state: TensorState } {
+export function quantizeTable(
+  name: string,
+  input: string,
+  output: string,
+  f: TableFunction,
+  s: TensorState,
+  outStats: { min: number; max: number },
+  outBits: number,
+  decideFrac: (calibrate: () => number) => number = (c) => c(),
+): { op: QTable; state: TensorState } {
   if (s.kind !== 'act') throw new Error(`table input of "${name}" is not a materialized activation`);
   const domainLo = minOf(s.lo);
   const bits = domainBits(domainLo, maxOf(s.hi));
@@ -70,12 +81,14 @@ export function quantizeTable(name: string, input: string, output: string, f: Ta
   const unsigned = floats.every((t) => t.every((v) => Number.isNaN(v) || v >= 0));
   const limit = unsigned ? 2 ** outBits - 1 : 2 ** (outBits - 1) - 1;
   const lo = unsigned ? 0 : -(2 ** (outBits - 1));
-  let maxAbs = Math.max(Math.abs(outStats.min), Math.abs(outStats.max));
-  if (!Number.isFinite(maxAbs) || maxAbs === 0) {
-    maxAbs = 0;
-    for (const t of floats) for (const v of t) if (Number.isFinite(v)) maxAbs = Math.max(maxAbs, Math.abs(v));
-  }
-  const frac = maxAbs > 0 ? Math.min(24, Math.floor(Math.log2(limit / maxAbs))) : 0;
+  const frac = decideFrac(() => {
+    let maxAbs = Math.max(Math.abs(outStats.min), Math.abs(outStats.max));
+    if (!Number.isFinite(maxAbs) || maxAbs === 0) {
+      maxAbs = 0;
+      for (const t of floats) for (const v of t) if (Number.isFinite(v)) maxAbs = Math.max(maxAbs, Math.abs(v));
+    }
+    return maxAbs > 0 ? Math.min(24, Math.floor(Math.log2(limit / maxAbs))) : 0;
+  });
   const tables = floats.map((t) =>
     t.map((v) => {
       if (Number.isNaN(v)) return 0;

@@ -31,6 +31,14 @@ export const settingsSchema = z
       output: z.object({ name: z.string(), shape: dimsSchema, ...range }),
       layers: z.array(z.looseObject({ name: z.string(), kind: z.string() })).describe('one summary per arithmetic op'),
       droppedFinal: droppedFinalSchema.optional(),
+      inputBits: bitsSchema(QUANT_BITS.min, QUANT_BITS.max).optional().describe('bits of the model input (absent in older files: input.bits)'),
+      layerBits: z.record(z.string(), bitsSchema(QUANT_BITS.min, QUANT_BITS.max)).optional().describe('layers (requantize or table op names) narrower than activationBits'),
+      decisions: z
+        .record(z.string(), z.record(z.string(), z.union([safeIntSchema, z.boolean()])))
+        .optional()
+        .describe(
+          'every calibration-dependent choice, by op name ("::input" for the float inputs\' scale, "::input:NAME" for integer input NAME) then choice (shift, frac, relu, unsigned, lo, hi): what `verify --model` replays to recompile the circuit without calibration data; absent in files written before it existed (re-run quantize)',
+        ),
     }),
     calibration: z.object({ count: z.number().int().min(0), sources: z.array(z.string()) }),
     fidelity: z.object({ samples: z.number().int().min(0), top1Agreement: ratio, maxAbsError: ratio, maxAbsFloat: ratio }),

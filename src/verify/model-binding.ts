@@ -15,6 +15,9 @@ import { UserError } from '../errors.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
 import { quantizeGraph } from '../quantize/quantize-graph.js';
+import { CalibrationDecisions, DecisionRecord, INPUT_DECISION } from '../quantize/calibration-decisions.js';
+import { readJsonFile, validate } from '../schemas/json.js';
+import { settingsSchema } from '../schemas/settings.js';
 import type { Settings } from '../quantize/quantize-model.js';
 import { assertTranscriptShape, CeremonyMeta, CeremonyTranscript } from '../setup/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/contribution-chain.js';
@@ -42,17 +45,20 @@ export interface RecompileOptions {
 
 function readSettings(path: string): Settings {
   if (!existsSync(path)) throw new UserError(`${path}: settings not found; pass --settings FILE (the model owner's settings.json)`);
-  let s: Settings;
-  try {
-    s = JSON.parse(readFileSync(path, 'utf8')) as Settings;
-  } catch (e) {
-    throw new UserError(`${path}: settings is not valid JSON (${(e as Error).message})`);
-  }
-  const q = s?.quantization;
-  if (!q || typeof q.weightBits !== 'number' || typeof q.activationBits !== 'number' || typeof q.input?.frac !== 'number' || typeof q.input?.lo !== 'number' || !Array.isArray(q.layers)) {
-    throw new UserError(`${path}: malformed settings: field "quantization"`);
-  }
-  return s;
+  return validate(settingsSchema, readJsonFile(path, 'settings'), path, 'settings') as Settings;
+}
+
+/**
+ * The recorded calibration decisions. A settings.json from before they were recorded still
+ * names the input scale and every requantize shift, which is all a model with one float input
+ * and no table functions needs; any other model then fails on the first missing decision with
+ * a message saying to re-run quantize.
+ */
+function recordedDecisions(q: Settings['quantization']): DecisionRecord {
+  if (q.decisions) return q.decisions;
+  const d: DecisionRecord = { [INPUT_DECISION]: { unsigned: q.input.lo === 0, frac: q.input.frac } };
+  for (const l of q.layers) if (l['kind'] === 'requantize' && typeof l['name'] === 'string' && typeof l['shift'] === 'number') d[l['name']] = { shift: l['shift'] };
+  return d;
 }
 
 /** Quantizes and compiles an ONNX model exactly as the settings say, without calibration. */
@@ -60,12 +66,13 @@ export function recompileModel(o: RecompileOptions): RecompiledModel {
   const settingsPath = o.settingsPath ?? join(dirname(o.modelPath), 'settings.json');
   const settings = readSettings(settingsPath);
   const graph = loadOnnx(o.modelPath);
-  const shifts = new Map<string, number>();
-  for (const l of settings.quantization.layers) if (l['kind'] === 'requantize' && typeof l['name'] === 'string' && typeof l['shift'] === 'number') shifts.set(l['name'], l['shift']);
+  const q = settings.quantization;
   const model = quantizeGraph(lowerGraph(graph), [], {
-    weightBits: settings.quantization.weightBits,
-    activationBits: settings.quantization.activationBits,
-    pinned: { inputFrac: settings.quantization.input.frac, inputLo: settings.quantization.input.lo, shifts },
+    weightBits: q.weightBits,
+    activationBits: q.activationBits,
+    inputBits: q.inputBits ?? q.input.bits,
+    layerBits: q.layerBits ?? {},
+    decisions: new CalibrationDecisions(recordedDecisions(q), settingsPath),
   });
   const { r1cs, info } = compileQuantized(model, jsonBytes(model), { inputVisibility: o.inputVisibility, outputVisibility: o.outputVisibility, check: false });
   return { modelId: info.modelId, r1cs, r1csSha256: info.r1csSha256, onnxSha256: graph.sha256, onnxMatchesSettings: graph.sha256 === settings.model?.sha256 };
