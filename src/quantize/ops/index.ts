@@ -7,6 +7,7 @@ import type { ConstFold, Lowering } from '../lower-context.js';
 import { ACTIVATION_LOWERINGS } from './activations.js';
 import { COMPARISON_LOWERINGS } from './comparisons.js';
 import { CONV_LOWERINGS } from './conv.js';
+import { EINSUM_LOWERINGS } from './einsum.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
 import { ARITH_CONST_FOLDS } from './fold-arith.js';
 import { MATMUL_LOWERINGS } from './matmul.js';
@@ -29,6 +30,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...COMPARISON_LOWERINGS,
   ...REDUCTION_LOWERINGS,
   ...RESIZE_LOWERINGS,
+  ...EINSUM_LOWERINGS,
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */
