@@ -7,6 +7,7 @@ import type { ConstFold, Lowering } from '../lower-context.js';
 import { ACTIVATION_LOWERINGS } from './activations.js';
 import { COMPARISON_LOWERINGS } from './comparisons.js';
 import { CONV_LOWERINGS } from './conv.js';
+import { EINSUM_LOWERINGS } from './einsum.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
 import { ARITH_CONST_FOLDS } from './fold-arith.js';
 import { ATTENTION_LOWERINGS } from './attention.js';
@@ -32,6 +33,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...COMPARISON_LOWERINGS,
   ...REDUCTION_LOWERINGS,
   ...RESIZE_LOWERINGS,
+  ...EINSUM_LOWERINGS,
   ...NORMALIZATION_LOWERINGS,
   ...RECURRENT_LOWERINGS,
   ...ATTENTION_LOWERINGS,
