@@ -2,7 +2,8 @@
  * Composite layers (issue 11): LayerNormalization, InstanceNormalization, GroupNormalization,
  * LSTM, GRU, RNN and the ONNX Attention op, each compiled from a small model: the witness
  * satisfies the circuit, the circuit output equals the integer reference exactly, the
- * determinism checker proves every wire forced by the inputs, and the output is within the
+ * determinism checker proves every wire forced by the inputs, a witness whose internal wires
+ * come from another input is rejected (small circuits: every wire ±1 too), and the output is within the
  * quantization tolerance of onnxruntime. Unsupported attributes fail with one line naming the node.
  */
 import { test, after } from 'node:test';
@@ -21,7 +22,7 @@ import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../src/quantize/quantize-graph.js';
 import { dequantizeOutput, quantizeInput, runIntegerModel } from '../src/quantize/quantized-model.js';
 import { modelBytes, ModelSpec, NodeSpec, prng, randArray } from './onnx-fixtures.js';
-import { assertFullyConstrained } from './soundness-helpers.js';
+import { assertEveryNonInputWirePinned, assertFullyConstrained, assertMultiWireTamperFails, spliceWitness } from './soundness-helpers.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'zkinfer-composite-'));
 after(async () => {
@@ -48,6 +49,10 @@ async function check(name: string, spec: ModelSpec): Promise<number> {
   assert.equal(findViolatedConstraint(build.circuit.constraints, build.circuit.witness), -1, `${name}: witness satisfies`);
   assert.deepEqual(build.output.map(Number), ref, `${name}: circuit == integer reference`);
   assertFullyConstrained(build.circuit, name);
+  // Every internal wire taken from an honest run at another input: the seam to the real inputs must break.
+  const donor = buildCircuit(q, quantizeInput(q, calib[1]!));
+  assertMultiWireTamperFails(build.circuit, spliceWitness(build.circuit, donor.circuit), `${name} (internal wires of another input)`);
+  if (build.circuit.nConstraints < 1500) assertEveryNonInputWirePinned(build.circuit, name);
   const [want] = await runOnnxRuntime(path, spec.input.name, spec.input.dims, [x]);
   const floatOut = runFloatGraph(fg, x).get(fg.output.name)!;
   let floatErr = 0;
