@@ -71,6 +71,9 @@ const CASES: ProductCase[] = [
   { name: 'Gemm transA', nodes: [{ op: 'Gemm', inputs: ['A', 'B'], outputs: ['y'], attrs: { transA: { int: 1 } } }], outDims: [3, 3], kinds: ['product'] },
   { name: 'Einsum bij,bkj->bik', nodes: [{ op: 'Reshape', inputs: ['a', 's123'], outputs: ['A3'] }, { op: 'Reshape', inputs: ['c', 's123'], outputs: ['C3'] }, { op: 'Einsum', inputs: ['A3', 'C3'], outputs: ['y'], attrs: { equation: { str: 'bij,bkj->bik' } } }], outDims: [1, 2, 2], kinds: ['product'] },
   { name: 'GELU-like a · Sigmoid(1.702 a)', nodes: [{ op: 'Mul', inputs: ['a', 'k'], outputs: ['ak'] }, { op: 'Sigmoid', inputs: ['ak'], outputs: ['g'] }, { op: 'Mul', inputs: ['a', 'g'], outputs: ['y'] }], outDims: [1, N], kinds: ['product', 'table'] },
+  { name: 'Div a / (Relu(c) + 1)', nodes: [{ op: 'Relu', inputs: ['c'], outputs: ['r'] }, { op: 'Add', inputs: ['r', 'one'], outputs: ['d'] }, { op: 'Div', inputs: ['a', 'd'], outputs: ['y'] }], outDims: [1, N], kinds: ['divide'] },
+  { name: 'Div a / Exp(c) (denominator clamped at 1 ulp)', nodes: [{ op: 'Exp', inputs: ['c'], outputs: ['d'] }, { op: 'Div', inputs: ['a', 'd'], outputs: ['y'] }], outDims: [1, N], kinds: ['divide'], tol: 0.1 },
+  { name: 'Div by a negative activation a / (−1 − Relu(c)), broadcast [2,3] / [2,1]', nodes: [{ op: 'Relu', inputs: ['c'], outputs: ['r'] }, { op: 'Neg', inputs: ['r'], outputs: ['nr'] }, { op: 'Sub', inputs: ['nr', 'one'], outputs: ['d6'] }, { op: 'Reshape', inputs: ['d6', 's23'], outputs: ['D'] }, { op: 'Slice', inputs: ['D', 'z1', 'o1', 'o1'], outputs: ['D1'] }, { op: 'Div', inputs: ['A', 'D1'], outputs: ['y'] }], outDims: [2, 3], kinds: ['divide'] },
 ];
 Object.assign(initializers, {
   z1: { dims: [1], data: [0], int64: true },

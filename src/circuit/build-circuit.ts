@@ -13,6 +13,7 @@ import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
 import { tableLookup } from '../../circuits/table-lookup.js';
 import { products } from '../../circuits/product.js';
+import { buildDivide } from './build-products.js';
 import { buildSelectionOp } from './build-selection.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
@@ -164,6 +165,9 @@ export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: Sign
         break;
       case 'product':
         tensors.set(op.output, products(b, x, tensors.get(op.other)!, op));
+        break;
+      case 'divide':
+        tensors.set(op.output, buildDivide(b, op, x, tensors.get(op.other)!));
         break;
       case 'concat': {
         const parts = [x, ...op.others.map((o) => tensors.get(o)!)];

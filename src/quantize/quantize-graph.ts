@@ -14,7 +14,7 @@ import type { InputPart, QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
 import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
 import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
-import { quantizeProduct } from './quantize-products.js';
+import { quantizeDivide, quantizeProduct } from './quantize-products.js';
 import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
 
 /** Quantization knobs. */
@@ -259,10 +259,11 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         states.set(op.output, r.state);
         break;
       }
-      case 'product': {
+      case 'product':
+      case 'divide': {
         const a = materialize(op.name, op.input, false, op.input);
         const b = op.other === op.input ? a : materialize(op.name, op.other, false, op.other, 'other');
-        const r = quantizeProduct(op, a, b, states.get(a)!, states.get(b)!);
+        const r = op.kind === 'product' ? quantizeProduct(op, a, b, states.get(a)!, states.get(b)!) : quantizeDivide(op, a, b, states.get(a)!, states.get(b)!);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;

@@ -4,9 +4,12 @@
  * and the operands themselves are materialized by quantize-graph.ts's helpers.
  */
 import { quote, UserError } from '../errors.js';
-import type { ProductOp } from './float-ir.js';
+import { comparatorBits } from '../../circuits/max.js';
+import { widthOf } from '../../circuits/divide.js';
+import type { DivideOp, ProductOp } from './float-ir.js';
 import type { TensorState } from './quantize-ops.js';
-import type { QProduct } from './quantized-products.js';
+import type { QDivide, QProduct } from './quantized-products.js';
+import { divideNumber } from './quantized-products.js';
 
 function safe(v: number, name: string): number {
   if (!Number.isSafeInteger(v)) throw new UserError(`node ${quote(name)}: integer range exceeds 2^53; use fewer --activation-bits`);
@@ -42,4 +45,34 @@ export function quantizeProduct(op: ProductOp, input: string, other: string, a: 
   }
   const q: QProduct = { kind: 'product', name: op.name, input, other, output: op.output, offsets: op.offsets, aIndex: op.aIndex, bIndex: op.bIndex };
   return { op: q, state: { frac: a.frac + b.frac, kind: 'acc', lo, hi } };
+}
+
+/**
+ * Division of two activations (QDivide): the quotient gains ⌈log2 max d⌉ fractional bits so it
+ * keeps the numerator's precision, as a constant division does. Calibration-free: the shift
+ * and every width follow from the worst-case ranges.
+ */
+export function quantizeDivide(op: DivideOp, input: string, other: string, a: TensorState, b: TensorState): { op: QDivide; state: TensorState } {
+  const dl = op.bIndex.map((i) => b.lo[i]!);
+  const dh = op.bIndex.map((i) => b.hi[i]!);
+  const sign: 1 | -1 = dh.every((v) => v <= 0) && dl.some((v) => v < 0) ? -1 : 1;
+  if (sign === 1 && dl.some((v) => v < 0)) throw new UserError(`node ${quote(op.name)} (Div): the denominator can be both negative and positive; only denominators of one sign are supported`);
+  const dLo = (sign === 1 ? dl : dh.map((v) => -v)).map((v) => Math.max(v, 1));
+  const dHi = (sign === 1 ? dh : dl.map((v) => -v)).map((v) => Math.max(v, 1));
+  const maxD = Math.max(...dHi);
+  const shift = Math.max(0, Math.ceil(Math.log2(maxD)));
+  const clampBits = op.bIndex.map((_, j) => ((sign === 1 ? dl[j]! : -dh[j]!) >= 1 ? 0 : comparatorBits((sign === 1 ? dl[j]! : -dh[j]!) - 1, dHi[j]! - 1)));
+  const lo: number[] = [];
+  const hi: number[] = [];
+  const qBits: number[] = [];
+  const rBits: number[] = [];
+  op.aIndex.forEach((i, j) => {
+    const ends = [a.lo[i]!, a.hi[i]!].flatMap((x) => [dLo[j]!, dHi[j]!].map((d) => divideNumber(x, sign * d, sign, shift)));
+    lo.push(safe(Math.min(...ends), op.name));
+    hi.push(safe(Math.max(...ends), op.name));
+    qBits.push(widthOf(BigInt(hi[j]! - lo[j]!)));
+    rBits.push(widthOf(BigInt(dHi[j]! - 1)));
+  });
+  const q: QDivide = { kind: 'divide', name: op.name, input, other, output: op.output, aIndex: op.aIndex, bIndex: op.bIndex, sign, shift, clampBits, qOffset: lo, qBits, rBits };
+  return { op: q, state: { frac: a.frac - b.frac + shift, kind: 'act', lo, hi } };
 }

@@ -27,3 +27,45 @@ export function productNumbers(op: QProduct, a: readonly number[], b: readonly n
   }
   return y;
 }
+
+/**
+ * y[j] = floor(n / d) with n = sign · a[aIndex[j]] · 2^shift and d = max(sign · b[bIndex[j]], 1)
+ * (circuits/divide.ts): the quotient at frac(a) − frac(b) + shift, rounded toward −∞.
+ *
+ * `sign` is −1 when the denominator can never be positive (then −b is divided), else +1; a
+ * denominator whose worst-case range crosses zero is refused at quantization. A denominator
+ * that can reach 0 (or, negated, stay below 1) is clamped to 1 ulp: x / 0 is x · 2^shift, the
+ * largest quotient of its sign, never a failure. The clamp is proven by a comparison
+ * (`clampBits[j]` > 0) only where the range can reach below 1; elsewhere it never acts.
+ */
+export interface QDivide {
+  readonly kind: 'divide';
+  readonly name: string;
+  readonly input: string;
+  readonly other: string;
+  readonly output: string;
+  readonly aIndex: number[];
+  readonly bIndex: number[];
+  readonly sign: 1 | -1;
+  readonly shift: number;
+  /** Per element: comparator width of the clamp max(sign·b, 1), 0 where it never acts. */
+  readonly clampBits: number[];
+  /** Per element: the smallest quotient and the width of q − qOffset. */
+  readonly qOffset: number[];
+  readonly qBits: number[];
+  /** Per element: the width of the remainder (d − 1 < 2^rBits). */
+  readonly rBits: number[];
+}
+
+/** The exact integer semantics of {@link QDivide} for one element. */
+export function divideNumber(a: number, b: number, sign: 1 | -1, shift: number): number {
+  const n = BigInt(sign * a) * (1n << BigInt(shift));
+  const d = BigInt(Math.max(sign * b, 1));
+  const q = n / d;
+  return Number(q * d > n ? q - 1n : q) || 0;
+}
+
+/** The exact integer semantics of {@link QDivide}. */
+export function divideNumbers(op: QDivide, a: readonly number[], b: readonly number[]): number[] {
+  return op.aIndex.map((i, j) => divideNumber(a[i]!, b[op.bIndex[j]!]!, op.sign, op.shift));
+}

@@ -10,7 +10,7 @@ import { linearSizes, biasCount, weightCount } from '../quantize/linear-spec.js'
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, indexSchema, MAX_TENSOR_ELEMENTS, safeIntSchema } from './common.js';
 import { validate } from './json.js';
-import { checkProduct, qproductSchema } from './quantized-products.js';
+import { checkDivide, checkProduct, qdivideSchema, qproductSchema } from './quantized-products.js';
 
 /** Widest bit decomposition a gadget may use: below the ~254-bit field, so it cannot wrap. */
 export const MAX_GADGET_BITS = 240;
@@ -63,6 +63,7 @@ export const qopSchema = z.discriminatedUnion('kind', [
     offset: z.array(safeIntSchema), numeratorBits: gadgetBits, trunc: z.boolean().optional(), signBits: gadgetBits.optional(),
   }),
   qproductSchema,
+  qdivideSchema,
 ]);
 
 
@@ -178,8 +179,9 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
       case 'divConst':
         if ([op.divisor, op.offset, op.numeratorBits].some((a) => a.length !== n)) throw bad(op.name, `fields divisor, offset and numeratorBits need ${n} entries each`);
         break;
-      case 'product': {
-        const r = checkProduct(op, n, sizes.get(op.other));
+      case 'product':
+      case 'divide': {
+        const r = op.kind === 'product' ? checkProduct(op, n, sizes.get(op.other)) : checkDivide(op, n, sizes.get(op.other));
         if (typeof r === 'string') throw bad(op.name, r);
         out = r;
         break;

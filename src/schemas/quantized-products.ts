@@ -3,7 +3,7 @@
  * (src/quantize/quantized-products.ts), kept apart from quantized-model.ts's list.
  */
 import { z } from 'zod';
-import { indexSchema } from './common.js';
+import { bitsSchema, indexSchema, safeIntSchema } from './common.js';
 
 const name = z.string().max(4096);
 const io = { name, input: name, output: name };
@@ -20,4 +20,22 @@ export function checkProduct(op: z.output<typeof qproductSchema>, nA: number, nB
   if (op.aIndex.length !== op.bIndex.length) return 'fields aIndex and bIndex have different lengths';
   if (op.aIndex.some((i) => i >= nA) || op.bIndex.some((i) => i >= nB)) return 'an operand index is out of range';
   return o.length - 1;
+}
+
+const widths = (max: number) => z.array(bitsSchema(0, max));
+
+/** The divide op (widths below 120 bits each, so q·d + r never wraps around the field). */
+export const qdivideSchema = z.object({
+  kind: z.literal('divide'), ...io, other: name, aIndex: indexList, bIndex: indexList, sign: z.union([z.literal(1), z.literal(-1)]),
+  shift: bitsSchema(0, 64), clampBits: widths(120), qOffset: z.array(safeIntSchema), qBits: widths(120), rBits: widths(120),
+});
+
+/** Checks a divide's per-element lists; returns its output size or a message. */
+export function checkDivide(op: z.output<typeof qdivideSchema>, nA: number, nB: number | undefined): number | string {
+  if (nB === undefined) return `tensor ${JSON.stringify(op.other)} is not defined by an earlier op`;
+  const n = op.aIndex.length;
+  if (n === 0 || [op.bIndex, op.clampBits, op.qOffset, op.qBits, op.rBits].some((l) => l.length !== n)) return `fields bIndex, clampBits, qOffset, qBits and rBits need ${n} entries each`;
+  if (op.qBits.some((w, j) => w < 1 || w + op.rBits[j]! + 2 >= 253) || op.rBits.some((w) => w < 1)) return 'a quotient or remainder width is out of range';
+  if (op.aIndex.some((i) => i >= nA) || op.bIndex.some((i) => i >= nB)) return 'an operand index is out of range';
+  return n;
 }
