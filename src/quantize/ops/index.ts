@@ -14,6 +14,7 @@ import { ATTENTION_LOWERINGS } from './attention.js';
 import { MATMUL_LOWERINGS } from './matmul.js';
 import { MOVEMENT_CONST_FOLDS, MOVEMENT_LOWERINGS } from './movement.js';
 import { NORMALIZATION_LOWERINGS } from './normalization.js';
+import { NORMALIZATION_PATTERN_LOWERINGS } from './normalization-pattern.js';
 import { POOLING_LOWERINGS } from './pooling.js';
 import { RECURRENT_LOWERINGS } from './recurrent.js';
 import { REDUCTION_LOWERINGS } from './reductions.js';
@@ -37,6 +38,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...NORMALIZATION_LOWERINGS,
   ...RECURRENT_LOWERINGS,
   ...ATTENTION_LOWERINGS,
+  ...NORMALIZATION_PATTERN_LOWERINGS,
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */
