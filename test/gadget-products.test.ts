@@ -12,7 +12,10 @@ import { divide, divideCost } from '../circuits/divide.js';
 import { floorDiv } from '../circuits/div-const.js';
 import { FIELD_PRIME, fieldInv } from '../circuits/field.js';
 import { checkDeterminism } from '../src/circuit/determinism-check.js';
-import { assertEveryConstraintNeeded, assertEveryNonInputWirePinned, assertFullyConstrained, assertMultiWireTamperFails } from './soundness-helpers.js';
+import { logSumExp, SoftmaxParams, softmaxExp, softmaxNormalize, softmaxRow, softmaxRowCost } from '../circuits/softmax.js';
+import { windowMax } from '../circuits/max.js';
+import { softmaxNumbers } from '../src/quantize/quantized-products.js';
+import { assertEveryConstraintNeeded, assertEveryNonInputWirePinned, assertFullyConstrained, assertMultiWireTamperFails, gadgetCircuit, wireOf } from './soundness-helpers.js';
 
 /** Builds a circuit over private inputs and exposes the outputs. */
 function circuit(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => Signal[]) {
@@ -122,3 +125,77 @@ test('divide: a denominator below 1 has no witness, and the checker rule ignores
   const [p, k] = r.c.divisions![0]!;
   assert.equal(checkDeterminism({ ...r.c, divisions: [[k, p]] }).determined, false, 'a swapped mark proves nothing');
 });
+
+/** A row of 4 at frac 2 spanning ≤ 15 steps: exp table over [−15, 0] at 2^6, probabilities at 2^6. */
+function rowParams(log: boolean): SoftmaxParams {
+  const expBits = 4;
+  const expTable = Array.from({ length: 16 }, (_, u) => BigInt(Math.round(Math.exp((u - 15) / 4) * 64)));
+  const sumBits = log ? 8 : 8; // S − 64 ≤ 192 < 2^8; S − 1 ≤ 255 < 2^8
+  const logShift = log ? 3 : 0;
+  const logTable = log ? Array.from({ length: 32 }, (_, u) => BigInt(Math.round(Math.log((64 + u * 8 + 3.5) / 64) * 4))) : [];
+  return { cmpBits: [6, 6, 6], expBits, expTable, log, outFrac: 6, sumBits, logShift, logTable };
+}
+
+/** The integer semantics of the row, via the quantized op's reference executor. */
+function rowReference(xs: readonly bigint[], p: SoftmaxParams): bigint[] {
+  const op = {
+    kind: 'softmax' as const, name: 't', input: 'x', output: 'y', offsets: [0, xs.length], index: xs.map((_, i) => i), log: p.log, cmpBits: [...p.cmpBits],
+    expBits: p.expBits, expTable: p.expTable.map(Number), outFrac: p.outFrac, sumBits: p.sumBits, logShift: p.logShift, logTable: p.logTable.map(Number),
+  };
+  return softmaxNumbers(op, xs.map(Number)).map(BigInt);
+}
+
+for (const log of [false, true]) {
+  const what = log ? 'logsoftmax' : 'softmax';
+  test(`${what} row: equals the integer reference, every wire pinned, fully constrained`, () => {
+    const p = rowParams(log);
+    for (const xs of [[3n, -5n, 10n, 0n], [-15n, 0n, 0n, -7n], [2n, 2n, 2n, 2n]]) {
+      const r = circuit(xs, (b, x) => softmaxRow(b, x, p));
+      assert.deepEqual(r.out, rowReference(xs, p), `${what}(${xs})`);
+      assert.ok(r.cost <= softmaxRowCost(4, p), `cost ${r.cost} ≤ bound ${softmaxRowCost(4, p)}`);
+      assertEveryNonInputWirePinned(r.c, `${what}(${xs})`);
+      assertFullyConstrained(r.c, `${what}(${xs})`);
+    }
+    if (!log) {
+      const out = circuit([3n, -5n, 10n, 0n], (b, x) => softmaxRow(b, x, p)).out;
+      assert.ok(out.reduce((a, v) => a + v, 0n) <= 64n && out.reduce((a, v) => a + v, 0n) >= 61n, 'probabilities sum to 1 within the floors');
+    }
+  });
+
+  test(`${what} row: a wrong max that is still ≥ every element is rejected`, () => {
+    const p = rowParams(log);
+    const xs = [3n, -5n, 9n, 0n];
+    let mWire = -1;
+    const honest = gadgetCircuit(xs, (b, x) => softmaxRow(b, x, p)).circuit;
+    // The same structure, with every wire after the max computed from m + 1 (also ≥ all elements).
+    const donor = gadgetCircuit(xs, (b, x) => {
+      const m = windowMax(b, x, p.cmpBits);
+      mWire = wireOf(m);
+      const m1 = b.linear([[m, 1n]], 1n);
+      const e = softmaxExp(b, x, m1, p);
+      const s = b.linear(e.map((v) => [v, 1n] as [Signal, bigint]));
+      if (!p.log) return softmaxNormalize(b, e, s, p);
+      const l = logSumExp(b, s, p);
+      return x.map((xi) => b.linear([[xi, 1n], [m1, -1n], [l, -1n]]));
+    }).circuit;
+    const tampered = donor.witness.slice();
+    tampered[mWire] = tampered[mWire]! + 1n;
+    assertMultiWireTamperFails(honest, tampered, `${what} (max + 1)`);
+  });
+
+  test(`${what} row: a wrong row sum is rejected`, () => {
+    const p = rowParams(log);
+    const xs = [3n, -5n, 9n, 0n];
+    const honest = gadgetCircuit(xs, (b, x) => softmaxRow(b, x, p)).circuit;
+    // Every wire after the exponentials computed from S + 1 (probabilities and log of a wrong sum).
+    const donor = gadgetCircuit(xs, (b, x) => {
+      const m = windowMax(b, x, p.cmpBits);
+      const e = softmaxExp(b, x, m, p);
+      const s = b.linear(e.map((v) => [v, 1n] as [Signal, bigint]), 1n);
+      if (!p.log) return softmaxNormalize(b, e, s, p);
+      const l = logSumExp(b, s, p);
+      return x.map((xi) => b.linear([[xi, 1n], [m, -1n], [l, -1n]]));
+    }).circuit;
+    assertMultiWireTamperFails(honest, donor.witness, `${what} (S + 1)`);
+  });
+}

@@ -74,8 +74,13 @@ const CASES: ProductCase[] = [
   { name: 'Div a / (Relu(c) + 1)', nodes: [{ op: 'Relu', inputs: ['c'], outputs: ['r'] }, { op: 'Add', inputs: ['r', 'one'], outputs: ['d'] }, { op: 'Div', inputs: ['a', 'd'], outputs: ['y'] }], outDims: [1, N], kinds: ['divide'] },
   { name: 'Div a / Exp(c) (denominator clamped at 1 ulp)', nodes: [{ op: 'Exp', inputs: ['c'], outputs: ['d'] }, { op: 'Div', inputs: ['a', 'd'], outputs: ['y'] }], outDims: [1, N], kinds: ['divide'], tol: 0.1 },
   { name: 'Div by a negative activation a / (−1 − Relu(c)), broadcast [2,3] / [2,1]', nodes: [{ op: 'Relu', inputs: ['c'], outputs: ['r'] }, { op: 'Neg', inputs: ['r'], outputs: ['nr'] }, { op: 'Sub', inputs: ['nr', 'one'], outputs: ['d6'] }, { op: 'Reshape', inputs: ['d6', 's23'], outputs: ['D'] }, { op: 'Slice', inputs: ['D', 'z1', 'o1', 'o1'], outputs: ['D1'] }, { op: 'Div', inputs: ['A', 'D1'], outputs: ['y'] }], outDims: [2, 3], kinds: ['divide'] },
+  { name: 'Softmax(A · Bᵀ / √3) · X (an attention head)', nodes: [{ op: 'Transpose', inputs: ['B'], outputs: ['Bt'], attrs: { perm: { ints: [1, 0] } } }, { op: 'MatMul', inputs: ['A', 'Bt'], outputs: ['s0'] }, { op: 'Div', inputs: ['s0', 'sqrt3'], outputs: ['s'] }, { op: 'Softmax', inputs: ['s'], outputs: ['p'], attrs: { axis: { int: -1 } } }, { op: 'MatMul', inputs: ['p', 'X'], outputs: ['y'] }], outDims: [2, 3], kinds: ['product', 'softmax'] },
+  { name: 'Softmax over axis 0, then Relu', nodes: [{ op: 'Softmax', inputs: ['A'], outputs: ['p'], attrs: { axis: { int: 0 } } }, { op: 'Relu', inputs: ['p'], outputs: ['y'] }], outDims: [2, 3], kinds: ['softmax'] },
+  { name: 'LogSoftmax over the last axis, then Relu(−y)', nodes: [{ op: 'LogSoftmax', inputs: ['A'], outputs: ['l'], attrs: { axis: { int: 1 } } }, { op: 'Neg', inputs: ['l'], outputs: ['nl'] }, { op: 'Relu', inputs: ['nl'], outputs: ['y'] }], outDims: [2, 3], kinds: ['softmax'] },
+  { name: 'expanded softmax Exp(a − ReduceMax) / ReduceSum (a division)', nodes: [{ op: 'ReduceMax', inputs: ['A'], outputs: ['m'], attrs: { axes: { ints: [1] } } }, { op: 'Sub', inputs: ['A', 'm'], outputs: ['d'] }, { op: 'Exp', inputs: ['d'], outputs: ['e'] }, { op: 'ReduceSum', inputs: ['e', 'ax1'], outputs: ['sum'] }, { op: 'Div', inputs: ['e', 'sum'], outputs: ['y'] }], outDims: [2, 3], kinds: ['divide'] },
 ];
 Object.assign(initializers, {
+  ax1: { dims: [1], data: [1], int64: true },
   z1: { dims: [1], data: [0], int64: true },
   o1: { dims: [1], data: [1], int64: true },
   s13: { dims: [2], data: [1, 3], int64: true },

@@ -14,7 +14,7 @@ import type { InputPart, QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
 import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
 import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
-import { quantizeDivide, quantizeProduct } from './quantize-products.js';
+import { quantizeDivide, quantizeProduct, quantizeSoftmax } from './quantize-products.js';
 import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
 
 /** Quantization knobs. */
@@ -255,6 +255,13 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       }
       case 'permute': {
         const r = quantizePermute(op.name, op.input, op.output, op.perm, op.fill, states.get(op.input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'softmax': {
+        const input = tableInput(op.name, op.input);
+        const r = quantizeSoftmax(op, input, states.get(input)!, ab);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;

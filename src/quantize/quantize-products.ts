@@ -6,9 +6,11 @@
 import { quote, UserError } from '../errors.js';
 import { comparatorBits } from '../../circuits/max.js';
 import { widthOf } from '../../circuits/divide.js';
-import type { DivideOp, ProductOp } from './float-ir.js';
+import type { DivideOp, ProductOp, SoftmaxOp } from './float-ir.js';
 import type { TensorState } from './quantize-ops.js';
-import type { QDivide, QProduct } from './quantized-products.js';
+import { quantizeMaxPool } from './quantize-ops.js';
+import { maxOf, minOf } from './quantize-table.js';
+import type { QDivide, QProduct, QSoftmax } from './quantized-products.js';
 import { divideNumber } from './quantized-products.js';
 
 function safe(v: number, name: string): number {
@@ -75,4 +77,35 @@ export function quantizeDivide(op: DivideOp, input: string, other: string, a: Te
   });
   const q: QDivide = { kind: 'divide', name: op.name, input, other, output: op.output, aIndex: op.aIndex, bIndex: op.bIndex, sign, shift, clampBits, qOffset: lo, qBits, rBits };
   return { op: q, state: { frac: a.frac - b.frac + shift, kind: 'act', lo, hi } };
+}
+
+/** Widest log-sum-exp table index (1024 entries, per row). */
+export const LOG_TABLE_BITS = 10;
+
+/**
+ * Softmax rows of an activation spanning at most 2^8 values (quantize-graph.ts saturates the
+ * input first). Calibration-free: the exponentials carry `bits` fractional bits (e(0) = 2^bits),
+ * the probabilities `bits` as well; LogSoftmax keeps the input's scale.
+ */
+export function quantizeSoftmax(op: SoftmaxOp, input: string, s: TensorState, bits: number): { op: QSoftmax; state: TensorState } {
+  if (s.kind !== 'act') throw new Error(`softmax input of "${op.name}" is not a materialized activation`);
+  const cmpBits = quantizeMaxPool(op.name, input, op.output, op.offsets, op.index, s).op.cmpBits;
+  const expBits = widthOf(BigInt(maxOf(s.hi) - minOf(s.lo)));
+  const expLo = 1 - 2 ** expBits;
+  const expTable = Array.from({ length: 2 ** expBits }, (_, u) => Math.round(Math.exp((u + expLo) * 2 ** -s.frac) * 2 ** bits));
+  const one = 2 ** bits;
+  let n = 1;
+  for (let r = 0; r + 1 < op.offsets.length; r++) n = Math.max(n, op.offsets[r + 1]! - op.offsets[r]!);
+  const base = { kind: 'softmax' as const, name: op.name, input, output: op.output, offsets: op.offsets, index: op.index, log: op.log, cmpBits, expBits, expTable };
+  if (!op.log) {
+    const q: QSoftmax = { ...base, outFrac: bits, sumBits: widthOf(BigInt(n * one - 1)), logShift: 0, logTable: [] };
+    return { op: q, state: { frac: bits, kind: 'act', lo: s.lo.map(() => 0), hi: s.hi.map(() => one) } };
+  }
+  const sumBits = widthOf(BigInt((n - 1) * one));
+  const logShift = Math.max(0, sumBits - LOG_TABLE_BITS);
+  // Each entry is the log of its bucket's midpoint of S, at the input's scale.
+  const logTable = Array.from({ length: 2 ** (sumBits - logShift) }, (_, u) => Math.round(Math.log((one + u * 2 ** logShift + (2 ** logShift - 1) / 2) / one) * 2 ** s.frac));
+  const maxL = Math.max(...logTable);
+  const q: QSoftmax = { ...base, outFrac: s.frac, sumBits, logShift, logTable };
+  return { op: q, state: { frac: s.frac, kind: 'act', lo: s.lo.map(() => expLo - maxL), hi: s.hi.map(() => 0) } };
 }

@@ -69,3 +69,51 @@ export function divideNumber(a: number, b: number, sign: 1 | -1, shift: number):
 export function divideNumbers(op: QDivide, a: readonly number[], b: readonly number[]): number[] {
   return op.aIndex.map((i, j) => divideNumber(a[i]!, b[op.bIndex[j]!]!, op.sign, op.shift));
 }
+
+/**
+ * Softmax (or LogSoftmax with `log`) over rows, exactly (circuits/softmax.ts): per row,
+ * m = max x, d = x − m, e = expTable[d + 2^expBits − 1], S = Σ e;
+ * softmax y = floor(e · 2^outFrac / S) (probabilities at frac outFrac);
+ * logsoftmax y = d − logTable[(S − E1) >> logShift] at the input's frac, with E1 = expTable's
+ * last entry (the exponential of 0, the smallest possible S).
+ */
+export interface QSoftmax {
+  readonly kind: 'softmax';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly offsets: number[];
+  readonly index: number[];
+  readonly log: boolean;
+  /** Max comparator widths, rows in order (row length − 1 each). */
+  readonly cmpBits: number[];
+  readonly expBits: number;
+  readonly expTable: number[];
+  readonly outFrac: number;
+  readonly sumBits: number;
+  readonly logShift: number;
+  readonly logTable: number[];
+}
+
+/** The exact integer semantics of {@link QSoftmax}. */
+export function softmaxNumbers(op: QSoftmax, x: readonly number[]): number[] {
+  const y: number[] = new Array(x.length).fill(0);
+  const expLo = 1 - 2 ** op.expBits;
+  const one = op.expTable[op.expTable.length - 1]!;
+  for (let r = 0; r + 1 < op.offsets.length; r++) {
+    const row = op.index.slice(op.offsets[r], op.offsets[r + 1]);
+    let m = -Infinity;
+    for (const i of row) m = Math.max(m, x[i]!);
+    const e = row.map((i) => {
+      const v = op.expTable[x[i]! - m - expLo];
+      if (v === undefined) throw new Error(`op "${op.name}": ${x[i]! - m} outside the exp table's domain`);
+      return v;
+    });
+    const s = e.reduce((a, v) => a + v, 0);
+    if (op.log) {
+      const l = op.logTable[Math.floor((s - one) / 2 ** op.logShift)]!;
+      row.forEach((i) => (y[i] = x[i]! - m - l));
+    } else row.forEach((i, k) => (y[i] = Math.floor((e[k]! * 2 ** op.outFrac) / s)));
+  }
+  return y;
+}

@@ -10,7 +10,7 @@ import { linearSizes, biasCount, weightCount } from '../quantize/linear-spec.js'
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, indexSchema, MAX_TENSOR_ELEMENTS, safeIntSchema } from './common.js';
 import { validate } from './json.js';
-import { checkDivide, checkProduct, qdivideSchema, qproductSchema } from './quantized-products.js';
+import { checkDivide, checkProduct, checkSoftmax, qdivideSchema, qproductSchema, qsoftmaxSchema } from './quantized-products.js';
 
 /** Widest bit decomposition a gadget may use: below the ~254-bit field, so it cannot wrap. */
 export const MAX_GADGET_BITS = 240;
@@ -64,6 +64,7 @@ export const qopSchema = z.discriminatedUnion('kind', [
   }),
   qproductSchema,
   qdivideSchema,
+  qsoftmaxSchema,
 ]);
 
 
@@ -184,6 +185,11 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
         const r = op.kind === 'product' ? checkProduct(op, n, sizes.get(op.other)) : checkDivide(op, n, sizes.get(op.other));
         if (typeof r === 'string') throw bad(op.name, r);
         out = r;
+        break;
+      }
+      case 'softmax': {
+        const r = checkSoftmax(op, n);
+        if (typeof r === 'string') throw bad(op.name, r);
         break;
       }
       case 'reshape':

@@ -39,3 +39,23 @@ export function checkDivide(op: z.output<typeof qdivideSchema>, nA: number, nB: 
   if (op.aIndex.some((i) => i >= nA) || op.bIndex.some((i) => i >= nB)) return 'an operand index is out of range';
   return n;
 }
+
+/** The softmax op (tables of at most 2^12 entries). */
+export const qsoftmaxSchema = z.object({
+  kind: z.literal('softmax'), ...io, offsets: indexList, index: indexList, log: z.boolean(), cmpBits: widths(240),
+  expBits: bitsSchema(1, 12), expTable: z.array(safeIntSchema.min(0)), outFrac: z.number().int().min(-64).max(64),
+  sumBits: bitsSchema(1, 120), logShift: bitsSchema(0, 120), logTable: z.array(safeIntSchema),
+});
+
+/** Checks a softmax's rows and tables; returns its output size or a message. */
+export function checkSoftmax(op: z.output<typeof qsoftmaxSchema>, n: number): number | string {
+  const o = op.offsets;
+  const rows = o.length - 1;
+  if (rows < 1 || o[0] !== 0 || o[rows] !== op.index.length || o.some((v, i) => i > 0 && v <= o[i - 1]!)) return 'field offsets does not delimit non-empty rows';
+  if (op.index.length !== n || new Set(op.index).size !== n || op.index.some((i) => i >= n)) return 'the rows must cover every input element once';
+  if (op.cmpBits.length !== n - rows) return `field cmpBits has ${op.cmpBits.length} entries, the rows need ${n - rows}`;
+  if (op.expTable.length !== 2 ** op.expBits || !(op.expTable[op.expTable.length - 1]! >= 1)) return `field expTable needs 2^${op.expBits} entries ending in a positive one`;
+  if (!op.log && (op.outFrac < 0 || op.outFrac + 1 + op.sumBits + 2 >= 253)) return 'fields outFrac and sumBits are out of range';
+  if (op.log && (op.logShift >= op.sumBits + 1 || op.sumBits - op.logShift > 12 || op.logTable.length !== 2 ** (op.sumBits - op.logShift))) return 'fields sumBits, logShift and logTable do not fit together';
+  return n;
+}
