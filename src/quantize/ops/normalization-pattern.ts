@@ -11,7 +11,7 @@
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import { opInputs } from '../float-ir.js';
-import { LowerContext, Lowering, size } from '../lower-context.js';
+import { broadcastIndex, LowerContext, Lowering, size } from '../lower-context.js';
 import { COMPARISON_LOWERINGS } from './comparisons.js';
 import { CompositeEmitter } from './composite-emit.js';
 import { normalizeBlocks } from './normalization.js';
@@ -104,11 +104,26 @@ function fuseExpanded(ctx: LowerContext, node: OnnxNode): boolean {
   }
   const shape = ctx.shapes.get(x);
   const outShape = ctx.shapes.get(m.source(dev.outputs[0]!));
-  if (!ok || !shape || !outShape || size(outShape) !== size(shape)) return false;
+  if (!ok || !shape || !outShape || !sameShape(outShape, shape)) return false;
+  // The statistics must broadcast block by block: a ReduceMean with keepdims=0 (shape [n/d])
+  // broadcasts along the LAST axis instead, and the model is then not a normalization at all.
+  if (!perBlock(ctx.shapes.get(dev.inputs[1]!), shape, mu.d) || !perBlock(ctx.shapes.get(node.inputs[1]!), shape, mu.d)) return false;
   normalizeBlocks(new CompositeEmitter(ctx, node), x, shape, mu.d, node.outputs[0]!, { epsilon: eps });
   ctx.shapes.set(node.outputs[0]!, outShape);
   pruneDead(ctx, node, m.nodes);
   return true;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Whether a tensor of shape `s`, broadcast onto `out` (without growing it), sends element i to statistic ⌊i/d⌋. */
+function perBlock(s: readonly number[] | undefined, out: readonly number[], d: number): boolean {
+  if (!s || s.length > out.length) return false;
+  const padded = [...new Array<number>(out.length - s.length).fill(1), ...s];
+  if (padded.some((v, i) => v !== 1 && v !== out[i])) return false;
+  return broadcastIndex(s, out).every((v, i) => v === Math.floor(i / d));
 }
 
 /** Removes the ops lowered for `nodes` whose outputs nothing reads any more (later nodes, graph outputs, live ops). */

@@ -1,0 +1,82 @@
+/**
+ * Security review of issue 11 (products, division, softmax, normalizations, recurrent layers,
+ * attention): each test performs one attack — a model file, an input or a witness chosen by an
+ * adversary — and expects it to be refused or to change nothing. Every test here failed before
+ * the fix named in its title.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseOnnx } from '../src/onnx/load-onnx.js';
+import { runFloatGraph } from '../src/quantize/float-ir.js';
+import { lowerGraph } from '../src/quantize/lower-graph.js';
+import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
+import { modelBytes, NodeSpec, prng, randArray } from './onnx-fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'zkinfer-review11-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Lowers `nodes` over input x [n, n] (a = x·W is the computed activation) and returns the largest |float IR − onnxruntime| and the op names. */
+async function lowerAndCompare(name: string, n: number, nodes: NodeSpec[], eps = 1e-5): Promise<{ err: number; ops: string[] }> {
+  const rnd = prng(5);
+  const path = join(dir, `${name}.onnx`);
+  const bytes = modelBytes({
+    input: { name: 'x', dims: [n, n] }, output: { name: 'y', dims: [n, n] }, opset: 17,
+    initializers: { W: { dims: [n, n], data: randArray(rnd, n * n, -1, 1) }, eps: { dims: [], data: [eps] } },
+    nodes: [{ op: 'MatMul', inputs: ['x', 'W'], outputs: ['a'] }, ...nodes],
+  });
+  writeFileSync(path, bytes);
+  const fg = lowerGraph(parseOnnx(bytes, path));
+  const x = Float64Array.from(randArray(rnd, n * n, -1, 1));
+  const ours = runFloatGraph(fg, x).get(fg.output.name)!;
+  const [want] = await runOnnxRuntime(path, 'x', [n, n], [x]);
+  let err = 0;
+  ours.forEach((v, i) => (err = Math.max(err, Math.abs(v - want![i]!))));
+  return { err, ops: fg.ops.map((o) => o.name) };
+}
+
+const mean = (input: string, output: string, keepdims: number): NodeSpec => ({ op: 'ReduceMean', inputs: [input], outputs: [output], attrs: { axes: { ints: [1] }, keepdims: { int: keepdims } } });
+/** PyTorch's expanded LayerNorm (x − μ) / √(mean((x − μ)²) + ε) over a's last axis. */
+const expandedLayerNorm = (keepdims: number): NodeSpec[] => [
+  mean('a', 'mu', keepdims),
+  { op: 'Sub', inputs: ['a', 'mu'], outputs: ['dev'] },
+  { op: 'Mul', inputs: ['dev', 'dev'], outputs: ['sq'] },
+  mean('sq', 'v', keepdims),
+  { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
+  { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
+  { op: 'Div', inputs: ['dev', 's'], outputs: ['y'] },
+];
+
+test('expanded-normalization pattern: with keepdims=0 the statistics broadcast along the last axis (not a LayerNorm) — it must not be lowered as one', async () => {
+  // a is [4, 4]; ReduceMean(keepdims=0) gives μ of shape [4], and a − μ subtracts μ[j] from column j.
+  const r = await lowerAndCompare('keepdims0', 4, expandedLayerNorm(0));
+  assert.ok(r.err < 1e-4, `lowered graph differs from onnxruntime by ${r.err} (ops: ${r.ops.join(' ')})`);
+  assert.ok(!r.ops.some((o) => o.endsWith('::sum-of-squares')), 'not fused into a LayerNorm');
+});
+
+test('expanded-normalization pattern (ONNX function body): ReduceMean(x²) with keepdims=0 minus μ² with keepdims=1 broadcasts to a matrix — not a LayerNorm', async () => {
+  // v[i][j] = mean(a²)[j] − μ[i]²: the statistics of one row mixed with those of another.
+  const nodes: NodeSpec[] = [
+    mean('a', 'mu', 1),
+    { op: 'Sub', inputs: ['a', 'mu'], outputs: ['dev'] },
+    { op: 'Mul', inputs: ['a', 'a'], outputs: ['aa'] },
+    mean('aa', 'ms', 0),
+    { op: 'Mul', inputs: ['mu', 'mu'], outputs: ['mu2'] },
+    { op: 'Sub', inputs: ['ms', 'mu2'], outputs: ['v'] },
+    { op: 'Add', inputs: ['v', 'eps'], outputs: ['ve'] },
+    { op: 'Sqrt', inputs: ['ve'], outputs: ['s'] },
+    { op: 'Div', inputs: ['dev', 's'], outputs: ['y'] },
+  ];
+  // |a| ≤ 4, so μ² ≤ 16 and ε = 20 keeps every v + ε positive (no NaN on either side).
+  const r = await lowerAndCompare('function-body-mixed', 4, nodes, 20);
+  assert.ok(r.err < 1e-4, `lowered graph differs from onnxruntime by ${r.err} (ops: ${r.ops.join(' ')})`);
+  assert.ok(!r.ops.some((o) => o.endsWith('::sum-of-squares')), 'not fused into a LayerNorm');
+});
+
+test('expanded-normalization pattern: the genuine form (keepdims=1) is still fused and exact', async () => {
+  const r = await lowerAndCompare('keepdims1', 4, expandedLayerNorm(1));
+  assert.ok(r.err < 1e-4, `lowered graph differs from onnxruntime by ${r.err}`);
+  assert.ok(r.ops.some((o) => o.endsWith('::sum-of-squares')), `fused into a LayerNorm: ${r.ops.join(' ')}`);
+});
