@@ -9,7 +9,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { productValues } from '../circuits/product.js';
+import { UserError } from '../src/errors.js';
 import { parseOnnx } from '../src/onnx/load-onnx.js';
+import { quantizeProduct } from '../src/quantize/quantize-products.js';
 import { runFloatGraph } from '../src/quantize/float-ir.js';
 import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
@@ -79,4 +82,17 @@ test('expanded-normalization pattern: the genuine form (keepdims=1) is still fus
   const r = await lowerAndCompare('keepdims1', 4, expandedLayerNorm(1));
   assert.ok(r.err < 1e-4, `lowered graph differs from onnxruntime by ${r.err}`);
   assert.ok(r.ops.some((o) => o.endsWith('::sum-of-squares')), `fused into a LayerNorm: ${r.ops.join(' ')}`);
+});
+
+test('product bounds: terms beyond 2^53 that cancel are refused, not rounded (the bounds and the reference would disagree with the exact circuit)', () => {
+  // (2^27 + 1)² − 2^27·(2^27 + 2) = 1 exactly, but (2^27 + 1)² rounds in float64, so the float sum is 0.
+  const big = 2 ** 27;
+  const terms = { offsets: [0, 2], aIndex: [0, 1], bIndex: [0, 1] };
+  assert.deepEqual(productValues([BigInt(big + 1), BigInt(big)], [BigInt(big + 1), BigInt(-(big + 2))], terms), [1n], 'the circuit computes 1');
+  const a = { frac: 0, kind: 'act' as const, lo: [big + 1, big], hi: [big + 1, big] };
+  const b = { frac: 0, kind: 'act' as const, lo: [big + 1, -(big + 2)], hi: [big + 1, -(big + 2)] };
+  assert.throws(
+    () => quantizeProduct({ kind: 'product', name: 'p', input: 'a', other: 'b', output: 'y', ...terms }, 'a', 'b', a, b),
+    (e: Error) => e instanceof UserError && /node "p".*2\^53/.test(e.message),
+  );
 });

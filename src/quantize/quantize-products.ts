@@ -36,11 +36,16 @@ export function quantizeProduct(op: ProductOp, input: string, other: string, a: 
   for (let j = 0; j + 1 < op.offsets.length; j++) {
     let l = 0;
     let h = 0;
+    // Every term and every partial sum must be exact in float64 too (the bounds here and the
+    // integer reference add in that order): large terms that cancel would otherwise round, and
+    // the bounds (hence the requantize widths) and the reference would disagree with the circuit.
+    let abs = 0;
     for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++) {
       const [i, m] = [op.aIndex[k]!, op.bIndex[k]!];
       const [pl, ph] = productRange(a.lo[i]!, a.hi[i]!, b.lo[m]!, b.hi[m]!, sameTensor && i === m);
       l += pl;
       h += ph;
+      abs = safe(abs + Math.max(Math.abs(pl), Math.abs(ph)), op.name);
     }
     lo.push(safe(l, op.name));
     hi.push(safe(h, op.name));
