@@ -16,7 +16,7 @@ import { quantizeProduct } from '../src/quantize/quantize-products.js';
 import { runFloatGraph } from '../src/quantize/float-ir.js';
 import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
-import { modelBytes, NodeSpec, prng, randArray } from './onnx-fixtures.js';
+import { modelBytes, ModelSpec, NodeSpec, prng, randArray } from './onnx-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-review11-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -95,4 +95,23 @@ test('product bounds: terms beyond 2^53 that cancel are refused, not rounded (th
     () => quantizeProduct({ kind: 'product', name: 'p', input: 'a', other: 'b', output: 'y', ...terms }, 'a', 'b', a, b),
     (e: Error) => e instanceof UserError && /node "p".*2\^53/.test(e.message),
   );
+});
+
+test('recurrent weights and states of the right size but the wrong shape (a transposed W, a [1, H, 1] initial_h) are refused with one line naming the node', () => {
+  const rnd = prng(9);
+  const init = (dims: number[]) => ({ dims, data: randArray(rnd, dims.reduce((a, b) => a * b, 1), -0.5, 0.5) });
+  const [S, I, H] = [2, 3, 2];
+  const lstm = (inits: ModelSpec['initializers'], inputs: string[]) => modelBytes({
+    input: { name: 'x', dims: [S, 1, I] },
+    output: { name: 'y', dims: [S, 1, 1, H] },
+    nodes: [{ op: 'LSTM', name: 'lstm-shape', inputs: ['x', ...inputs], outputs: ['y'], attrs: { hidden_size: { int: H } } }],
+    initializers: inits,
+    opset: 14,
+  });
+  const oneLine = (what: RegExp) => (e: Error) => e instanceof UserError && /lstm-shape/.test(e.message) && what.test(e.message) && !e.message.includes('\n');
+  // W must be [1, 4H, I] = [1, 8, 3]; [1, 3, 8] has the same 24 elements in another order.
+  assert.throws(() => lowerGraph(parseOnnx(lstm({ W: init([1, I, 4 * H]), R: init([1, 4 * H, H]) }, ['W', 'R']), 'w.onnx')), oneLine(/W has shape \[1,3,8\]/));
+  assert.throws(() => lowerGraph(parseOnnx(lstm({ W: init([1, 4 * H, I]), R: init([1, 4 * H, H]), h0: init([1, H, 1]) }, ['W', 'R', '', '', 'h0']), 'h.onnx')), oneLine(/initial_h has shape \[1,2,1\]/));
+  // The genuine shapes still lower.
+  assert.ok(lowerGraph(parseOnnx(lstm({ W: init([1, 4 * H, I]), R: init([1, 4 * H, H]), h0: init([1, 1, H]) }, ['W', 'R', '', '', 'h0']), 'ok.onnx')).ops.length > 0);
 });

@@ -24,12 +24,17 @@ const DEFAULT_BETA: Record<string, number> = { affine: 0, scaledtanh: 1, hardsig
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => i);
 
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 function constOf(ctx: LowerContext, node: OnnxNode, i: number, what: string, dims: number[]): Float64Array | undefined {
   const name = node.inputs[i];
   if (!name) return undefined;
   const c = ctx.consts.get(name);
   if (!c) throw nodeError(node, `${what} (input ${i}) must be a constant`);
-  if (size(c.dims) !== size(dims)) throw nodeError(node, `${what} has shape ${JSON.stringify(c.dims)}, expected ${JSON.stringify(dims)}`);
+  // The exact shape, not just the element count: a transposed W of the same size would be read in the wrong order.
+  if (!sameDims(c.dims, dims)) throw nodeError(node, `${what} has shape ${JSON.stringify(c.dims)}, expected ${JSON.stringify(dims)}`);
   return c.data;
 }
 
@@ -185,14 +190,14 @@ function initialState(ctx: LowerContext, node: OnnxNode, e: CompositeEmitter, i:
   if (!name) return () => undefined;
   const c = ctx.consts.get(name);
   if (c) {
-    if (size(c.dims) !== size(shape)) throw nodeError(node, `${what} has shape ${JSON.stringify(c.dims)}, expected ${JSON.stringify(shape)}`);
+    if (!sameDims(c.dims, shape)) throw nodeError(node, `${what} has shape ${JSON.stringify(c.dims)}, expected ${JSON.stringify(shape)}`);
     return (d, rows) => {
       const v = Float64Array.from(rows.flatMap((b) => ids(H).map((k) => c.data[at(d, b, k)]!)));
       return v.every((x) => x === 0) ? undefined : { constant: v };
     };
   }
   const s = activationShape(ctx, node, i);
-  if (size(s) !== size(shape)) throw nodeError(node, `${what} has shape ${JSON.stringify(s)}, expected ${JSON.stringify(shape)}`);
+  if (!sameDims(s, shape)) throw nodeError(node, `${what} has shape ${JSON.stringify(s)}, expected ${JSON.stringify(shape)}`);
   const cache = new Map<string, State>();
   return (d, rows) => {
     const key = `${d}:${rows.join(',')}`;
