@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { productValues } from '../circuits/product.js';
+import { softmaxRow } from '../circuits/softmax.js';
+import { divideNumbers, productNumbers, QSoftmax, softmaxNumbers } from '../src/quantize/quantized-products.js';
 import { UserError } from '../src/errors.js';
 import { parseOnnx } from '../src/onnx/load-onnx.js';
 import { quantizeProduct } from '../src/quantize/quantize-products.js';
@@ -17,6 +19,7 @@ import { runFloatGraph } from '../src/quantize/float-ir.js';
 import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
 import { modelBytes, ModelSpec, NodeSpec, prng, randArray } from './onnx-fixtures.js';
+import { gadgetCircuit } from './soundness-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-review11-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,4 +117,28 @@ test('recurrent weights and states of the right size but the wrong shape (a tran
   assert.throws(() => lowerGraph(parseOnnx(lstm({ W: init([1, 4 * H, I]), R: init([1, 4 * H, H]), h0: init([1, H, 1]) }, ['W', 'R', '', '', 'h0']), 'h.onnx')), oneLine(/initial_h has shape \[1,2,1\]/));
   // The genuine shapes still lower.
   assert.ok(lowerGraph(parseOnnx(lstm({ W: init([1, 4 * H, I]), R: init([1, 4 * H, H]), h0: init([1, 1, H]) }, ['W', 'R', '', '', 'h0']), 'ok.onnx')).ops.length > 0);
+});
+
+test('integer reference: a quantized model file whose softmax or quotient exceeds 2^53 makes the reference refuse, not round away from the exact circuit', () => {
+  // A schema-valid softmax row (outFrac 40): e = [1132531, 212], S = 1132743. The circuit divides exactly;
+  // float64 rounds 1132531·2^40 / S up to the next integer.
+  const op: QSoftmax = {
+    kind: 'softmax', name: 'sm', input: 'x', output: 'y', offsets: [0, 2], index: [0, 1], log: false, cmpBits: [2],
+    expBits: 1, expTable: [212, 1132531], outFrac: 40, sumBits: 21, logShift: 0, logTable: [],
+  };
+  const exact = (1132531n << 40n) / 1132743n;
+  const { result } = gadgetCircuit([0n, -1n], (b, x) => softmaxRow(b, x, { ...op, expTable: op.expTable.map(BigInt), logTable: [] }));
+  assert.equal(result[0]!.value, exact, 'the circuit is exact');
+  let ref: number[] | undefined;
+  try {
+    ref = softmaxNumbers(op, [0, -1]);
+  } catch (e) {
+    assert.match((e as Error).message, /integer overflow in op "sm"/);
+  }
+  if (ref) assert.equal(BigInt(ref[0]!), exact, 'the reference agrees with the circuit or refuses');
+  // A quotient beyond 2^53 (shift 60) and a product term beyond 2^53 are refused the same way.
+  const div = { kind: 'divide' as const, name: 'dv', input: 'a', other: 'b', output: 'y', aIndex: [0], bIndex: [0], sign: 1 as const, shift: 60, clampBits: [0], qOffset: [0], qBits: [64], rBits: [2] };
+  assert.throws(() => divideNumbers(div, [3], [3]), /integer overflow in op "dv"/);
+  const prod = { kind: 'product' as const, name: 'pr', input: 'a', other: 'b', output: 'y', offsets: [0, 2], aIndex: [0, 1], bIndex: [0, 1] };
+  assert.throws(() => productNumbers(prod, [2 ** 27 + 1, 2 ** 27], [2 ** 27 + 1, -(2 ** 27 + 2)]), /integer overflow in op "pr"/);
 });

@@ -22,8 +22,9 @@ export function productNumbers(op: QProduct, a: readonly number[], b: readonly n
   const y: number[] = new Array(op.offsets.length - 1);
   for (let j = 0; j < y.length; j++) {
     let acc = 0;
-    for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++) acc += a[op.aIndex[k]!]! * b[op.bIndex[k]!]!;
-    y[j] = checkSafe(acc, op.name);
+    // Every term and partial sum is checked: one beyond 2^53 would round silently, and the exact circuit would disagree.
+    for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++) acc = checkSafe(acc + checkSafe(a[op.aIndex[k]!]! * b[op.bIndex[k]!]!, op.name), op.name);
+    y[j] = acc;
   }
   return y;
 }
@@ -67,7 +68,8 @@ export function divideNumber(a: number, b: number, sign: 1 | -1, shift: number):
 
 /** The exact integer semantics of {@link QDivide}. */
 export function divideNumbers(op: QDivide, a: readonly number[], b: readonly number[]): number[] {
-  return op.aIndex.map((i, j) => divideNumber(a[i]!, b[op.bIndex[j]!]!, op.sign, op.shift));
+  // A quotient beyond 2^53 would come back rounded (the circuit keeps it exact): refuse it instead.
+  return op.aIndex.map((i, j) => checkSafe(divideNumber(a[i]!, b[op.bIndex[j]!]!, op.sign, op.shift), op.name));
 }
 
 /**
@@ -109,11 +111,15 @@ export function softmaxNumbers(op: QSoftmax, x: readonly number[]): number[] {
       if (v === undefined) throw new Error(`op "${op.name}": ${x[i]! - m} outside the exp table's domain`);
       return v;
     });
-    const s = e.reduce((a, v) => a + v, 0);
+    const s = checkSafe(e.reduce((a, v) => a + v, 0), op.name);
     if (op.log) {
       const l = op.logTable[Math.floor((s - one) / 2 ** op.logShift)]!;
       row.forEach((i) => (y[i] = x[i]! - m - l));
-    } else row.forEach((i, k) => (y[i] = Math.floor((e[k]! * 2 ** op.outFrac) / s)));
+    } else {
+      // floor(x / s) in float64 is exact while x + s < 2^53 (x/s then cannot round up to the next integer).
+      row.forEach((i, k) => (y[i] = Math.floor((e[k]! * 2 ** op.outFrac) / s)));
+      for (const k of e) checkSafe(k * 2 ** op.outFrac + s, op.name);
+    }
   }
   return y;
 }
