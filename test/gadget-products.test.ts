@@ -204,7 +204,7 @@ for (const log of [false, true]) {
 test('divide op with a denominator of either sign: floor(a·2^s / b) for b ≠ 0, a / 0 clamped to 1 ulp; every wire pinned, fully constrained', () => {
   const op: QDivide = {
     kind: 'divide', name: 'd', input: 'a', other: 'b', output: 'y', aIndex: [0], bIndex: [0], sign: 0, signBits: [5], shift: 4,
-    clampBits: [5], qOffset: [-2048], qBits: [13], rBits: [4],
+    clamp: [true], qOffset: [-2048], qBits: [13], rBits: [4],
   };
   for (const a of [-100n, -1n, 0n, 37n, 127n]) {
     for (const d of [-16n, -5n, -1n, 0n, 1n, 7n, 15n]) {

@@ -4,7 +4,8 @@
  */
 import { R1csBuilder, Signal } from '../../circuits/builder.js';
 import { divide } from '../../circuits/divide.js';
-import { isNonNegative, max2 } from '../../circuits/max.js';
+import { isNonNegative } from '../../circuits/max.js';
+import { isZero } from '../../circuits/is-zero.js';
 import { softmaxRow } from '../../circuits/softmax.js';
 import type { QDivide, QSoftmax } from '../quantize/quantized-products.js';
 
@@ -24,7 +25,8 @@ export function buildDivide(b: R1csBuilder, op: QDivide, a: readonly Signal[], d
       d = b.linear([[bj, BigInt(op.sign)]]);
       n = b.linear([[aj, BigInt(op.sign)]]);
     }
-    if (op.clampBits[j]! > 0) d = max2(b, d, b.constant(1n), op.clampBits[j]!);
+    // d ≥ 0 here, so max(d, 1) = d + [d = 0].
+    if (op.clamp[j]) d = b.add(d, isZero(b, d));
     return divide(b, n, d, { qOffset: BigInt(op.qOffset[j]!), qBits: op.qBits[j]!, rBits: op.rBits[j]! });
   });
 }

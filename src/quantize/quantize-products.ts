@@ -64,7 +64,7 @@ export function quantizeDivide(op: DivideOp, input: string, other: string, a: Te
   const dLo = uLo.map((v) => Math.max(v, 1));
   const maxD = Math.max(...dHi);
   const shift = Math.max(0, Math.ceil(Math.log2(maxD)));
-  const clampBits = uLo.map((v, j) => (v >= 1 ? 0 : comparatorBits(v - 1, dHi[j]! - 1)));
+  const clamp = uLo.map((v) => v < 1);
   const signBits = sign === 0 ? dl.map((l, j) => comparatorBits(l, dh[j]!)) : undefined;
   const lo: number[] = [];
   const hi: number[] = [];
@@ -79,7 +79,7 @@ export function quantizeDivide(op: DivideOp, input: string, other: string, a: Te
     qBits.push(widthOf(BigInt(hi[j]! - lo[j]!)));
     rBits.push(widthOf(BigInt(dHi[j]! - 1)));
   });
-  const q: QDivide = { kind: 'divide', name: op.name, input, other, output: op.output, aIndex: op.aIndex, bIndex: op.bIndex, sign, ...(signBits ? { signBits } : {}), shift, clampBits, qOffset: lo, qBits, rBits };
+  const q: QDivide = { kind: 'divide', name: op.name, input, other, output: op.output, aIndex: op.aIndex, bIndex: op.bIndex, sign, ...(signBits ? { signBits } : {}), shift, clamp, qOffset: lo, qBits, rBits };
   return { op: q, state: { frac: a.frac - b.frac + shift, kind: 'act', lo, hi } };
 }
 

@@ -36,8 +36,8 @@ export function productNumbers(op: QProduct, a: readonly number[], b: readonly n
  * never be negative, and 0 when its worst-case range crosses zero: then the sign is proven per
  * element (`signBits`) and sign = +1 for b ≥ 0, −1 for b < 0, so y = floor(a·2^shift / b) for
  * every b ≠ 0. A denominator that can reach 0 is clamped to 1 ulp: x / 0 is x · 2^shift, the
- * largest quotient of its sign, never a failure. The clamp is proven by a comparison
- * (`clampBits[j]` > 0) only where the range can reach below 1; elsewhere it never acts.
+ * largest quotient of its sign, never a failure. sign·b is never negative, so the clamp is
+ * u + [u = 0] (an is-zero test, `clamp[j]`), emitted only where the range reaches 0.
  */
 export interface QDivide {
   readonly kind: 'divide';
@@ -51,8 +51,8 @@ export interface QDivide {
   /** With sign 0: per element, the comparator width of the sign test b ≥ 0. */
   readonly signBits?: number[];
   readonly shift: number;
-  /** Per element: comparator width of the clamp max(sign·b, 1), 0 where it never acts. */
-  readonly clampBits: number[];
+  /** Per element: whether sign·b can be 0, so the clamp max(sign·b, 1) = u + [u = 0] is proven. */
+  readonly clamp: boolean[];
   /** Per element: the smallest quotient and the width of q − qOffset. */
   readonly qOffset: number[];
   readonly qBits: number[];
