@@ -137,8 +137,24 @@ test('integer reference: a quantized model file whose softmax or quotient exceed
   }
   if (ref) assert.equal(BigInt(ref[0]!), exact, 'the reference agrees with the circuit or refuses');
   // A quotient beyond 2^53 (shift 60) and a product term beyond 2^53 are refused the same way.
-  const div = { kind: 'divide' as const, name: 'dv', input: 'a', other: 'b', output: 'y', aIndex: [0], bIndex: [0], sign: 1 as const, shift: 60, clampBits: [0], qOffset: [0], qBits: [64], rBits: [2] };
+  const div = { kind: 'divide' as const, name: 'dv', input: 'a', other: 'b', output: 'y', aIndex: [0], bIndex: [0], sign: 1 as const, shift: 60, clamp: [false], qOffset: [0], qBits: [64], rBits: [2] };
   assert.throws(() => divideNumbers(div, [3], [3]), /integer overflow in op "dv"/);
   const prod = { kind: 'product' as const, name: 'pr', input: 'a', other: 'b', output: 'y', offsets: [0, 2], aIndex: [0, 1], bIndex: [0, 1] };
   assert.throws(() => productNumbers(prod, [2 ** 27 + 1, 2 ** 27], [2 ** 27 + 1, -(2 ** 27 + 2)]), /integer overflow in op "pr"/);
+});
+
+test('masked attention: −∞ in a constant V row that only masked keys reach is refused by name, not zeroed (the model computes 0 · −∞ = NaN there)', () => {
+  const bytes = modelBytes({
+    input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 2] }, opset: 17,
+    nodes: [{ op: 'Add', inputs: ['x', 'mask'], outputs: ['s'] }, { op: 'Softmax', inputs: ['s'], outputs: ['p'] }, { op: 'MatMul', name: 'pv', inputs: ['p', 'V'], outputs: ['y'] }],
+    initializers: { mask: { dims: [1, 4], data: [-Infinity, 0, 0, 0] }, V: { dims: [4, 2], data: [-Infinity, -Infinity, 1, 2, 3, 4, 5, 6] } },
+  });
+  assert.throws(() => lowerGraph(parseOnnx(bytes, 'poison.onnx')), (e: Error) => e instanceof UserError && /"pv".*-Infinity/.test(e.message) && !e.message.includes('\n'));
+  // A finite value there is still ignored (the product is unchanged): the model lowers.
+  const finite = modelBytes({
+    input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 2] }, opset: 17,
+    nodes: [{ op: 'Add', inputs: ['x', 'mask'], outputs: ['s'] }, { op: 'Softmax', inputs: ['s'], outputs: ['p'] }, { op: 'MatMul', name: 'pv', inputs: ['p', 'V'], outputs: ['y'] }],
+    initializers: { mask: { dims: [1, 4], data: [-Infinity, 0, 0, 0] }, V: { dims: [4, 2], data: [1e30, -1e30, 1, 2, 3, 4, 5, 6] } },
+  });
+  assert.ok(lowerGraph(parseOnnx(finite, 'finite.onnx')).ops.length > 0);
 });

@@ -111,7 +111,8 @@ function maskedMatMul(ctx: LowerContext, node: OnnxNode): boolean {
   if (!mask || !v || !a || a.length < 2 || v.dims.length < 2) return false;
   const [m, k] = a.slice(-2) as [number, number];
   const n = v.dims[v.dims.length - 1]!;
-  if (v.dims[v.dims.length - 2] !== k) return false;
+  // A non-finite V entry is kept (and refused by name after lowering): 0 · −∞ is NaN, not 0, in the model.
+  if (v.dims[v.dims.length - 2] !== k || v.data.some((x) => !Number.isFinite(x))) return false;
   const batch = broadcastShape(node, a.slice(0, -2), v.dims.slice(0, -2));
   const aBatch = broadcastIndex(a.slice(0, -2), batch);
   const vBatch = broadcastIndex(v.dims.slice(0, -2), batch);
