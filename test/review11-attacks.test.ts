@@ -199,3 +199,15 @@ test('determinism rule 4: marked divisions with two satisfying witnesses (t not 
   // The well-formed shape is proven.
   assert.ok(checkDeterminism(markedDivision(20n, 7n, bits(2n, 4), bits(6n, 4), bits(0n, 4))).determined);
 });
+
+test('Einsum: equations onnxruntime refuses (an output letter twice, two arrows, digits) are refused with one line naming the node', () => {
+  const model = (equation: string) => modelBytes({
+    input: { name: 'x', dims: [2, 2] }, output: { name: 'y', dims: [2, 2] }, opset: 17,
+    initializers: { W: { dims: [2, 2], data: [1, 2, 3, 4] } },
+    nodes: [{ op: 'MatMul', inputs: ['x', 'W'], outputs: ['a'] }, { op: 'Einsum', name: 'es', inputs: ['a', 'x'], outputs: ['y'], attrs: { equation: { str: equation } } }],
+  });
+  for (const eq of ['ij,jk->ii', 'ij,jk->ik->k', 'i0,0k->ik']) {
+    assert.throws(() => lowerGraph(parseOnnx(model(eq), 'e.onnx')), (e: Error) => e instanceof UserError && /"es"/.test(e.message) && !e.message.includes('\n'), eq);
+  }
+  assert.ok(lowerGraph(parseOnnx(model('ij,jk->ik'), 'ok.onnx')).ops.some((o) => o.kind === 'product'));
+});

@@ -19,6 +19,12 @@ interface Parsed {
 /** Parses the equation against the operand shapes (ellipsis letters are the digits 0–9). */
 function parse(node: OnnxNode, equation: string, shapes: number[][]): Parsed {
   const eq = equation.replace(/\s+/g, '');
+  // Letters only (digits name the ellipsis dimensions here), one arrow, one ellipsis per term,
+  // each output letter once: anything else is not an einsum onnxruntime runs, so it must not compile.
+  const sides = eq.split('->');
+  const termOk = (t: string) => /^[a-zA-Z]*(\.\.\.)?[a-zA-Z]*$/.test(t);
+  if (sides.length > 2 || !sides[0]!.split(',').every(termOk) || (sides[1] !== undefined && !termOk(sides[1]))) throw nodeError(node, `equation ${JSON.stringify(equation)} is not a valid einsum equation`);
+  if (sides[1] !== undefined && new Set(sides[1].replace('...', '')).size !== sides[1].replace('...', '').length) throw nodeError(node, `equation ${JSON.stringify(equation)} names an output letter twice`);
   const [lhs, rhs] = eq.includes('->') ? (eq.split('->') as [string, string]) : [eq, undefined];
   const terms = lhs.split(',');
   if (terms.length !== shapes.length) throw nodeError(node, `equation ${JSON.stringify(equation)} names ${terms.length} operands, the node has ${shapes.length}`);
