@@ -211,3 +211,13 @@ test('Einsum: equations onnxruntime refuses (an output letter twice, two arrows,
   }
   assert.ok(lowerGraph(parseOnnx(model('ij,jk->ik'), 'ok.onnx')).ops.some((o) => o.kind === 'product'));
 });
+
+test('Div of two computed integer tensors (ONNX: rounds toward zero) is refused by name, not proven as a real quotient', () => {
+  const model = (elemType: number) => modelBytes({
+    input: { name: 'a', dims: [1, 4], elemType }, moreInputs: [{ name: 'b', dims: [1, 4], elemType }], output: { name: 'y', dims: [1, 4] }, opset: 17,
+    nodes: [{ op: 'Relu', inputs: ['b'], outputs: ['rb'] }, { op: 'Div', name: 'idiv', inputs: ['a', 'rb'], outputs: ['y'] }],
+  });
+  // INT64 (7): 7 / 2 is 3 in the model; the DivideOp would prove 3.5.
+  assert.throws(() => lowerGraph(parseOnnx(model(7), 'int.onnx')), (e: Error) => e instanceof UserError && /"idiv".*INT64/.test(e.message) && !e.message.includes('\n'));
+  assert.ok(lowerGraph(parseOnnx(model(1), 'float.onnx')).ops.some((o) => o.kind === 'divide'));
+});

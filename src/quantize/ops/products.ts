@@ -5,6 +5,8 @@
  * lowerings (LayerNorm, recurrent layers, attention), which call only these.
  */
 import { UserError, quote } from '../../errors.js';
+import type { OnnxNode } from '../../onnx/load-onnx.js';
+import { elemTypeName } from '../../onnx/tensor.js';
 import type { ProductOp } from '../float-ir.js';
 import { broadcastIndex, emit, LowerContext, size } from '../lower-context.js';
 
@@ -82,8 +84,39 @@ export function emitMatMul(ctx: LowerContext, name: string, a: string, b: string
   return shape;
 }
 
+const FLOAT_TYPES = /^(FLOAT|DOUBLE|FLOAT16|BFLOAT16)$/;
+const INDEX_OPS = new Set(['ArgMax', 'ArgMin']);
+
+/**
+ * The ONNX element type of computed tensor `t` as far as the lowering can tell: a graph input's
+ * type, a Cast's target, INT64 for ArgMax/ArgMin, else (elementwise and data-movement ops keep
+ * their type) the type of the producer's first input.
+ */
+function elemTypeOf(ctx: LowerContext, t: string): string {
+  const producer = new Map<string, OnnxNode>();
+  for (const n of ctx.graph.nodes) for (const o of n.outputs) producer.set(o, n);
+  for (let steps = 0; steps <= ctx.graph.nodes.length; steps++) {
+    const input = ctx.graph.inputs.find((i) => i.name === t);
+    if (input) return input.elemType;
+    const c = ctx.consts.get(t);
+    if (c) return c.dataType;
+    const node = producer.get(t);
+    if (!node || !node.inputs[0]) return 'FLOAT';
+    if (node.opType === 'Cast') {
+      const to = node.attrs['to'];
+      return typeof to === 'number' ? elemTypeName(to) : typeof to === 'string' ? to : 'FLOAT';
+    }
+    if (INDEX_OPS.has(node.opType)) return 'INT64';
+    t = node.inputs[0];
+  }
+  return 'FLOAT';
+}
+
 /** Elementwise a / b with broadcasting (a DivideOp). */
 export function emitDivide(ctx: LowerContext, name: string, a: string, b: string, output: string): number[] {
+  // ONNX Div of integer tensors rounds toward zero to an integer; the DivideOp is a real quotient.
+  const type = elemTypeOf(ctx, a);
+  if (!FLOAT_TYPES.test(type)) throw new UserError(`node ${quote(name)}: dividing two computed ${type} tensors (integer division) is not supported; only float tensors`);
   const [sa, sb] = [shapeOf(ctx, a, name), shapeOf(ctx, b, name)];
   const shape = broadcast(name, sa, sb);
   emit(ctx, { kind: 'divide', name, input: a, other: b, output, aIndex: Array.from(broadcastIndex(sa, shape)), bIndex: Array.from(broadcastIndex(sb, shape)) }, shape);
