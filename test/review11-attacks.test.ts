@@ -15,6 +15,8 @@ import { divideNumbers, productNumbers, QSoftmax, softmaxNumbers } from '../src/
 import { UserError } from '../src/errors.js';
 import { parseOnnx } from '../src/onnx/load-onnx.js';
 import { quantizeProduct } from '../src/quantize/quantize-products.js';
+import { quantizeGraph } from '../src/quantize/quantize-graph.js';
+import { parseQuantizedModel } from '../src/schemas/quantized-model.js';
 import { runFloatGraph } from '../src/quantize/float-ir.js';
 import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
@@ -220,4 +222,21 @@ test('Div of two computed integer tensors (ONNX: rounds toward zero) is refused 
   // INT64 (7): 7 / 2 is 3 in the model; the DivideOp would prove 3.5.
   assert.throws(() => lowerGraph(parseOnnx(model(7), 'int.onnx')), (e: Error) => e instanceof UserError && /"idiv".*INT64/.test(e.message) && !e.message.includes('\n'));
   assert.ok(lowerGraph(parseOnnx(model(1), 'float.onnx')).ops.some((o) => o.kind === 'divide'));
+});
+
+test('a hand-written model.quant.json chaining products without a requantize (x → x² → … → x⁶⁴) is refused by name before its values wrap around the field', () => {
+  const bytes = modelBytes({
+    input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 4] }, opset: 17,
+    initializers: { W: { dims: [4, 4], data: [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1] } },
+    nodes: [{ op: 'MatMul', inputs: ['x', 'W'], outputs: ['y'] }],
+  });
+  const q = quantizeGraph(lowerGraph(parseOnnx(bytes, 'id.onnx')), [Float64Array.of(0.5, -0.5, 0.25, 1)]);
+  assert.ok(parseQuantizedModel(JSON.parse(JSON.stringify(q)), 'ok.json'), 'the compiled model is accepted');
+  const id = [0, 1, 2, 3];
+  const chain = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((name, k) => ({ kind: 'product', name, input: k ? `p${k}` : q.input.name, other: k ? `p${k}` : q.input.name, output: name, offsets: [0, 1, 2, 3, 4], aIndex: id, bIndex: id }));
+  const requantize = { kind: 'requantize', name: 'rq', input: 'p6', output: 'y', shift: 0, outBits: 8, lowerOffset: 128, accBits: [240, 240, 240, 240] };
+  const hostile = { ...JSON.parse(JSON.stringify(q)), ops: [...chain, requantize], output: { ...q.output, name: 'y' } };
+  // |x| ≤ 2^7, so p6 = x⁶⁴ reaches 2^448: past the field's half (p ≈ 2^253.6) the circuit computes x⁶⁴ mod p,
+  // and the requantize's 240-bit decomposition accepts any residue that happens to fit.
+  assert.throws(() => parseQuantizedModel(hostile, 'hostile.json'), (e: Error) => e instanceof UserError && /hostile\.json: op "p6".*2\^448/.test(e.message) && !e.message.includes('\n'));
 });

@@ -11,6 +11,7 @@ import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, indexSchema, MAX_TENSOR_ELEMENTS, safeIntSchema } from './common.js';
 import { validate } from './json.js';
 import { checkDivide, checkProduct, checkSoftmax, qdivideSchema, qproductSchema, qsoftmaxSchema } from './quantized-products.js';
+import { firstOversizedOp, MAX_VALUE_BITS } from './quantized-magnitude.js';
 
 /** Widest bit decomposition a gadget may use: below the ~254-bit field, so it cannot wrap. */
 export const MAX_GADGET_BITS = 240;
@@ -204,6 +205,8 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
 export function parseQuantizedModel(value: unknown, where: string): QuantizedModel {
   const m = validate(quantizedModelSchema, value, where, 'quantized model');
   checkStructure(m, where);
+  const big = firstOversizedOp(value as QuantizedModel);
+  if (big) throw new UserError(`${where}: op ${quote(big.op)}: its values can reach 2^${Math.ceil(big.bits)}, beyond the 2^${MAX_VALUE_BITS} the circuit's field represents exactly (requantize between products or linear layers)`);
   // The value as read (fields a newer zkinfer adds are kept, not stripped).
   return value as QuantizedModel;
 }
