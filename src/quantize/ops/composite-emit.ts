@@ -23,7 +23,7 @@ export class CompositeEmitter {
 
   constructor(readonly ctx: LowerContext, readonly node: OnnxNode) {}
 
-  /** A fresh intermediate name `${node.name}::what` (the node's output name when `final`). */
+  /** A fresh intermediate name `${node.name}::what`; asking twice for one name is a bug. */
   name(what: string): string {
     const n = `${this.node.name}::${what}`;
     if (this.used.has(n)) throw nodeError(this.node, `internal name ${n} used twice`);
