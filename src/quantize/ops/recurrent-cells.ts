@@ -136,7 +136,8 @@ export function lstmStep(cc: CellContext, s: StepInput): StepOutput {
   const cand = activate(cc, `${t}-g`, gatePre(3, 'c', undefined), g);
   const c = plus(cc, `${t}-c`, e.pairwise(`${t}-ig`, i, cand, ids(n), ids(n), [s.rows, H]), timesState(cc, `${t}-fc`, fg, s.c));
   const o = activate(cc, `${t}-o`, gatePre(1, 'o', { tensor: c }, 1), f);
-  const hc = activate(cc, `${t}-hc`, c, h);
+  // c feeds both the next step's product f⊙c and the table h(c): one shared requantize for both.
+  const hc = activate(cc, `${t}-hc`, cc.clip === undefined ? e.activation(`${t}-c-act`, c) : c, h);
   return { h: e.pairwise(`${t}-h`, o, hc, ids(n), ids(n), [s.rows, H]), c };
 }
 
