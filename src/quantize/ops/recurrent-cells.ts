@@ -138,7 +138,8 @@ export function lstmStep(cc: CellContext, s: StepInput): StepOutput {
   const o = activate(cc, `${t}-o`, gatePre(1, 'o', { tensor: c }, 1), f);
   // c feeds both the next step's product f⊙c and the table h(c): one shared requantize for both.
   const hc = activate(cc, `${t}-hc`, cc.clip === undefined ? e.activation(`${t}-c-act`, c) : c, h);
-  return { h: e.pairwise(`${t}-h`, o, hc, ids(n), ids(n), [s.rows, H]), c };
+  // h feeds the next step's gates through H·Rᵀ: as an activation of the usual width, not a wide product accumulator.
+  return { h: e.activation(`${t}-h-act`, e.pairwise(`${t}-h`, o, hc, ids(n), ids(n), [s.rows, H])), c };
 }
 
 /** GRU gates z, r, h (ONNX order), activations f, g; Hₜ = h̃ − z⊙h̃ + z⊙Hₜ₋₁. */
