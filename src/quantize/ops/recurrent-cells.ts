@@ -171,7 +171,7 @@ export function gruStep(cc: CellContext, s: StepInput): StepOutput {
   } else {
     // (r ⊙ H)·R_hᵀ: the product, then a free linear map (Rb_h is already in xw).
     const rh = timesState(cc, `${t}-rh-prod`, r, s.h);
-    if (rh) reset = recurrent(cc, `${t}-rh-h`, rh, s.rows, [2]);
+    if (rh) reset = recurrent(cc, `${t}-rh-h`, e.activation(`${t}-rh-act`, rh), s.rows, [2]);
   }
   const cand = activate(cc, `${t}-g`, plus(cc, `${t}-h-pre`, xh, reset), g);
   const zc = e.pairwise(`${t}-zh`, z, cand, ids(n), ids(n), [s.rows, H]);
