@@ -239,4 +239,8 @@ test('a hand-written model.quant.json chaining products without a requantize (x 
   // |x| ≤ 2^7, so p6 = x⁶⁴ reaches 2^448: past the field's half (p ≈ 2^253.6) the circuit computes x⁶⁴ mod p,
   // and the requantize's 240-bit decomposition accepts any residue that happens to fit.
   assert.throws(() => parseQuantizedModel(hostile, 'hostile.json'), (e: Error) => e instanceof UserError && /hostile\.json: op "p6".*2\^448/.test(e.message) && !e.message.includes('\n'));
+  // x³² (2^224) fits, but a division of it shifted by 2^64 has a numerator of 2^289: refused by the division's name.
+  const divide = { kind: 'divide', name: 'dv', input: 'p5', other: q.input.name, output: 'y', aIndex: id, bIndex: id, sign: 1, shift: 64, clamp: id.map(() => true), qOffset: id.map(() => 0), qBits: id.map(() => 100), rBits: id.map(() => 8) };
+  const shifted = { ...hostile, ops: [...chain.slice(0, 5), divide] };
+  assert.throws(() => parseQuantizedModel(shifted, 'shifted.json'), (e: Error) => e instanceof UserError && /shifted\.json: op "dv".*2\^289/.test(e.message));
 });

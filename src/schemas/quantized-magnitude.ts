@@ -54,6 +54,9 @@ export function firstOversizedOp(m: Pick<QuantizedModel, 'input' | 'ops'>): { op
   for (const p of m.input.parts ?? []) known.set(p.name, maxLog([p.lo, p.hi]));
   const bits = (t: string) => known.get(t) ?? MAX_VALUE_BITS + 1;
   for (const op of m.ops) {
+    // A division's numerator sign·a·2^shift is a field element of its own (circuits/divide.ts).
+    const inner = op.kind === 'divide' ? bits(op.input) + op.shift + 1 : 0;
+    if (!(inner <= MAX_VALUE_BITS)) return { op: op.name, bits: inner };
     const b = outputBits(op, bits);
     if (!(b <= MAX_VALUE_BITS)) return { op: op.name, bits: b };
     known.set(op.output, b);
