@@ -17,10 +17,15 @@ import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../src/quantize/quantize-graph.js';
 import { dequantizeOutput, quantizeInput, reportedOutput, runIntegerModel } from '../src/quantize/quantized-model.js';
+import { shutdown } from '../src/prove/prover.js';
+import { runPipeline } from '../src/pipeline.js';
 import { modelBytes, NodeSpec, prng, randArray } from './onnx-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-products-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  await shutdown();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const N = 6;
 const rnd = prng(1101);
@@ -163,4 +168,26 @@ test('cost goal: a d×d by d×n activation MatMul compiles to d·d·n product co
   const operands = [product.input, product.kind === 'product' ? product.other : ''];
   for (const t of operands) assert.equal(q.ops.find((o) => o.output === t)?.kind, 'requantize');
   assert.equal(runIntegerModel(q, xq).get(q.output.name)!.length, d * n);
+});
+
+test('end to end: an attention head with a normalizing division compiles (determinism check on), proves with snarkjs and verifies', async () => {
+  const path = join(dir, 'attention-e2e.onnx');
+  const nodes: NodeSpec[] = [
+    { op: 'Transpose', inputs: ['B'], outputs: ['Bt'], attrs: { perm: { ints: [1, 0] } } },
+    { op: 'MatMul', inputs: ['A', 'Bt'], outputs: ['s0'] },
+    { op: 'Div', inputs: ['s0', 'sqrt3'], outputs: ['s'] },
+    { op: 'Softmax', inputs: ['s'], outputs: ['p'], attrs: { axis: { int: -1 } } },
+    { op: 'MatMul', inputs: ['p', 'X'], outputs: ['h'] },
+    { op: 'Mul', inputs: ['h', 'h'], outputs: ['h2'] },
+    { op: 'ReduceSum', inputs: ['h2', 'ax1'], outputs: ['n'], attrs: { keepdims: { int: 1 } } },
+    { op: 'Add', inputs: ['n', 'one'], outputs: ['n1'] },
+    { op: 'Div', inputs: ['h', 'n1'], outputs: ['y'] },
+  ];
+  writeFileSync(path, modelBytes({ input: { name: 'x', dims: [1, N] }, output: { name: 'y', dims: [2, 3] }, nodes: [...base, ...nodes], initializers, opset: 17 }));
+  const inputPath = join(dir, 'attention-input.json');
+  writeFileSync(inputPath, JSON.stringify(randArray(rnd, N, -1, 1)));
+  const r = await runPipeline({ modelPath: path, inputPath, outDir: join(dir, 'attention-build') });
+  assert.ok(r.verification.valid, `proof verifies: ${r.verification.failed ?? ''}`);
+  const q = JSON.parse(readFileSync(join(dir, 'attention-build', 'model.quant.json'), 'utf8')) as { ops: Array<{ kind: string }> };
+  for (const k of ['product', 'softmax', 'divide']) assert.ok(q.ops.some((o) => o.kind === k), `model.quant.json has a ${k} op`);
 });
