@@ -75,6 +75,8 @@ const CASES: ProductCase[] = [
   { name: 'Gemm(A, B, C) transB alpha beta', nodes: [{ op: 'Gemm', inputs: ['A', 'B', 'C'], outputs: ['y'], attrs: { transB: { int: 1 }, alpha: { float: 0.5 }, beta: { float: 2 } } }], outDims: [2, 2], kinds: ['product'] },
   { name: 'Gemm transA', nodes: [{ op: 'Gemm', inputs: ['A', 'B'], outputs: ['y'], attrs: { transA: { int: 1 } } }], outDims: [3, 3], kinds: ['product'] },
   { name: 'Einsum bij,bkj->bik', nodes: [{ op: 'Reshape', inputs: ['a', 's123'], outputs: ['A3'] }, { op: 'Reshape', inputs: ['c', 's123'], outputs: ['C3'] }, { op: 'Einsum', inputs: ['A3', 'C3'], outputs: ['y'], attrs: { equation: { str: 'bij,bkj->bik' } } }], outDims: [1, 2, 2], kinds: ['product'] },
+  { name: 'Einsum bhqd,bhkd->bhqk (attention scores, 4-D)', nodes: [{ op: 'Reshape', inputs: ['a', 's1123'], outputs: ['Q4'] }, { op: 'Reshape', inputs: ['c', 's1123'], outputs: ['K4'] }, { op: 'Einsum', inputs: ['Q4', 'K4'], outputs: ['y'], attrs: { equation: { str: 'bhqd,bhkd->bhqk' } } }], outDims: [1, 1, 2, 2], kinds: ['product'] },
+  { name: 'Einsum ...ii->...i (diagonal of an activation) then Mul by itself', nodes: [{ op: 'MatMul', inputs: ['x', 'W9'], outputs: ['x9'] }, { op: 'Reshape', inputs: ['x9', 's33'], outputs: ['X9'] }, { op: 'Einsum', inputs: ['X9'], outputs: ['dg'], attrs: { equation: { str: '...ii->...i' } } }, { op: 'Mul', inputs: ['dg', 'dg'], outputs: ['y'] }], outDims: [1, 3], kinds: ['product'] },
   { name: 'GELU-like a · Sigmoid(1.702 a)', nodes: [{ op: 'Mul', inputs: ['a', 'k'], outputs: ['ak'] }, { op: 'Sigmoid', inputs: ['ak'], outputs: ['g'] }, { op: 'Mul', inputs: ['a', 'g'], outputs: ['y'] }], outDims: [1, N], kinds: ['product', 'table'] },
   { name: 'Div a / (Relu(c) + 1)', nodes: [{ op: 'Relu', inputs: ['c'], outputs: ['r'] }, { op: 'Add', inputs: ['r', 'one'], outputs: ['d'] }, { op: 'Div', inputs: ['a', 'd'], outputs: ['y'] }], outDims: [1, N], kinds: ['divide'] },
   { name: 'Div a / Exp(c) (denominator clamped at 1 ulp)', nodes: [{ op: 'Exp', inputs: ['c'], outputs: ['d'] }, { op: 'Div', inputs: ['a', 'd'], outputs: ['y'] }], outDims: [1, N], kinds: ['divide'], tol: 0.1 },
@@ -86,6 +88,9 @@ const CASES: ProductCase[] = [
 ];
 Object.assign(initializers, {
   ax1: { dims: [1], data: [1], int64: true },
+  s1123: { dims: [4], data: [1, 1, 2, 3], int64: true },
+  s33: { dims: [3], data: [1, 3, 3], int64: true },
+  W9: { dims: [N, 9], data: randArray(prng(9), N * 9, -0.8, 0.8) },
   z1: { dims: [1], data: [0], int64: true },
   o1: { dims: [1], data: [1], int64: true },
   s13: { dims: [2], data: [1, 3], int64: true },
