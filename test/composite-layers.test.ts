@@ -129,6 +129,21 @@ test('LSTM with clip and input_forget (forget gate 1 − i)', async () => {
   });
 });
 
+test('LSTM outputs Y_h and Y_c', async () => {
+  const [S, B, I, H] = [3, 2, 3, 4];
+  for (const [k, name] of [[1, 'yh'], [2, 'yc']] as const) {
+    const outputs = ['', '', ''];
+    outputs[k] = name;
+    await check(`lstm-${name}`, {
+      input: { name: 'x', dims: [S, B, I] },
+      output: { name, dims: [1, B, H] },
+      nodes: [{ op: 'LSTM', name: `lstm-${name}`, inputs: ['x', 'W', 'R', 'B'], outputs, attrs: { hidden_size: { int: H } } }],
+      initializers: { W: init([1, 4 * H, I]), R: init([1, 4 * H, H]), B: init([1, 8 * H]) },
+      opset: 14,
+    });
+  }
+});
+
 test('GRU: reverse, linear_before_reset, constant sequence_lens (rows of different length); batch-first layout is in the conformance cases (onnxruntime lacks it)', async () => {
   const [B, S, I, H] = [2, 3, 3, 4];
   await check('gru', {
