@@ -129,6 +129,21 @@ test('LSTM with clip and input_forget (forget gate 1 − i)', async () => {
   });
 });
 
+test('LSTM outputs Y_h and Y_c', async () => {
+  const [S, B, I, H] = [3, 2, 3, 4];
+  for (const [k, name] of [[1, 'yh'], [2, 'yc']] as const) {
+    const outputs = ['', '', ''];
+    outputs[k] = name;
+    await check(`lstm-${name}`, {
+      input: { name: 'x', dims: [S, B, I] },
+      output: { name, dims: [1, B, H] },
+      nodes: [{ op: 'LSTM', name: `lstm-${name}`, inputs: ['x', 'W', 'R', 'B'], outputs, attrs: { hidden_size: { int: H } } }],
+      initializers: { W: init([1, 4 * H, I]), R: init([1, 4 * H, H]), B: init([1, 8 * H]) },
+      opset: 14,
+    });
+  }
+});
+
 test('GRU: reverse, linear_before_reset, constant sequence_lens (rows of different length); batch-first layout is in the conformance cases (onnxruntime lacks it)', async () => {
   const [B, S, I, H] = [2, 3, 3, 4];
   await check('gru', {
@@ -138,6 +153,20 @@ test('GRU: reverse, linear_before_reset, constant sequence_lens (rows of differe
     initializers: { W: init([1, 3 * H, I]), R: init([1, 3 * H, H]), B: init([1, 6 * H]), lens: { dims: [B], data: [3, 2], int32: true } },
     opset: 14,
   });
+});
+
+test('constant initial states: GRU (h₀ through the reset gate), bidirectional RNN, reverse LSTM with h₀ and c₀', async () => {
+  const [S, B, I, H] = [3, 2, 3, 4];
+  for (const [op, G, extra] of [['GRU', 3, {}], ['RNN', 1, { direction: { str: 'bidirectional' } }], ['LSTM', 4, { direction: { str: 'reverse' } }]] as const) {
+    const dirs = 'direction' in extra && extra.direction.str === 'bidirectional' ? 2 : 1;
+    await check(`${op}-h0`, {
+      input: { name: 'x', dims: [S, B, I] },
+      output: { name: 'y', dims: [S, dirs, B, H] },
+      nodes: [{ op, name: `${op.toLowerCase()}-h0`, inputs: ['x', 'W', 'R', 'B', '', 'h0', ...(op === 'LSTM' ? ['c0'] : [])], outputs: ['y'], attrs: { hidden_size: { int: H }, ...extra } }],
+      initializers: { W: init([dirs, G * H, I]), R: init([dirs, G * H, H]), B: init([dirs, 2 * G * H]), h0: init([dirs, B, H]), ...(op === 'LSTM' ? { c0: init([dirs, B, H]) } : {}) },
+      opset: 14,
+    });
+  }
 });
 
 test('RNN: Relu activation with clip', async () => {
