@@ -26,6 +26,7 @@ import { runChild } from './child-process.js';
 import type { SetupJob } from './bench-setup.js';
 import { writeRandomMlp } from './random-mlp.js';
 import { measureOpCosts, opCostTable } from './bench-table-functions.js';
+import { measureProductCosts, productCostTable } from './bench-products.js';
 import { benchAccuracySection } from './bench-accuracy-section.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -165,6 +166,8 @@ if (selected('gas')) {
 const opCosts = selected('ops') ? measureOpCosts() : [];
 for (const r of opCosts) if (r.beyondDecomposition !== undefined) goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
 if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
+if (selected('ops', 'products')) print(`### Products, division and softmax (constraints from compiled circuits)\n\n${productCostTable(measureProductCosts())}\n`);
+const composite = selected('composite') ? (await import('./bench-composite.js')).compositeSection(print) : [];
 const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
 
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
@@ -186,7 +189,7 @@ print(`\nTotal bench time ${totalSeconds.toFixed(0)} s; 1-min load average at en
 const resultsDir = join(ROOT, 'bench-results');
 mkdirSync(resultsDir, { recursive: true });
 const jsonPath = join(resultsDir, 'bench.json');
-const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, accuracy, queue, goals, markdown: out.join('\n') };
+const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, composite, accuracy, queue, goals, markdown: out.join('\n') };
 writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
 log(`wrote ${jsonPath}`);
 rmSync(work, { recursive: true, force: true });

@@ -77,8 +77,9 @@ export function validateGraph(g: OnnxGraph): void {
   const where = g.path;
   const defined = new Set<string>([g.input.name]);
   for (const [name, t] of g.constants) {
-    const i = t.data.findIndex((x) => !Number.isFinite(x));
-    if (i >= 0) throw new UserError(`${where}: initializer ${quote(name)} holds ${t.data[i]} at index ${i}; weights must be finite`);
+    // −∞ is an attention mask's "never attend" (exporters store masks as initializers; checked against its use after lowering).
+    const i = t.data.findIndex((x) => !Number.isFinite(x) && x !== -Infinity);
+    if (i >= 0) throw new UserError(`${where}: initializer ${quote(name)} holds ${t.data[i]} at index ${i}; weights must be finite (or −∞ in an attention mask)`);
     defined.add(name);
   }
   const nodeNames = new Set<string>();

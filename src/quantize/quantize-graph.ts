@@ -14,6 +14,7 @@ import type { InputPart, QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
 import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
 import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
+import { quantizeDivide, quantizeProduct, quantizeSoftmax } from './quantize-products.js';
 import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
 import { calibrationStats as stats, CalibrationDecisions, FRAC_BOUNDS, INPUT_DECISION, integerInputDecision } from './calibration-decisions.js';
 
@@ -75,6 +76,9 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   // recorded, or replayed from a published record (then `samples` is empty and never read).
   const d = options.decisions ?? new CalibrationDecisions();
   if (calibration.length === 0 && !d.replaying) throw new UserError('quantization needs at least one calibration input');
+  const nIn = graph.input.shape.reduce((a, b) => a * b, 1);
+  const wrong = calibration.findIndex((x) => x.length !== nIn);
+  if (wrong >= 0) throw new UserError(`calibration input ${wrong} has ${calibration[wrong]!.length} values, the model input ${JSON.stringify(graph.input.shape)} has ${nIn}`);
   const samples = d.replaying ? [] : calibration.map((x) => runFloatGraph(graph, x));
   // Float inputs share one scale from their joint calibration range; integer inputs keep
   // scale 1 and the integer range seen in calibration (inputs outside it are refused).
@@ -108,6 +112,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
     states.set(p.name, { frac: p.frac, kind: 'act', lo: new Array(n).fill(p.lo), hi: new Array(n).fill(p.hi) });
   }
   const ops: QOp[] = [];
+  const productAccs = new Set<string>();
 
   const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = bitsOf(name)): void => {
     const s = states.get(input)!;
@@ -127,10 +132,10 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   };
 
   /** Materializes an accumulator as an activation (scale from `floatName`'s calibration range). */
-  const materialize = (opName: string, input: string, relu: boolean, floatName: string): string => {
+  const materialize = (opName: string, input: string, relu: boolean, floatName: string, role = 'input', outBits?: number): string => {
     if (states.get(input)!.kind !== 'acc') return input;
     const mid = `${input}::requantized`;
-    if (!states.has(mid)) requant(`${opName}::input`, input, mid, relu, floatName);
+    if (!states.has(mid)) requant(`${opName}::${role}`, input, mid, relu, floatName, outBits ?? bitsOf(`${opName}::${role}`));
     return mid;
   };
 
@@ -147,8 +152,9 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   for (const op of graph.ops) {
     switch (op.kind) {
       case 'linear': {
-        // Chained linear layers: materialize a signed activation so sums stay small.
-        const input = materialize(op.name, op.input, false, op.input);
+        // Chained linear layers: materialize a signed activation so sums stay small. A product of
+        // two activations carries twice their bits, which a linear layer uses for free (E[x²]).
+        const input = materialize(op.name, op.input, false, op.input, 'input', productAccs.has(op.input) ? Math.min(16, 2 * bitsOf(`${op.name}::input`)) : undefined);
         const x = states.get(input)!;
         let maxW = 0;
         for (const w of op.weight) maxW = Math.max(maxW, Math.abs(w));
@@ -184,6 +190,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       case 'reshape':
         ops.push({ kind: 'reshape', name: op.name, input: op.input, output: op.output });
         states.set(op.output, states.get(op.input)!);
+        if (productAccs.has(op.input)) productAccs.add(op.output);
         break;
       case 'maxpool': {
         // Max commutes with the monotonic requantize, so pooling accumulators is exact.
@@ -230,6 +237,24 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       }
       case 'permute': {
         const r = quantizePermute(op.name, op.input, op.output, op.perm, op.fill, states.get(op.input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        if (productAccs.has(op.input)) productAccs.add(op.output);
+        break;
+      }
+      case 'softmax': {
+        const input = tableInput(op.name, op.input);
+        const r = quantizeSoftmax(op, input, states.get(input)!, ab);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'product':
+      case 'divide': {
+        const a = materialize(op.name, op.input, false, op.input);
+        const b = op.other === op.input ? a : materialize(op.name, op.other, false, op.other, 'other');
+        const r = op.kind === 'product' ? quantizeProduct(op, a, b, states.get(a)!, states.get(b)!) : quantizeDivide(op, a, b, states.get(a)!, states.get(b)!);
+        if (op.kind === 'product') productAccs.add(op.output);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;

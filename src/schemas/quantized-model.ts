@@ -10,6 +10,8 @@ import { linearSizes, biasCount, weightCount } from '../quantize/linear-spec.js'
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, indexSchema, MAX_TENSOR_ELEMENTS, safeIntSchema } from './common.js';
 import { validate } from './json.js';
+import { checkDivide, checkProduct, checkSoftmax, qdivideSchema, qproductSchema, qsoftmaxSchema } from './quantized-products.js';
+import { firstOversizedOp, MAX_VALUE_BITS } from './quantized-magnitude.js';
 
 /** Widest bit decomposition a gadget may use: below the ~254-bit field, so it cannot wrap. */
 export const MAX_GADGET_BITS = 240;
@@ -61,6 +63,9 @@ export const qopSchema = z.discriminatedUnion('kind', [
     kind: z.literal('divConst'), ...io, shift: bitsSchema(0, MAX_GADGET_BITS), divisor: z.array(safeIntSchema.refine((d) => d !== 0, 'a divisor must not be zero')),
     offset: z.array(safeIntSchema), numeratorBits: gadgetBits, trunc: z.boolean().optional(), signBits: gadgetBits.optional(),
   }),
+  qproductSchema,
+  qdivideSchema,
+  qsoftmaxSchema,
 ]);
 
 
@@ -176,6 +181,18 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
       case 'divConst':
         if ([op.divisor, op.offset, op.numeratorBits].some((a) => a.length !== n)) throw bad(op.name, `fields divisor, offset and numeratorBits need ${n} entries each`);
         break;
+      case 'product':
+      case 'divide': {
+        const r = op.kind === 'product' ? checkProduct(op, n, sizes.get(op.other)) : checkDivide(op, n, sizes.get(op.other));
+        if (typeof r === 'string') throw bad(op.name, r);
+        out = r;
+        break;
+      }
+      case 'softmax': {
+        const r = checkSoftmax(op, n);
+        if (typeof r === 'string') throw bad(op.name, r);
+        break;
+      }
       case 'reshape':
         break;
     }
@@ -188,6 +205,8 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
 export function parseQuantizedModel(value: unknown, where: string): QuantizedModel {
   const m = validate(quantizedModelSchema, value, where, 'quantized model');
   checkStructure(m, where);
+  const big = firstOversizedOp(value as QuantizedModel);
+  if (big) throw new UserError(`${where}: op ${quote(big.op)}: its values can reach 2^${Math.ceil(big.bits)}, beyond the 2^${MAX_VALUE_BITS} the circuit's field represents exactly (requantize between products or linear layers)`);
   // The value as read (fields a newer zkinfer adds are kept, not stripped).
   return value as QuantizedModel;
 }
