@@ -166,6 +166,7 @@ const opCosts = selected('ops') ? measureOpCosts() : [];
 for (const r of opCosts) if (r.beyondDecomposition !== undefined) goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
 if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
 const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
+if (selected('sequence', 'digits-transformer', 'digits-lstm')) await (await import('./bench-sequence-models.js')).benchSequenceModels({ root: ROOT, work, goals, log, print, models });
 
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
 let queue: { markdown: string } | undefined;
