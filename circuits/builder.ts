@@ -41,6 +41,11 @@ export interface BuiltCircuit {
   readonly nConstraints: number;
   /** Field elements, index 0 is the constant 1. */
   readonly witness: bigint[];
+  /**
+   * Pairs of constraint indices [product, bound] of remainder divisions (circuits/divide.ts):
+   * where the determinism checker tries its division rule, which verifies the shape itself.
+   */
+  readonly divisions?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** Options for {@link R1csBuilder}. */
@@ -61,6 +66,7 @@ export class R1csBuilder {
   private readonly values: bigint[] = [1n];
   private readonly constraints: Constraint[] = [];
   private constraintCount = 0;
+  private readonly divisionHints: Array<readonly [number, number]> = [];
 
   constructor(options: BuilderOptions = {}) {
     this.witnessOnly = options.witnessOnly ?? false;
@@ -153,6 +159,11 @@ export class R1csBuilder {
     return out;
   }
 
+  /** Marks constraints `product` and `bound` as a remainder division for the determinism checker (no constraint). */
+  hintDivision(product: number, bound: number): void {
+    if (!this.witnessOnly) this.divisionHints.push([product, bound]);
+  }
+
   /** Reorders wires into iden3 order (1, outputs, public inputs, private inputs, rest) and returns the system. */
   finalize(): BuiltCircuit {
     const order: WireRole[] = ['one', 'output', 'public-input', 'private-input', 'internal'];
@@ -187,6 +198,7 @@ export class R1csBuilder {
       constraints,
       nConstraints: this.constraintCount,
       witness,
+      ...(this.divisionHints.length && !this.witnessOnly ? { divisions: this.divisionHints } : {}),
     };
   }
 }

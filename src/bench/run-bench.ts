@@ -165,6 +165,7 @@ if (selected('gas')) {
 const opCosts = selected('ops') ? measureOpCosts() : [];
 for (const r of opCosts) if (r.beyondDecomposition !== undefined) goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
 if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
+const composite = selected('composite') ? (await import('./bench-composite.js')).compositeSection(print) : [];
 const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
 if (selected('sequence', 'digits-transformer', 'digits-lstm')) await (await import('./bench-sequence-models.js')).benchSequenceModels({ root: ROOT, work, goals, log, print, models });
 
@@ -187,7 +188,7 @@ print(`\nTotal bench time ${totalSeconds.toFixed(0)} s; 1-min load average at en
 const resultsDir = join(ROOT, 'bench-results');
 mkdirSync(resultsDir, { recursive: true });
 const jsonPath = join(resultsDir, 'bench.json');
-const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, accuracy, queue, goals, markdown: out.join('\n') };
+const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, composite, accuracy, queue, goals, markdown: out.join('\n') };
 writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
 log(`wrote ${jsonPath}`);
 rmSync(work, { recursive: true, force: true });

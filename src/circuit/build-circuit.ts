@@ -12,6 +12,8 @@ import { requantize } from '../../circuits/requantize.js';
 import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
 import { tableLookup } from '../../circuits/table-lookup.js';
+import { products } from '../../circuits/product.js';
+import { buildDivide, buildSoftmax } from './build-products.js';
 import { buildSelectionOp } from './build-selection.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
@@ -160,6 +162,15 @@ export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: Sign
       case 'where':
       case 'divConst':
         tensors.set(op.output, buildSelectionOp(b, op, tensors));
+        break;
+      case 'product':
+        tensors.set(op.output, products(b, x, tensors.get(op.other)!, op));
+        break;
+      case 'divide':
+        tensors.set(op.output, buildDivide(b, op, x, tensors.get(op.other)!));
+        break;
+      case 'softmax':
+        tensors.set(op.output, buildSoftmax(b, op, x));
         break;
       case 'concat': {
         const parts = [x, ...op.others.map((o) => tensors.get(o)!)];

@@ -22,6 +22,10 @@ export const OUT_OF_SCOPE: readonly OutOfScope[] = [
     reason: 'zero-size tensor (a dimension of 0): nothing to prove',
   },
   {
+    cases: /\/test_layer_normalization_(2d_axis0|2d_axis_negative_2|3d_axis0_epsilon|3d_axis_negative_3_epsilon|4d_axis0|4d_axis_negative_4)_expanded(_ver18)?$/,
+    reason: 'normalizing over every axis: the expanded body slices the empty shape prefix, a zero-size tensor (the LayerNormalization case itself passes)',
+  },
+  {
     cases: /\/test_reduce_sum_square_.*_expanded$/,
     reason: 'the expanded body squares with Mul(x, x): a product of two activations (the products issue)',
   },

@@ -7,6 +7,7 @@ import type { GraphInput } from '../onnx/load-onnx.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
 import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
+import { runProductFloat } from './products-float.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {
@@ -148,14 +149,54 @@ export interface DivConstOp {
   readonly trunc?: boolean;
 }
 
+/** y[j] = Σ_{k ∈ [offsets[j], offsets[j+1])} a[aIndex[k]] · b[bIndex[k]]: products of two activations. */
+export interface ProductOp {
+  readonly kind: 'product';
+  readonly name: string;
+  /** a */
+  readonly input: string;
+  /** b (may equal input: x·x) */
+  readonly other: string;
+  readonly output: string;
+  readonly offsets: number[];
+  readonly aIndex: number[];
+  readonly bIndex: number[];
+}
+
+/** y[j] = a[aIndex[j]] / b[bIndex[j]]: division of two activations (integer semantics: QDivide in quantized-products.ts). */
+export interface DivideOp {
+  readonly kind: 'divide';
+  readonly name: string;
+  /** numerator a */
+  readonly input: string;
+  /** denominator b */
+  readonly other: string;
+  readonly output: string;
+  readonly aIndex: number[];
+  readonly bIndex: number[];
+}
+
+/** Softmax (or LogSoftmax with `log`) over rows: row r is the input elements index[offsets[r] .. offsets[r+1]); output has the input's shape and layout. */
+export interface SoftmaxOp {
+  readonly kind: 'softmax';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly offsets: number[];
+  readonly index: number[];
+  readonly log: boolean;
+}
+
 /** Any lowered op. */
-export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | ConcatOp | UnaryOp | BinaryOp | WhereOp | DivConstOp;
+export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | ConcatOp | UnaryOp | BinaryOp | WhereOp | DivConstOp | ProductOp | DivideOp | SoftmaxOp;
 
 /** Every activation an op reads, `input` first. */
 export function opInputs(op: FloatOp): string[] {
   const fromOperands = (...os: Operand[]) => os.flatMap((o) => ('tensor' in o ? [o.tensor] : []));
   switch (op.kind) {
     case 'add': return [op.input, op.other];
+    case 'product':
+    case 'divide': return op.other === op.input ? [op.input] : [op.input, op.other];
     case 'concat': return [op.input, ...op.others];
     case 'binary': return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
     case 'where': return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
@@ -265,6 +306,11 @@ export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, F
       }
       case 'divConst':
         values.set(op.output, x.map((v, i) => (op.trunc ? Math.trunc(v / op.divisor[i]!) : v / op.divisor[i]!)));
+        break;
+      case 'product':
+      case 'divide':
+      case 'softmax':
+        values.set(op.output, runProductFloat(op, x, op.kind === 'softmax' ? x : values.get(op.other)!));
         break;
       case 'concat': {
         const parts = [x, ...op.others.map((o) => values.get(o)!)];

@@ -14,6 +14,7 @@ import type { InputPart, QOp, QuantizedModel } from './quantized-model.js';
 import { requantizeNumber } from './quantized-model.js';
 import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute, TensorState } from './quantize-ops.js';
 import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
+import { quantizeDivide, quantizeProduct, quantizeSoftmax } from './quantize-products.js';
 import { domainBits, maxOf, minOf, quantizeTable, TABLE_INPUT_BITS } from './quantize-table.js';
 
 /** Quantization knobs. */
@@ -152,10 +153,10 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   };
 
   /** Materializes an accumulator as an activation (scale from `floatName`'s calibration range). */
-  const materialize = (opName: string, input: string, relu: boolean, floatName: string): string => {
+  const materialize = (opName: string, input: string, relu: boolean, floatName: string, role = 'input'): string => {
     if (states.get(input)!.kind !== 'acc') return input;
     const mid = `${input}::requantized`;
-    if (!states.has(mid)) requant(`${opName}::input`, input, mid, relu, floatName);
+    if (!states.has(mid)) requant(`${opName}::${role}`, input, mid, relu, floatName);
     return mid;
   };
 
@@ -254,6 +255,22 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       }
       case 'permute': {
         const r = quantizePermute(op.name, op.input, op.output, op.perm, op.fill, states.get(op.input)!);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'softmax': {
+        const input = tableInput(op.name, op.input);
+        const r = quantizeSoftmax(op, input, states.get(input)!, ab);
+        ops.push(r.op);
+        states.set(op.output, r.state);
+        break;
+      }
+      case 'product':
+      case 'divide': {
+        const a = materialize(op.name, op.input, false, op.input);
+        const b = op.other === op.input ? a : materialize(op.name, op.other, false, op.other, 'other');
+        const r = op.kind === 'product' ? quantizeProduct(op, a, b, states.get(a)!, states.get(b)!) : quantizeDivide(op, a, b, states.get(a)!, states.get(b)!);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;

@@ -7,6 +7,8 @@ import { applyDroppedFinal } from './float-ir.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
 import { floorDiv } from '../../circuits/div-const.js';
+import type { QDivide, QProduct, QSoftmax } from './quantized-products.js';
+import { divideNumbers, productNumbers, softmaxNumbers } from './quantized-products.js';
 
 /** Linear layer with integer weights; the output is an accumulator at frac(input)+weightFrac. */
 export interface QLinear {
@@ -169,7 +171,7 @@ export interface QDivConst {
 }
 
 /** Any quantized op. */
-export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QConcat | QTable | QBinary | QWhere | QDivConst;
+export type QOp = QLinear | QRequantize | QReshape | QMaxPool | QAdd | QClamp | QLeakyRelu | QPermute | QConcat | QTable | QBinary | QWhere | QDivConst | QProduct | QDivide | QSoftmax;
 
 /**
  * One graph input of a model with several inputs or an integer input: a consecutive slice of
@@ -306,6 +308,15 @@ export function runIntegerModel(model: QuantizedModel, xq: number[]): Map<string
       }
       case 'divConst':
         values.set(op.output, x.map((v, i) => divConstNumber(v, op.shift, op.divisor[i]!, op.trunc)));
+        break;
+      case 'product':
+        values.set(op.output, productNumbers(op, x, values.get(op.other)!));
+        break;
+      case 'divide':
+        values.set(op.output, divideNumbers(op, x, values.get(op.other)!));
+        break;
+      case 'softmax':
+        values.set(op.output, softmaxNumbers(op, x));
         break;
       case 'concat': {
         const parts = [x, ...op.others.map((o) => values.get(o)!)];

@@ -4,10 +4,14 @@
  * {@link evalUnary}, so the table is the float function sampled on the quantized input grid.
  */
 
-/** The functions, by ONNX op name. Pow and PRelu take a per-element constant (exponent, slope). */
+/**
+ * The functions, by ONNX op name. Pow and PRelu take a per-element constant (exponent, slope).
+ * Rsqrt is internal (no ONNX op): 1/√(alpha·x + beta), the normalizations' 1/√(Σ(x−μ)²/d + ε).
+ */
 export const UNARY_FUNCTIONS = [
   'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Erf', 'Gelu', 'Softplus', 'Softsign', 'Elu', 'Selu', 'Celu',
   'HardSigmoid', 'HardSwish', 'Mish', 'ThresholdedRelu', 'Pow', 'Abs', 'Sign', 'Floor', 'Ceil', 'Round', 'PRelu',
+  'Rsqrt',
 ] as const;
 
 /** One of {@link UNARY_FUNCTIONS}. */
@@ -100,5 +104,6 @@ export function evalUnary(fn: UnaryFn, x: number, attrs: UnaryAttrs = {}, param 
     case 'Ceil': return Math.ceil(x);
     case 'Round': return roundHalfEven(x);
     case 'PRelu': return x < 0 ? param * x : x;
+    case 'Rsqrt': return 1 / Math.sqrt((attrs.alpha ?? 1) * x + (attrs.beta ?? 0));
   }
 }

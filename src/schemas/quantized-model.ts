@@ -10,6 +10,7 @@ import { linearSizes, biasCount, weightCount } from '../quantize/linear-spec.js'
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, indexSchema, MAX_TENSOR_ELEMENTS, safeIntSchema } from './common.js';
 import { validate } from './json.js';
+import { checkDivide, checkProduct, checkSoftmax, qdivideSchema, qproductSchema, qsoftmaxSchema } from './quantized-products.js';
 
 /** Widest bit decomposition a gadget may use: below the ~254-bit field, so it cannot wrap. */
 export const MAX_GADGET_BITS = 240;
@@ -61,6 +62,9 @@ export const qopSchema = z.discriminatedUnion('kind', [
     kind: z.literal('divConst'), ...io, shift: bitsSchema(0, MAX_GADGET_BITS), divisor: z.array(safeIntSchema.refine((d) => d !== 0, 'a divisor must not be zero')),
     offset: z.array(safeIntSchema), numeratorBits: gadgetBits, trunc: z.boolean().optional(), signBits: gadgetBits.optional(),
   }),
+  qproductSchema,
+  qdivideSchema,
+  qsoftmaxSchema,
 ]);
 
 
@@ -176,6 +180,18 @@ function checkStructure(m: z.output<typeof quantizedModelSchema>, where: string)
       case 'divConst':
         if ([op.divisor, op.offset, op.numeratorBits].some((a) => a.length !== n)) throw bad(op.name, `fields divisor, offset and numeratorBits need ${n} entries each`);
         break;
+      case 'product':
+      case 'divide': {
+        const r = op.kind === 'product' ? checkProduct(op, n, sizes.get(op.other)) : checkDivide(op, n, sizes.get(op.other));
+        if (typeof r === 'string') throw bad(op.name, r);
+        out = r;
+        break;
+      }
+      case 'softmax': {
+        const r = checkSoftmax(op, n);
+        if (typeof r === 'string') throw bad(op.name, r);
+        break;
+      }
       case 'reshape':
         break;
     }

@@ -9,6 +9,7 @@ import {
   activationShape, attrNum, attrStr, broadcastShape, broadcastTo, constInput, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, size,
 } from '../lower-context.js';
 import type { UnaryAttrs, UnaryFn } from '../unary-functions.js';
+import { emitProduct } from './products.js';
 
 function unary(ctx: LowerContext, node: OnnxNode, fn: UnaryFn, attrs: UnaryAttrs = {}, param?: Float64Array): void {
   emit(ctx, { kind: 'unary', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, fn, attrs, ...(param ? { param } : {}) }, activationShape(ctx, node));
@@ -62,7 +63,18 @@ export const ACTIVATION_LOWERINGS: Record<string, Lowering> = {
   Celu: withAttrs('Celu', ['alpha']),
   HardSigmoid: withAttrs('HardSigmoid', ['alpha', 'beta']),
   ThresholdedRelu: withAttrs('ThresholdedRelu', ['alpha']),
-  Pow: (ctx, node) => unary(ctx, node, 'Pow', {}, perElementConst(ctx, node, 1, 'the exponent')),
+  Pow(ctx, node) {
+    const exponent = perElementConst(ctx, node, 1, 'the exponent');
+    // x² is an exact product (one constraint per element) rather than a table over a saturated input.
+    if (exponent.every((e) => e === 2)) {
+      const [x, out] = [node.inputs[0]!, node.outputs[0]!];
+      const n = size(activationShape(ctx, node));
+      const id = Array.from({ length: n }, (_, i) => i);
+      emitProduct(ctx, { name: node.name, input: x, other: x, output: out, offsets: [...id, n], aIndex: id, bIndex: id }, activationShape(ctx, node));
+      return;
+    }
+    unary(ctx, node, 'Pow', {}, exponent);
+  },
   PRelu: (ctx, node) => unary(ctx, node, 'PRelu', {}, perElementConst(ctx, node, 1, 'the slope')),
   Neg(ctx, node) {
     const shape = activationShape(ctx, node);

@@ -10,6 +10,7 @@ import type { BinaryOp, Operand } from '../float-ir.js';
 import {
   activationShape, broadcastIndex, broadcastShape, broadcastTo, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, size,
 } from '../lower-context.js';
+import { emitDivide } from './products.js';
 
 /** The output shape of a broadcasting node over its non-empty inputs. */
 function outputShape(ctx: LowerContext, node: OnnxNode, inputs: readonly string[]): number[] {
@@ -145,7 +146,10 @@ function div(ctx: LowerContext, node: OnnxNode): void {
   const out = node.outputs[0]!;
   const bConst = ctx.consts.get(b);
   const aConst = ctx.consts.get(a);
-  if (!bConst && !aConst) throw nodeError(node, 'dividing two activations is not supported (only division by constants)');
+  if (!bConst && !aConst) {
+    emitDivide(ctx, node.name, a, b, out);
+    return;
+  }
   const shape = outputShape(ctx, node, [a, b]);
   const n = size(shape);
   if (!bConst) {

@@ -8,6 +8,7 @@ import {
   activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, optionalConst, size,
 } from '../lower-context.js';
 import { broadcastActivation, clipHasActivationBound, clipWithActivations } from './comparisons.js';
+import { emitElementwiseProduct } from './products.js';
 
 /** Emits y = scale ⊙ x + shift, folded into the linear layer producing x when legal. */
 function affine(ctx: LowerContext, node: OnnxNode, x: string, inShape: number[], outShape: number[], scale: Float64Array, shift: Float64Array): void {
@@ -24,7 +25,10 @@ function arithmetic(ctx: LowerContext, node: OnnxNode, op: 'Add' | 'Sub' | 'Mul'
   if (!aConst && !bConst) {
     const sa = activationShape(ctx, node, 0);
     const sb = activationShape(ctx, node, 1);
-    if (op === 'Mul') throw nodeError(node, 'multiplying two activations is not supported (only products with constants)');
+    if (op === 'Mul') {
+      emitElementwiseProduct(ctx, node.name, a, b, node.outputs[0]!);
+      return;
+    }
     // Different shapes broadcast: each side is gathered onto the output shape first (free wiring).
     const shape = broadcastShape(node, sa, sb);
     const [ga, gb] = [broadcastActivation(ctx, node, a, shape, 'a'), broadcastActivation(ctx, node, b, shape, 'b')];

@@ -7,11 +7,16 @@ import type { ConstFold, Lowering } from '../lower-context.js';
 import { ACTIVATION_LOWERINGS } from './activations.js';
 import { COMPARISON_LOWERINGS } from './comparisons.js';
 import { CONV_LOWERINGS } from './conv.js';
+import { EINSUM_LOWERINGS } from './einsum.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
 import { ARITH_CONST_FOLDS } from './fold-arith.js';
+import { ATTENTION_LOWERINGS } from './attention.js';
 import { MATMUL_LOWERINGS } from './matmul.js';
 import { MOVEMENT_CONST_FOLDS, MOVEMENT_LOWERINGS } from './movement.js';
+import { NORMALIZATION_LOWERINGS } from './normalization.js';
+import { NORMALIZATION_PATTERN_LOWERINGS } from './normalization-pattern.js';
 import { POOLING_LOWERINGS } from './pooling.js';
+import { RECURRENT_LOWERINGS } from './recurrent.js';
 import { REDUCTION_LOWERINGS } from './reductions.js';
 import { RESIZE_LOWERINGS } from './resize.js';
 import { SHAPE_CONST_FOLDS } from './shape.js';
@@ -29,6 +34,11 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...COMPARISON_LOWERINGS,
   ...REDUCTION_LOWERINGS,
   ...RESIZE_LOWERINGS,
+  ...EINSUM_LOWERINGS,
+  ...NORMALIZATION_LOWERINGS,
+  ...RECURRENT_LOWERINGS,
+  ...ATTENTION_LOWERINGS,
+  ...NORMALIZATION_PATTERN_LOWERINGS,
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */

@@ -5,7 +5,8 @@
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import type { ConstTensor } from '../../onnx/tensor.js';
 import type { LinearOp } from '../float-ir.js';
-import { activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, constInput, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
+import { activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, constInput, elementwiseAffine, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
+import { emitMatMul, emitProduct, matMulTerms } from './products.js';
 import { sparseSpec } from '../linear-spec.js';
 
 function denseOp(node: OnnxNode, input: string, inFeatures: number, outFeatures: number, weight: Float64Array, bias: Float64Array): LinearOp {
@@ -13,15 +14,42 @@ function denseOp(node: OnnxNode, input: string, inFeatures: number, outFeatures:
 }
 
 
-/** The constant second operand; a computed one (x·xᵀ, attention) is a product of activations. */
+/** The constant second operand (callers route a computed one to the products of activations). */
 function weightOperand(ctx: LowerContext, node: OnnxNode): ConstTensor {
-  if (!ctx.consts.has(node.inputs[1] ?? '')) throw nodeError(node, 'a product of two computed values (attention, x·xᵀ) is not supported yet; only products with constant weights');
   return constInput(ctx, node, 1);
+}
+
+/** Whether input 1 is a computed value: then the node is a product of two activations (products.ts). */
+function bothActivations(ctx: LowerContext, node: OnnxNode): boolean {
+  return !ctx.consts.has(node.inputs[1] ?? '') && ctx.shapes.has(node.inputs[1] ?? '');
+}
+
+/** Gemm of two activations: alpha·op(A)·op(B) as products, then beta·C (constant) as a free affine map. */
+function gemmProduct(ctx: LowerContext, node: OnnxNode): void {
+  const [a, b] = [activationShape(ctx, node, 0), activationShape(ctx, node, 1)];
+  const transA = attrNum(node, 'transA', 0) === 1;
+  const transB = attrNum(node, 'transB', 0) === 1;
+  if (a.length !== 2 || b.length !== 2) throw nodeError(node, `expects 2-D operands, got ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+  const [m, k] = transA ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
+  const [bk, n] = transB ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
+  if (bk !== k) throw nodeError(node, `operand shapes ${JSON.stringify(a)} and ${JSON.stringify(b)} do not match`);
+  const alpha = attrNum(node, 'alpha', 1);
+  const beta = attrNum(node, 'beta', 1);
+  const C = node.inputs[2] ? ctx.consts.get(node.inputs[2]) : undefined;
+  if (node.inputs[2] && !C) throw nodeError(node, 'the bias C of a product of two activations must be a constant');
+  const out = node.outputs[0]!;
+  const plain = alpha === 1 && !C;
+  const mid = plain ? out : `${out}::product`;
+  emitProduct(ctx, { name: plain ? node.name : `${node.name}::product`, input: node.inputs[0]!, other: node.inputs[1]!, output: mid, ...matMulTerms(m, k, n, [0], [0], transA, transB) }, [m, n]);
+  if (plain) return;
+  const shift = C ? broadcastTo(node, C, [m, n]).map((v) => v * beta) : new Float64Array(m * n);
+  emit(ctx, elementwiseAffine(node.name, mid, out, m * n, Int32Array.from({ length: m * n }, (_, i) => i), new Float64Array(m * n).fill(alpha), shift), [m, n]);
 }
 
 /** Matrix products. */
 export const MATMUL_LOWERINGS: Record<string, Lowering> = {
   Gemm(ctx, node) {
+    if (bothActivations(ctx, node)) return gemmProduct(ctx, node);
     const a = activationShape(ctx, node);
     const B = weightOperand(ctx, node);
     const alpha = attrNum(node, 'alpha', 1);
@@ -52,6 +80,10 @@ export const MATMUL_LOWERINGS: Record<string, Lowering> = {
     emit(ctx, { kind: 'linear', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, spec: sparseSpec(m * k, n * k, m * n, outputs), weight: w, bias }, [m, n]);
   },
   MatMul(ctx, node) {
+    if (bothActivations(ctx, node)) {
+      emitMatMul(ctx, node.name, node.inputs[0]!, node.inputs[1]!, node.outputs[0]!);
+      return;
+    }
     const a = activationShape(ctx, node);
     const B = weightOperand(ctx, node);
     const aM = a.length === 1 ? [1, a[0]!] : a;

@@ -1,0 +1,80 @@
+/**
+ * Softmax and LogSoftmax of one row, exactly as the integer reference defines them:
+ *
+ *     m   = max_i x_i                       (circuits/max.ts: proven, forced)
+ *     d_i = x_i − m ∈ [expLo, 0]            (free)
+ *     e_i = EXP[d_i − expLo]                (circuits/table-lookup.ts: exact table; the index
+ *                                            decomposition also proves the range of d_i)
+ *     S   = Σ e_i                           (free; S ≥ EXP at 0 = 2^E ≥ 1 since the max has d = 0)
+ *     softmax:    p_i = floor(e_i · 2^P / S)          (circuits/divide.ts, q_i ∈ [0, 2^P])
+ *     logsoftmax: y_i = d_i − LOG[(S − 2^E) >> k]     (one bit decomposition of S − 2^E per row,
+ *                                                      its top bits index an exact log table)
+ *
+ * The caller keeps every x_i within 2^expBits − 1 of the row's smallest possible element, so
+ * d_i always lies in the table's domain (quantize-products.ts saturates the input first): no
+ * separate clamp is needed, and the exponential of a d_i far below 0 is simply a 0 entry (a
+ * constant table row costs no constraint).
+ * Soundness: every wire is forced by the gadgets it comes from (max, table, division), given x.
+ */
+import { R1csBuilder, Signal } from './builder.js';
+import { divide, divideCost } from './divide.js';
+import { windowMax, max2Cost } from './max.js';
+import { bitDecompose } from './range-check.js';
+import { tableLookup, tableLookupBits, tableLookupCost, tableLookupTotalCost } from './table-lookup.js';
+
+/** Parameters of one row, fixed at compile time. */
+export interface SoftmaxParams {
+  /** Widths of the row's max comparisons (length − 1 of them). */
+  readonly cmpBits: readonly number[];
+  /** Exp table over d ∈ [expLo, expLo + 2^expBits): expLo = 1 − 2^expBits, EXP[2^expBits − 1] = 2^expFrac. */
+  readonly expBits: number;
+  readonly expTable: readonly bigint[];
+  readonly log: boolean;
+  /** Softmax: fractional bits P of the probabilities. */
+  readonly outFrac: number;
+  /** Softmax: width of S − 1 (the remainder); LogSoftmax: width of S − 2^E. */
+  readonly sumBits: number;
+  /** LogSoftmax: low bits of S − 2^E dropped before the log table (whose index has sumBits − logShift bits). */
+  readonly logShift: number;
+  readonly logTable: readonly bigint[];
+}
+
+/** 2^E: the table's value at d = 0, the smallest possible row sum. */
+export function expOne(p: Pick<SoftmaxParams, 'expTable'>): bigint {
+  return p.expTable[p.expTable.length - 1]!;
+}
+
+/** The exponentials e_i of a row given its (claimed) maximum m. */
+export function softmaxExp(b: R1csBuilder, x: readonly Signal[], m: Signal, p: SoftmaxParams): Signal[] {
+  const expLo = 1n - (1n << BigInt(p.expBits));
+  return x.map((xi) => tableLookup(b, b.sub(xi, m), { domainLo: expLo, bits: p.expBits, table: p.expTable }));
+}
+
+/** p_i = floor(e_i · 2^P / S) for a (claimed) row sum S. */
+export function softmaxNormalize(b: R1csBuilder, e: readonly Signal[], s: Signal, p: SoftmaxParams): Signal[] {
+  return e.map((ei) => divide(b, b.linear([[ei, 1n << BigInt(p.outFrac)]]), s, { qOffset: 0n, qBits: p.outFrac + 1, rBits: p.sumBits }));
+}
+
+/** log-sum-exp of a row at the input's scale: LOG[(S − 2^E) >> logShift]. */
+export function logSumExp(b: R1csBuilder, s: Signal, p: SoftmaxParams): Signal {
+  const bits = bitDecompose(b, b.linear([[s, 1n]], -expOne(p)), p.sumBits);
+  return tableLookupBits(b, bits.slice(p.logShift), p.logTable);
+}
+
+/** Softmax (or LogSoftmax) of one row. */
+export function softmaxRow(b: R1csBuilder, x: readonly Signal[], p: SoftmaxParams): Signal[] {
+  const m = windowMax(b, x, p.cmpBits);
+  const e = softmaxExp(b, x, m, p);
+  const s = b.linear(e.map((ei) => [ei, 1n] as [Signal, bigint]));
+  if (!p.log) return softmaxNormalize(b, e, s, p);
+  const l = logSumExp(b, s, p);
+  return x.map((xi) => b.linear([[xi, 1n], [m, -1n], [l, -1n]]));
+}
+
+/** Constraints of {@link softmaxRow} (an upper bound: constant table rows cost less). */
+export function softmaxRowCost(n: number, p: SoftmaxParams): number {
+  const max = p.cmpBits.reduce((a, w) => a + max2Cost(w), 0);
+  const exp = n * tableLookupTotalCost(p.expBits);
+  if (p.log) return max + exp + p.sumBits + tableLookupCost(p.sumBits - p.logShift);
+  return max + exp + n * divideCost({ qBits: p.outFrac + 1, rBits: p.sumBits });
+}

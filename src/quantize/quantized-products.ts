@@ -1,0 +1,119 @@
+/**
+ * Quantized ops on two activations and softmax rows: their types and exact integer semantics
+ * (the integer reference the circuit must reproduce bit for bit).
+ */
+import type { ProductOp } from './float-ir.js';
+
+/**
+ * y[j] = Σ a[aIndex[k]] · b[bIndex[k]] over k ∈ [offsets[j], offsets[j+1]): an accumulator at
+ * frac(a) + frac(b) (circuits/product.ts). Both operands are materialized activations.
+ */
+export interface QProduct extends Omit<ProductOp, 'kind'> {
+  readonly kind: 'product';
+}
+
+function checkSafe(v: number, op: string): number {
+  if (!Number.isSafeInteger(v)) throw new Error(`integer overflow in op "${op}": ${v}`);
+  return v;
+}
+
+/** The exact integer semantics of {@link QProduct}. */
+export function productNumbers(op: QProduct, a: readonly number[], b: readonly number[]): number[] {
+  const y: number[] = new Array(op.offsets.length - 1);
+  for (let j = 0; j < y.length; j++) {
+    let acc = 0;
+    for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++) acc += a[op.aIndex[k]!]! * b[op.bIndex[k]!]!;
+    y[j] = checkSafe(acc, op.name);
+  }
+  return y;
+}
+
+/**
+ * y[j] = floor(n / d) with n = sign · a[aIndex[j]] · 2^shift and d = max(sign · b[bIndex[j]], 1)
+ * (circuits/divide.ts): the quotient at frac(a) − frac(b) + shift, rounded toward −∞.
+ *
+ * `sign` is −1 when the denominator can never be positive (then −b is divided), else +1; a
+ * denominator whose worst-case range crosses zero is refused at quantization. A denominator
+ * that can reach 0 (or, negated, stay below 1) is clamped to 1 ulp: x / 0 is x · 2^shift, the
+ * largest quotient of its sign, never a failure. The clamp is proven by a comparison
+ * (`clampBits[j]` > 0) only where the range can reach below 1; elsewhere it never acts.
+ */
+export interface QDivide {
+  readonly kind: 'divide';
+  readonly name: string;
+  readonly input: string;
+  readonly other: string;
+  readonly output: string;
+  readonly aIndex: number[];
+  readonly bIndex: number[];
+  readonly sign: 1 | -1;
+  readonly shift: number;
+  /** Per element: comparator width of the clamp max(sign·b, 1), 0 where it never acts. */
+  readonly clampBits: number[];
+  /** Per element: the smallest quotient and the width of q − qOffset. */
+  readonly qOffset: number[];
+  readonly qBits: number[];
+  /** Per element: the width of the remainder (d − 1 < 2^rBits). */
+  readonly rBits: number[];
+}
+
+/** The exact integer semantics of {@link QDivide} for one element. */
+export function divideNumber(a: number, b: number, sign: 1 | -1, shift: number): number {
+  const n = BigInt(sign * a) * (1n << BigInt(shift));
+  const d = BigInt(Math.max(sign * b, 1));
+  const q = n / d;
+  return Number(q * d > n ? q - 1n : q) || 0;
+}
+
+/** The exact integer semantics of {@link QDivide}. */
+export function divideNumbers(op: QDivide, a: readonly number[], b: readonly number[]): number[] {
+  return op.aIndex.map((i, j) => divideNumber(a[i]!, b[op.bIndex[j]!]!, op.sign, op.shift));
+}
+
+/**
+ * Softmax (or LogSoftmax with `log`) over rows, exactly (circuits/softmax.ts): per row,
+ * m = max x, d = x − m, e = expTable[d + 2^expBits − 1], S = Σ e;
+ * softmax y = floor(e · 2^outFrac / S) (probabilities at frac outFrac);
+ * logsoftmax y = d − logTable[(S − E1) >> logShift] at the input's frac, with E1 = expTable's
+ * last entry (the exponential of 0, the smallest possible S).
+ */
+export interface QSoftmax {
+  readonly kind: 'softmax';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly offsets: number[];
+  readonly index: number[];
+  readonly log: boolean;
+  /** Max comparator widths, rows in order (row length − 1 each). */
+  readonly cmpBits: number[];
+  readonly expBits: number;
+  readonly expTable: number[];
+  readonly outFrac: number;
+  readonly sumBits: number;
+  readonly logShift: number;
+  readonly logTable: number[];
+}
+
+/** The exact integer semantics of {@link QSoftmax}. */
+export function softmaxNumbers(op: QSoftmax, x: readonly number[]): number[] {
+  const y: number[] = new Array(x.length).fill(0);
+  const expLo = 1 - 2 ** op.expBits;
+  const one = op.expTable[op.expTable.length - 1]!;
+  for (let r = 0; r + 1 < op.offsets.length; r++) {
+    const row = op.index.slice(op.offsets[r], op.offsets[r + 1]);
+    let m = -Infinity;
+    for (const i of row) m = Math.max(m, x[i]!);
+    const e = row.map((i) => {
+      const v = op.expTable[x[i]! - m - expLo];
+      if (v === undefined) throw new Error(`op "${op.name}": ${x[i]! - m} outside the exp table's domain`);
+      return v;
+    });
+    const s = e.reduce((a, v) => a + v, 0);
+    if (op.log) {
+      const l = op.logTable[Math.floor((s - one) / 2 ** op.logShift)]!;
+      row.forEach((i) => (y[i] = x[i]! - m - l));
+    } else row.forEach((i, k) => (y[i] = Math.floor((e[k]! * 2 ** op.outFrac) / s)));
+  }
+  return y;
+}
