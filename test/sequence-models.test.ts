@@ -3,12 +3,14 @@
  * quantized top-1 agreement with onnxruntime ≥ 97% on the 360-sample test split (integer
  * reference executor, no proofs), the circuit equals the integer reference, and one sample per
  * model goes quantize → compile → dev setup → prove → verify (pinned key) through the CLI with
- * the proven output equal to the integer reference.
+ * the proven output equal to the integer reference; then `zkinfer accuracy` proves, on a committed
+ * two-sample dataset (one the model gets right, one it gets wrong), a count equal to the integer
+ * reference's, and the claim verifies with the pinned chunk key and dataset commitment.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -90,5 +92,32 @@ for (const m of MODELS) {
     const y = runIntegerModel(model, quantizeInput(model, x)).get(model.output.name)!;
     assert.deepEqual(bundle.output.integers, y.map(String), 'proven output == integer reference');
     assert.equal(bundle.prediction, 3);
+  });
+}
+
+for (const m of MODELS) {
+  test(`${m.file}: zkinfer accuracy on a committed two-sample dataset proves the integer reference's count`, () => {
+    const build = join(tmp, m.file);
+    const { model } = readQuantizedModelFile(build);
+    const predicted = (i: number) => argmax(runIntegerModel(model, quantizeInput(model, inputs[i]!)).get(model.output.name)!);
+    // A sample the quantized model gets wrong makes the proven count differ from "all correct".
+    const wrong = split.labels.findIndex((label, i) => predicted(i) !== label);
+    assert.ok(wrong >= 0, 'the quantized model misclassifies some test sample');
+    const picked = [0, wrong];
+    const stem = m.file.replace(/\.onnx$/, '');
+    const data = join(tmp, `${stem}.jsonl`);
+    writeFileSync(data, picked.map((i) => JSON.stringify({ input: split.inputs[i], label: split.labels[i] })).join('\n') + '\n');
+    const expected = picked.filter((i) => predicted(i) === split.labels[i]).length;
+    const commit = zkinfer(['dataset', 'commit', data, '--build', build, '--chunk', '1']);
+    assert.equal(commit.code, 0, commit.stderr);
+    const opening = join(build, 'datasets', `${stem}.opening.json`);
+    const out = join(tmp, `${stem}-accuracy`);
+    const run = zkinfer(['accuracy', build, '--dataset', data, '--opening', opening, '--out', out, '--chunk', '1', '--workers', '2']);
+    assert.equal(run.code, 0, run.stderr);
+    const claim = JSON.parse(readFileSync(join(out, 'claim.json'), 'utf8')) as { result: { correct: number }; dataset: { commitment: string; samples: number } };
+    assert.deepEqual([claim.result.correct, claim.dataset.samples], [expected, 2]);
+    const v = zkinfer(['verify', join(out, 'claim.json'), '--vkey', join(build, 'accuracy', 'chunk-1', 'vkey.json'), '--dataset-commitment', claim.dataset.commitment, '--json']);
+    assert.equal(v.code, 0, v.stdout + v.stderr);
+    assert.equal((JSON.parse(v.stdout) as { correct: number }).correct, expected);
   });
 }
