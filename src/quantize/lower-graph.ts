@@ -10,6 +10,7 @@ import type { FloatGraph } from './float-ir.js';
 import { fuseFloatGraph } from './fuse-linear.js';
 import { LowerContext, nodeError } from './lower-context.js';
 import { CONST_FOLDS, LOWERINGS, SHAPE_READERS } from './ops/index.js';
+import { assertFiniteConstants } from './ops/attention-mask.js';
 
 export type { ConstFold, LowerContext, Lowering } from './lower-context.js';
 export { activationShape, broadcastTo, constInput, emit, nodeError } from './lower-context.js';
@@ -40,6 +41,7 @@ export function unsupportedNodes(graph: OnnxGraph): OnnxNode[] {
 /** Lowers a parsed ONNX graph. Throws one {@link UserError} listing every unsupported node. */
 export function lowerGraph(graph: OnnxGraph): FloatGraph {
   const ctx = lowerNodes(graph);
+  assertFiniteConstants(ctx.ops);
   const out = graph.outputs[0]!;
   const shape = ctx.shapes.get(out.name);
   if (!shape) throw new UserError(`${graph.path}: graph output ${quote(out.name)} is not computed from the input${ctx.consts.has(out.name) ? ' (it is a constant, folded at compile time)' : ''}`);

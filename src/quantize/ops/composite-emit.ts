@@ -121,7 +121,7 @@ export class CompositeEmitter {
   }
 }
 
-/** Whether a node output is read by another node or is a graph output. */
+/** Whether a node output is needed: read by another node, or the graph output zkinfer proves (the first). */
 export function isUsed(ctx: LowerContext, out: string | undefined): out is string {
-  return !!out && (ctx.uses.get(out) ?? 0) > 0;
+  return !!out && (ctx.graph.outputs[0]?.name === out || ctx.graph.nodes.some((n) => n.inputs.includes(out)));
 }

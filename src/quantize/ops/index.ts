@@ -11,6 +11,7 @@ import { EINSUM_LOWERINGS } from './einsum.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
 import { ARITH_CONST_FOLDS } from './fold-arith.js';
 import { ATTENTION_LOWERINGS } from './attention.js';
+import { ATTENTION_MASK_LOWERINGS } from './attention-mask.js';
 import { MATMUL_LOWERINGS } from './matmul.js';
 import { MOVEMENT_CONST_FOLDS, MOVEMENT_LOWERINGS } from './movement.js';
 import { NORMALIZATION_LOWERINGS } from './normalization.js';
@@ -39,6 +40,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...RECURRENT_LOWERINGS,
   ...ATTENTION_LOWERINGS,
   ...NORMALIZATION_PATTERN_LOWERINGS,
+  ...ATTENTION_MASK_LOWERINGS,
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */
