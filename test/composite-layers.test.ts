@@ -162,6 +162,38 @@ test('Attention (opset 23): 3-D, constant K and V, float mask and softcap', asyn
   });
 });
 
+test('PyTorch-style causal self-attention: MatMul of activations, Softmax, an additive −∞ mask from an initializer', async () => {
+  const [S, D] = [4, 8];
+  const mask = Array.from({ length: S * S }, (_, k) => (k % S > Math.floor(k / S) ? -Infinity : 0));
+  await check('causal-attention', {
+    input: { name: 'x', dims: [1, S, D] },
+    output: { name: 'y', dims: [1, S, D] },
+    nodes: [
+      { op: 'MatMul', name: 'q', inputs: ['x', 'wq'], outputs: ['q'] },
+      { op: 'MatMul', name: 'k', inputs: ['x', 'wk'], outputs: ['k'] },
+      { op: 'MatMul', name: 'v', inputs: ['x', 'wv'], outputs: ['v'] },
+      { op: 'Transpose', name: 'kt', inputs: ['k'], outputs: ['kt'], attrs: { perm: { ints: [0, 2, 1] } } },
+      { op: 'MatMul', name: 'scores', inputs: ['q', 'kt'], outputs: ['s'] },
+      { op: 'Div', name: 'scale', inputs: ['s', 'root'], outputs: ['ss'] },
+      { op: 'Add', name: 'mask', inputs: ['ss', 'm'], outputs: ['sm'] },
+      { op: 'Softmax', name: 'softmax', inputs: ['sm'], outputs: ['p'], attrs: { axis: { int: -1 } } },
+      { op: 'MatMul', name: 'out', inputs: ['p', 'v'], outputs: ['y'] },
+    ],
+    initializers: { wq: init([D, D], -0.6, 0.6), wk: init([D, D], -0.6, 0.6), wv: init([D, D], -0.6, 0.6), root: { dims: [], data: [Math.sqrt(D)] }, m: { dims: [S, S], data: mask } },
+    opset: 14,
+  });
+});
+
+test('an −∞ constant anywhere but an additive mask before Softmax is refused naming the node', () => {
+  const inf = { dims: [4], data: [0, -Infinity, 0, 0] };
+  const notSoftmax = modelBytes({ input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 4] }, nodes: [{ op: 'Add', name: 'badmask', inputs: ['x', 'c'], outputs: ['a'] }, { op: 'Relu', name: 'r', inputs: ['a'], outputs: ['y'] }], initializers: { c: inf } });
+  assert.throws(() => lowerGraph(parseOnnx(notSoftmax, 'mask.onnx')), (e: Error) => e instanceof UserError && /badmask.*only as an additive mask read by a Softmax/.test(e.message));
+  const weight = modelBytes({ input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 4] }, nodes: [{ op: 'Mul', name: 'infscale', inputs: ['x', 'c'], outputs: ['y'] }], initializers: { c: inf } });
+  assert.throws(() => lowerGraph(parseOnnx(weight, 'weight.onnx')), (e: Error) => e instanceof UserError && /infscale.*holds -Infinity/.test(e.message));
+  const nan = modelBytes({ input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 4] }, nodes: [{ op: 'Add', name: 'n', inputs: ['x', 'c'], outputs: ['y'] }], initializers: { c: { dims: [4], data: [0, NaN, 0, 0] } } });
+  assert.throws(() => parseOnnx(nan, 'nan.onnx'), (e: Error) => e instanceof UserError && /holds NaN/.test(e.message));
+});
+
 test('unsupported recurrent and attention inputs fail with one line naming the node', () => {
   const lstm = modelBytes({
     input: { name: 'x', dims: [2, 1, 2] },

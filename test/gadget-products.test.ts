@@ -14,7 +14,8 @@ import { FIELD_PRIME, fieldInv } from '../circuits/field.js';
 import { checkDeterminism } from '../src/circuit/determinism-check.js';
 import { logSumExp, SoftmaxParams, softmaxExp, softmaxNormalize, softmaxRow, softmaxRowCost } from '../circuits/softmax.js';
 import { windowMax } from '../circuits/max.js';
-import { softmaxNumbers } from '../src/quantize/quantized-products.js';
+import { divideNumbers, QDivide, softmaxNumbers } from '../src/quantize/quantized-products.js';
+import { buildDivide } from '../src/circuit/build-products.js';
 import { assertEveryConstraintNeeded, assertEveryNonInputWirePinned, assertFullyConstrained, assertMultiWireTamperFails, gadgetCircuit, wireOf } from './soundness-helpers.js';
 
 /** Builds a circuit over private inputs and exposes the outputs. */
@@ -199,3 +200,20 @@ for (const log of [false, true]) {
     assertMultiWireTamperFails(honest, donor.witness, `${what} (S + 1)`);
   });
 }
+
+test('divide op with a denominator of either sign: floor(a·2^s / b) for b ≠ 0, a / 0 clamped to 1 ulp; every wire pinned, fully constrained', () => {
+  const op: QDivide = {
+    kind: 'divide', name: 'd', input: 'a', other: 'b', output: 'y', aIndex: [0], bIndex: [0], sign: 0, signBits: [5], shift: 4,
+    clamp: [true], qOffset: [-2048], qBits: [13], rBits: [4],
+  };
+  for (const a of [-100n, -1n, 0n, 37n, 127n]) {
+    for (const d of [-16n, -5n, -1n, 0n, 1n, 7n, 15n]) {
+      const r = circuit([a, d], (b, [x, y]) => buildDivide(b, op, [x!], [y!]));
+      const want = divideNumbers(op, [Number(a)], [Number(d)])[0]!;
+      assert.deepEqual(r.out, [BigInt(want)], `${a} / ${d}`);
+      if (d !== 0n) assert.equal(want, Math.floor((Number(a) * 16) / Number(d)) || 0, `${a} / ${d} is the floor of the true quotient`);
+      assertEveryNonInputWirePinned(r.c, `${a} / ${d}`);
+      assertFullyConstrained(r.c, `${a} / ${d}`);
+    }
+  }
+});

@@ -4,17 +4,29 @@
  */
 import { R1csBuilder, Signal } from '../../circuits/builder.js';
 import { divide } from '../../circuits/divide.js';
-import { max2 } from '../../circuits/max.js';
+import { isNonNegative } from '../../circuits/max.js';
+import { isZero } from '../../circuits/is-zero.js';
 import { softmaxRow } from '../../circuits/softmax.js';
 import type { QDivide, QSoftmax } from '../quantize/quantized-products.js';
 
 /** y[j] = floor(sign·a·2^shift / max(sign·b, 1)), the clamp proven only where it can act. */
 export function buildDivide(b: R1csBuilder, op: QDivide, a: readonly Signal[], den: readonly Signal[]): Signal[] {
-  const sign = BigInt(op.sign);
   return op.aIndex.map((i, j) => {
-    let d = b.linear([[den[op.bIndex[j]!]!, sign]]);
-    if (op.clampBits[j]! > 0) d = max2(b, d, b.constant(1n), op.clampBits[j]!);
-    const n = b.linear([[a[i]!, sign << BigInt(op.shift)]]);
+    const bj = den[op.bIndex[j]!]!;
+    const aj = b.linear([[a[i]!, 1n << BigInt(op.shift)]]);
+    let d: Signal;
+    let n: Signal;
+    if (op.sign === 0) {
+      // t = ±1 from the proven sign of b; |b| = t·b and the numerator t·a: one product each.
+      const t = b.linear([[isNonNegative(b, bj, op.signBits![j]!), 2n]], -1n);
+      d = b.mul(t, bj);
+      n = b.mul(t, aj);
+    } else {
+      d = b.linear([[bj, BigInt(op.sign)]]);
+      n = b.linear([[aj, BigInt(op.sign)]]);
+    }
+    // d ≥ 0 here, so max(d, 1) = d + [d = 0].
+    if (op.clamp[j]) d = b.add(d, isZero(b, d));
     return divide(b, n, d, { qOffset: BigInt(op.qOffset[j]!), qBits: op.qBits[j]!, rBits: op.rBits[j]! });
   });
 }

@@ -67,9 +67,8 @@ function checkAttr(node: OnnxNode, name: string, v: AttrValue, where: string): v
     const bounds = INT_BOUNDS[name];
     if (bounds) for (const x of values) if (!Number.isInteger(x) || x < bounds[0] || x > bounds[1]) throw bad(`is ${x}; must be an integer in ${bounds[0]}..${bounds[1]}`);
   } else if (v && typeof v === 'object' && 'data' in v) {
-    // −∞ is an attention mask's "never attend" (checked against its use after lowering).
-    const i = v.data.findIndex((x) => !Number.isFinite(x) && x !== -Infinity);
-    if (i >= 0) throw bad(`holds ${v.data[i]} at index ${i}; tensors must be finite (or −∞ in an attention mask)`);
+    const i = v.data.findIndex((x) => !Number.isFinite(x));
+    if (i >= 0) throw bad(`holds ${v.data[i]} at index ${i}; tensors must be finite`);
   }
 }
 
@@ -78,6 +77,7 @@ export function validateGraph(g: OnnxGraph): void {
   const where = g.path;
   const defined = new Set<string>([g.input.name]);
   for (const [name, t] of g.constants) {
+    // −∞ is an attention mask's "never attend" (exporters store masks as initializers; checked against its use after lowering).
     const i = t.data.findIndex((x) => !Number.isFinite(x) && x !== -Infinity);
     if (i >= 0) throw new UserError(`${where}: initializer ${quote(name)} holds ${t.data[i]} at index ${i}; weights must be finite (or −∞ in an attention mask)`);
     defined.add(name);

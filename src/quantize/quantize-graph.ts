@@ -135,6 +135,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
     states.set(p.name, { frac: p.frac, kind: 'act', lo: new Array(n).fill(p.lo), hi: new Array(n).fill(p.hi) });
   }
   const ops: QOp[] = [];
+  const productAccs = new Set<string>();
 
   const requant = (name: string, input: string, output: string, relu: boolean, floatName: string, outBits = bitsOf(name)): void => {
     const s = states.get(input)!;
@@ -153,10 +154,10 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   };
 
   /** Materializes an accumulator as an activation (scale from `floatName`'s calibration range). */
-  const materialize = (opName: string, input: string, relu: boolean, floatName: string, role = 'input'): string => {
+  const materialize = (opName: string, input: string, relu: boolean, floatName: string, role = 'input', outBits?: number): string => {
     if (states.get(input)!.kind !== 'acc') return input;
     const mid = `${input}::requantized`;
-    if (!states.has(mid)) requant(`${opName}::${role}`, input, mid, relu, floatName);
+    if (!states.has(mid)) requant(`${opName}::${role}`, input, mid, relu, floatName, outBits ?? bitsOf(`${opName}::${role}`));
     return mid;
   };
 
@@ -172,8 +173,9 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   for (const op of graph.ops) {
     switch (op.kind) {
       case 'linear': {
-        // Chained linear layers: materialize a signed activation so sums stay small.
-        const input = materialize(op.name, op.input, false, op.input);
+        // Chained linear layers: materialize a signed activation so sums stay small. A product of
+        // two activations carries twice their bits, which a linear layer uses for free (E[x²]).
+        const input = materialize(op.name, op.input, false, op.input, 'input', productAccs.has(op.input) ? Math.min(16, 2 * bitsOf(`${op.name}::input`)) : undefined);
         const x = states.get(input)!;
         let maxW = 0;
         for (const w of op.weight) maxW = Math.max(maxW, Math.abs(w));
@@ -209,6 +211,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
       case 'reshape':
         ops.push({ kind: 'reshape', name: op.name, input: op.input, output: op.output });
         states.set(op.output, states.get(op.input)!);
+        if (productAccs.has(op.input)) productAccs.add(op.output);
         break;
       case 'maxpool': {
         // Max commutes with the monotonic requantize, so pooling accumulators is exact.
@@ -257,6 +260,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         const r = quantizePermute(op.name, op.input, op.output, op.perm, op.fill, states.get(op.input)!);
         ops.push(r.op);
         states.set(op.output, r.state);
+        if (productAccs.has(op.input)) productAccs.add(op.output);
         break;
       }
       case 'softmax': {
@@ -271,6 +275,7 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
         const a = materialize(op.name, op.input, false, op.input);
         const b = op.other === op.input ? a : materialize(op.name, op.other, false, op.other, 'other');
         const r = op.kind === 'product' ? quantizeProduct(op, a, b, states.get(a)!, states.get(b)!) : quantizeDivide(op, a, b, states.get(a)!, states.get(b)!);
+        if (op.kind === 'product') productAccs.add(op.output);
         ops.push(r.op);
         states.set(op.output, r.state);
         break;

@@ -57,25 +57,29 @@ export function quantizeProduct(op: ProductOp, input: string, other: string, a: 
 export function quantizeDivide(op: DivideOp, input: string, other: string, a: TensorState, b: TensorState): { op: QDivide; state: TensorState } {
   const dl = op.bIndex.map((i) => b.lo[i]!);
   const dh = op.bIndex.map((i) => b.hi[i]!);
-  const sign: 1 | -1 = dh.every((v) => v <= 0) && dl.some((v) => v < 0) ? -1 : 1;
-  if (sign === 1 && dl.some((v) => v < 0)) throw new UserError(`node ${quote(op.name)} (Div): the denominator can be both negative and positive; only denominators of one sign are supported`);
-  const dLo = (sign === 1 ? dl : dh.map((v) => -v)).map((v) => Math.max(v, 1));
-  const dHi = (sign === 1 ? dh : dl.map((v) => -v)).map((v) => Math.max(v, 1));
+  const sign: 1 | -1 | 0 = dl.every((v) => v >= 0) ? 1 : dh.every((v) => v <= 0) ? -1 : 0;
+  // The range of the divided denominator sign·b (|b| for a per-element sign) before the clamp.
+  const uLo = dl.map((l, j) => (sign === 1 ? l : sign === -1 ? -dh[j]! : l <= 0 && dh[j]! >= 0 ? 0 : Math.min(Math.abs(l), Math.abs(dh[j]!))));
+  const dHi = dl.map((l, j) => Math.max(1, sign === 1 ? dh[j]! : sign === -1 ? -l : Math.max(Math.abs(l), Math.abs(dh[j]!))));
+  const dLo = uLo.map((v) => Math.max(v, 1));
   const maxD = Math.max(...dHi);
   const shift = Math.max(0, Math.ceil(Math.log2(maxD)));
-  const clampBits = op.bIndex.map((_, j) => ((sign === 1 ? dl[j]! : -dh[j]!) >= 1 ? 0 : comparatorBits((sign === 1 ? dl[j]! : -dh[j]!) - 1, dHi[j]! - 1)));
+  const clamp = uLo.map((v) => v < 1);
+  const signBits = sign === 0 ? dl.map((l, j) => comparatorBits(l, dh[j]!)) : undefined;
   const lo: number[] = [];
   const hi: number[] = [];
   const qBits: number[] = [];
   const rBits: number[] = [];
   op.aIndex.forEach((i, j) => {
-    const ends = [a.lo[i]!, a.hi[i]!].flatMap((x) => [dLo[j]!, dHi[j]!].map((d) => divideNumber(x, sign * d, sign, shift)));
+    // floor(n / d) is monotonic in n and in d: its extremes are at the corners (both signs of n for a per-element sign).
+    const nEnds = sign === 0 ? [a.lo[i]!, a.hi[i]!, -a.lo[i]!, -a.hi[i]!] : [a.lo[i]!, a.hi[i]!];
+    const ends = nEnds.flatMap((x) => [dLo[j]!, dHi[j]!].map((d) => divideNumber(x, sign === 0 ? d : sign * d, sign, shift)));
     lo.push(safe(Math.min(...ends), op.name));
     hi.push(safe(Math.max(...ends), op.name));
     qBits.push(widthOf(BigInt(hi[j]! - lo[j]!)));
     rBits.push(widthOf(BigInt(dHi[j]! - 1)));
   });
-  const q: QDivide = { kind: 'divide', name: op.name, input, other, output: op.output, aIndex: op.aIndex, bIndex: op.bIndex, sign, shift, clampBits, qOffset: lo, qBits, rBits };
+  const q: QDivide = { kind: 'divide', name: op.name, input, other, output: op.output, aIndex: op.aIndex, bIndex: op.bIndex, sign, ...(signBits ? { signBits } : {}), shift, clamp, qOffset: lo, qBits, rBits };
   return { op: q, state: { frac: a.frac - b.frac + shift, kind: 'act', lo, hi } };
 }
 

@@ -32,11 +32,12 @@ export function productNumbers(op: QProduct, a: readonly number[], b: readonly n
  * y[j] = floor(n / d) with n = sign · a[aIndex[j]] · 2^shift and d = max(sign · b[bIndex[j]], 1)
  * (circuits/divide.ts): the quotient at frac(a) − frac(b) + shift, rounded toward −∞.
  *
- * `sign` is −1 when the denominator can never be positive (then −b is divided), else +1; a
- * denominator whose worst-case range crosses zero is refused at quantization. A denominator
- * that can reach 0 (or, negated, stay below 1) is clamped to 1 ulp: x / 0 is x · 2^shift, the
- * largest quotient of its sign, never a failure. The clamp is proven by a comparison
- * (`clampBits[j]` > 0) only where the range can reach below 1; elsewhere it never acts.
+ * `sign` is −1 when the denominator can never be positive (then −b is divided), +1 when it can
+ * never be negative, and 0 when its worst-case range crosses zero: then the sign is proven per
+ * element (`signBits`) and sign = +1 for b ≥ 0, −1 for b < 0, so y = floor(a·2^shift / b) for
+ * every b ≠ 0. A denominator that can reach 0 is clamped to 1 ulp: x / 0 is x · 2^shift, the
+ * largest quotient of its sign, never a failure. sign·b is never negative, so the clamp is
+ * u + [u = 0] (an is-zero test, `clamp[j]`), emitted only where the range reaches 0.
  */
 export interface QDivide {
   readonly kind: 'divide';
@@ -46,10 +47,12 @@ export interface QDivide {
   readonly output: string;
   readonly aIndex: number[];
   readonly bIndex: number[];
-  readonly sign: 1 | -1;
+  readonly sign: 1 | -1 | 0;
+  /** With sign 0: per element, the comparator width of the sign test b ≥ 0. */
+  readonly signBits?: number[];
   readonly shift: number;
-  /** Per element: comparator width of the clamp max(sign·b, 1), 0 where it never acts. */
-  readonly clampBits: number[];
+  /** Per element: whether sign·b can be 0, so the clamp max(sign·b, 1) = u + [u = 0] is proven. */
+  readonly clamp: boolean[];
   /** Per element: the smallest quotient and the width of q − qOffset. */
   readonly qOffset: number[];
   readonly qBits: number[];
@@ -58,9 +61,10 @@ export interface QDivide {
 }
 
 /** The exact integer semantics of {@link QDivide} for one element. */
-export function divideNumber(a: number, b: number, sign: 1 | -1, shift: number): number {
-  const n = BigInt(sign * a) * (1n << BigInt(shift));
-  const d = BigInt(Math.max(sign * b, 1));
+export function divideNumber(a: number, b: number, sign: 1 | -1 | 0, shift: number): number {
+  const s = sign === 0 ? (b >= 0 ? 1 : -1) : sign;
+  const n = BigInt(s * a) * (1n << BigInt(shift));
+  const d = BigInt(Math.max(s * b, 1));
   const q = n / d;
   return Number(q * d > n ? q - 1n : q) || 0;
 }

@@ -26,17 +26,18 @@ const widths = (max: number) => z.array(bitsSchema(0, max));
 
 /** The divide op (widths below 120 bits each, so q·d + r never wraps around the field). */
 export const qdivideSchema = z.object({
-  kind: z.literal('divide'), ...io, other: name, aIndex: indexList, bIndex: indexList, sign: z.union([z.literal(1), z.literal(-1)]),
-  shift: bitsSchema(0, 64), clampBits: widths(120), qOffset: z.array(safeIntSchema), qBits: widths(120), rBits: widths(120),
+  kind: z.literal('divide'), ...io, other: name, aIndex: indexList, bIndex: indexList, sign: z.union([z.literal(1), z.literal(-1), z.literal(0)]), signBits: widths(120).optional(),
+  shift: bitsSchema(0, 64), clamp: z.array(z.boolean()), qOffset: z.array(safeIntSchema), qBits: widths(120), rBits: widths(120),
 });
 
 /** Checks a divide's per-element lists; returns its output size or a message. */
 export function checkDivide(op: z.output<typeof qdivideSchema>, nA: number, nB: number | undefined): number | string {
   if (nB === undefined) return `tensor ${JSON.stringify(op.other)} is not defined by an earlier op`;
   const n = op.aIndex.length;
-  if (n === 0 || [op.bIndex, op.clampBits, op.qOffset, op.qBits, op.rBits].some((l) => l.length !== n)) return `fields bIndex, clampBits, qOffset, qBits and rBits need ${n} entries each`;
+  if (n === 0 || [op.bIndex, op.clamp, op.qOffset, op.qBits, op.rBits].some((l) => l.length !== n)) return `fields bIndex, clamp, qOffset, qBits and rBits need ${n} entries each`;
   if (op.qBits.some((w, j) => w < 1 || w + op.rBits[j]! + 2 >= 253) || op.rBits.some((w) => w < 1)) return 'a quotient or remainder width is out of range';
   if (op.aIndex.some((i) => i >= nA) || op.bIndex.some((i) => i >= nB)) return 'an operand index is out of range';
+  if (op.sign === 0 && (op.signBits?.length !== n || op.signBits.some((w) => w < 1))) return `field signBits needs ${n} positive widths with sign 0`;
   return n;
 }
 
