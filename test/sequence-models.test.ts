@@ -121,3 +121,16 @@ for (const m of MODELS) {
     assert.equal((JSON.parse(v.stdout) as { correct: number }).correct, expected);
   });
 }
+
+for (const m of MODELS) {
+  test(`${m.file}: quantize + compile in two processes give byte-identical model.quant.json and circuit.r1cs`, () => {
+    const dirs = ['a', 'b'].map((n) => join(tmp, `${m.file}-det-${n}`));
+    for (const dir of dirs) {
+      for (const s of [['quantize', M(m.file), '--out', dir, '--calibration', M('calibration.json')], ['compile', dir, '--no-check']]) {
+        const r = zkinfer(s);
+        assert.equal(r.code, 0, `${s[0]}: ${r.stderr}`);
+      }
+    }
+    for (const f of ['model.quant.json', 'circuit.r1cs']) assert.ok(readFileSync(join(dirs[0]!, f)).equals(readFileSync(join(dirs[1]!, f))), `${f} differs between runs`);
+  });
+}
