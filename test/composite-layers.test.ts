@@ -118,6 +118,17 @@ test('LSTM: bidirectional, peepholes, bias, computed initial_h, all gates', asyn
   });
 });
 
+test('LSTM with clip and input_forget (forget gate 1 − i)', async () => {
+  const [S, I, H] = [4, 3, 3];
+  await check('lstm-clip', {
+    input: { name: 'x', dims: [S, 1, I] },
+    output: { name: 'y', dims: [S, 1, 1, H] },
+    nodes: [{ op: 'LSTM', name: 'lstm1', inputs: ['x', 'W', 'R', 'B'], outputs: ['y'], attrs: { hidden_size: { int: H }, clip: { float: 0.7 }, input_forget: { int: 1 } } }],
+    initializers: { W: init([1, 4 * H, I], -1.5, 1.5), R: init([1, 4 * H, H], -1.5, 1.5), B: init([1, 8 * H]) },
+    opset: 14,
+  });
+});
+
 test('GRU: reverse, linear_before_reset, constant sequence_lens (rows of different length); batch-first layout is in the conformance cases (onnxruntime lacks it)', async () => {
   const [B, S, I, H] = [2, 3, 3, 4];
   await check('gru', {

@@ -17,10 +17,15 @@ import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../src/quantize/quantize-graph.js';
 import { dequantizeOutput, quantizeInput, reportedOutput, runIntegerModel } from '../src/quantize/quantized-model.js';
+import { shutdown } from '../src/prove/prover.js';
+import { runPipeline } from '../src/pipeline.js';
 import { modelBytes, NodeSpec, prng, randArray } from './onnx-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-products-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(async () => {
+  await shutdown();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const N = 6;
 const rnd = prng(1101);
@@ -70,6 +75,8 @@ const CASES: ProductCase[] = [
   { name: 'Gemm(A, B, C) transB alpha beta', nodes: [{ op: 'Gemm', inputs: ['A', 'B', 'C'], outputs: ['y'], attrs: { transB: { int: 1 }, alpha: { float: 0.5 }, beta: { float: 2 } } }], outDims: [2, 2], kinds: ['product'] },
   { name: 'Gemm transA', nodes: [{ op: 'Gemm', inputs: ['A', 'B'], outputs: ['y'], attrs: { transA: { int: 1 } } }], outDims: [3, 3], kinds: ['product'] },
   { name: 'Einsum bij,bkj->bik', nodes: [{ op: 'Reshape', inputs: ['a', 's123'], outputs: ['A3'] }, { op: 'Reshape', inputs: ['c', 's123'], outputs: ['C3'] }, { op: 'Einsum', inputs: ['A3', 'C3'], outputs: ['y'], attrs: { equation: { str: 'bij,bkj->bik' } } }], outDims: [1, 2, 2], kinds: ['product'] },
+  { name: 'Einsum bhqd,bhkd->bhqk (attention scores, 4-D)', nodes: [{ op: 'Reshape', inputs: ['a', 's1123'], outputs: ['Q4'] }, { op: 'Reshape', inputs: ['c', 's1123'], outputs: ['K4'] }, { op: 'Einsum', inputs: ['Q4', 'K4'], outputs: ['y'], attrs: { equation: { str: 'bhqd,bhkd->bhqk' } } }], outDims: [1, 1, 2, 2], kinds: ['product'] },
+  { name: 'Einsum ...ii->...i (diagonal of an activation) then Mul by itself', nodes: [{ op: 'MatMul', inputs: ['x', 'W9'], outputs: ['x9'] }, { op: 'Reshape', inputs: ['x9', 's33'], outputs: ['X9'] }, { op: 'Einsum', inputs: ['X9'], outputs: ['dg'], attrs: { equation: { str: '...ii->...i' } } }, { op: 'Mul', inputs: ['dg', 'dg'], outputs: ['y'] }], outDims: [1, 3], kinds: ['product'] },
   { name: 'GELU-like a · Sigmoid(1.702 a)', nodes: [{ op: 'Mul', inputs: ['a', 'k'], outputs: ['ak'] }, { op: 'Sigmoid', inputs: ['ak'], outputs: ['g'] }, { op: 'Mul', inputs: ['a', 'g'], outputs: ['y'] }], outDims: [1, N], kinds: ['product', 'table'] },
   { name: 'Div a / (Relu(c) + 1)', nodes: [{ op: 'Relu', inputs: ['c'], outputs: ['r'] }, { op: 'Add', inputs: ['r', 'one'], outputs: ['d'] }, { op: 'Div', inputs: ['a', 'd'], outputs: ['y'] }], outDims: [1, N], kinds: ['divide'] },
   { name: 'Div a / Exp(c) (denominator clamped at 1 ulp)', nodes: [{ op: 'Exp', inputs: ['c'], outputs: ['d'] }, { op: 'Div', inputs: ['a', 'd'], outputs: ['y'] }], outDims: [1, N], kinds: ['divide'], tol: 0.1 },
@@ -81,6 +88,9 @@ const CASES: ProductCase[] = [
 ];
 Object.assign(initializers, {
   ax1: { dims: [1], data: [1], int64: true },
+  s1123: { dims: [4], data: [1, 1, 2, 3], int64: true },
+  s33: { dims: [3], data: [1, 3, 3], int64: true },
+  W9: { dims: [N, 9], data: randArray(prng(9), N * 9, -0.8, 0.8) },
   z1: { dims: [1], data: [0], int64: true },
   o1: { dims: [1], data: [1], int64: true },
   s13: { dims: [2], data: [1, 3], int64: true },
@@ -163,4 +173,26 @@ test('cost goal: a d×d by d×n activation MatMul compiles to d·d·n product co
   const operands = [product.input, product.kind === 'product' ? product.other : ''];
   for (const t of operands) assert.equal(q.ops.find((o) => o.output === t)?.kind, 'requantize');
   assert.equal(runIntegerModel(q, xq).get(q.output.name)!.length, d * n);
+});
+
+test('end to end: an attention head with a normalizing division compiles (determinism check on), proves with snarkjs and verifies', async () => {
+  const path = join(dir, 'attention-e2e.onnx');
+  const nodes: NodeSpec[] = [
+    { op: 'Transpose', inputs: ['B'], outputs: ['Bt'], attrs: { perm: { ints: [1, 0] } } },
+    { op: 'MatMul', inputs: ['A', 'Bt'], outputs: ['s0'] },
+    { op: 'Div', inputs: ['s0', 'sqrt3'], outputs: ['s'] },
+    { op: 'Softmax', inputs: ['s'], outputs: ['p'], attrs: { axis: { int: -1 } } },
+    { op: 'MatMul', inputs: ['p', 'X'], outputs: ['h'] },
+    { op: 'Mul', inputs: ['h', 'h'], outputs: ['h2'] },
+    { op: 'ReduceSum', inputs: ['h2', 'ax1'], outputs: ['n'], attrs: { keepdims: { int: 1 } } },
+    { op: 'Add', inputs: ['n', 'one'], outputs: ['n1'] },
+    { op: 'Div', inputs: ['h', 'n1'], outputs: ['y'] },
+  ];
+  writeFileSync(path, modelBytes({ input: { name: 'x', dims: [1, N] }, output: { name: 'y', dims: [2, 3] }, nodes: [...base, ...nodes], initializers, opset: 17 }));
+  const inputPath = join(dir, 'attention-input.json');
+  writeFileSync(inputPath, JSON.stringify(randArray(rnd, N, -1, 1)));
+  const r = await runPipeline({ modelPath: path, inputPath, outDir: join(dir, 'attention-build') });
+  assert.ok(r.verification.valid, `proof verifies: ${r.verification.failed ?? ''}`);
+  const q = JSON.parse(readFileSync(join(dir, 'attention-build', 'model.quant.json'), 'utf8')) as { ops: Array<{ kind: string }> };
+  for (const k of ['product', 'softmax', 'divide']) assert.ok(q.ops.some((o) => o.kind === k), `model.quant.json has a ${k} op`);
 });

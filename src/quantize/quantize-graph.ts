@@ -98,6 +98,9 @@ export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], op
   if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
   const pinned = options.pinned;
   if (calibration.length === 0 && !pinned) throw new UserError('quantization needs at least one calibration input');
+  const nIn = graph.input.shape.reduce((a, b) => a * b, 1);
+  const wrong = calibration.findIndex((x) => x.length !== nIn);
+  if (wrong >= 0) throw new UserError(`calibration input ${wrong} has ${calibration[wrong]!.length} values, the model input ${JSON.stringify(graph.input.shape)} has ${nIn}`);
   // Replaying published scales covers what settings.json records: the input scale and every
   // requantize shift. Models whose quantization has other calibration-dependent choices
   // (integer input ranges, table functions) cannot be replayed yet.

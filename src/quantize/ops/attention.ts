@@ -44,7 +44,7 @@ function operand(ctx: LowerContext, node: OnnxNode, i: number, what: string, hea
 }
 
 const attention: Lowering = (ctx, node) => {
-  for (const [i, what] of [[4, 'past_key'], [5, 'past_value'], [6, 'nonpad_kv_seqlen']] as const) if (node.inputs[i]) throw nodeError(node, `${what} (a KV cache) is not supported`);
+  for (const [i, what] of [[4, 'past_key'], [5, 'past_value'], [6, 'nonpad_kv_seqlen']] as const) if (node.inputs[i]) throw nodeError(node, `input ${what} is not supported (no KV cache: a proof covers one pass over Q, K and V)`);
   if (isUsed(ctx, node.outputs[3])) throw nodeError(node, 'the qk_matmul_output output is not supported');
   const qShape = ctx.shapes.get(node.inputs[0]!);
   if (!qShape) throw nodeError(node, 'Q must be a computed activation');

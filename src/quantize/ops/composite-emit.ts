@@ -23,7 +23,7 @@ export class CompositeEmitter {
 
   constructor(readonly ctx: LowerContext, readonly node: OnnxNode) {}
 
-  /** A fresh intermediate name `${node.name}::what` (the node's output name when `final`). */
+  /** A fresh intermediate name `${node.name}::what`; asking twice for one name is a bug. */
   name(what: string): string {
     const n = `${this.node.name}::${what}`;
     if (this.used.has(n)) throw nodeError(this.node, `internal name ${n} used twice`);
@@ -95,9 +95,18 @@ export class CompositeEmitter {
     return this.put({ kind: 'leakyRelu', name, input: x, output: out ?? name, alpha }, this.shape(x));
   }
 
-  clamp(what: string, x: string, min: number, max: number): string {
+  clamp(what: string, x: string, min: number | null, max: number | null): string {
     const name = this.name(what);
     return this.put({ kind: 'clamp', name, input: x, output: name, min, max }, this.shape(x));
+  }
+
+  /**
+   * `x` as an activation: a clamp without bounds is just the requantize that materializes an
+   * accumulator, and the quantizer shares that requantize with every other reader of `x`
+   * (a product operand), where a table would otherwise requantize `x` once more for itself.
+   */
+  activation(what: string, x: string): string {
+    return this.clamp(what, x, null, null);
   }
 
   /** y[k] = x[perm[k]] (free); −1 reads fill[k]. */

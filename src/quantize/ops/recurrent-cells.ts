@@ -136,8 +136,10 @@ export function lstmStep(cc: CellContext, s: StepInput): StepOutput {
   const cand = activate(cc, `${t}-g`, gatePre(3, 'c', undefined), g);
   const c = plus(cc, `${t}-c`, e.pairwise(`${t}-ig`, i, cand, ids(n), ids(n), [s.rows, H]), timesState(cc, `${t}-fc`, fg, s.c));
   const o = activate(cc, `${t}-o`, gatePre(1, 'o', { tensor: c }, 1), f);
-  const hc = activate(cc, `${t}-hc`, c, h);
-  return { h: e.pairwise(`${t}-h`, o, hc, ids(n), ids(n), [s.rows, H]), c };
+  // c feeds both the next step's product f⊙c and the table h(c): one shared requantize for both.
+  const hc = activate(cc, `${t}-hc`, cc.clip === undefined ? e.activation(`${t}-c-act`, c) : c, h);
+  // h feeds the next step's gates through H·Rᵀ: as an activation of the usual width, not a wide product accumulator.
+  return { h: e.activation(`${t}-h-act`, e.pairwise(`${t}-h`, o, hc, ids(n), ids(n), [s.rows, H])), c };
 }
 
 /** GRU gates z, r, h (ONNX order), activations f, g; Hₜ = h̃ − z⊙h̃ + z⊙Hₜ₋₁. */
@@ -169,7 +171,7 @@ export function gruStep(cc: CellContext, s: StepInput): StepOutput {
   } else {
     // (r ⊙ H)·R_hᵀ: the product, then a free linear map (Rb_h is already in xw).
     const rh = timesState(cc, `${t}-rh-prod`, r, s.h);
-    if (rh) reset = recurrent(cc, `${t}-rh-h`, rh, s.rows, [2]);
+    if (rh) reset = recurrent(cc, `${t}-rh-h`, e.activation(`${t}-rh-act`, rh), s.rows, [2]);
   }
   const cand = activate(cc, `${t}-g`, plus(cc, `${t}-h-pre`, xh, reset), g);
   const zc = e.pairwise(`${t}-zh`, z, cand, ids(n), ids(n), [s.rows, H]);
