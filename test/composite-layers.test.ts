@@ -140,6 +140,20 @@ test('GRU: reverse, linear_before_reset, constant sequence_lens (rows of differe
   });
 });
 
+test('constant initial states: GRU (h₀ through the reset gate), bidirectional RNN, reverse LSTM with h₀ and c₀', async () => {
+  const [S, B, I, H] = [3, 2, 3, 4];
+  for (const [op, G, extra] of [['GRU', 3, {}], ['RNN', 1, { direction: { str: 'bidirectional' } }], ['LSTM', 4, { direction: { str: 'reverse' } }]] as const) {
+    const dirs = 'direction' in extra && extra.direction.str === 'bidirectional' ? 2 : 1;
+    await check(`${op}-h0`, {
+      input: { name: 'x', dims: [S, B, I] },
+      output: { name: 'y', dims: [S, dirs, B, H] },
+      nodes: [{ op, name: `${op.toLowerCase()}-h0`, inputs: ['x', 'W', 'R', 'B', '', 'h0', ...(op === 'LSTM' ? ['c0'] : [])], outputs: ['y'], attrs: { hidden_size: { int: H }, ...extra } }],
+      initializers: { W: init([dirs, G * H, I]), R: init([dirs, G * H, H]), B: init([dirs, 2 * G * H]), h0: init([dirs, B, H]), ...(op === 'LSTM' ? { c0: init([dirs, B, H]) } : {}) },
+      opset: 14,
+    });
+  }
+});
+
 test('RNN: Relu activation with clip', async () => {
   const [S, I, H] = [3, 3, 4];
   await check('rnn', {
