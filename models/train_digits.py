@@ -126,12 +126,12 @@ def predict(model, x):
 # ---------------------------------------------------------------- export
 
 
-def export_onnx(model, example, path):
+def export_onnx(model, example, path, opset=OPSET):
     model.eval()
     kwargs = dict(
         input_names=["input"],
         output_names=["logits"],
-        opset_version=OPSET,
+        opset_version=opset,
         do_constant_folding=True,
         training=torch.onnx.TrainingMode.EVAL,
     )

@@ -169,6 +169,7 @@ if (opCosts.length) print(`### Cost per evaluation of table functions and compar
 if (selected('ops', 'products')) print(`### Products, division and softmax (constraints from compiled circuits)\n\n${productCostTable(measureProductCosts())}\n`);
 const composite = selected('composite') ? (await import('./bench-composite.js')).compositeSection(print) : [];
 const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
+if (selected('sequence', 'digits-transformer', 'digits-lstm')) await (await import('./bench-sequence-models.js')).benchSequenceModels({ root: ROOT, work, goals, log, print, models });
 
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
 let queue: { markdown: string } | undefined;
