@@ -246,5 +246,5 @@ test('a trusted-key store entry nested 100,000 deep is a one-line error, not a s
   const deep = '['.repeat(100_000) + ']'.repeat(100_000);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'trusted-keys.json'), `{"format":"zkinfer-trusted-keys","formatVersion":1,"keys":[{"name":"x","vkeyHash":"${'0'.repeat(64)}","addedAt":"now","vkey":{"a":${deep}}}]}`);
-  await assert.rejects(verifyBundle({ bundle: honest, keyStoreDir: dir }), (e: Error) => e instanceof UserError && /nested too deep/.test(e.message));
+  await assert.rejects(verifyBundle({ bundle: honest, keyStoreDir: dir }), (e: Error) => e instanceof UserError && /trusted-keys\.json: trusted-key store nested deeper than 64 levels$/.test(e.message));
 });

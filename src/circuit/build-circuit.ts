@@ -78,6 +78,22 @@ export interface CircuitBuild {
   readonly publicSignals: string[];
 }
 
+/**
+ * Per element of the flat input, its graph input's [lo, hi] when narrower than the flat input's
+ * (undefined otherwise). The flat range — all that the public check and the input commitment
+ * enforce — spans every part, so without this an integer input could leave its own calibrated
+ * range (a class id of 50 where calibration saw 0..9) while the bundle claims that range.
+ */
+export function narrowerPartIntervals(model: Pick<QuantizedModel, 'input'>): Array<[bigint, bigint] | undefined> {
+  const out: Array<[bigint, bigint] | undefined> = [];
+  for (const p of model.input.parts ?? []) {
+    const n = p.shape.reduce((a, c) => a * c, 1);
+    const iv: [bigint, bigint] | undefined = p.lo > model.input.lo || p.hi < model.input.hi ? [BigInt(p.lo), BigInt(p.hi)] : undefined;
+    for (let k = 0; k < n; k++) out.push(iv);
+  }
+  return out;
+}
+
 /** Builds the circuit for `model` on the quantized input `xq`. */
 export function buildCircuit(model: QuantizedModel, xq: readonly number[], options: BuildOptions = {}): CircuitBuild {
   const b = new R1csBuilder({ witnessOnly: options.witnessOnly ?? false });
@@ -88,7 +104,10 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   // public ones here. A verifier (a contract calling verifyProof, say) that checks nothing but
   // the pairing must reach the same verdict as zkinfer's own verifier; an out-of-range public
   // input (a pixel of 415) would otherwise flip a prediction with a valid proof.
-  if (inputVisibility === 'public') for (const s of inputs) assertInInterval(b, s, BigInt(model.input.lo), BigInt(model.input.hi));
+  // Elements of a graph input with a narrower range than the whole are checked against their own
+  // range in modelSignals instead.
+  const narrower = narrowerPartIntervals(model);
+  if (inputVisibility === 'public') inputs.forEach((s, i) => narrower[i] || assertInInterval(b, s, BigInt(model.input.lo), BigInt(model.input.hi)));
   const inputHash = inputVisibility === 'hashed'
     ? commitSignals(b, inputs, { ...inputCommitmentParams(model.input), blinding: b.input(options.inputBlinding ?? 0n, 'private') }).hash
     : undefined;
@@ -114,6 +133,7 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
  * model circuit shares (one inference here; one per sample in the accuracy chunk circuit).
  */
 export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: Signal[]): Signal[] {
+  narrowerPartIntervals(model).forEach((iv, i) => iv && assertInInterval(b, inputs[i]!, iv[0], iv[1]));
   const tensors = new Map<string, Signal[]>();
   tensors.set(model.input.name, inputs);
   eachInputPart(model, inputs, (name, part) => tensors.set(name, part));

@@ -54,13 +54,8 @@ export function readKeyStore(dir = configDir()): TrustedKey[] {
   if (!r.success) throw new UserError(`${path}: malformed trusted-key store: field "${r.error.issues[0]!.path.join('.')}"`);
   // A stored key whose content no longer hashes to its recorded hash was edited: refuse it.
   for (const k of r.data.keys) {
-    let hash: string;
-    try {
-      hash = vkeyHash(k.vkey);
-    } catch {
-      // JSON.stringify recurses: a key nested thousands deep overflows the stack.
-      throw new UserError(`${path}: stored key "${quoteName(k.name)}" is not a verification key (nested too deep); remove it`);
-    }
+    // readJsonFile refused nesting deeper than 64 levels, so hashing (JSON.stringify recurses) cannot overflow the stack.
+    const hash = vkeyHash(k.vkey);
     if (hash !== k.vkeyHash) throw new UserError(`${path}: stored key "${quoteName(k.name)}" does not hash to its recorded ${k.vkeyHash.slice(0, 16)}…; remove it and add it again`);
   }
   return r.data.keys;
