@@ -6,7 +6,8 @@
  *     e_i = EXP[d_i − expLo]                (circuits/table-lookup.ts: exact table; the index
  *                                            decomposition also proves the range of d_i)
  *     S   = Σ e_i                           (free; S ≥ EXP at 0 = 2^E ≥ 1 since the max has d = 0)
- *     softmax:    p_i = floor(e_i · 2^P / S)          (circuits/divide.ts, q_i ∈ [0, 2^P])
+ *     softmax:    p_i = floor((2·e_i·2^P + S) / 2S)   (circuits/divide.ts: e_i·2^P / S rounded to
+ *                                                      nearest, half up; q_i ∈ [0, 2^P] as e_i ≤ S)
  *     logsoftmax: y_i = d_i − LOG[(S − 2^E) >> k]     (one bit decomposition of S − 2^E per row,
  *                                                      its top bits index an exact log table)
  *
@@ -50,9 +51,14 @@ export function softmaxExp(b: R1csBuilder, x: readonly Signal[], m: Signal, p: S
   return x.map((xi) => tableLookup(b, b.sub(xi, m), { domainLo: expLo, bits: p.expBits, table: p.expTable }));
 }
 
-/** p_i = floor(e_i · 2^P / S) for a (claimed) row sum S. */
+/**
+ * p_i = round(e_i · 2^P / S) = floor((2·e_i·2^P + S) / 2S) for a (claimed) row sum S. Rounding,
+ * not flooring: a floor loses up to one unit per element, so a long row's probabilities would
+ * sum to visibly less than 1 and bias whatever they weight (attention's P·V).
+ */
 export function softmaxNormalize(b: R1csBuilder, e: readonly Signal[], s: Signal, p: SoftmaxParams): Signal[] {
-  return e.map((ei) => divide(b, b.linear([[ei, 1n << BigInt(p.outFrac)]]), s, { qOffset: 0n, qBits: p.outFrac + 1, rBits: p.sumBits }));
+  const twoS = b.linear([[s, 2n]]);
+  return e.map((ei) => divide(b, b.linear([[ei, 1n << BigInt(p.outFrac + 1)], [s, 1n]]), twoS, { qOffset: 0n, qBits: p.outFrac + 1, rBits: p.sumBits + 1 }));
 }
 
 /** log-sum-exp of a row at the input's scale: LOG[(S − 2^E) >> logShift]. */
@@ -76,5 +82,5 @@ export function softmaxRowCost(n: number, p: SoftmaxParams): number {
   const max = p.cmpBits.reduce((a, w) => a + max2Cost(w), 0);
   const exp = n * tableLookupTotalCost(p.expBits);
   if (p.log) return max + exp + p.sumBits + tableLookupCost(p.sumBits - p.logShift);
-  return max + exp + n * divideCost({ qBits: p.outFrac + 1, rBits: p.sumBits });
+  return max + exp + n * divideCost({ qBits: p.outFrac + 1, rBits: p.sumBits + 1 });
 }

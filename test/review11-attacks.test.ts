@@ -124,13 +124,13 @@ test('recurrent weights and states of the right size but the wrong shape (a tran
 });
 
 test('integer reference: a quantized model file whose softmax or quotient exceeds 2^53 makes the reference refuse, not round away from the exact circuit', () => {
-  // A schema-valid softmax row (outFrac 40): e = [1132531, 212], S = 1132743. The circuit divides exactly;
-  // float64 rounds 1132531·2^40 / S up to the next integer.
+  // A schema-valid softmax row (outFrac 40): e = [1132531, 212], S = 1132743. The circuit divides exactly
+  // (rounding e·2^40 / S to nearest); float64 would round the quotient itself.
   const op: QSoftmax = {
     kind: 'softmax', name: 'sm', input: 'x', output: 'y', offsets: [0, 2], index: [0, 1], log: false, cmpBits: [2],
     expBits: 1, expTable: [212, 1132531], outFrac: 40, sumBits: 21, logShift: 0, logTable: [],
   };
-  const exact = (1132531n << 40n) / 1132743n;
+  const exact = ((1132531n << 41n) + 1132743n) / (2n * 1132743n);
   const { result } = gadgetCircuit([0n, -1n], (b, x) => softmaxRow(b, x, { ...op, expTable: op.expTable.map(BigInt), logTable: [] }));
   assert.equal(result[0]!.value, exact, 'the circuit is exact');
   let ref: number[] | undefined;

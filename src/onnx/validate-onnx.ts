@@ -67,8 +67,9 @@ function checkAttr(node: OnnxNode, name: string, v: AttrValue, where: string): v
     const bounds = INT_BOUNDS[name];
     if (bounds) for (const x of values) if (!Number.isInteger(x) || x < bounds[0] || x > bounds[1]) throw bad(`is ${x}; must be an integer in ${bounds[0]}..${bounds[1]}`);
   } else if (v && typeof v === 'object' && 'data' in v) {
-    const i = v.data.findIndex((x) => !Number.isFinite(x));
-    if (i >= 0) throw bad(`holds ${v.data[i]} at index ${i}; tensors must be finite`);
+    // −∞ as in initializers: ONNX's own function bodies keep attention masks in Constant nodes.
+    const i = v.data.findIndex((x) => !Number.isFinite(x) && x !== -Infinity);
+    if (i >= 0) throw bad(`holds ${v.data[i]} at index ${i}; tensors must be finite (or −∞ in an attention mask)`);
   }
 }
 

@@ -79,7 +79,7 @@ export function divideNumbers(op: QDivide, a: readonly number[], b: readonly num
 /**
  * Softmax (or LogSoftmax with `log`) over rows, exactly (circuits/softmax.ts): per row,
  * m = max x, d = x − m, e = expTable[d + 2^expBits − 1], S = Σ e;
- * softmax y = floor(e · 2^outFrac / S) (probabilities at frac outFrac);
+ * softmax y = floor((2·e·2^outFrac + S) / 2S), e·2^outFrac / S rounded half up (probabilities at frac outFrac);
  * logsoftmax y = d − logTable[(S − E1) >> logShift] at the input's frac, with E1 = expTable's
  * last entry (the exponential of 0, the smallest possible S).
  */
@@ -120,9 +120,9 @@ export function softmaxNumbers(op: QSoftmax, x: readonly number[]): number[] {
       const l = op.logTable[Math.floor((s - one) / 2 ** op.logShift)]!;
       row.forEach((i) => (y[i] = x[i]! - m - l));
     } else {
-      // floor(x / s) in float64 is exact while x + s < 2^53 (x/s then cannot round up to the next integer).
-      row.forEach((i, k) => (y[i] = Math.floor((e[k]! * 2 ** op.outFrac) / s)));
-      for (const k of e) checkSafe(k * 2 ** op.outFrac + s, op.name);
+      // floor(x / 2s) in float64 is exact while x + 2s < 2^53 (x/2s then cannot round up to the next integer).
+      for (const k of e) checkSafe(2 * k * 2 ** op.outFrac + 3 * s, op.name);
+      row.forEach((i, k) => (y[i] = Math.floor((2 * e[k]! * 2 ** op.outFrac + s) / (2 * s))));
     }
   }
   return y;
