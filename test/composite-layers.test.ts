@@ -101,9 +101,10 @@ test('the expanded LayerNorm PyTorch emits before opset 17 (ReduceMean, Sub, Pow
   assert.equal(expanded, fused, 'the expanded graph compiles to the same number of constraints as LayerNormalization');
 });
 
-test('InstanceNormalization and GroupNormalization (opset 21, per-channel scale)', async () => {
+test('InstanceNormalization and GroupNormalization (opset 21 per-channel, opset 18 per-group scale)', async () => {
   await check('instancenorm', single('InstanceNormalization', [1, 3, 5], [1, 3, 5], ['g', 'b'], { epsilon: { float: 1e-5 } }, { g: init([3], 0.5, 1.5), b: init([3]) }, 13));
   await check('groupnorm', single('GroupNormalization', [1, 4, 3], [1, 4, 3], ['g', 'b'], { num_groups: { int: 2 } }, { g: init([4], 0.5, 1.5), b: init([4]) }, 21));
+  await check('groupnorm-18', single('GroupNormalization', [1, 4, 3], [1, 4, 3], ['g', 'b'], { num_groups: { int: 2 } }, { g: init([2], 0.5, 1.5), b: init([2]) }, 18));
 });
 
 test('LSTM: bidirectional, peepholes, bias, computed initial_h, all gates', async () => {
@@ -127,6 +128,21 @@ test('LSTM with clip and input_forget (forget gate 1 − i)', async () => {
     initializers: { W: init([1, 4 * H, I], -1.5, 1.5), R: init([1, 4 * H, H], -1.5, 1.5), B: init([1, 8 * H]) },
     opset: 14,
   });
+});
+
+test('LSTM outputs Y_h and Y_c', async () => {
+  const [S, B, I, H] = [3, 2, 3, 4];
+  for (const [k, name] of [[1, 'yh'], [2, 'yc']] as const) {
+    const outputs = ['', '', ''];
+    outputs[k] = name;
+    await check(`lstm-${name}`, {
+      input: { name: 'x', dims: [S, B, I] },
+      output: { name, dims: [1, B, H] },
+      nodes: [{ op: 'LSTM', name: `lstm-${name}`, inputs: ['x', 'W', 'R', 'B'], outputs, attrs: { hidden_size: { int: H } } }],
+      initializers: { W: init([1, 4 * H, I]), R: init([1, 4 * H, H]), B: init([1, 8 * H]) },
+      opset: 14,
+    });
+  }
 });
 
 test('GRU: reverse, linear_before_reset, constant sequence_lens (rows of different length); batch-first layout is in the conformance cases (onnxruntime lacks it)', async () => {
