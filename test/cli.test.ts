@@ -284,7 +284,7 @@ test('run: user errors exit 2 with one line naming the file or node, and leave n
     output: { name: 'y', dims: [1, 64] },
     nodes: [
       { op: 'Relu', inputs: ['x'], outputs: ['a'], name: 'ok0' },
-      { op: 'Einsum', inputs: ['a'], outputs: ['s'], name: 'the_einsum_node' },
+      { op: 'NonZero', inputs: ['a'], outputs: ['s'], name: 'the_nonzero_node' },
       { op: 'Relu', inputs: ['a'], outputs: ['y'], name: 'ok2' },
     ],
   }));
@@ -296,7 +296,7 @@ test('run: user errors exit 2 with one line naming the file or node, and leave n
   const missing = join(T, 'no-such-input.json');
   const cases: Array<[string, string[], string | RegExp]> = [
     ['truncated ONNX', [cut, '--input', 'models/samples/digit-3.json'], cut],
-    ['unsupported op', [unsupported, '--input', 'models/samples/digit-3.json'], 'Einsum ×1 (node "the_einsum_node")'],
+    ['unsupported op', [unsupported, '--input', 'models/samples/digit-3.json'], 'NonZero ×1 (node "the_nonzero_node")'],
     ['wrong-shape input', [MODEL, '--input', short], short],
     ['NaN input', [MODEL, '--input', nan], nan],
     ['missing input', [MODEL, '--input', missing], missing],
