@@ -101,9 +101,10 @@ test('the expanded LayerNorm PyTorch emits before opset 17 (ReduceMean, Sub, Pow
   assert.equal(expanded, fused, 'the expanded graph compiles to the same number of constraints as LayerNormalization');
 });
 
-test('InstanceNormalization and GroupNormalization (opset 21, per-channel scale)', async () => {
+test('InstanceNormalization and GroupNormalization (opset 21 per-channel, opset 18 per-group scale)', async () => {
   await check('instancenorm', single('InstanceNormalization', [1, 3, 5], [1, 3, 5], ['g', 'b'], { epsilon: { float: 1e-5 } }, { g: init([3], 0.5, 1.5), b: init([3]) }, 13));
   await check('groupnorm', single('GroupNormalization', [1, 4, 3], [1, 4, 3], ['g', 'b'], { num_groups: { int: 2 } }, { g: init([4], 0.5, 1.5), b: init([4]) }, 21));
+  await check('groupnorm-18', single('GroupNormalization', [1, 4, 3], [1, 4, 3], ['g', 'b'], { num_groups: { int: 2 } }, { g: init([2], 0.5, 1.5), b: init([2]) }, 18));
 });
 
 test('LSTM: bidirectional, peepholes, bias, computed initial_h, all gates', async () => {
