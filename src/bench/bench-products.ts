@@ -68,7 +68,7 @@ function softmax(n: number, log: boolean): ProductCostRow {
   const c = measure(model(n, [op]), new Array(n).fill(0));
   const formula = log
     ? `max (n − 1)(w + 2) + n exp lookups (8 + 38) + sum decomposition (${op.sumBits}) + log table`
-    : `max (n − 1)(w + 2) + n exp lookups (8 + 38) + n divisions (${op.outFrac + 1} + 2·${op.sumBits} + 2)`;
+    : `max (n − 1)(w + 2) + n exp lookups (8 + 38) + n divisions (${op.outFrac + 1} + 2·${op.sumBits + 1} + 2)`;
   return { op: log ? 'LogSoftmax' : 'Softmax', shape: `row of ${n} (8-bit input)`, constraints: c, per: c / n, unit: 'per element', formula };
 }
 
