@@ -257,6 +257,45 @@ def onnx_accuracy(m, xs, labels, shape):
 # ---------------------------------------------------------------- JSON helpers
 
 
+def digits_split():
+    """The digits as pixels/16 and the stratified 80/20 split every example model uses."""
+    digits = load_digits()
+    X = (digits.data / 16.0).astype(np.float32)
+    y = digits.target.astype(np.int64)
+    idx_train, idx_test = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=SPLIT_SEED)
+    assert len(idx_test) == 360
+    return X, y, idx_train, idx_test
+
+
+def train_example(make_model, seed_offset, path, epochs, lr, allowed_ops, required_ops=(), opset=OPSET, min_accuracy=None):
+    """Trains one example model on the shared split, exports it to `path` and checks the graph.
+
+    The other training scripts call this, so every example model has the same split, seeds,
+    training loop and exporter; exits 1 on an unexpected graph or a float accuracy below
+    `min_accuracy`.
+    """
+    set_determinism(TORCH_SEED)
+    X, y, idx_train, idx_test = digits_split()
+    torch.manual_seed(TORCH_SEED + seed_offset)
+    model = make_model()
+    train(model, torch.from_numpy(X[idx_train]), torch.from_numpy(y[idx_train]), epochs=epochs, lr=lr,
+          batch_size=32, seed=TORCH_SEED + seed_offset)
+    acc = float((predict(model, torch.from_numpy(X[idx_test])) == y[idx_test]).mean())
+    m = export_onnx(model, torch.zeros(1, 64), path, opset=opset)
+    d = describe(m)
+    print(f"{path} ({os.path.getsize(path)} bytes), opset {d['opset']}, parameters {count_params(model)}")
+    print(f"ops {d['ops']}")
+    print(f"float test accuracy (torch, eval): {acc:.4f} ({round(acc * 360)}/360)")
+    bad = sorted(set(d["ops"]) - set(allowed_ops))
+    missing = sorted(set(required_ops) - set(d["ops"]))
+    if bad or missing or d["inputs"] != [("input", [1, 64])] or d["outputs"] != [("logits", [1, 10])]:
+        print(f"ERROR: unexpected graph: ops {bad}, missing {missing}, inputs {d['inputs']}, outputs {d['outputs']}")
+        sys.exit(1)
+    if min_accuracy is not None and acc < min_accuracy:
+        print(f"ERROR: float test accuracy below {min_accuracy:.0%}")
+        sys.exit(1)
+
+
 def vec(x):
     # values are k/16, so 6 decimals are exact; write 0/1 as ints to keep files small
     out = []

@@ -19,14 +19,10 @@ import argparse
 import os
 import sys
 
-import numpy as np
-import torch
 import torch.nn as nn
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_digits import SPLIT_SEED, TORCH_SEED, count_params, describe, export_onnx, predict, set_determinism, train  # noqa: E402
+from train_digits import train_example  # noqa: E402
 
 OPSET = 17
 HIDDEN = 16
@@ -53,34 +49,7 @@ def main():
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)), help="output folder")
     ap.add_argument("--epochs", type=int, default=120)
     args = ap.parse_args()
-
-    set_determinism(TORCH_SEED)
-    digits = load_digits()
-    X = (digits.data / 16.0).astype(np.float32)
-    y = digits.target.astype(np.int64)
-    idx_train, idx_test = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=SPLIT_SEED)
-    assert len(idx_test) == 360
-
-    torch.manual_seed(TORCH_SEED + 4)
-    model = DigitsLSTM()
-    train(model, torch.from_numpy(X[idx_train]), torch.from_numpy(y[idx_train]), epochs=args.epochs, lr=1e-2,
-          batch_size=32, seed=TORCH_SEED + 4)
-    acc = float((predict(model, torch.from_numpy(X[idx_test])) == y[idx_test]).mean())
-
-    path = os.path.join(args.out, "digits-lstm.onnx")
-    m = export_onnx(model, torch.zeros(1, 64), path, opset=OPSET)
-    d = describe(m)
-    print(f"{path} ({os.path.getsize(path)} bytes), opset {d['opset']}, parameters {count_params(model)}")
-    print(f"ops {d['ops']}")
-    print(f"float test accuracy (torch, eval): {acc:.4f} ({round(acc * 360)}/360)")
-    bad = sorted(set(d["ops"]) - ALLOWED_OPS)
-    missing = sorted(REQUIRED_OPS - set(d["ops"]))
-    if bad or missing or d["inputs"] != [("input", [1, 64])] or d["outputs"] != [("logits", [1, 10])]:
-        print(f"ERROR: unexpected graph: ops {bad}, missing {missing}, inputs {d['inputs']}, outputs {d['outputs']}")
-        sys.exit(1)
-    if acc < 0.9:
-        print("ERROR: float test accuracy below 90%")
-        sys.exit(1)
+    train_example(DigitsLSTM, 4, os.path.join(args.out, "digits-lstm.onnx"), args.epochs, 1e-2, ALLOWED_OPS, REQUIRED_OPS, opset=OPSET, min_accuracy=0.9)
 
 
 if __name__ == "__main__":

@@ -17,14 +17,11 @@ import argparse
 import os
 import sys
 
-import numpy as np
 import torch
 import torch.nn as nn
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_digits import SPLIT_SEED, TORCH_SEED, describe, export_onnx, predict, set_determinism, train  # noqa: E402
+from train_digits import train_example  # noqa: E402
 
 ALLOWED_OPS = {"Gemm", "Sigmoid", "Tanh"}
 
@@ -45,29 +42,7 @@ def main():
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)), help="output folder")
     ap.add_argument("--epochs", type=int, default=150)
     args = ap.parse_args()
-
-    set_determinism(TORCH_SEED)
-    digits = load_digits()
-    X = (digits.data / 16.0).astype(np.float32)
-    y = digits.target.astype(np.int64)
-    idx_train, idx_test = train_test_split(np.arange(len(y)), test_size=0.2, stratify=y, random_state=SPLIT_SEED)
-    assert len(idx_test) == 360
-
-    torch.manual_seed(TORCH_SEED + 2)
-    model = DigitsSigmoidMLP()
-    train(model, torch.from_numpy(X[idx_train]), torch.from_numpy(y[idx_train]), epochs=args.epochs, lr=1e-2,
-          batch_size=32, seed=TORCH_SEED + 2)
-    acc = float((predict(model, torch.from_numpy(X[idx_test])) == y[idx_test]).mean())
-
-    path = os.path.join(args.out, "digits-sigmoid.onnx")
-    m = export_onnx(model, torch.zeros(1, 64), path)
-    d = describe(m)
-    print(f"{path} ({os.path.getsize(path)} bytes), opset {d['opset']}, ops {d['ops']}")
-    print(f"float test accuracy (torch, eval): {acc:.4f} ({round(acc * 360)}/360)")
-    bad = sorted(set(d["ops"]) - ALLOWED_OPS)
-    if bad or d["inputs"] != [("input", [1, 64])] or d["outputs"] != [("logits", [1, 10])]:
-        print(f"ERROR: unexpected graph: ops {bad}, inputs {d['inputs']}, outputs {d['outputs']}")
-        sys.exit(1)
+    train_example(DigitsSigmoidMLP, 2, os.path.join(args.out, "digits-sigmoid.onnx"), args.epochs, 1e-2, ALLOWED_OPS)
 
 
 if __name__ == "__main__":
