@@ -36,6 +36,7 @@
 import { BuiltCircuit, Constraint, evalLc, findViolatedConstraint, Lc } from '../../circuits/builder.js';
 import { FIELD_PRIME, fieldInv, fieldMod } from '../../circuits/field.js';
 import { UnderconstrainedCircuitError } from '../errors.js';
+import { divisionUnknowns } from './division-rule.js';
 
 /** A wire the constraints do not force, with a constraint that mentions it (−1: none does). */
 export interface UndeterminedWire {
@@ -70,8 +71,6 @@ export interface DeterminismOptions {
 const SIDE_A = 1;
 const SIDE_B = 2;
 const SIDE_C = 4;
-/** Stands for the boolean β = F of a decomposition inside a boolean constraint. */
-const BETA = -1;
 /** Exponents searched when recognising γ·2^e coefficients. */
 const MAX_EXP = 260;
 
@@ -333,47 +332,6 @@ export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOpti
     }
   }
   return { determined: nUndetermined === 0, undetermined, nUndetermined, nWires, nFixed, nConstraints: nK, milliseconds: performance.now() - started };
-}
-
-/** The wires of `lc` when it is Σ 2^k·bit_k (k = 0..w−1, every bit a boolean wire) plus a constant (zero unless `anyConstant`). */
-function bitForm(lc: Lc, boolWire: Uint8Array, anyConstant: boolean): number[] | undefined {
-  const { vars, constant } = split(lc);
-  if ((!anyConstant && constant !== 0n) || vars.length === 0 || vars.length > 250) return undefined;
-  const byCoef = new Map<bigint, number>();
-  for (const [w, c] of vars) {
-    if (!boolWire[w] || byCoef.has(c)) return undefined;
-    byCoef.set(c, w);
-  }
-  for (let k = 0; k < vars.length; k++) if (!byCoef.has(1n << BigInt(k))) return undefined;
-  return vars.map(([w]) => w);
-}
-
-/** x + s·y as a linear combination. */
-function combineLc(x: Lc, y: Lc, s: bigint): Lc {
-  const out: Lc = new Map(x);
-  for (const [w, c] of y) {
-    const v = fieldMod((out.get(w) ?? 0n) + s * c);
-    if (v === 0n) out.delete(w);
-    else out.set(w, v);
-  }
-  return out;
-}
-
-/** Rule 4 on the marked pair [product, bound]: the wires it forces, or undefined when its conditions do not hold (yet). */
-function divisionUnknowns(constraints: readonly Constraint[], [pi, bi]: readonly [number, number], boolWire: Uint8Array, known: Uint8Array): number[] | undefined {
-  const kp = constraints[pi];
-  const kb = constraints[bi];
-  if (!kp || !kb) return undefined;
-  const allKnown = (lc: Lc) => [...lc.keys()].every((w) => known[w]);
-  if (kb.a.size !== 1 || kb.a.get(0) !== 1n || !allKnown(kp.b)) return undefined;
-  // R = D − 1 − C_bound; N = C_product + R.
-  const r = combineLc(combineLc(kp.b, new Map([[0, 1n]]), -1n), kb.c, -1n);
-  if (!allKnown(combineLc(kp.c, r, 1n))) return undefined;
-  const q = bitForm(kp.a, boolWire, true);
-  const rw = bitForm(r, boolWire, false);
-  const t = bitForm(kb.b, boolWire, false);
-  if (!q || !rw || !t || q.length + Math.max(rw.length, t.length) + 2 >= 253) return undefined;
-  return [...q, ...rw, ...t].filter((w) => !known[w]);
 }
 
 /** The constant 1 and every public and private input wire (iden3 order: 1, outputs, inputs, rest). */
