@@ -12,13 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findViolatedConstraint } from '../circuits/builder.js';
 import { buildCircuit } from '../src/circuit/build-circuit.js';
-import { checkDeterminism, describeUndetermined } from '../src/circuit/determinism-check.js';
 import { parseOnnx } from '../src/onnx/load-onnx.js';
 import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../src/quantize/quantize-graph.js';
 import { dequantizeOutput, quantizeInput, runIntegerModel } from '../src/quantize/quantized-model.js';
 import { modelBytes, NodeSpec, prng, randArray } from './onnx-fixtures.js';
+import { compareCircuitWithRuntime } from './differential-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-selection-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,24 +83,7 @@ for (const c of CASES) {
     const q = quantizeGraph(fg, cal);
     const tests = Array.from({ length: 6 }, () => Float64Array.from(randArray(rnd, N, -1, 1)));
     const floats = await runOnnxRuntime(path, 'x', [1, N], tests);
-    let worst = 0;
-    let scale = 0;
-    tests.forEach((x, k) => {
-      const xq = quantizeInput(q, x);
-      const ref = runIntegerModel(q, xq).get(q.output.name)!;
-      const build = buildCircuit(q, xq);
-      assert.equal(findViolatedConstraint(build.circuit.constraints, build.circuit.witness), -1, 'witness satisfies');
-      assert.deepEqual(build.output, ref.map(BigInt), 'circuit == integer reference');
-      if (k === 0) {
-        const d = checkDeterminism(build.circuit);
-        assert.ok(d.determined, describeUndetermined(d));
-      }
-      const got = dequantizeOutput(q, ref);
-      got.forEach((v, i) => {
-        worst = Math.max(worst, Math.abs(v - floats[k]![i]!));
-        scale = Math.max(scale, Math.abs(floats[k]![i]!));
-      });
-    });
+    const { worst, scale } = compareCircuitWithRuntime(q, tests, floats);
     // 8-bit activations and weights: a few steps of an 8-bit grid of the output's magnitude.
     assert.ok(worst <= 0.06 * (1 + scale), `max |error| ${worst} vs magnitude ${scale}`);
   });

@@ -9,17 +9,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findViolatedConstraint, R1csBuilder } from '../circuits/builder.js';
-import { buildCircuit, modelSignals } from '../src/circuit/build-circuit.js';
-import { checkDeterminism, describeUndetermined } from '../src/circuit/determinism-check.js';
+import { R1csBuilder } from '../circuits/builder.js';
+import { modelSignals } from '../src/circuit/build-circuit.js';
 import { parseOnnx } from '../src/onnx/load-onnx.js';
 import { lowerGraph } from '../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../src/quantize/quantize-graph.js';
-import { dequantizeOutput, quantizeInput, reportedOutput, runIntegerModel } from '../src/quantize/quantized-model.js';
+import { quantizeInput, runIntegerModel } from '../src/quantize/quantized-model.js';
 import { shutdown } from '../src/prove/prover.js';
 import { runPipeline } from '../src/pipeline.js';
 import { modelBytes, NodeSpec, prng, randArray } from './onnx-fixtures.js';
+import { compareCircuitWithRuntime } from './differential-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-products-'));
 after(async () => {
@@ -107,24 +107,7 @@ export async function runProductCase(c: ProductCase, opset = 17): Promise<void> 
   for (const k of c.kinds) assert.ok(q.ops.some((o) => o.kind === k), `the model has a ${k} op: ${q.ops.map((o) => o.kind).join(' ')}`);
   const tests = Array.from({ length: 5 }, () => Float64Array.from(randArray(rnd, N, -1, 1)));
   const floats = await runOnnxRuntime(path, 'x', [1, N], tests);
-  let worst = 0;
-  let scale = 0;
-  tests.forEach((x, k) => {
-    const xq = quantizeInput(q, x);
-    const ref = runIntegerModel(q, xq).get(q.output.name)!;
-    const build = buildCircuit(q, xq);
-    assert.equal(findViolatedConstraint(build.circuit.constraints, build.circuit.witness), -1, 'witness satisfies');
-    assert.deepEqual(build.output, ref.map(BigInt), 'circuit == integer reference');
-    if (k === 0) {
-      const d = checkDeterminism(build.circuit);
-      assert.ok(d.determined, describeUndetermined(d));
-    }
-    const got = reportedOutput(q, dequantizeOutput(q, ref)).values;
-    got.forEach((v, i) => {
-      worst = Math.max(worst, Math.abs(v - floats[k]![i]!));
-      scale = Math.max(scale, Math.abs(floats[k]![i]!));
-    });
-  });
+  const { worst, scale } = compareCircuitWithRuntime(q, tests, floats);
   assert.ok(worst <= (c.tol ?? 0.06) * (1 + scale), `max |error| ${worst} vs magnitude ${scale}`);
 }
 
