@@ -8,23 +8,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BuiltCircuit, findViolatedConstraint, R1csBuilder, Signal } from '../circuits/builder.js';
-import { FIELD_PRIME, fieldInv, fieldMod, toSigned } from '../circuits/field.js';
+import { findViolatedConstraint, R1csBuilder, Signal } from '../circuits/builder.js';
+import { fieldInv, fieldMod } from '../circuits/field.js';
 import { argmax, argmaxBits, argmaxCost } from '../circuits/argmax.js';
 import { countMatches, countMatchesCost, labelCode } from '../circuits/count-matches.js';
 import { argmax as referenceArgmax } from '../src/quantize/quantized-model.js';
 import { prng } from './onnx-fixtures.js';
-import { assertEveryConstraintNeeded, assertMultiWireTamperFails, gadgetCircuit, spliceWitness, assertEveryNonInputWirePinned } from './soundness-helpers.js';
-
-function build(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => Signal[], b = new R1csBuilder()): { c: BuiltCircuit; out: bigint[]; cost: number } {
-  const x = xs.map((v) => b.input(v, 'private'));
-  const before = b.nConstraints;
-  const y = body(b, x);
-  const cost = b.nConstraints - before;
-  for (const s of y) b.exposeOutput(s);
-  const c = b.finalize();
-  return { c, out: c.witness.slice(1, 1 + y.length).map(toSigned), cost };
-}
+import { assertEveryConstraintNeeded, assertMultiWireTamperFails, exposedCircuit, gadgetCircuit, spliceWitness, assertEveryNonInputWirePinned } from './soundness-helpers.js';
 
 test('argmax: first maximum wins exactly like the integer reference, on ties and random vectors', () => {
   const rnd = prng(11);
@@ -33,7 +23,7 @@ test('argmax: first maximum wins exactly like the integer reference, on ties and
   const [lo, hi] = [-9, 9];
   const bits = argmaxBits(lo, hi);
   for (const xs of cases) {
-    const r = build(xs, (b, x) => {
+    const r = exposedCircuit(xs, (b, x) => {
       const a = argmax(b, x, bits);
       return [a.index, a.max];
     });
@@ -45,7 +35,7 @@ test('argmax: first maximum wins exactly like the integer reference, on ties and
 test('argmax: every non-input wire pinned (±1), at the extremes of the declared range', () => {
   const bits = argmaxBits(-100, 100);
   for (const xs of [[-100n, 100n, 100n, -100n], [100n, -100n, 99n], [0n, 0n, 0n]]) {
-    const r = build(xs, (b, x) => [argmax(b, x, bits).index]);
+    const r = exposedCircuit(xs, (b, x) => [argmax(b, x, bits).index]);
     assertEveryNonInputWirePinned(r.c, `argmax ${xs}`);
   }
 });
@@ -85,7 +75,7 @@ test('argmax: a wrong index with every comparator recomputed violates a constrai
   let wrongIndex = 0;
   for (let t = 0; t < 25; t++) {
     const xs = Array.from({ length: 10 }, () => BigInt(Math.floor(rnd() * 101) - 50));
-    const honest = build(xs, (b, x) => [argmax(b, x, bits).index]);
+    const honest = exposedCircuit(xs, (b, x) => [argmax(b, x, bits).index]);
     // The mirror allocates exactly like the gadget: without a flip it reproduces the honest witness.
     const same = new R1csBuilder({ witnessOnly: true });
     const sx = xs.map((v) => same.input(v, 'private'));
@@ -109,7 +99,7 @@ test('argmax: a wrong index with every comparator recomputed violates a constrai
 test('countMatches: counts index + 1 = code; padding (code 0) never counts; every wire pinned', () => {
   const idx = [0n, 3n, 9n, 2n, 0n];
   const codes = [1n, 4n, 3n, 0n, 0n].map(BigInt); // match, match, wrong, padding, padding
-  const r = build([...idx, ...codes], (b, x) => {
+  const r = exposedCircuit([...idx, ...codes], (b, x) => {
     const { count } = countMatches(b, x.slice(0, 5), x.slice(5));
     return [count];
   });
@@ -123,7 +113,7 @@ test('countMatches: counts index + 1 = code; padding (code 0) never counts; ever
 test('countMatches: claiming a match for a wrong label or a padded sample, with the helpers chosen to fit, is rejected', () => {
   const idx = [4n, 0n];
   const codes = [2n, 0n]; // wrong label, padding
-  const r = build([...idx, ...codes], (b, x) => [countMatches(b, x.slice(0, 2), x.slice(2)).count]);
+  const r = exposedCircuit([...idx, ...codes], (b, x) => [countMatches(b, x.slice(0, 2), x.slice(2)).count]);
   assert.deepEqual(r.out, [0n]);
   // Wires after the 4 inputs: per sample z then inv; the count is the output wire 1.
   const first = 1 + r.c.nPubOut + r.c.nPrvIn;

@@ -5,8 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findViolatedConstraint, R1csBuilder, Signal } from '../circuits/builder.js';
-import { toSigned } from '../circuits/field.js';
+import { findViolatedConstraint, Signal } from '../circuits/builder.js';
 import { products, productsCost, productValues } from '../circuits/product.js';
 import { divide, divideCost } from '../circuits/divide.js';
 import { floorDiv } from '../circuits/div-const.js';
@@ -16,19 +15,7 @@ import { logSumExp, SoftmaxParams, softmaxExp, softmaxNormalize, softmaxRow, sof
 import { windowMax } from '../circuits/max.js';
 import { divideNumbers, QDivide, softmaxNumbers } from '../src/quantize/quantized-products.js';
 import { buildDivide } from '../src/circuit/build-products.js';
-import { assertEveryConstraintNeeded, assertEveryNonInputWirePinned, assertFullyConstrained, assertMultiWireTamperFails, gadgetCircuit, wireOf } from './soundness-helpers.js';
-
-/** Builds a circuit over private inputs and exposes the outputs. */
-function circuit(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => Signal[]) {
-  const b = new R1csBuilder();
-  const x = xs.map((v) => b.input(v, 'private'));
-  const before = b.nConstraints;
-  const y = body(b, x);
-  const cost = b.nConstraints - before;
-  for (const s of y) b.exposeOutput(s);
-  const c = b.finalize();
-  return { c, out: c.witness.slice(1, 1 + y.length).map(toSigned), cost };
-}
+import { assertEveryConstraintNeeded, assertEveryNonInputWirePinned, assertFullyConstrained, assertMultiWireTamperFails, exposedCircuit, gadgetCircuit, wireOf } from './soundness-helpers.js';
 
 // A 2×3 by 3×2 matrix product plus a square: a = x[0..6), b = x[6..12).
 const terms = (() => {
@@ -47,18 +34,18 @@ const terms = (() => {
 
 test('products: exact values, one constraint per scalar product, every wire pinned, fully constrained', () => {
   const xs = [3n, -7n, 0n, 127n, -128n, 5n, 9n, -2n, 44n, -100n, 1n, 0n];
-  const r = circuit(xs, (b, x) => products(b, x.slice(0, 6), x.slice(6), terms));
+  const r = exposedCircuit(xs, (b, x) => products(b, x.slice(0, 6), x.slice(6), terms));
   assert.deepEqual(r.out, productValues(xs.slice(0, 6), xs.slice(6), terms));
   assert.equal(r.cost, productsCost(terms));
   assert.equal(r.cost, 12);
   assertEveryNonInputWirePinned(r.c, 'products');
   assertFullyConstrained(r.c, 'products');
-  assertEveryConstraintNeeded([r.c, circuit(xs.map((v) => -v), (b, x) => products(b, x.slice(0, 6), x.slice(6), terms)).c], 'products');
+  assertEveryConstraintNeeded([r.c, exposedCircuit(xs.map((v) => -v), (b, x) => products(b, x.slice(0, 6), x.slice(6), terms)).c], 'products');
 });
 
 test('products: a witness of other products with the same sums is rejected', () => {
   const xs = [3n, -7n, 0n, 127n, -128n, 5n, 9n, -2n, 44n, -100n, 1n, 0n];
-  const r = circuit(xs, (b, x) => products(b, x.slice(0, 6), x.slice(6), terms));
+  const r = exposedCircuit(xs, (b, x) => products(b, x.slice(0, 6), x.slice(6), terms));
   // Shift value between two product wires of output 0 so its sum is unchanged.
   const first = 1 + r.c.nPubOut + r.c.nPubIn + r.c.nPrvIn;
   const w = r.c.witness.slice();
@@ -68,7 +55,7 @@ test('products: a witness of other products with the same sums is rejected', () 
 });
 
 test('products: x·x of one wire is a square', () => {
-  const r = circuit([-9n], (b, [x]) => products(b, [x!], [x!], { offsets: [0, 1], aIndex: [0], bIndex: [0] }));
+  const r = exposedCircuit([-9n], (b, [x]) => products(b, [x!], [x!], { offsets: [0, 1], aIndex: [0], bIndex: [0] }));
   assert.deepEqual(r.out, [81n]);
   assertEveryNonInputWirePinned(r.c, 'square');
 });
@@ -78,7 +65,7 @@ const DIV = { qOffset: -600n, qBits: 11, rBits: 4 };
 test('divide: floor(n / d) for every sign of n and d in 1..16, cost qBits + 2·rBits + 2, every wire pinned, fully constrained', () => {
   for (const n of [-600n, -97n, -16n, -1n, 0n, 1n, 15n, 16n, 255n, 600n]) {
     for (const d of [1n, 2n, 3n, 7n, 15n, 16n]) {
-      const r = circuit([n, d], (b, [x, y]) => [divide(b, x!, y!, DIV)]);
+      const r = exposedCircuit([n, d], (b, [x, y]) => [divide(b, x!, y!, DIV)]);
       assert.deepEqual(r.out, [floorDiv(n, d)], `${n} / ${d}`);
       assert.equal(r.cost, divideCost(DIV));
       assertEveryNonInputWirePinned(r.c, `${n} / ${d}`);
@@ -88,13 +75,13 @@ test('divide: floor(n / d) for every sign of n and d in 1..16, cost qBits + 2·r
 });
 
 test('divide: every constraint is needed (removing one frees a wire)', () => {
-  const a = circuit([-97n, 7n], (b, [x, y]) => [divide(b, x!, y!, DIV)]).c;
-  const c = circuit([255n, 16n], (b, [x, y]) => [divide(b, x!, y!, DIV)]).c;
+  const a = exposedCircuit([-97n, 7n], (b, [x, y]) => [divide(b, x!, y!, DIV)]).c;
+  const c = exposedCircuit([255n, 16n], (b, [x, y]) => [divide(b, x!, y!, DIV)]).c;
   assertEveryConstraintNeeded([a, c], 'divide');
 });
 
 /** Rewrites the quotient, remainder and bound bits of a divide circuit to (q, r) (t = d − 1 − r), keeping the output consistent. */
-function rewriteDivision(c: ReturnType<typeof circuit>['c'], d: bigint, q: bigint, r: bigint): bigint[] {
+function rewriteDivision(c: ReturnType<typeof exposedCircuit>['c'], d: bigint, q: bigint, r: bigint): bigint[] {
   const w = c.witness.slice();
   const first = 1 + c.nPubOut + c.nPubIn + c.nPrvIn;
   const mod = (v: bigint) => ((v % FIELD_PRIME) + FIELD_PRIME) % FIELD_PRIME;
@@ -110,7 +97,7 @@ function rewriteDivision(c: ReturnType<typeof circuit>['c'], d: bigint, q: bigin
 
 test('divide: the second (q, r) pair with q·d + r = n — q + 1 with r − d — is rejected, and so is q − 1 with r + d', () => {
   const [n, d] = [100n, 7n];
-  const r = circuit([n, d], (b, [x, y]) => [divide(b, x!, y!, DIV)]);
+  const r = exposedCircuit([n, d], (b, [x, y]) => [divide(b, x!, y!, DIV)]);
   assert.equal(findViolatedConstraint(r.c.constraints, rewriteDivision(r.c, d, 14n, 2n)), -1, 'the rewrite reproduces the honest witness');
   assertMultiWireTamperFails(r.c, rewriteDivision(r.c, d, 15n, 2n - 7n), 'divide (q + 1, r − d)');
   assertMultiWireTamperFails(r.c, rewriteDivision(r.c, d, 13n, 2n + 7n), 'divide (q − 1, r + d)');
@@ -119,8 +106,8 @@ test('divide: the second (q, r) pair with q·d + r = n — q + 1 with r − d �
 });
 
 test('divide: a denominator below 1 has no witness, and the checker rule ignores unmarked or malformed pairs', () => {
-  assert.throws(() => circuit([5n, 0n], (b, [x, y]) => [divide(b, x!, y!, DIV)]), /below 1/);
-  const r = circuit([100n, 7n], (b, [x, y]) => [divide(b, x!, y!, DIV)]);
+  assert.throws(() => exposedCircuit([5n, 0n], (b, [x, y]) => [divide(b, x!, y!, DIV)]), /below 1/);
+  const r = exposedCircuit([100n, 7n], (b, [x, y]) => [divide(b, x!, y!, DIV)]);
   assert.ok(checkDeterminism(r.c).determined);
   assert.equal(checkDeterminism({ ...r.c, divisions: [] }).determined, false, 'without its mark the rule does not fire');
   const [p, k] = r.c.divisions![0]!;
@@ -151,14 +138,14 @@ for (const log of [false, true]) {
   test(`${what} row: equals the integer reference, every wire pinned, fully constrained`, () => {
     const p = rowParams(log);
     for (const xs of [[3n, -5n, 10n, 0n], [-15n, 0n, 0n, -7n], [2n, 2n, 2n, 2n]]) {
-      const r = circuit(xs, (b, x) => softmaxRow(b, x, p));
+      const r = exposedCircuit(xs, (b, x) => softmaxRow(b, x, p));
       assert.deepEqual(r.out, rowReference(xs, p), `${what}(${xs})`);
       assert.ok(r.cost <= softmaxRowCost(4, p), `cost ${r.cost} ≤ bound ${softmaxRowCost(4, p)}`);
       assertEveryNonInputWirePinned(r.c, `${what}(${xs})`);
       assertFullyConstrained(r.c, `${what}(${xs})`);
     }
     if (!log) {
-      const out = circuit([3n, -5n, 10n, 0n], (b, x) => softmaxRow(b, x, p)).out;
+      const out = exposedCircuit([3n, -5n, 10n, 0n], (b, x) => softmaxRow(b, x, p)).out;
       const sum = out.reduce((a, v) => a + v, 0n);
       assert.ok(sum >= 62n && sum <= 66n, `probabilities sum to 1 within half a unit each: ${sum}`);
       const exact = [3, -5, 10, 0].map((v) => Math.exp((v - 10) / 4));
@@ -212,7 +199,7 @@ test('divide op with a denominator of either sign: floor(a·2^s / b) for b ≠ 0
   };
   for (const a of [-100n, -1n, 0n, 37n, 127n]) {
     for (const d of [-16n, -5n, -1n, 0n, 1n, 7n, 15n]) {
-      const r = circuit([a, d], (b, [x, y]) => buildDivide(b, op, [x!], [y!]));
+      const r = exposedCircuit([a, d], (b, [x, y]) => buildDivide(b, op, [x!], [y!]));
       const want = divideNumbers(op, [Number(a)], [Number(d)])[0]!;
       assert.deepEqual(r.out, [BigInt(want)], `${a} / ${d}`);
       if (d !== 0n) assert.equal(want, Math.floor((Number(a) * 16) / Number(d)) || 0, `${a} / ${d} is the floor of the true quotient`);

@@ -22,7 +22,7 @@
  */
 import assert from 'node:assert/strict';
 import { BuiltCircuit, findViolatedConstraint, R1csBuilder, Signal } from '../circuits/builder.js';
-import { FIELD_PRIME } from '../circuits/field.js';
+import { FIELD_PRIME, toSigned } from '../circuits/field.js';
 import { checkDeterminism, DeterminismResult, describeUndetermined } from '../src/circuit/determinism-check.js';
 
 /** First wire after the constant, outputs and inputs. */
@@ -39,6 +39,20 @@ export function gadgetCircuit<T>(xs: readonly bigint[], body: (b: R1csBuilder, x
   const x = xs.map((v) => b.input(v, 'private'));
   const result = body(b, x);
   return { circuit: b.finalize(), result };
+}
+
+/**
+ * Builds `body` over private inputs `xs` (into `b`, a fresh builder by default), exposes its
+ * outputs, and returns the circuit, the outputs as signed integers and the gadget's constraints.
+ */
+export function exposedCircuit(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => Signal[], b = new R1csBuilder()): { c: BuiltCircuit; out: bigint[]; cost: number } {
+  const x = xs.map((v) => b.input(v, 'private'));
+  const before = b.nConstraints;
+  const y = body(b, x);
+  const cost = b.nConstraints - before;
+  for (const s of y) b.exposeOutput(s);
+  const c = b.finalize();
+  return { c, out: c.witness.slice(1, 1 + y.length).map(toSigned), cost };
 }
 
 /** The wire index of a signal that is exactly one wire (coefficient 1); throws otherwise. */

@@ -5,9 +5,10 @@
  * verify` checks it against the zkeys, the r1cs and the ptau; `ceremony finalize` embeds the
  * verified transcript and its hash in vkey.json, so every bundle carries it to the verifier.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { canonicalJson, sha256Hex, writeJsonAtomic } from '../artifacts.js';
 import { UserError } from '../errors.js';
+import { readJsonFile } from '../schemas/json.js';
 import type { PtauProvenance } from './ptau-file.js';
 import type { ContributionRecord } from './zkey-mpc.js';
 
@@ -57,12 +58,7 @@ export function transcriptHash(t: CeremonyTranscript): string {
 /** Reads and shape-checks a transcript file. */
 export function readTranscript(path: string): CeremonyTranscript {
   if (!existsSync(path)) throw new UserError(`${path}: ceremony transcript not found`);
-  let t: CeremonyTranscript;
-  try {
-    t = JSON.parse(readFileSync(path, 'utf8')) as CeremonyTranscript;
-  } catch (e) {
-    throw new UserError(`${path}: ceremony transcript is not valid JSON (${(e as Error).message})`);
-  }
+  const t = readJsonFile(path, 'ceremony transcript') as CeremonyTranscript;
   assertTranscriptShape(t, path);
   return t;
 }

@@ -5,7 +5,7 @@
  * quantized model and the r1cs — must equal the bundle's and the key's. Given the ceremony's
  * transcript or final zkey, the key must also come from a ceremony for exactly that r1cs.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { canonicalJson, jsonBytes } from '../artifacts.js';
@@ -19,7 +19,7 @@ import { CalibrationDecisions, DecisionRecord, INPUT_DECISION } from '../quantiz
 import { readJsonFile, validate } from '../schemas/json.js';
 import { settingsSchema } from '../schemas/settings.js';
 import type { Settings } from '../quantize/quantize-model.js';
-import { assertTranscriptShape, CeremonyMeta, CeremonyTranscript } from '../setup/ceremony-transcript.js';
+import { CeremonyMeta, readTranscript } from '../setup/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/contribution-chain.js';
 import { readZkeyMpc } from '../setup/zkey-mpc.js';
 import type { CheckResult } from './verify-bundle.js';
@@ -106,13 +106,7 @@ async function ceremonyBinding(path: string, rec: RecompiledModel, vkey: Record<
     if (keyTranscript.circuit.r1csSha256 !== rec.r1csSha256) return `the ceremony was run for r1cs ${keyTranscript.circuit.r1csSha256.slice(0, 16)}…, the recompiled circuit is ${rec.r1csSha256.slice(0, 16)}…`;
     return null;
   }
-  let t: CeremonyTranscript;
-  try {
-    t = JSON.parse(readFileSync(path, 'utf8')) as CeremonyTranscript;
-  } catch (e) {
-    throw new UserError(`${path}: ceremony transcript is not valid JSON (${(e as Error).message})`);
-  }
-  assertTranscriptShape(t, path);
+  const t = readTranscript(path);
   if (t.circuit.r1csSha256 !== rec.r1csSha256) return `the ceremony was run for r1cs ${t.circuit.r1csSha256.slice(0, 16)}…, the recompiled circuit is ${rec.r1csSha256.slice(0, 16)}…`;
   if (t.circuit.modelId !== rec.modelId) return `the ceremony names model ${t.circuit.modelId.slice(0, 16)}…, the recompiled model is ${rec.modelId.slice(0, 16)}…`;
   const chain = await verifyContributionChain({ csHash: t.circuit.csHash, contributions: t.contributions, vkDelta2: vkey['vk_delta_2'] ?? null });
