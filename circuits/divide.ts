@@ -13,7 +13,7 @@
  * qBits + rBits + 2 < 253 neither side wraps, so d divides r2 − r1 with |r2 − r1| < d: the
  * solution is unique and equals Euclid's (floor division). The range check of q is what
  * rules out a wrapped-around q. The determinism checker proves this pattern with a rule of its
- * own (src/circuit/determinism-check.ts, rule 4) from the two constraints the gadget marks.
+ * own (src/compile/determinism-check.ts, rule 4) from the two constraints the gadget marks.
  * Cost: qBits + 2·rBits booleans + 2.
  */
 import { R1csBuilder, Signal } from './builder.js';

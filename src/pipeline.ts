@@ -3,13 +3,13 @@
  * verify — leaving a build directory that `prove` can reuse for more inputs.
  */
 import { basename, extname, join } from 'node:path';
-import { compileCircuit, CircuitInfo } from './circuit/compile-circuit.js';
-import type { Visibility } from './circuit/build-circuit.js';
-import type { ProofBundle } from './bundle/bundle.js';
+import { compileCircuit, CircuitInfo } from './compile/compile-circuit.js';
+import type { Visibility } from './compile/build-circuit.js';
+import type { ProofBundle } from './formats/bundle.js';
 import { readInputFile } from './onnx/input-file.js';
 import { createProver, writeBundle } from './prove/prover.js';
-import { openingPathFor } from './bundle/opening.js';
-import { artifactPath } from './artifacts.js';
+import { openingPathFor } from './formats/opening.js';
+import { artifactPath } from './formats/artifacts.js';
 import { quantizeModel, Settings } from './quantize/quantize-model.js';
 import { setupKeys, SetupInfo } from './setup/setup-keys.js';
 import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';

@@ -2,7 +2,7 @@
  * The accuracy chunk circuit: C samples, each run through the model (the same gadgets as the
  * single-inference circuit, via modelSignals), argmax with the integer reference's tie-break,
  * equality with the label code, and the count of matches. Public signals, in order: the chunk
- * commitment c_i (src/dataset/dataset-commitment.ts, step 3) and the count. Private inputs:
+ * commitment c_i (src/accuracy/dataset-commitment.ts, step 3) and the count. Private inputs:
  * the C·inputSize quantized input values, the C label codes and the chunk blinding r_i.
  *
  * Inputs and label codes are range-checked by their commitments' bit decompositions, so the
@@ -15,8 +15,8 @@ import { argmax, argmaxBits } from '../../circuits/argmax.js';
 import { commitSignals } from '../../circuits/commitment.js';
 import { countMatches } from '../../circuits/count-matches.js';
 import { poseidon } from '../../circuits/poseidon.js';
-import { modelSignals } from '../circuit/build-circuit.js';
-import { commitmentOptions, DatasetEncoding, datasetEncoding, QuantizedChunk } from '../dataset/dataset-commitment.js';
+import { modelSignals } from '../compile/build-circuit.js';
+import { commitmentOptions, DatasetEncoding, datasetEncoding, QuantizedChunk } from './dataset-commitment.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 
 /** Result of {@link buildChunkCircuit}. */

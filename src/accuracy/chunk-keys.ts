@@ -9,12 +9,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
-import { AccuracyCircuitMeta, CHECK_BY_DEFAULT_MAX_CONSTRAINTS, CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
-import { requireDetermined } from '../circuit/determinism-check.js';
-import { encodeR1cs } from '../circuit/r1cs-file.js';
-import { datasetEncoding } from '../dataset/dataset-commitment.js';
-import { UserError } from '../errors.js';
+import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../formats/artifacts.js';
+import { AccuracyCircuitMeta, CHECK_BY_DEFAULT_MAX_CONSTRAINTS, CircuitInfo, readQuantizedModel } from '../compile/compile-circuit.js';
+import { requireDetermined } from '../compile/determinism-check.js';
+import { encodeR1cs } from '../compile/r1cs-file.js';
+import { datasetEncoding } from './dataset-commitment.js';
+import { UserError } from '../core/errors.js';
 import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
 import { buildChunkCircuit, chunkCost, placeholderChunk } from './chunk-circuit.js';
 

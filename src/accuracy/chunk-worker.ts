@@ -3,14 +3,14 @@
  * proving key once; each task proves one chunk (or skips it when its proof file exists, verifies
  * and commits to the same chunk) and writes the proof file atomically.
  */
-import { restoreWorkerData } from '../prove/web-worker-guard.js';
+import { restoreWorkerData } from '../runtime/web-worker-guard.js';
 import { existsSync, readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
-import { artifactPath, writeJsonAtomic } from '../artifacts.js';
-import { readQuantizedModel } from '../circuit/compile-circuit.js';
-import { decodeR1cs, encodeWtns, R1csFile } from '../circuit/r1cs-file.js';
-import type { QuantizedChunk } from '../dataset/dataset-commitment.js';
+import { artifactPath, writeJsonAtomic } from '../formats/artifacts.js';
+import { readQuantizedModel } from '../compile/compile-circuit.js';
+import { decodeR1cs, encodeWtns, R1csFile } from '../compile/r1cs-file.js';
+import type { QuantizedChunk } from './dataset-commitment.js';
 import { useSingleThreadCurve, shutdown } from '../prove/prover.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildChunkCircuit } from './chunk-circuit.js';

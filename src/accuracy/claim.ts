@@ -3,9 +3,9 @@
  * predicts the label on K of the N samples of the dataset with commitment D". Documented
  * field by field in the README ("The accuracy claim").
  */
-import type { DatasetEncoding } from '../dataset/dataset-commitment.js';
+import type { DatasetEncoding } from './dataset-commitment.js';
 import type { SetupKind } from '../setup/setup-keys.js';
-import type { PtauProvenance } from '../setup/ptau-file.js';
+import type { PtauProvenance } from '../setup/ptau/ptau-file.js';
 
 /** The `format` value of claim files. */
 export const CLAIM_FORMAT = 'zkinfer-accuracy-claim';
@@ -51,7 +51,7 @@ export interface AccuracyClaim {
   readonly vkeyHash: string;
   readonly vkey: Record<string, unknown>;
   readonly dataset: {
-    /** D, 0x-hex (src/dataset/dataset-commitment.ts). */
+    /** D, 0x-hex (src/accuracy/dataset-commitment.ts). */
     readonly commitment: string;
     readonly samples: number;
     readonly chunkSize: number;

@@ -9,14 +9,14 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Tinypool from 'tinypool';
-import { artifactPath, readArtifact, VERSIONS, writeJsonAtomic } from '../artifacts.js';
-import { CircuitInfo, readQuantizedModel } from '../circuit/compile-circuit.js';
+import { artifactPath, readArtifact, VERSIONS, writeJsonAtomic } from '../formats/artifacts.js';
+import { CircuitInfo, readQuantizedModel } from '../compile/compile-circuit.js';
 import {
   chunkBlinding, chunkCommitment, combineChunkCommitments, DatasetEncoding, datasetEncoding, DatasetOpeningFile,
   newBlinding, quantizeChunk, readOpening, toHex,
-} from '../dataset/dataset-commitment.js';
-import { chunked, readDataset, Sample } from '../dataset/read-dataset.js';
-import { UserError } from '../errors.js';
+} from './dataset-commitment.js';
+import { chunked, readDataset, Sample } from './read-dataset.js';
+import { UserError } from '../core/errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from '../quantize/quantized-model.js';
 import { chooseChunkSize } from './chunk-circuit.js';

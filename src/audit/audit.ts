@@ -6,12 +6,12 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { artifactPath, readArtifact } from '../artifacts.js';
-import type { ProofBundle } from '../bundle/bundle.js';
-import { readQuantizedModel } from '../circuit/compile-circuit.js';
-import { chunked, readDataset, Sample } from '../dataset/read-dataset.js';
-import { openingPathFor } from '../bundle/opening.js';
-import { UserError } from '../errors.js';
+import { artifactPath, readArtifact } from '../formats/artifacts.js';
+import type { ProofBundle } from '../formats/bundle.js';
+import { readQuantizedModel } from '../compile/compile-circuit.js';
+import { chunked, readDataset, Sample } from '../accuracy/read-dataset.js';
+import { openingPathFor } from '../formats/opening.js';
+import { UserError } from '../core/errors.js';
 import { compareWithFloat } from '../quantize/fidelity.js';
 import { quantizeModel, Settings } from '../quantize/quantize-model.js';
 import { verifyBundle } from '../verify/verify-bundle.js';

@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { encodeFunctionData, type Abi, type Hex } from 'viem';
-import { UserError } from '../errors.js';
-import { validateVkey } from '../schemas/vkey.js';
+import { UserError } from '../core/errors.js';
+import { validateVkey } from '../formats/vkey.js';
 
 /** A Groth16 verification key as exported by snarkjs (`verification_key.json`). */
 export interface Groth16VerificationKey {
@@ -96,7 +96,7 @@ function loadTemplate(): { template: string; render: EjsRender } {
  * snarkjs's `zKey.exportSolidityVerifier` only accepts a zkey file, so this does what it does
  * after reading the key: render the package's `verifier_groth16.sol.ejs` with the vkey.
  * @throws {@link UserError} when the key is not a valid BN254 Groth16 key (see
- *   src/schemas/vkey.ts) or has no public signals (the template would declare `uint[0]`, which
+ *   src/formats/vkey.ts) or has no public signals (the template would declare `uint[0]`, which
  *   Solidity rejects).
  */
 export function renderVerifierSource(vkey: Groth16VerificationKey, where = 'verification key'): string {

@@ -4,8 +4,8 @@
  * embedded EVM (default) or on a JSON-RPC node.
  */
 import type { Address, Hex } from 'viem';
-import type { ProofBundle } from '../bundle/bundle.js';
-import { UserError } from '../errors.js';
+import type { ProofBundle } from '../formats/bundle.js';
+import { UserError } from '../core/errors.js';
 import { verifyOnEmbeddedEvm } from './embedded-evm.js';
 import { verifyOnRpc } from './rpc.js';
 import { compileVerifier, CompiledVerifier, Groth16VerificationKey, MAX_DEPLOYED_CODE_SIZE, renderVerifierSource } from './verifier-contract.js';

@@ -2,18 +2,18 @@
  * Commands of the accuracy workflow: `dataset commit`, `accuracy`, `audit`, `gate`.
  */
 import { Command } from 'commander';
-import { readQuantizedModel } from '../circuit/compile-circuit.js';
+import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { chooseChunkSize } from '../accuracy/chunk-circuit.js';
 import { proveAccuracy } from '../accuracy/prove-accuracy.js';
-import { commitDataset, datasetEncoding, readOpening } from '../dataset/dataset-commitment.js';
-import { readDataset } from '../dataset/read-dataset.js';
+import { commitDataset, datasetEncoding, readOpening } from '../accuracy/dataset-commitment.js';
+import { readDataset } from '../accuracy/read-dataset.js';
 import { intOption, printJson } from './options.js';
 import { audit, AuditReport } from '../audit/audit.js';
 import { renderAuditHtml } from '../audit/html-report.js';
-import { VERSIONS, writeFileAtomic } from '../artifacts.js';
-import { UserError } from '../errors.js';
+import { VERSIONS, writeFileAtomic } from '../formats/artifacts.js';
+import { UserError } from '../core/errors.js';
 import { appendFileSync } from 'node:fs';
-import { gateAnnotations, gateMarkdown, runGate } from '../gate/gate.js';
+import { gateAnnotations, gateMarkdown, runGate } from '../audit/gate.js';
 import { addClaimVerifyOptions } from './claim-verify.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');

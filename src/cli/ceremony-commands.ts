@@ -2,9 +2,9 @@
  * `zkinfer ceremony init|contribute|beacon|verify|finalize`: a multi-party phase-2 setup.
  */
 import { Command } from 'commander';
-import { ceremonyBeacon, ceremonyContribute, ceremonyInit, describePtau, StepResult } from '../setup/ceremony.js';
-import { CeremonyVerifyReport, finalizeCeremony, verifyCeremony } from '../setup/ceremony-verify.js';
-import { describeContribution } from '../setup/contribution-chain.js';
+import { ceremonyBeacon, ceremonyContribute, ceremonyInit, describePtau, StepResult } from '../setup/ceremony/ceremony.js';
+import { CeremonyVerifyReport, finalizeCeremony, verifyCeremony } from '../setup/ceremony/ceremony-verify.js';
+import { describeContribution } from '../setup/ceremony/contribution-chain.js';
 import { intOption, printJson } from './options.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');

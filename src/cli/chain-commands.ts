@@ -5,11 +5,11 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactPath } from '../artifacts.js';
-import { readVkey } from '../schemas/build-dir.js';
-import { assertBundleShape } from '../bundle/bundle.js';
+import { artifactPath } from '../formats/artifacts.js';
+import { readVkey } from '../formats/build-dir.js';
+import { assertBundleShape } from '../formats/bundle.js';
 import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { assertVerificationKey } from '../verify/verification-key.js';
 import { printJson } from './options.js';
 

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { UserError } from '../errors.js';
-import { ClaimReport, isClaim, verifyClaim } from '../verify/verify-claim.js';
+import { UserError } from '../core/errors.js';
+import { ClaimReport, isClaim, verifyClaim } from '../accuracy/verify-claim.js';
 import { printJson } from './options.js';
 
 /** Flags the claim verification reads. */

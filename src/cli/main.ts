@@ -4,8 +4,8 @@
  * the file and field), 3 a bug in zkinfer (one line; the stack only with --debug).
  */
 import { Command, CommanderError } from 'commander';
-import { oneLine, UnderconstrainedCircuitError, UserError } from '../errors.js';
-import { VERSIONS } from '../artifacts.js';
+import { oneLine, UnderconstrainedCircuitError, UserError } from '../core/errors.js';
+import { VERSIONS } from '../formats/artifacts.js';
 import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';

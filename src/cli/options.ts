@@ -3,7 +3,7 @@
  * so that command files never import the entry point (no import cycle).
  */
 import { Option } from 'commander';
-import { quote, UserError } from '../errors.js';
+import { quote, UserError } from '../core/errors.js';
 
 /** Parses an integer flag (at least `min` when given). */
 export function intOption(name: string, min?: number) {

@@ -4,8 +4,8 @@
  * src/queue/.
  */
 import { Command, Option } from 'commander';
-import { UserError } from '../errors.js';
-import { createProgressReporter } from '../prove/progress.js';
+import { UserError } from '../core/errors.js';
+import { createProgressReporter } from '../runtime/progress.js';
 import { redactUrl } from '../queue/job-queue.js';
 import { batchStatus, collectBatch, QueueSummary, submitProofs } from '../queue/queue-prove.js';
 import { QueueWorker, startQueueWorker, WorkerEvent } from '../queue/queue-worker.js';

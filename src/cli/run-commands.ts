@@ -2,7 +2,7 @@
  * `run`, `demo` and `verify`: the commands most people use.
  */
 import { Command } from 'commander';
-import type { Visibility } from '../circuit/build-circuit.js';
+import type { Visibility } from '../compile/build-circuit.js';
 import { fileURLToPath } from 'node:url';
 import { runPipeline, RunResult } from '../pipeline.js';
 import { verifyBundle, VerifyReport } from '../verify/verify-bundle.js';

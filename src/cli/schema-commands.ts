@@ -1,11 +1,11 @@
 /**
- * `schemas`: writes the JSON Schema of every documented file format (src/schemas/registry.ts),
+ * `schemas`: writes the JSON Schema of every documented file format (src/formats/registry.ts),
  * for people who produce or check zkinfer files with other tools.
  */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../artifacts.js';
-import { DOCUMENTED_SCHEMAS, jsonSchemaText } from '../schemas/registry.js';
+import { writeFileAtomic } from '../formats/artifacts.js';
+import { DOCUMENTED_SCHEMAS, jsonSchemaText } from '../formats/registry.js';
 import { printJson } from './options.js';
 
 /** Registers `schemas`. */

@@ -3,23 +3,23 @@
  * inspect. Each reads what the previous one wrote into the build directory.
  */
 import { Command } from 'commander';
-import type { Visibility } from '../circuit/build-circuit.js';
+import type { Visibility } from '../compile/build-circuit.js';
 import { existsSync, statSync } from 'node:fs';
-import { artifactPath } from '../artifacts.js';
-import { readCircuitInfo, readSettings, readSetupInfo } from '../schemas/build-dir.js';
-import { compileCircuit } from '../circuit/compile-circuit.js';
+import { artifactPath } from '../formats/artifacts.js';
+import { readCircuitInfo, readSettings, readSetupInfo } from '../formats/build-dir.js';
+import { compileCircuit } from '../compile/compile-circuit.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { proveBatch } from '../prove/batch.js';
-import { createProgressReporter } from '../prove/progress.js';
+import { createProgressReporter } from '../runtime/progress.js';
 import { prove } from '../prove/prove.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
 import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
-import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau-file.js';
+import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { queueProveCommand } from './queue-commands.js';
-import { triedTable } from '../quantize/search-settings.js';
+import { triedTable } from '../compile/search-settings.js';
 
 /** Parses --target-agreement: a fraction in [0, 1], or a percentage in (1, 100]. */
 function agreementOption(v: string): number {

@@ -4,12 +4,12 @@
  * `{"input_data": [[...], [...]]}` (one array per graph input, in graph order). Binary: an
  * ONNX TensorProto `.pb` or a NumPy `.npy` file. Several graph inputs are concatenated in
  * graph order into the one flat vector the circuit proves; the shapes come from the model.
- * JSON goes through the depth-guarded parser of src/schemas/json.ts (a 100,000-deep array is
- * a one-line error, not a stack overflow); src/schemas/input.ts documents the forms.
+ * JSON goes through the depth-guarded parser of src/core/json.ts (a 100,000-deep array is
+ * a one-line error, not a stack overflow); src/formats/input.ts documents the forms.
  */
 import { readFileSync } from 'node:fs';
-import { UserError } from '../errors.js';
-import { parseJsonText, readJsonFile } from '../schemas/json.js';
+import { UserError } from '../core/errors.js';
+import { parseJsonText, readJsonFile } from '../core/json.js';
 import { parseNpy } from './npy.js';
 import { parseTensorProto } from './tensor.js';
 

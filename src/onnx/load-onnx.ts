@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
-import { quote, quoteName, UserError } from '../errors.js';
+import { quote, quoteName, UserError } from '../core/errors.js';
 import { checkDims, ConstTensor, decodeTensor, elemTypeName, toNumber } from './tensor.js';
 import { validateGraph } from './validate-onnx.js';
 import { checkProtobufFraming } from './protobuf-framing.js';

@@ -7,7 +7,7 @@
  * data unreordered, and takes whatever bytes follow the header without checking them against
  * the shape, so a truncated file would silently yield a short array.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 /** A decoded array: row-major values and the shape. */
 export interface NpyArray {

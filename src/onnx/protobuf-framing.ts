@@ -5,7 +5,7 @@
  * and checking each one ends inside the file catches every truncation (the cut always falls
  * in the last top-level field or its length prefix).
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 function varint(b: Uint8Array, o: number, where: string): [number, number] {
   let v = 0;

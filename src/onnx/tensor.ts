@@ -3,9 +3,9 @@
  * ONNX's own test data) into plain float64 arrays with their dimensions.
  */
 import onnxProto from 'onnx-proto';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { checkProtobufFraming } from './protobuf-framing.js';
-import { MAX_RANK, MAX_TENSOR_ELEMENTS } from '../schemas/common.js';
+import { MAX_RANK, MAX_TENSOR_ELEMENTS } from '../formats/common.js';
 
 const { onnx } = onnxProto;
 

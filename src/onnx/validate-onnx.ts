@@ -5,7 +5,7 @@
  * bounds, NaN weights) and integer attributes outside what any real model uses (strides or
  * dilations of 0, pads of 10^6, negative pool strides).
  */
-import { quote, quoteName, UserError } from '../errors.js';
+import { quote, quoteName, UserError } from '../core/errors.js';
 import type { AttrValue, OnnxGraph, OnnxNode } from './load-onnx.js';
 
 /** Attributes each supported op defines (any opset 7–25); anything else is refused. */

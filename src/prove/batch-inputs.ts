@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { InputLayout, parseInputText, readInputFile } from '../onnx/input-file.js';
 
 /** One input of a batch. */

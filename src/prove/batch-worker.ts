@@ -4,12 +4,12 @@
  * already exists, and otherwise computes the witness, proves and writes the bundle atomically —
  * so all per-input work, file I/O included, runs in parallel across workers.
  */
-import { restoreWorkerData } from './web-worker-guard.js';
+import { restoreWorkerData } from '../runtime/web-worker-guard.js';
 import { existsSync } from 'node:fs';
-import { artifactPath } from '../artifacts.js';
+import { artifactPath } from '../formats/artifacts.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { BatchInput, readBatchInput } from './batch-inputs.js';
-import { openingPathFor } from '../bundle/opening.js';
+import { openingPathFor } from '../formats/opening.js';
 import { createProver, Prover, shutdown, useSingleThreadCurve, writeBundle } from './prover.js';
 
 /** One unit of work sent to a worker. */

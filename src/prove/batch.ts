@@ -9,10 +9,10 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Tinypool from 'tinypool';
 import { checkBuildConsistency } from './build-consistency.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { BatchInput, listBatchInputs } from './batch-inputs.js';
 import type { BatchTask, BatchTaskResult } from './batch-worker.js';
-import type { BatchProgress } from './progress.js';
+import type { BatchProgress } from '../runtime/progress.js';
 
 /** Options of {@link proveBatch}. */
 export interface ProveBatchOptions {

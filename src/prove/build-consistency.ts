@@ -7,15 +7,15 @@
  * worse, bundles that verify against a key the model owner never made).
  */
 import { readFileSync } from 'node:fs';
-import { artifactPath, sha256Hex } from '../artifacts.js';
+import { artifactPath, sha256Hex } from '../formats/artifacts.js';
 import type { Groth16VerificationKey } from '../chain/verifier-contract.js';
-import type { CircuitInfo } from '../circuit/compile-circuit.js';
-import { decodeR1cs, R1csFile } from '../circuit/r1cs-file.js';
-import { UserError } from '../errors.js';
+import type { CircuitInfo } from '../compile/compile-circuit.js';
+import { decodeR1cs, R1csFile } from '../compile/r1cs-file.js';
+import { UserError } from '../core/errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { Settings } from '../quantize/quantize-model.js';
-import { readCircuitInfo, readQuantizedModelFile, readSettings, readSetupInfo, readVkey } from '../schemas/build-dir.js';
-import { BN254_P } from '../schemas/vkey.js';
+import { readCircuitInfo, readQuantizedModelFile, readSettings, readSetupInfo, readVkey } from '../formats/build-dir.js';
+import { BN254_P } from '../formats/vkey.js';
 import { vkeyHash, type SetupInfo } from '../setup/setup-keys.js';
 
 /** Everything proving needs from a build directory, checked for consistency. */

@@ -3,9 +3,9 @@
  */
 import { readInputFile } from '../onnx/input-file.js';
 import { bundlePathFor } from '../pipeline.js';
-import type { ProofBundle } from '../bundle/bundle.js';
+import type { ProofBundle } from '../formats/bundle.js';
 import { createProver, writeBundle } from './prover.js';
-import { openingPathFor } from '../bundle/opening.js';
+import { openingPathFor } from '../formats/opening.js';
 
 /** Options of {@link prove}. */
 export interface ProveOptions {

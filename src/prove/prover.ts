@@ -6,16 +6,16 @@ import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
-import { artifactPath, VERSIONS, writeJsonAtomic } from '../artifacts.js';
+import { artifactPath, VERSIONS, writeJsonAtomic } from '../formats/artifacts.js';
 import { checkBuildConsistency } from './build-consistency.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, ProofBundle } from '../bundle/bundle.js';
-import { buildCircuit } from '../circuit/build-circuit.js';
-import type { CircuitInfo } from '../circuit/compile-circuit.js';
-import { encodeWtns } from '../circuit/r1cs-file.js';
-import { UserError } from '../errors.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, ProofBundle } from '../formats/bundle.js';
+import { buildCircuit } from '../compile/build-circuit.js';
+import type { CircuitInfo } from '../compile/compile-circuit.js';
+import { encodeWtns } from '../compile/r1cs-file.js';
+import { UserError } from '../core/errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import { argmax, dequantizeOutput, quantizeInputReport, QuantizedModel, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
-import { Opening, OPENING_FORMAT, OPENING_VERSION, openingPathFor, randomBlinding, writeOpening } from '../bundle/opening.js';
+import { Opening, OPENING_FORMAT, OPENING_VERSION, openingPathFor, randomBlinding, writeOpening } from '../formats/opening.js';
 
 /** Options of {@link createProver}. */
 export interface ProverOptions {

@@ -9,7 +9,7 @@
  * choices through `int`/`flag` (or through quantize-graph's requantize/table helpers, which do) is
  * replayable with no further code.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 
 /** One recorded choice: a fractional width, a shift, a range end or a flag. */
 export type DecisionValue = number | boolean;

@@ -3,7 +3,7 @@
  * split by op family (ops/*.ts); this file holds what every entry needs, so the
  * tables never import each other.
  */
-import { quote, quoteName, UserError } from '../errors.js';
+import { quote, quoteName, UserError } from '../core/errors.js';
 import type { OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import type { DroppedFinal, FloatOp, LinearOp } from './float-ir.js';

@@ -4,7 +4,7 @@
  * the table is the set of supported ops, so the "unsupported ops" error can never drift from
  * what is actually implemented. The entries live in ops/*.ts by op family.
  */
-import { quote, UserError } from '../errors.js';
+import { quote, UserError } from '../core/errors.js';
 import { assertInputsSupported, assertSupportedOps, OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
 import type { FloatGraph } from './float-ir.js';
 import { fuseFloatGraph } from './fuse-linear.js';

@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import { oneLine, UserError } from '../errors.js';
+import { oneLine, UserError } from '../core/errors.js';
 import { GraphInput, loadOnnx } from '../onnx/load-onnx.js';
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();

@@ -4,7 +4,7 @@
  * from calibration; accumulator widths come from worst-case bounds over the whole input
  * range, so every input the verifier accepts as in range is provable.
  */
-import { quote, UserError } from '../errors.js';
+import { quote, UserError } from '../core/errors.js';
 import { requantizeAccBits } from '../../circuits/requantize.js';
 import type { FloatGraph, WhereOp } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';

@@ -3,7 +3,7 @@
  * and clamp into [lo, hi] (float parts), or take integer parts as they are (in their calibrated
  * range). Re-exported by quantized-model.ts, whose integer reference starts from these values.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import type { QuantizedModel } from './quantized-model.js';
 
 /** Quantizes a float input: round half away from zero to the input scale, then clamp. */

@@ -5,8 +5,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { artifactPath, VERSIONS, writeJsonAtomic } from '../artifacts.js';
-import { UserError } from '../errors.js';
+import { artifactPath, VERSIONS, writeJsonAtomic } from '../formats/artifacts.js';
+import { UserError } from '../core/errors.js';
 import { readCalibrationFile, readInputFile } from '../onnx/input-file.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.js';
@@ -14,7 +14,7 @@ import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
 import { CalibrationDecisions, DecisionRecord } from './calibration-decisions.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
-import { searchSettings, SearchResult } from './search-settings.js';
+import { searchSettings, SearchResult } from '../compile/search-settings.js';
 
 /** Options of {@link quantizeModel}. */
 export interface QuantizeModelOptions {

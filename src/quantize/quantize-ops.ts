@@ -4,7 +4,7 @@
  * worst-case per-element integer ranges of its inputs to those of its output and fixes the
  * comparator widths the circuit needs, so every input in range stays provable.
  */
-import { quote, UserError } from '../errors.js';
+import { quote, UserError } from '../core/errors.js';
 import { comparatorBits } from '../../circuits/max.js';
 import type { QAdd, QClamp, QConcat, QLeakyRelu, QMaxPool, QPermute } from './quantized-model.js';
 

@@ -3,7 +3,7 @@
  * calibration-free: the output scales follow from the operands' scales and worst-case ranges,
  * and the operands themselves are materialized by quantize-graph.ts's helpers.
  */
-import { quote, UserError } from '../errors.js';
+import { quote, UserError } from '../core/errors.js';
 import { comparatorBits } from '../../circuits/max.js';
 import { widthOf } from '../../circuits/divide.js';
 import type { DivideOp, ProductOp, SoftmaxOp } from './float-ir.js';

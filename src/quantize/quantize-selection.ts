@@ -4,7 +4,7 @@
  * scaling; constants are rounded onto that grid. Comparator and range-check widths come from
  * the worst-case per-element ranges, so every input in range stays provable.
  */
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { comparatorBits } from '../../circuits/max.js';
 import { divConstLayout } from '../../circuits/div-const.js';
 import type { BinaryOp, DivConstOp, Operand, WhereOp } from './float-ir.js';

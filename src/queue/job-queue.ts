@@ -14,8 +14,8 @@
  * shared disk.
  */
 import PgBoss from 'pg-boss';
-import { sha256Hex } from '../artifacts.js';
-import { UserError } from '../errors.js';
+import { sha256Hex } from '../formats/artifacts.js';
+import { UserError } from '../core/errors.js';
 
 /** pg-boss's schema (its default); zkinfer's own batch table lives in schema `zkinfer`. */
 const BOSS_SCHEMA = 'pgboss';

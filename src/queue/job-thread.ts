@@ -3,8 +3,8 @@
  * back as data, marked final (a bad payload: retrying cannot help) or not (anything else: the
  * queue retries the job, possibly on another machine).
  */
-import { restoreWorkerData } from '../prove/web-worker-guard.js';
-import { UserError } from '../errors.js';
+import { restoreWorkerData } from '../runtime/web-worker-guard.js';
+import { UserError } from '../core/errors.js';
 import { shutdown } from '../prove/prover.js';
 import { JOB_KINDS } from './job-kinds.js';
 import { releaseProveJobState } from './prove-job.js';

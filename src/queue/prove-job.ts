@@ -10,10 +10,10 @@
  * (computing the commitments needs them); the worker returns the opening with the bundle and
  * keeps nothing, and only the submitter writes the opening, next to the bundle.
  */
-import { artifactPath, sha256Hex } from '../artifacts.js';
-import type { Opening } from '../bundle/opening.js';
+import { artifactPath, sha256Hex } from '../formats/artifacts.js';
+import type { Opening } from '../formats/opening.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { parseInputJson } from '../onnx/input-file.js';
 import { createProver, Prover, useSingleThreadCurve } from '../prove/prover.js';
 import { quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';

@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import type PgBoss from 'pg-boss';
 import Tinypool from 'tinypool';
 import { checkBuildConsistency } from '../prove/build-consistency.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { vkeyHash } from '../setup/setup-keys.js';
 import { connectQueue, disconnectQueue, ensureQueue, JobEnvelope, JobOutput } from './job-queue.js';
 import { JOB_KINDS } from './job-kinds.js';

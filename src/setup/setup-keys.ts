@@ -6,15 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { artifactPath, canonicalJson, sha256Hex, sha256OfArtifact, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../artifacts.js';
-import type { CircuitInfo } from '../circuit/compile-circuit.js';
-import { readCircuitInfo, readSettings } from '../schemas/build-dir.js';
-import { UserError } from '../errors.js';
-import { devSetup } from './dev-setup.js';
+import { artifactPath, canonicalJson, sha256Hex, sha256OfArtifact, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../formats/artifacts.js';
+import type { CircuitInfo } from '../compile/compile-circuit.js';
+import { readCircuitInfo, readSettings } from '../formats/build-dir.js';
+import { UserError } from '../core/errors.js';
+import { devSetup } from './dev/dev-setup.js';
 import type { Settings } from '../quantize/quantize-model.js';
-import type { CeremonyMeta } from './ceremony-transcript.js';
-import { identifyPtau, PtauProvenance } from './ptau-file.js';
-import { createTaskProgress } from './task-progress.js';
+import type { CeremonyMeta } from './ceremony/ceremony-transcript.js';
+import { identifyPtau, PtauProvenance } from './ptau/ptau-file.js';
+import { createTaskProgress } from '../runtime/task-progress.js';
 
 /** Which kind of setup produced a key. */
 export type SetupKind = 'dev' | 'ptau';

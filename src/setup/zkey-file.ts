@@ -6,8 +6,8 @@
  * (1, 2, 4, 3, 9, 8, 5, 6, 7, 10); readers find them by id, so the order is cosmetic.
  */
 import { FIELD_PRIME } from '../../circuits/field.js';
-import type { R1csFile } from '../circuit/r1cs-file.js';
-import type { KeyLayout } from './qap.js';
+import type { R1csFile } from '../compile/r1cs-file.js';
+import type { KeyLayout } from './dev/qap.js';
 
 /** The BN254 base field modulus q. */
 const BASE_PRIME = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;

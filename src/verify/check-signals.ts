@@ -6,12 +6,12 @@
  * and a contract's verdict on the same proof cannot differ.
  */
 import { toSigned } from '../../circuits/field.js';
-import { canonicalJson } from '../artifacts.js';
+import { canonicalJson } from '../formats/artifacts.js';
 import { commitValues } from '../../circuits/commitment.js';
 import { unpackValues } from '../../circuits/pack.js';
-import type { ProofBundle } from '../bundle/bundle.js';
-import type { Opening } from '../bundle/opening.js';
-import { inputCommitmentParams, outputCommitmentParams, packParams } from '../circuit/build-circuit.js';
+import type { ProofBundle } from '../formats/bundle.js';
+import type { Opening } from '../formats/opening.js';
+import { inputCommitmentParams, outputCommitmentParams, packParams } from '../compile/build-circuit.js';
 import { argmax, quantizeInputReport, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
 import { readInputFile } from '../onnx/input-file.js';
 import { DEV_SETUP_WARNING, VkeyMeta } from '../setup/setup-keys.js';

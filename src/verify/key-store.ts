@@ -6,12 +6,12 @@
  * `trusted-keys.json`, and holds each key in full so verification can use the stored copy.
  */
 import { existsSync } from 'node:fs';
-import { readJsonFile } from '../schemas/json.js';
+import { readJsonFile } from '../core/json.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from '../artifacts.js';
-import { UserError, quoteName } from '../errors.js';
+import { writeJsonAtomic } from '../formats/artifacts.js';
+import { UserError, quoteName } from '../core/errors.js';
 import { vkeyHash } from '../setup/setup-keys.js';
 import { assertVerificationKey, readVerificationKey } from './verification-key.js';
 

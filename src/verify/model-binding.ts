@@ -8,20 +8,20 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { canonicalJson, jsonBytes } from '../artifacts.js';
-import type { PublicLayout } from '../circuit/build-circuit.js';
-import { compileQuantized } from '../circuit/compile-circuit.js';
-import { UserError } from '../errors.js';
+import { canonicalJson, jsonBytes } from '../formats/artifacts.js';
+import type { PublicLayout } from '../compile/build-circuit.js';
+import { compileQuantized } from '../compile/compile-circuit.js';
+import { UserError } from '../core/errors.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
 import { quantizeGraph } from '../quantize/quantize-graph.js';
 import { CalibrationDecisions, DecisionRecord, INPUT_DECISION } from '../quantize/calibration-decisions.js';
-import { readJsonFile, validate } from '../schemas/json.js';
-import { settingsSchema } from '../schemas/settings.js';
+import { readJsonFile, validate } from '../core/json.js';
+import { settingsSchema } from '../formats/settings.js';
 import type { Settings } from '../quantize/quantize-model.js';
-import { CeremonyMeta, readTranscript } from '../setup/ceremony-transcript.js';
-import { verifyContributionChain } from '../setup/contribution-chain.js';
-import { readZkeyMpc } from '../setup/zkey-mpc.js';
+import { CeremonyMeta, readTranscript } from '../setup/ceremony/ceremony-transcript.js';
+import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
+import { readZkeyMpc } from '../setup/ceremony/zkey-mpc.js';
 import type { CheckResult } from './verify-bundle.js';
 
 /** A circuit recompiled by the verifier. */

@@ -12,7 +12,7 @@
  * even then nothing that depends on the key (model id, setup) is reported as verified.
  */
 import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../core/errors.js';
 import { findTrustedKey, keyStorePath } from './key-store.js';
 import { assertVerificationKey, readVerificationKey } from './verification-key.js';
 

@@ -10,12 +10,12 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { canonicalJson } from '../artifacts.js';
-import { UserError } from '../errors.js';
-import type { CeremonyMeta } from '../setup/ceremony-transcript.js';
-import { transcriptHash } from '../setup/ceremony-transcript.js';
-import { verifyContributionChain } from '../setup/contribution-chain.js';
-import { identifyPtau, isRecognisedPtau, parsePtauHash } from '../setup/ptau-file.js';
+import { canonicalJson } from '../formats/artifacts.js';
+import { UserError } from '../core/errors.js';
+import type { CeremonyMeta } from '../setup/ceremony/ceremony-transcript.js';
+import { transcriptHash } from '../setup/ceremony/ceremony-transcript.js';
+import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
+import { identifyPtau, isRecognisedPtau, parsePtauHash } from '../setup/ptau/ptau-file.js';
 import type { VkeyMeta } from '../setup/setup-keys.js';
 import type { CheckResult } from './verify-bundle.js';
 

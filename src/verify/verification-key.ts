@@ -5,10 +5,10 @@
  * affine, IC sized to nPublic, and zkinfer's metadata present with the fields the verifier
  * reads. Keys are user files: a key that fails this is a format error (exit 2).
  */
-import { readJsonFile } from '../schemas/json.js';
+import { readJsonFile } from '../core/json.js';
 import { z } from 'zod';
-import { BASE_FIELD_PRIME, canonicalDecimal } from '../bundle/bundle.js';
-import { UserError } from '../errors.js';
+import { BASE_FIELD_PRIME, canonicalDecimal } from '../formats/bundle.js';
+import { UserError } from '../core/errors.js';
 import type { VkeyMeta } from '../setup/setup-keys.js';
 
 const coord = canonicalDecimal(BASE_FIELD_PRIME, 'coordinate');

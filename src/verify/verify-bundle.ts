@@ -13,11 +13,11 @@
  * - `chain`: the Solidity verifier's verdict, and its deployed code;
  * - `trusted-setup`: the key comes from a dev setup, or is not pinned.
  */
-import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../bundle/bundle.js';
-import { Opening, readOpening } from '../bundle/opening.js';
-import { canonicalJson } from '../artifacts.js';
-import { UserError } from '../errors.js';
-import { readJsonFile } from '../schemas/json.js';
+import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../formats/bundle.js';
+import { Opening, readOpening } from '../formats/opening.js';
+import { canonicalJson } from '../formats/artifacts.js';
+import { UserError } from '../core/errors.js';
+import { readJsonFile } from '../core/json.js';
 import { argmax, isClassScoreVector } from '../quantize/quantized-model.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
 import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputValues, checkKeyFields, decodeOutput } from './check-signals.js';

@@ -9,7 +9,7 @@
  * lowering (assertFiniteConstants).
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import { quote, UserError } from '../../errors.js';
+import { quote, UserError } from '../../core/errors.js';
 import type { FloatOp } from '../float-ir.js';
 import { activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';

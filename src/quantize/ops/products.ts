@@ -4,7 +4,7 @@
  * anywhere in the graph. The `emit*` helpers are also the building blocks of the composite
  * lowerings (LayerNorm, recurrent layers, attention), which call only these.
  */
-import { UserError, quote } from '../../errors.js';
+import { UserError, quote } from '../../core/errors.js';
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import { elemTypeName } from '../../onnx/tensor.js';
 import type { ProductOp } from '../float-ir.js';

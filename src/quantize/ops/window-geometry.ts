@@ -4,7 +4,7 @@
  * (explicit or auto_pad, ceil_mode) and output sizes per the ONNX rules.
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import { quote } from '../../errors.js';
+import { quote } from '../../core/errors.js';
 import { MAX_WINDOW } from '../../onnx/validate-onnx.js';
 import { activationShape, attrInts, attrNum, attrStr, LowerContext, nodeError, size } from '../lower-context.js';
 import type { Geometry } from '../linear-spec.js';

@@ -1,0 +1,27 @@
+/**
+ * Tinypool worker verifying accuracy-chunk proofs, for claims with many chunks: each thread
+ * builds one single-threaded curve and checks the proofs it is handed.
+ */
+import { restoreWorkerData } from '../runtime/web-worker-guard.js';
+import { verifyGroth16 } from '../verify/groth16.js';
+import { shutdown, useSingleThreadCurve } from '../prove/prover.js';
+
+restoreWorkerData();
+
+/** One chunk proof to check. */
+export interface ChunkVerifyTask {
+  readonly vkey: Record<string, unknown>;
+  readonly publicSignals: string[];
+  readonly proof: unknown;
+}
+
+/** The Groth16 check of one chunk proof; malformed input is a failed check, never a crash. */
+export async function verifyChunkProof(t: ChunkVerifyTask): Promise<boolean> {
+  await useSingleThreadCurve();
+  return verifyGroth16(t.vkey, t.publicSignals, t.proof);
+}
+
+/** Tinypool calls this on destroy(). */
+export async function teardown(): Promise<void> {
+  await shutdown();
+}

@@ -1,0 +1,141 @@
+/**
+ * The compile stage: quantized model in, `circuit.r1cs` and `circuit.json` out. The model id
+ * (sha256 over the quantized model and the r1cs) names exactly what a proof is about.
+ */
+import { artifactPath, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../formats/artifacts.js';
+import { quote, UserError } from '../core/errors.js';
+import type { QuantizedModel } from '../quantize/quantized-model.js';
+import type { DatasetEncoding } from '../accuracy/dataset-commitment.js';
+import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
+import { encodeR1cs } from './r1cs-file.js';
+import { readQuantizedModelFile } from '../formats/build-dir.js';
+import { WitnessRangeError } from '../../circuits/range-check.js';
+import { ceilLog2 } from '../../circuits/bit-length.js';
+import { requireDetermined } from './determinism-check.js';
+
+/** Largest circuit the determinism check runs on unless asked explicitly (about a second at this size). */
+export const CHECK_BY_DEFAULT_MAX_CONSTRAINTS = 200_000;
+
+/** Options of {@link compileCircuit}. */
+export interface CompileOptions {
+  readonly buildDir: string;
+  readonly inputVisibility?: Visibility;
+  readonly outputVisibility?: Visibility;
+  /**
+   * Run the determinism check (src/compile/determinism-check.ts) before writing anything:
+   * true always, false never, undefined when the circuit has at most
+   * {@link CHECK_BY_DEFAULT_MAX_CONSTRAINTS} constraints.
+   */
+  readonly check?: boolean;
+}
+
+/** What the determinism check of a compile found; not part of circuit.json. */
+export interface CompileCheck {
+  readonly ran: boolean;
+  /** Wall-clock time of the check, 0 when it did not run. */
+  readonly milliseconds: number;
+  /** Wires the inputs were shown to force (all of them when the compile succeeded). */
+  readonly determinedWires: number;
+}
+
+/** The circuit description written next to the r1cs. */
+export interface CircuitInfo {
+  readonly zkinfer: string;
+  readonly modelId: string;
+  readonly quantizedSha256: string;
+  readonly r1csSha256: string;
+  readonly nConstraints: number;
+  readonly nWires: number;
+  readonly nPublic: number;
+  /** log2 of the Groth16 evaluation domain: constraints plus one row per public signal and the constant. */
+  readonly power: number;
+  readonly layout: PublicLayout;
+  readonly input: QuantizedModel['input'];
+  readonly output: QuantizedModel['output'];
+  readonly droppedFinal?: QuantizedModel['droppedFinal'];
+  /** Set for accuracy chunk circuits (src/accuracy/chunk-keys.ts): what the circuit proves about which model. */
+  readonly accuracy?: AccuracyCircuitMeta;
+}
+
+/** What an accuracy chunk circuit's circuit.json and verification key say about it. */
+export interface AccuracyCircuitMeta {
+  readonly kind: 'accuracy-chunk';
+  readonly chunkSize: number;
+  readonly constraintsPerSample: number;
+  /** sha256 of model.quant.json: the model each sample runs through. */
+  readonly quantizedSha256: string;
+  /** How datasets are quantized and committed (src/accuracy/dataset-commitment.ts). */
+  readonly encoding: DatasetEncoding;
+}
+
+/** Reads the quantized model of a build directory. */
+export function readQuantizedModel(buildDir: string): { model: QuantizedModel; bytes: Buffer } {
+  return readQuantizedModelFile(buildDir);
+}
+
+/**
+ * Compiles the quantized model in `buildDir` to R1CS. Throws UnderconstrainedCircuitError
+ * (and writes nothing) when the determinism check finds a wire the inputs do not force.
+ */
+export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly check: CompileCheck } {
+  const { model, bytes } = readQuantizedModel(opts.buildDir);
+  const { r1cs, info, check } = compileQuantized(model, bytes, opts);
+  writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
+  writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
+  return { ...info, check };
+}
+
+/**
+ * The pure part of compile: quantized model (and the exact bytes of model.quant.json, which the
+ * model id hashes) to r1cs bytes and circuit info. Deterministic: the same model and options
+ * give byte-identical output on every run and machine, which is what lets a verifier recompile
+ * a published model and compare model ids.
+ */
+export function compileQuantized(model: QuantizedModel, bytes: Uint8Array, opts: Omit<CompileOptions, 'buildDir'>): { r1cs: Uint8Array; info: CircuitInfo; check: CompileCheck } {
+  for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
+    if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got ${quote(v)}`);
+  }
+  if (opts.inputVisibility === 'packed') throw new UserError('--input-visibility packed is not offered: a packed input would need range checks, which is what hashed already does');
+  // Defaults: the input stays private behind a commitment, the output (what users act on) is public.
+  const inputVisibility = opts.inputVisibility ?? 'hashed';
+  const outputVisibility = opts.outputVisibility ?? 'public';
+  // Any input in range gives the same constraints; the low end of the range is always valid
+  // (per graph input: an integer input's range is its own, not the joint one).
+  const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+  const placeholder = model.input.parts ? model.input.parts.flatMap((p) => new Array<number>(size(p.shape)).fill(p.lo)) : new Array<number>(size(model.input.shape)).fill(model.input.lo);
+  let build;
+  try {
+    build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
+  } catch (e) {
+    // Ranges recorded by quantize always hold for in-range inputs: only an edited file gets here.
+    if (e instanceof WitnessRangeError) throw new UserError(`model.quant.json: inconsistent quantized model (${e.message})`);
+    throw e;
+  }
+  const runCheck = opts.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS;
+  let check: CompileCheck = { ran: false, milliseconds: 0, determinedWires: 0 };
+  if (runCheck) {
+    // Checked at the placeholder input: see the module comment of determinism-check.ts for what
+    // a per-witness verdict covers.
+    const r = requireDetermined(build.circuit);
+    check = { ran: true, milliseconds: r.milliseconds, determinedWires: r.nWires - r.nUndetermined };
+  }
+  const r1cs = encodeR1cs(build.circuit);
+  const r1csSha256 = sha256Hex(r1cs);
+  const quantizedSha256 = sha256Hex(bytes);
+  const domain = build.circuit.nConstraints + build.layout.nPublic + 1;
+  const info: CircuitInfo = {
+    zkinfer: VERSIONS.zkinfer,
+    modelId: sha256Hex(bytes, r1cs),
+    quantizedSha256,
+    r1csSha256,
+    nConstraints: build.circuit.nConstraints,
+    nWires: build.circuit.nWires,
+    nPublic: build.layout.nPublic,
+    power: Math.max(1, ceilLog2(domain)),
+    layout: build.layout,
+    input: model.input,
+    output: model.output,
+    ...(model.droppedFinal ? { droppedFinal: model.droppedFinal } : {}),
+  };
+  return { r1cs, info, check };
+}

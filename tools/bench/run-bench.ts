@@ -1,0 +1,197 @@
+/**
+ * `npm run bench`: measures the pipeline on real and synthetic models, the dev setup against
+ * snarkjs's powers-of-tau route, batch-proving throughput and on-chain verification gas.
+ * Prints markdown tables (for README.md) and writes everything to bench-results/bench.json.
+ * It is a benchmark, not a test: a missed goal is reported, never a failure exit.
+ *
+ * Flags: --quick (skip the slow snarkjs ptau route, fewer batch inputs), --ptau-14 (also time
+ * the ptau route at 2^14), --queue or --only queue (the Postgres queue bench,
+ * tools/bench/bench-queue.ts), --only <name,...> (sections: models, setup, batch, gas, or a model
+ * row name such as random-mlp-public; ops: constraints per table function and comparison; accuracy: the
+ * accuracy proofs, the CNN one unless --quick).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ProofBundle } from '../../src/formats/bundle.js';
+import { measureRangeWrapperGas, measureVerifierGas } from './bench-gas.js';
+import { verifyOnChain } from '../../src/chain/verify-on-chain.js';
+import { shutdown } from '../../src/prove/prover.js';
+import type { BenchResult } from './bench-dev-setup.js';
+import { benchBatch, type BenchBatchResult } from './bench-batch.js';
+import type { ModelJob, ModelResult } from './bench-model.js';
+import { batchTable, gasTable, type GasRow, type Goal, modelTable, setupTable } from './bench-table.js';
+import { runChild } from './child-process.js';
+import type { SetupJob } from './bench-setup.js';
+import { writeRandomMlp } from './random-mlp.js';
+import { measureOpCosts, opCostTable } from './bench-table-functions.js';
+import { measureProductCosts, productCostTable } from './bench-products.js';
+import { benchAccuracySection } from './bench-accuracy-section.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const started = performance.now();
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const ptau14 = argv.includes('--ptau-14');
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : undefined;
+const selected = (...names: string[]): boolean => !only || names.some((n) => only.has(n));
+
+const log = (msg: string): void => void process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
+const goals: Goal[] = [];
+const goal = (item: string, text: string, actual: number, limit: number, atMost: boolean, show: (n: number) => string): void =>
+  void goals.push({ item, goal: text, actual: show(actual), met: atMost ? actual <= limit : actual >= limit });
+
+const work = mkdtempSync(join(tmpdir(), 'zkinfer-bench-'));
+const random = writeRandomMlp(work, { seed: 784 });
+const digits = { modelPath: join(ROOT, 'models/digits-mlp.onnx'), inputPath: join(ROOT, 'models/samples/digit-3.json') };
+const job = (name: string, files: { modelPath: string; inputPath: string; calibrationPath?: string }, inputVisibility: ModelJob['inputVisibility'], outputVisibility: ModelJob['outputVisibility'] = 'public'): ModelJob =>
+  ({ name, ...files, buildDir: join(work, name), inputVisibility, outputVisibility });
+const jobs: ModelJob[] = [
+  job('digits-mlp', digits, 'public'),
+  job('digits-mlp-hashed', digits, 'hashed'),
+  job('digits-mlp-hashed-io', digits, 'hashed', 'hashed'),
+  job('digits-mlp-hashed-packed', digits, 'hashed', 'packed'),
+  job('random-mlp-public', random, 'public'),
+  job('random-mlp-hashed', random, 'hashed'),
+  job('digits-cnn', { modelPath: join(ROOT, 'models/digits-cnn.onnx'), inputPath: digits.inputPath }, 'public'),
+  job('mnist-8', { modelPath: join(ROOT, '../shared/conformance/models/mnist-8.onnx'), inputPath: join(ROOT, '../shared/conformance/models/mnist-8-samples/input_0.pb') }, 'public'),
+];
+// Batch and gas measure bundles and build dirs of the digits MLP, so they pull those rows in.
+const needed = new Set<string>();
+if (selected('batch')) needed.add('digits-mlp');
+if (selected('gas')) ['digits-mlp', 'digits-mlp-hashed', 'digits-mlp-hashed-io', 'digits-mlp-hashed-packed'].forEach((n) => needed.add(n));
+
+const machine = { cpus: cpus().length, availableParallelism: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, memoryGiB: totalmem() / 2 ** 30, loadAverageAtStart: loadavg()[0]! };
+const out: string[] = [];
+const print = (s: string): void => {
+  out.push(s);
+  process.stdout.write(s + '\n');
+};
+print(`Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB RAM, Node ${machine.node} (${machine.platform}); 1-min load average at start ${machine.loadAverageAtStart.toFixed(1)}${quick ? '; --quick' : ''}\n`);
+
+const models: ModelResult[] = [];
+for (const j of jobs) {
+  if (!selected('models', j.name) && !needed.has(j.name)) continue;
+  log(`model ${j.name} (${j.inputVisibility} input, ${j.outputVisibility} output)`);
+  const r = await runChild<ModelResult>('bench-model.js', j);
+  models.push(r);
+  log(r.status === 'ok' ? `  ${r.constraints} constraints, warm prove ${r.proveWarmSeconds!.toFixed(3)} s` : `  ${r.status}: ${r.error}`);
+}
+const row = (name: string): ModelResult | undefined => models.find((m) => m.name === name && m.status === 'ok');
+const rp = row('random-mlp-public');
+if (rp) {
+  goal('random-mlp-public', 'constraints ≤ 1,600', rp.constraints!, 1600, true, (n) => n.toLocaleString('en-US'));
+  goal('random-mlp-public', 'prove ≤ 0.25 s warm', rp.proveWarmSeconds!, 0.25, true, (n) => `${n.toFixed(3)} s`);
+  goal('random-mlp-public', 'compile ≤ 2 s', rp.compileSeconds!, 2, true, (n) => `${n.toFixed(3)} s`);
+}
+const rh = row('random-mlp-hashed');
+if (rh) goal('random-mlp-hashed', 'constraints ≤ 10,000', rh.constraints!, 10000, true, (n) => n.toLocaleString('en-US'));
+if (models.length) print(`### Models (dev setup; prove = Groth16 proof incl. witness and onnxruntime fidelity check)\n\n${modelTable(models, goals)}\n`);
+
+const setup: BenchResult[] = [];
+let speedup: Record<string, number> | undefined;
+if (selected('setup')) {
+  const setupJobs: SetupJob[] = [{ route: 'dev-setup', power: 12 }];
+  if (!quick) setupJobs.push({ route: 'ptau', power: 12 });
+  if (ptau14) setupJobs.push({ route: 'dev-setup', power: 14 }, { route: 'ptau', power: 14 });
+  setupJobs.push({ route: 'dev-setup', power: 16 });
+  for (const s of setupJobs) {
+    log(`setup ${s.route} 2^${s.power}`);
+    const r = await runChild<BenchResult>('bench-setup.js', s);
+    setup.push(r);
+    log(`  ${r.seconds.toFixed(2)} s`);
+  }
+  speedup = {};
+  for (const p of setup.filter((r) => r.route === 'ptau')) {
+    const dev = setup.find((r) => r.route === 'dev-setup' && r.power === p.power)!;
+    speedup[`2^${p.power}`] = p.seconds / dev.seconds;
+    goal(`setup-ptau-${p.power}`, 'dev setup ≥ 25× faster', p.seconds / dev.seconds, 25, false, (n) => `${n.toFixed(1)}×`);
+  }
+  const d16 = setup.find((r) => r.route === 'dev-setup' && r.power === 16);
+  if (d16) goal('setup-dev-setup-16', 'dev setup ≤ 20 s at 2^16', d16.seconds, 20, true, (n) => `${n.toFixed(1)} s`);
+  const factors = Object.entries(speedup).map(([p, f]) => `${f.toFixed(1)}× at ${p}`).join(', ');
+  print(`### Trusted setup (synthetic circuit filling the domain)\n\n${setupTable(setup, goals)}\n${factors ? `\nDev setup speedup over the ptau route: ${factors}.\n` : ''}`);
+}
+
+let batch: BenchBatchResult | undefined;
+const mlpDir = row('digits-mlp')?.buildDir;
+if (selected('batch') && mlpDir) {
+  const inputs = quick ? 8 : 32;
+  log(`batch: ${inputs} inputs, sequential vs pool 1/2/4`);
+  batch = await benchBatch({ buildDir: mlpDir, inputs, workers: [1, 2, 4] });
+  const best = batch.pool.reduce((a, b) => (b.speedup > a.speedup ? b : a));
+  goal(`batch-${best.workers}`, 'best pool ≥ 1.0× sequential', best.speedup, 1, false, (n) => `${n.toFixed(2)}×`);
+  print(`### Batch proving (digits MLP, public input)\n\n${batchTable(batch, goals)}\n`);
+}
+
+const gas: GasRow[] = [];
+let rangeCheck: { inCircuitConstraintsPerInput: number; wrapperGasPerInput: number; inputs: number } | undefined;
+if (selected('gas')) {
+  for (const [name, label] of [['digits-mlp', 'digits MLP, public input'], ['digits-mlp-hashed', 'digits MLP, hashed input'], ['digits-mlp-hashed-io', 'digits MLP, hashed input + output'], ['digits-mlp-hashed-packed', 'digits MLP, hashed input, packed output']] as const) {
+    const m = row(name);
+    if (!m) continue;
+    log(`gas: ${label}`);
+    const bundle = JSON.parse(readFileSync(m.bundlePath!, 'utf8')) as ProofBundle;
+    const vkey = bundle.vkey as Record<string, unknown>;
+    // The first call compiles the verifier and deploys it; the second is a plain verification.
+    await verifyOnChain(bundle, vkey, { kind: 'embedded' });
+    const t0 = performance.now();
+    const v = await verifyOnChain(bundle, vkey, { kind: 'embedded' });
+    gas.push({ name: label, publicSignals: bundle.publicSignals.length, gas: Number(v.gas), verifyMs: performance.now() - t0, valid: v.valid, deployedSize: v.deployedSize });
+  }
+  // Hashed input with the output in the fewest public signals (packed) is the configuration the goal is about.
+  const hashed = gas.find((g) => g.name === 'digits MLP, hashed input, packed output');
+  if (hashed) goal(`gas-${hashed.name}`, '≤ 230k gas', hashed.gas, 230_000, true, (n) => n.toLocaleString('en-US'));
+  for (const nPublic of [1, 2, 10]) {
+    log(`gas: synthetic circuit, ${nPublic} public signals`);
+    const g = await measureVerifierGas({ nPublic });
+    gas.push({ name: `synthetic, ${nPublic} public`, publicSignals: nPublic, gas: Number(g.verifyGas), verifyMs: g.verifyMs, valid: true, deployedSize: g.deployedSize });
+  }
+  print(`### On-chain verification (verifyProof transaction incl. 21k base + calldata)\n\n${gasTable(gas, goals)}\n`);
+  // The two ways to make a contract's verdict on public inputs equal zkinfer's: range checks in
+  // the circuit (what zkinfer does) or in a wrapper contract. Both costs measured here.
+  const pub = row('digits-mlp');
+  if (pub) {
+    log('gas: public-input range check in a wrapper contract');
+    const bits = 8;
+    const w = await measureRangeWrapperGas({ nPublic: 64, bits });
+    rangeCheck = { inCircuitConstraintsPerInput: bits, wrapperGasPerInput: w.perInput, inputs: 64 };
+    print(`### Public-input range check (digits MLP, 64 inputs of ${bits} bits)\n\n| Where | Constraints | Gas per verification |\n| --- | --- | --- |\n| in the circuit (chosen) | +${64 * bits} (${bits} per input) | +0 |\n| wrapper contract | +0 | +${w.total.toLocaleString('en-US')} (${w.perInput.toFixed(0)} per input) |\n`);
+  }
+}
+
+const opCosts = selected('ops') ? measureOpCosts() : [];
+for (const r of opCosts) if (r.beyondDecomposition !== undefined) goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
+if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
+if (selected('ops', 'products')) print(`### Products, division and softmax (constraints from compiled circuits)\n\n${productCostTable(measureProductCosts())}\n`);
+const composite = selected('composite') ? (await import('./bench-composite.js')).compositeSection(print) : [];
+const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
+if (selected('sequence', 'digits-transformer', 'digits-lstm')) await (await import('./bench-sequence-models.js')).benchSequenceModels({ root: ROOT, work, goals, log, print, models });
+
+// Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
+let queue: { markdown: string } | undefined;
+if (argv.includes('--queue') || only?.has('queue')) {
+  const { runQueueBench } = await import('./run-queue-bench.js');
+  const q = await runQueueBench({ quick, log: (m) => log(`queue: ${m}`) });
+  queue = q;
+  for (const g of q.goals) goals.push({ item: 'queue', ...g });
+  print(q.markdown);
+}
+
+const missed = goals.filter((g) => !g.met);
+const totalSeconds = (performance.now() - started) / 1000;
+print(missed.length ? `Goals missed: ${missed.map((g) => `${g.item}: ${g.goal} (got ${g.actual})`).join('; ')}.` : `All ${goals.length} goals met.`);
+// Other work on the machine inflates every wall time; the load average says how much to trust them.
+print(`\nTotal bench time ${totalSeconds.toFixed(0)} s; 1-min load average at end ${loadavg()[0]!.toFixed(1)}.`);
+
+const resultsDir = join(ROOT, 'bench-results');
+mkdirSync(resultsDir, { recursive: true });
+const jsonPath = join(resultsDir, 'bench.json');
+const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, composite, accuracy, queue, goals, markdown: out.join('\n') };
+writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
+log(`wrote ${jsonPath}`);
+rmSync(work, { recursive: true, force: true });
+await shutdown();
