@@ -45,6 +45,6 @@ export async function benchSequenceModels(ctx: SequenceSectionContext): Promise<
     ctx.goals.push({ item: name, goal: `prove ≤ ${g.proveSeconds} s (cold)`, actual: `${r.proveColdSeconds!.toFixed(1)} s`, met: r.proveColdSeconds! <= g.proveSeconds });
     if (g.peakMiB !== undefined) ctx.goals.push({ item: name, goal: 'peak ≤ 4 GB', actual: `${r.peakRssMiB.toFixed(0)} MB`, met: r.peakRssMiB <= g.peakMiB });
   }
-  ctx.print(`### Sequence models (issue 11; public input and output, dev setup, digit-3 sample)\n\n${modelTable(results, ctx.goals)}\n`);
+  ctx.print(`### Sequence models (public input and output, dev setup, digit-3 sample)\n\n${modelTable(results, ctx.goals)}\n`);
   return results;
 }

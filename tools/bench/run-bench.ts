@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: measures the pipeline on real and synthetic models, the dev setup against
  * snarkjs's powers-of-tau route, batch-proving throughput and on-chain verification gas.
- * Prints markdown tables (for README.md) and writes everything to bench-results/bench.json.
+ * Prints markdown tables, writes them into docs/benchmarks.md (between each section's marker
+ * comments, tools/bench/bench-doc.ts) and everything to bench-results/bench.json.
  * It is a benchmark, not a test: a missed goal is reported, never a failure exit.
  *
  * Flags: --quick (skip the slow snarkjs ptau route, fewer batch inputs), --ptau-14 (also time
@@ -10,7 +11,7 @@
  * row name such as random-mlp-public; ops: constraints per table function and comparison; accuracy: the
  * accuracy proofs, the CNN one unless --quick).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,7 @@ import { writeRandomMlp } from './random-mlp.js';
 import { measureOpCosts, opCostTable } from './bench-table-functions.js';
 import { measureProductCosts, productCostTable } from './bench-products.js';
 import { benchAccuracySection } from './bench-accuracy-section.js';
+import { type BenchSection, updateBenchDoc } from './bench-doc.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const started = performance.now();
@@ -66,12 +68,18 @@ if (selected('gas')) ['digits-mlp', 'digits-mlp-hashed', 'digits-mlp-hashed-io',
 
 const machine = { cpus: cpus().length, availableParallelism: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, memoryGiB: totalmem() / 2 ** 30, loadAverageAtStart: loadavg()[0]! };
 const out: string[] = [];
+// What each section printed, for docs/benchmarks.md: print() files its text under the current one.
+const sections = new Map<BenchSection, string[]>();
+let section: BenchSection = 'machine';
+const begin = (key: BenchSection): void => void (section = key);
 const print = (s: string): void => {
   out.push(s);
   process.stdout.write(s + '\n');
+  sections.set(section, [...(sections.get(section) ?? []), s]);
 };
 print(`Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB RAM, Node ${machine.node} (${machine.platform}); 1-min load average at start ${machine.loadAverageAtStart.toFixed(1)}${quick ? '; --quick' : ''}\n`);
 
+begin('models');
 const models: ModelResult[] = [];
 for (const j of jobs) {
   if (!selected('models', j.name) && !needed.has(j.name)) continue;
@@ -94,6 +102,7 @@ if (models.length) print(`### Models (dev setup; prove = Groth16 proof incl. wit
 const setup: BenchResult[] = [];
 let speedup: Record<string, number> | undefined;
 if (selected('setup')) {
+  begin('setup');
   const setupJobs: SetupJob[] = [{ route: 'dev-setup', power: 12 }];
   if (!quick) setupJobs.push({ route: 'ptau', power: 12 });
   if (ptau14) setupJobs.push({ route: 'dev-setup', power: 14 }, { route: 'ptau', power: 14 });
@@ -119,6 +128,7 @@ if (selected('setup')) {
 let batch: BenchBatchResult | undefined;
 const mlpDir = row('digits-mlp')?.buildDir;
 if (selected('batch') && mlpDir) {
+  begin('batch');
   const inputs = quick ? 8 : 32;
   log(`batch: ${inputs} inputs, sequential vs pool 1/2/4`);
   batch = await benchBatch({ buildDir: mlpDir, inputs, workers: [1, 2, 4] });
@@ -130,6 +140,7 @@ if (selected('batch') && mlpDir) {
 const gas: GasRow[] = [];
 let rangeCheck: { inCircuitConstraintsPerInput: number; wrapperGasPerInput: number; inputs: number } | undefined;
 if (selected('gas')) {
+  begin('gas');
   for (const [name, label] of [['digits-mlp', 'digits MLP, public input'], ['digits-mlp-hashed', 'digits MLP, hashed input'], ['digits-mlp-hashed-io', 'digits MLP, hashed input + output'], ['digits-mlp-hashed-packed', 'digits MLP, hashed input, packed output']] as const) {
     const m = row(name);
     if (!m) continue;
@@ -165,15 +176,21 @@ if (selected('gas')) {
 
 const opCosts = selected('ops') ? measureOpCosts() : [];
 for (const r of opCosts) if (r.beyondDecomposition !== undefined) goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
+begin('ops');
 if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
+begin('products');
 if (selected('ops', 'products')) print(`### Products, division and softmax (constraints from compiled circuits)\n\n${productCostTable(measureProductCosts())}\n`);
+begin('composite');
 const composite = selected('composite') ? (await import('./bench-composite.js')).compositeSection(print) : [];
+begin('accuracy');
 const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
+begin('sequence');
 if (selected('sequence', 'digits-transformer', 'digits-lstm')) await (await import('./bench-sequence-models.js')).benchSequenceModels({ root: ROOT, work, goals, log, print, models });
 
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
 let queue: { markdown: string } | undefined;
 if (argv.includes('--queue') || only?.has('queue')) {
+  begin('queue');
   const { runQueueBench } = await import('./run-queue-bench.js');
   const q = await runQueueBench({ quick, log: (m) => log(`queue: ${m}`) });
   queue = q;
@@ -181,6 +198,7 @@ if (argv.includes('--queue') || only?.has('queue')) {
   print(q.markdown);
 }
 
+begin('summary');
 const missed = goals.filter((g) => !g.met);
 const totalSeconds = (performance.now() - started) / 1000;
 print(missed.length ? `Goals missed: ${missed.map((g) => `${g.item}: ${g.goal} (got ${g.actual})`).join('; ')}.` : `All ${goals.length} goals met.`);
@@ -193,5 +211,12 @@ const jsonPath = join(resultsDir, 'bench.json');
 const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, composite, accuracy, queue, goals, markdown: out.join('\n') };
 writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
 log(`wrote ${jsonPath}`);
+const docPath = join(ROOT, 'docs', 'benchmarks.md');
+const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Measured numbers\n';
+// The models table is rewritten only by a run of every model: rows pulled in for batch or gas,
+// or a single row picked with --only, would otherwise replace the full table.
+const written = [...sections].filter(([key]) => key !== 'models' || selected('models'));
+writeFileSync(docPath, updateBenchDoc(doc, written.map(([key, lines]) => ({ key, markdown: lines.join('\n') }))));
+log(`updated ${docPath} (${written.map(([key]) => key).join(', ')})`);
 rmSync(work, { recursive: true, force: true });
 await shutdown();

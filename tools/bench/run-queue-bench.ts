@@ -1,8 +1,8 @@
 /**
  * The queue bench (`node dist/tools/bench/run-queue-bench.js`, or `npm run bench -- --queue`):
  * starts an embedded Postgres, builds the shipped models with the dev setup and runs
- * tools/bench/bench-queue.ts. Prints markdown tables for README.md and writes
- * bench-results/queue-bench.json. Flags: --quick (fewer jobs), --with-mnist (adds mnist-8 from
+ * tools/bench/bench-queue.ts. Prints markdown tables and writes bench-results/queue-bench.json
+ * (through `npm run bench -- --queue`, the tables also go into docs/benchmarks.md). Flags: --quick (fewer jobs), --with-mnist (adds mnist-8 from
  * ../shared to the machines table; slow).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
