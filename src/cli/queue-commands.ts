@@ -94,8 +94,10 @@ export function registerQueueCommands(p: Command): void {
       const t0 = performance.now();
       let status = '';
       const draw = (): void => void (tty && process.stderr.write(`\r${status}\x1b[K`));
-      // Declared first: connection events can arrive while it is still starting.
+      // Declared first: connection events can arrive while it is still starting (a const would be in its
+      // temporal dead zone then).
       let worker: QueueWorker | undefined;
+      // eslint-disable-next-line prefer-const
       worker = await startQueueWorker({
         buildDir: dir,
         url,

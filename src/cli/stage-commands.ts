@@ -15,7 +15,7 @@ import { createProgressReporter } from '../runtime/progress.js';
 import { prove } from '../prove/prove.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
-import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
+import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { queueProveCommand } from './queue-commands.js';
