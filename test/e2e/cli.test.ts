@@ -10,11 +10,10 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FIELD_PRIME, fieldMod, toSigned } from '../../circuits/field.js';
 import { modelBytes, tensorBytes } from '../helpers/onnx-fixtures.js';
+import { ROOT, MODELS, CLI } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL = 'models/digits-mlp.onnx';
 const CAL = 'models/calibration.json';
 const T = await mkdtemp(join(tmpdir(), 'zkinfer-cli-'));
@@ -35,7 +34,7 @@ interface Run {
 /** Runs bin/zkinfer from the repository root; never rejects. */
 function cli(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['bin/zkinfer', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -95,7 +94,7 @@ const stagesP = (async () => {
   return steps;
 })();
 // A run with public inputs, from an ONNX TensorProto .pb file.
-const PB_SAMPLE = JSON.parse(readFileSync(join(ROOT, 'models/samples/digit-1.json'), 'utf8')) as { input: number[]; label: number };
+const PB_SAMPLE = JSON.parse(readFileSync(join(MODELS, 'samples/digit-1.json'), 'utf8')) as { input: number[]; label: number };
 const PB_FILE = join(T, 'digit-1.pb');
 writeFileSync(PB_FILE, tensorBytes('input', [1, 64], PB_SAMPLE.input));
 const PB_DIR = join(T, 'pb');
@@ -288,7 +287,7 @@ test('run: user errors exit 2 with one line naming the file or node, and leave n
       { op: 'Relu', inputs: ['a'], outputs: ['y'], name: 'ok2' },
     ],
   }));
-  const sample = JSON.parse(readFileSync(join(ROOT, 'models/samples/digit-3.json'), 'utf8')) as { input: number[] };
+  const sample = JSON.parse(readFileSync(join(MODELS, 'samples/digit-3.json'), 'utf8')) as { input: number[] };
   const short = join(T, 'short.json');
   await writeFile(short, JSON.stringify({ input: sample.input.slice(1) }));
   const nan = join(T, 'nan.json');

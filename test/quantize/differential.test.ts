@@ -10,7 +10,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { fieldMod } from '../../circuits/field.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
@@ -24,9 +23,9 @@ import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { argmax, dequantizeOutput, quantizeInput, QuantizedModel, runIntegerModel } from '../../src/quantize/quantized-model.js';
 import { modelBytes, ModelSpec, NodeSpec, prng, randArray } from '../helpers/onnx-fixtures.js';
+import { MODELS } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const M = (p: string) => join(ROOT, 'models', p);
+const M = (p: string) => join(MODELS, p);
 const dir = await mkdtemp(join(tmpdir(), 'zkinfer-differential-'));
 
 after(async () => {
