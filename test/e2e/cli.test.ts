@@ -147,17 +147,17 @@ test('stage commands: quantize, compile, setup, prove, inspect, verify --vkey', 
   assert.deepEqual(walk(STAGE_DIR).filter((f) => /\.tmp-/.test(f)), []);
 });
 
-test('verify: valid bundle passes; tampered bundles and foreign keys fail naming the check', async () => {
-  const r = await runP;
-  assert.equal(r.code, 0, show(r));
-  const bundlePath = json(r)['bundle'] as string;
-  const original = JSON.parse(readFileSync(bundlePath, 'utf8'));
-  const other = await otherP;
-  assert.equal(other, null, other ? show(other) : '');
-  const stageSteps = await stagesP;
-  assert.ok(stageSteps.every((s) => s.code === 0));
-  const stageBundle = JSON.parse(readFileSync(join(STAGE_DIR, 'proofs', 'digit-7.proof.json'), 'utf8'));
+interface TamperCase {
+  readonly name: string;
+  readonly path: string;
+  /** The key to verify against: a path, null for none (unpinned), undefined for the bundle's own build. */
+  readonly vkey?: string | null;
+  readonly failed: string;
+  readonly alsoFailing?: string[];
+}
 
+/** Bundles edited one way each: `original` from the default run (hashed input), `pbBundle` from the .pb run (public inputs). */
+async function tamperCases(original: any, pbBundle: any, stageBundle: any, bundlePath: string): Promise<TamperCase[]> {
   const variant = async (name: string, edit: (b: any) => void): Promise<string> => {
     const b = structuredClone(original);
     edit(b);
@@ -170,11 +170,6 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
   // The default run commits to its input: one hash signal after the outputs.
   assert.equal(original.layout.input.visibility, 'hashed');
   const hashOff = original.layout.input.offset as number;
-  // The .pb run has public inputs, one signal per pixel.
-  const pb = await pbP;
-  assert.equal(pb.code, 0, show(pb));
-  const pbPath = json(pb)['bundle'] as string;
-  const pbBundle = JSON.parse(readFileSync(pbPath, 'utf8'));
   const pbVariant = async (name: string, edit: (b: any) => void): Promise<string> => {
     const b = structuredClone(pbBundle);
     edit(b);
@@ -186,7 +181,7 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
   // An input position whose value can move by one and stay in range.
   const inIdx = pbBundle.publicSignals.slice(inOff).findIndex((s: string) => toSigned(BigInt(s)) < BigInt(pbBundle.input.hi));
   assert.ok(inIdx >= 0);
-  const cases: Array<{ name: string; path: string; vkey?: string | null; failed: string; alsoFailing?: string[] }> = [
+  return [
     { name: 'pi_a[0] from another proof', failed: 'proof', path: await variant('pia-other', (b) => (b.proof.pi_a[0] = stageBundle.proof.pi_a[0])) },
     { name: 'pi_a[0] + 1', failed: 'proof', path: await variant('pia-plus', (b) => (b.proof.pi_a[0] = (BigInt(b.proof.pi_a[0]) + 1n).toString())) },
     { name: 'output signal changed', failed: 'public-signals', path: await variant('out-sig', (b) => (b.publicSignals[0] = fieldMod(toSigned(BigInt(b.publicSignals[0])) + 1n).toString())) },
@@ -221,18 +216,10 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
     },
     { name: 'same model, keys from another setup (--vkey)', failed: 'vkey', path: bundlePath, vkey: join(STAGE_DIR, 'vkey.json') },
   ];
-  const results = await Promise.all([
-    cli('verify', bundlePath, '--allow-unpinned', '--json'),
-    cli('verify', bundlePath, '--vkey', join(RUN_DIR, 'vkey.json'), '--json'),
-    cli('verify', pbPath, '--vkey', join(PB_DIR, 'vkey.json'), '--json'),
-    ...cases.map((c) => {
-      const own = c.path.startsWith(join(T, 'pb-')) || c.path === pbPath ? join(PB_DIR, 'vkey.json') : join(RUN_DIR, 'vkey.json');
-      const vkey = c.vkey === null ? [] : ['--vkey', c.vkey ?? own];
-      return cli('verify', c.path, ...vkey, '--json');
-    }),
-    cli('verify', bundlePath, '--json'),
-    cli('verify', bundlePath, '--allow-unpinned'),
-  ]);
+}
+
+/** The verdicts expected of `verify`: the first three runs valid, each tamper case failing its check, then unpinned and loud. */
+function checkVerdicts(cases: TamperCase[], results: Run[]): void {
   for (const ok of results.slice(0, 3)) {
     assert.equal(ok.code, 0, show(ok));
     assert.equal(json(ok)['valid'], true);
@@ -256,6 +243,37 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
       assert.ok(rep['checks'].some((k: { check: string; ok: boolean }) => k.check === also && !k.ok), `${c.name}: ${also} also fails`);
     }
   });
+}
+
+test('verify: valid bundle passes; tampered bundles and foreign keys fail naming the check', async () => {
+  const r = await runP;
+  assert.equal(r.code, 0, show(r));
+  const bundlePath = json(r)['bundle'] as string;
+  const original = JSON.parse(readFileSync(bundlePath, 'utf8'));
+  const other = await otherP;
+  assert.equal(other, null, other ? show(other) : '');
+  const stageSteps = await stagesP;
+  assert.ok(stageSteps.every((s) => s.code === 0));
+  const stageBundle = JSON.parse(readFileSync(join(STAGE_DIR, 'proofs', 'digit-7.proof.json'), 'utf8'));
+  // The .pb run has public inputs, one signal per pixel.
+  const pb = await pbP;
+  assert.equal(pb.code, 0, show(pb));
+  const pbPath = json(pb)['bundle'] as string;
+  const pbBundle = JSON.parse(readFileSync(pbPath, 'utf8'));
+  const cases = await tamperCases(original, pbBundle, stageBundle, bundlePath);
+  const results = await Promise.all([
+    cli('verify', bundlePath, '--allow-unpinned', '--json'),
+    cli('verify', bundlePath, '--vkey', join(RUN_DIR, 'vkey.json'), '--json'),
+    cli('verify', pbPath, '--vkey', join(PB_DIR, 'vkey.json'), '--json'),
+    ...cases.map((c) => {
+      const own = c.path.startsWith(join(T, 'pb-')) || c.path === pbPath ? join(PB_DIR, 'vkey.json') : join(RUN_DIR, 'vkey.json');
+      const vkey = c.vkey === null ? [] : ['--vkey', c.vkey ?? own];
+      return cli('verify', c.path, ...vkey, '--json');
+    }),
+    cli('verify', bundlePath, '--json'),
+    cli('verify', bundlePath, '--allow-unpinned'),
+  ]);
+  checkVerdicts(cases, results);
 });
 
 test('verify: malformed bundles exit 2 with one stderr line', async () => {
