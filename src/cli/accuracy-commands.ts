@@ -24,6 +24,13 @@ export function registerAccuracyCommands(p: Command): void {
   const verify = p.commands.find((c) => c.name() === 'verify');
   if (verify) addClaimVerifyOptions(verify);
   const dataset = p.command('dataset').description('dataset commitments');
+  registerDatasetCommit(dataset);
+  registerAccuracy(p);
+  registerAudit(p);
+  registerGate(p);
+}
+
+function registerDatasetCommit(dataset: Command): void {
   dataset.command('commit <data>')
     .description('commit to a labelled dataset (JSON Lines, CSV with a label column, or a directory of .pb inputs with labels.json)')
     .requiredOption('--build <dir>', 'build directory whose input quantization the commitment uses')
@@ -45,7 +52,9 @@ export function registerAccuracyCommands(p: Command): void {
       out(res.file.commitment);
       err(`${res.file.samples} samples in ${res.file.chunkCommitments.length} chunks of ${res.file.chunkSize}; commitment ${res.commitmentPath}, opening (keep private) ${res.openingPath}`);
     });
+}
 
+function registerAccuracy(p: Command): void {
   p.command('accuracy <buildDir>')
     .description('prove how many samples of a dataset the model classifies correctly; writes OUT/claim.json')
     .requiredOption('--dataset <data>', 'labelled dataset (JSON Lines, CSV, or a .pb directory with labels.json)')
@@ -62,7 +71,9 @@ export function registerAccuracyCommands(p: Command): void {
       out(`dataset commitment ${s.datasetCommitment}; chunk key ${s.vkeyHash}`);
       out(`unverified: float ${(100 * s.unverified.float.accuracy).toFixed(2)} %, quantized ${(100 * s.unverified.quantized.accuracy).toFixed(2)} %`);
     });
+}
 
+function registerAudit(p: Command): void {
   p.command('audit <target>')
     .description('compare float (onnxruntime), quantized (integer reference) and proven predictions on a labelled dataset')
     .requiredOption('--dataset <data>', 'labelled dataset (JSON Lines, CSV, or a .pb directory with labels.json)')
@@ -82,7 +93,9 @@ export function registerAccuracyCommands(p: Command): void {
       printAudit(r);
       if (f.report) err(`report: ${f.report}`);
     });
+}
 
+function registerGate(p: Command): void {
   p.command('gate [config]')
     .description('CI release gate: audit → accuracy proof → verification, from zkinfer.gate.json; exit 0 pass, 1 a check failed, 2 bad config')
     .addHelpText('after', '\nExample:\n  zkinfer gate zkinfer.gate.json\n\nPrints one JSON summary; appends Markdown to $GITHUB_STEP_SUMMARY when set and prints ::error annotations when GITHUB_ACTIONS=true.')

@@ -32,7 +32,14 @@ function printVerify(r: CeremonyVerifyReport, json: boolean): void {
 /** Registers the ceremony commands. */
 export function registerCeremonyCommands(p: Command): void {
   const c = p.command('ceremony').description('multi-party phase-2 trusted setup: init, contribute, beacon, verify, finalize');
+  registerCeremonyInit(c);
+  registerCeremonyContribute(c);
+  registerCeremonyBeacon(c);
+  registerCeremonyVerify(c);
+  registerCeremonyFinalize(c);
+}
 
+function registerCeremonyInit(c: Command): void {
   c.command('init <buildDir>')
     .description('start a ceremony: the initial key (snarkjs zkey new) and transcript.json in <buildDir>/ceremony')
     .requiredOption('--ptau <file>', 'prepared powers-of-tau file (checked against the published hashes)')
@@ -45,7 +52,9 @@ export function registerCeremonyCommands(p: Command): void {
       out(`initial key ${r.initPath} for model ${r.transcript.circuit.modelId.slice(0, 16)}… on ptau ${describePtau(r.transcript.ptau)}`);
       out(`next: zkinfer ceremony contribute ${r.initPath} ${r.dir}/0001-NAME.zkey --name NAME`);
     });
+}
 
+function registerCeremonyContribute(c: Command): void {
   c.command('contribute <in> <out>')
     .description('add your secret contribution to a phase-2 key (needs only the previous .zkey)')
     .requiredOption('--name <name>', 'your name as listed in the transcript (at most 64 bytes)')
@@ -56,7 +65,9 @@ export function registerCeremonyCommands(p: Command): void {
     .action(async (inPath: string, outPath: string, f: { name: string; entropy?: string; transcript?: string; json?: boolean }) => {
       printStep(await ceremonyContribute({ inPath, outPath, name: f.name, entropy: f.entropy, transcriptPath: f.transcript, progress: !f.json }), f.json ?? false, outPath);
     });
+}
 
+function registerCeremonyBeacon(c: Command): void {
   c.command('beacon <in> <out>')
     .description('add the final contribution from a public random beacon (e.g. a future block hash announced in advance)')
     .requiredOption('--beacon <hex>', 'the beacon value, hex')
@@ -68,7 +79,9 @@ export function registerCeremonyCommands(p: Command): void {
     .action(async (inPath: string, outPath: string, f: { beacon: string; iterationsExp?: number; name: string; transcript?: string; json?: boolean }) => {
       printStep(await ceremonyBeacon({ inPath, outPath, name: f.name, beaconHex: f.beacon, iterationsExp: f.iterationsExp, transcriptPath: f.transcript, progress: !f.json }), f.json ?? false, outPath);
     });
+}
 
+function registerCeremonyVerify(c: Command): void {
   c.command('verify <target>')
     .description('verify every contribution of a ceremony (a build directory or a .zkey) against the r1cs and the ptau; exit 1 names the bad one')
     .requiredOption('--ptau <file>', 'the powers-of-tau file the ceremony started from')
@@ -79,7 +92,9 @@ export function registerCeremonyCommands(p: Command): void {
     .action(async (target: string, f: { ptau: string; r1cs?: string; transcript?: string; json?: boolean }) => {
       printVerify(await verifyCeremony({ target, ptauPath: f.ptau, r1csPath: f.r1cs, transcriptPath: f.transcript, progress: !f.json }), f.json ?? false);
     });
+}
 
+function registerCeremonyFinalize(c: Command): void {
   c.command('finalize <buildDir>')
     .description('verify the ceremony and install its final key: circuit.zkey, vkey.json (with the transcript and its hash), setup.json')
     .requiredOption('--ptau <file>', 'the powers-of-tau file the ceremony started from')

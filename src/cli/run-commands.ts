@@ -122,20 +122,22 @@ interface VerifyFlags {
   privateKey?: string;
 }
 
+/** The options `run` and `demo` share. */
+function withRunFlags(c: Command): Command {
+  return c
+    .option('--out <dir>', 'build directory for artifacts and the bundle')
+    .option('--calibration <file>', 'calibration inputs {"inputs": [...]} for choosing scales')
+    .option('--ptau <file>', 'powers-of-tau file for a non-dev setup')
+    .option('--weight-bits <n>', 'bits per weight', intOption('--weight-bits'))
+    .option('--activation-bits <n>', 'bits per activation', intOption('--activation-bits'))
+    .addOption(visibilityOption('input'))
+    .addOption(visibilityOption('output'))
+    .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
+    .option('--json', 'print one JSON object');
+}
+
 /** Registers run, demo and verify. */
 export function registerRunCommands(p: Command): void {
-  const withRunFlags = (c: Command) =>
-    c
-      .option('--out <dir>', 'build directory for artifacts and the bundle')
-      .option('--calibration <file>', 'calibration inputs {"inputs": [...]} for choosing scales')
-      .option('--ptau <file>', 'powers-of-tau file for a non-dev setup')
-      .option('--weight-bits <n>', 'bits per weight', intOption('--weight-bits'))
-      .option('--activation-bits <n>', 'bits per activation', intOption('--activation-bits'))
-      .addOption(visibilityOption('input'))
-      .addOption(visibilityOption('output'))
-      .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
-      .option('--json', 'print one JSON object');
-
   withRunFlags(
     p.command('run <model>')
       .description('quantize, compile, set up, prove and verify one inference')
@@ -151,6 +153,10 @@ export function registerRunCommands(p: Command): void {
       await runAndPrint(SHIPPED_MODEL, { ...flags, input: SHIPPED_SAMPLE, out: flags.out ?? 'build/demo' });
     });
 
+  registerVerify(p);
+}
+
+function registerVerify(p: Command): void {
   p.command('verify <bundle>')
     .description('check a proof bundle: exit 0 valid, 1 invalid, 2 unreadable')
     .option('--vkey <file>', 'pin the model owner\'s verification key (vkey.json)')

@@ -15,7 +15,7 @@ import { createProgressReporter } from '../runtime/progress.js';
 import { prove } from '../prove/prove.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
-import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
+import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { queueProveCommand } from './queue-commands.js';
@@ -32,6 +32,14 @@ const out = (s: string): void => void process.stdout.write(s + '\n');
 
 /** Registers the stage commands. */
 export function registerStageCommands(p: Command): void {
+  registerQuantize(p);
+  registerCompile(p);
+  registerSetup(p);
+  registerProve(p);
+  registerInspect(p);
+}
+
+function registerQuantize(p: Command): void {
   p.command('quantize <model>')
     .description('quantize an ONNX model into a build directory (settings.json, model.quant.json)')
     .requiredOption('--out <dir>', 'build directory')
@@ -51,7 +59,9 @@ export function registerStageCommands(p: Command): void {
       out(`quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`);
       out(`fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`);
     });
+}
 
+function registerCompile(p: Command): void {
   p.command('compile <buildDir>')
     .description('compile the quantized model to R1CS (circuit.r1cs, circuit.json)')
     .addOption(visibilityOption('input'))
@@ -66,7 +76,9 @@ export function registerStageCommands(p: Command): void {
       out(`${info.nConstraints} constraints, ${info.nWires} wires, ${info.nPublic} public signals (domain 2^${info.power}); model id ${info.modelId}`);
       out(info.check.ran ? `determinism check: all ${info.check.determinedWires} wires determined by the inputs (${(info.check.milliseconds / 1000).toFixed(2)} s)` : 'determinism check: skipped');
     });
+}
 
+function registerSetup(p: Command): void {
   p.command('setup <buildDir>')
     .description('generate Groth16 keys (default: fast single-party dev setup)')
     .option('--ptau <file>', 'prepared powers-of-tau file (phase 2 on top of a real ceremony)')
@@ -79,7 +91,9 @@ export function registerStageCommands(p: Command): void {
       out(`${info.kind} setup in ${info.seconds.toFixed(2)} s; vkey hash ${info.vkeyHash}`);
       if (info.warning) process.stderr.write(`warning: ${info.warning}\n`);
     });
+}
 
+function registerProve(p: Command): void {
   p.command('prove <buildDir>')
     .description('prove one input, or a batch of inputs on worker threads, with the keys in a build directory')
     .option('--input <file>', 'input file (JSON or .pb)')
@@ -103,7 +117,9 @@ export function registerStageCommands(p: Command): void {
       if (f.json) return printJson({ prediction: bundle.prediction, output: bundle.output.values, bundle: bundlePath, opening: openingPath, clamped: bundle.input.clamped });
       out(`${bundle.prediction !== undefined ? `prediction ${bundle.prediction}; ` : ''}bundle ${bundlePath}${openingPath ? `; opening ${openingPath} (keep it private: it reveals the committed values)` : ''}`);
     });
+}
 
+function registerInspect(p: Command): void {
   p.command('inspect <target>')
     .description('show a build directory (settings, ops, constraints, model id) or an ONNX file\'s ops')
     .option('--json', 'print as JSON')

@@ -17,14 +17,13 @@ import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { argmax, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
 import { shutdown } from '../../src/prove/prover.js';
 import { verifyClaim, VerifyClaimOptions } from '../../src/accuracy/verify-claim.js';
+import { MODELS, CLI } from '../helpers/paths.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
 type Claim = Mutable<AccuracyClaim>;
 
-const root = new URL('../../..', import.meta.url).pathname;
-const cli = join(root, 'bin', 'zkinfer');
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-accuracy-'));
-const digits = JSON.parse(readFileSync(join(root, 'models', 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
+const digits = JSON.parse(readFileSync(join(MODELS, 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
 const build = join(dir, 'build');
 const other = join(dir, 'build-other');
 const dataA = join(dir, 'a.jsonl');
@@ -33,7 +32,7 @@ const keyA = join(build, 'accuracy', 'chunk-8', 'vkey.json');
 let claimA: AccuracyClaim;
 
 function zkinfer(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,8 +47,8 @@ function prove(buildDir: string, data: string, out: string): AccuracyClaim {
 }
 
 before(async () => {
-  await quantizeModel({ modelPath: join(root, 'models', 'digits-mlp.onnx'), outDir: build, calibrationPath: join(root, 'models', 'calibration.json') });
-  await quantizeModel({ modelPath: join(root, 'models', 'digits-mlp.onnx'), outDir: other, calibrationPath: join(root, 'models', 'calibration.json'), activationBits: 7 });
+  await quantizeModel({ modelPath: join(MODELS, 'digits-mlp.onnx'), outDir: build, calibrationPath: join(MODELS, 'calibration.json') });
+  await quantizeModel({ modelPath: join(MODELS, 'digits-mlp.onnx'), outDir: other, calibrationPath: join(MODELS, 'calibration.json'), activationBits: 7 });
   writeData(dataA, 0, 20);
   writeData(dataB, 20, 36);
   claimA = prove(build, dataA, join(dir, 'out-a'));
@@ -188,7 +187,7 @@ test('accuracy with the opening of `dataset commit` proves the published commitm
 
 test('accuracy proving resumes after kill -9', async () => {
   const out = join(dir, 'out-kill');
-  const child = spawn(process.execPath, [cli, 'accuracy', build, '--dataset', dataA, '--out', out, '--chunk', '8', '--workers', '1', '--json'], { stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, 'accuracy', build, '--dataset', dataA, '--out', out, '--chunk', '8', '--workers', '1', '--json'], { stdio: 'ignore' });
   const chunks = join(out, 'chunks');
   const t0 = Date.now();
   while (!(existsSync(chunks) && readdirSync(chunks).some((n) => n.endsWith('.json'))) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 50));

@@ -20,17 +20,16 @@ import { UserError } from '../../src/core/errors.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from '../../src/quantize/quantized-model.js';
 import { tensorBytes } from '../helpers/onnx-fixtures.js';
+import { MODELS, CLI } from '../helpers/paths.js';
 
-const root = new URL('../../..', import.meta.url).pathname;
-const cli = join(root, 'bin', 'zkinfer');
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-dataset-'));
 const build = join(dir, 'build');
-const digits = JSON.parse(readFileSync(join(root, 'models', 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
+const digits = JSON.parse(readFileSync(join(MODELS, 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
 const shape = { inputSize: 64, classes: 10 };
 let model: QuantizedModel;
 
 before(async () => {
-  await quantizeModel({ modelPath: join(root, 'models', 'digits-mlp.onnx'), outDir: build, calibrationPath: join(root, 'models', 'calibration.json') });
+  await quantizeModel({ modelPath: join(MODELS, 'digits-mlp.onnx'), outDir: build, calibrationPath: join(MODELS, 'calibration.json') });
   model = readQuantizedModel(build).model;
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -96,7 +95,7 @@ test('a bad sample is named by file and line', async () => {
   writeFileSync(join(dir, 'nolabel.csv'), `${header.replace('label', 'y')}\n`);
   await rejects(join(dir, 'nolabel.csv'), /nolabel\.csv:1: the header has no "label" column/);
   // Through the CLI: exit 2, one line, no stack trace.
-  const r = spawnSync(process.execPath, [cli, 'dataset', 'commit', join(dir, 'bad-len.jsonl'), '--build', build, '--chunk', '2'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'dataset', 'commit', join(dir, 'bad-len.jsonl'), '--build', build, '--chunk', '2'], { encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^zkinfer: .*bad-len\.jsonl:3: input has 2 values/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
@@ -186,15 +185,15 @@ test('chunk circuit: commits like the off-circuit code, predicts like the intege
 test('dataset commit CLI writes the commitment and a private opening; --opening reproduces it', () => {
   const path = jsonl('ten.jsonl', 10);
   const out = join(dir, 'commit-out');
-  const r = spawnSync(process.execPath, [cli, 'dataset', 'commit', path, '--build', build, '--chunk', '4', '--out', out], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'dataset', 'commit', path, '--build', build, '--chunk', '4', '--out', out], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const c = JSON.parse(readFileSync(join(out, 'ten.commitment.json'), 'utf8')) as { commitment: string; samples: number; chunkSize: number; chunkCommitments: string[] };
   assert.equal(r.stdout.trim(), c.commitment);
   assert.deepEqual([c.samples, c.chunkSize, c.chunkCommitments.length], [10, 4, 3]);
   const opening = JSON.parse(readFileSync(join(out, 'ten.opening.json'), 'utf8')) as { blinding: string };
   assert.match(opening.blinding, /^0x[0-9a-f]{64}$/);
-  const again = spawnSync(process.execPath, [cli, 'dataset', 'commit', path, '--build', build, '--chunk', '4', '--out', join(dir, 'again'), '--opening', join(out, 'ten.opening.json')], { encoding: 'utf8' });
+  const again = spawnSync(process.execPath, [CLI, 'dataset', 'commit', path, '--build', build, '--chunk', '4', '--out', join(dir, 'again'), '--opening', join(out, 'ten.opening.json')], { encoding: 'utf8' });
   assert.equal(again.stdout.trim(), c.commitment);
-  const fresh = spawnSync(process.execPath, [cli, 'dataset', 'commit', path, '--build', build, '--chunk', '4', '--out', join(dir, 'fresh')], { encoding: 'utf8' });
+  const fresh = spawnSync(process.execPath, [CLI, 'dataset', 'commit', path, '--build', build, '--chunk', '4', '--out', join(dir, 'fresh')], { encoding: 'utf8' });
   assert.notEqual(fresh.stdout.trim(), c.commitment);
 });

@@ -1,10 +1,10 @@
 /**
- * The forgeries of the binding review, each performed and expected to fail: relabelled bundles
- * under an unpinned key, edited bundle fields, stale batch bundles, silent clamping, guessable
- * commitments, and out-of-range public values — locally and on the embedded EVM, whose verdict
- * must equal the local one. (Spill between packed slots and the exact bit widths are in
- * test/circuits/pack.test.ts and test/circuits/bit-length.test.ts; the fake on-chain verifier in
- * test/chain/verify-chain-cli.test.ts.)
+ * Forgeries of what binds a proof to its model, input and output, each performed and expected
+ * to fail: relabelled bundles under an unpinned key, edited bundle fields, stale batch bundles,
+ * silent clamping, guessable commitments, and out-of-range public values — locally and on the
+ * embedded EVM, whose verdict must equal the local one. (Spill between packed slots and the
+ * exact bit widths are in test/circuits/pack.test.ts and test/circuits/bit-length.test.ts; the
+ * fake on-chain verifier in test/chain/verify-chain-cli.test.ts.)
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

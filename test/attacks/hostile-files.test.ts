@@ -10,16 +10,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCaptured } from '../../tools/fuzz/harness.js';
 import { modelBytes, tensorBytes, type ModelSpec } from '../helpers/onnx-fixtures.js';
 import { quote } from '../../src/core/errors.js';
 import { jsonDepth } from '../../src/core/json.js';
 import { shutdown } from '../../src/prove/prover.js';
+import { MODELS } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-hostile-'));
-const SAMPLE = join(ROOT, 'models/samples/digit-3.json');
+const SAMPLE = join(MODELS, 'samples/digit-3.json');
 const sample = (JSON.parse(readFileSync(SAMPLE, 'utf8')) as { input: number[] }).input;
 
 after(async () => {
@@ -86,8 +85,8 @@ test('deep JSON (100,000 levels) is refused before parsing, for inputs and calib
   const deep = join(T, 'deep.json');
   writeFileSync(deep, `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
   assert.equal(jsonDepth(readFileSync(deep, 'utf8')), 65);
-  await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--input', deep, '--out', join(T, 'q1')], /deep\.json: input nested deeper than 64 levels/);
-  await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--calibration', deep, '--out', join(T, 'q2')], /deep\.json: calibration set nested deeper than 64 levels/);
+  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', deep, '--out', join(T, 'q1')], /deep\.json: input nested deeper than 64 levels/);
+  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--calibration', deep, '--out', join(T, 'q2')], /deep\.json: calibration set nested deeper than 64 levels/);
   assert.ok(!existsSync(join(T, 'q1')) && !existsSync(join(T, 'q2')), 'no output directory for a refused command');
   // Brackets inside strings do not count.
   assert.equal(jsonDepth(JSON.stringify({ note: '['.repeat(1000), input: [[1]] })), 3);
@@ -98,15 +97,15 @@ test('TensorProto inputs: truncated by one byte or with dims 2^32 are refused', 
   const good = tensorBytes('input', shape, sample);
   const cut = join(T, 'cut.pb');
   writeFileSync(cut, good.subarray(0, good.length - 1));
-  await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--input', cut, '--out', join(T, 'q3')], /cut\.pb: truncated protobuf/);
+  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', cut, '--out', join(T, 'q3')], /cut\.pb: truncated protobuf/);
   const big = join(T, 'big.pb');
   writeFileSync(big, tensorBytes('input', [1, 2 ** 32], sample));
-  await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--input', big, '--out', join(T, 'q4')], /big\.pb: dims \[1,4294967296\]/);
+  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', big, '--out', join(T, 'q4')], /big\.pb: dims \[1,4294967296\]/);
 });
 
 test('wrong-typed and out-of-range artifacts are refused naming the field', async () => {
   const dir = join(T, 'build');
-  const r = await runCaptured(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--out', dir, '--calibration', join(ROOT, 'models/calibration.json')]);
+  const r = await runCaptured(['quantize', join(MODELS, 'digits-mlp.onnx'), '--out', dir, '--calibration', join(MODELS, 'calibration.json')]);
   assert.equal(r.code, 0, r.stderr);
   const edit = (file: string, f: (j: any) => void) => {
     const d = join(T, `edit-${Math.random().toString(36).slice(2)}`);
@@ -126,15 +125,15 @@ test('wrong-typed and out-of-range artifacts are refused naming the field', asyn
 test('a valid input with unrelated extra fields ("label": "NaN", "note": "…Infinity…") is accepted, not misparsed', async () => {
   const extra = join(T, 'extra.json');
   writeFileSync(extra, JSON.stringify({ label: 'NaN', note: 'values may reach Infinity', input: sample, meta: { Infinity: -1 } }));
-  const r = await runCaptured(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--input', extra, '--out', join(T, 'extra-build')]);
+  const r = await runCaptured(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', extra, '--out', join(T, 'extra-build')]);
   assert.equal(r.code, 0, r.stderr);
   const bare = join(T, 'bare-nan.json');
   writeFileSync(bare, `{"input": [${sample.slice(1).join(',')}, NaN]}`);
-  await refused(['quantize', join(ROOT, 'models/digits-mlp.onnx'), '--input', bare, '--out', join(T, 'q5')], /bare-nan\.json: input contains NaN or Infinity/);
+  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', bare, '--out', join(T, 'q5')], /bare-nan\.json: input contains NaN or Infinity/);
 });
 
 test('an unexpected exception is one line saying it is a bug (exit 3); --debug adds the stack', async () => {
-  const model = join(ROOT, 'models/digits-mlp.onnx');
+  const model = join(MODELS, 'digits-mlp.onnx');
   // Make printing the inspect result fail: an error no command expects, as a bug would be.
   const broken = runCaptured;
   const original = JSON.stringify;

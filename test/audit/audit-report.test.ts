@@ -12,17 +12,16 @@ import { join } from 'node:path';
 import type { AuditReport } from '../../src/audit/audit.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { shutdown } from '../../src/prove/prover.js';
+import { CLI, MODELS } from '../helpers/paths.js';
 
-const root = new URL('../../..', import.meta.url).pathname;
-const cli = join(root, 'bin', 'zkinfer');
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-audit-'));
 const build = join(dir, 'build');
-const digits = JSON.parse(readFileSync(join(root, 'models', 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
+const digits = JSON.parse(readFileSync(join(MODELS, 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
 const data = join(dir, 'test.jsonl');
 const proofs = join(dir, 'proofs');
 
 function zkinfer(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 300_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -35,7 +34,7 @@ function chromium(...args: string[]): { status: number | null; stdout: string } 
 before(async () => {
   // Sample 83 of the test split is the one the float and quantized MLP disagree on.
   writeFileSync(data, [...digits.inputs.slice(80, 100)].map((x, i) => JSON.stringify({ input: x, label: digits.labels[80 + i] })).join('\n') + '\n');
-  await runPipeline({ modelPath: join(root, 'models', 'digits-mlp.onnx'), inputPath: join(root, 'models', 'samples', 'digit-3.json'), outDir: build, calibrationPath: join(root, 'models', 'calibration.json') });
+  await runPipeline({ modelPath: join(MODELS, 'digits-mlp.onnx'), inputPath: join(MODELS, 'samples', 'digit-3.json'), outDir: build, calibrationPath: join(MODELS, 'calibration.json') });
   await shutdown();
   // Proofs of the first 5 samples only.
   writeFileSync(join(dir, 'first5.jsonl'), readFileSync(data, 'utf8').split('\n').slice(0, 5).join('\n') + '\n');
@@ -74,11 +73,11 @@ test('audit of a build with bundles: accuracies, agreement, the disagreement nam
 });
 
 test('--max-disagreement fails above the threshold with suggestions, passes at it', () => {
-  const fail = zkinfer('audit', join(root, 'models', 'digits-mlp.onnx'), '--dataset', data, '--max-disagreement', '0.01');
+  const fail = zkinfer('audit', join(MODELS, 'digits-mlp.onnx'), '--dataset', data, '--max-disagreement', '0.01');
   assert.equal(fail.status, 1);
   assert.match(fail.stderr, /disagreement 5\.00 % > 1\.00 %/);
   assert.match(fail.stderr, /--activation-bits 10/);
-  const pass = zkinfer('audit', join(root, 'models', 'digits-mlp.onnx'), '--dataset', data, '--max-disagreement', '0.05', '--json');
+  const pass = zkinfer('audit', join(MODELS, 'digits-mlp.onnx'), '--dataset', data, '--max-disagreement', '0.05', '--json');
   assert.equal(pass.status, 0);
   assert.equal((JSON.parse(pass.stdout) as AuditReport).gate?.passed, true);
   assert.equal(zkinfer('audit', build, '--dataset', data, '--max-disagreement', '2').status, 2);

@@ -10,11 +10,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GateSummary } from '../../src/audit/gate.js';
+import { CLI, MODELS } from '../helpers/paths.js';
 
-const root = new URL('../../..', import.meta.url).pathname;
-const cli = join(root, 'bin', 'zkinfer');
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-gate-'));
-const digits = JSON.parse(readFileSync(join(root, 'models', 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
+const digits = JSON.parse(readFileSync(join(MODELS, 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
 writeFileSync(join(dir, 'test.jsonl'), digits.inputs.slice(80, 100).map((x, i) => JSON.stringify({ input: x, label: digits.labels[80 + i] })).join('\n') + '\n');
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -23,14 +22,14 @@ function gate(config: object, name: string): { status: number | null; summary: G
   writeFileSync(path, JSON.stringify(config));
   const stepSummary = join(dir, `${name}.summary.md`);
   writeFileSync(stepSummary, '# earlier step\n');
-  const r = spawnSync(process.execPath, [cli, 'gate', path], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: stepSummary } });
+  const r = spawnSync(process.execPath, [CLI, 'gate', path], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: stepSummary } });
   const lines = r.stdout.trim().split('\n');
   return { status: r.status, summary: JSON.parse(lines.at(-1)!) as GateSummary, stdout: lines.slice(0, -1), stepSummary: readFileSync(stepSummary, 'utf8') };
 }
 
 const base = {
-  model: join(root, 'models', 'digits-mlp.onnx'),
-  calibration: join(root, 'models', 'calibration.json'),
+  model: join(MODELS, 'digits-mlp.onnx'),
+  calibration: join(MODELS, 'calibration.json'),
   dataset: 'test.jsonl',
   build: 'build',
   out: 'gate-out',
@@ -49,7 +48,7 @@ test('a passing gate: exit 0, one JSON summary, Markdown appended, no annotation
   assert.deepEqual(r.stdout, []);
   assert.match(r.stepSummary, /^# earlier step\n## zkinfer gate: ✅ passed/);
   assert.match(r.stepSummary, /\| min-accuracy \| ✅ \| proven accuracy 100\.00 %/);
-  const v = spawnSync(process.execPath, [cli, 'verify', r.summary.claim!, '--vkey-hash', r.summary.vkeyHash!, '--dataset-commitment', r.summary.datasetCommitment!, '--min-accuracy', '0.9'], { encoding: 'utf8' });
+  const v = spawnSync(process.execPath, [CLI, 'verify', r.summary.claim!, '--vkey-hash', r.summary.vkeyHash!, '--dataset-commitment', r.summary.datasetCommitment!, '--min-accuracy', '0.9'], { encoding: 'utf8' });
   assert.equal(v.status, 0, v.stdout);
 });
 

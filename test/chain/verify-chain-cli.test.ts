@@ -9,18 +9,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startAnvil, stop } from '../helpers/anvil.js';
 import { createPublicClient, createWalletClient, http } from 'viem';
 import { compileVerifier } from '../../src/chain/verifier-contract.js';
+import { ROOT, CLI } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-chain-cli-'));
 let bundlePath = '';
 let tamperedPath = '';
 
 function zkinfer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/zkinfer'), ...args], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 180_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BuiltCircuit, findViolatedConstraint, R1csBuilder, Signal } from '../../circuits/builder.js';
-import { FIELD_PRIME, toSigned } from '../../circuits/field.js';
+import { toSigned } from '../../circuits/field.js';
 import { Comparison, compare, compareCost, compareValue, select } from '../../circuits/compare.js';
 import { divConst, divConstCost, divConstLayout, floorDiv, truncDiv } from '../../circuits/div-const.js';
 import { comparatorBits } from '../../circuits/max.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BuiltCircuit, findViolatedConstraint, R1csBuilder } from '../../circuits/builder.js';
-import { FIELD_PRIME, toSigned } from '../../circuits/field.js';
+import { toSigned } from '../../circuits/field.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
 import { tableLookup, tableLookupCost, tableLookupTotalCost, tableWindows } from '../../circuits/table-lookup.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';

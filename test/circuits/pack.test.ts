@@ -9,13 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findViolatedConstraint, R1csBuilder } from '../../circuits/builder.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { packedCount, packSignals, packValues, unpackValues } from '../../circuits/pack.js';
 import { bitDecompose } from '../../circuits/range-check.js';
+import { ROOT, CLI } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-pack-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -43,7 +42,7 @@ test('packSignals equals packValues and every packed element is bound', () => {
 });
 
 test('verify rejects a packed-output bundle whose output was edited', () => {
-  const run = spawnSync(process.execPath, ['bin/zkinfer', 'run', 'models/digits-mlp.onnx', '--input', 'models/samples/digit-3.json', '--out', join(tmp, 'b'), '--output-visibility', 'packed', '--json'], { cwd: root, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [CLI, 'run', 'models/digits-mlp.onnx', '--input', 'models/samples/digit-3.json', '--out', join(tmp, 'b'), '--output-visibility', 'packed', '--json'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(run.status, 0, run.stderr);
   const bundlePath = JSON.parse(run.stdout)['bundle'] as string;
   const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
@@ -52,7 +51,7 @@ test('verify rejects a packed-output bundle whose output was edited', () => {
   edited.output.integers[0] = String(BigInt(edited.output.integers[0]) + 1n);
   edited.output.values[0] = Number(edited.output.integers[0]) / 2 ** edited.output.frac;
   writeFileSync(join(tmp, 'edited.json'), JSON.stringify(edited));
-  const v = spawnSync(process.execPath, ['bin/zkinfer', 'verify', join(tmp, 'edited.json'), '--vkey', join(tmp, 'b', 'vkey.json'), '--json'], { cwd: root, encoding: 'utf8' });
+  const v = spawnSync(process.execPath, [CLI, 'verify', join(tmp, 'edited.json'), '--vkey', join(tmp, 'b', 'vkey.json'), '--json'], { cwd: ROOT, encoding: 'utf8' });
   assert.equal(v.status, 1);
   assert.equal(JSON.parse(v.stdout)['failed'], 'public-signals');
 });

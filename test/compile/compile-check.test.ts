@@ -8,18 +8,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { R1csBuilder } from '../../circuits/builder.js';
 import { isZero } from '../../circuits/is-zero.js';
 import { requireDetermined } from '../../src/compile/determinism-check.js';
 import { UnderconstrainedCircuitError } from '../../src/core/errors.js';
+import { ROOT, CLI } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-check-'));
 after(() => rmSync(T, { recursive: true, force: true }));
 
 function zkinfer(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/zkinfer'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -14,20 +14,19 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkModelBinding, recompileModel } from '../../src/verify/model-binding.js';
 import type { PublicLayout, Visibility } from '../../src/compile/build-circuit.js';
 import { UserError } from '../../src/core/errors.js';
 import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { tweakOneDecision, tweakOneWeight } from '../helpers/model-binding-helpers.js';
+import { ROOT, MODELS, CLI, SHARED } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-determinism-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function run(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [join(root, 'bin/zkinfer'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -46,7 +45,7 @@ for (const c of cases) {
   test(`${c.model}: byte-identical r1cs and model id across processes, and from ONNX + settings alone`, () => {
     const dirs = ['a', 'b'].map((n) => join(tmp, `${c.model}-${n}`));
     for (const dir of dirs) {
-      zkinfer(['quantize', join(root, 'models', c.model), '--out', dir, '--calibration', join(root, 'models/calibration.json')]);
+      zkinfer(['quantize', join(MODELS, c.model), '--out', dir, '--calibration', join(MODELS, 'calibration.json')]);
       zkinfer(['compile', dir, '--input-visibility', c.input, '--output-visibility', c.output]);
     }
     const [a, b] = dirs as [string, string];
@@ -54,21 +53,20 @@ for (const c of cases) {
     const id = JSON.parse(readFileSync(join(a, 'circuit.json'), 'utf8')).modelId as string;
     assert.equal(JSON.parse(readFileSync(join(b, 'circuit.json'), 'utf8')).modelId, id);
 
-    const rec = recompileModel({ modelPath: join(root, 'models', c.model), settingsPath: join(a, 'settings.json'), inputVisibility: c.input, outputVisibility: c.output });
+    const rec = recompileModel({ modelPath: join(MODELS, c.model), settingsPath: join(a, 'settings.json'), inputVisibility: c.input, outputVisibility: c.output });
     assert.equal(rec.modelId, id);
     assert.ok(Buffer.from(rec.r1cs).equals(readFileSync(join(a, 'circuit.r1cs'))));
     assert.equal(rec.onnxMatchesSettings, true);
     // Other visibilities are other circuits: the id names the circuit, not just the weights.
-    const other = recompileModel({ modelPath: join(root, 'models', c.model), settingsPath: join(a, 'settings.json'), inputVisibility: c.input === 'public' ? 'hashed' : 'public', outputVisibility: c.output });
+    const other = recompileModel({ modelPath: join(MODELS, c.model), settingsPath: join(a, 'settings.json'), inputVisibility: c.input === 'public' ? 'hashed' : 'public', outputVisibility: c.output });
     assert.notEqual(other.modelId, id);
   });
 }
 
-const shared = process.env['ZKINFER_SHARED'] ?? join(root, '..', 'shared');
-const mnist = join(shared, 'conformance', 'models');
-const digitsCalibration = ['--calibration', join(root, 'models/calibration.json')];
+const mnist = join(SHARED, 'conformance', 'models');
+const digitsCalibration = ['--calibration', join(MODELS, 'calibration.json')];
 const replayCases: Array<{ name: string; onnx: string; calibration: string[] }> = [
-  ...['digits-mlp', 'digits-cnn', 'digits-sigmoid', 'digits-branches', 'digits-two-inputs'].map((n) => ({ name: n, onnx: join(root, 'models', `${n}.onnx`), calibration: digitsCalibration })),
+  ...['digits-mlp', 'digits-cnn', 'digits-sigmoid', 'digits-branches', 'digits-two-inputs'].map((n) => ({ name: n, onnx: join(MODELS, `${n}.onnx`), calibration: digitsCalibration })),
   { name: 'mnist-8', onnx: join(mnist, 'mnist-8.onnx'), calibration: ['--input', join(mnist, 'mnist-8-samples/input_0.pb'), '--input', join(mnist, 'mnist-8-samples/input_1.pb')] },
 ];
 
@@ -103,12 +101,12 @@ for (const c of replayCases) {
 }
 
 test('verify --model through the CLI on proven bundles of a table model and a two-input model', () => {
-  const sample = JSON.parse(readFileSync(join(root, 'models/samples/digit-3.json'), 'utf8')) as { input: number[] };
+  const sample = JSON.parse(readFileSync(join(MODELS, 'samples/digit-3.json'), 'utf8')) as { input: number[] };
   const halves = join(tmp, 'digit-3-halves.json');
   writeFileSync(halves, JSON.stringify({ input_data: [sample.input.slice(0, 32), sample.input.slice(32)] }));
-  for (const [name, input] of [['digits-sigmoid', join(root, 'models/samples/digit-3.json')], ['digits-two-inputs', halves]] as const) {
+  for (const [name, input] of [['digits-sigmoid', join(MODELS, 'samples/digit-3.json')], ['digits-two-inputs', halves]] as const) {
     const out = join(tmp, `cli-${name}`);
-    const onnx = join(root, 'models', `${name}.onnx`);
+    const onnx = join(MODELS, `${name}.onnx`);
     const r = JSON.parse(zkinfer(['run', onnx, '--input', input, ...digitsCalibration, '--out', out, '--json'])) as { bundle: string; verified: boolean };
     assert.equal(r.verified, true);
     const verify = (model: string, settings: string) => run(['verify', r.bundle, '--vkey', join(out, 'vkey.json'), '--model', model, '--settings', settings, '--json']);
@@ -137,7 +135,7 @@ test('settings.json from before recorded decisions: replayed when the shifts suf
     const old = join(dir, 'old-settings.json');
     writeFileSync(old, JSON.stringify(s));
     const info = JSON.parse(readFileSync(join(dir, 'circuit.json'), 'utf8')) as { modelId: string; layout: PublicLayout };
-    const recompile = () => recompileModel({ modelPath: join(root, 'models', `${name}.onnx`), settingsPath: old, inputVisibility: info.layout.input.visibility, outputVisibility: info.layout.output.visibility });
+    const recompile = () => recompileModel({ modelPath: join(MODELS, `${name}.onnx`), settingsPath: old, inputVisibility: info.layout.input.visibility, outputVisibility: info.layout.output.visibility });
     if (replayable) assert.equal(recompile().modelId, info.modelId);
     else assert.throws(recompile, (e: unknown) => e instanceof UserError && /old-settings\.json: no recorded decision "relu" for ".*::input" .*re-run zkinfer quantize/.test(e.message) && !e.message.includes('\n'));
   }

@@ -8,11 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BuiltCircuit } from '../../circuits/builder.js';
 import { buildCircuit, Visibility } from '../../src/compile/build-circuit.js';
 import { loadCase } from '../../tools/conformance/conformance-case.js';
-import { listCases, sharedDir } from '../../tools/conformance/run-conformance.js';
+import { listCases } from '../../tools/conformance/run-conformance.js';
 import { UserError } from '../../src/core/errors.js';
 import { readCalibrationFile, readInputFile } from '../../src/onnx/input-file.js';
 import { loadOnnx } from '../../src/onnx/load-onnx.js';
@@ -21,14 +20,14 @@ import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { quantizeInput, QuantizedModel } from '../../src/quantize/quantized-model.js';
 import { assertEveryConstraintNeeded, assertFullyConstrained, assertMultiWireTamperFails, firstInternalWire, spliceWitness } from '../helpers/soundness-helpers.js';
+import { MODELS, SHARED } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const COMBOS: Array<[Visibility, Visibility]> = [];
 for (const iv of ['public', 'hashed'] as const) for (const ov of ['public', 'packed', 'hashed'] as const) COMBOS.push([iv, ov]);
 
 function digitsModel(file: string): { q: QuantizedModel; samples: Float64Array[] } {
-  const g = loadOnnx(join(ROOT, 'models', file));
-  const samples = readCalibrationFile(join(ROOT, 'models', 'calibration.json'), g.input.shape);
+  const g = loadOnnx(join(MODELS, file));
+  const samples = readCalibrationFile(join(MODELS, 'calibration.json'), g.input.shape);
   return { q: quantizeGraph(lowerGraph(g), samples), samples };
 }
 
@@ -91,7 +90,7 @@ test('digits MLP and CNN: the wires of another input\'s computation (all, or fro
 });
 
 test('mnist-8: every wire of the default compile (hashed input, public output) determined', (t) => {
-  const models = join(sharedDir(), 'conformance', 'models');
+  const models = join(SHARED, 'conformance', 'models');
   if (!existsSync(join(models, 'mnist-8.onnx'))) {
     t.skip('shared models not found');
     return;

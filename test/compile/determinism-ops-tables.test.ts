@@ -16,8 +16,8 @@ import { loadOnnx } from '../../src/onnx/load-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { quantizeInput } from '../../src/quantize/quantized-model.js';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { MODELS } from '../helpers/paths.js';
 
 const checker = { checkDeterminism, describeUndetermined };
 
@@ -69,7 +69,7 @@ test('determinism: comparisons (both outcomes), select, floor division', () => {
 });
 
 test('determinism: the whole digits-sigmoid circuit', () => {
-  const M = (f: string) => join(fileURLToPath(new URL('../../..', import.meta.url)), 'models', f);
+  const M = (f: string) => join(MODELS, f);
   const g = loadOnnx(M('digits-sigmoid.onnx'));
   const cal = readCalibrationFile(M('calibration.json'), g.input.shape);
   const q = quantizeGraph(lowerGraph(g), cal);

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as snarkjs from 'snarkjs';
 import { BuiltCircuit, findViolatedConstraint, R1csBuilder } from '../../circuits/builder.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
@@ -19,10 +18,9 @@ import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { quantizeInput } from '../../src/quantize/quantized-model.js';
 import { loadOnnx } from '../../src/onnx/load-onnx.js';
 import { readCalibrationFile, readInputFile } from '../../src/onnx/input-file.js';
+import { MODELS } from '../helpers/paths.js';
 
-/** Repository root (this file runs from dist/test/). */
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const M = (p: string) => join(ROOT, 'models', p);
+const M = (p: string) => join(MODELS, p);
 
 const dir = await mkdtemp(join(tmpdir(), 'zkinfer-r1cs-format-'));
 

@@ -10,11 +10,10 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FIELD_PRIME, fieldMod, toSigned } from '../../circuits/field.js';
 import { modelBytes, tensorBytes } from '../helpers/onnx-fixtures.js';
+import { ROOT, MODELS, CLI } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MODEL = 'models/digits-mlp.onnx';
 const CAL = 'models/calibration.json';
 const T = await mkdtemp(join(tmpdir(), 'zkinfer-cli-'));
@@ -35,7 +34,7 @@ interface Run {
 /** Runs bin/zkinfer from the repository root; never rejects. */
 function cli(...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['bin/zkinfer', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -95,7 +94,7 @@ const stagesP = (async () => {
   return steps;
 })();
 // A run with public inputs, from an ONNX TensorProto .pb file.
-const PB_SAMPLE = JSON.parse(readFileSync(join(ROOT, 'models/samples/digit-1.json'), 'utf8')) as { input: number[]; label: number };
+const PB_SAMPLE = JSON.parse(readFileSync(join(MODELS, 'samples/digit-1.json'), 'utf8')) as { input: number[]; label: number };
 const PB_FILE = join(T, 'digit-1.pb');
 writeFileSync(PB_FILE, tensorBytes('input', [1, 64], PB_SAMPLE.input));
 const PB_DIR = join(T, 'pb');
@@ -148,17 +147,17 @@ test('stage commands: quantize, compile, setup, prove, inspect, verify --vkey', 
   assert.deepEqual(walk(STAGE_DIR).filter((f) => /\.tmp-/.test(f)), []);
 });
 
-test('verify: valid bundle passes; tampered bundles and foreign keys fail naming the check', async () => {
-  const r = await runP;
-  assert.equal(r.code, 0, show(r));
-  const bundlePath = json(r)['bundle'] as string;
-  const original = JSON.parse(readFileSync(bundlePath, 'utf8'));
-  const other = await otherP;
-  assert.equal(other, null, other ? show(other) : '');
-  const stageSteps = await stagesP;
-  assert.ok(stageSteps.every((s) => s.code === 0));
-  const stageBundle = JSON.parse(readFileSync(join(STAGE_DIR, 'proofs', 'digit-7.proof.json'), 'utf8'));
+interface TamperCase {
+  readonly name: string;
+  readonly path: string;
+  /** The key to verify against: a path, null for none (unpinned), undefined for the bundle's own build. */
+  readonly vkey?: string | null;
+  readonly failed: string;
+  readonly alsoFailing?: string[];
+}
 
+/** Bundles edited one way each: `original` from the default run (hashed input), `pbBundle` from the .pb run (public inputs). */
+async function tamperCases(original: any, pbBundle: any, stageBundle: any, bundlePath: string): Promise<TamperCase[]> {
   const variant = async (name: string, edit: (b: any) => void): Promise<string> => {
     const b = structuredClone(original);
     edit(b);
@@ -171,11 +170,6 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
   // The default run commits to its input: one hash signal after the outputs.
   assert.equal(original.layout.input.visibility, 'hashed');
   const hashOff = original.layout.input.offset as number;
-  // The .pb run has public inputs, one signal per pixel.
-  const pb = await pbP;
-  assert.equal(pb.code, 0, show(pb));
-  const pbPath = json(pb)['bundle'] as string;
-  const pbBundle = JSON.parse(readFileSync(pbPath, 'utf8'));
   const pbVariant = async (name: string, edit: (b: any) => void): Promise<string> => {
     const b = structuredClone(pbBundle);
     edit(b);
@@ -187,7 +181,7 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
   // An input position whose value can move by one and stay in range.
   const inIdx = pbBundle.publicSignals.slice(inOff).findIndex((s: string) => toSigned(BigInt(s)) < BigInt(pbBundle.input.hi));
   assert.ok(inIdx >= 0);
-  const cases: Array<{ name: string; path: string; vkey?: string | null; failed: string; alsoFailing?: string[] }> = [
+  return [
     { name: 'pi_a[0] from another proof', failed: 'proof', path: await variant('pia-other', (b) => (b.proof.pi_a[0] = stageBundle.proof.pi_a[0])) },
     { name: 'pi_a[0] + 1', failed: 'proof', path: await variant('pia-plus', (b) => (b.proof.pi_a[0] = (BigInt(b.proof.pi_a[0]) + 1n).toString())) },
     { name: 'output signal changed', failed: 'public-signals', path: await variant('out-sig', (b) => (b.publicSignals[0] = fieldMod(toSigned(BigInt(b.publicSignals[0])) + 1n).toString())) },
@@ -222,18 +216,10 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
     },
     { name: 'same model, keys from another setup (--vkey)', failed: 'vkey', path: bundlePath, vkey: join(STAGE_DIR, 'vkey.json') },
   ];
-  const results = await Promise.all([
-    cli('verify', bundlePath, '--allow-unpinned', '--json'),
-    cli('verify', bundlePath, '--vkey', join(RUN_DIR, 'vkey.json'), '--json'),
-    cli('verify', pbPath, '--vkey', join(PB_DIR, 'vkey.json'), '--json'),
-    ...cases.map((c) => {
-      const own = c.path.startsWith(join(T, 'pb-')) || c.path === pbPath ? join(PB_DIR, 'vkey.json') : join(RUN_DIR, 'vkey.json');
-      const vkey = c.vkey === null ? [] : ['--vkey', c.vkey ?? own];
-      return cli('verify', c.path, ...vkey, '--json');
-    }),
-    cli('verify', bundlePath, '--json'),
-    cli('verify', bundlePath, '--allow-unpinned'),
-  ]);
+}
+
+/** The verdicts expected of `verify`: the first three runs valid, each tamper case failing its check, then unpinned and loud. */
+function checkVerdicts(cases: TamperCase[], results: Run[]): void {
   for (const ok of results.slice(0, 3)) {
     assert.equal(ok.code, 0, show(ok));
     assert.equal(json(ok)['valid'], true);
@@ -257,6 +243,37 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
       assert.ok(rep['checks'].some((k: { check: string; ok: boolean }) => k.check === also && !k.ok), `${c.name}: ${also} also fails`);
     }
   });
+}
+
+test('verify: valid bundle passes; tampered bundles and foreign keys fail naming the check', async () => {
+  const r = await runP;
+  assert.equal(r.code, 0, show(r));
+  const bundlePath = json(r)['bundle'] as string;
+  const original = JSON.parse(readFileSync(bundlePath, 'utf8'));
+  const other = await otherP;
+  assert.equal(other, null, other ? show(other) : '');
+  const stageSteps = await stagesP;
+  assert.ok(stageSteps.every((s) => s.code === 0));
+  const stageBundle = JSON.parse(readFileSync(join(STAGE_DIR, 'proofs', 'digit-7.proof.json'), 'utf8'));
+  // The .pb run has public inputs, one signal per pixel.
+  const pb = await pbP;
+  assert.equal(pb.code, 0, show(pb));
+  const pbPath = json(pb)['bundle'] as string;
+  const pbBundle = JSON.parse(readFileSync(pbPath, 'utf8'));
+  const cases = await tamperCases(original, pbBundle, stageBundle, bundlePath);
+  const results = await Promise.all([
+    cli('verify', bundlePath, '--allow-unpinned', '--json'),
+    cli('verify', bundlePath, '--vkey', join(RUN_DIR, 'vkey.json'), '--json'),
+    cli('verify', pbPath, '--vkey', join(PB_DIR, 'vkey.json'), '--json'),
+    ...cases.map((c) => {
+      const own = c.path.startsWith(join(T, 'pb-')) || c.path === pbPath ? join(PB_DIR, 'vkey.json') : join(RUN_DIR, 'vkey.json');
+      const vkey = c.vkey === null ? [] : ['--vkey', c.vkey ?? own];
+      return cli('verify', c.path, ...vkey, '--json');
+    }),
+    cli('verify', bundlePath, '--json'),
+    cli('verify', bundlePath, '--allow-unpinned'),
+  ]);
+  checkVerdicts(cases, results);
 });
 
 test('verify: malformed bundles exit 2 with one stderr line', async () => {
@@ -288,7 +305,7 @@ test('run: user errors exit 2 with one line naming the file or node, and leave n
       { op: 'Relu', inputs: ['a'], outputs: ['y'], name: 'ok2' },
     ],
   }));
-  const sample = JSON.parse(readFileSync(join(ROOT, 'models/samples/digit-3.json'), 'utf8')) as { input: number[] };
+  const sample = JSON.parse(readFileSync(join(MODELS, 'samples/digit-3.json'), 'utf8')) as { input: number[] };
   const short = join(T, 'short.json');
   await writeFile(short, JSON.stringify({ input: sample.input.slice(1) }));
   const nan = join(T, 'nan.json');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
-import { sharedDir } from '../../tools/conformance/run-conformance.js';
+import { SHARED } from '../helpers/paths.js';
 import { readInputFile } from '../../src/onnx/input-file.js';
 import { loadOnnx } from '../../src/onnx/load-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
@@ -18,7 +18,7 @@ import { modelBytes, prng, randArray } from '../helpers/onnx-fixtures.js';
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-cnn-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const mnistDir = join(sharedDir(), 'conformance', 'models');
+const mnistDir = join(SHARED, 'conformance', 'models');
 
 for (const file of ['mnist-8.onnx', 'opt-mnist.onnx']) {
   test(`${file}: predicts the labels 5, 0, 4, agrees with onnxruntime; circuit == integer reference`, async (t) => {

@@ -9,7 +9,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { readCalibrationFile } from '../../src/onnx/input-file.js';
@@ -18,9 +17,9 @@ import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { argmax, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { ROOT, MODELS, CLI } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const M = (f: string) => join(root, 'models', f);
+const M = (f: string) => join(MODELS, f);
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-sigmoid-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -50,7 +49,7 @@ test('digits-sigmoid.onnx: top-1 agreement with onnxruntime ≥ 98% on the test 
 });
 
 test('digits-sigmoid.onnx proves and verifies a sample through the CLI', () => {
-  const r = spawnSync(process.execPath, [join(root, 'bin/zkinfer'), 'run', M('digits-sigmoid.onnx'), '--input', M('samples/digit-3.json'), '--calibration', M('calibration.json'), '--out', join(tmp, 'b'), '--json'], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, 'run', M('digits-sigmoid.onnx'), '--input', M('samples/digit-3.json'), '--calibration', M('calibration.json'), '--out', join(tmp, 'b'), '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.verified, true);

@@ -9,16 +9,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT, CLI, SHARED } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const shared = process.env['ZKINFER_SHARED'] ?? join(root, '..', 'shared');
-const models = join(shared, 'conformance', 'models');
+const models = join(SHARED, 'conformance', 'models');
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-mnist-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function zkinfer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/zkinfer'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { readCalibrationFile } from '../../src/onnx/input-file.js';
@@ -11,8 +10,9 @@ import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { argmax, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { MODELS } from '../helpers/paths.js';
 
-const M = (f: string) => join(fileURLToPath(new URL('..', import.meta.url)), '..', '..', 'models', f);
+const M = (f: string) => join(MODELS, f);
 
 interface Accuracy {
   readonly float: number;

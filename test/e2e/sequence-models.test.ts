@@ -13,7 +13,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { readCalibrationFile } from '../../src/onnx/input-file.js';
@@ -23,9 +22,9 @@ import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { argmax, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
 import { readQuantizedModelFile } from '../../src/formats/build-dir.js';
+import { CLI, MODELS as MODELS_DIR, ROOT } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const M = (f: string) => join(root, 'models', f);
+const M = (f: string) => join(MODELS_DIR, f);
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-sequence-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -39,7 +38,7 @@ const split = JSON.parse(readFileSync(M('digits-test.json'), 'utf8')) as { input
 const inputs = split.inputs.map((x) => Float64Array.from(x));
 
 function zkinfer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/zkinfer'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { readCalibrationFile } from '../../src/onnx/input-file.js';
@@ -20,16 +19,16 @@ import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { argmax, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
 import { modelBytes } from '../helpers/onnx-fixtures.js';
+import { ROOT, MODELS, CLI } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const M = (f: string) => join(ROOT, 'models', f);
+const M = (f: string) => join(MODELS, f);
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-shape-models-'));
 process.env['ZKINFER_CONFIG_DIR'] = join(T, 'config');
 after(() => rmSync(T, { recursive: true, force: true }));
 
 function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['bin/zkinfer', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));

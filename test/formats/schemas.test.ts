@@ -7,14 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DOCUMENTED_SCHEMAS, jsonSchemaText } from '../../src/formats/registry.js';
 import { inputSchema } from '../../src/formats/input.js';
 import { settingsSchema } from '../../src/formats/settings.js';
 import { validate } from '../../src/core/json.js';
 import { UserError } from '../../src/core/errors.js';
+import { ROOT } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 test('schemas/ holds exactly the generated JSON Schema of every documented format (run `npm run schemas`)', () => {
   const committed = readdirSync(join(ROOT, 'schemas')).sort();

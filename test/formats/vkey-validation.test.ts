@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UserError } from '../../src/core/errors.js';
 import { runCaptured } from '../../tools/fuzz/harness.js';
 import { compileCircuit } from '../../src/compile/compile-circuit.js';
@@ -17,14 +16,14 @@ import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
 import { BN254_P, validateVkey } from '../../src/formats/vkey.js';
 import { shutdown } from '../../src/prove/prover.js';
+import { MODELS } from '../helpers/paths.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-vkey-'));
 const BUILD = join(T, 'build');
 let vkey: any;
 
 before(async () => {
-  await quantizeModel({ modelPath: join(ROOT, 'models/digits-mlp.onnx'), outDir: BUILD, calibrationPath: join(ROOT, 'models/calibration.json') });
+  await quantizeModel({ modelPath: join(MODELS, 'digits-mlp.onnx'), outDir: BUILD, calibrationPath: join(MODELS, 'calibration.json') });
   compileCircuit({ buildDir: BUILD, outputVisibility: 'packed' });
   vkey = (await setupKeys({ buildDir: BUILD })).vkey;
 });

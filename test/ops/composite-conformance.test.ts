@@ -12,12 +12,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { outOfScopeReason } from '../../tools/conformance/out-of-scope.js';
-import { sharedDir } from '../../tools/conformance/run-conformance.js';
+import { SHARED } from '../helpers/paths.js';
 import { parseOnnx } from '../../src/onnx/load-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { assertCircuitMatchesCase, loadComputed } from '../helpers/computed-operands.js';
 
-const root = join(sharedDir(), 'conformance', 'onnx-node-extended');
+const root = join(SHARED, 'conformance', 'onnx-node-extended');
 
 /** Attention cases (not the function bodies, not the refused KV-cache ones) keep Q, K, V; the peephole LSTM keeps X and both states. */
 function cases(): Array<{ name: string; dir: string; keep: number[] }> {

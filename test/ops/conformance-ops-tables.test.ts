@@ -46,7 +46,7 @@ async function assertCloseToOnnxRuntime(dir: string, name: string, tolerance: nu
   });
   return true;
 }
-import { sharedDir } from '../../tools/conformance/run-conformance.js';
+import { SHARED } from '../helpers/paths.js';
 import { outOfScopeReason } from '../../tools/conformance/out-of-scope.js';
 
 const OPS = /^test_(sigmoid|tanh|exp|log|sqrt|reciprocal|erf|gelu|softplus|softsign|elu|selu|celu|hardsigmoid|hardswish|mish|thresholdedrelu|pow|abs|neg|sign|floor|ceil|round|prelu|min|max|sum|mean|equal|less|less_equal|greater|greater_equal|where|clip|div)(_|$)/;
@@ -72,7 +72,7 @@ function assertComparisonExact(dir: string, name: string): void {
 }
 
 test('ONNX node cases of table functions, comparisons and selections', async (t) => {
-  const roots = ['onnx-node', 'onnx-node-extended'].map((s) => join(sharedDir(), 'conformance', s)).filter(existsSync);
+  const roots = ['onnx-node', 'onnx-node-extended'].map((s) => join(SHARED, 'conformance', s)).filter(existsSync);
   if (roots.length === 0) {
     t.skip('shared conformance data not found (set ZKINFER_SHARED)');
     return;

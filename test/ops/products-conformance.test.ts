@@ -11,13 +11,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
-import { sharedDir } from '../../tools/conformance/run-conformance.js';
+import { SHARED } from '../helpers/paths.js';
 import { parseOnnx } from '../../src/onnx/load-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { assertCircuitMatchesCase, loadComputed } from '../helpers/computed-operands.js';
 
 const { onnx } = onnxProto;
-const root = join(sharedDir(), 'conformance');
+const root = join(SHARED, 'conformance');
 const PATTERN = /^test_(matmul_\w+|mul(_bcast|_example)?|div(_bcast|_example)?|gemm_\w+|einsum_\w+|softmax_\w+|logsoftmax_\w+)$/;
 
 /** Case folders of both suites whose name matches, without `_expanded` bodies. */

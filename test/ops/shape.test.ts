@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BuiltCircuit, findViolatedConstraint } from '../../circuits/builder.js';
-import { FIELD_PRIME } from '../../circuits/field.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { requireDetermined } from '../../src/compile/determinism-check.js';
 import { UserError } from '../../src/core/errors.js';

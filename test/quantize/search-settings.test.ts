@@ -9,13 +9,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import type { QuantizedModel } from '../../src/quantize/quantized-model.js';
+import { ROOT, MODELS, CLI } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const M = (f: string) => join(root, 'models', f);
+const M = (f: string) => join(MODELS, f);
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-search-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -39,7 +38,7 @@ test('target agreement: cheapest tried setting that meets it, written to the bui
 });
 
 test('quantize --target-agreement prints the table of tried settings; a bad value exits 2', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, [join(root, 'bin/zkinfer'), 'quantize', M('digits-sigmoid.onnx'), '--calibration', M('calibration.json'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'quantize', M('digits-sigmoid.onnx'), '--calibration', M('calibration.json'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   const ok = run(['--out', join(tmp, 'cli'), '--target-agreement', '98']);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /\| # \| input bits \| activation bits \| narrower layers \| top-1 agreement \| constraints \| chosen \|/);

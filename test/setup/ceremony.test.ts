@@ -11,7 +11,6 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as snarkjs from 'snarkjs';
 import { utils } from 'ffjavascript';
 import { createDevPtau } from '../../tools/bench/bench-gas.js';
@@ -19,8 +18,8 @@ import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { readZkeyMpc } from '../../src/setup/ceremony/zkey-mpc.js';
 import { shutdown } from '../../src/prove/prover.js';
 import { bn128, snarkjsInternals } from '../../src/setup/snarkjs-internals.js';
+import { ROOT, CLI } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-ceremony-'));
 const ptau = join(tmp, 'local.ptau');
 const input = join(tmp, 'x.json');
@@ -53,7 +52,7 @@ function tinyModel(path: string, tweak = 0): void {
 }
 
 function zkinfer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/zkinfer'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 function ok(args: string[]) {

@@ -12,14 +12,13 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDevPtau } from '../../tools/bench/bench-gas.js';
 import { PUBLISHED_PTAU } from '../../src/setup/ptau/ptau-table.js';
 import { hashFileBlake2b, identifyPtau, readPtauHeader } from '../../src/setup/ptau/ptau-file.js';
 import { UserError } from '../../src/core/errors.js';
 import { shutdown } from '../../src/prove/prover.js';
+import { ROOT, MODELS, CLI } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-ptau-prov-'));
 const ptauPath = join(tmp, 'local.ptau');
 after(async () => {
@@ -31,7 +30,7 @@ before(async () => {
 });
 
 function zkinfer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/zkinfer'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -61,8 +60,8 @@ test('a file named like a published ptau but hashing differently is refused', as
   await assert.rejects(identifyPtau(renamed), (e: Error) => e instanceof UserError && /claims by its name to be powersOfTau28_hez_final_08\.ptau.*differs from the published d6a8fb3a04feb600/.test(e.message));
   // Through the CLI: exit 2, one line, and no key written.
   const dir = join(tmp, 'build');
-  const model = join(root, 'models/digits-mlp.onnx');
-  assert.equal(zkinfer(['quantize', model, '--out', dir, '--calibration', join(root, 'models/calibration.json')]).code, 0);
+  const model = join(MODELS, 'digits-mlp.onnx');
+  assert.equal(zkinfer(['quantize', model, '--out', dir, '--calibration', join(MODELS, 'calibration.json')]).code, 0);
   assert.equal(zkinfer(['compile', dir]).code, 0);
   for (const args of [['setup', dir, '--ptau', renamed], ['ceremony', 'init', dir, '--ptau', renamed]]) {
     const r = zkinfer(args);

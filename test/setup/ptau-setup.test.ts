@@ -10,12 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createDevPtau } from '../../tools/bench/bench-gas.js';
 import { shutdown } from '../../src/prove/prover.js';
 import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
+import { ROOT, CLI } from '../helpers/paths.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-ptau-'));
 after(async () => {
   rmSync(tmp, { recursive: true, force: true });
@@ -23,7 +22,7 @@ after(async () => {
 });
 
 function zkinfer(args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, 'bin/zkinfer'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

@@ -216,7 +216,7 @@ export async function killRun(opts: { url: string; buildDir: string; work: strin
   }
   const seconds = (performance.now() - t0) / 1000;
   const boss = await connectQueue({ url: opts.url });
-  let retried = 0;
+  let retried: number;
   try {
     const ids = await boss.getDb().executeSql('SELECT manifest FROM zkinfer.queue_batch WHERE id = $1', [summary.batchId]);
     const jobIds = (ids.rows[0].manifest.entries as Array<{ jobId: string }>).map((e) => e.jobId);
