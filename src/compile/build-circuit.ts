@@ -18,7 +18,7 @@ import { buildSelectionOp } from './build-selection.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
 import { assertInInterval } from '../../circuits/range-check.js';
-import { linearTerms } from '../quantize/linear-spec.js';
+import { linearTerms } from '../formats/linear-spec.js';
 import { eachInputPart, QuantizedModel } from '../quantize/quantized-model.js';
 
 /**

@@ -7,7 +7,7 @@
  * circuit silently wraps around the field and proves something no integer model computes.
  */
 import type { QOp, QOperand, QuantizedModel } from '../quantize/quantized-model.js';
-import { linearTerms } from '../quantize/linear-spec.js';
+import { linearTerms } from './linear-spec.js';
 
 /** Largest log2 |value| allowed anywhere: well below the field's half, with room for the gadgets' offsets. */
 export const MAX_VALUE_BITS = 240;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { quote, UserError } from '../core/errors.js';
-import { linearSizes, biasCount, weightCount } from '../quantize/linear-spec.js';
+import { linearSizes, biasCount, weightCount } from './linear-spec.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, indexSchema, MAX_TENSOR_ELEMENTS, safeIntSchema } from './common.js';
 import { validate } from '../core/json.js';
