@@ -4,16 +4,19 @@
  *
  * First the smallest uniform width (input and every layer) that reaches X, from 4 bits up;
  * then, greedily, layer by layer and for the input, one bit less at a time while the
- * agreement stays ≥ X and the constraint count drops. Constraints are counted by building the
- * circuit (witness-only) on the first calibration input. The output scale follows from the
- * last layer, so it is searched through the layers that feed it.
+ * agreement stays ≥ X and the constraint count drops. Constraints are counted by the injected
+ * {@link CircuitCost} (src/compile/search-settings.ts builds the circuit, witness-only, on the
+ * first calibration input): the circuit lives above quantize, so the caller supplies it. The
+ * output scale follows from the last layer, so it is searched through the layers that feed it.
  */
-import { buildCircuit } from './build-circuit.js';
 import { UserError } from '../core/errors.js';
-import type { FloatGraph } from '../quantize/float-ir.js';
-import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
-import { quantizeGraph } from '../quantize/quantize-graph.js';
-import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from '../quantize/quantized-model.js';
+import type { FloatGraph } from './float-ir.js';
+import { runOnnxRuntime } from './onnx-runtime.js';
+import { quantizeGraph } from './quantize-graph.js';
+import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from './quantized-model.js';
+
+/** The constraint count of `model`'s circuit, built on the quantized input `xq`. */
+export type CircuitCost = (model: QuantizedModel, xq: number[]) => number;
 
 /** One evaluated setting. */
 export interface TriedSetting {
@@ -37,6 +40,8 @@ export interface SearchOptions {
   readonly weightBits?: number;
   readonly minBits?: number;
   readonly maxBits?: number;
+  /** What a setting costs: its circuit's constraint count. */
+  readonly circuitCost: CircuitCost;
 }
 
 /** The search result: the chosen setting and every setting tried, in order. */
@@ -66,7 +71,7 @@ export async function searchSettings(opts: SearchOptions): Promise<SearchResult>
     calibration.forEach((x, i) => {
       if (argmax(runIntegerModel(q, quantizeInput(q, x)).get(q.output.name)!) === want[i]) agree++;
     });
-    const constraints = buildCircuit(q, quantizeInput(q, calibration[0]!), { witnessOnly: true }).circuit.nConstraints;
+    const constraints = opts.circuitCost(q, quantizeInput(q, calibration[0]!));
     const agreement = agree / calibration.length;
     const kept = agreement >= targetAgreement && (!best || constraints < best.constraints);
     const t: TriedSetting = { inputBits, activationBits, layerBits: { ...layerBits }, agreement, constraints, kept };
