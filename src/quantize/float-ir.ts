@@ -165,7 +165,17 @@ export function opInputs(op: FloatOp): string[] {
     case 'concat': return [op.input, ...op.others];
     case 'binary': return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
     case 'where': return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
-    default: return [op.input];
+    // No default: a new kind must say whether it reads a second activation.
+    case 'linear':
+    case 'relu':
+    case 'reshape':
+    case 'maxpool':
+    case 'clamp':
+    case 'leakyRelu':
+    case 'permute':
+    case 'unary':
+    case 'divConst':
+    case 'softmax': return [op.input];
   }
 }
 

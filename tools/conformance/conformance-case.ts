@@ -89,7 +89,18 @@ export function magnitudeScale(fg: FloatGraph, x: Float64Array): number {
         case 'leakyRelu': return { ...op, alpha: Math.abs(op.alpha) };
         case 'clamp': return { ...op, min: null, max: null };
         case 'permute': return op.fill ? { ...op, fill: op.fill.map(Math.abs) } : op;
-        default: return op;
+        // No default: a new kind must say whether its constants are made non-negative.
+        case 'relu':
+        case 'reshape':
+        case 'maxpool':
+        case 'concat':
+        case 'unary':
+        case 'binary':
+        case 'where':
+        case 'divConst':
+        case 'product':
+        case 'divide':
+        case 'softmax': return op;
       }
     }),
   };
