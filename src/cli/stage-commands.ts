@@ -19,7 +19,7 @@ import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { queueProveCommand } from './queue-commands.js';
-import { triedTable } from '../compile/search-settings.js';
+import { circuitConstraints, triedTable } from '../compile/search-settings.js';
 
 /** Parses --target-agreement: a fraction in [0, 1], or a percentage in (1, 100]. */
 function agreementOption(v: string): number {
@@ -52,7 +52,7 @@ function registerQuantize(p: Command): void {
     .addHelpText('after', '\nExamples:\n  zkinfer quantize models/digits-mlp.onnx --out build/digits --calibration models/calibration.json\n  zkinfer quantize models/digits-sigmoid.onnx --out build/sig --calibration models/calibration.json --target-agreement 0.98')
     .action(async (model: string, f: { out: string; calibration?: string; input?: string[]; weightBits?: number; activationBits?: number; targetAgreement?: number; json?: boolean }) => {
       if (f.targetAgreement !== undefined && f.activationBits !== undefined) throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
-      const { settings, search } = await quantizeModel({ modelPath: model, outDir: f.out, calibrationPath: f.calibration, inputPaths: f.input, weightBits: f.weightBits, activationBits: f.activationBits, targetAgreement: f.targetAgreement });
+      const { settings, search } = await quantizeModel({ modelPath: model, outDir: f.out, calibrationPath: f.calibration, inputPaths: f.input, weightBits: f.weightBits, activationBits: f.activationBits, targetAgreement: f.targetAgreement, circuitCost: circuitConstraints });
       if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
       if (search) out(`settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration inputs:\n\n${triedTable(search)}\n`);
       const fid = settings.fidelity;

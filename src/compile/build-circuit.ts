@@ -1,5 +1,6 @@
 /**
- * Lowers a quantized model to R1CS with the gadget library, computing the witness on the way.
+ * Lowers a quantized model to R1CS with the gadget library (one emitter per op kind, in
+ * circuit-emitters.ts), computing the witness on the way.
  * The same function compiles (with a placeholder input) and generates witnesses (with the
  * real input, optionally in witness-only mode): gadget structure never depends on values, so
  * both runs produce the same wires in the same order.
@@ -7,19 +8,12 @@
 import { BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
 import { toSigned } from '../../circuits/field.js';
 import { rangeBits } from '../../circuits/bit-length.js';
-import { linearLayer } from '../../circuits/linear.js';
-import { requantize } from '../../circuits/requantize.js';
-import { clamp, poolMax } from '../../circuits/max.js';
-import { leakyRelu } from '../../circuits/leaky-relu.js';
-import { tableLookup } from '../../circuits/table-lookup.js';
-import { products } from '../../circuits/product.js';
-import { buildDivide, buildSoftmax } from './build-products.js';
-import { buildSelectionOp } from './build-selection.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
 import { assertInInterval } from '../../circuits/range-check.js';
-import { linearTerms } from '../quantize/linear-spec.js';
-import { eachInputPart, QuantizedModel } from '../quantize/quantized-model.js';
+import type { QuantizedModel } from '../formats/quantized-model.js';
+import { eachInputPart } from '../quantize/quantize-input.js';
+import { emitOp } from './circuit-emitters.js';
 
 /**
  * How inputs and outputs appear to the verifier: `public` puts every value in the public
@@ -137,67 +131,6 @@ export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: Sign
   const tensors = new Map<string, Signal[]>();
   tensors.set(model.input.name, inputs);
   eachInputPart(model, inputs, (name, part) => tensors.set(name, part));
-  for (const op of model.ops) {
-    const x = tensors.get(op.input)!;
-    switch (op.kind) {
-      case 'linear':
-        tensors.set(op.output, linearLayer(b, x, linearTerms(op.spec), op.weight, op.bias));
-        break;
-      case 'requantize': {
-        const lowerOffset = BigInt(op.lowerOffset);
-        tensors.set(op.output, x.map((s, i) => requantize(b, s, { shift: op.shift, outBits: op.outBits, lowerOffset, accBits: op.accBits[i]! })));
-        break;
-      }
-      case 'reshape':
-        tensors.set(op.output, x);
-        break;
-      case 'maxpool': {
-        // A minimum is −max(−x): negating a linear combination costs nothing.
-        const neg = (v: readonly Signal[]) => v.map((s) => b.linear([[s, -1n]]));
-        tensors.set(op.output, op.min ? neg(poolMax(b, neg(x), op.offsets, op.index, op.cmpBits)) : poolMax(b, x, op.offsets, op.index, op.cmpBits));
-        break;
-      }
-      case 'add': {
-        const o = tensors.get(op.other)!;
-        tensors.set(op.output, x.map((s, i) => b.linear([[s, BigInt(op.inputScale)], [o[i]!, BigInt(op.otherScale)]])));
-        break;
-      }
-      case 'clamp': {
-        const [lo, hi] = [op.lo, op.hi].map((v) => (v === null ? null : BigInt(v)));
-        tensors.set(op.output, x.map((s, i) => clamp(b, s, lo ?? null, hi ?? null, op.loBits[i] ?? 0, op.hiBits[i] ?? 0)));
-        break;
-      }
-      case 'leakyRelu':
-        tensors.set(op.output, x.map((s, i) => leakyRelu(b, s, { shift: op.shift, alpha: BigInt(op.alpha), signBits: op.signBits[i]! })));
-        break;
-      case 'permute':
-        tensors.set(op.output, op.perm.map((i, k) => (i < 0 ? b.constant(BigInt(op.fill![k]!)) : x[i]!)));
-        break;
-      case 'table': {
-        const tables = op.tables.map((t) => t.map(BigInt));
-        tensors.set(op.output, x.map((s, i) => tableLookup(b, s, { domainLo: BigInt(op.domainLo), bits: op.bits, table: tables[op.tableOf[i]!]! })));
-        break;
-      }
-      case 'binary':
-      case 'where':
-      case 'divConst':
-        tensors.set(op.output, buildSelectionOp(b, op, tensors));
-        break;
-      case 'product':
-        tensors.set(op.output, products(b, x, tensors.get(op.other)!, op));
-        break;
-      case 'divide':
-        tensors.set(op.output, buildDivide(b, op, x, tensors.get(op.other)!));
-        break;
-      case 'softmax':
-        tensors.set(op.output, buildSoftmax(b, op, x));
-        break;
-      case 'concat': {
-        const parts = [x, ...op.others.map((o) => tensors.get(o)!)];
-        tensors.set(op.output, parts.flatMap((p, k) => (op.scales[k] === 1 ? p : p.map((s) => b.linear([[s, BigInt(op.scales[k]!)]])))));
-        break;
-      }
-    }
-  }
+  for (const op of model.ops) tensors.set(op.output, emitOp(b, op, tensors.get(op.input)!, tensors));
   return [...tensors.get(model.output.name)!];
 }

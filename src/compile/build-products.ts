@@ -1,5 +1,5 @@
 /**
- * Circuit lowering of the quantized divide and softmax ops (src/quantize/quantized-products.ts)
+ * Circuit lowering of the quantized divide and softmax ops (src/formats/quantized-products.ts)
  * onto the gadgets circuits/divide.ts and circuits/softmax.ts.
  */
 import { R1csBuilder, Signal } from '../../circuits/builder.js';
@@ -7,7 +7,7 @@ import { divide } from '../../circuits/divide.js';
 import { isNonNegative } from '../../circuits/max.js';
 import { isZero } from '../../circuits/is-zero.js';
 import { softmaxRow } from '../../circuits/softmax.js';
-import type { QDivide, QSoftmax } from '../quantize/quantized-products.js';
+import type { QDivide, QSoftmax } from '../formats/quantized-products.js';
 
 /** y[j] = floor(sign·a·2^shift / max(sign·b, 1)), the clamp proven only where it can act. */
 export function buildDivide(b: R1csBuilder, op: QDivide, a: readonly Signal[], den: readonly Signal[]): Signal[] {

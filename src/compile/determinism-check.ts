@@ -147,30 +147,11 @@ function uniqueBinary(coefs: readonly bigint[]): boolean {
   return exps[exps.length - 1]! - exps[0]! <= 252;
 }
 
-/**
- * Runs the propagation on `circuit` (its constraints and its witness, which must satisfy them)
- * and reports every wire the fixed wires do not force. Throws when the witness violates a
- * constraint, since the zero/non-zero decisions would then be meaningless.
- */
-export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOptions = {}): DeterminismResult {
-  const started = performance.now();
-  const { constraints, witness, nWires } = circuit;
-  if (constraints.length !== circuit.nConstraints) throw new Error('determinism check needs a circuit built with constraints, not witness-only');
-  const violated = findViolatedConstraint(constraints, witness);
-  if (violated !== -1) throw new Error(`determinism check: the witness violates constraint ${violated}`);
-  const nK = constraints.length;
-
-  const known = new Uint8Array(nWires);
-  const fixed = options.fixed ?? defaultFixed(circuit);
-  known[0] = 1;
-  for (const w of fixed) known[w] = 1;
-  let nFixed = 0;
-  for (let w = 0; w < nWires; w++) nFixed += known[w]!;
-
-  // Boolean forms and boolean wires.
-  const forms = new Map<number, { vars: Array<[number, bigint]>; constant: bigint }>();
+/** Boolean forms of the constraints that have one (by constraint index), and the boolean wires. */
+function booleanWires(constraints: readonly Constraint[], nWires: number): { forms: Map<number, BoolForm>; boolWire: Uint8Array } {
+  const forms = new Map<number, BoolForm>();
   const boolWire = new Uint8Array(nWires);
-  for (let i = 0; i < nK; i++) {
+  for (let i = 0; i < constraints.length; i++) {
     const f = booleanForm(constraints[i]!);
     if (!f) continue;
     forms.set(i, f);
@@ -179,13 +160,22 @@ export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOpti
       if ((c === 1n && f.constant === 0n) || (c === FIELD_PRIME - 1n && f.constant === 1n)) boolWire[w] = 1;
     }
   }
+  return { forms, boolWire };
+}
 
-  // Index wire → (constraint, sides), in CSR form, and per-constraint counters of unknowns.
-  // A wire on several sides of one constraint gets one entry; stamp[w] = i + 1 marks it seen in
-  // constraint i and slot[w] holds its entry while i is being filled.
+type BoolForm = { vars: Array<[number, bigint]>; constant: bigint };
+
+const lcs = (k: Constraint): [Lc, number][] => [[k.a, SIDE_A], [k.b, SIDE_B], [k.c, SIDE_C]];
+
+/**
+ * Index wire → (constraint, sides), in CSR form: wire w's entries are [start[w], start[w+1]).
+ * A wire on several sides of one constraint gets one entry; stamp[w] = i + 1 marks it seen in
+ * constraint i and slot[w] holds its entry while i is being filled.
+ */
+function wireIndex(constraints: readonly Constraint[], nWires: number): { start: Int32Array; entryK: Int32Array; entrySide: Uint8Array } {
+  const nK = constraints.length;
   const stamp = new Int32Array(nWires);
   const count = new Int32Array(nWires + 1);
-  const lcs = (k: Constraint): [Lc, number][] => [[k.a, SIDE_A], [k.b, SIDE_B], [k.c, SIDE_C]];
   for (let i = 0; i < nK; i++) {
     for (const [lc] of lcs(constraints[i]!)) {
       for (const w of lc.keys()) {
@@ -216,111 +206,164 @@ export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOpti
       }
     }
   }
-  const uAll = new Int32Array(nK);
-  const uA = new Int32Array(nK);
-  const uB = new Int32Array(nK);
-  const uC = new Int32Array(nK);
-  const nb = new Int32Array(nK);
-  for (let w = 1; w < nWires; w++) {
-    if (known[w]) continue;
-    for (let e = start[w]!; e < start[w + 1]!; e++) {
-      const i = entryK[e]!;
-      const s = entrySide[e]!;
-      uAll[i]!++;
-      if (s & SIDE_A) uA[i]!++;
-      if (s & SIDE_B) uB[i]!++;
-      if (s & SIDE_C) uC[i]!++;
-      if (!boolWire[w]) nb[i]!++;
+  return { start, entryK, entrySide };
+}
+
+/** The propagation state: which wires are known, and per constraint the counters of unknowns that decide whether a rule may fire. */
+class Propagation {
+  private readonly uAll: Int32Array;
+  private readonly uA: Int32Array;
+  private readonly uB: Int32Array;
+  private readonly uC: Int32Array;
+  private readonly nb: Int32Array;
+  private readonly done: Uint8Array;
+  private readonly queued: Uint8Array;
+  private readonly queue: number[] = [];
+
+  constructor(
+    private readonly constraints: readonly Constraint[],
+    private readonly witness: readonly bigint[],
+    readonly known: Uint8Array,
+    readonly boolWire: Uint8Array,
+    private readonly forms: ReadonlyMap<number, BoolForm>,
+    readonly index: { start: Int32Array; entryK: Int32Array; entrySide: Uint8Array },
+  ) {
+    const nK = constraints.length;
+    [this.uAll, this.uA, this.uB, this.uC, this.nb] = [0, 1, 2, 3, 4].map(() => new Int32Array(nK)) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+    this.done = new Uint8Array(nK);
+    this.queued = new Uint8Array(nK);
+    const { start, entryK, entrySide } = index;
+    for (let w = 1; w < known.length; w++) {
+      if (known[w]) continue;
+      for (let e = start[w]!; e < start[w + 1]!; e++) this.count(entryK[e]!, entrySide[e]!, w, 1);
     }
   }
 
-  const done = new Uint8Array(nK);
-  const queued = new Uint8Array(nK);
-  const queue: number[] = [];
-  const mayFire = (i: number): boolean => uAll[i]! <= 1 || nb[i] === 0 || ((uA[i] === 0 || uB[i] === 0) && uC[i]! <= 1);
-  const enqueue = (i: number): void => {
-    if (!done[i] && !queued[i] && mayFire(i)) {
-      queued[i] = 1;
-      queue.push(i);
+  /** Adds `by` to constraint i's counters for unknown wire w on sides `s`. */
+  private count(i: number, s: number, w: number, by: number): void {
+    this.uAll[i]! += by;
+    if (s & SIDE_A) this.uA[i]! += by;
+    if (s & SIDE_B) this.uB[i]! += by;
+    if (s & SIDE_C) this.uC[i]! += by;
+    if (!this.boolWire[w]) this.nb[i]! += by;
+  }
+
+  private mayFire(i: number): boolean {
+    const { uAll, uA, uB, uC, nb } = this;
+    return uAll[i]! <= 1 || nb[i] === 0 || ((uA[i] === 0 || uB[i] === 0) && uC[i]! <= 1);
+  }
+
+  enqueue(i: number): void {
+    if (!this.done[i] && !this.queued[i] && this.mayFire(i)) {
+      this.queued[i] = 1;
+      this.queue.push(i);
     }
-  };
-  const learn = (w: number): void => {
-    if (known[w]) return;
-    known[w] = 1;
+  }
+
+  learn(w: number): void {
+    if (this.known[w]) return;
+    this.known[w] = 1;
+    const { start, entryK, entrySide } = this.index;
     for (let e = start[w]!; e < start[w + 1]!; e++) {
       const i = entryK[e]!;
-      const s = entrySide[e]!;
-      uAll[i]!--;
-      if (s & SIDE_A) uA[i]!--;
-      if (s & SIDE_B) uB[i]!--;
-      if (s & SIDE_C) uC[i]!--;
-      if (!boolWire[w]) nb[i]!--;
-      enqueue(i);
+      this.count(i, entrySide[e]!, w, -1);
+      this.enqueue(i);
     }
-  };
+  }
 
   /** Unknown wire terms of `scale·X − C` (X = A or B), merged, zero coefficients dropped. */
-  const linearUnknowns = (x: Lc, scale: bigint, c: Lc): Map<number, bigint> => {
+  private linearUnknowns(x: Lc, scale: bigint, c: Lc): Map<number, bigint> {
     const m = new Map<number, bigint>();
-    if (scale !== 0n) for (const [w, v] of x) if (!known[w]) m.set(w, (v * scale) % FIELD_PRIME);
-    for (const [w, v] of c) if (!known[w]) m.set(w, fieldMod((m.get(w) ?? 0n) - v));
+    if (scale !== 0n) for (const [w, v] of x) if (!this.known[w]) m.set(w, (v * scale) % FIELD_PRIME);
+    for (const [w, v] of c) if (!this.known[w]) m.set(w, fieldMod((m.get(w) ?? 0n) - v));
     for (const [w, v] of m) if (v === 0n) m.delete(w);
     return m;
-  };
+  }
+
   /** Applies rules 1 and 2 to one linear equation; returns whether it forced anything. */
-  const solveLinear = (terms: Map<number, bigint>, extraBeta: boolean): boolean => {
+  private solveLinear(terms: Map<number, bigint>, extraBeta: boolean): boolean {
     if (terms.size === 1 && !extraBeta) {
-      for (const w of terms.keys()) learn(w);
+      for (const w of terms.keys()) this.learn(w);
       return true;
     }
-    for (const w of terms.keys()) if (!boolWire[w]) return false;
+    for (const w of terms.keys()) if (!this.boolWire[w]) return false;
     const coefs = [...terms.values()];
     if (extraBeta) coefs.push(FIELD_PRIME - 1n);
     if (!uniqueBinary(coefs)) return false;
-    for (const w of terms.keys()) learn(w);
+    for (const w of terms.keys()) this.learn(w);
     return true;
-  };
+  }
 
-  const examine = (i: number): void => {
-    const k = constraints[i]!;
-    if (uAll[i] === 0) {
-      done[i] = 1;
+  private examine(i: number): void {
+    const k = this.constraints[i]!;
+    if (this.uAll[i] === 0) {
+      this.done[i] = 1;
       return;
     }
-    if (uA[i] === 0 && solveLinear(linearUnknowns(k.b, evalLc(k.a, witness), k.c), false)) return;
-    if (uB[i] === 0 && solveLinear(linearUnknowns(k.a, evalLc(k.b, witness), k.c), false)) return;
-    const f = forms.get(i);
-    if (f && nb[i] === 0) {
+    if (this.uA[i] === 0 && this.solveLinear(this.linearUnknowns(k.b, evalLc(k.a, this.witness), k.c), false)) return;
+    if (this.uB[i] === 0 && this.solveLinear(this.linearUnknowns(k.a, evalLc(k.b, this.witness), k.c), false)) return;
+    const f = this.forms.get(i);
+    if (f && this.nb[i] === 0) {
       const terms = new Map<number, bigint>();
-      for (const [w, c] of f.vars) if (!known[w]) terms.set(w, c);
-      if (terms.size > 0) solveLinear(terms, true);
-    }
-  };
-
-  const drain = (): void => {
-    while (queue.length > 0) {
-      const i = queue.pop()!;
-      queued[i] = 0;
-      examine(i);
-      if (uAll[i] === 0) done[i] = 1;
-    }
-  };
-  for (let i = 0; i < nK; i++) enqueue(i);
-  drain();
-  // Rule 4 after the others have run dry, repeated while it forces something.
-  const pending = new Set(circuit.divisions ?? []);
-  for (let progress = true; progress;) {
-    progress = false;
-    for (const h of pending) {
-      const wires = divisionUnknowns(constraints, h, boolWire, known);
-      if (!wires) continue;
-      pending.delete(h);
-      for (const w of wires) learn(w);
-      progress = true;
-      drain();
+      for (const [w, c] of f.vars) if (!this.known[w]) terms.set(w, c);
+      if (terms.size > 0) this.solveLinear(terms, true);
     }
   }
 
+  drain(): void {
+    while (this.queue.length > 0) {
+      const i = this.queue.pop()!;
+      this.queued[i] = 0;
+      this.examine(i);
+      if (this.uAll[i] === 0) this.done[i] = 1;
+    }
+  }
+
+  /** Rule 4 after the others have run dry, repeated while it forces something. */
+  divisions(marked: Iterable<readonly [number, number]>): void {
+    const pending = new Set(marked);
+    for (let progress = true; progress;) {
+      progress = false;
+      for (const h of pending) {
+        const wires = divisionUnknowns(this.constraints, h, this.boolWire, this.known);
+        if (!wires) continue;
+        pending.delete(h);
+        for (const w of wires) this.learn(w);
+        progress = true;
+        this.drain();
+      }
+    }
+  }
+}
+
+/**
+ * Runs the propagation on `circuit` (its constraints and its witness, which must satisfy them)
+ * and reports every wire the fixed wires do not force. Throws when the witness violates a
+ * constraint, since the zero/non-zero decisions would then be meaningless.
+ */
+export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOptions = {}): DeterminismResult {
+  const started = performance.now();
+  const { constraints, witness, nWires } = circuit;
+  if (constraints.length !== circuit.nConstraints) throw new Error('determinism check needs a circuit built with constraints, not witness-only');
+  const violated = findViolatedConstraint(constraints, witness);
+  if (violated !== -1) throw new Error(`determinism check: the witness violates constraint ${violated}`);
+  const nK = constraints.length;
+
+  const known = new Uint8Array(nWires);
+  const fixed = options.fixed ?? defaultFixed(circuit);
+  known[0] = 1;
+  for (const w of fixed) known[w] = 1;
+  let nFixed = 0;
+  for (let w = 0; w < nWires; w++) nFixed += known[w]!;
+
+  const { forms, boolWire } = booleanWires(constraints, nWires);
+  const index = wireIndex(constraints, nWires);
+  const prop = new Propagation(constraints, witness, known, boolWire, forms, index);
+  for (let i = 0; i < nK; i++) prop.enqueue(i);
+  prop.drain();
+  prop.divisions(circuit.divisions ?? []);
+
+  const { start, entryK } = index;
   const maxReported = options.maxReported ?? 100;
   const undetermined: UndeterminedWire[] = [];
   let nUndetermined = 0;

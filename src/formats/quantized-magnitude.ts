@@ -6,8 +6,8 @@
  * could chain products or linear layers without a requantize (x² → x⁴ → … → x³²) until the
  * circuit silently wraps around the field and proves something no integer model computes.
  */
-import type { QOp, QOperand, QuantizedModel } from '../quantize/quantized-model.js';
-import { linearTerms } from '../quantize/linear-spec.js';
+import type { QOp, QOperand, QOpKind, QOpOf, QuantizedModel } from './quantized-schema.js';
+import { linearTerms } from './linear-spec.js';
 
 /** Largest log2 |value| allowed anywhere: well below the field's half, with room for the gadgets' offsets. */
 export const MAX_VALUE_BITS = 240;
@@ -15,37 +15,44 @@ export const MAX_VALUE_BITS = 240;
 const log2 = (v: number): number => (v === 0 ? 0 : Math.log2(Math.abs(v)));
 const maxLog = (values: readonly number[]): number => values.reduce((m, v) => Math.max(m, log2(v)), 0);
 
-/** log2 bound of each op's output from its inputs' bounds. */
+/** log2 bound of an op's output from its inputs' bounds (`bits` of a tensor). */
+export type MagnitudeBound<K extends QOpKind> = (op: QOpOf<K>, bits: (t: string) => number) => number;
+
+const operand = (o: QOperand, bits: (t: string) => number) => ('tensor' in o ? bits(o.tensor) + log2(o.scale) : maxLog(o.constant));
+const same = (op: { readonly input: string }, bits: (t: string) => number): number => bits(op.input);
+
+/** The magnitude bound of every kind. */
+export const MAGNITUDE_BOUNDS: { readonly [K in QOpKind]: MagnitudeBound<K> } = {
+  linear: (op, bits) => {
+    const t = linearTerms(op.spec);
+    let most = 0;
+    for (let j = 0; j < t.nOut; j++) most = Math.max(most, t.offsets[j + 1]! - t.offsets[j]!);
+    return Math.log2(2 ** (bits(op.input) + maxLog(op.weight)) * Math.max(most, 1) + 2 ** maxLog(op.bias)) + 1;
+  },
+  requantize: (op) => op.outBits,
+  reshape: same,
+  maxpool: same,
+  clamp: same,
+  permute: (op, bits) => Math.max(bits(op.input), maxLog(op.fill ?? [])),
+  add: (op, bits) => Math.max(bits(op.input) + log2(op.inputScale), bits(op.other) + log2(op.otherScale)) + 1,
+  leakyRelu: (op, bits) => bits(op.input) + Math.max(0, log2(op.alpha)),
+  concat: (op, bits) => Math.max(...[op.input, ...op.others].map((t, k) => bits(t) + log2(op.scales[k]!))),
+  table: (op) => Math.max(0, ...op.tables.map(maxLog)),
+  binary: (op, bits) => (['max', 'min'].includes(op.op) ? Math.max(operand(op.a, bits), operand(op.b, bits)) : 1),
+  where: (op, bits) => Math.max(operand(op.x, bits), operand(op.y, bits)),
+  divConst: (op, bits) => bits(op.input) + op.shift,
+  product: (op, bits) => {
+    let most = 0;
+    for (let j = 0; j + 1 < op.offsets.length; j++) most = Math.max(most, op.offsets[j + 1]! - op.offsets[j]!);
+    return bits(op.input) + bits(op.other) + log2(Math.max(most, 1));
+  },
+  divide: (op) => Math.max(...op.qOffset.map((o, j) => log2(Math.abs(o) + 2 ** op.qBits[j]!))) + 1,
+  softmax: (op, bits) => (op.log ? Math.max(bits(op.input), maxLog(op.logTable)) + 2 : op.outFrac + 1),
+};
+
+/** log2 bound of `op`'s output (the cast only restates that the table is keyed by kind). */
 function outputBits(op: QOp, bits: (t: string) => number): number {
-  const operand = (o: QOperand) => ('tensor' in o ? bits(o.tensor) + log2(o.scale) : maxLog(o.constant));
-  const x = bits(op.input);
-  switch (op.kind) {
-    case 'linear': {
-      const t = linearTerms(op.spec);
-      let most = 0;
-      for (let j = 0; j < t.nOut; j++) most = Math.max(most, t.offsets[j + 1]! - t.offsets[j]!);
-      return Math.log2(2 ** (x + maxLog(op.weight)) * Math.max(most, 1) + 2 ** maxLog(op.bias)) + 1;
-    }
-    case 'requantize': return op.outBits;
-    case 'reshape':
-    case 'maxpool':
-    case 'clamp': return x;
-    case 'permute': return Math.max(x, maxLog(op.fill ?? []));
-    case 'add': return Math.max(x + log2(op.inputScale), bits(op.other) + log2(op.otherScale)) + 1;
-    case 'leakyRelu': return x + Math.max(0, log2(op.alpha));
-    case 'concat': return Math.max(...[op.input, ...op.others].map((t, k) => bits(t) + log2(op.scales[k]!)));
-    case 'table': return Math.max(0, ...op.tables.map(maxLog));
-    case 'binary': return ['max', 'min'].includes(op.op) ? Math.max(operand(op.a), operand(op.b)) : 1;
-    case 'where': return Math.max(operand(op.x), operand(op.y));
-    case 'divConst': return x + op.shift;
-    case 'product': {
-      let most = 0;
-      for (let j = 0; j + 1 < op.offsets.length; j++) most = Math.max(most, op.offsets[j + 1]! - op.offsets[j]!);
-      return x + bits(op.other) + log2(Math.max(most, 1));
-    }
-    case 'divide': return Math.max(...op.qOffset.map((o, j) => log2(Math.abs(o) + 2 ** op.qBits[j]!))) + 1;
-    case 'softmax': return op.log ? Math.max(x, maxLog(op.logTable)) + 2 : op.outFrac + 1;
-  }
+  return (MAGNITUDE_BOUNDS[op.kind] as MagnitudeBound<QOpKind>)(op as never, bits);
 }
 
 /** The first op whose output can exceed 2^{@link MAX_VALUE_BITS}, with its bound, or undefined. */

@@ -6,7 +6,7 @@
  * from the calibration statistics and recorded under (op name, choice name); when replaying
  * (`pinned`) the recorded value is returned instead and the computation never runs. settings.json
  * stores the record as `quantization.decisions`. An op that routes its calibration-dependent
- * choices through `int`/`flag` (or through quantize-graph's requantize/table helpers, which do) is
+ * choices through `int`/`flag` (or through QuantizeContext's requantize/table helpers, which do) is
  * replayable with no further code.
  */
 import { UserError } from '../core/errors.js';

@@ -7,7 +7,10 @@ import type { GraphInput } from '../onnx/load-onnx.js';
 import type { LinearSpec } from './linear-spec.js';
 import { linearTerms } from './linear-spec.js';
 import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
+import type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 import { runProductFloat } from './products-float.js';
+
+export type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {
@@ -149,44 +152,6 @@ export interface DivConstOp {
   readonly trunc?: boolean;
 }
 
-/** y[j] = Σ_{k ∈ [offsets[j], offsets[j+1])} a[aIndex[k]] · b[bIndex[k]]: products of two activations. */
-export interface ProductOp {
-  readonly kind: 'product';
-  readonly name: string;
-  /** a */
-  readonly input: string;
-  /** b (may equal input: x·x) */
-  readonly other: string;
-  readonly output: string;
-  readonly offsets: number[];
-  readonly aIndex: number[];
-  readonly bIndex: number[];
-}
-
-/** y[j] = a[aIndex[j]] / b[bIndex[j]]: division of two activations (integer semantics: QDivide in quantized-products.ts). */
-export interface DivideOp {
-  readonly kind: 'divide';
-  readonly name: string;
-  /** numerator a */
-  readonly input: string;
-  /** denominator b */
-  readonly other: string;
-  readonly output: string;
-  readonly aIndex: number[];
-  readonly bIndex: number[];
-}
-
-/** Softmax (or LogSoftmax with `log`) over rows: row r is the input elements index[offsets[r] .. offsets[r+1]); output has the input's shape and layout. */
-export interface SoftmaxOp {
-  readonly kind: 'softmax';
-  readonly name: string;
-  readonly input: string;
-  readonly output: string;
-  readonly offsets: number[];
-  readonly index: number[];
-  readonly log: boolean;
-}
-
 /** Any lowered op. */
 export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | ConcatOp | UnaryOp | BinaryOp | WhereOp | DivConstOp | ProductOp | DivideOp | SoftmaxOp;
 
@@ -200,11 +165,21 @@ export function opInputs(op: FloatOp): string[] {
     case 'concat': return [op.input, ...op.others];
     case 'binary': return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
     case 'where': return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
-    default: return [op.input];
+    // No default: a new kind must say whether it reads a second activation.
+    case 'linear':
+    case 'relu':
+    case 'reshape':
+    case 'maxpool':
+    case 'clamp':
+    case 'leakyRelu':
+    case 'permute':
+    case 'unary':
+    case 'divConst':
+    case 'softmax': return [op.input];
   }
 }
 
-function operandValues(values: Map<string, Float64Array>, o: Operand): Float64Array {
+function operandValues(values: ReadonlyMap<string, Float64Array>, o: Operand): Float64Array {
   return 'tensor' in o ? values.get(o.tensor)! : o.constant;
 }
 
@@ -241,89 +216,79 @@ export interface FloatGraph {
   readonly droppedFinal?: DroppedFinal;
 }
 
+/** An op's output in float64 from its input `x` and the tensors computed so far. */
+export type FloatSemantics<K extends FloatOp['kind']> = (op: Extract<FloatOp, { kind: K }>, x: Float64Array, values: ReadonlyMap<string, Float64Array>) => Float64Array;
+
+function linearFloat(op: LinearOp, x: Float64Array): Float64Array {
+  const t = linearTerms(op.spec);
+  const y = new Float64Array(t.nOut);
+  for (let j = 0; j < t.nOut; j++) {
+    let acc = op.bias[t.biasIndex[j]!]!;
+    for (let k = t.offsets[j]!; k < t.offsets[j + 1]!; k++) acc += op.weight[t.weightIndex[k]!]! * x[t.inputIndex[k]!]!;
+    y[j] = acc;
+  }
+  return y;
+}
+
+function poolFloat(op: MaxPoolOp, x: Float64Array): Float64Array {
+  const y = new Float64Array(op.offsets.length - 1);
+  const pick = op.min ? Math.min : Math.max;
+  for (let j = 0; j < y.length; j++) {
+    let m = x[op.index[op.offsets[j]!]!]!;
+    for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = pick(m, x[op.index[k]!]!);
+    y[j] = m;
+  }
+  return y;
+}
+
+function concatFloat(parts: Float64Array[]): Float64Array {
+  const y = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    y.set(p, at);
+    at += p.length;
+  }
+  return y;
+}
+
+/** The float semantics of every lowered op kind (what calibration and fidelity run). */
+export const FLOAT_SEMANTICS: { readonly [K in FloatOp['kind']]: FloatSemantics<K> } = {
+  linear: (op, x) => linearFloat(op, x),
+  relu: (_op, x) => x.map((v) => (v > 0 ? v : 0)),
+  reshape: (_op, x) => x,
+  maxpool: (op, x) => poolFloat(op, x),
+  add: (op, x, values) => {
+    const o = values.get(op.other)!;
+    return x.map((v, i) => v + op.otherSign * o[i]!);
+  },
+  clamp: (op, x) => x.map((v) => clampFloat(v, op.min, op.max)),
+  leakyRelu: (op, x) => x.map((v) => (v >= 0 ? v : op.alpha * v)),
+  permute: (op, x) => Float64Array.from(op.perm, (i, k) => (i < 0 ? op.fill![k]! : x[i]!)),
+  unary: (op, x) => x.map((v, i) => evalUnary(op.fn, v, op.attrs, op.param?.[i] ?? 0)),
+  binary: (op, _x, values) => {
+    const a = operandValues(values, op.a);
+    const b = operandValues(values, op.b);
+    return a.map((v, i) => binaryFloat(op.op, v, b[i]!));
+  },
+  where: (op, _x, values) => {
+    const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandValues(values, o)) as [Float64Array, Float64Array, Float64Array];
+    return c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!));
+  },
+  divConst: (op, x) => x.map((v, i) => (op.trunc ? Math.trunc(v / op.divisor[i]!) : v / op.divisor[i]!)),
+  product: (op, x, values) => runProductFloat(op, x, values.get(op.other)!),
+  divide: (op, x, values) => runProductFloat(op, x, values.get(op.other)!),
+  softmax: (op, x) => runProductFloat(op, x, x),
+  concat: (op, x, values) => concatFloat([x, ...op.others.map((o) => values.get(o)!)]),
+};
+
 /** Runs the lowered graph in float64, returning every tensor by name. */
 export function runFloatGraph(g: FloatGraph, input: Float64Array): Map<string, Float64Array> {
   const values = new Map<string, Float64Array>([[g.input.name, input]]);
   splitInput(g.inputs, input, (name, part) => values.set(name, part));
   for (const op of g.ops) {
-    const x = values.get(op.input)!;
-    switch (op.kind) {
-      case 'linear': {
-        const t = linearTerms(op.spec);
-        const y = new Float64Array(t.nOut);
-        for (let j = 0; j < t.nOut; j++) {
-          let acc = op.bias[t.biasIndex[j]!]!;
-          for (let k = t.offsets[j]!; k < t.offsets[j + 1]!; k++) acc += op.weight[t.weightIndex[k]!]! * x[t.inputIndex[k]!]!;
-          y[j] = acc;
-        }
-        values.set(op.output, y);
-        break;
-      }
-      case 'relu':
-        values.set(op.output, x.map((v) => (v > 0 ? v : 0)));
-        break;
-      case 'reshape':
-        values.set(op.output, x);
-        break;
-      case 'maxpool': {
-        const y = new Float64Array(op.offsets.length - 1);
-        const pick = op.min ? Math.min : Math.max;
-        for (let j = 0; j < y.length; j++) {
-          let m = x[op.index[op.offsets[j]!]!]!;
-          for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = pick(m, x[op.index[k]!]!);
-          y[j] = m;
-        }
-        values.set(op.output, y);
-        break;
-      }
-      case 'add': {
-        const o = values.get(op.other)!;
-        values.set(op.output, x.map((v, i) => v + op.otherSign * o[i]!));
-        break;
-      }
-      case 'clamp':
-        values.set(op.output, x.map((v) => clampFloat(v, op.min, op.max)));
-        break;
-      case 'leakyRelu':
-        values.set(op.output, x.map((v) => (v >= 0 ? v : op.alpha * v)));
-        break;
-      case 'permute':
-        values.set(op.output, Float64Array.from(op.perm, (i, k) => (i < 0 ? op.fill![k]! : x[i]!)));
-        break;
-      case 'unary':
-        values.set(op.output, x.map((v, i) => evalUnary(op.fn, v, op.attrs, op.param?.[i] ?? 0)));
-        break;
-      case 'binary': {
-        const a = operandValues(values, op.a);
-        const b = operandValues(values, op.b);
-        values.set(op.output, a.map((v, i) => binaryFloat(op.op, v, b[i]!)));
-        break;
-      }
-      case 'where': {
-        const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandValues(values, o)) as [Float64Array, Float64Array, Float64Array];
-        values.set(op.output, c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!)));
-        break;
-      }
-      case 'divConst':
-        values.set(op.output, x.map((v, i) => (op.trunc ? Math.trunc(v / op.divisor[i]!) : v / op.divisor[i]!)));
-        break;
-      case 'product':
-      case 'divide':
-      case 'softmax':
-        values.set(op.output, runProductFloat(op, x, op.kind === 'softmax' ? x : values.get(op.other)!));
-        break;
-      case 'concat': {
-        const parts = [x, ...op.others.map((o) => values.get(o)!)];
-        const y = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
-        let at = 0;
-        for (const p of parts) {
-          y.set(p, at);
-          at += p.length;
-        }
-        values.set(op.output, y);
-        break;
-      }
-    }
+    // The cast only restates that the table is keyed by kind.
+    const run = FLOAT_SEMANTICS[op.kind] as FloatSemantics<FloatOp['kind']>;
+    values.set(op.output, run(op as never, values.get(op.input)!, values));
   }
   return values;
 }

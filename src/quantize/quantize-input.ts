@@ -1,10 +1,10 @@
 /**
  * Float input → the integers the circuit proves: round half away from zero at the input scale
  * and clamp into [lo, hi] (float parts), or take integer parts as they are (in their calibrated
- * range). Re-exported by quantized-model.ts, whose integer reference starts from these values.
+ * range). Re-exported by quantized-model.ts; the integer reference starts from these values.
  */
 import { UserError } from '../core/errors.js';
-import type { QuantizedModel } from './quantized-model.js';
+import type { QuantizedModel } from '../formats/quantized-model.js';
 
 /** Quantizes a float input: round half away from zero to the input scale, then clamp. */
 export function quantizeInput(model: Pick<QuantizedModel, 'input'>, x: ArrayLike<number>): number[] {

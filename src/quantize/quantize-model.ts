@@ -14,7 +14,7 @@ import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
 import { CalibrationDecisions, DecisionRecord } from './calibration-decisions.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
-import { searchSettings, SearchResult } from '../compile/search-settings.js';
+import { CircuitCost, searchSettings, SearchResult } from './search-settings.js';
 
 /** Options of {@link quantizeModel}. */
 export interface QuantizeModelOptions {
@@ -28,6 +28,12 @@ export interface QuantizeModelOptions {
   readonly activationBits?: number;
   /** Search activation widths for the cheapest circuit with this top-1 agreement on the calibration set (search-settings.ts). */
   readonly targetAgreement?: number;
+  /**
+   * With `targetAgreement`: the constraint count the search minimizes. The circuit is built in
+   * src/compile, above quantize, so the caller passes it (src/compile/search-settings.ts's
+   * circuitConstraints).
+   */
+  readonly circuitCost?: CircuitCost;
 }
 
 /** The settings file. */
@@ -77,9 +83,24 @@ function layerSummary(o: QOp): Record<string, unknown> {
     case 'clamp': return { name: o.name, kind: o.kind, lo: o.lo, hi: o.hi };
     case 'leakyRelu': return { name: o.name, kind: o.kind, shift: o.shift, alpha: o.alpha };
     case 'table': return { name: o.name, kind: o.kind, fn: o.fn, domainLo: o.domainLo, bits: o.bits, tables: o.tables.length };
-    default: return { name: o.name, kind: o.kind };
+    // No default: a new kind must say here what settings.json shows of it.
+    case 'reshape':
+    case 'add':
+    case 'permute':
+    case 'concat':
+    case 'binary':
+    case 'where':
+    case 'divConst':
+    case 'product':
+    case 'divide':
+    case 'softmax': return { name: o.name, kind: o.kind };
   }
 }
+
+/** Without a cost function the search cannot compare settings: a caller's mistake, not the user's. */
+const noCircuitCost: CircuitCost = () => {
+  throw new Error('quantizeModel: targetAgreement needs options.circuitCost (src/compile/search-settings.ts)');
+};
 
 /** Runs the quantize stage and returns what it wrote. */
 export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings; model: QuantizedModel; search?: SearchResult }> {
@@ -104,7 +125,7 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
     }
   }
   if (calibration.length === 0) throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
-  const search = opts.targetAgreement === undefined ? undefined : await searchSettings({ modelPath: opts.modelPath, graph: floatGraph, calibration, targetAgreement: opts.targetAgreement, weightBits: opts.weightBits });
+  const search = opts.targetAgreement === undefined ? undefined : await searchSettings({ modelPath: opts.modelPath, graph: floatGraph, calibration, targetAgreement: opts.targetAgreement, weightBits: opts.weightBits, circuitCost: opts.circuitCost ?? noCircuitCost });
   const bits = search ? { activationBits: search.best.activationBits, inputBits: search.best.inputBits, layerBits: search.best.layerBits } : { activationBits: opts.activationBits };
   const decisions = new CalibrationDecisions();
   const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, ...bits, decisions });

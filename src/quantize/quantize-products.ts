@@ -1,7 +1,7 @@
 /**
  * Quantization of products of two activations, divisions and softmax rows. Every choice is
  * calibration-free: the output scales follow from the operands' scales and worst-case ranges,
- * and the operands themselves are materialized by quantize-graph.ts's helpers.
+ * and the operands themselves are materialized by QuantizeContext's helpers (quantize-context.ts).
  */
 import { quote, UserError } from '../core/errors.js';
 import { comparatorBits } from '../../circuits/max.js';
@@ -92,7 +92,7 @@ export function quantizeDivide(op: DivideOp, input: string, other: string, a: Te
 export const LOG_TABLE_BITS = 10;
 
 /**
- * Softmax rows of an activation spanning at most 2^8 values (quantize-graph.ts saturates the
+ * Softmax rows of an activation spanning at most 2^8 values (quantize-context.ts saturates the
  * input first). Calibration-free: the exponentials carry `bits` fractional bits (e(0) = 2^bits),
  * the probabilities `bits` as well; LogSoftmax keeps the input's scale.
  */

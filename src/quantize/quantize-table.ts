@@ -2,7 +2,7 @@
  * Quantization of a univariate function as an exact table (circuits/table-lookup.ts).
  *
  * The input is an activation whose worst-case integer range spans at most
- * {@link TABLE_INPUT_BITS} bits (quantize-graph.ts saturates wider inputs into that many bits
+ * {@link TABLE_INPUT_BITS} bits (quantize-context.ts saturates wider inputs into that many bits
  * with a requantize first, so the integer reference and the circuit agree bit for bit). The
  * domain is [min lo, min lo + 2^n) with n the width of that range; the table holds
  * round(f(x · 2^−inFrac) · 2^outFrac), saturated to the output's `outBits` range, for every x
@@ -53,7 +53,7 @@ function roundAway(v: number): number {
  * Builds the table op for `f` on input state `s` (an activation of ≤ TABLE_INPUT_BITS bits);
  * `outStats` is the calibration range of the float output, `outBits` the output width.
  * `decideFrac` makes (or, replaying published settings, replaces) the calibration-dependent
- * choice of the output scale (quantize-graph routes it through its CalibrationDecisions).
+ * choice of the output scale (quantize-kinds.ts routes it through the context's CalibrationDecisions).
  */
 export function quantizeTable(
   name: string,

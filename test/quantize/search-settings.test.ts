@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
+import { circuitConstraints } from '../../src/compile/search-settings.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import type { QuantizedModel } from '../../src/quantize/quantized-model.js';
 import { ROOT, MODELS, CLI } from '../helpers/paths.js';
@@ -20,7 +21,7 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('target agreement: cheapest tried setting that meets it, written to the build directory', async () => {
   const out = join(tmp, 'api');
-  const r = await quantizeModel({ modelPath: M('digits-sigmoid.onnx'), outDir: out, calibrationPath: M('calibration.json'), targetAgreement: 0.98 });
+  const r = await quantizeModel({ modelPath: M('digits-sigmoid.onnx'), outDir: out, calibrationPath: M('calibration.json'), targetAgreement: 0.98, circuitCost: circuitConstraints });
   const s = r.search!;
   assert.ok(s.tried.length >= 3);
   const meeting = s.tried.filter((t) => t.agreement >= 0.98);
@@ -34,7 +35,7 @@ test('target agreement: cheapest tried setting that meets it, written to the bui
   assert.equal(q.input.bits, s.best.inputBits);
   assert.equal(buildCircuit(q, new Array(64).fill(0), { witnessOnly: true }).circuit.nConstraints, s.best.constraints);
   // A target nothing reaches is a user error naming the best agreement seen.
-  await assert.rejects(quantizeModel({ modelPath: M('digits-sigmoid.onnx'), outDir: join(tmp, 'never'), calibrationPath: M('calibration.json'), targetAgreement: 1.5 }), /--target-agreement must be in \[0, 1\]/);
+  await assert.rejects(quantizeModel({ modelPath: M('digits-sigmoid.onnx'), outDir: join(tmp, 'never'), calibrationPath: M('calibration.json'), targetAgreement: 1.5, circuitCost: circuitConstraints }), /--target-agreement must be in \[0, 1\]/);
 });
 
 test('quantize --target-agreement prints the table of tried settings; a bad value exits 2', () => {

@@ -43,31 +43,28 @@ function operand(ctx: LowerContext, node: OnnxNode, i: number, what: string, hea
   throw nodeError(node, `${what} must have rank 3 or 4, got ${JSON.stringify(shape)}`);
 }
 
-const attention: Lowering = (ctx, node) => {
-  for (const [i, what] of [[4, 'past_key'], [5, 'past_value'], [6, 'nonpad_kv_seqlen']] as const) if (node.inputs[i]) throw nodeError(node, `input ${what} is not supported (no KV cache: a proof covers one pass over Q, K and V)`);
-  if (isUsed(ctx, node.outputs[3])) throw nodeError(node, 'the qk_matmul_output output is not supported');
-  const qShape = ctx.shapes.get(node.inputs[0]!);
-  if (!qShape) throw nodeError(node, 'Q must be a computed activation');
-  const batch = qShape[0]!;
-  const q = operand(ctx, node, 0, 'Q', 'q_num_heads');
-  const k = operand(ctx, node, 1, 'K', 'kv_num_heads', batch);
-  const v = operand(ctx, node, 2, 'V', 'kv_num_heads', batch);
-  if (k.head !== q.head || k.heads !== v.heads || k.seq !== v.seq) throw nodeError(node, 'Q, K and V shapes do not fit together');
-  if (q.heads % k.heads !== 0) throw nodeError(node, `q_num_heads ${q.heads} is not a multiple of kv_num_heads ${k.heads}`);
-  const group = q.heads / k.heads;
-  const scale = attrNum(node, 'scale', 1 / Math.sqrt(q.head));
-  const softcap = attrNum(node, 'softcap', 0);
-  const causal = attrNum(node, 'is_causal', 0) !== 0;
-  const [Sq, Sk, D, Dv] = [q.seq, k.seq, q.head, v.head];
-  const maskC = node.inputs[3] ? ctx.consts.get(node.inputs[3]) : undefined;
-  if (node.inputs[3] && !maskC) throw nodeError(node, 'attn_mask must be a constant');
-  const mask = maskC ? broadcastTo(node, maskC, [batch, q.heads, Sq, Sk]) : undefined;
-  const boolMask = maskC?.dataType === 'BOOL';
-  const e = new CompositeEmitter(ctx, node);
+/** What the steps of one Attention lowering share. */
+interface AttentionPlan {
+  readonly ctx: LowerContext;
+  readonly node: OnnxNode;
+  readonly e: CompositeEmitter;
+  readonly q: Operand;
+  readonly k: Operand;
+  readonly v: Operand;
+  readonly batch: number;
+  /** Query heads per key/value head (GQA/MQA). */
+  readonly group: number;
+  /** The kept keys of every query row, batch-, head- then query-major. */
+  readonly rowKeys: number[][];
+  /** The additive mask value of each kept score, row after row. */
+  readonly bias: number[];
+}
 
-  // The kept keys of every query row, and the additive mask value of each kept score.
+/** The kept keys of every query row and the additive mask value of each kept score. */
+function keptKeys(node: OnnxNode, q: Operand, batch: number, Sk: number, causal: boolean, mask: Float64Array | undefined, boolMask: boolean): { rowKeys: number[][]; bias: number[] } {
   const rowKeys: number[][] = [];
   const bias: number[] = [];
+  const Sq = q.seq;
   for (let b = 0; b < batch; b++) {
     for (let h = 0; h < q.heads; h++) {
       for (let i = 0; i < Sq; i++) {
@@ -84,18 +81,27 @@ const attention: Lowering = (ctx, node) => {
       }
     }
   }
+  return { rowKeys, bias };
+}
+
+/**
+ * Scores, one per kept (row, key), laid out row after row; with softcap, tanh-capped. Without
+ * softcap, scale and mask enter before the softmax; with it, scale/softcap goes in first and
+ * the mask after the tanh.
+ */
+function emitScores(p: AttentionPlan, scale: number, softcap: number): string {
+  const { ctx, e, q, k, batch, group, rowKeys, bias } = p;
   const nScores = bias.length;
-  // Scores, one per kept (row, key), laid out row after row.
+  const D = q.head;
   const qTerms = (b: number, h: number, i: number) => Array.from({ length: D }, (_, d) => q.at(b, h, i, d));
   const kAt = (b: number, h: number, j: number, d: number) => k.at(b, Math.floor(h / group), j, d);
   const capped = softcap > 0;
-  // Without softcap, scale and mask enter before the softmax; with it, scale/softcap goes in first and the mask after the tanh.
   const pre = capped ? scale / softcap : scale;
   let scores: string;
   const rowsOf = <T>(f: (b: number, h: number, i: number, j: number, at: number) => T): T[] => {
     const out: T[] = [];
     let r = 0;
-    for (let b = 0; b < batch; b++) for (let h = 0; h < q.heads; h++) for (let i = 0; i < Sq; i++, r++) for (const j of rowKeys[r]!) out.push(f(b, h, i, j, out.length));
+    for (let b = 0; b < batch; b++) for (let h = 0; h < q.heads; h++) for (let i = 0; i < q.seq; i++, r++) for (const j of rowKeys[r]!) out.push(f(b, h, i, j, out.length));
     return out;
   };
   const hasBias = bias.some((x) => x !== 0);
@@ -123,16 +129,16 @@ const attention: Lowering = (ctx, node) => {
     const t = e.unary('softcap-tanh', scores, 'Tanh');
     scores = e.affine('softcapped', t, Array.from({ length: nScores }, (_, i) => i), new Float64Array(nScores).fill(softcap), Float64Array.from(bias), [nScores]);
   }
-  const offsets = [0];
-  for (const keys of rowKeys) offsets.push(offsets[offsets.length - 1]! + keys.length);
-  const probs = e.name('probs');
-  emit(ctx, { kind: 'softmax', name: probs, input: scores, output: probs, offsets, index: Array.from({ length: nScores }, (_, i) => i), log: false }, [nScores]);
+  return scores;
+}
 
-  // Y[b, h, i, d] = Σ_j p[row, j] · V[b, kvh, j, d], in Q's layout (3-D: [B, Sq, H·Dv]).
-  const y4 = qShape.length === 4;
+/** Y[b, h, i, d] = Σ_j p[row, j] · V[b, kvh, j, d], in Q's layout (3-D: [B, Sq, H·Dv]). */
+function emitOutput(p: AttentionPlan, probs: string, rowStart: number[], qRank: number): void {
+  const { e, q, v, batch, group, rowKeys, node } = p;
+  const [Sq, Dv] = [q.seq, v.head];
+  const y4 = qRank === 4;
   const yShape = y4 ? [batch, q.heads, Sq, Dv] : [batch, Sq, q.heads * Dv];
   const yAt = (b: number, h: number, i: number, d: number) => (y4 ? ((b * q.heads + h) * Sq + i) * Dv + d : (b * Sq + i) * q.heads * Dv + h * Dv + d);
-  const rowStart: number[] = offsets.slice(0, -1);
   const terms: Array<{ p: number[]; v: number[] }> = new Array(size(yShape));
   let r = 0;
   for (let b = 0; b < batch; b++) {
@@ -154,6 +160,34 @@ const attention: Lowering = (ctx, node) => {
     for (const t of terms) yOffsets.push(yOffsets[yOffsets.length - 1]! + t.p.length);
     e.product('output', probs, v.name, yOffsets, terms.flatMap((t) => t.p), terms.flatMap((t) => t.v), yShape, out);
   }
+}
+
+const attention: Lowering = (ctx, node) => {
+  for (const [i, what] of [[4, 'past_key'], [5, 'past_value'], [6, 'nonpad_kv_seqlen']] as const) if (node.inputs[i]) throw nodeError(node, `input ${what} is not supported (no KV cache: a proof covers one pass over Q, K and V)`);
+  if (isUsed(ctx, node.outputs[3])) throw nodeError(node, 'the qk_matmul_output output is not supported');
+  const qShape = ctx.shapes.get(node.inputs[0]!);
+  if (!qShape) throw nodeError(node, 'Q must be a computed activation');
+  const batch = qShape[0]!;
+  const q = operand(ctx, node, 0, 'Q', 'q_num_heads');
+  const k = operand(ctx, node, 1, 'K', 'kv_num_heads', batch);
+  const v = operand(ctx, node, 2, 'V', 'kv_num_heads', batch);
+  if (k.head !== q.head || k.heads !== v.heads || k.seq !== v.seq) throw nodeError(node, 'Q, K and V shapes do not fit together');
+  if (q.heads % k.heads !== 0) throw nodeError(node, `q_num_heads ${q.heads} is not a multiple of kv_num_heads ${k.heads}`);
+  const scale = attrNum(node, 'scale', 1 / Math.sqrt(q.head));
+  const softcap = attrNum(node, 'softcap', 0);
+  const causal = attrNum(node, 'is_causal', 0) !== 0;
+  const maskC = node.inputs[3] ? ctx.consts.get(node.inputs[3]) : undefined;
+  if (node.inputs[3] && !maskC) throw nodeError(node, 'attn_mask must be a constant');
+  const mask = maskC ? broadcastTo(node, maskC, [batch, q.heads, q.seq, k.seq]) : undefined;
+  const e = new CompositeEmitter(ctx, node);
+  const plan: AttentionPlan = { ctx, node, e, q, k, v, batch, group: q.heads / k.heads, ...keptKeys(node, q, batch, k.seq, causal, mask, maskC?.dataType === 'BOOL') };
+  const scores = emitScores(plan, scale, softcap);
+  const nScores = plan.bias.length;
+  const offsets = [0];
+  for (const keys of plan.rowKeys) offsets.push(offsets[offsets.length - 1]! + keys.length);
+  const probs = e.name('probs');
+  emit(ctx, { kind: 'softmax', name: probs, input: scores, output: probs, offsets, index: Array.from({ length: nScores }, (_, i) => i), log: false }, [nScores]);
+  emitOutput(plan, probs, offsets.slice(0, -1), qShape.length);
   // Without a cache, present_key / present_value are K and V themselves.
   for (const [o, src] of [[node.outputs[1], k], [node.outputs[2], v]] as const) {
     if (!isUsed(ctx, o)) continue;

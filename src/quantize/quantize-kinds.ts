@@ -1,0 +1,111 @@
+/**
+ * How each lowered float op kind becomes quantized ops: one entry per kind, sharing the
+ * {@link QuantizeContext}. A float kind without an entry is a type error.
+ */
+import { quote, UserError } from '../core/errors.js';
+import type { FloatOp, LinearOp, WhereOp } from './float-ir.js';
+import { linearTerms } from '../formats/linear-spec.js';
+import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute } from './quantize-ops.js';
+import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
+import { quantizeDivide, quantizeProduct, quantizeSoftmax } from './quantize-products.js';
+import { quantizeTable } from './quantize-table.js';
+import { FRAC_BOUNDS } from './calibration-decisions.js';
+import { chooseFrac, QuantizeContext } from './quantize-context.js';
+
+/** Quantizes one float op of kind K into the context. */
+export type Quantizer<K extends FloatOp['kind']> = (c: QuantizeContext, op: Extract<FloatOp, { kind: K }>) => void;
+
+/** Largest |constant| among a Where's branches (scales them when neither is an activation). */
+function maxAbsConst(op: WhereOp): number {
+  let m = 0;
+  for (const o of [op.x, op.y]) if ('constant' in o) for (const v of o.constant) m = Math.max(m, Math.abs(v));
+  return m;
+}
+
+function quantizeLinear(c: QuantizeContext, op: LinearOp): void {
+  const wb = c.widths.weightBits;
+  // Chained linear layers: materialize a signed activation so sums stay small. A product of
+  // two activations carries twice their bits, which a linear layer uses for free (E[x²]).
+  const input = c.materialize(op.name, op.input, false, op.input, 'input', c.productAccs.has(op.input) ? Math.min(16, 2 * c.bitsOf(`${op.name}::input`)) : undefined);
+  const x = c.state(input);
+  let maxW = 0;
+  for (const w of op.weight) maxW = Math.max(maxW, Math.abs(w));
+  const wf = chooseFrac(maxW, 2 ** (wb - 1) - 1);
+  const limit = 2 ** (wb - 1) - 1;
+  const weight = Array.from(op.weight, (w) => Math.max(-limit, Math.min(limit, Math.round(w * 2 ** wf))));
+  const accFrac = x.frac + wf;
+  const bias = Array.from(op.bias, (b) => Math.round(b * 2 ** accFrac));
+  const t = linearTerms(op.spec);
+  const lo: number[] = new Array(t.nOut);
+  const hi: number[] = new Array(t.nOut);
+  for (let j = 0; j < t.nOut; j++) {
+    let l = bias[t.biasIndex[j]!]!;
+    let h = l;
+    for (let k = t.offsets[j]!; k < t.offsets[j + 1]!; k++) {
+      const w = weight[t.weightIndex[k]!]!;
+      const a = w * x.lo[t.inputIndex[k]!]!;
+      const b = w * x.hi[t.inputIndex[k]!]!;
+      l += Math.min(a, b);
+      h += Math.max(a, b);
+    }
+    if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h)) throw new UserError(`node ${quote(op.name)}: accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+    lo[j] = l;
+    hi[j] = h;
+  }
+  c.emit(op.output, { op: { kind: 'linear', name: op.name, input, output: op.output, spec: op.spec, weightFrac: wf, weight, bias }, state: { frac: accFrac, kind: 'acc', lo, hi } });
+}
+
+/** Product and divide: both operands materialized as activations first. */
+function quantizePair(c: QuantizeContext, op: Extract<FloatOp, { kind: 'product' | 'divide' }>): void {
+  const a = c.materialize(op.name, op.input, false, op.input);
+  const b = op.other === op.input ? a : c.materialize(op.name, op.other, false, op.other, 'other');
+  const r = op.kind === 'product' ? quantizeProduct(op, a, b, c.state(a), c.state(b)) : quantizeDivide(op, a, b, c.state(a), c.state(b));
+  if (op.kind === 'product') c.productAccs.add(op.output);
+  c.emit(op.output, r);
+}
+
+/** The quantizer of every lowered float op kind. */
+export const QUANTIZERS: { readonly [K in FloatOp['kind']]: Quantizer<K> } = {
+  linear: quantizeLinear,
+  relu: (c, op) => c.requant(op.name, op.input, op.output, true, op.output),
+  reshape: (c, op) => {
+    c.emit(op.output, { op: { kind: 'reshape', name: op.name, input: op.input, output: op.output }, state: c.state(op.input) });
+    if (c.productAccs.has(op.input)) c.productAccs.add(op.output);
+  },
+  // Max commutes with the monotonic requantize, so pooling accumulators is exact.
+  maxpool: (c, op) => c.emit(op.output, quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, c.state(op.input), op.min ?? false)),
+  add: (c, op) => c.emit(op.output, quantizeAdd(op.name, op.input, op.other, op.output, op.otherSign, c.state(op.input), c.state(op.other))),
+  clamp: (c, op) => {
+    // The output range is at most [min, max]: rescale to it (with ReLU when min ≥ 0), then clamp.
+    const input = c.materialize(op.name, op.input, op.min !== null && op.min >= 0, op.output);
+    c.emit(op.output, quantizeClamp(op.name, input, op.output, op.min, op.max, c.state(input)));
+  },
+  leakyRelu: (c, op) => {
+    const input = c.materialize(op.name, op.input, false, op.input);
+    c.emit(op.output, quantizeLeakyRelu(op.name, input, op.output, op.alpha, c.widths.weightBits, c.state(input)));
+  },
+  unary: (c, op) => {
+    const input = c.tableInput(op.name, op.input);
+    const frac = (compute: () => number) => c.decisions.int(op.name, 'frac', compute, FRAC_BOUNDS.min, FRAC_BOUNDS.max);
+    c.emit(op.output, quantizeTable(op.name, input, op.output, op, c.state(input), c.stats(op.output), c.bitsOf(op.name), frac));
+  },
+  binary: (c, op) => c.emit(op.output, quantizeBinary(op, c.states)),
+  where: (c, op) => c.emit(op.output, quantizeWhere(op, c.states, chooseFrac(maxAbsConst(op), 2 ** (c.widths.activationBits - 1) - 1))),
+  divConst: (c, op) => c.emit(op.output, quantizeDivConst(op, c.state(op.input))),
+  permute: (c, op) => {
+    c.emit(op.output, quantizePermute(op.name, op.input, op.output, op.perm, op.fill, c.state(op.input)));
+    if (c.productAccs.has(op.input)) c.productAccs.add(op.output);
+  },
+  softmax: (c, op) => {
+    const input = c.tableInput(op.name, op.input);
+    c.emit(op.output, quantizeSoftmax(op, input, c.state(input), c.widths.activationBits));
+  },
+  product: quantizePair,
+  divide: quantizePair,
+  concat: (c, op) => c.emit(op.output, quantizeConcat(op.name, op.input, op.others, op.output, [op.input, ...op.others].map((t) => c.state(t)))),
+};
+
+/** Quantizes `op` with its own kind's quantizer (the cast only restates that the table is keyed by kind). */
+export function quantizeOp(c: QuantizeContext, op: FloatOp): void {
+  (QUANTIZERS[op.kind] as Quantizer<FloatOp['kind']>)(c, op as never);
+}
