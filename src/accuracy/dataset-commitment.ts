@@ -25,12 +25,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
 import { commitmentChunkSizes, CommitmentOptions, commitValues } from '../../circuits/commitment.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { poseidonHashValues } from '../../circuits/poseidon.js';
 import { labelCode } from '../../circuits/count-matches.js';
-import { VERSIONS, writeJsonAtomic } from '../formats/artifacts.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeJsonAtomic } from '../core/atomic-write.js';
+import { datasetFilesFor, datasetsDir } from '../formats/paths.js';
 import { inputCommitmentParams } from '../compile/build-circuit.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
@@ -213,8 +214,7 @@ export async function commitDataset(opts: CommitDatasetOptions): Promise<{ file:
   const encoding = datasetEncoding(model);
   const blinding = opts.blinding ?? newBlinding();
   const res = await computeDatasetCommitment({ dataset: opts.dataset, encoding, chunkSize: opts.chunkSize, blinding });
-  const stem = basename(opts.dataset, extname(opts.dataset));
-  const dir = opts.outDir ?? join(opts.buildDir, 'datasets');
+  const dir = opts.outDir ?? datasetsDir(opts.buildDir);
   const file: DatasetCommitmentFile = {
     format: 'zkinfer-dataset-commitment',
     formatVersion: 1,
@@ -227,8 +227,7 @@ export async function commitDataset(opts: CommitDatasetOptions): Promise<{ file:
     tool: { name: 'zkinfer', version: VERSIONS.zkinfer },
     createdAt: new Date().toISOString(),
   };
-  const commitmentPath = join(dir, `${stem}.commitment.json`);
-  const openingPath = join(dir, `${stem}.opening.json`);
+  const { commitmentPath, openingPath } = datasetFilesFor(dir, opts.dataset);
   // The opening first: a commitment file without its opening could never be proven against.
   writeJsonAtomic(openingPath, { format: 'zkinfer-dataset-opening', formatVersion: 1, commitment: file.commitment, blinding: toHex(blinding), chunkSize: res.chunkSize } satisfies DatasetOpeningFile);
   writeJsonAtomic(commitmentPath, file);

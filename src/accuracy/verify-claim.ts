@@ -19,7 +19,7 @@ import { readJsonFile } from '../core/json.js';
 import { z } from 'zod';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { canonicalDecimal, proofSchema } from '../formats/bundle.js';
-import { canonicalJson } from '../formats/artifacts.js';
+import { canonicalJson } from '../core/hash.js';
 import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION } from './claim.js';
 import { combineChunkCommitments, computeDatasetCommitment, DatasetEncoding, parseFieldElement, readOpening, toHex } from './dataset-commitment.js';
 import { UserError } from '../core/errors.js';

@@ -5,11 +5,11 @@
  * deploy is byte-for-byte what `snarkjs zkey export solidityverifier` would give.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { encodeFunctionData, type Abi, type Hex } from 'viem';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
 import { validateVkey } from '../formats/vkey.js';
 
@@ -158,18 +158,6 @@ export async function compileVerifier(source: string): Promise<CompiledVerifier>
   };
 }
 
-async function writeAtomic(path: string, data: string): Promise<void> {
-  // A reader (or a crash) never sees a half-written artifact: write aside, then rename over.
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** Options for {@link exportVerifier}. */
 export interface ExportVerifierOptions {
   readonly vkey: Groth16VerificationKey;
@@ -197,9 +185,9 @@ export async function exportVerifier(options: ExportVerifierOptions): Promise<Ex
   const sourcePath = join(outDir, 'Verifier.sol');
   const abiPath = join(outDir, 'Verifier.abi.json');
   const binPath = join(outDir, 'Verifier.bin');
-  await writeAtomic(sourcePath, source);
-  await writeAtomic(abiPath, `${JSON.stringify(compiled.abi, null, 2)}\n`);
-  await writeAtomic(binPath, compiled.bytecode.slice(2));
+  writeFileAtomic(sourcePath, source);
+  writeFileAtomic(abiPath, `${JSON.stringify(compiled.abi, null, 2)}\n`);
+  writeFileAtomic(binPath, compiled.bytecode.slice(2));
   return { ...compiled, sourcePath, abiPath, binPath };
 }
 

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactPath } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
 import { readVkey } from '../formats/build-dir.js';
 import { assertBundleShape } from '../formats/bundle.js';
 import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';

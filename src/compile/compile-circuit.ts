@@ -2,7 +2,10 @@
  * The compile stage: quantized model in, `circuit.r1cs` and `circuit.json` out. The model id
  * (sha256 over the quantized model and the r1cs) names exactly what a proof is about.
  */
-import { artifactPath, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
+import { sha256Hex } from '../core/hash.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
 import { quote, UserError } from '../core/errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { DatasetEncoding } from '../accuracy/dataset-commitment.js';

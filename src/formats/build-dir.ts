@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { UserError } from '../core/errors.js';
-import { artifactPath, readArtifact } from './artifacts.js';
+import { artifactPath } from './paths.js';
+import { readArtifact } from './artifacts.js';
 import type { Groth16VerificationKey } from '../chain/verifier-contract.js';
 import type { CircuitInfo } from '../compile/compile-circuit.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';

@@ -9,9 +9,7 @@ import { z } from 'zod';
 import { quote, UserError } from '../core/errors.js';
 import type { Groth16VerificationKey } from '../chain/verifier-contract.js';
 import { validate } from '../core/json.js';
-
-/** The BN254 (bn128) base field modulus p. */
-export const BN254_P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+import { BASE_FIELD_PRIME } from '../core/bn254.js';
 
 /** Canonical decimal: no sign, no leading zeros, no hex, at most 78 digits. */
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
@@ -36,7 +34,7 @@ export const vkeySchema = z
   })
   .meta({ id: 'zkinfer-vkey', title: 'Groth16 verification key (bn128)', description: 'snarkjs verification_key.json; every coordinate a canonical decimal below p, points affine and on the curve.' });
 
-const mod = (a: bigint) => ((a % BN254_P) + BN254_P) % BN254_P;
+const mod = (a: bigint) => ((a % BASE_FIELD_PRIME) + BASE_FIELD_PRIME) % BASE_FIELD_PRIME;
 type Fp2 = [bigint, bigint];
 const f2mul = ([a, b]: Fp2, [c, d]: Fp2): Fp2 => [mod(a * c - b * d), mod(a * d + b * c)];
 const f2add = ([a, b]: Fp2, [c, d]: Fp2): Fp2 => [mod(a + c), mod(b + d)];
@@ -69,7 +67,7 @@ export function validateVkey(value: unknown, where: string): Groth16Verification
   const fail = (field: string, msg: string) => new UserError(`${where}: malformed verification key: field ${field}: ${msg}`);
   const fe = (s: string, field: string): bigint => {
     const v = BigInt(s);
-    if (v >= BN254_P) throw fail(field, 'not a field element (≥ p)');
+    if (v >= BASE_FIELD_PRIME) throw fail(field, 'not a field element (≥ p)');
     return v;
   };
   const point1 = (p: readonly string[], field: string) => {

@@ -5,7 +5,9 @@
  */
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { artifactPath, VERSIONS, writeJsonAtomic } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeJsonAtomic } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
 import { readCalibrationFile, readInputFile } from '../onnx/input-file.js';
 import { loadOnnx } from '../onnx/load-onnx.js';

@@ -6,7 +6,11 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { artifactPath, canonicalJson, sha256Hex, sha256OfArtifact, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
+import { canonicalJson, sha256Hex } from '../core/hash.js';
+import { sha256OfArtifact } from '../formats/artifacts.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
 import type { CircuitInfo } from '../compile/compile-circuit.js';
 import { readCircuitInfo, readSettings } from '../formats/build-dir.js';
 import { UserError } from '../core/errors.js';

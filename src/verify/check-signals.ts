@@ -6,7 +6,7 @@
  * and a contract's verdict on the same proof cannot differ.
  */
 import { toSigned } from '../../circuits/field.js';
-import { canonicalJson } from '../formats/artifacts.js';
+import { canonicalJson } from '../core/hash.js';
 import { commitValues } from '../../circuits/commitment.js';
 import { unpackValues } from '../../circuits/pack.js';
 import type { ProofBundle } from '../formats/bundle.js';

@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { canonicalJson, jsonBytes } from '../formats/artifacts.js';
+import { canonicalJson } from '../core/hash.js';
+import { jsonBytes } from '../core/atomic-write.js';
 import type { PublicLayout } from '../compile/build-circuit.js';
 import { compileQuantized } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';

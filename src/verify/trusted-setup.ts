@@ -10,7 +10,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { canonicalJson } from '../formats/artifacts.js';
+import { canonicalJson } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
 import type { CeremonyMeta } from '../setup/ceremony/ceremony-transcript.js';
 import { transcriptHash } from '../setup/ceremony/ceremony-transcript.js';

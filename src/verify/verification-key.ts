@@ -7,7 +7,8 @@
  */
 import { readJsonFile } from '../core/json.js';
 import { z } from 'zod';
-import { BASE_FIELD_PRIME, canonicalDecimal } from '../formats/bundle.js';
+import { canonicalDecimal } from '../formats/bundle.js';
+import { BASE_FIELD_PRIME } from '../core/bn254.js';
 import { UserError } from '../core/errors.js';
 import type { VkeyMeta } from '../setup/setup-keys.js';
 

@@ -15,7 +15,7 @@
  */
 import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../formats/bundle.js';
 import { Opening, readOpening } from '../formats/opening.js';
-import { canonicalJson } from '../formats/artifacts.js';
+import { canonicalJson } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
 import { readJsonFile } from '../core/json.js';
 import { argmax, isClassScoreVector } from '../quantize/quantized-model.js';

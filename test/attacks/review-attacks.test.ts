@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson } from '../../src/formats/artifacts.js';
+import { canonicalJson } from '../../src/core/hash.js';
 import { compileCircuit } from '../../src/compile/compile-circuit.js';
 import { readInputFile } from '../../src/onnx/input-file.js';
 import { createProver, shutdown } from '../../src/prove/prover.js';

@@ -5,12 +5,11 @@
  *
  * Usage: node bench-model.js '<ModelJob JSON>'
  */
-import { artifactPath } from '../../src/formats/artifacts.js';
+import { artifactPath, bundlePathFor } from '../../src/formats/paths.js';
 import { join } from 'node:path';
 import type { Visibility } from '../../src/compile/build-circuit.js';
 import { compileCircuit } from '../../src/compile/compile-circuit.js';
 import { readInputFile } from '../../src/onnx/input-file.js';
-import { bundlePathFor } from '../../src/pipeline.js';
 import { createProver, shutdown, writeBundle } from '../../src/prove/prover.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';

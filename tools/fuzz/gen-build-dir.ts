@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson, sha256Hex } from '../../src/formats/artifacts.js';
+import { canonicalJson, sha256Hex } from '../../src/core/hash.js';
 import { copyBuild, type Fixtures } from './fixtures.js';
 import type { FuzzGenerator } from './harness.js';
 

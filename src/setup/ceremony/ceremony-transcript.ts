@@ -6,7 +6,8 @@
  * verified transcript and its hash in vkey.json, so every bundle carries it to the verifier.
  */
 import { existsSync } from 'node:fs';
-import { canonicalJson, sha256Hex, writeJsonAtomic } from '../../formats/artifacts.js';
+import { canonicalJson, sha256Hex } from '../../core/hash.js';
+import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { UserError } from '../../core/errors.js';
 import { readJsonFile } from '../../core/json.js';
 import type { PtauProvenance } from '../ptau/ptau-file.js';

@@ -9,7 +9,11 @@
 import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeJsonAtomic } from '../../formats/artifacts.js';
+import { artifactPath } from '../../formats/paths.js';
+import { readArtifact } from '../../formats/artifacts.js';
+import { sha256Hex } from '../../core/hash.js';
+import { VERSIONS } from '../../core/versions.js';
+import { writeJsonAtomic } from '../../core/atomic-write.js';
 import type { CircuitInfo } from '../../compile/compile-circuit.js';
 import { UserError } from '../../core/errors.js';
 import { ceremonyDir, TRANSCRIPT_FILE } from './ceremony.js';
