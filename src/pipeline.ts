@@ -2,14 +2,17 @@
  * `run`: the whole pipeline in one call — quantize, compile, dev setup (or ptau), prove,
  * verify — leaving a build directory that `prove` can reuse for more inputs.
  */
-import { compileCircuit, CircuitInfo } from './compile/compile-circuit.js';
+import { compileCircuit } from './compile/compile-circuit.js';
+import { CircuitInfo } from './formats/circuit.js';
 import type { Visibility } from './compile/build-circuit.js';
 import type { ProofBundle } from './formats/bundle.js';
 import { readInputFile } from './onnx/input-file.js';
 import { createProver, writeBundle } from './prove/prover.js';
 import { artifactPath, bundlePathFor, defaultBuildDir, openingPathFor, proofsDir } from './formats/paths.js';
-import { quantizeModel, Settings } from './quantize/quantize-model.js';
-import { setupKeys, SetupInfo } from './setup/setup-keys.js';
+import { quantizeModel } from './quantize/quantize-model.js';
+import { Settings } from './formats/settings.js';
+import { setupKeys } from './setup/setup-keys.js';
+import { SetupInfo } from './formats/setup.js';
 import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
 
 /** Options of {@link runPipeline}. */

@@ -15,7 +15,7 @@ import type { QuantizedChunk } from './dataset-commitment.js';
 import { useSingleThreadCurve, shutdown } from '../prove/prover.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildChunkCircuit } from './chunk-circuit.js';
-import type { ChunkProof, Groth16Proof } from './claim.js';
+import type { ChunkProof, Groth16Proof } from '../formats/claim.js';
 
 /** One chunk to prove. */
 export interface ChunkTask {

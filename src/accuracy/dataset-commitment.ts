@@ -37,17 +37,7 @@ import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
 import { quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
 import { chunked, readDataset, Sample } from './read-dataset.js';
-
-/** What the commitment depends on besides the data: the model's input quantization and class count. */
-export interface DatasetEncoding {
-  readonly inputSize: number;
-  readonly classes: number;
-  readonly input: { readonly frac: number; readonly lo: number; readonly hi: number };
-  readonly inputCommitment: { readonly bits: number; readonly offset: string };
-  readonly labelCommitment: { readonly bits: number; readonly offset: string };
-  /** The quantized value of every padding input. */
-  readonly padValue: number;
-}
+import type { DatasetCommitmentFile, DatasetEncoding, DatasetOpeningFile } from '../formats/dataset.js';
 
 /** One chunk, quantized and padded to the chunk size: what the chunk circuit takes. */
 export interface QuantizedChunk {
@@ -145,30 +135,6 @@ export function readOpening(path: string): bigint {
 /** A fresh 254-bit blinding, uniform mod p. */
 export function newBlinding(): bigint {
   return BigInt(`0x${randomBytes(64).toString('hex')}`) % FIELD_PRIME;
-}
-
-/** The public commitment file. */
-export interface DatasetCommitmentFile {
-  readonly format: 'zkinfer-dataset-commitment';
-  readonly formatVersion: 1;
-  readonly commitment: string;
-  readonly samples: number;
-  readonly chunkSize: number;
-  readonly chunkCommitments: string[];
-  readonly encoding: DatasetEncoding;
-  readonly source: { readonly file: string };
-  readonly tool: { readonly name: 'zkinfer'; readonly version: string };
-  readonly createdAt: string;
-}
-
-/** The private opening file: keep it with the data, never publish it. */
-export interface DatasetOpeningFile {
-  readonly format: 'zkinfer-dataset-opening';
-  readonly formatVersion: 1;
-  readonly commitment: string;
-  readonly blinding: string;
-  /** The chunk size the commitment was made with (`zkinfer accuracy` defaults to it). */
-  readonly chunkSize?: number;
 }
 
 /** Result of {@link computeDatasetCommitment}. */

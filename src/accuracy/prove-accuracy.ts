@@ -13,11 +13,10 @@ import { accuracyOpeningPath, artifactPath, claimPath as claimPathIn } from '../
 import { readArtifact } from '../formats/artifacts.js';
 import { VERSIONS } from '../core/versions.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';
-import { CircuitInfo, readQuantizedModel } from '../compile/compile-circuit.js';
-import {
-  chunkBlinding, chunkCommitment, combineChunkCommitments, DatasetEncoding, datasetEncoding, DatasetOpeningFile,
-  newBlinding, quantizeChunk, readOpening, toHex,
-} from './dataset-commitment.js';
+import { CircuitInfo } from '../formats/circuit.js';
+import { readQuantizedModel } from '../compile/compile-circuit.js';
+import { chunkBlinding, chunkCommitment, combineChunkCommitments, datasetEncoding, newBlinding, quantizeChunk, readOpening, toHex } from './dataset-commitment.js';
+import { DatasetEncoding, DatasetOpeningFile } from '../formats/dataset.js';
 import { chunked, readDataset, Sample } from './read-dataset.js';
 import { UserError } from '../core/errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
@@ -25,7 +24,7 @@ import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from '../quant
 import { chooseChunkSize } from './chunk-circuit.js';
 import { ensureChunkKeys } from './chunk-keys.js';
 import type { ChunkTask, ChunkTaskResult } from './chunk-worker.js';
-import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION, ChunkProof } from './claim.js';
+import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION, ChunkProof } from '../formats/claim.js';
 
 /** Options of {@link proveAccuracy}. */
 export interface ProveAccuracyOptions {

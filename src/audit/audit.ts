@@ -13,7 +13,8 @@ import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { chunked, readDataset, Sample } from '../accuracy/read-dataset.js';
 import { UserError } from '../core/errors.js';
 import { compareWithFloat } from '../quantize/fidelity.js';
-import { quantizeModel, Settings } from '../quantize/quantize-model.js';
+import { quantizeModel } from '../quantize/quantize-model.js';
+import { Settings } from '../formats/settings.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 
 /** Options of {@link audit}. */

@@ -11,19 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { encodeFunctionData, type Abi, type Hex } from 'viem';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
-import { validateVkey } from '../formats/vkey.js';
-
-/** A Groth16 verification key as exported by snarkjs (`verification_key.json`). */
-export interface Groth16VerificationKey {
-  readonly protocol: string;
-  readonly curve: string;
-  readonly nPublic: number;
-  readonly vk_alpha_1: readonly string[];
-  readonly vk_beta_2: readonly (readonly string[])[];
-  readonly vk_gamma_2: readonly (readonly string[])[];
-  readonly vk_delta_2: readonly (readonly string[])[];
-  readonly IC: readonly (readonly string[])[];
-}
+import { validateVkey, type Groth16VerificationKey } from '../formats/vkey.js';
 
 /** A Groth16 proof as produced by `snarkjs.groth16.prove` (projective coordinates as decimal strings). */
 export interface Groth16Proof {

@@ -10,7 +10,7 @@ import { readVkey } from '../formats/build-dir.js';
 import { assertBundleShape } from '../formats/bundle.js';
 import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
 import { UserError } from '../core/errors.js';
-import { assertVerificationKey } from '../verify/verification-key.js';
+import { assertVerificationKey } from '../formats/vkey.js';
 import { printJson } from './options.js';
 
 function readBundle(path: string) {

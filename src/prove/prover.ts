@@ -12,7 +12,7 @@ import { writeJsonAtomic } from '../core/atomic-write.js';
 import { checkBuildConsistency } from './build-consistency.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, ProofBundle } from '../formats/bundle.js';
 import { buildCircuit } from '../compile/build-circuit.js';
-import type { CircuitInfo } from '../compile/compile-circuit.js';
+import type { CircuitInfo } from '../formats/circuit.js';
 import { encodeWtns } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';

@@ -21,7 +21,7 @@ import { listBatchInputs, readBatchInput } from '../prove/batch-inputs.js';
 import type { BatchProgress } from '../runtime/progress.js';
 import { writeBundle } from '../prove/prover.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
-import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { vkeyHash, VkeyMeta } from '../formats/vkey.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { BatchEntry, batchIdFor, BatchManifest, connectQueue, disconnectQueue, enqueueJobs, JobDelivery, jobIdFor, jobStates, loadBatch, queueName, saveBatch } from './job-queue.js';
 import { inputJobKey, ProveJobPayload, ProveJobResult } from './prove-job.js';

@@ -14,7 +14,7 @@ import type { Opening } from '../formats/opening.js';
 import { inputCommitmentParams, outputCommitmentParams, packParams } from '../compile/build-circuit.js';
 import { argmax, quantizeInputReport, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
 import { readInputFile } from '../onnx/input-file.js';
-import { DEV_SETUP_WARNING, VkeyMeta } from '../setup/setup-keys.js';
+import { DEV_SETUP_WARNING, VkeyMeta } from '../formats/vkey.js';
 
 /** A failed comparison's message, or null. */
 export type Mismatch = string | null;

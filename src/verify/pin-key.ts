@@ -11,10 +11,9 @@
  * Anything else is unpinned: the `pin` check fails unless the caller explicitly allows it, and
  * even then nothing that depends on the key (model id, setup) is reported as verified.
  */
-import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { vkeyHash, VkeyMeta, assertVerificationKey, readVerificationKey } from '../formats/vkey.js';
 import { UserError } from '../core/errors.js';
 import { findTrustedKey, keyStorePath } from './key-store.js';
-import { assertVerificationKey, readVerificationKey } from './verification-key.js';
 
 /** How the key was pinned. */
 export type PinSource = 'file' | 'hash' | 'store' | 'unpinned';

@@ -22,7 +22,7 @@ import { argmax, isClassScoreVector } from '../quantize/quantized-model.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
 import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputValues, checkKeyFields, decodeOutput } from './check-signals.js';
 import { PinSource, resolveKey } from './pin-key.js';
-import { assertVerificationKey } from './verification-key.js';
+import { assertVerificationKey } from '../formats/vkey.js';
 import { checkModelBinding } from './model-binding.js';
 import { g2MembershipError, verifyGroth16 } from './groth16.js';
 import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';

@@ -18,7 +18,7 @@ import { proveItem } from '../../src/prove/batch-worker.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
-import { assertVerificationKey } from '../../src/verify/verification-key.js';
+import { assertVerificationKey } from '../../src/formats/vkey.js';
 import type { ProofBundle } from '../../src/formats/bundle.js';
 import { writeOpening } from '../../src/formats/opening.js';
 import { UserError } from '../../src/core/errors.js';

@@ -12,10 +12,12 @@ import * as snarkjs from 'snarkjs';
 import { artifactPath } from '../../formats/paths.js';
 import { readArtifact } from '../../formats/artifacts.js';
 import { sha256Hex } from '../../core/hash.js';
-import type { CircuitInfo } from '../../compile/compile-circuit.js';
+import type { CircuitInfo } from '../../formats/circuit.js';
 import { UserError } from '../../core/errors.js';
-import { CeremonyTranscript, readTranscript, TRANSCRIPT_FORMAT, TranscriptContribution, writeTranscript } from './ceremony-transcript.js';
-import { hashFileBlake2b, identifyPtau, PtauProvenance, UNRECOGNISED_PTAU_WARNING } from '../ptau/ptau-file.js';
+import { CeremonyTranscript, TRANSCRIPT_FORMAT, TranscriptContribution } from '../../formats/ceremony.js';
+import { readTranscript, writeTranscript } from './ceremony-transcript.js';
+import { hashFileBlake2b, identifyPtau, UNRECOGNISED_PTAU_WARNING } from '../ptau/ptau-file.js';
+import { PtauProvenance } from '../../formats/setup.js';
 import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/task-progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
 
