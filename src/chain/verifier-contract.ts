@@ -4,12 +4,13 @@
  * `verifyProof` arguments. The contract is the unmodified snarkjs template so that what we
  * deploy is byte-for-byte what `snarkjs zkey export solidityverifier` would give.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { encodeFunctionData, type Abi, type Hex } from 'viem';
 import { writeFileAtomic } from '../core/atomic-write.js';
+import { snarkjsPackageDir } from '../core/versions.js';
 import { UserError } from '../core/errors.js';
 import { validateVkey, type Groth16VerificationKey } from '../formats/vkey.js';
 
@@ -50,22 +51,6 @@ export interface CompiledVerifier {
 type EjsRender = (template: string, data: object) => string;
 
 let templateCache: { template: string; render: EjsRender } | undefined;
-
-/**
- * Finds the installed snarkjs package directory. Its `exports` map hides `package.json` and
- * `templates/`, so resolve the entry point and walk up to the directory whose package.json
- * names snarkjs.
- */
-function snarkjsPackageDir(): string {
-  let dir = dirname(createRequire(import.meta.url).resolve('snarkjs'));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'snarkjs') return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot locate the installed snarkjs package directory');
-    dir = up;
-  }
-}
 
 function loadTemplate(): { template: string; render: EjsRender } {
   if (templateCache) return templateCache;
