@@ -45,5 +45,9 @@ export const settingsSchema = z
   })
   .meta({ id: 'zkinfer-settings', title: 'zkinfer settings.json', description: 'Written once by `zkinfer quantize`; later stages never re-derive scales or bit widths.' });
 
-/** `settings.json` as read and written: the schema's type, so the two cannot drift apart. */
+/**
+ * `settings.json` as read and written: the schema's type, so the two cannot drift apart. quantize
+ * also writes `model.inputs` (each graph input of a multi-input model, in the order they are
+ * concatenated into `model.input`); nothing reads it back, so the schema leaves it unchecked.
+ */
 export type Settings = z.infer<typeof settingsSchema>;
