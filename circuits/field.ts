@@ -4,8 +4,10 @@
  * with {@link toSigned}, which is only meaningful for values far smaller than p/2.
  */
 
-/** The BN254 (alt_bn128) scalar field modulus. */
-export const FIELD_PRIME = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+import { FIELD_PRIME } from '../src/core/bn254.js';
+
+/** The BN254 (alt_bn128) scalar field modulus, defined once in src/core/bn254.ts. */
+export { FIELD_PRIME };
 
 /** Reduces any bigint into [0, p). */
 export function fieldMod(v: bigint): bigint {

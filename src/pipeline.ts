@@ -2,16 +2,17 @@
  * `run`: the whole pipeline in one call — quantize, compile, dev setup (or ptau), prove,
  * verify — leaving a build directory that `prove` can reuse for more inputs.
  */
-import { basename, extname, join } from 'node:path';
-import { compileCircuit, CircuitInfo } from './compile/compile-circuit.js';
+import { compileCircuit } from './compile/compile-circuit.js';
+import { CircuitInfo } from './formats/circuit.js';
 import type { Visibility } from './compile/build-circuit.js';
 import type { ProofBundle } from './formats/bundle.js';
 import { readInputFile } from './onnx/input-file.js';
 import { createProver, writeBundle } from './prove/prover.js';
-import { openingPathFor } from './formats/opening.js';
-import { artifactPath } from './formats/artifacts.js';
-import { quantizeModel, Settings } from './quantize/quantize-model.js';
-import { setupKeys, SetupInfo } from './setup/setup-keys.js';
+import { artifactPath, bundlePathFor, defaultBuildDir, openingPathFor, proofsDir } from './formats/paths.js';
+import { quantizeModel } from './quantize/quantize-model.js';
+import { Settings } from './formats/settings.js';
+import { setupKeys } from './setup/setup-keys.js';
+import { SetupInfo } from './formats/setup.js';
 import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
 
 /** Options of {@link runPipeline}. */
@@ -46,16 +47,6 @@ export interface RunResult {
   readonly timings: Record<string, number>;
 }
 
-/** Default build directory for a model. */
-export function defaultBuildDir(modelPath: string): string {
-  return join('build', basename(modelPath, extname(modelPath)));
-}
-
-/** Bundle path for an input inside a build directory. */
-export function bundlePathFor(dir: string, inputPath: string): string {
-  return join(dir, `${basename(inputPath, extname(inputPath))}.proof.json`);
-}
-
 /** Runs every stage on one model and one input. */
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const buildDir = opts.outDir ?? defaultBuildDir(opts.modelPath);
@@ -79,7 +70,7 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const prover = createProver({ buildDir });
   const result = await timed('prove', () => prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false }));
   const { bundle } = result;
-  const bundlePath = bundlePathFor(join(buildDir, 'proofs'), opts.inputPath);
+  const bundlePath = bundlePathFor(proofsDir(buildDir), opts.inputPath);
   writeBundle(bundlePath, result);
   const openingPath = result.opening ? openingPathFor(bundlePath) : undefined;
   const clamped = bundle.input.clamped > 0 ? `; ${bundle.input.clamped} input value(s) clamped into the quantized range` : '';

@@ -16,7 +16,8 @@ import { commitSignals } from '../../circuits/commitment.js';
 import { countMatches } from '../../circuits/count-matches.js';
 import { poseidon } from '../../circuits/poseidon.js';
 import { modelSignals } from '../compile/build-circuit.js';
-import { commitmentOptions, DatasetEncoding, datasetEncoding, QuantizedChunk } from './dataset-commitment.js';
+import { commitmentOptions, datasetEncoding, QuantizedChunk } from './dataset-commitment.js';
+import { DatasetEncoding } from '../formats/dataset.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 
 /** Result of {@link buildChunkCircuit}. */

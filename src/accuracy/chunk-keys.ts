@@ -9,13 +9,19 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../formats/artifacts.js';
-import { AccuracyCircuitMeta, CHECK_BY_DEFAULT_MAX_CONSTRAINTS, CircuitInfo, readQuantizedModel } from '../compile/compile-circuit.js';
+import { artifactPath } from '../formats/paths.js';
+import { readArtifact } from '../formats/artifacts.js';
+import { sha256Hex } from '../core/hash.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
+import { AccuracyCircuitMeta, CircuitInfo } from '../formats/circuit.js';
+import { CHECK_BY_DEFAULT_MAX_CONSTRAINTS, readQuantizedModel } from '../compile/compile-circuit.js';
 import { requireDetermined } from '../compile/determinism-check.js';
 import { encodeR1cs } from '../compile/r1cs-file.js';
 import { datasetEncoding } from './dataset-commitment.js';
 import { UserError } from '../core/errors.js';
-import { setupKeys, SetupInfo } from '../setup/setup-keys.js';
+import { setupKeys } from '../setup/setup-keys.js';
+import { SetupInfo } from '../formats/setup.js';
 import { buildChunkCircuit, chunkCost, placeholderChunk } from './chunk-circuit.js';
 
 /** The chunk-key directory of a build for chunk size C. */

@@ -7,14 +7,15 @@ import { restoreWorkerData } from '../runtime/web-worker-guard.js';
 import { existsSync, readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
-import { artifactPath, writeJsonAtomic } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
+import { writeJsonAtomic } from '../core/atomic-write.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { decodeR1cs, encodeWtns, R1csFile } from '../compile/r1cs-file.js';
 import type { QuantizedChunk } from './dataset-commitment.js';
 import { useSingleThreadCurve, shutdown } from '../prove/prover.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildChunkCircuit } from './chunk-circuit.js';
-import type { ChunkProof, Groth16Proof } from './claim.js';
+import type { ChunkProof, Groth16Proof } from '../formats/claim.js';
 
 /** One chunk to prove. */
 export interface ChunkTask {

@@ -25,28 +25,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
 import { commitmentChunkSizes, CommitmentOptions, commitValues } from '../../circuits/commitment.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { poseidonHashValues } from '../../circuits/poseidon.js';
 import { labelCode } from '../../circuits/count-matches.js';
-import { VERSIONS, writeJsonAtomic } from '../formats/artifacts.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeJsonAtomic } from '../core/atomic-write.js';
+import { datasetFilesFor, datasetsDir } from '../formats/paths.js';
 import { inputCommitmentParams } from '../compile/build-circuit.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
 import { quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
 import { chunked, readDataset, Sample } from './read-dataset.js';
-
-/** What the commitment depends on besides the data: the model's input quantization and class count. */
-export interface DatasetEncoding {
-  readonly inputSize: number;
-  readonly classes: number;
-  readonly input: { readonly frac: number; readonly lo: number; readonly hi: number };
-  readonly inputCommitment: { readonly bits: number; readonly offset: string };
-  readonly labelCommitment: { readonly bits: number; readonly offset: string };
-  /** The quantized value of every padding input. */
-  readonly padValue: number;
-}
+import type { DatasetCommitmentFile, DatasetEncoding, DatasetOpeningFile } from '../formats/dataset.js';
 
 /** One chunk, quantized and padded to the chunk size: what the chunk circuit takes. */
 export interface QuantizedChunk {
@@ -146,30 +137,6 @@ export function newBlinding(): bigint {
   return BigInt(`0x${randomBytes(64).toString('hex')}`) % FIELD_PRIME;
 }
 
-/** The public commitment file. */
-export interface DatasetCommitmentFile {
-  readonly format: 'zkinfer-dataset-commitment';
-  readonly formatVersion: 1;
-  readonly commitment: string;
-  readonly samples: number;
-  readonly chunkSize: number;
-  readonly chunkCommitments: string[];
-  readonly encoding: DatasetEncoding;
-  readonly source: { readonly file: string };
-  readonly tool: { readonly name: 'zkinfer'; readonly version: string };
-  readonly createdAt: string;
-}
-
-/** The private opening file: keep it with the data, never publish it. */
-export interface DatasetOpeningFile {
-  readonly format: 'zkinfer-dataset-opening';
-  readonly formatVersion: 1;
-  readonly commitment: string;
-  readonly blinding: string;
-  /** The chunk size the commitment was made with (`zkinfer accuracy` defaults to it). */
-  readonly chunkSize?: number;
-}
-
 /** Result of {@link computeDatasetCommitment}. */
 export interface DatasetCommitmentResult {
   readonly commitment: bigint;
@@ -213,8 +180,7 @@ export async function commitDataset(opts: CommitDatasetOptions): Promise<{ file:
   const encoding = datasetEncoding(model);
   const blinding = opts.blinding ?? newBlinding();
   const res = await computeDatasetCommitment({ dataset: opts.dataset, encoding, chunkSize: opts.chunkSize, blinding });
-  const stem = basename(opts.dataset, extname(opts.dataset));
-  const dir = opts.outDir ?? join(opts.buildDir, 'datasets');
+  const dir = opts.outDir ?? datasetsDir(opts.buildDir);
   const file: DatasetCommitmentFile = {
     format: 'zkinfer-dataset-commitment',
     formatVersion: 1,
@@ -227,8 +193,7 @@ export async function commitDataset(opts: CommitDatasetOptions): Promise<{ file:
     tool: { name: 'zkinfer', version: VERSIONS.zkinfer },
     createdAt: new Date().toISOString(),
   };
-  const commitmentPath = join(dir, `${stem}.commitment.json`);
-  const openingPath = join(dir, `${stem}.opening.json`);
+  const { commitmentPath, openingPath } = datasetFilesFor(dir, opts.dataset);
   // The opening first: a commitment file without its opening could never be proven against.
   writeJsonAtomic(openingPath, { format: 'zkinfer-dataset-opening', formatVersion: 1, commitment: file.commitment, blinding: toHex(blinding), chunkSize: res.chunkSize } satisfies DatasetOpeningFile);
   writeJsonAtomic(commitmentPath, file);

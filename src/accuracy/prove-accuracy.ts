@@ -9,12 +9,14 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import Tinypool from 'tinypool';
-import { artifactPath, readArtifact, VERSIONS, writeJsonAtomic } from '../formats/artifacts.js';
-import { CircuitInfo, readQuantizedModel } from '../compile/compile-circuit.js';
-import {
-  chunkBlinding, chunkCommitment, combineChunkCommitments, DatasetEncoding, datasetEncoding, DatasetOpeningFile,
-  newBlinding, quantizeChunk, readOpening, toHex,
-} from './dataset-commitment.js';
+import { accuracyOpeningPath, artifactPath, claimPath as claimPathIn } from '../formats/paths.js';
+import { readArtifact } from '../formats/artifacts.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeJsonAtomic } from '../core/atomic-write.js';
+import { CircuitInfo } from '../formats/circuit.js';
+import { readQuantizedModel } from '../compile/compile-circuit.js';
+import { chunkBlinding, chunkCommitment, combineChunkCommitments, datasetEncoding, newBlinding, quantizeChunk, readOpening, toHex } from './dataset-commitment.js';
+import { DatasetEncoding, DatasetOpeningFile } from '../formats/dataset.js';
 import { chunked, readDataset, Sample } from './read-dataset.js';
 import { UserError } from '../core/errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
@@ -22,7 +24,7 @@ import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from '../quant
 import { chooseChunkSize } from './chunk-circuit.js';
 import { ensureChunkKeys } from './chunk-keys.js';
 import type { ChunkTask, ChunkTaskResult } from './chunk-worker.js';
-import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION, ChunkProof } from './claim.js';
+import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION, ChunkProof } from '../formats/claim.js';
 
 /** Options of {@link proveAccuracy}. */
 export interface ProveAccuracyOptions {
@@ -70,7 +72,7 @@ async function countSamples(dataset: string, enc: DatasetEncoding): Promise<numb
 
 function openingFor(opts: ProveAccuracyOptions): bigint {
   if (opts.opening) return readOpening(opts.opening);
-  const path = join(opts.outDir, 'dataset.opening.json');
+  const path = accuracyOpeningPath(opts.outDir);
   if (existsSync(path)) return readOpening(path);
   const blinding = newBlinding();
   writeJsonAtomic(path, { format: 'zkinfer-dataset-opening', formatVersion: 1, commitment: '', blinding: toHex(blinding) } satisfies DatasetOpeningFile);
@@ -192,10 +194,10 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
     tool: { name: 'zkinfer', version: VERSIONS.zkinfer, snarkjs: VERSIONS.snarkjs },
     createdAt: new Date().toISOString(),
   };
-  const claimPath = join(opts.outDir, 'claim.json');
+  const claimPath = claimPathIn(opts.outDir);
   writeJsonAtomic(claimPath, claim);
   // Record the commitment this opening opened, so the opening file is self-describing.
-  const openingPath = opts.opening ?? join(opts.outDir, 'dataset.opening.json');
+  const openingPath = opts.opening ?? accuracyOpeningPath(opts.outDir);
   const opening = JSON.parse(readFileSync(openingPath, 'utf8')) as DatasetOpeningFile;
   if (!opts.opening && opening.commitment !== datasetCommitment) writeJsonAtomic(openingPath, { ...opening, commitment: datasetCommitment });
   return {

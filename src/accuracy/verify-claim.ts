@@ -16,16 +16,14 @@ import { availableParallelism } from 'node:os';
 import Tinypool from 'tinypool';
 import { verifyGroth16 } from '../verify/groth16.js';
 import { readJsonFile } from '../core/json.js';
-import { z } from 'zod';
-import { FIELD_PRIME } from '../../circuits/field.js';
-import { canonicalDecimal, proofSchema } from '../formats/bundle.js';
-import { canonicalJson } from '../formats/artifacts.js';
-import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION } from './claim.js';
-import { combineChunkCommitments, computeDatasetCommitment, DatasetEncoding, parseFieldElement, readOpening, toHex } from './dataset-commitment.js';
+import { FIELD_PRIME } from '../core/bn254.js';
+import { canonicalJson } from '../core/hash.js';
+import { AccuracyClaim, CLAIM_FORMAT, claimSchema } from '../formats/claim.js';
+import { combineChunkCommitments, computeDatasetCommitment, parseFieldElement, readOpening, toHex } from './dataset-commitment.js';
+import { DatasetEncoding } from '../formats/dataset.js';
 import { UserError } from '../core/errors.js';
-import { DEV_SETUP_WARNING, vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { DEV_SETUP_WARNING, vkeyHash, VkeyMeta, assertVerificationKey } from '../formats/vkey.js';
 import { resolveKey } from '../verify/pin-key.js';
-import { assertVerificationKey } from '../verify/verification-key.js';
 import type { ChunkVerifyTask } from './verify-chunk-worker.js';
 
 /** Names of the claim checks, in the order they run. */
@@ -77,32 +75,6 @@ export interface VerifyClaimOptions {
   /** Use the worker pool from this many chunks on (default {@link POOL_VERIFY_MIN_CHUNKS}). */
   readonly poolMinChunks?: number;
 }
-
-const signal = canonicalDecimal(FIELD_PRIME, 'public signal');
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
-const fieldHex = z.string().regex(/^0x[0-9a-f]{1,64}$/, 'must be 0x and lowercase hex');
-const count = z.number().int().nonnegative();
-const fraction = z.number().min(0).max(1);
-/** The claim file, strict at every level: an unknown field is a format error. */
-export const claimSchema = z.strictObject({
-  format: z.literal(CLAIM_FORMAT),
-  formatVersion: z.literal(CLAIM_VERSION),
-  protocol: z.literal('groth16'),
-  curve: z.literal('bn128'),
-  modelId: hex64,
-  quantizedSha256: hex64,
-  baseModelId: hex64.optional(),
-  vkeyHash: hex64,
-  vkey: z.record(z.string(), z.unknown()),
-  dataset: z.strictObject({ commitment: fieldHex, samples: z.number().int().positive(), chunkSize: z.number().int().positive(), chunks: count, encoding: z.record(z.string(), z.unknown()) }),
-  result: z.strictObject({ samples: count, correct: count, accuracy: fraction }),
-  chunks: z.array(z.strictObject({ index: count, samples: count, count, commitment: fieldHex, publicSignals: z.array(signal).max(2), proof: proofSchema })).max(10_000_000),
-  circuit: z.strictObject({ constraints: count, constraintsPerSample: count, power: count }),
-  setup: z.strictObject({ kind: z.enum(['dev', 'ptau']), warning: z.string().max(1000).optional(), ptau: z.record(z.string(), z.unknown()).optional() }),
-  unverified: z.strictObject({ note: z.string().max(1000), float: z.strictObject({ correct: count, accuracy: fraction }), quantized: z.strictObject({ correct: count, accuracy: fraction }) }),
-  tool: z.strictObject({ name: z.literal('zkinfer'), version: z.string().max(100), snarkjs: z.string().max(100) }),
-  createdAt: z.string().max(100),
-});
 
 /** Claim fields nothing in the proofs or the pinned key fixes: reported, never trusted. */
 export const UNVERIFIED_CLAIM_FIELDS = ['baseModelId', 'circuit', 'setup.ptau', 'unverified', 'tool', 'createdAt'] as const;

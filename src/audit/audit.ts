@@ -6,14 +6,15 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { artifactPath, readArtifact } from '../formats/artifacts.js';
+import { artifactPath, BUNDLE_SUFFIX, openingPathFor } from '../formats/paths.js';
+import { readArtifact } from '../formats/artifacts.js';
 import type { ProofBundle } from '../formats/bundle.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { chunked, readDataset, Sample } from '../accuracy/read-dataset.js';
-import { openingPathFor } from '../formats/opening.js';
 import { UserError } from '../core/errors.js';
 import { compareWithFloat } from '../quantize/fidelity.js';
-import { quantizeModel, Settings } from '../quantize/quantize-model.js';
+import { quantizeModel } from '../quantize/quantize-model.js';
+import { Settings } from '../formats/settings.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 
 /** Options of {@link audit}. */
@@ -89,7 +90,7 @@ function listBundles(dir: string): { bySource: Map<string, string>; rejected: Ar
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UserError(`${dir}: --bundles must be a directory of .proof.json files`);
   const bySource = new Map<string, string>();
   const rejected: Array<{ file: string; reason: string }> = [];
-  const names = readdirSync(dir).filter((n) => n.endsWith('.proof.json')).sort();
+  const names = readdirSync(dir).filter((n) => n.endsWith(BUNDLE_SUFFIX)).sort();
   for (const name of names) {
     const file = join(dir, name);
     let source: unknown;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { audit } from './audit.js';
 import { chunkKeyDir } from '../accuracy/chunk-keys.js';
 import { proveAccuracy } from '../accuracy/prove-accuracy.js';
-import { artifactPath } from '../formats/artifacts.js';
+import { accuracyOpeningPath, artifactPath } from '../formats/paths.js';
 import { UserError } from '../core/errors.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { verifyClaim } from '../accuracy/verify-claim.js';
@@ -123,7 +123,7 @@ export async function runGate(configPath: string, onProgress?: (msg: string) => 
     const v = await verifyClaim({
       claimPath: s.claim,
       vkeyPath: vkey,
-      ...(c.datasetCommitment ? { datasetCommitment: c.datasetCommitment } : { dataset: c.dataset, opening: c.opening ?? join(c.out!, 'dataset.opening.json') }),
+      ...(c.datasetCommitment ? { datasetCommitment: c.datasetCommitment } : { dataset: c.dataset, opening: c.opening ?? accuracyOpeningPath(c.out!) }),
       requireTrustedSetup: c.requireTrustedSetup,
     });
     const structural = v.checks.filter((x) => x.check !== 'trusted-setup');

@@ -4,26 +4,15 @@
  * `verifyProof` arguments. The contract is the unmodified snarkjs template so that what we
  * deploy is byte-for-byte what `snarkjs zkey export solidityverifier` would give.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { encodeFunctionData, type Abi, type Hex } from 'viem';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { snarkjsPackageDir } from '../core/versions.js';
 import { UserError } from '../core/errors.js';
-import { validateVkey } from '../formats/vkey.js';
-
-/** A Groth16 verification key as exported by snarkjs (`verification_key.json`). */
-export interface Groth16VerificationKey {
-  readonly protocol: string;
-  readonly curve: string;
-  readonly nPublic: number;
-  readonly vk_alpha_1: readonly string[];
-  readonly vk_beta_2: readonly (readonly string[])[];
-  readonly vk_gamma_2: readonly (readonly string[])[];
-  readonly vk_delta_2: readonly (readonly string[])[];
-  readonly IC: readonly (readonly string[])[];
-}
+import { validateVkey, type Groth16VerificationKey } from '../formats/vkey.js';
 
 /** A Groth16 proof as produced by `snarkjs.groth16.prove` (projective coordinates as decimal strings). */
 export interface Groth16Proof {
@@ -62,22 +51,6 @@ export interface CompiledVerifier {
 type EjsRender = (template: string, data: object) => string;
 
 let templateCache: { template: string; render: EjsRender } | undefined;
-
-/**
- * Finds the installed snarkjs package directory. Its `exports` map hides `package.json` and
- * `templates/`, so resolve the entry point and walk up to the directory whose package.json
- * names snarkjs.
- */
-function snarkjsPackageDir(): string {
-  let dir = dirname(createRequire(import.meta.url).resolve('snarkjs'));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'snarkjs') return dir;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot locate the installed snarkjs package directory');
-    dir = up;
-  }
-}
 
 function loadTemplate(): { template: string; render: EjsRender } {
   if (templateCache) return templateCache;
@@ -158,18 +131,6 @@ export async function compileVerifier(source: string): Promise<CompiledVerifier>
   };
 }
 
-async function writeAtomic(path: string, data: string): Promise<void> {
-  // A reader (or a crash) never sees a half-written artifact: write aside, then rename over.
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-}
-
 /** Options for {@link exportVerifier}. */
 export interface ExportVerifierOptions {
   readonly vkey: Groth16VerificationKey;
@@ -197,9 +158,9 @@ export async function exportVerifier(options: ExportVerifierOptions): Promise<Ex
   const sourcePath = join(outDir, 'Verifier.sol');
   const abiPath = join(outDir, 'Verifier.abi.json');
   const binPath = join(outDir, 'Verifier.bin');
-  await writeAtomic(sourcePath, source);
-  await writeAtomic(abiPath, `${JSON.stringify(compiled.abi, null, 2)}\n`);
-  await writeAtomic(binPath, compiled.bytecode.slice(2));
+  writeFileAtomic(sourcePath, source);
+  writeFileAtomic(abiPath, `${JSON.stringify(compiled.abi, null, 2)}\n`);
+  writeFileAtomic(binPath, compiled.bytecode.slice(2));
   return { ...compiled, sourcePath, abiPath, binPath };
 }
 

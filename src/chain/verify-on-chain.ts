@@ -8,7 +8,8 @@ import type { ProofBundle } from '../formats/bundle.js';
 import { UserError } from '../core/errors.js';
 import { verifyOnEmbeddedEvm } from './embedded-evm.js';
 import { verifyOnRpc } from './rpc.js';
-import { compileVerifier, CompiledVerifier, Groth16VerificationKey, MAX_DEPLOYED_CODE_SIZE, renderVerifierSource } from './verifier-contract.js';
+import { compileVerifier, CompiledVerifier, MAX_DEPLOYED_CODE_SIZE, renderVerifierSource } from './verifier-contract.js';
+import { Groth16VerificationKey } from '../formats/vkey.js';
 
 /** Where to verify. */
 export type ChainTarget =

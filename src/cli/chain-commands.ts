@@ -5,12 +5,12 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactPath } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
 import { readVkey } from '../formats/build-dir.js';
 import { assertBundleShape } from '../formats/bundle.js';
 import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
 import { UserError } from '../core/errors.js';
-import { assertVerificationKey } from '../verify/verification-key.js';
+import { assertVerificationKey } from '../formats/vkey.js';
 import { printJson } from './options.js';
 
 function readBundle(path: string) {

@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { oneLine, UnderconstrainedCircuitError, UserError } from '../core/errors.js';
-import { VERSIONS } from '../formats/artifacts.js';
+import { VERSIONS } from '../core/versions.js';
 import { shutdown } from '../prove/prover.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';

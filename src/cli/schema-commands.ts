@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../formats/artifacts.js';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { DOCUMENTED_SCHEMAS, jsonSchemaText } from '../formats/registry.js';
 import { printJson } from './options.js';
 

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import type { Visibility } from '../compile/build-circuit.js';
 import { existsSync, statSync } from 'node:fs';
-import { artifactPath } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
 import { readCircuitInfo, readSettings, readSetupInfo } from '../formats/build-dir.js';
 import { compileCircuit } from '../compile/compile-circuit.js';
 import { loadOnnx } from '../onnx/load-onnx.js';

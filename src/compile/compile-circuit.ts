@@ -2,11 +2,14 @@
  * The compile stage: quantized model in, `circuit.r1cs` and `circuit.json` out. The model id
  * (sha256 over the quantized model and the r1cs) names exactly what a proof is about.
  */
-import { artifactPath, sha256Hex, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
+import { sha256Hex } from '../core/hash.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
 import { quote, UserError } from '../core/errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
-import type { DatasetEncoding } from '../accuracy/dataset-commitment.js';
-import { buildCircuit, PublicLayout, Visibility, VISIBILITIES } from './build-circuit.js';
+import type { CircuitInfo } from '../formats/circuit.js';
+import { buildCircuit, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
 import { readQuantizedModelFile } from '../formats/build-dir.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
@@ -36,36 +39,6 @@ export interface CompileCheck {
   readonly milliseconds: number;
   /** Wires the inputs were shown to force (all of them when the compile succeeded). */
   readonly determinedWires: number;
-}
-
-/** The circuit description written next to the r1cs. */
-export interface CircuitInfo {
-  readonly zkinfer: string;
-  readonly modelId: string;
-  readonly quantizedSha256: string;
-  readonly r1csSha256: string;
-  readonly nConstraints: number;
-  readonly nWires: number;
-  readonly nPublic: number;
-  /** log2 of the Groth16 evaluation domain: constraints plus one row per public signal and the constant. */
-  readonly power: number;
-  readonly layout: PublicLayout;
-  readonly input: QuantizedModel['input'];
-  readonly output: QuantizedModel['output'];
-  readonly droppedFinal?: QuantizedModel['droppedFinal'];
-  /** Set for accuracy chunk circuits (src/accuracy/chunk-keys.ts): what the circuit proves about which model. */
-  readonly accuracy?: AccuracyCircuitMeta;
-}
-
-/** What an accuracy chunk circuit's circuit.json and verification key say about it. */
-export interface AccuracyCircuitMeta {
-  readonly kind: 'accuracy-chunk';
-  readonly chunkSize: number;
-  readonly constraintsPerSample: number;
-  /** sha256 of model.quant.json: the model each sample runs through. */
-  readonly quantizedSha256: string;
-  /** How datasets are quantized and committed (src/accuracy/dataset-commitment.ts). */
-  readonly encoding: DatasetEncoding;
 }
 
 /** Reads the quantized model of a build directory. */

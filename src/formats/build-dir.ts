@@ -6,38 +6,40 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { UserError } from '../core/errors.js';
-import { artifactPath, readArtifact } from './artifacts.js';
-import type { Groth16VerificationKey } from '../chain/verifier-contract.js';
-import type { CircuitInfo } from '../compile/compile-circuit.js';
-import type { QuantizedModel } from '../quantize/quantized-model.js';
-import type { Settings } from '../quantize/quantize-model.js';
-import type { SetupInfo } from '../setup/setup-keys.js';
-import { circuitInfoSchema } from './circuit.js';
 import { parseJsonText, validate } from '../core/json.js';
+import { readArtifact } from './artifacts.js';
+import { circuitInfoSchema, type CircuitInfo } from './circuit.js';
+import { artifactPath } from './paths.js';
 import { parseQuantizedModel } from './quantized-model.js';
-import { settingsSchema } from './settings.js';
-import { setupInfoSchema } from './setup.js';
-import { validateVkey } from './vkey.js';
+import { settingsSchema, type Settings } from './settings.js';
+import { setupInfoSchema, type SetupInfo } from './setup.js';
+import { validateVkey, type Groth16VerificationKey } from './vkey.js';
 
-/** Validates and returns the value as read: fields the schema does not know are kept, not stripped. */
-const checked = <T>(schema: z.ZodType, what: string) => (v: unknown, where: string): T => {
+/** The quantized model, as its parser returns it (the type itself is declared with the quantizer). */
+type QuantizedModel = ReturnType<typeof parseQuantizedModel>;
+
+/**
+ * Validates and returns the value as read, typed as the schema's output: fields the schema does
+ * not know are kept, not stripped (zod's parsed copy would drop them).
+ */
+const checked = <S extends z.ZodType>(schema: S, what: string) => (v: unknown, where: string): z.output<S> => {
   validate(schema, v, where, what);
-  return v as T;
+  return v as z.output<S>;
 };
 
 /** settings.json, validated. */
 export function readSettings(buildDir: string): Settings {
-  return readArtifact(buildDir, 'settings', 'quantize', checked<Settings>(settingsSchema, 'settings'));
+  return readArtifact(buildDir, 'settings', 'quantize', checked(settingsSchema, 'settings'));
 }
 
-/** circuit.json, validated. */
+/** circuit.json, validated (an accuracy circuit's dataset encoding only as an object, see src/formats/circuit.ts). */
 export function readCircuitInfo(buildDir: string): CircuitInfo {
-  return readArtifact(buildDir, 'circuit', 'compile', checked<CircuitInfo>(circuitInfoSchema, 'circuit description'));
+  return readArtifact(buildDir, 'circuit', 'compile', checked(circuitInfoSchema, 'circuit description')) as CircuitInfo;
 }
 
 /** setup.json, validated (including the file hashes recorded at setup). */
 export function readSetupInfo(buildDir: string): SetupInfo {
-  return readArtifact(buildDir, 'setup', 'setup', checked<SetupInfo>(setupInfoSchema, 'setup record'));
+  return readArtifact(buildDir, 'setup', 'setup', checked(setupInfoSchema, 'setup record'));
 }
 
 /** vkey.json, validated as a bn128 Groth16 key (points on the curve), zkinfer metadata kept. */

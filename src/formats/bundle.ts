@@ -9,15 +9,12 @@
  * listed in {@link UNVERIFIED_FIELDS} and in the README.
  */
 import { z } from 'zod';
-import { FIELD_PRIME } from '../../circuits/field.js';
+import { BASE_FIELD_PRIME, FIELD_PRIME } from '../core/bn254.js';
 import { UserError, quoteName } from '../core/errors.js';
 
 /** Bundle format identifier and version (2: blinded commitments, strict fields). */
 export const BUNDLE_FORMAT = 'zkinfer-proof-bundle';
 export const BUNDLE_VERSION = 2;
-
-/** The BN254 base field modulus: proof coordinates live below it. */
-export const BASE_FIELD_PRIME = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 
 /** A canonical decimal: no sign, no leading zeros, no hex, below `bound`. */
 export function canonicalDecimal(bound: bigint, what: string) {

@@ -3,12 +3,20 @@
  * and the hashes that tie the circuit to its quantized model.
  */
 import { z } from 'zod';
+import type { DatasetEncoding } from './dataset.js';
 import { dimsSchema, droppedFinalSchema, fracSchema, bitsSchema, indexSchema, safeIntSchema, sha256Schema, visibilitySchema } from './common.js';
 
 const slot = z.object({ visibility: visibilitySchema, offset: indexSchema, count: indexSchema });
 
 /** Where outputs and inputs sit in the public signals. */
 export const layoutSchema = z.object({ output: slot, input: slot, nPublic: indexSchema });
+
+/**
+ * What an accuracy chunk circuit's circuit.json and verification key say about it. The dataset
+ * encoding is checked only as an object here (checking its fields would refuse files accepted
+ * until now); its type is what src/accuracy/chunk-keys.ts writes.
+ */
+const accuracyCircuitSchema = z.looseObject({ kind: z.literal('accuracy-chunk'), chunkSize: z.number().int().min(1), constraintsPerSample: z.number().int().min(0), quantizedSha256: sha256Schema, encoding: z.record(z.string(), z.unknown()) });
 
 /** `circuit.json`. */
 export const circuitInfoSchema = z
@@ -26,6 +34,12 @@ export const circuitInfoSchema = z
     output: z.object({ name: z.string(), shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
     droppedFinal: droppedFinalSchema.optional(),
     /** Accuracy chunk circuits (src/accuracy/chunk-keys.ts): chunk size, dataset encoding, quantized-model hash. */
-    accuracy: z.looseObject({ kind: z.literal('accuracy-chunk'), chunkSize: z.number().int().min(1), constraintsPerSample: z.number().int().min(0), quantizedSha256: sha256Schema, encoding: z.record(z.string(), z.unknown()) }).optional(),
+    accuracy: accuracyCircuitSchema.optional(),
   })
   .meta({ id: 'zkinfer-circuit', title: 'zkinfer circuit.json', description: 'Written by `zkinfer compile`.' });
+
+/** The accuracy part of circuit.json (chunk circuits only), with the dataset encoding typed. */
+export type AccuracyCircuitMeta = z.infer<typeof accuracyCircuitSchema> & { readonly encoding: DatasetEncoding };
+
+/** `circuit.json`: the schema's type, the accuracy part's encoding typed. */
+export type CircuitInfo = Omit<z.infer<typeof circuitInfoSchema>, 'accuracy'> & { readonly accuracy?: AccuracyCircuitMeta };

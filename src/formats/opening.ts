@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { readJsonFile } from '../core/json.js';
 import { z } from 'zod';
 import { FIELD_PRIME } from '../../circuits/field.js';
-import { writeJsonAtomic } from './artifacts.js';
+import { writeJsonAtomic } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
 import { canonicalDecimal } from './bundle.js';
 
@@ -38,11 +38,6 @@ export type Opening = z.infer<typeof openingSchema>;
 /** A uniformly random field element (512 random bits reduced mod p: bias below 2^-250). */
 export function randomBlinding(): bigint {
   return BigInt(`0x${randomBytes(64).toString('hex')}`) % FIELD_PRIME;
-}
-
-/** Where the opening of the bundle at `bundlePath` lives. */
-export function openingPathFor(bundlePath: string): string {
-  return `${bundlePath.replace(/\.proof\.json$/, '').replace(/\.json$/, '')}.opening.json`;
 }
 
 /** Writes an opening atomically, readable and writable by its owner only (mode 0600): it reveals the hidden input. */

@@ -12,7 +12,7 @@ import { setupInfoSchema } from './setup.js';
 import { vkeySchema } from './vkey.js';
 import { bundleSchema } from './bundle.js';
 import { openingSchema } from './opening.js';
-import { claimSchema } from '../accuracy/verify-claim.js';
+import { claimSchema } from './claim.js';
 
 /** A published format: the schema file name (without `.schema.json`) and its zod schema. */
 export interface DocumentedSchema {

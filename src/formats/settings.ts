@@ -44,3 +44,10 @@ export const settingsSchema = z
     fidelity: z.object({ samples: z.number().int().min(0), top1Agreement: ratio, maxAbsError: ratio, maxAbsFloat: ratio }),
   })
   .meta({ id: 'zkinfer-settings', title: 'zkinfer settings.json', description: 'Written once by `zkinfer quantize`; later stages never re-derive scales or bit widths.' });
+
+/**
+ * `settings.json` as read and written: the schema's type, so the two cannot drift apart. quantize
+ * also writes `model.inputs` (each graph input of a multi-input model, in the order they are
+ * concatenated into `model.input`); nothing reads it back, so the schema leaves it unchecked.
+ */
+export type Settings = z.infer<typeof settingsSchema>;

@@ -1,17 +1,47 @@
 /**
- * Validation of a Groth16 verification key before anything uses it (verify, export-verifier,
- * prove's self-check): protocol groth16 and curve bn128 first (anything else is refused at
- * once: a bls12381 key must not reach snarkjs, which would try to build that curve), then every
- * coordinate a canonical decimal field element below p, every point affine (z = 1) and on its
- * curve. A key that passes cannot smuggle text into the Solidity template.
+ * The verification key, vkey.json: its types, zkinfer's metadata inside it (`zkinfer`), the
+ * key hash, and the two checks every key passes before anything uses it.
+ * - {@link validateVkey} (verify, export-verifier, prove's self-check): protocol groth16 and
+ *   curve bn128 first (anything else is refused at once: a bls12381 key must not reach snarkjs,
+ *   which would try to build that curve), then every coordinate a canonical decimal field element
+ *   below p, every point affine (z = 1) and on its curve. A key that passes cannot smuggle text
+ *   into the Solidity template (src/chain/verifier-contract.ts).
+ * - {@link assertVerificationKey} (the verifier, the trusted-key store, accuracy claims): a
+ *   zkinfer key, strict, with the metadata fields the verifier reads, IC sized to nPublic and
+ *   the layout inside the public signals. Keys are user files: a key that fails either is a
+ *   format error (exit 2).
  */
 import { z } from 'zod';
+import { BASE_FIELD_PRIME } from '../core/bn254.js';
 import { quote, UserError } from '../core/errors.js';
-import type { Groth16VerificationKey } from '../chain/verifier-contract.js';
-import { validate } from '../core/json.js';
+import { canonicalJson, sha256Hex } from '../core/hash.js';
+import { readJsonFile, validate } from '../core/json.js';
+import { canonicalDecimal } from './bundle.js';
+import type { CeremonyMeta } from './ceremony.js';
+import type { AccuracyCircuitMeta } from './circuit.js';
+import { visibilitySchema } from './common.js';
+import type { PtauProvenance } from './setup.js';
 
-/** The BN254 (bn128) base field modulus p. */
-export const BN254_P = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+/** A Groth16 verification key as exported by snarkjs (`verification_key.json`). */
+export interface Groth16VerificationKey {
+  readonly protocol: string;
+  readonly curve: string;
+  readonly nPublic: number;
+  readonly vk_alpha_1: readonly string[];
+  readonly vk_beta_2: readonly (readonly string[])[];
+  readonly vk_gamma_2: readonly (readonly string[])[];
+  readonly vk_delta_2: readonly (readonly string[])[];
+  readonly IC: readonly (readonly string[])[];
+}
+
+/** Hash identifying a verification key (over the whole vkey.json, metadata included). */
+export function vkeyHash(vkey: unknown): string {
+  return sha256Hex(canonicalJson(vkey));
+}
+
+/** Text attached to every dev-setup key and bundle. */
+export const DEV_SETUP_WARNING =
+  'dev setup: single party, toxic waste held in one process; anyone who kept it could forge proofs. Use `zkinfer setup --ptau FILE` for deployments.';
 
 /** Canonical decimal: no sign, no leading zeros, no hex, at most 78 digits. */
 const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
@@ -36,7 +66,7 @@ export const vkeySchema = z
   })
   .meta({ id: 'zkinfer-vkey', title: 'Groth16 verification key (bn128)', description: 'snarkjs verification_key.json; every coordinate a canonical decimal below p, points affine and on the curve.' });
 
-const mod = (a: bigint) => ((a % BN254_P) + BN254_P) % BN254_P;
+const mod = (a: bigint) => ((a % BASE_FIELD_PRIME) + BASE_FIELD_PRIME) % BASE_FIELD_PRIME;
 type Fp2 = [bigint, bigint];
 const f2mul = ([a, b]: Fp2, [c, d]: Fp2): Fp2 => [mod(a * c - b * d), mod(a * d + b * c)];
 const f2add = ([a, b]: Fp2, [c, d]: Fp2): Fp2 => [mod(a + c), mod(b + d)];
@@ -69,7 +99,7 @@ export function validateVkey(value: unknown, where: string): Groth16Verification
   const fail = (field: string, msg: string) => new UserError(`${where}: malformed verification key: field ${field}: ${msg}`);
   const fe = (s: string, field: string): bigint => {
     const v = BigInt(s);
-    if (v >= BN254_P) throw fail(field, 'not a field element (≥ p)');
+    if (v >= BASE_FIELD_PRIME) throw fail(field, 'not a field element (≥ p)');
     return v;
   };
   const point1 = (p: readonly string[], field: string) => {
@@ -90,4 +120,104 @@ export function validateVkey(value: unknown, where: string): Groth16Verification
   vk.IC.forEach((p, i) => point1(p, `IC[${i}]`));
   vk.vk_alphabeta_12?.forEach((a, i) => a.forEach((b, j) => b.forEach((s, k) => fe(s, `vk_alphabeta_12[${i}][${j}][${k}]`))));
   return vk as unknown as Groth16VerificationKey;
+}
+
+// The verifier's check has its own leaf schemas: its messages ("coordinate must be a canonical
+// decimal") are part of its output and differ from validateVkey's.
+const keyCoord = canonicalDecimal(BASE_FIELD_PRIME, 'coordinate');
+const keyG1 = z.tuple([keyCoord, keyCoord, z.literal('1')]);
+const keyG2 = z.tuple([z.tuple([keyCoord, keyCoord]), z.tuple([keyCoord, keyCoord]), z.tuple([z.literal('1'), z.literal('0')])]);
+const count = z.number().int().nonnegative();
+const layoutPart = z.strictObject({ visibility: visibilitySchema, offset: count, count });
+/** Tensor dimensions: positive, so a shape's size bounds every loop over it (a zero dim would let the other dims be anything). */
+const shape = z.array(z.number().int().positive()).max(16);
+/** A scale exponent: 2^frac must be a finite, non-zero double, or quantizing 0 gives NaN. */
+const frac = z.number().int().min(-1000).max(1000);
+const keyDroppedFinal = z.strictObject({ op: z.enum(['Softmax', 'LogSoftmax']), axis: count, coerce2d: z.boolean() });
+
+/** zkinfer's metadata inside vkey.json; fields a later zkinfer adds are allowed (the key hash covers them). */
+export const vkeyMetaSchema = z.looseObject({
+  modelId: z.string().regex(/^[0-9a-f]{64}$/),
+  setup: z.enum(['dev', 'ptau']),
+  layout: z.strictObject({ output: layoutPart, input: layoutPart, nPublic: count }),
+  input: z.looseObject({ name: z.string(), shape, frac, bits: count, lo: z.number().int(), hi: z.number().int() }),
+  output: z.looseObject({ name: z.string(), shape, frac, lo: z.number().int(), hi: z.number().int() }),
+  quantization: z.strictObject({ weightBits: count, activationBits: count }),
+  droppedFinal: keyDroppedFinal.optional(),
+}).refine((m) => m.droppedFinal === undefined || m.droppedFinal.axis < Math.max(m.output.shape.length, 1), { message: 'droppedFinal.axis must name an output dimension', path: ['droppedFinal', 'axis'] });
+
+/**
+ * zkinfer's metadata stored inside vkey.json, next to snarkjs's fields: what the verifier
+ * checks ({@link vkeyMetaSchema}), plus what setup records for other checks (ptau provenance,
+ * the ceremony transcript, the accuracy chunk circuit), which those checks examine themselves.
+ */
+export type VkeyMeta = z.infer<typeof vkeyMetaSchema> & {
+  /** Which powers of tau the key was made from (ptau keys). */
+  readonly ptau?: PtauProvenance;
+  /** The verified ceremony transcript (keys from `zkinfer ceremony finalize`). */
+  readonly ceremony?: CeremonyMeta;
+  /** Accuracy chunk circuits only: chunk size, dataset encoding, the model they run. */
+  readonly accuracy?: AccuracyCircuitMeta;
+};
+
+/** A verification key that passed {@link assertVerificationKey}. */
+export type ZkinferVkey = Record<string, unknown> & { nPublic: number; zkinfer: VkeyMeta };
+
+/** A zkinfer verification key as the verifier accepts it: strict, with zkinfer's metadata. */
+const zkinferVkeySchema = z
+  .strictObject({
+    protocol: z.literal('groth16'),
+    curve: z.literal('bn128'),
+    nPublic: count.max(100_000),
+    vk_alpha_1: keyG1,
+    vk_beta_2: keyG2,
+    vk_gamma_2: keyG2,
+    vk_delta_2: keyG2,
+    vk_alphabeta_12: z.unknown().optional(),
+    IC: z.array(keyG1),
+    zkinfer: vkeyMetaSchema,
+  })
+  .refine((k) => k.IC.length === k.nPublic + 1, { message: 'IC must hold nPublic + 1 points', path: ['IC'] })
+  // The verifier slices the public signals by this layout: every part must lie inside them.
+  .refine((k) => {
+    const l = k.zkinfer.layout;
+    return l.nPublic === k.nPublic && l.output.offset + l.output.count <= k.nPublic && l.input.offset + l.input.count <= k.nPublic;
+  }, { message: 'layout must lie within the nPublic public signals', path: ['zkinfer', 'layout'] });
+
+/** Deepest nesting of arrays and objects in a JSON value, counted without recursion, stopping past `limit`. */
+function nestingDepth(v: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop()!;
+    if (!x || typeof x !== 'object') continue;
+    deepest = Math.max(deepest, d + 1);
+    if (deepest > limit) return deepest;
+    for (const c of Object.values(x)) stack.push([c, d + 1]);
+  }
+  return deepest;
+}
+
+/** Throws a {@link UserError} naming the first malformed field of a verification key. */
+export function assertVerificationKey(v: unknown, where: string): asserts v is ZkinferVkey {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`${where}: not a verification key (expected a JSON object)`);
+  const k = v as Record<string, unknown>;
+  if (k['protocol'] !== 'groth16') throw new UserError(`${where}: unsupported proof protocol "${String(k['protocol']).slice(0, 40)}" (zkinfer verifies groth16)`);
+  if (k['curve'] !== 'bn128') throw new UserError(`${where}: unsupported curve "${String(k['curve']).slice(0, 40)}" (zkinfer verifies bn128)`);
+  // The metadata admits fields a later zkinfer adds; hashing the key (JSON.stringify, recursive)
+  // must not overflow the stack on a hostile one nested 100,000 deep. Real keys nest 4 deep.
+  if (nestingDepth(v, 32) > 32) throw new UserError(`${where}: malformed verification key: nested more than 32 levels deep`);
+  const r = zkinferVkeySchema.safeParse(v);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const detail = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message;
+    throw new UserError(`${where}: malformed verification key: field "${issue.path.join('.') || '(root)'}": ${detail}`);
+  }
+}
+
+/** Reads and validates a verification key file. */
+export function readVerificationKey(path: string): ZkinferVkey {
+  const raw = readJsonFile(path, 'verification key');
+  assertVerificationKey(raw, path);
+  return raw;
 }

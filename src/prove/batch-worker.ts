@@ -6,10 +6,9 @@
  */
 import { restoreWorkerData } from '../runtime/web-worker-guard.js';
 import { existsSync } from 'node:fs';
-import { artifactPath } from '../formats/artifacts.js';
+import { artifactPath, openingPathFor } from '../formats/paths.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { BatchInput, readBatchInput } from './batch-inputs.js';
-import { openingPathFor } from '../formats/opening.js';
 import { createProver, Prover, shutdown, useSingleThreadCurve, writeBundle } from './prover.js';
 
 /** One unit of work sent to a worker. */

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { bundlePathNamed, proofsDir } from '../formats/paths.js';
 import Tinypool from 'tinypool';
 import { checkBuildConsistency } from './build-consistency.js';
 import { UserError } from '../core/errors.js';
@@ -104,7 +105,7 @@ export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary>
   if (!Number.isInteger(requested) || requested < 1) throw new UserError(`--workers must be a positive integer, got ${requested}`);
   checkBuildDir(opts.buildDir);
   const inputs = listBatchInputs(opts.inputs);
-  const outDir = opts.outDir ?? join(opts.buildDir, 'proofs');
+  const outDir = opts.outDir ?? proofsDir(opts.buildDir);
   // Created here only when missing, and removed again if no bundle lands in it.
   const created = !existsSync(outDir);
   try {
@@ -134,7 +135,7 @@ export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary>
   });
   try {
     await Promise.all(inputs.map(async (item, i) => {
-      const bundle = join(outDir, `${item.name}.proof.json`);
+      const bundle = bundlePathNamed(outDir, item.name);
       const first = owner.get(bundle);
       if (first) return finish(i, { input: item.source, bundle, status: 'failed', error: `${item.source}: same bundle name as ${first.source} (${bundle}); rename one of them` });
       owner.set(bundle, item);

@@ -7,16 +7,18 @@
  * worse, bundles that verify against a key the model owner never made).
  */
 import { readFileSync } from 'node:fs';
-import { artifactPath, sha256Hex } from '../formats/artifacts.js';
-import type { Groth16VerificationKey } from '../chain/verifier-contract.js';
-import type { CircuitInfo } from '../compile/compile-circuit.js';
+import { artifactPath } from '../formats/paths.js';
+import { sha256Hex } from '../core/hash.js';
+import type { Groth16VerificationKey } from '../formats/vkey.js';
+import type { CircuitInfo } from '../formats/circuit.js';
 import { decodeR1cs, R1csFile } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
-import type { Settings } from '../quantize/quantize-model.js';
+import type { Settings } from '../formats/settings.js';
 import { readCircuitInfo, readQuantizedModelFile, readSettings, readSetupInfo, readVkey } from '../formats/build-dir.js';
-import { BN254_P } from '../formats/vkey.js';
-import { vkeyHash, type SetupInfo } from '../setup/setup-keys.js';
+import { BASE_FIELD_PRIME as BN254_P } from '../core/bn254.js';
+import { vkeyHash } from '../formats/vkey.js';
+import { type SetupInfo } from '../formats/setup.js';
 
 /** Everything proving needs from a build directory, checked for consistency. */
 export interface CheckedBuildDir {

@@ -2,10 +2,9 @@
  * `prove`: one input file → one bundle file, using a build directory's keys.
  */
 import { readInputFile } from '../onnx/input-file.js';
-import { bundlePathFor } from '../pipeline.js';
+import { bundlePathFor, openingPathFor, proofsDir } from '../formats/paths.js';
 import type { ProofBundle } from '../formats/bundle.js';
 import { createProver, writeBundle } from './prover.js';
-import { openingPathFor } from '../formats/opening.js';
 
 /** Options of {@link prove}. */
 export interface ProveOptions {
@@ -22,7 +21,7 @@ export async function prove(opts: ProveOptions): Promise<{ bundle: ProofBundle; 
   const prover = createProver({ buildDir: opts.buildDir });
   const input = readInputFile(opts.inputPath, prover.model.input);
   const result = await prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false });
-  const bundlePath = opts.outPath ?? bundlePathFor(`${opts.buildDir}/proofs`, opts.inputPath);
+  const bundlePath = opts.outPath ?? bundlePathFor(proofsDir(opts.buildDir), opts.inputPath);
   writeBundle(bundlePath, result);
   return { bundle: result.bundle, bundlePath, ...(result.opening ? { openingPath: openingPathFor(bundlePath) } : {}) };
 }

@@ -6,16 +6,18 @@ import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
-import { artifactPath, VERSIONS, writeJsonAtomic } from '../formats/artifacts.js';
+import { artifactPath, openingPathFor } from '../formats/paths.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeJsonAtomic } from '../core/atomic-write.js';
 import { checkBuildConsistency } from './build-consistency.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, ProofBundle } from '../formats/bundle.js';
 import { buildCircuit } from '../compile/build-circuit.js';
-import type { CircuitInfo } from '../compile/compile-circuit.js';
+import type { CircuitInfo } from '../formats/circuit.js';
 import { encodeWtns } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import { argmax, dequantizeOutput, quantizeInputReport, QuantizedModel, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
-import { Opening, OPENING_FORMAT, OPENING_VERSION, openingPathFor, randomBlinding, writeOpening } from '../formats/opening.js';
+import { Opening, OPENING_FORMAT, OPENING_VERSION, randomBlinding, writeOpening } from '../formats/opening.js';
 
 /** Options of {@link createProver}. */
 export interface ProverOptions {

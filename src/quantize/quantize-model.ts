@@ -5,7 +5,9 @@
  */
 import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { artifactPath, VERSIONS, writeJsonAtomic } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeJsonAtomic } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
 import { readCalibrationFile, readInputFile } from '../onnx/input-file.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
@@ -14,6 +16,7 @@ import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
 import { CalibrationDecisions, DecisionRecord } from './calibration-decisions.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
+import type { Settings } from '../formats/settings.js';
 import { CircuitCost, searchSettings, SearchResult } from './search-settings.js';
 
 /** Options of {@link quantizeModel}. */
@@ -36,46 +39,10 @@ export interface QuantizeModelOptions {
   readonly circuitCost?: CircuitCost;
 }
 
-/** The settings file. */
-export interface Settings {
-  readonly zkinfer: string;
-  readonly createdAt: string;
-  readonly model: {
-    readonly file: string;
-    readonly source: string;
-    readonly sha256: string;
-    readonly irVersion: number;
-    readonly opset: number;
-    readonly producer: string;
-    readonly input: { name: string; shape: number[] };
-    /** With several graph inputs: each one, in the order they are concatenated into `input`. */
-    readonly inputs?: Array<{ name: string; shape: number[]; elemType: string }>;
-    readonly output: { name: string; shape: number[] };
-  };
-  readonly quantization: {
-    readonly weightBits: number;
-    readonly activationBits: number;
-    readonly input: QuantizedModel['input'];
-    readonly output: QuantizedModel['output'];
-    readonly layers: Array<Record<string, unknown>>;
-    readonly droppedFinal?: QuantizedModel['droppedFinal'];
-    /** Input width and the layers narrower than `activationBits` (chosen by --target-agreement). Older files may lack them: then `input.bits` and none. */
-    readonly inputBits?: number;
-    readonly layerBits?: Record<string, number>;
-    /**
-     * Every calibration-dependent choice, by op name then choice (calibration-decisions.ts):
-     * what `verify --model` replays to recompile the circuit without the calibration data.
-     */
-    readonly decisions?: DecisionRecord;
-  };
-  readonly calibration: { readonly count: number; readonly sources: string[] };
-  readonly fidelity: FidelityReport;
-}
-
 const maxOf = (v: readonly number[]) => v.reduce((a, b) => Math.max(a, b), 0);
 
 /** One line of settings.json per op that does arithmetic. */
-function layerSummary(o: QOp): Record<string, unknown> {
+function layerSummary(o: QOp): Settings['quantization']['layers'][number] {
   switch (o.kind) {
     case 'linear': return { name: o.name, kind: o.kind, type: o.spec.type, weightFrac: o.weightFrac };
     case 'requantize': return { name: o.name, kind: o.kind, shift: o.shift, outBits: o.outBits, relu: o.lowerOffset === 0, maxAccBits: maxOf(o.accBits) };
@@ -103,7 +70,7 @@ const noCircuitCost: CircuitCost = () => {
 };
 
 /** Runs the quantize stage and returns what it wrote. */
-export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings; model: QuantizedModel; search?: SearchResult }> {
+export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings & { readonly fidelity: FidelityReport }; model: QuantizedModel; search?: SearchResult }> {
   const graph = loadOnnx(opts.modelPath);
   const floatGraph = lowerGraph(graph);
   const shape = { shape: graph.input.shape, name: graph.input.name, parts: graph.inputs };
@@ -130,7 +97,8 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
   const decisions = new CalibrationDecisions();
   const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, ...bits, decisions });
   const fidelity = summarizeFidelity(await compareWithFloat(opts.modelPath, model, calibration));
-  const settings: Settings = {
+  // The fidelity just computed is numbers (NaN without samples); settings.json admits null, which JSON makes of NaN.
+  const settings: Settings & { readonly fidelity: FidelityReport } = {
     zkinfer: VERSIONS.zkinfer,
     createdAt: new Date().toISOString(),
     model: {

@@ -14,7 +14,7 @@
  * shared disk.
  */
 import PgBoss from 'pg-boss';
-import { sha256Hex } from '../formats/artifacts.js';
+import { sha256Hex } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
 
 /** pg-boss's schema (its default); zkinfer's own batch table lives in schema `zkinfer`. */

@@ -10,7 +10,8 @@
  * (computing the commitments needs them); the worker returns the opening with the bundle and
  * keeps nothing, and only the submitter writes the opening, next to the bundle.
  */
-import { artifactPath, sha256Hex } from '../formats/artifacts.js';
+import { artifactPath } from '../formats/paths.js';
+import { sha256Hex } from '../core/hash.js';
 import type { Opening } from '../formats/opening.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { UserError } from '../core/errors.js';

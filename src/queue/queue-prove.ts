@@ -11,16 +11,17 @@ import { removeStaleTemps } from '../prove/batch.js';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type PgBoss from 'pg-boss';
-import { artifactPath, readArtifact } from '../formats/artifacts.js';
+import { artifactPath, bundlePathNamed, openingPathFor, proofsDir } from '../formats/paths.js';
+import { readArtifact } from '../formats/artifacts.js';
 import type { ProofBundle } from '../formats/bundle.js';
-import { openingPathFor, randomBlinding, writeOpening } from '../formats/opening.js';
+import { randomBlinding, writeOpening } from '../formats/opening.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
 import { listBatchInputs, readBatchInput } from '../prove/batch-inputs.js';
 import type { BatchProgress } from '../runtime/progress.js';
 import { writeBundle } from '../prove/prover.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
-import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { vkeyHash, VkeyMeta } from '../formats/vkey.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { BatchEntry, batchIdFor, BatchManifest, connectQueue, disconnectQueue, enqueueJobs, JobDelivery, jobIdFor, jobStates, loadBatch, queueName, saveBatch } from './job-queue.js';
 import { inputJobKey, ProveJobPayload, ProveJobResult } from './prove-job.js';
@@ -188,7 +189,7 @@ async function collectInto(boss: PgBoss, build: BuildView, manifest: BatchManife
     onEnded: async (end) => {
       for (const i of index.get(end.jobId) ?? []) {
         const entry = manifest.entries[i]!;
-        const bundle = join(outDir, `${entry.name}.proof.json`);
+        const bundle = bundlePathNamed(outDir, entry.name);
         if (!end.ok) {
           t.finish(i, { input: entry.source, bundle, status: 'failed', error: end.error.startsWith(entry.source) ? end.error : `${entry.source}: ${end.error}`, attempts: end.attempts });
           continue;
@@ -204,7 +205,7 @@ async function collectInto(boss: PgBoss, build: BuildView, manifest: BatchManife
       }
     },
   });
-  for (const id of open) for (const i of index.get(id) ?? []) t.finish(i, { input: manifest.entries[i]!.source, bundle: join(outDir, `${manifest.entries[i]!.name}.proof.json`), status: 'pending' });
+  for (const id of open) for (const i of index.get(id) ?? []) t.finish(i, { input: manifest.entries[i]!.source, bundle: bundlePathNamed(outDir, manifest.entries[i]!.name), status: 'pending' });
   const seconds = (performance.now() - t.t0) / 1000;
   const pending = t.items.filter((i) => i.status === 'pending').length;
   return {
@@ -226,7 +227,7 @@ async function collectInto(boss: PgBoss, build: BuildView, manifest: BatchManife
 export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSummary> {
   const build = openBuild(opts.buildDir);
   const inputs = listBatchInputs(opts.inputs);
-  const outDir = opts.outDir ?? join(opts.buildDir, 'proofs');
+  const outDir = opts.outDir ?? proofsDir(opts.buildDir);
   prepareOut(outDir);
   const t = tracker(inputs.length, opts.onProgress);
   const entries: BatchEntry[] = [];
@@ -234,7 +235,7 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
   const skip: Array<{ i: number; prediction: number }> = [];
   const owner = new Map<string, string>();
   for (const [i, item] of inputs.entries()) {
-    const bundle = join(outDir, `${item.name}.proof.json`);
+    const bundle = bundlePathNamed(outDir, item.name);
     const first = owner.get(bundle);
     if (first) {
       entries.push({ name: item.name, source: item.source, error: `${item.source}: same bundle name as ${first} (${bundle}); rename one of them` });
@@ -266,8 +267,8 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
   }
   const batchId = batchIdFor('prove', build.keyHash, entries);
   const manifest: BatchManifest = { batchId, kind: 'prove', keyHash: build.keyHash, buildDir: resolve(opts.buildDir), entries };
-  for (const [i, e] of entries.entries()) if (e.error) t.finish(i, { input: e.source, bundle: join(outDir, `${e.name}.proof.json`), status: 'failed', error: e.error });
-  for (const s of skip) t.finish(s.i, { input: entries[s.i]!.source, bundle: join(outDir, `${entries[s.i]!.name}.proof.json`), status: 'skipped', ...(s.prediction >= 0 ? { prediction: s.prediction } : {}) });
+  for (const [i, e] of entries.entries()) if (e.error) t.finish(i, { input: e.source, bundle: bundlePathNamed(outDir, e.name), status: 'failed', error: e.error });
+  for (const s of skip) t.finish(s.i, { input: entries[s.i]!.source, bundle: bundlePathNamed(outDir, entries[s.i]!.name), status: 'skipped', ...(s.prediction >= 0 ? { prediction: s.prediction } : {}) });
   const boss = await connectQueue({ url: opts.url, maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds, onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`) });
   try {
     const enqueued = await enqueueJobs(boss, 'prove', build.keyHash, specs, opts.delivery);
@@ -298,7 +299,7 @@ export async function collectBatch(opts: CollectOptions): Promise<QueueSummary> 
     prepareOut(opts.outDir);
     const t = tracker(manifest.entries.length, opts.onProgress);
     for (const [i, e] of manifest.entries.entries()) {
-      const bundle = join(opts.outDir, `${e.name}.proof.json`);
+      const bundle = bundlePathNamed(opts.outDir, e.name);
       if (e.error) t.finish(i, { input: e.source, bundle, status: 'failed', error: e.error });
       else {
         const have = await existingValid(build, bundle);

@@ -15,7 +15,7 @@ import type PgBoss from 'pg-boss';
 import Tinypool from 'tinypool';
 import { checkBuildConsistency } from '../prove/build-consistency.js';
 import { UserError } from '../core/errors.js';
-import { vkeyHash } from '../setup/setup-keys.js';
+import { vkeyHash } from '../formats/vkey.js';
 import { connectQueue, disconnectQueue, ensureQueue, JobEnvelope, JobOutput } from './job-queue.js';
 import { JOB_KINDS } from './job-kinds.js';
 import type { ThreadOutcome, ThreadTask } from './job-thread.js';

@@ -6,55 +6,19 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { artifactPath, canonicalJson, sha256Hex, sha256OfArtifact, VERSIONS, writeFileAtomic, writeJsonAtomic } from '../formats/artifacts.js';
-import type { CircuitInfo } from '../compile/compile-circuit.js';
+import { artifactPath } from '../formats/paths.js';
+import { sha256Hex } from '../core/hash.js';
+import { sha256OfArtifact } from '../formats/artifacts.js';
+import { VERSIONS } from '../core/versions.js';
+import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
+import type { CircuitInfo } from '../formats/circuit.js';
 import { readCircuitInfo, readSettings } from '../formats/build-dir.js';
 import { UserError } from '../core/errors.js';
 import { devSetup } from './dev/dev-setup.js';
-import type { Settings } from '../quantize/quantize-model.js';
-import type { CeremonyMeta } from './ceremony/ceremony-transcript.js';
-import { identifyPtau, PtauProvenance } from './ptau/ptau-file.js';
+import { identifyPtau } from './ptau/ptau-file.js';
+import type { SetupInfo, SetupKind } from '../formats/setup.js';
+import { DEV_SETUP_WARNING, vkeyHash, type VkeyMeta } from '../formats/vkey.js';
 import { createTaskProgress } from '../runtime/task-progress.js';
-
-/** Which kind of setup produced a key. */
-export type SetupKind = 'dev' | 'ptau';
-
-/** What setup.json records. */
-export interface SetupInfo {
-  readonly kind: SetupKind;
-  readonly warning?: string;
-  /** The ptau file and its provenance (published, trusted or unrecognised). */
-  readonly ptau?: PtauProvenance & { readonly file: string };
-  /** Keys from a ceremony: the verified transcript's hash and the contributors in order. */
-  readonly ceremony?: { readonly transcriptSha256: string; readonly contributors: string[] };
-  readonly modelId: string;
-  readonly vkeyHash: string;
-  /** sha256 of the build directory's files the keys belong to; checked before every proof. */
-  readonly hashes: { readonly quantized: string; readonly r1cs: string; readonly zkey: string; readonly vkey: string };
-  readonly seconds: number;
-  readonly zkinfer: string;
-  readonly snarkjs: string;
-  readonly createdAt: string;
-}
-
-/** zkinfer's metadata stored inside vkey.json, next to snarkjs's fields. */
-export interface VkeyMeta {
-  readonly modelId: string;
-  readonly setup: SetupKind;
-  readonly layout: CircuitInfo['layout'];
-  readonly input: CircuitInfo['input'];
-  readonly output: CircuitInfo['output'];
-  /** Quantization bit widths, from settings.json: a bundle's `quantization` is compared with them. */
-  readonly quantization: { readonly weightBits: number; readonly activationBits: number };
-  /** A final Softmax/LogSoftmax applied outside the circuit; the verifier recomputes it. */
-  readonly droppedFinal?: CircuitInfo['droppedFinal'];
-  /** Which powers of tau the key was made from (ptau keys). */
-  readonly ptau?: PtauProvenance;
-  /** The verified ceremony transcript (keys from `zkinfer ceremony finalize`). */
-  readonly ceremony?: CeremonyMeta;
-  /** Accuracy chunk circuits only: chunk size, dataset encoding, the model they run. */
-  readonly accuracy?: CircuitInfo['accuracy'];
-}
 
 /** zkinfer's metadata for a key of the circuit in `buildDir` (ptau provenance and ceremony are added by the caller). */
 export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupKind): VkeyMeta {
@@ -71,10 +35,6 @@ export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupK
   };
 }
 
-/** Text attached to every dev-setup key and bundle. */
-export const DEV_SETUP_WARNING =
-  'dev setup: single party, toxic waste held in one process; anyone who kept it could forge proofs. Use `zkinfer setup --ptau FILE` for deployments.';
-
 /** Options of {@link setupKeys}. */
 export interface SetupOptions {
   readonly buildDir: string;
@@ -85,11 +45,6 @@ export interface SetupOptions {
   readonly trustPtau?: readonly string[];
   /** Show hashing progress on a terminal. */
   readonly progress?: boolean;
-}
-
-/** Hash identifying a verification key (over the whole vkey.json, metadata included). */
-export function vkeyHash(vkey: unknown): string {
-  return sha256Hex(canonicalJson(vkey));
 }
 
 /** Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json. */

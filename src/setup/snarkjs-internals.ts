@@ -4,10 +4,10 @@
  * expands to) — loaded from snarkjs's own sources so zkinfer checks exactly what snarkjs
  * wrote. snarkjs's package exports hide these modules, so they are imported by file URL.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as snarkjs from 'snarkjs';
+import { snarkjsPackageDir } from '../core/versions.js';
 
 /** The subset of an ffjavascript curve group used here (points are opaque). */
 export interface CurveGroup {
@@ -42,8 +42,8 @@ let internals: Promise<Internals> | undefined;
 /** snarkjs's hashToG2 and rngFromBeaconParams. */
 export function snarkjsInternals(): Promise<Internals> {
   internals ??= (async () => {
-    // require.resolve gives build/main.cjs; the ES sources sit beside build/ in src/.
-    const src = join(dirname(createRequire(import.meta.url).resolve('snarkjs')), '..', 'src');
+    // The ES sources sit in the package's src/, next to build/ (whose main.cjs require.resolve gives).
+    const src = join(snarkjsPackageDir(), 'src');
     const keypair = await import(pathToFileURL(join(src, 'keypair.js')).href);
     const misc = await import(pathToFileURL(join(src, 'misc.js')).href);
     return { hashToG2: keypair.hashToG2, rngFromBeaconParams: misc.rngFromBeaconParams };

@@ -5,12 +5,10 @@
  * with (0, 0) for infinity. Sections are emitted in the order `zkey new` writes them
  * (1, 2, 4, 3, 9, 8, 5, 6, 7, 10); readers find them by id, so the order is cosmetic.
  */
-import { FIELD_PRIME } from '../../circuits/field.js';
+import { BASE_FIELD_PRIME, FIELD_PRIME } from '../core/bn254.js';
 import type { R1csFile } from '../compile/r1cs-file.js';
 import type { KeyLayout } from './dev/qap.js';
 
-/** The BN254 base field modulus q. */
-const BASE_PRIME = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
 const N8 = 32;
 const GROTH16_PROTOCOL_ID = 1;
 /** Montgomery R = 2^256 mod r; snarkjs stores coefficients multiplied by R² (see `writeCoef`). */
@@ -56,7 +54,7 @@ function grothHeader(k: KeyLayout, hp: HeaderPoints): Buffer {
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let o = 0;
   view.setUint32(o, N8, true); o += 4;
-  putField(view, o, BASE_PRIME); o += N8;
+  putField(view, o, BASE_FIELD_PRIME); o += N8;
   view.setUint32(o, N8, true); o += 4;
   putField(view, o, FIELD_PRIME); o += N8;
   view.setUint32(o, k.nVars, true); o += 4;

@@ -6,7 +6,7 @@
  * and a contract's verdict on the same proof cannot differ.
  */
 import { toSigned } from '../../circuits/field.js';
-import { canonicalJson } from '../formats/artifacts.js';
+import { canonicalJson } from '../core/hash.js';
 import { commitValues } from '../../circuits/commitment.js';
 import { unpackValues } from '../../circuits/pack.js';
 import type { ProofBundle } from '../formats/bundle.js';
@@ -14,7 +14,7 @@ import type { Opening } from '../formats/opening.js';
 import { inputCommitmentParams, outputCommitmentParams, packParams } from '../compile/build-circuit.js';
 import { argmax, quantizeInputReport, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
 import { readInputFile } from '../onnx/input-file.js';
-import { DEV_SETUP_WARNING, VkeyMeta } from '../setup/setup-keys.js';
+import { DEV_SETUP_WARNING, VkeyMeta } from '../formats/vkey.js';
 
 /** A failed comparison's message, or null. */
 export type Mismatch = string | null;

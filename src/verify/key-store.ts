@@ -10,10 +10,9 @@ import { readJsonFile } from '../core/json.js';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeJsonAtomic } from '../formats/artifacts.js';
+import { writeJsonAtomic } from '../core/atomic-write.js';
 import { UserError, quoteName } from '../core/errors.js';
-import { vkeyHash } from '../setup/setup-keys.js';
-import { assertVerificationKey, readVerificationKey } from './verification-key.js';
+import { vkeyHash, assertVerificationKey, readVerificationKey } from '../formats/vkey.js';
 
 const entrySchema = z.strictObject({
   name: z.string().min(1).max(200),

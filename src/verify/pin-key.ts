@@ -11,10 +11,9 @@
  * Anything else is unpinned: the `pin` check fails unless the caller explicitly allows it, and
  * even then nothing that depends on the key (model id, setup) is reported as verified.
  */
-import { vkeyHash, VkeyMeta } from '../setup/setup-keys.js';
+import { assertVerificationKey, readVerificationKey, vkeyHash, type ZkinferVkey } from '../formats/vkey.js';
 import { UserError } from '../core/errors.js';
 import { findTrustedKey, keyStorePath } from './key-store.js';
-import { assertVerificationKey, readVerificationKey } from './verification-key.js';
 
 /** How the key was pinned. */
 export type PinSource = 'file' | 'hash' | 'store' | 'unpinned';
@@ -31,7 +30,7 @@ export interface PinOptions {
 
 /** The key to verify with. */
 export interface ResolvedKey {
-  readonly vkey: Record<string, unknown> & { nPublic: number; zkinfer: VkeyMeta };
+  readonly vkey: ZkinferVkey;
   readonly hash: string;
   readonly pinned: boolean;
   readonly source: PinSource;
@@ -53,7 +52,7 @@ function normalizeHash(arg: string): string {
  * {@link UserError} for unreadable or malformed pin arguments; never for a mismatch, which is a
  * failed `pin` check reported by the caller.
  */
-export function resolveKey(embedded: Record<string, unknown> & { nPublic: number; zkinfer: VkeyMeta }, opts: PinOptions): ResolvedKey {
+export function resolveKey(embedded: ZkinferVkey, opts: PinOptions): ResolvedKey {
   const embeddedHash = vkeyHash(embedded);
   const want = opts.vkeyHash === undefined ? undefined : normalizeHash(opts.vkeyHash);
   if (opts.vkeyPath) {

@@ -10,13 +10,13 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { canonicalJson } from '../formats/artifacts.js';
+import { canonicalJson } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
-import type { CeremonyMeta } from '../setup/ceremony/ceremony-transcript.js';
+import type { CeremonyMeta } from '../formats/ceremony.js';
 import { transcriptHash } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
 import { identifyPtau, isRecognisedPtau, parsePtauHash } from '../setup/ptau/ptau-file.js';
-import type { VkeyMeta } from '../setup/setup-keys.js';
+import type { VkeyMeta } from '../formats/vkey.js';
 import type { CheckResult } from './verify-bundle.js';
 
 /** Default of --min-contributions. */

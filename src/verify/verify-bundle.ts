@@ -15,14 +15,14 @@
  */
 import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../formats/bundle.js';
 import { Opening, readOpening } from '../formats/opening.js';
-import { canonicalJson } from '../formats/artifacts.js';
+import { canonicalJson } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
 import { readJsonFile } from '../core/json.js';
 import { argmax, isClassScoreVector } from '../quantize/quantized-model.js';
 import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
 import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputValues, checkKeyFields, decodeOutput } from './check-signals.js';
 import { PinSource, resolveKey } from './pin-key.js';
-import { assertVerificationKey } from './verification-key.js';
+import { assertVerificationKey } from '../formats/vkey.js';
 import { checkModelBinding } from './model-binding.js';
 import { g2MembershipError, verifyGroth16 } from './groth16.js';
 import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';

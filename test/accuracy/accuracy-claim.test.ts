@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AccuracyClaim } from '../../src/accuracy/claim.js';
+import type { AccuracyClaim } from '../../src/formats/claim.js';
 import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
 import { combineChunkCommitments, toHex } from '../../src/accuracy/dataset-commitment.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson } from '../../src/formats/artifacts.js';
+import { canonicalJson } from '../../src/core/hash.js';
 import { shutdown } from '../../src/prove/prover.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import type { ProofBundle } from '../../src/formats/bundle.js';

@@ -15,6 +15,7 @@ import { decodeFunctionData, toFunctionSelector, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
 import { R1csBuilder, type BuiltCircuit } from '../../circuits/builder.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
+import { BASE_FIELD_PRIME } from '../../src/core/bn254.js';
 import { createDevPtau, devGroth16, ptauPowerFor, type DevGroth16 } from '../../tools/bench/bench-gas.js';
 import { verifyOnEmbeddedEvm } from '../../src/chain/embedded-evm.js';
 import { verifyOnRpc } from '../../src/chain/rpc.js';
@@ -32,7 +33,7 @@ import {
 } from '../../src/chain/verifier-contract.js';
 
 /** BN254 base field modulus: proof coordinates live here. */
-const BASE_PRIME = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+const BASE_PRIME = BASE_FIELD_PRIME;
 
 after(async () => {
   // snarkjs keeps curve worker threads alive; without this node never exits.

@@ -14,7 +14,8 @@ import { runCaptured } from '../../tools/fuzz/harness.js';
 import { compileCircuit } from '../../src/compile/compile-circuit.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
-import { BN254_P, validateVkey } from '../../src/formats/vkey.js';
+import { validateVkey } from '../../src/formats/vkey.js';
+import { BASE_FIELD_PRIME as BN254_P } from '../../src/core/bn254.js';
 import { shutdown } from '../../src/prove/prover.js';
 import { MODELS } from '../helpers/paths.js';
 

@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex } from '../../src/formats/artifacts.js';
+import { sha256Hex } from '../../src/core/hash.js';
 import { runCaptured } from '../../tools/fuzz/harness.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { shutdown } from '../../src/prove/prover.js';

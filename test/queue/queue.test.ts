@@ -11,7 +11,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
-import { artifactPath } from '../../src/formats/artifacts.js';
+import { artifactPath } from '../../src/formats/paths.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { shutdown } from '../../src/prove/prover.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';

@@ -233,7 +233,7 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
   assert.equal(json(strict)['failed'], 'trusted-setup');
   assert.match(trustedSetupDetail(json(strict)), /1 phase-2 contribution \(1\. beacon \[beacon\].*\), at least 2 required/);
   // Transplanting the 3-party transcript into this key (same circuit, same ptau) does not help: its δ is not the key's.
-  const { vkeyHash } = await import('../../src/setup/setup-keys.js');
+  const { vkeyHash } = await import('../../src/formats/vkey.js');
   const honestMeta = JSON.parse(readFileSync(join(build, 'vkey.json'), 'utf8')).zkinfer;
   const transplanted = { ...vkey, zkinfer: { ...vkey.zkinfer, ceremony: honestMeta.ceremony } };
   const transplantPath = join(tmp, 'transplanted.proof.json');

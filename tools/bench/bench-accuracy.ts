@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chunkKeyDir } from '../../src/accuracy/chunk-keys.js';
 import { proveAccuracy } from '../../src/accuracy/prove-accuracy.js';
-import { artifactPath } from '../../src/formats/artifacts.js';
+import { artifactPath } from '../../src/formats/paths.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
 import { shutdown } from '../../src/prove/prover.js';

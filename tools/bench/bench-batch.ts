@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundlePathNamed } from '../../src/formats/paths.js';
 import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
 import { proveBatch } from '../../src/prove/batch.js';
 import { listBatchInputs, readBatchInput } from '../../src/prove/batch-inputs.js';
@@ -76,7 +77,7 @@ export async function benchBatch(opts: BenchBatchOptions): Promise<BenchBatchRes
     await prover.prove(readBatchInput(items[0]!, shape));
     let t0 = performance.now();
     let cpu0 = process.cpuUsage();
-    for (const item of items) writeBundle(join(dir, 'sequential', `${item.name}.proof.json`), await prover.prove(readBatchInput(item, shape), { source: item.source }));
+    for (const item of items) writeBundle(bundlePathNamed(join(dir, 'sequential'), item.name), await prover.prove(readBatchInput(item, shape), { source: item.source }));
     const seqSeconds = (performance.now() - t0) / 1000;
     const sequential = { seconds: seqSeconds, proofsPerSecond: n / seqSeconds, cpuSecondsPerProof: cpuSeconds(cpu0) / n };
     // The pool's workers use their own curves; release the main thread's before measuring them.

@@ -12,15 +12,8 @@ import { R1csBuilder, type BuiltCircuit, type Signal } from '../../circuits/buil
 import { encodeR1cs, encodeWtns } from '../../src/compile/r1cs-file.js';
 import { devSetup } from '../../src/setup/dev/dev-setup.js';
 import { EMBEDDED_EVM_HARDFORK, verifyOnEmbeddedEvm } from '../../src/chain/embedded-evm.js';
-import {
-  compileVerifier,
-  MAX_DEPLOYED_CODE_SIZE,
-  renderVerifierSource,
-  VERIFIER_CONTRACT_NAME,
-  type Groth16Proof,
-  type Groth16VerificationKey,
-  type PublicSignals,
-} from '../../src/chain/verifier-contract.js';
+import { compileVerifier, MAX_DEPLOYED_CODE_SIZE, renderVerifierSource, VERIFIER_CONTRACT_NAME, type Groth16Proof, type PublicSignals } from '../../src/chain/verifier-contract.js';
+import { type Groth16VerificationKey } from '../../src/formats/vkey.js';
 
 /** An in-memory snarkjs "file" (`{ type: 'mem' }`); snarkjs fills `data` when it writes one. */
 export interface MemFile {

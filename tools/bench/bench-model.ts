@@ -5,12 +5,10 @@
  *
  * Usage: node bench-model.js '<ModelJob JSON>'
  */
-import { artifactPath } from '../../src/formats/artifacts.js';
-import { join } from 'node:path';
+import { artifactPath, bundlePathFor, proofsDir } from '../../src/formats/paths.js';
 import type { Visibility } from '../../src/compile/build-circuit.js';
 import { compileCircuit } from '../../src/compile/compile-circuit.js';
 import { readInputFile } from '../../src/onnx/input-file.js';
-import { bundlePathFor } from '../../src/pipeline.js';
 import { createProver, shutdown, writeBundle } from '../../src/prove/prover.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
@@ -74,7 +72,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
     // is what each further input of a `prove --inputs` run costs.
     const [, proveColdSeconds] = await timed(() => prover.prove(input, { source: job.inputPath }));
     const [bundle, proveWarmSeconds] = await timed(() => prover.prove(input, { source: job.inputPath }));
-    const bundlePath = bundlePathFor(join(job.buildDir, 'proofs'), job.inputPath);
+    const bundlePath = bundlePathFor(proofsDir(job.buildDir), job.inputPath);
     writeBundle(bundlePath, bundle);
     const [report, verifySeconds] = await timed(() => verifyBundle({ bundle: bundle.bundle, bundlePath, vkeyPath: artifactPath(job.buildDir, 'vkey') }));
     return {

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { artifactPath } from '../../src/formats/artifacts.js';
+import { artifactPath, BUNDLE_SUFFIX, openingPathFor } from '../../src/formats/paths.js';
 import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
 import { connectQueue, disconnectQueue, enqueueJobs, ensureQueue, jobStates, queueName } from '../../src/queue/job-queue.js';
 import { startQueueWorker } from '../../src/queue/queue-worker.js';
@@ -226,9 +226,9 @@ export async function killRun(opts: { url: string; buildDir: string; work: strin
     await disconnectQueue(boss);
   }
   let verified = 0;
-  const bundles = readdirSync(out).filter((n) => n.endsWith('.proof.json'));
+  const bundles = readdirSync(out).filter((n) => n.endsWith(BUNDLE_SUFFIX));
   for (const b of bundles) {
-    const opening = join(out, b.replace('.proof.json', '.opening.json'));
+    const opening = openingPathFor(join(out, b));
     const r = await verifyBundle({ bundlePath: join(out, b), vkeyPath: artifactPath(opts.buildDir, 'vkey'), inputPath: join(inputs, b.replace('.proof.json', '.json')), ...(existsSync(opening) ? { openingPath: opening } : {}) });
     if (r.valid) verified++;
   }

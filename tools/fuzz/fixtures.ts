@@ -4,6 +4,7 @@
  */
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundlePathNamed, openingPathFor, proofsDir } from '../../src/formats/paths.js';
 import { fileURLToPath } from 'node:url';
 import { runPipeline } from '../../src/pipeline.js';
 import { proveAccuracy } from '../../src/accuracy/prove-accuracy.js';
@@ -36,11 +37,11 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   const samplePath = join(ROOT, 'models/samples/digit-3.json');
   const buildDir = join(dir, 'build');
   const run = await runPipeline({ modelPath: mlp, inputPath: samplePath, outDir: buildDir });
-  const bundlePath = join(dir, 'sample.proof.json');
-  const openingPath = join(dir, 'sample.opening.json');
+  const bundlePath = bundlePathNamed(dir, 'sample');
+  const openingPath = openingPathFor(bundlePath);
   cpSync(run.bundlePath, bundlePath);
   cpSync(run.openingPath!, openingPath);
-  rmSync(join(buildDir, 'proofs'), { recursive: true, force: true });
+  rmSync(proofsDir(buildDir), { recursive: true, force: true });
   const otherSetupDir = join(dir, 'other-setup');
   cpSync(buildDir, otherSetupDir, { recursive: true });
   await setupKeys({ buildDir: otherSetupDir });

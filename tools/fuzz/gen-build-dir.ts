@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { copyFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { canonicalJson, sha256Hex } from '../../src/formats/artifacts.js';
+import { bundlePathNamed } from '../../src/formats/paths.js';
+import { canonicalJson, sha256Hex } from '../../src/core/hash.js';
 import { copyBuild, type Fixtures } from './fixtures.js';
 import type { FuzzGenerator } from './harness.js';
 
@@ -143,6 +144,6 @@ export const buildDirs: FuzzGenerator<Fixtures, Mutation> = {
     if (command === 'inspect') return { argv: ['inspect', build, '--json'], expect: 'any', label };
     // compile rewrites circuit.r1cs/circuit.json from the edited model: a valid edit compiles.
     if (command === 'compile') return { argv: ['compile', build, '--json'], expect: 'any', label };
-    return { argv: ['prove', build, '--input', fixtures.samplePath, '--out', join(out, 'b.proof.json')], expect: refuse ? 'reject' : 'any', outputs: [out], label };
+    return { argv: ['prove', build, '--input', fixtures.samplePath, '--out', bundlePathNamed(out, 'b')], expect: refuse ? 'reject' : 'any', outputs: [out], label };
   },
 };

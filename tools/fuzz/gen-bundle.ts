@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { artifactPath, bundlePathNamed, openingPathFor } from '../../src/formats/paths.js';
 import { UNVERIFIED_FIELDS } from '../../src/formats/bundle.js';
 import type { Fixtures } from './fixtures.js';
 import type { FuzzGenerator } from './harness.js';
@@ -35,13 +35,13 @@ export const bundles: FuzzGenerator<Fixtures, BundleRecipe> = {
     const all = paths(target);
     const p = all[r.at % all.length]!;
     const changed = mutateAt(target, p, r.mutation);
-    const bundleFile = join(dir, 'x.proof.json');
-    const openingFile = join(dir, 'x.opening.json');
+    const bundleFile = bundlePathNamed(dir, 'x');
+    const openingFile = openingPathFor(bundleFile);
     writeFileSync(bundleFile, JSON.stringify(bundle));
     writeFileSync(openingFile, JSON.stringify(opening));
     const free = !changed || (r.file === 'bundle' && unverified(p));
     return {
-      argv: ['verify', bundleFile, '--vkey', join(fixtures.buildDir, 'vkey.json'), '--opening', openingFile, '--input', fixtures.samplePath],
+      argv: ['verify', bundleFile, '--vkey', artifactPath(fixtures.buildDir, 'vkey'), '--opening', openingFile, '--input', fixtures.samplePath],
       expect: free ? 'any' : 'reject',
       label: `${r.file} ${p.join('.')} ${r.mutation}`,
     };

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundlePathNamed } from '../../src/formats/paths.js';
 import onnxProto from 'onnx-proto';
 import type { FuzzCase, FuzzGenerator } from './harness.js';
 import type { Fixtures } from './fixtures.js';
@@ -87,7 +88,7 @@ export function inputBytes(r: InputRecipe, sample: number[]): { bytes: Buffer; r
 
 function proveCase(fx: Fixtures, dir: string, file: string, reject: boolean | undefined, label: string): FuzzCase {
   const out = join(dir, 'out');
-  return { argv: ['prove', fx.buildDir, '--input', file, '--out', join(out, 'b.proof.json')], expect: reject === undefined ? 'any' : reject ? 'reject' : 'accept', outputs: [out], label };
+  return { argv: ['prove', fx.buildDir, '--input', file, '--out', bundlePathNamed(out, 'b')], expect: reject === undefined ? 'any' : reject ? 'reject' : 'accept', outputs: [out], label };
 }
 
 /** JSON input files through `prove`. */

@@ -4,7 +4,7 @@
  * field deleted, retyped or wrapped, an unknown field added, a value made huge.
  */
 import { FIELD_PRIME } from '../../circuits/field.js';
-import { BASE_FIELD_PRIME } from '../../src/formats/bundle.js';
+import { BASE_FIELD_PRIME } from '../../src/core/bn254.js';
 
 /** A path into a JSON value. */
 export type Path = ReadonlyArray<string | number>;

@@ -6,49 +6,11 @@
  * verified transcript and its hash in vkey.json, so every bundle carries it to the verifier.
  */
 import { existsSync } from 'node:fs';
-import { canonicalJson, sha256Hex, writeJsonAtomic } from '../../formats/artifacts.js';
+import { canonicalJson, sha256Hex } from '../../core/hash.js';
+import { writeJsonAtomic } from '../../core/atomic-write.js';
 import { UserError } from '../../core/errors.js';
 import { readJsonFile } from '../../core/json.js';
-import type { PtauProvenance } from '../ptau/ptau-file.js';
-import type { ContributionRecord } from './zkey-mpc.js';
-
-/** Format identifier of transcript files. */
-export const TRANSCRIPT_FORMAT = 'zkinfer-ceremony-transcript';
-
-/** A contribution as the transcript lists it: the zkey's record plus the file it produced. */
-export interface TranscriptContribution extends ContributionRecord {
-  /** The zkey this contribution wrote (a name relative to the transcript), when known. */
-  readonly file?: string;
-  /** blake2b-512 of that file. */
-  readonly fileBlake2b?: string;
-}
-
-/** The transcript file. */
-export interface CeremonyTranscript {
-  readonly format: typeof TRANSCRIPT_FORMAT;
-  readonly formatVersion: 1;
-  readonly circuit: {
-    readonly modelId: string;
-    readonly r1csSha256: string;
-    /** snarkjs's circuit hash of the initial key: binds the r1cs and the ptau together. */
-    readonly csHash: string;
-    readonly nConstraints: number;
-    readonly nPublic: number;
-    readonly power: number;
-  };
-  readonly ptau: PtauProvenance;
-  readonly init: { readonly file: string; readonly blake2b: string };
-  readonly contributions: TranscriptContribution[];
-  /** Set by `ceremony verify`/`finalize`: the final key and when it was checked. */
-  readonly final?: { readonly file: string; readonly blake2b: string; readonly checkedAt: string; readonly zkinfer: string; readonly snarkjs: string };
-}
-
-/** What vkey.json carries about its ceremony (in `vkey.zkinfer.ceremony`). */
-export interface CeremonyMeta {
-  /** sha256 of the canonical JSON of `transcript`. */
-  readonly transcriptSha256: string;
-  readonly transcript: CeremonyTranscript;
-}
+import { TRANSCRIPT_FORMAT, type CeremonyTranscript } from '../../formats/ceremony.js';
 
 /** sha256 of a transcript's canonical JSON. */
 export function transcriptHash(t: CeremonyTranscript): string {

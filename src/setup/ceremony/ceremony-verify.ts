@@ -9,16 +9,23 @@
 import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
-import { artifactPath, readArtifact, sha256Hex, VERSIONS, writeJsonAtomic } from '../../formats/artifacts.js';
-import type { CircuitInfo } from '../../compile/compile-circuit.js';
+import { artifactPath } from '../../formats/paths.js';
+import { readArtifact } from '../../formats/artifacts.js';
+import { sha256Hex } from '../../core/hash.js';
+import { VERSIONS } from '../../core/versions.js';
+import { writeJsonAtomic } from '../../core/atomic-write.js';
+import type { CircuitInfo } from '../../formats/circuit.js';
 import { UserError } from '../../core/errors.js';
 import { ceremonyDir, TRANSCRIPT_FILE } from './ceremony.js';
-import { CeremonyMeta, CeremonyTranscript, readTranscript, transcriptHash, writeTranscript } from './ceremony-transcript.js';
+import { CeremonyMeta, CeremonyTranscript, ContributionRecord } from '../../formats/ceremony.js';
+import { readTranscript, transcriptHash, writeTranscript } from './ceremony-transcript.js';
 import { describeContribution, verifyContributionChain } from './contribution-chain.js';
-import { hashFileBlake2b, identifyPtau, PtauProvenance } from '../ptau/ptau-file.js';
-import { SetupInfo, vkeyHash, VkeyMeta, vkeyMetaFor } from '../setup-keys.js';
+import { hashFileBlake2b, identifyPtau } from '../ptau/ptau-file.js';
+import { PtauProvenance, SetupInfo } from '../../formats/setup.js';
+import { vkeyHash, VkeyMeta } from '../../formats/vkey.js';
+import { vkeyMetaFor } from '../setup-keys.js';
 import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/task-progress.js';
-import { ContributionRecord, readZkeyMpc } from './zkey-mpc.js';
+import { readZkeyMpc } from './zkey-mpc.js';
 
 /** Options of {@link verifyCeremony}. */
 export interface CeremonyVerifyOptions {

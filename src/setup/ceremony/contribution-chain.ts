@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { utils } from 'ffjavascript';
-import type { ContributionRecord } from './zkey-mpc.js';
+import type { ContributionRecord } from '../../formats/ceremony.js';
 import { bn128, sameRatio, snarkjsInternals } from '../snarkjs-internals.js';
 
 /** Outcome of {@link verifyContributionChain}. */

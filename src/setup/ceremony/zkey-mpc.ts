@@ -9,28 +9,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UserError } from '../../core/errors.js';
 import { bn128, Curve } from '../snarkjs-internals.js';
-
-/** A contribution's public key, uncompressed big-endian points as hex. */
-export interface ContributionKey {
-  readonly deltaAfter: string;
-  readonly g1S: string;
-  readonly g1Sx: string;
-  readonly g2Spx: string;
-  /** blake2b-512 of the circuit hash and every earlier public key: what this key signs. */
-  readonly transcript: string;
-}
-
-/** One phase-2 contribution. */
-export interface ContributionRecord {
-  /** 1-based position in the chain. */
-  readonly index: number;
-  readonly name: string;
-  readonly kind: 'contribution' | 'beacon';
-  /** The contribution hash snarkjs shows the contributor (blake2b-512 of the public key). */
-  readonly hash: string;
-  readonly key: ContributionKey;
-  readonly beacon?: { readonly hash: string; readonly iterationsExp: number };
-}
+import type { ContributionKey, ContributionRecord } from '../../formats/ceremony.js';
 
 /** Section 10 of a zkey. */
 export interface ZkeyMpc {

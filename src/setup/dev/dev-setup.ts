@@ -13,11 +13,12 @@
  * threads that build their window tables while the main thread does the field work.
  */
 import { randomBytes, createHash } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { buildBn128, utils as ffUtils } from 'ffjavascript';
 import { FIELD_PRIME } from '../../../circuits/field.js';
+import { writeChunksAtomic } from '../../core/atomic-write.js';
 import { decodeR1cs } from '../../compile/r1cs-file.js';
 import { bn128Wasm, FixedBaseEngine, SCALAR_BYTES, type GroupName } from './fixed-base.js';
 import { keyLayout, keyScalars, scalarLayout, tauUsable, type KeyLayout, type ToxicWaste } from './qap.js';
@@ -62,26 +63,6 @@ function sampleToxicWaste(domainSize: number): ToxicWaste {
   let tau = randomScalar();
   while (!tauUsable(tau, domainSize)) tau = randomScalar();
   return { tau, alpha: randomScalar(), beta: randomScalar(), gamma: randomScalar(), delta: randomScalar() };
-}
-
-/** Writes `chunks` to `path` via a same-directory temporary file and a rename, so readers never see a partial file. */
-async function writeAtomic(path: string, chunks: Iterable<Uint8Array>): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      for (const chunk of chunks) {
-        for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
-      }
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => undefined);
-    throw e;
-  }
 }
 
 /** A fixed set of worker threads, each answering multiplication requests in order. */
@@ -259,9 +240,9 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
     };
     // Not snarkjs's csHash (that hashes the ptau-derived points); a stable id of the circuit.
     const csHash = createHash('blake2b512').update(r1csBytes).digest();
-    await writeAtomic(opts.zkeyPath, encodeZkey(r1cs, k, hp, points, csHash));
+    await writeChunksAtomic(opts.zkeyPath, encodeZkey(r1cs, k, hp, points, csHash));
     const vkey = await verificationKey(curve, k, hp, ic);
-    if (opts.vkeyPath) await writeAtomic(opts.vkeyPath, [Buffer.from(JSON.stringify(vkey, null, 1))]);
+    if (opts.vkeyPath) await writeChunksAtomic(opts.vkeyPath, [Buffer.from(JSON.stringify(vkey, null, 1))]);
     const seconds = (performance.now() - started) / 1000;
     progress(`zkey written (${elapsed()})`);
     return { vkey, nConstraints: k.nConstraints, power: k.power, seconds };

@@ -9,22 +9,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { UserError } from '../../core/errors.js';
+import type { PtauProvenance } from '../../formats/setup.js';
 import { PUBLISHED_CEREMONY_POWER, PUBLISHED_PTAU } from './ptau-table.js';
 import type { TaskProgress } from '../../runtime/task-progress.js';
-
-/** Where a ptau file comes from, recorded in keys, transcripts and bundles. */
-export interface PtauProvenance {
-  /** The published name when recognised by hash, otherwise the file's own name. */
-  readonly name: string;
-  /** Power of the file (from its header): it supports circuits up to 2^power rows. */
-  readonly power: number;
-  /** blake2b-512, lower-case hex. */
-  readonly blake2b: string;
-  /** In the published table (or named by the user as trusted). */
-  readonly recognised: boolean;
-  /** `published` (the table), `trusted` (named with --trust-ptau) or `unrecognised`. */
-  readonly source: 'published' | 'trusted' | 'unrecognised';
-}
 
 /** Header fields of a ptau file. */
 export interface PtauHeader {

@@ -1,11 +1,17 @@
 /**
  * The accuracy claim file: everything a verifier needs to check "the model pinned by this key
  * predicts the label on K of the N samples of the dataset with commitment D". Documented
- * field by field in the README ("The accuracy claim").
+ * field by field in the README ("The accuracy claim"); src/accuracy/verify-claim.ts checks it.
+ *
+ * {@link AccuracyClaim} is written out rather than inferred from {@link claimSchema}: the
+ * schema checks the dataset encoding and the ptau record only as objects (the verifier compares
+ * the encoding with the pinned key's), and tightening it would refuse claims accepted until now.
  */
-import type { DatasetEncoding } from './dataset-commitment.js';
-import type { SetupKind } from '../setup/setup-keys.js';
-import type { PtauProvenance } from '../setup/ptau/ptau-file.js';
+import { z } from 'zod';
+import { FIELD_PRIME } from '../core/bn254.js';
+import { canonicalDecimal, proofSchema } from './bundle.js';
+import type { DatasetEncoding } from './dataset.js';
+import type { PtauProvenance, SetupKind } from './setup.js';
 
 /** The `format` value of claim files. */
 export const CLAIM_FORMAT = 'zkinfer-accuracy-claim';
@@ -71,3 +77,29 @@ export interface AccuracyClaim {
   readonly tool: { readonly name: 'zkinfer'; readonly version: string; readonly snarkjs: string };
   readonly createdAt: string;
 }
+
+const signal = canonicalDecimal(FIELD_PRIME, 'public signal');
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits');
+const fieldHex = z.string().regex(/^0x[0-9a-f]{1,64}$/, 'must be 0x and lowercase hex');
+const count = z.number().int().nonnegative();
+const fraction = z.number().min(0).max(1);
+/** The claim file, strict at every level: an unknown field is a format error. */
+export const claimSchema = z.strictObject({
+  format: z.literal(CLAIM_FORMAT),
+  formatVersion: z.literal(CLAIM_VERSION),
+  protocol: z.literal('groth16'),
+  curve: z.literal('bn128'),
+  modelId: hex64,
+  quantizedSha256: hex64,
+  baseModelId: hex64.optional(),
+  vkeyHash: hex64,
+  vkey: z.record(z.string(), z.unknown()),
+  dataset: z.strictObject({ commitment: fieldHex, samples: z.number().int().positive(), chunkSize: z.number().int().positive(), chunks: count, encoding: z.record(z.string(), z.unknown()) }),
+  result: z.strictObject({ samples: count, correct: count, accuracy: fraction }),
+  chunks: z.array(z.strictObject({ index: count, samples: count, count, commitment: fieldHex, publicSignals: z.array(signal).max(2), proof: proofSchema })).max(10_000_000),
+  circuit: z.strictObject({ constraints: count, constraintsPerSample: count, power: count }),
+  setup: z.strictObject({ kind: z.enum(['dev', 'ptau']), warning: z.string().max(1000).optional(), ptau: z.record(z.string(), z.unknown()).optional() }),
+  unverified: z.strictObject({ note: z.string().max(1000), float: z.strictObject({ correct: count, accuracy: fraction }), quantized: z.strictObject({ correct: count, accuracy: fraction }) }),
+  tool: z.strictObject({ name: z.literal('zkinfer'), version: z.string().max(100), snarkjs: z.string().max(100) }),
+  createdAt: z.string().max(100),
+});
