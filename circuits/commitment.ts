@@ -23,7 +23,7 @@
  * parameters, which the verifying key already fixes.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { bitDecompose, bitsToValue, WitnessRangeError } from './range-check.js';
+import { bitDecompose, bitsToValue } from './range-check.js';
 import { packedPerElement, packSignals, packValues } from './pack.js';
 import { poseidon, poseidonCost, poseidonHashValues, POSEIDON_MAX_INPUTS } from './poseidon.js';
 

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { encodeFunctionData, type Abi, type Hex } from 'viem';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { snarkjsPackageDir } from '../core/versions.js';

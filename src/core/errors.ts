@@ -12,6 +12,7 @@ export class UserError extends Error {
 
 // Control characters (C0, DEL, C1) and the two JavaScript line terminators a terminal may break on;
 // JSON.stringify leaves C1 and U+2028/2029 as they are.
+// eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const escapeUnprintable = (s: string) => s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 

@@ -74,6 +74,8 @@ function fromRaw(raw: Uint8Array, type: number, n: number, where: string): Float
       case 13: out[i] = Number(view.getBigUint64(o, true)); break;
       // bfloat16 is the top half of a float32.
       case 16: out[i] = new Float32Array(Uint32Array.of(view.getUint16(o, true) << 16).buffer)[0]!; break;
+      // The width table refuses other types first; a type added there must get its decoder here.
+      default: throw new UserError(`${where}: unsupported tensor element type ${elemTypeName(type)}`);
     }
   }
   return out;

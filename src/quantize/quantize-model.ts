@@ -14,7 +14,7 @@ import { loadOnnx } from '../onnx/load-onnx.js';
 import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.js';
 import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
-import { CalibrationDecisions, DecisionRecord } from './calibration-decisions.js';
+import { CalibrationDecisions } from './calibration-decisions.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
 import type { Settings } from '../formats/settings.js';
 import { CircuitCost, searchSettings, SearchResult } from './search-settings.js';

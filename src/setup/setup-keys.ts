@@ -4,7 +4,7 @@
  * file (e.g. from the public perpetual ceremony) plus one local random contribution.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { artifactPath } from '../formats/paths.js';
 import { sha256Hex } from '../core/hash.js';

@@ -46,7 +46,7 @@ export function findLinks(file: string, text: string): Link[] {
   const stripped = stripCode(text);
   const lineOf = (index: number) => stripped.slice(0, index).split('\n').length;
   // [text](target "title") and ![alt](target); the text may hold one level of nested brackets.
-  const inline = /!?\[(?:[^\[\]]|\[[^\[\]]*\])*\]\(\s*(<[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
+  const inline = /!?\[(?:[^[\]]|\[[^[\]]*\])*\]\(\s*(<[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
   for (const m of stripped.matchAll(inline)) links.push({ file, line: lineOf(m.index), target: m[1]!.replace(/^<|>$/g, '') });
   const definition = /^ {0,3}\[[^\]]+\]:\s*(\S+)/gm;
   for (const m of stripped.matchAll(definition)) links.push({ file, line: lineOf(m.index), target: m[1]!.replace(/^<|>$/g, '') });

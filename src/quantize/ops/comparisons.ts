@@ -8,7 +8,7 @@
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import type { BinaryOp, Operand } from '../float-ir.js';
 import {
-  activationShape, broadcastIndex, broadcastShape, broadcastTo, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, size,
+  broadcastIndex, broadcastShape, broadcastTo, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, size,
 } from '../lower-context.js';
 import { emitDivide } from './products.js';
 

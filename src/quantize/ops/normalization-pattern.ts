@@ -11,7 +11,7 @@
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import { opInputs } from '../float-ir.js';
-import { broadcastIndex, LowerContext, Lowering, size } from '../lower-context.js';
+import { broadcastIndex, LowerContext, Lowering } from '../lower-context.js';
 import { COMPARISON_LOWERINGS } from './comparisons.js';
 import { CompositeEmitter } from './composite-emit.js';
 import { normalizeBlocks } from './normalization.js';
@@ -92,7 +92,7 @@ function fuseExpanded(ctx: LowerContext, node: OnnxNode): boolean {
   const variance = plusEps.inputs[1 - epsAt]!;
   // v = ReduceMean((x − μ)²), or v = ReduceMean(x²) − μ².
   const direct = m.node(variance, 'ReduceMean') && m.mean(variance);
-  let ok = false;
+  let ok: boolean;
   if (direct) {
     const meanInput = m.node(variance, 'ReduceMean')!.inputs[0]!;
     ok = direct.d === mu.d && m.square(meanInput) === m.source(dev.outputs[0]!);
