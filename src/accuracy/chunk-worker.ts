@@ -11,7 +11,7 @@ import { artifactPath, writeJsonAtomic } from '../formats/artifacts.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { decodeR1cs, encodeWtns, R1csFile } from '../compile/r1cs-file.js';
 import type { QuantizedChunk } from './dataset-commitment.js';
-import { useSingleThreadCurve, shutdown } from '../prove/prover.js';
+import { useSingleThreadCurve, shutdown } from '../runtime/curve.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildChunkCircuit } from './chunk-circuit.js';
 import type { ChunkProof, Groth16Proof } from './claim.js';

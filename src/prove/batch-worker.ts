@@ -10,7 +10,8 @@ import { artifactPath } from '../formats/artifacts.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { BatchInput, readBatchInput } from './batch-inputs.js';
 import { openingPathFor } from '../formats/opening.js';
-import { createProver, Prover, shutdown, useSingleThreadCurve, writeBundle } from './prover.js';
+import { shutdown, useSingleThreadCurve } from '../runtime/curve.js';
+import { createProver, Prover, writeBundle } from './prover.js';
 
 /** One unit of work sent to a worker. */
 export interface BatchTask {

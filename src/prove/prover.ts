@@ -2,7 +2,6 @@
  * The prove stage: input → witness (checked against the r1cs on disk) → Groth16 proof →
  * bundle. A {@link Prover} loads a build directory once and proves many inputs with it.
  */
-import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
@@ -15,6 +14,7 @@ import { encodeWtns } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import { argmax, dequantizeOutput, quantizeInputReport, QuantizedModel, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
+import { useSingleThreadCurve } from '../runtime/curve.js';
 import { Opening, OPENING_FORMAT, OPENING_VERSION, openingPathFor, randomBlinding, writeOpening } from '../formats/opening.js';
 
 /** Options of {@link createProver}. */
@@ -180,30 +180,5 @@ export function writeBundle(path: string, result: ProofResult): void {
   writeJsonAtomic(path, result.bundle);
 }
 
-const curveGlobal = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
-let singleThreadCurve: Promise<void> | undefined;
-
-/**
- * Makes every snarkjs call in this thread (prove and verify) use one single-threaded curve.
- * snarkjs's own `{ singleThread: true }` option compiles a fresh curve (≈0.3 s of wasm, more than
- * a proof of a small model) on every call, and groth16.verify takes no options at all; without the
- * option snarkjs reuses globalThis.curve_bn128, so a single-threaded curve installed there is built
- * once. A curve already installed (multi-threaded, in the main thread) is left in place.
- */
-export function useSingleThreadCurve(): Promise<void> {
-  singleThreadCurve ??= (async () => {
-    if (!curveGlobal.curve_bn128) curveGlobal.curve_bn128 = await buildBn128(true);
-  })();
-  return singleThreadCurve;
-}
-
-/** Releases snarkjs's curve (and its worker threads, when multi-threaded) so the thread can exit. */
-export async function shutdown(): Promise<void> {
-  if (singleThreadCurve) await singleThreadCurve.catch(() => undefined);
-  singleThreadCurve = undefined;
-  const g = curveGlobal;
-  if (g.curve_bn128) {
-    await g.curve_bn128.terminate();
-    delete g.curve_bn128;
-  }
-}
+// The curve's lifetime lives in the runtime room; re-exported because library users and tools import it from here.
+export { shutdown, useSingleThreadCurve } from '../runtime/curve.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { artifactPath } from '../../src/formats/artifacts.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import { startDevPostgres, DevPostgres } from '../../src/queue/dev-postgres.js';

@@ -1,0 +1,34 @@
+/**
+ * Lifetime of snarkjs's bn128 curve. snarkjs keeps one curve per thread in
+ * globalThis.curve_bn128; a multi-threaded one owns worker threads that keep the process alive
+ * until it is terminated, so every entry point (CLI, pool worker, test) ends with {@link shutdown}.
+ */
+import { buildBn128 } from 'ffjavascript';
+
+const curveGlobal = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
+let singleThreadCurve: Promise<void> | undefined;
+
+/**
+ * Makes every snarkjs call in this thread (prove and verify) use one single-threaded curve.
+ * snarkjs's own `{ singleThread: true }` option compiles a fresh curve (≈0.3 s of wasm, more than
+ * a proof of a small model) on every call, and groth16.verify takes no options at all; without the
+ * option snarkjs reuses globalThis.curve_bn128, so a single-threaded curve installed there is built
+ * once. A curve already installed (multi-threaded, in the main thread) is left in place.
+ */
+export function useSingleThreadCurve(): Promise<void> {
+  singleThreadCurve ??= (async () => {
+    if (!curveGlobal.curve_bn128) curveGlobal.curve_bn128 = await buildBn128(true);
+  })();
+  return singleThreadCurve;
+}
+
+/** Releases snarkjs's curve (and its worker threads, when multi-threaded) so the thread can exit. */
+export async function shutdown(): Promise<void> {
+  if (singleThreadCurve) await singleThreadCurve.catch(() => undefined);
+  singleThreadCurve = undefined;
+  const g = curveGlobal;
+  if (g.curve_bn128) {
+    await g.curve_bn128.terminate();
+    delete g.curve_bn128;
+  }
+}
