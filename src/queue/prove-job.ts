@@ -19,7 +19,7 @@ import { createProver, Prover } from '../prove/prover.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
 import { quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
-import type { JobContext, JobKind } from './job-kinds.js';
+import type { JobContext, JobKind } from './job-kind.js';
 
 /** What a prove job carries: only what proving needs, plus names for messages. */
 export interface ProveJobPayload {

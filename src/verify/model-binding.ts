@@ -22,7 +22,7 @@ import type { Settings } from '../quantize/quantize-model.js';
 import { CeremonyMeta, readTranscript } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
 import { readZkeyMpc } from '../setup/ceremony/zkey-mpc.js';
-import type { CheckResult } from './verify-bundle.js';
+import type { CheckResult } from './check-result.js';
 
 /** A circuit recompiled by the verifier. */
 export interface RecompiledModel {

@@ -26,17 +26,9 @@ import { assertVerificationKey } from './verification-key.js';
 import { checkModelBinding } from './model-binding.js';
 import { g2MembershipError, verifyGroth16 } from './groth16.js';
 import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';
+import type { CheckName, CheckResult } from './check-result.js';
 
-/** Names of the checks, in the order they run. */
-export type CheckName = 'format' | 'pin' | 'vkey' | 'model-id' | 'bundle-fields' | 'public-signals' | 'opening' | 'input-commitment' | 'proof' | 'chain' | 'trusted-setup';
-
-/** One check's outcome; `unverified` marks a check that passed only because the user waived it. */
-export interface CheckResult {
-  readonly check: CheckName;
-  readonly ok: boolean;
-  readonly detail: string;
-  readonly unverified?: true;
-}
+export type { CheckName, CheckResult } from './check-result.js';
 
 /** The verdict. */
 export interface VerifyReport {
