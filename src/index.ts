@@ -21,7 +21,8 @@ export { exportVerifier, formatCalldata } from './chain/verifier-contract.js';
 export { proveBatch } from './prove/batch.js';
 export type { ProveBatchOptions, BatchSummary, BatchItem } from './prove/batch.js';
 export type { BatchProgress } from './runtime/progress.js';
-export { verifyBundle } from './verify/verify-bundle.js';
+// With the on-chain check plugged in, so `chain` works for library users as before.
+export { verifyBundleWithChain as verifyBundle } from './chain/verify-bundle-on-chain.js';
 export { runPipeline } from './pipeline.js';
 export type { ProofBundle } from './formats/bundle.js';
 export { UserError, UnderconstrainedCircuitError } from './core/errors.js';
