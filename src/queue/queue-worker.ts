@@ -104,7 +104,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       lastConnMessage = Date.now();
     },
   });
-  const queues = await Promise.all(kinds.map((k) => ensureQueue(boss, k, keyHash)));
+  // One at a time: concurrent queue creation can deadlock inside pg-boss (see ensureQueue).
+  const queues: string[] = [];
+  for (const k of kinds) queues.push(await ensureQueue(boss, k, keyHash));
   const pool = new Tinypool({
     filename: new URL('./job-thread.js', import.meta.url).href,
     name: 'runJob',
