@@ -14,7 +14,7 @@ import { devSetup } from './dev/dev-setup.js';
 import type { Settings } from '../quantize/quantize-model.js';
 import type { CeremonyMeta } from './ceremony/ceremony-transcript.js';
 import { identifyPtau, PtauProvenance } from './ptau/ptau-file.js';
-import { createTaskProgress } from '../runtime/task-progress.js';
+import { createTaskProgress } from '../runtime/progress.js';
 
 /** Which kind of setup produced a key. */
 export type SetupKind = 'dev' | 'ptau';

@@ -17,7 +17,7 @@ import { CeremonyMeta, CeremonyTranscript, readTranscript, transcriptHash, write
 import { describeContribution, verifyContributionChain } from './contribution-chain.js';
 import { hashFileBlake2b, identifyPtau, PtauProvenance } from '../ptau/ptau-file.js';
 import { SetupInfo, vkeyHash, VkeyMeta, vkeyMetaFor } from '../setup-keys.js';
-import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/task-progress.js';
+import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/progress.js';
 import { ContributionRecord, readZkeyMpc } from './zkey-mpc.js';
 
 /** Options of {@link verifyCeremony}. */

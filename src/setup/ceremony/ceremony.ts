@@ -14,7 +14,7 @@ import type { CircuitInfo } from '../../compile/compile-circuit.js';
 import { UserError } from '../../core/errors.js';
 import { CeremonyTranscript, readTranscript, TRANSCRIPT_FORMAT, TranscriptContribution, writeTranscript } from './ceremony-transcript.js';
 import { hashFileBlake2b, identifyPtau, PtauProvenance, UNRECOGNISED_PTAU_WARNING } from '../ptau/ptau-file.js';
-import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/task-progress.js';
+import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
 
 /** Name of the transcript file in a ceremony directory. */

@@ -10,7 +10,7 @@ import { createReadStream, existsSync, openSync, readSync, closeSync, statSync }
 import { basename } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { PUBLISHED_CEREMONY_POWER, PUBLISHED_PTAU } from './ptau-table.js';
-import type { TaskProgress } from '../../runtime/task-progress.js';
+import type { TaskProgress } from '../../runtime/progress.js';
 
 /** Where a ptau file comes from, recorded in keys, transcripts and bundles. */
 export interface PtauProvenance {
