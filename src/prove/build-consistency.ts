@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { artifactPath, sha256Hex } from '../formats/artifacts.js';
-import type { Groth16VerificationKey } from '../chain/verifier-contract.js';
+import type { validateVkey } from '../formats/vkey.js';
 import type { CircuitInfo } from '../compile/compile-circuit.js';
 import { decodeR1cs, R1csFile } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
@@ -17,6 +17,9 @@ import type { Settings } from '../quantize/quantize-model.js';
 import { readCircuitInfo, readQuantizedModelFile, readSettings, readSetupInfo, readVkey } from '../formats/build-dir.js';
 import { BN254_P } from '../formats/vkey.js';
 import { vkeyHash, type SetupInfo } from '../setup/setup-keys.js';
+
+// The shape formats/vkey.ts validates a key into (its type is declared in src/chain, above this room).
+type Groth16VerificationKey = ReturnType<typeof validateVkey>;
 
 /** Everything proving needs from a build directory, checked for consistency. */
 export interface CheckedBuildDir {
