@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { openingPathFor } from '../formats/opening.js';
 import { existingOutput } from '../runtime/resume.js';
+import { useSharedCurve } from '../runtime/curve.js';
 import { verifyBundle } from './verify-bundle.js';
 
 /** Options of {@link existingBundlePrediction}. */
@@ -23,6 +24,8 @@ export interface ExistingBundleOptions {
  */
 export function existingBundlePrediction(bundlePath: string, vkeyPath: string, opts: ExistingBundleOptions = {}): Promise<number | undefined> {
   return existingOutput(bundlePath, async () => {
+    // Batch proving checks its inputs' bundles concurrently: one curve for all of them.
+    await useSharedCurve();
     const opening = openingPathFor(bundlePath);
     const report = await verifyBundle({ bundlePath, vkeyPath, ...(opts.input ? { inputValues: opts.input } : {}), ...(existsSync(opening) ? { openingPath: opening } : {}) });
     if (opts.strictRange && (report.inputClamped ?? 0) > 0) return undefined;
