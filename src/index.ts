@@ -18,10 +18,12 @@ export { createProver, shutdown } from './prove/prover.js';
 export { prove } from './prove/prove.js';
 export { verifyOnChain } from './chain/verify-on-chain.js';
 export { exportVerifier, formatCalldata } from './chain/verifier-contract.js';
-export { proveBatch } from './prove/batch.js';
+// The resuming batch (skips inputs whose bundle already verifies), as `zkinfer prove --inputs` runs it.
+export { proveBatchResuming as proveBatch } from './pipeline.js';
 export type { ProveBatchOptions, BatchSummary, BatchItem } from './prove/batch.js';
 export type { BatchProgress } from './runtime/progress.js';
-export { verifyBundle } from './verify/verify-bundle.js';
+// With the on-chain check plugged in, so `chain` works for library users as before.
+export { verifyBundleWithChain as verifyBundle } from './chain/verify-bundle-on-chain.js';
 export { runPipeline } from './pipeline.js';
 export type { ProofBundle } from './formats/bundle.js';
 export { UserError, UnderconstrainedCircuitError } from './core/errors.js';

@@ -14,6 +14,8 @@ import { Settings } from './formats/settings.js';
 import { setupKeys } from './setup/setup-keys.js';
 import { SetupInfo } from './formats/setup.js';
 import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
+import { proveBatch, ProveBatchOptions, BatchSummary } from './prove/batch.js';
+import { existingBundlePrediction } from './verify/existing-bundle.js';
 
 /** Options of {@link runPipeline}. */
 export interface RunOptions {
@@ -79,4 +81,13 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const verification = await timed('verify', () => verifyBundle({ bundle, bundlePath, vkeyPath: artifactPath(buildDir, 'vkey'), inputPath: opts.inputPath, ...(openingPath ? { openingPath } : {}) }));
   say('verify', verification.valid ? 'proof valid' : `INVALID: ${verification.failed}`);
   return { buildDir, bundlePath, ...(openingPath ? { openingPath } : {}), settings, circuit, setup, bundle, verification, timings };
+}
+
+/**
+ * `zkinfer prove --inputs`: batch proving that resumes, skipping every input whose bundle already
+ * verifies and proves that input. The prove room cannot verify (verify sits above it), so the
+ * check is plugged in here, where the stages are composed.
+ */
+export function proveBatchResuming(opts: ProveBatchOptions): Promise<BatchSummary> {
+  return proveBatch({ existing: existingBundlePrediction, ...opts });
 }

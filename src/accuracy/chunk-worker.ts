@@ -4,7 +4,7 @@
  * and commits to the same chunk) and writes the proof file atomically.
  */
 import { restoreWorkerData } from '../runtime/web-worker-guard.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { artifactPath } from '../formats/paths.js';
@@ -12,7 +12,8 @@ import { writeJsonAtomic } from '../core/atomic-write.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { decodeR1cs, encodeWtns, R1csFile } from '../compile/r1cs-file.js';
 import type { QuantizedChunk } from './dataset-commitment.js';
-import { useSingleThreadCurve, shutdown } from '../prove/prover.js';
+import { useSingleThreadCurve, shutdown } from '../runtime/curve.js';
+import { existingOutput } from '../runtime/resume.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildChunkCircuit } from './chunk-circuit.js';
 import type { ChunkProof, Groth16Proof } from '../formats/claim.js';
@@ -64,18 +65,15 @@ function load(task: ChunkTask): Loaded {
   return cached;
 }
 
-async function existingValid(task: ChunkTask, l: Loaded): Promise<ChunkProof | undefined> {
-  if (!existsSync(task.proofPath)) return undefined;
-  try {
+/** The chunk's proof file when it is for this very chunk (same index, samples, commitment) and verifies. */
+function existingValid(task: ChunkTask, l: Loaded): Promise<ChunkProof | undefined> {
+  return existingOutput(task.proofPath, async () => {
     const p = JSON.parse(readFileSync(task.proofPath, 'utf8')) as ChunkProof;
     if (p.index !== task.index || p.commitment !== task.commitment || p.samples !== task.chunk.samples) return undefined;
     if (BigInt(p.publicSignals[0]!) !== BigInt(task.commitment) || p.publicSignals[1] !== String(p.count)) return undefined;
     await useSingleThreadCurve();
     return (await snarkjs.groth16.verify(l.vkey, p.publicSignals, p.proof)) ? p : undefined;
-  } catch {
-    // Truncated or foreign file: prove the chunk again.
-    return undefined;
-  }
+  });
 }
 
 /** Proves one chunk, or reuses its valid proof file. */

@@ -8,7 +8,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import Tinypool from 'tinypool';
 import { accuracyOpeningPath, artifactPath, claimPath as claimPathIn } from '../formats/paths.js';
 import { readArtifact } from '../formats/artifacts.js';
 import { VERSIONS } from '../core/versions.js';
@@ -24,6 +23,7 @@ import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from '../quant
 import { chooseChunkSize } from './chunk-circuit.js';
 import { ensureChunkKeys } from './chunk-keys.js';
 import type { ChunkTask, ChunkTaskResult } from './chunk-worker.js';
+import { withWorkerPool } from '../runtime/pool.js';
 import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION, ChunkProof } from '../formats/claim.js';
 
 /** Options of {@link proveAccuracy}. */
@@ -88,72 +88,77 @@ async function referencePredictions(buildDir: string, model: QuantizedModel, sam
   };
 }
 
-/** Proves the accuracy of the build's model on the dataset and writes OUT/claim.json. */
-export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<AccuracySummary> {
-  const t0 = performance.now();
-  if (!existsSync(opts.buildDir)) throw new UserError(`${opts.buildDir}: no such build directory`);
-  const { model } = readQuantizedModel(opts.buildDir);
-  const enc = datasetEncoding(model);
-  const requested = opts.workers ?? availableParallelism();
-  if (!Number.isInteger(requested) || requested < 1) throw new UserError(`--workers must be a positive integer, got ${requested}`);
+/** The chunk size to use and why, and the opening file's contents when one was given. */
+async function chooseChunking(opts: ProveAccuracyOptions, model: QuantizedModel, enc: DatasetEncoding): Promise<{ chunkSize: number; chunkChoice: string; committed?: Partial<DatasetOpeningFile> }> {
   // An opening from `dataset commit` fixes the chunk size: another one would give another D.
   if (opts.opening) readOpening(opts.opening); // a missing or malformed opening is a one-line error
   const committed = opts.opening ? (JSON.parse(readFileSync(opts.opening, 'utf8')) as Partial<DatasetOpeningFile>) : undefined;
   if (opts.chunkSize !== undefined && committed?.chunkSize !== undefined && opts.chunkSize !== committed.chunkSize) {
     throw new UserError(`--chunk ${opts.chunkSize}: ${opts.opening} was committed with chunks of ${committed.chunkSize}; another chunk size gives another dataset commitment`);
   }
-  let chunkSize = opts.chunkSize ?? committed?.chunkSize;
-  let chunkChoice = opts.chunkSize === undefined && committed?.chunkSize !== undefined ? `${committed.chunkSize} samples per chunk, as in ${opts.opening}` : 'given';
+  const chunkSize = opts.chunkSize ?? committed?.chunkSize;
+  const chunkChoice = opts.chunkSize === undefined && committed?.chunkSize !== undefined ? `${committed.chunkSize} samples per chunk, as in ${opts.opening}` : 'given';
   if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) throw new UserError(`--chunk must be a positive integer, got ${chunkSize}`);
-  if (chunkSize === undefined) {
-    const n = await countSamples(opts.dataset, enc);
-    const c = chooseChunkSize(model, n);
-    chunkSize = c.chunkSize;
-    chunkChoice = `${chunkSize} samples per chunk: ${c.perSample} constraints per sample + ${c.fixed} per chunk fill a 2^${c.power} domain, the least estimated proving work for ${n} samples`;
-  }
-  mkdirSync(join(opts.outDir, 'chunks'), { recursive: true });
-  const blinding = openingFor(opts);
-  const tk = performance.now();
-  const keys = await ensureChunkKeys({ buildDir: opts.buildDir, chunkSize, ptauPath: opts.ptauPath, onProgress: opts.onProgress });
-  const keySeconds = (performance.now() - tk) / 1000;
-  opts.onProgress?.(`${chunkChoice === 'given' ? `${chunkSize} samples per chunk` : chunkChoice}; ${keys.circuit.nConstraints} constraints per chunk`);
+  if (chunkSize !== undefined) return { chunkSize, chunkChoice, ...(committed ? { committed } : {}) };
+  const n = await countSamples(opts.dataset, enc);
+  const c = chooseChunkSize(model, n);
+  return {
+    chunkSize: c.chunkSize,
+    chunkChoice: `${c.chunkSize} samples per chunk: ${c.perSample} constraints per sample + ${c.fixed} per chunk fill a 2^${c.power} domain, the least estimated proving work for ${n} samples`,
+    ...(committed ? { committed } : {}),
+  };
+}
 
-  const workers = requested;
-  const pool = new Tinypool({ filename: new URL('./chunk-worker.js', import.meta.url).href, name: 'proveChunk', teardown: 'teardown', minThreads: workers, maxThreads: workers });
-  const tp = performance.now();
+/** The reference side of one chunk: what float and integer models predict, and the labels. */
+interface ChunkReference {
+  readonly float: number[];
+  readonly quantized: number[];
+  readonly labels: number[];
+}
+
+/** What proving the chunks gave: per-chunk results and commitments, in dataset order. */
+interface ProvenChunks {
+  readonly done: ChunkTaskResult[];
+  readonly commitments: bigint[];
+  readonly refs: ChunkReference[];
+  readonly samples: number;
+}
+
+/** Streams the dataset chunk by chunk to a pool of provers; each worker reuses a chunk proof that still verifies. */
+async function proveChunks(opts: ProveAccuracyOptions, model: QuantizedModel, enc: DatasetEncoding, chunkSize: number, blinding: bigint, keyDir: string, workers: number): Promise<ProvenChunks> {
   const commitments: bigint[] = [];
   const results: Array<Promise<ChunkTaskResult>> = [];
-  const refs: Array<{ float: number[]; quantized: number[]; labels: number[] }> = [];
+  const refs: ChunkReference[] = [];
   let samples = 0;
-  const inFlight = new Set<Promise<unknown>>();
-  try {
-    for await (const chunk of chunked(readDataset(opts.dataset, enc), chunkSize)) {
-      const index = commitments.length;
-      samples += chunk.length;
-      const q = quantizeChunk(enc, chunk, chunkSize);
-      const r = await chunkBlinding(blinding, index);
-      const c = await chunkCommitment(enc, q, r);
-      commitments.push(c);
-      refs.push({ ...(await referencePredictions(opts.buildDir, model, chunk)), labels: chunk.map((s) => s.label) });
-      const task: ChunkTask = { buildDir: opts.buildDir, keyDir: keys.dir, index, chunk: q, blinding: r.toString(), commitment: toHex(c), proofPath: join(opts.outDir, 'chunks', `chunk-${String(index).padStart(6, '0')}.json`) };
-      const p = (pool.run(task) as Promise<ChunkTaskResult>).catch((e: Error) => ({ status: 'failed', error: `chunk ${index}: worker failed (${e.message.split('\n')[0]})` }) as ChunkTaskResult);
-      p.then((res) => opts.onProgress?.(`chunk ${index}: ${res.status}${res.proof ? `, ${res.proof.count}/${res.proof.samples} correct` : ''}`));
-      results.push(p);
-      // Back-pressure: keep the stream at most two chunks per worker ahead of the provers.
-      inFlight.add(p);
-      void p.finally(() => inFlight.delete(p));
-      while (inFlight.size >= 2 * workers) await Promise.race(inFlight);
+  await withWorkerPool<ChunkTask, ChunkTaskResult, void>({ filename: new URL('./chunk-worker.js', import.meta.url), name: 'proveChunk', workers }, async (pool) => {
+    const inFlight = new Set<Promise<unknown>>();
+    try {
+      for await (const chunk of chunked(readDataset(opts.dataset, enc), chunkSize)) {
+        const index = commitments.length;
+        samples += chunk.length;
+        const q = quantizeChunk(enc, chunk, chunkSize);
+        const r = await chunkBlinding(blinding, index);
+        const c = await chunkCommitment(enc, q, r);
+        commitments.push(c);
+        refs.push({ ...(await referencePredictions(opts.buildDir, model, chunk)), labels: chunk.map((s) => s.label) });
+        const task: ChunkTask = { buildDir: opts.buildDir, keyDir, index, chunk: q, blinding: r.toString(), commitment: toHex(c), proofPath: join(opts.outDir, 'chunks', `chunk-${String(index).padStart(6, '0')}.json`) };
+        const p = pool.run(task, (e) => ({ status: 'failed', error: `chunk ${index}: worker failed (${e.message.split('\n')[0]})` }));
+        p.then((res) => opts.onProgress?.(`chunk ${index}: ${res.status}${res.proof ? `, ${res.proof.count}/${res.proof.samples} correct` : ''}`));
+        results.push(p);
+        // Back-pressure: keep the stream at most two chunks per worker ahead of the provers.
+        inFlight.add(p);
+        void p.finally(() => inFlight.delete(p));
+        while (inFlight.size >= 2 * workers) await Promise.race(inFlight);
+      }
+    } finally {
+      await Promise.allSettled(results);
     }
-  } finally {
-    await Promise.allSettled(results);
-    await pool.destroy();
-  }
-  const done = await Promise.all(results);
-  const failed = done.find((r) => r.status === 'failed');
-  if (failed) throw new Error(failed.error);
-  const proveSeconds = (performance.now() - tp) / 1000;
-  const chunks = done.map((r) => r.proof!) as ChunkProof[];
-  const correct = chunks.reduce((a, c) => a + c.count, 0);
+  });
+  return { done: await Promise.all(results), commitments, refs, samples };
+}
+
+/** Counts correct predictions of the references and checks the circuit against the integer reference. */
+function compareWithReferences(done: readonly ChunkTaskResult[], refs: readonly ChunkReference[], correct: number): { floatCorrect: number; quantCorrect: number } {
   let floatCorrect = 0;
   let quantCorrect = 0;
   refs.forEach((ref, i) => {
@@ -165,13 +170,28 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
     });
   });
   if (correct !== quantCorrect) throw new Error(`proven count ${correct} differs from the integer reference's ${quantCorrect}`);
-  const datasetCommitment = toHex(await combineChunkCommitments(samples, chunkSize, commitments));
-  if (committed?.commitment && committed.commitment !== datasetCommitment) {
-    throw new UserError(`${opts.dataset}: gives dataset commitment ${datasetCommitment.slice(0, 18)}… with chunks of ${chunkSize}, but ${opts.opening} opens ${committed.commitment.slice(0, 18)}…${committed.chunkSize !== undefined && committed.chunkSize !== chunkSize ? ` (made with chunks of ${committed.chunkSize})` : ' (different data)'}`);
-  }
+  return { floatCorrect, quantCorrect };
+}
+
+/** Everything the claim file states. */
+interface ClaimParts {
+  readonly buildDir: string;
+  readonly keys: Awaited<ReturnType<typeof ensureChunkKeys>>;
+  readonly datasetCommitment: string;
+  readonly enc: DatasetEncoding;
+  readonly samples: number;
+  readonly chunkSize: number;
+  readonly chunks: ChunkProof[];
+  readonly correct: number;
+  readonly floatCorrect: number;
+  readonly quantCorrect: number;
+}
+
+function buildClaim(p: ClaimParts): AccuracyClaim {
+  const { keys, samples, correct } = p;
   const circuit = keys.circuit as CircuitInfo;
-  const base = existsSync(artifactPath(opts.buildDir, 'circuit')) ? readArtifact<CircuitInfo>(opts.buildDir, 'circuit', 'compile') : undefined;
-  const claim: AccuracyClaim = {
+  const base = existsSync(artifactPath(p.buildDir, 'circuit')) ? readArtifact<CircuitInfo>(p.buildDir, 'circuit', 'compile') : undefined;
+  return {
     format: CLAIM_FORMAT,
     formatVersion: CLAIM_VERSION,
     protocol: 'groth16',
@@ -181,25 +201,57 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
     ...(base ? { baseModelId: base.modelId } : {}),
     vkeyHash: keys.setup.vkeyHash,
     vkey: keys.vkey,
-    dataset: { commitment: datasetCommitment, samples, chunkSize, chunks: chunks.length, encoding: enc },
+    dataset: { commitment: p.datasetCommitment, samples, chunkSize: p.chunkSize, chunks: p.chunks.length, encoding: p.enc },
     result: { samples, correct, accuracy: correct / samples },
-    chunks,
+    chunks: p.chunks,
     circuit: { constraints: circuit.nConstraints, constraintsPerSample: circuit.accuracy!.constraintsPerSample, power: circuit.power },
     setup: { kind: keys.setup.kind, ...(keys.setup.warning ? { warning: keys.setup.warning } : {}), ...(keys.setup.ptau ? { ptau: keys.setup.ptau } : {}) },
     unverified: {
       note: 'measured by the prover on the same data without proof; `zkinfer verify` does not check these',
-      float: { correct: floatCorrect, accuracy: floatCorrect / samples },
-      quantized: { correct: quantCorrect, accuracy: quantCorrect / samples },
+      float: { correct: p.floatCorrect, accuracy: p.floatCorrect / samples },
+      quantized: { correct: p.quantCorrect, accuracy: p.quantCorrect / samples },
     },
     tool: { name: 'zkinfer', version: VERSIONS.zkinfer, snarkjs: VERSIONS.snarkjs },
     createdAt: new Date().toISOString(),
   };
+}
+
+/** Proves the accuracy of the build's model on the dataset and writes OUT/claim.json. */
+export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<AccuracySummary> {
+  const t0 = performance.now();
+  if (!existsSync(opts.buildDir)) throw new UserError(`${opts.buildDir}: no such build directory`);
+  const { model } = readQuantizedModel(opts.buildDir);
+  const enc = datasetEncoding(model);
+  const workers = opts.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1) throw new UserError(`--workers must be a positive integer, got ${workers}`);
+  const { chunkSize, chunkChoice, committed } = await chooseChunking(opts, model, enc);
+  mkdirSync(join(opts.outDir, 'chunks'), { recursive: true });
+  const blinding = openingFor(opts);
+  const tk = performance.now();
+  const keys = await ensureChunkKeys({ buildDir: opts.buildDir, chunkSize, ptauPath: opts.ptauPath, onProgress: opts.onProgress });
+  const keySeconds = (performance.now() - tk) / 1000;
+  opts.onProgress?.(`${chunkChoice === 'given' ? `${chunkSize} samples per chunk` : chunkChoice}; ${keys.circuit.nConstraints} constraints per chunk`);
+
+  const tp = performance.now();
+  const { done, commitments, refs, samples } = await proveChunks(opts, model, enc, chunkSize, blinding, keys.dir, workers);
+  const failed = done.find((r) => r.status === 'failed');
+  if (failed) throw new Error(failed.error);
+  const proveSeconds = (performance.now() - tp) / 1000;
+  const chunks = done.map((r) => r.proof!) as ChunkProof[];
+  const correct = chunks.reduce((a, c) => a + c.count, 0);
+  const { floatCorrect, quantCorrect } = compareWithReferences(done, refs, correct);
+  const datasetCommitment = toHex(await combineChunkCommitments(samples, chunkSize, commitments));
+  if (committed?.commitment && committed.commitment !== datasetCommitment) {
+    throw new UserError(`${opts.dataset}: gives dataset commitment ${datasetCommitment.slice(0, 18)}… with chunks of ${chunkSize}, but ${opts.opening} opens ${committed.commitment.slice(0, 18)}…${committed.chunkSize !== undefined && committed.chunkSize !== chunkSize ? ` (made with chunks of ${committed.chunkSize})` : ' (different data)'}`);
+  }
+  const claim = buildClaim({ buildDir: opts.buildDir, keys, datasetCommitment, enc, samples, chunkSize, chunks, correct, floatCorrect, quantCorrect });
   const claimPath = claimPathIn(opts.outDir);
   writeJsonAtomic(claimPath, claim);
   // Record the commitment this opening opened, so the opening file is self-describing.
   const openingPath = opts.opening ?? accuracyOpeningPath(opts.outDir);
   const opening = JSON.parse(readFileSync(openingPath, 'utf8')) as DatasetOpeningFile;
   if (!opts.opening && opening.commitment !== datasetCommitment) writeJsonAtomic(openingPath, { ...opening, commitment: datasetCommitment });
+  const circuit = keys.circuit as CircuitInfo;
   return {
     claim: claimPath,
     samples,

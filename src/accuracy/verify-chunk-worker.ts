@@ -4,7 +4,7 @@
  */
 import { restoreWorkerData } from '../runtime/web-worker-guard.js';
 import { verifyGroth16 } from '../verify/groth16.js';
-import { shutdown, useSingleThreadCurve } from '../prove/prover.js';
+import { shutdown, useSingleThreadCurve } from '../runtime/curve.js';
 
 restoreWorkerData();
 

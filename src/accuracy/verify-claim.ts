@@ -13,7 +13,6 @@
  * `trusted-setup`.
  */
 import { availableParallelism } from 'node:os';
-import Tinypool from 'tinypool';
 import { verifyGroth16 } from '../verify/groth16.js';
 import { readJsonFile } from '../core/json.js';
 import { FIELD_PRIME } from '../core/bn254.js';
@@ -25,6 +24,7 @@ import { UserError } from '../core/errors.js';
 import { DEV_SETUP_WARNING, vkeyHash, VkeyMeta, assertVerificationKey } from '../formats/vkey.js';
 import { resolveKey } from '../verify/pin-key.js';
 import type { ChunkVerifyTask } from './verify-chunk-worker.js';
+import { withWorkerPool } from '../runtime/pool.js';
 
 /** Names of the claim checks, in the order they run. */
 export type ClaimCheckName = 'format' | 'vkey' | 'key-pin' | 'model-id' | 'chunks' | 'public-signals' | 'dataset-commitment' | 'dataset-pin' | 'proof' | 'count' | 'min-accuracy' | 'trusted-setup';
@@ -92,12 +92,9 @@ async function verifyChunkProofs(vkey: Record<string, unknown>, chunks: Accuracy
     return out;
   }
   const n = Math.max(1, Math.min(workers ?? availableParallelism(), chunks.length));
-  const pool = new Tinypool({ filename: new URL('./verify-chunk-worker.js', import.meta.url).href, name: 'verifyChunkProof', teardown: 'teardown', minThreads: n, maxThreads: n });
-  try {
-    return await Promise.all(chunks.map((ch) => pool.run({ vkey, publicSignals: ch.publicSignals, proof: ch.proof } satisfies ChunkVerifyTask) as Promise<boolean>));
-  } finally {
-    await pool.destroy();
-  }
+  return withWorkerPool<ChunkVerifyTask, boolean, boolean[]>({ filename: new URL('./verify-chunk-worker.js', import.meta.url), name: 'verifyChunkProof', workers: n }, (pool) =>
+    // A worker that dies fails the whole verification, as a verdict it cannot give.
+    Promise.all(chunks.map((ch) => pool.run({ vkey, publicSignals: ch.publicSignals, proof: ch.proof }, (e) => { throw e; }))));
 }
 
 /** True when `value` looks like a claim file (so `zkinfer verify` can dispatch on it). */
@@ -148,11 +145,7 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   const vkey = key.vkey as Record<string, unknown>;
   const meta = vkey['zkinfer'] as VkeyMeta | undefined;
   const acc = meta?.accuracy;
-  const idProblem = !acc || acc.kind !== 'accuracy-chunk' ? 'the key is not an accuracy-chunk key'
-    : meta!.modelId !== claim.modelId ? `the claim names model ${claim.modelId.slice(0, 16)}…, the key is for ${meta!.modelId.slice(0, 16)}…`
-      : acc.quantizedSha256 !== claim.quantizedSha256 ? 'the key was made for another quantized model'
-        : acc.chunkSize !== claim.dataset.chunkSize ? `the key proves chunks of ${acc.chunkSize}, the claim uses ${claim.dataset.chunkSize}`
-          : !sameEncoding(acc.encoding, claim.dataset.encoding) ? 'the claim\'s dataset encoding differs from the key\'s' : null;
+  const idProblem = keyIdProblem(meta, claim);
   add('model-id', idProblem === null, idProblem ?? `accuracy key for model ${claim.modelId.slice(0, 16)}…, chunks of ${claim.dataset.chunkSize}`);
   // The setup a claim reports must be the key's, warning included (as for bundles).
   const wantWarning = meta?.setup === 'dev' ? DEV_SETUP_WARNING : undefined;
@@ -160,26 +153,11 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   if (!acc) return done();
   const enc: DatasetEncoding = acc.encoding;
 
-  // Chunk structure: exactly ceil(N/C) chunks, in order, full except the last.
   const { samples: n, chunkSize: c } = claim.dataset;
-  const k = Math.ceil(n / c);
-  let structure: string | null = claim.result.samples !== n ? `result.samples ${claim.result.samples} differs from dataset.samples ${n}` : claim.chunks.length !== k || claim.dataset.chunks !== k ? `${claim.chunks.length} chunks; ${n} samples in chunks of ${c} need ${k}` : null;
-  for (const [i, ch] of claim.chunks.entries()) {
-    if (structure) break;
-    const expected = i < k - 1 ? c : n - (k - 1) * c;
-    if (ch.index !== i) structure = `chunk at position ${i} says index ${ch.index}`;
-    else if (ch.samples !== expected) structure = `chunk ${i} has ${ch.samples} samples, expected ${expected}`;
-  }
-  add('chunks', structure === null, structure ?? `${k} chunks of ${c}`);
+  const structure = structureProblem(claim);
+  add('chunks', structure === null, structure ?? `${Math.ceil(n / c)} chunks of ${c}`);
 
-  let signals: string | null = null;
-  for (const ch of claim.chunks) {
-    const s = ch.publicSignals;
-    if (s.length !== 2 || !s.every((v) => /^\d+$/.test(v) && BigInt(v) < FIELD_PRIME)) signals = `chunk ${ch.index}: public signals are not two canonical field elements`;
-    else if (toHex(BigInt(s[0]!)) !== ch.commitment.toLowerCase()) signals = `chunk ${ch.index}: commitment ${ch.commitment.slice(0, 18)}… is not the proven one`;
-    else if (s[1] !== String(ch.count) || ch.count < 0 || ch.count > ch.samples) signals = `chunk ${ch.index}: count ${ch.count} is not the proven count ${s[1]} (or exceeds its ${ch.samples} samples)`;
-    if (signals) break;
-  }
+  const signals = signalsProblem(claim);
   add('public-signals', signals === null, signals ?? 'every chunk\'s [commitment, count] is canonical and consistent');
   if (signals) return done();
 
@@ -187,22 +165,9 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   const d = toHex(await combineChunkCommitments(n, c, proven));
   add('dataset-commitment', d === claim.dataset.commitment.toLowerCase(), d === claim.dataset.commitment.toLowerCase() ? `D = ${d.slice(0, 18)}… from N, C and the proven chunk commitments` : `the proven chunks and N = ${n}, C = ${c} give ${d.slice(0, 18)}…, the claim says ${claim.dataset.commitment.slice(0, 18)}…`);
 
-  if (opts.dataset) {
-    if (!opts.opening) throw new UserError('--dataset needs --opening FILE (the opening written by `zkinfer dataset commit` or `zkinfer accuracy`): the chunk commitments are blinded');
-    const recomputed = await computeDatasetCommitment({ dataset: opts.dataset, encoding: enc, chunkSize: c, blinding: readOpening(opts.opening) });
-    const bad = recomputed.samples !== n ? `${opts.dataset} has ${recomputed.samples} samples, the claim ${n}`
-      : (() => {
-        const i = recomputed.chunkCommitments.findIndex((x, j) => x !== proven[j]);
-        return i >= 0 ? `chunk ${i} was not proven on ${opts.dataset} (its commitment differs)` : toHex(recomputed.commitment) !== d ? 'dataset commitment differs' : null;
-      })();
-    add('dataset-pin', bad === null, bad ?? `every chunk commits to ${opts.dataset}`);
-  } else if (opts.datasetCommitment) {
-    const pinned = toHex(parseFieldElement(opts.datasetCommitment, '--dataset-commitment'));
-    add('dataset-pin', pinned === d, pinned === d ? `D is the published commitment ${pinned.slice(0, 18)}…` : `the proven dataset ${d.slice(0, 18)}… is not the published ${pinned.slice(0, 18)}…`);
-  } else {
-    add('dataset-pin', opts.allowUnpinned ?? false, opts.allowUnpinned ? 'unpinned dataset (--allow-unpinned)' : 'no dataset pin: pass --dataset-commitment HEX (the published commitment) or --dataset DATA --opening FILE, or --allow-unpinned');
-    if (opts.allowUnpinned) warnings.push('the dataset is not pinned: the claim could be about any data');
-  }
+  const pin = await datasetPin(opts, enc, n, c, proven, d);
+  add('dataset-pin', pin.ok, pin.detail);
+  if (pin.warning) warnings.push(pin.warning);
 
   const verdicts = await verifyChunkProofs(vkey, claim.chunks, opts.workers, opts.poolMinChunks ?? POOL_VERIFY_MIN_CHUNKS);
   const badProof = claim.chunks[verdicts.indexOf(false)]?.index;
@@ -221,4 +186,64 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     add('trusted-setup', kind !== 'dev' && key.pinned, !key.pinned ? 'the key is not pinned, so its setup is only the claim\'s word' : kind === 'dev' ? 'keys come from the dev setup (--require-trusted-setup)' : `keys from a ${kind} setup`);
   }
   return done({ samples: n, correct: k2, accuracy: k2 / n, datasetCommitment: d, modelId: claim.modelId, setup: kind });
+}
+
+/** Why the key cannot be this claim's accuracy-chunk key, or null when it is. */
+function keyIdProblem(meta: VkeyMeta | undefined, claim: AccuracyClaim): string | null {
+  const acc = meta?.accuracy;
+  return !acc || acc.kind !== 'accuracy-chunk' ? 'the key is not an accuracy-chunk key'
+    : meta!.modelId !== claim.modelId ? `the claim names model ${claim.modelId.slice(0, 16)}…, the key is for ${meta!.modelId.slice(0, 16)}…`
+      : acc.quantizedSha256 !== claim.quantizedSha256 ? 'the key was made for another quantized model'
+        : acc.chunkSize !== claim.dataset.chunkSize ? `the key proves chunks of ${acc.chunkSize}, the claim uses ${claim.dataset.chunkSize}`
+          : !sameEncoding(acc.encoding, claim.dataset.encoding) ? 'the claim\'s dataset encoding differs from the key\'s' : null;
+}
+
+/** Chunk structure: exactly ceil(N/C) chunks, in order, full except the last; null when it holds. */
+function structureProblem(claim: AccuracyClaim): string | null {
+  const { samples: n, chunkSize: c } = claim.dataset;
+  const k = Math.ceil(n / c);
+  let structure: string | null = claim.result.samples !== n ? `result.samples ${claim.result.samples} differs from dataset.samples ${n}` : claim.chunks.length !== k || claim.dataset.chunks !== k ? `${claim.chunks.length} chunks; ${n} samples in chunks of ${c} need ${k}` : null;
+  for (const [i, ch] of claim.chunks.entries()) {
+    if (structure) break;
+    const expected = i < k - 1 ? c : n - (k - 1) * c;
+    if (ch.index !== i) structure = `chunk at position ${i} says index ${ch.index}`;
+    else if (ch.samples !== expected) structure = `chunk ${i} has ${ch.samples} samples, expected ${expected}`;
+  }
+  return structure;
+}
+
+/** Why some chunk's public signals are not its canonical [commitment, count], or null. */
+function signalsProblem(claim: AccuracyClaim): string | null {
+  let signals: string | null = null;
+  for (const ch of claim.chunks) {
+    const s = ch.publicSignals;
+    if (s.length !== 2 || !s.every((v) => /^\d+$/.test(v) && BigInt(v) < FIELD_PRIME)) signals = `chunk ${ch.index}: public signals are not two canonical field elements`;
+    else if (toHex(BigInt(s[0]!)) !== ch.commitment.toLowerCase()) signals = `chunk ${ch.index}: commitment ${ch.commitment.slice(0, 18)}… is not the proven one`;
+    else if (s[1] !== String(ch.count) || ch.count < 0 || ch.count > ch.samples) signals = `chunk ${ch.index}: count ${ch.count} is not the proven count ${s[1]} (or exceeds its ${ch.samples} samples)`;
+    if (signals) break;
+  }
+  return signals;
+}
+
+/** The `dataset-pin` check: the data (with its opening) or its published commitment pins D. */
+async function datasetPin(opts: VerifyClaimOptions, enc: DatasetEncoding, n: number, c: number, proven: bigint[], d: string): Promise<{ ok: boolean; detail: string; warning?: string }> {
+  if (opts.dataset) {
+    if (!opts.opening) throw new UserError('--dataset needs --opening FILE (the opening written by `zkinfer dataset commit` or `zkinfer accuracy`): the chunk commitments are blinded');
+    const recomputed = await computeDatasetCommitment({ dataset: opts.dataset, encoding: enc, chunkSize: c, blinding: readOpening(opts.opening) });
+    const bad = recomputed.samples !== n ? `${opts.dataset} has ${recomputed.samples} samples, the claim ${n}`
+      : (() => {
+        const i = recomputed.chunkCommitments.findIndex((x, j) => x !== proven[j]);
+        return i >= 0 ? `chunk ${i} was not proven on ${opts.dataset} (its commitment differs)` : toHex(recomputed.commitment) !== d ? 'dataset commitment differs' : null;
+      })();
+    return { ok: bad === null, detail: bad ?? `every chunk commits to ${opts.dataset}` };
+  }
+  if (opts.datasetCommitment) {
+    const pinned = toHex(parseFieldElement(opts.datasetCommitment, '--dataset-commitment'));
+    return { ok: pinned === d, detail: pinned === d ? `D is the published commitment ${pinned.slice(0, 18)}…` : `the proven dataset ${d.slice(0, 18)}… is not the published ${pinned.slice(0, 18)}…` };
+  }
+  return {
+    ok: opts.allowUnpinned ?? false,
+    detail: opts.allowUnpinned ? 'unpinned dataset (--allow-unpinned)' : 'no dataset pin: pass --dataset-commitment HEX (the published commitment) or --dataset DATA --opening FILE, or --allow-unpinned',
+    ...(opts.allowUnpinned ? { warning: 'the dataset is not pinned: the claim could be about any data' } : {}),
+  };
 }

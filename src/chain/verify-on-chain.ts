@@ -8,30 +8,12 @@ import type { ProofBundle } from '../formats/bundle.js';
 import { UserError } from '../core/errors.js';
 import { verifyOnEmbeddedEvm } from './embedded-evm.js';
 import { verifyOnRpc } from './rpc.js';
+import type { ChainTarget, ChainVerdict } from '../verify/chain-check.js';
 import { compileVerifier, CompiledVerifier, MAX_DEPLOYED_CODE_SIZE, renderVerifierSource } from './verifier-contract.js';
 import { Groth16VerificationKey } from '../formats/vkey.js';
 
-/** Where to verify. */
-export type ChainTarget =
-  | { readonly kind: 'embedded' }
-  | { readonly kind: 'rpc'; readonly url: string; readonly address?: string; readonly privateKey?: string };
-
-/** The on-chain verdict. */
-export interface ChainVerdict {
-  readonly target: 'embedded' | 'rpc';
-  readonly valid: boolean;
-  readonly gas: string;
-  /** `transaction`: gas of a real (or embedded) transaction; `estimate`: corrected estimate. */
-  readonly gasSource: 'transaction' | 'estimate';
-  readonly address?: string;
-  readonly deployed?: boolean;
-  /** keccak256 of the deployed code (rpc) and whether it is the verifier for the key. */
-  readonly codeHash?: string;
-  readonly codeMatches?: boolean;
-  /** False when the verifier exceeds the 24,576-byte contract size limit of real chains. */
-  readonly fitsOnChain: boolean;
-  readonly deployedSize: number;
-}
+// The verdict's types belong to the verifier that reports them; re-exported for callers of this module.
+export type { ChainTarget, ChainVerdict } from '../verify/chain-check.js';
 
 const compiled = new Map<string, Promise<CompiledVerifier>>();
 

@@ -5,7 +5,8 @@ import { Command } from 'commander';
 import type { Visibility } from '../compile/build-circuit.js';
 import { fileURLToPath } from 'node:url';
 import { runPipeline, RunResult } from '../pipeline.js';
-import { verifyBundle, VerifyReport } from '../verify/verify-bundle.js';
+import type { VerifyReport } from '../verify/verify-bundle.js';
+import { verifyBundleWithChain } from '../chain/verify-bundle-on-chain.js';
 import type { ChainTarget } from '../chain/verify-on-chain.js';
 import { isClassScoreVector } from '../quantize/quantized-model.js';
 import { isClaimFile, verifyClaimCommand } from './claim-verify.js';
@@ -181,7 +182,7 @@ function registerVerify(p: Command): void {
       const chain: ChainTarget | undefined = flags.rpc
         ? { kind: 'rpc', url: flags.rpc, address: flags.address, privateKey: flags.privateKey ?? process.env['ZKINFER_PRIVATE_KEY'] }
         : flags.chain ? { kind: 'embedded' } : undefined;
-      const report = await verifyBundle({
+      const report = await verifyBundleWithChain({
         bundlePath: bundle,
         vkeyPath: flags.vkey,
         vkeyHash: flags.vkeyHash,

@@ -10,7 +10,7 @@ import { readCircuitInfo, readSettings, readSetupInfo } from '../formats/build-d
 import { compileCircuit } from '../compile/compile-circuit.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import { UserError } from '../core/errors.js';
-import { proveBatch } from '../prove/batch.js';
+import { proveBatchResuming } from '../pipeline.js';
 import { createProgressReporter } from '../runtime/progress.js';
 import { prove } from '../prove/prove.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
@@ -166,7 +166,7 @@ async function proveBatchCommand(dir: string, inputs: string, f: ProveFlags): Pr
   const progress = f.json ? undefined : createProgressReporter();
   let summary;
   try {
-    summary = await proveBatch({ buildDir: dir, inputs, outDir: f.out, workers: f.workers, strictRange: f.strictRange ?? false, onProgress: progress && ((p) => progress.update(p)) });
+    summary = await proveBatchResuming({ buildDir: dir, inputs, outDir: f.out, workers: f.workers, strictRange: f.strictRange ?? false, onProgress: progress && ((p) => progress.update(p)) });
   } finally {
     progress?.finish();
   }

@@ -8,57 +8,16 @@ import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
 import { quote, quoteName, UserError } from '../core/errors.js';
 import { checkDims, ConstTensor, decodeTensor, elemTypeName, toNumber } from './tensor.js';
+import type { AttrValue, GraphInput, OnnxGraph, OnnxNode, ValueInfo } from './onnx-graph.js';
+import { JOINED_INPUT } from './onnx-graph.js';
 import { validateGraph } from './validate-onnx.js';
 import { checkProtobufFraming } from './protobuf-framing.js';
 
 const { onnx } = onnxProto;
 
-/** A node attribute decoded into a plain value. */
-export type AttrValue = number | string | number[] | string[] | ConstTensor;
-
-/** One ONNX node. */
-export interface OnnxNode {
-  readonly name: string;
-  readonly opType: string;
-  readonly domain: string;
-  readonly inputs: string[];
-  readonly outputs: string[];
-  readonly attrs: Record<string, AttrValue>;
-}
-
-/** A graph value with a static shape. */
-export interface ValueInfo {
-  readonly name: string;
-  readonly shape: number[];
-}
-
-/** One non-constant graph input: its static shape and ONNX element type name (FLOAT, INT64, …). */
-export interface GraphInput extends ValueInfo {
-  readonly elemType: string;
-}
-
-/** Name of the flat input of a graph with several inputs: the inputs concatenated in graph order. */
-export const JOINED_INPUT = 'zkinfer::inputs';
-
-/** A parsed ONNX model. */
-export interface OnnxGraph {
-  readonly path: string;
-  /** sha256 of the file bytes. */
-  readonly sha256: string;
-  readonly irVersion: number;
-  readonly opset: number;
-  readonly producer: string;
-  /**
-   * The input the circuit sees: the one graph input, or with several, {@link JOINED_INPUT}
-   * of shape [total], their flattened values concatenated in graph order.
-   */
-  readonly input: ValueInfo;
-  /** Every non-constant graph input, in graph order (types are checked after the op check). */
-  readonly inputs: GraphInput[];
-  readonly outputs: ValueInfo[];
-  readonly constants: Map<string, ConstTensor>;
-  readonly nodes: OnnxNode[];
-}
+// The graph types live in onnx-graph.ts (shared with the validator); re-exported for the stages that load models.
+export { JOINED_INPUT } from './onnx-graph.js';
+export type { AttrValue, GraphInput, OnnxGraph, OnnxNode, ValueInfo } from './onnx-graph.js';
 
 /** Ops of the default domain that the lowering table implements, kept in sync by quantize. */
 export type OpSupport = (node: OnnxNode) => boolean;

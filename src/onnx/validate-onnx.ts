@@ -6,7 +6,7 @@
  * dilations of 0, pads of 10^6, negative pool strides).
  */
 import { quote, quoteName, UserError } from '../core/errors.js';
-import type { AttrValue, OnnxGraph, OnnxNode } from './load-onnx.js';
+import type { AttrValue, OnnxGraph, OnnxNode } from './onnx-graph.js';
 
 /** Attributes each supported op defines (any opset 7–25); anything else is refused. */
 export const KNOWN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {

@@ -1,20 +1,20 @@
 /**
  * The tinypool worker of batch proving. Each worker thread loads the build directory (proving
- * key, r1cs, model) once and keeps it; every task reads one input, checks whether a valid bundle
- * already exists, and otherwise computes the witness, proves and writes the bundle atomically —
- * so all per-input work, file I/O included, runs in parallel across workers.
+ * key, r1cs, model) once and keeps it; every task computes one input's witness, proves and
+ * writes the bundle atomically, so the proving work runs in parallel across workers. Reading the
+ * input and the resume check (is there a valid bundle already?) happen before, in batch.ts.
  */
 import { restoreWorkerData } from '../runtime/web-worker-guard.js';
-import { existsSync } from 'node:fs';
-import { artifactPath, openingPathFor } from '../formats/paths.js';
-import { verifyBundle } from '../verify/verify-bundle.js';
-import { BatchInput, readBatchInput } from './batch-inputs.js';
-import { createProver, Prover, shutdown, useSingleThreadCurve, writeBundle } from './prover.js';
+import type { BatchInput } from './batch-inputs.js';
+import { shutdown } from '../runtime/curve.js';
+import { createProver, Prover, writeBundle } from './prover.js';
 
 /** One unit of work sent to a worker. */
 export interface BatchTask {
   readonly buildDir: string;
   readonly item: BatchInput;
+  /** The input's values, read by the caller (model layout, flattened). */
+  readonly input: Float64Array;
   readonly bundlePath: string;
   /** Compare the proven output with onnxruntime's float output. */
   readonly fidelity: boolean;
@@ -41,40 +41,11 @@ function proverFor(task: BatchTask): Prover {
   return cached.prover;
 }
 
-/**
- * The prediction of an existing bundle that verifies with the build's key AND proves exactly the
- * current input (its public values, or its opening's committed integers): a bundle left from an
- * earlier content of the same file name is stale and proven again.
- */
-async function existingValid(task: BatchTask, input: Float64Array): Promise<number | undefined> {
-  if (!existsSync(task.bundlePath)) return undefined;
-  // Verification goes through snarkjs too; it must find the single-threaded curve, not start the multi-threaded one.
-  await useSingleThreadCurve();
-  const opening = openingPathFor(task.bundlePath);
-  try {
-    const report = await verifyBundle({
-      bundlePath: task.bundlePath,
-      vkeyPath: artifactPath(task.buildDir, 'vkey'),
-      inputValues: { values: input, label: task.item.source },
-      ...(existsSync(opening) ? { openingPath: opening } : {}),
-    });
-    // Under --strict-range a bundle of a clamped input is not a result: prove again, which refuses it.
-    if (task.strictRange && (report.inputClamped ?? 0) > 0) return undefined;
-    return report.valid ? (report.prediction ?? -1) : undefined;
-  } catch {
-    // Unreadable or not JSON (a truncated file): prove it again.
-    return undefined;
-  }
-}
-
-/** Proves one batch item, or skips it when its bundle already exists and proves this very input. */
+/** Proves one batch item and writes its bundle. */
 export async function proveItem(task: BatchTask): Promise<BatchTaskResult> {
   try {
     const prover = proverFor(task);
-    const input = readBatchInput(task.item, prover.model.input);
-    const skipped = await existingValid(task, input);
-    if (skipped !== undefined) return { status: 'skipped', ...(skipped >= 0 ? { prediction: skipped } : {}) };
-    const result = await prover.prove(input, { source: task.item.source, strictRange: task.strictRange ?? false });
+    const result = await prover.prove(task.input, { source: task.item.source, strictRange: task.strictRange ?? false });
     writeBundle(task.bundlePath, result);
     const { bundle } = result;
     return { status: 'proved', ...(bundle.prediction !== undefined ? { prediction: bundle.prediction } : {}), clamped: bundle.input.clamped };

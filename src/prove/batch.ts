@@ -7,13 +7,15 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { bundlePathNamed, proofsDir } from '../formats/paths.js';
-import Tinypool from 'tinypool';
 import { checkBuildConsistency } from './build-consistency.js';
 import { UserError } from '../core/errors.js';
-import { BatchInput, listBatchInputs } from './batch-inputs.js';
+import { artifactPath, bundlePathNamed, proofsDir } from '../formats/paths.js';
+import { BatchInput, listBatchInputs, readBatchInput } from './batch-inputs.js';
 import type { BatchTask, BatchTaskResult } from './batch-worker.js';
-import type { BatchProgress } from '../runtime/progress.js';
+import { createBatchTally, type BatchProgress } from '../runtime/progress.js';
+import { firstLine, withWorkerPool, type WorkerPool } from '../runtime/pool.js';
+import { resumeOrMake } from '../runtime/resume.js';
+import type { QuantizedModel } from '../quantize/quantized-model.js';
 
 /** Options of {@link proveBatch}. */
 export interface ProveBatchOptions {
@@ -31,7 +33,21 @@ export interface ProveBatchOptions {
   readonly strictRange?: boolean;
   /** Called after each finished item. */
   readonly onProgress?: (p: BatchProgress) => void;
+  /**
+   * The resume check: the prediction an existing bundle stands for (-1: hidden), or undefined to
+   * prove the input (again). Verifying a bundle is the verify room's job, above this one, so the
+   * caller passes it (the CLI and the library pass `existingBundlePrediction`); without it every
+   * input is proved.
+   */
+  readonly existing?: ExistingBundleCheck;
 }
+
+/** See {@link ProveBatchOptions.existing}; `existingBundlePrediction` (src/verify/existing-bundle.ts) fits. */
+export type ExistingBundleCheck = (
+  bundlePath: string,
+  vkeyPath: string,
+  opts: { readonly input: { readonly values: ArrayLike<number>; readonly label: string }; readonly strictRange: boolean },
+) => Promise<number | undefined>;
 
 /** The outcome of one input. */
 export interface BatchItem {
@@ -63,12 +79,12 @@ export interface BatchSummary {
   readonly workers: number;
 }
 
-/** Fails early, with one {@link UserError}, when the build directory cannot prove anything. */
-function checkBuildDir(buildDir: string): void {
+/** Fails early, with one {@link UserError}, when the build directory cannot prove anything; returns its model. */
+function checkBuildDir(buildDir: string): QuantizedModel {
   if (!existsSync(buildDir)) throw new UserError(`${buildDir}: no such build directory`);
   // The full cross-check (hashes, zkey ↔ vkey) once here, so a broken build dir is one exit-2 line
   // before any output exists, not one failed item per input.
-  checkBuildConsistency(buildDir);
+  return checkBuildConsistency(buildDir).model;
 }
 
 function isAlive(pid: number): boolean {
@@ -93,6 +109,51 @@ export function removeStaleTemps(outDir: string): void {
   }
 }
 
+/** Creates the bundle directory (when missing) and clears stale temps; returns whether it was created. */
+function prepareOutDir(outDir: string): boolean {
+  // Created here only when missing, and removed again if no bundle lands in it.
+  const created = !existsSync(outDir);
+  try {
+    mkdirSync(outDir, { recursive: true });
+    removeStaleTemps(outDir);
+  } catch (e) {
+    throw new UserError(`${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return created;
+}
+
+/** A failure line that names its input: input errors already start with it, anything else gets it. */
+function failureLine(source: string, e: unknown): string {
+  const line = firstLine(e);
+  return line.startsWith(source) ? line : `${source}: ${line}`;
+}
+
+/** One input: its resume check in this thread, then, when it must be proved, a worker. */
+async function batchItem(opts: ProveBatchOptions, model: QuantizedModel, item: BatchInput, bundle: string, pool: WorkerPool<BatchTask, BatchTaskResult>): Promise<BatchItem> {
+  const strictRange = opts.strictRange ?? false;
+  let input: Float64Array;
+  try {
+    input = readBatchInput(item, model.input);
+  } catch (e) {
+    return { input: item.source, bundle, status: 'failed', error: failureLine(item.source, e) };
+  }
+  const vkeyPath = artifactPath(opts.buildDir, 'vkey');
+  const { skipped, result: r } = await resumeOrMake<BatchTaskResult>(
+    bundle,
+    async () => {
+      const prediction = await opts.existing?.(bundle, vkeyPath, { input: { values: input, label: item.source }, strictRange });
+      return prediction === undefined ? undefined : { status: 'skipped', ...(prediction >= 0 ? { prediction } : {}) };
+    },
+    () => pool.run(
+      { buildDir: opts.buildDir, item, input, bundlePath: bundle, fidelity: opts.fidelity ?? true, strictRange },
+      // The worker itself died (out of memory, native crash); tinypool replaces it and the batch goes on.
+      (e) => ({ status: 'failed', error: `${item.source}: worker failed (${firstLine(e)})` }),
+    ),
+  );
+  const status = skipped ? 'skipped' : r.status;
+  return { input: item.source, bundle, status, ...(r.prediction !== undefined ? { prediction: r.prediction } : {}), ...(r.clamped ? { clamped: r.clamped } : {}), ...(r.error ? { error: r.error } : {}) };
+}
+
 /**
  * Proves every input at `opts.inputs` on a pool of worker threads, one bundle per input, and
  * returns what happened to each. Throws {@link UserError} only when the build directory or the
@@ -103,57 +164,32 @@ export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary>
   // Arguments first: nothing is created for a call that cannot run.
   const requested = opts.workers ?? availableParallelism();
   if (!Number.isInteger(requested) || requested < 1) throw new UserError(`--workers must be a positive integer, got ${requested}`);
-  checkBuildDir(opts.buildDir);
+  const model = checkBuildDir(opts.buildDir);
   const inputs = listBatchInputs(opts.inputs);
   const outDir = opts.outDir ?? proofsDir(opts.buildDir);
-  // Created here only when missing, and removed again if no bundle lands in it.
-  const created = !existsSync(outDir);
-  try {
-    mkdirSync(outDir, { recursive: true });
-    removeStaleTemps(outDir);
-  } catch (e) {
-    throw new UserError(`${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const created = prepareOutDir(outDir);
   const workers = Math.min(requested, inputs.length);
-
   const items: BatchItem[] = new Array(inputs.length);
-  const counts = { proved: 0, skipped: 0, failed: 0 };
-  const finish = (i: number, item: BatchItem): void => {
-    items[i] = item;
-    counts[item.status === 'proved' ? 'proved' : item.status]++;
-    opts.onProgress?.({ done: counts.proved + counts.skipped + counts.failed, total: inputs.length, ...counts, seconds: (performance.now() - t0) / 1000 });
-  };
-
+  const tally = createBatchTally(inputs.length, opts.onProgress, t0);
   // Two inputs with one stem (a.json and a.pb) would overwrite each other's bundle: only the first gets it.
   const owner = new Map<string, BatchInput>();
-  const pool = new Tinypool({
-    filename: new URL('./batch-worker.js', import.meta.url).href,
-    name: 'proveItem',
-    teardown: 'teardown',
-    minThreads: workers,
-    maxThreads: workers,
-  });
   try {
-    await Promise.all(inputs.map(async (item, i) => {
-      const bundle = bundlePathNamed(outDir, item.name);
-      const first = owner.get(bundle);
-      if (first) return finish(i, { input: item.source, bundle, status: 'failed', error: `${item.source}: same bundle name as ${first.source} (${bundle}); rename one of them` });
-      owner.set(bundle, item);
-      const task: BatchTask = { buildDir: opts.buildDir, item, bundlePath: bundle, fidelity: opts.fidelity ?? true, strictRange: opts.strictRange ?? false };
-      let r: BatchTaskResult;
-      try {
-        r = (await pool.run(task)) as BatchTaskResult;
-      } catch (e) {
-        // The worker itself died (out of memory, native crash); tinypool replaces it and the batch goes on.
-        r = { status: 'failed', error: `${item.source}: worker failed (${(e as Error).message.split('\n')[0]})` };
-      }
-      finish(i, { input: item.source, bundle, status: r.status, ...(r.prediction !== undefined ? { prediction: r.prediction } : {}), ...(r.clamped ? { clamped: r.clamped } : {}), ...(r.error ? { error: r.error } : {}) });
-    }));
+    await withWorkerPool<BatchTask, BatchTaskResult, void>({ filename: new URL('./batch-worker.js', import.meta.url), name: 'proveItem', workers }, async (pool) => {
+      await Promise.all(inputs.map(async (item, i) => {
+        const bundle = bundlePathNamed(outDir, item.name);
+        const first = owner.get(bundle);
+        if (!first) owner.set(bundle, item);
+        items[i] = first
+          ? { input: item.source, bundle, status: 'failed', error: `${item.source}: same bundle name as ${first.source} (${bundle}); rename one of them` }
+          : await batchItem(opts, model, item, bundle, pool);
+        tally.finish(items[i]!.status);
+      }));
+    });
   } finally {
-    await pool.destroy();
     if (created && readdirSync(outDir).length === 0) rmSync(outDir, { recursive: true, force: true });
   }
   const seconds = (performance.now() - t0) / 1000;
+  const { counts } = tally;
   return {
     total: inputs.length,
     succeeded: counts.proved,

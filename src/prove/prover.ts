@@ -2,14 +2,13 @@
  * The prove stage: input → witness (checked against the r1cs on disk) → Groth16 proof →
  * bundle. A {@link Prover} loads a build directory once and proves many inputs with it.
  */
-import { buildBn128 } from 'ffjavascript';
 import * as snarkjs from 'snarkjs';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
 import { artifactPath, openingPathFor } from '../formats/paths.js';
 import { VERSIONS } from '../core/versions.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';
-import { checkBuildConsistency } from './build-consistency.js';
+import { checkBuildConsistency, type CheckedBuildDir } from './build-consistency.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, ProofBundle } from '../formats/bundle.js';
 import { buildCircuit } from '../compile/build-circuit.js';
 import type { CircuitInfo } from '../formats/circuit.js';
@@ -17,6 +16,7 @@ import { encodeWtns } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import { argmax, dequantizeOutput, quantizeInputReport, QuantizedModel, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
+import { useSingleThreadCurve } from '../runtime/curve.js';
 import { Opening, OPENING_FORMAT, OPENING_VERSION, randomBlinding, writeOpening } from '../formats/opening.js';
 
 /** Options of {@link createProver}. */
@@ -67,109 +67,142 @@ export class WitnessCheckError extends Error {
   }
 }
 
+/** A build directory loaded for proving: checked files, the zkey in memory. */
+interface Loaded extends CheckedBuildDir {
+  readonly buildDir: string;
+  readonly opts: ProverOptions;
+}
+
 /** Loads everything proving needs from a build directory, once. */
 export function createProver(opts: ProverOptions): Prover {
   const { buildDir } = opts;
   // Every file checked against the others (hashes recorded at compile/setup, zkey ↔ vkey content).
-  const { model, circuit, setup, vkey, settings, r1cs, zkey: zkeyBytes } = checkBuildConsistency(buildDir);
-  const zkey = { type: 'mem', data: zkeyBytes };
-  const modelPath = artifactPath(buildDir, 'model');
+  const l: Loaded = { ...checkBuildConsistency(buildDir), buildDir, opts };
+  return { model: l.model, circuit: l.circuit, vkeyHash: l.setup.vkeyHash, prove: (input, meta = {}) => proveInput(l, input, meta) };
+}
+
+/** The witness of one quantized input, checked against the r1cs on disk. */
+function checkedWitness(l: Loaded, xq: Parameters<typeof buildCircuit>[1], where: string, blindings: { inputBlinding?: bigint; outputBlinding?: bigint }): ReturnType<typeof buildCircuit> {
+  const { model, circuit, r1cs, buildDir } = l;
+  let build;
+  try {
+    build = buildCircuit(model, xq, { witnessOnly: true, inputVisibility: circuit.layout.input.visibility, outputVisibility: circuit.layout.output.visibility, ...blindings });
+  } catch (e) {
+    if (e instanceof WitnessRangeError) throw new UserError(`${where}: ${e.message}`);
+    throw e;
+  }
+  const witness = build.circuit.witness;
+  if (witness.length !== r1cs.nWires) {
+    // The gadgets changed since this directory was compiled (another zkinfer build): stale artifacts, not a bad input.
+    throw new UserError(`${artifactPath(buildDir, 'r1cs')}: compiled by zkinfer ${circuit.zkinfer} for a different circuit layout (${r1cs.nWires} wires; this zkinfer ${VERSIONS.zkinfer} builds ${witness.length}); run \`zkinfer compile\` and \`zkinfer setup\` on ${buildDir} again`);
+  }
+  // snarkjs does not check the witness: a bad one would yield a proof that fails only at verification.
+  const bad = findViolatedConstraint(r1cs.constraints, witness);
+  if (bad >= 0) throw new WitnessCheckError(`witness violates constraint ${bad} of ${artifactPath(buildDir, 'r1cs')}`);
+  return build;
+}
+
+/** Proves one float input with a loaded build directory. */
+async function proveInput(l: Loaded, input: Float64Array, meta: ProveInputOptions): Promise<ProofResult> {
+  const { model, circuit, vkey, buildDir, opts } = l;
+  const { values: xq, clamped } = quantizeInputReport(model, input);
+  const where = meta.source ?? 'input';
+  if (clamped > 0 && meta.strictRange) {
+    throw new UserError(`${where}: ${clamped} value(s) outside the quantized input range [${model.input.lo / 2 ** model.input.frac}, ${model.input.hi / 2 ** model.input.frac}] (--strict-range refuses to clamp them)`);
+  }
+  const { input: inVis, output: outVis } = { input: circuit.layout.input.visibility, output: circuit.layout.output.visibility };
+  const inputBlinding = inVis === 'hashed' ? (meta.inputBlinding ?? randomBlinding()) : undefined;
+  const outputBlinding = outVis === 'hashed' ? (meta.outputBlinding ?? randomBlinding()) : undefined;
+  const build = checkedWitness(l, xq, where, { inputBlinding, outputBlinding });
+  const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(build.circuit.witness)) };
+  if (opts.singleThread) await useSingleThreadCurve();
+  const { proof, publicSignals } = (await snarkjs.groth16.prove({ type: 'mem', data: l.zkey }, wtns)) as { proof: ProofBundle['proof']; publicSignals: string[] };
+  // No bundle leaves here unverified: a proof the build's own key rejects means a broken build dir.
+  if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof))) throw new UserError(`${artifactPath(buildDir, 'zkey')}: the proof it produced does not verify with ${artifactPath(buildDir, 'vkey')}; run \`zkinfer setup\` again`);
+  const values = dequantizeOutput(model, build.output);
+  // A final Softmax/LogSoftmax is not in the circuit; apply it outside so the float comparison is like for like.
+  const reported = reportedOutput(model, values);
+  const fidelity = (opts.fidelity ?? true) ? await fidelityOf(l, input, reported.values) : undefined;
+  const bundle = assembleBundle(l, { proof, publicSignals, build, values, reported, fidelity, clamped, source: meta.source });
+  const opening: Opening | undefined = inputBlinding !== undefined || outputBlinding !== undefined
+    ? {
+        format: OPENING_FORMAT,
+        formatVersion: OPENING_VERSION,
+        vkeyHash: l.setup.vkeyHash,
+        ...(inputBlinding !== undefined ? { input: { integers: xq.map(String), blinding: String(inputBlinding) } } : {}),
+        ...(outputBlinding !== undefined ? { output: { integers: build.output.map(String), blinding: String(outputBlinding) } } : {}),
+      }
+    : undefined;
+  return opening ? { bundle, opening } : { bundle };
+}
+
+/** onnxruntime's float output for the same input, and how far the proven output is from it. */
+async function fidelityOf(l: Loaded, input: Float64Array, reported: readonly number[]): Promise<NonNullable<ProofBundle['fidelity']>> {
+  const { model } = l;
+  const [f] = await runOnnxRuntime(artifactPath(l.buildDir, 'model'), model.input.name, model.input.shape, [input]);
+  const floatOutput = Array.from(f!);
+  return { floatOutput, floatPrediction: argmax(floatOutput), maxAbsError: Math.max(...reported.map((v, i) => Math.abs(v - floatOutput[i]!))) };
+}
+
+/** The parts of one proof that go into its bundle. */
+interface ProofParts {
+  readonly proof: ProofBundle['proof'];
+  readonly publicSignals: string[];
+  readonly build: ReturnType<typeof buildCircuit>;
+  readonly values: number[];
+  readonly reported: ReturnType<typeof reportedOutput>;
+  readonly fidelity?: ProofBundle['fidelity'];
+  readonly clamped: number;
+  readonly source?: string;
+}
+
+/** The bundle of one proof. */
+function assembleBundle(l: Loaded, p: ProofParts): ProofBundle {
+  const { model, circuit, setup, vkey, settings } = l;
+  const { publicSignals, build, reported } = p;
+  const inVis = circuit.layout.input.visibility;
+  const hashedOut = circuit.layout.output.visibility === 'hashed';
   return {
-    model,
-    circuit,
-    vkeyHash: setup.vkeyHash,
-    async prove(input, meta = {}) {
-      const { values: xq, clamped } = quantizeInputReport(model, input);
-      const where = meta.source ?? 'input';
-      if (clamped > 0 && meta.strictRange) {
-        throw new UserError(`${where}: ${clamped} value(s) outside the quantized input range [${model.input.lo / 2 ** model.input.frac}, ${model.input.hi / 2 ** model.input.frac}] (--strict-range refuses to clamp them)`);
-      }
-      const { input: inVis, output: outVis } = { input: circuit.layout.input.visibility, output: circuit.layout.output.visibility };
-      const inputBlinding = inVis === 'hashed' ? (meta.inputBlinding ?? randomBlinding()) : undefined;
-      const outputBlinding = outVis === 'hashed' ? (meta.outputBlinding ?? randomBlinding()) : undefined;
-      let build;
-      try {
-        build = buildCircuit(model, xq, { witnessOnly: true, inputVisibility: inVis, outputVisibility: outVis, inputBlinding, outputBlinding });
-      } catch (e) {
-        if (e instanceof WitnessRangeError) throw new UserError(`${where}: ${e.message}`);
-        throw e;
-      }
-      const witness = build.circuit.witness;
-      if (witness.length !== r1cs.nWires) {
-        // The gadgets changed since this directory was compiled (another zkinfer build): stale artifacts, not a bad input.
-        throw new UserError(`${artifactPath(buildDir, 'r1cs')}: compiled by zkinfer ${circuit.zkinfer} for a different circuit layout (${r1cs.nWires} wires; this zkinfer ${VERSIONS.zkinfer} builds ${witness.length}); run \`zkinfer compile\` and \`zkinfer setup\` on ${buildDir} again`);
-      }
-      // snarkjs does not check the witness: a bad one would yield a proof that fails only at verification.
-      const bad = findViolatedConstraint(r1cs.constraints, witness);
-      if (bad >= 0) throw new WitnessCheckError(`witness violates constraint ${bad} of ${artifactPath(buildDir, 'r1cs')}`);
-      const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(witness)) };
-      if (opts.singleThread) await useSingleThreadCurve();
-      const { proof, publicSignals } = (await snarkjs.groth16.prove(zkey, wtns)) as { proof: ProofBundle['proof']; publicSignals: string[] };
-      // No bundle leaves here unverified: a proof the build's own key rejects means a broken build dir.
-      if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof))) throw new UserError(`${artifactPath(buildDir, 'zkey')}: the proof it produced does not verify with ${artifactPath(buildDir, 'vkey')}; run \`zkinfer setup\` again`);
-      const values = dequantizeOutput(model, build.output);
-      // A final Softmax/LogSoftmax is not in the circuit; apply it outside so the float comparison is like for like.
-      const reported = reportedOutput(model, values);
-      let fidelity: ProofBundle['fidelity'];
-      if (opts.fidelity ?? true) {
-        const [f] = await runOnnxRuntime(modelPath, model.input.name, model.input.shape, [input]);
-        const floatOutput = Array.from(f!);
-        fidelity = { floatOutput, floatPrediction: argmax(floatOutput), maxAbsError: Math.max(...reported.values.map((v, i) => Math.abs(v - floatOutput[i]!))) };
-      }
-      const hashedOut = outVis === 'hashed';
-      const bundle: ProofBundle = {
-        format: BUNDLE_FORMAT,
-        formatVersion: BUNDLE_VERSION,
-        protocol: 'groth16',
-        curve: 'bn128',
-        proof,
-        publicSignals,
-        layout: circuit.layout,
-        output: {
-          visibility: outVis,
-          shape: model.output.shape,
-          frac: model.output.frac,
-          // A hashed output stays private: its integers go to the opening, not the bundle.
-          ...(hashedOut
-            ? { commitment: publicSignals[circuit.layout.output.offset]! }
-            : { integers: build.output.map(String), values, ...(reported.note ? { softmax: reported.values, note: reported.note } : {}) }),
-        },
-        // A prediction only means something for a vector of class scores (say, not a segmentation map).
-        ...(hashedOut || !isClassScoreVector(model.output.shape) ? {} : { prediction: argmax(build.output) }),
-        input: {
-          visibility: inVis,
-          ...(inVis === 'hashed' ? { commitment: publicSignals[circuit.layout.input.offset]! } : {}),
-          frac: model.input.frac,
-          lo: model.input.lo,
-          hi: model.input.hi,
-          ...(meta.source ? { source: meta.source } : {}),
-          clamped,
-        },
-        modelId: circuit.modelId,
-        vkeyHash: setup.vkeyHash,
-        vkey,
-        setup: { kind: setup.kind, ...(setup.warning ? { warning: setup.warning } : {}), ...(setup.ptau ? { ptau: { name: setup.ptau.name, power: setup.ptau.power, blake2b: setup.ptau.blake2b, recognised: setup.ptau.recognised } } : {}) },
-        quantization: {
-          weightBits: settings.quantization.weightBits,
-          activationBits: settings.quantization.activationBits,
-          inputFrac: model.input.frac,
-          outputFrac: model.output.frac,
-        },
-        ...(fidelity ? { fidelity } : {}),
-        tool: { name: 'zkinfer', version: VERSIONS.zkinfer, snarkjs: VERSIONS.snarkjs },
-        createdAt: new Date().toISOString(),
-      };
-      const opening: Opening | undefined = inputBlinding !== undefined || outputBlinding !== undefined
-        ? {
-            format: OPENING_FORMAT,
-            formatVersion: OPENING_VERSION,
-            vkeyHash: setup.vkeyHash,
-            ...(inputBlinding !== undefined ? { input: { integers: xq.map(String), blinding: String(inputBlinding) } } : {}),
-            ...(outputBlinding !== undefined ? { output: { integers: build.output.map(String), blinding: String(outputBlinding) } } : {}),
-          }
-        : undefined;
-      return opening ? { bundle, opening } : { bundle };
+    format: BUNDLE_FORMAT,
+    formatVersion: BUNDLE_VERSION,
+    protocol: 'groth16',
+    curve: 'bn128',
+    proof: p.proof,
+    publicSignals,
+    layout: circuit.layout,
+    output: {
+      visibility: circuit.layout.output.visibility,
+      shape: model.output.shape,
+      frac: model.output.frac,
+      // A hashed output stays private: its integers go to the opening, not the bundle.
+      ...(hashedOut
+        ? { commitment: publicSignals[circuit.layout.output.offset]! }
+        : { integers: build.output.map(String), values: p.values, ...(reported.note ? { softmax: reported.values, note: reported.note } : {}) }),
     },
+    // A prediction only means something for a vector of class scores (say, not a segmentation map).
+    ...(hashedOut || !isClassScoreVector(model.output.shape) ? {} : { prediction: argmax(build.output) }),
+    input: {
+      visibility: inVis,
+      ...(inVis === 'hashed' ? { commitment: publicSignals[circuit.layout.input.offset]! } : {}),
+      frac: model.input.frac,
+      lo: model.input.lo,
+      hi: model.input.hi,
+      ...(p.source ? { source: p.source } : {}),
+      clamped: p.clamped,
+    },
+    modelId: circuit.modelId,
+    vkeyHash: setup.vkeyHash,
+    vkey,
+    setup: { kind: setup.kind, ...(setup.warning ? { warning: setup.warning } : {}), ...(setup.ptau ? { ptau: { name: setup.ptau.name, power: setup.ptau.power, blake2b: setup.ptau.blake2b, recognised: setup.ptau.recognised } } : {}) },
+    quantization: {
+      weightBits: settings.quantization.weightBits,
+      activationBits: settings.quantization.activationBits,
+      inputFrac: model.input.frac,
+      outputFrac: model.output.frac,
+    },
+    ...(p.fidelity ? { fidelity: p.fidelity } : {}),
+    tool: { name: 'zkinfer', version: VERSIONS.zkinfer, snarkjs: VERSIONS.snarkjs },
+    createdAt: new Date().toISOString(),
   };
 }
 
@@ -182,30 +215,5 @@ export function writeBundle(path: string, result: ProofResult): void {
   writeJsonAtomic(path, result.bundle);
 }
 
-const curveGlobal = globalThis as { curve_bn128?: { terminate(): Promise<void> } | null };
-let singleThreadCurve: Promise<void> | undefined;
-
-/**
- * Makes every snarkjs call in this thread (prove and verify) use one single-threaded curve.
- * snarkjs's own `{ singleThread: true }` option compiles a fresh curve (≈0.3 s of wasm, more than
- * a proof of a small model) on every call, and groth16.verify takes no options at all; without the
- * option snarkjs reuses globalThis.curve_bn128, so a single-threaded curve installed there is built
- * once. A curve already installed (multi-threaded, in the main thread) is left in place.
- */
-export function useSingleThreadCurve(): Promise<void> {
-  singleThreadCurve ??= (async () => {
-    if (!curveGlobal.curve_bn128) curveGlobal.curve_bn128 = await buildBn128(true);
-  })();
-  return singleThreadCurve;
-}
-
-/** Releases snarkjs's curve (and its worker threads, when multi-threaded) so the thread can exit. */
-export async function shutdown(): Promise<void> {
-  if (singleThreadCurve) await singleThreadCurve.catch(() => undefined);
-  singleThreadCurve = undefined;
-  const g = curveGlobal;
-  if (g.curve_bn128) {
-    await g.curve_bn128.terminate();
-    delete g.curve_bn128;
-  }
-}
+// The curve's lifetime lives in the runtime room; re-exported because library users and tools import it from here.
+export { shutdown, useSingleThreadCurve } from '../runtime/curve.js';

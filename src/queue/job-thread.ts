@@ -5,7 +5,7 @@
  */
 import { restoreWorkerData } from '../runtime/web-worker-guard.js';
 import { UserError } from '../core/errors.js';
-import { shutdown } from '../prove/prover.js';
+import { shutdown } from '../runtime/curve.js';
 import { JOB_KINDS } from './job-kinds.js';
 import { releaseProveJobState } from './prove-job.js';
 

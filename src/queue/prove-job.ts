@@ -16,10 +16,11 @@ import type { Opening } from '../formats/opening.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { UserError } from '../core/errors.js';
 import { parseInputJson } from '../onnx/input-file.js';
-import { createProver, Prover, useSingleThreadCurve } from '../prove/prover.js';
+import { createProver, Prover } from '../prove/prover.js';
+import { useSingleThreadCurve } from '../runtime/curve.js';
 import { quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
-import type { JobContext, JobKind } from './job-kinds.js';
+import type { JobContext, JobKind } from './job-kind.js';
 
 /** What a prove job carries: only what proving needs, plus names for messages. */
 export interface ProveJobPayload {

@@ -18,11 +18,12 @@ import { randomBlinding, writeOpening } from '../formats/opening.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
 import { listBatchInputs, readBatchInput } from '../prove/batch-inputs.js';
-import type { BatchProgress } from '../runtime/progress.js';
+import { BatchTally, createBatchTally, type BatchProgress } from '../runtime/progress.js';
 import { writeBundle } from '../prove/prover.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { vkeyHash, VkeyMeta } from '../formats/vkey.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
+import { existingBundlePrediction } from '../verify/existing-bundle.js';
 import { BatchEntry, batchIdFor, BatchManifest, connectQueue, disconnectQueue, enqueueJobs, JobDelivery, jobIdFor, jobStates, loadBatch, queueName, saveBatch } from './job-queue.js';
 import { inputJobKey, ProveJobPayload, ProveJobResult } from './prove-job.js';
 import { waitForJobs } from './wait-jobs.js';
@@ -111,23 +112,6 @@ function prepareOut(outDir: string): void {
 }
 
 /**
- * The prediction of a bundle file that exists, verifies with the pinned key (and its opening,
- * when there is one) and, given the input, proves exactly that input; -1 when it verifies but
- * its output is hashed without an opening to show it.
- */
-async function existingValid(build: BuildView, path: string, input?: { values: ArrayLike<number>; label: string }): Promise<number | undefined> {
-  if (!existsSync(path)) return undefined;
-  const opening = openingPathFor(path);
-  try {
-    const report = await verifyBundle({ bundlePath: path, vkeyPath: build.vkeyPath, ...(input ? { inputValues: input } : {}), ...(existsSync(opening) ? { openingPath: opening } : {}) });
-    return report.valid ? (report.prediction ?? -1) : undefined;
-  } catch {
-    // Unreadable or truncated: prove it again.
-    return undefined;
-  }
-}
-
-/**
  * Verifies a returned bundle with the pinned key, its opening and the input that was sent, then
  * writes both atomically; returns the failure line when the result is not acceptable.
  */
@@ -151,26 +135,25 @@ async function acceptResult(build: BuildView, path: string, payload: ProveJobPay
   }
 }
 
+/** The items of a batch as they finish, with their counts (pending items are not counted). */
 interface Tracker {
   readonly items: QueueItem[];
   readonly t0: number;
-  readonly counts: { proved: number; skipped: number; failed: number };
+  readonly counts: BatchTally['counts'];
   finish(i: number, item: QueueItem): void;
 }
 
 function tracker(total: number, onProgress?: (p: BatchProgress) => void): Tracker {
   const items: QueueItem[] = new Array(total);
-  const counts = { proved: 0, skipped: 0, failed: 0 };
   const t0 = performance.now();
+  const tally = createBatchTally(total, onProgress, t0);
   return {
     items,
     t0,
-    counts,
+    counts: tally.counts,
     finish(i, item) {
       items[i] = item;
-      if (item.status === 'pending') return;
-      counts[item.status === 'proved' ? 'proved' : item.status]++;
-      onProgress?.({ done: counts.proved + counts.skipped + counts.failed, total, ...counts, seconds: (performance.now() - t0) / 1000 });
+      if (item.status !== 'pending') tally.finish(item.status);
     },
   };
 }
@@ -261,7 +244,7 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
       ...(build.meta.layout.output.visibility === 'hashed' ? { outputBlinding: String(randomBlinding()) } : {}),
     };
     entries.push({ name: item.name, source: item.source, jobId: jobIdFor('prove', build.keyHash, jobKey) });
-    const have = await existingValid(build, bundle, { values: x, label: item.source });
+    const have = await existingBundlePrediction(bundle, build.vkeyPath, { input: { values: x, label: item.source } });
     if (have !== undefined) skip.push({ i, prediction: have });
     else specs.push({ jobKey, payload });
   }
@@ -302,7 +285,7 @@ export async function collectBatch(opts: CollectOptions): Promise<QueueSummary> 
       const bundle = bundlePathNamed(opts.outDir, e.name);
       if (e.error) t.finish(i, { input: e.source, bundle, status: 'failed', error: e.error });
       else {
-        const have = await existingValid(build, bundle);
+        const have = await existingBundlePrediction(bundle, build.vkeyPath);
         if (have !== undefined) t.finish(i, { input: e.source, bundle, status: 'skipped', ...(have >= 0 ? { prediction: have } : {}) });
       }
     }

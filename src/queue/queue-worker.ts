@@ -85,6 +85,108 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
+/** What the pieces of a running worker share. */
+interface WorkerState {
+  readonly buildDir: string;
+  readonly keyHash: string;
+  readonly boss: PgBoss;
+  readonly pool: Tinypool;
+  readonly emit: (e: WorkerEvent) => void;
+  /** Running jobs by id, each with the controller that releases it. */
+  readonly running: Map<string, AbortController>;
+  readonly counts: { done: number; failed: number; released: number };
+}
+
+/** Retries a queue write while the database is unreachable, until the job would have expired anyway. */
+async function settle(w: WorkerState, what: () => Promise<unknown>, deadline: number): Promise<number | undefined> {
+  for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
+    try {
+      // pg-boss 10 returns { affected } from complete/fail, though its typings say void.
+      return ((await what()) as { affected: number }).affected;
+    } catch (e) {
+      if (Date.now() > deadline) return undefined;
+      w.emit({ type: 'connection', message: `queue database: ${(e as Error).message.split('\n')[0]} (retrying to store a result)` });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+/** Runs a job on a thread; `released` when a stopping worker aborted it. */
+async function runOnThread(w: WorkerState, job: PgBoss.JobWithMetadata<JobEnvelope>): Promise<ThreadOutcome | 'released'> {
+  const env = job.data;
+  const abort = new AbortController();
+  w.running.set(job.id, abort);
+  try {
+    if (env?.keyHash !== w.keyHash) {
+      return { ok: false, final: true, error: `job is for key ${String(env?.keyHash).slice(0, 16)}…, this worker holds key ${w.keyHash.slice(0, 16)}…`, seconds: 0 };
+    }
+    const task: ThreadTask = { kind: env.kind, buildDir: w.buildDir, payload: env.payload };
+    return (await w.pool.run(task, { signal: abort.signal })) as ThreadOutcome;
+  } catch (e) {
+    if (abort.signal.aborted) return 'released';
+    // The thread itself died (out of memory, native crash); tinypool replaces it.
+    return { ok: false, final: false, error: `worker thread failed (${(e as Error).message.split('\n')[0]})`, seconds: 0 };
+  } finally {
+    w.running.delete(job.id);
+  }
+}
+
+/** Stores a job's outcome: a result, a final error, or a failed attempt for pg-boss to retry. */
+async function storeOutcome(w: WorkerState, queue: string, job: PgBoss.JobWithMetadata<JobEnvelope>, outcome: ThreadOutcome, deadline: number): Promise<{ affected?: number; status: 'done' | 'failed' | 'retry' }> {
+  if (outcome.ok) return { affected: await settle(w, () => w.boss.complete(queue, job.id, { ok: true, result: outcome.result } satisfies JobOutput), deadline), status: 'done' };
+  // Completed with the error: a bad input fails once, with its line, and is never retried.
+  if (outcome.final) return { affected: await settle(w, () => w.boss.complete(queue, job.id, { ok: false, error: outcome.error } satisfies JobOutput), deadline), status: 'failed' };
+  const affected = await settle(w, () => w.boss.fail(queue, job.id, { message: outcome.error }), deadline);
+  return { affected, status: job.retryCount + 1 > job.retryLimit ? 'failed' : 'retry' };
+}
+
+/** Runs one fetched job and reports it. */
+async function handle(w: WorkerState, queue: string, job: PgBoss.JobWithMetadata<JobEnvelope>): Promise<void> {
+  const env = job.data;
+  const kind = JOB_KINDS[env?.kind];
+  const label = kind ? kind.label(env.payload) : String(env?.kind);
+  const attempt = job.retryCount + 1;
+  const deadline = Date.now() + Number(job.expireInSeconds) * 1000;
+  w.emit({ type: 'start', jobId: job.id, label });
+  const outcome = await runOnThread(w, job);
+  if (outcome === 'released') {
+    w.counts.released++;
+    await settle(w, () => w.boss.fail(queue, job.id, { message: 'released by a stopping worker' }), deadline);
+    w.emit({ type: 'job', kind: env.kind, jobId: job.id, label, status: 'released', line: 'released (stopping)', seconds: 0, attempt });
+    return;
+  }
+  const { affected, status } = await storeOutcome(w, queue, job, outcome, deadline);
+  if (!affected) {
+    w.emit({ type: 'job', kind: env.kind, jobId: job.id, label, status: 'discarded', line: 'result discarded: the job expired and went to another worker', seconds: outcome.seconds, attempt });
+    return;
+  }
+  if (status === 'done') w.counts.done++;
+  else w.counts.failed++;
+  const line = outcome.ok ? outcome.line : `${status === 'retry' ? 'failed, will be retried' : 'failed'}: ${outcome.error}`;
+  w.emit({ type: 'job', kind: env.kind, jobId: job.id, label, status, line, seconds: outcome.seconds, attempt });
+}
+
+/** One fetch loop: takes a job from the first queue that has one, runs it, and again, until stopped. */
+async function slot(w: WorkerState, queues: readonly string[], pollingMs: number, stopping: AbortSignal): Promise<void> {
+  while (!stopping.aborted) {
+    let taken: { queue: string; job: PgBoss.JobWithMetadata<JobEnvelope> } | undefined;
+    for (const queue of queues) {
+      // pg-boss's fetch returns [] when the database is unreachable; the loop just polls again.
+      const [job] = await w.boss.fetch<JobEnvelope>(queue, { batchSize: 1, includeMetadata: true });
+      if (job) {
+        taken = { queue, job };
+        break;
+      }
+    }
+    if (!taken) {
+      await sleep(pollingMs, stopping);
+      continue;
+    }
+    // A stop requested while fetching: run it anyway (it is ours now), then leave.
+    await handle(w, taken.queue, taken.job);
+  }
+}
+
 /** Connects, creates the queues of this key if needed and starts the fetch loops. */
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
   const keyHash = buildKeyHash(opts.buildDir);
@@ -104,7 +206,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
       lastConnMessage = Date.now();
     },
   });
-  const queues = await Promise.all(kinds.map((k) => ensureQueue(boss, k, keyHash)));
+  // One at a time: concurrent queue creation can deadlock inside pg-boss (see ensureQueue).
+  const queues: string[] = [];
+  for (const k of kinds) queues.push(await ensureQueue(boss, k, keyHash));
   const pool = new Tinypool({
     filename: new URL('./job-thread.js', import.meta.url).href,
     name: 'runJob',
@@ -112,112 +216,23 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     minThreads: concurrency,
     maxThreads: concurrency,
   });
-  const polling = (opts.pollingIntervalSeconds ?? 1) * 1000;
+  const w: WorkerState = { buildDir: opts.buildDir, keyHash, boss, pool, emit, running: new Map(), counts: { done: 0, failed: 0, released: 0 } };
   const stopping = new AbortController();
-  const running = new Map<string, AbortController>();
-  const counts = { done: 0, failed: 0, released: 0 };
-
-  /** Retries a queue write while the database is unreachable, until the job would have expired anyway. */
-  async function settle(what: () => Promise<unknown>, deadline: number): Promise<number | undefined> {
-    for (let delay = 250; ; delay = Math.min(delay * 2, 4000)) {
-      try {
-        // pg-boss 10 returns { affected } from complete/fail, though its typings say void.
-        return ((await what()) as { affected: number }).affected;
-      } catch (e) {
-        if (Date.now() > deadline) return undefined;
-        emit({ type: 'connection', message: `queue database: ${(e as Error).message.split('\n')[0]} (retrying to store a result)` });
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
-  }
-
-  async function handle(queue: string, job: PgBoss.JobWithMetadata<JobEnvelope>): Promise<void> {
-    const env = job.data;
-    const kind = JOB_KINDS[env?.kind];
-    const label = kind ? kind.label(env.payload) : String(env?.kind);
-    const attempt = job.retryCount + 1;
-    const deadline = Date.now() + Number(job.expireInSeconds) * 1000;
-    emit({ type: 'start', jobId: job.id, label });
-    let outcome: ThreadOutcome;
-    const abort = new AbortController();
-    running.set(job.id, abort);
-    try {
-      if (env?.keyHash !== keyHash) {
-        outcome = { ok: false, final: true, error: `job is for key ${String(env?.keyHash).slice(0, 16)}…, this worker holds key ${keyHash.slice(0, 16)}…`, seconds: 0 };
-      } else {
-        const task: ThreadTask = { kind: env.kind, buildDir: opts.buildDir, payload: env.payload };
-        outcome = (await pool.run(task, { signal: abort.signal })) as ThreadOutcome;
-      }
-    } catch (e) {
-      if (abort.signal.aborted) {
-        counts.released++;
-        await settle(() => boss.fail(queue, job.id, { message: 'released by a stopping worker' }), deadline);
-        emit({ type: 'job', kind: env.kind, jobId: job.id, label, status: 'released', line: 'released (stopping)', seconds: 0, attempt });
-        return;
-      }
-      // The thread itself died (out of memory, native crash); tinypool replaces it.
-      outcome = { ok: false, final: false, error: `worker thread failed (${(e as Error).message.split('\n')[0]})`, seconds: 0 };
-    } finally {
-      running.delete(job.id);
-    }
-    let affected: number | undefined;
-    let status: 'done' | 'failed' | 'retry';
-    if (outcome.ok) {
-      affected = await settle(() => boss.complete(queue, job.id, { ok: true, result: outcome.result } satisfies JobOutput), deadline);
-      status = 'done';
-    } else if (outcome.final) {
-      // Completed with the error: a bad input fails once, with its line, and is never retried.
-      affected = await settle(() => boss.complete(queue, job.id, { ok: false, error: outcome.error } satisfies JobOutput), deadline);
-      status = 'failed';
-    } else {
-      affected = await settle(() => boss.fail(queue, job.id, { message: outcome.error }), deadline);
-      status = attempt > job.retryLimit ? 'failed' : 'retry';
-    }
-    if (!affected) {
-      emit({ type: 'job', kind: env.kind, jobId: job.id, label, status: 'discarded', line: 'result discarded: the job expired and went to another worker', seconds: outcome.seconds, attempt });
-      return;
-    }
-    if (status === 'done') counts.done++;
-    else counts.failed++;
-    const line = outcome.ok ? outcome.line : `${status === 'retry' ? 'failed, will be retried' : 'failed'}: ${outcome.error}`;
-    emit({ type: 'job', kind: env.kind, jobId: job.id, label, status, line, seconds: outcome.seconds, attempt });
-  }
-
-  async function slot(): Promise<void> {
-    while (!stopping.signal.aborted) {
-      let taken: { queue: string; job: PgBoss.JobWithMetadata<JobEnvelope> } | undefined;
-      for (const queue of queues) {
-        // pg-boss's fetch returns [] when the database is unreachable; the loop just polls again.
-        const [job] = await boss.fetch<JobEnvelope>(queue, { batchSize: 1, includeMetadata: true });
-        if (job) {
-          taken = { queue, job };
-          break;
-        }
-      }
-      if (!taken) {
-        await sleep(polling, stopping.signal);
-        continue;
-      }
-      // A stop requested while fetching: run it anyway (it is ours now), then leave.
-      await handle(taken.queue, taken.job);
-    }
-  }
-
-  const loops = Promise.all(Array.from({ length: concurrency }, slot));
+  const loops = Promise.all(Array.from({ length: concurrency }, () => slot(w, queues, (opts.pollingIntervalSeconds ?? 1) * 1000, stopping.signal)));
   let stopped: Promise<WorkerStats> | undefined;
   return {
     keyHash,
     queues,
-    busy: () => running.size,
-    stats: () => ({ ...counts }),
+    busy: () => w.running.size,
+    stats: () => ({ ...w.counts }),
     stop(o = {}) {
-      if (o.release) for (const a of running.values()) a.abort();
+      if (o.release) for (const a of w.running.values()) a.abort();
       stopped ??= (async () => {
         stopping.abort();
         await loops;
         await pool.destroy();
         await disconnectQueue(boss);
-        return { ...counts };
+        return { ...w.counts };
       })();
       return stopped;
     },

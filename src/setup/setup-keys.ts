@@ -18,7 +18,7 @@ import { devSetup } from './dev/dev-setup.js';
 import { identifyPtau } from './ptau/ptau-file.js';
 import type { SetupInfo, SetupKind } from '../formats/setup.js';
 import { DEV_SETUP_WARNING, vkeyHash, type VkeyMeta } from '../formats/vkey.js';
-import { createTaskProgress } from '../runtime/task-progress.js';
+import { createTaskProgress } from '../runtime/progress.js';
 
 /** zkinfer's metadata for a key of the circuit in `buildDir` (ptau provenance and ceremony are added by the caller). */
 export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupKind): VkeyMeta {

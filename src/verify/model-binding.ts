@@ -24,7 +24,7 @@ import { CeremonyMeta } from '../formats/ceremony.js';
 import { readTranscript } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
 import { readZkeyMpc } from '../setup/ceremony/zkey-mpc.js';
-import type { CheckResult } from './verify-bundle.js';
+import type { CheckResult } from './check-result.js';
 
 /** A circuit recompiled by the verifier. */
 export interface RecompiledModel {

@@ -17,7 +17,7 @@ import { transcriptHash } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
 import { identifyPtau, isRecognisedPtau, parsePtauHash } from '../setup/ptau/ptau-file.js';
 import type { VkeyMeta } from '../formats/vkey.js';
-import type { CheckResult } from './verify-bundle.js';
+import type { CheckResult } from './check-result.js';
 
 /** Default of --min-contributions. */
 export const DEFAULT_MIN_CONTRIBUTIONS = 2;

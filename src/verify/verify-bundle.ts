@@ -19,24 +19,16 @@ import { canonicalJson } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
 import { readJsonFile } from '../core/json.js';
 import { argmax, isClassScoreVector } from '../quantize/quantized-model.js';
-import type { ChainTarget, ChainVerdict } from '../chain/verify-on-chain.js';
+import type { ChainTarget, ChainVerdict, ChainVerifier } from './chain-check.js';
 import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputValues, checkKeyFields, decodeOutput } from './check-signals.js';
 import { PinSource, resolveKey } from './pin-key.js';
 import { assertVerificationKey } from '../formats/vkey.js';
 import { checkModelBinding } from './model-binding.js';
 import { g2MembershipError, verifyGroth16 } from './groth16.js';
 import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';
+import type { CheckName, CheckResult } from './check-result.js';
 
-/** Names of the checks, in the order they run. */
-export type CheckName = 'format' | 'pin' | 'vkey' | 'model-id' | 'bundle-fields' | 'public-signals' | 'opening' | 'input-commitment' | 'proof' | 'chain' | 'trusted-setup';
-
-/** One check's outcome; `unverified` marks a check that passed only because the user waived it. */
-export interface CheckResult {
-  readonly check: CheckName;
-  readonly ok: boolean;
-  readonly detail: string;
-  readonly unverified?: true;
-}
+export type { CheckName, CheckResult } from './check-result.js';
 
 /** The verdict. */
 export interface VerifyReport {
@@ -87,6 +79,8 @@ export interface VerifyOptions {
   readonly openingPath?: string;
   /** Also verify with the Solidity verifier on an EVM; the two verdicts must agree. */
   readonly chain?: ChainTarget;
+  /** Runs the on-chain check; required with `chain` (src/chain/verify-bundle-on-chain.ts passes it). */
+  readonly chainVerifier?: ChainVerifier;
   /** Fail unpinned keys and keys that do not come from a verified multi-party ceremony (see trusted-setup.ts). */
   readonly requireTrustedSetup?: boolean;
   /** Fewest phase-2 contributions a trusted key needs (default 2). */
@@ -126,20 +120,7 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   checks.push({ check: 'pin', ok: key.ok, detail: key.detail, ...(key.ok && !key.pinned ? { unverified: true as const } : {}) });
   const { vkey } = key;
   const meta = vkey.zkinfer;
-  // Compared canonically: key order carries no meaning, so a reformatted vkey.json is the same key.
-  const embeddedOk = key.source !== 'file' || canonicalJson(embedded) === canonicalJson(vkey);
-  checks.push(key.hash === bundle.vkeyHash && embeddedOk
-    ? pass('vkey', `vkey hash ${key.hash.slice(0, 16)}… matches`)
-    : fail('vkey', key.hash !== bundle.vkeyHash
-      ? `the verification key's hash ${key.hash.slice(0, 16)}… differs from the bundle's ${bundle.vkeyHash.slice(0, 16)}…`
-      : 'the key embedded in the bundle differs from the pinned key'));
-  if (key.pinned) {
-    checks.push(meta.modelId === bundle.modelId
-      ? pass('model-id', `model ${bundle.modelId.slice(0, 16)}…`)
-      : fail('model-id', `bundle names model ${bundle.modelId.slice(0, 16)}…, the pinned key is for ${meta.modelId.slice(0, 16)}…`));
-  } else if (meta.modelId !== bundle.modelId) {
-    checks.push(fail('model-id', `bundle names model ${bundle.modelId.slice(0, 16)}…, its own key says ${meta.modelId.slice(0, 16)}…`));
-  }
+  checks.push(...keyChecks(bundle, embedded, key));
   let r1cs: Uint8Array | undefined;
   if (opts.modelPath) {
     const binding = await checkModelBinding({ modelPath: opts.modelPath, settingsPath: opts.settingsPath, ceremonyPath: opts.ceremonyPath, layout: meta.layout, bundleModelId: bundle.modelId, vkey: vkey as unknown as Record<string, unknown> });
@@ -168,20 +149,11 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   const proofOk = !pointError && bundle.publicSignals.length === vkey.nPublic && (await verifyGroth16(vkey, bundle.publicSignals, bundle.proof));
   checks.push(proofOk ? pass('proof', 'Groth16 pairing check passed') : fail('proof', pointError ?? 'Groth16 pairing check failed'));
   let chain: ChainVerdict | undefined;
-  if (opts.chain && !key.ok) {
-    // The verdict is already "not pinned"; compiling a verifier for a key the prover chose costs
-    // time that grows with its size (a 100,000-signal key takes minutes in solc).
-    checks.push(fail('chain', 'not run: the key is not pinned'));
-  } else if (opts.chain) {
-    // Loaded on demand: solc and the EVM are heavy and most verifications never need them.
-    const { verifyOnChain } = await import('../chain/verify-on-chain.js');
-    chain = await verifyOnChain(bundle, vkey, opts.chain);
-    const at = chain.target === 'embedded' ? 'embedded EVM' : `contract ${chain.address}`;
-    if (chain.codeMatches === false) checks.push(fail('chain', `${at} runs code ${chain.codeHash?.slice(0, 18)}…, not the verifier compiled for the pinned key`));
-    else checks.push(chain.valid === proofOk
-      ? { check: 'chain', ok: chain.valid, detail: `${at} says ${chain.valid}, as the local check (${chain.gasSource} gas ${chain.gas})` }
-      : fail('chain', `DISAGREEMENT: ${at} says ${chain.valid}, the local check says ${proofOk}`));
-    if (!chain.fitsOnChain) warnings.push(`the verifier is ${chain.deployedSize} bytes, over the 24,576-byte contract limit of real chains; use --input-visibility hashed to shrink it`);
+  if (opts.chain) {
+    const c = await chainCheck(opts.chain, opts.chainVerifier, bundle, vkey as unknown as Record<string, unknown>, key.ok, proofOk);
+    checks.push(c.check);
+    chain = c.chain;
+    if (c.warning) warnings.push(c.warning);
   }
   if (meta.setup === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
   if (meta.ptau && !meta.ptau.recognised) warnings.push(`ptau: unrecognised (${meta.ptau.name}, blake2b ${meta.ptau.blake2b.slice(0, 16)}…): not a published powers-of-tau file`);
@@ -196,6 +168,69 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     }
   }
   if (bundle.layout.output.visibility === 'hashed' && !opening) warnings.push('the output is hashed: pass --opening FILE to see and check it');
+  return reportOf({ checks, warnings, key, bundle, decoded, inputClamped, chain, contributors });
+}
+
+function fieldPresent(bundle: ProofBundle, path: string): boolean {
+  let v: unknown = bundle;
+  for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v !== undefined;
+}
+
+type PinnedKey = ReturnType<typeof resolveKey>;
+
+/** The `vkey` and `model-id` checks: the bundle's key and model against the pinned (or its own) key. */
+function keyChecks(bundle: ProofBundle, embedded: Parameters<typeof resolveKey>[0], key: PinnedKey): CheckResult[] {
+  const { vkey } = key;
+  const meta = vkey.zkinfer;
+  const out: CheckResult[] = [];
+  // Compared canonically: key order carries no meaning, so a reformatted vkey.json is the same key.
+  const embeddedOk = key.source !== 'file' || canonicalJson(embedded) === canonicalJson(vkey);
+  out.push(key.hash === bundle.vkeyHash && embeddedOk
+    ? pass('vkey', `vkey hash ${key.hash.slice(0, 16)}… matches`)
+    : fail('vkey', key.hash !== bundle.vkeyHash
+      ? `the verification key's hash ${key.hash.slice(0, 16)}… differs from the bundle's ${bundle.vkeyHash.slice(0, 16)}…`
+      : 'the key embedded in the bundle differs from the pinned key'));
+  if (key.pinned) {
+    out.push(meta.modelId === bundle.modelId
+      ? pass('model-id', `model ${bundle.modelId.slice(0, 16)}…`)
+      : fail('model-id', `bundle names model ${bundle.modelId.slice(0, 16)}…, the pinned key is for ${meta.modelId.slice(0, 16)}…`));
+  } else if (meta.modelId !== bundle.modelId) {
+    out.push(fail('model-id', `bundle names model ${bundle.modelId.slice(0, 16)}…, its own key says ${meta.modelId.slice(0, 16)}…`));
+  }
+  return out;
+}
+
+/** The `chain` check: the Solidity verifier's verdict must agree with the local one. */
+async function chainCheck(target: ChainTarget, verifier: ChainVerifier | undefined, bundle: ProofBundle, vkey: Record<string, unknown>, keyOk: boolean, proofOk: boolean): Promise<{ check: CheckResult; chain?: ChainVerdict; warning?: string }> {
+  // The verdict is already "not pinned"; compiling a verifier for a key the prover chose costs
+  // time that grows with its size (a 100,000-signal key takes minutes in solc).
+  if (!keyOk) return { check: fail('chain', 'not run: the key is not pinned') };
+  if (!verifier) throw new Error('verifyBundle: `chain` needs `chainVerifier` (use verifyBundleWithChain from src/chain/verify-bundle-on-chain.ts)');
+  const chain = await verifier(bundle, vkey, target);
+  const at = chain.target === 'embedded' ? 'embedded EVM' : `contract ${chain.address}`;
+  const check: CheckResult = chain.codeMatches === false
+    ? fail('chain', `${at} runs code ${chain.codeHash?.slice(0, 18)}…, not the verifier compiled for the pinned key`)
+    : chain.valid === proofOk
+      ? { check: 'chain', ok: chain.valid, detail: `${at} says ${chain.valid}, as the local check (${chain.gasSource} gas ${chain.gas})` }
+      : fail('chain', `DISAGREEMENT: ${at} says ${chain.valid}, the local check says ${proofOk}`);
+  const warning = chain.fitsOnChain ? undefined : `the verifier is ${chain.deployedSize} bytes, over the 24,576-byte contract limit of real chains; use --input-visibility hashed to shrink it`;
+  return { check, chain, ...(warning ? { warning } : {}) };
+}
+
+/** What the checks found, as the report. */
+function reportOf(r: {
+  checks: CheckResult[];
+  warnings: string[];
+  key: PinnedKey;
+  bundle: ProofBundle;
+  decoded: Awaited<ReturnType<typeof decodeOutput>>;
+  inputClamped?: number;
+  chain?: ChainVerdict;
+  contributors?: TrustedSetupResult['contributors'];
+}): VerifyReport {
+  const { checks, key, bundle, decoded, inputClamped, chain, contributors } = r;
+  const meta = key.vkey.zkinfer;
   const failed = checks.find((c) => !c.ok)?.check;
   const ints = decoded.error ? undefined : decoded.integers;
   return {
@@ -208,14 +243,8 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     ...(ints ? { ...(isClassScoreVector(meta.output.shape) ? { prediction: argmax(ints) } : {}), output: ints.map((v) => Number(v) / 2 ** meta.output.frac) } : {}),
     unverified: UNVERIFIED_FIELDS.filter((f) => fieldPresent(bundle, f)),
     ...(inputClamped !== undefined ? { inputClamped } : {}),
-    warnings,
+    warnings: r.warnings,
     ...(chain ? { chain } : {}),
     ...(contributors ? { contributors } : {}),
   };
-}
-
-function fieldPresent(bundle: ProofBundle, path: string): boolean {
-  let v: unknown = bundle;
-  for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
-  return v !== undefined;
 }

@@ -26,6 +26,7 @@ import { addTrustedKey } from '../../src/verify/key-store.js';
 import { verifyBundle, VerifyReport } from '../../src/verify/verify-bundle.js';
 import { type ProofBundle } from '../../src/formats/bundle.js';
 import { BASE_FIELD_PRIME } from '../../src/core/bn254.js';
+import { verifyBundleWithChain } from '../../src/chain/verify-bundle-on-chain.js';
 import { g2MembershipError } from '../../src/verify/groth16.js';
 import { duplicateJsonKey } from '../../src/core/json.js';
 import * as snarkjs from 'snarkjs';
@@ -93,11 +94,11 @@ test('public input out of range in a bundle: local and embedded-EVM verdicts agr
   const r = await createProver({ buildDir: pub, fidelity: false }).prove(x3);
   const b = structuredClone(r.bundle);
   b.publicSignals[b.layout.input.offset] = '415';
-  const rep = await verifyBundle({ bundle: b, vkeyPath: join(pub, 'vkey.json'), chain: { kind: 'embedded' } });
+  const rep = await verifyBundleWithChain({ bundle: b, vkeyPath: join(pub, 'vkey.json'), chain: { kind: 'embedded' } });
   assert.equal(rep.valid, false);
   assert.equal(check(rep, 'public-signals')?.ok, false);
   assert.equal(rep.chain?.valid, false, 'the contract accepted an out-of-range public input');
-  const ok = await verifyBundle({ bundle: r.bundle, vkeyPath: join(pub, 'vkey.json'), chain: { kind: 'embedded' } });
+  const ok = await verifyBundleWithChain({ bundle: r.bundle, vkeyPath: join(pub, 'vkey.json'), chain: { kind: 'embedded' } });
   assert.equal(ok.valid, true);
   assert.equal(ok.chain?.valid, true);
 });
@@ -121,7 +122,7 @@ async function twistPointOutsideSubgroup(): Promise<string[][]> {
 test('pi_b on the G2 twist but outside the subgroup: refused by name, locally and on the embedded EVM', async () => {
   const b = structuredClone(honest);
   b.proof.pi_b = (await twistPointOutsideSubgroup()) as any;
-  const rep = await verifyBundle({ bundle: b, vkeyPath: join(hashed, 'vkey.json'), chain: { kind: 'embedded' } });
+  const rep = await verifyBundleWithChain({ bundle: b, vkeyPath: join(hashed, 'vkey.json'), chain: { kind: 'embedded' } });
   assert.equal(rep.valid, false);
   assert.equal(rep.failed, 'proof');
   assert.match(check(rep, 'proof')!.detail, /outside its order-r subgroup/);

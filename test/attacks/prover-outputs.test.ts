@@ -5,11 +5,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shutdown } from '../../src/prove/prover.js';
-import { proveItem } from '../../src/prove/batch-worker.js';
+import { proveBatchResuming } from '../../src/pipeline.js';
 import type { ProofBundle } from '../../src/formats/bundle.js';
 import { writeOpening } from '../../src/formats/opening.js';
 import { victimSetup, x3 } from '../helpers/two-setups.js';
@@ -30,12 +30,16 @@ after(async () => {
 
 test('batch rerun with --strict-range does not skip an existing bundle of a clamped input', async () => {
   const input = Array.from(x3, (v, i) => (i === 0 ? 1e6 : v));
-  const task = { buildDir: victim, item: { name: 'clamped', source: 'clamped.json', text: JSON.stringify(input) }, bundlePath: join(T, 'batch', 'clamped.proof.json'), fidelity: false };
-  const first = await proveItem(task);
+  // The resume check runs in batch proving's main thread (the workers only prove), so the whole batch is run.
+  const inputs = join(T, 'batch-in');
+  mkdirSync(inputs, { recursive: true });
+  writeFileSync(join(inputs, 'clamped.json'), JSON.stringify(input));
+  const run = async (strictRange: boolean) => (await proveBatchResuming({ buildDir: victim, inputs, outDir: join(T, 'batch'), workers: 1, fidelity: false, strictRange })).items[0]!;
+  const first = await run(false);
   assert.equal(first.status, 'proved', first.error);
   assert.ok((first.clamped ?? 0) > 0);
-  assert.equal((await proveItem(task)).status, 'skipped');
-  const strict = await proveItem({ ...task, strictRange: true });
+  assert.equal((await run(false)).status, 'skipped');
+  const strict = await run(true);
   assert.equal(strict.status, 'failed', 'a clamped input was reported as proven under --strict-range');
   assert.match(strict.error ?? '', /clamp|range/);
 });

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { sha256Hex } from '../../src/core/hash.js';
 import { runCaptured } from '../../tools/fuzz/harness.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { checkBuildConsistency } from '../../src/prove/build-consistency.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';

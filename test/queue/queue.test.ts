@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { artifactPath } from '../../src/formats/paths.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import { startDevPostgres, DevPostgres } from '../../src/queue/dev-postgres.js';
@@ -163,7 +163,9 @@ async function batchIds(batchId: string): Promise<string[]> {
 test('a worker killed with kill -9 mid-proof: its job expires and another worker proves it', async () => {
   const inputs = inputsDir('in-kill', [0, 4, 5, 6], 0.95);
   const out = join(dir, 'out-kill');
-  const submitting = submitProofs({ buildDir: build, inputs, url: pg.url, outDir: out, delivery: { expireInSeconds: 6, retryDelaySeconds: 0 }, pollMs: 100 });
+  // Long enough for a fresh worker's first proof (keys, curve) on a busy 2-core machine: a second
+  // attempt that expired too would count 3 attempts and fail this test for the wrong reason.
+  const submitting = submitProofs({ buildDir: build, inputs, url: pg.url, outDir: out, delivery: { expireInSeconds: 15, retryDelaySeconds: 0 }, pollMs: 100 });
   const queue = queueName('prove', keyHash);
   let victim: string | undefined;
   const logs: string[][] = [];

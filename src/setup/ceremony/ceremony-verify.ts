@@ -24,7 +24,7 @@ import { hashFileBlake2b, identifyPtau } from '../ptau/ptau-file.js';
 import { PtauProvenance, SetupInfo } from '../../formats/setup.js';
 import { vkeyHash, VkeyMeta } from '../../formats/vkey.js';
 import { vkeyMetaFor } from '../setup-keys.js';
-import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/task-progress.js';
+import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
 
 /** Options of {@link verifyCeremony}. */

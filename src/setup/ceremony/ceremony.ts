@@ -18,7 +18,7 @@ import { CeremonyTranscript, TRANSCRIPT_FORMAT, TranscriptContribution } from '.
 import { readTranscript, writeTranscript } from './ceremony-transcript.js';
 import { hashFileBlake2b, identifyPtau, UNRECOGNISED_PTAU_WARNING } from '../ptau/ptau-file.js';
 import { PtauProvenance } from '../../formats/setup.js';
-import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/task-progress.js';
+import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
 
 /** Name of the transcript file in a ceremony directory. */

@@ -11,7 +11,7 @@ import { basename } from 'node:path';
 import { UserError } from '../../core/errors.js';
 import type { PtauProvenance } from '../../formats/setup.js';
 import { PUBLISHED_CEREMONY_POWER, PUBLISHED_PTAU } from './ptau-table.js';
-import type { TaskProgress } from '../../runtime/task-progress.js';
+import type { TaskProgress } from '../../runtime/progress.js';
 
 /** Header fields of a ptau file. */
 export interface PtauHeader {
