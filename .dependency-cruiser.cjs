@@ -46,7 +46,13 @@ const layerRules = LAYERS.flatMap((layer, i) => {
 
 module.exports = {
   forbidden: [
-    { name: 'no-circular', comment: 'no import cycles, not even type-only ones', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'no-circular',
+      comment: 'no import cycles, not even type-only ones',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
     {
       name: 'src-not-tools-or-tests',
       comment: 'the product never imports dev tools or tests',

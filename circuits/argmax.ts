@@ -40,7 +40,17 @@ export function argmax(b: R1csBuilder, xs: readonly Signal[], bits: number): Arg
   let index = b.constant(0n);
   for (let k = 1; k < xs.length; k++) {
     const x = xs[k]!;
-    const { s, short } = signOf(b, b.linear([[x, 1n], [m, -1n]], -1n), bits);
+    const { s, short } = signOf(
+      b,
+      b.linear(
+        [
+          [x, 1n],
+          [m, -1n],
+        ],
+        -1n,
+      ),
+      bits,
+    );
     const wins = s.value === 1n;
     const nextM = b.wire(wins ? x.value : m.value);
     // s · (x − m) = m' − m, with x − m taken from the short bit form (d + 1).

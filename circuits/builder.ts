@@ -121,12 +121,18 @@ export class R1csBuilder {
 
   /** a + b; free. */
   add(a: Signal, b: Signal): Signal {
-    return this.linear([[a, 1n], [b, 1n]]);
+    return this.linear([
+      [a, 1n],
+      [b, 1n],
+    ]);
   }
 
   /** a − b; free. */
   sub(a: Signal, b: Signal): Signal {
-    return this.linear([[a, 1n], [b, -1n]]);
+    return this.linear([
+      [a, 1n],
+      [b, -1n],
+    ]);
   }
 
   /** Records `a * b = c`. */

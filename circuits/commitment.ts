@@ -135,7 +135,11 @@ function chunkRanges(nElements: number): Array<readonly [number, number]> {
  * them for free and hashes the chain. Costs {@link commitmentCost}; throws
  * {@link WitnessRangeError} while computing the witness if a value is out of range.
  */
-export function commitSignals(b: R1csBuilder, signals: readonly Signal[], options: SignalCommitmentOptions): SignalCommitment {
+export function commitSignals(
+  b: R1csBuilder,
+  signals: readonly Signal[],
+  options: SignalCommitmentOptions,
+): SignalCommitment {
   const { bits: width } = options;
   const offset = options.offset ?? 0n;
   checkBits(width);
@@ -152,7 +156,11 @@ export function commitSignals(b: R1csBuilder, signals: readonly Signal[], option
   }
   // The values are range-checked just above, so packing them needs no second check.
   const packed = packSignals(b, shifted, { bits: width, offset: 0n }, { rangeChecked: true });
-  const elements: Signal[] = [b.constant(BigInt(signals.length)), ...(options.blinding ? [options.blinding] : []), ...packed];
+  const elements: Signal[] = [
+    b.constant(BigInt(signals.length)),
+    ...(options.blinding ? [options.blinding] : []),
+    ...packed,
+  ];
   let hash: Signal | undefined;
   for (const [from, to] of chunkRanges(elements.length)) {
     const chunk = elements.slice(from, to);
@@ -165,7 +173,11 @@ export function commitSignals(b: R1csBuilder, signals: readonly Signal[], option
 export function commitmentElements(values: readonly bigint[], options: ValueCommitmentOptions): bigint[] {
   checkBits(options.bits);
   const blinding = options.blinding === undefined ? [] : [options.blinding];
-  return [BigInt(values.length), ...blinding, ...packValues(values, { bits: options.bits, offset: options.offset ?? 0n })];
+  return [
+    BigInt(values.length),
+    ...blinding,
+    ...packValues(values, { bits: options.bits, offset: options.offset ?? 0n }),
+  ];
 }
 
 /**

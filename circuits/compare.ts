@@ -29,7 +29,17 @@ export function compareCost(op: Comparison, bits: number): number {
 export function compare(b: R1csBuilder, a: Signal, c: Signal, op: Comparison, bits: number): Signal {
   if (op === 'eq') return isZero(b, b.sub(a, c));
   const strict = op === 'gt' || op === 'le';
-  const s = isNonNegative(b, b.linear([[a, 1n], [c, -1n]], strict ? -1n : 0n), bits);
+  const s = isNonNegative(
+    b,
+    b.linear(
+      [
+        [a, 1n],
+        [c, -1n],
+      ],
+      strict ? -1n : 0n,
+    ),
+    bits,
+  );
   return op === 'ge' || op === 'gt' ? s : b.linear([[s, -1n]], 1n);
 }
 

@@ -22,8 +22,24 @@ export function labelCode(label: number | null): number {
  * Returns the per-sample match booleans and their sum: the number of i with
  * predicted[i] + 1 = codes[i].
  */
-export function countMatches(b: R1csBuilder, predicted: readonly Signal[], codes: readonly Signal[]): { matches: Signal[]; count: Signal } {
-  if (predicted.length !== codes.length) throw new Error(`${predicted.length} predictions for ${codes.length} label codes`);
-  const matches = predicted.map((p, i) => isZero(b, b.linear([[p, 1n], [codes[i]!, -1n]], 1n)));
+export function countMatches(
+  b: R1csBuilder,
+  predicted: readonly Signal[],
+  codes: readonly Signal[],
+): { matches: Signal[]; count: Signal } {
+  if (predicted.length !== codes.length)
+    throw new Error(`${predicted.length} predictions for ${codes.length} label codes`);
+  const matches = predicted.map((p, i) =>
+    isZero(
+      b,
+      b.linear(
+        [
+          [p, 1n],
+          [codes[i]!, -1n],
+        ],
+        1n,
+      ),
+    ),
+  );
   return { matches, count: b.linear(matches.map((m) => [m, 1n] as const)) };
 }

@@ -96,14 +96,20 @@ export function divConst(b: R1csBuilder, x: Signal, p: DivConstParams): Signal {
   let r: Signal = b.constant(0n);
   steps(p).forEach((w, k) => {
     const i = p.numeratorBits - 1 - k;
-    const r2 = b.linear([[r, 2n], [bits[i]!, 1n]]);
+    const r2 = b.linear([
+      [r, 2n],
+      [bits[i]!, 1n],
+    ]);
     if (w === null) {
       r = r2;
       return;
     }
     const s = bitDecompose(b, b.linear([[r2, 1n]], (1n << BigInt(w - 1)) - d), w)[w - 1]!;
     qTerms.push([s, 1n << BigInt(i)]);
-    r = b.linear([[r2, 1n], [s, -d]]);
+    r = b.linear([
+      [r2, 1n],
+      [s, -d],
+    ]);
   });
   const q = b.linear(qTerms, p.offset / d);
   if (q.value !== floorDiv(x.value, d)) throw new Error(`divConst witness mismatch: ${q.value}`);
@@ -111,7 +117,10 @@ export function divConst(b: R1csBuilder, x: Signal, p: DivConstParams): Signal {
   // x = d·q + r with 0 ≤ r < d; toward zero differs from down exactly when x < 0 and r ≠ 0.
   const negative = b.linear([[isNonNegative(b, x, p.signBits), -1n]], 1n);
   const inexact = b.linear([[isZero(b, r), -1n]], 1n);
-  const t = b.linear([[q, 1n], [b.mul(negative, inexact), 1n]]);
+  const t = b.linear([
+    [q, 1n],
+    [b.mul(negative, inexact), 1n],
+  ]);
   if (t.value !== truncDiv(x.value, d)) throw new Error(`divConst witness mismatch: ${t.value}`);
   return t;
 }

@@ -52,7 +52,8 @@ function bits(b: R1csBuilder, v: bigint, n: number, what: string): Signal[] {
 
 /** Emits q = floor(n / d) for d ≥ 1 and returns q (a combination of its bits). */
 export function divide(b: R1csBuilder, n: Signal, d: Signal, p: DivideParams): Signal {
-  if (p.qBits + p.rBits + 2 >= 253) throw new Error(`divide: widths ${p.qBits} + ${p.rBits} could wrap around the field`);
+  if (p.qBits + p.rBits + 2 >= 253)
+    throw new Error(`divide: widths ${p.qBits} + ${p.rBits} could wrap around the field`);
   if (d.value < 1n) throw new Error(`divide: denominator ${d.value} is below 1`);
   const qv = floorDiv(n.value, d.value);
   const rv = n.value - qv * d.value;
@@ -63,7 +64,17 @@ export function divide(b: R1csBuilder, n: Signal, d: Signal, p: DivideParams): S
   const r = bitsToValue(b, rBits, 0, p.rBits);
   const product = b.nConstraints;
   b.assertMul(q, d, b.sub(n, r));
-  b.assertMul(b.constant(1n), bitsToValue(b, tBits, 0, p.rBits), b.linear([[d, 1n], [r, -1n]], -1n));
+  b.assertMul(
+    b.constant(1n),
+    bitsToValue(b, tBits, 0, p.rBits),
+    b.linear(
+      [
+        [d, 1n],
+        [r, -1n],
+      ],
+      -1n,
+    ),
+  );
   b.hintDivision(product, product + 1);
   return q;
 }

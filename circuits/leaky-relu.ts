@@ -32,7 +32,10 @@ export function leakyRelu(b: R1csBuilder, x: Signal, p: LeakyReluParams): Signal
   // The product uses x's short bit form, so a long x never enters the prover's A/B matrices.
   const { s, short } = signOf(b, x, p.signBits);
   const sx = b.mul(s, short);
-  const y = b.linear([[x, p.alpha], [sx, (1n << BigInt(p.shift)) - p.alpha]]);
+  const y = b.linear([
+    [x, p.alpha],
+    [sx, (1n << BigInt(p.shift)) - p.alpha],
+  ]);
   if (y.value !== leakyReluValue(x.value, p)) throw new Error(`leakyRelu witness mismatch: ${y.value}`);
   return y;
 }

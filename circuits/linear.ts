@@ -16,7 +16,13 @@ export interface LinearTerms {
 }
 
 /** Computes all outputs of a linear layer as free linear combinations. */
-export function linearLayer(b: R1csBuilder, x: readonly Signal[], terms: LinearTerms, weight: readonly number[], bias: readonly number[]): Signal[] {
+export function linearLayer(
+  b: R1csBuilder,
+  x: readonly Signal[],
+  terms: LinearTerms,
+  weight: readonly number[],
+  bias: readonly number[],
+): Signal[] {
   const out: Signal[] = new Array(terms.nOut);
   for (let j = 0; j < terms.nOut; j++) {
     const t: Array<[Signal, bigint]> = [];

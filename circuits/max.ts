@@ -62,20 +62,34 @@ export function min2(b: R1csBuilder, a: Signal, c: Signal, bits: number): Signal
 /** Maximum of `xs` folded left to right; `bits[k]` is the width of comparison k (xs.length − 1 of them). */
 export function windowMax(b: R1csBuilder, xs: readonly Signal[], bits: readonly number[]): Signal {
   if (xs.length === 0) throw new Error('maximum of an empty window');
-  if (bits.length !== xs.length - 1) throw new Error(`window of ${xs.length} needs ${xs.length - 1} comparator widths, got ${bits.length}`);
+  if (bits.length !== xs.length - 1)
+    throw new Error(`window of ${xs.length} needs ${xs.length - 1} comparator widths, got ${bits.length}`);
   let m = xs[0]!;
   for (let k = 1; k < xs.length; k++) m = max2(b, xs[k]!, m, bits[k - 1]!);
   return m;
 }
 
 /** min(max(x, lo), hi) with constant bounds (null = absent), comparator widths given per side. */
-export function clamp(b: R1csBuilder, x: Signal, lo: bigint | null, hi: bigint | null, loBits: number, hiBits: number): Signal {
+export function clamp(
+  b: R1csBuilder,
+  x: Signal,
+  lo: bigint | null,
+  hi: bigint | null,
+  loBits: number,
+  hiBits: number,
+): Signal {
   const m = lo === null ? x : max2(b, x, b.constant(lo), loBits);
   return hi === null ? m : min2(b, m, b.constant(hi), hiBits);
 }
 
 /** Max-pooling: output j is the maximum of x[index[offsets[j] .. offsets[j+1])], widths consumed in order. */
-export function poolMax(b: R1csBuilder, x: readonly Signal[], offsets: readonly number[], index: readonly number[], cmpBits: readonly number[]): Signal[] {
+export function poolMax(
+  b: R1csBuilder,
+  x: readonly Signal[],
+  offsets: readonly number[],
+  index: readonly number[],
+  cmpBits: readonly number[],
+): Signal[] {
   const out: Signal[] = [];
   let c = 0;
   for (let j = 0; j + 1 < offsets.length; j++) {

@@ -44,10 +44,18 @@ export function packCost(n: number, bits: number, options: PackSignalOptions = {
 }
 
 /** Packs signals into linear combinations (one per element), range-checking each value first. */
-export function packSignals(b: R1csBuilder, signals: readonly Signal[], options: PackOptions, signalOptions: PackSignalOptions = {}): Signal[] {
+export function packSignals(
+  b: R1csBuilder,
+  signals: readonly Signal[],
+  options: PackOptions,
+  signalOptions: PackSignalOptions = {},
+): Signal[] {
   const k = packedPerElement(options.bits);
   // An honest prover stops here, with a clear error, rather than failing a constraint later.
-  packValues(signals.map((s) => s.value), options);
+  packValues(
+    signals.map((s) => s.value),
+    options,
+  );
   if (!signalOptions.rangeChecked) {
     for (const s of signals) bitDecompose(b, b.linear([[s, 1n]], options.offset), options.bits);
   }
@@ -55,7 +63,12 @@ export function packSignals(b: R1csBuilder, signals: readonly Signal[], options:
   for (let j = 0; j < signals.length; j += k) {
     const group = signals.slice(j, j + k);
     const offset = group.reduce((acc, _s, m) => acc + (options.offset << BigInt(options.bits * m)), 0n);
-    out.push(b.linear(group.map((s, m) => [s, 1n << BigInt(options.bits * m)] as const), offset));
+    out.push(
+      b.linear(
+        group.map((s, m) => [s, 1n << BigInt(options.bits * m)] as const),
+        offset,
+      ),
+    );
   }
   return out;
 }
@@ -69,7 +82,8 @@ export function packValues(values: readonly bigint[], options: PackOptions): big
     let e = 0n;
     values.slice(j, j + k).forEach((v, m) => {
       const u = v + options.offset;
-      if (u < 0n || u >= limit) throw new WitnessRangeError(`value ${v} with offset ${options.offset} does not fit in ${options.bits} bits`);
+      if (u < 0n || u >= limit)
+        throw new WitnessRangeError(`value ${v} with offset ${options.offset} does not fit in ${options.bits} bits`);
       e += u << BigInt(options.bits * m);
     });
     out.push(e);
@@ -84,12 +98,14 @@ export function packValues(values: readonly bigint[], options: PackOptions): big
  */
 export function unpackValues(elements: readonly bigint[], count: number, options: PackOptions): bigint[] {
   const k = packedPerElement(options.bits);
-  if (elements.length !== packedCount(count, options.bits)) throw new Error(`${elements.length} packed elements, ${count} values need ${packedCount(count, options.bits)}`);
+  if (elements.length !== packedCount(count, options.bits))
+    throw new Error(`${elements.length} packed elements, ${count} values need ${packedCount(count, options.bits)}`);
   const mask = (1n << BigInt(options.bits)) - 1n;
   const out: bigint[] = [];
   elements.forEach((e, j) => {
     const slots = Math.min(k, count - j * k);
-    if (e < 0n || e >> BigInt(options.bits * slots) !== 0n) throw new Error(`packed element ${j} holds more than ${slots} value(s) of ${options.bits} bits`);
+    if (e < 0n || e >> BigInt(options.bits * slots) !== 0n)
+      throw new Error(`packed element ${j} holds more than ${slots} value(s) of ${options.bits} bits`);
     for (let m = 0; m < slots; m++) out.push(((e >> BigInt(options.bits * m)) & mask) - options.offset);
   });
   return out;

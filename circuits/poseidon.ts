@@ -43,7 +43,9 @@ interface WidthConstants {
 const constantsUrl = new URL('./src/poseidon_constants_opt.js', import.meta.resolve('circomlibjs'));
 const rawConstants = ((await import(constantsUrl.href)) as { default: RawConstants }).default;
 if (rawConstants.C.length !== N_ROUNDS_P.length) {
-  throw new Error(`circomlibjs Poseidon constants cover ${rawConstants.C.length} widths, expected ${N_ROUNDS_P.length}`);
+  throw new Error(
+    `circomlibjs Poseidon constants cover ${rawConstants.C.length} widths, expected ${N_ROUNDS_P.length}`,
+  );
 }
 
 const widthCache = new Map<number, WidthConstants>();
@@ -101,7 +103,12 @@ function sbox(b: R1csBuilder, x: Signal): Signal {
 
 /** out[i] = Σ_j m[j][i] · state[j] (circomlibjs stores the matrices transposed). */
 function mix(b: R1csBuilder, state: readonly Signal[], m: readonly bigint[][]): Signal[] {
-  return state.map((_, i) => lin(b, state.map((s, j) => [s, m[j]![i]!] as const)));
+  return state.map((_, i) =>
+    lin(
+      b,
+      state.map((s, j) => [s, m[j]![i]!] as const),
+    ),
+  );
 }
 
 /**
@@ -117,10 +124,7 @@ export function poseidon(b: R1csBuilder, inputs: readonly Signal[]): Signal {
   const half = N_ROUNDS_F / 2;
 
   // Round 0: the capacity element is the constant 0, so its S-box is computed here for free.
-  let state: Signal[] = [
-    b.constant(pow5(C[0]!)),
-    ...inputs.map((x, i) => sbox(b, lin(b, [[x, 1n]], C[i + 1]!))),
-  ];
+  let state: Signal[] = [b.constant(pow5(C[0]!)), ...inputs.map((x, i) => sbox(b, lin(b, [[x, 1n]], C[i + 1]!)))];
   for (let r = 0; r < half; r++) {
     if (r > 0) state = state.map((x) => sbox(b, x));
     state = state.map((x, i) => lin(b, [[x, 1n]], C[(r + 1) * t + i]!));
@@ -133,8 +137,15 @@ export function poseidon(b: R1csBuilder, inputs: readonly Signal[]): Signal {
     const base = (2 * t - 1) * r;
     const s0 = lin(b, [[sbox(b, state[0]!), 1n]], C[(half + 1) * t + r]!);
     state[0] = s0;
-    const next0 = lin(b, state.map((s, j) => [s, S[base + j]!] as const));
-    for (let k = 1; k < t; k++) state[k] = lin(b, [[state[k]!, 1n], [s0, S[base + t + k - 1]!]]);
+    const next0 = lin(
+      b,
+      state.map((s, j) => [s, S[base + j]!] as const),
+    );
+    for (let k = 1; k < t; k++)
+      state[k] = lin(b, [
+        [state[k]!, 1n],
+        [s0, S[base + t + k - 1]!],
+      ]);
     state[0] = next0;
   }
 
@@ -144,7 +155,10 @@ export function poseidon(b: R1csBuilder, inputs: readonly Signal[]): Signal {
   }
   // Last round: only the first element of the final mix is the hash.
   const last = state.map((x) => sbox(b, x));
-  return lin(b, last.map((s, j) => [s, M[j]![0]!] as const));
+  return lin(
+    b,
+    last.map((s, j) => [s, M[j]![0]!] as const),
+  );
 }
 
 /** The circomlibjs hasher: takes field-element-like values, returns its internal representation. */

@@ -38,7 +38,11 @@ export function requantizeValue(acc: bigint, p: Pick<RequantizeParams, 'shift' |
 }
 
 /** Smallest B such that acc + 2^(B−1) + L·2^s stays in [0, 2^B) for every acc in [lo, hi]. */
-export function requantizeAccBits(lo: bigint, hi: bigint, p: Pick<RequantizeParams, 'shift' | 'outBits' | 'lowerOffset'>): number {
+export function requantizeAccBits(
+  lo: bigint,
+  hi: bigint,
+  p: Pick<RequantizeParams, 'shift' | 'outBits' | 'lowerOffset'>,
+): number {
   const off = p.lowerOffset << BigInt(p.shift);
   let bits = p.shift + 2;
   while (!(lo + off >= -(1n << BigInt(bits - 1)) && hi + off <= (1n << BigInt(bits - 1)) - 1n)) bits++;
@@ -66,11 +70,28 @@ export function requantize(b: R1csBuilder, acc: Signal, p: RequantizeParams): Si
   let t: Signal;
   if (B - 1 > s + p.outBits) {
     const overflowSum = b.linear(bits.slice(s + p.outBits, B - 1).map((bit) => [bit, 1n] as [Signal, bigint]));
-    const g = isZero(b, b.linear([[overflowSum, 1n], [top, -1n]], 1n));
+    const g = isZero(
+      b,
+      b.linear(
+        [
+          [overflowSum, 1n],
+          [top, -1n],
+        ],
+        1n,
+      ),
+    );
     const max = (1n << BigInt(p.outBits)) - 1n;
     // g·low = t − (top − g)·max, with t a fresh wire.
     t = b.wire(expected);
-    b.assertMul(g, low, b.linear([[t, 1n], [top, -max], [g, max]]));
+    b.assertMul(
+      g,
+      low,
+      b.linear([
+        [t, 1n],
+        [top, -max],
+        [g, max],
+      ]),
+    );
   } else {
     t = b.mul(top, low);
   }

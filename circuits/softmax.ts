@@ -58,7 +58,17 @@ export function softmaxExp(b: R1csBuilder, x: readonly Signal[], m: Signal, p: S
  */
 export function softmaxNormalize(b: R1csBuilder, e: readonly Signal[], s: Signal, p: SoftmaxParams): Signal[] {
   const twoS = b.linear([[s, 2n]]);
-  return e.map((ei) => divide(b, b.linear([[ei, 1n << BigInt(p.outFrac + 1)], [s, 1n]]), twoS, { qOffset: 0n, qBits: p.outFrac + 1, rBits: p.sumBits + 1 }));
+  return e.map((ei) =>
+    divide(
+      b,
+      b.linear([
+        [ei, 1n << BigInt(p.outFrac + 1)],
+        [s, 1n],
+      ]),
+      twoS,
+      { qOffset: 0n, qBits: p.outFrac + 1, rBits: p.sumBits + 1 },
+    ),
+  );
 }
 
 /** log-sum-exp of a row at the input's scale: LOG[(S − 2^E) >> logShift]. */
@@ -74,7 +84,13 @@ export function softmaxRow(b: R1csBuilder, x: readonly Signal[], p: SoftmaxParam
   const s = b.linear(e.map((ei) => [ei, 1n] as [Signal, bigint]));
   if (!p.log) return softmaxNormalize(b, e, s, p);
   const l = logSumExp(b, s, p);
-  return x.map((xi) => b.linear([[xi, 1n], [m, -1n], [l, -1n]]));
+  return x.map((xi) =>
+    b.linear([
+      [xi, 1n],
+      [m, -1n],
+      [l, -1n],
+    ]),
+  );
 }
 
 /** Constraints of {@link softmaxRow} (an upper bound: constant table rows cost less). */

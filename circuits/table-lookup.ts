@@ -119,7 +119,8 @@ export interface TableLookupParams {
 /** The exact integer semantics: T[x − domainLo] (the caller keeps x inside the domain). */
 export function tableLookupValue(x: bigint, p: TableLookupParams): bigint {
   const u = x - p.domainLo;
-  if (u < 0n || u >= BigInt(p.table.length)) throw new Error(`table input ${x} outside [${p.domainLo}, ${p.domainLo + BigInt(p.table.length) - 1n}]`);
+  if (u < 0n || u >= BigInt(p.table.length))
+    throw new Error(`table input ${x} outside [${p.domainLo}, ${p.domainLo + BigInt(p.table.length) - 1n}]`);
   return p.table[Number(u)]!;
 }
 
@@ -128,7 +129,8 @@ export function tableLookupValue(x: bigint, p: TableLookupParams): bigint {
  * constraints, which is also the range proof) and looks it up.
  */
 export function tableLookup(b: R1csBuilder, x: Signal, p: TableLookupParams): Signal {
-  if (p.bits < 1 || p.bits > MAX_TABLE_BITS) throw new Error(`table index width ${p.bits} outside 1..${MAX_TABLE_BITS}`);
+  if (p.bits < 1 || p.bits > MAX_TABLE_BITS)
+    throw new Error(`table index width ${p.bits} outside 1..${MAX_TABLE_BITS}`);
   const u = b.linear([[x, 1n]], -p.domainLo);
   const y = tableLookupBits(b, bitDecompose(b, u, p.bits), p.table);
   if (y.value !== p.table[Number(u.value)]) throw new Error(`table witness mismatch: ${y.value}`);

@@ -61,26 +61,66 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     return r;
   };
   const { settings } = await timed('quantize', () =>
-    quantizeModel({ modelPath: opts.modelPath, outDir: buildDir, inputPaths: [opts.inputPath], calibrationPath: opts.calibrationPath, weightBits: opts.weightBits, activationBits: opts.activationBits }));
+    quantizeModel({
+      modelPath: opts.modelPath,
+      outDir: buildDir,
+      inputPaths: [opts.inputPath],
+      calibrationPath: opts.calibrationPath,
+      weightBits: opts.weightBits,
+      activationBits: opts.activationBits,
+    }),
+  );
   const f = settings.fidelity;
-  say('quantize', `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; calibration top-1 agreement ${(100 * f.top1Agreement).toFixed(1)}% over ${f.samples}, max |error| ${f.maxAbsError.toFixed(4)}`);
-  const circuit = await timed('compile', () => compileCircuit({ buildDir, inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility }));
-  say('compile', `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…${circuit.check.ran ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)` : ''}`);
+  say(
+    'quantize',
+    `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; calibration top-1 agreement ${(100 * f.top1Agreement).toFixed(1)}% over ${f.samples}, max |error| ${f.maxAbsError.toFixed(4)}`,
+  );
+  const circuit = await timed('compile', () =>
+    compileCircuit({ buildDir, inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility }),
+  );
+  say(
+    'compile',
+    `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…${circuit.check.ran ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)` : ''}`,
+  );
   const { info: setup } = await timed('setup', () => setupKeys({ buildDir, ptauPath: opts.ptauPath }));
   say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
   const input = readInputFile(opts.inputPath, settings.quantization.input);
   const prover = createProver({ buildDir });
-  const result = await timed('prove', () => prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false }));
+  const result = await timed('prove', () =>
+    prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false }),
+  );
   const { bundle } = result;
   const bundlePath = bundlePathFor(proofsDir(buildDir), opts.inputPath);
   writeBundle(bundlePath, result);
   const openingPath = result.opening ? openingPathFor(bundlePath) : undefined;
-  const clamped = bundle.input.clamped > 0 ? `; ${bundle.input.clamped} input value(s) clamped into the quantized range` : '';
-  say('prove', `${bundle.prediction !== undefined ? `prediction ${bundle.prediction}; ` : ''}bundle ${bundlePath}${openingPath ? ` (opening ${openingPath})` : ''}${clamped}`);
+  const clamped =
+    bundle.input.clamped > 0 ? `; ${bundle.input.clamped} input value(s) clamped into the quantized range` : '';
+  say(
+    'prove',
+    `${bundle.prediction !== undefined ? `prediction ${bundle.prediction}; ` : ''}bundle ${bundlePath}${openingPath ? ` (opening ${openingPath})` : ''}${clamped}`,
+  );
   // run made the key itself, so it pins it: the fresh vkey.json is the trusted key here.
-  const verification = await timed('verify', () => verifyBundle({ bundle, bundlePath, vkeyPath: artifactPath(buildDir, 'vkey'), inputPath: opts.inputPath, ...(openingPath ? { openingPath } : {}) }));
+  const verification = await timed('verify', () =>
+    verifyBundle({
+      bundle,
+      bundlePath,
+      vkeyPath: artifactPath(buildDir, 'vkey'),
+      inputPath: opts.inputPath,
+      ...(openingPath ? { openingPath } : {}),
+    }),
+  );
   say('verify', verification.valid ? 'proof valid' : `INVALID: ${verification.failed}`);
-  return { buildDir, bundlePath, ...(openingPath ? { openingPath } : {}), settings, circuit, setup, bundle, verification, timings };
+  return {
+    buildDir,
+    bundlePath,
+    ...(openingPath ? { openingPath } : {}),
+    settings,
+    circuit,
+    setup,
+    bundle,
+    verification,
+    timings,
+  };
 }
 
 /**

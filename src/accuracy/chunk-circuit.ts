@@ -31,7 +31,12 @@ export interface ChunkBuild {
 }
 
 /** Builds the chunk circuit for `model` over one quantized, padded chunk and its blinding r_i. */
-export function buildChunkCircuit(model: QuantizedModel, chunk: QuantizedChunk, blinding: bigint, options: { witnessOnly?: boolean; encoding?: DatasetEncoding } = {}): ChunkBuild {
+export function buildChunkCircuit(
+  model: QuantizedModel,
+  chunk: QuantizedChunk,
+  blinding: bigint,
+  options: { witnessOnly?: boolean; encoding?: DatasetEncoding } = {},
+): ChunkBuild {
   const enc = options.encoding ?? datasetEncoding(model);
   const b = new R1csBuilder({ witnessOnly: options.witnessOnly ?? false });
   const inputs = chunk.inputs.map((x) => x.map((v) => b.input(BigInt(v), 'private')));
@@ -56,13 +61,18 @@ export function buildChunkCircuit(model: QuantizedModel, chunk: QuantizedChunk, 
 
 /** A chunk of all-padding samples: what compile uses as placeholder (structure never depends on values). */
 export function placeholderChunk(enc: DatasetEncoding, chunkSize: number): QuantizedChunk {
-  return { inputs: Array.from({ length: chunkSize }, () => new Array<number>(enc.inputSize).fill(enc.padValue)), codes: new Array<number>(chunkSize).fill(0), samples: 0 };
+  return {
+    inputs: Array.from({ length: chunkSize }, () => new Array<number>(enc.inputSize).fill(enc.padValue)),
+    codes: new Array<number>(chunkSize).fill(0),
+    samples: 0,
+  };
 }
 
 /** Constraints of the chunk circuit for 1 and 2 samples: the fixed part and the per-sample part. */
 export function chunkCost(model: QuantizedModel): { perSample: number; fixed: number } {
   const enc = datasetEncoding(model);
-  const n = (c: number) => buildChunkCircuit(model, placeholderChunk(enc, c), 0n, { witnessOnly: true, encoding: enc }).circuit.nConstraints;
+  const n = (c: number) =>
+    buildChunkCircuit(model, placeholderChunk(enc, c), 0n, { witnessOnly: true, encoding: enc }).circuit.nConstraints;
   const one = n(1);
   const perSample = n(2) - one;
   return { perSample, fixed: one - perSample };
@@ -70,7 +80,8 @@ export function chunkCost(model: QuantizedModel): { perSample: number; fixed: nu
 
 /** Exact constraint count of the chunk circuit for C samples (a witness-only build of a placeholder chunk). */
 export function chunkConstraints(model: QuantizedModel, chunkSize: number): number {
-  return buildChunkCircuit(model, placeholderChunk(datasetEncoding(model), chunkSize), 0n, { witnessOnly: true }).circuit.nConstraints;
+  return buildChunkCircuit(model, placeholderChunk(datasetEncoding(model), chunkSize), 0n, { witnessOnly: true })
+    .circuit.nConstraints;
 }
 
 /**
@@ -82,7 +93,10 @@ export function chunkConstraints(model: QuantizedModel, chunkSize: number): numb
  * the chunk really lands in the domain. It depends on the model and N only, not on the
  * machine, so `dataset commit` and `accuracy` agree on it.
  */
-export function chooseChunkSize(model: QuantizedModel, samples: number): { chunkSize: number; power: number; perSample: number; fixed: number } {
+export function chooseChunkSize(
+  model: QuantizedModel,
+  samples: number,
+): { chunkSize: number; power: number; perSample: number; fixed: number } {
   const cost = chunkCost(model);
   const perProof = 2 ** 12 * 12; // ≈ a 2^12 proof's work: witness I/O, curve set-up, the final steps
   const fits = (c: number, power: number) => chunkConstraints(model, c) + 3 <= 2 ** power; // + public signals and the constant

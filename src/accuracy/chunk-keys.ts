@@ -51,12 +51,19 @@ export interface ChunkKeys {
 
 /** True when `dir` holds keys for this model, this zkinfer and the wanted setup route (a ptau file, or dev). */
 function upToDate(dir: string, quantizedSha256: string, ptauPath: string | undefined): boolean {
-  if (!['r1cs', 'circuit', 'zkey', 'vkey', 'setup'].every((a) => existsSync(artifactPath(dir, a as 'r1cs')))) return false;
+  if (!['r1cs', 'circuit', 'zkey', 'vkey', 'setup'].every((a) => existsSync(artifactPath(dir, a as 'r1cs'))))
+    return false;
   const circuit = readArtifact<CircuitInfo>(dir, 'circuit', 'accuracy');
   const setup = readArtifact<SetupInfo>(dir, 'setup', 'accuracy');
   const route = ptauPath ? setup.kind === 'ptau' && setup.ptau?.file === ptauPath : setup.kind === 'dev';
   const vkey = readArtifact<{ zkinfer?: { accuracy?: unknown } }>(dir, 'vkey', 'accuracy');
-  return vkey.zkinfer?.accuracy !== undefined && circuit.zkinfer === VERSIONS.zkinfer && circuit.quantizedSha256 === quantizedSha256 && setup.modelId === circuit.modelId && route;
+  return (
+    vkey.zkinfer?.accuracy !== undefined &&
+    circuit.zkinfer === VERSIONS.zkinfer &&
+    circuit.quantizedSha256 === quantizedSha256 &&
+    setup.modelId === circuit.modelId &&
+    route
+  );
 }
 
 function ptauPathLabel(opts: ChunkKeyOptions, base: SetupInfo | undefined): string {
@@ -69,11 +76,15 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
   const quantizedSha256 = sha256Hex(bytes);
   const dir = chunkKeyDir(opts.buildDir, opts.chunkSize);
   // Same setup route as the build's own keys: a ptau build gets ptau chunk keys.
-  const baseSetup = existsSync(artifactPath(opts.buildDir, 'setup')) ? readArtifact<SetupInfo>(opts.buildDir, 'setup', 'setup') : undefined;
+  const baseSetup = existsSync(artifactPath(opts.buildDir, 'setup'))
+    ? readArtifact<SetupInfo>(opts.buildDir, 'setup', 'setup')
+    : undefined;
   const ptauPath = opts.ptauPath ?? (baseSetup?.kind === 'ptau' ? baseSetup.ptau?.file : undefined);
   if (upToDate(dir, quantizedSha256, ptauPath)) {
     return {
-      dir, created: false, seconds: { compile: 0, setup: 0 },
+      dir,
+      created: false,
+      seconds: { compile: 0, setup: 0 },
       circuit: readArtifact<CircuitInfo>(dir, 'circuit', 'accuracy'),
       setup: readArtifact<SetupInfo>(dir, 'setup', 'accuracy'),
       vkey: readArtifact<Record<string, unknown>>(dir, 'vkey', 'accuracy'),
@@ -83,7 +94,13 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
   const enc = datasetEncoding(model);
   const build = buildChunkCircuit(model, placeholderChunk(enc, opts.chunkSize), 0n, { encoding: enc });
   const r1cs = encodeR1cs(build.circuit);
-  const accuracy: AccuracyCircuitMeta = { kind: 'accuracy-chunk', chunkSize: opts.chunkSize, constraintsPerSample: chunkCost(model).perSample, quantizedSha256, encoding: enc };
+  const accuracy: AccuracyCircuitMeta = {
+    kind: 'accuracy-chunk',
+    chunkSize: opts.chunkSize,
+    constraintsPerSample: chunkCost(model).perSample,
+    quantizedSha256,
+    encoding: enc,
+  };
   const nPublic = build.circuit.nPubOut + build.circuit.nPubIn;
   const info: CircuitInfo = {
     zkinfer: VERSIONS.zkinfer,
@@ -95,7 +112,11 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
     nPublic,
     power: Math.max(1, Math.ceil(Math.log2(build.circuit.nConstraints + nPublic + 1))),
     // Public signals: the chunk commitment, then the count; both "outputs" of the circuit.
-    layout: { output: { visibility: 'public', offset: 0, count: 2 }, input: { visibility: 'hashed', offset: 0, count: 0 }, nPublic },
+    layout: {
+      output: { visibility: 'public', offset: 0, count: 2 },
+      input: { visibility: 'hashed', offset: 0, count: 0 },
+      nPublic,
+    },
     input: model.input,
     output: model.output,
     accuracy,
@@ -109,9 +130,13 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
   writeFileAtomic(artifactPath(dir, 'settings'), readFileSync(artifactPath(opts.buildDir, 'settings')));
   writeFileAtomic(artifactPath(dir, 'quantized'), bytes);
   const compileSeconds = (performance.now() - t0) / 1000;
-  opts.onProgress?.(`chunk circuit: ${opts.chunkSize} samples, ${info.nConstraints} constraints (domain 2^${info.power}); setting up keys (${ptauPathLabel(opts, baseSetup)})`);
+  opts.onProgress?.(
+    `chunk circuit: ${opts.chunkSize} samples, ${info.nConstraints} constraints (domain 2^${info.power}); setting up keys (${ptauPathLabel(opts, baseSetup)})`,
+  );
   if (!opts.ptauPath && baseSetup?.kind === 'ptau' && (!ptauPath || !existsSync(ptauPath))) {
-    throw new UserError(`${artifactPath(opts.buildDir, 'setup')}: the build's keys came from ${ptauPath ?? 'a powers-of-tau file'}, which is not there; the chunk keys need the same file`);
+    throw new UserError(
+      `${artifactPath(opts.buildDir, 'setup')}: the build's keys came from ${ptauPath ?? 'a powers-of-tau file'}, which is not there; the chunk keys need the same file`,
+    );
   }
   const { info: setup, vkey } = await setupKeys({ buildDir: dir, ptauPath, onProgress: opts.onProgress });
   return { dir, circuit: info, setup, vkey, created: true, seconds: { compile: compileSeconds, setup: setup.seconds } };

@@ -69,8 +69,10 @@ function load(task: ChunkTask): Loaded {
 function existingValid(task: ChunkTask, l: Loaded): Promise<ChunkProof | undefined> {
   return existingOutput(task.proofPath, async () => {
     const p = JSON.parse(readFileSync(task.proofPath, 'utf8')) as ChunkProof;
-    if (p.index !== task.index || p.commitment !== task.commitment || p.samples !== task.chunk.samples) return undefined;
-    if (BigInt(p.publicSignals[0]!) !== BigInt(task.commitment) || p.publicSignals[1] !== String(p.count)) return undefined;
+    if (p.index !== task.index || p.commitment !== task.commitment || p.samples !== task.chunk.samples)
+      return undefined;
+    if (BigInt(p.publicSignals[0]!) !== BigInt(task.commitment) || p.publicSignals[1] !== String(p.count))
+      return undefined;
     await useSingleThreadCurve();
     return (await snarkjs.groth16.verify(l.vkey, p.publicSignals, p.proof)) ? p : undefined;
   });
@@ -85,17 +87,38 @@ export async function proveChunk(task: ChunkTask): Promise<ChunkTaskResult> {
     const existing = await existingValid(task, l);
     if (existing) return { status: 'skipped', proof: existing, predictions };
     const witness = build.circuit.witness;
-    if (witness.length !== l.r1cs.nWires) return { status: 'failed', error: `chunk ${task.index}: witness has ${witness.length} wires, ${task.keyDir} has ${l.r1cs.nWires}; delete that directory to rebuild the chunk keys` };
-    if (BigInt(build.publicSignals[0]!) !== BigInt(task.commitment)) return { status: 'failed', error: `chunk ${task.index}: the circuit's commitment differs from the off-circuit one (a bug)` };
+    if (witness.length !== l.r1cs.nWires)
+      return {
+        status: 'failed',
+        error: `chunk ${task.index}: witness has ${witness.length} wires, ${task.keyDir} has ${l.r1cs.nWires}; delete that directory to rebuild the chunk keys`,
+      };
+    if (BigInt(build.publicSignals[0]!) !== BigInt(task.commitment))
+      return {
+        status: 'failed',
+        error: `chunk ${task.index}: the circuit's commitment differs from the off-circuit one (a bug)`,
+      };
     const bad = findViolatedConstraint(l.r1cs.constraints, witness);
     if (bad >= 0) return { status: 'failed', error: `chunk ${task.index}: witness violates constraint ${bad} (a bug)` };
     await useSingleThreadCurve();
-    const { proof, publicSignals } = (await snarkjs.groth16.prove(l.zkey, { type: 'mem', data: new Uint8Array(encodeWtns(witness)) })) as { proof: Groth16Proof; publicSignals: string[] };
-    const out: ChunkProof = { index: task.index, samples: task.chunk.samples, count: build.count, commitment: task.commitment, publicSignals, proof };
+    const { proof, publicSignals } = (await snarkjs.groth16.prove(l.zkey, {
+      type: 'mem',
+      data: new Uint8Array(encodeWtns(witness)),
+    })) as { proof: Groth16Proof; publicSignals: string[] };
+    const out: ChunkProof = {
+      index: task.index,
+      samples: task.chunk.samples,
+      count: build.count,
+      commitment: task.commitment,
+      publicSignals,
+      proof,
+    };
     writeJsonAtomic(task.proofPath, out);
     return { status: 'proved', proof: out, predictions };
   } catch (e) {
-    return { status: 'failed', error: `chunk ${task.index}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}` };
+    return {
+      status: 'failed',
+      error: `chunk ${task.index}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`,
+    };
   }
 }
 

@@ -71,7 +71,10 @@ export function commitmentOptions(o: DatasetEncoding['inputCommitment']): Commit
 /** Quantizes a chunk's samples and pads it to `chunkSize` (step 1–2). */
 export function quantizeChunk(enc: DatasetEncoding, samples: readonly Sample[], chunkSize: number): QuantizedChunk {
   // One float input of inputSize values, quantized with the encoding's scale and range (step 1).
-  const q = { input: { name: 'input', shape: [enc.inputSize], bits: enc.inputCommitment.bits, ...enc.input } } as Pick<QuantizedModel, 'input'>;
+  const q = { input: { name: 'input', shape: [enc.inputSize], bits: enc.inputCommitment.bits, ...enc.input } } as Pick<
+    QuantizedModel,
+    'input'
+  >;
   const inputs: number[][] = [];
   const codes: number[] = [];
   for (let j = 0; j < chunkSize; j++) {
@@ -88,14 +91,22 @@ export function chunkBlinding(blinding: bigint, index: number): Promise<bigint> 
 }
 
 /** c_i of step 3, off-circuit. */
-export async function chunkCommitment(enc: DatasetEncoding, chunk: QuantizedChunk, chunkBlindingValue: bigint): Promise<bigint> {
+export async function chunkCommitment(
+  enc: DatasetEncoding,
+  chunk: QuantizedChunk,
+  chunkBlindingValue: bigint,
+): Promise<bigint> {
   const hx = await commitValues(chunk.inputs.flat().map(BigInt), commitmentOptions(enc.inputCommitment));
   const hy = await commitValues(chunk.codes.map(BigInt), commitmentOptions(enc.labelCommitment));
   return poseidonHashValues([hx, hy, chunkBlindingValue]);
 }
 
 /** D of step 4. */
-export async function combineChunkCommitments(samples: number, chunkSize: number, chunks: readonly bigint[]): Promise<bigint> {
+export async function combineChunkCommitments(
+  samples: number,
+  chunkSize: number,
+  chunks: readonly bigint[],
+): Promise<bigint> {
   const elements = [BigInt(samples), BigInt(chunkSize), ...chunks];
   let hash: bigint | undefined;
   let at = 0;
@@ -115,8 +126,15 @@ export function toHex(v: bigint): string {
 /** Parses a field element given as 0x-hex, 64 bare hex digits, or decimal; `what` names it in errors. */
 export function parseFieldElement(text: string, what: string): bigint {
   const t = text.trim();
-  const v = /^0x[0-9a-f]{1,64}$/i.test(t) ? BigInt(t) : /^[0-9a-f]{64}$/i.test(t) ? BigInt(`0x${t}`) : /^\d{1,78}$/.test(t) ? BigInt(t) : undefined;
-  if (v === undefined || v >= FIELD_PRIME) throw new UserError(`${what}: "${text}" is not a field element (0x + 64 hex digits, or decimal)`);
+  const v = /^0x[0-9a-f]{1,64}$/i.test(t)
+    ? BigInt(t)
+    : /^[0-9a-f]{64}$/i.test(t)
+      ? BigInt(`0x${t}`)
+      : /^\d{1,78}$/.test(t)
+        ? BigInt(t)
+        : undefined;
+  if (v === undefined || v >= FIELD_PRIME)
+    throw new UserError(`${what}: "${text}" is not a field element (0x + 64 hex digits, or decimal)`);
   return v;
 }
 
@@ -126,9 +144,14 @@ export function readOpening(path: string): bigint {
   try {
     json = JSON.parse(readFileSync(path, 'utf8')) as Partial<DatasetOpeningFile>;
   } catch (e) {
-    throw new UserError(`${path}: cannot read the dataset opening (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UserError(
+      `${path}: cannot read the dataset opening (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
-  if (json.format !== 'zkinfer-dataset-opening' || typeof json.blinding !== 'string') throw new UserError(`${path}: not a zkinfer dataset opening file (format "zkinfer-dataset-opening" with a blinding)`);
+  if (json.format !== 'zkinfer-dataset-opening' || typeof json.blinding !== 'string')
+    throw new UserError(
+      `${path}: not a zkinfer dataset opening file (format "zkinfer-dataset-opening" with a blinding)`,
+    );
   return parseFieldElement(json.blinding, `${path}: blinding`);
 }
 
@@ -148,9 +171,15 @@ export interface DatasetCommitmentResult {
 }
 
 /** Streams the dataset and computes every chunk commitment and D (steps 1–4). */
-export async function computeDatasetCommitment(opts: { dataset: string; encoding: DatasetEncoding; chunkSize: number; blinding: bigint }): Promise<DatasetCommitmentResult> {
+export async function computeDatasetCommitment(opts: {
+  dataset: string;
+  encoding: DatasetEncoding;
+  chunkSize: number;
+  blinding: bigint;
+}): Promise<DatasetCommitmentResult> {
   const { encoding: enc, chunkSize } = opts;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new UserError(`--chunk must be a positive integer, got ${chunkSize}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1)
+    throw new UserError(`--chunk must be a positive integer, got ${chunkSize}`);
   const chunkCommitments: bigint[] = [];
   const labels: number[] = [];
   let samples = 0;
@@ -160,7 +189,13 @@ export async function computeDatasetCommitment(opts: { dataset: string; encoding
     const q = quantizeChunk(enc, chunk, chunkSize);
     chunkCommitments.push(await chunkCommitment(enc, q, await chunkBlinding(opts.blinding, chunkCommitments.length)));
   }
-  return { commitment: await combineChunkCommitments(samples, chunkSize, chunkCommitments), samples, chunkSize, chunkCommitments, labels };
+  return {
+    commitment: await combineChunkCommitments(samples, chunkSize, chunkCommitments),
+    samples,
+    chunkSize,
+    chunkCommitments,
+    labels,
+  };
 }
 
 /** Options of {@link commitDataset}. */
@@ -175,7 +210,9 @@ export interface CommitDatasetOptions {
 }
 
 /** `zkinfer dataset commit`: computes D and writes the commitment and opening files. */
-export async function commitDataset(opts: CommitDatasetOptions): Promise<{ file: DatasetCommitmentFile; commitmentPath: string; openingPath: string }> {
+export async function commitDataset(
+  opts: CommitDatasetOptions,
+): Promise<{ file: DatasetCommitmentFile; commitmentPath: string; openingPath: string }> {
   const { model } = readQuantizedModel(opts.buildDir);
   const encoding = datasetEncoding(model);
   const blinding = opts.blinding ?? newBlinding();
@@ -195,7 +232,13 @@ export async function commitDataset(opts: CommitDatasetOptions): Promise<{ file:
   };
   const { commitmentPath, openingPath } = datasetFilesFor(dir, opts.dataset);
   // The opening first: a commitment file without its opening could never be proven against.
-  writeJsonAtomic(openingPath, { format: 'zkinfer-dataset-opening', formatVersion: 1, commitment: file.commitment, blinding: toHex(blinding), chunkSize: res.chunkSize } satisfies DatasetOpeningFile);
+  writeJsonAtomic(openingPath, {
+    format: 'zkinfer-dataset-opening',
+    formatVersion: 1,
+    commitment: file.commitment,
+    blinding: toHex(blinding),
+    chunkSize: res.chunkSize,
+  } satisfies DatasetOpeningFile);
   writeJsonAtomic(commitmentPath, file);
   return { file, commitmentPath, openingPath };
 }

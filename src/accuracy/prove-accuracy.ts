@@ -14,7 +14,16 @@ import { VERSIONS } from '../core/versions.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { CircuitInfo } from '../formats/circuit.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
-import { chunkBlinding, chunkCommitment, combineChunkCommitments, datasetEncoding, newBlinding, quantizeChunk, readOpening, toHex } from './dataset-commitment.js';
+import {
+  chunkBlinding,
+  chunkCommitment,
+  combineChunkCommitments,
+  datasetEncoding,
+  newBlinding,
+  quantizeChunk,
+  readOpening,
+  toHex,
+} from './dataset-commitment.js';
 import { DatasetEncoding, DatasetOpeningFile } from '../formats/dataset.js';
 import { chunked, readDataset, Sample } from './read-dataset.js';
 import { UserError } from '../core/errors.js';
@@ -75,30 +84,58 @@ function openingFor(opts: ProveAccuracyOptions): bigint {
   const path = accuracyOpeningPath(opts.outDir);
   if (existsSync(path)) return readOpening(path);
   const blinding = newBlinding();
-  writeJsonAtomic(path, { format: 'zkinfer-dataset-opening', formatVersion: 1, commitment: '', blinding: toHex(blinding) } satisfies DatasetOpeningFile);
+  writeJsonAtomic(path, {
+    format: 'zkinfer-dataset-opening',
+    formatVersion: 1,
+    commitment: '',
+    blinding: toHex(blinding),
+  } satisfies DatasetOpeningFile);
   return blinding;
 }
 
 /** Float (onnxruntime) and integer-reference predictions of a chunk: the unverified side of the claim. */
-async function referencePredictions(buildDir: string, model: QuantizedModel, samples: readonly Sample[]): Promise<{ float: number[]; quantized: number[] }> {
-  const floats = await runOnnxRuntime(artifactPath(buildDir, 'model'), model.input.name, model.input.shape, samples.map((s) => s.input));
+async function referencePredictions(
+  buildDir: string,
+  model: QuantizedModel,
+  samples: readonly Sample[],
+): Promise<{ float: number[]; quantized: number[] }> {
+  const floats = await runOnnxRuntime(
+    artifactPath(buildDir, 'model'),
+    model.input.name,
+    model.input.shape,
+    samples.map((s) => s.input),
+  );
   return {
     float: floats.map((f) => argmax(f)),
-    quantized: samples.map((s) => argmax(runIntegerModel(model, quantizeInput(model, s.input)).get(model.output.name)!)),
+    quantized: samples.map((s) =>
+      argmax(runIntegerModel(model, quantizeInput(model, s.input)).get(model.output.name)!),
+    ),
   };
 }
 
 /** The chunk size to use and why, and the opening file's contents when one was given. */
-async function chooseChunking(opts: ProveAccuracyOptions, model: QuantizedModel, enc: DatasetEncoding): Promise<{ chunkSize: number; chunkChoice: string; committed?: Partial<DatasetOpeningFile> }> {
+async function chooseChunking(
+  opts: ProveAccuracyOptions,
+  model: QuantizedModel,
+  enc: DatasetEncoding,
+): Promise<{ chunkSize: number; chunkChoice: string; committed?: Partial<DatasetOpeningFile> }> {
   // An opening from `dataset commit` fixes the chunk size: another one would give another D.
   if (opts.opening) readOpening(opts.opening); // a missing or malformed opening is a one-line error
-  const committed = opts.opening ? (JSON.parse(readFileSync(opts.opening, 'utf8')) as Partial<DatasetOpeningFile>) : undefined;
+  const committed = opts.opening
+    ? (JSON.parse(readFileSync(opts.opening, 'utf8')) as Partial<DatasetOpeningFile>)
+    : undefined;
   if (opts.chunkSize !== undefined && committed?.chunkSize !== undefined && opts.chunkSize !== committed.chunkSize) {
-    throw new UserError(`--chunk ${opts.chunkSize}: ${opts.opening} was committed with chunks of ${committed.chunkSize}; another chunk size gives another dataset commitment`);
+    throw new UserError(
+      `--chunk ${opts.chunkSize}: ${opts.opening} was committed with chunks of ${committed.chunkSize}; another chunk size gives another dataset commitment`,
+    );
   }
   const chunkSize = opts.chunkSize ?? committed?.chunkSize;
-  const chunkChoice = opts.chunkSize === undefined && committed?.chunkSize !== undefined ? `${committed.chunkSize} samples per chunk, as in ${opts.opening}` : 'given';
-  if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1)) throw new UserError(`--chunk must be a positive integer, got ${chunkSize}`);
+  const chunkChoice =
+    opts.chunkSize === undefined && committed?.chunkSize !== undefined
+      ? `${committed.chunkSize} samples per chunk, as in ${opts.opening}`
+      : 'given';
+  if (chunkSize !== undefined && (!Number.isInteger(chunkSize) || chunkSize < 1))
+    throw new UserError(`--chunk must be a positive integer, got ${chunkSize}`);
   if (chunkSize !== undefined) return { chunkSize, chunkChoice, ...(committed ? { committed } : {}) };
   const n = await countSamples(opts.dataset, enc);
   const c = chooseChunkSize(model, n);
@@ -125,40 +162,73 @@ interface ProvenChunks {
 }
 
 /** Streams the dataset chunk by chunk to a pool of provers; each worker reuses a chunk proof that still verifies. */
-async function proveChunks(opts: ProveAccuracyOptions, model: QuantizedModel, enc: DatasetEncoding, chunkSize: number, blinding: bigint, keyDir: string, workers: number): Promise<ProvenChunks> {
+async function proveChunks(
+  opts: ProveAccuracyOptions,
+  model: QuantizedModel,
+  enc: DatasetEncoding,
+  chunkSize: number,
+  blinding: bigint,
+  keyDir: string,
+  workers: number,
+): Promise<ProvenChunks> {
   const commitments: bigint[] = [];
   const results: Array<Promise<ChunkTaskResult>> = [];
   const refs: ChunkReference[] = [];
   let samples = 0;
-  await withWorkerPool<ChunkTask, ChunkTaskResult, void>({ filename: new URL('./chunk-worker.js', import.meta.url), name: 'proveChunk', workers }, async (pool) => {
-    const inFlight = new Set<Promise<unknown>>();
-    try {
-      for await (const chunk of chunked(readDataset(opts.dataset, enc), chunkSize)) {
-        const index = commitments.length;
-        samples += chunk.length;
-        const q = quantizeChunk(enc, chunk, chunkSize);
-        const r = await chunkBlinding(blinding, index);
-        const c = await chunkCommitment(enc, q, r);
-        commitments.push(c);
-        refs.push({ ...(await referencePredictions(opts.buildDir, model, chunk)), labels: chunk.map((s) => s.label) });
-        const task: ChunkTask = { buildDir: opts.buildDir, keyDir, index, chunk: q, blinding: r.toString(), commitment: toHex(c), proofPath: join(opts.outDir, 'chunks', `chunk-${String(index).padStart(6, '0')}.json`) };
-        const p = pool.run(task, (e) => ({ status: 'failed', error: `chunk ${index}: worker failed (${e.message.split('\n')[0]})` }));
-        p.then((res) => opts.onProgress?.(`chunk ${index}: ${res.status}${res.proof ? `, ${res.proof.count}/${res.proof.samples} correct` : ''}`));
-        results.push(p);
-        // Back-pressure: keep the stream at most two chunks per worker ahead of the provers.
-        inFlight.add(p);
-        void p.finally(() => inFlight.delete(p));
-        while (inFlight.size >= 2 * workers) await Promise.race(inFlight);
+  await withWorkerPool<ChunkTask, ChunkTaskResult, void>(
+    { filename: new URL('./chunk-worker.js', import.meta.url), name: 'proveChunk', workers },
+    async (pool) => {
+      const inFlight = new Set<Promise<unknown>>();
+      try {
+        for await (const chunk of chunked(readDataset(opts.dataset, enc), chunkSize)) {
+          const index = commitments.length;
+          samples += chunk.length;
+          const q = quantizeChunk(enc, chunk, chunkSize);
+          const r = await chunkBlinding(blinding, index);
+          const c = await chunkCommitment(enc, q, r);
+          commitments.push(c);
+          refs.push({
+            ...(await referencePredictions(opts.buildDir, model, chunk)),
+            labels: chunk.map((s) => s.label),
+          });
+          const task: ChunkTask = {
+            buildDir: opts.buildDir,
+            keyDir,
+            index,
+            chunk: q,
+            blinding: r.toString(),
+            commitment: toHex(c),
+            proofPath: join(opts.outDir, 'chunks', `chunk-${String(index).padStart(6, '0')}.json`),
+          };
+          const p = pool.run(task, (e) => ({
+            status: 'failed',
+            error: `chunk ${index}: worker failed (${e.message.split('\n')[0]})`,
+          }));
+          p.then((res) =>
+            opts.onProgress?.(
+              `chunk ${index}: ${res.status}${res.proof ? `, ${res.proof.count}/${res.proof.samples} correct` : ''}`,
+            ),
+          );
+          results.push(p);
+          // Back-pressure: keep the stream at most two chunks per worker ahead of the provers.
+          inFlight.add(p);
+          void p.finally(() => inFlight.delete(p));
+          while (inFlight.size >= 2 * workers) await Promise.race(inFlight);
+        }
+      } finally {
+        await Promise.allSettled(results);
       }
-    } finally {
-      await Promise.allSettled(results);
-    }
-  });
+    },
+  );
   return { done: await Promise.all(results), commitments, refs, samples };
 }
 
 /** Counts correct predictions of the references and checks the circuit against the integer reference. */
-function compareWithReferences(done: readonly ChunkTaskResult[], refs: readonly ChunkReference[], correct: number): { floatCorrect: number; quantCorrect: number } {
+function compareWithReferences(
+  done: readonly ChunkTaskResult[],
+  refs: readonly ChunkReference[],
+  correct: number,
+): { floatCorrect: number; quantCorrect: number } {
   let floatCorrect = 0;
   let quantCorrect = 0;
   refs.forEach((ref, i) => {
@@ -166,10 +236,14 @@ function compareWithReferences(done: readonly ChunkTaskResult[], refs: readonly 
       if (ref.float[j] === label) floatCorrect++;
       if (ref.quantized[j] === label) quantCorrect++;
       // The circuit must reproduce the integer reference bit for bit; anything else is a bug, never a claim.
-      if (done[i]!.predictions![j] !== ref.quantized[j]) throw new Error(`chunk ${i} sample ${j}: circuit predicts ${done[i]!.predictions![j]}, the integer reference ${ref.quantized[j]}`);
+      if (done[i]!.predictions![j] !== ref.quantized[j])
+        throw new Error(
+          `chunk ${i} sample ${j}: circuit predicts ${done[i]!.predictions![j]}, the integer reference ${ref.quantized[j]}`,
+        );
     });
   });
-  if (correct !== quantCorrect) throw new Error(`proven count ${correct} differs from the integer reference's ${quantCorrect}`);
+  if (correct !== quantCorrect)
+    throw new Error(`proven count ${correct} differs from the integer reference's ${quantCorrect}`);
   return { floatCorrect, quantCorrect };
 }
 
@@ -190,7 +264,9 @@ interface ClaimParts {
 function buildClaim(p: ClaimParts): AccuracyClaim {
   const { keys, samples, correct } = p;
   const circuit = keys.circuit as CircuitInfo;
-  const base = existsSync(artifactPath(p.buildDir, 'circuit')) ? readArtifact<CircuitInfo>(p.buildDir, 'circuit', 'compile') : undefined;
+  const base = existsSync(artifactPath(p.buildDir, 'circuit'))
+    ? readArtifact<CircuitInfo>(p.buildDir, 'circuit', 'compile')
+    : undefined;
   return {
     format: CLAIM_FORMAT,
     formatVersion: CLAIM_VERSION,
@@ -201,11 +277,25 @@ function buildClaim(p: ClaimParts): AccuracyClaim {
     ...(base ? { baseModelId: base.modelId } : {}),
     vkeyHash: keys.setup.vkeyHash,
     vkey: keys.vkey,
-    dataset: { commitment: p.datasetCommitment, samples, chunkSize: p.chunkSize, chunks: p.chunks.length, encoding: p.enc },
+    dataset: {
+      commitment: p.datasetCommitment,
+      samples,
+      chunkSize: p.chunkSize,
+      chunks: p.chunks.length,
+      encoding: p.enc,
+    },
     result: { samples, correct, accuracy: correct / samples },
     chunks: p.chunks,
-    circuit: { constraints: circuit.nConstraints, constraintsPerSample: circuit.accuracy!.constraintsPerSample, power: circuit.power },
-    setup: { kind: keys.setup.kind, ...(keys.setup.warning ? { warning: keys.setup.warning } : {}), ...(keys.setup.ptau ? { ptau: keys.setup.ptau } : {}) },
+    circuit: {
+      constraints: circuit.nConstraints,
+      constraintsPerSample: circuit.accuracy!.constraintsPerSample,
+      power: circuit.power,
+    },
+    setup: {
+      kind: keys.setup.kind,
+      ...(keys.setup.warning ? { warning: keys.setup.warning } : {}),
+      ...(keys.setup.ptau ? { ptau: keys.setup.ptau } : {}),
+    },
     unverified: {
       note: 'measured by the prover on the same data without proof; `zkinfer verify` does not check these',
       float: { correct: p.floatCorrect, accuracy: p.floatCorrect / samples },
@@ -223,17 +313,33 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   const { model } = readQuantizedModel(opts.buildDir);
   const enc = datasetEncoding(model);
   const workers = opts.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) throw new UserError(`--workers must be a positive integer, got ${workers}`);
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new UserError(`--workers must be a positive integer, got ${workers}`);
   const { chunkSize, chunkChoice, committed } = await chooseChunking(opts, model, enc);
   mkdirSync(join(opts.outDir, 'chunks'), { recursive: true });
   const blinding = openingFor(opts);
   const tk = performance.now();
-  const keys = await ensureChunkKeys({ buildDir: opts.buildDir, chunkSize, ptauPath: opts.ptauPath, onProgress: opts.onProgress });
+  const keys = await ensureChunkKeys({
+    buildDir: opts.buildDir,
+    chunkSize,
+    ptauPath: opts.ptauPath,
+    onProgress: opts.onProgress,
+  });
   const keySeconds = (performance.now() - tk) / 1000;
-  opts.onProgress?.(`${chunkChoice === 'given' ? `${chunkSize} samples per chunk` : chunkChoice}; ${keys.circuit.nConstraints} constraints per chunk`);
+  opts.onProgress?.(
+    `${chunkChoice === 'given' ? `${chunkSize} samples per chunk` : chunkChoice}; ${keys.circuit.nConstraints} constraints per chunk`,
+  );
 
   const tp = performance.now();
-  const { done, commitments, refs, samples } = await proveChunks(opts, model, enc, chunkSize, blinding, keys.dir, workers);
+  const { done, commitments, refs, samples } = await proveChunks(
+    opts,
+    model,
+    enc,
+    chunkSize,
+    blinding,
+    keys.dir,
+    workers,
+  );
   const failed = done.find((r) => r.status === 'failed');
   if (failed) throw new Error(failed.error);
   const proveSeconds = (performance.now() - tp) / 1000;
@@ -242,15 +348,29 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   const { floatCorrect, quantCorrect } = compareWithReferences(done, refs, correct);
   const datasetCommitment = toHex(await combineChunkCommitments(samples, chunkSize, commitments));
   if (committed?.commitment && committed.commitment !== datasetCommitment) {
-    throw new UserError(`${opts.dataset}: gives dataset commitment ${datasetCommitment.slice(0, 18)}… with chunks of ${chunkSize}, but ${opts.opening} opens ${committed.commitment.slice(0, 18)}…${committed.chunkSize !== undefined && committed.chunkSize !== chunkSize ? ` (made with chunks of ${committed.chunkSize})` : ' (different data)'}`);
+    throw new UserError(
+      `${opts.dataset}: gives dataset commitment ${datasetCommitment.slice(0, 18)}… with chunks of ${chunkSize}, but ${opts.opening} opens ${committed.commitment.slice(0, 18)}…${committed.chunkSize !== undefined && committed.chunkSize !== chunkSize ? ` (made with chunks of ${committed.chunkSize})` : ' (different data)'}`,
+    );
   }
-  const claim = buildClaim({ buildDir: opts.buildDir, keys, datasetCommitment, enc, samples, chunkSize, chunks, correct, floatCorrect, quantCorrect });
+  const claim = buildClaim({
+    buildDir: opts.buildDir,
+    keys,
+    datasetCommitment,
+    enc,
+    samples,
+    chunkSize,
+    chunks,
+    correct,
+    floatCorrect,
+    quantCorrect,
+  });
   const claimPath = claimPathIn(opts.outDir);
   writeJsonAtomic(claimPath, claim);
   // Record the commitment this opening opened, so the opening file is self-describing.
   const openingPath = opts.opening ?? accuracyOpeningPath(opts.outDir);
   const opening = JSON.parse(readFileSync(openingPath, 'utf8')) as DatasetOpeningFile;
-  if (!opts.opening && opening.commitment !== datasetCommitment) writeJsonAtomic(openingPath, { ...opening, commitment: datasetCommitment });
+  if (!opts.opening && opening.commitment !== datasetCommitment)
+    writeJsonAtomic(openingPath, { ...opening, commitment: datasetCommitment });
   const circuit = keys.circuit as CircuitInfo;
   return {
     claim: claimPath,

@@ -62,9 +62,11 @@ function checkLabel(label: unknown, shape: DatasetShape, where: string): number 
 }
 
 function checkValues(values: ArrayLike<number>, shape: DatasetShape, where: string): Float64Array {
-  if (values.length !== shape.inputSize) throw new UserError(`${where}: input has ${values.length} values, the model expects ${shape.inputSize}`);
+  if (values.length !== shape.inputSize)
+    throw new UserError(`${where}: input has ${values.length} values, the model expects ${shape.inputSize}`);
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new UserError(`${where}: input value ${i} is ${values[i]}; inputs must be finite numbers`);
+    if (!Number.isFinite(values[i]))
+      throw new UserError(`${where}: input value ${i} is ${values[i]}; inputs must be finite numbers`);
   }
   return Float64Array.from(values);
 }
@@ -82,7 +84,8 @@ async function* readJsonLines(path: string, shape: DatasetShape): AsyncGenerator
     lineNo++;
     if (line.trim() === '') continue;
     const where = `${path}:${lineNo}`;
-    if (/\b(NaN|Infinity)\b/.test(line)) throw new UserError(`${where}: input contains NaN or Infinity; inputs must be finite numbers`);
+    if (/\b(NaN|Infinity)\b/.test(line))
+      throw new UserError(`${where}: input contains NaN or Infinity; inputs must be finite numbers`);
     let obj: unknown;
     try {
       obj = JSON.parse(line);
@@ -95,20 +98,28 @@ async function* readJsonLines(path: string, shape: DatasetShape): AsyncGenerator
     const o = obj as { input: unknown; label: unknown };
     const flat: number[] = [];
     flattenNumbers(o.input, flat, where);
-    yield { index: index++, input: checkValues(flat, shape, where), label: checkLabel(o.label, shape, where), source: where };
+    yield {
+      index: index++,
+      input: checkValues(flat, shape, where),
+      label: checkLabel(o.label, shape, where),
+      source: where,
+    };
   }
 }
 
 function csvNumber(text: string, column: string, where: string): number {
   // Number('') is 0 and Number(' 1e3 ') parses; only plain numeric literals count as values here.
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) throw new UserError(`${where}: column "${column}" is ${JSON.stringify(text)}, not a finite number`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text))
+    throw new UserError(`${where}: column "${column}" is ${JSON.stringify(text)}, not a finite number`);
   return Number(text);
 }
 
 /** csv-parse's error for a malformed record carries the line it stopped at. */
 function csvError(e: unknown, path: string): UserError {
   const err = e as Error & { lines?: number };
-  return new UserError(`${path}${err.lines ? `:${err.lines}` : ''}: ${err.message.replace(/^Invalid Record Length: /, '')}`);
+  return new UserError(
+    `${path}${err.lines ? `:${err.lines}` : ''}: ${err.message.replace(/^Invalid Record Length: /, '')}`,
+  );
 }
 
 /**
@@ -118,7 +129,9 @@ function csvError(e: unknown, path: string): UserError {
 async function* readCsv(path: string, shape: DatasetShape): AsyncGenerator<Sample> {
   const parser = parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true });
   // pipe() does not forward the source's errors: without this a missing file would hang the loop.
-  createReadStream(path).on('error', (e) => parser.destroy(e)).pipe(parser);
+  createReadStream(path)
+    .on('error', (e) => parser.destroy(e))
+    .pipe(parser);
   let header: string[] | undefined;
   let labelCol = -1;
   let index = 0;
@@ -129,11 +142,18 @@ async function* readCsv(path: string, shape: DatasetShape): AsyncGenerator<Sampl
       if (!header) {
         header = fields;
         labelCol = header.indexOf('label');
-        if (labelCol < 0) throw new UserError(`${where}: the header has no "label" column (found ${header.slice(0, 5).join(', ')}${header.length > 5 ? ', …' : ''})`);
-        if (header.length - 1 !== shape.inputSize) throw new UserError(`${where}: the header has ${header.length - 1} feature columns, the model expects ${shape.inputSize}`);
+        if (labelCol < 0)
+          throw new UserError(
+            `${where}: the header has no "label" column (found ${header.slice(0, 5).join(', ')}${header.length > 5 ? ', …' : ''})`,
+          );
+        if (header.length - 1 !== shape.inputSize)
+          throw new UserError(
+            `${where}: the header has ${header.length - 1} feature columns, the model expects ${shape.inputSize}`,
+          );
         continue;
       }
-      if (fields.length !== header.length) throw new UserError(`${where}: ${fields.length} fields, the header has ${header.length}`);
+      if (fields.length !== header.length)
+        throw new UserError(`${where}: ${fields.length} fields, the header has ${header.length}`);
       const input = new Float64Array(shape.inputSize);
       let k = 0;
       for (let c = 0; c < fields.length; c++) if (c !== labelCol) input[k++] = csvNumber(fields[c]!, header[c]!, where);
@@ -142,7 +162,12 @@ async function* readCsv(path: string, shape: DatasetShape): AsyncGenerator<Sampl
     }
   } catch (e) {
     if (e instanceof UserError) throw e;
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR' || (e as NodeJS.ErrnoException).code === 'EACCES') throw new UserError(`${path}: cannot read dataset (${(e as NodeJS.ErrnoException).code})`);
+    if (
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (e as NodeJS.ErrnoException).code === 'EISDIR' ||
+      (e as NodeJS.ErrnoException).code === 'EACCES'
+    )
+      throw new UserError(`${path}: cannot read dataset (${(e as NodeJS.ErrnoException).code})`);
     throw csvError(e, path);
   } finally {
     parser.destroy();
@@ -159,7 +184,8 @@ function readLabelsJson(dir: string, files: string[]): number[] | Map<string, un
     throw new UserError(`${path}: cannot read labels (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   if (Array.isArray(json)) {
-    if (json.length !== files.length) throw new UserError(`${path}: ${json.length} labels for ${files.length} .pb files`);
+    if (json.length !== files.length)
+      throw new UserError(`${path}: ${json.length} labels for ${files.length} .pb files`);
     return json as number[];
   }
   if (json && typeof json === 'object') return new Map(Object.entries(json));
@@ -167,7 +193,9 @@ function readLabelsJson(dir: string, files: string[]): number[] | Map<string, un
 }
 
 async function* readPbDirectory(dir: string, shape: DatasetShape): AsyncGenerator<Sample> {
-  const files = readdirSync(dir).filter((n) => extname(n).toLowerCase() === '.pb').sort();
+  const files = readdirSync(dir)
+    .filter((n) => extname(n).toLowerCase() === '.pb')
+    .sort();
   if (files.length === 0) throw new UserError(`${dir}: no .pb inputs in this directory`);
   const labels = readLabelsJson(dir, files);
   for (const [index, name] of files.entries()) {
@@ -181,7 +209,12 @@ async function* readPbDirectory(dir: string, shape: DatasetShape): AsyncGenerato
       throw new UserError(`${path}: cannot read input (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
     const t = parseTensorProto(buf, path);
-    yield { index, input: checkValues(t.data, shape, path), label: checkLabel(label, shape, `${path} (labels.json)`), source: path };
+    yield {
+      index,
+      input: checkValues(t.data, shape, path),
+      label: checkLabel(label, shape, `${path} (labels.json)`),
+      source: path,
+    };
   }
 }
 
@@ -191,7 +224,12 @@ async function* readPbDirectory(dir: string, shape: DatasetShape): AsyncGenerato
  */
 export async function* readDataset(path: string, shape: DatasetShape): AsyncGenerator<Sample> {
   const format = datasetFormat(path);
-  const source = format === 'pb-directory' ? readPbDirectory(path, shape) : format === 'csv' ? readCsv(path, shape) : readJsonLines(path, shape);
+  const source =
+    format === 'pb-directory'
+      ? readPbDirectory(path, shape)
+      : format === 'csv'
+        ? readCsv(path, shape)
+        : readJsonLines(path, shape);
   let n = 0;
   for await (const s of source) {
     n++;

@@ -18,7 +18,13 @@ import { readJsonFile } from '../core/json.js';
 import { FIELD_PRIME } from '../core/bn254.js';
 import { canonicalJson } from '../core/hash.js';
 import { AccuracyClaim, CLAIM_FORMAT, claimSchema } from '../formats/claim.js';
-import { combineChunkCommitments, computeDatasetCommitment, parseFieldElement, readOpening, toHex } from './dataset-commitment.js';
+import {
+  combineChunkCommitments,
+  computeDatasetCommitment,
+  parseFieldElement,
+  readOpening,
+  toHex,
+} from './dataset-commitment.js';
 import { DatasetEncoding } from '../formats/dataset.js';
 import { UserError } from '../core/errors.js';
 import { DEV_SETUP_WARNING, vkeyHash, VkeyMeta, assertVerificationKey } from '../formats/vkey.js';
@@ -27,7 +33,19 @@ import type { ChunkVerifyTask } from './verify-chunk-worker.js';
 import { withWorkerPool } from '../runtime/pool.js';
 
 /** Names of the claim checks, in the order they run. */
-export type ClaimCheckName = 'format' | 'vkey' | 'key-pin' | 'model-id' | 'chunks' | 'public-signals' | 'dataset-commitment' | 'dataset-pin' | 'proof' | 'count' | 'min-accuracy' | 'trusted-setup';
+export type ClaimCheckName =
+  | 'format'
+  | 'vkey'
+  | 'key-pin'
+  | 'model-id'
+  | 'chunks'
+  | 'public-signals'
+  | 'dataset-commitment'
+  | 'dataset-pin'
+  | 'proof'
+  | 'count'
+  | 'min-accuracy'
+  | 'trusted-setup';
 
 /** One check's outcome. */
 export interface ClaimCheck {
@@ -77,13 +95,25 @@ export interface VerifyClaimOptions {
 }
 
 /** Claim fields nothing in the proofs or the pinned key fixes: reported, never trusted. */
-export const UNVERIFIED_CLAIM_FIELDS = ['baseModelId', 'circuit', 'setup.ptau', 'unverified', 'tool', 'createdAt'] as const;
+export const UNVERIFIED_CLAIM_FIELDS = [
+  'baseModelId',
+  'circuit',
+  'setup.ptau',
+  'unverified',
+  'tool',
+  'createdAt',
+] as const;
 
 /** From this many chunks on, proofs are checked on a pool of worker threads. */
 export const POOL_VERIFY_MIN_CHUNKS = 64;
 
 /** The Groth16 verdict of every chunk proof, on worker threads when there are many. */
-async function verifyChunkProofs(vkey: Record<string, unknown>, chunks: AccuracyClaim['chunks'], workers: number | undefined, poolMinChunks: number): Promise<boolean[]> {
+async function verifyChunkProofs(
+  vkey: Record<string, unknown>,
+  chunks: AccuracyClaim['chunks'],
+  workers: number | undefined,
+  poolMinChunks: number,
+): Promise<boolean[]> {
   if (chunks.length < poolMinChunks) {
     const out: boolean[] = [];
     for (const ch of chunks) {
@@ -92,9 +122,18 @@ async function verifyChunkProofs(vkey: Record<string, unknown>, chunks: Accuracy
     return out;
   }
   const n = Math.max(1, Math.min(workers ?? availableParallelism(), chunks.length));
-  return withWorkerPool<ChunkVerifyTask, boolean, boolean[]>({ filename: new URL('./verify-chunk-worker.js', import.meta.url), name: 'verifyChunkProof', workers: n }, (pool) =>
-    // A worker that dies fails the whole verification, as a verdict it cannot give.
-    Promise.all(chunks.map((ch) => pool.run({ vkey, publicSignals: ch.publicSignals, proof: ch.proof }, (e) => { throw e; }))));
+  return withWorkerPool<ChunkVerifyTask, boolean, boolean[]>(
+    { filename: new URL('./verify-chunk-worker.js', import.meta.url), name: 'verifyChunkProof', workers: n },
+    (pool) =>
+      // A worker that dies fails the whole verification, as a verdict it cannot give.
+      Promise.all(
+        chunks.map((ch) =>
+          pool.run({ vkey, publicSignals: ch.publicSignals, proof: ch.proof }, (e) => {
+            throw e;
+          }),
+        ),
+      ),
+  );
 }
 
 /** True when `value` looks like a claim file (so `zkinfer verify` can dispatch on it). */
@@ -115,7 +154,14 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   const add = (check: ClaimCheckName, ok: boolean, detail: string) => checks.push({ check, ok, detail });
   const done = (extra: Partial<ClaimReport> = {}): ClaimReport => {
     const failed = checks.find((c) => !c.ok)?.check;
-    return { kind: 'accuracy-claim', valid: failed === undefined, ...(failed ? { failed } : {}), checks, warnings, ...extra };
+    return {
+      kind: 'accuracy-claim',
+      valid: failed === undefined,
+      ...(failed ? { failed } : {}),
+      checks,
+      warnings,
+      ...extra,
+    };
   };
   const parsed = claimSchema.safeParse(raw);
   if (!parsed.success) {
@@ -128,7 +174,13 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
 
   // Keys: the embedded key must be the one the claim names, and that one must be pinned.
   const embeddedHash = vkeyHash(claim.vkey);
-  add('vkey', embeddedHash === claim.vkeyHash, embeddedHash === claim.vkeyHash ? `vkey hash ${claim.vkeyHash.slice(0, 16)}… matches the embedded key` : `the embedded key hashes to ${embeddedHash.slice(0, 16)}…, the claim names ${claim.vkeyHash.slice(0, 16)}…`);
+  add(
+    'vkey',
+    embeddedHash === claim.vkeyHash,
+    embeddedHash === claim.vkeyHash
+      ? `vkey hash ${claim.vkeyHash.slice(0, 16)}… matches the embedded key`
+      : `the embedded key hashes to ${embeddedHash.slice(0, 16)}…, the claim names ${claim.vkeyHash.slice(0, 16)}…`,
+  );
   // Pinning as for bundles (src/verify/pin-key.ts): --vkey FILE, --vkey-hash HEX or the trusted-key store.
   try {
     assertVerificationKey(claim.vkey, `${where}: vkey`);
@@ -137,19 +189,35 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     checks[0] = { check: 'format', ok: false, detail: e.message };
     return done();
   }
-  const key = resolveKey(claim.vkey as Parameters<typeof resolveKey>[0], { vkeyPath: opts.vkeyPath, vkeyHash: opts.vkeyHash, allowUnpinned: opts.allowUnpinned, keyStoreDir: opts.keyStoreDir });
+  const key = resolveKey(claim.vkey as Parameters<typeof resolveKey>[0], {
+    vkeyPath: opts.vkeyPath,
+    vkeyHash: opts.vkeyHash,
+    allowUnpinned: opts.allowUnpinned,
+    keyStoreDir: opts.keyStoreDir,
+  });
   if (!key.ok) add('key-pin', false, key.detail);
-  else if (key.pinned && key.hash !== claim.vkeyHash) add('key-pin', false, `the claim's key ${claim.vkeyHash.slice(0, 16)}… is not the trusted key ${key.hash.slice(0, 16)}… (${key.source})`);
+  else if (key.pinned && key.hash !== claim.vkeyHash)
+    add(
+      'key-pin',
+      false,
+      `the claim's key ${claim.vkeyHash.slice(0, 16)}… is not the trusted key ${key.hash.slice(0, 16)}… (${key.source})`,
+    );
   else add('key-pin', true, key.detail);
-  if (key.ok && !key.pinned) warnings.push('the verification key is not pinned: anyone can make a key and a claim for any model');
+  if (key.ok && !key.pinned)
+    warnings.push('the verification key is not pinned: anyone can make a key and a claim for any model');
   const vkey = key.vkey as Record<string, unknown>;
   const meta = vkey['zkinfer'] as VkeyMeta | undefined;
   const acc = meta?.accuracy;
   const idProblem = keyIdProblem(meta, claim);
-  add('model-id', idProblem === null, idProblem ?? `accuracy key for model ${claim.modelId.slice(0, 16)}…, chunks of ${claim.dataset.chunkSize}`);
+  add(
+    'model-id',
+    idProblem === null,
+    idProblem ?? `accuracy key for model ${claim.modelId.slice(0, 16)}…, chunks of ${claim.dataset.chunkSize}`,
+  );
   // The setup a claim reports must be the key's, warning included (as for bundles).
   const wantWarning = meta?.setup === 'dev' ? DEV_SETUP_WARNING : undefined;
-  if (meta && (claim.setup.kind !== meta.setup || claim.setup.warning !== wantWarning)) add('model-id', false, `setup "${claim.setup.kind}" (or its warning) differs from the key's "${meta.setup}"`);
+  if (meta && (claim.setup.kind !== meta.setup || claim.setup.warning !== wantWarning))
+    add('model-id', false, `setup "${claim.setup.kind}" (or its warning) differs from the key's "${meta.setup}"`);
   if (!acc) return done();
   const enc: DatasetEncoding = acc.encoding;
 
@@ -158,32 +226,66 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   add('chunks', structure === null, structure ?? `${Math.ceil(n / c)} chunks of ${c}`);
 
   const signals = signalsProblem(claim);
-  add('public-signals', signals === null, signals ?? 'every chunk\'s [commitment, count] is canonical and consistent');
+  add('public-signals', signals === null, signals ?? "every chunk's [commitment, count] is canonical and consistent");
   if (signals) return done();
 
   const proven = claim.chunks.map((ch) => BigInt(ch.publicSignals[0]!));
   const d = toHex(await combineChunkCommitments(n, c, proven));
-  add('dataset-commitment', d === claim.dataset.commitment.toLowerCase(), d === claim.dataset.commitment.toLowerCase() ? `D = ${d.slice(0, 18)}… from N, C and the proven chunk commitments` : `the proven chunks and N = ${n}, C = ${c} give ${d.slice(0, 18)}…, the claim says ${claim.dataset.commitment.slice(0, 18)}…`);
+  add(
+    'dataset-commitment',
+    d === claim.dataset.commitment.toLowerCase(),
+    d === claim.dataset.commitment.toLowerCase()
+      ? `D = ${d.slice(0, 18)}… from N, C and the proven chunk commitments`
+      : `the proven chunks and N = ${n}, C = ${c} give ${d.slice(0, 18)}…, the claim says ${claim.dataset.commitment.slice(0, 18)}…`,
+  );
 
   const pin = await datasetPin(opts, enc, n, c, proven, d);
   add('dataset-pin', pin.ok, pin.detail);
   if (pin.warning) warnings.push(pin.warning);
 
-  const verdicts = await verifyChunkProofs(vkey, claim.chunks, opts.workers, opts.poolMinChunks ?? POOL_VERIFY_MIN_CHUNKS);
+  const verdicts = await verifyChunkProofs(
+    vkey,
+    claim.chunks,
+    opts.workers,
+    opts.poolMinChunks ?? POOL_VERIFY_MIN_CHUNKS,
+  );
   const badProof = claim.chunks[verdicts.indexOf(false)]?.index;
-  add('proof', badProof === undefined, badProof === undefined ? `${claim.chunks.length} chunk proofs pass the Groth16 check` : `chunk ${badProof}: Groth16 pairing check failed`);
+  add(
+    'proof',
+    badProof === undefined,
+    badProof === undefined
+      ? `${claim.chunks.length} chunk proofs pass the Groth16 check`
+      : `chunk ${badProof}: Groth16 pairing check failed`,
+  );
 
   const k2 = claim.chunks.reduce((a, ch) => a + ch.count, 0);
-  const countProblem = claim.result.correct !== k2 ? `claim says K = ${claim.result.correct}, the proofs ${k2}` : Math.abs(claim.result.accuracy - k2 / n) > 1e-12 ? `accuracy ${claim.result.accuracy} is not ${k2}/${n}` : null;
-  add('count', countProblem === null, countProblem ?? `K = ${k2} of N = ${n} (${(100 * k2 / n).toFixed(2)} %)`);
+  const countProblem =
+    claim.result.correct !== k2
+      ? `claim says K = ${claim.result.correct}, the proofs ${k2}`
+      : Math.abs(claim.result.accuracy - k2 / n) > 1e-12
+        ? `accuracy ${claim.result.accuracy} is not ${k2}/${n}`
+        : null;
+  add('count', countProblem === null, countProblem ?? `K = ${k2} of N = ${n} (${((100 * k2) / n).toFixed(2)} %)`);
   if (opts.minAccuracy !== undefined) {
     const a = k2 / n;
-    add('min-accuracy', a >= opts.minAccuracy, `${(100 * a).toFixed(2)} % ${a >= opts.minAccuracy ? '≥' : '<'} required ${(100 * opts.minAccuracy).toFixed(2)} %`);
+    add(
+      'min-accuracy',
+      a >= opts.minAccuracy,
+      `${(100 * a).toFixed(2)} % ${a >= opts.minAccuracy ? '≥' : '<'} required ${(100 * opts.minAccuracy).toFixed(2)} %`,
+    );
   }
   const kind = meta?.setup ?? claim.setup.kind;
   if (kind === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
   if (opts.requireTrustedSetup) {
-    add('trusted-setup', kind !== 'dev' && key.pinned, !key.pinned ? 'the key is not pinned, so its setup is only the claim\'s word' : kind === 'dev' ? 'keys come from the dev setup (--require-trusted-setup)' : `keys from a ${kind} setup`);
+    add(
+      'trusted-setup',
+      kind !== 'dev' && key.pinned,
+      !key.pinned
+        ? "the key is not pinned, so its setup is only the claim's word"
+        : kind === 'dev'
+          ? 'keys come from the dev setup (--require-trusted-setup)'
+          : `keys from a ${kind} setup`,
+    );
   }
   return done({ samples: n, correct: k2, accuracy: k2 / n, datasetCommitment: d, modelId: claim.modelId, setup: kind });
 }
@@ -191,18 +293,29 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
 /** Why the key cannot be this claim's accuracy-chunk key, or null when it is. */
 function keyIdProblem(meta: VkeyMeta | undefined, claim: AccuracyClaim): string | null {
   const acc = meta?.accuracy;
-  return !acc || acc.kind !== 'accuracy-chunk' ? 'the key is not an accuracy-chunk key'
-    : meta!.modelId !== claim.modelId ? `the claim names model ${claim.modelId.slice(0, 16)}…, the key is for ${meta!.modelId.slice(0, 16)}…`
-      : acc.quantizedSha256 !== claim.quantizedSha256 ? 'the key was made for another quantized model'
-        : acc.chunkSize !== claim.dataset.chunkSize ? `the key proves chunks of ${acc.chunkSize}, the claim uses ${claim.dataset.chunkSize}`
-          : !sameEncoding(acc.encoding, claim.dataset.encoding) ? 'the claim\'s dataset encoding differs from the key\'s' : null;
+  return !acc || acc.kind !== 'accuracy-chunk'
+    ? 'the key is not an accuracy-chunk key'
+    : meta!.modelId !== claim.modelId
+      ? `the claim names model ${claim.modelId.slice(0, 16)}…, the key is for ${meta!.modelId.slice(0, 16)}…`
+      : acc.quantizedSha256 !== claim.quantizedSha256
+        ? 'the key was made for another quantized model'
+        : acc.chunkSize !== claim.dataset.chunkSize
+          ? `the key proves chunks of ${acc.chunkSize}, the claim uses ${claim.dataset.chunkSize}`
+          : !sameEncoding(acc.encoding, claim.dataset.encoding)
+            ? "the claim's dataset encoding differs from the key's"
+            : null;
 }
 
 /** Chunk structure: exactly ceil(N/C) chunks, in order, full except the last; null when it holds. */
 function structureProblem(claim: AccuracyClaim): string | null {
   const { samples: n, chunkSize: c } = claim.dataset;
   const k = Math.ceil(n / c);
-  let structure: string | null = claim.result.samples !== n ? `result.samples ${claim.result.samples} differs from dataset.samples ${n}` : claim.chunks.length !== k || claim.dataset.chunks !== k ? `${claim.chunks.length} chunks; ${n} samples in chunks of ${c} need ${k}` : null;
+  let structure: string | null =
+    claim.result.samples !== n
+      ? `result.samples ${claim.result.samples} differs from dataset.samples ${n}`
+      : claim.chunks.length !== k || claim.dataset.chunks !== k
+        ? `${claim.chunks.length} chunks; ${n} samples in chunks of ${c} need ${k}`
+        : null;
   for (const [i, ch] of claim.chunks.entries()) {
     if (structure) break;
     const expected = i < k - 1 ? c : n - (k - 1) * c;
@@ -217,33 +330,65 @@ function signalsProblem(claim: AccuracyClaim): string | null {
   let signals: string | null = null;
   for (const ch of claim.chunks) {
     const s = ch.publicSignals;
-    if (s.length !== 2 || !s.every((v) => /^\d+$/.test(v) && BigInt(v) < FIELD_PRIME)) signals = `chunk ${ch.index}: public signals are not two canonical field elements`;
-    else if (toHex(BigInt(s[0]!)) !== ch.commitment.toLowerCase()) signals = `chunk ${ch.index}: commitment ${ch.commitment.slice(0, 18)}… is not the proven one`;
-    else if (s[1] !== String(ch.count) || ch.count < 0 || ch.count > ch.samples) signals = `chunk ${ch.index}: count ${ch.count} is not the proven count ${s[1]} (or exceeds its ${ch.samples} samples)`;
+    if (s.length !== 2 || !s.every((v) => /^\d+$/.test(v) && BigInt(v) < FIELD_PRIME))
+      signals = `chunk ${ch.index}: public signals are not two canonical field elements`;
+    else if (toHex(BigInt(s[0]!)) !== ch.commitment.toLowerCase())
+      signals = `chunk ${ch.index}: commitment ${ch.commitment.slice(0, 18)}… is not the proven one`;
+    else if (s[1] !== String(ch.count) || ch.count < 0 || ch.count > ch.samples)
+      signals = `chunk ${ch.index}: count ${ch.count} is not the proven count ${s[1]} (or exceeds its ${ch.samples} samples)`;
     if (signals) break;
   }
   return signals;
 }
 
 /** The `dataset-pin` check: the data (with its opening) or its published commitment pins D. */
-async function datasetPin(opts: VerifyClaimOptions, enc: DatasetEncoding, n: number, c: number, proven: bigint[], d: string): Promise<{ ok: boolean; detail: string; warning?: string }> {
+async function datasetPin(
+  opts: VerifyClaimOptions,
+  enc: DatasetEncoding,
+  n: number,
+  c: number,
+  proven: bigint[],
+  d: string,
+): Promise<{ ok: boolean; detail: string; warning?: string }> {
   if (opts.dataset) {
-    if (!opts.opening) throw new UserError('--dataset needs --opening FILE (the opening written by `zkinfer dataset commit` or `zkinfer accuracy`): the chunk commitments are blinded');
-    const recomputed = await computeDatasetCommitment({ dataset: opts.dataset, encoding: enc, chunkSize: c, blinding: readOpening(opts.opening) });
-    const bad = recomputed.samples !== n ? `${opts.dataset} has ${recomputed.samples} samples, the claim ${n}`
-      : (() => {
-        const i = recomputed.chunkCommitments.findIndex((x, j) => x !== proven[j]);
-        return i >= 0 ? `chunk ${i} was not proven on ${opts.dataset} (its commitment differs)` : toHex(recomputed.commitment) !== d ? 'dataset commitment differs' : null;
-      })();
+    if (!opts.opening)
+      throw new UserError(
+        '--dataset needs --opening FILE (the opening written by `zkinfer dataset commit` or `zkinfer accuracy`): the chunk commitments are blinded',
+      );
+    const recomputed = await computeDatasetCommitment({
+      dataset: opts.dataset,
+      encoding: enc,
+      chunkSize: c,
+      blinding: readOpening(opts.opening),
+    });
+    const bad =
+      recomputed.samples !== n
+        ? `${opts.dataset} has ${recomputed.samples} samples, the claim ${n}`
+        : (() => {
+            const i = recomputed.chunkCommitments.findIndex((x, j) => x !== proven[j]);
+            return i >= 0
+              ? `chunk ${i} was not proven on ${opts.dataset} (its commitment differs)`
+              : toHex(recomputed.commitment) !== d
+                ? 'dataset commitment differs'
+                : null;
+          })();
     return { ok: bad === null, detail: bad ?? `every chunk commits to ${opts.dataset}` };
   }
   if (opts.datasetCommitment) {
     const pinned = toHex(parseFieldElement(opts.datasetCommitment, '--dataset-commitment'));
-    return { ok: pinned === d, detail: pinned === d ? `D is the published commitment ${pinned.slice(0, 18)}…` : `the proven dataset ${d.slice(0, 18)}… is not the published ${pinned.slice(0, 18)}…` };
+    return {
+      ok: pinned === d,
+      detail:
+        pinned === d
+          ? `D is the published commitment ${pinned.slice(0, 18)}…`
+          : `the proven dataset ${d.slice(0, 18)}… is not the published ${pinned.slice(0, 18)}…`,
+    };
   }
   return {
     ok: opts.allowUnpinned ?? false,
-    detail: opts.allowUnpinned ? 'unpinned dataset (--allow-unpinned)' : 'no dataset pin: pass --dataset-commitment HEX (the published commitment) or --dataset DATA --opening FILE, or --allow-unpinned',
+    detail: opts.allowUnpinned
+      ? 'unpinned dataset (--allow-unpinned)'
+      : 'no dataset pin: pass --dataset-commitment HEX (the published commitment) or --dataset DATA --opening FILE, or --allow-unpinned',
     ...(opts.allowUnpinned ? { warning: 'the dataset is not pinned: the claim could be about any data' } : {}),
   };
 }

@@ -17,31 +17,33 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import { verifyClaim } from '../accuracy/verify-claim.js';
 
 /** The gate config; relative paths are relative to the config file. */
-export const gateConfigSchema = z.object({
-  /** An ONNX model (quantized into `build`) or an existing build directory. */
-  model: z.string(),
-  /** Build directory for an ONNX model (default `.zkinfer/gate-build` beside the config). */
-  build: z.string().optional(),
-  calibration: z.string().optional(),
-  weightBits: z.number().int().optional(),
-  activationBits: z.number().int().optional(),
-  dataset: z.string(),
-  /** The published dataset commitment the claim must be about (0x-hex). */
-  datasetCommitment: z.string().optional(),
-  /** The opening that reproduces `datasetCommitment` (default: a fresh one per run). */
-  opening: z.string().optional(),
-  minAccuracy: z.number().min(0).max(1),
-  maxDisagreement: z.number().min(0).max(1).optional(),
-  requireTrustedSetup: z.boolean().optional(),
-  /** Powers-of-tau file for the chunk keys (required with requireTrustedSetup). */
-  ptau: z.string().optional(),
-  /** A trusted chunk verification key to pin (default: the key this run uses, reported in the summary). */
-  vkey: z.string().optional(),
-  chunk: z.number().int().positive().optional(),
-  workers: z.number().int().positive().optional(),
-  /** Where the claim goes (default `zkinfer-gate` beside the config). */
-  out: z.string().optional(),
-}).strict();
+export const gateConfigSchema = z
+  .object({
+    /** An ONNX model (quantized into `build`) or an existing build directory. */
+    model: z.string(),
+    /** Build directory for an ONNX model (default `.zkinfer/gate-build` beside the config). */
+    build: z.string().optional(),
+    calibration: z.string().optional(),
+    weightBits: z.number().int().optional(),
+    activationBits: z.number().int().optional(),
+    dataset: z.string(),
+    /** The published dataset commitment the claim must be about (0x-hex). */
+    datasetCommitment: z.string().optional(),
+    /** The opening that reproduces `datasetCommitment` (default: a fresh one per run). */
+    opening: z.string().optional(),
+    minAccuracy: z.number().min(0).max(1),
+    maxDisagreement: z.number().min(0).max(1).optional(),
+    requireTrustedSetup: z.boolean().optional(),
+    /** Powers-of-tau file for the chunk keys (required with requireTrustedSetup). */
+    ptau: z.string().optional(),
+    /** A trusted chunk verification key to pin (default: the key this run uses, reported in the summary). */
+    vkey: z.string().optional(),
+    chunk: z.number().int().positive().optional(),
+    workers: z.number().int().positive().optional(),
+    /** Where the claim goes (default `zkinfer-gate` beside the config). */
+    out: z.string().optional(),
+  })
+  .strict();
 
 /** A parsed config. */
 export type GateConfig = z.infer<typeof gateConfigSchema>;
@@ -60,7 +62,13 @@ export interface GateSummary {
   readonly exitCode: 0 | 1 | 2;
   readonly config: string;
   readonly checks: GateCheck[];
-  readonly accuracy?: { readonly proven: number; readonly correct: number; readonly samples: number; readonly float: number; readonly quantized: number };
+  readonly accuracy?: {
+    readonly proven: number;
+    readonly correct: number;
+    readonly samples: number;
+    readonly float: number;
+    readonly quantized: number;
+  };
   readonly disagreement?: number;
   readonly claim?: string;
   readonly datasetCommitment?: string;
@@ -77,7 +85,9 @@ export function readGateConfig(path: string): GateConfig {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new UserError(`${path}: cannot read the gate config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UserError(
+      `${path}: cannot read the gate config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   const r = gateConfigSchema.safeParse(json);
   if (!r.success) {
@@ -87,7 +97,17 @@ export function readGateConfig(path: string): GateConfig {
   const base = dirname(resolve(path));
   const rel = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : join(base, p));
   const c = r.data;
-  return { ...c, model: rel(c.model)!, build: rel(c.build ?? '.zkinfer/gate-build'), calibration: rel(c.calibration), dataset: rel(c.dataset)!, opening: rel(c.opening), ptau: rel(c.ptau), vkey: rel(c.vkey), out: rel(c.out ?? 'zkinfer-gate') };
+  return {
+    ...c,
+    model: rel(c.model)!,
+    build: rel(c.build ?? '.zkinfer/gate-build'),
+    calibration: rel(c.calibration),
+    dataset: rel(c.dataset)!,
+    opening: rel(c.opening),
+    ptau: rel(c.ptau),
+    vkey: rel(c.vkey),
+    out: rel(c.out ?? 'zkinfer-gate'),
+  };
 }
 
 /** Runs the gate described by the config file at `configPath`. */
@@ -100,7 +120,14 @@ export async function runGate(configPath: string, onProgress?: (msg: string) => 
     c = readGateConfig(configPath);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
-    return { passed: false, exitCode: 2, config: configPath, checks: [{ check: 'config', ok: false, detail: e.message }], error: e.message, seconds: seconds() };
+    return {
+      passed: false,
+      exitCode: 2,
+      config: configPath,
+      checks: [{ check: 'config', ok: false, detail: e.message }],
+      error: e.message,
+      seconds: seconds(),
+    };
   }
   checks.push({ check: 'config', ok: true, detail: configPath });
   try {
@@ -109,27 +136,60 @@ export async function runGate(configPath: string, onProgress?: (msg: string) => 
     if (statSync(c.model).isFile()) {
       buildDir = c.build!;
       onProgress?.(`quantizing ${c.model} into ${buildDir}`);
-      await quantizeModel({ modelPath: c.model, outDir: buildDir, calibrationPath: c.calibration, weightBits: c.weightBits, activationBits: c.activationBits });
+      await quantizeModel({
+        modelPath: c.model,
+        outDir: buildDir,
+        calibrationPath: c.calibration,
+        weightBits: c.weightBits,
+        activationBits: c.activationBits,
+      });
     }
     onProgress?.('audit: float vs quantized');
     const a = await audit({ target: buildDir, dataset: c.dataset, maxDisagreement: c.maxDisagreement });
     if (c.maxDisagreement !== undefined) {
-      checks.push({ check: 'max-disagreement', ok: a.gate!.passed, detail: `float/quantized disagreement ${(100 * a.disagreementRate).toFixed(2)} % (limit ${(100 * c.maxDisagreement).toFixed(2)} %)${a.gate!.passed ? '' : `; try ${a.gate!.suggestions[0]}`}` });
+      checks.push({
+        check: 'max-disagreement',
+        ok: a.gate!.passed,
+        detail: `float/quantized disagreement ${(100 * a.disagreementRate).toFixed(2)} % (limit ${(100 * c.maxDisagreement).toFixed(2)} %)${a.gate!.passed ? '' : `; try ${a.gate!.suggestions[0]}`}`,
+      });
     }
     onProgress?.('accuracy proof');
-    const s = await proveAccuracy({ buildDir, dataset: c.dataset, outDir: c.out!, chunkSize: c.chunk, workers: c.workers, opening: c.opening, ptauPath: c.ptau, onProgress });
-    checks.push({ check: 'accuracy-proof', ok: true, detail: `${s.chunks} chunk proofs, ${s.correct}/${s.samples} correct` });
+    const s = await proveAccuracy({
+      buildDir,
+      dataset: c.dataset,
+      outDir: c.out!,
+      chunkSize: c.chunk,
+      workers: c.workers,
+      opening: c.opening,
+      ptauPath: c.ptau,
+      onProgress,
+    });
+    checks.push({
+      check: 'accuracy-proof',
+      ok: true,
+      detail: `${s.chunks} chunk proofs, ${s.correct}/${s.samples} correct`,
+    });
     const vkey = c.vkey ?? artifactPath(chunkKeyDir(buildDir, s.chunkSize), 'vkey');
     const v = await verifyClaim({
       claimPath: s.claim,
       vkeyPath: vkey,
-      ...(c.datasetCommitment ? { datasetCommitment: c.datasetCommitment } : { dataset: c.dataset, opening: c.opening ?? accuracyOpeningPath(c.out!) }),
+      ...(c.datasetCommitment
+        ? { datasetCommitment: c.datasetCommitment }
+        : { dataset: c.dataset, opening: c.opening ?? accuracyOpeningPath(c.out!) }),
       requireTrustedSetup: c.requireTrustedSetup,
     });
     const structural = v.checks.filter((x) => x.check !== 'trusted-setup');
     const bad = structural.find((x) => !x.ok);
-    checks.push({ check: 'claim', ok: !bad, detail: bad ? `${bad.check}: ${bad.detail}` : `claim verified (${structural.length} checks) with key ${vkey}` });
-    checks.push({ check: 'min-accuracy', ok: s.accuracy >= c.minAccuracy, detail: `proven accuracy ${(100 * s.accuracy).toFixed(2)} % (minimum ${(100 * c.minAccuracy).toFixed(2)} %)` });
+    checks.push({
+      check: 'claim',
+      ok: !bad,
+      detail: bad ? `${bad.check}: ${bad.detail}` : `claim verified (${structural.length} checks) with key ${vkey}`,
+    });
+    checks.push({
+      check: 'min-accuracy',
+      ok: s.accuracy >= c.minAccuracy,
+      detail: `proven accuracy ${(100 * s.accuracy).toFixed(2)} % (minimum ${(100 * c.minAccuracy).toFixed(2)} %)`,
+    });
     const ts = v.checks.find((x) => x.check === 'trusted-setup');
     if (ts) checks.push({ check: 'trusted-setup', ok: ts.ok, detail: ts.detail });
     const passed = checks.every((x) => x.ok);
@@ -138,7 +198,13 @@ export async function runGate(configPath: string, onProgress?: (msg: string) => 
       exitCode: passed ? 0 : 1,
       config: configPath,
       checks,
-      accuracy: { proven: s.accuracy, correct: s.correct, samples: s.samples, float: a.accuracy.float.accuracy, quantized: a.accuracy.quantized.accuracy },
+      accuracy: {
+        proven: s.accuracy,
+        correct: s.correct,
+        samples: s.samples,
+        float: a.accuracy.float.accuracy,
+        quantized: a.accuracy.quantized.accuracy,
+      },
       disagreement: a.disagreementRate,
       claim: s.claim,
       datasetCommitment: s.datasetCommitment,
@@ -158,11 +224,18 @@ export async function runGate(configPath: string, onProgress?: (msg: string) => 
 export function gateMarkdown(s: GateSummary): string {
   const lines = [`## zkinfer gate: ${s.passed ? '✅ passed' : '❌ failed'}`, ''];
   if (s.accuracy) {
-    lines.push(`Proven accuracy **${(100 * s.accuracy.proven).toFixed(2)} %** (${s.accuracy.correct}/${s.accuracy.samples}); float ${(100 * s.accuracy.float).toFixed(2)} %, quantized ${(100 * s.accuracy.quantized).toFixed(2)} % (unverified).`, '');
+    lines.push(
+      `Proven accuracy **${(100 * s.accuracy.proven).toFixed(2)} %** (${s.accuracy.correct}/${s.accuracy.samples}); float ${(100 * s.accuracy.float).toFixed(2)} %, quantized ${(100 * s.accuracy.quantized).toFixed(2)} % (unverified).`,
+      '',
+    );
   }
   lines.push('| check | result | detail |', '| --- | --- | --- |');
   for (const c of s.checks) lines.push(`| ${c.check} | ${c.ok ? '✅' : '❌'} | ${c.detail.replace(/\|/g, '\\|')} |`);
-  if (s.claim) lines.push('', `Claim: \`${s.claim}\` · dataset commitment \`${s.datasetCommitment}\` · chunk key hash \`${s.vkeyHash}\`${s.setup === 'dev' ? ' · dev setup (not for production)' : ''}`);
+  if (s.claim)
+    lines.push(
+      '',
+      `Claim: \`${s.claim}\` · dataset commitment \`${s.datasetCommitment}\` · chunk key hash \`${s.vkeyHash}\`${s.setup === 'dev' ? ' · dev setup (not for production)' : ''}`,
+    );
   return lines.join('\n') + '\n';
 }
 

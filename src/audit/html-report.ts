@@ -30,24 +30,45 @@ function card(title: string, value: string, note: string, cls = ''): string {
 function confusionTable(r: AuditReport): string {
   const max = Math.max(1, ...r.confusion.flat());
   const head = `<tr><th>float ↓ / quantized →</th>${r.confusion.map((_row, q) => `<th>${q}</th>`).join('')}</tr>`;
-  const rows = r.confusion.map((row, f) => `<tr><th>${f}</th>${row.map((n, q) => {
-    const a = n === 0 ? 0 : 0.15 + 0.85 * (n / max);
-    const color = f === q ? `rgba(37,99,235,${a.toFixed(2)})` : `rgba(220,38,38,${n ? Math.max(0.35, a).toFixed(2) : 0})`;
-    return `<td style="background:${color};color:${a > 0.55 ? '#fff' : '#111'}">${n || ''}</td>`;
-  }).join('')}</tr>`).join('');
+  const rows = r.confusion
+    .map(
+      (row, f) =>
+        `<tr><th>${f}</th>${row
+          .map((n, q) => {
+            const a = n === 0 ? 0 : 0.15 + 0.85 * (n / max);
+            const color =
+              f === q ? `rgba(37,99,235,${a.toFixed(2)})` : `rgba(220,38,38,${n ? Math.max(0.35, a).toFixed(2) : 0})`;
+            return `<td style="background:${color};color:${a > 0.55 ? '#fff' : '#111'}">${n || ''}</td>`;
+          })
+          .join('')}</tr>`,
+    )
+    .join('');
   return `<table class="confusion">${head}${rows}</table>`;
 }
 
 function disagreementRows(r: AuditReport): string {
-  if (r.disagreements.length === 0) return '<p class="ok">No disagreements: float, quantized and proven predictions agree on every sample.</p>';
-  const rows = r.disagreements.map((d) => `<tr><td>${d.index}</td><td>${esc(d.source)}</td><td>${d.label}</td><td>${d.float}</td><td>${d.quantized}</td><td>${d.proven ?? '—'}</td><td>${d.margin.toFixed(3)}</td>`
-    + `<td class="vec">${esc(d.floatOutput.map((v) => v.toFixed(2)).join(' '))}</td><td class="vec">${esc(d.quantizedOutput.map((v) => v.toFixed(2)).join(' '))}</td></tr>`).join('');
-  return `<table class="list"><tr><th>#</th><th>sample</th><th>label</th><th>float</th><th>quantized</th><th>proven</th><th>margin</th><th>float output</th><th>dequantized output</th></tr>${rows}</table>`
-    + (r.disagreementCount > r.disagreements.length ? `<p>${r.disagreementCount - r.disagreements.length} more not listed.</p>` : '');
+  if (r.disagreements.length === 0)
+    return '<p class="ok">No disagreements: float, quantized and proven predictions agree on every sample.</p>';
+  const rows = r.disagreements
+    .map(
+      (d) =>
+        `<tr><td>${d.index}</td><td>${esc(d.source)}</td><td>${d.label}</td><td>${d.float}</td><td>${d.quantized}</td><td>${d.proven ?? '—'}</td><td>${d.margin.toFixed(3)}</td>` +
+        `<td class="vec">${esc(d.floatOutput.map((v) => v.toFixed(2)).join(' '))}</td><td class="vec">${esc(d.quantizedOutput.map((v) => v.toFixed(2)).join(' '))}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<table class="list"><tr><th>#</th><th>sample</th><th>label</th><th>float</th><th>quantized</th><th>proven</th><th>margin</th><th>float output</th><th>dequantized output</th></tr>${rows}</table>` +
+    (r.disagreementCount > r.disagreements.length
+      ? `<p>${r.disagreementCount - r.disagreements.length} more not listed.</p>`
+      : '')
+  );
 }
 
 /** Renders the report as one HTML page. */
-export function renderAuditHtml(r: AuditReport, meta: { readonly createdAt?: string; readonly tool?: string } = {}): string {
+export function renderAuditHtml(
+  r: AuditReport,
+  meta: { readonly createdAt?: string; readonly tool?: string } = {},
+): string {
   const a = r.accuracy;
   const maxErr = Math.max(...r.maxAbsErrorPerOutput);
   const gate = r.gate
@@ -55,7 +76,18 @@ export function renderAuditHtml(r: AuditReport, meta: { readonly createdAt?: str
       ? `<p class="ok">Gate passed: disagreement ${pct(r.disagreementRate)} ≤ ${pct(r.gate.maxDisagreement)}.</p>`
       : `<div class="fail"><p>Gate failed: disagreement ${pct(r.disagreementRate)} &gt; ${pct(r.gate.maxDisagreement)}. Try:</p><ul>${r.gate.suggestions.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></div>`
     : '';
-  const bundles = r.bundles ? `<p>Proven predictions from ${r.bundles.matched} verified bundles in ${esc(r.bundles.dir)} (${r.bundles.rejected.length} rejected${r.bundles.rejected.length ? `: ${esc(r.bundles.rejected.slice(0, 5).map((x) => `${x.file} (${x.reason})`).join('; '))}` : ''}).</p>` : '';
+  const bundles = r.bundles
+    ? `<p>Proven predictions from ${r.bundles.matched} verified bundles in ${esc(r.bundles.dir)} (${r.bundles.rejected.length} rejected${
+        r.bundles.rejected.length
+          ? `: ${esc(
+              r.bundles.rejected
+                .slice(0, 5)
+                .map((x) => `${x.file} (${x.reason})`)
+                .join('; '),
+            )}`
+          : ''
+      }).</p>`
+    : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>zkinfer audit: ${esc(r.model.file)}</title>

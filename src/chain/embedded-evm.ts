@@ -77,7 +77,14 @@ async function deploy(bytecode: Hex, hardfork: string, unlimited: boolean): Prom
         `the deployment gas limit ${deployGas}`,
     );
   }
-  return { vm, common, address: result.createdAddress, deployGas: result.totalGasSpent, unlimited, queue: Promise.resolve() };
+  return {
+    vm,
+    common,
+    address: result.createdAddress,
+    deployGas: result.totalGasSpent,
+    unlimited,
+    queue: Promise.resolve(),
+  };
 }
 
 function getDeployment(bytecode: Hex, hardfork: string, unlimited: boolean): Promise<Deployment> {

@@ -78,7 +78,11 @@ const GAS_SEARCH_PRECISION = 1000n;
  * call does not revert, and the snarkjs verifier never reverts. Starved of gas, its precompile
  * calls fail and it returns false, so nodes report ~30k gas for a ~235k verification.
  */
-async function gasForTrue(options: { call: (gas: bigint) => Promise<boolean>; lo: bigint; hi: bigint }): Promise<bigint> {
+async function gasForTrue(options: {
+  call: (gas: bigint) => Promise<boolean>;
+  lo: bigint;
+  hi: bigint;
+}): Promise<bigint> {
   let { lo, hi } = options;
   if (lo >= hi) return hi;
   if (await options.call(lo)) return lo;

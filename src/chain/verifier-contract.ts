@@ -77,7 +77,9 @@ export function renderVerifierSource(vkey: Groth16VerificationKey, where = 'veri
   // else could be Solidity source smuggled into the contract.
   validateVkey(vkey, where);
   if (vkey.nPublic < 1) {
-    throw new UserError(`${where}: a Solidity verifier needs at least one public signal (uint[0] is not valid Solidity)`);
+    throw new UserError(
+      `${where}: a Solidity verifier needs at least one public signal (uint[0] is not valid Solidity)`,
+    );
   }
   const { template, render } = loadTemplate();
   return render(template, vkey);

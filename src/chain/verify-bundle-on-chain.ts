@@ -7,7 +7,8 @@ import { verifyBundle, VerifyOptions, VerifyReport } from '../verify/verify-bund
 import type { ChainVerifier } from '../verify/chain-check.js';
 
 /** Runs `verifyOnChain`, loading solc and the EVM on first use: most verifications never need them. */
-export const lazyChainVerifier: ChainVerifier = async (bundle, vkey, target) => (await import('./verify-on-chain.js')).verifyOnChain(bundle, vkey, target);
+export const lazyChainVerifier: ChainVerifier = async (bundle, vkey, target) =>
+  (await import('./verify-on-chain.js')).verifyOnChain(bundle, vkey, target);
 
 /** {@link verifyBundle}, able to honour `opts.chain`. */
 export function verifyBundleWithChain(opts: VerifyOptions): Promise<VerifyReport> {

@@ -9,7 +9,12 @@ import { UserError } from '../core/errors.js';
 import { verifyOnEmbeddedEvm } from './embedded-evm.js';
 import { verifyOnRpc } from './rpc.js';
 import type { ChainTarget, ChainVerdict } from '../verify/chain-check.js';
-import { compileVerifier, CompiledVerifier, MAX_DEPLOYED_CODE_SIZE, renderVerifierSource } from './verifier-contract.js';
+import {
+  compileVerifier,
+  CompiledVerifier,
+  MAX_DEPLOYED_CODE_SIZE,
+  renderVerifierSource,
+} from './verifier-contract.js';
 import { Groth16VerificationKey } from '../formats/vkey.js';
 
 // The verdict's types belong to the verifier that reports them; re-exported for callers of this module.
@@ -29,12 +34,17 @@ export function verifierFor(vkey: Record<string, unknown>): Promise<CompiledVeri
 }
 
 function hexOrError(v: string, what: string, bytes: number): Hex {
-  if (!new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`).test(v)) throw new UserError(`${what} must be 0x followed by ${bytes * 2} hex digits`);
+  if (!new RegExp(`^0x[0-9a-fA-F]{${bytes * 2}}$`).test(v))
+    throw new UserError(`${what} must be 0x followed by ${bytes * 2} hex digits`);
   return v as Hex;
 }
 
 /** Verifies a bundle's proof with its (or the given) verification key on an EVM. */
-export async function verifyOnChain(bundle: ProofBundle, vkey: Record<string, unknown>, target: ChainTarget): Promise<ChainVerdict> {
+export async function verifyOnChain(
+  bundle: ProofBundle,
+  vkey: Record<string, unknown>,
+  target: ChainTarget,
+): Promise<ChainVerdict> {
   const v = await verifierFor(vkey);
   const fitsOnChain = v.deployedSize <= MAX_DEPLOYED_CODE_SIZE;
   if (target.kind === 'embedded') {
@@ -47,15 +57,42 @@ export async function verifyOnChain(bundle: ProofBundle, vkey: Record<string, un
       allowUnlimitedContractSize: !fitsOnChain,
       ...(fitsOnChain ? {} : { hardfork: 'prague' }),
     });
-    return { target: 'embedded', valid: r.valid, gas: String(r.gasUsed), gasSource: 'transaction', fitsOnChain, deployedSize: v.deployedSize };
+    return {
+      target: 'embedded',
+      valid: r.valid,
+      gas: String(r.gasUsed),
+      gasSource: 'transaction',
+      fitsOnChain,
+      deployedSize: v.deployedSize,
+    };
   }
   const address = target.address ? (hexOrError(target.address, '--address', 20) as Address) : undefined;
   const privateKey = target.privateKey ? hexOrError(target.privateKey, '--private-key', 32) : undefined;
   let r;
   try {
-    r = await verifyOnRpc({ url: target.url, abi: v.abi, bytecode: v.bytecode, deployedBytecode: v.deployedBytecode, address, privateKey, proof: bundle.proof, publicSignals: bundle.publicSignals });
+    r = await verifyOnRpc({
+      url: target.url,
+      abi: v.abi,
+      bytecode: v.bytecode,
+      deployedBytecode: v.deployedBytecode,
+      address,
+      privateKey,
+      proof: bundle.proof,
+      publicSignals: bundle.publicSignals,
+    });
   } catch (e) {
     throw new UserError(`${target.url}: ${(e as Error).message.split('\n')[0]}`);
   }
-  return { target: 'rpc', valid: r.valid, gas: String(r.gas), gasSource: r.gasSource, address: r.address, deployed: r.deployed, codeHash: r.codeHash, codeMatches: r.codeMatches, fitsOnChain, deployedSize: v.deployedSize };
+  return {
+    target: 'rpc',
+    valid: r.valid,
+    gas: String(r.gas),
+    gasSource: r.gasSource,
+    address: r.address,
+    deployed: r.deployed,
+    codeHash: r.codeHash,
+    codeMatches: r.codeMatches,
+    fitsOnChain,
+    deployedSize: v.deployedSize,
+  };
 }

@@ -32,27 +32,40 @@ export function registerAccuracyCommands(p: Command): void {
 }
 
 function registerDatasetCommit(dataset: Command): void {
-  dataset.command('commit <data>')
-    .description('commit to a labelled dataset (JSON Lines, CSV with a label column, or a directory of .pb inputs with labels.json)')
+  dataset
+    .command('commit <data>')
+    .description(
+      'commit to a labelled dataset (JSON Lines, CSV with a label column, or a directory of .pb inputs with labels.json)',
+    )
     .requiredOption('--build <dir>', 'build directory whose input quantization the commitment uses')
     .option('--chunk <n>', 'samples per chunk (default: as `zkinfer accuracy` would choose)', intOption('--chunk'))
     .option('--out <dir>', 'where to write <name>.commitment.json and <name>.opening.json (default <build>/datasets)')
     .option('--opening <file>', 'reuse the blinding of this opening file')
     .option('--json', 'print the commitment file as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer dataset commit test.jsonl --build build/digits --chunk 21')
-    .action(async (data: string, f: { build: string; chunk?: number; out?: string; opening?: string; json?: boolean }) => {
-      let chunkSize = f.chunk;
-      if (chunkSize === undefined) {
-        const { model } = readQuantizedModel(f.build);
-        let n = 0;
-        for await (const _s of readDataset(data, datasetEncoding(model))) n++;
-        chunkSize = chooseChunkSize(model, n).chunkSize;
-      }
-      const res = await commitDataset({ dataset: data, buildDir: f.build, chunkSize, outDir: f.out, blinding: f.opening ? readOpening(f.opening) : undefined });
-      if (f.json) return printJson({ ...res.file, commitmentFile: res.commitmentPath, openingFile: res.openingPath });
-      out(res.file.commitment);
-      err(`${res.file.samples} samples in ${res.file.chunkCommitments.length} chunks of ${res.file.chunkSize}; commitment ${res.commitmentPath}, opening (keep private) ${res.openingPath}`);
-    });
+    .action(
+      async (data: string, f: { build: string; chunk?: number; out?: string; opening?: string; json?: boolean }) => {
+        let chunkSize = f.chunk;
+        if (chunkSize === undefined) {
+          const { model } = readQuantizedModel(f.build);
+          let n = 0;
+          for await (const _s of readDataset(data, datasetEncoding(model))) n++;
+          chunkSize = chooseChunkSize(model, n).chunkSize;
+        }
+        const res = await commitDataset({
+          dataset: data,
+          buildDir: f.build,
+          chunkSize,
+          outDir: f.out,
+          blinding: f.opening ? readOpening(f.opening) : undefined,
+        });
+        if (f.json) return printJson({ ...res.file, commitmentFile: res.commitmentPath, openingFile: res.openingPath });
+        out(res.file.commitment);
+        err(
+          `${res.file.samples} samples in ${res.file.chunkCommitments.length} chunks of ${res.file.chunkSize}; commitment ${res.commitmentPath}, opening (keep private) ${res.openingPath}`,
+        );
+      },
+    );
 }
 
 function registerAccuracy(p: Command): void {
@@ -62,44 +75,107 @@ function registerAccuracy(p: Command): void {
     .requiredOption('--out <dir>', 'output directory (claim.json, chunks/, dataset.opening.json)')
     .option('--chunk <n>', 'samples per chunk proof (default: chosen from the per-sample cost)', intOption('--chunk'))
     .option('--workers <n>', 'worker threads (default: available cores)', intOption('--workers'))
-    .option('--opening <file>', 'dataset opening from `zkinfer dataset commit` (default: OUT/dataset.opening.json, created when missing)')
+    .option(
+      '--opening <file>',
+      'dataset opening from `zkinfer dataset commit` (default: OUT/dataset.opening.json, created when missing)',
+    )
     .option('--json', 'print a JSON summary')
-    .addHelpText('after', '\nExample:\n  zkinfer accuracy build/digits --dataset test.jsonl --out build/digits/accuracy-run')
-    .action(async (dir: string, f: { dataset: string; out: string; chunk?: number; workers?: number; opening?: string; json?: boolean }) => {
-      const s = await proveAccuracy({ buildDir: dir, dataset: f.dataset, outDir: f.out, chunkSize: f.chunk, workers: f.workers, opening: f.opening, onProgress: f.json ? undefined : err });
-      if (f.json) return printJson(s);
-      out(`proved ${s.correct}/${s.samples} correct (${(100 * s.accuracy).toFixed(2)} %) in ${s.chunks} chunks of ${s.chunkSize} (${s.proved} proved, ${s.skipped} reused) in ${s.seconds.total.toFixed(1)} s; claim ${s.claim}`);
-      out(`dataset commitment ${s.datasetCommitment}; chunk key ${s.vkeyHash}`);
-      out(`unverified: float ${(100 * s.unverified.float.accuracy).toFixed(2)} %, quantized ${(100 * s.unverified.quantized.accuracy).toFixed(2)} %`);
-    });
+    .addHelpText(
+      'after',
+      '\nExample:\n  zkinfer accuracy build/digits --dataset test.jsonl --out build/digits/accuracy-run',
+    )
+    .action(
+      async (
+        dir: string,
+        f: { dataset: string; out: string; chunk?: number; workers?: number; opening?: string; json?: boolean },
+      ) => {
+        const s = await proveAccuracy({
+          buildDir: dir,
+          dataset: f.dataset,
+          outDir: f.out,
+          chunkSize: f.chunk,
+          workers: f.workers,
+          opening: f.opening,
+          onProgress: f.json ? undefined : err,
+        });
+        if (f.json) return printJson(s);
+        out(
+          `proved ${s.correct}/${s.samples} correct (${(100 * s.accuracy).toFixed(2)} %) in ${s.chunks} chunks of ${s.chunkSize} (${s.proved} proved, ${s.skipped} reused) in ${s.seconds.total.toFixed(1)} s; claim ${s.claim}`,
+        );
+        out(`dataset commitment ${s.datasetCommitment}; chunk key ${s.vkeyHash}`);
+        out(
+          `unverified: float ${(100 * s.unverified.float.accuracy).toFixed(2)} %, quantized ${(100 * s.unverified.quantized.accuracy).toFixed(2)} %`,
+        );
+      },
+    );
 }
 
 function registerAudit(p: Command): void {
   p.command('audit <target>')
-    .description('compare float (onnxruntime), quantized (integer reference) and proven predictions on a labelled dataset')
+    .description(
+      'compare float (onnxruntime), quantized (integer reference) and proven predictions on a labelled dataset',
+    )
     .requiredOption('--dataset <data>', 'labelled dataset (JSON Lines, CSV, or a .pb directory with labels.json)')
-    .option('--bundles <dir>', 'proof bundles of the dataset\'s samples (from `zkinfer prove BUILD --inputs DATA`)')
-    .option('--max-disagreement <x>', 'exit 1 when float and quantized predictions disagree on more than this fraction', fraction('--max-disagreement'))
+    .option('--bundles <dir>', "proof bundles of the dataset's samples (from `zkinfer prove BUILD --inputs DATA`)")
+    .option(
+      '--max-disagreement <x>',
+      'exit 1 when float and quantized predictions disagree on more than this fraction',
+      fraction('--max-disagreement'),
+    )
     .option('--report <file.html>', 'write a self-contained HTML report')
     .option('--calibration <file>', 'ONNX target: calibration inputs')
     .option('--weight-bits <n>', 'ONNX target: bits per weight', intOption('--weight-bits'))
     .option('--activation-bits <n>', 'ONNX target: bits per activation', intOption('--activation-bits'))
     .option('--json', 'print the audit as JSON')
-    .addHelpText('after', '\nExamples:\n  zkinfer audit models/digits-mlp.onnx --dataset test.jsonl --report audit.html\n  zkinfer audit build/digits --dataset test.jsonl --bundles build/digits/proofs --max-disagreement 0.01')
-    .action(async (target: string, f: { dataset: string; bundles?: string; maxDisagreement?: number; report?: string; calibration?: string; weightBits?: number; activationBits?: number; json?: boolean }) => {
-      const r = await audit({ target, dataset: f.dataset, bundles: f.bundles, maxDisagreement: f.maxDisagreement, calibration: f.calibration, weightBits: f.weightBits, activationBits: f.activationBits });
-      if (f.report) writeFileAtomic(f.report, renderAuditHtml(r, { createdAt: new Date().toISOString(), tool: `zkinfer ${VERSIONS.zkinfer}` }));
-      if (r.gate && !r.gate.passed) process.exitCode = 1;
-      if (f.json) return printJson(r);
-      printAudit(r);
-      if (f.report) err(`report: ${f.report}`);
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  zkinfer audit models/digits-mlp.onnx --dataset test.jsonl --report audit.html\n  zkinfer audit build/digits --dataset test.jsonl --bundles build/digits/proofs --max-disagreement 0.01',
+    )
+    .action(
+      async (
+        target: string,
+        f: {
+          dataset: string;
+          bundles?: string;
+          maxDisagreement?: number;
+          report?: string;
+          calibration?: string;
+          weightBits?: number;
+          activationBits?: number;
+          json?: boolean;
+        },
+      ) => {
+        const r = await audit({
+          target,
+          dataset: f.dataset,
+          bundles: f.bundles,
+          maxDisagreement: f.maxDisagreement,
+          calibration: f.calibration,
+          weightBits: f.weightBits,
+          activationBits: f.activationBits,
+        });
+        if (f.report)
+          writeFileAtomic(
+            f.report,
+            renderAuditHtml(r, { createdAt: new Date().toISOString(), tool: `zkinfer ${VERSIONS.zkinfer}` }),
+          );
+        if (r.gate && !r.gate.passed) process.exitCode = 1;
+        if (f.json) return printJson(r);
+        printAudit(r);
+        if (f.report) err(`report: ${f.report}`);
+      },
+    );
 }
 
 function registerGate(p: Command): void {
   p.command('gate [config]')
-    .description('CI release gate: audit → accuracy proof → verification, from zkinfer.gate.json; exit 0 pass, 1 a check failed, 2 bad config')
-    .addHelpText('after', '\nExample:\n  zkinfer gate zkinfer.gate.json\n\nPrints one JSON summary; appends Markdown to $GITHUB_STEP_SUMMARY when set and prints ::error annotations when GITHUB_ACTIONS=true.')
+    .description(
+      'CI release gate: audit → accuracy proof → verification, from zkinfer.gate.json; exit 0 pass, 1 a check failed, 2 bad config',
+    )
+    .addHelpText(
+      'after',
+      '\nExample:\n  zkinfer gate zkinfer.gate.json\n\nPrints one JSON summary; appends Markdown to $GITHUB_STEP_SUMMARY when set and prints ::error annotations when GITHUB_ACTIONS=true.',
+    )
     .action(async (config: string | undefined) => {
       const s = await runGate(config ?? 'zkinfer.gate.json', err);
       const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
@@ -115,7 +191,8 @@ function registerGate(p: Command): void {
 export function fraction(name: string) {
   return (v: string): number => {
     const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new UserError(`${name} must be a number in [0, 1], got "${v}"`);
+    if (v.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1)
+      throw new UserError(`${name} must be a number in [0, 1], got "${v}"`);
     return x;
   };
 }
@@ -124,12 +201,22 @@ const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
 
 function printAudit(r: AuditReport): void {
   const a = r.accuracy;
-  out(`${r.samples} samples: float ${pct(a.float.accuracy)} (${a.float.correct}), quantized ${pct(a.quantized.accuracy)} (${a.quantized.correct})${a.proven ? `, proven ${pct(a.proven.accuracy)} (${a.proven.correct} of ${a.proven.samples} with verified bundles)` : ''}`);
-  out(`agreement float/quantized ${pct(r.agreement.floatQuantized)}${r.agreement.provenQuantized !== undefined ? `, proven/quantized ${pct(r.agreement.provenQuantized)}, proven/float ${pct(r.agreement.provenFloat!)}` : ''}`);
+  out(
+    `${r.samples} samples: float ${pct(a.float.accuracy)} (${a.float.correct}), quantized ${pct(a.quantized.accuracy)} (${a.quantized.correct})${a.proven ? `, proven ${pct(a.proven.accuracy)} (${a.proven.correct} of ${a.proven.samples} with verified bundles)` : ''}`,
+  );
+  out(
+    `agreement float/quantized ${pct(r.agreement.floatQuantized)}${r.agreement.provenQuantized !== undefined ? `, proven/quantized ${pct(r.agreement.provenQuantized)}, proven/float ${pct(r.agreement.provenFloat!)}` : ''}`,
+  );
   out(`max |float − dequantized| per output: ${r.maxAbsErrorPerOutput.map((e) => e.toFixed(3)).join(' ')}`);
-  for (const d of r.disagreements.slice(0, 10)) out(`  sample ${d.index} (${d.source}): label ${d.label}, float ${d.float}, quantized ${d.quantized}${d.proven !== undefined ? `, proven ${d.proven}` : ''}, margin ${d.margin.toFixed(3)}`);
-  if (r.disagreementCount > 10) out(`  … ${r.disagreementCount - 10} more disagreements (--json lists ${r.disagreements.length})`);
-  const nonzero = r.confusion.flatMap((row, f) => row.map((n, q) => ({ f, q, n }))).filter((x) => x.f !== x.q && x.n > 0);
+  for (const d of r.disagreements.slice(0, 10))
+    out(
+      `  sample ${d.index} (${d.source}): label ${d.label}, float ${d.float}, quantized ${d.quantized}${d.proven !== undefined ? `, proven ${d.proven}` : ''}, margin ${d.margin.toFixed(3)}`,
+    );
+  if (r.disagreementCount > 10)
+    out(`  … ${r.disagreementCount - 10} more disagreements (--json lists ${r.disagreements.length})`);
+  const nonzero = r.confusion
+    .flatMap((row, f) => row.map((n, q) => ({ f, q, n })))
+    .filter((x) => x.f !== x.q && x.n > 0);
   if (nonzero.length) out(`confusion (float → quantized): ${nonzero.map((x) => `${x.f}→${x.q}: ${x.n}`).join(', ')}`);
   if (r.bundles?.rejected.length) for (const x of r.bundles.rejected) err(`bundle rejected: ${x.file}: ${x.reason}`);
   if (r.gate && !r.gate.passed) {

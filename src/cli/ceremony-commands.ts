@@ -2,7 +2,13 @@
  * `zkinfer ceremony init|contribute|beacon|verify|finalize`: a multi-party phase-2 setup.
  */
 import { Command } from 'commander';
-import { ceremonyBeacon, ceremonyContribute, ceremonyInit, describePtau, StepResult } from '../setup/ceremony/ceremony.js';
+import {
+  ceremonyBeacon,
+  ceremonyContribute,
+  ceremonyInit,
+  describePtau,
+  StepResult,
+} from '../setup/ceremony/ceremony.js';
 import { CeremonyVerifyReport, finalizeCeremony, verifyCeremony } from '../setup/ceremony/ceremony-verify.js';
 import { describeContribution } from '../setup/ceremony/contribution-chain.js';
 import { intOption, printJson } from './options.js';
@@ -13,25 +19,44 @@ const warn = (s: string): void => void process.stderr.write(`warning: ${s}\n`);
 function printStep(r: StepResult, json: boolean, outPath: string): void {
   if (json) return printJson({ zkey: outPath, ...r.contribution, transcript: r.transcriptPath });
   out(`${describeContribution(r.contribution)} written to ${outPath}`);
-  out(`contribution hash (publish it, so anyone can check your contribution is in the final key):\n  ${r.contribution.hash}`);
+  out(
+    `contribution hash (publish it, so anyone can check your contribution is in the final key):\n  ${r.contribution.hash}`,
+  );
   if (r.transcriptPath) out(`transcript ${r.transcriptPath}`);
 }
 
 function printVerify(r: CeremonyVerifyReport, json: boolean): void {
   if (json) {
-    printJson({ ok: r.ok, failure: r.failure, failedContribution: r.failedContribution, zkey: r.zkeyPath, ptau: r.ptau, contributors: r.contributors });
+    printJson({
+      ok: r.ok,
+      failure: r.failure,
+      failedContribution: r.failedContribution,
+      zkey: r.zkeyPath,
+      ptau: r.ptau,
+      contributors: r.contributors,
+    });
   } else {
     out(`ptau ${describePtau(r.ptau)}`);
-    for (const c of r.contributors) out(`${c.index === r.failedContribution ? 'FAIL' : r.ok ? 'ok  ' : '    '} ${describeContribution(c)} ${c.hash}`);
-    out(r.ok ? `VALID: ${r.zkeyPath} verified against the r1cs and the ptau (${r.contributors.length} contributions)` : `INVALID: ${r.failure}`);
+    for (const c of r.contributors)
+      out(`${c.index === r.failedContribution ? 'FAIL' : r.ok ? 'ok  ' : '    '} ${describeContribution(c)} ${c.hash}`);
+    out(
+      r.ok
+        ? `VALID: ${r.zkeyPath} verified against the r1cs and the ptau (${r.contributors.length} contributions)`
+        : `INVALID: ${r.failure}`,
+    );
   }
-  if (!r.ptau.recognised) warn(`ptau: unrecognised (${r.ptau.name}); keys from it are not trusted setups unless verifiers name it with --trust-ptau`);
+  if (!r.ptau.recognised)
+    warn(
+      `ptau: unrecognised (${r.ptau.name}); keys from it are not trusted setups unless verifiers name it with --trust-ptau`,
+    );
   if (!r.ok) process.exitCode = 1;
 }
 
 /** Registers the ceremony commands. */
 export function registerCeremonyCommands(p: Command): void {
-  const c = p.command('ceremony').description('multi-party phase-2 trusted setup: init, contribute, beacon, verify, finalize');
+  const c = p
+    .command('ceremony')
+    .description('multi-party phase-2 trusted setup: init, contribute, beacon, verify, finalize');
   registerCeremonyInit(c);
   registerCeremonyContribute(c);
   registerCeremonyBeacon(c);
@@ -47,9 +72,17 @@ function registerCeremonyInit(c: Command): void {
     .option('--json', 'print the transcript as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer ceremony init build/digits --ptau powersOfTau28_hez_final_12.ptau')
     .action(async (dir: string, f: { ptau: string; out?: string; json?: boolean }) => {
-      const r = await ceremonyInit({ buildDir: dir, ptauPath: f.ptau, outDir: f.out, progress: !f.json, onWarning: warn });
+      const r = await ceremonyInit({
+        buildDir: dir,
+        ptauPath: f.ptau,
+        outDir: f.out,
+        progress: !f.json,
+        onWarning: warn,
+      });
       if (f.json) return printJson(r.transcript);
-      out(`initial key ${r.initPath} for model ${r.transcript.circuit.modelId.slice(0, 16)}… on ptau ${describePtau(r.transcript.ptau)}`);
+      out(
+        `initial key ${r.initPath} for model ${r.transcript.circuit.modelId.slice(0, 16)}… on ptau ${describePtau(r.transcript.ptau)}`,
+      );
       out(`next: zkinfer ceremony contribute ${r.initPath} ${r.dir}/0001-NAME.zkey --name NAME`);
     });
 }
@@ -61,52 +94,119 @@ function registerCeremonyContribute(c: Command): void {
     .option('--entropy <text>', 'extra text mixed into the randomness (the CSPRNG is always used)')
     .option('--transcript <file>', 'transcript to extend (default: transcript.json beside <in>, when present)')
     .option('--json', 'print the contribution as JSON')
-    .addHelpText('after', '\nExample:\n  zkinfer ceremony contribute build/digits/ceremony/0000-init.zkey build/digits/ceremony/0001-alice.zkey --name alice')
-    .action(async (inPath: string, outPath: string, f: { name: string; entropy?: string; transcript?: string; json?: boolean }) => {
-      printStep(await ceremonyContribute({ inPath, outPath, name: f.name, entropy: f.entropy, transcriptPath: f.transcript, progress: !f.json }), f.json ?? false, outPath);
-    });
+    .addHelpText(
+      'after',
+      '\nExample:\n  zkinfer ceremony contribute build/digits/ceremony/0000-init.zkey build/digits/ceremony/0001-alice.zkey --name alice',
+    )
+    .action(
+      async (
+        inPath: string,
+        outPath: string,
+        f: { name: string; entropy?: string; transcript?: string; json?: boolean },
+      ) => {
+        printStep(
+          await ceremonyContribute({
+            inPath,
+            outPath,
+            name: f.name,
+            entropy: f.entropy,
+            transcriptPath: f.transcript,
+            progress: !f.json,
+          }),
+          f.json ?? false,
+          outPath,
+        );
+      },
+    );
 }
 
 function registerCeremonyBeacon(c: Command): void {
   c.command('beacon <in> <out>')
-    .description('add the final contribution from a public random beacon (e.g. a future block hash announced in advance)')
+    .description(
+      'add the final contribution from a public random beacon (e.g. a future block hash announced in advance)',
+    )
     .requiredOption('--beacon <hex>', 'the beacon value, hex')
     .option('--iterations-exp <n>', 'hash the beacon 2^n times (10..63, default 10)', intOption('--iterations-exp'))
     .option('--name <name>', 'name listed in the transcript', 'beacon')
     .option('--transcript <file>', 'transcript to extend (default: transcript.json beside <in>, when present)')
     .option('--json', 'print the contribution as JSON')
-    .addHelpText('after', '\nExample:\n  zkinfer ceremony beacon build/digits/ceremony/0002-bob.zkey build/digits/ceremony/0003-beacon.zkey --beacon 0x5f3c…')
-    .action(async (inPath: string, outPath: string, f: { beacon: string; iterationsExp?: number; name: string; transcript?: string; json?: boolean }) => {
-      printStep(await ceremonyBeacon({ inPath, outPath, name: f.name, beaconHex: f.beacon, iterationsExp: f.iterationsExp, transcriptPath: f.transcript, progress: !f.json }), f.json ?? false, outPath);
-    });
+    .addHelpText(
+      'after',
+      '\nExample:\n  zkinfer ceremony beacon build/digits/ceremony/0002-bob.zkey build/digits/ceremony/0003-beacon.zkey --beacon 0x5f3c…',
+    )
+    .action(
+      async (
+        inPath: string,
+        outPath: string,
+        f: { beacon: string; iterationsExp?: number; name: string; transcript?: string; json?: boolean },
+      ) => {
+        printStep(
+          await ceremonyBeacon({
+            inPath,
+            outPath,
+            name: f.name,
+            beaconHex: f.beacon,
+            iterationsExp: f.iterationsExp,
+            transcriptPath: f.transcript,
+            progress: !f.json,
+          }),
+          f.json ?? false,
+          outPath,
+        );
+      },
+    );
 }
 
 function registerCeremonyVerify(c: Command): void {
   c.command('verify <target>')
-    .description('verify every contribution of a ceremony (a build directory or a .zkey) against the r1cs and the ptau; exit 1 names the bad one')
+    .description(
+      'verify every contribution of a ceremony (a build directory or a .zkey) against the r1cs and the ptau; exit 1 names the bad one',
+    )
     .requiredOption('--ptau <file>', 'the powers-of-tau file the ceremony started from')
     .option('--r1cs <file>', 'the circuit (default: circuit.r1cs of the build directory)')
     .option('--transcript <file>', 'the transcript (default: transcript.json beside the key)')
     .option('--json', 'print the result as JSON')
-    .addHelpText('after', '\nExamples:\n  zkinfer ceremony verify build/digits --ptau powersOfTau28_hez_final_12.ptau\n  zkinfer ceremony verify final.zkey --ptau powersOfTau28_hez_final_12.ptau --r1cs circuit.r1cs')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  zkinfer ceremony verify build/digits --ptau powersOfTau28_hez_final_12.ptau\n  zkinfer ceremony verify final.zkey --ptau powersOfTau28_hez_final_12.ptau --r1cs circuit.r1cs',
+    )
     .action(async (target: string, f: { ptau: string; r1cs?: string; transcript?: string; json?: boolean }) => {
-      printVerify(await verifyCeremony({ target, ptauPath: f.ptau, r1csPath: f.r1cs, transcriptPath: f.transcript, progress: !f.json }), f.json ?? false);
+      printVerify(
+        await verifyCeremony({
+          target,
+          ptauPath: f.ptau,
+          r1csPath: f.r1cs,
+          transcriptPath: f.transcript,
+          progress: !f.json,
+        }),
+        f.json ?? false,
+      );
     });
 }
 
 function registerCeremonyFinalize(c: Command): void {
   c.command('finalize <buildDir>')
-    .description('verify the ceremony and install its final key: circuit.zkey, vkey.json (with the transcript and its hash), setup.json')
+    .description(
+      'verify the ceremony and install its final key: circuit.zkey, vkey.json (with the transcript and its hash), setup.json',
+    )
     .requiredOption('--ptau <file>', 'the powers-of-tau file the ceremony started from')
     .option('--zkey <file>', 'the final key (default: the latest key of <buildDir>/ceremony)')
     .option('--transcript <file>', 'the transcript (default: transcript.json beside the key)')
     .option('--json', 'print setup info as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer ceremony finalize build/digits --ptau powersOfTau28_hez_final_12.ptau')
     .action(async (dir: string, f: { ptau: string; zkey?: string; transcript?: string; json?: boolean }) => {
-      const r = await finalizeCeremony({ buildDir: dir, ptauPath: f.ptau, zkeyPath: f.zkey, transcriptPath: f.transcript, progress: !f.json });
+      const r = await finalizeCeremony({
+        buildDir: dir,
+        ptauPath: f.ptau,
+        zkeyPath: f.zkey,
+        transcriptPath: f.transcript,
+        progress: !f.json,
+      });
       if (!r.info) return printVerify(r.report, f.json ?? false);
       if (f.json) return printJson(r.info);
-      out(`finalized ${r.report.contributors.length} contributions (${r.report.contributors.map((x) => x.name).join(', ')}); vkey hash ${r.info.vkeyHash}; transcript sha256 ${r.info.ceremony!.transcriptSha256}`);
+      out(
+        `finalized ${r.report.contributors.length} contributions (${r.report.contributors.map((x) => x.name).join(', ')}); vkey hash ${r.info.vkeyHash}; transcript sha256 ${r.info.ceremony!.transcriptSha256}`,
+      );
       if (!r.report.ptau.recognised) warn(`ptau: unrecognised (${r.report.ptau.name})`);
     });
 }

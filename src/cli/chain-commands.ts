@@ -27,7 +27,7 @@ function readBundle(path: string) {
 /** Registers export-verifier and calldata. */
 export function registerChainCommands(p: Command): void {
   p.command('export-verifier <buildDir>')
-    .description('write the Solidity Groth16 verifier for a build directory\'s key, compiled for the paris EVM')
+    .description("write the Solidity Groth16 verifier for a build directory's key, compiled for the paris EVM")
     .option('--out <dir>', 'output directory (default <buildDir>/verifier)')
     .option('--json', 'print paths and sizes as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer export-verifier build/digits --out build/digits/verifier')
@@ -38,16 +38,32 @@ export function registerChainCommands(p: Command): void {
       assertVerificationKey(vkey, artifactPath(dir, 'vkey'));
       const outDir = f.out ?? join(dir, 'verifier');
       const r = await exportVerifier({ vkey, outDir });
-      const info = { source: r.sourcePath, abi: r.abiPath, bytecode: r.binPath, deployedSize: r.deployedSize, compiler: r.compilerVersion, evmVersion: 'paris', vkey: artifactPath(dir, 'vkey') };
+      const info = {
+        source: r.sourcePath,
+        abi: r.abiPath,
+        bytecode: r.binPath,
+        deployedSize: r.deployedSize,
+        compiler: r.compilerVersion,
+        evmVersion: 'paris',
+        vkey: artifactPath(dir, 'vkey'),
+      };
       if (f.json) return printJson(info);
-      process.stdout.write(`wrote ${r.sourcePath}, ${r.abiPath}, ${r.binPath} (runtime ${r.deployedSize} bytes, solc ${r.compilerVersion}, evm paris)\n`);
-      if (r.deployedSize > 24_576) process.stderr.write('warning: over the 24,576-byte contract size limit of real chains; compile with --input-visibility hashed\n');
+      process.stdout.write(
+        `wrote ${r.sourcePath}, ${r.abiPath}, ${r.binPath} (runtime ${r.deployedSize} bytes, solc ${r.compilerVersion}, evm paris)\n`,
+      );
+      if (r.deployedSize > 24_576)
+        process.stderr.write(
+          'warning: over the 24,576-byte contract size limit of real chains; compile with --input-visibility hashed\n',
+        );
     });
 
   p.command('calldata <bundle>')
     .description('print the arguments of verifyProof(...) for a proof bundle')
     .option('--hex', 'print ABI-encoded calldata (with selector) instead of the argument list')
-    .addHelpText('after', '\nExamples:\n  zkinfer calldata build/digits/proofs/digit-3.proof.json\n  cast call $VERIFIER $(zkinfer calldata build/digits/proofs/digit-3.proof.json --hex)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  zkinfer calldata build/digits/proofs/digit-3.proof.json\n  cast call $VERIFIER $(zkinfer calldata build/digits/proofs/digit-3.proof.json --hex)',
+    )
     .action((path: string, f: { hex?: boolean }) => {
       const b = readBundle(path);
       const c = formatCalldata(b.proof, b.publicSignals);

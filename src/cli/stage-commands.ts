@@ -24,7 +24,8 @@ import { circuitConstraints, triedTable } from '../compile/search-settings.js';
 /** Parses --target-agreement: a fraction in [0, 1], or a percentage in (1, 100]. */
 function agreementOption(v: string): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 100) throw new UserError(`--target-agreement must be a fraction in [0, 1] or a percentage, got "${v}"`);
+  if (!Number.isFinite(n) || n < 0 || n > 100)
+    throw new UserError(`--target-agreement must be a fraction in [0, 1] or a percentage, got "${v}"`);
   return n > 1 ? n / 100 : n;
 }
 
@@ -47,18 +48,55 @@ function registerQuantize(p: Command): void {
     .option('--input <file...>', 'input files to add to the calibration set')
     .option('--weight-bits <n>', 'bits per weight (default 8)', intOption('--weight-bits'))
     .option('--activation-bits <n>', 'bits per activation (default 8)', intOption('--activation-bits'))
-    .option('--target-agreement <x>', 'search per-layer activation bits for the cheapest circuit with this top-1 agreement on the calibration set (0..1 or a percentage)', agreementOption)
+    .option(
+      '--target-agreement <x>',
+      'search per-layer activation bits for the cheapest circuit with this top-1 agreement on the calibration set (0..1 or a percentage)',
+      agreementOption,
+    )
     .option('--json', 'print settings as JSON')
-    .addHelpText('after', '\nExamples:\n  zkinfer quantize models/digits-mlp.onnx --out build/digits --calibration models/calibration.json\n  zkinfer quantize models/digits-sigmoid.onnx --out build/sig --calibration models/calibration.json --target-agreement 0.98')
-    .action(async (model: string, f: { out: string; calibration?: string; input?: string[]; weightBits?: number; activationBits?: number; targetAgreement?: number; json?: boolean }) => {
-      if (f.targetAgreement !== undefined && f.activationBits !== undefined) throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
-      const { settings, search } = await quantizeModel({ modelPath: model, outDir: f.out, calibrationPath: f.calibration, inputPaths: f.input, weightBits: f.weightBits, activationBits: f.activationBits, targetAgreement: f.targetAgreement, circuitCost: circuitConstraints });
-      if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
-      if (search) out(`settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration inputs:\n\n${triedTable(search)}\n`);
-      const fid = settings.fidelity;
-      out(`quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`);
-      out(`fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`);
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  zkinfer quantize models/digits-mlp.onnx --out build/digits --calibration models/calibration.json\n  zkinfer quantize models/digits-sigmoid.onnx --out build/sig --calibration models/calibration.json --target-agreement 0.98',
+    )
+    .action(
+      async (
+        model: string,
+        f: {
+          out: string;
+          calibration?: string;
+          input?: string[];
+          weightBits?: number;
+          activationBits?: number;
+          targetAgreement?: number;
+          json?: boolean;
+        },
+      ) => {
+        if (f.targetAgreement !== undefined && f.activationBits !== undefined)
+          throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
+        const { settings, search } = await quantizeModel({
+          modelPath: model,
+          outDir: f.out,
+          calibrationPath: f.calibration,
+          inputPaths: f.input,
+          weightBits: f.weightBits,
+          activationBits: f.activationBits,
+          targetAgreement: f.targetAgreement,
+          circuitCost: circuitConstraints,
+        });
+        if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
+        if (search)
+          out(
+            `settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration inputs:\n\n${triedTable(search)}\n`,
+          );
+        const fid = settings.fidelity;
+        out(
+          `quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`,
+        );
+        out(
+          `fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`,
+        );
+      },
+    );
 }
 
 function registerCompile(p: Command): void {
@@ -66,16 +104,35 @@ function registerCompile(p: Command): void {
     .description('compile the quantized model to R1CS (circuit.r1cs, circuit.json)')
     .addOption(visibilityOption('input'))
     .addOption(visibilityOption('output'))
-    .option('--check', 'prove every wire is determined by the inputs before writing (default: on up to 200k constraints)')
+    .option(
+      '--check',
+      'prove every wire is determined by the inputs before writing (default: on up to 200k constraints)',
+    )
     .option('--no-check', 'skip the determinism check')
     .option('--json', 'print circuit info as JSON')
     .addHelpText('after', '\nExamples:\n  zkinfer compile build/digits\n  zkinfer compile build/mnist --no-check')
-    .action((dir: string, f: { inputVisibility?: Visibility; outputVisibility?: Visibility; check?: boolean; json?: boolean }) => {
-      const info = compileCircuit({ buildDir: dir, inputVisibility: f.inputVisibility, outputVisibility: f.outputVisibility, check: f.check });
-      if (f.json) return printJson(info);
-      out(`${info.nConstraints} constraints, ${info.nWires} wires, ${info.nPublic} public signals (domain 2^${info.power}); model id ${info.modelId}`);
-      out(info.check.ran ? `determinism check: all ${info.check.determinedWires} wires determined by the inputs (${(info.check.milliseconds / 1000).toFixed(2)} s)` : 'determinism check: skipped');
-    });
+    .action(
+      (
+        dir: string,
+        f: { inputVisibility?: Visibility; outputVisibility?: Visibility; check?: boolean; json?: boolean },
+      ) => {
+        const info = compileCircuit({
+          buildDir: dir,
+          inputVisibility: f.inputVisibility,
+          outputVisibility: f.outputVisibility,
+          check: f.check,
+        });
+        if (f.json) return printJson(info);
+        out(
+          `${info.nConstraints} constraints, ${info.nWires} wires, ${info.nPublic} public signals (domain 2^${info.power}); model id ${info.modelId}`,
+        );
+        out(
+          info.check.ran
+            ? `determinism check: all ${info.check.determinedWires} wires determined by the inputs (${(info.check.milliseconds / 1000).toFixed(2)} s)`
+            : 'determinism check: skipped',
+        );
+      },
+    );
 }
 
 function registerSetup(p: Command): void {
@@ -83,7 +140,10 @@ function registerSetup(p: Command): void {
     .description('generate Groth16 keys (default: fast single-party dev setup)')
     .option('--ptau <file>', 'prepared powers-of-tau file (phase 2 on top of a real ceremony)')
     .option('--json', 'print setup info as JSON')
-    .addHelpText('after', '\nExamples:\n  zkinfer setup build/digits\n  zkinfer setup build/digits --ptau powersOfTau28_hez_final_12.ptau')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  zkinfer setup build/digits\n  zkinfer setup build/digits --ptau powersOfTau28_hez_final_12.ptau',
+    )
     .action(async (dir: string, f: { ptau?: string; json?: boolean }) => {
       const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau, progress: true });
       if (info.ptau && !info.ptau.recognised) process.stderr.write(`warning: ${UNRECOGNISED_PTAU_WARNING}\n`);
@@ -99,36 +159,79 @@ function registerProve(p: Command): void {
     .option('--input <file>', 'input file (JSON or .pb)')
     .option('--inputs <path>', 'batch: a directory of .json/.pb inputs or a JSON-lines file (one input per line)')
     .option('--workers <n>', 'batch: worker threads (default: available cores)', intOption('--workers', 1))
-    .option('--out <path>', 'bundle path (default <buildDir>/proofs/<input>.proof.json); with --inputs, the bundle directory (default <buildDir>/proofs)')
+    .option(
+      '--out <path>',
+      'bundle path (default <buildDir>/proofs/<input>.proof.json); with --inputs, the bundle directory (default <buildDir>/proofs)',
+    )
     .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
     .option('--json', 'print a JSON summary')
-    .option('--queue <url>', 'batch: prove on `zkinfer worker` processes through this Postgres queue instead of local threads')
+    .option(
+      '--queue <url>',
+      'batch: prove on `zkinfer worker` processes through this Postgres queue instead of local threads',
+    )
     .option('--wait', 'with --queue: wait for every result and write the bundles (the default)')
-    .option('--no-wait', 'with --queue: enqueue, print the batch id and exit (collect later with `zkinfer queue collect`)')
-    .option('--job-timeout <s>', 'with --queue: seconds before a job whose worker died is handed to another (default 600)', intOption('--job-timeout'))
-    .addHelpText('after', '\nExamples:\n  zkinfer prove build/digits --input models/samples/digit-7.json\n  zkinfer prove build/digits --inputs models/samples --workers 2\n  zkinfer prove build/digits --inputs models/samples --queue postgres://zk:secret@db.example:5432/zk --out proofs')
+    .option(
+      '--no-wait',
+      'with --queue: enqueue, print the batch id and exit (collect later with `zkinfer queue collect`)',
+    )
+    .option(
+      '--job-timeout <s>',
+      'with --queue: seconds before a job whose worker died is handed to another (default 600)',
+      intOption('--job-timeout'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  zkinfer prove build/digits --input models/samples/digit-7.json\n  zkinfer prove build/digits --inputs models/samples --workers 2\n  zkinfer prove build/digits --inputs models/samples --queue postgres://zk:secret@db.example:5432/zk --out proofs',
+    )
     .action(async (dir: string, f: ProveFlags & { queue?: string; wait?: boolean; jobTimeout?: number }) => {
-      if ((f.input === undefined) === (f.inputs === undefined)) throw new UserError('prove needs exactly one of --input FILE or --inputs PATH');
-      if (f.queue !== undefined) return f.inputs !== undefined ? queueProveCommand(dir, f.inputs, { ...f, queue: f.queue }) : Promise.reject(new UserError('--queue applies to --inputs only'));
+      if ((f.input === undefined) === (f.inputs === undefined))
+        throw new UserError('prove needs exactly one of --input FILE or --inputs PATH');
+      if (f.queue !== undefined)
+        return f.inputs !== undefined
+          ? queueProveCommand(dir, f.inputs, { ...f, queue: f.queue })
+          : Promise.reject(new UserError('--queue applies to --inputs only'));
       if (f.inputs !== undefined) return proveBatchCommand(dir, f.inputs, f);
       if (f.workers !== undefined) throw new UserError('--workers applies to --inputs only');
-      const { bundle, bundlePath, openingPath } = await prove({ buildDir: dir, inputPath: f.input!, outPath: f.out, strictRange: f.strictRange ?? false });
+      const { bundle, bundlePath, openingPath } = await prove({
+        buildDir: dir,
+        inputPath: f.input!,
+        outPath: f.out,
+        strictRange: f.strictRange ?? false,
+      });
       warnClamped(f.input!, bundle.input.clamped);
-      if (f.json) return printJson({ prediction: bundle.prediction, output: bundle.output.values, bundle: bundlePath, opening: openingPath, clamped: bundle.input.clamped });
-      out(`${bundle.prediction !== undefined ? `prediction ${bundle.prediction}; ` : ''}bundle ${bundlePath}${openingPath ? `; opening ${openingPath} (keep it private: it reveals the committed values)` : ''}`);
+      if (f.json)
+        return printJson({
+          prediction: bundle.prediction,
+          output: bundle.output.values,
+          bundle: bundlePath,
+          opening: openingPath,
+          clamped: bundle.input.clamped,
+        });
+      out(
+        `${bundle.prediction !== undefined ? `prediction ${bundle.prediction}; ` : ''}bundle ${bundlePath}${openingPath ? `; opening ${openingPath} (keep it private: it reveals the committed values)` : ''}`,
+      );
     });
 }
 
 function registerInspect(p: Command): void {
   p.command('inspect <target>')
-    .description('show a build directory (settings, ops, constraints, model id) or an ONNX file\'s ops')
+    .description("show a build directory (settings, ops, constraints, model id) or an ONNX file's ops")
     .option('--json', 'print as JSON')
     .addHelpText('after', '\nExamples:\n  zkinfer inspect build/digits\n  zkinfer inspect models/digits-mlp.onnx')
     .action((target: string, f: { json?: boolean }) => {
       if (existsSync(target) && statSync(target).isFile()) {
         const g = loadOnnx(target);
         const lowered = lowerGraph(g);
-        const info = { file: target, sha256: g.sha256, irVersion: g.irVersion, opset: g.opset, producer: g.producer, input: g.input, output: lowered.output, ops: g.nodes.map((n) => `${n.opType} (${n.name})`) };
+        const info = {
+          file: target,
+          sha256: g.sha256,
+          irVersion: g.irVersion,
+          opset: g.opset,
+          producer: g.producer,
+          input: g.input,
+          output: lowered.output,
+          ops: g.nodes.map((n) => `${n.opType} (${n.name})`),
+        };
         return f.json ? printJson(info) : out(JSON.stringify(info, null, 2));
       }
       const settings = readSettings(target);
@@ -158,7 +261,10 @@ interface ProveFlags {
 
 /** Clamping changes what the model sees, so it is never silent. */
 function warnClamped(source: string, clamped: number | undefined): void {
-  if (clamped) process.stderr.write(`warning: ${source}: ${clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)\n`);
+  if (clamped)
+    process.stderr.write(
+      `warning: ${source}: ${clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)\n`,
+    );
 }
 
 /** `prove --inputs`: progress on stderr, failures as one line each, exit code 1 when any item failed. */
@@ -166,7 +272,14 @@ async function proveBatchCommand(dir: string, inputs: string, f: ProveFlags): Pr
   const progress = f.json ? undefined : createProgressReporter();
   let summary;
   try {
-    summary = await proveBatchResuming({ buildDir: dir, inputs, outDir: f.out, workers: f.workers, strictRange: f.strictRange ?? false, onProgress: progress && ((p) => progress.update(p)) });
+    summary = await proveBatchResuming({
+      buildDir: dir,
+      inputs,
+      outDir: f.out,
+      workers: f.workers,
+      strictRange: f.strictRange ?? false,
+      onProgress: progress && ((p) => progress.update(p)),
+    });
   } finally {
     progress?.finish();
   }
@@ -174,5 +287,7 @@ async function proveBatchCommand(dir: string, inputs: string, f: ProveFlags): Pr
   if (f.json) return printJson(summary);
   for (const item of summary.items) warnClamped(item.input, item.clamped);
   for (const item of summary.items) if (item.status === 'failed') process.stderr.write(`failed: ${item.error}\n`);
-  out(`proved ${summary.succeeded}, skipped ${summary.skipped} (valid bundles), failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s (${summary.proofsPerSecond.toFixed(2)} proofs/s, ${summary.workers} workers); bundles in ${f.out ?? `${dir}/proofs`}`);
+  out(
+    `proved ${summary.succeeded}, skipped ${summary.skipped} (valid bundles), failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s (${summary.proofsPerSecond.toFixed(2)} proofs/s, ${summary.workers} workers); bundles in ${f.out ?? `${dir}/proofs`}`,
+  );
 }

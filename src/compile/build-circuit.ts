@@ -43,7 +43,6 @@ export function packParams(output: QuantizedModel['output']): PackOptions {
   return { bits: rangeBits(output.lo, output.hi), offset: BigInt(-output.lo) };
 }
 
-
 /** Where each part sits in the public-signal vector. */
 export interface PublicLayout {
   readonly output: { readonly visibility: Visibility; readonly offset: number; readonly count: number };
@@ -82,7 +81,8 @@ export function narrowerPartIntervals(model: Pick<QuantizedModel, 'input'>): Arr
   const out: Array<[bigint, bigint] | undefined> = [];
   for (const p of model.input.parts ?? []) {
     const n = p.shape.reduce((a, c) => a * c, 1);
-    const iv: [bigint, bigint] | undefined = p.lo > model.input.lo || p.hi < model.input.hi ? [BigInt(p.lo), BigInt(p.hi)] : undefined;
+    const iv: [bigint, bigint] | undefined =
+      p.lo > model.input.lo || p.hi < model.input.hi ? [BigInt(p.lo), BigInt(p.hi)] : undefined;
     for (let k = 0; k < n; k++) out.push(iv);
   }
   return out;
@@ -101,18 +101,35 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   // Elements of a graph input with a narrower range than the whole are checked against their own
   // range in modelSignals instead.
   const narrower = narrowerPartIntervals(model);
-  if (inputVisibility === 'public') inputs.forEach((s, i) => narrower[i] || assertInInterval(b, s, BigInt(model.input.lo), BigInt(model.input.hi)));
-  const inputHash = inputVisibility === 'hashed'
-    ? commitSignals(b, inputs, { ...inputCommitmentParams(model.input), blinding: b.input(options.inputBlinding ?? 0n, 'private') }).hash
-    : undefined;
+  if (inputVisibility === 'public')
+    inputs.forEach((s, i) => narrower[i] || assertInInterval(b, s, BigInt(model.input.lo), BigInt(model.input.hi)));
+  const inputHash =
+    inputVisibility === 'hashed'
+      ? commitSignals(b, inputs, {
+          ...inputCommitmentParams(model.input),
+          blinding: b.input(options.inputBlinding ?? 0n, 'private'),
+        }).hash
+      : undefined;
   const y = modelSignals(b, model, inputs);
   // Public-signal order: output values or their commitment, then the input commitment, then public inputs.
   if (outputVisibility === 'public') for (const s of y) b.exposeOutput(s);
-  else if (outputVisibility === 'packed') for (const e of packSignals(b, y, packParams(model.output))) b.exposeOutput(e);
-  else b.exposeOutput(commitSignals(b, y, { ...outputCommitmentParams(model.output), blinding: b.input(options.outputBlinding ?? 0n, 'private') }).hash);
+  else if (outputVisibility === 'packed')
+    for (const e of packSignals(b, y, packParams(model.output))) b.exposeOutput(e);
+  else
+    b.exposeOutput(
+      commitSignals(b, y, {
+        ...outputCommitmentParams(model.output),
+        blinding: b.input(options.outputBlinding ?? 0n, 'private'),
+      }).hash,
+    );
   if (inputHash) b.exposeOutput(inputHash);
   const circuit = b.finalize();
-  const outCount = outputVisibility === 'public' ? y.length : outputVisibility === 'packed' ? packedCount(y.length, packParams(model.output).bits) : 1;
+  const outCount =
+    outputVisibility === 'public'
+      ? y.length
+      : outputVisibility === 'packed'
+        ? packedCount(y.length, packParams(model.output).bits)
+        : 1;
   const layout: PublicLayout = {
     output: { visibility: outputVisibility, offset: 0, count: outCount },
     input: { visibility: inputVisibility, offset: outCount, count: inputVisibility === 'public' ? xq.length : 1 },

@@ -34,11 +34,23 @@ export function buildDivide(b: R1csBuilder, op: QDivide, a: readonly Signal[], d
 /** Softmax / LogSoftmax row by row; the output keeps the input's layout. */
 export function buildSoftmax(b: R1csBuilder, op: QSoftmax, x: readonly Signal[]): Signal[] {
   const y: Signal[] = new Array(x.length);
-  const params = { expBits: op.expBits, expTable: op.expTable.map(BigInt), log: op.log, outFrac: op.outFrac, sumBits: op.sumBits, logShift: op.logShift, logTable: op.logTable.map(BigInt) };
+  const params = {
+    expBits: op.expBits,
+    expTable: op.expTable.map(BigInt),
+    log: op.log,
+    outFrac: op.outFrac,
+    sumBits: op.sumBits,
+    logShift: op.logShift,
+    logTable: op.logTable.map(BigInt),
+  };
   let c = 0;
   for (let r = 0; r + 1 < op.offsets.length; r++) {
     const row = op.index.slice(op.offsets[r], op.offsets[r + 1]);
-    const out = softmaxRow(b, row.map((i) => x[i]!), { ...params, cmpBits: op.cmpBits.slice(c, c + row.length - 1) });
+    const out = softmaxRow(
+      b,
+      row.map((i) => x[i]!),
+      { ...params, cmpBits: op.cmpBits.slice(c, c + row.length - 1) },
+    );
     c += row.length - 1;
     row.forEach((i, k) => (y[i] = out[k]!));
   }

@@ -8,7 +8,12 @@ import { divConst } from '../../circuits/div-const.js';
 import { max2, min2 } from '../../circuits/max.js';
 import type { QBinary, QDivConst, QOperand, QWhere } from '../formats/quantized-model.js';
 
-function operandSignals(b: R1csBuilder, tensors: ReadonlyMap<string, readonly Signal[]>, o: QOperand, n: number): Signal[] {
+function operandSignals(
+  b: R1csBuilder,
+  tensors: ReadonlyMap<string, readonly Signal[]>,
+  o: QOperand,
+  n: number,
+): Signal[] {
   if ('constant' in o) return o.constant.map((v) => b.constant(BigInt(v)));
   const t = tensors.get(o.tensor)!;
   if (t.length !== n) throw new Error(`operand "${o.tensor}" has ${t.length} elements, expected ${n}`);
@@ -38,11 +43,18 @@ export function buildWhere(b: R1csBuilder, op: QWhere, tensors: ReadonlyMap<stri
 /** Emits a division by integer constants (a free sign change where |d| = 1). */
 export function buildDivConst(b: R1csBuilder, op: QDivConst, x: readonly Signal[]): Signal[] {
   const n = x.length;
-  if (op.divisor.length !== n) throw new Error(`divConst "${op.name}" has ${op.divisor.length} divisors for ${n} elements`);
+  if (op.divisor.length !== n)
+    throw new Error(`divConst "${op.name}" has ${op.divisor.length} divisors for ${n} elements`);
   return x.map((s, i) => {
     const d = op.divisor[i]!;
     const scaled = b.linear([[s, BigInt(Math.sign(d) * 2 ** op.shift)]]);
     if (Math.abs(d) === 1) return scaled;
-    return divConst(b, scaled, { divisor: BigInt(Math.abs(d)), offset: BigInt(op.offset[i]!), numeratorBits: op.numeratorBits[i]!, trunc: op.trunc ?? false, signBits: op.signBits?.[i] ?? 0 });
+    return divConst(b, scaled, {
+      divisor: BigInt(Math.abs(d)),
+      offset: BigInt(op.offset[i]!),
+      numeratorBits: op.numeratorBits[i]!,
+      trunc: op.trunc ?? false,
+      signBits: op.signBits?.[i] ?? 0,
+    });
   });
 }

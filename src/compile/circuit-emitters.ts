@@ -16,34 +16,51 @@ import { buildDivide, buildSoftmax } from './build-products.js';
 import { buildBinary, buildDivConst, buildWhere } from './build-selection.js';
 
 /** Emits `op` on its input signals `x`; `tensors` holds every tensor emitted so far. */
-export type CircuitEmitter<K extends QOpKind> = (b: R1csBuilder, op: QOpOf<K>, x: Signal[], tensors: ReadonlyMap<string, readonly Signal[]>) => Signal[];
+export type CircuitEmitter<K extends QOpKind> = (
+  b: R1csBuilder,
+  op: QOpOf<K>,
+  x: Signal[],
+  tensors: ReadonlyMap<string, readonly Signal[]>,
+) => Signal[];
 
 /** The circuit emitter of every kind. */
 export const CIRCUIT_EMITTERS: { readonly [K in QOpKind]: CircuitEmitter<K> } = {
   linear: (b, op, x) => linearLayer(b, x, linearTerms(op.spec), op.weight, op.bias),
   requantize: (b, op, x) => {
     const lowerOffset = BigInt(op.lowerOffset);
-    return x.map((s, i) => requantize(b, s, { shift: op.shift, outBits: op.outBits, lowerOffset, accBits: op.accBits[i]! }));
+    return x.map((s, i) =>
+      requantize(b, s, { shift: op.shift, outBits: op.outBits, lowerOffset, accBits: op.accBits[i]! }),
+    );
   },
   reshape: (_b, _op, x) => x,
   maxpool: (b, op, x) => {
     // A minimum is −max(−x): negating a linear combination costs nothing.
     const neg = (v: readonly Signal[]) => v.map((s) => b.linear([[s, -1n]]));
-    return op.min ? neg(poolMax(b, neg(x), op.offsets, op.index, op.cmpBits)) : poolMax(b, x, op.offsets, op.index, op.cmpBits);
+    return op.min
+      ? neg(poolMax(b, neg(x), op.offsets, op.index, op.cmpBits))
+      : poolMax(b, x, op.offsets, op.index, op.cmpBits);
   },
   add: (b, op, x, tensors) => {
     const o = tensors.get(op.other)!;
-    return x.map((s, i) => b.linear([[s, BigInt(op.inputScale)], [o[i]!, BigInt(op.otherScale)]]));
+    return x.map((s, i) =>
+      b.linear([
+        [s, BigInt(op.inputScale)],
+        [o[i]!, BigInt(op.otherScale)],
+      ]),
+    );
   },
   clamp: (b, op, x) => {
     const [lo, hi] = [op.lo, op.hi].map((v) => (v === null ? null : BigInt(v)));
     return x.map((s, i) => clamp(b, s, lo ?? null, hi ?? null, op.loBits[i] ?? 0, op.hiBits[i] ?? 0));
   },
-  leakyRelu: (b, op, x) => x.map((s, i) => leakyRelu(b, s, { shift: op.shift, alpha: BigInt(op.alpha), signBits: op.signBits[i]! })),
+  leakyRelu: (b, op, x) =>
+    x.map((s, i) => leakyRelu(b, s, { shift: op.shift, alpha: BigInt(op.alpha), signBits: op.signBits[i]! })),
   permute: (b, op, x) => op.perm.map((i, k) => (i < 0 ? b.constant(BigInt(op.fill![k]!)) : x[i]!)),
   table: (b, op, x) => {
     const tables = op.tables.map((t) => t.map(BigInt));
-    return x.map((s, i) => tableLookup(b, s, { domainLo: BigInt(op.domainLo), bits: op.bits, table: tables[op.tableOf[i]!]! }));
+    return x.map((s, i) =>
+      tableLookup(b, s, { domainLo: BigInt(op.domainLo), bits: op.bits, table: tables[op.tableOf[i]!]! }),
+    );
   },
   binary: (b, op, _x, tensors) => buildBinary(b, op, tensors),
   where: (b, op, _x, tensors) => buildWhere(b, op, tensors),
@@ -58,6 +75,11 @@ export const CIRCUIT_EMITTERS: { readonly [K in QOpKind]: CircuitEmitter<K> } = 
 };
 
 /** Emits `op` with its own kind's emitter (the cast only restates that the table is keyed by kind). */
-export function emitOp(b: R1csBuilder, op: QOp, x: Signal[], tensors: ReadonlyMap<string, readonly Signal[]>): Signal[] {
+export function emitOp(
+  b: R1csBuilder,
+  op: QOp,
+  x: Signal[],
+  tensors: ReadonlyMap<string, readonly Signal[]>,
+): Signal[] {
   return (CIRCUIT_EMITTERS[op.kind] as CircuitEmitter<QOpKind>)(b, op as never, x, tensors);
 }

@@ -64,24 +64,38 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly c
  * give byte-identical output on every run and machine, which is what lets a verifier recompile
  * a published model and compare model ids.
  */
-export function compileQuantized(model: QuantizedModel, bytes: Uint8Array, opts: Omit<CompileOptions, 'buildDir'>): { r1cs: Uint8Array; info: CircuitInfo; check: CompileCheck } {
-  for (const [flag, v] of [['--input-visibility', opts.inputVisibility], ['--output-visibility', opts.outputVisibility]] as const) {
-    if (v !== undefined && !VISIBILITIES.includes(v)) throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got ${quote(v)}`);
+export function compileQuantized(
+  model: QuantizedModel,
+  bytes: Uint8Array,
+  opts: Omit<CompileOptions, 'buildDir'>,
+): { r1cs: Uint8Array; info: CircuitInfo; check: CompileCheck } {
+  for (const [flag, v] of [
+    ['--input-visibility', opts.inputVisibility],
+    ['--output-visibility', opts.outputVisibility],
+  ] as const) {
+    if (v !== undefined && !VISIBILITIES.includes(v))
+      throw new UserError(`${flag} must be one of ${VISIBILITIES.join(', ')}, got ${quote(v)}`);
   }
-  if (opts.inputVisibility === 'packed') throw new UserError('--input-visibility packed is not offered: a packed input would need range checks, which is what hashed already does');
+  if (opts.inputVisibility === 'packed')
+    throw new UserError(
+      '--input-visibility packed is not offered: a packed input would need range checks, which is what hashed already does',
+    );
   // Defaults: the input stays private behind a commitment, the output (what users act on) is public.
   const inputVisibility = opts.inputVisibility ?? 'hashed';
   const outputVisibility = opts.outputVisibility ?? 'public';
   // Any input in range gives the same constraints; the low end of the range is always valid
   // (per graph input: an integer input's range is its own, not the joint one).
   const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-  const placeholder = model.input.parts ? model.input.parts.flatMap((p) => new Array<number>(size(p.shape)).fill(p.lo)) : new Array<number>(size(model.input.shape)).fill(model.input.lo);
+  const placeholder = model.input.parts
+    ? model.input.parts.flatMap((p) => new Array<number>(size(p.shape)).fill(p.lo))
+    : new Array<number>(size(model.input.shape)).fill(model.input.lo);
   let build;
   try {
     build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
   } catch (e) {
     // Ranges recorded by quantize always hold for in-range inputs: only an edited file gets here.
-    if (e instanceof WitnessRangeError) throw new UserError(`model.quant.json: inconsistent quantized model (${e.message})`);
+    if (e instanceof WitnessRangeError)
+      throw new UserError(`model.quant.json: inconsistent quantized model (${e.message})`);
     throw e;
   }
   const runCheck = opts.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS;

@@ -148,7 +148,10 @@ function uniqueBinary(coefs: readonly bigint[]): boolean {
 }
 
 /** Boolean forms of the constraints that have one (by constraint index), and the boolean wires. */
-function booleanWires(constraints: readonly Constraint[], nWires: number): { forms: Map<number, BoolForm>; boolWire: Uint8Array } {
+function booleanWires(
+  constraints: readonly Constraint[],
+  nWires: number,
+): { forms: Map<number, BoolForm>; boolWire: Uint8Array } {
   const forms = new Map<number, BoolForm>();
   const boolWire = new Uint8Array(nWires);
   for (let i = 0; i < constraints.length; i++) {
@@ -165,14 +168,21 @@ function booleanWires(constraints: readonly Constraint[], nWires: number): { for
 
 type BoolForm = { vars: Array<[number, bigint]>; constant: bigint };
 
-const lcs = (k: Constraint): [Lc, number][] => [[k.a, SIDE_A], [k.b, SIDE_B], [k.c, SIDE_C]];
+const lcs = (k: Constraint): [Lc, number][] => [
+  [k.a, SIDE_A],
+  [k.b, SIDE_B],
+  [k.c, SIDE_C],
+];
 
 /**
  * Index wire → (constraint, sides), in CSR form: wire w's entries are [start[w], start[w+1]).
  * A wire on several sides of one constraint gets one entry; stamp[w] = i + 1 marks it seen in
  * constraint i and slot[w] holds its entry while i is being filled.
  */
-function wireIndex(constraints: readonly Constraint[], nWires: number): { start: Int32Array; entryK: Int32Array; entrySide: Uint8Array } {
+function wireIndex(
+  constraints: readonly Constraint[],
+  nWires: number,
+): { start: Int32Array; entryK: Int32Array; entrySide: Uint8Array } {
   const nK = constraints.length;
   const stamp = new Int32Array(nWires);
   const count = new Int32Array(nWires + 1);
@@ -229,7 +239,13 @@ class Propagation {
     readonly index: { start: Int32Array; entryK: Int32Array; entrySide: Uint8Array },
   ) {
     const nK = constraints.length;
-    [this.uAll, this.uA, this.uB, this.uC, this.nb] = [0, 1, 2, 3, 4].map(() => new Int32Array(nK)) as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+    [this.uAll, this.uA, this.uB, this.uC, this.nb] = [0, 1, 2, 3, 4].map(() => new Int32Array(nK)) as [
+      Int32Array,
+      Int32Array,
+      Int32Array,
+      Int32Array,
+      Int32Array,
+    ];
     this.done = new Uint8Array(nK);
     this.queued = new Uint8Array(nK);
     const { start, entryK, entrySide } = index;
@@ -344,7 +360,8 @@ class Propagation {
 export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOptions = {}): DeterminismResult {
   const started = performance.now();
   const { constraints, witness, nWires } = circuit;
-  if (constraints.length !== circuit.nConstraints) throw new Error('determinism check needs a circuit built with constraints, not witness-only');
+  if (constraints.length !== circuit.nConstraints)
+    throw new Error('determinism check needs a circuit built with constraints, not witness-only');
   const violated = findViolatedConstraint(constraints, witness);
   if (violated !== -1) throw new Error(`determinism check: the witness violates constraint ${violated}`);
   const nK = constraints.length;
@@ -371,10 +388,22 @@ export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOpti
     if (known[w]) continue;
     nUndetermined++;
     if (undetermined.length < maxReported) {
-      undetermined.push({ wire: w, role: w <= circuit.nPubOut ? 'output' : 'internal', constraint: start[w + 1]! > start[w]! ? entryK[start[w]!]! : -1 });
+      undetermined.push({
+        wire: w,
+        role: w <= circuit.nPubOut ? 'output' : 'internal',
+        constraint: start[w + 1]! > start[w]! ? entryK[start[w]!]! : -1,
+      });
     }
   }
-  return { determined: nUndetermined === 0, undetermined, nUndetermined, nWires, nFixed, nConstraints: nK, milliseconds: performance.now() - started };
+  return {
+    determined: nUndetermined === 0,
+    undetermined,
+    nUndetermined,
+    nWires,
+    nFixed,
+    nConstraints: nK,
+    milliseconds: performance.now() - started,
+  };
 }
 
 /** The constant 1 and every public and private input wire (iden3 order: 1, outputs, inputs, rest). */
@@ -397,6 +426,9 @@ export function describeUndetermined(r: DeterminismResult): string {
  */
 export function requireDetermined(circuit: BuiltCircuit, options: DeterminismOptions = {}): DeterminismResult {
   const r = checkDeterminism(circuit, options);
-  if (!r.determined) throw new UnderconstrainedCircuitError(`compiled circuit is under-constrained (a zkinfer bug; nothing written): ${describeUndetermined(r)}`);
+  if (!r.determined)
+    throw new UnderconstrainedCircuitError(
+      `compiled circuit is under-constrained (a zkinfer bug; nothing written): ${describeUndetermined(r)}`,
+    );
   return r;
 }

@@ -35,7 +35,12 @@ function combineLc(x: Lc, y: Lc, s: bigint): Lc {
 }
 
 /** Rule 4 on the marked pair [product, bound]: the wires it forces, or undefined when its conditions do not hold (yet). */
-export function divisionUnknowns(constraints: readonly Constraint[], [pi, bi]: readonly [number, number], boolWire: Uint8Array, known: Uint8Array): number[] | undefined {
+export function divisionUnknowns(
+  constraints: readonly Constraint[],
+  [pi, bi]: readonly [number, number],
+  boolWire: Uint8Array,
+  known: Uint8Array,
+): number[] | undefined {
   const kp = constraints[pi];
   const kb = constraints[bi];
   if (!kp || !kb) return undefined;

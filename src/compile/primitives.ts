@@ -34,7 +34,13 @@ export interface Primitive<K extends QOpKind> {
 }
 
 function primitive<K extends QOpKind>(kind: K, from: readonly FloatOp['kind'][]): Primitive<K> {
-  return { from, integer: INTEGER_SEMANTICS[kind], emit: CIRCUIT_EMITTERS[kind], structure: STRUCTURE_CHECKS[kind], magnitude: MAGNITUDE_BOUNDS[kind] };
+  return {
+    from,
+    integer: INTEGER_SEMANTICS[kind],
+    emit: CIRCUIT_EMITTERS[kind],
+    structure: STRUCTURE_CHECKS[kind],
+    magnitude: MAGNITUDE_BOUNDS[kind],
+  };
 }
 
 /** Every quantized op kind. */
@@ -56,4 +62,3 @@ export const PRIMITIVES = {
   divide: primitive('divide', ['divide']),
   softmax: primitive('softmax', ['softmax']),
 } as const satisfies { readonly [K in QOpKind]: Primitive<K> };
-

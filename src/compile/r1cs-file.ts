@@ -37,25 +37,36 @@ export function encodeR1cs(c: BuiltCircuit): Buffer {
   let o = 0;
   buf.write('r1cs', 0, 'ascii');
   o = 4;
-  view.setUint32(o, 1, true); o += 4;
-  view.setUint32(o, 3, true); o += 4;
+  view.setUint32(o, 1, true);
+  o += 4;
+  view.setUint32(o, 3, true);
+  o += 4;
   const section = (type: number, size: number) => {
     view.setUint32(o, type, true);
     view.setBigUint64(o + 4, BigInt(size), true);
     o += 12;
   };
   section(1, headerSize);
-  view.setUint32(o, N8, true); o += 4;
-  writeField(view, o, FIELD_PRIME); o += N8;
-  view.setUint32(o, c.nWires, true); o += 4;
-  view.setUint32(o, c.nPubOut, true); o += 4;
-  view.setUint32(o, c.nPubIn, true); o += 4;
-  view.setUint32(o, c.nPrvIn, true); o += 4;
-  view.setBigUint64(o, BigInt(c.nWires), true); o += 8;
-  view.setUint32(o, c.constraints.length, true); o += 4;
+  view.setUint32(o, N8, true);
+  o += 4;
+  writeField(view, o, FIELD_PRIME);
+  o += N8;
+  view.setUint32(o, c.nWires, true);
+  o += 4;
+  view.setUint32(o, c.nPubOut, true);
+  o += 4;
+  view.setUint32(o, c.nPubIn, true);
+  o += 4;
+  view.setUint32(o, c.nPrvIn, true);
+  o += 4;
+  view.setBigUint64(o, BigInt(c.nWires), true);
+  o += 8;
+  view.setUint32(o, c.constraints.length, true);
+  o += 4;
   section(2, constraintsSize);
   const writeLc = (lc: Lc) => {
-    view.setUint32(o, lc.size, true); o += 4;
+    view.setUint32(o, lc.size, true);
+    o += 4;
     // Sorted wire order makes the file (and so the model id) independent of insertion order.
     for (const w of [...lc.keys()].sort((x, y) => x - y)) {
       view.setUint32(o, w, true);
@@ -111,7 +122,8 @@ export function decodeR1cs(buf: Buffer): R1csFile {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let o = h.start;
   const n8 = view.getUint32(o, true);
-  if (n8 !== N8 || readField(view, o + 4) !== FIELD_PRIME) throw new Error('r1cs file is not over the BN254 scalar field');
+  if (n8 !== N8 || readField(view, o + 4) !== FIELD_PRIME)
+    throw new Error('r1cs file is not over the BN254 scalar field');
   o += 4 + N8;
   const nWires = view.getUint32(o, true);
   const nPubOut = view.getUint32(o + 4, true);

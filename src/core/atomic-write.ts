@@ -37,7 +37,7 @@ export async function writeChunksAtomic(path: string, chunks: Iterable<Uint8Arra
     const fh = await open(tmp, 'w');
     try {
       for (const chunk of chunks) {
-        for (let off = 0; off < chunk.length; ) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
+        for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten;
       }
       await fh.sync();
     } finally {

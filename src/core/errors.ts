@@ -14,7 +14,8 @@ export class UserError extends Error {
 // JSON.stringify leaves C1 and U+2028/2029 as they are.
 // eslint-disable-next-line no-control-regex -- matching control characters is this pattern's purpose.
 const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
-const escapeUnprintable = (s: string) => s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+const escapeUnprintable = (s: string) =>
+  s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
  * A name from a user's file, safe to print inside a one-line message: control characters,
@@ -33,7 +34,9 @@ export function quote(name: unknown): string {
 
 /** Makes a message one printable line: control characters (newlines included) are escaped. */
 export function oneLine(message: string): string {
-  return message.replace(UNPRINTABLE, (c) => (c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return message.replace(UNPRINTABLE, (c) =>
+    c === '\n' ? '\\n' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**

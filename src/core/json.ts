@@ -24,7 +24,8 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
       continue;
     }
@@ -71,7 +72,8 @@ export function duplicateJsonKey(text: string): { key: string; line: number } | 
  * any syntax error.
  */
 export function parseJsonText(text: string, where: string, what = 'JSON'): unknown {
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new UserError(`${where}: ${what} nested deeper than ${MAX_JSON_DEPTH} levels`);
+  if (jsonDepth(text) > MAX_JSON_DEPTH)
+    throw new UserError(`${where}: ${what} nested deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -79,11 +81,17 @@ export function parseJsonText(text: string, where: string, what = 'JSON'): unkno
     // NaN and Infinity are not JSON; say so plainly rather than "Unexpected token" (but only
     // outside strings: a `"note": "Infinity"` field is fine and parses).
     const bare = text.replace(/"(?:[^"\\]|\\.)*"/g, '""');
-    if (/(?<![\w.])-?(NaN|Infinity)\b/.test(bare)) throw new UserError(`${where}: ${what === 'JSON' ? 'file' : what} contains NaN or Infinity, which JSON cannot hold; values must be finite numbers`);
+    if (/(?<![\w.])-?(NaN|Infinity)\b/.test(bare))
+      throw new UserError(
+        `${where}: ${what === 'JSON' ? 'file' : what} contains NaN or Infinity, which JSON cannot hold; values must be finite numbers`,
+      );
     throw new UserError(`${where}: not valid JSON (${(e as Error).message.split('\n')[0]})`);
   }
   const dup = duplicateJsonKey(text);
-  if (dup) throw new UserError(`${where}:${dup.line}: key ${quote(dup.key)} appears twice in one object; JSON readers disagree on which one counts`);
+  if (dup)
+    throw new UserError(
+      `${where}:${dup.line}: key ${quote(dup.key)} appears twice in one object; JSON readers disagree on which one counts`,
+    );
   return value;
 }
 
@@ -119,7 +127,9 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where: 
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const more = r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : '';
-  throw new UserError(`${where}: ${what ? `malformed ${what}: ` : ''}field ${fieldPath(issue.path)}: ${issue.message}${more}`);
+  throw new UserError(
+    `${where}: ${what ? `malformed ${what}: ` : ''}field ${fieldPath(issue.path)}: ${issue.message}${more}`,
+  );
 }
 
 /** Reads, parses and validates a JSON file in one step. */

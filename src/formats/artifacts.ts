@@ -14,7 +14,12 @@ import { ARTIFACTS, artifactPath } from './paths.js';
  * the depth-guarded parser. With `check` (see src/formats/build-dir.ts) the value is validated
  * against its schema; without, it is only parsed.
  */
-export function readArtifact<T>(buildDir: string, name: keyof typeof ARTIFACTS, producedBy: string, check?: (value: unknown, where: string) => T): T {
+export function readArtifact<T>(
+  buildDir: string,
+  name: keyof typeof ARTIFACTS,
+  producedBy: string,
+  check?: (value: unknown, where: string) => T,
+): T {
   const path = artifactPath(buildDir, name);
   if (!existsSync(path)) throw new UserError(`${path}: missing; run \`zkinfer ${producedBy}\` first`);
   const value = readJsonFile(path, ARTIFACTS[name]);

@@ -22,10 +22,12 @@ type QuantizedModel = ReturnType<typeof parseQuantizedModel>;
  * Validates and returns the value as read, typed as the schema's output: fields the schema does
  * not know are kept, not stripped (zod's parsed copy would drop them).
  */
-const checked = <S extends z.ZodType>(schema: S, what: string) => (v: unknown, where: string): z.output<S> => {
-  validate(schema, v, where, what);
-  return v as z.output<S>;
-};
+const checked =
+  <S extends z.ZodType>(schema: S, what: string) =>
+  (v: unknown, where: string): z.output<S> => {
+    validate(schema, v, where, what);
+    return v as z.output<S>;
+  };
 
 /** settings.json, validated. */
 export function readSettings(buildDir: string): Settings {

@@ -21,7 +21,10 @@ export function canonicalDecimal(bound: bigint, what: string) {
   const pattern = /^(0|[1-9][0-9]{0,79})$/;
   // zod runs the refinement even after the regex failed: BigInt must only ever see a decimal
   // ("1.5" or "x" would throw out of safeParse instead of failing it).
-  return z.string().regex(pattern, `${what} must be a canonical decimal`).refine((s) => !pattern.test(s) || BigInt(s) < bound, `${what} must be below the field modulus`);
+  return z
+    .string()
+    .regex(pattern, `${what} must be a canonical decimal`)
+    .refine((s) => !pattern.test(s) || BigInt(s) < bound, `${what} must be below the field modulus`);
 }
 
 const coord = canonicalDecimal(BASE_FIELD_PRIME, 'coordinate');
@@ -82,9 +85,21 @@ export const bundleSchema = z.strictObject({
   setup: z.strictObject({
     kind: z.enum(['dev', 'ptau']),
     warning: z.string().max(1000).optional(),
-    ptau: z.strictObject({ name: z.string().max(200), power: count, blake2b: z.string().regex(/^[0-9a-f]{128}$/), recognised: z.boolean() }).optional(),
+    ptau: z
+      .strictObject({
+        name: z.string().max(200),
+        power: count,
+        blake2b: z.string().regex(/^[0-9a-f]{128}$/),
+        recognised: z.boolean(),
+      })
+      .optional(),
   }),
-  quantization: z.strictObject({ weightBits: count, activationBits: count, inputFrac: z.number().int(), outputFrac: z.number().int() }),
+  quantization: z.strictObject({
+    weightBits: count,
+    activationBits: count,
+    inputFrac: z.number().int(),
+    outputFrac: z.number().int(),
+  }),
   fidelity: z.strictObject({ floatOutput: z.array(finite), floatPrediction: count, maxAbsError: finite }).optional(),
   tool: z.strictObject({ name: z.literal('zkinfer'), version: z.string().max(100), snarkjs: z.string().max(100) }),
   createdAt: z.string().max(100),
@@ -105,19 +120,30 @@ export const UNVERIFIED_FIELDS = ['input.source', 'input.clamped', 'fidelity', '
 
 /** The path of the first problem zod found, as `output.integers[3]`. */
 function issuePath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+  return path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+    '',
+  );
 }
 
 /** Throws a {@link UserError} naming the first malformed field. */
 export function assertBundleShape(v: unknown, where: string): asserts v is ProofBundle {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`${where}: not a proof bundle (expected a JSON object)`);
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new UserError(`${where}: not a proof bundle (expected a JSON object)`);
   const b = v as Record<string, unknown>;
-  if (b['format'] !== BUNDLE_FORMAT) throw new UserError(`${where}: not a proof bundle (format is not "${BUNDLE_FORMAT}")`);
-  if (b['formatVersion'] !== BUNDLE_VERSION) throw new UserError(`${where}: proof bundle formatVersion ${quoteName(String(b['formatVersion']))} is not supported (this zkinfer reads ${BUNDLE_VERSION}); prove again`);
+  if (b['format'] !== BUNDLE_FORMAT)
+    throw new UserError(`${where}: not a proof bundle (format is not "${BUNDLE_FORMAT}")`);
+  if (b['formatVersion'] !== BUNDLE_VERSION)
+    throw new UserError(
+      `${where}: proof bundle formatVersion ${quoteName(String(b['formatVersion']))} is not supported (this zkinfer reads ${BUNDLE_VERSION}); prove again`,
+    );
   const r = bundleSchema.safeParse(v);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    const detail = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => quoteName(k)).join(', ')}` : issue.message;
+    const detail =
+      issue.code === 'unrecognized_keys'
+        ? `unknown field(s) ${issue.keys.map((k) => quoteName(k)).join(', ')}`
+        : issue.message;
     throw new UserError(`${where}: malformed proof bundle: field "${issuePath(issue.path) || '(root)'}": ${detail}`);
   }
 }

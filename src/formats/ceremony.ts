@@ -55,7 +55,13 @@ export interface CeremonyTranscript {
   readonly init: { readonly file: string; readonly blake2b: string };
   readonly contributions: TranscriptContribution[];
   /** Set by `ceremony verify`/`finalize`: the final key and when it was checked. */
-  readonly final?: { readonly file: string; readonly blake2b: string; readonly checkedAt: string; readonly zkinfer: string; readonly snarkjs: string };
+  readonly final?: {
+    readonly file: string;
+    readonly blake2b: string;
+    readonly checkedAt: string;
+    readonly zkinfer: string;
+    readonly snarkjs: string;
+  };
 }
 
 /** What vkey.json carries about its ceremony (in `vkey.zkinfer.ceremony`). */

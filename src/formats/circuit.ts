@@ -4,7 +4,16 @@
  */
 import { z } from 'zod';
 import type { DatasetEncoding } from './dataset.js';
-import { dimsSchema, droppedFinalSchema, fracSchema, bitsSchema, indexSchema, safeIntSchema, sha256Schema, visibilitySchema } from './common.js';
+import {
+  dimsSchema,
+  droppedFinalSchema,
+  fracSchema,
+  bitsSchema,
+  indexSchema,
+  safeIntSchema,
+  sha256Schema,
+  visibilitySchema,
+} from './common.js';
 
 const slot = z.object({ visibility: visibilitySchema, offset: indexSchema, count: indexSchema });
 
@@ -16,7 +25,13 @@ export const layoutSchema = z.object({ output: slot, input: slot, nPublic: index
  * encoding is checked only as an object here (checking its fields would refuse files accepted
  * until now); its type is what src/accuracy/chunk-keys.ts writes.
  */
-const accuracyCircuitSchema = z.looseObject({ kind: z.literal('accuracy-chunk'), chunkSize: z.number().int().min(1), constraintsPerSample: z.number().int().min(0), quantizedSha256: sha256Schema, encoding: z.record(z.string(), z.unknown()) });
+const accuracyCircuitSchema = z.looseObject({
+  kind: z.literal('accuracy-chunk'),
+  chunkSize: z.number().int().min(1),
+  constraintsPerSample: z.number().int().min(0),
+  quantizedSha256: sha256Schema,
+  encoding: z.record(z.string(), z.unknown()),
+});
 
 /** `circuit.json`. */
 export const circuitInfoSchema = z
@@ -25,12 +40,27 @@ export const circuitInfoSchema = z
     modelId: sha256Schema,
     quantizedSha256: sha256Schema,
     r1csSha256: sha256Schema,
-    nConstraints: z.number().int().min(0).max(2 ** 28),
-    nWires: z.number().int().min(1).max(2 ** 28),
+    nConstraints: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 28),
+    nWires: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 28),
     nPublic: indexSchema,
     power: z.number().int().min(1).max(28),
     layout: layoutSchema,
-    input: z.object({ name: z.string(), shape: dimsSchema, frac: fracSchema, bits: bitsSchema(1, 32), lo: safeIntSchema, hi: safeIntSchema }),
+    input: z.object({
+      name: z.string(),
+      shape: dimsSchema,
+      frac: fracSchema,
+      bits: bitsSchema(1, 32),
+      lo: safeIntSchema,
+      hi: safeIntSchema,
+    }),
     output: z.object({ name: z.string(), shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
     droppedFinal: droppedFinalSchema.optional(),
     /** Accuracy chunk circuits (src/accuracy/chunk-keys.ts): chunk size, dataset encoding, quantized-model hash. */
@@ -42,4 +72,6 @@ export const circuitInfoSchema = z
 export type AccuracyCircuitMeta = z.infer<typeof accuracyCircuitSchema> & { readonly encoding: DatasetEncoding };
 
 /** `circuit.json`: the schema's type, the accuracy part's encoding typed. */
-export type CircuitInfo = Omit<z.infer<typeof circuitInfoSchema>, 'accuracy'> & { readonly accuracy?: AccuracyCircuitMeta };
+export type CircuitInfo = Omit<z.infer<typeof circuitInfoSchema>, 'accuracy'> & {
+  readonly accuracy?: AccuracyCircuitMeta;
+};

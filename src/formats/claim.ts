@@ -67,7 +67,11 @@ export interface AccuracyClaim {
   readonly result: { readonly samples: number; readonly correct: number; readonly accuracy: number };
   readonly chunks: ChunkProof[];
   readonly circuit: { readonly constraints: number; readonly constraintsPerSample: number; readonly power: number };
-  readonly setup: { readonly kind: SetupKind; readonly warning?: string; readonly ptau?: PtauProvenance & { readonly file: string } };
+  readonly setup: {
+    readonly kind: SetupKind;
+    readonly warning?: string;
+    readonly ptau?: PtauProvenance & { readonly file: string };
+  };
   /** What the prover measured on the same data without proof: not checked by `zkinfer verify`. */
   readonly unverified: {
     readonly note: string;
@@ -94,12 +98,37 @@ export const claimSchema = z.strictObject({
   baseModelId: hex64.optional(),
   vkeyHash: hex64,
   vkey: z.record(z.string(), z.unknown()),
-  dataset: z.strictObject({ commitment: fieldHex, samples: z.number().int().positive(), chunkSize: z.number().int().positive(), chunks: count, encoding: z.record(z.string(), z.unknown()) }),
+  dataset: z.strictObject({
+    commitment: fieldHex,
+    samples: z.number().int().positive(),
+    chunkSize: z.number().int().positive(),
+    chunks: count,
+    encoding: z.record(z.string(), z.unknown()),
+  }),
   result: z.strictObject({ samples: count, correct: count, accuracy: fraction }),
-  chunks: z.array(z.strictObject({ index: count, samples: count, count, commitment: fieldHex, publicSignals: z.array(signal).max(2), proof: proofSchema })).max(10_000_000),
+  chunks: z
+    .array(
+      z.strictObject({
+        index: count,
+        samples: count,
+        count,
+        commitment: fieldHex,
+        publicSignals: z.array(signal).max(2),
+        proof: proofSchema,
+      }),
+    )
+    .max(10_000_000),
   circuit: z.strictObject({ constraints: count, constraintsPerSample: count, power: count }),
-  setup: z.strictObject({ kind: z.enum(['dev', 'ptau']), warning: z.string().max(1000).optional(), ptau: z.record(z.string(), z.unknown()).optional() }),
-  unverified: z.strictObject({ note: z.string().max(1000), float: z.strictObject({ correct: count, accuracy: fraction }), quantized: z.strictObject({ correct: count, accuracy: fraction }) }),
+  setup: z.strictObject({
+    kind: z.enum(['dev', 'ptau']),
+    warning: z.string().max(1000).optional(),
+    ptau: z.record(z.string(), z.unknown()).optional(),
+  }),
+  unverified: z.strictObject({
+    note: z.string().max(1000),
+    float: z.strictObject({ correct: count, accuracy: fraction }),
+    quantized: z.strictObject({ correct: count, accuracy: fraction }),
+  }),
   tool: z.strictObject({ name: z.literal('zkinfer'), version: z.string().max(100), snarkjs: z.string().max(100) }),
   createdAt: z.string().max(100),
 });

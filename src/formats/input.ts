@@ -24,10 +24,15 @@ export const inputSchema = z
   .meta({
     id: 'zkinfer-input',
     title: 'zkinfer input file (JSON)',
-    description: 'A JSON array (flat or nested) of numbers (several graph inputs concatenated in graph order), {"input": [...]}, {"input_data": [[...], ...]} (one array per graph input); other fields are ignored. A model with several graph inputs also takes an object keyed by graph input name, {"<name>": [...], ...}, checked against the model.',
+    description:
+      'A JSON array (flat or nested) of numbers (several graph inputs concatenated in graph order), {"input": [...]}, {"input_data": [[...], ...]} (one array per graph input); other fields are ignored. A model with several graph inputs also takes an object keyed by graph input name, {"<name>": [...], ...}, checked against the model.',
   });
 
 /** A calibration set. */
 export const calibrationSchema = z
   .union([z.array(inputSchema).min(1), z.looseObject({ inputs: z.array(inputSchema).min(1) })])
-  .meta({ id: 'zkinfer-calibration', title: 'zkinfer calibration file', description: '{"inputs": [input, ...]} or [input, ...], at least one input.' });
+  .meta({
+    id: 'zkinfer-calibration',
+    title: 'zkinfer calibration file',
+    description: '{"inputs": [input, ...]} or [input, ...], at least one input.',
+  });

@@ -56,7 +56,6 @@ export interface SparseSpec {
 /** Any linear layer. */
 export type LinearSpec = DenseSpec | Conv2dSpec | SparseSpec;
 
-
 /** Number of weights the spec expects. */
 export function weightCount(spec: LinearSpec): number {
   if (spec.type === 'sparse') return spec.nWeights;
@@ -112,7 +111,15 @@ export function linearTerms(spec: LinearSpec): LinearTerms {
       }
     }
   } else {
-    const { inChannels: ci, inHeight: H, inWidth: W, kernel: [kh, kw], strides: [sh, sw], dilations: [dh, dw], pads: [pt, pl] } = spec;
+    const {
+      inChannels: ci,
+      inHeight: H,
+      inWidth: W,
+      kernel: [kh, kw],
+      strides: [sh, sw],
+      dilations: [dh, dw],
+      pads: [pt, pl],
+    } = spec;
     let j = 0;
     for (let co = 0; co < spec.outChannels; co++) {
       for (let oy = 0; oy < spec.outHeight; oy++) {
@@ -136,13 +143,25 @@ export function linearTerms(spec: LinearSpec): LinearTerms {
     }
   }
   offsets[nOut] = inputIndex.length;
-  const terms = { nOut, nIn, offsets, inputIndex: Int32Array.from(inputIndex), weightIndex: Int32Array.from(weightIndex), biasIndex };
+  const terms = {
+    nOut,
+    nIn,
+    offsets,
+    inputIndex: Int32Array.from(inputIndex),
+    weightIndex: Int32Array.from(weightIndex),
+    biasIndex,
+  };
   cache.set(spec, terms);
   return terms;
 }
 
 /** Builds a sparse spec from per-output term lists. */
-export function sparseSpec(nIn: number, nWeights: number, nBias: number, outputs: ReadonlyArray<{ inputs: number[]; weights: number[]; bias: number }>): SparseSpec {
+export function sparseSpec(
+  nIn: number,
+  nWeights: number,
+  nBias: number,
+  outputs: ReadonlyArray<{ inputs: number[]; weights: number[]; bias: number }>,
+): SparseSpec {
   const offsets = [0];
   const inputIndex: number[] = [];
   const weightIndex: number[] = [];
@@ -151,5 +170,15 @@ export function sparseSpec(nIn: number, nWeights: number, nBias: number, outputs
     weightIndex.push(...o.weights);
     offsets.push(inputIndex.length);
   }
-  return { type: 'sparse', nIn, nOut: outputs.length, nWeights, nBias, offsets, inputIndex, weightIndex, biasIndex: outputs.map((o) => o.bias) };
+  return {
+    type: 'sparse',
+    nIn,
+    nOut: outputs.length,
+    nWeights,
+    nBias,
+    offsets,
+    inputIndex,
+    weightIndex,
+    biasIndex: outputs.map((o) => o.bias),
+  };
 }

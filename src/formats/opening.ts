@@ -18,7 +18,9 @@ export const OPENING_VERSION = 1;
 
 const blinding = canonicalDecimal(FIELD_PRIME, 'blinding');
 const part = z.strictObject({
-  integers: z.array(z.string().regex(/^(0|-?[1-9][0-9]{0,79})$/, 'must be a canonical signed decimal integer')).max(10_000_000),
+  integers: z
+    .array(z.string().regex(/^(0|-?[1-9][0-9]{0,79})$/, 'must be a canonical signed decimal integer'))
+    .max(10_000_000),
   blinding,
 });
 

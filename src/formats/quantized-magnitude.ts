@@ -18,7 +18,8 @@ const maxLog = (values: readonly number[]): number => values.reduce((m, v) => Ma
 /** log2 bound of an op's output from its inputs' bounds (`bits` of a tensor). */
 export type MagnitudeBound<K extends QOpKind> = (op: QOpOf<K>, bits: (t: string) => number) => number;
 
-const operand = (o: QOperand, bits: (t: string) => number) => ('tensor' in o ? bits(o.tensor) + log2(o.scale) : maxLog(o.constant));
+const operand = (o: QOperand, bits: (t: string) => number) =>
+  'tensor' in o ? bits(o.tensor) + log2(o.scale) : maxLog(o.constant);
 const same = (op: { readonly input: string }, bits: (t: string) => number): number => bits(op.input);
 
 /** The magnitude bound of every kind. */

@@ -18,7 +18,10 @@ export function parseQuantizedModel(value: unknown, where: string): QuantizedMod
   const m = validate(quantizedModelSchema, value, where, 'quantized model');
   checkStructure(m, where);
   const big = firstOversizedOp(m);
-  if (big) throw new UserError(`${where}: op ${quote(big.op)}: its values can reach 2^${Math.ceil(big.bits)}, beyond the 2^${MAX_VALUE_BITS} the circuit's field represents exactly (requantize between products or linear layers)`);
+  if (big)
+    throw new UserError(
+      `${where}: op ${quote(big.op)}: its values can reach 2^${Math.ceil(big.bits)}, beyond the 2^${MAX_VALUE_BITS} the circuit's field represents exactly (requantize between products or linear layers)`,
+    );
   // The value as read (fields a newer zkinfer adds are kept, not stripped).
   return value as QuantizedModel;
 }

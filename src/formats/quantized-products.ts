@@ -11,7 +11,14 @@ const io = { name, input: name, output: name };
 const indexList = z.array(indexSchema);
 
 /** The product op. */
-export const qproductSchema = z.object({ kind: z.literal('product'), ...io, other: name, offsets: indexList, aIndex: indexList, bIndex: indexList });
+export const qproductSchema = z.object({
+  kind: z.literal('product'),
+  ...io,
+  other: name,
+  offsets: indexList,
+  aIndex: indexList,
+  bIndex: indexList,
+});
 
 /**
  * y[j] = Σ a[aIndex[k]] · b[bIndex[k]] over k ∈ [offsets[j], offsets[j+1]): an accumulator at
@@ -23,7 +30,8 @@ export type QProduct = z.infer<typeof qproductSchema>;
 export function checkProduct(op: z.output<typeof qproductSchema>, nA: number, nB: number | undefined): number | string {
   if (nB === undefined) return `tensor ${JSON.stringify(op.other)} is not defined by an earlier op`;
   const o = op.offsets;
-  if (o.length < 2 || o[0] !== 0 || o[o.length - 1] !== op.aIndex.length || o.some((v, i) => i > 0 && v < o[i - 1]!)) return 'field offsets does not delimit the terms';
+  if (o.length < 2 || o[0] !== 0 || o[o.length - 1] !== op.aIndex.length || o.some((v, i) => i > 0 && v < o[i - 1]!))
+    return 'field offsets does not delimit the terms';
   if (op.aIndex.length !== op.bIndex.length) return 'fields aIndex and bIndex have different lengths';
   if (op.aIndex.some((i) => i >= nA) || op.bIndex.some((i) => i >= nB)) return 'an operand index is out of range';
   return o.length - 1;
@@ -33,8 +41,18 @@ const widths = (max: number) => z.array(bitsSchema(0, max));
 
 /** The divide op (widths below 120 bits each, so q·d + r never wraps around the field). */
 export const qdivideSchema = z.object({
-  kind: z.literal('divide'), ...io, other: name, aIndex: indexList, bIndex: indexList, sign: z.union([z.literal(1), z.literal(-1), z.literal(0)]), signBits: widths(120).optional(),
-  shift: bitsSchema(0, 64), clamp: z.array(z.boolean()), qOffset: z.array(safeIntSchema), qBits: widths(120), rBits: widths(120),
+  kind: z.literal('divide'),
+  ...io,
+  other: name,
+  aIndex: indexList,
+  bIndex: indexList,
+  sign: z.union([z.literal(1), z.literal(-1), z.literal(0)]),
+  signBits: widths(120).optional(),
+  shift: bitsSchema(0, 64),
+  clamp: z.array(z.boolean()),
+  qOffset: z.array(safeIntSchema),
+  qBits: widths(120),
+  rBits: widths(120),
 });
 
 /**
@@ -56,18 +74,30 @@ export type QDivide = z.infer<typeof qdivideSchema>;
 export function checkDivide(op: z.output<typeof qdivideSchema>, nA: number, nB: number | undefined): number | string {
   if (nB === undefined) return `tensor ${JSON.stringify(op.other)} is not defined by an earlier op`;
   const n = op.aIndex.length;
-  if (n === 0 || [op.bIndex, op.clamp, op.qOffset, op.qBits, op.rBits].some((l) => l.length !== n)) return `fields bIndex, clamp, qOffset, qBits and rBits need ${n} entries each`;
-  if (op.qBits.some((w, j) => w < 1 || w + op.rBits[j]! + 2 >= 253) || op.rBits.some((w) => w < 1)) return 'a quotient or remainder width is out of range';
+  if (n === 0 || [op.bIndex, op.clamp, op.qOffset, op.qBits, op.rBits].some((l) => l.length !== n))
+    return `fields bIndex, clamp, qOffset, qBits and rBits need ${n} entries each`;
+  if (op.qBits.some((w, j) => w < 1 || w + op.rBits[j]! + 2 >= 253) || op.rBits.some((w) => w < 1))
+    return 'a quotient or remainder width is out of range';
   if (op.aIndex.some((i) => i >= nA) || op.bIndex.some((i) => i >= nB)) return 'an operand index is out of range';
-  if (op.sign === 0 && (op.signBits?.length !== n || op.signBits.some((w) => w < 1))) return `field signBits needs ${n} positive widths with sign 0`;
+  if (op.sign === 0 && (op.signBits?.length !== n || op.signBits.some((w) => w < 1)))
+    return `field signBits needs ${n} positive widths with sign 0`;
   return n;
 }
 
 /** The softmax op (tables of at most 2^12 entries). */
 export const qsoftmaxSchema = z.object({
-  kind: z.literal('softmax'), ...io, offsets: indexList, index: indexList, log: z.boolean(), cmpBits: widths(240),
-  expBits: bitsSchema(1, 12), expTable: z.array(safeIntSchema.min(0)), outFrac: z.number().int().min(-64).max(64),
-  sumBits: bitsSchema(1, 120), logShift: bitsSchema(0, 120), logTable: z.array(safeIntSchema),
+  kind: z.literal('softmax'),
+  ...io,
+  offsets: indexList,
+  index: indexList,
+  log: z.boolean(),
+  cmpBits: widths(240),
+  expBits: bitsSchema(1, 12),
+  expTable: z.array(safeIntSchema.min(0)),
+  outFrac: z.number().int().min(-64).max(64),
+  sumBits: bitsSchema(1, 120),
+  logShift: bitsSchema(0, 120),
+  logTable: z.array(safeIntSchema),
 });
 
 /**
@@ -84,11 +114,22 @@ export type QSoftmax = z.infer<typeof qsoftmaxSchema>;
 export function checkSoftmax(op: z.output<typeof qsoftmaxSchema>, n: number): number | string {
   const o = op.offsets;
   const rows = o.length - 1;
-  if (rows < 1 || o[0] !== 0 || o[rows] !== op.index.length || o.some((v, i) => i > 0 && v <= o[i - 1]!)) return 'field offsets does not delimit non-empty rows';
-  if (op.index.length !== n || new Set(op.index).size !== n || op.index.some((i) => i >= n)) return 'the rows must cover every input element once';
-  if (op.cmpBits.length !== n - rows) return `field cmpBits has ${op.cmpBits.length} entries, the rows need ${n - rows}`;
-  if (op.expTable.length !== 2 ** op.expBits || !(op.expTable[op.expTable.length - 1]! >= 1)) return `field expTable needs 2^${op.expBits} entries ending in a positive one`;
-  if (!op.log && (op.outFrac < 0 || op.outFrac + 1 + op.sumBits + 2 >= 253)) return 'fields outFrac and sumBits are out of range';
-  if (op.log && (op.logShift >= op.sumBits + 1 || op.sumBits - op.logShift > 12 || op.logTable.length !== 2 ** (op.sumBits - op.logShift))) return 'fields sumBits, logShift and logTable do not fit together';
+  if (rows < 1 || o[0] !== 0 || o[rows] !== op.index.length || o.some((v, i) => i > 0 && v <= o[i - 1]!))
+    return 'field offsets does not delimit non-empty rows';
+  if (op.index.length !== n || new Set(op.index).size !== n || op.index.some((i) => i >= n))
+    return 'the rows must cover every input element once';
+  if (op.cmpBits.length !== n - rows)
+    return `field cmpBits has ${op.cmpBits.length} entries, the rows need ${n - rows}`;
+  if (op.expTable.length !== 2 ** op.expBits || !(op.expTable[op.expTable.length - 1]! >= 1))
+    return `field expTable needs 2^${op.expBits} entries ending in a positive one`;
+  if (!op.log && (op.outFrac < 0 || op.outFrac + 1 + op.sumBits + 2 >= 253))
+    return 'fields outFrac and sumBits are out of range';
+  if (
+    op.log &&
+    (op.logShift >= op.sumBits + 1 ||
+      op.sumBits - op.logShift > 12 ||
+      op.logTable.length !== 2 ** (op.sumBits - op.logShift))
+  )
+    return 'fields sumBits, logShift and logTable do not fit together';
   return n;
 }

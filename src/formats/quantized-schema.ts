@@ -6,7 +6,15 @@
  * quantized-structure.ts and quantized-magnitude.ts.
  */
 import { z } from 'zod';
-import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, indexSchema, MAX_TENSOR_ELEMENTS, safeIntSchema } from './common.js';
+import {
+  bitsSchema,
+  dimsSchema,
+  droppedFinalSchema,
+  fracSchema,
+  indexSchema,
+  MAX_TENSOR_ELEMENTS,
+  safeIntSchema,
+} from './common.js';
 import { qdivideSchema, qproductSchema, qsoftmaxSchema } from './quantized-products.js';
 
 /** Widest bit decomposition a gadget may use: below the ~254-bit field, so it cannot wrap. */
@@ -21,51 +29,124 @@ const indexList = z.array(indexSchema);
 const dense = z.object({ type: z.literal('dense'), inFeatures: count, outFeatures: count });
 const conv2d = z.object({
   type: z.literal('conv2d'),
-  inChannels: count, inHeight: count, inWidth: count, outChannels: count,
-  kernel: pair, strides: pair, dilations: pair,
+  inChannels: count,
+  inHeight: count,
+  inWidth: count,
+  outChannels: count,
+  kernel: pair,
+  strides: pair,
+  dilations: pair,
   pads: z.tuple([indexSchema.max(4096), indexSchema.max(4096), indexSchema.max(4096), indexSchema.max(4096)]),
-  outHeight: count, outWidth: count,
+  outHeight: count,
+  outWidth: count,
 });
 const sparse = z.object({
   type: z.literal('sparse'),
-  nIn: count, nOut: count, nWeights: indexSchema, nBias: indexSchema,
-  offsets: indexList, inputIndex: indexList, weightIndex: indexList, biasIndex: indexList,
+  nIn: count,
+  nOut: count,
+  nWeights: indexSchema,
+  nBias: indexSchema,
+  offsets: indexList,
+  inputIndex: indexList,
+  weightIndex: indexList,
+  biasIndex: indexList,
 });
 const io = { name, input: name, output: name };
 /** An aligned operand: a tensor times a power of two, or one integer per output element. */
-const operand = z.union([z.strictObject({ tensor: name, scale: safeIntSchema }), z.strictObject({ constant: z.array(safeIntSchema) })]);
-const inputPart = z.object({ name, shape: dimsSchema, elemType: z.string().max(20), frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema });
+const operand = z.union([
+  z.strictObject({ tensor: name, scale: safeIntSchema }),
+  z.strictObject({ constant: z.array(safeIntSchema) }),
+]);
+const inputPart = z.object({
+  name,
+  shape: dimsSchema,
+  elemType: z.string().max(20),
+  frac: fracSchema,
+  lo: safeIntSchema,
+  hi: safeIntSchema,
+});
 
 /** One quantized op. The comment above each kind is its integer meaning. */
 export const qopSchema = z.discriminatedUnion('kind', [
   // Linear layer with integer weights; the output is an accumulator at frac(input)+weightFrac; bias at the accumulator's scale.
-  z.object({ kind: z.literal('linear'), ...io, spec: z.discriminatedUnion('type', [dense, conv2d, sparse]), weightFrac: fracSchema, weight: z.array(safeIntSchema), bias: z.array(safeIntSchema) }),
+  z.object({
+    kind: z.literal('linear'),
+    ...io,
+    spec: z.discriminatedUnion('type', [dense, conv2d, sparse]),
+    weightFrac: fracSchema,
+    weight: z.array(safeIntSchema),
+    bias: z.array(safeIntSchema),
+  }),
   // y = clamp(floor(x / 2^shift), −lowerOffset, 2^outBits − 1 − lowerOffset): rescale + ReLU (lowerOffset 0) or signed
   // clamp (lowerOffset 2^(outBits−1)); accBits: per-element decomposition width, from the worst-case accumulator range.
-  z.object({ kind: z.literal('requantize'), ...io, shift: bitsSchema(0, MAX_GADGET_BITS), outBits: bitsSchema(1, 32), lowerOffset: safeIntSchema.min(0), accBits: gadgetBits }),
+  z.object({
+    kind: z.literal('requantize'),
+    ...io,
+    shift: bitsSchema(0, MAX_GADGET_BITS),
+    outBits: bitsSchema(1, 32),
+    lowerOffset: safeIntSchema.min(0),
+    accBits: gadgetBits,
+  }),
   // Shape-only op.
   z.object({ kind: z.literal('reshape'), ...io }),
   // Output j is the maximum (minimum with `min`) of inputs index[offsets[j] .. offsets[j+1]); cmpBits: one comparator
   // width per comparison, windows in order.
-  z.object({ kind: z.literal('maxpool'), ...io, offsets: indexList, index: indexList, cmpBits: gadgetBits, min: z.boolean().optional() }),
+  z.object({
+    kind: z.literal('maxpool'),
+    ...io,
+    offsets: indexList,
+    index: indexList,
+    cmpBits: gadgetBits,
+    min: z.boolean().optional(),
+  }),
   // y = inputScale · x + otherScale · other (two tensors aligned to one scale).
   z.object({ kind: z.literal('add'), ...io, other: name, inputScale: safeIntSchema, otherScale: safeIntSchema }),
   // y = min(max(x, lo), hi); a null bound is absent. Comparator widths per element.
-  z.object({ kind: z.literal('clamp'), ...io, lo: safeIntSchema.nullable(), hi: safeIntSchema.nullable(), loBits: gadgetBits, hiBits: gadgetBits }),
+  z.object({
+    kind: z.literal('clamp'),
+    ...io,
+    lo: safeIntSchema.nullable(),
+    hi: safeIntSchema.nullable(),
+    loBits: gadgetBits,
+    hiBits: gadgetBits,
+  }),
   // y = x · 2^shift if x ≥ 0 else alpha · x (alpha = the float slope · 2^shift, rounded); the output scale is the input's plus `shift`.
-  z.object({ kind: z.literal('leakyRelu'), ...io, shift: bitsSchema(0, 64), alpha: safeIntSchema, signBits: gadgetBits }),
+  z.object({
+    kind: z.literal('leakyRelu'),
+    ...io,
+    shift: bitsSchema(0, 64),
+    alpha: safeIntSchema,
+    signBits: gadgetBits,
+  }),
   // y[i] = x[perm[i]], or the integer fill[i] where perm[i] is negative.
-  z.object({ kind: z.literal('permute'), ...io, perm: z.array(z.number().int().min(-1).max(MAX_TENSOR_ELEMENTS)), fill: z.array(safeIntSchema).optional() }),
+  z.object({
+    kind: z.literal('permute'),
+    ...io,
+    perm: z.array(z.number().int().min(-1).max(MAX_TENSOR_ELEMENTS)),
+    fill: z.array(safeIntSchema).optional(),
+  }),
   // Flat concatenation of [input, ...others], tensor k multiplied by scales[k] (aligning scales).
   z.object({ kind: z.literal('concat'), ...io, others: z.array(name).max(10_000), scales: z.array(safeIntSchema) }),
   // y[i] = tables[tableOf[i]][x[i] − domainLo]: a univariate function (`fn`, the ONNX op it samples) as an exact table
   // over the 2^bits input values of the domain (circuits/table-lookup.ts). x always lies in the domain.
   z.object({
-    kind: z.literal('table'), ...io, fn: z.string().max(100), domainLo: safeIntSchema, bits: bitsSchema(1, 16),
-    tables: z.array(z.array(safeIntSchema)).min(1).max(MAX_TENSOR_ELEMENTS), tableOf: indexList,
+    kind: z.literal('table'),
+    ...io,
+    fn: z.string().max(100),
+    domainLo: safeIntSchema,
+    bits: bitsSchema(1, 16),
+    tables: z.array(z.array(safeIntSchema)).min(1).max(MAX_TENSOR_ELEMENTS),
+    tableOf: indexList,
   }),
   // Elementwise max/min (the result) or comparison (0/1) of two aligned operands; `bits` are comparator widths per element.
-  z.object({ kind: z.literal('binary'), ...io, op: z.enum(['max', 'min', 'eq', 'lt', 'le', 'gt', 'ge']), a: operand, b: operand, bits: gadgetBits }),
+  z.object({
+    kind: z.literal('binary'),
+    ...io,
+    op: z.enum(['max', 'min', 'eq', 'lt', 'le', 'gt', 'ge']),
+    a: operand,
+    b: operand,
+    bits: gadgetBits,
+  }),
   // cond ? x : y with cond a 0/1 tensor or constant, x and y aligned operands.
   z.object({ kind: z.literal('where'), ...io, cond: operand, x: operand, y: operand }),
   // y = floor(sign(d) · x · 2^shift / |d|) per element (circuits/div-const.ts), d ≠ 0 (|d| = 1 is a free sign change);
@@ -73,25 +154,42 @@ export const qopSchema = z.discriminatedUnion('kind', [
   // (integer Div) y = trunc(x / d) at shift 0, the divisor including the input scale, and signBits the signed width of
   // the numerator (0: never negative).
   z.object({
-    kind: z.literal('divConst'), ...io, shift: bitsSchema(0, MAX_GADGET_BITS), divisor: z.array(safeIntSchema.refine((d) => d !== 0, 'a divisor must not be zero')),
-    offset: z.array(safeIntSchema), numeratorBits: gadgetBits, trunc: z.boolean().optional(), signBits: gadgetBits.optional(),
+    kind: z.literal('divConst'),
+    ...io,
+    shift: bitsSchema(0, MAX_GADGET_BITS),
+    divisor: z.array(safeIntSchema.refine((d) => d !== 0, 'a divisor must not be zero')),
+    offset: z.array(safeIntSchema),
+    numeratorBits: gadgetBits,
+    trunc: z.boolean().optional(),
+    signBits: gadgetBits.optional(),
   }),
   qproductSchema,
   qdivideSchema,
   qsoftmaxSchema,
 ]);
 
-
 /** `model.quant.json`, format version 1. */
 export const quantizedModelSchema = z
   .object({
     formatVersion: z.literal(1),
-    input: z.object({ name, shape: dimsSchema, frac: fracSchema, bits: bitsSchema(1, 32), lo: safeIntSchema, hi: safeIntSchema, parts: z.array(inputPart).min(1).max(1000).optional() }),
+    input: z.object({
+      name,
+      shape: dimsSchema,
+      frac: fracSchema,
+      bits: bitsSchema(1, 32),
+      lo: safeIntSchema,
+      hi: safeIntSchema,
+      parts: z.array(inputPart).min(1).max(1000).optional(),
+    }),
     output: z.object({ name, shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
     ops: z.array(qopSchema).min(1).max(100_000),
     droppedFinal: droppedFinalSchema.optional(),
   })
-  .meta({ id: 'zkinfer-quantized-model', title: 'zkinfer model.quant.json', description: 'Integer weights and ops: what the circuit computes.' });
+  .meta({
+    id: 'zkinfer-quantized-model',
+    title: 'zkinfer model.quant.json',
+    description: 'Integer weights and ops: what the circuit computes.',
+  });
 
 /**
  * The quantized tensor interface of the model. `input` is the flat input vector the circuit,
@@ -131,4 +229,3 @@ export type QDivConst = QOpOf<'divConst'>;
 
 /** Every kind, in the schema's order (for runtime checks that a per-kind table is complete). */
 export const QOP_KINDS: readonly QOpKind[] = qopSchema.options.map((o) => o.shape.kind.value);
-

@@ -17,7 +17,11 @@ export const MAX_LINEAR_TERMS = 2 ** 26;
  * Checks one op against the sizes of the tensors defined so far (`n`: its input's). Returns the
  * size of its output, or a message saying what is wrong.
  */
-export type StructureCheck<K extends QOpKind> = (op: QOpOf<K>, n: number, sizes: ReadonlyMap<string, number>) => number | string;
+export type StructureCheck<K extends QOpKind> = (
+  op: QOpOf<K>,
+  n: number,
+  sizes: ReadonlyMap<string, number>,
+) => number | string;
 
 const size = (d: readonly number[]) => d.reduce((a, b) => a * b, 1);
 const inRange = (list: readonly number[], n: number) => list.every((i) => i < n);
@@ -27,33 +31,44 @@ function checkLinear(op: QOpOf<'linear'>, n: number): number | string {
   const { nIn, nOut } = linearSizes(s);
   if (nIn !== n) return `spec expects ${nIn} inputs, the input tensor has ${n}`;
   if (nOut > MAX_TENSOR_ELEMENTS) return `more than ${MAX_TENSOR_ELEMENTS} outputs`;
-  if (op.weight.length !== weightCount(s)) return `field weight has ${op.weight.length} values, the spec needs ${weightCount(s)}`;
+  if (op.weight.length !== weightCount(s))
+    return `field weight has ${op.weight.length} values, the spec needs ${weightCount(s)}`;
   if (op.bias.length !== biasCount(s)) return `field bias has ${op.bias.length} values, the spec needs ${biasCount(s)}`;
   if (s.type === 'dense' && nIn * nOut > MAX_LINEAR_TERMS) return `more than ${MAX_LINEAR_TERMS} terms`;
   if (s.type === 'conv2d') {
-    if (s.outChannels * s.outHeight * s.outWidth * s.inChannels * s.kernel[0] * s.kernel[1] > MAX_LINEAR_TERMS) return `more than ${MAX_LINEAR_TERMS} terms`;
+    if (s.outChannels * s.outHeight * s.outWidth * s.inChannels * s.kernel[0] * s.kernel[1] > MAX_LINEAR_TERMS)
+      return `more than ${MAX_LINEAR_TERMS} terms`;
     for (let d = 0; d < 2; d++) {
       const span = (s.kernel[d]! - 1) * s.dilations[d]! + 1;
       const room = (d === 0 ? s.inHeight : s.inWidth) + s.pads[d]! + s.pads[d + 2]! - span;
       const o = d === 0 ? s.outHeight : s.outWidth;
-      if (room < 0 || (o - 1) * s.strides[d]! > room + s.strides[d]!) return 'spec geometry (kernel, strides, pads, output size) is inconsistent';
+      if (room < 0 || (o - 1) * s.strides[d]! > room + s.strides[d]!)
+        return 'spec geometry (kernel, strides, pads, output size) is inconsistent';
     }
   }
   if (s.type === 'sparse') {
     const terms = s.inputIndex.length;
-    if (s.offsets.length !== s.nOut + 1 || s.offsets[0] !== 0 || s.offsets[s.nOut] !== terms) return 'field spec.offsets does not delimit the terms';
+    if (s.offsets.length !== s.nOut + 1 || s.offsets[0] !== 0 || s.offsets[s.nOut] !== terms)
+      return 'field spec.offsets does not delimit the terms';
     if (s.offsets.some((o, i) => i > 0 && o < s.offsets[i - 1]!)) return 'field spec.offsets is not ascending';
-    if (s.weightIndex.length !== terms || s.biasIndex.length !== s.nOut) return 'spec term lists have different lengths';
-    if (!inRange(s.inputIndex, s.nIn) || !inRange(s.weightIndex, s.nWeights) || !inRange(s.biasIndex, s.nBias)) return 'a spec index is out of range';
+    if (s.weightIndex.length !== terms || s.biasIndex.length !== s.nOut)
+      return 'spec term lists have different lengths';
+    if (!inRange(s.inputIndex, s.nIn) || !inRange(s.weightIndex, s.nWeights) || !inRange(s.biasIndex, s.nBias))
+      return 'a spec index is out of range';
   }
   return nOut;
 }
 
 /** Operands must each have `out` values (a tensor defined with that size, or that many constants). */
-function checkOperands(operands: readonly QOperand[], out: number, sizes: ReadonlyMap<string, number>): number | string {
+function checkOperands(
+  operands: readonly QOperand[],
+  out: number,
+  sizes: ReadonlyMap<string, number>,
+): number | string {
   for (const o of operands) {
     const k = 'tensor' in o ? sizes.get(o.tensor) : o.constant.length;
-    if (k !== out) return `an operand ${'tensor' in o ? `(${quote(o.tensor)}) is undefined or` : ''} has ${k ?? 0} values, the op has ${out}`;
+    if (k !== out)
+      return `an operand ${'tensor' in o ? `(${quote(o.tensor)}) is undefined or` : ''} has ${k ?? 0} values, the op has ${out}`;
   }
   return out;
 }
@@ -69,9 +84,16 @@ export const STRUCTURE_CHECKS: { readonly [K in QOpKind]: StructureCheck<K> } = 
   reshape: (_op, n) => n,
   maxpool: (op, n) => {
     const w = op.offsets.length - 1;
-    if (w < 1 || op.offsets[0] !== 0 || op.offsets[w] !== op.index.length || op.offsets.some((o, i) => i > 0 && o <= op.offsets[i - 1]!)) return 'field offsets does not delimit non-empty windows';
+    if (
+      w < 1 ||
+      op.offsets[0] !== 0 ||
+      op.offsets[w] !== op.index.length ||
+      op.offsets.some((o, i) => i > 0 && o <= op.offsets[i - 1]!)
+    )
+      return 'field offsets does not delimit non-empty windows';
     if (!inRange(op.index, n)) return 'a window index is out of range';
-    if (op.cmpBits.length !== op.index.length - w) return `field cmpBits has ${op.cmpBits.length} entries, the windows need ${op.index.length - w}`;
+    if (op.cmpBits.length !== op.index.length - w)
+      return `field cmpBits has ${op.cmpBits.length} entries, the windows need ${op.index.length - w}`;
     return w;
   },
   add: (op, n, sizes) => (sizes.get(op.other) !== n ? `tensor ${quote(op.other)} is undefined or of another size` : n),
@@ -80,14 +102,17 @@ export const STRUCTURE_CHECKS: { readonly [K in QOpKind]: StructureCheck<K> } = 
     if (op.hiBits.length !== (op.hi === null ? 0 : n)) return 'field hiBits has the wrong length';
     return n;
   },
-  leakyRelu: (op, n) => (op.signBits.length !== n ? `field signBits has ${op.signBits.length} entries for ${n} values` : n),
+  leakyRelu: (op, n) =>
+    op.signBits.length !== n ? `field signBits has ${op.signBits.length} entries for ${n} values` : n,
   permute: (op, n) => {
     if (!inRange(op.perm, n)) return 'a permutation index is out of range';
-    if (op.perm.some((i) => i < 0) && op.fill?.length !== op.perm.length) return 'field fill must give a value for every negative permutation index';
+    if (op.perm.some((i) => i < 0) && op.fill?.length !== op.perm.length)
+      return 'field fill must give a value for every negative permutation index';
     return op.perm.length;
   },
   concat: (op, n, sizes) => {
-    if (op.scales.length !== op.others.length + 1) return `field scales has ${op.scales.length} entries for ${op.others.length + 1} tensors`;
+    if (op.scales.length !== op.others.length + 1)
+      return `field scales has ${op.scales.length} entries for ${op.others.length + 1} tensors`;
     let out = n;
     for (const o of op.others) {
       const k = sizes.get(o);
@@ -98,12 +123,16 @@ export const STRUCTURE_CHECKS: { readonly [K in QOpKind]: StructureCheck<K> } = 
   },
   table: (op, n) => {
     if (op.tables.some((t) => t.length !== 2 ** op.bits)) return `every table must have 2^${op.bits} entries`;
-    if (op.tableOf.length !== n || !inRange(op.tableOf, op.tables.length)) return 'field tableOf must name a table for every input element';
+    if (op.tableOf.length !== n || !inRange(op.tableOf, op.tables.length))
+      return 'field tableOf must name a table for every input element';
     return n;
   },
   binary: (op, _n, sizes) => checkOperands([op.a, op.b], op.bits.length, sizes),
   where: (op, n, sizes) => checkOperands([op.cond, op.x, op.y], n, sizes),
-  divConst: (op, n) => ([op.divisor, op.offset, op.numeratorBits].some((a) => a.length !== n) ? `fields divisor, offset and numeratorBits need ${n} entries each` : n),
+  divConst: (op, n) =>
+    [op.divisor, op.offset, op.numeratorBits].some((a) => a.length !== n)
+      ? `fields divisor, offset and numeratorBits need ${n} entries each`
+      : n,
   product: (op, n, sizes) => checkProduct(op, n, sizes.get(op.other)),
   divide: (op, n, sizes) => checkDivide(op, n, sizes.get(op.other)),
   // A softmax keeps its input's size; the check returns it.
@@ -121,9 +150,13 @@ export function checkStructure(m: z.output<typeof quantizedModelSchema>, where: 
   if (m.output.lo > m.output.hi) throw new UserError(`${where}: field output: lo ${m.output.lo} > hi ${m.output.hi}`);
   const sizes = new Map<string, number>([[m.input.name, size(m.input.shape)]]);
   if (m.input.parts) {
-    if (m.input.parts.reduce((a, p) => a + size(p.shape), 0) !== size(m.input.shape)) throw new UserError(`${where}: field input.parts: the parts do not add up to the input's ${size(m.input.shape)} values`);
+    if (m.input.parts.reduce((a, p) => a + size(p.shape), 0) !== size(m.input.shape))
+      throw new UserError(
+        `${where}: field input.parts: the parts do not add up to the input's ${size(m.input.shape)} values`,
+      );
     for (const p of m.input.parts) {
-      if (p.lo > p.hi || p.lo < m.input.lo || p.hi > m.input.hi) throw new UserError(`${where}: field input.parts: range of ${quote(p.name)} is not within the input's`);
+      if (p.lo > p.hi || p.lo < m.input.lo || p.hi > m.input.hi)
+        throw new UserError(`${where}: field input.parts: range of ${quote(p.name)} is not within the input's`);
       sizes.set(p.name, size(p.shape));
     }
   }
@@ -136,5 +169,8 @@ export function checkStructure(m: z.output<typeof quantizedModelSchema>, where: 
     if (typeof out === 'string') throw bad(out);
     sizes.set(op.output, out);
   }
-  if (sizes.get(m.output.name) !== size(m.output.shape)) throw new UserError(`${where}: field output: tensor ${quote(m.output.name)} is not computed with ${size(m.output.shape)} values`);
+  if (sizes.get(m.output.name) !== size(m.output.shape))
+    throw new UserError(
+      `${where}: field output: tensor ${quote(m.output.name)} is not computed with ${size(m.output.shape)} values`,
+    );
 }

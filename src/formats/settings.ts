@@ -3,7 +3,15 @@
  * `run`. A documented format: `zkinfer schemas --out DIR` exports it as JSON Schema.
  */
 import { z } from 'zod';
-import { bitsSchema, dimsSchema, droppedFinalSchema, fracSchema, QUANT_BITS, safeIntSchema, sha256Schema } from './common.js';
+import {
+  bitsSchema,
+  dimsSchema,
+  droppedFinalSchema,
+  fracSchema,
+  QUANT_BITS,
+  safeIntSchema,
+  sha256Schema,
+} from './common.js';
 
 const tensor = z.object({ name: z.string(), shape: dimsSchema });
 const range = { frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema };
@@ -31,8 +39,13 @@ export const settingsSchema = z
       output: z.object({ name: z.string(), shape: dimsSchema, ...range }),
       layers: z.array(z.looseObject({ name: z.string(), kind: z.string() })).describe('one summary per arithmetic op'),
       droppedFinal: droppedFinalSchema.optional(),
-      inputBits: bitsSchema(QUANT_BITS.min, QUANT_BITS.max).optional().describe('bits of the model input (absent in older files: input.bits)'),
-      layerBits: z.record(z.string(), bitsSchema(QUANT_BITS.min, QUANT_BITS.max)).optional().describe('layers (requantize or table op names) narrower than activationBits'),
+      inputBits: bitsSchema(QUANT_BITS.min, QUANT_BITS.max)
+        .optional()
+        .describe('bits of the model input (absent in older files: input.bits)'),
+      layerBits: z
+        .record(z.string(), bitsSchema(QUANT_BITS.min, QUANT_BITS.max))
+        .optional()
+        .describe('layers (requantize or table op names) narrower than activationBits'),
       decisions: z
         .record(z.string(), z.record(z.string(), z.union([safeIntSchema, z.boolean()])))
         .optional()
@@ -41,9 +54,18 @@ export const settingsSchema = z
         ),
     }),
     calibration: z.object({ count: z.number().int().min(0), sources: z.array(z.string()) }),
-    fidelity: z.object({ samples: z.number().int().min(0), top1Agreement: ratio, maxAbsError: ratio, maxAbsFloat: ratio }),
+    fidelity: z.object({
+      samples: z.number().int().min(0),
+      top1Agreement: ratio,
+      maxAbsError: ratio,
+      maxAbsFloat: ratio,
+    }),
   })
-  .meta({ id: 'zkinfer-settings', title: 'zkinfer settings.json', description: 'Written once by `zkinfer quantize`; later stages never re-derive scales or bit widths.' });
+  .meta({
+    id: 'zkinfer-settings',
+    title: 'zkinfer settings.json',
+    description: 'Written once by `zkinfer quantize`; later stages never re-derive scales or bit widths.',
+  });
 
 /**
  * `settings.json` as read and written: the schema's type, so the two cannot drift apart. quantize

@@ -61,10 +61,18 @@ export const vkeySchema = z
     vk_beta_2: g2,
     vk_gamma_2: g2,
     vk_delta_2: g2,
-    vk_alphabeta_12: z.array(z.array(z.array(coord).length(2)).length(3)).length(2).optional(),
+    vk_alphabeta_12: z
+      .array(z.array(z.array(coord).length(2)).length(3))
+      .length(2)
+      .optional(),
     IC: z.array(g1).min(1).max(100_001),
   })
-  .meta({ id: 'zkinfer-vkey', title: 'Groth16 verification key (bn128)', description: 'snarkjs verification_key.json; every coordinate a canonical decimal below p, points affine and on the curve.' });
+  .meta({
+    id: 'zkinfer-vkey',
+    title: 'Groth16 verification key (bn128)',
+    description:
+      'snarkjs verification_key.json; every coordinate a canonical decimal below p, points affine and on the curve.',
+  });
 
 const mod = (a: bigint) => ((a % BASE_FIELD_PRIME) + BASE_FIELD_PRIME) % BASE_FIELD_PRIME;
 type Fp2 = [bigint, bigint];
@@ -93,10 +101,15 @@ function onG2(x: Fp2, y: Fp2): boolean {
 export function validateVkey(value: unknown, where: string): Groth16VerificationKey {
   // Protocol and curve first, on their own, so an unsupported key is named as such at once.
   const head = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  if (head['protocol'] !== 'groth16') throw new UserError(`${where}: verification key protocol ${quote(head['protocol'])} is not supported (expected groth16)`);
-  if (head['curve'] !== 'bn128') throw new UserError(`${where}: verification key curve ${quote(head['curve'])} is not supported (expected bn128)`);
+  if (head['protocol'] !== 'groth16')
+    throw new UserError(
+      `${where}: verification key protocol ${quote(head['protocol'])} is not supported (expected groth16)`,
+    );
+  if (head['curve'] !== 'bn128')
+    throw new UserError(`${where}: verification key curve ${quote(head['curve'])} is not supported (expected bn128)`);
   const vk = validate(vkeySchema, value, where, 'verification key');
-  const fail = (field: string, msg: string) => new UserError(`${where}: malformed verification key: field ${field}: ${msg}`);
+  const fail = (field: string, msg: string) =>
+    new UserError(`${where}: malformed verification key: field ${field}: ${msg}`);
   const fe = (s: string, field: string): bigint => {
     const v = BigInt(s);
     if (v >= BASE_FIELD_PRIME) throw fail(field, 'not a field element (≥ p)');
@@ -116,9 +129,12 @@ export function validateVkey(value: unknown, where: string): Groth16Verification
   point2(vk.vk_beta_2, 'vk_beta_2');
   point2(vk.vk_gamma_2, 'vk_gamma_2');
   point2(vk.vk_delta_2, 'vk_delta_2');
-  if (vk.IC.length !== vk.nPublic + 1) throw fail('IC', `has ${vk.IC.length} points for nPublic ${vk.nPublic} (needs ${vk.nPublic + 1})`);
+  if (vk.IC.length !== vk.nPublic + 1)
+    throw fail('IC', `has ${vk.IC.length} points for nPublic ${vk.nPublic} (needs ${vk.nPublic + 1})`);
   vk.IC.forEach((p, i) => point1(p, `IC[${i}]`));
-  vk.vk_alphabeta_12?.forEach((a, i) => a.forEach((b, j) => b.forEach((s, k) => fe(s, `vk_alphabeta_12[${i}][${j}][${k}]`))));
+  vk.vk_alphabeta_12?.forEach((a, i) =>
+    a.forEach((b, j) => b.forEach((s, k) => fe(s, `vk_alphabeta_12[${i}][${j}][${k}]`))),
+  );
   return vk as unknown as Groth16VerificationKey;
 }
 
@@ -126,7 +142,11 @@ export function validateVkey(value: unknown, where: string): Groth16Verification
 // decimal") are part of its output and differ from validateVkey's.
 const keyCoord = canonicalDecimal(BASE_FIELD_PRIME, 'coordinate');
 const keyG1 = z.tuple([keyCoord, keyCoord, z.literal('1')]);
-const keyG2 = z.tuple([z.tuple([keyCoord, keyCoord]), z.tuple([keyCoord, keyCoord]), z.tuple([z.literal('1'), z.literal('0')])]);
+const keyG2 = z.tuple([
+  z.tuple([keyCoord, keyCoord]),
+  z.tuple([keyCoord, keyCoord]),
+  z.tuple([z.literal('1'), z.literal('0')]),
+]);
 const count = z.number().int().nonnegative();
 const layoutPart = z.strictObject({ visibility: visibilitySchema, offset: count, count });
 /** Tensor dimensions: positive, so a shape's size bounds every loop over it (a zero dim would let the other dims be anything). */
@@ -136,15 +156,20 @@ const frac = z.number().int().min(-1000).max(1000);
 const keyDroppedFinal = z.strictObject({ op: z.enum(['Softmax', 'LogSoftmax']), axis: count, coerce2d: z.boolean() });
 
 /** zkinfer's metadata inside vkey.json; fields a later zkinfer adds are allowed (the key hash covers them). */
-export const vkeyMetaSchema = z.looseObject({
-  modelId: z.string().regex(/^[0-9a-f]{64}$/),
-  setup: z.enum(['dev', 'ptau']),
-  layout: z.strictObject({ output: layoutPart, input: layoutPart, nPublic: count }),
-  input: z.looseObject({ name: z.string(), shape, frac, bits: count, lo: z.number().int(), hi: z.number().int() }),
-  output: z.looseObject({ name: z.string(), shape, frac, lo: z.number().int(), hi: z.number().int() }),
-  quantization: z.strictObject({ weightBits: count, activationBits: count }),
-  droppedFinal: keyDroppedFinal.optional(),
-}).refine((m) => m.droppedFinal === undefined || m.droppedFinal.axis < Math.max(m.output.shape.length, 1), { message: 'droppedFinal.axis must name an output dimension', path: ['droppedFinal', 'axis'] });
+export const vkeyMetaSchema = z
+  .looseObject({
+    modelId: z.string().regex(/^[0-9a-f]{64}$/),
+    setup: z.enum(['dev', 'ptau']),
+    layout: z.strictObject({ output: layoutPart, input: layoutPart, nPublic: count }),
+    input: z.looseObject({ name: z.string(), shape, frac, bits: count, lo: z.number().int(), hi: z.number().int() }),
+    output: z.looseObject({ name: z.string(), shape, frac, lo: z.number().int(), hi: z.number().int() }),
+    quantization: z.strictObject({ weightBits: count, activationBits: count }),
+    droppedFinal: keyDroppedFinal.optional(),
+  })
+  .refine((m) => m.droppedFinal === undefined || m.droppedFinal.axis < Math.max(m.output.shape.length, 1), {
+    message: 'droppedFinal.axis must name an output dimension',
+    path: ['droppedFinal', 'axis'],
+  });
 
 /**
  * zkinfer's metadata stored inside vkey.json, next to snarkjs's fields: what the verifier
@@ -179,10 +204,17 @@ const zkinferVkeySchema = z
   })
   .refine((k) => k.IC.length === k.nPublic + 1, { message: 'IC must hold nPublic + 1 points', path: ['IC'] })
   // The verifier slices the public signals by this layout: every part must lie inside them.
-  .refine((k) => {
-    const l = k.zkinfer.layout;
-    return l.nPublic === k.nPublic && l.output.offset + l.output.count <= k.nPublic && l.input.offset + l.input.count <= k.nPublic;
-  }, { message: 'layout must lie within the nPublic public signals', path: ['zkinfer', 'layout'] });
+  .refine(
+    (k) => {
+      const l = k.zkinfer.layout;
+      return (
+        l.nPublic === k.nPublic &&
+        l.output.offset + l.output.count <= k.nPublic &&
+        l.input.offset + l.input.count <= k.nPublic
+      );
+    },
+    { message: 'layout must lie within the nPublic public signals', path: ['zkinfer', 'layout'] },
+  );
 
 /** Deepest nesting of arrays and objects in a JSON value, counted without recursion, stopping past `limit`. */
 function nestingDepth(v: unknown, limit: number): number {
@@ -200,13 +232,19 @@ function nestingDepth(v: unknown, limit: number): number {
 
 /** Throws a {@link UserError} naming the first malformed field of a verification key. */
 export function assertVerificationKey(v: unknown, where: string): asserts v is ZkinferVkey {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`${where}: not a verification key (expected a JSON object)`);
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new UserError(`${where}: not a verification key (expected a JSON object)`);
   const k = v as Record<string, unknown>;
-  if (k['protocol'] !== 'groth16') throw new UserError(`${where}: unsupported proof protocol "${String(k['protocol']).slice(0, 40)}" (zkinfer verifies groth16)`);
-  if (k['curve'] !== 'bn128') throw new UserError(`${where}: unsupported curve "${String(k['curve']).slice(0, 40)}" (zkinfer verifies bn128)`);
+  if (k['protocol'] !== 'groth16')
+    throw new UserError(
+      `${where}: unsupported proof protocol "${String(k['protocol']).slice(0, 40)}" (zkinfer verifies groth16)`,
+    );
+  if (k['curve'] !== 'bn128')
+    throw new UserError(`${where}: unsupported curve "${String(k['curve']).slice(0, 40)}" (zkinfer verifies bn128)`);
   // The metadata admits fields a later zkinfer adds; hashing the key (JSON.stringify, recursive)
   // must not overflow the stack on a hostile one nested 100,000 deep. Real keys nest 4 deep.
-  if (nestingDepth(v, 32) > 32) throw new UserError(`${where}: malformed verification key: nested more than 32 levels deep`);
+  if (nestingDepth(v, 32) > 32)
+    throw new UserError(`${where}: malformed verification key: nested more than 32 levels deep`);
   const r = zkinferVkeySchema.safeParse(v);
   if (!r.success) {
     const issue = r.error.issues[0]!;

@@ -14,7 +14,13 @@ import { parseNpy } from './npy.js';
 import { parseTensorProto } from './tensor.js';
 
 /** What an input file must fill: a shape, or a model input with its name and graph-input parts. */
-export type InputLayout = number[] | { readonly shape: number[]; readonly name?: string; readonly parts?: ReadonlyArray<{ readonly name: string; readonly shape: number[] }> };
+export type InputLayout =
+  | number[]
+  | {
+      readonly shape: number[];
+      readonly name?: string;
+      readonly parts?: ReadonlyArray<{ readonly name: string; readonly shape: number[] }>;
+    };
 
 function partsOf(layout: InputLayout): Array<{ name: string; shape: number[] }> | undefined {
   if (Array.isArray(layout)) return undefined;
@@ -38,10 +44,13 @@ export function flattenNumbers(v: unknown, out: number[], where: string): void {
 export function checkInputValues(values: ArrayLike<number>, shape: number[], where: string): Float64Array {
   const expected = shape.reduce((a, b) => a * b, 1);
   if (values.length !== expected) {
-    throw new UserError(`${where}: input has ${values.length} values but the model expects shape ${JSON.stringify(shape)} (${expected} values)`);
+    throw new UserError(
+      `${where}: input has ${values.length} values but the model expects shape ${JSON.stringify(shape)} (${expected} values)`,
+    );
   }
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new UserError(`${where}: input value ${i} is ${values[i]}; inputs must be finite numbers`);
+    if (!Number.isFinite(values[i]))
+      throw new UserError(`${where}: input value ${i} is ${values[i]}; inputs must be finite numbers`);
   }
   return Float64Array.from(values);
 }
@@ -55,15 +64,30 @@ export function parseInputJson(value: unknown, layout: InputLayout, where: strin
   if ('input' in obj && !parts?.some((p) => p.name === 'input')) return flatChecked(obj['input'], shape, where);
   if ('input_data' in obj) {
     const list = obj['input_data'];
-    if (!Array.isArray(list)) throw new UserError(`${where}: "input_data" must be a list with one array per graph input`);
-    if (parts && list.length === parts.length && parts.length > 1) return joinParts(parts, list, where, (i) => `input_data[${i}]`);
+    if (!Array.isArray(list))
+      throw new UserError(`${where}: "input_data" must be a list with one array per graph input`);
+    if (parts && list.length === parts.length && parts.length > 1)
+      return joinParts(parts, list, where, (i) => `input_data[${i}]`);
     return flatChecked(list, shape, where);
   }
-  if (!parts) throw new UserError(`${where}: expected a JSON array of numbers, {"input": [...]} or {"input_data": [[...]]}`);
+  if (!parts)
+    throw new UserError(`${where}: expected a JSON array of numbers, {"input": [...]} or {"input_data": [[...]]}`);
   // Other keys (a label, a comment) are ignored; every graph input must be present.
   const missing = parts.filter((p) => !(p.name in obj));
-  if (missing.length > 0) throw new UserError(`${where}: missing graph input(s) ${missing.map((p) => `"${p.name}"`).join(', ')}; the file has ${Object.keys(obj).map((k) => `"${k}"`).join(', ') || 'no keys'}`);
-  return joinParts(parts, parts.map((p) => obj[p.name]), where, (i) => `"${parts[i]!.name}"`);
+  if (missing.length > 0)
+    throw new UserError(
+      `${where}: missing graph input(s) ${missing.map((p) => `"${p.name}"`).join(', ')}; the file has ${
+        Object.keys(obj)
+          .map((k) => `"${k}"`)
+          .join(', ') || 'no keys'
+      }`,
+    );
+  return joinParts(
+    parts,
+    parts.map((p) => obj[p.name]),
+    where,
+    (i) => `"${parts[i]!.name}"`,
+  );
 }
 
 function flatChecked(body: unknown, shape: number[], where: string): Float64Array {
@@ -74,7 +98,12 @@ function flatChecked(body: unknown, shape: number[], where: string): Float64Arra
 }
 
 /** Flattens one value per graph input, checks each against its shape, and concatenates. */
-function joinParts(parts: Array<{ name: string; shape: number[] }>, values: unknown[], where: string, label: (i: number) => string): Float64Array {
+function joinParts(
+  parts: Array<{ name: string; shape: number[] }>,
+  values: unknown[],
+  where: string,
+  label: (i: number) => string,
+): Float64Array {
   const out: number[] = [];
   values.forEach((v, i) => {
     if (v === undefined) throw new UserError(`${where}: missing graph input "${parts[i]!.name}"`);
@@ -97,7 +126,8 @@ export function readInputFile(path: string, layout: InputLayout): Float64Array {
     return checkInputValues(t.data, shape, path);
   }
   if (path.endsWith('.npy')) return checkInputValues(parseNpy(buf, path).data, shape, path);
-  if (buf.includes(0)) throw new UserError(`${path}: binary data, not a JSON input (use a .pb or .npy file for binary inputs)`);
+  if (buf.includes(0))
+    throw new UserError(`${path}: binary data, not a JSON input (use a .pb or .npy file for binary inputs)`);
   return parseInputText(buf.toString('utf8'), layout, path);
 }
 
@@ -110,7 +140,9 @@ export function parseInputText(text: string, layout: InputLayout, where: string)
 /** Reads a calibration file: `{"inputs": [...]}` or a JSON array of inputs. */
 export function readCalibrationFile(path: string, layout: InputLayout): Float64Array[] {
   const json = readJsonFile(path, 'calibration set');
-  const list = json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>)['inputs'] : json;
-  if (!Array.isArray(list) || list.length === 0) throw new UserError(`${path}: expected {"inputs": [input, ...]} with at least one input`);
+  const list =
+    json && typeof json === 'object' && !Array.isArray(json) ? (json as Record<string, unknown>)['inputs'] : json;
+  if (!Array.isArray(list) || list.length === 0)
+    throw new UserError(`${path}: expected {"inputs": [input, ...]} with at least one input`);
   return list.map((v, i) => parseInputJson(v, layout, `${path} (input ${i})`));
 }

@@ -29,21 +29,31 @@ const MAX_OPSET = 25;
 
 function decodeAttr(a: onnxProto.onnx.IAttributeProto, where: string): AttrValue {
   switch (a.type) {
-    case 1: return a.f ?? 0;
-    case 2: return toNumber(a.i ?? 0);
-    case 3: return Buffer.from(a.s ?? new Uint8Array()).toString('utf8');
-    case 4: return decodeTensor(a.t ?? {}, `${where} attribute ${quote(a.name ?? '')}`);
-    case 6: return (a.floats ?? []).slice();
-    case 7: return (a.ints ?? []).map(toNumber);
-    case 8: return (a.strings ?? []).map((s) => Buffer.from(s).toString('utf8'));
-    default: throw new UserError(`${where}: attribute ${quote(a.name ?? '')} has unsupported type ${a.type}`);
+    case 1:
+      return a.f ?? 0;
+    case 2:
+      return toNumber(a.i ?? 0);
+    case 3:
+      return Buffer.from(a.s ?? new Uint8Array()).toString('utf8');
+    case 4:
+      return decodeTensor(a.t ?? {}, `${where} attribute ${quote(a.name ?? '')}`);
+    case 6:
+      return (a.floats ?? []).slice();
+    case 7:
+      return (a.ints ?? []).map(toNumber);
+    case 8:
+      return (a.strings ?? []).map((s) => Buffer.from(s).toString('utf8'));
+    default:
+      throw new UserError(`${where}: attribute ${quote(a.name ?? '')} has unsupported type ${a.type}`);
   }
 }
 
 function shapeOf(v: onnxProto.onnx.IValueInfoProto, where: string): number[] {
   const dims = v.type?.tensorType?.shape?.dim ?? [];
   // A symbolic dimension (dim_param, typically the batch) is taken as 1: zkinfer proves one sample.
-  const shape = dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : 1));
+  const shape = dims.map((d) =>
+    d.dimValue !== undefined && d.dimValue !== null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : 1,
+  );
   checkDims(shape, `${where}: graph value ${quote(v.name ?? '')}`);
   return shape;
 }
@@ -63,30 +73,47 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
   const g = model.graph;
   if (!g || !g.node || g.node.length === 0) throw new UserError(`${path}: not a valid ONNX model (no graph nodes)`);
   const irVersion = toNumber(model.irVersion ?? 0);
-  if (irVersion < MIN_IR || irVersion > MAX_IR) throw new UserError(`${path}: ONNX IR version ${irVersion} is outside the supported ${MIN_IR}–${MAX_IR}`);
+  if (irVersion < MIN_IR || irVersion > MAX_IR)
+    throw new UserError(`${path}: ONNX IR version ${irVersion} is outside the supported ${MIN_IR}–${MAX_IR}`);
   const defaultOpset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
   const opset = toNumber(defaultOpset?.version ?? 0);
-  if (opset < MIN_OPSET || opset > MAX_OPSET) throw new UserError(`${path}: ONNX opset ${opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
+  if (opset < MIN_OPSET || opset > MAX_OPSET)
+    throw new UserError(`${path}: ONNX opset ${opset} is outside the supported ${MIN_OPSET}–${MAX_OPSET}`);
 
   const constants = new Map<string, ConstTensor>();
   for (const t of g.initializer ?? []) {
-    if (constants.has(t.name ?? '')) throw new UserError(`${path}: initializer ${quote(t.name ?? '')} is defined twice (duplicate tensor name)`);
+    if (constants.has(t.name ?? ''))
+      throw new UserError(`${path}: initializer ${quote(t.name ?? '')} is defined twice (duplicate tensor name)`);
     constants.set(t.name ?? '', decodeTensor(t, `${path}: initializer ${quote(t.name ?? '')}`));
   }
   const nodes: OnnxNode[] = g.node.map((n, i) => {
     const name = n.name || `${n.opType}_${i}`;
     const attrs: Record<string, AttrValue> = {};
     for (const a of n.attribute ?? []) {
-      if (Object.hasOwn(attrs, a.name ?? '')) throw new UserError(`${path}: node ${quote(name)}: attribute ${quote(a.name ?? '')} is given twice`);
+      if (Object.hasOwn(attrs, a.name ?? ''))
+        throw new UserError(`${path}: node ${quote(name)}: attribute ${quote(a.name ?? '')} is given twice`);
       attrs[a.name ?? ''] = decodeAttr(a, `${path}: node ${quote(name)}`);
     }
-    return { name, opType: n.opType ?? '', domain: n.domain ?? '', inputs: (n.input ?? []).slice(), outputs: (n.output ?? []).slice(), attrs };
+    return {
+      name,
+      opType: n.opType ?? '',
+      domain: n.domain ?? '',
+      inputs: (n.input ?? []).slice(),
+      outputs: (n.output ?? []).slice(),
+      attrs,
+    };
   });
   // IR-3 models list initializers as graph inputs too; the data inputs are those without a value.
-  const inputs: GraphInput[] = (g.input ?? []).filter((v) => !constants.has(v.name ?? '')).map((v) => {
-    const elem = v.type?.tensorType?.elemType;
-    return { name: v.name ?? '', shape: shapeOf(v, path), elemType: elem === undefined || elem === null ? 'FLOAT' : elemTypeName(elem) };
-  });
+  const inputs: GraphInput[] = (g.input ?? [])
+    .filter((v) => !constants.has(v.name ?? ''))
+    .map((v) => {
+      const elem = v.type?.tensorType?.elemType;
+      return {
+        name: v.name ?? '',
+        shape: shapeOf(v, path),
+        elemType: elem === undefined || elem === null ? 'FLOAT' : elemTypeName(elem),
+      };
+    });
   const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v, path) }));
   if (outputs.length === 0) throw new UserError(`${path}: the graph declares no outputs`);
   const graph: OnnxGraph = {
@@ -95,7 +122,10 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
     irVersion,
     opset,
     producer: `${model.producerName ?? ''} ${model.producerVersion ?? ''}`.trim(),
-    input: inputs.length === 1 ? { name: inputs[0]!.name, shape: inputs[0]!.shape } : { name: JOINED_INPUT, shape: [inputs.reduce((a, i) => a + i.shape.reduce((x, y) => x * y, 1), 0)] },
+    input:
+      inputs.length === 1
+        ? { name: inputs[0]!.name, shape: inputs[0]!.shape }
+        : { name: JOINED_INPUT, shape: [inputs.reduce((a, i) => a + i.shape.reduce((x, y) => x * y, 1), 0)] },
     inputs,
     outputs,
     constants,
@@ -133,7 +163,10 @@ export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): vo
   }
   const fmt = (k: number) => k.toLocaleString('en-US');
   const parts = [...groups].map(([op, names]) => {
-    const shown = names.slice(0, NAMES_SHOWN).map((x) => quote(x)).join(', ');
+    const shown = names
+      .slice(0, NAMES_SHOWN)
+      .map((x) => quote(x))
+      .join(', ');
     const more = names.length > NAMES_SHOWN ? ` and ${fmt(names.length - NAMES_SHOWN)} more` : '';
     return `${op} ×${fmt(names.length)} (node${names.length > 1 ? 's' : ''} ${shown}${more})`;
   });
@@ -144,7 +177,20 @@ export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): vo
 }
 
 /** Element types a graph input may have: floats are quantized, integers and booleans proven as integers. */
-export const INPUT_TYPES = new Set(['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'BOOL']);
+export const INPUT_TYPES = new Set([
+  'FLOAT',
+  'DOUBLE',
+  'FLOAT16',
+  'BFLOAT16',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'BOOL',
+]);
 
 const FLOAT_INPUTS = new Set(['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16']);
 
@@ -155,10 +201,15 @@ export function isIntegerInput(i: GraphInput): boolean {
 
 /** Checks the graph inputs (run after the op check, so unsupported ops are reported first). */
 export function assertInputsSupported(graph: OnnxGraph): void {
-  if (graph.inputs.length === 0) throw new UserError(`${graph.path}: the graph has no non-constant input; there is nothing to prove about a constant model`);
+  if (graph.inputs.length === 0)
+    throw new UserError(
+      `${graph.path}: the graph has no non-constant input; there is nothing to prove about a constant model`,
+    );
   for (const i of graph.inputs) {
     if (!INPUT_TYPES.has(i.elemType)) {
-      throw new UserError(`${graph.path}: graph input ${quote(i.name)} has element type ${i.elemType}; supported are FLOAT, DOUBLE, FLOAT16 and BFLOAT16 (quantized) and INT8–INT64, UINT8–UINT32 and BOOL (proven as integers)`);
+      throw new UserError(
+        `${graph.path}: graph input ${quote(i.name)} has element type ${i.elemType}; supported are FLOAT, DOUBLE, FLOAT16 and BFLOAT16 (quantized) and INT8–INT64, UINT8–UINT32 and BOOL (proven as integers)`,
+      );
     }
   }
 }

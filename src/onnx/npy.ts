@@ -43,14 +43,22 @@ export function parseNpy(buf: Uint8Array, where: string): NpyArray {
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1] === 'True';
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || shapeText === undefined) throw new UserError(`${where}: malformed .npy header`);
-  const shape = shapeText.split(',').map((d) => d.trim()).filter((d) => d !== '').map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d !== '')
+    .map(Number);
   const order = descr[0];
   const reader = READERS[descr.slice(1)];
-  if (!reader || !'<>|='.includes(order ?? '')) throw new UserError(`${where}: unsupported .npy dtype "${descr}" (numeric types only)`);
+  if (!reader || !'<>|='.includes(order ?? ''))
+    throw new UserError(`${where}: unsupported .npy dtype "${descr}" (numeric types only)`);
   const [width, read] = reader;
   const n = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
-  if (buf.byteLength - offset < n * width) throw new UserError(`${where}: .npy data holds ${buf.byteLength - offset} bytes, shape ${JSON.stringify(shape)} needs ${n * width}`);
+  if (buf.byteLength - offset < n * width)
+    throw new UserError(
+      `${where}: .npy data holds ${buf.byteLength - offset} bytes, shape ${JSON.stringify(shape)} needs ${n * width}`,
+    );
   const le = order !== '>';
   const raw = Float64Array.from({ length: n }, (_, i) => read(view, offset + i * width, le));
   if (!fortran || shape.length < 2) return { shape, data: raw };

@@ -11,7 +11,8 @@ function varint(b: Uint8Array, o: number, where: string): [number, number] {
   let v = 0;
   let mul = 1;
   for (let i = 0; i < 10; i++) {
-    if (o + i >= b.length) throw new UserError(`${where}: truncated protobuf (a varint at byte ${o} runs past the end)`);
+    if (o + i >= b.length)
+      throw new UserError(`${where}: truncated protobuf (a varint at byte ${o} runs past the end)`);
     const x = b[o + i]!;
     v += (x & 0x7f) * mul;
     mul *= 128;
@@ -36,7 +37,10 @@ export function checkProtobufFraming(b: Uint8Array, where: string): void {
       const [len, start] = varint(b, next, where);
       end = start + len;
     } else throw new UserError(`${where}: malformed protobuf (wire type ${wire} of field ${field} at byte ${o})`);
-    if (end > b.length) throw new UserError(`${where}: truncated protobuf (field ${field} at byte ${o} needs ${end - b.length} more bytes than the file has)`);
+    if (end > b.length)
+      throw new UserError(
+        `${where}: truncated protobuf (field ${field} at byte ${o} needs ${end - b.length} more bytes than the file has)`,
+      );
     o = end;
   }
 }

@@ -26,13 +26,35 @@ export function toNumber(v: unknown): number {
 }
 
 const TYPE_NAMES: Record<number, string> = {
-  1: 'FLOAT', 2: 'UINT8', 3: 'INT8', 4: 'UINT16', 5: 'INT16', 6: 'INT32', 7: 'INT64',
-  9: 'BOOL', 10: 'FLOAT16', 11: 'DOUBLE', 12: 'UINT32', 13: 'UINT64',
+  1: 'FLOAT',
+  2: 'UINT8',
+  3: 'INT8',
+  4: 'UINT16',
+  5: 'INT16',
+  6: 'INT32',
+  7: 'INT64',
+  9: 'BOOL',
+  10: 'FLOAT16',
+  11: 'DOUBLE',
+  12: 'UINT32',
+  13: 'UINT64',
 };
 
 const MORE_TYPE_NAMES: Record<number, string> = {
-  8: 'STRING', 14: 'COMPLEX64', 15: 'COMPLEX128', 16: 'BFLOAT16', 17: 'FLOAT8E4M3FN', 18: 'FLOAT8E4M3FNUZ', 19: 'FLOAT8E5M2', 20: 'FLOAT8E5M2FNUZ',
-  21: 'UINT4', 22: 'INT4', 23: 'FLOAT4E2M1', 24: 'FLOAT8E8M0', 25: 'UINT2', 26: 'INT2',
+  8: 'STRING',
+  14: 'COMPLEX64',
+  15: 'COMPLEX128',
+  16: 'BFLOAT16',
+  17: 'FLOAT8E4M3FN',
+  18: 'FLOAT8E4M3FNUZ',
+  19: 'FLOAT8E5M2',
+  20: 'FLOAT8E5M2FNUZ',
+  21: 'UINT4',
+  22: 'INT4',
+  23: 'FLOAT4E2M1',
+  24: 'FLOAT8E8M0',
+  25: 'UINT2',
+  26: 'INT2',
 };
 
 /** The ONNX name of an element type number (INT64, not 7). */
@@ -52,7 +74,21 @@ function halfToFloat(h: number): number {
 function fromRaw(raw: Uint8Array, type: number, n: number, where: string): Float64Array {
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const out = new Float64Array(n);
-  const size: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
+  const size: Record<number, number> = {
+    1: 4,
+    2: 1,
+    3: 1,
+    4: 2,
+    5: 2,
+    6: 4,
+    7: 8,
+    9: 1,
+    10: 2,
+    11: 8,
+    12: 4,
+    13: 8,
+    16: 2,
+  };
   const width = size[type];
   if (!width) throw new UserError(`${where}: unsupported tensor element type ${elemTypeName(type)}`);
   if (raw.byteLength !== width * n) {
@@ -61,21 +97,47 @@ function fromRaw(raw: Uint8Array, type: number, n: number, where: string): Float
   for (let i = 0; i < n; i++) {
     const o = i * width;
     switch (type) {
-      case 1: out[i] = view.getFloat32(o, true); break;
-      case 2: case 9: out[i] = view.getUint8(o); break;
-      case 3: out[i] = view.getInt8(o); break;
-      case 4: out[i] = view.getUint16(o, true); break;
-      case 5: out[i] = view.getInt16(o, true); break;
-      case 6: out[i] = view.getInt32(o, true); break;
-      case 7: out[i] = Number(view.getBigInt64(o, true)); break;
-      case 10: out[i] = halfToFloat(view.getUint16(o, true)); break;
-      case 11: out[i] = view.getFloat64(o, true); break;
-      case 12: out[i] = view.getUint32(o, true); break;
-      case 13: out[i] = Number(view.getBigUint64(o, true)); break;
+      case 1:
+        out[i] = view.getFloat32(o, true);
+        break;
+      case 2:
+      case 9:
+        out[i] = view.getUint8(o);
+        break;
+      case 3:
+        out[i] = view.getInt8(o);
+        break;
+      case 4:
+        out[i] = view.getUint16(o, true);
+        break;
+      case 5:
+        out[i] = view.getInt16(o, true);
+        break;
+      case 6:
+        out[i] = view.getInt32(o, true);
+        break;
+      case 7:
+        out[i] = Number(view.getBigInt64(o, true));
+        break;
+      case 10:
+        out[i] = halfToFloat(view.getUint16(o, true));
+        break;
+      case 11:
+        out[i] = view.getFloat64(o, true);
+        break;
+      case 12:
+        out[i] = view.getUint32(o, true);
+        break;
+      case 13:
+        out[i] = Number(view.getBigUint64(o, true));
+        break;
       // bfloat16 is the top half of a float32.
-      case 16: out[i] = new Float32Array(Uint32Array.of(view.getUint16(o, true) << 16).buffer)[0]!; break;
+      case 16:
+        out[i] = new Float32Array(Uint32Array.of(view.getUint16(o, true) << 16).buffer)[0]!;
+        break;
       // The width table refuses other types first; a type added there must get its decoder here.
-      default: throw new UserError(`${where}: unsupported tensor element type ${elemTypeName(type)}`);
+      default:
+        throw new UserError(`${where}: unsupported tensor element type ${elemTypeName(type)}`);
     }
   }
   return out;
@@ -89,10 +151,14 @@ export function checkDims(dims: readonly number[], where: string): void {
   if (dims.length > MAX_RANK) throw new UserError(`${where}: rank ${dims.length} exceeds ${MAX_RANK}`);
   let n = 1;
   for (const d of dims) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new UserError(`${where}: dims ${JSON.stringify(dims)} hold ${d}; dims must be non-negative integers`);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new UserError(`${where}: dims ${JSON.stringify(dims)} hold ${d}; dims must be non-negative integers`);
     n *= d;
   }
-  if (n > MAX_TENSOR_ELEMENTS) throw new UserError(`${where}: dims ${JSON.stringify(dims)} give ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} zkinfer accepts`);
+  if (n > MAX_TENSOR_ELEMENTS)
+    throw new UserError(
+      `${where}: dims ${JSON.stringify(dims)} give ${n} elements, more than the ${MAX_TENSOR_ELEMENTS} zkinfer accepts`,
+    );
 }
 
 /** Decodes an `onnx.ITensorProto` (already parsed) into a {@link ConstTensor}. */
@@ -107,11 +173,25 @@ export function decodeTensor(t: onnxProto.onnx.ITensorProto, where: string): Con
     data = fromRaw(t.rawData, type, n, where);
   } else {
     const fields: unknown[] | null | undefined =
-      type === 1 ? t.floatData : type === 11 ? t.doubleData : type === 7 ? t.int64Data
-        : type === 12 || type === 13 ? t.uint64Data : t.int32Data;
+      type === 1
+        ? t.floatData
+        : type === 11
+          ? t.doubleData
+          : type === 7
+            ? t.int64Data
+            : type === 12 || type === 13
+              ? t.uint64Data
+              : t.int32Data;
     const src = (fields ?? []) as unknown[];
-    if (src.length !== n) throw new UserError(`${where}: tensor has ${src.length} values, its dims ${JSON.stringify(dims)} need ${n}`);
-    data = Float64Array.from(src, (v) => (type === 10 ? halfToFloat(toNumber(v)) : type === 16 ? new Float32Array(Uint32Array.of(toNumber(v) << 16).buffer)[0]! : toNumber(v)));
+    if (src.length !== n)
+      throw new UserError(`${where}: tensor has ${src.length} values, its dims ${JSON.stringify(dims)} need ${n}`);
+    data = Float64Array.from(src, (v) =>
+      type === 10
+        ? halfToFloat(toNumber(v))
+        : type === 16
+          ? new Float32Array(Uint32Array.of(toNumber(v) << 16).buffer)[0]!
+          : toNumber(v),
+    );
   }
   return { dims, data, dataType: elemTypeName(type) };
 }

@@ -29,7 +29,16 @@ export const KNOWN_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   Transpose: ['perm'],
   Identity: [],
   Dropout: ['ratio', 'is_test', 'seed'],
-  Constant: ['value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'sparse_value', 'value_string', 'value_strings'],
+  Constant: [
+    'value',
+    'value_float',
+    'value_floats',
+    'value_int',
+    'value_ints',
+    'sparse_value',
+    'value_string',
+    'value_strings',
+  ],
   Softmax: ['axis'],
   LogSoftmax: ['axis'],
 };
@@ -59,13 +68,17 @@ const INT_BOUNDS: Readonly<Record<string, readonly [number, number]>> = {
 };
 
 function checkAttr(node: OnnxNode, name: string, v: AttrValue, where: string): void {
-  const bad = (msg: string) => new UserError(`${where}: node ${quote(node.name)} (${quoteName(node.opType)}): attribute ${quote(name)} ${msg}`);
+  const bad = (msg: string) =>
+    new UserError(`${where}: node ${quote(node.name)} (${quoteName(node.opType)}): attribute ${quote(name)} ${msg}`);
   if (typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'))) {
     const values = (typeof v === 'number' ? [v] : v) as number[];
     if (values.length > 64) throw bad(`has ${values.length} entries`);
     for (const x of values) if (!Number.isFinite(x)) throw bad(`is ${x}; must be a finite number`);
     const bounds = INT_BOUNDS[name];
-    if (bounds) for (const x of values) if (!Number.isInteger(x) || x < bounds[0] || x > bounds[1]) throw bad(`is ${x}; must be an integer in ${bounds[0]}..${bounds[1]}`);
+    if (bounds)
+      for (const x of values)
+        if (!Number.isInteger(x) || x < bounds[0] || x > bounds[1])
+          throw bad(`is ${x}; must be an integer in ${bounds[0]}..${bounds[1]}`);
   } else if (v && typeof v === 'object' && 'data' in v) {
     // −∞ as in initializers: ONNX's own function bodies keep attention masks in Constant nodes.
     const i = v.data.findIndex((x) => !Number.isFinite(x) && x !== -Infinity);
@@ -80,24 +93,33 @@ export function validateGraph(g: OnnxGraph): void {
   for (const [name, t] of g.constants) {
     // −∞ is an attention mask's "never attend" (exporters store masks as initializers; checked against its use after lowering).
     const i = t.data.findIndex((x) => !Number.isFinite(x) && x !== -Infinity);
-    if (i >= 0) throw new UserError(`${where}: initializer ${quote(name)} holds ${t.data[i]} at index ${i}; weights must be finite (or −∞ in an attention mask)`);
+    if (i >= 0)
+      throw new UserError(
+        `${where}: initializer ${quote(name)} holds ${t.data[i]} at index ${i}; weights must be finite (or −∞ in an attention mask)`,
+      );
     defined.add(name);
   }
   const nodeNames = new Set<string>();
   for (const node of g.nodes) {
     // onnxruntime refuses a graph with two nodes of one name; say so here, naming it.
-    if (nodeNames.has(node.name)) throw new UserError(`${where}: two nodes are named ${quote(node.name)} (node names must be unique)`);
+    if (nodeNames.has(node.name))
+      throw new UserError(`${where}: two nodes are named ${quote(node.name)} (node names must be unique)`);
     nodeNames.add(node.name);
     const known = KNOWN_ATTRIBUTES[node.opType];
     for (const [name, v] of Object.entries(node.attrs)) {
       if (known && (!node.domain || node.domain === 'ai.onnx') && !known.includes(name)) {
-        throw new UserError(`${where}: node ${quote(node.name)} (${quoteName(node.opType)}): unknown attribute ${quote(name)} (${node.opType} defines ${known.length ? known.join(', ') : 'none'})`);
+        throw new UserError(
+          `${where}: node ${quote(node.name)} (${quoteName(node.opType)}): unknown attribute ${quote(name)} (${node.opType} defines ${known.length ? known.join(', ') : 'none'})`,
+        );
       }
       checkAttr(node, name, v, where);
     }
     for (const out of node.outputs) {
       if (out === '') continue;
-      if (defined.has(out)) throw new UserError(`${where}: node ${quote(node.name)} (${quoteName(node.opType)}): output tensor ${quote(out)} is already defined (duplicate tensor name)`);
+      if (defined.has(out))
+        throw new UserError(
+          `${where}: node ${quote(node.name)} (${quoteName(node.opType)}): output tensor ${quote(out)} is already defined (duplicate tensor name)`,
+        );
       defined.add(out);
     }
   }

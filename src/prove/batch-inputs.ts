@@ -35,14 +35,21 @@ export function listBatchInputs(path: string): BatchInput[] {
     throw new UserError(`${path}: cannot read inputs (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   const items = isDir ? listDirectory(path) : listJsonLines(path);
-  if (items.length === 0) throw new UserError(isDir ? `${path}: no input files (.json or .pb) in this directory` : `${path}: no inputs (expected one JSON input per line)`);
+  if (items.length === 0)
+    throw new UserError(
+      isDir
+        ? `${path}: no input files (.json or .pb) in this directory`
+        : `${path}: no inputs (expected one JSON input per line)`,
+    );
   return items;
 }
 
 function listDirectory(dir: string): BatchInput[] {
   let names: string[];
   try {
-    names = readdirSync(dir, { withFileTypes: true }).filter((d) => !d.isDirectory() && INPUT_EXTENSIONS.has(extname(d.name).toLowerCase())).map((d) => d.name);
+    names = readdirSync(dir, { withFileTypes: true })
+      .filter((d) => !d.isDirectory() && INPUT_EXTENSIONS.has(extname(d.name).toLowerCase()))
+      .map((d) => d.name);
   } catch (e) {
     throw new UserError(`${dir}: cannot list inputs (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
@@ -56,7 +63,8 @@ function listJsonLines(file: string): BatchInput[] {
   } catch (e) {
     throw new UserError(`${file}: cannot read inputs (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  if (text.includes('\u0000') || text.includes('\ufffd')) throw new UserError(`${file}: binary data or invalid UTF-8, not a JSON-lines file of inputs`);
+  if (text.includes('\u0000') || text.includes('\ufffd'))
+    throw new UserError(`${file}: binary data or invalid UTF-8, not a JSON-lines file of inputs`);
   const stem = basename(file, extname(file));
   const items: BatchInput[] = [];
   for (const [i, line] of text.split('\n').entries()) {

@@ -37,7 +37,8 @@ let cached: { key: string; prover: Prover } | undefined;
 
 function proverFor(task: BatchTask): Prover {
   const key = `${task.buildDir}\0${task.fidelity}`;
-  if (cached?.key !== key) cached = { key, prover: createProver({ buildDir: task.buildDir, fidelity: task.fidelity, singleThread: true }) };
+  if (cached?.key !== key)
+    cached = { key, prover: createProver({ buildDir: task.buildDir, fidelity: task.fidelity, singleThread: true }) };
   return cached.prover;
 }
 
@@ -48,7 +49,11 @@ export async function proveItem(task: BatchTask): Promise<BatchTaskResult> {
     const result = await prover.prove(task.input, { source: task.item.source, strictRange: task.strictRange ?? false });
     writeBundle(task.bundlePath, result);
     const { bundle } = result;
-    return { status: 'proved', ...(bundle.prediction !== undefined ? { prediction: bundle.prediction } : {}), clamped: bundle.input.clamped };
+    return {
+      status: 'proved',
+      ...(bundle.prediction !== undefined ? { prediction: bundle.prediction } : {}),
+      clamped: bundle.input.clamped,
+    };
   } catch (e) {
     const line = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
     // Input errors already start with the input's name; anything else gets it, so every failure line says which input.

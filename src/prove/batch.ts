@@ -46,7 +46,10 @@ export interface ProveBatchOptions {
 export type ExistingBundleCheck = (
   bundlePath: string,
   vkeyPath: string,
-  opts: { readonly input: { readonly values: ArrayLike<number>; readonly label: string }; readonly strictRange: boolean },
+  opts: {
+    readonly input: { readonly values: ArrayLike<number>; readonly label: string };
+    readonly strictRange: boolean;
+  },
 ) => Promise<number | undefined>;
 
 /** The outcome of one input. */
@@ -117,7 +120,9 @@ function prepareOutDir(outDir: string): boolean {
     mkdirSync(outDir, { recursive: true });
     removeStaleTemps(outDir);
   } catch (e) {
-    throw new UserError(`${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UserError(
+      `${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   return created;
 }
@@ -129,7 +134,13 @@ function failureLine(source: string, e: unknown): string {
 }
 
 /** One input: its resume check in this thread, then, when it must be proved, a worker. */
-async function batchItem(opts: ProveBatchOptions, model: QuantizedModel, item: BatchInput, bundle: string, pool: WorkerPool<BatchTask, BatchTaskResult>): Promise<BatchItem> {
+async function batchItem(
+  opts: ProveBatchOptions,
+  model: QuantizedModel,
+  item: BatchInput,
+  bundle: string,
+  pool: WorkerPool<BatchTask, BatchTaskResult>,
+): Promise<BatchItem> {
   const strictRange = opts.strictRange ?? false;
   let input: Float64Array;
   try {
@@ -141,17 +152,28 @@ async function batchItem(opts: ProveBatchOptions, model: QuantizedModel, item: B
   const { skipped, result: r } = await resumeOrMake<BatchTaskResult>(
     bundle,
     async () => {
-      const prediction = await opts.existing?.(bundle, vkeyPath, { input: { values: input, label: item.source }, strictRange });
+      const prediction = await opts.existing?.(bundle, vkeyPath, {
+        input: { values: input, label: item.source },
+        strictRange,
+      });
       return prediction === undefined ? undefined : { status: 'skipped', ...(prediction >= 0 ? { prediction } : {}) };
     },
-    () => pool.run(
-      { buildDir: opts.buildDir, item, input, bundlePath: bundle, fidelity: opts.fidelity ?? true, strictRange },
-      // The worker itself died (out of memory, native crash); tinypool replaces it and the batch goes on.
-      (e) => ({ status: 'failed', error: `${item.source}: worker failed (${firstLine(e)})` }),
-    ),
+    () =>
+      pool.run(
+        { buildDir: opts.buildDir, item, input, bundlePath: bundle, fidelity: opts.fidelity ?? true, strictRange },
+        // The worker itself died (out of memory, native crash); tinypool replaces it and the batch goes on.
+        (e) => ({ status: 'failed', error: `${item.source}: worker failed (${firstLine(e)})` }),
+      ),
   );
   const status = skipped ? 'skipped' : r.status;
-  return { input: item.source, bundle, status, ...(r.prediction !== undefined ? { prediction: r.prediction } : {}), ...(r.clamped ? { clamped: r.clamped } : {}), ...(r.error ? { error: r.error } : {}) };
+  return {
+    input: item.source,
+    bundle,
+    status,
+    ...(r.prediction !== undefined ? { prediction: r.prediction } : {}),
+    ...(r.clamped ? { clamped: r.clamped } : {}),
+    ...(r.error ? { error: r.error } : {}),
+  };
 }
 
 /**
@@ -163,7 +185,8 @@ export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary>
   const t0 = performance.now();
   // Arguments first: nothing is created for a call that cannot run.
   const requested = opts.workers ?? availableParallelism();
-  if (!Number.isInteger(requested) || requested < 1) throw new UserError(`--workers must be a positive integer, got ${requested}`);
+  if (!Number.isInteger(requested) || requested < 1)
+    throw new UserError(`--workers must be a positive integer, got ${requested}`);
   const model = checkBuildDir(opts.buildDir);
   const inputs = listBatchInputs(opts.inputs);
   const outDir = opts.outDir ?? proofsDir(opts.buildDir);
@@ -174,17 +197,27 @@ export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary>
   // Two inputs with one stem (a.json and a.pb) would overwrite each other's bundle: only the first gets it.
   const owner = new Map<string, BatchInput>();
   try {
-    await withWorkerPool<BatchTask, BatchTaskResult, void>({ filename: new URL('./batch-worker.js', import.meta.url), name: 'proveItem', workers }, async (pool) => {
-      await Promise.all(inputs.map(async (item, i) => {
-        const bundle = bundlePathNamed(outDir, item.name);
-        const first = owner.get(bundle);
-        if (!first) owner.set(bundle, item);
-        items[i] = first
-          ? { input: item.source, bundle, status: 'failed', error: `${item.source}: same bundle name as ${first.source} (${bundle}); rename one of them` }
-          : await batchItem(opts, model, item, bundle, pool);
-        tally.finish(items[i]!.status);
-      }));
-    });
+    await withWorkerPool<BatchTask, BatchTaskResult, void>(
+      { filename: new URL('./batch-worker.js', import.meta.url), name: 'proveItem', workers },
+      async (pool) => {
+        await Promise.all(
+          inputs.map(async (item, i) => {
+            const bundle = bundlePathNamed(outDir, item.name);
+            const first = owner.get(bundle);
+            if (!first) owner.set(bundle, item);
+            items[i] = first
+              ? {
+                  input: item.source,
+                  bundle,
+                  status: 'failed',
+                  error: `${item.source}: same bundle name as ${first.source} (${bundle}); rename one of them`,
+                }
+              : await batchItem(opts, model, item, bundle, pool);
+            tally.finish(items[i]!.status);
+          }),
+        );
+      },
+    );
   } finally {
     if (created && readdirSync(outDir).length === 0) rmSync(outDir, { recursive: true, force: true });
   }

@@ -15,7 +15,13 @@ import { decodeR1cs, R1csFile } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { Settings } from '../formats/settings.js';
-import { readCircuitInfo, readQuantizedModelFile, readSettings, readSetupInfo, readVkey } from '../formats/build-dir.js';
+import {
+  readCircuitInfo,
+  readQuantizedModelFile,
+  readSettings,
+  readSetupInfo,
+  readVkey,
+} from '../formats/build-dir.js';
 import { BASE_FIELD_PRIME as BN254_P } from '../core/bn254.js';
 import { vkeyHash } from '../formats/vkey.js';
 import { type SetupInfo } from '../formats/setup.js';
@@ -67,7 +73,12 @@ function zkeySections(z: Uint8Array): Map<number, { start: number; size: number 
 }
 
 /** Compares the zkey's Groth16 header and IC points with vkey.json; returns the first difference. */
-function zkeyVkeyMismatch(z: Uint8Array, vk: Groth16VerificationKey, r1cs: R1csFile, circuit: CircuitInfo): string | undefined {
+function zkeyVkeyMismatch(
+  z: Uint8Array,
+  vk: Groth16VerificationKey,
+  r1cs: R1csFile,
+  circuit: CircuitInfo,
+): string | undefined {
   const s = zkeySections(z);
   const view = new DataView(z.buffer, z.byteOffset, z.byteLength);
   const protocol = s.get(1);
@@ -82,19 +93,24 @@ function zkeyVkeyMismatch(z: Uint8Array, vk: Groth16VerificationKey, r1cs: R1csF
   const nPublic = view.getUint32(o + 4, true);
   const domainSize = view.getUint32(o + 8, true);
   if (nVars !== r1cs.nWires) return `has ${nVars} variables, circuit.r1cs has ${r1cs.nWires} wires`;
-  if (nPublic !== circuit.nPublic || nPublic !== vk.nPublic) return `has ${nPublic} public signals, circuit.json ${circuit.nPublic}, vkey.json ${vk.nPublic}`;
+  if (nPublic !== circuit.nPublic || nPublic !== vk.nPublic)
+    return `has ${nPublic} public signals, circuit.json ${circuit.nPublic}, vkey.json ${vk.nPublic}`;
   if (domainSize !== 2 ** circuit.power) return `has domain ${domainSize}, circuit.json needs 2^${circuit.power}`;
   o += 12;
-  const g1 = (at: number, p: readonly string[]) => fromMont(z, at) === BigInt(p[0]!) && fromMont(z, at + 32) === BigInt(p[1]!);
+  const g1 = (at: number, p: readonly string[]) =>
+    fromMont(z, at) === BigInt(p[0]!) && fromMont(z, at + 32) === BigInt(p[1]!);
   const g2 = (at: number, p: readonly (readonly string[])[]) =>
-    [0, 1].every((c) => fromMont(z, at + 64 * c) === BigInt(p[c]![0]!) && fromMont(z, at + 64 * c + 32) === BigInt(p[c]![1]!));
+    [0, 1].every(
+      (c) => fromMont(z, at + 64 * c) === BigInt(p[c]![0]!) && fromMont(z, at + 64 * c + 32) === BigInt(p[c]![1]!),
+    );
   // Header points: alpha1, beta1, beta2, gamma2, delta1, delta2.
   if (!g1(o, vk.vk_alpha_1)) return 'has another alpha than vkey.json';
   if (!g2(o + 128, vk.vk_beta_2)) return 'has another beta than vkey.json';
   if (!g2(o + 256, vk.vk_gamma_2)) return 'has another gamma than vkey.json';
   if (!g2(o + 448, vk.vk_delta_2)) return 'has another delta than vkey.json';
   if (ic.size !== 64 * (nPublic + 1)) return 'has an IC section of the wrong size';
-  for (let i = 0; i <= nPublic; i++) if (!g1(ic.start + 64 * i, vk.IC[i]!)) return `has another IC[${i}] than vkey.json`;
+  for (let i = 0; i <= nPublic; i++)
+    if (!g1(ic.start + 64 * i, vk.IC[i]!)) return `has another IC[${i}] than vkey.json`;
   return undefined;
 }
 
@@ -109,7 +125,9 @@ export function checkBuildConsistency(buildDir: string): CheckedBuildDir {
   const settings = readSettings(buildDir);
   const { model, bytes } = readQuantizedModelFile(buildDir);
   const stale = (file: string, since: string, again: string) =>
-    new UserError(`${file}: does not match the rest of ${buildDir} (changed since \`zkinfer ${since}\`); run \`zkinfer ${again}\` again`);
+    new UserError(
+      `${file}: does not match the rest of ${buildDir} (changed since \`zkinfer ${since}\`); run \`zkinfer ${again}\` again`,
+    );
   const qSha = sha256Hex(bytes);
   if (qSha !== circuit.quantizedSha256) throw stale(path('quantized'), 'compile', 'compile` and `zkinfer setup');
   if (qSha !== setup.hashes.quantized) throw stale(path('quantized'), 'setup', 'setup');
@@ -121,21 +139,29 @@ export function checkBuildConsistency(buildDir: string): CheckedBuildDir {
   if (modelId !== circuit.modelId) throw stale(path('circuit'), 'compile', 'compile` and `zkinfer setup');
   if (modelId !== setup.modelId) throw stale(path('setup'), 'setup', 'setup');
   // The float model is what fidelity compares with: it must be the one quantize read.
-  if (sha256Hex(readBinary(path('model'), 'quantize')) !== settings.model.sha256) throw stale(path('model'), 'quantize', 'quantize');
+  if (sha256Hex(readBinary(path('model'), 'quantize')) !== settings.model.sha256)
+    throw stale(path('model'), 'quantize', 'quantize');
   const zkey = readBinary(path('zkey'), 'setup');
   if (sha256Hex(zkey) !== setup.hashes.zkey) throw stale(path('zkey'), 'setup', 'setup');
   const vkey = readVkey(buildDir);
   const vHash = vkeyHash(vkey);
   if (vHash !== setup.vkeyHash || vHash !== setup.hashes.vkey) throw stale(path('vkey'), 'setup', 'setup');
   const meta = vkey['zkinfer'] as { modelId?: unknown } | undefined;
-  if (meta?.modelId !== modelId) throw new UserError(`${path('vkey')}: made for another model (its zkinfer.modelId is not ${modelId}); run \`zkinfer setup\` again`);
+  if (meta?.modelId !== modelId)
+    throw new UserError(
+      `${path('vkey')}: made for another model (its zkinfer.modelId is not ${modelId}); run \`zkinfer setup\` again`,
+    );
   let r1cs: R1csFile;
   try {
     r1cs = decodeR1cs(Buffer.from(r1csBytes));
   } catch (e) {
     throw new UserError(`${path('r1cs')}: not a valid r1cs file (${(e as Error).message})`);
   }
-  if (r1cs.nWires !== circuit.nWires || r1cs.constraints.length !== circuit.nConstraints || r1cs.nPubOut + r1cs.nPubIn !== circuit.nPublic) {
+  if (
+    r1cs.nWires !== circuit.nWires ||
+    r1cs.constraints.length !== circuit.nConstraints ||
+    r1cs.nPubOut + r1cs.nPubIn !== circuit.nPublic
+  ) {
     throw new UserError(`${path('r1cs')}: its sizes differ from circuit.json; run \`zkinfer compile\` again`);
   }
   let mismatch: string | undefined;
@@ -153,6 +179,10 @@ function readBinary(file: string, stage: string): Uint8Array {
     return new Uint8Array(readFileSync(file));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${file}: missing; run \`zkinfer ${stage}\` first` : `${file}: cannot read (${code ?? (e as Error).message})`);
+    throw new UserError(
+      code === 'ENOENT'
+        ? `${file}: missing; run \`zkinfer ${stage}\` first`
+        : `${file}: cannot read (${code ?? (e as Error).message})`,
+    );
   }
 }

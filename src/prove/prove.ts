@@ -17,7 +17,9 @@ export interface ProveOptions {
 }
 
 /** Proves one input file and writes its bundle (and, for hashed parts, its opening) atomically. */
-export async function prove(opts: ProveOptions): Promise<{ bundle: ProofBundle; bundlePath: string; openingPath?: string }> {
+export async function prove(
+  opts: ProveOptions,
+): Promise<{ bundle: ProofBundle; bundlePath: string; openingPath?: string }> {
   const prover = createProver({ buildDir: opts.buildDir });
   const input = readInputFile(opts.inputPath, prover.model.input);
   const result = await prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false });

@@ -15,7 +15,14 @@ import type { CircuitInfo } from '../formats/circuit.js';
 import { encodeWtns } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
-import { argmax, dequantizeOutput, quantizeInputReport, QuantizedModel, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
+import {
+  argmax,
+  dequantizeOutput,
+  quantizeInputReport,
+  QuantizedModel,
+  reportedOutput,
+  isClassScoreVector,
+} from '../quantize/quantized-model.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
 import { Opening, OPENING_FORMAT, OPENING_VERSION, randomBlinding, writeOpening } from '../formats/opening.js';
 
@@ -78,15 +85,30 @@ export function createProver(opts: ProverOptions): Prover {
   const { buildDir } = opts;
   // Every file checked against the others (hashes recorded at compile/setup, zkey ↔ vkey content).
   const l: Loaded = { ...checkBuildConsistency(buildDir), buildDir, opts };
-  return { model: l.model, circuit: l.circuit, vkeyHash: l.setup.vkeyHash, prove: (input, meta = {}) => proveInput(l, input, meta) };
+  return {
+    model: l.model,
+    circuit: l.circuit,
+    vkeyHash: l.setup.vkeyHash,
+    prove: (input, meta = {}) => proveInput(l, input, meta),
+  };
 }
 
 /** The witness of one quantized input, checked against the r1cs on disk. */
-function checkedWitness(l: Loaded, xq: Parameters<typeof buildCircuit>[1], where: string, blindings: { inputBlinding?: bigint; outputBlinding?: bigint }): ReturnType<typeof buildCircuit> {
+function checkedWitness(
+  l: Loaded,
+  xq: Parameters<typeof buildCircuit>[1],
+  where: string,
+  blindings: { inputBlinding?: bigint; outputBlinding?: bigint },
+): ReturnType<typeof buildCircuit> {
   const { model, circuit, r1cs, buildDir } = l;
   let build;
   try {
-    build = buildCircuit(model, xq, { witnessOnly: true, inputVisibility: circuit.layout.input.visibility, outputVisibility: circuit.layout.output.visibility, ...blindings });
+    build = buildCircuit(model, xq, {
+      witnessOnly: true,
+      inputVisibility: circuit.layout.input.visibility,
+      outputVisibility: circuit.layout.output.visibility,
+      ...blindings,
+    });
   } catch (e) {
     if (e instanceof WitnessRangeError) throw new UserError(`${where}: ${e.message}`);
     throw e;
@@ -94,7 +116,9 @@ function checkedWitness(l: Loaded, xq: Parameters<typeof buildCircuit>[1], where
   const witness = build.circuit.witness;
   if (witness.length !== r1cs.nWires) {
     // The gadgets changed since this directory was compiled (another zkinfer build): stale artifacts, not a bad input.
-    throw new UserError(`${artifactPath(buildDir, 'r1cs')}: compiled by zkinfer ${circuit.zkinfer} for a different circuit layout (${r1cs.nWires} wires; this zkinfer ${VERSIONS.zkinfer} builds ${witness.length}); run \`zkinfer compile\` and \`zkinfer setup\` on ${buildDir} again`);
+    throw new UserError(
+      `${artifactPath(buildDir, 'r1cs')}: compiled by zkinfer ${circuit.zkinfer} for a different circuit layout (${r1cs.nWires} wires; this zkinfer ${VERSIONS.zkinfer} builds ${witness.length}); run \`zkinfer compile\` and \`zkinfer setup\` on ${buildDir} again`,
+    );
   }
   // snarkjs does not check the witness: a bad one would yield a proof that fails only at verification.
   const bad = findViolatedConstraint(r1cs.constraints, witness);
@@ -108,40 +132,73 @@ async function proveInput(l: Loaded, input: Float64Array, meta: ProveInputOption
   const { values: xq, clamped } = quantizeInputReport(model, input);
   const where = meta.source ?? 'input';
   if (clamped > 0 && meta.strictRange) {
-    throw new UserError(`${where}: ${clamped} value(s) outside the quantized input range [${model.input.lo / 2 ** model.input.frac}, ${model.input.hi / 2 ** model.input.frac}] (--strict-range refuses to clamp them)`);
+    throw new UserError(
+      `${where}: ${clamped} value(s) outside the quantized input range [${model.input.lo / 2 ** model.input.frac}, ${model.input.hi / 2 ** model.input.frac}] (--strict-range refuses to clamp them)`,
+    );
   }
-  const { input: inVis, output: outVis } = { input: circuit.layout.input.visibility, output: circuit.layout.output.visibility };
+  const { input: inVis, output: outVis } = {
+    input: circuit.layout.input.visibility,
+    output: circuit.layout.output.visibility,
+  };
   const inputBlinding = inVis === 'hashed' ? (meta.inputBlinding ?? randomBlinding()) : undefined;
   const outputBlinding = outVis === 'hashed' ? (meta.outputBlinding ?? randomBlinding()) : undefined;
   const build = checkedWitness(l, xq, where, { inputBlinding, outputBlinding });
   const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(build.circuit.witness)) };
   if (opts.singleThread) await useSingleThreadCurve();
-  const { proof, publicSignals } = (await snarkjs.groth16.prove({ type: 'mem', data: l.zkey }, wtns)) as { proof: ProofBundle['proof']; publicSignals: string[] };
+  const { proof, publicSignals } = (await snarkjs.groth16.prove({ type: 'mem', data: l.zkey }, wtns)) as {
+    proof: ProofBundle['proof'];
+    publicSignals: string[];
+  };
   // No bundle leaves here unverified: a proof the build's own key rejects means a broken build dir.
-  if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof))) throw new UserError(`${artifactPath(buildDir, 'zkey')}: the proof it produced does not verify with ${artifactPath(buildDir, 'vkey')}; run \`zkinfer setup\` again`);
+  if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof)))
+    throw new UserError(
+      `${artifactPath(buildDir, 'zkey')}: the proof it produced does not verify with ${artifactPath(buildDir, 'vkey')}; run \`zkinfer setup\` again`,
+    );
   const values = dequantizeOutput(model, build.output);
   // A final Softmax/LogSoftmax is not in the circuit; apply it outside so the float comparison is like for like.
   const reported = reportedOutput(model, values);
   const fidelity = (opts.fidelity ?? true) ? await fidelityOf(l, input, reported.values) : undefined;
-  const bundle = assembleBundle(l, { proof, publicSignals, build, values, reported, fidelity, clamped, source: meta.source });
-  const opening: Opening | undefined = inputBlinding !== undefined || outputBlinding !== undefined
-    ? {
-        format: OPENING_FORMAT,
-        formatVersion: OPENING_VERSION,
-        vkeyHash: l.setup.vkeyHash,
-        ...(inputBlinding !== undefined ? { input: { integers: xq.map(String), blinding: String(inputBlinding) } } : {}),
-        ...(outputBlinding !== undefined ? { output: { integers: build.output.map(String), blinding: String(outputBlinding) } } : {}),
-      }
-    : undefined;
+  const bundle = assembleBundle(l, {
+    proof,
+    publicSignals,
+    build,
+    values,
+    reported,
+    fidelity,
+    clamped,
+    source: meta.source,
+  });
+  const opening: Opening | undefined =
+    inputBlinding !== undefined || outputBlinding !== undefined
+      ? {
+          format: OPENING_FORMAT,
+          formatVersion: OPENING_VERSION,
+          vkeyHash: l.setup.vkeyHash,
+          ...(inputBlinding !== undefined
+            ? { input: { integers: xq.map(String), blinding: String(inputBlinding) } }
+            : {}),
+          ...(outputBlinding !== undefined
+            ? { output: { integers: build.output.map(String), blinding: String(outputBlinding) } }
+            : {}),
+        }
+      : undefined;
   return opening ? { bundle, opening } : { bundle };
 }
 
 /** onnxruntime's float output for the same input, and how far the proven output is from it. */
-async function fidelityOf(l: Loaded, input: Float64Array, reported: readonly number[]): Promise<NonNullable<ProofBundle['fidelity']>> {
+async function fidelityOf(
+  l: Loaded,
+  input: Float64Array,
+  reported: readonly number[],
+): Promise<NonNullable<ProofBundle['fidelity']>> {
   const { model } = l;
   const [f] = await runOnnxRuntime(artifactPath(l.buildDir, 'model'), model.input.name, model.input.shape, [input]);
   const floatOutput = Array.from(f!);
-  return { floatOutput, floatPrediction: argmax(floatOutput), maxAbsError: Math.max(...reported.map((v, i) => Math.abs(v - floatOutput[i]!))) };
+  return {
+    floatOutput,
+    floatPrediction: argmax(floatOutput),
+    maxAbsError: Math.max(...reported.map((v, i) => Math.abs(v - floatOutput[i]!))),
+  };
 }
 
 /** The parts of one proof that go into its bundle. */
@@ -177,7 +234,11 @@ function assembleBundle(l: Loaded, p: ProofParts): ProofBundle {
       // A hashed output stays private: its integers go to the opening, not the bundle.
       ...(hashedOut
         ? { commitment: publicSignals[circuit.layout.output.offset]! }
-        : { integers: build.output.map(String), values: p.values, ...(reported.note ? { softmax: reported.values, note: reported.note } : {}) }),
+        : {
+            integers: build.output.map(String),
+            values: p.values,
+            ...(reported.note ? { softmax: reported.values, note: reported.note } : {}),
+          }),
     },
     // A prediction only means something for a vector of class scores (say, not a segmentation map).
     ...(hashedOut || !isClassScoreVector(model.output.shape) ? {} : { prediction: argmax(build.output) }),
@@ -193,7 +254,20 @@ function assembleBundle(l: Loaded, p: ProofParts): ProofBundle {
     modelId: circuit.modelId,
     vkeyHash: setup.vkeyHash,
     vkey,
-    setup: { kind: setup.kind, ...(setup.warning ? { warning: setup.warning } : {}), ...(setup.ptau ? { ptau: { name: setup.ptau.name, power: setup.ptau.power, blake2b: setup.ptau.blake2b, recognised: setup.ptau.recognised } } : {}) },
+    setup: {
+      kind: setup.kind,
+      ...(setup.warning ? { warning: setup.warning } : {}),
+      ...(setup.ptau
+        ? {
+            ptau: {
+              name: setup.ptau.name,
+              power: setup.ptau.power,
+              blake2b: setup.ptau.blake2b,
+              recognised: setup.ptau.recognised,
+            },
+          }
+        : {}),
+    },
     quantization: {
       weightBits: settings.quantization.weightBits,
       activationBits: settings.quantization.activationBits,

@@ -58,9 +58,16 @@ export class CalibrationDecisions {
    * `calibrate()` when calibrating, the recorded value when replaying, which must lie in
    * `[min, max]` (what calibration could have chosen; anything else is a malformed file).
    */
-  int(op: string, choice: string, calibrate: () => number, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+  int(
+    op: string,
+    choice: string,
+    calibrate: () => number,
+    min = Number.MIN_SAFE_INTEGER,
+    max = Number.MAX_SAFE_INTEGER,
+  ): number {
     const v = this.decide(op, choice, 'integer', calibrate) as number;
-    if (this.replay && (v < min || v > max)) throw new UserError(`${this.source}: decision "${choice}" for "${op}" must be in ${min}..${max}, got ${v}`);
+    if (this.replay && (v < min || v > max))
+      throw new UserError(`${this.source}: decision "${choice}" for "${op}" must be in ${min}..${max}, got ${v}`);
     return v;
   }
 
@@ -69,14 +76,25 @@ export class CalibrationDecisions {
     return this.decide(op, choice, 'boolean', calibrate) as boolean;
   }
 
-  private decide(op: string, choice: string, type: 'integer' | 'boolean', calibrate: () => DecisionValue): DecisionValue {
+  private decide(
+    op: string,
+    choice: string,
+    type: 'integer' | 'boolean',
+    calibrate: () => DecisionValue,
+  ): DecisionValue {
     let v: DecisionValue;
     if (this.replay) {
       const r = Object.hasOwn(this.replay, op) ? this.replay[op] : undefined;
       const rec = r && Object.hasOwn(r, choice) ? r[choice] : undefined;
       // A missing or mistyped record is the settings file's fault, never a reason to calibrate.
-      if (rec === undefined) throw new UserError(`${this.source}: no recorded decision "${choice}" for "${op}" (settings.json belongs to another model or predates recorded decisions: re-run zkinfer quantize)`);
-      if (type === 'integer' ? !Number.isSafeInteger(rec) : typeof rec !== 'boolean') throw new UserError(`${this.source}: decision "${choice}" for "${op}" must be ${type === 'integer' ? 'an integer' : 'true or false'}, got ${JSON.stringify(rec)}`);
+      if (rec === undefined)
+        throw new UserError(
+          `${this.source}: no recorded decision "${choice}" for "${op}" (settings.json belongs to another model or predates recorded decisions: re-run zkinfer quantize)`,
+        );
+      if (type === 'integer' ? !Number.isSafeInteger(rec) : typeof rec !== 'boolean')
+        throw new UserError(
+          `${this.source}: decision "${choice}" for "${op}" must be ${type === 'integer' ? 'an integer' : 'true or false'}, got ${JSON.stringify(rec)}`,
+        );
       v = rec;
     } else {
       v = calibrate();
@@ -87,12 +105,16 @@ export class CalibrationDecisions {
 }
 
 /** Range of a tensor over the calibration runs of the float graph. */
-export function calibrationStats(samples: readonly Map<string, Float64Array>[], name: string): { min: number; max: number } {
+export function calibrationStats(
+  samples: readonly Map<string, Float64Array>[],
+  name: string,
+): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
-  for (const s of samples) for (const v of s.get(name)!) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
+  for (const s of samples)
+    for (const v of s.get(name)!) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
   return { min, max };
 }

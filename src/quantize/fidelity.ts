@@ -3,7 +3,14 @@
  * agreement and the largest absolute error of the dequantized output.
  */
 import { runOnnxRuntime } from './onnx-runtime.js';
-import { argmax, dequantizeOutput, quantizeInput, QuantizedModel, reportedOutput, runIntegerModel } from './quantized-model.js';
+import {
+  argmax,
+  dequantizeOutput,
+  quantizeInput,
+  QuantizedModel,
+  reportedOutput,
+  runIntegerModel,
+} from './quantized-model.js';
 
 /** Fidelity over a set of inputs. */
 export interface FidelityReport {
@@ -25,7 +32,11 @@ export interface FidelitySample {
 }
 
 /** Compares integer-reference outputs with onnxruntime's floats for each input. */
-export async function compareWithFloat(modelPath: string, model: QuantizedModel, inputs: Float64Array[]): Promise<FidelitySample[]> {
+export async function compareWithFloat(
+  modelPath: string,
+  model: QuantizedModel,
+  inputs: Float64Array[],
+): Promise<FidelitySample[]> {
   const floats = await runOnnxRuntime(modelPath, model.input.name, model.input.shape, inputs);
   return inputs.map((x, i) => {
     const y = runIntegerModel(model, quantizeInput(model, x)).get(model.output.name)!;
@@ -48,5 +59,10 @@ export function summarizeFidelity(samples: readonly FidelitySample[]): FidelityR
     maxAbsError = Math.max(maxAbsError, s.maxAbsError);
     for (const f of s.float) maxAbsFloat = Math.max(maxAbsFloat, Math.abs(f));
   }
-  return { samples: samples.length, top1Agreement: samples.length ? agree / samples.length : 0, maxAbsError, maxAbsFloat };
+  return {
+    samples: samples.length,
+    top1Agreement: samples.length ? agree / samples.length : 0,
+    maxAbsError,
+    maxAbsFloat,
+  };
 }

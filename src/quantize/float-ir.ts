@@ -153,18 +153,39 @@ export interface DivConstOp {
 }
 
 /** Any lowered op. */
-export type FloatOp = LinearOp | ReluOp | ReshapeOp | MaxPoolOp | AddOp | ClampOp | LeakyReluOp | PermuteOp | ConcatOp | UnaryOp | BinaryOp | WhereOp | DivConstOp | ProductOp | DivideOp | SoftmaxOp;
+export type FloatOp =
+  | LinearOp
+  | ReluOp
+  | ReshapeOp
+  | MaxPoolOp
+  | AddOp
+  | ClampOp
+  | LeakyReluOp
+  | PermuteOp
+  | ConcatOp
+  | UnaryOp
+  | BinaryOp
+  | WhereOp
+  | DivConstOp
+  | ProductOp
+  | DivideOp
+  | SoftmaxOp;
 
 /** Every activation an op reads, `input` first. */
 export function opInputs(op: FloatOp): string[] {
   const fromOperands = (...os: Operand[]) => os.flatMap((o) => ('tensor' in o ? [o.tensor] : []));
   switch (op.kind) {
-    case 'add': return [op.input, op.other];
+    case 'add':
+      return [op.input, op.other];
     case 'product':
-    case 'divide': return op.other === op.input ? [op.input] : [op.input, op.other];
-    case 'concat': return [op.input, ...op.others];
-    case 'binary': return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
-    case 'where': return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
+    case 'divide':
+      return op.other === op.input ? [op.input] : [op.input, op.other];
+    case 'concat':
+      return [op.input, ...op.others];
+    case 'binary':
+      return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
+    case 'where':
+      return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
     // No default: a new kind must say whether it reads a second activation.
     case 'linear':
     case 'relu':
@@ -175,7 +196,8 @@ export function opInputs(op: FloatOp): string[] {
     case 'permute':
     case 'unary':
     case 'divConst':
-    case 'softmax': return [op.input];
+    case 'softmax':
+      return [op.input];
   }
 }
 
@@ -185,13 +207,20 @@ function operandValues(values: ReadonlyMap<string, Float64Array>, o: Operand): F
 
 function binaryFloat(op: BinaryOp['op'], a: number, b: number): number {
   switch (op) {
-    case 'max': return Math.max(a, b);
-    case 'min': return Math.min(a, b);
-    case 'eq': return a === b ? 1 : 0;
-    case 'lt': return a < b ? 1 : 0;
-    case 'le': return a <= b ? 1 : 0;
-    case 'gt': return a > b ? 1 : 0;
-    case 'ge': return a >= b ? 1 : 0;
+    case 'max':
+      return Math.max(a, b);
+    case 'min':
+      return Math.min(a, b);
+    case 'eq':
+      return a === b ? 1 : 0;
+    case 'lt':
+      return a < b ? 1 : 0;
+    case 'le':
+      return a <= b ? 1 : 0;
+    case 'gt':
+      return a > b ? 1 : 0;
+    case 'ge':
+      return a >= b ? 1 : 0;
   }
 }
 
@@ -217,7 +246,11 @@ export interface FloatGraph {
 }
 
 /** An op's output in float64 from its input `x` and the tensors computed so far. */
-export type FloatSemantics<K extends FloatOp['kind']> = (op: Extract<FloatOp, { kind: K }>, x: Float64Array, values: ReadonlyMap<string, Float64Array>) => Float64Array;
+export type FloatSemantics<K extends FloatOp['kind']> = (
+  op: Extract<FloatOp, { kind: K }>,
+  x: Float64Array,
+  values: ReadonlyMap<string, Float64Array>,
+) => Float64Array;
 
 function linearFloat(op: LinearOp, x: Float64Array): Float64Array {
   const t = linearTerms(op.spec);
@@ -271,7 +304,11 @@ export const FLOAT_SEMANTICS: { readonly [K in FloatOp['kind']]: FloatSemantics<
     return a.map((v, i) => binaryFloat(op.op, v, b[i]!));
   },
   where: (op, _x, values) => {
-    const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandValues(values, o)) as [Float64Array, Float64Array, Float64Array];
+    const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandValues(values, o)) as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
     return c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!));
   },
   divConst: (op, x) => x.map((v, i) => (op.trunc ? Math.trunc(v / op.divisor[i]!) : v / op.divisor[i]!)),
@@ -312,14 +349,19 @@ export function applyDroppedFinal(d: DroppedFinal, shape: number[], y: ArrayLike
       for (let k = 0; k < len; k++) m = Math.max(m, y[at(k)]!);
       let sum = 0;
       for (let k = 0; k < len; k++) sum += Math.exp(y[at(k)]! - m);
-      for (let k = 0; k < len; k++) out[at(k)] = d.op === 'Softmax' ? Math.exp(y[at(k)]! - m) / sum : y[at(k)]! - m - Math.log(sum);
+      for (let k = 0; k < len; k++)
+        out[at(k)] = d.op === 'Softmax' ? Math.exp(y[at(k)]! - m) / sum : y[at(k)]! - m - Math.log(sum);
     }
   }
   return out;
 }
 
 /** Calls `use` with each graph input's slice of the flat input vector. */
-export function splitInput<T extends ArrayLike<unknown> & { slice(a: number, b: number): T }>(parts: ReadonlyArray<{ name: string; shape: number[] }>, flat: T, use: (name: string, part: T) => void): void {
+export function splitInput<T extends ArrayLike<unknown> & { slice(a: number, b: number): T }>(
+  parts: ReadonlyArray<{ name: string; shape: number[] }>,
+  flat: T,
+  use: (name: string, part: T) => void,
+): void {
   let at = 0;
   for (const p of parts) {
     const n = p.shape.reduce((a, b) => a * b, 1);

@@ -27,7 +27,8 @@ function useCounts(g: FloatGraph): Map<string, number> {
 function isDiagonal(op: LinearOp): boolean {
   const t = linearTerms(op.spec);
   if (t.nIn !== t.nOut) return false;
-  for (let j = 0; j < t.nOut; j++) if (t.offsets[j + 1]! - t.offsets[j]! !== 1 || t.inputIndex[t.offsets[j]!] !== j) return false;
+  for (let j = 0; j < t.nOut; j++)
+    if (t.offsets[j + 1]! - t.offsets[j]! !== 1 || t.inputIndex[t.offsets[j]!] !== j) return false;
   return true;
 }
 
@@ -53,7 +54,12 @@ function foldBefore(a: LinearOp, l: LinearOp): LinearOp | undefined {
     if (Number.isNaN(bias[bi]!)) bias[bi] = b;
     else if (Math.abs(bias[bi]! - b) > 1e-9 * (1 + Math.abs(b))) return undefined;
   }
-  return { ...l, input: a.input, weight: weight.map((w, i) => (Number.isNaN(w) ? l.weight[i]! : w)), bias: bias.map((b, i) => (Number.isNaN(b) ? l.bias[i]! : b)) };
+  return {
+    ...l,
+    input: a.input,
+    weight: weight.map((w, i) => (Number.isNaN(w) ? l.weight[i]! : w)),
+    bias: bias.map((b, i) => (Number.isNaN(b) ? l.bias[i]! : b)),
+  };
 }
 
 /** `a` then `l` as explicit terms, or undefined when larger than {@link COMPOSE_LIMIT}. */
@@ -82,7 +88,15 @@ function compose(a: LinearOp, l: LinearOp): LinearOp | undefined {
     bias.push(b);
   }
   const spec = sparseSpec(ta.nIn, weight.length, bias.length, outputs);
-  return { kind: 'linear', name: `${a.name}+${l.name}`, input: a.input, output: l.output, spec, weight: Float64Array.from(weight), bias: Float64Array.from(bias) };
+  return {
+    kind: 'linear',
+    name: `${a.name}+${l.name}`,
+    input: a.input,
+    output: l.output,
+    spec,
+    weight: Float64Array.from(weight),
+    bias: Float64Array.from(bias),
+  };
 }
 
 function fuseLinearPair(a: LinearOp, l: LinearOp): LinearOp | undefined {

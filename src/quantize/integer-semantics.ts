@@ -9,7 +9,11 @@ import { divideNumbers, productNumbers, softmaxNumbers } from './quantized-produ
 import { eachInputPart } from './quantize-input.js';
 
 /** An op's output from its input `x` and the tensors computed so far (for its other operands). */
-export type IntegerSemantics<K extends QOpKind> = (op: QOpOf<K>, x: number[], values: ReadonlyMap<string, number[]>) => number[];
+export type IntegerSemantics<K extends QOpKind> = (
+  op: QOpOf<K>,
+  x: number[],
+  values: ReadonlyMap<string, number[]>,
+) => number[];
 
 function checkSafe(v: number, op: string): number {
   if (!Number.isSafeInteger(v)) throw new Error(`integer overflow in op "${op}": ${v}`);
@@ -28,7 +32,10 @@ export function requantizeNumber(x: number, shift: number, outBits: number, lowe
 /** The exact integer semantics of {@link QTable} for element i; throws outside the domain. */
 export function tableNumber(op: QTable, i: number, v: number): number {
   const y = op.tables[op.tableOf[i]!]![v - op.domainLo];
-  if (y === undefined) throw new Error(`op "${op.name}": input ${v} outside the table domain [${op.domainLo}, ${op.domainLo + 2 ** op.bits - 1}]`);
+  if (y === undefined)
+    throw new Error(
+      `op "${op.name}": input ${v} outside the table domain [${op.domainLo}, ${op.domainLo + 2 ** op.bits - 1}]`,
+    );
   return y;
 }
 
@@ -40,13 +47,20 @@ export function operandNumbers(values: ReadonlyMap<string, number[]>, o: QOperan
 /** The exact integer semantics of {@link QBinary}. */
 export function binaryNumber(op: QBinary['op'], a: number, b: number): number {
   switch (op) {
-    case 'max': return a > b ? a : b;
-    case 'min': return a < b ? a : b;
-    case 'eq': return a === b ? 1 : 0;
-    case 'lt': return a < b ? 1 : 0;
-    case 'le': return a <= b ? 1 : 0;
-    case 'gt': return a > b ? 1 : 0;
-    case 'ge': return a >= b ? 1 : 0;
+    case 'max':
+      return a > b ? a : b;
+    case 'min':
+      return a < b ? a : b;
+    case 'eq':
+      return a === b ? 1 : 0;
+    case 'lt':
+      return a < b ? 1 : 0;
+    case 'le':
+      return a <= b ? 1 : 0;
+    case 'gt':
+      return a > b ? 1 : 0;
+    case 'ge':
+      return a >= b ? 1 : 0;
   }
 }
 
@@ -78,7 +92,8 @@ function poolNumbers(op: QOpOf<'maxpool'>, x: number[]): number[] {
   const y: number[] = new Array(op.offsets.length - 1);
   for (let j = 0; j < y.length; j++) {
     let m = x[op.index[op.offsets[j]!]!]!;
-    for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++) m = op.min ? Math.min(m, x[op.index[k]!]!) : Math.max(m, x[op.index[k]!]!);
+    for (let k = op.offsets[j]! + 1; k < op.offsets[j + 1]!; k++)
+      m = op.min ? Math.min(m, x[op.index[k]!]!) : Math.max(m, x[op.index[k]!]!);
     y[j] = m;
   }
   return y;

@@ -52,14 +52,19 @@ export function optionalConst(ctx: LowerContext, node: OnnxNode, i: number): Con
 /** Returns the shape of activation input `i`, or throws naming the node. */
 export function activationShape(ctx: LowerContext, node: OnnxNode, i = 0): number[] {
   const s = ctx.shapes.get(node.inputs[i] ?? '');
-  if (!s) throw nodeError(node, `input ${i} (${quote(node.inputs[i] ?? '')}) is neither a constant nor a computed activation`);
+  if (!s)
+    throw nodeError(
+      node,
+      `input ${i} (${quote(node.inputs[i] ?? '')}) is neither a constant nor a computed activation`,
+    );
   return s;
 }
 
 /** Appends an op and records its output shape. */
 export function emit(ctx: LowerContext, op: FloatOp, shape: number[]): void {
   // A zero-sized tensor (e.g. a Gemm with a [0, n] weight) has nothing to prove; refuse it by name.
-  if (size(shape) === 0) throw new UserError(`node ${quote(op.name)}: produces an empty tensor (shape ${JSON.stringify(shape)})`);
+  if (size(shape) === 0)
+    throw new UserError(`node ${quote(op.name)}: produces an empty tensor (shape ${JSON.stringify(shape)})`);
   ctx.ops.push(op);
   ctx.shapes.set(op.output, shape);
   ctx.producer.set(op.output, op);
@@ -97,7 +102,8 @@ export function broadcastShape(node: OnnxNode, a: readonly number[], b: readonly
   for (let i = 0; i < r; i++) {
     const x = a[a.length - r + i] ?? 1;
     const y = b[b.length - r + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw nodeError(node, `cannot broadcast ${JSON.stringify(a)} with ${JSON.stringify(b)}`);
+    if (x !== y && x !== 1 && y !== 1)
+      throw nodeError(node, `cannot broadcast ${JSON.stringify(a)} with ${JSON.stringify(b)}`);
     out.push(Math.max(x, y));
   }
   return out;
@@ -126,7 +132,8 @@ export function broadcastIndex(shape: readonly number[], outShape: readonly numb
 /** Broadcasts a constant to an output with shape `outShape` (numpy rules). */
 export function broadcastTo(node: OnnxNode, c: ConstTensor, outShape: number[]): Float64Array {
   const full = broadcastShape(node, c.dims, outShape);
-  if (size(full) !== size(outShape)) throw nodeError(node, `cannot broadcast ${JSON.stringify(c.dims)} to ${JSON.stringify(outShape)}`);
+  if (size(full) !== size(outShape))
+    throw nodeError(node, `cannot broadcast ${JSON.stringify(c.dims)} to ${JSON.stringify(outShape)}`);
   const idx = broadcastIndex(c.dims, outShape);
   return Float64Array.from(idx, (i) => c.data[i]!);
 }
@@ -136,7 +143,14 @@ export function broadcastTo(node: OnnxNode, c: ConstTensor, outShape: number[]):
  * when nothing else reads x and the affine map is constant over every shared weight and bias.
  * Returns false, changing nothing, when it cannot.
  */
-export function foldAffineIntoLinear(ctx: LowerContext, input: string, output: string, name: string, scale: Float64Array, shift: Float64Array): boolean {
+export function foldAffineIntoLinear(
+  ctx: LowerContext,
+  input: string,
+  output: string,
+  name: string,
+  scale: Float64Array,
+  shift: Float64Array,
+): boolean {
   const prod = ctx.producer.get(input);
   if (!prod || prod.kind !== 'linear' || ctx.uses.get(input) !== 1) return false;
   const folded = foldAffineAfter(prod, scale, shift);
@@ -175,10 +189,26 @@ export function foldAffineAfter(op: LinearOp, scale: Float64Array, shift: Float6
 }
 
 /** An elementwise affine layer y[j] = scale[j] · x[src[j]] + shift[j] as a sparse linear op. */
-export function elementwiseAffine(name: string, input: string, output: string, nIn: number, src: ArrayLike<number>, scale: Float64Array, shift: Float64Array): LinearOp {
+export function elementwiseAffine(
+  name: string,
+  input: string,
+  output: string,
+  nIn: number,
+  src: ArrayLike<number>,
+  scale: Float64Array,
+  shift: Float64Array,
+): LinearOp {
   const outputs = Array.from(src, (i, j) => ({ inputs: [i], weights: [j], bias: j }));
   const spec: SparseSpec = sparseSpec(nIn, scale.length, shift.length, outputs);
-  return { kind: 'linear', name, input, output, spec, weight: Float64Array.from(scale), bias: Float64Array.from(shift) };
+  return {
+    kind: 'linear',
+    name,
+    input,
+    output,
+    spec,
+    weight: Float64Array.from(scale),
+    bias: Float64Array.from(shift),
+  };
 }
 
 /** For each element of `outShape` (row-major), `source(position)`: the flat index it reads (−1 = fill). */

@@ -44,8 +44,18 @@ export function lowerGraph(graph: OnnxGraph): FloatGraph {
   assertFiniteConstants(ctx.ops);
   const out = graph.outputs[0]!;
   const shape = ctx.shapes.get(out.name);
-  if (!shape) throw new UserError(`${graph.path}: graph output ${quote(out.name)} is not computed from the input${ctx.consts.has(out.name) ? ' (it is a constant, folded at compile time)' : ''}`);
-  return fuseFloatGraph({ input: graph.input, inputs: graph.inputs, output: { name: out.name, shape }, ops: ctx.ops, shapes: ctx.shapes, ...(ctx.droppedFinal ? { droppedFinal: ctx.droppedFinal } : {}) });
+  if (!shape)
+    throw new UserError(
+      `${graph.path}: graph output ${quote(out.name)} is not computed from the input${ctx.consts.has(out.name) ? ' (it is a constant, folded at compile time)' : ''}`,
+    );
+  return fuseFloatGraph({
+    input: graph.input,
+    inputs: graph.inputs,
+    output: { name: out.name, shape },
+    ops: ctx.ops,
+    shapes: ctx.shapes,
+    ...(ctx.droppedFinal ? { droppedFinal: ctx.droppedFinal } : {}),
+  });
 }
 
 /** Runs the lowering table over every node (constants folded on the way) and returns the state. */
@@ -57,9 +67,20 @@ export function lowerNodes(graph: OnnxGraph): LowerContext {
   const consts = new Map(graph.constants);
   const uses = new Map<string, number>();
   // Shape and Size read only the static shape, so they do not keep a value from being fused.
-  for (const n of graph.nodes) if (!SHAPE_READERS.has(n.opType)) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
+  for (const n of graph.nodes)
+    if (!SHAPE_READERS.has(n.opType)) for (const i of n.inputs) uses.set(i, (uses.get(i) ?? 0) + 1);
   for (const o of graph.outputs) uses.set(o.name, (uses.get(o.name) ?? 0) + 1);
-  const ctx: LowerContext = { graph, consts, shapes: new Map([[graph.input.name, graph.input.shape], ...graph.inputs.map((i) => [i.name, i.shape] as [string, number[]])]), ops: [], producer: new Map(), uses };
+  const ctx: LowerContext = {
+    graph,
+    consts,
+    shapes: new Map([
+      [graph.input.name, graph.input.shape],
+      ...graph.inputs.map((i) => [i.name, i.shape] as [string, number[]]),
+    ]),
+    ops: [],
+    producer: new Map(),
+    uses,
+  };
   for (const node of graph.nodes) {
     if (foldable((t) => consts.has(t), node)) {
       const r = CONST_FOLDS[node.opType]!(ctx, node);

@@ -25,24 +25,43 @@ function floatToHalfBits(x: number): number {
   }
   const h = sign | (exp << 10) | (man >> 13);
   const rest = man & 0x1fff;
-  return rest > 0x1000 || (rest === 0x1000 && (h & 1)) ? h + 1 : h;
+  return rest > 0x1000 || (rest === 0x1000 && h & 1) ? h + 1 : h;
 }
 
 /** An onnxruntime tensor of the graph input's element type. */
 function tensorFor(input: GraphInput, values: Float64Array): ort.Tensor {
   const v = Array.from(values);
   switch (input.elemType) {
-    case 'DOUBLE': return new ort.Tensor('float64', Float64Array.from(v), input.shape);
-    case 'FLOAT16': return new ort.Tensor('float16', Uint16Array.from(v, floatToHalfBits), input.shape);
-    case 'INT64': return new ort.Tensor('int64', BigInt64Array.from(v, (x) => BigInt(x)), input.shape);
-    case 'INT32': return new ort.Tensor('int32', Int32Array.from(v), input.shape);
-    case 'INT16': return new ort.Tensor('int16', Int16Array.from(v), input.shape);
-    case 'INT8': return new ort.Tensor('int8', Int8Array.from(v), input.shape);
-    case 'UINT32': return new ort.Tensor('uint32', Uint32Array.from(v), input.shape);
-    case 'UINT16': return new ort.Tensor('uint16', Uint16Array.from(v), input.shape);
-    case 'UINT8': return new ort.Tensor('uint8', Uint8Array.from(v), input.shape);
-    case 'BOOL': return new ort.Tensor('bool', Uint8Array.from(v, (x) => (x ? 1 : 0)), input.shape);
-    default: return new ort.Tensor('float32', Float32Array.from(v), input.shape);
+    case 'DOUBLE':
+      return new ort.Tensor('float64', Float64Array.from(v), input.shape);
+    case 'FLOAT16':
+      return new ort.Tensor('float16', Uint16Array.from(v, floatToHalfBits), input.shape);
+    case 'INT64':
+      return new ort.Tensor(
+        'int64',
+        BigInt64Array.from(v, (x) => BigInt(x)),
+        input.shape,
+      );
+    case 'INT32':
+      return new ort.Tensor('int32', Int32Array.from(v), input.shape);
+    case 'INT16':
+      return new ort.Tensor('int16', Int16Array.from(v), input.shape);
+    case 'INT8':
+      return new ort.Tensor('int8', Int8Array.from(v), input.shape);
+    case 'UINT32':
+      return new ort.Tensor('uint32', Uint32Array.from(v), input.shape);
+    case 'UINT16':
+      return new ort.Tensor('uint16', Uint16Array.from(v), input.shape);
+    case 'UINT8':
+      return new ort.Tensor('uint8', Uint8Array.from(v), input.shape);
+    case 'BOOL':
+      return new ort.Tensor(
+        'bool',
+        Uint8Array.from(v, (x) => (x ? 1 : 0)),
+        input.shape,
+      );
+    default:
+      return new ort.Tensor('float32', Float32Array.from(v), input.shape);
   }
 }
 
@@ -53,7 +72,12 @@ function tensorFor(input: GraphInput, values: Float64Array): ort.Tensor {
  * (zkinfer's own checks passed, but it is still invalid ONNX) is a {@link UserError} naming
  * the file.
  */
-export async function runOnnxRuntime(modelPath: string, inputName: string, shape: number[], inputs: Float64Array[]): Promise<Float64Array[]> {
+export async function runOnnxRuntime(
+  modelPath: string,
+  inputName: string,
+  shape: number[],
+  inputs: Float64Array[],
+): Promise<Float64Array[]> {
   // Keyed by size and mtime too: a file replaced in place must not reuse the old session.
   let key = modelPath;
   try {
@@ -69,7 +93,10 @@ export async function runOnnxRuntime(modelPath: string, inputName: string, shape
     s = ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 });
     sessions.set(key, s);
   }
-  const fail = (what: string, e: unknown) => new UserError(`${modelPath}: onnxruntime ${what} (${oneLine(((e as Error).message ?? String(e)).trim()).slice(0, 300)})`);
+  const fail = (what: string, e: unknown) =>
+    new UserError(
+      `${modelPath}: onnxruntime ${what} (${oneLine(((e as Error).message ?? String(e)).trim()).slice(0, 300)})`,
+    );
   let session: ort.InferenceSession;
   try {
     session = await s;

@@ -42,7 +42,6 @@ export interface SoftmaxOp {
   readonly log: boolean;
 }
 
-
 /** Evaluates a product, division or softmax op in float64 (`b` is the second operand; ignored by softmax). */
 export function runProductFloat(op: ProductOp | DivideOp | SoftmaxOp, a: Float64Array, b: Float64Array): Float64Array {
   switch (op.kind) {

@@ -54,7 +54,11 @@ export class QuantizeContext {
    * `decisions`: every calibration-dependent choice goes through it, computed from `samples`
    * and recorded, or replayed from a published record (then `samples` is empty and never read).
    */
-  constructor(readonly decisions: CalibrationDecisions, readonly samples: readonly Map<string, Float64Array>[], readonly widths: ContextWidths) {}
+  constructor(
+    readonly decisions: CalibrationDecisions,
+    readonly samples: readonly Map<string, Float64Array>[],
+    readonly widths: ContextWidths,
+  ) {}
 
   /** Activation bits of a layer (its own width, or the default). */
   bitsOf(layer: string): number {
@@ -78,10 +82,23 @@ export class QuantizeContext {
   }
 
   /** Rescales `input` to `outBits` (with ReLU or a signed clamp); the scale comes from `floatName`'s calibration range. */
-  requant(name: string, input: string, output: string, relu: boolean, floatName: string, outBits = this.bitsOf(name)): void {
+  requant(
+    name: string,
+    input: string,
+    output: string,
+    relu: boolean,
+    floatName: string,
+    outBits = this.bitsOf(name),
+  ): void {
     const s = this.state(input);
     // The scale is the calibration-dependent choice, recorded as the shift settings.json has always shown.
-    const shift = this.decisions.int(name, 'shift', () => s.frac - calibratedFrac(this.stats(floatName), s.frac, relu, outBits), 0, FRAC_BOUNDS.max);
+    const shift = this.decisions.int(
+      name,
+      'shift',
+      () => s.frac - calibratedFrac(this.stats(floatName), s.frac, relu, outBits),
+      0,
+      FRAC_BOUNDS.max,
+    );
     const frac = s.frac - shift;
     const lowerOffset = relu ? 0 : 2 ** (outBits - 1);
     const p = { shift, outBits, lowerOffset: BigInt(lowerOffset) };
@@ -98,10 +115,18 @@ export class QuantizeContext {
   }
 
   /** Materializes an accumulator as an activation (scale from `floatName`'s calibration range). */
-  materialize(opName: string, input: string, relu: boolean, floatName: string, role = 'input', outBits?: number): string {
+  materialize(
+    opName: string,
+    input: string,
+    relu: boolean,
+    floatName: string,
+    role = 'input',
+    outBits?: number,
+  ): string {
     if (this.state(input).kind !== 'acc') return input;
     const mid = `${input}::requantized`;
-    if (!this.states.has(mid)) this.requant(`${opName}::${role}`, input, mid, relu, floatName, outBits ?? this.bitsOf(`${opName}::${role}`));
+    if (!this.states.has(mid))
+      this.requant(`${opName}::${role}`, input, mid, relu, floatName, outBits ?? this.bitsOf(`${opName}::${role}`));
     return mid;
   }
 
@@ -111,7 +136,15 @@ export class QuantizeContext {
     if (s.kind === 'act' && domainBits(minOf(s.lo), maxOf(s.hi)) <= TABLE_INPUT_BITS) return input;
     const mid = `${input}::table-input`;
     const name = `${opName}::input`;
-    if (!this.states.has(mid)) this.requant(name, input, mid, this.decisions.flag(name, 'relu', () => this.stats(input).min >= 0), input, Math.min(this.bitsOf(name), TABLE_INPUT_BITS));
+    if (!this.states.has(mid))
+      this.requant(
+        name,
+        input,
+        mid,
+        this.decisions.flag(name, 'relu', () => this.stats(input).min >= 0),
+        input,
+        Math.min(this.bitsOf(name), TABLE_INPUT_BITS),
+      );
     return mid;
   }
 }

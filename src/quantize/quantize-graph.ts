@@ -10,7 +10,13 @@ import type { FloatGraph } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';
 import { isIntegerInput } from '../onnx/load-onnx.js';
 import type { InputPart, QuantizedModel } from '../formats/quantized-model.js';
-import { calibrationStats as stats, CalibrationDecisions, FRAC_BOUNDS, INPUT_DECISION, integerInputDecision } from './calibration-decisions.js';
+import {
+  calibrationStats as stats,
+  CalibrationDecisions,
+  FRAC_BOUNDS,
+  INPUT_DECISION,
+  integerInputDecision,
+} from './calibration-decisions.js';
 import { checkBits, chooseFrac, QuantizeContext } from './quantize-context.js';
 import { quantizeOp } from './quantize-kinds.js';
 
@@ -49,17 +55,25 @@ function quantizeInputs(graph: FloatGraph, c: QuantizeContext, ib: number): { pa
   };
   const unsigned = d.flag(INPUT_DECISION, 'unsigned', () => inStats().min >= 0);
   const inLimit = unsigned ? 2 ** ib - 1 : 2 ** (ib - 1) - 1;
-  const inFrac = d.int(INPUT_DECISION, 'frac', () => {
-    const r = inStats();
-    return floatParts.length ? chooseFrac(Math.max(Math.abs(r.min), Math.abs(r.max)), inLimit) : 0;
-  }, FRAC_BOUNDS.min, FRAC_BOUNDS.max);
+  const inFrac = d.int(
+    INPUT_DECISION,
+    'frac',
+    () => {
+      const r = inStats();
+      return floatParts.length ? chooseFrac(Math.max(Math.abs(r.min), Math.abs(r.max)), inLimit) : 0;
+    },
+    FRAC_BOUNDS.min,
+    FRAC_BOUNDS.max,
+  );
   const inLo = unsigned ? 0 : -(2 ** (ib - 1));
   const parts: InputPart[] = graph.inputs.map((p) => {
-    if (!isIntegerInput(p)) return { name: p.name, shape: p.shape, elemType: p.elemType, frac: inFrac, lo: inLo, hi: inLimit };
+    if (!isIntegerInput(p))
+      return { name: p.name, shape: p.shape, elemType: p.elemType, frac: inFrac, lo: inLo, hi: inLimit };
     const key = integerInputDecision(p.name);
     const range = (): { min: number; max: number } => {
       const r = stats(samples, p.name);
-      if (!Number.isSafeInteger(r.min) || !Number.isSafeInteger(r.max)) throw new UserError(`graph input "${p.name}" (${p.elemType}): calibration values must be integers`);
+      if (!Number.isSafeInteger(r.min) || !Number.isSafeInteger(r.max))
+        throw new UserError(`graph input "${p.name}" (${p.elemType}): calibration values must be integers`);
       return r;
     };
     const lo = d.int(key, 'lo', () => range().min);
@@ -74,7 +88,12 @@ function quantizeInputs(graph: FloatGraph, c: QuantizeContext, ib: number): { pa
 }
 
 /** The model record around the quantized ops: the input (with its parts) and the output's scale and range. */
-function assembleModel(graph: FloatGraph, c: QuantizeContext, input: { parts: InputPart[]; frac: number }, ib: number): QuantizedModel {
+function assembleModel(
+  graph: FloatGraph,
+  c: QuantizeContext,
+  input: { parts: InputPart[]; frac: number },
+  ib: number,
+): QuantizedModel {
   const { parts } = input;
   const out = c.state(graph.output.name);
   let outLo = Infinity;
@@ -105,19 +124,29 @@ function assembleModel(graph: FloatGraph, c: QuantizeContext, input: { parts: In
  * Quantizes `graph` using `calibration` inputs (float, in the model's input layout) to pick
  * the input and activation scales.
  */
-export function quantizeGraph(graph: FloatGraph, calibration: Float64Array[], options: QuantizeOptions = {}): QuantizedModel {
+export function quantizeGraph(
+  graph: FloatGraph,
+  calibration: Float64Array[],
+  options: QuantizeOptions = {},
+): QuantizedModel {
   const wb = options.weightBits ?? 8;
   const ab = options.activationBits ?? 8;
   const ib = checkBits('--input-bits', options.inputBits ?? ab);
-  if (!Number.isInteger(wb) || wb < 2 || wb > 16) throw new UserError(`--weight-bits must be an integer in 2..16, got ${wb}`);
-  if (!Number.isInteger(ab) || ab < 2 || ab > 16) throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
+  if (!Number.isInteger(wb) || wb < 2 || wb > 16)
+    throw new UserError(`--weight-bits must be an integer in 2..16, got ${wb}`);
+  if (!Number.isInteger(ab) || ab < 2 || ab > 16)
+    throw new UserError(`--activation-bits must be an integer in 2..16, got ${ab}`);
   // Every calibration-dependent choice goes through `d`: computed from `samples` and
   // recorded, or replayed from a published record (then `samples` is empty and never read).
   const d = options.decisions ?? new CalibrationDecisions();
-  if (calibration.length === 0 && !d.replaying) throw new UserError('quantization needs at least one calibration input');
+  if (calibration.length === 0 && !d.replaying)
+    throw new UserError('quantization needs at least one calibration input');
   const nIn = graph.input.shape.reduce((a, b) => a * b, 1);
   const wrong = calibration.findIndex((x) => x.length !== nIn);
-  if (wrong >= 0) throw new UserError(`calibration input ${wrong} has ${calibration[wrong]!.length} values, the model input ${JSON.stringify(graph.input.shape)} has ${nIn}`);
+  if (wrong >= 0)
+    throw new UserError(
+      `calibration input ${wrong} has ${calibration[wrong]!.length} values, the model input ${JSON.stringify(graph.input.shape)} has ${nIn}`,
+    );
   const samples = d.replaying ? [] : calibration.map((x) => runFloatGraph(graph, x));
   const c = new QuantizeContext(d, samples, { weightBits: wb, activationBits: ab, layerBits: options.layerBits });
   const input = quantizeInputs(graph, c, ib);

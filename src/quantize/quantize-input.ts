@@ -17,10 +17,25 @@ export function quantizeInput(model: Pick<QuantizedModel, 'input'>, x: ArrayLike
  * Integer parts (several graph inputs or an integer one) are taken as they are and must be
  * integers within their calibrated range.
  */
-export function quantizeInputReport(model: Pick<QuantizedModel, 'input'>, x: ArrayLike<number>): { values: number[]; clamped: number } {
-  const parts = model.input.parts ?? [{ name: model.input.name, shape: model.input.shape, elemType: 'FLOAT', frac: model.input.frac, lo: model.input.lo, hi: model.input.hi }];
+export function quantizeInputReport(
+  model: Pick<QuantizedModel, 'input'>,
+  x: ArrayLike<number>,
+): { values: number[]; clamped: number } {
+  const parts = model.input.parts ?? [
+    {
+      name: model.input.name,
+      shape: model.input.shape,
+      elemType: 'FLOAT',
+      frac: model.input.frac,
+      lo: model.input.lo,
+      hi: model.input.hi,
+    },
+  ];
   const size = model.input.shape.reduce((a, b) => a * b, 1);
-  if (x.length !== size) throw new UserError(`input "${model.input.name}" has ${x.length} values, the model expects shape ${JSON.stringify(model.input.shape)} (${size} values)`);
+  if (x.length !== size)
+    throw new UserError(
+      `input "${model.input.name}" has ${x.length} values, the model expects shape ${JSON.stringify(model.input.shape)} (${size} values)`,
+    );
   const values: number[] = new Array(x.length);
   let clamped = 0;
   let i = 0;
@@ -28,9 +43,13 @@ export function quantizeInputReport(model: Pick<QuantizedModel, 'input'>, x: Arr
     const end = model.input.parts ? i + p.shape.reduce((a, b) => a * b, 1) : x.length;
     const integer = !['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16'].includes(p.elemType);
     for (; i < end && i < x.length; i++) {
-      if (!Number.isFinite(x[i])) throw new UserError(`input "${p.name}" value ${i} is ${x[i]}; inputs must be finite numbers`);
+      if (!Number.isFinite(x[i]))
+        throw new UserError(`input "${p.name}" value ${i} is ${x[i]}; inputs must be finite numbers`);
       if (integer) {
-        if (!Number.isInteger(x[i]) || x[i]! < p.lo || x[i]! > p.hi) throw new UserError(`input "${p.name}" (${p.elemType}) value ${x[i]} is not an integer in the calibrated range [${p.lo}, ${p.hi}]`);
+        if (!Number.isInteger(x[i]) || x[i]! < p.lo || x[i]! > p.hi)
+          throw new UserError(
+            `input "${p.name}" (${p.elemType}) value ${x[i]} is not an integer in the calibrated range [${p.lo}, ${p.hi}]`,
+          );
         values[i] = x[i]!;
         continue;
       }
@@ -44,7 +63,11 @@ export function quantizeInputReport(model: Pick<QuantizedModel, 'input'>, x: Arr
 }
 
 /** Calls `use` with each graph input's slice of the flat input (nothing without parts). */
-export function eachInputPart<T extends { slice(a: number, b: number): T }>(model: QuantizedModel, flat: T, use: (name: string, part: T) => void): void {
+export function eachInputPart<T extends { slice(a: number, b: number): T }>(
+  model: QuantizedModel,
+  flat: T,
+  use: (name: string, part: T) => void,
+): void {
   let at = 0;
   for (const p of model.input.parts ?? []) {
     const n = p.shape.reduce((a, b) => a * b, 1);

@@ -5,7 +5,14 @@
 import { quote, UserError } from '../core/errors.js';
 import type { FloatOp, LinearOp, WhereOp } from './float-ir.js';
 import { linearTerms } from '../formats/linear-spec.js';
-import { quantizeAdd, quantizeClamp, quantizeConcat, quantizeLeakyRelu, quantizeMaxPool, quantizePermute } from './quantize-ops.js';
+import {
+  quantizeAdd,
+  quantizeClamp,
+  quantizeConcat,
+  quantizeLeakyRelu,
+  quantizeMaxPool,
+  quantizePermute,
+} from './quantize-ops.js';
 import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
 import { quantizeDivide, quantizeProduct, quantizeSoftmax } from './quantize-products.js';
 import { quantizeTable } from './quantize-table.js';
@@ -26,7 +33,14 @@ function quantizeLinear(c: QuantizeContext, op: LinearOp): void {
   const wb = c.widths.weightBits;
   // Chained linear layers: materialize a signed activation so sums stay small. A product of
   // two activations carries twice their bits, which a linear layer uses for free (E[x²]).
-  const input = c.materialize(op.name, op.input, false, op.input, 'input', c.productAccs.has(op.input) ? Math.min(16, 2 * c.bitsOf(`${op.name}::input`)) : undefined);
+  const input = c.materialize(
+    op.name,
+    op.input,
+    false,
+    op.input,
+    'input',
+    c.productAccs.has(op.input) ? Math.min(16, 2 * c.bitsOf(`${op.name}::input`)) : undefined,
+  );
   const x = c.state(input);
   let maxW = 0;
   for (const w of op.weight) maxW = Math.max(maxW, Math.abs(w));
@@ -48,18 +62,27 @@ function quantizeLinear(c: QuantizeContext, op: LinearOp): void {
       l += Math.min(a, b);
       h += Math.max(a, b);
     }
-    if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h)) throw new UserError(`node ${quote(op.name)}: accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+    if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h))
+      throw new UserError(
+        `node ${quote(op.name)}: accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`,
+      );
     lo[j] = l;
     hi[j] = h;
   }
-  c.emit(op.output, { op: { kind: 'linear', name: op.name, input, output: op.output, spec: op.spec, weightFrac: wf, weight, bias }, state: { frac: accFrac, kind: 'acc', lo, hi } });
+  c.emit(op.output, {
+    op: { kind: 'linear', name: op.name, input, output: op.output, spec: op.spec, weightFrac: wf, weight, bias },
+    state: { frac: accFrac, kind: 'acc', lo, hi },
+  });
 }
 
 /** Product and divide: both operands materialized as activations first. */
 function quantizePair(c: QuantizeContext, op: Extract<FloatOp, { kind: 'product' | 'divide' }>): void {
   const a = c.materialize(op.name, op.input, false, op.input);
   const b = op.other === op.input ? a : c.materialize(op.name, op.other, false, op.other, 'other');
-  const r = op.kind === 'product' ? quantizeProduct(op, a, b, c.state(a), c.state(b)) : quantizeDivide(op, a, b, c.state(a), c.state(b));
+  const r =
+    op.kind === 'product'
+      ? quantizeProduct(op, a, b, c.state(a), c.state(b))
+      : quantizeDivide(op, a, b, c.state(a), c.state(b));
   if (op.kind === 'product') c.productAccs.add(op.output);
   c.emit(op.output, r);
 }
@@ -69,12 +92,23 @@ export const QUANTIZERS: { readonly [K in FloatOp['kind']]: Quantizer<K> } = {
   linear: quantizeLinear,
   relu: (c, op) => c.requant(op.name, op.input, op.output, true, op.output),
   reshape: (c, op) => {
-    c.emit(op.output, { op: { kind: 'reshape', name: op.name, input: op.input, output: op.output }, state: c.state(op.input) });
+    c.emit(op.output, {
+      op: { kind: 'reshape', name: op.name, input: op.input, output: op.output },
+      state: c.state(op.input),
+    });
     if (c.productAccs.has(op.input)) c.productAccs.add(op.output);
   },
   // Max commutes with the monotonic requantize, so pooling accumulators is exact.
-  maxpool: (c, op) => c.emit(op.output, quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, c.state(op.input), op.min ?? false)),
-  add: (c, op) => c.emit(op.output, quantizeAdd(op.name, op.input, op.other, op.output, op.otherSign, c.state(op.input), c.state(op.other))),
+  maxpool: (c, op) =>
+    c.emit(
+      op.output,
+      quantizeMaxPool(op.name, op.input, op.output, op.offsets, op.index, c.state(op.input), op.min ?? false),
+    ),
+  add: (c, op) =>
+    c.emit(
+      op.output,
+      quantizeAdd(op.name, op.input, op.other, op.output, op.otherSign, c.state(op.input), c.state(op.other)),
+    ),
   clamp: (c, op) => {
     // The output range is at most [min, max]: rescale to it (with ReLU when min ≥ 0), then clamp.
     const input = c.materialize(op.name, op.input, op.min !== null && op.min >= 0, op.output);
@@ -87,10 +121,14 @@ export const QUANTIZERS: { readonly [K in FloatOp['kind']]: Quantizer<K> } = {
   unary: (c, op) => {
     const input = c.tableInput(op.name, op.input);
     const frac = (compute: () => number) => c.decisions.int(op.name, 'frac', compute, FRAC_BOUNDS.min, FRAC_BOUNDS.max);
-    c.emit(op.output, quantizeTable(op.name, input, op.output, op, c.state(input), c.stats(op.output), c.bitsOf(op.name), frac));
+    c.emit(
+      op.output,
+      quantizeTable(op.name, input, op.output, op, c.state(input), c.stats(op.output), c.bitsOf(op.name), frac),
+    );
   },
   binary: (c, op) => c.emit(op.output, quantizeBinary(op, c.states)),
-  where: (c, op) => c.emit(op.output, quantizeWhere(op, c.states, chooseFrac(maxAbsConst(op), 2 ** (c.widths.activationBits - 1) - 1))),
+  where: (c, op) =>
+    c.emit(op.output, quantizeWhere(op, c.states, chooseFrac(maxAbsConst(op), 2 ** (c.widths.activationBits - 1) - 1))),
   divConst: (c, op) => c.emit(op.output, quantizeDivConst(op, c.state(op.input))),
   permute: (c, op) => {
     c.emit(op.output, quantizePermute(op.name, op.input, op.output, op.perm, op.fill, c.state(op.input)));
@@ -102,7 +140,17 @@ export const QUANTIZERS: { readonly [K in FloatOp['kind']]: Quantizer<K> } = {
   },
   product: quantizePair,
   divide: quantizePair,
-  concat: (c, op) => c.emit(op.output, quantizeConcat(op.name, op.input, op.others, op.output, [op.input, ...op.others].map((t) => c.state(t)))),
+  concat: (c, op) =>
+    c.emit(
+      op.output,
+      quantizeConcat(
+        op.name,
+        op.input,
+        op.others,
+        op.output,
+        [op.input, ...op.others].map((t) => c.state(t)),
+      ),
+    ),
 };
 
 /** Quantizes `op` with its own kind's quantizer (the cast only restates that the table is keyed by kind). */

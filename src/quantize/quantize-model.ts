@@ -44,12 +44,25 @@ const maxOf = (v: readonly number[]) => v.reduce((a, b) => Math.max(a, b), 0);
 /** One line of settings.json per op that does arithmetic. */
 function layerSummary(o: QOp): Settings['quantization']['layers'][number] {
   switch (o.kind) {
-    case 'linear': return { name: o.name, kind: o.kind, type: o.spec.type, weightFrac: o.weightFrac };
-    case 'requantize': return { name: o.name, kind: o.kind, shift: o.shift, outBits: o.outBits, relu: o.lowerOffset === 0, maxAccBits: maxOf(o.accBits) };
-    case 'maxpool': return { name: o.name, kind: o.kind, windows: o.offsets.length - 1, maxCmpBits: maxOf(o.cmpBits) };
-    case 'clamp': return { name: o.name, kind: o.kind, lo: o.lo, hi: o.hi };
-    case 'leakyRelu': return { name: o.name, kind: o.kind, shift: o.shift, alpha: o.alpha };
-    case 'table': return { name: o.name, kind: o.kind, fn: o.fn, domainLo: o.domainLo, bits: o.bits, tables: o.tables.length };
+    case 'linear':
+      return { name: o.name, kind: o.kind, type: o.spec.type, weightFrac: o.weightFrac };
+    case 'requantize':
+      return {
+        name: o.name,
+        kind: o.kind,
+        shift: o.shift,
+        outBits: o.outBits,
+        relu: o.lowerOffset === 0,
+        maxAccBits: maxOf(o.accBits),
+      };
+    case 'maxpool':
+      return { name: o.name, kind: o.kind, windows: o.offsets.length - 1, maxCmpBits: maxOf(o.cmpBits) };
+    case 'clamp':
+      return { name: o.name, kind: o.kind, lo: o.lo, hi: o.hi };
+    case 'leakyRelu':
+      return { name: o.name, kind: o.kind, shift: o.shift, alpha: o.alpha };
+    case 'table':
+      return { name: o.name, kind: o.kind, fn: o.fn, domainLo: o.domainLo, bits: o.bits, tables: o.tables.length };
     // No default: a new kind must say here what settings.json shows of it.
     case 'reshape':
     case 'add':
@@ -60,7 +73,8 @@ function layerSummary(o: QOp): Settings['quantization']['layers'][number] {
     case 'divConst':
     case 'product':
     case 'divide':
-    case 'softmax': return { name: o.name, kind: o.kind };
+    case 'softmax':
+      return { name: o.name, kind: o.kind };
   }
 }
 
@@ -70,7 +84,13 @@ const noCircuitCost: CircuitCost = () => {
 };
 
 /** Runs the quantize stage and returns what it wrote. */
-export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ settings: Settings & { readonly fidelity: FidelityReport }; model: QuantizedModel; search?: SearchResult }> {
+export async function quantizeModel(
+  opts: QuantizeModelOptions,
+): Promise<{
+  settings: Settings & { readonly fidelity: FidelityReport };
+  model: QuantizedModel;
+  search?: SearchResult;
+}> {
   const graph = loadOnnx(opts.modelPath);
   const floatGraph = lowerGraph(graph);
   const shape = { shape: graph.input.shape, name: graph.input.name, parts: graph.inputs };
@@ -91,9 +111,22 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{ setti
       if (opts.calibrationPath) throw e;
     }
   }
-  if (calibration.length === 0) throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
-  const search = opts.targetAgreement === undefined ? undefined : await searchSettings({ modelPath: opts.modelPath, graph: floatGraph, calibration, targetAgreement: opts.targetAgreement, weightBits: opts.weightBits, circuitCost: opts.circuitCost ?? noCircuitCost });
-  const bits = search ? { activationBits: search.best.activationBits, inputBits: search.best.inputBits, layerBits: search.best.layerBits } : { activationBits: opts.activationBits };
+  if (calibration.length === 0)
+    throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
+  const search =
+    opts.targetAgreement === undefined
+      ? undefined
+      : await searchSettings({
+          modelPath: opts.modelPath,
+          graph: floatGraph,
+          calibration,
+          targetAgreement: opts.targetAgreement,
+          weightBits: opts.weightBits,
+          circuitCost: opts.circuitCost ?? noCircuitCost,
+        });
+  const bits = search
+    ? { activationBits: search.best.activationBits, inputBits: search.best.inputBits, layerBits: search.best.layerBits }
+    : { activationBits: opts.activationBits };
   const decisions = new CalibrationDecisions();
   const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, ...bits, decisions });
   const fidelity = summarizeFidelity(await compareWithFloat(opts.modelPath, model, calibration));

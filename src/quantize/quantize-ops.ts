@@ -18,12 +18,23 @@ export interface TensorState {
 }
 
 function safe(v: number, name: string): number {
-  if (!Number.isSafeInteger(v)) throw new UserError(`node ${quote(name)}: integer range exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+  if (!Number.isSafeInteger(v))
+    throw new UserError(
+      `node ${quote(name)}: integer range exceeds 2^53; use fewer --weight-bits or --activation-bits`,
+    );
   return v;
 }
 
 /** Window maxima: comparisons fold left to right, m ← max(m, next). */
-export function quantizeMaxPool(name: string, input: string, output: string, offsets: number[], index: number[], state: TensorState, min = false): { op: QMaxPool; state: TensorState } {
+export function quantizeMaxPool(
+  name: string,
+  input: string,
+  output: string,
+  offsets: number[],
+  index: number[],
+  state: TensorState,
+  min = false,
+): { op: QMaxPool; state: TensorState } {
   // A window minimum is −max(−x): the same comparisons on the negated ranges.
   const s = min ? { ...state, lo: state.hi.map((v) => -v), hi: state.lo.map((v) => -v) } : state;
   const cmpBits: number[] = [];
@@ -42,21 +53,42 @@ export function quantizeMaxPool(name: string, input: string, output: string, off
     hi.push(mhi);
   }
   const op: QMaxPool = { kind: 'maxpool', name, input, output, offsets, index, cmpBits, ...(min ? { min } : {}) };
-  return { op, state: { frac: s.frac, kind: s.kind, lo: min ? hi.map((v) => -v) : lo, hi: min ? lo.map((v) => -v) : hi } };
+  return {
+    op,
+    state: { frac: s.frac, kind: s.kind, lo: min ? hi.map((v) => -v) : lo, hi: min ? lo.map((v) => -v) : hi },
+  };
 }
 
 /** Sum of two tensors: the one with fewer fractional bits is shifted up to the other's scale. */
-export function quantizeAdd(name: string, input: string, other: string, output: string, sign: 1 | -1, a: TensorState, b: TensorState): { op: QAdd; state: TensorState } {
+export function quantizeAdd(
+  name: string,
+  input: string,
+  other: string,
+  output: string,
+  sign: 1 | -1,
+  a: TensorState,
+  b: TensorState,
+): { op: QAdd; state: TensorState } {
   const frac = Math.max(a.frac, b.frac);
   const inputScale = 2 ** (frac - a.frac);
   const otherScale = sign * 2 ** (frac - b.frac);
   const lo = a.lo.map((v, i) => safe(inputScale * v + Math.min(otherScale * b.lo[i]!, otherScale * b.hi[i]!), name));
   const hi = a.hi.map((v, i) => safe(inputScale * v + Math.max(otherScale * b.lo[i]!, otherScale * b.hi[i]!), name));
-  return { op: { kind: 'add', name, input, other, output, inputScale, otherScale }, state: { frac, kind: 'acc', lo, hi } };
+  return {
+    op: { kind: 'add', name, input, other, output, inputScale, otherScale },
+    state: { frac, kind: 'acc', lo, hi },
+  };
 }
 
 /** Clamp of an activation to integer bounds; a bound no element can cross is dropped. */
-export function quantizeClamp(name: string, input: string, output: string, min: number | null, max: number | null, s: TensorState): { op: QClamp; state: TensorState } {
+export function quantizeClamp(
+  name: string,
+  input: string,
+  output: string,
+  min: number | null,
+  max: number | null,
+  s: TensorState,
+): { op: QClamp; state: TensorState } {
   const q = (v: number | null) => (v === null ? null : Math.round(v * 2 ** s.frac));
   let lo = q(min);
   let hi = q(max);
@@ -67,11 +99,21 @@ export function quantizeClamp(name: string, input: string, output: string, min: 
   const mhi = s.hi.map((v) => (lo !== null ? Math.max(v, lo) : v));
   const hiBits = hi === null ? [] : mlo.map((v, i) => comparatorBits(hi! - mhi[i]!, hi! - v));
   const cap = (v: number) => (hi !== null ? Math.min(v, hi) : v);
-  return { op: { kind: 'clamp', name, input, output, lo, hi, loBits, hiBits }, state: { frac: s.frac, kind: s.kind, lo: mlo.map(cap), hi: mhi.map(cap) } };
+  return {
+    op: { kind: 'clamp', name, input, output, lo, hi, loBits, hiBits },
+    state: { frac: s.frac, kind: s.kind, lo: mlo.map(cap), hi: mhi.map(cap) },
+  };
 }
 
 /** LeakyRelu of an activation; alpha gets `alphaBits` signed bits of precision. */
-export function quantizeLeakyRelu(name: string, input: string, output: string, alpha: number, alphaBits: number, s: TensorState): { op: QLeakyRelu; state: TensorState } {
+export function quantizeLeakyRelu(
+  name: string,
+  input: string,
+  output: string,
+  alpha: number,
+  alphaBits: number,
+  s: TensorState,
+): { op: QLeakyRelu; state: TensorState } {
   const limit = 2 ** (alphaBits - 1) - 1;
   const shift = alpha === 0 ? 0 : Math.max(0, Math.min(24, Math.floor(Math.log2(limit / Math.abs(alpha)))));
   const a = Math.round(alpha * 2 ** shift);
@@ -86,7 +128,10 @@ export function quantizeLeakyRelu(name: string, input: string, output: string, a
     hi.push(safe(Math.max(...c), name));
   });
   const signBits = s.lo.map((l, i) => comparatorBits(l, s.hi[i]!));
-  return { op: { kind: 'leakyRelu', name, input, output, shift, alpha: a, signBits }, state: { frac: s.frac + shift, kind: 'acc', lo, hi } };
+  return {
+    op: { kind: 'leakyRelu', name, input, output, shift, alpha: a, signBits },
+    state: { frac: s.frac + shift, kind: 'acc', lo, hi },
+  };
 }
 
 /**
@@ -94,7 +139,14 @@ export function quantizeLeakyRelu(name: string, input: string, output: string, a
  * scale. The result stays a range-checked activation unless a fill falls outside the input's
  * range, in which case it is treated as an accumulator (requantized before the next layer).
  */
-export function quantizePermute(name: string, input: string, output: string, perm: number[], fill: number[] | undefined, s: TensorState): { op: QPermute; state: TensorState } {
+export function quantizePermute(
+  name: string,
+  input: string,
+  output: string,
+  perm: number[],
+  fill: number[] | undefined,
+  s: TensorState,
+): { op: QPermute; state: TensorState } {
   const qfill = fill?.map((v, k) => (perm[k]! < 0 ? safe(Math.round(v * 2 ** s.frac), name) : 0));
   const lo = perm.map((i, k) => (i < 0 ? qfill![k]! : s.lo[i]!));
   const hi = perm.map((i, k) => (i < 0 ? qfill![k]! : s.hi[i]!));
@@ -113,11 +165,20 @@ export function quantizePermute(name: string, input: string, output: string, per
  * Concatenation: every part is shifted up to the largest scale (an exact multiplication by
  * a power of two, free in the circuit). Unscaled activations stay activations.
  */
-export function quantizeConcat(name: string, input: string, others: string[], output: string, parts: TensorState[]): { op: QConcat; state: TensorState } {
+export function quantizeConcat(
+  name: string,
+  input: string,
+  others: string[],
+  output: string,
+  parts: TensorState[],
+): { op: QConcat; state: TensorState } {
   const frac = Math.max(...parts.map((p) => p.frac));
   const scales = parts.map((p) => 2 ** (frac - p.frac));
   const lo = parts.flatMap((p, k) => p.lo.map((v) => safe(v * scales[k]!, name)));
   const hi = parts.flatMap((p, k) => p.hi.map((v) => safe(v * scales[k]!, name)));
   const act = parts.every((p, k) => p.kind === 'act' && scales[k] === 1);
-  return { op: { kind: 'concat', name, input, others, output, scales }, state: { frac, kind: act ? 'act' : 'acc', lo, hi } };
+  return {
+    op: { kind: 'concat', name, input, others, output, scales },
+    state: { frac, kind: act ? 'act' : 'acc', lo, hi },
+  };
 }

@@ -14,7 +14,8 @@ import type { QDivide, QProduct, QSoftmax } from './quantized-products.js';
 import { divideNumber } from './quantized-products.js';
 
 function safe(v: number, name: string): number {
-  if (!Number.isSafeInteger(v)) throw new UserError(`node ${quote(name)}: integer range exceeds 2^53; use fewer --activation-bits`);
+  if (!Number.isSafeInteger(v))
+    throw new UserError(`node ${quote(name)}: integer range exceeds 2^53; use fewer --activation-bits`);
   return v;
 }
 
@@ -29,7 +30,13 @@ function productRange(ul: number, uh: number, vl: number, vh: number, square: bo
 }
 
 /** Products of two activations: an accumulator at frac(a) + frac(b), bounded term by term. */
-export function quantizeProduct(op: ProductOp, input: string, other: string, a: TensorState, b: TensorState): { op: QProduct; state: TensorState } {
+export function quantizeProduct(
+  op: ProductOp,
+  input: string,
+  other: string,
+  a: TensorState,
+  b: TensorState,
+): { op: QProduct; state: TensorState } {
   const lo: number[] = [];
   const hi: number[] = [];
   const sameTensor = input === other;
@@ -50,7 +57,16 @@ export function quantizeProduct(op: ProductOp, input: string, other: string, a: 
     lo.push(safe(l, op.name));
     hi.push(safe(h, op.name));
   }
-  const q: QProduct = { kind: 'product', name: op.name, input, other, output: op.output, offsets: op.offsets, aIndex: op.aIndex, bIndex: op.bIndex };
+  const q: QProduct = {
+    kind: 'product',
+    name: op.name,
+    input,
+    other,
+    output: op.output,
+    offsets: op.offsets,
+    aIndex: op.aIndex,
+    bIndex: op.bIndex,
+  };
   return { op: q, state: { frac: a.frac + b.frac, kind: 'acc', lo, hi } };
 }
 
@@ -59,13 +75,23 @@ export function quantizeProduct(op: ProductOp, input: string, other: string, a: 
  * keeps the numerator's precision, as a constant division does. Calibration-free: the shift
  * and every width follow from the worst-case ranges.
  */
-export function quantizeDivide(op: DivideOp, input: string, other: string, a: TensorState, b: TensorState): { op: QDivide; state: TensorState } {
+export function quantizeDivide(
+  op: DivideOp,
+  input: string,
+  other: string,
+  a: TensorState,
+  b: TensorState,
+): { op: QDivide; state: TensorState } {
   const dl = op.bIndex.map((i) => b.lo[i]!);
   const dh = op.bIndex.map((i) => b.hi[i]!);
   const sign: 1 | -1 | 0 = dl.every((v) => v >= 0) ? 1 : dh.every((v) => v <= 0) ? -1 : 0;
   // The range of the divided denominator sign·b (|b| for a per-element sign) before the clamp.
-  const uLo = dl.map((l, j) => (sign === 1 ? l : sign === -1 ? -dh[j]! : l <= 0 && dh[j]! >= 0 ? 0 : Math.min(Math.abs(l), Math.abs(dh[j]!))));
-  const dHi = dl.map((l, j) => Math.max(1, sign === 1 ? dh[j]! : sign === -1 ? -l : Math.max(Math.abs(l), Math.abs(dh[j]!))));
+  const uLo = dl.map((l, j) =>
+    sign === 1 ? l : sign === -1 ? -dh[j]! : l <= 0 && dh[j]! >= 0 ? 0 : Math.min(Math.abs(l), Math.abs(dh[j]!)),
+  );
+  const dHi = dl.map((l, j) =>
+    Math.max(1, sign === 1 ? dh[j]! : sign === -1 ? -l : Math.max(Math.abs(l), Math.abs(dh[j]!))),
+  );
   const dLo = uLo.map((v) => Math.max(v, 1));
   const maxD = Math.max(...dHi);
   const shift = Math.max(0, Math.ceil(Math.log2(maxD)));
@@ -78,13 +104,30 @@ export function quantizeDivide(op: DivideOp, input: string, other: string, a: Te
   op.aIndex.forEach((i, j) => {
     // floor(n / d) is monotonic in n and in d: its extremes are at the corners (both signs of n for a per-element sign).
     const nEnds = sign === 0 ? [a.lo[i]!, a.hi[i]!, -a.lo[i]!, -a.hi[i]!] : [a.lo[i]!, a.hi[i]!];
-    const ends = nEnds.flatMap((x) => [dLo[j]!, dHi[j]!].map((d) => divideNumber(x, sign === 0 ? d : sign * d, sign, shift)));
+    const ends = nEnds.flatMap((x) =>
+      [dLo[j]!, dHi[j]!].map((d) => divideNumber(x, sign === 0 ? d : sign * d, sign, shift)),
+    );
     lo.push(safe(Math.min(...ends), op.name));
     hi.push(safe(Math.max(...ends), op.name));
     qBits.push(widthOf(BigInt(hi[j]! - lo[j]!)));
     rBits.push(widthOf(BigInt(dHi[j]! - 1)));
   });
-  const q: QDivide = { kind: 'divide', name: op.name, input, other, output: op.output, aIndex: op.aIndex, bIndex: op.bIndex, sign, ...(signBits ? { signBits } : {}), shift, clamp, qOffset: lo, qBits, rBits };
+  const q: QDivide = {
+    kind: 'divide',
+    name: op.name,
+    input,
+    other,
+    output: op.output,
+    aIndex: op.aIndex,
+    bIndex: op.bIndex,
+    sign,
+    ...(signBits ? { signBits } : {}),
+    shift,
+    clamp,
+    qOffset: lo,
+    qBits,
+    rBits,
+  };
   return { op: q, state: { frac: a.frac - b.frac + shift, kind: 'act', lo, hi } };
 }
 
@@ -96,16 +139,34 @@ export const LOG_TABLE_BITS = 10;
  * input first). Calibration-free: the exponentials carry `bits` fractional bits (e(0) = 2^bits),
  * the probabilities `bits` as well; LogSoftmax keeps the input's scale.
  */
-export function quantizeSoftmax(op: SoftmaxOp, input: string, s: TensorState, bits: number): { op: QSoftmax; state: TensorState } {
+export function quantizeSoftmax(
+  op: SoftmaxOp,
+  input: string,
+  s: TensorState,
+  bits: number,
+): { op: QSoftmax; state: TensorState } {
   if (s.kind !== 'act') throw new Error(`softmax input of "${op.name}" is not a materialized activation`);
   const cmpBits = quantizeMaxPool(op.name, input, op.output, op.offsets, op.index, s).op.cmpBits;
   const expBits = widthOf(BigInt(maxOf(s.hi) - minOf(s.lo)));
   const expLo = 1 - 2 ** expBits;
-  const expTable = Array.from({ length: 2 ** expBits }, (_, u) => Math.round(Math.exp((u + expLo) * 2 ** -s.frac) * 2 ** bits));
+  const expTable = Array.from({ length: 2 ** expBits }, (_, u) =>
+    Math.round(Math.exp((u + expLo) * 2 ** -s.frac) * 2 ** bits),
+  );
   const one = 2 ** bits;
   let n = 1;
   for (let r = 0; r + 1 < op.offsets.length; r++) n = Math.max(n, op.offsets[r + 1]! - op.offsets[r]!);
-  const base = { kind: 'softmax' as const, name: op.name, input, output: op.output, offsets: op.offsets, index: op.index, log: op.log, cmpBits, expBits, expTable };
+  const base = {
+    kind: 'softmax' as const,
+    name: op.name,
+    input,
+    output: op.output,
+    offsets: op.offsets,
+    index: op.index,
+    log: op.log,
+    cmpBits,
+    expBits,
+    expTable,
+  };
   if (!op.log) {
     const q: QSoftmax = { ...base, outFrac: bits, sumBits: widthOf(BigInt(n * one - 1)), logShift: 0, logTable: [] };
     return { op: q, state: { frac: bits, kind: 'act', lo: s.lo.map(() => 0), hi: s.hi.map(() => one) } };
@@ -113,7 +174,9 @@ export function quantizeSoftmax(op: SoftmaxOp, input: string, s: TensorState, bi
   const sumBits = widthOf(BigInt((n - 1) * one));
   const logShift = Math.max(0, sumBits - LOG_TABLE_BITS);
   // Each entry is the log of its bucket's midpoint of S, at the input's scale.
-  const logTable = Array.from({ length: 2 ** (sumBits - logShift) }, (_, u) => Math.round(Math.log((one + u * 2 ** logShift + (2 ** logShift - 1) / 2) / one) * 2 ** s.frac));
+  const logTable = Array.from({ length: 2 ** (sumBits - logShift) }, (_, u) =>
+    Math.round(Math.log((one + u * 2 ** logShift + (2 ** logShift - 1) / 2) / one) * 2 ** s.frac),
+  );
   const maxL = Math.max(...logTable);
   const q: QSoftmax = { ...base, outFrac: s.frac, sumBits, logShift, logTable };
   return { op: q, state: { frac: s.frac, kind: 'act', lo: s.lo.map(() => expLo - maxL), hi: s.hi.map(() => 0) } };

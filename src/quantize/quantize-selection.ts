@@ -20,7 +20,8 @@ interface Aligned {
 }
 
 function safe(v: number, name: string): number {
-  if (!Number.isSafeInteger(v)) throw new UserError(`node "${name}": integer range exceeds 2^53; use fewer --weight-bits or --activation-bits`);
+  if (!Number.isSafeInteger(v))
+    throw new UserError(`node "${name}": integer range exceeds 2^53; use fewer --weight-bits or --activation-bits`);
   return v;
 }
 
@@ -31,7 +32,12 @@ function align(o: Operand, frac: number, states: Map<string, TensorState>, name:
   }
   const s = states.get(o.tensor)!;
   const scale = 2 ** (frac - s.frac);
-  return { q: { tensor: o.tensor, scale }, lo: s.lo.map((v) => safe(v * scale, name)), hi: s.hi.map((v) => safe(v * scale, name)), kind: s.kind };
+  return {
+    q: { tensor: o.tensor, scale },
+    lo: s.lo.map((v) => safe(v * scale, name)),
+    hi: s.hi.map((v) => safe(v * scale, name)),
+    kind: s.kind,
+  };
 }
 
 /** The common fractional width of the tensor operands (the largest), or `dflt` when all are constants. */
@@ -52,20 +58,35 @@ export function quantizeBinary(op: BinaryOp, states: Map<string, TensorState>): 
     if (op.op === 'min') return comparatorBits(-dh, -dl);
     return strict ? comparatorBits(dl - 1, dh - 1) : comparatorBits(dl, dh);
   });
-  const q: QBinary = { kind: 'binary', name: op.name, input: op.input, output: op.output, op: op.op, a: a.q, b: b.q, bits };
-  if (op.op !== 'max' && op.op !== 'min') return { op: q, state: { frac: 0, kind: 'act', lo: bits.map(() => 0), hi: bits.map(() => 1) } };
+  const q: QBinary = {
+    kind: 'binary',
+    name: op.name,
+    input: op.input,
+    output: op.output,
+    op: op.op,
+    a: a.q,
+    b: b.q,
+    bits,
+  };
+  if (op.op !== 'max' && op.op !== 'min')
+    return { op: q, state: { frac: 0, kind: 'act', lo: bits.map(() => 0), hi: bits.map(() => 1) } };
   const lo = a.lo.map((v, i) => binaryNumber(op.op, v, b.lo[i]!));
   const hi = a.hi.map((v, i) => binaryNumber(op.op, v, b.hi[i]!));
   return { op: q, state: { frac, kind: a.kind === 'act' && b.kind === 'act' ? 'act' : 'acc', lo, hi } };
 }
 
 /** cond ? x : y; cond must be a 0/1 comparison result (or constant). `constFrac` scales all-constant branches. */
-export function quantizeWhere(op: WhereOp, states: Map<string, TensorState>, constFrac: number): { op: QWhere; state: TensorState } {
+export function quantizeWhere(
+  op: WhereOp,
+  states: Map<string, TensorState>,
+  constFrac: number,
+): { op: QWhere; state: TensorState } {
   let cond: QOperand;
   let pick: (i: number) => 'x' | 'y' | 'both';
   if ('tensor' in op.cond) {
     const s = states.get(op.cond.tensor)!;
-    if (s.frac !== 0 || s.lo.some((v) => v < 0) || s.hi.some((v) => v > 1)) throw new UserError(`node "${op.name}" (Where): the condition must be a comparison result (0 or 1)`);
+    if (s.frac !== 0 || s.lo.some((v) => v < 0) || s.hi.some((v) => v > 1))
+      throw new UserError(`node "${op.name}" (Where): the condition must be a comparison result (0 or 1)`);
     cond = { tensor: op.cond.tensor, scale: 1 };
     pick = (i) => (s.lo[i] === 1 ? 'x' : s.hi[i] === 0 ? 'y' : 'both');
   } else {
@@ -78,7 +99,10 @@ export function quantizeWhere(op: WhereOp, states: Map<string, TensorState>, con
   const y = align(op.y, frac, states, op.name);
   const lo = x.lo.map((v, i) => (pick(i) === 'x' ? v : pick(i) === 'y' ? y.lo[i]! : Math.min(v, y.lo[i]!)));
   const hi = x.hi.map((v, i) => (pick(i) === 'x' ? v : pick(i) === 'y' ? y.hi[i]! : Math.max(v, y.hi[i]!)));
-  return { op: { kind: 'where', name: op.name, input: op.input, output: op.output, cond, x: x.q, y: y.q }, state: { frac, kind: x.kind === 'act' && y.kind === 'act' ? 'act' : 'acc', lo, hi } };
+  return {
+    op: { kind: 'where', name: op.name, input: op.input, output: op.output, cond, x: x.q, y: y.q },
+    state: { frac, kind: x.kind === 'act' && y.kind === 'act' ? 'act' : 'acc', lo, hi },
+  };
 }
 
 /**
@@ -89,7 +113,8 @@ export function quantizeWhere(op: WhereOp, states: Map<string, TensorState>, con
 export function quantizeDivConst(op: DivConstOp, s: TensorState): { op: QDivConst; state: TensorState } {
   const trunc = op.trunc ?? false;
   const divisor = Array.from(op.divisor, (d) => (trunc ? d * 2 ** s.frac : d));
-  if (trunc && divisor.some((d) => !Number.isSafeInteger(d))) throw new UserError(`node "${op.name}": integer division of a value with a fractional scale`);
+  if (trunc && divisor.some((d) => !Number.isSafeInteger(d)))
+    throw new UserError(`node "${op.name}": integer division of a value with a fractional scale`);
   const maxD = Math.max(...divisor.map(Math.abs));
   const shift = trunc ? 0 : Math.ceil(Math.log2(maxD));
   const lo: number[] = [];
@@ -109,6 +134,16 @@ export function quantizeDivConst(op: DivConstOp, s: TensorState): { op: QDivCons
     numeratorBits.push(layout.numeratorBits);
     signBits.push(nLo >= 0 ? 0 : comparatorBits(nLo, nHi));
   });
-  const q: QDivConst = { kind: 'divConst', name: op.name, input: op.input, output: op.output, shift, divisor, offset, numeratorBits, ...(trunc ? { trunc, signBits } : {}) };
+  const q: QDivConst = {
+    kind: 'divConst',
+    name: op.name,
+    input: op.input,
+    output: op.output,
+    shift,
+    divisor,
+    offset,
+    numeratorBits,
+    ...(trunc ? { trunc, signBits } : {}),
+  };
   return { op: q, state: { frac: trunc ? 0 : s.frac + shift, kind: 'act', lo, hi } };
 }

@@ -77,7 +77,9 @@ export function quantizeTable(
     if (!keys.has(p)) keys.set(p, keys.size);
     return keys.get(p)!;
   });
-  const floats = [...keys.keys()].map((p) => Array.from({ length: n }, (_, u) => evalUnary(f.fn, (domainLo + u) * 2 ** -s.frac, f.attrs, p)));
+  const floats = [...keys.keys()].map((p) =>
+    Array.from({ length: n }, (_, u) => evalUnary(f.fn, (domainLo + u) * 2 ** -s.frac, f.attrs, p)),
+  );
   const unsigned = floats.every((t) => t.every((v) => Number.isNaN(v) || v >= 0));
   const limit = unsigned ? 2 ** outBits - 1 : 2 ** (outBits - 1) - 1;
   const lo = unsigned ? 0 : -(2 ** (outBits - 1));

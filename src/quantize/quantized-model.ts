@@ -7,10 +7,38 @@
 import { applyDroppedFinal } from './float-ir.js';
 import type { QuantizedModel } from '../formats/quantized-model.js';
 
-export type { InputPart, QAdd, QBinary, QClamp, QConcat, QDivConst, QLeakyRelu, QLinear, QMaxPool, QOp, QOpKind, QOpOf, QOperand, QPermute, QRequantize, QReshape, QTable, QuantizedModel, QWhere } from '../formats/quantized-model.js';
+export type {
+  InputPart,
+  QAdd,
+  QBinary,
+  QClamp,
+  QConcat,
+  QDivConst,
+  QLeakyRelu,
+  QLinear,
+  QMaxPool,
+  QOp,
+  QOpKind,
+  QOpOf,
+  QOperand,
+  QPermute,
+  QRequantize,
+  QReshape,
+  QTable,
+  QuantizedModel,
+  QWhere,
+} from '../formats/quantized-model.js';
 export type { QDivide, QProduct, QSoftmax } from '../formats/quantized-products.js';
 export { eachInputPart, quantizeInput, quantizeInputReport } from './quantize-input.js';
-export { binaryNumber, clampNumber, divConstNumber, operandNumbers, requantizeNumber, runIntegerModel, tableNumber } from './integer-semantics.js';
+export {
+  binaryNumber,
+  clampNumber,
+  divConstNumber,
+  operandNumbers,
+  requantizeNumber,
+  runIntegerModel,
+  tableNumber,
+} from './integer-semantics.js';
 
 /** Dequantizes the model output. */
 export function dequantizeOutput(model: QuantizedModel, y: ArrayLike<number | bigint>): number[] {
@@ -37,8 +65,14 @@ export function argmax(v: ArrayLike<number | bigint>): number {
  * The dequantized output as the ONNX model reports it: with a dropped final Softmax or
  * LogSoftmax applied (outside the circuit, to the proven logits). `note` says so.
  */
-export function reportedOutput(model: Pick<QuantizedModel, 'output' | 'droppedFinal'>, values: readonly number[]): { values: number[]; note?: string } {
+export function reportedOutput(
+  model: Pick<QuantizedModel, 'output' | 'droppedFinal'>,
+  values: readonly number[],
+): { values: number[]; note?: string } {
   const d = model.droppedFinal;
   if (!d) return { values: [...values] };
-  return { values: applyDroppedFinal(d, model.output.shape, values), note: `the circuit proves the logits; ${d.op} (axis ${d.axis}) was applied outside it` };
+  return {
+    values: applyDroppedFinal(d, model.output.shape, values),
+    note: `the circuit proves the logits; ${d.op} (axis ${d.axis}) was applied outside it`,
+  };
 }

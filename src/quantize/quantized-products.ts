@@ -18,7 +18,8 @@ export function productNumbers(op: QProduct, a: readonly number[], b: readonly n
   for (let j = 0; j < y.length; j++) {
     let acc = 0;
     // Every term and partial sum is checked: one beyond 2^53 would round silently, and the exact circuit would disagree.
-    for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++) acc = checkSafe(acc + checkSafe(a[op.aIndex[k]!]! * b[op.bIndex[k]!]!, op.name), op.name);
+    for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++)
+      acc = checkSafe(acc + checkSafe(a[op.aIndex[k]!]! * b[op.bIndex[k]!]!, op.name), op.name);
     y[j] = acc;
   }
   return y;
@@ -53,7 +54,10 @@ export function softmaxNumbers(op: QSoftmax, x: readonly number[]): number[] {
       if (v === undefined) throw new Error(`op "${op.name}": ${x[i]! - m} outside the exp table's domain`);
       return v;
     });
-    const s = checkSafe(e.reduce((a, v) => a + v, 0), op.name);
+    const s = checkSafe(
+      e.reduce((a, v) => a + v, 0),
+      op.name,
+    );
     if (op.log) {
       const l = op.logTable[Math.floor((s - one) / 2 ** op.logShift)]!;
       row.forEach((i) => (y[i] = x[i]! - m - l));

@@ -58,7 +58,8 @@ export function tunableLayers(model: QuantizedModel): string[] {
 /** Runs the search; throws a {@link UserError} when even `maxBits` misses the target. */
 export async function searchSettings(opts: SearchOptions): Promise<SearchResult> {
   const { graph, calibration, targetAgreement } = opts;
-  if (!(targetAgreement >= 0 && targetAgreement <= 1)) throw new UserError(`--target-agreement must be in [0, 1] (or a percentage), got ${targetAgreement}`);
+  if (!(targetAgreement >= 0 && targetAgreement <= 1))
+    throw new UserError(`--target-agreement must be in [0, 1] (or a percentage), got ${targetAgreement}`);
   const minBits = opts.minBits ?? 4;
   const maxBits = opts.maxBits ?? 12;
   const floats = await runOnnxRuntime(opts.modelPath, graph.input.name, graph.input.shape, calibration);
@@ -82,10 +83,14 @@ export async function searchSettings(opts: SearchOptions): Promise<SearchResult>
   for (let b = minBits; b <= maxBits && !best; b++) evaluate(b, b, {});
   if (!best) {
     const top = tried.reduce((a, t) => (t.agreement > a.agreement ? t : a));
-    throw new UserError(`no uniform width up to ${maxBits} bits reaches top-1 agreement ${(100 * targetAgreement).toFixed(1)}% (best ${(100 * top.agreement).toFixed(1)}% at ${top.activationBits} bits)`);
+    throw new UserError(
+      `no uniform width up to ${maxBits} bits reaches top-1 agreement ${(100 * targetAgreement).toFixed(1)}% (best ${(100 * top.agreement).toFixed(1)}% at ${top.activationBits} bits)`,
+    );
   }
   const base = best.activationBits;
-  const layers = tunableLayers(quantizeGraph(graph, calibration, { weightBits: opts.weightBits, activationBits: base }));
+  const layers = tunableLayers(
+    quantizeGraph(graph, calibration, { weightBits: opts.weightBits, activationBits: base }),
+  );
   for (const layer of [...layers, '::input']) {
     for (let b = base - 1; b >= Math.max(2, minBits - 2); b--) {
       const cur = best;
@@ -99,10 +104,18 @@ export async function searchSettings(opts: SearchOptions): Promise<SearchResult>
 
 /** The tried settings as a markdown table. */
 export function triedTable(r: SearchResult): string {
-  const lines = ['| # | input bits | activation bits | narrower layers | top-1 agreement | constraints | chosen |', '| ---: | ---: | ---: | --- | ---: | ---: | --- |'];
+  const lines = [
+    '| # | input bits | activation bits | narrower layers | top-1 agreement | constraints | chosen |',
+    '| ---: | ---: | ---: | --- | ---: | ---: | --- |',
+  ];
   r.tried.forEach((t, i) => {
-    const layers = Object.entries(t.layerBits).map(([k, v]) => `${k}: ${v}`).join(', ') || '–';
-    lines.push(`| ${i + 1} | ${t.inputBits} | ${t.activationBits} | ${layers} | ${(100 * t.agreement).toFixed(1)}% | ${t.constraints.toLocaleString('en-US')} | ${t === r.best ? '**best**' : t.kept ? 'kept' : ''} |`);
+    const layers =
+      Object.entries(t.layerBits)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join(', ') || '–';
+    lines.push(
+      `| ${i + 1} | ${t.inputBits} | ${t.activationBits} | ${layers} | ${(100 * t.agreement).toFixed(1)}% | ${t.constraints.toLocaleString('en-US')} | ${t === r.best ? '**best**' : t.kept ? 'kept' : ''} |`,
+    );
   });
   return lines.join('\n');
 }

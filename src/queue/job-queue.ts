@@ -31,7 +31,8 @@ export interface JobEnvelope<P = unknown> {
  * What a worker stores as a completed job's output. `ok: false` is a final failure that retrying
  * cannot fix (a bad input): the job is completed with the error so nobody proves it again.
  */
-export type JobOutput<R = unknown> = { readonly ok: true; readonly result: R } | { readonly ok: false; readonly error: string };
+export type JobOutput<R = unknown> =
+  { readonly ok: true; readonly result: R } | { readonly ok: false; readonly error: string };
 
 /** Delivery settings of enqueued jobs. */
 export interface JobDelivery {
@@ -72,15 +73,20 @@ const RESTARTING = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUS
  * anything else (bad password, unknown host) fails at once.
  */
 export async function connectQueue(opts: QueueConnectOptions): Promise<PgBoss> {
-  if (!/^postgres(ql)?:\/\//.test(opts.url)) throw new UserError(`--queue ${redactUrl(opts.url)}: expected a postgres:// URL`);
+  if (!/^postgres(ql)?:\/\//.test(opts.url))
+    throw new UserError(`--queue ${redactUrl(opts.url)}: expected a postgres:// URL`);
   const end = Date.now() + 15_000;
   for (;;) {
     try {
       return await connectOnce(opts);
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
-      if (RESTARTING.has(code) && Date.now() < end) opts.onError?.(new Error(`not reachable (${code}); retrying for up to 15 s`));
-      else throw new UserError(`--queue ${redactUrl(opts.url)}: cannot use the queue database (${code || (e as Error).message.split('\n')[0]})`);
+      if (RESTARTING.has(code) && Date.now() < end)
+        opts.onError?.(new Error(`not reachable (${code}); retrying for up to 15 s`));
+      else
+        throw new UserError(
+          `--queue ${redactUrl(opts.url)}: cannot use the queue database (${code || (e as Error).message.split('\n')[0]})`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -116,7 +122,8 @@ export async function disconnectQueue(boss: PgBoss): Promise<void> {
 
 /** The queue of one job kind for one verification key. */
 export function queueName(kind: string, keyHash: string): string {
-  if (!/^[a-z][a-z0-9-]*$/.test(kind)) throw new Error(`job kind "${kind}" must be lower-case letters, digits and hyphens`);
+  if (!/^[a-z][a-z0-9-]*$/.test(kind))
+    throw new Error(`job kind "${kind}" must be lower-case letters, digits and hyphens`);
   if (!/^[0-9a-f]{64}$/.test(keyHash)) throw new Error(`key hash "${keyHash}" is not a sha256 hex digest`);
   return `zkinfer_${kind}_${keyHash}`;
 }
@@ -180,7 +187,13 @@ const CHUNK = 500;
  * Enqueues jobs of `kind` for `keyHash`, idempotently: a job whose id exists (pending, done or
  * archived) is not added again, and its stored payload is returned instead.
  */
-export async function enqueueJobs<P>(boss: PgBoss, kind: string, keyHash: string, specs: readonly JobSpec<P>[], delivery: JobDelivery = {}): Promise<EnqueuedJob<P>[]> {
+export async function enqueueJobs<P>(
+  boss: PgBoss,
+  kind: string,
+  keyHash: string,
+  specs: readonly JobSpec<P>[],
+  delivery: JobDelivery = {},
+): Promise<EnqueuedJob<P>[]> {
   const name = await ensureQueue(boss, kind, keyHash);
   const out: EnqueuedJob<P>[] = [];
   for (let at = 0; at < specs.length; at += CHUNK) {
@@ -189,14 +202,16 @@ export async function enqueueJobs<P>(boss: PgBoss, kind: string, keyHash: string
     const existing = await storedPayloads<P>(boss, name, ids);
     const fresh = chunk.filter((c) => !existing.has(c.jobId));
     if (fresh.length > 0) {
-      await boss.insert(fresh.map((c) => ({
-        id: c.jobId,
-        name,
-        data: { kind, keyHash, payload: c.payload } satisfies JobEnvelope<P>,
-        expireInSeconds: delivery.expireInSeconds ?? 600,
-        retryLimit: delivery.retryLimit ?? 2,
-        retryDelay: delivery.retryDelaySeconds ?? 1,
-      })));
+      await boss.insert(
+        fresh.map((c) => ({
+          id: c.jobId,
+          name,
+          data: { kind, keyHash, payload: c.payload } satisfies JobEnvelope<P>,
+          expireInSeconds: delivery.expireInSeconds ?? 600,
+          retryLimit: delivery.retryLimit ?? 2,
+          retryDelay: delivery.retryDelaySeconds ?? 1,
+        })),
+      );
     }
     // Another submitter may have inserted some of them in between: read back what the queue holds.
     const stored = fresh.length > 0 ? await storedPayloads<P>(boss, name, ids) : existing;
@@ -232,20 +247,40 @@ export async function jobStates(boss: PgBoss, name: string, ids: readonly string
     UNION ALL SELECT ${cols} FROM ${BOSS_SCHEMA}.archive WHERE name = $1 AND id = ANY($2::uuid[])`;
   const { rows } = await boss.getDb().executeSql(sql, [name, ids]);
   const out = new Map<string, JobState>();
-  for (const r of rows as Array<{ id: string; state: JobState['state']; retry_count: number; retry_limit: number; started: boolean }>) {
+  for (const r of rows as Array<{
+    id: string;
+    state: JobState['state'];
+    retry_count: number;
+    retry_limit: number;
+    started: boolean;
+  }>) {
     // pg-boss counts retries, not attempts: the first attempt leaves retry_count at 0.
-    out.set(r.id, { jobId: r.id, state: r.state, attempts: r.started ? r.retry_count + 1 : 0, retryLimit: r.retry_limit });
+    out.set(r.id, {
+      jobId: r.id,
+      state: r.state,
+      attempts: r.started ? r.retry_count + 1 : 0,
+      retryLimit: r.retry_limit,
+    });
   }
   return out;
 }
 
 /** The stored envelope and output of finished jobs. */
-export async function jobOutputs<P, R>(boss: PgBoss, name: string, ids: readonly string[]): Promise<Map<string, { data: JobEnvelope<P>; output: JobOutput<R> | { value?: { message?: string } } | null }>> {
+export async function jobOutputs<P, R>(
+  boss: PgBoss,
+  name: string,
+  ids: readonly string[],
+): Promise<Map<string, { data: JobEnvelope<P>; output: JobOutput<R> | { value?: { message?: string } } | null }>> {
   const cols = 'id::text AS id, data, output';
   const sql = `SELECT ${cols} FROM ${BOSS_SCHEMA}.job WHERE name = $1 AND id = ANY($2::uuid[])
     UNION ALL SELECT ${cols} FROM ${BOSS_SCHEMA}.archive WHERE name = $1 AND id = ANY($2::uuid[])`;
   const { rows } = await boss.getDb().executeSql(sql, [name, ids]);
-  return new Map(rows.map((r: { id: string; data: JobEnvelope<P>; output: JobOutput<R> | null }) => [r.id, { data: r.data, output: r.output }]));
+  return new Map(
+    rows.map((r: { id: string; data: JobEnvelope<P>; output: JobOutput<R> | null }) => [
+      r.id,
+      { data: r.data, output: r.output },
+    ]),
+  );
 }
 
 /** One line out of a failed job's output, whatever shape pg-boss or the worker gave it. */
@@ -278,7 +313,10 @@ export interface BatchManifest {
 
 async function ensureBatchTable(boss: PgBoss): Promise<void> {
   const db = boss.getDb();
-  const ddl = ['CREATE SCHEMA IF NOT EXISTS zkinfer', 'CREATE TABLE IF NOT EXISTS zkinfer.queue_batch (id text PRIMARY KEY, manifest jsonb NOT NULL, created_on timestamptz NOT NULL DEFAULT now())'];
+  const ddl = [
+    'CREATE SCHEMA IF NOT EXISTS zkinfer',
+    'CREATE TABLE IF NOT EXISTS zkinfer.queue_batch (id text PRIMARY KEY, manifest jsonb NOT NULL, created_on timestamptz NOT NULL DEFAULT now())',
+  ];
   for (const sql of ddl) {
     try {
       await db.executeSql(sql, []);
@@ -291,17 +329,31 @@ async function ensureBatchTable(boss: PgBoss): Promise<void> {
 
 /** A batch id: the same submission (same key, same entries) always gets the same id. */
 export function batchIdFor(kind: string, keyHash: string, entries: readonly BatchEntry[]): string {
-  return sha256Hex(kind, '\0', keyHash, '\0', JSON.stringify(entries.map((e) => [e.name, e.jobId ?? '', e.error ?? '']))).slice(0, 20);
+  return sha256Hex(
+    kind,
+    '\0',
+    keyHash,
+    '\0',
+    JSON.stringify(entries.map((e) => [e.name, e.jobId ?? '', e.error ?? ''])),
+  ).slice(0, 20);
 }
 
 /** Stores a batch manifest (a rerun of the same submission finds it already there). */
 export async function saveBatch(boss: PgBoss, manifest: BatchManifest): Promise<void> {
-  await boss.getDb().executeSql('INSERT INTO zkinfer.queue_batch (id, manifest) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING', [manifest.batchId, JSON.stringify(manifest)]);
+  await boss
+    .getDb()
+    .executeSql('INSERT INTO zkinfer.queue_batch (id, manifest) VALUES ($1, $2::jsonb) ON CONFLICT (id) DO NOTHING', [
+      manifest.batchId,
+      JSON.stringify(manifest),
+    ]);
 }
 
 /** Loads a batch manifest; throws {@link UserError} when there is none with that id. */
 export async function loadBatch(boss: PgBoss, batchId: string): Promise<BatchManifest> {
   const { rows } = await boss.getDb().executeSql('SELECT manifest FROM zkinfer.queue_batch WHERE id = $1', [batchId]);
-  if (rows.length === 0) throw new UserError(`batch ${batchId}: not found in the queue database (printed by \`zkinfer prove … --queue URL --no-wait\`)`);
+  if (rows.length === 0)
+    throw new UserError(
+      `batch ${batchId}: not found in the queue database (printed by \`zkinfer prove … --queue URL --no-wait\`)`,
+    );
   return rows[0].manifest as BatchManifest;
 }

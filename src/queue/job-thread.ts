@@ -28,7 +28,13 @@ export async function runJob(task: ThreadTask): Promise<ThreadOutcome> {
   const t0 = performance.now();
   const seconds = (): number => (performance.now() - t0) / 1000;
   const kind = JOB_KINDS[task.kind];
-  if (!kind) return { ok: false, final: true, error: `unknown job kind "${task.kind}" (this worker runs ${Object.keys(JOB_KINDS).join(', ')})`, seconds: seconds() };
+  if (!kind)
+    return {
+      ok: false,
+      final: true,
+      error: `unknown job kind "${task.kind}" (this worker runs ${Object.keys(JOB_KINDS).join(', ')})`,
+      seconds: seconds(),
+    };
   try {
     const { result, line } = await kind.run({ buildDir: task.buildDir }, task.payload);
     return { ok: true, result, line, seconds: seconds() };

@@ -62,7 +62,8 @@ export function releaseProveJobState(): void {
 
 function blinding(v: unknown, field: string, where: string): bigint | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,76})$/.test(v) || BigInt(v) >= FIELD_PRIME) throw new UserError(`${where}: job field "${field}" is not a canonical field element`);
+  if (typeof v !== 'string' || !/^(0|[1-9][0-9]{0,76})$/.test(v) || BigInt(v) >= FIELD_PRIME)
+    throw new UserError(`${where}: job field "${field}" is not a canonical field element`);
   return BigInt(v);
 }
 
@@ -89,7 +90,10 @@ export const proveJobKind: JobKind<ProveJobPayload, ProveJobResult> = {
     // A worker whose keys do not match its vkey.json (copied from elsewhere) must not hand out proofs.
     await useSingleThreadCurve();
     const report = await verifyBundle({ bundle, vkeyPath: artifactPath(ctx.buildDir, 'vkey') });
-    if (!report.valid) throw new Error(`proof does not verify with ${artifactPath(ctx.buildDir, 'vkey')} (check ${report.failed}: ${report.checks.find((c) => !c.ok)?.detail ?? ''})`);
+    if (!report.valid)
+      throw new Error(
+        `proof does not verify with ${artifactPath(ctx.buildDir, 'vkey')} (check ${report.failed}: ${report.checks.find((c) => !c.ok)?.detail ?? ''})`,
+      );
     const said = bundle.prediction !== undefined ? `prediction ${bundle.prediction}` : 'proved (hashed output)';
     return { result: { bundleJson: JSON.stringify(bundle), ...(opening ? { opening } : {}) }, line: said };
   },

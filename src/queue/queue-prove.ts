@@ -24,7 +24,20 @@ import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { vkeyHash, VkeyMeta } from '../formats/vkey.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { existingBundlePrediction } from '../verify/existing-bundle.js';
-import { BatchEntry, batchIdFor, BatchManifest, connectQueue, disconnectQueue, enqueueJobs, JobDelivery, jobIdFor, jobStates, loadBatch, queueName, saveBatch } from './job-queue.js';
+import {
+  BatchEntry,
+  batchIdFor,
+  BatchManifest,
+  connectQueue,
+  disconnectQueue,
+  enqueueJobs,
+  JobDelivery,
+  jobIdFor,
+  jobStates,
+  loadBatch,
+  queueName,
+  saveBatch,
+} from './job-queue.js';
 import { inputJobKey, ProveJobPayload, ProveJobResult } from './prove-job.js';
 import { waitForJobs } from './wait-jobs.js';
 
@@ -97,8 +110,15 @@ function openBuild(buildDir: string): BuildView {
   if (!existsSync(buildDir)) throw new UserError(`${buildDir}: no such build directory`);
   const vkey = readArtifact<Record<string, unknown>>(buildDir, 'vkey', 'setup');
   const meta = vkey['zkinfer'] as VkeyMeta | undefined;
-  if (!meta) throw new UserError(`${artifactPath(buildDir, 'vkey')}: lacks zkinfer metadata; run \`zkinfer setup\` again`);
-  return { buildDir, model: readQuantizedModel(buildDir).model, vkeyPath: artifactPath(buildDir, 'vkey'), meta, keyHash: vkeyHash(vkey) };
+  if (!meta)
+    throw new UserError(`${artifactPath(buildDir, 'vkey')}: lacks zkinfer metadata; run \`zkinfer setup\` again`);
+  return {
+    buildDir,
+    model: readQuantizedModel(buildDir).model,
+    vkeyPath: artifactPath(buildDir, 'vkey'),
+    meta,
+    keyHash: vkeyHash(vkey),
+  };
 }
 
 function prepareOut(outDir: string): void {
@@ -107,7 +127,9 @@ function prepareOut(outDir: string): void {
     // A submitter killed mid-write leaves a temp file; the rerun that collects clears it.
     removeStaleTemps(outDir);
   } catch (e) {
-    throw new UserError(`${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UserError(
+      `${outDir}: cannot write bundles there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
 }
 
@@ -115,7 +137,12 @@ function prepareOut(outDir: string): void {
  * Verifies a returned bundle with the pinned key, its opening and the input that was sent, then
  * writes both atomically; returns the failure line when the result is not acceptable.
  */
-async function acceptResult(build: BuildView, path: string, payload: ProveJobPayload, result: ProveJobResult): Promise<{ prediction?: number } | { error: string }> {
+async function acceptResult(
+  build: BuildView,
+  path: string,
+  payload: ProveJobPayload,
+  result: ProveJobResult,
+): Promise<{ prediction?: number } | { error: string }> {
   // verifyBundle reads openings from files: check this one from a temp file beside the bundle.
   let bundle: ProofBundle;
   try {
@@ -123,11 +150,21 @@ async function acceptResult(build: BuildView, path: string, payload: ProveJobPay
   } catch {
     return { error: `${payload.source}: the worker's result holds no bundle JSON` };
   }
-  const tmpOpening = result.opening ? `${openingPathFor(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}` : undefined;
+  const tmpOpening = result.opening
+    ? `${openingPathFor(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`
+    : undefined;
   try {
     if (tmpOpening) writeOpening(tmpOpening, result.opening!);
-    const report = await verifyBundle({ bundle, vkeyPath: build.vkeyPath, inputValues: { values: payload.input, label: payload.source }, ...(tmpOpening ? { openingPath: tmpOpening } : {}) });
-    if (!report.valid) return { error: `${payload.source}: the worker's result does not verify (check ${report.failed}: ${report.checks.find((c) => !c.ok)?.detail ?? ''})` };
+    const report = await verifyBundle({
+      bundle,
+      vkeyPath: build.vkeyPath,
+      inputValues: { values: payload.input, label: payload.source },
+      ...(tmpOpening ? { openingPath: tmpOpening } : {}),
+    });
+    if (!report.valid)
+      return {
+        error: `${payload.source}: the worker's result does not verify (check ${report.failed}: ${report.checks.find((c) => !c.ok)?.detail ?? ''})`,
+      };
     writeBundle(path, { bundle, ...(result.opening ? { opening: result.opening } : {}) });
     return report.prediction !== undefined ? { prediction: report.prediction } : {};
   } finally {
@@ -159,7 +196,16 @@ function tracker(total: number, onProgress?: (p: BatchProgress) => void): Tracke
 }
 
 /** Waits for (or, without `wait`, collects what is done of) the jobs of `entries` and writes their bundles. */
-async function collectInto(boss: PgBoss, build: BuildView, manifest: BatchManifest, outDir: string, t: Tracker, wait: boolean, opts: QueueClientOptions, enqueued: number): Promise<QueueSummary> {
+async function collectInto(
+  boss: PgBoss,
+  build: BuildView,
+  manifest: BatchManifest,
+  outDir: string,
+  t: Tracker,
+  wait: boolean,
+  opts: QueueClientOptions,
+  enqueued: number,
+): Promise<QueueSummary> {
   const queue = queueName(manifest.kind, manifest.keyHash);
   const index = new Map<string, number[]>();
   manifest.entries.forEach((e, i) => {
@@ -174,21 +220,45 @@ async function collectInto(boss: PgBoss, build: BuildView, manifest: BatchManife
         const entry = manifest.entries[i]!;
         const bundle = bundlePathNamed(outDir, entry.name);
         if (!end.ok) {
-          t.finish(i, { input: entry.source, bundle, status: 'failed', error: end.error.startsWith(entry.source) ? end.error : `${entry.source}: ${end.error}`, attempts: end.attempts });
+          t.finish(i, {
+            input: entry.source,
+            bundle,
+            status: 'failed',
+            error: end.error.startsWith(entry.source) ? end.error : `${entry.source}: ${end.error}`,
+            attempts: end.attempts,
+          });
           continue;
         }
         const r = await acceptResult(build, bundle, end.payload, end.result);
         if ('error' in r) {
           // A result we refuse must not block the input forever: drop the job, so a rerun enqueues it afresh.
           await boss.deleteJob(queue, end.jobId);
-          t.finish(i, { input: entry.source, bundle, status: 'failed', error: `${r.error}; job removed, rerun to prove it again`, attempts: end.attempts });
+          t.finish(i, {
+            input: entry.source,
+            bundle,
+            status: 'failed',
+            error: `${r.error}; job removed, rerun to prove it again`,
+            attempts: end.attempts,
+          });
         } else {
-          t.finish(i, { input: entry.source, bundle, status: 'proved', ...(r.prediction !== undefined ? { prediction: r.prediction } : {}), attempts: end.attempts });
+          t.finish(i, {
+            input: entry.source,
+            bundle,
+            status: 'proved',
+            ...(r.prediction !== undefined ? { prediction: r.prediction } : {}),
+            attempts: end.attempts,
+          });
         }
       }
     },
   });
-  for (const id of open) for (const i of index.get(id) ?? []) t.finish(i, { input: manifest.entries[i]!.source, bundle: bundlePathNamed(outDir, manifest.entries[i]!.name), status: 'pending' });
+  for (const id of open)
+    for (const i of index.get(id) ?? [])
+      t.finish(i, {
+        input: manifest.entries[i]!.source,
+        bundle: bundlePathNamed(outDir, manifest.entries[i]!.name),
+        status: 'pending',
+      });
   const seconds = (performance.now() - t.t0) / 1000;
   const pending = t.items.filter((i) => i.status === 'pending').length;
   return {
@@ -221,7 +291,11 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
     const bundle = bundlePathNamed(outDir, item.name);
     const first = owner.get(bundle);
     if (first) {
-      entries.push({ name: item.name, source: item.source, error: `${item.source}: same bundle name as ${first} (${bundle}); rename one of them` });
+      entries.push({
+        name: item.name,
+        source: item.source,
+        error: `${item.source}: same bundle name as ${first} (${bundle}); rename one of them`,
+      });
       continue;
     }
     owner.set(bundle, item.source);
@@ -249,14 +323,41 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
     else specs.push({ jobKey, payload });
   }
   const batchId = batchIdFor('prove', build.keyHash, entries);
-  const manifest: BatchManifest = { batchId, kind: 'prove', keyHash: build.keyHash, buildDir: resolve(opts.buildDir), entries };
-  for (const [i, e] of entries.entries()) if (e.error) t.finish(i, { input: e.source, bundle: bundlePathNamed(outDir, e.name), status: 'failed', error: e.error });
-  for (const s of skip) t.finish(s.i, { input: entries[s.i]!.source, bundle: bundlePathNamed(outDir, entries[s.i]!.name), status: 'skipped', ...(s.prediction >= 0 ? { prediction: s.prediction } : {}) });
-  const boss = await connectQueue({ url: opts.url, maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds, onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`) });
+  const manifest: BatchManifest = {
+    batchId,
+    kind: 'prove',
+    keyHash: build.keyHash,
+    buildDir: resolve(opts.buildDir),
+    entries,
+  };
+  for (const [i, e] of entries.entries())
+    if (e.error)
+      t.finish(i, { input: e.source, bundle: bundlePathNamed(outDir, e.name), status: 'failed', error: e.error });
+  for (const s of skip)
+    t.finish(s.i, {
+      input: entries[s.i]!.source,
+      bundle: bundlePathNamed(outDir, entries[s.i]!.name),
+      status: 'skipped',
+      ...(s.prediction >= 0 ? { prediction: s.prediction } : {}),
+    });
+  const boss = await connectQueue({
+    url: opts.url,
+    maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds,
+    onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`),
+  });
   try {
     const enqueued = await enqueueJobs(boss, 'prove', build.keyHash, specs, opts.delivery);
     await saveBatch(boss, manifest);
-    return await collectInto(boss, build, manifest, outDir, t, opts.wait ?? true, opts, enqueued.filter((e) => e.created).length);
+    return await collectInto(
+      boss,
+      build,
+      manifest,
+      outDir,
+      t,
+      opts.wait ?? true,
+      opts,
+      enqueued.filter((e) => e.created).length,
+    );
   } finally {
     await disconnectQueue(boss);
   }
@@ -274,11 +375,18 @@ export interface CollectOptions extends QueueClientOptions {
 
 /** Writes the verified bundles of a batch's finished jobs (skipping valid bundles already there). */
 export async function collectBatch(opts: CollectOptions): Promise<QueueSummary> {
-  const boss = await connectQueue({ url: opts.url, maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds, onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`) });
+  const boss = await connectQueue({
+    url: opts.url,
+    maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds,
+    onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`),
+  });
   try {
     const manifest = await loadBatch(boss, opts.batchId);
     const build = openBuild(opts.buildDir ?? manifest.buildDir);
-    if (build.keyHash !== manifest.keyHash) throw new UserError(`${build.vkeyPath}: key hash ${build.keyHash.slice(0, 16)}… differs from batch ${opts.batchId}'s ${manifest.keyHash.slice(0, 16)}…; pass --build with the build directory the batch was submitted for`);
+    if (build.keyHash !== manifest.keyHash)
+      throw new UserError(
+        `${build.vkeyPath}: key hash ${build.keyHash.slice(0, 16)}… differs from batch ${opts.batchId}'s ${manifest.keyHash.slice(0, 16)}…; pass --build with the build directory the batch was submitted for`,
+      );
     prepareOut(opts.outDir);
     const t = tracker(manifest.entries.length, opts.onProgress);
     for (const [i, e] of manifest.entries.entries()) {
@@ -286,7 +394,8 @@ export async function collectBatch(opts: CollectOptions): Promise<QueueSummary> 
       if (e.error) t.finish(i, { input: e.source, bundle, status: 'failed', error: e.error });
       else {
         const have = await existingBundlePrediction(bundle, build.vkeyPath);
-        if (have !== undefined) t.finish(i, { input: e.source, bundle, status: 'skipped', ...(have >= 0 ? { prediction: have } : {}) });
+        if (have !== undefined)
+          t.finish(i, { input: e.source, bundle, status: 'skipped', ...(have >= 0 ? { prediction: have } : {}) });
       }
     }
     return await collectInto(boss, build, manifest, opts.outDir, t, opts.wait ?? false, opts, 0);
@@ -337,7 +446,10 @@ export async function batchStatus(opts: { url: string; batchId: string }): Promi
       onEnded: async (end) => {
         if (end.ok) return;
         const e = manifest.entries.find((x) => x.jobId === end.jobId)!;
-        failures.push({ input: e.source, error: end.error.startsWith(e.source) ? end.error : `${e.source}: ${end.error}` });
+        failures.push({
+          input: e.source,
+          error: end.error.startsWith(e.source) ? end.error : `${e.source}: ${end.error}`,
+        });
       },
     });
     return { batchId: manifest.batchId, queue, total: manifest.entries.length, states: counts, failures };

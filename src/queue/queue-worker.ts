@@ -39,7 +39,16 @@ export interface QueueWorkerOptions {
 
 /** What the worker reports as it goes. */
 export type WorkerEvent =
-  | { readonly type: 'job'; readonly kind: string; readonly jobId: string; readonly label: string; readonly status: 'done' | 'failed' | 'retry' | 'released' | 'discarded'; readonly line: string; readonly seconds: number; readonly attempt: number }
+  | {
+      readonly type: 'job';
+      readonly kind: string;
+      readonly jobId: string;
+      readonly label: string;
+      readonly status: 'done' | 'failed' | 'retry' | 'released' | 'discarded';
+      readonly line: string;
+      readonly seconds: number;
+      readonly attempt: number;
+    }
   | { readonly type: 'start'; readonly jobId: string; readonly label: string }
   | { readonly type: 'connection'; readonly message: string };
 
@@ -105,37 +114,75 @@ async function settle(w: WorkerState, what: () => Promise<unknown>, deadline: nu
       return ((await what()) as { affected: number }).affected;
     } catch (e) {
       if (Date.now() > deadline) return undefined;
-      w.emit({ type: 'connection', message: `queue database: ${(e as Error).message.split('\n')[0]} (retrying to store a result)` });
+      w.emit({
+        type: 'connection',
+        message: `queue database: ${(e as Error).message.split('\n')[0]} (retrying to store a result)`,
+      });
       await new Promise((r) => setTimeout(r, delay));
     }
   }
 }
 
 /** Runs a job on a thread; `released` when a stopping worker aborted it. */
-async function runOnThread(w: WorkerState, job: PgBoss.JobWithMetadata<JobEnvelope>): Promise<ThreadOutcome | 'released'> {
+async function runOnThread(
+  w: WorkerState,
+  job: PgBoss.JobWithMetadata<JobEnvelope>,
+): Promise<ThreadOutcome | 'released'> {
   const env = job.data;
   const abort = new AbortController();
   w.running.set(job.id, abort);
   try {
     if (env?.keyHash !== w.keyHash) {
-      return { ok: false, final: true, error: `job is for key ${String(env?.keyHash).slice(0, 16)}…, this worker holds key ${w.keyHash.slice(0, 16)}…`, seconds: 0 };
+      return {
+        ok: false,
+        final: true,
+        error: `job is for key ${String(env?.keyHash).slice(0, 16)}…, this worker holds key ${w.keyHash.slice(0, 16)}…`,
+        seconds: 0,
+      };
     }
     const task: ThreadTask = { kind: env.kind, buildDir: w.buildDir, payload: env.payload };
     return (await w.pool.run(task, { signal: abort.signal })) as ThreadOutcome;
   } catch (e) {
     if (abort.signal.aborted) return 'released';
     // The thread itself died (out of memory, native crash); tinypool replaces it.
-    return { ok: false, final: false, error: `worker thread failed (${(e as Error).message.split('\n')[0]})`, seconds: 0 };
+    return {
+      ok: false,
+      final: false,
+      error: `worker thread failed (${(e as Error).message.split('\n')[0]})`,
+      seconds: 0,
+    };
   } finally {
     w.running.delete(job.id);
   }
 }
 
 /** Stores a job's outcome: a result, a final error, or a failed attempt for pg-boss to retry. */
-async function storeOutcome(w: WorkerState, queue: string, job: PgBoss.JobWithMetadata<JobEnvelope>, outcome: ThreadOutcome, deadline: number): Promise<{ affected?: number; status: 'done' | 'failed' | 'retry' }> {
-  if (outcome.ok) return { affected: await settle(w, () => w.boss.complete(queue, job.id, { ok: true, result: outcome.result } satisfies JobOutput), deadline), status: 'done' };
+async function storeOutcome(
+  w: WorkerState,
+  queue: string,
+  job: PgBoss.JobWithMetadata<JobEnvelope>,
+  outcome: ThreadOutcome,
+  deadline: number,
+): Promise<{ affected?: number; status: 'done' | 'failed' | 'retry' }> {
+  if (outcome.ok)
+    return {
+      affected: await settle(
+        w,
+        () => w.boss.complete(queue, job.id, { ok: true, result: outcome.result } satisfies JobOutput),
+        deadline,
+      ),
+      status: 'done',
+    };
   // Completed with the error: a bad input fails once, with its line, and is never retried.
-  if (outcome.final) return { affected: await settle(w, () => w.boss.complete(queue, job.id, { ok: false, error: outcome.error } satisfies JobOutput), deadline), status: 'failed' };
+  if (outcome.final)
+    return {
+      affected: await settle(
+        w,
+        () => w.boss.complete(queue, job.id, { ok: false, error: outcome.error } satisfies JobOutput),
+        deadline,
+      ),
+      status: 'failed',
+    };
   const affected = await settle(w, () => w.boss.fail(queue, job.id, { message: outcome.error }), deadline);
   return { affected, status: job.retryCount + 1 > job.retryLimit ? 'failed' : 'retry' };
 }
@@ -152,22 +199,47 @@ async function handle(w: WorkerState, queue: string, job: PgBoss.JobWithMetadata
   if (outcome === 'released') {
     w.counts.released++;
     await settle(w, () => w.boss.fail(queue, job.id, { message: 'released by a stopping worker' }), deadline);
-    w.emit({ type: 'job', kind: env.kind, jobId: job.id, label, status: 'released', line: 'released (stopping)', seconds: 0, attempt });
+    w.emit({
+      type: 'job',
+      kind: env.kind,
+      jobId: job.id,
+      label,
+      status: 'released',
+      line: 'released (stopping)',
+      seconds: 0,
+      attempt,
+    });
     return;
   }
   const { affected, status } = await storeOutcome(w, queue, job, outcome, deadline);
   if (!affected) {
-    w.emit({ type: 'job', kind: env.kind, jobId: job.id, label, status: 'discarded', line: 'result discarded: the job expired and went to another worker', seconds: outcome.seconds, attempt });
+    w.emit({
+      type: 'job',
+      kind: env.kind,
+      jobId: job.id,
+      label,
+      status: 'discarded',
+      line: 'result discarded: the job expired and went to another worker',
+      seconds: outcome.seconds,
+      attempt,
+    });
     return;
   }
   if (status === 'done') w.counts.done++;
   else w.counts.failed++;
-  const line = outcome.ok ? outcome.line : `${status === 'retry' ? 'failed, will be retried' : 'failed'}: ${outcome.error}`;
+  const line = outcome.ok
+    ? outcome.line
+    : `${status === 'retry' ? 'failed, will be retried' : 'failed'}: ${outcome.error}`;
   w.emit({ type: 'job', kind: env.kind, jobId: job.id, label, status, line, seconds: outcome.seconds, attempt });
 }
 
 /** One fetch loop: takes a job from the first queue that has one, runs it, and again, until stopped. */
-async function slot(w: WorkerState, queues: readonly string[], pollingMs: number, stopping: AbortSignal): Promise<void> {
+async function slot(
+  w: WorkerState,
+  queues: readonly string[],
+  pollingMs: number,
+  stopping: AbortSignal,
+): Promise<void> {
   while (!stopping.aborted) {
     let taken: { queue: string; job: PgBoss.JobWithMetadata<JobEnvelope> } | undefined;
     for (const queue of queues) {
@@ -191,7 +263,8 @@ async function slot(w: WorkerState, queues: readonly string[], pollingMs: number
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
   const keyHash = buildKeyHash(opts.buildDir);
   const concurrency = opts.concurrency ?? availableParallelism();
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserError(`--concurrency must be a positive integer, got ${concurrency}`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UserError(`--concurrency must be a positive integer, got ${concurrency}`);
   const kinds = opts.kinds ?? Object.keys(JOB_KINDS);
   for (const k of kinds) if (!JOB_KINDS[k]) throw new UserError(`unknown job kind "${k}"`);
   const emit = (e: WorkerEvent): void => opts.onEvent?.(e);
@@ -202,7 +275,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     poolSize: concurrency + 2,
     onError: (e) => {
       // A restart produces a burst of identical errors; one line per 10 s is enough.
-      if (Date.now() - lastConnMessage > 10_000) emit({ type: 'connection', message: `queue database: ${e.message.split('\n')[0]} (retrying)` });
+      if (Date.now() - lastConnMessage > 10_000)
+        emit({ type: 'connection', message: `queue database: ${e.message.split('\n')[0]} (retrying)` });
       lastConnMessage = Date.now();
     },
   });
@@ -216,9 +290,21 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     minThreads: concurrency,
     maxThreads: concurrency,
   });
-  const w: WorkerState = { buildDir: opts.buildDir, keyHash, boss, pool, emit, running: new Map(), counts: { done: 0, failed: 0, released: 0 } };
+  const w: WorkerState = {
+    buildDir: opts.buildDir,
+    keyHash,
+    boss,
+    pool,
+    emit,
+    running: new Map(),
+    counts: { done: 0, failed: 0, released: 0 },
+  };
   const stopping = new AbortController();
-  const loops = Promise.all(Array.from({ length: concurrency }, () => slot(w, queues, (opts.pollingIntervalSeconds ?? 1) * 1000, stopping.signal)));
+  const loops = Promise.all(
+    Array.from({ length: concurrency }, () =>
+      slot(w, queues, (opts.pollingIntervalSeconds ?? 1) * 1000, stopping.signal),
+    ),
+  );
   let stopped: Promise<WorkerStats> | undefined;
   return {
     keyHash,

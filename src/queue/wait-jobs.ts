@@ -10,7 +10,13 @@ import { failureMessage, JobEnvelope, JobOutput, jobOutputs, jobStates } from '.
 /** How one job ended. */
 export type JobEnding<P, R> =
   | { readonly ok: true; readonly jobId: string; readonly payload: P; readonly result: R; readonly attempts: number }
-  | { readonly ok: false; readonly jobId: string; readonly payload?: P; readonly error: string; readonly attempts: number };
+  | {
+      readonly ok: false;
+      readonly jobId: string;
+      readonly payload?: P;
+      readonly error: string;
+      readonly attempts: number;
+    };
 
 /** Options of {@link waitForJobs}. */
 export interface WaitOptions<P, R> {
@@ -25,7 +31,12 @@ export interface WaitOptions<P, R> {
 }
 
 /** Waits for `ids` in queue `name`; returns the ids still open (empty when `wait`). */
-export async function waitForJobs<P, R>(boss: PgBoss, name: string, ids: readonly string[], opts: WaitOptions<P, R>): Promise<string[]> {
+export async function waitForJobs<P, R>(
+  boss: PgBoss,
+  name: string,
+  ids: readonly string[],
+  opts: WaitOptions<P, R>,
+): Promise<string[]> {
   let open = [...ids];
   for (;;) {
     try {
@@ -41,11 +52,27 @@ export async function waitForJobs<P, R>(boss: PgBoss, name: string, ids: readonl
         const attempts = s?.attempts ?? 0;
         const payload = (row?.data as JobEnvelope<P> | undefined)?.payload;
         const out = row?.output as JobOutput<R> | null | undefined;
-        if (!s || !row) await opts.onEnded({ ok: false, jobId: id, error: 'job no longer in the queue (deleted by retention); submit it again', attempts });
-        else if (s.state === 'completed' && out && out.ok === true) await opts.onEnded({ ok: true, jobId: id, payload: payload!, result: out.result, attempts });
-        else if (s.state === 'completed') await opts.onEnded({ ok: false, jobId: id, payload, error: failureMessage(out), attempts });
-        else if (s.state === 'cancelled') await opts.onEnded({ ok: false, jobId: id, payload, error: 'job was cancelled', attempts });
-        else await opts.onEnded({ ok: false, jobId: id, payload, error: `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${failureMessage(out)}`, attempts });
+        if (!s || !row)
+          await opts.onEnded({
+            ok: false,
+            jobId: id,
+            error: 'job no longer in the queue (deleted by retention); submit it again',
+            attempts,
+          });
+        else if (s.state === 'completed' && out && out.ok === true)
+          await opts.onEnded({ ok: true, jobId: id, payload: payload!, result: out.result, attempts });
+        else if (s.state === 'completed')
+          await opts.onEnded({ ok: false, jobId: id, payload, error: failureMessage(out), attempts });
+        else if (s.state === 'cancelled')
+          await opts.onEnded({ ok: false, jobId: id, payload, error: 'job was cancelled', attempts });
+        else
+          await opts.onEnded({
+            ok: false,
+            jobId: id,
+            payload,
+            error: `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${failureMessage(out)}`,
+            attempts,
+          });
       }
       const done = new Set(ended);
       open = open.filter((id) => !done.has(id));

@@ -25,8 +25,17 @@ export interface WorkerPool<T, R> {
 }
 
 /** Starts a pool, hands it to `body` and destroys it afterwards, whatever `body` does. */
-export async function withWorkerPool<T, R, X>(opts: WorkerPoolOptions, body: (pool: WorkerPool<T, R>) => Promise<X>): Promise<X> {
-  const pool = new Tinypool({ filename: opts.filename.href, name: opts.name, teardown: 'teardown', minThreads: opts.workers, maxThreads: opts.workers });
+export async function withWorkerPool<T, R, X>(
+  opts: WorkerPoolOptions,
+  body: (pool: WorkerPool<T, R>) => Promise<X>,
+): Promise<X> {
+  const pool = new Tinypool({
+    filename: opts.filename.href,
+    name: opts.name,
+    teardown: 'teardown',
+    minThreads: opts.workers,
+    maxThreads: opts.workers,
+  });
   try {
     return await body({ run: (task, onCrash) => (pool.run(task) as Promise<R>).catch((e: Error) => onCrash(e)) });
   } finally {

@@ -61,7 +61,9 @@ function eta(p: BatchProgress): number {
 /** One line describing `p`, without a bar: `12/32 (37%) 2.41 proofs/s ETA 8s, 1 failed`. */
 export function formatProgress(p: BatchProgress): string {
   const pct = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100;
-  const extra = [p.skipped ? `${p.skipped} skipped` : '', p.failed ? `${p.failed} failed` : ''].filter(Boolean).join(', ');
+  const extra = [p.skipped ? `${p.skipped} skipped` : '', p.failed ? `${p.failed} failed` : '']
+    .filter(Boolean)
+    .join(', ');
   const tail = p.done < p.total ? ` ETA ${formatSeconds(eta(p))}` : ` in ${formatSeconds(p.seconds)}`;
   return `${p.done}/${p.total} (${pct}%) ${rate(p).toFixed(2)} proofs/s${tail}${extra ? `, ${extra}` : ''}`;
 }
@@ -79,7 +81,11 @@ export interface BatchTally {
  * Counts the finished items of a batch of `total` and passes each new snapshot to `onProgress`;
  * `t0` (a performance.now() value, default now) is when the batch started.
  */
-export function createBatchTally(total: number, onProgress?: (p: BatchProgress) => void, t0 = performance.now()): BatchTally {
+export function createBatchTally(
+  total: number,
+  onProgress?: (p: BatchProgress) => void,
+  t0 = performance.now(),
+): BatchTally {
   const counts = { proved: 0, skipped: 0, failed: 0 };
   const seconds = (): number => (performance.now() - t0) / 1000;
   return {
@@ -135,7 +141,10 @@ export interface TaskProgress {
 }
 
 /** A reporter drawing on `stream` when it is a terminal (or `tty` says so), silent otherwise. */
-export function createTaskProgress(label: string, opts: { stream?: NodeJS.WriteStream; tty?: boolean } = {}): TaskProgress {
+export function createTaskProgress(
+  label: string,
+  opts: { stream?: NodeJS.WriteStream; tty?: boolean } = {},
+): TaskProgress {
   const stream = opts.stream ?? process.stderr;
   const tty = opts.tty ?? Boolean(stream.isTTY);
   const started = performance.now();
@@ -165,7 +174,9 @@ export function createTaskProgress(label: string, opts: { stream?: NodeJS.WriteS
  * progress inside contributions and verifications) into progress updates. Other messages are
  * dropped: zkinfer reports outcomes itself.
  */
-export function snarkjsProgressLogger(progress: TaskProgress): Record<'debug' | 'info' | 'warn' | 'error', (msg: string) => void> {
+export function snarkjsProgressLogger(
+  progress: TaskProgress,
+): Record<'debug' | 'info' | 'warn' | 'error', (msg: string) => void> {
   const silent = (): void => {};
   return {
     debug: (msg: string) => {

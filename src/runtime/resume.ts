@@ -29,7 +29,11 @@ export interface Resumed<R> {
 }
 
 /** Keeps the output at `path` when it checks out (see {@link existingOutput}); otherwise makes it. */
-export async function resumeOrMake<R>(path: string, check: () => Promise<R | undefined>, make: () => Promise<R>): Promise<Resumed<R>> {
+export async function resumeOrMake<R>(
+  path: string,
+  check: () => Promise<R | undefined>,
+  make: () => Promise<R>,
+): Promise<Resumed<R>> {
   const kept = await existingOutput(path, check);
   return kept !== undefined ? { skipped: true, result: kept } : { skipped: false, result: await make() };
 }

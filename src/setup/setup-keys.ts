@@ -29,7 +29,10 @@ export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupK
     layout: circuit.layout,
     input: circuit.input,
     output: circuit.output,
-    quantization: { weightBits: settings.quantization.weightBits, activationBits: settings.quantization.activationBits },
+    quantization: {
+      weightBits: settings.quantization.weightBits,
+      activationBits: settings.quantization.activationBits,
+    },
     ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
     ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
   };
@@ -54,9 +57,15 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
   const zkeyPath = artifactPath(opts.buildDir, 'zkey');
   // Keys are made for exactly the compiled files: refuse to set up an r1cs or model edited since.
   const r1csSha256 = sha256OfArtifact(opts.buildDir, 'r1cs', 'compile');
-  if (r1csSha256 !== circuit.r1csSha256) throw new UserError(`${r1csPath}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`);
+  if (r1csSha256 !== circuit.r1csSha256)
+    throw new UserError(
+      `${r1csPath}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`,
+    );
   const quantizedSha256 = sha256OfArtifact(opts.buildDir, 'quantized', 'quantize');
-  if (quantizedSha256 !== circuit.quantizedSha256) throw new UserError(`${artifactPath(opts.buildDir, 'quantized')}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`);
+  if (quantizedSha256 !== circuit.quantizedSha256)
+    throw new UserError(
+      `${artifactPath(opts.buildDir, 'quantized')}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`,
+    );
   const started = performance.now();
   let kind: SetupKind;
   let ptau: SetupInfo['ptau'];
@@ -64,14 +73,23 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
   if (opts.ptauPath) {
     kind = 'ptau';
     // Refuses (exit 2) a file that claims to be a published one but does not hash to it.
-    const provenance = await identifyPtau(opts.ptauPath, { trusted: opts.trustPtau, progress: opts.progress ? createTaskProgress('hashing ptau') : undefined });
+    const provenance = await identifyPtau(opts.ptauPath, {
+      trusted: opts.trustPtau,
+      progress: opts.progress ? createTaskProgress('hashing ptau') : undefined,
+    });
     ptau = { file: opts.ptauPath, ...provenance };
-    if (provenance.power < circuit.power) throw new UserError(`${opts.ptauPath}: powers of tau for 2^${provenance.power}, the circuit needs 2^${circuit.power}`);
+    if (provenance.power < circuit.power)
+      throw new UserError(
+        `${opts.ptauPath}: powers of tau for 2^${provenance.power}, the circuit needs 2^${circuit.power}`,
+      );
     const tmp0 = `${zkeyPath}.tmp-${process.pid}-0`;
     const tmp1 = `${zkeyPath}.tmp-${process.pid}-1`;
     try {
       const csHash = await snarkjs.zKey.newZKey(r1csPath, opts.ptauPath, tmp0);
-      if (!csHash) throw new UserError(`${opts.ptauPath}: snarkjs could not set up the circuit with this file (is it prepared for phase 2 and at least 2^${circuit.power}?)`);
+      if (!csHash)
+        throw new UserError(
+          `${opts.ptauPath}: snarkjs could not set up the circuit with this file (is it prepared for phase 2 and at least 2^${circuit.power}?)`,
+        );
       await snarkjs.zKey.contribute(tmp0, tmp1, 'zkinfer local contribution', randomBytes(32).toString('hex'));
       vkeyCore = await snarkjs.zKey.exportVerificationKey(tmp1);
       writeFileAtomic(zkeyPath, readFileSync(tmp1));
@@ -89,7 +107,17 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
   }
   const meta: VkeyMeta = {
     ...vkeyMetaFor(opts.buildDir, circuit, kind),
-    ...(ptau ? { ptau: { name: ptau.name, power: ptau.power, blake2b: ptau.blake2b, recognised: ptau.recognised, source: ptau.source } } : {}),
+    ...(ptau
+      ? {
+          ptau: {
+            name: ptau.name,
+            power: ptau.power,
+            blake2b: ptau.blake2b,
+            recognised: ptau.recognised,
+            source: ptau.source,
+          },
+        }
+      : {}),
   };
   const vkey = { ...vkeyCore, zkinfer: meta };
   const info: SetupInfo = {
@@ -98,7 +126,12 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
     ...(ptau ? { ptau } : {}),
     modelId: circuit.modelId,
     vkeyHash: vkeyHash(vkey),
-    hashes: { quantized: quantizedSha256, r1cs: r1csSha256, zkey: sha256Hex(readFileSync(zkeyPath)), vkey: vkeyHash(vkey) },
+    hashes: {
+      quantized: quantizedSha256,
+      r1cs: r1csSha256,
+      zkey: sha256Hex(readFileSync(zkeyPath)),
+      vkey: vkeyHash(vkey),
+    },
     seconds: (performance.now() - started) / 1000,
     zkinfer: VERSIONS.zkinfer,
     snarkjs: VERSIONS.snarkjs,

@@ -53,13 +53,20 @@ function grothHeader(k: KeyLayout, hp: HeaderPoints): Buffer {
   const b = Buffer.alloc(4 + N8 + 4 + N8 + 12 + 3 * 64 + 3 * 128);
   const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let o = 0;
-  view.setUint32(o, N8, true); o += 4;
-  putField(view, o, BASE_FIELD_PRIME); o += N8;
-  view.setUint32(o, N8, true); o += 4;
-  putField(view, o, FIELD_PRIME); o += N8;
-  view.setUint32(o, k.nVars, true); o += 4;
-  view.setUint32(o, k.nPublic, true); o += 4;
-  view.setUint32(o, k.domainSize, true); o += 4;
+  view.setUint32(o, N8, true);
+  o += 4;
+  putField(view, o, BASE_FIELD_PRIME);
+  o += N8;
+  view.setUint32(o, N8, true);
+  o += 4;
+  putField(view, o, FIELD_PRIME);
+  o += N8;
+  view.setUint32(o, k.nVars, true);
+  o += 4;
+  view.setUint32(o, k.nPublic, true);
+  o += 4;
+  view.setUint32(o, k.domainSize, true);
+  o += 4;
   for (const p of [hp.alpha1, hp.beta1, hp.beta2, hp.gamma2, hp.delta1, hp.delta2]) {
     b.set(p, o);
     o += p.length;
@@ -99,7 +106,13 @@ function coefficients(r1cs: R1csFile, k: KeyLayout): Buffer {
  * Encodes the whole `.zkey` as a list of chunks (to be written back to back), avoiding one big
  * concatenation copy. `csHash` is the 64-byte circuit hash stored in the contributions section.
  */
-export function encodeZkey(r1cs: R1csFile, k: KeyLayout, hp: HeaderPoints, ps: PointSections, csHash: Uint8Array): Uint8Array[] {
+export function encodeZkey(
+  r1cs: R1csFile,
+  k: KeyLayout,
+  hp: HeaderPoints,
+  ps: PointSections,
+  csHash: Uint8Array,
+): Uint8Array[] {
   const expect = (name: string, buf: Uint8Array, n: number, size: number) => {
     if (buf.length !== n * size) throw new Error(`zkey section ${name}: ${buf.length} bytes, expected ${n * size}`);
   };

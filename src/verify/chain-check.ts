@@ -28,4 +28,8 @@ export interface ChainVerdict {
 }
 
 /** Verifies a bundle's proof with the given verification key on an EVM. */
-export type ChainVerifier = (bundle: ProofBundle, vkey: Record<string, unknown>, target: ChainTarget) => Promise<ChainVerdict>;
+export type ChainVerifier = (
+  bundle: ProofBundle,
+  vkey: Record<string, unknown>,
+  target: ChainTarget,
+) => Promise<ChainVerdict>;

@@ -4,7 +4,18 @@
  */
 
 /** Names of the checks, in the order they run. */
-export type CheckName = 'format' | 'pin' | 'vkey' | 'model-id' | 'bundle-fields' | 'public-signals' | 'opening' | 'input-commitment' | 'proof' | 'chain' | 'trusted-setup';
+export type CheckName =
+  | 'format'
+  | 'pin'
+  | 'vkey'
+  | 'model-id'
+  | 'bundle-fields'
+  | 'public-signals'
+  | 'opening'
+  | 'input-commitment'
+  | 'proof'
+  | 'chain'
+  | 'trusted-setup';
 
 /** One check's outcome; `unverified` marks a check that passed only because the user waived it. */
 export interface CheckResult {

@@ -26,22 +26,42 @@ function same(a: unknown, b: unknown): boolean {
 
 /** Fields that must equal what the pinned key says (layout, scales, ranges, setup, model id). */
 export function checkKeyFields(bundle: ProofBundle, meta: VkeyMeta): Mismatch {
-  if (!same(bundle.layout, meta.layout)) return 'layout differs from the key\'s public-signal layout';
+  if (!same(bundle.layout, meta.layout)) return "layout differs from the key's public-signal layout";
   const o = bundle.output;
-  if (o.visibility !== meta.layout.output.visibility) return `output.visibility "${o.visibility}" differs from the key's "${meta.layout.output.visibility}"`;
-  if (!same(o.shape, meta.output.shape)) return `output.shape [${o.shape}] differs from the key's [${meta.output.shape}]`;
+  if (o.visibility !== meta.layout.output.visibility)
+    return `output.visibility "${o.visibility}" differs from the key's "${meta.layout.output.visibility}"`;
+  if (!same(o.shape, meta.output.shape))
+    return `output.shape [${o.shape}] differs from the key's [${meta.output.shape}]`;
   if (o.frac !== meta.output.frac) return `output.frac ${o.frac} differs from the key's ${meta.output.frac}`;
   const i = bundle.input;
-  if (i.visibility !== meta.layout.input.visibility) return `input.visibility "${i.visibility}" differs from the key's "${meta.layout.input.visibility}"`;
-  if (i.frac !== meta.input.frac || i.lo !== meta.input.lo || i.hi !== meta.input.hi) return `input scale/range (frac ${i.frac}, [${i.lo}, ${i.hi}]) differs from the key's (frac ${meta.input.frac}, [${meta.input.lo}, ${meta.input.hi}])`;
+  if (i.visibility !== meta.layout.input.visibility)
+    return `input.visibility "${i.visibility}" differs from the key's "${meta.layout.input.visibility}"`;
+  if (i.frac !== meta.input.frac || i.lo !== meta.input.lo || i.hi !== meta.input.hi)
+    return `input scale/range (frac ${i.frac}, [${i.lo}, ${i.hi}]) differs from the key's (frac ${meta.input.frac}, [${meta.input.lo}, ${meta.input.hi}])`;
   const q = bundle.quantization;
   const mq = meta.quantization;
-  if (q.weightBits !== mq.weightBits || q.activationBits !== mq.activationBits || q.inputFrac !== meta.input.frac || q.outputFrac !== meta.output.frac) return 'quantization differs from the key\'s';
-  if (bundle.setup.kind !== meta.setup) return `setup.kind "${bundle.setup.kind}" differs from the key's "${meta.setup}"`;
+  if (
+    q.weightBits !== mq.weightBits ||
+    q.activationBits !== mq.activationBits ||
+    q.inputFrac !== meta.input.frac ||
+    q.outputFrac !== meta.output.frac
+  )
+    return "quantization differs from the key's";
+  if (bundle.setup.kind !== meta.setup)
+    return `setup.kind "${bundle.setup.kind}" differs from the key's "${meta.setup}"`;
   const wantWarning = meta.setup === 'dev' ? DEV_SETUP_WARNING : undefined;
-  if (bundle.setup.warning !== wantWarning) return meta.setup === 'dev' ? 'setup.warning of a dev-setup key was removed or edited' : 'setup.warning present on a non-dev key';
+  if (bundle.setup.warning !== wantWarning)
+    return meta.setup === 'dev'
+      ? 'setup.warning of a dev-setup key was removed or edited'
+      : 'setup.warning present on a non-dev key';
   const p = meta.ptau;
-  if (!same(bundle.setup.ptau, p ? { name: p.name, power: p.power, blake2b: p.blake2b, recognised: p.recognised } : undefined)) return 'setup.ptau differs from the ptau the key records';
+  if (
+    !same(
+      bundle.setup.ptau,
+      p ? { name: p.name, power: p.power, blake2b: p.blake2b, recognised: p.recognised } : undefined,
+    )
+  )
+    return 'setup.ptau differs from the ptau the key records';
   return null;
 }
 
@@ -71,7 +91,8 @@ function checkPublicInputs(bundle: ProofBundle, meta: VkeyMeta): Mismatch {
   if (layout.input.visibility !== 'public') return null;
   for (let i = 0; i < layout.input.count; i++) {
     const v = toSigned(BigInt(sig[layout.input.offset + i]!));
-    if (v < BigInt(meta.input.lo) || v > BigInt(meta.input.hi)) return `public input ${i} = ${v} outside [${meta.input.lo}, ${meta.input.hi}]`;
+    if (v < BigInt(meta.input.lo) || v > BigInt(meta.input.hi))
+      return `public input ${i} = ${v} outside [${meta.input.lo}, ${meta.input.hi}]`;
   }
   return null;
 }
@@ -81,7 +102,12 @@ function checkPublicInputs(bundle: ProofBundle, meta: VkeyMeta): Mismatch {
  * the output commitment (hashed), then compares every derived field: integers, values,
  * softmax and note, prediction.
  */
-export async function decodeOutput(bundle: ProofBundle, meta: VkeyMeta, nPublic: number, opening?: Opening): Promise<DecodedOutput> {
+export async function decodeOutput(
+  bundle: ProofBundle,
+  meta: VkeyMeta,
+  nPublic: number,
+  opening?: Opening,
+): Promise<DecodedOutput> {
   // The signals are read by the key's layout: the bundle's copy is the prover's word (compared in checkKeyFields).
   const { publicSignals: sig } = bundle;
   const { layout } = meta;
@@ -101,13 +127,20 @@ export async function decodeOutput(bundle: ProofBundle, meta: VkeyMeta, nPublic:
     }
   } else {
     const o = bundle.output;
-    if (o.integers || o.values || o.softmax || o.note || bundle.prediction !== undefined) return { error: 'a hashed output must not be revealed in the bundle (integers, values, softmax and prediction belong in the opening)' };
+    if (o.integers || o.values || o.softmax || o.note || bundle.prediction !== undefined)
+      return {
+        error:
+          'a hashed output must not be revealed in the bundle (integers, values, softmax and prediction belong in the opening)',
+      };
     if (!opening?.output) return { error: null };
     ints = opening.output.integers.map((v) => BigInt(v));
     if (ints.length !== n) return { error: `the opening holds ${ints.length} output values, the model has ${n}` };
     let c: bigint;
     try {
-      c = await commitValues(ints, { ...outputCommitmentParams(meta.output), blinding: BigInt(opening.output.blinding) });
+      c = await commitValues(ints, {
+        ...outputCommitmentParams(meta.output),
+        blinding: BigInt(opening.output.blinding),
+      });
     } catch {
       return { error: 'opening output values are outside the committed range' };
     }
@@ -116,17 +149,31 @@ export async function decodeOutput(bundle: ProofBundle, meta: VkeyMeta, nPublic:
   }
   if (ints.length !== n) return { error: `${ints.length} output values, the model has ${n}` };
   const o = bundle.output;
-  if (!o.integers || !o.values) return { error: 'output.integers and output.values are required for a non-hashed output' };
-  if (o.integers.length !== n || ints.some((v, i) => String(v) !== o.integers![i])) return { error: 'output.integers disagree with the public signals' };
+  if (!o.integers || !o.values)
+    return { error: 'output.integers and output.values are required for a non-hashed output' };
+  if (o.integers.length !== n || ints.some((v, i) => String(v) !== o.integers![i]))
+    return { error: 'output.integers disagree with the public signals' };
   const values = ints.map((v) => Number(v) / 2 ** meta.output.frac);
   if (!same(o.values, values)) return { error: 'output.values are not the dequantized public signals' };
-  const reported = reportedOutput({ output: meta.output, ...(meta.droppedFinal ? { droppedFinal: meta.droppedFinal } : {}) }, values);
+  const reported = reportedOutput(
+    { output: meta.output, ...(meta.droppedFinal ? { droppedFinal: meta.droppedFinal } : {}) },
+    values,
+  );
   const softmaxOk = reported.note
-    ? o.note === reported.note && o.softmax !== undefined && o.softmax.length === reported.values.length && o.softmax.every((v, i) => Math.abs(v - reported.values[i]!) <= 1e-12 * Math.max(1, Math.abs(v)))
+    ? o.note === reported.note &&
+      o.softmax !== undefined &&
+      o.softmax.length === reported.values.length &&
+      o.softmax.every((v, i) => Math.abs(v - reported.values[i]!) <= 1e-12 * Math.max(1, Math.abs(v)))
     : o.note === undefined && o.softmax === undefined;
   if (!softmaxOk) return { error: 'output.softmax/note disagree with the key (recomputed from the proven logits)' };
   const expected = isClassScoreVector(meta.output.shape) ? argmax(ints) : undefined;
-  if (bundle.prediction !== expected) return { error: expected === undefined ? 'prediction given for an output that is not a vector of class scores' : `prediction ${bundle.prediction} is not the argmax ${expected} of the proven output` };
+  if (bundle.prediction !== expected)
+    return {
+      error:
+        expected === undefined
+          ? 'prediction given for an output that is not a vector of class scores'
+          : `prediction ${bundle.prediction} is not the argmax ${expected} of the proven output`,
+    };
   return { error: null, integers: ints };
 }
 
@@ -134,13 +181,18 @@ export async function decodeOutput(bundle: ProofBundle, meta: VkeyMeta, nPublic:
 export async function checkInputOpening(bundle: ProofBundle, meta: VkeyMeta, opening: Opening): Promise<Mismatch> {
   const { publicSignals: sig } = bundle;
   const { layout } = meta;
-  if (layout.input.visibility !== 'hashed') return opening.input ? 'the opening holds an input, but the input is not hashed' : null;
+  if (layout.input.visibility !== 'hashed')
+    return opening.input ? 'the opening holds an input, but the input is not hashed' : null;
   if (!opening.input) return 'the opening holds no input part';
   const n = meta.input.shape.reduce((a, b) => a * b, 1);
-  if (opening.input.integers.length !== n) return `the opening holds ${opening.input.integers.length} input values, the model has ${n}`;
+  if (opening.input.integers.length !== n)
+    return `the opening holds ${opening.input.integers.length} input values, the model has ${n}`;
   let c: bigint;
   try {
-    c = await commitValues(opening.input.integers.map((v) => BigInt(v)), { ...inputCommitmentParams(meta.input), blinding: BigInt(opening.input.blinding) });
+    c = await commitValues(
+      opening.input.integers.map((v) => BigInt(v)),
+      { ...inputCommitmentParams(meta.input), blinding: BigInt(opening.input.blinding) },
+    );
   } catch {
     return 'opening input values are outside the quantized input range';
   }
@@ -163,19 +215,34 @@ export function checkInputFile(path: string, bundle: ProofBundle, meta: VkeyMeta
 }
 
 /** {@link checkInputFile} on float values already read (a batch line, say); `path` labels them. */
-export function checkInputValues(x: ArrayLike<number>, path: string, bundle: ProofBundle, meta: VkeyMeta, opening?: Opening): InputFileCheck {
+export function checkInputValues(
+  x: ArrayLike<number>,
+  path: string,
+  bundle: ProofBundle,
+  meta: VkeyMeta,
+  opening?: Opening,
+): InputFileCheck {
   const { values, clamped } = quantizeInputReport({ input: meta.input }, x);
   const { layout } = meta;
   let proven: bigint[];
   if (layout.input.visibility === 'public') {
-    proven = bundle.publicSignals.slice(layout.input.offset, layout.input.offset + layout.input.count).map((s) => toSigned(BigInt(s)));
+    proven = bundle.publicSignals
+      .slice(layout.input.offset, layout.input.offset + layout.input.count)
+      .map((s) => toSigned(BigInt(s)));
   } else if (opening?.input) {
     proven = opening.input.integers.map((v) => BigInt(v));
   } else {
-    return { error: `${path}: the input is hashed; pass --opening FILE (written next to the bundle when it was proven) to check it`, detail: '', clamped };
+    return {
+      error: `${path}: the input is hashed; pass --opening FILE (written next to the bundle when it was proven) to check it`,
+      detail: '',
+      clamped,
+    };
   }
   const matches = proven.length === values.length && proven.every((v, i) => v === BigInt(values[i]!));
   if (!matches) return { error: `${path} is not the proven input`, detail: '', clamped };
-  const after = clamped > 0 ? ` only after clamping ${clamped} value(s) into the quantized range: the float model saw different values` : '';
+  const after =
+    clamped > 0
+      ? ` only after clamping ${clamped} value(s) into the quantized range: the float model saw different values`
+      : '';
   return { error: null, detail: `${path} matches the proven input${after}`, clamped };
 }

@@ -22,12 +22,21 @@ export interface ExistingBundleOptions {
  * -1 when it verifies but its output is hashed without an opening to show it; undefined when it
  * must be proved (again): missing, unreadable, invalid, or left from another input of the same name.
  */
-export function existingBundlePrediction(bundlePath: string, vkeyPath: string, opts: ExistingBundleOptions = {}): Promise<number | undefined> {
+export function existingBundlePrediction(
+  bundlePath: string,
+  vkeyPath: string,
+  opts: ExistingBundleOptions = {},
+): Promise<number | undefined> {
   return existingOutput(bundlePath, async () => {
     // Batch proving checks its inputs' bundles concurrently: one curve for all of them.
     await useSharedCurve();
     const opening = openingPathFor(bundlePath);
-    const report = await verifyBundle({ bundlePath, vkeyPath, ...(opts.input ? { inputValues: opts.input } : {}), ...(existsSync(opening) ? { openingPath: opening } : {}) });
+    const report = await verifyBundle({
+      bundlePath,
+      vkeyPath,
+      ...(opts.input ? { inputValues: opts.input } : {}),
+      ...(existsSync(opening) ? { openingPath: opening } : {}),
+    });
     if (opts.strictRange && (report.inputClamped ?? 0) > 0) return undefined;
     return report.valid ? (report.prediction ?? -1) : undefined;
   });

@@ -39,7 +39,8 @@ export async function g2MembershipError(proof: { readonly pi_b?: unknown }): Pro
   }
   if (!curve.G2.isValid(p)) return 'pi_b is not on the G2 twist curve';
   // [r]P is the identity exactly for points of the order-r subgroup (r is prime).
-  if (!curve.G2.isZero(curve.G2.timesScalar(p, curve.r))) return 'pi_b is on the G2 twist but outside its order-r subgroup';
+  if (!curve.G2.isZero(curve.G2.timesScalar(p, curve.r)))
+    return 'pi_b is on the G2 twist but outside its order-r subgroup';
   return undefined;
 }
 
@@ -47,7 +48,11 @@ export async function g2MembershipError(proof: { readonly pi_b?: unknown }): Pro
 export async function verifyGroth16(vkey: unknown, publicSignals: readonly string[], proof: unknown): Promise<boolean> {
   try {
     if (await g2MembershipError(proof as { pi_b?: unknown })) return false;
-    return await snarkjs.groth16.verify(vkey as Record<string, unknown>, publicSignals as string[], proof as Record<string, unknown>);
+    return await snarkjs.groth16.verify(
+      vkey as Record<string, unknown>,
+      publicSignals as string[],
+      proof as Record<string, unknown>,
+    );
   } catch {
     return false;
   }

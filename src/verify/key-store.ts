@@ -50,12 +50,16 @@ export function readKeyStore(dir = configDir()): TrustedKey[] {
   if (!existsSync(path)) return [];
   const raw = readJsonFile(path, 'trusted-key store');
   const r = storeSchema.safeParse(raw);
-  if (!r.success) throw new UserError(`${path}: malformed trusted-key store: field "${r.error.issues[0]!.path.join('.')}"`);
+  if (!r.success)
+    throw new UserError(`${path}: malformed trusted-key store: field "${r.error.issues[0]!.path.join('.')}"`);
   // A stored key whose content no longer hashes to its recorded hash was edited: refuse it.
   for (const k of r.data.keys) {
     // readJsonFile refused nesting deeper than 64 levels, so hashing (JSON.stringify recurses) cannot overflow the stack.
     const hash = vkeyHash(k.vkey);
-    if (hash !== k.vkeyHash) throw new UserError(`${path}: stored key "${quoteName(k.name)}" does not hash to its recorded ${k.vkeyHash.slice(0, 16)}…; remove it and add it again`);
+    if (hash !== k.vkeyHash)
+      throw new UserError(
+        `${path}: stored key "${quoteName(k.name)}" does not hash to its recorded ${k.vkeyHash.slice(0, 16)}…; remove it and add it again`,
+      );
   }
   return r.data.keys;
 }
@@ -82,8 +86,18 @@ export function addTrustedKey(opts: AddKeyOptions): TrustedKey {
   const setup = typeof meta?.setup === 'string' ? meta.setup : undefined;
   const name = opts.name ?? (modelId ? `model-${modelId.slice(0, 16)}` : `key-${hash.slice(0, 16)}`);
   const keys = readKeyStore(dir).filter((k) => k.vkeyHash !== hash);
-  if (keys.some((k) => k.name === name)) throw new UserError(`a different key is already stored as "${quoteName(name)}"; choose another --name or remove it first`);
-  const entry: TrustedKey = { name, vkeyHash: hash, ...(modelId ? { modelId } : {}), ...(setup ? { setup } : {}), addedAt: new Date().toISOString(), vkey };
+  if (keys.some((k) => k.name === name))
+    throw new UserError(
+      `a different key is already stored as "${quoteName(name)}"; choose another --name or remove it first`,
+    );
+  const entry: TrustedKey = {
+    name,
+    vkeyHash: hash,
+    ...(modelId ? { modelId } : {}),
+    ...(setup ? { setup } : {}),
+    addedAt: new Date().toISOString(),
+    vkey,
+  };
   writeKeyStore([...keys, entry], dir);
   return entry;
 }
@@ -91,10 +105,20 @@ export function addTrustedKey(opts: AddKeyOptions): TrustedKey {
 /** Removes the key with this name or hash (or unique hash prefix of ≥ 8 digits); returns it. */
 export function removeTrustedKey(nameOrHash: string, dir = configDir()): TrustedKey {
   const keys = readKeyStore(dir);
-  const matches = keys.filter((k) => k.name === nameOrHash || k.vkeyHash === nameOrHash || (nameOrHash.length >= 8 && k.vkeyHash.startsWith(nameOrHash)));
-  if (matches.length === 0) throw new UserError(`no trusted key named or hashed "${quoteName(nameOrHash)}" in ${keyStorePath(dir)}`);
-  if (matches.length > 1) throw new UserError(`"${quoteName(nameOrHash)}" matches ${matches.length} trusted keys; give the full hash`);
-  writeKeyStore(keys.filter((k) => k !== matches[0]), dir);
+  const matches = keys.filter(
+    (k) =>
+      k.name === nameOrHash ||
+      k.vkeyHash === nameOrHash ||
+      (nameOrHash.length >= 8 && k.vkeyHash.startsWith(nameOrHash)),
+  );
+  if (matches.length === 0)
+    throw new UserError(`no trusted key named or hashed "${quoteName(nameOrHash)}" in ${keyStorePath(dir)}`);
+  if (matches.length > 1)
+    throw new UserError(`"${quoteName(nameOrHash)}" matches ${matches.length} trusted keys; give the full hash`);
+  writeKeyStore(
+    keys.filter((k) => k !== matches[0]),
+    dir,
+  );
   return matches[0]!;
 }
 

@@ -46,7 +46,8 @@ export interface RecompileOptions {
 }
 
 function readSettings(path: string): Settings {
-  if (!existsSync(path)) throw new UserError(`${path}: settings not found; pass --settings FILE (the model owner's settings.json)`);
+  if (!existsSync(path))
+    throw new UserError(`${path}: settings not found; pass --settings FILE (the model owner's settings.json)`);
   return validate(settingsSchema, readJsonFile(path, 'settings'), path, 'settings') as Settings;
 }
 
@@ -59,7 +60,9 @@ function readSettings(path: string): Settings {
 function recordedDecisions(q: Settings['quantization']): DecisionRecord {
   if (q.decisions) return q.decisions;
   const d: DecisionRecord = { [INPUT_DECISION]: { unsigned: q.input.lo === 0, frac: q.input.frac } };
-  for (const l of q.layers) if (l['kind'] === 'requantize' && typeof l['name'] === 'string' && typeof l['shift'] === 'number') d[l['name']] = { shift: l['shift'] };
+  for (const l of q.layers)
+    if (l['kind'] === 'requantize' && typeof l['name'] === 'string' && typeof l['shift'] === 'number')
+      d[l['name']] = { shift: l['shift'] };
   return d;
 }
 
@@ -76,8 +79,18 @@ export function recompileModel(o: RecompileOptions): RecompiledModel {
     layerBits: q.layerBits ?? {},
     decisions: new CalibrationDecisions(recordedDecisions(q), settingsPath),
   });
-  const { r1cs, info } = compileQuantized(model, jsonBytes(model), { inputVisibility: o.inputVisibility, outputVisibility: o.outputVisibility, check: false });
-  return { modelId: info.modelId, r1cs, r1csSha256: info.r1csSha256, onnxSha256: graph.sha256, onnxMatchesSettings: graph.sha256 === settings.model?.sha256 };
+  const { r1cs, info } = compileQuantized(model, jsonBytes(model), {
+    inputVisibility: o.inputVisibility,
+    outputVisibility: o.outputVisibility,
+    check: false,
+  });
+  return {
+    modelId: info.modelId,
+    r1cs,
+    r1csSha256: info.r1csSha256,
+    onnxSha256: graph.sha256,
+    onnxMatchesSettings: graph.sha256 === settings.model?.sha256,
+  };
 }
 
 /** Options of {@link checkModelBinding}. */
@@ -89,9 +102,14 @@ export interface ModelBindingOptions extends Omit<RecompileOptions, 'inputVisibi
   readonly ceremonyPath?: string;
 }
 
-const core = (vkey: Record<string, unknown>): string => canonicalJson(Object.fromEntries(Object.entries(vkey).filter(([k]) => k !== 'zkinfer')));
+const core = (vkey: Record<string, unknown>): string =>
+  canonicalJson(Object.fromEntries(Object.entries(vkey).filter(([k]) => k !== 'zkinfer')));
 
-async function ceremonyBinding(path: string, rec: RecompiledModel, vkey: Record<string, unknown>): Promise<string | null> {
+async function ceremonyBinding(
+  path: string,
+  rec: RecompiledModel,
+  vkey: Record<string, unknown>,
+): Promise<string | null> {
   if (!existsSync(path)) throw new UserError(`${path}: ceremony transcript or zkey not found`);
   const keyTranscript = (vkey['zkinfer'] as { ceremony?: CeremonyMeta } | undefined)?.ceremony?.transcript;
   if (path.endsWith('.zkey')) {
@@ -105,30 +123,55 @@ async function ceremonyBinding(path: string, rec: RecompiledModel, vkey: Record<
     const mpc = await readZkeyMpc(path);
     if (!keyTranscript) return `${path} is the key's zkey, but the key carries no ceremony transcript naming its r1cs`;
     if (keyTranscript.circuit.csHash !== mpc.csHash) return `${path}'s circuit hash differs from the key's transcript`;
-    if (keyTranscript.circuit.r1csSha256 !== rec.r1csSha256) return `the ceremony was run for r1cs ${keyTranscript.circuit.r1csSha256.slice(0, 16)}…, the recompiled circuit is ${rec.r1csSha256.slice(0, 16)}…`;
+    if (keyTranscript.circuit.r1csSha256 !== rec.r1csSha256)
+      return `the ceremony was run for r1cs ${keyTranscript.circuit.r1csSha256.slice(0, 16)}…, the recompiled circuit is ${rec.r1csSha256.slice(0, 16)}…`;
     return null;
   }
   const t = readTranscript(path);
-  if (t.circuit.r1csSha256 !== rec.r1csSha256) return `the ceremony was run for r1cs ${t.circuit.r1csSha256.slice(0, 16)}…, the recompiled circuit is ${rec.r1csSha256.slice(0, 16)}…`;
-  if (t.circuit.modelId !== rec.modelId) return `the ceremony names model ${t.circuit.modelId.slice(0, 16)}…, the recompiled model is ${rec.modelId.slice(0, 16)}…`;
-  const chain = await verifyContributionChain({ csHash: t.circuit.csHash, contributions: t.contributions, vkDelta2: vkey['vk_delta_2'] ?? null });
+  if (t.circuit.r1csSha256 !== rec.r1csSha256)
+    return `the ceremony was run for r1cs ${t.circuit.r1csSha256.slice(0, 16)}…, the recompiled circuit is ${rec.r1csSha256.slice(0, 16)}…`;
+  if (t.circuit.modelId !== rec.modelId)
+    return `the ceremony names model ${t.circuit.modelId.slice(0, 16)}…, the recompiled model is ${rec.modelId.slice(0, 16)}…`;
+  const chain = await verifyContributionChain({
+    csHash: t.circuit.csHash,
+    contributions: t.contributions,
+    vkDelta2: vkey['vk_delta_2'] ?? null,
+  });
   return chain.ok ? null : `the key does not come from this ceremony: ${chain.detail}`;
 }
 
 /** Recompiles the model and checks the bundle's and key's model ids (and the ceremony, when given). */
-export async function checkModelBinding(o: ModelBindingOptions): Promise<{ check: CheckResult; recompiled: RecompiledModel }> {
-  const rec = recompileModel({ ...o, inputVisibility: o.layout.input.visibility, outputVisibility: o.layout.output.visibility });
+export async function checkModelBinding(
+  o: ModelBindingOptions,
+): Promise<{ check: CheckResult; recompiled: RecompiledModel }> {
+  const rec = recompileModel({
+    ...o,
+    inputVisibility: o.layout.input.visibility,
+    outputVisibility: o.layout.output.visibility,
+  });
   const keyModelId = (o.vkey['zkinfer'] as { modelId?: string } | undefined)?.modelId;
   const fail = (detail: string) => ({ check: { check: 'model-id' as const, ok: false, detail }, recompiled: rec });
-  const onnxNote = rec.onnxMatchesSettings ? '' : ` (${o.modelPath} is not the ONNX file settings.json was made from: sha256 ${rec.onnxSha256.slice(0, 16)}…)`;
-  if (rec.modelId !== o.bundleModelId) return fail(`recompiling ${o.modelPath} gives model ${rec.modelId.slice(0, 16)}…, the bundle claims ${o.bundleModelId.slice(0, 16)}…${onnxNote}`);
-  if (rec.modelId !== keyModelId) return fail(`recompiling ${o.modelPath} gives model ${rec.modelId.slice(0, 16)}…, the key is labelled ${keyModelId?.slice(0, 16) ?? 'with no model'}…`);
+  const onnxNote = rec.onnxMatchesSettings
+    ? ''
+    : ` (${o.modelPath} is not the ONNX file settings.json was made from: sha256 ${rec.onnxSha256.slice(0, 16)}…)`;
+  if (rec.modelId !== o.bundleModelId)
+    return fail(
+      `recompiling ${o.modelPath} gives model ${rec.modelId.slice(0, 16)}…, the bundle claims ${o.bundleModelId.slice(0, 16)}…${onnxNote}`,
+    );
+  if (rec.modelId !== keyModelId)
+    return fail(
+      `recompiling ${o.modelPath} gives model ${rec.modelId.slice(0, 16)}…, the key is labelled ${keyModelId?.slice(0, 16) ?? 'with no model'}…`,
+    );
   if (o.ceremonyPath) {
     const why = await ceremonyBinding(o.ceremonyPath, rec, o.vkey);
     if (why) return fail(why);
   }
   return {
-    check: { check: 'model-id', ok: true, detail: `recompiled ${o.modelPath}: model ${rec.modelId.slice(0, 16)}…, r1cs ${rec.r1csSha256.slice(0, 16)}… match the bundle and the key${o.ceremonyPath ? ` and the ceremony ${o.ceremonyPath}` : ''}` },
+    check: {
+      check: 'model-id',
+      ok: true,
+      detail: `recompiled ${o.modelPath}: model ${rec.modelId.slice(0, 16)}…, r1cs ${rec.r1csSha256.slice(0, 16)}… match the bundle and the key${o.ceremonyPath ? ` and the ceremony ${o.ceremonyPath}` : ''}`,
+    },
     recompiled: rec,
   };
 }

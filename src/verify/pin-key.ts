@@ -43,7 +43,10 @@ export interface ResolvedKey {
 /** A --vkey-hash argument in lower case without 0x; throws {@link UserError} unless it is 64 hex digits. */
 function normalizeHash(arg: string): string {
   const want = arg.toLowerCase().replace(/^0x/, '');
-  if (!/^[0-9a-f]{64}$/.test(want)) throw new UserError(`--vkey-hash must be 64 hex digits (sha256 of the canonical vkey.json), got "${arg.slice(0, 80)}"`);
+  if (!/^[0-9a-f]{64}$/.test(want))
+    throw new UserError(
+      `--vkey-hash must be 64 hex digits (sha256 of the canonical vkey.json), got "${arg.slice(0, 80)}"`,
+    );
   return want;
 }
 
@@ -61,24 +64,73 @@ export function resolveKey(embedded: ZkinferVkey, opts: PinOptions): ResolvedKey
     // Both pins given: the file must be the key the hash names. A vkey.json shipped next to a
     // bundle is the prover's file; letting it override the published hash would trust the prover.
     if (want !== undefined && want !== hash) {
-      return { vkey, hash, pinned: false, source: 'file', ok: false, detail: `${opts.vkeyPath} hashes to ${hash.slice(0, 16)}…, not the pinned --vkey-hash ${want.slice(0, 16)}…` };
+      return {
+        vkey,
+        hash,
+        pinned: false,
+        source: 'file',
+        ok: false,
+        detail: `${opts.vkeyPath} hashes to ${hash.slice(0, 16)}…, not the pinned --vkey-hash ${want.slice(0, 16)}…`,
+      };
     }
-    return { vkey, hash, pinned: true, source: 'file', ok: true, detail: `key pinned by ${opts.vkeyPath} (hash ${hash.slice(0, 16)}…)` };
+    return {
+      vkey,
+      hash,
+      pinned: true,
+      source: 'file',
+      ok: true,
+      detail: `key pinned by ${opts.vkeyPath} (hash ${hash.slice(0, 16)}…)`,
+    };
   }
   if (want !== undefined) {
     if (want !== embeddedHash) {
-      return { vkey: embedded, hash: embeddedHash, pinned: false, source: 'hash', ok: false, detail: `the bundle's key hashes to ${embeddedHash.slice(0, 16)}…, not the pinned ${want.slice(0, 16)}…` };
+      return {
+        vkey: embedded,
+        hash: embeddedHash,
+        pinned: false,
+        source: 'hash',
+        ok: false,
+        detail: `the bundle's key hashes to ${embeddedHash.slice(0, 16)}…, not the pinned ${want.slice(0, 16)}…`,
+      };
     }
-    return { vkey: embedded, hash: want, pinned: true, source: 'hash', ok: true, detail: `key pinned by --vkey-hash ${want.slice(0, 16)}…` };
+    return {
+      vkey: embedded,
+      hash: want,
+      pinned: true,
+      source: 'hash',
+      ok: true,
+      detail: `key pinned by --vkey-hash ${want.slice(0, 16)}…`,
+    };
   }
   const stored = findTrustedKey(embeddedHash, opts.keyStoreDir);
   if (stored) {
     assertVerificationKey(stored.vkey, keyStorePath(opts.keyStoreDir));
-    return { vkey: stored.vkey, hash: embeddedHash, pinned: true, source: 'store', ok: true, detail: `key pinned by the trusted-key store ("${stored.name}", hash ${embeddedHash.slice(0, 16)}…)` };
+    return {
+      vkey: stored.vkey,
+      hash: embeddedHash,
+      pinned: true,
+      source: 'store',
+      ok: true,
+      detail: `key pinned by the trusted-key store ("${stored.name}", hash ${embeddedHash.slice(0, 16)}…)`,
+    };
   }
   const how = 'pin it with --vkey FILE, --vkey-hash HEX, or `zkinfer keys add vkey.json`';
   if (opts.allowUnpinned) {
-    return { vkey: embedded, hash: embeddedHash, pinned: false, source: 'unpinned', ok: true, detail: `NOT PINNED (--allow-unpinned): the key inside the bundle was used, so the proof shows only that someone with that key proved it; model id and setup are unverified (${how})` };
+    return {
+      vkey: embedded,
+      hash: embeddedHash,
+      pinned: false,
+      source: 'unpinned',
+      ok: true,
+      detail: `NOT PINNED (--allow-unpinned): the key inside the bundle was used, so the proof shows only that someone with that key proved it; model id and setup are unverified (${how})`,
+    };
   }
-  return { vkey: embedded, hash: embeddedHash, pinned: false, source: 'unpinned', ok: false, detail: `the bundle's key (hash ${embeddedHash.slice(0, 16)}…) is not pinned: anyone can make a key and label it with any model; ${how}, or pass --allow-unpinned to check the proof alone` };
+  return {
+    vkey: embedded,
+    hash: embeddedHash,
+    pinned: false,
+    source: 'unpinned',
+    ok: false,
+    detail: `the bundle's key (hash ${embeddedHash.slice(0, 16)}…) is not pinned: anyone can make a key and label it with any model; ${how}, or pass --allow-unpinned to check the proof alone`,
+  };
 }

@@ -64,14 +64,21 @@ export interface TrustedSetupResult {
 const pick = (v: Record<string, unknown>, keys: string[]): string => canonicalJson(keys.map((k) => v[k]));
 
 /** Rebuilds the initial key from r1cs and ptau; null when it matches the verification key, else why not. */
-async function rebuildMismatch(r1cs: Uint8Array, ptauPath: string, meta: CeremonyMeta, vkey: Record<string, unknown>): Promise<string | null> {
+async function rebuildMismatch(
+  r1cs: Uint8Array,
+  ptauPath: string,
+  meta: CeremonyMeta,
+  vkey: Record<string, unknown>,
+): Promise<string | null> {
   const init = { type: 'bigMem' };
   const cs = await snarkjs.zKey.newZKey({ type: 'mem', data: r1cs }, ptauPath, init);
   if (!(cs instanceof Uint8Array)) return `snarkjs could not set up the recompiled circuit with ${ptauPath}`;
-  if (Buffer.from(cs).toString('hex') !== meta.transcript.circuit.csHash) return `the ceremony's circuit hash is not the one the recompiled r1cs and ${ptauPath} give`;
+  if (Buffer.from(cs).toString('hex') !== meta.transcript.circuit.csHash)
+    return `the ceremony's circuit hash is not the one the recompiled r1cs and ${ptauPath} give`;
   const initVkey = (await snarkjs.zKey.exportVerificationKey(init)) as Record<string, unknown>;
   const fields = ['vk_alpha_1', 'vk_beta_2', 'vk_gamma_2', 'IC', 'nPublic'];
-  if (pick(initVkey, fields) !== pick(vkey, fields)) return `the key's α, β, γ or IC are not the ones the recompiled r1cs and ${ptauPath} give`;
+  if (pick(initVkey, fields) !== pick(vkey, fields))
+    return `the key's α, β, γ or IC are not the ones the recompiled r1cs and ${ptauPath} give`;
   return null;
 }
 
@@ -80,23 +87,56 @@ export async function checkTrustedSetup(o: TrustedSetupOptions): Promise<Trusted
   const min = o.minContributions ?? DEFAULT_MIN_CONTRIBUTIONS;
   const meta = o.vkey['zkinfer'] as VkeyMeta | undefined;
   const warnings: string[] = [];
-  const result = (ok: boolean, detail: string, contributors: TrustedSetupResult['contributors'] = []): TrustedSetupResult => ({ check: { check: 'trusted-setup', ok, detail }, contributors, warnings });
+  const result = (
+    ok: boolean,
+    detail: string,
+    contributors: TrustedSetupResult['contributors'] = [],
+  ): TrustedSetupResult => ({ check: { check: 'trusted-setup', ok, detail }, contributors, warnings });
   if (!meta) return result(false, 'the key has no zkinfer metadata, so no ceremony transcript');
-  if (meta.setup === 'dev') return result(false, 'dev setup: one process sampled all the toxic waste, so whoever ran it could forge proofs');
+  if (meta.setup === 'dev')
+    return result(false, 'dev setup: one process sampled all the toxic waste, so whoever ran it could forge proofs');
   const ceremony = meta.ceremony;
-  if (!ceremony) return result(false, 'no ceremony transcript: the key was made by `zkinfer setup --ptau`, one phase-2 contribution inside one process, so whoever ran it knows δ and could forge proofs; run a ceremony (zkinfer ceremony init/contribute/beacon/finalize)');
+  if (!ceremony)
+    return result(
+      false,
+      'no ceremony transcript: the key was made by `zkinfer setup --ptau`, one phase-2 contribution inside one process, so whoever ran it knows δ and could forge proofs; run a ceremony (zkinfer ceremony init/contribute/beacon/finalize)',
+    );
   const t = ceremony.transcript;
   const contributors = (t?.contributions ?? []).map(({ index, name, kind, hash }) => ({ index, name, kind, hash }));
-  if (!t || transcriptHash(t) !== ceremony.transcriptSha256) return result(false, 'the ceremony transcript in the key does not match its recorded hash (altered)', contributors);
-  if (t.circuit.modelId !== meta.modelId) return result(false, `the ceremony was for model ${t.circuit.modelId.slice(0, 16)}…, the key is labelled ${meta.modelId.slice(0, 16)}…`, contributors);
+  if (!t || transcriptHash(t) !== ceremony.transcriptSha256)
+    return result(false, 'the ceremony transcript in the key does not match its recorded hash (altered)', contributors);
+  if (t.circuit.modelId !== meta.modelId)
+    return result(
+      false,
+      `the ceremony was for model ${t.circuit.modelId.slice(0, 16)}…, the key is labelled ${meta.modelId.slice(0, 16)}…`,
+      contributors,
+    );
   const trusted = o.trustPtau ?? [];
-  const source = isRecognisedPtau(t.ptau.blake2b, trusted.map((p) => p.blake2b));
-  if (!source) return result(false, `ptau ${t.ptau.name} (blake2b ${t.ptau.blake2b.slice(0, 16)}…) is not recognised: not a published perpetual powers-of-tau file; name it with --trust-ptau FILE|HASH if you trust whoever made it`, contributors);
-  const chain = await verifyContributionChain({ csHash: t.circuit.csHash, contributions: t.contributions, vkDelta2: o.vkey['vk_delta_2'] ?? null });
+  const source = isRecognisedPtau(
+    t.ptau.blake2b,
+    trusted.map((p) => p.blake2b),
+  );
+  if (!source)
+    return result(
+      false,
+      `ptau ${t.ptau.name} (blake2b ${t.ptau.blake2b.slice(0, 16)}…) is not recognised: not a published perpetual powers-of-tau file; name it with --trust-ptau FILE|HASH if you trust whoever made it`,
+      contributors,
+    );
+  const chain = await verifyContributionChain({
+    csHash: t.circuit.csHash,
+    contributions: t.contributions,
+    vkDelta2: o.vkey['vk_delta_2'] ?? null,
+  });
   if (!chain.ok) return result(false, `contribution chain: ${chain.detail}`, contributors);
-  const names = contributors.map((c) => `${c.index}. ${c.name || '(unnamed)'}${c.kind === 'beacon' ? ' [beacon]' : ''} ${c.hash.slice(0, 16)}…`).join(', ');
+  const names = contributors
+    .map((c) => `${c.index}. ${c.name || '(unnamed)'}${c.kind === 'beacon' ? ' [beacon]' : ''} ${c.hash.slice(0, 16)}…`)
+    .join(', ');
   if (contributors.length < min) {
-    return result(false, `${contributors.length} phase-2 contribution${contributors.length === 1 ? '' : 's'} (${names || 'none'}), at least ${min} required: a single party could know δ and forge proofs`, contributors);
+    return result(
+      false,
+      `${contributors.length} phase-2 contribution${contributors.length === 1 ? '' : 's'} (${names || 'none'}), at least ${min} required: a single party could know δ and forge proofs`,
+      contributors,
+    );
   }
   const ptauFile = trusted.find((p) => p.path && p.blake2b === t.ptau.blake2b)?.path;
   let rebuilt = 'α, β, IC not rebuilt (pass --model and the ptau file as --trust-ptau FILE to rebuild them)';
@@ -105,7 +145,13 @@ export async function checkTrustedSetup(o: TrustedSetupOptions): Promise<Trusted
     if (why) return result(false, why, contributors);
     rebuilt = `α, β, IC rebuilt from the recompiled r1cs and ${ptauFile}`;
   } else {
-    warnings.push(`trusted setup: the key's α, β and IC were not rebuilt from the ptau and the circuit; ${rebuilt.slice(rebuilt.indexOf('(') + 1, -1)}`);
+    warnings.push(
+      `trusted setup: the key's α, β and IC were not rebuilt from the ptau and the circuit; ${rebuilt.slice(rebuilt.indexOf('(') + 1, -1)}`,
+    );
   }
-  return result(true, `${contributors.length} phase-2 contributions: ${names}; ptau ${t.ptau.name} (${source}); ${rebuilt}`, contributors);
+  return result(
+    true,
+    `${contributors.length} phase-2 contributions: ${names}; ptau ${t.ptau.name} (${source}); ${rebuilt}`,
+    contributors,
+  );
 }

@@ -20,7 +20,14 @@ import { UserError } from '../core/errors.js';
 import { readJsonFile } from '../core/json.js';
 import { argmax, isClassScoreVector } from '../quantize/quantized-model.js';
 import type { ChainTarget, ChainVerdict, ChainVerifier } from './chain-check.js';
-import { checkCommitmentFields, checkInputFile, checkInputOpening, checkInputValues, checkKeyFields, decodeOutput } from './check-signals.js';
+import {
+  checkCommitmentFields,
+  checkInputFile,
+  checkInputOpening,
+  checkInputValues,
+  checkKeyFields,
+  decodeOutput,
+} from './check-signals.js';
 import { PinSource, resolveKey } from './pin-key.js';
 import { assertVerificationKey } from '../formats/vkey.js';
 import { checkModelBinding } from './model-binding.js';
@@ -103,7 +110,15 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   const raw = opts.bundle ?? readJsonFile(opts.bundlePath!, 'proof bundle');
   const checks: CheckResult[] = [];
   const warnings: string[] = [];
-  const formatFailure = (detail: string): VerifyReport => ({ valid: false, failed: 'format', checks: [...checks, fail('format', detail)], pinned: false, keySource: 'unpinned', unverified: [], warnings });
+  const formatFailure = (detail: string): VerifyReport => ({
+    valid: false,
+    failed: 'format',
+    checks: [...checks, fail('format', detail)],
+    pinned: false,
+    keySource: 'unpinned',
+    unverified: [],
+    warnings,
+  });
   let bundle: ProofBundle;
   try {
     assertBundleShape(raw, where);
@@ -117,57 +132,109 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   const opening: Opening | undefined = opts.openingPath ? readOpening(opts.openingPath) : undefined;
   checks.push(pass('format', 'bundle fields present, well-typed and canonical'));
   const key = resolveKey(embedded, opts);
-  checks.push({ check: 'pin', ok: key.ok, detail: key.detail, ...(key.ok && !key.pinned ? { unverified: true as const } : {}) });
+  checks.push({
+    check: 'pin',
+    ok: key.ok,
+    detail: key.detail,
+    ...(key.ok && !key.pinned ? { unverified: true as const } : {}),
+  });
   const { vkey } = key;
   const meta = vkey.zkinfer;
   checks.push(...keyChecks(bundle, embedded, key));
   let r1cs: Uint8Array | undefined;
   if (opts.modelPath) {
-    const binding = await checkModelBinding({ modelPath: opts.modelPath, settingsPath: opts.settingsPath, ceremonyPath: opts.ceremonyPath, layout: meta.layout, bundleModelId: bundle.modelId, vkey: vkey as unknown as Record<string, unknown> });
+    const binding = await checkModelBinding({
+      modelPath: opts.modelPath,
+      settingsPath: opts.settingsPath,
+      ceremonyPath: opts.ceremonyPath,
+      layout: meta.layout,
+      bundleModelId: bundle.modelId,
+      vkey: vkey as unknown as Record<string, unknown>,
+    });
     checks.push(binding.check);
     r1cs = binding.recompiled.r1cs;
   }
   const fieldError = checkKeyFields(bundle, meta) ?? checkCommitmentFields(bundle);
-  checks.push(fieldError ? fail('bundle-fields', fieldError) : pass('bundle-fields', 'layout, scales, ranges, setup and commitments agree with the key and the signals'));
+  checks.push(
+    fieldError
+      ? fail('bundle-fields', fieldError)
+      : pass('bundle-fields', 'layout, scales, ranges, setup and commitments agree with the key and the signals'),
+  );
   const decoded = await decodeOutput(bundle, meta, vkey.nPublic, opening);
-  checks.push(decoded.error ? fail('public-signals', decoded.error) : pass('public-signals', `${bundle.publicSignals.length} public signals in range and consistent with the output`));
+  checks.push(
+    decoded.error
+      ? fail('public-signals', decoded.error)
+      : pass('public-signals', `${bundle.publicSignals.length} public signals in range and consistent with the output`),
+  );
   if (opening) {
-    let err = opening.vkeyHash !== key.hash ? `${opts.openingPath} belongs to key ${opening.vkeyHash.slice(0, 16)}…, not ${key.hash.slice(0, 16)}…` : await checkInputOpening(bundle, meta, opening);
-    if (!err && bundle.layout.output.visibility === 'hashed' && !opening.output) err = 'the opening holds no output part';
-    if (!err && bundle.layout.output.visibility !== 'hashed' && opening.output) err = 'the opening holds an output, but the output is not hashed';
+    let err =
+      opening.vkeyHash !== key.hash
+        ? `${opts.openingPath} belongs to key ${opening.vkeyHash.slice(0, 16)}…, not ${key.hash.slice(0, 16)}…`
+        : await checkInputOpening(bundle, meta, opening);
+    if (!err && bundle.layout.output.visibility === 'hashed' && !opening.output)
+      err = 'the opening holds no output part';
+    if (!err && bundle.layout.output.visibility !== 'hashed' && opening.output)
+      err = 'the opening holds an output, but the output is not hashed';
     checks.push(err ? fail('opening', err) : pass('opening', `${opts.openingPath} opens the commitments`));
   }
   let inputClamped: number | undefined;
   if (opts.inputPath || opts.inputValues) {
-    const r = opts.inputValues ? checkInputValues(opts.inputValues.values, opts.inputValues.label, bundle, meta, opening) : checkInputFile(opts.inputPath!, bundle, meta, opening);
+    const r = opts.inputValues
+      ? checkInputValues(opts.inputValues.values, opts.inputValues.label, bundle, meta, opening)
+      : checkInputFile(opts.inputPath!, bundle, meta, opening);
     inputClamped = r.clamped;
     checks.push(r.error ? fail('input-commitment', r.error) : pass('input-commitment', r.detail));
     if (!r.error && r.clamped > 0) warnings.push(r.detail);
   }
   const pointError = await g2MembershipError(bundle.proof);
   // A signal count the key does not expect cannot verify; snarkjs would throw on it.
-  const proofOk = !pointError && bundle.publicSignals.length === vkey.nPublic && (await verifyGroth16(vkey, bundle.publicSignals, bundle.proof));
-  checks.push(proofOk ? pass('proof', 'Groth16 pairing check passed') : fail('proof', pointError ?? 'Groth16 pairing check failed'));
+  const proofOk =
+    !pointError &&
+    bundle.publicSignals.length === vkey.nPublic &&
+    (await verifyGroth16(vkey, bundle.publicSignals, bundle.proof));
+  checks.push(
+    proofOk
+      ? pass('proof', 'Groth16 pairing check passed')
+      : fail('proof', pointError ?? 'Groth16 pairing check failed'),
+  );
   let chain: ChainVerdict | undefined;
   if (opts.chain) {
-    const c = await chainCheck(opts.chain, opts.chainVerifier, bundle, vkey as unknown as Record<string, unknown>, key.ok, proofOk);
+    const c = await chainCheck(
+      opts.chain,
+      opts.chainVerifier,
+      bundle,
+      vkey as unknown as Record<string, unknown>,
+      key.ok,
+      proofOk,
+    );
     checks.push(c.check);
     chain = c.chain;
     if (c.warning) warnings.push(c.warning);
   }
-  if (meta.setup === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
-  if (meta.ptau && !meta.ptau.recognised) warnings.push(`ptau: unrecognised (${meta.ptau.name}, blake2b ${meta.ptau.blake2b.slice(0, 16)}…): not a published powers-of-tau file`);
+  if (meta.setup === 'dev')
+    warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
+  if (meta.ptau && !meta.ptau.recognised)
+    warnings.push(
+      `ptau: unrecognised (${meta.ptau.name}, blake2b ${meta.ptau.blake2b.slice(0, 16)}…): not a published powers-of-tau file`,
+    );
   let contributors: TrustedSetupResult['contributors'] | undefined;
   if (opts.requireTrustedSetup) {
-    if (!key.pinned) checks.push(fail('trusted-setup', 'the key is not pinned, so its setup is only the bundle\'s claim'));
+    if (!key.pinned)
+      checks.push(fail('trusted-setup', "the key is not pinned, so its setup is only the bundle's claim"));
     else {
-      const trust = await checkTrustedSetup({ vkey: vkey as unknown as Record<string, unknown>, minContributions: opts.minContributions, trustPtau: await resolveTrustedPtau(opts.trustPtau ?? []), r1cs });
+      const trust = await checkTrustedSetup({
+        vkey: vkey as unknown as Record<string, unknown>,
+        minContributions: opts.minContributions,
+        trustPtau: await resolveTrustedPtau(opts.trustPtau ?? []),
+        r1cs,
+      });
       checks.push(trust.check);
       warnings.push(...trust.warnings);
       contributors = trust.contributors;
     }
   }
-  if (bundle.layout.output.visibility === 'hashed' && !opening) warnings.push('the output is hashed: pass --opening FILE to see and check it');
+  if (bundle.layout.output.visibility === 'hashed' && !opening)
+    warnings.push('the output is hashed: pass --opening FILE to see and check it');
   return reportOf({ checks, warnings, key, bundle, decoded, inputClamped, chain, contributors });
 }
 
@@ -186,35 +253,67 @@ function keyChecks(bundle: ProofBundle, embedded: Parameters<typeof resolveKey>[
   const out: CheckResult[] = [];
   // Compared canonically: key order carries no meaning, so a reformatted vkey.json is the same key.
   const embeddedOk = key.source !== 'file' || canonicalJson(embedded) === canonicalJson(vkey);
-  out.push(key.hash === bundle.vkeyHash && embeddedOk
-    ? pass('vkey', `vkey hash ${key.hash.slice(0, 16)}… matches`)
-    : fail('vkey', key.hash !== bundle.vkeyHash
-      ? `the verification key's hash ${key.hash.slice(0, 16)}… differs from the bundle's ${bundle.vkeyHash.slice(0, 16)}…`
-      : 'the key embedded in the bundle differs from the pinned key'));
+  out.push(
+    key.hash === bundle.vkeyHash && embeddedOk
+      ? pass('vkey', `vkey hash ${key.hash.slice(0, 16)}… matches`)
+      : fail(
+          'vkey',
+          key.hash !== bundle.vkeyHash
+            ? `the verification key's hash ${key.hash.slice(0, 16)}… differs from the bundle's ${bundle.vkeyHash.slice(0, 16)}…`
+            : 'the key embedded in the bundle differs from the pinned key',
+        ),
+  );
   if (key.pinned) {
-    out.push(meta.modelId === bundle.modelId
-      ? pass('model-id', `model ${bundle.modelId.slice(0, 16)}…`)
-      : fail('model-id', `bundle names model ${bundle.modelId.slice(0, 16)}…, the pinned key is for ${meta.modelId.slice(0, 16)}…`));
+    out.push(
+      meta.modelId === bundle.modelId
+        ? pass('model-id', `model ${bundle.modelId.slice(0, 16)}…`)
+        : fail(
+            'model-id',
+            `bundle names model ${bundle.modelId.slice(0, 16)}…, the pinned key is for ${meta.modelId.slice(0, 16)}…`,
+          ),
+    );
   } else if (meta.modelId !== bundle.modelId) {
-    out.push(fail('model-id', `bundle names model ${bundle.modelId.slice(0, 16)}…, its own key says ${meta.modelId.slice(0, 16)}…`));
+    out.push(
+      fail(
+        'model-id',
+        `bundle names model ${bundle.modelId.slice(0, 16)}…, its own key says ${meta.modelId.slice(0, 16)}…`,
+      ),
+    );
   }
   return out;
 }
 
 /** The `chain` check: the Solidity verifier's verdict must agree with the local one. */
-async function chainCheck(target: ChainTarget, verifier: ChainVerifier | undefined, bundle: ProofBundle, vkey: Record<string, unknown>, keyOk: boolean, proofOk: boolean): Promise<{ check: CheckResult; chain?: ChainVerdict; warning?: string }> {
+async function chainCheck(
+  target: ChainTarget,
+  verifier: ChainVerifier | undefined,
+  bundle: ProofBundle,
+  vkey: Record<string, unknown>,
+  keyOk: boolean,
+  proofOk: boolean,
+): Promise<{ check: CheckResult; chain?: ChainVerdict; warning?: string }> {
   // The verdict is already "not pinned"; compiling a verifier for a key the prover chose costs
   // time that grows with its size (a 100,000-signal key takes minutes in solc).
   if (!keyOk) return { check: fail('chain', 'not run: the key is not pinned') };
-  if (!verifier) throw new Error('verifyBundle: `chain` needs `chainVerifier` (use verifyBundleWithChain from src/chain/verify-bundle-on-chain.ts)');
+  if (!verifier)
+    throw new Error(
+      'verifyBundle: `chain` needs `chainVerifier` (use verifyBundleWithChain from src/chain/verify-bundle-on-chain.ts)',
+    );
   const chain = await verifier(bundle, vkey, target);
   const at = chain.target === 'embedded' ? 'embedded EVM' : `contract ${chain.address}`;
-  const check: CheckResult = chain.codeMatches === false
-    ? fail('chain', `${at} runs code ${chain.codeHash?.slice(0, 18)}…, not the verifier compiled for the pinned key`)
-    : chain.valid === proofOk
-      ? { check: 'chain', ok: chain.valid, detail: `${at} says ${chain.valid}, as the local check (${chain.gasSource} gas ${chain.gas})` }
-      : fail('chain', `DISAGREEMENT: ${at} says ${chain.valid}, the local check says ${proofOk}`);
-  const warning = chain.fitsOnChain ? undefined : `the verifier is ${chain.deployedSize} bytes, over the 24,576-byte contract limit of real chains; use --input-visibility hashed to shrink it`;
+  const check: CheckResult =
+    chain.codeMatches === false
+      ? fail('chain', `${at} runs code ${chain.codeHash?.slice(0, 18)}…, not the verifier compiled for the pinned key`)
+      : chain.valid === proofOk
+        ? {
+            check: 'chain',
+            ok: chain.valid,
+            detail: `${at} says ${chain.valid}, as the local check (${chain.gasSource} gas ${chain.gas})`,
+          }
+        : fail('chain', `DISAGREEMENT: ${at} says ${chain.valid}, the local check says ${proofOk}`);
+  const warning = chain.fitsOnChain
+    ? undefined
+    : `the verifier is ${chain.deployedSize} bytes, over the 24,576-byte contract limit of real chains; use --input-visibility hashed to shrink it`;
   return { check, chain, ...(warning ? { warning } : {}) };
 }
 
@@ -240,7 +339,12 @@ function reportOf(r: {
     pinned: key.pinned,
     keySource: key.source,
     ...(key.pinned ? { modelId: meta.modelId, setup: meta.setup } : { claimedModelId: bundle.modelId }),
-    ...(ints ? { ...(isClassScoreVector(meta.output.shape) ? { prediction: argmax(ints) } : {}), output: ints.map((v) => Number(v) / 2 ** meta.output.frac) } : {}),
+    ...(ints
+      ? {
+          ...(isClassScoreVector(meta.output.shape) ? { prediction: argmax(ints) } : {}),
+          output: ints.map((v) => Number(v) / 2 ** meta.output.frac),
+        }
+      : {}),
     unverified: UNVERIFIED_FIELDS.filter((f) => fieldPresent(bundle, f)),
     ...(inputClamped !== undefined ? { inputClamped } : {}),
     warnings: r.warnings,

@@ -23,7 +23,10 @@ type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
 type Claim = Mutable<AccuracyClaim>;
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-accuracy-'));
-const digits = JSON.parse(readFileSync(join(MODELS, 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
+const digits = JSON.parse(readFileSync(join(MODELS, 'digits-test.json'), 'utf8')) as {
+  inputs: number[][];
+  labels: number[];
+};
 const build = join(dir, 'build');
 const other = join(dir, 'build-other');
 const dataA = join(dir, 'a.jsonl');
@@ -37,7 +40,13 @@ function zkinfer(...args: string[]): { status: number | null; stdout: string; st
 }
 
 function writeData(path: string, from: number, to: number): void {
-  writeFileSync(path, digits.inputs.slice(from, to).map((x, i) => JSON.stringify({ input: x, label: digits.labels[from + i] })).join('\n') + '\n');
+  writeFileSync(
+    path,
+    digits.inputs
+      .slice(from, to)
+      .map((x, i) => JSON.stringify({ input: x, label: digits.labels[from + i] }))
+      .join('\n') + '\n',
+  );
 }
 
 function prove(buildDir: string, data: string, out: string): AccuracyClaim {
@@ -47,8 +56,17 @@ function prove(buildDir: string, data: string, out: string): AccuracyClaim {
 }
 
 before(async () => {
-  await quantizeModel({ modelPath: join(MODELS, 'digits-mlp.onnx'), outDir: build, calibrationPath: join(MODELS, 'calibration.json') });
-  await quantizeModel({ modelPath: join(MODELS, 'digits-mlp.onnx'), outDir: other, calibrationPath: join(MODELS, 'calibration.json'), activationBits: 7 });
+  await quantizeModel({
+    modelPath: join(MODELS, 'digits-mlp.onnx'),
+    outDir: build,
+    calibrationPath: join(MODELS, 'calibration.json'),
+  });
+  await quantizeModel({
+    modelPath: join(MODELS, 'digits-mlp.onnx'),
+    outDir: other,
+    calibrationPath: join(MODELS, 'calibration.json'),
+    activationBits: 7,
+  });
   writeData(dataA, 0, 20);
   writeData(dataB, 20, 36);
   claimA = prove(build, dataA, join(dir, 'out-a'));
@@ -58,7 +76,18 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function verify(claim: unknown, ...flags: string[]): { status: number | null; report: { valid: boolean; failed?: string; checks: Array<{ check: string; ok: boolean; detail: string }>; correct?: number } } {
+function verify(
+  claim: unknown,
+  ...flags: string[]
+): {
+  status: number | null;
+  report: {
+    valid: boolean;
+    failed?: string;
+    checks: Array<{ check: string; ok: boolean; detail: string }>;
+    correct?: number;
+  };
+} {
   const path = join(dir, `claim-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(path, JSON.stringify(claim));
   const r = zkinfer('verify', path, '--json', ...flags);
@@ -76,25 +105,60 @@ async function assertRejected(claim: unknown, check: string, opts: VerifyClaimOp
 
 /** The attacker's best effort: keep the claim's own D consistent with whatever chunks it lists. */
 async function withConsistentD(c: Claim): Promise<Claim> {
-  const d = await combineChunkCommitments(c.dataset.samples, c.dataset.chunkSize, c.chunks.map((ch) => BigInt(ch.publicSignals[0]!)));
+  const d = await combineChunkCommitments(
+    c.dataset.samples,
+    c.dataset.chunkSize,
+    c.chunks.map((ch) => BigInt(ch.publicSignals[0]!)),
+  );
   return { ...c, dataset: { ...c.dataset, commitment: toHex(d), chunks: c.chunks.length } };
 }
 
 const clone = (c: AccuracyClaim): Claim => JSON.parse(JSON.stringify(c)) as Claim;
 
-test('the claim verifies with the pinned key and dataset, and K is the integer reference\'s count exactly', async () => {
+test("the claim verifies with the pinned key and dataset, and K is the integer reference's count exactly", async () => {
   const { model } = readQuantizedModel(build);
-  const ref = digits.inputs.slice(0, 20).filter((x, i) => argmax(runIntegerModel(model, quantizeInput(model, x)).get(model.output.name)!) === digits.labels[i]).length;
+  const ref = digits.inputs
+    .slice(0, 20)
+    .filter(
+      (x, i) => argmax(runIntegerModel(model, quantizeInput(model, x)).get(model.output.name)!) === digits.labels[i],
+    ).length;
   assert.equal(claimA.result.correct, ref);
   assert.equal(claimA.unverified.quantized.correct, ref);
-  assert.deepEqual([claimA.dataset.samples, claimA.dataset.chunks, claimA.chunks.map((c) => c.samples)], [20, 3, [8, 8, 4]]);
-  const { status, report } = verify(claimA, '--vkey', keyA, '--dataset-commitment', claimA.dataset.commitment, '--min-accuracy', '0.5');
+  assert.deepEqual(
+    [claimA.dataset.samples, claimA.dataset.chunks, claimA.chunks.map((c) => c.samples)],
+    [20, 3, [8, 8, 4]],
+  );
+  const { status, report } = verify(
+    claimA,
+    '--vkey',
+    keyA,
+    '--dataset-commitment',
+    claimA.dataset.commitment,
+    '--min-accuracy',
+    '0.5',
+  );
   assert.equal(status, 0, JSON.stringify(report));
   assert.equal(report.correct, ref);
-  const withData = verify(claimA, '--vkey', keyA, '--dataset', dataA, '--opening', join(dir, 'out-a', 'dataset.opening.json'));
+  const withData = verify(
+    claimA,
+    '--vkey',
+    keyA,
+    '--dataset',
+    dataA,
+    '--opening',
+    join(dir, 'out-a', 'dataset.opening.json'),
+  );
   assert.equal(withData.status, 0, JSON.stringify(withData.report));
   // --min-accuracy above the proven accuracy fails by name.
-  const low = verify(claimA, '--vkey', keyA, '--dataset-commitment', claimA.dataset.commitment, '--min-accuracy', String((ref + 1) / 20));
+  const low = verify(
+    claimA,
+    '--vkey',
+    keyA,
+    '--dataset-commitment',
+    claimA.dataset.commitment,
+    '--min-accuracy',
+    String((ref + 1) / 20),
+  );
   assert.deepEqual([low.status, low.report.failed], [1, 'min-accuracy']);
   // Nothing pinned: refused unless the verifier says so.
   await assertRejected(claimA, 'key-pin', {});
@@ -132,7 +196,10 @@ test('attacks on the claim are rejected by name', async () => {
 
   // Reordered: chunks 0 and 1 swapped.
   c = clone(claimA);
-  [c.chunks[0], c.chunks[1]] = [{ ...c.chunks[1]!, index: 0 }, { ...c.chunks[0]!, index: 1 }];
+  [c.chunks[0], c.chunks[1]] = [
+    { ...c.chunks[1]!, index: 0 },
+    { ...c.chunks[0]!, index: 1 },
+  ];
   await assertRejected(c, 'dataset-commitment');
   await assertRejected(await withConsistentD(c), 'dataset-pin');
   const byData = { vkeyPath: keyA, dataset: dataA, opening: join(dir, 'out-a', 'dataset.opening.json') };
@@ -149,7 +216,7 @@ test('attacks on the claim are rejected by name', async () => {
   await assertRejected(await withConsistentD(c), 'dataset-pin');
 });
 
-test('a chunk from another dataset and a claim under another model\'s key are rejected', async () => {
+test("a chunk from another dataset and a claim under another model's key are rejected", async () => {
   const claimB = prove(build, dataB, join(dir, 'out-b'));
   assert.equal(claimB.vkeyHash, claimA.vkeyHash, 'same model, same chunk key');
   const c = clone(claimA);
@@ -160,11 +227,21 @@ test('a chunk from another dataset and a claim under another model\'s key are re
   const claimOther = prove(other, dataA, join(dir, 'out-other'));
   assert.notEqual(claimOther.vkeyHash, claimA.vkeyHash);
   await assertRejected(claimOther, 'key-pin', { vkeyPath: keyA, datasetCommitment: claimOther.dataset.commitment });
-  await assertRejected(claimOther, 'key-pin', { vkeyHash: claimA.vkeyHash, datasetCommitment: claimOther.dataset.commitment });
+  await assertRejected(claimOther, 'key-pin', {
+    vkeyHash: claimA.vkeyHash,
+    datasetCommitment: claimOther.dataset.commitment,
+  });
   const cli1 = verify(claimOther, '--vkey', keyA, '--dataset-commitment', claimOther.dataset.commitment);
   assert.deepEqual([cli1.status, cli1.report.failed], [1, 'key-pin']);
   // Its own proofs checked against the trusted key fail too (the embedded key is not used once pinned).
-  const relabeled = { ...clone(claimOther), vkey: claimA.vkey, vkeyHash: claimA.vkeyHash, modelId: claimA.modelId, quantizedSha256: claimA.quantizedSha256, dataset: { ...claimOther.dataset, encoding: claimA.dataset.encoding } };
+  const relabeled = {
+    ...clone(claimOther),
+    vkey: claimA.vkey,
+    vkeyHash: claimA.vkeyHash,
+    modelId: claimA.modelId,
+    quantizedSha256: claimA.quantizedSha256,
+    dataset: { ...claimOther.dataset, encoding: claimA.dataset.encoding },
+  };
   await assertRejected(relabeled, 'proof', { vkeyPath: keyA, datasetCommitment: claimOther.dataset.commitment });
   // A malformed claim is a format error: exit 2.
   const { status, report } = verify({ ...clone(claimA), chunks: 'none' }, '--vkey', keyA);
@@ -177,20 +254,48 @@ test('accuracy with the opening of `dataset commit` proves the published commitm
   assert.equal(c.status, 0, c.stderr);
   const published = c.stdout.trim();
   const opening = join(pub, 'a.opening.json');
-  const r = zkinfer('accuracy', build, '--dataset', dataA, '--opening', opening, '--out', join(dir, 'out-pub'), '--workers', '2', '--json');
+  const r = zkinfer(
+    'accuracy',
+    build,
+    '--dataset',
+    dataA,
+    '--opening',
+    opening,
+    '--out',
+    join(dir, 'out-pub'),
+    '--workers',
+    '2',
+    '--json',
+  );
   assert.equal(r.status, 0, r.stderr);
   assert.equal((JSON.parse(r.stdout) as { datasetCommitment: string; chunkSize: number }).datasetCommitment, published);
-  const bad = zkinfer('accuracy', build, '--dataset', dataA, '--opening', opening, '--chunk', '10', '--out', join(dir, 'out-bad'));
+  const bad = zkinfer(
+    'accuracy',
+    build,
+    '--dataset',
+    dataA,
+    '--opening',
+    opening,
+    '--chunk',
+    '10',
+    '--out',
+    join(dir, 'out-bad'),
+  );
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--chunk 10: .*committed with chunks of 8/);
 });
 
 test('accuracy proving resumes after kill -9', async () => {
   const out = join(dir, 'out-kill');
-  const child = spawn(process.execPath, [CLI, 'accuracy', build, '--dataset', dataA, '--out', out, '--chunk', '8', '--workers', '1', '--json'], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'accuracy', build, '--dataset', dataA, '--out', out, '--chunk', '8', '--workers', '1', '--json'],
+    { stdio: 'ignore' },
+  );
   const chunks = join(out, 'chunks');
   const t0 = Date.now();
-  while (!(existsSync(chunks) && readdirSync(chunks).some((n) => n.endsWith('.json'))) && Date.now() - t0 < 120_000) await new Promise((r) => setTimeout(r, 50));
+  while (!(existsSync(chunks) && readdirSync(chunks).some((n) => n.endsWith('.json'))) && Date.now() - t0 < 120_000)
+    await new Promise((r) => setTimeout(r, 50));
   child.kill('SIGKILL');
   await new Promise((r) => child.on('exit', r));
   assert.ok(!existsSync(join(out, 'claim.json')), 'killed before the claim was written');

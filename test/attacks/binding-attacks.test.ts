@@ -37,7 +37,11 @@ const shape = [1, 64];
 const x3 = readInputFile(SAMPLE, shape);
 
 /** Quantizes the digits MLP once; each build is a copy compiled with its own visibility and keys. */
-async function build(name: string, input: 'public' | 'hashed', output: 'public' | 'packed' | 'hashed'): Promise<string> {
+async function build(
+  name: string,
+  input: 'public' | 'hashed',
+  output: 'public' | 'packed' | 'hashed',
+): Promise<string> {
   const dir = join(T, name);
   cpSync(join(T, 'q'), dir, { recursive: true });
   compileCircuit({ buildDir: dir, inputVisibility: input, outputVisibility: output });
@@ -52,7 +56,12 @@ let honest: ProofBundle;
 let honestPath = '';
 
 before(async () => {
-  await quantizeModel({ modelPath: 'models/digits-mlp.onnx', outDir: join(T, 'q'), calibrationPath: 'models/calibration.json', inputPaths: [SAMPLE] });
+  await quantizeModel({
+    modelPath: 'models/digits-mlp.onnx',
+    outDir: join(T, 'q'),
+    calibrationPath: 'models/calibration.json',
+    inputPaths: [SAMPLE],
+  });
   pub = await build('pub', 'public', 'public');
   hashed = await build('hashed', 'hashed', 'public');
   // Same model, same visibility, its own keys: what an attacker can make for itself.
@@ -84,10 +93,22 @@ test('an out-of-range public input has no satisfying witness: the circuit range-
     w[1 + nOut] = ((bad % FIELD_PRIME) + FIELD_PRIME) % FIELD_PRIME;
     assert.ok(findViolatedConstraint(r1cs.constraints, w) >= 0, `pixel ${bad} accepted`);
   }
-  const withBits = buildCircuit(model, xq.map((v, i) => (i === 0 ? 415 % 256 : v)), { inputVisibility: 'public', witnessOnly: true }).circuit.witness;
+  const withBits = buildCircuit(
+    model,
+    xq.map((v, i) => (i === 0 ? 415 % 256 : v)),
+    { inputVisibility: 'public', witnessOnly: true },
+  ).circuit.witness;
   withBits[1 + nOut] = 415n;
   assert.ok(findViolatedConstraint(r1cs.constraints, withBits) >= 0);
-  assert.throws(() => buildCircuit(model, xq.map((v, i) => (i === 0 ? 415 : v)), { inputVisibility: 'public' }), /does not fit/);
+  assert.throws(
+    () =>
+      buildCircuit(
+        model,
+        xq.map((v, i) => (i === 0 ? 415 : v)),
+        { inputVisibility: 'public' },
+      ),
+    /does not fit/,
+  );
 });
 
 test('public input out of range in a bundle: local and embedded-EVM verdicts agree (both reject)', async () => {
@@ -98,7 +119,11 @@ test('public input out of range in a bundle: local and embedded-EVM verdicts agr
   assert.equal(rep.valid, false);
   assert.equal(check(rep, 'public-signals')?.ok, false);
   assert.equal(rep.chain?.valid, false, 'the contract accepted an out-of-range public input');
-  const ok = await verifyBundleWithChain({ bundle: r.bundle, vkeyPath: join(pub, 'vkey.json'), chain: { kind: 'embedded' } });
+  const ok = await verifyBundleWithChain({
+    bundle: r.bundle,
+    vkeyPath: join(pub, 'vkey.json'),
+    chain: { kind: 'embedded' },
+  });
   assert.equal(ok.valid, true);
   assert.equal(ok.chain?.valid, true);
 });
@@ -122,7 +147,11 @@ async function twistPointOutsideSubgroup(): Promise<string[][]> {
 test('pi_b on the G2 twist but outside the subgroup: refused by name, locally and on the embedded EVM', async () => {
   const b = structuredClone(honest);
   b.proof.pi_b = (await twistPointOutsideSubgroup()) as any;
-  const rep = await verifyBundleWithChain({ bundle: b, vkeyPath: join(hashed, 'vkey.json'), chain: { kind: 'embedded' } });
+  const rep = await verifyBundleWithChain({
+    bundle: b,
+    vkeyPath: join(hashed, 'vkey.json'),
+    chain: { kind: 'embedded' },
+  });
   assert.equal(rep.valid, false);
   assert.equal(rep.failed, 'proof');
   assert.match(check(rep, 'proof')!.detail, /outside its order-r subgroup/);
@@ -140,23 +169,39 @@ test('a bundle with a duplicate key is refused by line: JSON readers disagree on
   // The error names the line of the second occurrence, the one a first-wins reader ignores.
   const secondLine = twice.split('\n').findIndex((l, i) => i > 1 && l.includes('"prediction"')) + 1;
   assert.ok(secondLine > 2, 'the honest bundle has a prediction field');
-  await assert.rejects(verifyBundle({ bundlePath: join(T, 'dup.json'), vkeyPath }), new RegExp(`dup\\.json:${secondLine}: key "prediction" appears twice`));
-  assert.deepEqual(duplicateJsonKey('{"a": {"k": 1}, "b": {"k": 2}, "s": "\\"k\\": 3"}'), undefined, 'equal keys in different objects are not duplicates');
+  await assert.rejects(
+    verifyBundle({ bundlePath: join(T, 'dup.json'), vkeyPath }),
+    new RegExp(`dup\\.json:${secondLine}: key "prediction" appears twice`),
+  );
+  assert.deepEqual(
+    duplicateJsonKey('{"a": {"k": 1}, "b": {"k": 2}, "s": "\\"k\\": 3"}'),
+    undefined,
+    'equal keys in different objects are not duplicates',
+  );
   assert.deepEqual(duplicateJsonKey('{"a": [{"k": 1, "x": 0}, {"x": 1,\n "x": 2}]}'), { key: 'x', line: 2 });
   assert.equal((await verifyBundle({ bundlePath: honestPath, vkeyPath })).valid, true);
 });
 
-test('relabelled bundle: an attacker\'s own key is never pinned, whatever the bundle claims', async () => {
+test("relabelled bundle: an attacker's own key is never pinned, whatever the bundle claims", async () => {
   const victim = JSON.parse(readFileSync(join(hashed, 'vkey.json'), 'utf8'));
   const forged = (await createProver({ buildDir: attacker, fidelity: false }).prove(x3)).bundle;
   forged.modelId = honest.modelId;
   forged.setup = { kind: 'ptau' };
-  const unpinned = await verifyBundle({ bundle: forged, requireTrustedSetup: true, keyStoreDir: join(T, 'empty-store') });
+  const unpinned = await verifyBundle({
+    bundle: forged,
+    requireTrustedSetup: true,
+    keyStoreDir: join(T, 'empty-store'),
+  });
   assert.equal(unpinned.valid, false);
   assert.equal(unpinned.failed, 'pin');
   assert.equal(unpinned.pinned, false);
   assert.equal(unpinned.modelId, undefined);
-  const allowed = await verifyBundle({ bundle: forged, allowUnpinned: true, requireTrustedSetup: true, keyStoreDir: join(T, 'empty-store') });
+  const allowed = await verifyBundle({
+    bundle: forged,
+    allowUnpinned: true,
+    requireTrustedSetup: true,
+    keyStoreDir: join(T, 'empty-store'),
+  });
   assert.equal(allowed.pinned, false);
   assert.equal(allowed.valid, false, 'a trusted setup was reported for an unpinned key');
   assert.equal(check(allowed, 'trusted-setup')?.ok, false);
@@ -203,7 +248,11 @@ test('every bundle field is either compared or listed as unverified; unknown fie
     ['projective z', (b) => (b.proof.pi_c[2] = '2'), 'format'],
     ['coordinate + p', (b) => (b.proof.pi_a[0] = String(BigInt(b.proof.pi_a[0]) + BASE_FIELD_PRIME)), 'format'],
     ['embedded key on another curve', (b) => (b.vkey.curve = 'bls12381'), 'format'],
-    ['embedded key with Solidity in a coordinate', (b) => (b.vkey.IC[0][0] = '1); selfdestruct(payable(msg.sender)); (1'), 'format'],
+    [
+      'embedded key with Solidity in a coordinate',
+      (b) => (b.vkey.IC[0][0] = '1); selfdestruct(payable(msg.sender)); (1'),
+      'format',
+    ],
   ];
   for (const [name, edit, failed] of edits) {
     const b = structuredClone(honest) as any;
@@ -214,7 +263,10 @@ test('every bundle field is either compared or listed as unverified; unknown fie
   }
   const ok = await verifyBundle({ bundle: honest, vkeyPath });
   assert.deepEqual(ok.unverified, ['input.source', 'input.clamped', 'tool', 'createdAt']);
-  for (const [name, edit] of [['input.source', (b: any) => (b.input.source = 'elsewhere.json')], ['fidelity', (b: any) => (b.fidelity = { floatOutput: [1], floatPrediction: 0, maxAbsError: 0 })]] as const) {
+  for (const [name, edit] of [
+    ['input.source', (b: any) => (b.input.source = 'elsewhere.json')],
+    ['fidelity', (b: any) => (b.fidelity = { floatOutput: [1], floatPrediction: 0, maxAbsError: 0 })],
+  ] as const) {
     const b = structuredClone(honest) as any;
     edit(b);
     const r = await verifyBundle({ bundle: b, vkeyPath });
@@ -236,14 +288,26 @@ test('hashed input: blinded commitment, opening checks, and a dictionary attack 
   assert.equal(good.valid, true, JSON.stringify(good.checks));
   const other = readInputFile('models/samples/digit-7.json', shape);
   writeFileSync(join(T, 'seven.json'), JSON.stringify(Array.from(other)));
-  const wrongInput = await verifyBundle({ bundlePath: honestPath, vkeyPath, inputPath: join(T, 'seven.json'), openingPath });
+  const wrongInput = await verifyBundle({
+    bundlePath: honestPath,
+    vkeyPath,
+    inputPath: join(T, 'seven.json'),
+    openingPath,
+  });
   assert.equal(wrongInput.failed, 'input-commitment');
   const opening = JSON.parse(readFileSync(openingPath, 'utf8'));
-  for (const [name, edit] of [['blinding', (o: any) => (o.input.blinding = String(BigInt(o.input.blinding) + 1n))], ['integers', (o: any) => (o.input.integers[5] = String(Number(o.input.integers[5]) ^ 1))]] as const) {
+  for (const [name, edit] of [
+    ['blinding', (o: any) => (o.input.blinding = String(BigInt(o.input.blinding) + 1n))],
+    ['integers', (o: any) => (o.input.integers[5] = String(Number(o.input.integers[5]) ^ 1))],
+  ] as const) {
     const o = structuredClone(opening);
     edit(o);
     writeFileSync(join(T, 'bad-opening.json'), JSON.stringify(o));
-    assert.equal((await verifyBundle({ bundlePath: honestPath, vkeyPath, openingPath: join(T, 'bad-opening.json') })).failed, 'opening', name);
+    assert.equal(
+      (await verifyBundle({ bundlePath: honestPath, vkeyPath, openingPath: join(T, 'bad-opening.json') })).failed,
+      'opening',
+      name,
+    );
   }
   const noOpening = await verifyBundle({ bundlePath: honestPath, vkeyPath, inputPath: SAMPLE });
   assert.equal(noOpening.failed, 'input-commitment');
@@ -273,11 +337,19 @@ test('clamped inputs are counted, reported on verify, and refused with strictRan
   const wild = Float64Array.from(x3, (v, i) => (i < 5 ? -1e6 : v));
   const r = await prover.prove(wild, { source: 'wild.json' });
   assert.equal(r.bundle.input.clamped, 5);
-  await assert.rejects(prover.prove(wild, { source: 'wild.json', strictRange: true }), /5 value\(s\) outside the quantized input range/);
+  await assert.rejects(
+    prover.prove(wild, { source: 'wild.json', strictRange: true }),
+    /5 value\(s\) outside the quantized input range/,
+  );
   const bundlePath = join(T, 'wild.proof.json');
   writeBundle(bundlePath, r);
   writeFileSync(join(T, 'wild.json'), JSON.stringify(Array.from(wild)));
-  const rep = await verifyBundle({ bundlePath, vkeyPath: join(hashed, 'vkey.json'), inputPath: join(T, 'wild.json'), openingPath: join(T, 'wild.opening.json') });
+  const rep = await verifyBundle({
+    bundlePath,
+    vkeyPath: join(hashed, 'vkey.json'),
+    inputPath: join(T, 'wild.json'),
+    openingPath: join(T, 'wild.opening.json'),
+  });
   assert.equal(rep.valid, true);
   assert.equal(rep.inputClamped, 5);
   assert.match(check(rep, 'input-commitment')!.detail, /only after clamping 5 value/);

@@ -39,7 +39,11 @@ after(async () => {
 function emptyOutputBundle(edit: (meta: any) => void): ProofBundle {
   const b = structuredClone(forged) as any;
   const meta = b.vkey.zkinfer;
-  meta.layout = { output: { visibility: 'public', offset: 0, count: 0 }, input: { visibility: 'public', offset: 0, count: 0 }, nPublic: 0 };
+  meta.layout = {
+    output: { visibility: 'public', offset: 0, count: 0 },
+    input: { visibility: 'public', offset: 0, count: 0 },
+    nPublic: 0,
+  };
   meta.output.shape = [0];
   edit(meta);
   b.vkey.nPublic = 0;
@@ -62,7 +66,11 @@ function canonicalHash(v: unknown): string {
 
 test('a bundle layout that disagrees with the pinned key is a failed check, never a crash', async () => {
   const vkeyPath = join(victim, 'vkey.json');
-  for (const edit of [(b: any) => (b.layout.input.count += 1), (b: any) => (b.layout.input.offset = 10_000), (b: any) => (b.layout.output.count = 1_000_000)]) {
+  for (const edit of [
+    (b: any) => (b.layout.input.count += 1),
+    (b: any) => (b.layout.input.offset = 10_000),
+    (b: any) => (b.layout.output.count = 1_000_000),
+  ]) {
     const b = structuredClone(honest) as any;
     edit(b);
     const r = await verifyBundle({ bundle: b, vkeyPath, inputPath: SAMPLE, keyStoreDir: EMPTY_STORE });
@@ -71,7 +79,7 @@ test('a bundle layout that disagrees with the pinned key is a failed check, neve
   }
 });
 
-test('hostile metadata in a bundle\'s own key (zero-size output, droppedFinal) is refused up front, without hanging', async () => {
+test("hostile metadata in a bundle's own key (zero-size output, droppedFinal) is refused up front, without hanging", async () => {
   // outer = 1e9 · 1e9 iterations of the softmax loop over an empty output: a hang, reached even
   // by a plain `verify bundle.json` whose pin check fails, since the later checks still run.
   const hang = emptyOutputBundle((meta) => {
@@ -83,7 +91,11 @@ test('hostile metadata in a bundle\'s own key (zero-size output, droppedFinal) i
     meta.output.shape = [1, 10];
     meta.droppedFinal = 'softmax';
   });
-  for (const [name, b] of [['hang', hang], ['zero', zero], ['droppedFinal', badDrop]] as const) {
+  for (const [name, b] of [
+    ['hang', hang],
+    ['zero', zero],
+    ['droppedFinal', badDrop],
+  ] as const) {
     for (const allowUnpinned of [false, true]) {
       const r = await verifyBundle({ bundle: b, allowUnpinned, keyStoreDir: EMPTY_STORE });
       assert.equal(r.valid, false, name);
@@ -108,8 +120,19 @@ test('a non-decimal string where a field element belongs is a format error, not 
     assert.equal(r.failed, 'format', JSON.stringify(r.checks));
   }
   const opening = join(T, 'bad.opening.json');
-  writeFileSync(opening, JSON.stringify({ format: 'zkinfer-opening', formatVersion: 1, vkeyHash: honest.vkeyHash, input: { integers: ['1'], blinding: '0.5' } }));
-  await assert.rejects(verifyBundle({ bundle: honest, vkeyPath, openingPath: opening, keyStoreDir: EMPTY_STORE }), (e: Error) => e instanceof UserError && /blinding/.test(e.message));
+  writeFileSync(
+    opening,
+    JSON.stringify({
+      format: 'zkinfer-opening',
+      formatVersion: 1,
+      vkeyHash: honest.vkeyHash,
+      input: { integers: ['1'], blinding: '0.5' },
+    }),
+  );
+  await assert.rejects(
+    verifyBundle({ bundle: honest, vkeyPath, openingPath: opening, keyStoreDir: EMPTY_STORE }),
+    (e: Error) => e instanceof UserError && /blinding/.test(e.message),
+  );
 });
 
 test('an unpinned key whose input scale overflows is refused up front (no NaN reaching BigInt with --input)', async () => {
@@ -124,7 +147,10 @@ test('an unpinned key whose input scale overflows is refused up front (no NaN re
 });
 
 test('key metadata checks still admit what the quantizer writes (a final Softmax, opset < 13 too)', () => {
-  for (const droppedFinal of [{ op: 'Softmax', axis: 1, coerce2d: false }, { op: 'LogSoftmax', axis: 0, coerce2d: true }]) {
+  for (const droppedFinal of [
+    { op: 'Softmax', axis: 1, coerce2d: false },
+    { op: 'LogSoftmax', axis: 0, coerce2d: true },
+  ]) {
     const vkey = structuredClone(honest.vkey) as any;
     vkey.zkinfer.droppedFinal = droppedFinal;
     assert.doesNotThrow(() => assertVerificationKey(vkey, 'vkey'));
@@ -142,14 +168,30 @@ test('a key nested 100,000 deep (in a bundle, a --vkey file or the store) is a f
     assert.equal(r.failed, 'format', JSON.stringify(r.checks).slice(0, 300));
   }
   const vkeyPath = join(T, 'deep-vkey.json');
-  writeFileSync(vkeyPath, JSON.stringify(honest.vkey).replace('"zkinfer":{', `"zkinfer":{"extra":${'['.repeat(100_000)}${']'.repeat(100_000)},`));
-  await assert.rejects(verifyBundle({ bundle: honest, vkeyPath, keyStoreDir: EMPTY_STORE }), (e: Error) => e instanceof UserError && /nested/.test(e.message));
+  writeFileSync(
+    vkeyPath,
+    JSON.stringify(honest.vkey).replace(
+      '"zkinfer":{',
+      `"zkinfer":{"extra":${'['.repeat(100_000)}${']'.repeat(100_000)},`,
+    ),
+  );
+  await assert.rejects(
+    verifyBundle({ bundle: honest, vkeyPath, keyStoreDir: EMPTY_STORE }),
+    (e: Error) => e instanceof UserError && /nested/.test(e.message),
+  );
 });
 
 test('a trusted-key store entry nested 100,000 deep is a one-line error, not a stack overflow', async () => {
   const dir = join(T, 'deep-store');
   const deep = '['.repeat(100_000) + ']'.repeat(100_000);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'trusted-keys.json'), `{"format":"zkinfer-trusted-keys","formatVersion":1,"keys":[{"name":"x","vkeyHash":"${'0'.repeat(64)}","addedAt":"now","vkey":{"a":${deep}}}]}`);
-  await assert.rejects(verifyBundle({ bundle: honest, keyStoreDir: dir }), (e: Error) => e instanceof UserError && /trusted-keys\.json: trusted-key store nested deeper than 64 levels$/.test(e.message));
+  writeFileSync(
+    join(dir, 'trusted-keys.json'),
+    `{"format":"zkinfer-trusted-keys","formatVersion":1,"keys":[{"name":"x","vkeyHash":"${'0'.repeat(64)}","addedAt":"now","vkey":{"a":${deep}}}]}`,
+  );
+  await assert.rejects(
+    verifyBundle({ bundle: honest, keyStoreDir: dir }),
+    (e: Error) =>
+      e instanceof UserError && /trusted-keys\.json: trusted-key store nested deeper than 64 levels$/.test(e.message),
+  );
 });

@@ -44,38 +44,97 @@ function onnxFile(name: string, spec: ModelSpec): string {
 }
 
 const gemm = (attrs: ModelSpec['nodes'][number]['attrs'], wDims = [4, 4], name?: string): ModelSpec => ({
-  input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, wDims[0]!] },
+  input: { name: 'x', dims: [1, 4] },
+  output: { name: 'y', dims: [1, wDims[0]!] },
   nodes: [{ op: 'Gemm', inputs: ['x', 'W'], outputs: ['y'], attrs, ...(name ? { name } : {}) }],
-  initializers: { W: { dims: wDims, data: new Array(Math.min(16, Math.max(0, wDims.reduce((a, b) => a * b, 1)))).fill(0.25) } },
+  initializers: {
+    W: {
+      dims: wDims,
+      data: new Array(
+        Math.min(
+          16,
+          Math.max(
+            0,
+            wDims.reduce((a, b) => a * b, 1),
+          ),
+        ),
+      ).fill(0.25),
+    },
+  },
 });
 
 const conv = (attrs: ModelSpec['nodes'][number]['attrs']): ModelSpec => ({
-  input: { name: 'x', dims: [1, 1, 8, 8] }, output: { name: 'y', dims: [1, 2, 8, 8] },
+  input: { name: 'x', dims: [1, 1, 8, 8] },
+  output: { name: 'y', dims: [1, 2, 8, 8] },
   nodes: [{ op: 'Conv', inputs: ['x', 'W'], outputs: ['y'], attrs }],
   initializers: { W: { dims: [2, 1, 3, 3], data: new Array(18).fill(0.1) } },
 });
 
 test('ONNX attribute and shape extremes are refused naming the node and attribute', async () => {
-  await refused(['inspect', onnxFile('stride0', conv({ strides: { ints: [0, 1] } }))], /attribute "strides" is 0; must be an integer in 1\.\.4096/);
+  await refused(
+    ['inspect', onnxFile('stride0', conv({ strides: { ints: [0, 1] } }))],
+    /attribute "strides" is 0; must be an integer in 1\.\.4096/,
+  );
   await refused(['inspect', onnxFile('dil0', conv({ dilations: { ints: [1, 0] } }))], /attribute "dilations" is 0/);
-  await refused(['inspect', onnxFile('pads', conv({ pads: { ints: [1_000_000, 0, 0, 0] } }))], /attribute "pads" is 1000000/);
-  const pool: ModelSpec = { input: { name: 'x', dims: [1, 1, 8, 8] }, output: { name: 'y', dims: [1, 1, 4, 4] }, nodes: [{ op: 'MaxPool', inputs: ['x'], outputs: ['y'], attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [-2, 2] } } }] };
+  await refused(
+    ['inspect', onnxFile('pads', conv({ pads: { ints: [1_000_000, 0, 0, 0] } }))],
+    /attribute "pads" is 1000000/,
+  );
+  const pool: ModelSpec = {
+    input: { name: 'x', dims: [1, 1, 8, 8] },
+    output: { name: 'y', dims: [1, 1, 4, 4] },
+    nodes: [
+      {
+        op: 'MaxPool',
+        inputs: ['x'],
+        outputs: ['y'],
+        attrs: { kernel_shape: { ints: [2, 2] }, strides: { ints: [-2, 2] } },
+      },
+    ],
+  };
   await refused(['inspect', onnxFile('pool', pool)], /node "n0" \(MaxPool\): attribute "strides" is -2/);
-  const clip: ModelSpec = { input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 4] }, opset: 10, nodes: [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: { float: NaN }, max: { float: 6 } } }] };
+  const clip: ModelSpec = {
+    input: { name: 'x', dims: [1, 4] },
+    output: { name: 'y', dims: [1, 4] },
+    opset: 10,
+    nodes: [{ op: 'Clip', inputs: ['x'], outputs: ['y'], attrs: { min: { float: NaN }, max: { float: 6 } } }],
+  };
   await refused(['inspect', onnxFile('clip', clip)], /attribute "min" is NaN; must be a finite number/);
-  const clip13: ModelSpec = { input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 4] }, nodes: [{ op: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['y'] }], initializers: { lo: { dims: [], data: [NaN] }, hi: { dims: [], data: [6] } } };
+  const clip13: ModelSpec = {
+    input: { name: 'x', dims: [1, 4] },
+    output: { name: 'y', dims: [1, 4] },
+    nodes: [{ op: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['y'] }],
+    initializers: { lo: { dims: [], data: [NaN] }, hi: { dims: [], data: [6] } },
+  };
   await refused(['inspect', onnxFile('clip13', clip13)], /initializer "lo" holds NaN/);
-  await refused(['inspect', onnxFile('unknown', gemm({ frobnicate: { int: 1 } }))], /unknown attribute "frobnicate" \(Gemm defines alpha, beta/);
+  await refused(
+    ['inspect', onnxFile('unknown', gemm({ frobnicate: { int: 1 } }))],
+    /unknown attribute "frobnicate" \(Gemm defines alpha, beta/,
+  );
   await refused(['inspect', onnxFile('zero', gemm({ transB: { int: 1 } }, [0, 4]))], /produces an empty tensor/);
-  await refused(['inspect', onnxFile('big', gemm({}, [2 ** 31, 4]))], /dims \[2147483648,4\] give .* more than the 16777216/);
+  await refused(
+    ['inspect', onnxFile('big', gemm({}, [2 ** 31, 4]))],
+    /dims \[2147483648,4\] give .* more than the 16777216/,
+  );
   await refused(['inspect', onnxFile('huge', gemm({}, [2 ** 32, 4]))], /initializer "W".*dims \[4294967296,4\]/);
-  const dup: ModelSpec = { input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 4] }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['x'] }, { op: 'Relu', inputs: ['x'], outputs: ['y'] }] };
+  const dup: ModelSpec = {
+    input: { name: 'x', dims: [1, 4] },
+    output: { name: 'y', dims: [1, 4] },
+    nodes: [
+      { op: 'Relu', inputs: ['x'], outputs: ['x'] },
+      { op: 'Relu', inputs: ['x'], outputs: ['y'] },
+    ],
+  };
   await refused(['inspect', onnxFile('dup', dup)], /output tensor "x" is already defined \(duplicate tensor name\)/);
 });
 
 test('node names with newlines, NUL and quotes are escaped in the one error line', async () => {
   const name = 'evil\nnode\u0000"quoted"';
-  const spec: ModelSpec = { input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 4] }, nodes: [{ op: 'Frobnicate\n', name, inputs: ['x'], outputs: ['y'] }] };
+  const spec: ModelSpec = {
+    input: { name: 'x', dims: [1, 4] },
+    output: { name: 'y', dims: [1, 4] },
+    nodes: [{ op: 'Frobnicate\n', name, inputs: ['x'], outputs: ['y'] }],
+  };
   const line = await refused(['inspect', onnxFile('names', spec)], /unsupported ONNX ops/);
   assert.ok(line.includes(quote(name)), line);
   assert.ok(line.includes('evil\\nnode\\u0000\\"quoted\\"'), line);
@@ -85,8 +144,14 @@ test('deep JSON (100,000 levels) is refused before parsing, for inputs and calib
   const deep = join(T, 'deep.json');
   writeFileSync(deep, `${'['.repeat(100_000)}${']'.repeat(100_000)}`);
   assert.equal(jsonDepth(readFileSync(deep, 'utf8')), 65);
-  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', deep, '--out', join(T, 'q1')], /deep\.json: input nested deeper than 64 levels/);
-  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--calibration', deep, '--out', join(T, 'q2')], /deep\.json: calibration set nested deeper than 64 levels/);
+  await refused(
+    ['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', deep, '--out', join(T, 'q1')],
+    /deep\.json: input nested deeper than 64 levels/,
+  );
+  await refused(
+    ['quantize', join(MODELS, 'digits-mlp.onnx'), '--calibration', deep, '--out', join(T, 'q2')],
+    /deep\.json: calibration set nested deeper than 64 levels/,
+  );
   assert.ok(!existsSync(join(T, 'q1')) && !existsSync(join(T, 'q2')), 'no output directory for a refused command');
   // Brackets inside strings do not count.
   assert.equal(jsonDepth(JSON.stringify({ note: '['.repeat(1000), input: [[1]] })), 3);
@@ -97,15 +162,28 @@ test('TensorProto inputs: truncated by one byte or with dims 2^32 are refused', 
   const good = tensorBytes('input', shape, sample);
   const cut = join(T, 'cut.pb');
   writeFileSync(cut, good.subarray(0, good.length - 1));
-  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', cut, '--out', join(T, 'q3')], /cut\.pb: truncated protobuf/);
+  await refused(
+    ['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', cut, '--out', join(T, 'q3')],
+    /cut\.pb: truncated protobuf/,
+  );
   const big = join(T, 'big.pb');
   writeFileSync(big, tensorBytes('input', [1, 2 ** 32], sample));
-  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', big, '--out', join(T, 'q4')], /big\.pb: dims \[1,4294967296\]/);
+  await refused(
+    ['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', big, '--out', join(T, 'q4')],
+    /big\.pb: dims \[1,4294967296\]/,
+  );
 });
 
 test('wrong-typed and out-of-range artifacts are refused naming the field', async () => {
   const dir = join(T, 'build');
-  const r = await runCaptured(['quantize', join(MODELS, 'digits-mlp.onnx'), '--out', dir, '--calibration', join(MODELS, 'calibration.json')]);
+  const r = await runCaptured([
+    'quantize',
+    join(MODELS, 'digits-mlp.onnx'),
+    '--out',
+    dir,
+    '--calibration',
+    join(MODELS, 'calibration.json'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const edit = (file: string, f: (j: any) => void) => {
     const d = join(T, `edit-${Math.random().toString(36).slice(2)}`);
@@ -115,21 +193,49 @@ test('wrong-typed and out-of-range artifacts are refused naming the field', asyn
     writeFileSync(join(d, file), JSON.stringify(j));
     return d;
   };
-  await refused(['inspect', edit('settings.json', (j) => (j.quantization.weightBits = 'eight'))], /settings\.json: malformed settings: field quantization\.weightBits: .*expected number/);
-  await refused(['compile', edit('model.quant.json', (j) => (j.formatVersion = 99))], /model\.quant\.json: malformed quantized model: field formatVersion/);
-  await refused(['compile', edit('model.quant.json', (j) => (j.ops.find((o: any) => o.kind === 'requantize').outBits = 200))], /field ops\[\d+\]\.outBits: Too big/);
-  await refused(['compile', edit('model.quant.json', (j) => (j.ops[0].weight[0] = 1e300))], /field ops\[0\]\.weight\[0\]/);
-  await refused(['compile', edit('model.quant.json', (j) => j.ops[0].weight.pop())], /op ".*": field weight has \d+ values, the spec needs/);
+  await refused(
+    ['inspect', edit('settings.json', (j) => (j.quantization.weightBits = 'eight'))],
+    /settings\.json: malformed settings: field quantization\.weightBits: .*expected number/,
+  );
+  await refused(
+    ['compile', edit('model.quant.json', (j) => (j.formatVersion = 99))],
+    /model\.quant\.json: malformed quantized model: field formatVersion/,
+  );
+  await refused(
+    ['compile', edit('model.quant.json', (j) => (j.ops.find((o: any) => o.kind === 'requantize').outBits = 200))],
+    /field ops\[\d+\]\.outBits: Too big/,
+  );
+  await refused(
+    ['compile', edit('model.quant.json', (j) => (j.ops[0].weight[0] = 1e300))],
+    /field ops\[0\]\.weight\[0\]/,
+  );
+  await refused(
+    ['compile', edit('model.quant.json', (j) => j.ops[0].weight.pop())],
+    /op ".*": field weight has \d+ values, the spec needs/,
+  );
 });
 
 test('a valid input with unrelated extra fields ("label": "NaN", "note": "…Infinity…") is accepted, not misparsed', async () => {
   const extra = join(T, 'extra.json');
-  writeFileSync(extra, JSON.stringify({ label: 'NaN', note: 'values may reach Infinity', input: sample, meta: { Infinity: -1 } }));
-  const r = await runCaptured(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', extra, '--out', join(T, 'extra-build')]);
+  writeFileSync(
+    extra,
+    JSON.stringify({ label: 'NaN', note: 'values may reach Infinity', input: sample, meta: { Infinity: -1 } }),
+  );
+  const r = await runCaptured([
+    'quantize',
+    join(MODELS, 'digits-mlp.onnx'),
+    '--input',
+    extra,
+    '--out',
+    join(T, 'extra-build'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const bare = join(T, 'bare-nan.json');
   writeFileSync(bare, `{"input": [${sample.slice(1).join(',')}, NaN]}`);
-  await refused(['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', bare, '--out', join(T, 'q5')], /bare-nan\.json: input contains NaN or Infinity/);
+  await refused(
+    ['quantize', join(MODELS, 'digits-mlp.onnx'), '--input', bare, '--out', join(T, 'q5')],
+    /bare-nan\.json: input contains NaN or Infinity/,
+  );
 });
 
 test('an unexpected exception is one line saying it is a bug (exit 3); --debug adds the stack', async () => {
@@ -138,7 +244,8 @@ test('an unexpected exception is one line saying it is a bug (exit 3); --debug a
   const broken = runCaptured;
   const original = JSON.stringify;
   JSON.stringify = ((v: unknown, ...rest: unknown[]) => {
-    if (v && typeof v === 'object' && 'ops' in (v as object) && 'sha256' in (v as object)) throw new TypeError('simulated bug');
+    if (v && typeof v === 'object' && 'ops' in (v as object) && 'sha256' in (v as object))
+      throw new TypeError('simulated bug');
     return (original as (...a: unknown[]) => string)(v, ...rest);
   }) as typeof JSON.stringify;
   try {

@@ -34,7 +34,17 @@ test('batch rerun with --strict-range does not skip an existing bundle of a clam
   const inputs = join(T, 'batch-in');
   mkdirSync(inputs, { recursive: true });
   writeFileSync(join(inputs, 'clamped.json'), JSON.stringify(input));
-  const run = async (strictRange: boolean) => (await proveBatchResuming({ buildDir: victim, inputs, outDir: join(T, 'batch'), workers: 1, fidelity: false, strictRange })).items[0]!;
+  const run = async (strictRange: boolean) =>
+    (
+      await proveBatchResuming({
+        buildDir: victim,
+        inputs,
+        outDir: join(T, 'batch'),
+        workers: 1,
+        fidelity: false,
+        strictRange,
+      })
+    ).items[0]!;
   const first = await run(false);
   assert.equal(first.status, 'proved', first.error);
   assert.ok((first.clamped ?? 0) > 0);
@@ -48,7 +58,12 @@ test('an opening file is written readable by its owner only (it reveals the hidd
   const path = join(T, 'private', 'x.opening.json');
   const old = process.umask(0o022);
   try {
-    writeOpening(path, { format: 'zkinfer-opening', formatVersion: 1, vkeyHash: honest.vkeyHash, input: { integers: ['1'], blinding: '5' } });
+    writeOpening(path, {
+      format: 'zkinfer-opening',
+      formatVersion: 1,
+      vkeyHash: honest.vkeyHash,
+      input: { integers: ['1'], blinding: '5' },
+    });
   } finally {
     process.umask(old);
   }

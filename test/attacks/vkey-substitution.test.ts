@@ -36,18 +36,33 @@ after(async () => {
 /** The same JSON value with every object's keys in reverse order. */
 function reorderKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(reorderKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).reverse().map((k) => [k, reorderKeys((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .reverse()
+        .map((k) => [k, reorderKeys((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 
 test('--vkey with --vkey-hash: the file must hash to the pinned hash (an attacker-supplied vkey.json is not trusted)', async () => {
   // The verifier pins the model owner's published hash, and also passes the vkey.json that came
   // with the bundle; the attacker's key must not win over the hash.
-  const r = await verifyBundle({ bundle: forged, vkeyPath: join(attacker, 'vkey.json'), vkeyHash: honest.vkeyHash, keyStoreDir: EMPTY_STORE });
-  assert.equal(r.valid, false, 'the attacker\'s vkey file overrode the pinned hash');
+  const r = await verifyBundle({
+    bundle: forged,
+    vkeyPath: join(attacker, 'vkey.json'),
+    vkeyHash: honest.vkeyHash,
+    keyStoreDir: EMPTY_STORE,
+  });
+  assert.equal(r.valid, false, "the attacker's vkey file overrode the pinned hash");
   assert.equal(r.failed, 'pin');
   assert.equal(r.modelId, undefined);
-  const ok = await verifyBundle({ bundle: honest, vkeyPath: join(victim, 'vkey.json'), vkeyHash: honest.vkeyHash, keyStoreDir: EMPTY_STORE });
+  const ok = await verifyBundle({
+    bundle: honest,
+    vkeyPath: join(victim, 'vkey.json'),
+    vkeyHash: honest.vkeyHash,
+    keyStoreDir: EMPTY_STORE,
+  });
   assert.equal(ok.valid, true, JSON.stringify(ok.checks.find((c) => !c.ok)));
   assert.equal(ok.pinned, true);
 });
@@ -65,10 +80,16 @@ test('JSON key order means nothing: a reordered --vkey file and a reordered bund
   // Reordering must not open a gap for real edits: the embedded key with extra metadata is refused.
   const extra = structuredClone(honest) as any;
   extra.vkey.zkinfer.note = 'audited';
-  assert.equal((await verifyBundle({ bundle: extra, vkeyPath: join(victim, 'vkey.json'), keyStoreDir: EMPTY_STORE })).failed, 'vkey');
+  assert.equal(
+    (await verifyBundle({ bundle: extra, vkeyPath: join(victim, 'vkey.json'), keyStoreDir: EMPTY_STORE })).failed,
+    'vkey',
+  );
   const pinnedExtra = join(T, 'extra-vkey.json');
   writeFileSync(pinnedExtra, JSON.stringify({ ...vkey, zkinfer: { ...vkey.zkinfer, note: 'audited' } }));
-  assert.equal((await verifyBundle({ bundle: honest, vkeyPath: pinnedExtra, keyStoreDir: EMPTY_STORE })).failed, 'vkey');
+  assert.equal(
+    (await verifyBundle({ bundle: honest, vkeyPath: pinnedExtra, keyStoreDir: EMPTY_STORE })).failed,
+    'vkey',
+  );
 });
 
 test('a --vkey-hash in upper case or with 0x pins the same key; a __proto__ field is an unknown field', async () => {
@@ -82,7 +103,7 @@ test('a --vkey-hash in upper case or with 0x pins the same key; a __proto__ fiel
   assert.equal(r.failed, 'format', JSON.stringify(r.checks));
 });
 
-test('verify --chain on an unpinned bundle does not compile a verifier for the prover\'s key', async () => {
+test("verify --chain on an unpinned bundle does not compile a verifier for the prover's key", async () => {
   const r = await verifyBundle({ bundle: forged, chain: { kind: 'embedded' }, keyStoreDir: EMPTY_STORE });
   assert.equal(r.failed, 'pin');
   assert.equal(r.chain, undefined, 'a verifier was compiled and run for an unpinned key');

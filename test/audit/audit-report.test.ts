@@ -16,7 +16,10 @@ import { CLI, MODELS } from '../helpers/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-audit-'));
 const build = join(dir, 'build');
-const digits = JSON.parse(readFileSync(join(MODELS, 'digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
+const digits = JSON.parse(readFileSync(join(MODELS, 'digits-test.json'), 'utf8')) as {
+  inputs: number[][];
+  labels: number[];
+};
 const data = join(dir, 'test.jsonl');
 const proofs = join(dir, 'proofs');
 
@@ -27,14 +30,39 @@ function zkinfer(...args: string[]): { status: number | null; stdout: string; st
 
 function chromium(...args: string[]): { status: number | null; stdout: string } {
   const profile = mkdtempSync(join(dir, 'chromium-'));
-  const r = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`, '--virtual-time-budget=5000', ...args], { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(
+    'chromium',
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--user-data-dir=${profile}`,
+      '--virtual-time-budget=5000',
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20 },
+  );
   return { status: r.status, stdout: r.stdout };
 }
 
 before(async () => {
   // Sample 83 of the test split is the one the float and quantized MLP disagree on.
-  writeFileSync(data, [...digits.inputs.slice(80, 100)].map((x, i) => JSON.stringify({ input: x, label: digits.labels[80 + i] })).join('\n') + '\n');
-  await runPipeline({ modelPath: join(MODELS, 'digits-mlp.onnx'), inputPath: join(MODELS, 'samples', 'digit-3.json'), outDir: build, calibrationPath: join(MODELS, 'calibration.json') });
+  writeFileSync(
+    data,
+    [...digits.inputs.slice(80, 100)]
+      .map((x, i) => JSON.stringify({ input: x, label: digits.labels[80 + i] }))
+      .join('\n') + '\n',
+  );
+  await runPipeline({
+    modelPath: join(MODELS, 'digits-mlp.onnx'),
+    inputPath: join(MODELS, 'samples', 'digit-3.json'),
+    outDir: build,
+    calibrationPath: join(MODELS, 'calibration.json'),
+  });
   await shutdown();
   // Proofs of the first 5 samples only.
   writeFileSync(join(dir, 'first5.jsonl'), readFileSync(data, 'utf8').split('\n').slice(0, 5).join('\n') + '\n');
@@ -57,12 +85,23 @@ test('audit of a build with bundles: accuracies, agreement, the disagreement nam
   assert.equal(a.samples, 20);
   assert.equal(a.accuracy.proven?.samples, 5);
   assert.equal(a.agreement.provenQuantized, 1);
-  assert.deepEqual(a.disagreements.map((d) => [d.index, d.float, d.quantized]), [[3, 1, 4]]);
+  assert.deepEqual(
+    a.disagreements.map((d) => [d.index, d.float, d.quantized]),
+    [[3, 1, 4]],
+  );
   assert.equal(a.confusion[1]![4], 1);
   assert.equal(a.maxAbsErrorPerOutput.length, 10);
-  assert.equal(a.errorHistogram.counts.reduce((x, y) => x + y, 0), 200);
+  assert.equal(
+    a.errorHistogram.counts.reduce((x, y) => x + y, 0),
+    200,
+  );
   // A bundle whose prediction was edited no longer verifies and is not counted.
-  const first = join(proofs, readdirSync(proofs).filter((n) => n.endsWith('.proof.json')).sort()[0]!);
+  const first = join(
+    proofs,
+    readdirSync(proofs)
+      .filter((n) => n.endsWith('.proof.json'))
+      .sort()[0]!,
+  );
   const b = JSON.parse(readFileSync(first, 'utf8')) as { prediction: number };
   b.prediction = (b.prediction + 1) % 10;
   writeFileSync(first, JSON.stringify(b));
@@ -77,7 +116,15 @@ test('--max-disagreement fails above the threshold with suggestions, passes at i
   assert.equal(fail.status, 1);
   assert.match(fail.stderr, /disagreement 5\.00 % > 1\.00 %/);
   assert.match(fail.stderr, /--activation-bits 10/);
-  const pass = zkinfer('audit', join(MODELS, 'digits-mlp.onnx'), '--dataset', data, '--max-disagreement', '0.05', '--json');
+  const pass = zkinfer(
+    'audit',
+    join(MODELS, 'digits-mlp.onnx'),
+    '--dataset',
+    data,
+    '--max-disagreement',
+    '0.05',
+    '--json',
+  );
   assert.equal(pass.status, 0);
   assert.equal((JSON.parse(pass.stdout) as AuditReport).gate?.passed, true);
   assert.equal(zkinfer('audit', build, '--dataset', data, '--max-disagreement', '2').status, 2);
@@ -85,10 +132,25 @@ test('--max-disagreement fails above the threshold with suggestions, passes at i
 
 test('the HTML report is self-contained and renders its numbers and four charts in headless Chromium', () => {
   const html = join(dir, 'audit.html');
-  const r = zkinfer('audit', build, '--dataset', data, '--bundles', proofs, '--report', html, '--max-disagreement', '0.01');
+  const r = zkinfer(
+    'audit',
+    build,
+    '--dataset',
+    data,
+    '--bundles',
+    proofs,
+    '--report',
+    html,
+    '--max-disagreement',
+    '0.01',
+  );
   assert.equal(r.status, 1);
   const page = readFileSync(html, 'utf8');
-  assert.doesNotMatch(page, /<script[^>]+src=|<link[^>]+href=|<img[^>]+src=["']?https?:|url\(["']?https?:/, 'no external resources');
+  assert.doesNotMatch(
+    page,
+    /<script[^>]+src=|<link[^>]+href=|<img[^>]+src=["']?https?:|url\(["']?https?:/,
+    'no external resources',
+  );
   const dom = chromium('--dump-dom', `file://${html}`);
   assert.equal(dom.status, 0);
   assert.match(dom.stdout, /data-charts="4"/, 'Chart.js drew every chart');

@@ -84,14 +84,27 @@ function tamperedCases(a: DevGroth16): Case[] {
   const { proof, publicSignals } = a;
   const cases: Case[] = [
     { name: 'valid proof', proof, publicSignals, expected: true },
-    { name: 'pi_a x + 1', proof: { ...proof, pi_a: [bump(proof.pi_a[0], BASE_PRIME), ...proof.pi_a.slice(1)] }, publicSignals, expected: false },
     {
-      name: 'pi_b[1][0] + 1',
-      proof: { ...proof, pi_b: [proof.pi_b[0]!, [bump(proof.pi_b[1]![0], BASE_PRIME), proof.pi_b[1]![1]!], ...proof.pi_b.slice(2)] },
+      name: 'pi_a x + 1',
+      proof: { ...proof, pi_a: [bump(proof.pi_a[0], BASE_PRIME), ...proof.pi_a.slice(1)] },
       publicSignals,
       expected: false,
     },
-    { name: 'pi_c y + 1', proof: { ...proof, pi_c: [proof.pi_c[0]!, bump(proof.pi_c[1], BASE_PRIME), ...proof.pi_c.slice(2)] }, publicSignals, expected: false },
+    {
+      name: 'pi_b[1][0] + 1',
+      proof: {
+        ...proof,
+        pi_b: [proof.pi_b[0]!, [bump(proof.pi_b[1]![0], BASE_PRIME), proof.pi_b[1]![1]!], ...proof.pi_b.slice(2)],
+      },
+      publicSignals,
+      expected: false,
+    },
+    {
+      name: 'pi_c y + 1',
+      proof: { ...proof, pi_c: [proof.pi_c[0]!, bump(proof.pi_c[1], BASE_PRIME), ...proof.pi_c.slice(2)] },
+      publicSignals,
+      expected: false,
+    },
   ];
   publicSignals.forEach((_, i) => {
     const changed = publicSignals.map((s, j) => (j === i ? bump(s, FIELD_PRIME) : s));
@@ -117,7 +130,12 @@ function getFixture(): Promise<Fixture> {
     const cases = [
       ...tamperedCases(a),
       { name: "proof from another circuit's keys", proof: b.proof, publicSignals: b.publicSignals, expected: false },
-      { name: 'same circuit, independent setup', proof: aAgain.proof, publicSignals: aAgain.publicSignals, expected: false },
+      {
+        name: 'same circuit, independent setup',
+        proof: aAgain.proof,
+        publicSignals: aAgain.publicSignals,
+        expected: false,
+      },
     ];
     for (const c of cases) {
       const reference = (await snarkjs.groth16.verify(a.vkey, c.publicSignals, c.proof)) as boolean;
@@ -134,7 +152,10 @@ test('renders exactly the verifier snarkjs exports', async () => {
   const template = await readFile(join(dirname(snarkjsMain), 'templates', 'verifier_groth16.sol.ejs'), 'utf8');
   const reference = (await snarkjs.zKey.exportSolidityVerifier(a.zkey, { groth16: template })) as string;
   assert.equal(renderVerifierSource(a.vkey), reference);
-  assert.throws(() => renderVerifierSource({ ...a.vkey, nPublic: 0, IC: a.vkey.IC.slice(0, 1) }), /at least one public signal/);
+  assert.throws(
+    () => renderVerifierSource({ ...a.vkey, nPublic: 0, IC: a.vkey.IC.slice(0, 1) }),
+    /at least one public signal/,
+  );
   assert.throws(() => renderVerifierSource({ ...a.vkey, protocol: 'plonk' }), /not supported \(expected groth16\)/);
 });
 
@@ -142,11 +163,21 @@ test('compiles without PUSH0 and with the expected ABI; surfaces solc errors', a
   const { a, compiled } = await getFixture();
   assert.deepEqual(compiled.abi, verifierAbi(a.publicSignals.length));
   assert.ok(compiled.deployedSize > 0 && compiled.deployedSize < MAX_DEPLOYED_CODE_SIZE);
-  t.diagnostic(`solc ${compiled.compilerVersion}, ${compiled.warnings.length} warnings, runtime ${compiled.deployedSize} bytes`);
+  t.diagnostic(
+    `solc ${compiled.compilerVersion}, ${compiled.warnings.length} warnings, runtime ${compiled.deployedSize} bytes`,
+  );
   // Paris has no PUSH0: a valid verdict under it proves the bytecode avoids it.
-  const paris = await verifyOnEmbeddedEvm({ ...compiled, proof: a.proof, publicSignals: a.publicSignals, hardfork: 'paris' });
+  const paris = await verifyOnEmbeddedEvm({
+    ...compiled,
+    proof: a.proof,
+    publicSignals: a.publicSignals,
+    hardfork: 'paris',
+  });
   assert.equal(paris.valid, true);
-  await assert.rejects(compileVerifier('contract Broken { function f() public { missing(); } }'), /solc failed to compile[\s\S]*missing/);
+  await assert.rejects(
+    compileVerifier('contract Broken { function f() public { missing(); } }'),
+    /solc failed to compile[\s\S]*missing/,
+  );
 });
 
 test('exportVerifier writes the three artifacts and no temp files', async () => {
@@ -157,7 +188,11 @@ test('exportVerifier writes the three artifacts and no temp files', async () => 
     assert.equal(await readFile(out.sourcePath, 'utf8'), renderVerifierSource(a.vkey));
     assert.deepEqual(JSON.parse(await readFile(out.abiPath, 'utf8')), out.abi);
     assert.equal(`0x${await readFile(out.binPath, 'utf8')}`, out.bytecode);
-    assert.deepEqual((await readdir(join(dir, 'nested'))).sort(), ['Verifier.abi.json', 'Verifier.bin', 'Verifier.sol']);
+    assert.deepEqual((await readdir(join(dir, 'nested'))).sort(), [
+      'Verifier.abi.json',
+      'Verifier.bin',
+      'Verifier.sol',
+    ]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -211,7 +246,13 @@ test('anvil agrees with snarkjs and the embedded EVM', async (t) => {
     assert.ok(first.gas >= embedded.gasUsed && first.gas <= (embedded.gasUsed * 103n) / 100n, `estimate ${first.gas}`);
 
     for (const c of cases) {
-      const r = await verifyOnRpc({ url, ...compiled, address: first.address, proof: c.proof, publicSignals: c.publicSignals });
+      const r = await verifyOnRpc({
+        url,
+        ...compiled,
+        address: first.address,
+        proof: c.proof,
+        publicSignals: c.publicSignals,
+      });
       assert.equal(r.deployed, false);
       assert.equal(r.address, first.address);
       assert.equal(r.valid, c.expected, c.name);
@@ -220,7 +261,14 @@ test('anvil agrees with snarkjs and the embedded EVM', async (t) => {
     // Deploy again from a fresh funded key and measure with a real transaction.
     const privateKey: Hex = generatePrivateKey();
     await rpc(url, 'anvil_setBalance', [privateKeyToAddress(privateKey), '0x56bc75e2d63100000']);
-    const viaTx = await verifyOnRpc({ url, ...compiled, privateKey, gasSource: 'transaction', proof: a.proof, publicSignals: a.publicSignals });
+    const viaTx = await verifyOnRpc({
+      url,
+      ...compiled,
+      privateKey,
+      gasSource: 'transaction',
+      proof: a.proof,
+      publicSignals: a.publicSignals,
+    });
     assert.equal(viaTx.deployed, true);
     assert.notEqual(viaTx.address, first.address);
     assert.equal(viaTx.valid, true);
@@ -228,7 +276,13 @@ test('anvil agrees with snarkjs and the embedded EVM', async (t) => {
     t.diagnostic(`anvil: receipt ${viaTx.gas} gas, estimate ${first.gas} gas, embedded ${embedded.gasUsed} gas`);
 
     await assert.rejects(
-      verifyOnRpc({ url, ...compiled, address: privateKeyToAddress(privateKey), proof: a.proof, publicSignals: a.publicSignals }),
+      verifyOnRpc({
+        url,
+        ...compiled,
+        address: privateKeyToAddress(privateKey),
+        proof: a.proof,
+        publicSignals: a.publicSignals,
+      }),
       /no contract code/,
     );
   } finally {

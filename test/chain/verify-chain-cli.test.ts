@@ -31,7 +31,15 @@ function json(stdout: string): Record<string, any> {
 }
 
 before(() => {
-  const r = zkinfer(['run', 'models/digits-mlp.onnx', '--input', 'models/samples/digit-3.json', '--out', join(tmp, 'b'), '--json']);
+  const r = zkinfer([
+    'run',
+    'models/digits-mlp.onnx',
+    '--input',
+    'models/samples/digit-3.json',
+    '--out',
+    join(tmp, 'b'),
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   bundlePath = json(r.stdout)['bundle'];
   const b = JSON.parse(readFileSync(bundlePath, 'utf8'));
@@ -85,7 +93,16 @@ contract Groth16Verifier {
     const [account] = await wallet.getAddresses();
     const tx = await wallet.deployContract({ abi: fake.abi, bytecode: fake.bytecode, account: account!, chain: null });
     const receipt = await createPublicClient({ transport: http(node.url) }).waitForTransactionReceipt({ hash: tx });
-    const liar = zkinfer(['verify', tamperedPath, ...pin(), '--rpc', node.url, '--address', receipt.contractAddress!, '--json']);
+    const liar = zkinfer([
+      'verify',
+      tamperedPath,
+      ...pin(),
+      '--rpc',
+      node.url,
+      '--address',
+      receipt.contractAddress!,
+      '--json',
+    ]);
     assert.equal(liar.code, 1, liar.stdout + liar.stderr);
     const liarReport = json(liar.stdout);
     const chainCheck = liarReport['checks'].find((c: { check: string }) => c.check === 'chain');

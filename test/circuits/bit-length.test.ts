@@ -34,7 +34,13 @@ function intervalCircuit(lo: bigint, hi: bigint, x: bigint) {
 }
 
 test('assertInInterval admits exactly [lo, hi], whatever the other wires say', () => {
-  for (const [lo, hi] of [[0n, 255n], [-128n, 127n], [-3n, 9n], [5n, 5n], [0n, 40n]] as const) {
+  for (const [lo, hi] of [
+    [0n, 255n],
+    [-128n, 127n],
+    [-3n, 9n],
+    [5n, 5n],
+    [0n, 40n],
+  ] as const) {
     const honest = intervalCircuit(lo, hi, lo);
     assert.equal(honest.nConstraints, intervalCheckCost(lo, hi));
     for (const x of [lo, hi, (lo + hi) / 2n]) {

@@ -62,7 +62,11 @@ test('commitment in circuit equals the off-circuit twin, with the predicted cost
     assert.equal(circuit.witness[1], commitment.hash.value, label);
     assert.equal(findViolatedConstraint(circuit.constraints, circuit.witness), -1, label);
     assert.equal(circuit.nConstraints, commitmentCost(n, options.bits) + 1, label);
-    assert.deepEqual(commitment.values.map((s) => s.value), values, label);
+    assert.deepEqual(
+      commitment.values.map((s) => s.value),
+      values,
+      label,
+    );
     assert.equal(commitment.bits.length, n);
     for (const bits of commitment.bits) assert.equal(bits.length, options.bits);
   }
@@ -86,7 +90,10 @@ test('784 private 8-bit pixels commit in one public hash', async (t) => {
 test('witness-only mode computes the same witness', () => {
   const options = { bits: 8, offset: 128n };
   const values = randomValues(40, options, 'witness-only');
-  assert.deepEqual(commitCircuit(values, options, true).circuit.witness, commitCircuit(values, options).circuit.witness);
+  assert.deepEqual(
+    commitCircuit(values, options, true).circuit.witness,
+    commitCircuit(values, options).circuit.witness,
+  );
 });
 
 test('vectors of different lengths never share a commitment', async () => {
@@ -145,7 +152,10 @@ test('chunk plan: one Poseidon up to 16 elements, never costlier than the greedy
   const chainCost = (sizes: number[]) => sizes.reduce((acc, c, i) => acc + poseidonCost(i === 0 ? c : c + 1), 0);
   for (let e = 1; e <= 200; e++) {
     const sizes = commitmentChunkSizes(e);
-    assert.equal(sizes.reduce((a, c) => a + c, 0), e);
+    assert.equal(
+      sizes.reduce((a, c) => a + c, 0),
+      e,
+    );
     assert.ok(sizes[0]! <= 16 && sizes.slice(1).every((c) => c >= 1 && c <= 15));
     if (e <= 16) assert.deepEqual(sizes, [e]);
     const greedy = [Math.min(16, e)];

@@ -14,7 +14,14 @@ import { argmax, argmaxBits, argmaxCost } from '../../circuits/argmax.js';
 import { countMatches, countMatchesCost, labelCode } from '../../circuits/count-matches.js';
 import { argmax as referenceArgmax } from '../../src/quantize/quantized-model.js';
 import { prng } from '../helpers/onnx-fixtures.js';
-import { assertEveryConstraintNeeded, assertMultiWireTamperFails, exposedCircuit, gadgetCircuit, spliceWitness, assertEveryNonInputWirePinned } from '../helpers/soundness-helpers.js';
+import {
+  assertEveryConstraintNeeded,
+  assertMultiWireTamperFails,
+  exposedCircuit,
+  gadgetCircuit,
+  spliceWitness,
+  assertEveryNonInputWirePinned,
+} from '../helpers/soundness-helpers.js';
 
 test('argmax: first maximum wins exactly like the integer reference, on ties and random vectors', () => {
   const rnd = prng(11);
@@ -34,7 +41,11 @@ test('argmax: first maximum wins exactly like the integer reference, on ties and
 
 test('argmax: every non-input wire pinned (±1), at the extremes of the declared range', () => {
   const bits = argmaxBits(-100, 100);
-  for (const xs of [[-100n, 100n, 100n, -100n], [100n, -100n, 99n], [0n, 0n, 0n]]) {
+  for (const xs of [
+    [-100n, 100n, 100n, -100n],
+    [100n, -100n, 99n],
+    [0n, 0n, 0n],
+  ]) {
     const r = exposedCircuit(xs, (b, x) => [argmax(b, x, bits).index]);
     assertEveryNonInputWirePinned(r.c, `argmax ${xs}`);
   }
@@ -131,12 +142,33 @@ test('countMatches: claiming a match for a wrong label or a padded sample, with 
 test('determinism checker: argmax and countMatches force every wire, and every constraint is needed', () => {
   const bits = argmaxBits(-20, 20);
   // Inputs that take every branch: a later value winning, ties (first kept), losing.
-  const vectors = [[3n, 9n, 9n, 1n], [9n, 3n, 9n, 9n], [-20n, -20n, 20n, 0n], [0n, 0n, 0n, 0n]];
+  const vectors = [
+    [3n, 9n, 9n, 1n],
+    [9n, 3n, 9n, 9n],
+    [-20n, -20n, 20n, 0n],
+    [0n, 0n, 0n, 0n],
+  ];
   const argmaxCircuits = vectors.map((xs) => gadgetCircuit(xs, (b, x) => argmax(b, x, bits)).circuit);
   assertEveryConstraintNeeded(argmaxCircuits, 'argmax');
-  const matches = [[[2n, 3n], [3n, 0n]], [[5n, 0n], [1n, 1n]]].map(([p, codes]) => gadgetCircuit([...p!, ...codes!], (b, x) => countMatches(b, x.slice(0, 2), x.slice(2))).circuit);
+  const matches = [
+    [
+      [2n, 3n],
+      [3n, 0n],
+    ],
+    [
+      [5n, 0n],
+      [1n, 1n],
+    ],
+  ].map(
+    ([p, codes]) => gadgetCircuit([...p!, ...codes!], (b, x) => countMatches(b, x.slice(0, 2), x.slice(2))).circuit,
+  );
   assertEveryConstraintNeeded(matches, 'countMatches');
   // The strongest generic forgery: every non-input wire taken from an honest run at other inputs.
-  for (let i = 1; i < argmaxCircuits.length; i++) assertMultiWireTamperFails(argmaxCircuits[0]!, spliceWitness(argmaxCircuits[0]!, argmaxCircuits[i]!), `argmax splice ${i}`);
+  for (let i = 1; i < argmaxCircuits.length; i++)
+    assertMultiWireTamperFails(
+      argmaxCircuits[0]!,
+      spliceWitness(argmaxCircuits[0]!, argmaxCircuits[i]!),
+      `argmax splice ${i}`,
+    );
   assertMultiWireTamperFails(matches[0]!, spliceWitness(matches[0]!, matches[1]!), 'countMatches splice');
 });

@@ -9,7 +9,10 @@ import { WitnessRangeError } from '../../circuits/range-check.js';
 import { assertEveryNonInputWirePinned } from '../helpers/soundness-helpers.js';
 
 /** A circuit over private inputs `xs`; outputs exposed first. */
-function circuit(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => Signal[]): { c: BuiltCircuit; out: bigint[]; cost: number } {
+function circuit(
+  xs: readonly bigint[],
+  body: (b: R1csBuilder, x: Signal[]) => Signal[],
+): { c: BuiltCircuit; out: bigint[]; cost: number } {
   const b = new R1csBuilder();
   const x = xs.map((v) => b.input(v, 'private'));
   const y = body(b, x);
@@ -40,11 +43,20 @@ test('compare: the whole sign decomposition of a different difference is rejecte
   for (const op of ['lt', 'ge', 'gt'] as const) {
     const honest = (a: bigint, c: bigint) => circuit([a, c], (b, [x, y]) => [compare(b, x!, y!, op, bits)]).c;
     const c0 = honest(2n, -3n);
-    for (const [a, c] of [[-3n, 2n], [0n, 0n], [5n, 6n], [-6n, 6n]] as const) {
+    for (const [a, c] of [
+      [-3n, 2n],
+      [0n, 0n],
+      [5n, 6n],
+      [-6n, 6n],
+    ] as const) {
       const w = honest(a, c).witness.slice();
       // Keep the inputs of (2, −3), take every other wire from (a, c).
       w.splice(1 + c0.nPubOut, 2, c0.witness[1 + c0.nPubOut]!, c0.witness[2 + c0.nPubOut]!);
-      assert.notEqual(findViolatedConstraint(c0.constraints, w), -1, `${op}: 2 vs −3 accepted the witness of ${a} vs ${c}`);
+      assert.notEqual(
+        findViolatedConstraint(c0.constraints, w),
+        -1,
+        `${op}: 2 vs −3 accepted the witness of ${a} vs ${c}`,
+      );
     }
   }
 });
@@ -101,6 +113,12 @@ test('divConst: the whole witness of another numerator (bits and every quotient-
 });
 
 test('divConst refuses a numerator outside its declared width, and a bad offset', () => {
-  assert.throws(() => circuit([100n], (b, [s]) => [divConst(b, s!, { divisor: 3n, offset: 0n, numeratorBits: 4 })]), WitnessRangeError);
-  assert.throws(() => circuit([1n], (b, [s]) => [divConst(b, s!, { divisor: 3n, offset: 1n, numeratorBits: 4 })]), /not a multiple/);
+  assert.throws(
+    () => circuit([100n], (b, [s]) => [divConst(b, s!, { divisor: 3n, offset: 0n, numeratorBits: 4 })]),
+    WitnessRangeError,
+  );
+  assert.throws(
+    () => circuit([1n], (b, [s]) => [divConst(b, s!, { divisor: 3n, offset: 1n, numeratorBits: 4 })]),
+    /not a multiple/,
+  );
 });

@@ -63,11 +63,19 @@ test('windowMax and poolMax: fold of comparisons, pinned, equal to Math.max', ()
   const m = (...v: bigint[]) => v.reduce((a, b) => (a > b ? a : b));
   assert.deepEqual(p.out, [m(xs[0]!, xs[1]!, xs[2]!), m(xs[2]!, xs[3]!)]);
   assertEveryNonInputWirePinned(p.c, 'poolMax');
-  assert.throws(() => exposedCircuit(xs.slice(0, 4), (b, x) => poolMax(b, x, [0, 3], [0, 1, 2], [12])), /needs 2 comparator widths/);
+  assert.throws(
+    () => exposedCircuit(xs.slice(0, 4), (b, x) => poolMax(b, x, [0, 3], [0, 1, 2], [12])),
+    /needs 2 comparator widths/,
+  );
 });
 
 test('clamp: both bounds, one bound, and min > max (all outputs = max)', () => {
-  for (const [lo, hi] of [[-3n, 5n], [null, 5n], [-3n, null], [4n, 1n]] as const) {
+  for (const [lo, hi] of [
+    [-3n, 5n],
+    [null, 5n],
+    [-3n, null],
+    [4n, 1n],
+  ] as const) {
     for (let v = -8n; v <= 8n; v++) {
       const r = exposedCircuit([v], (b, [x]) => [clamp(b, x!, lo, hi, 6, 6)]);
       const a = lo !== null && v < lo ? lo : v;

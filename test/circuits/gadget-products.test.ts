@@ -11,24 +11,40 @@ import { divide, divideCost } from '../../circuits/divide.js';
 import { floorDiv } from '../../circuits/div-const.js';
 import { FIELD_PRIME, fieldInv } from '../../circuits/field.js';
 import { checkDeterminism } from '../../src/compile/determinism-check.js';
-import { logSumExp, SoftmaxParams, softmaxExp, softmaxNormalize, softmaxRow, softmaxRowCost } from '../../circuits/softmax.js';
+import {
+  logSumExp,
+  SoftmaxParams,
+  softmaxExp,
+  softmaxNormalize,
+  softmaxRow,
+  softmaxRowCost,
+} from '../../circuits/softmax.js';
 import { windowMax } from '../../circuits/max.js';
 import { divideNumbers, QDivide, softmaxNumbers } from '../../src/quantize/quantized-products.js';
 import { buildDivide } from '../../src/compile/build-products.js';
-import { assertEveryConstraintNeeded, assertEveryNonInputWirePinned, assertFullyConstrained, assertMultiWireTamperFails, exposedCircuit, gadgetCircuit, wireOf } from '../helpers/soundness-helpers.js';
+import {
+  assertEveryConstraintNeeded,
+  assertEveryNonInputWirePinned,
+  assertFullyConstrained,
+  assertMultiWireTamperFails,
+  exposedCircuit,
+  gadgetCircuit,
+  wireOf,
+} from '../helpers/soundness-helpers.js';
 
 // A 2×3 by 3×2 matrix product plus a square: a = x[0..6), b = x[6..12).
 const terms = (() => {
   const offsets = [0];
   const aIndex: number[] = [];
   const bIndex: number[] = [];
-  for (let r = 0; r < 2; r++) for (let j = 0; j < 2; j++) {
-    for (let i = 0; i < 3; i++) {
-      aIndex.push(r * 3 + i);
-      bIndex.push(i * 2 + j);
+  for (let r = 0; r < 2; r++)
+    for (let j = 0; j < 2; j++) {
+      for (let i = 0; i < 3; i++) {
+        aIndex.push(r * 3 + i);
+        bIndex.push(i * 2 + j);
+      }
+      offsets.push(aIndex.length);
     }
-    offsets.push(aIndex.length);
-  }
   return { offsets, aIndex, bIndex };
 })();
 
@@ -40,7 +56,16 @@ test('products: exact values, one constraint per scalar product, every wire pinn
   assert.equal(r.cost, 12);
   assertEveryNonInputWirePinned(r.c, 'products');
   assertFullyConstrained(r.c, 'products');
-  assertEveryConstraintNeeded([r.c, exposedCircuit(xs.map((v) => -v), (b, x) => products(b, x.slice(0, 6), x.slice(6), terms)).c], 'products');
+  assertEveryConstraintNeeded(
+    [
+      r.c,
+      exposedCircuit(
+        xs.map((v) => -v),
+        (b, x) => products(b, x.slice(0, 6), x.slice(6), terms),
+      ).c,
+    ],
+    'products',
+  );
 });
 
 test('products: a witness of other products with the same sums is rejected', () => {
@@ -98,7 +123,11 @@ function rewriteDivision(c: ReturnType<typeof exposedCircuit>['c'], d: bigint, q
 test('divide: the second (q, r) pair with q·d + r = n — q + 1 with r − d — is rejected, and so is q − 1 with r + d', () => {
   const [n, d] = [100n, 7n];
   const r = exposedCircuit([n, d], (b, [x, y]) => [divide(b, x!, y!, DIV)]);
-  assert.equal(findViolatedConstraint(r.c.constraints, rewriteDivision(r.c, d, 14n, 2n)), -1, 'the rewrite reproduces the honest witness');
+  assert.equal(
+    findViolatedConstraint(r.c.constraints, rewriteDivision(r.c, d, 14n, 2n)),
+    -1,
+    'the rewrite reproduces the honest witness',
+  );
   assertMultiWireTamperFails(r.c, rewriteDivision(r.c, d, 15n, 2n - 7n), 'divide (q + 1, r − d)');
   assertMultiWireTamperFails(r.c, rewriteDivision(r.c, d, 13n, 2n + 7n), 'divide (q − 1, r + d)');
   // The field solution for remainder r + 1 is q − 1/d mod p: far outside the quotient's range check.
@@ -109,7 +138,11 @@ test('divide: a denominator below 1 has no witness, and the checker rule ignores
   assert.throws(() => exposedCircuit([5n, 0n], (b, [x, y]) => [divide(b, x!, y!, DIV)]), /below 1/);
   const r = exposedCircuit([100n, 7n], (b, [x, y]) => [divide(b, x!, y!, DIV)]);
   assert.ok(checkDeterminism(r.c).determined);
-  assert.equal(checkDeterminism({ ...r.c, divisions: [] }).determined, false, 'without its mark the rule does not fire');
+  assert.equal(
+    checkDeterminism({ ...r.c, divisions: [] }).determined,
+    false,
+    'without its mark the rule does not fire',
+  );
   const [p, k] = r.c.divisions![0]!;
   assert.equal(checkDeterminism({ ...r.c, divisions: [[k, p]] }).determined, false, 'a swapped mark proves nothing');
 });
@@ -120,15 +153,29 @@ function rowParams(log: boolean): SoftmaxParams {
   const expTable = Array.from({ length: 16 }, (_, u) => BigInt(Math.round(Math.exp((u - 15) / 4) * 64)));
   const sumBits = log ? 8 : 8; // S − 64 ≤ 192 < 2^8; S − 1 ≤ 255 < 2^8
   const logShift = log ? 3 : 0;
-  const logTable = log ? Array.from({ length: 32 }, (_, u) => BigInt(Math.round(Math.log((64 + u * 8 + 3.5) / 64) * 4))) : [];
+  const logTable = log
+    ? Array.from({ length: 32 }, (_, u) => BigInt(Math.round(Math.log((64 + u * 8 + 3.5) / 64) * 4)))
+    : [];
   return { cmpBits: [6, 6, 6], expBits, expTable, log, outFrac: 6, sumBits, logShift, logTable };
 }
 
 /** The integer semantics of the row, via the quantized op's reference executor. */
 function rowReference(xs: readonly bigint[], p: SoftmaxParams): bigint[] {
   const op = {
-    kind: 'softmax' as const, name: 't', input: 'x', output: 'y', offsets: [0, xs.length], index: xs.map((_, i) => i), log: p.log, cmpBits: [...p.cmpBits],
-    expBits: p.expBits, expTable: p.expTable.map(Number), outFrac: p.outFrac, sumBits: p.sumBits, logShift: p.logShift, logTable: p.logTable.map(Number),
+    kind: 'softmax' as const,
+    name: 't',
+    input: 'x',
+    output: 'y',
+    offsets: [0, xs.length],
+    index: xs.map((_, i) => i),
+    log: p.log,
+    cmpBits: [...p.cmpBits],
+    expBits: p.expBits,
+    expTable: p.expTable.map(Number),
+    outFrac: p.outFrac,
+    sumBits: p.sumBits,
+    logShift: p.logShift,
+    logTable: p.logTable.map(Number),
   };
   return softmaxNumbers(op, xs.map(Number)).map(BigInt);
 }
@@ -137,7 +184,11 @@ for (const log of [false, true]) {
   const what = log ? 'logsoftmax' : 'softmax';
   test(`${what} row: equals the integer reference, every wire pinned, fully constrained`, () => {
     const p = rowParams(log);
-    for (const xs of [[3n, -5n, 10n, 0n], [-15n, 0n, 0n, -7n], [2n, 2n, 2n, 2n]]) {
+    for (const xs of [
+      [3n, -5n, 10n, 0n],
+      [-15n, 0n, 0n, -7n],
+      [2n, 2n, 2n, 2n],
+    ]) {
       const r = exposedCircuit(xs, (b, x) => softmaxRow(b, x, p));
       assert.deepEqual(r.out, rowReference(xs, p), `${what}(${xs})`);
       assert.ok(r.cost <= softmaxRowCost(4, p), `cost ${r.cost} ≤ bound ${softmaxRowCost(4, p)}`);
@@ -150,7 +201,9 @@ for (const log of [false, true]) {
       assert.ok(sum >= 62n && sum <= 66n, `probabilities sum to 1 within half a unit each: ${sum}`);
       const exact = [3, -5, 10, 0].map((v) => Math.exp((v - 10) / 4));
       const total = exact.reduce((a, v) => a + v, 0);
-      out.forEach((v, i) => assert.ok(Math.abs(Number(v) - (exact[i]! / total) * 64) <= 1, `p${i} = ${v} is the rounded probability`));
+      out.forEach((v, i) =>
+        assert.ok(Math.abs(Number(v) - (exact[i]! / total) * 64) <= 1, `p${i} = ${v} is the rounded probability`),
+      );
     }
   });
 
@@ -168,7 +221,13 @@ for (const log of [false, true]) {
       const s = b.linear(e.map((v) => [v, 1n] as [Signal, bigint]));
       if (!p.log) return softmaxNormalize(b, e, s, p);
       const l = logSumExp(b, s, p);
-      return x.map((xi) => b.linear([[xi, 1n], [m1, -1n], [l, -1n]]));
+      return x.map((xi) =>
+        b.linear([
+          [xi, 1n],
+          [m1, -1n],
+          [l, -1n],
+        ]),
+      );
     }).circuit;
     const tampered = donor.witness.slice();
     tampered[mWire] = tampered[mWire]! + 1n;
@@ -183,10 +242,19 @@ for (const log of [false, true]) {
     const donor = gadgetCircuit(xs, (b, x) => {
       const m = windowMax(b, x, p.cmpBits);
       const e = softmaxExp(b, x, m, p);
-      const s = b.linear(e.map((v) => [v, 1n] as [Signal, bigint]), 1n);
+      const s = b.linear(
+        e.map((v) => [v, 1n] as [Signal, bigint]),
+        1n,
+      );
       if (!p.log) return softmaxNormalize(b, e, s, p);
       const l = logSumExp(b, s, p);
-      return x.map((xi) => b.linear([[xi, 1n], [m, -1n], [l, -1n]]));
+      return x.map((xi) =>
+        b.linear([
+          [xi, 1n],
+          [m, -1n],
+          [l, -1n],
+        ]),
+      );
     }).circuit;
     assertMultiWireTamperFails(honest, donor.witness, `${what} (S + 1)`);
   });
@@ -194,15 +262,32 @@ for (const log of [false, true]) {
 
 test('divide op with a denominator of either sign: floor(a·2^s / b) for b ≠ 0, a / 0 clamped to 1 ulp; every wire pinned, fully constrained', () => {
   const op: QDivide = {
-    kind: 'divide', name: 'd', input: 'a', other: 'b', output: 'y', aIndex: [0], bIndex: [0], sign: 0, signBits: [5], shift: 4,
-    clamp: [true], qOffset: [-2048], qBits: [13], rBits: [4],
+    kind: 'divide',
+    name: 'd',
+    input: 'a',
+    other: 'b',
+    output: 'y',
+    aIndex: [0],
+    bIndex: [0],
+    sign: 0,
+    signBits: [5],
+    shift: 4,
+    clamp: [true],
+    qOffset: [-2048],
+    qBits: [13],
+    rBits: [4],
   };
   for (const a of [-100n, -1n, 0n, 37n, 127n]) {
     for (const d of [-16n, -5n, -1n, 0n, 1n, 7n, 15n]) {
       const r = exposedCircuit([a, d], (b, [x, y]) => buildDivide(b, op, [x!], [y!]));
       const want = divideNumbers(op, [Number(a)], [Number(d)])[0]!;
       assert.deepEqual(r.out, [BigInt(want)], `${a} / ${d}`);
-      if (d !== 0n) assert.equal(want, Math.floor((Number(a) * 16) / Number(d)) || 0, `${a} / ${d} is the floor of the true quotient`);
+      if (d !== 0n)
+        assert.equal(
+          want,
+          Math.floor((Number(a) * 16) / Number(d)) || 0,
+          `${a} / ${d} is the floor of the true quotient`,
+        );
       assertEveryNonInputWirePinned(r.c, `${a} / ${d}`);
       assertFullyConstrained(r.c, `${a} / ${d}`);
     }

@@ -12,7 +12,12 @@ import { prng } from '../helpers/onnx-fixtures.js';
 import { assertEveryNonInputWirePinned } from '../helpers/soundness-helpers.js';
 
 /** One lookup of x in `table` over [lo, lo + 2^bits) as a circuit with x a private input. */
-function lookupCircuit(x: bigint, lo: bigint, bits: number, table: readonly bigint[]): { c: BuiltCircuit; out: bigint; cost: number } {
+function lookupCircuit(
+  x: bigint,
+  lo: bigint,
+  bits: number,
+  table: readonly bigint[],
+): { c: BuiltCircuit; out: bigint; cost: number } {
   const b = new R1csBuilder();
   const xs = b.input(x, 'private');
   const y = tableLookup(b, xs, { domainLo: lo, bits, table });
@@ -42,11 +47,19 @@ test('table lookup: cost ≤ 64 beyond the decomposition (38 for 8 bits), formul
 });
 
 test('table lookup: every entry of random 3-, 4-, 6- and 8-bit tables, signed and unsigned domains', () => {
-  for (const [bits, lo] of [[3, -4n], [4, 0n], [6, -32n], [8, -128n], [8, 0n]] as const) {
+  for (const [bits, lo] of [
+    [3, -4n],
+    [4, 0n],
+    [6, -32n],
+    [8, -128n],
+    [8, 0n],
+  ] as const) {
     const table = randomTable(bits, 10 + bits);
     const b = new R1csBuilder();
     const n = 2 ** bits;
-    const ys = Array.from({ length: n }, (_, u) => tableLookup(b, b.input(lo + BigInt(u), 'private'), { domainLo: lo, bits, table }));
+    const ys = Array.from({ length: n }, (_, u) =>
+      tableLookup(b, b.input(lo + BigInt(u), 'private'), { domainLo: lo, bits, table }),
+    );
     ys.forEach((y) => b.exposeOutput(y));
     const c = b.finalize();
     assert.equal(findViolatedConstraint(c.constraints, c.witness), -1);
@@ -55,7 +68,11 @@ test('table lookup: every entry of random 3-, 4-, 6- and 8-bit tables, signed an
 });
 
 test('table lookup: ±1 on every non-input wire is caught (8-, 5- and 2-bit, several inputs)', () => {
-  for (const [bits, lo] of [[8, -128n], [5, 0n], [2, -2n]] as const) {
+  for (const [bits, lo] of [
+    [8, -128n],
+    [5, 0n],
+    [2, -2n],
+  ] as const) {
     const table = randomTable(bits, 20 + bits);
     for (const u of [0, 1, 2 ** bits - 1, Math.floor(2 ** bits / 3)]) {
       const r = lookupCircuit(lo + BigInt(u), lo, bits, table);
@@ -65,7 +82,8 @@ test('table lookup: ±1 on every non-input wire is caught (8-, 5- and 2-bit, sev
   }
   // Saturating tables skip products for constant rows; the remaining wires are still pinned.
   const sat = Array.from({ length: 256 }, (_, u) => BigInt(Math.min(200, Math.max(40, u))));
-  for (const u of [0, 100, 255]) assertEveryNonInputWirePinned(lookupCircuit(BigInt(u), 0n, 8, sat).c, `saturating lookup of ${u}`);
+  for (const u of [0, 100, 255])
+    assertEveryNonInputWirePinned(lookupCircuit(BigInt(u), 0n, 8, sat).c, `saturating lookup of ${u}`);
 });
 
 test('table lookup: the whole witness of a different index (bits, monomials, products, output) is rejected', () => {
@@ -99,7 +117,11 @@ test('table lookup: every suffix of the wires (high-window monomials, indicator 
         // Wires k.. and the output from the witness of v; the bits and wires before k stay honest.
         const w = [...c.witness.slice(0, k), ...donor.slice(k)];
         w[1] = donor[1]!;
-        assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `index ${u}: wires from ${k} of index ${v} accepted`);
+        assert.notEqual(
+          findViolatedConstraint(c.constraints, w),
+          -1,
+          `index ${u}: wires from ${k} of index ${v} accepted`,
+        );
       }
     }
   }
@@ -112,13 +134,27 @@ test('table lookup refuses an index outside its domain', () => {
 });
 
 /** A model made of one table op over every value of the domain, as the quantizer builds it. */
-function tableModel(fn: UnaryFn, lo: number, bits: number, frac: number, param?: number): { model: QuantizedModel; xq: number[] } {
+function tableModel(
+  fn: UnaryFn,
+  lo: number,
+  bits: number,
+  frac: number,
+  param?: number,
+): { model: QuantizedModel; xq: number[] } {
   const n = 2 ** bits;
   const xq = Array.from({ length: n }, (_, u) => lo + u);
   const floats = xq.map((v) => evalUnary(fn, v * 2 ** -frac, {}, param ?? 0)).filter(Number.isFinite);
   const state = { frac, kind: 'act' as const, lo: xq.slice(), hi: xq.slice() };
   const f = { fn, attrs: {}, ...(param !== undefined ? { param: new Float64Array(n).fill(param) } : {}) };
-  const { op, state: out } = quantizeTable(fn, 'x', 'y', f, state, { min: Math.min(...floats), max: Math.max(...floats) }, 8);
+  const { op, state: out } = quantizeTable(
+    fn,
+    'x',
+    'y',
+    f,
+    state,
+    { min: Math.min(...floats), max: Math.max(...floats) },
+    8,
+  );
   const model: QuantizedModel = {
     formatVersion: 1,
     input: { name: 'x', shape: [1, n], frac, bits, lo, hi: lo + n - 1 },
@@ -143,7 +179,8 @@ test('every table function: circuit == integer reference on the whole 8-bit doma
       xq.forEach((v, i) => {
         const f = evalUnary(fn, v * 2 ** -frac, {}, param ?? 0);
         const q = Math.round(f * 2 ** outFrac);
-        if (Number.isFinite(f) && q >= model.output.lo && q <= model.output.hi) assert.ok(Math.abs(ref[i]! * 2 ** -outFrac - f) <= 2 ** -outFrac / 2 + 1e-12, `${fn}(${v})`);
+        if (Number.isFinite(f) && q >= model.output.lo && q <= model.output.hi)
+          assert.ok(Math.abs(ref[i]! * 2 ** -outFrac - f) <= 2 ** -outFrac / 2 + 1e-12, `${fn}(${v})`);
       });
     }
   }

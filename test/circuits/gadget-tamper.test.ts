@@ -19,7 +19,13 @@ import { commitSignals } from '../../circuits/commitment.js';
 import { packSignals } from '../../circuits/pack.js';
 import { linearLayer } from '../../circuits/linear.js';
 import { linearTerms } from '../../src/quantize/linear-spec.js';
-import { assertMultiWireTamperFails, firstInternalWire, gadgetCircuit, spliceWitness, wireOf } from '../helpers/soundness-helpers.js';
+import {
+  assertMultiWireTamperFails,
+  firstInternalWire,
+  gadgetCircuit,
+  spliceWitness,
+  wireOf,
+} from '../helpers/soundness-helpers.js';
 
 /** The single wire of a constraint side. */
 function sideWire(k: Constraint, side: 'a' | 'b' | 'c'): number {
@@ -29,11 +35,20 @@ function sideWire(k: Constraint, side: 'a' | 'b' | 'c'): number {
 }
 
 /** Circuit of `body` at every input vector in `inputs`; each splices every other's wires in. */
-function assertSplicesFail(what: string, inputs: ReadonlyArray<readonly bigint[]>, body: (b: R1csBuilder, x: Signal[]) => unknown): void {
+function assertSplicesFail(
+  what: string,
+  inputs: ReadonlyArray<readonly bigint[]>,
+  body: (b: R1csBuilder, x: Signal[]) => unknown,
+): void {
   const circuits = inputs.map((xs) => gadgetCircuit(xs, body).circuit);
   for (let i = 0; i < circuits.length; i++) {
     for (let j = 0; j < circuits.length; j++) {
-      if (i !== j) assertMultiWireTamperFails(circuits[i]!, spliceWitness(circuits[i]!, circuits[j]!), `${what}: wires of input ${j} on input ${i}`);
+      if (i !== j)
+        assertMultiWireTamperFails(
+          circuits[i]!,
+          spliceWitness(circuits[i]!, circuits[j]!),
+          `${what}: wires of input ${j} on input ${i}`,
+        );
     }
   }
 }
@@ -45,7 +60,11 @@ test('bitDecompose: the whole decomposition of another value, and non-boolean bi
     // 6 = 0·1 + 1·2 + 1·4 rewritten as 2·1 + 0·2 + 1·4 (and as 6·1 + 0 + 0): sums hold, booleans do not.
     const { circuit, result } = gadgetCircuit([6n], (b, [x]) => bitDecompose(b, x!, 8, { sumConstraint }));
     const [b0, b1, b2] = result.slice(0, 3).map(wireOf);
-    for (const [v0, v1, v2] of [[2n, 0n, 1n], [6n, 0n, 0n], [0n, 3n, 0n]]) {
+    for (const [v0, v1, v2] of [
+      [2n, 0n, 1n],
+      [6n, 0n, 0n],
+      [0n, 3n, 0n],
+    ]) {
       const w = circuit.witness.slice();
       [w[b0!], w[b1!], w[b2!]] = [v0, v1, v2];
       assertMultiWireTamperFails(circuit, w, `${what}: bits ${v0},${v1},${v2} for 6`);
@@ -63,12 +82,21 @@ test('bitDecompose: the whole decomposition of another value, and non-boolean bi
 });
 
 test('assertInInterval: both decompositions of another value fail', () => {
-  assertSplicesFail('assertInInterval [−5, 9]', [[-5n], [-2n], [2n], [9n]], (b, [x]) => assertInInterval(b, x!, -5n, 9n));
-  assertSplicesFail('assertInInterval [0, 1000]', [[0n], [517n], [1000n]], (b, [x]) => assertInInterval(b, x!, 0n, 1000n));
+  assertSplicesFail('assertInInterval [−5, 9]', [[-5n], [-2n], [2n], [9n]], (b, [x]) =>
+    assertInInterval(b, x!, -5n, 9n),
+  );
+  assertSplicesFail('assertInInterval [0, 1000]', [[0n], [517n], [1000n]], (b, [x]) =>
+    assertInInterval(b, x!, 0n, 1000n),
+  );
 });
 
 test('isZero: claiming zero for a non-zero x (z = 1, inv = 0) and non-zero for zero (z = 0, inv = any) fail', () => {
-  for (const [xv, z, inv] of [[7n, 1n, 0n], [-3n, 1n, 0n], [0n, 0n, 1n], [0n, 0n, 12345n]] as const) {
+  for (const [xv, z, inv] of [
+    [7n, 1n, 0n],
+    [-3n, 1n, 0n],
+    [0n, 0n, 1n],
+    [0n, 0n, 12345n],
+  ] as const) {
     const { circuit, result } = gadgetCircuit([xv], (b, [x]) => isZero(b, x!));
     const w = circuit.witness.slice();
     w[wireOf(result)] = z;
@@ -77,13 +105,25 @@ test('isZero: claiming zero for a non-zero x (z = 1, inv = 0) and non-zero for z
   }
 });
 
-const RQ: RequantizeParams = { shift: 4, outBits: 4, lowerOffset: 0n, accBits: requantizeAccBits(-6000n, 6000n, { shift: 4, outBits: 4, lowerOffset: 0n }) };
-const RQ_SIGNED: RequantizeParams = { shift: 3, outBits: 6, lowerOffset: 32n, accBits: requantizeAccBits(-4000n, 4000n, { shift: 3, outBits: 6, lowerOffset: 32n }) };
+const RQ: RequantizeParams = {
+  shift: 4,
+  outBits: 4,
+  lowerOffset: 0n,
+  accBits: requantizeAccBits(-6000n, 6000n, { shift: 4, outBits: 4, lowerOffset: 0n }),
+};
+const RQ_SIGNED: RequantizeParams = {
+  shift: 3,
+  outBits: 6,
+  lowerOffset: 32n,
+  accBits: requantizeAccBits(-4000n, 4000n, { shift: 3, outBits: 6, lowerOffset: 32n }),
+};
 
 test('requantize: all bits, is-zero and output recomputed for another accumulator fail', () => {
   const accs = [[-500n], [-1n], [0n], [17n], [250n], [5000n]] as const;
   assertSplicesFail('requantize ReLU', accs, (b, [x]) => requantize(b, x!, RQ));
-  assertSplicesFail('requantize signed', [[-3000n], [-20n], [20n], [255n], [3000n]], (b, [x]) => requantize(b, x!, RQ_SIGNED));
+  assertSplicesFail('requantize signed', [[-3000n], [-20n], [20n], [255n], [3000n]], (b, [x]) =>
+    requantize(b, x!, RQ_SIGNED),
+  );
 });
 
 test('requantize: honest bits with the clamp flag flipped and the output recomputed from it fail', () => {
@@ -103,8 +143,12 @@ test('requantize: honest bits with the clamp flag flipped and the output recompu
   }
 });
 
-test('max2 / min2 / clamp / windowMax / poolMax: flipped comparator with recomputed product, and other inputs\' wires, fail', () => {
-  for (const [av, cv] of [[5n, -3n], [-3n, 5n], [2n, 1n]] as const) {
+test("max2 / min2 / clamp / windowMax / poolMax: flipped comparator with recomputed product, and other inputs' wires, fail", () => {
+  for (const [av, cv] of [
+    [5n, -3n],
+    [-3n, 5n],
+    [2n, 1n],
+  ] as const) {
     const { circuit } = gadgetCircuit([av, cv], (b, [a, c]) => max2(b, a!, c!, 6));
     const last = circuit.constraints[circuit.constraints.length - 1]!;
     const s = sideWire(last, 'a');
@@ -114,14 +158,46 @@ test('max2 / min2 / clamp / windowMax / poolMax: flipped comparator with recompu
     w[m] = fieldMod(cv + w[s]! * (av - cv)); // the product constraint holds for the flipped bit
     assertMultiWireTamperFails(circuit, w, `max2(${av}, ${cv}) with flipped comparator`);
   }
-  assertSplicesFail('max2', [[5n, -3n], [-3n, 5n], [2n, 2n], [-9n, -10n]], (b, [a, c]) => max2(b, a!, c!, 6));
-  assertSplicesFail('min2', [[5n, -3n], [-3n, 5n], [0n, 0n]], (b, [a, c]) => min2(b, a!, c!, 6));
+  assertSplicesFail(
+    'max2',
+    [
+      [5n, -3n],
+      [-3n, 5n],
+      [2n, 2n],
+      [-9n, -10n],
+    ],
+    (b, [a, c]) => max2(b, a!, c!, 6),
+  );
+  assertSplicesFail(
+    'min2',
+    [
+      [5n, -3n],
+      [-3n, 5n],
+      [0n, 0n],
+    ],
+    (b, [a, c]) => min2(b, a!, c!, 6),
+  );
   assertSplicesFail('clamp', [[-9n], [0n], [4n], [9n]], (b, [x]) => clamp(b, x!, -3n, 5n, 6, 6));
-  assertSplicesFail('windowMax', [[1n, 7n, -2n, 7n], [9n, 0n, 3n, -1n], [-5n, -6n, -2n, 8n]], (b, x) => windowMax(b, x, [6, 6, 6]));
-  assertSplicesFail('poolMax', [[1n, 7n, -2n, 3n], [9n, 0n, 3n, 4n]], (b, x) => poolMax(b, x, [0, 3, 5], [0, 1, 2, 2, 3], [6, 6, 6]));
+  assertSplicesFail(
+    'windowMax',
+    [
+      [1n, 7n, -2n, 7n],
+      [9n, 0n, 3n, -1n],
+      [-5n, -6n, -2n, 8n],
+    ],
+    (b, x) => windowMax(b, x, [6, 6, 6]),
+  );
+  assertSplicesFail(
+    'poolMax',
+    [
+      [1n, 7n, -2n, 3n],
+      [9n, 0n, 3n, 4n],
+    ],
+    (b, x) => poolMax(b, x, [0, 3, 5], [0, 1, 2, 2, 3], [6, 6, 6]),
+  );
 });
 
-test('leakyRelu: flipped sign bit with recomputed product, and other inputs\' wires, fail', () => {
+test("leakyRelu: flipped sign bit with recomputed product, and other inputs' wires, fail", () => {
   const p = { shift: 7, alpha: 13n, signBits: 9 };
   for (const xv of [-40n, -1n, 1n, 37n]) {
     const { circuit } = gadgetCircuit([xv], (b, [x]) => leakyRelu(b, x!, p));
@@ -138,18 +214,32 @@ test('leakyRelu: flipped sign bit with recomputed product, and other inputs\' wi
 
 test('poseidon: the state of another input from round r on (every later round recomputed) fails at every r', () => {
   for (const arity of [1, 2, 5]) {
-    const honest = gadgetCircuit(Array.from({ length: arity }, (_, i) => BigInt(i + 1)), (b, x) => poseidon(b, x)).circuit;
-    const donor = gadgetCircuit(Array.from({ length: arity }, (_, i) => BigInt(i + 1) + (i === arity - 1 ? 1n : 0n)), (b, x) => poseidon(b, x)).circuit;
+    const honest = gadgetCircuit(
+      Array.from({ length: arity }, (_, i) => BigInt(i + 1)),
+      (b, x) => poseidon(b, x),
+    ).circuit;
+    const donor = gadgetCircuit(
+      Array.from({ length: arity }, (_, i) => BigInt(i + 1) + (i === arity - 1 ? 1n : 0n)),
+      (b, x) => poseidon(b, x),
+    ).circuit;
     assert.equal(honest.constraints.length, poseidonCost(arity));
     const first = firstInternalWire(honest);
     // Three wires per S-box: start the splice at each S-box boundary (every 7th to stay quick).
     for (let from = first; from < honest.nWires; from += 3 * 7) {
-      assertMultiWireTamperFails(honest, spliceWitness(honest, donor, { from }), `poseidon(${arity}) from wire ${from}`);
+      assertMultiWireTamperFails(
+        honest,
+        spliceWitness(honest, donor, { from }),
+        `poseidon(${arity}) from wire ${from}`,
+      );
     }
     // One S-box's three wires recomputed for its input + 1, everything else honest.
     const w = honest.witness.slice();
     const x = fieldMod(evalLc(honest.constraints[30]!.a, w) + 1n);
-    const [x2, x4, x5] = [sideWire(honest.constraints[30]!, 'c'), sideWire(honest.constraints[31]!, 'c'), sideWire(honest.constraints[32]!, 'c')];
+    const [x2, x4, x5] = [
+      sideWire(honest.constraints[30]!, 'c'),
+      sideWire(honest.constraints[31]!, 'c'),
+      sideWire(honest.constraints[32]!, 'c'),
+    ];
     w[x2] = (x * x) % FIELD_PRIME;
     w[x4] = (w[x2]! * w[x2]!) % FIELD_PRIME;
     w[x5] = (w[x4]! * x) % FIELD_PRIME;
@@ -159,14 +249,25 @@ test('poseidon: the state of another input from round r on (every later round re
 
 test('commitment: bits and hash of another vector, and the hash of another vector over honest bits, fail', () => {
   const opts = { bits: 4, offset: 8n };
-  const vectors = [[3n, -2n, 0n], [-8n, 7n, 1n], [3n, -2n, 1n]] as const;
+  const vectors = [
+    [3n, -2n, 0n],
+    [-8n, 7n, 1n],
+    [3n, -2n, 1n],
+  ] as const;
   assertSplicesFail('commitment', vectors, (b, x) => b.exposeOutput(commitSignals(b, x, opts).hash));
   const honest = gadgetCircuit(vectors[0], (b, x) => b.exposeOutput(commitSignals(b, x, opts).hash)).circuit;
   const donor = gadgetCircuit(vectors[2], (b, x) => b.exposeOutput(commitSignals(b, x, opts).hash)).circuit;
   // Bits come first (3 values × 3 wire bits, the top bit is a combination), then the Poseidon.
-  assertMultiWireTamperFails(honest, spliceWitness(honest, donor, { from: firstInternalWire(honest) + 9 }), 'commitment: Poseidon of another vector');
+  assertMultiWireTamperFails(
+    honest,
+    spliceWitness(honest, donor, { from: firstInternalWire(honest) + 9 }),
+    'commitment: Poseidon of another vector',
+  );
   // Blinded: the hash chain computed with another blinding value, the values and bits honest.
-  const blinded = (r: bigint) => gadgetCircuit([...vectors[0], r], (b, x) => b.exposeOutput(commitSignals(b, x.slice(0, 3), { ...opts, blinding: x[3] }).hash)).circuit;
+  const blinded = (r: bigint) =>
+    gadgetCircuit([...vectors[0], r], (b, x) =>
+      b.exposeOutput(commitSignals(b, x.slice(0, 3), { ...opts, blinding: x[3] }).hash),
+    ).circuit;
   const [h, d] = [blinded(123456789n), blinded(123456790n)];
   assertMultiWireTamperFails(h, spliceWitness(h, d), 'blinded commitment: Poseidon of another blinding');
 });
@@ -174,7 +275,16 @@ test('commitment: bits and hash of another vector, and the hash of another vecto
 test('pack and linear layer: outputs of another input, all at once, fail', () => {
   const vals = Array.from({ length: 12 }, (_, i) => BigInt(i * 3 - 10));
   const other = vals.map((v, i) => (i === 4 || i === 11 ? v + 1n : v));
-  assertSplicesFail('pack', [vals, other], (b, x) => packSignals(b, x, { bits: 25, offset: 1n << 20n }).map((e) => b.exposeOutput(e)));
+  assertSplicesFail('pack', [vals, other], (b, x) =>
+    packSignals(b, x, { bits: 25, offset: 1n << 20n }).map((e) => b.exposeOutput(e)),
+  );
   const t = linearTerms({ type: 'dense', inFeatures: 3, outFeatures: 2 });
-  assertSplicesFail('linear', [[3n, -2n, 1n], [-7n, 7n, 7n]], (b, x) => linearLayer(b, x, t, [1, -2, 3, 4, 5, -6], [7, -8]).map((s) => b.exposeOutput(s)));
+  assertSplicesFail(
+    'linear',
+    [
+      [3n, -2n, 1n],
+      [-7n, 7n, 7n],
+    ],
+    (b, x) => linearLayer(b, x, t, [1, -2, 3, 4, 5, -6], [7, -8]).map((s) => b.exposeOutput(s)),
+  );
 });

@@ -9,7 +9,13 @@ import { BuiltCircuit, findViolatedConstraint, R1csBuilder, Signal } from '../..
 import { FIELD_PRIME, fieldMod, toSigned } from '../../circuits/field.js';
 import { bitDecompose, bitDecomposeCost, WitnessRangeError } from '../../circuits/range-check.js';
 import { isZero, IS_ZERO_COST } from '../../circuits/is-zero.js';
-import { requantize, requantizeAccBits, requantizeCost, requantizeValue, RequantizeParams } from '../../circuits/requantize.js';
+import {
+  requantize,
+  requantizeAccBits,
+  requantizeCost,
+  requantizeValue,
+  RequantizeParams,
+} from '../../circuits/requantize.js';
 import { linearLayer } from '../../circuits/linear.js';
 import { linearTerms } from '../../src/quantize/linear-spec.js';
 import { requantizeNumber } from '../../src/quantize/quantized-model.js';
@@ -54,13 +60,21 @@ function assertSoundWitness(c: BuiltCircuit, what: string, alsoOutputs: boolean)
     for (const delta of [1n, FIELD_PRIME - 1n]) {
       const w = c.witness.slice();
       w[i] = (w[i]! + delta) % FIELD_PRIME;
-      assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `${what}: wire ${i} ${delta === 1n ? '+1' : '-1'} must violate a constraint`);
+      assert.notEqual(
+        findViolatedConstraint(c.constraints, w),
+        -1,
+        `${what}: wire ${i} ${delta === 1n ? '+1' : '-1'} must violate a constraint`,
+      );
     }
   }
 }
 
 /** A requantize circuit: public input acc, requantized value exposed as the single output. */
-function requantizeCircuit(acc: bigint, p: RequantizeParams, witnessOnly = false): { c: BuiltCircuit; gadgetConstraints: number; result: bigint } {
+function requantizeCircuit(
+  acc: bigint,
+  p: RequantizeParams,
+  witnessOnly = false,
+): { c: BuiltCircuit; gadgetConstraints: number; result: bigint } {
   const b = new R1csBuilder({ witnessOnly });
   const a = b.input(acc, 'public');
   const y = requantize(b, a, p);
@@ -96,7 +110,11 @@ test('bitDecompose: witness satisfies, every bit is pinned, cost matches, range 
       if (n > 1) {
         const w = c.witness.slice();
         w[1] = (w[1]! + 1n) % FIELD_PRIME;
-        assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `bitDecompose(${v}, ${n}): input change detected`);
+        assert.notEqual(
+          findViolatedConstraint(c.constraints, w),
+          -1,
+          `bitDecompose(${v}, ${n}): input change detected`,
+        );
       }
     }
     // Out of range values are refused while computing the witness.
@@ -150,13 +168,17 @@ test('isZero: for x ≠ 0 no assignment of (z, inv) other than (0, 1/x) satisfie
   // x = 0: z must be 1 (claiming "nonzero" for zero is impossible whatever inv is).
   for (const inv of [0n, 1n, 7n]) {
     const w = c.witness.slice();
-    w[1] = 0n; w[2] = 0n; w[3] = inv;
+    w[1] = 0n;
+    w[2] = 0n;
+    w[3] = inv;
     assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `x=0 with z=0, inv=${inv}`);
   }
   // x = 5: claiming z = 1 is impossible.
   for (const inv of [0n, 1n, 5n]) {
     const w = c.witness.slice();
-    w[1] = 5n; w[2] = 1n; w[3] = inv;
+    w[1] = 5n;
+    w[2] = 1n;
+    w[3] = inv;
     assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `x=5 with z=1, inv=${inv}`);
   }
 });
@@ -194,7 +216,23 @@ test('requantize: boundary accumulators satisfy, are sound, cost matches, value 
     const outLo = -p.lowerOffset;
     const outHi = (1n << BigInt(p.outBits)) - 1n - p.lowerOffset;
     // Ends of the accumulator range, zero, and both sides of each clamp threshold and of a rounding step.
-    const candidates = [lo, lo + 1n, hi - 1n, hi, 0n, -1n, 1n, outLo * d, outLo * d - 1n, outHi * d, outHi * d + d - 1n, outHi * d + d, d - 1n, -d, -d - 1n];
+    const candidates = [
+      lo,
+      lo + 1n,
+      hi - 1n,
+      hi,
+      0n,
+      -1n,
+      1n,
+      outLo * d,
+      outLo * d - 1n,
+      outHi * d,
+      outHi * d + d - 1n,
+      outHi * d + d,
+      d - 1n,
+      -d,
+      -d - 1n,
+    ];
     const accs = [...new Set(candidates.filter((v) => v >= lo && v <= hi))];
     let clampedLow = 0;
     let clampedHigh = 0;
@@ -236,7 +274,11 @@ test('requantize: random and exhaustive accumulators match the reference (circui
       assert.equal(requantizeValue(acc, p), expected, `${name}: requantizeValue(${acc})`);
       if (acc >= BigInt(Number.MIN_SAFE_INTEGER) && acc <= BigInt(Number.MAX_SAFE_INTEGER)) {
         // `+ 0` folds −0 (what requantizeNumber returns for a ReLU clamp to zero) into 0.
-        assert.equal(requantizeNumber(Number(acc), p.shift, p.outBits, Number(p.lowerOffset)) + 0, Number(expected), `${name}: requantizeNumber(${acc})`);
+        assert.equal(
+          requantizeNumber(Number(acc), p.shift, p.outBits, Number(p.lowerOffset)) + 0,
+          Number(expected),
+          `${name}: requantizeNumber(${acc})`,
+        );
       }
     }
   }
@@ -357,7 +399,9 @@ test('gadget chain: linear → requantize → linear → signed requantize satis
   const c = b.finalize();
   // Independent recomputation of the chain.
   const xv = x.map((s) => s.value);
-  const hv = [0, 1, 2].map((j) => [0, 1, 2, 3].reduce((acc, i) => acc + BigInt(w1[j * 4 + i]!) * xv[i]!, BigInt([100, -100, 0][j]!)));
+  const hv = [0, 1, 2].map((j) =>
+    [0, 1, 2, 3].reduce((acc, i) => acc + BigInt(w1[j * 4 + i]!) * xv[i]!, BigInt([100, -100, 0][j]!)),
+  );
   const av = hv.map((v) => refRequantize(v, 7, 8, 0n));
   const ov = [0, 1].map((j) => [0, 1, 2].reduce((acc, i) => acc + BigInt(w2[j * 3 + i]!) * av[i]!, 0n));
   const yv = ov.map((v) => refRequantize(v, 6, 8, 128n));

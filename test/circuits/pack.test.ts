@@ -42,7 +42,22 @@ test('packSignals equals packValues and every packed element is bound', () => {
 });
 
 test('verify rejects a packed-output bundle whose output was edited', () => {
-  const run = spawnSync(process.execPath, [CLI, 'run', 'models/digits-mlp.onnx', '--input', 'models/samples/digit-3.json', '--out', join(tmp, 'b'), '--output-visibility', 'packed', '--json'], { cwd: ROOT, encoding: 'utf8' });
+  const run = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'run',
+      'models/digits-mlp.onnx',
+      '--input',
+      'models/samples/digit-3.json',
+      '--out',
+      join(tmp, 'b'),
+      '--output-visibility',
+      'packed',
+      '--json',
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   assert.equal(run.status, 0, run.stderr);
   const bundlePath = JSON.parse(run.stdout)['bundle'] as string;
   const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
@@ -51,7 +66,11 @@ test('verify rejects a packed-output bundle whose output was edited', () => {
   edited.output.integers[0] = String(BigInt(edited.output.integers[0]) + 1n);
   edited.output.values[0] = Number(edited.output.integers[0]) / 2 ** edited.output.frac;
   writeFileSync(join(tmp, 'edited.json'), JSON.stringify(edited));
-  const v = spawnSync(process.execPath, [CLI, 'verify', join(tmp, 'edited.json'), '--vkey', join(tmp, 'b', 'vkey.json'), '--json'], { cwd: ROOT, encoding: 'utf8' });
+  const v = spawnSync(
+    process.execPath,
+    [CLI, 'verify', join(tmp, 'edited.json'), '--vkey', join(tmp, 'b', 'vkey.json'), '--json'],
+    { cwd: ROOT, encoding: 'utf8' },
+  );
   assert.equal(v.status, 1);
   assert.equal(JSON.parse(v.stdout)['failed'], 'public-signals');
 });

@@ -73,7 +73,12 @@ test('poseidon costs: 3 constraints per S-box, capacity S-box of round 0 free', 
 test('poseidon rejects 0 and 17 inputs in and out of the circuit', async () => {
   const b = new R1csBuilder();
   assert.throws(() => poseidon(b, []));
-  assert.throws(() => poseidon(b, Array.from({ length: 17 }, () => b.constant(1n))));
+  assert.throws(() =>
+    poseidon(
+      b,
+      Array.from({ length: 17 }, () => b.constant(1n)),
+    ),
+  );
   await assert.rejects(poseidonHashValues([]));
   await assert.rejects(poseidonHashValues(Array.from({ length: 17 }, () => 1n)));
 });
@@ -95,7 +100,11 @@ test('poseidon soundness: perturbing any non-input wire violates a constraint', 
     for (const w of wires) {
       const witness = [...circuit.witness];
       witness[w] = (witness[w]! + 1n) % FIELD_PRIME;
-      assert.notEqual(findViolatedConstraint(circuit.constraints, witness), -1, `wire ${w} of ${circuit.nWires} is free`);
+      assert.notEqual(
+        findViolatedConstraint(circuit.constraints, witness),
+        -1,
+        `wire ${w} of ${circuit.nWires} is free`,
+      );
     }
   }
 });

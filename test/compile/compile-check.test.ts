@@ -34,7 +34,10 @@ test('compile runs the determinism check by default, prints its time, and --no-c
   assert.match(skipped.stdout, /^determinism check: skipped$/m);
   const j = zkinfer('compile', dir, '--check', '--json');
   assert.equal(j.code, 0, j.stderr);
-  const info = JSON.parse(j.stdout) as { nWires: number; check: { ran: boolean; determinedWires: number; milliseconds: number } };
+  const info = JSON.parse(j.stdout) as {
+    nWires: number;
+    check: { ran: boolean; determinedWires: number; milliseconds: number };
+  };
   assert.equal(info.check.ran, true);
   assert.equal(info.check.determinedWires, info.nWires);
   assert.ok(existsSync(join(dir, 'circuit.r1cs')));
@@ -47,9 +50,15 @@ test('requireDetermined throws UnderconstrainedCircuitError naming the free wire
   const full = b.finalize();
   assert.equal(requireDetermined(full).determined, true);
   const broken = { ...full, constraints: full.constraints.slice(0, 2), nConstraints: 2 };
-  assert.throws(() => requireDetermined(broken), (e: unknown) => {
-    assert.ok(e instanceof UnderconstrainedCircuitError);
-    assert.match(e.message, /^compiled circuit is under-constrained \(a zkinfer bug; nothing written\): 1 of 4 wires are not determined by the inputs; first: internal wire 3 \(appears in constraint 0\)$/);
-    return true;
-  });
+  assert.throws(
+    () => requireDetermined(broken),
+    (e: unknown) => {
+      assert.ok(e instanceof UnderconstrainedCircuitError);
+      assert.match(
+        e.message,
+        /^compiled circuit is under-constrained \(a zkinfer bug; nothing written\): 1 of 4 wires are not determined by the inputs; first: internal wire 3 \(appears in constraint 0\)$/,
+      );
+      return true;
+    },
+  );
 });

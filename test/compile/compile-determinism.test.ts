@@ -49,16 +49,27 @@ for (const c of cases) {
       zkinfer(['compile', dir, '--input-visibility', c.input, '--output-visibility', c.output]);
     }
     const [a, b] = dirs as [string, string];
-    for (const f of ['model.quant.json', 'circuit.r1cs']) assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs between runs`);
+    for (const f of ['model.quant.json', 'circuit.r1cs'])
+      assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs between runs`);
     const id = JSON.parse(readFileSync(join(a, 'circuit.json'), 'utf8')).modelId as string;
     assert.equal(JSON.parse(readFileSync(join(b, 'circuit.json'), 'utf8')).modelId, id);
 
-    const rec = recompileModel({ modelPath: join(MODELS, c.model), settingsPath: join(a, 'settings.json'), inputVisibility: c.input, outputVisibility: c.output });
+    const rec = recompileModel({
+      modelPath: join(MODELS, c.model),
+      settingsPath: join(a, 'settings.json'),
+      inputVisibility: c.input,
+      outputVisibility: c.output,
+    });
     assert.equal(rec.modelId, id);
     assert.ok(Buffer.from(rec.r1cs).equals(readFileSync(join(a, 'circuit.r1cs'))));
     assert.equal(rec.onnxMatchesSettings, true);
     // Other visibilities are other circuits: the id names the circuit, not just the weights.
-    const other = recompileModel({ modelPath: join(MODELS, c.model), settingsPath: join(a, 'settings.json'), inputVisibility: c.input === 'public' ? 'hashed' : 'public', outputVisibility: c.output });
+    const other = recompileModel({
+      modelPath: join(MODELS, c.model),
+      settingsPath: join(a, 'settings.json'),
+      inputVisibility: c.input === 'public' ? 'hashed' : 'public',
+      outputVisibility: c.output,
+    });
     assert.notEqual(other.modelId, id);
   });
 }
@@ -66,8 +77,21 @@ for (const c of cases) {
 const mnist = join(SHARED, 'conformance', 'models');
 const digitsCalibration = ['--calibration', join(MODELS, 'calibration.json')];
 const replayCases: Array<{ name: string; onnx: string; calibration: string[] }> = [
-  ...['digits-mlp', 'digits-cnn', 'digits-sigmoid', 'digits-branches', 'digits-two-inputs'].map((n) => ({ name: n, onnx: join(MODELS, `${n}.onnx`), calibration: digitsCalibration })),
-  { name: 'mnist-8', onnx: join(mnist, 'mnist-8.onnx'), calibration: ['--input', join(mnist, 'mnist-8-samples/input_0.pb'), '--input', join(mnist, 'mnist-8-samples/input_1.pb')] },
+  ...['digits-mlp', 'digits-cnn', 'digits-sigmoid', 'digits-branches', 'digits-two-inputs'].map((n) => ({
+    name: n,
+    onnx: join(MODELS, `${n}.onnx`),
+    calibration: digitsCalibration,
+  })),
+  {
+    name: 'mnist-8',
+    onnx: join(mnist, 'mnist-8.onnx'),
+    calibration: [
+      '--input',
+      join(mnist, 'mnist-8-samples/input_0.pb'),
+      '--input',
+      join(mnist, 'mnist-8-samples/input_1.pb'),
+    ],
+  },
 ];
 
 for (const c of replayCases) {
@@ -75,16 +99,25 @@ for (const c of replayCases) {
     const dir = join(tmp, `replay-${c.name}`);
     zkinfer(['quantize', c.onnx, '--out', dir, ...c.calibration]);
     zkinfer(['compile', dir]);
-    const info = JSON.parse(readFileSync(join(dir, 'circuit.json'), 'utf8')) as { modelId: string; layout: PublicLayout };
+    const info = JSON.parse(readFileSync(join(dir, 'circuit.json'), 'utf8')) as {
+      modelId: string;
+      layout: PublicLayout;
+    };
     const settingsPath = join(dir, 'settings.json');
     const decisions = JSON.parse(readFileSync(settingsPath, 'utf8')).quantization.decisions as Record<string, unknown>;
     assert.ok(Object.keys(decisions).length >= 2, 'the input scale and at least one layer are recorded');
-    const rec = recompileModel({ modelPath: c.onnx, settingsPath, inputVisibility: info.layout.input.visibility, outputVisibility: info.layout.output.visibility });
+    const rec = recompileModel({
+      modelPath: c.onnx,
+      settingsPath,
+      inputVisibility: info.layout.input.visibility,
+      outputVisibility: info.layout.output.visibility,
+    });
     assert.equal(rec.modelId, info.modelId);
     assert.ok(Buffer.from(rec.r1cs).equals(readFileSync(join(dir, 'circuit.r1cs'))), 'r1cs byte-identical');
     // What `verify --model` runs, with the bundle's and the key's model id as compile wrote it.
     const vkey = { zkinfer: { modelId: info.modelId } };
-    const bind = (modelPath: string, settings = settingsPath) => checkModelBinding({ modelPath, settingsPath: settings, layout: info.layout, bundleModelId: info.modelId, vkey });
+    const bind = (modelPath: string, settings = settingsPath) =>
+      checkModelBinding({ modelPath, settingsPath: settings, layout: info.layout, bundleModelId: info.modelId, vkey });
     assert.equal((await bind(c.onnx)).check.ok, true);
     const tweaked = join(dir, 'tweaked.onnx');
     tweakOneWeight(c.onnx, tweaked);
@@ -104,12 +137,19 @@ test('verify --model through the CLI on proven bundles of a table model and a tw
   const sample = JSON.parse(readFileSync(join(MODELS, 'samples/digit-3.json'), 'utf8')) as { input: number[] };
   const halves = join(tmp, 'digit-3-halves.json');
   writeFileSync(halves, JSON.stringify({ input_data: [sample.input.slice(0, 32), sample.input.slice(32)] }));
-  for (const [name, input] of [['digits-sigmoid', join(MODELS, 'samples/digit-3.json')], ['digits-two-inputs', halves]] as const) {
+  for (const [name, input] of [
+    ['digits-sigmoid', join(MODELS, 'samples/digit-3.json')],
+    ['digits-two-inputs', halves],
+  ] as const) {
     const out = join(tmp, `cli-${name}`);
     const onnx = join(MODELS, `${name}.onnx`);
-    const r = JSON.parse(zkinfer(['run', onnx, '--input', input, ...digitsCalibration, '--out', out, '--json'])) as { bundle: string; verified: boolean };
+    const r = JSON.parse(zkinfer(['run', onnx, '--input', input, ...digitsCalibration, '--out', out, '--json'])) as {
+      bundle: string;
+      verified: boolean;
+    };
     assert.equal(r.verified, true);
-    const verify = (model: string, settings: string) => run(['verify', r.bundle, '--vkey', join(out, 'vkey.json'), '--model', model, '--settings', settings, '--json']);
+    const verify = (model: string, settings: string) =>
+      run(['verify', r.bundle, '--vkey', join(out, 'vkey.json'), '--model', model, '--settings', settings, '--json']);
     const ok = verify(onnx, join(out, 'settings.json'));
     assert.equal(ok.code, 0, `${name}: ${ok.stdout}${ok.stderr}`);
     assert.equal(JSON.parse(ok.stdout).checks.find((k: { check: string }) => k.check === 'model-id').ok, true);
@@ -125,7 +165,10 @@ test('verify --model through the CLI on proven bundles of a table model and a tw
 });
 
 test('settings.json from before recorded decisions: replayed when the shifts suffice, else refused with one line', () => {
-  for (const [name, replayable] of [['digits-mlp', true], ['digits-sigmoid', false]] as const) {
+  for (const [name, replayable] of [
+    ['digits-mlp', true],
+    ['digits-sigmoid', false],
+  ] as const) {
     const dir = join(tmp, `replay-${name}`);
     assert.ok(existsSync(join(dir, 'settings.json')), 'built by the replay test above');
     const s = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
@@ -134,35 +177,68 @@ test('settings.json from before recorded decisions: replayed when the shifts suf
     delete s.quantization.layerBits;
     const old = join(dir, 'old-settings.json');
     writeFileSync(old, JSON.stringify(s));
-    const info = JSON.parse(readFileSync(join(dir, 'circuit.json'), 'utf8')) as { modelId: string; layout: PublicLayout };
-    const recompile = () => recompileModel({ modelPath: join(MODELS, `${name}.onnx`), settingsPath: old, inputVisibility: info.layout.input.visibility, outputVisibility: info.layout.output.visibility });
+    const info = JSON.parse(readFileSync(join(dir, 'circuit.json'), 'utf8')) as {
+      modelId: string;
+      layout: PublicLayout;
+    };
+    const recompile = () =>
+      recompileModel({
+        modelPath: join(MODELS, `${name}.onnx`),
+        settingsPath: old,
+        inputVisibility: info.layout.input.visibility,
+        outputVisibility: info.layout.output.visibility,
+      });
     if (replayable) assert.equal(recompile().modelId, info.modelId);
-    else assert.throws(recompile, (e: unknown) => e instanceof UserError && /old-settings\.json: no recorded decision "relu" for ".*::input" .*re-run zkinfer quantize/.test(e.message) && !e.message.includes('\n'));
+    else
+      assert.throws(
+        recompile,
+        (e: unknown) =>
+          e instanceof UserError &&
+          /old-settings\.json: no recorded decision "relu" for ".*::input" .*re-run zkinfer quantize/.test(e.message) &&
+          !e.message.includes('\n'),
+      );
   }
 });
 
 test('an INT64 graph input (with a table after it): its calibrated range is recorded and replayed, a changed range is another model', async () => {
   const onnx = join(tmp, 'int-input.onnx');
-  writeFileSync(onnx, modelBytes({
-    input: { name: 'a', dims: [1, 4] },
-    moreInputs: [{ name: 'k', dims: [1, 4], elemType: 7 }],
-    output: { name: 'y', dims: [1, 3] },
-    initializers: { w: { dims: [8, 3], data: randArray(prng(3), 24, -1, 1) } },
-    nodes: [
-      { op: 'Cast', inputs: ['k'], outputs: ['kf'], attrs: { to: { int: 1 } } },
-      { op: 'Concat', inputs: ['a', 'kf'], outputs: ['c'], attrs: { axis: { int: 1 } } },
-      { op: 'MatMul', inputs: ['c', 'w'], outputs: ['m'] },
-      { op: 'Sigmoid', inputs: ['m'], outputs: ['y'] },
-    ],
-  }));
+  writeFileSync(
+    onnx,
+    modelBytes({
+      input: { name: 'a', dims: [1, 4] },
+      moreInputs: [{ name: 'k', dims: [1, 4], elemType: 7 }],
+      output: { name: 'y', dims: [1, 3] },
+      initializers: { w: { dims: [8, 3], data: randArray(prng(3), 24, -1, 1) } },
+      nodes: [
+        { op: 'Cast', inputs: ['k'], outputs: ['kf'], attrs: { to: { int: 1 } } },
+        { op: 'Concat', inputs: ['a', 'kf'], outputs: ['c'], attrs: { axis: { int: 1 } } },
+        { op: 'MatMul', inputs: ['c', 'w'], outputs: ['m'] },
+        { op: 'Sigmoid', inputs: ['m'], outputs: ['y'] },
+      ],
+    }),
+  );
   const cal = join(tmp, 'int-input-calibration.json');
-  writeFileSync(cal, JSON.stringify({ inputs: [[0.5, -0.25, 0.75, 0.1, 3, -2, 0, 7], [-0.5, 0.3, 0.2, -0.9, -5, 1, 2, 6]] }));
+  writeFileSync(
+    cal,
+    JSON.stringify({
+      inputs: [
+        [0.5, -0.25, 0.75, 0.1, 3, -2, 0, 7],
+        [-0.5, 0.3, 0.2, -0.9, -5, 1, 2, 6],
+      ],
+    }),
+  );
   const dir = join(tmp, 'int-input');
   const { settings } = await quantizeModel({ modelPath: onnx, outDir: dir, calibrationPath: cal });
   assert.deepEqual(settings.quantization.decisions?.['::input:k'], { lo: -5, hi: 7 });
   zkinfer(['compile', dir]);
   const info = JSON.parse(readFileSync(join(dir, 'circuit.json'), 'utf8')) as { modelId: string; layout: PublicLayout };
-  const recompile = (settingsPath: string) => recompileModel({ modelPath: onnx, settingsPath, inputVisibility: info.layout.input.visibility, outputVisibility: info.layout.output.visibility });
+  const recompile = (settingsPath: string) =>
+    recompileModel({
+      modelPath: onnx,
+      settingsPath,
+      inputVisibility: info.layout.input.visibility,
+      outputVisibility: info.layout.output.visibility,
+    });
   assert.equal(recompile(join(dir, 'settings.json')).modelId, info.modelId);
   const s = JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8'));
   s.quantization.decisions['::input:k'].hi = 8;
@@ -173,5 +249,10 @@ test('an INT64 graph input (with a table after it): its calibrated range is reco
   assert.throws(() => recompile(join(dir, 'empty.json')), /decision "hi" for "::input:k" must be in -5\.\./);
   s.quantization.decisions['::input:k'].hi = true;
   writeFileSync(join(dir, 'mistyped.json'), JSON.stringify(s));
-  assert.throws(() => recompile(join(dir, 'mistyped.json')), (e: unknown) => e instanceof UserError && /mistyped\.json: decision "hi" for "::input:k" must be an integer, got true/.test(e.message));
+  assert.throws(
+    () => recompile(join(dir, 'mistyped.json')),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /mistyped\.json: decision "hi" for "::input:k" must be an integer, got true/.test(e.message),
+  );
 });

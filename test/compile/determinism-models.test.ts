@@ -19,11 +19,18 @@ import { linearTerms } from '../../src/quantize/linear-spec.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { quantizeInput, QuantizedModel } from '../../src/quantize/quantized-model.js';
-import { assertEveryConstraintNeeded, assertFullyConstrained, assertMultiWireTamperFails, firstInternalWire, spliceWitness } from '../helpers/soundness-helpers.js';
+import {
+  assertEveryConstraintNeeded,
+  assertFullyConstrained,
+  assertMultiWireTamperFails,
+  firstInternalWire,
+  spliceWitness,
+} from '../helpers/soundness-helpers.js';
 import { MODELS, SHARED } from '../helpers/paths.js';
 
 const COMBOS: Array<[Visibility, Visibility]> = [];
-for (const iv of ['public', 'hashed'] as const) for (const ov of ['public', 'packed', 'hashed'] as const) COMBOS.push([iv, ov]);
+for (const iv of ['public', 'hashed'] as const)
+  for (const ov of ['public', 'packed', 'hashed'] as const) COMBOS.push([iv, ov]);
 
 function digitsModel(file: string): { q: QuantizedModel; samples: Float64Array[] } {
   const g = loadOnnx(join(MODELS, file));
@@ -37,7 +44,9 @@ for (const file of ['digits-mlp.onnx', 'digits-cnn.onnx']) {
     for (const [iv, ov] of COMBOS) {
       const b = buildCircuit(q, quantizeInput(q, samples[0]!), { inputVisibility: iv, outputVisibility: ov });
       const r = assertFullyConstrained(b.circuit, `${file} input ${iv}, output ${ov}`);
-      t.diagnostic(`input ${iv}, output ${ov}: ${r.nConstraints} constraints, ${r.nWires} wires determined in ${r.milliseconds.toFixed(0)} ms`);
+      t.diagnostic(
+        `input ${iv}, output ${ov}: ${r.nConstraints} constraints, ${r.nWires} wires determined in ${r.milliseconds.toFixed(0)} ms`,
+      );
     }
   });
 }
@@ -56,7 +65,8 @@ function directedInputs(q: QuantizedModel): number[][] {
   for (let j = 0; j < t.nOut; j++) {
     for (const sign of [1, -1]) {
       const x = new Array<number>(t.nIn).fill(lo);
-      for (let k = t.offsets[j]!; k < t.offsets[j + 1]!; k++) x[t.inputIndex[k]!] = sign * op.weight[t.weightIndex[k]!]! > 0 ? hi : lo;
+      for (let k = t.offsets[j]!; k < t.offsets[j + 1]!; k++)
+        x[t.inputIndex[k]!] = sign * op.weight[t.weightIndex[k]!]! > 0 ? hi : lo;
       out.push(x);
     }
   }
@@ -66,24 +76,44 @@ function directedInputs(q: QuantizedModel): number[][] {
 test('digits MLP: removing any one constraint leaves a wire free (all constraints public/public, every 7th hashed/hashed)', (t) => {
   const { q, samples } = digitsModel('digits-mlp.onnx');
   const inputs = [...samples.slice(0, 4).map((s) => quantizeInput(q, s)), ...directedInputs(q)];
-  for (const [iv, ov, step] of [['public', 'public', 1], ['hashed', 'hashed', 7]] as const) {
-    const circuits: BuiltCircuit[] = inputs.map((x) => buildCircuit(q, x, { inputVisibility: iv, outputVisibility: ov }).circuit);
+  for (const [iv, ov, step] of [
+    ['public', 'public', 1],
+    ['hashed', 'hashed', 7],
+  ] as const) {
+    const circuits: BuiltCircuit[] = inputs.map(
+      (x) => buildCircuit(q, x, { inputVisibility: iv, outputVisibility: ov }).circuit,
+    );
     const n = circuits[0]!.constraints.length;
     const sample = Array.from({ length: Math.ceil(n / step) }, (_, i) => i * step);
     const freed = assertEveryConstraintNeeded(circuits, `digits MLP ${iv}/${ov}`, sample);
     freed.sort((a, b) => a - b);
-    t.diagnostic(`${iv}/${ov}: ${sample.length} of ${n} constraints removed one at a time; wires freed: min ${freed[0]}, median ${freed[freed.length >> 1]}, max ${freed[freed.length - 1]}`);
+    t.diagnostic(
+      `${iv}/${ov}: ${sample.length} of ${n} constraints removed one at a time; wires freed: min ${freed[0]}, median ${freed[freed.length >> 1]}, max ${freed[freed.length - 1]}`,
+    );
   }
 });
 
-test('digits MLP and CNN: the wires of another input\'s computation (all, or from a midpoint on) over the real input fail', () => {
+test("digits MLP and CNN: the wires of another input's computation (all, or from a midpoint on) over the real input fail", () => {
   for (const file of ['digits-mlp.onnx', 'digits-cnn.onnx']) {
     const { q, samples } = digitsModel(file);
-    for (const [iv, ov] of [['public', 'public'], ['hashed', 'packed']] as const) {
-      const [honest, donor] = [samples[0]!, samples[1]!].map((x) => buildCircuit(q, quantizeInput(q, x), { inputVisibility: iv, outputVisibility: ov }).circuit);
+    for (const [iv, ov] of [
+      ['public', 'public'],
+      ['hashed', 'packed'],
+    ] as const) {
+      const [honest, donor] = [samples[0]!, samples[1]!].map(
+        (x) => buildCircuit(q, quantizeInput(q, x), { inputVisibility: iv, outputVisibility: ov }).circuit,
+      );
       const first = firstInternalWire(honest!);
-      for (const from of [1, first + Math.floor((honest!.nWires - first) / 3), first + Math.floor((2 * (honest!.nWires - first)) / 3)]) {
-        assertMultiWireTamperFails(honest!, spliceWitness(honest!, donor!, { from }), `${file} ${iv}/${ov} from wire ${from}`);
+      for (const from of [
+        1,
+        first + Math.floor((honest!.nWires - first) / 3),
+        first + Math.floor((2 * (honest!.nWires - first)) / 3),
+      ]) {
+        assertMultiWireTamperFails(
+          honest!,
+          spliceWitness(honest!, donor!, { from }),
+          `${file} ${iv}/${ov} from wire ${from}`,
+        );
       }
     }
   }
@@ -129,5 +159,6 @@ test('every supported ONNX conformance case compiles to a fully determined circu
   t.diagnostic(`${checked} cases, op kinds: ${[...kinds].sort().join(' ')}`);
   assert.ok(checked >= 95, `only ${checked} supported cases checked`);
   // Every lowering that emits constraints is among them.
-  for (const k of ['requantize', 'maxpool', 'clamp', 'leakyRelu']) assert.ok(kinds.has(k), `no conformance case lowers to ${k}`);
+  for (const k of ['requantize', 'maxpool', 'clamp', 'leakyRelu'])
+    assert.ok(kinds.has(k), `no conformance case lowers to ${k}`);
 });

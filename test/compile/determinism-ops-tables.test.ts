@@ -47,24 +47,55 @@ function assertTight(circuits: BuiltCircuit[], what: string): void {
 const random = (n: number) => Array.from({ length: n }, (_, i) => BigInt(((i * 7919) % 211) - 105));
 
 test('determinism: table lookups of 8, 5 and 3 bits, random and saturating tables', () => {
-  for (const [bits, lo] of [[8, -128n], [5, 0n], [3, -4n]] as const) {
+  for (const [bits, lo] of [
+    [8, -128n],
+    [5, 0n],
+    [3, -4n],
+  ] as const) {
     const table = random(2 ** bits);
-    assertTight([0, 2 ** bits - 1, 2 ** (bits - 1)].map((u) => gadget([lo + BigInt(u)], (b, [x]) => [tableLookup(b, x!, { domainLo: lo, bits, table })])), `${bits}-bit table`);
+    assertTight(
+      [0, 2 ** bits - 1, 2 ** (bits - 1)].map((u) =>
+        gadget([lo + BigInt(u)], (b, [x]) => [tableLookup(b, x!, { domainLo: lo, bits, table })]),
+      ),
+      `${bits}-bit table`,
+    );
   }
   const sat = Array.from({ length: 256 }, (_, u) => BigInt(Math.min(200, Math.max(40, u))));
-  assertTight([0n, 130n, 255n].map((v) => gadget([v], (b, [x]) => [tableLookup(b, x!, { domainLo: 0n, bits: 8, table: sat })])), 'saturating table');
+  assertTight(
+    [0n, 130n, 255n].map((v) => gadget([v], (b, [x]) => [tableLookup(b, x!, { domainLo: 0n, bits: 8, table: sat })])),
+    'saturating table',
+  );
 });
 
 test('determinism: comparisons (both outcomes), select, floor division', () => {
   for (const op of ['eq', 'lt', 'le', 'gt', 'ge'] as Comparison[]) {
-    assertTight([[3n, -2n], [-2n, 3n], [1n, 1n]].map((xs) => gadget(xs, (b, [x, y]) => [compare(b, x!, y!, op, 6)])), op);
+    assertTight(
+      [
+        [3n, -2n],
+        [-2n, 3n],
+        [1n, 1n],
+      ].map((xs) => gadget(xs, (b, [x, y]) => [compare(b, x!, y!, op, 6)])),
+      op,
+    );
   }
-  assertTight([[-1n, 3n, 4n], [5n, 3n, 4n]].map((xs) => gadget(xs, (b, [c, x, y]) => [select(b, compare(b, c!, x!, 'lt', 6), x!, y!)])), 'select');
+  assertTight(
+    [
+      [-1n, 3n, 4n],
+      [5n, 3n, 4n],
+    ].map((xs) => gadget(xs, (b, [c, x, y]) => [select(b, compare(b, c!, x!, 'lt', 6), x!, y!)])),
+    'select',
+  );
   for (const d of [3n, 7n, 8n]) {
     const p = { divisor: d, ...divConstLayout(-60n, 60n, d) };
-    assertTight([-60n, -1n, 0n, 37n, 60n].map((v) => gadget([v], (b, [x]) => [divConst(b, x!, p)])), `divConst by ${d}`);
+    assertTight(
+      [-60n, -1n, 0n, 37n, 60n].map((v) => gadget([v], (b, [x]) => [divConst(b, x!, p)])),
+      `divConst by ${d}`,
+    );
     const t = { ...p, trunc: true, signBits: 8 };
-    assertTight([-60n, -7n, -1n, 0n, 37n, 60n].map((v) => gadget([v], (b, [x]) => [divConst(b, x!, t)])), `divConst by ${d} toward zero`);
+    assertTight(
+      [-60n, -7n, -1n, 0n, 37n, 60n].map((v) => gadget([v], (b, [x]) => [divConst(b, x!, t)])),
+      `divConst by ${d} toward zero`,
+    );
   }
 });
 

@@ -13,7 +13,8 @@ import { QUANTIZERS } from '../../src/quantize/quantize-kinds.js';
 test('every kind in the schema has a complete primitive entry, and nothing else does', () => {
   assert.deepEqual(Object.keys(PRIMITIVES).sort(), [...QOP_KINDS].sort());
   for (const [kind, p] of Object.entries(PRIMITIVES)) {
-    for (const part of ['integer', 'emit', 'structure', 'magnitude'] as const) assert.equal(typeof p[part], 'function', `${kind}.${part}`);
+    for (const part of ['integer', 'emit', 'structure', 'magnitude'] as const)
+      assert.equal(typeof p[part], 'function', `${kind}.${part}`);
   }
 });
 

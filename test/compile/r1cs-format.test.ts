@@ -38,7 +38,13 @@ function smallCircuit(): BuiltCircuit {
   const x = b.input(9n, 'public');
   const y = b.input(-4n, 'public');
   const z = b.input(3n, 'private');
-  const acc = b.linear([[b.mul(x, y), 5n], [b.mul(z, z), -7n]], 11n);
+  const acc = b.linear(
+    [
+      [b.mul(x, y), 5n],
+      [b.mul(z, z), -7n],
+    ],
+    11n,
+  );
   const base = { shift: 1, outBits: 4, lowerOffset: 8n };
   const r = requantize(b, acc, { ...base, accBits: requantizeAccBits(-5000n, 5000n, base) });
   b.exposeOutput(r);
@@ -58,7 +64,10 @@ function sameLc(a: Map<number, bigint>, b: Map<number, bigint>): boolean {
   return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 }
 
-for (const [name, make] of [['small circuit', smallCircuit], ['digits MLP', digitsCircuit]] as const) {
+for (const [name, make] of [
+  ['small circuit', smallCircuit],
+  ['digits MLP', digitsCircuit],
+] as const) {
   test(`${name}: encodeR1cs/decodeR1cs and encodeWtns/decodeWtns round-trip`, () => {
     const c = make();
     assert.equal(findViolatedConstraint(c.constraints, c.witness), -1);
@@ -108,7 +117,10 @@ for (const [name, make] of [['small circuit', smallCircuit], ['digits MLP', digi
     assert.equal(await snarkjs.wtns.check(r1csPath, badPath, quiet), false);
     // snarkjs's own witness reader gives back our values.
     const exported = await snarkjs.wtns.exportJson(wtnsPath);
-    assert.deepEqual(exported.map((v: bigint) => BigInt(v)), c.witness);
+    assert.deepEqual(
+      exported.map((v: bigint) => BigInt(v)),
+      c.witness,
+    );
   });
 }
 
@@ -127,10 +139,15 @@ test('the r1cs of a circuit does not depend on the input values (compile vs prov
   const model = quantizeGraph(lowerGraph(g), readCalibrationFile(M('calibration.json'), g.input.shape));
   const n = g.input.shape.reduce((a, b) => a * b, 1);
   const placeholder = encodeR1cs(buildCircuit(model, new Array(n).fill(model.input.lo)).circuit);
-  const real = buildCircuit(model, quantizeInput(model, readInputFile(M('samples/digit-0.json'), g.input.shape))).circuit;
+  const real = buildCircuit(
+    model,
+    quantizeInput(model, readInputFile(M('samples/digit-0.json'), g.input.shape)),
+  ).circuit;
   assert.ok(encodeR1cs(real).equals(placeholder));
   // And the witness-only witness of the real input satisfies the placeholder-compiled constraints.
-  const wo = buildCircuit(model, quantizeInput(model, readInputFile(M('samples/digit-0.json'), g.input.shape)), { witnessOnly: true }).circuit;
+  const wo = buildCircuit(model, quantizeInput(model, readInputFile(M('samples/digit-0.json'), g.input.shape)), {
+    witnessOnly: true,
+  }).circuit;
   assert.deepEqual(wo.witness, real.witness);
   assert.equal(findViolatedConstraint(decodeR1cs(placeholder).constraints, wo.witness), -1);
 });

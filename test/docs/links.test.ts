@@ -11,7 +11,14 @@ import { fileURLToPath } from 'node:url';
 import { anchors, checkLinks, findLinks, formatBroken, slug } from './markdown-links.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const DOCS = ['README.md', 'CHANGELOG.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => `docs/${f}`)];
+const DOCS = [
+  'README.md',
+  'CHANGELOG.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`),
+];
 
 test('every relative link in README.md, CHANGELOG.md and docs/*.md resolves', () => {
   assert.ok(DOCS.length >= 5, `expected the docs pages, found ${DOCS.join(', ')}`);
@@ -23,7 +30,10 @@ test("GitHub's heading anchors", () => {
   assert.equal(slug('`run` — the whole pipeline in one go'), 'run--the-whole-pipeline-in-one-go');
   assert.equal(slug("Every command's options"), 'every-commands-options');
   assert.equal(slug('settings.json'), 'settingsjson');
-  assert.equal(slug('Choosing bit widths: `quantize --target-agreement`'), 'choosing-bit-widths-quantize---target-agreement');
+  assert.equal(
+    slug('Choosing bit widths: `quantize --target-agreement`'),
+    'choosing-bit-widths-quantize---target-agreement',
+  );
   assert.equal(slug('Add a primitive (quantized op kind)'), 'add-a-primitive-quantized-op-kind');
   assert.equal(slug('[Linked](x.md) **bold** heading'), 'linked-bold-heading');
   const a = anchors('# Title\n\n## Usage\n\n```md\n# not a heading\n```\n\n## Usage\n\nSetext\n------\n');
@@ -31,8 +41,16 @@ test("GitHub's heading anchors", () => {
 });
 
 test('links in code spans, code fences and comments are not links; web links are skipped', () => {
-  const text = 'See `[a](missing.md)` and\n\n```md\n[b](missing.md)\n```\n\n<!-- [c](missing.md) -->\n[d](https://example.com/x) [e](mailto:a@b.c) [f](real.md#top "title")\n';
-  assert.deepEqual(findLinks('x.md', text).map((l) => [l.line, l.target]), [[8, 'https://example.com/x'], [8, 'mailto:a@b.c'], [8, 'real.md#top']]);
+  const text =
+    'See `[a](missing.md)` and\n\n```md\n[b](missing.md)\n```\n\n<!-- [c](missing.md) -->\n[d](https://example.com/x) [e](mailto:a@b.c) [f](real.md#top "title")\n';
+  assert.deepEqual(
+    findLinks('x.md', text).map((l) => [l.line, l.target]),
+    [
+      [8, 'https://example.com/x'],
+      [8, 'mailto:a@b.c'],
+      [8, 'real.md#top'],
+    ],
+  );
 });
 
 test('the checker fails on a missing file, a missing heading and a link out of the repository', () => {
@@ -47,7 +65,12 @@ test('the checker fails on a missing file, a missing heading and a link out of t
     const broken = checkLinks(root, ['README.md']);
     assert.deepEqual(
       broken.map((b) => [b.line, b.target]),
-      [[4, 'docs/gone.md'], [5, 'docs/a.md#no-such-heading'], [6, '#nope'], [7, '../../etc/passwd']],
+      [
+        [4, 'docs/gone.md'],
+        [5, 'docs/a.md#no-such-heading'],
+        [6, '#nope'],
+        [7, '../../etc/passwd'],
+      ],
       formatBroken(broken),
     );
   } finally {

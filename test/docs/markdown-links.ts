@@ -46,10 +46,13 @@ export function findLinks(file: string, text: string): Link[] {
   const stripped = stripCode(text);
   const lineOf = (index: number) => stripped.slice(0, index).split('\n').length;
   // [text](target "title") and ![alt](target); the text may hold one level of nested brackets.
-  const inline = /!?\[(?:[^[\]]|\[[^[\]]*\])*\]\(\s*(<[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
-  for (const m of stripped.matchAll(inline)) links.push({ file, line: lineOf(m.index), target: m[1]!.replace(/^<|>$/g, '') });
+  const inline =
+    /!?\[(?:[^[\]]|\[[^[\]]*\])*\]\(\s*(<[^>]*>|[^\s()]*(?:\([^\s()]*\)[^\s()]*)*)(?:\s+(?:"[^"]*"|'[^']*'))?\s*\)/g;
+  for (const m of stripped.matchAll(inline))
+    links.push({ file, line: lineOf(m.index), target: m[1]!.replace(/^<|>$/g, '') });
   const definition = /^ {0,3}\[[^\]]+\]:\s*(\S+)/gm;
-  for (const m of stripped.matchAll(definition)) links.push({ file, line: lineOf(m.index), target: m[1]!.replace(/^<|>$/g, '') });
+  for (const m of stripped.matchAll(definition))
+    links.push({ file, line: lineOf(m.index), target: m[1]!.replace(/^<|>$/g, '') });
   return links;
 }
 
@@ -82,7 +85,13 @@ export function anchors(text: string): Set<string> {
     const atx = /^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(line);
     // A heading's code spans were blanked by stripCode: take its text from the raw line.
     if (atx) add(slug(/^ {0,3}#{1,6}[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$/.exec(raw[i]!)![1]!));
-    else if (i > 0 && /^ {0,3}(=+|-+)[ \t]*$/.test(line) && lines[i - 1]!.trim() !== '' && !/^ {0,3}[-*+>|]/.test(lines[i - 1]!)) add(slug(raw[i - 1]!));
+    else if (
+      i > 0 &&
+      /^ {0,3}(=+|-+)[ \t]*$/.test(line) &&
+      lines[i - 1]!.trim() !== '' &&
+      !/^ {0,3}[-*+>|]/.test(lines[i - 1]!)
+    )
+      add(slug(raw[i - 1]!));
   });
   for (const m of text.matchAll(/<a\s+(?:name|id)="([^"]+)"/g)) out.add(m[1]!);
   return out;

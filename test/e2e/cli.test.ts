@@ -68,7 +68,8 @@ function assertUserError(r: Run, mentions: string | RegExp): void {
   const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
   assert.equal(lines.length, 1, `one stderr line expected: ${show(r)}`);
   assert.doesNotMatch(r.stderr, /^\s*at /m, 'no stack trace');
-  if (typeof mentions === 'string') assert.ok(lines[0]!.includes(mentions), `stderr should mention ${mentions}: ${show(r)}`);
+  if (typeof mentions === 'string')
+    assert.ok(lines[0]!.includes(mentions), `stderr should mention ${mentions}: ${show(r)}`);
   else assert.match(lines[0]!, mentions);
 }
 
@@ -94,7 +95,10 @@ const stagesP = (async () => {
   return steps;
 })();
 // A run with public inputs, from an ONNX TensorProto .pb file.
-const PB_SAMPLE = JSON.parse(readFileSync(join(MODELS, 'samples/digit-1.json'), 'utf8')) as { input: number[]; label: number };
+const PB_SAMPLE = JSON.parse(readFileSync(join(MODELS, 'samples/digit-1.json'), 'utf8')) as {
+  input: number[];
+  label: number;
+};
 const PB_FILE = join(T, 'digit-1.pb');
 writeFileSync(PB_FILE, tensorBytes('input', [1, 64], PB_SAMPLE.input));
 const PB_DIR = join(T, 'pb');
@@ -102,7 +106,11 @@ const pbP = cli('run', MODEL, '--input', PB_FILE, '--out', PB_DIR, '--input-visi
 // A second model for the wrong-key checks: the same network quantized with 6-bit weights.
 const OTHER_DIR = join(T, 'other');
 const otherP = (async () => {
-  for (const args of [['quantize', MODEL, '--out', OTHER_DIR, '--calibration', CAL, '--weight-bits', '6'], ['compile', OTHER_DIR], ['setup', OTHER_DIR]]) {
+  for (const args of [
+    ['quantize', MODEL, '--out', OTHER_DIR, '--calibration', CAL, '--weight-bits', '6'],
+    ['compile', OTHER_DIR],
+    ['setup', OTHER_DIR],
+  ]) {
     const r = await cli(...args);
     if (r.code !== 0) return r;
   }
@@ -114,14 +122,21 @@ test('run: proves the shipped model on a sample and verifies it', async () => {
   assert.equal(r.code, 0, show(r));
   const j = json(r);
   assert.equal(j['prediction'], label('models/samples/digit-3.json'));
-  assert.ok(Array.isArray(j['output']) && j['output'].length === 10 && j['output'].every((v: unknown) => typeof v === 'number' && Number.isFinite(v)));
+  assert.ok(
+    Array.isArray(j['output']) &&
+      j['output'].length === 10 &&
+      j['output'].every((v: unknown) => typeof v === 'number' && Number.isFinite(v)),
+  );
   assert.ok(Number.isInteger(j['constraints']) && j['constraints'] > 0);
   assert.ok(typeof j['bundle'] === 'string' && existsSync(j['bundle']), 'bundle exists');
   assert.equal(j['verified'], true);
   // The prediction is the argmax of the output the bundle carries.
   const out = j['output'] as number[];
   assert.equal(out.indexOf(Math.max(...out)), j['prediction']);
-  assert.deepEqual(walk(RUN_DIR).filter((f) => /\.tmp-/.test(f)), []);
+  assert.deepEqual(
+    walk(RUN_DIR).filter((f) => /\.tmp-/.test(f)),
+    [],
+  );
 });
 
 test('stage commands: quantize, compile, setup, prove, inspect, verify --vkey', async () => {
@@ -144,7 +159,10 @@ test('stage commands: quantize, compile, setup, prove, inspect, verify --vkey', 
   assert.equal(rep['prediction'], 7);
   assert.equal(rep['keySource'], 'file');
   assert.equal(rep['pinned'], true);
-  assert.deepEqual(walk(STAGE_DIR).filter((f) => /\.tmp-/.test(f)), []);
+  assert.deepEqual(
+    walk(STAGE_DIR).filter((f) => /\.tmp-/.test(f)),
+    [],
+  );
 });
 
 interface TamperCase {
@@ -179,19 +197,40 @@ async function tamperCases(original: any, pbBundle: any, stageBundle: any, bundl
   };
   const inOff = pbBundle.layout.input.offset as number;
   // An input position whose value can move by one and stay in range.
-  const inIdx = pbBundle.publicSignals.slice(inOff).findIndex((s: string) => toSigned(BigInt(s)) < BigInt(pbBundle.input.hi));
+  const inIdx = pbBundle.publicSignals
+    .slice(inOff)
+    .findIndex((s: string) => toSigned(BigInt(s)) < BigInt(pbBundle.input.hi));
   assert.ok(inIdx >= 0);
   return [
-    { name: 'pi_a[0] from another proof', failed: 'proof', path: await variant('pia-other', (b) => (b.proof.pi_a[0] = stageBundle.proof.pi_a[0])) },
-    { name: 'pi_a[0] + 1', failed: 'proof', path: await variant('pia-plus', (b) => (b.proof.pi_a[0] = (BigInt(b.proof.pi_a[0]) + 1n).toString())) },
-    { name: 'output signal changed', failed: 'public-signals', path: await variant('out-sig', (b) => (b.publicSignals[0] = fieldMod(toSigned(BigInt(b.publicSignals[0])) + 1n).toString())) },
+    {
+      name: 'pi_a[0] from another proof',
+      failed: 'proof',
+      path: await variant('pia-other', (b) => (b.proof.pi_a[0] = stageBundle.proof.pi_a[0])),
+    },
+    {
+      name: 'pi_a[0] + 1',
+      failed: 'proof',
+      path: await variant('pia-plus', (b) => (b.proof.pi_a[0] = (BigInt(b.proof.pi_a[0]) + 1n).toString())),
+    },
+    {
+      name: 'output signal changed',
+      failed: 'public-signals',
+      path: await variant(
+        'out-sig',
+        (b) => (b.publicSignals[0] = fieldMod(toSigned(BigInt(b.publicSignals[0])) + 1n).toString()),
+      ),
+    },
     {
       name: 'output signal and decoded output changed consistently',
       failed: 'proof',
       path: await variant('out-consistent', (b) => {
         const ints = b.publicSignals.slice(0, nOut).map((s: string) => toSigned(BigInt(s)));
         // Raise the runner-up above the winner: the claimed prediction changes.
-        const order = ints.map((v: bigint, i: number) => [v, i] as const).sort((x: readonly [bigint, number], y: readonly [bigint, number]) => (x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : 0));
+        const order = ints
+          .map((v: bigint, i: number) => [v, i] as const)
+          .sort((x: readonly [bigint, number], y: readonly [bigint, number]) =>
+            x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : 0,
+          );
         const [top, second] = [order[0]!, order[1]!];
         ints[second[1]] = top[0] + 1n;
         b.publicSignals[second[1]] = fieldMod(ints[second[1]]).toString();
@@ -200,11 +239,44 @@ async function tamperCases(original: any, pbBundle: any, stageBundle: any, bundl
         b.prediction = second[1];
       }),
     },
-    { name: 'input commitment signal changed', failed: 'bundle-fields', alsoFailing: ['proof'], path: await variant('in-hash', (b) => (b.publicSignals[hashOff] = fieldMod(BigInt(b.publicSignals[hashOff]) + 1n).toString())) },
-    { name: 'public input signal changed within range', failed: 'proof', path: await pbVariant('in-sig', (b) => (b.publicSignals[inOff + inIdx] = fieldMod(toSigned(BigInt(b.publicSignals[inOff + inIdx])) + 1n).toString())) },
-    { name: 'public input signal p − 1 (i.e. −1, out of range)', failed: 'public-signals', path: await pbVariant('in-neg', (b) => (b.publicSignals[inOff] = (FIELD_PRIME - 1n).toString())) },
-    { name: 'public input signal ≥ p (not canonical)', failed: 'format', path: await pbVariant('in-big', (b) => (b.publicSignals[inOff] = (FIELD_PRIME + BigInt(b.publicSignals[inOff])).toString())) },
-    { name: 'key of another model (--vkey)', failed: 'vkey', alsoFailing: ['model-id'], path: bundlePath, vkey: join(OTHER_DIR, 'vkey.json') },
+    {
+      name: 'input commitment signal changed',
+      failed: 'bundle-fields',
+      alsoFailing: ['proof'],
+      path: await variant(
+        'in-hash',
+        (b) => (b.publicSignals[hashOff] = fieldMod(BigInt(b.publicSignals[hashOff]) + 1n).toString()),
+      ),
+    },
+    {
+      name: 'public input signal changed within range',
+      failed: 'proof',
+      path: await pbVariant(
+        'in-sig',
+        (b) =>
+          (b.publicSignals[inOff + inIdx] = fieldMod(toSigned(BigInt(b.publicSignals[inOff + inIdx])) + 1n).toString()),
+      ),
+    },
+    {
+      name: 'public input signal p − 1 (i.e. −1, out of range)',
+      failed: 'public-signals',
+      path: await pbVariant('in-neg', (b) => (b.publicSignals[inOff] = (FIELD_PRIME - 1n).toString())),
+    },
+    {
+      name: 'public input signal ≥ p (not canonical)',
+      failed: 'format',
+      path: await pbVariant(
+        'in-big',
+        (b) => (b.publicSignals[inOff] = (FIELD_PRIME + BigInt(b.publicSignals[inOff])).toString()),
+      ),
+    },
+    {
+      name: 'key of another model (--vkey)',
+      failed: 'vkey',
+      alsoFailing: ['model-id'],
+      path: bundlePath,
+      vkey: join(OTHER_DIR, 'vkey.json'),
+    },
     {
       name: 'key of another model embedded with its hash (unpinned)',
       failed: 'pin',
@@ -214,7 +286,12 @@ async function tamperCases(original: any, pbBundle: any, stageBundle: any, bundl
         b.vkeyHash = JSON.parse(readFileSync(join(OTHER_DIR, 'setup.json'), 'utf8')).vkeyHash;
       }),
     },
-    { name: 'same model, keys from another setup (--vkey)', failed: 'vkey', path: bundlePath, vkey: join(STAGE_DIR, 'vkey.json') },
+    {
+      name: 'same model, keys from another setup (--vkey)',
+      failed: 'vkey',
+      path: bundlePath,
+      vkey: join(STAGE_DIR, 'vkey.json'),
+    },
   ];
 }
 
@@ -240,7 +317,10 @@ function checkVerdicts(cases: TamperCase[], results: Run[]): void {
     assert.equal(rep['valid'], false, c.name);
     assert.equal(rep['failed'], c.failed, `${c.name}: ${res.stdout}`);
     for (const also of c.alsoFailing ?? []) {
-      assert.ok(rep['checks'].some((k: { check: string; ok: boolean }) => k.check === also && !k.ok), `${c.name}: ${also} also fails`);
+      assert.ok(
+        rep['checks'].some((k: { check: string; ok: boolean }) => k.check === also && !k.ok),
+        `${c.name}: ${also} also fails`,
+      );
     }
   });
 }
@@ -266,7 +346,8 @@ test('verify: valid bundle passes; tampered bundles and foreign keys fail naming
     cli('verify', bundlePath, '--vkey', join(RUN_DIR, 'vkey.json'), '--json'),
     cli('verify', pbPath, '--vkey', join(PB_DIR, 'vkey.json'), '--json'),
     ...cases.map((c) => {
-      const own = c.path.startsWith(join(T, 'pb-')) || c.path === pbPath ? join(PB_DIR, 'vkey.json') : join(RUN_DIR, 'vkey.json');
+      const own =
+        c.path.startsWith(join(T, 'pb-')) || c.path === pbPath ? join(PB_DIR, 'vkey.json') : join(RUN_DIR, 'vkey.json');
       const vkey = c.vkey === null ? [] : ['--vkey', c.vkey ?? own];
       return cli('verify', c.path, ...vkey, '--json');
     }),
@@ -285,7 +366,11 @@ test('verify: malformed bundles exit 2 with one stderr line', async () => {
   const b = JSON.parse(text);
   delete b.proof;
   await writeFile(noProof, JSON.stringify(b));
-  const [t1, t2, t3] = await Promise.all([cli('verify', truncated), cli('verify', noProof), cli('verify', join(T, 'absent.proof.json'))]);
+  const [t1, t2, t3] = await Promise.all([
+    cli('verify', truncated),
+    cli('verify', noProof),
+    cli('verify', join(T, 'absent.proof.json')),
+  ]);
   assertUserError(t1, truncated);
   assertUserError(t2, /field "proof"/);
   assertUserError(t3, 'absent.proof.json');
@@ -296,15 +381,18 @@ test('run: user errors exit 2 with one line naming the file or node, and leave n
   const full = readFileSync(join(ROOT, MODEL));
   await writeFile(cut, full.subarray(0, Math.floor(full.length / 2)));
   const unsupported = join(T, 'unsupported.onnx');
-  await writeFile(unsupported, modelBytes({
-    input: { name: 'x', dims: [1, 64] },
-    output: { name: 'y', dims: [1, 64] },
-    nodes: [
-      { op: 'Relu', inputs: ['x'], outputs: ['a'], name: 'ok0' },
-      { op: 'NonZero', inputs: ['a'], outputs: ['s'], name: 'the_nonzero_node' },
-      { op: 'Relu', inputs: ['a'], outputs: ['y'], name: 'ok2' },
-    ],
-  }));
+  await writeFile(
+    unsupported,
+    modelBytes({
+      input: { name: 'x', dims: [1, 64] },
+      output: { name: 'y', dims: [1, 64] },
+      nodes: [
+        { op: 'Relu', inputs: ['x'], outputs: ['a'], name: 'ok0' },
+        { op: 'NonZero', inputs: ['a'], outputs: ['s'], name: 'the_nonzero_node' },
+        { op: 'Relu', inputs: ['a'], outputs: ['y'], name: 'ok2' },
+      ],
+    }),
+  );
   const sample = JSON.parse(readFileSync(join(MODELS, 'samples/digit-3.json'), 'utf8')) as { input: number[] };
   const short = join(T, 'short.json');
   await writeFile(short, JSON.stringify({ input: sample.input.slice(1) }));
@@ -325,8 +413,16 @@ test('run: user errors exit 2 with one line naming the file or node, and leave n
     assertUserError(r, mentions);
     assert.equal(r.stdout, '', `${name}: nothing on stdout`);
     const files = walk(outs[i]!);
-    assert.deepEqual(files.filter((f) => /\.tmp-/.test(f)), [], `${name}: no temp files`);
-    assert.deepEqual(files.filter((f) => f.endsWith('.proof.json')), [], `${name}: no bundle`);
+    assert.deepEqual(
+      files.filter((f) => /\.tmp-/.test(f)),
+      [],
+      `${name}: no temp files`,
+    );
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.proof.json')),
+      [],
+      `${name}: no bundle`,
+    );
   });
 });
 
@@ -341,8 +437,15 @@ test('run: an ONNX TensorProto .pb input, public input visibility', async () => 
   assert.equal(bundle.layout.input.count, 64);
   // The public inputs are the quantized pixels of the .pb file (round half away from zero, clamp).
   const frac = bundle.input.frac as number;
-  const ins = bundle.publicSignals.slice(bundle.layout.input.offset, bundle.layout.input.offset + 64).map((s: string) => Number(toSigned(BigInt(s))));
-  assert.deepEqual(ins, PB_SAMPLE.input.map((v) => Math.max(bundle.input.lo, Math.min(bundle.input.hi, Math.round(Math.fround(v) * 2 ** frac)))));
+  const ins = bundle.publicSignals
+    .slice(bundle.layout.input.offset, bundle.layout.input.offset + 64)
+    .map((s: string) => Number(toSigned(BigInt(s))));
+  assert.deepEqual(
+    ins,
+    PB_SAMPLE.input.map((v) =>
+      Math.max(bundle.input.lo, Math.min(bundle.input.hi, Math.round(Math.fround(v) * 2 ** frac))),
+    ),
+  );
 });
 
 test('--help on every command exits 0 and shows an example', async () => {
@@ -366,7 +469,10 @@ test('keys add|list|remove: a stored key pins bundles without --vkey', async () 
   assert.equal(add.code, 0, show(add));
   assert.equal(json(add)['name'], 'digits');
   const list = await cli('keys', 'list', '--json');
-  assert.deepEqual((JSON.parse(list.stdout) as Array<{ name: string }>).map((k) => k.name), ['digits']);
+  assert.deepEqual(
+    (JSON.parse(list.stdout) as Array<{ name: string }>).map((k) => k.name),
+    ['digits'],
+  );
   const pinned = await cli('verify', bundlePath, '--json');
   assert.equal(pinned.code, 0, show(pinned));
   assert.equal(json(pinned)['keySource'], 'store');

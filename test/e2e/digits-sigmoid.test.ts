@@ -28,7 +28,10 @@ test('digits-sigmoid.onnx: top-1 agreement with onnxruntime ≥ 98% on the test 
   const split = JSON.parse(readFileSync(M('digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
   const inputs = split.inputs.map((x) => Float64Array.from(x));
   const q = quantizeGraph(lowerGraph(g), readCalibrationFile(M('calibration.json'), g.input.shape));
-  assert.deepEqual(q.ops.filter((o) => o.kind === 'table').map((o) => (o.kind === 'table' ? o.fn : '')), ['Sigmoid', 'Tanh']);
+  assert.deepEqual(
+    q.ops.filter((o) => o.kind === 'table').map((o) => (o.kind === 'table' ? o.fn : '')),
+    ['Sigmoid', 'Tanh'],
+  );
   const floats = await runOnnxRuntime(M('digits-sigmoid.onnx'), g.input.name, g.input.shape, inputs);
   let agree = 0;
   let correct = 0;
@@ -37,19 +40,40 @@ test('digits-sigmoid.onnx: top-1 agreement with onnxruntime ≥ 98% on the test 
     const y = runIntegerModel(q, xq).get(q.output.name)!;
     if (i < 5) {
       const b = buildCircuit(q, xq);
-      assert.equal(findViolatedConstraint(b.circuit.constraints, b.circuit.witness), -1, `sample ${i}: witness satisfies`);
+      assert.equal(
+        findViolatedConstraint(b.circuit.constraints, b.circuit.witness),
+        -1,
+        `sample ${i}: witness satisfies`,
+      );
       assert.deepEqual(b.output, y.map(BigInt), `sample ${i}: circuit == integer reference`);
     }
     if (argmax(y) === argmax(floats[i]!)) agree++;
     if (argmax(y) === split.labels[i]) correct++;
   });
   const agreement = (100 * agree) / inputs.length;
-  t.diagnostic(`top-1 agreement ${agreement.toFixed(2)}%, quantized accuracy ${((100 * correct) / inputs.length).toFixed(2)}%`);
+  t.diagnostic(
+    `top-1 agreement ${agreement.toFixed(2)}%, quantized accuracy ${((100 * correct) / inputs.length).toFixed(2)}%`,
+  );
   assert.ok(agreement >= 98, `agreement ${agreement}%`);
 });
 
 test('digits-sigmoid.onnx proves and verifies a sample through the CLI', () => {
-  const r = spawnSync(process.execPath, [CLI, 'run', M('digits-sigmoid.onnx'), '--input', M('samples/digit-3.json'), '--calibration', M('calibration.json'), '--out', join(tmp, 'b'), '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync(
+    process.execPath,
+    [
+      CLI,
+      'run',
+      M('digits-sigmoid.onnx'),
+      '--input',
+      M('samples/digit-3.json'),
+      '--calibration',
+      M('calibration.json'),
+      '--out',
+      join(tmp, 'b'),
+      '--json',
+    ],
+    { cwd: ROOT, encoding: 'utf8', timeout: 300_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.verified, true);

@@ -21,7 +21,9 @@ function zkinfer(args: string[]) {
 }
 
 test('mnist-8 proves and verifies on a labelled sample and agrees with onnxruntime', () => {
-  const { labels } = JSON.parse(readFileSync(join(models, 'mnist-8-samples', 'labels.json'), 'utf8')) as { labels: number[] };
+  const { labels } = JSON.parse(readFileSync(join(models, 'mnist-8-samples', 'labels.json'), 'utf8')) as {
+    labels: number[];
+  };
   const sample = join(models, 'mnist-8-samples', 'input_0.pb');
   const run = zkinfer(['run', join(models, 'mnist-8.onnx'), '--input', sample, '--out', join(tmp, 'b'), '--json']);
   assert.equal(run.code, 0, run.stderr);
@@ -31,7 +33,14 @@ test('mnist-8 proves and verifies on a labelled sample and agrees with onnxrunti
   assert.equal(r.fidelity.floatPrediction, r.prediction);
   const pin = ['--vkey', join(tmp, 'b', 'vkey.json'), '--opening', r.opening as string];
   assert.equal(zkinfer(['verify', r.bundle, ...pin, '--input', sample]).code, 0);
-  const other = zkinfer(['verify', r.bundle, ...pin, '--input', join(models, 'mnist-8-samples', 'input_1.pb'), '--json']);
+  const other = zkinfer([
+    'verify',
+    r.bundle,
+    ...pin,
+    '--input',
+    join(models, 'mnist-8-samples', 'input_1.pb'),
+    '--json',
+  ]);
   assert.equal(other.code, 1);
   assert.equal(JSON.parse(other.stdout).failed, 'input-commitment');
 });

@@ -35,7 +35,11 @@ async function accuracy(model: string, circuitSamples: number): Promise<Accuracy
     const y = runIntegerModel(q, xq).get(q.output.name)!;
     if (i < circuitSamples) {
       const b = buildCircuit(q, xq);
-      assert.equal(findViolatedConstraint(b.circuit.constraints, b.circuit.witness), -1, `${model} sample ${i}: witness satisfies`);
+      assert.equal(
+        findViolatedConstraint(b.circuit.constraints, b.circuit.witness),
+        -1,
+        `${model} sample ${i}: witness satisfies`,
+      );
       assert.deepEqual(b.output, y.map(BigInt), `${model} sample ${i}: circuit == integer reference`);
     }
     const fp = argmax(floats[i]!);
@@ -48,10 +52,15 @@ async function accuracy(model: string, circuitSamples: number): Promise<Accuracy
   return { float: (100 * fOk) / n, quantized: (100 * qOk) / n, agreement: (100 * agree) / n };
 }
 
-for (const [model, minAgreement] of [['digits-mlp.onnx', 99], ['digits-cnn.onnx', 99]] as const) {
+for (const [model, minAgreement] of [
+  ['digits-mlp.onnx', 99],
+  ['digits-cnn.onnx', 99],
+] as const) {
   test(`${model}: quantized test accuracy within 1 point of float (onnxruntime), top-1 agreement ≥ ${minAgreement}%`, async (t) => {
     const a = await accuracy(model, 5);
-    t.diagnostic(`float ${a.float.toFixed(2)}%, quantized ${a.quantized.toFixed(2)}%, top-1 agreement ${a.agreement.toFixed(2)}%`);
+    t.diagnostic(
+      `float ${a.float.toFixed(2)}%, quantized ${a.quantized.toFixed(2)}%, top-1 agreement ${a.agreement.toFixed(2)}%`,
+    );
     assert.equal(a.float > 90, true, `float accuracy ${a.float}`);
     assert.ok(Math.abs(a.quantized - a.float) <= 1, `|${a.quantized} − ${a.float}| ≤ 1 point`);
     assert.ok(a.agreement >= minAgreement, `agreement ${a.agreement}%`);

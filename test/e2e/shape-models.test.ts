@@ -44,7 +44,10 @@ for (const model of ['digits-branches.onnx', 'digits-two-inputs.onnx']) {
     const g = loadOnnx(M(model));
     const fg = lowerGraph(g);
     // The shape chain left nothing behind: only arithmetic and wiring ops remain.
-    assert.ok(fg.ops.every((o) => ['linear', 'relu', 'maxpool', 'reshape', 'permute', 'concat'].includes(o.kind)), fg.ops.map((o) => o.kind).join(' '));
+    assert.ok(
+      fg.ops.every((o) => ['linear', 'relu', 'maxpool', 'reshape', 'permute', 'concat'].includes(o.kind)),
+      fg.ops.map((o) => o.kind).join(' '),
+    );
     const layout = { shape: g.input.shape, name: g.input.name, parts: g.inputs };
     const q = quantizeGraph(fg, readCalibrationFile(M('calibration.json'), layout));
     const inputs = split.inputs.map((x) => Float64Array.from(x));
@@ -56,14 +59,20 @@ for (const model of ['digits-branches.onnx', 'digits-two-inputs.onnx']) {
       const y = runIntegerModel(q, xq).get(q.output.name)!;
       if (i < 3) {
         const b = buildCircuit(q, xq);
-        assert.equal(findViolatedConstraint(b.circuit.constraints, b.circuit.witness), -1, `sample ${i}: witness satisfies`);
+        assert.equal(
+          findViolatedConstraint(b.circuit.constraints, b.circuit.witness),
+          -1,
+          `sample ${i}: witness satisfies`,
+        );
         assert.deepEqual(b.output, y.map(BigInt), `sample ${i}: circuit == integer reference`);
       }
       if (argmax(y) === argmax(floats[i]!)) agree++;
       if (argmax(y) === split.labels[i]) correct++;
     });
     const pct = (100 * agree) / inputs.length;
-    t.diagnostic(`top-1 agreement ${pct.toFixed(2)}%, quantized accuracy ${((100 * correct) / inputs.length).toFixed(2)}%`);
+    t.diagnostic(
+      `top-1 agreement ${pct.toFixed(2)}%, quantized accuracy ${((100 * correct) / inputs.length).toFixed(2)}%`,
+    );
     assert.ok(pct >= 98, `agreement ${pct}%`);
   });
 }
@@ -74,22 +83,49 @@ test('zkinfer run proves and verifies both models (the two-input one from an EZK
   writeFileSync(two, JSON.stringify({ input_data: [sample.input.slice(0, 32), sample.input.slice(32)] }));
   // A regression output ([1, 1]) is not a vector of class scores: --json says so instead of a prediction.
   const reg = join(T, 'regression.onnx');
-  writeFileSync(reg, modelBytes({
-    input: { name: 'x', dims: [1, 4] }, output: { name: 'y', dims: [1, 1] },
-    initializers: { w: { dims: [4, 1], data: [0.5, -0.25, 1, 0.75] } },
-    nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
-  }));
+  writeFileSync(
+    reg,
+    modelBytes({
+      input: { name: 'x', dims: [1, 4] },
+      output: { name: 'y', dims: [1, 1] },
+      initializers: { w: { dims: [4, 1], data: [0.5, -0.25, 1, 0.75] } },
+      nodes: [{ op: 'MatMul', inputs: ['x', 'w'], outputs: ['y'] }],
+    }),
+  );
   writeFileSync(join(T, 'x.json'), JSON.stringify([0.1, 0.2, 0.3, 0.4]));
   const runs = await Promise.all([
-    cli('run', 'models/digits-branches.onnx', '--input', 'models/samples/digit-3.json', '--calibration', 'models/calibration.json', '--out', join(T, 'branches'), '--json'),
-    cli('run', 'models/digits-two-inputs.onnx', '--input', two, '--calibration', 'models/calibration.json', '--out', join(T, 'two'), '--json'),
+    cli(
+      'run',
+      'models/digits-branches.onnx',
+      '--input',
+      'models/samples/digit-3.json',
+      '--calibration',
+      'models/calibration.json',
+      '--out',
+      join(T, 'branches'),
+      '--json',
+    ),
+    cli(
+      'run',
+      'models/digits-two-inputs.onnx',
+      '--input',
+      two,
+      '--calibration',
+      'models/calibration.json',
+      '--out',
+      join(T, 'two'),
+      '--json',
+    ),
   ]);
   const r3 = await cli('run', reg, '--input', join(T, 'x.json'), '--out', join(T, 'reg'), '--json');
   assert.equal(r3.code, 0, `${r3.stdout}\n${r3.stderr}`);
   const j3 = JSON.parse(r3.stdout) as Record<string, unknown>;
   assert.equal(j3['prediction'], undefined);
   assert.match(String(j3['predictionOmitted']), /shape \[1,1\] is not a vector of class scores/);
-  assert.ok(Array.isArray(j3['floatOutput']) && Math.abs((j3['floatOutput'] as number[])[0]! - 0.6) < 1e-6, 'the float output is next to the proven one');
+  assert.ok(
+    Array.isArray(j3['floatOutput']) && Math.abs((j3['floatOutput'] as number[])[0]! - 0.6) < 1e-6,
+    'the float output is next to the proven one',
+  );
   for (const r of runs) {
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     const j = JSON.parse(r.stdout) as { verified: boolean; prediction: number };

@@ -65,7 +65,11 @@ export async function stop(child: ChildProcess): Promise<void> {
 export async function startAnvil(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(anvilBinary(), ['--host', '127.0.0.1', '--port', String(port), '--silent', '--hardfork', 'osaka'], { stdio: 'ignore' });
+  const child = spawn(
+    anvilBinary(),
+    ['--host', '127.0.0.1', '--port', String(port), '--silent', '--hardfork', 'osaka'],
+    { stdio: 'ignore' },
+  );
   await new Promise<void>((ok, fail) => child.once('spawn', ok).once('error', fail));
   await waitForNode(url, child);
   return { url, child };

@@ -15,7 +15,12 @@ import { parseTensorProto } from '../../src/onnx/tensor.js';
 import type { FloatGraph } from '../../src/quantize/float-ir.js';
 import { runFloatGraph } from '../../src/quantize/float-ir.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { dequantizeOutput, QuantizedModel, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import {
+  dequantizeOutput,
+  QuantizedModel,
+  quantizeInput,
+  runIntegerModel,
+} from '../../src/quantize/quantized-model.js';
 
 const { onnx } = onnxProto;
 
@@ -32,7 +37,11 @@ export interface ComputedCase {
  * The case's model with the inputs in `keep` as graph inputs (the others become initializers
  * holding their test data); `edit` may change the graph before it is encoded.
  */
-export function loadComputed(dir: string, keep: readonly number[], edit?: (g: onnxProto.onnx.IGraphProto) => void): ComputedCase {
+export function loadComputed(
+  dir: string,
+  keep: readonly number[],
+  edit?: (g: onnxProto.onnx.IGraphProto) => void,
+): ComputedCase {
   const data = join(dir, 'test_data_set_0');
   const model = onnx.ModelProto.decode(readFileSync(join(dir, 'model.onnx')));
   const g = model.graph!;

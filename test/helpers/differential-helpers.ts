@@ -7,10 +7,20 @@ import assert from 'node:assert/strict';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { checkDeterminism, describeUndetermined } from '../../src/compile/determinism-check.js';
-import { dequantizeOutput, QuantizedModel, quantizeInput, reportedOutput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import {
+  dequantizeOutput,
+  QuantizedModel,
+  quantizeInput,
+  reportedOutput,
+  runIntegerModel,
+} from '../../src/quantize/quantized-model.js';
 
 /** Largest |circuit output − onnxruntime output| over `tests`, and the largest |onnxruntime output| (the tolerance's scale). */
-export function compareCircuitWithRuntime(q: QuantizedModel, tests: readonly Float64Array[], floats: ReadonlyArray<ArrayLike<number>>): { worst: number; scale: number } {
+export function compareCircuitWithRuntime(
+  q: QuantizedModel,
+  tests: readonly Float64Array[],
+  floats: ReadonlyArray<ArrayLike<number>>,
+): { worst: number; scale: number } {
   let worst = 0;
   let scale = 0;
   tests.forEach((x, k) => {

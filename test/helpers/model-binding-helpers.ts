@@ -36,7 +36,9 @@ export function tweakOneWeight(path: string, out: string): void {
  * keeps every op's structure, so the replay needs no decision that was not recorded). Returns which.
  */
 export function tweakOneDecision(path: string, out: string): string {
-  const s = JSON.parse(readFileSync(path, 'utf8')) as { quantization: { decisions: Record<string, Record<string, number | boolean>> } };
+  const s = JSON.parse(readFileSync(path, 'utf8')) as {
+    quantization: { decisions: Record<string, Record<string, number | boolean>> };
+  };
   const d = s.quantization.decisions;
   const table = Object.keys(d).find((k) => !k.startsWith('::input') && typeof d[k]!['frac'] === 'number');
   const key = table ?? '::input';

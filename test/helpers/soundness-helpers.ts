@@ -34,7 +34,10 @@ export function firstInternalWire(c: BuiltCircuit): number {
  * Builds `body` over private inputs `xs` without exposing outputs. Wires keep their allocation
  * order (1, inputs, then the gadget's wires), so {@link wireOf} maps signals to witness indices.
  */
-export function gadgetCircuit<T>(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => T): { circuit: BuiltCircuit; result: T } {
+export function gadgetCircuit<T>(
+  xs: readonly bigint[],
+  body: (b: R1csBuilder, x: Signal[]) => T,
+): { circuit: BuiltCircuit; result: T } {
   const b = new R1csBuilder();
   const x = xs.map((v) => b.input(v, 'private'));
   const result = body(b, x);
@@ -45,7 +48,11 @@ export function gadgetCircuit<T>(xs: readonly bigint[], body: (b: R1csBuilder, x
  * Builds `body` over private inputs `xs` (into `b`, a fresh builder by default), exposes its
  * outputs, and returns the circuit, the outputs as signed integers and the gadget's constraints.
  */
-export function exposedCircuit(xs: readonly bigint[], body: (b: R1csBuilder, x: Signal[]) => Signal[], b = new R1csBuilder()): { c: BuiltCircuit; out: bigint[]; cost: number } {
+export function exposedCircuit(
+  xs: readonly bigint[],
+  body: (b: R1csBuilder, x: Signal[]) => Signal[],
+  b = new R1csBuilder(),
+): { c: BuiltCircuit; out: bigint[]; cost: number } {
   const x = xs.map((v) => b.input(v, 'private'));
   const before = b.nConstraints;
   const y = body(b, x);
@@ -81,7 +88,11 @@ export function withoutConstraint(c: BuiltCircuit, i: number): BuiltCircuit {
  * (same structure, different witnesses) leaves at least one wire undetermined in at least one
  * of them. Returns the smallest number of free wires seen per removal, for diagnostics.
  */
-export function assertEveryConstraintNeeded(circuits: readonly BuiltCircuit[], what: string, only?: readonly number[]): number[] {
+export function assertEveryConstraintNeeded(
+  circuits: readonly BuiltCircuit[],
+  what: string,
+  only?: readonly number[],
+): number[] {
   assert.ok(circuits.length > 0, `${what}: no circuits`);
   const n = circuits[0]!.constraints.length;
   for (const c of circuits) assert.equal(c.constraints.length, n, `${what}: circuits differ in structure`);
@@ -94,7 +105,10 @@ export function assertEveryConstraintNeeded(circuits: readonly BuiltCircuit[], w
       most = Math.max(most, checkDeterminism(withoutConstraint(c, i), { maxReported: 0 }).nUndetermined);
       if (most > 0) break;
     }
-    assert.ok(most > 0, `${what}: removing constraint ${i} of ${n} leaves every wire determined at all ${circuits.length} witnesses`);
+    assert.ok(
+      most > 0,
+      `${what}: removing constraint ${i} of ${n} leaves every wire determined at all ${circuits.length} witnesses`,
+    );
     freed.push(most);
   }
   return freed;
@@ -110,11 +124,16 @@ export function assertMultiWireTamperFails(c: BuiltCircuit, tampered: readonly b
   const firstInput = 1 + c.nPubOut;
   const endInput = firstInternalWire(c);
   assert.equal(tampered[0], 1n, `${what}: the constant wire must stay 1`);
-  for (let w = firstInput; w < endInput; w++) assert.equal(tampered[w], c.witness[w], `${what}: input wire ${w} must stay as given`);
+  for (let w = firstInput; w < endInput; w++)
+    assert.equal(tampered[w], c.witness[w], `${what}: input wire ${w} must stay as given`);
   let changed = 0;
   for (let w = 0; w < c.nWires; w++) if (tampered[w] !== c.witness[w]) changed++;
   assert.ok(changed >= 2, `${what}: a multi-wire tamper must change at least two wires, changed ${changed}`);
-  assert.notEqual(findViolatedConstraint(c.constraints, tampered), -1, `${what}: tampered witness (${changed} wires changed) satisfies every constraint`);
+  assert.notEqual(
+    findViolatedConstraint(c.constraints, tampered),
+    -1,
+    `${what}: tampered witness (${changed} wires changed) satisfies every constraint`,
+  );
   return changed;
 }
 
@@ -122,7 +141,11 @@ export function assertMultiWireTamperFails(c: BuiltCircuit, tampered: readonly b
  * The witness of `honest` with its non-input wires in [from, to) (default: all of them, outputs
  * included) replaced by those of `donor`, the same circuit built at another input.
  */
-export function spliceWitness(honest: BuiltCircuit, donor: BuiltCircuit, range: { from?: number; to?: number } = {}): bigint[] {
+export function spliceWitness(
+  honest: BuiltCircuit,
+  donor: BuiltCircuit,
+  range: { from?: number; to?: number } = {},
+): bigint[] {
   assert.equal(donor.nWires, honest.nWires, 'donor must be the same circuit');
   assert.equal(donor.constraints.length, honest.constraints.length, 'donor must be the same circuit');
   const w = honest.witness.slice();
@@ -148,7 +171,11 @@ export function assertEveryNonInputWirePinned(c: BuiltCircuit, what = 'circuit')
     for (const d of [1n, FIELD_PRIME - 1n]) {
       const w = c.witness.slice();
       w[i] = (w[i]! + d) % FIELD_PRIME;
-      assert.notEqual(findViolatedConstraint(c.constraints, w), -1, `${what}: wire ${i} of ${c.nWires} ${d === 1n ? '+1' : '−1'} not caught`);
+      assert.notEqual(
+        findViolatedConstraint(c.constraints, w),
+        -1,
+        `${what}: wire ${i} of ${c.nWires} ${d === 1n ? '+1' : '−1'} not caught`,
+      );
     }
   }
 }

@@ -17,7 +17,12 @@ export const x3 = readInputFile(SAMPLE, [1, 64]);
 
 /** Quantizes and compiles the circuit in T/q and sets up the owner's key in T/victim; returns T/victim. */
 export async function victimBuild(T: string): Promise<string> {
-  await quantizeModel({ modelPath: 'models/digits-mlp.onnx', outDir: join(T, 'q'), calibrationPath: 'models/calibration.json', inputPaths: [SAMPLE] });
+  await quantizeModel({
+    modelPath: 'models/digits-mlp.onnx',
+    outDir: join(T, 'q'),
+    calibrationPath: 'models/calibration.json',
+    inputPaths: [SAMPLE],
+  });
   compileCircuit({ buildDir: join(T, 'q'), inputVisibility: 'public', outputVisibility: 'public' });
   const victim = join(T, 'victim');
   cpSync(join(T, 'q'), victim, { recursive: true });
@@ -32,7 +37,9 @@ export async function victimSetup(T: string): Promise<{ victim: string; honest: 
 }
 
 /** Both builds (T/victim, T/attacker) with their proofs of the sample (`honest`, `forged`). */
-export async function twoSetups(T: string): Promise<{ victim: string; attacker: string; honest: ProofBundle; forged: ProofBundle }> {
+export async function twoSetups(
+  T: string,
+): Promise<{ victim: string; attacker: string; honest: ProofBundle; forged: ProofBundle }> {
   const victim = await victimBuild(T);
   const attacker = join(T, 'attacker');
   cpSync(join(T, 'q'), attacker, { recursive: true });

@@ -25,7 +25,8 @@ function cases(): Array<{ name: string; dir: string; keep: number[] }> {
   const out: Array<{ name: string; dir: string; keep: number[] }> = [];
   for (const name of readdirSync(root).sort()) {
     const dir = join(root, name);
-    if (/^test_attention_/.test(name) && !name.endsWith('_expanded') && !outOfScopeReason(`onnx-node-extended/${name}`)) out.push({ name, dir, keep: [0, 1, 2] });
+    if (/^test_attention_/.test(name) && !name.endsWith('_expanded') && !outOfScopeReason(`onnx-node-extended/${name}`))
+      out.push({ name, dir, keep: [0, 1, 2] });
     if (name === 'test_lstm_with_peepholes') out.push({ name, dir, keep: [0, 5, 6] });
   }
   return out;
@@ -41,7 +42,10 @@ for (const c of list) {
   test(`node case with computed operands: ${c.name}`, () => {
     const l = loadComputed(c.dir, c.keep);
     const fg = lowerGraph(parseOnnx(l.bytes, c.name));
-    assert.ok(fg.ops.some((o) => o.kind === 'product'), 'computed operands make products of activations');
+    assert.ok(
+      fg.ops.some((o) => o.kind === 'product'),
+      'computed operands make products of activations',
+    );
     assertCircuitMatchesCase(fg, l);
   });
 }

@@ -13,7 +13,12 @@ import { join } from 'node:path';
 import { loadCase, runCase } from '../../tools/conformance/conformance-case.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { dequantizeOutput, quantizeInput, reportedOutput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import {
+  dequantizeOutput,
+  quantizeInput,
+  reportedOutput,
+  runIntegerModel,
+} from '../../src/quantize/quantized-model.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,18 +43,28 @@ async function assertCloseToOnnxRuntime(dir: string, name: string, tolerance: nu
     throw e;
   }
   const q = quantizeGraph(lowerGraph(c.graph), [c.input.data]);
-  const ours = reportedOutput(q, dequantizeOutput(q, runIntegerModel(q, quantizeInput(q, c.input.data)).get(q.output.name)!)).values;
+  const ours = reportedOutput(
+    q,
+    dequantizeOutput(q, runIntegerModel(q, quantizeInput(q, c.input.data)).get(q.output.name)!),
+  ).values;
   ort!.forEach((v, i) => {
     const want = c.expected.data[i]!;
-    assert.ok(Math.abs(v - want) <= 1e-3 * (1 + Math.abs(want)) || (Number.isNaN(v) && Number.isNaN(want)), `${name}[${i}]: onnxruntime ${v} vs ONNX ${want}`);
-    assert.ok(Math.abs(ours[i]! - v) <= tolerance + 1e-3 * (1 + Math.abs(v)), `${name}[${i}]: zkinfer ${ours[i]} vs onnxruntime ${v}`);
+    assert.ok(
+      Math.abs(v - want) <= 1e-3 * (1 + Math.abs(want)) || (Number.isNaN(v) && Number.isNaN(want)),
+      `${name}[${i}]: onnxruntime ${v} vs ONNX ${want}`,
+    );
+    assert.ok(
+      Math.abs(ours[i]! - v) <= tolerance + 1e-3 * (1 + Math.abs(v)),
+      `${name}[${i}]: zkinfer ${ours[i]} vs onnxruntime ${v}`,
+    );
   });
   return true;
 }
 import { SHARED } from '../helpers/paths.js';
 import { outOfScopeReason } from '../../tools/conformance/out-of-scope.js';
 
-const OPS = /^test_(sigmoid|tanh|exp|log|sqrt|reciprocal|erf|gelu|softplus|softsign|elu|selu|celu|hardsigmoid|hardswish|mish|thresholdedrelu|pow|abs|neg|sign|floor|ceil|round|prelu|min|max|sum|mean|equal|less|less_equal|greater|greater_equal|where|clip|div)(_|$)/;
+const OPS =
+  /^test_(sigmoid|tanh|exp|log|sqrt|reciprocal|erf|gelu|softplus|softsign|elu|selu|celu|hardsigmoid|hardswish|mish|thresholdedrelu|pow|abs|neg|sign|floor|ceil|round|prelu|min|max|sum|mean|equal|less|less_equal|greater|greater_equal|where|clip|div)(_|$)/;
 
 const COMPARISONS = /^test_(equal|less|greater)/;
 
@@ -67,7 +82,8 @@ function assertComparisonExact(dir: string, name: string): void {
   got.forEach((v, i) => {
     const x = c.input.data[i]!;
     const y = other.data[i % other.data.length]!;
-    if (v !== c.expected.data[i]) assert.ok(Math.abs(x - y) <= step, `${name}[${i}]: ${x} vs ${y} compared wrongly (${v})`);
+    if (v !== c.expected.data[i])
+      assert.ok(Math.abs(x - y) <= step, `${name}[${i}]: ${x} vs ${y} compared wrongly (${v})`);
   });
 }
 
@@ -81,7 +97,13 @@ test('ONNX node cases of table functions, comparisons and selections', async (t)
   let withOrt = 0;
   for (const root of roots) {
     for (const name of readdirSync(root).sort()) {
-      if (!OPS.test(name) || name.includes('_expanded') || name.startsWith('test_maxpool') || name.startsWith('test_maxunpool')) continue;
+      if (
+        !OPS.test(name) ||
+        name.includes('_expanded') ||
+        name.startsWith('test_maxpool') ||
+        name.startsWith('test_maxunpool')
+      )
+        continue;
       const suiteName = `${root.split('/').pop()}/${name}`;
       const r = await runCase(join(root, name), name);
       if (r.status === 'pass') {

@@ -10,7 +10,10 @@ test('ONNX backend conformance (onnx-node, onnx-node-extended, PyTorch-converted
     t.skip('shared conformance data not found (set ZKINFER_SHARED)');
     return;
   }
-  assert.ok(cases.some((c) => c.name.startsWith('onnx-node-extended/')), 'the extended suite is part of the run');
+  assert.ok(
+    cases.some((c) => c.name.startsWith('onnx-node-extended/')),
+    'the extended suite is part of the run',
+  );
   const results = await runConformance();
   t.diagnostic(summaryLine(results));
   // A case that runs must be right: witness satisfies the circuit, circuit == reference, within tolerance.
@@ -21,8 +24,14 @@ test('ONNX backend conformance (onnx-node, onnx-node-extended, PyTorch-converted
     assert.ok(s.pass >= 0.9 * s.inScope, `${s.op}: only ${s.pass} of ${s.inScope} in-scope cases pass`);
   }
   // The out-of-scope list stays honest: every entry matches a case, and no listed case passes.
-  for (const o of OUT_OF_SCOPE) assert.ok(cases.some((c) => o.cases.test(c.name)), `out-of-scope entry ${o.cases} matches no case`);
-  for (const r of results) if (r.status === 'pass' && outOfScopeReason(r.name)) assert.fail(`${r.name} passes but is listed out of scope (${outOfScopeReason(r.name)})`);
+  for (const o of OUT_OF_SCOPE)
+    assert.ok(
+      cases.some((c) => o.cases.test(c.name)),
+      `out-of-scope entry ${o.cases} matches no case`,
+    );
+  for (const r of results)
+    if (r.status === 'pass' && outOfScopeReason(r.name))
+      assert.fail(`${r.name} passes but is listed out of scope (${outOfScopeReason(r.name)})`);
   const passed = results.filter((r) => r.status === 'pass').length;
   assert.ok(passed >= 280, `only ${passed} cases pass`);
 });

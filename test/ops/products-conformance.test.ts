@@ -18,7 +18,8 @@ import { assertCircuitMatchesCase, loadComputed } from '../helpers/computed-oper
 
 const { onnx } = onnxProto;
 const root = join(SHARED, 'conformance');
-const PATTERN = /^test_(matmul_\w+|mul(_bcast|_example)?|div(_bcast|_example)?|gemm_\w+|einsum_\w+|softmax_\w+|logsoftmax_\w+)$/;
+const PATTERN =
+  /^test_(matmul_\w+|mul(_bcast|_example)?|div(_bcast|_example)?|gemm_\w+|einsum_\w+|softmax_\w+|logsoftmax_\w+)$/;
 
 /** Case folders of both suites whose name matches, without `_expanded` bodies. */
 function cases(): Array<{ name: string; dir: string }> {
@@ -26,7 +27,9 @@ function cases(): Array<{ name: string; dir: string }> {
   for (const suite of ['onnx-node', 'onnx-node-extended']) {
     const d = join(root, suite);
     if (!existsSync(d)) continue;
-    for (const name of readdirSync(d).sort()) if (PATTERN.test(name) && !name.includes('expanded') && !out.some((c) => c.name === name)) out.push({ name, dir: join(d, name) });
+    for (const name of readdirSync(d).sort())
+      if (PATTERN.test(name) && !name.includes('expanded') && !out.some((c) => c.name === name))
+        out.push({ name, dir: join(d, name) });
   }
   return out;
 }
@@ -37,7 +40,10 @@ function softmaxNotFinal(g: onnxProto.onnx.IGraphProto): void {
   if (!/Softmax/.test(node.opType ?? '')) return;
   const out = node.output![0]!;
   node.output = [`${out}::inner`];
-  g.node = [...g.node!, onnx.NodeProto.create({ opType: 'Identity', input: [`${out}::inner`], output: [out], name: 'appended' })];
+  g.node = [
+    ...g.node!,
+    onnx.NodeProto.create({ opType: 'Identity', input: [`${out}::inner`], output: [out], name: 'appended' }),
+  ];
 }
 
 const list = cases();
@@ -51,7 +57,11 @@ for (const c of list) {
     const l = loadComputed(c.dir, [0, 1], softmaxNotFinal);
     const fg = lowerGraph(parseOnnx(l.bytes, c.name));
     const kinds = fg.ops.map((o) => o.kind);
-    if (l.nInputs === 2 && !/einsum_(sum|transpose|batch_diagonal)/.test(c.name)) assert.ok(kinds.includes('product') || kinds.includes('divide'), `two computed operands make a product or division: ${kinds.join(' ')}`);
+    if (l.nInputs === 2 && !/einsum_(sum|transpose|batch_diagonal)/.test(c.name))
+      assert.ok(
+        kinds.includes('product') || kinds.includes('divide'),
+        `two computed operands make a product or division: ${kinds.join(' ')}`,
+      );
     if (/softmax/.test(c.name)) assert.ok(kinds.includes('softmax'), 'the softmax is proven, not dropped');
     assertCircuitMatchesCase(fg, l);
   });

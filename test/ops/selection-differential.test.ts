@@ -50,14 +50,47 @@ const base: NodeSpec[] = [
 
 const CASES: Array<{ name: string; nodes: NodeSpec[]; outDims?: number[] }> = [
   { name: 'Max of three activations', nodes: [{ op: 'Max', inputs: ['a', 'c', 'x'], outputs: ['y'] }] },
-  { name: 'Min of two activations and a broadcast scalar activation', nodes: [{ op: 'Min', inputs: ['a', 'c', 's'], outputs: ['y'] }] },
-  { name: 'Sum of three activations and a constant', nodes: [{ op: 'Sum', inputs: ['a', 'c', 'x', 'two'], outputs: ['y'] }] },
-  { name: 'Mean of three activations (proven division by 3)', nodes: [{ op: 'Mean', inputs: ['a', 'c', 'x'], outputs: ['y'] }] },
+  {
+    name: 'Min of two activations and a broadcast scalar activation',
+    nodes: [{ op: 'Min', inputs: ['a', 'c', 's'], outputs: ['y'] }],
+  },
+  {
+    name: 'Sum of three activations and a constant',
+    nodes: [{ op: 'Sum', inputs: ['a', 'c', 'x', 'two'], outputs: ['y'] }],
+  },
+  {
+    name: 'Mean of three activations (proven division by 3)',
+    nodes: [{ op: 'Mean', inputs: ['a', 'c', 'x'], outputs: ['y'] }],
+  },
   { name: 'Mean of two activations (exact halving)', nodes: [{ op: 'Mean', inputs: ['a', 'c'], outputs: ['y'] }] },
-  { name: 'Where(a < c, a, c)', nodes: [{ op: 'Less', inputs: ['a', 'c'], outputs: ['m'] }, { op: 'Where', inputs: ['m', 'a', 'c'], outputs: ['y'] }] },
-  { name: 'Where(a ≥ c, 1, 0) (constant branches)', nodes: [{ op: 'GreaterOrEqual', inputs: ['a', 'c'], outputs: ['m'] }, { op: 'Where', inputs: ['m', 'one', 'zero'], outputs: ['y'] }] },
-  { name: 'Where(a = a, c, x) (Equal)', nodes: [{ op: 'Equal', inputs: ['a', 'a'], outputs: ['m'] }, { op: 'Where', inputs: ['m', 'c', 'x'], outputs: ['y'] }] },
-  { name: 'Where(a > s, x, 0) (Greater with broadcast)', nodes: [{ op: 'Greater', inputs: ['a', 's'], outputs: ['m'] }, { op: 'Where', inputs: ['m', 'x', 'zero'], outputs: ['y'] }] },
+  {
+    name: 'Where(a < c, a, c)',
+    nodes: [
+      { op: 'Less', inputs: ['a', 'c'], outputs: ['m'] },
+      { op: 'Where', inputs: ['m', 'a', 'c'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Where(a ≥ c, 1, 0) (constant branches)',
+    nodes: [
+      { op: 'GreaterOrEqual', inputs: ['a', 'c'], outputs: ['m'] },
+      { op: 'Where', inputs: ['m', 'one', 'zero'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Where(a = a, c, x) (Equal)',
+    nodes: [
+      { op: 'Equal', inputs: ['a', 'a'], outputs: ['m'] },
+      { op: 'Where', inputs: ['m', 'c', 'x'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Where(a > s, x, 0) (Greater with broadcast)',
+    nodes: [
+      { op: 'Greater', inputs: ['a', 's'], outputs: ['m'] },
+      { op: 'Where', inputs: ['m', 'x', 'zero'], outputs: ['y'] },
+    ],
+  },
   {
     name: 'Clip(x, s, s + 0.5) with scalar activation bounds',
     nodes: [
@@ -66,17 +99,57 @@ const CASES: Array<{ name: string; nodes: NodeSpec[]; outDims?: number[] }> = [
       { op: 'Clip', inputs: ['x', 'lo', 'hi'], outputs: ['y'] },
     ],
   },
-  { name: 'Clip(x, max = s) with only an upper activation bound', nodes: [{ op: 'Reshape', inputs: ['s', 'scalar'], outputs: ['hi'] }, { op: 'Clip', inputs: ['x', '', 'hi'], outputs: ['y'] }] },
-  { name: 'Div by 3 (proven remainder) then Sigmoid', nodes: [{ op: 'Div', inputs: ['a', 'three'], outputs: ['d'] }, { op: 'Sigmoid', inputs: ['d'], outputs: ['y'] }] },
-  { name: 'Div by 4 (exact shift) then Tanh', nodes: [{ op: 'Div', inputs: ['a', 'four'], outputs: ['d'] }, { op: 'Tanh', inputs: ['d'], outputs: ['y'] }] },
-  { name: '2 / (1 + Exp(a)) (reciprocal table)', nodes: [{ op: 'Exp', inputs: ['a'], outputs: ['e'] }, { op: 'Add', inputs: ['e', 'one'], outputs: ['e1'] }, { op: 'Div', inputs: ['two', 'e1'], outputs: ['y'] }] },
-  { name: 'Softplus(Abs(a − c))', nodes: [{ op: 'Sub', inputs: ['a', 'c'], outputs: ['d'] }, { op: 'Abs', inputs: ['d'], outputs: ['e'] }, { op: 'Softplus', inputs: ['e'], outputs: ['y'] }] },
+  {
+    name: 'Clip(x, max = s) with only an upper activation bound',
+    nodes: [
+      { op: 'Reshape', inputs: ['s', 'scalar'], outputs: ['hi'] },
+      { op: 'Clip', inputs: ['x', '', 'hi'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Div by 3 (proven remainder) then Sigmoid',
+    nodes: [
+      { op: 'Div', inputs: ['a', 'three'], outputs: ['d'] },
+      { op: 'Sigmoid', inputs: ['d'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Div by 4 (exact shift) then Tanh',
+    nodes: [
+      { op: 'Div', inputs: ['a', 'four'], outputs: ['d'] },
+      { op: 'Tanh', inputs: ['d'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: '2 / (1 + Exp(a)) (reciprocal table)',
+    nodes: [
+      { op: 'Exp', inputs: ['a'], outputs: ['e'] },
+      { op: 'Add', inputs: ['e', 'one'], outputs: ['e1'] },
+      { op: 'Div', inputs: ['two', 'e1'], outputs: ['y'] },
+    ],
+  },
+  {
+    name: 'Softplus(Abs(a − c))',
+    nodes: [
+      { op: 'Sub', inputs: ['a', 'c'], outputs: ['d'] },
+      { op: 'Abs', inputs: ['d'], outputs: ['e'] },
+      { op: 'Softplus', inputs: ['e'], outputs: ['y'] },
+    ],
+  },
 ];
 
 for (const c of CASES) {
   test(`all-activation operands: ${c.name}`, async () => {
     const path = join(dir, `${c.name.replace(/[^a-z0-9]+/gi, '-')}.onnx`);
-    writeFileSync(path, modelBytes({ input: { name: 'x', dims: [1, N] }, output: { name: 'y', dims: c.outDims ?? [1, N] }, nodes: [...base, ...c.nodes], initializers }));
+    writeFileSync(
+      path,
+      modelBytes({
+        input: { name: 'x', dims: [1, N] },
+        output: { name: 'y', dims: c.outDims ?? [1, N] },
+        nodes: [...base, ...c.nodes],
+        initializers,
+      }),
+    );
     const graph = parseOnnx(new Uint8Array(readFileSync(path)), path);
     const fg = lowerGraph(graph);
     const cal = Array.from({ length: 24 }, () => Float64Array.from(randArray(rnd, N, -1, 1)));
@@ -91,15 +164,31 @@ for (const c of CASES) {
 
 test('a table after a 12-bit activation saturates it into 8 bits first; circuit == integer reference at the clamps', async () => {
   const path = join(dir, 'wide-sigmoid.onnx');
-  writeFileSync(path, modelBytes({ input: { name: 'x', dims: [1, N] }, output: { name: 'y', dims: [1, N] }, nodes: [...base, { op: 'Sigmoid', inputs: ['a'], outputs: ['y'] }], initializers }));
+  writeFileSync(
+    path,
+    modelBytes({
+      input: { name: 'x', dims: [1, N] },
+      output: { name: 'y', dims: [1, N] },
+      nodes: [...base, { op: 'Sigmoid', inputs: ['a'], outputs: ['y'] }],
+      initializers,
+    }),
+  );
   const fg = lowerGraph(parseOnnx(new Uint8Array(readFileSync(path)), path));
-  const q = quantizeGraph(fg, Array.from({ length: 24 }, () => Float64Array.from(randArray(rnd, N, -1, 1))), { activationBits: 12 });
+  const q = quantizeGraph(
+    fg,
+    Array.from({ length: 24 }, () => Float64Array.from(randArray(rnd, N, -1, 1))),
+    { activationBits: 12 },
+  );
   const table = q.ops.find((o) => o.kind === 'table')!;
   const feed = q.ops.find((o) => o.output === table.input);
   assert.ok(feed && feed.kind === 'requantize' && feed.outBits === 8, 'the table input is a requantize into 8 bits');
   assert.equal(table.kind === 'table' && table.bits, 8);
   // Inputs far outside the calibration range drive the rescale into both clamps.
-  for (const x of [new Float64Array(N).fill(40), new Float64Array(N).fill(-40), Float64Array.from(randArray(rnd, N, -1, 1))]) {
+  for (const x of [
+    new Float64Array(N).fill(40),
+    new Float64Array(N).fill(-40),
+    Float64Array.from(randArray(rnd, N, -1, 1)),
+  ]) {
     const xq = quantizeInput(q, x);
     const ref = runIntegerModel(q, xq).get(q.output.name)!;
     const build = buildCircuit(q, xq);
@@ -107,6 +196,9 @@ test('a table after a 12-bit activation saturates it into 8 bits first; circuit 
     assert.deepEqual(build.output, ref.map(BigInt));
   }
   const floats = await runOnnxRuntime(path, 'x', [1, N], [new Float64Array(N).fill(0.25)]);
-  const got = dequantizeOutput(q, runIntegerModel(q, quantizeInput(q, new Float64Array(N).fill(0.25))).get(q.output.name)!);
+  const got = dequantizeOutput(
+    q,
+    runIntegerModel(q, quantizeInput(q, new Float64Array(N).fill(0.25))).get(q.output.name)!,
+  );
   got.forEach((v, i) => assert.ok(Math.abs(v - floats[0]![i]!) < 0.03, `sigmoid ${v} vs ${floats[0]![i]}`));
 });

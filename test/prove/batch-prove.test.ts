@@ -1,7 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runPipeline } from '../../src/pipeline.js';
@@ -41,7 +51,11 @@ function assertVerifies(bundle: string): void {
 }
 
 before(async () => {
-  await runPipeline({ modelPath: join(root, 'models', 'digits-mlp.onnx'), inputPath: join(samples, 'digit-3.json'), outDir: build });
+  await runPipeline({
+    modelPath: join(root, 'models', 'digits-mlp.onnx'),
+    inputPath: join(samples, 'digit-3.json'),
+    outDir: build,
+  });
   await shutdown();
 });
 
@@ -80,16 +94,23 @@ test('batch-proves a directory, reports a bad input, skips valid bundles and re-
 
 test('batch-proves a JSON-lines file; items are named <stem>-<line>', () => {
   const jsonl = join(dir, 'few.jsonl');
-  const lines = [2, 5].map((d) => JSON.stringify({ input: (JSON.parse(readFileSync(join(samples, `digit-${d}.json`), 'utf8')) as { input: number[] }).input }));
+  const lines = [2, 5].map((d) =>
+    JSON.stringify({
+      input: (JSON.parse(readFileSync(join(samples, `digit-${d}.json`), 'utf8')) as { input: number[] }).input,
+    }),
+  );
   writeFileSync(jsonl, `${lines[0]}\n\n${lines[1]}\n[NaN]\n`);
   const out = join(dir, 'out-jsonl');
   const r = batch(jsonl, out);
   assert.equal(r.status, 1);
-  assert.deepEqual(r.summary.items.map((i) => [i.bundle, i.status, i.prediction]), [
-    [join(out, 'few-1.proof.json'), 'proved', 2],
-    [join(out, 'few-3.proof.json'), 'proved', 5],
-    [join(out, 'few-4.proof.json'), 'failed', undefined],
-  ]);
+  assert.deepEqual(
+    r.summary.items.map((i) => [i.bundle, i.status, i.prediction]),
+    [
+      [join(out, 'few-1.proof.json'), 'proved', 2],
+      [join(out, 'few-3.proof.json'), 'proved', 5],
+      [join(out, 'few-4.proof.json'), 'failed', undefined],
+    ],
+  );
   assert.match(r.summary.items[2]!.error!, /few\.jsonl:4: input contains NaN/);
 });
 
@@ -99,14 +120,21 @@ test('an unusable build directory or inputs path exits 2', () => {
 });
 
 test('kill -9 mid-batch, then rerun: completes with no corrupt or temp files', async () => {
-  const digits = readdirSync(samples).map((f) => JSON.stringify((JSON.parse(readFileSync(join(samples, f), 'utf8')) as { input: number[] }).input));
+  const digits = readdirSync(samples).map((f) =>
+    JSON.stringify((JSON.parse(readFileSync(join(samples, f), 'utf8')) as { input: number[] }).input),
+  );
   const jsonl = join(dir, 'many.jsonl');
   writeFileSync(jsonl, Array.from({ length: 16 }, (_, i) => digits[i % digits.length]).join('\n') + '\n');
   const out = join(dir, 'out-killed');
-  const child = spawn(process.execPath, [cli, 'prove', build, '--inputs', jsonl, '--out', out, '--workers', '2', '--json'], { stdio: 'ignore' });
+  const child = spawn(
+    process.execPath,
+    [cli, 'prove', build, '--inputs', jsonl, '--out', out, '--workers', '2', '--json'],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise((resolve) => child.on('exit', resolve));
   const deadline = Date.now() + 30_000;
-  while (!(existsSync(out) && readdirSync(out).some((f) => f.endsWith('.proof.json'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  while (!(existsSync(out) && readdirSync(out).some((f) => f.endsWith('.proof.json'))) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
   child.kill('SIGKILL');
   await exited;
   const proofsAtKill = readdirSync(out).filter((f) => f.endsWith('.proof.json')).length;
@@ -117,13 +145,17 @@ test('kill -9 mid-batch, then rerun: completes with no corrupt or temp files', a
   assert.equal(r.summary.succeeded + r.summary.skipped, 16);
   assert.ok(r.summary.skipped >= proofsAtKill);
   const files = readdirSync(out);
-  assert.deepEqual(files.filter((f) => f.includes('.tmp-')), []);
+  assert.deepEqual(
+    files.filter((f) => f.includes('.tmp-')),
+    [],
+  );
   const bundles = files.filter((f) => f.endsWith('.proof.json'));
   assert.equal(bundles.length, 16);
   // Every bundle of a hashed input has its opening beside it, written before the bundle.
   assert.equal(files.filter((f) => f.endsWith('.opening.json')).length, 16);
   // In-process: sixteen `zkinfer verify` processes would dominate the test's runtime.
-  for (const f of bundles) assert.equal((await verifyBundle({ bundlePath: join(out, f), vkeyPath: join(build, 'vkey.json') })).valid, true, f);
+  for (const f of bundles)
+    assert.equal((await verifyBundle({ bundlePath: join(out, f), vkeyPath: join(build, 'vkey.json') })).valid, true, f);
   await shutdown();
 });
 
@@ -135,10 +167,19 @@ test('a rerun re-proves an input whose file changed since its bundle was written
   copyFileSync(join(samples, 'digit-2.json'), join(inputs, 'b.json'));
   const first = batch(inputs, out);
   assert.equal(first.status, 0);
-  assert.deepEqual(first.summary.items.map((i) => i.prediction), [0, 2]);
+  assert.deepEqual(
+    first.summary.items.map((i) => i.prediction),
+    [0, 2],
+  );
   copyFileSync(join(samples, 'digit-1.json'), join(inputs, 'a.json'));
   const second = batch(inputs, out);
   assert.equal(second.status, 0);
-  assert.deepEqual(second.summary.items.map((i) => [i.status, i.prediction]), [['proved', 1], ['skipped', 2]]);
+  assert.deepEqual(
+    second.summary.items.map((i) => [i.status, i.prediction]),
+    [
+      ['proved', 1],
+      ['skipped', 2],
+    ],
+  );
   assertVerifies(join(out, 'a.proof.json'));
 });

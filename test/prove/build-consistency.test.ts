@@ -72,48 +72,72 @@ test('the untouched build directory proves (the checks accept a consistent direc
 });
 
 test('a zkey with 64 bytes flipped is refused', async () => {
-  await proveRefused(variant((d) => flip(join(d, 'circuit.zkey'), 5000, 64)), /circuit\.zkey: does not match/);
+  await proveRefused(
+    variant((d) => flip(join(d, 'circuit.zkey'), 5000, 64)),
+    /circuit\.zkey: does not match/,
+  );
 });
 
 test('a zkey missing its last byte is refused', async () => {
-  await proveRefused(variant((d) => {
-    const b = readFileSync(join(d, 'circuit.zkey'));
-    writeFileSync(join(d, 'circuit.zkey'), b.subarray(0, b.length - 1));
-  }), /circuit\.zkey: does not match/);
+  await proveRefused(
+    variant((d) => {
+      const b = readFileSync(join(d, 'circuit.zkey'));
+      writeFileSync(join(d, 'circuit.zkey'), b.subarray(0, b.length - 1));
+    }),
+    /circuit\.zkey: does not match/,
+  );
 });
 
 test('a zkey or a vkey from another setup of the same circuit is refused', async () => {
-  await proveRefused(variant((d) => cpSync(join(OTHER, 'circuit.zkey'), join(d, 'circuit.zkey'))), /circuit\.zkey: does not match/);
-  await proveRefused(variant((d) => cpSync(join(OTHER, 'vkey.json'), join(d, 'vkey.json'))), /vkey\.json: does not match/);
+  await proveRefused(
+    variant((d) => cpSync(join(OTHER, 'circuit.zkey'), join(d, 'circuit.zkey'))),
+    /circuit\.zkey: does not match/,
+  );
+  await proveRefused(
+    variant((d) => cpSync(join(OTHER, 'vkey.json'), join(d, 'vkey.json'))),
+    /vkey\.json: does not match/,
+  );
   // With the recorded hashes forged to match, the content check still finds the foreign key.
-  await proveRefused(variant((d) => {
-    cpSync(join(OTHER, 'circuit.zkey'), join(d, 'circuit.zkey'));
-    const s = JSON.parse(readFileSync(join(d, 'setup.json'), 'utf8'));
-    s.hashes.zkey = sha256Hex(readFileSync(join(d, 'circuit.zkey')));
-    writeFileSync(join(d, 'setup.json'), JSON.stringify(s));
-  }), /circuit\.zkey: has another (alpha|beta|gamma|delta) than vkey\.json/);
+  await proveRefused(
+    variant((d) => {
+      cpSync(join(OTHER, 'circuit.zkey'), join(d, 'circuit.zkey'));
+      const s = JSON.parse(readFileSync(join(d, 'setup.json'), 'utf8'));
+      s.hashes.zkey = sha256Hex(readFileSync(join(d, 'circuit.zkey')));
+      writeFileSync(join(d, 'setup.json'), JSON.stringify(s));
+    }),
+    /circuit\.zkey: has another (alpha|beta|gamma|delta) than vkey\.json/,
+  );
 });
 
 test('a model.quant.json weight edited with its recorded sha updated is refused', async () => {
-  await proveRefused(variant((d) => {
-    const q = JSON.parse(readFileSync(join(d, 'model.quant.json'), 'utf8'));
-    q.ops.find((o: { kind: string }) => o.kind === 'linear').weight[0] += 1;
-    const bytes = JSON.stringify(q, null, 2) + '\n';
-    writeFileSync(join(d, 'model.quant.json'), bytes);
-    for (const [file, set] of [['circuit.json', (j: any) => (j.quantizedSha256 = sha256Hex(bytes))], ['setup.json', (j: any) => (j.hashes.quantized = sha256Hex(bytes))]] as const) {
-      const j = JSON.parse(readFileSync(join(d, file), 'utf8'));
-      set(j);
-      writeFileSync(join(d, file), JSON.stringify(j));
-    }
-  }), /circuit\.json: does not match/);
+  await proveRefused(
+    variant((d) => {
+      const q = JSON.parse(readFileSync(join(d, 'model.quant.json'), 'utf8'));
+      q.ops.find((o: { kind: string }) => o.kind === 'linear').weight[0] += 1;
+      const bytes = JSON.stringify(q, null, 2) + '\n';
+      writeFileSync(join(d, 'model.quant.json'), bytes);
+      for (const [file, set] of [
+        ['circuit.json', (j: any) => (j.quantizedSha256 = sha256Hex(bytes))],
+        ['setup.json', (j: any) => (j.hashes.quantized = sha256Hex(bytes))],
+      ] as const) {
+        const j = JSON.parse(readFileSync(join(d, file), 'utf8'));
+        set(j);
+        writeFileSync(join(d, file), JSON.stringify(j));
+      }
+    }),
+    /circuit\.json: does not match/,
+  );
 });
 
 test('an r1cs with one coefficient bit flipped is refused', async () => {
-  await proveRefused(variant((d) => {
-    const b = readFileSync(join(d, 'circuit.r1cs'));
-    b[b.length - 40] ^= 0x01; // inside the last constraint's last coefficient
-    writeFileSync(join(d, 'circuit.r1cs'), b);
-  }), /circuit\.r1cs: does not match/);
+  await proveRefused(
+    variant((d) => {
+      const b = readFileSync(join(d, 'circuit.r1cs'));
+      b[b.length - 40] ^= 0x01; // inside the last constraint's last coefficient
+      writeFileSync(join(d, 'circuit.r1cs'), b);
+    }),
+    /circuit\.r1cs: does not match/,
+  );
 });
 
 test('checkBuildConsistency returns the loaded, checked files for a consistent directory', () => {
@@ -149,7 +173,14 @@ test('bad batch arguments and unusable build dirs create nothing', async () => {
 
 test('a mixed good/bad JSON-lines batch leaves only complete, verified bundles', async () => {
   const sample = JSON.parse(readFileSync(SAMPLE, 'utf8')).input as number[];
-  const lines = [JSON.stringify(sample), '[1, 2', JSON.stringify({ input: sample, label: 'NaN' }), `${'['.repeat(1000)}${']'.repeat(1000)}`, JSON.stringify(sample.slice(1)), '{"input": [NaN]}'];
+  const lines = [
+    JSON.stringify(sample),
+    '[1, 2',
+    JSON.stringify({ input: sample, label: 'NaN' }),
+    `${'['.repeat(1000)}${']'.repeat(1000)}`,
+    JSON.stringify(sample.slice(1)),
+    '{"input": [NaN]}',
+  ];
   const file = join(T, 'mixed.jsonl');
   writeFileSync(file, lines.join('\n') + '\n');
   const out = join(T, 'mixed-out');
@@ -160,9 +191,12 @@ test('a mixed good/bad JSON-lines batch leaves only complete, verified bundles',
   assert.equal(summary.failed, 4);
   // Only the two good items left anything (a bundle, and its opening for the hashed input).
   assert.deepEqual([...new Set(readdirSync(out).map((f) => f.split('.')[0]))].sort(), ['mixed-1', 'mixed-3']);
-  const files = readdirSync(out).filter((f) => f.endsWith('.proof.json')).sort();
+  const files = readdirSync(out)
+    .filter((f) => f.endsWith('.proof.json'))
+    .sort();
   assert.deepEqual(files, ['mixed-1.proof.json', 'mixed-3.proof.json']);
-  for (const f of files) assert.equal((await verifyBundle({ bundlePath: join(out, f), vkeyPath: join(BUILD, 'vkey.json') })).valid, true, f);
+  for (const f of files)
+    assert.equal((await verifyBundle({ bundlePath: join(out, f), vkeyPath: join(BUILD, 'vkey.json') })).valid, true, f);
   // All-bad batch: the output directory it would have created is gone again.
   const bad = join(T, 'bad.jsonl');
   writeFileSync(bad, '[1, 2\n{"input": "x"}\n');

@@ -20,7 +20,14 @@ const sample = join(root, 'models/samples/digit-3.json');
 let built = '';
 
 before(async () => {
-  built = (await runPipeline({ modelPath: join(root, 'models/digits-mlp.onnx'), inputPath: sample, outDir: join(tmp, 'b'), inputVisibility: 'public' })).buildDir;
+  built = (
+    await runPipeline({
+      modelPath: join(root, 'models/digits-mlp.onnx'),
+      inputPath: sample,
+      outDir: join(tmp, 'b'),
+      inputVisibility: 'public',
+    })
+  ).buildDir;
 });
 
 after(async () => {
@@ -36,7 +43,11 @@ test('a quantized model edited after compile is refused with a one-line user err
   const linear = q.ops.find((o: { kind: string }) => o.kind === 'linear');
   linear.weight[0] += 1;
   writeFileSync(path, JSON.stringify(q));
-  assert.throws(() => createProver({ buildDir: dir }), (e: unknown) => e instanceof UserError && /model\.quant\.json: does not match .*changed since `zkinfer compile`/.test(e.message));
+  assert.throws(
+    () => createProver({ buildDir: dir }),
+    (e: unknown) =>
+      e instanceof UserError && /model\.quant\.json: does not match .*changed since `zkinfer compile`/.test(e.message),
+  );
 });
 
 test('an r1cs edited after compile (same wires, other system) is refused before any proof', async () => {
@@ -48,7 +59,13 @@ test('an r1cs edited after compile (same wires, other system) is refused before 
   const k = r1cs.constraints[r1cs.constraints.length - 1]!;
   const [wire, coeff] = [...k.a.entries()][0]!;
   k.a.set(wire, (coeff + 1n) % FIELD_PRIME);
-  writeFileSync(path, encodeR1cs({ ...r1cs, constraints: r1cs.constraints, nConstraints: r1cs.constraints.length, witness: [] }));
+  writeFileSync(
+    path,
+    encodeR1cs({ ...r1cs, constraints: r1cs.constraints, nConstraints: r1cs.constraints.length, witness: [] }),
+  );
   // The witness check in prove would catch it too; the build-consistency check refuses it first, naming the file.
-  assert.throws(() => createProver({ buildDir: dir }), (e: unknown) => e instanceof UserError && /circuit\.r1cs: does not match/.test(e.message));
+  assert.throws(
+    () => createProver({ buildDir: dir }),
+    (e: unknown) => e instanceof UserError && /circuit\.r1cs: does not match/.test(e.message),
+  );
 });

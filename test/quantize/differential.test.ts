@@ -21,7 +21,13 @@ import { linearTerms } from '../../src/quantize/linear-spec.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { argmax, dequantizeOutput, quantizeInput, QuantizedModel, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import {
+  argmax,
+  dequantizeOutput,
+  quantizeInput,
+  QuantizedModel,
+  runIntegerModel,
+} from '../../src/quantize/quantized-model.js';
 import { modelBytes, ModelSpec, NodeSpec, prng, randArray } from '../helpers/onnx-fixtures.js';
 import { MODELS } from '../helpers/paths.js';
 
@@ -48,12 +54,21 @@ after(async () => {
  * The float values come from the lowered float graph, which is itself checked against
  * onnxruntime; a small float32 slack is added when comparing with onnxruntime.
  */
-function errorBound(fg: FloatGraph, q: QuantizedModel, x: Float64Array, xq: number[], inCalibration: boolean): number[] {
+function errorBound(
+  fg: FloatGraph,
+  q: QuantizedModel,
+  x: Float64Array,
+  xq: number[],
+  inCalibration: boolean,
+): number[] {
   const floatVals = runFloatGraph(fg, x);
   const fv = new Map<string, Float64Array>(floatVals);
   const err = new Map<string, number[]>();
   const frac = new Map<string, number>();
-  err.set(q.input.name, Array.from(x, (v, i) => Math.abs(xq[i]! / 2 ** q.input.frac - v)));
+  err.set(
+    q.input.name,
+    Array.from(x, (v, i) => Math.abs(xq[i]! / 2 ** q.input.frac - v)),
+  );
   frac.set(q.input.name, q.input.frac);
   for (const op of q.ops) {
     const ein = err.get(op.input)!;
@@ -75,7 +90,10 @@ function errorBound(fg: FloatGraph, q: QuantizedModel, x: Float64Array, xq: numb
             const ii = t.inputIndex[k]!;
             const wq = op.weight[wi]! / 2 ** op.weightFrac;
             // ... and weights to the nearest weight step (the scale is chosen so none clamps).
-            assert.ok(Math.abs(wq - fop.weight[wi]!) <= 2 ** -(op.weightFrac + 1) * (1 + 1e-9), `${op.name}: weight ${wi} off by ${Math.abs(wq - fop.weight[wi]!)}`);
+            assert.ok(
+              Math.abs(wq - fop.weight[wi]!) <= 2 ** -(op.weightFrac + 1) * (1 + 1e-9),
+              `${op.name}: weight ${wi} off by ${Math.abs(wq - fop.weight[wi]!)}`,
+            );
             s += Math.abs(wq) * ein[ii]! + Math.abs(wq - fop.weight[wi]!) * Math.abs(xin[ii]!);
           }
           e[j] = s;
@@ -91,13 +109,16 @@ function errorBound(fg: FloatGraph, q: QuantizedModel, x: Float64Array, xq: numb
         const hi = (2 ** op.outBits - 1 - op.lowerOffset) / 2 ** fo;
         const relu = op.lowerOffset === 0;
         const ref = xin.map((v) => (relu ? Math.max(v, 0) : v));
-        err.set(op.output, ein.map((e, i) => {
-          const v = xin[i]!;
-          const outside = relu ? Math.max(0, v - hi) : Math.max(0, v - hi, lo - v);
-          // Scales come from calibration: an input that was calibrated on never leaves the range.
-          if (inCalibration) assert.equal(outside, 0, `${op.name}: calibrated value ${v} outside [${lo}, ${hi}]`);
-          return e + 2 ** -fo + outside;
-        }));
+        err.set(
+          op.output,
+          ein.map((e, i) => {
+            const v = xin[i]!;
+            const outside = relu ? Math.max(0, v - hi) : Math.max(0, v - hi, lo - v);
+            // Scales come from calibration: an input that was calibrated on never leaves the range.
+            if (inCalibration) assert.equal(outside, 0, `${op.name}: calibrated value ${v} outside [${lo}, ${hi}]`);
+            return e + 2 ** -fo + outside;
+          }),
+        );
         frac.set(op.output, fo);
         // A requantize inserted between two linear layers has no float counterpart: its reference is the identity.
         if (!fv.has(op.output) || !relu) fv.set(op.output, ref);
@@ -109,8 +130,19 @@ function errorBound(fg: FloatGraph, q: QuantizedModel, x: Float64Array, xq: numb
         fv.set(op.output, xin);
         break;
       // The bound is derived for the ops of the MLP models under test only.
-      case 'add': case 'binary': case 'clamp': case 'concat': case 'divConst': case 'divide': case 'leakyRelu':
-      case 'maxpool': case 'permute': case 'product': case 'softmax': case 'table': case 'where':
+      case 'add':
+      case 'binary':
+      case 'clamp':
+      case 'concat':
+      case 'divConst':
+      case 'divide':
+      case 'leakyRelu':
+      case 'maxpool':
+      case 'permute':
+      case 'product':
+      case 'softmax':
+      case 'table':
+      case 'where':
         throw new Error(`${op.name}: no error bound for a ${op.kind} op`);
     }
   }
@@ -129,7 +161,13 @@ interface DiffResult {
 }
 
 /** Runs every check of this file on one model and a set of inputs. */
-async function differential(modelPath: string, calibration: Float64Array[], inputs: Float64Array[], inCalibration: boolean, circuitEvery = 1): Promise<DiffResult> {
+async function differential(
+  modelPath: string,
+  calibration: Float64Array[],
+  inputs: Float64Array[],
+  inCalibration: boolean,
+  circuitEvery = 1,
+): Promise<DiffResult> {
   const g = loadOnnx(modelPath);
   const fg = lowerGraph(g);
   const q = quantizeGraph(fg, calibration);
@@ -143,21 +181,36 @@ async function differential(modelPath: string, calibration: Float64Array[], inpu
     const ints = runIntegerModel(q, xq).get(q.output.name)!;
     if (n % circuitEvery === 0) {
       const build = buildCircuit(q, xq);
-      assert.equal(findViolatedConstraint(build.circuit.constraints, build.circuit.witness), -1, `${modelPath} input ${n}: witness satisfies`);
+      assert.equal(
+        findViolatedConstraint(build.circuit.constraints, build.circuit.witness),
+        -1,
+        `${modelPath} input ${n}: witness satisfies`,
+      );
       assert.deepEqual(build.output, ints.map(BigInt), `${modelPath} input ${n}: circuit output == integer reference`);
       assert.equal(build.circuit.nPubOut, ints.length);
       // The public inputs are the quantized input, in order.
-      assert.deepEqual(build.publicSignals.slice(ints.length), xq.map((v) => fieldMod(BigInt(v)).toString()));
+      assert.deepEqual(
+        build.publicSignals.slice(ints.length),
+        xq.map((v) => fieldMod(BigInt(v)).toString()),
+      );
     }
     const f = ort[n]!;
     const floatGraphOut = runFloatGraph(fg, x).get(fg.output.name)!;
     const scale = Math.max(...Array.from(f, Math.abs));
-    floatGraphOut.forEach((v, i) => assert.ok(Math.abs(v - f[i]!) <= floatSlack(f[i]!, scale), `${modelPath} input ${n}: lowered float graph ${v} vs onnxruntime ${f[i]}`));
+    floatGraphOut.forEach((v, i) =>
+      assert.ok(
+        Math.abs(v - f[i]!) <= floatSlack(f[i]!, scale),
+        `${modelPath} input ${n}: lowered float graph ${v} vs onnxruntime ${f[i]}`,
+      ),
+    );
     const deq = dequantizeOutput(q, ints);
     const bound = errorBound(fg, q, x, xq, inCalibration);
     deq.forEach((v, i) => {
       const err = Math.abs(v - f[i]!);
-      assert.ok(err <= bound[i]! + floatSlack(f[i]!, scale), `${modelPath} input ${n} output ${i}: |${v} − ${f[i]}| = ${err} exceeds the derived bound ${bound[i]}`);
+      assert.ok(
+        err <= bound[i]! + floatSlack(f[i]!, scale),
+        `${modelPath} input ${n} output ${i}: |${v} − ${f[i]}| = ${err} exceeds the derived bound ${bound[i]}`,
+      );
       maxErrLsb = Math.max(maxErrLsb, err / lsb);
       maxBoundLsb = Math.max(maxBoundLsb, bound[i]! / lsb);
     });
@@ -175,30 +228,37 @@ test('digits MLP: circuit == integer reference, witness satisfies, ≥ 99% top-1
   const r = await differential(M('digits-mlp.onnx'), calibration, inputs, false, 4);
   const agreement = r.agree / r.n;
   t.diagnostic(`top-1 agreement quantized vs onnxruntime: ${(100 * agreement).toFixed(2)}% (${r.agree}/${r.n})`);
-  t.diagnostic(`max |quantized − float| = ${r.maxErrLsb.toFixed(1)} output LSBs (derived bound up to ${r.maxBoundLsb.toFixed(1)} LSBs)`);
+  t.diagnostic(
+    `max |quantized − float| = ${r.maxErrLsb.toFixed(1)} output LSBs (derived bound up to ${r.maxBoundLsb.toFixed(1)} LSBs)`,
+  );
   assert.ok(agreement >= 0.99, `top-1 agreement ${agreement}`);
   // Accuracy against the labels, for the record (the float model's own accuracy is not ours to assert).
   const q = quantizeGraph(lowerGraph(g), calibration);
   let correct = 0;
-  inputs.forEach((x, i) => (correct += argmax(runIntegerModel(q, quantizeInput(q, x)).get(q.output.name)!) === split.labels[i] ? 1 : 0));
-  t.diagnostic(`quantized accuracy on the labels: ${(100 * correct / r.n).toFixed(2)}%`);
+  inputs.forEach(
+    (x, i) =>
+      (correct += argmax(runIntegerModel(q, quantizeInput(q, x)).get(q.output.name)!) === split.labels[i] ? 1 : 0),
+  );
+  t.diagnostic(`quantized accuracy on the labels: ${((100 * correct) / r.n).toFixed(2)}%`);
 });
 
 /** Random small MLP architectures, each exercising different ONNX spellings of a dense layer. */
 type Arch = (rnd: () => number) => { spec: ModelSpec; inLo: number; inHi: number };
 
-
 const dense = (rnd: () => number, k: number, n: number) => randArray(rnd, k * n, -1, 1).map((w) => w / Math.sqrt(k));
 
 const ARCHS: Record<string, Arch> = {
   'Gemm(transB) → Relu → Gemm': (rnd) => ({
-    inLo: 0, inHi: 1,
+    inLo: 0,
+    inHi: 1,
     spec: {
       input: { name: 'x', dims: [1, 6] },
       output: { name: 'y', dims: [1, 3] },
       initializers: {
-        W1: { dims: [5, 6], data: dense(rnd, 6, 5) }, b1: { dims: [5], data: randArray(rnd, 5, -0.3, 0.3) },
-        W2: { dims: [5, 3], data: dense(rnd, 5, 3) }, b2: { dims: [3], data: randArray(rnd, 3, -0.3, 0.3) },
+        W1: { dims: [5, 6], data: dense(rnd, 6, 5) },
+        b1: { dims: [5], data: randArray(rnd, 5, -0.3, 0.3) },
+        W2: { dims: [5, 3], data: dense(rnd, 5, 3) },
+        b2: { dims: [3], data: randArray(rnd, 3, -0.3, 0.3) },
       },
       nodes: [
         { op: 'Gemm', inputs: ['x', 'W1', 'b1'], outputs: ['h'], attrs: { transB: { int: 1 } } },
@@ -208,14 +268,18 @@ const ARCHS: Record<string, Arch> = {
     },
   }),
   'Flatten → MatMul+Add → Relu → MatMul+Add → MatMul+Add → Identity (chained linear)': (rnd) => ({
-    inLo: 0, inHi: 1,
+    inLo: 0,
+    inHi: 1,
     spec: {
       input: { name: 'x', dims: [1, 2, 4] },
       output: { name: 'y', dims: [1, 4] },
       initializers: {
-        W1: { dims: [8, 6], data: dense(rnd, 8, 6) }, b1: { dims: [6], data: randArray(rnd, 6, -0.2, 0.2) },
-        W2: { dims: [6, 6], data: dense(rnd, 6, 6) }, b2: { dims: [6], data: randArray(rnd, 6, -0.2, 0.2) },
-        W3: { dims: [6, 4], data: dense(rnd, 6, 4) }, b3: { dims: [1, 4], data: randArray(rnd, 4, -0.2, 0.2) },
+        W1: { dims: [8, 6], data: dense(rnd, 8, 6) },
+        b1: { dims: [6], data: randArray(rnd, 6, -0.2, 0.2) },
+        W2: { dims: [6, 6], data: dense(rnd, 6, 6) },
+        b2: { dims: [6], data: randArray(rnd, 6, -0.2, 0.2) },
+        W3: { dims: [6, 4], data: dense(rnd, 6, 4) },
+        b3: { dims: [1, 4], data: randArray(rnd, 4, -0.2, 0.2) },
       },
       nodes: [
         { op: 'Flatten', inputs: ['x'], outputs: ['f'], attrs: { axis: { int: 1 } } },
@@ -231,19 +295,27 @@ const ARCHS: Record<string, Arch> = {
     },
   }),
   'signed input → Reshape → Gemm(alpha, beta) → Relu → Gemm(transB) → Relu → Gemm': (rnd) => ({
-    inLo: -1, inHi: 1,
+    inLo: -1,
+    inHi: 1,
     spec: {
       input: { name: 'x', dims: [3, 4] },
       output: { name: 'y', dims: [1, 2] },
       initializers: {
         shape: { dims: [2], data: [1, -1], int64: true },
-        W1: { dims: [12, 7], data: dense(rnd, 12, 7) }, b1: { dims: [1, 7], data: randArray(rnd, 7, -0.3, 0.3) },
-        W2: { dims: [5, 7], data: dense(rnd, 7, 5) }, b2: { dims: [5], data: randArray(rnd, 5, -0.3, 0.3) },
+        W1: { dims: [12, 7], data: dense(rnd, 12, 7) },
+        b1: { dims: [1, 7], data: randArray(rnd, 7, -0.3, 0.3) },
+        W2: { dims: [5, 7], data: dense(rnd, 7, 5) },
+        b2: { dims: [5], data: randArray(rnd, 5, -0.3, 0.3) },
         W3: { dims: [5, 2], data: dense(rnd, 5, 2) },
       },
       nodes: [
         { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['r'] },
-        { op: 'Gemm', inputs: ['r', 'W1', 'b1'], outputs: ['h1'], attrs: { alpha: { float: 0.5 }, beta: { float: 2 } } },
+        {
+          op: 'Gemm',
+          inputs: ['r', 'W1', 'b1'],
+          outputs: ['h1'],
+          attrs: { alpha: { float: 0.5 }, beta: { float: 2 } },
+        },
         { op: 'Relu', inputs: ['h1'], outputs: ['a1'] },
         { op: 'Gemm', inputs: ['a1', 'W2', 'b2'], outputs: ['h2'], attrs: { transB: { int: 1 } } },
         { op: 'Relu', inputs: ['h2'], outputs: ['a2'] },
@@ -266,7 +338,9 @@ for (const [name, arch] of Object.entries(ARCHS)) {
       // As `run` does, the proven inputs join the calibration set.
       const calibration = [...Array.from({ length: 48 }, sample), ...inputs];
       const r = await differential(path, calibration, inputs, true);
-      t.diagnostic(`seed ${seed}: top-1 ${r.agree}/${r.n}, max error ${r.maxErrLsb.toFixed(1)} LSBs (bound ≤ ${r.maxBoundLsb.toFixed(1)})`);
+      t.diagnostic(
+        `seed ${seed}: top-1 ${r.agree}/${r.n}, max error ${r.maxErrLsb.toFixed(1)} LSBs (bound ≤ ${r.maxBoundLsb.toFixed(1)})`,
+      );
     }
   });
 }
@@ -277,35 +351,57 @@ test('ONNX loader: Gemm alpha/beta/transA/transB/bias shapes match onnxruntime',
   const K = 5;
   const N = 3;
   let count = 0;
-  for (const transA of [0, 1]) for (const transB of [0, 1]) for (const [alpha, beta] of [[1, 1], [0.75, -1.5], [2, 0]]) {
-    for (const cDims of [null, [N], [1, N], [1]] as Array<number[] | null>) {
-      const attrs: NodeSpec['attrs'] = {
-        ...(alpha !== 1 ? { alpha: { float: alpha } } : {}),
-        ...(beta !== 1 ? { beta: { float: beta } } : {}),
-        ...(transA ? { transA: { int: 1 } } : {}),
-        ...(transB ? { transB: { int: 1 } } : {}),
-      };
-      const initializers: NonNullable<ModelSpec['initializers']> = { B: { dims: transB ? [N, K] : [K, N], data: randArray(rnd, K * N, -1, 1) } };
-      if (cDims) initializers['C'] = { dims: [...cDims], data: randArray(rnd, cDims.reduce((a, b) => a * b, 1), -1, 1) };
-      const spec: ModelSpec = {
-        input: { name: 'x', dims: transA ? [K, 1] : [1, K] },
-        output: { name: 'y', dims: [1, N] },
-        initializers,
-        nodes: [{ op: 'Gemm', inputs: cDims ? ['x', 'B', 'C'] : ['x', 'B'], outputs: ['y'], attrs }],
-      };
-      const path = join(dir, `gemm-${count++}.onnx`);
-      await writeFile(path, modelBytes(spec));
-      const g = parseOnnx(readFileSync(path), path);
-      const fg = lowerGraph(g);
-      const inputs = Array.from({ length: 3 }, () => Float64Array.from(randArray(rnd, K, -1, 1)));
-      const ort = await runOnnxRuntime(path, g.input.name, g.input.shape, inputs);
-      inputs.forEach((x, i) => {
-        const ours = runFloatGraph(fg, x).get(fg.output.name)!;
-        assert.equal(ours.length, N);
-        ours.forEach((v, j) => assert.ok(Math.abs(v - ort[i]![j]!) <= 1e-5 * (1 + Math.abs(v)), `${path} ${JSON.stringify(attrs)} C=${JSON.stringify(cDims)}: ${v} vs ${ort[i]![j]}`));
-      });
-    }
-  }
+  for (const transA of [0, 1])
+    for (const transB of [0, 1])
+      for (const [alpha, beta] of [
+        [1, 1],
+        [0.75, -1.5],
+        [2, 0],
+      ]) {
+        for (const cDims of [null, [N], [1, N], [1]] as Array<number[] | null>) {
+          const attrs: NodeSpec['attrs'] = {
+            ...(alpha !== 1 ? { alpha: { float: alpha } } : {}),
+            ...(beta !== 1 ? { beta: { float: beta } } : {}),
+            ...(transA ? { transA: { int: 1 } } : {}),
+            ...(transB ? { transB: { int: 1 } } : {}),
+          };
+          const initializers: NonNullable<ModelSpec['initializers']> = {
+            B: { dims: transB ? [N, K] : [K, N], data: randArray(rnd, K * N, -1, 1) },
+          };
+          if (cDims)
+            initializers['C'] = {
+              dims: [...cDims],
+              data: randArray(
+                rnd,
+                cDims.reduce((a, b) => a * b, 1),
+                -1,
+                1,
+              ),
+            };
+          const spec: ModelSpec = {
+            input: { name: 'x', dims: transA ? [K, 1] : [1, K] },
+            output: { name: 'y', dims: [1, N] },
+            initializers,
+            nodes: [{ op: 'Gemm', inputs: cDims ? ['x', 'B', 'C'] : ['x', 'B'], outputs: ['y'], attrs }],
+          };
+          const path = join(dir, `gemm-${count++}.onnx`);
+          await writeFile(path, modelBytes(spec));
+          const g = parseOnnx(readFileSync(path), path);
+          const fg = lowerGraph(g);
+          const inputs = Array.from({ length: 3 }, () => Float64Array.from(randArray(rnd, K, -1, 1)));
+          const ort = await runOnnxRuntime(path, g.input.name, g.input.shape, inputs);
+          inputs.forEach((x, i) => {
+            const ours = runFloatGraph(fg, x).get(fg.output.name)!;
+            assert.equal(ours.length, N);
+            ours.forEach((v, j) =>
+              assert.ok(
+                Math.abs(v - ort[i]![j]!) <= 1e-5 * (1 + Math.abs(v)),
+                `${path} ${JSON.stringify(attrs)} C=${JSON.stringify(cDims)}: ${v} vs ${ort[i]![j]}`,
+              ),
+            );
+          });
+        }
+      }
   assert.equal(count, 2 * 2 * 3 * 4);
 });
 
@@ -323,26 +419,55 @@ test('ONNX loader: the unsupported-op error names every offending node, in order
     nodes,
   });
   const g = parseOnnx(bytes, 'two-bad.onnx');
-  assert.throws(() => lowerGraph(g), (e: unknown) => {
-    assert.ok(e instanceof UserError);
-    assert.equal(e.message, 'two-bad.onnx: unsupported ONNX ops: NonZero ×2 (nodes "n3", "n5"), Unique ×1 (node "n9")');
-    return true;
-  });
+  assert.throws(
+    () => lowerGraph(g),
+    (e: unknown) => {
+      assert.ok(e instanceof UserError);
+      assert.equal(
+        e.message,
+        'two-bad.onnx: unsupported ONNX ops: NonZero ×2 (nodes "n3", "n5"), Unique ×1 (node "n9")',
+      );
+      return true;
+    },
+  );
   // A node of a foreign domain is unsupported even when its op name matches a supported one.
-  const foreign = parseOnnx(modelBytes({
-    input: { name: 'x', dims: [1, 4] },
-    output: { name: 'y', dims: [1, 4] },
-    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'], name: 'custom', domain: 'com.example' }],
-  }), 'foreign.onnx');
-  assert.throws(() => lowerGraph(foreign), /^UserError: foreign\.onnx: unsupported ONNX ops: com\.example:Relu ×1 \(node "custom"\)$/);
+  const foreign = parseOnnx(
+    modelBytes({
+      input: { name: 'x', dims: [1, 4] },
+      output: { name: 'y', dims: [1, 4] },
+      nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'], name: 'custom', domain: 'com.example' }],
+    }),
+    'foreign.onnx',
+  );
+  assert.throws(
+    () => lowerGraph(foreign),
+    /^UserError: foreign\.onnx: unsupported ONNX ops: com\.example:Relu ×1 \(node "custom"\)$/,
+  );
 });
 
 test('ONNX loader: malformed and out-of-range models are UserErrors naming the file', () => {
-  const good = modelBytes({ input: { name: 'x', dims: [1, 2] }, output: { name: 'y', dims: [1, 2] }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+  const good = modelBytes({
+    input: { name: 'x', dims: [1, 2] },
+    output: { name: 'y', dims: [1, 2] },
+    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+  });
   assert.ok(lowerGraph(parseOnnx(good, 'good.onnx')));
-  assert.throws(() => parseOnnx(good.subarray(0, good.length - 7), 'cut.onnx'), (e: unknown) => e instanceof UserError && e.message.startsWith('cut.onnx: '));
-  const oldIr = modelBytes({ irVersion: 2, input: { name: 'x', dims: [1, 2] }, output: { name: 'y', dims: [1, 2] }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+  assert.throws(
+    () => parseOnnx(good.subarray(0, good.length - 7), 'cut.onnx'),
+    (e: unknown) => e instanceof UserError && e.message.startsWith('cut.onnx: '),
+  );
+  const oldIr = modelBytes({
+    irVersion: 2,
+    input: { name: 'x', dims: [1, 2] },
+    output: { name: 'y', dims: [1, 2] },
+    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+  });
   assert.throws(() => parseOnnx(oldIr, 'old.onnx'), /^UserError: old\.onnx: ONNX IR version 2/);
-  const oldOpset = modelBytes({ opset: 6, input: { name: 'x', dims: [1, 2] }, output: { name: 'y', dims: [1, 2] }, nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }] });
+  const oldOpset = modelBytes({
+    opset: 6,
+    input: { name: 'x', dims: [1, 2] },
+    output: { name: 'y', dims: [1, 2] },
+    nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['y'] }],
+  });
   assert.throws(() => parseOnnx(oldOpset, 'op6.onnx'), /^UserError: op6\.onnx: ONNX opset 6/);
 });

@@ -21,28 +21,58 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('target agreement: cheapest tried setting that meets it, written to the build directory', async () => {
   const out = join(tmp, 'api');
-  const r = await quantizeModel({ modelPath: M('digits-sigmoid.onnx'), outDir: out, calibrationPath: M('calibration.json'), targetAgreement: 0.98, circuitCost: circuitConstraints });
+  const r = await quantizeModel({
+    modelPath: M('digits-sigmoid.onnx'),
+    outDir: out,
+    calibrationPath: M('calibration.json'),
+    targetAgreement: 0.98,
+    circuitCost: circuitConstraints,
+  });
   const s = r.search!;
   assert.ok(s.tried.length >= 3);
   const meeting = s.tried.filter((t) => t.agreement >= 0.98);
   assert.ok(meeting.includes(s.best));
-  for (const t of meeting) assert.ok(s.best.constraints <= t.constraints, `a tried setting with ${t.constraints} constraints beats the chosen ${s.best.constraints}`);
+  for (const t of meeting)
+    assert.ok(
+      s.best.constraints <= t.constraints,
+      `a tried setting with ${t.constraints} constraints beats the chosen ${s.best.constraints}`,
+    );
   // Every uniform width below the chosen base missed the target.
-  for (const t of s.tried.filter((u) => Object.keys(u.layerBits).length === 0 && u.activationBits < s.best.activationBits)) assert.ok(t.agreement < 0.98);
+  for (const t of s.tried.filter(
+    (u) => Object.keys(u.layerBits).length === 0 && u.activationBits < s.best.activationBits,
+  ))
+    assert.ok(t.agreement < 0.98);
   assert.equal(r.settings.fidelity.top1Agreement, s.best.agreement);
   assert.deepEqual(r.settings.quantization.layerBits, s.best.layerBits);
   const q = JSON.parse(readFileSync(join(out, 'model.quant.json'), 'utf8')) as QuantizedModel;
   assert.equal(q.input.bits, s.best.inputBits);
   assert.equal(buildCircuit(q, new Array(64).fill(0), { witnessOnly: true }).circuit.nConstraints, s.best.constraints);
   // A target nothing reaches is a user error naming the best agreement seen.
-  await assert.rejects(quantizeModel({ modelPath: M('digits-sigmoid.onnx'), outDir: join(tmp, 'never'), calibrationPath: M('calibration.json'), targetAgreement: 1.5, circuitCost: circuitConstraints }), /--target-agreement must be in \[0, 1\]/);
+  await assert.rejects(
+    quantizeModel({
+      modelPath: M('digits-sigmoid.onnx'),
+      outDir: join(tmp, 'never'),
+      calibrationPath: M('calibration.json'),
+      targetAgreement: 1.5,
+      circuitCost: circuitConstraints,
+    }),
+    /--target-agreement must be in \[0, 1\]/,
+  );
 });
 
 test('quantize --target-agreement prints the table of tried settings; a bad value exits 2', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, [CLI, 'quantize', M('digits-sigmoid.onnx'), '--calibration', M('calibration.json'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const run = (args: string[]) =>
+    spawnSync(
+      process.execPath,
+      [CLI, 'quantize', M('digits-sigmoid.onnx'), '--calibration', M('calibration.json'), ...args],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
   const ok = run(['--out', join(tmp, 'cli'), '--target-agreement', '98']);
   assert.equal(ok.status, 0, ok.stderr);
-  assert.match(ok.stdout, /\| # \| input bits \| activation bits \| narrower layers \| top-1 agreement \| constraints \| chosen \|/);
+  assert.match(
+    ok.stdout,
+    /\| # \| input bits \| activation bits \| narrower layers \| top-1 agreement \| constraints \| chosen \|/,
+  );
   assert.match(ok.stdout, /\*\*best\*\*/);
   const bad = run(['--out', join(tmp, 'bad'), '--target-agreement', 'most']);
   assert.equal(bad.status, 2);

@@ -7,7 +7,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -18,7 +28,12 @@ import { setupKeys } from '../../src/setup/setup-keys.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import { startDevPostgres, DevPostgres } from '../../src/queue/dev-postgres.js';
 import { connectQueue, disconnectQueue, enqueueJobs, jobStates, queueName } from '../../src/queue/job-queue.js';
-import { buildKeyHash, QueueWorker, QueueWorkerOptions, startQueueWorker as startWorker } from '../../src/queue/queue-worker.js';
+import {
+  buildKeyHash,
+  QueueWorker,
+  QueueWorkerOptions,
+  startQueueWorker as startWorker,
+} from '../../src/queue/queue-worker.js';
 import { batchStatus, collectBatch, submitProofs } from '../../src/queue/queue-prove.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
@@ -43,7 +58,11 @@ async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> 
 
 /** A `zkinfer worker` process; its stdout lines are kept. */
 function worker(buildDir: string): { proc: ChildProcess; lines: string[]; ready: Promise<void> } {
-  const proc = spawn(process.execPath, [cli, 'worker', buildDir, '--queue', pg.url, '--concurrency', '1', '--poll-seconds', '0.2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [cli, 'worker', buildDir, '--queue', pg.url, '--concurrency', '1', '--poll-seconds', '0.2'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   children.push(proc);
   const lines: string[] = [];
   let buf = '';
@@ -54,7 +73,9 @@ function worker(buildDir: string): { proc: ChildProcess; lines: string[]; ready:
     lines.push(...parts);
   });
   // The worker announces itself on stderr once connected.
-  const ready = new Promise<void>((resolve) => proc.stderr!.on('data', (d: Buffer) => d.toString().includes('worker for key') && resolve()));
+  const ready = new Promise<void>((resolve) =>
+    proc.stderr!.on('data', (d: Buffer) => d.toString().includes('worker for key') && resolve()),
+  );
   return { proc, lines, ready };
 }
 
@@ -87,12 +108,23 @@ function inputsDir(name: string, digits: number[], factor: number): string {
 }
 
 async function assertOneVerifiedBundleEach(inputs: string, out: string): Promise<void> {
-  const stems = readdirSync(inputs).map((n) => n.replace(/\.json$/, '')).sort();
+  const stems = readdirSync(inputs)
+    .map((n) => n.replace(/\.json$/, ''))
+    .sort();
   // Hashed input: each bundle comes with the opening the submitter wrote (blinding it drew).
-  assert.deepEqual(readdirSync(out).sort(), stems.flatMap((n) => [`${n}.opening.json`, `${n}.proof.json`]), 'exactly one bundle and opening per input, no temp files');
+  assert.deepEqual(
+    readdirSync(out).sort(),
+    stems.flatMap((n) => [`${n}.opening.json`, `${n}.proof.json`]),
+    'exactly one bundle and opening per input, no temp files',
+  );
   for (const stem of stems) {
     const n = `${stem}.proof.json`;
-    const r = await verifyBundle({ bundlePath: join(out, n), vkeyPath: artifactPath(build, 'vkey'), inputPath: join(inputs, `${stem}.json`), openingPath: join(out, `${stem}.opening.json`) });
+    const r = await verifyBundle({
+      bundlePath: join(out, n),
+      vkeyPath: artifactPath(build, 'vkey'),
+      inputPath: join(inputs, `${stem}.json`),
+      openingPath: join(out, `${stem}.opening.json`),
+    });
     assert.equal(r.valid, true, `${n}: ${r.failed}`);
   }
 }
@@ -109,7 +141,11 @@ function proofsPerInput(...logs: string[][]): Map<string, number> {
 
 before(async () => {
   pg = await startDevPostgres();
-  await runPipeline({ modelPath: join(root, 'models', 'digits-mlp.onnx'), inputPath: join(samples, 'digit-3.json'), outDir: build });
+  await runPipeline({
+    modelPath: join(root, 'models', 'digits-mlp.onnx'),
+    inputPath: join(samples, 'digit-3.json'),
+    outDir: build,
+  });
   // Same circuit, fresh dev setup: a different key.
   cpSync(build, otherKey, { recursive: true });
   await setupKeys({ buildDir: otherKey });
@@ -132,23 +168,54 @@ after(async () => {
 
 test('a worker for another key never takes the job; one for the right key does; a job naming another key is refused', async () => {
   const inputs = inputsDir('in-keys', [1, 2], 0.97);
-  const submitted = await submitProofs({ buildDir: build, inputs, url: pg.url, outDir: join(dir, 'out-keys'), wait: false });
+  const submitted = await submitProofs({
+    buildDir: build,
+    inputs,
+    url: pg.url,
+    outDir: join(dir, 'out-keys'),
+    wait: false,
+  });
   assert.equal(submitted.enqueued, 2);
-  const other = await startQueueWorker({ buildDir: otherKey, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  const other = await startQueueWorker({
+    buildDir: otherKey,
+    url: pg.url,
+    concurrency: 1,
+    pollingIntervalSeconds: 0.1,
+  });
   assert.notEqual(other.keyHash, keyHash);
   await sleep(1500);
   const states = await jobStates(boss, queueName('prove', keyHash), await batchIds(submitted.batchId));
-  assert.deepEqual([...states.values()].map((s) => s.state), ['created', 'created']);
+  assert.deepEqual(
+    [...states.values()].map((s) => s.state),
+    ['created', 'created'],
+  );
   assert.deepEqual(await other.stop(), { done: 0, failed: 0, released: 0 });
 
   // A job in this key's queue whose envelope names another key: refused with one line, not proven.
-  const [forged] = await enqueueJobs(boss, 'prove', keyHash, [{ jobKey: 'forged', payload: { name: 'forged', source: 'forged', input: [] } }]);
-  await boss.getDb().executeSql(`UPDATE pgboss.job SET data = jsonb_set(data, '{keyHash}', to_jsonb($2::text)) WHERE id = $1`, [forged!.jobId, 'f'.repeat(64)]);
+  const [forged] = await enqueueJobs(boss, 'prove', keyHash, [
+    { jobKey: 'forged', payload: { name: 'forged', source: 'forged', input: [] } },
+  ]);
+  await boss
+    .getDb()
+    .executeSql(`UPDATE pgboss.job SET data = jsonb_set(data, '{keyHash}', to_jsonb($2::text)) WHERE id = $1`, [
+      forged!.jobId,
+      'f'.repeat(64),
+    ]);
   const right = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
-  const collected = await submitProofs({ buildDir: build, inputs, url: pg.url, outDir: join(dir, 'out-keys'), pollMs: 100 });
+  const collected = await submitProofs({
+    buildDir: build,
+    inputs,
+    url: pg.url,
+    outDir: join(dir, 'out-keys'),
+    pollMs: 100,
+  });
   assert.equal(collected.succeeded, 2);
   assert.equal(collected.enqueued, 0, 'the rerun found both jobs');
-  await until('the forged job', async () => (await jobStates(boss, queueName('prove', keyHash), [forged!.jobId])).get(forged!.jobId)?.state === 'completed');
+  await until(
+    'the forged job',
+    async () =>
+      (await jobStates(boss, queueName('prove', keyHash), [forged!.jobId])).get(forged!.jobId)?.state === 'completed',
+  );
   const { rows } = await boss.getDb().executeSql('SELECT output FROM pgboss.job WHERE id = $1', [forged!.jobId]);
   assert.match(rows[0].output.error, /^job is for key ffffffffffffffff…, this worker holds key /);
   assert.deepEqual(await right.stop(), { done: 2, failed: 1, released: 0 });
@@ -165,7 +232,14 @@ test('a worker killed with kill -9 mid-proof: its job expires and another worker
   const out = join(dir, 'out-kill');
   // Long enough for a fresh worker's first proof (keys, curve) on a busy 2-core machine: a second
   // attempt that expired too would count 3 attempts and fail this test for the wrong reason.
-  const submitting = submitProofs({ buildDir: build, inputs, url: pg.url, outDir: out, delivery: { expireInSeconds: 15, retryDelaySeconds: 0 }, pollMs: 100 });
+  const submitting = submitProofs({
+    buildDir: build,
+    inputs,
+    url: pg.url,
+    outDir: out,
+    delivery: { expireInSeconds: 15, retryDelaySeconds: 0 },
+    pollMs: 100,
+  });
   const queue = queueName('prove', keyHash);
   let victim: string | undefined;
   const logs: string[][] = [];
@@ -174,7 +248,9 @@ test('a worker killed with kill -9 mid-proof: its job expires and another worker
     logs.push(a.lines);
     let active: string | undefined;
     await until('a job in progress', async () => {
-      const { rows } = await boss.getDb().executeSql(`SELECT id::text FROM pgboss.job WHERE name = $1 AND state = 'active'`, [queue]);
+      const { rows } = await boss
+        .getDb()
+        .executeSql(`SELECT id::text FROM pgboss.job WHERE name = $1 AND state = 'active'`, [queue]);
       active = rows[0]?.id;
       return active !== undefined;
     });
@@ -206,14 +282,23 @@ test('the submitter killed mid-wait: rerunning collects what was proven and prov
   let stdout = '';
   rerun.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()));
   assert.equal(await new Promise((r) => rerun.once('exit', r)), 0);
-  const summary = JSON.parse(stdout) as { enqueued: number; succeeded: number; skipped: number; failed: number; batchId: string };
+  const summary = JSON.parse(stdout) as {
+    enqueued: number;
+    succeeded: number;
+    skipped: number;
+    failed: number;
+    batchId: string;
+  };
   assert.equal(summary.enqueued, 0, 'every job was already in the queue');
   assert.equal(summary.succeeded + summary.skipped, 6);
   assert.ok(summary.skipped >= 1, 'bundles written before the kill are kept');
   await stopProcess(w.proc);
   const proofs = proofsPerInput(w.lines);
   assert.deepEqual([...proofs.keys()].sort(), ['digit-0', 'digit-1', 'digit-2', 'digit-3', 'digit-4', 'digit-5']);
-  assert.ok([...proofs.values()].every((n) => n === 1), `one proof per input: ${JSON.stringify([...proofs])}`);
+  assert.ok(
+    [...proofs.values()].every((n) => n === 1),
+    `one proof per input: ${JSON.stringify([...proofs])}`,
+  );
   assert.deepEqual((await batchStatus({ url: pg.url, batchId: summary.batchId })).states, { completed: 6 });
   await assertOneVerifiedBundleEach(inputs, out);
 });
@@ -246,12 +331,24 @@ test('a bad input fails alone with its line; a job failing 3 times is reported, 
   const inputs = inputsDir('in-bad', [1, 3], 0.8);
   writeFileSync(join(inputs, 'wrong-shape.json'), '[1, 2, 3]\n');
   // A payload only a buggy or foreign submitter would send: the worker's own check rejects it, once.
-  const [bad] = await enqueueJobs(boss, 'prove', keyHash, [{ jobKey: 'bad-payload', payload: { name: 'bad', source: 'bad.json', input: [1, 2] } }]);
+  const [bad] = await enqueueJobs(boss, 'prove', keyHash, [
+    { jobKey: 'bad-payload', payload: { name: 'bad', source: 'bad.json', input: [1, 2] } },
+  ]);
   const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
-  const summary = await submitProofs({ buildDir: build, inputs, url: pg.url, outDir: join(dir, 'out-bad'), pollMs: 100 });
+  const summary = await submitProofs({
+    buildDir: build,
+    inputs,
+    url: pg.url,
+    outDir: join(dir, 'out-bad'),
+    pollMs: 100,
+  });
   assert.deepEqual([summary.succeeded, summary.failed], [2, 1]);
   assert.match(summary.items.find((i) => i.status === 'failed')!.error!, /wrong-shape\.json: input has 3 values/);
-  await until('the bad payload', async () => (await jobStates(boss, queueName('prove', keyHash), [bad!.jobId])).get(bad!.jobId)?.state === 'completed');
+  await until(
+    'the bad payload',
+    async () =>
+      (await jobStates(boss, queueName('prove', keyHash), [bad!.jobId])).get(bad!.jobId)?.state === 'completed',
+  );
   const st = await jobStates(boss, queueName('prove', keyHash), [bad!.jobId]);
   assert.equal(st.get(bad!.jobId)!.attempts, 1, 'a bad input is not retried');
   const { rows } = await boss.getDb().executeSql('SELECT output FROM pgboss.job WHERE id = $1', [bad!.jobId]);
@@ -259,21 +356,46 @@ test('a bad input fails alone with its line; a job failing 3 times is reported, 
   await w.stop();
 
   // A worker whose keys do not match its vkey.json refuses to start instead of failing jobs.
-  await assert.rejects(startQueueWorker({ buildDir: badZkey, url: pg.url }), /circuit\.zkey: .*run `zkinfer setup` again/);
+  await assert.rejects(
+    startQueueWorker({ buildDir: badZkey, url: pg.url }),
+    /circuit\.zkey: .*run `zkinfer setup` again/,
+  );
 
   // An input whose worker dies on every attempt (e.g. out of memory): expired 3 times, then reported.
   const three = inputsDir('in-three', [2], 0.75);
-  const submitting = submitProofs({ buildDir: build, inputs: three, url: pg.url, outDir: join(dir, 'out-three'), delivery: { expireInSeconds: 2, retryDelaySeconds: 0 }, pollMs: 100, maintenanceIntervalSeconds: 1 });
+  const submitting = submitProofs({
+    buildDir: build,
+    inputs: three,
+    url: pg.url,
+    outDir: join(dir, 'out-three'),
+    delivery: { expireInSeconds: 2, retryDelaySeconds: 0 },
+    pollMs: 100,
+    maintenanceIntervalSeconds: 1,
+  });
   const queue = queueName('prove', keyHash);
   for (let attempt = 1; attempt <= 3; attempt++) {
     const victim = worker(build);
-    await until(`attempt ${attempt}`, async () => (await boss.getDb().executeSql(`SELECT 1 FROM pgboss.job WHERE name = $1 AND state = 'active' AND retry_count = $2`, [queue, attempt - 1])).rows.length > 0);
+    await until(
+      `attempt ${attempt}`,
+      async () =>
+        (
+          await boss
+            .getDb()
+            .executeSql(`SELECT 1 FROM pgboss.job WHERE name = $1 AND state = 'active' AND retry_count = $2`, [
+              queue,
+              attempt - 1,
+            ])
+        ).rows.length > 0,
+    );
     await stopProcess(victim.proc, 'SIGKILL');
   }
   const failed = await submitting;
   assert.equal(failed.failed, 1);
   assert.equal(failed.items[0]!.attempts, 3);
-  assert.match(failed.items[0]!.error!, /digit-2\.json: failed after 3 attempts: job failed by timeout in active state$/);
+  assert.match(
+    failed.items[0]!.error!,
+    /digit-2\.json: failed after 3 attempts: job failed by timeout in active state$/,
+  );
   assert.deepEqual(readdirSync(join(dir, 'out-three')), [], 'no bundle or opening for a failed job');
   const status = await batchStatus({ url: pg.url, batchId: failed.batchId });
   assert.deepEqual(status.states, { failed: 1 });
@@ -295,7 +417,10 @@ test('--no-wait prints a batch id; queue status and queue collect finish the bat
   assert.equal(status.stdout.trim(), `batch ${batchId} (2 inputs): 2 created`);
   const wrongKey = run('queue', 'collect', batchId!, '--queue', pg.url, '--out', out, '--build', otherKey);
   assert.equal(wrongKey.status, 2);
-  assert.match(wrongKey.stderr, /^zkinfer: .*vkey\.json: key hash [0-9a-f]{16}… differs from batch [0-9a-f]{20}'s [0-9a-f]{16}…; pass --build/);
+  assert.match(
+    wrongKey.stderr,
+    /^zkinfer: .*vkey\.json: key hash [0-9a-f]{16}… differs from batch [0-9a-f]{20}'s [0-9a-f]{16}…; pass --build/,
+  );
   // A worker process: spawnSync below blocks this process's event loop.
   const w = worker(build);
   await w.ready;
@@ -305,7 +430,10 @@ test('--no-wait prints a batch id; queue status and queue collect finish the bat
   const summary = JSON.parse(collected.stdout) as { succeeded: number; pending: number; batchId: string };
   assert.deepEqual([summary.succeeded, summary.pending, summary.batchId], [2, 0, batchId]);
   await assertOneVerifiedBundleEach(inputs, out);
-  assert.equal(run('queue', 'status', batchId!, '--queue', pg.url).stdout.trim(), `batch ${batchId} (2 inputs): 2 completed`);
+  assert.equal(
+    run('queue', 'status', batchId!, '--queue', pg.url).stdout.trim(),
+    `batch ${batchId} (2 inputs): 2 completed`,
+  );
   assert.equal(run('queue', 'status', 'no-such-batch', '--queue', pg.url).status, 2);
 });
 
@@ -313,15 +441,30 @@ test('a result for another input (a worker swapping results) is refused, its job
   const inputs = inputsDir('in-swap', [7, 8], 0.65);
   const out = join(dir, 'out-swap');
   const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
-  const first = await submitProofs({ buildDir: build, inputs, url: pg.url, outDir: join(dir, 'out-swap-first'), pollMs: 100 });
+  const first = await submitProofs({
+    buildDir: build,
+    inputs,
+    url: pg.url,
+    outDir: join(dir, 'out-swap-first'),
+    pollMs: 100,
+  });
   assert.equal(first.succeeded, 2);
   await w.stop();
   const ids = await batchIds(first.batchId);
   // Valid proofs, wrong inputs: each job's output now holds the other job's bundle and opening.
-  await boss.getDb().executeSql(`UPDATE pgboss.job j SET output = o.output FROM pgboss.job o WHERE j.id = $1 AND o.id = $2 OR j.id = $2 AND o.id = $1`, [ids[0], ids[1]]);
+  await boss
+    .getDb()
+    .executeSql(
+      `UPDATE pgboss.job j SET output = o.output FROM pgboss.job o WHERE j.id = $1 AND o.id = $2 OR j.id = $2 AND o.id = $1`,
+      [ids[0], ids[1]],
+    );
   const collected = await collectBatch({ url: pg.url, batchId: first.batchId, outDir: out });
   assert.equal(collected.failed, 2);
-  for (const item of collected.items) assert.match(item.error!, /: the worker's result does not verify \(check (input-commitment|opening): .*; job removed, rerun to prove it again$/);
+  for (const item of collected.items)
+    assert.match(
+      item.error!,
+      /: the worker's result does not verify \(check (input-commitment|opening): .*; job removed, rerun to prove it again$/,
+    );
   assert.equal(existsSync(out) ? readdirSync(out).length : 0, 0, 'nothing written');
   assert.equal((await jobStates(boss, queueName('prove', keyHash), ids)).size, 0);
   const w2 = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });

@@ -34,21 +34,24 @@ function tinyModel(path: string, tweak = 0): void {
   const rnd = prng(7);
   const w1 = randArray(rnd, 12, -1, 1);
   w1[5]! += tweak;
-  writeFileSync(path, modelBytes({
-    input: { name: 'x', dims: [1, 4] },
-    output: { name: 'y', dims: [1, 2] },
-    nodes: [
-      { op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { transB: { int: 1 } } },
-      { op: 'Relu', inputs: ['h'], outputs: ['r'] },
-      { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: { int: 1 } } },
-    ],
-    initializers: {
-      w1: { dims: [3, 4], data: w1 },
-      b1: { dims: [3], data: randArray(rnd, 3, -0.2, 0.2) },
-      w2: { dims: [2, 3], data: randArray(rnd, 6, -1, 1) },
-      b2: { dims: [2], data: randArray(rnd, 2, -0.2, 0.2) },
-    },
-  }));
+  writeFileSync(
+    path,
+    modelBytes({
+      input: { name: 'x', dims: [1, 4] },
+      output: { name: 'y', dims: [1, 2] },
+      nodes: [
+        { op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { transB: { int: 1 } } },
+        { op: 'Relu', inputs: ['h'], outputs: ['r'] },
+        { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: { int: 1 } } },
+      ],
+      initializers: {
+        w1: { dims: [3, 4], data: w1 },
+        b1: { dims: [3], data: randArray(rnd, 3, -0.2, 0.2) },
+        w2: { dims: [2, 3], data: randArray(rnd, 6, -1, 1) },
+        b2: { dims: [2], data: randArray(rnd, 2, -0.2, 0.2) },
+      },
+    }),
+  );
 }
 
 function zkinfer(args: string[]) {
@@ -61,7 +64,8 @@ function ok(args: string[]) {
   return r;
 }
 const json = (r: { stdout: string }) => JSON.parse(r.stdout) as Record<string, any>;
-const trustedSetupDetail = (report: Record<string, any>): string => report['checks'].find((c: { check: string }) => c.check === 'trusted-setup').detail;
+const trustedSetupDetail = (report: Record<string, any>): string =>
+  report['checks'].find((c: { check: string }) => c.check === 'trusted-setup').detail;
 
 /** Flips one byte of a file. */
 function flipByte(path: string, offset: number): void {
@@ -114,20 +118,58 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
   // Alice contributes "on another machine": a directory holding nothing but the previous key.
   const elsewhere = join(tmp, 'alice-machine');
   cpSync(join(cer, '0000-init.zkey'), join(elsewhere, 'in.zkey'));
-  const alice = json(ok(['ceremony', 'contribute', join(elsewhere, 'in.zkey'), join(elsewhere, 'out.zkey'), '--name', 'alice', '--json']));
+  const alice = json(
+    ok([
+      'ceremony',
+      'contribute',
+      join(elsewhere, 'in.zkey'),
+      join(elsewhere, 'out.zkey'),
+      '--name',
+      'alice',
+      '--json',
+    ]),
+  );
   assert.equal(alice['transcript'], undefined);
   cpSync(join(elsewhere, 'out.zkey'), join(cer, '0001-alice.zkey'));
-  const bob = json(ok(['ceremony', 'contribute', join(cer, '0001-alice.zkey'), join(cer, '0002-bob.zkey'), '--name', 'bob', '--entropy', 'dice: 4 6 1', '--json']));
+  const bob = json(
+    ok([
+      'ceremony',
+      'contribute',
+      join(cer, '0001-alice.zkey'),
+      join(cer, '0002-bob.zkey'),
+      '--name',
+      'bob',
+      '--entropy',
+      'dice: 4 6 1',
+      '--json',
+    ]),
+  );
   ok(['ceremony', 'beacon', join(cer, '0002-bob.zkey'), join(cer, '0003-beacon.zkey'), '--beacon', '5f3c1a', '--json']);
   const transcript = JSON.parse(readFileSync(join(cer, 'transcript.json'), 'utf8'));
-  assert.deepEqual(transcript.contributions.map((c: { name: string; kind: string }) => [c.name, c.kind]), [['alice', 'contribution'], ['bob', 'contribution'], ['beacon', 'beacon']]);
-  assert.deepEqual(transcript.contributions.slice(0, 2).map((c: { hash: string }) => c.hash), [alice['hash'], bob['hash']]);
-  assert.deepEqual(transcript.contributions.map((c: { file: string }) => c.file), ['0001-alice.zkey', '0002-bob.zkey', '0003-beacon.zkey']);
+  assert.deepEqual(
+    transcript.contributions.map((c: { name: string; kind: string }) => [c.name, c.kind]),
+    [
+      ['alice', 'contribution'],
+      ['bob', 'contribution'],
+      ['beacon', 'beacon'],
+    ],
+  );
+  assert.deepEqual(
+    transcript.contributions.slice(0, 2).map((c: { hash: string }) => c.hash),
+    [alice['hash'], bob['hash']],
+  );
+  assert.deepEqual(
+    transcript.contributions.map((c: { file: string }) => c.file),
+    ['0001-alice.zkey', '0002-bob.zkey', '0003-beacon.zkey'],
+  );
   assert.equal(transcript.circuit.modelId, JSON.parse(readFileSync(join(build, 'circuit.json'), 'utf8')).modelId);
 
   const verified = json(ok(['ceremony', 'verify', build, '--ptau', ptau, '--json']));
   assert.equal(verified['ok'], true);
-  assert.deepEqual(verified['contributors'].map((c: { name: string }) => c.name), ['alice', 'bob', 'beacon']);
+  assert.deepEqual(
+    verified['contributors'].map((c: { name: string }) => c.name),
+    ['alice', 'bob', 'beacon'],
+  );
   const fin = json(ok(['ceremony', 'finalize', build, '--ptau', ptau, '--json']));
   const vkey = JSON.parse(readFileSync(join(build, 'vkey.json'), 'utf8'));
   assert.equal(vkey.zkinfer.ceremony.transcriptSha256, fin['ceremony'].transcriptSha256);
@@ -136,7 +178,10 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
   const bundle = json(ok(['prove', build, '--input', input, '--json']))['bundle'] as string;
   const vk = join(build, 'vkey.json');
   const trusted = json(ok(['verify', bundle, '--vkey', vk, '--require-trusted-setup', '--trust-ptau', ptau, '--json']));
-  assert.deepEqual(trusted['contributors'].map((c: { name: string }) => c.name), ['alice', 'bob', 'beacon']);
+  assert.deepEqual(
+    trusted['contributors'].map((c: { name: string }) => c.name),
+    ['alice', 'bob', 'beacon'],
+  );
   assert.match(trustedSetupDetail(trusted), /3 phase-2 contributions: 1\. alice .*2\. bob .*3\. beacon/);
 
   const untrusted = zkinfer(['verify', bundle, '--vkey', vk, '--require-trusted-setup', '--json']);
@@ -144,27 +189,84 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
   assert.equal(json(untrusted)['failed'], 'trusted-setup');
   assert.match(trustedSetupDetail(json(untrusted)), /not recognised/);
 
-  const hashOnly = json(ok(['verify', bundle, '--vkey', vk, '--require-trusted-setup', '--trust-ptau', transcript.ptau.blake2b, '--json']));
+  const hashOnly = json(
+    ok(['verify', bundle, '--vkey', vk, '--require-trusted-setup', '--trust-ptau', transcript.ptau.blake2b, '--json']),
+  );
   assert.ok(hashOnly['warnings'].some((w: string) => /not rebuilt/.test(w)));
 
-  const tooFew = zkinfer(['verify', bundle, '--vkey', vk, '--require-trusted-setup', '--trust-ptau', ptau, '--min-contributions', '4', '--json']);
+  const tooFew = zkinfer([
+    'verify',
+    bundle,
+    '--vkey',
+    vk,
+    '--require-trusted-setup',
+    '--trust-ptau',
+    ptau,
+    '--min-contributions',
+    '4',
+    '--json',
+  ]);
   assert.equal(tooFew.code, 1);
   assert.match(trustedSetupDetail(json(tooFew)), /3 phase-2 contributions .* at least 4 required/);
 
   // The verifier recompiles the model from ONNX + settings and rebuilds α, β, IC from the ptau.
   const settings = join(tmp, 'published-settings.json');
   cpSync(join(build, 'settings.json'), settings);
-  const full = json(ok(['verify', bundle, '--vkey', vk, '--model', join(tmp, 'tiny.onnx'), '--settings', settings, '--ceremony', join(cer, 'transcript.json'), '--require-trusted-setup', '--trust-ptau', ptau, '--json']));
+  const full = json(
+    ok([
+      'verify',
+      bundle,
+      '--vkey',
+      vk,
+      '--model',
+      join(tmp, 'tiny.onnx'),
+      '--settings',
+      settings,
+      '--ceremony',
+      join(cer, 'transcript.json'),
+      '--require-trusted-setup',
+      '--trust-ptau',
+      ptau,
+      '--json',
+    ]),
+  );
   assert.equal(full['checks'].filter((c: { check: string }) => c.check === 'model-id').length, 2);
   assert.match(trustedSetupDetail(full), /rebuilt from the recompiled r1cs/);
-  const viaZkey = json(ok(['verify', bundle, '--vkey', vk, '--model', join(tmp, 'tiny.onnx'), '--settings', settings, '--ceremony', join(cer, '0003-beacon.zkey'), '--json']));
+  const viaZkey = json(
+    ok([
+      'verify',
+      bundle,
+      '--vkey',
+      vk,
+      '--model',
+      join(tmp, 'tiny.onnx'),
+      '--settings',
+      settings,
+      '--ceremony',
+      join(cer, '0003-beacon.zkey'),
+      '--json',
+    ]),
+  );
   assert.equal(viaZkey['valid'], true);
 
   tinyModel(join(tmp, 'tweaked.onnx'), 0.25);
-  const tweaked = zkinfer(['verify', bundle, '--vkey', vk, '--model', join(tmp, 'tweaked.onnx'), '--settings', settings, '--json']);
+  const tweaked = zkinfer([
+    'verify',
+    bundle,
+    '--vkey',
+    vk,
+    '--model',
+    join(tmp, 'tweaked.onnx'),
+    '--settings',
+    settings,
+    '--json',
+  ]);
   assert.equal(tweaked.code, 1, tweaked.stdout);
   assert.equal(json(tweaked)['failed'], 'model-id');
-  assert.match(json(tweaked)['checks'].find((c: { check: string; ok: boolean }) => c.check === 'model-id' && !c.ok).detail, /recompiling .*tweaked\.onnx gives model/);
+  assert.match(
+    json(tweaked)['checks'].find((c: { check: string; ok: boolean }) => c.check === 'model-id' && !c.ok).detail,
+    /recompiling .*tweaked\.onnx gives model/,
+  );
 });
 
 test('one altered byte in a contribution makes ceremony verify fail, naming that contribution', () => {
@@ -196,7 +298,14 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
   ok(['ceremony', 'init', single, '--ptau', ptau]);
   // The only contribution is a beacon: its secret follows from the public seed, so δ is known.
   const seed = 'c0ffee';
-  ok(['ceremony', 'beacon', join(single, 'ceremony', '0000-init.zkey'), join(single, 'ceremony', '0001-beacon.zkey'), '--beacon', seed]);
+  ok([
+    'ceremony',
+    'beacon',
+    join(single, 'ceremony', '0000-init.zkey'),
+    join(single, 'ceremony', '0001-beacon.zkey'),
+    '--beacon',
+    seed,
+  ]);
   ok(['ceremony', 'finalize', single, '--ptau', ptau]);
   const bundlePath = json(ok(['prove', single, '--input', input, '--json']))['bundle'] as string;
   const vkPath = join(single, 'vkey.json');
@@ -205,7 +314,10 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
   const curve = (await bn128()) as any;
   const { rngFromBeaconParams } = await snarkjsInternals();
   const delta = curve.Fr.fromRng(await rngFromBeaconParams(Buffer.from(seed, 'hex'), 10));
-  assert.ok(curve.G2.eq(curve.G2.timesFr(curve.G2.g, delta), curve.G2.fromObject(utils.unstringifyBigInts(vkey.vk_delta_2))), 'δ is the beacon secret');
+  assert.ok(
+    curve.G2.eq(curve.G2.timesFr(curve.G2.g, delta), curve.G2.fromObject(utils.unstringifyBigInts(vkey.vk_delta_2))),
+    'δ is the beacon secret',
+  );
 
   // Claim the opposite prediction: swap the two public outputs.
   const bundle = JSON.parse(readFileSync(bundlePath, 'utf8'));
@@ -213,13 +325,22 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
   const signals: string[] = [...bundle.publicSignals];
   [signals[offset], signals[offset + 1]] = [signals[offset + 1]!, signals[offset]!];
   let ic = curve.G1.fromObject(utils.unstringifyBigInts(vkey.IC[0]));
-  signals.forEach((s, i) => { ic = curve.G1.add(ic, curve.G1.timesScalar(curve.G1.fromObject(utils.unstringifyBigInts(vkey.IC[i + 1])), BigInt(s))); });
+  signals.forEach((s, i) => {
+    ic = curve.G1.add(
+      ic,
+      curve.G1.timesScalar(curve.G1.fromObject(utils.unstringifyBigInts(vkey.IC[i + 1])), BigInt(s)),
+    );
+  });
   const c = curve.G1.toObject(curve.G1.toAffine(curve.G1.timesFr(ic, curve.Fr.neg(curve.Fr.inv(delta))))) as bigint[];
   const forged = {
     ...bundle,
     publicSignals: signals,
     proof: { ...bundle.proof, pi_a: vkey.vk_alpha_1, pi_b: vkey.vk_beta_2, pi_c: c.map(String) },
-    output: { ...bundle.output, integers: [bundle.output.integers[1], bundle.output.integers[0]], values: [bundle.output.values[1], bundle.output.values[0]] },
+    output: {
+      ...bundle.output,
+      integers: [bundle.output.integers[1], bundle.output.integers[0]],
+      values: [bundle.output.values[1], bundle.output.values[0]],
+    },
     prediction: 1 - bundle.prediction,
   };
   const forgedPath = join(tmp, 'forged.proof.json');
@@ -227,11 +348,26 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
 
   const lax = json(ok(['verify', forgedPath, '--vkey', vkPath, '--json']));
   assert.equal(lax['prediction'], 1 - bundle.prediction);
-  assert.ok(lax['checks'].some((x: { check: string; ok: boolean }) => x.check === 'proof' && x.ok), 'the forgery is a valid Groth16 proof');
-  const strict = zkinfer(['verify', forgedPath, '--vkey', vkPath, '--require-trusted-setup', '--trust-ptau', ptau, '--json']);
+  assert.ok(
+    lax['checks'].some((x: { check: string; ok: boolean }) => x.check === 'proof' && x.ok),
+    'the forgery is a valid Groth16 proof',
+  );
+  const strict = zkinfer([
+    'verify',
+    forgedPath,
+    '--vkey',
+    vkPath,
+    '--require-trusted-setup',
+    '--trust-ptau',
+    ptau,
+    '--json',
+  ]);
   assert.equal(strict.code, 1);
   assert.equal(json(strict)['failed'], 'trusted-setup');
-  assert.match(trustedSetupDetail(json(strict)), /1 phase-2 contribution \(1\. beacon \[beacon\].*\), at least 2 required/);
+  assert.match(
+    trustedSetupDetail(json(strict)),
+    /1 phase-2 contribution \(1\. beacon \[beacon\].*\), at least 2 required/,
+  );
   // Transplanting the 3-party transcript into this key (same circuit, same ptau) does not help: its δ is not the key's.
   const { vkeyHash } = await import('../../src/formats/vkey.js');
   const honestMeta = JSON.parse(readFileSync(join(build, 'vkey.json'), 'utf8')).zkinfer;
@@ -240,11 +376,29 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
   writeFileSync(transplantPath, JSON.stringify({ ...forged, vkey: transplanted, vkeyHash: vkeyHash(transplanted) }));
   const transplantedKey = join(tmp, 'transplanted-vkey.json');
   writeFileSync(transplantedKey, JSON.stringify(transplanted));
-  const moved = zkinfer(['verify', transplantPath, '--vkey', transplantedKey, '--require-trusted-setup', '--trust-ptau', ptau, '--json']);
+  const moved = zkinfer([
+    'verify',
+    transplantPath,
+    '--vkey',
+    transplantedKey,
+    '--require-trusted-setup',
+    '--trust-ptau',
+    ptau,
+    '--json',
+  ]);
   assert.equal(moved.code, 1, moved.stdout);
   assert.equal(json(moved)['failed'], 'trusted-setup');
   assert.match(trustedSetupDetail(json(moved)), /δ is not the δ the 3 recorded contribution\(s\) produce/);
   // The honest bundle of the same key fails for the same reason as the forgery.
-  const honest = zkinfer(['verify', bundlePath, '--vkey', vkPath, '--require-trusted-setup', '--trust-ptau', ptau, '--json']);
+  const honest = zkinfer([
+    'verify',
+    bundlePath,
+    '--vkey',
+    vkPath,
+    '--require-trusted-setup',
+    '--trust-ptau',
+    ptau,
+    '--json',
+  ]);
   assert.equal(json(honest)['failed'], 'trusted-setup');
 });

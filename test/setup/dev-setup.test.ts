@@ -70,8 +70,20 @@ test('fixed-base engine matches ffjavascript scalar multiplication, edge scalars
   const curve = await buildBn128(true, batchAddPlugin);
   try {
     const engine = await FixedBaseEngine.create(await bn128Wasm(curve));
-    const scalars = [0n, 1n, 2n, 3n, FIELD_PRIME - 1n, FIELD_PRIME - 2n, 1n << 253n, (1n << 200n) + 12345n, 0xffffn, 1n << 26n];
-    for (let i = 0; i < 40; i++) scalars.push((BigInt(i + 1) * 0x9e3779b97f4a7c15f39cc0605cedc8341082276bf3a27251n) % FIELD_PRIME);
+    const scalars = [
+      0n,
+      1n,
+      2n,
+      3n,
+      FIELD_PRIME - 1n,
+      FIELD_PRIME - 2n,
+      1n << 253n,
+      (1n << 200n) + 12345n,
+      0xffffn,
+      1n << 26n,
+    ];
+    for (let i = 0; i < 40; i++)
+      scalars.push((BigInt(i + 1) * 0x9e3779b97f4a7c15f39cc0605cedc8341082276bf3a27251n) % FIELD_PRIME);
     const buf = new Uint8Array(scalars.length * SCALAR_BYTES);
     scalars.forEach((s, i) => {
       for (let j = 0; j < SCALAR_BYTES; j++) buf[i * SCALAR_BYTES + j] = Number((s >> BigInt(8 * j)) & 0xffn);
@@ -148,6 +160,12 @@ test('dev-setup on a circuit that fills its domain exactly (2^10 rows)', async (
 });
 
 test('dev-setup leaves no temporary files and reports a missing r1cs', async () => {
-  await assert.rejects(devSetup({ r1csPath: join(dir, 'missing.r1cs'), zkeyPath: join(dir, 'missing.zkey') }), /ENOENT/);
-  assert.deepEqual((await readdir(dir)).filter((f) => f.includes('.tmp-')), []);
+  await assert.rejects(
+    devSetup({ r1csPath: join(dir, 'missing.r1cs'), zkeyPath: join(dir, 'missing.zkey') }),
+    /ENOENT/,
+  );
+  assert.deepEqual(
+    (await readdir(dir)).filter((f) => f.includes('.tmp-')),
+    [],
+  );
 });

@@ -34,13 +34,22 @@ function zkinfer(args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('the published table is exactly the one in snarkjs\'s README (powers 8..28)', () => {
-  const readme = readFileSync(join(dirname(createRequire(import.meta.url).resolve('snarkjs')), '..', 'README.md'), 'utf8');
-  const rows = [...readme.matchAll(/^\|\s*(\d+)\s*\|[^|]*\|\s*\[(powersOfTau28_hez_final[_0-9]*\.ptau)\]\([^)]*\)\s*\|\s*([0-9a-f]{128})\s*\|/gm)]
-    .map((m) => ({ power: Number(m[1]), name: m[2], blake2b: m[3] }));
+test("the published table is exactly the one in snarkjs's README (powers 8..28)", () => {
+  const readme = readFileSync(
+    join(dirname(createRequire(import.meta.url).resolve('snarkjs')), '..', 'README.md'),
+    'utf8',
+  );
+  const rows = [
+    ...readme.matchAll(
+      /^\|\s*(\d+)\s*\|[^|]*\|\s*\[(powersOfTau28_hez_final[_0-9]*\.ptau)\]\([^)]*\)\s*\|\s*([0-9a-f]{128})\s*\|/gm,
+    ),
+  ].map((m) => ({ power: Number(m[1]), name: m[2], blake2b: m[3] }));
   assert.equal(rows.length, 21);
   assert.deepEqual(PUBLISHED_PTAU, rows);
-  assert.deepEqual(PUBLISHED_PTAU.map((p) => p.power), Array.from({ length: 21 }, (_, i) => i + 8));
+  assert.deepEqual(
+    PUBLISHED_PTAU.map((p) => p.power),
+    Array.from({ length: 21 }, (_, i) => i + 8),
+  );
 });
 
 test('streamed blake2b-512 equals a one-shot hash and b2sum', async () => {
@@ -49,7 +58,10 @@ test('streamed blake2b-512 equals a one-shot hash and b2sum', async () => {
   const b2 = spawnSync('b2sum', [ptauPath], { encoding: 'utf8' });
   if (b2.status === 0) assert.equal(b2.stdout.split(' ')[0], streamed);
   const p = await identifyPtau(ptauPath);
-  assert.deepEqual({ name: p.name, power: p.power, recognised: p.recognised, source: p.source }, { name: 'local.ptau', power: 4, recognised: false, source: 'unrecognised' });
+  assert.deepEqual(
+    { name: p.name, power: p.power, recognised: p.recognised, source: p.source },
+    { name: 'local.ptau', power: 4, recognised: false, source: 'unrecognised' },
+  );
   const trusted = await identifyPtau(ptauPath, { trusted: [streamed] });
   assert.equal(trusted.source, 'trusted');
 });
@@ -57,13 +69,23 @@ test('streamed blake2b-512 equals a one-shot hash and b2sum', async () => {
 test('a file named like a published ptau but hashing differently is refused', async () => {
   const renamed = join(tmp, 'powersOfTau28_hez_final_08.ptau');
   copyFileSync(ptauPath, renamed);
-  await assert.rejects(identifyPtau(renamed), (e: Error) => e instanceof UserError && /claims by its name to be powersOfTau28_hez_final_08\.ptau.*differs from the published d6a8fb3a04feb600/.test(e.message));
+  await assert.rejects(
+    identifyPtau(renamed),
+    (e: Error) =>
+      e instanceof UserError &&
+      /claims by its name to be powersOfTau28_hez_final_08\.ptau.*differs from the published d6a8fb3a04feb600/.test(
+        e.message,
+      ),
+  );
   // Through the CLI: exit 2, one line, and no key written.
   const dir = join(tmp, 'build');
   const model = join(MODELS, 'digits-mlp.onnx');
   assert.equal(zkinfer(['quantize', model, '--out', dir, '--calibration', join(MODELS, 'calibration.json')]).code, 0);
   assert.equal(zkinfer(['compile', dir]).code, 0);
-  for (const args of [['setup', dir, '--ptau', renamed], ['ceremony', 'init', dir, '--ptau', renamed]]) {
+  for (const args of [
+    ['setup', dir, '--ptau', renamed],
+    ['ceremony', 'init', dir, '--ptau', renamed],
+  ]) {
     const r = zkinfer(args);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
@@ -82,5 +104,10 @@ test('a file whose header claims the 2^28 perpetual ceremony but hashes differen
   bytes.writeUInt32LE(28, 24 + 4 + n8 + 4);
   writeFileSync(forged, bytes);
   assert.deepEqual(readPtauHeader(forged), { power: 8, ceremonyPower: 28 });
-  await assert.rejects(identifyPtau(forged), (e: Error) => e instanceof UserError && /claims by its header \(ceremony power 28\) to be powersOfTau28_hez_final_08\.ptau/.test(e.message));
+  await assert.rejects(
+    identifyPtau(forged),
+    (e: Error) =>
+      e instanceof UserError &&
+      /claims by its header \(ceremony power 28\) to be powersOfTau28_hez_final_08\.ptau/.test(e.message),
+  );
 });

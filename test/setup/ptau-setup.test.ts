@@ -29,21 +29,24 @@ function zkinfer(args: string[]) {
 test('setup --ptau makes ptau-labelled keys that prove and verify, record the ptau, and fail --require-trusted-setup', async () => {
   const rnd = prng(7);
   const model = join(tmp, 'tiny.onnx');
-  writeFileSync(model, modelBytes({
-    input: { name: 'x', dims: [1, 4] },
-    output: { name: 'y', dims: [1, 2] },
-    nodes: [
-      { op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { transB: { int: 1 } } },
-      { op: 'Relu', inputs: ['h'], outputs: ['r'] },
-      { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: { int: 1 } } },
-    ],
-    initializers: {
-      w1: { dims: [3, 4], data: randArray(rnd, 12, -1, 1) },
-      b1: { dims: [3], data: randArray(rnd, 3, -0.2, 0.2) },
-      w2: { dims: [2, 3], data: randArray(rnd, 6, -1, 1) },
-      b2: { dims: [2], data: randArray(rnd, 2, -0.2, 0.2) },
-    },
-  }));
+  writeFileSync(
+    model,
+    modelBytes({
+      input: { name: 'x', dims: [1, 4] },
+      output: { name: 'y', dims: [1, 2] },
+      nodes: [
+        { op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { transB: { int: 1 } } },
+        { op: 'Relu', inputs: ['h'], outputs: ['r'] },
+        { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: { int: 1 } } },
+      ],
+      initializers: {
+        w1: { dims: [3, 4], data: randArray(rnd, 12, -1, 1) },
+        b1: { dims: [3], data: randArray(rnd, 3, -0.2, 0.2) },
+        w2: { dims: [2, 3], data: randArray(rnd, 6, -1, 1) },
+        b2: { dims: [2], data: randArray(rnd, 2, -0.2, 0.2) },
+      },
+    }),
+  );
   const input = join(tmp, 'x.json');
   writeFileSync(input, JSON.stringify([0.5, -0.25, 0.75, 0.1]));
   // Public input and output keep the circuit tiny, so a 2^8 ceremony file is enough and quick to make.
@@ -61,22 +64,42 @@ test('setup --ptau makes ptau-labelled keys that prove and verify, record the pt
   assert.equal(JSON.parse(setup.stdout)['ptau'].recognised, false);
   const vkeyMeta = JSON.parse(readFileSync(join(dir, 'vkey.json'), 'utf8')).zkinfer;
   assert.equal(vkeyMeta.setup, 'ptau');
-  assert.deepEqual({ name: vkeyMeta.ptau.name, power: vkeyMeta.ptau.power, recognised: vkeyMeta.ptau.recognised }, { name: 'tiny.ptau', power: 8, recognised: false });
+  assert.deepEqual(
+    { name: vkeyMeta.ptau.name, power: vkeyMeta.ptau.power, recognised: vkeyMeta.ptau.recognised },
+    { name: 'tiny.ptau', power: 8, recognised: false },
+  );
   assert.match(vkeyMeta.ptau.blake2b, /^[0-9a-f]{128}$/);
   const proof = zkinfer(['prove', dir, '--input', input, '--json']);
   assert.equal(proof.code, 0, proof.stderr);
   const bundlePath = JSON.parse(proof.stdout)['bundle'] as string;
   const bundleSetup = JSON.parse(readFileSync(bundlePath, 'utf8')).setup;
   assert.equal(bundleSetup.kind, 'ptau');
-  assert.deepEqual(bundleSetup.ptau, { name: 'tiny.ptau', power: 8, blake2b: vkeyMeta.ptau.blake2b, recognised: false });
+  assert.deepEqual(bundleSetup.ptau, {
+    name: 'tiny.ptau',
+    power: 8,
+    blake2b: vkeyMeta.ptau.blake2b,
+    recognised: false,
+  });
   const lenient = zkinfer(['verify', bundlePath, '--vkey', join(dir, 'vkey.json')]);
   assert.equal(lenient.code, 0, lenient.stdout);
   assert.match(lenient.stderr, /warning: ptau: unrecognised/);
-  const strict = zkinfer(['verify', bundlePath, '--vkey', join(dir, 'vkey.json'), '--require-trusted-setup', '--trust-ptau', ptauPath, '--json']);
+  const strict = zkinfer([
+    'verify',
+    bundlePath,
+    '--vkey',
+    join(dir, 'vkey.json'),
+    '--require-trusted-setup',
+    '--trust-ptau',
+    ptauPath,
+    '--json',
+  ]);
   assert.equal(strict.code, 1, strict.stdout);
   const strictReport = JSON.parse(strict.stdout);
   assert.equal(strictReport['failed'], 'trusted-setup');
-  assert.match(strictReport['checks'].find((c: { check: string }) => c.check === 'trusted-setup').detail, /no ceremony transcript.*one phase-2 contribution/);
+  assert.match(
+    strictReport['checks'].find((c: { check: string }) => c.check === 'trusted-setup').detail,
+    /no ceremony transcript.*one phase-2 contribution/,
+  );
 
   // The same circuit with dev keys: a warning, and --require-trusted-setup makes it invalid.
   assert.equal(zkinfer(['setup', dir]).code, 0);
@@ -85,7 +108,14 @@ test('setup --ptau makes ptau-labelled keys that prove and verify, record the pt
   const lax = zkinfer(['verify', join(tmp, 'dev.json'), '--vkey', join(dir, 'vkey.json')]);
   assert.equal(lax.code, 0);
   assert.match(lax.stderr, /warning: .*dev setup/);
-  const devStrict = zkinfer(['verify', join(tmp, 'dev.json'), '--vkey', join(dir, 'vkey.json'), '--require-trusted-setup', '--json']);
+  const devStrict = zkinfer([
+    'verify',
+    join(tmp, 'dev.json'),
+    '--vkey',
+    join(dir, 'vkey.json'),
+    '--require-trusted-setup',
+    '--json',
+  ]);
   assert.equal(devStrict.code, 1);
   assert.equal(JSON.parse(devStrict.stdout)['failed'], 'trusted-setup');
 

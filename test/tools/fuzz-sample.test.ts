@@ -14,7 +14,10 @@ test('300 fuzz cases (seed 14): no defect in any class', async () => {
   const table = formatFuzzTable(report);
   assert.equal(report.cases, 300);
   assert.deepEqual(Object.keys(report.table).sort(), GENERATORS.map((g) => g.name).sort(), table);
-  const detail = report.defects.slice(0, 5).map((d) => `${d.generator} ${d.outcomes.join(',')}: ${d.label}\n${d.stderr}`).join('\n');
+  const detail = report.defects
+    .slice(0, 5)
+    .map((d) => `${d.generator} ${d.outcomes.join(',')}: ${d.label}\n${d.stderr}`)
+    .join('\n');
   assert.equal(report.defects.length, 0, `${table}\n${detail}`);
   // The sample exercises both sides: refusals and successful proofs/quantizations.
   const all = Object.values(report.table);

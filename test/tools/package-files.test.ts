@@ -14,7 +14,12 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** The tarball's file list, without running the prepare script (the suite has compiled already). */
 function packedFiles(): string[] {
-  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
+  const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 120_000,
+  });
   const [pack] = JSON.parse(out) as Array<{ files: Array<{ path: string }> }>;
   return pack!.files.map((f) => f.path).sort();
 }
@@ -23,16 +28,31 @@ const files = packedFiles();
 const has = new Set(files);
 
 test('the package holds the CLI, the library, the gadgets, the schemas, the demo models, README and LICENSE', () => {
-  const schemas = readdirSync(join(ROOT, 'schemas')).filter((f) => f.endsWith('.json')).map((f) => `schemas/${f}`);
+  const schemas = readdirSync(join(ROOT, 'schemas'))
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => `schemas/${f}`);
   assert.ok(schemas.length >= 10, 'schemas/*.json');
   const required = [
-    'package.json', 'README.md', 'LICENSE', 'bin/zkinfer',
-    'dist/src/cli/main.js', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/circuits/builder.js',
+    'package.json',
+    'README.md',
+    'LICENSE',
+    'bin/zkinfer',
+    'dist/src/cli/main.js',
+    'dist/src/index.js',
+    'dist/src/index.d.ts',
+    'dist/circuits/builder.js',
     // `zkinfer demo` (src/cli/run-commands.ts) reads these at run time.
-    'models/digits-mlp.onnx', 'models/samples/digit-3.json', 'models/calibration.json', 'models/digits-test.json',
+    'models/digits-mlp.onnx',
+    'models/samples/digit-3.json',
+    'models/calibration.json',
+    'models/digits-test.json',
     ...schemas,
   ];
-  assert.deepEqual(required.filter((f) => !has.has(f)), [], 'missing from the package');
+  assert.deepEqual(
+    required.filter((f) => !has.has(f)),
+    [],
+    'missing from the package',
+  );
 });
 
 test('no sources, tests, dev tools, training scripts or local output in the package', () => {
@@ -46,11 +66,13 @@ test('no sources, tests, dev tools, training scripts or local output in the pack
   assert.deepEqual(forbidden, []);
 });
 
-test("every relative import of the packed JavaScript resolves inside the package", () => {
+test('every relative import of the packed JavaScript resolves inside the package', () => {
   const missing: string[] = [];
   for (const f of files.filter((p) => p.endsWith('.js'))) {
     const text = readFileSync(join(ROOT, f), 'utf8');
-    const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
+    const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g)].map(
+      (m) => m[1]!,
+    );
     for (const s of specifiers) {
       const target = posix.normalize(posix.join(dirname(f), s));
       if (!has.has(target)) missing.push(`${f} → ${s}`);

@@ -63,7 +63,10 @@ async function benchAccuracy(job: AccuracyJob): Promise<AccuracyResult> {
   try {
     const split = JSON.parse(readFileSync(job.testSplit, 'utf8')) as { inputs: number[][]; labels: number[] };
     const dataset = join(job.workDir, `${job.name}.jsonl`);
-    writeFileSync(dataset, split.inputs.map((x, i) => JSON.stringify({ input: x, label: split.labels[i] })).join('\n') + '\n');
+    writeFileSync(
+      dataset,
+      split.inputs.map((x, i) => JSON.stringify({ input: x, label: split.labels[i] })).join('\n') + '\n',
+    );
     const buildDir = join(job.workDir, job.name);
     const t0 = performance.now();
     await quantizeModel({ modelPath: job.modelPath, outDir: buildDir, calibrationPath: job.calibrationPath });
@@ -72,11 +75,19 @@ async function benchAccuracy(job: AccuracyJob): Promise<AccuracyResult> {
     const endToEndSeconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage();
     const tv = performance.now();
-    const v = await verifyClaim({ claimPath: s.claim, vkeyPath: artifactPath(chunkKeyDir(buildDir, s.chunkSize), 'vkey'), datasetCommitment: s.datasetCommitment });
+    const v = await verifyClaim({
+      claimPath: s.claim,
+      vkeyPath: artifactPath(chunkKeyDir(buildDir, s.chunkSize), 'vkey'),
+      datasetCommitment: s.datasetCommitment,
+    });
     const verifySeconds = (performance.now() - tv) / 1000;
     const { model } = readQuantizedModel(buildDir);
     const placeholder = new Array<number>(model.input.shape.reduce((a, b) => a * b, 1)).fill(model.input.lo);
-    const single = buildCircuit(model, placeholder, { inputVisibility: 'hashed', outputVisibility: 'public', witnessOnly: true }).circuit.nConstraints;
+    const single = buildCircuit(model, placeholder, {
+      inputVisibility: 'hashed',
+      outputVisibility: 'public',
+      witnessOnly: true,
+    }).circuit.nConstraints;
     return {
       ...base,
       status: 'ok',

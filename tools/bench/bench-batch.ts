@@ -53,7 +53,9 @@ function writeInputs(path: string, buildDir: string, n: number): void {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed / 2 ** 32;
   };
-  const lines = Array.from({ length: n }, () => JSON.stringify(Array.from({ length: size }, () => Number((lo + (hi - lo) * next()).toFixed(4)))));
+  const lines = Array.from({ length: n }, () =>
+    JSON.stringify(Array.from({ length: size }, () => Number((lo + (hi - lo) * next()).toFixed(4)))),
+  );
   writeFileSync(path, lines.join('\n') + '\n');
 }
 
@@ -77,9 +79,17 @@ export async function benchBatch(opts: BenchBatchOptions): Promise<BenchBatchRes
     await prover.prove(readBatchInput(items[0]!, shape));
     let t0 = performance.now();
     let cpu0 = process.cpuUsage();
-    for (const item of items) writeBundle(bundlePathNamed(join(dir, 'sequential'), item.name), await prover.prove(readBatchInput(item, shape), { source: item.source }));
+    for (const item of items)
+      writeBundle(
+        bundlePathNamed(join(dir, 'sequential'), item.name),
+        await prover.prove(readBatchInput(item, shape), { source: item.source }),
+      );
     const seqSeconds = (performance.now() - t0) / 1000;
-    const sequential = { seconds: seqSeconds, proofsPerSecond: n / seqSeconds, cpuSecondsPerProof: cpuSeconds(cpu0) / n };
+    const sequential = {
+      seconds: seqSeconds,
+      proofsPerSecond: n / seqSeconds,
+      cpuSecondsPerProof: cpuSeconds(cpu0) / n,
+    };
     // The pool's workers use their own curves; release the main thread's before measuring them.
     await shutdown();
 
@@ -87,10 +97,24 @@ export async function benchBatch(opts: BenchBatchOptions): Promise<BenchBatchRes
     for (const workers of opts.workers ?? [1, 2, 4]) {
       t0 = performance.now();
       cpu0 = process.cpuUsage();
-      const summary = await proveBatch({ buildDir: opts.buildDir, inputs: inputsPath, outDir: join(dir, `pool-${workers}`), workers });
+      const summary = await proveBatch({
+        buildDir: opts.buildDir,
+        inputs: inputsPath,
+        outDir: join(dir, `pool-${workers}`),
+        workers,
+      });
       const seconds = (performance.now() - t0) / 1000;
-      if (summary.succeeded !== n) throw new Error(`bench: the pool with ${workers} workers proved ${summary.succeeded} of ${n} inputs: ${summary.items.find((i) => i.error)?.error ?? ''}`);
-      pool.push({ workers, seconds, proofsPerSecond: n / seconds, cpuSecondsPerProof: cpuSeconds(cpu0) / n, speedup: n / seconds / sequential.proofsPerSecond });
+      if (summary.succeeded !== n)
+        throw new Error(
+          `bench: the pool with ${workers} workers proved ${summary.succeeded} of ${n} inputs: ${summary.items.find((i) => i.error)?.error ?? ''}`,
+        );
+      pool.push({
+        workers,
+        seconds,
+        proofsPerSecond: n / seconds,
+        cpuSecondsPerProof: cpuSeconds(cpu0) / n,
+        speedup: n / seconds / sequential.proofsPerSecond,
+      });
     }
     return { inputs: n, sequential, pool };
   } finally {

@@ -62,15 +62,32 @@ export async function benchCeremony(power: number, preparedPtau?: string): Promi
       });
     }
     await timed(steps, 'hash ptau', () => identifyPtau(ptau));
-    const keys = ['0000-init', '0001-a', '0002-b', '0003-beacon'].map((n) => join(dir, `${n}.zkey`)) as [string, string, string, string];
+    const keys = ['0000-init', '0001-a', '0002-b', '0003-beacon'].map((n) => join(dir, `${n}.zkey`)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     await timed(steps, 'init (zkey new)', () => snarkjs.zKey.newZKey(r1cs, ptau, keys[0]));
     await timed(steps, 'contribute', () => ceremonyContribute({ inPath: keys[0], outPath: keys[1], name: 'a' }));
     await timed(steps, 'contribute (2nd)', () => ceremonyContribute({ inPath: keys[1], outPath: keys[2], name: 'b' }));
-    await timed(steps, 'beacon', () => ceremonyBeacon({ inPath: keys[2], outPath: keys[3], name: 'beacon', beaconHex: 'ab'.repeat(32) }));
-    const report = await timed(steps, 'verify', () => verifyCeremony({ target: keys[3], ptauPath: ptau, r1csPath: r1cs }));
+    await timed(steps, 'beacon', () =>
+      ceremonyBeacon({ inPath: keys[2], outPath: keys[3], name: 'beacon', beaconHex: 'ab'.repeat(32) }),
+    );
+    const report = await timed(steps, 'verify', () =>
+      verifyCeremony({ target: keys[3], ptauPath: ptau, r1csPath: r1cs }),
+    );
     if (!report.ok) throw new Error(`ceremony verify failed: ${report.failure}`);
     const mib = (p: string) => statSync(p).size / 2 ** 20;
-    return { power, nConstraints: c.nConstraints, ptauMiB: mib(ptau), zkeyMiB: mib(keys[3]), steps, devSetupSeconds: 0, peakRssMiB: peakRssMiB() };
+    return {
+      power,
+      nConstraints: c.nConstraints,
+      ptauMiB: mib(ptau),
+      zkeyMiB: mib(keys[3]),
+      steps,
+      devSetupSeconds: 0,
+      peakRssMiB: peakRssMiB(),
+    };
   } finally {
     await curve.terminate();
     rmSync(dir, { recursive: true, force: true });
@@ -91,10 +108,29 @@ export async function benchContributeOnly(power: number): Promise<CeremonyBench>
     const steps: Record<string, number> = {};
     const base = join(dir, 'dev.zkey');
     const dev = await devSetup({ r1csPath: r1cs, zkeyPath: base });
-    await timed(steps, 'contribute', () => ceremonyContribute({ inPath: base, outPath: join(dir, 'a.zkey'), name: 'a' }));
-    await timed(steps, 'contribute (2nd)', () => ceremonyContribute({ inPath: join(dir, 'a.zkey'), outPath: join(dir, 'b.zkey'), name: 'b' }));
-    await timed(steps, 'beacon', () => ceremonyBeacon({ inPath: join(dir, 'b.zkey'), outPath: join(dir, 'c.zkey'), name: 'beacon', beaconHex: 'ab'.repeat(32) }));
-    return { power, nConstraints: c.nConstraints, ptauMiB: NaN, zkeyMiB: statSync(join(dir, 'c.zkey')).size / 2 ** 20, steps, devSetupSeconds: dev.seconds, peakRssMiB: peakRssMiB() };
+    await timed(steps, 'contribute', () =>
+      ceremonyContribute({ inPath: base, outPath: join(dir, 'a.zkey'), name: 'a' }),
+    );
+    await timed(steps, 'contribute (2nd)', () =>
+      ceremonyContribute({ inPath: join(dir, 'a.zkey'), outPath: join(dir, 'b.zkey'), name: 'b' }),
+    );
+    await timed(steps, 'beacon', () =>
+      ceremonyBeacon({
+        inPath: join(dir, 'b.zkey'),
+        outPath: join(dir, 'c.zkey'),
+        name: 'beacon',
+        beaconHex: 'ab'.repeat(32),
+      }),
+    );
+    return {
+      power,
+      nConstraints: c.nConstraints,
+      ptauMiB: NaN,
+      zkeyMiB: statSync(join(dir, 'c.zkey')).size / 2 ** 20,
+      steps,
+      devSetupSeconds: dev.seconds,
+      peakRssMiB: peakRssMiB(),
+    };
   } finally {
     // The contributions built snarkjs's threaded curve; its workers would keep the process alive.
     await shutdown();
@@ -102,24 +138,62 @@ export async function benchContributeOnly(power: number): Promise<CeremonyBench>
   }
 }
 
-const STEP_ORDER = ['phase 1 (local ptau)', 'hash ptau', 'init (zkey new)', 'contribute', 'contribute (2nd)', 'beacon', 'verify'];
+const STEP_ORDER = [
+  'phase 1 (local ptau)',
+  'hash ptau',
+  'init (zkey new)',
+  'contribute',
+  'contribute (2nd)',
+  'beacon',
+  'verify',
+];
 
 /** The markdown table of results. */
 export function ceremonyTable(rows: readonly CeremonyBench[]): string {
-  const head = ['Domain', 'Constraints', 'ptau MiB', 'zkey MiB', ...STEP_ORDER.map((s) => `${s} s`), 'dev setup s', 'Peak RSS MB'];
-  const fmt = (n: number | null) => (n === null || Number.isNaN(n) ? '—' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-  const lines = rows.map((r) => [`2^${r.power}`, r.nConstraints.toLocaleString('en-US'), fmt(r.ptauMiB), fmt(r.zkeyMiB), ...STEP_ORDER.map((s) => fmt(r.steps[s] ?? NaN)), fmt(r.devSetupSeconds), fmt(r.peakRssMiB)]);
+  const head = [
+    'Domain',
+    'Constraints',
+    'ptau MiB',
+    'zkey MiB',
+    ...STEP_ORDER.map((s) => `${s} s`),
+    'dev setup s',
+    'Peak RSS MB',
+  ];
+  const fmt = (n: number | null) =>
+    n === null || Number.isNaN(n) ? '—' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+  const lines = rows.map((r) => [
+    `2^${r.power}`,
+    r.nConstraints.toLocaleString('en-US'),
+    fmt(r.ptauMiB),
+    fmt(r.zkeyMiB),
+    ...STEP_ORDER.map((s) => fmt(r.steps[s] ?? NaN)),
+    fmt(r.devSetupSeconds),
+    fmt(r.peakRssMiB),
+  ]);
   return [head, head.map(() => '---'), ...lines].map((l) => `| ${l.join(' | ')} |`).join('\n');
 }
 
 const isChild = process.argv[2]?.startsWith('{');
 if (isChild) {
-  const { power, route, ptau } = JSON.parse(process.argv[2]!) as { power: number; route: 'ceremony' | 'dev' | 'contribute'; ptau?: string };
-  reportResult(route === 'dev' ? await benchDevSetup({ power }) : route === 'contribute' ? await benchContributeOnly(power) : await benchCeremony(power, ptau));
+  const { power, route, ptau } = JSON.parse(process.argv[2]!) as {
+    power: number;
+    route: 'ceremony' | 'dev' | 'contribute';
+    ptau?: string;
+  };
+  reportResult(
+    route === 'dev'
+      ? await benchDevSetup({ power })
+      : route === 'contribute'
+        ? await benchContributeOnly(power)
+        : await benchCeremony(power, ptau),
+  );
 } else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   // `16c` measures contributions only (on a dev-setup key) at 2^16, where making a ptau takes too long.
   const args = process.argv.slice(2);
-  const powers: Array<{ power: number; ptau?: string }> = args.map(Number).filter((n) => Number.isInteger(n) && n > 0).map((power) => ({ power }));
+  const powers: Array<{ power: number; ptau?: string }> = args
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .map((power) => ({ power }));
   for (const a of args) {
     const m = /^(\d+)@(.+)$/.exec(a);
     if (m) powers.push({ power: Number(m[1]), ptau: resolve(m[2]!) });
@@ -128,7 +202,11 @@ if (isChild) {
   const rows: CeremonyBench[] = [];
   const load = loadavg()[0]!;
   for (const { power, ptau } of powers.length || contributeOnly.length ? powers : [{ power: 12 }]) {
-    const cer = await runChild<CeremonyBench>('bench-ceremony.js', { power, route: 'ceremony', ...(ptau ? { ptau } : {}) });
+    const cer = await runChild<CeremonyBench>('bench-ceremony.js', {
+      power,
+      route: 'ceremony',
+      ...(ptau ? { ptau } : {}),
+    });
     const dev = await runChild<{ seconds: number }>('bench-ceremony.js', { power, route: 'dev' });
     rows.push({ ...cer, devSetupSeconds: dev.seconds });
     process.stderr.write(`2^${power} done\n`);
@@ -138,7 +216,13 @@ if (isChild) {
     process.stderr.write(`2^${power} (contributions only) done\n`);
   }
   const table = ceremonyTable(rows);
-  process.stdout.write(`${table}\n\n1-min load average at start ${load.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}\n`);
+  process.stdout.write(
+    `${table}\n\n1-min load average at start ${load.toFixed(1)}, at end ${loadavg()[0]!.toFixed(1)}\n`,
+  );
   mkdirSync('bench-results', { recursive: true });
-  writeFileSync(join('bench-results', `ceremony-${args.map((a) => a.replace(/@.*/, 'p')).join('-') || '12'}.json`), JSON.stringify({ createdAt: new Date().toISOString(), loadAverageAtStart: load, rows, markdown: table }, null, 2) + '\n');
+  writeFileSync(
+    join('bench-results', `ceremony-${args.map((a) => a.replace(/@.*/, 'p')).join('-') || '12'}.json`),
+    JSON.stringify({ createdAt: new Date().toISOString(), loadAverageAtStart: load, rows, markdown: table }, null, 2) +
+      '\n',
+  );
 }

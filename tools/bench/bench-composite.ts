@@ -45,7 +45,9 @@ function layerNorm(d: number): ModelSpec {
   return {
     input: { name: 'x', dims: [1, d] },
     output: { name: 'y', dims: [1, d] },
-    nodes: [{ op: 'LayerNormalization', name: 'ln', inputs: ['x', 'g', 'b'], outputs: ['y'], attrs: { axis: { int: -1 } } }],
+    nodes: [
+      { op: 'LayerNormalization', name: 'ln', inputs: ['x', 'g', 'b'], outputs: ['y'], attrs: { axis: { int: -1 } } },
+    ],
     initializers: { g: init(rnd, [d], 0.5, 1.5), b: init(rnd, [d]) },
     opset: 17,
   };
@@ -57,8 +59,20 @@ function recurrent(op: 'LSTM' | 'GRU' | 'RNN', steps: number, input: number, hid
   return {
     input: { name: 'x', dims: [steps, 1, input] },
     output: { name: 'yh', dims: [1, 1, hidden] },
-    nodes: [{ op, name: op.toLowerCase(), inputs: ['x', 'W', 'R', 'B'], outputs: ['', 'yh'], attrs: { hidden_size: { int: hidden } } }],
-    initializers: { W: init(rnd, [1, gates * hidden, input]), R: init(rnd, [1, gates * hidden, hidden]), B: init(rnd, [1, 2 * gates * hidden]) },
+    nodes: [
+      {
+        op,
+        name: op.toLowerCase(),
+        inputs: ['x', 'W', 'R', 'B'],
+        outputs: ['', 'yh'],
+        attrs: { hidden_size: { int: hidden } },
+      },
+    ],
+    initializers: {
+      W: init(rnd, [1, gates * hidden, input]),
+      R: init(rnd, [1, gates * hidden, hidden]),
+      B: init(rnd, [1, 2 * gates * hidden]),
+    },
     opset: 14,
   };
 }
@@ -66,7 +80,10 @@ function recurrent(op: 'LSTM' | 'GRU' | 'RNN', steps: number, input: number, hid
 function attention(seq: number, head: number): ModelSpec {
   return {
     input: { name: 'q', dims: [1, 1, seq, head] },
-    moreInputs: [{ name: 'k', dims: [1, 1, seq, head] }, { name: 'v', dims: [1, 1, seq, head] }],
+    moreInputs: [
+      { name: 'k', dims: [1, 1, seq, head] },
+      { name: 'v', dims: [1, 1, seq, head] },
+    ],
     output: { name: 'y', dims: [1, 1, seq, head] },
     nodes: [{ op: 'Attention', name: 'att', inputs: ['q', 'k', 'v'], outputs: ['y'] }],
     opset: 23,
@@ -76,12 +93,25 @@ function attention(seq: number, head: number): ModelSpec {
 /** Measures LayerNorm of width 8/16/32, one LSTM/GRU/RNN step (input 8, hidden 16) and one attention head. */
 export function measureCompositeCosts(): CompositeCostRow[] {
   const rows: CompositeCostRow[] = [];
-  for (const d of [8, 16, 32]) rows.push({ layer: `LayerNormalization, width ${d}`, constraints: measure(layerNorm(d), d), note: `${2 * d + 2} products, 1 Rsqrt lookup, requantizes of the statistics and the ${d} outputs` });
+  for (const d of [8, 16, 32])
+    rows.push({
+      layer: `LayerNormalization, width ${d}`,
+      constraints: measure(layerNorm(d), d),
+      note: `${2 * d + 2} products, 1 Rsqrt lookup, requantizes of the statistics and the ${d} outputs`,
+    });
   for (const op of ['LSTM', 'GRU', 'RNN'] as const) {
     const [one, two, three] = [1, 2, 3].map((t) => measure(recurrent(op, t, 8, 16), 3));
-    rows.push({ layer: `${op} step (input 8, hidden 16)`, constraints: three! - two!, note: `step t ≥ 2; the first step (zero initial state) costs ${one}` });
+    rows.push({
+      layer: `${op} step (input 8, hidden 16)`,
+      constraints: three! - two!,
+      note: `step t ≥ 2; the first step (zero initial state) costs ${one}`,
+    });
   }
-  rows.push({ layer: 'Attention op, 1 head, 8 queries × 8 keys, head size 8 (computed Q, K, V)', constraints: measure(attention(8, 8), 1), note: '2·8·8·8 products, 8 softmax rows of 8, requantizes' });
+  rows.push({
+    layer: 'Attention op, 1 head, 8 queries × 8 keys, head size 8 (computed Q, K, V)',
+    constraints: measure(attention(8, 8), 1),
+    note: '2·8·8·8 products, 8 softmax rows of 8, requantizes',
+  });
   return rows;
 }
 
@@ -95,6 +125,8 @@ export function compositeCostTable(rows: readonly CompositeCostRow[]): string {
 /** Measures and prints the section; returns the rows for bench.json. */
 export function compositeSection(print: (s: string) => void): CompositeCostRow[] {
   const rows = measureCompositeCosts();
-  print(`### Cost of normalization, recurrent and attention layers (8-bit activations)\n\n${compositeCostTable(rows)}\n`);
+  print(
+    `### Cost of normalization, recurrent and attention layers (8-bit activations)\n\n${compositeCostTable(rows)}\n`,
+  );
   return rows;
 }

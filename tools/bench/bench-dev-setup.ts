@@ -77,7 +77,10 @@ function cpuSecondsSince(start: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1e6;
 }
 
-async function withCircuit<T>(power: number, run: (dir: string, r1csPath: string, c: BuiltCircuit) => Promise<T>): Promise<T> {
+async function withCircuit<T>(
+  power: number,
+  run: (dir: string, r1csPath: string, c: BuiltCircuit) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'zkinfer-bench-'));
   try {
     const c = benchCircuit(power);
@@ -105,7 +108,15 @@ export async function benchDevSetup(opts: BenchOptions): Promise<BenchResult> {
       },
     });
     const cpuSeconds = cpuSecondsSince(cpu);
-    return { route: 'dev-setup', power: opts.power, nConstraints: c.nConstraints, seconds: res.seconds, cpuSeconds, steps, peakRssMiB: peakRssMiB() };
+    return {
+      route: 'dev-setup',
+      power: opts.power,
+      nConstraints: c.nConstraints,
+      seconds: res.seconds,
+      cpuSeconds,
+      steps,
+      peakRssMiB: peakRssMiB(),
+    };
   });
 }
 
@@ -135,7 +146,15 @@ export async function benchPtauRoute(opts: BenchOptions): Promise<BenchResult> {
       await step('newZKey', () => snarkjs.zKey.newZKey(r1csPath, pf, join(dir, 'bench.zkey')));
       const seconds = (performance.now() - started) / 1000;
       const cpuSeconds = cpuSecondsSince(cpu);
-      return { route: 'ptau', power: opts.power, nConstraints: c.nConstraints, seconds, cpuSeconds, steps, peakRssMiB: peakRssMiB() };
+      return {
+        route: 'ptau',
+        power: opts.power,
+        nConstraints: c.nConstraints,
+        seconds,
+        cpuSeconds,
+        steps,
+        peakRssMiB: peakRssMiB(),
+      };
     } finally {
       await curve.terminate();
     }

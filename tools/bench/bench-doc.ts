@@ -6,7 +6,20 @@
  */
 
 /** The sections run-bench.ts prints, in the order it prints them. */
-export const BENCH_SECTIONS = ['machine', 'models', 'setup', 'batch', 'gas', 'ops', 'products', 'composite', 'accuracy', 'sequence', 'queue', 'summary'] as const;
+export const BENCH_SECTIONS = [
+  'machine',
+  'models',
+  'setup',
+  'batch',
+  'gas',
+  'ops',
+  'products',
+  'composite',
+  'accuracy',
+  'sequence',
+  'queue',
+  'summary',
+] as const;
 export type BenchSection = (typeof BENCH_SECTIONS)[number];
 
 export interface SectionText {

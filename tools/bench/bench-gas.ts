@@ -12,7 +12,14 @@ import { R1csBuilder, type BuiltCircuit, type Signal } from '../../circuits/buil
 import { encodeR1cs, encodeWtns } from '../../src/compile/r1cs-file.js';
 import { devSetup } from '../../src/setup/dev/dev-setup.js';
 import { EMBEDDED_EVM_HARDFORK, verifyOnEmbeddedEvm } from '../../src/chain/embedded-evm.js';
-import { compileVerifier, MAX_DEPLOYED_CODE_SIZE, renderVerifierSource, VERIFIER_CONTRACT_NAME, type Groth16Proof, type PublicSignals } from '../../src/chain/verifier-contract.js';
+import {
+  compileVerifier,
+  MAX_DEPLOYED_CODE_SIZE,
+  renderVerifierSource,
+  VERIFIER_CONTRACT_NAME,
+  type Groth16Proof,
+  type PublicSignals,
+} from '../../src/chain/verifier-contract.js';
 import { type Groth16VerificationKey } from '../../src/formats/vkey.js';
 
 /** An in-memory snarkjs "file" (`{ type: 'mem' }`); snarkjs fills `data` when it writes one. */
@@ -85,7 +92,10 @@ export async function devSetupGroth16(options: { circuit: BuiltCircuit }): Promi
     const { vkey } = await devSetup({ r1csPath, zkeyPath });
     const zkey: MemFile = { type: 'mem', data: new Uint8Array(await readFile(zkeyPath)) };
     const wtns: MemFile = { type: 'mem', data: new Uint8Array(encodeWtns(options.circuit.witness)) };
-    const { proof, publicSignals } = (await snarkjs.groth16.prove(zkey, wtns)) as { proof: Groth16Proof; publicSignals: string[] };
+    const { proof, publicSignals } = (await snarkjs.groth16.prove(zkey, wtns)) as {
+      proof: Groth16Proof;
+      publicSignals: string[];
+    };
     return { vkey: vkey as Groth16VerificationKey, proof, publicSignals };
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -182,7 +192,10 @@ export async function measureVerifierGas(options: { nPublic: number }): Promise<
  * difference between a contract that only checks and one that only returns true, on the same
  * calldata, so the verifier's own cost cancels out.
  */
-export async function measureRangeWrapperGas(options: { nPublic: number; bits: number }): Promise<{ perInput: number; total: number }> {
+export async function measureRangeWrapperGas(options: {
+  nPublic: number;
+  bits: number;
+}): Promise<{ perInput: number; total: number }> {
   const contract = (body: string) => `// SPDX-License-Identifier: GPL-3.0
 pragma solidity >=0.7.0 <0.9.0;
 contract ${VERIFIER_CONTRACT_NAME} {
@@ -192,7 +205,17 @@ contract ${VERIFIER_CONTRACT_NAME} {
   }
 }`;
   const check = `for (uint i = 0; i < ${options.nPublic}; i++) { if (input[i] >= ${1n << BigInt(options.bits)}) return false; }`;
-  const proof = { pi_a: ['1', '2', '1'], pi_b: [['1', '2'], ['3', '4'], ['1', '0']], pi_c: ['1', '2', '1'], protocol: 'groth16', curve: 'bn128' };
+  const proof = {
+    pi_a: ['1', '2', '1'],
+    pi_b: [
+      ['1', '2'],
+      ['3', '4'],
+      ['1', '0'],
+    ],
+    pi_c: ['1', '2', '1'],
+    protocol: 'groth16',
+    curve: 'bn128',
+  };
   const publicSignals = Array.from({ length: options.nPublic }, (_, i) => String(i % (1 << options.bits)));
   const gas = async (body: string): Promise<bigint> => {
     const { abi, bytecode } = await compileVerifier(contract(body));

@@ -59,12 +59,28 @@ async function timed<T>(f: () => T | Promise<T>): Promise<[T, number]> {
 
 /** Measures one model; errors become a `failed` (or `unsupported`) result rather than a throw. */
 export async function benchModel(job: ModelJob): Promise<ModelResult> {
-  const base = { name: job.name, inputVisibility: job.inputVisibility, outputVisibility: job.outputVisibility, buildDir: job.buildDir };
+  const base = {
+    name: job.name,
+    inputVisibility: job.inputVisibility,
+    outputVisibility: job.outputVisibility,
+    buildDir: job.buildDir,
+  };
   try {
     const [{ settings }, quantizeSeconds] = await timed(() =>
-      quantizeModel({ modelPath: job.modelPath, outDir: job.buildDir, inputPaths: [job.inputPath], calibrationPath: job.calibrationPath }));
+      quantizeModel({
+        modelPath: job.modelPath,
+        outDir: job.buildDir,
+        inputPaths: [job.inputPath],
+        calibrationPath: job.calibrationPath,
+      }),
+    );
     const [circuit, compileSeconds] = await timed(() =>
-      compileCircuit({ buildDir: job.buildDir, inputVisibility: job.inputVisibility, outputVisibility: job.outputVisibility }));
+      compileCircuit({
+        buildDir: job.buildDir,
+        inputVisibility: job.inputVisibility,
+        outputVisibility: job.outputVisibility,
+      }),
+    );
     const [, setupSeconds] = await timed(() => setupKeys({ buildDir: job.buildDir }));
     const input = readInputFile(job.inputPath, settings.quantization.input);
     const prover = createProver({ buildDir: job.buildDir });
@@ -74,7 +90,9 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
     const [bundle, proveWarmSeconds] = await timed(() => prover.prove(input, { source: job.inputPath }));
     const bundlePath = bundlePathFor(proofsDir(job.buildDir), job.inputPath);
     writeBundle(bundlePath, bundle);
-    const [report, verifySeconds] = await timed(() => verifyBundle({ bundle: bundle.bundle, bundlePath, vkeyPath: artifactPath(job.buildDir, 'vkey') }));
+    const [report, verifySeconds] = await timed(() =>
+      verifyBundle({ bundle: bundle.bundle, bundlePath, vkeyPath: artifactPath(job.buildDir, 'vkey') }),
+    );
     return {
       ...base,
       status: 'ok',
@@ -95,7 +113,12 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
     };
   } catch (e) {
     const error = (e as Error).message.split('\n')[0]!;
-    return { ...base, status: /unsupported ONNX ops/i.test(error) ? 'unsupported' : 'failed', error, peakRssMiB: peakRssMiB() };
+    return {
+      ...base,
+      status: /unsupported ONNX ops/i.test(error) ? 'unsupported' : 'failed',
+      error,
+      peakRssMiB: peakRssMiB(),
+    };
   }
 }
 

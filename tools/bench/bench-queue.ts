@@ -17,7 +17,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { artifactPath, BUNDLE_SUFFIX, openingPathFor } from '../../src/formats/paths.js';
 import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
-import { connectQueue, disconnectQueue, enqueueJobs, ensureQueue, jobStates, queueName } from '../../src/queue/job-queue.js';
+import {
+  connectQueue,
+  disconnectQueue,
+  enqueueJobs,
+  ensureQueue,
+  jobStates,
+  queueName,
+} from '../../src/queue/job-queue.js';
 import { startQueueWorker } from '../../src/queue/queue-worker.js';
 import { submitProofs, QueueSummary } from '../../src/queue/queue-prove.js';
 import { waitForJobs } from '../../src/queue/wait-jobs.js';
@@ -34,7 +41,11 @@ interface WorkerProc {
 }
 
 function spawnWorker(buildDir: string, url: string): WorkerProc {
-  const proc = spawn(process.execPath, [CLI, 'worker', buildDir, '--queue', url, '--concurrency', '1', '--poll-seconds', '0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    process.execPath,
+    [CLI, 'worker', buildDir, '--queue', url, '--concurrency', '1', '--poll-seconds', '0.1'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const seconds: number[] = [];
   let buf = '';
   proc.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -87,20 +98,48 @@ export function writeInputFiles(dir: string, buildDir: string, n: number, seed: 
     return s / 2 ** 32;
   };
   mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < n; i++) writeFileSync(join(dir, `x${String(i).padStart(4, '0')}.json`), JSON.stringify(Array.from({ length: size }, () => Number((lo + (hi - lo) * next()).toFixed(4)))));
+  for (let i = 0; i < n; i++)
+    writeFileSync(
+      join(dir, `x${String(i).padStart(4, '0')}.json`),
+      JSON.stringify(Array.from({ length: size }, () => Number((lo + (hi - lo) * next()).toFixed(4)))),
+    );
   return dir;
 }
 
 /** Throughput of `workers` processes on `n` inputs, after each worker proved one warm-up input. */
-export async function measureThroughput(opts: { url: string; buildDir: string; work: string; workers: number; inputs: number; seed: number }): Promise<{ workers: number; seconds: number; jobsPerSecond: number; proofSeconds: number[]; cpuSecondsPerJob: number }> {
+export async function measureThroughput(opts: {
+  url: string;
+  buildDir: string;
+  work: string;
+  workers: number;
+  inputs: number;
+  seed: number;
+}): Promise<{
+  workers: number;
+  seconds: number;
+  jobsPerSecond: number;
+  proofSeconds: number[];
+  cpuSecondsPerJob: number;
+}> {
   const ws = Array.from({ length: opts.workers }, () => spawnWorker(opts.buildDir, opts.url));
   try {
     await Promise.all(ws.map((w) => w.ready));
     // Warm-up until every worker has proved once: thread start and key loading are not what a long batch waits for.
     for (let round = 0; ws.some((w) => w.seconds.length === 0); round++) {
       if (round === 10) throw new Error('a worker proved nothing in 10 warm-up rounds');
-      const warm = writeInputFiles(join(opts.work, `warm-${opts.seed}-${round}`), opts.buildDir, opts.workers, opts.seed + 1000 * (round + 1));
-      await submitProofs({ buildDir: opts.buildDir, inputs: warm, url: opts.url, outDir: join(opts.work, `warm-out-${opts.seed}-${round}`), pollMs: 50 });
+      const warm = writeInputFiles(
+        join(opts.work, `warm-${opts.seed}-${round}`),
+        opts.buildDir,
+        opts.workers,
+        opts.seed + 1000 * (round + 1),
+      );
+      await submitProofs({
+        buildDir: opts.buildDir,
+        inputs: warm,
+        url: opts.url,
+        outDir: join(opts.work, `warm-out-${opts.seed}-${round}`),
+        pollMs: 50,
+      });
       // The worker prints its line right after storing the result; give the pipe a moment.
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -108,30 +147,61 @@ export async function measureThroughput(opts: { url: string; buildDir: string; w
     const inputs = writeInputFiles(join(opts.work, `tp-${opts.seed}`), opts.buildDir, opts.inputs, opts.seed);
     const cpu0 = ws.map((w) => cpuSeconds(w.proc.pid));
     const t0 = performance.now();
-    const s = await submitProofs({ buildDir: opts.buildDir, inputs, url: opts.url, outDir: join(opts.work, `tp-out-${opts.seed}`), pollMs: 50 });
+    const s = await submitProofs({
+      buildDir: opts.buildDir,
+      inputs,
+      url: opts.url,
+      outDir: join(opts.work, `tp-out-${opts.seed}`),
+      pollMs: 50,
+    });
     const seconds = (performance.now() - t0) / 1000;
     const cpu = ws.reduce((sum, w, i) => sum + cpuSeconds(w.proc.pid) - cpu0[i]!, 0);
     if (s.succeeded !== opts.inputs) throw new Error(`throughput run: ${s.succeeded} of ${opts.inputs} proved`);
-    return { workers: opts.workers, seconds, jobsPerSecond: opts.inputs / seconds, proofSeconds: ws.flatMap((w) => w.seconds), cpuSecondsPerJob: cpu / opts.inputs };
+    return {
+      workers: opts.workers,
+      seconds,
+      jobsPerSecond: opts.inputs / seconds,
+      proofSeconds: ws.flatMap((w) => w.seconds),
+      cpuSecondsPerJob: cpu / opts.inputs,
+    };
   } finally {
     await Promise.all(ws.map((w) => kill(w, 'SIGTERM')));
   }
 }
 
 /** Queue cost per job: `n` no-op jobs through one worker (one thread), enqueue to last result. */
-export async function measureOverhead(opts: { url: string; buildDir: string; jobs: number }): Promise<{ jobs: number; seconds: number; msPerJob: number }> {
-  const worker = await startQueueWorker({ buildDir: opts.buildDir, url: opts.url, concurrency: 1, pollingIntervalSeconds: 0.05, kinds: ['noop'] });
+export async function measureOverhead(opts: {
+  url: string;
+  buildDir: string;
+  jobs: number;
+}): Promise<{ jobs: number; seconds: number; msPerJob: number }> {
+  const worker = await startQueueWorker({
+    buildDir: opts.buildDir,
+    url: opts.url,
+    concurrency: 1,
+    pollingIntervalSeconds: 0.05,
+    kinds: ['noop'],
+  });
   const boss = await connectQueue({ url: opts.url });
   try {
     const key = worker.keyHash;
     // Warm the thread up with one job first.
     const [w] = await enqueueJobs(boss, 'noop', key, [{ jobKey: `warm-${Date.now()}`, payload: {} }]);
-    await waitForJobs(boss, queueName('noop', key), [w!.jobId], { wait: true, pollMs: 20, onEnded: async () => undefined });
+    await waitForJobs(boss, queueName('noop', key), [w!.jobId], {
+      wait: true,
+      pollMs: 20,
+      onEnded: async () => undefined,
+    });
     const stamp = Date.now();
     const specs = Array.from({ length: opts.jobs }, (_, i) => ({ jobKey: `overhead-${stamp}-${i}`, payload: { i } }));
     const t0 = performance.now();
     const jobs = await enqueueJobs(boss, 'noop', key, specs);
-    await waitForJobs(boss, queueName('noop', key), jobs.map((j) => j.jobId), { wait: true, pollMs: 20, onEnded: async () => undefined });
+    await waitForJobs(
+      boss,
+      queueName('noop', key),
+      jobs.map((j) => j.jobId),
+      { wait: true, pollMs: 20, onEnded: async () => undefined },
+    );
     const seconds = (performance.now() - t0) / 1000;
     return { jobs: opts.jobs, seconds, msPerJob: (1000 * seconds) / opts.jobs };
   } finally {
@@ -141,12 +211,22 @@ export async function measureOverhead(opts: { url: string; buildDir: string; job
 }
 
 /** Broker ceiling: `connections` concurrent fetch → complete loops over `jobs` no-op jobs (pg-boss alone). */
-export async function measureCeiling(opts: { url: string; keyHash: string; connections: number; jobs: number }): Promise<{ connections: number; jobs: number; seconds: number; jobsPerSecond: number }> {
+export async function measureCeiling(opts: {
+  url: string;
+  keyHash: string;
+  connections: number;
+  jobs: number;
+}): Promise<{ connections: number; jobs: number; seconds: number; jobsPerSecond: number }> {
   const boss = await connectQueue({ url: opts.url, poolSize: opts.connections + 2 });
   try {
     const name = await ensureQueue(boss, 'noop', opts.keyHash);
     const stamp = Date.now();
-    await enqueueJobs(boss, 'noop', opts.keyHash, Array.from({ length: opts.jobs }, (_, i) => ({ jobKey: `ceiling-${stamp}-${i}`, payload: { i } })));
+    await enqueueJobs(
+      boss,
+      'noop',
+      opts.keyHash,
+      Array.from({ length: opts.jobs }, (_, i) => ({ jobKey: `ceiling-${stamp}-${i}`, payload: { i } })),
+    );
     let done = 0;
     const t0 = performance.now();
     const loop = async (): Promise<void> => {
@@ -166,7 +246,13 @@ export async function measureCeiling(opts: { url: string; keyHash: string; conne
 }
 
 /** Per-job proving cost of a model on one worker process (one thread, warm). */
-export async function measureJobCost(opts: { url: string; buildDir: string; work: string; jobs: number; seed: number }): Promise<{ seconds: number[]; median: number }> {
+export async function measureJobCost(opts: {
+  url: string;
+  buildDir: string;
+  work: string;
+  jobs: number;
+  seed: number;
+}): Promise<{ seconds: number[]; median: number }> {
   const r = await measureThroughput({ ...opts, workers: 1, inputs: opts.jobs });
   const sorted = [...r.proofSeconds].sort((a, b) => a - b);
   return { seconds: r.proofSeconds, median: sorted[Math.floor(sorted.length / 2)] ?? NaN };
@@ -188,7 +274,15 @@ export interface KillRunResult {
  * `jobs` inputs through 2 worker processes while one of them is killed with SIGKILL every
  * `killEverySeconds` and replaced; then every bundle is verified against its input.
  */
-export async function killRun(opts: { url: string; buildDir: string; work: string; jobs: number; killEverySeconds: number; expireInSeconds: number; seed: number }): Promise<KillRunResult> {
+export async function killRun(opts: {
+  url: string;
+  buildDir: string;
+  work: string;
+  jobs: number;
+  killEverySeconds: number;
+  expireInSeconds: number;
+  seed: number;
+}): Promise<KillRunResult> {
   const inputs = writeInputFiles(join(opts.work, `kill-${opts.seed}`), opts.buildDir, opts.jobs, opts.seed);
   const out = join(opts.work, `kill-out-${opts.seed}`);
   const ws = [spawnWorker(opts.buildDir, opts.url), spawnWorker(opts.buildDir, opts.url)];
@@ -208,7 +302,15 @@ export async function killRun(opts: { url: string; buildDir: string; work: strin
   let summary: QueueSummary;
   try {
     // This client runs pg-boss maintenance every second, so dead workers' jobs expire promptly.
-    summary = await submitProofs({ buildDir: opts.buildDir, inputs, url: opts.url, outDir: out, pollMs: 100, maintenanceIntervalSeconds: 1, delivery: { expireInSeconds: opts.expireInSeconds, retryDelaySeconds: 0, retryLimit: 5 } });
+    summary = await submitProofs({
+      buildDir: opts.buildDir,
+      inputs,
+      url: opts.url,
+      outDir: out,
+      pollMs: 100,
+      maintenanceIntervalSeconds: 1,
+      delivery: { expireInSeconds: opts.expireInSeconds, retryDelaySeconds: 0, retryLimit: 5 },
+    });
   } finally {
     running = false;
     await killer;
@@ -218,7 +320,9 @@ export async function killRun(opts: { url: string; buildDir: string; work: strin
   const boss = await connectQueue({ url: opts.url });
   let retried: number;
   try {
-    const ids = await boss.getDb().executeSql('SELECT manifest FROM zkinfer.queue_batch WHERE id = $1', [summary.batchId]);
+    const ids = await boss
+      .getDb()
+      .executeSql('SELECT manifest FROM zkinfer.queue_batch WHERE id = $1', [summary.batchId]);
     const jobIds = (ids.rows[0].manifest.entries as Array<{ jobId: string }>).map((e) => e.jobId);
     const states = await jobStates(boss, summary.queue, jobIds);
     retried = [...states.values()].filter((s) => s.attempts > 1).length;
@@ -229,7 +333,12 @@ export async function killRun(opts: { url: string; buildDir: string; work: strin
   const bundles = readdirSync(out).filter((n) => n.endsWith(BUNDLE_SUFFIX));
   for (const b of bundles) {
     const opening = openingPathFor(join(out, b));
-    const r = await verifyBundle({ bundlePath: join(out, b), vkeyPath: artifactPath(opts.buildDir, 'vkey'), inputPath: join(inputs, b.replace('.proof.json', '.json')), ...(existsSync(opening) ? { openingPath: opening } : {}) });
+    const r = await verifyBundle({
+      bundlePath: join(out, b),
+      vkeyPath: artifactPath(opts.buildDir, 'vkey'),
+      inputPath: join(inputs, b.replace('.proof.json', '.json')),
+      ...(existsSync(opening) ? { openingPath: opening } : {}),
+    });
     if (r.valid) verified++;
   }
   return { jobs: opts.jobs, seconds, kills, retried, bundles: bundles.length, verified, failed: summary.failed };

@@ -31,20 +31,42 @@ export async function benchSequenceModels(ctx: SequenceSectionContext): Promise<
   const results: ModelResult[] = [];
   for (const name of Object.keys(GOALS)) {
     const job: ModelJob = {
-      name, modelPath: join(ctx.root, 'models', `${name}.onnx`), inputPath: join(ctx.root, 'models', 'samples', 'digit-3.json'),
-      calibrationPath: join(ctx.root, 'models', 'calibration.json'), buildDir: join(ctx.work, name), inputVisibility: 'public', outputVisibility: 'public',
+      name,
+      modelPath: join(ctx.root, 'models', `${name}.onnx`),
+      inputPath: join(ctx.root, 'models', 'samples', 'digit-3.json'),
+      calibrationPath: join(ctx.root, 'models', 'calibration.json'),
+      buildDir: join(ctx.work, name),
+      inputVisibility: 'public',
+      outputVisibility: 'public',
     };
     ctx.log(`sequence model ${name}`);
     const r = await runChild<ModelResult>('bench-model.js', job);
     results.push(r);
     ctx.models.push(r);
-    ctx.log(r.status === 'ok' ? `  ${r.constraints} constraints, cold prove ${r.proveColdSeconds!.toFixed(1)} s, peak ${r.peakRssMiB.toFixed(0)} MB` : `  ${r.status}: ${r.error}`);
+    ctx.log(
+      r.status === 'ok'
+        ? `  ${r.constraints} constraints, cold prove ${r.proveColdSeconds!.toFixed(1)} s, peak ${r.peakRssMiB.toFixed(0)} MB`
+        : `  ${r.status}: ${r.error}`,
+    );
     if (r.status !== 'ok') continue;
     const g = GOALS[name]!;
     // One `zkinfer prove` pays the cold proof, so that is the one judged.
-    ctx.goals.push({ item: name, goal: `prove ≤ ${g.proveSeconds} s (cold)`, actual: `${r.proveColdSeconds!.toFixed(1)} s`, met: r.proveColdSeconds! <= g.proveSeconds });
-    if (g.peakMiB !== undefined) ctx.goals.push({ item: name, goal: 'peak ≤ 4 GB', actual: `${r.peakRssMiB.toFixed(0)} MB`, met: r.peakRssMiB <= g.peakMiB });
+    ctx.goals.push({
+      item: name,
+      goal: `prove ≤ ${g.proveSeconds} s (cold)`,
+      actual: `${r.proveColdSeconds!.toFixed(1)} s`,
+      met: r.proveColdSeconds! <= g.proveSeconds,
+    });
+    if (g.peakMiB !== undefined)
+      ctx.goals.push({
+        item: name,
+        goal: 'peak ≤ 4 GB',
+        actual: `${r.peakRssMiB.toFixed(0)} MB`,
+        met: r.peakRssMiB <= g.peakMiB,
+      });
   }
-  ctx.print(`### Sequence models (public input and output, dev setup, digit-3 sample)\n\n${modelTable(results, ctx.goals)}\n`);
+  ctx.print(
+    `### Sequence models (public input and output, dev setup, digit-3 sample)\n\n${modelTable(results, ctx.goals)}\n`,
+  );
   return results;
 }

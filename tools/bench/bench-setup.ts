@@ -14,5 +14,6 @@ export interface SetupJob {
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as SetupJob;
-const result = job.route === 'ptau' ? await benchPtauRoute({ power: job.power }) : await benchDevSetup({ power: job.power });
+const result =
+  job.route === 'ptau' ? await benchPtauRoute({ power: job.power }) : await benchDevSetup({ power: job.power });
 reportResult(result);

@@ -47,21 +47,78 @@ export function measureOpCosts(): OpCostRow[] {
   const state = { frac: FRAC, kind: 'act' as const, lo: [-128], hi: [127] };
   for (const fn of UNARY_FUNCTIONS) {
     const param = fn === 'Pow' ? new Float64Array([2]) : fn === 'PRelu' ? new Float64Array([0.25]) : undefined;
-    const floats = Array.from({ length: 256 }, (_, u) => evalUnary(fn, (u - 128) * 2 ** -FRAC, {}, param?.[0] ?? 0)).filter(Number.isFinite);
-    const { op } = quantizeTable(fn, 'x', 'y', { fn, attrs: {}, ...(param ? { param } : {}) }, state, { min: Math.min(...floats), max: Math.max(...floats) }, 8);
+    const floats = Array.from({ length: 256 }, (_, u) =>
+      evalUnary(fn, (u - 128) * 2 ** -FRAC, {}, param?.[0] ?? 0),
+    ).filter(Number.isFinite);
+    const { op } = quantizeTable(
+      fn,
+      'x',
+      'y',
+      { fn, attrs: {}, ...(param ? { param } : {}) },
+      state,
+      { min: Math.min(...floats), max: Math.max(...floats) },
+      8,
+    );
     const c = measure(model([op]));
-    rows.push({ op: fn, constraints: c, beyondDecomposition: c - INPUT_BITS, formula: `n + ≤ ${tableLookupCost(INPUT_BITS)} (n = 8)` });
+    rows.push({
+      op: fn,
+      constraints: c,
+      beyondDecomposition: c - INPUT_BITS,
+      formula: `n + ≤ ${tableLookupCost(INPUT_BITS)} (n = 8)`,
+    });
   }
-  const two = (op: 'max' | 'eq' | 'lt', output = 'y'): QOp => ({ kind: 'binary', name: op, input: 'x', output, op, a: { tensor: 'x', scale: 1 }, b: { constant: [17] }, bits: [9] });
-  rows.push({ op: 'Max/Min (per pair)', constraints: measure(model([two('max')])), formula: 'w + 2, w = signed width of a − b' });
-  rows.push({ op: 'Less/LessOrEqual/Greater/GreaterOrEqual', constraints: measure(model([two('lt')])), formula: 'w + 1' });
+  const two = (op: 'max' | 'eq' | 'lt', output = 'y'): QOp => ({
+    kind: 'binary',
+    name: op,
+    input: 'x',
+    output,
+    op,
+    a: { tensor: 'x', scale: 1 },
+    b: { constant: [17] },
+    bits: [9],
+  });
+  rows.push({
+    op: 'Max/Min (per pair)',
+    constraints: measure(model([two('max')])),
+    formula: 'w + 2, w = signed width of a − b',
+  });
+  rows.push({
+    op: 'Less/LessOrEqual/Greater/GreaterOrEqual',
+    constraints: measure(model([two('lt')])),
+    formula: 'w + 1',
+  });
   rows.push({ op: 'Equal', constraints: measure(model([two('eq')])), formula: '3' });
-  const where: QOp = { kind: 'where', name: 'w', input: 'm', output: 'y', cond: { tensor: 'm', scale: 1 }, x: { tensor: 'x', scale: 1 }, y: { constant: [0] } };
-  rows.push({ op: 'Where (condition computed)', constraints: measure(model([two('lt', 'm'), where])) - measure(model([two('lt')])), formula: '1 (after the comparison)' });
+  const where: QOp = {
+    kind: 'where',
+    name: 'w',
+    input: 'm',
+    output: 'y',
+    cond: { tensor: 'm', scale: 1 },
+    x: { tensor: 'x', scale: 1 },
+    y: { constant: [0] },
+  };
+  rows.push({
+    op: 'Where (condition computed)',
+    constraints: measure(model([two('lt', 'm'), where])) - measure(model([two('lt')])),
+    formula: '1 (after the comparison)',
+  });
   const layout = divConstLayout(-128n * 4n, 127n * 4n, 3n);
   rows.push({
     op: 'Div by 3 / Mean of 3',
-    constraints: measure(model([{ kind: 'divConst', name: 'd', input: 'x', output: 'y', shift: 2, divisor: [3], offset: [Number(layout.offset)], numeratorBits: [layout.numeratorBits] }])),
+    constraints: measure(
+      model([
+        {
+          kind: 'divConst',
+          name: 'd',
+          input: 'x',
+          output: 'y',
+          shift: 2,
+          divisor: [3],
+          offset: [Number(layout.offset)],
+          numeratorBits: [layout.numeratorBits],
+        },
+      ]),
+    ),
     formula: 'n + w·(n − ⌊log2 d⌋), n = numerator bits, w = ⌈log2 d⌉ + 1',
   });
   return rows;
@@ -69,7 +126,10 @@ export function measureOpCosts(): OpCostRow[] {
 
 /** The rows as a markdown table. */
 export function opCostTable(rows: readonly OpCostRow[]): string {
-  const lines = ['| op | constraints per element (8-bit input) | beyond the input decomposition | formula |', '| --- | ---: | ---: | --- |'];
+  const lines = [
+    '| op | constraints per element (8-bit input) | beyond the input decomposition | formula |',
+    '| --- | ---: | ---: | --- |',
+  ];
   for (const r of rows) lines.push(`| ${r.op} | ${r.constraints} | ${r.beyondDecomposition ?? '–'} | ${r.formula} |`);
   return lines.join('\n');
 }

@@ -36,7 +36,10 @@ export function runChild<T>(entry: string, args: unknown): Promise<T> {
     child.on('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
       if (line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
-      else reject(new Error(`${entry} exited with code ${code} and no result: ${err.trim().split('\n').slice(-5).join(' | ')}`));
+      else
+        reject(
+          new Error(`${entry} exited with code ${code} and no result: ${err.trim().split('\n').slice(-5).join(' | ')}`),
+        );
     });
   });
 }

@@ -50,7 +50,12 @@ export function writeRandomMlp(dir: string, opts: RandomMlpOptions = {}): Random
     }
   }
   const inSize = widths[0]!;
-  const bytes = modelBytes({ input: { name: 'x', dims: [1, inSize] }, output: { name: 'y', dims: [1, widths[widths.length - 1]!] }, nodes, initializers });
+  const bytes = modelBytes({
+    input: { name: 'x', dims: [1, inSize] },
+    output: { name: 'y', dims: [1, widths[widths.length - 1]!] },
+    nodes,
+    initializers,
+  });
   const files = {
     modelPath: join(dir, 'random-mlp.onnx'),
     inputPath: join(dir, 'random-mlp-input.json'),

@@ -41,16 +41,30 @@ const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? new Set((argv[onlyAt + 1] ?? '').split(',').filter(Boolean)) : undefined;
 const selected = (...names: string[]): boolean => !only || names.some((n) => only.has(n));
 
-const log = (msg: string): void => void process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
+const log = (msg: string): void =>
+  void process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
 const goals: Goal[] = [];
-const goal = (item: string, text: string, actual: number, limit: number, atMost: boolean, show: (n: number) => string): void =>
-  void goals.push({ item, goal: text, actual: show(actual), met: atMost ? actual <= limit : actual >= limit });
+const goal = (
+  item: string,
+  text: string,
+  actual: number,
+  limit: number,
+  atMost: boolean,
+  show: (n: number) => string,
+): void => void goals.push({ item, goal: text, actual: show(actual), met: atMost ? actual <= limit : actual >= limit });
 
 const work = mkdtempSync(join(tmpdir(), 'zkinfer-bench-'));
 const random = writeRandomMlp(work, { seed: 784 });
-const digits = { modelPath: join(ROOT, 'models/digits-mlp.onnx'), inputPath: join(ROOT, 'models/samples/digit-3.json') };
-const job = (name: string, files: { modelPath: string; inputPath: string; calibrationPath?: string }, inputVisibility: ModelJob['inputVisibility'], outputVisibility: ModelJob['outputVisibility'] = 'public'): ModelJob =>
-  ({ name, ...files, buildDir: join(work, name), inputVisibility, outputVisibility });
+const digits = {
+  modelPath: join(ROOT, 'models/digits-mlp.onnx'),
+  inputPath: join(ROOT, 'models/samples/digit-3.json'),
+};
+const job = (
+  name: string,
+  files: { modelPath: string; inputPath: string; calibrationPath?: string },
+  inputVisibility: ModelJob['inputVisibility'],
+  outputVisibility: ModelJob['outputVisibility'] = 'public',
+): ModelJob => ({ name, ...files, buildDir: join(work, name), inputVisibility, outputVisibility });
 const jobs: ModelJob[] = [
   job('digits-mlp', digits, 'public'),
   job('digits-mlp-hashed', digits, 'hashed'),
@@ -59,14 +73,30 @@ const jobs: ModelJob[] = [
   job('random-mlp-public', random, 'public'),
   job('random-mlp-hashed', random, 'hashed'),
   job('digits-cnn', { modelPath: join(ROOT, 'models/digits-cnn.onnx'), inputPath: digits.inputPath }, 'public'),
-  job('mnist-8', { modelPath: join(ROOT, '../shared/conformance/models/mnist-8.onnx'), inputPath: join(ROOT, '../shared/conformance/models/mnist-8-samples/input_0.pb') }, 'public'),
+  job(
+    'mnist-8',
+    {
+      modelPath: join(ROOT, '../shared/conformance/models/mnist-8.onnx'),
+      inputPath: join(ROOT, '../shared/conformance/models/mnist-8-samples/input_0.pb'),
+    },
+    'public',
+  ),
 ];
 // Batch and gas measure bundles and build dirs of the digits MLP, so they pull those rows in.
 const needed = new Set<string>();
 if (selected('batch')) needed.add('digits-mlp');
-if (selected('gas')) ['digits-mlp', 'digits-mlp-hashed', 'digits-mlp-hashed-io', 'digits-mlp-hashed-packed'].forEach((n) => needed.add(n));
+if (selected('gas'))
+  ['digits-mlp', 'digits-mlp-hashed', 'digits-mlp-hashed-io', 'digits-mlp-hashed-packed'].forEach((n) => needed.add(n));
 
-const machine = { cpus: cpus().length, availableParallelism: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform}-${process.arch}`, memoryGiB: totalmem() / 2 ** 30, loadAverageAtStart: loadavg()[0]! };
+const machine = {
+  cpus: cpus().length,
+  availableParallelism: availableParallelism(),
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+  memoryGiB: totalmem() / 2 ** 30,
+  loadAverageAtStart: loadavg()[0]!,
+};
 const out: string[] = [];
 // What each section printed, for docs/benchmarks.md: print() files its text under the current one.
 const sections = new Map<BenchSection, string[]>();
@@ -77,7 +107,9 @@ const print = (s: string): void => {
   process.stdout.write(s + '\n');
   sections.set(section, [...(sections.get(section) ?? []), s]);
 };
-print(`Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB RAM, Node ${machine.node} (${machine.platform}); 1-min load average at start ${machine.loadAverageAtStart.toFixed(1)}${quick ? '; --quick' : ''}\n`);
+print(
+  `Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB.toFixed(1)} GiB RAM, Node ${machine.node} (${machine.platform}); 1-min load average at start ${machine.loadAverageAtStart.toFixed(1)}${quick ? '; --quick' : ''}\n`,
+);
 
 begin('models');
 const models: ModelResult[] = [];
@@ -86,7 +118,11 @@ for (const j of jobs) {
   log(`model ${j.name} (${j.inputVisibility} input, ${j.outputVisibility} output)`);
   const r = await runChild<ModelResult>('bench-model.js', j);
   models.push(r);
-  log(r.status === 'ok' ? `  ${r.constraints} constraints, warm prove ${r.proveWarmSeconds!.toFixed(3)} s` : `  ${r.status}: ${r.error}`);
+  log(
+    r.status === 'ok'
+      ? `  ${r.constraints} constraints, warm prove ${r.proveWarmSeconds!.toFixed(3)} s`
+      : `  ${r.status}: ${r.error}`,
+  );
 }
 const row = (name: string): ModelResult | undefined => models.find((m) => m.name === name && m.status === 'ok');
 const rp = row('random-mlp-public');
@@ -96,8 +132,12 @@ if (rp) {
   goal('random-mlp-public', 'compile ≤ 2 s', rp.compileSeconds!, 2, true, (n) => `${n.toFixed(3)} s`);
 }
 const rh = row('random-mlp-hashed');
-if (rh) goal('random-mlp-hashed', 'constraints ≤ 10,000', rh.constraints!, 10000, true, (n) => n.toLocaleString('en-US'));
-if (models.length) print(`### Models (dev setup; prove = Groth16 proof incl. witness and onnxruntime fidelity check)\n\n${modelTable(models, goals)}\n`);
+if (rh)
+  goal('random-mlp-hashed', 'constraints ≤ 10,000', rh.constraints!, 10000, true, (n) => n.toLocaleString('en-US'));
+if (models.length)
+  print(
+    `### Models (dev setup; prove = Groth16 proof incl. witness and onnxruntime fidelity check)\n\n${modelTable(models, goals)}\n`,
+  );
 
 const setup: BenchResult[] = [];
 let speedup: Record<string, number> | undefined;
@@ -117,12 +157,23 @@ if (selected('setup')) {
   for (const p of setup.filter((r) => r.route === 'ptau')) {
     const dev = setup.find((r) => r.route === 'dev-setup' && r.power === p.power)!;
     speedup[`2^${p.power}`] = p.seconds / dev.seconds;
-    goal(`setup-ptau-${p.power}`, 'dev setup ≥ 25× faster', p.seconds / dev.seconds, 25, false, (n) => `${n.toFixed(1)}×`);
+    goal(
+      `setup-ptau-${p.power}`,
+      'dev setup ≥ 25× faster',
+      p.seconds / dev.seconds,
+      25,
+      false,
+      (n) => `${n.toFixed(1)}×`,
+    );
   }
   const d16 = setup.find((r) => r.route === 'dev-setup' && r.power === 16);
   if (d16) goal('setup-dev-setup-16', 'dev setup ≤ 20 s at 2^16', d16.seconds, 20, true, (n) => `${n.toFixed(1)} s`);
-  const factors = Object.entries(speedup).map(([p, f]) => `${f.toFixed(1)}× at ${p}`).join(', ');
-  print(`### Trusted setup (synthetic circuit filling the domain)\n\n${setupTable(setup, goals)}\n${factors ? `\nDev setup speedup over the ptau route: ${factors}.\n` : ''}`);
+  const factors = Object.entries(speedup)
+    .map(([p, f]) => `${f.toFixed(1)}× at ${p}`)
+    .join(', ');
+  print(
+    `### Trusted setup (synthetic circuit filling the domain)\n\n${setupTable(setup, goals)}\n${factors ? `\nDev setup speedup over the ptau route: ${factors}.\n` : ''}`,
+  );
 }
 
 let batch: BenchBatchResult | undefined;
@@ -141,7 +192,12 @@ const gas: GasRow[] = [];
 let rangeCheck: { inCircuitConstraintsPerInput: number; wrapperGasPerInput: number; inputs: number } | undefined;
 if (selected('gas')) {
   begin('gas');
-  for (const [name, label] of [['digits-mlp', 'digits MLP, public input'], ['digits-mlp-hashed', 'digits MLP, hashed input'], ['digits-mlp-hashed-io', 'digits MLP, hashed input + output'], ['digits-mlp-hashed-packed', 'digits MLP, hashed input, packed output']] as const) {
+  for (const [name, label] of [
+    ['digits-mlp', 'digits MLP, public input'],
+    ['digits-mlp-hashed', 'digits MLP, hashed input'],
+    ['digits-mlp-hashed-io', 'digits MLP, hashed input + output'],
+    ['digits-mlp-hashed-packed', 'digits MLP, hashed input, packed output'],
+  ] as const) {
     const m = row(name);
     if (!m) continue;
     log(`gas: ${label}`);
@@ -151,7 +207,14 @@ if (selected('gas')) {
     await verifyOnChain(bundle, vkey, { kind: 'embedded' });
     const t0 = performance.now();
     const v = await verifyOnChain(bundle, vkey, { kind: 'embedded' });
-    gas.push({ name: label, publicSignals: bundle.publicSignals.length, gas: Number(v.gas), verifyMs: performance.now() - t0, valid: v.valid, deployedSize: v.deployedSize });
+    gas.push({
+      name: label,
+      publicSignals: bundle.publicSignals.length,
+      gas: Number(v.gas),
+      verifyMs: performance.now() - t0,
+      valid: v.valid,
+      deployedSize: v.deployedSize,
+    });
   }
   // Hashed input with the output in the fewest public signals (packed) is the configuration the goal is about.
   const hashed = gas.find((g) => g.name === 'digits MLP, hashed input, packed output');
@@ -159,7 +222,14 @@ if (selected('gas')) {
   for (const nPublic of [1, 2, 10]) {
     log(`gas: synthetic circuit, ${nPublic} public signals`);
     const g = await measureVerifierGas({ nPublic });
-    gas.push({ name: `synthetic, ${nPublic} public`, publicSignals: nPublic, gas: Number(g.verifyGas), verifyMs: g.verifyMs, valid: true, deployedSize: g.deployedSize });
+    gas.push({
+      name: `synthetic, ${nPublic} public`,
+      publicSignals: nPublic,
+      gas: Number(g.verifyGas),
+      verifyMs: g.verifyMs,
+      valid: true,
+      deployedSize: g.deployedSize,
+    });
   }
   print(`### On-chain verification (verifyProof transaction incl. 21k base + calldata)\n\n${gasTable(gas, goals)}\n`);
   // The two ways to make a contract's verdict on public inputs equal zkinfer's: range checks in
@@ -170,22 +240,32 @@ if (selected('gas')) {
     const bits = 8;
     const w = await measureRangeWrapperGas({ nPublic: 64, bits });
     rangeCheck = { inCircuitConstraintsPerInput: bits, wrapperGasPerInput: w.perInput, inputs: 64 };
-    print(`### Public-input range check (digits MLP, 64 inputs of ${bits} bits)\n\n| Where | Constraints | Gas per verification |\n| --- | --- | --- |\n| in the circuit (chosen) | +${64 * bits} (${bits} per input) | +0 |\n| wrapper contract | +0 | +${w.total.toLocaleString('en-US')} (${w.perInput.toFixed(0)} per input) |\n`);
+    print(
+      `### Public-input range check (digits MLP, 64 inputs of ${bits} bits)\n\n| Where | Constraints | Gas per verification |\n| --- | --- | --- |\n| in the circuit (chosen) | +${64 * bits} (${bits} per input) | +0 |\n| wrapper contract | +0 | +${w.total.toLocaleString('en-US')} (${w.perInput.toFixed(0)} per input) |\n`,
+    );
   }
 }
 
 const opCosts = selected('ops') ? measureOpCosts() : [];
-for (const r of opCosts) if (r.beyondDecomposition !== undefined) goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
+for (const r of opCosts)
+  if (r.beyondDecomposition !== undefined)
+    goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
 begin('ops');
 if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
 begin('products');
-if (selected('ops', 'products')) print(`### Products, division and softmax (constraints from compiled circuits)\n\n${productCostTable(measureProductCosts())}\n`);
+if (selected('ops', 'products'))
+  print(
+    `### Products, division and softmax (constraints from compiled circuits)\n\n${productCostTable(measureProductCosts())}\n`,
+  );
 begin('composite');
 const composite = selected('composite') ? (await import('./bench-composite.js')).compositeSection(print) : [];
 begin('accuracy');
 const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
 begin('sequence');
-if (selected('sequence', 'digits-transformer', 'digits-lstm')) await (await import('./bench-sequence-models.js')).benchSequenceModels({ root: ROOT, work, goals, log, print, models });
+if (selected('sequence', 'digits-transformer', 'digits-lstm'))
+  await (
+    await import('./bench-sequence-models.js')
+  ).benchSequenceModels({ root: ROOT, work, goals, log, print, models });
 
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
 let queue: { markdown: string } | undefined;
@@ -201,14 +281,36 @@ if (argv.includes('--queue') || only?.has('queue')) {
 begin('summary');
 const missed = goals.filter((g) => !g.met);
 const totalSeconds = (performance.now() - started) / 1000;
-print(missed.length ? `Goals missed: ${missed.map((g) => `${g.item}: ${g.goal} (got ${g.actual})`).join('; ')}.` : `All ${goals.length} goals met.`);
+print(
+  missed.length
+    ? `Goals missed: ${missed.map((g) => `${g.item}: ${g.goal} (got ${g.actual})`).join('; ')}.`
+    : `All ${goals.length} goals met.`,
+);
 // Other work on the machine inflates every wall time; the load average says how much to trust them.
 print(`\nTotal bench time ${totalSeconds.toFixed(0)} s; 1-min load average at end ${loadavg()[0]!.toFixed(1)}.`);
 
 const resultsDir = join(ROOT, 'bench-results');
 mkdirSync(resultsDir, { recursive: true });
 const jsonPath = join(resultsDir, 'bench.json');
-const json = { createdAt: new Date().toISOString(), machine, flags: { quick, ptau14, only: only ? [...only] : null }, totalSeconds, loadAverageAtEnd: loadavg()[0], models, setup, setupSpeedup: speedup, batch, gas, rangeCheck, opCosts, composite, accuracy, queue, goals, markdown: out.join('\n') };
+const json = {
+  createdAt: new Date().toISOString(),
+  machine,
+  flags: { quick, ptau14, only: only ? [...only] : null },
+  totalSeconds,
+  loadAverageAtEnd: loadavg()[0],
+  models,
+  setup,
+  setupSpeedup: speedup,
+  batch,
+  gas,
+  rangeCheck,
+  opCosts,
+  composite,
+  accuracy,
+  queue,
+  goals,
+  markdown: out.join('\n'),
+};
 writeFileSync(jsonPath, JSON.stringify(json, null, 2) + '\n');
 log(`wrote ${jsonPath}`);
 const docPath = join(ROOT, 'docs', 'benchmarks.md');
@@ -216,7 +318,13 @@ const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Measured nu
 // The models table is rewritten only by a run of every model: rows pulled in for batch or gas,
 // or a single row picked with --only, would otherwise replace the full table.
 const written = [...sections].filter(([key]) => key !== 'models' || selected('models'));
-writeFileSync(docPath, updateBenchDoc(doc, written.map(([key, lines]) => ({ key, markdown: lines.join('\n') }))));
+writeFileSync(
+  docPath,
+  updateBenchDoc(
+    doc,
+    written.map(([key, lines]) => ({ key, markdown: lines.join('\n') })),
+  ),
+);
 log(`updated ${docPath} (${written.map(([key]) => key).join(', ')})`);
 rmSync(work, { recursive: true, force: true });
 await shutdown();

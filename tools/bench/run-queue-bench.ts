@@ -13,7 +13,15 @@ import { runPipeline } from '../../src/pipeline.js';
 import { shutdown } from '../../src/prove/prover.js';
 import { startDevPostgres } from '../../src/queue/dev-postgres.js';
 import { buildKeyHash } from '../../src/queue/queue-worker.js';
-import { killRun, KillRunResult, MACHINE_CORES, measureCeiling, measureJobCost, measureOverhead, measureThroughput } from './bench-queue.js';
+import {
+  killRun,
+  KillRunResult,
+  MACHINE_CORES,
+  measureCeiling,
+  measureJobCost,
+  measureOverhead,
+  measureThroughput,
+} from './bench-queue.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -26,7 +34,13 @@ export interface QueueBenchOptions {
 
 /** Everything the queue bench measured, plus its markdown. */
 export interface QueueBenchResult {
-  readonly throughput: Array<{ workers: number; seconds: number; jobsPerSecond: number; cpuSecondsPerJob: number; medianProofSeconds: number }>;
+  readonly throughput: Array<{
+    workers: number;
+    seconds: number;
+    jobsPerSecond: number;
+    cpuSecondsPerJob: number;
+    medianProofSeconds: number;
+  }>;
   readonly ratio: number;
   readonly overhead: { jobs: number; seconds: number; msPerJob: number };
   readonly ceiling: { connections: number; jobs: number; seconds: number; jobsPerSecond: number };
@@ -50,7 +64,8 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
       ['digits-cnn', join(ROOT, 'models/digits-cnn.onnx'), join(ROOT, 'models/samples/digit-3.json')],
     ];
     const mnist = join(ROOT, '../shared/conformance/models/mnist-8.onnx');
-    if (opts.withMnist && existsSync(mnist)) models.push(['mnist-8', mnist, join(ROOT, '../shared/conformance/models/mnist-8-samples/input_0.pb')]);
+    if (opts.withMnist && existsSync(mnist))
+      models.push(['mnist-8', mnist, join(ROOT, '../shared/conformance/models/mnist-8-samples/input_0.pb')]);
     for (const [name, model, input] of models) {
       log(`building ${name} (public input, dev setup)`);
       builds[name] = join(work, name);
@@ -60,35 +75,90 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
 
     const n = opts.quick ? 12 : 32;
     log(`throughput: digits-cnn, ${n} inputs, 1 then 2 worker processes`);
-    const one = await measureThroughput({ url: pg.url, buildDir: builds['digits-cnn']!, work, workers: 1, inputs: n, seed: 101 });
-    const two = await measureThroughput({ url: pg.url, buildDir: builds['digits-cnn']!, work, workers: 2, inputs: n, seed: 202 });
+    const one = await measureThroughput({
+      url: pg.url,
+      buildDir: builds['digits-cnn']!,
+      work,
+      workers: 1,
+      inputs: n,
+      seed: 101,
+    });
+    const two = await measureThroughput({
+      url: pg.url,
+      buildDir: builds['digits-cnn']!,
+      work,
+      workers: 2,
+      inputs: n,
+      seed: 202,
+    });
     const ratio = two.jobsPerSecond / one.jobsPerSecond;
-    log(`  1 worker ${one.jobsPerSecond.toFixed(2)}/s, 2 workers ${two.jobsPerSecond.toFixed(2)}/s (${ratio.toFixed(2)}×)`);
+    log(
+      `  1 worker ${one.jobsPerSecond.toFixed(2)}/s, 2 workers ${two.jobsPerSecond.toFixed(2)}/s (${ratio.toFixed(2)}×)`,
+    );
 
     log('queue overhead: no-op jobs through one worker');
-    const overhead = await measureOverhead({ url: pg.url, buildDir: builds['digits-mlp']!, jobs: opts.quick ? 100 : 300 });
+    const overhead = await measureOverhead({
+      url: pg.url,
+      buildDir: builds['digits-mlp']!,
+      jobs: opts.quick ? 100 : 300,
+    });
     log(`  ${overhead.msPerJob.toFixed(2)} ms per job`);
     log('broker ceiling: 64 connections');
-    const ceiling = await measureCeiling({ url: pg.url, keyHash: buildKeyHash(builds['digits-mlp']!), connections: 64, jobs: opts.quick ? 1000 : 3000 });
+    const ceiling = await measureCeiling({
+      url: pg.url,
+      keyHash: buildKeyHash(builds['digits-mlp']!),
+      connections: 64,
+      jobs: opts.quick ? 1000 : 3000,
+    });
     log(`  ${ceiling.jobsPerSecond.toFixed(0)} jobs/s`);
 
     const perModel: QueueBenchResult['models'] = [];
     for (const [name] of models) {
-      const cost = name === 'digits-cnn' ? { median: median(one.proofSeconds) } : await measureJobCost({ url: pg.url, buildDir: builds[name]!, work, jobs: name === 'mnist-8' ? 3 : 8, seed: 303 });
+      const cost =
+        name === 'digits-cnn'
+          ? { median: median(one.proofSeconds) }
+          : await measureJobCost({
+              url: pg.url,
+              buildDir: builds[name]!,
+              work,
+              jobs: name === 'mnist-8' ? 3 : 8,
+              seed: 303,
+            });
       const perMachine = MACHINE_CORES / cost.median;
-      perModel.push({ model: name, proofSeconds: cost.median, jobsPerSecondPerMachine: perMachine, machines: Math.floor(ceiling.jobsPerSecond / perMachine) });
+      perModel.push({
+        model: name,
+        proofSeconds: cost.median,
+        jobsPerSecondPerMachine: perMachine,
+        machines: Math.floor(ceiling.jobsPerSecond / perMachine),
+      });
       log(`  ${name}: ${cost.median.toFixed(3)} s per job`);
     }
 
     const jobs = opts.quick ? 60 : 200;
     log(`kill run: ${jobs} digits-mlp jobs, 2 workers, one killed every ~10 s`);
-    const kr = await killRun({ url: pg.url, buildDir: builds['digits-mlp']!, work, jobs, killEverySeconds: 10, expireInSeconds: 5, seed: 404 });
+    const kr = await killRun({
+      url: pg.url,
+      buildDir: builds['digits-mlp']!,
+      work,
+      jobs,
+      killEverySeconds: 10,
+      expireInSeconds: 5,
+      seed: 404,
+    });
     log(`  ${kr.verified}/${kr.jobs} verified, ${kr.kills} kills, ${kr.retried} retried`);
 
     const goals = [
       { goal: '2 workers ≥ 1.6× one', actual: `${ratio.toFixed(2)}×`, met: ratio >= 1.6 },
-      { goal: 'queue overhead ≤ 10 ms per job', actual: `${overhead.msPerJob.toFixed(2)} ms`, met: overhead.msPerJob <= 10 },
-      { goal: 'every input exactly one verified bundle', actual: `${kr.verified}/${kr.jobs}`, met: kr.verified === kr.jobs && kr.bundles === kr.jobs && kr.failed === 0 },
+      {
+        goal: 'queue overhead ≤ 10 ms per job',
+        actual: `${overhead.msPerJob.toFixed(2)} ms`,
+        met: overhead.msPerJob <= 10,
+      },
+      {
+        goal: 'every input exactly one verified bundle',
+        actual: `${kr.verified}/${kr.jobs}`,
+        met: kr.verified === kr.jobs && kr.bundles === kr.jobs && kr.failed === 0,
+      },
     ];
     const md = [
       `### Queue: worker processes on one machine (digits CNN, public input, ${n} inputs)\n`,
@@ -106,7 +176,10 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
       `### Worker machines one Postgres can feed (ceiling ÷ jobs/s of one ${MACHINE_CORES}-core worker machine)\n`,
       '| Model | Proof s per job (worker, warm) | Jobs/s per machine | Broker ceiling jobs/s | Machines |',
       '| --- | --- | --- | --- | --- |',
-      ...perModel.map((m) => `| ${m.model} | ${m.proofSeconds.toFixed(3)} | ${m.jobsPerSecondPerMachine.toFixed(2)} | ${ceiling.jobsPerSecond.toFixed(0)} | ${m.machines.toLocaleString('en-US')} |`),
+      ...perModel.map(
+        (m) =>
+          `| ${m.model} | ${m.proofSeconds.toFixed(3)} | ${m.jobsPerSecondPerMachine.toFixed(2)} | ${ceiling.jobsPerSecond.toFixed(0)} | ${m.machines.toLocaleString('en-US')} |`,
+      ),
       '',
       '### Nothing lost: a worker killed (kill -9) every ~10 s (digits MLP)\n',
       '| Jobs | Worker processes | Kills | Jobs retried | Bundles | Verified with their input | Failed | Seconds | Goals |',
@@ -114,7 +187,22 @@ export async function runQueueBench(opts: QueueBenchOptions = {}): Promise<Queue
       `| ${kr.jobs} | 2 | ${kr.kills} | ${kr.retried} | ${kr.bundles} | ${kr.verified} | ${kr.failed} | ${kr.seconds.toFixed(0)} | ${mark(goals[2]!.met, goals[2]!.goal)} |`,
       '',
     ].join('\n');
-    return { throughput: [one, two].map((r) => ({ workers: r.workers, seconds: r.seconds, jobsPerSecond: r.jobsPerSecond, cpuSecondsPerJob: r.cpuSecondsPerJob, medianProofSeconds: median(r.proofSeconds) })), ratio, overhead, ceiling, models: perModel, killRun: kr, goals, markdown: md };
+    return {
+      throughput: [one, two].map((r) => ({
+        workers: r.workers,
+        seconds: r.seconds,
+        jobsPerSecond: r.jobsPerSecond,
+        cpuSecondsPerJob: r.cpuSecondsPerJob,
+        medianProofSeconds: median(r.proofSeconds),
+      })),
+      ratio,
+      overhead,
+      ceiling,
+      models: perModel,
+      killRun: kr,
+      goals,
+      markdown: md,
+    };
   } finally {
     await pg.destroy();
     rmSync(work, { recursive: true, force: true });
@@ -135,6 +223,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   process.stdout.write(`${r.markdown}\n${tail}\n`);
   const dir = join(ROOT, 'bench-results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'queue-bench.json'), JSON.stringify({ createdAt: new Date().toISOString(), ...r, summary: tail }, null, 2) + '\n');
+  writeFileSync(
+    join(dir, 'queue-bench.json'),
+    JSON.stringify({ createdAt: new Date().toISOString(), ...r, summary: tail }, null, 2) + '\n',
+  );
   await shutdown();
 }

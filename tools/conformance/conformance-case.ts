@@ -17,7 +17,12 @@ import { ConstTensor, parseTensorProto } from '../../src/onnx/tensor.js';
 import { applyDroppedFinal, FloatGraph, FloatOp, runFloatGraph } from '../../src/quantize/float-ir.js';
 import { lowerGraph, lowerNodes } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { dequantizeOutput, quantizeInput, reportedOutput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import {
+  dequantizeOutput,
+  quantizeInput,
+  reportedOutput,
+  runIntegerModel,
+} from '../../src/quantize/quantized-model.js';
 
 const { onnx } = onnxProto;
 
@@ -84,14 +89,28 @@ export function magnitudeScale(fg: FloatGraph, x: Float64Array): number {
     ...fg,
     ops: fg.ops.map((op): FloatOp => {
       switch (op.kind) {
-        case 'linear': return { ...op, weight: op.weight.map(Math.abs), bias: op.bias.map(Math.abs) };
-        case 'add': return { ...op, otherSign: 1 };
-        case 'leakyRelu': return { ...op, alpha: Math.abs(op.alpha) };
-        case 'clamp': return { ...op, min: null, max: null };
-        case 'permute': return op.fill ? { ...op, fill: op.fill.map(Math.abs) } : op;
+        case 'linear':
+          return { ...op, weight: op.weight.map(Math.abs), bias: op.bias.map(Math.abs) };
+        case 'add':
+          return { ...op, otherSign: 1 };
+        case 'leakyRelu':
+          return { ...op, alpha: Math.abs(op.alpha) };
+        case 'clamp':
+          return { ...op, min: null, max: null };
+        case 'permute':
+          return op.fill ? { ...op, fill: op.fill.map(Math.abs) } : op;
         // No signed constant to take the magnitude of (a new kind must be placed here or above).
-        case 'relu': case 'reshape': case 'maxpool': case 'concat': case 'unary': case 'binary': case 'where':
-        case 'divConst': case 'product': case 'divide': case 'softmax':
+        case 'relu':
+        case 'reshape':
+        case 'maxpool':
+        case 'concat':
+        case 'unary':
+        case 'binary':
+        case 'where':
+        case 'divConst':
+        case 'product':
+        case 'divide':
+        case 'softmax':
           return op;
       }
     }),
@@ -125,7 +144,13 @@ async function proveCase(c: LoadedCase, opts: CaseOptions): Promise<string | und
   try {
     const modelPath = join(dir, 'model.onnx');
     writeFileSync(modelPath, c.bytes);
-    const r = await runPipeline({ modelPath, inputPath: c.inputPath, outDir: join(dir, 'build'), weightBits: opts.weightBits, activationBits: opts.activationBits });
+    const r = await runPipeline({
+      modelPath,
+      inputPath: c.inputPath,
+      outDir: join(dir, 'build'),
+      weightBits: opts.weightBits,
+      activationBits: opts.activationBits,
+    });
     return r.verification.valid ? undefined : `proof did not verify: ${r.verification.failed}`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -140,7 +165,13 @@ function foldedOutput(graph: OnnxGraph): ConstTensor | undefined {
 /** A folded output must equal the expected one exactly: it is computed, not approximated. */
 function compareFolded(name: string, got: ConstTensor, want: ConstTensor): CaseResult {
   const same = JSON.stringify(got.dims) === JSON.stringify(want.dims) && got.data.every((v, i) => v === want.data[i]);
-  return same ? { name, status: 'pass', detail: 'folded at compile time, equal to the expected output', constraints: 0 } : { name, status: 'fail', detail: `folded output ${JSON.stringify(Array.from(got.data))} differs from the expected ${JSON.stringify(Array.from(want.data))}` };
+  return same
+    ? { name, status: 'pass', detail: 'folded at compile time, equal to the expected output', constraints: 0 }
+    : {
+        name,
+        status: 'fail',
+        detail: `folded output ${JSON.stringify(Array.from(got.data))} differs from the expected ${JSON.stringify(Array.from(want.data))}`,
+      };
 }
 
 /** Runs one case directory; never throws. */
@@ -150,46 +181,96 @@ export async function runCase(dir: string, name: string, opts: CaseOptions = {})
   try {
     c = loadCase(dir);
     stage = 'lower';
-    if (c.input.data.some((v) => !Number.isFinite(v))) throw new UserError('the input contains NaN or ±Inf, which have no fixed-point value');
+    if (c.input.data.some((v) => !Number.isFinite(v)))
+      throw new UserError('the input contains NaN or ±Inf, which have no fixed-point value');
     const folded = foldedOutput(c.graph);
     if (folded) return compareFolded(name, folded, c.expected);
     const fg = lowerGraph(c.graph);
-    if (c.input.data.length !== fg.input.shape.reduce((a, b) => a * b, 1)) throw new UserError(`input has ${c.input.data.length} values, the model expects ${JSON.stringify(fg.input.shape)}`);
+    if (c.input.data.length !== fg.input.shape.reduce((a, b) => a * b, 1))
+      throw new UserError(
+        `input has ${c.input.data.length} values, the model expects ${JSON.stringify(fg.input.shape)}`,
+      );
     stage = 'quantize';
     const bits = opts.activationBits ?? 8;
     const qOpts = { activationBits: bits, weightBits: opts.weightBits };
     const first = quantizeGraph(fg, [c.input.data], qOpts);
     // Calibrate on the input as the integer model sees it too (rounded onto its grid), so that no
     // scale is set by values only the exact input produces (e.g. ties after rounding).
-    const q = first.input.parts ? first : quantizeGraph(fg, [c.input.data, Float64Array.from(quantizeInput(first, c.input.data), (v) => v * 2 ** -first.input.frac)], qOpts);
+    const q = first.input.parts
+      ? first
+      : quantizeGraph(
+          fg,
+          [c.input.data, Float64Array.from(quantizeInput(first, c.input.data), (v) => v * 2 ** -first.input.frac)],
+          qOpts,
+        );
     stage = 'circuit';
     const xq = quantizeInput(q, c.input.data);
     const ref = runIntegerModel(q, xq).get(q.output.name)!;
     const build = buildCircuit(q, xq);
     const violated = findViolatedConstraint(build.circuit.constraints, build.circuit.witness);
     const constraints = build.circuit.nConstraints;
-    if (violated !== -1) return { name, status: 'fail', detail: `witness violates constraint ${violated}`, constraints };
-    if (build.output.length !== ref.length || build.output.some((v, i) => v !== BigInt(ref[i]!))) return { name, status: 'fail', detail: 'circuit output differs from the integer reference', constraints };
+    if (violated !== -1)
+      return { name, status: 'fail', detail: `witness violates constraint ${violated}`, constraints };
+    if (build.output.length !== ref.length || build.output.some((v, i) => v !== BigInt(ref[i]!)))
+      return { name, status: 'fail', detail: 'circuit output differs from the integer reference', constraints };
     const got = reportedOutput(q, dequantizeOutput(q, build.output)).values;
     const want = c.expected.data;
-    if (got.length !== want.length) return { name, status: 'fail', detail: `output has ${got.length} values, expected ${want.length}`, constraints };
+    if (got.length !== want.length)
+      return { name, status: 'fail', detail: `output has ${got.length} values, expected ${want.length}`, constraints };
     const floatOut = runFloatGraph(fg, c.input.data).get(fg.output.name)!;
-    const floatErr = maxDiff(fg.droppedFinal ? applyDroppedFinal(fg.droppedFinal, fg.output.shape, floatOut) : floatOut, want);
+    const floatErr = maxDiff(
+      fg.droppedFinal ? applyDroppedFinal(fg.droppedFinal, fg.output.shape, floatOut) : floatOut,
+      want,
+    );
     // After a dropped Softmax the outputs are probabilities: their own magnitude is the scale.
     // What rounding the input onto its grid alone costs the float model (large where a function
     // is steep, e.g. Log near 0): no circuit can do better than the float model on that input.
-    const reported = (v: Float64Array) => (fg.droppedFinal ? applyDroppedFinal(fg.droppedFinal, fg.output.shape, v) : v);
-    const inputErr = q.input.parts ? 0 : maxDiff(reported(runFloatGraph(fg, Float64Array.from(xq, (v) => v * 2 ** -q.input.frac)).get(fg.output.name)!), reported(floatOut));
-    const tol = tolerance(q.output.frac, bits, want, fg.droppedFinal ? 0 : magnitudeScale(fg, c.input.data)) + (Number.isFinite(inputErr) ? inputErr : 0);
+    const reported = (v: Float64Array) =>
+      fg.droppedFinal ? applyDroppedFinal(fg.droppedFinal, fg.output.shape, v) : v;
+    const inputErr = q.input.parts
+      ? 0
+      : maxDiff(
+          reported(
+            runFloatGraph(
+              fg,
+              Float64Array.from(xq, (v) => v * 2 ** -q.input.frac),
+            ).get(fg.output.name)!,
+          ),
+          reported(floatOut),
+        );
+    const tol =
+      tolerance(q.output.frac, bits, want, fg.droppedFinal ? 0 : magnitudeScale(fg, c.input.data)) +
+      (Number.isFinite(inputErr) ? inputErr : 0);
     const err = maxDiff(got, want);
-    if (floatErr > 1e-3 * (1 + tol)) return { name, status: 'fail', detail: `lowered float graph differs from the expected output by ${floatErr.toExponential(2)}`, constraints };
-    if (err > tol) return { name, status: 'fail', detail: `max |error| ${err.toExponential(2)} > tolerance ${tol.toExponential(2)}`, constraints, maxError: err, tolerance: tol };
+    if (floatErr > 1e-3 * (1 + tol))
+      return {
+        name,
+        status: 'fail',
+        detail: `lowered float graph differs from the expected output by ${floatErr.toExponential(2)}`,
+        constraints,
+      };
+    if (err > tol)
+      return {
+        name,
+        status: 'fail',
+        detail: `max |error| ${err.toExponential(2)} > tolerance ${tol.toExponential(2)}`,
+        constraints,
+        maxError: err,
+        tolerance: tol,
+      };
     if (opts.prove) {
       stage = 'prove';
       const bad = await proveCase(c, opts);
       if (bad) return { name, status: 'fail', detail: bad, constraints };
     }
-    return { name, status: 'pass', detail: `max |error| ${err.toExponential(2)} ≤ ${tol.toExponential(2)}${opts.prove ? ', proof verified' : ''}`, constraints, maxError: err, tolerance: tol };
+    return {
+      name,
+      status: 'pass',
+      detail: `max |error| ${err.toExponential(2)} ≤ ${tol.toExponential(2)}${opts.prove ? ', proof verified' : ''}`,
+      constraints,
+      maxError: err,
+      tolerance: tol,
+    };
   } catch (e) {
     if (e instanceof UserError) return { name, status: 'unsupported', detail: `${stage}: ${e.message}` };
     return { name, status: 'fail', detail: `${stage}: ${(e as Error).message}` };

@@ -41,7 +41,10 @@ function graphOps(dir: string): string[] {
 /** The op a case tests. */
 export function opUnderTest(name: string, dir: string): string {
   if (name.startsWith('onnx-pytorch-converted/')) return 'PyTorch-converted models';
-  const base = name.replace(/_expanded(_ver\d+)?$/, '').split('/').pop()!;
+  const base = name
+    .replace(/_expanded(_ver\d+)?$/, '')
+    .split('/')
+    .pop()!;
   const root = dirname(dirname(dir));
   for (const suite of ['onnx-node', 'onnx-node-extended']) {
     const d = join(root, suite, base);
@@ -69,7 +72,16 @@ export function scoreByOp(results: readonly CaseResult[], dirs: ReadonlyMap<stri
   for (const r of results) {
     const dir = dirs.get(r.name)!;
     const op = opUnderTest(r.name, dir);
-    const s = scores.get(op) ?? { op, supported: op === 'PyTorch-converted models' || sup.has(op), inScope: 0, pass: 0, fail: 0, unsupported: 0, outOfScope: 0, needsOtherOp: 0 };
+    const s = scores.get(op) ?? {
+      op,
+      supported: op === 'PyTorch-converted models' || sup.has(op),
+      inScope: 0,
+      pass: 0,
+      fail: 0,
+      unsupported: 0,
+      outOfScope: 0,
+      needsOtherOp: 0,
+    };
     scores.set(op, s);
     if (outOfScopeReason(r.name)) s.outOfScope++;
     else if (needsOtherOp(dir)) s.needsOtherOp++;
@@ -87,7 +99,9 @@ export function scoreTable(scores: readonly OpScore[]): string {
   const lines = ['op                        in scope   pass   rate   out of scope   needs other op'];
   for (const s of rows) {
     const rate = s.inScope ? `${((100 * s.pass) / s.inScope).toFixed(0)}%` : '-';
-    lines.push(`${s.op.padEnd(26)}${String(s.inScope).padStart(8)}${String(s.pass).padStart(7)}${rate.padStart(7)}${String(s.outOfScope).padStart(15)}${String(s.needsOtherOp).padStart(17)}`);
+    lines.push(
+      `${s.op.padEnd(26)}${String(s.inScope).padStart(8)}${String(s.pass).padStart(7)}${rate.padStart(7)}${String(s.outOfScope).padStart(15)}${String(s.needsOtherOp).padStart(17)}`,
+    );
   }
   return lines.join('\n');
 }

@@ -29,14 +29,17 @@ export function listCases(shared = sharedDir()): Array<{ name: string; dir: stri
     if (!existsSync(root)) continue;
     for (const name of readdirSync(root).sort()) {
       const dir = join(root, name);
-      if (statSync(dir).isDirectory() && existsSync(join(dir, 'model.onnx'))) out.push({ name: `${suite}/${name}`, dir });
+      if (statSync(dir).isDirectory() && existsSync(join(dir, 'model.onnx')))
+        out.push({ name: `${suite}/${name}`, dir });
     }
   }
   return out;
 }
 
 /** Runs the selected cases, calling `onResult` after each. */
-export async function runConformance(opts: CaseOptions & { filter?: string; onResult?: (r: CaseResult) => void } = {}): Promise<CaseResult[]> {
+export async function runConformance(
+  opts: CaseOptions & { filter?: string; onResult?: (r: CaseResult) => void } = {},
+): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   for (const c of listCases()) {
     if (opts.filter && !c.name.includes(opts.filter)) continue;
@@ -69,7 +72,10 @@ async function main(argv: string[]): Promise<void> {
     prove,
     filter,
     onResult: (r) => {
-      if (!json) process.stdout.write(`${r.name.padEnd(width)} ${r.status.toUpperCase().padEnd(11)} ${r.constraints !== undefined ? String(r.constraints).padStart(6) : '     -'}  ${r.detail}\n`);
+      if (!json)
+        process.stdout.write(
+          `${r.name.padEnd(width)} ${r.status.toUpperCase().padEnd(11)} ${r.constraints !== undefined ? String(r.constraints).padStart(6) : '     -'}  ${r.detail}\n`,
+        );
     },
   });
   if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
@@ -77,7 +83,9 @@ async function main(argv: string[]): Promise<void> {
   const passed = inScope.filter((r) => r.status === 'pass').length;
   const dirs = new Map(listCases(shared).map((c) => [c.name, c.dir]));
   if (!json) process.stdout.write(`\n${scoreTable(scoreByOp(results, dirs))}\n\n`);
-  process.stdout.write(`supported cases: ${passed}/${inScope.length} pass (${inScope.length ? ((100 * passed) / inScope.length).toFixed(1) : '0'}%)\n`);
+  process.stdout.write(
+    `supported cases: ${passed}/${inScope.length} pass (${inScope.length ? ((100 * passed) / inScope.length).toFixed(1) : '0'}%)\n`,
+  );
   process.stdout.write(`${summaryLine(results)}\n`);
   if (results.some((r) => r.status === 'fail')) process.exitCode = 1;
   if (prove) await (await import('../../src/prove/prover.js')).shutdown();

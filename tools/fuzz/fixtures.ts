@@ -24,7 +24,12 @@ export interface Fixtures {
   readonly bundlePath: string;
   readonly openingPath: string;
   /** An accuracy claim of the build on 4 test samples (2 chunks of 2), its chunk key and dataset. */
-  readonly claim: { readonly path: string; readonly vkeyPath: string; readonly datasetPath: string; readonly datasetCommitment: string };
+  readonly claim: {
+    readonly path: string;
+    readonly vkeyPath: string;
+    readonly datasetPath: string;
+    readonly datasetCommitment: string;
+  };
 }
 
 /** The repository root (dist/tools/fuzz → ../../..). */
@@ -46,12 +51,41 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   cpSync(buildDir, otherSetupDir, { recursive: true });
   await setupKeys({ buildDir: otherSetupDir });
   const sample = (JSON.parse(readFileSync(samplePath, 'utf8')) as { input: number[] }).input;
-  const test = JSON.parse(readFileSync(join(ROOT, 'models/digits-test.json'), 'utf8')) as { inputs: number[][]; labels: number[] };
+  const test = JSON.parse(readFileSync(join(ROOT, 'models/digits-test.json'), 'utf8')) as {
+    inputs: number[][];
+    labels: number[];
+  };
   const datasetPath = join(dir, 'four.jsonl');
-  writeFileSync(datasetPath, test.inputs.slice(0, 4).map((input, i) => JSON.stringify({ input, label: test.labels[i] })).join('\n') + '\n');
-  const acc = await proveAccuracy({ buildDir, dataset: datasetPath, outDir: join(dir, 'accuracy'), chunkSize: 2, workers: 1 });
-  const claim = { path: acc.claim, vkeyPath: join(acc.keyDir, 'vkey.json'), datasetPath, datasetCommitment: acc.datasetCommitment };
-  return { buildDir, otherSetupDir, models: { mlp, cnn: join(ROOT, 'models/digits-cnn.onnx') }, samplePath, sample, bundlePath, openingPath, claim };
+  writeFileSync(
+    datasetPath,
+    test.inputs
+      .slice(0, 4)
+      .map((input, i) => JSON.stringify({ input, label: test.labels[i] }))
+      .join('\n') + '\n',
+  );
+  const acc = await proveAccuracy({
+    buildDir,
+    dataset: datasetPath,
+    outDir: join(dir, 'accuracy'),
+    chunkSize: 2,
+    workers: 1,
+  });
+  const claim = {
+    path: acc.claim,
+    vkeyPath: join(acc.keyDir, 'vkey.json'),
+    datasetPath,
+    datasetCommitment: acc.datasetCommitment,
+  };
+  return {
+    buildDir,
+    otherSetupDir,
+    models: { mlp, cnn: join(ROOT, 'models/digits-cnn.onnx') },
+    samplePath,
+    sample,
+    bundlePath,
+    openingPath,
+    claim,
+  };
 }
 
 /** Copies the build directory into a case directory (proofs excluded). */

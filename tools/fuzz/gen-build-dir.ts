@@ -13,7 +13,16 @@ import { canonicalJson, sha256Hex } from '../../src/core/hash.js';
 import { copyBuild, type Fixtures } from './fixtures.js';
 import type { FuzzGenerator } from './harness.js';
 
-const FILES = ['circuit.zkey', 'circuit.r1cs', 'model.quant.json', 'vkey.json', 'circuit.json', 'setup.json', 'settings.json', 'model.onnx'] as const;
+const FILES = [
+  'circuit.zkey',
+  'circuit.r1cs',
+  'model.quant.json',
+  'vkey.json',
+  'circuit.json',
+  'setup.json',
+  'settings.json',
+  'model.onnx',
+] as const;
 type File = (typeof FILES)[number];
 
 type Mutation =
@@ -22,20 +31,68 @@ type Mutation =
   | { op: 'append'; file: File; bytes: number }
   | { op: 'delete'; file: File }
   | { op: 'other-setup'; files: Array<'circuit.zkey' | 'vkey.json' | 'setup.json'> }
-  | { op: 'edit'; file: 'model.quant.json' | 'vkey.json' | 'circuit.json' | 'setup.json' | 'settings.json'; pick: number; value: number }
+  | {
+      op: 'edit';
+      file: 'model.quant.json' | 'vkey.json' | 'circuit.json' | 'setup.json' | 'settings.json';
+      pick: number;
+      value: number;
+    }
   | { op: 'weight-with-hashes'; delta: number };
 
 /** Replacement values for a JSON edit. */
-const VALUES: readonly unknown[] = [null, true, 'eight', '', 0, -1, 1, 2 ** 31, 2 ** 32, 1e300, -1e300, 99, 200, 0.5, [], {}, [1, 2], 'bls12381', '0x1', '00', '1'.repeat(100),
-  JSON.parse(`${'['.repeat(300)}${']'.repeat(300)}`)];
+const VALUES: readonly unknown[] = [
+  null,
+  true,
+  'eight',
+  '',
+  0,
+  -1,
+  1,
+  2 ** 31,
+  2 ** 32,
+  1e300,
+  -1e300,
+  99,
+  200,
+  0.5,
+  [],
+  {},
+  [1, 2],
+  'bls12381',
+  '0x1',
+  '00',
+  '1'.repeat(100),
+  JSON.parse(`${'['.repeat(300)}${']'.repeat(300)}`),
+];
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('flip' as const), file: fc.constantFrom(...FILES), at: fc.double({ min: 0, max: 1, noNaN: true }), count: fc.constantFrom(1, 8, 64), xor: fc.integer({ min: 1, max: 255 }) }),
-  fc.record({ op: fc.constant('truncate' as const), file: fc.constantFrom(...FILES), bytes: fc.constantFrom(1, 2, 64, 1000) }),
+  fc.record({
+    op: fc.constant('flip' as const),
+    file: fc.constantFrom(...FILES),
+    at: fc.double({ min: 0, max: 1, noNaN: true }),
+    count: fc.constantFrom(1, 8, 64),
+    xor: fc.integer({ min: 1, max: 255 }),
+  }),
+  fc.record({
+    op: fc.constant('truncate' as const),
+    file: fc.constantFrom(...FILES),
+    bytes: fc.constantFrom(1, 2, 64, 1000),
+  }),
   fc.record({ op: fc.constant('append' as const), file: fc.constantFrom(...FILES), bytes: fc.constantFrom(1, 32) }),
   fc.record({ op: fc.constant('delete' as const), file: fc.constantFrom(...FILES) }),
-  fc.record({ op: fc.constant('other-setup' as const), files: fc.subarray(['circuit.zkey', 'vkey.json', 'setup.json'] as Array<'circuit.zkey' | 'vkey.json' | 'setup.json'>, { minLength: 1 }) }),
-  fc.record({ op: fc.constant('edit' as const), file: fc.constantFrom('model.quant.json', 'vkey.json', 'circuit.json', 'setup.json', 'settings.json'), pick: fc.nat(), value: fc.nat(VALUES.length - 1) }),
+  fc.record({
+    op: fc.constant('other-setup' as const),
+    files: fc.subarray(
+      ['circuit.zkey', 'vkey.json', 'setup.json'] as Array<'circuit.zkey' | 'vkey.json' | 'setup.json'>,
+      { minLength: 1 },
+    ),
+  }),
+  fc.record({
+    op: fc.constant('edit' as const),
+    file: fc.constantFrom('model.quant.json', 'vkey.json', 'circuit.json', 'setup.json', 'settings.json'),
+    pick: fc.nat(),
+    value: fc.nat(VALUES.length - 1),
+  }),
   fc.record({ op: fc.constant('weight-with-hashes' as const), delta: fc.constantFrom(1, -1, 1000) }),
 );
 
@@ -124,7 +181,9 @@ export const buildDirs: FuzzGenerator<Fixtures, Mutation> = {
         break;
       }
       case 'weight-with-hashes': {
-        const q = JSON.parse(read('model.quant.json')!.toString('utf8')) as { ops: Array<{ kind: string; weight?: number[] }> };
+        const q = JSON.parse(read('model.quant.json')!.toString('utf8')) as {
+          ops: Array<{ kind: string; weight?: number[] }>;
+        };
         q.ops.find((o) => o.kind === 'linear')!.weight![0]! += m.delta;
         const bytes = Buffer.from(JSON.stringify(q, null, 2) + '\n');
         writeFileSync(path('model.quant.json'), bytes);
@@ -144,6 +203,11 @@ export const buildDirs: FuzzGenerator<Fixtures, Mutation> = {
     if (command === 'inspect') return { argv: ['inspect', build, '--json'], expect: 'any', label };
     // compile rewrites circuit.r1cs/circuit.json from the edited model: a valid edit compiles.
     if (command === 'compile') return { argv: ['compile', build, '--json'], expect: 'any', label };
-    return { argv: ['prove', build, '--input', fixtures.samplePath, '--out', bundlePathNamed(out, 'b')], expect: refuse ? 'reject' : 'any', outputs: [out], label };
+    return {
+      argv: ['prove', build, '--input', fixtures.samplePath, '--out', bundlePathNamed(out, 'b')],
+      expect: refuse ? 'reject' : 'any',
+      outputs: [out],
+      label,
+    };
   },
 };

@@ -27,7 +27,12 @@ function unverified(p: Path): boolean {
 export const bundles: FuzzGenerator<Fixtures, BundleRecipe> = {
   name: 'bundle / opening',
   weight: 3,
-  arbitrary: () => fc.record({ file: fc.constantFrom('bundle' as const, 'bundle' as const, 'opening' as const), at: fc.nat(100_000), mutation: fc.constantFrom(...MUTATIONS) }),
+  arbitrary: () =>
+    fc.record({
+      file: fc.constantFrom('bundle' as const, 'bundle' as const, 'opening' as const),
+      at: fc.nat(100_000),
+      mutation: fc.constantFrom(...MUTATIONS),
+    }),
   materialize(r, { dir, fixtures }) {
     const bundle = JSON.parse(readFileSync(fixtures.bundlePath, 'utf8')) as unknown;
     const opening = JSON.parse(readFileSync(fixtures.openingPath, 'utf8')) as unknown;
@@ -41,7 +46,16 @@ export const bundles: FuzzGenerator<Fixtures, BundleRecipe> = {
     writeFileSync(openingFile, JSON.stringify(opening));
     const free = !changed || (r.file === 'bundle' && unverified(p));
     return {
-      argv: ['verify', bundleFile, '--vkey', artifactPath(fixtures.buildDir, 'vkey'), '--opening', openingFile, '--input', fixtures.samplePath],
+      argv: [
+        'verify',
+        bundleFile,
+        '--vkey',
+        artifactPath(fixtures.buildDir, 'vkey'),
+        '--opening',
+        openingFile,
+        '--input',
+        fixtures.samplePath,
+      ],
       expect: free ? 'any' : 'reject',
       label: `${r.file} ${p.join('.')} ${r.mutation}`,
     };

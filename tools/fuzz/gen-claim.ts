@@ -15,7 +15,6 @@ import { UNVERIFIED_CLAIM_FIELDS } from '../../src/accuracy/verify-claim.js';
 
 type ClaimRecipe = { at: number; mutation: Mutation };
 
-
 /** The fixture claim, one node mutated, through `verify CLAIM`. */
 export const claims: FuzzGenerator<Fixtures, ClaimRecipe> = {
   name: 'accuracy claim',
@@ -31,7 +30,14 @@ export const claims: FuzzGenerator<Fixtures, ClaimRecipe> = {
     const dotted = p.filter((k) => typeof k === 'string').join('.');
     const free = !changed || UNVERIFIED_CLAIM_FIELDS.some((f) => dotted === f || dotted.startsWith(`${f}.`));
     return {
-      argv: ['verify', file, '--vkey', fixtures.claim.vkeyPath, '--dataset-commitment', fixtures.claim.datasetCommitment],
+      argv: [
+        'verify',
+        file,
+        '--vkey',
+        fixtures.claim.vkeyPath,
+        '--dataset-commitment',
+        fixtures.claim.datasetCommitment,
+      ],
       expect: free ? 'any' : 'reject',
       label: `claim ${p.join('.')} ${r.mutation}`,
     };
@@ -47,9 +53,17 @@ const LABELS: readonly unknown[] = [0, 9, 3, -1, 10, 1.5, '3', null, 'NaN', 1e9,
 export const datasets: FuzzGenerator<Fixtures, DatasetRecipe> = {
   name: 'dataset JSONL',
   weight: 1,
-  arbitrary: () => fc.record({ line: fc.nat(3), field: fc.constantFrom('input' as const, 'label' as const), value: fc.nat(LABELS.length - 1) }),
+  arbitrary: () =>
+    fc.record({
+      line: fc.nat(3),
+      field: fc.constantFrom('input' as const, 'label' as const),
+      value: fc.nat(LABELS.length - 1),
+    }),
   materialize(r, { dir, fixtures }) {
-    const lines = readFileSync(fixtures.claim.datasetPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { input: unknown[]; label: unknown });
+    const lines = readFileSync(fixtures.claim.datasetPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { input: unknown[]; label: unknown });
     const row = lines[r.line % lines.length]!;
     const v = LABELS[r.value];
     if (r.field === 'label') row.label = v;

@@ -42,7 +42,19 @@ export interface FuzzGenerator<F = unknown, T = unknown> {
 }
 
 /** Outcome columns: the first three are fine, every other one is a defect. */
-export const OUTCOMES = ['exit 0', 'exit 1', 'exit 2', 'exit 3 (bug)', 'stack trace', 'stderr lines ≠ 1', 'partial artifact', 'wrongly accepted', 'wrongly refused', 'threw', 'hang'] as const;
+export const OUTCOMES = [
+  'exit 0',
+  'exit 1',
+  'exit 2',
+  'exit 3 (bug)',
+  'stack trace',
+  'stderr lines ≠ 1',
+  'partial artifact',
+  'wrongly accepted',
+  'wrongly refused',
+  'threw',
+  'hang',
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 /** The defect columns (must stay 0). */
 export const BAD_OUTCOMES: readonly Outcome[] = OUTCOMES.slice(3);
@@ -65,7 +77,10 @@ function walk(dir: string): Array<{ path: string; isDir: boolean }> {
 }
 
 /** Runs `main(argv)` in process with stdout and stderr captured; never rejects. */
-export async function runCaptured(argv: string[], timeoutMs = 120_000): Promise<{ code?: number; stdout: string; stderr: string; threw?: unknown; hung?: boolean }> {
+export async function runCaptured(
+  argv: string[],
+  timeoutMs = 120_000,
+): Promise<{ code?: number; stdout: string; stderr: string; threw?: unknown; hung?: boolean }> {
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
   let stderr = '';
@@ -103,7 +118,11 @@ export async function runCase(c: FuzzCase, dir: string, timeoutMs = 120_000): Pr
   else if (r.threw !== undefined) outcomes.push('threw');
   else outcomes.push(r.code === 0 ? 'exit 0' : r.code === 1 ? 'exit 1' : r.code === 2 ? 'exit 2' : 'exit 3 (bug)');
   if (/\n\s+at .+:\d+:\d+\)?/.test(r.stderr) || /^\s+at /m.test(r.stderr)) outcomes.push('stack trace');
-  const lines = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('warning: ') && !l.startsWith('note: ') && !l.startsWith('progress '));
+  const lines = r.stderr
+    .split('\n')
+    .filter(
+      (l) => l.trim() !== '' && !l.startsWith('warning: ') && !l.startsWith('note: ') && !l.startsWith('progress '),
+    );
   if ((r.code === 1 || r.code === 2) && lines.length !== 1) outcomes.push('stderr lines ≠ 1');
   const entries = walk(dir);
   const tempLeft = entries.some((e) => /\.tmp(-|$)|\.\d+\.[0-9a-f]+\.tmp$/.test(e.path));

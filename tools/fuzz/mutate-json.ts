@@ -13,7 +13,10 @@ export type Path = ReadonlyArray<string | number>;
 export function paths(v: unknown, at: Path = []): Path[] {
   if (v === null || typeof v !== 'object') return [at];
   const keys = Array.isArray(v) ? v.map((_, i) => i) : Object.keys(v);
-  return [...(at.length ? [at] : []), ...keys.flatMap((k) => paths((v as Record<string | number, unknown>)[k], [...at, k]))];
+  return [
+    ...(at.length ? [at] : []),
+    ...keys.flatMap((k) => paths((v as Record<string | number, unknown>)[k], [...at, k])),
+  ];
 }
 
 function getAt(v: unknown, p: Path): unknown {
@@ -30,26 +33,70 @@ function setAt(v: unknown, p: Path, value: unknown, remove = false): void {
 }
 
 /** The mutations of one node. */
-export const MUTATIONS = ['plus-one', 'minus-one', 'hex', 'leading-zero', 'plus-p', 'plus-r', 'delete', 'to-string', 'to-number', 'to-null', 'to-array', 'extra-field', 'negate', 'huge'] as const;
-
+export const MUTATIONS = [
+  'plus-one',
+  'minus-one',
+  'hex',
+  'leading-zero',
+  'plus-p',
+  'plus-r',
+  'delete',
+  'to-string',
+  'to-number',
+  'to-null',
+  'to-array',
+  'extra-field',
+  'negate',
+  'huge',
+] as const;
 
 function mutate(value: unknown, m: Mutation): { value?: unknown; remove?: boolean } {
   const isDecimal = typeof value === 'string' && /^-?\d+$/.test(value);
   switch (m) {
-    case 'plus-one': return { value: typeof value === 'number' ? value + 1 : isDecimal ? String(BigInt(value) + 1n) : `${String(value)}1` };
-    case 'minus-one': return { value: typeof value === 'number' ? value - 1 : isDecimal ? String(BigInt(value) - 1n) : String(value).slice(0, -1) };
-    case 'hex': return { value: isDecimal ? `0x${BigInt(value).toString(16)}` : typeof value === 'number' ? `0x${Math.trunc(value).toString(16)}` : value };
-    case 'leading-zero': return { value: isDecimal ? `0${value}` : typeof value === 'number' ? `0${value}` : ` ${String(value)}` };
-    case 'plus-p': return { value: isDecimal ? String(BigInt(value) + BASE_FIELD_PRIME) : value };
-    case 'plus-r': return { value: isDecimal ? String(BigInt(value) + FIELD_PRIME) : value };
-    case 'delete': return { remove: true };
-    case 'to-string': return { value: JSON.stringify(value) };
-    case 'to-number': return { value: 7 };
-    case 'to-null': return { value: null };
-    case 'to-array': return { value: [value] };
-    case 'extra-field': return { value: value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value, trusted: true } : { value } };
-    case 'negate': return { value: typeof value === 'number' ? -value - 1 : isDecimal ? String(-BigInt(value) - 1n) : value };
-    case 'huge': return { value: typeof value === 'number' ? 1e300 : '9'.repeat(200) };
+    case 'plus-one':
+      return {
+        value: typeof value === 'number' ? value + 1 : isDecimal ? String(BigInt(value) + 1n) : `${String(value)}1`,
+      };
+    case 'minus-one':
+      return {
+        value:
+          typeof value === 'number' ? value - 1 : isDecimal ? String(BigInt(value) - 1n) : String(value).slice(0, -1),
+      };
+    case 'hex':
+      return {
+        value: isDecimal
+          ? `0x${BigInt(value).toString(16)}`
+          : typeof value === 'number'
+            ? `0x${Math.trunc(value).toString(16)}`
+            : value,
+      };
+    case 'leading-zero':
+      return { value: isDecimal ? `0${value}` : typeof value === 'number' ? `0${value}` : ` ${String(value)}` };
+    case 'plus-p':
+      return { value: isDecimal ? String(BigInt(value) + BASE_FIELD_PRIME) : value };
+    case 'plus-r':
+      return { value: isDecimal ? String(BigInt(value) + FIELD_PRIME) : value };
+    case 'delete':
+      return { remove: true };
+    case 'to-string':
+      return { value: JSON.stringify(value) };
+    case 'to-number':
+      return { value: 7 };
+    case 'to-null':
+      return { value: null };
+    case 'to-array':
+      return { value: [value] };
+    case 'extra-field':
+      return {
+        value:
+          value !== null && typeof value === 'object' && !Array.isArray(value)
+            ? { ...value, trusted: true }
+            : { value },
+      };
+    case 'negate':
+      return { value: typeof value === 'number' ? -value - 1 : isDecimal ? String(-BigInt(value) - 1n) : value };
+    case 'huge':
+      return { value: typeof value === 'number' ? 1e300 : '9'.repeat(200) };
   }
 }
 

@@ -47,8 +47,16 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const root = mkdtempSync(join(tmpdir(), 'zkinfer-fuzz-'));
   try {
     const fixtures: Fixtures = await makeFixtures(join(root, 'fixtures'));
-    const pick = fc.oneof(...GENERATORS.map((g) => ({ weight: g.weight, arbitrary: g.arbitrary(fixtures).map((recipe) => ({ g, recipe })) })));
-    const drawn = fc.sample(pick, { seed: opts.seed, numRuns: opts.cases }) as Array<{ g: FuzzGenerator<Fixtures>; recipe: unknown }>;
+    const pick = fc.oneof(
+      ...GENERATORS.map((g) => ({
+        weight: g.weight,
+        arbitrary: g.arbitrary(fixtures).map((recipe) => ({ g, recipe })),
+      })),
+    );
+    const drawn = fc.sample(pick, { seed: opts.seed, numRuns: opts.cases }) as Array<{
+      g: FuzzGenerator<Fixtures>;
+      recipe: unknown;
+    }>;
     const table: FuzzReport['table'] = {};
     const defects: FuzzDefect[] = [];
     for (const [i, { g, recipe }] of drawn.entries()) {
@@ -59,7 +67,14 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
       const row = (table[g.name] ??= Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>);
       for (const o of r.outcomes) row[o]++;
       const bad = r.outcomes.filter((o) => BAD_OUTCOMES.includes(o));
-      if (bad.length > 0) defects.push({ generator: g.name, label: c.label, argv: c.argv, outcomes: bad, stderr: r.stderr.slice(0, 2000) });
+      if (bad.length > 0)
+        defects.push({
+          generator: g.name,
+          label: c.label,
+          argv: c.argv,
+          outcomes: bad,
+          stderr: r.stderr.slice(0, 2000),
+        });
       rmSync(dir, { recursive: true, force: true });
       opts.onCase?.(i + 1, drawn.length);
     }
@@ -95,12 +110,29 @@ async function cli(): Promise<void> {
   const cases = flag(args, '--cases', 500);
   const seed = flag(args, '--seed', 14);
   const tty = process.stderr.isTTY;
-  const report = await runFuzz({ cases, seed, onCase: (d, n) => { if (tty || d % 250 === 0 || d === n) process.stderr.write(`${tty ? '\r' : ''}fuzz ${d}/${n}${tty ? '' : '\n'}`); } });
+  const report = await runFuzz({
+    cases,
+    seed,
+    onCase: (d, n) => {
+      if (tty || d % 250 === 0 || d === n) process.stderr.write(`${tty ? '\r' : ''}fuzz ${d}/${n}${tty ? '' : '\n'}`);
+    },
+  });
   if (tty) process.stderr.write('\n');
-  process.stdout.write(`\nzkinfer fuzz: ${report.cases} cases, seed ${report.seed}, ${report.seconds.toFixed(0)} s\n\n${formatFuzzTable(report)}\n\n`);
-  const defects = BAD_OUTCOMES.map((o) => [o, report.defects.filter((d) => d.outcomes.includes(o)).length] as const).filter(([, n]) => n > 0);
-  process.stdout.write(defects.length === 0 ? 'no defects: every bad column is 0\n' : `defects: ${defects.map(([o, n]) => `${o} ${n}`).join(', ')}\n`);
-  for (const d of report.defects.slice(0, 50)) process.stdout.write(`\n[${d.generator}] ${d.outcomes.join(', ')}: ${d.label}\n  zkinfer ${d.argv.join(' ')}\n  ${d.stderr.split('\n').slice(0, 6).join('\n  ')}\n`);
+  process.stdout.write(
+    `\nzkinfer fuzz: ${report.cases} cases, seed ${report.seed}, ${report.seconds.toFixed(0)} s\n\n${formatFuzzTable(report)}\n\n`,
+  );
+  const defects = BAD_OUTCOMES.map(
+    (o) => [o, report.defects.filter((d) => d.outcomes.includes(o)).length] as const,
+  ).filter(([, n]) => n > 0);
+  process.stdout.write(
+    defects.length === 0
+      ? 'no defects: every bad column is 0\n'
+      : `defects: ${defects.map(([o, n]) => `${o} ${n}`).join(', ')}\n`,
+  );
+  for (const d of report.defects.slice(0, 50))
+    process.stdout.write(
+      `\n[${d.generator}] ${d.outcomes.join(', ')}: ${d.label}\n  zkinfer ${d.argv.join(' ')}\n  ${d.stderr.split('\n').slice(0, 6).join('\n  ')}\n`,
+    );
   process.exitCode = report.defects.length > 0 ? 1 : 0;
 }
 

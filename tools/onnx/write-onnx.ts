@@ -67,7 +67,15 @@ export function tensorBytes(name: string, dims: number[], data: number[]): Uint8
 /** Serializes a ModelProto (IR 7, opset 13 by default). */
 export function modelBytes(spec: ModelSpec): Uint8Array {
   const attribute = (name: string, a: Attr): onnxProto.onnx.IAttributeProto =>
-    'float' in a ? { name, type: 1, f: a.float } : 'int' in a ? { name, type: 2, i: a.int } : 'str' in a ? { name, type: 3, s: Buffer.from(a.str) } : 'strs' in a ? { name, type: 8, strings: a.strs.map((v) => Buffer.from(v)) } : { name, type: 7, ints: a.ints };
+    'float' in a
+      ? { name, type: 1, f: a.float }
+      : 'int' in a
+        ? { name, type: 2, i: a.int }
+        : 'str' in a
+          ? { name, type: 3, s: Buffer.from(a.str) }
+          : 'strs' in a
+            ? { name, type: 8, strings: a.strs.map((v) => Buffer.from(v)) }
+            : { name, type: 7, ints: a.ints };
   const model: onnxProto.onnx.IModelProto = {
     irVersion: spec.irVersion ?? 7,
     producerName: 'zkinfer',
@@ -82,7 +90,9 @@ export function modelBytes(spec: ModelSpec): Uint8Array {
         domain: n.domain ?? '',
         attribute: Object.entries(n.attrs ?? {}).flatMap(([k, v]) => (v ? [attribute(k, v)] : [])),
       })),
-      initializer: Object.entries(spec.initializers ?? {}).map(([k, v]) => (v.int32 ? { name: k, dims: v.dims, dataType: 6, int32Data: v.data } : tensorProto(k, v.dims, v.data, v.int64))),
+      initializer: Object.entries(spec.initializers ?? {}).map(([k, v]) =>
+        v.int32 ? { name: k, dims: v.dims, dataType: 6, int32Data: v.data } : tensorProto(k, v.dims, v.data, v.int64),
+      ),
       input: [spec.input, ...(spec.moreInputs ?? [])].map((i) => valueInfo(i.name, i.dims, i.elemType)),
       output: [valueInfo(spec.output.name, spec.output.dims)],
     },

@@ -6,13 +6,37 @@
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import {
-  activationShape, attrNum, attrStr, broadcastShape, broadcastTo, constInput, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, size,
+  activationShape,
+  attrNum,
+  attrStr,
+  broadcastShape,
+  broadcastTo,
+  constInput,
+  elementwiseAffine,
+  emit,
+  foldAffineIntoLinear,
+  LowerContext,
+  Lowering,
+  nodeError,
+  size,
 } from '../lower-context.js';
 import type { UnaryAttrs, UnaryFn } from '../unary-functions.js';
 import { emitProduct } from './products.js';
 
 function unary(ctx: LowerContext, node: OnnxNode, fn: UnaryFn, attrs: UnaryAttrs = {}, param?: Float64Array): void {
-  emit(ctx, { kind: 'unary', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, fn, attrs, ...(param ? { param } : {}) }, activationShape(ctx, node));
+  emit(
+    ctx,
+    {
+      kind: 'unary',
+      name: node.name,
+      input: node.inputs[0]!,
+      output: node.outputs[0]!,
+      fn,
+      attrs,
+      ...(param ? { param } : {}),
+    },
+    activationShape(ctx, node),
+  );
 }
 
 /** The constant operand `i` broadcast onto the activation's shape; it may not enlarge the output. */
@@ -20,7 +44,11 @@ function perElementConst(ctx: LowerContext, node: OnnxNode, i: number, what: str
   const shape = activationShape(ctx, node);
   const c = constInput(ctx, node, i);
   const out = broadcastShape(node, shape, c.dims);
-  if (size(out) !== size(shape)) throw nodeError(node, `${what} of shape ${JSON.stringify(c.dims)} would broadcast the input ${JSON.stringify(shape)} to ${JSON.stringify(out)}`);
+  if (size(out) !== size(shape))
+    throw nodeError(
+      node,
+      `${what} of shape ${JSON.stringify(c.dims)} would broadcast the input ${JSON.stringify(shape)} to ${JSON.stringify(out)}`,
+    );
   return broadcastTo(node, c, shape);
 }
 
@@ -33,7 +61,10 @@ function withAttrs(fn: UnaryFn, names: ReadonlyArray<'alpha' | 'beta' | 'gamma'>
   };
 }
 
-const plain = (fn: UnaryFn): Lowering => (ctx, node) => unary(ctx, node, fn);
+const plain =
+  (fn: UnaryFn): Lowering =>
+  (ctx, node) =>
+    unary(ctx, node, fn);
 
 /** Table-proven activations. */
 export const ACTIVATION_LOWERINGS: Record<string, Lowering> = {
@@ -55,7 +86,8 @@ export const ACTIVATION_LOWERINGS: Record<string, Lowering> = {
   Round: plain('Round'),
   Gelu: (ctx, node) => {
     const approximate = attrStr(node, 'approximate', 'none');
-    if (approximate !== 'none' && approximate !== 'tanh') throw nodeError(node, `approximate must be "none" or "tanh", not "${approximate}"`);
+    if (approximate !== 'none' && approximate !== 'tanh')
+      throw nodeError(node, `approximate must be "none" or "tanh", not "${approximate}"`);
     unary(ctx, node, 'Gelu', { approximate });
   },
   Elu: withAttrs('Elu', ['alpha']),
@@ -70,7 +102,11 @@ export const ACTIVATION_LOWERINGS: Record<string, Lowering> = {
       const [x, out] = [node.inputs[0]!, node.outputs[0]!];
       const n = size(activationShape(ctx, node));
       const id = Array.from({ length: n }, (_, i) => i);
-      emitProduct(ctx, { name: node.name, input: x, other: x, output: out, offsets: [...id, n], aIndex: id, bIndex: id }, activationShape(ctx, node));
+      emitProduct(
+        ctx,
+        { name: node.name, input: x, other: x, output: out, offsets: [...id, n], aIndex: id, bIndex: id },
+        activationShape(ctx, node),
+      );
       return;
     }
     unary(ctx, node, 'Pow', {}, exponent);
@@ -83,6 +119,18 @@ export const ACTIVATION_LOWERINGS: Record<string, Lowering> = {
     const shift = new Float64Array(n);
     const [x, out] = [node.inputs[0]!, node.outputs[0]!];
     if (foldAffineIntoLinear(ctx, x, out, node.name, scale, shift)) return;
-    emit(ctx, elementwiseAffine(node.name, x, out, n, Int32Array.from({ length: n }, (_, i) => i), scale, shift), shape);
+    emit(
+      ctx,
+      elementwiseAffine(
+        node.name,
+        x,
+        out,
+        n,
+        Int32Array.from({ length: n }, (_, i) => i),
+        scale,
+        shift,
+      ),
+      shape,
+    );
   },
 };

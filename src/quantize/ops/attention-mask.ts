@@ -11,7 +11,18 @@
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import { quote, UserError } from '../../core/errors.js';
 import type { FloatOp } from '../float-ir.js';
-import { activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
+import {
+  activationShape,
+  attrNum,
+  broadcastIndex,
+  broadcastShape,
+  broadcastTo,
+  emit,
+  LowerContext,
+  Lowering,
+  nodeError,
+  size,
+} from '../lower-context.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
 import { MATMUL_LOWERINGS } from './matmul.js';
 import { softmaxRows } from './products.js';
@@ -37,7 +48,11 @@ function consumers(ctx: LowerContext, t: string): OnnxNode[] {
 function castChain(ctx: LowerContext, t: string): { chain: string[]; readers: OnnxNode[] } {
   const chain = [t];
   let readers = consumers(ctx, t);
-  while (readers.length === 1 && CASTS.has(readers[0]!.opType) && !ctx.graph.outputs.some((o) => o.name === chain[chain.length - 1])) {
+  while (
+    readers.length === 1 &&
+    CASTS.has(readers[0]!.opType) &&
+    !ctx.graph.outputs.some((o) => o.name === chain[chain.length - 1])
+  ) {
     chain.push(readers[0]!.outputs[0]!);
     readers = consumers(ctx, chain[chain.length - 1]!);
   }
@@ -54,7 +69,8 @@ function maskedAdd(ctx: LowerContext, node: OnnxNode): boolean {
   const out = node.outputs[0]!;
   // The sum may pass through casts on its way to the Softmax: each tensor of the chain carries the mask.
   const { chain, readers } = castChain(ctx, out);
-  if (readers.length !== 1 || readers[0]!.opType !== 'Softmax' || ctx.graph.outputs.some((o) => chain.includes(o.name))) throw nodeError(node, 'a constant holding −∞ is supported only as an additive mask read by a Softmax alone');
+  if (readers.length !== 1 || readers[0]!.opType !== 'Softmax' || ctx.graph.outputs.some((o) => chain.includes(o.name)))
+    throw nodeError(node, 'a constant holding −∞ is supported only as an additive mask read by a Softmax alone');
   const shape = broadcastShape(node, xShape, c.dims);
   const full = broadcastTo(node, c, shape);
   const finite = `${node.name}::mask-finite`;
@@ -73,7 +89,8 @@ function maskedSoftmax(ctx: LowerContext, node: OnnxNode): boolean {
   const coerce2d = ctx.graph.opset < 13;
   let axis = attrNum(node, 'axis', coerce2d ? 1 : -1);
   if (axis < 0) axis += shape.length;
-  if (axis < 0 || axis >= shape.length) throw nodeError(node, `axis ${attrNum(node, 'axis', 0)} out of range for rank ${shape.length}`);
+  if (axis < 0 || axis >= shape.length)
+    throw nodeError(node, `axis ${attrNum(node, 'axis', 0)} out of range for rank ${shape.length}`);
   const rows = softmaxRows(shape, axis, coerce2d);
   const kept: number[] = [];
   const offsets = [0];
@@ -93,7 +110,11 @@ function maskedSoftmax(ctx: LowerContext, node: OnnxNode): boolean {
   ];
   for (const op of ops) emit(ctx, op, [kept.length]);
   const perm = Array.from(at);
-  emit(ctx, { kind: 'permute', name: node.name, input: probs, output: node.outputs[0]!, perm, fill: perm.map(() => 0) }, shape);
+  emit(
+    ctx,
+    { kind: 'permute', name: node.name, input: probs, output: node.outputs[0]!, perm, fill: perm.map(() => 0) },
+    shape,
+  );
   // The probabilities are exactly 0 where masked: a MatMul reading them may ignore what it multiplies there.
   for (const t of castChain(ctx, node.outputs[0]!).chain) masksOf(ctx).set(t, mask);
   return true;
@@ -117,7 +138,9 @@ function maskedMatMul(ctx: LowerContext, node: OnnxNode): boolean {
   const aBatch = broadcastIndex(a.slice(0, -2), batch);
   const vBatch = broadcastIndex(v.dims.slice(0, -2), batch);
   const live = new Uint8Array(v.data.length / n);
-  for (let t = 0; t < aBatch.length; t++) for (let r = 0; r < m; r++) for (let j = 0; j < k; j++) if (!mask[(aBatch[t]! * m + r) * k + j]) live[vBatch[t]! * k + j] = 1;
+  for (let t = 0; t < aBatch.length; t++)
+    for (let r = 0; r < m; r++)
+      for (let j = 0; j < k; j++) if (!mask[(aBatch[t]! * m + r) * k + j]) live[vBatch[t]! * k + j] = 1;
   const data = v.data.map((x, i) => (live[Math.floor(i / n)] ? x : 0));
   if (data.every((x, i) => x === v.data[i])) return false;
   const name = `${node.name}::live-rows`;
@@ -143,7 +166,11 @@ export const ATTENTION_MASK_LOWERINGS: Record<string, Lowering> = {
 export function assertFiniteConstants(ops: readonly FloatOp[]): void {
   const bad = (op: FloatOp, what: string, v: ArrayLike<number> | undefined) => {
     if (!v) return;
-    for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) throw new UserError(`node ${quote(op.name)}: ${what} holds ${v[i]}; a constant −∞ is supported only as an attention mask added right before a Softmax`);
+    for (let i = 0; i < v.length; i++)
+      if (!Number.isFinite(v[i]!))
+        throw new UserError(
+          `node ${quote(op.name)}: ${what} holds ${v[i]}; a constant −∞ is supported only as an attention mask added right before a Softmax`,
+        );
   };
   for (const op of ops) {
     if (op.kind === 'linear') {
@@ -152,6 +179,8 @@ export function assertFiniteConstants(ops: readonly FloatOp[]): void {
     } else if (op.kind === 'permute') bad(op, 'a constant', op.fill);
     else if (op.kind === 'unary') bad(op, 'a parameter', op.param);
     else if (op.kind === 'divConst') bad(op, 'the divisor', op.divisor);
-    else if (op.kind === 'binary' || op.kind === 'where') for (const o of op.kind === 'binary' ? [op.a, op.b] : [op.cond, op.x, op.y]) bad(op, 'a constant operand', 'constant' in o ? o.constant : undefined);
+    else if (op.kind === 'binary' || op.kind === 'where')
+      for (const o of op.kind === 'binary' ? [op.a, op.b] : [op.cond, op.x, op.y])
+        bad(op, 'a constant operand', 'constant' in o ? o.constant : undefined);
   }
 }

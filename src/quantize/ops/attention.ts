@@ -22,12 +22,20 @@ interface Operand {
   at(b: number, h: number, s: number, d: number): number;
 }
 
-function operand(ctx: LowerContext, node: OnnxNode, i: number, what: string, headsAttr: string, batchOf?: number): Operand {
+function operand(
+  ctx: LowerContext,
+  node: OnnxNode,
+  i: number,
+  what: string,
+  headsAttr: string,
+  batchOf?: number,
+): Operand {
   const name = node.inputs[i]!;
   const c = ctx.consts.get(name);
   const shape = c ? c.dims : ctx.shapes.get(name);
   if (!shape) throw nodeError(node, `${what} (input ${i}) is neither a constant nor a computed activation`);
-  if (batchOf !== undefined && shape[0] !== batchOf) throw nodeError(node, `${what} has batch ${shape[0]}, Q has ${batchOf}`);
+  if (batchOf !== undefined && shape[0] !== batchOf)
+    throw nodeError(node, `${what} has batch ${shape[0]}, Q has ${batchOf}`);
   const base = { name, ...(c ? { constant: c.data } : {}) };
   if (shape.length === 4) {
     const [, H, S, D] = shape as [number, number, number, number];
@@ -36,7 +44,8 @@ function operand(ctx: LowerContext, node: OnnxNode, i: number, what: string, hea
   if (shape.length === 3) {
     const H = attrNum(node, headsAttr, NaN);
     const [, S, hidden] = shape as [number, number, number];
-    if (!Number.isInteger(H) || H < 1 || hidden % H !== 0) throw nodeError(node, `3-D ${what} needs the attribute ${headsAttr} dividing its hidden size ${hidden}`);
+    if (!Number.isInteger(H) || H < 1 || hidden % H !== 0)
+      throw nodeError(node, `3-D ${what} needs the attribute ${headsAttr} dividing its hidden size ${hidden}`);
     const D = hidden / H;
     return { ...base, heads: H, seq: S, head: D, at: (b, h, s, d) => (b * S + s) * hidden + h * D + d };
   }
@@ -61,7 +70,15 @@ interface AttentionPlan {
 }
 
 /** The kept keys of every query row and the additive mask value of each kept score. */
-function keptKeys(node: OnnxNode, q: Operand, batch: number, Sk: number, causal: boolean, mask: Float64Array | undefined, boolMask: boolean): { rowKeys: number[][]; bias: number[] } {
+function keptKeys(
+  node: OnnxNode,
+  q: Operand,
+  batch: number,
+  Sk: number,
+  causal: boolean,
+  mask: Float64Array | undefined,
+  boolMask: boolean,
+): { rowKeys: number[][]; bias: number[] } {
   const rowKeys: number[][] = [];
   const bias: number[] = [];
   const Sq = q.seq;
@@ -101,17 +118,30 @@ function emitScores(p: AttentionPlan, scale: number, softcap: number): string {
   const rowsOf = <T>(f: (b: number, h: number, i: number, j: number, at: number) => T): T[] => {
     const out: T[] = [];
     let r = 0;
-    for (let b = 0; b < batch; b++) for (let h = 0; h < q.heads; h++) for (let i = 0; i < q.seq; i++, r++) for (const j of rowKeys[r]!) out.push(f(b, h, i, j, out.length));
+    for (let b = 0; b < batch; b++)
+      for (let h = 0; h < q.heads; h++)
+        for (let i = 0; i < q.seq; i++, r++) for (const j of rowKeys[r]!) out.push(f(b, h, i, j, out.length));
     return out;
   };
   const hasBias = bias.some((x) => x !== 0);
   if (k.constant) {
     const kc = k.constant;
-    const rows: LinearRow[] = rowsOf((b, h, i, j, at) => ({ inputs: qTerms(b, h, i), weights: Array.from({ length: D }, (_, d) => pre * kc[kAt(b, h, j, d)]!), bias: capped ? 0 : bias[at]! }));
+    const rows: LinearRow[] = rowsOf((b, h, i, j, at) => ({
+      inputs: qTerms(b, h, i),
+      weights: Array.from({ length: D }, (_, d) => pre * kc[kAt(b, h, j, d)]!),
+      bias: capped ? 0 : bias[at]!,
+    }));
     scores = e.linear('scores', q.name, rows, [nScores]);
   } else {
     const nq = size(ctx.shapes.get(q.name)!);
-    const qs = e.affine('q-scaled', q.name, Array.from({ length: nq }, (_, i) => i), new Float64Array(nq).fill(pre), new Float64Array(nq), ctx.shapes.get(q.name)!);
+    const qs = e.affine(
+      'q-scaled',
+      q.name,
+      Array.from({ length: nq }, (_, i) => i),
+      new Float64Array(nq).fill(pre),
+      new Float64Array(nq),
+      ctx.shapes.get(q.name)!,
+    );
     const aIndex: number[] = [];
     const bIndex: number[] = [];
     const offsets = [0];
@@ -123,11 +153,26 @@ function emitScores(p: AttentionPlan, scale: number, softcap: number): string {
       offsets.push(aIndex.length);
     });
     scores = e.product('scores', qs, k.name, offsets, aIndex, bIndex, [nScores]);
-    if (hasBias && !capped) scores = e.affine('masked', scores, Array.from({ length: nScores }, (_, i) => i), new Float64Array(nScores).fill(1), Float64Array.from(bias), [nScores]);
+    if (hasBias && !capped)
+      scores = e.affine(
+        'masked',
+        scores,
+        Array.from({ length: nScores }, (_, i) => i),
+        new Float64Array(nScores).fill(1),
+        Float64Array.from(bias),
+        [nScores],
+      );
   }
   if (capped) {
     const t = e.unary('softcap-tanh', scores, 'Tanh');
-    scores = e.affine('softcapped', t, Array.from({ length: nScores }, (_, i) => i), new Float64Array(nScores).fill(softcap), Float64Array.from(bias), [nScores]);
+    scores = e.affine(
+      'softcapped',
+      t,
+      Array.from({ length: nScores }, (_, i) => i),
+      new Float64Array(nScores).fill(softcap),
+      Float64Array.from(bias),
+      [nScores],
+    );
   }
   return scores;
 }
@@ -138,7 +183,8 @@ function emitOutput(p: AttentionPlan, probs: string, rowStart: number[], qRank: 
   const [Sq, Dv] = [q.seq, v.head];
   const y4 = qRank === 4;
   const yShape = y4 ? [batch, q.heads, Sq, Dv] : [batch, Sq, q.heads * Dv];
-  const yAt = (b: number, h: number, i: number, d: number) => (y4 ? ((b * q.heads + h) * Sq + i) * Dv + d : (b * Sq + i) * q.heads * Dv + h * Dv + d);
+  const yAt = (b: number, h: number, i: number, d: number) =>
+    y4 ? ((b * q.heads + h) * Sq + i) * Dv + d : (b * Sq + i) * q.heads * Dv + h * Dv + d;
   const terms: Array<{ p: number[]; v: number[] }> = new Array(size(yShape));
   let r = 0;
   for (let b = 0; b < batch; b++) {
@@ -146,7 +192,10 @@ function emitOutput(p: AttentionPlan, probs: string, rowStart: number[], qRank: 
       for (let i = 0; i < Sq; i++, r++) {
         for (let d = 0; d < Dv; d++) {
           const keys = rowKeys[r]!;
-          terms[yAt(b, h, i, d)] = { p: keys.map((_, kk) => rowStart[r]! + kk), v: keys.map((j) => v.at(b, Math.floor(h / group), j, d)) };
+          terms[yAt(b, h, i, d)] = {
+            p: keys.map((_, kk) => rowStart[r]! + kk),
+            v: keys.map((j) => v.at(b, Math.floor(h / group), j, d)),
+          };
         }
       }
     }
@@ -154,16 +203,37 @@ function emitOutput(p: AttentionPlan, probs: string, rowStart: number[], qRank: 
   const out = node.outputs[0]!;
   if (v.constant) {
     const vc = v.constant;
-    e.linear('output', probs, terms.map((t) => ({ inputs: t.p, weights: t.v.map((x) => vc[x]!), bias: 0 })), yShape, out);
+    e.linear(
+      'output',
+      probs,
+      terms.map((t) => ({ inputs: t.p, weights: t.v.map((x) => vc[x]!), bias: 0 })),
+      yShape,
+      out,
+    );
   } else {
     const yOffsets = [0];
     for (const t of terms) yOffsets.push(yOffsets[yOffsets.length - 1]! + t.p.length);
-    e.product('output', probs, v.name, yOffsets, terms.flatMap((t) => t.p), terms.flatMap((t) => t.v), yShape, out);
+    e.product(
+      'output',
+      probs,
+      v.name,
+      yOffsets,
+      terms.flatMap((t) => t.p),
+      terms.flatMap((t) => t.v),
+      yShape,
+      out,
+    );
   }
 }
 
 const attention: Lowering = (ctx, node) => {
-  for (const [i, what] of [[4, 'past_key'], [5, 'past_value'], [6, 'nonpad_kv_seqlen']] as const) if (node.inputs[i]) throw nodeError(node, `input ${what} is not supported (no KV cache: a proof covers one pass over Q, K and V)`);
+  for (const [i, what] of [
+    [4, 'past_key'],
+    [5, 'past_value'],
+    [6, 'nonpad_kv_seqlen'],
+  ] as const)
+    if (node.inputs[i])
+      throw nodeError(node, `input ${what} is not supported (no KV cache: a proof covers one pass over Q, K and V)`);
   if (isUsed(ctx, node.outputs[3])) throw nodeError(node, 'the qk_matmul_output output is not supported');
   const qShape = ctx.shapes.get(node.inputs[0]!);
   if (!qShape) throw nodeError(node, 'Q must be a computed activation');
@@ -171,8 +241,10 @@ const attention: Lowering = (ctx, node) => {
   const q = operand(ctx, node, 0, 'Q', 'q_num_heads');
   const k = operand(ctx, node, 1, 'K', 'kv_num_heads', batch);
   const v = operand(ctx, node, 2, 'V', 'kv_num_heads', batch);
-  if (k.head !== q.head || k.heads !== v.heads || k.seq !== v.seq) throw nodeError(node, 'Q, K and V shapes do not fit together');
-  if (q.heads % k.heads !== 0) throw nodeError(node, `q_num_heads ${q.heads} is not a multiple of kv_num_heads ${k.heads}`);
+  if (k.head !== q.head || k.heads !== v.heads || k.seq !== v.seq)
+    throw nodeError(node, 'Q, K and V shapes do not fit together');
+  if (q.heads % k.heads !== 0)
+    throw nodeError(node, `q_num_heads ${q.heads} is not a multiple of kv_num_heads ${k.heads}`);
   const scale = attrNum(node, 'scale', 1 / Math.sqrt(q.head));
   const softcap = attrNum(node, 'softcap', 0);
   const causal = attrNum(node, 'is_causal', 0) !== 0;
@@ -180,16 +252,41 @@ const attention: Lowering = (ctx, node) => {
   if (node.inputs[3] && !maskC) throw nodeError(node, 'attn_mask must be a constant');
   const mask = maskC ? broadcastTo(node, maskC, [batch, q.heads, q.seq, k.seq]) : undefined;
   const e = new CompositeEmitter(ctx, node);
-  const plan: AttentionPlan = { ctx, node, e, q, k, v, batch, group: q.heads / k.heads, ...keptKeys(node, q, batch, k.seq, causal, mask, maskC?.dataType === 'BOOL') };
+  const plan: AttentionPlan = {
+    ctx,
+    node,
+    e,
+    q,
+    k,
+    v,
+    batch,
+    group: q.heads / k.heads,
+    ...keptKeys(node, q, batch, k.seq, causal, mask, maskC?.dataType === 'BOOL'),
+  };
   const scores = emitScores(plan, scale, softcap);
   const nScores = plan.bias.length;
   const offsets = [0];
   for (const keys of plan.rowKeys) offsets.push(offsets[offsets.length - 1]! + keys.length);
   const probs = e.name('probs');
-  emit(ctx, { kind: 'softmax', name: probs, input: scores, output: probs, offsets, index: Array.from({ length: nScores }, (_, i) => i), log: false }, [nScores]);
+  emit(
+    ctx,
+    {
+      kind: 'softmax',
+      name: probs,
+      input: scores,
+      output: probs,
+      offsets,
+      index: Array.from({ length: nScores }, (_, i) => i),
+      log: false,
+    },
+    [nScores],
+  );
   emitOutput(plan, probs, offsets.slice(0, -1), qShape.length);
   // Without a cache, present_key / present_value are K and V themselves.
-  for (const [o, src] of [[node.outputs[1], k], [node.outputs[2], v]] as const) {
+  for (const [o, src] of [
+    [node.outputs[1], k],
+    [node.outputs[2], v],
+  ] as const) {
     if (!isUsed(ctx, o)) continue;
     const c = ctx.consts.get(src.name);
     if (c) ctx.consts.set(o, c);

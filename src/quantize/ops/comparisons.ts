@@ -8,7 +8,16 @@
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import type { BinaryOp, Operand } from '../float-ir.js';
 import {
-  broadcastIndex, broadcastShape, broadcastTo, elementwiseAffine, emit, foldAffineIntoLinear, LowerContext, Lowering, nodeError, size,
+  broadcastIndex,
+  broadcastShape,
+  broadcastTo,
+  elementwiseAffine,
+  emit,
+  foldAffineIntoLinear,
+  LowerContext,
+  Lowering,
+  nodeError,
+  size,
 } from '../lower-context.js';
 import { emitDivide } from './products.js';
 
@@ -24,12 +33,28 @@ function outputShape(ctx: LowerContext, node: OnnxNode, inputs: readonly string[
 }
 
 /** Activation `name` of node `node` on the broadcast shape `outShape`: itself, or a gather of it (a free `permute`). */
-export function broadcastActivation(ctx: LowerContext, node: OnnxNode, name: string, outShape: number[], tag: string): string {
+export function broadcastActivation(
+  ctx: LowerContext,
+  node: OnnxNode,
+  name: string,
+  outShape: number[],
+  tag: string,
+): string {
   const shape = ctx.shapes.get(name);
   if (!shape) throw nodeError(node, `input "${name}" is neither a constant nor a computed activation`);
   if (JSON.stringify(shape) === JSON.stringify(outShape)) return name;
   const gathered = `${node.outputs[0]}::broadcast-${tag}`;
-  emit(ctx, { kind: 'permute', name: `${node.name}::broadcast-${tag}`, input: name, output: gathered, perm: Array.from(broadcastIndex(shape, outShape)) }, outShape);
+  emit(
+    ctx,
+    {
+      kind: 'permute',
+      name: `${node.name}::broadcast-${tag}`,
+      input: name,
+      output: gathered,
+      perm: Array.from(broadcastIndex(shape, outShape)),
+    },
+    outShape,
+  );
   return gathered;
 }
 
@@ -45,7 +70,16 @@ function firstTensor(node: OnnxNode, ...os: Operand[]): string {
   throw nodeError(node, 'every operand is a constant');
 }
 
-function emitBinary(ctx: LowerContext, node: OnnxNode, op: BinaryOp['op'], a: Operand, b: Operand, output: string, shape: number[], name = node.name): void {
+function emitBinary(
+  ctx: LowerContext,
+  node: OnnxNode,
+  op: BinaryOp['op'],
+  a: Operand,
+  b: Operand,
+  output: string,
+  shape: number[],
+  name = node.name,
+): void {
   emit(ctx, { kind: 'binary', name, input: firstTensor(node, a, b), output, op, a, b }, shape);
 }
 
@@ -70,10 +104,30 @@ function extremum(op: 'max' | 'min'): Lowering {
 }
 
 /** y = scale ⊙ x + shift on an activation of the output shape, folded into its producer when legal. */
-function affine(ctx: LowerContext, name: string, x: string, out: string, shape: number[], scale: Float64Array, shift: Float64Array): void {
+function affine(
+  ctx: LowerContext,
+  name: string,
+  x: string,
+  out: string,
+  shape: number[],
+  scale: Float64Array,
+  shift: Float64Array,
+): void {
   if (foldAffineIntoLinear(ctx, x, out, name, scale, shift)) return;
   const n = size(shape);
-  emit(ctx, elementwiseAffine(name, x, out, n, Int32Array.from({ length: n }, (_, i) => i), scale, shift), shape);
+  emit(
+    ctx,
+    elementwiseAffine(
+      name,
+      x,
+      out,
+      n,
+      Int32Array.from({ length: n }, (_, i) => i),
+      scale,
+      shift,
+    ),
+    shape,
+  );
 }
 
 /** Sum of the operands; with `mean`, divided by their count (exact shift for a power of two, else proven division). */
@@ -91,7 +145,8 @@ function sum(mean: boolean): Lowering {
     const divide = mean && inputs.length > 1;
     const pow2 = Number.isInteger(Math.log2(inputs.length));
     // The last step writes `out`; earlier ones write intermediates.
-    const steps = tensors.length - 1 + (constant.some((v) => v !== 0) || (divide && pow2) ? 1 : 0) + (divide && !pow2 ? 1 : 0);
+    const steps =
+      tensors.length - 1 + (constant.some((v) => v !== 0) || (divide && pow2) ? 1 : 0) + (divide && !pow2 ? 1 : 0);
     let step = 0;
     const next = () => (++step === steps ? out : `${out}::sum-${step}`);
     let acc = tensors[0]!;
@@ -101,23 +156,54 @@ function sum(mean: boolean): Lowering {
     }
     for (const t of tensors.slice(1)) {
       const target = next();
-      emit(ctx, { kind: 'add', name: `${node.name}::add-${step}`, input: acc, other: t, otherSign: 1, output: target }, shape);
+      emit(
+        ctx,
+        { kind: 'add', name: `${node.name}::add-${step}`, input: acc, other: t, otherSign: 1, output: target },
+        shape,
+      );
       acc = target;
     }
     const k = divide && pow2 ? 1 / inputs.length : 1;
     if (constant.some((v) => v !== 0) || k !== 1) {
       const target = next();
-      affine(ctx, `${node.name}::affine`, acc, target, shape, new Float64Array(n).fill(k), constant.map((v) => v * k));
+      affine(
+        ctx,
+        `${node.name}::affine`,
+        acc,
+        target,
+        shape,
+        new Float64Array(n).fill(k),
+        constant.map((v) => v * k),
+      );
       acc = target;
     }
-    if (divide && !pow2) emit(ctx, { kind: 'divConst', name: node.name, input: acc, output: next(), divisor: new Float64Array(n).fill(inputs.length) }, shape);
+    if (divide && !pow2)
+      emit(
+        ctx,
+        {
+          kind: 'divConst',
+          name: node.name,
+          input: acc,
+          output: next(),
+          divisor: new Float64Array(n).fill(inputs.length),
+        },
+        shape,
+      );
   };
 }
 
 function comparison(op: 'eq' | 'lt' | 'le' | 'gt' | 'ge'): Lowering {
   return (ctx, node) => {
     const shape = outputShape(ctx, node, node.inputs.slice(0, 2));
-    emitBinary(ctx, node, op, operand(ctx, node, node.inputs[0]!, shape, 'a'), operand(ctx, node, node.inputs[1]!, shape, 'b'), node.outputs[0]!, shape);
+    emitBinary(
+      ctx,
+      node,
+      op,
+      operand(ctx, node, node.inputs[0]!, shape, 'a'),
+      operand(ctx, node, node.inputs[1]!, shape, 'b'),
+      node.outputs[0]!,
+      shape,
+    );
   };
 }
 
@@ -129,12 +215,25 @@ export function clipHasActivationBound(ctx: LowerContext, node: OnnxNode): boole
 /** Clip with activation bounds: max with min first, then min with max (ONNX order: min > max yields max). */
 export function clipWithActivations(ctx: LowerContext, node: OnnxNode): void {
   const [x, lo, hi] = [node.inputs[0]!, node.inputs[1] ?? '', node.inputs[2] ?? ''];
-  const shape = outputShape(ctx, node, [x, lo, hi].filter((i) => i !== ''));
+  const shape = outputShape(
+    ctx,
+    node,
+    [x, lo, hi].filter((i) => i !== ''),
+  );
   const out = node.outputs[0]!;
   let acc = operand(ctx, node, x, shape, 'x');
   if (lo) {
     const target = hi ? `${out}::clip-min` : out;
-    emitBinary(ctx, node, 'max', acc, operand(ctx, node, lo, shape, 'min'), target, shape, hi ? `${node.name}::min` : node.name);
+    emitBinary(
+      ctx,
+      node,
+      'max',
+      acc,
+      operand(ctx, node, lo, shape, 'min'),
+      target,
+      shape,
+      hi ? `${node.name}::min` : node.name,
+    );
     acc = { tensor: target };
   }
   if (hi) emitBinary(ctx, node, 'min', acc, operand(ctx, node, hi, shape, 'max'), out, shape);
@@ -156,7 +255,18 @@ function div(ctx: LowerContext, node: OnnxNode): void {
     // c / x = c · (1/x): the reciprocal is a table, the scaling is free.
     const x = operand(ctx, node, b, shape, 'x');
     const recip = `${out}::reciprocal`;
-    emit(ctx, { kind: 'unary', name: `${node.name}::reciprocal`, input: firstTensor(node, x), output: recip, fn: 'Reciprocal', attrs: {} }, shape);
+    emit(
+      ctx,
+      {
+        kind: 'unary',
+        name: `${node.name}::reciprocal`,
+        input: firstTensor(node, x),
+        output: recip,
+        fn: 'Reciprocal',
+        attrs: {},
+      },
+      shape,
+    );
     affine(ctx, node.name, recip, out, shape, broadcastTo(node, aConst!, shape), new Float64Array(n));
     return;
   }
@@ -173,7 +283,15 @@ function div(ctx: LowerContext, node: OnnxNode): void {
     emit(ctx, { kind: 'divConst', name: node.name, input: x, output: out, divisor: d }, shape);
     return;
   }
-  affine(ctx, node.name, x, out, shape, d.map((v) => 1 / v), new Float64Array(n));
+  affine(
+    ctx,
+    node.name,
+    x,
+    out,
+    shape,
+    d.map((v) => 1 / v),
+    new Float64Array(n),
+  );
 }
 
 /** Comparison and selection lowerings. */
@@ -189,8 +307,14 @@ export const COMPARISON_LOWERINGS: Record<string, Lowering> = {
   GreaterOrEqual: comparison('ge'),
   Where(ctx, node) {
     const shape = outputShape(ctx, node, node.inputs.slice(0, 3));
-    const [cond, x, y] = node.inputs.slice(0, 3).map((name, k) => operand(ctx, node, name!, shape, ['cond', 'x', 'y'][k]!)) as [Operand, Operand, Operand];
-    emit(ctx, { kind: 'where', name: node.name, input: firstTensor(node, cond, x, y), output: node.outputs[0]!, cond, x, y }, shape);
+    const [cond, x, y] = node.inputs
+      .slice(0, 3)
+      .map((name, k) => operand(ctx, node, name!, shape, ['cond', 'x', 'y'][k]!)) as [Operand, Operand, Operand];
+    emit(
+      ctx,
+      { kind: 'where', name: node.name, input: firstTensor(node, cond, x, y), output: node.outputs[0]!, cond, x, y },
+      shape,
+    );
   },
   Div: div,
 };

@@ -21,7 +21,10 @@ export interface LinearRow {
 export class CompositeEmitter {
   private readonly used = new Set<string>();
 
-  constructor(readonly ctx: LowerContext, readonly node: OnnxNode) {}
+  constructor(
+    readonly ctx: LowerContext,
+    readonly node: OnnxNode,
+  ) {}
 
   /** A fresh intermediate name `${node.name}::what`; asking twice for one name is a bug. */
   name(what: string): string {
@@ -52,13 +55,43 @@ export class CompositeEmitter {
     });
     const spec = sparseSpec(nIn, weight.length, rows.length, outputs);
     const name = this.name(what);
-    return this.put({ kind: 'linear', name, input: x, output: out ?? name, spec, weight: Float64Array.from(weight), bias: Float64Array.from(rows, (r) => r.bias) }, shape);
+    return this.put(
+      {
+        kind: 'linear',
+        name,
+        input: x,
+        output: out ?? name,
+        spec,
+        weight: Float64Array.from(weight),
+        bias: Float64Array.from(rows, (r) => r.bias),
+      },
+      shape,
+    );
   }
 
   /** y[j] = scale[j]·x[src[j]] + shift[j]. */
-  affine(what: string, x: string, src: ArrayLike<number>, scale: ArrayLike<number>, shift: ArrayLike<number>, shape: number[], out?: string): string {
+  affine(
+    what: string,
+    x: string,
+    src: ArrayLike<number>,
+    scale: ArrayLike<number>,
+    shift: ArrayLike<number>,
+    shape: number[],
+    out?: string,
+  ): string {
     const name = this.name(what);
-    return this.put(elementwiseAffine(name, x, out ?? name, size(this.shape(x)), src, Float64Array.from(scale), Float64Array.from(shift)), shape);
+    return this.put(
+      elementwiseAffine(
+        name,
+        x,
+        out ?? name,
+        size(this.shape(x)),
+        src,
+        Float64Array.from(scale),
+        Float64Array.from(shift),
+      ),
+      shape,
+    );
   }
 
   /** a + sign·b, two tensors of the same size. */
@@ -68,15 +101,41 @@ export class CompositeEmitter {
   }
 
   /** y[j] = Σ a[aIndex[k]]·b[bIndex[k]] over k ∈ [offsets[j], offsets[j+1]). */
-  product(what: string, a: string, b: string, offsets: number[], aIndex: number[], bIndex: number[], shape: number[], out?: string): string {
+  product(
+    what: string,
+    a: string,
+    b: string,
+    offsets: number[],
+    aIndex: number[],
+    bIndex: number[],
+    shape: number[],
+    out?: string,
+  ): string {
     const name = this.name(what);
     emitProduct(this.ctx, { name, input: a, other: b, output: out ?? name, offsets, aIndex, bIndex }, shape);
     return out ?? name;
   }
 
   /** a[aIndex[j]]·b[bIndex[j]] for each j (one product per output). */
-  pairwise(what: string, a: string, b: string, aIndex: number[], bIndex: number[], shape: number[], out?: string): string {
-    return this.product(what, a, b, Array.from({ length: aIndex.length + 1 }, (_, j) => j), aIndex, bIndex, shape, out);
+  pairwise(
+    what: string,
+    a: string,
+    b: string,
+    aIndex: number[],
+    bIndex: number[],
+    shape: number[],
+    out?: string,
+  ): string {
+    return this.product(
+      what,
+      a,
+      b,
+      Array.from({ length: aIndex.length + 1 }, (_, j) => j),
+      aIndex,
+      bIndex,
+      shape,
+      out,
+    );
   }
 
   unary(what: string, x: string, fn: UnaryFn, attrs: UnaryAttrs = {}, out?: string): string {

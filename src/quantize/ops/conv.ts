@@ -5,7 +5,18 @@
  * apart from the requantization of its outputs.
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import { attrInts, attrNum, attrStr, constInput, emit, LowerContext, Lowering, nodeError, optionalConst, size } from '../lower-context.js';
+import {
+  attrInts,
+  attrNum,
+  attrStr,
+  constInput,
+  emit,
+  LowerContext,
+  Lowering,
+  nodeError,
+  optionalConst,
+  size,
+} from '../lower-context.js';
 import type { Conv2dSpec } from '../linear-spec.js';
 import { sparseSpec } from '../linear-spec.js';
 import { channelsAndSpatial, channelWindows, kernelOf, toGeometry2d, windowGeometryNd } from './window-geometry.js';
@@ -22,16 +33,33 @@ function conv(ctx: LowerContext, node: OnnxNode): void {
   const group = attrNum(node, 'group', 1);
   const r = spatial.length;
   if (w.dims.length !== r + 2 || C % group !== 0 || w.dims[1]! * group !== C || w.dims[0]! % group !== 0) {
-    throw nodeError(node, `weight shape ${JSON.stringify(w.dims)} does not match ${C} input channels in ${group} group(s) (${r}-D convolution)`);
+    throw nodeError(
+      node,
+      `weight shape ${JSON.stringify(w.dims)} does not match ${C} input channels in ${group} group(s) (${r}-D convolution)`,
+    );
   }
   const M = w.dims[0]!;
   const kernel = w.dims.slice(2);
   const g = windowGeometryNd(node, spatial, kernelOf(node, r, kernel));
   if (g.kernel.some((k, i) => k !== kernel[i])) throw nodeError(node, 'kernel_shape does not match the weight shape');
   const bias = biasOf(ctx, node, M);
-  const base = { kind: 'linear' as const, name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, weight: Float64Array.from(w.data), bias };
+  const base = {
+    kind: 'linear' as const,
+    name: node.name,
+    input: node.inputs[0]!,
+    output: node.outputs[0]!,
+    weight: Float64Array.from(w.data),
+    bias,
+  };
   if (r === 2 && group === 1 && N === 1) {
-    const spec: Conv2dSpec = { type: 'conv2d', inChannels: C, inHeight: spatial[0]!, inWidth: spatial[1]!, outChannels: M, ...toGeometry2d(g) };
+    const spec: Conv2dSpec = {
+      type: 'conv2d',
+      inChannels: C,
+      inHeight: spatial[0]!,
+      inWidth: spatial[1]!,
+      outChannels: M,
+      ...toGeometry2d(g),
+    };
     emit(ctx, { ...base, spec }, [1, M, ...g.out]);
     return;
   }
@@ -65,7 +93,11 @@ function convTranspose(ctx: LowerContext, node: OnnxNode): void {
   const w = constInput(ctx, node, 1);
   const group = attrNum(node, 'group', 1);
   const r = spatial.length;
-  if (w.dims.length !== r + 2 || w.dims[0] !== C || C % group !== 0) throw nodeError(node, `weight shape ${JSON.stringify(w.dims)} does not match ${C} input channels (${r}-D transposed convolution)`);
+  if (w.dims.length !== r + 2 || w.dims[0] !== C || C % group !== 0)
+    throw nodeError(
+      node,
+      `weight shape ${JSON.stringify(w.dims)} does not match ${C} input channels (${r}-D transposed convolution)`,
+    );
   const mg = w.dims[1]!;
   const M = mg * group;
   const cg = C / group;
@@ -94,7 +126,10 @@ function convTranspose(ctx: LowerContext, node: OnnxNode): void {
   const n = size(spatial);
   const nOut = size(out);
   const nTap = size(kernel);
-  const terms: Array<{ inputs: number[]; weights: number[] }> = Array.from({ length: N * M * nOut }, () => ({ inputs: [], weights: [] }));
+  const terms: Array<{ inputs: number[]; weights: number[] }> = Array.from({ length: N * M * nOut }, () => ({
+    inputs: [],
+    weights: [],
+  }));
   const pos = new Array<number>(r).fill(0);
   for (let x = 0; x < n; x++) {
     const k = new Array<number>(r).fill(0);
@@ -111,7 +146,7 @@ function convTranspose(ctx: LowerContext, node: OnnxNode): void {
           for (let c = 0; c < C; c++) {
             const g = Math.floor(c / cg);
             for (let mm = 0; mm < mg; mm++) {
-              const term = terms[((b * M) + g * mg + mm) * nOut + o]!;
+              const term = terms[(b * M + g * mg + mm) * nOut + o]!;
               term.inputs.push((b * C + c) * n + x);
               term.weights.push((c * mg + mm) * nTap + t);
             }
@@ -128,8 +163,25 @@ function convTranspose(ctx: LowerContext, node: OnnxNode): void {
       pos[d] = 0;
     }
   }
-  const spec = sparseSpec(N * C * n, w.data.length, M, terms.map((t, j) => ({ ...t, bias: Math.floor(j / nOut) % M })));
-  emit(ctx, { kind: 'linear', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, spec, weight: Float64Array.from(w.data), bias: biasOf(ctx, node, M) }, [N, M, ...out]);
+  const spec = sparseSpec(
+    N * C * n,
+    w.data.length,
+    M,
+    terms.map((t, j) => ({ ...t, bias: Math.floor(j / nOut) % M })),
+  );
+  emit(
+    ctx,
+    {
+      kind: 'linear',
+      name: node.name,
+      input: node.inputs[0]!,
+      output: node.outputs[0]!,
+      spec,
+      weight: Float64Array.from(w.data),
+      bias: biasOf(ctx, node, M),
+    },
+    [N, M, ...out],
+  );
 }
 
 /** Convolutions. */

@@ -5,9 +5,35 @@
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import { ConstTensor, elemTypeName } from '../../onnx/tensor.js';
-import { attrInts, attrNum, broadcastIndex, broadcastShape, ConstFold, constInput, LowerContext, nodeError, normAxis, size, stridesOf } from '../lower-context.js';
+import {
+  attrInts,
+  attrNum,
+  broadcastIndex,
+  broadcastShape,
+  ConstFold,
+  constInput,
+  LowerContext,
+  nodeError,
+  normAxis,
+  size,
+  stridesOf,
+} from '../lower-context.js';
 
-const CASTABLE = new Set(['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16', 'BOOL', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
+const CASTABLE = new Set([
+  'FLOAT',
+  'DOUBLE',
+  'FLOAT16',
+  'BFLOAT16',
+  'BOOL',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+]);
 const INT_TYPES = new Set(['INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
 
 /** Converts a value to an ONNX element type (truncation for integers, float32 rounding). */
@@ -19,7 +45,10 @@ export function castValue(v: number, type: string): number {
 }
 
 function operands(ctx: LowerContext, node: OnnxNode): ConstTensor[] {
-  return node.inputs.map((_, i) => i).filter((i) => node.inputs[i] !== '').map((i) => constInput(ctx, node, i));
+  return node.inputs
+    .map((_, i) => i)
+    .filter((i) => node.inputs[i] !== '')
+    .map((i) => constInput(ctx, node, i));
 }
 
 /** Elementwise op over any number of broadcast operands. */
@@ -46,7 +75,11 @@ function reduce(f: (vals: number[]) => number): ConstFold {
   return (ctx, node) => {
     const x = constInput(ctx, node, 0);
     const fromInput = ctx.graph.opset >= 18 || (node.opType === 'ReduceSum' && ctx.graph.opset >= 13);
-    const axesRaw = fromInput ? (node.inputs[1] ? Array.from(constInput(ctx, node, 1).data) : []) : attrInts(node, 'axes', []);
+    const axesRaw = fromInput
+      ? node.inputs[1]
+        ? Array.from(constInput(ctx, node, 1).data)
+        : []
+      : attrInts(node, 'axes', []);
     const noop = attrNum(node, 'noop_with_empty_axes', 0) === 1;
     if (axesRaw.length === 0 && noop) return x;
     const axes = axesRaw.length ? axesRaw.map((a) => normAxis(node, a, x.dims.length)) : x.dims.map((_, i) => i);
@@ -120,7 +153,10 @@ export const ARITH_CONST_FOLDS: Record<string, ConstFold> = {
     const x = constInput(ctx, node, 0);
     // A computed `like` input is an activation: a graph input's own type, else float.
     const like = node.inputs[1] ?? '';
-    const t = castTo(node, ctx.consts.get(like)?.dataType ?? ctx.graph.inputs.find((i) => i.name === like)?.elemType ?? 'FLOAT');
+    const t = castTo(
+      node,
+      ctx.consts.get(like)?.dataType ?? ctx.graph.inputs.find((i) => i.name === like)?.elemType ?? 'FLOAT',
+    );
     return { dims: x.dims, data: x.data.map((v) => castValue(v, t)), dataType: t };
   },
   ReduceProd: reduce((g) => g.reduce((a, b) => a * b, 1)),

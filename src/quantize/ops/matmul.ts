@@ -5,14 +5,41 @@
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import type { ConstTensor } from '../../onnx/tensor.js';
 import type { LinearOp } from '../float-ir.js';
-import { activationShape, attrNum, broadcastIndex, broadcastShape, broadcastTo, constInput, elementwiseAffine, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
+import {
+  activationShape,
+  attrNum,
+  broadcastIndex,
+  broadcastShape,
+  broadcastTo,
+  constInput,
+  elementwiseAffine,
+  emit,
+  LowerContext,
+  Lowering,
+  nodeError,
+  size,
+} from '../lower-context.js';
 import { emitMatMul, emitProduct, matMulTerms } from './products.js';
 import { sparseSpec } from '../linear-spec.js';
 
-function denseOp(node: OnnxNode, input: string, inFeatures: number, outFeatures: number, weight: Float64Array, bias: Float64Array): LinearOp {
-  return { kind: 'linear', name: node.name, input, output: node.outputs[0]!, spec: { type: 'dense', inFeatures, outFeatures }, weight, bias };
+function denseOp(
+  node: OnnxNode,
+  input: string,
+  inFeatures: number,
+  outFeatures: number,
+  weight: Float64Array,
+  bias: Float64Array,
+): LinearOp {
+  return {
+    kind: 'linear',
+    name: node.name,
+    input,
+    output: node.outputs[0]!,
+    spec: { type: 'dense', inFeatures, outFeatures },
+    weight,
+    bias,
+  };
 }
-
 
 /** The constant second operand (callers route a computed one to the products of activations). */
 function weightOperand(ctx: LowerContext, node: OnnxNode): ConstTensor {
@@ -29,7 +56,8 @@ function gemmProduct(ctx: LowerContext, node: OnnxNode): void {
   const [a, b] = [activationShape(ctx, node, 0), activationShape(ctx, node, 1)];
   const transA = attrNum(node, 'transA', 0) === 1;
   const transB = attrNum(node, 'transB', 0) === 1;
-  if (a.length !== 2 || b.length !== 2) throw nodeError(node, `expects 2-D operands, got ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
+  if (a.length !== 2 || b.length !== 2)
+    throw nodeError(node, `expects 2-D operands, got ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
   const [m, k] = transA ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
   const [bk, n] = transB ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
   if (bk !== k) throw nodeError(node, `operand shapes ${JSON.stringify(a)} and ${JSON.stringify(b)} do not match`);
@@ -40,10 +68,32 @@ function gemmProduct(ctx: LowerContext, node: OnnxNode): void {
   const out = node.outputs[0]!;
   const plain = alpha === 1 && !C;
   const mid = plain ? out : `${out}::product`;
-  emitProduct(ctx, { name: plain ? node.name : `${node.name}::product`, input: node.inputs[0]!, other: node.inputs[1]!, output: mid, ...matMulTerms(m, k, n, [0], [0], transA, transB) }, [m, n]);
+  emitProduct(
+    ctx,
+    {
+      name: plain ? node.name : `${node.name}::product`,
+      input: node.inputs[0]!,
+      other: node.inputs[1]!,
+      output: mid,
+      ...matMulTerms(m, k, n, [0], [0], transA, transB),
+    },
+    [m, n],
+  );
   if (plain) return;
   const shift = C ? broadcastTo(node, C, [m, n]).map((v) => v * beta) : new Float64Array(m * n);
-  emit(ctx, elementwiseAffine(node.name, mid, out, m * n, Int32Array.from({ length: m * n }, (_, i) => i), new Float64Array(m * n).fill(alpha), shift), [m, n]);
+  emit(
+    ctx,
+    elementwiseAffine(
+      node.name,
+      mid,
+      out,
+      m * n,
+      Int32Array.from({ length: m * n }, (_, i) => i),
+      new Float64Array(m * n).fill(alpha),
+      shift,
+    ),
+    [m, n],
+  );
 }
 
 /** Matrix products. */
@@ -56,12 +106,15 @@ export const MATMUL_LOWERINGS: Record<string, Lowering> = {
     const beta = attrNum(node, 'beta', 1);
     const transA = attrNum(node, 'transA', 0) === 1;
     const transB = attrNum(node, 'transB', 0) === 1;
-    if (a.length !== 2 || B.dims.length !== 2) throw nodeError(node, `expects 2-D operands, got ${JSON.stringify(a)} and ${JSON.stringify(B.dims)}`);
+    if (a.length !== 2 || B.dims.length !== 2)
+      throw nodeError(node, `expects 2-D operands, got ${JSON.stringify(a)} and ${JSON.stringify(B.dims)}`);
     const [m, k] = transA ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
     const [bk, n] = transB ? [B.dims[1]!, B.dims[0]!] : [B.dims[0]!, B.dims[1]!];
-    if (bk !== k) throw nodeError(node, `weight shape ${JSON.stringify(B.dims)} does not match input ${JSON.stringify(a)}`);
+    if (bk !== k)
+      throw nodeError(node, `weight shape ${JSON.stringify(B.dims)} does not match input ${JSON.stringify(a)}`);
     const w = new Float64Array(n * k);
-    for (let j = 0; j < n; j++) for (let i = 0; i < k; i++) w[j * k + i] = alpha * (transB ? B.data[j * k + i]! : B.data[i * n + j]!);
+    for (let j = 0; j < n; j++)
+      for (let i = 0; i < k; i++) w[j * k + i] = alpha * (transB ? B.data[j * k + i]! : B.data[i * n + j]!);
     const C = node.inputs[2] ? constInput(ctx, node, 2) : undefined;
     if (m === 1 && !transA) {
       const bias = C ? broadcastTo(node, C, [1, n]).map((v) => v * beta) : new Float64Array(n);
@@ -77,7 +130,19 @@ export const MATMUL_LOWERINGS: Record<string, Lowering> = {
         outputs.push({ inputs, weights: Array.from({ length: k }, (_, i) => j * k + i), bias: r * n + j });
       }
     }
-    emit(ctx, { kind: 'linear', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, spec: sparseSpec(m * k, n * k, m * n, outputs), weight: w, bias }, [m, n]);
+    emit(
+      ctx,
+      {
+        kind: 'linear',
+        name: node.name,
+        input: node.inputs[0]!,
+        output: node.outputs[0]!,
+        spec: sparseSpec(m * k, n * k, m * n, outputs),
+        weight: w,
+        bias,
+      },
+      [m, n],
+    );
   },
   MatMul(ctx, node) {
     if (bothActivations(ctx, node)) {
@@ -90,7 +155,8 @@ export const MATMUL_LOWERINGS: Record<string, Lowering> = {
     const bM = B.dims.length === 1 ? [B.dims[0]!, 1] : B.dims;
     const [m, k] = aM.slice(-2) as [number, number];
     const [bk, n] = bM.slice(-2) as [number, number];
-    if (bk !== k) throw nodeError(node, `weight shape ${JSON.stringify(B.dims)} does not match input ${JSON.stringify(a)}`);
+    if (bk !== k)
+      throw nodeError(node, `weight shape ${JSON.stringify(B.dims)} does not match input ${JSON.stringify(a)}`);
     const batch = broadcastShape(node, aM.slice(0, -2), bM.slice(0, -2));
     let outShape = [...batch, m, n];
     if (a.length === 1) outShape = outShape.filter((_, i) => i !== outShape.length - 2);
@@ -115,6 +181,18 @@ export const MATMUL_LOWERINGS: Record<string, Lowering> = {
       }
     }
     const spec = sparseSpec(size(a), size(B.dims), outputs.length, outputs);
-    emit(ctx, { kind: 'linear', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, spec, weight: Float64Array.from(B.data), bias: new Float64Array(outputs.length) }, outShape);
+    emit(
+      ctx,
+      {
+        kind: 'linear',
+        name: node.name,
+        input: node.inputs[0]!,
+        output: node.outputs[0]!,
+        spec,
+        weight: Float64Array.from(B.data),
+        bias: new Float64Array(outputs.length),
+      },
+      outShape,
+    );
   },
 };

@@ -7,8 +7,24 @@
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import { ConstTensor, elemTypeName } from '../../onnx/tensor.js';
 import {
-  activationShape, attrInts, attrNum, attrStr, broadcastIndex, broadcastShape, ConstFold, constInput, emit, intsFrom, LowerContext, Lowering, mapIndex, nodeError,
-  normAxis, optionalConst, size, stridesOf,
+  activationShape,
+  attrInts,
+  attrNum,
+  attrStr,
+  broadcastIndex,
+  broadcastShape,
+  ConstFold,
+  constInput,
+  emit,
+  intsFrom,
+  LowerContext,
+  Lowering,
+  mapIndex,
+  nodeError,
+  normAxis,
+  optionalConst,
+  size,
+  stridesOf,
 } from '../lower-context.js';
 import { flattenShape, reshapeTarget, transposeIndex } from './shape.js';
 
@@ -36,7 +52,8 @@ export function axesOf(ctx: LowerContext, node: OnnxNode, i = 1): number[] | und
 
 function squeeze(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
   const axes = axesOf(ctx, node)?.map((a) => normAxis(node, a, inShape.length));
-  for (const a of axes ?? []) if (inShape[a] !== 1) throw nodeError(node, `cannot squeeze axis ${a} of size ${inShape[a]}`);
+  for (const a of axes ?? [])
+    if (inShape[a] !== 1) throw nodeError(node, `cannot squeeze axis ${a} of size ${inShape[a]}`);
   return identity(inShape.filter((d, i) => (axes ? !axes.includes(i) : d !== 1)));
 }
 
@@ -55,7 +72,7 @@ function slice(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
   const old = ctx.graph.opset < 10;
   const starts = old ? attrInts(node, 'starts', []) : Array.from(constInput(ctx, node, 1).data);
   const ends = old ? attrInts(node, 'ends', []) : Array.from(constInput(ctx, node, 2).data);
-  const axes = (old ? attrInts(node, 'axes', []) : Array.from(optionalConst(ctx, node, 3)?.data ?? []));
+  const axes = old ? attrInts(node, 'axes', []) : Array.from(optionalConst(ctx, node, 3)?.data ?? []);
   const steps = old ? [] : Array.from(optionalConst(ctx, node, 4)?.data ?? []);
   const begin = inShape.map(() => 0);
   const step = inShape.map(() => 1);
@@ -79,7 +96,9 @@ function slice(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
     shape[a] = Math.max(0, Math.ceil((e - s) / st));
   });
   const inSt = stridesOf(inShape);
-  const index = mapIndex(nonEmpty(node, shape), (pos) => pos.reduce((acc, p, i) => acc + (begin[i]! + p * step[i]!) * inSt[i]!, 0));
+  const index = mapIndex(nonEmpty(node, shape), (pos) =>
+    pos.reduce((acc, p, i) => acc + (begin[i]! + p * step[i]!) * inSt[i]!, 0),
+  );
   return { index, shape };
 }
 
@@ -87,25 +106,43 @@ function split(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move[] {
   const axis = normAxis(node, attrNum(node, 'axis', 0), inShape.length);
   const dim = inShape[axis]!;
   const n = node.outputs.length;
-  let sizes = ctx.graph.opset >= 13 ? (node.inputs[1] ? Array.from(constInput(ctx, node, 1).data) : undefined) : (node.attrs['split'] as number[] | undefined);
+  let sizes =
+    ctx.graph.opset >= 13
+      ? node.inputs[1]
+        ? Array.from(constInput(ctx, node, 1).data)
+        : undefined
+      : (node.attrs['split'] as number[] | undefined);
   if (!sizes) {
     const parts = attrNum(node, 'num_outputs', n);
     const chunk = Math.ceil(dim / parts);
     sizes = Array.from({ length: parts }, (_, i) => Math.min(chunk, dim - chunk * i));
   }
-  if (sizes.reduce((a, b) => a + b, 0) !== dim || sizes.length !== n) throw nodeError(node, `split sizes ${JSON.stringify(sizes)} do not cover axis ${axis} of size ${dim} in ${n} outputs`);
+  if (sizes.reduce((a, b) => a + b, 0) !== dim || sizes.length !== n)
+    throw nodeError(
+      node,
+      `split sizes ${JSON.stringify(sizes)} do not cover axis ${axis} of size ${dim} in ${n} outputs`,
+    );
   const inSt = stridesOf(inShape);
   let at = 0;
   return sizes.map((len) => {
     const shape = inShape.map((d, i) => (i === axis ? len : d));
     const offset = at;
     at += len;
-    return { shape, index: mapIndex(nonEmpty(node, shape), (pos) => pos.reduce((acc, p, i) => acc + (i === axis ? p + offset : p) * inSt[i]!, 0)) };
+    return {
+      shape,
+      index: mapIndex(nonEmpty(node, shape), (pos) =>
+        pos.reduce((acc, p, i) => acc + (i === axis ? p + offset : p) * inSt[i]!, 0),
+      ),
+    };
   });
 }
 
 function gather(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
-  if (!ctx.consts.has(node.inputs[1] ?? '')) throw nodeError(node, 'indices computed from the input (a data-dependent lookup) are not supported; only constant indices');
+  if (!ctx.consts.has(node.inputs[1] ?? ''))
+    throw nodeError(
+      node,
+      'indices computed from the input (a data-dependent lookup) are not supported; only constant indices',
+    );
   const idx = constInput(ctx, node, 1);
   const axis = normAxis(node, attrNum(node, 'axis', 0), inShape.length);
   const dim = inShape[axis]!;
@@ -128,7 +165,8 @@ function gather(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
 }
 
 function gatherElements(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
-  if (!ctx.consts.has(node.inputs[1] ?? '')) throw nodeError(node, 'indices computed from the input are not supported; only constant indices');
+  if (!ctx.consts.has(node.inputs[1] ?? ''))
+    throw nodeError(node, 'indices computed from the input are not supported; only constant indices');
   const idx = constInput(ctx, node, 1);
   const axis = normAxis(node, attrNum(node, 'axis', 0), inShape.length);
   if (idx.dims.length !== inShape.length) throw nodeError(node, 'indices must have the rank of the data');
@@ -150,10 +188,14 @@ function expand(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
 
 function tile(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
   const reps = Array.from(constInput(ctx, node, 1).data);
-  if (reps.length !== inShape.length) throw nodeError(node, `repeats has ${reps.length} entries, the input rank is ${inShape.length}`);
+  if (reps.length !== inShape.length)
+    throw nodeError(node, `repeats has ${reps.length} entries, the input rank is ${inShape.length}`);
   const shape = inShape.map((d, i) => d * reps[i]!);
   const inSt = stridesOf(inShape);
-  return { index: mapIndex(nonEmpty(node, shape), (pos) => pos.reduce((acc, p, i) => acc + (p % inShape[i]!) * inSt[i]!, 0)), shape };
+  return {
+    index: mapIndex(nonEmpty(node, shape), (pos) => pos.reduce((acc, p, i) => acc + (p % inShape[i]!) * inSt[i]!, 0)),
+    shape,
+  };
 }
 
 function pad(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
@@ -174,7 +216,8 @@ function pad(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
   }
   const shape = inShape.map((d, i) => d + begin[i]! + end[i]!);
   const inSt = stridesOf(inShape);
-  if (!['constant', 'edge', 'reflect', 'wrap'].includes(mode)) throw nodeError(node, `pad mode "${mode}" is not supported`);
+  if (!['constant', 'edge', 'reflect', 'wrap'].includes(mode))
+    throw nodeError(node, `pad mode "${mode}" is not supported`);
   const index = mapIndex(nonEmpty(node, shape), (pos) => {
     let src = 0;
     for (let i = 0; i < r; i++) {
@@ -208,20 +251,26 @@ function blockMove(node: OnnxNode, inShape: number[], toSpace: boolean): Move {
     if (C % (b * b) !== 0) throw nodeError(node, `channels ${C} not divisible by blocksize² ${b * b}`);
     const oc = C / (b * b);
     const shape = [N, oc, H * b, W * b];
-    return { shape, index: mapIndex(shape, ([n, c, y, x]) => {
-      const [i, j] = [y! % b, x! % b];
-      const ic = crd ? c! * b * b + i * b + j : (i * b + j) * oc + c!;
-      return n! * inSt[0]! + ic * inSt[1]! + Math.floor(y! / b) * inSt[2]! + Math.floor(x! / b);
-    }) };
+    return {
+      shape,
+      index: mapIndex(shape, ([n, c, y, x]) => {
+        const [i, j] = [y! % b, x! % b];
+        const ic = crd ? c! * b * b + i * b + j : (i * b + j) * oc + c!;
+        return n! * inSt[0]! + ic * inSt[1]! + Math.floor(y! / b) * inSt[2]! + Math.floor(x! / b);
+      }),
+    };
   }
   if (H % b !== 0 || W % b !== 0) throw nodeError(node, `spatial size ${H}×${W} not divisible by blocksize ${b}`);
   const shape = [N, C * b * b, H / b, W / b];
-  return { shape, index: mapIndex(shape, ([n, oc, y, x]) => {
-    const c = oc! % C;
-    const blk = Math.floor(oc! / C);
-    const [i, j] = [Math.floor(blk / b), blk % b];
-    return n! * inSt[0]! + c * inSt[1]! + (y! * b + i) * inSt[2]! + x! * b + j;
-  }) };
+  return {
+    shape,
+    index: mapIndex(shape, ([n, oc, y, x]) => {
+      const c = oc! % C;
+      const blk = Math.floor(oc! / C);
+      const [i, j] = [Math.floor(blk / b), blk % b];
+      return n! * inSt[0]! + c * inSt[1]! + (y! * b + i) * inSt[2]! + x! * b + j;
+    }),
+  };
 }
 
 const FLOAT_TYPES = new Set([1, 10, 11, 16]);
@@ -229,7 +278,10 @@ const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 function castActivation(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
   const to = node.opType === 'CastLike' ? constInput(ctx, node, 1).dataType : attrNum(node, 'to', 1);
   if (typeof to === 'string' ? !['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16'].includes(to) : !FLOAT_TYPES.has(to)) {
-    throw nodeError(node, `cast of a computed value to a non-float type (${typeof to === 'string' ? to : elemTypeName(to)}) is not supported`);
+    throw nodeError(
+      node,
+      `cast of a computed value to a non-float type (${typeof to === 'string' ? to : elemTypeName(to)}) is not supported`,
+    );
   }
   return identity(inShape);
 }
@@ -269,7 +321,11 @@ function isIdentity(m: Move, n: number): boolean {
 
 function lowerMove(fn: MoveFn): Lowering {
   return (ctx, node) => {
-    if (ctx.consts.has(node.inputs[0] ?? '')) throw nodeError(node, 'a constant table indexed or shaped by a computed value (data-dependent lookup) is not supported');
+    if (ctx.consts.has(node.inputs[0] ?? ''))
+      throw nodeError(
+        node,
+        'a constant table indexed or shaped by a computed value (data-dependent lookup) is not supported',
+      );
     const inShape = activationShape(ctx, node);
     const r = fn(ctx, node, inShape);
     const moves = Array.isArray(r) ? r : [r];
@@ -288,7 +344,11 @@ function foldMove(fn: MoveFn): ConstFold {
   return (ctx, node) => {
     const c = constInput(ctx, node, 0);
     const r = fn(ctx, node, c.dims);
-    const one = (m: Move): ConstTensor => ({ dims: m.shape, data: Float64Array.from(m.index, (i, k) => (i < 0 ? m.fill![k]! : c.data[i]!)), dataType: c.dataType });
+    const one = (m: Move): ConstTensor => ({
+      dims: m.shape,
+      data: Float64Array.from(m.index, (i, k) => (i < 0 ? m.fill![k]! : c.data[i]!)),
+      dataType: c.dataType,
+    });
     return Array.isArray(r) ? r.map(one) : one(r);
   };
 }
@@ -312,7 +372,11 @@ function concatParts(ctx: LowerContext, node: OnnxNode): { shape: number[]; axis
   const shape = [...parts[0]!.shape];
   shape[axis] = 0;
   for (const p of parts) {
-    if (p.shape.length !== rank || p.shape.some((d, i) => i !== axis && d !== shape[i])) throw nodeError(node, `cannot concatenate ${JSON.stringify(p.shape)} with ${JSON.stringify(parts[0]!.shape)} on axis ${axis}`);
+    if (p.shape.length !== rank || p.shape.some((d, i) => i !== axis && d !== shape[i]))
+      throw nodeError(
+        node,
+        `cannot concatenate ${JSON.stringify(p.shape)} with ${JSON.stringify(parts[0]!.shape)} on axis ${axis}`,
+      );
     shape[axis] += p.shape[axis]!;
   }
   return { shape: nonEmpty(node, shape), axis, parts };
@@ -352,17 +416,27 @@ function lowerConcat(ctx: LowerContext, node: OnnxNode): void {
   let input = acts[0]!;
   if (acts.length > 1) {
     input = `${node.outputs[0]}::joined`;
-    emit(ctx, { kind: 'concat', name: `${node.name}::join`, input: acts[0]!, others: acts.slice(1), output: input }, [at]);
+    emit(ctx, { kind: 'concat', name: `${node.name}::join`, input: acts[0]!, others: acts.slice(1), output: input }, [
+      at,
+    ]);
   }
   const perm = src.map(([k, i]) => (parts[k]!.value ? -1 : offset.get(parts[k]!.name)! + i));
   const fill = parts.some((p) => p.value) ? src.map(([k, i]) => parts[k]!.value?.data[i] ?? 0) : undefined;
-  emit(ctx, { kind: 'permute', name: node.name, input, output: node.outputs[0]!, perm, ...(fill ? { fill } : {}) }, shape);
+  emit(
+    ctx,
+    { kind: 'permute', name: node.name, input, output: node.outputs[0]!, perm, ...(fill ? { fill } : {}) },
+    shape,
+  );
 }
 
 function foldConcat(ctx: LowerContext, node: OnnxNode): ConstTensor {
   const { shape, axis, parts } = concatParts(ctx, node);
   const src = concatSources(shape, axis, parts);
-  return { dims: shape, data: Float64Array.from(src, ([k, i]) => parts[k]!.value!.data[i]!), dataType: parts[0]!.value!.dataType };
+  return {
+    dims: shape,
+    data: Float64Array.from(src, ([k, i]) => parts[k]!.value!.data[i]!),
+    dataType: parts[0]!.value!.dataType,
+  };
 }
 
 /** Data movement on activations: permutes (free wiring). */
@@ -373,6 +447,10 @@ export const MOVEMENT_LOWERINGS: Record<string, Lowering> = {
 
 /** The same ops on constants (Cast is folded with the arithmetic, which converts values). */
 export const MOVEMENT_CONST_FOLDS: Record<string, ConstFold> = {
-  ...Object.fromEntries(Object.entries(MOVES).filter(([op]) => op !== 'Cast' && op !== 'CastLike').map(([op, fn]) => [op, foldMove(fn)])),
+  ...Object.fromEntries(
+    Object.entries(MOVES)
+      .filter(([op]) => op !== 'Cast' && op !== 'CastLike')
+      .map(([op, fn]) => [op, foldMove(fn)]),
+  ),
   Concat: foldConcat,
 };

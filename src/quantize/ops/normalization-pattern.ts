@@ -100,14 +100,16 @@ function fuseExpanded(ctx: LowerContext, node: OnnxNode): boolean {
     const sub = m.node(variance, 'Sub');
     const ms = sub && m.mean(sub.inputs[0]!);
     const msIn = sub && m.node(sub.inputs[0]!, 'ReduceMean')!.inputs[0]!;
-    ok = !!sub && !!ms && ms.d === mu.d && m.square(msIn!) === x && m.square(sub.inputs[1]!) === m.source(dev.inputs[1]!);
+    ok =
+      !!sub && !!ms && ms.d === mu.d && m.square(msIn!) === x && m.square(sub.inputs[1]!) === m.source(dev.inputs[1]!);
   }
   const shape = ctx.shapes.get(x);
   const outShape = ctx.shapes.get(m.source(dev.outputs[0]!));
   if (!ok || !shape || !outShape || !sameShape(outShape, shape)) return false;
   // The statistics must broadcast block by block: a ReduceMean with keepdims=0 (shape [n/d])
   // broadcasts along the LAST axis instead, and the model is then not a normalization at all.
-  if (!perBlock(ctx.shapes.get(dev.inputs[1]!), shape, mu.d) || !perBlock(ctx.shapes.get(node.inputs[1]!), shape, mu.d)) return false;
+  if (!perBlock(ctx.shapes.get(dev.inputs[1]!), shape, mu.d) || !perBlock(ctx.shapes.get(node.inputs[1]!), shape, mu.d))
+    return false;
   normalizeBlocks(new CompositeEmitter(ctx, node), x, shape, mu.d, node.outputs[0]!, { epsilon: eps });
   ctx.shapes.set(node.outputs[0]!, outShape);
   pruneDead(ctx, node, m.nodes);
@@ -128,7 +130,8 @@ function perBlock(s: readonly number[] | undefined, out: readonly number[], d: n
 
 /** Removes the ops lowered for `nodes` whose outputs nothing reads any more (later nodes, graph outputs, live ops). */
 function pruneDead(ctx: LowerContext, at: OnnxNode, nodes: readonly OnnxNode[]): void {
-  const owned = (name: string) => nodes.some((n) => name === n.name || name.startsWith(`${n.name}::`) || name.endsWith(`+${n.name}`));
+  const owned = (name: string) =>
+    nodes.some((n) => name === n.name || name.startsWith(`${n.name}::`) || name.endsWith(`+${n.name}`));
   const needed = new Set(ctx.graph.outputs.map((o) => o.name));
   const later = ctx.graph.nodes.slice(ctx.graph.nodes.indexOf(at) + 1);
   for (const n of later) for (const i of n.inputs) needed.add(i);

@@ -9,7 +9,17 @@
  *  - γ, β: a constant affine map, fused into the next linear layer by fuse-linear.ts.
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import { activationShape, attrNum, broadcastTo, LowerContext, Lowering, nodeError, normAxis, optionalConst, size } from '../lower-context.js';
+import {
+  activationShape,
+  attrNum,
+  broadcastTo,
+  LowerContext,
+  Lowering,
+  nodeError,
+  normAxis,
+  optionalConst,
+  size,
+} from '../lower-context.js';
 import { CompositeEmitter, isUsed } from './composite-emit.js';
 
 /** What {@link normalizeBlocks} computes, besides the normalized output. */
@@ -30,11 +40,25 @@ interface NormalizeOptions {
  * an activation) feeds the products and only the per-block means are rescaled, which saves d
  * requantizations per block and the rounding error they would add.
  */
-export function normalizeBlocks(e: CompositeEmitter, x: string, shape: number[], d: number, out: string, o: NormalizeOptions): void {
+export function normalizeBlocks(
+  e: CompositeEmitter,
+  x: string,
+  shape: number[],
+  d: number,
+  out: string,
+  o: NormalizeOptions,
+): void {
   const n = size(shape);
   const blocks = n / d;
   const block = (g: number) => Array.from({ length: d }, (_, k) => g * d + k);
-  const means = (what: string, w: number, name?: string, s = [blocks]) => e.linear(what, x, Array.from({ length: blocks }, (_, g) => ({ inputs: block(g), weights: block(g).map(() => w), bias: 0 })), s, name);
+  const means = (what: string, w: number, name?: string, s = [blocks]) =>
+    e.linear(
+      what,
+      x,
+      Array.from({ length: blocks }, (_, g) => ({ inputs: block(g), weights: block(g).map(() => w), bias: 0 })),
+      s,
+      name,
+    );
   const mean = means('mean', 1 / d, o.meanOut?.name, o.meanOut?.shape);
   const scaledSum = means('sum-over-root-d', 1 / Math.sqrt(d));
   const all = Array.from({ length: n }, (_, i) => i);
@@ -49,7 +73,13 @@ export function normalizeBlocks(e: CompositeEmitter, x: string, shape: number[],
   const xr = e.pairwise('x-rstd', x, rstd, all, blockOf, shape);
   const mr = e.pairwise('mean-rstd', mean, rstd, bIds, bIds, [blocks]);
   const trivial = (!o.scale || o.scale.every((v) => v === 1)) && (!o.shift || o.shift.every((v) => v === 0));
-  const normed = e.add('normalized', xr, e.permute('mean-rstd-broadcast', mr, blockOf, shape), -1, trivial ? out : undefined);
+  const normed = e.add(
+    'normalized',
+    xr,
+    e.permute('mean-rstd-broadcast', mr, blockOf, shape),
+    -1,
+    trivial ? out : undefined,
+  );
   if (trivial) return;
   const scale = o.scale ?? new Float64Array(n).fill(1);
   const shift = o.shift ?? new Float64Array(n);
@@ -69,14 +99,24 @@ function epsilonOf(node: OnnxNode): number {
 }
 
 /** Per-channel parameters (γ or β of length C, or of length `groups` for GroupNormalization-18) expanded to every element. */
-function perChannel(node: OnnxNode, data: Float64Array | undefined, shape: number[], groups: number, what: string): Float64Array | undefined {
+function perChannel(
+  node: OnnxNode,
+  data: Float64Array | undefined,
+  shape: number[],
+  groups: number,
+  what: string,
+): Float64Array | undefined {
   if (!data) return undefined;
   const channels = shape[1]!;
   const inner = size(shape.slice(2));
   let perGroup: boolean;
   if (data.length === channels) perGroup = false;
   else if (data.length === groups) perGroup = true;
-  else throw nodeError(node, `${what} has ${data.length} elements; expected ${channels} (one per channel)${groups !== channels ? ` or ${groups} (one per group)` : ''}`);
+  else
+    throw nodeError(
+      node,
+      `${what} has ${data.length} elements; expected ${channels} (one per channel)${groups !== channels ? ` or ${groups} (one per group)` : ''}`,
+    );
   const perG = channels / groups;
   return Float64Array.from({ length: size(shape) }, (_, i) => {
     const c = Math.floor(i / inner) % channels;
@@ -108,12 +148,17 @@ function channelNorm(ctx: LowerContext, node: OnnxNode, groups: number): void {
   const shape = activationShape(ctx, node);
   if (shape.length < 2) throw nodeError(node, `expects an input of rank ≥ 2 (N, C, …), got ${JSON.stringify(shape)}`);
   const channels = shape[1]!;
-  if (!Number.isInteger(groups) || groups < 1 || channels % groups !== 0) throw nodeError(node, `num_groups ${groups} must divide the ${channels} channels`);
+  if (!Number.isInteger(groups) || groups < 1 || channels % groups !== 0)
+    throw nodeError(node, `num_groups ${groups} must divide the ${channels} channels`);
   const d = (channels / groups) * size(shape.slice(2));
   const e = new CompositeEmitter(ctx, node);
   const scale = perChannel(node, constData(ctx, node, 1), shape, groups, 'scale');
   const shift = perChannel(node, constData(ctx, node, 2), shape, groups, 'bias');
-  normalizeBlocks(e, node.inputs[0]!, shape, d, node.outputs[0]!, { epsilon: epsilonOf(node), ...(scale ? { scale } : {}), ...(shift ? { shift } : {}) });
+  normalizeBlocks(e, node.inputs[0]!, shape, d, node.outputs[0]!, {
+    epsilon: epsilonOf(node),
+    ...(scale ? { scale } : {}),
+    ...(shift ? { shift } : {}),
+  });
 }
 
 /** Normalization lowerings. */
@@ -121,7 +166,8 @@ export const NORMALIZATION_LOWERINGS: Record<string, Lowering> = {
   LayerNormalization: layerNormalization,
   InstanceNormalization: (ctx, node) => channelNorm(ctx, node, activationShape(ctx, node)[1] ?? 1),
   GroupNormalization(ctx, node) {
-    if (attrNum(node, 'stash_type', 1) !== 1) throw nodeError(node, 'only stash_type 1 (float32 statistics) is supported');
+    if (attrNum(node, 'stash_type', 1) !== 1)
+      throw nodeError(node, 'only stash_type 1 (float32 statistics) is supported');
     channelNorm(ctx, node, attrNum(node, 'num_groups', NaN));
   },
 };

@@ -9,19 +9,23 @@ import { sparseSpec } from '../linear-spec.js';
 import { channelsAndSpatial, channelWindows, kernelOf, Window, windowGeometryNd } from './window-geometry.js';
 
 function noExtraOutputs(node: OnnxNode): void {
-  if (node.outputs.filter((o) => o !== '').length > 1) throw nodeError(node, 'optional second output (indices) is not supported');
+  if (node.outputs.filter((o) => o !== '').length > 1)
+    throw nodeError(node, 'optional second output (indices) is not supported');
 }
 
 /** Windows of every channel (channel-major, flat input indices) and the output shape. */
 function pooledWindows(ctx: LowerContext, node: OnnxNode, global: boolean): { windows: Window[]; shape: number[] } {
   const { N, C, spatial } = channelsAndSpatial(ctx, node);
-  const g = global ? windowGeometryNd({ ...node, attrs: {} }, spatial, spatial) : windowGeometryNd(node, spatial, kernelOf(node, spatial.length));
+  const g = global
+    ? windowGeometryNd({ ...node, attrs: {} }, spatial, spatial)
+    : windowGeometryNd(node, spatial, kernelOf(node, spatial.length));
   const per = channelWindows(spatial, g);
   const n = size(spatial);
   const windows: Window[] = [];
   // Batch and channels pool alike: N·C independent planes.
   for (let c = 0; c < N * C; c++) for (const w of per) windows.push({ ...w, inputs: w.inputs.map((i) => c * n + i) });
-  if (windows.some((w) => w.inputs.length === 0)) throw nodeError(node, 'a pooling window lies entirely in the padding');
+  if (windows.some((w) => w.inputs.length === 0))
+    throw nodeError(node, 'a pooling window lies entirely in the padding');
   return { windows, shape: [N, C, ...g.out] };
 }
 
@@ -34,7 +38,11 @@ function maxPool(ctx: LowerContext, node: OnnxNode, global: boolean): void {
     index.push(...w.inputs);
     offsets.push(index.length);
   }
-  emit(ctx, { kind: 'maxpool', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, offsets, index }, shape);
+  emit(
+    ctx,
+    { kind: 'maxpool', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, offsets, index },
+    shape,
+  );
 }
 
 function averagePool(ctx: LowerContext, node: OnnxNode, global: boolean): void {
@@ -42,9 +50,26 @@ function averagePool(ctx: LowerContext, node: OnnxNode, global: boolean): void {
   const includePad = attrNum(node, 'count_include_pad', 0) === 1;
   const nIn = size(ctx.shapes.get(node.inputs[0]!)!);
   // One weight per output (1/count): the divisor differs at borders when padding is excluded.
-  const spec = sparseSpec(nIn, windows.length, windows.length, windows.map((w, j) => ({ inputs: w.inputs, weights: w.inputs.map(() => j), bias: j })));
+  const spec = sparseSpec(
+    nIn,
+    windows.length,
+    windows.length,
+    windows.map((w, j) => ({ inputs: w.inputs, weights: w.inputs.map(() => j), bias: j })),
+  );
   const weight = Float64Array.from(windows, (w) => 1 / (includePad ? w.padded : w.inputs.length));
-  emit(ctx, { kind: 'linear', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, spec, weight, bias: new Float64Array(windows.length) }, shape);
+  emit(
+    ctx,
+    {
+      kind: 'linear',
+      name: node.name,
+      input: node.inputs[0]!,
+      output: node.outputs[0]!,
+      spec,
+      weight,
+      bias: new Float64Array(windows.length),
+    },
+    shape,
+  );
 }
 
 /** Pooling lowerings. */

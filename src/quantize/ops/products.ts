@@ -23,7 +23,8 @@ function broadcast(name: string, a: readonly number[], b: readonly number[]): nu
   for (let i = 0; i < r; i++) {
     const x = a[a.length - r + i] ?? 1;
     const y = b[b.length - r + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new UserError(`node ${quote(name)}: cannot broadcast ${JSON.stringify(a)} with ${JSON.stringify(b)}`);
+    if (x !== y && x !== 1 && y !== 1)
+      throw new UserError(`node ${quote(name)}: cannot broadcast ${JSON.stringify(a)} with ${JSON.stringify(b)}`);
     out.push(Math.max(x, y));
   }
   return out;
@@ -31,24 +32,43 @@ function broadcast(name: string, a: readonly number[], b: readonly number[]): nu
 
 /** Emits a ProductOp and records its shape. */
 export function emitProduct(ctx: LowerContext, op: Omit<ProductOp, 'kind'>, shape: number[]): void {
-  if (op.offsets.length !== size(shape) + 1) throw new Error(`product "${op.name}": ${op.offsets.length - 1} outputs for shape ${JSON.stringify(shape)}`);
+  if (op.offsets.length !== size(shape) + 1)
+    throw new Error(`product "${op.name}": ${op.offsets.length - 1} outputs for shape ${JSON.stringify(shape)}`);
   emit(ctx, { kind: 'product', ...op }, shape);
 }
 
 /** Elementwise a ⊙ b with numpy broadcasting of the two activation shapes; returns the output shape. */
-export function emitElementwiseProduct(ctx: LowerContext, name: string, a: string, b: string, output: string): number[] {
+export function emitElementwiseProduct(
+  ctx: LowerContext,
+  name: string,
+  a: string,
+  b: string,
+  output: string,
+): number[] {
   const [sa, sb] = [shapeOf(ctx, a, name), shapeOf(ctx, b, name)];
   const shape = broadcast(name, sa, sb);
   const n = size(shape);
   const same = (s: number[]) => size(s) === n;
   const aIndex = same(sa) ? Array.from({ length: n }, (_, i) => i) : Array.from(broadcastIndex(sa, shape));
   const bIndex = same(sb) ? Array.from({ length: n }, (_, i) => i) : Array.from(broadcastIndex(sb, shape));
-  emitProduct(ctx, { name, input: a, other: b, output, offsets: Array.from({ length: n + 1 }, (_, i) => i), aIndex, bIndex }, shape);
+  emitProduct(
+    ctx,
+    { name, input: a, other: b, output, offsets: Array.from({ length: n + 1 }, (_, i) => i), aIndex, bIndex },
+    shape,
+  );
   return shape;
 }
 
 /** Terms of a batched matrix product: a is [..., m, k] (or [m, k] with transA: [k, m]), b likewise. */
-export function matMulTerms(m: number, k: number, n: number, aBatch: ArrayLike<number>, bBatch: ArrayLike<number>, transA = false, transB = false): Pick<ProductOp, 'offsets' | 'aIndex' | 'bIndex'> {
+export function matMulTerms(
+  m: number,
+  k: number,
+  n: number,
+  aBatch: ArrayLike<number>,
+  bBatch: ArrayLike<number>,
+  transA = false,
+  transB = false,
+): Pick<ProductOp, 'offsets' | 'aIndex' | 'bIndex'> {
   const offsets = [0];
   const aIndex: number[] = [];
   const bIndex: number[] = [];
@@ -74,7 +94,8 @@ export function emitMatMul(ctx: LowerContext, name: string, a: string, b: string
   const bM = sb.length === 1 ? [sb[0]!, 1] : sb;
   const [m, k] = aM.slice(-2) as [number, number];
   const [bk, n] = bM.slice(-2) as [number, number];
-  if (bk !== k) throw new UserError(`node ${quote(name)}: cannot multiply ${JSON.stringify(sa)} by ${JSON.stringify(sb)}`);
+  if (bk !== k)
+    throw new UserError(`node ${quote(name)}: cannot multiply ${JSON.stringify(sa)} by ${JSON.stringify(sb)}`);
   const batch = broadcast(name, aM.slice(0, -2), bM.slice(0, -2));
   let shape = [...batch, m, n];
   if (sa.length === 1) shape = shape.filter((_, i) => i !== shape.length - 2);
@@ -116,15 +137,34 @@ function elemTypeOf(ctx: LowerContext, t: string): string {
 export function emitDivide(ctx: LowerContext, name: string, a: string, b: string, output: string): number[] {
   // ONNX Div of integer tensors rounds toward zero to an integer; the DivideOp is a real quotient.
   const type = elemTypeOf(ctx, a);
-  if (!FLOAT_TYPES.test(type)) throw new UserError(`node ${quote(name)}: dividing two computed ${type} tensors (integer division) is not supported; only float tensors`);
+  if (!FLOAT_TYPES.test(type))
+    throw new UserError(
+      `node ${quote(name)}: dividing two computed ${type} tensors (integer division) is not supported; only float tensors`,
+    );
   const [sa, sb] = [shapeOf(ctx, a, name), shapeOf(ctx, b, name)];
   const shape = broadcast(name, sa, sb);
-  emit(ctx, { kind: 'divide', name, input: a, other: b, output, aIndex: Array.from(broadcastIndex(sa, shape)), bIndex: Array.from(broadcastIndex(sb, shape)) }, shape);
+  emit(
+    ctx,
+    {
+      kind: 'divide',
+      name,
+      input: a,
+      other: b,
+      output,
+      aIndex: Array.from(broadcastIndex(sa, shape)),
+      bIndex: Array.from(broadcastIndex(sb, shape)),
+    },
+    shape,
+  );
   return shape;
 }
 
 /** Rows of a softmax along `axis` of `shape` (or over the flattened dims [axis, rank) with `flatten`). */
-export function softmaxRows(shape: readonly number[], axis: number, flatten = false): { offsets: number[]; index: number[] } {
+export function softmaxRows(
+  shape: readonly number[],
+  axis: number,
+  flatten = false,
+): { offsets: number[]; index: number[] } {
   const outer = size(shape.slice(0, axis));
   const len = flatten ? size(shape.slice(axis)) : (shape[axis] ?? 1);
   const inner = flatten ? 1 : size(shape.slice(axis + 1));
@@ -140,7 +180,15 @@ export function softmaxRows(shape: readonly number[], axis: number, flatten = fa
 }
 
 /** Softmax / LogSoftmax of activation `x` along `axis` (already normalized). */
-export function emitSoftmax(ctx: LowerContext, name: string, x: string, output: string, axis: number, log: boolean, flatten = false): number[] {
+export function emitSoftmax(
+  ctx: LowerContext,
+  name: string,
+  x: string,
+  output: string,
+  axis: number,
+  log: boolean,
+  flatten = false,
+): number[] {
   const shape = shapeOf(ctx, x, name);
   emit(ctx, { kind: 'softmax', name, input: x, output, log, ...softmaxRows(shape, axis, flatten) }, shape);
   return shape;

@@ -61,14 +61,25 @@ function gateSlice(cc: CellContext, what: string, x: string, rows: number, gates
 }
 
 /** h·R_gᵀ for the listed gates of R: [rows, gates.length·H], plus `bias(gateRow)`. */
-function recurrent(cc: CellContext, what: string, h: string, rows: number, gateList: number[], bias: (gateRow: number) => number = () => 0): string {
+function recurrent(
+  cc: CellContext,
+  what: string,
+  h: string,
+  rows: number,
+  gateList: number[],
+  bias: (gateRow: number) => number = () => 0,
+): string {
   const H = cc.hidden;
   const out: LinearRow[] = [];
   for (let b = 0; b < rows; b++) {
     for (const g of gateList) {
       for (let j = 0; j < H; j++) {
         const gr = g * H + j;
-        out.push({ inputs: ids(H).map((k) => b * H + k), weights: ids(H).map((k) => cc.r[gr * H + k]!), bias: bias(gr) });
+        out.push({
+          inputs: ids(H).map((k) => b * H + k),
+          weights: ids(H).map((k) => cc.r[gr * H + k]!),
+          bias: bias(gr),
+        });
       }
     }
   }
@@ -80,24 +91,39 @@ function activate(cc: CellContext, what: string, x: string, a: Activation): stri
   const e = cc.e;
   const input = cc.clip !== undefined ? e.clamp(`${what}-clip`, x, -cc.clip, cc.clip) : x;
   const n = e.shape(input).reduce((p, q) => p * q, 1);
-  const affine = (w: string, t: string, s: number, b: number) => e.affine(w, t, ids(n), new Float64Array(n).fill(s), new Float64Array(n).fill(b), e.shape(t));
+  const affine = (w: string, t: string, s: number, b: number) =>
+    e.affine(w, t, ids(n), new Float64Array(n).fill(s), new Float64Array(n).fill(b), e.shape(t));
   const table = (fn: UnaryFn, attrs = {}) => e.unary(what, input, fn, attrs);
   switch (a.fn.toLowerCase()) {
-    case 'sigmoid': return table('Sigmoid');
-    case 'tanh': return table('Tanh');
-    case 'relu': return e.relu(what, input);
-    case 'leakyrelu': return e.leakyRelu(what, input, a.alpha);
-    case 'thresholdedrelu': return table('ThresholdedRelu', { alpha: a.alpha });
-    case 'hardsigmoid': return table('HardSigmoid', { alpha: a.alpha, beta: a.beta });
-    case 'elu': return table('Elu', { alpha: a.alpha });
-    case 'softsign': return table('Softsign');
-    case 'softplus': return table('Softplus');
-    case 'affine': return affine(what, input, a.alpha, a.beta);
+    case 'sigmoid':
+      return table('Sigmoid');
+    case 'tanh':
+      return table('Tanh');
+    case 'relu':
+      return e.relu(what, input);
+    case 'leakyrelu':
+      return e.leakyRelu(what, input, a.alpha);
+    case 'thresholdedrelu':
+      return table('ThresholdedRelu', { alpha: a.alpha });
+    case 'hardsigmoid':
+      return table('HardSigmoid', { alpha: a.alpha, beta: a.beta });
+    case 'elu':
+      return table('Elu', { alpha: a.alpha });
+    case 'softsign':
+      return table('Softsign');
+    case 'softplus':
+      return table('Softplus');
+    case 'affine':
+      return affine(what, input, a.alpha, a.beta);
     case 'scaledtanh': {
       const inner = affine(`${what}-in`, input, a.beta, 0);
       return affine(`${what}-out`, e.unary(`${what}-tanh`, inner, 'Tanh'), a.alpha, 0);
     }
-    default: throw nodeError(cc.node, `activation ${JSON.stringify(a.fn)} is not supported (Sigmoid, Tanh, Relu, LeakyRelu, ThresholdedRelu, HardSigmoid, Elu, Softsign, Softplus, Affine, ScaledTanh)`);
+    default:
+      throw nodeError(
+        cc.node,
+        `activation ${JSON.stringify(a.fn)} is not supported (Sigmoid, Tanh, Relu, LeakyRelu, ThresholdedRelu, HardSigmoid, Elu, Softsign, Softplus, Affine, ScaledTanh)`,
+      );
   }
 }
 
@@ -122,19 +148,35 @@ export function lstmStep(cc: CellContext, s: StepInput): StepOutput {
   const { e, hidden: H } = cc;
   const t = s.tag;
   const [f, g, h] = cc.acts as [Activation, Activation, Activation];
-  const pre = 'tensor' in (s.h ?? {}) ? e.add(`${t}-pre`, s.xw, recurrent(cc, `${t}-rh`, (s.h as { tensor: string }).tensor, s.rows, [0, 1, 2, 3]), 1) : s.xw;
+  const pre =
+    'tensor' in (s.h ?? {})
+      ? e.add(`${t}-pre`, s.xw, recurrent(cc, `${t}-rh`, (s.h as { tensor: string }).tensor, s.rows, [0, 1, 2, 3]), 1)
+      : s.xw;
   // Peepholes on a computed cell state: P ⊙ c is a free elementwise map (constant states are folded into xw).
   const peep = (what: string, c: State, k: number): string | undefined => {
     if (!cc.p || !c || !('tensor' in c)) return undefined;
     const pk = Float64Array.from({ length: s.rows * H }, (_, i) => cc.p![k * H + (i % H)]!);
     return e.affine(what, c.tensor, ids(s.rows * H), pk, new Float64Array(s.rows * H), [s.rows, H]);
   };
-  const gatePre = (k: number, name: string, c: State, pk?: number) => plus(cc, `${t}-${name}-pre`, gateSlice(cc, `${t}-${name}-slice`, pre, s.rows, 4, k), pk === undefined ? undefined : peep(`${t}-${name}-peep`, c, pk));
+  const gatePre = (k: number, name: string, c: State, pk?: number) =>
+    plus(
+      cc,
+      `${t}-${name}-pre`,
+      gateSlice(cc, `${t}-${name}-slice`, pre, s.rows, 4, k),
+      pk === undefined ? undefined : peep(`${t}-${name}-peep`, c, pk),
+    );
   const i = activate(cc, `${t}-i`, gatePre(0, 'i', s.c, 0), f);
   const n = s.rows * H;
-  const fg = cc.inputForget ? e.affine(`${t}-f`, i, ids(n), new Float64Array(n).fill(-1), new Float64Array(n).fill(1), [s.rows, H]) : activate(cc, `${t}-f`, gatePre(2, 'f', s.c, 2), f);
+  const fg = cc.inputForget
+    ? e.affine(`${t}-f`, i, ids(n), new Float64Array(n).fill(-1), new Float64Array(n).fill(1), [s.rows, H])
+    : activate(cc, `${t}-f`, gatePre(2, 'f', s.c, 2), f);
   const cand = activate(cc, `${t}-g`, gatePre(3, 'c', undefined), g);
-  const c = plus(cc, `${t}-c`, e.pairwise(`${t}-ig`, i, cand, ids(n), ids(n), [s.rows, H]), timesState(cc, `${t}-fc`, fg, s.c));
+  const c = plus(
+    cc,
+    `${t}-c`,
+    e.pairwise(`${t}-ig`, i, cand, ids(n), ids(n), [s.rows, H]),
+    timesState(cc, `${t}-fc`, fg, s.c),
+  );
   const o = activate(cc, `${t}-o`, gatePre(1, 'o', { tensor: c }, 1), f);
   // c feeds both the next step's product f⊙c and the table h(c): one shared requantize for both.
   const hc = activate(cc, `${t}-hc`, cc.clip === undefined ? e.activation(`${t}-c-act`, c) : c, h);
@@ -149,7 +191,14 @@ export function gruStep(cc: CellContext, s: StepInput): StepOutput {
   const [f, g] = cc.acts as [Activation, Activation];
   const n = s.rows * H;
   const hTensor = s.h && 'tensor' in s.h ? s.h.tensor : undefined;
-  const zr = hTensor ? e.add(`${t}-zr-pre`, gateSlice2(cc, `${t}-zr-slice`, s.xw, s.rows), recurrent(cc, `${t}-rh`, hTensor, s.rows, [0, 1]), 1) : gateSlice2(cc, `${t}-zr-slice`, s.xw, s.rows);
+  const zr = hTensor
+    ? e.add(
+        `${t}-zr-pre`,
+        gateSlice2(cc, `${t}-zr-slice`, s.xw, s.rows),
+        recurrent(cc, `${t}-rh`, hTensor, s.rows, [0, 1]),
+        1,
+      )
+    : gateSlice2(cc, `${t}-zr-slice`, s.xw, s.rows);
   const z = activate(cc, `${t}-z`, gateSlice(cc, `${t}-z-pre`, zr, s.rows, 2, 0), f);
   const r = activate(cc, `${t}-r`, gateSlice(cc, `${t}-r-pre`, zr, s.rows, 2, 1), f);
   const xh = gateSlice(cc, `${t}-xh`, s.xw, s.rows, 3, 2);
@@ -157,7 +206,11 @@ export function gruStep(cc: CellContext, s: StepInput): StepOutput {
   const rbH = (gr: number) => cc.rb[gr]!;
   if (cc.linearBeforeReset) {
     // r ⊙ (H·R_hᵀ + Rb_h): a product with a computed state, a free map with a constant one.
-    if (hTensor) reset = e.pairwise(`${t}-reset`, r, recurrent(cc, `${t}-rh-h`, hTensor, s.rows, [2], rbH), ids(n), ids(n), [s.rows, H]);
+    if (hTensor)
+      reset = e.pairwise(`${t}-reset`, r, recurrent(cc, `${t}-rh-h`, hTensor, s.rows, [2], rbH), ids(n), ids(n), [
+        s.rows,
+        H,
+      ]);
     else {
       const h0 = s.h && 'constant' in s.h ? s.h.constant : new Float64Array(n);
       const lin = Float64Array.from({ length: n }, (_, k) => {
@@ -188,6 +241,9 @@ function gateSlice2(cc: CellContext, what: string, x: string, rows: number): str
 
 /** RNN: Hₜ = f(X·Wᵀ + H·Rᵀ + b). */
 export function rnnStep(cc: CellContext, s: StepInput): StepOutput {
-  const pre = s.h && 'tensor' in s.h ? cc.e.add(`${s.tag}-pre`, s.xw, recurrent(cc, `${s.tag}-rh`, s.h.tensor, s.rows, [0]), 1) : s.xw;
+  const pre =
+    s.h && 'tensor' in s.h
+      ? cc.e.add(`${s.tag}-pre`, s.xw, recurrent(cc, `${s.tag}-rh`, s.h.tensor, s.rows, [0]), 1)
+      : s.xw;
   return { h: activate(cc, `${s.tag}-h`, pre, cc.acts[0]!) };
 }

@@ -10,16 +10,40 @@
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import { activationShape, attrNum, attrStr, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
 import { CompositeEmitter, isUsed, LinearRow } from './composite-emit.js';
-import { Activation, CellContext, gruStep, lstmStep, rnnStep, State, StepInput, StepOutput } from './recurrent-cells.js';
+import {
+  Activation,
+  CellContext,
+  gruStep,
+  lstmStep,
+  rnnStep,
+  State,
+  StepInput,
+  StepOutput,
+} from './recurrent-cells.js';
 
 type Cell = 'LSTM' | 'GRU' | 'RNN';
 
 const GATES: Record<Cell, number> = { LSTM: 4, GRU: 3, RNN: 1 };
-const DEFAULT_ACTS: Record<Cell, string[]> = { LSTM: ['Sigmoid', 'Tanh', 'Tanh'], GRU: ['Sigmoid', 'Tanh'], RNN: ['Tanh'] };
-const STEP: Record<Cell, (cc: CellContext, s: StepInput) => StepOutput> = { LSTM: lstmStep, GRU: gruStep, RNN: rnnStep };
+const DEFAULT_ACTS: Record<Cell, string[]> = {
+  LSTM: ['Sigmoid', 'Tanh', 'Tanh'],
+  GRU: ['Sigmoid', 'Tanh'],
+  RNN: ['Tanh'],
+};
+const STEP: Record<Cell, (cc: CellContext, s: StepInput) => StepOutput> = {
+  LSTM: lstmStep,
+  GRU: gruStep,
+  RNN: rnnStep,
+};
 const USES_ALPHA = new Set(['leakyrelu', 'thresholdedrelu', 'elu', 'affine', 'scaledtanh', 'hardsigmoid']);
 const USES_BETA = new Set(['affine', 'scaledtanh', 'hardsigmoid']);
-const DEFAULT_ALPHA: Record<string, number> = { leakyrelu: 0.01, thresholdedrelu: 1, elu: 1, affine: 1, scaledtanh: 1, hardsigmoid: 0.2 };
+const DEFAULT_ALPHA: Record<string, number> = {
+  leakyrelu: 0.01,
+  thresholdedrelu: 1,
+  elu: 1,
+  affine: 1,
+  scaledtanh: 1,
+  hardsigmoid: 0.2,
+};
 const DEFAULT_BETA: Record<string, number> = { affine: 0, scaledtanh: 1, hardsigmoid: 0.5 };
 
 const ids = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -34,15 +58,24 @@ function constOf(ctx: LowerContext, node: OnnxNode, i: number, what: string, dim
   const c = ctx.consts.get(name);
   if (!c) throw nodeError(node, `${what} (input ${i}) must be a constant`);
   // The exact shape, not just the element count: a transposed W of the same size would be read in the wrong order.
-  if (!sameDims(c.dims, dims)) throw nodeError(node, `${what} has shape ${JSON.stringify(c.dims)}, expected ${JSON.stringify(dims)}`);
+  if (!sameDims(c.dims, dims))
+    throw nodeError(node, `${what} has shape ${JSON.stringify(c.dims)}, expected ${JSON.stringify(dims)}`);
   return c.data;
 }
 
 /** The `activations` list with alpha/beta consumed in order by the functions that take them. */
 function activations(node: OnnxNode, cell: Cell, dirs: number): Activation[][] {
   const per = DEFAULT_ACTS[cell].length;
-  const names = Array.isArray(node.attrs['activations']) ? (node.attrs['activations'] as string[]) : dirs === 2 ? [...DEFAULT_ACTS[cell], ...DEFAULT_ACTS[cell]] : DEFAULT_ACTS[cell];
-  if (names.length !== per * dirs) throw nodeError(node, `activations lists ${names.length} functions; ${cell} with ${dirs} direction(s) needs ${per * dirs}`);
+  const names = Array.isArray(node.attrs['activations'])
+    ? (node.attrs['activations'] as string[])
+    : dirs === 2
+      ? [...DEFAULT_ACTS[cell], ...DEFAULT_ACTS[cell]]
+      : DEFAULT_ACTS[cell];
+  if (names.length !== per * dirs)
+    throw nodeError(
+      node,
+      `activations lists ${names.length} functions; ${cell} with ${dirs} direction(s) needs ${per * dirs}`,
+    );
   const alphas = Array.isArray(node.attrs['activation_alpha']) ? (node.attrs['activation_alpha'] as number[]) : [];
   const betas = Array.isArray(node.attrs['activation_beta']) ? (node.attrs['activation_beta'] as number[]) : [];
   let [ai, bi] = [0, 0];
@@ -103,7 +136,8 @@ function recurrentPlan(ctx: LowerContext, node: OnnxNode, cell: Cell): Recurrent
   if (layout !== 0 && layout !== 1) throw nodeError(node, `layout ${layout} must be 0 or 1`);
   const [seq, batch, I] = layout === 0 ? (xShape as [number, number, number]) : [xShape[1]!, xShape[0]!, xShape[2]!];
   const direction = attrStr(node, 'direction', 'forward');
-  if (!['forward', 'reverse', 'bidirectional'].includes(direction)) throw nodeError(node, `direction ${JSON.stringify(direction)} must be forward, reverse or bidirectional`);
+  if (!['forward', 'reverse', 'bidirectional'].includes(direction))
+    throw nodeError(node, `direction ${JSON.stringify(direction)} must be forward, reverse or bidirectional`);
   const dirs = direction === 'bidirectional' ? 2 : 1;
   const wc = ctx.consts.get(node.inputs[1] ?? '');
   if (!wc) throw nodeError(node, 'W (input 1) must be a constant');
@@ -112,9 +146,12 @@ function recurrentPlan(ctx: LowerContext, node: OnnxNode, cell: Cell): Recurrent
   const W = constOf(ctx, node, 1, 'W', [dirs, G * H, I])!;
   const R = constOf(ctx, node, 2, 'R', [dirs, G * H, H])!;
   const B = constOf(ctx, node, 3, 'B', [dirs, 2 * G * H]) ?? new Float64Array(dirs * 2 * G * H);
-  if (node.inputs[4] && !ctx.consts.has(node.inputs[4])) throw nodeError(node, 'sequence_lens must be a constant (a computed sequence_lens is not supported)');
+  if (node.inputs[4] && !ctx.consts.has(node.inputs[4]))
+    throw nodeError(node, 'sequence_lens must be a constant (a computed sequence_lens is not supported)');
   const lens = constOf(ctx, node, 4, 'sequence_lens', [batch]) ?? new Float64Array(batch).fill(seq);
-  for (const L of lens) if (!Number.isInteger(L) || L < 1 || L > seq) throw nodeError(node, `sequence length ${L} must be an integer in 1..${seq}`);
+  for (const L of lens)
+    if (!Number.isInteger(L) || L < 1 || L > seq)
+      throw nodeError(node, `sequence length ${L} must be an integer in 1..${seq}`);
   const P = cell === 'LSTM' ? constOf(ctx, node, 7, 'P', [dirs, 3 * H]) : undefined;
   const clip = typeof node.attrs['clip'] === 'number' ? (node.attrs['clip'] as number) : undefined;
   if (clip !== undefined && !(clip > 0)) throw nodeError(node, `clip ${clip} must be positive`);
@@ -123,13 +160,42 @@ function recurrentPlan(ctx: LowerContext, node: OnnxNode, cell: Cell): Recurrent
   const acts = activations(node, cell, dirs);
   const e = new CompositeEmitter(ctx, node);
   const stateShape = layout === 0 ? [dirs, batch, H] : [batch, dirs, H];
-  const stateAt = (d: number, b: number, k: number) => (layout === 0 ? (d * batch + b) * H + k : (b * dirs + d) * H + k);
+  const stateAt = (d: number, b: number, k: number) =>
+    layout === 0 ? (d * batch + b) * H + k : (b * dirs + d) * H + k;
   const initial = (i: number, what: string) => initialState(ctx, node, e, i, what, stateShape, stateAt, dirs, H);
   const h0 = initial(5, 'initial_h');
   const [hConst, cConst] = [5, 6].map((i) => ctx.consts.has(node.inputs[i] ?? '')) as [boolean, boolean];
   const c0 = cell === 'LSTM' ? initial(6, 'initial_c') : () => undefined;
   const groups = [...new Set(lens)].map((L) => ({ L, rows: ids(batch).filter((b) => lens[b] === L) }));
-  return { cell, node, ctx, e, G, H, I, seq, batch, dirs, layout, direction, W, R, B, P, lens, clip, inputForget, linearBeforeReset, acts, stateShape, h0, c0, hConst, cConst, groups };
+  return {
+    cell,
+    node,
+    ctx,
+    e,
+    G,
+    H,
+    I,
+    seq,
+    batch,
+    dirs,
+    layout,
+    direction,
+    W,
+    R,
+    B,
+    P,
+    lens,
+    clip,
+    inputForget,
+    linearBeforeReset,
+    acts,
+    stateShape,
+    h0,
+    c0,
+    hConst,
+    cConst,
+    groups,
+  };
 }
 
 /** Unrolls direction `d`: the input projection of every step, then each row group's recurrence. */
@@ -147,7 +213,8 @@ function unrollDirection(p: RecurrentPlan, d: number, out: RecurrentResults): vo
     const h = hConst ? h0(d, [b]) : undefined;
     const c = cConst ? c0(d, [b]) : undefined;
     let acc = 0;
-    if (h && 'constant' in h && !(cell === 'GRU' && gr >= 2 * H)) for (let k = 0; k < H; k++) acc += Rd[gr * H + k]! * h.constant[k]!;
+    if (h && 'constant' in h && !(cell === 'GRU' && gr >= 2 * H))
+      for (let k = 0; k < H; k++) acc += Rd[gr * H + k]! * h.constant[k]!;
     if (Pd && c && 'constant' in c && (gr < H || (gr >= 2 * H && gr < 3 * H))) acc += Pd[gr]! * c.constant[gr % H]!;
     return acc;
   };
@@ -156,14 +223,26 @@ function unrollDirection(p: RecurrentPlan, d: number, out: RecurrentResults): vo
     for (let b = 0; b < batch; b++) {
       for (let gr = 0; gr < G * H; gr++) {
         const recurrentBias = p.linearBeforeReset && gr >= 2 * H ? 0 : Rb(gr);
-        rows.push({ inputs: ids(I).map((i) => xAt(t, b, i)), weights: ids(I).map((i) => p.W[(d * G * H + gr) * I + i]!), bias: Wb(gr) + recurrentBias + (t === firstT(b) ? firstBias(b, gr) : 0) });
+        rows.push({
+          inputs: ids(I).map((i) => xAt(t, b, i)),
+          weights: ids(I).map((i) => p.W[(d * G * H + gr) * I + i]!),
+          bias: Wb(gr) + recurrentBias + (t === firstT(b) ? firstBias(b, gr) : 0),
+        });
       }
     }
   }
   const xw = e.linear(`d${d}-xw`, node.inputs[0]!, rows, [seq, batch, G * H]);
   const cc: CellContext = {
-    e, node, hidden: H, r: Rd, rb: Float64Array.from({ length: G * H }, (_, gr) => Rb(gr)), acts: p.acts[d]!, inputForget: p.inputForget, linearBeforeReset: p.linearBeforeReset,
-    ...(Pd && Pd.some((v) => v !== 0) ? { p: Pd } : {}), ...(p.clip !== undefined ? { clip: p.clip } : {}),
+    e,
+    node,
+    hidden: H,
+    r: Rd,
+    rb: Float64Array.from({ length: G * H }, (_, gr) => Rb(gr)),
+    acts: p.acts[d]!,
+    inputForget: p.inputForget,
+    linearBeforeReset: p.linearBeforeReset,
+    ...(Pd && Pd.some((v) => v !== 0) ? { p: Pd } : {}),
+    ...(p.clip !== undefined ? { clip: p.clip } : {}),
   };
   p.groups.forEach(({ L, rows: gRows }, gi) => {
     let h = h0(d, gRows);
@@ -178,7 +257,12 @@ function unrollDirection(p: RecurrentPlan, d: number, out: RecurrentResults): vo
       h = { tensor: step.h };
       c = step.c ? { tensor: step.c } : undefined;
     }
-    out.finals.push({ d, group: gi, h: (h as { tensor: string }).tensor, ...(c ? { c: (c as { tensor: string }).tensor } : {}) });
+    out.finals.push({
+      d,
+      group: gi,
+      h: (h as { tensor: string }).tensor,
+      ...(c ? { c: (c as { tensor: string }).tensor } : {}),
+    });
   });
 }
 
@@ -190,11 +274,18 @@ function emitRecurrentOutputs(p: RecurrentPlan, { ys, finals }: RecurrentResults
   // Y: every step's H, gathered (zero past a row's length) into [seq, dirs, batch, H] or [batch, seq, dirs, H].
   const [yName, yhName, ycName] = [node.outputs[0], node.outputs[1], node.outputs[2]];
   if (isUsed(ctx, yName)) {
-    const { all, at } = gather(e, 'y-all', ys.map((y) => y.tensor));
+    const { all, at } = gather(
+      e,
+      'y-all',
+      ys.map((y) => y.tensor),
+    );
     const yShape = layout === 0 ? [seq, dirs, batch, H] : [batch, seq, dirs, H];
     const perm = ids(size(yShape)).map((k) => {
       const j = k % H;
-      const [t, d, b] = layout === 0 ? [Math.floor(k / (H * batch * dirs)), Math.floor(k / (H * batch)) % dirs, Math.floor(k / H) % batch] : [Math.floor(k / (H * dirs)) % seq, Math.floor(k / H) % dirs, Math.floor(k / (H * dirs * seq))];
+      const [t, d, b] =
+        layout === 0
+          ? [Math.floor(k / (H * batch * dirs)), Math.floor(k / (H * batch)) % dirs, Math.floor(k / H) % batch]
+          : [Math.floor(k / (H * dirs)) % seq, Math.floor(k / H) % dirs, Math.floor(k / (H * dirs * seq))];
       if (t >= lens[b]!) return -1;
       const y = ys.findIndex((v) => v.d === d && v.group === rowInGroup(b) && v.t === t);
       return at(y, posInGroup(b) * H + j);
@@ -206,8 +297,14 @@ function emitRecurrentOutputs(p: RecurrentPlan, { ys, finals }: RecurrentResults
     const { all, at } = gather(e, `y${what}-all`, list);
     const perm = ids(size(stateShape)).map((k) => {
       const j = k % H;
-      const [d, b] = layout === 0 ? [Math.floor(k / (batch * H)), Math.floor(k / H) % batch] : [Math.floor(k / H) % dirs, Math.floor(k / (dirs * H))];
-      return at(finals.findIndex((f) => f.d === d && f.group === rowInGroup(b)), posInGroup(b) * H + j);
+      const [d, b] =
+        layout === 0
+          ? [Math.floor(k / (batch * H)), Math.floor(k / H) % batch]
+          : [Math.floor(k / H) % dirs, Math.floor(k / (dirs * H))];
+      return at(
+        finals.findIndex((f) => f.d === d && f.group === rowInGroup(b)),
+        posInGroup(b) * H + j,
+      );
     });
     e.permute(`y${what}`, all, perm, stateShape, name);
   };
@@ -226,7 +323,11 @@ function lowerRecurrent(cell: Cell): Lowering {
 }
 
 /** Concatenates tensors and returns where element `k` of tensor `i` lands. */
-function gather(e: CompositeEmitter, what: string, tensors: string[]): { all: string; at: (i: number, k: number) => number } {
+function gather(
+  e: CompositeEmitter,
+  what: string,
+  tensors: string[],
+): { all: string; at: (i: number, k: number) => number } {
   const starts: number[] = [];
   let n = 0;
   for (const t of tensors) {
@@ -237,25 +338,44 @@ function gather(e: CompositeEmitter, what: string, tensors: string[]): { all: st
 }
 
 /** initial_h / initial_c as a per-(direction, rows) state: absent, constant (zero → absent) or a slice of a computed tensor. */
-function initialState(ctx: LowerContext, node: OnnxNode, e: CompositeEmitter, i: number, what: string, shape: number[], at: (d: number, b: number, k: number) => number, dirs: number, H: number): (d: number, rows: number[]) => State {
+function initialState(
+  ctx: LowerContext,
+  node: OnnxNode,
+  e: CompositeEmitter,
+  i: number,
+  what: string,
+  shape: number[],
+  at: (d: number, b: number, k: number) => number,
+  dirs: number,
+  H: number,
+): (d: number, rows: number[]) => State {
   const name = node.inputs[i];
   if (!name) return () => undefined;
   const c = ctx.consts.get(name);
   if (c) {
-    if (!sameDims(c.dims, shape)) throw nodeError(node, `${what} has shape ${JSON.stringify(c.dims)}, expected ${JSON.stringify(shape)}`);
+    if (!sameDims(c.dims, shape))
+      throw nodeError(node, `${what} has shape ${JSON.stringify(c.dims)}, expected ${JSON.stringify(shape)}`);
     return (d, rows) => {
       const v = Float64Array.from(rows.flatMap((b) => ids(H).map((k) => c.data[at(d, b, k)]!)));
       return v.every((x) => x === 0) ? undefined : { constant: v };
     };
   }
   const s = activationShape(ctx, node, i);
-  if (!sameDims(s, shape)) throw nodeError(node, `${what} has shape ${JSON.stringify(s)}, expected ${JSON.stringify(shape)}`);
+  if (!sameDims(s, shape))
+    throw nodeError(node, `${what} has shape ${JSON.stringify(s)}, expected ${JSON.stringify(shape)}`);
   const cache = new Map<string, State>();
   return (d, rows) => {
     const key = `${d}:${rows.join(',')}`;
     if (!cache.has(key)) {
       if (d >= dirs) throw nodeError(node, `${what}: no direction ${d}`);
-      cache.set(key, { tensor: e.permute(`${what}-d${d}-${cache.size}`, name, rows.flatMap((b) => ids(H).map((k) => at(d, b, k))), [rows.length, H]) });
+      cache.set(key, {
+        tensor: e.permute(
+          `${what}-d${d}-${cache.size}`,
+          name,
+          rows.flatMap((b) => ids(H).map((k) => at(d, b, k))),
+          [rows.length, H],
+        ),
+      });
     }
     return cache.get(key);
   };

@@ -5,13 +5,33 @@
  * per element. ReduceL2, ReduceSumSquare and ReduceLogSumExp need products or tables.
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import { activationShape, attrInts, attrNum, constInput, elementwiseAffine, emit, LowerContext, Lowering, normAxis, size, stridesOf } from '../lower-context.js';
+import {
+  activationShape,
+  attrInts,
+  attrNum,
+  constInput,
+  elementwiseAffine,
+  emit,
+  LowerContext,
+  Lowering,
+  normAxis,
+  size,
+  stridesOf,
+} from '../lower-context.js';
 import { sparseSpec } from '../linear-spec.js';
 
 /** Input indices of each output of a reduction, and the output shape (keepdims applied). */
-export function reductionGroups(ctx: LowerContext, node: OnnxNode, inShape: number[]): { groups: number[][]; shape: number[] } | undefined {
+export function reductionGroups(
+  ctx: LowerContext,
+  node: OnnxNode,
+  inShape: number[],
+): { groups: number[][]; shape: number[] } | undefined {
   const fromInput = ctx.graph.opset >= 18 || (node.opType === 'ReduceSum' && ctx.graph.opset >= 13);
-  const raw = fromInput ? (node.inputs[1] ? Array.from(constInput(ctx, node, 1).data) : []) : attrInts(node, 'axes', []);
+  const raw = fromInput
+    ? node.inputs[1]
+      ? Array.from(constInput(ctx, node, 1).data)
+      : []
+    : attrInts(node, 'axes', []);
   if (raw.length === 0 && attrNum(node, 'noop_with_empty_axes', 0) === 1) return undefined;
   const axes = raw.length ? raw.map((a) => normAxis(node, a, inShape.length)) : inShape.map((_, i) => i);
   const full = inShape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -35,10 +55,35 @@ function passThrough(ctx: LowerContext, node: OnnxNode, shape: number[]): void {
   emit(ctx, { kind: 'reshape', name: node.name, input: node.inputs[0]!, output: node.outputs[0]! }, shape);
 }
 
-function sum(ctx: LowerContext, node: OnnxNode, input: string, nIn: number, groups: number[][], mean: boolean, shape: number[]): void {
-  const spec = sparseSpec(nIn, groups.length, groups.length, groups.map((g, j) => ({ inputs: g, weights: g.map(() => j), bias: j })));
+function sum(
+  ctx: LowerContext,
+  node: OnnxNode,
+  input: string,
+  nIn: number,
+  groups: number[][],
+  mean: boolean,
+  shape: number[],
+): void {
+  const spec = sparseSpec(
+    nIn,
+    groups.length,
+    groups.length,
+    groups.map((g, j) => ({ inputs: g, weights: g.map(() => j), bias: j })),
+  );
   const weight = Float64Array.from(groups, (g) => (mean ? 1 / g.length : 1));
-  emit(ctx, { kind: 'linear', name: node.name, input, output: node.outputs[0]!, spec, weight, bias: new Float64Array(groups.length) }, shape);
+  emit(
+    ctx,
+    {
+      kind: 'linear',
+      name: node.name,
+      input,
+      output: node.outputs[0]!,
+      spec,
+      weight,
+      bias: new Float64Array(groups.length),
+    },
+    shape,
+  );
 }
 
 function linearReduce(mean: boolean): Lowering {
@@ -57,7 +102,19 @@ function extremum(min: boolean): Lowering {
     if (!r) return passThrough(ctx, node, inShape);
     const offsets = [0];
     for (const g of r.groups) offsets.push(offsets[offsets.length - 1]! + g.length);
-    emit(ctx, { kind: 'maxpool', name: node.name, input: node.inputs[0]!, output: node.outputs[0]!, offsets, index: r.groups.flat(), ...(min ? { min } : {}) }, r.shape);
+    emit(
+      ctx,
+      {
+        kind: 'maxpool',
+        name: node.name,
+        input: node.inputs[0]!,
+        output: node.outputs[0]!,
+        offsets,
+        index: r.groups.flat(),
+        ...(min ? { min } : {}),
+      },
+      r.shape,
+    );
   };
 }
 
@@ -69,12 +126,35 @@ const reduceL1: Lowering = (ctx, node) => {
   const out = node.outputs[0]!;
   const ones = (v: number) => new Float64Array(n).fill(v);
   const neg = `${out}::negated`;
-  emit(ctx, elementwiseAffine(`${node.name}::negate`, x, neg, n, Int32Array.from({ length: n }, (_, i) => i), ones(-1), ones(0)), inShape);
+  emit(
+    ctx,
+    elementwiseAffine(
+      `${node.name}::negate`,
+      x,
+      neg,
+      n,
+      Int32Array.from({ length: n }, (_, i) => i),
+      ones(-1),
+      ones(0),
+    ),
+    inShape,
+  );
   const both = `${out}::both`;
   emit(ctx, { kind: 'concat', name: `${node.name}::join`, input: x, others: [neg], output: both }, [2 * n]);
   const abs = r ? `${out}::abs` : out;
   const index = Array.from({ length: 2 * n }, (_, k) => (k % 2 === 0 ? k / 2 : n + (k - 1) / 2));
-  emit(ctx, { kind: 'maxpool', name: `${node.name}::abs`, input: both, output: abs, offsets: Array.from({ length: n + 1 }, (_, j) => 2 * j), index }, inShape);
+  emit(
+    ctx,
+    {
+      kind: 'maxpool',
+      name: `${node.name}::abs`,
+      input: both,
+      output: abs,
+      offsets: Array.from({ length: n + 1 }, (_, j) => 2 * j),
+      index,
+    },
+    inShape,
+  );
   if (r) sum(ctx, node, abs, n, r.groups, false, r.shape);
 };
 

@@ -6,7 +6,21 @@
  * weights (free apart from the requantization of its outputs).
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import { activationShape, attrInts, attrNum, attrStr, constInput, emit, LowerContext, Lowering, nodeError, normAxis, optionalConst, size, stridesOf } from '../lower-context.js';
+import {
+  activationShape,
+  attrInts,
+  attrNum,
+  attrStr,
+  constInput,
+  emit,
+  LowerContext,
+  Lowering,
+  nodeError,
+  normAxis,
+  optionalConst,
+  size,
+  stridesOf,
+} from '../lower-context.js';
 import { sparseSpec } from '../linear-spec.js';
 
 /** The taps of one output coordinate along one axis, or a constant when it extrapolates. */
@@ -24,7 +38,8 @@ function resizeParams(ctx: LowerContext, node: OnnxNode, inShape: number[]): Res
   let scales: number[] | undefined;
   let sizes: number[] | undefined;
   let roi: number[] | undefined;
-  if (node.opType === 'Upsample') scales = ctx.graph.opset < 9 ? attrInts(node, 'scales', []) : Array.from(constInput(ctx, node, 1).data);
+  if (node.opType === 'Upsample')
+    scales = ctx.graph.opset < 9 ? attrInts(node, 'scales', []) : Array.from(constInput(ctx, node, 1).data);
   else if (ctx.graph.opset < 11) scales = Array.from(constInput(ctx, node, 1).data);
   else {
     const ro = optionalConst(ctx, node, 1);
@@ -55,39 +70,67 @@ function resizeParams(ctx: LowerContext, node: OnnxNode, inShape: number[]): Res
   }
   if (shape.some((d) => d <= 0)) throw nodeError(node, `zero-size output ${JSON.stringify(shape)} is not supported`);
   // A roi given for `axes` only is spread over every axis (the others keep the full range).
-  const fullRoi = roi && roi.length === 2 * ax.length && ax.length < r
-    ? [...inShape.map((_, i) => (ax.includes(i) ? roi[ax.indexOf(i)]! : 0)), ...inShape.map((_, i) => (ax.includes(i) ? roi[ax.length + ax.indexOf(i)]! : 1))]
-    : roi;
+  const fullRoi =
+    roi && roi.length === 2 * ax.length && ax.length < r
+      ? [
+          ...inShape.map((_, i) => (ax.includes(i) ? roi[ax.indexOf(i)]! : 0)),
+          ...inShape.map((_, i) => (ax.includes(i) ? roi[ax.length + ax.indexOf(i)]! : 1)),
+        ]
+      : roi;
   return { shape, scales: outScales, roi: fullRoi };
 }
 
 /** Input coordinate of output coordinate x, or undefined when tf_crop_and_resize extrapolates. */
-function originalCoordinate(node: OnnxNode, mode: string, x: number, scale: number, inLen: number, outLen: number, outInt: number, roiStart: number, roiEnd: number): number | undefined {
+function originalCoordinate(
+  node: OnnxNode,
+  mode: string,
+  x: number,
+  scale: number,
+  inLen: number,
+  outLen: number,
+  outInt: number,
+  roiStart: number,
+  roiEnd: number,
+): number | undefined {
   switch (mode) {
-    case 'half_pixel': return (x + 0.5) / scale - 0.5;
-    case 'pytorch_half_pixel': return outLen > 1 ? (x + 0.5) / scale - 0.5 : 0;
-    case 'align_corners': return outLen === 1 ? 0 : (x * (inLen - 1)) / (outLen - 1);
-    case 'asymmetric': return x / scale;
-    case 'tf_half_pixel_for_nn': return (x + 0.5) / scale;
+    case 'half_pixel':
+      return (x + 0.5) / scale - 0.5;
+    case 'pytorch_half_pixel':
+      return outLen > 1 ? (x + 0.5) / scale - 0.5 : 0;
+    case 'align_corners':
+      return outLen === 1 ? 0 : (x * (inLen - 1)) / (outLen - 1);
+    case 'asymmetric':
+      return x / scale;
+    case 'tf_half_pixel_for_nn':
+      return (x + 0.5) / scale;
     case 'half_pixel_symmetric': {
       const adj = outInt / outLen;
       return (inLen / 2) * (1 - adj) + (x + 0.5) / scale - 0.5;
     }
     case 'tf_crop_and_resize': {
-      const c = outLen > 1 ? roiStart * (inLen - 1) + (x * (roiEnd - roiStart) * (inLen - 1)) / (outLen - 1) : (0.5 * (roiStart + roiEnd) * (inLen - 1));
+      const c =
+        outLen > 1
+          ? roiStart * (inLen - 1) + (x * (roiEnd - roiStart) * (inLen - 1)) / (outLen - 1)
+          : 0.5 * (roiStart + roiEnd) * (inLen - 1);
       return c < 0 || c > inLen - 1 ? undefined : c;
     }
-    default: throw nodeError(node, `coordinate_transformation_mode "${mode}" is not supported`);
+    default:
+      throw nodeError(node, `coordinate_transformation_mode "${mode}" is not supported`);
   }
 }
 
 function nearestIndex(node: OnnxNode, s: number, rounding: string): number {
   switch (rounding) {
-    case 'round_prefer_floor': return s - Math.floor(s) === 0.5 ? Math.floor(s) : Math.round(s);
-    case 'round_prefer_ceil': return Math.round(s);
-    case 'floor': return Math.floor(s);
-    case 'ceil': return Math.ceil(s);
-    default: throw nodeError(node, `nearest_mode "${rounding}" is not supported`);
+    case 'round_prefer_floor':
+      return s - Math.floor(s) === 0.5 ? Math.floor(s) : Math.round(s);
+    case 'round_prefer_ceil':
+      return Math.round(s);
+    case 'floor':
+      return Math.floor(s);
+    case 'ceil':
+      return Math.ceil(s);
+    default:
+      throw nodeError(node, `nearest_mode "${rounding}" is not supported`);
   }
 }
 
@@ -99,12 +142,20 @@ function cubicKernel(x: number, A: number): number {
 }
 
 /** Interpolation weights for offsets start.. from the base index, ratio ∈ (0, 1] (ONNX reference). */
-function kernelWeights(mode: string, ratio: number, scale: number, antialias: boolean, A: number): { start: number; w: number[] } {
+function kernelWeights(
+  mode: string,
+  ratio: number,
+  scale: number,
+  antialias: boolean,
+  A: number,
+): { start: number; w: number[] } {
   const s = antialias ? Math.min(scale, 1) : 1;
   if (mode === 'linear') {
     if (!antialias || scale >= 1) return { start: 0, w: [1 - ratio, ratio] };
     const start = Math.floor(-1 / s) + 1;
-    const w = Array.from({ length: 2 - 2 * start }, (_, i) => Math.min(Math.max(1 - Math.abs((start + i - ratio) * s), 0), 1));
+    const w = Array.from({ length: 2 - 2 * start }, (_, i) =>
+      Math.min(Math.max(1 - Math.abs((start + i - ratio) * s), 0), 1),
+    );
     const sum = w.reduce((a, b) => a + b, 0);
     return { start, w: w.map((v) => v / sum) };
   }
@@ -116,12 +167,20 @@ function kernelWeights(mode: string, ratio: number, scale: number, antialias: bo
 }
 
 /** The taps of every output coordinate along one axis. */
-function axisTaps(node: OnnxNode, p: { mode: string; coord: string; rounding: string; antialias: boolean; A: number; exclude: boolean }, inLen: number, outLen: number, scale: number, roi: [number, number]): Taps[] {
+function axisTaps(
+  node: OnnxNode,
+  p: { mode: string; coord: string; rounding: string; antialias: boolean; A: number; exclude: boolean },
+  inLen: number,
+  outLen: number,
+  scale: number,
+  roi: [number, number],
+): Taps[] {
   return Array.from({ length: outLen }, (_, x): Taps => {
     // As in the ONNX reference, the coordinate formulas use the unrounded output length.
     const c = originalCoordinate(node, p.coord, x, scale, inLen, scale * inLen, outLen, roi[0], roi[1]);
     if (c === undefined) return { extrapolate: true };
-    if (p.mode === 'nearest') return { idx: [Math.min(Math.max(nearestIndex(node, c, p.rounding), 0), inLen - 1)], w: [1] };
+    if (p.mode === 'nearest')
+      return { idx: [Math.min(Math.max(nearestIndex(node, c, p.rounding), 0), inLen - 1)], w: [1] };
     let base = Math.floor(c);
     let ratio = c - base;
     if (ratio === 0) {
@@ -157,7 +216,9 @@ const resize: Lowering = (ctx, node) => {
     exclude: attrNum(node, 'exclude_outside', 0) === 1,
   };
   const { shape, scales, roi } = resizeParams(ctx, node, inShape);
-  const taps = shape.map((len, a) => axisTaps(node, p, inShape[a]!, len, scales[a]!, [roi?.[a] ?? 0, roi?.[a + r] ?? 1]));
+  const taps = shape.map((len, a) =>
+    axisTaps(node, p, inShape[a]!, len, scales[a]!, [roi?.[a] ?? 0, roi?.[a + r] ?? 1]),
+  );
   const fill = attrNum(node, 'extrapolation_value', 0);
   const inSt = stridesOf(inShape);
   // Each output: Σ over the taps of every axis of the product of weights, the outermost axis
@@ -186,7 +247,9 @@ const resize: Lowering = (ctx, node) => {
     }
   }
   const base = { name: node.name, input: node.inputs[0]!, output: node.outputs[0]! };
-  const single = outputs.every((o) => (o.terms.size === 1 && [...o.terms.values()][0] === 1 && o.constant === 0) || o.terms.size === 0);
+  const single = outputs.every(
+    (o) => (o.terms.size === 1 && [...o.terms.values()][0] === 1 && o.constant === 0) || o.terms.size === 0,
+  );
   if (single) {
     const perm = outputs.map((o) => (o.terms.size === 0 ? -1 : [...o.terms.keys()][0]!));
     const hasFill = perm.some((i) => i < 0);
@@ -195,15 +258,30 @@ const resize: Lowering = (ctx, node) => {
   }
   // One weight and one bias per output: weights are the interpolation coefficients.
   const weight: number[] = [];
-  const spec = sparseSpec(size(inShape), 0, outputs.length, outputs.map((o, j) => {
-    const inputs = [...o.terms.keys()];
-    const weights = inputs.map((i) => {
-      weight.push(o.terms.get(i)!);
-      return weight.length - 1;
-    });
-    return { inputs, weights, bias: j };
-  }));
-  emit(ctx, { kind: 'linear', ...base, spec: { ...spec, nWeights: weight.length }, weight: Float64Array.from(weight), bias: Float64Array.from(outputs, (o) => o.constant) }, shape);
+  const spec = sparseSpec(
+    size(inShape),
+    0,
+    outputs.length,
+    outputs.map((o, j) => {
+      const inputs = [...o.terms.keys()];
+      const weights = inputs.map((i) => {
+        weight.push(o.terms.get(i)!);
+        return weight.length - 1;
+      });
+      return { inputs, weights, bias: j };
+    }),
+  );
+  emit(
+    ctx,
+    {
+      kind: 'linear',
+      ...base,
+      spec: { ...spec, nWeights: weight.length },
+      weight: Float64Array.from(weight),
+      bias: Float64Array.from(outputs, (o) => o.constant),
+    },
+    shape,
+  );
 };
 
 /** Resize and the older Upsample. */

@@ -5,7 +5,17 @@
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import type { ConstTensor } from '../../onnx/tensor.js';
-import { activationShape, attrInts, attrNum, ConstFold, constInput, LowerContext, nodeError, size, stridesOf } from '../lower-context.js';
+import {
+  activationShape,
+  attrInts,
+  attrNum,
+  ConstFold,
+  constInput,
+  LowerContext,
+  nodeError,
+  size,
+  stridesOf,
+} from '../lower-context.js';
 
 /** Resolves an ONNX Reshape target against the input element count (0 copies, −1 infers). */
 export function reshapeTarget(node: OnnxNode, inShape: number[], target: number[]): number[] {
@@ -25,14 +35,20 @@ export function reshapeTarget(node: OnnxNode, inShape: number[], target: number[
 export function flattenShape(node: OnnxNode, inShape: number[]): number[] {
   let axis = attrNum(node, 'axis', 1);
   if (axis < 0) axis += inShape.length;
-  if (axis < 0 || axis > inShape.length) throw nodeError(node, `axis ${attrNum(node, 'axis', 1)} out of range for rank ${inShape.length}`);
+  if (axis < 0 || axis > inShape.length)
+    throw nodeError(node, `axis ${attrNum(node, 'axis', 1)} out of range for rank ${inShape.length}`);
   return [size(inShape.slice(0, axis)), size(inShape.slice(axis))];
 }
 
 /** Transpose as a gather: for each output element, the flat input index it reads. */
 export function transposeIndex(node: OnnxNode, inShape: number[]): { perm: number[]; shape: number[] } {
-  const p = attrInts(node, 'perm', inShape.map((_, i) => inShape.length - 1 - i));
-  if (p.length !== inShape.length || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) throw nodeError(node, `perm ${JSON.stringify(p)} is not a permutation of rank ${inShape.length}`);
+  const p = attrInts(
+    node,
+    'perm',
+    inShape.map((_, i) => inShape.length - 1 - i),
+  );
+  if (p.length !== inShape.length || [...p].sort((a, b) => a - b).some((v, i) => v !== i))
+    throw nodeError(node, `perm ${JSON.stringify(p)} is not a permutation of rank ${inShape.length}`);
   const shape = p.map((i) => inShape[i]!);
   const inSt = stridesOf(inShape);
   const n = size(shape);
@@ -55,7 +71,11 @@ export function knownShape(ctx: LowerContext, node: OnnxNode, i = 0): number[] {
   return ctx.consts.get(node.inputs[i] ?? '')?.dims ?? activationShape(ctx, node, i);
 }
 
-const int64 = (dims: number[], values: number[]): ConstTensor => ({ dims, data: Float64Array.from(values), dataType: 'INT64' });
+const int64 = (dims: number[], values: number[]): ConstTensor => ({
+  dims,
+  data: Float64Array.from(values),
+  dataType: 'INT64',
+});
 
 /**
  * Ops whose result depends only on shapes or constants: Shape and Size of any tensor (static
@@ -72,21 +92,36 @@ export const SHAPE_CONST_FOLDS: Record<string, ConstFold> = {
   ConstantOfShape(ctx, node) {
     const dims = Array.from(constInput(ctx, node, 0).data);
     const v = node.attrs['value'];
-    const value = v && typeof v === 'object' && 'data' in v ? v : { data: Float64Array.of(0), dataType: 'FLOAT', dims: [1] };
+    const value =
+      v && typeof v === 'object' && 'data' in v ? v : { data: Float64Array.of(0), dataType: 'FLOAT', dims: [1] };
     return { dims, data: new Float64Array(size(dims)).fill(value.data[0] ?? 0), dataType: value.dataType };
   },
   Range(ctx, node) {
     const [start, limit, delta] = [0, 1, 2].map((i) => constInput(ctx, node, i).data[0]!) as [number, number, number];
     const n = Math.max(Math.ceil((limit - start) / delta), 0);
-    return { dims: [n], data: Float64Array.from({ length: n }, (_, i) => start + i * delta), dataType: constInput(ctx, node, 0).dataType };
+    return {
+      dims: [n],
+      data: Float64Array.from({ length: n }, (_, i) => start + i * delta),
+      dataType: constInput(ctx, node, 0).dataType,
+    };
   },
   Constant(_ctx, node) {
     const v = node.attrs['value'];
     if (v && typeof v === 'object' && 'data' in v) return v;
     const f = node.attrs['value_float'] ?? node.attrs['value_int'];
-    if (typeof f === 'number') return { dims: [], data: Float64Array.of(f), dataType: node.attrs['value_int'] !== undefined ? 'INT64' : 'FLOAT' };
+    if (typeof f === 'number')
+      return {
+        dims: [],
+        data: Float64Array.of(f),
+        dataType: node.attrs['value_int'] !== undefined ? 'INT64' : 'FLOAT',
+      };
     const fs = node.attrs['value_floats'] ?? node.attrs['value_ints'];
-    if (Array.isArray(fs)) return { dims: [fs.length], data: Float64Array.from(fs as number[]), dataType: node.attrs['value_ints'] ? 'INT64' : 'FLOAT' };
+    if (Array.isArray(fs))
+      return {
+        dims: [fs.length],
+        data: Float64Array.from(fs as number[]),
+        dataType: node.attrs['value_ints'] ? 'INT64' : 'FLOAT',
+      };
     throw nodeError(node, 'Constant without a supported value attribute');
   },
 };

@@ -23,7 +23,8 @@ function softmax(ctx: LowerContext, node: OnnxNode, op: 'Softmax' | 'LogSoftmax'
   const coerce2d = ctx.graph.opset < 13;
   let axis = attrNum(node, 'axis', coerce2d ? 1 : -1);
   if (axis < 0) axis += shape.length;
-  if (axis < 0 || axis >= Math.max(shape.length, 1)) throw nodeError(node, `axis ${attrNum(node, 'axis', 0)} out of range for rank ${shape.length}`);
+  if (axis < 0 || axis >= Math.max(shape.length, 1))
+    throw nodeError(node, `axis ${attrNum(node, 'axis', 0)} out of range for rank ${shape.length}`);
   if (node.outputs[0] !== ctx.graph.outputs[0]?.name) {
     emitSoftmax(ctx, node.name, node.inputs[0]!, node.outputs[0]!, axis, op === 'LogSoftmax', coerce2d);
     return;

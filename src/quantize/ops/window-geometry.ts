@@ -33,7 +33,8 @@ export function windowGeometryNd(node: OnnxNode, ins: number[], kernel: number[]
   const dilations = attrInts(node, 'dilations', new Array(r).fill(1));
   const ceil = attrNum(node, 'ceil_mode', 0) === 1;
   const autoPad = attrStr(node, 'auto_pad', 'NOTSET');
-  if (kernel.length !== r || strides.length !== r || dilations.length !== r) throw nodeError(node, `kernel, strides and dilations must have ${r} entries (one per spatial axis)`);
+  if (kernel.length !== r || strides.length !== r || dilations.length !== r)
+    throw nodeError(node, `kernel, strides and dilations must have ${r} entries (one per spatial axis)`);
   const begin = new Array<number>(r).fill(0);
   const end = new Array<number>(r).fill(0);
   const out = new Array<number>(r).fill(0);
@@ -76,8 +77,10 @@ export function toGeometry2d(g: WindowNd): Geometry {
 /** The kernel size from kernel_shape, or `dflt`. */
 export function kernelOf(node: OnnxNode, rank: number, dflt?: number[]): number[] {
   const k = attrInts(node, 'kernel_shape', dflt ?? []);
-  if (k.length !== rank) throw nodeError(node, `kernel_shape must have ${rank} entries (one per spatial axis), got ${JSON.stringify(k)}`);
-  if (k.some((d) => !Number.isInteger(d) || d < 1 || d > MAX_WINDOW)) throw nodeError(node, `kernel_shape ${JSON.stringify(k)} must be integers in 1..${MAX_WINDOW}`);
+  if (k.length !== rank)
+    throw nodeError(node, `kernel_shape must have ${rank} entries (one per spatial axis), got ${JSON.stringify(k)}`);
+  if (k.some((d) => !Number.isInteger(d) || d < 1 || d > MAX_WINDOW))
+    throw nodeError(node, `kernel_shape ${JSON.stringify(k)} must be integers in 1..${MAX_WINDOW}`);
   return k;
 }
 

@@ -32,13 +32,24 @@ export function assertTranscriptShape(t: unknown, where: string): asserts t is C
   if (!o || typeof o !== 'object' || o['format'] !== TRANSCRIPT_FORMAT) throw bad('format');
   if (o['formatVersion'] !== 1) throw bad('formatVersion');
   const c = o['circuit'] as Record<string, unknown> | undefined;
-  if (!c || typeof c['modelId'] !== 'string' || typeof c['r1csSha256'] !== 'string' || typeof c['csHash'] !== 'string') throw bad('circuit');
+  if (!c || typeof c['modelId'] !== 'string' || typeof c['r1csSha256'] !== 'string' || typeof c['csHash'] !== 'string')
+    throw bad('circuit');
   const p = o['ptau'] as Record<string, unknown> | undefined;
-  if (!p || typeof p['blake2b'] !== 'string' || typeof p['name'] !== 'string' || typeof p['power'] !== 'number') throw bad('ptau');
+  if (!p || typeof p['blake2b'] !== 'string' || typeof p['name'] !== 'string' || typeof p['power'] !== 'number')
+    throw bad('ptau');
   if (!Array.isArray(o['contributions'])) throw bad('contributions');
   for (const [i, k] of (o['contributions'] as Array<Record<string, unknown>>).entries()) {
     const key = k?.['key'] as Record<string, unknown> | undefined;
-    if (!k || typeof k['name'] !== 'string' || typeof k['hash'] !== 'string' || !key || !['deltaAfter', 'g1S', 'g1Sx', 'g2Spx', 'transcript'].every((f) => typeof key[f] === 'string' && /^[0-9a-f]+$/.test(key[f] as string))) throw bad(`contributions[${i}]`);
+    if (
+      !k ||
+      typeof k['name'] !== 'string' ||
+      typeof k['hash'] !== 'string' ||
+      !key ||
+      !['deltaAfter', 'g1S', 'g1Sx', 'g2Spx', 'transcript'].every(
+        (f) => typeof key[f] === 'string' && /^[0-9a-f]+$/.test(key[f] as string),
+      )
+    )
+      throw bad(`contributions[${i}]`);
   }
 }
 

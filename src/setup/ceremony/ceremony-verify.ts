@@ -90,27 +90,59 @@ export async function verifyCeremony(o: CeremonyVerifyOptions): Promise<Ceremony
   if (!existsSync(r.zkeyPath)) throw new UserError(`${r.zkeyPath}: zkey not found`);
   if (!existsSync(r.r1csPath)) throw new UserError(`${r.r1csPath}: r1cs not found`);
   const t = r.transcriptPath ? readTranscript(r.transcriptPath) : undefined;
-  const ptau = await identifyPtau(o.ptauPath, { trusted: o.trustPtau, progress: o.progress ? createTaskProgress(`hashing ${basename(o.ptauPath)}`) : undefined });
+  const ptau = await identifyPtau(o.ptauPath, {
+    trusted: o.trustPtau,
+    progress: o.progress ? createTaskProgress(`hashing ${basename(o.ptauPath)}`) : undefined,
+  });
   const mpc = await readZkeyMpc(r.zkeyPath);
   const contributors = mpc.contributions.map(({ index, name, kind, hash }) => ({ index, name, kind, hash }));
   const base = { zkeyPath: r.zkeyPath, ptau, contributors };
-  const fail = (failure: string, index?: number): CeremonyVerifyReport => ({ ...base, ok: false, failure, ...(index ? { failedContribution: index } : {}) });
+  const fail = (failure: string, index?: number): CeremonyVerifyReport => ({
+    ...base,
+    ok: false,
+    failure,
+    ...(index ? { failedContribution: index } : {}),
+  });
 
   if (t) {
-    if (t.ptau.blake2b !== ptau.blake2b) return fail(`${o.ptauPath} is not the ptau of the transcript (${t.ptau.name}, blake2b ${t.ptau.blake2b.slice(0, 16)}…)`);
+    if (t.ptau.blake2b !== ptau.blake2b)
+      return fail(
+        `${o.ptauPath} is not the ptau of the transcript (${t.ptau.name}, blake2b ${t.ptau.blake2b.slice(0, 16)}…)`,
+      );
     const r1csSha = sha256Hex(readFileSync(r.r1csPath));
-    if (r1csSha !== t.circuit.r1csSha256) return fail(`${r.r1csPath} is not the circuit of the transcript (r1cs sha256 ${r1csSha.slice(0, 16)}…, transcript ${t.circuit.r1csSha256.slice(0, 16)}…)`);
-    if (mpc.csHash !== t.circuit.csHash) return fail(`${r.zkeyPath} was made for another circuit or ptau than the transcript's (circuit hash differs)`);
+    if (r1csSha !== t.circuit.r1csSha256)
+      return fail(
+        `${r.r1csPath} is not the circuit of the transcript (r1cs sha256 ${r1csSha.slice(0, 16)}…, transcript ${t.circuit.r1csSha256.slice(0, 16)}…)`,
+      );
+    if (mpc.csHash !== t.circuit.csHash)
+      return fail(`${r.zkeyPath} was made for another circuit or ptau than the transcript's (circuit hash differs)`);
     const tDir = dirname(r.transcriptPath!);
-    if (t.init.file && existsSync(join(tDir, t.init.file)) && (await hashFileBlake2b(join(tDir, t.init.file))) !== t.init.blake2b) return fail(`initial key ${t.init.file} differs from the one the transcript recorded`);
+    if (
+      t.init.file &&
+      existsSync(join(tDir, t.init.file)) &&
+      (await hashFileBlake2b(join(tDir, t.init.file))) !== t.init.blake2b
+    )
+      return fail(`initial key ${t.init.file} differs from the one the transcript recorded`);
     for (const c of t.contributions) {
       const inKey = mpc.contributions[c.index - 1];
-      if (!inKey || inKey.hash !== c.hash || inKey.name !== c.name) return fail(`${describeContribution(c)}: the transcript lists hash ${c.hash.slice(0, 16)}…, the key ${inKey ? `holds ${inKey.hash.slice(0, 16)}… ("${inKey.name}")` : 'has no such contribution'}`, c.index);
+      if (!inKey || inKey.hash !== c.hash || inKey.name !== c.name)
+        return fail(
+          `${describeContribution(c)}: the transcript lists hash ${c.hash.slice(0, 16)}…, the key ${inKey ? `holds ${inKey.hash.slice(0, 16)}… ("${inKey.name}")` : 'has no such contribution'}`,
+          c.index,
+        );
       const file = c.file ? join(tDir, c.file) : undefined;
       if (!file || !existsSync(file) || c.fileBlake2b === undefined) continue;
-      if ((await hashFileBlake2b(file)) !== c.fileBlake2b) return fail(`${describeContribution(c)}: ${c.file} differs from the file the transcript recorded (blake2b mismatch): altered after it was contributed`, c.index);
+      if ((await hashFileBlake2b(file)) !== c.fileBlake2b)
+        return fail(
+          `${describeContribution(c)}: ${c.file} differs from the file the transcript recorded (blake2b mismatch): altered after it was contributed`,
+          c.index,
+        );
       const prefix = await readZkeyMpc(file);
-      if (prefix.contributions.length !== c.index || prefix.contributions.some((p, i) => p.hash !== mpc.contributions[i]!.hash)) return fail(`${describeContribution(c)}: ${c.file} is not the key this contribution made`, c.index);
+      if (
+        prefix.contributions.length !== c.index ||
+        prefix.contributions.some((p, i) => p.hash !== mpc.contributions[i]!.hash)
+      )
+        return fail(`${describeContribution(c)}: ${c.file} is not the key this contribution made`, c.index);
     }
     if (mpc.contributions.length !== t.contributions.length) {
       const extra = mpc.contributions[t.contributions.length]!;
@@ -131,10 +163,19 @@ export async function verifyCeremony(o: CeremonyVerifyOptions): Promise<Ceremony
   } finally {
     progress.finish();
   }
-  if (!ok) return fail(`final key ${basename(r.zkeyPath)}: ${errors[0] ?? 'snarkjs zkey verify failed'} (against the key rebuilt from ${basename(r.r1csPath)} and ${basename(o.ptauPath)})`);
+  if (!ok)
+    return fail(
+      `final key ${basename(r.zkeyPath)}: ${errors[0] ?? 'snarkjs zkey verify failed'} (against the key rebuilt from ${basename(r.r1csPath)} and ${basename(o.ptauPath)})`,
+    );
   const transcript = t && {
     ...t,
-    final: { file: basename(r.zkeyPath), blake2b: await hashFileBlake2b(r.zkeyPath), checkedAt: new Date().toISOString(), zkinfer: VERSIONS.zkinfer, snarkjs: VERSIONS.snarkjs },
+    final: {
+      file: basename(r.zkeyPath),
+      blake2b: await hashFileBlake2b(r.zkeyPath),
+      checkedAt: new Date().toISOString(),
+      zkinfer: VERSIONS.zkinfer,
+      snarkjs: VERSIONS.snarkjs,
+    },
   };
   return { ...base, ok: true, ...(transcript ? { transcript } : {}) };
 }
@@ -155,14 +196,28 @@ export interface FinalizeOptions {
  * vkey.json (zkinfer metadata with the ptau provenance and the verified transcript and its
  * hash) and setup.json; the transcript gets its `final` entry.
  */
-export async function finalizeCeremony(o: FinalizeOptions): Promise<{ report: CeremonyVerifyReport; vkey?: Record<string, unknown>; info?: SetupInfo }> {
+export async function finalizeCeremony(
+  o: FinalizeOptions,
+): Promise<{ report: CeremonyVerifyReport; vkey?: Record<string, unknown>; info?: SetupInfo }> {
   const started = performance.now();
   const circuit = readArtifact<CircuitInfo>(o.buildDir, 'circuit', 'compile');
-  const report = await verifyCeremony({ target: o.zkeyPath ?? o.buildDir, ptauPath: o.ptauPath, r1csPath: artifactPath(o.buildDir, 'r1cs'), transcriptPath: o.transcriptPath, trustPtau: o.trustPtau, progress: o.progress });
+  const report = await verifyCeremony({
+    target: o.zkeyPath ?? o.buildDir,
+    ptauPath: o.ptauPath,
+    r1csPath: artifactPath(o.buildDir, 'r1cs'),
+    transcriptPath: o.transcriptPath,
+    trustPtau: o.trustPtau,
+    progress: o.progress,
+  });
   if (!report.ok) return { report };
-  if (!report.transcript) throw new UserError(`${report.zkeyPath}: no transcript.json beside it; pass --transcript FILE`);
-  if (report.transcript.circuit.modelId !== circuit.modelId) throw new UserError(`${o.buildDir}: the ceremony is for model ${report.transcript.circuit.modelId.slice(0, 16)}…, the build directory holds ${circuit.modelId.slice(0, 16)}…`);
-  if (report.contributors.length === 0) throw new UserError(`${report.zkeyPath}: no phase-2 contribution yet; run \`zkinfer ceremony contribute\` first`);
+  if (!report.transcript)
+    throw new UserError(`${report.zkeyPath}: no transcript.json beside it; pass --transcript FILE`);
+  if (report.transcript.circuit.modelId !== circuit.modelId)
+    throw new UserError(
+      `${o.buildDir}: the ceremony is for model ${report.transcript.circuit.modelId.slice(0, 16)}…, the build directory holds ${circuit.modelId.slice(0, 16)}…`,
+    );
+  if (report.contributors.length === 0)
+    throw new UserError(`${report.zkeyPath}: no phase-2 contribution yet; run \`zkinfer ceremony contribute\` first`);
   const ceremony: CeremonyMeta = { transcriptSha256: transcriptHash(report.transcript), transcript: report.transcript };
   const core = (await snarkjs.zKey.exportVerificationKey(report.zkeyPath)) as Record<string, unknown>;
   const meta: VkeyMeta = { ...vkeyMetaFor(o.buildDir, circuit, 'ptau'), ptau: report.ptau, ceremony };
@@ -174,7 +229,12 @@ export async function finalizeCeremony(o: FinalizeOptions): Promise<{ report: Ce
     modelId: circuit.modelId,
     vkeyHash: vkeyHash(vkey),
     // The same cross-file hashes setup records, so prove's build-dir consistency check accepts the final key.
-    hashes: { quantized: circuit.quantizedSha256, r1cs: circuit.r1csSha256, zkey: sha256Hex(readFileSync(report.zkeyPath)), vkey: vkeyHash(vkey) },
+    hashes: {
+      quantized: circuit.quantizedSha256,
+      r1cs: circuit.r1csSha256,
+      zkey: sha256Hex(readFileSync(report.zkeyPath)),
+      vkey: vkeyHash(vkey),
+    },
     seconds: (performance.now() - started) / 1000,
     zkinfer: VERSIONS.zkinfer,
     snarkjs: VERSIONS.snarkjs,

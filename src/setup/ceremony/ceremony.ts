@@ -57,27 +57,44 @@ async function atomicZkey<T>(out: string, step: (tmp: string) => Promise<T>): Pr
 }
 
 /** Starts a ceremony: the initial zkey and a transcript with no contributions. */
-export async function ceremonyInit(opts: CeremonyInitOptions): Promise<{ transcript: CeremonyTranscript; dir: string; initPath: string }> {
+export async function ceremonyInit(
+  opts: CeremonyInitOptions,
+): Promise<{ transcript: CeremonyTranscript; dir: string; initPath: string }> {
   const circuit = readArtifact<CircuitInfo>(opts.buildDir, 'circuit', 'compile');
   const r1csPath = artifactPath(opts.buildDir, 'r1cs');
   const r1cs = readFileSync(r1csPath);
-  if (sha256Hex(r1cs) !== circuit.r1csSha256) throw new UserError(`${r1csPath}: differs from the r1cs hash in circuit.json; run \`zkinfer compile\` again`);
-  const ptau = await identifyPtau(opts.ptauPath, { trusted: opts.trustPtau, progress: opts.progress ? createTaskProgress(`hashing ${basename(opts.ptauPath)}`) : undefined });
+  if (sha256Hex(r1cs) !== circuit.r1csSha256)
+    throw new UserError(`${r1csPath}: differs from the r1cs hash in circuit.json; run \`zkinfer compile\` again`);
+  const ptau = await identifyPtau(opts.ptauPath, {
+    trusted: opts.trustPtau,
+    progress: opts.progress ? createTaskProgress(`hashing ${basename(opts.ptauPath)}`) : undefined,
+  });
   if (!ptau.recognised) opts.onWarning?.(UNRECOGNISED_PTAU_WARNING);
-  if (ptau.power < circuit.power) throw new UserError(`${opts.ptauPath}: powers of tau for 2^${ptau.power}, the circuit needs 2^${circuit.power}`);
+  if (ptau.power < circuit.power)
+    throw new UserError(`${opts.ptauPath}: powers of tau for 2^${ptau.power}, the circuit needs 2^${circuit.power}`);
   const dir = opts.outDir ?? ceremonyDir(opts.buildDir);
   const initPath = join(dir, INIT_ZKEY);
   const progress = createTaskProgress('zkey new', { tty: opts.progress ? undefined : false });
   const csHash = await atomicZkey(initPath, async (tmp) => {
     const h = await snarkjs.zKey.newZKey(r1csPath, opts.ptauPath, tmp, snarkjsProgressLogger(progress));
     progress.finish();
-    if (!(h instanceof Uint8Array)) throw new UserError(`${opts.ptauPath}: snarkjs could not set up the circuit with this file (is it prepared for phase 2?)`);
+    if (!(h instanceof Uint8Array))
+      throw new UserError(
+        `${opts.ptauPath}: snarkjs could not set up the circuit with this file (is it prepared for phase 2?)`,
+      );
     return Buffer.from(h).toString('hex');
   });
   const transcript: CeremonyTranscript = {
     format: TRANSCRIPT_FORMAT,
     formatVersion: 1,
-    circuit: { modelId: circuit.modelId, r1csSha256: circuit.r1csSha256, csHash, nConstraints: circuit.nConstraints, nPublic: circuit.nPublic, power: circuit.power },
+    circuit: {
+      modelId: circuit.modelId,
+      r1csSha256: circuit.r1csSha256,
+      csHash,
+      nConstraints: circuit.nConstraints,
+      nPublic: circuit.nPublic,
+      power: circuit.power,
+    },
     ptau,
     init: { file: INIT_ZKEY, blake2b: await hashFileBlake2b(initPath) },
     contributions: [],
@@ -120,7 +137,8 @@ export interface StepResult {
 function checkStepPaths(o: StepOptions): void {
   if (!existsSync(o.inPath) || !statSync(o.inPath).isFile()) throw new UserError(`${o.inPath}: zkey not found`);
   if (!o.name.trim()) throw new UserError('--name must not be empty: contributors are listed by name');
-  if (Buffer.byteLength(o.name, 'utf8') > 64) throw new UserError(`--name "${o.name}": at most 64 bytes (snarkjs stores no more)`);
+  if (Buffer.byteLength(o.name, 'utf8') > 64)
+    throw new UserError(`--name "${o.name}": at most 64 bytes (snarkjs stores no more)`);
 }
 
 async function step(o: StepOptions, run: (tmp: string, logger: unknown) => Promise<unknown>): Promise<StepResult> {
@@ -130,14 +148,24 @@ async function step(o: StepOptions, run: (tmp: string, logger: unknown) => Promi
   const transcript = tPath ? readTranscript(tPath) : undefined;
   const before = await readZkeyMpc(o.inPath);
   const known = transcript?.contributions ?? [];
-  if (transcript && (before.csHash !== transcript.circuit.csHash || known.length > before.contributions.length || known.some((c, i) => c.hash !== before.contributions[i]!.hash))) {
-    throw new UserError(`${tPath}: transcript does not describe ${o.inPath} (its contributions differ); pass the matching --transcript`);
+  if (
+    transcript &&
+    (before.csHash !== transcript.circuit.csHash ||
+      known.length > before.contributions.length ||
+      known.some((c, i) => c.hash !== before.contributions[i]!.hash))
+  ) {
+    throw new UserError(
+      `${tPath}: transcript does not describe ${o.inPath} (its contributions differ); pass the matching --transcript`,
+    );
   }
   // Contributions made elsewhere (with only the zkey) join the transcript when their key comes back.
   const inLocal = tPath !== undefined && dirname(o.inPath) === dirname(tPath);
   const inHash = inLocal ? await hashFileBlake2b(o.inPath) : undefined;
-  const caughtUp: TranscriptContribution[] = before.contributions.slice(known.length).map((c) =>
-    c.index === before.contributions.length && inLocal ? { ...c, file: basename(o.inPath), fileBlake2b: inHash } : c);
+  const caughtUp: TranscriptContribution[] = before.contributions
+    .slice(known.length)
+    .map((c) =>
+      c.index === before.contributions.length && inLocal ? { ...c, file: basename(o.inPath), fileBlake2b: inHash } : c,
+    );
   const progress = createTaskProgress(`contribution "${o.name}"`, { tty: o.progress ? undefined : false });
   await atomicZkey(o.outPath, async (tmp) => {
     const r = await run(tmp, snarkjsProgressLogger(progress));
@@ -146,13 +174,21 @@ async function step(o: StepOptions, run: (tmp: string, logger: unknown) => Promi
   });
   const after = await readZkeyMpc(o.outPath);
   const rec = after.contributions[after.contributions.length - 1]!;
-  const contribution: TranscriptContribution = { ...rec, file: basename(o.outPath), fileBlake2b: await hashFileBlake2b(o.outPath) };
+  const contribution: TranscriptContribution = {
+    ...rec,
+    file: basename(o.outPath),
+    fileBlake2b: await hashFileBlake2b(o.outPath),
+  };
   if (!transcript) return { contribution };
   const outTranscript = join(dirname(o.outPath), TRANSCRIPT_FILE);
   // A transcript lists files relative to itself: one written elsewhere cannot name the earlier files.
   const sameDir = dirname(outTranscript) === dirname(tPath!);
   const all = [...known, ...caughtUp];
-  writeTranscript(outTranscript, { ...transcript, init: sameDir ? transcript.init : { ...transcript.init, file: '' }, contributions: [...all.map((c) => (sameDir ? c : { ...c, file: undefined })), contribution] });
+  writeTranscript(outTranscript, {
+    ...transcript,
+    init: sameDir ? transcript.init : { ...transcript.init, file: '' },
+    contributions: [...all.map((c) => (sameDir ? c : { ...c, file: undefined })), contribution],
+  });
   return { contribution, transcriptPath: outTranscript };
 }
 
@@ -166,9 +202,11 @@ export function ceremonyContribute(o: ContributeOptions): Promise<StepResult> {
 /** Adds the final random-beacon contribution (its secret is public: it only adds unpredictability). */
 export function ceremonyBeacon(o: BeaconOptions): Promise<StepResult> {
   const hex = o.beaconHex.replace(/^0x/, '');
-  if (!/^([0-9a-fA-F]{2}){1,255}$/.test(hex)) throw new UserError(`--beacon "${o.beaconHex}": must be 1 to 255 bytes of hex`);
+  if (!/^([0-9a-fA-F]{2}){1,255}$/.test(hex))
+    throw new UserError(`--beacon "${o.beaconHex}": must be 1 to 255 bytes of hex`);
   const exp = o.iterationsExp ?? 10;
-  if (!Number.isInteger(exp) || exp < 10 || exp > 63) throw new UserError(`--iterations-exp ${exp}: must be an integer in 10..63`);
+  if (!Number.isInteger(exp) || exp < 10 || exp > 63)
+    throw new UserError(`--iterations-exp ${exp}: must be an integer in 10..63`);
   return step(o, (tmp, logger) => snarkjs.zKey.beacon(o.inPath, tmp, o.name, hex.toLowerCase(), exp, logger));
 }
 

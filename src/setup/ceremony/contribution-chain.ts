@@ -13,7 +13,8 @@ import type { ContributionRecord } from '../../formats/ceremony.js';
 import { bn128, sameRatio, snarkjsInternals } from '../snarkjs-internals.js';
 
 /** Outcome of {@link verifyContributionChain}. */
-export type ChainVerdict = { readonly ok: true } | { readonly ok: false; readonly index?: number; readonly detail: string };
+export type ChainVerdict =
+  { readonly ok: true } | { readonly ok: false; readonly index?: number; readonly detail: string };
 
 /** Options of {@link verifyContributionChain}. */
 export interface ChainInput {
@@ -37,7 +38,11 @@ export async function verifyContributionChain(input: ChainInput): Promise<ChainV
   const acc = createHash('blake2b512').update(hex(input.csHash));
   let delta = curve.G1.g;
   for (const c of input.contributions) {
-    const fail = (why: string): ChainVerdict => ({ ok: false, index: c.index, detail: `${describeContribution(c)}: ${why}` });
+    const fail = (why: string): ChainVerdict => ({
+      ok: false,
+      index: c.index,
+      detail: `${describeContribution(c)}: ${why}`,
+    });
     let g1S, g1Sx, g2Spx, deltaAfter;
     try {
       g1S = curve.G1.fromRprUncompressed(hex(c.key.g1S), 0);
@@ -48,16 +53,20 @@ export async function verifyContributionChain(input: ChainInput): Promise<ChainV
       return fail('public key is not a valid curve point');
     }
     const mine = acc.copy().update(hex(c.key.g1S)).update(hex(c.key.g1Sx)).digest('hex');
-    if (mine !== c.key.transcript) return fail('transcript hash does not follow from the earlier contributions (altered or reordered)');
+    if (mine !== c.key.transcript)
+      return fail('transcript hash does not follow from the earlier contributions (altered or reordered)');
     const g2Sp = hashToG2(curve, hex(c.key.transcript));
-    if (!(await sameRatio(curve, g1S, g1Sx, g2Sp, g2Spx))) return fail('public key does not prove knowledge of its secret (G1 and G2 ratios differ)');
-    if (!(await sameRatio(curve, delta, deltaAfter, g2Sp, g2Spx))) return fail('δ after this contribution does not follow from its public key');
+    if (!(await sameRatio(curve, g1S, g1Sx, g2Sp, g2Spx)))
+      return fail('public key does not prove knowledge of its secret (G1 and G2 ratios differ)');
+    if (!(await sameRatio(curve, delta, deltaAfter, g2Sp, g2Spx)))
+      return fail('δ after this contribution does not follow from its public key');
     if (c.kind === 'beacon') {
       if (!c.beacon) return fail('beacon without its seed');
       const rng = await rngFromBeaconParams(hex(c.beacon.hash), c.beacon.iterationsExp);
       const k = curve.Fr.fromRng(rng);
       const s = curve.G1.toAffine(curve.G1.fromRng(rng));
-      if (!curve.G1.eq(s, g1S) || !curve.G1.eq(curve.G1.toAffine(curve.G1.timesFr(s, k)), g1Sx)) return fail('beacon key does not expand from the published beacon seed');
+      if (!curve.G1.eq(s, g1S) || !curve.G1.eq(curve.G1.toAffine(curve.G1.timesFr(s, k)), g1Sx))
+        return fail('beacon key does not expand from the published beacon seed');
     }
     const h = createHash('blake2b512');
     for (const f of [c.key.deltaAfter, c.key.g1S, c.key.g1Sx, c.key.g2Spx, c.key.transcript]) {
@@ -75,7 +84,11 @@ export async function verifyContributionChain(input: ChainInput): Promise<ChainV
     } catch {
       return { ok: false, detail: "the verification key's δ is not a G2 point" };
     }
-    if (!(await sameRatio(curve, curve.G1.g, delta, curve.G2.g, vkDelta2))) return { ok: false, detail: `the verification key's δ is not the δ the ${input.contributions.length} recorded contribution(s) produce` };
+    if (!(await sameRatio(curve, curve.G1.g, delta, curve.G2.g, vkDelta2)))
+      return {
+        ok: false,
+        detail: `the verification key's δ is not the δ the ${input.contributions.length} recorded contribution(s) produce`,
+      };
   }
   return { ok: true };
 }

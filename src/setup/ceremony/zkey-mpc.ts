@@ -23,7 +23,8 @@ function readSection(path: string, wanted: number): Buffer {
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(12);
-    if (readSync(fd, head, 0, 12, 0) !== 12 || head.toString('latin1', 0, 4) !== 'zkey') throw new UserError(`${path}: not a snarkjs .zkey file (no "zkey" magic)`);
+    if (readSync(fd, head, 0, 12, 0) !== 12 || head.toString('latin1', 0, 4) !== 'zkey')
+      throw new UserError(`${path}: not a snarkjs .zkey file (no "zkey" magic)`);
     const n = head.readUInt32LE(8);
     let pos = 12;
     const sec = Buffer.alloc(12);
@@ -106,7 +107,9 @@ export async function readZkeyMpc(path: string): Promise<ZkeyMpc> {
       kind: type === 1 ? 'beacon' : 'contribution',
       hash: contributionHash(key),
       key,
-      ...(type === 1 && beaconHash !== undefined && iterationsExp !== undefined ? { beacon: { hash: beaconHash, iterationsExp } } : {}),
+      ...(type === 1 && beaconHash !== undefined && iterationsExp !== undefined
+        ? { beacon: { hash: beaconHash, iterationsExp } }
+        : {}),
     });
   }
   return { csHash, contributions };

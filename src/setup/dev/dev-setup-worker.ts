@@ -43,7 +43,7 @@ async function main(): Promise<void> {
       const reply: WorkerReply = { id: req.id, points };
       port.postMessage(reply, [points.buffer as ArrayBuffer]);
     } catch (e) {
-      const reply: WorkerReply = { id: req.id, error: e instanceof Error ? e.stack ?? e.message : String(e) };
+      const reply: WorkerReply = { id: req.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
       port.postMessage(reply);
     } finally {
       // The scalars are functions of the toxic waste; wipe this thread's copy.

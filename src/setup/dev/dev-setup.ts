@@ -189,7 +189,9 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
   const r1cs = decodeR1cs(r1csBytes);
   const k = keyLayout(r1cs);
   const sl = scalarLayout(k);
-  progress(`r1cs: ${k.nConstraints} constraints, ${k.nVars} wires, ${k.nPublic} public, domain 2^${k.power} (${elapsed()})`);
+  progress(
+    `r1cs: ${k.nConstraints} constraints, ${k.nVars} wires, ${k.nPublic} public, domain 2^${k.power} (${elapsed()})`,
+  );
 
   const threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
   const curve = await buildBn128(true, batchAddPlugin);

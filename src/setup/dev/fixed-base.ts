@@ -50,7 +50,9 @@ export interface Bn128Wasm {
  * `buildBn128(true, batchAddPlugin)` (the single-threaded build keeps its code in `tm.code`).
  * WebAssembly modules can be posted to worker threads, so this is done once in the main thread.
  */
-export async function bn128Wasm(curve: { tm: { code?: Uint8Array; pG1gen: number; pG2gen: number } }): Promise<Bn128Wasm> {
+export async function bn128Wasm(curve: {
+  tm: { code?: Uint8Array; pG1gen: number; pG2gen: number };
+}): Promise<Bn128Wasm> {
   const code = curve.tm.code;
   if (!code) throw new Error('bn128Wasm needs a single-threaded ffjavascript curve (buildBn128(true, batchAddPlugin))');
   const module = await WebAssembly.compile(code as Uint8Array<ArrayBuffer>);
@@ -112,7 +114,11 @@ export class FixedBaseEngine {
   private u8: Uint8Array;
   private u32: Uint32Array;
 
-  private constructor(memory: WebAssembly.Memory, instance: WebAssembly.Instance, layouts: Record<GroupName, GroupLayout>) {
+  private constructor(
+    memory: WebAssembly.Memory,
+    instance: WebAssembly.Instance,
+    layouts: Record<GroupName, GroupLayout>,
+  ) {
     this.memory = memory;
     this.fns = instance.exports as unknown as Record<string, WasmFn>;
     this.layouts = layouts;

@@ -48,7 +48,14 @@ export interface ToxicWaste {
 /** Where each zkey section lives in the concatenated scalar buffers (in points). */
 export interface ScalarLayout {
   /** G1 order: IC, C, A, B1, H. */
-  readonly g1: { readonly ic: number; readonly c: number; readonly a: number; readonly b1: number; readonly h: number; readonly total: number };
+  readonly g1: {
+    readonly ic: number;
+    readonly c: number;
+    readonly a: number;
+    readonly b1: number;
+    readonly h: number;
+    readonly total: number;
+  };
   /** G2 holds only B2. */
   readonly g2Total: number;
 }
@@ -64,7 +71,8 @@ export function keyLayout(r1cs: R1csFile): KeyLayout {
   const nConstraints = r1cs.constraints.length;
   if (nConstraints + nPublic === 0) throw new Error('circuit has no constraints and no public signals');
   const power = floorLog2(nConstraints + nPublic) + 1;
-  if (power >= FR_TWO_ADICITY) throw new Error(`circuit too big: domain 2^${power} needs 2^${power + 1} roots of unity`);
+  if (power >= FR_TWO_ADICITY)
+    throw new Error(`circuit too big: domain 2^${power} needs 2^${power + 1} roots of unity`);
   return { nVars: r1cs.nWires, nPublic, nConstraints, power, domainSize: 2 ** power };
 }
 

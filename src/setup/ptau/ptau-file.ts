@@ -29,7 +29,8 @@ export function readPtauHeader(path: string): PtauHeader {
   try {
     const size = statSync(path).size;
     const head = Buffer.alloc(12);
-    if (readSync(fd, head, 0, 12, 0) !== 12 || head.toString('latin1', 0, 4) !== 'ptau') throw new UserError(`${path}: not a powers-of-tau file (no "ptau" magic)`);
+    if (readSync(fd, head, 0, 12, 0) !== 12 || head.toString('latin1', 0, 4) !== 'ptau')
+      throw new UserError(`${path}: not a powers-of-tau file (no "ptau" magic)`);
     const nSections = head.readUInt32LE(8);
     let pos = 12;
     const sec = Buffer.alloc(12);
@@ -75,7 +76,10 @@ export function powerClaimedByName(path: string): number | undefined {
 
 /** Normalises a user-given blake2b-512 hash (hex, any case, optional `blake2b:` prefix). */
 export function parsePtauHash(text: string): string | undefined {
-  const h = text.trim().toLowerCase().replace(/^blake2b(-512)?:/, '');
+  const h = text
+    .trim()
+    .toLowerCase()
+    .replace(/^blake2b(-512)?:/, '');
   return /^[0-9a-f]{128}$/.test(h) ? h : undefined;
 }
 
@@ -95,20 +99,36 @@ export async function identifyPtau(path: string, opts: IdentifyPtauOptions = {})
   const header = readPtauHeader(path);
   const blake2b = await hashFileBlake2b(path, opts.progress);
   const published = PUBLISHED_PTAU.find((p) => p.blake2b === blake2b);
-  if (published) return { name: published.name, power: published.power, blake2b, recognised: true, source: 'published' };
+  if (published)
+    return { name: published.name, power: published.power, blake2b, recognised: true, source: 'published' };
   const byName = powerClaimedByName(path);
   const byHeader = header.ceremonyPower === PUBLISHED_CEREMONY_POWER ? header.power : undefined;
-  for (const [claim, how] of [[byName, 'its name'], [byHeader, 'its header (ceremony power 28)']] as const) {
+  for (const [claim, how] of [
+    [byName, 'its name'],
+    [byHeader, 'its header (ceremony power 28)'],
+  ] as const) {
     if (claim === undefined) continue;
     const expected = PUBLISHED_PTAU.find((p) => p.power === claim);
-    if (expected) throw new UserError(`${path}: claims by ${how} to be ${expected.name}, but its blake2b-512 ${blake2b.slice(0, 16)}… differs from the published ${expected.blake2b.slice(0, 16)}…; refusing it (corrupt download or impostor)`);
+    if (expected)
+      throw new UserError(
+        `${path}: claims by ${how} to be ${expected.name}, but its blake2b-512 ${blake2b.slice(0, 16)}… differs from the published ${expected.blake2b.slice(0, 16)}…; refusing it (corrupt download or impostor)`,
+      );
   }
   const trusted = (opts.trusted ?? []).includes(blake2b);
-  return { name: basename(path), power: header.power, blake2b, recognised: trusted, source: trusted ? 'trusted' : 'unrecognised' };
+  return {
+    name: basename(path),
+    power: header.power,
+    blake2b,
+    recognised: trusted,
+    source: trusted ? 'trusted' : 'unrecognised',
+  };
 }
 
 /** Whether a recorded provenance is recognised by the published table or a user-trusted hash. */
-export function isRecognisedPtau(blake2b: string, trusted: readonly string[] = []): 'published' | 'trusted' | undefined {
+export function isRecognisedPtau(
+  blake2b: string,
+  trusted: readonly string[] = [],
+): 'published' | 'trusted' | undefined {
   if (PUBLISHED_PTAU.some((p) => p.blake2b === blake2b)) return 'published';
   return trusted.includes(blake2b) ? 'trusted' : undefined;
 }
