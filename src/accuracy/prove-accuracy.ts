@@ -306,6 +306,28 @@ function buildClaim(p: ClaimParts): AccuracyClaim {
   };
 }
 
+/** An opening from `dataset commit` names its D: proving other data (or other chunks) under it is an error. */
+function checkCommittedDataset(
+  opts: ProveAccuracyOptions,
+  committed: Partial<DatasetOpeningFile> | undefined,
+  datasetCommitment: string,
+  chunkSize: number,
+): void {
+  if (committed?.commitment && committed.commitment !== datasetCommitment) {
+    throw new UserError(
+      `${opts.dataset}: gives dataset commitment ${datasetCommitment.slice(0, 18)}… with chunks of ${chunkSize}, but ${opts.opening} opens ${committed.commitment.slice(0, 18)}…${committed.chunkSize !== undefined && committed.chunkSize !== chunkSize ? ` (made with chunks of ${committed.chunkSize})` : ' (different data)'}`,
+    );
+  }
+}
+
+/** Records the commitment this opening opened, so the opening file is self-describing (only OUT's own opening). */
+function recordOpenedCommitment(opts: ProveAccuracyOptions, datasetCommitment: string): void {
+  const openingPath = opts.opening ?? accuracyOpeningPath(opts.outDir);
+  const opening = JSON.parse(readFileSync(openingPath, 'utf8')) as DatasetOpeningFile;
+  if (!opts.opening && opening.commitment !== datasetCommitment)
+    writeJsonAtomic(openingPath, { ...opening, commitment: datasetCommitment });
+}
+
 /** Proves the accuracy of the build's model on the dataset and writes OUT/claim.json. */
 export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<AccuracySummary> {
   const t0 = performance.now();
@@ -347,11 +369,7 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   const correct = chunks.reduce((a, c) => a + c.count, 0);
   const { floatCorrect, quantCorrect } = compareWithReferences(done, refs, correct);
   const datasetCommitment = toHex(await combineChunkCommitments(samples, chunkSize, commitments));
-  if (committed?.commitment && committed.commitment !== datasetCommitment) {
-    throw new UserError(
-      `${opts.dataset}: gives dataset commitment ${datasetCommitment.slice(0, 18)}… with chunks of ${chunkSize}, but ${opts.opening} opens ${committed.commitment.slice(0, 18)}…${committed.chunkSize !== undefined && committed.chunkSize !== chunkSize ? ` (made with chunks of ${committed.chunkSize})` : ' (different data)'}`,
-    );
-  }
+  checkCommittedDataset(opts, committed, datasetCommitment, chunkSize);
   const claim = buildClaim({
     buildDir: opts.buildDir,
     keys,
@@ -366,11 +384,7 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   });
   const claimPath = claimPathIn(opts.outDir);
   writeJsonAtomic(claimPath, claim);
-  // Record the commitment this opening opened, so the opening file is self-describing.
-  const openingPath = opts.opening ?? accuracyOpeningPath(opts.outDir);
-  const opening = JSON.parse(readFileSync(openingPath, 'utf8')) as DatasetOpeningFile;
-  if (!opts.opening && opening.commitment !== datasetCommitment)
-    writeJsonAtomic(openingPath, { ...opening, commitment: datasetCommitment });
+  recordOpenedCommitment(opts, datasetCommitment);
   const circuit = keys.circuit as CircuitInfo;
   return {
     claim: claimPath,

@@ -15,20 +15,13 @@
 import { availableParallelism } from 'node:os';
 import { verifyGroth16 } from '../verify/groth16.js';
 import { readJsonFile } from '../core/json.js';
-import { FIELD_PRIME } from '../core/bn254.js';
-import { canonicalJson } from '../core/hash.js';
 import { AccuracyClaim, CLAIM_FORMAT, claimSchema } from '../formats/claim.js';
-import {
-  combineChunkCommitments,
-  computeDatasetCommitment,
-  parseFieldElement,
-  readOpening,
-  toHex,
-} from './dataset-commitment.js';
+import { combineChunkCommitments, toHex } from './dataset-commitment.js';
 import { DatasetEncoding } from '../formats/dataset.js';
 import { UserError } from '../core/errors.js';
 import { DEV_SETUP_WARNING, vkeyHash, VkeyMeta, assertVerificationKey } from '../formats/vkey.js';
-import { resolveKey } from '../verify/pin-key.js';
+import { ResolvedKey, resolveKey } from '../verify/pin-key.js';
+import { datasetPin, keyIdProblem, signalsProblem, structureProblem } from './claim-problems.js';
 import type { ChunkVerifyTask } from './verify-chunk-worker.js';
 import { withWorkerPool } from '../runtime/pool.js';
 
@@ -141,40 +134,81 @@ export function isClaim(value: unknown): boolean {
   return !!value && typeof value === 'object' && (value as { format?: unknown }).format === CLAIM_FORMAT;
 }
 
-function sameEncoding(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
+/** The checks and warnings collected so far, and the report they make. */
+interface Collector {
+  readonly checks: ClaimCheck[];
+  readonly warnings: string[];
+  add(check: ClaimCheckName, ok: boolean, detail: string): void;
+  /** The report: valid when no check failed, `failed` naming the first that did. */
+  done(extra?: Partial<ClaimReport>): ClaimReport;
+}
+
+function collector(): Collector {
+  const checks: ClaimCheck[] = [];
+  const warnings: string[] = [];
+  return {
+    checks,
+    warnings,
+    add: (check, ok, detail) => {
+      checks.push({ check, ok, detail });
+    },
+    done: (extra = {}) => {
+      const failed = checks.find((c) => !c.ok)?.check;
+      return {
+        kind: 'accuracy-claim',
+        valid: failed === undefined,
+        ...(failed ? { failed } : {}),
+        checks,
+        warnings,
+        ...extra,
+      };
+    },
+  };
 }
 
 /** Verifies an accuracy claim; throws {@link UserError} only when a file cannot be read. */
 export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport> {
   const where = opts.claimPath ?? 'claim';
   const raw = opts.claim ?? readJsonFile(opts.claimPath!, 'accuracy claim');
-  const checks: ClaimCheck[] = [];
-  const warnings: string[] = [];
-  const add = (check: ClaimCheckName, ok: boolean, detail: string) => checks.push({ check, ok, detail });
-  const done = (extra: Partial<ClaimReport> = {}): ClaimReport => {
-    const failed = checks.find((c) => !c.ok)?.check;
-    return {
-      kind: 'accuracy-claim',
-      valid: failed === undefined,
-      ...(failed ? { failed } : {}),
-      checks,
-      warnings,
-      ...extra,
-    };
-  };
+  const r = collector();
   const parsed = claimSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    add('format', false, `${where}: field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    return done();
+    r.add('format', false, `${where}: field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    return r.done();
   }
   const claim = raw as AccuracyClaim;
-  add('format', true, 'claim fields present and well-typed');
+  r.add('format', true, 'claim fields present and well-typed');
+  const key = checkKeys(r, claim, opts, where);
+  if (!key) return r.done();
+  const vkey = key.vkey as Record<string, unknown>;
+  const meta = vkey['zkinfer'] as VkeyMeta | undefined;
+  checkModelId(r, meta, claim);
+  const acc = meta?.accuracy;
+  if (!acc) return r.done();
+  const { samples: n } = claim.dataset;
+  const d = await checkDataset(r, claim, opts, acc.encoding);
+  if (d === null) return r.done();
+  await checkProofs(r, vkey, claim, opts);
+  const k2 = checkCount(r, claim, opts.minAccuracy);
+  const kind = checkSetup(r, meta, claim, key.pinned, opts.requireTrustedSetup);
+  return r.done({
+    samples: n,
+    correct: k2,
+    accuracy: k2 / n,
+    datasetCommitment: d,
+    modelId: claim.modelId,
+    setup: kind,
+  });
+}
 
-  // Keys: the embedded key must be the one the claim names, and that one must be pinned.
+/**
+ * The `vkey` and `key-pin` checks: the embedded key must be the one the claim names, and that one must be
+ * pinned. Null when the embedded key is no verification key at all (then `format` fails, as for bundles).
+ */
+function checkKeys(r: Collector, claim: AccuracyClaim, opts: VerifyClaimOptions, where: string): ResolvedKey | null {
   const embeddedHash = vkeyHash(claim.vkey);
-  add(
+  r.add(
     'vkey',
     embeddedHash === claim.vkeyHash,
     embeddedHash === claim.vkeyHash
@@ -186,8 +220,8 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     assertVerificationKey(claim.vkey, `${where}: vkey`);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
-    checks[0] = { check: 'format', ok: false, detail: e.message };
-    return done();
+    r.checks[0] = { check: 'format', ok: false, detail: e.message };
+    return null;
   }
   const key = resolveKey(claim.vkey as Parameters<typeof resolveKey>[0], {
     vkeyPath: opts.vkeyPath,
@@ -195,21 +229,23 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     allowUnpinned: opts.allowUnpinned,
     keyStoreDir: opts.keyStoreDir,
   });
-  if (!key.ok) add('key-pin', false, key.detail);
+  if (!key.ok) r.add('key-pin', false, key.detail);
   else if (key.pinned && key.hash !== claim.vkeyHash)
-    add(
+    r.add(
       'key-pin',
       false,
       `the claim's key ${claim.vkeyHash.slice(0, 16)}… is not the trusted key ${key.hash.slice(0, 16)}… (${key.source})`,
     );
-  else add('key-pin', true, key.detail);
+  else r.add('key-pin', true, key.detail);
   if (key.ok && !key.pinned)
-    warnings.push('the verification key is not pinned: anyone can make a key and a claim for any model');
-  const vkey = key.vkey as Record<string, unknown>;
-  const meta = vkey['zkinfer'] as VkeyMeta | undefined;
-  const acc = meta?.accuracy;
+    r.warnings.push('the verification key is not pinned: anyone can make a key and a claim for any model');
+  return key;
+}
+
+/** The `model-id` check: the key proves this model's chunks, and its setup is the one the claim reports. */
+function checkModelId(r: Collector, meta: VkeyMeta | undefined, claim: AccuracyClaim): void {
   const idProblem = keyIdProblem(meta, claim);
-  add(
+  r.add(
     'model-id',
     idProblem === null,
     idProblem ?? `accuracy key for model ${claim.modelId.slice(0, 16)}…, chunks of ${claim.dataset.chunkSize}`,
@@ -217,21 +253,30 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   // The setup a claim reports must be the key's, warning included (as for bundles).
   const wantWarning = meta?.setup === 'dev' ? DEV_SETUP_WARNING : undefined;
   if (meta && (claim.setup.kind !== meta.setup || claim.setup.warning !== wantWarning))
-    add('model-id', false, `setup "${claim.setup.kind}" (or its warning) differs from the key's "${meta.setup}"`);
-  if (!acc) return done();
-  const enc: DatasetEncoding = acc.encoding;
+    r.add('model-id', false, `setup "${claim.setup.kind}" (or its warning) differs from the key's "${meta.setup}"`);
+}
 
+/**
+ * The `chunks`, `public-signals`, `dataset-commitment` and `dataset-pin` checks; returns D recomputed from the
+ * proven chunk commitments, or null when the public signals are unusable (nothing after them can be checked).
+ */
+async function checkDataset(
+  r: Collector,
+  claim: AccuracyClaim,
+  opts: VerifyClaimOptions,
+  enc: DatasetEncoding,
+): Promise<string | null> {
   const { samples: n, chunkSize: c } = claim.dataset;
   const structure = structureProblem(claim);
-  add('chunks', structure === null, structure ?? `${Math.ceil(n / c)} chunks of ${c}`);
+  r.add('chunks', structure === null, structure ?? `${Math.ceil(n / c)} chunks of ${c}`);
 
   const signals = signalsProblem(claim);
-  add('public-signals', signals === null, signals ?? "every chunk's [commitment, count] is canonical and consistent");
-  if (signals) return done();
+  r.add('public-signals', signals === null, signals ?? "every chunk's [commitment, count] is canonical and consistent");
+  if (signals) return null;
 
   const proven = claim.chunks.map((ch) => BigInt(ch.publicSignals[0]!));
   const d = toHex(await combineChunkCommitments(n, c, proven));
-  add(
+  r.add(
     'dataset-commitment',
     d === claim.dataset.commitment.toLowerCase(),
     d === claim.dataset.commitment.toLowerCase()
@@ -240,9 +285,18 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   );
 
   const pin = await datasetPin(opts, enc, n, c, proven, d);
-  add('dataset-pin', pin.ok, pin.detail);
-  if (pin.warning) warnings.push(pin.warning);
+  r.add('dataset-pin', pin.ok, pin.detail);
+  if (pin.warning) r.warnings.push(pin.warning);
+  return d;
+}
 
+/** The `proof` check: every chunk proof passes the Groth16 check under the pinned key. */
+async function checkProofs(
+  r: Collector,
+  vkey: Record<string, unknown>,
+  claim: AccuracyClaim,
+  opts: VerifyClaimOptions,
+): Promise<void> {
   const verdicts = await verifyChunkProofs(
     vkey,
     claim.chunks,
@@ -250,14 +304,18 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     opts.poolMinChunks ?? POOL_VERIFY_MIN_CHUNKS,
   );
   const badProof = claim.chunks[verdicts.indexOf(false)]?.index;
-  add(
+  r.add(
     'proof',
     badProof === undefined,
     badProof === undefined
       ? `${claim.chunks.length} chunk proofs pass the Groth16 check`
       : `chunk ${badProof}: Groth16 pairing check failed`,
   );
+}
 
+/** The `count` and (when asked for) `min-accuracy` checks; returns K, the sum of the proven counts. */
+function checkCount(r: Collector, claim: AccuracyClaim, minAccuracy: number | undefined): number {
+  const n = claim.dataset.samples;
   const k2 = claim.chunks.reduce((a, ch) => a + ch.count, 0);
   const countProblem =
     claim.result.correct !== k2
@@ -265,130 +323,41 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
       : Math.abs(claim.result.accuracy - k2 / n) > 1e-12
         ? `accuracy ${claim.result.accuracy} is not ${k2}/${n}`
         : null;
-  add('count', countProblem === null, countProblem ?? `K = ${k2} of N = ${n} (${((100 * k2) / n).toFixed(2)} %)`);
-  if (opts.minAccuracy !== undefined) {
+  r.add('count', countProblem === null, countProblem ?? `K = ${k2} of N = ${n} (${((100 * k2) / n).toFixed(2)} %)`);
+  if (minAccuracy !== undefined) {
     const a = k2 / n;
-    add(
+    r.add(
       'min-accuracy',
-      a >= opts.minAccuracy,
-      `${(100 * a).toFixed(2)} % ${a >= opts.minAccuracy ? '≥' : '<'} required ${(100 * opts.minAccuracy).toFixed(2)} %`,
+      a >= minAccuracy,
+      `${(100 * a).toFixed(2)} % ${a >= minAccuracy ? '≥' : '<'} required ${(100 * minAccuracy).toFixed(2)} %`,
     );
   }
+  return k2;
+}
+
+/**
+ * The dev-setup warning and (when asked for) the `trusted-setup` check; returns the setup kind, the key's when it
+ * names one (an unpinned key's setup is only the claim's word).
+ */
+function checkSetup(
+  r: Collector,
+  meta: VkeyMeta | undefined,
+  claim: AccuracyClaim,
+  pinned: boolean,
+  requireTrustedSetup: boolean | undefined,
+): string {
   const kind = meta?.setup ?? claim.setup.kind;
-  if (kind === 'dev') warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
-  if (opts.requireTrustedSetup) {
-    add(
+  if (kind === 'dev') r.warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
+  if (requireTrustedSetup) {
+    r.add(
       'trusted-setup',
-      kind !== 'dev' && key.pinned,
-      !key.pinned
+      kind !== 'dev' && pinned,
+      !pinned
         ? "the key is not pinned, so its setup is only the claim's word"
         : kind === 'dev'
           ? 'keys come from the dev setup (--require-trusted-setup)'
           : `keys from a ${kind} setup`,
     );
   }
-  return done({ samples: n, correct: k2, accuracy: k2 / n, datasetCommitment: d, modelId: claim.modelId, setup: kind });
-}
-
-/** Why the key cannot be this claim's accuracy-chunk key, or null when it is. */
-function keyIdProblem(meta: VkeyMeta | undefined, claim: AccuracyClaim): string | null {
-  const acc = meta?.accuracy;
-  return !acc || acc.kind !== 'accuracy-chunk'
-    ? 'the key is not an accuracy-chunk key'
-    : meta!.modelId !== claim.modelId
-      ? `the claim names model ${claim.modelId.slice(0, 16)}…, the key is for ${meta!.modelId.slice(0, 16)}…`
-      : acc.quantizedSha256 !== claim.quantizedSha256
-        ? 'the key was made for another quantized model'
-        : acc.chunkSize !== claim.dataset.chunkSize
-          ? `the key proves chunks of ${acc.chunkSize}, the claim uses ${claim.dataset.chunkSize}`
-          : !sameEncoding(acc.encoding, claim.dataset.encoding)
-            ? "the claim's dataset encoding differs from the key's"
-            : null;
-}
-
-/** Chunk structure: exactly ceil(N/C) chunks, in order, full except the last; null when it holds. */
-function structureProblem(claim: AccuracyClaim): string | null {
-  const { samples: n, chunkSize: c } = claim.dataset;
-  const k = Math.ceil(n / c);
-  let structure: string | null =
-    claim.result.samples !== n
-      ? `result.samples ${claim.result.samples} differs from dataset.samples ${n}`
-      : claim.chunks.length !== k || claim.dataset.chunks !== k
-        ? `${claim.chunks.length} chunks; ${n} samples in chunks of ${c} need ${k}`
-        : null;
-  for (const [i, ch] of claim.chunks.entries()) {
-    if (structure) break;
-    const expected = i < k - 1 ? c : n - (k - 1) * c;
-    if (ch.index !== i) structure = `chunk at position ${i} says index ${ch.index}`;
-    else if (ch.samples !== expected) structure = `chunk ${i} has ${ch.samples} samples, expected ${expected}`;
-  }
-  return structure;
-}
-
-/** Why some chunk's public signals are not its canonical [commitment, count], or null. */
-function signalsProblem(claim: AccuracyClaim): string | null {
-  let signals: string | null = null;
-  for (const ch of claim.chunks) {
-    const s = ch.publicSignals;
-    if (s.length !== 2 || !s.every((v) => /^\d+$/.test(v) && BigInt(v) < FIELD_PRIME))
-      signals = `chunk ${ch.index}: public signals are not two canonical field elements`;
-    else if (toHex(BigInt(s[0]!)) !== ch.commitment.toLowerCase())
-      signals = `chunk ${ch.index}: commitment ${ch.commitment.slice(0, 18)}… is not the proven one`;
-    else if (s[1] !== String(ch.count) || ch.count < 0 || ch.count > ch.samples)
-      signals = `chunk ${ch.index}: count ${ch.count} is not the proven count ${s[1]} (or exceeds its ${ch.samples} samples)`;
-    if (signals) break;
-  }
-  return signals;
-}
-
-/** The `dataset-pin` check: the data (with its opening) or its published commitment pins D. */
-async function datasetPin(
-  opts: VerifyClaimOptions,
-  enc: DatasetEncoding,
-  n: number,
-  c: number,
-  proven: bigint[],
-  d: string,
-): Promise<{ ok: boolean; detail: string; warning?: string }> {
-  if (opts.dataset) {
-    if (!opts.opening)
-      throw new UserError(
-        '--dataset needs --opening FILE (the opening written by `zkinfer dataset commit` or `zkinfer accuracy`): the chunk commitments are blinded',
-      );
-    const recomputed = await computeDatasetCommitment({
-      dataset: opts.dataset,
-      encoding: enc,
-      chunkSize: c,
-      blinding: readOpening(opts.opening),
-    });
-    const bad =
-      recomputed.samples !== n
-        ? `${opts.dataset} has ${recomputed.samples} samples, the claim ${n}`
-        : (() => {
-            const i = recomputed.chunkCommitments.findIndex((x, j) => x !== proven[j]);
-            return i >= 0
-              ? `chunk ${i} was not proven on ${opts.dataset} (its commitment differs)`
-              : toHex(recomputed.commitment) !== d
-                ? 'dataset commitment differs'
-                : null;
-          })();
-    return { ok: bad === null, detail: bad ?? `every chunk commits to ${opts.dataset}` };
-  }
-  if (opts.datasetCommitment) {
-    const pinned = toHex(parseFieldElement(opts.datasetCommitment, '--dataset-commitment'));
-    return {
-      ok: pinned === d,
-      detail:
-        pinned === d
-          ? `D is the published commitment ${pinned.slice(0, 18)}…`
-          : `the proven dataset ${d.slice(0, 18)}… is not the published ${pinned.slice(0, 18)}…`,
-    };
-  }
-  return {
-    ok: opts.allowUnpinned ?? false,
-    detail: opts.allowUnpinned
-      ? 'unpinned dataset (--allow-unpinned)'
-      : 'no dataset pin: pass --dataset-commitment HEX (the published commitment) or --dataset DATA --opening FILE, or --allow-unpinned',
-    ...(opts.allowUnpinned ? { warning: 'the dataset is not pinned: the claim could be about any data' } : {}),
-  };
+  return kind;
 }

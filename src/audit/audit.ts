@@ -10,9 +10,10 @@ import { artifactPath, BUNDLE_SUFFIX, openingPathFor } from '../formats/paths.js
 import { readArtifact } from '../formats/artifacts.js';
 import type { ProofBundle } from '../formats/bundle.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
+import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { chunked, readDataset, Sample } from '../accuracy/read-dataset.js';
 import { UserError } from '../core/errors.js';
-import { compareWithFloat } from '../quantize/fidelity.js';
+import { compareWithFloat, FidelitySample } from '../quantize/fidelity.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { Settings } from '../formats/settings.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
@@ -78,7 +79,10 @@ export interface AuditReport {
   readonly confusion: number[][];
   /** max |float − dequantized| per output index. */
   readonly maxAbsErrorPerOutput: number[];
-  /** Histogram of |float − dequantized| over every output value: upper bin edges (last: Infinity, as null in JSON) and counts. */
+  /**
+   * Histogram of |float − dequantized| over every output value: upper bin edges (last: Infinity, as null in
+   * JSON) and counts.
+   */
   readonly errorHistogram: { readonly edges: number[]; readonly counts: number[] };
   /** Worst first (largest margin); at most maxListed of disagreementCount. */
   readonly disagreements: Disagreement[];
@@ -163,6 +167,50 @@ function suggestions(weightBits: number, activationBits: number, worstOutput: nu
   return out;
 }
 
+/** Running aggregates of an audit: what the report keeps, never every sample's outputs. */
+interface AuditTallies {
+  /** confusion[f][q], as in the report. */
+  readonly confusion: number[][];
+  readonly maxErr: number[];
+  readonly edges: number[];
+  readonly counts: number[];
+  /** The worst disagreements so far, worst first. */
+  readonly listed: Disagreement[];
+  readonly c: {
+    n: number;
+    floatOk: number;
+    quantOk: number;
+    agree: number;
+    provenN: number;
+    provenOk: number;
+    provenQ: number;
+    provenF: number;
+    disagreements: number;
+  };
+}
+
+function newTallies(classes: number): AuditTallies {
+  const edges = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, Infinity];
+  return {
+    confusion: Array.from({ length: classes }, () => new Array<number>(classes).fill(0)),
+    maxErr: new Array<number>(classes).fill(0),
+    edges,
+    counts: new Array<number>(edges.length).fill(0),
+    listed: [],
+    c: { n: 0, floatOk: 0, quantOk: 0, agree: 0, provenN: 0, provenOk: 0, provenQ: 0, provenF: 0, disagreements: 0 },
+  };
+}
+
+/** The build the audit reads, and the quantize settings it reports. */
+interface AuditBuild {
+  readonly buildDir: string;
+  readonly model: QuantizedModel;
+  readonly classes: number;
+  readonly settings: Settings;
+  /** The key bundles are checked against, when the target is a build that has one. */
+  readonly vkeyPath: string | undefined;
+}
+
 /** Runs the audit. */
 export async function audit(opts: AuditOptions): Promise<AuditReport> {
   if (!existsSync(opts.target)) throw new UserError(`${opts.target}: no such model or build directory`);
@@ -170,6 +218,7 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
   const tmp = isModel ? mkdtempSync(join(tmpdir(), 'zkinfer-audit-')) : undefined;
   const buildDir = tmp ?? opts.target;
   try {
+    // An ONNX target is quantized into a temporary build, removed in `finally` whatever happens.
     if (isModel)
       await quantizeModel({
         modelPath: opts.target,
@@ -181,120 +230,153 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     const { model } = readQuantizedModel(buildDir);
     const settings = readArtifact<Settings>(buildDir, 'settings', 'quantize');
     const classes = model.output.shape.reduce((a, b) => a * b, 1);
-    const shape = { inputSize: model.input.shape.reduce((a, b) => a * b, 1), classes };
     // Bundles are checked against the build's own key when there is one; an ONNX target has none.
     const vkeyPath =
       !isModel && existsSync(artifactPath(buildDir, 'vkey')) ? artifactPath(buildDir, 'vkey') : undefined;
+    const build: AuditBuild = { buildDir, model, classes, settings, vkeyPath };
     const proven = opts.bundles ? listBundles(opts.bundles) : undefined;
-    const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-    const maxErr = new Array<number>(classes).fill(0);
-    const edges = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, Infinity];
-    const counts = new Array<number>(edges.length).fill(0);
-    const listed: Disagreement[] = [];
-    const c = {
-      n: 0,
-      floatOk: 0,
-      quantOk: 0,
-      agree: 0,
-      provenN: 0,
-      provenOk: 0,
-      provenQ: 0,
-      provenF: 0,
-      disagreements: 0,
-    };
-    for await (const chunk of chunked(readDataset(opts.dataset, shape), 64)) {
-      const cmp = await compareWithFloat(
-        artifactPath(buildDir, 'model'),
-        model,
-        chunk.map((s) => s.input),
-      );
-      for (const [j, s] of chunk.entries()) {
-        const r = cmp[j]!;
-        c.n++;
-        if (r.floatPrediction === s.label) c.floatOk++;
-        if (r.quantizedPrediction === s.label) c.quantOk++;
-        if (r.floatPrediction === r.quantizedPrediction) c.agree++;
-        confusion[r.floatPrediction]![r.quantizedPrediction]!++;
-        r.quantized.forEach((q, k) => {
-          const e = Math.abs(q - r.float[k]!);
-          maxErr[k] = Math.max(maxErr[k]!, e);
-          counts[edges.findIndex((x) => e <= x)]!++;
-        });
-        let p: number | undefined;
-        const file = proven?.bySource.get(normalizeSource(s.source));
-        if (file) {
-          const v = await provenPrediction(file, s, vkeyPath);
-          if (v.prediction === undefined) proven!.rejected.push({ file, reason: v.reason! });
-          else {
-            p = v.prediction;
-            c.provenN++;
-            if (p === s.label) c.provenOk++;
-            if (p === r.quantizedPrediction) c.provenQ++;
-            if (p === r.floatPrediction) c.provenF++;
-          }
-        }
-        if (r.floatPrediction !== r.quantizedPrediction || (p !== undefined && p !== r.quantizedPrediction)) {
-          c.disagreements++;
-          listed.push({
-            index: s.index,
-            source: s.source,
-            label: s.label,
-            float: r.floatPrediction,
-            quantized: r.quantizedPrediction,
-            ...(p !== undefined ? { proven: p } : {}),
-            floatOutput: r.float,
-            quantizedOutput: r.quantized,
-            margin: r.float[r.floatPrediction]! - r.float[r.quantizedPrediction]!,
-          });
-          listed.sort((a, b) => b.margin - a.margin);
-          if (listed.length > (opts.maxListed ?? 50)) listed.pop();
-        }
-      }
-    }
-    const disagreementRate = (c.n - c.agree) / c.n;
-    const worst = maxErr.indexOf(Math.max(...maxErr));
-    const passed = opts.maxDisagreement === undefined || disagreementRate <= opts.maxDisagreement;
-    return {
-      model: {
-        target: opts.target,
-        file: settings.model.source,
-        weightBits: settings.quantization.weightBits,
-        activationBits: settings.quantization.activationBits,
-      },
-      dataset: opts.dataset,
-      samples: c.n,
-      classes,
-      accuracy: {
-        float: tally(c.floatOk, c.n),
-        quantized: tally(c.quantOk, c.n),
-        ...(proven ? { proven: tally(c.provenOk, c.provenN) } : {}),
-      },
-      agreement: {
-        floatQuantized: c.agree / c.n,
-        ...(c.provenN ? { provenQuantized: c.provenQ / c.provenN, provenFloat: c.provenF / c.provenN } : {}),
-      },
-      disagreementRate,
-      confusion,
-      maxAbsErrorPerOutput: maxErr,
-      errorHistogram: { edges, counts },
-      disagreements: listed,
-      disagreementCount: c.disagreements,
-      ...(proven
-        ? { bundles: { dir: opts.bundles!, total: proven.total, matched: c.provenN, rejected: proven.rejected } }
-        : {}),
-      ...(opts.maxDisagreement !== undefined
-        ? {
-            gate: {
-              maxDisagreement: opts.maxDisagreement,
-              passed,
-              suggestions: passed
-                ? []
-                : suggestions(settings.quantization.weightBits, settings.quantization.activationBits, worst),
-            },
-          }
-        : {}),
-    };
+    const t = await tallyDataset(opts, build, proven);
+    return auditReport(opts, build, t, proven);
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Streams the dataset in chunks of 64 through both models (and the matching bundles), tallying every sample. */
+async function tallyDataset(
+  opts: AuditOptions,
+  build: AuditBuild,
+  proven: ReturnType<typeof listBundles> | undefined,
+): Promise<AuditTallies> {
+  const { model, classes } = build;
+  const shape = { inputSize: model.input.shape.reduce((a, b) => a * b, 1), classes };
+  const t = newTallies(classes);
+  for await (const chunk of chunked(readDataset(opts.dataset, shape), 64)) {
+    const cmp = await compareWithFloat(
+      artifactPath(build.buildDir, 'model'),
+      model,
+      chunk.map((s) => s.input),
+    );
+    for (const [j, s] of chunk.entries()) {
+      const r = cmp[j]!;
+      tallyOutputs(t, s, r);
+      const p = await tallyProven(t, s, r, proven, build.vkeyPath);
+      if (r.floatPrediction !== r.quantizedPrediction || (p !== undefined && p !== r.quantizedPrediction))
+        listDisagreement(t, s, r, p, opts.maxListed ?? 50);
+    }
+  }
+  return t;
+}
+
+/** Float vs quantized on one sample: accuracy, agreement, confusion and the error histogram. */
+function tallyOutputs(t: AuditTallies, s: Sample, r: FidelitySample): void {
+  const { c } = t;
+  c.n++;
+  if (r.floatPrediction === s.label) c.floatOk++;
+  if (r.quantizedPrediction === s.label) c.quantOk++;
+  if (r.floatPrediction === r.quantizedPrediction) c.agree++;
+  t.confusion[r.floatPrediction]![r.quantizedPrediction]!++;
+  r.quantized.forEach((q, k) => {
+    const e = Math.abs(q - r.float[k]!);
+    t.maxErr[k] = Math.max(t.maxErr[k]!, e);
+    t.counts[t.edges.findIndex((x) => e <= x)]!++;
+  });
+}
+
+/**
+ * The proven prediction for one sample, when a bundle names it and verifies (tallied); a bundle that does not
+ * verify joins the rejected ones.
+ */
+async function tallyProven(
+  t: AuditTallies,
+  s: Sample,
+  r: FidelitySample,
+  proven: ReturnType<typeof listBundles> | undefined,
+  vkeyPath: string | undefined,
+): Promise<number | undefined> {
+  const file = proven?.bySource.get(normalizeSource(s.source));
+  if (!file) return undefined;
+  const v = await provenPrediction(file, s, vkeyPath);
+  if (v.prediction === undefined) {
+    proven!.rejected.push({ file, reason: v.reason! });
+    return undefined;
+  }
+  const p = v.prediction;
+  const { c } = t;
+  c.provenN++;
+  if (p === s.label) c.provenOk++;
+  if (p === r.quantizedPrediction) c.provenQ++;
+  if (p === r.floatPrediction) c.provenF++;
+  return p;
+}
+
+/** Counts a disagreement and keeps it if it is among the `maxListed` worst (largest float margin) so far. */
+function listDisagreement(t: AuditTallies, s: Sample, r: FidelitySample, p: number | undefined, maxListed: number) {
+  t.c.disagreements++;
+  t.listed.push({
+    index: s.index,
+    source: s.source,
+    label: s.label,
+    float: r.floatPrediction,
+    quantized: r.quantizedPrediction,
+    ...(p !== undefined ? { proven: p } : {}),
+    floatOutput: r.float,
+    quantizedOutput: r.quantized,
+    margin: r.float[r.floatPrediction]! - r.float[r.quantizedPrediction]!,
+  });
+  t.listed.sort((a, b) => b.margin - a.margin);
+  if (t.listed.length > maxListed) t.listed.pop();
+}
+
+/** The report from the tallies, with the gate's verdict (and suggestions) when a limit was given. */
+function auditReport(
+  opts: AuditOptions,
+  { settings, classes }: AuditBuild,
+  t: AuditTallies,
+  proven: ReturnType<typeof listBundles> | undefined,
+): AuditReport {
+  const { c, maxErr } = t;
+  const disagreementRate = (c.n - c.agree) / c.n;
+  const worst = maxErr.indexOf(Math.max(...maxErr));
+  const passed = opts.maxDisagreement === undefined || disagreementRate <= opts.maxDisagreement;
+  return {
+    model: {
+      target: opts.target,
+      file: settings.model.source,
+      weightBits: settings.quantization.weightBits,
+      activationBits: settings.quantization.activationBits,
+    },
+    dataset: opts.dataset,
+    samples: c.n,
+    classes,
+    accuracy: {
+      float: tally(c.floatOk, c.n),
+      quantized: tally(c.quantOk, c.n),
+      ...(proven ? { proven: tally(c.provenOk, c.provenN) } : {}),
+    },
+    agreement: {
+      floatQuantized: c.agree / c.n,
+      ...(c.provenN ? { provenQuantized: c.provenQ / c.provenN, provenFloat: c.provenF / c.provenN } : {}),
+    },
+    disagreementRate,
+    confusion: t.confusion,
+    maxAbsErrorPerOutput: maxErr,
+    errorHistogram: { edges: t.edges, counts: t.counts },
+    disagreements: t.listed,
+    disagreementCount: c.disagreements,
+    ...(proven
+      ? { bundles: { dir: opts.bundles!, total: proven.total, matched: c.provenN, rejected: proven.rejected } }
+      : {}),
+    ...(opts.maxDisagreement !== undefined
+      ? {
+          gate: {
+            maxDisagreement: opts.maxDisagreement,
+            passed,
+            suggestions: passed
+              ? []
+              : suggestions(settings.quantization.weightBits, settings.quantization.activationBits, worst),
+          },
+        }
+      : {}),
+  };
 }

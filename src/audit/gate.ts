@@ -10,11 +10,11 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { audit } from './audit.js';
 import { chunkKeyDir } from '../accuracy/chunk-keys.js';
-import { proveAccuracy } from '../accuracy/prove-accuracy.js';
+import { AccuracySummary, proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { accuracyOpeningPath, artifactPath } from '../formats/paths.js';
 import { UserError } from '../core/errors.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
-import { verifyClaim } from '../accuracy/verify-claim.js';
+import { ClaimReport, verifyClaim } from '../accuracy/verify-claim.js';
 
 /** The gate config; relative paths are relative to the config file. */
 export const gateConfigSchema = z
@@ -131,93 +131,128 @@ export async function runGate(configPath: string, onProgress?: (msg: string) => 
   }
   checks.push({ check: 'config', ok: true, detail: configPath });
   try {
-    if (!existsSync(c.model)) throw new UserError(`${configPath}: model ${c.model} not found`);
-    let buildDir = c.model;
-    if (statSync(c.model).isFile()) {
-      buildDir = c.build!;
-      onProgress?.(`quantizing ${c.model} into ${buildDir}`);
-      await quantizeModel({
-        modelPath: c.model,
-        outDir: buildDir,
-        calibrationPath: c.calibration,
-        weightBits: c.weightBits,
-        activationBits: c.activationBits,
-      });
-    }
-    onProgress?.('audit: float vs quantized');
-    const a = await audit({ target: buildDir, dataset: c.dataset, maxDisagreement: c.maxDisagreement });
-    if (c.maxDisagreement !== undefined) {
-      checks.push({
-        check: 'max-disagreement',
-        ok: a.gate!.passed,
-        detail: `float/quantized disagreement ${(100 * a.disagreementRate).toFixed(2)} % (limit ${(100 * c.maxDisagreement).toFixed(2)} %)${a.gate!.passed ? '' : `; try ${a.gate!.suggestions[0]}`}`,
-      });
-    }
-    onProgress?.('accuracy proof');
-    const s = await proveAccuracy({
-      buildDir,
-      dataset: c.dataset,
-      outDir: c.out!,
-      chunkSize: c.chunk,
-      workers: c.workers,
-      opening: c.opening,
-      ptauPath: c.ptau,
-      onProgress,
-    });
-    checks.push({
-      check: 'accuracy-proof',
-      ok: true,
-      detail: `${s.chunks} chunk proofs, ${s.correct}/${s.samples} correct`,
-    });
-    const vkey = c.vkey ?? artifactPath(chunkKeyDir(buildDir, s.chunkSize), 'vkey');
-    const v = await verifyClaim({
-      claimPath: s.claim,
-      vkeyPath: vkey,
-      ...(c.datasetCommitment
-        ? { datasetCommitment: c.datasetCommitment }
-        : { dataset: c.dataset, opening: c.opening ?? accuracyOpeningPath(c.out!) }),
-      requireTrustedSetup: c.requireTrustedSetup,
-    });
-    const structural = v.checks.filter((x) => x.check !== 'trusted-setup');
-    const bad = structural.find((x) => !x.ok);
-    checks.push({
-      check: 'claim',
-      ok: !bad,
-      detail: bad ? `${bad.check}: ${bad.detail}` : `claim verified (${structural.length} checks) with key ${vkey}`,
-    });
-    checks.push({
-      check: 'min-accuracy',
-      ok: s.accuracy >= c.minAccuracy,
-      detail: `proven accuracy ${(100 * s.accuracy).toFixed(2)} % (minimum ${(100 * c.minAccuracy).toFixed(2)} %)`,
-    });
-    const ts = v.checks.find((x) => x.check === 'trusted-setup');
-    if (ts) checks.push({ check: 'trusted-setup', ok: ts.ok, detail: ts.detail });
-    const passed = checks.every((x) => x.ok);
-    return {
-      passed,
-      exitCode: passed ? 0 : 1,
-      config: configPath,
-      checks,
-      accuracy: {
-        proven: s.accuracy,
-        correct: s.correct,
-        samples: s.samples,
-        float: a.accuracy.float.accuracy,
-        quantized: a.accuracy.quantized.accuracy,
-      },
-      disagreement: a.disagreementRate,
-      claim: s.claim,
-      datasetCommitment: s.datasetCommitment,
-      vkeyHash: s.vkeyHash,
-      vkey,
-      setup: v.setup,
-      seconds: seconds(),
-    };
+    // `return await`: a UserError from any stage must land in the catch below, as bad input (exit 2).
+    return await runStages(configPath, c, checks, seconds, onProgress);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     checks.push({ check: 'config', ok: false, detail: e.message });
     return { passed: false, exitCode: 2, config: configPath, checks, error: e.message, seconds: seconds() };
   }
+}
+
+/** audit → accuracy proof → claim verification, pushing each stage's checks; the summary of a run that got through. */
+async function runStages(
+  configPath: string,
+  c: GateConfig,
+  checks: GateCheck[],
+  seconds: () => number,
+  onProgress: ((msg: string) => void) | undefined,
+): Promise<GateSummary> {
+  const buildDir = await gateBuildDir(configPath, c, onProgress);
+  onProgress?.('audit: float vs quantized');
+  const a = await audit({ target: buildDir, dataset: c.dataset, maxDisagreement: c.maxDisagreement });
+  if (c.maxDisagreement !== undefined) {
+    checks.push({
+      check: 'max-disagreement',
+      ok: a.gate!.passed,
+      detail: `float/quantized disagreement ${(100 * a.disagreementRate).toFixed(2)} % (limit ${(100 * c.maxDisagreement).toFixed(2)} %)${a.gate!.passed ? '' : `; try ${a.gate!.suggestions[0]}`}`,
+    });
+  }
+  const { s, v, vkey } = await proveAndVerify(c, buildDir, checks, onProgress);
+  const passed = checks.every((x) => x.ok);
+  return {
+    passed,
+    exitCode: passed ? 0 : 1,
+    config: configPath,
+    checks,
+    accuracy: {
+      proven: s.accuracy,
+      correct: s.correct,
+      samples: s.samples,
+      float: a.accuracy.float.accuracy,
+      quantized: a.accuracy.quantized.accuracy,
+    },
+    disagreement: a.disagreementRate,
+    claim: s.claim,
+    datasetCommitment: s.datasetCommitment,
+    vkeyHash: s.vkeyHash,
+    vkey,
+    setup: v.setup,
+    seconds: seconds(),
+  };
+}
+
+/** The build to gate: the config's build directory, quantized from the model first when the model is an ONNX file. */
+async function gateBuildDir(
+  configPath: string,
+  c: GateConfig,
+  onProgress: ((msg: string) => void) | undefined,
+): Promise<string> {
+  if (!existsSync(c.model)) throw new UserError(`${configPath}: model ${c.model} not found`);
+  if (!statSync(c.model).isFile()) return c.model;
+  const buildDir = c.build!;
+  onProgress?.(`quantizing ${c.model} into ${buildDir}`);
+  await quantizeModel({
+    modelPath: c.model,
+    outDir: buildDir,
+    calibrationPath: c.calibration,
+    weightBits: c.weightBits,
+    activationBits: c.activationBits,
+  });
+  return buildDir;
+}
+
+/**
+ * Proves the accuracy, then verifies the claim it wrote as any verifier would (pinned key, pinned dataset),
+ * pushing the accuracy-proof, claim, min-accuracy and (when asked for) trusted-setup checks.
+ */
+async function proveAndVerify(
+  c: GateConfig,
+  buildDir: string,
+  checks: GateCheck[],
+  onProgress: ((msg: string) => void) | undefined,
+): Promise<{ s: AccuracySummary; v: ClaimReport; vkey: string }> {
+  onProgress?.('accuracy proof');
+  const s = await proveAccuracy({
+    buildDir,
+    dataset: c.dataset,
+    outDir: c.out!,
+    chunkSize: c.chunk,
+    workers: c.workers,
+    opening: c.opening,
+    ptauPath: c.ptau,
+    onProgress,
+  });
+  checks.push({
+    check: 'accuracy-proof',
+    ok: true,
+    detail: `${s.chunks} chunk proofs, ${s.correct}/${s.samples} correct`,
+  });
+  const vkey = c.vkey ?? artifactPath(chunkKeyDir(buildDir, s.chunkSize), 'vkey');
+  const v = await verifyClaim({
+    claimPath: s.claim,
+    vkeyPath: vkey,
+    ...(c.datasetCommitment
+      ? { datasetCommitment: c.datasetCommitment }
+      : { dataset: c.dataset, opening: c.opening ?? accuracyOpeningPath(c.out!) }),
+    requireTrustedSetup: c.requireTrustedSetup,
+  });
+  // The trusted-setup verdict is its own gate check (below), not part of whether the claim verifies.
+  const structural = v.checks.filter((x) => x.check !== 'trusted-setup');
+  const bad = structural.find((x) => !x.ok);
+  checks.push({
+    check: 'claim',
+    ok: !bad,
+    detail: bad ? `${bad.check}: ${bad.detail}` : `claim verified (${structural.length} checks) with key ${vkey}`,
+  });
+  checks.push({
+    check: 'min-accuracy',
+    ok: s.accuracy >= c.minAccuracy,
+    detail: `proven accuracy ${(100 * s.accuracy).toFixed(2)} % (minimum ${(100 * c.minAccuracy).toFixed(2)} %)`,
+  });
+  const ts = v.checks.find((x) => x.check === 'trusted-setup');
+  if (ts) checks.push({ check: 'trusted-setup', ok: ts.ok, detail: ts.detail });
+  return { s, v, vkey };
 }
 
 /** The Markdown appended to GITHUB_STEP_SUMMARY. */

@@ -64,35 +64,8 @@ function disagreementRows(r: AuditReport): string {
   );
 }
 
-/** Renders the report as one HTML page. */
-export function renderAuditHtml(
-  r: AuditReport,
-  meta: { readonly createdAt?: string; readonly tool?: string } = {},
-): string {
-  const a = r.accuracy;
-  const maxErr = Math.max(...r.maxAbsErrorPerOutput);
-  const gate = r.gate
-    ? r.gate.passed
-      ? `<p class="ok">Gate passed: disagreement ${pct(r.disagreementRate)} ≤ ${pct(r.gate.maxDisagreement)}.</p>`
-      : `<div class="fail"><p>Gate failed: disagreement ${pct(r.disagreementRate)} &gt; ${pct(r.gate.maxDisagreement)}. Try:</p><ul>${r.gate.suggestions.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></div>`
-    : '';
-  const bundles = r.bundles
-    ? `<p>Proven predictions from ${r.bundles.matched} verified bundles in ${esc(r.bundles.dir)} (${r.bundles.rejected.length} rejected${
-        r.bundles.rejected.length
-          ? `: ${esc(
-              r.bundles.rejected
-                .slice(0, 5)
-                .map((x) => `${x.file} (${x.reason})`)
-                .join('; '),
-            )}`
-          : ''
-      }).</p>`
-    : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>zkinfer audit: ${esc(r.model.file)}</title>
-<style>
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;background:#f6f7f9;color:#111}
+/** The page's stylesheet (static: nothing in it depends on the report). */
+const PAGE_STYLE = `body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;background:#f6f7f9;color:#111}
 header{background:#0f172a;color:#e2e8f0;padding:18px 28px}header h1{margin:0;font-size:22px}header p{margin:4px 0 0;color:#94a3b8}
 main{padding:20px 28px;max-width:1200px}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px;margin-bottom:18px}
@@ -104,7 +77,74 @@ section{overflow-x:auto;background:#fff;border-radius:8px;padding:14px 16px;box-
 table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #e2e8f0;padding:3px 7px;text-align:right}th{background:#f1f5f9}
 table.confusion td{width:34px;text-align:center}table.list td.vec{font-family:ui-monospace,monospace;font-size:11px;text-align:left;white-space:nowrap}
 .ok{color:#047857}.fail{color:#b91c1c;font-weight:500}
-</style></head>
+`;
+
+/**
+ * The script that draws the four charts from the embedded report data (static; it reads the data from the
+ * `audit-data` element, so the page's numbers are never spliced into code).
+ */
+const CHART_SCRIPT = `(function () {
+  var r = JSON.parse(document.getElementById('audit-data').textContent);
+  Chart.defaults.animation = false;
+  Chart.defaults.maintainAspectRatio = false;
+  Chart.defaults.font.family = 'system-ui, "DejaVu Sans", sans-serif';
+  var drawn = 0;
+  function chart(id, cfg) { new Chart(document.getElementById(id), cfg); drawn++; }
+  var accLabels = ['float', 'quantized'], accData = [r.accuracy.float.accuracy, r.accuracy.quantized.accuracy], accColors = ['#0891b2', '#7c3aed'];
+  if (r.accuracy.proven) { accLabels.push('proven'); accData.push(r.accuracy.proven.accuracy); accColors.push('#059669'); }
+  var lo = Math.max(0, Math.floor((Math.min.apply(null, accData) - 0.05) * 20) / 20);
+  chart('acc', { type: 'bar', data: { labels: accLabels, datasets: [{ label: 'accuracy', data: accData.map(function (x) { return 100 * x; }), backgroundColor: accColors }] },
+    options: { plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { return c.raw.toFixed(2) + ' %'; } } } }, scales: { y: { min: 100 * lo, max: 100, title: { display: true, text: '%' } } } } });
+  var edges = r.errorHistogram.edges, prev = 0;
+  var hl = edges.map(function (e) { var s = e === null ? '> ' + prev : '≤ ' + e; prev = e; return s; });
+  chart('hist', { type: 'bar', data: { labels: hl, datasets: [{ label: 'output values', data: r.errorHistogram.counts, backgroundColor: '#7c3aed' }] },
+    options: { plugins: { legend: { display: false } }, scales: { y: { type: 'logarithmic', title: { display: true, text: 'count (log)' } }, x: { title: { display: true, text: '|float − dequantized|' } } } } });
+  chart('perout', { type: 'bar', data: { labels: r.maxAbsErrorPerOutput.map(function (_v, i) { return String(i); }), datasets: [{ label: 'max |error|', data: r.maxAbsErrorPerOutput, backgroundColor: '#f59e0b' }] },
+    options: { plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: 'output' } } } } });
+  var w = r.disagreements.slice(0, 15);
+  chart('worst', { type: 'bar', data: { labels: w.map(function (d) { return '#' + d.index + ' (' + d.float + '→' + d.quantized + (d.proven !== undefined ? ', proven ' + d.proven : '') + ')'; }), datasets: [{ label: 'float margin', data: w.map(function (d) { return d.margin; }), backgroundColor: '#dc2626', maxBarThickness: 28 }] },
+    options: { indexAxis: 'y', plugins: { legend: { display: false }, title: { display: w.length === 0, text: 'no disagreements' } } } });
+  document.body.setAttribute('data-charts', String(drawn));
+})();
+`;
+
+/** The gate's verdict (and, when it failed, the settings to try), or nothing without a gate. */
+function gateNotice(r: AuditReport): string {
+  if (!r.gate) return '';
+  return r.gate.passed
+    ? `<p class="ok">Gate passed: disagreement ${pct(r.disagreementRate)} ≤ ${pct(r.gate.maxDisagreement)}.</p>`
+    : `<div class="fail"><p>Gate failed: disagreement ${pct(r.disagreementRate)} &gt; ${pct(r.gate.maxDisagreement)}. Try:</p><ul>${r.gate.suggestions.map((s) => `<li>${esc(s)}</li>`).join('')}</ul></div>`;
+}
+
+/** Where the proven predictions came from, naming the first few rejected bundles; nothing without bundles. */
+function bundlesNotice(r: AuditReport): string {
+  if (!r.bundles) return '';
+  const { rejected } = r.bundles;
+  const named = rejected.length
+    ? `: ${esc(
+        rejected
+          .slice(0, 5)
+          .map((x) => `${x.file} (${x.reason})`)
+          .join('; '),
+      )}`
+    : '';
+  return `<p>Proven predictions from ${r.bundles.matched} verified bundles in ${esc(r.bundles.dir)} (${rejected.length} rejected${named}).</p>`;
+}
+
+/** Renders the report as one HTML page. */
+export function renderAuditHtml(
+  r: AuditReport,
+  meta: { readonly createdAt?: string; readonly tool?: string } = {},
+): string {
+  const a = r.accuracy;
+  const maxErr = Math.max(...r.maxAbsErrorPerOutput);
+  const gate = gateNotice(r);
+  const bundles = bundlesNotice(r);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>zkinfer audit: ${esc(r.model.file)}</title>
+<style>
+${PAGE_STYLE}</style></head>
 <body>
 <header><h1>zkinfer audit — ${esc(r.model.file)}</h1><p>${r.samples} samples of ${esc(r.dataset)} · ${r.model.weightBits}-bit weights, ${r.model.activationBits}-bit activations${meta.createdAt ? ` · ${esc(meta.createdAt)}` : ''}${meta.tool ? ` · ${esc(meta.tool)}` : ''}</p></header>
 <main>
@@ -128,30 +168,7 @@ ${gate}${bundles}
 <script id="audit-data" type="application/json">${scriptJson(r)}</script>
 <script>${chartJsSource().replace(/<\/script/gi, '<\\/script')}</script>
 <script>
-(function () {
-  var r = JSON.parse(document.getElementById('audit-data').textContent);
-  Chart.defaults.animation = false;
-  Chart.defaults.maintainAspectRatio = false;
-  Chart.defaults.font.family = 'system-ui, "DejaVu Sans", sans-serif';
-  var drawn = 0;
-  function chart(id, cfg) { new Chart(document.getElementById(id), cfg); drawn++; }
-  var accLabels = ['float', 'quantized'], accData = [r.accuracy.float.accuracy, r.accuracy.quantized.accuracy], accColors = ['#0891b2', '#7c3aed'];
-  if (r.accuracy.proven) { accLabels.push('proven'); accData.push(r.accuracy.proven.accuracy); accColors.push('#059669'); }
-  var lo = Math.max(0, Math.floor((Math.min.apply(null, accData) - 0.05) * 20) / 20);
-  chart('acc', { type: 'bar', data: { labels: accLabels, datasets: [{ label: 'accuracy', data: accData.map(function (x) { return 100 * x; }), backgroundColor: accColors }] },
-    options: { plugins: { legend: { display: false }, tooltip: { callbacks: { label: function (c) { return c.raw.toFixed(2) + ' %'; } } } }, scales: { y: { min: 100 * lo, max: 100, title: { display: true, text: '%' } } } } });
-  var edges = r.errorHistogram.edges, prev = 0;
-  var hl = edges.map(function (e) { var s = e === null ? '> ' + prev : '≤ ' + e; prev = e; return s; });
-  chart('hist', { type: 'bar', data: { labels: hl, datasets: [{ label: 'output values', data: r.errorHistogram.counts, backgroundColor: '#7c3aed' }] },
-    options: { plugins: { legend: { display: false } }, scales: { y: { type: 'logarithmic', title: { display: true, text: 'count (log)' } }, x: { title: { display: true, text: '|float − dequantized|' } } } } });
-  chart('perout', { type: 'bar', data: { labels: r.maxAbsErrorPerOutput.map(function (_v, i) { return String(i); }), datasets: [{ label: 'max |error|', data: r.maxAbsErrorPerOutput, backgroundColor: '#f59e0b' }] },
-    options: { plugins: { legend: { display: false } }, scales: { x: { title: { display: true, text: 'output' } } } } });
-  var w = r.disagreements.slice(0, 15);
-  chart('worst', { type: 'bar', data: { labels: w.map(function (d) { return '#' + d.index + ' (' + d.float + '→' + d.quantized + (d.proven !== undefined ? ', proven ' + d.proven : '') + ')'; }), datasets: [{ label: 'float margin', data: w.map(function (d) { return d.margin; }), backgroundColor: '#dc2626', maxBarThickness: 28 }] },
-    options: { indexAxis: 'y', plugins: { legend: { display: false }, title: { display: w.length === 0, text: 'no disagreements' } } } });
-  document.body.setAttribute('data-charts', String(drawn));
-})();
-</script>
+${CHART_SCRIPT}</script>
 </body></html>
 `;
 }

@@ -1,0 +1,129 @@
+/**
+ * The pure parts of claim verification (src/accuracy/verify-claim.ts): each finds what is wrong with one aspect
+ * of a claim, or says it holds. Kept apart so that verify-claim.ts reads as the ordered list of checks.
+ */
+import { FIELD_PRIME } from '../core/bn254.js';
+import { canonicalJson } from '../core/hash.js';
+import { UserError } from '../core/errors.js';
+import { AccuracyClaim } from '../formats/claim.js';
+import { DatasetEncoding } from '../formats/dataset.js';
+import { VkeyMeta } from '../formats/vkey.js';
+import { computeDatasetCommitment, parseFieldElement, readOpening, toHex } from './dataset-commitment.js';
+
+/** The options of {@link datasetPin} (those of `VerifyClaimOptions` that pin the dataset). */
+export interface DatasetPinOptions {
+  /** The dataset itself, with its opening: recompute every chunk commitment. */
+  readonly dataset?: string;
+  readonly opening?: string;
+  /** The published dataset commitment D. */
+  readonly datasetCommitment?: string;
+  /** Accept an unpinned dataset (reported as a warning). */
+  readonly allowUnpinned?: boolean;
+}
+
+function sameEncoding(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** Why the key cannot be this claim's accuracy-chunk key, or null when it is. */
+export function keyIdProblem(meta: VkeyMeta | undefined, claim: AccuracyClaim): string | null {
+  const acc = meta?.accuracy;
+  return !acc || acc.kind !== 'accuracy-chunk'
+    ? 'the key is not an accuracy-chunk key'
+    : meta!.modelId !== claim.modelId
+      ? `the claim names model ${claim.modelId.slice(0, 16)}…, the key is for ${meta!.modelId.slice(0, 16)}…`
+      : acc.quantizedSha256 !== claim.quantizedSha256
+        ? 'the key was made for another quantized model'
+        : acc.chunkSize !== claim.dataset.chunkSize
+          ? `the key proves chunks of ${acc.chunkSize}, the claim uses ${claim.dataset.chunkSize}`
+          : !sameEncoding(acc.encoding, claim.dataset.encoding)
+            ? "the claim's dataset encoding differs from the key's"
+            : null;
+}
+
+/** Chunk structure: exactly ceil(N/C) chunks, in order, full except the last; null when it holds. */
+export function structureProblem(claim: AccuracyClaim): string | null {
+  const { samples: n, chunkSize: c } = claim.dataset;
+  const k = Math.ceil(n / c);
+  let structure: string | null =
+    claim.result.samples !== n
+      ? `result.samples ${claim.result.samples} differs from dataset.samples ${n}`
+      : claim.chunks.length !== k || claim.dataset.chunks !== k
+        ? `${claim.chunks.length} chunks; ${n} samples in chunks of ${c} need ${k}`
+        : null;
+  for (const [i, ch] of claim.chunks.entries()) {
+    if (structure) break;
+    const expected = i < k - 1 ? c : n - (k - 1) * c;
+    if (ch.index !== i) structure = `chunk at position ${i} says index ${ch.index}`;
+    else if (ch.samples !== expected) structure = `chunk ${i} has ${ch.samples} samples, expected ${expected}`;
+  }
+  return structure;
+}
+
+/** Why some chunk's public signals are not its canonical [commitment, count], or null. */
+export function signalsProblem(claim: AccuracyClaim): string | null {
+  let signals: string | null = null;
+  for (const ch of claim.chunks) {
+    const s = ch.publicSignals;
+    if (s.length !== 2 || !s.every((v) => /^\d+$/.test(v) && BigInt(v) < FIELD_PRIME))
+      signals = `chunk ${ch.index}: public signals are not two canonical field elements`;
+    else if (toHex(BigInt(s[0]!)) !== ch.commitment.toLowerCase())
+      signals = `chunk ${ch.index}: commitment ${ch.commitment.slice(0, 18)}… is not the proven one`;
+    else if (s[1] !== String(ch.count) || ch.count < 0 || ch.count > ch.samples)
+      signals = `chunk ${ch.index}: count ${ch.count} is not the proven count ${s[1]} (or exceeds its ${ch.samples} samples)`;
+    if (signals) break;
+  }
+  return signals;
+}
+
+/** The `dataset-pin` check: the data (with its opening) or its published commitment pins D. */
+export async function datasetPin(
+  opts: DatasetPinOptions,
+  enc: DatasetEncoding,
+  n: number,
+  c: number,
+  proven: bigint[],
+  d: string,
+): Promise<{ ok: boolean; detail: string; warning?: string }> {
+  if (opts.dataset) {
+    if (!opts.opening)
+      throw new UserError(
+        '--dataset needs --opening FILE (the opening written by `zkinfer dataset commit` or `zkinfer accuracy`): the chunk commitments are blinded',
+      );
+    const recomputed = await computeDatasetCommitment({
+      dataset: opts.dataset,
+      encoding: enc,
+      chunkSize: c,
+      blinding: readOpening(opts.opening),
+    });
+    const bad =
+      recomputed.samples !== n
+        ? `${opts.dataset} has ${recomputed.samples} samples, the claim ${n}`
+        : (() => {
+            const i = recomputed.chunkCommitments.findIndex((x, j) => x !== proven[j]);
+            return i >= 0
+              ? `chunk ${i} was not proven on ${opts.dataset} (its commitment differs)`
+              : toHex(recomputed.commitment) !== d
+                ? 'dataset commitment differs'
+                : null;
+          })();
+    return { ok: bad === null, detail: bad ?? `every chunk commits to ${opts.dataset}` };
+  }
+  if (opts.datasetCommitment) {
+    const pinned = toHex(parseFieldElement(opts.datasetCommitment, '--dataset-commitment'));
+    return {
+      ok: pinned === d,
+      detail:
+        pinned === d
+          ? `D is the published commitment ${pinned.slice(0, 18)}…`
+          : `the proven dataset ${d.slice(0, 18)}… is not the published ${pinned.slice(0, 18)}…`,
+    };
+  }
+  return {
+    ok: opts.allowUnpinned ?? false,
+    detail: opts.allowUnpinned
+      ? 'unpinned dataset (--allow-unpinned)'
+      : 'no dataset pin: pass --dataset-commitment HEX (the published commitment) or --dataset DATA --opening FILE, or --allow-unpinned',
+    ...(opts.allowUnpinned ? { warning: 'the dataset is not pinned: the claim could be about any data' } : {}),
+  };
+}
