@@ -6,10 +6,10 @@
  * `collectBatch` / `batchStatus` do the same later, from the batch id, on any machine that has
  * the build directory.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { removeStaleTemps } from '../prove/batch.js';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { artifactPath, bundlePathNamed, openingPathFor, proofsDir } from '../formats/paths.js';
 import { readArtifact } from '../formats/artifacts.js';
