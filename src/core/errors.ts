@@ -4,8 +4,9 @@
  * prints one line and "this is a bug in zkinfer, please report" (details with --debug), exit 3.
  */
 export class UserError extends Error {
-  constructor(message: string) {
-    super(message);
+  /** `options.cause` keeps the underlying error for debugging; the printed one-line message is `message` alone. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'UserError';
   }
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import onnxProto from 'onnx-proto';
 import { quote, quoteName, UserError } from '../core/errors.js';
 import { checkDims, ConstTensor, decodeTensor, elemTypeName, toNumber } from './tensor.js';
-import type { AttrValue, GraphInput, OnnxGraph, OnnxNode, ValueInfo } from './onnx-graph.js';
+import type { AttrValue, GraphInput, OnnxGraph, OnnxNode } from './onnx-graph.js';
 import { JOINED_INPUT } from './onnx-graph.js';
 import { validateGraph } from './validate-onnx.js';
 import { checkProtobufFraming } from './protobuf-framing.js';
@@ -28,21 +28,34 @@ const MIN_OPSET = 7;
 const MAX_OPSET = 25;
 
 function decodeAttr(a: onnxProto.onnx.IAttributeProto, where: string): AttrValue {
+  const T = onnx.AttributeProto.AttributeType;
   switch (a.type) {
-    case 1:
+    case T.FLOAT:
       return a.f ?? 0;
-    case 2:
+    case T.INT:
       return toNumber(a.i ?? 0);
-    case 3:
+    case T.STRING:
       return Buffer.from(a.s ?? new Uint8Array()).toString('utf8');
-    case 4:
+    case T.TENSOR:
       return decodeTensor(a.t ?? {}, `${where} attribute ${quote(a.name ?? '')}`);
-    case 6:
+    case T.FLOATS:
       return (a.floats ?? []).slice();
-    case 7:
+    case T.INTS:
       return (a.ints ?? []).map(toNumber);
-    case 8:
+    case T.STRINGS:
       return (a.strings ?? []).map((s) => Buffer.from(s).toString('utf8'));
+    // Types no supported op takes, an unset type, and (in the default) numbers outside the enum that
+    // protobuf decodes as they are: all rejected with the same message.
+    case T.UNDEFINED:
+    case T.GRAPH:
+    case T.SPARSE_TENSOR:
+    case T.TYPE_PROTO:
+    case T.TENSORS:
+    case T.GRAPHS:
+    case T.SPARSE_TENSORS:
+    case T.TYPE_PROTOS:
+    case null:
+    case undefined:
     default:
       throw new UserError(`${where}: attribute ${quote(a.name ?? '')} has unsupported type ${a.type}`);
   }

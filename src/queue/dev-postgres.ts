@@ -76,6 +76,7 @@ async function waitUntilAccepting(pg: EmbeddedPostgresLike, port: number, timeou
       if (Date.now() >= end)
         throw new Error(
           `embedded Postgres on port ${port} does not accept connections after ${timeoutMs / 1000} s: ${(e as Error).message}`,
+          { cause: e },
         );
       await new Promise((r) => setTimeout(r, 100));
     } finally {

@@ -78,7 +78,7 @@ export const proveJobKind: JobKind<ProveJobPayload, ProveJobResult> = {
       prover = proverFor(ctx.buildDir);
     } catch (e) {
       // The worker's build directory, not the job, is at fault: another worker may prove it.
-      throw new Error(`worker cannot load ${ctx.buildDir}: ${(e as Error).message.split('\n')[0]}`);
+      throw new Error(`worker cannot load ${ctx.buildDir}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
     const input = parseInputJson(payload?.input, prover.model.input.shape, where);
     const { bundle, opening } = await prover.prove(input, {

@@ -6,18 +6,18 @@
  * `collectBatch` / `batchStatus` do the same later, from the batch id, on any machine that has
  * the build directory.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { removeStaleTemps } from '../prove/batch.js';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { artifactPath, bundlePathNamed, openingPathFor, proofsDir } from '../formats/paths.js';
 import { readArtifact } from '../formats/artifacts.js';
 import type { ProofBundle } from '../formats/bundle.js';
-import { randomBlinding, writeOpening } from '../formats/opening.js';
+import { writeOpening } from '../formats/opening.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
-import { listBatchInputs, readBatchInput } from '../prove/batch-inputs.js';
+import { listBatchInputs } from '../prove/batch-inputs.js';
 import { BatchTally, createBatchTally, type BatchProgress } from '../runtime/progress.js';
 import { writeBundle } from '../prove/prover.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
@@ -25,21 +25,20 @@ import { vkeyHash, VkeyMeta } from '../formats/vkey.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import { existingBundlePrediction } from '../verify/existing-bundle.js';
 import {
-  BatchEntry,
   batchIdFor,
   BatchManifest,
   connectQueue,
   disconnectQueue,
   enqueueJobs,
   JobDelivery,
-  jobIdFor,
   jobStates,
   loadBatch,
   queueName,
   saveBatch,
 } from './job-queue.js';
-import { inputJobKey, ProveJobPayload, ProveJobResult } from './prove-job.js';
+import { ProveJobPayload, ProveJobResult } from './prove-job.js';
 import { waitForJobs } from './wait-jobs.js';
+import { planJobs } from './queue-plan.js';
 
 /** Options shared by {@link submitProofs} and {@link collectBatch}. */
 export interface QueueClientOptions {
@@ -283,45 +282,7 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
   const outDir = opts.outDir ?? proofsDir(opts.buildDir);
   prepareOut(outDir);
   const t = tracker(inputs.length, opts.onProgress);
-  const entries: BatchEntry[] = [];
-  const specs: Array<{ jobKey: string; payload: ProveJobPayload }> = [];
-  const skip: Array<{ i: number; prediction: number }> = [];
-  const owner = new Map<string, string>();
-  for (const [i, item] of inputs.entries()) {
-    const bundle = bundlePathNamed(outDir, item.name);
-    const first = owner.get(bundle);
-    if (first) {
-      entries.push({
-        name: item.name,
-        source: item.source,
-        error: `${item.source}: same bundle name as ${first} (${bundle}); rename one of them`,
-      });
-      continue;
-    }
-    owner.set(bundle, item.source);
-    let x: Float64Array;
-    try {
-      x = readBatchInput(item, build.model.input.shape);
-    } catch (e) {
-      if (!(e instanceof UserError)) throw e;
-      entries.push({ name: item.name, source: item.source, error: e.message });
-      continue;
-    }
-    const jobKey = inputJobKey(build.model, x);
-    // Blindings are drawn here, on the submitter's side; the worker only uses them.
-    const payload: ProveJobPayload = {
-      name: item.name,
-      source: item.source,
-      input: Array.from(x),
-      ...(opts.strictRange ? { strictRange: true } : {}),
-      ...(build.meta.layout.input.visibility === 'hashed' ? { inputBlinding: String(randomBlinding()) } : {}),
-      ...(build.meta.layout.output.visibility === 'hashed' ? { outputBlinding: String(randomBlinding()) } : {}),
-    };
-    entries.push({ name: item.name, source: item.source, jobId: jobIdFor('prove', build.keyHash, jobKey) });
-    const have = await existingBundlePrediction(bundle, build.vkeyPath, { input: { values: x, label: item.source } });
-    if (have !== undefined) skip.push({ i, prediction: have });
-    else specs.push({ jobKey, payload });
-  }
+  const { entries, specs, skip } = await planJobs(inputs, build, outDir, opts.strictRange);
   const batchId = batchIdFor('prove', build.keyHash, entries);
   const manifest: BatchManifest = {
     batchId,

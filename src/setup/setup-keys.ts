@@ -20,7 +20,10 @@ import type { SetupInfo, SetupKind } from '../formats/setup.js';
 import { DEV_SETUP_WARNING, vkeyHash, type VkeyMeta } from '../formats/vkey.js';
 import { createTaskProgress } from '../runtime/progress.js';
 
-/** zkinfer's metadata for a key of the circuit in `buildDir` (ptau provenance and ceremony are added by the caller). */
+/**
+ * zkinfer's metadata for a key of the circuit in `buildDir` (ptau provenance and ceremony are
+ * added by the caller).
+ */
 export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupKind): VkeyMeta {
   const settings = readSettings(buildDir);
   return {
@@ -72,34 +75,7 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
   let vkeyCore: Record<string, unknown>;
   if (opts.ptauPath) {
     kind = 'ptau';
-    // Refuses (exit 2) a file that claims to be a published one but does not hash to it.
-    const provenance = await identifyPtau(opts.ptauPath, {
-      trusted: opts.trustPtau,
-      progress: opts.progress ? createTaskProgress('hashing ptau') : undefined,
-    });
-    ptau = { file: opts.ptauPath, ...provenance };
-    if (provenance.power < circuit.power)
-      throw new UserError(
-        `${opts.ptauPath}: powers of tau for 2^${provenance.power}, the circuit needs 2^${circuit.power}`,
-      );
-    const tmp0 = `${zkeyPath}.tmp-${process.pid}-0`;
-    const tmp1 = `${zkeyPath}.tmp-${process.pid}-1`;
-    try {
-      const csHash = await snarkjs.zKey.newZKey(r1csPath, opts.ptauPath, tmp0);
-      if (!csHash)
-        throw new UserError(
-          `${opts.ptauPath}: snarkjs could not set up the circuit with this file (is it prepared for phase 2 and at least 2^${circuit.power}?)`,
-        );
-      await snarkjs.zKey.contribute(tmp0, tmp1, 'zkinfer local contribution', randomBytes(32).toString('hex'));
-      vkeyCore = await snarkjs.zKey.exportVerificationKey(tmp1);
-      writeFileAtomic(zkeyPath, readFileSync(tmp1));
-    } catch (e) {
-      if (e instanceof UserError) throw e;
-      throw new UserError(`${opts.ptauPath}: phase-2 setup failed (${(e as Error).message})`);
-    } finally {
-      rmSync(tmp0, { force: true });
-      rmSync(tmp1, { force: true });
-    }
+    ({ ptau, vkeyCore } = await ptauSetup(opts, opts.ptauPath, circuit, r1csPath, zkeyPath));
   } else {
     kind = 'dev';
     const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress });
@@ -140,4 +116,44 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
   writeJsonAtomic(artifactPath(opts.buildDir, 'vkey'), vkey);
   writeJsonAtomic(artifactPath(opts.buildDir, 'setup'), info);
   return { info, vkey };
+}
+
+/**
+ * The `--ptau` setup: snarkjs's phase 2 on the powers-of-tau file plus one local random
+ * contribution, the zkey written atomically to `zkeyPath`; returns the file's provenance and the key.
+ */
+async function ptauSetup(
+  opts: SetupOptions,
+  ptauPath: string,
+  circuit: CircuitInfo,
+  r1csPath: string,
+  zkeyPath: string,
+): Promise<{ ptau: NonNullable<SetupInfo['ptau']>; vkeyCore: Record<string, unknown> }> {
+  // Refuses (exit 2) a file that claims to be a published one but does not hash to it.
+  const provenance = await identifyPtau(ptauPath, {
+    trusted: opts.trustPtau,
+    progress: opts.progress ? createTaskProgress('hashing ptau') : undefined,
+  });
+  const ptau = { file: ptauPath, ...provenance };
+  if (provenance.power < circuit.power)
+    throw new UserError(`${ptauPath}: powers of tau for 2^${provenance.power}, the circuit needs 2^${circuit.power}`);
+  const tmp0 = `${zkeyPath}.tmp-${process.pid}-0`;
+  const tmp1 = `${zkeyPath}.tmp-${process.pid}-1`;
+  try {
+    const csHash = await snarkjs.zKey.newZKey(r1csPath, ptauPath, tmp0);
+    if (!csHash)
+      throw new UserError(
+        `${ptauPath}: snarkjs could not set up the circuit with this file (is it prepared for phase 2 and at least 2^${circuit.power}?)`,
+      );
+    await snarkjs.zKey.contribute(tmp0, tmp1, 'zkinfer local contribution', randomBytes(32).toString('hex'));
+    const vkeyCore = await snarkjs.zKey.exportVerificationKey(tmp1);
+    writeFileAtomic(zkeyPath, readFileSync(tmp1));
+    return { ptau, vkeyCore };
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`${ptauPath}: phase-2 setup failed (${(e as Error).message})`);
+  } finally {
+    rmSync(tmp0, { force: true });
+    rmSync(tmp1, { force: true });
+  }
 }

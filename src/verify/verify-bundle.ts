@@ -104,31 +104,25 @@ export interface VerifyOptions {
 const pass = (check: CheckName, detail: string): CheckResult => ({ check, ok: true, detail });
 const fail = (check: CheckName, detail: string): CheckResult => ({ check, ok: false, detail });
 
+type PinnedKey = ReturnType<typeof resolveKey>;
+type EmbeddedKey = Parameters<typeof resolveKey>[0];
+type KeyMeta = PinnedKey['vkey']['zkinfer'];
+
+/** The checks and warnings found so far, in the order they are reported. */
+interface Findings {
+  readonly checks: CheckResult[];
+  readonly warnings: string[];
+}
+
 /** Verifies a bundle; throws {@link UserError} only when an input cannot be read at all. */
 export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   const where = opts.bundlePath ?? 'bundle';
   const raw = opts.bundle ?? readJsonFile(opts.bundlePath!, 'proof bundle');
-  const checks: CheckResult[] = [];
-  const warnings: string[] = [];
-  const formatFailure = (detail: string): VerifyReport => ({
-    valid: false,
-    failed: 'format',
-    checks: [...checks, fail('format', detail)],
-    pinned: false,
-    keySource: 'unpinned',
-    unverified: [],
-    warnings,
-  });
-  let bundle: ProofBundle;
-  try {
-    assertBundleShape(raw, where);
-    bundle = raw;
-    assertVerificationKey(bundle.vkey, `${where}: field "vkey"`);
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    return formatFailure(e.message);
-  }
-  const embedded = bundle.vkey as Parameters<typeof resolveKey>[0];
+  const found: Findings = { checks: [], warnings: [] };
+  const { checks, warnings } = found;
+  const parsed = parseBundle(raw, where);
+  if ('error' in parsed) return formatFailure(found, parsed.error);
+  const { bundle, embedded } = parsed;
   const opening: Opening | undefined = opts.openingPath ? readOpening(opts.openingPath) : undefined;
   checks.push(pass('format', 'bundle fields present, well-typed and canonical'));
   const key = resolveKey(embedded, opts);
@@ -141,62 +135,10 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   const { vkey } = key;
   const meta = vkey.zkinfer;
   checks.push(...keyChecks(bundle, embedded, key));
-  let r1cs: Uint8Array | undefined;
-  if (opts.modelPath) {
-    const binding = await checkModelBinding({
-      modelPath: opts.modelPath,
-      settingsPath: opts.settingsPath,
-      ceremonyPath: opts.ceremonyPath,
-      layout: meta.layout,
-      bundleModelId: bundle.modelId,
-      vkey: vkey as unknown as Record<string, unknown>,
-    });
-    checks.push(binding.check);
-    r1cs = binding.recompiled.r1cs;
-  }
-  const fieldError = checkKeyFields(bundle, meta) ?? checkCommitmentFields(bundle);
-  checks.push(
-    fieldError
-      ? fail('bundle-fields', fieldError)
-      : pass('bundle-fields', 'layout, scales, ranges, setup and commitments agree with the key and the signals'),
-  );
-  const decoded = await decodeOutput(bundle, meta, vkey.nPublic, opening);
-  checks.push(
-    decoded.error
-      ? fail('public-signals', decoded.error)
-      : pass('public-signals', `${bundle.publicSignals.length} public signals in range and consistent with the output`),
-  );
-  if (opening) {
-    let err =
-      opening.vkeyHash !== key.hash
-        ? `${opts.openingPath} belongs to key ${opening.vkeyHash.slice(0, 16)}…, not ${key.hash.slice(0, 16)}…`
-        : await checkInputOpening(bundle, meta, opening);
-    if (!err && bundle.layout.output.visibility === 'hashed' && !opening.output)
-      err = 'the opening holds no output part';
-    if (!err && bundle.layout.output.visibility !== 'hashed' && opening.output)
-      err = 'the opening holds an output, but the output is not hashed';
-    checks.push(err ? fail('opening', err) : pass('opening', `${opts.openingPath} opens the commitments`));
-  }
-  let inputClamped: number | undefined;
-  if (opts.inputPath || opts.inputValues) {
-    const r = opts.inputValues
-      ? checkInputValues(opts.inputValues.values, opts.inputValues.label, bundle, meta, opening)
-      : checkInputFile(opts.inputPath!, bundle, meta, opening);
-    inputClamped = r.clamped;
-    checks.push(r.error ? fail('input-commitment', r.error) : pass('input-commitment', r.detail));
-    if (!r.error && r.clamped > 0) warnings.push(r.detail);
-  }
-  const pointError = await g2MembershipError(bundle.proof);
-  // A signal count the key does not expect cannot verify; snarkjs would throw on it.
-  const proofOk =
-    !pointError &&
-    bundle.publicSignals.length === vkey.nPublic &&
-    (await verifyGroth16(vkey, bundle.publicSignals, bundle.proof));
-  checks.push(
-    proofOk
-      ? pass('proof', 'Groth16 pairing check passed')
-      : fail('proof', pointError ?? 'Groth16 pairing check failed'),
-  );
+  const r1cs = opts.modelPath ? await modelBindingCheck(opts.modelPath, opts, bundle, vkey, checks) : undefined;
+  const decoded = await signalChecks(bundle, key, opening, opts.openingPath, checks);
+  const inputClamped = inputCheck(opts, bundle, meta, opening, found);
+  const proofOk = await proofCheck(bundle, vkey, checks);
   let chain: ChainVerdict | undefined;
   if (opts.chain) {
     const c = await chainCheck(
@@ -211,31 +153,157 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     chain = c.chain;
     if (c.warning) warnings.push(c.warning);
   }
+  setupWarnings(meta, warnings);
+  const contributors = opts.requireTrustedSetup ? await trustedSetupCheck(opts, key, r1cs, found) : undefined;
+  if (bundle.layout.output.visibility === 'hashed' && !opening)
+    warnings.push('the output is hashed: pass --opening FILE to see and check it');
+  return reportOf({ checks, warnings, key, bundle, decoded, inputClamped, chain, contributors });
+}
+
+/** The bundle's shape and its embedded key, or the `format` failure's detail. */
+function parseBundle(raw: unknown, where: string): { bundle: ProofBundle; embedded: EmbeddedKey } | { error: string } {
+  try {
+    assertBundleShape(raw, where);
+    const bundle = raw;
+    assertVerificationKey(bundle.vkey, `${where}: field "vkey"`);
+    return { bundle, embedded: bundle.vkey as EmbeddedKey };
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return { error: e.message };
+  }
+}
+
+/** The report of a malformed bundle: nothing else is checked. */
+function formatFailure(found: Findings, detail: string): VerifyReport {
+  return {
+    valid: false,
+    failed: 'format',
+    checks: [...found.checks, fail('format', detail)],
+    pinned: false,
+    keySource: 'unpinned',
+    unverified: [],
+    warnings: found.warnings,
+  };
+}
+
+/** The `model-id` check against the recompiled model; returns the recompiled r1cs for the setup check. */
+async function modelBindingCheck(
+  modelPath: string,
+  opts: VerifyOptions,
+  bundle: ProofBundle,
+  vkey: PinnedKey['vkey'],
+  checks: CheckResult[],
+): Promise<Uint8Array> {
+  const binding = await checkModelBinding({
+    modelPath,
+    settingsPath: opts.settingsPath,
+    ceremonyPath: opts.ceremonyPath,
+    layout: vkey.zkinfer.layout,
+    bundleModelId: bundle.modelId,
+    vkey: vkey as unknown as Record<string, unknown>,
+  });
+  checks.push(binding.check);
+  return binding.recompiled.r1cs;
+}
+
+/** The `bundle-fields`, `public-signals` and (with an opening) `opening` checks; returns the decoded output. */
+async function signalChecks(
+  bundle: ProofBundle,
+  key: PinnedKey,
+  opening: Opening | undefined,
+  openingPath: string | undefined,
+  checks: CheckResult[],
+): Promise<Awaited<ReturnType<typeof decodeOutput>>> {
+  const meta = key.vkey.zkinfer;
+  const fieldError = checkKeyFields(bundle, meta) ?? checkCommitmentFields(bundle);
+  checks.push(
+    fieldError
+      ? fail('bundle-fields', fieldError)
+      : pass('bundle-fields', 'layout, scales, ranges, setup and commitments agree with the key and the signals'),
+  );
+  const decoded = await decodeOutput(bundle, meta, key.vkey.nPublic, opening);
+  checks.push(
+    decoded.error
+      ? fail('public-signals', decoded.error)
+      : pass('public-signals', `${bundle.publicSignals.length} public signals in range and consistent with the output`),
+  );
+  if (opening) {
+    let err =
+      opening.vkeyHash !== key.hash
+        ? `${openingPath} belongs to key ${opening.vkeyHash.slice(0, 16)}…, not ${key.hash.slice(0, 16)}…`
+        : await checkInputOpening(bundle, meta, opening);
+    if (!err && bundle.layout.output.visibility === 'hashed' && !opening.output)
+      err = 'the opening holds no output part';
+    if (!err && bundle.layout.output.visibility !== 'hashed' && opening.output)
+      err = 'the opening holds an output, but the output is not hashed';
+    checks.push(err ? fail('opening', err) : pass('opening', `${openingPath} opens the commitments`));
+  }
+  return decoded;
+}
+
+/** The `input-commitment` check (with --input); returns how many input values needed clamping. */
+function inputCheck(
+  opts: VerifyOptions,
+  bundle: ProofBundle,
+  meta: KeyMeta,
+  opening: Opening | undefined,
+  found: Findings,
+): number | undefined {
+  if (!opts.inputPath && !opts.inputValues) return undefined;
+  const r = opts.inputValues
+    ? checkInputValues(opts.inputValues.values, opts.inputValues.label, bundle, meta, opening)
+    : checkInputFile(opts.inputPath!, bundle, meta, opening);
+  found.checks.push(r.error ? fail('input-commitment', r.error) : pass('input-commitment', r.detail));
+  if (!r.error && r.clamped > 0) found.warnings.push(r.detail);
+  return r.clamped;
+}
+
+/** The `proof` check: the proof's points and the Groth16 pairing check; returns whether it passed. */
+async function proofCheck(bundle: ProofBundle, vkey: PinnedKey['vkey'], checks: CheckResult[]): Promise<boolean> {
+  const pointError = await g2MembershipError(bundle.proof);
+  // A signal count the key does not expect cannot verify; snarkjs would throw on it.
+  const proofOk =
+    !pointError &&
+    bundle.publicSignals.length === vkey.nPublic &&
+    (await verifyGroth16(vkey, bundle.publicSignals, bundle.proof));
+  checks.push(
+    proofOk
+      ? pass('proof', 'Groth16 pairing check passed')
+      : fail('proof', pointError ?? 'Groth16 pairing check failed'),
+  );
+  return proofOk;
+}
+
+/** Warnings about where the key's setup came from: a dev setup, or an unrecognised powers-of-tau file. */
+function setupWarnings(meta: KeyMeta, warnings: string[]): void {
   if (meta.setup === 'dev')
     warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
   if (meta.ptau && !meta.ptau.recognised)
     warnings.push(
       `ptau: unrecognised (${meta.ptau.name}, blake2b ${meta.ptau.blake2b.slice(0, 16)}…): not a published powers-of-tau file`,
     );
-  let contributors: TrustedSetupResult['contributors'] | undefined;
-  if (opts.requireTrustedSetup) {
-    if (!key.pinned)
-      checks.push(fail('trusted-setup', "the key is not pinned, so its setup is only the bundle's claim"));
-    else {
-      const trust = await checkTrustedSetup({
-        vkey: vkey as unknown as Record<string, unknown>,
-        minContributions: opts.minContributions,
-        trustPtau: await resolveTrustedPtau(opts.trustPtau ?? []),
-        r1cs,
-      });
-      checks.push(trust.check);
-      warnings.push(...trust.warnings);
-      contributors = trust.contributors;
-    }
+}
+
+/** The `trusted-setup` check (with --require-trusted-setup); returns the ceremony's contributors. */
+async function trustedSetupCheck(
+  opts: VerifyOptions,
+  key: PinnedKey,
+  r1cs: Uint8Array | undefined,
+  found: Findings,
+): Promise<TrustedSetupResult['contributors'] | undefined> {
+  if (!key.pinned) {
+    found.checks.push(fail('trusted-setup', "the key is not pinned, so its setup is only the bundle's claim"));
+    return undefined;
   }
-  if (bundle.layout.output.visibility === 'hashed' && !opening)
-    warnings.push('the output is hashed: pass --opening FILE to see and check it');
-  return reportOf({ checks, warnings, key, bundle, decoded, inputClamped, chain, contributors });
+  const trust = await checkTrustedSetup({
+    vkey: key.vkey as unknown as Record<string, unknown>,
+    minContributions: opts.minContributions,
+    trustPtau: await resolveTrustedPtau(opts.trustPtau ?? []),
+    r1cs,
+  });
+  found.checks.push(trust.check);
+  found.warnings.push(...trust.warnings);
+  return trust.contributors;
 }
 
 function fieldPresent(bundle: ProofBundle, path: string): boolean {
@@ -243,8 +311,6 @@ function fieldPresent(bundle: ProofBundle, path: string): boolean {
   for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
   return v !== undefined;
 }
-
-type PinnedKey = ReturnType<typeof resolveKey>;
 
 /** The `vkey` and `model-id` checks: the bundle's key and model against the pinned (or its own) key. */
 function keyChecks(bundle: ProofBundle, embedded: Parameters<typeof resolveKey>[0], key: PinnedKey): CheckResult[] {

@@ -84,6 +84,71 @@ function resolveTarget(o: CeremonyVerifyOptions): Resolved {
   return { zkeyPath: o.target, r1csPath: o.r1csPath, transcriptPath };
 }
 
+type ZkeyMpc = Awaited<ReturnType<typeof readZkeyMpc>>;
+interface Mismatch {
+  readonly failure: string;
+  readonly index?: number;
+}
+const failure = (text: string, index?: number): Mismatch => ({ failure: text, ...(index ? { index } : {}) });
+
+/**
+ * The transcript's checks: its ptau and r1cs, the key's circuit hash, the initial key's file, then
+ * each contribution against the key and its own file, and no contribution missing from the
+ * transcript. Returns the first mismatch, or undefined when the key is the transcript's.
+ */
+async function transcriptMismatch(
+  t: CeremonyTranscript,
+  r: Resolved,
+  ptauPath: string,
+  ptau: PtauProvenance,
+  mpc: ZkeyMpc,
+): Promise<Mismatch | undefined> {
+  if (t.ptau.blake2b !== ptau.blake2b)
+    return failure(
+      `${ptauPath} is not the ptau of the transcript (${t.ptau.name}, blake2b ${t.ptau.blake2b.slice(0, 16)}…)`,
+    );
+  const r1csSha = sha256Hex(readFileSync(r.r1csPath));
+  if (r1csSha !== t.circuit.r1csSha256)
+    return failure(
+      `${r.r1csPath} is not the circuit of the transcript (r1cs sha256 ${r1csSha.slice(0, 16)}…, transcript ${t.circuit.r1csSha256.slice(0, 16)}…)`,
+    );
+  if (mpc.csHash !== t.circuit.csHash)
+    return failure(`${r.zkeyPath} was made for another circuit or ptau than the transcript's (circuit hash differs)`);
+  const tDir = dirname(r.transcriptPath!);
+  if (
+    t.init.file &&
+    existsSync(join(tDir, t.init.file)) &&
+    (await hashFileBlake2b(join(tDir, t.init.file))) !== t.init.blake2b
+  )
+    return failure(`initial key ${t.init.file} differs from the one the transcript recorded`);
+  for (const c of t.contributions) {
+    const inKey = mpc.contributions[c.index - 1];
+    if (!inKey || inKey.hash !== c.hash || inKey.name !== c.name)
+      return failure(
+        `${describeContribution(c)}: the transcript lists hash ${c.hash.slice(0, 16)}…, the key ${inKey ? `holds ${inKey.hash.slice(0, 16)}… ("${inKey.name}")` : 'has no such contribution'}`,
+        c.index,
+      );
+    const file = c.file ? join(tDir, c.file) : undefined;
+    if (!file || !existsSync(file) || c.fileBlake2b === undefined) continue;
+    if ((await hashFileBlake2b(file)) !== c.fileBlake2b)
+      return failure(
+        `${describeContribution(c)}: ${c.file} differs from the file the transcript recorded (blake2b mismatch): altered after it was contributed`,
+        c.index,
+      );
+    const prefix = await readZkeyMpc(file);
+    if (
+      prefix.contributions.length !== c.index ||
+      prefix.contributions.some((p, i) => p.hash !== mpc.contributions[i]!.hash)
+    )
+      return failure(`${describeContribution(c)}: ${c.file} is not the key this contribution made`, c.index);
+  }
+  if (mpc.contributions.length !== t.contributions.length) {
+    const extra = mpc.contributions[t.contributions.length]!;
+    return failure(`${describeContribution(extra)}: in the key but not in the transcript`, extra.index);
+  }
+  return undefined;
+}
+
 /** Verifies a ceremony's latest key; see the file comment for the checks. */
 export async function verifyCeremony(o: CeremonyVerifyOptions): Promise<CeremonyVerifyReport> {
   const r = resolveTarget(o);
@@ -105,49 +170,8 @@ export async function verifyCeremony(o: CeremonyVerifyOptions): Promise<Ceremony
   });
 
   if (t) {
-    if (t.ptau.blake2b !== ptau.blake2b)
-      return fail(
-        `${o.ptauPath} is not the ptau of the transcript (${t.ptau.name}, blake2b ${t.ptau.blake2b.slice(0, 16)}…)`,
-      );
-    const r1csSha = sha256Hex(readFileSync(r.r1csPath));
-    if (r1csSha !== t.circuit.r1csSha256)
-      return fail(
-        `${r.r1csPath} is not the circuit of the transcript (r1cs sha256 ${r1csSha.slice(0, 16)}…, transcript ${t.circuit.r1csSha256.slice(0, 16)}…)`,
-      );
-    if (mpc.csHash !== t.circuit.csHash)
-      return fail(`${r.zkeyPath} was made for another circuit or ptau than the transcript's (circuit hash differs)`);
-    const tDir = dirname(r.transcriptPath!);
-    if (
-      t.init.file &&
-      existsSync(join(tDir, t.init.file)) &&
-      (await hashFileBlake2b(join(tDir, t.init.file))) !== t.init.blake2b
-    )
-      return fail(`initial key ${t.init.file} differs from the one the transcript recorded`);
-    for (const c of t.contributions) {
-      const inKey = mpc.contributions[c.index - 1];
-      if (!inKey || inKey.hash !== c.hash || inKey.name !== c.name)
-        return fail(
-          `${describeContribution(c)}: the transcript lists hash ${c.hash.slice(0, 16)}…, the key ${inKey ? `holds ${inKey.hash.slice(0, 16)}… ("${inKey.name}")` : 'has no such contribution'}`,
-          c.index,
-        );
-      const file = c.file ? join(tDir, c.file) : undefined;
-      if (!file || !existsSync(file) || c.fileBlake2b === undefined) continue;
-      if ((await hashFileBlake2b(file)) !== c.fileBlake2b)
-        return fail(
-          `${describeContribution(c)}: ${c.file} differs from the file the transcript recorded (blake2b mismatch): altered after it was contributed`,
-          c.index,
-        );
-      const prefix = await readZkeyMpc(file);
-      if (
-        prefix.contributions.length !== c.index ||
-        prefix.contributions.some((p, i) => p.hash !== mpc.contributions[i]!.hash)
-      )
-        return fail(`${describeContribution(c)}: ${c.file} is not the key this contribution made`, c.index);
-    }
-    if (mpc.contributions.length !== t.contributions.length) {
-      const extra = mpc.contributions[t.contributions.length]!;
-      return fail(`${describeContribution(extra)}: in the key but not in the transcript`, extra.index);
-    }
+    const mismatch = await transcriptMismatch(t, r, o.ptauPath, ptau, mpc);
+    if (mismatch) return fail(mismatch.failure, mismatch.index);
   }
   const chain = await verifyContributionChain({ csHash: mpc.csHash, contributions: mpc.contributions });
   if (!chain.ok) return fail(chain.detail, chain.index);

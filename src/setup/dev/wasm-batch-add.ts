@@ -58,15 +58,9 @@ export function batchAddName(prefix: 'g1m' | 'g2m'): string {
 function buildBatchAdd(module: WasmModuleBuilder, prefix: 'g1m' | 'g2m', field: 'f1m' | 'f2m', n8: number): void {
   const name = batchAddName(prefix);
   const f = module.addFunction(name);
-  f.addParam('pAcc', 'i32');
-  f.addParam('pPtr', 'i32');
-  f.addParam('n', 'i32');
-  f.addParam('pAux', 'i32');
-  f.addLocal('i', 'i32');
-  f.addLocal('itAcc', 'i32');
-  f.addLocal('itPtr', 'i32');
-  f.addLocal('itAux', 'i32');
-  f.addLocal('pT', 'i32');
+  // Parameters (the contract above), then the loop's locals: i and the three cursors, and the table point.
+  for (const p of ['pAcc', 'pPtr', 'n', 'pAux']) f.addParam(p, 'i32');
+  for (const l of ['i', 'itAcc', 'itPtr', 'itAux', 'pT']) f.addLocal(l, 'i32');
   const c = f.getCodeBuilder();
   const T1 = c.i32_const(module.alloc(n8));
   const X3 = c.i32_const(module.alloc(n8));
