@@ -18,11 +18,11 @@ import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import {
   argmax,
   dequantizeOutput,
-  quantizeInputReport,
   QuantizedModel,
   reportedOutput,
   isClassScoreVector,
 } from '../quantize/quantized-model.js';
+import { quantizeInputReport } from '../quantize/quantize-input.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
 import { Opening, OPENING_FORMAT, OPENING_VERSION, randomBlinding, writeOpening } from '../formats/opening.js';
 

@@ -4,13 +4,11 @@
  * calibration statistics; onnxruntime remains the reference for what the model computes.
  */
 import type { GraphInput } from '../onnx/load-onnx.js';
-import type { LinearSpec } from './linear-spec.js';
-import { linearTerms } from './linear-spec.js';
+import type { LinearSpec } from '../formats/linear-spec.js';
+import { linearTerms } from '../formats/linear-spec.js';
 import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
 import type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 import { runProductFloat } from './products-float.js';
-
-export type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {

@@ -7,7 +7,7 @@ import { quote, quoteName, UserError } from '../core/errors.js';
 import type { OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import type { DroppedFinal, FloatOp, LinearOp } from './float-ir.js';
-import { linearTerms, SparseSpec, sparseSpec } from './linear-spec.js';
+import { linearTerms, SparseSpec, sparseSpec } from '../formats/linear-spec.js';
 
 /** State threaded through the lowering of one graph. */
 export interface LowerContext {

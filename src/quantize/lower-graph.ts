@@ -12,11 +12,6 @@ import { LowerContext, nodeError } from './lower-context.js';
 import { CONST_FOLDS, LOWERINGS, SHAPE_READERS } from './ops/index.js';
 import { assertFiniteConstants } from './ops/attention-mask.js';
 
-export type { ConstFold, LowerContext, Lowering } from './lower-context.js';
-export { activationShape, broadcastTo, constInput, emit, nodeError } from './lower-context.js';
-export { reshapeTarget } from './ops/shape.js';
-export { CONST_FOLDS, LOWERINGS } from './ops/index.js';
-
 /** Whether `node` is evaluated at compile time, given which tensors are constant. */
 function foldable(isConst: (t: string) => boolean, node: OnnxNode): boolean {
   if (!(node.opType in CONST_FOLDS)) return false;

@@ -1,7 +1,7 @@
 /**
  * Float semantics of the ops on two activations (products, division) and of Softmax /
  * LogSoftmax over rows: what the float executor computes for calibration and fidelity. The
- * op types are declared here (float-ir.ts re-exports them), so the two files form no cycle.
+ * op types are declared here (float-ir.ts imports them), so the two files form no cycle.
  */
 
 /** y[j] = Σ_{k ∈ [offsets[j], offsets[j+1])} a[aIndex[k]] · b[bIndex[k]]: products of two activations. */

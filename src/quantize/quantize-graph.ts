@@ -38,9 +38,6 @@ export interface QuantizeOptions {
   readonly decisions?: CalibrationDecisions;
 }
 
-/** Re-exported: the per-kind quantizers share it (quantize-context.ts). */
-export { chooseFrac } from './quantize-context.js';
-
 /**
  * The input scale and ranges: float inputs share one scale from their joint calibration range;
  * integer inputs keep scale 1 and the integer range seen in calibration (inputs outside it are

@@ -6,11 +6,11 @@
 import { quote, UserError } from '../core/errors.js';
 import { comparatorBits } from '../../circuits/max.js';
 import { widthOf } from '../../circuits/divide.js';
-import type { DivideOp, ProductOp, SoftmaxOp } from './float-ir.js';
+import type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 import type { TensorState } from './quantize-ops.js';
 import { quantizeMaxPool } from './quantize-ops.js';
 import { maxOf, minOf } from './quantize-table.js';
-import type { QDivide, QProduct, QSoftmax } from './quantized-products.js';
+import type { QDivide, QProduct, QSoftmax } from '../formats/quantized-products.js';
 import { divideNumber } from './quantized-products.js';
 
 function safe(v: number, name: string): number {

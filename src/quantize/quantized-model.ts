@@ -28,8 +28,6 @@ export type {
   QuantizedModel,
   QWhere,
 } from '../formats/quantized-model.js';
-export type { QDivide, QProduct, QSoftmax } from '../formats/quantized-products.js';
-export { eachInputPart, quantizeInput, quantizeInputReport } from './quantize-input.js';
 export {
   binaryNumber,
   clampNumber,

@@ -5,8 +5,6 @@
  */
 import type { QDivide, QProduct, QSoftmax } from '../formats/quantized-products.js';
 
-export type { QDivide, QProduct, QSoftmax } from '../formats/quantized-products.js';
-
 function checkSafe(v: number, op: string): number {
   if (!Number.isSafeInteger(v)) throw new Error(`integer overflow in op "${op}": ${v}`);
   return v;

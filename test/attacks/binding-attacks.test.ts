@@ -19,7 +19,7 @@ import { compileCircuit } from '../../src/compile/compile-circuit.js';
 import { readInputFile } from '../../src/onnx/input-file.js';
 import { createProver, shutdown, writeBundle } from '../../src/prove/prover.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
-import { quantizeInput } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
 import { decodeR1cs } from '../../src/compile/r1cs-file.js';
 import { addTrustedKey } from '../../src/verify/key-store.js';

@@ -17,12 +17,8 @@ import { ConstTensor, parseTensorProto } from '../../src/onnx/tensor.js';
 import { applyDroppedFinal, FloatGraph, FloatOp, runFloatGraph } from '../../src/quantize/float-ir.js';
 import { lowerGraph, lowerNodes } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import {
-  dequantizeOutput,
-  quantizeInput,
-  reportedOutput,
-  runIntegerModel,
-} from '../../src/quantize/quantized-model.js';
+import { dequantizeOutput, reportedOutput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 
 const { onnx } = onnxProto;
 

@@ -6,7 +6,7 @@
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import type { FloatOp, UnaryOp } from '../float-ir.js';
 import { elementwiseAffine, emit, LowerContext, nodeError, size } from '../lower-context.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 import type { UnaryAttrs, UnaryFn } from '../unary-functions.js';
 import { emitProduct } from './products.js';
 

@@ -17,8 +17,8 @@ import {
   optionalConst,
   size,
 } from '../lower-context.js';
-import type { Conv2dSpec } from '../linear-spec.js';
-import { sparseSpec } from '../linear-spec.js';
+import type { Conv2dSpec } from '../../formats/linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 import { channelsAndSpatial, channelWindows, kernelOf, toGeometry2d, windowGeometryNd } from './window-geometry.js';
 
 function biasOf(ctx: LowerContext, node: OnnxNode, M: number): Float64Array {

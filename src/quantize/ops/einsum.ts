@@ -6,7 +6,7 @@
  * once, in alphabetical order (numpy's implicit mode).
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 import { attrStr, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
 import { emitProduct } from './products.js';
 

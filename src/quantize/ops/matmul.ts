@@ -20,7 +20,7 @@ import {
   size,
 } from '../lower-context.js';
 import { emitMatMul, emitProduct, matMulTerms } from './products.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 
 function denseOp(
   node: OnnxNode,

@@ -5,7 +5,7 @@
  */
 import type { OnnxNode } from '../../onnx/load-onnx.js';
 import { attrNum, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 import { channelsAndSpatial, channelWindows, kernelOf, Window, windowGeometryNd } from './window-geometry.js';
 
 function noExtraOutputs(node: OnnxNode): void {

@@ -18,7 +18,7 @@ import {
   size,
   stridesOf,
 } from '../lower-context.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 
 /** Input indices of each output of a reduction, and the output shape (keepdims applied). */
 export function reductionGroups(

@@ -21,7 +21,7 @@ import {
   size,
   stridesOf,
 } from '../lower-context.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 
 /** The taps of one output coordinate along one axis, or a constant when it extrapolates. */
 type Taps = { readonly idx: number[]; readonly w: number[] } | { readonly extrapolate: true };

@@ -7,7 +7,7 @@ import type { OnnxNode } from '../../onnx/load-onnx.js';
 import { quote } from '../../core/errors.js';
 import { MAX_WINDOW } from '../../onnx/validate-onnx.js';
 import { activationShape, attrInts, attrNum, attrStr, LowerContext, nodeError, size } from '../lower-context.js';
-import type { Geometry } from '../linear-spec.js';
+import type { Geometry } from '../../formats/linear-spec.js';
 
 /** An N-D window op's geometry: per spatial axis, with pads split into begin and end. */
 export interface WindowNd {
