@@ -2,7 +2,7 @@
  * zkinfer's programmatic API: the same functions the CLI calls, stage by stage.
  */
 export { loadOnnx, parseOnnx } from './onnx/load-onnx.js';
-export type { OnnxGraph, OnnxNode } from './onnx/load-onnx.js';
+export type { OnnxGraph, OnnxNode } from './onnx/onnx-graph.js';
 export { readInputFile, readCalibrationFile } from './onnx/input-file.js';
 export { lowerGraph } from './quantize/lower-graph.js';
 export { quantizeGraph } from './quantize/quantize-graph.js';

@@ -3,7 +3,7 @@
  * (linear layers, ReLU, shape-only ops), plus a float executor for it. The executor supplies
  * calibration statistics; onnxruntime remains the reference for what the model computes.
  */
-import type { GraphInput } from '../onnx/load-onnx.js';
+import type { GraphInput } from '../onnx/onnx-graph.js';
 import type { LinearSpec } from '../formats/linear-spec.js';
 import { linearTerms } from '../formats/linear-spec.js';
 import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';

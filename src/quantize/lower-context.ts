@@ -4,7 +4,7 @@
  * tables never import each other.
  */
 import { quote, quoteName, UserError } from '../core/errors.js';
-import type { OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
+import type { OnnxGraph, OnnxNode } from '../onnx/onnx-graph.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import type { DroppedFinal, FloatOp, LinearOp } from './float-ir.js';
 import { linearTerms, SparseSpec, sparseSpec } from '../formats/linear-spec.js';

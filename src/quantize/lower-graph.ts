@@ -5,7 +5,8 @@
  * what is actually implemented. The entries live in ops/*.ts by op family.
  */
 import { quote, UserError } from '../core/errors.js';
-import { assertInputsSupported, assertSupportedOps, OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
+import { assertInputsSupported, assertSupportedOps } from '../onnx/load-onnx.js';
+import { OnnxGraph, OnnxNode } from '../onnx/onnx-graph.js';
 import type { FloatGraph } from './float-ir.js';
 import { fuseFloatGraph } from './fuse-linear.js';
 import { LowerContext, nodeError } from './lower-context.js';

@@ -8,7 +8,7 @@
  * ignores V's rows that only masked keys reach. An −∞ anywhere else is refused after
  * lowering (assertFiniteConstants).
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { quote, UserError } from '../../core/errors.js';
 import type { FloatOp } from '../float-ir.js';
 import {

@@ -5,7 +5,7 @@
  * of a smaller shape is first gathered onto the output shape (a free `permute`), a constant is
  * expanded to one value per output element.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import type { BinaryOp, Operand } from '../float-ir.js';
 import {
   broadcastIndex,

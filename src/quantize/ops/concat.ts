@@ -3,7 +3,7 @@
  * single-input moves (movement.ts) it is wiring: the activations are joined into one vector
  * and a permute reads each output element from it or from a constant fill.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import type { ConstTensor } from '../../onnx/tensor.js';
 import {
   activationShape,

@@ -4,7 +4,7 @@
  * terms explicitly (a sparse linear layer). Either way the layer is free in the circuit
  * apart from the requantization of its outputs.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   attrInts,
   attrNum,

@@ -2,7 +2,7 @@
  * Lowerings of matrix products with a constant operand (Gemm, MatMul): each becomes one
  * linear layer, dense when it is a single row, otherwise sparse with weights shared by rows.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import type { ConstTensor } from '../../onnx/tensor.js';
 import type { LinearOp } from '../float-ir.js';
 import {

@@ -5,7 +5,7 @@
  * definition lowers an activation (a permute op) and folds a constant at compile time.
  * Concat, the one multi-input move, is in concat.ts.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { ConstTensor, elemTypeName } from '../../onnx/tensor.js';
 import {
   activationShape,

@@ -8,7 +8,7 @@
  *  - (x − μ) · rstd = x·rstd − μ·rstd: d + 1 products;
  *  - γ, β: a constant affine map, fused into the next linear layer by fuse-linear.ts.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   activationShape,
   attrNum,

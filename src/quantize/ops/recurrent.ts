@@ -7,7 +7,7 @@
  * computed), peepholes, constant sequence_lens (rows of different length are unrolled
  * separately, Y is zero past a row's length), and the outputs Y, Y_h, Y_c.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { activationShape, attrNum, attrStr, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
 import { CompositeEmitter, isUsed, LinearRow } from './composite-emit.js';
 import {

@@ -4,7 +4,7 @@
  * element beyond the first of each group); ReduceL1 sums |x| = max(x, −x), one comparison
  * per element. ReduceL2, ReduceSumSquare and ReduceLogSumExp need products or tables.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   activationShape,
   attrInts,

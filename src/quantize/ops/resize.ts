@@ -5,7 +5,7 @@
  * lowers to a permute (free wiring); linear and cubic to a sparse linear layer with constant
  * weights (free apart from the requantization of its outputs).
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   activationShape,
   attrInts,

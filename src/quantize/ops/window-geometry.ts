@@ -3,7 +3,7 @@
  * any number of spatial dimensions (1-D, 2-D, 3-D): kernel, strides, dilations, padding
  * (explicit or auto_pad, ceil_mode) and output sizes per the ONNX rules.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { quote } from '../../core/errors.js';
 import { MAX_WINDOW } from '../../onnx/validate-onnx.js';
 import { activationShape, attrInts, attrNum, attrStr, LowerContext, nodeError, size } from '../lower-context.js';
