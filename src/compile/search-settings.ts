@@ -6,9 +6,6 @@
 import { buildCircuit } from './build-circuit.js';
 import type { QuantizedModel } from '../formats/quantized-model.js';
 
-export { triedTable, tunableLayers } from '../quantize/search-settings.js';
-export type { SearchOptions, SearchResult, TriedSetting } from '../quantize/search-settings.js';
-
 /** Constraints of `model`'s circuit, built witness-only on the quantized input `xq`. */
 export function circuitConstraints(model: QuantizedModel, xq: number[]): number {
   return buildCircuit(model, xq, { witnessOnly: true }).circuit.nConstraints;

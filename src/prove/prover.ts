@@ -288,6 +288,3 @@ export function writeBundle(path: string, result: ProofResult): void {
   if (result.opening) writeOpening(openingPathFor(path), result.opening);
   writeJsonAtomic(path, result.bundle);
 }
-
-// The curve's lifetime lives in the runtime room; re-exported because library users and tools import it from here.
-export { shutdown, useSingleThreadCurve } from '../runtime/curve.js';

@@ -16,7 +16,7 @@ import { combineChunkCommitments, toHex } from '../../src/accuracy/dataset-commi
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { argmax, runIntegerModel } from '../../src/quantize/quantized-model.js';
 import { quantizeInput } from '../../src/quantize/quantize-input.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { verifyClaim, VerifyClaimOptions } from '../../src/accuracy/verify-claim.js';
 import { MODELS, CLI } from '../helpers/paths.js';
 

@@ -17,7 +17,7 @@ import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { runIntegerModel } from '../../src/quantize/quantized-model.js';
 import { quantizeInput } from '../../src/quantize/quantize-input.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { runPipeline } from '../../src/pipeline.js';
 import { modelBytes, NodeSpec, prng, randArray } from '../helpers/onnx-fixtures.js';
 import { compareCircuitWithRuntime } from '../helpers/differential-helpers.js';
