@@ -6,7 +6,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { requantizeAccBits } from '../../circuits/requantize.js';
-import type { QOp } from '../formats/quantized-model.js';
+import type { QOp } from '../formats/quantized-schema.js';
 import { requantizeNumber } from './integer-semantics.js';
 import type { TensorState } from './quantize-ops.js';
 import { domainBits, maxOf, minOf, TABLE_INPUT_BITS } from './quantize-table.js';

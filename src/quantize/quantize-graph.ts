@@ -9,7 +9,7 @@ import { UserError } from '../core/errors.js';
 import type { FloatGraph } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';
 import { isIntegerInput } from '../onnx/load-onnx.js';
-import type { InputPart, QuantizedModel } from '../formats/quantized-model.js';
+import type { InputPart, QuantizedModel } from '../formats/quantized-schema.js';
 import {
   calibrationStats as stats,
   CalibrationDecisions,
