@@ -140,7 +140,10 @@ export interface WhereOp {
   readonly y: Operand;
 }
 
-/** y = x / d for integer constants d ≠ 0 (Div, Mean), proven as an exact division; `trunc`: integer Div, rounded toward zero. */
+/**
+ * y = x / d for integer constants d ≠ 0 (Div, Mean), proven as an exact division; `trunc`: integer
+ * Div, rounded toward zero.
+ */
 export interface DivConstOp {
   readonly kind: 'divConst';
   readonly name: string;

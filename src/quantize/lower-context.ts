@@ -164,7 +164,10 @@ export function foldAffineIntoLinear(
   return true;
 }
 
-/** The linear op `op` followed by the per-output affine map, as one op; undefined if weights are shared inconsistently. */
+/**
+ * The linear op `op` followed by the per-output affine map, as one op; undefined if weights are
+ * shared inconsistently.
+ */
 export function foldAffineAfter(op: LinearOp, scale: Float64Array, shift: Float64Array): LinearOp | undefined {
   const t = linearTerms(op.spec);
   const wScale = new Float64Array(op.weight.length).fill(NaN);

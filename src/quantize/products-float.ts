@@ -18,7 +18,10 @@ export interface ProductOp {
   readonly bIndex: number[];
 }
 
-/** y[j] = a[aIndex[j]] / b[bIndex[j]]: division of two activations (integer semantics: QDivide in quantized-products.ts). */
+/**
+ * y[j] = a[aIndex[j]] / b[bIndex[j]]: division of two activations (integer semantics: QDivide in
+ * quantized-products.ts).
+ */
 export interface DivideOp {
   readonly kind: 'divide';
   readonly name: string;
@@ -31,7 +34,10 @@ export interface DivideOp {
   readonly bIndex: number[];
 }
 
-/** Softmax (or LogSoftmax with `log`) over rows: row r is the input elements index[offsets[r] .. offsets[r+1]); output has the input's shape and layout. */
+/**
+ * Softmax (or LogSoftmax with `log`) over rows: row r is the input elements
+ * index[offsets[r] .. offsets[r+1]); output has the input's shape and layout.
+ */
 export interface SoftmaxOp {
   readonly kind: 'softmax';
   readonly name: string;

@@ -81,7 +81,10 @@ export class QuantizeContext {
     this.states.set(output, r.state);
   }
 
-  /** Rescales `input` to `outBits` (with ReLU or a signed clamp); the scale comes from `floatName`'s calibration range. */
+  /**
+   * Rescales `input` to `outBits` (with ReLU or a signed clamp); the scale comes from `floatName`'s
+   * calibration range.
+   */
   requant(
     name: string,
     input: string,

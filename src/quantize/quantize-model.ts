@@ -30,7 +30,10 @@ export interface QuantizeModelOptions {
   readonly inputPaths?: readonly string[];
   readonly weightBits?: number;
   readonly activationBits?: number;
-  /** Search activation widths for the cheapest circuit with this top-1 agreement on the calibration set (search-settings.ts). */
+  /**
+   * Search activation widths for the cheapest circuit with this top-1 agreement on the calibration
+   * set (search-settings.ts).
+   */
   readonly targetAgreement?: number;
   /**
    * With `targetAgreement`: the constraint count the search minimizes. The circuit is built in

@@ -102,7 +102,8 @@ export function quantizeDivide(
   const qBits: number[] = [];
   const rBits: number[] = [];
   op.aIndex.forEach((i, j) => {
-    // floor(n / d) is monotonic in n and in d: its extremes are at the corners (both signs of n for a per-element sign).
+    // floor(n / d) is monotonic in n and in d: its extremes are at the corners (both signs of n for
+    // a per-element sign).
     const nEnds = sign === 0 ? [a.lo[i]!, a.hi[i]!, -a.lo[i]!, -a.hi[i]!] : [a.lo[i]!, a.hi[i]!];
     const ends = nEnds.flatMap((x) =>
       [dLo[j]!, dHi[j]!].map((d) => divideNumber(x, sign === 0 ? d : sign * d, sign, shift)),

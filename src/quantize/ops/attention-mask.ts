@@ -162,7 +162,10 @@ export const ATTENTION_MASK_LOWERINGS: Record<string, Lowering> = {
   },
 };
 
-/** Refuses, naming the op, any constant that is not a finite number left in a lowered op (an −∞ used other than as a mask). */
+/**
+ * Refuses, naming the op, any constant that is not a finite number left in a lowered op (an −∞ used
+ * other than as a mask).
+ */
 export function assertFiniteConstants(ops: readonly FloatOp[]): void {
   const bad = (op: FloatOp, what: string, v: ArrayLike<number> | undefined) => {
     if (!v) return;

@@ -98,7 +98,10 @@ function epsilonOf(node: OnnxNode): number {
   return eps;
 }
 
-/** Per-channel parameters (γ or β of length C, or of length `groups` for GroupNormalization-18) expanded to every element. */
+/**
+ * Per-channel parameters (γ or β of length C, or of length `groups` for GroupNormalization-18)
+ * expanded to every element.
+ */
 function perChannel(
   node: OnnxNode,
   data: Float64Array | undefined,

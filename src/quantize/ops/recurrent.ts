@@ -337,7 +337,10 @@ function gather(
   return { all: e.concat(what, tensors), at: (i, k) => starts[i]! + k };
 }
 
-/** initial_h / initial_c as a per-(direction, rows) state: absent, constant (zero → absent) or a slice of a computed tensor. */
+/**
+ * initial_h / initial_c as a per-(direction, rows) state: absent, constant (zero → absent) or a
+ * slice of a computed tensor.
+ */
 function initialState(
   ctx: LowerContext,
   node: OnnxNode,

@@ -84,7 +84,10 @@ export function kernelOf(node: OnnxNode, rank: number, dflt?: number[]): number[
   return k;
 }
 
-/** One window: the flat input indices it covers, their kernel offsets, and how many positions (padding included) it spans. */
+/**
+ * One window: the flat input indices it covers, their kernel offsets, and how many positions
+ * (padding included) it spans.
+ */
 export interface Window {
   readonly inputs: number[];
   readonly taps: number[];
