@@ -2,19 +2,21 @@
  * zkinfer's programmatic API: the same functions the CLI calls, stage by stage.
  */
 export { loadOnnx, parseOnnx } from './onnx/load-onnx.js';
-export type { OnnxGraph, OnnxNode } from './onnx/load-onnx.js';
+export type { OnnxGraph, OnnxNode } from './onnx/onnx-graph.js';
 export { readInputFile, readCalibrationFile } from './onnx/input-file.js';
 export { lowerGraph } from './quantize/lower-graph.js';
 export { quantizeGraph } from './quantize/quantize-graph.js';
 export { quantizeModel } from './quantize/quantize-model.js';
-export { runIntegerModel, quantizeInput, dequantizeOutput, argmax } from './quantize/quantized-model.js';
+export { runIntegerModel, dequantizeOutput, argmax } from './quantize/quantized-model.js';
+export { quantizeInput } from './quantize/quantize-input.js';
 export type { QuantizedModel, QOp } from './quantize/quantized-model.js';
 export { compileCircuit } from './compile/compile-circuit.js';
 export { buildCircuit } from './compile/build-circuit.js';
 export { checkDeterminism, describeUndetermined, requireDetermined } from './compile/determinism-check.js';
 export type { DeterminismResult, DeterminismOptions, UndeterminedWire } from './compile/determinism-check.js';
 export { setupKeys } from './setup/setup-keys.js';
-export { createProver, shutdown } from './prove/prover.js';
+export { createProver } from './prove/prover.js';
+export { shutdown } from './runtime/curve.js';
 export { prove } from './prove/prove.js';
 export { verifyOnChain } from './chain/verify-on-chain.js';
 export { exportVerifier, formatCalldata } from './chain/verifier-contract.js';
@@ -35,7 +37,7 @@ export { connectQueue, disconnectQueue, enqueueJobs, queueName, jobIdFor } from 
 export type { JobSpec, JobDelivery, JobEnvelope, JobOutput } from './queue/job-queue.js';
 export { waitForJobs } from './queue/wait-jobs.js';
 export { JOB_KINDS } from './queue/job-kinds.js';
-export type { JobKind } from './queue/job-kinds.js';
+export type { JobKind } from './queue/job-kind.js';
 export { validateVkey } from './formats/vkey.js';
 export { checkBuildConsistency } from './prove/build-consistency.js';
 export { DOCUMENTED_SCHEMAS, jsonSchemaText } from './formats/registry.js';

@@ -35,7 +35,8 @@ import { datasetFilesFor, datasetsDir } from '../formats/paths.js';
 import { inputCommitmentParams } from '../compile/build-circuit.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
-import { quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
+import { QuantizedModel } from '../quantize/quantized-model.js';
+import { quantizeInput } from '../quantize/quantize-input.js';
 import { chunked, readDataset, Sample } from './read-dataset.js';
 import type { DatasetCommitmentFile, DatasetEncoding, DatasetOpeningFile } from '../formats/dataset.js';
 

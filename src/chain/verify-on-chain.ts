@@ -17,9 +17,6 @@ import {
 } from './verifier-contract.js';
 import { Groth16VerificationKey } from '../formats/vkey.js';
 
-// The verdict's types belong to the verifier that reports them; re-exported for callers of this module.
-export type { ChainTarget, ChainVerdict } from '../verify/chain-check.js';
-
 const compiled = new Map<string, Promise<CompiledVerifier>>();
 
 /** Compiles (once per process and key) the Solidity verifier for `vkey`. */

@@ -6,7 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { oneLine, UnderconstrainedCircuitError, UserError } from '../core/errors.js';
 import { VERSIONS } from '../core/versions.js';
-import { shutdown } from '../prove/prover.js';
+import { shutdown } from '../runtime/curve.js';
 import { registerStageCommands } from './stage-commands.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerChainCommands } from './chain-commands.js';

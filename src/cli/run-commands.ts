@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { runPipeline, RunResult } from '../pipeline.js';
 import type { VerifyReport } from '../verify/verify-bundle.js';
 import { verifyBundleWithChain } from '../chain/verify-bundle-on-chain.js';
-import type { ChainTarget } from '../chain/verify-on-chain.js';
+import type { ChainTarget } from '../verify/chain-check.js';
 import { isClassScoreVector } from '../quantize/quantized-model.js';
 import { isClaimFile, verifyClaimCommand } from './claim-verify.js';
 import { intOption, printJson, visibilityOption } from './options.js';

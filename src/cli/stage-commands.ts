@@ -19,7 +19,8 @@ import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { queueProveCommand } from './queue-commands.js';
-import { circuitConstraints, triedTable } from '../compile/search-settings.js';
+import { circuitConstraints } from '../compile/search-settings.js';
+import { triedTable } from '../quantize/search-settings.js';
 
 /** Parses --target-agreement: a fraction in [0, 1], or a percentage in (1, 100]. */
 function agreementOption(v: string): number {

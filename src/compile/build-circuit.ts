@@ -11,7 +11,7 @@ import { rangeBits } from '../../circuits/bit-length.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
 import { packedCount, PackOptions, packSignals } from '../../circuits/pack.js';
 import { assertInInterval } from '../../circuits/range-check.js';
-import type { QuantizedModel } from '../formats/quantized-model.js';
+import type { QuantizedModel } from '../formats/quantized-schema.js';
 import { eachInputPart } from '../quantize/quantize-input.js';
 import { emitOp } from './circuit-emitters.js';
 

@@ -6,7 +6,7 @@ import { R1csBuilder, Signal } from '../../circuits/builder.js';
 import { compare, select } from '../../circuits/compare.js';
 import { divConst } from '../../circuits/div-const.js';
 import { max2, min2 } from '../../circuits/max.js';
-import type { QBinary, QDivConst, QOperand, QWhere } from '../formats/quantized-model.js';
+import type { QBinary, QDivConst, QOperand, QWhere } from '../formats/quantized-schema.js';
 
 function operandSignals(
   b: R1csBuilder,

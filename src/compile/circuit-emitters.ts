@@ -11,7 +11,7 @@ import { leakyRelu } from '../../circuits/leaky-relu.js';
 import { tableLookup } from '../../circuits/table-lookup.js';
 import { products } from '../../circuits/product.js';
 import { linearTerms } from '../formats/linear-spec.js';
-import type { QOp, QOpKind, QOpOf } from '../formats/quantized-model.js';
+import type { QOp, QOpKind, QOpOf } from '../formats/quantized-schema.js';
 import { buildDivide, buildSoftmax } from './build-products.js';
 import { buildBinary, buildDivConst, buildWhere } from './build-selection.js';
 

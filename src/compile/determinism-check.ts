@@ -219,7 +219,10 @@ function wireIndex(
   return { start, entryK, entrySide };
 }
 
-/** The propagation state: which wires are known, and per constraint the counters of unknowns that decide whether a rule may fire. */
+/**
+ * The propagation state: which wires are known, and per constraint the counters of unknowns that
+ * decide whether a rule may fire.
+ */
 class Propagation {
   private readonly uAll: Int32Array;
   private readonly uA: Int32Array;

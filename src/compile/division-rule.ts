@@ -9,7 +9,10 @@
 import type { Constraint, Lc } from '../../circuits/builder.js';
 import { fieldMod } from '../../circuits/field.js';
 
-/** The wires of `lc` when it is Σ 2^k·bit_k (k = 0..w−1, every bit a boolean wire) plus a constant (zero unless `anyConstant`). */
+/**
+ * The wires of `lc` when it is Σ 2^k·bit_k (k = 0..w−1, every bit a boolean wire) plus a constant
+ * (zero unless `anyConstant`).
+ */
 function bitForm(lc: Lc, boolWire: Uint8Array, anyConstant: boolean): number[] | undefined {
   const constant = lc.get(0) ?? 0n;
   const vars = [...lc].filter(([w]) => w !== 0);
@@ -34,7 +37,10 @@ function combineLc(x: Lc, y: Lc, s: bigint): Lc {
   return out;
 }
 
-/** Rule 4 on the marked pair [product, bound]: the wires it forces, or undefined when its conditions do not hold (yet). */
+/**
+ * Rule 4 on the marked pair [product, bound]: the wires it forces, or undefined when its conditions
+ * do not hold (yet).
+ */
 export function divisionUnknowns(
   constraints: readonly Constraint[],
   [pi, bi]: readonly [number, number],

@@ -16,7 +16,7 @@ import type { FloatOp } from '../quantize/float-ir.js';
 import { INTEGER_SEMANTICS, IntegerSemantics } from '../quantize/integer-semantics.js';
 import { STRUCTURE_CHECKS, StructureCheck } from '../formats/quantized-structure.js';
 import { MAGNITUDE_BOUNDS, MagnitudeBound } from '../formats/quantized-magnitude.js';
-import type { QOpKind } from '../formats/quantized-model.js';
+import type { QOpKind } from '../formats/quantized-schema.js';
 import { CIRCUIT_EMITTERS, CircuitEmitter } from './circuit-emitters.js';
 
 /** One quantized op kind and its parts. */

@@ -4,10 +4,7 @@
  * may not import compile, so the caller passes {@link circuitConstraints} to the search.
  */
 import { buildCircuit } from './build-circuit.js';
-import type { QuantizedModel } from '../formats/quantized-model.js';
-
-export { triedTable, tunableLayers } from '../quantize/search-settings.js';
-export type { SearchOptions, SearchResult, TriedSetting } from '../quantize/search-settings.js';
+import type { QuantizedModel } from '../formats/quantized-schema.js';
 
 /** Constraints of `model`'s circuit, built witness-only on the quantized input `xq`. */
 export function circuitConstraints(model: QuantizedModel, xq: number[]): number {

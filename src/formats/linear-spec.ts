@@ -6,8 +6,6 @@
  */
 import type { LinearTerms } from '../../circuits/linear.js';
 
-export type { LinearTerms } from '../../circuits/linear.js';
-
 /** A fully connected layer: out[j] = Σ_i W[j·inFeatures + i] · in[i] + bias[j]. */
 export interface DenseSpec {
   readonly type: 'dense';

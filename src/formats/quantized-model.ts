@@ -1,7 +1,7 @@
 /**
  * Reading `model.quant.json`: compile and prove read the file only through
  * {@link parseQuantizedModel}, so an edited or corrupted file is a one-line error, never a
- * crash. The schema and its types are in quantized-schema.ts (re-exported here).
+ * crash. The schema and its types are in quantized-schema.ts.
  */
 import { quote, UserError } from '../core/errors.js';
 import { validate } from '../core/json.js';
@@ -9,9 +9,6 @@ import { firstOversizedOp, MAX_VALUE_BITS } from './quantized-magnitude.js';
 import { checkStructure } from './quantized-structure.js';
 import { quantizedModelSchema } from './quantized-schema.js';
 import type { QuantizedModel } from './quantized-schema.js';
-
-export * from './quantized-schema.js';
-export { MAX_LINEAR_TERMS } from './quantized-structure.js';
 
 /** Validates a parsed `model.quant.json`; throws {@link UserError} naming the file and field. */
 export function parseQuantizedModel(value: unknown, where: string): QuantizedModel {

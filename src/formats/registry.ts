@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { circuitInfoSchema } from './circuit.js';
 import { calibrationSchema, inputSchema } from './input.js';
-import { quantizedModelSchema } from './quantized-model.js';
+import { quantizedModelSchema } from './quantized-schema.js';
 import { settingsSchema } from './settings.js';
 import { setupInfoSchema } from './setup.js';
 import { vkeySchema } from './vkey.js';

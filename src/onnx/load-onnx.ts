@@ -15,10 +15,6 @@ import { checkProtobufFraming } from './protobuf-framing.js';
 
 const { onnx } = onnxProto;
 
-// The graph types live in onnx-graph.ts (shared with the validator); re-exported for the stages that load models.
-export { JOINED_INPUT } from './onnx-graph.js';
-export type { AttrValue, GraphInput, OnnxGraph, OnnxNode, ValueInfo } from './onnx-graph.js';
-
 /** Ops of the default domain that the lowering table implements, kept in sync by quantize. */
 export type OpSupport = (node: OnnxNode) => boolean;
 

@@ -18,11 +18,11 @@ import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import {
   argmax,
   dequantizeOutput,
-  quantizeInputReport,
   QuantizedModel,
   reportedOutput,
   isClassScoreVector,
 } from '../quantize/quantized-model.js';
+import { quantizeInputReport } from '../quantize/quantize-input.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
 import { Opening, OPENING_FORMAT, OPENING_VERSION, randomBlinding, writeOpening } from '../formats/opening.js';
 
@@ -288,6 +288,3 @@ export function writeBundle(path: string, result: ProofResult): void {
   if (result.opening) writeOpening(openingPathFor(path), result.opening);
   writeJsonAtomic(path, result.bundle);
 }
-
-// The curve's lifetime lives in the runtime room; re-exported because library users and tools import it from here.
-export { shutdown, useSingleThreadCurve } from '../runtime/curve.js';

@@ -3,14 +3,8 @@
  * agreement and the largest absolute error of the dequantized output.
  */
 import { runOnnxRuntime } from './onnx-runtime.js';
-import {
-  argmax,
-  dequantizeOutput,
-  quantizeInput,
-  QuantizedModel,
-  reportedOutput,
-  runIntegerModel,
-} from './quantized-model.js';
+import { argmax, dequantizeOutput, QuantizedModel, reportedOutput, runIntegerModel } from './quantized-model.js';
+import { quantizeInput } from './quantize-input.js';
 
 /** Fidelity over a set of inputs. */
 export interface FidelityReport {

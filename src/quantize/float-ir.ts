@@ -3,14 +3,12 @@
  * (linear layers, ReLU, shape-only ops), plus a float executor for it. The executor supplies
  * calibration statistics; onnxruntime remains the reference for what the model computes.
  */
-import type { GraphInput } from '../onnx/load-onnx.js';
-import type { LinearSpec } from './linear-spec.js';
-import { linearTerms } from './linear-spec.js';
+import type { GraphInput } from '../onnx/onnx-graph.js';
+import type { LinearSpec } from '../formats/linear-spec.js';
+import { linearTerms } from '../formats/linear-spec.js';
 import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
 import type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 import { runProductFloat } from './products-float.js';
-
-export type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {
@@ -142,7 +140,10 @@ export interface WhereOp {
   readonly y: Operand;
 }
 
-/** y = x / d for integer constants d ≠ 0 (Div, Mean), proven as an exact division; `trunc`: integer Div, rounded toward zero. */
+/**
+ * y = x / d for integer constants d ≠ 0 (Div, Mean), proven as an exact division; `trunc`: integer
+ * Div, rounded toward zero.
+ */
 export interface DivConstOp {
   readonly kind: 'divConst';
   readonly name: string;

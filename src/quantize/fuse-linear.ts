@@ -12,7 +12,7 @@
 import type { FloatGraph, FloatOp, LinearOp } from './float-ir.js';
 import { opInputs } from './float-ir.js';
 import { foldAffineAfter } from './lower-context.js';
-import { linearTerms, sparseSpec } from './linear-spec.js';
+import { linearTerms, sparseSpec } from '../formats/linear-spec.js';
 
 /** Largest composed layer, in terms, that {@link fuseFloatGraph} will create. */
 export const COMPOSE_LIMIT = 1 << 16;

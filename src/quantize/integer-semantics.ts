@@ -2,7 +2,7 @@
  * The exact integer semantics of every quantized op kind, in one table keyed by the kind, and
  * the integer reference executor built on it: what the circuit must compute, bit for bit.
  */
-import type { QOp, QOpKind, QOpOf, QOperand, QuantizedModel, QTable, QBinary } from '../formats/quantized-model.js';
+import type { QOp, QOpKind, QOpOf, QOperand, QuantizedModel, QTable, QBinary } from '../formats/quantized-schema.js';
 import { linearTerms } from '../formats/linear-spec.js';
 import { floorDiv } from '../../circuits/div-const.js';
 import { divideNumbers, productNumbers, softmaxNumbers } from './quantized-products.js';

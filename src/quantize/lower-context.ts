@@ -4,10 +4,10 @@
  * tables never import each other.
  */
 import { quote, quoteName, UserError } from '../core/errors.js';
-import type { OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
+import type { OnnxGraph, OnnxNode } from '../onnx/onnx-graph.js';
 import type { ConstTensor } from '../onnx/tensor.js';
 import type { DroppedFinal, FloatOp, LinearOp } from './float-ir.js';
-import { linearTerms, SparseSpec, sparseSpec } from './linear-spec.js';
+import { linearTerms, SparseSpec, sparseSpec } from '../formats/linear-spec.js';
 
 /** State threaded through the lowering of one graph. */
 export interface LowerContext {
@@ -164,7 +164,10 @@ export function foldAffineIntoLinear(
   return true;
 }
 
-/** The linear op `op` followed by the per-output affine map, as one op; undefined if weights are shared inconsistently. */
+/**
+ * The linear op `op` followed by the per-output affine map, as one op; undefined if weights are
+ * shared inconsistently.
+ */
 export function foldAffineAfter(op: LinearOp, scale: Float64Array, shift: Float64Array): LinearOp | undefined {
   const t = linearTerms(op.spec);
   const wScale = new Float64Array(op.weight.length).fill(NaN);

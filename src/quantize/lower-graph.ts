@@ -5,17 +5,13 @@
  * what is actually implemented. The entries live in ops/*.ts by op family.
  */
 import { quote, UserError } from '../core/errors.js';
-import { assertInputsSupported, assertSupportedOps, OnnxGraph, OnnxNode } from '../onnx/load-onnx.js';
+import { assertInputsSupported, assertSupportedOps } from '../onnx/load-onnx.js';
+import { OnnxGraph, OnnxNode } from '../onnx/onnx-graph.js';
 import type { FloatGraph } from './float-ir.js';
 import { fuseFloatGraph } from './fuse-linear.js';
 import { LowerContext, nodeError } from './lower-context.js';
 import { CONST_FOLDS, LOWERINGS, SHAPE_READERS } from './ops/index.js';
 import { assertFiniteConstants } from './ops/attention-mask.js';
-
-export type { ConstFold, LowerContext, Lowering } from './lower-context.js';
-export { activationShape, broadcastTo, constInput, emit, nodeError } from './lower-context.js';
-export { reshapeTarget } from './ops/shape.js';
-export { CONST_FOLDS, LOWERINGS } from './ops/index.js';
 
 /** Whether `node` is evaluated at compile time, given which tensors are constant. */
 function foldable(isConst: (t: string) => boolean, node: OnnxNode): boolean {

@@ -5,7 +5,8 @@
 import { statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { oneLine, UserError } from '../core/errors.js';
-import { GraphInput, loadOnnx } from '../onnx/load-onnx.js';
+import { loadOnnx } from '../onnx/load-onnx.js';
+import { GraphInput } from '../onnx/onnx-graph.js';
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 const graphInputs = new Map<string, GraphInput[]>();

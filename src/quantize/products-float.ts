@@ -1,7 +1,7 @@
 /**
  * Float semantics of the ops on two activations (products, division) and of Softmax /
  * LogSoftmax over rows: what the float executor computes for calibration and fidelity. The
- * op types are declared here (float-ir.ts re-exports them), so the two files form no cycle.
+ * op types are declared here (float-ir.ts imports them), so the two files form no cycle.
  */
 
 /** y[j] = Σ_{k ∈ [offsets[j], offsets[j+1])} a[aIndex[k]] · b[bIndex[k]]: products of two activations. */
@@ -18,7 +18,10 @@ export interface ProductOp {
   readonly bIndex: number[];
 }
 
-/** y[j] = a[aIndex[j]] / b[bIndex[j]]: division of two activations (integer semantics: QDivide in quantized-products.ts). */
+/**
+ * y[j] = a[aIndex[j]] / b[bIndex[j]]: division of two activations (integer semantics: QDivide in
+ * quantized-products.ts).
+ */
 export interface DivideOp {
   readonly kind: 'divide';
   readonly name: string;
@@ -31,7 +34,10 @@ export interface DivideOp {
   readonly bIndex: number[];
 }
 
-/** Softmax (or LogSoftmax with `log`) over rows: row r is the input elements index[offsets[r] .. offsets[r+1]); output has the input's shape and layout. */
+/**
+ * Softmax (or LogSoftmax with `log`) over rows: row r is the input elements
+ * index[offsets[r] .. offsets[r+1]); output has the input's shape and layout.
+ */
 export interface SoftmaxOp {
   readonly kind: 'softmax';
   readonly name: string;

@@ -6,7 +6,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { requantizeAccBits } from '../../circuits/requantize.js';
-import type { QOp } from '../formats/quantized-model.js';
+import type { QOp } from '../formats/quantized-schema.js';
 import { requantizeNumber } from './integer-semantics.js';
 import type { TensorState } from './quantize-ops.js';
 import { domainBits, maxOf, minOf, TABLE_INPUT_BITS } from './quantize-table.js';
@@ -81,7 +81,10 @@ export class QuantizeContext {
     this.states.set(output, r.state);
   }
 
-  /** Rescales `input` to `outBits` (with ReLU or a signed clamp); the scale comes from `floatName`'s calibration range. */
+  /**
+   * Rescales `input` to `outBits` (with ReLU or a signed clamp); the scale comes from `floatName`'s
+   * calibration range.
+   */
   requant(
     name: string,
     input: string,

@@ -9,7 +9,7 @@ import { UserError } from '../core/errors.js';
 import type { FloatGraph } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';
 import { isIntegerInput } from '../onnx/load-onnx.js';
-import type { InputPart, QuantizedModel } from '../formats/quantized-model.js';
+import type { InputPart, QuantizedModel } from '../formats/quantized-schema.js';
 import {
   calibrationStats as stats,
   CalibrationDecisions,
@@ -37,9 +37,6 @@ export interface QuantizeOptions {
    */
   readonly decisions?: CalibrationDecisions;
 }
-
-/** Re-exported: the per-kind quantizers share it (quantize-context.ts). */
-export { chooseFrac } from './quantize-context.js';
 
 /**
  * The input scale and ranges: float inputs share one scale from their joint calibration range;

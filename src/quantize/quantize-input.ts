@@ -4,7 +4,7 @@
  * range). Re-exported by quantized-model.ts; the integer reference starts from these values.
  */
 import { UserError } from '../core/errors.js';
-import type { QuantizedModel } from '../formats/quantized-model.js';
+import type { QuantizedModel } from '../formats/quantized-schema.js';
 
 /** Quantizes a float input: round half away from zero to the input scale, then clamp. */
 export function quantizeInput(model: Pick<QuantizedModel, 'input'>, x: ArrayLike<number>): number[] {

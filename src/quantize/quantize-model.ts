@@ -11,6 +11,7 @@ import { writeJsonAtomic } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
 import { readCalibrationFile, readInputFile } from '../onnx/input-file.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
+import type { OnnxGraph } from '../onnx/onnx-graph.js';
 import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.js';
 import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
@@ -29,7 +30,10 @@ export interface QuantizeModelOptions {
   readonly inputPaths?: readonly string[];
   readonly weightBits?: number;
   readonly activationBits?: number;
-  /** Search activation widths for the cheapest circuit with this top-1 agreement on the calibration set (search-settings.ts). */
+  /**
+   * Search activation widths for the cheapest circuit with this top-1 agreement on the calibration
+   * set (search-settings.ts).
+   */
   readonly targetAgreement?: number;
   /**
    * With `targetAgreement`: the constraint count the search minimizes. The circuit is built in
@@ -83,16 +87,14 @@ const noCircuitCost: CircuitCost = () => {
   throw new Error('quantizeModel: targetAgreement needs options.circuitCost (src/compile/search-settings.ts)');
 };
 
-/** Runs the quantize stage and returns what it wrote. */
-export async function quantizeModel(
+/**
+ * The calibration set: the input files, then the calibration file (the explicit one, or
+ * calibration.json beside the model if it fits), with the paths they came from.
+ */
+function calibrationInputs(
   opts: QuantizeModelOptions,
-): Promise<{
-  settings: Settings & { readonly fidelity: FidelityReport };
-  model: QuantizedModel;
-  search?: SearchResult;
-}> {
-  const graph = loadOnnx(opts.modelPath);
-  const floatGraph = lowerGraph(graph);
+  graph: OnnxGraph,
+): { calibration: Float64Array[]; sources: string[] } {
   const shape = { shape: graph.input.shape, name: graph.input.name, parts: graph.inputs };
   const calibration: Float64Array[] = [];
   const sources: string[] = [];
@@ -111,6 +113,18 @@ export async function quantizeModel(
       if (opts.calibrationPath) throw e;
     }
   }
+  return { calibration, sources };
+}
+
+/** Runs the quantize stage and returns what it wrote. */
+export async function quantizeModel(opts: QuantizeModelOptions): Promise<{
+  settings: Settings & { readonly fidelity: FidelityReport };
+  model: QuantizedModel;
+  search?: SearchResult;
+}> {
+  const graph = loadOnnx(opts.modelPath);
+  const floatGraph = lowerGraph(graph);
+  const { calibration, sources } = calibrationInputs(opts, graph);
   if (calibration.length === 0)
     throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
   const search =

@@ -6,11 +6,11 @@
 import { quote, UserError } from '../core/errors.js';
 import { comparatorBits } from '../../circuits/max.js';
 import { widthOf } from '../../circuits/divide.js';
-import type { DivideOp, ProductOp, SoftmaxOp } from './float-ir.js';
+import type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 import type { TensorState } from './quantize-ops.js';
 import { quantizeMaxPool } from './quantize-ops.js';
 import { maxOf, minOf } from './quantize-table.js';
-import type { QDivide, QProduct, QSoftmax } from './quantized-products.js';
+import type { QDivide, QProduct, QSoftmax } from '../formats/quantized-products.js';
 import { divideNumber } from './quantized-products.js';
 
 function safe(v: number, name: string): number {
@@ -102,7 +102,8 @@ export function quantizeDivide(
   const qBits: number[] = [];
   const rBits: number[] = [];
   op.aIndex.forEach((i, j) => {
-    // floor(n / d) is monotonic in n and in d: its extremes are at the corners (both signs of n for a per-element sign).
+    // floor(n / d) is monotonic in n and in d: its extremes are at the corners (both signs of n for
+    // a per-element sign).
     const nEnds = sign === 0 ? [a.lo[i]!, a.hi[i]!, -a.lo[i]!, -a.hi[i]!] : [a.lo[i]!, a.hi[i]!];
     const ends = nEnds.flatMap((x) =>
       [dLo[j]!, dHi[j]!].map((d) => divideNumber(x, sign === 0 ? d : sign * d, sign, shift)),

@@ -5,7 +5,7 @@
  * kind are in integer-semantics.ts. This module gathers what the later stages use.
  */
 import { applyDroppedFinal } from './float-ir.js';
-import type { QuantizedModel } from '../formats/quantized-model.js';
+import type { QuantizedModel } from '../formats/quantized-schema.js';
 
 export type {
   InputPart,
@@ -27,9 +27,7 @@ export type {
   QTable,
   QuantizedModel,
   QWhere,
-} from '../formats/quantized-model.js';
-export type { QDivide, QProduct, QSoftmax } from '../formats/quantized-products.js';
-export { eachInputPart, quantizeInput, quantizeInputReport } from './quantize-input.js';
+} from '../formats/quantized-schema.js';
 export {
   binaryNumber,
   clampNumber,

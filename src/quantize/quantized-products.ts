@@ -5,8 +5,6 @@
  */
 import type { QDivide, QProduct, QSoftmax } from '../formats/quantized-products.js';
 
-export type { QDivide, QProduct, QSoftmax } from '../formats/quantized-products.js';
-
 function checkSafe(v: number, op: string): number {
   if (!Number.isSafeInteger(v)) throw new Error(`integer overflow in op "${op}": ${v}`);
   return v;
@@ -17,7 +15,8 @@ export function productNumbers(op: QProduct, a: readonly number[], b: readonly n
   const y: number[] = new Array(op.offsets.length - 1);
   for (let j = 0; j < y.length; j++) {
     let acc = 0;
-    // Every term and partial sum is checked: one beyond 2^53 would round silently, and the exact circuit would disagree.
+    // Every term and partial sum is checked: one beyond 2^53 would round silently, and the exact
+    // circuit would disagree.
     for (let k = op.offsets[j]!; k < op.offsets[j + 1]!; k++)
       acc = checkSafe(acc + checkSafe(a[op.aIndex[k]!]! * b[op.bIndex[k]!]!, op.name), op.name);
     y[j] = acc;

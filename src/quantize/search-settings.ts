@@ -13,7 +13,8 @@ import { UserError } from '../core/errors.js';
 import type { FloatGraph } from './float-ir.js';
 import { runOnnxRuntime } from './onnx-runtime.js';
 import { quantizeGraph } from './quantize-graph.js';
-import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from './quantized-model.js';
+import { argmax, QuantizedModel, runIntegerModel } from './quantized-model.js';
+import { quantizeInput } from './quantize-input.js';
 
 /** The constraint count of `model`'s circuit, built on the quantized input `xq`. */
 export type CircuitCost = (model: QuantizedModel, xq: number[]) => number;

@@ -15,8 +15,6 @@
 import type { JobKind } from './job-kind.js';
 import { proveJobKind } from './prove-job.js';
 
-export type { JobContext, JobKind } from './job-kind.js';
-
 /**
  * A job that does nothing and echoes its payload: what the bench uses to measure the queue's
  * own cost per job (fetch, thread hand-off, storing the result), separate from proving.

@@ -18,7 +18,8 @@ import { UserError } from '../core/errors.js';
 import { parseInputJson } from '../onnx/input-file.js';
 import { createProver, Prover } from '../prove/prover.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
-import { quantizeInput, QuantizedModel } from '../quantize/quantized-model.js';
+import { QuantizedModel } from '../quantize/quantized-model.js';
+import { quantizeInput } from '../quantize/quantize-input.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import type { JobContext, JobKind } from './job-kind.js';
 

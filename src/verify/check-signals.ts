@@ -12,7 +12,8 @@ import { unpackValues } from '../../circuits/pack.js';
 import type { ProofBundle } from '../formats/bundle.js';
 import type { Opening } from '../formats/opening.js';
 import { inputCommitmentParams, outputCommitmentParams, packParams } from '../compile/build-circuit.js';
-import { argmax, quantizeInputReport, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
+import { argmax, reportedOutput, isClassScoreVector } from '../quantize/quantized-model.js';
+import { quantizeInputReport } from '../quantize/quantize-input.js';
 import { readInputFile } from '../onnx/input-file.js';
 import { DEV_SETUP_WARNING, VkeyMeta } from '../formats/vkey.js';
 

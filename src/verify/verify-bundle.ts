@@ -35,8 +35,6 @@ import { g2MembershipError, verifyGroth16 } from './groth16.js';
 import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';
 import type { CheckName, CheckResult } from './check-result.js';
 
-export type { CheckName, CheckResult } from './check-result.js';
-
 /** The verdict. */
 export interface VerifyReport {
   readonly valid: boolean;

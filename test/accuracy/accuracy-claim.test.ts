@@ -14,8 +14,9 @@ import type { AccuracyClaim } from '../../src/formats/claim.js';
 import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
 import { combineChunkCommitments, toHex } from '../../src/accuracy/dataset-commitment.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
-import { argmax, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { argmax, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { verifyClaim, VerifyClaimOptions } from '../../src/accuracy/verify-claim.js';
 import { MODELS, CLI } from '../helpers/paths.js';
 

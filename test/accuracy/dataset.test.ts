@@ -24,7 +24,8 @@ import {
 import { readDataset, Sample } from '../../src/accuracy/read-dataset.js';
 import { UserError } from '../../src/core/errors.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
-import { argmax, quantizeInput, QuantizedModel, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { argmax, QuantizedModel, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { tensorBytes } from '../helpers/onnx-fixtures.js';
 import { MODELS, CLI } from '../helpers/paths.js';
 

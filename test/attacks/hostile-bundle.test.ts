@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalJson } from '../../src/core/hash.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import { assertVerificationKey } from '../../src/formats/vkey.js';
 import type { ProofBundle } from '../../src/formats/bundle.js';

@@ -14,7 +14,7 @@ import { runCaptured } from '../../tools/fuzz/harness.js';
 import { modelBytes, tensorBytes, type ModelSpec } from '../helpers/onnx-fixtures.js';
 import { quote } from '../../src/core/errors.js';
 import { jsonDepth } from '../../src/core/json.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { MODELS } from '../helpers/paths.js';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-hostile-'));

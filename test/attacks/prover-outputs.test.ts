@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { proveBatchResuming } from '../../src/pipeline.js';
 import type { ProofBundle } from '../../src/formats/bundle.js';
 import { writeOpening } from '../../src/formats/opening.js';

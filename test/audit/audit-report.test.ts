@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditReport } from '../../src/audit/audit.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { CLI, MODELS } from '../helpers/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-audit-'));

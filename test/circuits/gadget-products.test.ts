@@ -20,7 +20,8 @@ import {
   softmaxRowCost,
 } from '../../circuits/softmax.js';
 import { windowMax } from '../../circuits/max.js';
-import { divideNumbers, QDivide, softmaxNumbers } from '../../src/quantize/quantized-products.js';
+import { divideNumbers, softmaxNumbers } from '../../src/quantize/quantized-products.js';
+import { QDivide } from '../../src/formats/quantized-products.js';
 import { buildDivide } from '../../src/compile/build-products.js';
 import {
   assertEveryConstraintNeeded,

@@ -18,7 +18,7 @@ import { poseidon, poseidonCost } from '../../circuits/poseidon.js';
 import { commitSignals } from '../../circuits/commitment.js';
 import { packSignals } from '../../circuits/pack.js';
 import { linearLayer } from '../../circuits/linear.js';
-import { linearTerms } from '../../src/quantize/linear-spec.js';
+import { linearTerms } from '../../src/formats/linear-spec.js';
 import {
   assertMultiWireTamperFails,
   firstInternalWire,

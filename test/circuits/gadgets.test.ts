@@ -17,7 +17,7 @@ import {
   RequantizeParams,
 } from '../../circuits/requantize.js';
 import { linearLayer } from '../../circuits/linear.js';
-import { linearTerms } from '../../src/quantize/linear-spec.js';
+import { linearTerms } from '../../src/formats/linear-spec.js';
 import { requantizeNumber } from '../../src/quantize/quantized-model.js';
 import { prng } from '../../tools/onnx/write-onnx.js';
 

@@ -16,7 +16,7 @@ import { poseidon } from '../../circuits/poseidon.js';
 import { commitSignals } from '../../circuits/commitment.js';
 import { packSignals } from '../../circuits/pack.js';
 import { linearLayer } from '../../circuits/linear.js';
-import { linearTerms } from '../../src/quantize/linear-spec.js';
+import { linearTerms } from '../../src/formats/linear-spec.js';
 import { booleanForm, checkDeterminism } from '../../src/compile/determinism-check.js';
 import {
   assertEveryConstraintNeeded,

@@ -15,10 +15,11 @@ import { listCases } from '../../tools/conformance/run-conformance.js';
 import { UserError } from '../../src/core/errors.js';
 import { readCalibrationFile, readInputFile } from '../../src/onnx/input-file.js';
 import { loadOnnx } from '../../src/onnx/load-onnx.js';
-import { linearTerms } from '../../src/quantize/linear-spec.js';
+import { linearTerms } from '../../src/formats/linear-spec.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { quantizeInput, QuantizedModel } from '../../src/quantize/quantized-model.js';
+import { QuantizedModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import {
   assertEveryConstraintNeeded,
   assertFullyConstrained,

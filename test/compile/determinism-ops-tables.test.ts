@@ -15,7 +15,7 @@ import { readCalibrationFile } from '../../src/onnx/input-file.js';
 import { loadOnnx } from '../../src/onnx/load-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { quantizeInput } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { join } from 'node:path';
 import { MODELS } from '../helpers/paths.js';
 

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PRIMITIVES } from '../../src/compile/primitives.js';
-import { QOP_KINDS } from '../../src/formats/quantized-model.js';
+import { QOP_KINDS } from '../../src/formats/quantized-schema.js';
 import { FLOAT_SEMANTICS } from '../../src/quantize/float-ir.js';
 import { QUANTIZERS } from '../../src/quantize/quantize-kinds.js';
 

@@ -15,7 +15,7 @@ import { decodeR1cs, decodeWtns, encodeR1cs, encodeWtns } from '../../src/compil
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { quantizeInput } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { loadOnnx } from '../../src/onnx/load-onnx.js';
 import { readCalibrationFile, readInputFile } from '../../src/onnx/input-file.js';
 import { MODELS } from '../helpers/paths.js';

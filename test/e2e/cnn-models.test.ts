@@ -12,13 +12,8 @@ import { loadOnnx } from '../../src/onnx/load-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import {
-  argmax,
-  dequantizeOutput,
-  quantizeInput,
-  reportedOutput,
-  runIntegerModel,
-} from '../../src/quantize/quantized-model.js';
+import { argmax, dequantizeOutput, reportedOutput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { modelBytes, prng, randArray } from '../helpers/onnx-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-cnn-'));

@@ -20,7 +20,8 @@ import { loadOnnx } from '../../src/onnx/load-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { argmax, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { argmax, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { readQuantizedModelFile } from '../../src/formats/build-dir.js';
 import { CLI, MODELS as MODELS_DIR, ROOT } from '../helpers/paths.js';
 

@@ -17,7 +17,8 @@ import { loadOnnx } from '../../src/onnx/load-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { argmax, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { argmax, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { modelBytes } from '../helpers/onnx-fixtures.js';
 import { ROOT, MODELS, CLI } from '../helpers/paths.js';
 

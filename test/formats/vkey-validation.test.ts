@@ -16,7 +16,7 @@ import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
 import { validateVkey } from '../../src/formats/vkey.js';
 import { BASE_FIELD_PRIME as BN254_P } from '../../src/core/bn254.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { MODELS } from '../helpers/paths.js';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-vkey-'));

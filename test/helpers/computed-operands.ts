@@ -15,12 +15,8 @@ import { parseTensorProto } from '../../src/onnx/tensor.js';
 import type { FloatGraph } from '../../src/quantize/float-ir.js';
 import { runFloatGraph } from '../../src/quantize/float-ir.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import {
-  dequantizeOutput,
-  QuantizedModel,
-  quantizeInput,
-  runIntegerModel,
-} from '../../src/quantize/quantized-model.js';
+import { dequantizeOutput, QuantizedModel, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 
 const { onnx } = onnxProto;
 

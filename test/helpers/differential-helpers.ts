@@ -10,10 +10,10 @@ import { checkDeterminism, describeUndetermined } from '../../src/compile/determ
 import {
   dequantizeOutput,
   QuantizedModel,
-  quantizeInput,
   reportedOutput,
   runIntegerModel,
 } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 
 /** Largest |circuit output − onnxruntime output| over `tests`, and the largest |onnxruntime output| (the tolerance's scale). */
 export function compareCircuitWithRuntime(

@@ -20,7 +20,8 @@ import { runFloatGraph } from '../../src/quantize/float-ir.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { dequantizeOutput, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { dequantizeOutput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { modelBytes, ModelSpec, NodeSpec, prng, randArray } from '../helpers/onnx-fixtures.js';
 import {
   assertEveryNonInputWirePinned,

@@ -13,12 +13,8 @@ import { join } from 'node:path';
 import { loadCase, runCase } from '../../tools/conformance/conformance-case.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import {
-  dequantizeOutput,
-  quantizeInput,
-  reportedOutput,
-  runIntegerModel,
-} from '../../src/quantize/quantized-model.js';
+import { dequantizeOutput, reportedOutput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

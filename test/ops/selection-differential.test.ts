@@ -16,7 +16,8 @@ import { parseOnnx } from '../../src/onnx/load-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { dequantizeOutput, quantizeInput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { dequantizeOutput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { modelBytes, NodeSpec, prng, randArray } from '../helpers/onnx-fixtures.js';
 import { compareCircuitWithRuntime } from '../helpers/differential-helpers.js';
 

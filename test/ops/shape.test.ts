@@ -19,7 +19,8 @@ import { runFloatGraph } from '../../src/quantize/float-ir.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { quantizeInput, QuantizedModel, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { QuantizedModel, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { ModelSpec, modelBytes, prng, randArray } from '../helpers/onnx-fixtures.js';
 import { assertEveryNonInputWirePinned } from '../helpers/soundness-helpers.js';
 

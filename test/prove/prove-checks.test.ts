@@ -12,7 +12,8 @@ import { FIELD_PRIME } from '../../circuits/field.js';
 import { decodeR1cs, encodeR1cs } from '../../src/compile/r1cs-file.js';
 import { UserError } from '../../src/core/errors.js';
 import { runPipeline } from '../../src/pipeline.js';
-import { createProver, shutdown } from '../../src/prove/prover.js';
+import { createProver } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-prove-checks-'));

@@ -17,17 +17,12 @@ import { UserError } from '../../src/core/errors.js';
 import { readCalibrationFile } from '../../src/onnx/input-file.js';
 import { loadOnnx, parseOnnx } from '../../src/onnx/load-onnx.js';
 import { FloatGraph, runFloatGraph } from '../../src/quantize/float-ir.js';
-import { linearTerms } from '../../src/quantize/linear-spec.js';
+import { linearTerms } from '../../src/formats/linear-spec.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import {
-  argmax,
-  dequantizeOutput,
-  quantizeInput,
-  QuantizedModel,
-  runIntegerModel,
-} from '../../src/quantize/quantized-model.js';
+import { argmax, dequantizeOutput, QuantizedModel, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { modelBytes, ModelSpec, NodeSpec, prng, randArray } from '../helpers/onnx-fixtures.js';
 import { MODELS } from '../helpers/paths.js';
 

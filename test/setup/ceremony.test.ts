@@ -16,7 +16,7 @@ import { utils } from 'ffjavascript';
 import { createDevPtau } from '../../tools/bench/bench-gas.js';
 import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { readZkeyMpc } from '../../src/setup/ceremony/zkey-mpc.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { bn128, snarkjsInternals } from '../../src/setup/snarkjs-internals.js';
 import { ROOT, CLI } from '../helpers/paths.js';
 

@@ -16,7 +16,7 @@ import { createDevPtau } from '../../tools/bench/bench-gas.js';
 import { PUBLISHED_PTAU } from '../../src/setup/ptau/ptau-table.js';
 import { hashFileBlake2b, identifyPtau, readPtauHeader } from '../../src/setup/ptau/ptau-file.js';
 import { UserError } from '../../src/core/errors.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { ROOT, MODELS, CLI } from '../helpers/paths.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-ptau-prov-'));

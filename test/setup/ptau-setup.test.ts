@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDevPtau } from '../../tools/bench/bench-gas.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { ROOT, CLI } from '../helpers/paths.js';
 

@@ -13,7 +13,7 @@ import { proveAccuracy } from '../../src/accuracy/prove-accuracy.js';
 import { artifactPath } from '../../src/formats/paths.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { verifyClaim } from '../../src/accuracy/verify-claim.js';
 import { peakRssMiB, reportResult } from './child-process.js';

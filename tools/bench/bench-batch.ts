@@ -11,7 +11,8 @@ import { bundlePathNamed } from '../../src/formats/paths.js';
 import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
 import { proveBatch } from '../../src/prove/batch.js';
 import { listBatchInputs, readBatchInput } from '../../src/prove/batch-inputs.js';
-import { createProver, shutdown, writeBundle } from '../../src/prove/prover.js';
+import { createProver, writeBundle } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 
 /** Options of {@link benchBatch}. */
 export interface BenchBatchOptions {

@@ -21,7 +21,7 @@ import { ceremonyBeacon, ceremonyContribute } from '../../src/setup/ceremony/cer
 import { verifyCeremony } from '../../src/setup/ceremony/ceremony-verify.js';
 import { identifyPtau } from '../../src/setup/ptau/ptau-file.js';
 import { devSetup } from '../../src/setup/dev/dev-setup.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { benchCircuit, benchDevSetup } from './bench-dev-setup.js';
 import { peakRssMiB, reportResult, runChild } from './child-process.js';
 

@@ -10,7 +10,8 @@ import { parseOnnx } from '../../src/onnx/load-onnx.js';
 import { modelBytes, ModelSpec, prng, randArray } from '../onnx/write-onnx.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import { quantizeInput, QuantizedModel } from '../../src/quantize/quantized-model.js';
+import { QuantizedModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 
 /** One measured row. */
 export interface CompositeCostRow {

@@ -9,7 +9,8 @@ import { artifactPath, bundlePathFor, proofsDir } from '../../src/formats/paths.
 import type { Visibility } from '../../src/compile/build-circuit.js';
 import { compileCircuit } from '../../src/compile/compile-circuit.js';
 import { readInputFile } from '../../src/onnx/input-file.js';
-import { createProver, shutdown, writeBundle } from '../../src/prove/prover.js';
+import { createProver, writeBundle } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';

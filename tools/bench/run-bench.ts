@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProofBundle } from '../../src/formats/bundle.js';
 import { measureRangeWrapperGas, measureVerifierGas } from './bench-gas.js';
 import { verifyOnChain } from '../../src/chain/verify-on-chain.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import type { BenchResult } from './bench-dev-setup.js';
 import { benchBatch, type BenchBatchResult } from './bench-batch.js';
 import type { ModelJob, ModelResult } from './bench-model.js';

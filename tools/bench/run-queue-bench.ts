@@ -10,7 +10,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runPipeline } from '../../src/pipeline.js';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { startDevPostgres } from '../../src/queue/dev-postgres.js';
 import { buildKeyHash } from '../../src/queue/queue-worker.js';
 import {

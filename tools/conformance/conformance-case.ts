@@ -12,17 +12,14 @@ import onnxProto from 'onnx-proto';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { UserError } from '../../src/core/errors.js';
-import { OnnxGraph, parseOnnx } from '../../src/onnx/load-onnx.js';
+import { parseOnnx } from '../../src/onnx/load-onnx.js';
+import { OnnxGraph } from '../../src/onnx/onnx-graph.js';
 import { ConstTensor, parseTensorProto } from '../../src/onnx/tensor.js';
 import { applyDroppedFinal, FloatGraph, FloatOp, runFloatGraph } from '../../src/quantize/float-ir.js';
 import { lowerGraph, lowerNodes } from '../../src/quantize/lower-graph.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
-import {
-  dequantizeOutput,
-  quantizeInput,
-  reportedOutput,
-  runIntegerModel,
-} from '../../src/quantize/quantized-model.js';
+import { dequantizeOutput, reportedOutput, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 
 const { onnx } = onnxProto;
 

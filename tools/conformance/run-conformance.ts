@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
   );
   process.stdout.write(`${summaryLine(results)}\n`);
   if (results.some((r) => r.status === 'fail')) process.exitCode = 1;
-  if (prove) await (await import('../../src/prove/prover.js')).shutdown();
+  if (prove) await (await import('../../src/runtime/curve.js')).shutdown();
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

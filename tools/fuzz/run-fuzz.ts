@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { shutdown } from '../../src/prove/prover.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { Fixtures, makeFixtures } from './fixtures.js';
 import { GENERATORS } from './generators.js';
 import { BAD_OUTCOMES, FuzzGenerator, Outcome, OUTCOMES, runCase } from './harness.js';

@@ -4,7 +4,7 @@
  * a free affine map instead. Pow needs a constant exponent and PRelu a constant slope (per
  * element after broadcasting: one table per distinct value).
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   activationShape,
   attrNum,

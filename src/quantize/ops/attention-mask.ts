@@ -8,7 +8,7 @@
  * ignores V's rows that only masked keys reach. An −∞ anywhere else is refused after
  * lowering (assertFiniteConstants).
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { quote, UserError } from '../../core/errors.js';
 import type { FloatOp } from '../float-ir.js';
 import {
@@ -162,7 +162,10 @@ export const ATTENTION_MASK_LOWERINGS: Record<string, Lowering> = {
   },
 };
 
-/** Refuses, naming the op, any constant that is not a finite number left in a lowered op (an −∞ used other than as a mask). */
+/**
+ * Refuses, naming the op, any constant that is not a finite number left in a lowered op (an −∞ used
+ * other than as a mask).
+ */
 export function assertFiniteConstants(ops: readonly FloatOp[]): void {
   const bad = (op: FloatOp, what: string, v: ArrayLike<number> | undefined) => {
     if (!v) return;

@@ -7,7 +7,7 @@
  * scale, softcap, is_causal and boolean or float masks are supported; a KV cache (past_key,
  * past_value), nonpad_kv_seqlen and the qk_matmul_output output are refused by name.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { attrNum, broadcastTo, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
 import { CompositeEmitter, isUsed, LinearRow } from './composite-emit.js';
 

@@ -5,7 +5,7 @@
  * of a smaller shape is first gathered onto the output shape (a free `permute`), a constant is
  * expanded to one value per output element.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import type { BinaryOp, Operand } from '../float-ir.js';
 import {
   broadcastIndex,
@@ -239,7 +239,10 @@ export function clipWithActivations(ctx: LowerContext, node: OnnxNode): void {
   if (hi) emitBinary(ctx, node, 'min', acc, operand(ctx, node, hi, shape, 'max'), out, shape);
 }
 
-/** Div: by constants (power of two → exact shift; integers → proven floor division; else × 1/c) or a constant by an activation (c · Reciprocal). */
+/**
+ * Div: by constants (power of two → exact shift; integers → proven floor division; else × 1/c) or a
+ * constant by an activation (c · Reciprocal).
+ */
 function div(ctx: LowerContext, node: OnnxNode): void {
   const [a, b] = [node.inputs[0]!, node.inputs[1]!];
   const out = node.outputs[0]!;

@@ -3,10 +3,10 @@
  * attention), which expand one ONNX node into many IR ops. Every tensor and op they create is
  * named `${node.name}::<what>`, so names stay unique and the compile deterministic.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import type { FloatOp, UnaryOp } from '../float-ir.js';
 import { elementwiseAffine, emit, LowerContext, nodeError, size } from '../lower-context.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 import type { UnaryAttrs, UnaryFn } from '../unary-functions.js';
 import { emitProduct } from './products.js';
 

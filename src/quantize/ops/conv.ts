@@ -4,7 +4,7 @@
  * terms explicitly (a sparse linear layer). Either way the layer is free in the circuit
  * apart from the requantization of its outputs.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   attrInts,
   attrNum,
@@ -17,8 +17,8 @@ import {
   optionalConst,
   size,
 } from '../lower-context.js';
-import type { Conv2dSpec } from '../linear-spec.js';
-import { sparseSpec } from '../linear-spec.js';
+import type { Conv2dSpec } from '../../formats/linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 import { channelsAndSpatial, channelWindows, kernelOf, toGeometry2d, windowGeometryNd } from './window-geometry.js';
 
 function biasOf(ctx: LowerContext, node: OnnxNode, M: number): Float64Array {
@@ -88,20 +88,16 @@ function conv(ctx: LowerContext, node: OnnxNode): void {
   emit(ctx, { ...base, spec: sparseSpec(N * C * n, w.data.length, M, outputs) }, [N, M, ...g.out]);
 }
 
-function convTranspose(ctx: LowerContext, node: OnnxNode): void {
-  const { N, C, spatial } = channelsAndSpatial(ctx, node);
-  const w = constInput(ctx, node, 1);
-  const group = attrNum(node, 'group', 1);
+/**
+ * ConvTranspose's output geometry: strides, dilations, the pads actually applied (derived from
+ * output_shape or SAME_* auto_pad when given) and the output spatial size.
+ */
+function transposeGeometry(
+  node: OnnxNode,
+  spatial: number[],
+  kernel: number[],
+): { strides: number[]; dil: number[]; pads: number[]; out: number[] } {
   const r = spatial.length;
-  if (w.dims.length !== r + 2 || w.dims[0] !== C || C % group !== 0)
-    throw nodeError(
-      node,
-      `weight shape ${JSON.stringify(w.dims)} does not match ${C} input channels (${r}-D transposed convolution)`,
-    );
-  const mg = w.dims[1]!;
-  const M = mg * group;
-  const cg = C / group;
-  const kernel = kernelOf(node, r, w.dims.slice(2));
   const strides = attrInts(node, 'strides', new Array(r).fill(1));
   const dil = attrInts(node, 'dilations', new Array(r).fill(1));
   const outPad = attrInts(node, 'output_padding', new Array(r).fill(0));
@@ -123,6 +119,24 @@ function convTranspose(ctx: LowerContext, node: OnnxNode): void {
     out = target;
   }
   if (out.some((o) => o <= 0)) throw nodeError(node, `output size ${JSON.stringify(out)} is empty`);
+  return { strides, dil, pads, out };
+}
+
+function convTranspose(ctx: LowerContext, node: OnnxNode): void {
+  const { N, C, spatial } = channelsAndSpatial(ctx, node);
+  const w = constInput(ctx, node, 1);
+  const group = attrNum(node, 'group', 1);
+  const r = spatial.length;
+  if (w.dims.length !== r + 2 || w.dims[0] !== C || C % group !== 0)
+    throw nodeError(
+      node,
+      `weight shape ${JSON.stringify(w.dims)} does not match ${C} input channels (${r}-D transposed convolution)`,
+    );
+  const mg = w.dims[1]!;
+  const M = mg * group;
+  const cg = C / group;
+  const kernel = kernelOf(node, r, w.dims.slice(2));
+  const { strides, dil, pads, out } = transposeGeometry(node, spatial, kernel);
   const n = size(spatial);
   const nOut = size(out);
   const nTap = size(kernel);

@@ -5,8 +5,8 @@
  * fresh letters for the broadcast dimensions; without `->`, the output is the letters used
  * once, in alphabetical order (numpy's implicit mode).
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
-import { sparseSpec } from '../linear-spec.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 import { attrStr, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
 import { emitProduct } from './products.js';
 

@@ -3,7 +3,7 @@
  * neighbouring linear layer when possible), the sum of two activations, BatchNormalization in
  * inference mode, Relu, Clip and LeakyRelu.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   activationShape,
   attrNum,

@@ -3,7 +3,7 @@
  * is left of a shape subgraph after Shape/Gather/Concat (Add/Mul/Div on sizes, Equal/Where
  * on -1 placeholders, Cast to INT64, ReduceProd of dims) is evaluated here, never proven.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { ConstTensor, elemTypeName } from '../../onnx/tensor.js';
 import {
   attrInts,

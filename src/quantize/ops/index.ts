@@ -6,6 +6,7 @@
 import type { ConstFold, Lowering } from '../lower-context.js';
 import { ACTIVATION_LOWERINGS } from './activations.js';
 import { COMPARISON_LOWERINGS } from './comparisons.js';
+import { CONCAT_CONST_FOLDS, CONCAT_LOWERINGS } from './concat.js';
 import { CONV_LOWERINGS } from './conv.js';
 import { EINSUM_LOWERINGS } from './einsum.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
@@ -28,6 +29,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...MATMUL_LOWERINGS,
   ...ELEMENTWISE_LOWERINGS,
   ...MOVEMENT_LOWERINGS,
+  ...CONCAT_LOWERINGS,
   ...SOFTMAX_LOWERINGS,
   ...CONV_LOWERINGS,
   ...POOLING_LOWERINGS,
@@ -47,6 +49,7 @@ export const LOWERINGS: Record<string, Lowering> = {
 export const CONST_FOLDS: Record<string, ConstFold> = {
   ...ARITH_CONST_FOLDS,
   ...MOVEMENT_CONST_FOLDS,
+  ...CONCAT_CONST_FOLDS,
   ...SHAPE_CONST_FOLDS,
 };
 

@@ -2,7 +2,7 @@
  * Lowerings of matrix products with a constant operand (Gemm, MatMul): each becomes one
  * linear layer, dense when it is a single row, otherwise sparse with weights shared by rows.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import type { ConstTensor } from '../../onnx/tensor.js';
 import type { LinearOp } from '../float-ir.js';
 import {
@@ -20,7 +20,7 @@ import {
   size,
 } from '../lower-context.js';
 import { emitMatMul, emitProduct, matMulTerms } from './products.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 
 function denseOp(
   node: OnnxNode,

@@ -9,7 +9,7 @@
  * costs about half. The ops already emitted for the pattern's nodes are dropped when nothing
  * else reads them. Any other Div goes to the ordinary lowering.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { opInputs } from '../float-ir.js';
 import { broadcastIndex, LowerContext, Lowering } from '../lower-context.js';
 import { COMPARISON_LOWERINGS } from './comparisons.js';

@@ -8,7 +8,7 @@
  *  - (x − μ) · rstd = x·rstd − μ·rstd: d + 1 products;
  *  - γ, β: a constant affine map, fused into the next linear layer by fuse-linear.ts.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   activationShape,
   attrNum,
@@ -98,7 +98,10 @@ function epsilonOf(node: OnnxNode): number {
   return eps;
 }
 
-/** Per-channel parameters (γ or β of length C, or of length `groups` for GroupNormalization-18) expanded to every element. */
+/**
+ * Per-channel parameters (γ or β of length C, or of length `groups` for GroupNormalization-18)
+ * expanded to every element.
+ */
 function perChannel(
   node: OnnxNode,
   data: Float64Array | undefined,

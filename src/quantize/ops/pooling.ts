@@ -3,9 +3,9 @@
  * whose weights are 1/count (the division is folded into the weights, so it is free in the
  * circuit and exact whenever the count is a power of two); MaxPool a window-maximum op.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { attrNum, emit, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 import { channelsAndSpatial, channelWindows, kernelOf, Window, windowGeometryNd } from './window-geometry.js';
 
 function noExtraOutputs(node: OnnxNode): void {

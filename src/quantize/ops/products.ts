@@ -5,9 +5,9 @@
  * lowerings (LayerNorm, recurrent layers, attention), which call only these.
  */
 import { UserError, quote } from '../../core/errors.js';
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { elemTypeName } from '../../onnx/tensor.js';
-import type { ProductOp } from '../float-ir.js';
+import type { ProductOp } from '../products-float.js';
 import { broadcastIndex, emit, LowerContext, size } from '../lower-context.js';
 
 function shapeOf(ctx: LowerContext, name: string, op: string): number[] {

@@ -4,7 +4,7 @@
  * whole sequence, recurrent.ts); this file adds H_{t−1}·Rᵀ (free), the gate activations
  * (tables), and the state updates (products of two activations, one constraint each).
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { nodeError } from '../lower-context.js';
 import type { UnaryFn } from '../unary-functions.js';
 import { CompositeEmitter, LinearRow } from './composite-emit.js';

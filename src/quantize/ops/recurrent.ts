@@ -7,7 +7,7 @@
  * computed), peepholes, constant sequence_lens (rows of different length are unrolled
  * separately, Y is zero past a row's length), and the outputs Y, Y_h, Y_c.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { activationShape, attrNum, attrStr, LowerContext, Lowering, nodeError, size } from '../lower-context.js';
 import { CompositeEmitter, isUsed, LinearRow } from './composite-emit.js';
 import {
@@ -337,7 +337,10 @@ function gather(
   return { all: e.concat(what, tensors), at: (i, k) => starts[i]! + k };
 }
 
-/** initial_h / initial_c as a per-(direction, rows) state: absent, constant (zero → absent) or a slice of a computed tensor. */
+/**
+ * initial_h / initial_c as a per-(direction, rows) state: absent, constant (zero → absent) or a
+ * slice of a computed tensor.
+ */
 function initialState(
   ctx: LowerContext,
   node: OnnxNode,

@@ -4,7 +4,7 @@
  * element beyond the first of each group); ReduceL1 sums |x| = max(x, −x), one comparison
  * per element. ReduceL2, ReduceSumSquare and ReduceLogSumExp need products or tables.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   activationShape,
   attrInts,
@@ -18,7 +18,7 @@ import {
   size,
   stridesOf,
 } from '../lower-context.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 
 /** Input indices of each output of a reduction, and the output shape (keepdims applied). */
 export function reductionGroups(

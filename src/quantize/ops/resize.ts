@@ -5,7 +5,7 @@
  * lowers to a permute (free wiring); linear and cubic to a sparse linear layer with constant
  * weights (free apart from the requantization of its outputs).
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import {
   activationShape,
   attrInts,
@@ -21,7 +21,7 @@ import {
   size,
   stridesOf,
 } from '../lower-context.js';
-import { sparseSpec } from '../linear-spec.js';
+import { sparseSpec } from '../../formats/linear-spec.js';
 
 /** The taps of one output coordinate along one axis, or a constant when it extrapolates. */
 type Taps = { readonly idx: number[]; readonly w: number[] } | { readonly extrapolate: true };

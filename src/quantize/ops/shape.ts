@@ -3,7 +3,7 @@
  * depends only on shapes (Shape, Size, ConstantOfShape, Range, Constant), which are folded
  * at compile time so PyTorch's `x.view(x.size(0), -1)` chain costs nothing.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import type { ConstTensor } from '../../onnx/tensor.js';
 import {
   activationShape,

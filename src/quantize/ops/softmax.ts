@@ -3,7 +3,7 @@
  * proven logits (cheaper, and the argmax is unchanged); anywhere else (attention) it is
  * proven in the circuit, row by row (products.ts emitSoftmax, circuits/softmax.ts).
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { activationShape, attrNum, emit, LowerContext, Lowering, nodeError } from '../lower-context.js';
 import { emitSoftmax } from './products.js';
 

@@ -3,11 +3,11 @@
  * any number of spatial dimensions (1-D, 2-D, 3-D): kernel, strides, dilations, padding
  * (explicit or auto_pad, ceil_mode) and output sizes per the ONNX rules.
  */
-import type { OnnxNode } from '../../onnx/load-onnx.js';
+import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { quote } from '../../core/errors.js';
 import { MAX_WINDOW } from '../../onnx/validate-onnx.js';
 import { activationShape, attrInts, attrNum, attrStr, LowerContext, nodeError, size } from '../lower-context.js';
-import type { Geometry } from '../linear-spec.js';
+import type { Geometry } from '../../formats/linear-spec.js';
 
 /** An N-D window op's geometry: per spatial axis, with pads split into begin and end. */
 export interface WindowNd {
@@ -84,7 +84,10 @@ export function kernelOf(node: OnnxNode, rank: number, dflt?: number[]): number[
   return k;
 }
 
-/** One window: the flat input indices it covers, their kernel offsets, and how many positions (padding included) it spans. */
+/**
+ * One window: the flat input indices it covers, their kernel offsets, and how many positions
+ * (padding included) it spans.
+ */
 export interface Window {
   readonly inputs: number[];
   readonly taps: number[];
