@@ -1,5 +1,8 @@
 /**
- * zkinfer's programmatic API: the same functions the CLI calls, stage by stage.
+ * zkinfer's programmatic API: the same functions the CLI calls, stage by stage, and the types of
+ * their options and results. Curated: the queue is offered as its commands (submit, collect,
+ * status, worker), not its internals (pg-boss connections, job envelopes, the job-kind table),
+ * which change with the job kinds; see docs/architecture.md for adding a job kind.
  */
 export { loadOnnx, parseOnnx } from './onnx/load-onnx.js';
 export type { OnnxGraph, OnnxNode } from './onnx/onnx-graph.js';
@@ -33,11 +36,6 @@ export { submitProofs, collectBatch, batchStatus } from './queue/queue-prove.js'
 export type { SubmitProofsOptions, CollectOptions, QueueSummary, QueueItem, BatchStatus } from './queue/queue-prove.js';
 export { startQueueWorker } from './queue/queue-worker.js';
 export type { QueueWorker, QueueWorkerOptions, WorkerEvent } from './queue/queue-worker.js';
-export { connectQueue, disconnectQueue, enqueueJobs, queueName, jobIdFor } from './queue/job-queue.js';
-export type { JobSpec, JobDelivery, JobEnvelope, JobOutput } from './queue/job-queue.js';
-export { waitForJobs } from './queue/wait-jobs.js';
-export { JOB_KINDS } from './queue/job-kinds.js';
-export type { JobKind } from './queue/job-kind.js';
 export { validateVkey } from './formats/vkey.js';
 export { checkBuildConsistency } from './prove/build-consistency.js';
 export { DOCUMENTED_SCHEMAS, jsonSchemaText } from './formats/registry.js';
