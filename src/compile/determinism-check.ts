@@ -34,9 +34,10 @@
  * state in which some rule could fire, so long accumulators are scanned about once.
  */
 import { BuiltCircuit, Constraint, evalLc, findViolatedConstraint, Lc } from '../../circuits/builder.js';
-import { FIELD_PRIME, fieldInv, fieldMod } from '../../circuits/field.js';
+import { FIELD_PRIME, fieldMod } from '../../circuits/field.js';
 import { UnderconstrainedCircuitError } from '../core/errors.js';
 import { divisionUnknowns } from './division-rule.js';
+import { SIDE_A, SIDE_B, SIDE_C, uniqueBinary, booleanWires, BoolForm, wireIndex } from './determinism-forms.js';
 
 /** A wire the constraints do not force, with a constraint that mentions it (−1: none does). */
 export interface UndeterminedWire {
@@ -66,157 +67,6 @@ export interface DeterminismOptions {
   readonly fixed?: Iterable<number>;
   /** Cap on the length of `undetermined` (the count is always exact); default 100. */
   readonly maxReported?: number;
-}
-
-const SIDE_A = 1;
-const SIDE_B = 2;
-const SIDE_C = 4;
-/** Exponents searched when recognising γ·2^e coefficients. */
-const MAX_EXP = 260;
-
-let pow2Table: Map<bigint, number> | undefined;
-
-/** 2^e mod p → e for |e| ≤ MAX_EXP (negative e: powers of 1/2). */
-function pow2Exponents(): Map<bigint, number> {
-  if (pow2Table) return pow2Table;
-  const t = new Map<bigint, number>();
-  const half = fieldInv(2n);
-  let up = 1n;
-  let down = 1n;
-  for (let e = 0; e <= MAX_EXP; e++) {
-    t.set(up, e);
-    if (e > 0) t.set(down, -e);
-    up = (up * 2n) % FIELD_PRIME;
-    down = (down * half) % FIELD_PRIME;
-  }
-  pow2Table = t;
-  return t;
-}
-
-/** The wires of `lc` except the constant, and its constant term. */
-function split(lc: Lc): { vars: Array<[number, bigint]>; constant: bigint } {
-  const vars: Array<[number, bigint]> = [];
-  let constant = 0n;
-  for (const [w, c] of lc) {
-    if (w === 0) constant = c;
-    else vars.push([w, c]);
-  }
-  return { vars, constant };
-}
-
-/**
- * For a constraint `(V + a0)·(λV + b0) = 0` returns the 0/1-valued form F as wire terms plus a
- * constant, or undefined when the constraint has another shape.
- */
-export function booleanForm(k: Constraint): { vars: Array<[number, bigint]>; constant: bigint } | undefined {
-  if (k.c.size !== 0 || k.a.size === 0 || k.b.size === 0) return undefined;
-  const a = split(k.a);
-  const b = split(k.b);
-  if (a.vars.length === 0 || a.vars.length !== b.vars.length) return undefined;
-  const [w0, a0c] = a.vars[0]!;
-  const b0c = k.b.get(w0);
-  if (b0c === undefined) return undefined;
-  // B's wire part must be λ times A's: b_w·a_w0 = b_w0·a_w for every wire.
-  for (const [w, aw] of a.vars) {
-    const bw = k.b.get(w);
-    if (bw === undefined || (bw * a0c) % FIELD_PRIME !== (b0c * aw) % FIELD_PRIME) return undefined;
-  }
-  const lambda = a0c === b0c ? 1n : (b0c * fieldInv(a0c)) % FIELD_PRIME;
-  const d = fieldMod(a.constant - (lambda === 1n ? b.constant : b.constant * fieldInv(lambda)));
-  if (d === 0n) return undefined; // a double root: V is a single value, not two
-  const dInv = d === 1n ? 1n : fieldInv(d);
-  return { vars: a.vars.map(([w, c]) => [w, (c * dInv) % FIELD_PRIME]), constant: (a.constant * dInv) % FIELD_PRIME };
-}
-
-/**
- * Whether Σ coef·x = known with every x ∈ {0,1} has one solution: the coefficients are γ·2^e
- * with distinct e spanning at most 253 bits.
- */
-function uniqueBinary(coefs: readonly bigint[]): boolean {
-  if (coefs.length === 0) return false;
-  const table = pow2Exponents();
-  const inv0 = fieldInv(coefs[0]!);
-  const exps: number[] = [];
-  for (const c of coefs) {
-    const e = table.get((c * inv0) % FIELD_PRIME);
-    if (e === undefined) return false;
-    exps.push(e);
-  }
-  exps.sort((x, y) => x - y);
-  for (let i = 1; i < exps.length; i++) if (exps[i] === exps[i - 1]) return false;
-  return exps[exps.length - 1]! - exps[0]! <= 252;
-}
-
-/** Boolean forms of the constraints that have one (by constraint index), and the boolean wires. */
-function booleanWires(
-  constraints: readonly Constraint[],
-  nWires: number,
-): { forms: Map<number, BoolForm>; boolWire: Uint8Array } {
-  const forms = new Map<number, BoolForm>();
-  const boolWire = new Uint8Array(nWires);
-  for (let i = 0; i < constraints.length; i++) {
-    const f = booleanForm(constraints[i]!);
-    if (!f) continue;
-    forms.set(i, f);
-    if (f.vars.length === 1) {
-      const [w, c] = f.vars[0]!;
-      if ((c === 1n && f.constant === 0n) || (c === FIELD_PRIME - 1n && f.constant === 1n)) boolWire[w] = 1;
-    }
-  }
-  return { forms, boolWire };
-}
-
-type BoolForm = { vars: Array<[number, bigint]>; constant: bigint };
-
-const lcs = (k: Constraint): [Lc, number][] => [
-  [k.a, SIDE_A],
-  [k.b, SIDE_B],
-  [k.c, SIDE_C],
-];
-
-/**
- * Index wire → (constraint, sides), in CSR form: wire w's entries are [start[w], start[w+1]).
- * A wire on several sides of one constraint gets one entry; stamp[w] = i + 1 marks it seen in
- * constraint i and slot[w] holds its entry while i is being filled.
- */
-function wireIndex(
-  constraints: readonly Constraint[],
-  nWires: number,
-): { start: Int32Array; entryK: Int32Array; entrySide: Uint8Array } {
-  const nK = constraints.length;
-  const stamp = new Int32Array(nWires);
-  const count = new Int32Array(nWires + 1);
-  for (let i = 0; i < nK; i++) {
-    for (const [lc] of lcs(constraints[i]!)) {
-      for (const w of lc.keys()) {
-        if (w === 0 || stamp[w] === i + 1) continue;
-        stamp[w] = i + 1;
-        count[w + 1]!++;
-      }
-    }
-  }
-  for (let w = 0; w < nWires; w++) count[w + 1]! += count[w]!;
-  const start = count;
-  const entryK = new Int32Array(start[nWires]!);
-  const entrySide = new Uint8Array(start[nWires]!);
-  const fill = start.slice(0, nWires);
-  const slot = new Int32Array(nWires);
-  stamp.fill(0);
-  for (let i = 0; i < nK; i++) {
-    for (const [lc, side] of lcs(constraints[i]!)) {
-      for (const w of lc.keys()) {
-        if (w === 0) continue;
-        if (stamp[w] !== i + 1) {
-          stamp[w] = i + 1;
-          const e = fill[w]!++;
-          slot[w] = e;
-          entryK[e] = i;
-        }
-        entrySide[slot[w]!]! |= side;
-      }
-    }
-  }
-  return { start, entryK, entrySide };
 }
 
 /**

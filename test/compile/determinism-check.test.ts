@@ -17,7 +17,8 @@ import { commitSignals } from '../../circuits/commitment.js';
 import { packSignals } from '../../circuits/pack.js';
 import { linearLayer } from '../../circuits/linear.js';
 import { linearTerms } from '../../src/formats/linear-spec.js';
-import { booleanForm, checkDeterminism } from '../../src/compile/determinism-check.js';
+import { checkDeterminism } from '../../src/compile/determinism-check.js';
+import { booleanForm } from '../../src/compile/determinism-forms.js';
 import {
   assertEveryConstraintNeeded,
   assertFullyConstrained,
