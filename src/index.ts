@@ -32,8 +32,10 @@ export { verifyBundleWithChain as verifyBundle } from './chain/verify-bundle-on-
 export { runPipeline } from './pipeline.js';
 export type { ProofBundle } from './formats/bundle.js';
 export { UserError, UnderconstrainedCircuitError } from './core/errors.js';
-export { submitProofs, collectBatch, batchStatus } from './queue/queue-prove.js';
-export type { SubmitProofsOptions, CollectOptions, QueueSummary, QueueItem, BatchStatus } from './queue/queue-prove.js';
+export { submitProofs } from './queue/queue-prove.js';
+export { collectBatch, batchStatus } from './queue/queue-collect.js';
+export type { SubmitProofsOptions, QueueSummary, QueueItem } from './queue/queue-prove.js';
+export type { CollectOptions, BatchStatus } from './queue/queue-collect.js';
 export { startQueueWorker } from './queue/queue-worker.js';
 export type { QueueWorker, QueueWorkerOptions, WorkerEvent } from './queue/queue-worker.js';
 export { validateVkey } from './formats/vkey.js';

@@ -7,7 +7,8 @@ import { Command, Option } from 'commander';
 import { UserError } from '../core/errors.js';
 import { createProgressReporter } from '../runtime/progress.js';
 import { redactUrl } from '../queue/job-queue.js';
-import { batchStatus, collectBatch, QueueSummary, submitProofs } from '../queue/queue-prove.js';
+import { batchStatus, collectBatch } from '../queue/queue-collect.js';
+import { QueueSummary, submitProofs } from '../queue/queue-prove.js';
 import { QueueWorker, startQueueWorker, WorkerEvent } from '../queue/queue-worker.js';
 import { intOption, printJson } from './options.js';
 

@@ -3,8 +3,8 @@
  * job per input, enqueued idempotently (job id from the key hash and the hash of the quantized
  * input), then — with `wait` — every result is verified against this build's vkey.json, checked
  * to be about the input that was sent, and written atomically as `<name>.proof.json`.
- * `collectBatch` / `batchStatus` do the same later, from the batch id, on any machine that has
- * the build directory.
+ * `collectBatch` / `batchStatus` (queue-collect.ts) do the same later, from the batch id, on any
+ * machine that has the build directory.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { removeStaleTemps } from '../prove/batch.js';
@@ -23,7 +23,6 @@ import { writeBundle } from '../prove/prover.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { vkeyHash, VkeyMeta } from '../formats/vkey.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
-import { existingBundlePrediction } from '../verify/existing-bundle.js';
 import {
   batchIdFor,
   BatchManifest,
@@ -31,8 +30,6 @@ import {
   disconnectQueue,
   enqueueJobs,
   JobDelivery,
-  jobStates,
-  loadBatch,
   queueName,
   saveBatch,
 } from './job-queue.js';
@@ -97,7 +94,7 @@ export interface QueueSummary {
 }
 
 /** The submitter's view of a build directory: model, pinned key, key hash. */
-interface BuildView {
+export interface BuildView {
   readonly buildDir: string;
   readonly model: QuantizedModel;
   readonly vkeyPath: string;
@@ -105,7 +102,7 @@ interface BuildView {
   readonly keyHash: string;
 }
 
-function openBuild(buildDir: string): BuildView {
+export function openBuild(buildDir: string): BuildView {
   if (!existsSync(buildDir)) throw new UserError(`${buildDir}: no such build directory`);
   const vkey = readArtifact<Record<string, unknown>>(buildDir, 'vkey', 'setup');
   const meta = vkey['zkinfer'] as VkeyMeta | undefined;
@@ -120,7 +117,7 @@ function openBuild(buildDir: string): BuildView {
   };
 }
 
-function prepareOut(outDir: string): void {
+export function prepareOut(outDir: string): void {
   try {
     mkdirSync(outDir, { recursive: true });
     // A submitter killed mid-write leaves a temp file; the rerun that collects clears it.
@@ -172,14 +169,14 @@ async function acceptResult(
 }
 
 /** The items of a batch as they finish, with their counts (pending items are not counted). */
-interface Tracker {
+export interface Tracker {
   readonly items: QueueItem[];
   readonly t0: number;
   readonly counts: BatchTally['counts'];
   finish(i: number, item: QueueItem): void;
 }
 
-function tracker(total: number, onProgress?: (p: BatchProgress) => void): Tracker {
+export function tracker(total: number, onProgress?: (p: BatchProgress) => void): Tracker {
   const items: QueueItem[] = new Array(total);
   const t0 = performance.now();
   const tally = createBatchTally(total, onProgress, t0);
@@ -195,7 +192,7 @@ function tracker(total: number, onProgress?: (p: BatchProgress) => void): Tracke
 }
 
 /** Waits for (or, without `wait`, collects what is done of) the jobs of `entries` and writes their bundles. */
-async function collectInto(
+export async function collectInto(
   boss: PgBoss,
   build: BuildView,
   manifest: BatchManifest,
@@ -319,101 +316,6 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
       opts,
       enqueued.filter((e) => e.created).length,
     );
-  } finally {
-    await disconnectQueue(boss);
-  }
-}
-
-/** Options of {@link collectBatch}. */
-export interface CollectOptions extends QueueClientOptions {
-  readonly batchId: string;
-  readonly outDir: string;
-  /** The build directory whose vkey.json results are verified with (default: the submitter's, from the batch). */
-  readonly buildDir?: string;
-  /** Wait for jobs still open (default false: collect what is done). */
-  readonly wait?: boolean;
-}
-
-/** Writes the verified bundles of a batch's finished jobs (skipping valid bundles already there). */
-export async function collectBatch(opts: CollectOptions): Promise<QueueSummary> {
-  const boss = await connectQueue({
-    url: opts.url,
-    maintenanceIntervalSeconds: opts.maintenanceIntervalSeconds,
-    onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`),
-  });
-  try {
-    const manifest = await loadBatch(boss, opts.batchId);
-    const build = openBuild(opts.buildDir ?? manifest.buildDir);
-    if (build.keyHash !== manifest.keyHash)
-      throw new UserError(
-        `${build.vkeyPath}: key hash ${build.keyHash.slice(0, 16)}… differs from batch ${opts.batchId}'s ${manifest.keyHash.slice(0, 16)}…; pass --build with the build directory the batch was submitted for`,
-      );
-    prepareOut(opts.outDir);
-    const t = tracker(manifest.entries.length, opts.onProgress);
-    for (const [i, e] of manifest.entries.entries()) {
-      const bundle = bundlePathNamed(opts.outDir, e.name);
-      if (e.error) t.finish(i, { input: e.source, bundle, status: 'failed', error: e.error });
-      else {
-        const have = await existingBundlePrediction(bundle, build.vkeyPath);
-        if (have !== undefined)
-          t.finish(i, { input: e.source, bundle, status: 'skipped', ...(have >= 0 ? { prediction: have } : {}) });
-      }
-    }
-    return await collectInto(boss, build, manifest, opts.outDir, t, opts.wait ?? false, opts, 0);
-  } finally {
-    await disconnectQueue(boss);
-  }
-}
-
-/** Where the jobs of a batch stand. */
-export interface BatchStatus {
-  readonly batchId: string;
-  readonly queue: string;
-  readonly total: number;
-  /**
-   * Jobs per pg-boss state, plus `not-enqueued` (unreadable inputs) and `not-in-queue` (its
-   * bundle was already valid when submitted, or retention deleted the job).
-   */
-  readonly states: Record<string, number>;
-  /** Inputs that failed, one line each. */
-  readonly failures: Array<{ input: string; error: string }>;
-}
-
-/** Counts the states of a batch's jobs and lists its failures. */
-export async function batchStatus(opts: { url: string; batchId: string }): Promise<BatchStatus> {
-  const boss = await connectQueue({ url: opts.url });
-  try {
-    const manifest = await loadBatch(boss, opts.batchId);
-    const queue = queueName(manifest.kind, manifest.keyHash);
-    const ids = manifest.entries.flatMap((e) => (e.jobId ? [e.jobId] : []));
-    const states = await jobStates(boss, queue, ids);
-    const counts: Record<string, number> = {};
-    const failures: BatchStatus['failures'] = [];
-    const add = (k: string): void => void (counts[k] = (counts[k] ?? 0) + 1);
-    const ended: string[] = [];
-    for (const e of manifest.entries) {
-      if (e.error) {
-        add('not-enqueued');
-        failures.push({ input: e.source, error: e.error });
-        continue;
-      }
-      const s = states.get(e.jobId!);
-      add(s?.state ?? 'not-in-queue');
-      if (s && (s.state === 'completed' || s.state === 'failed')) ended.push(e.jobId!);
-    }
-    // Completed jobs may carry a final error (bad input); failed ones carry the last attempt's error.
-    await waitForJobs<ProveJobPayload, ProveJobResult>(boss, queue, ended, {
-      wait: false,
-      onEnded: async (end) => {
-        if (end.ok) return;
-        const e = manifest.entries.find((x) => x.jobId === end.jobId)!;
-        failures.push({
-          input: e.source,
-          error: end.error.startsWith(e.source) ? end.error : `${e.source}: ${end.error}`,
-        });
-      },
-    });
-    return { batchId: manifest.batchId, queue, total: manifest.entries.length, states: counts, failures };
   } finally {
     await disconnectQueue(boss);
   }

@@ -34,7 +34,8 @@ import {
   QueueWorkerOptions,
   startQueueWorker as startWorker,
 } from '../../src/queue/queue-worker.js';
-import { batchStatus, collectBatch, submitProofs } from '../../src/queue/queue-prove.js';
+import { batchStatus, collectBatch } from '../../src/queue/queue-collect.js';
+import { submitProofs } from '../../src/queue/queue-prove.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const cli = join(root, 'bin', 'zkinfer');
