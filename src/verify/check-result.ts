@@ -24,3 +24,9 @@ export interface CheckResult {
   readonly detail: string;
   readonly unverified?: true;
 }
+
+/** A passed check. */
+export const pass = (check: CheckName, detail: string): CheckResult => ({ check, ok: true, detail });
+
+/** A failed check. */
+export const fail = (check: CheckName, detail: string): CheckResult => ({ check, ok: false, detail });

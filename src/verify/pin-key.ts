@@ -13,6 +13,9 @@
  */
 import { assertVerificationKey, readVerificationKey, vkeyHash, type ZkinferVkey } from '../formats/vkey.js';
 import { UserError } from '../core/errors.js';
+import { canonicalJson } from '../core/hash.js';
+import type { ProofBundle } from '../formats/bundle.js';
+import { fail, pass, type CheckResult } from './check-result.js';
 import { findTrustedKey, keyStorePath } from './key-store.js';
 
 /** How the key was pinned. */
@@ -133,4 +136,48 @@ export function resolveKey(embedded: ZkinferVkey, opts: PinOptions): ResolvedKey
     ok: false,
     detail: `the bundle's key (hash ${embeddedHash.slice(0, 16)}…) is not pinned: anyone can make a key and label it with any model; ${how}, or pass --allow-unpinned to check the proof alone`,
   };
+}
+
+/** The key {@link resolveKey} pinned (or, unpinned, the bundle's own). */
+export type PinnedKey = ReturnType<typeof resolveKey>;
+
+/** The `vkey` and `model-id` checks: the bundle's key and model against the pinned (or its own) key. */
+export function keyChecks(
+  bundle: ProofBundle,
+  embedded: Parameters<typeof resolveKey>[0],
+  key: PinnedKey,
+): CheckResult[] {
+  const { vkey } = key;
+  const meta = vkey.zkinfer;
+  const out: CheckResult[] = [];
+  // Compared canonically: key order carries no meaning, so a reformatted vkey.json is the same key.
+  const embeddedOk = key.source !== 'file' || canonicalJson(embedded) === canonicalJson(vkey);
+  out.push(
+    key.hash === bundle.vkeyHash && embeddedOk
+      ? pass('vkey', `vkey hash ${key.hash.slice(0, 16)}… matches`)
+      : fail(
+          'vkey',
+          key.hash !== bundle.vkeyHash
+            ? `the verification key's hash ${key.hash.slice(0, 16)}… differs from the bundle's ${bundle.vkeyHash.slice(0, 16)}…`
+            : 'the key embedded in the bundle differs from the pinned key',
+        ),
+  );
+  if (key.pinned) {
+    out.push(
+      meta.modelId === bundle.modelId
+        ? pass('model-id', `model ${bundle.modelId.slice(0, 16)}…`)
+        : fail(
+            'model-id',
+            `bundle names model ${bundle.modelId.slice(0, 16)}…, the pinned key is for ${meta.modelId.slice(0, 16)}…`,
+          ),
+    );
+  } else if (meta.modelId !== bundle.modelId) {
+    out.push(
+      fail(
+        'model-id',
+        `bundle names model ${bundle.modelId.slice(0, 16)}…, its own key says ${meta.modelId.slice(0, 16)}…`,
+      ),
+    );
+  }
+  return out;
 }

@@ -15,11 +15,10 @@
  */
 import { assertBundleShape, ProofBundle, UNVERIFIED_FIELDS } from '../formats/bundle.js';
 import { Opening, readOpening } from '../formats/opening.js';
-import { canonicalJson } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
 import { readJsonFile } from '../core/json.js';
 import { argmax, isClassScoreVector } from '../quantize/quantized-model.js';
-import type { ChainTarget, ChainVerdict, ChainVerifier } from './chain-check.js';
+import { chainCheck, type ChainTarget, type ChainVerdict, type ChainVerifier } from './chain-check.js';
 import {
   checkCommitmentFields,
   checkInputFile,
@@ -28,12 +27,12 @@ import {
   checkKeyFields,
   decodeOutput,
 } from './check-signals.js';
-import { PinSource, resolveKey } from './pin-key.js';
+import { keyChecks, PinSource, resolveKey, type PinnedKey } from './pin-key.js';
 import { assertVerificationKey } from '../formats/vkey.js';
 import { checkModelBinding } from './model-binding.js';
 import { g2MembershipError, verifyGroth16 } from './groth16.js';
 import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';
-import type { CheckName, CheckResult } from './check-result.js';
+import { fail, pass, type CheckName, type CheckResult } from './check-result.js';
 
 /** The verdict. */
 export interface VerifyReport {
@@ -99,10 +98,6 @@ export interface VerifyOptions {
   readonly ceremonyPath?: string;
 }
 
-const pass = (check: CheckName, detail: string): CheckResult => ({ check, ok: true, detail });
-const fail = (check: CheckName, detail: string): CheckResult => ({ check, ok: false, detail });
-
-type PinnedKey = ReturnType<typeof resolveKey>;
 type EmbeddedKey = Parameters<typeof resolveKey>[0];
 type KeyMeta = PinnedKey['vkey']['zkinfer'];
 
@@ -308,77 +303,6 @@ function fieldPresent(bundle: ProofBundle, path: string): boolean {
   let v: unknown = bundle;
   for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
   return v !== undefined;
-}
-
-/** The `vkey` and `model-id` checks: the bundle's key and model against the pinned (or its own) key. */
-function keyChecks(bundle: ProofBundle, embedded: Parameters<typeof resolveKey>[0], key: PinnedKey): CheckResult[] {
-  const { vkey } = key;
-  const meta = vkey.zkinfer;
-  const out: CheckResult[] = [];
-  // Compared canonically: key order carries no meaning, so a reformatted vkey.json is the same key.
-  const embeddedOk = key.source !== 'file' || canonicalJson(embedded) === canonicalJson(vkey);
-  out.push(
-    key.hash === bundle.vkeyHash && embeddedOk
-      ? pass('vkey', `vkey hash ${key.hash.slice(0, 16)}… matches`)
-      : fail(
-          'vkey',
-          key.hash !== bundle.vkeyHash
-            ? `the verification key's hash ${key.hash.slice(0, 16)}… differs from the bundle's ${bundle.vkeyHash.slice(0, 16)}…`
-            : 'the key embedded in the bundle differs from the pinned key',
-        ),
-  );
-  if (key.pinned) {
-    out.push(
-      meta.modelId === bundle.modelId
-        ? pass('model-id', `model ${bundle.modelId.slice(0, 16)}…`)
-        : fail(
-            'model-id',
-            `bundle names model ${bundle.modelId.slice(0, 16)}…, the pinned key is for ${meta.modelId.slice(0, 16)}…`,
-          ),
-    );
-  } else if (meta.modelId !== bundle.modelId) {
-    out.push(
-      fail(
-        'model-id',
-        `bundle names model ${bundle.modelId.slice(0, 16)}…, its own key says ${meta.modelId.slice(0, 16)}…`,
-      ),
-    );
-  }
-  return out;
-}
-
-/** The `chain` check: the Solidity verifier's verdict must agree with the local one. */
-async function chainCheck(
-  target: ChainTarget,
-  verifier: ChainVerifier | undefined,
-  bundle: ProofBundle,
-  vkey: Record<string, unknown>,
-  keyOk: boolean,
-  proofOk: boolean,
-): Promise<{ check: CheckResult; chain?: ChainVerdict; warning?: string }> {
-  // The verdict is already "not pinned"; compiling a verifier for a key the prover chose costs
-  // time that grows with its size (a 100,000-signal key takes minutes in solc).
-  if (!keyOk) return { check: fail('chain', 'not run: the key is not pinned') };
-  if (!verifier)
-    throw new Error(
-      'verifyBundle: `chain` needs `chainVerifier` (use verifyBundleWithChain from src/chain/verify-bundle-on-chain.ts)',
-    );
-  const chain = await verifier(bundle, vkey, target);
-  const at = chain.target === 'embedded' ? 'embedded EVM' : `contract ${chain.address}`;
-  const check: CheckResult =
-    chain.codeMatches === false
-      ? fail('chain', `${at} runs code ${chain.codeHash?.slice(0, 18)}…, not the verifier compiled for the pinned key`)
-      : chain.valid === proofOk
-        ? {
-            check: 'chain',
-            ok: chain.valid,
-            detail: `${at} says ${chain.valid}, as the local check (${chain.gasSource} gas ${chain.gas})`,
-          }
-        : fail('chain', `DISAGREEMENT: ${at} says ${chain.valid}, the local check says ${proofOk}`);
-  const warning = chain.fitsOnChain
-    ? undefined
-    : `the verifier is ${chain.deployedSize} bytes, over the 24,576-byte contract limit of real chains; use --input-visibility hashed to shrink it`;
-  return { check, chain, ...(warning ? { warning } : {}) };
 }
 
 /** What the checks found, as the report. */
