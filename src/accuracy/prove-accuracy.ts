@@ -14,26 +14,14 @@ import { VERSIONS } from '../core/versions.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { CircuitInfo } from '../formats/circuit.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
-import {
-  chunkBlinding,
-  chunkCommitment,
-  combineChunkCommitments,
-  datasetEncoding,
-  newBlinding,
-  quantizeChunk,
-  readOpening,
-  toHex,
-} from './dataset-commitment.js';
+import { combineChunkCommitments, datasetEncoding, newBlinding, readOpening, toHex } from './dataset-commitment.js';
 import { DatasetEncoding, DatasetOpeningFile } from '../formats/dataset.js';
-import { chunked, readDataset, Sample } from './read-dataset.js';
+import { readDataset } from './read-dataset.js';
 import { UserError } from '../core/errors.js';
-import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
-import { argmax, QuantizedModel, runIntegerModel } from '../quantize/quantized-model.js';
-import { quantizeInput } from '../quantize/quantize-input.js';
+import { QuantizedModel } from '../quantize/quantized-model.js';
 import { chooseChunkSize } from './chunk-circuit.js';
 import { ensureChunkKeys } from './chunk-keys.js';
-import type { ChunkTask, ChunkTaskResult } from './chunk-worker.js';
-import { withWorkerPool } from '../runtime/pool.js';
+import { compareWithReferences, proveChunks } from './prove-chunks.js';
 import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION, ChunkProof } from '../formats/claim.js';
 
 /** Options of {@link proveAccuracy}. */
@@ -94,26 +82,6 @@ function openingFor(opts: ProveAccuracyOptions): bigint {
   return blinding;
 }
 
-/** Float (onnxruntime) and integer-reference predictions of a chunk: the unverified side of the claim. */
-async function referencePredictions(
-  buildDir: string,
-  model: QuantizedModel,
-  samples: readonly Sample[],
-): Promise<{ float: number[]; quantized: number[] }> {
-  const floats = await runOnnxRuntime(
-    artifactPath(buildDir, 'model'),
-    model.input.name,
-    model.input.shape,
-    samples.map((s) => s.input),
-  );
-  return {
-    float: floats.map((f) => argmax(f)),
-    quantized: samples.map((s) =>
-      argmax(runIntegerModel(model, quantizeInput(model, s.input)).get(model.output.name)!),
-    ),
-  };
-}
-
 /** The chunk size to use and why, and the opening file's contents when one was given. */
 async function chooseChunking(
   opts: ProveAccuracyOptions,
@@ -145,107 +113,6 @@ async function chooseChunking(
     chunkChoice: `${c.chunkSize} samples per chunk: ${c.perSample} constraints per sample + ${c.fixed} per chunk fill a 2^${c.power} domain, the least estimated proving work for ${n} samples`,
     ...(committed ? { committed } : {}),
   };
-}
-
-/** The reference side of one chunk: what float and integer models predict, and the labels. */
-interface ChunkReference {
-  readonly float: number[];
-  readonly quantized: number[];
-  readonly labels: number[];
-}
-
-/** What proving the chunks gave: per-chunk results and commitments, in dataset order. */
-interface ProvenChunks {
-  readonly done: ChunkTaskResult[];
-  readonly commitments: bigint[];
-  readonly refs: ChunkReference[];
-  readonly samples: number;
-}
-
-/** Streams the dataset chunk by chunk to a pool of provers; each worker reuses a chunk proof that still verifies. */
-async function proveChunks(
-  opts: ProveAccuracyOptions,
-  model: QuantizedModel,
-  enc: DatasetEncoding,
-  chunkSize: number,
-  blinding: bigint,
-  keyDir: string,
-  workers: number,
-): Promise<ProvenChunks> {
-  const commitments: bigint[] = [];
-  const results: Array<Promise<ChunkTaskResult>> = [];
-  const refs: ChunkReference[] = [];
-  let samples = 0;
-  await withWorkerPool<ChunkTask, ChunkTaskResult, void>(
-    { filename: new URL('./chunk-worker.js', import.meta.url), name: 'proveChunk', workers },
-    async (pool) => {
-      const inFlight = new Set<Promise<unknown>>();
-      try {
-        for await (const chunk of chunked(readDataset(opts.dataset, enc), chunkSize)) {
-          const index = commitments.length;
-          samples += chunk.length;
-          const q = quantizeChunk(enc, chunk, chunkSize);
-          const r = await chunkBlinding(blinding, index);
-          const c = await chunkCommitment(enc, q, r);
-          commitments.push(c);
-          refs.push({
-            ...(await referencePredictions(opts.buildDir, model, chunk)),
-            labels: chunk.map((s) => s.label),
-          });
-          const task: ChunkTask = {
-            buildDir: opts.buildDir,
-            keyDir,
-            index,
-            chunk: q,
-            blinding: r.toString(),
-            commitment: toHex(c),
-            proofPath: join(opts.outDir, 'chunks', `chunk-${String(index).padStart(6, '0')}.json`),
-          };
-          const p = pool.run(task, (e) => ({
-            status: 'failed',
-            error: `chunk ${index}: worker failed (${e.message.split('\n')[0]})`,
-          }));
-          p.then((res) =>
-            opts.onProgress?.(
-              `chunk ${index}: ${res.status}${res.proof ? `, ${res.proof.count}/${res.proof.samples} correct` : ''}`,
-            ),
-          );
-          results.push(p);
-          // Back-pressure: keep the stream at most two chunks per worker ahead of the provers.
-          inFlight.add(p);
-          void p.finally(() => inFlight.delete(p));
-          while (inFlight.size >= 2 * workers) await Promise.race(inFlight);
-        }
-      } finally {
-        await Promise.allSettled(results);
-      }
-    },
-  );
-  return { done: await Promise.all(results), commitments, refs, samples };
-}
-
-/** Counts correct predictions of the references and checks the circuit against the integer reference. */
-function compareWithReferences(
-  done: readonly ChunkTaskResult[],
-  refs: readonly ChunkReference[],
-  correct: number,
-): { floatCorrect: number; quantCorrect: number } {
-  let floatCorrect = 0;
-  let quantCorrect = 0;
-  refs.forEach((ref, i) => {
-    ref.labels.forEach((label, j) => {
-      if (ref.float[j] === label) floatCorrect++;
-      if (ref.quantized[j] === label) quantCorrect++;
-      // The circuit must reproduce the integer reference bit for bit; anything else is a bug, never a claim.
-      if (done[i]!.predictions![j] !== ref.quantized[j])
-        throw new Error(
-          `chunk ${i} sample ${j}: circuit predicts ${done[i]!.predictions![j]}, the integer reference ${ref.quantized[j]}`,
-        );
-    });
-  });
-  if (correct !== quantCorrect)
-    throw new Error(`proven count ${correct} differs from the integer reference's ${quantCorrect}`);
-  return { floatCorrect, quantCorrect };
 }
 
 /** Everything the claim file states. */

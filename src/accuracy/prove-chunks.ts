@@ -1,0 +1,146 @@
+/**
+ * Chunk proving for `zkinfer accuracy`: streams the dataset chunk by chunk to a pool of worker
+ * threads (each reusing a chunk proof under OUT/chunks/ that still verifies, so an interrupted
+ * run resumes), computes the unverified float and integer references of every chunk, and
+ * checks the circuit's predictions against the integer reference.
+ */
+import { join } from 'node:path';
+import { artifactPath } from '../formats/paths.js';
+import { chunkBlinding, chunkCommitment, quantizeChunk, toHex } from './dataset-commitment.js';
+import { DatasetEncoding } from '../formats/dataset.js';
+import { chunked, readDataset, Sample } from './read-dataset.js';
+import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
+import { argmax, QuantizedModel, runIntegerModel } from '../quantize/quantized-model.js';
+import { quantizeInput } from '../quantize/quantize-input.js';
+import type { ChunkTask, ChunkTaskResult } from './chunk-worker.js';
+import { withWorkerPool } from '../runtime/pool.js';
+
+/** The options {@link proveChunks} reads: the subset of `ProveAccuracyOptions` it needs. */
+export interface ProveChunksOptions {
+  readonly buildDir: string;
+  readonly dataset: string;
+  readonly outDir: string;
+  /** Receives progress lines. */
+  readonly onProgress?: (msg: string) => void;
+}
+
+/** Float (onnxruntime) and integer-reference predictions of a chunk: the unverified side of the claim. */
+async function referencePredictions(
+  buildDir: string,
+  model: QuantizedModel,
+  samples: readonly Sample[],
+): Promise<{ float: number[]; quantized: number[] }> {
+  const floats = await runOnnxRuntime(
+    artifactPath(buildDir, 'model'),
+    model.input.name,
+    model.input.shape,
+    samples.map((s) => s.input),
+  );
+  return {
+    float: floats.map((f) => argmax(f)),
+    quantized: samples.map((s) =>
+      argmax(runIntegerModel(model, quantizeInput(model, s.input)).get(model.output.name)!),
+    ),
+  };
+}
+
+/** The reference side of one chunk: what float and integer models predict, and the labels. */
+interface ChunkReference {
+  readonly float: number[];
+  readonly quantized: number[];
+  readonly labels: number[];
+}
+
+/** What proving the chunks gave: per-chunk results and commitments, in dataset order. */
+export interface ProvenChunks {
+  readonly done: ChunkTaskResult[];
+  readonly commitments: bigint[];
+  readonly refs: ChunkReference[];
+  readonly samples: number;
+}
+
+/** Streams the dataset chunk by chunk to a pool of provers; each worker reuses a chunk proof that still verifies. */
+export async function proveChunks(
+  opts: ProveChunksOptions,
+  model: QuantizedModel,
+  enc: DatasetEncoding,
+  chunkSize: number,
+  blinding: bigint,
+  keyDir: string,
+  workers: number,
+): Promise<ProvenChunks> {
+  const commitments: bigint[] = [];
+  const results: Array<Promise<ChunkTaskResult>> = [];
+  const refs: ChunkReference[] = [];
+  let samples = 0;
+  await withWorkerPool<ChunkTask, ChunkTaskResult, void>(
+    { filename: new URL('./chunk-worker.js', import.meta.url), name: 'proveChunk', workers },
+    async (pool) => {
+      const inFlight = new Set<Promise<unknown>>();
+      try {
+        for await (const chunk of chunked(readDataset(opts.dataset, enc), chunkSize)) {
+          const index = commitments.length;
+          samples += chunk.length;
+          const q = quantizeChunk(enc, chunk, chunkSize);
+          const r = await chunkBlinding(blinding, index);
+          const c = await chunkCommitment(enc, q, r);
+          commitments.push(c);
+          refs.push({
+            ...(await referencePredictions(opts.buildDir, model, chunk)),
+            labels: chunk.map((s) => s.label),
+          });
+          const task: ChunkTask = {
+            buildDir: opts.buildDir,
+            keyDir,
+            index,
+            chunk: q,
+            blinding: r.toString(),
+            commitment: toHex(c),
+            proofPath: join(opts.outDir, 'chunks', `chunk-${String(index).padStart(6, '0')}.json`),
+          };
+          const p = pool.run(task, (e) => ({
+            status: 'failed',
+            error: `chunk ${index}: worker failed (${e.message.split('\n')[0]})`,
+          }));
+          p.then((res) =>
+            opts.onProgress?.(
+              `chunk ${index}: ${res.status}${res.proof ? `, ${res.proof.count}/${res.proof.samples} correct` : ''}`,
+            ),
+          );
+          results.push(p);
+          // Back-pressure: keep the stream at most two chunks per worker ahead of the provers.
+          inFlight.add(p);
+          void p.finally(() => inFlight.delete(p));
+          while (inFlight.size >= 2 * workers) await Promise.race(inFlight);
+        }
+      } finally {
+        await Promise.allSettled(results);
+      }
+    },
+  );
+  return { done: await Promise.all(results), commitments, refs, samples };
+}
+
+/** Counts correct predictions of the references and checks the circuit against the integer reference. */
+export function compareWithReferences(
+  done: readonly ChunkTaskResult[],
+  refs: readonly ChunkReference[],
+  correct: number,
+): { floatCorrect: number; quantCorrect: number } {
+  let floatCorrect = 0;
+  let quantCorrect = 0;
+  refs.forEach((ref, i) => {
+    ref.labels.forEach((label, j) => {
+      if (ref.float[j] === label) floatCorrect++;
+      if (ref.quantized[j] === label) quantCorrect++;
+      // The circuit must reproduce the integer reference bit for bit; anything else is a bug, never a claim.
+      if (done[i]!.predictions![j] !== ref.quantized[j])
+        throw new Error(
+          `chunk ${i} sample ${j}: circuit predicts ${done[i]!.predictions![j]}, the integer reference ${ref.quantized[j]}`,
+        );
+    });
+  });
+  if (correct !== quantCorrect)
+    throw new Error(`proven count ${correct} differs from the integer reference's ${quantCorrect}`);
+  return { floatCorrect, quantCorrect };
+}
