@@ -6,20 +6,12 @@
  * transcript or final zkey, the key must also come from a ceremony for exactly that r1cs.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { canonicalJson } from '../core/hash.js';
-import { jsonBytes } from '../core/atomic-write.js';
 import type { PublicLayout } from '../compile/build-circuit.js';
 import { compileQuantized } from '../compile/compile-circuit.js';
+import { replayQuantization } from '../quantize/replay-settings.js';
 import { UserError } from '../core/errors.js';
-import { loadOnnx } from '../onnx/load-onnx.js';
-import { lowerGraph } from '../quantize/lower-graph.js';
-import { quantizeGraph } from '../quantize/quantize-graph.js';
-import { CalibrationDecisions, DecisionRecord, INPUT_DECISION } from '../quantize/calibration-decisions.js';
-import { readJsonFile, validate } from '../core/json.js';
-import { settingsSchema } from '../formats/settings.js';
-import type { Settings } from '../formats/settings.js';
 import { CeremonyMeta } from '../formats/ceremony.js';
 import { readTranscript } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
@@ -45,41 +37,10 @@ export interface RecompileOptions {
   readonly outputVisibility: PublicLayout['output']['visibility'];
 }
 
-function readSettings(path: string): Settings {
-  if (!existsSync(path))
-    throw new UserError(`${path}: settings not found; pass --settings FILE (the model owner's settings.json)`);
-  return validate(settingsSchema, readJsonFile(path, 'settings'), path, 'settings') as Settings;
-}
-
-/**
- * The recorded calibration decisions. A settings.json from before they were recorded still
- * names the input scale and every requantize shift, which is all a model with one float input
- * and no table functions needs; any other model then fails on the first missing decision with
- * a message saying to re-run quantize.
- */
-function recordedDecisions(q: Settings['quantization']): DecisionRecord {
-  if (q.decisions) return q.decisions;
-  const d: DecisionRecord = { [INPUT_DECISION]: { unsigned: q.input.lo === 0, frac: q.input.frac } };
-  for (const l of q.layers)
-    if (l['kind'] === 'requantize' && typeof l['name'] === 'string' && typeof l['shift'] === 'number')
-      d[l['name']] = { shift: l['shift'] };
-  return d;
-}
-
 /** Quantizes and compiles an ONNX model exactly as the settings say, without calibration. */
 export function recompileModel(o: RecompileOptions): RecompiledModel {
-  const settingsPath = o.settingsPath ?? join(dirname(o.modelPath), 'settings.json');
-  const settings = readSettings(settingsPath);
-  const graph = loadOnnx(o.modelPath);
-  const q = settings.quantization;
-  const model = quantizeGraph(lowerGraph(graph), [], {
-    weightBits: q.weightBits,
-    activationBits: q.activationBits,
-    inputBits: q.inputBits ?? q.input.bits,
-    layerBits: q.layerBits ?? {},
-    decisions: new CalibrationDecisions(recordedDecisions(q), settingsPath),
-  });
-  const { r1cs, info } = compileQuantized(model, jsonBytes(model), {
+  const replay = replayQuantization(o);
+  const { r1cs, info } = compileQuantized(replay.model, replay.bytes, {
     inputVisibility: o.inputVisibility,
     outputVisibility: o.outputVisibility,
     check: false,
@@ -88,8 +49,8 @@ export function recompileModel(o: RecompileOptions): RecompiledModel {
     modelId: info.modelId,
     r1cs,
     r1csSha256: info.r1csSha256,
-    onnxSha256: graph.sha256,
-    onnxMatchesSettings: graph.sha256 === settings.model?.sha256,
+    onnxSha256: replay.onnxSha256,
+    onnxMatchesSettings: replay.onnxMatchesSettings,
   };
 }
 
