@@ -1,23 +1,35 @@
 /**
- * The outcome of one verification check: shared by the bundle verifier and the checks it runs
- * from other files (model binding, trusted setup), which must not import the verifier itself.
+ * The outcome of one verification check: shared by the bundle verifier, the claim verifier
+ * (src/accuracy/verify-claim.ts) and the checks both run from other files (key pinning, model
+ * binding, ceremony, trusted setup), so a check has one name and one meaning wherever it runs.
  */
 
-/** Names of the checks, in the order they run. */
+/**
+ * Names of the checks, in the order they run. Bundles and claims share `format`, `pin`, `vkey`,
+ * `model-id`, `ceremony`, `public-signals`, `proof` and `trusted-setup`; `bundle-fields`,
+ * `opening`, `input-commitment` and `chain` are bundles' only; `chunks`, `dataset-commitment`,
+ * `dataset-pin`, `count` and `min-accuracy` are claims' only.
+ */
 export type CheckName =
   | 'format'
   | 'pin'
   | 'vkey'
   | 'model-id'
+  | 'ceremony'
   | 'bundle-fields'
+  | 'chunks'
   | 'public-signals'
+  | 'dataset-commitment'
+  | 'dataset-pin'
   | 'opening'
   | 'input-commitment'
   | 'proof'
+  | 'count'
+  | 'min-accuracy'
   | 'chain'
   | 'trusted-setup';
 
-/** One check's outcome; `unverified` marks a check that passed only because the user waived it. */
+/** One check's outcome; `unverified` marks a check that passed only on labels or because the user waived it. */
 export interface CheckResult {
   readonly check: CheckName;
   readonly ok: boolean;

@@ -1,9 +1,11 @@
 /**
  * "Which model produced this output?" answered without trusting the key's publisher: the
  * verifier recompiles the circuit from the ONNX file and the published settings.json (the
- * scales calibration chose, replayed instead of recalibrated), and the model id — sha256 of the
- * quantized model and the r1cs — must equal the bundle's and the key's. Given the ceremony's
- * transcript or final zkey, the key must also come from a ceremony for exactly that r1cs.
+ * scales calibration chose, replayed instead of recalibrated); the model id — sha256 of the
+ * quantized model and the r1cs — must equal the bundle's (or claim's) and the key's label, and
+ * with the powers-of-tau file the key itself is rebuilt from that circuit (key-rebuild.ts), so a
+ * key relabelled with another model's id fails. Given the ceremony's transcript or final zkey,
+ * the key must also come from a ceremony for exactly that r1cs.
  */
 import { existsSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
@@ -12,11 +14,12 @@ import type { PublicLayout } from '../compile/build-circuit.js';
 import { compileQuantized } from '../compile/compile-circuit.js';
 import { replayQuantization } from '../quantize/replay-settings.js';
 import { UserError } from '../core/errors.js';
-import { CeremonyMeta } from '../formats/ceremony.js';
+import type { ZkinferVkey } from '../formats/vkey.js';
 import { readTranscript } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
 import { readZkeyMpc } from '../setup/ceremony/zkey-mpc.js';
-import type { CheckResult } from './check-result.js';
+import { fail, pass, type CheckResult } from './check-result.js';
+import type { KeyRebuild } from './key-rebuild.js';
 
 /** A circuit recompiled by the verifier. */
 export interface RecompiledModel {
@@ -54,85 +57,139 @@ export function recompileModel(o: RecompileOptions): RecompiledModel {
   };
 }
 
-/** Options of {@link checkModelBinding}. */
-export interface ModelBindingOptions extends Omit<RecompileOptions, 'inputVisibility' | 'outputVisibility'> {
-  readonly layout: PublicLayout;
-  readonly bundleModelId: string;
-  readonly vkey: Record<string, unknown>;
-  /** The ceremony's transcript (.json) or final key (.zkey). */
-  readonly ceremonyPath?: string;
+/** A circuit the verifier recompiled from --model (the single-inference or the accuracy chunk circuit). */
+export interface RecompiledCircuit extends RecompiledModel {
+  readonly modelPath: string;
+}
+
+/** Options of {@link modelIdCheck}. */
+export interface ModelIdCheckOptions {
+  readonly recompiled: RecompiledCircuit;
+  /** The model id the bundle or claim names. */
+  readonly claimedModelId: string;
+  /** `bundle` or `claim`, for messages. */
+  readonly artifact: string;
+  readonly vkey: ZkinferVkey;
+  /** The key rebuilt from the recompiled r1cs and a ptau file, when the verifier has one. */
+  readonly rebuild?: KeyRebuild;
+}
+
+const short = (h: string): string => `${h.slice(0, 16)}…`;
+
+/**
+ * The `model-id` check of --model: the recompiled model id must be the artifact's and the key's
+ * label, and — when a ptau file is at hand — the key itself must be the one rebuilt from the
+ * recompiled circuit. Without a rebuild only labels were compared, and the check says so
+ * (marked unverified) instead of claiming the key matches.
+ */
+export function modelIdCheck(o: ModelIdCheckOptions): CheckResult {
+  const { recompiled: rec, vkey } = o;
+  const label = vkey.zkinfer.modelId;
+  const onnxNote = rec.onnxMatchesSettings
+    ? ''
+    : ` (${rec.modelPath} is not the ONNX file settings.json was made from: sha256 ${short(rec.onnxSha256)})`;
+  const gives = `recompiling ${rec.modelPath} gives model ${short(rec.modelId)}`;
+  if (rec.modelId !== o.claimedModelId)
+    return fail('model-id', `${gives}, the ${o.artifact} claims ${short(o.claimedModelId)}${onnxNote}`);
+  if (rec.modelId !== label) return fail('model-id', `${gives}, the key is labelled ${short(label)}${onnxNote}`);
+  const r = o.rebuild;
+  if (r && !r.ptauMatches)
+    return fail(
+      'model-id',
+      `the key was not made from ${r.ptau.path} (its α, β differ${vkey.zkinfer.setup === 'dev' ? '; the key says it comes from a dev setup' : ''}), so it cannot be rebuilt from it`,
+    );
+  if (r && !r.circuitMatches)
+    return fail(
+      'model-id',
+      `the key is not for the recompiled circuit: its γ and IC differ from those rebuilt from r1cs ${short(rec.r1csSha256)} and ${r.ptau.path} (its model id label names a circuit it does not verify)`,
+    );
+  if (r)
+    return pass(
+      'model-id',
+      `recompiled ${rec.modelPath}: model ${short(rec.modelId)}, r1cs ${short(rec.r1csSha256)}; the key's α, β, γ, IC rebuilt from that r1cs and ${r.ptau.path} match: the key verifies this model`,
+    );
+  const why =
+    vkey.zkinfer.setup === 'dev'
+      ? 'a dev-setup key cannot be rebuilt'
+      : `pass --ptau FILE with the powers of tau it names to rebuild it${describeKeyPtau(vkey)}`;
+  return {
+    check: 'model-id',
+    ok: true,
+    unverified: true,
+    detail: `recompiled ${rec.modelPath}: model ${short(rec.modelId)} equals the ${o.artifact}'s model id and the key's model id label only; the key was not rebuilt (${why})`,
+  };
+}
+
+/** ": NAME, 2^P, blake2b …" for the ptau a key records, or "". */
+export function describeKeyPtau(vkey: ZkinferVkey): string {
+  const p = vkey.zkinfer.ceremony?.transcript.ptau ?? vkey.zkinfer.ptau;
+  return p ? `: ${p.name}, 2^${p.power}, blake2b ${p.blake2b}` : '';
 }
 
 const core = (vkey: Record<string, unknown>): string =>
   canonicalJson(Object.fromEntries(Object.entries(vkey).filter(([k]) => k !== 'zkinfer')));
 
-async function ceremonyBinding(
-  path: string,
-  rec: RecompiledModel,
-  vkey: Record<string, unknown>,
-): Promise<string | null> {
-  if (!existsSync(path)) throw new UserError(`${path}: ceremony transcript or zkey not found`);
-  const keyTranscript = (vkey['zkinfer'] as { ceremony?: CeremonyMeta } | undefined)?.ceremony?.transcript;
-  if (path.endsWith('.zkey')) {
-    let zkeyVkey: Record<string, unknown>;
-    try {
-      zkeyVkey = (await snarkjs.zKey.exportVerificationKey(path)) as Record<string, unknown>;
-    } catch (e) {
-      throw new UserError(`${path}: not a readable snarkjs .zkey (${(e as Error).message})`);
-    }
-    if (core(zkeyVkey) !== core(vkey)) return `the verification key is not the one of ${path}`;
-    const mpc = await readZkeyMpc(path);
-    if (!keyTranscript) return `${path} is the key's zkey, but the key carries no ceremony transcript naming its r1cs`;
-    if (keyTranscript.circuit.csHash !== mpc.csHash) return `${path}'s circuit hash differs from the key's transcript`;
-    if (keyTranscript.circuit.r1csSha256 !== rec.r1csSha256)
-      return `the ceremony was run for r1cs ${keyTranscript.circuit.r1csSha256.slice(0, 16)}…, the recompiled circuit is ${rec.r1csSha256.slice(0, 16)}…`;
-    return null;
+/** Why the zkey at `path` is not the key's ceremony for the recompiled circuit, or null. */
+async function zkeyCeremonyProblem(path: string, rec: RecompiledCircuit, vkey: ZkinferVkey): Promise<string | null> {
+  let zkeyVkey: Record<string, unknown>;
+  try {
+    zkeyVkey = (await snarkjs.zKey.exportVerificationKey(path)) as Record<string, unknown>;
+  } catch (e) {
+    throw new UserError(`${path}: not a readable snarkjs .zkey (${(e as Error).message})`);
   }
-  const t = readTranscript(path);
+  if (core(zkeyVkey) !== core(vkey)) return `the verification key is not the one of ${path}`;
+  const mpc = await readZkeyMpc(path);
+  const t = vkey.zkinfer.ceremony?.transcript;
+  if (!t) return `${path} is the key's zkey, but the key carries no ceremony transcript naming its r1cs`;
+  if (t.circuit.csHash !== mpc.csHash) return `${path}'s circuit hash differs from the key's transcript`;
   if (t.circuit.r1csSha256 !== rec.r1csSha256)
-    return `the ceremony was run for r1cs ${t.circuit.r1csSha256.slice(0, 16)}…, the recompiled circuit is ${rec.r1csSha256.slice(0, 16)}…`;
-  if (t.circuit.modelId !== rec.modelId)
-    return `the ceremony names model ${t.circuit.modelId.slice(0, 16)}…, the recompiled model is ${rec.modelId.slice(0, 16)}…`;
-  const chain = await verifyContributionChain({
-    csHash: t.circuit.csHash,
-    contributions: t.contributions,
-    vkDelta2: vkey['vk_delta_2'] ?? null,
-  });
-  return chain.ok ? null : `the key does not come from this ceremony: ${chain.detail}`;
+    return `the ceremony was run for r1cs ${short(t.circuit.r1csSha256)}, the recompiled circuit is ${short(rec.r1csSha256)}`;
+  return null;
 }
 
-/** Recompiles the model and checks the bundle's and key's model ids (and the ceremony, when given). */
-export async function checkModelBinding(
-  o: ModelBindingOptions,
-): Promise<{ check: CheckResult; recompiled: RecompiledModel }> {
-  const rec = recompileModel({
-    ...o,
-    inputVisibility: o.layout.input.visibility,
-    outputVisibility: o.layout.output.visibility,
+/**
+ * The `ceremony` check (--ceremony FILE): the key comes from the ceremony in the verifier's
+ * transcript (.json) or final key (.zkey), run for the recompiled r1cs. With a rebuild the
+ * transcript's circuit hash is tied to that r1cs and ptau; without one it is only the
+ * transcript's word, and the check says so.
+ */
+export async function ceremonyCheck(
+  path: string,
+  rec: RecompiledCircuit,
+  vkey: ZkinferVkey,
+  rebuild: KeyRebuild | undefined,
+): Promise<CheckResult> {
+  if (!existsSync(path)) throw new UserError(`${path}: ceremony transcript or zkey not found`);
+  const t = path.endsWith('.zkey') ? vkey.zkinfer.ceremony?.transcript : readTranscript(path);
+  const problem = path.endsWith('.zkey')
+    ? await zkeyCeremonyProblem(path, rec, vkey)
+    : t!.circuit.r1csSha256 !== rec.r1csSha256
+      ? `the ceremony was run for r1cs ${short(t!.circuit.r1csSha256)}, the recompiled circuit is ${short(rec.r1csSha256)}`
+      : t!.circuit.modelId !== rec.modelId
+        ? `the ceremony names model ${short(t!.circuit.modelId)}, the recompiled model is ${short(rec.modelId)}`
+        : null;
+  if (problem) return fail('ceremony', problem);
+  if (rebuild && rebuild.csHash !== t!.circuit.csHash)
+    return fail(
+      'ceremony',
+      `the ceremony's circuit hash is not the one the recompiled r1cs and ${rebuild.ptau.path} give`,
+    );
+  const chain = await verifyContributionChain({
+    csHash: t!.circuit.csHash,
+    contributions: t!.contributions,
+    vkDelta2: vkey['vk_delta_2'] ?? null,
   });
-  const keyModelId = (o.vkey['zkinfer'] as { modelId?: string } | undefined)?.modelId;
-  const fail = (detail: string) => ({ check: { check: 'model-id' as const, ok: false, detail }, recompiled: rec });
-  const onnxNote = rec.onnxMatchesSettings
-    ? ''
-    : ` (${o.modelPath} is not the ONNX file settings.json was made from: sha256 ${rec.onnxSha256.slice(0, 16)}…)`;
-  if (rec.modelId !== o.bundleModelId)
-    return fail(
-      `recompiling ${o.modelPath} gives model ${rec.modelId.slice(0, 16)}…, the bundle claims ${o.bundleModelId.slice(0, 16)}…${onnxNote}`,
+  if (!chain.ok) return fail('ceremony', `the key does not come from this ceremony: ${chain.detail}`);
+  const n = t!.contributions.length;
+  if (rebuild)
+    return pass(
+      'ceremony',
+      `the key's δ ends the ${n}-contribution chain of ${path}, which starts from the circuit hash of the recompiled r1cs and ${rebuild.ptau.path}`,
     );
-  if (rec.modelId !== keyModelId)
-    return fail(
-      `recompiling ${o.modelPath} gives model ${rec.modelId.slice(0, 16)}…, the key is labelled ${keyModelId?.slice(0, 16) ?? 'with no model'}…`,
-    );
-  if (o.ceremonyPath) {
-    const why = await ceremonyBinding(o.ceremonyPath, rec, o.vkey);
-    if (why) return fail(why);
-  }
   return {
-    check: {
-      check: 'model-id',
-      ok: true,
-      detail: `recompiled ${o.modelPath}: model ${rec.modelId.slice(0, 16)}…, r1cs ${rec.r1csSha256.slice(0, 16)}… match the bundle and the key${o.ceremonyPath ? ` and the ceremony ${o.ceremonyPath}` : ''}`,
-    },
-    recompiled: rec,
+    check: 'ceremony',
+    ok: true,
+    unverified: true,
+    detail: `the key's δ ends the ${n}-contribution chain of ${path}; its circuit hash was not tied to the recompiled r1cs (no ptau file: pass --ptau FILE${describeKeyPtau(vkey)})`,
   };
 }

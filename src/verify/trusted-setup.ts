@@ -1,157 +1,124 @@
 /**
- * The verifier's `trusted-setup` check (`verify --require-trusted-setup`). A key is trusted only
- * when it carries a ceremony transcript that (1) is the one its hash names, (2) is for the
- * key's model, (3) starts from a recognised powers of tau (the published table, or one the
- * verifier names with --trust-ptau FILE|HASH), (4) has a contribution chain that verifies and
- * ends in the key's δ, and (5) has at least `minContributions` phase-2 contributions — with
- * fewer, one party could know δ, and whoever knows δ can forge a proof of anything. When the
- * verifier holds the ptau file and the recompiled r1cs, the key's α, β, γ and IC are rebuilt
- * from them and compared too.
+ * The verifier's `trusted-setup` check (`verify --require-trusted-setup`), for bundles and
+ * claims alike. Whoever knows a key's δ can forge a proof of anything (A = α, B = β,
+ * C = −IC(x)/δ), and every other part of a key can be written by whoever publishes it, so the
+ * check trusts nothing the key says about itself. It passes only when:
+ * 1. the key is pinned and carries a ceremony transcript (the one its hash names);
+ * 2. that transcript starts from a recognised powers of tau (the published table, or one the
+ *    verifier names with --trust-ptau), and the verifier holds that very file;
+ * 3. the key's α, β, γ and IC equal those rebuilt from that file and the circuit the verifier
+ *    recompiled from the ONNX file and settings (src/verify/key-rebuild.ts), and the rebuilt
+ *    circuit hash is the one the transcript's contribution chain starts from;
+ * 4. that chain verifies and ends in the key's δ, with at least `minContributions` secret
+ *    contributions (beacons do not count: their secret follows from a public seed) — one honest
+ *    contributor is then enough to keep δ unknown.
+ * A missing ptau file or recompiled circuit is a failure that says what to pass, never a warning.
  */
-import { existsSync, statSync } from 'node:fs';
-import * as snarkjs from 'snarkjs';
-import { canonicalJson } from '../core/hash.js';
-import { UserError } from '../core/errors.js';
-import type { CeremonyMeta } from '../formats/ceremony.js';
+import type { ZkinferVkey } from '../formats/vkey.js';
 import { transcriptHash } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
-import { identifyPtau, isRecognisedPtau, parsePtauHash } from '../setup/ptau/ptau-file.js';
-import type { VkeyMeta } from '../formats/vkey.js';
-import type { CheckResult } from './check-result.js';
+import { isRecognisedPtau } from '../setup/ptau/ptau-file.js';
+import { fail, pass, type CheckResult } from './check-result.js';
+import type { KeyRebuild, PtauSources } from './key-rebuild.js';
 
 /** Default of --min-contributions. */
 export const DEFAULT_MIN_CONTRIBUTIONS = 2;
 
-/** A ptau the verifier trusts: its hash, and the file when given as one. */
-export interface TrustedPtau {
-  readonly blake2b: string;
-  readonly path?: string;
-}
-
-/** Turns --trust-ptau arguments (files or blake2b-512 hashes) into {@link TrustedPtau}s. */
-export async function resolveTrustedPtau(args: readonly string[]): Promise<TrustedPtau[]> {
-  const out: TrustedPtau[] = [];
-  for (const a of args) {
-    if (existsSync(a) && statSync(a).isFile()) {
-      // Hashed without the published-name check's refusal being skipped: a renamed impostor is still refused.
-      const p = await identifyPtau(a);
-      out.push({ blake2b: p.blake2b, path: a });
-      continue;
-    }
-    const h = parsePtauHash(a);
-    if (!h) throw new UserError(`--trust-ptau ${a}: neither a file nor a blake2b-512 hash (128 hex digits)`);
-    out.push({ blake2b: h });
-  }
-  return out;
+/** A phase-2 contributor, as reports list them. */
+export interface Contributor {
+  readonly index: number;
+  readonly name: string;
+  readonly kind: string;
+  readonly hash: string;
 }
 
 /** Options of {@link checkTrustedSetup}. */
 export interface TrustedSetupOptions {
-  readonly vkey: Record<string, unknown>;
+  readonly vkey: ZkinferVkey;
+  readonly pinned: boolean;
   readonly minContributions?: number;
-  readonly trustPtau?: readonly TrustedPtau[];
-  /** The circuit recompiled by the verifier (from --model), for rebuilding α, β, IC. */
-  readonly r1cs?: Uint8Array;
+  readonly ptau: PtauSources;
+  /** Whether the verifier recompiled the circuit (--model). */
+  readonly recompiled: boolean;
+  /** The key rebuilt from the recompiled r1cs and the ptau file the transcript names, when both are at hand. */
+  readonly rebuild?: KeyRebuild;
 }
 
-/** Result: the check, the contributors (in order) and anything worth a warning. */
+/** Result: the check and the contributors, in order. */
 export interface TrustedSetupResult {
   readonly check: CheckResult;
-  readonly contributors: Array<{ index: number; name: string; kind: string; hash: string }>;
-  readonly warnings: string[];
+  readonly contributors: Contributor[];
 }
 
-const pick = (v: Record<string, unknown>, keys: string[]): string => canonicalJson(keys.map((k) => v[k]));
+const short = (h: string): string => `${h.slice(0, 16)}…`;
 
-/** Rebuilds the initial key from r1cs and ptau; null when it matches the verification key, else why not. */
-async function rebuildMismatch(
-  r1cs: Uint8Array,
-  ptauPath: string,
-  meta: CeremonyMeta,
-  vkey: Record<string, unknown>,
-): Promise<string | null> {
-  const init = { type: 'bigMem' };
-  const cs = await snarkjs.zKey.newZKey({ type: 'mem', data: r1cs }, ptauPath, init);
-  if (!(cs instanceof Uint8Array)) return `snarkjs could not set up the recompiled circuit with ${ptauPath}`;
-  if (Buffer.from(cs).toString('hex') !== meta.transcript.circuit.csHash)
-    return `the ceremony's circuit hash is not the one the recompiled r1cs and ${ptauPath} give`;
-  const initVkey = (await snarkjs.zKey.exportVerificationKey(init)) as Record<string, unknown>;
-  const fields = ['vk_alpha_1', 'vk_beta_2', 'vk_gamma_2', 'IC', 'nPublic'];
-  if (pick(initVkey, fields) !== pick(vkey, fields))
-    return `the key's α, β, γ or IC are not the ones the recompiled r1cs and ${ptauPath} give`;
-  return null;
-}
-
-/** The trusted-setup verdict for a verification key. */
+/** The trusted-setup verdict for a pinned verification key. */
 export async function checkTrustedSetup(o: TrustedSetupOptions): Promise<TrustedSetupResult> {
   const min = o.minContributions ?? DEFAULT_MIN_CONTRIBUTIONS;
-  const meta = o.vkey['zkinfer'] as VkeyMeta | undefined;
-  const warnings: string[] = [];
-  const result = (
-    ok: boolean,
-    detail: string,
-    contributors: TrustedSetupResult['contributors'] = [],
-  ): TrustedSetupResult => ({ check: { check: 'trusted-setup', ok, detail }, contributors, warnings });
-  if (!meta) return result(false, 'the key has no zkinfer metadata, so no ceremony transcript');
+  const meta = o.vkey.zkinfer;
+  const t = meta.ceremony?.transcript;
+  const contributors = (t?.contributions ?? []).map(({ index, name, kind, hash }) => ({ index, name, kind, hash }));
+  const result = (ok: boolean, detail: string): TrustedSetupResult => ({
+    check: ok ? pass('trusted-setup', detail) : fail('trusted-setup', detail),
+    contributors,
+  });
+  if (!o.pinned) return result(false, "the key is not pinned, so its setup is only the prover's word");
   if (meta.setup === 'dev')
     return result(false, 'dev setup: one process sampled all the toxic waste, so whoever ran it could forge proofs');
-  const ceremony = meta.ceremony;
-  if (!ceremony)
+  if (!meta.ceremony || !t)
     return result(
       false,
       'no ceremony transcript: the key was made by `zkinfer setup --ptau`, one phase-2 contribution inside one process, so whoever ran it knows δ and could forge proofs; run a ceremony (zkinfer ceremony init/contribute/beacon/finalize)',
     );
-  const t = ceremony.transcript;
-  const contributors = (t?.contributions ?? []).map(({ index, name, kind, hash }) => ({ index, name, kind, hash }));
-  if (!t || transcriptHash(t) !== ceremony.transcriptSha256)
-    return result(false, 'the ceremony transcript in the key does not match its recorded hash (altered)', contributors);
-  if (t.circuit.modelId !== meta.modelId)
-    return result(
-      false,
-      `the ceremony was for model ${t.circuit.modelId.slice(0, 16)}…, the key is labelled ${meta.modelId.slice(0, 16)}…`,
-      contributors,
-    );
-  const trusted = o.trustPtau ?? [];
-  const source = isRecognisedPtau(
-    t.ptau.blake2b,
-    trusted.map((p) => p.blake2b),
-  );
+  if (transcriptHash(t) !== meta.ceremony.transcriptSha256)
+    return result(false, 'the ceremony transcript in the key does not match its recorded hash (altered)');
+  const source = isRecognisedPtau(t.ptau.blake2b, o.ptau.trusted);
   if (!source)
     return result(
       false,
-      `ptau ${t.ptau.name} (blake2b ${t.ptau.blake2b.slice(0, 16)}…) is not recognised: not a published perpetual powers-of-tau file; name it with --trust-ptau FILE|HASH if you trust whoever made it`,
-      contributors,
+      `ptau ${t.ptau.name} (blake2b ${short(t.ptau.blake2b)}) is not recognised: not a published perpetual powers-of-tau file; name it with --trust-ptau FILE if you trust whoever made it`,
+    );
+  const file = o.ptau.files.find((f) => f.blake2b === t.ptau.blake2b);
+  if (!file)
+    return result(
+      false,
+      `the key's α, β, γ and IC must be rebuilt from the powers of tau its ceremony started from: fetch ${t.ptau.name} (2^${t.ptau.power}, blake2b ${t.ptau.blake2b}) and pass it with --ptau FILE`,
+    );
+  if (!o.recompiled || !o.rebuild)
+    return result(
+      false,
+      "the key's α, β, γ and IC must be rebuilt from the circuit recompiled from the model: pass --model ONNX (and --settings FILE)",
+    );
+  const r = o.rebuild;
+  if (r.ptau.blake2b !== t.ptau.blake2b)
+    return result(false, `the key was rebuilt from ${r.ptau.name}, not from ${t.ptau.name}, which its ceremony names`);
+  if (!r.ptauMatches)
+    return result(false, `the key's α and β are not those of ${r.ptau.path}: it was not made from it`);
+  if (!r.circuitMatches)
+    return result(false, `the key's γ and IC are not those rebuilt from the recompiled circuit and ${r.ptau.path}`);
+  if (r.csHash !== t.circuit.csHash)
+    return result(
+      false,
+      "the ceremony's circuit hash is not the one the recompiled r1cs and the ptau give: the transcript is for another circuit",
     );
   const chain = await verifyContributionChain({
-    csHash: t.circuit.csHash,
+    csHash: r.csHash,
     contributions: t.contributions,
     vkDelta2: o.vkey['vk_delta_2'] ?? null,
   });
-  if (!chain.ok) return result(false, `contribution chain: ${chain.detail}`, contributors);
+  if (!chain.ok) return result(false, `contribution chain: ${chain.detail}`);
   const names = contributors
-    .map((c) => `${c.index}. ${c.name || '(unnamed)'}${c.kind === 'beacon' ? ' [beacon]' : ''} ${c.hash.slice(0, 16)}…`)
+    .map((c) => `${c.index}. ${c.name || '(unnamed)'}${c.kind === 'beacon' ? ' [beacon]' : ''} ${short(c.hash)}`)
     .join(', ');
-  if (contributors.length < min) {
+  // A beacon's secret follows from its public seed: it adds no secrecy, so only the others count.
+  const secret = contributors.filter((c) => c.kind !== 'beacon').length;
+  if (secret < min)
     return result(
       false,
-      `${contributors.length} phase-2 contribution${contributors.length === 1 ? '' : 's'} (${names || 'none'}), at least ${min} required: a single party could know δ and forge proofs`,
-      contributors,
+      `${secret} secret phase-2 contribution${secret === 1 ? '' : 's'} (${names || 'none'}), at least ${min} required (a beacon's secret is public): a single party could know δ and forge proofs`,
     );
-  }
-  const ptauFile = trusted.find((p) => p.path && p.blake2b === t.ptau.blake2b)?.path;
-  let rebuilt = 'α, β, IC not rebuilt (pass --model and the ptau file as --trust-ptau FILE to rebuild them)';
-  if (ptauFile && o.r1cs) {
-    const why = await rebuildMismatch(o.r1cs, ptauFile, ceremony, o.vkey);
-    if (why) return result(false, why, contributors);
-    rebuilt = `α, β, IC rebuilt from the recompiled r1cs and ${ptauFile}`;
-  } else {
-    warnings.push(
-      `trusted setup: the key's α, β and IC were not rebuilt from the ptau and the circuit; ${rebuilt.slice(rebuilt.indexOf('(') + 1, -1)}`,
-    );
-  }
   return result(
     true,
-    `${contributors.length} phase-2 contributions: ${names}; ptau ${t.ptau.name} (${source}); ${rebuilt}`,
-    contributors,
+    `${secret} secret phase-2 contributions${secret < contributors.length ? ' and a beacon' : ''}: ${names}; ptau ${t.ptau.name} (${source}); α, β, γ, IC rebuilt from the recompiled circuit and ${r.ptau.path}; δ ends the verified contribution chain`,
   );
 }

@@ -29,13 +29,16 @@ import {
 } from './check-signals.js';
 import { keyChecks, PinSource, resolveKey, type PinnedKey } from './pin-key.js';
 import { assertVerificationKey } from '../formats/vkey.js';
-import { checkModelBinding } from './model-binding.js';
+import { recompileModel } from './model-binding.js';
+import { checkKeyTrust, LABEL_ONLY_WARNING, type TrustOptions } from './key-trust.js';
 import { g2MembershipError, verifyGroth16 } from './groth16.js';
-import { checkTrustedSetup, resolveTrustedPtau, TrustedSetupResult } from './trusted-setup.js';
+import type { Contributor } from './trusted-setup.js';
 import { fail, pass, type CheckName, type CheckResult } from './check-result.js';
 
 /** The verdict. */
 export interface VerifyReport {
+  /** What was verified (claims say `accuracy-claim`, with the same shape where the two share a meaning). */
+  readonly kind: 'proof-bundle';
   readonly valid: boolean;
   /** The first failed check, if any. */
   readonly failed?: CheckName;
@@ -59,11 +62,11 @@ export interface VerifyReport {
   /** The on-chain verdict, when asked for. */
   readonly chain?: ChainVerdict;
   /** Phase-2 contributors of the key's ceremony, in order (with --require-trusted-setup). */
-  readonly contributors?: TrustedSetupResult['contributors'];
+  readonly contributors?: Contributor[];
 }
 
 /** Options of {@link verifyBundle}. */
-export interface VerifyOptions {
+export interface VerifyOptions extends TrustOptions {
   /** Path of the bundle file (or pass `bundle`). */
   readonly bundlePath?: string;
   readonly bundle?: unknown;
@@ -85,17 +88,6 @@ export interface VerifyOptions {
   readonly chain?: ChainTarget;
   /** Runs the on-chain check; required with `chain` (src/chain/verify-bundle-on-chain.ts passes it). */
   readonly chainVerifier?: ChainVerifier;
-  /** Fail unpinned keys and keys that do not come from a verified multi-party ceremony (see trusted-setup.ts). */
-  readonly requireTrustedSetup?: boolean;
-  /** Fewest phase-2 contributions a trusted key needs (default 2). */
-  readonly minContributions?: number;
-  /** Powers-of-tau files or blake2b-512 hashes to treat as recognised, besides the published ones. */
-  readonly trustPtau?: readonly string[];
-  /** The model's ONNX file: recompiled (with `settingsPath`) to check the model id. */
-  readonly modelPath?: string;
-  readonly settingsPath?: string;
-  /** The ceremony's transcript or final zkey: the key must come from it, for the recompiled r1cs. */
-  readonly ceremonyPath?: string;
 }
 
 type EmbeddedKey = Parameters<typeof resolveKey>[0];
@@ -128,7 +120,24 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   const { vkey } = key;
   const meta = vkey.zkinfer;
   checks.push(...keyChecks(bundle, embedded, key));
-  const r1cs = opts.modelPath ? await modelBindingCheck(opts.modelPath, opts, bundle, vkey, checks) : undefined;
+  const trust = await checkKeyTrust({
+    ...opts,
+    vkey,
+    pinned: key.pinned,
+    claimedModelId: bundle.modelId,
+    artifact: 'bundle',
+    recompile: (modelPath, settingsPath) => ({
+      modelPath,
+      ...recompileModel({
+        modelPath,
+        settingsPath,
+        inputVisibility: meta.layout.input.visibility,
+        outputVisibility: meta.layout.output.visibility,
+      }),
+    }),
+  });
+  checks.push(...trust.checks.filter((c) => c.check !== 'trusted-setup'));
+  if (opts.modelPath && !trust.rebuilt) warnings.push(LABEL_ONLY_WARNING);
   const decoded = await signalChecks(bundle, key, opening, opts.openingPath, checks);
   const inputClamped = inputCheck(opts, bundle, meta, opening, found);
   const proofOk = await proofCheck(bundle, vkey, checks);
@@ -147,7 +156,8 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     if (c.warning) warnings.push(c.warning);
   }
   setupWarnings(meta, warnings);
-  const contributors = opts.requireTrustedSetup ? await trustedSetupCheck(opts, key, r1cs, found) : undefined;
+  checks.push(...trust.checks.filter((c) => c.check === 'trusted-setup'));
+  const contributors = trust.contributors;
   if (bundle.layout.output.visibility === 'hashed' && !opening)
     warnings.push('the output is hashed: pass --opening FILE to see and check it');
   return reportOf({ checks, warnings, key, bundle, decoded, inputClamped, chain, contributors });
@@ -169,6 +179,7 @@ function parseBundle(raw: unknown, where: string): { bundle: ProofBundle; embedd
 /** The report of a malformed bundle: nothing else is checked. */
 function formatFailure(found: Findings, detail: string): VerifyReport {
   return {
+    kind: 'proof-bundle',
     valid: false,
     failed: 'format',
     checks: [...found.checks, fail('format', detail)],
@@ -177,26 +188,6 @@ function formatFailure(found: Findings, detail: string): VerifyReport {
     unverified: [],
     warnings: found.warnings,
   };
-}
-
-/** The `model-id` check against the recompiled model; returns the recompiled r1cs for the setup check. */
-async function modelBindingCheck(
-  modelPath: string,
-  opts: VerifyOptions,
-  bundle: ProofBundle,
-  vkey: PinnedKey['vkey'],
-  checks: CheckResult[],
-): Promise<Uint8Array> {
-  const binding = await checkModelBinding({
-    modelPath,
-    settingsPath: opts.settingsPath,
-    ceremonyPath: opts.ceremonyPath,
-    layout: vkey.zkinfer.layout,
-    bundleModelId: bundle.modelId,
-    vkey: vkey as unknown as Record<string, unknown>,
-  });
-  checks.push(binding.check);
-  return binding.recompiled.r1cs;
 }
 
 /** The `bundle-fields`, `public-signals` and (with an opening) `opening` checks; returns the decoded output. */
@@ -277,28 +268,6 @@ function setupWarnings(meta: KeyMeta, warnings: string[]): void {
     );
 }
 
-/** The `trusted-setup` check (with --require-trusted-setup); returns the ceremony's contributors. */
-async function trustedSetupCheck(
-  opts: VerifyOptions,
-  key: PinnedKey,
-  r1cs: Uint8Array | undefined,
-  found: Findings,
-): Promise<TrustedSetupResult['contributors'] | undefined> {
-  if (!key.pinned) {
-    found.checks.push(fail('trusted-setup', "the key is not pinned, so its setup is only the bundle's claim"));
-    return undefined;
-  }
-  const trust = await checkTrustedSetup({
-    vkey: key.vkey as unknown as Record<string, unknown>,
-    minContributions: opts.minContributions,
-    trustPtau: await resolveTrustedPtau(opts.trustPtau ?? []),
-    r1cs,
-  });
-  found.checks.push(trust.check);
-  found.warnings.push(...trust.warnings);
-  return trust.contributors;
-}
-
 function fieldPresent(bundle: ProofBundle, path: string): boolean {
   let v: unknown = bundle;
   for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
@@ -314,13 +283,14 @@ function reportOf(r: {
   decoded: Awaited<ReturnType<typeof decodeOutput>>;
   inputClamped?: number;
   chain?: ChainVerdict;
-  contributors?: TrustedSetupResult['contributors'];
+  contributors?: Contributor[];
 }): VerifyReport {
   const { checks, key, bundle, decoded, inputClamped, chain, contributors } = r;
   const meta = key.vkey.zkinfer;
   const failed = checks.find((c) => !c.ok)?.check;
   const ints = decoded.error ? undefined : decoded.integers;
   return {
+    kind: 'proof-bundle',
     valid: failed === undefined,
     ...(failed ? { failed } : {}),
     checks,

@@ -14,7 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkModelBinding, recompileModel } from '../../src/verify/model-binding.js';
+import { modelIdCheck, recompileModel } from '../../src/verify/model-binding.js';
+import type { ZkinferVkey } from '../../src/formats/vkey.js';
 import type { PublicLayout, Visibility } from '../../src/compile/build-circuit.js';
 import { UserError } from '../../src/core/errors.js';
 import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
@@ -115,19 +116,34 @@ for (const c of replayCases) {
     assert.equal(rec.modelId, info.modelId);
     assert.ok(Buffer.from(rec.r1cs).equals(readFileSync(join(dir, 'circuit.r1cs'))), 'r1cs byte-identical');
     // What `verify --model` runs, with the bundle's and the key's model id as compile wrote it.
-    const vkey = { zkinfer: { modelId: info.modelId } };
-    const bind = (modelPath: string, settings = settingsPath) =>
-      checkModelBinding({ modelPath, settingsPath: settings, layout: info.layout, bundleModelId: info.modelId, vkey });
-    assert.equal((await bind(c.onnx)).check.ok, true);
+    const vkey = { zkinfer: { modelId: info.modelId, setup: 'dev' } } as unknown as ZkinferVkey;
+    const bind = (modelPath: string, settings = settingsPath) => ({
+      check: modelIdCheck({
+        recompiled: {
+          modelPath,
+          ...recompileModel({
+            modelPath,
+            settingsPath: settings,
+            inputVisibility: info.layout.input.visibility,
+            outputVisibility: info.layout.output.visibility,
+          }),
+        },
+        claimedModelId: info.modelId,
+        artifact: 'bundle',
+        vkey,
+      }),
+    });
+    assert.equal(bind(c.onnx).check.ok, true);
+    assert.match(bind(c.onnx).check.detail, /label only; the key was not rebuilt/);
     const tweaked = join(dir, 'tweaked.onnx');
     tweakOneWeight(c.onnx, tweaked);
-    const t = await bind(tweaked);
+    const t = bind(tweaked);
     assert.equal(t.check.check, 'model-id');
     assert.equal(t.check.ok, false);
     assert.match(t.check.detail, /is not the ONNX file settings\.json was made from/);
     const edited = join(dir, 'edited-settings.json');
     const which = tweakOneDecision(settingsPath, edited);
-    const e = await bind(c.onnx, edited);
+    const e = bind(c.onnx, edited);
     assert.equal(e.check.ok, false, `changing ${which} must change the model`);
     assert.equal(e.check.check, 'model-id');
   });

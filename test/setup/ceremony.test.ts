@@ -63,6 +63,8 @@ function ok(args: string[]) {
   assert.equal(r.code, 0, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
   return r;
 }
+/** What --require-trusted-setup needs besides the ptau: the model to recompile the circuit from. */
+const MODEL_ARGS = (): string[] => ['--model', join(tmp, 'tiny.onnx'), '--settings', join(build, 'settings.json')];
 const json = (r: { stdout: string }) => JSON.parse(r.stdout) as Record<string, any>;
 const trustedSetupDetail = (report: Record<string, any>): string =>
   report['checks'].find((c: { check: string }) => c.check === 'trusted-setup').detail;
@@ -177,28 +179,42 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
 
   const bundle = json(ok(['prove', build, '--input', input, '--json']))['bundle'] as string;
   const vk = join(build, 'vkey.json');
-  const trusted = json(ok(['verify', bundle, '--vkey', vk, '--require-trusted-setup', '--trust-ptau', ptau, '--json']));
+  const trusted = json(
+    ok(['verify', bundle, '--vkey', vk, ...MODEL_ARGS(), '--require-trusted-setup', '--trust-ptau', ptau, '--json']),
+  );
   assert.deepEqual(
     trusted['contributors'].map((c: { name: string }) => c.name),
     ['alice', 'bob', 'beacon'],
   );
-  assert.match(trustedSetupDetail(trusted), /3 phase-2 contributions: 1\. alice .*2\. bob .*3\. beacon/);
+  assert.match(trustedSetupDetail(trusted), /2 secret phase-2 contributions and a beacon: 1\. alice .*2\. bob .*3\. beacon/);
+  assert.match(trustedSetupDetail(trusted), /α, β, γ, IC rebuilt from the recompiled circuit/);
 
-  const untrusted = zkinfer(['verify', bundle, '--vkey', vk, '--require-trusted-setup', '--json']);
+  // Without the model, the key's α, β, γ, IC cannot be rebuilt: a failure that says what to pass.
+  const noModel = zkinfer(['verify', bundle, '--vkey', vk, '--require-trusted-setup', '--trust-ptau', ptau, '--json']);
+  assert.equal(noModel.code, 1);
+  assert.match(trustedSetupDetail(json(noModel)), /pass --model ONNX/);
+
+  const untrusted = zkinfer(['verify', bundle, '--vkey', vk, ...MODEL_ARGS(), '--require-trusted-setup', '--json']);
   assert.equal(untrusted.code, 1);
   assert.equal(json(untrusted)['failed'], 'trusted-setup');
   assert.match(trustedSetupDetail(json(untrusted)), /not recognised/);
 
-  const hashOnly = json(
-    ok(['verify', bundle, '--vkey', vk, '--require-trusted-setup', '--trust-ptau', transcript.ptau.blake2b, '--json']),
+  // A trusted hash without the file: the key is not rebuilt, so it is not trusted; the failure names the file.
+  const hashOnlyArgs = ['verify', bundle, '--vkey', vk, ...MODEL_ARGS(), '--require-trusted-setup'];
+  const hashOnly = zkinfer([...hashOnlyArgs, '--trust-ptau', transcript.ptau.blake2b, '--json']);
+  assert.equal(hashOnly.code, 1);
+  assert.match(
+    trustedSetupDetail(json(hashOnly)),
+    /fetch local\.ptau \(2\^8, blake2b [0-9a-f]{128}\) and pass it with --ptau FILE/,
   );
-  assert.ok(hashOnly['warnings'].some((w: string) => /not rebuilt/.test(w)));
+  ok([...hashOnlyArgs, '--trust-ptau', transcript.ptau.blake2b, '--ptau', ptau]);
 
   const tooFew = zkinfer([
     'verify',
     bundle,
     '--vkey',
     vk,
+    ...MODEL_ARGS(),
     '--require-trusted-setup',
     '--trust-ptau',
     ptau,
@@ -207,7 +223,7 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
     '--json',
   ]);
   assert.equal(tooFew.code, 1);
-  assert.match(trustedSetupDetail(json(tooFew)), /3 phase-2 contributions .* at least 4 required/);
+  assert.match(trustedSetupDetail(json(tooFew)), /2 secret phase-2 contributions .* at least 4 required/);
 
   // The verifier recompiles the model from ONNX + settings and rebuilds α, β, IC from the ptau.
   const settings = join(tmp, 'published-settings.json');
@@ -231,7 +247,11 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
     ]),
   );
   assert.equal(full['checks'].filter((c: { check: string }) => c.check === 'model-id').length, 2);
-  assert.match(trustedSetupDetail(full), /rebuilt from the recompiled r1cs/);
+  assert.match(trustedSetupDetail(full), /rebuilt from the recompiled circuit/);
+  assert.match(
+    full['checks'].find((c: { check: string }) => c.check === 'ceremony').detail,
+    /starts from the circuit hash of the recompiled r1cs/,
+  );
   const viaZkey = json(
     ok([
       'verify',
@@ -248,6 +268,11 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
     ]),
   );
   assert.equal(viaZkey['valid'], true);
+  // No ptau file: the model id was compared as a label, and the report says so instead of "matches the key".
+  const labelOnly = viaZkey['checks'].filter((c: { check: string }) => c.check === 'model-id')[1];
+  assert.equal(labelOnly.unverified, true);
+  assert.match(labelOnly.detail, /label only; the key was not rebuilt/);
+  assert.ok(viaZkey['warnings'].some((w: string) => /compared model id labels only/.test(w)));
 
   tinyModel(join(tmp, 'tweaked.onnx'), 0.25);
   const tweaked = zkinfer([
@@ -357,6 +382,7 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
     forgedPath,
     '--vkey',
     vkPath,
+    ...MODEL_ARGS(),
     '--require-trusted-setup',
     '--trust-ptau',
     ptau,
@@ -366,7 +392,7 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
   assert.equal(json(strict)['failed'], 'trusted-setup');
   assert.match(
     trustedSetupDetail(json(strict)),
-    /1 phase-2 contribution \(1\. beacon \[beacon\].*\), at least 2 required/,
+    /0 secret phase-2 contributions \(1\. beacon \[beacon\].*\), at least 2 required/,
   );
   // Transplanting the 3-party transcript into this key (same circuit, same ptau) does not help: its δ is not the key's.
   const { vkeyHash } = await import('../../src/formats/vkey.js');
@@ -381,6 +407,7 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
     transplantPath,
     '--vkey',
     transplantedKey,
+    ...MODEL_ARGS(),
     '--require-trusted-setup',
     '--trust-ptau',
     ptau,
@@ -395,6 +422,7 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
     bundlePath,
     '--vkey',
     vkPath,
+    ...MODEL_ARGS(),
     '--require-trusted-setup',
     '--trust-ptau',
     ptau,

@@ -1,0 +1,104 @@
+/**
+ * Rebuilding a verification key from what the verifier holds itself: the powers-of-tau file and
+ * the circuit recompiled from the ONNX file. Phase-2 contributions move only δ (and the proving
+ * key's L and H), so α, β and γ are the ptau's and the IC points are fixed by the ptau and the
+ * r1cs alone: a key whose α, β, γ and IC equal the rebuilt ones was made for exactly this
+ * circuit on exactly this ptau, whatever its metadata says. That is what turns `--model` from a
+ * comparison of labels into a binding of the key.
+ */
+import * as snarkjs from 'snarkjs';
+import { canonicalJson } from '../core/hash.js';
+import { UserError } from '../core/errors.js';
+import { identifyPtau, isRecognisedPtau, parsePtauHash } from '../setup/ptau/ptau-file.js';
+import { existsSync, statSync } from 'node:fs';
+
+/** A powers-of-tau file the verifier gave, identified by its hash. */
+export interface PtauFile {
+  readonly path: string;
+  readonly name: string;
+  readonly power: number;
+  readonly blake2b: string;
+  /** `published` (snarkjs's table), `trusted` (named with --trust-ptau) or undefined. */
+  readonly recognised?: 'published' | 'trusted';
+}
+
+/** The powers of tau a verification may use: files to rebuild from, and the hashes it trusts. */
+export interface PtauSources {
+  readonly files: readonly PtauFile[];
+  /** blake2b-512 hashes named with --trust-ptau (files and bare hashes). */
+  readonly trusted: readonly string[];
+}
+
+/**
+ * Identifies `--ptau FILE` and `--trust-ptau FILE|HASH` arguments. A --trust-ptau file is both
+ * trusted and available for rebuilding; a --ptau file is available, and trusted only when it is
+ * a published file (or also named by --trust-ptau). A file named like a published one whose
+ * hash differs is refused (identifyPtau), so a renamed impostor is never recognised.
+ */
+export async function resolvePtauSources(o: {
+  readonly ptau?: readonly string[];
+  readonly trustPtau?: readonly string[];
+}): Promise<PtauSources> {
+  const trusted: string[] = [];
+  const paths: string[] = [...(o.ptau ?? [])];
+  for (const a of o.trustPtau ?? []) {
+    if (existsSync(a) && statSync(a).isFile()) {
+      paths.push(a);
+      continue;
+    }
+    const h = parsePtauHash(a);
+    if (!h) throw new UserError(`--trust-ptau ${a}: neither a file nor a blake2b-512 hash (128 hex digits)`);
+    trusted.push(h);
+  }
+  const files: PtauFile[] = [];
+  for (const p of paths) {
+    const id = await identifyPtau(p);
+    if ((o.trustPtau ?? []).includes(p)) trusted.push(id.blake2b);
+    files.push({ path: p, name: id.name, power: id.power, blake2b: id.blake2b });
+  }
+  return {
+    trusted,
+    files: files.map((f) => ({ ...f, recognised: isRecognisedPtau(f.blake2b, trusted) })),
+  };
+}
+
+/** The outcome of {@link rebuildKey}. */
+export interface KeyRebuild {
+  readonly ptau: PtauFile;
+  /** snarkjs's circuit hash of the rebuilt initial key (binds r1cs and ptau; the ceremony chain starts here). */
+  readonly csHash: string;
+  /** α and β equal the ptau's: the key was made from this ptau. */
+  readonly ptauMatches: boolean;
+  /** γ, IC and nPublic equal the rebuilt ones: the key is for this circuit (meaningful when ptauMatches). */
+  readonly circuitMatches: boolean;
+}
+
+const pick = (v: Record<string, unknown>, keys: string[]): string => canonicalJson(keys.map((k) => v[k]));
+
+/**
+ * Rebuilds the initial key of `r1cs` on `ptau` (snarkjs `zkey new`, in memory) and compares it
+ * with `vkey`. Throws {@link UserError} when snarkjs cannot set the circuit up on that file (too
+ * small a power, not a prepared phase-2 file).
+ */
+export async function rebuildKey(r1cs: Uint8Array, ptau: PtauFile, vkey: Record<string, unknown>): Promise<KeyRebuild> {
+  const init = { type: 'bigMem' };
+  let cs: unknown;
+  try {
+    cs = await snarkjs.zKey.newZKey({ type: 'mem', data: r1cs }, ptau.path, init);
+  } catch (e) {
+    throw new UserError(
+      `${ptau.path}: snarkjs could not set up the recompiled circuit on it (${(e as Error).message})`,
+    );
+  }
+  if (!(cs instanceof Uint8Array))
+    throw new UserError(
+      `${ptau.path}: snarkjs could not set up the recompiled circuit on it (a prepared phase-2 file of power ≥ the circuit's is needed)`,
+    );
+  const rebuilt = (await snarkjs.zKey.exportVerificationKey(init)) as Record<string, unknown>;
+  return {
+    ptau,
+    csHash: Buffer.from(cs).toString('hex'),
+    ptauMatches: pick(rebuilt, ['vk_alpha_1', 'vk_beta_2']) === pick(vkey, ['vk_alpha_1', 'vk_beta_2']),
+    circuitMatches: pick(rebuilt, ['vk_gamma_2', 'IC', 'nPublic']) === pick(vkey, ['vk_gamma_2', 'IC', 'nPublic']),
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The trust policy bundles and claims share: once a key is pinned, what binds it to a model
+ * (`model-id` with --model), to a ceremony (`ceremony` with --ceremony) and to a trusted setup
+ * (`trusted-setup` with --require-trusted-setup). One implementation, so a bundle and a claim
+ * made with the same kind of key pass or fail the same checks with the same words.
+ */
+import { existsSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
+import type { ZkinferVkey } from '../formats/vkey.js';
+import type { CheckResult } from './check-result.js';
+import { rebuildKey, resolvePtauSources, type KeyRebuild, type PtauSources } from './key-rebuild.js';
+import { ceremonyCheck, modelIdCheck, type RecompiledCircuit } from './model-binding.js';
+import { checkTrustedSetup, type Contributor } from './trusted-setup.js';
+
+/** The warning when --model could compare only labels (the report also marks `model-id` unverified). */
+export const LABEL_ONLY_WARNING =
+  '--model compared model id labels only: the key was not rebuilt from the recompiled circuit (pass --ptau FILE), so a key made for another circuit and labelled with this model id would pass too';
+
+/** The verifier's trust options, the same for bundles and claims. */
+export interface TrustOptions {
+  /** The model's ONNX file: its circuit is recompiled (with `settingsPath`) and the key bound to it. */
+  readonly modelPath?: string;
+  readonly settingsPath?: string;
+  /** The ceremony's transcript or final zkey: the key must come from it, for the recompiled r1cs. */
+  readonly ceremonyPath?: string;
+  /** Powers-of-tau files to rebuild the key from (trusted when published). */
+  readonly ptau?: readonly string[];
+  /** Powers-of-tau files or blake2b-512 hashes to treat as trusted, besides the published ones. */
+  readonly trustPtau?: readonly string[];
+  /** Fail keys that are not rebuilt from a trusted ptau and the recompiled circuit with δ from a verified ceremony. */
+  readonly requireTrustedSetup?: boolean;
+  /** Fewest phase-2 contributions a trusted key needs (default 2). */
+  readonly minContributions?: number;
+}
+
+/**
+ * Throws {@link UserError} for trust options that would do nothing: each needs another option
+ * to mean anything, and an option that does not apply is an error, never silently ignored.
+ */
+export function assertTrustOptions(o: TrustOptions): void {
+  const need = (has: unknown, flag: string, needs: string, why: string) => {
+    if (has !== undefined && has !== false && !(Array.isArray(has) && has.length === 0) && !needs)
+      throw new UserError(`${flag} ${why}`);
+  };
+  need(o.settingsPath, '--settings', o.modelPath ?? '', 'needs --model (the settings replay the model quantization)');
+  need(
+    o.ceremonyPath,
+    '--ceremony',
+    o.modelPath ?? '',
+    'needs --model (the ceremony is checked against the recompiled circuit)',
+  );
+  need(
+    o.minContributions,
+    '--min-contributions',
+    o.requireTrustedSetup ? 'y' : '',
+    'applies only with --require-trusted-setup',
+  );
+  need(
+    o.ptau,
+    '--ptau',
+    o.modelPath || o.requireTrustedSetup ? 'y' : '',
+    'needs --model or --require-trusted-setup (the key is rebuilt from it and the recompiled circuit)',
+  );
+  need(
+    o.trustPtau,
+    '--trust-ptau',
+    o.modelPath || o.requireTrustedSetup ? 'y' : '',
+    'needs --model or --require-trusted-setup',
+  );
+}
+
+/** What {@link checkKeyTrust} found. */
+export interface KeyTrust {
+  readonly checks: CheckResult[];
+  readonly contributors?: Contributor[];
+  /** Whether the key was rebuilt from the recompiled circuit and a ptau file: the model id is then the key's, not a label. */
+  readonly rebuilt: boolean;
+}
+
+/** Options of {@link checkKeyTrust}. */
+export interface KeyTrustOptions extends TrustOptions {
+  readonly vkey: ZkinferVkey;
+  readonly pinned: boolean;
+  /** The model id the bundle or claim names. */
+  readonly claimedModelId: string;
+  /** `bundle` or `claim`, for messages. */
+  readonly artifact: string;
+  /** Recompiles the circuit the key must be for (called only with --model). */
+  readonly recompile: (
+    modelPath: string,
+    settingsPath: string | undefined,
+  ) => RecompiledCircuit | Promise<RecompiledCircuit>;
+}
+
+/** The ptau file to rebuild from: the one the key records, else the first given. */
+function ptauFor(vkey: ZkinferVkey, sources: PtauSources) {
+  const recorded = vkey.zkinfer.ceremony?.transcript.ptau.blake2b ?? vkey.zkinfer.ptau?.blake2b;
+  return sources.files.find((f) => f.blake2b === recorded) ?? sources.files[0];
+}
+
+/** The `model-id` (--model), `ceremony` (--ceremony) and `trusted-setup` (--require-trusted-setup) checks. */
+export async function checkKeyTrust(o: KeyTrustOptions): Promise<KeyTrust> {
+  assertTrustOptions(o);
+  const checks: CheckResult[] = [];
+  const sources = await resolvePtauSources(o);
+  const rec = o.modelPath ? await o.recompile(o.modelPath, o.settingsPath) : undefined;
+  const file = ptauFor(o.vkey, sources);
+  const rebuild: KeyRebuild | undefined = rec && file ? await rebuildKey(rec.r1cs, file, o.vkey) : undefined;
+  if (rec) {
+    checks.push(
+      modelIdCheck({ recompiled: rec, claimedModelId: o.claimedModelId, artifact: o.artifact, vkey: o.vkey, rebuild }),
+    );
+  }
+  if (rec && o.ceremonyPath) checks.push(await ceremonyCheck(o.ceremonyPath, rec, o.vkey, rebuild));
+  if (!o.requireTrustedSetup) return { checks, rebuilt: !!rebuild?.ptauMatches && rebuild.circuitMatches };
+  const trust = await checkTrustedSetup({
+    vkey: o.vkey,
+    pinned: o.pinned,
+    minContributions: o.minContributions,
+    ptau: sources,
+    recompiled: !!rec,
+    rebuild,
+  });
+  checks.push(trust.check);
+  return { checks, contributors: trust.contributors, rebuilt: !!rebuild?.ptauMatches && rebuild.circuitMatches };
+}
