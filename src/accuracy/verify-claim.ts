@@ -1,16 +1,17 @@
 /**
- * Verification of an accuracy claim (src/accuracy/claim.ts). Every check is named, and chunk
- * checks name the chunk:
- * `format` (exit 2), `vkey` (the embedded key hashes to the claim's vkeyHash), `key-pin` (that
- * hash is the one the verifier trusts: --vkey FILE, --vkey-hash HEX or the trusted-key store,
- * as for bundles), `model-id` (the key is
- * an accuracy-chunk key for the claim's model, chunk size and dataset encoding), `chunks` (k =
- * ceil(N/C) chunks, indexed 0..k−1 in order, with the right sample counts), `public-signals`
- * (per chunk: canonical [c_i, count], count ≤ samples), `dataset-commitment` (D recomputed from
- * N, C and the proven c_i equals the claim's), `dataset-pin` (D equals --dataset-commitment, or
- * every c_i and D are recomputed from --dataset with its --opening), `proof` (the Groth16 check
- * of every chunk), `count` (K is the sum of the proven counts, accuracy = K/N), `min-accuracy`,
- * `trusted-setup`.
+ * Verification of an accuracy claim (src/formats/claim.ts), on the same core as bundles
+ * (src/verify): the same pinning, trust policy (src/verify/key-trust.ts), check names, report
+ * shape and exit codes. Every check is named, and chunk checks name the chunk:
+ * `format` (exit 2), `pin` (the key is the one the verifier trusts: --vkey FILE, --vkey-hash HEX
+ * or the trusted-key store), `vkey` (the embedded key hashes to the claim's vkeyHash and is the
+ * pinned one), `model-id` (the key is an accuracy-chunk key for the claim's model, chunk size and
+ * dataset encoding; with --model, the chunk circuit is recompiled and the key bound to it),
+ * `ceremony` (--ceremony), `chunks` (k = ceil(N/C) chunks, indexed 0..k−1 in order, with the right
+ * sample counts), `public-signals` (per chunk: canonical [c_i, count], count ≤ samples),
+ * `dataset-commitment` (D recomputed from N, C and the proven c_i equals the claim's),
+ * `dataset-pin` (D equals --dataset-commitment, and every c_i and D are recomputed from --dataset
+ * with its --opening: each pin given is checked), `proof` (the Groth16 check of every chunk),
+ * `count` (K is the sum of the proven counts, accuracy = K/N), `min-accuracy`, `trusted-setup`.
  */
 import { availableParallelism } from 'node:os';
 import { verifyGroth16 } from '../verify/groth16.js';
@@ -19,51 +20,42 @@ import { AccuracyClaim, CLAIM_FORMAT, claimSchema } from '../formats/claim.js';
 import { combineChunkCommitments, toHex } from './dataset-commitment.js';
 import { DatasetEncoding } from '../formats/dataset.js';
 import { UserError } from '../core/errors.js';
-import { DEV_SETUP_WARNING, vkeyHash, VkeyMeta, assertVerificationKey } from '../formats/vkey.js';
-import { ResolvedKey, resolveKey } from '../verify/pin-key.js';
+import { DEV_SETUP_WARNING, vkeyHash, VkeyMeta, assertVerificationKey, type ZkinferVkey } from '../formats/vkey.js';
+import { PinSource, ResolvedKey, resolveKey } from '../verify/pin-key.js';
+import { fail, pass, type CheckName, type CheckResult } from '../verify/check-result.js';
+import { checkKeyTrust, LABEL_ONLY_WARNING, type TrustOptions } from '../verify/key-trust.js';
+import type { Contributor } from '../verify/trusted-setup.js';
 import { datasetPin, keyIdProblem, signalsProblem, structureProblem } from './claim-problems.js';
+import { recompileChunkCircuit } from './recompile-chunk.js';
 import type { ChunkVerifyTask } from './verify-chunk-worker.js';
 import { withWorkerPool } from '../runtime/pool.js';
 
-/** Names of the claim checks, in the order they run. */
-export type ClaimCheckName =
-  | 'format'
-  | 'vkey'
-  | 'key-pin'
-  | 'model-id'
-  | 'chunks'
-  | 'public-signals'
-  | 'dataset-commitment'
-  | 'dataset-pin'
-  | 'proof'
-  | 'count'
-  | 'min-accuracy'
-  | 'trusted-setup';
-
-/** One check's outcome. */
-export interface ClaimCheck {
-  readonly check: ClaimCheckName;
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
-/** The verdict on a claim. */
+/** The verdict on a claim: the same shape as a bundle's report where the two share a meaning. */
 export interface ClaimReport {
   readonly kind: 'accuracy-claim';
   readonly valid: boolean;
-  readonly failed?: ClaimCheckName;
-  readonly checks: ClaimCheck[];
+  readonly failed?: CheckName;
+  readonly checks: CheckResult[];
+  /** Whether the key was pinned; when false, model id and setup are the claim's word. */
+  readonly pinned: boolean;
+  readonly keySource: PinSource;
   readonly samples?: number;
   readonly correct?: number;
   readonly accuracy?: number;
   readonly datasetCommitment?: string;
+  /** The model id (the pinned key's label; bound to the key itself only when `model-id` says so). */
   readonly modelId?: string;
+  readonly claimedModelId?: string;
   readonly setup?: string;
+  /** Claim fields present that nothing verifies (the prover's word). */
+  readonly unverified: string[];
   readonly warnings: string[];
+  /** Phase-2 contributors of the chunk key's ceremony, in order (with --require-trusted-setup). */
+  readonly contributors?: Contributor[];
 }
 
-/** Options of {@link verifyClaim}. */
-export interface VerifyClaimOptions {
+/** Options of {@link verifyClaim}: the trust options are the bundle verifier's. */
+export interface VerifyClaimOptions extends TrustOptions {
   readonly claimPath?: string;
   readonly claim?: unknown;
   /** The trusted chunk verification key (BUILD/accuracy/chunk-C/vkey.json). */
@@ -80,7 +72,6 @@ export interface VerifyClaimOptions {
   /** The published dataset commitment D. */
   readonly datasetCommitment?: string;
   readonly minAccuracy?: number;
-  readonly requireTrustedSetup?: boolean;
   /** Worker threads for claims of `poolMinChunks` chunks or more (default: available cores). */
   readonly workers?: number;
   /** Use the worker pool from this many chunks on (default {@link POOL_VERIFY_MIN_CHUNKS}). */
@@ -136,21 +127,21 @@ export function isClaim(value: unknown): boolean {
 
 /** The checks and warnings collected so far, and the report they make. */
 interface Collector {
-  readonly checks: ClaimCheck[];
+  readonly checks: CheckResult[];
   readonly warnings: string[];
-  add(check: ClaimCheckName, ok: boolean, detail: string): void;
+  add(check: CheckName, ok: boolean, detail: string): void;
   /** The report: valid when no check failed, `failed` naming the first that did. */
   done(extra?: Partial<ClaimReport>): ClaimReport;
 }
 
 function collector(): Collector {
-  const checks: ClaimCheck[] = [];
+  const checks: CheckResult[] = [];
   const warnings: string[] = [];
   return {
     checks,
     warnings,
     add: (check, ok, detail) => {
-      checks.push({ check, ok, detail });
+      checks.push(ok ? pass(check, detail) : fail(check, detail));
     },
     done: (extra = {}) => {
       const failed = checks.find((c) => !c.ok)?.check;
@@ -159,6 +150,9 @@ function collector(): Collector {
         valid: failed === undefined,
         ...(failed ? { failed } : {}),
         checks,
+        pinned: false,
+        keySource: 'unpinned',
+        unverified: [],
         warnings,
         ...extra,
       };
@@ -166,7 +160,7 @@ function collector(): Collector {
   };
 }
 
-/** Verifies an accuracy claim; throws {@link UserError} only when a file cannot be read. */
+/** Verifies an accuracy claim; throws {@link UserError} only when a file cannot be read or an option does not apply. */
 export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport> {
   const where = opts.claimPath ?? 'claim';
   const raw = opts.claim ?? readJsonFile(opts.claimPath!, 'accuracy claim');
@@ -178,81 +172,104 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     return r.done();
   }
   const claim = raw as AccuracyClaim;
-  r.add('format', true, 'claim fields present and well-typed');
-  const key = checkKeys(r, claim, opts, where);
-  if (!key) return r.done();
-  const vkey = key.vkey as Record<string, unknown>;
-  const meta = vkey['zkinfer'] as VkeyMeta | undefined;
-  checkModelId(r, meta, claim);
-  const acc = meta?.accuracy;
-  if (!acc) return r.done();
-  const { samples: n } = claim.dataset;
-  const d = await checkDataset(r, claim, opts, acc.encoding);
-  if (d === null) return r.done();
-  await checkProofs(r, vkey, claim, opts);
-  const k2 = checkCount(r, claim, opts.minAccuracy);
-  const kind = checkSetup(r, meta, claim, key.pinned, opts.requireTrustedSetup);
-  return r.done({
-    samples: n,
-    correct: k2,
-    accuracy: k2 / n,
-    datasetCommitment: d,
-    modelId: claim.modelId,
-    setup: kind,
-  });
-}
-
-/**
- * The `vkey` and `key-pin` checks: the embedded key must be the one the claim names, and that one must be
- * pinned. Null when the embedded key is no verification key at all (then `format` fails, as for bundles).
- */
-function checkKeys(r: Collector, claim: AccuracyClaim, opts: VerifyClaimOptions, where: string): ResolvedKey | null {
-  const embeddedHash = vkeyHash(claim.vkey);
-  r.add(
-    'vkey',
-    embeddedHash === claim.vkeyHash,
-    embeddedHash === claim.vkeyHash
-      ? `vkey hash ${claim.vkeyHash.slice(0, 16)}… matches the embedded key`
-      : `the embedded key hashes to ${embeddedHash.slice(0, 16)}…, the claim names ${claim.vkeyHash.slice(0, 16)}…`,
-  );
-  // Pinning as for bundles (src/verify/pin-key.ts): --vkey FILE, --vkey-hash HEX or the trusted-key store.
   try {
     assertVerificationKey(claim.vkey, `${where}: vkey`);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
-    r.checks[0] = { check: 'format', ok: false, detail: e.message };
-    return null;
+    r.add('format', false, e.message);
+    return r.done();
   }
-  const key = resolveKey(claim.vkey as Parameters<typeof resolveKey>[0], {
+  r.add('format', true, 'claim fields present and well-typed');
+  const key = checkKeys(r, claim, opts);
+  const meta = key.vkey.zkinfer;
+  const keyReport: Partial<ClaimReport> = {
+    pinned: key.pinned,
+    keySource: key.source,
+    ...(key.pinned ? { modelId: meta.modelId, setup: meta.setup } : { claimedModelId: claim.modelId }),
+    unverified: UNVERIFIED_CLAIM_FIELDS.filter((f) => fieldPresent(claim, f)),
+  };
+  checkModelId(r, meta, claim);
+  const trust = await checkKeyTrust({
+    ...opts,
+    vkey: key.vkey,
+    pinned: key.pinned,
+    claimedModelId: claim.modelId,
+    artifact: 'claim',
+    recompile: (modelPath, settingsPath) => ({
+      modelPath,
+      ...recompileChunkCircuit({ modelPath, settingsPath, chunkSize: claim.dataset.chunkSize }),
+    }),
+  });
+  r.checks.push(...trust.checks.filter((c) => c.check !== 'trusted-setup'));
+  if (opts.modelPath && !trust.rebuilt) r.warnings.push(LABEL_ONLY_WARNING);
+  const acc = meta.accuracy;
+  if (!acc) return r.done(keyReport);
+  const { samples: n } = claim.dataset;
+  const d = await checkDataset(r, claim, opts, acc.encoding);
+  if (d === null) return r.done(keyReport);
+  await checkProofs(r, key.vkey, claim, opts);
+  const k2 = checkCount(r, claim, opts.minAccuracy);
+  if (meta.setup === 'dev')
+    r.warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
+  r.checks.push(...trust.checks.filter((c) => c.check === 'trusted-setup'));
+  return r.done({
+    ...keyReport,
+    samples: n,
+    correct: k2,
+    accuracy: k2 / n,
+    datasetCommitment: d,
+    ...(trust.contributors ? { contributors: trust.contributors } : {}),
+  });
+}
+
+function fieldPresent(claim: AccuracyClaim, path: string): boolean {
+  let v: unknown = claim;
+  for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v !== undefined;
+}
+
+/**
+ * The `pin` and `vkey` checks, as for bundles: the key must be pinned, and the claim's embedded key must be it
+ * and hash to the claim's vkeyHash.
+ */
+function checkKeys(r: Collector, claim: AccuracyClaim, opts: VerifyClaimOptions): ResolvedKey {
+  const embedded = claim.vkey as unknown as ZkinferVkey;
+  const key = resolveKey(embedded, {
     vkeyPath: opts.vkeyPath,
     vkeyHash: opts.vkeyHash,
     allowUnpinned: opts.allowUnpinned,
     keyStoreDir: opts.keyStoreDir,
   });
-  if (!key.ok) r.add('key-pin', false, key.detail);
-  else if (key.pinned && key.hash !== claim.vkeyHash)
-    r.add(
-      'key-pin',
-      false,
-      `the claim's key ${claim.vkeyHash.slice(0, 16)}… is not the trusted key ${key.hash.slice(0, 16)}… (${key.source})`,
-    );
-  else r.add('key-pin', true, key.detail);
+  r.checks.push({
+    check: 'pin',
+    ok: key.ok,
+    detail: key.detail,
+    ...(key.ok && !key.pinned ? { unverified: true as const } : {}),
+  });
   if (key.ok && !key.pinned)
     r.warnings.push('the verification key is not pinned: anyone can make a key and a claim for any model');
+  const embeddedHash = vkeyHash(embedded);
+  const problem =
+    embeddedHash !== claim.vkeyHash
+      ? `the embedded key hashes to ${embeddedHash.slice(0, 16)}…, the claim names ${claim.vkeyHash.slice(0, 16)}…`
+      : key.hash !== claim.vkeyHash
+        ? `the verification key's hash ${key.hash.slice(0, 16)}… differs from the claim's ${claim.vkeyHash.slice(0, 16)}…`
+        : null;
+  r.add('vkey', problem === null, problem ?? `vkey hash ${claim.vkeyHash.slice(0, 16)}… matches`);
   return key;
 }
 
-/** The `model-id` check: the key proves this model's chunks, and its setup is the one the claim reports. */
-function checkModelId(r: Collector, meta: VkeyMeta | undefined, claim: AccuracyClaim): void {
+/** The `model-id` check on labels: the key is an accuracy-chunk key for this claim, and its setup is the one the claim reports. */
+function checkModelId(r: Collector, meta: VkeyMeta, claim: AccuracyClaim): void {
   const idProblem = keyIdProblem(meta, claim);
   r.add(
     'model-id',
     idProblem === null,
-    idProblem ?? `accuracy key for model ${claim.modelId.slice(0, 16)}…, chunks of ${claim.dataset.chunkSize}`,
+    idProblem ?? `accuracy key labelled for model ${claim.modelId.slice(0, 16)}…, chunks of ${claim.dataset.chunkSize}`,
   );
   // The setup a claim reports must be the key's, warning included (as for bundles).
-  const wantWarning = meta?.setup === 'dev' ? DEV_SETUP_WARNING : undefined;
-  if (meta && (claim.setup.kind !== meta.setup || claim.setup.warning !== wantWarning))
+  const wantWarning = meta.setup === 'dev' ? DEV_SETUP_WARNING : undefined;
+  if (claim.setup.kind !== meta.setup || claim.setup.warning !== wantWarning)
     r.add('model-id', false, `setup "${claim.setup.kind}" (or its warning) differs from the key's "${meta.setup}"`);
 }
 
@@ -333,31 +350,4 @@ function checkCount(r: Collector, claim: AccuracyClaim, minAccuracy: number | un
     );
   }
   return k2;
-}
-
-/**
- * The dev-setup warning and (when asked for) the `trusted-setup` check; returns the setup kind, the key's when it
- * names one (an unpinned key's setup is only the claim's word).
- */
-function checkSetup(
-  r: Collector,
-  meta: VkeyMeta | undefined,
-  claim: AccuracyClaim,
-  pinned: boolean,
-  requireTrustedSetup: boolean | undefined,
-): string {
-  const kind = meta?.setup ?? claim.setup.kind;
-  if (kind === 'dev') r.warnings.push('keys come from the single-party dev setup: whoever ran it could forge proofs');
-  if (requireTrustedSetup) {
-    r.add(
-      'trusted-setup',
-      kind !== 'dev' && pinned,
-      !pinned
-        ? "the key is not pinned, so its setup is only the claim's word"
-        : kind === 'dev'
-          ? 'keys come from the dev setup (--require-trusted-setup)'
-          : `keys from a ${kind} setup`,
-    );
-  }
-  return kind;
 }

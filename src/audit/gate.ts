@@ -34,8 +34,10 @@ export const gateConfigSchema = z
     minAccuracy: z.number().min(0).max(1),
     maxDisagreement: z.number().min(0).max(1).optional(),
     requireTrustedSetup: z.boolean().optional(),
-    /** Powers-of-tau file for the chunk keys (required with requireTrustedSetup). */
+    /** Powers-of-tau file for the chunk keys, and the one the trusted-setup check rebuilds the key from. */
     ptau: z.string().optional(),
+    /** Powers-of-tau files or blake2b-512 hashes to trust besides the published ones (a private ceremony's). */
+    trustPtau: z.array(z.string()).optional(),
     /** A trusted chunk verification key to pin (default: the key this run uses, reported in the summary). */
     vkey: z.string().optional(),
     chunk: z.number().int().positive().optional(),
@@ -107,6 +109,8 @@ export function readGateConfig(path: string): GateConfig {
     ptau: rel(c.ptau),
     vkey: rel(c.vkey),
     out: rel(c.out ?? 'zkinfer-gate'),
+    // A blake2b-512 hash stays as it is; anything else is a file, relative to the config.
+    ...(c.trustPtau ? { trustPtau: c.trustPtau.map((t) => (/^(0x)?[0-9a-f]{128}$/i.test(t) ? t : rel(t)!)) } : {}),
   };
 }
 
@@ -235,7 +239,7 @@ async function proveAndVerify(
     ...(c.datasetCommitment
       ? { datasetCommitment: c.datasetCommitment }
       : { dataset: c.dataset, opening: c.opening ?? accuracyOpeningPath(c.out!) }),
-    requireTrustedSetup: c.requireTrustedSetup,
+    ...(c.requireTrustedSetup ? trustedSetupOptions(c, buildDir) : {}),
   });
   // The trusted-setup verdict is its own gate check (below), not part of whether the claim verifies.
   const structural = v.checks.filter((x) => x.check !== 'trusted-setup');
@@ -253,6 +257,20 @@ async function proveAndVerify(
   const ts = v.checks.find((x) => x.check === 'trusted-setup');
   if (ts) checks.push({ check: 'trusted-setup', ok: ts.ok, detail: ts.detail });
   return { s, v, vkey };
+}
+
+/**
+ * What the trusted-setup check needs, as for `verify --require-trusted-setup`: the ONNX file to
+ * recompile the chunk circuit from, its settings, and the ptau file to rebuild the key from.
+ */
+function trustedSetupOptions(c: GateConfig, buildDir: string) {
+  const onnx = statSync(c.model).isFile() ? c.model : artifactPath(buildDir, 'model');
+  return {
+    requireTrustedSetup: true,
+    ...(existsSync(onnx) ? { modelPath: onnx, settingsPath: artifactPath(buildDir, 'settings') } : {}),
+    ...(c.ptau ? { ptau: [c.ptau] } : {}),
+    ...(c.trustPtau ? { trustPtau: c.trustPtau } : {}),
+  };
 }
 
 /** The Markdown appended to GITHUB_STEP_SUMMARY. */

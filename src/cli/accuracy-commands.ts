@@ -15,15 +15,12 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { UserError } from '../core/errors.js';
 import { appendFileSync } from 'node:fs';
 import { gateAnnotations, gateMarkdown, runGate } from '../audit/gate.js';
-import { addClaimVerifyOptions } from './claim-verify.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const err = (s: string): void => void process.stderr.write(s + '\n');
 
 /** Registers the accuracy commands. */
 export function registerAccuracyCommands(p: Command): void {
-  const verify = p.commands.find((c) => c.name() === 'verify');
-  if (verify) addClaimVerifyOptions(verify);
   const dataset = p.command('dataset').description('dataset commitments');
   registerDatasetCommit(dataset);
   registerAccuracy(p);

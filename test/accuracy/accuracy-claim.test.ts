@@ -162,7 +162,7 @@ test("the claim verifies with the pinned key and dataset, and K is the integer r
   );
   assert.deepEqual([low.status, low.report.failed], [1, 'min-accuracy']);
   // Nothing pinned: refused unless the verifier says so.
-  await assertRejected(claimA, 'key-pin', {});
+  await assertRejected(claimA, 'pin', {});
   assert.equal((await verifyClaim({ claim: claimA, allowUnpinned: true })).valid, true);
 });
 
@@ -227,13 +227,14 @@ test("a chunk from another dataset and a claim under another model's key are rej
 
   const claimOther = prove(other, dataA, join(dir, 'out-other'));
   assert.notEqual(claimOther.vkeyHash, claimA.vkeyHash);
-  await assertRejected(claimOther, 'key-pin', { vkeyPath: keyA, datasetCommitment: claimOther.dataset.commitment });
-  await assertRejected(claimOther, 'key-pin', {
+  // As for bundles: the pinned file is trusted (pin), but it is not the claim's key (vkey).
+  await assertRejected(claimOther, 'vkey', { vkeyPath: keyA, datasetCommitment: claimOther.dataset.commitment });
+  await assertRejected(claimOther, 'pin', {
     vkeyHash: claimA.vkeyHash,
     datasetCommitment: claimOther.dataset.commitment,
   });
   const cli1 = verify(claimOther, '--vkey', keyA, '--dataset-commitment', claimOther.dataset.commitment);
-  assert.deepEqual([cli1.status, cli1.report.failed], [1, 'key-pin']);
+  assert.deepEqual([cli1.status, cli1.report.failed], [1, 'vkey']);
   // Its own proofs checked against the trusted key fail too (the embedded key is not used once pinned).
   const relabeled = {
     ...clone(claimOther),
