@@ -7,27 +7,17 @@
  * The verification key carries `zkinfer.accuracy` (chunk size, dataset encoding, the sha256 of
  * the quantized model), so pinning its hash pins model, circuit and encoding at once.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { artifactPath } from '../formats/paths.js';
 import { readArtifact } from '../formats/artifacts.js';
 import { sha256Hex } from '../core/hash.js';
 import { VERSIONS } from '../core/versions.js';
-import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
-import { AccuracyCircuitMeta, CircuitInfo } from '../formats/circuit.js';
-import { CHECK_BY_DEFAULT_MAX_CONSTRAINTS, readQuantizedModel } from '../compile/compile-circuit.js';
-import { requireDetermined } from '../compile/determinism-check.js';
-import { encodeR1cs } from '../compile/r1cs-file.js';
-import { datasetEncoding } from './dataset-commitment.js';
+import { CircuitInfo } from '../formats/circuit.js';
+import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
 import { setupKeys } from '../setup/setup-keys.js';
 import { SetupInfo } from '../formats/setup.js';
-import { buildChunkCircuit, chunkCost, placeholderChunk } from './chunk-circuit.js';
-
-/** The chunk-key directory of a build for chunk size C. */
-export function chunkKeyDir(buildDir: string, chunkSize: number): string {
-  return join(buildDir, 'accuracy', `chunk-${chunkSize}`);
-}
+import { chunkKeyDir, compileChunkCircuit } from './chunk-compile.js';
 
 /** Options of {@link ensureChunkKeys}. */
 export interface ChunkKeyOptions {
@@ -72,7 +62,7 @@ function ptauPathLabel(opts: ChunkKeyOptions, base: SetupInfo | undefined): stri
 
 /** Compiles the chunk circuit and sets up its keys, unless keys for this very model and zkinfer already exist. */
 export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys> {
-  const { model, bytes } = readQuantizedModel(opts.buildDir);
+  const { bytes } = readQuantizedModel(opts.buildDir);
   const quantizedSha256 = sha256Hex(bytes);
   const dir = chunkKeyDir(opts.buildDir, opts.chunkSize);
   // Same setup route as the build's own keys: a ptau build gets ptau chunk keys.
@@ -90,46 +80,8 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
       vkey: readArtifact<Record<string, unknown>>(dir, 'vkey', 'accuracy'),
     };
   }
-  const t0 = performance.now();
-  const enc = datasetEncoding(model);
-  const build = buildChunkCircuit(model, placeholderChunk(enc, opts.chunkSize), 0n, { encoding: enc });
-  const r1cs = encodeR1cs(build.circuit);
-  const accuracy: AccuracyCircuitMeta = {
-    kind: 'accuracy-chunk',
-    chunkSize: opts.chunkSize,
-    constraintsPerSample: chunkCost(model).perSample,
-    quantizedSha256,
-    encoding: enc,
-  };
-  const nPublic = build.circuit.nPubOut + build.circuit.nPubIn;
-  const info: CircuitInfo = {
-    zkinfer: VERSIONS.zkinfer,
-    modelId: sha256Hex(bytes, r1cs),
-    quantizedSha256,
-    r1csSha256: sha256Hex(r1cs),
-    nConstraints: build.circuit.nConstraints,
-    nWires: build.circuit.nWires,
-    nPublic,
-    power: Math.max(1, Math.ceil(Math.log2(build.circuit.nConstraints + nPublic + 1))),
-    // Public signals: the chunk commitment, then the count; both "outputs" of the circuit.
-    layout: {
-      output: { visibility: 'public', offset: 0, count: 2 },
-      input: { visibility: 'hashed', offset: 0, count: 0 },
-      nPublic,
-    },
-    input: model.input,
-    output: model.output,
-    accuracy,
-  };
-  // The same soundness gate as `zkinfer compile`: every wire forced by the inputs, before any key exists.
-  if (build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS) requireDetermined(build.circuit);
-  writeFileAtomic(artifactPath(dir, 'r1cs'), r1cs);
-  writeJsonAtomic(artifactPath(dir, 'circuit'), info);
-  // setupKeys checks the quantized model against circuit.json and records the quantization
-  // settings in the key, as for the build's own keys: the chunk directory holds copies.
-  writeFileAtomic(artifactPath(dir, 'settings'), readFileSync(artifactPath(opts.buildDir, 'settings')));
-  writeFileAtomic(artifactPath(dir, 'quantized'), bytes);
-  const compileSeconds = (performance.now() - t0) / 1000;
+  const compiled = compileChunkCircuit({ buildDir: opts.buildDir, chunkSize: opts.chunkSize });
+  const info = compiled.circuit;
   opts.onProgress?.(
     `chunk circuit: ${opts.chunkSize} samples, ${info.nConstraints} constraints (domain 2^${info.power}); setting up keys (${ptauPathLabel(opts, baseSetup)})`,
   );
@@ -139,5 +91,12 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
     );
   }
   const { info: setup, vkey } = await setupKeys({ buildDir: dir, ptauPath, onProgress: opts.onProgress });
-  return { dir, circuit: info, setup, vkey, created: true, seconds: { compile: compileSeconds, setup: setup.seconds } };
+  return {
+    dir,
+    circuit: info,
+    setup,
+    vkey,
+    created: true,
+    seconds: { compile: compiled.seconds, setup: setup.seconds },
+  };
 }

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { audit } from './audit.js';
-import { chunkKeyDir } from '../accuracy/chunk-keys.js';
+import { chunkKeyDir } from '../accuracy/chunk-compile.js';
 import { AccuracySummary, proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { accuracyOpeningPath, artifactPath } from '../formats/paths.js';
 import { UserError } from '../core/errors.js';
