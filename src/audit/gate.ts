@@ -34,7 +34,11 @@ export const gateConfigSchema = z
     minAccuracy: z.number().min(0).max(1),
     maxDisagreement: z.number().min(0).max(1).optional(),
     requireTrustedSetup: z.boolean().optional(),
-    /** Powers-of-tau file for the chunk keys (required with requireTrustedSetup). */
+    /**
+     * Powers-of-tau file for new chunk keys. A chunk ceremony finalized in the build
+     * (`zkinfer ceremony finalize BUILD --chunk C`) is used as it is without one; another ptau
+     * than the ceremony's is refused (exit 2), as is replacing ptau keys by dev keys.
+     */
     ptau: z.string().optional(),
     /** A trusted chunk verification key to pin (default: the key this run uses, reported in the summary). */
     vkey: z.string().optional(),

@@ -87,7 +87,7 @@ function registerAccuracy(p: Command): void {
     .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
-      '\nExamples:\n  zkinfer accuracy build/digits --dataset test.jsonl --out build/digits/accuracy-run\n  zkinfer accuracy build/digits --dataset test.jsonl --chunk 21 --out run  # after `zkinfer ceremony finalize build/digits --chunk 21 …`',
+      '\nExamples:\n  zkinfer accuracy build/digits --dataset test.jsonl --out build/digits/accuracy-run\n  zkinfer accuracy build/digits --dataset test.jsonl --chunk 21 --out acc   # with a chunk-21 ceremony key',
     )
     .action(
       async (
