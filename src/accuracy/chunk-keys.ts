@@ -106,15 +106,21 @@ function existingKeys(
 
 /**
  * Whether current keys made by `have` serve a request for `explicitPtau` (given by the caller)
- * or, without one, `wantedPtau` (the build's own route; undefined: dev). A ceremony key serves
- * any request but one for another ptau file: it is what the owner set up on purpose.
+ * or, without one, the build's own route (`wantedPtau`; undefined: dev); `onWantedPtau` tells
+ * whether `wantedPtau` is the keys' ptau file. A ceremony key serves any request but one for
+ * another ptau file: it is what the owner set up on purpose.
  */
-async function serves(have: Route, explicitPtau: string | undefined, wantedPtau: string | undefined): Promise<boolean> {
+async function serves(
+  have: Route,
+  explicitPtau: string | undefined,
+  wantedPtau: string | undefined,
+  onWantedPtau: () => Promise<boolean>,
+): Promise<boolean> {
   switch (have.kind) {
     case 'ceremony':
-      return explicitPtau === undefined || (await samePtau(explicitPtau, have));
+      return explicitPtau === undefined || (await onWantedPtau());
     case 'ptau':
-      return wantedPtau !== undefined && (await samePtau(wantedPtau, have));
+      return wantedPtau !== undefined && (await onWantedPtau());
     case 'dev':
       return wantedPtau === undefined;
   }
@@ -155,7 +161,14 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
   const baseSetup = buildSetup(opts.buildDir);
   const ptauPath = opts.ptauPath ?? (baseSetup?.kind === 'ptau' ? baseSetup.ptau?.file : undefined);
   const existing = existingKeys(dir, quantizedSha256, opts.chunkSize);
-  if (existing?.circuit && (await serves(existing.route, opts.ptauPath, ptauPath))) {
+  // Hashing a large ptau takes seconds: at most once, and only when a decision needs it.
+  let same: Promise<boolean> | undefined;
+  const onWantedPtau = () =>
+    (same ??=
+      ptauPath && existing && existing.route.kind !== 'dev'
+        ? samePtau(ptauPath, existing.route)
+        : Promise.resolve(false));
+  if (existing?.circuit && (await serves(existing.route, opts.ptauPath, ptauPath, onWantedPtau))) {
     return {
       dir,
       created: false,
@@ -166,8 +179,8 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
     };
   }
   if (existing && existing.route.kind !== 'dev') {
-    const sameRoute =
-      existing.route.kind === 'ptau' && ptauPath !== undefined && (await samePtau(ptauPath, existing.route));
+    // Only ptau keys on the wanted file may be remade without asking (for a new model): same route.
+    const sameRoute = existing.route.kind === 'ptau' && (await onWantedPtau());
     if (!sameRoute && !opts.force) throw refusal(dir, existing.route, existing.circuit !== undefined, ptauPath, opts);
     if (!sameRoute) opts.onProgress?.(`--force: replacing ${describeRoute(existing.route)} in ${dir}`);
   }

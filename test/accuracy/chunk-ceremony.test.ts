@@ -152,6 +152,17 @@ test('a re-quantized model: the stale ceremony key is not replaced by dev keys w
   const setup = readJson(join(build2, 'accuracy', 'chunk-2', 'setup.json'));
   assert.equal(setup['kind'], 'dev');
   assert.equal(setup['ceremony'], undefined);
+
+  // Phase-2 keys on a ptau are not replaced by dev keys either (setup.json is what the decision reads).
+  const ptauSetup = readJson(join(f.chunkDir, 'setup.json'))['ptau'];
+  const setupPath = join(build2, 'accuracy', 'chunk-2', 'setup.json');
+  writeFileSync(setupPath, JSON.stringify({ ...setup, kind: 'ptau', warning: undefined, ptau: ptauSetup }));
+  const toDev = zkinfer(args);
+  assert.equal(toDev.code, 2, toDev.stderr);
+  assert.match(
+    toDev.stderr,
+    /holds phase-2 keys on .*local-2\^10\.ptau \(one local contribution\), which dev keys would replace; pass --ptau .* to use them, or pass --force/,
+  );
 });
 
 test("the verifier's recompile from ONNX + settings.json gives the ceremony chunk key's model id", () => {
