@@ -7,15 +7,21 @@
  *
  * Inputs and label codes are range-checked by their commitments' bit decompositions, so the
  * model sees exactly the committed, in-range integers; the model's outputs are then bounded
- * by construction, which is what the argmax comparator width relies on.
+ * by construction, which is what the argmax comparator width relies on. A decomposition bounds
+ * an input to [lo, lo + 2^bits − 1]; when the input range [lo, hi] is not that wide,
+ * {@link assertInputIntervals} closes the gap, so every input is exactly in [lo, hi] as in the
+ * single-inference circuit (label codes above the class count need no such check: they never
+ * equal a prediction, so they can only lower the count).
  */
-import { BuiltCircuit, R1csBuilder } from '../../circuits/builder.js';
+import { BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
 import { toSigned } from '../../circuits/field.js';
 import { argmax, argmaxBits } from '../../circuits/argmax.js';
 import { commitSignals } from '../../circuits/commitment.js';
+import { bitDecompose } from '../../circuits/range-check.js';
+import { rangeBits } from '../../circuits/bit-length.js';
 import { countMatches } from '../../circuits/count-matches.js';
 import { poseidon } from '../../circuits/poseidon.js';
-import { modelSignals } from '../compile/build-circuit.js';
+import { modelSignals, narrowerPartIntervals } from '../compile/build-circuit.js';
 import { commitmentOptions, datasetEncoding, QuantizedChunk } from './dataset-commitment.js';
 import { DatasetEncoding } from '../formats/dataset.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
@@ -43,6 +49,7 @@ export function buildChunkCircuit(
   const codes = chunk.codes.map((c) => b.input(BigInt(c), 'private'));
   const r = b.input(blinding, 'private');
   const hx = commitSignals(b, inputs.flat(), commitmentOptions(enc.inputCommitment)).hash;
+  assertInputIntervals(b, model, enc, inputs);
   const hy = commitSignals(b, codes, commitmentOptions(enc.labelCommitment)).hash;
   const commitment = poseidon(b, [hx, hy, r]);
   const bits = argmaxBits(model.output.lo, model.output.hi);
@@ -57,6 +64,29 @@ export function buildChunkCircuit(
     count: Number(toSigned(count.value)),
     predictions: indices.map((s) => Number(s.value)),
   };
+}
+
+/**
+ * Makes each input exactly in the model's [lo, hi] where the commitment's decomposition alone
+ * does not: it proves lo' ≤ x ≤ lo' + 2^bits − 1 (lo' = −offset), so hi − x (or x − lo) gets one
+ * more decomposition of bitLength(hi − lo) bits only when that side is loose — never for the
+ * usual float input ranges, which are exactly 2^bits wide. Inputs of a graph input with a
+ * narrower range of its own are checked against it in modelSignals instead, as in build-circuit.ts.
+ */
+function assertInputIntervals(b: R1csBuilder, model: QuantizedModel, enc: DatasetEncoding, inputs: Signal[][]): void {
+  const { bits, offset = 0n } = commitmentOptions(enc.inputCommitment);
+  const [lo, hi] = [BigInt(model.input.lo), BigInt(model.input.hi)];
+  const w = rangeBits(lo, hi);
+  const checkLo = -offset < lo;
+  const checkHi = -offset + (1n << BigInt(bits)) - 1n > hi;
+  if (!checkLo && !checkHi) return;
+  const narrower = narrowerPartIntervals(model);
+  for (const x of inputs)
+    x.forEach((s, i) => {
+      if (narrower[i]) return;
+      if (checkLo) bitDecompose(b, b.linear([[s, 1n]], -lo), w);
+      if (checkHi) bitDecompose(b, b.linear([[s, -1n]], hi), w);
+    });
 }
 
 /** A chunk of all-padding samples: what compile uses as placeholder (structure never depends on values). */

@@ -36,6 +36,8 @@ export interface ProveAccuracyOptions {
   readonly opening?: string;
   /** A powers-of-tau file for new chunk keys (default: the build's own setup route). */
   readonly ptauPath?: string;
+  /** Replace existing ptau or ceremony chunk keys by another setup route instead of refusing. */
+  readonly force?: boolean;
   /** Receives progress lines. */
   readonly onProgress?: (msg: string) => void;
 }
@@ -213,6 +215,7 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
     buildDir: opts.buildDir,
     chunkSize,
     ptauPath: opts.ptauPath,
+    force: opts.force,
     onProgress: opts.onProgress,
   });
   const keySeconds = (performance.now() - tk) / 1000;

@@ -9,7 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { audit } from './audit.js';
-import { chunkKeyDir } from '../accuracy/chunk-keys.js';
+import { chunkKeyDir } from '../accuracy/chunk-compile.js';
 import { AccuracySummary, proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { accuracyOpeningPath, artifactPath } from '../formats/paths.js';
 import { UserError } from '../core/errors.js';
@@ -34,7 +34,12 @@ export const gateConfigSchema = z
     minAccuracy: z.number().min(0).max(1),
     maxDisagreement: z.number().min(0).max(1).optional(),
     requireTrustedSetup: z.boolean().optional(),
-    /** Powers-of-tau file for the chunk keys, and the one the trusted-setup check rebuilds the key from. */
+    /**
+     * Powers-of-tau file for new chunk keys, and the one the trusted-setup check rebuilds the key
+     * from. A chunk ceremony finalized in the build (`zkinfer ceremony finalize BUILD --chunk C`)
+     * is used as it is; another ptau than the ceremony's is refused (exit 2), as is replacing
+     * ptau keys by dev keys.
+     */
     ptau: z.string().optional(),
     /** Powers-of-tau files or blake2b-512 hashes to trust besides the published ones (a private ceremony's). */
     trustPtau: z.array(z.string()).optional(),

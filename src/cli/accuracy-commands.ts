@@ -76,15 +76,29 @@ function registerAccuracy(p: Command): void {
       '--opening <file>',
       'dataset opening from `zkinfer dataset commit` (default: OUT/dataset.opening.json, created when missing)',
     )
+    .option(
+      '--ptau <file>',
+      "powers-of-tau file for new chunk keys (default: the build's own setup route; a finalized chunk ceremony is used as it is)",
+    )
+    .option('--force', 'replace existing ptau or ceremony chunk keys by another setup route instead of refusing')
     .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
-      '\nExample:\n  zkinfer accuracy build/digits --dataset test.jsonl --out build/digits/accuracy-run',
+      '\nExamples:\n  zkinfer accuracy build/digits --dataset test.jsonl --out build/digits/accuracy-run\n  zkinfer accuracy build/digits --dataset test.jsonl --chunk 21 --out acc   # with a chunk-21 ceremony key',
     )
     .action(
       async (
         dir: string,
-        f: { dataset: string; out: string; chunk?: number; workers?: number; opening?: string; json?: boolean },
+        f: {
+          dataset: string;
+          out: string;
+          chunk?: number;
+          workers?: number;
+          opening?: string;
+          ptau?: string;
+          force?: boolean;
+          json?: boolean;
+        },
       ) => {
         const s = await proveAccuracy({
           buildDir: dir,
@@ -93,6 +107,8 @@ function registerAccuracy(p: Command): void {
           chunkSize: f.chunk,
           workers: f.workers,
           opening: f.opening,
+          ptauPath: f.ptau,
+          force: f.force,
           onProgress: f.json ? undefined : err,
         });
         if (f.json) return printJson(s);

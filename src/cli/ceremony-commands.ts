@@ -1,6 +1,7 @@
 /**
  * `zkinfer ceremony init|contribute|beacon|verify|finalize`: a multi-party phase-2 setup.
  */
+import { basename, dirname, join } from 'node:path';
 import { Command } from 'commander';
 import {
   ceremonyBeacon,
@@ -11,6 +12,7 @@ import {
 } from '../setup/ceremony/ceremony.js';
 import { CeremonyVerifyReport, finalizeCeremony, verifyCeremony } from '../setup/ceremony/ceremony-verify.js';
 import { describeContribution } from '../setup/ceremony/contribution-chain.js';
+import { chunkCeremonyInit, currentChunkDir, finalizeChunkCeremony } from '../accuracy/chunk-ceremony.js';
 import { intOption, printJson } from './options.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
@@ -22,7 +24,28 @@ function printStep(r: StepResult, json: boolean, outPath: string): void {
   out(
     `contribution hash (publish it, so anyone can check your contribution is in the final key):\n  ${r.contribution.hash}`,
   );
-  if (r.transcriptPath) out(`transcript ${r.transcriptPath}`);
+  if (!r.transcriptPath) return; // made elsewhere: the coordinator takes the key on from here
+  out(`transcript ${r.transcriptPath}`);
+  const dir = dirname(outPath);
+  const next = join(dir, String(r.contribution.index + 1).padStart(4, '0'));
+  const finalize = ceremonyOwner(dir) && `zkinfer ceremony finalize ${ceremonyOwner(dir)} --ptau FILE`;
+  if (r.contribution.kind === 'beacon') {
+    if (finalize) out(`next: ${finalize}`);
+    return;
+  }
+  out(`next: zkinfer ceremony contribute ${outPath} ${next}-NAME.zkey --name NAME (another party)`);
+  out(
+    `  or: zkinfer ceremony beacon ${outPath} ${next}-beacon.zkey --beacon HEX (the last contribution)${finalize ? `, then ${finalize}` : ''}`,
+  );
+}
+
+/** The build (and chunk size) of a ceremony directory, as finalize takes them: BUILD/ceremony or BUILD/accuracy/chunk-C/ceremony. */
+function ceremonyOwner(dir: string): string | undefined {
+  if (basename(dir) !== 'ceremony') return undefined;
+  const keyDir = dirname(dir);
+  const chunk = /^chunk-(\d+)$/.exec(basename(keyDir));
+  if (chunk && basename(dirname(keyDir)) === 'accuracy') return `${dirname(dirname(keyDir))} --chunk ${chunk[1]}`;
+  return keyDir;
 }
 
 function printVerify(r: CeremonyVerifyReport, json: boolean): void {
@@ -68,22 +91,30 @@ function registerCeremonyInit(c: Command): void {
   c.command('init <buildDir>')
     .description('start a ceremony: the initial key (snarkjs zkey new) and transcript.json in <buildDir>/ceremony')
     .requiredOption('--ptau <file>', 'prepared powers-of-tau file (checked against the published hashes)')
+    .option(
+      '--chunk <n>',
+      'the accuracy chunk circuit for n samples instead (compiled into <buildDir>/accuracy/chunk-n, ceremony in its ceremony/)',
+      intOption('--chunk'),
+    )
     .option('--out <dir>', 'ceremony directory (default <buildDir>/ceremony)')
     .option('--json', 'print the transcript as JSON')
-    .addHelpText('after', '\nExample:\n  zkinfer ceremony init build/digits --ptau powersOfTau28_hez_final_12.ptau')
-    .action(async (dir: string, f: { ptau: string; out?: string; json?: boolean }) => {
-      const r = await ceremonyInit({
-        buildDir: dir,
-        ptauPath: f.ptau,
-        outDir: f.out,
-        progress: !f.json,
-        onWarning: warn,
-      });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  zkinfer ceremony init build/digits --ptau powersOfTau28_hez_final_12.ptau\n  zkinfer ceremony init build/digits --chunk 21 --ptau powersOfTau28_hez_final_15.ptau',
+    )
+    .action(async (dir: string, f: { ptau: string; chunk?: number; out?: string; json?: boolean }) => {
+      const opts = { buildDir: dir, ptauPath: f.ptau, outDir: f.out, progress: !f.json, onWarning: warn };
+      const chunk = f.chunk === undefined ? undefined : await chunkCeremonyInit({ ...opts, chunkSize: f.chunk });
+      const r = chunk ?? (await ceremonyInit(opts));
       if (f.json) return printJson(r.transcript);
+      if (chunk)
+        out(
+          `chunk circuit for ${f.chunk} samples in ${chunk.chunk.dir}: ${chunk.chunk.circuit.nConstraints} constraints (domain 2^${chunk.chunk.circuit.power})${chunk.chunk.compiled ? '' : ', already compiled'}`,
+        );
       out(
         `initial key ${r.initPath} for model ${r.transcript.circuit.modelId.slice(0, 16)}… on ptau ${describePtau(r.transcript.ptau)}`,
       );
-      out(`next: zkinfer ceremony contribute ${r.initPath} ${r.dir}/0001-NAME.zkey --name NAME`);
+      out(`next: zkinfer ceremony contribute ${r.initPath} ${join(r.dir, '0001-NAME.zkey')} --name NAME`);
     });
 }
 
@@ -163,25 +194,35 @@ function registerCeremonyVerify(c: Command): void {
       'verify every contribution of a ceremony (a build directory or a .zkey) against the r1cs and the ptau; exit 1 names the bad one',
     )
     .requiredOption('--ptau <file>', 'the powers-of-tau file the ceremony started from')
+    .option(
+      '--chunk <n>',
+      "the build's accuracy chunk circuit for n samples (<target>/accuracy/chunk-n)",
+      intOption('--chunk'),
+    )
     .option('--r1cs <file>', 'the circuit (default: circuit.r1cs of the build directory)')
     .option('--transcript <file>', 'the transcript (default: transcript.json beside the key)')
     .option('--json', 'print the result as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  zkinfer ceremony verify build/digits --ptau powersOfTau28_hez_final_12.ptau\n  zkinfer ceremony verify final.zkey --ptau powersOfTau28_hez_final_12.ptau --r1cs circuit.r1cs',
+      '\nExamples:\n  zkinfer ceremony verify build/digits --ptau powersOfTau28_hez_final_12.ptau\n  zkinfer ceremony verify build/digits --chunk 21 --ptau powersOfTau28_hez_final_15.ptau\n  zkinfer ceremony verify final.zkey --ptau powersOfTau28_hez_final_12.ptau --r1cs circuit.r1cs',
     )
-    .action(async (target: string, f: { ptau: string; r1cs?: string; transcript?: string; json?: boolean }) => {
-      printVerify(
-        await verifyCeremony({
-          target,
-          ptauPath: f.ptau,
-          r1csPath: f.r1cs,
-          transcriptPath: f.transcript,
-          progress: !f.json,
-        }),
-        f.json ?? false,
-      );
-    });
+    .action(
+      async (
+        target: string,
+        f: { ptau: string; chunk?: number; r1cs?: string; transcript?: string; json?: boolean },
+      ) => {
+        printVerify(
+          await verifyCeremony({
+            target: f.chunk === undefined ? target : currentChunkDir(target, f.chunk),
+            ptauPath: f.ptau,
+            r1csPath: f.r1cs,
+            transcriptPath: f.transcript,
+            progress: !f.json,
+          }),
+          f.json ?? false,
+        );
+      },
+    );
 }
 
 function registerCeremonyFinalize(c: Command): void {
@@ -190,23 +231,42 @@ function registerCeremonyFinalize(c: Command): void {
       'verify the ceremony and install its final key: circuit.zkey, vkey.json (with the transcript and its hash), setup.json',
     )
     .requiredOption('--ptau <file>', 'the powers-of-tau file the ceremony started from')
-    .option('--zkey <file>', 'the final key (default: the latest key of <buildDir>/ceremony)')
+    .option(
+      '--chunk <n>',
+      'the accuracy chunk circuit for n samples: install the key in <buildDir>/accuracy/chunk-n, where `zkinfer accuracy` uses it',
+      intOption('--chunk'),
+    )
+    .option('--zkey <file>', 'the final key (default: the latest key of the ceremony directory)')
     .option('--transcript <file>', 'the transcript (default: transcript.json beside the key)')
     .option('--json', 'print setup info as JSON')
-    .addHelpText('after', '\nExample:\n  zkinfer ceremony finalize build/digits --ptau powersOfTau28_hez_final_12.ptau')
-    .action(async (dir: string, f: { ptau: string; zkey?: string; transcript?: string; json?: boolean }) => {
-      const r = await finalizeCeremony({
-        buildDir: dir,
-        ptauPath: f.ptau,
-        zkeyPath: f.zkey,
-        transcriptPath: f.transcript,
-        progress: !f.json,
-      });
-      if (!r.info) return printVerify(r.report, f.json ?? false);
-      if (f.json) return printJson(r.info);
-      out(
-        `finalized ${r.report.contributors.length} contributions (${r.report.contributors.map((x) => x.name).join(', ')}); vkey hash ${r.info.vkeyHash}; transcript sha256 ${r.info.ceremony!.transcriptSha256}`,
-      );
-      if (!r.report.ptau.recognised) warn(`ptau: unrecognised (${r.report.ptau.name})`);
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  zkinfer ceremony finalize build/digits --ptau powersOfTau28_hez_final_12.ptau\n  zkinfer ceremony finalize build/digits --chunk 21 --ptau powersOfTau28_hez_final_15.ptau',
+    )
+    .action(
+      async (dir: string, f: { ptau: string; chunk?: number; zkey?: string; transcript?: string; json?: boolean }) => {
+        const opts = {
+          buildDir: dir,
+          ptauPath: f.ptau,
+          zkeyPath: f.zkey,
+          transcriptPath: f.transcript,
+          progress: !f.json,
+        };
+        const r =
+          f.chunk === undefined
+            ? await finalizeCeremony(opts)
+            : await finalizeChunkCeremony({ ...opts, chunkSize: f.chunk });
+        if (!r.info) return printVerify(r.report, f.json ?? false);
+        if (f.json) return printJson(r.info);
+        out(
+          `finalized ${r.report.contributors.length} contributions (${r.report.contributors.map((x) => x.name).join(', ')}); vkey hash ${r.info.vkeyHash}; transcript sha256 ${r.info.ceremony!.transcriptSha256}`,
+        );
+        if (!r.report.ptau.recognised) warn(`ptau: unrecognised (${r.report.ptau.name})`);
+        out(
+          f.chunk === undefined
+            ? `next: zkinfer prove ${dir} --input INPUT`
+            : `next: zkinfer accuracy ${dir} --dataset DATA --chunk ${f.chunk} --out DIR (uses the key in ${join(dir, 'accuracy', `chunk-${f.chunk}`)})`,
+        );
+      },
+    );
 }

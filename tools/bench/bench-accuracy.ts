@@ -8,7 +8,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chunkKeyDir } from '../../src/accuracy/chunk-keys.js';
+import { chunkKeyDir } from '../../src/accuracy/chunk-compile.js';
 import { proveAccuracy } from '../../src/accuracy/prove-accuracy.js';
 import { artifactPath } from '../../src/formats/paths.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
