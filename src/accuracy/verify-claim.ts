@@ -201,7 +201,7 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     }),
   });
   r.checks.push(...trust.checks.filter((c) => c.check !== 'trusted-setup'));
-  if (opts.modelPath && !trust.rebuilt) r.warnings.push(LABEL_ONLY_WARNING);
+  if (opts.modelPath && !trust.bound) r.warnings.push(LABEL_ONLY_WARNING);
   const acc = meta.accuracy;
   if (!acc) return r.done(keyReport);
   const { samples: n } = claim.dataset;

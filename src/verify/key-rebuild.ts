@@ -2,15 +2,19 @@
  * Rebuilding a verification key from what the verifier holds itself: the powers-of-tau file and
  * the circuit recompiled from the ONNX file. Phase-2 contributions move only δ (and the proving
  * key's L and H), so α, β and γ are the ptau's and the IC points are fixed by the ptau and the
- * r1cs alone: a key whose α, β, γ and IC equal the rebuilt ones was made for exactly this
- * circuit on exactly this ptau, whatever its metadata says. That is what turns `--model` from a
- * comparison of labels into a binding of the key.
+ * r1cs's public wires: a key whose α, β and γ differ was not made from this ptau, and one whose
+ * IC differ is not for this circuit, whatever its metadata says. Equal IC bind the public
+ * wiring only; the rest of the circuit is bound through the ceremony ({@link circuitBinding}).
+ * Together they turn `--model` from a comparison of labels into a binding of the key.
  */
 import * as snarkjs from 'snarkjs';
 import { canonicalJson } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
 import { identifyPtau, isRecognisedPtau, parsePtauHash } from '../setup/ptau/ptau-file.js';
 import { existsSync, statSync } from 'node:fs';
+import type { ZkinferVkey } from '../formats/vkey.js';
+import { transcriptHash } from '../setup/ceremony/ceremony-transcript.js';
+import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
 
 /** A powers-of-tau file the verifier gave, identified by its hash. */
 export interface PtauFile {
@@ -101,4 +105,50 @@ export async function rebuildKey(r1cs: Uint8Array, ptau: PtauFile, vkey: Record<
     ptauMatches: pick(rebuilt, ['vk_alpha_1', 'vk_beta_2']) === pick(vkey, ['vk_alpha_1', 'vk_beta_2']),
     circuitMatches: pick(rebuilt, ['vk_gamma_2', 'IC', 'nPublic']) === pick(vkey, ['vk_gamma_2', 'IC', 'nPublic']),
   };
+}
+
+/**
+ * Whether the key's δ is tied to the rebuilt circuit. The verification key holds only the
+ * public wires' part of a circuit (IC): two circuits that differ only in private constraints —
+ * one weight of a hidden layer — rebuild to the same α, β, γ and IC. What ties a key to the
+ * whole circuit is its ceremony: every contribution signs a transcript that starts from the
+ * circuit hash of the initial key (which covers every constraint), and δ is the product of the
+ * contributions. With one honest contributor, nobody can then hold a proving key for another
+ * circuit under this δ.
+ */
+export type CircuitBinding =
+  | { readonly kind: 'ceremony'; readonly secret: number }
+  | { readonly kind: 'none'; readonly why: string }
+  | { readonly kind: 'broken'; readonly why: string };
+
+/** Ties (or fails to tie) the key's δ to the circuit hash of `rebuild` through the key's ceremony transcript. */
+export async function circuitBinding(vkey: ZkinferVkey, rebuild: KeyRebuild): Promise<CircuitBinding> {
+  const ceremony = vkey.zkinfer.ceremony;
+  const t = ceremony?.transcript;
+  if (!ceremony || !t)
+    return {
+      kind: 'none',
+      why: 'the key carries no ceremony transcript, so nothing ties its δ (and the proving key behind it) to this circuit rather than to another with the same public wiring',
+    };
+  if (transcriptHash(t) !== ceremony.transcriptSha256)
+    return { kind: 'broken', why: 'the ceremony transcript in the key does not match its recorded hash (altered)' };
+  if (t.circuit.csHash !== rebuild.csHash)
+    return {
+      kind: 'broken',
+      why: `the key's ceremony was run on another circuit: its circuit hash is not the one the recompiled r1cs and ${rebuild.ptau.path} give`,
+    };
+  const chain = await verifyContributionChain({
+    csHash: rebuild.csHash,
+    contributions: t.contributions,
+    vkDelta2: vkey['vk_delta_2'] ?? null,
+  });
+  if (!chain.ok)
+    return { kind: 'broken', why: `the key's δ does not end its ceremony's contribution chain: ${chain.detail}` };
+  const secret = t.contributions.filter((c) => c.kind !== 'beacon').length;
+  if (secret === 0)
+    return {
+      kind: 'none',
+      why: "its ceremony has no secret contribution (a beacon's secret is public), so its δ binds nothing",
+    };
+  return { kind: 'ceremony', secret };
 }

@@ -8,13 +8,13 @@ import { existsSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import type { ZkinferVkey } from '../formats/vkey.js';
 import type { CheckResult } from './check-result.js';
-import { rebuildKey, resolvePtauSources, type KeyRebuild, type PtauSources } from './key-rebuild.js';
+import { circuitBinding, rebuildKey, resolvePtauSources, type KeyRebuild, type PtauSources } from './key-rebuild.js';
 import { ceremonyCheck, modelIdCheck, type RecompiledCircuit } from './model-binding.js';
 import { checkTrustedSetup, type Contributor } from './trusted-setup.js';
 
 /** The warning when --model could compare only labels (the report also marks `model-id` unverified). */
 export const LABEL_ONLY_WARNING =
-  '--model compared model id labels only: the key was not rebuilt from the recompiled circuit (pass --ptau FILE), so a key made for another circuit and labelled with this model id would pass too';
+  '--model did not bind the key itself (see the model-id line): a key made for another circuit and labelled with this model id would pass too';
 
 /** The verifier's trust options, the same for bundles and claims. */
 export interface TrustOptions {
@@ -73,8 +73,8 @@ export function assertTrustOptions(o: TrustOptions): void {
 export interface KeyTrust {
   readonly checks: CheckResult[];
   readonly contributors?: Contributor[];
-  /** Whether the key was rebuilt from the recompiled circuit and a ptau file: the model id is then the key's, not a label. */
-  readonly rebuilt: boolean;
+  /** Whether --model bound the key itself (rebuilt, and δ tied to the circuit by its ceremony), not only labels. */
+  readonly bound: boolean;
 }
 
 /** Options of {@link checkKeyTrust}. */
@@ -106,13 +106,21 @@ export async function checkKeyTrust(o: KeyTrustOptions): Promise<KeyTrust> {
   const rec = o.modelPath ? await o.recompile(o.modelPath, o.settingsPath) : undefined;
   const file = ptauFor(o.vkey, sources);
   const rebuild: KeyRebuild | undefined = rec && file ? await rebuildKey(rec.r1cs, file, o.vkey) : undefined;
-  if (rec) {
-    checks.push(
-      modelIdCheck({ recompiled: rec, claimedModelId: o.claimedModelId, artifact: o.artifact, vkey: o.vkey, rebuild }),
-    );
-  }
+  const binding = rebuild ? await circuitBinding(o.vkey, rebuild) : undefined;
+  const modelId = rec
+    ? modelIdCheck({
+        recompiled: rec,
+        claimedModelId: o.claimedModelId,
+        artifact: o.artifact,
+        vkey: o.vkey,
+        rebuild,
+        binding,
+      })
+    : undefined;
+  if (modelId) checks.push(modelId);
+  const bound = !!modelId && modelId.ok && !modelId.unverified;
   if (rec && o.ceremonyPath) checks.push(await ceremonyCheck(o.ceremonyPath, rec, o.vkey, rebuild));
-  if (!o.requireTrustedSetup) return { checks, rebuilt: !!rebuild?.ptauMatches && rebuild.circuitMatches };
+  if (!o.requireTrustedSetup) return { checks, bound };
   const trust = await checkTrustedSetup({
     vkey: o.vkey,
     pinned: o.pinned,
@@ -122,5 +130,5 @@ export async function checkKeyTrust(o: KeyTrustOptions): Promise<KeyTrust> {
     rebuild,
   });
   checks.push(trust.check);
-  return { checks, contributors: trust.contributors, rebuilt: !!rebuild?.ptauMatches && rebuild.circuitMatches };
+  return { checks, contributors: trust.contributors, bound };
 }

@@ -19,7 +19,7 @@ import { readTranscript } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
 import { readZkeyMpc } from '../setup/ceremony/zkey-mpc.js';
 import { fail, pass, type CheckResult } from './check-result.js';
-import type { KeyRebuild } from './key-rebuild.js';
+import type { CircuitBinding, KeyRebuild } from './key-rebuild.js';
 
 /** A circuit recompiled by the verifier. */
 export interface RecompiledModel {
@@ -72,6 +72,8 @@ export interface ModelIdCheckOptions {
   readonly vkey: ZkinferVkey;
   /** The key rebuilt from the recompiled r1cs and a ptau file, when the verifier has one. */
   readonly rebuild?: KeyRebuild;
+  /** How the key's δ is tied to the rebuilt circuit (with `rebuild`). */
+  readonly binding?: CircuitBinding;
 }
 
 const short = (h: string): string => `${h.slice(0, 16)}…`;
@@ -103,11 +105,21 @@ export function modelIdCheck(o: ModelIdCheckOptions): CheckResult {
       'model-id',
       `the key is not for the recompiled circuit: its γ and IC differ from those rebuilt from r1cs ${short(rec.r1csSha256)} and ${r.ptau.path} (its model id label names a circuit it does not verify)`,
     );
-  if (r)
+  const b = o.binding;
+  if (r && b?.kind === 'broken') return fail('model-id', b.why);
+  const rebuilt = `recompiled ${rec.modelPath}: model ${short(rec.modelId)}, r1cs ${short(rec.r1csSha256)}; the key's α, β, γ, IC rebuilt from that r1cs and ${r?.ptau.path} match`;
+  if (r && b?.kind === 'ceremony')
     return pass(
       'model-id',
-      `recompiled ${rec.modelPath}: model ${short(rec.modelId)}, r1cs ${short(rec.r1csSha256)}; the key's α, β, γ, IC rebuilt from that r1cs and ${r.ptau.path} match: the key verifies this model`,
+      `${rebuilt}, and its δ ends a verified contribution chain over that circuit's hash (${b.secret} secret contribution${b.secret === 1 ? '' : 's'}): the key verifies this model unless every contributor colluded`,
     );
+  if (r)
+    return {
+      check: 'model-id',
+      ok: true,
+      unverified: true,
+      detail: `${rebuilt}, which binds the circuit's public wiring only: ${b?.kind === 'none' ? b.why : 'no ceremony'}`,
+    };
   const why =
     vkey.zkinfer.setup === 'dev'
       ? 'a dev-setup key cannot be rebuilt'

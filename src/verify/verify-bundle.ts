@@ -137,7 +137,7 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
     }),
   });
   checks.push(...trust.checks.filter((c) => c.check !== 'trusted-setup'));
-  if (opts.modelPath && !trust.rebuilt) warnings.push(LABEL_ONLY_WARNING);
+  if (opts.modelPath && !trust.bound) warnings.push(LABEL_ONLY_WARNING);
   const decoded = await signalChecks(bundle, key, opening, opts.openingPath, checks);
   const inputClamped = inputCheck(opts, bundle, meta, opening, found);
   const proofOk = await proofCheck(bundle, vkey, checks);

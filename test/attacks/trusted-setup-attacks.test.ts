@@ -9,7 +9,11 @@
  * - F4: another model's key relabelled with this model's id fails `model-id` once the key is
  *   rebuilt from the ptau; without the ptau the report says "label only", never "match the key";
  * - (a) a key made from a private ptau whose transcript names the trusted one fails;
- * - (b) a transcript relabelled for the recompiled r1cs is caught by the rebuilt circuit hash.
+ * - (b) a transcript relabelled for the recompiled r1cs is caught by the rebuilt circuit hash;
+ * and the chunk ceremony's CLI itself: `ceremony init|finalize BUILD --chunk 2` with their
+ * next-step lines, `accuracy` proving with the finalized chunk key and refusing (exit 2, unless
+ * --force) to replace it, and the verifier's recompile giving the chunk key's model id. One file,
+ * so the 2^10 ptau and the two ceremonies are made once.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +21,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createDevPtau } from '../../tools/bench/bench-gas.js';
+import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { transcriptHash } from '../../src/setup/ceremony/ceremony-transcript.js';
 import { vkeyHash } from '../../src/formats/vkey.js';
 import { shutdown } from '../../src/runtime/curve.js';
@@ -28,6 +33,7 @@ import {
   type TrustedChunkFixture,
 } from '../helpers/trusted-fixtures.js';
 import { beaconDelta, forgeProof } from '../helpers/forge.js';
+import { recompileChunkCircuit } from '../../src/accuracy/recompile-chunk.js';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-trusted-attacks-'));
@@ -105,7 +111,7 @@ test('honest trusted path, bundle: ceremony key, model, settings, transcript and
   assert.equal(r.code, 0, JSON.stringify(r.report.checks));
   assert.match(
     passing(r.report, 'model-id')[1]!,
-    /α, β, γ, IC rebuilt from that r1cs and .* match: the key verifies this model/,
+    /α, β, γ, IC rebuilt from that r1cs and .* match, and its δ ends a verified contribution chain over that circuit's hash \(2 secret contributions\): the key verifies this model/,
   );
   assert.match(passing(r.report, 'ceremony')[0]!, /starts from the circuit hash of the recompiled r1cs/);
   assert.match(passing(r.report, 'trusted-setup')[0]!, /2 secret phase-2 contributions and a beacon/);
@@ -200,12 +206,42 @@ test('F2: a chunk key with a public δ forges a perfect claim; only trusted-setu
   }
 });
 
-test("F4: another model's key relabelled with this model's id fails model-id once rebuilt; without the ptau it is reported as a label", () => {
-  const other = buildOf(tweaked, 'other');
+/** The tiny MLP with four hidden units: another architecture with the same inputs and outputs. */
+function writeWiderModel(path: string): void {
+  const rnd = prng(9);
+  writeFileSync(
+    path,
+    modelBytes({
+      input: { name: 'x', dims: [1, 4] },
+      output: { name: 'y', dims: [1, 2] },
+      nodes: [
+        { op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { transB: { int: 1 } } },
+        { op: 'Relu', inputs: ['h'], outputs: ['r'] },
+        { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: { int: 1 } } },
+      ],
+      initializers: {
+        w1: { dims: [4, 4], data: randArray(rnd, 16, -1, 1) },
+        b1: { dims: [4], data: randArray(rnd, 4, -0.2, 0.2) },
+        w2: { dims: [2, 4], data: randArray(rnd, 8, -1, 1) },
+        b2: { dims: [2], data: randArray(rnd, 2, -0.2, 0.2) },
+      },
+    }),
+  );
+}
+
+/** Proves the fixture's input on `onnx` with `setup --ptau`, and relabels key and bundle with the fixture model's id. */
+function relabelledPtauKey(onnx: string, name: string) {
+  const other = buildOf(onnx, name);
   zkinferOk(['setup', other, '--ptau', fx.ptau]);
   const proven = JSON.parse(zkinferOk(['prove', other, '--input', fx.input, '--json']).stdout) as { bundle: string };
   const victim = modelIdOf(fx.build);
-  const { key, bundle } = relabel(proven.bundle, join(other, 'vkey.json'), (m) => (m['modelId'] = victim), victim);
+  return relabel(proven.bundle, join(other, 'vkey.json'), (m) => (m['modelId'] = victim), victim);
+}
+
+test("F4: another model's key relabelled with this model's id fails model-id once rebuilt; without the ptau it is reported as a label", () => {
+  const wider = join(dir, 'wider.onnx');
+  writeWiderModel(wider);
+  const { key, bundle } = relabelledPtauKey(wider, 'wider');
   const model = ['--model', fx.onnx, '--settings', fx.settings];
   const rebuilt = verify(bundle, '--vkey', key, ...model, '--ptau', fx.ptau);
   assert.equal(rebuilt.code, 1);
@@ -214,11 +250,27 @@ test("F4: another model's key relabelled with this model's id fails model-id onc
   const label = zkinfer(['verify', bundle, '--vkey', key, ...model]);
   assert.equal(label.code, 0, label.stderr);
   assert.match(label.stdout, /^WARN model-id +recompiled .* label only; the key was not rebuilt \(pass --ptau FILE/m);
-  assert.doesNotMatch(label.stdout, /match the (bundle and the )?key/);
-  assert.match(label.stderr, /warning: --model compared model id labels only/);
+  assert.doesNotMatch(label.stdout, /match the (bundle and the )?key|verifies this model/);
+  assert.match(label.stderr, /warning: --model did not bind the key itself/);
   const strict = verify(bundle, '--vkey', key, ...model, '--require-trusted-setup', '--trust-ptau', fx.ptau);
   assert.equal(strict.code, 1);
   assert.equal(strict.report.failed, 'model-id');
+});
+
+test('F4, same architecture: a key without a ceremony rebuilds to the same public wiring, and is never reported as bound', () => {
+  // One hidden-layer weight changed: the public wires' IC are the same, only δ's ceremony could tell.
+  const { key, bundle } = relabelledPtauKey(tweaked, 'tweaked-ptau');
+  const model = ['--model', fx.onnx, '--settings', fx.settings];
+  const r = zkinfer(['verify', bundle, '--vkey', key, ...model, '--ptau', fx.ptau]);
+  assert.match(
+    r.stdout,
+    /^WARN model-id +.*binds the circuit's public wiring only: the key carries no ceremony transcript/m,
+  );
+  assert.doesNotMatch(r.stdout, /verifies this model/);
+  assert.match(r.stderr, /warning: --model did not bind the key itself/);
+  const strict = verify(bundle, '--vkey', key, ...model, '--require-trusted-setup', '--trust-ptau', fx.ptau);
+  assert.equal(strict.code, 1);
+  assert.match(failing(strict.report, 'trusted-setup'), /no ceremony transcript/);
 });
 
 test('(a) a key made from a private ptau whose transcript names the trusted one fails', async () => {
@@ -283,9 +335,161 @@ test('(b) a transcript relabelled for the recompiled r1cs is caught by the circu
   assert.match(cer.detail, /its circuit hash was not tied to the recompiled r1cs \(no ptau file/);
   const rebuilt = verify(bundle, ...args, '--ptau', fx.ptau);
   assert.equal(rebuilt.code, 1);
-  assert.match(failing(rebuilt.report, 'model-id'), /γ and IC differ/);
+  // Same architecture, so the same public wiring: the ceremony's circuit hash is what tells them apart.
+  assert.match(failing(rebuilt.report, 'model-id'), /the key's ceremony was run on another circuit/);
   assert.match(failing(rebuilt.report, 'ceremony'), /circuit hash is not the one the recompiled r1cs and .* give/);
   const strict = verify(bundle, ...args, '--require-trusted-setup', '--trust-ptau', fx.ptau);
   assert.equal(strict.code, 1);
   assert.match(failing(strict.report, 'trusted-setup'), /γ and IC are not those rebuilt|circuit hash is not the one/);
+});
+
+const json = (r: { stdout: string }) => JSON.parse(r.stdout) as Record<string, any>;
+
+test('ceremony init|contribute|beacon|finalize --chunk print the next step', () => {
+  const { init, contribute, beacon, finalize } = cf.log;
+  const cer = join(cf.chunkDir, 'ceremony');
+  assert.match(init, /chunk circuit for 2 samples in .*chunk-2: \d+ constraints \(domain 2\^10\)\n/);
+  assert.ok(
+    init.includes(
+      `next: zkinfer ceremony contribute ${join(cer, '0000-init.zkey')} ${join(cer, '0001-NAME.zkey')} --name NAME`,
+    ),
+    init,
+  );
+  const finalizeStep = `zkinfer ceremony finalize ${cf.build} --chunk 2 --ptau FILE`;
+  assert.ok(
+    contribute.includes(
+      `next: zkinfer ceremony contribute ${join(cer, '0002-bob.zkey')} ${join(cer, '0003-NAME.zkey')}`,
+    ),
+    contribute,
+  );
+  assert.ok(
+    contribute.includes(
+      `or: zkinfer ceremony beacon ${join(cer, '0002-bob.zkey')} ${join(cer, '0003-beacon.zkey')} --beacon HEX`,
+    ),
+    contribute,
+  );
+  assert.ok(contribute.includes(`then ${finalizeStep}`), contribute);
+  assert.ok(beacon.includes(`next: ${finalizeStep}`), beacon);
+  assert.match(finalize, /finalized 3 contributions \(alice, bob, beacon\)/);
+  assert.ok(finalize.includes(`next: zkinfer accuracy ${cf.build} --dataset DATA --chunk 2 --out DIR`), finalize);
+});
+
+test('accuracy proves with the finalized chunk ceremony key and keeps it', () => {
+  const vkey = readJson(cf.chunkVkey);
+  assert.equal(vkey['zkinfer'].accuracy.chunkSize, 2);
+  assert.equal(vkey['zkinfer'].accuracy.kind, 'accuracy-chunk');
+  assert.deepEqual(
+    vkey['zkinfer'].ceremony.transcript.contributions.map((c: { name: string }) => c.name),
+    ['alice', 'bob', 'beacon'],
+  );
+  const claim = readJson(cf.claim);
+  assert.deepEqual(claim['vkey'], vkey, "the claim embeds the ceremony's chunk key");
+  assert.equal(claim['vkey'].zkinfer.ceremony.transcript.contributions.length, 3);
+  assert.equal(claim['dataset'].samples, 5);
+  const setup = readJson(join(cf.chunkDir, 'setup.json'));
+  assert.deepEqual(setup['ceremony'].contributors, ['alice', 'bob', 'beacon'], 'setup.json still says ceremony');
+  assert.equal(claim['vkeyHash'], setup['vkeyHash']);
+
+  zkinferOk(['verify', cf.claim, '--vkey', cf.chunkVkey, '--dataset', cf.dataset, '--opening', cf.opening]);
+
+  // The same ptau under another path is the ceremony's file: the key serves, the chunk proofs are reused.
+  const copy = join(dir, 'copy.ptau');
+  cpSync(cf.ptau, copy);
+  const again = json(
+    zkinferOk([
+      'accuracy',
+      cf.build,
+      '--dataset',
+      cf.dataset,
+      '--chunk',
+      '2',
+      '--out',
+      cf.claimDir,
+      '--ptau',
+      copy,
+      '--json',
+    ]),
+  );
+  assert.equal(again['skipped'], 3);
+  assert.equal(again['vkeyHash'], setup['vkeyHash']);
+});
+
+test('accuracy refuses to replace the ceremony key with another ptau, exit 2, keys untouched', () => {
+  const other = join(dir, 'other.ptau');
+  const bytes = readFileSync(cf.ptau);
+  bytes[bytes.length - 1]! ^= 1;
+  writeFileSync(other, bytes);
+  const before = readFileSync(cf.chunkVkey, 'utf8');
+  const r = zkinfer([
+    'accuracy',
+    cf.build,
+    '--dataset',
+    cf.dataset,
+    '--chunk',
+    '2',
+    '--out',
+    join(dir, 'o2'),
+    '--ptau',
+    other,
+  ]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /chunk-2: holds keys from a phase-2 ceremony .*\(alice, bob, beacon\).*--force/);
+  assert.equal(readFileSync(cf.chunkVkey, 'utf8'), before);
+});
+
+test('a re-quantized model: the stale ceremony key is not replaced by dev keys without --force', () => {
+  const build2 = join(dir, 'build2');
+  cpSync(cf.build, build2, { recursive: true });
+  const tweaked = join(dir, 'tweaked.onnx');
+  writeTinyModel(tweaked, 0.25);
+  zkinferOk(['quantize', tweaked, '--out', build2, '--input', cf.input]);
+
+  for (const step of ['finalize', 'verify']) {
+    const r = zkinfer(['ceremony', step, build2, '--chunk', '2', '--ptau', cf.ptau]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /chunk circuit is for another model\.quant\.json/);
+  }
+
+  const out = join(dir, 'o3');
+  const args = ['accuracy', build2, '--dataset', cf.dataset, '--chunk', '2', '--out', out, '--workers', '1'];
+  const r = zkinfer(args);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(
+    r.stderr,
+    /holds keys from a phase-2 ceremony .* for another model or zkinfer version, which dev keys would replace; run a new ceremony \(zkinfer ceremony init .* --chunk 2/,
+  );
+
+  const forced = zkinferOk([...args, '--force']);
+  assert.match(forced.stderr, /--force: replacing keys from a phase-2 ceremony/);
+  assert.match(
+    forced.stderr,
+    /a ceremony was started in .*: `zkinfer ceremony finalize .* --chunk 2` installs its key/,
+  );
+  const setup = readJson(join(build2, 'accuracy', 'chunk-2', 'setup.json'));
+  assert.equal(setup['kind'], 'dev');
+  assert.equal(setup['ceremony'], undefined);
+
+  // Phase-2 keys on a ptau are not replaced by dev keys either (setup.json is what the decision reads).
+  const ptauSetup = readJson(join(cf.chunkDir, 'setup.json'))['ptau'];
+  const setupPath = join(build2, 'accuracy', 'chunk-2', 'setup.json');
+  writeFileSync(setupPath, JSON.stringify({ ...setup, kind: 'ptau', warning: undefined, ptau: ptauSetup }));
+  const toDev = zkinfer(args);
+  assert.equal(toDev.code, 2, toDev.stderr);
+  assert.match(
+    toDev.stderr,
+    /holds phase-2 keys on .*local-2\^10\.ptau \(one local contribution\), which dev keys would replace; pass --ptau .* to use them, or pass --force/,
+  );
+});
+
+test("the verifier's recompile from ONNX + settings.json gives the ceremony chunk key's model id", () => {
+  const circuit = readJson(join(cf.chunkDir, 'circuit.json'));
+  const rec = recompileChunkCircuit({ modelPath: cf.onnx, settingsPath: cf.settings, chunkSize: 2 });
+  assert.equal(rec.modelId, circuit['modelId']);
+  assert.equal(rec.r1csSha256, circuit['r1csSha256']);
+  assert.equal(rec.quantizedSha256, circuit['quantizedSha256']);
+  assert.deepEqual(rec.encoding, circuit['accuracy'].encoding);
+  assert.ok(Buffer.from(rec.r1cs).equals(readFileSync(join(cf.chunkDir, 'circuit.r1cs'))));
+  assert.equal(rec.onnxMatchesSettings, true);
+  assert.equal(readJson(cf.chunkVkey)['zkinfer'].modelId, rec.modelId, "the ceremony key's model id");
 });
