@@ -73,7 +73,11 @@ export async function planJobs(
       ...(build.meta.layout.output.visibility === 'hashed' ? { outputBlinding: String(randomBlinding()) } : {}),
     };
     entries.push({ name: item.name, source: item.source, jobId: jobIdFor('prove', build.keyHash, jobKey) });
-    const have = await existingBundlePrediction(bundle, build.vkeyPath, { input: { values: x, label: item.source } });
+    // Under --strict-range a bundle of a clamped input is no result: it is proved again (and refused).
+    const have = await existingBundlePrediction(bundle, build.vkeyPath, {
+      input: { values: x, label: item.source },
+      ...(strictRange ? { strictRange: true } : {}),
+    });
     if (have !== undefined) skip.push({ i, prediction: have });
     else specs.push({ jobKey, payload });
   }
