@@ -6,6 +6,7 @@
  */
 import { replayQuantization } from '../quantize/replay-settings.js';
 import type { DatasetEncoding } from '../formats/dataset.js';
+import { circuitKeyMeta, type CircuitKeyMeta } from '../formats/vkey.js';
 import { compileChunkQuantized } from './chunk-compile.js';
 
 /** Options of {@link recompileChunkCircuit}. */
@@ -20,6 +21,8 @@ export interface RecompileChunkOptions {
 export interface RecompiledChunk {
   /** sha256 of model.quant.json's bytes and the r1cs, as in the chunk circuit.json and key. */
   readonly modelId: string;
+  /** The key metadata setup writes for this chunk circuit (its `accuracy` names chunk size and encoding). */
+  readonly meta: CircuitKeyMeta;
   readonly r1cs: Uint8Array;
   readonly r1csSha256: string;
   /** sha256 of the replayed model.quant.json (the key's `zkinfer.accuracy.quantizedSha256`). */
@@ -39,6 +42,7 @@ export function recompileChunkCircuit(o: RecompileChunkOptions): RecompiledChunk
   const { r1cs, info } = compileChunkQuantized(replay.model, replay.bytes, o.chunkSize, { check: false });
   return {
     modelId: info.modelId,
+    meta: circuitKeyMeta(info, replay.quantization),
     r1cs,
     r1csSha256: info.r1csSha256,
     quantizedSha256: info.quantizedSha256,

@@ -23,7 +23,13 @@ import { UserError } from '../core/errors.js';
 import { DEV_SETUP_WARNING, vkeyHash, VkeyMeta, assertVerificationKey, type ZkinferVkey } from '../formats/vkey.js';
 import { PinSource, ResolvedKey, resolveKey } from '../verify/pin-key.js';
 import { fail, pass, type CheckName, type CheckResult } from '../verify/check-result.js';
-import { checkKeyTrust, LABEL_ONLY_WARNING, type TrustOptions } from '../verify/key-trust.js';
+import {
+  assertNoForeignOptions,
+  BUNDLE_ONLY_OPTIONS,
+  checkKeyTrust,
+  LABEL_ONLY_WARNING,
+  type TrustOptions,
+} from '../verify/key-trust.js';
 import type { Contributor } from '../verify/trusted-setup.js';
 import { datasetPin, keyIdProblem, signalsProblem, structureProblem } from './claim-problems.js';
 import { recompileChunkCircuit } from './recompile-chunk.js';
@@ -162,6 +168,7 @@ function collector(): Collector {
 
 /** Verifies an accuracy claim; throws {@link UserError} only when a file cannot be read or an option does not apply. */
 export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport> {
+  assertNoForeignOptions(opts, BUNDLE_ONLY_OPTIONS, 'an accuracy claim');
   const where = opts.claimPath ?? 'claim';
   const raw = opts.claim ?? readJsonFile(opts.claimPath!, 'accuracy claim');
   const r = collector();
@@ -302,7 +309,13 @@ async function checkDataset(
   );
 
   const pin = await datasetPin(opts, enc, n, c, proven, d);
-  r.add('dataset-pin', pin.ok, pin.detail);
+  // An unpinned dataset passes only because the user waived the pin: marked, as an unpinned key is.
+  r.checks.push({
+    check: 'dataset-pin',
+    ok: pin.ok,
+    detail: pin.detail,
+    ...(pin.ok && pin.warning ? { unverified: true as const } : {}),
+  });
   if (pin.warning) r.warnings.push(pin.warning);
   return d;
 }

@@ -207,7 +207,7 @@ export function registerVerify(p: Command): void {
     .option(
       '--min-contributions <n>',
       'phase-2 contributions a trusted key needs (default 2; with --require-trusted-setup)',
-      intOption('--min-contributions'),
+      intOption('--min-contributions', 1),
     )
     .option(
       '--trust-ptau <fileOrHash...>',

@@ -18,7 +18,7 @@ import { canonicalJson, sha256Hex } from '../core/hash.js';
 import { readJsonFile, validate } from '../core/json.js';
 import { canonicalDecimal } from './bundle.js';
 import type { CeremonyMeta } from './ceremony.js';
-import type { AccuracyCircuitMeta } from './circuit.js';
+import type { AccuracyCircuitMeta, CircuitInfo } from './circuit.js';
 import { visibilitySchema } from './common.js';
 import type { PtauProvenance } from './setup.js';
 
@@ -258,4 +258,37 @@ export function readVerificationKey(path: string): ZkinferVkey {
   const raw = readJsonFile(path, 'verification key');
   assertVerificationKey(raw, path);
   return raw;
+}
+
+/** The circuit-describing part of a key's metadata: what a verifier recompiles and compares. */
+export type CircuitKeyMeta = Omit<VkeyMeta, 'setup' | 'ptau' | 'ceremony'>;
+
+/**
+ * The metadata setup writes into a key for `circuit` (setup kind, ptau provenance and ceremony
+ * are added by the caller). One function, so the verifier's recompile produces exactly what the
+ * owner's setup wrote, and any label edited afterwards shows as a difference.
+ */
+export function circuitKeyMeta(
+  circuit: CircuitInfo,
+  quantization: { readonly weightBits: number; readonly activationBits: number },
+): CircuitKeyMeta {
+  return {
+    modelId: circuit.modelId,
+    layout: circuit.layout,
+    input: circuit.input,
+    output: circuit.output,
+    quantization: { weightBits: quantization.weightBits, activationBits: quantization.activationBits },
+    ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
+    ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
+  } as CircuitKeyMeta;
+}
+
+/** The fields of {@link CircuitKeyMeta} in which two metadata differ (canonically compared). */
+export function circuitMetaDifferences(key: VkeyMeta, recompiled: CircuitKeyMeta): string[] {
+  const fields = ['modelId', 'layout', 'input', 'output', 'quantization', 'droppedFinal', 'accuracy'] as const;
+  return fields.filter(
+    (f) =>
+      canonicalJson((key as Record<string, unknown>)[f] ?? null) !==
+      canonicalJson((recompiled as Record<string, unknown>)[f] ?? null),
+  );
 }

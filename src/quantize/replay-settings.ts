@@ -30,6 +30,8 @@ export interface ReplayedModel {
   /** The canonical bytes of model.quant.json (what model ids hash). */
   readonly bytes: Uint8Array;
   readonly settingsPath: string;
+  /** The settings' bit widths, which setup records in the key. */
+  readonly quantization: { readonly weightBits: number; readonly activationBits: number };
   /** sha256 of the ONNX file, and whether it is the one settings.json names. */
   readonly onnxSha256: string;
   readonly onnxMatchesSettings: boolean;
@@ -73,6 +75,7 @@ export function replayQuantization(o: ReplayOptions): ReplayedModel {
     model,
     bytes: jsonBytes(model),
     settingsPath,
+    quantization: { weightBits: q.weightBits, activationBits: q.activationBits },
     onnxSha256: graph.sha256,
     onnxMatchesSettings: graph.sha256 === settings.model?.sha256,
   };

@@ -17,7 +17,7 @@ import { UserError } from '../core/errors.js';
 import { devSetup } from './dev/dev-setup.js';
 import { identifyPtau } from './ptau/ptau-file.js';
 import type { SetupInfo, SetupKind } from '../formats/setup.js';
-import { DEV_SETUP_WARNING, vkeyHash, type VkeyMeta } from '../formats/vkey.js';
+import { circuitKeyMeta, DEV_SETUP_WARNING, vkeyHash, type VkeyMeta } from '../formats/vkey.js';
 import { createTaskProgress } from '../runtime/progress.js';
 
 /**
@@ -26,19 +26,7 @@ import { createTaskProgress } from '../runtime/progress.js';
  */
 export function vkeyMetaFor(buildDir: string, circuit: CircuitInfo, kind: SetupKind): VkeyMeta {
   const settings = readSettings(buildDir);
-  return {
-    modelId: circuit.modelId,
-    setup: kind,
-    layout: circuit.layout,
-    input: circuit.input,
-    output: circuit.output,
-    quantization: {
-      weightBits: settings.quantization.weightBits,
-      activationBits: settings.quantization.activationBits,
-    },
-    ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
-    ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
-  };
+  return { ...circuitKeyMeta(circuit, settings.quantization), setup: kind } as VkeyMeta;
 }
 
 /** Options of {@link setupKeys}. */

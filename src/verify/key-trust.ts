@@ -38,35 +38,64 @@ export interface TrustOptions {
  * to mean anything, and an option that does not apply is an error, never silently ignored.
  */
 export function assertTrustOptions(o: TrustOptions): void {
-  const need = (has: unknown, flag: string, needs: string, why: string) => {
-    if (has !== undefined && has !== false && !(Array.isArray(has) && has.length === 0) && !needs)
-      throw new UserError(`${flag} ${why}`);
+  const given = (v: unknown) => v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0);
+  const refuse = (when: boolean, message: string) => {
+    if (when) throw new UserError(message);
   };
-  need(o.settingsPath, '--settings', o.modelPath ?? '', 'needs --model (the settings replay the model quantization)');
-  need(
-    o.ceremonyPath,
-    '--ceremony',
-    o.modelPath ?? '',
-    'needs --model (the ceremony is checked against the recompiled circuit)',
+  const rebuilds = !!o.modelPath || !!o.requireTrustedSetup;
+  refuse(
+    given(o.settingsPath) && !o.modelPath,
+    '--settings needs --model (the settings replay the model quantization)',
   );
-  need(
-    o.minContributions,
-    '--min-contributions',
-    o.requireTrustedSetup ? 'y' : '',
-    'applies only with --require-trusted-setup',
+  refuse(
+    given(o.ceremonyPath) && !o.modelPath,
+    '--ceremony needs --model (the ceremony is checked against the recompiled circuit)',
   );
-  need(
-    o.ptau,
-    '--ptau',
-    o.modelPath || o.requireTrustedSetup ? 'y' : '',
-    'needs --model or --require-trusted-setup (the key is rebuilt from it and the recompiled circuit)',
+  refuse(
+    given(o.minContributions) && !o.requireTrustedSetup,
+    '--min-contributions applies only with --require-trusted-setup',
   );
-  need(
-    o.trustPtau,
-    '--trust-ptau',
-    o.modelPath || o.requireTrustedSetup ? 'y' : '',
-    'needs --model or --require-trusted-setup',
+  refuse(
+    given(o.ptau) && !rebuilds,
+    '--ptau needs --model or --require-trusted-setup (the key is rebuilt from it and the recompiled circuit)',
   );
+  refuse(given(o.trustPtau) && !rebuilds, '--trust-ptau needs --model or --require-trusted-setup');
+  // Checked before the (slow) recompile, so a mistyped path fails at once.
+  refuse(!!o.ceremonyPath && !existsSync(o.ceremonyPath), `${o.ceremonyPath}: ceremony transcript or zkey not found`);
+  for (const p of o.ptau ?? []) refuse(!existsSync(p), `${p}: powers-of-tau file not found (--ptau)`);
+}
+
+/** Library options of bundle verification that mean nothing for a claim, and the flags they come from. */
+export const BUNDLE_ONLY_OPTIONS: Readonly<Record<string, string>> = {
+  bundlePath: 'bundlePath',
+  bundle: 'bundle',
+  inputPath: '--input',
+  inputValues: 'inputValues',
+  openingPath: '--opening (of a bundle)',
+  chain: '--chain/--rpc',
+  chainVerifier: 'chainVerifier',
+};
+
+/** Library options of claim verification that mean nothing for a bundle. */
+export const CLAIM_ONLY_OPTIONS: Readonly<Record<string, string>> = {
+  claimPath: 'claimPath',
+  claim: 'claim',
+  dataset: '--dataset',
+  opening: '--opening (of a dataset)',
+  datasetCommitment: '--dataset-commitment',
+  minAccuracy: '--min-accuracy',
+  workers: 'workers',
+  poolMinChunks: 'poolMinChunks',
+};
+
+/**
+ * Throws {@link UserError} when `opts` (from JavaScript, where types do not stop it) holds an
+ * option of the other kind of verification: it would be ignored, and an ignored option is a
+ * check the caller believes ran.
+ */
+export function assertNoForeignOptions(opts: object, foreign: Readonly<Record<string, string>>, what: string): void {
+  for (const [k, v] of Object.entries(opts))
+    if (v !== undefined && k in foreign) throw new UserError(`${foreign[k]} does not apply to ${what}`);
 }
 
 /** What {@link checkKeyTrust} found. */

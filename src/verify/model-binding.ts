@@ -14,7 +14,7 @@ import type { PublicLayout } from '../compile/build-circuit.js';
 import { compileQuantized } from '../compile/compile-circuit.js';
 import { replayQuantization } from '../quantize/replay-settings.js';
 import { UserError } from '../core/errors.js';
-import type { ZkinferVkey } from '../formats/vkey.js';
+import { circuitKeyMeta, circuitMetaDifferences, type CircuitKeyMeta, type ZkinferVkey } from '../formats/vkey.js';
 import { readTranscript } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
 import { readZkeyMpc } from '../setup/ceremony/zkey-mpc.js';
@@ -24,6 +24,8 @@ import type { CircuitBinding, KeyRebuild } from './key-rebuild.js';
 /** A circuit recompiled by the verifier. */
 export interface RecompiledModel {
   readonly modelId: string;
+  /** The key metadata setup would write for this circuit (layout, scales, ranges, chunk encoding…). */
+  readonly meta: CircuitKeyMeta;
   readonly r1cs: Uint8Array;
   readonly r1csSha256: string;
   /** sha256 of the ONNX file, and whether it is the one settings.json names. */
@@ -50,6 +52,7 @@ export function recompileModel(o: RecompileOptions): RecompiledModel {
   });
   return {
     modelId: info.modelId,
+    meta: circuitKeyMeta(info, replay.quantization),
     r1cs,
     r1csSha256: info.r1csSha256,
     onnxSha256: replay.onnxSha256,
@@ -94,6 +97,14 @@ export function modelIdCheck(o: ModelIdCheckOptions): CheckResult {
   if (rec.modelId !== o.claimedModelId)
     return fail('model-id', `${gives}, the ${o.artifact} claims ${short(o.claimedModelId)}${onnxNote}`);
   if (rec.modelId !== label) return fail('model-id', `${gives}, the key is labelled ${short(label)}${onnxNote}`);
+  // The verifier reads the signals by the key's layout, scales and ranges (and a claim's data by
+  // its encoding): every one of those labels must be what setup writes for the recompiled circuit.
+  const edited = circuitMetaDifferences(vkey.zkinfer, rec.meta);
+  if (edited.length > 0)
+    return fail(
+      'model-id',
+      `the key's metadata (${edited.join(', ')}) is not what setup writes for the recompiled circuit: the key's labels were edited`,
+    );
   const r = o.rebuild;
   if (r && !r.ptauMatches)
     return fail(
@@ -107,29 +118,29 @@ export function modelIdCheck(o: ModelIdCheckOptions): CheckResult {
     );
   const b = o.binding;
   if (r && b?.kind === 'broken') return fail('model-id', b.why);
-  const rebuilt = `recompiled ${rec.modelPath}: model ${short(rec.modelId)}, r1cs ${short(rec.r1csSha256)}; the key's α, β, γ, IC rebuilt from that r1cs and ${r?.ptau.path} match`;
+  const rebuilt = `recompiled ${rec.modelPath}${onnxNote}: model ${short(rec.modelId)}, r1cs ${short(rec.r1csSha256)}; the key's α, β, γ, IC rebuilt from that r1cs and ${r?.ptau.path} match`;
+  const warn = (detail: string): CheckResult => ({ check: 'model-id', ok: true, unverified: true, detail });
+  if (r && !r.ptau.recognised)
+    // Whoever made an unrecognised ptau knows τ, and τ with the proving key gives [1/δ]: anything can be forged.
+    return warn(
+      `${rebuilt}, but ${r.ptau.path} is neither a published powers of tau nor one named with --trust-ptau: whoever made it could make a key for any circuit`,
+    );
   if (r && b?.kind === 'ceremony')
     return pass(
       'model-id',
       `${rebuilt}, and its δ ends a verified contribution chain over that circuit's hash (${b.secret} secret contribution${b.secret === 1 ? '' : 's'}): the key verifies this model unless every contributor colluded`,
     );
   if (r)
-    return {
-      check: 'model-id',
-      ok: true,
-      unverified: true,
-      detail: `${rebuilt}, which binds the circuit's public wiring only: ${b?.kind === 'none' ? b.why : 'no ceremony'}`,
-    };
+    return warn(
+      `${rebuilt}, which binds the circuit's public wiring only: ${b?.kind === 'none' ? b.why : 'no ceremony'}`,
+    );
   const why =
     vkey.zkinfer.setup === 'dev'
       ? 'a dev-setup key cannot be rebuilt'
-      : `pass --ptau FILE with the powers of tau it names to rebuild it${describeKeyPtau(vkey)}`;
-  return {
-    check: 'model-id',
-    ok: true,
-    unverified: true,
-    detail: `recompiled ${rec.modelPath}: model ${short(rec.modelId)} equals the ${o.artifact}'s model id and the key's model id label only; the key was not rebuilt (${why})`,
-  };
+      : `pass --ptau FILE, the published or trusted powers of tau it names, to rebuild it${describeKeyPtau(vkey)}`;
+  return warn(
+    `recompiled ${rec.modelPath}${onnxNote}: model ${short(rec.modelId)} equals the ${o.artifact}'s model id and the key's model id label only; the key was not rebuilt (${why})`,
+  );
 }
 
 /** ": NAME, 2^P, blake2b …" for the ptau a key records, or "". */

@@ -14,6 +14,7 @@
  *    contributor is then enough to keep δ unknown.
  * A missing ptau file or recompiled circuit is a failure that says what to pass, never a warning.
  */
+import { UserError } from '../core/errors.js';
 import type { ZkinferVkey } from '../formats/vkey.js';
 import { transcriptHash } from '../setup/ceremony/ceremony-transcript.js';
 import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js';
@@ -55,6 +56,9 @@ const short = (h: string): string => `${h.slice(0, 16)}…`;
 /** The trusted-setup verdict for a pinned verification key. */
 export async function checkTrustedSetup(o: TrustedSetupOptions): Promise<TrustedSetupResult> {
   const min = o.minContributions ?? DEFAULT_MIN_CONTRIBUTIONS;
+  // Fewer than one secret contribution would pass keys whose δ is public (a beacon alone).
+  if (!Number.isInteger(min) || min < 1)
+    throw new UserError(`--min-contributions must be an integer of at least 1, got ${min}`);
   const meta = o.vkey.zkinfer;
   const t = meta.ceremony?.transcript;
   const contributors = (t?.contributions ?? []).map(({ index, name, kind, hash }) => ({ index, name, kind, hash }));

@@ -30,7 +30,13 @@ import {
 import { keyChecks, PinSource, resolveKey, type PinnedKey } from './pin-key.js';
 import { assertVerificationKey } from '../formats/vkey.js';
 import { recompileModel } from './model-binding.js';
-import { checkKeyTrust, LABEL_ONLY_WARNING, type TrustOptions } from './key-trust.js';
+import {
+  assertNoForeignOptions,
+  checkKeyTrust,
+  CLAIM_ONLY_OPTIONS,
+  LABEL_ONLY_WARNING,
+  type TrustOptions,
+} from './key-trust.js';
 import { g2MembershipError, verifyGroth16 } from './groth16.js';
 import type { Contributor } from './trusted-setup.js';
 import { fail, pass, type CheckName, type CheckResult } from './check-result.js';
@@ -101,6 +107,7 @@ interface Findings {
 
 /** Verifies a bundle; throws {@link UserError} only when an input cannot be read at all. */
 export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
+  assertNoForeignOptions(opts, CLAIM_ONLY_OPTIONS, 'a proof bundle');
   const where = opts.bundlePath ?? 'bundle';
   const raw = opts.bundle ?? readJsonFile(opts.bundlePath!, 'proof bundle');
   const found: Findings = { checks: [], warnings: [] };

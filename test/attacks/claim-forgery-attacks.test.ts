@@ -22,6 +22,8 @@ import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
 import { argmax, runIntegerModel } from '../../src/quantize/quantized-model.js';
 import { quantizeInput } from '../../src/quantize/quantize-input.js';
 import { vkeyHash } from '../../src/formats/vkey.js';
+import { verifyClaim } from '../../src/accuracy/verify-claim.js';
+import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import { MODELS, CLI } from '../helpers/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-claim-forgery-'));
@@ -223,6 +225,22 @@ test('F3: every option that does not apply is an error naming it (exit 2), never
     assert.equal(r.status, 2, `${flags.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+});
+
+test('an unpinned dataset is marked unverified; the library refuses options of the other kind of file', async () => {
+  const r = verify(honestClaim, '--vkey', chunkKey, '--allow-unpinned');
+  assert.equal(r.status, 0);
+  const pin = r.report.checks.find((c) => c.check === 'dataset-pin') as { unverified?: boolean; detail: string };
+  assert.equal(pin.unverified, true, pin.detail);
+  const claim = JSON.parse(readFileSync(honestClaim, 'utf8')) as unknown;
+  await assert.rejects(
+    verifyClaim({ claim, vkeyPath: chunkKey, datasetCommitment: D, inputPath: 'x.json' } as never),
+    /--input does not apply to an accuracy claim/,
+  );
+  await assert.rejects(
+    verifyBundle({ bundlePath: 'b.json', minAccuracy: 0.5 } as never),
+    /--min-accuracy does not apply to a proof bundle/,
+  );
 });
 
 test('bundle and claim reports share check names, layout and JSON shape', () => {

@@ -229,27 +229,46 @@ function writeWiderModel(path: string): void {
   );
 }
 
-/** Proves the fixture's input on `onnx` with `setup --ptau`, and relabels key and bundle with the fixture model's id. */
-function relabelledPtauKey(onnx: string, name: string) {
+/**
+ * Copies the fixture model's circuit metadata (model id, layout, scales, ranges…) into a key: a
+ * careful attacker's relabelling, which leaves the verifier nothing but the key itself to check.
+ */
+function asVictim(m: Record<string, any>): void {
+  const victim = readJson(fx.vkey)['zkinfer'];
+  for (const f of ['modelId', 'layout', 'input', 'output', 'quantization', 'droppedFinal']) m[f] = victim[f];
+}
+
+/** Proves the fixture's input on `onnx` with `setup --ptau`; key and bundle relabelled by `edit`. */
+function relabelledPtauKey(onnx: string, name: string, edit: (m: Record<string, any>) => void) {
   const other = buildOf(onnx, name);
   zkinferOk(['setup', other, '--ptau', fx.ptau]);
   const proven = JSON.parse(zkinferOk(['prove', other, '--input', fx.input, '--json']).stdout) as { bundle: string };
-  const victim = modelIdOf(fx.build);
-  return relabel(proven.bundle, join(other, 'vkey.json'), (m) => (m['modelId'] = victim), victim);
+  return relabel(proven.bundle, join(other, 'vkey.json'), edit, modelIdOf(fx.build));
 }
 
-test("F4: another model's key relabelled with this model's id fails model-id once rebuilt; without the ptau it is reported as a label", () => {
+/** The model-id check of --model (the second one: the first compares the key's label with the bundle). */
+const recompiledCheck = (r: Report) => r.checks.filter((c) => c.check === 'model-id')[1]!;
+
+test("F4: another model's key relabelled with this model's id fails model-id, by its labels or, relabelled fully, once rebuilt", () => {
   const wider = join(dir, 'wider.onnx');
   writeWiderModel(wider);
-  const { key, bundle } = relabelledPtauKey(wider, 'wider');
   const model = ['--model', fx.onnx, '--settings', fx.settings];
+  // The issue's attack: only the model id relabelled. The key's scales are not this model's.
+  const idOnly = relabelledPtauKey(wider, 'wider', (m) => (m['modelId'] = modelIdOf(fx.build)));
+  const labels = verify(idOnly.bundle, '--vkey', idOnly.key, ...model);
+  assert.equal(labels.code, 1);
+  assert.equal(labels.report.failed, 'model-id');
+  assert.match(failing(labels.report, 'model-id'), /the key's metadata \(.*\) is not what setup writes/);
+  // Every label relabelled: only the rebuilt key tells.
+  const { key, bundle } = relabelledPtauKey(wider, 'wider-2', asVictim);
   const rebuilt = verify(bundle, '--vkey', key, ...model, '--ptau', fx.ptau);
   assert.equal(rebuilt.code, 1);
   assert.equal(rebuilt.report.failed, 'model-id');
   assert.match(failing(rebuilt.report, 'model-id'), /the key is not for the recompiled circuit: its γ and IC differ/);
-  const label = zkinfer(['verify', bundle, '--vkey', key, ...model]);
-  assert.equal(label.code, 0, label.stderr);
-  assert.match(label.stdout, /^WARN model-id +recompiled .* label only; the key was not rebuilt \(pass --ptau FILE/m);
+  const label = zkinfer(['verify', bundle, '--vkey', key, ...model, '--json']);
+  const check = recompiledCheck(JSON.parse(label.stdout) as Report);
+  assert.equal(check.unverified, true);
+  assert.match(check.detail, /label only; the key was not rebuilt \(pass --ptau FILE/);
   assert.doesNotMatch(label.stdout, /match the (bundle and the )?key|verifies this model/);
   assert.match(label.stderr, /warning: --model did not bind the key itself/);
   const strict = verify(bundle, '--vkey', key, ...model, '--require-trusted-setup', '--trust-ptau', fx.ptau);
@@ -259,13 +278,12 @@ test("F4: another model's key relabelled with this model's id fails model-id onc
 
 test('F4, same architecture: a key without a ceremony rebuilds to the same public wiring, and is never reported as bound', () => {
   // One hidden-layer weight changed: the public wires' IC are the same, only δ's ceremony could tell.
-  const { key, bundle } = relabelledPtauKey(tweaked, 'tweaked-ptau');
+  const { key, bundle } = relabelledPtauKey(tweaked, 'tweaked-ptau', asVictim);
   const model = ['--model', fx.onnx, '--settings', fx.settings];
-  const r = zkinfer(['verify', bundle, '--vkey', key, ...model, '--ptau', fx.ptau]);
-  assert.match(
-    r.stdout,
-    /^WARN model-id +.*binds the circuit's public wiring only: the key carries no ceremony transcript/m,
-  );
+  const r = zkinfer(['verify', bundle, '--vkey', key, ...model, '--trust-ptau', fx.ptau, '--json']);
+  const check = recompiledCheck(JSON.parse(r.stdout) as Report);
+  assert.equal(check.unverified, true);
+  assert.match(check.detail, /binds the circuit's public wiring only: the key carries no ceremony transcript/);
   assert.doesNotMatch(r.stdout, /verifies this model/);
   assert.match(r.stderr, /warning: --model did not bind the key itself/);
   const strict = verify(bundle, '--vkey', key, ...model, '--require-trusted-setup', '--trust-ptau', fx.ptau);
@@ -306,6 +324,82 @@ test('(a) a key made from a private ptau whose transcript names the trusted one 
   assert.match(failing(hashOnly.report, 'trusted-setup'), /fetch .* and pass it with --ptau FILE/);
 });
 
+test("(c) labels the verifier reads by — an input scale, a claim's encoding — edited in an honest ceremony key fail model-id", () => {
+  // The attacker proves 2·x and halves the key's input scale, so the proof reads as one of x.
+  const x = [0.42, -0.28, 0.01, -0.09];
+  const xPath = join(dir, 'x-small.json');
+  const doubled = join(dir, 'x-doubled.json');
+  writeFileSync(xPath, JSON.stringify(x));
+  writeFileSync(doubled, JSON.stringify(x.map((v) => 2 * v)));
+  const proven = JSON.parse(zkinferOk(['prove', fx.build, '--input', doubled, '--json']).stdout) as { bundle: string };
+  const { key, bundle } = relabel(proven.bundle, fx.vkey, (m) => (m['input'].frac += 1));
+  const b = readJson(bundle);
+  b['input'].frac += 1;
+  b['quantization'].inputFrac += 1;
+  writeFileSync(bundle, JSON.stringify(b));
+  const opening = readJson(proven.bundle.replace(/\.proof\.json$/, '.opening.json'));
+  const openingPath = bundle.replace(/\.proof\.json$/, '.opening.json');
+  writeFileSync(openingPath, JSON.stringify({ ...opening, vkeyHash: b['vkeyHash'] }));
+  const all = ['--vkey', key, '--model', fx.onnx, '--settings', fx.settings, '--ceremony', fx.transcript];
+  const trust = ['--require-trusted-setup', '--trust-ptau', fx.ptau, '--input', xPath, '--opening', openingPath];
+  const r = verify(bundle, ...all, ...trust);
+  assert.equal(r.code, 1);
+  assert.deepEqual(
+    r.report.checks.filter((c) => !c.ok).map((c) => c.check),
+    ['model-id'],
+    'everything else — the proof, the input commitment, trusted-setup — passes: only the recompiled metadata tells',
+  );
+  assert.match(failing(r.report, 'model-id'), /the key's metadata \(input\) is not what setup writes/);
+
+  // A claim: the chunk key's dataset encoding edited (as the claim's), so --dataset recommits other data.
+  const claim = readJson(cf.claim);
+  const chunkKey = readJson(cf.chunkVkey);
+  chunkKey['zkinfer'].accuracy.encoding.input.frac += 1;
+  const editedKey = join(dir, 'edited-chunk-vkey.json');
+  writeFileSync(editedKey, JSON.stringify(chunkKey));
+  const editedClaim = join(dir, 'edited-claim.json');
+  const encoding = { ...claim['dataset'].encoding, input: chunkKey['zkinfer'].accuracy.encoding.input };
+  writeFileSync(
+    editedClaim,
+    JSON.stringify({
+      ...claim,
+      vkey: chunkKey,
+      vkeyHash: vkeyHash(chunkKey as never),
+      dataset: { ...claim['dataset'], encoding },
+    }),
+  );
+  const c = verify(editedClaim, '--vkey', editedKey, '--model', cf.onnx, '--settings', cf.settings, '--allow-unpinned');
+  assert.equal(c.code, 1);
+  assert.equal(c.report.failed, 'model-id');
+  assert.match(failing(c.report, 'model-id'), /the key's metadata \(accuracy\) is not what setup writes/);
+});
+
+test('an unrecognised ptau file rebuilds the key but never binds it; --min-contributions below 1 is refused', () => {
+  const model = ['--model', fx.onnx, '--settings', fx.settings];
+  const r = zkinfer(['verify', fx.bundle, '--vkey', fx.vkey, ...model, '--ptau', fx.ptau]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^WARN model-id .* is neither a published powers of tau nor one named with --trust-ptau/m);
+  assert.doesNotMatch(r.stdout, /verifies this model/);
+  const trusted = zkinfer(['verify', fx.bundle, '--vkey', fx.vkey, ...model, '--trust-ptau', fx.ptau]);
+  assert.match(trusted.stdout, /^ok {3}model-id .*the key verifies this model/m);
+  for (const n of ['0', '-3']) {
+    const z = zkinfer([
+      'verify',
+      fx.bundle,
+      '--vkey',
+      fx.vkey,
+      ...model,
+      '--require-trusted-setup',
+      '--trust-ptau',
+      fx.ptau,
+      '--min-contributions',
+      n,
+    ]);
+    assert.equal(z.code, 2, z.stderr);
+    assert.match(z.stderr, /--min-contributions must be at least 1/);
+  }
+});
+
 test('(b) a transcript relabelled for the recompiled r1cs is caught by the circuit hash rebuilt from the ptau', () => {
   const other = buildOf(tweaked, 'other-ceremony');
   ceremony(other, fx.ptau, ['carol', 'dave'], '1234');
@@ -321,7 +415,7 @@ test('(b) a transcript relabelled for the recompiled r1cs is caught by the circu
     proven.bundle,
     join(other, 'vkey.json'),
     (m) => {
-      m['modelId'] = victim['modelId'];
+      asVictim(m);
       m['ceremony'].transcript = lie(m['ceremony'].transcript);
       m['ceremony'].transcriptSha256 = transcriptHash(m['ceremony'].transcript);
     },
@@ -329,8 +423,10 @@ test('(b) a transcript relabelled for the recompiled r1cs is caught by the circu
   );
   const args = ['--vkey', key, '--model', fx.onnx, '--settings', fx.settings, '--ceremony', transcript];
   const labels = verify(bundle, ...args);
-  assert.equal(labels.code, 0, 'labels alone cannot tell');
+  // Labels alone cannot tell: model-id and ceremony pass, each marked as not bound.
+  assert.equal(recompiledCheck(labels.report).unverified, true);
   const cer = labels.report.checks.find((c) => c.check === 'ceremony')!;
+  assert.equal(cer.ok, true);
   assert.equal(cer.unverified, true);
   assert.match(cer.detail, /its circuit hash was not tied to the recompiled r1cs \(no ptau file/);
   const rebuilt = verify(bundle, ...args, '--ptau', fx.ptau);

@@ -15,13 +15,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { modelIdCheck, recompileModel } from '../../src/verify/model-binding.js';
-import type { ZkinferVkey } from '../../src/formats/vkey.js';
+import { circuitKeyMeta, type ZkinferVkey } from '../../src/formats/vkey.js';
+import type { CircuitInfo } from '../../src/formats/circuit.js';
 import type { PublicLayout, Visibility } from '../../src/compile/build-circuit.js';
 import { UserError } from '../../src/core/errors.js';
 import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { tweakOneDecision, tweakOneWeight } from '../helpers/model-binding-helpers.js';
 import { ROOT, MODELS, CLI, SHARED } from '../helpers/paths.js';
+
+type CircuitQuantization = { weightBits: number; activationBits: number };
 
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-determinism-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -116,7 +119,10 @@ for (const c of replayCases) {
     assert.equal(rec.modelId, info.modelId);
     assert.ok(Buffer.from(rec.r1cs).equals(readFileSync(join(dir, 'circuit.r1cs'))), 'r1cs byte-identical');
     // What `verify --model` runs, with the bundle's and the key's model id as compile wrote it.
-    const vkey = { zkinfer: { modelId: info.modelId, setup: 'dev' } } as unknown as ZkinferVkey;
+    // The metadata setup would write for this circuit (what the recompile is compared with).
+    const quantization = JSON.parse(readFileSync(settingsPath, 'utf8')).quantization as CircuitQuantization;
+    const meta = circuitKeyMeta(info as unknown as CircuitInfo, quantization);
+    const vkey = { zkinfer: { ...meta, setup: 'dev' } } as unknown as ZkinferVkey;
     const bind = (modelPath: string, settings = settingsPath) => ({
       check: modelIdCheck({
         recompiled: {

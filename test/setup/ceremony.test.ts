@@ -176,9 +176,19 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
   const vkey = JSON.parse(readFileSync(join(build, 'vkey.json'), 'utf8'));
   assert.equal(vkey.zkinfer.ceremony.transcriptSha256, fin['ceremony'].transcriptSha256);
   assert.equal(vkey.zkinfer.ceremony.transcript.final.file, '0003-beacon.zkey');
+});
 
-  const bundle = json(ok(['prove', build, '--input', input, '--json']))['bundle'] as string;
-  const vk = join(build, 'vkey.json');
+/** The final key of the 3-party ceremony above, and a bundle proven with it. */
+const vk = join(build, 'vkey.json');
+let finalBundle: string | undefined;
+function bundleOfFinalKey(): string {
+  finalBundle ??= json(ok(['prove', build, '--input', input, '--json']))['bundle'] as string;
+  return finalBundle;
+}
+
+test('bundles of the final key pass --require-trusted-setup only with the model, the trusted ptau file and enough contributions', () => {
+  const bundle = bundleOfFinalKey();
+  const transcript = JSON.parse(readFileSync(join(cer, 'transcript.json'), 'utf8'));
   const trusted = json(
     ok(['verify', bundle, '--vkey', vk, ...MODEL_ARGS(), '--require-trusted-setup', '--trust-ptau', ptau, '--json']),
   );
@@ -186,7 +196,10 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
     trusted['contributors'].map((c: { name: string }) => c.name),
     ['alice', 'bob', 'beacon'],
   );
-  assert.match(trustedSetupDetail(trusted), /2 secret phase-2 contributions and a beacon: 1\. alice .*2\. bob .*3\. beacon/);
+  assert.match(
+    trustedSetupDetail(trusted),
+    /2 secret phase-2 contributions and a beacon: 1\. alice .*2\. bob .*3\. beacon/,
+  );
   assert.match(trustedSetupDetail(trusted), /α, β, γ, IC rebuilt from the recompiled circuit/);
 
   // Without the model, the key's α, β, γ, IC cannot be rebuilt: a failure that says what to pass.
@@ -272,7 +285,7 @@ test('a 3-party ceremony: init, two contributions in separate processes, beacon,
   const labelOnly = viaZkey['checks'].filter((c: { check: string }) => c.check === 'model-id')[1];
   assert.equal(labelOnly.unverified, true);
   assert.match(labelOnly.detail, /label only; the key was not rebuilt/);
-  assert.ok(viaZkey['warnings'].some((w: string) => /compared model id labels only/.test(w)));
+  assert.ok(viaZkey['warnings'].some((w: string) => /did not bind the key itself/.test(w)));
 
   tinyModel(join(tmp, 'tweaked.onnx'), 0.25);
   const tweaked = zkinfer([
@@ -414,7 +427,12 @@ test('a one-contribution key fails trusted-setup; the δ-forgery it allows passe
     '--json',
   ]);
   assert.equal(moved.code, 1, moved.stdout);
-  assert.equal(json(moved)['failed'], 'trusted-setup');
+  // With the model given, model-id already sees that the key's δ is not its ceremony's; trusted-setup says so too.
+  assert.equal(json(moved)['failed'], 'model-id');
+  assert.match(
+    json(moved)['checks'].find((c: { check: string; ok: boolean }) => c.check === 'model-id' && !c.ok).detail,
+    /δ does not end its ceremony's contribution chain/,
+  );
   assert.match(trustedSetupDetail(json(moved)), /δ is not the δ the 3 recorded contribution\(s\) produce/);
   // The honest bundle of the same key fails for the same reason as the forgery.
   const honest = zkinfer([
