@@ -8,7 +8,14 @@ import { existsSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import type { ZkinferVkey } from '../formats/vkey.js';
 import type { CheckResult } from './check-result.js';
-import { circuitBinding, rebuildKey, resolvePtauSources, type KeyRebuild, type PtauSources } from './key-rebuild.js';
+import {
+  circuitBinding,
+  rebuildKey,
+  resolvePtauSources,
+  type CircuitBinding,
+  type KeyRebuild,
+  type PtauSources,
+} from './key-rebuild.js';
 import { ceremonyCheck, modelIdCheck, type RecompiledCircuit } from './model-binding.js';
 import { checkTrustedSetup, type Contributor } from './trusted-setup.js';
 
@@ -134,18 +141,22 @@ export async function checkKeyTrust(o: KeyTrustOptions): Promise<KeyTrust> {
   const sources = await resolvePtauSources(o);
   const rec = o.modelPath ? await o.recompile(o.modelPath, o.settingsPath) : undefined;
   const file = ptauFor(o.vkey, sources);
-  const rebuild: KeyRebuild | undefined = rec && file ? await rebuildKey(rec.r1cs, file, o.vkey) : undefined;
+  const idCheck = (rebuild?: KeyRebuild, binding?: CircuitBinding) =>
+    modelIdCheck({
+      recompiled: rec!,
+      claimedModelId: o.claimedModelId,
+      artifact: o.artifact,
+      vkey: o.vkey,
+      rebuild,
+      binding,
+    });
+  // The rebuild (snarkjs zkey new: seconds, more for large circuits) only when the labels agree:
+  // a key that already fails on them is not rebuilt.
+  const labels = rec ? idCheck() : undefined;
+  const rebuild: KeyRebuild | undefined =
+    rec && file && labels?.ok ? await rebuildKey(rec.r1cs, file, o.vkey) : undefined;
   const binding = rebuild ? await circuitBinding(o.vkey, rebuild) : undefined;
-  const modelId = rec
-    ? modelIdCheck({
-        recompiled: rec,
-        claimedModelId: o.claimedModelId,
-        artifact: o.artifact,
-        vkey: o.vkey,
-        rebuild,
-        binding,
-      })
-    : undefined;
+  const modelId = rebuild ? idCheck(rebuild, binding) : labels;
   if (modelId) checks.push(modelId);
   const bound = !!modelId && modelId.ok && !modelId.unverified;
   if (rec && o.ceremonyPath) checks.push(await ceremonyCheck(o.ceremonyPath, rec, o.vkey, rebuild));
@@ -157,6 +168,9 @@ export async function checkKeyTrust(o: KeyTrustOptions): Promise<KeyTrust> {
     ptau: sources,
     recompiled: !!rec,
     rebuild,
+    ...(labels && !labels.ok
+      ? { notRebuilt: "the recompiled model is not the key's (model-id failed), so the key was not rebuilt" }
+      : {}),
   });
   checks.push(trust.check);
   return { checks, contributors: trust.contributors, bound };

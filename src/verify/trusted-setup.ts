@@ -43,6 +43,8 @@ export interface TrustedSetupOptions {
   readonly recompiled: boolean;
   /** The key rebuilt from the recompiled r1cs and the ptau file the transcript names, when both are at hand. */
   readonly rebuild?: KeyRebuild;
+  /** Why the key was not rebuilt although the model was recompiled (its labels already failed). */
+  readonly notRebuilt?: string;
 }
 
 /** Result: the check and the contributors, in order. */
@@ -88,6 +90,7 @@ export async function checkTrustedSetup(o: TrustedSetupOptions): Promise<Trusted
       false,
       `the key's α, β, γ and IC must be rebuilt from the powers of tau its ceremony started from: fetch ${t.ptau.name} (2^${t.ptau.power}, blake2b ${t.ptau.blake2b}) and pass it with --ptau FILE`,
     );
+  if (o.notRebuilt) return result(false, o.notRebuilt);
   if (!o.recompiled || !o.rebuild)
     return result(
       false,
