@@ -355,10 +355,11 @@ test("(c) labels the verifier reads by — an input scale, a claim's encoding �
   assert.equal(r.code, 1);
   assert.deepEqual(
     r.report.checks.filter((c) => !c.ok).map((c) => c.check),
-    ['model-id'],
-    'everything else — the proof, the input commitment, trusted-setup — passes: only the recompiled metadata tells',
+    ['model-id', 'trusted-setup'],
+    'the proof and the input commitment pass: only the recompiled metadata tells (and trusted-setup then refuses to rebuild)',
   );
   assert.match(failing(r.report, 'model-id'), /the key's metadata \(input\) is not what setup writes/);
+  assert.match(failing(r.report, 'trusted-setup'), /model-id failed\), so the key was not rebuilt/);
 
   // A claim: the chunk key's dataset encoding edited (as the claim's), so --dataset recommits other data.
   const claim = readJson(cf.claim);
