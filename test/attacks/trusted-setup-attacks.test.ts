@@ -21,7 +21,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createDevPtau } from '../../tools/bench/bench-gas.js';
-import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { transcriptHash } from '../../src/setup/ceremony/ceremony-transcript.js';
 import { vkeyHash } from '../../src/formats/vkey.js';
 import { shutdown } from '../../src/runtime/curve.js';
@@ -205,29 +204,6 @@ test('F2: a chunk key with a public δ forges a perfect claim; only trusted-setu
   }
 });
 
-/** The tiny MLP with four hidden units: another architecture with the same inputs and outputs. */
-function writeWiderModel(path: string): void {
-  const rnd = prng(9);
-  writeFileSync(
-    path,
-    modelBytes({
-      input: { name: 'x', dims: [1, 4] },
-      output: { name: 'y', dims: [1, 2] },
-      nodes: [
-        { op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { transB: { int: 1 } } },
-        { op: 'Relu', inputs: ['h'], outputs: ['r'] },
-        { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: { int: 1 } } },
-      ],
-      initializers: {
-        w1: { dims: [4, 4], data: randArray(rnd, 16, -1, 1) },
-        b1: { dims: [4], data: randArray(rnd, 4, -0.2, 0.2) },
-        w2: { dims: [2, 4], data: randArray(rnd, 8, -1, 1) },
-        b2: { dims: [2], data: randArray(rnd, 2, -0.2, 0.2) },
-      },
-    }),
-  );
-}
-
 /**
  * Copies the fixture model's circuit metadata (model id, layout, scales, ranges…) into a key: a
  * careful attacker's relabelling, which leaves the verifier nothing but the key itself to check.
@@ -258,7 +234,8 @@ const recompiledCheck = (r: Report) => r.checks.filter((c) => c.check === 'model
 
 test("F4: another model's key relabelled with this model's id fails model-id, by its labels or, relabelled fully, once rebuilt", () => {
   const wider = join(dir, 'wider.onnx');
-  writeWiderModel(wider);
+  // Four hidden units: another architecture with the same inputs and outputs.
+  writeTinyModel(wider, 0, { hidden: 4, seed: 9 });
   const model = ['--model', fx.onnx, '--settings', fx.settings];
   // The issue's attack: only the model id relabelled. The key's scales are not this model's.
   const idOnly = relabelledPtauKey(wider, (m) => (m['modelId'] = modelIdOf(fx.build)));

@@ -13,10 +13,14 @@ import { createDevPtau } from '../../tools/bench/bench-gas.js';
 import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { zkinferOk } from './cli.js';
 
-/** Writes the tiny MLP; `tweak` moves one first-layer weight (another model, same shapes). */
-export function writeTinyModel(path: string, tweak = 0): void {
-  const rnd = prng(7);
-  const w1 = randArray(rnd, 12, -1, 1);
+/**
+ * Writes the tiny MLP (4 inputs → `hidden` ReLU → 2 classes); `tweak` moves one first-layer
+ * weight (another model, same shapes); another `hidden` is another architecture.
+ */
+export function writeTinyModel(path: string, tweak = 0, o: { hidden?: number; seed?: number } = {}): void {
+  const hidden = o.hidden ?? 3;
+  const rnd = prng(o.seed ?? 7);
+  const w1 = randArray(rnd, hidden * 4, -1, 1);
   w1[5]! += tweak;
   writeFileSync(
     path,
@@ -29,9 +33,9 @@ export function writeTinyModel(path: string, tweak = 0): void {
         { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: { int: 1 } } },
       ],
       initializers: {
-        w1: { dims: [3, 4], data: w1 },
-        b1: { dims: [3], data: randArray(rnd, 3, -0.2, 0.2) },
-        w2: { dims: [2, 3], data: randArray(rnd, 6, -1, 1) },
+        w1: { dims: [hidden, 4], data: w1 },
+        b1: { dims: [hidden], data: randArray(rnd, hidden, -0.2, 0.2) },
+        w2: { dims: [2, hidden], data: randArray(rnd, 2 * hidden, -1, 1) },
         b2: { dims: [2], data: randArray(rnd, 2, -0.2, 0.2) },
       },
     }),

@@ -7,18 +7,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { utils } from 'ffjavascript';
 import { createDevPtau } from '../../tools/bench/bench-gas.js';
-import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { readZkeyMpc } from '../../src/setup/ceremony/zkey-mpc.js';
 import { shutdown } from '../../src/runtime/curve.js';
 import { bn128, snarkjsInternals } from '../../src/setup/snarkjs-internals.js';
-import { ROOT, CLI } from '../helpers/paths.js';
+import { zkinfer, zkinferOk } from '../helpers/cli.js';
+import { writeTinyModel } from '../helpers/trusted-fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-ceremony-'));
 const ptau = join(tmp, 'local.ptau');
@@ -30,39 +29,7 @@ after(async () => {
   await shutdown();
 });
 
-function tinyModel(path: string, tweak = 0): void {
-  const rnd = prng(7);
-  const w1 = randArray(rnd, 12, -1, 1);
-  w1[5]! += tweak;
-  writeFileSync(
-    path,
-    modelBytes({
-      input: { name: 'x', dims: [1, 4] },
-      output: { name: 'y', dims: [1, 2] },
-      nodes: [
-        { op: 'Gemm', inputs: ['x', 'w1', 'b1'], outputs: ['h'], attrs: { transB: { int: 1 } } },
-        { op: 'Relu', inputs: ['h'], outputs: ['r'] },
-        { op: 'Gemm', inputs: ['r', 'w2', 'b2'], outputs: ['y'], attrs: { transB: { int: 1 } } },
-      ],
-      initializers: {
-        w1: { dims: [3, 4], data: w1 },
-        b1: { dims: [3], data: randArray(rnd, 3, -0.2, 0.2) },
-        w2: { dims: [2, 3], data: randArray(rnd, 6, -1, 1) },
-        b2: { dims: [2], data: randArray(rnd, 2, -0.2, 0.2) },
-      },
-    }),
-  );
-}
-
-function zkinfer(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-function ok(args: string[]) {
-  const r = zkinfer(args);
-  assert.equal(r.code, 0, `${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
+const ok = zkinferOk;
 /** What --require-trusted-setup needs besides the ptau: the model to recompile the circuit from. */
 const MODEL_ARGS = (): string[] => ['--model', join(tmp, 'tiny.onnx'), '--settings', join(build, 'settings.json')];
 const json = (r: { stdout: string }) => JSON.parse(r.stdout) as Record<string, any>;
@@ -97,7 +64,7 @@ function contributionOffset(path: string, index: number): number {
 
 before(async () => {
   writeFileSync(ptau, (await createDevPtau({ power: 8 })).data!);
-  tinyModel(join(tmp, 'tiny.onnx'));
+  writeTinyModel(join(tmp, 'tiny.onnx'));
   writeFileSync(input, JSON.stringify([0.5, -0.25, 0.75, 0.1]));
   ok(['quantize', join(tmp, 'tiny.onnx'), '--out', build, '--input', input]);
   // Public input and output keep the circuit within 2^8 and let the forgery below pick any signals.
@@ -287,7 +254,7 @@ test('bundles of the final key pass --require-trusted-setup only with the model,
   assert.match(labelOnly.detail, /label only; the key was not rebuilt/);
   assert.ok(viaZkey['warnings'].some((w: string) => /did not bind the key itself/.test(w)));
 
-  tinyModel(join(tmp, 'tweaked.onnx'), 0.25);
+  writeTinyModel(join(tmp, 'tweaked.onnx'), 0.25);
   const tweaked = zkinfer([
     'verify',
     bundle,
