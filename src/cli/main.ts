@@ -15,6 +15,7 @@ import { registerAccuracyCommands } from './accuracy-commands.js';
 import { registerKeysCommands } from './keys-commands.js';
 import { registerCeremonyCommands } from './ceremony-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
+import { registerPtauCommands } from './ptau-commands.js';
 
 function program(): Command {
   const p = new Command('zkinfer')
@@ -35,6 +36,7 @@ function program(): Command {
   registerKeysCommands(p);
   registerCeremonyCommands(p);
   registerQueueCommands(p);
+  registerPtauCommands(p);
   for (const c of p.commands) c.exitOverride();
   return p;
 }

@@ -88,6 +88,8 @@ export interface IdentifyPtauOptions {
   /** Extra hashes the user trusts (private ceremonies, tests). */
   readonly trusted?: readonly string[];
   readonly progress?: TaskProgress;
+  /** The build the file is for: a missing file's message then says how to get the one it needs. */
+  readonly forBuild?: string;
 }
 
 /**
@@ -95,7 +97,10 @@ export interface IdentifyPtauOptions {
  * @throws UserError when the file is missing or claims a published power (by name or header) but its hash differs.
  */
 export async function identifyPtau(path: string, opts: IdentifyPtauOptions = {}): Promise<PtauProvenance> {
-  if (!existsSync(path) || !statSync(path).isFile()) throw new UserError(`${path}: powers-of-tau file not found`);
+  if (!existsSync(path) || !statSync(path).isFile())
+    throw new UserError(
+      `${path}: powers-of-tau file not found; \`zkinfer ptau get ${opts.forBuild ?? 'BUILD_DIR'}\` downloads the published one a build needs`,
+    );
   const header = readPtauHeader(path);
   const blake2b = await hashFileBlake2b(path, opts.progress);
   const published = PUBLISHED_PTAU.find((p) => p.blake2b === blake2b);

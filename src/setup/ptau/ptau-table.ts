@@ -145,3 +145,14 @@ export const PUBLISHED_PTAU: readonly PublishedPtau[] = [
       '55c77ce8562366c91e7cda394cf7b7c15a06c12d8c905e8b36ba9cf5e13eb37d1a429c589e8eaba4c591bc4b88a0e2828745a53e170eac300236f5c1a326f41a',
   },
 ];
+
+/** Where the published files are served (snarkjs's README links each file under this base). */
+export const PUBLISHED_PTAU_BASE_URL = 'https://storage.googleapis.com/zkevm/ptau/';
+
+/** The smallest published power: circuits of fewer rows use the 2^8 file. */
+export const MIN_PUBLISHED_POWER = 8;
+
+/** The published file for `power` (8..28), or undefined outside that range. */
+export function publishedPtau(power: number): PublishedPtau | undefined {
+  return PUBLISHED_PTAU.find((p) => p.power === power);
+}
