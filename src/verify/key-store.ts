@@ -76,16 +76,37 @@ export interface AddKeyOptions {
   readonly dir?: string;
 }
 
-/** Adds a verification key file to the store; adding the same key again only renames it. */
-export function addTrustedKey(opts: AddKeyOptions): TrustedKey {
+/** What {@link addTrustedKey} did. */
+export interface AddedKey {
+  /** The stored entry (the earlier one when the key was already trusted). */
+  readonly entry: TrustedKey;
+  /** False when the key was already in the store (under `entry.name`): nothing changed. */
+  readonly added: boolean;
+}
+
+/**
+ * Adds a verification key file to the store. A key already stored is left as it is (reported
+ * with `added: false`), never renamed: asking for it under another `name` is a
+ * {@link UserError} saying the name it is trusted as — a rename hidden in an `add` would change
+ * what `keys remove NAME` and scripts that name the key refer to.
+ */
+export function addTrustedKey(opts: AddKeyOptions): AddedKey {
   const dir = opts.dir ?? configDir();
   const vkey = readVerificationKey(opts.vkeyPath);
   const hash = vkeyHash(vkey);
   const meta = vkey['zkinfer'] as { modelId?: unknown; setup?: unknown } | undefined;
   const modelId = typeof meta?.modelId === 'string' ? meta.modelId : undefined;
   const setup = typeof meta?.setup === 'string' ? meta.setup : undefined;
+  const keys = readKeyStore(dir);
+  const known = keys.find((k) => k.vkeyHash === hash);
+  if (known) {
+    if (opts.name !== undefined && opts.name !== known.name)
+      throw new UserError(
+        `${opts.vkeyPath}: already trusted as "${quoteName(known.name)}" (vkey hash ${hash}); to list it as "${quoteName(opts.name)}", \`zkinfer keys remove ${quoteName(known.name)}\` first`,
+      );
+    return { entry: known, added: false };
+  }
   const name = opts.name ?? (modelId ? `model-${modelId.slice(0, 16)}` : `key-${hash.slice(0, 16)}`);
-  const keys = readKeyStore(dir).filter((k) => k.vkeyHash !== hash);
   if (keys.some((k) => k.name === name))
     throw new UserError(
       `a different key is already stored as "${quoteName(name)}"; choose another --name or remove it first`,
@@ -99,22 +120,38 @@ export function addTrustedKey(opts: AddKeyOptions): TrustedKey {
     vkey,
   };
   writeKeyStore([...keys, entry], dir);
-  return entry;
+  return { entry, added: true };
 }
 
-/** Removes the key with this name or hash (or unique hash prefix of ≥ 8 digits); returns it. */
+/** Digits a hash prefix needs in `keys remove` (shorter ones match too easily by accident). */
+export const MIN_HASH_PREFIX = 8;
+
+/**
+ * Removes the key with this name, full hash, or hash prefix of at least
+ * {@link MIN_HASH_PREFIX} hex digits matching exactly one key; returns it. A refusal says
+ * which rule was not met: a prefix too short, one matching several keys, or nothing matching.
+ */
 export function removeTrustedKey(nameOrHash: string, dir = configDir()): TrustedKey {
   const keys = readKeyStore(dir);
-  const matches = keys.filter(
-    (k) =>
-      k.name === nameOrHash ||
-      k.vkeyHash === nameOrHash ||
-      (nameOrHash.length >= 8 && k.vkeyHash.startsWith(nameOrHash)),
-  );
-  if (matches.length === 0)
-    throw new UserError(`no trusted key named or hashed "${quoteName(nameOrHash)}" in ${keyStorePath(dir)}`);
+  const byName = keys.filter((k) => k.name === nameOrHash);
+  const hex = /^[0-9a-fA-F]+$/.test(nameOrHash) ? nameOrHash.toLowerCase() : undefined;
+  const byHash = hex === undefined ? [] : keys.filter((k) => k.vkeyHash.startsWith(hex));
+  const matches = byName.length > 0 ? byName : hex !== undefined && hex.length >= MIN_HASH_PREFIX ? byHash : [];
+  const q = quoteName(nameOrHash);
+  const rule = `a key is named by its name, its full vkey hash (64 hex digits) or a hash prefix of at least ${MIN_HASH_PREFIX} hex digits matching one key; \`zkinfer keys list\` shows them`;
+  if (matches.length === 0) {
+    if (hex !== undefined && hex.length < MIN_HASH_PREFIX && byHash.length > 0)
+      throw new UserError(
+        `"${q}": a hash prefix of ${hex.length} hex digit(s) is too short (${byHash.length} stored key(s) start with it: ${byHash.map((k) => `"${quoteName(k.name)}"`).join(', ')}); ${rule}`,
+      );
+    throw new UserError(
+      `"${q}": no trusted key has this name or a vkey hash starting with it in ${keyStorePath(dir)}; ${rule}`,
+    );
+  }
   if (matches.length > 1)
-    throw new UserError(`"${quoteName(nameOrHash)}" matches ${matches.length} trusted keys; give the full hash`);
+    throw new UserError(
+      `"${q}": matches ${matches.length} trusted keys (${matches.map((k) => `"${quoteName(k.name)}" ${k.vkeyHash.slice(0, 16)}…`).join(', ')}); give more hex digits or the full hash`,
+    );
   writeKeyStore(
     keys.filter((k) => k !== matches[0]),
     dir,
