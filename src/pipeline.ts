@@ -16,6 +16,11 @@ import { SetupInfo } from './formats/setup.js';
 import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
 import { proveBatch, ProveBatchOptions, BatchSummary } from './prove/batch.js';
 import { existingBundlePrediction } from './verify/existing-bundle.js';
+import { existingKeys, keyReplacementRefusal, type ExistingKeys } from './setup/existing-keys.js';
+import { hashFileBlake2b } from './setup/ptau/ptau-file.js';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Options of {@link runPipeline}. */
 export interface RunOptions {
@@ -33,6 +38,12 @@ export interface RunOptions {
   readonly strictRange?: boolean;
   /** Called after each stage with a one-line summary. */
   readonly onStage?: (stage: string, summary: string) => void;
+  /**
+   * Replace the keys an existing build directory holds when the model, input or setup route
+   * changed them (earlier proofs then fail verification). Without it such a run is refused
+   * before anything in the directory is written; an unchanged circuit keeps its keys.
+   */
+  readonly force?: boolean;
 }
 
 /** What `run` produced. */
@@ -47,6 +58,10 @@ export interface RunResult {
   readonly bundle: ProofBundle;
   readonly verification: VerifyReport;
   readonly timings: Record<string, number>;
+  /** `created` (no keys before), `kept` (the circuit was unchanged) or `replaced` (with `force`). */
+  readonly keys: 'created' | 'kept' | 'replaced';
+  /** The keys replaced, with `force`. */
+  readonly replaced?: ExistingKeys;
 }
 
 /** Runs every stage on one model and one input. */
@@ -60,30 +75,30 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     timings[name] = (performance.now() - t0) / 1000;
     return r;
   };
-  const { settings } = await timed('quantize', () =>
-    quantizeModel({
-      modelPath: opts.modelPath,
-      outDir: buildDir,
-      inputPaths: [opts.inputPath],
-      calibrationPath: opts.calibrationPath,
-      weightBits: opts.weightBits,
-      activationBits: opts.activationBits,
-    }),
-  );
-  const f = settings.fidelity;
-  say(
-    'quantize',
-    `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; calibration top-1 agreement ${(100 * f.top1Agreement).toFixed(1)}% over ${f.samples}, max |error| ${f.maxAbsError.toFixed(4)}`,
-  );
-  const circuit = await timed('compile', () =>
-    compileCircuit({ buildDir, inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility }),
-  );
-  say(
-    'compile',
-    `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…${circuit.check.ran ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)` : ''}`,
-  );
-  const { info: setup } = await timed('setup', () => setupKeys({ buildDir, ptauPath: opts.ptauPath }));
-  say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
+  const existing = existingKeys(buildDir);
+  // A build with keys is quantized and compiled elsewhere first: its files stay as they are
+  // unless the circuit is unchanged (keys kept) or `force` says to replace them.
+  const stageDir = existing && !opts.force ? mkdtempSync(join(tmpdir(), 'zkinfer-run-')) : buildDir;
+  let stages: { settings: Settings; circuit: CircuitInfo };
+  try {
+    stages = await quantizeAndCompile(opts, stageDir, timed, say);
+  } finally {
+    if (stageDir !== buildDir) rmSync(stageDir, { recursive: true, force: true });
+  }
+  const { settings, circuit } = stages;
+  let setup: SetupInfo;
+  let keys: RunResult['keys'] = 'created';
+  if (stageDir !== buildDir) {
+    if (!(await keysServe(existing!, circuit, opts.ptauPath)))
+      throw keyReplacementRefusal(buildDir, existing!, `\`run\` with ${describeRunChange(existing!, circuit)}`);
+    setup = existing!.setup!;
+    keys = 'kept';
+    say('setup', `kept the ${existing!.kind} (vkey hash ${setup.vkeyHash.slice(0, 16)}…): the circuit is unchanged`);
+  } else {
+    setup = (await timed('setup', () => setupKeys({ buildDir, ptauPath: opts.ptauPath, force: opts.force }))).info;
+    if (existing) keys = 'replaced';
+    say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
+  }
   const input = readInputFile(opts.inputPath, settings.quantization.input);
   const prover = createProver({ buildDir });
   const result = await timed('prove', () =>
@@ -120,7 +135,65 @@ export async function runPipeline(opts: RunOptions): Promise<RunResult> {
     bundle,
     verification,
     timings,
+    keys,
+    ...(keys === 'replaced' ? { replaced: existing } : {}),
   };
+}
+
+type Timed = <T>(name: string, f: () => T | Promise<T>) => Promise<T>;
+
+/** The quantize and compile stages of {@link runPipeline}, into `dir`. */
+async function quantizeAndCompile(
+  opts: RunOptions,
+  dir: string,
+  timed: Timed,
+  say: (stage: string, summary: string) => void,
+): Promise<{ settings: Settings; circuit: CircuitInfo }> {
+  const { settings } = await timed('quantize', () =>
+    quantizeModel({
+      modelPath: opts.modelPath,
+      outDir: dir,
+      inputPaths: [opts.inputPath],
+      calibrationPath: opts.calibrationPath,
+      weightBits: opts.weightBits,
+      activationBits: opts.activationBits,
+    }),
+  );
+  const f = settings.fidelity;
+  say(
+    'quantize',
+    `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; calibration top-1 agreement ${(100 * f.top1Agreement).toFixed(1)}% over ${f.samples}, max |error| ${f.maxAbsError.toFixed(4)}`,
+  );
+  const circuit = await timed('compile', () =>
+    compileCircuit({ buildDir: dir, inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility }),
+  );
+  say(
+    'compile',
+    `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…${circuit.check.ran ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)` : ''}`,
+  );
+  return { settings, circuit };
+}
+
+/**
+ * Whether the keys already in the build serve this run: made for exactly the circuit just
+ * compiled (same model.quant.json and circuit.r1cs), with all three key files there, and — when
+ * `--ptau` is given — on that very file (by blake2b). Any key serves a run without `--ptau`: a
+ * ceremony's key is better than the dev key the run would make.
+ */
+async function keysServe(have: ExistingKeys, circuit: CircuitInfo, ptauPath: string | undefined): Promise<boolean> {
+  const s = have.setup;
+  if (!s || s.hashes.quantized !== circuit.quantizedSha256 || s.hashes.r1cs !== circuit.r1csSha256) return false;
+  if (s.modelId !== circuit.modelId) return false;
+  if (ptauPath === undefined) return true;
+  return s.ptau !== undefined && existsSync(ptauPath) && (await hashFileBlake2b(ptauPath)) === s.ptau.blake2b;
+}
+
+/** Why a run would replace the keys, for the refusal. */
+function describeRunChange(have: ExistingKeys, circuit: CircuitInfo): string {
+  const s = have.setup;
+  return s && s.hashes.quantized === circuit.quantizedSha256 && s.hashes.r1cs === circuit.r1csSha256
+    ? 'another setup route (--ptau)'
+    : 'this model, input and options (the compiled circuit differs)';
 }
 
 /**

@@ -198,7 +198,13 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
       `${artifactPath(opts.buildDir, 'setup')}: the build's keys came from ${ptauPath ?? 'a powers-of-tau file'}, which is not there; the chunk keys need the same file`,
     );
   }
-  const { info: setup, vkey } = await setupKeys({ buildDir: dir, ptauPath, onProgress: opts.onProgress });
+  const { info: setup, vkey } = await setupKeys({
+    buildDir: dir,
+    ptauPath,
+    onProgress: opts.onProgress,
+    // ensureChunkKeys decided above whether these keys may be replaced (dev chunk keys freely).
+    force: true,
+  });
   return {
     dir,
     circuit: info,

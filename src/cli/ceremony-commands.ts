@@ -14,6 +14,7 @@ import { CeremonyVerifyReport, finalizeCeremony, verifyCeremony } from '../setup
 import { describeContribution } from '../setup/ceremony/contribution-chain.js';
 import { chunkCeremonyInit, currentChunkDir, finalizeChunkCeremony } from '../accuracy/chunk-ceremony.js';
 import { intOption, printJson } from './options.js';
+import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const warn = (s: string): void => void process.stderr.write(`warning: ${s}\n`);
@@ -97,15 +98,32 @@ function registerCeremonyInit(c: Command): void {
       intOption('--chunk'),
     )
     .option('--out <dir>', 'ceremony directory (default <buildDir>/ceremony)')
+    .option(
+      '--force',
+      'start over when the directory already holds a ceremony (its keys and transcript are removed); without it the same initial key is kept and anything else refused',
+    )
     .option('--json', 'print the transcript as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  zkinfer ceremony init build/digits --ptau powersOfTau28_hez_final_12.ptau\n  zkinfer ceremony init build/digits --chunk 21 --ptau powersOfTau28_hez_final_15.ptau',
     )
-    .action(async (dir: string, f: { ptau: string; chunk?: number; out?: string; json?: boolean }) => {
-      const opts = { buildDir: dir, ptauPath: f.ptau, outDir: f.out, progress: !f.json, onWarning: warn };
+    .action(async (dir: string, f: { ptau: string; chunk?: number; out?: string; force?: boolean; json?: boolean }) => {
+      const opts = {
+        buildDir: dir,
+        ptauPath: resolvePtauArg(f.ptau),
+        outDir: f.out,
+        progress: !f.json,
+        onWarning: warn,
+        force: f.force ?? false,
+      };
       const chunk = f.chunk === undefined ? undefined : await chunkCeremonyInit({ ...opts, chunkSize: f.chunk });
       const r = chunk ?? (await ceremonyInit(opts));
+      if (r.replaced)
+        process.stderr.write(
+          `${r.dir}: replaced the ${r.replaced.kind} (${r.replaced.hash}) by a new initial key (blake2b ${r.transcript.init.blake2b}); contributions to the old one no longer count\n`,
+        );
+      if (!r.created)
+        process.stderr.write(`${r.initPath}: already the initial key of this circuit and ptau; kept as it is\n`);
       if (f.json) return printJson(r.transcript);
       if (chunk)
         out(
@@ -214,7 +232,7 @@ function registerCeremonyVerify(c: Command): void {
         printVerify(
           await verifyCeremony({
             target: f.chunk === undefined ? target : currentChunkDir(target, f.chunk),
-            ptauPath: f.ptau,
+            ptauPath: resolvePtauArg(f.ptau),
             r1csPath: f.r1cs,
             transcriptPath: f.transcript,
             progress: !f.json,
@@ -247,7 +265,7 @@ function registerCeremonyFinalize(c: Command): void {
       async (dir: string, f: { ptau: string; chunk?: number; zkey?: string; transcript?: string; json?: boolean }) => {
         const opts = {
           buildDir: dir,
-          ptauPath: f.ptau,
+          ptauPath: resolvePtauArg(f.ptau),
           zkeyPath: f.zkey,
           transcriptPath: f.transcript,
           progress: !f.json,

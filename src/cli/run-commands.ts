@@ -8,6 +8,8 @@ import { runPipeline, RunResult } from '../pipeline.js';
 import { isClassScoreVector } from '../quantize/quantized-model.js';
 import { registerVerify } from './verify-command.js';
 import { intOption, printJson, visibilityOption } from './options.js';
+import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
+import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
 
 const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/digits-mlp.onnx', import.meta.url));
 const SHIPPED_SAMPLE = fileURLToPath(new URL('../../../models/samples/digit-3.json', import.meta.url));
@@ -50,6 +52,7 @@ interface RunFlags {
   inputVisibility?: Visibility;
   outputVisibility?: Visibility;
   strictRange?: boolean;
+  force?: boolean;
 }
 
 async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
@@ -59,7 +62,8 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
     inputPath: flags.input,
     outDir: flags.out,
     calibrationPath: flags.calibration,
-    ptauPath: flags.ptau,
+    ptauPath: flags.ptau === undefined ? undefined : resolvePtauArg(flags.ptau),
+    force: flags.force ?? false,
     weightBits: flags.weightBits,
     activationBits: flags.activationBits,
     inputVisibility: flags.inputVisibility,
@@ -67,6 +71,8 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
     strictRange: flags.strictRange ?? false,
     onStage: stage,
   });
+  if (r.replaced)
+    process.stderr.write(`${keyReplacementNotice(r.buildDir, r.replaced, describeSetup(r.setup), r.setup.vkeyHash)}\n`);
   if (flags.json) printJson(runSummary(r));
   else {
     const fid = r.bundle.fidelity;
@@ -93,7 +99,11 @@ function withRunFlags(c: Command): Command {
   return c
     .option('--out <dir>', 'build directory for artifacts and the bundle')
     .option('--calibration <file>', 'calibration inputs {"inputs": [...]} for choosing scales')
-    .option('--ptau <file>', 'powers-of-tau file for a non-dev setup')
+    .option('--ptau <file>', 'powers-of-tau file for a non-dev setup (or a power N: the cached published file)')
+    .option(
+      '--force',
+      'replace the keys an existing build directory holds (kept without it when the circuit is unchanged)',
+    )
     .option('--weight-bits <n>', 'bits per weight', intOption('--weight-bits'))
     .option('--activation-bits <n>', 'bits per activation', intOption('--activation-bits'))
     .addOption(visibilityOption('input'))

@@ -17,6 +17,8 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
 import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
+import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
+import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { queueProveCommand } from './queue-commands.js';
 import { circuitConstraints } from '../compile/search-settings.js';
@@ -139,14 +141,25 @@ function registerCompile(p: Command): void {
 function registerSetup(p: Command): void {
   p.command('setup <buildDir>')
     .description('generate Groth16 keys (default: fast single-party dev setup)')
-    .option('--ptau <file>', 'prepared powers-of-tau file (phase 2 on top of a real ceremony)')
+    .option(
+      '--ptau <file>',
+      'prepared powers-of-tau file (phase 2 on top of a real ceremony), or a power N for the published file `zkinfer ptau get` cached',
+    )
+    .option('--force', 'replace the keys the build already has (every proof made with them then fails verification)')
     .option('--json', 'print setup info as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  zkinfer setup build/digits\n  zkinfer setup build/digits --ptau powersOfTau28_hez_final_12.ptau',
+      '\nExamples:\n  zkinfer setup build/digits\n  zkinfer setup build/digits --ptau powersOfTau28_hez_final_12.ptau\n  zkinfer setup build/digits --ptau 12 --force',
     )
-    .action(async (dir: string, f: { ptau?: string; json?: boolean }) => {
-      const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau, progress: true });
+    .action(async (dir: string, f: { ptau?: string; force?: boolean; json?: boolean }) => {
+      const { info, replaced } = await setupKeys({
+        buildDir: dir,
+        ptauPath: f.ptau === undefined ? undefined : resolvePtauArg(f.ptau),
+        progress: true,
+        force: f.force ?? false,
+      });
+      if (replaced)
+        process.stderr.write(`${keyReplacementNotice(dir, replaced, describeSetup(info), info.vkeyHash)}\n`);
       if (info.ptau && !info.ptau.recognised) process.stderr.write(`warning: ${UNRECOGNISED_PTAU_WARNING}\n`);
       if (f.json) return printJson(info);
       out(`${info.kind} setup in ${info.seconds.toFixed(2)} s; vkey hash ${info.vkeyHash}`);

@@ -19,6 +19,7 @@ import { identifyPtau } from './ptau/ptau-file.js';
 import type { SetupInfo, SetupKind } from '../formats/setup.js';
 import { circuitKeyMeta, DEV_SETUP_WARNING, vkeyHash, type VkeyMeta } from '../formats/vkey.js';
 import { createTaskProgress } from '../runtime/progress.js';
+import { existingKeys, keyReplacementRefusal, type ExistingKeys } from './existing-keys.js';
 
 /**
  * zkinfer's metadata for a key of the circuit in `buildDir` (ptau provenance and ceremony are
@@ -39,11 +40,30 @@ export interface SetupOptions {
   readonly trustPtau?: readonly string[];
   /** Show hashing progress on a terminal. */
   readonly progress?: boolean;
+  /**
+   * Replace keys the build directory already holds (every proof made with them then fails
+   * verification). Without it, existing keys are a {@link UserError}: nothing is written.
+   */
+  readonly force?: boolean;
 }
 
-/** Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json. */
-export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; vkey: Record<string, unknown> }> {
+/** What {@link setupKeys} returns. */
+export interface SetupResult {
+  readonly info: SetupInfo;
+  readonly vkey: Record<string, unknown>;
+  /** The keys this setup replaced (only with `force`). */
+  readonly replaced?: ExistingKeys;
+}
+
+/**
+ * Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json.
+ * @throws UserError when the directory already holds keys and `force` is not set.
+ */
+export async function setupKeys(opts: SetupOptions): Promise<SetupResult> {
   const circuit = readCircuitInfo(opts.buildDir);
+  // Checked before any work: a refused setup writes nothing.
+  const replaced = existingKeys(opts.buildDir);
+  if (replaced && !opts.force) throw keyReplacementRefusal(opts.buildDir, replaced, 'setup');
   const r1csPath = artifactPath(opts.buildDir, 'r1cs');
   const zkeyPath = artifactPath(opts.buildDir, 'zkey');
   // Keys are made for exactly the compiled files: refuse to set up an r1cs or model edited since.
@@ -103,7 +123,7 @@ export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; 
   };
   writeJsonAtomic(artifactPath(opts.buildDir, 'vkey'), vkey);
   writeJsonAtomic(artifactPath(opts.buildDir, 'setup'), info);
-  return { info, vkey };
+  return { info, vkey, ...(replaced ? { replaced } : {}) };
 }
 
 /**
@@ -121,6 +141,7 @@ async function ptauSetup(
   const provenance = await identifyPtau(ptauPath, {
     trusted: opts.trustPtau,
     progress: opts.progress ? createTaskProgress('hashing ptau') : undefined,
+    forBuild: opts.buildDir,
   });
   const ptau = { file: ptauPath, ...provenance };
   if (provenance.power < circuit.power)

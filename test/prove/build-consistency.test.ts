@@ -30,7 +30,7 @@ before(async () => {
   await runPipeline({ modelPath: join(ROOT, 'models/digits-mlp.onnx'), inputPath: SAMPLE, outDir: BUILD });
   rmSync(join(BUILD, 'proofs'), { recursive: true, force: true });
   cpSync(BUILD, OTHER, { recursive: true });
-  await setupKeys({ buildDir: OTHER });
+  await setupKeys({ buildDir: OTHER, force: true });
 });
 
 after(async () => {

@@ -149,7 +149,7 @@ before(async () => {
   });
   // Same circuit, fresh dev setup: a different key.
   cpSync(build, otherKey, { recursive: true });
-  await setupKeys({ buildDir: otherKey });
+  await setupKeys({ buildDir: otherKey, force: true });
   // Keys of that other setup under this build's vkey.json: a worker that would hand out invalid proofs.
   cpSync(otherKey, badZkey, { recursive: true });
   for (const f of ['vkey.json', 'setup.json']) copyFileSync(join(build, f), join(badZkey, f));

@@ -102,7 +102,8 @@ test('setup --ptau makes ptau-labelled keys that prove and verify, record the pt
   );
 
   // The same circuit with dev keys: a warning, and --require-trusted-setup makes it invalid.
-  assert.equal(zkinfer(['setup', dir]).code, 0);
+  // --force: the ptau key is replaced (setup refuses to replace keys silently).
+  assert.equal(zkinfer(['setup', dir, '--force']).code, 0);
   const devProof = zkinfer(['prove', dir, '--input', input, '--out', join(tmp, 'dev.json')]);
   assert.equal(devProof.code, 0, devProof.stderr);
   const lax = zkinfer(['verify', join(tmp, 'dev.json'), '--vkey', join(dir, 'vkey.json')]);

@@ -82,7 +82,7 @@ export async function benchModel(job: ModelJob): Promise<ModelResult> {
         outputVisibility: job.outputVisibility,
       }),
     );
-    const [, setupSeconds] = await timed(() => setupKeys({ buildDir: job.buildDir }));
+    const [, setupSeconds] = await timed(() => setupKeys({ buildDir: job.buildDir, force: true }));
     const input = readInputFile(job.inputPath, settings.quantization.input);
     const prover = createProver({ buildDir: job.buildDir });
     // The first proof pays for building snarkjs's curve and onnxruntime's session; the second

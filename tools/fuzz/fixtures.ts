@@ -49,7 +49,7 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
   rmSync(proofsDir(buildDir), { recursive: true, force: true });
   const otherSetupDir = join(dir, 'other-setup');
   cpSync(buildDir, otherSetupDir, { recursive: true });
-  await setupKeys({ buildDir: otherSetupDir });
+  await setupKeys({ buildDir: otherSetupDir, force: true });
   const sample = (JSON.parse(readFileSync(samplePath, 'utf8')) as { input: number[] }).input;
   const test = JSON.parse(readFileSync(join(ROOT, 'models/digits-test.json'), 'utf8')) as {
     inputs: number[][];

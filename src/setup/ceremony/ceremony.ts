@@ -20,6 +20,14 @@ import { hashFileBlake2b, identifyPtau, UNRECOGNISED_PTAU_WARNING } from '../pta
 import { PtauProvenance } from '../../formats/setup.js';
 import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
+import {
+  ceremonyReplacementRefusal,
+  existingCeremony,
+  mayBeSameInit,
+  removeCeremonyKeys,
+  sameInit,
+  type ExistingCeremony,
+} from './ceremony-existing.js';
 
 /** Name of the transcript file in a ceremony directory. */
 export const TRANSCRIPT_FILE = 'transcript.json';
@@ -41,6 +49,23 @@ export interface CeremonyInitOptions {
   readonly trustPtau?: readonly string[];
   readonly progress?: boolean;
   readonly onWarning?: (msg: string) => void;
+  /**
+   * Start over when the directory already holds a ceremony that init would not write again
+   * as it is (contributions made, or another circuit or ptau): its keys and transcript are
+   * removed. Without it such a ceremony is a {@link UserError}.
+   */
+  readonly force?: boolean;
+}
+
+/** What {@link ceremonyInit} returns. */
+export interface CeremonyInitResult {
+  readonly transcript: CeremonyTranscript;
+  readonly dir: string;
+  readonly initPath: string;
+  /** False when the same initial key was already there (kept as it is). */
+  readonly created: boolean;
+  /** The ceremony replaced (with `force`). */
+  readonly replaced?: ExistingCeremony;
 }
 
 /** Runs a snarkjs step writing `out` through a temp file, so a failure leaves nothing behind. */
@@ -57,23 +82,31 @@ async function atomicZkey<T>(out: string, step: (tmp: string) => Promise<T>): Pr
 }
 
 /** Starts a ceremony: the initial zkey and a transcript with no contributions. */
-export async function ceremonyInit(
-  opts: CeremonyInitOptions,
-): Promise<{ transcript: CeremonyTranscript; dir: string; initPath: string }> {
+export async function ceremonyInit(opts: CeremonyInitOptions): Promise<CeremonyInitResult> {
   const circuit = readArtifact<CircuitInfo>(opts.buildDir, 'circuit', 'compile');
   const r1csPath = artifactPath(opts.buildDir, 'r1cs');
   const r1cs = readFileSync(r1csPath);
   if (sha256Hex(r1cs) !== circuit.r1csSha256)
     throw new UserError(`${r1csPath}: differs from the r1cs hash in circuit.json; run \`zkinfer compile\` again`);
+  const dir = opts.outDir ?? ceremonyDir(opts.buildDir);
+  const initPath = join(dir, INIT_ZKEY);
+  const replaced = existingCeremony(dir, TRANSCRIPT_FILE);
+  // Refused before the ptau is hashed (seconds for a large file) unless it could be the same init.
+  if (replaced && !opts.force && !mayBeSameInit(replaced, INIT_ZKEY, circuit.r1csSha256))
+    throw ceremonyReplacementRefusal(dir, replaced);
   const ptau = await identifyPtau(opts.ptauPath, {
     trusted: opts.trustPtau,
     progress: opts.progress ? createTaskProgress(`hashing ${basename(opts.ptauPath)}`) : undefined,
+    forBuild: opts.buildDir,
   });
   if (!ptau.recognised) opts.onWarning?.(UNRECOGNISED_PTAU_WARNING);
   if (ptau.power < circuit.power)
     throw new UserError(`${opts.ptauPath}: powers of tau for 2^${ptau.power}, the circuit needs 2^${circuit.power}`);
-  const dir = opts.outDir ?? ceremonyDir(opts.buildDir);
-  const initPath = join(dir, INIT_ZKEY);
+  if (replaced) {
+    if (await sameInit(replaced, dir, INIT_ZKEY, circuit.r1csSha256, ptau.blake2b))
+      return { transcript: replaced.transcript!, dir, initPath, created: false };
+    if (!opts.force) throw ceremonyReplacementRefusal(dir, replaced);
+  }
   const progress = createTaskProgress('zkey new', { tty: opts.progress ? undefined : false });
   const csHash = await atomicZkey(initPath, async (tmp) => {
     const h = await snarkjs.zKey.newZKey(r1csPath, opts.ptauPath, tmp, snarkjsProgressLogger(progress));
@@ -100,7 +133,9 @@ export async function ceremonyInit(
     contributions: [],
   };
   writeTranscript(join(dir, TRANSCRIPT_FILE), transcript);
-  return { transcript, dir, initPath };
+  // Only once the new ceremony is in place (a failed init leaves the old one as it was).
+  if (replaced) removeCeremonyKeys(dir, replaced, INIT_ZKEY);
+  return { transcript, dir, initPath, created: true, ...(replaced ? { replaced } : {}) };
 }
 
 /** Options shared by {@link ceremonyContribute} and {@link ceremonyBeacon}. */

@@ -1,0 +1,68 @@
+/**
+ * Keys already in a build directory, and the one rule for replacing them: never silently.
+ * Every proof made with a key fails verification (`vkey`) once the key is replaced, and a key
+ * from a multi-party ceremony cannot be made again by anyone alone, so `setup`, `run`, `demo`
+ * and `ceremony init` refuse to overwrite keys unless the caller passes `force` — and then say
+ * which key was replaced by which (old and new vkey hash).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { artifactPath } from '../formats/paths.js';
+import { readSetupInfo } from '../formats/build-dir.js';
+import { readJsonFile } from '../core/json.js';
+import { sha256Hex } from '../core/hash.js';
+import { UserError } from '../core/errors.js';
+import { vkeyHash } from '../formats/vkey.js';
+import type { SetupInfo } from '../formats/setup.js';
+
+/** Keys found in a build directory. */
+export interface ExistingKeys {
+  /** What they are, for messages: "dev key", "ptau key (…)", "3-party ceremony key". */
+  readonly kind: string;
+  /** The vkey hash (see `zkinfer keys hash`), or the zkey's sha256 when there is no readable key. */
+  readonly hash: string;
+  /** setup.json, when readable. */
+  readonly setup?: SetupInfo;
+}
+
+/** What a setup record describes, in words: "dev key", "ptau key (one local contribution on NAME)", "3-party ceremony key". */
+export function describeSetup(setup: Pick<SetupInfo, 'kind' | 'ptau' | 'ceremony'>): string {
+  if (setup.ceremony) return `${setup.ceremony.contributors.length}-party ceremony key`;
+  if (setup.kind === 'ptau')
+    return `ptau key (one local contribution on ${setup.ptau?.name ?? 'a powers-of-tau file'})`;
+  return 'dev key';
+}
+
+/** The keys in `buildDir` (setup.json, vkey.json or circuit.zkey), or undefined when it has none. */
+export function existingKeys(buildDir: string): ExistingKeys | undefined {
+  const has = (a: 'setup' | 'vkey' | 'zkey') => existsSync(artifactPath(buildDir, a));
+  if (!has('setup') && !has('vkey') && !has('zkey')) return undefined;
+  try {
+    const setup = readSetupInfo(buildDir);
+    return { kind: describeSetup(setup), hash: setup.vkeyHash, setup };
+  } catch {
+    // An unreadable or missing setup.json still guards the key next to it.
+  }
+  try {
+    const vkey = readJsonFile(artifactPath(buildDir, 'vkey'), 'verification key');
+    const meta = (vkey as { zkinfer?: { setup?: unknown } }).zkinfer;
+    const kind = typeof meta?.setup === 'string' ? `${meta.setup} key` : 'key of unknown origin';
+    return { kind, hash: vkeyHash(vkey) };
+  } catch {
+    // No readable vkey.json either: the zkey alone is still a key.
+  }
+  if (has('zkey'))
+    return { kind: 'proving key of unknown origin', hash: sha256Hex(readFileSync(artifactPath(buildDir, 'zkey'))) };
+  return { kind: 'unreadable key files', hash: 'unknown' };
+}
+
+/** The one-line refusal to replace `keys` in `dir` by `what`. */
+export function keyReplacementRefusal(dir: string, keys: ExistingKeys, what: string): UserError {
+  return new UserError(
+    `${dir}: already holds a ${keys.kind} (vkey hash ${keys.hash}) that ${what} would replace, and every proof made with it would then fail verification; pass --force to replace it`,
+  );
+}
+
+/** The stderr line printed when keys were replaced with `force`. */
+export function keyReplacementNotice(dir: string, old: ExistingKeys, newKind: string, newHash: string): string {
+  return `${dir}: replaced the ${old.kind} (vkey hash ${old.hash}) by a ${newKind} (vkey hash ${newHash}); proofs made with the old key no longer verify against this build`;
+}
