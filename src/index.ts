@@ -45,6 +45,11 @@ export { ceremonyInit, ceremonyContribute, ceremonyBeacon } from './setup/ceremo
 export { verifyCeremony, finalizeCeremony } from './setup/ceremony/ceremony-verify.js';
 export type { CeremonyTranscript } from './formats/ceremony.js';
 export { identifyPtau } from './setup/ptau/ptau-file.js';
+export { getPtau, planPtau } from './setup/ptau/ptau-download.js';
+export type { GetPtauOptions, GetPtauResult, PtauPlan } from './setup/ptau/ptau-download.js';
+export { existingKeys } from './setup/existing-keys.js';
+export type { ExistingKeys } from './setup/existing-keys.js';
+export type { SetupOptions, SetupResult } from './setup/setup-keys.js';
 export type { PtauProvenance } from './formats/setup.js';
 export { checkTrustedSetup } from './verify/trusted-setup.js';
 export { recompileModel } from './verify/model-binding.js';
