@@ -105,7 +105,7 @@ async function runStages(
     checks.push({
       check: 'max-disagreement',
       ok: a.gate!.passed,
-      detail: `float/quantized disagreement ${(100 * a.disagreementRate).toFixed(2)} % (limit ${(100 * c.maxDisagreement).toFixed(2)} %)${a.gate!.passed ? '' : `; try ${a.gate!.suggestions[0]}`}`,
+      detail: `float/quantized disagreement ${(100 * a.disagreementRate).toFixed(2)} % (limit ${(100 * c.maxDisagreement).toFixed(2)} %)${a.gate!.passed ? '' : `; ${a.gate!.suggestions[0]}`}`,
     });
   }
   const { s, v, vkey } = await proveAndVerify(c, buildDir, checks, onProgress);

@@ -226,7 +226,10 @@ function printAudit(r: AuditReport): void {
   if (nonzero.length) out(`confusion (float → quantized): ${nonzero.map((x) => `${x.f}→${x.q}: ${x.n}`).join(', ')}`);
   if (r.bundles?.rejected.length) for (const x of r.bundles.rejected) err(`bundle rejected: ${x.file}: ${x.reason}`);
   if (r.gate && !r.gate.passed) {
-    err(`FAIL: float/quantized disagreement ${pct(r.disagreementRate)} > ${pct(r.gate.maxDisagreement)}; try:`);
+    const { quantizedWrong, floatWrong, bothWrong } = r.disagreementSides;
+    err(
+      `FAIL: float/quantized disagreement ${pct(r.disagreementRate)} > ${pct(r.gate.maxDisagreement)} (quantized wrong on ${quantizedWrong}, float wrong on ${floatWrong}, both wrong on ${bothWrong}); advice:`,
+    );
     for (const s of r.gate.suggestions) err(`  - ${s}`);
   }
 }
