@@ -39,7 +39,8 @@ export async function launchHeadlessChromium(): Promise<HeadlessChromium> {
       const browser = await puppeteer.launch({
         executablePath: system,
         args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-        headless: 'shell',
+        // A full Chromium build: the new headless mode (recent builds no longer carry the old "shell" one).
+        headless: true,
       });
       return { browser, source: system };
     } catch (e) {
