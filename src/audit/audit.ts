@@ -17,6 +17,8 @@ import { compareWithFloat, FidelitySample } from '../quantize/fidelity.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { Settings } from '../formats/settings.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
+import { disagreementAdvice, type DisagreementSides } from './advice.js';
+import { auditIdentifiers, type AuditIdentifiers } from './identifiers.js';
 
 /** Options of {@link audit}. */
 export interface AuditOptions {
@@ -65,6 +67,8 @@ export interface AuditReport {
     readonly activationBits: number;
   };
   readonly dataset: string;
+  /** What names the model, its key and the data (shown on the HTML report). */
+  readonly identifiers: AuditIdentifiers;
   readonly samples: number;
   readonly classes: number;
   readonly accuracy: { readonly float: Tally; readonly quantized: Tally; readonly proven?: Tally };
@@ -77,6 +81,10 @@ export interface AuditReport {
   readonly disagreementRate: number;
   /** confusion[f][q]: samples the float model put in class f and the quantized one in q. */
   readonly confusion: number[][];
+  /** labelConfusion.float[l][f] and .quantized[l][q]: samples labelled l that each model put in class f or q. */
+  readonly labelConfusion: { readonly float: number[][]; readonly quantized: number[][] };
+  /** The float/quantized disagreements by which side matched the label. */
+  readonly disagreementSides: DisagreementSides;
   /** max |float − dequantized| per output index. */
   readonly maxAbsErrorPerOutput: number[];
   /**
@@ -156,21 +164,12 @@ async function provenPrediction(
   return prediction === undefined ? { reason: 'the bundle has no prediction (hashed output)' } : { prediction };
 }
 
-/** Settings to try when quantization disagrees with the float model too often. */
-function suggestions(weightBits: number, activationBits: number, worstOutput: number): string[] {
-  const out = [`more activation bits: --activation-bits ${Math.min(activationBits + 2, 16)} (now ${activationBits})`];
-  if (weightBits < 12) out.push(`more weight bits: --weight-bits ${Math.min(weightBits + 2, 16)} (now ${weightBits})`);
-  out.push(
-    "per-layer scales: calibrate on inputs covering every class (--calibration FILE), so each layer's power-of-two scale fits its real range",
-  );
-  out.push(`the largest error is on output ${worstOutput}: check the last layer's scale in settings.json`);
-  return out;
-}
-
 /** Running aggregates of an audit: what the report keeps, never every sample's outputs. */
 interface AuditTallies {
   /** confusion[f][q], as in the report. */
   readonly confusion: number[][];
+  readonly labelFloat: number[][];
+  readonly labelQuant: number[][];
   readonly maxErr: number[];
   readonly edges: number[];
   readonly counts: number[];
@@ -186,18 +185,26 @@ interface AuditTallies {
     provenQ: number;
     provenF: number;
     disagreements: number;
+    quantizedWrong: number;
+    floatWrong: number;
+    bothWrong: number;
   };
 }
 
 function newTallies(classes: number): AuditTallies {
   const edges = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, Infinity];
+  const square = () => Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
   return {
-    confusion: Array.from({ length: classes }, () => new Array<number>(classes).fill(0)),
+    confusion: square(),
+    labelFloat: square(),
+    labelQuant: square(),
     maxErr: new Array<number>(classes).fill(0),
     edges,
     counts: new Array<number>(edges.length).fill(0),
     listed: [],
-    c: { n: 0, floatOk: 0, quantOk: 0, agree: 0, provenN: 0, provenOk: 0, provenQ: 0, provenF: 0, disagreements: 0 },
+    // prettier-ignore
+    c: { n: 0, floatOk: 0, quantOk: 0, agree: 0, provenN: 0, provenOk: 0, provenQ: 0, provenF: 0, disagreements: 0,
+      quantizedWrong: 0, floatWrong: 0, bothWrong: 0 },
   };
 }
 
@@ -209,6 +216,7 @@ interface AuditBuild {
   readonly settings: Settings;
   /** The key bundles are checked against, when the target is a build that has one. */
   readonly vkeyPath: string | undefined;
+  readonly identifiers: AuditIdentifiers;
 }
 
 /** Runs the audit. */
@@ -233,7 +241,8 @@ export async function audit(opts: AuditOptions): Promise<AuditReport> {
     // Bundles are checked against the build's own key when there is one; an ONNX target has none.
     const vkeyPath =
       !isModel && existsSync(artifactPath(buildDir, 'vkey')) ? artifactPath(buildDir, 'vkey') : undefined;
-    const build: AuditBuild = { buildDir, model, classes, settings, vkeyPath };
+    const identifiers = await auditIdentifiers(buildDir, isModel, settings, opts.dataset);
+    const build: AuditBuild = { buildDir, model, classes, settings, vkeyPath, identifiers };
     const proven = opts.bundles ? listBundles(opts.bundles) : undefined;
     const t = await tallyDataset(opts, build, proven);
     return auditReport(opts, build, t, proven);
@@ -275,7 +284,12 @@ function tallyOutputs(t: AuditTallies, s: Sample, r: FidelitySample): void {
   if (r.floatPrediction === s.label) c.floatOk++;
   if (r.quantizedPrediction === s.label) c.quantOk++;
   if (r.floatPrediction === r.quantizedPrediction) c.agree++;
+  else if (r.floatPrediction === s.label) c.quantizedWrong++;
+  else if (r.quantizedPrediction === s.label) c.floatWrong++;
+  else c.bothWrong++;
   t.confusion[r.floatPrediction]![r.quantizedPrediction]!++;
+  t.labelFloat[s.label]![r.floatPrediction]!++;
+  t.labelQuant[s.label]![r.quantizedPrediction]!++;
   r.quantized.forEach((q, k) => {
     const e = Math.abs(q - r.float[k]!);
     t.maxErr[k] = Math.max(t.maxErr[k]!, e);
@@ -331,7 +345,7 @@ function listDisagreement(t: AuditTallies, s: Sample, r: FidelitySample, p: numb
 /** The report from the tallies, with the gate's verdict (and suggestions) when a limit was given. */
 function auditReport(
   opts: AuditOptions,
-  { settings, classes }: AuditBuild,
+  { settings, classes, identifiers }: AuditBuild,
   t: AuditTallies,
   proven: ReturnType<typeof listBundles> | undefined,
 ): AuditReport {
@@ -339,14 +353,17 @@ function auditReport(
   const disagreementRate = (c.n - c.agree) / c.n;
   const worst = maxErr.indexOf(Math.max(...maxErr));
   const passed = opts.maxDisagreement === undefined || disagreementRate <= opts.maxDisagreement;
+  const sides = { quantizedWrong: c.quantizedWrong, floatWrong: c.floatWrong, bothWrong: c.bothWrong };
+  const { weightBits, activationBits } = settings.quantization;
   return {
     model: {
       target: opts.target,
       file: settings.model.source,
-      weightBits: settings.quantization.weightBits,
-      activationBits: settings.quantization.activationBits,
+      weightBits,
+      activationBits,
     },
     dataset: opts.dataset,
+    identifiers,
     samples: c.n,
     classes,
     accuracy: {
@@ -360,6 +377,8 @@ function auditReport(
     },
     disagreementRate,
     confusion: t.confusion,
+    labelConfusion: { float: t.labelFloat, quantized: t.labelQuant },
+    disagreementSides: sides,
     maxAbsErrorPerOutput: maxErr,
     errorHistogram: { edges: t.edges, counts: t.counts },
     disagreements: t.listed,
@@ -372,9 +391,7 @@ function auditReport(
           gate: {
             maxDisagreement: opts.maxDisagreement,
             passed,
-            suggestions: passed
-              ? []
-              : suggestions(settings.quantization.weightBits, settings.quantization.activationBits, worst),
+            suggestions: passed ? [] : disagreementAdvice({ weightBits, activationBits, worstOutput: worst, sides }),
           },
         }
       : {}),

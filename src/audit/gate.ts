@@ -5,55 +5,15 @@
  * check failed) or 2 (bad config or input), a Markdown summary for GITHUB_STEP_SUMMARY and
  * `::error` annotations on GitHub Actions.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
+import { existsSync, statSync } from 'node:fs';
 import { audit } from './audit.js';
+import { GateConfig, readGateConfig } from './gate-config.js';
 import { chunkKeyDir } from '../accuracy/chunk-compile.js';
 import { AccuracySummary, proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { accuracyOpeningPath, artifactPath } from '../formats/paths.js';
 import { UserError } from '../core/errors.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { ClaimReport, verifyClaim } from '../accuracy/verify-claim.js';
-
-/** The gate config; relative paths are relative to the config file. */
-export const gateConfigSchema = z
-  .object({
-    /** An ONNX model (quantized into `build`) or an existing build directory. */
-    model: z.string(),
-    /** Build directory for an ONNX model (default `.zkinfer/gate-build` beside the config). */
-    build: z.string().optional(),
-    calibration: z.string().optional(),
-    weightBits: z.number().int().optional(),
-    activationBits: z.number().int().optional(),
-    dataset: z.string(),
-    /** The published dataset commitment the claim must be about (0x-hex). */
-    datasetCommitment: z.string().optional(),
-    /** The opening that reproduces `datasetCommitment` (default: a fresh one per run). */
-    opening: z.string().optional(),
-    minAccuracy: z.number().min(0).max(1),
-    maxDisagreement: z.number().min(0).max(1).optional(),
-    requireTrustedSetup: z.boolean().optional(),
-    /**
-     * Powers-of-tau file for new chunk keys, and the one the trusted-setup check rebuilds the key
-     * from. A chunk ceremony finalized in the build (`zkinfer ceremony finalize BUILD --chunk C`)
-     * is used as it is; another ptau than the ceremony's is refused (exit 2), as is replacing
-     * ptau keys by dev keys.
-     */
-    ptau: z.string().optional(),
-    /** Powers-of-tau files or blake2b-512 hashes to trust besides the published ones (a private ceremony's). */
-    trustPtau: z.array(z.string()).optional(),
-    /** A trusted chunk verification key to pin (default: the key this run uses, reported in the summary). */
-    vkey: z.string().optional(),
-    chunk: z.number().int().positive().optional(),
-    workers: z.number().int().positive().optional(),
-    /** Where the claim goes (default `zkinfer-gate` beside the config). */
-    out: z.string().optional(),
-  })
-  .strict();
-
-/** A parsed config. */
-export type GateConfig = z.infer<typeof gateConfigSchema>;
 
 /** One gate check. */
 export interface GateCheck {
@@ -82,41 +42,13 @@ export interface GateSummary {
   readonly vkeyHash?: string;
   readonly vkey?: string;
   readonly setup?: string;
+  /**
+   * What passed but should not be relied on: a dev setup's keys, a dataset commitment this run made itself
+   * (nothing published beforehand pins the data), and the claim verifier's own warnings.
+   */
+  readonly warnings: string[];
   readonly error?: string;
   readonly seconds: number;
-}
-
-/** Reads and validates a gate config; throws {@link UserError} naming the file and field. */
-export function readGateConfig(path: string): GateConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(
-      `${path}: cannot read the gate config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
-  const r = gateConfigSchema.safeParse(json);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    throw new UserError(`${path}: field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  const base = dirname(resolve(path));
-  const rel = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : join(base, p));
-  const c = r.data;
-  return {
-    ...c,
-    model: rel(c.model)!,
-    build: rel(c.build ?? '.zkinfer/gate-build'),
-    calibration: rel(c.calibration),
-    dataset: rel(c.dataset)!,
-    opening: rel(c.opening),
-    ptau: rel(c.ptau),
-    vkey: rel(c.vkey),
-    out: rel(c.out ?? 'zkinfer-gate'),
-    // A blake2b-512 hash stays as it is; anything else is a file, relative to the config.
-    ...(c.trustPtau ? { trustPtau: c.trustPtau.map((t) => (/^(0x)?[0-9a-f]{128}$/i.test(t) ? t : rel(t)!)) } : {}),
-  };
 }
 
 /** Runs the gate described by the config file at `configPath`. */
@@ -134,6 +66,7 @@ export async function runGate(configPath: string, onProgress?: (msg: string) => 
       exitCode: 2,
       config: configPath,
       checks: [{ check: 'config', ok: false, detail: e.message }],
+      warnings: [],
       error: e.message,
       seconds: seconds(),
     };
@@ -145,7 +78,15 @@ export async function runGate(configPath: string, onProgress?: (msg: string) => 
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     checks.push({ check: 'config', ok: false, detail: e.message });
-    return { passed: false, exitCode: 2, config: configPath, checks, error: e.message, seconds: seconds() };
+    return {
+      passed: false,
+      exitCode: 2,
+      config: configPath,
+      checks,
+      warnings: [],
+      error: e.message,
+      seconds: seconds(),
+    };
   }
 }
 
@@ -164,7 +105,7 @@ async function runStages(
     checks.push({
       check: 'max-disagreement',
       ok: a.gate!.passed,
-      detail: `float/quantized disagreement ${(100 * a.disagreementRate).toFixed(2)} % (limit ${(100 * c.maxDisagreement).toFixed(2)} %)${a.gate!.passed ? '' : `; try ${a.gate!.suggestions[0]}`}`,
+      detail: `float/quantized disagreement ${(100 * a.disagreementRate).toFixed(2)} % (limit ${(100 * c.maxDisagreement).toFixed(2)} %)${a.gate!.passed ? '' : `; ${a.gate!.suggestions[0]}`}`,
     });
   }
   const { s, v, vkey } = await proveAndVerify(c, buildDir, checks, onProgress);
@@ -187,6 +128,7 @@ async function runStages(
     vkeyHash: s.vkeyHash,
     vkey,
     setup: v.setup,
+    warnings: gateWarnings(c, s.datasetCommitment, v),
     seconds: seconds(),
   };
 }
@@ -265,6 +207,26 @@ async function proveAndVerify(
 }
 
 /**
+ * Warnings for a gate that passed on trust it made itself: the claim verifier's (a dev setup's keys, an unpinned
+ * dataset), and a dataset commitment no one published before this run (the config names no `datasetCommitment`,
+ * so the claim is about whatever dataset file the run read, under an opening it may have just drawn).
+ */
+function gateWarnings(c: GateConfig, commitment: string, v: ClaimReport): string[] {
+  const w: string[] = [];
+  if (v.setup === 'dev')
+    w.push(
+      'the chunk keys come from a dev setup: whoever ran it could forge the claim; set ptau (or use a chunk ceremony) and requireTrustedSetup',
+    );
+  if (!c.datasetCommitment)
+    w.push(
+      `dataset commitment ${commitment} was made by this gate run, not pinned: publish it before the release and set datasetCommitment${c.opening ? '' : ' and opening'} in the config`,
+    );
+  // The verifier's dev-setup warning says what the first one says.
+  for (const x of v.warnings) if (!(v.setup === 'dev' && /dev setup/.test(x)) && !w.includes(x)) w.push(x);
+  return w;
+}
+
+/**
  * What the trusted-setup check needs, as for `verify --require-trusted-setup`: the ONNX file to
  * recompile the chunk circuit from, its settings, and the ptau file to rebuild the key from.
  */
@@ -276,29 +238,4 @@ function trustedSetupOptions(c: GateConfig, buildDir: string) {
     ...(c.ptau ? { ptau: [c.ptau] } : {}),
     ...(c.trustPtau ? { trustPtau: c.trustPtau } : {}),
   };
-}
-
-/** The Markdown appended to GITHUB_STEP_SUMMARY. */
-export function gateMarkdown(s: GateSummary): string {
-  const lines = [`## zkinfer gate: ${s.passed ? '✅ passed' : '❌ failed'}`, ''];
-  if (s.accuracy) {
-    lines.push(
-      `Proven accuracy **${(100 * s.accuracy.proven).toFixed(2)} %** (${s.accuracy.correct}/${s.accuracy.samples}); float ${(100 * s.accuracy.float).toFixed(2)} %, quantized ${(100 * s.accuracy.quantized).toFixed(2)} % (unverified).`,
-      '',
-    );
-  }
-  lines.push('| check | result | detail |', '| --- | --- | --- |');
-  for (const c of s.checks) lines.push(`| ${c.check} | ${c.ok ? '✅' : '❌'} | ${c.detail.replace(/\|/g, '\\|')} |`);
-  if (s.claim)
-    lines.push(
-      '',
-      `Claim: \`${s.claim}\` · dataset commitment \`${s.datasetCommitment}\` · chunk key hash \`${s.vkeyHash}\`${s.setup === 'dev' ? ' · dev setup (not for production)' : ''}`,
-    );
-  return lines.join('\n') + '\n';
-}
-
-/** `::error` workflow commands, one per failed check (GitHub escapes: %, CR, LF). */
-export function gateAnnotations(s: GateSummary): string[] {
-  const escape = (t: string) => t.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-  return s.checks.filter((c) => !c.ok).map((c) => `::error title=zkinfer gate ${c.check}::${escape(c.detail)}`);
 }

@@ -12,9 +12,10 @@ import { audit, AuditReport } from '../audit/audit.js';
 import { renderAuditHtml } from '../audit/html-report.js';
 import { VERSIONS } from '../core/versions.js';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { UserError } from '../core/errors.js';
 import { appendFileSync } from 'node:fs';
-import { gateAnnotations, gateMarkdown, runGate } from '../audit/gate.js';
+import { runGate } from '../audit/gate.js';
+import { gateAnnotations, gateMarkdown } from '../audit/gate-report.js';
+import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const err = (s: string): void => void process.stderr.write(s + '\n');
@@ -132,8 +133,8 @@ function registerAudit(p: Command): void {
     .option('--bundles <dir>', "proof bundles of the dataset's samples (from `zkinfer prove BUILD --inputs DATA`)")
     .option(
       '--max-disagreement <x>',
-      'exit 1 when float and quantized predictions disagree on more than this fraction',
-      fraction('--max-disagreement'),
+      `exit 1 when float and quantized predictions disagree on more than this share of samples (${THRESHOLD_FORMS})`,
+      thresholdOption('--max-disagreement'),
     )
     .option('--report <file.html>', 'write a self-contained HTML report')
     .option('--calibration <file>', 'ONNX target: calibration inputs')
@@ -187,27 +188,19 @@ function registerGate(p: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExample:\n  zkinfer gate zkinfer.gate.json\n\nPrints one JSON summary; appends Markdown to $GITHUB_STEP_SUMMARY when set and prints ::error annotations when GITHUB_ACTIONS=true.',
+      '\nExample:\n  zkinfer gate zkinfer.gate.json\n\nPrints one JSON summary on stdout; appends Markdown to $GITHUB_STEP_SUMMARY when set and, when GITHUB_ACTIONS=true, writes ::error (failed checks) and ::warning annotations on stderr.',
     )
     .action(async (config: string | undefined) => {
       const s = await runGate(config ?? 'zkinfer.gate.json', err);
       const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
       if (summaryFile) appendFileSync(summaryFile, gateMarkdown(s));
-      if (process.env['GITHUB_ACTIONS'] === 'true') for (const line of gateAnnotations(s)) out(line);
+      // Workflow commands on stderr (the runner reads both streams): stdout stays one JSON document.
+      if (process.env['GITHUB_ACTIONS'] === 'true') for (const line of gateAnnotations(s)) err(line);
+      for (const w of s.warnings) err(`zkinfer: warning: ${w}`);
       if (s.error) err(`zkinfer: ${s.error}`);
       printJson(s);
       process.exitCode = s.exitCode;
     });
-}
-
-/** Parses a fraction flag in [0, 1]. */
-export function fraction(name: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1)
-      throw new UserError(`${name} must be a number in [0, 1], got "${v}"`);
-    return x;
-  };
 }
 
 const pct = (x: number): string => `${(100 * x).toFixed(2)} %`;
@@ -233,7 +226,10 @@ function printAudit(r: AuditReport): void {
   if (nonzero.length) out(`confusion (float → quantized): ${nonzero.map((x) => `${x.f}→${x.q}: ${x.n}`).join(', ')}`);
   if (r.bundles?.rejected.length) for (const x of r.bundles.rejected) err(`bundle rejected: ${x.file}: ${x.reason}`);
   if (r.gate && !r.gate.passed) {
-    err(`FAIL: float/quantized disagreement ${pct(r.disagreementRate)} > ${pct(r.gate.maxDisagreement)}; try:`);
+    const { quantizedWrong, floatWrong, bothWrong } = r.disagreementSides;
+    err(
+      `FAIL: float/quantized disagreement ${pct(r.disagreementRate)} > ${pct(r.gate.maxDisagreement)} (quantized wrong on ${quantizedWrong}, float wrong on ${floatWrong}, both wrong on ${bothWrong}); advice:`,
+    );
     for (const s of r.gate.suggestions) err(`  - ${s}`);
   }
 }

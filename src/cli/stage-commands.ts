@@ -20,17 +20,10 @@ import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
 import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 import { intOption, printJson, visibilityOption } from './options.js';
+import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
 import { queueProveCommand } from './queue-commands.js';
 import { circuitConstraints } from '../compile/search-settings.js';
 import { triedTable } from '../quantize/search-settings.js';
-
-/** Parses --target-agreement: a fraction in [0, 1], or a percentage in (1, 100]. */
-function agreementOption(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0 || n > 100)
-    throw new UserError(`--target-agreement must be a fraction in [0, 1] or a percentage, got "${v}"`);
-  return n > 1 ? n / 100 : n;
-}
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 
@@ -53,8 +46,8 @@ function registerQuantize(p: Command): void {
     .option('--activation-bits <n>', 'bits per activation (default 8)', intOption('--activation-bits'))
     .option(
       '--target-agreement <x>',
-      'search per-layer activation bits for the cheapest circuit with this top-1 agreement on the calibration set (0..1 or a percentage)',
-      agreementOption,
+      `search per-layer activation bits for the cheapest circuit with this top-1 agreement on the calibration set (${THRESHOLD_FORMS})`,
+      thresholdOption('--target-agreement'),
     )
     .option('--json', 'print settings as JSON')
     .addHelpText(

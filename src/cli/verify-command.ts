@@ -12,6 +12,7 @@ import { verifyBundleWithChain } from '../chain/verify-bundle-on-chain.js';
 import type { ChainTarget } from '../verify/chain-check.js';
 import type { VerifyReport } from '../verify/verify-bundle.js';
 import { intOption, printJson } from './options.js';
+import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
 
 /** Every verify flag, as commander parses them. */
 export interface VerifyFlags {
@@ -66,13 +67,6 @@ export function assertFlagsApply(artifact: Artifact, path: string, f: VerifyFlag
   if (f.address && !f.rpc)
     throw new UserError('--address applies only with --rpc URL (the node the verifier is deployed on)');
   if (f.privateKey && !f.rpc) throw new UserError('--private-key applies only with --rpc URL');
-}
-
-function parseFraction(v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1)
-    throw new UserError(`--min-accuracy must be a number in [0, 1], got "${v}"`);
-  return x;
 }
 
 /** True when the file at `path` is an accuracy claim (unreadable files are left to the bundle path's errors). */
@@ -230,7 +224,11 @@ export function registerVerify(p: Command): void {
     )
     .option('--dataset <data>', 'claims: the dataset, recommitted with --opening')
     .option('--dataset-commitment <hex>', 'claims: the published dataset commitment')
-    .option('--min-accuracy <x>', 'claims: exit 1 when the proven accuracy is below x (0..1)', parseFraction)
+    .option(
+      '--min-accuracy <x>',
+      `claims: exit 1 when the proven accuracy is below x (${THRESHOLD_FORMS})`,
+      thresholdOption('--min-accuracy'),
+    )
     .option('--json', 'print one JSON object naming every check')
     .addHelpText(
       'after',

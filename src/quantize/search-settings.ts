@@ -60,7 +60,7 @@ export function tunableLayers(model: QuantizedModel): string[] {
 export async function searchSettings(opts: SearchOptions): Promise<SearchResult> {
   const { graph, calibration, targetAgreement } = opts;
   if (!(targetAgreement >= 0 && targetAgreement <= 1))
-    throw new UserError(`--target-agreement must be in [0, 1] (or a percentage), got ${targetAgreement}`);
+    throw new UserError(`--target-agreement must be in [0, 1] (a fraction), got ${targetAgreement}`);
   const minBits = opts.minBits ?? 4;
   const maxBits = opts.maxBits ?? 12;
   const floats = await runOnnxRuntime(opts.modelPath, graph.input.name, graph.input.shape, calibration);

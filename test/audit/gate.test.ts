@@ -1,7 +1,9 @@
 /**
- * `zkinfer gate`: a passing gate, a failing one (minimum accuracy and trusted setup), a bad
- * config, with GITHUB_STEP_SUMMARY and GITHUB_ACTIONS pointed at temp files; then the
- * downstream one-command verification of the published claim.
+ * `zkinfer gate`: a passing gate, a failing one (minimum accuracy and trusted setup), bad
+ * configs, with GITHUB_STEP_SUMMARY pointed at a temp file and GITHUB_ACTIONS=true. stdout must
+ * be one JSON document (as `zkinfer gate cfg > gate.json` needs); the workflow commands are read
+ * from stderr as the Actions runner reads them. Then the downstream one-command verification of
+ * the published claim.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,10 +28,35 @@ writeFileSync(
 );
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+/** A workflow command as the Actions runner parses it: `::name key=value,…::message`, GitHub's escapes undone. */
+interface Annotation {
+  readonly command: string;
+  readonly properties: Record<string, string>;
+  readonly message: string;
+}
+
+const unescapeData = (t: string) => t.replace(/%0D/gi, '\r').replace(/%0A/gi, '\n').replace(/%25/g, '%');
+const unescapeProperty = (t: string) => unescapeData(t.replace(/%3A/gi, ':').replace(/%2C/gi, ','));
+
+function parseWorkflowCommands(stream: string): Annotation[] {
+  const out: Annotation[] = [];
+  for (const line of stream.split(/\r?\n/)) {
+    const m = /^::([A-Za-z-]+)(?: ([^:]*))?::(.*)$/.exec(line.trimStart());
+    if (!m) continue;
+    const properties: Record<string, string> = {};
+    for (const kv of (m[2] ?? '').split(',').filter(Boolean)) {
+      const i = kv.indexOf('=');
+      properties[kv.slice(0, i)] = unescapeProperty(kv.slice(i + 1));
+    }
+    out.push({ command: m[1]!, properties, message: unescapeData(m[3]!) });
+  }
+  return out;
+}
+
 function gate(
   config: object,
   name: string,
-): { status: number | null; summary: GateSummary; stdout: string[]; stepSummary: string } {
+): { status: number | null; summary: GateSummary; annotations: Annotation[]; stderr: string; stepSummary: string } {
   const path = join(dir, `${name}.gate.json`);
   writeFileSync(path, JSON.stringify(config));
   const stepSummary = join(dir, `${name}.summary.md`);
@@ -39,11 +66,13 @@ function gate(
     timeout: 600_000,
     env: { ...process.env, GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: stepSummary },
   });
-  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(parseWorkflowCommands(r.stdout), [], 'no workflow command on stdout');
   return {
     status: r.status,
-    summary: JSON.parse(lines.at(-1)!) as GateSummary,
-    stdout: lines.slice(0, -1),
+    // The whole of stdout is the one JSON summary: what `zkinfer gate cfg > gate.json` writes.
+    summary: JSON.parse(r.stdout) as GateSummary,
+    annotations: parseWorkflowCommands(r.stderr),
+    stderr: r.stderr,
     stepSummary: readFileSync(stepSummary, 'utf8'),
   };
 }
@@ -60,7 +89,7 @@ const base = {
   workers: 2,
 };
 
-test('a passing gate: exit 0, one JSON summary, Markdown appended, no annotations; the claim verifies downstream in one command', () => {
+test('a passing gate: exit 0, one JSON summary, Markdown appended, ::warning for the dev setup and the unpinned dataset; the claim verifies downstream in one command', () => {
   const r = gate(base, 'pass');
   assert.equal(r.status, 0, JSON.stringify(r.summary));
   assert.equal(r.summary.passed, true);
@@ -75,7 +104,30 @@ test('a passing gate: exit 0, one JSON summary, Markdown appended, no annotation
     ],
   );
   assert.equal(r.summary.accuracy?.correct, 20);
-  assert.deepEqual(r.stdout, []);
+  // Passed, but on trust the run made itself: a dev setup and a dataset commitment no one published.
+  assert.deepEqual(
+    r.annotations.map((a) => a.command),
+    ['warning', 'warning'],
+  );
+  assert.match(r.annotations[0]!.message, /dev setup/);
+  assert.match(r.annotations[1]!.message, /dataset commitment 0x[0-9a-f]+ was made by this gate run, not pinned/);
+  assert.equal(r.annotations[1]!.properties['title'], 'zkinfer gate');
+  assert.deepEqual(
+    r.summary.warnings,
+    r.annotations.map((a) => a.message),
+  );
+  for (const w of r.summary.warnings) assert.ok(r.stderr.includes(`zkinfer: warning: ${w}`));
+  assert.match(r.stepSummary, /- ⚠️ dataset commitment/);
+  // The same dataset pinned to the commitment just published (with its opening): that warning goes.
+  const pinned = gate(
+    { ...base, datasetCommitment: r.summary.datasetCommitment, opening: 'gate-out/dataset.opening.json' },
+    'pinned',
+  );
+  assert.equal(pinned.status, 0, JSON.stringify(pinned.summary));
+  assert.deepEqual(
+    pinned.annotations.map((a) => [a.command, /dev setup/.test(a.message)]),
+    [['warning', true]],
+  );
   assert.match(r.stepSummary, /^# earlier step\n## zkinfer gate: ✅ passed/);
   assert.match(r.stepSummary, /\| min-accuracy \| ✅ \| proven accuracy 100\.00 %/);
   const v = spawnSync(
@@ -104,20 +156,36 @@ test('a failing gate: exit 1, ::error per failed check, ❌ in the step summary'
     r.summary.checks.filter((c) => !c.ok).map((c) => c.check),
     ['max-disagreement', 'trusted-setup'],
   );
-  assert.equal(r.stdout.length, 2);
-  assert.match(
-    r.stdout[0]!,
-    /^::error title=zkinfer gate max-disagreement::float\/quantized disagreement 5\.00 %25 \(limit 1\.00 %25\)/,
+  const errors = r.annotations.filter((a) => a.command === 'error');
+  assert.deepEqual(
+    errors.map((a) => a.properties['title']),
+    ['zkinfer gate max-disagreement', 'zkinfer gate trusted-setup'],
   );
-  assert.match(r.stdout[1]!, /^::error title=zkinfer gate trusted-setup::/);
+  // Escaped on the wire (%25), the runner's unescaping gives back the check's own detail.
+  assert.match(errors[0]!.message, /^float\/quantized disagreement 5\.00 % \(limit 1\.00 %\)/);
+  assert.equal(errors[0]!.message, r.summary.checks.find((c) => c.check === 'max-disagreement')!.detail);
   assert.match(r.stepSummary, /## zkinfer gate: ❌ failed/);
 });
 
-test('a bad config: exit 2 naming the field, still one JSON summary and an annotation', () => {
-  const r = gate({ ...base, minAccuracy: 1.5 }, 'bad');
-  assert.equal(r.status, 2);
-  assert.match(r.summary.error!, /bad\.gate\.json: field minAccuracy/);
-  assert.match(r.stdout[0]!, /^::error title=zkinfer gate config::/);
+test('a bad config: exit 2 naming the field, still one JSON summary on stdout and an ::error on stderr', () => {
+  // Through the CLI, one of each kind; test/audit/thresholds.test.ts covers the reader's other cases in-process.
+  const cases: Array<[object, RegExp]> = [
+    [
+      { ...base, minAccuracy: 95 },
+      /bad-0\.gate\.json: field minAccuracy: "95" is above 1: write the fraction 0\.95 or the percentage 95%/,
+    ],
+    [{ ...base, minAccuracy: undefined }, /bad-1\.gate\.json: missing required field minAccuracy$/],
+    [{ ...base, maxDisagrement: 0.1 }, /unknown field "maxDisagrement"; did you mean maxDisagreement\?$/],
+  ];
+  for (const [i, [config, error]] of cases.entries()) {
+    const r = gate(config, `bad-${i}`);
+    assert.equal(r.status, 2, JSON.stringify(r.summary));
+    assert.match(r.summary.error!, error);
+    assert.deepEqual(
+      r.annotations.map((a) => [a.command, a.properties['title'], a.message]),
+      [['error', 'zkinfer gate config', r.summary.error]],
+    );
+  }
   const missing = gate({ ...base, dataset: 'nope.jsonl' }, 'missing');
   assert.equal(missing.status, 2);
   assert.match(missing.summary.error!, /nope\.jsonl: cannot read dataset/);
