@@ -305,7 +305,7 @@ function registerQueueCollect(queue: Command): void {
     .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
-      '\nExample:\n  zkinfer queue collect 3f2a9c0d1e4b5a6f7081 --queue postgres://zk:secret@db.example:5432/zk --out build/digits/proofs',
+      '\nExample:\n  zkinfer queue collect 3f2a9c0d1e4b5a6f7081 --queue postgres://zk:secret@db.example:5432/zk --out build/digits/proofs\n\nExits 4 when no job failed but some are still pending: rerun it later, or pass --wait.',
     )
     .action(
       async (batchId: string, f: { queue?: string; out: string; build?: string; wait?: boolean; json?: boolean }) => {
