@@ -144,8 +144,11 @@ function terminalReporter(stream: NodeJS.WriteStream): ProgressReporter {
     },
   });
   let bar: cliProgress.SingleBar | undefined;
+  let finished = false;
   return {
     update(p) {
+      // After finish() (e.g. on Ctrl-C, with the interrupt lines printed), results still arriving draw nothing.
+      if (finished) return;
       last = { p, at: performance.now(), status: last?.status ?? '' };
       if (!bar) bar = bars.create(p.total, p.done);
       else bar.update(p.done);
@@ -160,6 +163,7 @@ function terminalReporter(stream: NodeJS.WriteStream): ProgressReporter {
     finish() {
       if (bar) bars.stop();
       bar = undefined;
+      finished = true;
     },
   };
 }
@@ -171,16 +175,18 @@ function lineReporter(stream: NodeJS.WriteStream, opts: ProgressReporterOptions)
   let lastLineAt = performance.now();
   let lastDecile = 0;
   let last: { p: BatchProgress; at: number } | undefined;
+  let finished = false;
   const line = (text: string): void => {
     lastLineAt = performance.now();
     stream.write(`${text}\n`);
   };
   return {
     update(p) {
+      if (finished) return;
       last = { p, at: performance.now() };
       const decile = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 10;
-      const finished = p.done === p.total || decile > lastDecile;
-      if (finished || (p.done > 0 && performance.now() - lastLineAt >= intervalMs)) {
+      const milestone = p.done === p.total || decile > lastDecile;
+      if (milestone || (p.done > 0 && performance.now() - lastLineAt >= intervalMs)) {
         lastDecile = decile;
         line(`progress ${formatProgress(p)}`);
       }
@@ -193,6 +199,7 @@ function lineReporter(stream: NodeJS.WriteStream, opts: ProgressReporterOptions)
     finish() {
       if (last && last.p.done < last.p.total) line(`progress ${formatProgress(aged(last.p, last.at))}`);
       last = undefined;
+      finished = true;
     },
   };
 }
