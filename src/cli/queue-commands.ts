@@ -5,10 +5,12 @@
  */
 import { Command, Option } from 'commander';
 import { UserError } from '../core/errors.js';
-import { createProgressReporter } from '../runtime/progress.js';
-import { redactUrl } from '../queue/job-queue.js';
+import { BatchProgress, createProgressReporter, ProgressReporter } from '../runtime/progress.js';
+import { checkQueueUrl, redactUrl } from '../queue/job-queue.js';
 import { batchStatus, collectBatch } from '../queue/queue-collect.js';
-import { QueueSummary, submitProofs } from '../queue/queue-prove.js';
+import { EnqueuedBatch, QueueSummary, submitProofs } from '../queue/queue-prove.js';
+import type { OpenJobs } from '../queue/wait-jobs.js';
+import { provenSoFar, shellArg, signalExitCode, withInterruptHandler } from './interrupt.js';
 import { QueueWorker, startQueueWorker, WorkerEvent } from '../queue/queue-worker.js';
 import { intOption, printJson } from './options.js';
 
@@ -22,7 +24,41 @@ function queueOption(): Option {
 function needQueue(url: string | undefined): string {
   if (!url)
     throw new UserError('--queue postgres://user:password@host:port/database is required (or set ZKINFER_QUEUE)');
+  checkQueueUrl(url);
   return url;
+}
+
+/**
+ * Exit code of `queue collect` when jobs of the batch are still pending (not done, not failed):
+ * distinct from 1 (failures) so a script can wait and rerun (docs/queue.md).
+ */
+export const EXIT_PENDING = 4;
+
+/**
+ * A filter that is true for a notice repeating the previous one within a minute: a database that
+ * is down makes every poll and every pooled connection fail the same way, and once is enough.
+ */
+function repeatFilter(): (s: string) => boolean {
+  let previous = '';
+  let at = 0;
+  return (s) => {
+    const now = performance.now();
+    if (s === previous && now - at < 60_000) return true;
+    previous = s;
+    at = now;
+    return false;
+  };
+}
+
+/**
+ * The `queue collect` command that finishes a batch later, ready to paste. The URL's password is
+ * never printed: when the URL came from $ZKINFER_QUEUE (which `queue collect` reads) it is left
+ * out, otherwise it is shown as *** with a note.
+ */
+export function collectCommand(batchId: string, url: string, outDir: string): string {
+  const queue = process.env['ZKINFER_QUEUE'] === url ? '' : ` --queue ${shellArg(redactUrl(url))}`;
+  const note = queue && redactUrl(url) !== url ? ' (*** stands for the password of --queue)' : '';
+  return `zkinfer queue collect ${batchId}${queue} --out ${shellArg(outDir)} --wait${note}`;
 }
 
 /** Flags of `prove --inputs … --queue URL`. */
@@ -46,39 +82,114 @@ function report(s: QueueSummary, outDir: string, json: boolean | undefined, verb
   );
 }
 
+/** The line said once the jobs are in the queue. */
+function enqueuedLine(b: EnqueuedBatch, wait: boolean): string {
+  const earlier = b.created < b.jobs ? ` (${b.jobs - b.created} already there from an earlier run)` : '';
+  if (b.jobs === 0) return `batch ${b.batchId}: nothing to enqueue on ${b.location}, all ${b.total} inputs finished`;
+  return `enqueued ${b.jobs} jobs on ${b.location}${earlier}; ${wait ? `waiting for workers (${b.finished}/${b.total} done)` : `batch ${b.batchId}`}`;
+}
+
+/** What a queue command's interrupt handler needs to know and to stop. */
+interface QueueWait {
+  readonly abort: AbortController;
+  batchId?: string;
+  last?: BatchProgress;
+  signal?: NodeJS.Signals;
+}
+
+/**
+ * Ctrl-C while waiting for a batch: the jobs stay queued (workers go on proving them), so say
+ * how far it got and the command that collects the rest; then stop waiting. A second signal, or
+ * one before the batch is in the queue, exits at once.
+ */
+function onQueueInterrupt(
+  w: QueueWait,
+  url: string,
+  outDir: string,
+  progress: ProgressReporter | undefined,
+): (signal: NodeJS.Signals, count: number) => void {
+  return (signal, count) => {
+    progress?.finish();
+    if (w.batchId === undefined) {
+      err('interrupted before the batch was enqueued; rerun to resume');
+      process.exit(signalExitCode(signal));
+    }
+    if (count === 1) {
+      err(`interrupted: ${provenSoFar(w.last)}; batch ${w.batchId} stays in the queue and workers go on proving it`);
+      err(`to collect the rest later: ${collectCommand(w.batchId, url, outDir)}`);
+    }
+    if (count > 1) process.exit(signalExitCode(signal));
+    w.signal = signal;
+    w.abort.abort();
+  };
+}
+
+/** Progress callbacks of a queue wait: the bar, what the open jobs are doing, notices. */
+function waitCallbacks(w: QueueWait, progress: ProgressReporter | undefined) {
+  const repeated = repeatFilter();
+  const notice = (s: string): void => {
+    if (repeated(s)) return;
+    if (progress) progress.log(s);
+    else err(s);
+  };
+  return {
+    onProgress: (p: BatchProgress) => {
+      w.last = p;
+      progress?.update(p);
+    },
+    onWaiting: (o: OpenJobs) =>
+      progress?.status(o.active + o.pending > 0 ? `${o.active} active, ${o.pending} waiting for a worker` : ''),
+    onNotice: notice,
+    signal: w.abort.signal,
+  };
+}
+
 /** `zkinfer prove BUILD --inputs PATH --queue URL`: enqueue, and with --wait (default) collect. */
 export async function queueProveCommand(dir: string, inputs: string, f: QueueProveFlags): Promise<void> {
+  checkQueueUrl(f.queue);
   if (f.workers !== undefined)
     throw new UserError('--workers applies to local proving; with --queue, start `zkinfer worker` processes instead');
   if (f.jobTimeout !== undefined && f.jobTimeout < 1)
     throw new UserError(`--job-timeout must be at least 1 second, got ${f.jobTimeout}`);
   const wait = f.wait ?? true;
+  const outDir = f.out ?? `${dir}/proofs`;
   const progress = f.json || !wait ? undefined : createProgressReporter();
+  const w: QueueWait = { abort: new AbortController() };
   let s: QueueSummary;
   try {
-    s = await submitProofs({
-      buildDir: dir,
-      inputs,
-      url: f.queue,
-      outDir: f.out,
-      wait,
-      delivery: f.jobTimeout !== undefined ? { expireInSeconds: f.jobTimeout } : undefined,
-      strictRange: f.strictRange,
-      onProgress: progress && ((p) => progress.update(p)),
-      onNotice: f.json ? undefined : err,
-    });
+    s = await withInterruptHandler(onQueueInterrupt(w, f.queue, outDir, progress), () =>
+      submitProofs({
+        buildDir: dir,
+        inputs,
+        url: f.queue,
+        outDir: f.out,
+        wait,
+        delivery: f.jobTimeout !== undefined ? { expireInSeconds: f.jobTimeout } : undefined,
+        strictRange: f.strictRange,
+        ...waitCallbacks(w, progress),
+        onEnqueued: (b) => {
+          w.batchId = b.batchId;
+          const line = enqueuedLine(b, wait);
+          if (progress) progress.log(line);
+          else err(line);
+        },
+      }),
+    );
   } finally {
     progress?.finish();
   }
-  const outDir = f.out ?? `${dir}/proofs`;
-  if (wait) return report(s, outDir, f.json, 'proved');
+  if (wait) {
+    report(s, outDir, f.json, 'proved');
+    if (w.signal) process.exitCode = signalExitCode(w.signal);
+    return;
+  }
   if (s.failed > 0) process.exitCode = 1;
   if (f.json) return printJson(s);
   for (const item of s.items) if (item.status === 'failed') err(`failed: ${item.error}`);
   out(
     `batch ${s.batchId}: ${s.enqueued} new jobs enqueued, ${s.pending} pending, ${s.succeeded} collected now, ${s.skipped} already proven, ${s.failed} failed`,
   );
-  out(`later: zkinfer queue collect ${s.batchId} --queue URL --out ${outDir}`);
+  out(`later: ${collectCommand(s.batchId, f.queue, outDir)}`);
 }
 
 function workerLine(e: WorkerEvent): string | undefined {
@@ -116,6 +227,7 @@ function registerWorker(p: Command): void {
       // Declared first: connection events can arrive while it is still starting (a const would be in its
       // temporal dead zone then).
       let worker: QueueWorker | undefined;
+      const repeated = repeatFilter();
       // eslint-disable-next-line prefer-const
       worker = await startQueueWorker({
         buildDir: dir,
@@ -123,6 +235,7 @@ function registerWorker(p: Command): void {
         concurrency: f.concurrency,
         pollingIntervalSeconds: f.pollSeconds,
         onEvent: (e) => {
+          if (e.type === 'connection' && repeated(e.message)) return;
           const line = workerLine(e);
           if (!tty) return line && out(line);
           const s = worker?.stats();
@@ -166,7 +279,7 @@ function registerQueueStatus(queue: Command): void {
       '\nExample:\n  zkinfer queue status 3f2a9c0d1e4b5a6f7081 --queue postgres://zk:secret@db.example:5432/zk',
     )
     .action(async (batchId: string, f: { queue?: string; json?: boolean }) => {
-      const s = await batchStatus({ url: needQueue(f.queue), batchId });
+      const s = await batchStatus({ url: needQueue(f.queue), batchId, onNotice: err });
       if (s.failures.length > 0) process.exitCode = 1;
       if (f.json) return printJson(s);
       out(
@@ -192,26 +305,36 @@ function registerQueueCollect(queue: Command): void {
     .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
-      '\nExample:\n  zkinfer queue collect 3f2a9c0d1e4b5a6f7081 --queue postgres://zk:secret@db.example:5432/zk --out build/digits/proofs',
+      '\nExample:\n  zkinfer queue collect 3f2a9c0d1e4b5a6f7081 --queue postgres://zk:secret@db.example:5432/zk --out build/digits/proofs\n\nExits 4 when no job failed but some are still pending: rerun it later, or pass --wait.',
     )
     .action(
       async (batchId: string, f: { queue?: string; out: string; build?: string; wait?: boolean; json?: boolean }) => {
+        const url = needQueue(f.queue);
         const progress = f.json ? undefined : createProgressReporter();
+        // The batch id is known: an interrupt says how to go on from the first moment.
+        const w: QueueWait = { abort: new AbortController(), batchId };
         let s: QueueSummary;
         try {
-          s = await collectBatch({
-            url: needQueue(f.queue),
-            batchId,
-            outDir: f.out,
-            buildDir: f.build,
-            wait: f.wait,
-            onProgress: progress && ((x) => progress.update(x)),
-            onNotice: f.json ? undefined : err,
-          });
+          s = await withInterruptHandler(onQueueInterrupt(w, url, f.out, progress), () =>
+            collectBatch({
+              url,
+              batchId,
+              outDir: f.out,
+              buildDir: f.build,
+              wait: f.wait,
+              ...waitCallbacks(w, progress),
+            }),
+          );
         } finally {
           progress?.finish();
         }
         report(s, f.out, f.json, 'collected');
+        if (w.signal) process.exitCode = signalExitCode(w.signal);
+        else if (s.pending > 0 && s.failed === 0) process.exitCode = EXIT_PENDING;
+        if (s.pending > 0 && !w.signal)
+          err(
+            `${s.pending} of ${s.total} still pending (exit ${process.exitCode}); wait for them with: ${collectCommand(batchId, url, f.out)}`,
+          );
       },
     );
 }

@@ -11,7 +11,8 @@ import { compileCircuit } from '../compile/compile-circuit.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import { UserError } from '../core/errors.js';
 import { proveBatchResuming } from '../pipeline.js';
-import { createProgressReporter } from '../runtime/progress.js';
+import { BatchProgress, createProgressReporter } from '../runtime/progress.js';
+import { provenSoFar, signalExitCode, withInterruptHandler } from './interrupt.js';
 import { prove } from '../prove/prove.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { lowerGraph } from '../quantize/lower-graph.js';
@@ -22,6 +23,7 @@ import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
 import { queueProveCommand } from './queue-commands.js';
+import { checkQueueUrl } from '../queue/job-queue.js';
 import { circuitConstraints } from '../compile/search-settings.js';
 import { triedTable } from '../quantize/search-settings.js';
 
@@ -191,12 +193,16 @@ function registerProve(p: Command): void {
       '\nExamples:\n  zkinfer prove build/digits --input models/samples/digit-7.json\n  zkinfer prove build/digits --inputs models/samples --workers 2\n  zkinfer prove build/digits --inputs models/samples --queue postgres://zk:secret@db.example:5432/zk --out proofs',
     )
     .action(async (dir: string, f: ProveFlags & { queue?: string; wait?: boolean; jobTimeout?: number }) => {
+      // Flags first, so a wrong one is refused before any build file or input is read.
       if ((f.input === undefined) === (f.inputs === undefined))
         throw new UserError('prove needs exactly one of --input FILE or --inputs PATH');
-      if (f.queue !== undefined)
-        return f.inputs !== undefined
-          ? queueProveCommand(dir, f.inputs, { ...f, queue: f.queue })
-          : Promise.reject(new UserError('--queue applies to --inputs only'));
+      if (f.queue !== undefined) {
+        checkQueueUrl(f.queue);
+        if (f.inputs === undefined) throw new UserError('--queue applies to --inputs only');
+        return queueProveCommand(dir, f.inputs, { ...f, queue: f.queue });
+      }
+      if (f.wait !== undefined) throw new UserError(`--${f.wait ? '' : 'no-'}wait applies to --queue only`);
+      if (f.jobTimeout !== undefined) throw new UserError('--job-timeout applies to --queue only');
       if (f.inputs !== undefined) return proveBatchCommand(dir, f.inputs, f);
       if (f.workers !== undefined) throw new UserError('--workers applies to --inputs only');
       const { bundle, bundlePath, openingPath } = await prove({
@@ -277,16 +283,29 @@ function warnClamped(source: string, clamped: number | undefined): void {
 /** `prove --inputs`: progress on stderr, failures as one line each, exit code 1 when any item failed. */
 async function proveBatchCommand(dir: string, inputs: string, f: ProveFlags): Promise<void> {
   const progress = f.json ? undefined : createProgressReporter();
+  let last: BatchProgress | undefined;
+  // Ctrl-C stops at once: bundles are written atomically, so a rerun keeps the ones that landed
+  // and proves the rest (running proofs are dropped; waiting for them could take minutes).
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress?.finish();
+    process.stderr.write(`interrupted: ${provenSoFar(last)}; rerun to resume\n`);
+    process.exit(signalExitCode(signal));
+  };
   let summary;
   try {
-    summary = await proveBatchResuming({
-      buildDir: dir,
-      inputs,
-      outDir: f.out,
-      workers: f.workers,
-      strictRange: f.strictRange ?? false,
-      onProgress: progress && ((p) => progress.update(p)),
-    });
+    summary = await withInterruptHandler(onSignal, () =>
+      proveBatchResuming({
+        buildDir: dir,
+        inputs,
+        outDir: f.out,
+        workers: f.workers,
+        strictRange: f.strictRange ?? false,
+        onProgress: (p) => {
+          last = p;
+          progress?.update(p);
+        },
+      }),
+    );
   } finally {
     progress?.finish();
   }

@@ -194,6 +194,9 @@ export async function proveBatch(opts: ProveBatchOptions): Promise<BatchSummary>
   const workers = Math.min(requested, inputs.length);
   const items: BatchItem[] = new Array(inputs.length);
   const tally = createBatchTally(inputs.length, opts.onProgress, t0);
+  // 0/N before the workers load their keys (seconds): a bar appears at once, and an interrupted
+  // run knows how many inputs there are.
+  opts.onProgress?.({ done: 0, total: inputs.length, proved: 0, skipped: 0, failed: 0, seconds: tally.seconds() });
   // Two inputs with one stem (a.json and a.pb) would overwrite each other's bundle: only the first gets it.
   const owner = new Map<string, BatchInput>();
   try {

@@ -57,6 +57,8 @@ export interface QueueConnectOptions {
   readonly poolSize?: number;
   /** Called on connection errors (e.g. the database restarted); pg-boss reconnects by itself. */
   readonly onError?: (e: Error) => void;
+  /** Seconds to wait for a server that is down or restarting (default {@link CONNECT_RETRY_SECONDS}). */
+  readonly retrySeconds?: number;
 }
 
 /** A URL without its password, for messages. */
@@ -64,29 +66,60 @@ export function redactUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:/@]*):[^@]*@/, '$1:***@');
 }
 
+/**
+ * Refuses anything but a postgres:// (or postgresql://) URL with one line, before any work is
+ * done: callers check it first, so `--queue mysql://…` never waits for inputs to be read.
+ */
+export function checkQueueUrl(url: string): void {
+  if (!/^postgres(ql)?:\/\//i.test(url))
+    throw new UserError(
+      `--queue ${redactUrl(url)}: expected a postgres:// URL (postgres://user:password@host:port/database)`,
+    );
+}
+
+/** Where a queue URL points, for messages: `host:port/database`, never the user or password. */
+export function queueLocation(url: string): string {
+  try {
+    const u = new URL(url);
+    const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || '(default database)';
+    return `${u.host || 'localhost'}/${db}`;
+  } catch {
+    return redactUrl(url);
+  }
+}
+
 /** Errors of a server that is down, shutting down or starting up: worth a retry. */
 const RESTARTING = new Set(['57P01', '57P02', '57P03', 'ECONNRESET', 'ECONNREFUSED']);
 
+/** Seconds {@link connectQueue} waits for a server that is down or restarting. */
+export const CONNECT_RETRY_SECONDS = 15;
+
 /**
  * Connects to the queue database, installing or migrating pg-boss's schema when needed. A
- * server that is down or restarting is waited for (up to 15 s, saying so through `onError`);
- * anything else (bad password, unknown host) fails at once.
+ * server that is down or restarting is waited for (up to {@link CONNECT_RETRY_SECONDS}, saying
+ * so once through `onError`); anything else (bad password, unknown host) fails at once.
  */
 export async function connectQueue(opts: QueueConnectOptions): Promise<PgBoss> {
-  if (!/^postgres(ql)?:\/\//.test(opts.url))
-    throw new UserError(`--queue ${redactUrl(opts.url)}: expected a postgres:// URL`);
-  const end = Date.now() + 15_000;
+  checkQueueUrl(opts.url);
+  const budget = opts.retrySeconds ?? CONNECT_RETRY_SECONDS;
+  const end = Date.now() + budget * 1000;
+  let retried = false;
   for (;;) {
     try {
       return await connectOnce(opts);
     } catch (e) {
       const code = (e as { code?: string }).code ?? '';
-      if (RESTARTING.has(code) && Date.now() < end)
-        opts.onError?.(new Error(`not reachable (${code}); retrying for up to 15 s`));
-      else
+      const reason = code || (e as Error).message.split('\n')[0];
+      if (!RESTARTING.has(code))
+        throw new UserError(`--queue ${redactUrl(opts.url)}: cannot use the queue database (${reason})`);
+      if (Date.now() >= end)
         throw new UserError(
-          `--queue ${redactUrl(opts.url)}: cannot use the queue database (${code || (e as Error).message.split('\n')[0]})`,
+          `--queue ${redactUrl(opts.url)}: queue database not reachable (${reason}) after retrying for ${budget} s; is Postgres running there?`,
         );
+      // One line for the whole wait: a retry every 500 ms is not news.
+      if (!retried)
+        opts.onError?.(new Error(`${queueLocation(opts.url)} not reachable (${code}); retrying for up to ${budget} s`));
+      retried = true;
       await new Promise((r) => setTimeout(r, 500));
     }
   }
@@ -104,10 +137,14 @@ async function connectOnce(opts: QueueConnectOptions): Promise<PgBoss> {
     application_name: 'zkinfer',
   });
   // An EventEmitter without an error listener would crash the process on a dropped connection.
-  boss.on('error', (e: Error) => opts.onError?.(e));
+  // Errors while starting are thrown by start() itself (and retried by connectQueue): reporting
+  // them here too would print each failed attempt twice.
+  let started = false;
+  boss.on('error', (e: Error) => void (started && opts.onError?.(e)));
   try {
     await boss.start();
     await ensureBatchTable(boss);
+    started = true;
   } catch (e) {
     await boss.stop({ graceful: false }).catch(() => undefined);
     throw e;

@@ -7,7 +7,7 @@
 import { UserError } from '../core/errors.js';
 import { bundlePathNamed } from '../formats/paths.js';
 import { existingBundlePrediction } from '../verify/existing-bundle.js';
-import { connectQueue, disconnectQueue, jobStates, loadBatch, queueName } from './job-queue.js';
+import { connectQueue, disconnectQueue, JobState, jobStates, loadBatch, queueName } from './job-queue.js';
 import { ProveJobPayload, ProveJobResult } from './prove-job.js';
 import { collectInto, openBuild, prepareOut, QueueClientOptions, QueueSummary, tracker } from './queue-prove.js';
 import { waitForJobs } from './wait-jobs.js';
@@ -47,9 +47,36 @@ export async function collectBatch(opts: CollectOptions): Promise<QueueSummary> 
           t.finish(i, { input: e.source, bundle, status: 'skipped', ...(have >= 0 ? { prediction: have } : {}) });
       }
     }
+    t.report();
     return await collectInto(boss, build, manifest, opts.outDir, t, opts.wait ?? false, opts, 0);
   } finally {
     await disconnectQueue(boss);
+  }
+}
+
+/**
+ * Where one input of a batch stands, in zkinfer's words rather than pg-boss's:
+ * `pending` (waiting for a worker; pg-boss `created`), `retrying` (an attempt failed, waiting to be
+ * tried again; `retry`), `active` (a worker is proving it), `done` (proven, ready to collect;
+ * `completed` with a result), `failed` (out of retries, a final error such as a bad input, or an
+ * input that could not even be enqueued), `cancelled`, and `not-in-queue` (no job: its bundle was
+ * already valid when submitted, or the job was removed by retention or after a refused result).
+ */
+export type BatchJobState = 'pending' | 'retrying' | 'active' | 'done' | 'failed' | 'cancelled' | 'not-in-queue';
+
+/** The zkinfer name of a pg-boss job state (a `completed` job whose output is an error is `failed`). */
+export function batchJobState(state: JobState['state'], completedOk = true): BatchJobState {
+  switch (state) {
+    case 'created':
+      return 'pending';
+    case 'retry':
+      return 'retrying';
+    case 'completed':
+      return completedOk ? 'done' : 'failed';
+    case 'active':
+    case 'failed':
+    case 'cancelled':
+      return state;
   }
 }
 
@@ -58,50 +85,63 @@ export interface BatchStatus {
   readonly batchId: string;
   readonly queue: string;
   readonly total: number;
-  /**
-   * Jobs per pg-boss state, plus `not-enqueued` (unreadable inputs) and `not-in-queue` (its
-   * bundle was already valid when submitted, or retention deleted the job).
-   */
-  readonly states: Record<string, number>;
+  /** Inputs per {@link BatchJobState} (only states that occur). */
+  readonly states: Partial<Record<BatchJobState, number>>;
   /** Inputs that failed, one line each. */
   readonly failures: Array<{ input: string; error: string }>;
 }
 
 /** Counts the states of a batch's jobs and lists its failures. */
-export async function batchStatus(opts: { url: string; batchId: string }): Promise<BatchStatus> {
-  const boss = await connectQueue({ url: opts.url });
+export async function batchStatus(opts: {
+  url: string;
+  batchId: string;
+  /** Called when the database is unreachable for a moment (connecting is retried). */
+  onNotice?: (msg: string) => void;
+}): Promise<BatchStatus> {
+  const boss = await connectQueue({
+    url: opts.url,
+    onError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]}`),
+  });
   try {
     const manifest = await loadBatch(boss, opts.batchId);
     const queue = queueName(manifest.kind, manifest.keyHash);
     const ids = manifest.entries.flatMap((e) => (e.jobId ? [e.jobId] : []));
     const states = await jobStates(boss, queue, ids);
-    const counts: Record<string, number> = {};
     const failures: BatchStatus['failures'] = [];
-    const add = (k: string): void => void (counts[k] = (counts[k] ?? 0) + 1);
-    const ended: string[] = [];
-    for (const e of manifest.entries) {
-      if (e.error) {
-        add('not-enqueued');
-        failures.push({ input: e.source, error: e.error });
-        continue;
-      }
-      const s = states.get(e.jobId!);
-      add(s?.state ?? 'not-in-queue');
-      if (s && (s.state === 'completed' || s.state === 'failed')) ended.push(e.jobId!);
-    }
+    const finalErrors = new Set<string>();
+    const ended = ids.filter((id) => ['completed', 'failed'].includes(states.get(id)?.state ?? ''));
     // Completed jobs may carry a final error (bad input); failed ones carry the last attempt's error.
     await waitForJobs<ProveJobPayload, ProveJobResult>(boss, queue, ended, {
       wait: false,
       onEnded: async (end) => {
         if (end.ok) return;
-        const e = manifest.entries.find((x) => x.jobId === end.jobId)!;
-        failures.push({
-          input: e.source,
-          error: end.error.startsWith(e.source) ? end.error : `${e.source}: ${end.error}`,
-        });
+        finalErrors.add(end.jobId);
+        for (const e of manifest.entries.filter((x) => x.jobId === end.jobId))
+          failures.push({
+            input: e.source,
+            error: end.error.startsWith(e.source) ? end.error : `${e.source}: ${end.error}`,
+          });
       },
     });
-    return { batchId: manifest.batchId, queue, total: manifest.entries.length, states: counts, failures };
+    const counts: Partial<Record<BatchJobState, number>> = {};
+    const notEnqueued: BatchStatus['failures'] = [];
+    for (const e of manifest.entries) {
+      const s = e.jobId === undefined ? undefined : states.get(e.jobId);
+      const state: BatchJobState = e.error
+        ? 'failed'
+        : s
+          ? batchJobState(s.state, !finalErrors.has(e.jobId!))
+          : 'not-in-queue';
+      counts[state] = (counts[state] ?? 0) + 1;
+      if (e.error) notEnqueued.push({ input: e.source, error: e.error });
+    }
+    return {
+      batchId: manifest.batchId,
+      queue,
+      total: manifest.entries.length,
+      states: counts,
+      failures: [...notEnqueued, ...failures],
+    };
   } finally {
     await disconnectQueue(boss);
   }

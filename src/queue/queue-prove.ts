@@ -26,15 +26,17 @@ import { verifyBundle } from '../verify/verify-bundle.js';
 import {
   batchIdFor,
   BatchManifest,
+  checkQueueUrl,
   connectQueue,
   disconnectQueue,
   enqueueJobs,
   JobDelivery,
+  queueLocation,
   queueName,
   saveBatch,
 } from './job-queue.js';
 import { ProveJobPayload, ProveJobResult } from './prove-job.js';
-import { waitForJobs } from './wait-jobs.js';
+import { OpenJobs, waitForJobs } from './wait-jobs.js';
 import { planJobs } from './queue-plan.js';
 
 /** Options shared by {@link submitProofs} and {@link collectBatch}. */
@@ -48,6 +50,27 @@ export interface QueueClientOptions {
   readonly onNotice?: (msg: string) => void;
   /** pg-boss maintenance interval of this client in seconds (default 10). */
   readonly maintenanceIntervalSeconds?: number;
+  /** Called after each poll while waiting: how many open jobs wait for a worker and how many run. */
+  readonly onWaiting?: (open: OpenJobs) => void;
+  /**
+   * Stops waiting (e.g. on Ctrl-C): the summary then counts the jobs still open as `pending`.
+   * The jobs stay in the queue; workers go on proving them, and `collectBatch` collects them.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** What {@link SubmitProofsOptions.onEnqueued} is told once the batch is in the queue. */
+export interface EnqueuedBatch {
+  readonly batchId: string;
+  /** Jobs of this batch in the queue (new or found from an earlier run). */
+  readonly jobs: number;
+  /** Of those, jobs this run added. */
+  readonly created: number;
+  /** Inputs already finished before any job ran (valid bundles skipped, unreadable inputs). */
+  readonly finished: number;
+  readonly total: number;
+  /** Where the queue is: `host:port/database` (no user or password). */
+  readonly location: string;
 }
 
 /** Options of {@link submitProofs}. */
@@ -62,6 +85,8 @@ export interface SubmitProofsOptions extends QueueClientOptions {
   readonly delivery?: JobDelivery;
   /** Refuse inputs with values outside the quantized range instead of clamping them. */
   readonly strictRange?: boolean;
+  /** Called once every job is in the queue and the batch is saved, before waiting. */
+  readonly onEnqueued?: (b: EnqueuedBatch) => void;
 }
 
 /** The outcome of one input. */
@@ -174,6 +199,8 @@ export interface Tracker {
   readonly t0: number;
   readonly counts: BatchTally['counts'];
   finish(i: number, item: QueueItem): void;
+  /** Reports the current counts (e.g. 0/N once the jobs are enqueued, before any finished). */
+  report(): void;
 }
 
 export function tracker(total: number, onProgress?: (p: BatchProgress) => void): Tracker {
@@ -188,6 +215,21 @@ export function tracker(total: number, onProgress?: (p: BatchProgress) => void):
       items[i] = item;
       if (item.status !== 'pending') tally.finish(item.status);
     },
+    report() {
+      const c = tally.counts;
+      onProgress?.({ done: c.proved + c.skipped + c.failed, total, ...c, seconds: tally.seconds() });
+    },
+  };
+}
+
+/** What a wait says about the database and the open jobs, and what stops it. */
+function pollCallbacks(opts: QueueClientOptions) {
+  return {
+    onPollError: (e: Error) =>
+      opts.onNotice?.(`queue database: ${e.message.split('\n')[0]} (retrying until it is back)`),
+    onPollRecovered: () => opts.onNotice?.('queue database: reachable again'),
+    onPoll: opts.onWaiting,
+    signal: opts.signal,
   };
 }
 
@@ -210,7 +252,7 @@ export async function collectInto(
   const open = await waitForJobs<ProveJobPayload, ProveJobResult>(boss, queue, [...index.keys()], {
     wait,
     pollMs: opts.pollMs,
-    onPollError: (e) => opts.onNotice?.(`queue database: ${e.message.split('\n')[0]} (retrying)`),
+    ...pollCallbacks(opts),
     onEnded: async (end) => {
       for (const i of index.get(end.jobId) ?? []) {
         const entry = manifest.entries[i]!;
@@ -274,6 +316,8 @@ export async function collectInto(
 
 /** Enqueues one prove job per input and (by default) waits for, verifies and writes every bundle. */
 export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSummary> {
+  // The URL first: a wrong one is refused before any input is read.
+  checkQueueUrl(opts.url);
   const build = openBuild(opts.buildDir);
   const inputs = listBatchInputs(opts.inputs);
   const outDir = opts.outDir ?? proofsDir(opts.buildDir);
@@ -306,6 +350,16 @@ export async function submitProofs(opts: SubmitProofsOptions): Promise<QueueSumm
   try {
     const enqueued = await enqueueJobs(boss, 'prove', build.keyHash, specs, opts.delivery);
     await saveBatch(boss, manifest);
+    const c = t.counts;
+    opts.onEnqueued?.({
+      batchId,
+      jobs: specs.length,
+      created: enqueued.filter((e) => e.created).length,
+      finished: c.proved + c.skipped + c.failed,
+      total: inputs.length,
+      location: queueLocation(opts.url),
+    });
+    t.report();
     return await collectInto(
       boss,
       build,

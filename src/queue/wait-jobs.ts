@@ -26,8 +26,32 @@ export interface WaitOptions<P, R> {
   readonly pollMs?: number;
   /** Called once per ended job, in the order they are seen. */
   readonly onEnded: (e: JobEnding<P, R>) => Promise<void>;
-  /** Called when a poll fails (e.g. the database is restarting). */
+  /**
+   * Called when polls start failing (e.g. the database is restarting): once per outage, not
+   * once per poll; `onPollRecovered` is called when a poll succeeds again.
+   */
   readonly onPollError?: (e: Error) => void;
+  readonly onPollRecovered?: () => void;
+  /** Called after each successful poll with how many of the open jobs wait and run. */
+  readonly onPoll?: (open: OpenJobs) => void;
+  /** Stops waiting: the jobs still open are returned as they are (nothing is cancelled). */
+  readonly signal?: AbortSignal;
+}
+
+/** The jobs not ended yet, after a poll: waiting for a worker (or a retry), and running. */
+export interface OpenJobs {
+  readonly pending: number;
+  readonly active: number;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = (): void => (clearTimeout(t), signal?.removeEventListener('abort', done), resolve());
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Waits for `ids` in queue `name`; returns the ids still open (empty when `wait`). */
@@ -38,9 +62,12 @@ export async function waitForJobs<P, R>(
   opts: WaitOptions<P, R>,
 ): Promise<string[]> {
   let open = [...ids];
+  let failing = false;
   for (;;) {
     try {
       const states = await jobStates(boss, name, open);
+      if (failing) opts.onPollRecovered?.();
+      failing = false;
       const ended = open.filter((id) => {
         const s = states.get(id);
         return !s || s.state === 'completed' || s.state === 'failed' || s.state === 'cancelled';
@@ -76,10 +103,14 @@ export async function waitForJobs<P, R>(
       }
       const done = new Set(ended);
       open = open.filter((id) => !done.has(id));
+      const active = open.filter((id) => states.get(id)?.state === 'active').length;
+      opts.onPoll?.({ pending: open.length - active, active });
     } catch (e) {
-      opts.onPollError?.(e as Error);
+      if (!failing) opts.onPollError?.(e as Error);
+      failing = true;
     }
-    if (!opts.wait || open.length === 0) return open;
-    await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+    if (!opts.wait || open.length === 0 || opts.signal?.aborted) return open;
+    await pause(opts.pollMs ?? 500, opts.signal);
+    if (opts.signal?.aborted) return open;
   }
 }

@@ -1,13 +1,16 @@
 /**
  * Progress on stderr, one reporter module for the two shapes of long work:
- * - a batch of items (proofs): on a terminal a bar redrawn in place (done/total, proofs per
- *   second, ETA); elsewhere (CI logs, pipes) plain lines, at most one per interval or per 10% of
- *   the items, so logs stay short ({@link createProgressReporter}, fed by {@link createBatchTally});
+ * - a batch of items (proofs): on a terminal a cli-progress bar redrawn in place (done/total,
+ *   proofs per second, ETA); elsewhere (CI logs, pipes) plain lines, at most one per interval or
+ *   per 10% of the items, so logs stay short ({@link createProgressReporter}, fed by
+ *   {@link createBatchTally});
  * - one long task (hashing a ptau file, a phase-2 contribution, a verification): on a terminal a
  *   line redrawn in place; elsewhere nothing, so logs and the JSON output of scripts stay clean
  *   ({@link createTaskProgress}).
- * Both draw on a terminal the same way: {@link redrawLine}.
+ * The task line is drawn with {@link redrawLine}.
  */
+
+import cliProgress from 'cli-progress';
 
 /** Redraws the current terminal line: \r + erase-to-end-of-line, so it updates in place without scrolling. */
 function redrawLine(stream: NodeJS.WriteStream, text: string): void {
@@ -34,11 +37,24 @@ export interface ProgressReporterOptions {
   readonly tty?: boolean;
   /** Minimum milliseconds between plain lines (default 5000). */
   readonly intervalMs?: number;
+  /**
+   * Off a terminal, milliseconds without any line after which a {@link ProgressReporter.status}
+   * is printed (default 30000): a long wait shows up in a log now and then, not every poll.
+   */
+  readonly heartbeatMs?: number;
 }
 
 /** Receives progress snapshots and draws them; `finish()` ends the bar's line. */
 export interface ProgressReporter {
   update(p: BatchProgress): void;
+  /**
+   * What the batch is waiting on (e.g. "1 active, 3 waiting for a worker"): shown after the
+   * counts on a terminal; elsewhere printed with them when no line was printed for a while.
+   */
+  status(text: string): void;
+  /** A message line (a notice) that does not break the bar. */
+  log(line: string): void;
+  /** Stops drawing; the terminal's cursor is then at the start of a fresh line. */
   finish(): void;
 }
 
@@ -98,36 +114,92 @@ export function createBatchTally(
   };
 }
 
-/** Creates a reporter for a terminal bar or plain periodic lines. */
+/** Creates a reporter for a terminal bar (cli-progress) or plain periodic lines. */
 export function createProgressReporter(opts: ProgressReporterOptions = {}): ProgressReporter {
   const stream = opts.stream ?? process.stderr;
-  const tty = opts.tty ?? Boolean(stream.isTTY);
-  const intervalMs = opts.intervalMs ?? 5000;
-  let lastLineAt = 0;
-  let lastDecile = 0;
-  let drawn = false;
-  let last: BatchProgress | undefined;
+  return (opts.tty ?? Boolean(stream.isTTY)) ? terminalReporter(stream) : lineReporter(stream, opts);
+}
+
+/** A snapshot whose `seconds` runs on between updates, so the ETA of a long wait moves. */
+function aged(p: BatchProgress, at: number): BatchProgress {
+  return { ...p, seconds: p.seconds + (performance.now() - at) / 1000 };
+}
+
+/** The bar, redrawn in place by cli-progress (its timer refreshes the ETA between updates). */
+function terminalReporter(stream: NodeJS.WriteStream): ProgressReporter {
+  let last: { p: BatchProgress; at: number; status: string } | undefined;
+  const bars = new cliProgress.MultiBar({
+    stream,
+    fps: 4,
+    barsize: 24,
+    barCompleteChar: '#',
+    barIncompleteChar: '-',
+    hideCursor: null,
+    // The commands handle Ctrl-C themselves (they print how to resume); see src/cli/interrupt.ts.
+    gracefulExit: false,
+    format: (options, params) => {
+      const bar = (options.formatBar ?? cliProgress.Format.BarFormat)(params.progress, options);
+      const l = last!;
+      return `[${bar}] ${formatProgress(aged(l.p, l.at))}${l.status ? `; ${l.status}` : ''}`;
+    },
+  });
+  let bar: cliProgress.SingleBar | undefined;
+  let finished = false;
   return {
     update(p) {
-      last = p;
-      if (tty) {
-        const width = 24;
-        const filled = p.total > 0 ? Math.round((width * p.done) / p.total) : width;
-        redrawLine(stream, `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${formatProgress(p)}`);
-        drawn = true;
-        return;
-      }
-      const decile = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 10;
-      const now = p.seconds * 1000;
-      if (p.done === p.total || decile > lastDecile || now - lastLineAt >= intervalMs) {
-        lastDecile = decile;
-        lastLineAt = now;
-        stream.write(`progress ${formatProgress(p)}\n`);
-      }
+      // After finish() (e.g. on Ctrl-C, with the interrupt lines printed), results still arriving draw nothing.
+      if (finished) return;
+      last = { p, at: performance.now(), status: last?.status ?? '' };
+      if (!bar) bar = bars.create(p.total, p.done);
+      else bar.update(p.done);
+    },
+    status(text) {
+      if (last) last = { ...last, status: text };
+    },
+    log(line) {
+      if (bar) bars.log(`${line}\n`);
+      else stream.write(`${line}\n`);
     },
     finish() {
-      if (tty && drawn) stream.write('\n');
-      else if (!tty && last && last.done < last.total) stream.write(`progress ${formatProgress(last)}\n`);
+      if (bar) bars.stop();
+      bar = undefined;
+      finished = true;
+    },
+  };
+}
+
+/** Plain lines: at most one per interval or per 10% of the items, and a heartbeat in long waits. */
+function lineReporter(stream: NodeJS.WriteStream, opts: ProgressReporterOptions): ProgressReporter {
+  const intervalMs = opts.intervalMs ?? 5000;
+  const heartbeatMs = opts.heartbeatMs ?? 30_000;
+  let lastLineAt = performance.now();
+  let lastDecile = 0;
+  let last: { p: BatchProgress; at: number } | undefined;
+  let finished = false;
+  const line = (text: string): void => {
+    lastLineAt = performance.now();
+    stream.write(`${text}\n`);
+  };
+  return {
+    update(p) {
+      if (finished) return;
+      last = { p, at: performance.now() };
+      const decile = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 10;
+      const milestone = p.done === p.total || decile > lastDecile;
+      if (milestone || (p.done > 0 && performance.now() - lastLineAt >= intervalMs)) {
+        lastDecile = decile;
+        line(`progress ${formatProgress(p)}`);
+      }
+    },
+    status(text) {
+      if (last && performance.now() - lastLineAt >= heartbeatMs)
+        line(`progress ${formatProgress(aged(last.p, last.at))}; ${text}`);
+    },
+    log: line,
+    finish() {
+      if (last && last.p.done < last.p.total) line(`progress ${formatProgress(aged(last.p, last.at))}`);
+      last = undefined;
+      finished = true;
     },
   };
 }

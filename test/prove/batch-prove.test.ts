@@ -183,3 +183,33 @@ test('a rerun re-proves an input whose file changed since its bundle was written
   );
   assertVerifies(join(out, 'a.proof.json'));
 });
+
+test('Ctrl-C mid-batch: says how many are proven and to rerun, and exits 130', async () => {
+  const digits = readdirSync(samples).map((f) =>
+    JSON.stringify((JSON.parse(readFileSync(join(samples, f), 'utf8')) as { input: number[] }).input),
+  );
+  const jsonl = join(dir, 'interrupted.jsonl');
+  writeFileSync(jsonl, Array.from({ length: 12 }, (_, i) => digits[i % digits.length]).join('\n') + '\n');
+  const out = join(dir, 'out-interrupted');
+  // Not a terminal: sparse progress lines (one per finished tenth), no bar.
+  const child = spawn(process.execPath, [cli, 'prove', build, '--inputs', jsonl, '--out', out, '--workers', '2'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 60_000;
+  while (!/^progress [1-9]\d*\/12 /m.test(stderr) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGINT');
+  assert.equal(await exited, 130, stderr);
+  const lines = stderr.trimEnd().split('\n');
+  const proven = Number(/^interrupted: (\d+)\/12 proven; rerun to resume$/.exec(lines.at(-1)!)?.[1]);
+  assert.ok(proven >= 1 && proven < 12, stderr);
+  assert.ok(
+    lines.slice(0, -1).every((l) => /^progress \d+\/12 \(\d+%\) /.test(l)),
+    `only progress lines before it: ${stderr}`,
+  );
+  const bundles = readdirSync(out).filter((f) => f.endsWith('.proof.json')).length;
+  assert.ok(bundles >= proven, `${bundles} bundles on disk, ${proven} reported`);
+  // That a rerun keeps these bundles and proves the rest is the kill -9 test's business.
+});

@@ -26,7 +26,7 @@ import { runPipeline } from '../../src/pipeline.js';
 import { shutdown } from '../../src/runtime/curve.js';
 import { setupKeys } from '../../src/setup/setup-keys.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
-import { startDevPostgres, DevPostgres } from '../../src/queue/dev-postgres.js';
+import { freePort, startDevPostgres, DevPostgres } from '../../src/queue/dev-postgres.js';
 import { connectQueue, disconnectQueue, enqueueJobs, jobStates, queueName } from '../../src/queue/job-queue.js';
 import {
   buildKeyHash,
@@ -140,7 +140,19 @@ function proofsPerInput(...logs: string[][]): Map<string, number> {
   return m;
 }
 
+/** `queue status` against a port nothing listens on: spawned first, it runs while Postgres starts. */
+let downDatabase: Promise<{ code: number | null; stderr: string; url: string }>;
+
 before(async () => {
+  const deadPort = await freePort();
+  const url = `postgres://zk:s3cret@127.0.0.1:${deadPort}/zk`;
+  const down = spawn(process.execPath, [cli, 'queue', 'status', '0123456789abcdef0123', '--queue', url], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  children.push(down);
+  let stderr = '';
+  down.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  downDatabase = new Promise((r) => down.once('exit', (code) => r({ code, stderr, url })));
   pg = await startDevPostgres();
   await runPipeline({
     modelPath: join(root, 'models', 'digits-mlp.onnx'),
@@ -300,7 +312,7 @@ test('the submitter killed mid-wait: rerunning collects what was proven and prov
     [...proofs.values()].every((n) => n === 1),
     `one proof per input: ${JSON.stringify([...proofs])}`,
   );
-  assert.deepEqual((await batchStatus({ url: pg.url, batchId: summary.batchId })).states, { completed: 6 });
+  assert.deepEqual((await batchStatus({ url: pg.url, batchId: summary.batchId })).states, { done: 6 });
   await assertOneVerifiedBundleEach(inputs, out);
 });
 
@@ -414,8 +426,24 @@ test('--no-wait prints a batch id; queue status and queue collect finish the bat
   assert.equal(submitted.status, 0, submitted.stderr);
   const batchId = /^batch ([0-9a-f]{20}): 2 new jobs enqueued, 2 pending/m.exec(submitted.stdout)?.[1];
   assert.ok(batchId, submitted.stdout);
+  const later = /^later: (zkinfer queue collect .*)$/m.exec(submitted.stdout)?.[1];
+  assert.equal(
+    later,
+    `zkinfer queue collect ${batchId} --queue 'postgres://postgres:***@127.0.0.1:${pg.port}/postgres' --out ${out} --wait (*** stands for the password of --queue)`,
+  );
   const status = run('queue', 'status', batchId!, '--queue', pg.url);
-  assert.equal(status.stdout.trim(), `batch ${batchId} (2 inputs): 2 created`);
+  assert.equal(status.stdout.trim(), `batch ${batchId} (2 inputs): 2 pending`);
+  // Collecting while jobs are pending is not success: exit 4, saying how many and how to wait.
+  const early = run('queue', 'collect', batchId!, '--queue', pg.url, '--out', out);
+  assert.equal(early.status, 4, early.stderr);
+  assert.match(early.stdout, /, 2 still pending of 2 /);
+  assert.match(
+    early.stderr,
+    new RegExp(
+      `^2 of 2 still pending \\(exit 4\\); wait for them with: zkinfer queue collect ${batchId} --queue `,
+      'm',
+    ),
+  );
   const wrongKey = run('queue', 'collect', batchId!, '--queue', pg.url, '--out', out, '--build', otherKey);
   assert.equal(wrongKey.status, 2);
   assert.match(
@@ -425,7 +453,13 @@ test('--no-wait prints a batch id; queue status and queue collect finish the bat
   // A worker process: spawnSync below blocks this process's event loop.
   const w = worker(build);
   await w.ready;
-  const collected = run('queue', 'collect', batchId!, '--queue', pg.url, '--out', out, '--wait', '--json');
+  // The printed command, as a user pastes it (with the password in place of ***), through a shell.
+  const pasted = later!.replace(' (*** stands for the password of --queue)', '').replace('***', 'zkinfer');
+  const shell = spawnSync('sh', ['-c', `${pasted.replace(/^zkinfer/, `${process.execPath} ${cli}`)} --json`], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const collected = { status: shell.status, stdout: shell.stdout, stderr: shell.stderr };
   await stopProcess(w.proc);
   assert.equal(collected.status, 0, collected.stderr);
   const summary = JSON.parse(collected.stdout) as { succeeded: number; pending: number; batchId: string };
@@ -433,7 +467,7 @@ test('--no-wait prints a batch id; queue status and queue collect finish the bat
   await assertOneVerifiedBundleEach(inputs, out);
   assert.equal(
     run('queue', 'status', batchId!, '--queue', pg.url).stdout.trim(),
-    `batch ${batchId} (2 inputs): 2 completed`,
+    `batch ${batchId} (2 inputs): 2 done`,
   );
   assert.equal(run('queue', 'status', 'no-such-batch', '--queue', pg.url).status, 2);
 });
@@ -473,4 +507,50 @@ test('a result for another input (a worker swapping results) is refused, its job
   await w2.stop();
   assert.deepEqual([rerun.enqueued, rerun.succeeded], [2, 2]);
   await assertOneVerifiedBundleEach(inputs, out);
+});
+
+test('down database: one retry line, then one line naming the URL without its password', async () => {
+  const { code, stderr, url } = await downDatabase;
+  assert.equal(code, 2);
+  const port = new URL(url).port;
+  assert.deepEqual(stderr.trimEnd().split('\n'), [
+    `queue database: 127.0.0.1:${port}/zk not reachable (ECONNREFUSED); retrying for up to 15 s`,
+    `zkinfer: --queue postgres://zk:***@127.0.0.1:${port}/zk: queue database not reachable (ECONNREFUSED) after retrying for 15 s; is Postgres running there?`,
+  ]);
+});
+
+test('Ctrl-C while waiting for workers: the batch id and the command that collects it, exit 130', async () => {
+  const inputs = inputsDir('in-interrupt', [3, 9], 0.6);
+  const out = join(dir, 'out-interrupt');
+  const proc = spawn(process.execPath, [cli, 'prove', build, '--inputs', inputs, '--queue', pg.url, '--out', out], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(proc);
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+  await until('the waiting line', () => stderr.includes('waiting for workers'));
+  assert.equal(stderr, `enqueued 2 jobs on 127.0.0.1:${pg.port}/postgres; waiting for workers (0/2 done)\n`);
+  proc.kill('SIGINT');
+  assert.equal(await exited, 130);
+  const batchId = /^batch ([0-9a-f]{20}): proved 0, skipped 0 \(valid bundles\), failed 0, 2 still pending of 2 /.exec(
+    stdout,
+  )?.[1];
+  assert.ok(batchId, stdout);
+  const lines = stderr.trimEnd().split('\n');
+  assert.equal(
+    lines.at(-2),
+    `interrupted: 0/2 proven; batch ${batchId} stays in the queue and workers go on proving it`,
+  );
+  assert.equal(
+    lines.at(-1),
+    `to collect the rest later: zkinfer queue collect ${batchId} --queue 'postgres://postgres:***@127.0.0.1:${pg.port}/postgres' --out ${out} --wait (*** stands for the password of --queue)`,
+  );
+  assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
+  assert.deepEqual((await batchStatus({ url: pg.url, batchId: batchId! })).states, { pending: 2 });
+  // Later tests' workers must not find these jobs.
+  const queue = queueName('prove', keyHash);
+  for (const id of await batchIds(batchId!)) await boss.deleteJob(queue, id);
 });
