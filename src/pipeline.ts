@@ -16,6 +16,9 @@ import { SetupInfo } from './formats/setup.js';
 import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
 import { proveBatch, ProveBatchOptions, BatchSummary } from './prove/batch.js';
 import { existingBundlePrediction } from './verify/existing-bundle.js';
+import { cleanupOnFailure } from './core/atomic-write.js';
+import { checkOutputDir } from './core/output-path.js';
+import { checkPtauFile } from './setup/ptau/ptau-file.js';
 
 /** Options of {@link runPipeline}. */
 export interface RunOptions {
@@ -49,9 +52,18 @@ export interface RunResult {
   readonly timings: Record<string, number>;
 }
 
-/** Runs every stage on one model and one input. */
+/**
+ * Runs every stage on one model and one input. The build directory and the ptau file are
+ * checked before any work; on failure, every file this run created is removed again.
+ */
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const buildDir = opts.outDir ?? defaultBuildDir(opts.modelPath);
+  checkOutputDir(buildDir);
+  if (opts.ptauPath !== undefined) checkPtauFile(opts.ptauPath);
+  return cleanupOnFailure(() => runStages(opts, buildDir));
+}
+
+async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult> {
   const say = opts.onStage ?? (() => {});
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {

@@ -10,7 +10,8 @@ import { artifactPath } from '../formats/paths.js';
 import { sha256Hex } from '../core/hash.js';
 import { sha256OfArtifact } from '../formats/artifacts.js';
 import { VERSIONS } from '../core/versions.js';
-import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
+import { cleanupOnFailure, writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
+import { checkOutputDir } from '../core/output-path.js';
 import type { CircuitInfo } from '../formats/circuit.js';
 import { readCircuitInfo, readSettings } from '../formats/build-dir.js';
 import { UserError } from '../core/errors.js';
@@ -41,9 +42,18 @@ export interface SetupOptions {
   readonly progress?: boolean;
 }
 
-/** Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json. */
-export async function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; vkey: Record<string, unknown> }> {
+/**
+ * Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json. The
+ * directory must be writable (checked before the keys are made); on failure, key files this call
+ * created are removed.
+ */
+export function setupKeys(opts: SetupOptions): Promise<{ info: SetupInfo; vkey: Record<string, unknown> }> {
+  return cleanupOnFailure(() => setupKeysIn(opts));
+}
+
+async function setupKeysIn(opts: SetupOptions): Promise<{ info: SetupInfo; vkey: Record<string, unknown> }> {
   const circuit = readCircuitInfo(opts.buildDir);
+  checkOutputDir(opts.buildDir, { flag: 'the build directory' });
   const r1csPath = artifactPath(opts.buildDir, 'r1cs');
   const zkeyPath = artifactPath(opts.buildDir, 'zkey');
   // Keys are made for exactly the compiled files: refuse to set up an r1cs or model edited since.
