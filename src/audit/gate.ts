@@ -5,13 +5,14 @@
  * check failed) or 2 (bad config or input), a Markdown summary for GITHUB_STEP_SUMMARY and
  * `::error` annotations on GitHub Actions.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { audit } from './audit.js';
 import { chunkKeyDir } from '../accuracy/chunk-compile.js';
 import { AccuracySummary, proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { accuracyOpeningPath, artifactPath } from '../formats/paths.js';
+import { readJsonFile } from '../core/json.js';
 import { UserError } from '../core/errors.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { ClaimReport, verifyClaim } from '../accuracy/verify-claim.js';
@@ -88,14 +89,7 @@ export interface GateSummary {
 
 /** Reads and validates a gate config; throws {@link UserError} naming the file and field. */
 export function readGateConfig(path: string): GateConfig {
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(
-      `${path}: cannot read the gate config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
+  const json = readJsonFile(path, 'gate config');
   const r = gateConfigSchema.safeParse(json);
   if (!r.success) {
     const issue = r.error.issues[0]!;
