@@ -79,6 +79,15 @@ export function ensureDir(dir: string): void {
   }
 }
 
+/** Removes a temp file if it is there; never throws (the write's own error is the one to report). */
+function removeTemp(tmp: string): void {
+  try {
+    rmSync(tmp, { force: true });
+  } catch {
+    // e.g. ENAMETOOLONG: the temp file was never created either.
+  }
+}
+
 /** A temp file name next to `path` (same directory, so the rename never crosses file systems). */
 function tempPathFor(path: string): string {
   return `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -100,7 +109,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode?: 
     writeFileSync(tmp, data, mode === undefined ? {} : { mode });
     commit(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    removeTemp(tmp);
     throw fsUserError(e, path);
   }
 }
@@ -113,7 +122,7 @@ export function copyFileAtomic(from: string, path: string): void {
     copyFileSync(from, tmp);
     commit(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    removeTemp(tmp);
     throw fsUserError(e, path);
   }
 }
