@@ -23,7 +23,7 @@ function statIfAny(path: string): Stats | undefined {
   } catch (e) {
     const code = errnoCode(e);
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-    throw fsUserError(e, path, 'read');
+    throw fsUserError(e, path, 'use');
   }
 }
 
