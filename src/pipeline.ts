@@ -17,10 +17,12 @@ import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
 import { proveBatch, ProveBatchOptions, BatchSummary } from './prove/batch.js';
 import { existingBundlePrediction } from './verify/existing-bundle.js';
 import { existingKeys, keyReplacementRefusal, type ExistingKeys } from './setup/existing-keys.js';
-import { hashFileBlake2b } from './setup/ptau/ptau-file.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cleanupOnFailure } from './core/atomic-write.js';
+import { checkOutputDir } from './core/output-path.js';
+import { checkPtauFile, hashFileBlake2b } from './setup/ptau/ptau-file.js';
 
 /** Options of {@link runPipeline}. */
 export interface RunOptions {
@@ -64,9 +66,18 @@ export interface RunResult {
   readonly replaced?: ExistingKeys;
 }
 
-/** Runs every stage on one model and one input. */
+/**
+ * Runs every stage on one model and one input. The build directory and the ptau file are
+ * checked before any work; on failure, every file this run created is removed again.
+ */
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const buildDir = opts.outDir ?? defaultBuildDir(opts.modelPath);
+  checkOutputDir(buildDir);
+  if (opts.ptauPath !== undefined) checkPtauFile(opts.ptauPath, buildDir);
+  return cleanupOnFailure(() => runStages(opts, buildDir));
+}
+
+async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult> {
   const say = opts.onStage ?? (() => {});
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, f: () => T | Promise<T>): Promise<T> => {

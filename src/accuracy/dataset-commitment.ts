@@ -24,7 +24,6 @@
  * printed as 0x + 64 hex digits.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { commitmentChunkSizes, CommitmentOptions, commitValues } from '../../circuits/commitment.js';
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { poseidonHashValues } from '../../circuits/poseidon.js';
@@ -34,6 +33,7 @@ import { writeJsonAtomic } from '../core/atomic-write.js';
 import { datasetFilesFor, datasetsDir } from '../formats/paths.js';
 import { inputCommitmentParams } from '../compile/build-circuit.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
+import { readJsonFile } from '../core/json.js';
 import { UserError } from '../core/errors.js';
 import { QuantizedModel } from '../quantize/quantized-model.js';
 import { quantizeInput } from '../quantize/quantize-input.js';
@@ -141,14 +141,7 @@ export function parseFieldElement(text: string, what: string): bigint {
 
 /** Reads an opening file and returns the blinding. */
 export function readOpening(path: string): bigint {
-  let json: Partial<DatasetOpeningFile>;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8')) as Partial<DatasetOpeningFile>;
-  } catch (e) {
-    throw new UserError(
-      `${path}: cannot read the dataset opening (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
-    );
-  }
+  const json = (readJsonFile(path, 'dataset opening') ?? {}) as Partial<DatasetOpeningFile>;
   if (json.format !== 'zkinfer-dataset-opening' || typeof json.blinding !== 'string')
     throw new UserError(
       `${path}: not a zkinfer dataset opening file (format "zkinfer-dataset-opening" with a blinding)`,

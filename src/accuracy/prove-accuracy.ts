@@ -5,7 +5,7 @@
  * atomically to OUT/chunks/ and a rerun reuses every proof that verifies for the same chunk
  * (same opening, so the same commitment), so a run killed with kill -9 is simply restarted.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { accuracyOpeningPath, artifactPath, claimPath as claimPathIn } from '../formats/paths.js';
@@ -17,6 +17,7 @@ import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { combineChunkCommitments, datasetEncoding, newBlinding, readOpening, toHex } from './dataset-commitment.js';
 import { DatasetEncoding, DatasetOpeningFile } from '../formats/dataset.js';
 import { readDataset } from './read-dataset.js';
+import { readJsonFile } from '../core/json.js';
 import { UserError } from '../core/errors.js';
 import { QuantizedModel } from '../quantize/quantized-model.js';
 import { chooseChunkSize } from './chunk-circuit.js';
@@ -93,7 +94,7 @@ async function chooseChunking(
   // An opening from `dataset commit` fixes the chunk size: another one would give another D.
   if (opts.opening) readOpening(opts.opening); // a missing or malformed opening is a one-line error
   const committed = opts.opening
-    ? (JSON.parse(readFileSync(opts.opening, 'utf8')) as Partial<DatasetOpeningFile>)
+    ? (readJsonFile(opts.opening, 'dataset opening') as Partial<DatasetOpeningFile>)
     : undefined;
   if (opts.chunkSize !== undefined && committed?.chunkSize !== undefined && opts.chunkSize !== committed.chunkSize) {
     throw new UserError(
@@ -193,7 +194,7 @@ function checkCommittedDataset(
 /** Records the commitment this opening opened, so the opening file is self-describing (only OUT's own opening). */
 function recordOpenedCommitment(opts: ProveAccuracyOptions, datasetCommitment: string): void {
   const openingPath = opts.opening ?? accuracyOpeningPath(opts.outDir);
-  const opening = JSON.parse(readFileSync(openingPath, 'utf8')) as DatasetOpeningFile;
+  const opening = readJsonFile(openingPath, 'dataset opening') as DatasetOpeningFile;
   if (!opts.opening && opening.commitment !== datasetCommitment)
     writeJsonAtomic(openingPath, { ...opening, commitment: datasetCommitment });
 }

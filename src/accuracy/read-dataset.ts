@@ -16,6 +16,7 @@ import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { extname, join } from 'node:path';
 import { parse } from 'csv-parse';
+import { parseJsonText, readJsonFile } from '../core/json.js';
 import { UserError } from '../core/errors.js';
 import { parseTensorProto } from '../onnx/tensor.js';
 import { flattenNumbers } from '../onnx/input-file.js';
@@ -86,12 +87,7 @@ async function* readJsonLines(path: string, shape: DatasetShape): AsyncGenerator
     const where = `${path}:${lineNo}`;
     if (/\b(NaN|Infinity)\b/.test(line))
       throw new UserError(`${where}: input contains NaN or Infinity; inputs must be finite numbers`);
-    let obj: unknown;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      throw new UserError(`${where}: not valid JSON (${(e as Error).message})`);
-    }
+    const obj = parseJsonText(line, where, 'input');
     if (!obj || typeof obj !== 'object' || Array.isArray(obj) || !('input' in obj) || !('label' in obj)) {
       throw new UserError(`${where}: expected {"input": [...], "label": N}`);
     }
@@ -177,12 +173,7 @@ async function* readCsv(path: string, shape: DatasetShape): AsyncGenerator<Sampl
 
 function readLabelsJson(dir: string, files: string[]): number[] | Map<string, unknown> {
   const path = join(dir, 'labels.json');
-  let json: unknown;
-  try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: cannot read labels (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const json = readJsonFile(path, 'labels');
   if (Array.isArray(json)) {
     if (json.length !== files.length)
       throw new UserError(`${path}: ${json.length} labels for ${files.length} .pb files`);

@@ -3,7 +3,7 @@
  * bundles) on a labelled dataset. Streams the dataset; keeps aggregates, the worst
  * disagreements and an error histogram, never every sample's outputs.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { artifactPath, BUNDLE_SUFFIX, openingPathFor } from '../formats/paths.js';
@@ -12,6 +12,7 @@ import type { ProofBundle } from '../formats/bundle.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { chunked, readDataset, Sample } from '../accuracy/read-dataset.js';
+import { readJsonFile } from '../core/json.js';
 import { UserError } from '../core/errors.js';
 import { compareWithFloat, FidelitySample } from '../quantize/fidelity.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
@@ -132,7 +133,7 @@ function listBundles(dir: string): {
     const file = join(dir, name);
     let source: unknown;
     try {
-      source = (JSON.parse(readFileSync(file, 'utf8')) as { input?: { source?: unknown } }).input?.source;
+      source = (readJsonFile(file, 'proof bundle') as { input?: { source?: unknown } }).input?.source;
     } catch {
       source = undefined;
     }
@@ -160,7 +161,7 @@ async function provenPrediction(
     inputValues: { values: s.input, label: s.source },
   });
   if (!report.valid) return { reason: `${report.failed} check failed` };
-  const prediction = (JSON.parse(readFileSync(file, 'utf8')) as ProofBundle).prediction;
+  const prediction = (readJsonFile(file, 'proof bundle') as ProofBundle).prediction;
   return prediction === undefined ? { reason: 'the bundle has no prediction (hashed output)' } : { prediction };
 }
 

@@ -5,11 +5,11 @@
  * deploy is byte-for-byte what `snarkjs zkey export solidityverifier` would give.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { encodeFunctionData, type Abi, type Hex } from 'viem';
-import { writeFileAtomic } from '../core/atomic-write.js';
+import { cleanupOnFailure, ensureDir, writeFileAtomic } from '../core/atomic-write.js';
+import { checkOutputDir } from '../core/output-path.js';
 import { snarkjsPackageDir } from '../core/versions.js';
 import { UserError } from '../core/errors.js';
 import { validateVkey, type Groth16VerificationKey } from '../formats/vkey.js';
@@ -153,10 +153,16 @@ export interface ExportedVerifier extends CompiledVerifier {
  * the convention of `solc --bin`.
  */
 export async function exportVerifier(options: ExportVerifierOptions): Promise<ExportedVerifier> {
+  // Checked before compiling (seconds of solc); on failure no new file is left behind.
+  checkOutputDir(options.outDir);
+  return cleanupOnFailure(() => exportTo(options));
+}
+
+async function exportTo(options: ExportVerifierOptions): Promise<ExportedVerifier> {
   const source = renderVerifierSource(options.vkey);
   const compiled = await compileVerifier(source);
   const outDir = resolve(options.outDir);
-  await mkdir(outDir, { recursive: true });
+  ensureDir(outDir);
   const sourcePath = join(outDir, 'Verifier.sol');
   const abiPath = join(outDir, 'Verifier.abi.json');
   const binPath = join(outDir, 'Verifier.bin');

@@ -3,26 +3,13 @@
  * proofs on any EVM chain.
  */
 import { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { artifactPath } from '../formats/paths.js';
 import { readVkey } from '../formats/build-dir.js';
-import { assertBundleShape } from '../formats/bundle.js';
 import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
-import { UserError } from '../core/errors.js';
+import { readConsistentBundle } from '../verify/bundle-consistency.js';
 import { assertVerificationKey } from '../formats/vkey.js';
 import { printJson } from './options.js';
-
-function readBundle(path: string) {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new UserError(`${path}: cannot read proof bundle (${(e as Error).message})`);
-  }
-  assertBundleShape(raw, path);
-  return raw;
-}
 
 /** Registers export-verifier and calldata. */
 export function registerChainCommands(p: Command): void {
@@ -65,7 +52,8 @@ export function registerChainCommands(p: Command): void {
       '\nExamples:\n  zkinfer calldata build/digits/proofs/digit-3.proof.json\n  cast call $VERIFIER $(zkinfer calldata build/digits/proofs/digit-3.proof.json --hex)',
     )
     .action((path: string, f: { hex?: boolean }) => {
-      const b = readBundle(path);
+      // The shared reader and verify's own key-consistency checks: never calldata for a function the verifier lacks.
+      const b = readConsistentBundle(path);
       const c = formatCalldata(b.proof, b.publicSignals);
       process.stdout.write((f.hex ? c.calldata : c.text) + '\n');
     });

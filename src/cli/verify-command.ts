@@ -4,8 +4,8 @@
  * shape and exit codes (0 valid, 1 a check failed, 2 unreadable input or an option that does
  * not apply). Which options apply depends on what FILE is; any other is refused by name.
  */
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { readJsonFile } from '../core/json.js';
 import { UserError } from '../core/errors.js';
 import { isClaim, verifyClaim, type ClaimReport } from '../accuracy/verify-claim.js';
 import { verifyBundleWithChain } from '../chain/verify-bundle-on-chain.js';
@@ -72,7 +72,7 @@ export function assertFlagsApply(artifact: Artifact, path: string, f: VerifyFlag
 /** True when the file at `path` is an accuracy claim (unreadable files are left to the bundle path's errors). */
 export function isClaimFile(path: string): boolean {
   try {
-    return isClaim(JSON.parse(readFileSync(path, 'utf8')));
+    return isClaim(readJsonFile(path));
   } catch {
     return false;
   }

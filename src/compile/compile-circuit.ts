@@ -5,7 +5,7 @@
 import { artifactPath } from '../formats/paths.js';
 import { sha256Hex } from '../core/hash.js';
 import { VERSIONS } from '../core/versions.js';
-import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
+import { cleanupOnFailureSync, writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
 import { quote, UserError } from '../core/errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { CircuitInfo } from '../formats/circuit.js';
@@ -53,9 +53,12 @@ export function readQuantizedModel(buildDir: string): { model: QuantizedModel; b
 export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly check: CompileCheck } {
   const { model, bytes } = readQuantizedModel(opts.buildDir);
   const { r1cs, info, check } = compileQuantized(model, bytes, opts);
-  writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
-  writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
-  return { ...info, check };
+  // Never a new circuit.r1cs without its circuit.json.
+  return cleanupOnFailureSync(() => {
+    writeFileAtomic(artifactPath(opts.buildDir, 'r1cs'), r1cs);
+    writeJsonAtomic(artifactPath(opts.buildDir, 'circuit'), info);
+    return { ...info, check };
+  });
 }
 
 /**

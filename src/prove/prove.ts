@@ -5,6 +5,8 @@ import { readInputFile } from '../onnx/input-file.js';
 import { bundlePathFor, openingPathFor, proofsDir } from '../formats/paths.js';
 import type { ProofBundle } from '../formats/bundle.js';
 import { createProver, writeBundle } from './prover.js';
+import { cleanupOnFailure } from '../core/atomic-write.js';
+import { checkOutputFile } from '../core/output-path.js';
 
 /** Options of {@link prove}. */
 export interface ProveOptions {
@@ -16,14 +18,29 @@ export interface ProveOptions {
   readonly strictRange?: boolean;
 }
 
-/** Proves one input file and writes its bundle (and, for hashed parts, its opening) atomically. */
-export async function prove(
-  opts: ProveOptions,
-): Promise<{ bundle: ProofBundle; bundlePath: string; openingPath?: string }> {
+/** What {@link prove} wrote. */
+export interface ProveResult {
+  readonly bundle: ProofBundle;
+  readonly bundlePath: string;
+  readonly openingPath?: string;
+}
+
+/**
+ * Proves one input file and writes its bundle (and, for hashed parts, its opening) atomically.
+ * The bundle and opening paths are checked before proving; on failure nothing new is left behind
+ * (never an opening without its bundle).
+ */
+export async function prove(opts: ProveOptions): Promise<ProveResult> {
+  const bundlePath = opts.outPath ?? bundlePathFor(proofsDir(opts.buildDir), opts.inputPath);
+  checkOutputFile(bundlePath);
+  checkOutputFile(openingPathFor(bundlePath), { flag: 'the opening beside --out' });
+  return cleanupOnFailure(() => proveTo(opts, bundlePath));
+}
+
+async function proveTo(opts: ProveOptions, bundlePath: string): Promise<ProveResult> {
   const prover = createProver({ buildDir: opts.buildDir });
   const input = readInputFile(opts.inputPath, prover.model.input);
   const result = await prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false });
-  const bundlePath = opts.outPath ?? bundlePathFor(proofsDir(opts.buildDir), opts.inputPath);
   writeBundle(bundlePath, result);
   return { bundle: result.bundle, bundlePath, ...(result.opening ? { openingPath: openingPathFor(bundlePath) } : {}) };
 }

@@ -3,11 +3,12 @@
  * a copy of the model). The settings written here flow forward; later stages never re-derive
  * scales or bit widths.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { artifactPath } from '../formats/paths.js';
 import { VERSIONS } from '../core/versions.js';
-import { writeJsonAtomic } from '../core/atomic-write.js';
+import { cleanupOnFailure, copyFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
+import { checkOutputDir } from '../core/output-path.js';
 import { UserError } from '../core/errors.js';
 import { readCalibrationFile, readInputFile } from '../onnx/input-file.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
@@ -19,6 +20,7 @@ import { CalibrationDecisions } from './calibration-decisions.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
 import type { Settings } from '../formats/settings.js';
 import { CircuitCost, searchSettings, SearchResult } from './search-settings.js';
+import { checkQuantizedModel } from './check-quantized.js';
 
 /** Options of {@link quantizeModel}. */
 export interface QuantizeModelOptions {
@@ -116,12 +118,23 @@ function calibrationInputs(
   return { calibration, sources };
 }
 
-/** Runs the quantize stage and returns what it wrote. */
-export async function quantizeModel(opts: QuantizeModelOptions): Promise<{
-  settings: Settings & { readonly fidelity: FidelityReport };
-  model: QuantizedModel;
-  search?: SearchResult;
-}> {
+/** What {@link quantizeModel} wrote. */
+export interface QuantizeResult {
+  readonly settings: Settings & { readonly fidelity: FidelityReport };
+  readonly model: QuantizedModel;
+  readonly search?: SearchResult;
+}
+
+/**
+ * Runs the quantize stage and returns what it wrote. The output directory is checked before any
+ * work; on failure, files this call created are removed.
+ */
+export async function quantizeModel(opts: QuantizeModelOptions): Promise<QuantizeResult> {
+  checkOutputDir(opts.outDir);
+  return cleanupOnFailure(() => quantizeInto(opts));
+}
+
+async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult> {
   const graph = loadOnnx(opts.modelPath);
   const floatGraph = lowerGraph(graph);
   const { calibration, sources } = calibrationInputs(opts, graph);
@@ -173,13 +186,10 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<{
     calibration: { count: calibration.length, sources: sources.map((s) => resolve(s)) },
     fidelity,
   };
-  mkdirSync(opts.outDir, { recursive: true });
+  // What is written is what compile will read: checked with the reader's own rules first.
+  checkQuantizedModel(model, opts.modelPath);
   const modelCopy = artifactPath(opts.outDir, 'model');
-  if (resolve(modelCopy) !== resolve(opts.modelPath)) {
-    const tmp = `${modelCopy}.tmp-${process.pid}`;
-    copyFileSync(opts.modelPath, tmp);
-    renameSync(tmp, modelCopy);
-  }
+  if (resolve(modelCopy) !== resolve(opts.modelPath)) copyFileAtomic(opts.modelPath, modelCopy);
   writeJsonAtomic(artifactPath(opts.outDir, 'quantized'), model);
   writeJsonAtomic(artifactPath(opts.outDir, 'settings'), settings);
   return { settings, model, ...(search ? { search } : {}) };

@@ -16,6 +16,7 @@ import { readArtifact } from '../formats/artifacts.js';
 import type { ProofBundle } from '../formats/bundle.js';
 import { writeOpening } from '../formats/opening.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
+import { parseJsonText } from '../core/json.js';
 import { UserError } from '../core/errors.js';
 import { listBatchInputs } from '../prove/batch-inputs.js';
 import { BatchTally, createBatchTally, type BatchProgress } from '../runtime/progress.js';
@@ -167,9 +168,12 @@ async function acceptResult(
   // verifyBundle reads openings from files: check this one from a temp file beside the bundle.
   let bundle: ProofBundle;
   try {
-    bundle = JSON.parse(String(result?.bundleJson)) as ProofBundle;
-  } catch {
-    return { error: `${payload.source}: the worker's result holds no bundle JSON` };
+    bundle = parseJsonText(String(result?.bundleJson), `${payload.source}: the worker's bundle`) as ProofBundle;
+  } catch (e) {
+    // The shared reader: a duplicate key or deep nesting from a worker is refused like in any file.
+    return {
+      error: e instanceof UserError ? e.message : `${payload.source}: the worker's result holds no bundle JSON`,
+    };
   }
   const tmpOpening = result.opening
     ? `${openingPathFor(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`

@@ -10,7 +10,8 @@ import { artifactPath } from '../formats/paths.js';
 import { sha256Hex } from '../core/hash.js';
 import { sha256OfArtifact } from '../formats/artifacts.js';
 import { VERSIONS } from '../core/versions.js';
-import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
+import { cleanupOnFailure, writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
+import { checkOutputDir } from '../core/output-path.js';
 import type { CircuitInfo } from '../formats/circuit.js';
 import { readCircuitInfo, readSettings } from '../formats/build-dir.js';
 import { UserError } from '../core/errors.js';
@@ -56,11 +57,18 @@ export interface SetupResult {
 }
 
 /**
- * Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json.
+ * Runs setup for the circuit in `buildDir`, writing circuit.zkey, vkey.json and setup.json. The
+ * directory must be writable (checked before the keys are made); on failure, key files this call
+ * created are removed.
  * @throws UserError when the directory already holds keys and `force` is not set.
  */
-export async function setupKeys(opts: SetupOptions): Promise<SetupResult> {
+export function setupKeys(opts: SetupOptions): Promise<SetupResult> {
+  return cleanupOnFailure(() => setupKeysIn(opts));
+}
+
+async function setupKeysIn(opts: SetupOptions): Promise<SetupResult> {
   const circuit = readCircuitInfo(opts.buildDir);
+  checkOutputDir(opts.buildDir, { flag: 'the build directory' });
   // Checked before any work: a refused setup writes nothing.
   const replaced = existingKeys(opts.buildDir);
   if (replaced && !opts.force) throw keyReplacementRefusal(opts.buildDir, replaced, 'setup');

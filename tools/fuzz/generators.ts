@@ -8,6 +8,7 @@ import { bundles } from './gen-bundle.js';
 import { claims, datasets } from './gen-claim.js';
 import { calibrationFiles, jsonInputs, pbInputs } from './gen-inputs.js';
 import { onnxModels } from './gen-onnx.js';
+import { outputPaths } from './gen-paths.js';
 import type { FuzzGenerator } from './harness.js';
 
 /** Every generator of the suite; `weight` sets how often each is drawn. */
@@ -22,4 +23,5 @@ export const GENERATORS: ReadonlyArray<FuzzGenerator<Fixtures, any>> = [
   bundles,
   claims,
   datasets,
+  outputPaths,
 ];

@@ -23,6 +23,19 @@ export interface PtauHeader {
 export const UNRECOGNISED_PTAU_WARNING =
   'ptau: unrecognised — the file is not one of the published perpetual powers-of-tau files, so whoever made it may know its toxic waste; keys made from it are not trusted setups';
 
+/**
+ * The cheap check of a ptau file (it exists, is a file, has a readable ptau header), made before
+ * anything is written: `run --ptau` fails here, not after quantizing and compiling.
+ * @throws UserError naming the file.
+ */
+export function checkPtauFile(path: string, forBuild?: string): PtauHeader {
+  if (!existsSync(path) || !statSync(path).isFile())
+    throw new UserError(
+      `${path}: powers-of-tau file not found; \`zkinfer ptau get ${forBuild ?? 'BUILD_DIR'}\` downloads the published one a build needs`,
+    );
+  return readPtauHeader(path);
+}
+
 /** Reads the header section of a ptau file (iden3 container "ptau": sections of u32 id, u64 size). */
 export function readPtauHeader(path: string): PtauHeader {
   const fd = openSync(path, 'r');
@@ -97,11 +110,7 @@ export interface IdentifyPtauOptions {
  * @throws UserError when the file is missing or claims a published power (by name or header) but its hash differs.
  */
 export async function identifyPtau(path: string, opts: IdentifyPtauOptions = {}): Promise<PtauProvenance> {
-  if (!existsSync(path) || !statSync(path).isFile())
-    throw new UserError(
-      `${path}: powers-of-tau file not found; \`zkinfer ptau get ${opts.forBuild ?? 'BUILD_DIR'}\` downloads the published one a build needs`,
-    );
-  const header = readPtauHeader(path);
+  const header = checkPtauFile(path, opts.forBuild);
   const blake2b = await hashFileBlake2b(path, opts.progress);
   const published = PUBLISHED_PTAU.find((p) => p.blake2b === blake2b);
   if (published)
