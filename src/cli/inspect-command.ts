@@ -18,6 +18,9 @@ import { printJson } from './options.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 
+/** A name from the file, control characters escaped: a hostile node name cannot rewrite the terminal. */
+const safe = (name: string): string => JSON.stringify(name).slice(1, -1);
+
 /** Registers `inspect`. */
 export function registerInspect(p: Command): void {
   p.command('inspect <target>')
@@ -57,23 +60,26 @@ function groupOps(g: OnnxGraph): OpGroup[] {
     e.nodes.push(n.name);
     groups.set(key, e);
   }
-  return [...groups].map(([key, e]) => ({ op: key.split('\0')[0]!, ...e }));
+  return [...groups].map(([key, e]) => ({ op: safe(key.split('\0')[0]!), ...e }));
 }
 
 function inspectOnnx(target: string, f: { strict?: boolean; json?: boolean }): void {
   const g = loadOnnx(target);
   const groups = groupOps(g);
-  const unsupported = g.nodes.filter((n) => unsupportedNodes(g).includes(n));
-  // Lowering finds what the op table cannot (an op on computed values it supports only on
-  // constants, an input type): reported as the problem instead of refusing to inspect.
+  const unsupported = unsupportedNodes(g);
+  // Unsupported ops are listed, not refused: the user sees every op to change at once. Anything
+  // else lowering finds (a malformed attribute, an op supported only on constants, an input
+  // type) is bad input, refused with exit 2 as every command does.
   let problem: string | undefined;
   let output: { name: string; shape: readonly number[] } | undefined;
-  try {
-    output = lowerGraph(g).output;
-  } catch (e) {
-    if (!(e instanceof UserError)) throw e;
-    problem = e.message;
-  }
+  if (unsupported.length === 0) output = lowerGraph(g).output;
+  else
+    try {
+      lowerGraph(g);
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      problem = e.message;
+    }
   const info = {
     file: target,
     sha256: g.sha256,
@@ -110,7 +116,8 @@ function printOnnx(
   out(`\n${g.nodes.length} nodes:`);
   const width = Math.max(...groups.map((x) => x.op.length), 2);
   for (const x of groups) {
-    const names = x.nodes.slice(0, 3).join(', ') + (x.nodes.length > 3 ? `, … ${x.nodes.length - 3} more` : '');
+    const names =
+      x.nodes.slice(0, 3).map(safe).join(', ') + (x.nodes.length > 3 ? `, … ${x.nodes.length - 3} more` : '');
     out(`  ${x.supported ? ' ' : '✗'} ${x.op.padEnd(width)} ×${String(x.count).padEnd(4)} ${names}`);
   }
   const bad = groups.filter((x) => !x.supported).reduce((n, x) => n + x.count, 0);
@@ -162,7 +169,7 @@ function inspectBuild(dir: string, json: boolean): void {
 function printCosts(circuit: CircuitInfo): void {
   if (!circuit.opCosts)
     return out(`\nconstraints per op: not recorded in this circuit.json (compiled before zkinfer recorded them)`);
-  const rows = circuit.opCosts.map((c) => [c.name, c.kind, c.constraints] as const);
+  const rows = circuit.opCosts.map((c) => [safe(c.name), c.kind, c.constraints] as const);
   const rest = circuit.nConstraints - circuit.opCosts.reduce((n, c) => n + c.constraints, 0);
   const all = [...rows, ['(input checks, commitments, public outputs)', '', rest] as const];
   const w0 = Math.max(...all.map((r) => r[0].length), 2);
