@@ -136,12 +136,13 @@ function helpSource(): Example[] {
 
 const used = new Set<Skip>();
 
+/** The skip entries matching an example (every one is marked used, so none is shadowed into staleness). */
 function skipOf(source: string, e: Example): Skip | undefined {
-  const s = SKIPS.find(
+  const hits = SKIPS.filter(
     (k) => k.source === source && (typeof k.match === 'string' ? e.command.includes(k.match) : k.match.test(e.command)),
   );
-  if (s) used.add(s);
-  return s;
+  for (const s of hits) used.add(s);
+  return hits[0];
 }
 
 /** Runs one source's examples in order in `dir`, skipping the listed ones; returns how many ran. */
