@@ -10,6 +10,7 @@ Outputs (next to this script unless --out is given):
     digits-mlp.onnx      Linear(64,32) -> ReLU -> Linear(32,10), input [1,64]
     digits-cnn.onnx      small Conv/BatchNorm/Pool CNN, input [1,1,8,8]
     digits-test.json     the 360-sample stratified test split (pixels/16, flat 64-vectors)
+    digits-test.jsonl    the first test sample of each digit, as a JSON Lines dataset (the examples' test set)
     calibration.json     64 samples from the train split (for choosing quantization scales)
     samples/digit-N.json one correctly classified test sample per label 0..9
 
@@ -407,6 +408,14 @@ def main():
         "inputs": [vec(x) for x in X_test],
         "labels": [int(v) for v in y_test],
     })
+    # The examples' labelled test set, in a format `zkinfer dataset commit/accuracy/audit/gate`
+    # read: the first test sample of each digit, in split order (10 lines: a chunk proves in seconds).
+    with open(os.path.join(out, "digits-test.jsonl"), "w") as f:
+        seen = set()
+        for x, y in zip(X_test, y_test):
+            if int(y) not in seen:
+                seen.add(int(y))
+                f.write(json.dumps({"input": vec(x), "label": int(y)}, separators=(",", ":")) + "\n")
 
     # 64 calibration samples from the train split, 6-7 per class, fixed seed
     rng = np.random.RandomState(SPLIT_SEED)

@@ -89,7 +89,11 @@ async function* readJsonLines(path: string, shape: DatasetShape): AsyncGenerator
       throw new UserError(`${where}: input contains NaN or Infinity; inputs must be finite numbers`);
     const obj = parseJsonText(line, where, 'input');
     if (!obj || typeof obj !== 'object' || Array.isArray(obj) || !('input' in obj) || !('label' in obj)) {
-      throw new UserError(`${where}: expected {"input": [...], "label": N}`);
+      // A whole {"inputs": [...], "labels": [...]} file (models/digits-test.json) is the common mix-up.
+      const whole = obj && typeof obj === 'object' && 'inputs' in obj && 'labels' in obj;
+      throw new UserError(
+        `${where}: expected {"input": [...], "label": N}${whole ? ' on each line (JSON Lines); this is one {"inputs", "labels"} object: write one line per sample, as in models/digits-test.jsonl' : ''}`,
+      );
     }
     const o = obj as { input: unknown; label: unknown };
     const flat: number[] = [];

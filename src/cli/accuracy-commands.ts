@@ -40,7 +40,7 @@ function registerDatasetCommit(dataset: Command): void {
     .option('--out <dir>', 'where to write <name>.commitment.json and <name>.opening.json (default <build>/datasets)')
     .option('--opening <file>', 'reuse the blinding of this opening file')
     .option('--json', 'print the commitment file as JSON')
-    .addHelpText('after', '\nExample:\n  zkinfer dataset commit test.jsonl --build build/digits --chunk 21')
+    .addHelpText('after', '\nExample:\n  zkinfer dataset commit models/digits-test.jsonl --build build/digits')
     .action(
       async (data: string, f: { build: string; chunk?: number; out?: string; opening?: string; json?: boolean }) => {
         let chunkSize = f.chunk;
@@ -85,7 +85,7 @@ function registerAccuracy(p: Command): void {
     .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
-      '\nExamples:\n  zkinfer accuracy build/digits --dataset test.jsonl --out build/digits/accuracy-run\n  zkinfer accuracy build/digits --dataset test.jsonl --chunk 21 --out acc   # with a chunk-21 ceremony key',
+      '\nExamples:\n  zkinfer accuracy build/digits --dataset models/digits-test.jsonl --out build/digits/accuracy-run\n  zkinfer accuracy build/digits --dataset models/digits-test.jsonl --chunk 21 --out acc   # with a chunk-21 ceremony key',
     )
     .action(
       async (
@@ -143,7 +143,7 @@ function registerAudit(p: Command): void {
     .option('--json', 'print the audit as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  zkinfer audit models/digits-mlp.onnx --dataset test.jsonl --report audit.html\n  zkinfer audit build/digits --dataset test.jsonl --bundles build/digits/proofs --max-disagreement 0.01',
+      '\nExamples:\n  zkinfer audit models/digits-mlp.onnx --dataset models/digits-test.jsonl --report audit.html\n  zkinfer audit build/digits --dataset models/digits-test.jsonl --bundles build/digits/proofs --max-disagreement 0.01',
     )
     .action(
       async (
@@ -188,7 +188,7 @@ function registerGate(p: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExample:\n  zkinfer gate zkinfer.gate.json\n\nPrints one JSON summary on stdout; appends Markdown to $GITHUB_STEP_SUMMARY when set and, when GITHUB_ACTIONS=true, writes ::error (failed checks) and ::warning annotations on stderr.',
+      '\nExamples:\n  zkinfer gate models/zkinfer.gate.json\n  zkinfer gate        # reads ./zkinfer.gate.json\n\nPrints one JSON summary on stdout; appends Markdown to $GITHUB_STEP_SUMMARY when set and, when GITHUB_ACTIONS=true, writes ::error (failed checks) and ::warning annotations on stderr.',
     )
     .action(async (config: string | undefined) => {
       const s = await runGate(config ?? 'zkinfer.gate.json', err);

@@ -17,7 +17,8 @@ import { registerCeremonyCommands } from './ceremony-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerPtauCommands } from './ptau-commands.js';
 
-function program(): Command {
+/** The command tree (exported for the example-runner test, which reads every command's help). */
+export function program(): Command {
   const p = new Command('zkinfer')
     .description('Prove with Groth16 zero-knowledge proofs that a small ONNX neural network produced a given output.')
     .version(VERSIONS.zkinfer)

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import type { Visibility } from '../compile/build-circuit.js';
 import { fileURLToPath } from 'node:url';
 import { runPipeline, RunResult } from '../pipeline.js';
+import { artifactPath } from '../formats/paths.js';
 import { isClassScoreVector } from '../quantize/quantized-model.js';
 import { registerVerify } from './verify-command.js';
 import { intOption, printJson, visibilityOption } from './options.js';
@@ -55,7 +56,7 @@ interface RunFlags {
   force?: boolean;
 }
 
-async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
+async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
   const stage = flags.json ? undefined : (name: string, s: string) => process.stdout.write(`${name.padEnd(9)} ${s}\n`);
   const r = await runPipeline({
     modelPath: model,
@@ -92,6 +93,7 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<void> {
     for (const w of r.verification.warnings) process.stdout.write(`warning: ${w}\n`);
   }
   if (!r.verification.valid) process.exitCode = 1;
+  return r;
 }
 
 /** The options `run` and `demo` share. */
@@ -112,25 +114,39 @@ function withRunFlags(c: Command): Command {
     .option('--json', 'print one JSON object');
 }
 
+/** What to try after the demo: the commands that check and explain what it just built. */
+function demoNextSteps(r: RunResult): string {
+  return [
+    '',
+    'next steps:',
+    `  check the proof as its recipient would:  zkinfer verify ${r.bundlePath} --vkey ${artifactPath(r.buildDir, 'vkey')}`,
+    `  see where the circuit's cost goes:       zkinfer inspect ${r.buildDir}`,
+    '  prove your own model:                    zkinfer run MODEL.onnx --input INPUT.json --out build/mine',
+    '  walkthroughs in README.md; every command has --help with examples',
+    '',
+  ].join('\n');
+}
+
 /** Registers run, demo and verify. */
 export function registerRunCommands(p: Command): void {
   withRunFlags(
     p
       .command('run <model>')
       .description('quantize, compile, set up, prove and verify one inference')
-      .requiredOption('--input <file>', 'input: JSON array, {"input": [...]}, or ONNX TensorProto .pb'),
+      .requiredOption('--input <file>', 'input: JSON array, {"input": [...]}, .npy, or ONNX TensorProto .pb'),
   )
     .addHelpText(
       'after',
-      '\nExample:\n  zkinfer run models/digits-mlp.onnx --input models/samples/digit-3.json --out build/digits --json',
+      '\nExample:\n  zkinfer run models/digits-mlp.onnx --input models/samples/digit-3.json --out build/mlp --json',
     )
-    .action(runAndPrint);
+    .action(async (model: string, flags: RunFlags) => void (await runAndPrint(model, flags)));
 
   withRunFlags(p.command('demo').description('prove the shipped digits MLP on a shipped sample, showing each stage'))
     .addHelpText('after', '\nExample:\n  zkinfer demo')
     .action(async (flags: Omit<RunFlags, 'input'>) => {
       if (!flags.json) process.stdout.write(`zkinfer demo: ${SHIPPED_MODEL} on ${SHIPPED_SAMPLE}\n\n`);
-      await runAndPrint(SHIPPED_MODEL, { ...flags, input: SHIPPED_SAMPLE, out: flags.out ?? 'build/demo' });
+      const r = await runAndPrint(SHIPPED_MODEL, { ...flags, input: SHIPPED_SAMPLE, out: flags.out ?? 'build/demo' });
+      if (!flags.json && r.verification.valid) process.stdout.write(demoNextSteps(r));
     });
 
   registerVerify(p);

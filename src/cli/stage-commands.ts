@@ -1,21 +1,16 @@
 /**
  * Stage commands for people who run the steps themselves: quantize, compile, setup, prove,
- * inspect. Each reads what the previous one wrote into the build directory.
+ * inspect (inspect-command.ts). Each reads what the previous one wrote into the build directory.
  */
 import { Command } from 'commander';
 import type { Visibility } from '../compile/build-circuit.js';
-import { existsSync, statSync } from 'node:fs';
-import { artifactPath } from '../formats/paths.js';
-import { readCircuitInfo, readSettings, readSetupInfo } from '../formats/build-dir.js';
 import { compileCircuit } from '../compile/compile-circuit.js';
-import { loadOnnx } from '../onnx/load-onnx.js';
 import { UserError } from '../core/errors.js';
 import { proveBatchResuming } from '../pipeline.js';
 import { BatchProgress, createProgressReporter } from '../runtime/progress.js';
 import { provenSoFar, signalExitCode, withInterruptHandler } from './interrupt.js';
 import { prove } from '../prove/prove.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
-import { lowerGraph } from '../quantize/lower-graph.js';
 import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
@@ -26,6 +21,7 @@ import { queueProveCommand } from './queue-commands.js';
 import { checkQueueUrl } from '../queue/job-queue.js';
 import { circuitConstraints } from '../compile/search-settings.js';
 import { triedTable } from '../quantize/search-settings.js';
+import { registerInspect } from './inspect-command.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 
@@ -108,7 +104,7 @@ function registerCompile(p: Command): void {
     )
     .option('--no-check', 'skip the determinism check')
     .option('--json', 'print circuit info as JSON')
-    .addHelpText('after', '\nExamples:\n  zkinfer compile build/digits\n  zkinfer compile build/mnist --no-check')
+    .addHelpText('after', '\nExamples:\n  zkinfer compile build/digits\n  zkinfer compile build/sig --no-check')
     .action(
       (
         dir: string,
@@ -165,7 +161,7 @@ function registerSetup(p: Command): void {
 function registerProve(p: Command): void {
   p.command('prove <buildDir>')
     .description('prove one input, or a batch of inputs on worker threads, with the keys in a build directory')
-    .option('--input <file>', 'input file (JSON or .pb)')
+    .option('--input <file>', 'input file: JSON array, {"input": [...]}, .npy, or ONNX TensorProto .pb')
     .option('--inputs <path>', 'batch: a directory of .json/.pb inputs or a JSON-lines file (one input per line)')
     .option('--workers <n>', 'batch: worker threads (default: available cores)', intOption('--workers', 1))
     .option(
@@ -223,43 +219,6 @@ function registerProve(p: Command): void {
       out(
         `${bundle.prediction !== undefined ? `prediction ${bundle.prediction}; ` : ''}bundle ${bundlePath}${openingPath ? `; opening ${openingPath} (keep it private: it reveals the committed values)` : ''}`,
       );
-    });
-}
-
-function registerInspect(p: Command): void {
-  p.command('inspect <target>')
-    .description("show a build directory (settings, ops, constraints, model id) or an ONNX file's ops")
-    .option('--json', 'print as JSON')
-    .addHelpText('after', '\nExamples:\n  zkinfer inspect build/digits\n  zkinfer inspect models/digits-mlp.onnx')
-    .action((target: string, f: { json?: boolean }) => {
-      if (existsSync(target) && statSync(target).isFile()) {
-        const g = loadOnnx(target);
-        const lowered = lowerGraph(g);
-        const info = {
-          file: target,
-          sha256: g.sha256,
-          irVersion: g.irVersion,
-          opset: g.opset,
-          producer: g.producer,
-          input: g.input,
-          output: lowered.output,
-          ops: g.nodes.map((n) => `${n.opType} (${n.name})`),
-        };
-        return f.json ? printJson(info) : out(JSON.stringify(info, null, 2));
-      }
-      const settings = readSettings(target);
-      const circuit = existsSync(artifactPath(target, 'circuit')) ? readCircuitInfo(target) : undefined;
-      const setup = existsSync(artifactPath(target, 'setup')) ? readSetupInfo(target) : undefined;
-      const info = {
-        model: settings.model,
-        quantization: settings.quantization,
-        fidelity: settings.fidelity,
-        constraints: circuit?.nConstraints,
-        publicSignals: circuit?.nPublic,
-        modelId: circuit?.modelId,
-        setup: setup ? { kind: setup.kind, vkeyHash: setup.vkeyHash } : undefined,
-      };
-      return f.json ? printJson(info) : out(JSON.stringify(info, null, 2));
     });
 }
 

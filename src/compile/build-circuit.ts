@@ -59,7 +59,12 @@ export interface BuildOptions {
   readonly inputBlinding?: bigint;
   /** Blinding of the output commitment (hashed output). */
   readonly outputBlinding?: bigint;
+  /** Called after each op with the constraints it added: where the circuit's cost goes (`inspect`). */
+  readonly onOpCost?: OpCostListener;
 }
+
+/** Receives one op's share of the constraints (see {@link modelSignals}). */
+export type OpCostListener = (op: { readonly kind: string; readonly name: string }, constraints: number) => void;
 
 /** A built circuit plus what the proof will reveal. */
 export interface CircuitBuild {
@@ -110,7 +115,7 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
           blinding: b.input(options.inputBlinding ?? 0n, 'private'),
         }).hash
       : undefined;
-  const y = modelSignals(b, model, inputs);
+  const y = modelSignals(b, model, inputs, options.onOpCost);
   // Public-signal order: output values or their commitment, then the input commitment, then public inputs.
   if (outputVisibility === 'public') for (const s of y) b.exposeOutput(s);
   else if (outputVisibility === 'packed')
@@ -143,11 +148,20 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
  * The model's ops on input signals, returning the output signals: the part of the circuit every
  * model circuit shares (one inference here; one per sample in the accuracy chunk circuit).
  */
-export function modelSignals(b: R1csBuilder, model: QuantizedModel, inputs: Signal[]): Signal[] {
+export function modelSignals(
+  b: R1csBuilder,
+  model: QuantizedModel,
+  inputs: Signal[],
+  onOpCost?: OpCostListener,
+): Signal[] {
   narrowerPartIntervals(model).forEach((iv, i) => iv && assertInInterval(b, inputs[i]!, iv[0], iv[1]));
   const tensors = new Map<string, Signal[]>();
   tensors.set(model.input.name, inputs);
   eachInputPart(model, inputs, (name, part) => tensors.set(name, part));
-  for (const op of model.ops) tensors.set(op.output, emitOp(b, op, tensors.get(op.input)!, tensors));
+  for (const op of model.ops) {
+    const before = b.nConstraints;
+    tensors.set(op.output, emitOp(b, op, tensors.get(op.input)!, tensors));
+    onOpCost?.(op, b.nConstraints - before);
+  }
   return [...tensors.get(model.output.name)!];
 }

@@ -8,7 +8,7 @@ import { VERSIONS } from '../core/versions.js';
 import { cleanupOnFailureSync, writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
 import { quote, UserError } from '../core/errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
-import type { CircuitInfo } from '../formats/circuit.js';
+import type { CircuitInfo, OpCost } from '../formats/circuit.js';
 import { buildCircuit, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
 import { readQuantizedModelFile } from '../formats/build-dir.js';
@@ -93,8 +93,13 @@ export function compileQuantized(
     ? model.input.parts.flatMap((p) => new Array<number>(size(p.shape)).fill(p.lo))
     : new Array<number>(size(model.input.shape)).fill(model.input.lo);
   let build;
+  const opCosts: OpCost[] = [];
   try {
-    build = buildCircuit(model, placeholder, { inputVisibility, outputVisibility });
+    build = buildCircuit(model, placeholder, {
+      inputVisibility,
+      outputVisibility,
+      onOpCost: (op, constraints) => opCosts.push({ name: op.name, kind: op.kind, constraints }),
+    });
   } catch (e) {
     // Ranges recorded by quantize always hold for in-range inputs: only an edited file gets here.
     if (e instanceof WitnessRangeError)
@@ -126,6 +131,7 @@ export function compileQuantized(
     input: model.input,
     output: model.output,
     ...(model.droppedFinal ? { droppedFinal: model.droppedFinal } : {}),
+    opCosts,
   };
   return { r1cs, info, check };
 }

@@ -33,6 +33,13 @@ const accuracyCircuitSchema = z.looseObject({
   encoding: z.record(z.string(), z.unknown()),
 });
 
+/**
+ * One op of the quantized model and the constraints it adds (written by `compile` since issue
+ * 24; optional, so older circuit.json files still read). The input's range checks and
+ * commitment and the exposure of the output are not ops: they are nConstraints minus the sum.
+ */
+const opCostSchema = z.object({ name: z.string(), kind: z.string(), constraints: indexSchema });
+
 /** `circuit.json`. */
 export const circuitInfoSchema = z
   .object({
@@ -63,10 +70,15 @@ export const circuitInfoSchema = z
     }),
     output: z.object({ name: z.string(), shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
     droppedFinal: droppedFinalSchema.optional(),
+    /** Where the constraints go, op by op (what `zkinfer inspect BUILD` shows). */
+    opCosts: z.array(opCostSchema).optional(),
     /** Accuracy chunk circuits (src/accuracy/chunk-keys.ts): chunk size, dataset encoding, quantized-model hash. */
     accuracy: accuracyCircuitSchema.optional(),
   })
   .meta({ id: 'zkinfer-circuit', title: 'zkinfer circuit.json', description: 'Written by `zkinfer compile`.' });
+
+/** One op's share of the constraints in circuit.json. */
+export type OpCost = z.infer<typeof opCostSchema>;
 
 /** The accuracy part of circuit.json (chunk circuits only), with the dataset encoding typed. */
 export type AccuracyCircuitMeta = z.infer<typeof accuracyCircuitSchema> & { readonly encoding: DatasetEncoding };

@@ -135,9 +135,16 @@ test('node names with newlines, NUL and quotes are escaped in the one error line
     output: { name: 'y', dims: [1, 4] },
     nodes: [{ op: 'Frobnicate\n', name, inputs: ['x'], outputs: ['y'] }],
   };
-  const line = await refused(['inspect', onnxFile('names', spec)], /unsupported ONNX ops/);
+  // inspect lists unsupported ops (exit 0); --strict refuses them with quantize's one line.
+  const line = await refused(['inspect', onnxFile('names', spec), '--strict'], /unsupported ONNX ops/);
   assert.ok(line.includes(quote(name)), line);
   assert.ok(line.includes('evil\\nnode\\u0000\\"quoted\\"'), line);
+  const listing = await runCaptured(['inspect', join(T, 'names.onnx')]);
+  assert.equal(listing.code, 0);
+  assert.ok(
+    listing.stdout.includes('evil\\nnode\\u0000\\"quoted\\"') && !listing.stdout.includes('\u0000'),
+    listing.stdout,
+  );
 });
 
 test('deep JSON (100,000 levels) is refused before parsing, for inputs and calibration sets', async () => {

@@ -46,6 +46,9 @@ test('the package holds the CLI, the library, the gadgets, the schemas, the demo
     'models/samples/digit-3.json',
     'models/calibration.json',
     'models/digits-test.json',
+    // The README's walkthroughs and the --help examples use these (an npm install has no clone).
+    'models/digits-test.jsonl',
+    'models/zkinfer.gate.json',
     ...schemas,
   ];
   assert.deepEqual(
