@@ -45,6 +45,14 @@ function ok(...args: string[]): string {
   assert.equal(r.status, 0, `${args.join(' ')}\n${r.stderr}`);
   return r.stdout;
 }
+let digit3: { bundle: string } | undefined;
+/** A bundle of samples/digit-3.json proven with the build's dev key (proven once, for two tests). */
+function digit3Bundle(): { bundle: string } {
+  digit3 ??= JSON.parse(ok('prove', build, '--input', join(MODELS, 'samples/digit-3.json'), '--json')) as {
+    bundle: string;
+  };
+  return digit3;
+}
 type Report = { valid: boolean; failed?: string; checks: Array<{ check: string; ok: boolean; detail: string }> };
 function verify(...args: string[]): { status: number | null; report: Report; stderr: string } {
   const r = zkinfer('verify', ...args, '--json');
@@ -211,9 +219,7 @@ test('F3: every option that does not apply is an error naming it (exit 2), never
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   }
   // And the claim-only options on a bundle, and --address without --rpc.
-  const bundle = JSON.parse(ok('prove', build, '--input', join(MODELS, 'samples/digit-3.json'), '--json')) as {
-    bundle: string;
-  };
+  const bundle = digit3Bundle();
   for (const [flags, message] of [
     [['--dataset-commitment', D], /--dataset-commitment does not apply: .* is a proof bundle/],
     [['--min-accuracy', '0.5'], /--min-accuracy does not apply/],
@@ -248,9 +254,7 @@ test('bundle and claim reports share check names, layout and JSON shape', () => 
   assert.equal(claimText.status, 0);
   assert.match(claimText.stdout, /^ok {3}pin {16}key pinned by /m);
   assert.match(claimText.stdout, /^VALID: 4\/7 correct \(57\.14 %\) on dataset 0x[0-9a-f]+; model [0-9a-f]{16}…$/m);
-  const bundle = JSON.parse(ok('prove', build, '--input', join(MODELS, 'samples/digit-3.json'), '--json')) as {
-    bundle: string;
-  };
+  const bundle = digit3Bundle();
   const b = verify(bundle.bundle, '--vkey', join(build, 'vkey.json')).report as unknown as Record<string, unknown>;
   const c = verify(honestClaim, '--vkey', chunkKey, '--dataset-commitment', D).report as unknown as Record<
     string,

@@ -61,11 +61,24 @@ const passing = (r: Report, check: string) => r.checks.filter((c) => c.check ===
 const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<string, any>;
 const modelIdOf = (buildDir: string) => readJson(join(buildDir, 'circuit.json'))['modelId'] as string;
 
-/** Quantizes and compiles `onnx` like the fixture's build (same input, default visibilities). */
+/** Compiled builds without keys, by model file: each quantized and compiled once. */
+const compiled = new Map<string, string>();
+
+/**
+ * Quantizes and compiles `onnx` like the fixture's build (same input, default visibilities) into
+ * DIR/`name`: a copy of the first such build of that model, so tests that key the same circuit
+ * differently (a `setup --ptau`, a ceremony) do not quantize and compile it again.
+ */
 function buildOf(onnx: string, name: string): string {
+  let first = compiled.get(onnx);
+  if (!first) {
+    first = join(dir, `compiled-${basename(onnx, '.onnx')}`);
+    zkinferOk(['quantize', onnx, '--out', first, '--input', fx.input]);
+    zkinferOk(['compile', first]);
+    compiled.set(onnx, first);
+  }
   const out = join(dir, name);
-  zkinferOk(['quantize', onnx, '--out', out, '--input', fx.input]);
-  zkinferOk(['compile', out]);
+  cpSync(first, out, { recursive: true });
   return out;
 }
 

@@ -1,6 +1,6 @@
 /**
  * The determinism checker on real circuits: the shipped digits models in every visibility
- * combination, mnist-8, and the circuit of every supported ONNX conformance case; and, on the
+ * combination and mnist-8 (every supported ONNX conformance case: conformance.test.ts); and, on the
  * digits MLP, that removing a constraint leaves a wire free (every constraint of the
  * public/public circuit, a sample of the hashed/hashed one).
  */
@@ -10,9 +10,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuiltCircuit } from '../../circuits/builder.js';
 import { buildCircuit, Visibility } from '../../src/compile/build-circuit.js';
-import { loadCase } from '../../tools/conformance/conformance-case.js';
-import { listCases } from '../../tools/conformance/run-conformance.js';
-import { UserError } from '../../src/core/errors.js';
 import { readCalibrationFile, readInputFile } from '../../src/onnx/input-file.js';
 import { loadOnnx } from '../../src/onnx/load-onnx.js';
 import { linearTerms } from '../../src/formats/linear-spec.js';
@@ -134,32 +131,5 @@ test('mnist-8: every wire of the default compile (hashed input, public output) d
   t.diagnostic(`${r.nConstraints} constraints, ${r.nWires} wires determined in ${r.milliseconds.toFixed(0)} ms`);
 });
 
-test('every supported ONNX conformance case compiles to a fully determined circuit', (t) => {
-  const cases = listCases();
-  if (cases.length === 0) {
-    t.skip('shared conformance data not found (set ZKINFER_SHARED)');
-    return;
-  }
-  let checked = 0;
-  const kinds = new Set<string>();
-  for (const c of cases) {
-    let q: QuantizedModel;
-    let xq: number[];
-    try {
-      const lc = loadCase(c.dir);
-      q = quantizeGraph(lowerGraph(lc.graph), [lc.input.data]);
-      xq = quantizeInput(q, lc.input.data);
-    } catch (e) {
-      if (e instanceof UserError) continue; // unsupported: the conformance test pins which ones
-      throw e;
-    }
-    for (const op of q.ops) kinds.add(op.kind);
-    assertFullyConstrained(buildCircuit(q, xq).circuit, c.name);
-    checked++;
-  }
-  t.diagnostic(`${checked} cases, op kinds: ${[...kinds].sort().join(' ')}`);
-  assert.ok(checked >= 95, `only ${checked} supported cases checked`);
-  // Every lowering that emits constraints is among them.
-  for (const k of ['requantize', 'maxpool', 'clamp', 'leakyRelu'])
-    assert.ok(kinds.has(k), `no conformance case lowers to ${k}`);
-});
+// Every supported ONNX conformance case's circuit is checked in test/ops/conformance.test.ts, on
+// the build the conformance run makes anyway (runCase's `determinism` option).

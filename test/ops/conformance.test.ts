@@ -1,8 +1,18 @@
+/**
+ * The ONNX conformance suites through zkinfer, run once: every case's result against its
+ * expected output, and (the determinism checker on the same build of each case) every
+ * supported case's circuit fully determined by its input.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scoreByOp } from '../../tools/conformance/conformance-scope.js';
 import { OUT_OF_SCOPE, outOfScopeReason } from '../../tools/conformance/out-of-scope.js';
 import { listCases, runConformance, summaryLine } from '../../tools/conformance/run-conformance.js';
+import type { CaseResult } from '../../tools/conformance/conformance-case.js';
+
+/** One run of every case for both tests: building the circuits is most of its cost. */
+let run: Promise<CaseResult[]> | undefined;
+const allResults = () => (run ??= runConformance({ determinism: true }));
 
 test('ONNX backend conformance (onnx-node, onnx-node-extended, PyTorch-converted): no wrong result, ≥ 90% of the in-scope cases of every supported op pass', async (t) => {
   const cases = listCases();
@@ -14,7 +24,7 @@ test('ONNX backend conformance (onnx-node, onnx-node-extended, PyTorch-converted
     cases.some((c) => c.name.startsWith('onnx-node-extended/')),
     'the extended suite is part of the run',
   );
-  const results = await runConformance();
+  const results = await allResults();
   t.diagnostic(summaryLine(results));
   // A case that runs must be right: witness satisfies the circuit, circuit == reference, within tolerance.
   for (const r of results) if (r.status === 'fail') assert.fail(`${r.name}: ${r.detail}`);
@@ -34,4 +44,29 @@ test('ONNX backend conformance (onnx-node, onnx-node-extended, PyTorch-converted
       assert.fail(`${r.name} passes but is listed out of scope (${outOfScopeReason(r.name)})`);
   const passed = results.filter((r) => r.status === 'pass').length;
   assert.ok(passed >= 280, `only ${passed} cases pass`);
+});
+
+test('every supported ONNX conformance case compiles to a fully determined circuit', async (t) => {
+  if (listCases().length === 0) {
+    t.skip('shared conformance data not found (set ZKINFER_SHARED)');
+    return;
+  }
+  const results = await allResults();
+  // A free wire fails its case (status 'fail', naming the wire), so the test above fails too;
+  // here: the checker ran on every case that reached a circuit.
+  for (const r of results)
+    if (r.status === 'fail' && /wires are not determined/.test(r.detail)) assert.fail(`${r.name}: ${r.detail}`);
+  const checked = results.filter((r) => r.determinedKinds);
+  const kinds = new Set(checked.flatMap((r) => r.determinedKinds!));
+  const unchecked = results.filter((r) => r.status === 'pass' && (r.constraints ?? 0) > 0 && !r.determinedKinds);
+  assert.deepEqual(
+    unchecked.map((r) => r.name),
+    [],
+    'every passing case with constraints went through the checker',
+  );
+  t.diagnostic(`${checked.length} cases, op kinds: ${[...kinds].sort().join(' ')}`);
+  assert.ok(checked.length >= 95, `only ${checked.length} supported cases checked`);
+  // Every lowering that emits constraints is among them.
+  for (const k of ['requantize', 'maxpool', 'clamp', 'leakyRelu'])
+    assert.ok(kinds.has(k), `no conformance case lowers to ${k}`);
 });

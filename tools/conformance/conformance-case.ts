@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
+import { checkDeterminism, describeUndetermined } from '../../src/compile/determinism-check.js';
 import { UserError } from '../../src/core/errors.js';
 import { parseOnnx } from '../../src/onnx/load-onnx.js';
 import { OnnxGraph } from '../../src/onnx/onnx-graph.js';
@@ -32,6 +33,8 @@ export interface CaseResult {
   readonly constraints?: number;
   readonly maxError?: number;
   readonly tolerance?: number;
+  /** With {@link CaseOptions.determinism}: the op kinds of the quantized model whose circuit was checked. */
+  readonly determinedKinds?: readonly string[];
 }
 
 /** Options of {@link runCase}. */
@@ -40,6 +43,11 @@ export interface CaseOptions {
   readonly weightBits?: number;
   /** Also set up keys, prove and verify through the pipeline (slow). */
   readonly prove?: boolean;
+  /**
+   * Also run the determinism checker on the built circuit (every wire forced by the inputs); a
+   * free wire fails the case. The test suite checks both on one build of each case.
+   */
+  readonly determinism?: boolean;
 }
 
 /** A case's model with every input but the first turned into an initializer, plus its data. */
@@ -208,6 +216,13 @@ export async function runCase(dir: string, name: string, opts: CaseOptions = {})
     const constraints = build.circuit.nConstraints;
     if (violated !== -1)
       return { name, status: 'fail', detail: `witness violates constraint ${violated}`, constraints };
+    let determinedKinds: string[] | undefined;
+    if (opts.determinism) {
+      stage = 'determinism';
+      const d = checkDeterminism(build.circuit);
+      if (!d.determined) return { name, status: 'fail', detail: describeUndetermined(d), constraints };
+      determinedKinds = [...new Set(q.ops.map((op) => op.kind))];
+    }
     if (build.output.length !== ref.length || build.output.some((v, i) => v !== BigInt(ref[i]!)))
       return { name, status: 'fail', detail: 'circuit output differs from the integer reference', constraints };
     const got = reportedOutput(q, dequantizeOutput(q, build.output)).values;
@@ -267,6 +282,7 @@ export async function runCase(dir: string, name: string, opts: CaseOptions = {})
       constraints,
       maxError: err,
       tolerance: tol,
+      ...(determinedKinds ? { determinedKinds } : {}),
     };
   } catch (e) {
     if (e instanceof UserError) return { name, status: 'unsupported', detail: `${stage}: ${e.message}` };

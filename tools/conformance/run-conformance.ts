@@ -3,7 +3,7 @@
  * from the shared conformance folder through zkinfer and prints a table of pass / fail /
  * unsupported per case. The last line is `N passed, N failed, N unsupported`.
  *
- * Usage: node dist/tools/conformance/run-conformance.js [--prove] [--filter SUBSTRING] [--json]
+ * Usage: node dist/tools/conformance/run-conformance.js [--prove] [--determinism] [--filter SUBSTRING] [--json]
  * The shared folder is ../shared relative to the repository root, or $ZKINFER_SHARED.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -70,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
   const width = 62;
   const results = await runConformance({
     prove,
+    determinism: argv.includes('--determinism'),
     filter,
     onResult: (r) => {
       if (!json)
