@@ -39,6 +39,7 @@ const PLACEHOLDER = 'placeholder values the reader substitutes (a published hash
 
 const SKIPS: readonly Skip[] = [
   { source: 'help', match: 'setup build/digits --ptau', reason: PTAU },
+  { source: 'help', match: 'ptau get', reason: PTAU },
   { source: 'help', match: '--queue postgres://', reason: POSTGRES },
   { source: 'help', match: 'queue dev', reason: 'starts a Postgres server that runs until Ctrl-C' },
   { source: 'help', match: 'ceremony ', reason: CEREMONY },
@@ -80,10 +81,13 @@ const JOURNEYS = [
 const HELP_ORDER = [
   'quantize',
   'compile',
+  'ptau info',
+  'ptau get',
   'setup',
   'prove',
   'inspect',
   'keys add',
+  'keys hash',
   'keys list',
   'keys remove',
   'verify',
