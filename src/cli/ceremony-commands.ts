@@ -14,9 +14,9 @@ import { CeremonyVerifyReport, finalizeCeremony, verifyCeremony } from '../setup
 import { describeContribution } from '../setup/ceremony/contribution-chain.js';
 import { chunkCeremonyInit, currentChunkDir, finalizeChunkCeremony } from '../accuracy/chunk-ceremony.js';
 import { intOption, printJson } from './options.js';
+import { warn } from './output.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
-const warn = (s: string): void => void process.stderr.write(`warning: ${s}\n`);
 
 function printStep(r: StepResult, json: boolean, outPath: string): void {
   if (json) return printJson({ zkey: outPath, ...r.contribution, transcript: r.transcriptPath });
@@ -57,7 +57,7 @@ function printVerify(r: CeremonyVerifyReport, json: boolean): void {
       zkey: r.zkeyPath,
       ptau: r.ptau,
       contributors: r.contributors,
-    });
+    }, r.failure !== undefined ? { failure: `invalid: ${r.failure}` } : {});
   } else {
     out(`ptau ${describePtau(r.ptau)}`);
     for (const c of r.contributors)

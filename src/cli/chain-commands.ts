@@ -12,6 +12,7 @@ import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
 import { UserError } from '../core/errors.js';
 import { assertVerificationKey } from '../formats/vkey.js';
 import { printJson } from './options.js';
+import { warn } from './output.js';
 
 function readBundle(path: string) {
   let raw: unknown;
@@ -47,14 +48,12 @@ export function registerChainCommands(p: Command): void {
         evmVersion: 'paris',
         vkey: artifactPath(dir, 'vkey'),
       };
+      if (r.deployedSize > 24_576)
+        warn('over the 24,576-byte contract size limit of real chains; compile with --input-visibility hashed');
       if (f.json) return printJson(info);
       process.stdout.write(
         `wrote ${r.sourcePath}, ${r.abiPath}, ${r.binPath} (runtime ${r.deployedSize} bytes, solc ${r.compilerVersion}, evm paris)\n`,
       );
-      if (r.deployedSize > 24_576)
-        process.stderr.write(
-          'warning: over the 24,576-byte contract size limit of real chains; compile with --input-visibility hashed\n',
-        );
     });
 
   p.command('calldata <bundle>')

@@ -44,7 +44,7 @@ export function registerKeysCommands(p: Command): void {
         setup: k.setup,
         addedAt: k.addedAt,
       }));
-      if (f.json) return printJson(list);
+      if (f.json) return printJson({ keys: list, store: keyStorePath() });
       if (list.length === 0) return void process.stdout.write(`no trusted keys (${keyStorePath()})\n`);
       for (const k of list)
         process.stdout.write(

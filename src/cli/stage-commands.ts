@@ -18,6 +18,7 @@ import { lowerGraph } from '../quantize/lower-graph.js';
 import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { intOption, printJson, visibilityOption } from './options.js';
+import { warn } from './output.js';
 import { queueProveCommand } from './queue-commands.js';
 import { circuitConstraints } from '../compile/search-settings.js';
 import { triedTable } from '../quantize/search-settings.js';
@@ -147,10 +148,10 @@ function registerSetup(p: Command): void {
     )
     .action(async (dir: string, f: { ptau?: string; json?: boolean }) => {
       const { info } = await setupKeys({ buildDir: dir, ptauPath: f.ptau, progress: true });
-      if (info.ptau && !info.ptau.recognised) process.stderr.write(`warning: ${UNRECOGNISED_PTAU_WARNING}\n`);
+      if (info.ptau && !info.ptau.recognised) warn(UNRECOGNISED_PTAU_WARNING);
+      if (info.warning) warn(info.warning);
       if (f.json) return printJson(info);
       out(`${info.kind} setup in ${info.seconds.toFixed(2)} s; vkey hash ${info.vkeyHash}`);
-      if (info.warning) process.stderr.write(`warning: ${info.warning}\n`);
     });
 }
 
@@ -263,9 +264,7 @@ interface ProveFlags {
 /** Clamping changes what the model sees, so it is never silent. */
 function warnClamped(source: string, clamped: number | undefined): void {
   if (clamped)
-    process.stderr.write(
-      `warning: ${source}: ${clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)\n`,
-    );
+    warn(`${source}: ${clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)`);
 }
 
 /** `prove --inputs`: progress on stderr, failures as one line each, exit code 1 when any item failed. */
@@ -285,8 +284,9 @@ async function proveBatchCommand(dir: string, inputs: string, f: ProveFlags): Pr
     progress?.finish();
   }
   if (summary.failed > 0) process.exitCode = 1;
-  if (f.json) return printJson(summary);
   for (const item of summary.items) warnClamped(item.input, item.clamped);
+  if (f.json)
+    return printJson(summary, { failure: `${summary.failed} of ${summary.total} inputs failed to prove` });
   for (const item of summary.items) if (item.status === 'failed') process.stderr.write(`failed: ${item.error}\n`);
   out(
     `proved ${summary.succeeded}, skipped ${summary.skipped} (valid bundles), failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s (${summary.proofsPerSecond.toFixed(2)} proofs/s, ${summary.workers} workers); bundles in ${f.out ?? `${dir}/proofs`}`,

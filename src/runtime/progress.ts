@@ -6,8 +6,10 @@
  * - one long task (hashing a ptau file, a phase-2 contribution, a verification): on a terminal a
  *   line redrawn in place; elsewhere nothing, so logs and the JSON output of scripts stay clean
  *   ({@link createTaskProgress}).
- * Both draw on a terminal the same way: {@link redrawLine}.
+ * Both draw on a terminal the same way: {@link redrawLine}. Whether that is a terminal, and whether
+ * --quiet silences them, is decided in one place: src/runtime/terminal.ts.
  */
+import { isInteractive, isQuiet } from './terminal.js';
 
 /** Redraws the current terminal line: \r + erase-to-end-of-line, so it updates in place without scrolling. */
 function redrawLine(stream: NodeJS.WriteStream, text: string): void {
@@ -101,7 +103,7 @@ export function createBatchTally(
 /** Creates a reporter for a terminal bar or plain periodic lines. */
 export function createProgressReporter(opts: ProgressReporterOptions = {}): ProgressReporter {
   const stream = opts.stream ?? process.stderr;
-  const tty = opts.tty ?? Boolean(stream.isTTY);
+  const tty = opts.tty ?? isInteractive(stream);
   const intervalMs = opts.intervalMs ?? 5000;
   let lastLineAt = 0;
   let lastDecile = 0;
@@ -109,6 +111,7 @@ export function createProgressReporter(opts: ProgressReporterOptions = {}): Prog
   let last: BatchProgress | undefined;
   return {
     update(p) {
+      if (isQuiet()) return;
       last = p;
       if (tty) {
         const width = 24;
@@ -146,7 +149,7 @@ export function createTaskProgress(
   opts: { stream?: NodeJS.WriteStream; tty?: boolean } = {},
 ): TaskProgress {
   const stream = opts.stream ?? process.stderr;
-  const tty = opts.tty ?? Boolean(stream.isTTY);
+  const tty = opts.tty ?? isInteractive(stream);
   const started = performance.now();
   let drawn = false;
   let lastDraw = 0;
