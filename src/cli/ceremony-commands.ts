@@ -50,14 +50,17 @@ function ceremonyOwner(dir: string): string | undefined {
 
 function printVerify(r: CeremonyVerifyReport, json: boolean): void {
   if (json) {
-    printJson({
-      ok: r.ok,
-      failure: r.failure,
-      failedContribution: r.failedContribution,
-      zkey: r.zkeyPath,
-      ptau: r.ptau,
-      contributors: r.contributors,
-    }, r.failure !== undefined ? { failure: `invalid: ${r.failure}` } : {});
+    printJson(
+      {
+        ok: r.ok,
+        failure: r.failure,
+        failedContribution: r.failedContribution,
+        zkey: r.zkeyPath,
+        ptau: r.ptau,
+        contributors: r.contributors,
+      },
+      r.failure !== undefined ? { failure: `invalid: ${r.failure}` } : {},
+    );
   } else {
     out(`ptau ${describePtau(r.ptau)}`);
     for (const c of r.contributors)

@@ -264,7 +264,9 @@ interface ProveFlags {
 /** Clamping changes what the model sees, so it is never silent. */
 function warnClamped(source: string, clamped: number | undefined): void {
   if (clamped)
-    warn(`${source}: ${clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)`);
+    warn(
+      `${source}: ${clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)`,
+    );
 }
 
 /** `prove --inputs`: progress on stderr, failures as one line each, exit code 1 when any item failed. */
@@ -285,8 +287,7 @@ async function proveBatchCommand(dir: string, inputs: string, f: ProveFlags): Pr
   }
   if (summary.failed > 0) process.exitCode = 1;
   for (const item of summary.items) warnClamped(item.input, item.clamped);
-  if (f.json)
-    return printJson(summary, { failure: `${summary.failed} of ${summary.total} inputs failed to prove` });
+  if (f.json) return printJson(summary, { failure: `${summary.failed} of ${summary.total} inputs failed to prove` });
   for (const item of summary.items) if (item.status === 'failed') process.stderr.write(`failed: ${item.error}\n`);
   out(
     `proved ${summary.succeeded}, skipped ${summary.skipped} (valid bundles), failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s (${summary.proofsPerSecond.toFixed(2)} proofs/s, ${summary.workers} workers); bundles in ${f.out ?? `${dir}/proofs`}`,

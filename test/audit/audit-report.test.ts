@@ -126,7 +126,8 @@ test('--max-disagreement fails above the threshold with suggestions, passes at i
     '--json',
   );
   assert.equal(pass.status, 0);
-  assert.equal((JSON.parse(pass.stdout) as AuditReport).gate?.passed, true);
+  // --json renames the gate's `passed` to `ok` (docs/json-output.md).
+  assert.equal((JSON.parse(pass.stdout) as { gate?: { ok: boolean } }).gate?.ok, true);
   assert.equal(zkinfer('audit', build, '--dataset', data, '--max-disagreement', '2').status, 2);
 });
 

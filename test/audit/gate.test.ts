@@ -29,7 +29,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function gate(
   config: object,
   name: string,
-): { status: number | null; summary: GateSummary; stdout: string[]; stepSummary: string } {
+): { status: number | null; summary: GateJson; stdout: string[]; stepSummary: string } {
   const path = join(dir, `${name}.gate.json`);
   writeFileSync(path, JSON.stringify(config));
   const stepSummary = join(dir, `${name}.summary.md`);
@@ -42,11 +42,17 @@ function gate(
   const lines = r.stdout.trim().split('\n');
   return {
     status: r.status,
-    summary: JSON.parse(lines.at(-1)!) as GateSummary,
+    summary: JSON.parse(lines.at(-1)!) as GateJson,
     stdout: lines.slice(0, -1),
     stepSummary: readFileSync(stepSummary, 'utf8'),
   };
 }
+
+/** The gate's output: its summary in the --json envelope (docs/json-output.md). */
+type GateJson = Omit<GateSummary, 'passed' | 'exitCode' | 'error'> & {
+  ok: boolean;
+  error?: { code: number; message: string };
+};
 
 const base = {
   model: join(MODELS, 'digits-mlp.onnx'),
@@ -63,7 +69,7 @@ const base = {
 test('a passing gate: exit 0, one JSON summary, Markdown appended, no annotations; the claim verifies downstream in one command', () => {
   const r = gate(base, 'pass');
   assert.equal(r.status, 0, JSON.stringify(r.summary));
-  assert.equal(r.summary.passed, true);
+  assert.equal(r.summary.ok, true);
   assert.deepEqual(
     r.summary.checks.map((c) => [c.check, c.ok]),
     [
@@ -99,7 +105,7 @@ test('a passing gate: exit 0, one JSON summary, Markdown appended, no annotation
 test('a failing gate: exit 1, ::error per failed check, ❌ in the step summary', () => {
   const r = gate({ ...base, maxDisagreement: 0.01, requireTrustedSetup: true }, 'fail');
   assert.equal(r.status, 1);
-  assert.equal(r.summary.passed, false);
+  assert.equal(r.summary.ok, false);
   assert.deepEqual(
     r.summary.checks.filter((c) => !c.ok).map((c) => c.check),
     ['max-disagreement', 'trusted-setup'],
@@ -116,9 +122,10 @@ test('a failing gate: exit 1, ::error per failed check, ❌ in the step summary'
 test('a bad config: exit 2 naming the field, still one JSON summary and an annotation', () => {
   const r = gate({ ...base, minAccuracy: 1.5 }, 'bad');
   assert.equal(r.status, 2);
-  assert.match(r.summary.error!, /bad\.gate\.json: field minAccuracy/);
+  assert.equal(r.summary.error?.code, 2);
+  assert.match(r.summary.error!.message, /bad\.gate\.json: field minAccuracy/);
   assert.match(r.stdout[0]!, /^::error title=zkinfer gate config::/);
   const missing = gate({ ...base, dataset: 'nope.jsonl' }, 'missing');
   assert.equal(missing.status, 2);
-  assert.match(missing.summary.error!, /nope\.jsonl: cannot read dataset/);
+  assert.match(missing.summary.error!.message, /nope\.jsonl: cannot read dataset/);
 });

@@ -470,7 +470,7 @@ test('keys add|list|remove: a stored key pins bundles without --vkey', async () 
   assert.equal(json(add)['name'], 'digits');
   const list = await cli('keys', 'list', '--json');
   assert.deepEqual(
-    (JSON.parse(list.stdout) as Array<{ name: string }>).map((k) => k.name),
+    (json(list)['keys'] as Array<{ name: string }>).map((k) => k.name),
     ['digits'],
   );
   const pinned = await cli('verify', bundlePath, '--json');

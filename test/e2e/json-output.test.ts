@@ -10,7 +10,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OUTPUT_SCHEMAS } from '../../src/cli/output-schemas.js';
+import { readdirSync } from 'node:fs';
+import { OUTPUT_SCHEMAS, outputSchemaFile, outputSchemaText } from '../../src/cli/output-schemas.js';
 import { CLI, MODELS, ROOT } from '../helpers/paths.js';
 
 let tmp: string;
@@ -79,7 +80,14 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('every stage command prints one envelope that matches its schema', () => {
   const q = assertOutput(
-    zk(['quantize', join(MODELS, 'digits-mlp.onnx'), '--out', build, '--calibration', join(MODELS, 'calibration.json')]),
+    zk([
+      'quantize',
+      join(MODELS, 'digits-mlp.onnx'),
+      '--out',
+      build,
+      '--calibration',
+      join(MODELS, 'calibration.json'),
+    ]),
     'quantize',
     0,
   );
@@ -125,4 +133,17 @@ test('exit 2 with --json prints the error object, for a bad file and for a bad f
   assert.equal(flag.code, 2);
   assert.ok(OUTPUT_SCHEMAS['error']!.safeParse(flag.json).success, flag.stdout);
   assert.match((flag.json['error'] as { message: string }).message, /--bogus/);
+});
+
+test('schemas/output holds exactly the generated schema of each command output (run `npm run schemas`)', () => {
+  const dir = join(ROOT, 'schemas', 'output');
+  const commands = Object.keys(OUTPUT_SCHEMAS);
+  assert.deepEqual(readdirSync(dir).sort(), commands.map(outputSchemaFile).sort());
+  for (const c of commands) assert.equal(readFileSync(join(dir, outputSchemaFile(c)), 'utf8'), outputSchemaText(c), c);
+  // The envelope is in every one of them.
+  for (const c of commands) {
+    const s = JSON.parse(outputSchemaText(c)) as { anyOf?: Array<{ required: string[] }>; required?: string[] };
+    for (const r of s.anyOf?.map((x) => x.required) ?? [s.required!])
+      for (const k of ['ok', 'zkinfer', 'warnings']) assert.ok(r.includes(k), `${c}: ${k}`);
+  }
 });
