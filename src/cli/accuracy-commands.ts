@@ -8,6 +8,7 @@ import { proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { commitDataset, datasetEncoding, readOpening } from '../accuracy/dataset-commitment.js';
 import { readDataset } from '../accuracy/read-dataset.js';
 import { intOption, printJson } from './options.js';
+import { info, setJsonOutput, warn } from './output.js';
 import { audit, AuditReport } from '../audit/audit.js';
 import { renderAuditHtml } from '../audit/html-report.js';
 import { VERSIONS } from '../core/versions.js';
@@ -59,7 +60,7 @@ function registerDatasetCommit(dataset: Command): void {
         });
         if (f.json) return printJson({ ...res.file, commitmentFile: res.commitmentPath, openingFile: res.openingPath });
         out(res.file.commitment);
-        err(
+        info(
           `${res.file.samples} samples in ${res.file.chunkCommitments.length} chunks of ${res.file.chunkSize}; commitment ${res.commitmentPath}, opening (keep private) ${res.openingPath}`,
         );
       },
@@ -110,7 +111,7 @@ function registerAccuracy(p: Command): void {
           opening: f.opening,
           ptauPath: f.ptau,
           force: f.force,
-          onProgress: f.json ? undefined : err,
+          onProgress: f.json ? undefined : info,
         });
         if (f.json) return printJson(s);
         out(
@@ -174,9 +175,13 @@ function registerAudit(p: Command): void {
             renderAuditHtml(r, { createdAt: new Date().toISOString(), tool: `zkinfer ${VERSIONS.zkinfer}` }),
           );
         if (r.gate && !r.gate.passed) process.exitCode = 1;
-        if (f.json) return printJson(r);
+        if (f.json)
+          return printJson(
+            r,
+            r.gate && !r.gate.passed ? { failure: `float/quantized disagreement above ${r.gate.maxDisagreement}` } : {},
+          );
         printAudit(r);
-        if (f.report) err(`report: ${f.report}`);
+        if (f.report) info(`report: ${f.report}`);
       },
     );
 }
@@ -191,14 +196,18 @@ function registerGate(p: Command): void {
       '\nExamples:\n  zkinfer gate models/zkinfer.gate.json\n  zkinfer gate        # reads ./zkinfer.gate.json\n\nPrints one JSON summary on stdout; appends Markdown to $GITHUB_STEP_SUMMARY when set and, when GITHUB_ACTIONS=true, writes ::error (failed checks) and ::warning annotations on stderr.',
     )
     .action(async (config: string | undefined) => {
+      setJsonOutput(); // gate prints JSON only: its errors too
       const s = await runGate(config ?? 'zkinfer.gate.json', err);
       const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
       if (summaryFile) appendFileSync(summaryFile, gateMarkdown(s));
       // Workflow commands on stderr (the runner reads both streams): stdout stays one JSON document.
       if (process.env['GITHUB_ACTIONS'] === 'true') for (const line of gateAnnotations(s)) err(line);
-      for (const w of s.warnings) err(`zkinfer: warning: ${w}`);
+      for (const w of s.warnings) warn(w); // stderr and the envelope's `warnings`
       if (s.error) err(`zkinfer: ${s.error}`);
-      printJson(s);
+      // `passed` and `exitCode` are the envelope's `ok` and `error.code`; the error its message.
+      const { passed: _passed, exitCode: _code, error, ...result } = s;
+      const failed = s.checks.filter((c) => !c.ok).map((c) => c.check);
+      printJson(result, { failure: error ?? `gate failed: ${failed.join(', ') || 'a check'}` });
       process.exitCode = s.exitCode;
     });
 }

@@ -15,9 +15,9 @@ import { describeContribution } from '../setup/ceremony/contribution-chain.js';
 import { chunkCeremonyInit, currentChunkDir, finalizeChunkCeremony } from '../accuracy/chunk-ceremony.js';
 import { intOption, printJson } from './options.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
+import { warn } from './output.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
-const warn = (s: string): void => void process.stderr.write(`warning: ${s}\n`);
 
 function printStep(r: StepResult, json: boolean, outPath: string): void {
   if (json) return printJson({ zkey: outPath, ...r.contribution, transcript: r.transcriptPath });
@@ -51,14 +51,17 @@ function ceremonyOwner(dir: string): string | undefined {
 
 function printVerify(r: CeremonyVerifyReport, json: boolean): void {
   if (json) {
-    printJson({
-      ok: r.ok,
-      failure: r.failure,
-      failedContribution: r.failedContribution,
-      zkey: r.zkeyPath,
-      ptau: r.ptau,
-      contributors: r.contributors,
-    });
+    printJson(
+      {
+        ok: r.ok,
+        failure: r.failure,
+        failedContribution: r.failedContribution,
+        zkey: r.zkeyPath,
+        ptau: r.ptau,
+        contributors: r.contributors,
+      },
+      r.failure !== undefined ? { failure: `invalid: ${r.failure}` } : {},
+    );
   } else {
     out(`ptau ${describePtau(r.ptau)}`);
     for (const c of r.contributors)

@@ -10,6 +10,7 @@ import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
 import { readConsistentBundle } from '../verify/bundle-consistency.js';
 import { assertVerificationKey } from '../formats/vkey.js';
 import { printJson } from './options.js';
+import { warn } from './output.js';
 
 /** Registers export-verifier and calldata. */
 export function registerChainCommands(p: Command): void {
@@ -34,14 +35,12 @@ export function registerChainCommands(p: Command): void {
         evmVersion: 'paris',
         vkey: artifactPath(dir, 'vkey'),
       };
+      if (r.deployedSize > 24_576)
+        warn('over the 24,576-byte contract size limit of real chains; compile with --input-visibility hashed');
       if (f.json) return printJson(info);
       process.stdout.write(
         `wrote ${r.sourcePath}, ${r.abiPath}, ${r.binPath} (runtime ${r.deployedSize} bytes, solc ${r.compilerVersion}, evm paris)\n`,
       );
-      if (r.deployedSize > 24_576)
-        process.stderr.write(
-          'warning: over the 24,576-byte contract size limit of real chains; compile with --input-visibility hashed\n',
-        );
     });
 
   p.command('calldata <bundle>')

@@ -61,7 +61,7 @@ export function registerKeysCommands(p: Command): void {
         setup: k.setup,
         addedAt: k.addedAt,
       }));
-      if (f.json) return printJson(list);
+      if (f.json) return printJson({ keys: list, store: keyStorePath() });
       if (list.length === 0) return void process.stdout.write(`no trusted keys (${keyStorePath()})\n`);
       for (const k of list)
         process.stdout.write(
@@ -73,7 +73,10 @@ export function registerKeysCommands(p: Command): void {
     .description(
       `stop trusting a key (by name, full vkey hash, or a hash prefix of ${MIN_HASH_PREFIX}+ hex digits matching one key)`,
     )
-    .addHelpText('after', '\nExamples:\n  zkinfer keys remove digits-mlp\n  zkinfer keys remove 2965a1f0')
+    .addHelpText(
+      'after',
+      '\nExample:\n  zkinfer keys remove digits-mlp\n\nA key is named by its name, its full vkey hash, or a prefix of at least 8 hex digits of it\n(`zkinfer keys list` shows them).',
+    )
     .action((nameOrHash: string) => {
       const e = removeTrustedKey(nameOrHash);
       process.stdout.write(`removed "${e.name}" (${e.vkeyHash})\n`);

@@ -24,7 +24,5 @@ export function visibilityOption(which: 'input' | 'output'): Option {
   ).choices(choices);
 }
 
-/** Prints a JSON value as one line on stdout. */
-export function printJson(v: unknown): void {
-  process.stdout.write(JSON.stringify(v) + '\n');
-}
+// Every command's --json result goes through the one output module (the envelope, warnings, errors).
+export { printJson } from './output.js';

@@ -74,7 +74,7 @@ export interface QueueProveFlags {
 
 function report(s: QueueSummary, outDir: string, json: boolean | undefined, verb: string): void {
   if (s.failed > 0) process.exitCode = 1;
-  if (json) return printJson(s);
+  if (json) return printJson(s, { failure: `${s.failed} of ${s.total} jobs failed` });
   for (const item of s.items) if (item.status === 'failed') err(`failed: ${item.error}`);
   const pending = s.pending > 0 ? `, ${s.pending} still pending` : '';
   out(
@@ -281,7 +281,7 @@ function registerQueueStatus(queue: Command): void {
     .action(async (batchId: string, f: { queue?: string; json?: boolean }) => {
       const s = await batchStatus({ url: needQueue(f.queue), batchId, onNotice: err });
       if (s.failures.length > 0) process.exitCode = 1;
-      if (f.json) return printJson(s);
+      if (f.json) return printJson(s, { failure: `${s.failures.length} jobs failed` });
       out(
         `batch ${s.batchId} (${s.total} inputs): ${Object.entries(s.states)
           .map(([k, v]) => `${v} ${k}`)

@@ -11,6 +11,7 @@ import { registerVerify } from './verify-command.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
+import { info, warn } from './output.js';
 
 const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/digits-mlp.onnx', import.meta.url));
 const SHIPPED_SAMPLE = fileURLToPath(new URL('../../../models/samples/digit-3.json', import.meta.url));
@@ -31,7 +32,7 @@ function runSummary(r: RunResult) {
     opening: r.openingPath,
     constraints: r.circuit.nConstraints,
     bundle: r.bundlePath,
-    verified: r.verification.valid,
+    valid: r.verification.valid,
     modelId: r.circuit.modelId,
     setup: r.setup.kind,
     buildDir: r.buildDir,
@@ -57,7 +58,8 @@ interface RunFlags {
 }
 
 async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
-  const stage = flags.json ? undefined : (name: string, s: string) => process.stdout.write(`${name.padEnd(9)} ${s}\n`);
+  // Stage lines are progress: stderr, silenced by --quiet and --json.
+  const stage = flags.json ? undefined : (name: string, s: string) => info(`${name.padEnd(9)} ${s}`);
   const r = await runPipeline({
     modelPath: model,
     inputPath: flags.input,
@@ -72,9 +74,14 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
     strictRange: flags.strictRange ?? false,
     onStage: stage,
   });
-  if (r.replaced)
-    process.stderr.write(`${keyReplacementNotice(r.buildDir, r.replaced, describeSetup(r.setup), r.setup.vkeyHash)}\n`);
-  if (flags.json) printJson(runSummary(r));
+  if (r.replaced) warn(keyReplacementNotice(r.buildDir, r.replaced, describeSetup(r.setup), r.setup.vkeyHash));
+  if (r.bundle.input.clamped > 0)
+    warn(
+      `${r.bundle.input.clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)`,
+    );
+  for (const w of r.verification.warnings) warn(w);
+  const failure = r.verification.valid ? {} : { failure: `invalid: ${r.verification.failed ?? 'a'} check failed` };
+  if (flags.json) printJson(runSummary(r), failure);
   else {
     const fid = r.bundle.fidelity;
     const shown = r.verification.output ?? r.bundle.output.values ?? [];
@@ -82,15 +89,10 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
       ? `prediction ${r.verification.prediction ?? r.bundle.prediction}  `
       : '(no prediction: the output is not a vector of class scores)  ';
     process.stdout.write(`\n${pred}output [${shown.map((v) => v.toFixed(3)).join(', ')}]\n`);
-    if (r.bundle.input.clamped > 0)
-      process.stderr.write(
-        `warning: ${r.bundle.input.clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)\n`,
-      );
     if (fid)
       process.stdout.write(
         `float model (onnxruntime) predicts ${fid.floatPrediction}; max |quantized − float| = ${fid.maxAbsError.toFixed(4)}\n`,
       );
-    for (const w of r.verification.warnings) process.stdout.write(`warning: ${w}\n`);
   }
   if (!r.verification.valid) process.exitCode = 1;
   return r;
@@ -144,9 +146,9 @@ export function registerRunCommands(p: Command): void {
   withRunFlags(p.command('demo').description('prove the shipped digits MLP on a shipped sample, showing each stage'))
     .addHelpText('after', '\nExample:\n  zkinfer demo')
     .action(async (flags: Omit<RunFlags, 'input'>) => {
-      if (!flags.json) process.stdout.write(`zkinfer demo: ${SHIPPED_MODEL} on ${SHIPPED_SAMPLE}\n\n`);
+      if (!flags.json) info(`zkinfer demo: ${SHIPPED_MODEL} on ${SHIPPED_SAMPLE}\n`);
       const r = await runAndPrint(SHIPPED_MODEL, { ...flags, input: SHIPPED_SAMPLE, out: flags.out ?? 'build/demo' });
-      if (!flags.json && r.verification.valid) process.stdout.write(demoNextSteps(r));
+      if (!flags.json && r.verification.valid) info(demoNextSteps(r));
     });
 
   registerVerify(p);

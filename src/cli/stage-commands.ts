@@ -17,6 +17,7 @@ import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
 import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
+import { warn } from './output.js';
 import { queueProveCommand } from './queue-commands.js';
 import { checkQueueUrl } from '../queue/job-queue.js';
 import { circuitConstraints } from '../compile/search-settings.js';
@@ -149,12 +150,11 @@ function registerSetup(p: Command): void {
         progress: true,
         force: f.force ?? false,
       });
-      if (replaced)
-        process.stderr.write(`${keyReplacementNotice(dir, replaced, describeSetup(info), info.vkeyHash)}\n`);
-      if (info.ptau && !info.ptau.recognised) process.stderr.write(`warning: ${UNRECOGNISED_PTAU_WARNING}\n`);
+      if (replaced) warn(keyReplacementNotice(dir, replaced, describeSetup(info), info.vkeyHash));
+      if (info.ptau && !info.ptau.recognised) warn(UNRECOGNISED_PTAU_WARNING);
+      if (info.warning) warn(info.warning);
       if (f.json) return printJson(info);
       out(`${info.kind} setup in ${info.seconds.toFixed(2)} s; vkey hash ${info.vkeyHash}`);
-      if (info.warning) process.stderr.write(`warning: ${info.warning}\n`);
     });
 }
 
@@ -234,8 +234,8 @@ interface ProveFlags {
 /** Clamping changes what the model sees, so it is never silent. */
 function warnClamped(source: string, clamped: number | undefined): void {
   if (clamped)
-    process.stderr.write(
-      `warning: ${source}: ${clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)\n`,
+    warn(
+      `${source}: ${clamped} input value(s) outside the quantized range were clamped (--strict-range refuses such inputs)`,
     );
 }
 
@@ -269,8 +269,8 @@ async function proveBatchCommand(dir: string, inputs: string, f: ProveFlags): Pr
     progress?.finish();
   }
   if (summary.failed > 0) process.exitCode = 1;
-  if (f.json) return printJson(summary);
   for (const item of summary.items) warnClamped(item.input, item.clamped);
+  if (f.json) return printJson(summary, { failure: `${summary.failed} of ${summary.total} inputs failed to prove` });
   for (const item of summary.items) if (item.status === 'failed') process.stderr.write(`failed: ${item.error}\n`);
   out(
     `proved ${summary.succeeded}, skipped ${summary.skipped} (valid bundles), failed ${summary.failed} of ${summary.total} in ${summary.seconds.toFixed(1)} s (${summary.proofsPerSecond.toFixed(2)} proofs/s, ${summary.workers} workers); bundles in ${f.out ?? `${dir}/proofs`}`,

@@ -13,6 +13,7 @@ import type { ChainTarget } from '../verify/chain-check.js';
 import type { VerifyReport } from '../verify/verify-bundle.js';
 import { intOption, printJson } from './options.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
+import { warn } from './output.js';
 
 /** Every verify flag, as commander parses them. */
 export interface VerifyFlags {
@@ -152,15 +153,17 @@ export function printVerification(r: VerifyReport | ClaimReport, json: boolean):
   const failure = r.checks.find((c) => !c.ok);
   if (failure?.check === 'format') {
     // A malformed file is a user error (exit 2): one line on stderr, like every other one.
-    process.stderr.write(`zkinfer: ${failure.detail.split('\n')[0]}\n`);
-    if (json) printJson(r);
+    const line = failure.detail.split('\n')[0]!;
+    process.stderr.write(`zkinfer: ${line}\n`);
+    // With --json, the same error object as any other exit 2 (nothing was verified, so no report).
+    if (json) printJson({}, { failure: line });
     return;
   }
   // Exit 1, like exit 2, says on one stderr line what failed; the full report goes to stdout.
-  if (failure)
-    process.stderr.write(`zkinfer: invalid: ${failure.check} check failed: ${failure.detail.split('\n')[0]}\n`);
-  for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-  if (json) return printJson(r);
+  const failed = failure && `invalid: ${failure.check} check failed: ${failure.detail.split('\n')[0]}`;
+  if (failed) process.stderr.write(`zkinfer: ${failed}\n`);
+  for (const w of r.warnings) warn(w);
+  if (json) return printJson(r, failed ? { failure: failed } : {});
   for (const c of r.checks)
     process.stdout.write(`${!c.ok ? 'FAIL' : c.unverified ? 'WARN' : 'ok  '} ${c.check.padEnd(18)} ${c.detail}\n`);
   if (r.kind !== 'accuracy-claim' && r.chain?.deployed)

@@ -7,10 +7,11 @@
  * - one long task (hashing a ptau file, a phase-2 contribution, a verification): on a terminal a
  *   line redrawn in place; elsewhere nothing, so logs and the JSON output of scripts stay clean
  *   ({@link createTaskProgress}).
- * The task line is drawn with {@link redrawLine}.
+ * Whether a stream is a terminal, and whether --quiet silences them, is decided in one place:
+ * src/runtime/terminal.ts. The task line is drawn with {@link redrawLine}.
  */
-
 import cliProgress from 'cli-progress';
+import { isInteractive, isQuiet } from './terminal.js';
 
 /** Redraws the current terminal line: \r + erase-to-end-of-line, so it updates in place without scrolling. */
 function redrawLine(stream: NodeJS.WriteStream, text: string): void {
@@ -117,7 +118,19 @@ export function createBatchTally(
 /** Creates a reporter for a terminal bar (cli-progress) or plain periodic lines. */
 export function createProgressReporter(opts: ProgressReporterOptions = {}): ProgressReporter {
   const stream = opts.stream ?? process.stderr;
-  return (opts.tty ?? Boolean(stream.isTTY)) ? terminalReporter(stream) : lineReporter(stream, opts);
+  // --quiet: no progress at all; notices (log) still reach the user.
+  if (isQuiet()) return quietReporter(stream);
+  return (opts.tty ?? isInteractive(stream)) ? terminalReporter(stream) : lineReporter(stream, opts);
+}
+
+/** With --quiet: nothing drawn, no progress lines; notices (`log`) still printed. */
+function quietReporter(stream: NodeJS.WriteStream): ProgressReporter {
+  return {
+    update() {},
+    status() {},
+    log: (line) => void stream.write(`${line}\n`),
+    finish() {},
+  };
 }
 
 /** A snapshot whose `seconds` runs on between updates, so the ETA of a long wait moves. */
@@ -218,7 +231,7 @@ export function createTaskProgress(
   opts: { stream?: NodeJS.WriteStream; tty?: boolean } = {},
 ): TaskProgress {
   const stream = opts.stream ?? process.stderr;
-  const tty = opts.tty ?? Boolean(stream.isTTY);
+  const tty = opts.tty ?? isInteractive(stream);
   const started = performance.now();
   let drawn = false;
   let lastDraw = 0;

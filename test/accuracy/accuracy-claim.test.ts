@@ -247,7 +247,10 @@ test("a chunk from another dataset and a claim under another model's key are rej
   await assertRejected(relabeled, 'proof', { vkeyPath: keyA, datasetCommitment: claimOther.dataset.commitment });
   // A malformed claim is a format error: exit 2.
   const { status, report } = verify({ ...clone(claimA), chunks: 'none' }, '--vkey', keyA);
-  assert.deepEqual([status, report.failed], [2, 'format']);
+  // With --json, exit 2 prints the error object alone (docs/json-output.md).
+  const error = (report as unknown as { error?: { code: number; message: string } }).error;
+  assert.deepEqual([status, report.checks, error?.code], [2, undefined, 2]);
+  assert.ok(error!.message.length > 0, 'the one-line reason');
 });
 
 test('accuracy with the opening of `dataset commit` proves the published commitment; another chunk size is refused', () => {

@@ -126,9 +126,10 @@ test('--max-disagreement: fails above the threshold with advice for the side tha
     '--json',
   );
   assert.equal(pass.status, 0, pass.stderr);
-  const a = JSON.parse(pass.stdout) as AuditReport;
+  // --json renames the gate's `passed` to `ok` (docs/json-output.md).
+  const a = JSON.parse(pass.stdout) as AuditReport & { gate?: { ok: boolean } };
   assert.equal(a.gate?.maxDisagreement, 0.05);
-  assert.equal(a.gate?.passed, true);
+  assert.equal(a.gate?.ok, true);
   assert.equal(a.identifiers.modelId, undefined, 'an ONNX target has no circuit');
   const bare = zkinfer('audit', build, '--dataset', data, '--max-disagreement', '2');
   assert.equal(bare.status, 2);

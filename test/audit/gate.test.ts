@@ -56,7 +56,7 @@ function parseWorkflowCommands(stream: string): Annotation[] {
 function gate(
   config: object,
   name: string,
-): { status: number | null; summary: GateSummary; annotations: Annotation[]; stderr: string; stepSummary: string } {
+): { status: number | null; summary: GateJson; annotations: Annotation[]; stderr: string; stepSummary: string } {
   const path = join(dir, `${name}.gate.json`);
   writeFileSync(path, JSON.stringify(config));
   const stepSummary = join(dir, `${name}.summary.md`);
@@ -70,12 +70,18 @@ function gate(
   return {
     status: r.status,
     // The whole of stdout is the one JSON summary: what `zkinfer gate cfg > gate.json` writes.
-    summary: JSON.parse(r.stdout) as GateSummary,
+    summary: JSON.parse(r.stdout) as GateJson,
     annotations: parseWorkflowCommands(r.stderr),
     stderr: r.stderr,
     stepSummary: readFileSync(stepSummary, 'utf8'),
   };
 }
+
+/** The gate's output: its summary in the --json envelope (docs/json-output.md). */
+type GateJson = Omit<GateSummary, 'passed' | 'exitCode' | 'error'> & {
+  ok: boolean;
+  error?: { code: number; message: string };
+};
 
 const base = {
   model: join(MODELS, 'digits-mlp.onnx'),
@@ -92,7 +98,7 @@ const base = {
 test('a passing gate: exit 0, one JSON summary, Markdown appended, ::warning for the dev setup and the unpinned dataset; the claim verifies downstream in one command', () => {
   const r = gate(base, 'pass');
   assert.equal(r.status, 0, JSON.stringify(r.summary));
-  assert.equal(r.summary.passed, true);
+  assert.equal(r.summary.ok, true);
   assert.deepEqual(
     r.summary.checks.map((c) => [c.check, c.ok]),
     [
@@ -151,7 +157,7 @@ test('a passing gate: exit 0, one JSON summary, Markdown appended, ::warning for
 test('a failing gate: exit 1, ::error per failed check, ❌ in the step summary', () => {
   const r = gate({ ...base, maxDisagreement: 0.01, requireTrustedSetup: true }, 'fail');
   assert.equal(r.status, 1);
-  assert.equal(r.summary.passed, false);
+  assert.equal(r.summary.ok, false);
   assert.deepEqual(
     r.summary.checks.filter((c) => !c.ok).map((c) => c.check),
     ['max-disagreement', 'trusted-setup'],
@@ -180,13 +186,14 @@ test('a bad config: exit 2 naming the field, still one JSON summary on stdout an
   for (const [i, [config, error]] of cases.entries()) {
     const r = gate(config, `bad-${i}`);
     assert.equal(r.status, 2, JSON.stringify(r.summary));
-    assert.match(r.summary.error!, error);
+    assert.equal(r.summary.error?.code, 2);
+    assert.match(r.summary.error!.message, error);
     assert.deepEqual(
       r.annotations.map((a) => [a.command, a.properties['title'], a.message]),
-      [['error', 'zkinfer gate config', r.summary.error]],
+      [['error', 'zkinfer gate config', r.summary.error!.message]],
     );
   }
   const missing = gate({ ...base, dataset: 'nope.jsonl' }, 'missing');
   assert.equal(missing.status, 2);
-  assert.match(missing.summary.error!, /nope\.jsonl: cannot read dataset/);
+  assert.match(missing.summary.error!.message, /nope\.jsonl: cannot read dataset/);
 });

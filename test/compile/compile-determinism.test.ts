@@ -167,9 +167,9 @@ test('verify --model through the CLI on proven bundles of a table model and a tw
     const onnx = join(MODELS, `${name}.onnx`);
     const r = JSON.parse(zkinfer(['run', onnx, '--input', input, ...digitsCalibration, '--out', out, '--json'])) as {
       bundle: string;
-      verified: boolean;
+      valid: boolean;
     };
-    assert.equal(r.verified, true);
+    assert.equal(r.valid, true);
     const verify = (model: string, settings: string) =>
       run(['verify', r.bundle, '--vkey', join(out, 'vkey.json'), '--model', model, '--settings', settings, '--json']);
     const ok = verify(onnx, join(out, 'settings.json'));

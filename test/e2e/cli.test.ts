@@ -129,7 +129,7 @@ test('run: proves the shipped model on a sample and verifies it', async () => {
   );
   assert.ok(Number.isInteger(j['constraints']) && j['constraints'] > 0);
   assert.ok(typeof j['bundle'] === 'string' && existsSync(j['bundle']), 'bundle exists');
-  assert.equal(j['verified'], true);
+  assert.equal(j['valid'], true);
   // The prediction is the argmax of the output the bundle carries.
   const out = j['output'] as number[];
   assert.equal(out.indexOf(Math.max(...out)), j['prediction']);
@@ -314,8 +314,13 @@ function checkVerdicts(cases: TamperCase[], results: Run[]): void {
     const res = results[i + 3]!;
     assert.equal(res.code, c.failed === 'format' ? 2 : 1, `${c.name}: ${show(res)}`);
     const rep = json(res);
+    assert.equal(rep['ok'], false, c.name);
+    assert.equal(rep['error']['code'], res.code, c.name);
+    // Exit 2 (a malformed file) is the error object alone, as for any exit 2 (docs/json-output.md).
+    if (c.failed === 'format') return assert.equal(rep['checks'], undefined, c.name);
     assert.equal(rep['valid'], false, c.name);
     assert.equal(rep['failed'], c.failed, `${c.name}: ${res.stdout}`);
+    assert.match(rep['error']['message'], new RegExp(`^invalid: ${c.failed} check failed`), c.name);
     for (const also of c.alsoFailing ?? []) {
       assert.ok(
         rep['checks'].some((k: { check: string; ok: boolean }) => k.check === also && !k.ok),
@@ -431,7 +436,7 @@ test('run: an ONNX TensorProto .pb input, public input visibility', async () => 
   assert.equal(r.code, 0, show(r));
   const j = json(r);
   assert.equal(j['prediction'], PB_SAMPLE.label);
-  assert.equal(j['verified'], true);
+  assert.equal(j['valid'], true);
   const bundle = JSON.parse(readFileSync(j['bundle'], 'utf8'));
   assert.equal(bundle.layout.input.visibility, 'public');
   assert.equal(bundle.layout.input.count, 64);
@@ -470,7 +475,7 @@ test('keys add|list|remove: a stored key pins bundles without --vkey', async () 
   assert.equal(json(add)['name'], 'digits');
   const list = await cli('keys', 'list', '--json');
   assert.deepEqual(
-    (JSON.parse(list.stdout) as Array<{ name: string }>).map((k) => k.name),
+    (json(list)['keys'] as Array<{ name: string }>).map((k) => k.name),
     ['digits'],
   );
   const pinned = await cli('verify', bundlePath, '--json');

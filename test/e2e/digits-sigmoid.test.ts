@@ -77,7 +77,7 @@ test('digits-sigmoid.onnx proves and verifies a sample through the CLI', () => {
   );
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  assert.equal(out.verified, true);
+  assert.equal(out.valid, true);
   assert.equal(out.prediction, 3);
   assert.equal(out.fidelity.floatPrediction, 3);
 });

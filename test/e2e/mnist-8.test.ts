@@ -28,7 +28,7 @@ test('mnist-8 proves and verifies on a labelled sample and agrees with onnxrunti
   const run = zkinfer(['run', join(models, 'mnist-8.onnx'), '--input', sample, '--out', join(tmp, 'b'), '--json']);
   assert.equal(run.code, 0, run.stderr);
   const r = JSON.parse(run.stdout);
-  assert.equal(r.verified, true);
+  assert.equal(r.valid, true);
   assert.equal(r.prediction, labels[0]);
   assert.equal(r.fidelity.floatPrediction, r.prediction);
   const pin = ['--vkey', join(tmp, 'b', 'vkey.json'), '--opening', r.opening as string];

@@ -129,8 +129,8 @@ test('zkinfer run proves and verifies both models (the two-input one from an EZK
   );
   for (const r of runs) {
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
-    const j = JSON.parse(r.stdout) as { verified: boolean; prediction: number };
-    assert.equal(j.verified, true);
+    const j = JSON.parse(r.stdout) as { valid: boolean; prediction: number };
+    assert.equal(j.valid, true);
     assert.equal(j.prediction, sample.label);
   }
 });
