@@ -65,6 +65,18 @@ const batchSummary = {
   proofsPerSecond: seconds,
 };
 
+/** What `ptau info` (and `ptau get --dry-run`) print: the file a power needs and where it goes. */
+const ptauPlan = {
+  power: count,
+  name: z.string(),
+  url: z.string(),
+  blake2b: z.string().regex(/^[0-9a-f]{128}$/),
+  hashSource: z.enum(['published', 'given']),
+  path: z.string(),
+  needed: count.optional(),
+  present: z.boolean().optional(),
+};
+
 /** Each command's output schema, by the name `command` holds (a space becomes a dash in file names). */
 export const OUTPUT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   run: runResult,
@@ -101,6 +113,9 @@ export const OUTPUT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   }),
   schemas: result({ schemas: z.array(z.string()) }),
   'keys add': result({ name: z.string(), vkeyHash: hex, store: z.string() }),
+  'keys hash': result({ file: z.string(), vkeyHash: hex, trustedAs: z.string().optional() }),
+  'ptau info': result(ptauPlan),
+  'ptau get': z.union([result(ptauPlan), result({ ...ptauPlan, downloaded: z.boolean(), bytes: count })]),
   'keys list': result({
     keys: z.array(z.looseObject({ name: z.string(), vkeyHash: hex, addedAt: z.string() })),
     store: z.string(),

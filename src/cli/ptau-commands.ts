@@ -12,6 +12,8 @@ import { UserError } from '../core/errors.js';
 import { getPtau, planPtau, type PtauPlan, type PtauPlanOptions } from '../setup/ptau/ptau-download.js';
 import { parsePower } from '../setup/ptau/ptau-cache.js';
 import { printJson } from './options.js';
+import { info } from './output.js';
+import { isInteractive, isQuiet } from '../runtime/terminal.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 
@@ -60,7 +62,8 @@ function printPlan(p: PtauPlan, w: ReturnType<typeof wantedPower>, buildDir: str
 
 /** Draws download progress on stderr: a bar on a terminal, else a line per 10 %. */
 function downloadProgress(name: string): { update(done: number, total?: number): void; stop(): void } {
-  if (process.stderr.isTTY) {
+  if (isQuiet()) return { update: () => {}, stop: () => {} };
+  if (isInteractive(process.stderr)) {
     const bar = new cliProgress.SingleBar(
       { format: `${name} [{bar}] {percentage}% {value}/{total} bytes`, stream: process.stderr, hideCursor: true },
       cliProgress.Presets.shades_classic,
@@ -144,13 +147,13 @@ export function registerPtauCommands(p: Command): void {
       const r = await getPtau({
         ...opts,
         onProgress: (done, total) => progress.update(done, total),
-        onCheckExisting: (path) => void process.stderr.write(`${path}: present; checking its blake2b-512\n`),
+        onCheckExisting: (path) => info(`${path}: present; checking its blake2b-512`),
       }).finally(() => progress.stop());
       if (f.json) return printJson({ ...r, needed: w.needed });
-      process.stderr.write(
+      info(
         r.downloaded
-          ? `downloaded ${r.url} (${r.bytes} bytes); blake2b-512 matches the ${r.hashSource === 'published' ? 'published hash' : '--blake2b hash'}\n`
-          : `already there with the right blake2b-512: not downloaded again\n`,
+          ? `downloaded ${r.url} (${r.bytes} bytes); blake2b-512 matches the ${r.hashSource === 'published' ? 'published hash' : '--blake2b hash'}`
+          : `already there with the right blake2b-512: not downloaded again`,
       );
       out(r.path);
     });
