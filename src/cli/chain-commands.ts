@@ -6,11 +6,16 @@ import { Command } from 'commander';
 import { join } from 'node:path';
 import { artifactPath } from '../formats/paths.js';
 import { readVkey } from '../formats/build-dir.js';
-import { exportVerifier, formatCalldata } from '../chain/verifier-contract.js';
 import { readConsistentBundle } from '../verify/bundle-consistency.js';
 import { assertVerificationKey } from '../formats/vkey.js';
 import { printJson } from './options.js';
 import { warn } from './output.js';
+
+/**
+ * The contract module, loaded when a command needs it: it pulls in viem (~0.7 s of CPU to load),
+ * which every other command would otherwise pay for at start-up.
+ */
+const loadVerifierContract = () => import('../chain/verifier-contract.js');
 
 /** Registers export-verifier and calldata. */
 export function registerChainCommands(p: Command): void {
@@ -25,6 +30,7 @@ export function registerChainCommands(p: Command): void {
       const vkey = readVkey(dir);
       assertVerificationKey(vkey, artifactPath(dir, 'vkey'));
       const outDir = f.out ?? join(dir, 'verifier');
+      const { exportVerifier } = await loadVerifierContract();
       const r = await exportVerifier({ vkey, outDir });
       const info = {
         source: r.sourcePath,
@@ -50,9 +56,10 @@ export function registerChainCommands(p: Command): void {
       'after',
       '\nExamples:\n  zkinfer calldata build/digits/proofs/digit-3.proof.json\n  cast call $VERIFIER $(zkinfer calldata build/digits/proofs/digit-3.proof.json --hex)',
     )
-    .action((path: string, f: { hex?: boolean }) => {
+    .action(async (path: string, f: { hex?: boolean }) => {
       // The shared reader and verify's own key-consistency checks: never calldata for a function the verifier lacks.
       const b = readConsistentBundle(path);
+      const { formatCalldata } = await loadVerifierContract();
       const c = formatCalldata(b.proof, b.publicSignals);
       process.stdout.write((f.hex ? c.calldata : c.text) + '\n');
     });

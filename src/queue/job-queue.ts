@@ -13,7 +13,9 @@
  * Results travel back in the job's output (pg-boss stores it as jsonb), so workers need no
  * shared disk.
  */
-import PgBoss from 'pg-boss';
+// A type only at load time: pg-boss (and pg) load on the first connection, so commands that never
+// touch a queue (and `prove --queue`'s flag checks) do not pay for them at start-up.
+import type PgBoss from 'pg-boss';
 import { sha256Hex } from '../core/hash.js';
 import { UserError } from '../core/errors.js';
 
@@ -126,7 +128,8 @@ export async function connectQueue(opts: QueueConnectOptions): Promise<PgBoss> {
 }
 
 async function connectOnce(opts: QueueConnectOptions): Promise<PgBoss> {
-  const boss = new PgBoss({
+  const { default: PgBossClass } = await import('pg-boss');
+  const boss = new PgBossClass({
     connectionString: opts.url,
     schema: BOSS_SCHEMA,
     schedule: false,
