@@ -40,6 +40,7 @@ const PLACEHOLDER = 'placeholder values the reader substitutes (a published hash
 const SKIPS: readonly Skip[] = [
   { source: 'help', match: 'setup build/digits --ptau', reason: PTAU },
   { source: 'help', match: 'ptau get', reason: PTAU },
+  { source: 'help', match: 'completion zsh >', reason: "installs into the user's ~/.zfunc" },
   { source: 'help', match: '--queue postgres://', reason: POSTGRES },
   { source: 'help', match: 'queue dev', reason: 'starts a Postgres server that runs until Ctrl-C' },
   { source: 'help', match: 'ceremony ', reason: CEREMONY },
@@ -63,6 +64,7 @@ const SKIPS: readonly Skip[] = [
   { source: 'docs/queue.md', match: 'queue dev', reason: 'starts a Postgres server that runs until Ctrl-C' },
   { source: 'docs/queue.md', match: '$ZKINFER_QUEUE', reason: POSTGRES },
   { source: 'docs/security.md', match: 'ceremony ', reason: CEREMONY },
+  { source: 'docs/json-output.md', match: 'completion zsh >', reason: "installs into the user's ~/.zfunc" },
   { source: 'docs/security.md', match: 'verify BUNDLE', reason: `${PLACEHOLDER}; ${PTAU}` },
 ];
 
@@ -100,6 +102,7 @@ const HELP_ORDER = [
   'audit',
   'gate',
   'schemas',
+  'completion',
   'ceremony init',
   'ceremony contribute',
   'ceremony beacon',
