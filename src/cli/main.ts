@@ -17,7 +17,7 @@ import { registerCeremonyCommands } from './ceremony-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerPtauCommands } from './ptau-commands.js';
 import { registerCompletionCommand } from './completion-command.js';
-import { beginOutput, flushJsonOutput, setCommandName } from './output.js';
+import { beginOutput, discardJsonResult, flushJsonOutput, setCommandName } from './output.js';
 import { configureTerminal } from '../runtime/terminal.js';
 
 /** The command tree (exported for the example-runner test, which reads every command's help). */
@@ -80,9 +80,16 @@ export async function main(argv: string[]): Promise<number> {
   const json = has('--json');
   configureTerminal({ quiet: has('--quiet'), noColor: has('--no-color'), json });
   beginOutput({ json });
-  const { code, message } = await runProgram(args, debug);
-  flushJsonOutput(code, message);
-  return code;
+  let outcome = await runProgram(args, debug);
+  try {
+    flushJsonOutput(outcome.code, outcome.message);
+  } catch (e) {
+    // Printing the result failed: that is a bug like any other (exit 3, one line), and --json still gets its error object.
+    outcome = describeFailure(e, debug);
+    discardJsonResult();
+    flushJsonOutput(outcome.code, outcome.message);
+  }
+  return outcome.code;
 }
 
 /** Runs the command; returns the exit code and, for a failure, its one-line message. */
@@ -91,26 +98,31 @@ async function runProgram(args: string[], debug: boolean): Promise<{ code: numbe
     await program().parseAsync(args, { from: 'user' });
     return { code: Number(process.exitCode ?? 0) };
   } catch (e) {
-    if (e instanceof CommanderError) {
-      // --help and --version end here with code 0; flag errors have already been printed.
-      return e.exitCode === 0 ? { code: 0 } : { code: 2, message: oneLine(e.message.replace(/^error: /, '')) };
-    }
-    if (e instanceof UserError) {
-      process.stderr.write(`zkinfer: ${oneLine(e.message)}\n`);
-      return { code: 2, message: oneLine(e.message) };
-    }
-    if (e instanceof UnderconstrainedCircuitError) {
-      // A known kind of bug, found by compile's determinism check: its own one-line message.
-      process.stderr.write(`zkinfer: ${oneLine(e.message)}\n`);
-      return { code: EXIT_BUG, message: oneLine(e.message) };
-    }
-    // Anything else is zkinfer's fault: one line for users, the details for whoever fixes it.
-    const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    const message = `internal error (${oneLine(what).slice(0, 300)}); this is a bug in zkinfer, please report it`;
-    process.stderr.write(`zkinfer: ${message}${debug ? '' : ' (rerun with --debug for details)'}\n`);
-    if (debug) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
-    return { code: EXIT_BUG, message };
+    return describeFailure(e, debug);
   } finally {
     await shutdown();
   }
+}
+
+/** Prints the one-line message of a failure on stderr; returns its exit code and message. */
+function describeFailure(e: unknown, debug: boolean): { code: number; message?: string } {
+  if (e instanceof CommanderError) {
+    // --help and --version end here with code 0; flag errors have already been printed.
+    return e.exitCode === 0 ? { code: 0 } : { code: 2, message: oneLine(e.message.replace(/^error: /, '')) };
+  }
+  if (e instanceof UserError) {
+    process.stderr.write(`zkinfer: ${oneLine(e.message)}\n`);
+    return { code: 2, message: oneLine(e.message) };
+  }
+  if (e instanceof UnderconstrainedCircuitError) {
+    // A known kind of bug, found by compile's determinism check: its own one-line message.
+    process.stderr.write(`zkinfer: ${oneLine(e.message)}\n`);
+    return { code: EXIT_BUG, message: oneLine(e.message) };
+  }
+  // Anything else is zkinfer's fault: one line for users, the details for whoever fixes it.
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  const message = `internal error (${oneLine(what).slice(0, 300)}); this is a bug in zkinfer, please report it`;
+  process.stderr.write(`zkinfer: ${message}${debug ? '' : ' (rerun with --debug for details)'}\n`);
+  if (debug) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  return { code: EXIT_BUG, message };
 }

@@ -27,6 +27,11 @@ export function beginOutput(opts: { json: boolean }): void {
   state = { json: opts.json, warnings: [] };
 }
 
+/** Drops the pending result (printing it failed): a later flush prints the error envelope alone. */
+export function discardJsonResult(): void {
+  state.result = undefined;
+}
+
 /** Records the running command's full name (`verify`, `keys add`, …) for the envelope. */
 export function setCommandName(name: string): void {
   state.command = name;

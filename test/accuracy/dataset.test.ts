@@ -176,12 +176,15 @@ test('JSON Lines are streamed: the first sample arrives before the file is compl
     ],
     { stdio: 'inherit' },
   );
+  // Listened for at once: the writer may exit before the loop below ends, and an 'exit' listener
+  // added after that would wait forever (node:test then cancels the file's remaining tests).
+  const exited = new Promise((r) => writer.on('exit', r));
   const labels: number[] = [];
   for await (const s of readDataset(fifo, shape)) {
     labels.push(s.label);
     if (labels.length === 1) writeFileSync(marker, '');
   }
-  await new Promise((r) => writer.on('exit', r));
+  await exited;
   assert.deepEqual(labels, [5, 1]);
 });
 

@@ -53,15 +53,20 @@ after(async () => {
   await shutdown();
 });
 
-/** Runs the CLI and asserts: exit 2, exactly one stderr line matching `pattern`, no stack trace. */
+/**
+ * Runs the CLI and asserts: exit 2, exactly one error line (`zkinfer: …`, the last line on stderr)
+ * matching `pattern`, no stack trace. Stage lines before it are progress (stderr, as run prints them).
+ */
 async function refused(argv: string[], pattern: RegExp): Promise<string> {
   const r = await runCaptured(argv);
   const lines = r.stderr.split('\n').filter((l) => l !== '');
   assert.equal(r.code, 2, `zkinfer ${argv.join(' ')} → ${r.code}: ${r.stderr}`);
-  assert.equal(lines.length, 1, `one stderr line expected: ${r.stderr}`);
+  const errors = lines.filter((l) => l.startsWith('zkinfer: '));
+  assert.equal(errors.length, 1, `one error line expected: ${r.stderr}`);
+  assert.equal(errors[0], lines.at(-1), `the error ends stderr: ${r.stderr}`);
   assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
-  assert.match(lines[0]!, pattern);
-  return lines[0]!;
+  assert.match(errors[0]!, pattern);
+  return errors[0]!;
 }
 
 const files = (dir: string) => readdirSync(dir).sort();
