@@ -52,6 +52,9 @@ export const gateConfigSchema = z
   })
   .strict();
 
+/** The build directory an ONNX `model` is quantized into when the config names no `build`, relative to the config. */
+export const DEFAULT_GATE_BUILD = '.zkinfer/gate-build';
+
 /** A parsed config: paths resolved against the config's folder, thresholds as fractions. */
 export type GateConfig = Omit<z.infer<typeof gateConfigSchema>, 'minAccuracy' | 'maxDisagreement'> & {
   readonly minAccuracy: number;
@@ -95,7 +98,8 @@ export function readGateConfig(path: string): GateConfig {
     maxDisagreement:
       c.maxDisagreement === undefined ? undefined : parseThreshold(c.maxDisagreement, `${path}: field maxDisagreement`),
     model: rel(c.model)!,
-    build: rel(c.build ?? '.zkinfer/gate-build'),
+    // No default here: a `build` given with a build-directory `model` is an error (src/audit/gate.ts), so it must stay visible.
+    build: rel(c.build),
     calibration: rel(c.calibration),
     dataset: rel(c.dataset)!,
     opening: rel(c.opening),

@@ -5,9 +5,12 @@
  * check failed) or 2 (bad config or input), a Markdown summary for GITHUB_STEP_SUMMARY and
  * `::error` annotations on GitHub Actions.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { audit } from './audit.js';
-import { GateConfig, readGateConfig } from './gate-config.js';
+import { DEFAULT_GATE_BUILD, GateConfig, readGateConfig } from './gate-config.js';
+import { existingKeys, staleKeysRefusal } from '../setup/existing-keys.js';
 import { chunkKeyDir } from '../accuracy/chunk-compile.js';
 import { AccuracySummary, proveAccuracy } from '../accuracy/prove-accuracy.js';
 import { accuracyOpeningPath, artifactPath } from '../formats/paths.js';
@@ -116,8 +119,9 @@ async function runStages(
     config: configPath,
     checks,
     accuracy: {
-      proven: s.accuracy,
-      correct: s.correct,
+      // What the verified claim shows (K recomputed from the chunk proofs), not the prover's summary.
+      proven: v.accuracy ?? s.accuracy,
+      correct: v.correct ?? s.correct,
       samples: s.samples,
       float: a.accuracy.float.accuracy,
       quantized: a.accuracy.quantized.accuracy,
@@ -133,23 +137,64 @@ async function runStages(
   };
 }
 
-/** The build to gate: the config's build directory, quantized from the model first when the model is an ONNX file. */
+/** Config fields that only say how to quantize an ONNX `model`: with a build directory as `model`, an error. */
+const QUANTIZE_FIELDS = ['build', 'calibration', 'weightBits', 'activationBits'] as const;
+
+/**
+ * The build to gate: the config's `model` when it is a build directory (used as it is), else the `build` directory
+ * the ONNX model is quantized into. A build that already has keys is quantized elsewhere first and kept as it is
+ * when the quantization is unchanged; otherwise refused, as `run` refuses: re-quantizing would leave its keys made
+ * for another circuit.
+ */
 async function gateBuildDir(
   configPath: string,
   c: GateConfig,
   onProgress: ((msg: string) => void) | undefined,
 ): Promise<string> {
   if (!existsSync(c.model)) throw new UserError(`${configPath}: model ${c.model} not found`);
-  if (!statSync(c.model).isFile()) return c.model;
-  const buildDir = c.build!;
-  onProgress?.(`quantizing ${c.model} into ${buildDir}`);
-  await quantizeModel({
-    modelPath: c.model,
-    outDir: buildDir,
-    calibrationPath: c.calibration,
-    weightBits: c.weightBits,
-    activationBits: c.activationBits,
-  });
+  if (!statSync(c.model).isFile()) {
+    const given = QUANTIZE_FIELDS.find((k) => c[k] !== undefined);
+    if (given !== undefined)
+      throw new UserError(
+        `${configPath}: field ${given} does not apply: model ${c.model} is a build directory, gated as it is (${QUANTIZE_FIELDS.join(', ')} say how to quantize an ONNX model); remove it`,
+      );
+    return c.model;
+  }
+  const buildDir = c.build ?? join(dirname(resolve(configPath)), DEFAULT_GATE_BUILD);
+  const quantize = (outDir: string) =>
+    quantizeModel({
+      modelPath: c.model,
+      outDir,
+      calibrationPath: c.calibration,
+      weightBits: c.weightBits,
+      activationBits: c.activationBits,
+    });
+  const keys = existingKeys(buildDir);
+  if (!keys) {
+    onProgress?.(`quantizing ${c.model} into ${buildDir}`);
+    await quantize(buildDir);
+    return buildDir;
+  }
+  onProgress?.(`quantizing ${c.model} to compare with ${buildDir}, which has keys`);
+  const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-gate-'));
+  let same: boolean;
+  try {
+    await quantize(join(tmp, 'build'));
+    const quantized = artifactPath(buildDir, 'quantized');
+    same =
+      existsSync(quantized) &&
+      readFileSync(artifactPath(join(tmp, 'build'), 'quantized')).equals(readFileSync(quantized));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  if (!same)
+    throw staleKeysRefusal(
+      buildDir,
+      keys,
+      `re-quantizing ${c.model} into it`,
+      `set field build to another directory (default ${DEFAULT_GATE_BUILD} beside the config), or model to this build directory to gate it as it is`,
+    );
+  onProgress?.(`${buildDir}: quantization unchanged; its files and keys are kept`);
   return buildDir;
 }
 
@@ -186,24 +231,40 @@ async function proveAndVerify(
     ...(c.datasetCommitment
       ? { datasetCommitment: c.datasetCommitment }
       : { dataset: c.dataset, opening: c.opening ?? accuracyOpeningPath(c.out!) }),
+    minAccuracy: c.minAccuracy,
     ...(c.requireTrustedSetup ? trustedSetupOptions(c, buildDir) : {}),
   });
-  // The trusted-setup verdict is its own gate check (below), not part of whether the claim verifies.
-  const structural = v.checks.filter((x) => x.check !== 'trusted-setup');
+  // The trusted-setup and min-accuracy verdicts are their own gate checks (below), not part of whether the claim verifies.
+  const structural = v.checks.filter((x) => x.check !== 'trusted-setup' && x.check !== 'min-accuracy');
   const bad = structural.find((x) => !x.ok);
   checks.push({
     check: 'claim',
     ok: !bad,
     detail: bad ? `${bad.check}: ${bad.detail}` : `claim verified (${structural.length} checks) with key ${vkey}`,
   });
-  checks.push({
-    check: 'min-accuracy',
-    ok: s.accuracy >= c.minAccuracy,
-    detail: `proven accuracy ${(100 * s.accuracy).toFixed(2)} % (minimum ${(100 * c.minAccuracy).toFixed(2)} %)`,
-  });
+  checks.push(minAccuracyCheck(v, c.minAccuracy));
   const ts = v.checks.find((x) => x.check === 'trusted-setup');
   if (ts) checks.push({ check: 'trusted-setup', ok: ts.ok, detail: ts.detail });
   return { s, v, vkey };
+}
+
+/**
+ * The gate's `min-accuracy` check, read from the verified claim (the verifier's own `min-accuracy` check on
+ * K/N recomputed from the chunk proofs), never from the prover's summary: a gate is a verifier. When the claim
+ * did not get as far as counting (a failed dataset or key check), the minimum is not shown to be met.
+ */
+export function minAccuracyCheck(v: ClaimReport, minAccuracy: number): GateCheck {
+  const verified = v.checks.find((x) => x.check === 'min-accuracy');
+  const limit = `minimum ${(100 * minAccuracy).toFixed(2)} %`;
+  if (!verified || v.accuracy === undefined)
+    return {
+      check: 'min-accuracy',
+      ok: false,
+      detail: `not shown: the claim did not verify as far as its count (${limit})`,
+    };
+  // Both must agree; the verifier's check already compared its recomputed K/N with the minimum.
+  const ok = verified.ok && v.accuracy >= minAccuracy;
+  return { check: 'min-accuracy', ok, detail: `verified accuracy ${(100 * v.accuracy).toFixed(2)} % (${limit})` };
 }
 
 /**

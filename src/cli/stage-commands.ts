@@ -14,7 +14,7 @@ import { quantizeModel } from '../quantize/quantize-model.js';
 import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
-import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
+import { describeSetup, existingKeys, keyReplacementNotice, staleKeysRefusal } from '../setup/existing-keys.js';
 import { intOption, printJson, visibilityOption } from './options.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
 import { warn } from './output.js';
@@ -48,6 +48,10 @@ function registerQuantize(p: Command): void {
       `search per-layer activation bits for the cheapest circuit with this top-1 agreement on the calibration set (${THRESHOLD_FORMS})`,
       thresholdOption('--target-agreement'),
     )
+    .option(
+      '--force',
+      'rewrite the model files of a build that has keys (the keys then no longer match: run setup --force)',
+    )
     .option('--json', 'print settings as JSON')
     .addHelpText(
       'after',
@@ -63,11 +67,13 @@ function registerQuantize(p: Command): void {
           weightBits?: number;
           activationBits?: number;
           targetAgreement?: number;
+          force?: boolean;
           json?: boolean;
         },
       ) => {
         if (f.targetAgreement !== undefined && f.activationBits !== undefined)
           throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
+        refuseStaleKeys(f.out, '`quantize`', f.force);
         const { settings, search } = await quantizeModel({
           modelPath: model,
           outDir: f.out,
@@ -104,13 +110,21 @@ function registerCompile(p: Command): void {
       'prove every wire is determined by the inputs before writing (default: on up to 200k constraints)',
     )
     .option('--no-check', 'skip the determinism check')
+    .option('--force', 'recompile a build that has keys (the keys then no longer match: run setup --force)')
     .option('--json', 'print circuit info as JSON')
     .addHelpText('after', '\nExamples:\n  zkinfer compile build/digits\n  zkinfer compile build/sig --no-check')
     .action(
       (
         dir: string,
-        f: { inputVisibility?: Visibility; outputVisibility?: Visibility; check?: boolean; json?: boolean },
+        f: {
+          inputVisibility?: Visibility;
+          outputVisibility?: Visibility;
+          check?: boolean;
+          force?: boolean;
+          json?: boolean;
+        },
       ) => {
+        refuseStaleKeys(dir, '`compile`', f.force);
         const info = compileCircuit({
           buildDir: dir,
           inputVisibility: f.inputVisibility,
@@ -128,6 +142,25 @@ function registerCompile(p: Command): void {
         );
       },
     );
+}
+
+/**
+ * Refuses (without `force`) to rewrite the model or circuit files of a build that has keys: the keys would
+ * stay, made for the old circuit, and every proof made with them would fail verification. With `force`, warns.
+ */
+function refuseStaleKeys(dir: string, what: string, force: boolean | undefined): void {
+  const keys = existingKeys(dir);
+  if (!keys) return;
+  if (!force)
+    throw staleKeysRefusal(
+      dir,
+      keys,
+      what,
+      'pass --force to rewrite it (then `setup --force` for new keys), or use another build directory',
+    );
+  warn(
+    `${dir}: the ${keys.kind} (vkey hash ${keys.hash}) was made for the circuit ${what} rewrites; run \`zkinfer setup ${dir} --force\` for keys that match`,
+  );
 }
 
 function registerSetup(p: Command): void {

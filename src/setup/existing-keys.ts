@@ -66,3 +66,14 @@ export function keyReplacementRefusal(dir: string, keys: ExistingKeys, what: str
 export function keyReplacementNotice(dir: string, old: ExistingKeys, newKind: string, newHash: string): string {
   return `${dir}: replaced the ${old.kind} (vkey hash ${old.hash}) by a ${newKind} (vkey hash ${newHash}); proofs made with the old key no longer verify against this build`;
 }
+
+/**
+ * The one-line refusal to rewrite the circuit files under `keys` in `dir` (`quantize --out`, `compile`, a gate
+ * re-quantizing its `build`): the keys would stay but no longer be the circuit's, so every proof made with them
+ * would fail verification. `how` says what the caller can do instead (e.g. "pass --force …").
+ */
+export function staleKeysRefusal(dir: string, keys: ExistingKeys, what: string, how: string): UserError {
+  return new UserError(
+    `${dir}: already holds a ${keys.kind} (vkey hash ${keys.hash}); ${what} would rewrite the circuit it was made for, and every proof made with it would then fail verification; ${how}`,
+  );
+}

@@ -14,6 +14,12 @@ import { writeJsonAtomic } from '../core/atomic-write.js';
 import { UserError, quoteName } from '../core/errors.js';
 import { vkeyHash, assertVerificationKey, readVerificationKey } from '../formats/vkey.js';
 
+/** Digits a hash prefix needs in `keys remove` (shorter ones match too easily by accident). */
+export const MIN_HASH_PREFIX = 8;
+
+/** A name `keys add` refuses: it reads as a vkey hash (prefix), so it could shadow another key's hash. */
+const HASH_LIKE = new RegExp(`^(0x)?[0-9a-f]{${MIN_HASH_PREFIX},}$`, 'i');
+
 const entrySchema = z.strictObject({
   name: z.string().min(1).max(200),
   vkeyHash: z.string().regex(/^[0-9a-f]{64}$/),
@@ -97,6 +103,10 @@ export function addTrustedKey(opts: AddKeyOptions): AddedKey {
   const meta = vkey['zkinfer'] as { modelId?: unknown; setup?: unknown } | undefined;
   const modelId = typeof meta?.modelId === 'string' ? meta.modelId : undefined;
   const setup = typeof meta?.setup === 'string' ? meta.setup : undefined;
+  if (opts.name !== undefined && HASH_LIKE.test(opts.name))
+    throw new UserError(
+      `--name "${quoteName(opts.name)}": a name may not look like a vkey hash (${MIN_HASH_PREFIX} or more hex digits): \`keys remove\` takes a name or a hash prefix, and such a name could stand for another key's hash; choose a name with a non-hex letter`,
+    );
   const keys = readKeyStore(dir);
   const known = keys.find((k) => k.vkeyHash === hash);
   if (known) {
@@ -123,9 +133,6 @@ export function addTrustedKey(opts: AddKeyOptions): AddedKey {
   return { entry, added: true };
 }
 
-/** Digits a hash prefix needs in `keys remove` (shorter ones match too easily by accident). */
-export const MIN_HASH_PREFIX = 8;
-
 /**
  * Removes the key with this name, full hash, or hash prefix of at least
  * {@link MIN_HASH_PREFIX} hex digits matching exactly one key; returns it. A refusal says
@@ -136,8 +143,17 @@ export function removeTrustedKey(nameOrHash: string, dir = configDir()): Trusted
   const byName = keys.filter((k) => k.name === nameOrHash);
   const hex = /^[0-9a-fA-F]+$/.test(nameOrHash) ? nameOrHash.toLowerCase() : undefined;
   const byHash = hex === undefined ? [] : keys.filter((k) => k.vkeyHash.startsWith(hex));
-  const matches = byName.length > 0 ? byName : hex !== undefined && hex.length >= MIN_HASH_PREFIX ? byHash : [];
+  const hashMatches = hex !== undefined && hex.length >= MIN_HASH_PREFIX ? byHash : [];
   const q = quoteName(nameOrHash);
+  // A name that reads as a hash prefix (stored before `keys add` refused such names) must not shadow another key's hash.
+  if (byName.length > 0 && hashMatches.some((k) => !byName.includes(k)))
+    throw new UserError(
+      `"${q}": ambiguous: it is the name of "${quoteName(byName[0]!.name)}" (${byName[0]!.vkeyHash.slice(0, 16)}…) and a hash prefix of ${hashMatches
+        .filter((k) => !byName.includes(k))
+        .map((k) => `"${quoteName(k.name)}" (${k.vkeyHash.slice(0, 16)}…)`)
+        .join(', ')}; name the key by its full vkey hash`,
+    );
+  const matches = byName.length > 0 ? byName : hashMatches;
   const rule = `a key is named by its name, its full vkey hash (64 hex digits) or a hash prefix of at least ${MIN_HASH_PREFIX} hex digits matching one key; \`zkinfer keys list\` shows them`;
   if (matches.length === 0) {
     if (hex !== undefined && hex.length < MIN_HASH_PREFIX && byHash.length > 0)

@@ -135,7 +135,7 @@ test('a passing gate: exit 0, one JSON summary, Markdown appended, ::warning for
     [['warning', true]],
   );
   assert.match(r.stepSummary, /^# earlier step\n## zkinfer gate: ✅ passed/);
-  assert.match(r.stepSummary, /\| min-accuracy \| ✅ \| proven accuracy 100\.00 %/);
+  assert.match(r.stepSummary, /\| min-accuracy \| ✅ \| verified accuracy 100\.00 %/);
   const v = spawnSync(
     process.execPath,
     [

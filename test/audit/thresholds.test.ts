@@ -41,6 +41,31 @@ test('parseThreshold: fractions and N% accepted, a bare number above 1 refused n
         '--min-accuracy: "95" is above 1: write the fraction 0.95 or the percentage 95% (a fraction in [0, 1] or a percentage with %, e.g. 0.95 or 95%)',
   );
   assert.throws(() => parseThreshold(98, 'f.json: field minAccuracy'), /f\.json: field minAccuracy: "98" is above 1/);
+  // A percentage below 1 % (0.95%) reads as a fraction with % added: refused, offering both readings.
+  assert.throws(
+    () => parseThreshold('0.95%', 'f.json: field minAccuracy'),
+    (e: Error) =>
+      e instanceof UserError &&
+      /^f\.json: field minAccuracy: "0\.95%" is a percentage below 1 %.*write the percentage 95% .* or the fraction 0\.0095 for 0\.95 %/.test(
+        e.message,
+      ),
+  );
+  assert.throws(() => parseThreshold('0.5%', '--max-disagreement'), /the percentage 50% .* the fraction 0\.005 /);
+  assert.equal(parseThreshold('1%', '--x'), 0.01);
+  assert.equal(parseThreshold('0.0%', '--x'), 0);
+  // Every suggested form is itself accepted (an exponent is not carried into the % form; no rounding noise).
+  for (const [text, frac, pct] of [
+    ['0.5e1', '0.05', '5%'],
+    ['14.3', '0.143', '14.3%'],
+    ['95', '0.95', '95%'],
+  ] as const) {
+    assert.throws(
+      () => parseThreshold(text, '--x'),
+      (e: Error) => e.message.includes(`write the fraction ${frac} or the percentage ${pct} (`),
+      text,
+    );
+    assert.equal(parseThreshold(frac, '--x'), parseThreshold(pct, '--x'));
+  }
   for (const bad of ['101%', '-1%', '-0.1', '250', 'abc', '', '%', '0x1', 'NaN', 'Infinity', '1.5e3', true, null])
     assert.throws(() => parseThreshold(bad, '--x'), UserError, String(bad));
 });
@@ -76,6 +101,7 @@ test('gate config: missing and unknown fields named in words; thresholds under t
       { ...base, minAccuracy: 95 },
       /field minAccuracy: "95" is above 1: write the fraction 0\.95 or the percentage 95%/,
     ],
+    [{ ...base, minAccuracy: '0.95%' }, /field minAccuracy: "0\.95%" is a percentage below 1 %.*95%/],
     [{ ...base, maxDisagreement: '1%%' }, /field maxDisagreement: "1%%" is not a number/],
     [{ ...base, minAccuracy: true }, /field minAccuracy: .*\(a fraction in \[0, 1\] or a percentage with %/],
     [{ ...base, workers: 0 }, /field workers: /],

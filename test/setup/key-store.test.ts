@@ -55,7 +55,8 @@ function zk(...args: string[]): CliRun {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const show = (r: CliRun) => `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
-const names = () => (JSON.parse(zk('keys', 'list', '--json').stdout) as { name: string }[]).map((k) => k.name);
+const names = () =>
+  (JSON.parse(zk('keys', 'list', '--json').stdout) as { keys: { name: string }[] }).keys.map((k) => k.name);
 
 test('keys hash prints the hash bundles record: sha256 of the canonical JSON, not of the bytes', () => {
   const k = keys[0]!;
@@ -106,4 +107,30 @@ test('keys remove explains the prefix rule: too short, unknown; 8 digits in any 
   assert.deepEqual(names(), ['other']);
   assert.equal(zk('keys', 'remove', 'other').code, 0);
   for (const r of [short, unknown]) assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test("a name cannot shadow a hash: keys add refuses hash-like names, keys remove refuses a name that is another key's prefix", () => {
+  const victim = keys[0]!;
+  const prefix = victim.hash.slice(0, 12);
+  assert.equal(zk('keys', 'add', victim.path, '--name', 'victim').code, 0);
+  for (const name of [prefix, `0x${prefix.toUpperCase()}`]) {
+    const r = zk('keys', 'add', keys[1]!.path, '--name', name);
+    assert.equal(r.code, 2, show(r));
+    assert.match(r.stderr, /may not look like a vkey hash/);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+  }
+  assert.deepEqual(names(), ['victim']);
+  // A store written before the refusal existed can still hold such a name: remove must not pick it over the hash.
+  assert.equal(zk('keys', 'add', keys[1]!.path, '--name', 'attacker').code, 0);
+  const path = join(store, 'trusted-keys.json');
+  const doc = JSON.parse(readFileSync(path, 'utf8')) as { keys: { name: string }[] };
+  doc.keys.find((k) => k.name === 'attacker')!.name = prefix;
+  writeFileSync(path, JSON.stringify(doc));
+  const amb = zk('keys', 'remove', prefix);
+  assert.equal(amb.code, 2, show(amb));
+  assert.match(amb.stderr, /ambiguous.*"victim".*full vkey hash/);
+  assert.deepEqual(names(), ['victim', prefix], 'nothing removed');
+  assert.equal(zk('keys', 'remove', victim.hash).code, 0);
+  assert.deepEqual(names(), [prefix]);
+  assert.equal(zk('keys', 'remove', keys[1]!.hash).code, 0);
 });
