@@ -218,7 +218,8 @@ async function stageBuild(opts: RunOptions, c: StageContext): Promise<Staged> {
       'setup',
       `kept the ${have.kind} (vkey hash ${have.setup!.vkeyHash.slice(0, 16)}…): the circuit is unchanged${restored}`,
     );
-    return { settings, circuit, setup: have.setup!, keys: 'kept', files: MODEL_FILES };
+    // An intact build stays byte-identical; stale model files are replaced as one set.
+    return { settings, circuit, setup: have.setup!, keys: 'kept', files: fit.stale.length ? MODEL_FILES : [] };
   }
   const setup = (await c.timed('setup', () => setupKeys({ buildDir: c.stageDir, ptauPath: opts.ptauPath }))).info;
   c.say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);

@@ -40,7 +40,8 @@ const snapshot = (dir: string) =>
 /** A refusal: exit 2, one line on stderr naming the key's kind and hash and how to go on. */
 function assertRefused(r: CliRun, kind: RegExp, hash: string): void {
   assert.equal(r.code, 2, show(r));
-  const lines = r.stderr.trim().split('\n');
+  // run's stage lines are progress on stderr too; the refusal is the one `zkinfer:` line.
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('zkinfer: '));
   assert.equal(lines.length, 1, show(r));
   assert.match(lines[0]!, kind);
   assert.ok(lines[0]!.includes(hash), show(r));

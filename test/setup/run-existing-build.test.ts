@@ -74,7 +74,10 @@ test('a failed run --force leaves the build byte-identical; run --json reports c
   const r = assertFailsUnchanged([other, '--ptau', small, '--force'], /small\.ptau: powers of tau for 2\^2/);
   assert.doesNotMatch(r.stderr, /run-staging/, 'the message names a staging path');
 
+  const keyed = (t: Record<string, string>) => Object.entries(t).filter(([f]) => !f.startsWith('proofs'));
+  const intact = keyed(hashTree(build));
   assert.equal(runJson([model]).keys, 'kept');
+  assert.deepEqual(keyed(hashTree(build)), intact, 'a run that kept the keys changed the build');
   zkinferOk(['verify', created.bundle, '--vkey', join(build, 'vkey.json')]);
   const replaced = runJson([other, '--force']);
   assert.equal(replaced.keys, 'replaced');
