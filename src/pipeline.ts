@@ -8,7 +8,7 @@ import type { Visibility } from './compile/build-circuit.js';
 import type { ProofBundle } from './formats/bundle.js';
 import { readInputFile } from './onnx/input-file.js';
 import { createProver, writeBundle } from './prove/prover.js';
-import { artifactPath, bundlePathFor, defaultBuildDir, openingPathFor, proofsDir } from './formats/paths.js';
+import { ARTIFACTS, artifactPath, bundlePathFor, defaultBuildDir, openingPathFor, proofsDir } from './formats/paths.js';
 import { quantizeModel } from './quantize/quantize-model.js';
 import { Settings } from './formats/settings.js';
 import { setupKeys } from './setup/setup-keys.js';
@@ -16,11 +16,11 @@ import { SetupInfo } from './formats/setup.js';
 import { verifyBundle, VerifyReport } from './verify/verify-bundle.js';
 import { proveBatch, ProveBatchOptions, BatchSummary } from './prove/batch.js';
 import { existingBundlePrediction } from './verify/existing-bundle.js';
-import { existingKeys, keyReplacementRefusal, type ExistingKeys } from './setup/existing-keys.js';
+import { existingKeys, keyReplacementRefusal, keysFitCircuit, type ExistingKeys } from './setup/existing-keys.js';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { cleanupOnFailure } from './core/atomic-write.js';
+import { basename, join } from 'node:path';
+import { cleanupOnFailure, ensureDir, moveFileAtomic } from './core/atomic-write.js';
+import { UserError } from './core/errors.js';
 import { checkOutputDir } from './core/output-path.js';
 import { checkPtauFile, hashFileBlake2b } from './setup/ptau/ptau-file.js';
 
@@ -68,7 +68,9 @@ export interface RunResult {
 
 /**
  * Runs every stage on one model and one input. The build directory and the ptau file are
- * checked before any work; on failure, every file this run created is removed again.
+ * checked before any work. Quantize, compile and setup run in a staging directory and replace
+ * the build's files only when all three succeeded, so a failed run leaves an existing build as
+ * it was; on any failure, every file this run created is removed again.
  */
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const buildDir = opts.outDir ?? defaultBuildDir(opts.modelPath);
@@ -87,29 +89,21 @@ async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult>
     return r;
   };
   const existing = existingKeys(buildDir);
-  // A build with keys is quantized and compiled elsewhere first: its files stay as they are
-  // unless the circuit is unchanged (keys kept) or `force` says to replace them.
-  const stageDir = existing && !opts.force ? mkdtempSync(join(tmpdir(), 'zkinfer-run-')) : buildDir;
-  let stages: { settings: Settings; circuit: CircuitInfo };
+  // Quantize, compile and setup happen in a staging directory inside the build (same file
+  // system, so each move is one rename); the build's files are replaced only once all of them
+  // succeeded, so a failed or refused run leaves an existing build byte-identical.
+  ensureDir(buildDir);
+  const stageDir = mkdtempSync(join(buildDir, '.run-staging-'));
+  let staged: Staged;
   try {
-    stages = await quantizeAndCompile(opts, stageDir, timed, say);
+    staged = await namingBuild(stageDir, buildDir, () =>
+      stageBuild(opts, { buildDir, stageDir, existing, timed, say }),
+    );
+    for (const a of staged.files) moveFileAtomic(artifactPath(stageDir, a), artifactPath(buildDir, a));
   } finally {
-    if (stageDir !== buildDir) rmSync(stageDir, { recursive: true, force: true });
+    rmSync(stageDir, { recursive: true, force: true });
   }
-  const { settings, circuit } = stages;
-  let setup: SetupInfo;
-  let keys: RunResult['keys'] = 'created';
-  if (stageDir !== buildDir) {
-    if (!(await keysServe(existing!, circuit, opts.ptauPath)))
-      throw keyReplacementRefusal(buildDir, existing!, `\`run\` with ${describeRunChange(existing!, circuit)}`);
-    setup = existing!.setup!;
-    keys = 'kept';
-    say('setup', `kept the ${existing!.kind} (vkey hash ${setup.vkeyHash.slice(0, 16)}…): the circuit is unchanged`);
-  } else {
-    setup = (await timed('setup', () => setupKeys({ buildDir, ptauPath: opts.ptauPath, force: opts.force }))).info;
-    if (existing) keys = 'replaced';
-    say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
-  }
+  const { settings, circuit, setup, keys } = staged;
   const input = readInputFile(opts.inputPath, settings.quantization.input);
   const prover = createProver({ buildDir });
   const result = await timed('prove', () =>
@@ -185,18 +179,75 @@ async function quantizeAndCompile(
   return { settings, circuit };
 }
 
+/** What the staged stages of {@link runPipeline} produced, and which artifacts to move into the build. */
+interface Staged {
+  readonly settings: Settings;
+  readonly circuit: CircuitInfo;
+  readonly setup: SetupInfo;
+  readonly keys: RunResult['keys'];
+  readonly files: readonly (keyof typeof ARTIFACTS)[];
+}
+
+interface StageContext {
+  readonly buildDir: string;
+  readonly stageDir: string;
+  readonly existing: ExistingKeys | undefined;
+  readonly timed: Timed;
+  readonly say: (stage: string, summary: string) => void;
+}
+
+/** The model files `run` writes; the key files follow them, setup.json last (it vouches for the rest). */
+const MODEL_FILES = ['model', 'quantized', 'settings', 'r1cs', 'circuit'] as const;
+const KEY_FILES = ['zkey', 'vkey', 'setup'] as const;
+
 /**
- * Whether the keys already in the build serve this run: made for exactly the circuit just
- * compiled (same model.quant.json and circuit.r1cs), with all three key files there, and — when
- * `--ptau` is given — on that very file (by blake2b). Any key serves a run without `--ptau`: a
- * ceremony's key is better than the dev key the run would make.
+ * Quantize, compile and (unless the build's keys serve the new circuit) setup, all into the
+ * staging directory. Keys are replaced only with `force`; kept keys must be intact.
  */
-async function keysServe(have: ExistingKeys, circuit: CircuitInfo, ptauPath: string | undefined): Promise<boolean> {
-  const s = have.setup;
-  if (!s || s.hashes.quantized !== circuit.quantizedSha256 || s.hashes.r1cs !== circuit.r1csSha256) return false;
-  if (s.modelId !== circuit.modelId) return false;
+async function stageBuild(opts: RunOptions, c: StageContext): Promise<Staged> {
+  const { settings, circuit } = await quantizeAndCompile(opts, c.stageDir, c.timed, c.say);
+  const have = c.existing;
+  if (have && !opts.force) {
+    const fit = keysFitCircuit(c.buildDir, have, circuit);
+    if (!fit.serve || !(await ptauMatches(have, opts.ptauPath)))
+      throw keyReplacementRefusal(c.buildDir, have, `\`run\` with ${describeRunChange(have, circuit)}`);
+    const restored = fit.stale.length
+      ? `; the build's ${fit.stale.map((p) => basename(p)).join(' and ')} had changed since setup and are replaced by this run's, which match the key`
+      : '';
+    c.say(
+      'setup',
+      `kept the ${have.kind} (vkey hash ${have.setup!.vkeyHash.slice(0, 16)}…): the circuit is unchanged${restored}`,
+    );
+    // An intact build stays byte-identical; stale model files are replaced as one set.
+    return { settings, circuit, setup: have.setup!, keys: 'kept', files: fit.stale.length ? MODEL_FILES : [] };
+  }
+  const setup = (await c.timed('setup', () => setupKeys({ buildDir: c.stageDir, ptauPath: opts.ptauPath }))).info;
+  c.say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
+  return { settings, circuit, setup, keys: have ? 'replaced' : 'created', files: [...MODEL_FILES, ...KEY_FILES] };
+}
+
+/**
+ * Runs `work` on the staging directory; a user error naming a staged file names the build's
+ * file instead (that is where the user will look, and where the file will be).
+ */
+async function namingBuild<T>(stageDir: string, buildDir: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof UserError && e.message.includes(stageDir))
+      throw new UserError(e.message.split(stageDir).join(buildDir), { cause: e });
+    throw e;
+  }
+}
+
+/**
+ * With `--ptau`, the kept keys must have been made on that very file (by blake2b). Any key
+ * serves a run without `--ptau`: a ceremony's key is better than the dev key the run would make.
+ */
+async function ptauMatches(have: ExistingKeys, ptauPath: string | undefined): Promise<boolean> {
   if (ptauPath === undefined) return true;
-  return s.ptau !== undefined && existsSync(ptauPath) && (await hashFileBlake2b(ptauPath)) === s.ptau.blake2b;
+  const p = have.setup?.ptau;
+  return p !== undefined && existsSync(ptauPath) && (await hashFileBlake2b(ptauPath)) === p.blake2b;
 }
 
 /** Why a run would replace the keys, for the refusal. */

@@ -41,6 +41,9 @@ const runResult = result({
   valid: z.boolean().describe("the proof's validity"),
   modelId: hex,
   setup: z.string(),
+  keys: z
+    .enum(['created', 'kept', 'replaced'])
+    .describe("whether the run made keys, kept the build's (same circuit) or replaced them (--force)"),
   buildDir: z.string(),
   clamped: count,
   timings: z.record(z.string(), seconds),

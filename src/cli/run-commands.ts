@@ -35,6 +35,8 @@ function runSummary(r: RunResult) {
     valid: r.verification.valid,
     modelId: r.circuit.modelId,
     setup: r.setup.kind,
+    // Whether this run made keys, kept the build's (same circuit) or replaced them (--force).
+    keys: r.keys,
     buildDir: r.buildDir,
     fidelity: r.bundle.fidelity
       ? { floatPrediction: r.bundle.fidelity.floatPrediction, maxAbsError: r.bundle.fidelity.maxAbsError }

@@ -128,6 +128,18 @@ export function copyFileAtomic(from: string, path: string): void {
 }
 
 /**
+ * Moves a finished file `from` (in the same file system, e.g. a staging directory inside the
+ * destination's directory) to `path` by one rename, recording `path` when it is new.
+ */
+export function moveFileAtomic(from: string, path: string): void {
+  try {
+    commit(from, path);
+  } catch (e) {
+    throw fsUserError(e, path);
+  }
+}
+
+/**
  * Writes `chunks` to `path` atomically without joining them first (a dev-setup zkey runs to
  * hundreds of megabytes), synced to disk before the rename.
  */

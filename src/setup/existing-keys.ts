@@ -6,6 +6,7 @@
  * which key was replaced by which (old and new vkey hash).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { artifactPath } from '../formats/paths.js';
 import { readSetupInfo } from '../formats/build-dir.js';
 import { readJsonFile } from '../core/json.js';
@@ -75,5 +76,61 @@ export function keyReplacementNotice(dir: string, old: ExistingKeys, newKind: st
 export function staleKeysRefusal(dir: string, keys: ExistingKeys, what: string, how: string): UserError {
   return new UserError(
     `${dir}: already holds a ${keys.kind} (vkey hash ${keys.hash}); ${what} would rewrite the circuit it was made for, and every proof made with it would then fail verification; ${how}`,
+  );
+}
+
+/** The hashes of a compiled circuit that keys are made for. */
+export interface CircuitHashes {
+  readonly quantizedSha256: string;
+  readonly r1csSha256: string;
+  readonly modelId: string;
+}
+
+/** Whether the keys of a build serve a circuit, and which of the build's model files no longer match them. */
+export interface KeyFit {
+  readonly serve: boolean;
+  /** Build files (model.quant.json, circuit.r1cs) that differ from what the keys were made for. */
+  readonly stale: readonly string[];
+}
+
+/**
+ * Whether the keys in `buildDir` serve `circuit`: setup.json readable and made for exactly this
+ * circuit (same model.quant.json, circuit.r1cs and model id). Key files that setup.json no longer
+ * describes (circuit.zkey or vkey.json missing or changed) are a {@link UserError} saying how to
+ * get them back, since `setup` would make other keys and every earlier proof would fail. The
+ * build's own model.quant.json and circuit.r1cs are compared too and listed in `stale` when they
+ * changed since setup (e.g. `zkinfer quantize` wrote another model into the build).
+ */
+export function keysFitCircuit(buildDir: string, have: ExistingKeys, circuit: CircuitHashes): KeyFit {
+  const s = have.setup;
+  if (!s) return { serve: false, stale: [] };
+  checkKeyFile(buildDir, have, 'zkey', (p) => sha256Hex(readFileSync(p)) === s.hashes.zkey);
+  checkKeyFile(
+    buildDir,
+    have,
+    'vkey',
+    (p) => vkeyHash(readJsonFile(p, 'verification key')) === s.hashes.vkey && s.hashes.vkey === s.vkeyHash,
+  );
+  const stale = (['quantized', 'r1cs'] as const)
+    .map((a) => artifactPath(buildDir, a))
+    .filter((p, i) => {
+      const want = i === 0 ? s.hashes.quantized : s.hashes.r1cs;
+      return !existsSync(p) || sha256Hex(readFileSync(p)) !== want;
+    });
+  const serve =
+    s.hashes.quantized === circuit.quantizedSha256 &&
+    s.hashes.r1cs === circuit.r1csSha256 &&
+    s.modelId === circuit.modelId;
+  return { serve, stale };
+}
+
+/** Refuses a key file that is missing or does not match setup.json, saying how to restore it. */
+function checkKeyFile(buildDir: string, have: ExistingKeys, a: 'zkey' | 'vkey', matches: (p: string) => boolean): void {
+  const path = artifactPath(buildDir, a);
+  const present = existsSync(path);
+  if (present && matches(path)) return;
+  const ceremony = have.setup?.ceremony ? ', or re-run `zkinfer ceremony finalize` on the ceremony' : '';
+  throw new UserError(
+    `${path}: ${present ? 'does not match setup.json (its hash differs)' : 'missing'}, so the ${have.kind} (vkey hash ${have.hash}) cannot be used; restore this key's ${basename(path)} from a backup${ceremony} (--force would make new keys, and every proof made with the old ones would then fail verification)`,
   );
 }

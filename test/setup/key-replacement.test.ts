@@ -40,7 +40,8 @@ const snapshot = (dir: string) =>
 /** A refusal: exit 2, one line on stderr naming the key's kind and hash and how to go on. */
 function assertRefused(r: CliRun, kind: RegExp, hash: string): void {
   assert.equal(r.code, 2, show(r));
-  const lines = r.stderr.trim().split('\n');
+  // run's stage lines are progress on stderr too; the refusal is the one `zkinfer:` line.
+  const lines = r.stderr.split('\n').filter((l) => l.startsWith('zkinfer: '));
   assert.equal(lines.length, 1, show(r));
   assert.match(lines[0]!, kind);
   assert.ok(lines[0]!.includes(hash), show(r));
@@ -73,7 +74,7 @@ test('a ceremony-finalized key survives setup, run --out and ceremony init; --fo
   assertRefused(zkinfer(['setup', build]), /2-party ceremony key/, vkeyHash);
   // The same model and input: the circuit is unchanged, so the ceremony's key is kept.
   const rerun = zkinferOk(['run', model, '--input', input, '--out', build, ...PUBLIC]);
-  assert.match(rerun.stdout, /kept the 2-party ceremony key/);
+  assert.match(rerun.stderr, /kept the 2-party ceremony key/);
   // Another model: refused before anything in the build is written.
   assertRefused(zkinfer(['run', other, '--input', input, '--out', build, ...PUBLIC]), /2-party ceremony key/, vkeyHash);
   assert.deepEqual(snapshot(build), before, 'a refused run changed the build directory');
@@ -111,7 +112,7 @@ test('run --out twice: the same model keeps the key (earlier proofs still verify
   };
   const { vkeyHash } = setupOf(build);
   const second = zkinferOk(['run', model, '--input', input, '--out', build, ...PUBLIC]);
-  assert.match(second.stdout, /kept the dev key/);
+  assert.match(second.stderr, /kept the dev key/);
   assert.equal(setupOf(build).vkeyHash, vkeyHash);
   zkinferOk(['verify', first.bundle, '--vkey', join(build, 'vkey.json')]);
 
