@@ -73,7 +73,7 @@ test('a ceremony-finalized key survives setup, run --out and ceremony init; --fo
   assertRefused(zkinfer(['setup', build]), /2-party ceremony key/, vkeyHash);
   // The same model and input: the circuit is unchanged, so the ceremony's key is kept.
   const rerun = zkinferOk(['run', model, '--input', input, '--out', build, ...PUBLIC]);
-  assert.match(rerun.stdout, /kept the 2-party ceremony key/);
+  assert.match(rerun.stderr, /kept the 2-party ceremony key/);
   // Another model: refused before anything in the build is written.
   assertRefused(zkinfer(['run', other, '--input', input, '--out', build, ...PUBLIC]), /2-party ceremony key/, vkeyHash);
   assert.deepEqual(snapshot(build), before, 'a refused run changed the build directory');
@@ -111,7 +111,7 @@ test('run --out twice: the same model keeps the key (earlier proofs still verify
   };
   const { vkeyHash } = setupOf(build);
   const second = zkinferOk(['run', model, '--input', input, '--out', build, ...PUBLIC]);
-  assert.match(second.stdout, /kept the dev key/);
+  assert.match(second.stderr, /kept the dev key/);
   assert.equal(setupOf(build).vkeyHash, vkeyHash);
   zkinferOk(['verify', first.bundle, '--vkey', join(build, 'vkey.json')]);
 
