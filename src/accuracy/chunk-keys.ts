@@ -23,6 +23,7 @@ import { CircuitInfo } from '../formats/circuit.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
 import { setupKeys } from '../setup/setup-keys.js';
+import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 import { hashFileBlake2b } from '../setup/ptau/ptau-file.js';
 import { ceremonyDir, TRANSCRIPT_FILE } from '../setup/ceremony/ceremony.js';
 import { SetupInfo } from '../formats/setup.js';
@@ -37,6 +38,8 @@ export interface ChunkKeyOptions {
   /** Replace existing ptau or ceremony keys by another setup route instead of refusing. */
   readonly force?: boolean;
   readonly onProgress?: (msg: string) => void;
+  /** Receives the notice (old and new vkey hash) when `force` replaced ptau or ceremony keys. */
+  readonly onWarning?: (msg: string) => void;
 }
 
 /** What {@link ensureChunkKeys} returns. */
@@ -178,11 +181,12 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
       vkey: readArtifact<Record<string, unknown>>(dir, 'vkey', 'accuracy'),
     };
   }
+  let forced = false;
   if (existing && existing.route.kind !== 'dev') {
     // Only ptau keys on the wanted file may be remade without asking (for a new model): same route.
     const sameRoute = existing.route.kind === 'ptau' && (await onWantedPtau());
     if (!sameRoute && !opts.force) throw refusal(dir, existing.route, existing.circuit !== undefined, ptauPath, opts);
-    if (!sameRoute) opts.onProgress?.(`--force: replacing ${describeRoute(existing.route)} in ${dir}`);
+    forced = !sameRoute;
   }
   const compiled = compileChunkCircuit({ buildDir: opts.buildDir, chunkSize: opts.chunkSize });
   const info = compiled.circuit;
@@ -198,13 +202,19 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
       `${artifactPath(opts.buildDir, 'setup')}: the build's keys came from ${ptauPath ?? 'a powers-of-tau file'}, which is not there; the chunk keys need the same file`,
     );
   }
-  const { info: setup, vkey } = await setupKeys({
+  const {
+    info: setup,
+    vkey,
+    replaced,
+  } = await setupKeys({
     buildDir: dir,
     ptauPath,
     onProgress: opts.onProgress,
     // ensureChunkKeys decided above whether these keys may be replaced (dev chunk keys freely).
     force: true,
   });
+  // A warning, not a progress line: it must survive --quiet and reach --json's `warnings`.
+  if (forced && replaced) opts.onWarning?.(keyReplacementNotice(dir, replaced, describeSetup(setup), setup.vkeyHash));
   return {
     dir,
     circuit: info,

@@ -41,6 +41,8 @@ export interface ProveAccuracyOptions {
   readonly force?: boolean;
   /** Receives progress lines. */
   readonly onProgress?: (msg: string) => void;
+  /** Receives warnings (e.g. the notice when `force` replaced chunk keys). */
+  readonly onWarning?: (msg: string) => void;
 }
 
 /** What {@link proveAccuracy} returns (and `zkinfer accuracy --json` prints). */
@@ -218,6 +220,7 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
     ptauPath: opts.ptauPath,
     force: opts.force,
     onProgress: opts.onProgress,
+    onWarning: opts.onWarning,
   });
   const keySeconds = (performance.now() - tk) / 1000;
   opts.onProgress?.(

@@ -112,6 +112,7 @@ function registerAccuracy(p: Command): void {
           ptauPath: f.ptau,
           force: f.force,
           onProgress: f.json ? undefined : info,
+          onWarning: warn,
         });
         if (f.json) return printJson(s);
         out(

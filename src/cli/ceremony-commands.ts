@@ -16,6 +16,7 @@ import { chunkCeremonyInit, currentChunkDir, finalizeChunkCeremony } from '../ac
 import { intOption, printJson } from './options.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
 import { warn } from './output.js';
+import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 
@@ -122,8 +123,8 @@ function registerCeremonyInit(c: Command): void {
       const chunk = f.chunk === undefined ? undefined : await chunkCeremonyInit({ ...opts, chunkSize: f.chunk });
       const r = chunk ?? (await ceremonyInit(opts));
       if (r.replaced)
-        process.stderr.write(
-          `${r.dir}: replaced the ${r.replaced.kind} (${r.replaced.hash}) by a new initial key (blake2b ${r.transcript.init.blake2b}); contributions to the old one no longer count\n`,
+        warn(
+          `${r.dir}: started over from the ${r.replaced.kind} (${r.replaced.hash}): its keys were removed and its contributions are listed as discarded in the new transcript (initial key blake2b ${r.transcript.init.blake2b}, the same as before: init is deterministic), so contribute, beacon, verify and finalize refuse any key that holds one`,
         );
       if (!r.created)
         process.stderr.write(`${r.initPath}: already the initial key of this circuit and ptau; kept as it is\n`);
@@ -259,25 +260,42 @@ function registerCeremonyFinalize(c: Command): void {
     )
     .option('--zkey <file>', 'the final key (default: the latest key of the ceremony directory)')
     .option('--transcript <file>', 'the transcript (default: transcript.json beside the key)')
+    .option(
+      '--force',
+      "replace the build's keys even when they are a ptau key or another ceremony's key (a dev key, the same key or an earlier state of this ceremony is replaced without it)",
+    )
     .option('--json', 'print setup info as JSON')
     .addHelpText(
       'after',
       '\nExamples:\n  zkinfer ceremony finalize build/digits --ptau powersOfTau28_hez_final_12.ptau\n  zkinfer ceremony finalize build/digits --chunk 21 --ptau powersOfTau28_hez_final_15.ptau',
     )
     .action(
-      async (dir: string, f: { ptau: string; chunk?: number; zkey?: string; transcript?: string; json?: boolean }) => {
+      async (
+        dir: string,
+        f: { ptau: string; chunk?: number; zkey?: string; transcript?: string; force?: boolean; json?: boolean },
+      ) => {
         const opts = {
           buildDir: dir,
           ptauPath: resolvePtauArg(f.ptau),
           zkeyPath: f.zkey,
           transcriptPath: f.transcript,
           progress: !f.json,
+          force: f.force ?? false,
         };
         const r =
           f.chunk === undefined
             ? await finalizeCeremony(opts)
             : await finalizeChunkCeremony({ ...opts, chunkSize: f.chunk });
         if (!r.info) return printVerify(r.report, f.json ?? false);
+        if (r.replaced)
+          warn(
+            keyReplacementNotice(
+              f.chunk === undefined ? dir : join(dir, 'accuracy', `chunk-${f.chunk}`),
+              r.replaced,
+              describeSetup(r.info),
+              r.info.vkeyHash,
+            ),
+          );
         if (f.json) return printJson(r.info);
         out(
           `finalized ${r.report.contributors.length} contributions (${r.report.contributors.map((x) => x.name).join(', ')}); vkey hash ${r.info.vkeyHash}; transcript sha256 ${r.info.ceremony!.transcriptSha256}`,

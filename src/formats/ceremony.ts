@@ -54,6 +54,14 @@ export interface CeremonyTranscript {
   readonly ptau: PtauProvenance;
   readonly init: { readonly file: string; readonly blake2b: string };
   readonly contributions: TranscriptContribution[];
+  /**
+   * Contribution hashes of the ceremonies `ceremony init --force` started over from (optional:
+   * absent when nothing was discarded, and in transcripts written before it existed). init is
+   * deterministic, so the new initial key is the old one: a kept copy of an old chain's key
+   * would otherwise extend the new transcript; contribute, beacon, verify and finalize refuse a
+   * key holding one of these.
+   */
+  readonly discarded?: readonly string[];
   /** Set by `ceremony verify`/`finalize`: the final key and when it was checked. */
   readonly final?: {
     readonly file: string;

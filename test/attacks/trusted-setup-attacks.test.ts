@@ -561,7 +561,15 @@ test('a re-quantized model: the stale ceremony key is not replaced by dev keys w
   );
 
   const forced = zkinferOk([...args, '--force']);
-  assert.match(forced.stderr, /--force: replacing keys from a phase-2 ceremony/);
+  // A warning with both vkey hashes (on stderr even under --quiet, and in --json's warnings).
+  const oldHash = readJson(join(cf.chunkDir, 'setup.json'))['vkeyHash'] as string;
+  const newHash = readJson(join(build2, 'accuracy', 'chunk-2', 'setup.json'))['vkeyHash'] as string;
+  assert.ok(
+    forced.stderr.includes(
+      `zkinfer: warning: ${join(build2, 'accuracy', 'chunk-2')}: replaced the 3-party ceremony key (vkey hash ${oldHash}) by a dev key (vkey hash ${newHash})`,
+    ),
+    forced.stderr,
+  );
   assert.match(
     forced.stderr,
     /a ceremony was started in .*: `zkinfer ceremony finalize .* --chunk 2` installs its key/,

@@ -12,6 +12,7 @@ import { UserError } from '../../core/errors.js';
 import type { CeremonyTranscript } from '../../formats/ceremony.js';
 import { readTranscript } from './ceremony-transcript.js';
 import { hashFileBlake2b } from '../ptau/ptau-file.js';
+import { readZkeyMpc } from './zkey-mpc.js';
 
 /** The ceremony keys of a directory: 0000-init.zkey, 0001-NAME.zkey, … */
 const CEREMONY_KEY = /^\d{4}-.+\.zkey$/;
@@ -92,4 +93,21 @@ export function ceremonyReplacementRefusal(dir: string, c: ExistingCeremony): Us
  */
 export function removeCeremonyKeys(dir: string, c: ExistingCeremony, keep: string): void {
   for (const f of c.keys) if (f !== keep) rmSync(join(dir, f), { force: true });
+}
+
+/**
+ * Every contribution hash of the ceremony `c` in `dir` that `init --force` discards: those its
+ * transcript lists or had already discarded, and those inside its key files (contributions made
+ * elsewhere that never joined the transcript), so that none of them can come back.
+ */
+export async function discardedHashes(dir: string, c: ExistingCeremony): Promise<string[]> {
+  const all = new Set([...(c.transcript?.discarded ?? []), ...(c.transcript?.contributions ?? []).map((x) => x.hash)]);
+  for (const f of c.keys) {
+    try {
+      for (const x of (await readZkeyMpc(join(dir, f))).contributions) all.add(x.hash);
+    } catch {
+      // Not a readable zkey: it holds no contribution anyone could continue from.
+    }
+  }
+  return [...all];
 }

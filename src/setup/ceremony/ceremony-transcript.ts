@@ -38,6 +38,12 @@ export function assertTranscriptShape(t: unknown, where: string): asserts t is C
   if (!p || typeof p['blake2b'] !== 'string' || typeof p['name'] !== 'string' || typeof p['power'] !== 'number')
     throw bad('ptau');
   if (!Array.isArray(o['contributions'])) throw bad('contributions');
+  const discarded = o['discarded'];
+  if (
+    discarded !== undefined &&
+    (!Array.isArray(discarded) || !discarded.every((h) => typeof h === 'string' && /^[0-9a-f]+$/.test(h)))
+  )
+    throw bad('discarded');
   for (const [i, k] of (o['contributions'] as Array<Record<string, unknown>>).entries()) {
     const key = k?.['key'] as Record<string, unknown> | undefined;
     if (
@@ -51,6 +57,12 @@ export function assertTranscriptShape(t: unknown, where: string): asserts t is C
     )
       throw bad(`contributions[${i}]`);
   }
+}
+
+/** The first contribution of `hashes` (a key's chain) that the transcript lists as discarded by `ceremony init --force`. */
+export function discardedIn(t: CeremonyTranscript, hashes: readonly string[]): string | undefined {
+  const discarded = new Set(t.discarded ?? []);
+  return hashes.find((h) => discarded.has(h));
 }
 
 /** Writes a transcript atomically. */

@@ -18,7 +18,7 @@ import type { CircuitInfo } from '../../formats/circuit.js';
 import { UserError } from '../../core/errors.js';
 import { ceremonyDir, TRANSCRIPT_FILE } from './ceremony.js';
 import { CeremonyMeta, CeremonyTranscript, ContributionRecord } from '../../formats/ceremony.js';
-import { readTranscript, transcriptHash, writeTranscript } from './ceremony-transcript.js';
+import { discardedIn, readTranscript, transcriptHash, writeTranscript } from './ceremony-transcript.js';
 import { describeContribution, verifyContributionChain } from './contribution-chain.js';
 import { hashFileBlake2b, identifyPtau } from '../ptau/ptau-file.js';
 import { PtauProvenance, SetupInfo } from '../../formats/setup.js';
@@ -26,6 +26,8 @@ import { vkeyHash, VkeyMeta } from '../../formats/vkey.js';
 import { vkeyMetaFor } from '../setup-keys.js';
 import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
+import { checkFinalizeReplacement } from './finalize-replacement.js';
+import type { ExistingKeys } from '../existing-keys.js';
 
 /** Options of {@link verifyCeremony}. */
 export interface CeremonyVerifyOptions {
@@ -114,6 +116,17 @@ async function transcriptMismatch(
     );
   if (mpc.csHash !== t.circuit.csHash)
     return failure(`${r.zkeyPath} was made for another circuit or ptau than the transcript's (circuit hash differs)`);
+  const gone = discardedIn(
+    t,
+    mpc.contributions.map((c) => c.hash),
+  );
+  if (gone) {
+    const c = mpc.contributions.find((x) => x.hash === gone)!;
+    return failure(
+      `${describeContribution(c)}: discarded by \`ceremony init --force\` (the transcript lists it as discarded)`,
+      c.index,
+    );
+  }
   const tDir = dirname(r.transcriptPath!);
   if (
     t.init.file &&
@@ -213,16 +226,25 @@ export interface FinalizeOptions {
   readonly transcriptPath?: string;
   readonly trustPtau?: readonly string[];
   readonly progress?: boolean;
+  /**
+   * Replace keys that finalize may not replace on its own (a ptau key, another ceremony's key;
+   * see src/setup/ceremony/finalize-replacement.ts) instead of refusing.
+   */
+  readonly force?: boolean;
 }
 
 /**
  * Verifies the ceremony and installs its final key in the build directory: circuit.zkey,
  * vkey.json (zkinfer metadata with the ptau provenance and the verified transcript and its
- * hash) and setup.json; the transcript gets its `final` entry.
+ * hash) and setup.json; the transcript gets its `final` entry. Keys already in the build are
+ * replaced only as {@link checkFinalizeReplacement} allows; `replaced` says which were.
  */
-export async function finalizeCeremony(
-  o: FinalizeOptions,
-): Promise<{ report: CeremonyVerifyReport; vkey?: Record<string, unknown>; info?: SetupInfo }> {
+export async function finalizeCeremony(o: FinalizeOptions): Promise<{
+  report: CeremonyVerifyReport;
+  vkey?: Record<string, unknown>;
+  info?: SetupInfo;
+  replaced?: ExistingKeys;
+}> {
   const started = performance.now();
   const circuit = readArtifact<CircuitInfo>(o.buildDir, 'circuit', 'compile');
   const report = await verifyCeremony({
@@ -246,18 +268,26 @@ export async function finalizeCeremony(
   const core = (await snarkjs.zKey.exportVerificationKey(report.zkeyPath)) as Record<string, unknown>;
   const meta: VkeyMeta = { ...vkeyMetaFor(o.buildDir, circuit, 'ptau'), ptau: report.ptau, ceremony };
   const vkey = { ...core, zkinfer: meta };
+  const newHash = vkeyHash(vkey);
+  // Before anything is written: a refusal leaves the build's keys and the transcript as they were.
+  const replaced = checkFinalizeReplacement({
+    buildDir: o.buildDir,
+    transcript: report.transcript,
+    vkeyHash: newHash,
+    force: o.force,
+  });
   const info: SetupInfo = {
     kind: 'ptau',
     ptau: { file: o.ptauPath, ...report.ptau },
     ceremony: { transcriptSha256: ceremony.transcriptSha256, contributors: report.contributors.map((c) => c.name) },
     modelId: circuit.modelId,
-    vkeyHash: vkeyHash(vkey),
+    vkeyHash: newHash,
     // The same cross-file hashes setup records, so prove's build-dir consistency check accepts the final key.
     hashes: {
       quantized: circuit.quantizedSha256,
       r1cs: circuit.r1csSha256,
       zkey: sha256Hex(readFileSync(report.zkeyPath)),
-      vkey: vkeyHash(vkey),
+      vkey: newHash,
     },
     seconds: (performance.now() - started) / 1000,
     zkinfer: VERSIONS.zkinfer,
@@ -275,5 +305,5 @@ export async function finalizeCeremony(
   writeJsonAtomic(artifactPath(o.buildDir, 'vkey'), vkey);
   writeJsonAtomic(artifactPath(o.buildDir, 'setup'), info);
   writeTranscript(o.transcriptPath ?? join(dirname(report.zkeyPath), TRANSCRIPT_FILE), report.transcript);
-  return { report, vkey, info };
+  return { report, vkey, info, ...(replaced ? { replaced } : {}) };
 }

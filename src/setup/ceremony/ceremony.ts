@@ -15,13 +15,14 @@ import { sha256Hex } from '../../core/hash.js';
 import type { CircuitInfo } from '../../formats/circuit.js';
 import { UserError } from '../../core/errors.js';
 import { CeremonyTranscript, TRANSCRIPT_FORMAT, TranscriptContribution } from '../../formats/ceremony.js';
-import { readTranscript, writeTranscript } from './ceremony-transcript.js';
+import { discardedIn, readTranscript, writeTranscript } from './ceremony-transcript.js';
 import { hashFileBlake2b, identifyPtau, UNRECOGNISED_PTAU_WARNING } from '../ptau/ptau-file.js';
 import { PtauProvenance } from '../../formats/setup.js';
 import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
 import {
   ceremonyReplacementRefusal,
+  discardedHashes,
   existingCeremony,
   mayBeSameInit,
   removeCeremonyKeys,
@@ -107,6 +108,7 @@ export async function ceremonyInit(opts: CeremonyInitOptions): Promise<CeremonyI
       return { transcript: replaced.transcript!, dir, initPath, created: false };
     if (!opts.force) throw ceremonyReplacementRefusal(dir, replaced);
   }
+  const discarded = replaced ? await discardedHashes(dir, replaced) : [];
   const progress = createTaskProgress('zkey new', { tty: opts.progress ? undefined : false });
   const csHash = await atomicZkey(initPath, async (tmp) => {
     const h = await snarkjs.zKey.newZKey(r1csPath, opts.ptauPath, tmp, snarkjsProgressLogger(progress));
@@ -131,6 +133,7 @@ export async function ceremonyInit(opts: CeremonyInitOptions): Promise<CeremonyI
     ptau,
     init: { file: INIT_ZKEY, blake2b: await hashFileBlake2b(initPath) },
     contributions: [],
+    ...(discarded.length ? { discarded } : {}),
   };
   writeTranscript(join(dir, TRANSCRIPT_FILE), transcript);
   // Only once the new ceremony is in place (a failed init leaves the old one as it was).
@@ -183,6 +186,18 @@ async function step(o: StepOptions, run: (tmp: string, logger: unknown) => Promi
   const transcript = tPath ? readTranscript(tPath) : undefined;
   const before = await readZkeyMpc(o.inPath);
   const known = transcript?.contributions ?? [];
+  const gone =
+    transcript &&
+    discardedIn(
+      transcript,
+      before.contributions.map((c) => c.hash),
+    );
+  if (gone) {
+    const c = before.contributions.find((x) => x.hash === gone)!;
+    throw new UserError(
+      `${o.inPath}: holds contribution #${c.index} "${c.name}" (${gone.slice(0, 16)}…), which \`ceremony init --force\` discarded (${tPath}); continue from a key of the new ceremony`,
+    );
+  }
   if (
     transcript &&
     (before.csHash !== transcript.circuit.csHash ||
