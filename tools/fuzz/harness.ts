@@ -118,11 +118,9 @@ export async function runCase(c: FuzzCase, dir: string, timeoutMs = 120_000): Pr
   else if (r.threw !== undefined) outcomes.push('threw');
   else outcomes.push(r.code === 0 ? 'exit 0' : r.code === 1 ? 'exit 1' : r.code === 2 ? 'exit 2' : 'exit 3 (bug)');
   if (/\n\s+at .+:\d+:\d+\)?/.test(r.stderr) || /^\s+at /m.test(r.stderr)) outcomes.push('stack trace');
-  const lines = r.stderr
-    .split('\n')
-    .filter(
-      (l) => l.trim() !== '' && !l.startsWith('warning: ') && !l.startsWith('note: ') && !l.startsWith('progress '),
-    );
+  // The error lines: `zkinfer: …` (not `zkinfer: warning: …`) or commander's `error: …`. Warnings,
+  // stage lines and progress are messages on stderr too, and any number of them is fine.
+  const lines = r.stderr.split('\n').filter((l) => /^(zkinfer: (?!warning: )|error: )/.test(l));
   if ((r.code === 1 || r.code === 2) && lines.length !== 1) outcomes.push('stderr lines ≠ 1');
   const entries = walk(dir);
   const tempLeft = entries.some((e) => /\.tmp(-|$)|\.\d+\.[0-9a-f]+\.tmp$/.test(e.path));
