@@ -97,8 +97,8 @@ test('kept keys must match setup.json: a missing zkey says restore it; a re-quan
   assertFailsUnchanged([model], /circuit\.zkey: does not match setup\.json/);
   copyFileSync(saved, zkey);
 
-  // `quantize` writes another model's files into the keyed build: the keys no longer match them.
-  zkinferOk(['quantize', other, '--out', build, '--input', input]);
+  // `quantize --force` writes another model's files into the keyed build: the keys no longer match them.
+  zkinferOk(['quantize', other, '--out', build, '--input', input, '--force']);
   // Running that other model would need new keys: refused, nothing changed.
   assertFailsUnchanged([other], /dev key .*pass --force to replace it/);
   // The model the keys were made for: its staged files replace the stale ones, and the proof verifies.
