@@ -194,22 +194,34 @@ function checkCommittedDataset(
 }
 
 /** Records the commitment this opening opened, so the opening file is self-describing (only OUT's own opening). */
-function recordOpenedCommitment(opts: ProveAccuracyOptions, datasetCommitment: string): void {
+function recordOpenedCommitment(opts: ProveAccuracyOptions, datasetCommitment: string, chunkSize: number): void {
   const openingPath = opts.opening ?? accuracyOpeningPath(opts.outDir);
   const opening = readJsonFile(openingPath, 'dataset opening') as DatasetOpeningFile;
-  if (!opts.opening && opening.commitment !== datasetCommitment)
-    writeJsonAtomic(openingPath, { ...opening, commitment: datasetCommitment });
+  // The chunk size too, as `dataset commit` writes it: reusing this opening (--opening) then gives the same D.
+  if (!opts.opening && (opening.commitment !== datasetCommitment || opening.chunkSize !== chunkSize))
+    writeJsonAtomic(openingPath, { ...opening, commitment: datasetCommitment, chunkSize });
 }
 
-/** Proves the accuracy of the build's model on the dataset and writes OUT/claim.json. */
-export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<AccuracySummary> {
+/** What both proving routes (local threads, the queue) settle before proving: chunking, opening, keys. */
+export interface AccuracyRun {
+  readonly t0: number;
+  readonly model: QuantizedModel;
+  readonly enc: DatasetEncoding;
+  readonly chunkSize: number;
+  readonly chunkChoice: string;
+  readonly committed?: Partial<DatasetOpeningFile>;
+  /** The dataset blinding r of the opening. */
+  readonly blinding: bigint;
+  readonly keys: Awaited<ReturnType<typeof ensureChunkKeys>>;
+  readonly keySeconds: number;
+}
+
+/** Chooses the chunking, reads (or makes) the opening and makes sure the chunk keys exist. */
+export async function prepareAccuracy(opts: ProveAccuracyOptions): Promise<AccuracyRun> {
   const t0 = performance.now();
   if (!existsSync(opts.buildDir)) throw new UserError(`${opts.buildDir}: no such build directory`);
   const { model } = readQuantizedModel(opts.buildDir);
   const enc = datasetEncoding(model);
-  const workers = opts.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1)
-    throw new UserError(`--workers must be a positive integer, got ${workers}`);
   const { chunkSize, chunkChoice, committed } = await chooseChunking(opts, model, enc);
   mkdirSync(join(opts.outDir, 'chunks'), { recursive: true });
   const blinding = openingFor(opts);
@@ -226,58 +238,98 @@ export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<Accurac
   opts.onProgress?.(
     `${chunkChoice === 'given' ? `${chunkSize} samples per chunk` : chunkChoice}; ${keys.circuit.nConstraints} constraints per chunk`,
   );
+  return { t0, model, enc, chunkSize, chunkChoice, ...(committed ? { committed } : {}), blinding, keys, keySeconds };
+}
 
-  const tp = performance.now();
-  const { done, commitments, refs, samples } = await proveChunks(
-    opts,
-    model,
-    enc,
-    chunkSize,
-    blinding,
-    keys.dir,
-    workers,
-  );
-  const failed = done.find((r) => r.status === 'failed');
-  if (failed) throw new Error(failed.error);
-  const proveSeconds = (performance.now() - tp) / 1000;
-  const chunks = done.map((r) => r.proof!) as ChunkProof[];
-  const correct = chunks.reduce((a, c) => a + c.count, 0);
-  const { floatCorrect, quantCorrect } = compareWithReferences(done, refs, correct);
-  const datasetCommitment = toHex(await combineChunkCommitments(samples, chunkSize, commitments));
-  checkCommittedDataset(opts, committed, datasetCommitment, chunkSize);
+/** What a proving route hands back: every chunk proof in order and the unverified reference counts. */
+export interface ProvenAccuracy {
+  readonly chunks: ChunkProof[];
+  readonly commitments: readonly bigint[];
+  readonly samples: number;
+  readonly floatCorrect: number;
+  readonly quantCorrect: number;
+  readonly proved: number;
+  readonly skipped: number;
+  readonly proveSeconds: number;
+}
+
+/** Checks the dataset commitment against a committed opening, writes OUT/claim.json and sums up the run. */
+export async function finishAccuracy(
+  opts: ProveAccuracyOptions,
+  run: AccuracyRun,
+  p: ProvenAccuracy,
+): Promise<AccuracySummary> {
+  const { keys, chunkSize } = run;
+  const correct = p.chunks.reduce((a, c) => a + c.count, 0);
+  if (correct !== p.quantCorrect)
+    throw new Error(`proven count ${correct} differs from the integer reference's ${p.quantCorrect}`);
+  const datasetCommitment = toHex(await combineChunkCommitments(p.samples, chunkSize, p.commitments));
+  checkCommittedDataset(opts, run.committed, datasetCommitment, chunkSize);
   const claim = buildClaim({
     buildDir: opts.buildDir,
     keys,
     datasetCommitment,
-    enc,
-    samples,
+    enc: run.enc,
+    samples: p.samples,
     chunkSize,
-    chunks,
+    chunks: p.chunks,
     correct,
-    floatCorrect,
-    quantCorrect,
+    floatCorrect: p.floatCorrect,
+    quantCorrect: p.quantCorrect,
   });
   const claimPath = claimPathIn(opts.outDir);
   writeJsonAtomic(claimPath, claim);
-  recordOpenedCommitment(opts, datasetCommitment);
+  recordOpenedCommitment(opts, datasetCommitment, chunkSize);
   const circuit = keys.circuit as CircuitInfo;
   return {
     claim: claimPath,
-    samples,
+    samples: p.samples,
     correct,
-    accuracy: correct / samples,
+    accuracy: correct / p.samples,
     datasetCommitment,
     chunkSize,
-    chunkChoice,
-    chunks: chunks.length,
-    proved: done.filter((r) => r.status === 'proved').length,
-    skipped: done.filter((r) => r.status === 'skipped').length,
+    chunkChoice: run.chunkChoice,
+    chunks: p.chunks.length,
+    proved: p.proved,
+    skipped: p.skipped,
     constraintsPerChunk: circuit.nConstraints,
     constraintsPerSample: circuit.accuracy!.constraintsPerSample,
     power: circuit.power,
     vkeyHash: keys.setup.vkeyHash,
     keyDir: keys.dir,
     unverified: claim.unverified,
-    seconds: { keys: keySeconds, prove: proveSeconds, total: (performance.now() - t0) / 1000 },
+    seconds: { keys: run.keySeconds, prove: p.proveSeconds, total: (performance.now() - run.t0) / 1000 },
   };
+}
+
+/** Proves the accuracy of the build's model on the dataset on local worker threads and writes OUT/claim.json. */
+export async function proveAccuracy(opts: ProveAccuracyOptions): Promise<AccuracySummary> {
+  const workers = opts.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new UserError(`--workers must be a positive integer, got ${workers}`);
+  const run = await prepareAccuracy(opts);
+  const tp = performance.now();
+  const { done, commitments, refs, samples } = await proveChunks(
+    opts,
+    run.model,
+    run.enc,
+    run.chunkSize,
+    run.blinding,
+    run.keys.dir,
+    workers,
+  );
+  const failed = done.find((r) => r.status === 'failed');
+  if (failed) throw new Error(failed.error);
+  const chunks = done.map((r) => r.proof!) as ChunkProof[];
+  const { floatCorrect, quantCorrect } = compareWithReferences(done, refs);
+  return finishAccuracy(opts, run, {
+    chunks,
+    commitments,
+    samples,
+    floatCorrect,
+    quantCorrect,
+    proved: done.filter((r) => r.status === 'proved').length,
+    skipped: done.filter((r) => r.status === 'skipped').length,
+    proveSeconds: (performance.now() - tp) / 1000,
+  });
 }

@@ -25,7 +25,7 @@ export interface ProveChunksOptions {
 }
 
 /** Float (onnxruntime) and integer-reference predictions of a chunk: the unverified side of the claim. */
-async function referencePredictions(
+export async function referencePredictions(
   buildDir: string,
   model: QuantizedModel,
   samples: readonly Sample[],
@@ -45,7 +45,7 @@ async function referencePredictions(
 }
 
 /** The reference side of one chunk: what float and integer models predict, and the labels. */
-interface ChunkReference {
+export interface ChunkReference {
   readonly float: number[];
   readonly quantized: number[];
   readonly labels: number[];
@@ -125,14 +125,9 @@ export async function proveChunks(
 export function compareWithReferences(
   done: readonly ChunkTaskResult[],
   refs: readonly ChunkReference[],
-  correct: number,
 ): { floatCorrect: number; quantCorrect: number } {
-  let floatCorrect = 0;
-  let quantCorrect = 0;
   refs.forEach((ref, i) => {
-    ref.labels.forEach((label, j) => {
-      if (ref.float[j] === label) floatCorrect++;
-      if (ref.quantized[j] === label) quantCorrect++;
+    ref.labels.forEach((_label, j) => {
       // The circuit must reproduce the integer reference bit for bit; anything else is a bug, never a claim.
       if (done[i]!.predictions![j] !== ref.quantized[j])
         throw new Error(
@@ -140,7 +135,17 @@ export function compareWithReferences(
         );
     });
   });
-  if (correct !== quantCorrect)
-    throw new Error(`proven count ${correct} differs from the integer reference's ${quantCorrect}`);
+  return referenceCounts(refs);
+}
+
+/** Correct predictions of the float (onnxruntime) and integer references: the claim's unverified side. */
+export function referenceCounts(refs: readonly ChunkReference[]): { floatCorrect: number; quantCorrect: number } {
+  let floatCorrect = 0;
+  let quantCorrect = 0;
+  for (const ref of refs)
+    ref.labels.forEach((label, j) => {
+      if (ref.float[j] === label) floatCorrect++;
+      if (ref.quantized[j] === label) quantCorrect++;
+    });
   return { floatCorrect, quantCorrect };
 }

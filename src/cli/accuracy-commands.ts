@@ -16,7 +16,10 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { appendFileSync } from 'node:fs';
 import { runGate } from '../audit/gate.js';
 import { gateAnnotations, gateMarkdown } from '../audit/gate-report.js';
+import { UserError } from '../core/errors.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
+import { AccuracySummary } from '../accuracy/prove-accuracy.js';
+import { queueAccuracyCommand } from './queue-accuracy-command.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const err = (s: string): void => void process.stderr.write(s + '\n');
@@ -83,10 +86,19 @@ function registerAccuracy(p: Command): void {
       "powers-of-tau file for new chunk keys (default: the build's own setup route; a finalized chunk ceremony is used as it is)",
     )
     .option('--force', 'replace existing ptau or ceremony chunk keys by another setup route instead of refusing')
+    .option(
+      '--queue <url>',
+      'prove the chunks on `zkinfer worker` processes through this Postgres queue (they see the samples); rerun to resume',
+    )
+    .option(
+      '--job-timeout <seconds>',
+      'with --queue: seconds a worker may hold a chunk before it is handed to another (default 600)',
+      intOption('--job-timeout'),
+    )
     .option('--json', 'print a JSON summary')
     .addHelpText(
       'after',
-      '\nExamples:\n  zkinfer accuracy build/digits --dataset models/digits-test.jsonl --out build/digits/accuracy-run\n  zkinfer accuracy build/digits --dataset models/digits-test.jsonl --chunk 21 --out acc   # with a chunk-21 ceremony key',
+      '\nExamples:\n  zkinfer accuracy build/digits --dataset models/digits-test.jsonl --out build/digits/accuracy-run\n  zkinfer accuracy build/digits --dataset models/digits-test.jsonl --chunk 21 --out acc   # with a chunk-21 ceremony key\n  zkinfer accuracy build/digits --dataset models/digits-test.jsonl --out acc --queue postgres://zk:secret@db.example:5432/zk',
     )
     .action(
       async (
@@ -99,9 +111,13 @@ function registerAccuracy(p: Command): void {
           opening?: string;
           ptau?: string;
           force?: boolean;
+          queue?: string;
+          jobTimeout?: number;
           json?: boolean;
         },
       ) => {
+        if (f.queue !== undefined) return queueAccuracyCommand(dir, { ...f, queue: f.queue }, printAccuracy);
+        if (f.jobTimeout !== undefined) throw new UserError('--job-timeout applies to --queue only');
         const s = await proveAccuracy({
           buildDir: dir,
           dataset: f.dataset,
@@ -115,15 +131,20 @@ function registerAccuracy(p: Command): void {
           onWarning: warn,
         });
         if (f.json) return printJson(s);
-        out(
-          `proved ${s.correct}/${s.samples} correct (${(100 * s.accuracy).toFixed(2)} %) in ${s.chunks} chunks of ${s.chunkSize} (${s.proved} proved, ${s.skipped} reused) in ${s.seconds.total.toFixed(1)} s; claim ${s.claim}`,
-        );
-        out(`dataset commitment ${s.datasetCommitment}; chunk key ${s.vkeyHash}`);
-        out(
-          `unverified: float ${(100 * s.unverified.float.accuracy).toFixed(2)} %, quantized ${(100 * s.unverified.quantized.accuracy).toFixed(2)} %`,
-        );
+        printAccuracy(s);
       },
     );
+}
+
+/** The summary lines of an accuracy proof (both routes). */
+function printAccuracy(s: AccuracySummary): void {
+  out(
+    `proved ${s.correct}/${s.samples} correct (${(100 * s.accuracy).toFixed(2)} %) in ${s.chunks} chunks of ${s.chunkSize} (${s.proved} proved, ${s.skipped} reused) in ${s.seconds.total.toFixed(1)} s; claim ${s.claim}`,
+  );
+  out(`dataset commitment ${s.datasetCommitment}; chunk key ${s.vkeyHash}`);
+  out(
+    `unverified: float ${(100 * s.unverified.float.accuracy).toFixed(2)} %, quantized ${(100 * s.unverified.quantized.accuracy).toFixed(2)} %`,
+  );
 }
 
 function registerAudit(p: Command): void {

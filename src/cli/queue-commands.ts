@@ -193,7 +193,7 @@ export async function queueProveCommand(dir: string, inputs: string, f: QueuePro
 }
 
 function workerLine(e: WorkerEvent): string | undefined {
-  if (e.type === 'connection') return e.message;
+  if (e.type === 'connection' || e.type === 'keys') return e.message;
   if (e.type !== 'job') return undefined;
   const retry = e.attempt > 1 ? `, attempt ${e.attempt}` : '';
   return `${e.status} ${e.label}: ${e.line} in ${e.seconds.toFixed(2)} s (job ${e.jobId.slice(0, 8)}${retry})`;

@@ -87,6 +87,16 @@ const hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digit
 const fieldHex = z.string().regex(/^0x[0-9a-f]{1,64}$/, 'must be 0x and lowercase hex');
 const count = z.number().int().nonnegative();
 const fraction = z.number().min(0).max(1);
+/** One chunk proof (a claim's `chunks` item, a chunk file, a queue worker's result), strict. */
+export const chunkProofSchema = z.strictObject({
+  index: count,
+  samples: count,
+  count,
+  commitment: fieldHex,
+  publicSignals: z.array(signal).max(2),
+  proof: proofSchema,
+});
+
 /** The claim file, strict at every level: an unknown field is a format error. */
 export const claimSchema = z.strictObject({
   format: z.literal(CLAIM_FORMAT),
@@ -106,18 +116,7 @@ export const claimSchema = z.strictObject({
     encoding: z.record(z.string(), z.unknown()),
   }),
   result: z.strictObject({ samples: count, correct: count, accuracy: fraction }),
-  chunks: z
-    .array(
-      z.strictObject({
-        index: count,
-        samples: count,
-        count,
-        commitment: fieldHex,
-        publicSignals: z.array(signal).max(2),
-        proof: proofSchema,
-      }),
-    )
-    .max(10_000_000),
+  chunks: z.array(chunkProofSchema).max(10_000_000),
   circuit: z.strictObject({ constraints: count, constraintsPerSample: count, power: count }),
   setup: z.strictObject({
     kind: z.enum(['dev', 'ptau']),

@@ -116,9 +116,10 @@ function zkeyVkeyMismatch(
 
 /**
  * Loads and cross-checks a build directory. Throws {@link UserError} naming the first file
- * that does not belong with the others.
+ * that does not belong with the others. `floatModel: false` skips the float model.onnx, for key
+ * directories that have none (the accuracy chunk keys in `BUILD/accuracy/chunk-C/`).
  */
-export function checkBuildConsistency(buildDir: string): CheckedBuildDir {
+export function checkBuildConsistency(buildDir: string, opts: { floatModel?: boolean } = {}): CheckedBuildDir {
   const path = (n: Parameters<typeof artifactPath>[1]) => artifactPath(buildDir, n);
   const circuit = readCircuitInfo(buildDir);
   const setup = readSetupInfo(buildDir);
@@ -139,7 +140,7 @@ export function checkBuildConsistency(buildDir: string): CheckedBuildDir {
   if (modelId !== circuit.modelId) throw stale(path('circuit'), 'compile', 'compile` and `zkinfer setup');
   if (modelId !== setup.modelId) throw stale(path('setup'), 'setup', 'setup');
   // The float model is what fidelity compares with: it must be the one quantize read.
-  if (sha256Hex(readBinary(path('model'), 'quantize')) !== settings.model.sha256)
+  if (opts.floatModel !== false && sha256Hex(readBinary(path('model'), 'quantize')) !== settings.model.sha256)
     throw stale(path('model'), 'quantize', 'quantize');
   const zkey = readBinary(path('zkey'), 'setup');
   if (sha256Hex(zkey) !== setup.hashes.zkey) throw stale(path('zkey'), 'setup', 'setup');

@@ -4,7 +4,7 @@
  * returns the result that travels back through the queue (keep it to a few hundred KB: it is
  * stored as jsonb).
  *
- * Adding a kind (e.g. the accuracy command's chunk proofs) takes three steps:
+ * Adding a kind (as `accuracy-chunk` was, chunk-job.ts) takes three steps:
  * 1. write `run(ctx, payload)` (throw {@link UserError} for a bad payload: the job then fails at
  *    once with that line; any other error is retried, at most `retryLimit` times);
  * 2. add it to {@link JOB_KINDS} below (workers then poll its queue too);
@@ -14,6 +14,7 @@
  */
 import type { JobKind } from './job-kind.js';
 import { proveJobKind } from './prove-job.js';
+import { chunkJobKind } from './chunk-job.js';
 
 /**
  * A job that does nothing and echoes its payload: what the bench uses to measure the queue's
@@ -29,4 +30,5 @@ export const noopJobKind: JobKind<unknown, { echo: unknown }> = {
 export const JOB_KINDS: Readonly<Record<string, JobKind<unknown, unknown>>> = {
   [proveJobKind.kind]: proveJobKind,
   [noopJobKind.kind]: noopJobKind,
+  [chunkJobKind.kind]: chunkJobKind as JobKind<unknown, unknown>,
 };

@@ -8,11 +8,15 @@ import { UserError } from '../core/errors.js';
 import { shutdown } from '../runtime/curve.js';
 import { JOB_KINDS } from './job-kinds.js';
 import { releaseProveJobState } from './prove-job.js';
+import { releaseChunkKeys } from '../accuracy/chunk-prover.js';
 
 /** One job handed to a thread. */
 export interface ThreadTask {
   readonly kind: string;
   readonly buildDir: string;
+  /** The directory of the keys the job's queue is for (see JobContext). */
+  readonly keyDir: string;
+  readonly keyHash: string;
   readonly payload: unknown;
 }
 
@@ -36,7 +40,10 @@ export async function runJob(task: ThreadTask): Promise<ThreadOutcome> {
       seconds: seconds(),
     };
   try {
-    const { result, line } = await kind.run({ buildDir: task.buildDir }, task.payload);
+    const { result, line } = await kind.run(
+      { buildDir: task.buildDir, keyDir: task.keyDir, keyHash: task.keyHash },
+      task.payload,
+    );
     return { ok: true, result, line, seconds: seconds() };
   } catch (e) {
     const error = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
@@ -47,5 +54,6 @@ export async function runJob(task: ThreadTask): Promise<ThreadOutcome> {
 /** Tinypool calls this on `destroy()`: releases keys and the curve so the thread can exit. */
 export async function teardown(): Promise<void> {
   releaseProveJobState();
+  releaseChunkKeys();
   await shutdown();
 }

@@ -1,6 +1,8 @@
 /**
- * `zkinfer worker`: a long-running process that takes jobs from the queue for exactly one
- * verification key — the one in its build directory — and runs them on worker threads.
+ * `zkinfer worker`: a long-running process that takes jobs from the queue for the keys of its
+ * build directory — the build's own key (`prove`) and its accuracy chunk keys (`accuracy-chunk`,
+ * worker-keys.ts; chunk keys made after the worker started are picked up within
+ * {@link KEY_RESCAN_SECONDS}) — and runs them on worker threads.
  *
  * Each of `concurrency` slots fetches one job at a time (pg-boss: SELECT … FOR UPDATE SKIP
  * LOCKED, so any number of workers on any number of machines never take the same job), runs it
@@ -10,19 +12,22 @@
  * back (pg's pool opens fresh connections), so a restart loses no work.
  */
 import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type PgBoss from 'pg-boss';
 import Tinypool from 'tinypool';
-import { checkBuildConsistency } from '../prove/build-consistency.js';
 import { UserError } from '../core/errors.js';
-import { vkeyHash } from '../formats/vkey.js';
 import { connectQueue, disconnectQueue, ensureQueue, JobEnvelope, JobOutput } from './job-queue.js';
 import { JOB_KINDS } from './job-kinds.js';
 import type { ThreadOutcome, ThreadTask } from './job-thread.js';
+import { buildKey, chunkKeys, ServedKey } from './worker-keys.js';
+
+/** Seconds between looks for new accuracy chunk keys in the build directory. */
+export const KEY_RESCAN_SECONDS = 5;
 
 /** Options of {@link startQueueWorker}. */
 export interface QueueWorkerOptions {
-  /** A build directory with keys: the worker proves for its vkey.json only. */
+  /** A build directory with keys: the worker proves for its vkey.json and its accuracy chunk keys only. */
   readonly buildDir: string;
   /** Postgres URL of the queue. */
   readonly url: string;
@@ -50,7 +55,9 @@ export type WorkerEvent =
       readonly attempt: number;
     }
   | { readonly type: 'start'; readonly jobId: string; readonly label: string }
-  | { readonly type: 'connection'; readonly message: string };
+  | { readonly type: 'connection'; readonly message: string }
+  /** A key directory found (or skipped) after the start: a new chunk key, or one that does not check out. */
+  | { readonly type: 'keys'; readonly message: string };
 
 /** Counts of a worker's jobs. */
 export interface WorkerStats {
@@ -64,7 +71,9 @@ export interface WorkerStats {
 
 /** A running worker. */
 export interface QueueWorker {
+  /** The build's own key hash, or the first chunk key's when the build has no keys of its own. */
   readonly keyHash: string;
+  /** The queues served (grows when new chunk keys appear). */
   readonly queues: readonly string[];
   /** Jobs running right now. */
   busy(): number;
@@ -76,16 +85,6 @@ export interface QueueWorker {
   stop(opts?: { release?: boolean }): Promise<WorkerStats>;
 }
 
-/**
- * The key hash a build directory proves for, after checking that its files belong together
- * (proving key matching vkey.json and so on): a worker with a broken build directory refuses to
- * start rather than failing every job it takes.
- */
-export function buildKeyHash(buildDir: string): string {
-  if (!existsSync(buildDir)) throw new UserError(`${buildDir}: no such build directory`);
-  return vkeyHash(checkBuildConsistency(buildDir).vkey);
-}
-
 const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -94,10 +93,16 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
+/** One served queue: its name and the key it is for. */
+interface ServedQueue extends ServedKey {
+  readonly queue: string;
+}
+
 /** What the pieces of a running worker share. */
 interface WorkerState {
   readonly buildDir: string;
-  readonly keyHash: string;
+  /** The queues served, in fetch order; appended to when new chunk keys appear. */
+  readonly served: ServedQueue[];
   readonly boss: PgBoss;
   readonly pool: Tinypool;
   readonly emit: (e: WorkerEvent) => void;
@@ -126,21 +131,28 @@ async function settle(w: WorkerState, what: () => Promise<unknown>, deadline: nu
 /** Runs a job on a thread; `released` when a stopping worker aborted it. */
 async function runOnThread(
   w: WorkerState,
+  q: ServedQueue,
   job: PgBoss.JobWithMetadata<JobEnvelope>,
 ): Promise<ThreadOutcome | 'released'> {
   const env = job.data;
   const abort = new AbortController();
   w.running.set(job.id, abort);
   try {
-    if (env?.keyHash !== w.keyHash) {
+    if (env?.keyHash !== q.keyHash || env?.kind !== q.kind) {
       return {
         ok: false,
         final: true,
-        error: `job is for key ${String(env?.keyHash).slice(0, 16)}…, this worker holds key ${w.keyHash.slice(0, 16)}…`,
+        error: `job is a ${String(env?.kind)} job for key ${String(env?.keyHash).slice(0, 16)}…, this queue serves ${q.kind} for key ${q.keyHash.slice(0, 16)}…`,
         seconds: 0,
       };
     }
-    const task: ThreadTask = { kind: env.kind, buildDir: w.buildDir, payload: env.payload };
+    const task: ThreadTask = {
+      kind: env.kind,
+      buildDir: w.buildDir,
+      keyDir: q.keyDir,
+      keyHash: q.keyHash,
+      payload: env.payload,
+    };
     return (await w.pool.run(task, { signal: abort.signal })) as ThreadOutcome;
   } catch (e) {
     if (abort.signal.aborted) return 'released';
@@ -188,14 +200,15 @@ async function storeOutcome(
 }
 
 /** Runs one fetched job and reports it. */
-async function handle(w: WorkerState, queue: string, job: PgBoss.JobWithMetadata<JobEnvelope>): Promise<void> {
+async function handle(w: WorkerState, q: ServedQueue, job: PgBoss.JobWithMetadata<JobEnvelope>): Promise<void> {
+  const queue = q.queue;
   const env = job.data;
   const kind = JOB_KINDS[env?.kind];
   const label = kind ? kind.label(env.payload) : String(env?.kind);
   const attempt = job.retryCount + 1;
   const deadline = Date.now() + Number(job.expireInSeconds) * 1000;
   w.emit({ type: 'start', jobId: job.id, label });
-  const outcome = await runOnThread(w, job);
+  const outcome = await runOnThread(w, q, job);
   if (outcome === 'released') {
     w.counts.released++;
     await settle(w, () => w.boss.fail(queue, job.id, { message: 'released by a stopping worker' }), deadline);
@@ -234,19 +247,15 @@ async function handle(w: WorkerState, queue: string, job: PgBoss.JobWithMetadata
 }
 
 /** One fetch loop: takes a job from the first queue that has one, runs it, and again, until stopped. */
-async function slot(
-  w: WorkerState,
-  queues: readonly string[],
-  pollingMs: number,
-  stopping: AbortSignal,
-): Promise<void> {
+async function slot(w: WorkerState, pollingMs: number, stopping: AbortSignal): Promise<void> {
   while (!stopping.aborted) {
-    let taken: { queue: string; job: PgBoss.JobWithMetadata<JobEnvelope> } | undefined;
-    for (const queue of queues) {
+    let taken: { q: ServedQueue; job: PgBoss.JobWithMetadata<JobEnvelope> } | undefined;
+    // A copy: a rescan may append queues while this pass fetches.
+    for (const q of [...w.served]) {
       // pg-boss's fetch returns [] when the database is unreachable; the loop just polls again.
-      const [job] = await w.boss.fetch<JobEnvelope>(queue, { batchSize: 1, includeMetadata: true });
+      const [job] = await w.boss.fetch<JobEnvelope>(q.queue, { batchSize: 1, includeMetadata: true });
       if (job) {
-        taken = { queue, job };
+        taken = { q, job };
         break;
       }
     }
@@ -255,18 +264,66 @@ async function slot(
       continue;
     }
     // A stop requested while fetching: run it anyway (it is ours now), then leave.
-    await handle(w, taken.queue, taken.job);
+    await handle(w, taken.q, taken.job);
   }
 }
 
-/** Connects, creates the queues of this key if needed and starts the fetch loops. */
+/** The kinds served for the build's own key (accuracy chunk keys serve `accuracy-chunk` only). */
+const CHUNK_KIND = 'accuracy-chunk';
+
+/** The (kind, key) pairs to serve: the build's key for every kind but accuracy-chunk, and each chunk key. */
+function wanted(own: string | undefined, buildDir: string, chunks: ServedKey[], kinds: readonly string[]): ServedKey[] {
+  const out: ServedKey[] = [];
+  if (own) for (const k of kinds) if (k !== CHUNK_KIND) out.push({ kind: k, keyHash: own, keyDir: buildDir });
+  if (kinds.includes(CHUNK_KIND)) out.push(...chunks);
+  return out;
+}
+
+/**
+ * Looks for chunk keys made (or replaced) since the last look: new ones get their queue, and a
+ * directory whose key changed stops serving the old key (its jobs are for keys no longer here).
+ */
+async function rescanKeys(w: WorkerState, kinds: readonly string[], said: Set<string>): Promise<void> {
+  if (!kinds.includes(CHUNK_KIND)) return;
+  const { keys, skipped } = chunkKeys(w.buildDir);
+  for (const line of skipped) {
+    if (said.has(line)) continue;
+    said.add(line);
+    w.emit({ type: 'keys', message: line });
+  }
+  const now = new Map(keys.map((k) => [k.keyDir, k.keyHash]));
+  for (let i = w.served.length - 1; i >= 0; i--) {
+    const q = w.served[i]!;
+    if (q.kind === CHUNK_KIND && now.get(q.keyDir) !== q.keyHash) {
+      w.served.splice(i, 1);
+      w.emit({
+        type: 'keys',
+        message: `${q.keyDir}: key ${q.keyHash.slice(0, 16)}… gone; its queue is no longer served`,
+      });
+    }
+  }
+  for (const k of keys) {
+    if (w.served.some((q) => q.kind === k.kind && q.keyHash === k.keyHash)) continue;
+    w.served.push({ ...k, queue: await ensureQueue(w.boss, k.kind, k.keyHash) });
+    w.emit({ type: 'keys', message: `serving ${k.kind} jobs for key ${k.keyHash.slice(0, 16)}… (${k.keyDir})` });
+  }
+}
+
+/** Connects, creates the queues of this build's keys if needed and starts the fetch loops. */
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
-  const keyHash = buildKeyHash(opts.buildDir);
+  if (!existsSync(opts.buildDir)) throw new UserError(`${opts.buildDir}: no such build directory`);
+  const own = buildKey(opts.buildDir);
   const concurrency = opts.concurrency ?? availableParallelism();
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UserError(`--concurrency must be a positive integer, got ${concurrency}`);
   const kinds = opts.kinds ?? Object.keys(JOB_KINDS);
   for (const k of kinds) if (!JOB_KINDS[k]) throw new UserError(`unknown job kind "${k}"`);
+  const found = chunkKeys(opts.buildDir);
+  const initial = wanted(own, opts.buildDir, found.keys, kinds);
+  if (initial.length === 0)
+    throw new UserError(
+      `${opts.buildDir}: no keys to serve (${relative('.', opts.buildDir) || '.'}/vkey.json from \`zkinfer setup\` for prove jobs, accuracy/chunk-C/ from \`zkinfer accuracy\` for accuracy-chunk jobs)`,
+    );
   const emit = (e: WorkerEvent): void => opts.onEvent?.(e);
   let lastConnMessage = 0;
   const boss = await connectQueue({
@@ -281,8 +338,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     },
   });
   // One at a time: concurrent queue creation can deadlock inside pg-boss (see ensureQueue).
-  const queues: string[] = [];
-  for (const k of kinds) queues.push(await ensureQueue(boss, k, keyHash));
+  const served: ServedQueue[] = [];
+  for (const k of initial) served.push({ ...k, queue: await ensureQueue(boss, k.kind, k.keyHash) });
   const pool = new Tinypool({
     filename: new URL('./job-thread.js', import.meta.url).href,
     name: 'runJob',
@@ -292,30 +349,41 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   });
   const w: WorkerState = {
     buildDir: opts.buildDir,
-    keyHash,
+    served,
     boss,
     pool,
     emit,
     running: new Map(),
     counts: { done: 0, failed: 0, released: 0 },
   };
+  const said = new Set(found.skipped);
+  for (const line of found.skipped) emit({ type: 'keys', message: line });
+  let scanning: Promise<void> | undefined;
+  const rescan = setInterval(() => {
+    scanning ??= rescanKeys(w, kinds, said)
+      .catch((e: Error) => emit({ type: 'keys', message: `looking for new chunk keys: ${e.message.split('\n')[0]}` }))
+      .finally(() => (scanning = undefined));
+  }, KEY_RESCAN_SECONDS * 1000);
+  rescan.unref();
   const stopping = new AbortController();
   const loops = Promise.all(
-    Array.from({ length: concurrency }, () =>
-      slot(w, queues, (opts.pollingIntervalSeconds ?? 1) * 1000, stopping.signal),
-    ),
+    Array.from({ length: concurrency }, () => slot(w, (opts.pollingIntervalSeconds ?? 1) * 1000, stopping.signal)),
   );
   let stopped: Promise<WorkerStats> | undefined;
   return {
-    keyHash,
-    queues,
+    keyHash: own ?? served[0]!.keyHash,
+    get queues() {
+      return served.map((q) => q.queue);
+    },
     busy: () => w.running.size,
     stats: () => ({ ...w.counts }),
     stop(o = {}) {
       if (o.release) for (const a of w.running.values()) a.abort();
       stopped ??= (async () => {
+        clearInterval(rescan);
         stopping.abort();
         await loops;
+        await scanning;
         await pool.destroy();
         await disconnectQueue(boss);
         return { ...w.counts };

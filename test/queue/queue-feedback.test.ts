@@ -55,6 +55,24 @@ test('prove refuses a non-postgres --queue and queue-only flags before reading t
   assert.match(real.stderr, /^zkinfer: --queue mysql:\/\/x: expected a postgres:\/\/ URL .*\n$/);
 });
 
+test('accuracy refuses a non-postgres --queue and flags that do not apply before reading the build or dataset', async () => {
+  const base = ['accuracy', 'no-such-build', '--dataset', 'no-such-data.jsonl', '--out', 'no-such-out'];
+  assert.deepEqual(await cli([...base, '--queue', 'mysql://u:pw@db/x']), {
+    code: 2,
+    stderr:
+      'zkinfer: --queue mysql://u:***@db/x: expected a postgres:// URL (postgres://user:password@host:port/database)\n',
+  });
+  assert.deepEqual(await cli([...base, '--queue', 'postgres://h/db', '--workers', '2']), {
+    code: 2,
+    stderr:
+      'zkinfer: --workers applies to local proving; with --queue, start `zkinfer worker BUILD --queue URL` processes instead\n',
+  });
+  assert.deepEqual(await cli([...base, '--job-timeout', '30']), {
+    code: 2,
+    stderr: 'zkinfer: --job-timeout applies to --queue only\n',
+  });
+});
+
 test('URLs in messages: postgres:// and postgresql:// pass; the location names host and database only', () => {
   checkQueueUrl('postgres://u:p@h:5432/db');
   checkQueueUrl('postgresql://h/db');

@@ -28,12 +28,8 @@ import { setupKeys } from '../../src/setup/setup-keys.js';
 import { verifyBundle } from '../../src/verify/verify-bundle.js';
 import { freePort, startDevPostgres, DevPostgres } from '../../src/queue/dev-postgres.js';
 import { connectQueue, disconnectQueue, enqueueJobs, jobStates, queueName } from '../../src/queue/job-queue.js';
-import {
-  buildKeyHash,
-  QueueWorker,
-  QueueWorkerOptions,
-  startQueueWorker as startWorker,
-} from '../../src/queue/queue-worker.js';
+import { buildKeyHash } from '../../src/queue/worker-keys.js';
+import { QueueWorker, QueueWorkerOptions, startQueueWorker as startWorker } from '../../src/queue/queue-worker.js';
 import { batchStatus, collectBatch } from '../../src/queue/queue-collect.js';
 import { submitProofs } from '../../src/queue/queue-prove.js';
 

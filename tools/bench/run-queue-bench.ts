@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runPipeline } from '../../src/pipeline.js';
 import { shutdown } from '../../src/runtime/curve.js';
 import { startDevPostgres } from '../../src/queue/dev-postgres.js';
-import { buildKeyHash } from '../../src/queue/queue-worker.js';
+import { buildKeyHash } from '../../src/queue/worker-keys.js';
 import {
   killRun,
   KillRunResult,

@@ -1,0 +1,134 @@
+/**
+ * Proving one accuracy chunk, shared by the two routes that do it: the local worker threads of
+ * `zkinfer accuracy` (chunk-worker.ts) and the `accuracy-chunk` job of `zkinfer worker` on the
+ * Postgres queue (src/queue/chunk-job.ts). The keys of a chunk size are loaded once per thread.
+ *
+ * Before proving, the witness is checked three ways, each of which catches a bug rather than an
+ * attack (the submitter verifies every proof it is handed anyway): the circuit's commitment must
+ * be the one computed off-circuit, the witness must fit the key's r1cs, and it must satisfy it.
+ */
+import { readFileSync } from 'node:fs';
+import * as snarkjs from 'snarkjs';
+import { findViolatedConstraint } from '../../circuits/builder.js';
+import { artifactPath } from '../formats/paths.js';
+import { readQuantizedModel } from '../compile/compile-circuit.js';
+import { decodeR1cs, encodeWtns, R1csFile } from '../compile/r1cs-file.js';
+import type { QuantizedChunk } from './dataset-commitment.js';
+import { useSingleThreadCurve } from '../runtime/curve.js';
+import type { QuantizedModel } from '../quantize/quantized-model.js';
+import { buildChunkCircuit } from './chunk-circuit.js';
+import type { ChunkProof, Groth16Proof } from '../formats/claim.js';
+import { verifyGroth16 } from '../verify/groth16.js';
+import { vkeyHash } from '../formats/vkey.js';
+
+/** One chunk to prove: where it sits in the dataset and what it commits to. */
+export interface ChunkStatement {
+  readonly index: number;
+  readonly chunk: QuantizedChunk;
+  /** r_i, decimal. */
+  readonly blinding: string;
+  /** c_i, 0x-hex, computed off-circuit by the submitter: the proof must commit to exactly this. */
+  readonly commitment: string;
+}
+
+/** The keys and model of one chunk size, loaded once per thread. */
+export interface LoadedChunkKeys {
+  readonly buildDir: string;
+  readonly keyDir: string;
+  readonly model: QuantizedModel;
+  readonly r1cs: R1csFile;
+  readonly zkey: { type: 'mem'; data: Uint8Array };
+  readonly vkey: Record<string, unknown>;
+}
+
+let cached: LoadedChunkKeys | undefined;
+
+/**
+ * The model of `buildDir` and the chunk keys in `keyDir`, cached for the thread. With `keyHash`,
+ * keys that do not hash to it are read again (the directory's keys were replaced since) and
+ * refused when they still differ.
+ */
+export function loadChunkKeys(buildDir: string, keyDir: string, keyHash?: string): LoadedChunkKeys {
+  const stale = (): boolean => keyHash !== undefined && vkeyHash(cached!.vkey) !== keyHash;
+  if (cached?.buildDir !== buildDir || cached.keyDir !== keyDir || stale()) {
+    cached = {
+      buildDir,
+      keyDir,
+      model: readQuantizedModel(buildDir).model,
+      r1cs: decodeR1cs(readFileSync(artifactPath(keyDir, 'r1cs'))),
+      zkey: { type: 'mem', data: new Uint8Array(readFileSync(artifactPath(keyDir, 'zkey'))) },
+      vkey: JSON.parse(readFileSync(artifactPath(keyDir, 'vkey'), 'utf8')) as Record<string, unknown>,
+    };
+  }
+  if (stale())
+    throw new Error(`${keyDir} now holds key ${vkeyHash(cached!.vkey).slice(0, 16)}…, not ${keyHash!.slice(0, 16)}…`);
+  return cached!;
+}
+
+/** Drops the cached keys (the thread is about to exit). */
+export function releaseChunkKeys(): void {
+  cached = undefined;
+}
+
+/** The circuit's view of a chunk: its predictions for the real samples and the proven count. */
+export interface ChunkWitness {
+  readonly predictions: number[];
+  readonly count: number;
+  readonly witness: bigint[];
+  readonly publicSignals: string[];
+}
+
+/** Computes the chunk circuit's witness (no proof yet). */
+export function chunkWitness(keys: LoadedChunkKeys, s: ChunkStatement): ChunkWitness {
+  const build = buildChunkCircuit(keys.model, s.chunk, BigInt(s.blinding), { witnessOnly: true });
+  return {
+    predictions: build.predictions.slice(0, s.chunk.samples),
+    count: build.count,
+    witness: build.circuit.witness,
+    publicSignals: build.publicSignals,
+  };
+}
+
+/**
+ * Proves a chunk from its witness; throws an Error naming the chunk when the witness does not
+ * belong to the keys (a bug, or keys of another model), never returns a proof that does not verify.
+ */
+export async function proveChunkWitness(
+  keys: LoadedChunkKeys,
+  s: ChunkStatement,
+  w: ChunkWitness,
+): Promise<ChunkProof> {
+  if (w.witness.length !== keys.r1cs.nWires)
+    throw new Error(
+      `chunk ${s.index}: witness has ${w.witness.length} wires, ${keys.keyDir} has ${keys.r1cs.nWires}; delete that directory to rebuild the chunk keys`,
+    );
+  if (BigInt(w.publicSignals[0]!) !== BigInt(s.commitment))
+    throw new Error(`chunk ${s.index}: the circuit's commitment differs from the off-circuit one (a bug)`);
+  const bad = findViolatedConstraint(keys.r1cs.constraints, w.witness);
+  if (bad >= 0) throw new Error(`chunk ${s.index}: witness violates constraint ${bad} (a bug)`);
+  await useSingleThreadCurve();
+  const { proof, publicSignals } = (await snarkjs.groth16.prove(keys.zkey, {
+    type: 'mem',
+    data: new Uint8Array(encodeWtns(w.witness)),
+  })) as { proof: Groth16Proof; publicSignals: string[] };
+  return { index: s.index, samples: s.chunk.samples, count: w.count, commitment: s.commitment, publicSignals, proof };
+}
+
+/**
+ * Whether `p` is a valid proof of exactly this chunk: same index, sample count and commitment,
+ * public signals [c_i, count], and the Groth16 check under `vkey`. What both the resume rule and
+ * the queue submitter accept.
+ */
+export async function isProofOfChunk(
+  vkey: Record<string, unknown>,
+  p: ChunkProof,
+  expected: { index: number; samples: number; commitment: string },
+): Promise<boolean> {
+  if (p.index !== expected.index || p.samples !== expected.samples || p.commitment !== expected.commitment)
+    return false;
+  if (!Array.isArray(p.publicSignals) || p.publicSignals.length !== 2) return false;
+  if (!Number.isInteger(p.count) || p.count < 0 || p.count > p.samples) return false;
+  if (p.publicSignals[0] !== BigInt(expected.commitment).toString() || p.publicSignals[1] !== String(p.count))
+    return false;
+  return verifyGroth16(vkey, p.publicSignals, p.proof);
+}

