@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { startDevPostgres } from '../../src/queue/dev-postgres.js';
 import { writeAugmentedDigits } from '../datasets/augment-digits.js';
 import type { Goal } from './bench-table.js';
-import { json, runCli, startCli, startWorker, stopWorker, type WorkerHandle } from './cli-run.js';
+import { json, runCli, startCli, startWorker, stopWorker, stopWorkerGracefully, type WorkerHandle } from './cli-run.js';
 
 /** What the queue part needs. */
 export interface QueueScaleContext {
@@ -34,12 +34,24 @@ export interface QueueScaleContext {
 /** What the queue part measured (or why it did not). */
 export interface QueueScaleResult {
   readonly skipped?: string;
-  readonly speedup?: { samples: number; chunkSize: number; chunks: number; seconds: [number, number]; ratio: number };
+  readonly speedup?: {
+    samples: number;
+    chunkSize: number;
+    chunks: number;
+    seconds: [number, number];
+    ratio: number;
+    /** Peak RSS (MiB) of the submitter and of the largest worker, per run (1 then 2 workers). */
+    submitterPeakMiB: number[];
+    workerPeakMiB: number[];
+  };
   readonly killRun?: {
     samples: number;
     chunkSize: number;
     kills: number;
     seconds: number;
+    submitterPeakMiB: number;
+    /** Of the workers still running at the end (killed ones report nothing). */
+    workerPeakMiB: number;
     identical: boolean;
     statementDiffs: string[];
     otherDiffs: string[];
@@ -83,6 +95,7 @@ export function compareClaims(a: Claim, b: Claim): { statementDiffs: string[]; o
   };
 }
 
+const mb = (n: number): string => (Number.isFinite(n) ? n.toFixed(0) : '–');
 const readClaim = (path: string): Claim => JSON.parse(readFileSync(path, 'utf8')) as Claim;
 
 /** Makes BUILD/accuracy/chunk-C/ with a local run on the first C samples when it is missing. */
@@ -96,14 +109,25 @@ async function ensureChunkKeys(ctx: QueueScaleContext, chunk: number): Promise<v
   await runCli(['accuracy', ctx.build, '--dataset', data, '--chunk', String(chunk), '--out', join(dir, 'acc')]);
 }
 
-async function withWorkers<T>(ctx: QueueScaleContext, url: string, n: number, f: (ws: WorkerHandle[]) => Promise<T>) {
+/** Runs `f` with `n` ready workers; returns its value and the largest peak RSS a worker reported on exit. */
+async function withWorkers<T>(
+  ctx: QueueScaleContext,
+  url: string,
+  n: number,
+  f: (ws: WorkerHandle[]) => Promise<T>,
+): Promise<{ value: T; workerPeakMiB: number }> {
   const ws = Array.from({ length: n }, () => startWorker(ctx.build, url));
+  let value: T;
   try {
     await Promise.all(ws.map((w) => w.ready));
-    return await f(ws);
-  } finally {
+    value = await f(ws);
+  } catch (e) {
     await Promise.all(ws.map((w) => stopWorker(w, 'SIGKILL')));
+    throw e;
   }
+  const peaks = (await Promise.all(ws.map((w) => stopWorkerGracefully(w)))).map((r) => r.peakRssMiB);
+  const reported = peaks.filter(Number.isFinite);
+  return { value, workerPeakMiB: reported.length ? Math.max(...reported) : NaN };
 }
 
 async function measureSpeedup(ctx: QueueScaleContext, url: string): Promise<NonNullable<QueueScaleResult['speedup']>> {
@@ -117,10 +141,12 @@ async function measureSpeedup(ctx: QueueScaleContext, url: string): Promise<NonN
   const chunk = commit.chunkSize;
   await ensureChunkKeys(ctx, chunk);
   const seconds: number[] = [];
+  const submitterPeakMiB: number[] = [];
+  const workerPeakMiB: number[] = [];
   let chunks = 0;
   for (const n of [1, 2]) {
     ctx.log(`  queue: ${ctx.queueSamples} samples, chunk ${chunk}, ${n} worker process(es)`);
-    const r = await withWorkers(ctx, url, n, () =>
+    const { value: r, workerPeakMiB: peak } = await withWorkers(ctx, url, n, () =>
       runCli([
         'accuracy',
         ctx.build,
@@ -137,6 +163,8 @@ async function measureSpeedup(ctx: QueueScaleContext, url: string): Promise<NonN
     );
     chunks = json<{ chunks: number }>(r).chunks;
     seconds.push(r.seconds);
+    submitterPeakMiB.push(r.peakRssMiB);
+    workerPeakMiB.push(peak);
     ctx.log(`    ${r.seconds.toFixed(1)} s`);
   }
   return {
@@ -145,6 +173,8 @@ async function measureSpeedup(ctx: QueueScaleContext, url: string): Promise<NonN
     chunks,
     seconds: [seconds[0]!, seconds[1]!],
     ratio: seconds[0]! / seconds[1]!,
+    submitterPeakMiB,
+    workerPeakMiB,
   };
 }
 
@@ -156,7 +186,7 @@ async function killRun(
   const ref = ctx.reference;
   const out = join(ctx.work, 'scale-queue', 'kill');
   ctx.log(`  queue kill run: ${ref.samples} samples, 2 workers, one killed every ~${ctx.killEvery} s`);
-  return withWorkers(ctx, url, 2, async (ws) => {
+  const { value, workerPeakMiB } = await withWorkers(ctx, url, 2, async (ws) => {
     const args = [
       'accuracy',
       ctx.build,
@@ -189,10 +219,12 @@ async function killRun(
       chunkSize: ref.chunkSize,
       kills,
       seconds: r.seconds,
+      submitterPeakMiB: r.peakRssMiB,
       identical: d.statementDiffs.length === 0,
       ...d,
     };
   });
+  return { ...value, workerPeakMiB };
 }
 
 /** Runs the queue part (or says why not). */
@@ -231,14 +263,16 @@ export async function benchAccuracyQueue(ctx: QueueScaleContext): Promise<QueueS
     const mark = (g: Goal): string => (g.met ? `✓ ${g.goal}` : `✗ ${g.goal} (got ${g.actual})`);
     const markdown = [
       `#### Queue route: \`zkinfer accuracy … --queue URL\` with \`zkinfer worker BUILD --concurrency 1\` processes (embedded Postgres on localhost)\n`,
-      '| Run | Samples | Chunk × chunks | Worker processes | Seconds | × 1 worker | Goals |',
-      '| --- | --- | --- | --- | --- | --- | --- |',
-      `| speed-up | ${speedup.samples} | ${speedup.chunkSize} × ${speedup.chunks} | 1 | ${speedup.seconds[0].toFixed(1)} | 1.00 |  |`,
-      `| speed-up | ${speedup.samples} | ${speedup.chunkSize} × ${speedup.chunks} | 2 | ${speedup.seconds[1].toFixed(1)} | ${speedup.ratio.toFixed(2)} | ${mark(goals[0]!)} |`,
+      '| Run | Samples | Chunk × chunks | Worker processes | Seconds | × 1 worker | Submitter peak RSS MB | Worker peak RSS MB | Goals |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      ...[0, 1].map(
+        (i) =>
+          `| speed-up | ${speedup.samples} | ${speedup.chunkSize} × ${speedup.chunks} | ${i + 1} | ${speedup.seconds[i]!.toFixed(1)} | ${i ? speedup.ratio.toFixed(2) : '1.00'} | ${mb(speedup.submitterPeakMiB[i]!)} | ${mb(speedup.workerPeakMiB[i]!)} | ${i ? mark(goals[0]!) : ''} |`,
+      ),
       '',
-      `| Kill run | Samples | Chunk | Kills (SIGKILL, every ~${ctx.killEvery} s) | Seconds | Statement vs local route | Other fields that differ | Goals |`,
-      '| --- | --- | --- | --- | --- | --- | --- | --- |',
-      `| 2 workers | ${kr.samples} | ${kr.chunkSize} | ${kr.kills} | ${kr.seconds.toFixed(1)} | ${kr.identical ? 'identical' : `differs: ${kr.statementDiffs.join(', ')}`} | ${kr.otherDiffs.join(', ') || 'none'} | ${mark(goals[1]!)} |`,
+      `| Kill run | Samples | Chunk | Kills (SIGKILL, every ~${ctx.killEvery} s) | Seconds | Submitter peak RSS MB | Worker peak RSS MB | Statement vs local route | Other fields that differ | Goals |`,
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+      `| 2 workers | ${kr.samples} | ${kr.chunkSize} | ${kr.kills} | ${kr.seconds.toFixed(1)} | ${mb(kr.submitterPeakMiB)} | ${mb(kr.workerPeakMiB)} | ${kr.identical ? 'identical' : `differs: ${kr.statementDiffs.join(', ')}`} | ${kr.otherDiffs.join(', ') || 'none'} | ${mark(goals[1]!)} |`,
       '',
       'Statement = dataset commitment D, N, C, K, vkeyHash and every chunk’s index, samples, count and commitment. Groth16 proofs are randomized by design, so the proof points and createdAt differ between the two claims; every other field is compared too and listed when it differs.\n',
     ].join('\n');

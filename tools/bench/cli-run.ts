@@ -94,8 +94,21 @@ export function startWorker(buildDir: string, url: string, readySeconds = 60): W
 }
 
 /** Stops a worker with `signal` and waits for it to exit (no-op when it already has). */
-export async function stopWorker(w: WorkerHandle, signal: NodeJS.Signals): Promise<void> {
+export async function stopWorker(w: WorkerHandle, signal: NodeJS.Signals): Promise<CliResult> {
   const p = w.cli.proc;
   if (p.exitCode === null && p.signalCode === null) p.kill(signal);
-  await w.cli.done;
+  return w.cli.done;
+}
+
+/**
+ * Stops a worker with SIGTERM (it finishes its job and exits, so it reports its peak RSS), and
+ * with SIGKILL if it has not exited after `graceSeconds`.
+ */
+export async function stopWorkerGracefully(w: WorkerHandle, graceSeconds = 30): Promise<CliResult> {
+  const timer = setTimeout(() => w.cli.proc.kill('SIGKILL'), graceSeconds * 1000);
+  try {
+    return await stopWorker(w, 'SIGTERM');
+  } finally {
+    clearTimeout(timer);
+  }
 }
