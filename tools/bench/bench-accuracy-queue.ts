@@ -236,10 +236,9 @@ export async function benchAccuracyQueue(ctx: QueueScaleContext): Promise<QueueS
     ctx.log(`accuracy-scale: queue route ${skipped}`);
     return { skipped, markdown: `#### Queue route\n\nQueue route ${skipped}.\n` };
   }
-  // A dead worker's chunk must come back within the run: a short job timeout when the command has one.
-  const extra = /--job-timeout\b/.test(help)
-    ? ['--job-timeout', String(Math.max(10, Math.round(ctx.killEvery / 3)))]
-    : [];
+  // A dead worker's chunk must come back within the run (the default timeout is 10 min), but a
+  // timeout shorter than one chunk proof would hand live jobs over again and again: one kill interval.
+  const extra = /--job-timeout\b/.test(help) ? ['--job-timeout', String(Math.max(60, ctx.killEvery))] : [];
   ctx.log('accuracy-scale: queue route on an embedded Postgres');
   const pg = await startDevPostgres();
   try {
