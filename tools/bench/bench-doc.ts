@@ -16,6 +16,7 @@ export const BENCH_SECTIONS = [
   'products',
   'composite',
   'accuracy',
+  'accuracy-scale',
   'sequence',
   'queue',
   'summary',

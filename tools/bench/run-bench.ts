@@ -9,7 +9,9 @@
  * the ptau route at 2^14), --queue or --only queue (the Postgres queue bench,
  * tools/bench/bench-queue.ts), --only <name,...> (sections: models, setup, batch, gas, or a model
  * row name such as random-mlp-public; ops: constraints per table function and comparison; accuracy: the
- * accuracy proofs, the CNN one unless --quick).
+ * accuracy proofs, the CNN one unless --quick). Opt-in only (about 35 min): --only accuracy-scale,
+ * accuracy proofs of 10,000 and 2,000 samples and the queue route (tools/bench/bench-accuracy-scale.ts,
+ * flags --accuracy-samples, --accuracy-kill-samples, --accuracy-queue-samples, --accuracy-kill-every).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
@@ -261,6 +263,11 @@ begin('composite');
 const composite = selected('composite') ? (await import('./bench-composite.js')).compositeSection(print) : [];
 begin('accuracy');
 const accuracy = selected('accuracy') ? await benchAccuracySection({ root: ROOT, work, quick, goals, log, print }) : [];
+begin('accuracy-scale');
+// Opt-in like the queue bench: half an hour of proofs, so never part of a plain `npm run bench`.
+const accuracyScale = only?.has('accuracy-scale')
+  ? await (await import('./bench-accuracy-scale.js')).benchAccuracyScale({ root: ROOT, work, argv, goals, log, print })
+  : undefined;
 begin('sequence');
 if (selected('sequence', 'digits-transformer', 'digits-lstm'))
   await (
@@ -307,6 +314,7 @@ const json = {
   opCosts,
   composite,
   accuracy,
+  accuracyScale,
   queue,
   goals,
   markdown: out.join('\n'),
