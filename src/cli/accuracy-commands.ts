@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { chooseChunkSize } from '../accuracy/chunk-circuit.js';
-import { proveAccuracy } from '../accuracy/prove-accuracy.js';
+import { proveAccuracy, type ProveAccuracyOptions } from '../accuracy/prove-accuracy.js';
 import { commitDataset, datasetEncoding, readOpening } from '../accuracy/dataset-commitment.js';
 import { readDataset } from '../accuracy/read-dataset.js';
 import { intOption, printJson } from './options.js';
@@ -17,6 +17,8 @@ import { appendFileSync } from 'node:fs';
 import { runGate } from '../audit/gate.js';
 import { gateAnnotations, gateMarkdown } from '../audit/gate-report.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
+import { BatchProgress, createProgressReporter } from '../runtime/progress.js';
+import { signalExitCode, withInterruptHandler } from './interrupt.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const err = (s: string): void => void process.stderr.write(s + '\n');
@@ -102,18 +104,21 @@ function registerAccuracy(p: Command): void {
           json?: boolean;
         },
       ) => {
-        const s = await proveAccuracy({
-          buildDir: dir,
-          dataset: f.dataset,
-          outDir: f.out,
-          chunkSize: f.chunk,
-          workers: f.workers,
-          opening: f.opening,
-          ptauPath: f.ptau,
-          force: f.force,
-          onProgress: f.json ? undefined : info,
-          onWarning: warn,
-        });
+        const s = await proveAccuracyWithProgress(
+          {
+            buildDir: dir,
+            dataset: f.dataset,
+            outDir: f.out,
+            chunkSize: f.chunk,
+            workers: f.workers,
+            opening: f.opening,
+            ptauPath: f.ptau,
+            force: f.force,
+            onProgress: f.json ? undefined : info,
+            onWarning: warn,
+          },
+          f.json ?? false,
+        );
         if (f.json) return printJson(s);
         out(
           `proved ${s.correct}/${s.samples} correct (${(100 * s.accuracy).toFixed(2)} %) in ${s.chunks} chunks of ${s.chunkSize} (${s.proved} proved, ${s.skipped} reused) in ${s.seconds.total.toFixed(1)} s; claim ${s.claim}`,
@@ -124,6 +129,41 @@ function registerAccuracy(p: Command): void {
         );
       },
     );
+}
+
+/**
+ * `accuracy` with progress on stderr: a bar with chunks, samples, chunks/min and ETA on a terminal,
+ * a line per tenth in logs, nothing with --json or --quiet; Ctrl-C says how far it got (chunk
+ * proofs are written atomically, so a rerun reuses them).
+ */
+async function proveAccuracyWithProgress(opts: ProveAccuracyOptions, json: boolean): ReturnType<typeof proveAccuracy> {
+  const progress = json ? undefined : createProgressReporter({ unit: 'chunks' });
+  let last: BatchProgress | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress?.finish();
+    err(
+      `interrupted: ${last ? `${last.proved + last.skipped}/${last.total} chunks proven` : 'no chunk proven yet'}; rerun the same command to resume (finished chunk proofs are reused)`,
+    );
+    process.exit(signalExitCode(signal));
+  };
+  try {
+    return await withInterruptHandler(onSignal, () =>
+      proveAccuracy({
+        ...opts,
+        // Messages (onProgress) all come before the first finished chunk, so they never break the bar.
+        ...(progress
+          ? {
+              onChunk: (p: BatchProgress) => {
+                last = p;
+                progress.update(p);
+              },
+            }
+          : {}),
+      }),
+    );
+  } finally {
+    progress?.finish();
+  }
 }
 
 function registerAudit(p: Command): void {
