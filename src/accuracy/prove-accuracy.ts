@@ -77,7 +77,7 @@ export interface AccuracySummary {
 }
 
 /**
- * The number of samples, counted by reading the dataset once before proving (a few hundred ms for
+ * The number of samples, counted by reading the dataset once before proving (under a second for
  * 10,000 JSON lines; it also refuses a bad sample before any key is made), or undefined for a
  * dataset that cannot be read twice (a named pipe): that one is streamed once, uncounted.
  */
