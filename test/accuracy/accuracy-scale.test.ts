@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
@@ -25,7 +25,7 @@ import type { DatasetEncoding } from '../../src/formats/dataset.js';
 import { prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { writeTinyModel } from '../helpers/trusted-fixtures.js';
 import { CLI, ROOT } from '../helpers/paths.js';
-import { zkinferOk } from '../helpers/cli.js';
+import { zkinfer, zkinferOk } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-accuracy-scale-'));
 const build = join(dir, 'build');
@@ -157,6 +157,16 @@ test('proving streams: the first chunk proof is written before the rest of the d
   // The same data and opening as the file run: the same dataset commitment.
   const claim = (d: string) => JSON.parse(readFileSync(join(d, 'claim.json'), 'utf8')) as { dataset: object };
   assert.deepEqual(claim(streamed).dataset, claim(out).dataset);
+});
+
+test('a named pipe without --chunk is refused before it is opened: choosing a chunk size needs the count', () => {
+  const fifo = join(dir, 'unread.jsonl');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const r = zkinfer(['accuracy', build, '--dataset', fifo, '--out', join(dir, 'out-refused')]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^zkinfer: .*unread\.jsonl: not a regular file or directory.*give --chunk N/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  assert.equal(existsSync(join(dir, 'out-refused')), false, 'nothing written');
 });
 
 test('the dataset commitment streams: chunk 0 is committed before the rest of the data exists', async () => {
