@@ -8,7 +8,13 @@ import { UserError } from '../core/errors.js';
 import { AccuracyClaim } from '../formats/claim.js';
 import { DatasetEncoding } from '../formats/dataset.js';
 import { VkeyMeta } from '../formats/vkey.js';
-import { computeDatasetCommitment, parseFieldElement, readOpening, toHex } from './dataset-commitment.js';
+import {
+  combineChunkCommitments,
+  datasetChunkCommitments,
+  parseFieldElement,
+  readOpening,
+  toHex,
+} from './dataset-commitment.js';
 
 /** The options of {@link datasetPin} (those of `VerifyClaimOptions` that pin the dataset). */
 export interface DatasetPinOptions {
@@ -76,7 +82,10 @@ export function signalsProblem(claim: AccuracyClaim): string | null {
   return signals;
 }
 
-/** Why the data and opening do not give the proven chunks and D, or null when they do. */
+/**
+ * Why the data and opening do not give the proven chunks and D, or null when they do. Streamed:
+ * one chunk of samples in memory at a time, and the first chunk that differs ends the reading.
+ */
 async function datasetProblem(
   dataset: string,
   opening: string,
@@ -86,16 +95,23 @@ async function datasetProblem(
   proven: bigint[],
   d: string,
 ): Promise<string | null> {
-  const recomputed = await computeDatasetCommitment({
-    dataset,
-    encoding: enc,
-    chunkSize: c,
-    blinding: readOpening(opening),
-  });
-  if (recomputed.samples !== n) return `${dataset} has ${recomputed.samples} samples, the claim ${n}`;
-  const i = recomputed.chunkCommitments.findIndex((x, j) => x !== proven[j]);
-  if (i >= 0) return `chunk ${i} was not proven on ${dataset} (its commitment differs)`;
-  return toHex(recomputed.commitment) !== d ? 'dataset commitment differs' : null;
+  const commitments = datasetChunkCommitments({ dataset, encoding: enc, chunkSize: c, blinding: readOpening(opening) });
+  let samples = 0;
+  for await (const ch of commitments) {
+    samples += ch.samples;
+    // More chunks than proven: N differs, whatever the rest holds (the count is for the message).
+    if (ch.index >= proven.length) {
+      for await (const rest of commitments) samples += rest.samples;
+      return `${dataset} has ${samples} samples, the claim ${n}`;
+    }
+    if (ch.commitment !== proven[ch.index])
+      // A short chunk is the data's last: then the sample count, if it differs, says more.
+      return ch.samples < c && samples !== n
+        ? `${dataset} has ${samples} samples, the claim ${n}`
+        : `chunk ${ch.index} was not proven on ${dataset} (its commitment differs)`;
+  }
+  if (samples !== n) return `${dataset} has ${samples} samples, the claim ${n}`;
+  return toHex(await combineChunkCommitments(n, c, proven)) !== d ? 'dataset commitment differs' : null;
 }
 
 /**

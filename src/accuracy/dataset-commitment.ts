@@ -160,35 +160,54 @@ export interface DatasetCommitmentResult {
   readonly samples: number;
   readonly chunkSize: number;
   readonly chunkCommitments: bigint[];
-  /** Labels in order (for callers that count correct predictions). */
-  readonly labels: number[];
 }
 
-/** Streams the dataset and computes every chunk commitment and D (steps 1–4). */
-export async function computeDatasetCommitment(opts: {
-  dataset: string;
-  encoding: DatasetEncoding;
-  chunkSize: number;
-  blinding: bigint;
-}): Promise<DatasetCommitmentResult> {
+/** Options of {@link datasetChunkCommitments} and {@link computeDatasetCommitment}. */
+export interface DatasetCommitmentOptions {
+  readonly dataset: string;
+  readonly encoding: DatasetEncoding;
+  readonly chunkSize: number;
+  readonly blinding: bigint;
+}
+
+/** One chunk commitment c_i, as {@link datasetChunkCommitments} yields it. */
+export interface ChunkCommitment {
+  readonly index: number;
+  readonly commitment: bigint;
+  /** Real samples in the chunk (the chunk size, except perhaps for the last). */
+  readonly samples: number;
+}
+
+/**
+ * Streams the dataset and yields every chunk commitment c_i (steps 1–3) as soon as its chunk is
+ * read: only one chunk of samples is held at a time, and a caller that stops early (a verifier
+ * at the first chunk that differs) reads no further.
+ */
+export async function* datasetChunkCommitments(opts: DatasetCommitmentOptions): AsyncGenerator<ChunkCommitment> {
   const { encoding: enc, chunkSize } = opts;
   if (!Number.isInteger(chunkSize) || chunkSize < 1)
     throw new UserError(`--chunk must be a positive integer, got ${chunkSize}`);
-  const chunkCommitments: bigint[] = [];
-  const labels: number[] = [];
-  let samples = 0;
+  let index = 0;
   for await (const chunk of chunked(readDataset(opts.dataset, enc), chunkSize)) {
-    samples += chunk.length;
-    for (const s of chunk) labels.push(s.label);
     const q = quantizeChunk(enc, chunk, chunkSize);
-    chunkCommitments.push(await chunkCommitment(enc, q, await chunkBlinding(opts.blinding, chunkCommitments.length)));
+    const commitment = await chunkCommitment(enc, q, await chunkBlinding(opts.blinding, index));
+    yield { index: index++, commitment, samples: chunk.length };
+  }
+}
+
+/** Streams the dataset and computes every chunk commitment and D (steps 1–4); holds one chunk of samples at a time. */
+export async function computeDatasetCommitment(opts: DatasetCommitmentOptions): Promise<DatasetCommitmentResult> {
+  const chunkCommitments: bigint[] = [];
+  let samples = 0;
+  for await (const c of datasetChunkCommitments(opts)) {
+    samples += c.samples;
+    chunkCommitments.push(c.commitment);
   }
   return {
-    commitment: await combineChunkCommitments(samples, chunkSize, chunkCommitments),
+    commitment: await combineChunkCommitments(samples, opts.chunkSize, chunkCommitments),
     samples,
-    chunkSize,
+    chunkSize: opts.chunkSize,
     chunkCommitments,
-    labels,
   };
 }
 

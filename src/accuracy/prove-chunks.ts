@@ -14,14 +14,20 @@ import { argmax, QuantizedModel, runIntegerModel } from '../quantize/quantized-m
 import { quantizeInput } from '../quantize/quantize-input.js';
 import type { ChunkTask, ChunkTaskResult } from './chunk-worker.js';
 import { withWorkerPool } from '../runtime/pool.js';
+import { createBatchTally, type BatchProgress } from '../runtime/progress.js';
 
 /** The options {@link proveChunks} reads: the subset of `ProveAccuracyOptions` it needs. */
 export interface ProveChunksOptions {
   readonly buildDir: string;
   readonly dataset: string;
   readonly outDir: string;
-  /** Receives progress lines. */
+  /** Receives progress lines (one per finished chunk unless `onChunk` is given). */
   readonly onProgress?: (msg: string) => void;
+  /**
+   * Receives a snapshot after every finished chunk (chunks done of total, samples done of
+   * total), for a progress reporter; only called when the sample count is known beforehand.
+   */
+  readonly onChunk?: (p: BatchProgress) => void;
 }
 
 /** Float (onnxruntime) and integer-reference predictions of a chunk: the unverified side of the claim. */
@@ -68,8 +74,10 @@ export async function proveChunks(
   blinding: bigint,
   keyDir: string,
   workers: number,
+  totalSamples?: number,
 ): Promise<ProvenChunks> {
   const commitments: bigint[] = [];
+  const progress = chunkProgress(opts, chunkSize, totalSamples);
   const results: Array<Promise<ChunkTaskResult>> = [];
   const refs: ChunkReference[] = [];
   let samples = 0;
@@ -102,11 +110,7 @@ export async function proveChunks(
             status: 'failed',
             error: `chunk ${index}: worker failed (${e.message.split('\n')[0]})`,
           }));
-          p.then((res) =>
-            opts.onProgress?.(
-              `chunk ${index}: ${res.status}${res.proof ? `, ${res.proof.count}/${res.proof.samples} correct` : ''}`,
-            ),
-          );
+          p.then((res) => progress(res, chunk.length, index));
           results.push(p);
           // Back-pressure: keep the stream at most two chunks per worker ahead of the provers.
           inFlight.add(p);
@@ -119,6 +123,29 @@ export async function proveChunks(
     },
   );
   return { done: await Promise.all(results), commitments, refs, samples };
+}
+
+/** What to do when a chunk is finished: a snapshot to `onChunk` or, without it, a line to `onProgress`. */
+function chunkProgress(
+  opts: ProveChunksOptions,
+  chunkSize: number,
+  totalSamples: number | undefined,
+): (res: ChunkTaskResult, samples: number, index: number) => void {
+  if (opts.onChunk && totalSamples !== undefined) {
+    const total = { chunks: Math.ceil(totalSamples / chunkSize), samples: totalSamples };
+    let samplesDone = 0;
+    const tally = createBatchTally(total.chunks, (p) =>
+      opts.onChunk!({ ...p, samples: { done: samplesDone, total: total.samples } }),
+    );
+    return (res, samples) => {
+      samplesDone += samples;
+      tally.finish(res.status);
+    };
+  }
+  return (res, _samples, index) =>
+    opts.onProgress?.(
+      `chunk ${index}: ${res.status}${res.proof ? `, ${res.proof.count}/${res.proof.samples} correct` : ''}`,
+    );
 }
 
 /** Counts correct predictions of the references and checks the circuit against the integer reference. */

@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { chooseChunkSize } from '../accuracy/chunk-circuit.js';
-import { proveAccuracy } from '../accuracy/prove-accuracy.js';
+import { proveAccuracy, type ProveAccuracyOptions } from '../accuracy/prove-accuracy.js';
 import { commitDataset, datasetEncoding, readOpening } from '../accuracy/dataset-commitment.js';
 import { readDataset } from '../accuracy/read-dataset.js';
 import { intOption, printJson } from './options.js';
@@ -20,6 +20,8 @@ import { UserError } from '../core/errors.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
 import { AccuracySummary } from '../accuracy/prove-accuracy.js';
 import { queueAccuracyCommand } from './queue-accuracy-command.js';
+import { BatchProgress, createProgressReporter } from '../runtime/progress.js';
+import { signalExitCode, withInterruptHandler } from './interrupt.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 const err = (s: string): void => void process.stderr.write(s + '\n');
@@ -118,18 +120,21 @@ function registerAccuracy(p: Command): void {
       ) => {
         if (f.queue !== undefined) return queueAccuracyCommand(dir, { ...f, queue: f.queue }, printAccuracy);
         if (f.jobTimeout !== undefined) throw new UserError('--job-timeout applies to --queue only');
-        const s = await proveAccuracy({
-          buildDir: dir,
-          dataset: f.dataset,
-          outDir: f.out,
-          chunkSize: f.chunk,
-          workers: f.workers,
-          opening: f.opening,
-          ptauPath: f.ptau,
-          force: f.force,
-          onProgress: f.json ? undefined : info,
-          onWarning: warn,
-        });
+        const s = await proveAccuracyWithProgress(
+          {
+            buildDir: dir,
+            dataset: f.dataset,
+            outDir: f.out,
+            chunkSize: f.chunk,
+            workers: f.workers,
+            opening: f.opening,
+            ptauPath: f.ptau,
+            force: f.force,
+            onProgress: f.json ? undefined : info,
+            onWarning: warn,
+          },
+          f.json ?? false,
+        );
         if (f.json) return printJson(s);
         printAccuracy(s);
       },
@@ -145,6 +150,41 @@ function printAccuracy(s: AccuracySummary): void {
   out(
     `unverified: float ${(100 * s.unverified.float.accuracy).toFixed(2)} %, quantized ${(100 * s.unverified.quantized.accuracy).toFixed(2)} %`,
   );
+}
+
+/**
+ * `accuracy` with progress on stderr: a bar with chunks, samples, chunks/min and ETA on a terminal,
+ * a line per tenth in logs, nothing with --json or --quiet; Ctrl-C says how far it got (chunk
+ * proofs are written atomically, so a rerun reuses them).
+ */
+async function proveAccuracyWithProgress(opts: ProveAccuracyOptions, json: boolean): ReturnType<typeof proveAccuracy> {
+  const progress = json ? undefined : createProgressReporter({ unit: 'chunks' });
+  let last: BatchProgress | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress?.finish();
+    err(
+      `interrupted: ${last ? `${last.proved + last.skipped}/${last.total} chunks proven` : 'no chunk proven yet'}; rerun the same command to resume (finished chunk proofs are reused)`,
+    );
+    process.exit(signalExitCode(signal));
+  };
+  try {
+    return await withInterruptHandler(onSignal, () =>
+      proveAccuracy({
+        ...opts,
+        // Messages (onProgress) all come before the first finished chunk, so they never break the bar.
+        ...(progress
+          ? {
+              onChunk: (p: BatchProgress) => {
+                last = p;
+                progress.update(p);
+              },
+            }
+          : {}),
+      }),
+    );
+  } finally {
+    progress?.finish();
+  }
 }
 
 function registerAudit(p: Command): void {

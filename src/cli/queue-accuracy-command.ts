@@ -49,7 +49,7 @@ export async function queueAccuracyCommand(
     );
   if (f.jobTimeout !== undefined && f.jobTimeout < 1)
     throw new UserError(`--job-timeout must be at least 1 second, got ${f.jobTimeout}`);
-  const progress = f.json ? undefined : createProgressReporter();
+  const progress = f.json ? undefined : createProgressReporter({ unit: 'chunks' });
   const abort = new AbortController();
   let last: BatchProgress | undefined;
   let enqueued = false;

@@ -28,7 +28,12 @@ export interface BatchProgress {
   readonly failed: number;
   /** Seconds since the batch started. */
   readonly seconds: number;
+  /** Samples in the finished items, when an item holds several (accuracy chunks). */
+  readonly samples?: { readonly done: number; readonly total: number };
 }
+
+/** What the items are, for the rate: proofs per second, or accuracy chunks per minute (a chunk takes seconds). */
+export type ProgressUnit = 'proofs' | 'chunks';
 
 /** Options of {@link createProgressReporter}. */
 export interface ProgressReporterOptions {
@@ -36,6 +41,8 @@ export interface ProgressReporterOptions {
   readonly stream?: NodeJS.WriteStream;
   /** Draw a bar redrawn in place (default: whether the stream is a terminal). */
   readonly tty?: boolean;
+  /** What the items are (default 'proofs'). */
+  readonly unit?: ProgressUnit;
   /** Minimum milliseconds between plain lines (default 5000). */
   readonly intervalMs?: number;
   /**
@@ -75,13 +82,20 @@ function eta(p: BatchProgress): number {
   return p.done > 0 ? ((p.total - p.done) * p.seconds) / p.done : Infinity;
 }
 
-/** One line describing `p`, without a bar: `12/32 (37%) 2.41 proofs/s ETA 8s, 1 failed`. */
-export function formatProgress(p: BatchProgress): string {
+/**
+ * One line describing `p`, without a bar: `12/32 (37%) 2.41 proofs/s ETA 8s, 1 failed`, or for
+ * chunks `12/500 chunks (2%), 252/10000 samples, 14.2 chunks/min ETA 33m10s`.
+ */
+export function formatProgress(p: BatchProgress, unit: ProgressUnit = 'proofs'): string {
   const pct = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100;
   const extra = [p.skipped ? `${p.skipped} skipped` : '', p.failed ? `${p.failed} failed` : '']
     .filter(Boolean)
     .join(', ');
   const tail = p.done < p.total ? ` ETA ${formatSeconds(eta(p))}` : ` in ${formatSeconds(p.seconds)}`;
+  if (unit === 'chunks') {
+    const samples = p.samples ? `, ${p.samples.done}/${p.samples.total} samples` : '';
+    return `${p.done}/${p.total} chunks (${pct}%)${samples}, ${(60 * rate(p)).toFixed(1)} chunks/min${tail}${extra ? `, ${extra}` : ''}`;
+  }
   return `${p.done}/${p.total} (${pct}%) ${rate(p).toFixed(2)} proofs/s${tail}${extra ? `, ${extra}` : ''}`;
 }
 
@@ -120,7 +134,7 @@ export function createProgressReporter(opts: ProgressReporterOptions = {}): Prog
   const stream = opts.stream ?? process.stderr;
   // --quiet: no progress at all; notices (log) still reach the user.
   if (isQuiet()) return quietReporter(stream);
-  return (opts.tty ?? isInteractive(stream)) ? terminalReporter(stream) : lineReporter(stream, opts);
+  return (opts.tty ?? isInteractive(stream)) ? terminalReporter(stream, opts.unit) : lineReporter(stream, opts);
 }
 
 /** With --quiet: nothing drawn, no progress lines; notices (`log`) still printed. */
@@ -139,7 +153,7 @@ function aged(p: BatchProgress, at: number): BatchProgress {
 }
 
 /** The bar, redrawn in place by cli-progress (its timer refreshes the ETA between updates). */
-function terminalReporter(stream: NodeJS.WriteStream): ProgressReporter {
+function terminalReporter(stream: NodeJS.WriteStream, unit: ProgressUnit | undefined): ProgressReporter {
   let last: { p: BatchProgress; at: number; status: string } | undefined;
   const bars = new cliProgress.MultiBar({
     stream,
@@ -153,7 +167,7 @@ function terminalReporter(stream: NodeJS.WriteStream): ProgressReporter {
     format: (options, params) => {
       const bar = (options.formatBar ?? cliProgress.Format.BarFormat)(params.progress, options);
       const l = last!;
-      return `[${bar}] ${formatProgress(aged(l.p, l.at))}${l.status ? `; ${l.status}` : ''}`;
+      return `[${bar}] ${formatProgress(aged(l.p, l.at), unit)}${l.status ? `; ${l.status}` : ''}`;
     },
   });
   let bar: cliProgress.SingleBar | undefined;
@@ -201,16 +215,16 @@ function lineReporter(stream: NodeJS.WriteStream, opts: ProgressReporterOptions)
       const milestone = p.done === p.total || decile > lastDecile;
       if (milestone || (p.done > 0 && performance.now() - lastLineAt >= intervalMs)) {
         lastDecile = decile;
-        line(`progress ${formatProgress(p)}`);
+        line(`progress ${formatProgress(p, opts.unit)}`);
       }
     },
     status(text) {
       if (last && performance.now() - lastLineAt >= heartbeatMs)
-        line(`progress ${formatProgress(aged(last.p, last.at))}; ${text}`);
+        line(`progress ${formatProgress(aged(last.p, last.at), opts.unit)}; ${text}`);
     },
     log: line,
     finish() {
-      if (last && last.p.done < last.p.total) line(`progress ${formatProgress(aged(last.p, last.at))}`);
+      if (last && last.p.done < last.p.total) line(`progress ${formatProgress(aged(last.p, last.at), opts.unit)}`);
       last = undefined;
       finished = true;
     },
