@@ -47,6 +47,12 @@ export const gateConfigSchema = z
     vkey: z.string().optional(),
     chunk: z.number().int().positive().optional(),
     workers: z.number().int().positive().optional(),
+    /**
+     * Prove the chunks on `zkinfer worker` processes through this Postgres queue instead of local
+     * threads: a postgres:// URL, or `$NAME` to read it from that environment variable (so the
+     * password stays out of the config file), e.g. "$ZKINFER_QUEUE".
+     */
+    queue: z.string().optional(),
     /** Where the claim goes (default `zkinfer-gate` beside the config). */
     out: z.string().optional(),
   })
@@ -75,6 +81,18 @@ function fieldProblem(json: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+/** The queue URL of field `queue`: as written, or from the environment variable `$NAME` names. */
+function queueUrl(value: string, path: string): string {
+  const env = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
+  const url = env ? process.env[env[1]!] : value;
+  if (!url) throw new UserError(`${path}: field queue: environment variable ${env![1]} is not set`);
+  if (!/^postgres(ql)?:\/\//i.test(url))
+    throw new UserError(
+      `${path}: field queue: expected a postgres:// URL or $NAME of an environment variable holding one`,
+    );
+  return url;
+}
+
 /** Reads and validates a gate config; throws {@link UserError} naming the file and field. */
 export function readGateConfig(path: string): GateConfig {
   const json = readJsonFile(path, 'gate config');
@@ -90,6 +108,10 @@ export function readGateConfig(path: string): GateConfig {
     throw new UserError(`${path}: field ${field}: ${issue.message}${hint}`);
   }
   const c = r.data;
+  if (c.queue !== undefined && c.workers !== undefined)
+    throw new UserError(
+      `${path}: field workers applies to local proving; with queue, start \`zkinfer worker\` processes instead`,
+    );
   const base = dirname(resolve(path));
   const rel = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : join(base, p));
   return {
@@ -97,6 +119,7 @@ export function readGateConfig(path: string): GateConfig {
     minAccuracy: parseThreshold(c.minAccuracy, `${path}: field minAccuracy`),
     maxDisagreement:
       c.maxDisagreement === undefined ? undefined : parseThreshold(c.maxDisagreement, `${path}: field maxDisagreement`),
+    ...(c.queue !== undefined ? { queue: queueUrl(c.queue, path) } : {}),
     model: rel(c.model)!,
     // No default here: a `build` given with a build-directory `model` is an error (src/audit/gate.ts), so it must stay visible.
     build: rel(c.build),

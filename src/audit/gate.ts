@@ -12,7 +12,7 @@ import { audit } from './audit.js';
 import { DEFAULT_GATE_BUILD, GateConfig, readGateConfig } from './gate-config.js';
 import { existingKeys, staleKeysRefusal } from '../setup/existing-keys.js';
 import { chunkKeyDir } from '../accuracy/chunk-compile.js';
-import { AccuracySummary, proveAccuracy } from '../accuracy/prove-accuracy.js';
+import { AccuracySummary, proveAccuracy, type ProveAccuracyOptions } from '../accuracy/prove-accuracy.js';
 import { accuracyOpeningPath, artifactPath } from '../formats/paths.js';
 import { UserError } from '../core/errors.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
@@ -55,7 +55,23 @@ export interface GateSummary {
 }
 
 /** Runs the gate described by the config file at `configPath`. */
-export async function runGate(configPath: string, onProgress?: (msg: string) => void): Promise<GateSummary> {
+/**
+ * The accuracy proof through a queue (config field `queue`): given by the caller, because the
+ * queue (src/queue) sits beside this feature, not below it. The CLI passes the Postgres route.
+ */
+export type QueueAccuracyRoute = (opts: ProveAccuracyOptions, queueUrl: string) => Promise<AccuracySummary>;
+
+/** Options of {@link runGate}. */
+export interface GateRunOptions {
+  /** How to prove when the config names a `queue` (without it, such a config is refused). */
+  readonly queueRoute?: QueueAccuracyRoute;
+}
+
+export async function runGate(
+  configPath: string,
+  onProgress?: (msg: string) => void,
+  options: GateRunOptions = {},
+): Promise<GateSummary> {
   const t0 = performance.now();
   const checks: GateCheck[] = [];
   const seconds = () => (performance.now() - t0) / 1000;
@@ -77,7 +93,7 @@ export async function runGate(configPath: string, onProgress?: (msg: string) => 
   checks.push({ check: 'config', ok: true, detail: configPath });
   try {
     // `return await`: a UserError from any stage must land in the catch below, as bad input (exit 2).
-    return await runStages(configPath, c, checks, seconds, onProgress);
+    return await runStages(configPath, c, checks, seconds, onProgress, options);
   } catch (e) {
     if (!(e instanceof UserError)) throw e;
     checks.push({ check: 'config', ok: false, detail: e.message });
@@ -100,6 +116,7 @@ async function runStages(
   checks: GateCheck[],
   seconds: () => number,
   onProgress: ((msg: string) => void) | undefined,
+  options: GateRunOptions,
 ): Promise<GateSummary> {
   const buildDir = await gateBuildDir(configPath, c, onProgress);
   onProgress?.('audit: float vs quantized');
@@ -111,7 +128,7 @@ async function runStages(
       detail: `float/quantized disagreement ${(100 * a.disagreementRate).toFixed(2)} % (limit ${(100 * c.maxDisagreement).toFixed(2)} %)${a.gate!.passed ? '' : `; ${a.gate!.suggestions[0]}`}`,
     });
   }
-  const { s, v, vkey } = await proveAndVerify(c, buildDir, checks, onProgress);
+  const { s, v, vkey } = await proveAndVerify(c, buildDir, checks, onProgress, options);
   const passed = checks.every((x) => x.ok);
   return {
     passed,
@@ -207,9 +224,14 @@ async function proveAndVerify(
   buildDir: string,
   checks: GateCheck[],
   onProgress: ((msg: string) => void) | undefined,
+  options: GateRunOptions,
 ): Promise<{ s: AccuracySummary; v: ClaimReport; vkey: string }> {
-  onProgress?.('accuracy proof');
-  const s = await proveAccuracy({
+  onProgress?.(c.queue ? 'accuracy proof on the queue' : 'accuracy proof');
+  const queue = c.queue;
+  const route = options.queueRoute;
+  if (queue !== undefined && !route) throw new UserError('field queue: this gate runner has no queue route');
+  const prove = queue !== undefined ? (o: ProveAccuracyOptions) => route!(o, queue) : proveAccuracy;
+  const s = await prove({
     buildDir,
     dataset: c.dataset,
     outDir: c.out!,

@@ -19,7 +19,7 @@ import { gateAnnotations, gateMarkdown } from '../audit/gate-report.js';
 import { UserError } from '../core/errors.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
 import { AccuracySummary } from '../accuracy/prove-accuracy.js';
-import { queueAccuracyCommand } from './queue-accuracy-command.js';
+import { gateQueueRoute, queueAccuracyCommand } from './queue-accuracy-command.js';
 import { BatchProgress, createProgressReporter } from '../runtime/progress.js';
 import { signalExitCode, withInterruptHandler } from './interrupt.js';
 
@@ -259,7 +259,7 @@ function registerGate(p: Command): void {
     )
     .action(async (config: string | undefined) => {
       setJsonOutput(); // gate prints JSON only: its errors too
-      const s = await runGate(config ?? 'zkinfer.gate.json', err);
+      const s = await runGate(config ?? 'zkinfer.gate.json', err, { queueRoute: gateQueueRoute });
       const summaryFile = process.env['GITHUB_STEP_SUMMARY'];
       if (summaryFile) appendFileSync(summaryFile, gateMarkdown(s));
       // Workflow commands on stderr (the runner reads both streams): stdout stays one JSON document.

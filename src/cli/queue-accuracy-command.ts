@@ -9,6 +9,7 @@ import { createProgressReporter, type BatchProgress } from '../runtime/progress.
 import { checkQueueUrl, redactUrl } from '../queue/job-queue.js';
 import { type EnqueuedChunks, type QueueAccuracyResult, submitAccuracy } from '../queue/queue-accuracy.js';
 import type { AccuracySummary } from '../accuracy/prove-accuracy.js';
+import type { QueueAccuracyRoute } from '../audit/gate.js';
 import { provenSoFar, signalExitCode, withInterruptHandler } from './interrupt.js';
 import { printJson } from './options.js';
 import { info, warn } from './output.js';
@@ -126,3 +127,17 @@ function report(
     );
   err(`zkinfer: ${why}`);
 }
+
+/**
+ * The gate's queue route (config field `queue`): the same submitter, waiting until every chunk is
+ * proven; failed chunks are the gate's error, named, and a rerun of the gate proves them again.
+ */
+export const gateQueueRoute: QueueAccuracyRoute = async (opts, url) => {
+  const { workers: _local, ...rest } = opts;
+  const res = await submitAccuracy({ ...rest, url });
+  if (res.summary) return res.summary;
+  const first = res.failed[0];
+  throw new UserError(
+    `accuracy on the queue: ${res.failed.length} of ${res.chunks} chunks failed${first ? ` (${first.error})` : ''}; rerun the gate to prove them again`,
+  );
+};

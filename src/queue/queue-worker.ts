@@ -20,7 +20,7 @@ import { UserError } from '../core/errors.js';
 import { connectQueue, disconnectQueue, ensureQueue, JobEnvelope, JobOutput } from './job-queue.js';
 import { JOB_KINDS } from './job-kinds.js';
 import type { ThreadOutcome, ThreadTask } from './job-thread.js';
-import { buildKey, chunkKeys, ServedKey } from './worker-keys.js';
+import { buildKey, CHUNK_KIND, chunkKeyCache, chunkKeys, ServedKey, wanted } from './worker-keys.js';
 
 /** Seconds between looks for new accuracy chunk keys in the build directory. */
 export const KEY_RESCAN_SECONDS = 5;
@@ -103,6 +103,8 @@ interface WorkerState {
   readonly buildDir: string;
   /** The queues served, in fetch order; appended to when new chunk keys appear. */
   readonly served: ServedQueue[];
+  /** Verdicts on chunk key directories, kept while their files do not change. */
+  readonly keyCache: ReturnType<typeof chunkKeyCache>;
   readonly boss: PgBoss;
   readonly pool: Tinypool;
   readonly emit: (e: WorkerEvent) => void;
@@ -268,24 +270,13 @@ async function slot(w: WorkerState, pollingMs: number, stopping: AbortSignal): P
   }
 }
 
-/** The kinds served for the build's own key (accuracy chunk keys serve `accuracy-chunk` only). */
-const CHUNK_KIND = 'accuracy-chunk';
-
-/** The (kind, key) pairs to serve: the build's key for every kind but accuracy-chunk, and each chunk key. */
-function wanted(own: string | undefined, buildDir: string, chunks: ServedKey[], kinds: readonly string[]): ServedKey[] {
-  const out: ServedKey[] = [];
-  if (own) for (const k of kinds) if (k !== CHUNK_KIND) out.push({ kind: k, keyHash: own, keyDir: buildDir });
-  if (kinds.includes(CHUNK_KIND)) out.push(...chunks);
-  return out;
-}
-
 /**
  * Looks for chunk keys made (or replaced) since the last look: new ones get their queue, and a
  * directory whose key changed stops serving the old key (its jobs are for keys no longer here).
  */
 async function rescanKeys(w: WorkerState, kinds: readonly string[], said: Set<string>): Promise<void> {
   if (!kinds.includes(CHUNK_KIND)) return;
-  const { keys, skipped } = chunkKeys(w.buildDir);
+  const { keys, skipped } = chunkKeys(w.buildDir, w.keyCache);
   for (const line of skipped) {
     if (said.has(line)) continue;
     said.add(line);
@@ -309,6 +300,25 @@ async function rescanKeys(w: WorkerState, kinds: readonly string[], said: Set<st
   }
 }
 
+/** Rescans the build for chunk keys every {@link KEY_RESCAN_SECONDS}, one scan at a time, until stopped. */
+function startRescans(w: WorkerState, kinds: readonly string[], skipped: readonly string[]): { stop(): Promise<void> } {
+  const said = new Set(skipped);
+  for (const line of skipped) w.emit({ type: 'keys', message: line });
+  let scanning: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    scanning ??= rescanKeys(w, kinds, said)
+      .catch((e: Error) => w.emit({ type: 'keys', message: `looking for new chunk keys: ${e.message.split('\n')[0]}` }))
+      .finally(() => (scanning = undefined));
+  }, KEY_RESCAN_SECONDS * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await scanning;
+    },
+  };
+}
+
 /** Connects, creates the queues of this build's keys if needed and starts the fetch loops. */
 export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueWorker> {
   if (!existsSync(opts.buildDir)) throw new UserError(`${opts.buildDir}: no such build directory`);
@@ -318,7 +328,8 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     throw new UserError(`--concurrency must be a positive integer, got ${concurrency}`);
   const kinds = opts.kinds ?? Object.keys(JOB_KINDS);
   for (const k of kinds) if (!JOB_KINDS[k]) throw new UserError(`unknown job kind "${k}"`);
-  const found = chunkKeys(opts.buildDir);
+  const keyCache = chunkKeyCache();
+  const found = chunkKeys(opts.buildDir, keyCache);
   const initial = wanted(own, opts.buildDir, found.keys, kinds);
   if (initial.length === 0)
     throw new UserError(
@@ -350,21 +361,14 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   const w: WorkerState = {
     buildDir: opts.buildDir,
     served,
+    keyCache,
     boss,
     pool,
     emit,
     running: new Map(),
     counts: { done: 0, failed: 0, released: 0 },
   };
-  const said = new Set(found.skipped);
-  for (const line of found.skipped) emit({ type: 'keys', message: line });
-  let scanning: Promise<void> | undefined;
-  const rescan = setInterval(() => {
-    scanning ??= rescanKeys(w, kinds, said)
-      .catch((e: Error) => emit({ type: 'keys', message: `looking for new chunk keys: ${e.message.split('\n')[0]}` }))
-      .finally(() => (scanning = undefined));
-  }, KEY_RESCAN_SECONDS * 1000);
-  rescan.unref();
+  const rescans = startRescans(w, kinds, found.skipped);
   const stopping = new AbortController();
   const loops = Promise.all(
     Array.from({ length: concurrency }, () => slot(w, (opts.pollingIntervalSeconds ?? 1) * 1000, stopping.signal)),
@@ -380,10 +384,9 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
     stop(o = {}) {
       if (o.release) for (const a of w.running.values()) a.abort();
       stopped ??= (async () => {
-        clearInterval(rescan);
         stopping.abort();
         await loops;
-        await scanning;
+        await rescans.stop();
         await pool.destroy();
         await disconnectQueue(boss);
         return { ...w.counts };

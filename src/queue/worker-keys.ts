@@ -5,7 +5,7 @@
  * proving (proving key ↔ vkey.json ↔ r1cs ↔ model), and a chunk key must be for the build's own
  * quantized model: a worker never proves with keys that do not belong together.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { artifactPath } from '../formats/paths.js';
 import { sha256Hex } from '../core/hash.js';
@@ -47,27 +47,90 @@ function chunkKeyDirs(buildDir: string): string[] {
     .filter((d) => existsSync(artifactPath(d, 'vkey')) && existsSync(artifactPath(d, 'zkey')));
 }
 
+/** A key directory's verdict, valid while its files keep the same sizes and modification times. */
+interface Checked {
+  readonly stamp: string;
+  readonly verdict: { key: ServedKey } | { skipped: string };
+}
+
+/**
+ * The sizes and modification times of the files a key directory's check reads: checking hashes
+ * the proving key (tens of MB), too much to repeat every few seconds for directories that did not change.
+ */
+function stampOf(buildDir: string, dir: string): string {
+  const files = [
+    artifactPath(buildDir, 'quantized'),
+    ...(['vkey', 'zkey', 'r1cs', 'setup', 'circuit', 'quantized'] as const).map((n) => artifactPath(dir, n)),
+  ];
+  return files
+    .map((f) => {
+      try {
+        const st = statSync(f);
+        return `${st.size}:${st.mtimeMs}`;
+      } catch {
+        return '-';
+      }
+    })
+    .join('|');
+}
+
+/** One key directory checked as a build directory is, and for the build's own quantized model. */
+function checkChunkKeyDir(buildDir: string, dir: string, quantizedSha256: string): Checked['verdict'] {
+  try {
+    const c = checkBuildConsistency(dir, { floatModel: false });
+    if (c.circuit.accuracy?.quantizedSha256 !== quantizedSha256)
+      return { skipped: `${dir}: chunk keys for another model than ${buildDir}'s; not served` };
+    return { key: { kind: 'accuracy-chunk', keyHash: vkeyHash(c.vkey), keyDir: dir } };
+  } catch (e) {
+    return { skipped: `${(e as Error).message.split('\n')[0]}; not served` };
+  }
+}
+
 /**
  * The accuracy chunk keys of a build that check out, and a line for each that does not (skipped:
- * a half-written or stale chunk key must not stop the worker from serving the others).
+ * a half-written or stale chunk key must not stop the worker from serving the others). With a
+ * `cache` (a worker's rescans), a directory whose files did not change keeps its last verdict.
  */
-export function chunkKeys(buildDir: string): { keys: ServedKey[]; skipped: string[] } {
+export function chunkKeys(
+  buildDir: string,
+  cache: Map<string, Checked> = new Map(),
+): { keys: ServedKey[]; skipped: string[] } {
   const keys: ServedKey[] = [];
   const skipped: string[] = [];
   const dirs = chunkKeyDirs(buildDir);
   if (dirs.length === 0) return { keys, skipped };
-  const quantizedSha256 = sha256Hex(readQuantizedModel(buildDir).bytes);
+  let quantizedSha256: string | undefined;
   for (const dir of dirs) {
-    try {
-      const c = checkBuildConsistency(dir, { floatModel: false });
-      if (c.circuit.accuracy?.quantizedSha256 !== quantizedSha256) {
-        skipped.push(`${dir}: chunk keys for another model than ${buildDir}'s; not served`);
-        continue;
-      }
-      keys.push({ kind: 'accuracy-chunk', keyHash: vkeyHash(c.vkey), keyDir: dir });
-    } catch (e) {
-      skipped.push(`${(e as Error).message.split('\n')[0]}; not served`);
+    const stamp = stampOf(buildDir, dir);
+    let checked = cache.get(dir);
+    if (checked?.stamp !== stamp) {
+      quantizedSha256 ??= sha256Hex(readQuantizedModel(buildDir).bytes);
+      checked = { stamp, verdict: checkChunkKeyDir(buildDir, dir, quantizedSha256) };
+      cache.set(dir, checked);
     }
+    if ('key' in checked.verdict) keys.push(checked.verdict.key);
+    else skipped.push(checked.verdict.skipped);
   }
   return { keys, skipped };
+}
+
+/** A cache for {@link chunkKeys}: one per worker. */
+export function chunkKeyCache(): Map<string, Checked> {
+  return new Map();
+}
+
+/** The job kind of accuracy chunk keys (the build's own key serves every other kind). */
+export const CHUNK_KIND = 'accuracy-chunk';
+
+/** The (kind, key) pairs to serve: the build's key for every kind but accuracy-chunk, and each chunk key. */
+export function wanted(
+  own: string | undefined,
+  buildDir: string,
+  chunks: ServedKey[],
+  kinds: readonly string[],
+): ServedKey[] {
+  const out: ServedKey[] = [];
+  if (own) for (const k of kinds) if (k !== CHUNK_KIND) out.push({ kind: k, keyHash: own, keyDir: buildDir });
+  if (kinds.includes(CHUNK_KIND)) out.push(...chunks);
+  return out;
 }

@@ -4,12 +4,13 @@
  * digits MLP on the shipped 10-sample test set in chunks of 3 (4 chunks, the last one padded):
  * the queue route states what the local route states, a worker killed with kill -9 loses no chunk,
  * a submitter killed with kill -9 is resumed by rerunning it without proving anything twice, and a
- * worker handing back a proof of another chunk (or a tampered one) is refused.
+ * worker handing back a proof of another chunk (or a tampered one) is refused; the gate's `queue`
+ * field takes the same route.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -25,6 +26,9 @@ import { chunkKeyDir } from '../../src/accuracy/chunk-compile.js';
 import { artifactPath } from '../../src/formats/paths.js';
 import { vkeyHash } from '../../src/formats/vkey.js';
 import type { AccuracyClaim } from '../../src/formats/claim.js';
+import { runGate } from '../../src/audit/gate.js';
+import { readGateConfig } from '../../src/audit/gate-config.js';
+import { gateQueueRoute } from '../../src/cli/queue-accuracy-command.js';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const cli = join(root, 'bin', 'zkinfer');
@@ -295,4 +299,42 @@ test('a worker started before the chunk keys exist serves them once they appear;
     startQueueWorker({ buildDir: bare, url: pg.url, concurrency: 1 }),
     /no keys to serve \(.*vkey\.json from `zkinfer setup` for prove jobs, accuracy\/chunk-C\/ from `zkinfer accuracy`/,
   );
+});
+
+test('gate with a queue field proves on the workers; the URL may come from an environment variable', async () => {
+  const config = join(dir, 'queue.gate.json');
+  const base = { model: build, dataset, minAccuracy: '80%', chunk: CHUNK, out: join(dir, 'gate-out') };
+  process.env['ZKINFER_TEST_GATE_QUEUE'] = pg.url;
+  writeFileSync(config, JSON.stringify({ ...base, queue: '$ZKINFER_TEST_GATE_QUEUE' }));
+  const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  let s: Awaited<ReturnType<typeof runGate>>;
+  try {
+    s = await runGate(config, undefined, { queueRoute: gateQueueRoute });
+  } finally {
+    await w.stop();
+  }
+  assert.equal(s.passed, true, JSON.stringify(s.checks));
+  assert.equal(w.stats().done, 4, 'every chunk proven by the worker');
+  assert.equal(s.checks.find((c) => c.check === 'claim')?.ok, true);
+  // Fields that cannot apply, or a URL that is not there, are config errors naming the field.
+  const bad: Array<[object, RegExp]> = [
+    [
+      { ...base, queue: pg.url, workers: 2 },
+      /field workers applies to local proving; with queue, start `zkinfer worker`/,
+    ],
+    [
+      { ...base, queue: '$ZKINFER_TEST_UNSET_VARIABLE' },
+      /field queue: environment variable ZKINFER_TEST_UNSET_VARIABLE is not set/,
+    ],
+    [{ ...base, queue: 'redis://h/0' }, /field queue: expected a postgres:\/\/ URL/],
+  ];
+  for (const [c, message] of bad) {
+    writeFileSync(config, JSON.stringify(c));
+    assert.throws(() => readGateConfig(config), message);
+  }
+  // Without a queue route (a library caller), a queue config is refused rather than proven locally.
+  writeFileSync(config, JSON.stringify({ ...base, queue: pg.url }));
+  const refused = await runGate(config);
+  assert.deepEqual([refused.passed, refused.exitCode], [false, 2]);
+  assert.match(refused.error!, /field queue: this gate runner has no queue route/);
 });
