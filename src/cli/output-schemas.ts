@@ -138,6 +138,10 @@ export const OUTPUT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
     datasetCommitment: hex,
     vkeyHash: hex,
     seconds: z.record(z.string(), seconds),
+    queue: z
+      .looseObject({ batchId: z.string(), queue: z.string(), url: z.string(), reused: count })
+      .optional()
+      .describe('with --queue: the batch, its queue, the URL (password masked) and chunk proofs reused from OUT'),
   }),
   audit: result({
     samples: count,

@@ -31,6 +31,11 @@ export async function collectBatch(opts: CollectOptions): Promise<QueueSummary> 
   });
   try {
     const manifest = await loadBatch(boss, opts.batchId);
+    // Only prove batches hold bundles; an accuracy batch's chunk proofs are collected by its submitter.
+    if (manifest.kind !== 'prove')
+      throw new UserError(
+        `batch ${opts.batchId} holds ${manifest.kind} jobs, not proofs of inputs: rerun the \`zkinfer accuracy … --queue\` command that submitted it to collect them`,
+      );
     const build = openBuild(opts.buildDir ?? manifest.buildDir);
     if (build.keyHash !== manifest.keyHash)
       throw new UserError(

@@ -20,6 +20,7 @@ import { startDevPostgres, DevPostgres } from '../../src/queue/dev-postgres.js';
 import { connectQueue, disconnectQueue, jobStates, loadBatch, queueName } from '../../src/queue/job-queue.js';
 import { startQueueWorker } from '../../src/queue/queue-worker.js';
 import { submitAccuracy } from '../../src/queue/queue-accuracy.js';
+import { batchStatus, collectBatch } from '../../src/queue/queue-collect.js';
 import { proveAccuracy } from '../../src/accuracy/prove-accuracy.js';
 import { verifyClaim } from '../../src/accuracy/verify-claim.js';
 import { chunkKeyDir } from '../../src/accuracy/chunk-compile.js';
@@ -130,9 +131,10 @@ after(async () => {
 
 test('the queue route writes the claim the local route writes (up to the randomized proof points) and it verifies', async () => {
   const out = join(dir, 'same');
+  let res: Awaited<ReturnType<typeof submitAccuracy>>;
   const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
   try {
-    const res = await submitAccuracy({ buildDir: build, dataset, outDir: out, url: pg.url, opening, pollMs: 100 });
+    res = await submitAccuracy({ buildDir: build, dataset, outDir: out, url: pg.url, opening, pollMs: 100 });
     assert.deepEqual([res.chunks, res.proved, res.reused, res.failed.length], [4, 4, 0, 0]);
     assert.equal(res.summary!.samples, 10);
   } finally {
@@ -141,6 +143,12 @@ test('the queue route writes the claim the local route writes (up to the randomi
   assert.deepEqual(statement(join(out, 'claim.json')), statement(join(local, 'claim.json')));
   assert.deepEqual(readdirSync(join(out, 'chunks')).sort(), readdirSync(join(local, 'chunks')).sort());
   await assertValidClaim(out);
+  // `queue collect` is for batches of input proofs: it refuses this one rather than taking its jobs for bundles.
+  await assert.rejects(
+    collectBatch({ url: pg.url, batchId: res.batchId, outDir: join(dir, 'collect') }),
+    /holds accuracy-chunk jobs, not proofs of inputs: rerun the `zkinfer accuracy … --queue` command/,
+  );
+  assert.equal((await batchStatus({ url: pg.url, batchId: res.batchId })).states.done, 4);
 });
 
 test('a worker killed with kill -9 mid-chunk: its job expires, another worker proves it, the claim is whole', async () => {
