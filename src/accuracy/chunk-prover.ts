@@ -17,7 +17,7 @@ import type { QuantizedChunk } from './dataset-commitment.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildChunkCircuit } from './chunk-circuit.js';
-import type { ChunkProof, Groth16Proof } from '../formats/claim.js';
+import { chunkProofSchema, type ChunkProof, type Groth16Proof } from '../formats/claim.js';
 import { verifyGroth16 } from '../verify/groth16.js';
 import { vkeyHash } from '../formats/vkey.js';
 
@@ -91,7 +91,9 @@ export function chunkWitness(keys: LoadedChunkKeys, s: ChunkStatement): ChunkWit
 
 /**
  * Proves a chunk from its witness; throws an Error naming the chunk when the witness does not
- * belong to the keys (a bug, or keys of another model), never returns a proof that does not verify.
+ * belong to the keys (a bug, or keys of another model) or the proof does not verify under the
+ * keys' own vkey.json (a proving key that is not that key's): a worker hands out only proofs
+ * that verify.
  */
 export async function proveChunkWitness(
   keys: LoadedChunkKeys,
@@ -111,7 +113,19 @@ export async function proveChunkWitness(
     type: 'mem',
     data: new Uint8Array(encodeWtns(w.witness)),
   })) as { proof: Groth16Proof; publicSignals: string[] };
-  return { index: s.index, samples: s.chunk.samples, count: w.count, commitment: s.commitment, publicSignals, proof };
+  const out = {
+    index: s.index,
+    samples: s.chunk.samples,
+    count: w.count,
+    commitment: s.commitment,
+    publicSignals,
+    proof,
+  };
+  if (!(await verifyGroth16(keys.vkey, publicSignals, proof)))
+    throw new Error(
+      `chunk ${s.index}: the proof does not verify with ${keys.keyDir}/vkey.json (its proving key is another key's)`,
+    );
+  return out;
 }
 
 /**
@@ -124,6 +138,8 @@ export async function isProofOfChunk(
   p: ChunkProof,
   expected: { index: number; samples: number; commitment: string },
 ): Promise<boolean> {
+  // The strict shape first: a file with extra keys or non-canonical numbers would verify yet break the claim.
+  if (!chunkProofSchema.safeParse(p).success) return false;
   if (p.index !== expected.index || p.samples !== expected.samples || p.commitment !== expected.commitment)
     return false;
   if (!Array.isArray(p.publicSignals) || p.publicSignals.length !== 2) return false;

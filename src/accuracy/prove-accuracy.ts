@@ -90,7 +90,7 @@ export async function countSamples(dataset: string, enc: DatasetEncoding): Promi
   return n;
 }
 
-function openingFor(opts: ProveAccuracyOptions): bigint {
+function openingFor(opts: ProveAccuracyOptions, chunkSize: number): bigint {
   if (opts.opening) return readOpening(opts.opening);
   const path = accuracyOpeningPath(opts.outDir);
   if (existsSync(path)) return readOpening(path);
@@ -100,6 +100,8 @@ function openingFor(opts: ProveAccuracyOptions): bigint {
     formatVersion: 1,
     commitment: '',
     blinding: toHex(blinding),
+    // The chunk size fixes D with the blinding: recorded now, so an interrupted run's opening reuses as is.
+    chunkSize,
   } satisfies DatasetOpeningFile);
   return blinding;
 }
@@ -200,7 +202,7 @@ function buildClaim(p: ClaimParts): AccuracyClaim {
 }
 
 /** An opening from `dataset commit` names its D: proving other data (or other chunks) under it is an error. */
-function checkCommittedDataset(
+export function checkCommittedDataset(
   opts: ProveAccuracyOptions,
   committed: Partial<DatasetOpeningFile> | undefined,
   datasetCommitment: string,
@@ -247,7 +249,7 @@ export async function prepareAccuracy(opts: ProveAccuracyOptions): Promise<Accur
   const n = await countSamples(opts.dataset, enc);
   const { chunkSize, chunkChoice, committed } = await chooseChunking(opts, model, n);
   mkdirSync(join(opts.outDir, 'chunks'), { recursive: true });
-  const blinding = openingFor(opts);
+  const blinding = openingFor(opts, chunkSize);
   const tk = performance.now();
   const keys = await ensureChunkKeys({
     buildDir: opts.buildDir,

@@ -6,8 +6,10 @@
  * a valid proof of exactly the chunk it sent, under its own chunk key.
  *
  * Privacy, as for prove jobs: the payload carries the chunk's quantized inputs, its label codes
- * and the chunk blinding r_i, so whoever runs workers or the database sees those samples and
- * labels (but never the dataset blinding r, so other chunks' commitments stay hiding).
+ * and the chunk blinding r_i, so a worker sees the samples and labels of the chunks it proves (not
+ * the dataset blinding r), and the database, which holds every chunk's payload until the
+ * submitter removes the jobs after writing the claim, sees the whole dataset and could open every
+ * c_i and D.
  */
 import { FIELD_PRIME } from '../../circuits/field.js';
 import { UserError } from '../core/errors.js';
@@ -29,11 +31,11 @@ export interface ChunkJobPayload {
 
 /**
  * What the job returns: the chunk proof as JSON text (jsonb would reorder its keys, and the local
- * and queue routes must write the same files) and the circuit's predictions (unverified).
+ * and queue routes must write the same files). Not the per-sample predictions: the submitter has
+ * its own reference, and the database need not hold them.
  */
 export interface ChunkJobResult {
   readonly proofJson: string;
-  readonly predictions: number[];
 }
 
 function bad(where: string, what: string): UserError {
@@ -79,7 +81,7 @@ export const chunkJobKind: JobKind<ChunkJobPayload, ChunkJobResult> = {
     // worker, with intact keys, may prove it).
     const proof = await proveChunkWitness(keys, payload, w);
     return {
-      result: { proofJson: JSON.stringify(proof), predictions: w.predictions },
+      result: { proofJson: JSON.stringify(proof) },
       line: `${proof.count}/${proof.samples} correct`,
     };
   },

@@ -271,6 +271,19 @@ async function storedPayloads<P>(boss: PgBoss, name: string, ids: string[]): Pro
   return new Map(rows.map((r: { id: string; data: JobEnvelope<P> }) => [r.id, r.data.payload]));
 }
 
+/**
+ * Deletes jobs from the queue and from pg-boss's archive (where finished jobs move after a
+ * while): `deleteJob` alone leaves the archived row, which an idempotent re-enqueue would then
+ * find and adopt instead of adding the job afresh.
+ */
+export async function removeJobs(boss: PgBoss, name: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  for (const table of ['job', 'archive'])
+    await boss
+      .getDb()
+      .executeSql(`DELETE FROM ${BOSS_SCHEMA}.${table} WHERE name = $1 AND id = ANY($2::uuid[])`, [name, ids]);
+}
+
 /** Where a job stands. `done`: completed (with an ok or final-error output); `failed`: out of retries. */
 export interface JobState {
   readonly jobId: string;

@@ -31,7 +31,7 @@ restoreWorkerData();
 export async function runJob(task: ThreadTask): Promise<ThreadOutcome> {
   const t0 = performance.now();
   const seconds = (): number => (performance.now() - t0) / 1000;
-  const kind = JOB_KINDS[task.kind];
+  const kind = Object.hasOwn(JOB_KINDS, task.kind) ? JOB_KINDS[task.kind] : undefined;
   if (!kind)
     return {
       ok: false,

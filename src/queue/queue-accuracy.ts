@@ -18,17 +18,24 @@ import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
 import { sha256Hex } from '../core/hash.js';
 import { parseJsonText, readJsonFile } from '../core/json.js';
-import { UserError } from '../core/errors.js';
+import { oneLine, UserError } from '../core/errors.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { chunkProofSchema, type ChunkProof } from '../formats/claim.js';
 import { vkeyHash } from '../formats/vkey.js';
-import { chunkBlinding, chunkCommitment, quantizeChunk, toHex } from '../accuracy/dataset-commitment.js';
+import {
+  chunkBlinding,
+  chunkCommitment,
+  combineChunkCommitments,
+  quantizeChunk,
+  toHex,
+} from '../accuracy/dataset-commitment.js';
 import { chunked, readDataset } from '../accuracy/read-dataset.js';
 import { isProofOfChunk } from '../accuracy/chunk-prover.js';
 import { type ChunkReference, referenceCounts, referencePredictions } from '../accuracy/prove-chunks.js';
 import {
   type AccuracyRun,
   type AccuracySummary,
+  checkCommittedDataset,
   finishAccuracy,
   prepareAccuracy,
   type ProveAccuracyOptions,
@@ -46,6 +53,7 @@ import {
   type JobSpec,
   queueLocation,
   queueName,
+  removeJobs,
   saveBatch,
 } from './job-queue.js';
 import type { ChunkJobPayload, ChunkJobResult } from './chunk-job.js';
@@ -243,6 +251,9 @@ export async function submitAccuracy(opts: QueueAccuracyOptions): Promise<QueueA
     const tp = performance.now();
     const plan = await planChunks(opts, run, boss, keyHash);
     const { slots, entries } = plan;
+    // A committed opening names its D: other data is refused now, before any worker proves a chunk of it.
+    const d = toHex(await combineChunkCommitments(plan.samples, run.chunkSize, plan.commitments));
+    checkCommittedDataset(opts, run.committed, d, run.chunkSize);
     const batchId = batchIdFor('accuracy-chunk', keyHash, entries);
     await saveBatch(boss, { batchId, kind: 'accuracy-chunk', keyHash, buildDir: opts.buildDir, entries });
     const reused = slots.filter((s) => s.proof).length;
@@ -268,15 +279,22 @@ export async function submitAccuracy(opts: QueueAccuracyOptions): Promise<QueueA
       onPollRecovered: () => opts.onNotice?.('queue database: reachable again'),
       onEnded: async (end) => {
         const slot = byJob.get(end.jobId)!;
-        const got = end.ok ? await acceptChunk(vkey, slot, end.result) : `chunk ${slot.index}: ${end.error}`;
+        const got = end.ok ? await acceptChunk(vkey, slot, end.result) : `chunk ${slot.index}: ${oneLine(end.error)}`;
         if (typeof got === 'string') {
           // Refused or failed: drop the job, so that a rerun enqueues the chunk afresh.
-          await boss.deleteJob(queue, end.jobId).catch(() => undefined);
+          await removeJobs(boss, queue, [end.jobId]).catch(() => undefined);
           failed.push({ index: slot.index, error: `${got}; job removed, rerun to prove it again` });
           tally.finish('failed');
           return;
         }
-        writeJsonAtomic(slot.proofPath, got);
+        try {
+          writeJsonAtomic(slot.proofPath, got);
+        } catch (e) {
+          // The job stays done: a rerun, once the disk is fixed, collects it without proving again.
+          failed.push({ index: slot.index, error: `chunk ${slot.index}: ${oneLine((e as Error).message)}` });
+          tally.finish('failed');
+          return;
+        }
         slot.proof = got;
         proved++;
         tally.finish('proved');
@@ -284,6 +302,8 @@ export async function submitAccuracy(opts: QueueAccuracyOptions): Promise<QueueA
     });
     const base = { batchId, queue, chunks: slots.length, proved, reused, failed, pending: open.length };
     if (failed.length > 0 || open.length > 0) return base;
+    // The chunk files hold the proofs now: the database need not keep the samples, labels and r_i any longer.
+    await removeJobs(boss, queue, [...byJob.keys()]).catch(() => undefined);
     const { floatCorrect, quantCorrect } = referenceCounts(slots.map((s) => s.ref));
     const summary = await finishAccuracy(opts, run, {
       chunks: slots.map((s) => s.proof!),

@@ -16,7 +16,7 @@ import { relative } from 'node:path';
 import { availableParallelism } from 'node:os';
 import type PgBoss from 'pg-boss';
 import Tinypool from 'tinypool';
-import { UserError } from '../core/errors.js';
+import { oneLine, UserError } from '../core/errors.js';
 import { connectQueue, disconnectQueue, ensureQueue, JobEnvelope, JobOutput } from './job-queue.js';
 import { JOB_KINDS } from './job-kinds.js';
 import type { ThreadOutcome, ThreadTask } from './job-thread.js';
@@ -205,8 +205,10 @@ async function storeOutcome(
 async function handle(w: WorkerState, q: ServedQueue, job: PgBoss.JobWithMetadata<JobEnvelope>): Promise<void> {
   const queue = q.queue;
   const env = job.data;
-  const kind = JOB_KINDS[env?.kind];
-  const label = kind ? kind.label(env.payload) : String(env?.kind);
+  // Own properties only: a job of kind "constructor" must not find Object's.
+  const kind = typeof env?.kind === 'string' && Object.hasOwn(JOB_KINDS, env.kind) ? JOB_KINDS[env.kind] : undefined;
+  // Labels come from the payload: one line, whatever a job's writer put there.
+  const label = oneLine(kind ? String(kind.label(env.payload)) : String(env?.kind));
   const attempt = job.retryCount + 1;
   const deadline = Date.now() + Number(job.expireInSeconds) * 1000;
   w.emit({ type: 'start', jobId: job.id, label });
@@ -216,7 +218,7 @@ async function handle(w: WorkerState, q: ServedQueue, job: PgBoss.JobWithMetadat
     await settle(w, () => w.boss.fail(queue, job.id, { message: 'released by a stopping worker' }), deadline);
     w.emit({
       type: 'job',
-      kind: env.kind,
+      kind: String(env?.kind),
       jobId: job.id,
       label,
       status: 'released',
@@ -230,7 +232,7 @@ async function handle(w: WorkerState, q: ServedQueue, job: PgBoss.JobWithMetadat
   if (!affected) {
     w.emit({
       type: 'job',
-      kind: env.kind,
+      kind: String(env?.kind),
       jobId: job.id,
       label,
       status: 'discarded',
@@ -245,7 +247,16 @@ async function handle(w: WorkerState, q: ServedQueue, job: PgBoss.JobWithMetadat
   const line = outcome.ok
     ? outcome.line
     : `${status === 'retry' ? 'failed, will be retried' : 'failed'}: ${outcome.error}`;
-  w.emit({ type: 'job', kind: env.kind, jobId: job.id, label, status, line, seconds: outcome.seconds, attempt });
+  w.emit({
+    type: 'job',
+    kind: String(env?.kind),
+    jobId: job.id,
+    label,
+    status,
+    line: oneLine(line),
+    seconds: outcome.seconds,
+    attempt,
+  });
 }
 
 /** One fetch loop: takes a job from the first queue that has one, runs it, and again, until stopped. */
@@ -266,7 +277,14 @@ async function slot(w: WorkerState, pollingMs: number, stopping: AbortSignal): P
       continue;
     }
     // A stop requested while fetching: run it anyway (it is ours now), then leave.
-    await handle(w, taken.q, taken.job);
+    try {
+      await handle(w, taken.q, taken.job);
+    } catch (e) {
+      // Whatever a job's data does to the worker, it fails that job, never the worker process.
+      const message = `worker could not handle the job: ${oneLine((e as Error).message ?? String(e))}`;
+      await w.boss.fail(taken.q.queue, taken.job.id, { message }).catch(() => undefined);
+      w.emit({ type: 'connection', message: `job ${taken.job.id.slice(0, 8)}: ${message}` });
+    }
   }
 }
 
@@ -327,7 +345,7 @@ export async function startQueueWorker(opts: QueueWorkerOptions): Promise<QueueW
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw new UserError(`--concurrency must be a positive integer, got ${concurrency}`);
   const kinds = opts.kinds ?? Object.keys(JOB_KINDS);
-  for (const k of kinds) if (!JOB_KINDS[k]) throw new UserError(`unknown job kind "${k}"`);
+  for (const k of kinds) if (!Object.hasOwn(JOB_KINDS, k)) throw new UserError(`unknown job kind "${k}"`);
   const keyCache = chunkKeyCache();
   const found = chunkKeys(opts.buildDir, keyCache);
   const initial = wanted(own, opts.buildDir, found.keys, kinds);

@@ -5,7 +5,7 @@
  * goes on.
  */
 import type PgBoss from 'pg-boss';
-import { failureMessage, JobEnvelope, JobOutput, jobOutputs, jobStates } from './job-queue.js';
+import { failureMessage, JobEnvelope, JobOutput, jobOutputs, JobState, jobStates } from './job-queue.js';
 
 /** How one job ended. */
 export type JobEnding<P, R> =
@@ -54,6 +54,35 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** How a job that left the open states ended, from its state and stored row. */
+function ending<P, R>(
+  id: string,
+  s: JobState | undefined,
+  row: { data: unknown; output: unknown } | undefined,
+): JobEnding<P, R> {
+  const attempts = s?.attempts ?? 0;
+  const payload = (row?.data as JobEnvelope<P> | undefined)?.payload;
+  const out = row?.output as JobOutput<R> | null | undefined;
+  if (!s || !row)
+    return {
+      ok: false,
+      jobId: id,
+      error: 'job no longer in the queue (deleted by retention); submit it again',
+      attempts,
+    };
+  if (s.state === 'completed' && out && out.ok === true)
+    return { ok: true, jobId: id, payload: payload!, result: out.result, attempts };
+  if (s.state === 'completed') return { ok: false, jobId: id, payload, error: failureMessage(out), attempts };
+  if (s.state === 'cancelled') return { ok: false, jobId: id, payload, error: 'job was cancelled', attempts };
+  return {
+    ok: false,
+    jobId: id,
+    payload,
+    error: `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${failureMessage(out)}`,
+    attempts,
+  };
+}
+
 /** Waits for `ids` in queue `name`; returns the ids still open (empty when `wait`). */
 export async function waitForJobs<P, R>(
   boss: PgBoss,
@@ -64,6 +93,9 @@ export async function waitForJobs<P, R>(
   let open = [...ids];
   let failing = false;
   for (;;) {
+    // Only the database calls are retried: an error from `onEnded` (the caller's own, say a full
+    // disk) ends the wait instead of passing for an outage and handling the same job again.
+    let endings: Array<JobEnding<P, R>> = [];
     try {
       const states = await jobStates(boss, name, open);
       if (failing) opts.onPollRecovered?.();
@@ -73,34 +105,7 @@ export async function waitForJobs<P, R>(
         return !s || s.state === 'completed' || s.state === 'failed' || s.state === 'cancelled';
       });
       const outputs = ended.length > 0 ? await jobOutputs<P, R>(boss, name, ended) : new Map();
-      for (const id of ended) {
-        const s = states.get(id);
-        const row = outputs.get(id);
-        const attempts = s?.attempts ?? 0;
-        const payload = (row?.data as JobEnvelope<P> | undefined)?.payload;
-        const out = row?.output as JobOutput<R> | null | undefined;
-        if (!s || !row)
-          await opts.onEnded({
-            ok: false,
-            jobId: id,
-            error: 'job no longer in the queue (deleted by retention); submit it again',
-            attempts,
-          });
-        else if (s.state === 'completed' && out && out.ok === true)
-          await opts.onEnded({ ok: true, jobId: id, payload: payload!, result: out.result, attempts });
-        else if (s.state === 'completed')
-          await opts.onEnded({ ok: false, jobId: id, payload, error: failureMessage(out), attempts });
-        else if (s.state === 'cancelled')
-          await opts.onEnded({ ok: false, jobId: id, payload, error: 'job was cancelled', attempts });
-        else
-          await opts.onEnded({
-            ok: false,
-            jobId: id,
-            payload,
-            error: `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${failureMessage(out)}`,
-            attempts,
-          });
-      }
+      endings = ended.map((id) => ending<P, R>(id, states.get(id), outputs.get(id)));
       const done = new Set(ended);
       open = open.filter((id) => !done.has(id));
       const active = open.filter((id) => states.get(id)?.state === 'active').length;
@@ -109,6 +114,7 @@ export async function waitForJobs<P, R>(
       if (!failing) opts.onPollError?.(e as Error);
       failing = true;
     }
+    for (const end of endings) await opts.onEnded(end);
     if (!opts.wait || open.length === 0 || opts.signal?.aborted) return open;
     await pause(opts.pollMs ?? 500, opts.signal);
     if (opts.signal?.aborted) return open;

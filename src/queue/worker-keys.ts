@@ -78,7 +78,8 @@ function stampOf(buildDir: string, dir: string): string {
 function checkChunkKeyDir(buildDir: string, dir: string, quantizedSha256: string): Checked['verdict'] {
   try {
     const c = checkBuildConsistency(dir, { floatModel: false });
-    if (c.circuit.accuracy?.quantizedSha256 !== quantizedSha256)
+    // circuit.quantizedSha256 is checked against the directory's model.quant.json bytes; the accuracy label is not.
+    if (c.circuit.quantizedSha256 !== quantizedSha256 || c.circuit.accuracy?.kind !== 'accuracy-chunk')
       return { skipped: `${dir}: chunk keys for another model than ${buildDir}'s; not served` };
     return { key: { kind: 'accuracy-chunk', keyHash: vkeyHash(c.vkey), keyDir: dir } };
   } catch (e) {

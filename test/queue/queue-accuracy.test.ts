@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type PgBoss from 'pg-boss';
@@ -148,7 +148,8 @@ test('the queue route writes the claim the local route writes (up to the randomi
     collectBatch({ url: pg.url, batchId: res.batchId, outDir: join(dir, 'collect') }),
     /holds accuracy-chunk jobs, not proofs of inputs: rerun the `zkinfer accuracy … --queue` command/,
   );
-  assert.equal((await batchStatus({ url: pg.url, batchId: res.batchId })).states.done, 4);
+  // Written into the claim, the chunks' jobs (samples, labels, r_i) are deleted from the database.
+  assert.deepEqual((await batchStatus({ url: pg.url, batchId: res.batchId })).states, { 'not-in-queue': 4 });
 });
 
 test('a worker killed with kill -9 mid-chunk: its job expires, another worker proves it, the claim is whole', async () => {
@@ -180,7 +181,10 @@ test('a worker killed with kill -9 mid-chunk: its job expires, another worker pr
   await stopProcess(b.proc);
   const summary = JSON.parse(stdout) as { ok: boolean; samples: number; queue: { batchId: string } };
   assert.deepEqual([summary.ok, summary.samples], [true, 10]);
-  assert.equal((await jobStates(boss, queue, [victim])).get(victim)!.attempts, 2, 'the killed attempt expired');
+  assert.ok(
+    b.lines.some((l) => l.includes(`(job ${victim!.slice(0, 8)}, attempt 2)`)),
+    `the killed attempt expired and the second worker proved it: ${b.lines.join(' | ')}`,
+  );
   await assertValidClaim(out, join(out, 'dataset.opening.json'));
 });
 
@@ -218,8 +222,8 @@ test('the submitter killed with kill -9: rerunning it collects the finished chun
 });
 
 test('results for another chunk, or tampered ones, are refused by name, their jobs removed, and a rerun proves them', async () => {
-  const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
-  // Another opening, so that these jobs are new: the first run proves them honestly.
+  // Another opening, so that these jobs are new. The submitter stops waiting once they are queued; a worker proves them.
+  const stop = new AbortController();
   const first = await submitAccuracy({
     buildDir: build,
     dataset,
@@ -227,12 +231,18 @@ test('results for another chunk, or tampered ones, are refused by name, their jo
     url: pg.url,
     chunkSize: CHUNK,
     pollMs: 100,
+    signal: stop.signal,
+    onEnqueued: () => stop.abort(),
   });
-  await w.stop();
-  assert.equal(first.failed.length, 0);
+  assert.deepEqual([first.pending, first.summary], [4, undefined]);
   const firstOpening = join(dir, 'swap-first', 'dataset.opening.json');
-  // The batch lists its jobs in chunk order.
-  const [j0, j1, j2] = (await loadBatch(boss, first.batchId)).entries.map((e) => e.jobId!);
+  const ids = (await loadBatch(boss, first.batchId)).entries.map((e) => e.jobId!);
+  const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  await until('the chunks proven', async () =>
+    [...(await jobStates(boss, queue, ids)).values()].every((x) => x.state === 'completed'),
+  );
+  await w.stop();
+  const [j0, j1, j2] = ids;
   // Chunk 0 gets chunk 1's valid proof and chunk 1 chunk 0's; chunk 2's proof claims one more correct sample.
   await boss
     .getDb()
@@ -278,7 +288,7 @@ test('results for another chunk, or tampered ones, are refused by name, their jo
   } finally {
     await w2.stop();
   }
-  assert.deepEqual(statement(join(out, 'claim.json')), statement(join(dir, 'swap-first', 'claim.json')));
+  await assertValidClaim(out, firstOpening);
 });
 
 test('a worker started before the chunk keys exist serves them once they appear; a build without keys is refused', async () => {
@@ -345,4 +355,48 @@ test('gate with a queue field proves on the workers; the URL may come from an en
   const refused = await runGate(config);
   assert.deepEqual([refused.passed, refused.exitCode], [false, 2]);
   assert.match(refused.error!, /field queue: this gate runner has no queue route/);
+});
+
+test('hostile leftovers: a job of kind "constructor" fails alone, a planted chunk file is proven again, an unwritable one is named', async () => {
+  const w = await startQueueWorker({ buildDir: build, url: pg.url, concurrency: 1, pollingIntervalSeconds: 0.1 });
+  try {
+    // A job whose kind is an Object property: failed as a job, never the worker process.
+    await boss.insert([
+      {
+        id: '00000000-0000-5000-8000-00000000c0de',
+        name: queue,
+        data: { kind: 'constructor', keyHash: 'x', payload: {} },
+      },
+    ]);
+    await until('the odd job failed', async () =>
+      ['completed', 'failed'].includes(
+        (await jobStates(boss, queue, ['00000000-0000-5000-8000-00000000c0de'])).get(
+          '00000000-0000-5000-8000-00000000c0de',
+        )?.state ?? '',
+      ),
+    );
+    const out = join(dir, 'hostile');
+    cpSync(join(local, 'chunks'), join(out, 'chunks'), { recursive: true });
+    // Chunk 1: a valid proof with an extra field (it would verify, yet make the claim malformed); chunk 2: a directory.
+    const planted = join(out, 'chunks', 'chunk-000001.json');
+    writeFileSync(planted, JSON.stringify({ ...JSON.parse(readFileSync(planted, 'utf8')), note: 'planted' }));
+    rmSync(join(out, 'chunks', 'chunk-000002.json'));
+    mkdirSync(join(out, 'chunks', 'chunk-000002.json'));
+    const res = await submitAccuracy({ buildDir: build, dataset, outDir: out, url: pg.url, opening, pollMs: 100 });
+    assert.deepEqual([res.reused, res.proved, res.summary], [2, 1, undefined]);
+    assert.deepEqual(
+      res.failed.map((f) => f.index),
+      [2],
+    );
+    assert.match(res.failed[0]!.error, /^chunk 2: .*chunk-000002\.json/);
+    assert.equal('note' in JSON.parse(readFileSync(planted, 'utf8')), false, 'the planted file was proven again');
+    rmSync(join(out, 'chunks', 'chunk-000002.json'), { recursive: true });
+    // The rerun collects chunk 2's finished job (kept for it) without proving it again.
+    const rerun = await submitAccuracy({ buildDir: build, dataset, outDir: out, url: pg.url, opening, pollMs: 100 });
+    assert.deepEqual([rerun.reused, rerun.proved, rerun.failed.length], [3, 1, 0]);
+  } finally {
+    await w.stop();
+  }
+  assert.ok(w.stats().failed >= 1);
+  await assertValidClaim(join(dir, 'hostile'));
 });
