@@ -43,8 +43,6 @@ import {
 import { existingOutput } from '../runtime/resume.js';
 import { createBatchTally, type BatchProgress } from '../runtime/progress.js';
 import {
-  type BatchEntry,
-  batchIdFor,
   checkQueueUrl,
   connectQueue,
   disconnectQueue,
@@ -54,8 +52,8 @@ import {
   queueLocation,
   queueName,
   removeJobs,
-  saveBatch,
 } from './job-queue.js';
+import { type BatchEntry, batchIdFor, saveBatch } from './batch-manifest.js';
 import type { ChunkJobPayload, ChunkJobResult } from './chunk-job.js';
 import { type OpenJobs, waitForJobs } from './wait-jobs.js';
 

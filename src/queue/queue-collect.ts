@@ -7,7 +7,8 @@
 import { UserError } from '../core/errors.js';
 import { bundlePathNamed } from '../formats/paths.js';
 import { existingBundlePrediction } from '../verify/existing-bundle.js';
-import { connectQueue, disconnectQueue, JobState, jobStates, loadBatch, queueName } from './job-queue.js';
+import { connectQueue, disconnectQueue, JobState, jobStates, queueName } from './job-queue.js';
+import { loadBatch } from './batch-manifest.js';
 import { ProveJobPayload, ProveJobResult } from './prove-job.js';
 import { collectInto, openBuild, prepareOut, QueueClientOptions, QueueSummary, tracker } from './queue-prove.js';
 import { waitForJobs } from './wait-jobs.js';

@@ -10,7 +10,8 @@ import { type BatchInput, readBatchInput } from '../prove/batch-inputs.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { VkeyMeta } from '../formats/vkey.js';
 import { existingBundlePrediction } from '../verify/existing-bundle.js';
-import { BatchEntry, jobIdFor } from './job-queue.js';
+import { jobIdFor } from './job-queue.js';
+import { BatchEntry } from './batch-manifest.js';
 import { inputJobKey, ProveJobPayload } from './prove-job.js';
 
 /** What planning needs of the build directory: its model, pinned key and key hash. */

@@ -25,8 +25,6 @@ import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { vkeyHash, VkeyMeta } from '../formats/vkey.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
 import {
-  batchIdFor,
-  BatchManifest,
   checkQueueUrl,
   connectQueue,
   disconnectQueue,
@@ -34,8 +32,8 @@ import {
   JobDelivery,
   queueLocation,
   queueName,
-  saveBatch,
 } from './job-queue.js';
+import { batchIdFor, BatchManifest, saveBatch } from './batch-manifest.js';
 import { ProveJobPayload, ProveJobResult } from './prove-job.js';
 import { OpenJobs, waitForJobs } from './wait-jobs.js';
 import { planJobs } from './queue-plan.js';

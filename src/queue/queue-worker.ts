@@ -2,7 +2,7 @@
  * `zkinfer worker`: a long-running process that takes jobs from the queue for the keys of its
  * build directory — the build's own key (`prove`) and its accuracy chunk keys (`accuracy-chunk`,
  * worker-keys.ts; chunk keys made after the worker started are picked up within
- * {@link KEY_RESCAN_SECONDS}) — and runs them on worker threads.
+ * KEY_RESCAN_SECONDS, worker-rescan.ts) — and runs them on worker threads.
  *
  * Each of `concurrency` slots fetches one job at a time (pg-boss: SELECT … FOR UPDATE SKIP
  * LOCKED, so any number of workers on any number of machines never take the same job), runs it
@@ -20,10 +20,8 @@ import { oneLine, UserError } from '../core/errors.js';
 import { connectQueue, disconnectQueue, ensureQueue, JobEnvelope, JobOutput } from './job-queue.js';
 import { JOB_KINDS } from './job-kinds.js';
 import type { ThreadOutcome, ThreadTask } from './job-thread.js';
-import { buildKey, CHUNK_KIND, chunkKeyCache, chunkKeys, ServedKey, wanted } from './worker-keys.js';
-
-/** Seconds between looks for new accuracy chunk keys in the build directory. */
-export const KEY_RESCAN_SECONDS = 5;
+import { buildKey, chunkKeyCache, chunkKeys, wanted } from './worker-keys.js';
+import { type RescanState, type ServedQueue, startRescans } from './worker-rescan.js';
 
 /** Options of {@link startQueueWorker}. */
 export interface QueueWorkerOptions {
@@ -93,19 +91,8 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', onAbort, { once: true });
   });
 
-/** One served queue: its name and the key it is for. */
-interface ServedQueue extends ServedKey {
-  readonly queue: string;
-}
-
 /** What the pieces of a running worker share. */
-interface WorkerState {
-  readonly buildDir: string;
-  /** The queues served, in fetch order; appended to when new chunk keys appear. */
-  readonly served: ServedQueue[];
-  /** Verdicts on chunk key directories, kept while their files do not change. */
-  readonly keyCache: ReturnType<typeof chunkKeyCache>;
-  readonly boss: PgBoss;
+interface WorkerState extends RescanState {
   readonly pool: Tinypool;
   readonly emit: (e: WorkerEvent) => void;
   /** Running jobs by id, each with the controller that releases it. */
@@ -286,55 +273,6 @@ async function slot(w: WorkerState, pollingMs: number, stopping: AbortSignal): P
       w.emit({ type: 'connection', message: `job ${taken.job.id.slice(0, 8)}: ${message}` });
     }
   }
-}
-
-/**
- * Looks for chunk keys made (or replaced) since the last look: new ones get their queue, and a
- * directory whose key changed stops serving the old key (its jobs are for keys no longer here).
- */
-async function rescanKeys(w: WorkerState, kinds: readonly string[], said: Set<string>): Promise<void> {
-  if (!kinds.includes(CHUNK_KIND)) return;
-  const { keys, skipped } = chunkKeys(w.buildDir, w.keyCache);
-  for (const line of skipped) {
-    if (said.has(line)) continue;
-    said.add(line);
-    w.emit({ type: 'keys', message: line });
-  }
-  const now = new Map(keys.map((k) => [k.keyDir, k.keyHash]));
-  for (let i = w.served.length - 1; i >= 0; i--) {
-    const q = w.served[i]!;
-    if (q.kind === CHUNK_KIND && now.get(q.keyDir) !== q.keyHash) {
-      w.served.splice(i, 1);
-      w.emit({
-        type: 'keys',
-        message: `${q.keyDir}: key ${q.keyHash.slice(0, 16)}… gone; its queue is no longer served`,
-      });
-    }
-  }
-  for (const k of keys) {
-    if (w.served.some((q) => q.kind === k.kind && q.keyHash === k.keyHash)) continue;
-    w.served.push({ ...k, queue: await ensureQueue(w.boss, k.kind, k.keyHash) });
-    w.emit({ type: 'keys', message: `serving ${k.kind} jobs for key ${k.keyHash.slice(0, 16)}… (${k.keyDir})` });
-  }
-}
-
-/** Rescans the build for chunk keys every {@link KEY_RESCAN_SECONDS}, one scan at a time, until stopped. */
-function startRescans(w: WorkerState, kinds: readonly string[], skipped: readonly string[]): { stop(): Promise<void> } {
-  const said = new Set(skipped);
-  for (const line of skipped) w.emit({ type: 'keys', message: line });
-  let scanning: Promise<void> | undefined;
-  const timer = setInterval(() => {
-    scanning ??= rescanKeys(w, kinds, said)
-      .catch((e: Error) => w.emit({ type: 'keys', message: `looking for new chunk keys: ${e.message.split('\n')[0]}` }))
-      .finally(() => (scanning = undefined));
-  }, KEY_RESCAN_SECONDS * 1000);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await scanning;
-    },
-  };
 }
 
 /** Connects, creates the queues of this build's keys if needed and starts the fetch loops. */
