@@ -7,6 +7,9 @@
 /**
  * The functions, by ONNX op name. Pow and PRelu take a per-element constant (exponent, slope).
  * Rsqrt is internal (no ONNX op): 1/√(alpha·x + beta), the normalizations' 1/√(Σ(x−μ)²/d + ε).
+ * The inverse trigonometric and hyperbolic functions are NaN outside their domain (Asin, Acos
+ * and Atanh beyond [−1, 1], Acosh below 1), as in ONNX; Atanh(±1) = ±∞. quantize-table.ts
+ * says what a table makes of NaN and ±∞.
  */
 export const UNARY_FUNCTIONS = [
   'Sigmoid',
@@ -34,6 +37,17 @@ export const UNARY_FUNCTIONS = [
   'Round',
   'PRelu',
   'Rsqrt',
+  'Sin',
+  'Cos',
+  'Tan',
+  'Asin',
+  'Acos',
+  'Atan',
+  'Sinh',
+  'Cosh',
+  'Asinh',
+  'Acosh',
+  'Atanh',
 ] as const;
 
 /** One of {@link UNARY_FUNCTIONS}. */
@@ -85,6 +99,21 @@ function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
+
+/** The trigonometric and hyperbolic functions (ONNX Sin … Atanh): JavaScript's Math, NaN out of domain. */
+const TRIG = {
+  Sin: Math.sin,
+  Cos: Math.cos,
+  Tan: Math.tan,
+  Asin: Math.asin,
+  Acos: Math.acos,
+  Atan: Math.atan,
+  Sinh: Math.sinh,
+  Cosh: Math.cosh,
+  Asinh: Math.asinh,
+  Acosh: Math.acosh,
+  Atanh: Math.atanh,
+} as const;
 
 /** f(x) for one element; `param` is the per-element exponent of Pow or slope of PRelu. */
 export function evalUnary(fn: UnaryFn, x: number, attrs: UnaryAttrs = {}, param = 0): number {
@@ -148,5 +177,17 @@ export function evalUnary(fn: UnaryFn, x: number, attrs: UnaryAttrs = {}, param 
       return x < 0 ? param * x : x;
     case 'Rsqrt':
       return 1 / Math.sqrt((attrs.alpha ?? 1) * x + (attrs.beta ?? 0));
+    case 'Sin':
+    case 'Cos':
+    case 'Tan':
+    case 'Asin':
+    case 'Acos':
+    case 'Atan':
+    case 'Sinh':
+    case 'Cosh':
+    case 'Asinh':
+    case 'Acosh':
+    case 'Atanh':
+      return TRIG[fn](x);
   }
 }

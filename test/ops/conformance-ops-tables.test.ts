@@ -60,7 +60,7 @@ import { SHARED } from '../helpers/paths.js';
 import { outOfScopeReason } from '../../tools/conformance/out-of-scope.js';
 
 const OPS =
-  /^test_(sigmoid|tanh|exp|log|sqrt|reciprocal|erf|gelu|softplus|softsign|elu|selu|celu|hardsigmoid|hardswish|mish|thresholdedrelu|pow|abs|neg|sign|floor|ceil|round|prelu|min|max|sum|mean|equal|less|less_equal|greater|greater_equal|where|clip|div)(_|$)/;
+  /^test_(sigmoid|tanh|exp|log|sqrt|reciprocal|erf|gelu|softplus|softsign|elu|selu|celu|hardsigmoid|hardswish|mish|thresholdedrelu|pow|abs|neg|sign|floor|ceil|round|prelu|sin|cos|tan|asin|acos|atan|sinh|cosh|asinh|acosh|atanh|min|max|sum|mean|equal|less|less_equal|greater|greater_equal|where|clip|div)(_|$)/;
 
 const COMPARISONS = /^test_(equal|less|greater)/;
 

@@ -2,11 +2,11 @@
  * Cost per evaluation of every table-proven function and of the comparison/selection ops,
  * measured from compiled circuits (a one-element model per op), for `npm run bench`.
  */
-import { tableLookupCost } from '../../circuits/table-lookup.js';
+import { tableLookupCost, tableLookupTotalCost } from '../../circuits/table-lookup.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import type { QOp, QuantizedModel } from '../../src/quantize/quantized-model.js';
 import { quantizeTable } from '../../src/quantize/quantize-table.js';
-import { evalUnary, UNARY_FUNCTIONS } from '../../src/quantize/unary-functions.js';
+import { evalUnary, UNARY_FUNCTIONS, UnaryFn } from '../../src/quantize/unary-functions.js';
 import { divConstLayout } from '../../circuits/div-const.js';
 
 /** One measured row. */
@@ -131,5 +131,64 @@ export function opCostTable(rows: readonly OpCostRow[]): string {
     '| --- | ---: | ---: | --- |',
   ];
   for (const r of rows) lines.push(`| ${r.op} | ${r.constraints} | ${r.beyondDecomposition ?? '–'} | ${r.formula} |`);
+  return lines.join('\n');
+}
+
+/** One row of {@link measurePeriodicError}: a periodic function's error over an input range at one table width. */
+export interface PeriodicErrorRow {
+  readonly fn: UnaryFn;
+  /** The input spans [−range, range). */
+  readonly range: number;
+  /** Bits of the table's index (zkinfer's tables take 8; wider rows show what a wider index would buy). */
+  readonly bits: number;
+  /** Input step 2^−frac of the signed index covering the range. */
+  readonly step: number;
+  /** Largest |table(quantized x) − f(x)| over a dense sweep of the range. */
+  readonly maxAbsError: number;
+  /** Constraints of one lookup at this width, the index's decomposition included. */
+  readonly constraints: number;
+}
+
+/**
+ * How the error of a periodic table grows with the input range: the input is saturated into a
+ * signed `bits`-bit index at the finest scale that covers [−range, range) (as quantize-context.ts
+ * does for a table input), the output is on the 8-bit signed grid of [−1, 1], and the error is
+ * measured against f on 20,001 evenly spaced points. Pure arithmetic on the table semantics of
+ * quantize-table.ts (no circuit): cheap.
+ */
+export function measurePeriodicError(
+  fns: readonly UnaryFn[] = ['Sin', 'Cos'],
+  ranges: readonly number[] = [Math.PI, 4 * Math.PI, 16 * Math.PI, 64 * Math.PI],
+  widths: readonly number[] = [8, 10, 12],
+): PeriodicErrorRow[] {
+  const rows: PeriodicErrorRow[] = [];
+  const outFrac = 6; // |f| ≤ 1 on a signed 8-bit output: round(f · 2^6) ∈ [−64, 64]
+  for (const fn of fns)
+    for (const range of ranges)
+      for (const bits of widths) {
+        const frac = bits - 1 - Math.ceil(Math.log2(range));
+        const [lo, hi] = [-(2 ** (bits - 1)), 2 ** (bits - 1) - 1];
+        let maxAbsError = 0;
+        for (let i = 0; i <= 20000; i++) {
+          const x = -range + (2 * range * i) / 20000;
+          const q = Math.min(hi, Math.max(lo, Math.round(x * 2 ** frac)));
+          const t = Math.round(evalUnary(fn, q * 2 ** -frac) * 2 ** outFrac) * 2 ** -outFrac;
+          maxAbsError = Math.max(maxAbsError, Math.abs(t - evalUnary(fn, x)));
+        }
+        rows.push({ fn, range, bits, step: 2 ** -frac, maxAbsError, constraints: tableLookupTotalCost(bits) });
+      }
+  return rows;
+}
+
+/** The rows as a markdown table. */
+export function periodicErrorTable(rows: readonly PeriodicErrorRow[]): string {
+  const lines = [
+    '| op | input range | table bits | input step | max \\|error\\| | constraints per lookup |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows)
+    lines.push(
+      `| ${r.fn} | ±${(r.range / Math.PI).toFixed(0)}π | ${r.bits} | ${r.step.toPrecision(3)} | ${r.maxAbsError.toFixed(3)} | ${r.constraints} |`,
+    );
   return lines.join('\n');
 }

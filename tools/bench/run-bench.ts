@@ -28,7 +28,7 @@ import { batchTable, gasTable, type GasRow, type Goal, modelTable, setupTable } 
 import { runChild } from './child-process.js';
 import type { SetupJob } from './bench-setup.js';
 import { writeRandomMlp } from './random-mlp.js';
-import { measureOpCosts, opCostTable } from './bench-table-functions.js';
+import { measureOpCosts, measurePeriodicError, opCostTable, periodicErrorTable } from './bench-table-functions.js';
 import { measureProductCosts, productCostTable } from './bench-products.js';
 import { benchAccuracySection } from './bench-accuracy-section.js';
 import { type BenchSection, updateBenchDoc } from './bench-doc.js';
@@ -253,7 +253,10 @@ for (const r of opCosts)
   if (r.beyondDecomposition !== undefined)
     goal(`table-${r.op}`, '≤ 64 beyond the decomposition', r.beyondDecomposition, 64, true, String);
 begin('ops');
-if (opCosts.length) print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
+if (opCosts.length) {
+  print(`### Cost per evaluation of table functions and comparisons\n\n${opCostTable(opCosts)}\n`);
+  print(`### Periodic tables over wide input ranges\n\n${periodicErrorTable(measurePeriodicError())}\n`);
+}
 begin('products');
 if (selected('ops', 'products'))
   print(

@@ -84,6 +84,18 @@ export const ACTIVATION_LOWERINGS: Record<string, Lowering> = {
   Floor: plain('Floor'),
   Ceil: plain('Ceil'),
   Round: plain('Round'),
+  // Trigonometric and hyperbolic functions (see unary-functions.ts for their domains).
+  Sin: plain('Sin'),
+  Cos: plain('Cos'),
+  Tan: plain('Tan'),
+  Asin: plain('Asin'),
+  Acos: plain('Acos'),
+  Atan: plain('Atan'),
+  Sinh: plain('Sinh'),
+  Cosh: plain('Cosh'),
+  Asinh: plain('Asinh'),
+  Acosh: plain('Acosh'),
+  Atanh: plain('Atanh'),
   Gelu: (ctx, node) => {
     const approximate = attrStr(node, 'approximate', 'none');
     if (approximate !== 'none' && approximate !== 'tanh')
