@@ -38,6 +38,8 @@ export interface RunOptions {
   readonly outputVisibility?: Visibility;
   /** Refuse inputs with values outside the quantized range instead of clamping them. */
   readonly strictRange?: boolean;
+  /** Fail when onnxruntime refuses the model instead of proving without the float check. */
+  readonly requireFloatCheck?: boolean;
   /** Called after each stage with a one-line summary. */
   readonly onStage?: (stage: string, summary: string) => void;
   /**
@@ -105,7 +107,7 @@ async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult>
   }
   const { settings, circuit, setup, keys } = staged;
   const input = readInputFile(opts.inputPath, settings.quantization.input);
-  const prover = createProver({ buildDir });
+  const prover = createProver({ buildDir, requireFloatCheck: opts.requireFloatCheck ?? false });
   const result = await timed('prove', () =>
     prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false }),
   );
@@ -162,12 +164,13 @@ async function quantizeAndCompile(
       calibrationPath: opts.calibrationPath,
       weightBits: opts.weightBits,
       activationBits: opts.activationBits,
+      requireFloatCheck: opts.requireFloatCheck ?? false,
     }),
   );
   const f = settings.fidelity;
   say(
     'quantize',
-    `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; calibration top-1 agreement ${(100 * f.top1Agreement).toFixed(1)}% over ${f.samples}, max |error| ${f.maxAbsError.toFixed(4)}`,
+    `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; ${f.unavailable !== undefined ? 'float check unavailable (onnxruntime refused the model)' : `calibration top-1 agreement ${(100 * (f.top1Agreement ?? NaN)).toFixed(1)}% over ${f.samples}, max |error| ${(f.maxAbsError ?? NaN).toFixed(4)}`}`,
   );
   const circuit = await timed('compile', () =>
     compileCircuit({ buildDir: dir, inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility }),

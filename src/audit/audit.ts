@@ -15,6 +15,7 @@ import { chunked, readDataset, Sample } from '../accuracy/read-dataset.js';
 import { readJsonFile } from '../core/json.js';
 import { UserError } from '../core/errors.js';
 import { compareWithFloat, FidelitySample } from '../quantize/fidelity.js';
+import { floatCheckUnavailable, onnxRuntimeRefusal } from '../quantize/onnx-runtime.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { Settings } from '../formats/settings.js';
 import { verifyBundle } from '../verify/verify-bundle.js';
@@ -220,10 +221,24 @@ interface AuditBuild {
   readonly identifiers: AuditIdentifiers;
 }
 
+/**
+ * An audit compares the quantized model with the float one: a model onnxruntime refuses cannot be
+ * audited (quantize, prove and verify still work without it). Refused before any work, naming why.
+ */
+async function requireFloatModel(modelPath: string): Promise<void> {
+  if (!existsSync(modelPath)) return; // reading the build reports what is missing
+  const refused = await onnxRuntimeRefusal(modelPath);
+  if (refused !== undefined)
+    throw new UserError(
+      `${modelPath}: float check unavailable: ${floatCheckUnavailable(refused)}; audit compares the quantized model with the float one and cannot run without it (quantize, prove and verify can)`,
+    );
+}
+
 /** Runs the audit. */
 export async function audit(opts: AuditOptions): Promise<AuditReport> {
   if (!existsSync(opts.target)) throw new UserError(`${opts.target}: no such model or build directory`);
   const isModel = statSync(opts.target).isFile();
+  await requireFloatModel(isModel ? opts.target : artifactPath(opts.target, 'model'));
   const tmp = isModel ? mkdtempSync(join(tmpdir(), 'zkinfer-audit-')) : undefined;
   const buildDir = tmp ?? opts.target;
   try {

@@ -150,7 +150,8 @@ function inspectBuild(dir: string, json: boolean): void {
     `quantized  ${q.weightBits}-bit weights, ${q.activationBits}-bit activations; input 2^-${q.input.frac}, output 2^-${q.output.frac}`,
   );
   // null when the calibration set had no usable float reference (see settings.fidelity).
-  if (fid.top1Agreement !== null && fid.maxAbsError !== null)
+  if (fid.unavailable !== undefined) out(`fidelity   float check unavailable: ${safe(fid.unavailable)}`);
+  else if (fid.top1Agreement !== null && fid.maxAbsError !== null)
     out(
       `fidelity   top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}% with the float model over ${fid.samples} calibration inputs, max |error| ${fid.maxAbsError.toFixed(4)}`,
     );

@@ -46,6 +46,15 @@ const runResult = result({
     .describe("whether the run made keys, kept the build's (same circuit) or replaced them (--force)"),
   buildDir: z.string(),
   clamped: count,
+  fidelity: z
+    .union([
+      z.looseObject({ floatPrediction: count, maxAbsError: z.number() }),
+      z.looseObject({
+        unavailable: z.string().describe('why there is no float check: "onnxruntime refused the model: …"'),
+      }),
+    ])
+    .optional()
+    .describe("the float check: onnxruntime's prediction and the largest |quantized − float|, or why it could not run"),
   timings: z.record(z.string(), seconds),
 });
 
@@ -88,7 +97,13 @@ export const OUTPUT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
   quantize: result({
     model: z.looseObject({}),
     quantization: z.looseObject({}),
-    fidelity: z.looseObject({ top1Agreement: z.number() }),
+    fidelity: z.looseObject({
+      top1Agreement: z.number().nullable().describe('null when the float check could not run'),
+      unavailable: z
+        .string()
+        .optional()
+        .describe('why there is no float check: "onnxruntime refused the model: …" (also a warning)'),
+    }),
   }),
   compile: result({
     constraints: count,

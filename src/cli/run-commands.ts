@@ -17,6 +17,7 @@ const SHIPPED_MODEL = fileURLToPath(new URL('../../../models/digits-mlp.onnx', i
 const SHIPPED_SAMPLE = fileURLToPath(new URL('../../../models/samples/digit-3.json', import.meta.url));
 
 function runSummary(r: RunResult) {
+  const fid = r.bundle.fidelity;
   const scores = isClassScoreVector(r.settings.quantization.output.shape);
   return {
     // A prediction (argmax) only means something for a vector of class scores.
@@ -27,7 +28,7 @@ function runSummary(r: RunResult) {
         }),
     output: r.verification.output,
     softmax: r.bundle.output.softmax,
-    floatOutput: r.bundle.fidelity?.floatOutput,
+    floatOutput: fid && 'floatOutput' in fid ? fid.floatOutput : undefined,
     clamped: r.bundle.input.clamped,
     opening: r.openingPath,
     constraints: r.circuit.nConstraints,
@@ -38,9 +39,12 @@ function runSummary(r: RunResult) {
     // Whether this run made keys, kept the build's (same circuit) or replaced them (--force).
     keys: r.keys,
     buildDir: r.buildDir,
-    fidelity: r.bundle.fidelity
-      ? { floatPrediction: r.bundle.fidelity.floatPrediction, maxAbsError: r.bundle.fidelity.maxAbsError }
-      : undefined,
+    // The float check, or why it could not run (onnxruntime refused the model).
+    fidelity: !fid
+      ? undefined
+      : 'unavailable' in fid
+        ? { unavailable: fid.unavailable }
+        : { floatPrediction: fid.floatPrediction, maxAbsError: fid.maxAbsError },
     timings: r.timings,
   };
 }
@@ -57,6 +61,7 @@ interface RunFlags {
   outputVisibility?: Visibility;
   strictRange?: boolean;
   force?: boolean;
+  requireFloatCheck?: boolean;
 }
 
 async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
@@ -74,8 +79,11 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
     inputVisibility: flags.inputVisibility,
     outputVisibility: flags.outputVisibility,
     strictRange: flags.strictRange ?? false,
+    requireFloatCheck: flags.requireFloatCheck ?? false,
     onStage: stage,
   });
+  const fid = r.bundle.fidelity;
+  if (fid && 'unavailable' in fid) warn(`float check unavailable: ${fid.unavailable}`);
   if (r.replaced) warn(keyReplacementNotice(r.buildDir, r.replaced, describeSetup(r.setup), r.setup.vkeyHash));
   if (r.bundle.input.clamped > 0)
     warn(
@@ -85,13 +93,12 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
   const failure = r.verification.valid ? {} : { failure: `invalid: ${r.verification.failed ?? 'a'} check failed` };
   if (flags.json) printJson(runSummary(r), failure);
   else {
-    const fid = r.bundle.fidelity;
     const shown = r.verification.output ?? r.bundle.output.values ?? [];
     const pred = isClassScoreVector(r.settings.quantization.output.shape)
       ? `prediction ${r.verification.prediction ?? r.bundle.prediction}  `
       : '(no prediction: the output is not a vector of class scores)  ';
     process.stdout.write(`\n${pred}output [${shown.map((v) => v.toFixed(3)).join(', ')}]\n`);
-    if (fid)
+    if (fid && !('unavailable' in fid))
       process.stdout.write(
         `float model (onnxruntime) predicts ${fid.floatPrediction}; max |quantized − float| = ${fid.maxAbsError.toFixed(4)}\n`,
       );
@@ -115,6 +122,10 @@ function withRunFlags(c: Command): Command {
     .addOption(visibilityOption('input'))
     .addOption(visibilityOption('output'))
     .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
+    .option(
+      '--require-float-check',
+      'fail (exit 2) when onnxruntime refuses the model, instead of proving without the float check',
+    )
     .option('--json', 'print one JSON object');
 }
 

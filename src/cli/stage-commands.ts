@@ -23,6 +23,10 @@ import { checkQueueUrl } from '../queue/job-queue.js';
 import { circuitConstraints } from '../compile/search-settings.js';
 import { triedTable } from '../quantize/search-settings.js';
 import { registerInspect } from './inspect-command.js';
+import { existsSync } from 'node:fs';
+import { artifactPath } from '../formats/paths.js';
+import { onnxRuntimeRefusal } from '../quantize/onnx-runtime.js';
+import { requiredFloatCheckError } from '../quantize/fidelity.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 
@@ -52,6 +56,10 @@ function registerQuantize(p: Command): void {
       '--force',
       'rewrite the model files of a build that has keys (the keys then no longer match: run setup --force)',
     )
+    .option(
+      '--require-float-check',
+      'fail (exit 2) when onnxruntime refuses the model, instead of quantizing without the float check',
+    )
     .option('--json', 'print settings as JSON')
     .addHelpText(
       'after',
@@ -68,6 +76,7 @@ function registerQuantize(p: Command): void {
           activationBits?: number;
           targetAgreement?: number;
           force?: boolean;
+          requireFloatCheck?: boolean;
           json?: boolean;
         },
       ) => {
@@ -83,19 +92,23 @@ function registerQuantize(p: Command): void {
           activationBits: f.activationBits,
           targetAgreement: f.targetAgreement,
           circuitCost: circuitConstraints,
+          requireFloatCheck: f.requireFloatCheck ?? false,
         });
+        const fid = settings.fidelity;
+        // The integer reference and the circuit do not need onnxruntime: say so once, and go on.
+        if (fid.unavailable !== undefined) warn(`float check unavailable: ${fid.unavailable}`);
         if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
         if (search)
           out(
             `settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration inputs:\n\n${triedTable(search)}\n`,
           );
-        const fid = settings.fidelity;
         out(
           `quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`,
         );
-        out(
-          `fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`,
-        );
+        if (fid.unavailable === undefined)
+          out(
+            `fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`,
+          );
       },
     );
 }
@@ -121,6 +134,7 @@ function registerCompile(p: Command): void {
           outputVisibility?: Visibility;
           check?: boolean;
           force?: boolean;
+          requireFloatCheck?: boolean;
           json?: boolean;
         },
       ) => {
@@ -202,6 +216,10 @@ function registerProve(p: Command): void {
       'bundle path (default <buildDir>/proofs/<input>.proof.json); with --inputs, the bundle directory (default <buildDir>/proofs)',
     )
     .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
+    .option(
+      '--require-float-check',
+      'fail (exit 2) when onnxruntime refuses the model, instead of proving without the float check',
+    )
     .option('--json', 'print a JSON summary')
     .option(
       '--queue <url>',
@@ -228,10 +246,13 @@ function registerProve(p: Command): void {
       if (f.queue !== undefined) {
         checkQueueUrl(f.queue);
         if (f.inputs === undefined) throw new UserError('--queue applies to --inputs only');
+        if (f.requireFloatCheck) await requireFloatCheck(dir);
         return queueProveCommand(dir, f.inputs, { ...f, queue: f.queue });
       }
       if (f.wait !== undefined) throw new UserError(`--${f.wait ? '' : 'no-'}wait applies to --queue only`);
       if (f.jobTimeout !== undefined) throw new UserError('--job-timeout applies to --queue only');
+      if (f.workers !== undefined && f.inputs === undefined) throw new UserError('--workers applies to --inputs only');
+      if (f.requireFloatCheck) await requireFloatCheck(dir);
       if (f.inputs !== undefined) return proveBatchCommand(dir, f.inputs, f);
       if (f.workers !== undefined) throw new UserError('--workers applies to --inputs only');
       const { bundle, bundlePath, openingPath } = await prove({
@@ -239,8 +260,11 @@ function registerProve(p: Command): void {
         inputPath: f.input!,
         outPath: f.out,
         strictRange: f.strictRange ?? false,
+        requireFloatCheck: f.requireFloatCheck ?? false,
       });
       warnClamped(f.input!, bundle.input.clamped);
+      if (bundle.fidelity && 'unavailable' in bundle.fidelity)
+        warn(`float check unavailable: ${bundle.fidelity.unavailable}`);
       if (f.json)
         return printJson({
           prediction: bundle.prediction,
@@ -255,7 +279,19 @@ function registerProve(p: Command): void {
     });
 }
 
+/**
+ * `prove --require-float-check`: onnxruntime must load the build's model, checked before any input
+ * is proven (batches and queued jobs included: their provers would record the check as unavailable).
+ */
+async function requireFloatCheck(dir: string): Promise<void> {
+  const model = artifactPath(dir, 'model');
+  if (!existsSync(model)) return; // the prover reports the incomplete build directory
+  const refused = await onnxRuntimeRefusal(model);
+  if (refused !== undefined) throw requiredFloatCheckError(model, refused);
+}
+
 interface ProveFlags {
+  requireFloatCheck?: boolean;
   input?: string;
   inputs?: string;
   workers?: number;

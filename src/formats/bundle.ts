@@ -100,7 +100,18 @@ export const bundleSchema = z.strictObject({
     inputFrac: z.number().int(),
     outputFrac: z.number().int(),
   }),
-  fidelity: z.strictObject({ floatOutput: z.array(finite), floatPrediction: count, maxAbsError: finite }).optional(),
+  // The prover's float check (unverified): onnxruntime's output for the same input, or why it could not run.
+  fidelity: z
+    .union([
+      z.strictObject({ floatOutput: z.array(finite), floatPrediction: count, maxAbsError: finite }),
+      z.strictObject({
+        unavailable: z
+          .string()
+          .max(1000)
+          .describe('why there is no float check ("onnxruntime refused the model: …"); the proof is unaffected'),
+      }),
+    ])
+    .optional(),
   tool: z.strictObject({ name: z.literal('zkinfer'), version: z.string().max(100), snarkjs: z.string().max(100) }),
   createdAt: z.string().max(100),
 });

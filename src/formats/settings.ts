@@ -59,6 +59,12 @@ export const settingsSchema = z
       top1Agreement: ratio,
       maxAbsError: ratio,
       maxAbsFloat: ratio,
+      unavailable: z
+        .string()
+        .optional()
+        .describe(
+          'why there is no float check ("onnxruntime refused the model: …"): onnxruntime would not load the model, so samples is 0 and the ratios are null; absent when the check ran',
+        ),
     }),
   })
   .meta({

@@ -16,6 +16,8 @@ export interface ProveOptions {
   readonly outPath?: string;
   /** Refuse inputs with values outside the quantized range instead of clamping them. */
   readonly strictRange?: boolean;
+  /** Fail when onnxruntime refuses the model instead of recording the float check as unavailable. */
+  readonly requireFloatCheck?: boolean;
 }
 
 /** What {@link prove} wrote. */
@@ -38,7 +40,7 @@ export async function prove(opts: ProveOptions): Promise<ProveResult> {
 }
 
 async function proveTo(opts: ProveOptions, bundlePath: string): Promise<ProveResult> {
-  const prover = createProver({ buildDir: opts.buildDir });
+  const prover = createProver({ buildDir: opts.buildDir, requireFloatCheck: opts.requireFloatCheck ?? false });
   const input = readInputFile(opts.inputPath, prover.model.input);
   const result = await prover.prove(input, { source: opts.inputPath, strictRange: opts.strictRange ?? false });
   writeBundle(bundlePath, result);

@@ -14,7 +14,8 @@ import { buildCircuit } from '../compile/build-circuit.js';
 import type { CircuitInfo } from '../formats/circuit.js';
 import { encodeWtns } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
-import { runOnnxRuntime } from '../quantize/onnx-runtime.js';
+import { floatCheckUnavailable, OnnxRuntimeRefusal, runOnnxRuntime } from '../quantize/onnx-runtime.js';
+import { requiredFloatCheckError } from '../quantize/fidelity.js';
 import {
   argmax,
   dequantizeOutput,
@@ -31,6 +32,11 @@ export interface ProverOptions {
   readonly buildDir: string;
   /** Compare each proven output with onnxruntime's float output (default true). */
   readonly fidelity?: boolean;
+  /**
+   * When onnxruntime refuses the model, fail (exit 2) instead of recording the float check as
+   * unavailable in the bundle (`fidelity.unavailable`).
+   */
+  readonly requireFloatCheck?: boolean;
   /**
    * Prove on one single-threaded curve (default false: snarkjs's multi-threaded curve). Needed
    * inside worker_threads, where the multi-threaded curve fails to start.
@@ -185,14 +191,25 @@ async function proveInput(l: Loaded, input: Float64Array, meta: ProveInputOption
   return opening ? { bundle, opening } : { bundle };
 }
 
-/** onnxruntime's float output for the same input, and how far the proven output is from it. */
+/**
+ * onnxruntime's float output for the same input, and how far the proven output is from it; when
+ * onnxruntime refuses the model, why (the proof does not need it), or with `requireFloatCheck` an error.
+ */
 async function fidelityOf(
   l: Loaded,
   input: Float64Array,
   reported: readonly number[],
 ): Promise<NonNullable<ProofBundle['fidelity']>> {
   const { model } = l;
-  const [f] = await runOnnxRuntime(artifactPath(l.buildDir, 'model'), model.input.name, model.input.shape, [input]);
+  const modelPath = artifactPath(l.buildDir, 'model');
+  let f: Float64Array | undefined;
+  try {
+    [f] = await runOnnxRuntime(modelPath, model.input.name, model.input.shape, [input]);
+  } catch (e) {
+    if (!(e instanceof OnnxRuntimeRefusal)) throw e;
+    if (l.opts.requireFloatCheck) throw requiredFloatCheckError(modelPath, e.reason);
+    return { unavailable: floatCheckUnavailable(e.reason) };
+  }
   const floatOutput = Array.from(f!);
   return {
     floatOutput,

@@ -2,9 +2,10 @@
  * Fidelity of the quantized model against the float model run by onnxruntime: top-1
  * agreement and the largest absolute error of the dequantized output.
  */
-import { runOnnxRuntime } from './onnx-runtime.js';
+import { floatCheckUnavailable, OnnxRuntimeRefusal, runOnnxRuntime } from './onnx-runtime.js';
 import { argmax, dequantizeOutput, QuantizedModel, reportedOutput, runIntegerModel } from './quantized-model.js';
 import { quantizeInput } from './quantize-input.js';
+import { UserError } from '../core/errors.js';
 
 /** Fidelity over a set of inputs. */
 export interface FidelityReport {
@@ -14,6 +15,11 @@ export interface FidelityReport {
   readonly maxAbsError: number;
   /** Largest |float output| seen, to put the error in proportion. */
   readonly maxAbsFloat: number;
+  /**
+   * Why there is no float check ("onnxruntime refused the model: …"): then samples is 0 and the
+   * numbers are NaN (null in JSON). Absent when the check ran.
+   */
+  readonly unavailable?: string;
 }
 
 /** Per-input comparison. */
@@ -59,4 +65,37 @@ export function summarizeFidelity(samples: readonly FidelitySample[]): FidelityR
     maxAbsError,
     maxAbsFloat,
   };
+}
+
+/**
+ * The fidelity of `model` on `inputs`, or, when onnxruntime refuses the model, a report saying the
+ * float check is unavailable and why: the integer reference, the circuit and the proof do not need
+ * onnxruntime. With `require`, the refusal is an error instead (exit 2, naming the reason).
+ */
+export async function fidelityOrUnavailable(
+  modelPath: string,
+  model: QuantizedModel,
+  inputs: Float64Array[],
+  require = false,
+): Promise<FidelityReport> {
+  try {
+    return summarizeFidelity(await compareWithFloat(modelPath, model, inputs));
+  } catch (e) {
+    if (!(e instanceof OnnxRuntimeRefusal)) throw e;
+    if (require) throw requiredFloatCheckError(modelPath, e.reason);
+    return {
+      samples: 0,
+      top1Agreement: NaN,
+      maxAbsError: NaN,
+      maxAbsFloat: NaN,
+      unavailable: floatCheckUnavailable(e.reason),
+    };
+  }
+}
+
+/** The exit-2 error of `--require-float-check` when onnxruntime refuses the model. */
+export function requiredFloatCheckError(modelPath: string, reason: string): UserError {
+  return new UserError(
+    `${modelPath}: float check unavailable: ${floatCheckUnavailable(reason)} (--require-float-check)`,
+  );
 }

@@ -9,6 +9,47 @@ import { loadOnnx } from '../onnx/load-onnx.js';
 import { GraphInput } from '../onnx/onnx-graph.js';
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+/**
+ * onnxruntime refused to load a model that zkinfer's loader accepted (its type checker is
+ * stricter: e.g. a FLOAT `starts` initializer of a Slice, which zkinfer reads as integers). The
+ * float check cannot run, but nothing else needs onnxruntime: callers that can go on without the
+ * float reference catch this and record {@link floatCheckUnavailable}; the rest report it (exit 2).
+ */
+export class OnnxRuntimeRefusal extends UserError {
+  /** onnxruntime's own words, one line, without the file path it names. */
+  readonly reason: string;
+  constructor(modelPath: string, reason: string, options?: ErrorOptions) {
+    super(`${modelPath}: onnxruntime cannot load the model (${reason})`, options);
+    this.name = 'OnnxRuntimeRefusal';
+    this.reason = reason;
+  }
+}
+
+/** What settings.json, bundles and the CLI say when the float check could not run. */
+export function floatCheckUnavailable(reason: string): string {
+  return `onnxruntime refused the model: ${reason}`;
+}
+
+/** onnxruntime's load error as one line, without "Load model from PATH failed:" (the path may be a staging copy). */
+function refusalReason(e: unknown): string {
+  const msg = oneLine(((e as Error).message ?? String(e)).trim()).replace(/^Load model from .*? failed:\s*/, '');
+  return msg.slice(0, 300);
+}
+
+/**
+ * Why onnxruntime refuses the model at `modelPath`, or undefined when it loads it: what
+ * `--require-float-check` asks before any work that needs the float check.
+ */
+export async function onnxRuntimeRefusal(modelPath: string): Promise<string | undefined> {
+  try {
+    await loadSession(modelPath);
+    return undefined;
+  } catch (e) {
+    if (e instanceof OnnxRuntimeRefusal) return e.reason;
+    throw e;
+  }
+}
 const graphInputs = new Map<string, GraphInput[]>();
 
 /** IEEE half-precision bits of x, rounded to nearest even. */
@@ -66,27 +107,23 @@ function tensorFor(input: GraphInput, values: Float64Array): ort.Tensor {
   }
 }
 
-/**
- * Runs the model at `modelPath` on each input and returns the first output, flattened. A
- * model with several graph inputs takes them concatenated in graph order (as zkinfer proves
- * them); each is fed with its own shape and element type. A model onnxruntime refuses
- * (zkinfer's own checks passed, but it is still invalid ONNX) is a {@link UserError} naming
- * the file.
- */
-export async function runOnnxRuntime(
-  modelPath: string,
-  inputName: string,
-  shape: number[],
-  inputs: Float64Array[],
-): Promise<Float64Array[]> {
-  // Keyed by size and mtime too: a file replaced in place must not reuse the old session.
-  let key = modelPath;
+/** Keyed by size and mtime too: a file replaced in place must not reuse the old session. */
+function sessionKey(modelPath: string): string {
   try {
     const st = statSync(modelPath);
-    key = `${modelPath}\0${st.size}\0${st.mtimeMs}`;
+    return `${modelPath}\0${st.size}\0${st.mtimeMs}`;
   } catch {
-    // Missing: create() below reports it.
+    // Missing: create() reports it.
+    return modelPath;
   }
+}
+
+/** The session of `modelPath`, loaded once; a model onnxruntime refuses is an {@link OnnxRuntimeRefusal}. */
+function loadSession(modelPath: string): Promise<ort.InferenceSession> {
+  return sessionFor(modelPath, sessionKey(modelPath));
+}
+
+async function sessionFor(modelPath: string, key: string): Promise<ort.InferenceSession> {
   let s = sessions.get(key);
   if (!s) {
     // Fatal-only native logging: onnxruntime would otherwise print its own error lines to fd 2,
@@ -94,17 +131,33 @@ export async function runOnnxRuntime(
     s = ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 });
     sessions.set(key, s);
   }
+  try {
+    return await s;
+  } catch (e) {
+    sessions.delete(key);
+    throw new OnnxRuntimeRefusal(modelPath, refusalReason(e), { cause: e });
+  }
+}
+
+/**
+ * Runs the model at `modelPath` on each input and returns the first output, flattened. A
+ * model with several graph inputs takes them concatenated in graph order (as zkinfer proves
+ * them); each is fed with its own shape and element type. A model onnxruntime refuses to
+ * load (zkinfer's own checks passed, but its type checker is stricter) is an
+ * {@link OnnxRuntimeRefusal} naming the file.
+ */
+export async function runOnnxRuntime(
+  modelPath: string,
+  inputName: string,
+  shape: number[],
+  inputs: Float64Array[],
+): Promise<Float64Array[]> {
+  const key = sessionKey(modelPath);
+  const session = await sessionFor(modelPath, key);
   const fail = (what: string, e: unknown) =>
     new UserError(
       `${modelPath}: onnxruntime ${what} (${oneLine(((e as Error).message ?? String(e)).trim()).slice(0, 300)})`,
     );
-  let session: ort.InferenceSession;
-  try {
-    session = await s;
-  } catch (e) {
-    sessions.delete(key);
-    throw fail('cannot load the model', e);
-  }
   let parts = graphInputs.get(key);
   if (!parts) {
     parts = loadOnnx(modelPath).inputs;

@@ -13,7 +13,8 @@ import { UserError } from '../core/errors.js';
 import { readCalibrationFile, readInputFile } from '../onnx/input-file.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import type { OnnxGraph } from '../onnx/onnx-graph.js';
-import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.js';
+import { FidelityReport, fidelityOrUnavailable, requiredFloatCheckError } from './fidelity.js';
+import { floatCheckUnavailable, OnnxRuntimeRefusal, onnxRuntimeRefusal } from './onnx-runtime.js';
 import { lowerGraph } from './lower-graph.js';
 import { quantizeGraph } from './quantize-graph.js';
 import { CalibrationDecisions } from './calibration-decisions.js';
@@ -43,6 +44,11 @@ export interface QuantizeModelOptions {
    * circuitConstraints).
    */
   readonly circuitCost?: CircuitCost;
+  /**
+   * Refuse (exit 2) a model onnxruntime will not load instead of recording the float check as
+   * unavailable (`settings.fidelity.unavailable`) and going on without it.
+   */
+  readonly requireFloatCheck?: boolean;
 }
 
 const maxOf = (v: readonly number[]) => v.reduce((a, b) => Math.max(a, b), 0);
@@ -134,8 +140,29 @@ export async function quantizeModel(opts: QuantizeModelOptions): Promise<Quantiz
   return cleanupOnFailure(() => quantizeInto(opts));
 }
 
+/** The width search: it measures agreement with onnxruntime, so a model onnxruntime refuses cannot be searched. */
+async function searchWithFloat(
+  opts: QuantizeModelOptions,
+  search: Parameters<typeof searchSettings>[0],
+): Promise<SearchResult> {
+  try {
+    return await searchSettings(search);
+  } catch (e) {
+    if (!(e instanceof OnnxRuntimeRefusal)) throw e;
+    throw new UserError(
+      `${opts.modelPath}: --target-agreement measures agreement with the float model, but ${floatCheckUnavailable(e.reason)}; choose --activation-bits instead`,
+      { cause: e },
+    );
+  }
+}
+
 async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult> {
   const graph = loadOnnx(opts.modelPath);
+  if (opts.requireFloatCheck) {
+    // Refused before any quantization work: the float check would be missing at the end anyway.
+    const refused = await onnxRuntimeRefusal(opts.modelPath);
+    if (refused !== undefined) throw requiredFloatCheckError(opts.modelPath, refused);
+  }
   const floatGraph = lowerGraph(graph);
   const { calibration, sources } = calibrationInputs(opts, graph);
   if (calibration.length === 0)
@@ -143,7 +170,7 @@ async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult>
   const search =
     opts.targetAgreement === undefined
       ? undefined
-      : await searchSettings({
+      : await searchWithFloat(opts, {
           modelPath: opts.modelPath,
           graph: floatGraph,
           calibration,
@@ -156,7 +183,9 @@ async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult>
     : { activationBits: opts.activationBits };
   const decisions = new CalibrationDecisions();
   const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, ...bits, decisions });
-  const fidelity = summarizeFidelity(await compareWithFloat(opts.modelPath, model, calibration));
+  // onnxruntime may refuse a model zkinfer reads (a stricter type checker): then the float check is
+  // recorded as unavailable and the integer reference, circuit and proof go on without it.
+  const fidelity = await fidelityOrUnavailable(opts.modelPath, model, calibration, opts.requireFloatCheck ?? false);
   // The fidelity just computed is numbers (NaN without samples); settings.json admits null, which JSON makes of NaN.
   const settings: Settings & { readonly fidelity: FidelityReport } = {
     zkinfer: VERSIONS.zkinfer,
