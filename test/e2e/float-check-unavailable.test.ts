@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { modelBytes, prng, randArray } from '../../tools/onnx/write-onnx.js';
-import { loadOnnx } from '../../src/onnx/load-onnx.js';
+import { loadOnnx, parseOnnx } from '../../src/onnx/load-onnx.js';
+import { UserError } from '../../src/core/errors.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
 
@@ -72,6 +73,17 @@ test('the fixture: onnxruntime refuses the model, zkinfer loads and lowers it', 
     /Type Error: Type 'tensor\(float\)' of input parameter \([qk]_starts\) of operator \(Slice\) in node \(\/attention\/Slice_[12]\)/,
   );
   assert.ok(lowerGraph(loadOnnx(onnx)).ops.length > 0);
+  // Without onnxruntime's check, zkinfer's loader is the only one: a fractional FLOAT index is refused by name.
+  const frac = modelBytes({
+    input: { name: 'x', dims: [1, D] },
+    output: { name: 'y', dims: [1, 4] },
+    nodes: [{ op: 'Slice', name: '/attention/Slice_9', inputs: ['x', 's', 'e'], outputs: ['y'] }],
+    initializers: { s: { dims: [1], data: [0.5] }, e: { dims: [1], data: [4] } },
+  });
+  assert.throws(
+    () => lowerGraph(parseOnnx(frac, 'frac.onnx')),
+    (e: Error) => e instanceof UserError && /Slice_9.*starts must be integers, found 0\.5/.test(e.message),
+  );
 });
 
 test('quantize → compile → setup → prove → verify without the float check, recorded and shown', () => {

@@ -76,6 +76,17 @@ function slice(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
   const ends = old ? attrInts(node, 'ends', []) : Array.from(constInput(ctx, node, 2).data);
   const axes = old ? attrInts(node, 'axes', []) : Array.from(optionalConst(ctx, node, 3)?.data ?? []);
   const steps = old ? [] : Array.from(optionalConst(ctx, node, 4)?.data ?? []);
+  // ONNX types these INT32/INT64; a FLOAT constant onnxruntime refuses is read only when it holds integers
+  // (zkinfer then proves without onnxruntime's float check, so nothing else would catch a fraction).
+  for (const [what, v] of [
+    ['starts', starts],
+    ['ends', ends],
+    ['axes', axes],
+    ['steps', steps],
+  ] as const) {
+    const bad = v.find((x) => !Number.isInteger(x));
+    if (bad !== undefined) throw nodeError(node, `${what} must be integers, found ${bad}`);
+  }
   const begin = inShape.map(() => 0);
   const step = inShape.map(() => 1);
   const shape = [...inShape];
