@@ -88,3 +88,29 @@ for (const { fn, lo, hi } of CASES)
     assert.deepEqual(build.output.map(Number), ref);
     assert.ok(checkDeterminism(build.circuit).determined, `${fn}: a wire the input does not force`);
   });
+
+test('Sin and Cos of constants (a positional encoding) fold at compile time: no table, the sum is exact', async () => {
+  const path = join(tmp, 'posenc.onnx');
+  const pos = Array.from({ length: 8 }, (_, i) => i * 0.7);
+  writeFileSync(
+    path,
+    modelBytes({
+      input: { name: 'x', dims: [1, 8] },
+      output: { name: 'y', dims: [1, 8] },
+      nodes: [
+        { op: 'Sin', inputs: ['p'], outputs: ['s'] },
+        { op: 'Cos', inputs: ['p'], outputs: ['c'] },
+        { op: 'Add', inputs: ['s', 'c'], outputs: ['e'] },
+        { op: 'Add', inputs: ['x', 'e'], outputs: ['y'] },
+      ],
+      initializers: { p: { dims: [1, 8], data: pos } },
+    }),
+  );
+  const g = lowerGraph(loadOnnx(path));
+  assert.ok(!g.ops.some((o) => o.kind === 'unary'), `ops: ${g.ops.map((o) => o.kind).join(' ')}`);
+  const x = Float64Array.from({ length: 8 }, (_, i) => (i - 4) / 4);
+  const [ort] = await runOnnxRuntime(path, 'x', [1, 8], [x]);
+  const q = quantizeGraph(g, [x]);
+  const ours = dequantizeOutput(q, runIntegerModel(q, quantizeInput(q, x)).get(q.output.name)!);
+  ort!.forEach((v, i) => assert.ok(Math.abs(ours[i]! - v) <= 2 ** -q.output.frac, `y[${i}]: ${ours[i]} vs ${v}`));
+});
