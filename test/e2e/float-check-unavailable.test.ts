@@ -16,6 +16,7 @@ import { loadOnnx, parseOnnx } from '../../src/onnx/load-onnx.js';
 import { UserError } from '../../src/core/errors.js';
 import { lowerGraph } from '../../src/quantize/lower-graph.js';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
+import { OUTPUT_SCHEMAS } from '../../src/cli/output-schemas.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'zkinfer-float-check-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -166,6 +167,7 @@ test('run proves and verifies without the float check; --json says why it is mis
   ]);
   const out = JSON.parse(r.stdout);
   assert.equal(out.valid, true);
+  assert.ok(OUTPUT_SCHEMAS.run.safeParse(out).success, 'run --json matches its published output schema');
   assert.match(out.fidelity.unavailable, /^onnxruntime refused the model: /);
   assert.equal(out.floatOutput, undefined);
   assert.equal(out.warnings.filter((w: string) => w.startsWith('float check unavailable')).length, 1);
