@@ -13,7 +13,8 @@
  * decomposition rule of the determinism checker, and each new one-hot entry ind·bit by its
  * product. Prefixes whose midpoint lies past k cannot take the bit (p ≤ k) and do not split.
  * The one-hot over p then gives the thermometer u_i = [p ≥ i] as wires (u_k = o_k,
- * u_i = u_{i+1} + o_i: one linear constraint each, so every atom is one wire).
+ * u_i = u_{i+1} + o_i: one linear constraint each, so every atom is one wire). A feature with
+ * only a few thresholds takes one comparator per threshold instead, whichever costs less.
  *
  * A tree's leaf indicators follow top-down: ind(root) = 1, ind(yes) = ind(node) · cond (one
  * product per split below the root), ind(no) = ind(node) − ind(yes). Leaf values are
@@ -26,7 +27,13 @@ import { isNonNegativeCost, signOf } from './max.js';
 
 /** One split or leaf of a tree; children are indices into the same tree, after the node. */
 export type TreeNodeSpec =
-  | { readonly f: number; readonly op: 'le' | 'gt' | 'eq' | 'ne'; readonly t: number; readonly yes: number; readonly no: number }
+  | {
+      readonly f: number;
+      readonly op: 'le' | 'gt' | 'eq' | 'ne';
+      readonly t: number;
+      readonly yes: number;
+      readonly no: number;
+    }
   | { readonly leaf: ReadonlyArray<readonly [number, number]> };
 
 /** The ensemble: trees (root first), one base value per output, comparator width per input feature. */
@@ -86,13 +93,23 @@ function searchLevels(k: number): { levels: number; splits: number[] } {
   return { levels, splits };
 }
 
-/** Constraints of the interval index of one feature with k thresholds and comparator width `bits`. */
-export function intervalIndexCost(k: number, bits: number): number {
-  if (k === 0) return 0;
+/** Constraints of the binary-search interval index of one feature with k thresholds and comparator width `bits`. */
+function searchCost(k: number, bits: number): number {
   const { levels, splits } = searchLevels(k);
   // Level 0 splits the root, whose indicator is the constant 1: no product there.
   const products = splits.reduce((a, n) => a + n, 0) - splits[0]!;
   return levels * isNonNegativeCost(bits) + products + k;
+}
+
+/** Whether a feature with k thresholds takes one comparator per threshold (cheaper for a few thresholds). */
+function directAtoms(k: number, bits: number): boolean {
+  return k * isNonNegativeCost(bits) <= searchCost(k, bits);
+}
+
+/** Constraints of the atoms of one feature with k thresholds and comparator width `bits`: the cheaper layout. */
+export function intervalIndexCost(k: number, bits: number): number {
+  if (k === 0) return 0;
+  return directAtoms(k, bits) ? k * isNonNegativeCost(bits) : searchCost(k, bits);
 }
 
 /** Constraints of {@link treeEnsemble}. */
@@ -122,6 +139,8 @@ function intervalAtoms(b: R1csBuilder, x: Signal, th: readonly number[], bits: n
   const k = th.length;
   if (k === 0) return [];
   const T = th.map(BigInt);
+  // [x ≤ T] = 1 − [x − T − 1 ≥ 0], one comparator each.
+  if (directAtoms(k, bits)) return T.map((t) => b.linear([[signOf(b, b.linear([[x, 1n]], -t - 1n), bits).s, -1n]], 1n));
   let prefixes: Array<{ start: number; ind: Signal | null }> = [{ start: 0, ind: null }]; // null: the constant 1
   for (let r = bitLength(k) - 1; r >= 0; r--) {
     const half = 2 ** r;

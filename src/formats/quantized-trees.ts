@@ -38,8 +38,7 @@ export function treesMagnitude(op: QTrees): number {
   const most = op.base.map((b) => Math.abs(b));
   for (const tree of op.trees) {
     const m = op.base.map(() => 0);
-    for (const node of tree)
-      if ('leaf' in node) for (const [t, w] of node.leaf) m[t] = Math.max(m[t]!, Math.abs(w));
+    for (const node of tree) if ('leaf' in node) for (const [t, w] of node.leaf) m[t] = Math.max(m[t]!, Math.abs(w));
     m.forEach((v, t) => (most[t]! += v));
   }
   return Math.log2(Math.max(1, ...most)) + 1;

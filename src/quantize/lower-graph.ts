@@ -25,7 +25,8 @@ function foldable(isConst: (t: string) => boolean, node: OnnxNode): boolean {
 
 /** The lowering of a node: the default domain's table, or the ai.onnx.ml one (tree ensembles). */
 function loweringOf(node: OnnxNode): Lowering | undefined {
-  const table = !node.domain || node.domain === 'ai.onnx' ? LOWERINGS : node.domain === 'ai.onnx.ml' ? ML_LOWERINGS : {};
+  const table =
+    !node.domain || node.domain === 'ai.onnx' ? LOWERINGS : node.domain === 'ai.onnx.ml' ? ML_LOWERINGS : {};
   return Object.hasOwn(table, node.opType) ? table[node.opType] : undefined;
 }
 

@@ -11,7 +11,13 @@ export type TreeMode = 'le' | 'lt' | 'ge' | 'gt' | 'eq' | 'ne';
 
 /** One node of a lowered tree: a split (children by index, after the node) or a leaf's (output, weight) pairs. */
 export type FloatTreeNode =
-  | { readonly f: number; readonly mode: TreeMode; readonly threshold: number; readonly yes: number; readonly no: number }
+  | {
+      readonly f: number;
+      readonly mode: TreeMode;
+      readonly threshold: number;
+      readonly yes: number;
+      readonly no: number;
+    }
   | { readonly leaf: ReadonlyArray<readonly [number, number]> };
 
 /** y = base + scale · Σ_trees (weights of the reached leaf), one value per output. */

@@ -47,7 +47,12 @@ interface RawNode {
 }
 
 /** Reads `nodes_*` and `${prefix}_*` (class or target); `nOut` outputs, `nFeatures` input features. */
-export function ensembleTrees(node: OnnxNode, prefix: 'class' | 'target', nOut: number, nFeatures: number): RawEnsemble {
+export function ensembleTrees(
+  node: OnnxNode,
+  prefix: 'class' | 'target',
+  nOut: number,
+  nFeatures: number,
+): RawEnsemble {
   const fields = ['treeids', 'nodeids', 'featureids', 'values', 'modes', 'truenodeids', 'falsenodeids'];
   const [treeIds, nodeIds, features, values, modes, yes, no] = fields.map((f) => list(node, `nodes_${f}`));
   const n = treeIds!.length;
@@ -76,7 +81,8 @@ export function ensembleTrees(node: OnnxNode, prefix: 'class' | 'target', nOut: 
   weights.forEach((w, k) => {
     const [t, id, target] = [0, 1, 2].map((j) => Number(wFields[j]![k]));
     const leaf = trees.get(t!)?.get(id!);
-    if (!leaf || leaf.mode !== 'LEAF') throw nodeError(node, `a weight names tree ${t} node ${id}, which is not a leaf`);
+    if (!leaf || leaf.mode !== 'LEAF')
+      throw nodeError(node, `a weight names tree ${t} node ${id}, which is not a leaf`);
     if (!(target! >= 0 && target! < nOut)) throw nodeError(node, `a weight's ${prefix} id ${target} is out of range`);
     if (!Number.isFinite(w)) throw nodeError(node, `a weight is ${w}`);
     leaf.votes.push([target!, w]);

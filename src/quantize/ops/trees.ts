@@ -37,13 +37,43 @@ function twoClassScores(node: OnnxNode, e: RawEnsemble, base: number[], post: st
       node,
       'a two-class ensemble with class-1 votes on only some leaves: onnxruntime scores it per sample; give every leaf a class-1 weight',
     );
-  if (has1 && base.length === 2) return { m: [[-1, 0], [1, 0]], b: [-base[1]!, base[1]!], post };
+  if (has1 && base.length === 2)
+    return {
+      m: [
+        [-1, 0],
+        [1, 0],
+      ],
+      b: [-base[1]!, base[1]!],
+      post,
+    };
   if (has1 || (base.length === 2 && !has1))
-    return { m: [[1, 0], [0, 1]], b: [base[0] ?? 0, base[1] ?? 0], post };
+    return {
+      m: [
+        [1, 0],
+        [0, 1],
+      ],
+      b: [base[0] ?? 0, base[1] ?? 0],
+      post,
+    };
   if (!e.leafTargets.some((t) => t.has(0))) throw nodeError(node, 'the ensemble has no class weights');
   const s0 = base[0] ?? 0;
-  if (e.weights.every((w) => w >= 0)) return { m: [[-1, 0], [1, 0]], b: [1 - s0, s0], post: 'NONE' };
-  return { m: [[-1, 0], [1, 0]], b: [-s0, s0], post: post === 'LOGISTIC' ? 'LOGISTIC' : 'NONE' };
+  if (e.weights.every((w) => w >= 0))
+    return {
+      m: [
+        [-1, 0],
+        [1, 0],
+      ],
+      b: [1 - s0, s0],
+      post: 'NONE',
+    };
+  return {
+    m: [
+      [-1, 0],
+      [1, 0],
+    ],
+    b: [-s0, s0],
+    post: post === 'LOGISTIC' ? 'LOGISTIC' : 'NONE',
+  };
 }
 
 function floatList(node: OnnxNode, name: string): number[] | undefined {
@@ -78,7 +108,19 @@ function emitEnsemble(ctx: LowerContext, node: OnnxNode, e: RawEnsemble, map: Sc
     throw nodeError(node, `post_transform ${quote(post)} is not supported (NONE, LOGISTIC and SOFTMAX are)`);
   const raw = post === 'NONE' ? output : `${output}::raw`;
   const trees = mapLeaves(e, map);
-  emit(ctx, { kind: 'trees', name: node.name, input: node.inputs[0]!, output: raw, trees, base: Float64Array.from(map.b), scale }, shape);
+  emit(
+    ctx,
+    {
+      kind: 'trees',
+      name: node.name,
+      input: node.inputs[0]!,
+      output: raw,
+      trees,
+      base: Float64Array.from(map.b),
+      scale,
+    },
+    shape,
+  );
   if (post === 'LOGISTIC')
     emit(ctx, { kind: 'unary', name: `${node.name}::logistic`, input: raw, output, fn: 'Sigmoid', attrs: {} }, shape);
   else if (post === 'SOFTMAX') {
@@ -94,7 +136,8 @@ function emitEnsemble(ctx: LowerContext, node: OnnxNode, e: RawEnsemble, map: Sc
 function featureCount(ctx: LowerContext, node: OnnxNode): number {
   const shape = activationShape(ctx, node);
   const n = shape.length === 0 ? 1 : shape[shape.length - 1]!;
-  if (size(shape) !== n) throw nodeError(node, `input shape ${JSON.stringify(shape)}: one row of features is proven at a time`);
+  if (size(shape) !== n)
+    throw nodeError(node, `input shape ${JSON.stringify(shape)}: one row of features is proven at a time`);
   return n;
 }
 
@@ -132,7 +175,10 @@ const regressor: Lowering = (ctx, node) => {
   if (base.length !== 0 && base.length !== nTargets)
     throw nodeError(node, `base_values has ${base.length} values for ${nTargets} targets`);
   // onnxruntime applies no post_transform but PROBIT to a single target.
-  const post = nTargets === 1 && attrStr(node, 'post_transform', 'NONE') !== 'PROBIT' ? 'NONE' : attrStr(node, 'post_transform', 'NONE');
+  const post =
+    nTargets === 1 && attrStr(node, 'post_transform', 'NONE') !== 'PROBIT'
+      ? 'NONE'
+      : attrStr(node, 'post_transform', 'NONE');
   const map: ScoreMap = {
     m: Array.from({ length: nTargets }, (_, j) => Array.from({ length: nTargets }, (_, c) => (c === j ? 1 : 0))),
     b: Array.from({ length: nTargets }, (_, j) => base[j] ?? 0),
