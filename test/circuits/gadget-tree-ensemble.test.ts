@@ -117,8 +117,9 @@ test('a feature with many thresholds takes the binary search: forced, needed, eq
   assert.ok(treeEnsembleCost(s) < perSplitComparatorCost(s) / 2);
   const xs = [-70n, -60n, -59n, -1n, 0n, 17n, 56n, 57n, 70n];
   const circuits = xs.map((v) => {
-    const { c, out } = exposedCircuit([v], (b, x) => treeEnsemble(b, x, s));
+    const { c, out, cost } = exposedCircuit([v], (b, x) => treeEnsemble(b, x, s));
     assert.deepEqual(out, treeEnsembleValue(s, [Number(v)]).map(BigInt), `x = ${v}`);
+    assert.equal(cost, treeEnsembleCost(s));
     return c;
   });
   assertEveryConstraintNeeded(circuits, 'binary search');
