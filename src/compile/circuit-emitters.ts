@@ -10,6 +10,7 @@ import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
 import { tableLookup } from '../../circuits/table-lookup.js';
 import { products } from '../../circuits/product.js';
+import { treeEnsemble } from '../../circuits/tree-ensemble.js';
 import { linearTerms } from '../formats/linear-spec.js';
 import type { QOp, QOpKind, QOpOf } from '../formats/quantized-schema.js';
 import { buildDivide, buildSoftmax } from './build-products.js';
@@ -65,6 +66,7 @@ export const CIRCUIT_EMITTERS: { readonly [K in QOpKind]: CircuitEmitter<K> } = 
   binary: (b, op, _x, tensors) => buildBinary(b, op, tensors),
   where: (b, op, _x, tensors) => buildWhere(b, op, tensors),
   divConst: (b, op, x) => buildDivConst(b, op, x),
+  trees: (b, op, x) => treeEnsemble(b, x, op),
   product: (b, op, x, tensors) => products(b, x, tensors.get(op.other)!, op),
   divide: (b, op, x, tensors) => buildDivide(b, op, x, tensors.get(op.other)!),
   softmax: (b, op, x) => buildSoftmax(b, op, x),

@@ -58,6 +58,7 @@ export const PRIMITIVES = {
   binary: primitive('binary', ['binary']),
   where: primitive('where', ['where']),
   divConst: primitive('divConst', ['divConst']),
+  trees: primitive('trees', ['trees']),
   product: primitive('product', ['product']),
   divide: primitive('divide', ['divide']),
   softmax: primitive('softmax', ['softmax']),

@@ -8,6 +8,7 @@
  */
 import type { QOp, QOperand, QOpKind, QOpOf, QuantizedModel } from './quantized-schema.js';
 import { linearTerms } from './linear-spec.js';
+import { treesMagnitude } from './quantized-trees.js';
 
 /** Largest log2 |value| allowed anywhere: well below the field's half, with room for the gadgets' offsets. */
 export const MAX_VALUE_BITS = 240;
@@ -42,6 +43,7 @@ export const MAGNITUDE_BOUNDS: { readonly [K in QOpKind]: MagnitudeBound<K> } = 
   binary: (op, bits) => (['max', 'min'].includes(op.op) ? Math.max(operand(op.a, bits), operand(op.b, bits)) : 1),
   where: (op, bits) => Math.max(operand(op.x, bits), operand(op.y, bits)),
   divConst: (op, bits) => bits(op.input) + op.shift,
+  trees: (op) => treesMagnitude(op),
   product: (op, bits) => {
     let most = 0;
     for (let j = 0; j + 1 < op.offsets.length; j++) most = Math.max(most, op.offsets[j + 1]! - op.offsets[j]!);

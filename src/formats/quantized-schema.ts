@@ -66,6 +66,18 @@ const inputPart = z.object({
   hi: safeIntSchema,
 });
 
+/** A split of a tree (x[f] op t, children by index, after the node) or a leaf's (output, weight) pairs. */
+const treeNode = z.union([
+  z.strictObject({
+    f: indexSchema,
+    op: z.enum(['le', 'gt', 'eq', 'ne']),
+    t: safeIntSchema,
+    yes: indexSchema,
+    no: indexSchema,
+  }),
+  z.strictObject({ leaf: z.array(z.tuple([indexSchema, safeIntSchema])).max(10_000) }),
+]);
+
 /** One quantized op. The comment above each kind is its integer meaning. */
 export const qopSchema = z.discriminatedUnion('kind', [
   // Linear layer with integer weights; the output is an accumulator at frac(input)+weightFrac; bias at the accumulator's scale.
@@ -163,6 +175,16 @@ export const qopSchema = z.discriminatedUnion('kind', [
     trunc: z.boolean().optional(),
     signBits: gadgetBits.optional(),
   }),
+  // Tree ensemble (circuits/tree-ensemble.ts): y = base + Σ over trees of the weights of the leaf each tree's walk
+  // reaches, a split sending x to `yes` when x[f] ≤ t (le), > t (gt), = t (eq) or ≠ t (ne); roots first.
+  // bits: per input element, the signed width of x − T − 1 over its thresholds (0: unused).
+  z.object({
+    kind: z.literal('trees'),
+    ...io,
+    trees: z.array(z.array(treeNode).min(1).max(1_000_000)).min(1).max(100_000),
+    base: z.array(safeIntSchema).min(1).max(MAX_TENSOR_ELEMENTS),
+    bits: gadgetBits,
+  }),
   qproductSchema,
   qdivideSchema,
   qsoftmaxSchema,
@@ -226,6 +248,7 @@ export type QTable = QOpOf<'table'>;
 export type QBinary = QOpOf<'binary'>;
 export type QWhere = QOpOf<'where'>;
 export type QDivConst = QOpOf<'divConst'>;
+export type QTrees = QOpOf<'trees'>;
 
 /** Every kind, in the schema's order (for runtime checks that a per-kind table is complete). */
 export const QOP_KINDS: readonly QOpKind[] = qopSchema.options.map((o) => o.shape.kind.value);

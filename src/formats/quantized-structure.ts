@@ -8,6 +8,7 @@ import { quote, UserError } from '../core/errors.js';
 import { biasCount, linearSizes, weightCount } from './linear-spec.js';
 import { MAX_TENSOR_ELEMENTS } from './common.js';
 import { checkDivide, checkProduct, checkSoftmax } from './quantized-products.js';
+import { checkTrees } from './quantized-trees.js';
 import type { QOp, QOpKind, QOpOf, QOperand, quantizedModelSchema } from './quantized-schema.js';
 
 /** Most multiply-add terms of one linear layer. */
@@ -133,6 +134,7 @@ export const STRUCTURE_CHECKS: { readonly [K in QOpKind]: StructureCheck<K> } = 
     [op.divisor, op.offset, op.numeratorBits].some((a) => a.length !== n)
       ? `fields divisor, offset and numeratorBits need ${n} entries each`
       : n,
+  trees: (op, n) => checkTrees(op, n),
   product: (op, n, sizes) => checkProduct(op, n, sizes.get(op.other)),
   divide: (op, n, sizes) => checkDivide(op, n, sizes.get(op.other)),
   // A softmax keeps its input's size; the check returns it.

@@ -180,7 +180,7 @@ export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): vo
     return `${op} ×${fmt(names.length)} (node${names.length > 1 ? 's' : ''} ${shown}${more})`;
   });
   const ml = bad.some((n) => n.domain === 'ai.onnx.ml')
-    ? '; ai.onnx.ml ops (scikit-learn trees, SVMs, scalers exported by skl2onnx) are classical-ML operators, not neural-network layers, and are not supported'
+    ? '; of the ai.onnx.ml domain (classical ML exported by skl2onnx/onnxmltools) only TreeEnsembleClassifier and TreeEnsembleRegressor are supported'
     : '';
   throw new UserError(`${graph.path}: unsupported ONNX ops: ${parts.join(', ')}${ml}`);
 }

@@ -67,12 +67,17 @@ const INT_BOUNDS: Readonly<Record<string, readonly [number, number]>> = {
   training_mode: [0, 1],
 };
 
+/** Most entries of a numeric attribute list of an ai.onnx.ml node (a tree ensemble's nodes and weights). */
+const MAX_ML_ATTRIBUTE_ENTRIES = 2 ** 24;
+
 function checkAttr(node: OnnxNode, name: string, v: AttrValue, where: string): void {
   const bad = (msg: string) =>
     new UserError(`${where}: node ${quote(node.name)} (${quoteName(node.opType)}): attribute ${quote(name)} ${msg}`);
   if (typeof v === 'number' || (Array.isArray(v) && v.every((x) => typeof x === 'number'))) {
     const values = (typeof v === 'number' ? [v] : v) as number[];
-    if (values.length > 64) throw bad(`has ${values.length} entries`);
+    // Tree ensembles list every node and leaf weight in attributes; other ops' lists are short.
+    const most = node.domain === 'ai.onnx.ml' ? MAX_ML_ATTRIBUTE_ENTRIES : 64;
+    if (values.length > most) throw bad(`has ${values.length} entries`);
     for (const x of values) if (!Number.isFinite(x)) throw bad(`is ${x}; must be a finite number`);
     const bounds = INT_BOUNDS[name];
     if (bounds)

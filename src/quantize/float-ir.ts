@@ -9,6 +9,8 @@ import { linearTerms } from '../formats/linear-spec.js';
 import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
 import type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 import { runProductFloat } from './products-float.js';
+import type { TreesOp } from './trees-float.js';
+import { runTreesFloat } from './trees-float.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {
@@ -170,7 +172,8 @@ export type FloatOp =
   | DivConstOp
   | ProductOp
   | DivideOp
-  | SoftmaxOp;
+  | SoftmaxOp
+  | TreesOp;
 
 /** Every activation an op reads, `input` first. */
 export function opInputs(op: FloatOp): string[] {
@@ -198,6 +201,7 @@ export function opInputs(op: FloatOp): string[] {
     case 'unary':
     case 'divConst':
     case 'softmax':
+    case 'trees':
       return [op.input];
   }
 }
@@ -317,6 +321,7 @@ export const FLOAT_SEMANTICS: { readonly [K in FloatOp['kind']]: FloatSemantics<
   divide: (op, x, values) => runProductFloat(op, x, values.get(op.other)!),
   softmax: (op, x) => runProductFloat(op, x, x),
   concat: (op, x, values) => concatFloat([x, ...op.others.map((o) => values.get(o)!)]),
+  trees: (op, x) => runTreesFloat(op, x),
 };
 
 /** Runs the lowered graph in float64, returning every tensor by name. */

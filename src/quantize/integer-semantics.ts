@@ -5,6 +5,7 @@
 import type { QOp, QOpKind, QOpOf, QOperand, QuantizedModel, QTable, QBinary } from '../formats/quantized-schema.js';
 import { linearTerms } from '../formats/linear-spec.js';
 import { floorDiv } from '../../circuits/div-const.js';
+import { treeEnsembleValue } from '../../circuits/tree-ensemble.js';
 import { divideNumbers, productNumbers, softmaxNumbers } from './quantized-products.js';
 import { eachInputPart } from './quantize-input.js';
 
@@ -123,6 +124,7 @@ export const INTEGER_SEMANTICS: { readonly [K in QOpKind]: IntegerSemantics<K> }
     return c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!));
   },
   divConst: (op, x) => x.map((v, i) => divConstNumber(v, op.shift, op.divisor[i]!, op.trunc)),
+  trees: (op, x) => treeEnsembleValue(op, x).map((v) => checkSafe(v, op.name)),
   product: (op, x, values) => productNumbers(op, x, values.get(op.other)!),
   divide: (op, x, values) => divideNumbers(op, x, values.get(op.other)!),
   softmax: (op, x) => softmaxNumbers(op, x),

@@ -10,7 +10,8 @@ import { OnnxGraph, OnnxNode } from '../onnx/onnx-graph.js';
 import type { FloatGraph } from './float-ir.js';
 import { fuseFloatGraph } from './fuse-linear.js';
 import { LowerContext, nodeError } from './lower-context.js';
-import { CONST_FOLDS, LOWERINGS, SHAPE_READERS } from './ops/index.js';
+import { CONST_FOLDS, LOWERINGS, ML_LOWERINGS, SHAPE_READERS } from './ops/index.js';
+import type { Lowering } from './lower-context.js';
 import { assertFiniteConstants } from './ops/attention-mask.js';
 
 /** Whether `node` is evaluated at compile time, given which tensors are constant. */
@@ -22,6 +23,13 @@ function foldable(isConst: (t: string) => boolean, node: OnnxNode): boolean {
   return node.inputs.length > 0 && node.inputs.every((i) => i === '' || isConst(i));
 }
 
+/** The lowering of a node: the default domain's table, or the ai.onnx.ml one (tree ensembles). */
+function loweringOf(node: OnnxNode): Lowering | undefined {
+  const table =
+    !node.domain || node.domain === 'ai.onnx' ? LOWERINGS : node.domain === 'ai.onnx.ml' ? ML_LOWERINGS : {};
+  return Object.hasOwn(table, node.opType) ? table[node.opType] : undefined;
+}
+
 /** The nodes that neither lower nor fold, found by propagating constness without evaluating. */
 export function unsupportedNodes(graph: OnnxGraph): OnnxNode[] {
   const known = new Set(graph.constants.keys());
@@ -29,7 +37,7 @@ export function unsupportedNodes(graph: OnnxGraph): OnnxNode[] {
   for (const n of graph.nodes) {
     const inDomain = !n.domain || n.domain === 'ai.onnx';
     if (inDomain && foldable((t) => known.has(t), n)) n.outputs.forEach((o) => known.add(o));
-    else if (!inDomain || !(n.opType in LOWERINGS)) bad.push(n);
+    else if (!loweringOf(n)) bad.push(n);
   }
   return bad;
 }
@@ -85,7 +93,7 @@ export function lowerNodes(graph: OnnxGraph): LowerContext {
       });
       continue;
     }
-    const lower = LOWERINGS[node.opType];
+    const lower = loweringOf(node);
     if (!lower) throw nodeError(node, 'is not supported on computed values (only on constants)');
     lower(ctx, node);
   }

@@ -16,6 +16,7 @@ import {
 import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
 import { quantizeDivide, quantizeProduct, quantizeSoftmax } from './quantize-products.js';
 import { quantizeTable } from './quantize-table.js';
+import { quantizeTrees } from './quantize-trees.js';
 import { FRAC_BOUNDS } from './calibration-decisions.js';
 import { chooseFrac, QuantizeContext } from './quantize-context.js';
 
@@ -138,6 +139,7 @@ export const QUANTIZERS: { readonly [K in FloatOp['kind']]: Quantizer<K> } = {
     const input = c.tableInput(op.name, op.input);
     c.emit(op.output, quantizeSoftmax(op, input, c.state(input), c.widths.activationBits));
   },
+  trees: (c, op) => c.emit(op.output, quantizeTrees(op, c.state(op.input))),
   product: quantizePair,
   divide: quantizePair,
   concat: (c, op) =>

@@ -83,6 +83,7 @@ function layerSummary(o: QOp): Settings['quantization']['layers'][number] {
     case 'binary':
     case 'where':
     case 'divConst':
+    case 'trees':
     case 'product':
     case 'divide':
     case 'softmax':

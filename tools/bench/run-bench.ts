@@ -9,7 +9,7 @@
  * the ptau route at 2^14), --queue or --only queue (the Postgres queue bench,
  * tools/bench/bench-queue.ts), --only <name,...> (sections: models, setup, batch, gas, or a model
  * row name such as random-mlp-public; ops: constraints per table function and comparison; accuracy: the
- * accuracy proofs, the CNN one unless --quick). Opt-in only (about 35 min): --only accuracy-scale,
+ * accuracy proofs, the CNN one unless --quick; trees: the shipped tree ensembles, stage by stage). Opt-in only (about 35 min): --only accuracy-scale,
  * accuracy proofs of 10,000 and 2,000 samples and the queue route (tools/bench/bench-accuracy-scale.ts,
  * flags --accuracy-samples, --accuracy-kill-samples, --accuracy-queue-samples, --accuracy-kill-every).
  */
@@ -276,6 +276,14 @@ if (selected('sequence', 'digits-transformer', 'digits-lstm'))
   await (
     await import('./bench-sequence-models.js')
   ).benchSequenceModels({ root: ROOT, work, goals, log, print, models });
+begin('trees');
+if (selected('trees')) {
+  const { benchTrees, treesTable } = await import('./bench-trees.js');
+  const rows = await benchTrees(work, log);
+  const rf100 = rows.find((r) => r.model === 'trees-rf100')!;
+  goal('trees-rf100', 'prove ≤ 60 s', rf100.seconds.prove, 60, true, (n) => `${n.toFixed(1)} s`);
+  print(`### Tree ensembles (breast cancer, 30 features, 16-bit input)\n\n${treesTable(rows)}`);
+}
 
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
 let queue: { markdown: string } | undefined;

@@ -104,6 +104,14 @@ export function magnitudeScale(fg: FloatGraph, x: Float64Array): number {
           return { ...op, min: null, max: null };
         case 'permute':
           return op.fill ? { ...op, fill: op.fill.map(Math.abs) } : op;
+        case 'trees':
+          return {
+            ...op,
+            base: op.base.map(Math.abs),
+            trees: op.trees.map((t) =>
+              t.map((n) => ('leaf' in n ? { leaf: n.leaf.map(([j, w]) => [j, Math.abs(w)] as const) } : n)),
+            ),
+          };
         // No signed constant to take the magnitude of (a new kind must be placed here or above).
         case 'relu':
         case 'reshape':

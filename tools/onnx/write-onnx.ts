@@ -25,7 +25,13 @@ export function randArray(rnd: () => number, n: number, lo: number, hi: number):
 }
 
 /** A node attribute: numbers become INT when integral and `int` is set, else FLOAT; arrays become INTS. */
-export type Attr = { float: number } | { int: number } | { ints: number[] } | { str: string } | { strs: string[] };
+export type Attr =
+  | { float: number }
+  | { floats: number[] }
+  | { int: number }
+  | { ints: number[] }
+  | { str: string }
+  | { strs: string[] };
 
 /** One graph node; `domain` defaults to the default ONNX domain. */
 export interface NodeSpec {
@@ -69,17 +75,23 @@ export function modelBytes(spec: ModelSpec): Uint8Array {
   const attribute = (name: string, a: Attr): onnxProto.onnx.IAttributeProto =>
     'float' in a
       ? { name, type: 1, f: a.float }
-      : 'int' in a
-        ? { name, type: 2, i: a.int }
-        : 'str' in a
-          ? { name, type: 3, s: Buffer.from(a.str) }
-          : 'strs' in a
-            ? { name, type: 8, strings: a.strs.map((v) => Buffer.from(v)) }
-            : { name, type: 7, ints: a.ints };
+      : 'floats' in a
+        ? { name, type: 6, floats: a.floats }
+        : 'int' in a
+          ? { name, type: 2, i: a.int }
+          : 'str' in a
+            ? { name, type: 3, s: Buffer.from(a.str) }
+            : 'strs' in a
+              ? { name, type: 8, strings: a.strs.map((v) => Buffer.from(v)) }
+              : { name, type: 7, ints: a.ints };
   const model: onnxProto.onnx.IModelProto = {
     irVersion: spec.irVersion ?? 7,
     producerName: 'zkinfer',
-    opsetImport: [{ domain: '', version: spec.opset ?? 13 }],
+    // Nodes of ai.onnx.ml (tree ensembles) need that domain imported too.
+    opsetImport: [
+      { domain: '', version: spec.opset ?? 13 },
+      ...(spec.nodes.some((n) => n.domain === 'ai.onnx.ml') ? [{ domain: 'ai.onnx.ml', version: 3 }] : []),
+    ],
     graph: {
       name: 'g',
       node: spec.nodes.map((n, i) => ({

@@ -23,6 +23,9 @@ import { REDUCTION_LOWERINGS } from './reductions.js';
 import { RESIZE_LOWERINGS } from './resize.js';
 import { SHAPE_CONST_FOLDS } from './shape.js';
 import { SOFTMAX_LOWERINGS } from './softmax.js';
+import { ML_LOWERINGS } from './trees.js';
+
+export { ML_LOWERINGS };
 
 /** One entry per supported ONNX op whose input is an activation. */
 export const LOWERINGS: Record<string, Lowering> = {

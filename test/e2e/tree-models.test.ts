@@ -1,0 +1,91 @@
+/**
+ * The shipped tree ensembles (models/train_trees.py: breast cancer, ai.onnx.ml
+ * TreeEnsembleClassifier / TreeEnsembleRegressor): top-1 agreement with onnxruntime ≥ 99 % on
+ * the 143-sample test split through the integer reference (16-bit input: the features are
+ * scaled to [0, 1], so 8 bits would leave 1/256 steps), the circuit equal to the reference on a
+ * few samples, and one model proven and verified end to end through the CLI.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findViolatedConstraint } from '../../circuits/builder.js';
+import { buildCircuit } from '../../src/compile/build-circuit.js';
+import { readCalibrationFile } from '../../src/onnx/input-file.js';
+import { loadOnnx } from '../../src/onnx/load-onnx.js';
+import { lowerGraph } from '../../src/quantize/lower-graph.js';
+import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
+import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
+import { argmax, runIntegerModel } from '../../src/quantize/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
+import { zkinferOk } from '../helpers/cli.js';
+import { MODELS } from '../helpers/paths.js';
+
+const M = (f: string) => join(MODELS, f);
+const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-trees-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const split = readFileSync(M('trees-test.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as { input: number[]; label: number });
+
+for (const [file, bits] of [
+  ['trees-dt.onnx', 16],
+  ['trees-rf.onnx', 16],
+  ['trees-gbm.onnx', 16],
+  ['trees-rf-avg.onnx', 16],
+  ['trees-rf100.onnx', 16],
+] as const) {
+  test(`${file}: top-1 agreement with onnxruntime ≥ 99% on the test split, circuit == integer reference`, async (t) => {
+    const g = loadOnnx(M(file));
+    const q = quantizeGraph(lowerGraph(g), readCalibrationFile(M('trees-calibration.json'), g.input.shape), {
+      activationBits: bits,
+    });
+    // One tree op; the GBM's SOFTMAX post_transform is applied outside the circuit, like a final Softmax.
+    assert.equal(q.ops[0]!.kind, 'trees');
+    assert.equal(q.droppedFinal?.op, file === 'trees-gbm.onnx' ? 'Softmax' : undefined);
+    const inputs = split.map((s) => Float64Array.from(s.input));
+    const floats = await runOnnxRuntime(M(file), g.input.name, g.input.shape, inputs);
+    let agree = 0;
+    let correct = 0;
+    inputs.forEach((x, i) => {
+      const xq = quantizeInput(q, x);
+      const y = runIntegerModel(q, xq).get(q.output.name)!;
+      if (i < 3) {
+        const b = buildCircuit(q, xq);
+        assert.equal(findViolatedConstraint(b.circuit.constraints, b.circuit.witness), -1, `sample ${i}: witness`);
+        assert.deepEqual(b.output, y.map(BigInt), `sample ${i}: circuit == integer reference`);
+      }
+      if (argmax(y) === argmax(floats[i]!)) agree++;
+      if (argmax(y) === split[i]!.label) correct++;
+    });
+    const agreement = (100 * agree) / inputs.length;
+    t.diagnostic(
+      `${file}: agreement ${agreement.toFixed(2)}%, quantized accuracy ${((100 * correct) / inputs.length).toFixed(2)}%`,
+    );
+    assert.ok(agreement >= 99, `agreement ${agreement}%`);
+  });
+}
+
+test('trees-gbm.onnx (SOFTMAX post_transform) proves and verifies a test sample through the CLI', () => {
+  const input = join(tmp, 'sample.json');
+  writeFileSync(input, JSON.stringify({ input: split[1]!.input }));
+  const r = zkinferOk([
+    'run',
+    M('trees-gbm.onnx'),
+    '--input',
+    input,
+    '--calibration',
+    M('trees-calibration.json'),
+    '--activation-bits',
+    '16',
+    '--out',
+    join(tmp, 'gbm'),
+    '--json',
+  ]);
+  const out = JSON.parse(r.stdout) as { valid: boolean; prediction: number };
+  assert.equal(out.valid, true);
+  assert.equal(out.prediction, split[1]!.label);
+});
