@@ -129,7 +129,7 @@ export interface BinaryOp {
   readonly b: Operand;
 }
 
-/** cond ? x : y elementwise (Where); cond is a comparison result or a constant. */
+/** cond ? x : y elementwise (Where); cond is a 0/1 tensor (comparison, logic op, bool input) or a constant. */
 export interface WhereOp {
   readonly kind: 'where';
   readonly name: string;
@@ -138,6 +138,11 @@ export interface WhereOp {
   readonly cond: Operand;
   readonly x: Operand;
   readonly y: Operand;
+  /**
+   * The constant branches are integers (logic ops, ArgMax indices, OneHot 0/1): all-constant
+   * branches stay at scale 1, so the result is again a 0/1 (or integer) tensor at frac 0.
+   */
+  readonly integral?: boolean;
 }
 
 /**

@@ -128,7 +128,14 @@ export const QUANTIZERS: { readonly [K in FloatOp['kind']]: Quantizer<K> } = {
   },
   binary: (c, op) => c.emit(op.output, quantizeBinary(op, c.states)),
   where: (c, op) =>
-    c.emit(op.output, quantizeWhere(op, c.states, chooseFrac(maxAbsConst(op), 2 ** (c.widths.activationBits - 1) - 1))),
+    c.emit(
+      op.output,
+      quantizeWhere(
+        op,
+        c.states,
+        op.integral ? 0 : chooseFrac(maxAbsConst(op), 2 ** (c.widths.activationBits - 1) - 1),
+      ),
+    ),
   divConst: (c, op) => c.emit(op.output, quantizeDivConst(op, c.state(op.input))),
   permute: (c, op) => {
     c.emit(op.output, quantizePermute(op.name, op.input, op.output, op.perm, op.fill, c.state(op.input)));

@@ -75,7 +75,7 @@ export function quantizeBinary(op: BinaryOp, states: Map<string, TensorState>): 
   return { op: q, state: { frac, kind: a.kind === 'act' && b.kind === 'act' ? 'act' : 'acc', lo, hi } };
 }
 
-/** cond ? x : y; cond must be a 0/1 comparison result (or constant). `constFrac` scales all-constant branches. */
+/** cond ? x : y; cond must be a proven 0/1 tensor (or constant). `constFrac` scales all-constant branches. */
 export function quantizeWhere(
   op: WhereOp,
   states: Map<string, TensorState>,
@@ -86,7 +86,9 @@ export function quantizeWhere(
   if ('tensor' in op.cond) {
     const s = states.get(op.cond.tensor)!;
     if (s.frac !== 0 || s.lo.some((v) => v < 0) || s.hi.some((v) => v > 1))
-      throw new UserError(`node "${op.name}" (Where): the condition must be a comparison result (0 or 1)`);
+      throw new UserError(
+        `node "${op.name}" (Where): the condition must be a proven 0/1 tensor (a comparison, logic op, Cast to BOOL or bool input)`,
+      );
     cond = { tensor: op.cond.tensor, scale: 1 };
     pick = (i) => (s.lo[i] === 1 ? 'x' : s.hi[i] === 0 ? 'y' : 'both');
   } else {

@@ -113,7 +113,7 @@ const INDEX_OPS = new Set(['ArgMax', 'ArgMin']);
  * type, a Cast's target, INT64 for ArgMax/ArgMin, else (elementwise and data-movement ops keep
  * their type) the type of the producer's first input.
  */
-function elemTypeOf(ctx: LowerContext, t: string): string {
+export function elemTypeOf(ctx: LowerContext, t: string): string {
   const producer = new Map<string, OnnxNode>();
   for (const n of ctx.graph.nodes) for (const o of n.outputs) producer.set(o, n);
   for (let steps = 0; steps <= ctx.graph.nodes.length; steps++) {
