@@ -57,6 +57,7 @@ export const PRIMITIVES = {
   table: primitive('table', ['unary']),
   binary: primitive('binary', ['binary']),
   where: primitive('where', ['where']),
+  bitwise: primitive('bitwise', ['bitwise']),
   divConst: primitive('divConst', ['divConst']),
   product: primitive('product', ['product']),
   divide: primitive('divide', ['divide']),

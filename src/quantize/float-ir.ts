@@ -145,6 +145,17 @@ export interface WhereOp {
   readonly integral?: boolean;
 }
 
+/** Bitwise and/or/xor of two integer operands (two's complement; BitwiseAnd/Or/Xor). */
+export interface BitwiseOp {
+  readonly kind: 'bitwise';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly op: 'and' | 'or' | 'xor';
+  readonly a: Operand;
+  readonly b: Operand;
+}
+
 /**
  * y = x / d for integer constants d ≠ 0 (Div, Mean), proven as an exact division; `trunc`: integer
  * Div, rounded toward zero.
@@ -172,6 +183,7 @@ export type FloatOp =
   | UnaryOp
   | BinaryOp
   | WhereOp
+  | BitwiseOp
   | DivConstOp
   | ProductOp
   | DivideOp
@@ -189,6 +201,7 @@ export function opInputs(op: FloatOp): string[] {
     case 'concat':
       return [op.input, ...op.others];
     case 'binary':
+    case 'bitwise':
       return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
     case 'where':
       return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
@@ -228,6 +241,12 @@ function binaryFloat(op: BinaryOp['op'], a: number, b: number): number {
     case 'ge':
       return a >= b ? 1 : 0;
   }
+}
+
+/** a op b on integers in two's complement (BigInt's operators are exact at any width). */
+export function bitwiseNumber(op: BitwiseOp['op'], a: number, b: number): number {
+  const [x, y] = [BigInt(Math.trunc(a)), BigInt(Math.trunc(b))];
+  return Number(op === 'and' ? x & y : op === 'or' ? x | y : x ^ y);
 }
 
 /** A Softmax or LogSoftmax removed from the end of the graph, to be applied outside the circuit. */
@@ -316,6 +335,10 @@ export const FLOAT_SEMANTICS: { readonly [K in FloatOp['kind']]: FloatSemantics<
       Float64Array,
     ];
     return c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!));
+  },
+  bitwise: (op, _x, values) => {
+    const b = operandValues(values, op.b);
+    return operandValues(values, op.a).map((v, i) => bitwiseNumber(op.op, v, b[i]!));
   },
   divConst: (op, x) => x.map((v, i) => (op.trunc ? Math.trunc(v / op.divisor[i]!) : v / op.divisor[i]!)),
   product: (op, x, values) => runProductFloat(op, x, values.get(op.other)!),

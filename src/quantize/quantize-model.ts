@@ -76,6 +76,7 @@ function layerSummary(o: QOp): Settings['quantization']['layers'][number] {
     case 'concat':
     case 'binary':
     case 'where':
+    case 'bitwise':
     case 'divConst':
     case 'product':
     case 'divide':

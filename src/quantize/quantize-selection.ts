@@ -7,8 +7,8 @@
 import { UserError } from '../core/errors.js';
 import { comparatorBits } from '../../circuits/max.js';
 import { divConstLayout } from '../../circuits/div-const.js';
-import type { BinaryOp, DivConstOp, Operand, WhereOp } from './float-ir.js';
-import type { QBinary, QDivConst, QOperand, QWhere } from './quantized-model.js';
+import type { BinaryOp, BitwiseOp, DivConstOp, Operand, WhereOp } from './float-ir.js';
+import type { QBinary, QBitwise, QDivConst, QOperand, QWhere } from './quantized-model.js';
 import { binaryNumber, divConstNumber } from './quantized-model.js';
 import type { TensorState } from './quantize-ops.js';
 
@@ -104,6 +104,37 @@ export function quantizeWhere(
   return {
     op: { kind: 'where', name: op.name, input: op.input, output: op.output, cond, x: x.q, y: y.q },
     state: { frac, kind: x.kind === 'act' && y.kind === 'act' ? 'act' : 'acc', lo, hi },
+  };
+}
+
+/** Signed width holding every integer in [lo, hi] in two's complement. */
+function signedWidth(lo: number, hi: number): number {
+  let w = 1;
+  while (lo < -(2 ** (w - 1)) || hi >= 2 ** (w - 1)) w++;
+  return w;
+}
+
+/**
+ * Bitwise and/or/xor of integer operands (scale 1): the gadget's width per element holds both
+ * operands' ranges; the result fits the same width (non-negative when both operands are).
+ */
+export function quantizeBitwise(op: BitwiseOp, states: Map<string, TensorState>): { op: QBitwise; state: TensorState } {
+  for (const o of [op.a, op.b]) {
+    const frac = 'tensor' in o ? states.get(o.tensor)!.frac : 0;
+    const ints = 'tensor' in o || o.constant.every((v) => Number.isInteger(v));
+    if (frac !== 0 || !ints)
+      throw new UserError(`node "${op.name}": a bitwise op needs integer operands (this one has a fractional scale)`);
+  }
+  const a = align(op.a, 0, states, op.name);
+  const b = align(op.b, 0, states, op.name);
+  const bits = a.lo.map((l, i) => signedWidth(Math.min(l, b.lo[i]!), Math.max(a.hi[i]!, b.hi[i]!)));
+  const lo = bits.map((w, i) => (a.lo[i]! >= 0 && b.lo[i]! >= 0 ? 0 : -(2 ** (w - 1))));
+  const hi = bits.map((w, i) =>
+    op.op === 'and' && a.lo[i]! >= 0 && b.lo[i]! >= 0 ? Math.min(a.hi[i]!, b.hi[i]!) : 2 ** (w - 1) - 1,
+  );
+  return {
+    op: { kind: 'bitwise', name: op.name, input: op.input, output: op.output, op: op.op, a: a.q, b: b.q, bits },
+    state: { frac: 0, kind: 'act', lo, hi },
   };
 }
 

@@ -201,3 +201,35 @@ test('a BOOL graph input drives Where(And(b, a < c), a, c); calibration seeing o
   // The selected a or c carries its 8-bit quantization error; the decisions themselves are exact.
   await check('bool-input', spec, tests, cal, 0.05);
 });
+
+test('Bitwise And/Or/Xor/Not on INT32 and UINT8 inputs, with a constant operand, then Cast to float', async () => {
+  const INT32 = 6;
+  const UINT8 = 2;
+  const spec: ModelSpec = {
+    input: { name: 'k', dims: [1, N], elemType: INT32 },
+    moreInputs: [
+      { name: 'm', dims: [1, N], elemType: INT32 },
+      { name: 'u', dims: [1, N], elemType: UINT8 },
+    ],
+    output: { name: 'y', dims: [1, N] },
+    initializers: { twelve: { dims: [], data: [12], int32: true } },
+    nodes: [
+      { op: 'BitwiseAnd', inputs: ['k', 'm'], outputs: ['km'] },
+      { op: 'BitwiseOr', inputs: ['k', 'twelve'], outputs: ['k12'] },
+      { op: 'BitwiseNot', inputs: ['k12'], outputs: ['nk'] },
+      { op: 'BitwiseXor', inputs: ['km', 'nk'], outputs: ['r'] },
+      toFloat('r', 'rf'),
+      { op: 'BitwiseNot', inputs: ['u'], outputs: ['nu'] },
+      toFloat('nu', 'nuf'),
+      { op: 'Add', inputs: ['rf', 'nuf'], outputs: ['y'] },
+    ],
+    opset: 18,
+  };
+  const ints = (lo: number, hi: number) => Array.from({ length: N }, () => Math.floor(lo + rnd() * (hi - lo + 1)));
+  const sample = () => Float64Array.from([...ints(-50, 50), ...ints(-50, 50), ...ints(0, 255)]);
+  const cal = [
+    Float64Array.from([...new Array(2 * N).fill(-50), ...new Array(N).fill(0)]),
+    Float64Array.from([...new Array(2 * N).fill(50), ...new Array(N).fill(255)]),
+  ];
+  await check('bitwise', spec, [sample(), sample(), sample()], cal, 0);
+});

@@ -7,7 +7,8 @@
  * The quantizer refuses a `where` whose condition is not proven 0/1, so a logic op on a
  * non-boolean tensor cannot slip through. ArgMax/ArgMin fold the comparisons of
  * circuits/argmax.ts (s = [x_k > m], m ← s ? x_k : m, i ← s ? k : i) out of the same
- * primitives, at the same cost (comparator + 2 products per step).
+ * primitives, at the same cost (comparator + 2 products per step). The Bitwise family on
+ * integer tensors is the one new primitive (`bitwise`, circuits/bitwise.ts).
  */
 import type { OnnxNode } from '../../onnx/onnx-graph.js';
 import { elemTypeName } from '../../onnx/tensor.js';
@@ -72,6 +73,34 @@ function logic(op: 'and' | 'or' | 'xor'): Lowering {
       select(ctx, node, { cond: c, x: notO, y: o }, out, shape);
     }
   };
+}
+
+/** BitwiseAnd/Or/Xor of two broadcast integer tensors (circuits/bitwise.ts). */
+function bitwise(op: 'and' | 'or' | 'xor'): Lowering {
+  return (ctx, node) => {
+    const shape = outputShape(ctx, node, node.inputs.slice(0, 2));
+    const a = operand(ctx, node, node.inputs[0]!, shape, 'a');
+    const b = operand(ctx, node, node.inputs[1]!, shape, 'b');
+    const input = firstTensor(node, a, b);
+    emit(ctx, { kind: 'bitwise', name: node.name, input, output: node.outputs[0]!, op, a, b }, shape);
+  };
+}
+
+const UNSIGNED_WIDTH: Record<string, number> = { UINT8: 8, UINT16: 16, UINT32: 32 };
+
+/** BitwiseNot: x xor all-ones at the type's width (−1 for signed types, 2^W − 1 for unsigned ones). */
+function bitwiseNot(ctx: LowerContext, node: OnnxNode): void {
+  const x = node.inputs[0]!;
+  const shape = activationShape(ctx, node);
+  const type = elemTypeOf(ctx, x);
+  if (type === 'UINT64') throw nodeError(node, 'BitwiseNot of UINT64 (2^64 − 1 − x) has no exact fixed-point value');
+  const ones = type in UNSIGNED_WIDTH ? 2 ** UNSIGNED_WIDTH[type]! - 1 : -1;
+  const b = fill(size(shape), ones);
+  emit(
+    ctx,
+    { kind: 'bitwise', name: node.name, input: x, output: node.outputs[0]!, op: 'xor', a: { tensor: x }, b },
+    shape,
+  );
 }
 
 /** Flat input index of (outer o, position k along the axis, inner i). */
@@ -278,6 +307,10 @@ export const LOGIC_LOWERINGS: Record<string, Lowering> = {
     const shape = activationShape(ctx, node);
     not(ctx, node, { tensor: node.inputs[0]! }, node.outputs[0]!, shape);
   },
+  BitwiseAnd: bitwise('and'),
+  BitwiseOr: bitwise('or'),
+  BitwiseXor: bitwise('xor'),
+  BitwiseNot: bitwiseNot,
   ArgMax: argExtremum(false),
   ArgMin: argExtremum(true),
   OneHot: oneHot,
