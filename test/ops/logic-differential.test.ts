@@ -233,3 +233,35 @@ test('Bitwise And/Or/Xor/Not on INT32 and UINT8 inputs, with a constant operand,
   ];
   await check('bitwise', spec, [sample(), sample(), sample()], cal, 0);
 });
+
+test('the Hummingbird chain batched over two trees (3-D weights), summed over trees, then ArgMax', async () => {
+  const [T, F, I, L, C] = [2, 4, 3, 4, 3];
+  const path = [1, 1, -1, -1, 1, -1, 0, 0, 0, 0, 1, -1];
+  const spec: ModelSpec = {
+    input: { name: 'x', dims: [1, F] },
+    output: { name: 'y', dims: [1], elemType: INT64 },
+    initializers: {
+      // Tree 0 tests features 0, 1, 2; tree 1 features 1, 2, 3.
+      A: { dims: [T, F, I], data: [1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1] },
+      B: { dims: [T, 1, I], data: [0, 0.3, -0.2, 0.1, -0.4, 0.5] },
+      P: { dims: [T, I, L], data: [...path, ...path] },
+      D: { dims: [T, 1, L], data: [2, 1, 1, 0, 2, 1, 1, 0] },
+      E: { dims: [T, L, C], data: randArray(rnd, T * L * C, 0, 1) },
+      axes: { dims: [1], data: [0], int64: true },
+    },
+    nodes: [
+      { op: 'MatMul', inputs: ['x', 'A'], outputs: ['t'] },
+      { op: 'Less', inputs: ['t', 'B'], outputs: ['s'] },
+      toFloat('s', 'sf'),
+      { op: 'MatMul', inputs: ['sf', 'P'], outputs: ['p'] },
+      { op: 'Equal', inputs: ['p', 'D'], outputs: ['leaf'] },
+      toFloat('leaf', 'lf'),
+      { op: 'MatMul', inputs: ['lf', 'E'], outputs: ['v'] },
+      { op: 'ReduceSum', inputs: ['v', 'axes'], outputs: ['votes'], attrs: { keepdims: { int: 0 } } },
+      { op: 'ArgMax', inputs: ['votes'], outputs: ['y'], attrs: { axis: { int: 1 }, keepdims: { int: 0 } } },
+    ],
+  };
+  const cal = Array.from({ length: 32 }, () => Float64Array.from(randArray(rnd, F, -1, 1)));
+  const tests = Array.from({ length: 12 }, () => Float64Array.from(randArray(rnd, F, -1, 1)));
+  await check('forest', spec, tests, cal, 0);
+});
