@@ -148,7 +148,7 @@ export function quantizeDivConst(op: DivConstOp, s: TensorState): { op: QDivCons
   const divisor = Array.from(op.divisor, (d) => (trunc ? d * 2 ** s.frac : d));
   if (trunc && divisor.some((d) => !Number.isSafeInteger(d)))
     throw new UserError(`node "${op.name}": integer division of a value with a fractional scale`);
-  const maxD = Math.max(...divisor.map(Math.abs));
+  const maxD = divisor.reduce((m, d) => Math.max(m, Math.abs(d)), 0);
   const shift = trunc ? 0 : Math.ceil(Math.log2(maxD));
   const lo: number[] = [];
   const hi: number[] = [];
