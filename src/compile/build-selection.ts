@@ -6,7 +6,8 @@ import { R1csBuilder, Signal } from '../../circuits/builder.js';
 import { compare, select } from '../../circuits/compare.js';
 import { divConst } from '../../circuits/div-const.js';
 import { max2, min2 } from '../../circuits/max.js';
-import type { QBinary, QDivConst, QOperand, QWhere } from '../formats/quantized-schema.js';
+import { bitwise } from '../../circuits/bitwise.js';
+import type { QBinary, QBitwise, QDivConst, QOperand, QWhere } from '../formats/quantized-schema.js';
 
 function operandSignals(
   b: R1csBuilder,
@@ -38,6 +39,15 @@ export function buildWhere(b: R1csBuilder, op: QWhere, tensors: ReadonlyMap<stri
   if ('constant' in op.cond) return op.cond.constant.map((c, i) => (c !== 0 ? x[i]! : y[i]!));
   const cond = operandSignals(b, tensors, op.cond, len);
   return cond.map((c, i) => select(b, c, x[i]!, y[i]!));
+}
+
+/** Emits a bitwise and/or/xor (constant operands enter as known bits). */
+export function buildBitwise(b: R1csBuilder, op: QBitwise, tensors: ReadonlyMap<string, readonly Signal[]>): Signal[] {
+  const n = op.bits.length;
+  const side = (o: QOperand): Array<Signal | bigint> =>
+    'constant' in o ? o.constant.map(BigInt) : operandSignals(b, tensors, o, n);
+  const [x, y] = [side(op.a), side(op.b)];
+  return x.map((s, i) => bitwise(b, s, y[i]!, op.op, op.bits[i]!));
 }
 
 /** Emits a division by integer constants (a free sign change where |d| = 1). */

@@ -14,7 +14,7 @@ import { treeEnsemble } from '../../circuits/tree-ensemble.js';
 import { linearTerms } from '../formats/linear-spec.js';
 import type { QOp, QOpKind, QOpOf } from '../formats/quantized-schema.js';
 import { buildDivide, buildSoftmax } from './build-products.js';
-import { buildBinary, buildDivConst, buildWhere } from './build-selection.js';
+import { buildBinary, buildBitwise, buildDivConst, buildWhere } from './build-selection.js';
 
 /** Emits `op` on its input signals `x`; `tensors` holds every tensor emitted so far. */
 export type CircuitEmitter<K extends QOpKind> = (
@@ -65,6 +65,7 @@ export const CIRCUIT_EMITTERS: { readonly [K in QOpKind]: CircuitEmitter<K> } = 
   },
   binary: (b, op, _x, tensors) => buildBinary(b, op, tensors),
   where: (b, op, _x, tensors) => buildWhere(b, op, tensors),
+  bitwise: (b, op, _x, tensors) => buildBitwise(b, op, tensors),
   divConst: (b, op, x) => buildDivConst(b, op, x),
   trees: (b, op, x) => treeEnsemble(b, x, op),
   product: (b, op, x, tensors) => products(b, x, tensors.get(op.other)!, op),

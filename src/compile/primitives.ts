@@ -57,6 +57,7 @@ export const PRIMITIVES = {
   table: primitive('table', ['unary']),
   binary: primitive('binary', ['binary']),
   where: primitive('where', ['where']),
+  bitwise: primitive('bitwise', ['bitwise']),
   divConst: primitive('divConst', ['divConst']),
   trees: primitive('trees', ['trees']),
   product: primitive('product', ['product']),

@@ -5,10 +5,14 @@
  */
 import { z } from 'zod';
 
-/** Nested arrays of finite numbers (the file's depth is bounded before parsing). */
+/** Nested arrays of finite numbers, or booleans for a BOOL graph input (the file's depth is bounded before parsing). */
 export const nestedNumbersSchema: z.ZodType<unknown> = z
-  .array(z.union([z.number(), z.lazy(() => nestedNumbersSchema)]))
-  .meta({ id: 'zkinfer-nested-numbers', description: 'numbers, flat or nested row-major in the model input shape' });
+  .array(z.union([z.number(), z.boolean(), z.lazy(() => nestedNumbersSchema)]))
+  .meta({
+    id: 'zkinfer-nested-numbers',
+    description:
+      'numbers, flat or nested row-major in the model input shape; true/false (as 1/0) only for a BOOL graph input',
+  });
 
 /**
  * One model input. Extra fields next to `input` (labels, notes) are ignored. A model with

@@ -42,6 +42,8 @@ export const MAGNITUDE_BOUNDS: { readonly [K in QOpKind]: MagnitudeBound<K> } = 
   table: (op) => Math.max(0, ...op.tables.map(maxLog)),
   binary: (op, bits) => (['max', 'min'].includes(op.op) ? Math.max(operand(op.a, bits), operand(op.b, bits)) : 1),
   where: (op, bits) => Math.max(operand(op.x, bits), operand(op.y, bits)),
+  // The result fits the gadget's signed width.
+  bitwise: (op) => op.bits.reduce((m, w) => Math.max(m, w), 0),
   divConst: (op, bits) => bits(op.input) + op.shift,
   trees: (op) => treesMagnitude(op),
   product: (op, bits) => {

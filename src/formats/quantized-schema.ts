@@ -161,6 +161,16 @@ export const qopSchema = z.discriminatedUnion('kind', [
   }),
   // cond ? x : y with cond a 0/1 tensor or constant, x and y aligned operands.
   z.object({ kind: z.literal('where'), ...io, cond: operand, x: operand, y: operand }),
+  // Bitwise and/or/xor of two integer operands (scale 1) in two's complement; `bits`: per element, a signed width
+  // holding both operands (circuits/bitwise.ts).
+  z.object({
+    kind: z.literal('bitwise'),
+    ...io,
+    op: z.enum(['and', 'or', 'xor']),
+    a: operand,
+    b: operand,
+    bits: z.array(bitsSchema(1, MAX_GADGET_BITS)),
+  }),
   // y = floor(sign(d) · x · 2^shift / |d|) per element (circuits/div-const.ts), d ≠ 0 (|d| = 1 is a free sign change);
   // offset: the numerator offset, a multiple of |d|; numeratorBits: the width of the shifted numerator. With `trunc`
   // (integer Div) y = trunc(x / d) at shift 0, the divisor including the input scale, and signBits the signed width of
@@ -247,6 +257,7 @@ export type QConcat = QOpOf<'concat'>;
 export type QTable = QOpOf<'table'>;
 export type QBinary = QOpOf<'binary'>;
 export type QWhere = QOpOf<'where'>;
+export type QBitwise = QOpOf<'bitwise'>;
 export type QDivConst = QOpOf<'divConst'>;
 export type QTrees = QOpOf<'trees'>;
 

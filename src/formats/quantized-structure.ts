@@ -130,6 +130,7 @@ export const STRUCTURE_CHECKS: { readonly [K in QOpKind]: StructureCheck<K> } = 
   },
   binary: (op, _n, sizes) => checkOperands([op.a, op.b], op.bits.length, sizes),
   where: (op, n, sizes) => checkOperands([op.cond, op.x, op.y], n, sizes),
+  bitwise: (op, _n, sizes) => checkOperands([op.a, op.b], op.bits.length, sizes),
   divConst: (op, n) =>
     [op.divisor, op.offset, op.numeratorBits].some((a) => a.length !== n)
       ? `fields divisor, offset and numeratorBits need ${n} entries each`

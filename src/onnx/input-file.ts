@@ -19,24 +19,44 @@ export type InputLayout =
   | {
       readonly shape: number[];
       readonly name?: string;
-      readonly parts?: ReadonlyArray<{ readonly name: string; readonly shape: number[] }>;
+      readonly parts?: ReadonlyArray<{ readonly name: string; readonly shape: number[]; readonly elemType?: string }>;
     };
 
-function partsOf(layout: InputLayout): Array<{ name: string; shape: number[] }> | undefined {
+/** One graph input's slice of the flat input; `bool`: a BOOL input, which also accepts JSON true/false. */
+interface Part {
+  name: string;
+  shape: number[];
+  bool: boolean;
+}
+
+function partsOf(layout: InputLayout): Part[] | undefined {
   if (Array.isArray(layout)) return undefined;
-  if (layout.parts && layout.parts.length > 0) return layout.parts.map((p) => ({ name: p.name, shape: p.shape }));
-  return layout.name ? [{ name: layout.name, shape: layout.shape }] : undefined;
+  if (layout.parts && layout.parts.length > 0)
+    return layout.parts.map((p) => ({ name: p.name, shape: p.shape, bool: p.elemType === 'BOOL' }));
+  return layout.name ? [{ name: layout.name, shape: layout.shape, bool: false }] : undefined;
 }
 
 const shapeOfLayout = (layout: InputLayout): number[] => (Array.isArray(layout) ? layout : layout.shape);
 
-/** Appends the numbers of a (nested) JSON array to `out`; anything else is a {@link UserError}. */
-export function flattenNumbers(v: unknown, out: number[], where: string): void {
+/**
+ * Appends the numbers of a (nested) JSON array to `out`; with `bool` (a BOOL graph input) also
+ * true/false as 1/0. Anything else is a {@link UserError}.
+ */
+export function flattenNumbers(v: unknown, out: number[], where: string, bool = false): void {
   if (Array.isArray(v)) {
-    for (const x of v) flattenNumbers(x, out, where);
+    for (const x of v) flattenNumbers(x, out, where, bool);
     return;
   }
-  if (typeof v !== 'number') throw new UserError(`${where}: input values must be numbers, found ${JSON.stringify(v)}`);
+  if (bool && typeof v === 'boolean') {
+    out.push(v ? 1 : 0);
+    return;
+  }
+  if (typeof v !== 'number')
+    throw new UserError(
+      `${where}: input values must be numbers${bool ? ' or booleans' : ''}, found ${JSON.stringify(v)}${
+        typeof v === 'boolean' ? ' (booleans are accepted only for a BOOL graph input)' : ''
+      }`,
+    );
   out.push(v);
 }
 
@@ -59,16 +79,18 @@ export function checkInputValues(values: ArrayLike<number>, shape: number[], whe
 export function parseInputJson(value: unknown, layout: InputLayout, where: string): Float64Array {
   const shape = shapeOfLayout(layout);
   const parts = partsOf(layout);
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return flatChecked(value, shape, where);
+  // A flat form spans every part: booleans only when every part is BOOL.
+  const bool = !!parts && parts.every((p) => p.bool);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return flatChecked(value, shape, where, bool);
   const obj = value as Record<string, unknown>;
-  if ('input' in obj && !parts?.some((p) => p.name === 'input')) return flatChecked(obj['input'], shape, where);
+  if ('input' in obj && !parts?.some((p) => p.name === 'input')) return flatChecked(obj['input'], shape, where, bool);
   if ('input_data' in obj) {
     const list = obj['input_data'];
     if (!Array.isArray(list))
       throw new UserError(`${where}: "input_data" must be a list with one array per graph input`);
     if (parts && list.length === parts.length && parts.length > 1)
       return joinParts(parts, list, where, (i) => `input_data[${i}]`);
-    return flatChecked(list, shape, where);
+    return flatChecked(list, shape, where, bool);
   }
   if (!parts)
     throw new UserError(`${where}: expected a JSON array of numbers, {"input": [...]} or {"input_data": [[...]]}`);
@@ -90,24 +112,19 @@ export function parseInputJson(value: unknown, layout: InputLayout, where: strin
   );
 }
 
-function flatChecked(body: unknown, shape: number[], where: string): Float64Array {
+function flatChecked(body: unknown, shape: number[], where: string, bool = false): Float64Array {
   if (body === undefined) throw new UserError(`${where}: expected a JSON array of numbers or {"input": [...]}`);
   const flat: number[] = [];
-  flattenNumbers(body, flat, where);
+  flattenNumbers(body, flat, where, bool);
   return checkInputValues(flat, shape, where);
 }
 
 /** Flattens one value per graph input, checks each against its shape, and concatenates. */
-function joinParts(
-  parts: Array<{ name: string; shape: number[] }>,
-  values: unknown[],
-  where: string,
-  label: (i: number) => string,
-): Float64Array {
+function joinParts(parts: Part[], values: unknown[], where: string, label: (i: number) => string): Float64Array {
   const out: number[] = [];
   values.forEach((v, i) => {
     if (v === undefined) throw new UserError(`${where}: missing graph input "${parts[i]!.name}"`);
-    out.push(...flatChecked(v, parts[i]!.shape, `${where} ${label(i)}`));
+    out.push(...flatChecked(v, parts[i]!.shape, `${where} ${label(i)}`, parts[i]!.bool));
   });
   return Float64Array.from(out);
 }

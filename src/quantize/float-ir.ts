@@ -131,7 +131,7 @@ export interface BinaryOp {
   readonly b: Operand;
 }
 
-/** cond ? x : y elementwise (Where); cond is a comparison result or a constant. */
+/** cond ? x : y elementwise (Where); cond is a 0/1 tensor (comparison, logic op, bool input) or a constant. */
 export interface WhereOp {
   readonly kind: 'where';
   readonly name: string;
@@ -140,6 +140,22 @@ export interface WhereOp {
   readonly cond: Operand;
   readonly x: Operand;
   readonly y: Operand;
+  /**
+   * The constant branches are integers (logic ops, ArgMax indices, OneHot 0/1): all-constant
+   * branches stay at scale 1, so the result is again a 0/1 (or integer) tensor at frac 0.
+   */
+  readonly integral?: boolean;
+}
+
+/** Bitwise and/or/xor of two integer operands (two's complement; BitwiseAnd/Or/Xor). */
+export interface BitwiseOp {
+  readonly kind: 'bitwise';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+  readonly op: 'and' | 'or' | 'xor';
+  readonly a: Operand;
+  readonly b: Operand;
 }
 
 /**
@@ -169,6 +185,7 @@ export type FloatOp =
   | UnaryOp
   | BinaryOp
   | WhereOp
+  | BitwiseOp
   | DivConstOp
   | ProductOp
   | DivideOp
@@ -187,6 +204,7 @@ export function opInputs(op: FloatOp): string[] {
     case 'concat':
       return [op.input, ...op.others];
     case 'binary':
+    case 'bitwise':
       return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
     case 'where':
       return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
@@ -227,6 +245,12 @@ function binaryFloat(op: BinaryOp['op'], a: number, b: number): number {
     case 'ge':
       return a >= b ? 1 : 0;
   }
+}
+
+/** a op b on integers in two's complement (BigInt's operators are exact at any width). */
+export function bitwiseNumber(op: BitwiseOp['op'], a: number, b: number): number {
+  const [x, y] = [BigInt(Math.trunc(a)), BigInt(Math.trunc(b))];
+  return Number(op === 'and' ? x & y : op === 'or' ? x | y : x ^ y);
 }
 
 /** A Softmax or LogSoftmax removed from the end of the graph, to be applied outside the circuit. */
@@ -315,6 +339,10 @@ export const FLOAT_SEMANTICS: { readonly [K in FloatOp['kind']]: FloatSemantics<
       Float64Array,
     ];
     return c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!));
+  },
+  bitwise: (op, _x, values) => {
+    const b = operandValues(values, op.b);
+    return operandValues(values, op.a).map((v, i) => bitwiseNumber(op.op, v, b[i]!));
   },
   divConst: (op, x) => x.map((v, i) => (op.trunc ? Math.trunc(v / op.divisor[i]!) : v / op.divisor[i]!)),
   product: (op, x, values) => runProductFloat(op, x, values.get(op.other)!),

@@ -6,6 +6,7 @@ import type { QOp, QOpKind, QOpOf, QOperand, QuantizedModel, QTable, QBinary } f
 import { linearTerms } from '../formats/linear-spec.js';
 import { floorDiv } from '../../circuits/div-const.js';
 import { treeEnsembleValue } from '../../circuits/tree-ensemble.js';
+import { bitwiseValue } from '../../circuits/bitwise.js';
 import { divideNumbers, productNumbers, softmaxNumbers } from './quantized-products.js';
 import { eachInputPart } from './quantize-input.js';
 
@@ -122,6 +123,10 @@ export const INTEGER_SEMANTICS: { readonly [K in QOpKind]: IntegerSemantics<K> }
   where: (op, _x, values) => {
     const [c, xs, ys] = [op.cond, op.x, op.y].map((o) => operandNumbers(values, o)) as [number[], number[], number[]];
     return c.map((v, i) => (v !== 0 ? xs[i]! : ys[i]!));
+  },
+  bitwise: (op, _x, values) => {
+    const b = operandNumbers(values, op.b);
+    return operandNumbers(values, op.a).map((v, i) => Number(bitwiseValue(BigInt(v), BigInt(b[i]!), op.op)));
   },
   divConst: (op, x) => x.map((v, i) => divConstNumber(v, op.shift, op.divisor[i]!, op.trunc)),
   trees: (op, x) => treeEnsembleValue(op, x).map((v) => checkSafe(v, op.name)),

@@ -66,6 +66,8 @@ function quantizeInputs(graph: FloatGraph, c: QuantizeContext, ib: number): { pa
   const parts: InputPart[] = graph.inputs.map((p) => {
     if (!isIntegerInput(p))
       return { name: p.name, shape: p.shape, elemType: p.elemType, frac: inFrac, lo: inLo, hi: inLimit };
+    // A BOOL input is 0 or 1 whatever calibration saw: the circuit range-checks it to exactly that.
+    if (p.elemType === 'BOOL') return { name: p.name, shape: p.shape, elemType: p.elemType, frac: 0, lo: 0, hi: 1 };
     const key = integerInputDecision(p.name);
     const range = (): { min: number; max: number } => {
       const r = stats(samples, p.name);

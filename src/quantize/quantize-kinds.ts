@@ -13,7 +13,7 @@ import {
   quantizeMaxPool,
   quantizePermute,
 } from './quantize-ops.js';
-import { quantizeBinary, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
+import { quantizeBinary, quantizeBitwise, quantizeDivConst, quantizeWhere } from './quantize-selection.js';
 import { quantizeDivide, quantizeProduct, quantizeSoftmax } from './quantize-products.js';
 import { quantizeTable } from './quantize-table.js';
 import { quantizeTrees } from './quantize-trees.js';
@@ -129,7 +129,15 @@ export const QUANTIZERS: { readonly [K in FloatOp['kind']]: Quantizer<K> } = {
   },
   binary: (c, op) => c.emit(op.output, quantizeBinary(op, c.states)),
   where: (c, op) =>
-    c.emit(op.output, quantizeWhere(op, c.states, chooseFrac(maxAbsConst(op), 2 ** (c.widths.activationBits - 1) - 1))),
+    c.emit(
+      op.output,
+      quantizeWhere(
+        op,
+        c.states,
+        op.integral ? 0 : chooseFrac(maxAbsConst(op), 2 ** (c.widths.activationBits - 1) - 1),
+      ),
+    ),
+  bitwise: (c, op) => c.emit(op.output, quantizeBitwise(op, c.states)),
   divConst: (c, op) => c.emit(op.output, quantizeDivConst(op, c.state(op.input))),
   permute: (c, op) => {
     c.emit(op.output, quantizePermute(op.name, op.input, op.output, op.perm, op.fill, c.state(op.input)));

@@ -82,6 +82,7 @@ function layerSummary(o: QOp): Settings['quantization']['layers'][number] {
     case 'concat':
     case 'binary':
     case 'where':
+    case 'bitwise':
     case 'divConst':
     case 'trees':
     case 'product':

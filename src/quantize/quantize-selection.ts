@@ -7,8 +7,8 @@
 import { UserError } from '../core/errors.js';
 import { comparatorBits } from '../../circuits/max.js';
 import { divConstLayout } from '../../circuits/div-const.js';
-import type { BinaryOp, DivConstOp, Operand, WhereOp } from './float-ir.js';
-import type { QBinary, QDivConst, QOperand, QWhere } from './quantized-model.js';
+import type { BinaryOp, BitwiseOp, DivConstOp, Operand, WhereOp } from './float-ir.js';
+import type { QBinary, QBitwise, QDivConst, QOperand, QWhere } from './quantized-model.js';
 import { binaryNumber, divConstNumber } from './quantized-model.js';
 import type { TensorState } from './quantize-ops.js';
 
@@ -75,7 +75,7 @@ export function quantizeBinary(op: BinaryOp, states: Map<string, TensorState>): 
   return { op: q, state: { frac, kind: a.kind === 'act' && b.kind === 'act' ? 'act' : 'acc', lo, hi } };
 }
 
-/** cond ? x : y; cond must be a 0/1 comparison result (or constant). `constFrac` scales all-constant branches. */
+/** cond ? x : y; cond must be a proven 0/1 tensor (or constant). `constFrac` scales all-constant branches. */
 export function quantizeWhere(
   op: WhereOp,
   states: Map<string, TensorState>,
@@ -86,7 +86,9 @@ export function quantizeWhere(
   if ('tensor' in op.cond) {
     const s = states.get(op.cond.tensor)!;
     if (s.frac !== 0 || s.lo.some((v) => v < 0) || s.hi.some((v) => v > 1))
-      throw new UserError(`node "${op.name}" (Where): the condition must be a comparison result (0 or 1)`);
+      throw new UserError(
+        `node "${op.name}" (Where): the condition must be a proven 0/1 tensor (a comparison, logic op, Cast to BOOL or bool input)`,
+      );
     cond = { tensor: op.cond.tensor, scale: 1 };
     pick = (i) => (s.lo[i] === 1 ? 'x' : s.hi[i] === 0 ? 'y' : 'both');
   } else {
@@ -105,6 +107,37 @@ export function quantizeWhere(
   };
 }
 
+/** Signed width holding every integer in [lo, hi] in two's complement. */
+function signedWidth(lo: number, hi: number): number {
+  let w = 1;
+  while (lo < -(2 ** (w - 1)) || hi >= 2 ** (w - 1)) w++;
+  return w;
+}
+
+/**
+ * Bitwise and/or/xor of integer operands (scale 1): the gadget's width per element holds both
+ * operands' ranges; the result fits the same width (non-negative when both operands are).
+ */
+export function quantizeBitwise(op: BitwiseOp, states: Map<string, TensorState>): { op: QBitwise; state: TensorState } {
+  for (const o of [op.a, op.b]) {
+    const frac = 'tensor' in o ? states.get(o.tensor)!.frac : 0;
+    const ints = 'tensor' in o || o.constant.every((v) => Number.isInteger(v));
+    if (frac !== 0 || !ints)
+      throw new UserError(`node "${op.name}": a bitwise op needs integer operands (this one has a fractional scale)`);
+  }
+  const a = align(op.a, 0, states, op.name);
+  const b = align(op.b, 0, states, op.name);
+  const bits = a.lo.map((l, i) => signedWidth(Math.min(l, b.lo[i]!), Math.max(a.hi[i]!, b.hi[i]!)));
+  const lo = bits.map((w, i) => (a.lo[i]! >= 0 && b.lo[i]! >= 0 ? 0 : -(2 ** (w - 1))));
+  const hi = bits.map((w, i) =>
+    op.op === 'and' && a.lo[i]! >= 0 && b.lo[i]! >= 0 ? Math.min(a.hi[i]!, b.hi[i]!) : 2 ** (w - 1) - 1,
+  );
+  return {
+    op: { kind: 'bitwise', name: op.name, input: op.input, output: op.output, op: op.op, a: a.q, b: b.q, bits },
+    state: { frac: 0, kind: 'act', lo, hi },
+  };
+}
+
 /**
  * x / d for integer d: the output gains ⌈log2 max|d|⌉ fractional bits so the quotient keeps the
  * input's precision. Integer Div (`trunc`) instead rounds toward zero at scale 1: the divisor
@@ -115,7 +148,7 @@ export function quantizeDivConst(op: DivConstOp, s: TensorState): { op: QDivCons
   const divisor = Array.from(op.divisor, (d) => (trunc ? d * 2 ** s.frac : d));
   if (trunc && divisor.some((d) => !Number.isSafeInteger(d)))
     throw new UserError(`node "${op.name}": integer division of a value with a fractional scale`);
-  const maxD = Math.max(...divisor.map(Math.abs));
+  const maxD = divisor.reduce((m, d) => Math.max(m, Math.abs(d)), 0);
   const shift = trunc ? 0 : Math.ceil(Math.log2(maxD));
   const lo: number[] = [];
   const hi: number[] = [];

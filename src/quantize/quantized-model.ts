@@ -27,6 +27,7 @@ export type {
   QTable,
   QuantizedModel,
   QWhere,
+  QBitwise,
 } from '../formats/quantized-schema.js';
 export {
   binaryNumber,

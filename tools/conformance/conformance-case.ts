@@ -120,6 +120,7 @@ export function magnitudeScale(fg: FloatGraph, x: Float64Array): number {
         case 'unary':
         case 'binary':
         case 'where':
+        case 'bitwise':
         case 'divConst':
         case 'product':
         case 'divide':

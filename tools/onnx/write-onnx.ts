@@ -48,7 +48,8 @@ export interface ModelSpec {
   readonly input: { name: string; dims: number[]; elemType?: number };
   /** More graph inputs after `input` (element type FLOAT unless given). */
   readonly moreInputs?: ReadonlyArray<{ name: string; dims: number[]; elemType?: number }>;
-  readonly output: { name: string; dims: number[] };
+  /** The graph output (element type FLOAT unless given). */
+  readonly output: { name: string; dims: number[]; elemType?: number };
   readonly nodes: NodeSpec[];
   /** name → [dims, data]; FLOAT unless `int64` or `int32` is set. */
   readonly initializers?: Record<string, { dims: number[]; data: number[]; int64?: boolean; int32?: boolean }>;
@@ -106,7 +107,7 @@ export function modelBytes(spec: ModelSpec): Uint8Array {
         v.int32 ? { name: k, dims: v.dims, dataType: 6, int32Data: v.data } : tensorProto(k, v.dims, v.data, v.int64),
       ),
       input: [spec.input, ...(spec.moreInputs ?? [])].map((i) => valueInfo(i.name, i.dims, i.elemType)),
-      output: [valueInfo(spec.output.name, spec.output.dims)],
+      output: [valueInfo(spec.output.name, spec.output.dims, spec.output.elemType)],
     },
   };
   return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();

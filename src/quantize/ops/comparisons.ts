@@ -22,7 +22,7 @@ import {
 import { emitDivide } from './products.js';
 
 /** The output shape of a broadcasting node over its non-empty inputs. */
-function outputShape(ctx: LowerContext, node: OnnxNode, inputs: readonly string[]): number[] {
+export function outputShape(ctx: LowerContext, node: OnnxNode, inputs: readonly string[]): number[] {
   let shape: number[] = [];
   for (const name of inputs) {
     const s = ctx.consts.get(name)?.dims ?? ctx.shapes.get(name);
@@ -59,13 +59,14 @@ export function broadcastActivation(
 }
 
 /** Input `name` as an operand of the output shape: a gathered activation or an expanded constant. */
-function operand(ctx: LowerContext, node: OnnxNode, name: string, outShape: number[], tag: string): Operand {
+export function operand(ctx: LowerContext, node: OnnxNode, name: string, outShape: number[], tag: string): Operand {
   const c = ctx.consts.get(name);
   if (c) return { constant: broadcastTo(node, c, outShape) };
   return { tensor: broadcastActivation(ctx, node, name, outShape, tag) };
 }
 
-function firstTensor(node: OnnxNode, ...os: Operand[]): string {
+/** The first activation among the operands, or throws naming the node. */
+export function firstTensor(node: OnnxNode, ...os: Operand[]): string {
   for (const o of os) if ('tensor' in o) return o.tensor;
   throw nodeError(node, 'every operand is a constant');
 }

@@ -10,6 +10,7 @@ import { CONCAT_CONST_FOLDS, CONCAT_LOWERINGS } from './concat.js';
 import { CONV_LOWERINGS } from './conv.js';
 import { EINSUM_LOWERINGS } from './einsum.js';
 import { ELEMENTWISE_LOWERINGS } from './elementwise.js';
+import { LOGIC_LOWERINGS } from './logic.js';
 import { ARITH_CONST_FOLDS } from './fold-arith.js';
 import { ATTENTION_LOWERINGS } from './attention.js';
 import { ATTENTION_MASK_LOWERINGS } from './attention-mask.js';
@@ -46,6 +47,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...ATTENTION_LOWERINGS,
   ...NORMALIZATION_PATTERN_LOWERINGS,
   ...ATTENTION_MASK_LOWERINGS,
+  ...LOGIC_LOWERINGS,
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */

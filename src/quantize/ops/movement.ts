@@ -6,7 +6,7 @@
  * Concat, the one multi-input move, is in concat.ts.
  */
 import type { OnnxNode } from '../../onnx/onnx-graph.js';
-import { ConstTensor, elemTypeName } from '../../onnx/tensor.js';
+import type { ConstTensor } from '../../onnx/tensor.js';
 import {
   activationShape,
   attrInts,
@@ -286,19 +286,6 @@ function blockMove(node: OnnxNode, inShape: number[], toSpace: boolean): Move {
   };
 }
 
-const FLOAT_TYPES = new Set([1, 10, 11, 16]);
-
-function castActivation(ctx: LowerContext, node: OnnxNode, inShape: number[]): Move {
-  const to = node.opType === 'CastLike' ? constInput(ctx, node, 1).dataType : attrNum(node, 'to', 1);
-  if (typeof to === 'string' ? !['FLOAT', 'DOUBLE', 'FLOAT16', 'BFLOAT16'].includes(to) : !FLOAT_TYPES.has(to)) {
-    throw nodeError(
-      node,
-      `cast of a computed value to a non-float type (${typeof to === 'string' ? to : elemTypeName(to)}) is not supported`,
-    );
-  }
-  return identity(inShape);
-}
-
 /** Every single-input data-movement op. */
 export const MOVES: Record<string, MoveFn> = {
   Identity: (_ctx, _node, s) => identity(s),
@@ -324,8 +311,6 @@ export const MOVES: Record<string, MoveFn> = {
   Pad: pad,
   DepthToSpace: (_ctx, node, s) => blockMove(node, s, true),
   SpaceToDepth: (_ctx, node, s) => blockMove(node, s, false),
-  Cast: castActivation,
-  CastLike: castActivation,
 };
 
 function isIdentity(m: Move, n: number): boolean {
@@ -371,11 +356,7 @@ export const MOVEMENT_LOWERINGS: Record<string, Lowering> = {
   ...Object.fromEntries(Object.entries(MOVES).map(([op, fn]) => [op, lowerMove(fn)])),
 };
 
-/** The same ops on constants (Cast is folded with the arithmetic, which converts values). */
+/** The same ops on constants (Cast is folded with the arithmetic, which converts values; see logic.ts for activations). */
 export const MOVEMENT_CONST_FOLDS: Record<string, ConstFold> = {
-  ...Object.fromEntries(
-    Object.entries(MOVES)
-      .filter(([op]) => op !== 'Cast' && op !== 'CastLike')
-      .map(([op, fn]) => [op, foldMove(fn)]),
-  ),
+  ...Object.fromEntries(Object.entries(MOVES).map(([op, fn]) => [op, foldMove(fn)])),
 };

@@ -107,13 +107,15 @@ export function emitMatMul(ctx: LowerContext, name: string, a: string, b: string
 
 const FLOAT_TYPES = /^(FLOAT|DOUBLE|FLOAT16|BFLOAT16)$/;
 const INDEX_OPS = new Set(['ArgMax', 'ArgMin']);
+const BOOL_OPS = new Set(['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Not']);
 
 /**
  * The ONNX element type of computed tensor `t` as far as the lowering can tell: a graph input's
- * type, a Cast's target, INT64 for ArgMax/ArgMin, else (elementwise and data-movement ops keep
- * their type) the type of the producer's first input.
+ * type, a Cast's target, INT64 for ArgMax/ArgMin, BOOL for comparisons and logic ops, else
+ * (elementwise and data-movement ops keep their type) the type of the producer's first input
+ * (Where's and CastLike's second, OneHot's third).
  */
-function elemTypeOf(ctx: LowerContext, t: string): string {
+export function elemTypeOf(ctx: LowerContext, t: string): string {
   const producer = new Map<string, OnnxNode>();
   for (const n of ctx.graph.nodes) for (const o of n.outputs) producer.set(o, n);
   for (let steps = 0; steps <= ctx.graph.nodes.length; steps++) {
@@ -128,7 +130,10 @@ function elemTypeOf(ctx: LowerContext, t: string): string {
       return typeof to === 'number' ? elemTypeName(to) : typeof to === 'string' ? to : 'FLOAT';
     }
     if (INDEX_OPS.has(node.opType)) return 'INT64';
-    t = node.inputs[0];
+    if (BOOL_OPS.has(node.opType)) return 'BOOL';
+    // Where has the type of its branches, OneHot of its values, CastLike of its second input.
+    const from = node.opType === 'Where' ? 1 : node.opType === 'OneHot' ? 2 : node.opType === 'CastLike' ? 1 : 0;
+    t = node.inputs[from] ?? node.inputs[0];
   }
   return 'FLOAT';
 }
