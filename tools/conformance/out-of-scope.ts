@@ -52,6 +52,11 @@ export const OUT_OF_SCOPE: readonly OutOfScope[] = [
     reason: 'the input holds NaN and ±Inf, which have no fixed-point value',
   },
   {
+    cases: /\/test_reduce_log_sum_exp_(do_not_keepdims|keepdims|negative_axes_keepdims)_(example|random)_expanded$/,
+    reason:
+      'the expanded form sums exp(x) without subtracting the max: one tensor spans exp(−2.3) to exp(60) (10^27), beyond any per-tensor fixed-point scale, so small sums round to 0 and Log saturates (the circuit still equals the integer reference; only the tolerance fails)',
+  },
+  {
     cases: /\/test_not_(2d|3d|4d)$/,
     reason:
       "the model declares opset 1, below the loader's supported 7–25 (Not is unchanged since opset 1; test/ops/logic-differential.test.ts covers it)",
