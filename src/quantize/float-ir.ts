@@ -9,6 +9,8 @@ import { linearTerms } from '../formats/linear-spec.js';
 import { evalUnary, UnaryAttrs, UnaryFn } from './unary-functions.js';
 import type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 import { runProductFloat } from './products-float.js';
+import type { GatherIndexOp, TopKOp } from './index-float.js';
+import { gatherIndexFloat, topKFloat } from './index-float.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {
@@ -170,7 +172,9 @@ export type FloatOp =
   | DivConstOp
   | ProductOp
   | DivideOp
-  | SoftmaxOp;
+  | SoftmaxOp
+  | GatherIndexOp
+  | TopKOp;
 
 /** Every activation an op reads, `input` first. */
 export function opInputs(op: FloatOp): string[] {
@@ -187,6 +191,8 @@ export function opInputs(op: FloatOp): string[] {
       return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
     case 'where':
       return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
+    case 'gatherIndex':
+      return 'tensor' in op.data && op.data.tensor !== op.input ? [op.input, op.data.tensor] : [op.input];
     // No default: a new kind must say whether it reads a second activation.
     case 'linear':
     case 'relu':
@@ -198,6 +204,7 @@ export function opInputs(op: FloatOp): string[] {
     case 'unary':
     case 'divConst':
     case 'softmax':
+    case 'topk':
       return [op.input];
   }
 }
@@ -317,6 +324,8 @@ export const FLOAT_SEMANTICS: { readonly [K in FloatOp['kind']]: FloatSemantics<
   divide: (op, x, values) => runProductFloat(op, x, values.get(op.other)!),
   softmax: (op, x) => runProductFloat(op, x, x),
   concat: (op, x, values) => concatFloat([x, ...op.others.map((o) => values.get(o)!)]),
+  gatherIndex: (op, x, values) => gatherIndexFloat(op, x, 'tensor' in op.data ? values.get(op.data.tensor)! : op.data.constant),
+  topk: (op, x) => topKFloat(op, x),
 };
 
 /** Runs the lowered graph in float64, returning every tensor by name. */

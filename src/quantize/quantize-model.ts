@@ -80,6 +80,8 @@ function layerSummary(o: QOp): Settings['quantization']['layers'][number] {
     case 'product':
     case 'divide':
     case 'softmax':
+    case 'gatherIndex':
+    case 'topk':
       return { name: o.name, kind: o.kind };
   }
 }

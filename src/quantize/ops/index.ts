@@ -23,6 +23,12 @@ import { REDUCTION_LOWERINGS } from './reductions.js';
 import { RESIZE_LOWERINGS } from './resize.js';
 import { SHAPE_CONST_FOLDS } from './shape.js';
 import { SOFTMAX_LOWERINGS } from './softmax.js';
+import {
+  COMPUTED_INDEX_LOWERINGS,
+  SELECTION_CONST_FOLDS,
+  SELECTION_LOWERINGS,
+  withComputedIndex,
+} from './selection.js';
 
 /** One entry per supported ONNX op whose input is an activation. */
 export const LOWERINGS: Record<string, Lowering> = {
@@ -43,6 +49,14 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...ATTENTION_LOWERINGS,
   ...NORMALIZATION_PATTERN_LOWERINGS,
   ...ATTENTION_MASK_LOWERINGS,
+  ...SELECTION_LOWERINGS,
+  // Gather / GatherElements: free wiring for constant indices, one-hot selection for computed ones.
+  ...Object.fromEntries(
+    Object.entries(COMPUTED_INDEX_LOWERINGS).map(([op, byIndex]) => [
+      op,
+      withComputedIndex(MOVEMENT_LOWERINGS[op]!, byIndex),
+    ]),
+  ),
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */
@@ -51,6 +65,7 @@ export const CONST_FOLDS: Record<string, ConstFold> = {
   ...MOVEMENT_CONST_FOLDS,
   ...CONCAT_CONST_FOLDS,
   ...SHAPE_CONST_FOLDS,
+  ...SELECTION_CONST_FOLDS,
 };
 
 /** Ops that read only the shape of their input, so they fold even when it is an activation. */
