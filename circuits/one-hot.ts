@@ -7,7 +7,10 @@
  *                                         pruned to p < span: one product per tree node, ≈ span)
  *   Σ_{p<span} e_p = 1                   (one constraint, only when span < 2^w: rejects x ≥ span)
  * so exactly one indicator e_p is 1, the one with p = idx − lo, and an index outside the range
- * (or not an integer) has no satisfying witness. Every wire is forced by the determinism
+ * (or not an integer) has no satisfying witness. The range is enforced by the sum together
+ * with the products of nodes whose upper child is pruned (e·(1 − bit)): at an in-range index
+ * the sum alone would determine those wires, so they are range constraints, tested by the
+ * forgery tests rather than by the determinism checker. Every wire is forced by the determinism
  * checker's existing rules: the bits by the decomposition rule, each tree product by the
  * linear rule. Selecting among constants is then free (Σ e_p c_p); among computed values it
  * costs one product per distinct candidate but the first (y = d_0 + Σ e_p (d_p − d_0)).
@@ -33,8 +36,9 @@ export function oneHotBits(span: number): number {
 /** Products of the pruned indicator tree. */
 function treeProducts(span: number, w: number): number {
   let n = 0;
-  // Nodes at depth d (d = 1..w) cover prefixes of d bits; the root's two children are linear.
-  for (let d = 2; d <= w; d++) n += Math.ceil(span / 2 ** (w - d));
+  // Each node at depth d (1..w−1, a prefix of d bits) makes one product for its children; the
+  // root's children are linear.
+  for (let d = 1; d < w; d++) n += Math.ceil(span / 2 ** (w - d));
   return n;
 }
 
