@@ -41,11 +41,12 @@ export function buildGatherIndex(
     const scaled = scale === 1n ? t : t.map((s) => b.linear([[s, scale]]));
     data = (i) => scaled[i]!;
   }
-  const range: OneHotRange = { lo: op.lo, span: op.span, frac: op.indexFrac };
   return op.base.map((base, k) => {
-    const e = cachedOneHot(b, idx[op.indexOf[k]!]!, range);
+    const at = op.indexOf[k]!;
+    const range: OneHotRange = { lo: op.lo[at]!, span: op.span[at]!, frac: op.indexFrac };
+    const e = cachedOneHot(b, idx[at]!, range);
     const cand = e.map((_, p) => {
-      const v = op.lo + p;
+      const v = range.lo + p;
       return data(base + (v < 0 ? v + op.axisDim : v) * op.axisStride);
     });
     return selectOneHot(b, e, cand, constant);

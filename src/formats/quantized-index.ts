@@ -20,8 +20,8 @@ export const qgatherIndexSchema = z.object({
     z.strictObject({ constant: z.array(safeIntSchema) }),
   ]),
   indexFrac: fracSchema.min(0),
-  lo: safeIntSchema,
-  span: count,
+  lo: z.array(safeIntSchema),
+  span: z.array(count),
   axisDim: count,
   axisStride: count,
   base: indexList,
@@ -29,9 +29,9 @@ export const qgatherIndexSchema = z.object({
 });
 
 /**
- * y[k] = data[base[k] + norm(v) · axisStride] · scale with v = idx[indexOf[k]] / 2^indexFrac, an
- * integer in the proven range [lo, lo + span) ⊆ [−axisDim, axisDim) (norm(v) = v + axisDim for
- * v < 0); any other index has no witness (circuits/one-hot.ts).
+ * y[k] = data[base[k] + norm(v) · axisStride] · scale with v = idx[i] / 2^indexFrac, i = indexOf[k],
+ * an integer in index element i's proven range [lo[i], lo[i] + span[i]) ⊆ [−axisDim, axisDim)
+ * (norm(v) = v + axisDim for v < 0); any other index has no witness (circuits/one-hot.ts).
  */
 export type QGatherIndex = z.infer<typeof qgatherIndexSchema>;
 
@@ -59,9 +59,9 @@ export function checkGatherIndex(op: QGatherIndex, n: number, dataSize: number |
   if (dataSize === undefined) return 'the data tensor is not defined by an earlier op';
   if (op.base.length !== op.indexOf.length) return 'fields base and indexOf have different lengths';
   if (op.indexOf.some((i) => i >= n)) return 'an index position is out of range';
-  if (op.lo < -op.axisDim || op.lo + op.span > op.axisDim) return 'the index range exceeds the axis';
-  const top = op.lo < 0 ? op.axisDim - 1 : op.lo + op.span - 1;
-  if (op.base.some((b) => b + top * op.axisStride >= dataSize)) return 'a data position is out of range';
+  if (op.lo.length !== n || op.span.length !== n) return `fields lo and span need ${n} entries (one per index)`;
+  if (op.lo.some((l, i) => l < -op.axisDim || l + op.span[i]! > op.axisDim)) return 'an index range exceeds the axis';
+  if (op.base.some((b) => b + (op.axisDim - 1) * op.axisStride >= dataSize)) return 'a data position is out of range';
   return op.base.length;
 }
 

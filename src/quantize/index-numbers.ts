@@ -10,10 +10,12 @@ import { topKOrder } from './index-float.js';
 export function gatherIndexNumbers(op: QGatherIndex, idx: readonly number[], data: readonly number[]): number[] {
   const scale = 2 ** op.indexFrac;
   return op.base.map((b, k) => {
-    const v = idx[op.indexOf[k]!]! / scale;
-    if (!Number.isInteger(v) || v < op.lo || v >= op.lo + op.span)
+    const at = op.indexOf[k]!;
+    const v = idx[at]! / scale;
+    const [lo, span] = [op.lo[at]!, op.span[at]!];
+    if (!Number.isInteger(v) || v < lo || v >= lo + span)
       throw new UserError(
-        `node ${quote(op.name)}: index ${v} is outside its range [${op.lo}, ${op.lo + op.span - 1}] for an axis of ${op.axisDim}`,
+        `node ${quote(op.name)}: index ${v} is outside its range [${lo}, ${lo + span - 1}] for an axis of ${op.axisDim}`,
       );
     const y = data[b + (v < 0 ? v + op.axisDim : v) * op.axisStride]!;
     return 'tensor' in op.data ? y * op.data.scale : y;

@@ -35,11 +35,14 @@ export function quantizeGatherIndex(
 ): { op: QGatherIndex; state: TensorState } {
   const s = states.get(op.input)!;
   const scale = integralScale(op.name, s.frac, 'the index');
-  const [qlo, qhi] = minMax([...s.lo, ...s.hi]);
-  const lo = Math.max(-op.axisDim, Math.ceil(qlo / scale));
-  const hi = Math.min(op.axisDim - 1, Math.floor(qhi / scale));
-  if (hi < lo)
-    throw new UserError(`node ${quote(op.name)}: the index range [${qlo / scale}, ${qhi / scale}] misses the axis`);
+  // Each index element keeps its own range (a tree's index per tree spans only that tree's nodes).
+  const lo = s.lo.map((l) => Math.max(-op.axisDim, Math.ceil(l / scale)));
+  const hi = s.hi.map((h) => Math.min(op.axisDim - 1, Math.floor(h / scale)));
+  const empty = lo.findIndex((l, i) => hi[i]! < l);
+  if (empty >= 0)
+    throw new UserError(
+      `node ${quote(op.name)}: index ${empty} ranges over [${s.lo[empty]! / scale}, ${s.hi[empty]! / scale}], outside an axis of ${op.axisDim}`,
+    );
   let data: QGatherIndex['data'];
   let dataState: TensorState;
   if ('tensor' in op.data) {
@@ -56,17 +59,18 @@ export function quantizeGatherIndex(
     data = { constant: q };
     dataState = { frac, kind: 'act', lo: q, hi: q };
   }
-  const span = hi - lo + 1;
-  const hull = new Map<number, [number, number]>();
-  const range = (base: number): [number, number] => {
-    let r = hull.get(base);
+  const span = lo.map((l, i) => hi[i]! - l + 1);
+  const hull = new Map<string, [number, number]>();
+  const range = (base: number, at: number): [number, number] => {
+    const key = `${base}:${lo[at]}:${hi[at]}`;
+    let r = hull.get(key);
     if (!r) {
       r = [Infinity, -Infinity];
-      for (let v = lo; v <= hi; v++) {
+      for (let v = lo[at]!; v <= hi[at]!; v++) {
         const at = base + (v < 0 ? v + op.axisDim : v) * op.axisStride;
         r = [Math.min(r[0], dataState.lo[at]!), Math.max(r[1], dataState.hi[at]!)];
       }
-      hull.set(base, r);
+      hull.set(key, r);
     }
     return r;
   };
@@ -89,8 +93,8 @@ export function quantizeGatherIndex(
     state: {
       frac: dataState.frac,
       kind: dataState.kind,
-      lo: op.base.map((b) => range(b)[0]),
-      hi: op.base.map((b) => range(b)[1]),
+      lo: op.base.map((b, k) => range(b, op.indexOf[k]!)[0]),
+      hi: op.base.map((b, k) => range(b, op.indexOf[k]!)[1]),
     },
   };
 }

@@ -37,6 +37,9 @@ const initializers = {
   children: { dims: [1, N], data: [3, 0, 5, 1, 2, 4], int64: true },
   n: { dims: [], data: [N], int64: true },
   small: { dims: [4, 2], data: randArray(rnd, 8, -1, 1) },
+  rows: { dims: [2], data: [2, 3], int64: true },
+  offsets: { dims: [2, 1], data: [0, 3], int64: true },
+  leaves: { dims: [N], data: randArray(rnd, N, -1, 1) },
 };
 const base: NodeSpec[] = [
   { op: 'MatMul', inputs: ['x', 'W1'], outputs: ['a'] },
@@ -117,6 +120,32 @@ for (const c of CASES) {
   });
 }
 
+test('each index element keeps its own range: two "trees" of 3 nodes each select among 3, not 6', async () => {
+  const path = writeModel(
+    'per-element ranges',
+    [
+      ...base,
+      { op: 'Reshape', inputs: ['a', 'rows'], outputs: ['r'] },
+      { op: 'TopK', inputs: ['r', 'k1'], outputs: ['v', 'i'] },
+      { op: 'Add', inputs: ['i', 'offsets'], outputs: ['g'] },
+      { op: 'Gather', inputs: ['leaves', 'g'], outputs: ['y'] },
+    ],
+    [2, 1],
+  );
+  const fg = lowerGraph(parseOnnx(new Uint8Array(readFileSync(path)), path));
+  const q = quantizeGraph(
+    fg,
+    Array.from({ length: 24 }, () => Float64Array.from(randArray(rnd, N, -1, 1))),
+  );
+  const gather = q.ops.find((o) => o.kind === 'gatherIndex')!;
+  assert.ok(gather.kind === 'gatherIndex');
+  assert.deepEqual([gather.lo, gather.span], [[0, 3], [3, 3]]);
+  const tests = Array.from({ length: 6 }, () => Float64Array.from(randArray(rnd, N, -1, 1)));
+  const floats = await runOnnxRuntime(path, 'x', [1, N], tests);
+  const { worst, scale } = compareCircuitWithRuntime(q, tests, floats);
+  assert.ok(worst <= 0.06 * (1 + scale), `max |error| ${worst} vs magnitude ${scale}`);
+});
+
 test('an index past its axis is refused naming the node, and the circuit has no witness for it', () => {
   // TopK over 6 values indexes a table of 4 rows: indices 4 and 5 are outside the axis.
   const path = writeModel(
@@ -137,7 +166,7 @@ test('an index past its axis is refused naming the node, and the circuit has no 
     samples.filter((x) => argmaxA(x) < 4),
   );
   const gather = q.ops.find((o) => o.kind === 'gatherIndex')!;
-  assert.ok(gather.kind === 'gatherIndex' && gather.lo === 0 && gather.span === 4, 'range cut to the axis');
+  assert.ok(gather.kind === 'gatherIndex' && gather.lo[0] === 0 && gather.span[0] === 4, 'range cut to the axis');
   let hit = 0;
   for (const x of samples) {
     if (hit === 2) break;
