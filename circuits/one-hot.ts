@@ -88,11 +88,7 @@ export function oneHot(b: R1csBuilder, q: Signal, r: OneHotRange): Signal[] {
     nodes = next;
   }
   const e = nodes.map((n) => n.e);
-  if (r.span < 2 ** w)
-    b.assertEqual(
-      b.linear(e.map((s) => [s, 1n] as const)),
-      b.constant(1n),
-    );
+  if (r.span < 2 ** w) b.assertEqual(b.linear(e.map((s) => [s, 1n] as const)), b.constant(1n));
   const got = e.findIndex((s) => s.value === 1n);
   if (got !== p || e.some((s, k) => k !== p && s.value !== 0n)) throw new Error(`oneHot: indicator ${got} ≠ ${p}`);
   return e;
@@ -111,7 +107,8 @@ export function selectOneHot(b: R1csBuilder, e: readonly Signal[], d: readonly S
   e.forEach((s, p) => groups.set(d[p]!, [...(groups.get(d[p]!) ?? []), s]));
   const [first, ...rest] = [...groups.entries()];
   const terms: Array<readonly [Signal, bigint]> = [[first![0], 1n]];
-  for (const [cand, ind] of rest) terms.push([b.mul(b.linear(ind.map((s) => [s, 1n] as const)), b.sub(cand, first![0])), 1n]);
+  for (const [cand, ind] of rest)
+    terms.push([b.mul(b.linear(ind.map((s) => [s, 1n] as const)), b.sub(cand, first![0])), 1n]);
   const y = b.linear(terms);
   const want = d[e.findIndex((s) => s.value === 1n)]!.value;
   if (y.value !== want) throw new Error(`selectOneHot: selected ${y.value}, expected ${want}`);

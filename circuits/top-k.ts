@@ -49,7 +49,7 @@ export function topKCost(n: number, k: number, bits: number): number {
 /** The exact semantics: the k selected values and their indices, in ONNX order. */
 export function topKValue(xs: readonly bigint[], k: number, largest: boolean): { values: bigint[]; indices: number[] } {
   const order = xs.map((_, i) => i);
-  order.sort((i, j) => (xs[i] === xs[j] ? i - j : (xs[i]! > xs[j]!) === largest ? -1 : 1));
+  order.sort((i, j) => (xs[i] === xs[j] ? i - j : xs[i]! > xs[j]! === largest ? -1 : 1));
   const indices = order.slice(0, k);
   return { values: indices.map((i) => xs[i]!), indices };
 }

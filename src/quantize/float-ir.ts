@@ -324,7 +324,8 @@ export const FLOAT_SEMANTICS: { readonly [K in FloatOp['kind']]: FloatSemantics<
   divide: (op, x, values) => runProductFloat(op, x, values.get(op.other)!),
   softmax: (op, x) => runProductFloat(op, x, x),
   concat: (op, x, values) => concatFloat([x, ...op.others.map((o) => values.get(o)!)]),
-  gatherIndex: (op, x, values) => gatherIndexFloat(op, x, 'tensor' in op.data ? values.get(op.data.tensor)! : op.data.constant),
+  gatherIndex: (op, x, values) =>
+    gatherIndexFloat(op, x, 'tensor' in op.data ? values.get(op.data.tensor)! : op.data.constant),
   topk: (op, x) => topKFloat(op, x),
 };
 

@@ -23,7 +23,9 @@ function minMax(v: readonly number[]): [number, number] {
 
 function integralScale(name: string, frac: number, what: string): number {
   if (frac < 0)
-    throw new UserError(`node ${quote(name)}: ${what} has a negative fractional width (${frac}); it cannot hold indices`);
+    throw new UserError(
+      `node ${quote(name)}: ${what} has a negative fractional width (${frac}); it cannot hold indices`,
+    );
   return 2 ** frac;
 }
 
@@ -113,9 +115,15 @@ export function quantizeTopK(op: TopKOp, s: TensorState): { op: QTopK; state: Te
     const row = op.index.slice(r * op.n, (r + 1) * op.n);
     const [l] = minMax(row.map((i) => s.lo[i]!));
     const [, h] = minMax(row.map((i) => s.hi[i]!));
-    for (let t = 0; t < op.k; t++) outLo.push(l) && outHi.push(h);
+    for (let t = 0; t < op.k; t++) {
+      outLo.push(l);
+      outHi.push(h);
+    }
   }
-  for (let t = 0; t < rows * op.k; t++) outLo.push(0) && outHi.push((op.n - 1) * indexScale);
+  for (let t = 0; t < rows * op.k; t++) {
+    outLo.push(0);
+    outHi.push((op.n - 1) * indexScale);
+  }
   const q: QTopK = {
     kind: 'topk',
     name: op.name,
@@ -130,4 +138,3 @@ export function quantizeTopK(op: TopKOp, s: TensorState): { op: QTopK; state: Te
   };
   return { op: q, state: { frac: s.frac, kind: s.kind, lo: outLo, hi: outHi } };
 }
-

@@ -47,7 +47,12 @@ test('oneHot + selectOneHot: the selected element for every index in range, at t
   const b = new R1csBuilder();
   const e = oneHot(b, b.input(4n, 'private'), { lo: 0, span: 5, frac: 0 });
   const before = b.nConstraints;
-  const y = selectOneHot(b, e, [10n, 20n, 30n, 40n, 50n].map((v) => b.constant(v)), true);
+  const y = selectOneHot(
+    b,
+    e,
+    [10n, 20n, 30n, 40n, 50n].map((v) => b.constant(v)),
+    true,
+  );
   assert.equal(y.value, 50n);
   assert.equal(b.nConstraints - before, 0);
   assert.equal(before, oneHotCost(5));
@@ -127,7 +132,11 @@ function oneHotOf(q: bigint): void {
 
 test('topK: ONNX order (ties: lower index first) for largest and smallest, at the documented cost', () => {
   const rnd = prng(23);
-  const rows: bigint[][] = [[3n, 3n, 3n], [1n, 5n, 5n, 2n], [-4n, 9n, -4n, 0n, 9n]];
+  const rows: bigint[][] = [
+    [3n, 3n, 3n],
+    [1n, 5n, 5n, 2n],
+    [-4n, 9n, -4n, 0n, 9n],
+  ];
   for (let t = 0; t < 12; t++) rows.push(Array.from({ length: 6 }, () => BigInt(Math.floor(rnd() * 7) - 3)));
   for (const xs of rows)
     for (const largest of [true, false])

@@ -139,7 +139,13 @@ test('each index element keeps its own range: two "trees" of 3 nodes each select
   );
   const gather = q.ops.find((o) => o.kind === 'gatherIndex')!;
   assert.ok(gather.kind === 'gatherIndex');
-  assert.deepEqual([gather.lo, gather.span], [[0, 3], [3, 3]]);
+  assert.deepEqual(
+    [gather.lo, gather.span],
+    [
+      [0, 3],
+      [3, 3],
+    ],
+  );
   const tests = Array.from({ length: 6 }, () => Float64Array.from(randArray(rnd, N, -1, 1)));
   const floats = await runOnnxRuntime(path, 'x', [1, N], tests);
   const { worst, scale } = compareCircuitWithRuntime(q, tests, floats);
@@ -150,7 +156,11 @@ test('an index past its axis is refused naming the node, and the circuit has no 
   // TopK over 6 values indexes a table of 4 rows: indices 4 and 5 are outside the axis.
   const path = writeModel(
     'out of range',
-    [...base, { op: 'TopK', inputs: ['a', 'k1'], outputs: ['v', 'i'] }, { op: 'Gather', inputs: ['small', 'i'], outputs: ['y'] }],
+    [
+      ...base,
+      { op: 'TopK', inputs: ['a', 'k1'], outputs: ['v', 'i'] },
+      { op: 'Gather', inputs: ['small', 'i'], outputs: ['y'] },
+    ],
     [1, 1, 2],
   );
   const fg = lowerGraph(parseOnnx(new Uint8Array(readFileSync(path)), path));
@@ -175,7 +185,10 @@ test('an index past its axis is refused naming the node, and the circuit has no 
     const idx = top.get(gather.input)![0]! / 2 ** gather.indexFrac;
     if (idx < 4) continue;
     hit++;
-    assert.throws(() => runIntegerModel(q, xq), (e: Error) => e instanceof UserError && /node "n3".*index [45] is outside/.test(e.message));
+    assert.throws(
+      () => runIntegerModel(q, xq),
+      (e: Error) => e instanceof UserError && /node "n3".*index [45] is outside/.test(e.message),
+    );
     assert.throws(() => buildCircuit(q, xq), /outside the proven range/);
   }
   assert.ok(hit > 0, 'some input selects index 4 or 5');

@@ -108,7 +108,8 @@ function topKParams(ctx: LowerContext, node: OnnxNode, shape: number[]) {
   const inner = size(shape.slice(axis + 1));
   // Row r = (o, i): elements o·n·inner + j·inner + i for j < n.
   const index: number[] = [];
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) for (let j = 0; j < n; j++) index.push((o * n + j) * inner + i);
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) for (let j = 0; j < n; j++) index.push((o * n + j) * inner + i);
   const outShape = shape.map((d, i) => (i === axis ? k : d));
   // Output element (o, t, i) of the ONNX layout reads row o·inner + i, rank t.
   const perm = mapIndex(outShape, (pos) => {
@@ -125,7 +126,16 @@ const lowerTopK: Lowering = (ctx, node) => {
   const both = `${node.name}::topk`;
   emit(
     ctx,
-    { kind: 'topk', name: node.name, input: node.inputs[0]!, output: both, n: p.n, k: p.k, largest: p.largest, index: p.index },
+    {
+      kind: 'topk',
+      name: node.name,
+      input: node.inputs[0]!,
+      output: both,
+      n: p.n,
+      k: p.k,
+      largest: p.largest,
+      index: p.index,
+    },
     [2 * p.rows * p.k],
   );
   const half = p.rows * p.k;
