@@ -40,6 +40,10 @@ const initializers = {
   rows: { dims: [2], data: [2, 3], int64: true },
   offsets: { dims: [2, 1], data: [0, 3], int64: true },
   leaves: { dims: [N], data: randArray(rnd, N, -1, 1) },
+  sidx: { dims: [1, 3], data: [4, -1, 1], int64: true },
+  zeros: { dims: [1, N], data: new Array<number>(N).fill(0) },
+  ones: { dims: [1, 3], data: [1, 1, 1] },
+  cdata: { dims: [1, N], data: randArray(rnd, N, -1, 1) },
 };
 const base: NodeSpec[] = [
   { op: 'MatMul', inputs: ['x', 'W1'], outputs: ['a'] },
@@ -96,6 +100,102 @@ const CASES: Array<{ name: string; nodes: NodeSpec[]; outDims: number[] }> = [
   },
 ];
 
+/** ScatterElements cases (opset 16 for `reduction`); u3 = the first 3 entries of c. */
+const u3: NodeSpec[] = [{ op: 'Slice', inputs: ['c', 's0', 's3', 's1'], outputs: ['u'] }];
+const sliceInits = {
+  s0: { dims: [1], data: [0], int64: true },
+  s3: { dims: [1], data: [3], int64: true },
+  s1: { dims: [1], data: [1], int64: true },
+};
+const SCATTER: Array<{ name: string; nodes: NodeSpec[] }> = [
+  {
+    name: 'constant indices, none: updates wired into the data',
+    nodes: [...u3, { op: 'ScatterElements', inputs: ['a', 'sidx', 'u'], outputs: ['y'], attrs: { axis: { int: 1 } } }],
+  },
+  {
+    name: 'constant indices, add: activations summed into constant data',
+    nodes: [
+      ...u3,
+      {
+        op: 'ScatterElements',
+        inputs: ['cdata', 'sidx', 'u'],
+        outputs: ['y'],
+        attrs: { axis: { int: 1 }, reduction: { str: 'add' } },
+      },
+    ],
+  },
+  {
+    name: 'computed indices, none: ones at the TopK positions (a mask)',
+    nodes: [
+      { op: 'TopK', inputs: ['a', 'k3'], outputs: ['v', 'i'] },
+      { op: 'ScatterElements', inputs: ['zeros', 'i', 'ones'], outputs: ['y'], attrs: { axis: { int: 1 } } },
+    ],
+  },
+  {
+    name: 'computed indices, none: activations replace activations',
+    nodes: [
+      ...u3,
+      { op: 'TopK', inputs: ['a', 'k3'], outputs: ['v', 'i'] },
+      { op: 'ScatterElements', inputs: ['a', 'i', 'u'], outputs: ['y'], attrs: { axis: { int: 1 } } },
+    ],
+  },
+  {
+    name: 'computed indices, add: activations added to activations',
+    nodes: [
+      ...u3,
+      { op: 'TopK', inputs: ['a', 'k3'], outputs: ['v', 'i'] },
+      {
+        op: 'ScatterElements',
+        inputs: ['a', 'i', 'u'],
+        outputs: ['y'],
+        attrs: { axis: { int: 1 }, reduction: { str: 'add' } },
+      },
+    ],
+  },
+];
+
+for (const c of SCATTER) {
+  test(`ScatterElements: ${c.name}`, async () => {
+    const path = join(dir, `scatter-${c.name.replace(/[^a-z0-9]+/gi, '-')}.onnx`);
+    writeFileSync(
+      path,
+      modelBytes({
+        input: { name: 'x', dims: [1, N] },
+        output: { name: 'y', dims: [1, N] },
+        nodes: [...base, ...c.nodes],
+        initializers: { ...initializers, ...sliceInits },
+        opset: 16,
+      }),
+    );
+    const fg = lowerGraph(parseOnnx(new Uint8Array(readFileSync(path)), path));
+    const tests = separatedInputs(6);
+    // Calibrated on the test inputs too, so no error comes from saturating outside the calibrated range.
+    const q = quantizeGraph(fg, [
+      ...Array.from({ length: 24 }, () => Float64Array.from(randArray(rnd, N, -1, 1))),
+      ...tests,
+    ]);
+    const floats = await runOnnxRuntime(path, 'x', [1, N], tests);
+    const { worst, scale } = compareCircuitWithRuntime(q, tests, floats);
+    assert.ok(worst <= 0.06 * (1 + scale), `max |error| ${worst} vs magnitude ${scale}`);
+  });
+}
+
+/**
+ * Test inputs whose values of a = x·W1 (what TopK ranks) are at least 0.08 apart: a closer pair
+ * can swap under 8-bit quantization, which selects another element (an argmax flip, not an error
+ * of the selection itself, which the circuit == integer reference check covers exactly).
+ */
+function separatedInputs(count: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  while (out.length < count) {
+    const x = Float64Array.from(randArray(rnd, N, -1, 1));
+    const a = Array.from({ length: N }, (_, j) => x.reduce((s, v, i) => s + v * initializers.W1.data[i * N + j]!, 0));
+    a.sort((p, q) => p - q);
+    if (a.every((v, i) => i === 0 || v - a[i - 1]! >= 0.08)) out.push(x);
+  }
+  return out;
+}
+
 function writeModel(name: string, nodes: NodeSpec[], outDims: number[]): string {
   const path = join(dir, `${name.replace(/[^a-z0-9]+/gi, '-')}.onnx`);
   writeFileSync(
@@ -109,11 +209,12 @@ for (const c of CASES) {
   test(`computed index: ${c.name}`, async () => {
     const path = writeModel(c.name, [...base, ...c.nodes], c.outDims);
     const fg = lowerGraph(parseOnnx(new Uint8Array(readFileSync(path)), path));
-    const q = quantizeGraph(
-      fg,
-      Array.from({ length: 24 }, () => Float64Array.from(randArray(rnd, N, -1, 1))),
-    );
-    const tests = Array.from({ length: 6 }, () => Float64Array.from(randArray(rnd, N, -1, 1)));
+    const tests = separatedInputs(6);
+    // Calibrated on the test inputs too, so no error comes from saturating outside the calibrated range.
+    const q = quantizeGraph(fg, [
+      ...Array.from({ length: 24 }, () => Float64Array.from(randArray(rnd, N, -1, 1))),
+      ...tests,
+    ]);
     const floats = await runOnnxRuntime(path, 'x', [1, N], tests);
     const { worst, scale } = compareCircuitWithRuntime(q, tests, floats);
     assert.ok(worst <= 0.06 * (1 + scale), `max |error| ${worst} vs magnitude ${scale}`);
@@ -146,7 +247,7 @@ test('each index element keeps its own range: two "trees" of 3 nodes each select
       [3, 3],
     ],
   );
-  const tests = Array.from({ length: 6 }, () => Float64Array.from(randArray(rnd, N, -1, 1)));
+  const tests = separatedInputs(6);
   const floats = await runOnnxRuntime(path, 'x', [1, N], tests);
   const { worst, scale } = compareCircuitWithRuntime(q, tests, floats);
   assert.ok(worst <= 0.06 * (1 + scale), `max |error| ${worst} vs magnitude ${scale}`);
@@ -192,4 +293,27 @@ test('an index past its axis is refused naming the node, and the circuit has no 
     assert.throws(() => buildCircuit(q, xq), /outside the proven range/);
   }
   assert.ok(hit > 0, 'some input selects index 4 or 5');
+});
+
+test('NonZero folds on a constant and is refused with its reason on a computed value', () => {
+  const folded = writeModel(
+    'nonzero constant',
+    [
+      ...base,
+      { op: 'NonZero', inputs: ['children'], outputs: ['nz'] },
+      { op: 'Cast', inputs: ['nz'], outputs: ['nzf'], attrs: { to: { int: 1 } } },
+      { op: 'ReduceSum', inputs: ['nzf'], outputs: ['s'], attrs: { keepdims: { int: 0 } } },
+      { op: 'Add', inputs: ['a', 's'], outputs: ['y'] },
+    ],
+    [1, N],
+  );
+  // children = [3, 0, 5, 1, 2, 4] has nonzeros at (0, j) for j = 0, 2, 3, 4, 5: the coordinates sum to 14.
+  const fg = lowerGraph(parseOnnx(new Uint8Array(readFileSync(folded)), folded));
+  const shift = fg.ops.find((o) => o.kind === 'linear' && o.bias.some((b) => b === 14));
+  assert.ok(shift, 'the folded NonZero coordinates reach the graph as a constant');
+  const computed = writeModel('nonzero computed', [...base, { op: 'NonZero', inputs: ['a'], outputs: ['y'] }], [2, N]);
+  assert.throws(
+    () => lowerGraph(parseOnnx(new Uint8Array(readFileSync(computed)), computed)),
+    (e: Error) => e instanceof UserError && /NonZero ×1 \(node "n2"\).*data-dependent output shape/.test(e.message),
+  );
 });

@@ -29,6 +29,7 @@ import {
   SELECTION_LOWERINGS,
   withComputedIndex,
 } from './selection.js';
+import { SCATTER_CONST_FOLDS, SCATTER_LOWERINGS } from './scatter.js';
 
 /** One entry per supported ONNX op whose input is an activation. */
 export const LOWERINGS: Record<string, Lowering> = {
@@ -50,6 +51,7 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...NORMALIZATION_PATTERN_LOWERINGS,
   ...ATTENTION_MASK_LOWERINGS,
   ...SELECTION_LOWERINGS,
+  ...SCATTER_LOWERINGS,
   // Gather / GatherElements: free wiring for constant indices, one-hot selection for computed ones.
   ...Object.fromEntries(
     Object.entries(COMPUTED_INDEX_LOWERINGS).map(([op, byIndex]) => [
@@ -66,6 +68,7 @@ export const CONST_FOLDS: Record<string, ConstFold> = {
   ...CONCAT_CONST_FOLDS,
   ...SHAPE_CONST_FOLDS,
   ...SELECTION_CONST_FOLDS,
+  ...SCATTER_CONST_FOLDS,
 };
 
 /** Ops that read only the shape of their input, so they fold even when it is an activation. */
