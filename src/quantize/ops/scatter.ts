@@ -126,26 +126,35 @@ function scatterConstant(ctx: LowerContext, node: OnnxNode, data: Side, upd: Sid
 }
 
 /** Computed indices: one-hot hit rows, then products (or free maps) per output element. */
-function scatterComputed(ctx: LowerContext, node: OnnxNode, data: Side, upd: Side, g: Geometry): void {
-  const hit = `${node.name}::hit`;
+interface Pair {
+  readonly u: number;
+  readonly j: number;
+  readonly e: number;
+}
+
+/** H[u, j] = [norm(idx_u) = j] for every update u and axis position j: a gatherIndex of an identity. */
+function emitHits(ctx: LowerContext, node: OnnxNode, g: Geometry, hit: string): Pair[] {
   const eye = new Float64Array(g.dim * g.dim);
   for (let j = 0; j < g.dim; j++) eye[j * g.dim + j] = 1;
   const pairs = g.rowBase.flatMap((b, u) => Array.from({ length: g.dim }, (_, j) => ({ u, j, e: b + j * g.stride })));
-  emit(
-    ctx,
-    {
-      kind: 'gatherIndex',
-      name: `${node.name}:hit`,
-      input: node.inputs[1]!,
-      output: hit,
-      data: { constant: eye },
-      axisDim: g.dim,
-      axisStride: g.dim,
-      base: pairs.map((p) => p.j),
-      indexOf: pairs.map((p) => p.u),
-    },
-    [pairs.length],
-  );
+  const op: FloatOp = {
+    kind: 'gatherIndex',
+    name: `${node.name}:hit`,
+    input: node.inputs[1]!,
+    output: hit,
+    data: { constant: eye },
+    axisDim: g.dim,
+    axisStride: g.dim,
+    base: pairs.map((p) => p.j),
+    indexOf: pairs.map((p) => p.u),
+  };
+  emit(ctx, op, [pairs.length]);
+  return pairs;
+}
+
+function scatterComputed(ctx: LowerContext, node: OnnxNode, data: Side, upd: Side, g: Geometry): void {
+  const hit = `${node.name}::hit`;
+  const pairs = emitHits(ctx, node, g, hit);
   const none = reduction(node) === 'none';
   const byE = Array.from({ length: g.nData }, () => [] as number[]);
   pairs.forEach((p, k) => byE[p.e]!.push(k));
