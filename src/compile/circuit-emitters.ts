@@ -15,6 +15,7 @@ import { linearTerms } from '../formats/linear-spec.js';
 import type { QOp, QOpKind, QOpOf } from '../formats/quantized-schema.js';
 import { buildDivide, buildSoftmax } from './build-products.js';
 import { buildBinary, buildBitwise, buildDivConst, buildWhere } from './build-selection.js';
+import { buildGatherIndex, buildTopK } from './build-index.js';
 
 /** Emits `op` on its input signals `x`; `tensors` holds every tensor emitted so far. */
 export type CircuitEmitter<K extends QOpKind> = (
@@ -75,6 +76,8 @@ export const CIRCUIT_EMITTERS: { readonly [K in QOpKind]: CircuitEmitter<K> } = 
     const parts = [x, ...op.others.map((o) => tensors.get(o)!)];
     return parts.flatMap((p, k) => (op.scales[k] === 1 ? p : p.map((s) => b.linear([[s, BigInt(op.scales[k]!)]]))));
   },
+  gatherIndex: (b, op, x, tensors) => buildGatherIndex(b, op, x, tensors),
+  topk: (b, op, x) => buildTopK(b, op, x),
 };
 
 /** Emits `op` with its own kind's emitter (the cast only restates that the table is keyed by kind). */

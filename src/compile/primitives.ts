@@ -63,4 +63,6 @@ export const PRIMITIVES = {
   product: primitive('product', ['product']),
   divide: primitive('divide', ['divide']),
   softmax: primitive('softmax', ['softmax']),
+  gatherIndex: primitive('gatherIndex', ['gatherIndex']),
+  topk: primitive('topk', ['topk']),
 } as const satisfies { readonly [K in QOpKind]: Primitive<K> };

@@ -53,6 +53,8 @@ export const MAGNITUDE_BOUNDS: { readonly [K in QOpKind]: MagnitudeBound<K> } = 
   },
   divide: (op) => Math.max(...op.qOffset.map((o, j) => log2(Math.abs(o) + 2 ** op.qBits[j]!))) + 1,
   softmax: (op, bits) => (op.log ? Math.max(bits(op.input), maxLog(op.logTable)) + 2 : op.outFrac + 1),
+  gatherIndex: (op, bits) => operand(op.data, bits),
+  topk: (op, bits) => Math.max(bits(op.input), log2(op.n * op.indexScale)),
 };
 
 /** log2 bound of `op`'s output (the cast only restates that the table is keyed by kind). */

@@ -16,6 +16,7 @@ import {
   safeIntSchema,
 } from './common.js';
 import { qdivideSchema, qproductSchema, qsoftmaxSchema } from './quantized-products.js';
+import { qgatherIndexSchema, qtopkSchema } from './quantized-index.js';
 
 /** Widest bit decomposition a gadget may use: below the ~254-bit field, so it cannot wrap. */
 export const MAX_GADGET_BITS = 240;
@@ -198,6 +199,8 @@ export const qopSchema = z.discriminatedUnion('kind', [
   qproductSchema,
   qdivideSchema,
   qsoftmaxSchema,
+  qgatherIndexSchema,
+  qtopkSchema,
 ]);
 
 /** `model.quant.json`, format version 1. */

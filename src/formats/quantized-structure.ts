@@ -9,6 +9,7 @@ import { biasCount, linearSizes, weightCount } from './linear-spec.js';
 import { MAX_TENSOR_ELEMENTS } from './common.js';
 import { checkDivide, checkProduct, checkSoftmax } from './quantized-products.js';
 import { checkTrees } from './quantized-trees.js';
+import { checkGatherIndex, checkTopK } from './quantized-index.js';
 import type { QOp, QOpKind, QOpOf, QOperand, quantizedModelSchema } from './quantized-schema.js';
 
 /** Most multiply-add terms of one linear layer. */
@@ -140,6 +141,9 @@ export const STRUCTURE_CHECKS: { readonly [K in QOpKind]: StructureCheck<K> } = 
   divide: (op, n, sizes) => checkDivide(op, n, sizes.get(op.other)),
   // A softmax keeps its input's size; the check returns it.
   softmax: (op, n) => checkSoftmax(op, n),
+  gatherIndex: (op, n, sizes) =>
+    checkGatherIndex(op, n, 'tensor' in op.data ? sizes.get(op.data.tensor) : op.data.constant.length),
+  topk: (op, n) => checkTopK(op, n),
 };
 
 /** The check of `op`'s own kind (the cast only restates that the table is keyed by kind). */

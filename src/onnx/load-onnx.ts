@@ -182,7 +182,10 @@ export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): vo
   const ml = bad.some((n) => n.domain === 'ai.onnx.ml')
     ? '; of the ai.onnx.ml domain (classical ML exported by skl2onnx/onnxmltools) only TreeEnsembleClassifier and TreeEnsembleRegressor are supported'
     : '';
-  throw new UserError(`${graph.path}: unsupported ONNX ops: ${parts.join(', ')}${ml}`);
+  const nonZero = bad.some((n) => n.opType === 'NonZero')
+    ? '; NonZero of a computed value has a data-dependent output shape (one column per nonzero element), which a fixed circuit cannot have (it folds when its input is a constant)'
+    : '';
+  throw new UserError(`${graph.path}: unsupported ONNX ops: ${parts.join(', ')}${ml}${nonZero}`);
 }
 
 /** Element types a graph input may have: floats are quantized, integers and booleans proven as integers. */

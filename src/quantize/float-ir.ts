@@ -11,6 +11,8 @@ import type { DivideOp, ProductOp, SoftmaxOp } from './products-float.js';
 import { runProductFloat } from './products-float.js';
 import type { TreesOp } from './trees-float.js';
 import { runTreesFloat } from './trees-float.js';
+import type { GatherIndexOp, TopKOp } from './index-float.js';
+import { gatherIndexFloat, topKFloat } from './index-float.js';
 
 /** y = W·x + b over flattened tensors. */
 export interface LinearOp {
@@ -190,7 +192,9 @@ export type FloatOp =
   | ProductOp
   | DivideOp
   | SoftmaxOp
-  | TreesOp;
+  | TreesOp
+  | GatherIndexOp
+  | TopKOp;
 
 /** Every activation an op reads, `input` first. */
 export function opInputs(op: FloatOp): string[] {
@@ -208,6 +212,8 @@ export function opInputs(op: FloatOp): string[] {
       return [op.input, ...fromOperands(op.a, op.b).filter((t) => t !== op.input)];
     case 'where':
       return [op.input, ...fromOperands(op.cond, op.x, op.y).filter((t) => t !== op.input)];
+    case 'gatherIndex':
+      return 'tensor' in op.data && op.data.tensor !== op.input ? [op.input, op.data.tensor] : [op.input];
     // No default: a new kind must say whether it reads a second activation.
     case 'linear':
     case 'relu':
@@ -220,6 +226,7 @@ export function opInputs(op: FloatOp): string[] {
     case 'divConst':
     case 'softmax':
     case 'trees':
+    case 'topk':
       return [op.input];
   }
 }
@@ -350,6 +357,9 @@ export const FLOAT_SEMANTICS: { readonly [K in FloatOp['kind']]: FloatSemantics<
   softmax: (op, x) => runProductFloat(op, x, x),
   concat: (op, x, values) => concatFloat([x, ...op.others.map((o) => values.get(o)!)]),
   trees: (op, x) => runTreesFloat(op, x),
+  gatherIndex: (op, x, values) =>
+    gatherIndexFloat(op, x, 'tensor' in op.data ? values.get(op.data.tensor)! : op.data.constant),
+  topk: (op, x) => topKFloat(op, x),
 };
 
 /** Runs the lowered graph in float64, returning every tensor by name. */

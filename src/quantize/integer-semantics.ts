@@ -9,6 +9,7 @@ import { treeEnsembleValue } from '../../circuits/tree-ensemble.js';
 import { bitwiseValue } from '../../circuits/bitwise.js';
 import { divideNumbers, productNumbers, softmaxNumbers } from './quantized-products.js';
 import { eachInputPart } from './quantize-input.js';
+import { gatherIndexNumbers, topKNumbers } from './index-numbers.js';
 
 /** An op's output from its input `x` and the tensors computed so far (for its other operands). */
 export type IntegerSemantics<K extends QOpKind> = (
@@ -137,6 +138,9 @@ export const INTEGER_SEMANTICS: { readonly [K in QOpKind]: IntegerSemantics<K> }
     const parts = [x, ...op.others.map((o) => values.get(o)!)];
     return parts.flatMap((p, k) => p.map((v) => checkSafe(v * op.scales[k]!, op.name)));
   },
+  gatherIndex: (op, x, values) =>
+    gatherIndexNumbers(op, x, 'tensor' in op.data ? values.get(op.data.tensor)! : op.data.constant),
+  topk: (op, x) => topKNumbers(op, x),
 };
 
 /** The semantics of `op`'s own kind (the cast only restates that the table is keyed by kind). */

@@ -17,6 +17,7 @@ import { quantizeBinary, quantizeBitwise, quantizeDivConst, quantizeWhere } from
 import { quantizeDivide, quantizeProduct, quantizeSoftmax } from './quantize-products.js';
 import { quantizeTable } from './quantize-table.js';
 import { quantizeTrees } from './quantize-trees.js';
+import { quantizeGatherIndex, quantizeTopK } from './quantize-index.js';
 import { FRAC_BOUNDS } from './calibration-decisions.js';
 import { chooseFrac, QuantizeContext } from './quantize-context.js';
 
@@ -161,6 +162,8 @@ export const QUANTIZERS: { readonly [K in FloatOp['kind']]: Quantizer<K> } = {
         [op.input, ...op.others].map((t) => c.state(t)),
       ),
     ),
+  gatherIndex: (c, op) => c.emit(op.output, quantizeGatherIndex(op, c.states, c.widths.activationBits)),
+  topk: (c, op) => c.emit(op.output, quantizeTopK(op, c.state(op.input))),
 };
 
 /** Quantizes `op` with its own kind's quantizer (the cast only restates that the table is keyed by kind). */

@@ -88,6 +88,8 @@ function layerSummary(o: QOp): Settings['quantization']['layers'][number] {
     case 'product':
     case 'divide':
     case 'softmax':
+    case 'gatherIndex':
+    case 'topk':
       return { name: o.name, kind: o.kind };
   }
 }

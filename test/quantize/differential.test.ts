@@ -138,6 +138,8 @@ function errorBound(
       case 'softmax':
       case 'table':
       case 'where':
+      case 'gatherIndex':
+      case 'topk':
         throw new Error(`${op.name}: no error bound for a ${op.kind} op`);
     }
   }
@@ -420,7 +422,7 @@ test('ONNX loader: the unsupported-op error names every offending node, in order
       assert.ok(e instanceof UserError);
       assert.equal(
         e.message,
-        'two-bad.onnx: unsupported ONNX ops: NonZero ×2 (nodes "n3", "n5"), Unique ×1 (node "n9")',
+        'two-bad.onnx: unsupported ONNX ops: NonZero ×2 (nodes "n3", "n5"), Unique ×1 (node "n9"); NonZero of a computed value has a data-dependent output shape (one column per nonzero element), which a fixed circuit cannot have (it folds when its input is a constant)',
       );
       return true;
     },

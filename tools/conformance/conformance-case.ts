@@ -125,6 +125,8 @@ export function magnitudeScale(fg: FloatGraph, x: Float64Array): number {
         case 'product':
         case 'divide':
         case 'softmax':
+        case 'gatherIndex':
+        case 'topk':
           return op;
       }
     }),

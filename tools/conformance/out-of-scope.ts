@@ -37,7 +37,7 @@ export const OUT_OF_SCOPE: readonly OutOfScope[] = [
   },
   {
     cases:
-      /\/test_(equal|less|less_equal|greater|greater_equal|div|max|min)_uint64(_expanded)?$|\/test_equal_string(_broadcast)?$/,
+      /\/test_(equal|less|less_equal|greater|greater_equal|div|max|min|top_k)_uint64(_expanded)?$|\/test_equal_string(_broadcast)?$/,
     reason: 'a UINT64 or string input: no exact fixed-point value (UINT64 inputs are refused at load)',
   },
 

@@ -27,6 +27,13 @@ import { SOFTMAX_LOWERINGS } from './softmax.js';
 import { ML_LOWERINGS } from './trees.js';
 
 export { ML_LOWERINGS };
+import {
+  COMPUTED_INDEX_LOWERINGS,
+  SELECTION_CONST_FOLDS,
+  SELECTION_LOWERINGS,
+  withComputedIndex,
+} from './selection.js';
+import { SCATTER_CONST_FOLDS, SCATTER_LOWERINGS } from './scatter.js';
 
 /** One entry per supported ONNX op whose input is an activation. */
 export const LOWERINGS: Record<string, Lowering> = {
@@ -48,6 +55,15 @@ export const LOWERINGS: Record<string, Lowering> = {
   ...NORMALIZATION_PATTERN_LOWERINGS,
   ...ATTENTION_MASK_LOWERINGS,
   ...LOGIC_LOWERINGS,
+  ...SELECTION_LOWERINGS,
+  ...SCATTER_LOWERINGS,
+  // Gather / GatherElements: free wiring for constant indices, one-hot selection for computed ones.
+  ...Object.fromEntries(
+    Object.entries(COMPUTED_INDEX_LOWERINGS).map(([op, byIndex]) => [
+      op,
+      withComputedIndex(MOVEMENT_LOWERINGS[op]!, byIndex),
+    ]),
+  ),
 };
 
 /** Compile-time evaluation of nodes whose inputs are all constants (or only their shapes). */
@@ -56,6 +72,8 @@ export const CONST_FOLDS: Record<string, ConstFold> = {
   ...MOVEMENT_CONST_FOLDS,
   ...CONCAT_CONST_FOLDS,
   ...SHAPE_CONST_FOLDS,
+  ...SELECTION_CONST_FOLDS,
+  ...SCATTER_CONST_FOLDS,
 };
 
 /** Ops that read only the shape of their input, so they fold even when it is an activation. */
