@@ -76,6 +76,7 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
     strictRange: flags.strictRange ?? false,
     onStage: stage,
   });
+  for (const w of r.warnings) warn(w);
   if (r.replaced) warn(keyReplacementNotice(r.buildDir, r.replaced, describeSetup(r.setup), r.setup.vkeyHash));
   if (r.bundle.input.clamped > 0)
     warn(

@@ -74,7 +74,7 @@ function registerQuantize(p: Command): void {
         if (f.targetAgreement !== undefined && f.activationBits !== undefined)
           throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
         refuseStaleKeys(f.out, '`quantize`', f.force);
-        const { settings, search } = await quantizeModel({
+        const { settings, search, warnings } = await quantizeModel({
           modelPath: model,
           outDir: f.out,
           calibrationPath: f.calibration,
@@ -84,6 +84,7 @@ function registerQuantize(p: Command): void {
           targetAgreement: f.targetAgreement,
           circuitCost: circuitConstraints,
         });
+        for (const w of warnings) warn(w);
         if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
         if (search)
           out(

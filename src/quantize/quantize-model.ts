@@ -15,6 +15,7 @@ import { loadOnnx } from '../onnx/load-onnx.js';
 import type { OnnxGraph } from '../onnx/onnx-graph.js';
 import { compareWithFloat, FidelityReport, summarizeFidelity } from './fidelity.js';
 import { lowerGraph } from './lower-graph.js';
+import { provenOutput } from './proven-output.js';
 import { quantizeGraph } from './quantize-graph.js';
 import { CalibrationDecisions } from './calibration-decisions.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
@@ -124,6 +125,8 @@ export interface QuantizeResult {
   readonly settings: Settings & { readonly fidelity: FidelityReport };
   readonly model: QuantizedModel;
   readonly search?: SearchResult;
+  /** For the user once, on stderr: e.g. that a classifier's scores are proven in place of its label. */
+  readonly warnings: string[];
 }
 
 /**
@@ -193,5 +196,6 @@ async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult>
   if (resolve(modelCopy) !== resolve(opts.modelPath)) copyFileAtomic(opts.modelPath, modelCopy);
   writeJsonAtomic(artifactPath(opts.outDir, 'quantized'), model);
   writeJsonAtomic(artifactPath(opts.outDir, 'settings'), settings);
-  return { settings, model, ...(search ? { search } : {}) };
+  const note = provenOutput(graph).note;
+  return { settings, model, ...(search ? { search } : {}), warnings: note ? [`${opts.modelPath}: ${note}`] : [] };
 }
