@@ -128,10 +128,14 @@ test('trees-rf-skl2onnx.onnx (label first, ZipMap) proves its scores through the
   assert.ok(settings.fidelity.top1Agreement >= 0.99);
 });
 
-/** The ZipMap model with its second output's type or its producer changed by `edit`. */
-function editedZipMap(file: string, edit: (g: onnxProto.onnx.IGraphProto) => void): string {
+/** A shipped model (default: the ZipMap one) with its graph changed by `edit`, written to `file`. */
+function editedZipMap(
+  file: string,
+  edit: (g: onnxProto.onnx.IGraphProto) => void,
+  from = 'trees-rf-skl2onnx.onnx',
+): string {
   const { onnx } = onnxProto;
-  const m = onnx.ModelProto.decode(readFileSync(M('trees-rf-skl2onnx.onnx')));
+  const m = onnx.ModelProto.decode(readFileSync(M(from)));
   edit(m.graph!);
   const path = join(tmp, file);
   writeFileSync(path, onnx.ModelProto.encode(m).finish());
@@ -165,4 +169,20 @@ test('non-tensor graph outputs other than a ZipMap over the scores are refused i
     () => lowerGraph(loadOnnx(labelOnly)),
     /node "TreeEnsembleClassifier" \(TreeEnsembleClassifier\): the label output is not proven \("label"\): make the scores \(output 1\) a graph output/,
   );
+});
+
+test('a label-first SOFTMAX classifier proves its scores with the softmax applied outside the circuit', async () => {
+  const path = editedZipMap(
+    'gbm-label-first.onnx',
+    (g) => (g.output = [g.output![1]!, g.output![0]!]),
+    'trees-gbm.onnx',
+  );
+  const g = loadOnnx(path);
+  const fg = lowerGraph(g);
+  assert.equal(fg.output.name, 'scores');
+  assert.equal(fg.droppedFinal?.op, 'Softmax');
+  // onnxruntime's reference is the scores output too, not the label (two values, summing to 1).
+  const [y] = await runOnnxRuntime(path, g.input.name, g.input.shape, [Float64Array.from(split[0]!.input)]);
+  assert.equal(y!.length, 2);
+  assert.ok(Math.abs(y![0]! + y![1]! - 1) < 1e-6);
 });
