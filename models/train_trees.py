@@ -23,13 +23,20 @@ Outputs (next to this script unless --out is given):
     trees-rf-avg.onnx      the same forest as a TreeEnsembleRegressor (2 targets: class probabilities,
                            aggregate_function AVERAGE)
     trees-rf100.onnx       RandomForestClassifier(100 trees, max_depth=6): the benchmark forest
+    trees-rf-skl2onnx.onnx the same 20-tree forest shaped exactly as skl2onnx's default export: input X [N, 30],
+                           TreeEnsembleClassifier -> (label, probabilities), Cast(label) -> output_label,
+                           ZipMap(probabilities) -> output_probability (seq(map(int64, float))); ai.onnx.ml opset 1;
+                           outputs output_label (first), output_probability
+    trees-rf-nozipmap.onnx the same forest as skl2onnx exports it with options={'zipmap': False}: outputs label
+                           (INT64 [N], first) and probabilities (FLOAT [N, 2]); ai.onnx.ml opset 3
     trees-*-gemm.onnx      dt, rf, gbm as Hummingbird-style GEMM tensor-op graphs
                            (MatMul -> LessOrEqual -> Cast -> MatMul -> Equal -> Cast -> MatMul -> Add [-> Softmax], ArgMax)
     trees-test.jsonl       the 143-sample test split, {"input": [30 numbers], "label": 0|1} per line
     trees-calibration.json {"inputs": [...]}: 64 train samples (for choosing quantization scales)
 
-Every classifier's first graph output is the class scores [1, 2] (what zkinfer proves; the
-predicted class is its argmax); the label (INT64) is the second output.
+The classifiers but the two skl2onnx-shaped ones have the class scores [1, 2] as their first graph
+output and the label (INT64) second; the skl2onnx-shaped ones put the label first, as skl2onnx does
+(zkinfer then proves the scores, whose argmax mapped through classlabels is the label).
 Everything is deterministic (fixed seeds).
 """
 
@@ -112,12 +119,12 @@ def ensemble_attrs(trees, leaf_weights):
     return a
 
 
-def classifier_node(trees, leaf_weights, post):
+def classifier_node(trees, leaf_weights, post, io=("input", "label", "scores"), name="trees"):
     # No base_values: onnxruntime's two-class path with base_values reads class 0's sum into both
     # scores; without them it reports both class sums as they are (base values go into the leaves).
     a = ensemble_attrs(trees, leaf_weights)
     return helper.make_node(
-        "TreeEnsembleClassifier", ["input"], ["label", "scores"], domain="ai.onnx.ml", name="trees",
+        "TreeEnsembleClassifier", [io[0]], list(io[1:]), domain="ai.onnx.ml", name=name,
         classlabels_int64s=[0, 1], post_transform=post,
         nodes_treeids=a["nodes_treeids"], nodes_nodeids=a["nodes_nodeids"], nodes_featureids=a["nodes_featureids"],
         nodes_values=a["nodes_values"], nodes_modes=a["nodes_modes"], nodes_truenodeids=a["nodes_truenodeids"],
@@ -160,6 +167,50 @@ def classifier_outputs():
         helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 2]),
         helper.make_tensor_value_info("label", TensorProto.INT64, [1]),
     ]
+
+
+# ---------------------------------------------------------------- skl2onnx's default graph shape
+
+
+def zipmap_type():
+    """seq(map(int64, tensor(float))): ZipMap's output type (the onnx package has no map type helper)."""
+    t = onnx.TypeProto()
+    t.sequence_type.elem_type.map_type.key_type = TensorProto.INT64
+    t.sequence_type.elem_type.map_type.value_type.tensor_type.elem_type = TensorProto.FLOAT
+    return t
+
+
+def skl2onnx_model(trees, leaf_weights, zipmap, doc):
+    """The graph skl2onnx.to_onnx(RandomForestClassifier, X) writes: input X [None, 30], node names,
+    tensor names and outputs as skl2onnx names them; with zipmap the probabilities go through ZipMap
+    (output seq(map(int64, float))) and the label through Cast, without it both are the tree op's own."""
+    batch = [None, N_FEATURES]
+    if zipmap:
+        nodes = [
+            classifier_node(trees, leaf_weights, "NONE", ("X", "label", "probabilities"), "TreeEnsembleClassifier"),
+            helper.make_node("Cast", ["label"], ["output_label"], to=TensorProto.INT64, name="Cast"),
+            helper.make_node("ZipMap", ["probabilities"], ["output_probability"], classlabels_int64s=[0, 1],
+                             domain="ai.onnx.ml", name="ZipMap"),
+        ]
+        outputs = [
+            helper.make_tensor_value_info("output_label", TensorProto.INT64, [None]),
+            helper.make_value_info("output_probability", zipmap_type()),
+        ]
+        ml = 1
+    else:
+        nodes = [classifier_node(trees, leaf_weights, "NONE", ("X", "label", "probabilities"), "TreeEnsembleClassifier")]
+        outputs = [
+            helper.make_tensor_value_info("label", TensorProto.INT64, [None]),
+            helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 2]),
+        ]
+        ml = 3
+    g = helper.make_graph(nodes, "ONNX(RandomForestClassifier)",
+                          [helper.make_tensor_value_info("X", TensorProto.FLOAT, batch)], outputs)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", ml)],
+                          producer_name="zkinfer-train-trees (skl2onnx's graph shape)", doc_string=doc)
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    return m
 
 
 # ---------------------------------------------------------------- Hummingbird-style GEMM graphs
@@ -297,6 +348,8 @@ def main():
          "trees-rf100.onnx")
     save(ml_model(classifier_node(gbm_trees, gbm_leaf, "SOFTMAX"), classifier_outputs(), doc),
          "trees-gbm.onnx")
+    save(skl2onnx_model(rf.estimators_, averaged(20), True, doc), "trees-rf-skl2onnx.onnx")
+    save(skl2onnx_model(rf.estimators_, averaged(20), False, doc), "trees-rf-nozipmap.onnx")
     save(ml_model(regressor_node(rf.estimators_, single, 2, "AVERAGE"),
                   [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 2])], doc), "trees-rf-avg.onnx")
     save(gemm_model([dt], single, [0, 0], False, doc), "trees-dt-gemm.onnx")

@@ -66,6 +66,8 @@ export interface RunResult {
   readonly keys: 'created' | 'kept' | 'replaced';
   /** The keys replaced, with `force`. */
   readonly replaced?: ExistingKeys;
+  /** The quantize stage's warnings (e.g. a classifier's scores proven in place of its label). */
+  readonly warnings: string[];
 }
 
 /**
@@ -105,7 +107,7 @@ async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult>
   } finally {
     rmSync(stageDir, { recursive: true, force: true });
   }
-  const { settings, circuit, setup, keys } = staged;
+  const { settings, circuit, setup, keys, warnings } = staged;
   const input = readInputFile(opts.inputPath, settings.quantization.input);
   const prover = createProver({ buildDir, requireFloatCheck: opts.requireFloatCheck ?? false });
   const result = await timed('prove', () =>
@@ -144,6 +146,7 @@ async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult>
     timings,
     keys,
     ...(keys === 'replaced' ? { replaced: existing } : {}),
+    warnings,
   };
 }
 
@@ -155,8 +158,8 @@ async function quantizeAndCompile(
   dir: string,
   timed: Timed,
   say: (stage: string, summary: string) => void,
-): Promise<{ settings: Settings; circuit: CircuitInfo }> {
-  const { settings } = await timed('quantize', () =>
+): Promise<{ settings: Settings; circuit: CircuitInfo; warnings: string[] }> {
+  const { settings, warnings } = await timed('quantize', () =>
     quantizeModel({
       modelPath: opts.modelPath,
       outDir: dir,
@@ -179,7 +182,7 @@ async function quantizeAndCompile(
     'compile',
     `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…${circuit.check.ran ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)` : ''}`,
   );
-  return { settings, circuit };
+  return { settings, circuit, warnings };
 }
 
 /** What the staged stages of {@link runPipeline} produced, and which artifacts to move into the build. */
@@ -189,6 +192,7 @@ interface Staged {
   readonly setup: SetupInfo;
   readonly keys: RunResult['keys'];
   readonly files: readonly (keyof typeof ARTIFACTS)[];
+  readonly warnings: string[];
 }
 
 interface StageContext {
@@ -208,7 +212,7 @@ const KEY_FILES = ['zkey', 'vkey', 'setup'] as const;
  * staging directory. Keys are replaced only with `force`; kept keys must be intact.
  */
 async function stageBuild(opts: RunOptions, c: StageContext): Promise<Staged> {
-  const { settings, circuit } = await quantizeAndCompile(opts, c.stageDir, c.timed, c.say);
+  const { settings, circuit, warnings } = await quantizeAndCompile(opts, c.stageDir, c.timed, c.say);
   const have = c.existing;
   if (have && !opts.force) {
     const fit = keysFitCircuit(c.buildDir, have, circuit);
@@ -222,11 +226,19 @@ async function stageBuild(opts: RunOptions, c: StageContext): Promise<Staged> {
       `kept the ${have.kind} (vkey hash ${have.setup!.vkeyHash.slice(0, 16)}…): the circuit is unchanged${restored}`,
     );
     // An intact build stays byte-identical; stale model files are replaced as one set.
-    return { settings, circuit, setup: have.setup!, keys: 'kept', files: fit.stale.length ? MODEL_FILES : [] };
+    return {
+      settings,
+      circuit,
+      setup: have.setup!,
+      keys: 'kept',
+      files: fit.stale.length ? MODEL_FILES : [],
+      warnings,
+    };
   }
   const setup = (await c.timed('setup', () => setupKeys({ buildDir: c.stageDir, ptauPath: opts.ptauPath }))).info;
   c.say('setup', `${setup.kind} setup for 2^${circuit.power} in ${setup.seconds.toFixed(2)} s`);
-  return { settings, circuit, setup, keys: have ? 'replaced' : 'created', files: [...MODEL_FILES, ...KEY_FILES] };
+  const files = [...MODEL_FILES, ...KEY_FILES];
+  return { settings, circuit, setup, keys: have ? 'replaced' : 'created', files, warnings };
 }
 
 /**

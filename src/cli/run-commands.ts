@@ -84,6 +84,7 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
   });
   const fid = r.bundle.fidelity;
   if (fid && 'unavailable' in fid) warn(`float check unavailable: ${fid.unavailable}`);
+  for (const w of r.warnings) warn(w);
   if (r.replaced) warn(keyReplacementNotice(r.buildDir, r.replaced, describeSetup(r.setup), r.setup.vkeyHash));
   if (r.bundle.input.clamped > 0)
     warn(

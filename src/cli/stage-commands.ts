@@ -83,7 +83,7 @@ function registerQuantize(p: Command): void {
         if (f.targetAgreement !== undefined && f.activationBits !== undefined)
           throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
         refuseStaleKeys(f.out, '`quantize`', f.force);
-        const { settings, search } = await quantizeModel({
+        const { settings, search, warnings } = await quantizeModel({
           modelPath: model,
           outDir: f.out,
           calibrationPath: f.calibration,
@@ -97,6 +97,7 @@ function registerQuantize(p: Command): void {
         const fid = settings.fidelity;
         // The integer reference and the circuit do not need onnxruntime: say so once, and go on.
         if (fid.unavailable !== undefined) warn(`float check unavailable: ${fid.unavailable}`);
+        for (const w of warnings) warn(w);
         if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
         if (search)
           out(

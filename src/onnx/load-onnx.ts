@@ -12,6 +12,7 @@ import type { AttrValue, GraphInput, OnnxGraph, OnnxNode } from './onnx-graph.js
 import { JOINED_INPUT } from './onnx-graph.js';
 import { validateGraph } from './validate-onnx.js';
 import { checkProtobufFraming } from './protobuf-framing.js';
+import { checkOutputType } from './output-types.js';
 
 const { onnx } = onnxProto;
 
@@ -123,7 +124,10 @@ export function parseOnnx(bytes: Uint8Array, path: string): OnnxGraph {
         elemType: elem === undefined || elem === null ? 'FLOAT' : elemTypeName(elem),
       };
     });
-  const outputs = (g.output ?? []).map((v) => ({ name: v.name ?? '', shape: shapeOf(v, path) }));
+  const outputs = (g.output ?? []).map((v) => {
+    checkOutputType(v, nodes, path);
+    return { name: v.name ?? '', shape: shapeOf(v, path) };
+  });
   if (outputs.length === 0) throw new UserError(`${path}: the graph declares no outputs`);
   const graph: OnnxGraph = {
     path,
@@ -180,7 +184,7 @@ export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): vo
     return `${op} ×${fmt(names.length)} (node${names.length > 1 ? 's' : ''} ${shown}${more})`;
   });
   const ml = bad.some((n) => n.domain === 'ai.onnx.ml')
-    ? '; of the ai.onnx.ml domain (classical ML exported by skl2onnx/onnxmltools) only TreeEnsembleClassifier and TreeEnsembleRegressor are supported'
+    ? "; of the ai.onnx.ml domain (classical ML exported by skl2onnx/onnxmltools) only TreeEnsembleClassifier and TreeEnsembleRegressor are supported (and ZipMap over a classifier's scores as a graph output)"
     : '';
   const nonZero = bad.some((n) => n.opType === 'NonZero')
     ? '; NonZero of a computed value has a data-dependent output shape (one column per nonzero element), which a fixed circuit cannot have (it folds when its input is a constant)'

@@ -13,6 +13,7 @@ import { LowerContext, nodeError } from './lower-context.js';
 import { CONST_FOLDS, LOWERINGS, ML_LOWERINGS, SHAPE_READERS } from './ops/index.js';
 import type { Lowering } from './lower-context.js';
 import { assertFiniteConstants } from './ops/attention-mask.js';
+import { provenOutput, provenView } from './proven-output.js';
 
 /** Whether `node` is evaluated at compile time, given which tensors are constant. */
 function foldable(isConst: (t: string) => boolean, node: OnnxNode): boolean {
@@ -42,8 +43,14 @@ export function unsupportedNodes(graph: OnnxGraph): OnnxNode[] {
   return bad;
 }
 
-/** Lowers a parsed ONNX graph. Throws one {@link UserError} listing every unsupported node. */
-export function lowerGraph(graph: OnnxGraph): FloatGraph {
+/**
+ * Lowers a parsed ONNX graph. Throws one {@link UserError} listing every unsupported node. The
+ * output proven is graph output 0, or a classifier's scores when output 0 is its label
+ * (proven-output.ts).
+ */
+export function lowerGraph(onnx: OnnxGraph): FloatGraph {
+  const proven = provenOutput(onnx);
+  const graph = provenView(onnx, proven);
   const ctx = lowerNodes(graph);
   assertFiniteConstants(ctx.ops);
   const out = graph.outputs[0]!;

@@ -7,6 +7,8 @@ import * as ort from 'onnxruntime-node';
 import { oneLine, UserError } from '../core/errors.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import { GraphInput } from '../onnx/onnx-graph.js';
+import { modelWithOutput } from './model-with-output.js';
+import { provenOutput } from './proven-output.js';
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
@@ -50,7 +52,8 @@ export async function onnxRuntimeRefusal(modelPath: string): Promise<string | un
     throw e;
   }
 }
-const graphInputs = new Map<string, GraphInput[]>();
+/** Per model: its graph inputs and the output compared (the one zkinfer proves: proven-output.ts). */
+const graphInfo = new Map<string, { inputs: GraphInput[]; output: string }>();
 
 /** IEEE half-precision bits of x, rounded to nearest even. */
 function floatToHalfBits(x: number): number {
@@ -107,6 +110,10 @@ function tensorFor(input: GraphInput, values: Float64Array): ort.Tensor {
   }
 }
 
+// Fatal-only native logging: onnxruntime would otherwise print its own error lines to fd 2,
+// next to the one-line error zkinfer reports from the same exception.
+const ORT_OPTIONS = { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 } as const;
+
 /** Keyed by size and mtime too: a file replaced in place must not reuse the old session. */
 function sessionKey(modelPath: string): string {
   try {
@@ -126,9 +133,7 @@ function loadSession(modelPath: string): Promise<ort.InferenceSession> {
 async function sessionFor(modelPath: string, key: string): Promise<ort.InferenceSession> {
   let s = sessions.get(key);
   if (!s) {
-    // Fatal-only native logging: onnxruntime would otherwise print its own error lines to fd 2,
-    // next to the one-line error zkinfer reports from the same exception.
-    s = ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1, interOpNumThreads: 1, logSeverityLevel: 4 });
+    s = ort.InferenceSession.create(modelPath, ORT_OPTIONS);
     sessions.set(key, s);
   }
   try {
@@ -140,7 +145,8 @@ async function sessionFor(modelPath: string, key: string): Promise<ort.Inference
 }
 
 /**
- * Runs the model at `modelPath` on each input and returns the first output, flattened. A
+ * Runs the model at `modelPath` on each input and returns the output zkinfer proves (the first,
+ * or a classifier's scores in place of its label: proven-output.ts), flattened. A
  * model with several graph inputs takes them concatenated in graph order (as zkinfer proves
  * them); each is fed with its own shape and element type. A model onnxruntime refuses to
  * load (zkinfer's own checks passed, but its type checker is stricter) is an
@@ -153,15 +159,34 @@ export async function runOnnxRuntime(
   inputs: Float64Array[],
 ): Promise<Float64Array[]> {
   const key = sessionKey(modelPath);
-  const session = await sessionFor(modelPath, key);
+  let session = await sessionFor(modelPath, key);
   const fail = (what: string, e: unknown) =>
     new UserError(
       `${modelPath}: onnxruntime ${what} (${oneLine(((e as Error).message ?? String(e)).trim()).slice(0, 300)})`,
     );
-  let parts = graphInputs.get(key);
-  if (!parts) {
-    parts = loadOnnx(modelPath).inputs;
-    graphInputs.set(key, parts);
+  let info = graphInfo.get(key);
+  if (!info) {
+    const g = loadOnnx(modelPath);
+    info = { inputs: g.inputs, output: provenOutput(g).name };
+    graphInfo.set(key, info);
+  }
+  const parts = info.inputs;
+  const fetch = info.output;
+  // A classifier's scores under a ZipMap are no graph output (and onnxruntime-node returns no
+  // sequence of maps): the same model with the scores tensor added as an output is run instead.
+  if (!session.outputNames.includes(fetch)) {
+    const k = `${key}\0${fetch}`;
+    let t = sessions.get(k);
+    if (!t) {
+      t = ort.InferenceSession.create(modelWithOutput(modelPath, fetch), ORT_OPTIONS);
+      sessions.set(k, t);
+    }
+    try {
+      session = await t;
+    } catch (e) {
+      sessions.delete(k);
+      throw fail('cannot load the model', e);
+    }
   }
   const out: Float64Array[] = [];
   for (const x of inputs) {
@@ -177,11 +202,11 @@ export async function runOnnxRuntime(
     }
     let res: ort.InferenceSession.OnnxValueMapType;
     try {
-      res = await session.run(feeds);
+      res = await session.run(feeds, [fetch]);
     } catch (e) {
       throw fail('failed to run the model', e);
     }
-    const first = res[session.outputNames[0]!]!;
+    const first = res[fetch]!;
     out.push(Float64Array.from(first.data as ArrayLike<number>, Number));
   }
   return out;

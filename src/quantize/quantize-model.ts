@@ -16,6 +16,7 @@ import type { OnnxGraph } from '../onnx/onnx-graph.js';
 import { FidelityReport, fidelityOrUnavailable, requiredFloatCheckError } from './fidelity.js';
 import { floatCheckUnavailable, OnnxRuntimeRefusal, onnxRuntimeRefusal } from './onnx-runtime.js';
 import { lowerGraph } from './lower-graph.js';
+import { provenOutput } from './proven-output.js';
 import { quantizeGraph } from './quantize-graph.js';
 import { CalibrationDecisions } from './calibration-decisions.js';
 import type { QOp, QuantizedModel } from './quantized-model.js';
@@ -133,6 +134,8 @@ export interface QuantizeResult {
   readonly settings: Settings & { readonly fidelity: FidelityReport };
   readonly model: QuantizedModel;
   readonly search?: SearchResult;
+  /** For the user once, on stderr: e.g. that a classifier's scores are proven in place of its label. */
+  readonly warnings: string[];
 }
 
 /**
@@ -225,5 +228,6 @@ async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult>
   if (resolve(modelCopy) !== resolve(opts.modelPath)) copyFileAtomic(opts.modelPath, modelCopy);
   writeJsonAtomic(artifactPath(opts.outDir, 'quantized'), model);
   writeJsonAtomic(artifactPath(opts.outDir, 'settings'), settings);
-  return { settings, model, ...(search ? { search } : {}) };
+  const note = provenOutput(graph).note;
+  return { settings, model, ...(search ? { search } : {}), warnings: note ? [`${opts.modelPath}: ${note}`] : [] };
 }

@@ -3,7 +3,9 @@
  * TreeEnsembleClassifier / TreeEnsembleRegressor): top-1 agreement with onnxruntime ≥ 99 % on
  * the 143-sample test split through the integer reference (16-bit input: the features are
  * scaled to [0, 1], so 8 bits would leave 1/256 steps), the circuit equal to the reference on a
- * few samples, and one model proven and verified end to end through the CLI.
+ * few samples, and one model proven and verified end to end through the CLI. The two
+ * skl2onnx-shaped exports put the label first: zkinfer proves the scores (and says so), and
+ * compares them with onnxruntime's, under the ZipMap too.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +21,8 @@ import { runOnnxRuntime } from '../../src/quantize/onnx-runtime.js';
 import { quantizeGraph } from '../../src/quantize/quantize-graph.js';
 import { argmax, runIntegerModel } from '../../src/quantize/quantized-model.js';
 import { quantizeInput } from '../../src/quantize/quantize-input.js';
+import onnxProto from 'onnx-proto';
+import { UserError } from '../../src/core/errors.js';
 import { zkinferOk } from '../helpers/cli.js';
 import { MODELS } from '../helpers/paths.js';
 
@@ -37,6 +41,9 @@ for (const [file, bits] of [
   ['trees-gbm.onnx', 16],
   ['trees-rf-avg.onnx', 16],
   ['trees-rf100.onnx', 16],
+  // skl2onnx's default graph (label first, probabilities through ZipMap) and its zipmap=False one.
+  ['trees-rf-skl2onnx.onnx', 16],
+  ['trees-rf-nozipmap.onnx', 16],
 ] as const) {
   test(`${file}: top-1 agreement with onnxruntime ≥ 99% on the test split, circuit == integer reference`, async (t) => {
     const g = loadOnnx(M(file));
@@ -88,4 +95,94 @@ test('trees-gbm.onnx (SOFTMAX post_transform) proves and verifies a test sample 
   const out = JSON.parse(r.stdout) as { valid: boolean; prediction: number };
   assert.equal(out.valid, true);
   assert.equal(out.prediction, split[1]!.label);
+});
+
+test('trees-rf-skl2onnx.onnx (label first, ZipMap) proves its scores through the CLI and says so once', () => {
+  const input = join(tmp, 'sample-zipmap.json');
+  writeFileSync(input, JSON.stringify({ input: split[7]!.input }));
+  const r = zkinferOk([
+    'run',
+    M('trees-rf-skl2onnx.onnx'),
+    '--input',
+    input,
+    '--calibration',
+    M('trees-calibration.json'),
+    '--activation-bits',
+    '16',
+    '--out',
+    join(tmp, 'zipmap'),
+    '--json',
+  ]);
+  const out = JSON.parse(r.stdout) as { valid: boolean; prediction: number; warnings: string[] };
+  assert.equal(out.valid, true);
+  assert.equal(out.prediction, split[7]!.label);
+  const note = out.warnings.filter((w) => w.includes('"output_label" is the label'));
+  assert.equal(note.length, 1, r.stderr);
+  assert.match(note[0]!, /proves its scores "probabilities"/);
+  assert.equal(r.stderr.split('\n').filter((l) => l.includes('"output_label" is the label')).length, 1);
+  const settings = JSON.parse(readFileSync(join(tmp, 'zipmap', 'settings.json'), 'utf8')) as {
+    model: { output: { name: string } };
+    fidelity: { top1Agreement: number };
+  };
+  assert.equal(settings.model.output.name, 'probabilities');
+  assert.ok(settings.fidelity.top1Agreement >= 0.99);
+});
+
+/** A shipped model (default: the ZipMap one) with its graph changed by `edit`, written to `file`. */
+function editedZipMap(
+  file: string,
+  edit: (g: onnxProto.onnx.IGraphProto) => void,
+  from = 'trees-rf-skl2onnx.onnx',
+): string {
+  const { onnx } = onnxProto;
+  const m = onnx.ModelProto.decode(readFileSync(M(from)));
+  edit(m.graph!);
+  const path = join(tmp, file);
+  writeFileSync(path, onnx.ModelProto.encode(m).finish());
+  return path;
+}
+
+test('non-tensor graph outputs other than a ZipMap over the scores are refused in one line naming the output', () => {
+  const seqOfTensors = editedZipMap('seq.onnx', (g) => {
+    g.output![1]!.type = { sequenceType: { elemType: { tensorType: { elemType: 1 } } } };
+  });
+  assert.throws(
+    () => loadOnnx(seqOfTensors),
+    (e: unknown) =>
+      e instanceof UserError &&
+      /graph output "output_probability" is a sequence; zkinfer proves tensors/.test(e.message),
+  );
+  const notZipMap = editedZipMap('notzip.onnx', (g) => {
+    g.node![2]!.opType = 'Identity';
+    g.node![2]!.domain = '';
+    g.node![2]!.attribute = [];
+  });
+  assert.throws(() => loadOnnx(notZipMap), /graph output "output_probability" is a sequence/);
+  // A ZipMap that is no graph output stays an unsupported op; a label first without the scores is refused.
+  const hidden = editedZipMap('hidden.onnx', (g) => (g.output = [g.output![0]!]));
+  assert.throws(() => lowerGraph(loadOnnx(hidden)), /unsupported ONNX ops: ai\.onnx\.ml:ZipMap ×1 \(node "ZipMap"\)/);
+  const labelOnly = editedZipMap('label-only.onnx', (g) => {
+    g.output = [g.output![0]!];
+    g.node = g.node!.slice(0, 2);
+  });
+  assert.throws(
+    () => lowerGraph(loadOnnx(labelOnly)),
+    /node "TreeEnsembleClassifier" \(TreeEnsembleClassifier\): the label output is not proven \("label"\): make the scores \(output 1\) a graph output/,
+  );
+});
+
+test('a label-first SOFTMAX classifier proves its scores with the softmax applied outside the circuit', async () => {
+  const path = editedZipMap(
+    'gbm-label-first.onnx',
+    (g) => (g.output = [g.output![1]!, g.output![0]!]),
+    'trees-gbm.onnx',
+  );
+  const g = loadOnnx(path);
+  const fg = lowerGraph(g);
+  assert.equal(fg.output.name, 'scores');
+  assert.equal(fg.droppedFinal?.op, 'Softmax');
+  // onnxruntime's reference is the scores output too, not the label (two values, summing to 1).
+  const [y] = await runOnnxRuntime(path, g.input.name, g.input.shape, [Float64Array.from(split[0]!.input)]);
+  assert.equal(y!.length, 2);
+  assert.ok(Math.abs(y![0]! + y![1]! - 1) < 1e-6);
 });

@@ -6,7 +6,7 @@
  * The scores follow onnxruntime, the reference zkinfer checks against, including its
  * two-class conventions (see twoClassScores). Missing-value tracks never apply: inputs are
  * finite numbers. The classifier's label output is not proven: the scores are, and the label
- * is their argmax.
+ * is their argmax (a label-first export proves its scores: see proven-output.ts).
  */
 import { quote } from '../../core/errors.js';
 import type { OnnxNode } from '../../onnx/onnx-graph.js';
@@ -146,7 +146,7 @@ const classifier: Lowering = (ctx, node) => {
   if (label && (ctx.graph.outputs[0]?.name === label || ctx.graph.nodes.some((n) => n.inputs.includes(label))))
     throw nodeError(
       node,
-      'the label output is not proven; make the scores (output 1) the first graph output (the label is their argmax)',
+      `the label output is not proven (${quote(label)}): make the scores (output 1) a graph output, directly or through ZipMap, and let only Cast/Identity nodes ending in graph outputs read the label (zkinfer proves the scores; the label is their argmax)`,
     );
   if (!scores) throw nodeError(node, 'the scores output (output 1) is missing');
   const labels = node.attrs.classlabels_int64s ?? node.attrs.classlabels_strings;
