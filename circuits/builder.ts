@@ -77,7 +77,7 @@ export interface BuilderOptions {
 }
 
 /** Terms or wires between two {@link BuilderOptions.onGrowth} calls. */
-export const GROWTH_STEP = 1 << 18;
+export const GROWTH_STEP = 1 << 16;
 
 const ROLE_CODES: readonly WireRole[] = ['one', 'output', 'public-input', 'private-input', 'internal'];
 const ROLE_CODE = new Map(ROLE_CODES.map((r, i) => [r, i]));
@@ -365,8 +365,7 @@ export class R1csBuilder {
     }
     // Every combination of this builder is in its store; other ones (a hand-made Map) are copied.
     this.store.remap(newIndex);
-    const remap = (lc: Lc): Lc =>
-      lc instanceof PackedLc ? lc : new Map([...lc].map(([w, c]) => [newIndex[w]!, c]));
+    const remap = (lc: Lc): Lc => (lc instanceof PackedLc ? lc : new Map([...lc].map(([w, c]) => [newIndex[w]!, c])));
     const constraints = this.constraints;
     this.compact();
     for (let i = 0; i < constraints.length; i++) {
