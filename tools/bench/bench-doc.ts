@@ -18,6 +18,7 @@ export const BENCH_SECTIONS = [
   'accuracy',
   'accuracy-scale',
   'sequence',
+  'builder-memory',
   'queue',
   'summary',
 ] as const;
