@@ -47,12 +47,10 @@ function readPacked(view: DataView, o: number, n: number, store: LcStore): Packe
   let sorted = true;
   for (let i = 0; i < n; i++, o += 4 + N8) {
     const w = view.getUint32(o, true);
+    // The coefficient is bytes o+4 .. o+36: small when below 2^53, i.e. bytes o+11 .. o+36 clear.
     const hi = view.getUint32(o + 8, true);
-    const small =
-      hi < 0x200000 &&
-      view.getUint32(o + 12, true) === 0 &&
-      view.getBigUint64(o + 16, true) === 0n &&
-      view.getBigUint64(o + 24, true) === 0n;
+    let small = hi < 0x200000;
+    for (let b = o + 12; small && b < o + 4 + N8; b += 4) small = view.getUint32(b, true) === 0;
     if (small) {
       store.wires[start + i] = w;
       store.coefs[start + i] = hi * 0x100000000 + view.getUint32(o + 4, true);

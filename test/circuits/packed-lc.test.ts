@@ -106,8 +106,28 @@ test('finalize renumbers into iden3 order, keeps each combination sorted, and wr
   const mapped: Constraint[] = circuit.constraints.map((k) => ({ a: asMaps(k.a), b: asMaps(k.b), c: asMaps(k.c) }));
   const bytes = encodeR1cs(circuit);
   assert.deepEqual(encodeR1cs({ ...circuit, constraints: mapped }), bytes);
-  // And a decoded file re-encodes to itself.
+  // And a decoded file re-encodes to itself and reads back every coefficient exactly.
   const decoded = decodeR1cs(bytes);
   assert.deepEqual(encodeR1cs({ ...circuit, constraints: decoded.constraints }), bytes);
+  decoded.constraints.forEach((k, i) => assert.deepEqual([...k.a], [...circuit.constraints[i]!.a], `a of ${i}`));
   assert.equal(b.finalize(), circuit);
+});
+
+test('r1cs round trip keeps coefficients of every size: 2^k up to 2^252, p − small, interned repeats', () => {
+  const b = new R1csBuilder();
+  const xs = Array.from({ length: 34 }, (_, i) => b.input(BigInt(i), 'private'));
+  const wide = b.linear(
+    xs.map((x, i) => [x, i === 33 ? -7n : 1n << BigInt(8 * i)] as const),
+    FIELD_PRIME - 3n,
+  );
+  // Only the bytes matter here, not whether the witness satisfies the constraints.
+  b.assertMul(wide, b.constant(1n), b.constant(0n));
+  b.assertEqual(b.linear(xs.slice(0, 32).map((x, i) => [x, 1n << BigInt(8 * i)] as const)), b.constant(0n));
+  const circuit = b.finalize();
+  const decoded = decodeR1cs(encodeR1cs(circuit));
+  decoded.constraints.forEach((k, i) => {
+    const orig = circuit.constraints[i]!;
+    for (const side of ['a', 'b', 'c'] as const) assert.deepEqual([...k[side]], [...orig[side]], `${side} of ${i}`);
+  });
+  assert.equal([...decoded.constraints[0]!.a].find(([w]) => w === 32)?.[1], fieldMod(1n << 248n));
 });
