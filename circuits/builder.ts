@@ -6,9 +6,15 @@
  * decompositions and outputs do.
  */
 import { FIELD_PRIME, fieldMod } from './field.js';
+import { EMPTY_LC, LcStore, ONE_LC, PackedLc } from './packed-lc.js';
 
-/** A linear combination: wire index → coefficient, coefficients reduced into [0, p). */
-export type Lc = Map<number, bigint>;
+export { PackedLc } from './packed-lc.js';
+
+/**
+ * A linear combination: wire index → coefficient, coefficients reduced into [0, p). The builder
+ * makes {@link PackedLc}s (sorted, packed in a typed array); a plain Map reads the same.
+ */
+export type Lc = ReadonlyMap<number, bigint>;
 
 /**
  * A value flowing through the circuit: a linear combination of wires together with the exact
@@ -48,6 +54,14 @@ export interface BuiltCircuit {
   readonly divisions?: ReadonlyArray<readonly [number, number]>;
 }
 
+/** How big the system under construction is, for {@link BuilderOptions.onGrowth}. */
+export interface BuilderSize {
+  readonly constraints: number;
+  readonly wires: number;
+  /** Linear-combination terms stored so far (including ones no longer referenced). */
+  readonly terms: number;
+}
+
 /** Options for {@link R1csBuilder}. */
 export interface BuilderOptions {
   /**
@@ -55,21 +69,42 @@ export interface BuilderOptions {
    * allocation is identical, so the witness lines up with a circuit compiled in full mode.
    */
   readonly witnessOnly?: boolean;
+  /**
+   * Called every {@link GROWTH_STEP} stored terms or wires: where a caller checks the heap and
+   * throws before V8 would abort the process (src/compile/memory-guard.ts).
+   */
+  readonly onGrowth?: (size: BuilderSize) => void;
 }
 
-const EMPTY: Lc = new Map();
+/** Terms or wires between two {@link BuilderOptions.onGrowth} calls. */
+export const GROWTH_STEP = 1 << 16;
+
+const ROLE_CODES: readonly WireRole[] = ['one', 'output', 'public-input', 'private-input', 'internal'];
+const ROLE_CODE = new Map(ROLE_CODES.map((r, i) => [r, i]));
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX = Number.MAX_SAFE_INTEGER;
 
 /** Incrementally builds an R1CS and its witness. */
 export class R1csBuilder {
   readonly witnessOnly: boolean;
-  private readonly roles: WireRole[] = ['one'];
+  private readonly onGrowth: BuilderOptions['onGrowth'];
+  private roles = new Uint8Array(1024);
   private readonly values: bigint[] = [1n];
   private readonly constraints: Constraint[] = [];
   private constraintCount = 0;
   private readonly divisionHints: Array<readonly [number, number]> = [];
+  private readonly store = new LcStore();
+  private nextGrowthCheck = GROWTH_STEP;
+  private finalized: BuiltCircuit | undefined;
+  // Scratch of linear(): per wire the running coefficient, and the call that last touched it.
+  private acc = new Float64Array(0);
+  private stamp = new Int32Array(0);
+  private stampNow = 0;
+  private touched = new Int32Array(1024);
 
   constructor(options: BuilderOptions = {}) {
     this.witnessOnly = options.witnessOnly ?? false;
+    this.onGrowth = options.onGrowth;
   }
 
   /** Number of constraints emitted so far (counted in witness-only mode too). */
@@ -84,15 +119,29 @@ export class R1csBuilder {
 
   /** A constant; costs nothing. */
   constant(value: bigint): Signal {
-    return { lc: this.witnessOnly || value === 0n ? EMPTY : new Map([[0, fieldMod(value)]]), value };
+    if (this.witnessOnly || value === 0n) return { lc: EMPTY_LC, value };
+    if (value === 1n) return { lc: ONE_LC, value };
+    return { lc: this.pack([0], [fieldMod(value)]), value };
   }
 
   /** Allocates a new wire holding `value`. */
   wire(value: bigint, role: WireRole = 'internal'): Signal {
     const id = this.values.length;
     this.values.push(value);
-    this.roles.push(role);
-    return { lc: this.witnessOnly ? EMPTY : new Map([[id, 1n]]), value };
+    if (id >= this.roles.length) {
+      const grown = new Uint8Array(this.roles.length * 2);
+      grown.set(this.roles);
+      this.roles = grown;
+    }
+    this.roles[id] = ROLE_CODE.get(role)!;
+    if (this.witnessOnly) {
+      if (id >= this.nextGrowthCheck) this.growth();
+      return { lc: EMPTY_LC, value };
+    }
+    const start = this.alloc(1);
+    this.store.wires[start] = id;
+    this.store.coefs[start] = 1;
+    return { lc: new PackedLc(this.store, start, 1), value };
   }
 
   /** Allocates an input wire; public inputs become public signals after the outputs. */
@@ -104,8 +153,68 @@ export class R1csBuilder {
   linear(terms: ReadonlyArray<readonly [Signal, bigint]>, constant = 0n): Signal {
     let value = constant;
     for (const [s, k] of terms) value += k * s.value;
-    if (this.witnessOnly) return { lc: EMPTY, value };
-    const lc: Lc = new Map();
+    if (this.witnessOnly) return { lc: EMPTY_LC, value };
+    return { lc: this.linearFast(terms, constant) ?? this.linearExact(terms, constant), value };
+  }
+
+  /**
+   * linear() in floating point, exact while every product and partial sum is a safe integer
+   * (weights times small coefficients: nearly always); undefined when one is not. Signed
+   * coefficients equal the field ones mod p, so the result is the same combination.
+   */
+  private linearFast(terms: ReadonlyArray<readonly [Signal, bigint]>, constant: bigint): PackedLc | undefined {
+    let total = 1;
+    for (const [s, k] of terms) {
+      if (k === 0n) continue;
+      if (!(s.lc instanceof PackedLc) || !s.lc.allSmall || k > SAFE || k < -SAFE) return undefined;
+      total += s.lc.size;
+    }
+    if (constant > SAFE || constant < -SAFE) return undefined;
+    this.ensureScratch(total);
+    const { acc, stamp, touched } = this;
+    const now = ++this.stampNow;
+    let n = 0;
+    const add = (w: number, v: number): boolean => {
+      if (stamp[w] !== now) {
+        stamp[w] = now;
+        acc[w] = v;
+        touched[n++] = w;
+        return true;
+      }
+      const next = acc[w]! + v;
+      acc[w] = next;
+      return next <= MAX && next >= -MAX;
+    };
+    if (constant !== 0n) add(0, Number(constant));
+    for (const [s, k] of terms) {
+      if (k === 0n) continue;
+      const kn = Number(k);
+      const { store, start, size } = s.lc as PackedLc;
+      const { wires, coefs } = store;
+      for (let i = start; i < start + size; i++) {
+        const v = kn * coefs[i]!;
+        if (!(v <= MAX && v >= -MAX) || !add(wires[i]!, v)) return undefined;
+      }
+    }
+    const wires = touched.subarray(0, n).sort();
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (acc[wires[i]!] !== 0) kept++;
+    const start = this.alloc(kept);
+    const { wires: sw, coefs: sc } = this.store;
+    let j = start;
+    for (let i = 0; i < n; i++) {
+      const w = wires[i]!;
+      const c = acc[w]!;
+      if (c === 0) continue;
+      sw[j] = w;
+      sc[j++] = c;
+    }
+    return new PackedLc(this.store, start, kept);
+  }
+
+  /** linear() in field arithmetic, for coefficients beyond 2^53. */
+  private linearExact(terms: ReadonlyArray<readonly [Signal, bigint]>, constant: bigint): PackedLc {
+    const lc = new Map<number, bigint>();
     if (constant !== 0n) lc.set(0, fieldMod(constant));
     for (const [s, k] of terms) {
       if (k === 0n) continue;
@@ -116,7 +225,42 @@ export class R1csBuilder {
         else lc.set(w, next);
       }
     }
-    return { lc, value };
+    const wires = [...lc.keys()].sort((x, y) => x - y);
+    return this.pack(
+      wires,
+      wires.map((w) => lc.get(w)!),
+    );
+  }
+
+  /** A combination from sorted wires and their field coefficients. */
+  private pack(wires: readonly number[], coefficients: readonly bigint[]): PackedLc {
+    const start = this.alloc(wires.length);
+    wires.forEach((w, i) => this.store.put(start + i, w, coefficients[i]!));
+    return new PackedLc(this.store, start, wires.length);
+  }
+
+  /** Reserves `n` terms in the store, calling onGrowth every GROWTH_STEP terms or wires. */
+  private alloc(n: number): number {
+    const start = this.store.alloc(n);
+    if (this.store.used >= this.nextGrowthCheck || this.values.length >= this.nextGrowthCheck) this.growth();
+    return start;
+  }
+
+  private growth(): void {
+    const terms = this.store.used;
+    this.nextGrowthCheck = Math.max(terms, this.values.length) + GROWTH_STEP;
+    this.onGrowth?.({ constraints: this.constraintCount, wires: this.values.length, terms });
+  }
+
+  private ensureScratch(terms: number): void {
+    if (this.acc.length < this.values.length) {
+      const size = Math.max(1024, this.values.length * 2);
+      const stamp = new Int32Array(size);
+      stamp.set(this.stamp);
+      this.stamp = stamp;
+      this.acc = new Float64Array(size);
+    }
+    if (this.touched.length < terms) this.touched = new Int32Array(terms * 2);
   }
 
   /** a + b; free. */
@@ -165,53 +309,92 @@ export class R1csBuilder {
     return out;
   }
 
+  /**
+   * Moves the combinations the constraints use into a store of exactly their size: the
+   * intermediate ones (about half of all terms written) and the growth slack are then freed with
+   * the builder. Signals outside every constraint keep reading the old store.
+   */
+  private compact(): void {
+    const old = this.store;
+    const moved = new Int32Array(old.used).fill(-1);
+    let total = 0;
+    const each = (fn: (lc: PackedLc) => void) => {
+      for (const k of this.constraints)
+        for (const lc of [k.a, k.b, k.c]) if (lc instanceof PackedLc && lc.store === old) fn(lc);
+    };
+    each((lc) => {
+      if (lc.size > 0 && moved[lc.start] === -1) {
+        moved[lc.start] = -2;
+        total += lc.size;
+      }
+    });
+    const fresh = new LcStore(total, old);
+    each((lc) => {
+      if (lc.size > 0 && moved[lc.start]! < 0) moved[lc.start] = fresh.copyFrom(old, lc.start, lc.size);
+      lc.start = lc.size > 0 ? moved[lc.start]! : 0;
+      lc.store = fresh;
+    });
+  }
+
   /** Marks constraints `product` and `bound` as a remainder division for the determinism checker (no constraint). */
   hintDivision(product: number, bound: number): void {
     if (!this.witnessOnly) this.divisionHints.push([product, bound]);
   }
 
-  /** Reorders wires into iden3 order (1, outputs, public inputs, private inputs, rest) and returns the system. */
+  /**
+   * Reorders wires into iden3 order (1, outputs, public inputs, private inputs, rest) and returns
+   * the system. The combinations are renumbered in place rather than copied (a copy would double
+   * the builder's peak memory), so afterwards the signals of this builder name wires by their
+   * final index. The builder is done: a second call returns the same system.
+   */
   finalize(): BuiltCircuit {
-    const order: WireRole[] = ['one', 'output', 'public-input', 'private-input', 'internal'];
-    const newIndex = new Int32Array(this.values.length);
-    const witness: bigint[] = new Array(this.values.length);
+    if (this.finalized) return this.finalized;
+    const n = this.values.length;
+    const newIndex = new Int32Array(n);
+    const witness: bigint[] = new Array(n);
+    const counts = [0, 0, 0, 0, 0];
     let next = 0;
-    const counts = new Map<WireRole, number>();
-    for (const role of order) {
-      let n = 0;
-      for (let i = 0; i < this.roles.length; i++) {
+    for (let role = 0; role < ROLE_CODES.length; role++) {
+      for (let i = 0; i < n; i++) {
         if (this.roles[i] !== role) continue;
         newIndex[i] = next;
         witness[next] = fieldMod(this.values[i]!);
         next++;
-        n++;
+        counts[role]!++;
       }
-      counts.set(role, n);
     }
-    const remap = (lc: Lc): Lc => {
-      const out: Lc = new Map();
-      for (const [w, c] of lc) out.set(newIndex[w]!, c);
-      return out;
-    };
-    const constraints = this.witnessOnly
-      ? []
-      : this.constraints.map((k) => ({ a: remap(k.a), b: remap(k.b), c: remap(k.c) }));
-    return {
-      nWires: this.values.length,
-      nPubOut: counts.get('output')!,
-      nPubIn: counts.get('public-input')!,
-      nPrvIn: counts.get('private-input')!,
+    // Every combination of this builder is in its store; other ones (a hand-made Map) are copied.
+    this.store.remap(newIndex);
+    const remap = (lc: Lc): Lc => (lc instanceof PackedLc ? lc : new Map([...lc].map(([w, c]) => [newIndex[w]!, c])));
+    const constraints = this.constraints;
+    this.compact();
+    for (let i = 0; i < constraints.length; i++) {
+      const k = constraints[i]!;
+      const [a, b, c] = [remap(k.a), remap(k.b), remap(k.c)];
+      if (a !== k.a || b !== k.b || c !== k.c) constraints[i] = { a, b, c };
+    }
+    this.finalized = {
+      nWires: n,
+      nPubOut: counts[1]!,
+      nPubIn: counts[2]!,
+      nPrvIn: counts[3]!,
       constraints,
       nConstraints: this.constraintCount,
       witness,
       ...(this.divisionHints.length && !this.witnessOnly ? { divisions: this.divisionHints } : {}),
     };
+    return this.finalized;
   }
 }
 
 /** Evaluates a linear combination on a witness, mod p. */
 export function evalLc(lc: Lc, witness: readonly bigint[]): bigint {
   let acc = 0n;
+  if (lc instanceof PackedLc && lc.allSmall) {
+    // Signed coefficients: the sum is the same mod p without a 254-bit BigInt per term.
+    for (let i = 0; i < lc.size; i++) acc += BigInt(lc.smallAt(i)) * witness[lc.wireAt(i)]!;
+    return fieldMod(acc);
+  }
   for (const [w, c] of lc) acc += c * witness[w]!;
   return acc % FIELD_PRIME;
 }

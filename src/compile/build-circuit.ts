@@ -5,7 +5,7 @@
  * real input, optionally in witness-only mode): gadget structure never depends on values, so
  * both runs produce the same wires in the same order.
  */
-import { BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
+import { BuilderOptions, BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
 import { toSigned } from '../../circuits/field.js';
 import { rangeBits } from '../../circuits/bit-length.js';
 import { commitSignals, CommitmentOptions } from '../../circuits/commitment.js';
@@ -61,6 +61,8 @@ export interface BuildOptions {
   readonly outputBlinding?: bigint;
   /** Called after each op with the constraints it added: where the circuit's cost goes (`inspect`). */
   readonly onOpCost?: OpCostListener;
+  /** Passed to the builder: called as the circuit grows (compile's heap guard, memory-guard.ts). */
+  readonly onGrowth?: BuilderOptions['onGrowth'];
 }
 
 /** Receives one op's share of the constraints (see {@link modelSignals}). */
@@ -95,7 +97,7 @@ export function narrowerPartIntervals(model: Pick<QuantizedModel, 'input'>): Arr
 
 /** Builds the circuit for `model` on the quantized input `xq`. */
 export function buildCircuit(model: QuantizedModel, xq: readonly number[], options: BuildOptions = {}): CircuitBuild {
-  const b = new R1csBuilder({ witnessOnly: options.witnessOnly ?? false });
+  const b = new R1csBuilder({ witnessOnly: options.witnessOnly ?? false, onGrowth: options.onGrowth });
   const inputVisibility = options.inputVisibility ?? 'public';
   const outputVisibility = options.outputVisibility ?? 'public';
   const inputs = xq.map((v) => b.input(BigInt(v), inputVisibility === 'public' ? 'public' : 'private'));

@@ -15,6 +15,7 @@ import { readQuantizedModelFile } from '../formats/build-dir.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
 import { ceilLog2 } from '../../circuits/bit-length.js';
 import { requireDetermined } from './determinism-check.js';
+import { circuitTooLarge, heapGuard, HeapLimitReached, heapUse } from './memory-guard.js';
 
 /** Largest circuit the determinism check runs on unless asked explicitly (about a second at this size). */
 export const CHECK_BY_DEFAULT_MAX_CONSTRAINTS = 200_000;
@@ -62,6 +63,29 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly c
 }
 
 /**
+ * Constraints and wires of the circuit from a witness-only build (no linear combinations kept),
+ * for the too-large estimate; undefined when even that does not fit.
+ */
+function countCircuit(
+  model: QuantizedModel,
+  placeholder: readonly number[],
+  visibility: { inputVisibility: Visibility; outputVisibility: Visibility },
+): { constraints: number; wires: number } | undefined {
+  try {
+    const { circuit } = buildCircuit(model, placeholder, {
+      ...visibility,
+      witnessOnly: true,
+      // Nothing is kept but values: let the count run closer to the limit than the build.
+      onGrowth: heapGuard(0.95),
+    });
+    return { constraints: circuit.nConstraints, wires: circuit.nWires };
+  } catch (e) {
+    if (e instanceof HeapLimitReached) return undefined;
+    throw e;
+  }
+}
+
+/**
  * The pure part of compile: quantized model (and the exact bytes of model.quant.json, which the
  * model id hashes) to r1cs bytes and circuit info. Deterministic: the same model and options
  * give byte-identical output on every run and machine, which is what lets a verifier recompile
@@ -94,16 +118,20 @@ export function compileQuantized(
     : new Array<number>(size(model.input.shape)).fill(model.input.lo);
   let build;
   const opCosts: OpCost[] = [];
+  const baseline = heapUse().used;
   try {
     build = buildCircuit(model, placeholder, {
       inputVisibility,
       outputVisibility,
       onOpCost: (op, constraints) => opCosts.push({ name: op.name, kind: op.kind, constraints }),
+      onGrowth: heapGuard(),
     });
   } catch (e) {
     // Ranges recorded by quantize always hold for in-range inputs: only an edited file gets here.
     if (e instanceof WitnessRangeError)
       throw new UserError(`model.quant.json: inconsistent quantized model (${e.message})`);
+    if (e instanceof HeapLimitReached)
+      throw circuitTooLarge(e, baseline, countCircuit(model, placeholder, { inputVisibility, outputVisibility }));
     throw e;
   }
   const runCheck = opts.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS;

@@ -28,7 +28,7 @@ function bitForm(lc: Lc, boolWire: Uint8Array, anyConstant: boolean): number[] |
 
 /** x + s·y as a linear combination. */
 function combineLc(x: Lc, y: Lc, s: bigint): Lc {
-  const out: Lc = new Map(x);
+  const out = new Map(x);
   for (const [w, c] of y) {
     const v = fieldMod((out.get(w) ?? 0n) + s * c);
     if (v === 0n) out.delete(w);

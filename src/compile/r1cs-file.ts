@@ -5,6 +5,7 @@
  */
 import { FIELD_PRIME } from '../../circuits/field.js';
 import type { BuiltCircuit, Constraint, Lc } from '../../circuits/builder.js';
+import { isBigSlot, LcStore, PackedLc } from '../../circuits/packed-lc.js';
 
 const N8 = 32;
 
@@ -23,6 +24,43 @@ function readField(view: DataView, offset: number): bigint {
 
 function lcSize(lc: Lc): number {
   return 4 + lc.size * (4 + N8);
+}
+
+/**
+ * Writes the terms of a packed combination (already in wire order) into a zero-filled buffer:
+ * a non-negative coefficient below 2^53 is its two low 32-bit words, the rest go through BigInt.
+ */
+function writePacked(view: DataView, o: number, lc: PackedLc): void {
+  for (let i = 0; i < lc.size; i++, o += 4 + N8) {
+    view.setUint32(o, lc.wireAt(i), true);
+    const s = lc.smallAt(i);
+    if (s >= 0 && !isBigSlot(s)) {
+      view.setUint32(o + 4, s % 0x100000000, true);
+      view.setUint32(o + 8, Math.floor(s / 0x100000000), true);
+    } else writeField(view, o + 4, lc.coefficientAt(i));
+  }
+}
+
+/** Reads `n` terms at `o` into `store` (a file's wires may come in any order, even repeated). */
+function readPacked(view: DataView, o: number, n: number, store: LcStore): PackedLc {
+  const start = store.alloc(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++, o += 4 + N8) {
+    const w = view.getUint32(o, true);
+    // The coefficient is bytes o+4 .. o+36: small when below 2^53, i.e. bytes o+11 .. o+36 clear.
+    const hi = view.getUint32(o + 8, true);
+    let small = hi < 0x200000;
+    for (let b = o + 12; small && b < o + 4 + N8; b += 4) small = view.getUint32(b, true) === 0;
+    if (small) {
+      store.wires[start + i] = w;
+      store.coefs[start + i] = hi * 0x100000000 + view.getUint32(o + 4, true);
+    } else store.put(start + i, w, readField(view, o + 4));
+    if (i > 0 && w <= store.wires[start + i - 1]!) sorted = false;
+  }
+  const lc = new PackedLc(store, start, n);
+  if (sorted) return lc;
+  // A repeated wire (legal in a foreign file): a Map keeps the last one, as before.
+  return PackedLc.fromEntries([...new Map(lc.entries())], store);
 }
 
 /** Serializes a built circuit as an iden3 `.r1cs` file (header, constraints, wire map). */
@@ -67,6 +105,11 @@ export function encodeR1cs(c: BuiltCircuit): Buffer {
   const writeLc = (lc: Lc) => {
     view.setUint32(o, lc.size, true);
     o += 4;
+    if (lc instanceof PackedLc) {
+      writePacked(view, o, lc);
+      o += lc.size * (4 + N8);
+      return;
+    }
     // Sorted wire order makes the file (and so the model id) independent of insertion order.
     for (const w of [...lc.keys()].sort((x, y) => x - y)) {
       view.setUint32(o, w, true);
@@ -131,14 +174,12 @@ export function decodeR1cs(buf: Buffer): R1csFile {
   const nPrvIn = view.getUint32(o + 12, true);
   const nConstraints = view.getUint32(o + 24, true);
   o = body.start;
+  // Terms take at least 36 bytes each in the file: an upper bound for the store.
+  const store = new LcStore(Math.max(16, Math.floor(body.size / (4 + N8))));
   const readLc = (): Lc => {
     const n = view.getUint32(o, true);
-    o += 4;
-    const lc: Lc = new Map();
-    for (let i = 0; i < n; i++) {
-      lc.set(view.getUint32(o, true), readField(view, o + 4));
-      o += 4 + N8;
-    }
+    const lc = readPacked(view, o + 4, n, store);
+    o += 4 + n * (4 + N8);
     return lc;
   };
   const constraints: Constraint[] = [];

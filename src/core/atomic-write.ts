@@ -10,7 +10,17 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fsUserError } from './fs-errors.js';
@@ -100,13 +110,26 @@ function commit(tmp: string, path: string): void {
   if (!existed) recordCreated('files', path);
 }
 
+/** writeFileSync refuses one write of 2 GiB or more (a GAN-sized r1cs is larger): such data goes in slices. */
+const WRITE_SLICE = 2 ** 30;
+
+function writeSlices(path: string, data: Uint8Array, mode?: number): void {
+  const fd = openSync(path, 'w', mode ?? 0o666);
+  try {
+    for (let o = 0; o < data.byteLength;) o += writeSync(fd, data, o, Math.min(WRITE_SLICE, data.byteLength - o));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Writes a file atomically: a temp file in the same directory, then rename. */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode?: number): void {
   ensureDir(dirname(path));
   const tmp = tempPathFor(path);
   try {
     // The mode is set at creation, so a private file is never readable by others, not even briefly.
-    writeFileSync(tmp, data, mode === undefined ? {} : { mode });
+    if (typeof data !== 'string' && data.byteLength > WRITE_SLICE) writeSlices(tmp, data, mode);
+    else writeFileSync(tmp, data, mode === undefined ? {} : { mode });
     commit(tmp, path);
   } catch (e) {
     removeTemp(tmp);

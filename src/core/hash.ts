@@ -4,7 +4,12 @@ import { createHash } from 'node:crypto';
 /** sha256 hex of bytes. */
 export function sha256Hex(...parts: Array<string | Uint8Array>): string {
   const h = createHash('sha256');
-  for (const p of parts) h.update(p);
+  // Hash.update refuses one input of 2 GiB or more ("data is too long"): a GAN-sized r1cs is larger.
+  const slice = 2 ** 30;
+  for (const p of parts) {
+    if (typeof p === 'string' || p.length <= slice) h.update(p);
+    else for (let o = 0; o < p.length; o += slice) h.update(p.subarray(o, o + slice));
+  }
   return h.digest('hex');
 }
 

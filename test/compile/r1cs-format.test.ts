@@ -60,7 +60,7 @@ function digitsCircuit(): BuiltCircuit {
   return buildCircuit(model, quantizeInput(model, x)).circuit;
 }
 
-function sameLc(a: Map<number, bigint>, b: Map<number, bigint>): boolean {
+function sameLc(a: ReadonlyMap<number, bigint>, b: ReadonlyMap<number, bigint>): boolean {
   return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 }
 

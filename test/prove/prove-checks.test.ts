@@ -59,7 +59,7 @@ test('an r1cs edited after compile (same wires, other system) is refused before 
   // Change one coefficient of the last constraint (an output binding): same wires, other system.
   const k = r1cs.constraints[r1cs.constraints.length - 1]!;
   const [wire, coeff] = [...k.a.entries()][0]!;
-  k.a.set(wire, (coeff + 1n) % FIELD_PRIME);
+  r1cs.constraints[r1cs.constraints.length - 1] = { ...k, a: new Map([...k.a, [wire, (coeff + 1n) % FIELD_PRIME]]) };
   writeFileSync(
     path,
     encodeR1cs({ ...r1cs, constraints: r1cs.constraints, nConstraints: r1cs.constraints.length, witness: [] }),

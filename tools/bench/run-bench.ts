@@ -271,6 +271,21 @@ begin('accuracy-scale');
 const accuracyScale = only?.has('accuracy-scale')
   ? await (await import('./bench-accuracy-scale.js')).benchAccuracyScale({ root: ROOT, work, argv, goals, log, print })
   : undefined;
+begin('builder-memory');
+if (selected('builder-memory')) {
+  const { benchBuilderMemory, builderMemoryTable } = await import('./bench-builder-memory.js');
+  const rows = await benchBuilderMemory({ root: ROOT, work, log });
+  print(`### Circuit builder memory (retained heap per constraint)\n\n${builderMemoryTable(rows)}\n`);
+  for (const r of rows)
+    goal(
+      `builder-memory-${r.model}`,
+      'Map/packed ≥ 3×',
+      r.mapBytesPerConstraint / r.packedBytesPerConstraint,
+      3,
+      false,
+      (n) => `${n.toFixed(1)}×`,
+    );
+}
 begin('sequence');
 if (selected('sequence', 'digits-transformer', 'digits-lstm'))
   await (
