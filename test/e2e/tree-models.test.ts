@@ -44,6 +44,10 @@ for (const [file, bits] of [
   // skl2onnx's default graph (label first, probabilities through ZipMap) and its zipmap=False one.
   ['trees-rf-skl2onnx.onnx', 16],
   ['trees-rf-nozipmap.onnx', 16],
+  // The same dt, rf and gbm as Hummingbird-style GEMM tensor-op graphs (rf, gbm at the default 8 bits).
+  ['trees-dt-gemm.onnx', 16],
+  ['trees-rf-gemm.onnx', 8],
+  ['trees-gbm-gemm.onnx', 8],
 ] as const) {
   test(`${file}: top-1 agreement with onnxruntime ≥ 99% on the test split, circuit == integer reference`, async (t) => {
     const g = loadOnnx(M(file));
@@ -51,8 +55,11 @@ for (const [file, bits] of [
       activationBits: bits,
     });
     // One tree op; the GBM's SOFTMAX post_transform is applied outside the circuit, like a final Softmax.
-    assert.equal(q.ops[0]!.kind, 'trees');
-    assert.equal(q.droppedFinal?.op, file === 'trees-gbm.onnx' ? 'Softmax' : undefined);
+    // The GEMM graphs are the generic ops (MatMul, comparisons, Cast, Equal), no tree op.
+    const gemm = file.endsWith('-gemm.onnx');
+    if (gemm) assert.ok(q.ops.every((op) => op.kind !== 'trees'));
+    else assert.equal(q.ops[0]!.kind, 'trees');
+    if (!gemm) assert.equal(q.droppedFinal?.op, file === 'trees-gbm.onnx' ? 'Softmax' : undefined);
     const inputs = split.map((s) => Float64Array.from(s.input));
     const floats = await runOnnxRuntime(M(file), g.input.name, g.input.shape, inputs);
     let agree = 0;
@@ -95,6 +102,25 @@ test('trees-gbm.onnx (SOFTMAX post_transform) proves and verifies a test sample 
   const out = JSON.parse(r.stdout) as { valid: boolean; prediction: number };
   assert.equal(out.valid, true);
   assert.equal(out.prediction, split[1]!.label);
+});
+
+test('trees-rf-gemm.onnx (the forest as Hummingbird GEMM tensor ops) proves and verifies a test sample through the CLI', () => {
+  const input = join(tmp, 'sample-gemm.json');
+  writeFileSync(input, JSON.stringify({ input: split[2]!.input }));
+  const r = zkinferOk([
+    'run',
+    M('trees-rf-gemm.onnx'),
+    '--input',
+    input,
+    '--calibration',
+    M('trees-calibration.json'),
+    '--out',
+    join(tmp, 'rf-gemm'),
+    '--json',
+  ]);
+  const out = JSON.parse(r.stdout) as { valid: boolean; prediction: number };
+  assert.equal(out.valid, true);
+  assert.equal(out.prediction, split[2]!.label);
 });
 
 test('trees-rf-skl2onnx.onnx (label first, ZipMap) proves its scores through the CLI and says so once', () => {

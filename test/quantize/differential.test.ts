@@ -140,6 +140,8 @@ function errorBound(
       case 'where':
       case 'gatherIndex':
       case 'topk':
+      case 'bitwise':
+      case 'trees':
         throw new Error(`${op.name}: no error bound for a ${op.kind} op`);
     }
   }
