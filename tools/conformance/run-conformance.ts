@@ -21,11 +21,19 @@ export function sharedDir(): string {
   return resolve(dir, '..', 'shared');
 }
 
+/**
+ * ONNX's node cases for supported ops the shared suites lack (trig, Xor, Bitwise, ScatterElements,
+ * NonZero), kept in the repository: see its README.md.
+ */
+const SUPPLEMENT = fileURLToPath(new URL('../../../tools/conformance/onnx-node-supplement', import.meta.url));
+
 /** Every case directory (one holding model.onnx) of the conformance suites, sorted by suite then name. */
 export function listCases(shared = sharedDir()): Array<{ name: string; dir: string }> {
   const out: Array<{ name: string; dir: string }> = [];
-  for (const suite of ['onnx-node', 'onnx-pytorch-converted', 'onnx-node-extended']) {
-    const root = join(shared, 'conformance', suite);
+  // The supplement runs only next to the shared suites: without them the conformance test skips.
+  if (!existsSync(join(shared, 'conformance'))) return out;
+  for (const suite of ['onnx-node', 'onnx-pytorch-converted', 'onnx-node-extended', 'onnx-node-supplement']) {
+    const root = suite === 'onnx-node-supplement' ? SUPPLEMENT : join(shared, 'conformance', suite);
     if (!existsSync(root)) continue;
     for (const name of readdirSync(root).sort()) {
       const dir = join(root, name);
