@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BuiltCircuit, findViolatedConstraint, Lc, R1csBuilder, Signal } from '../../circuits/builder.js';
-import { FIELD_PRIME, fieldInv, fieldMod, toSigned } from '../../circuits/field.js';
+import { FIELD_PRIME, fieldInv, toSigned } from '../../circuits/field.js';
 import { oneHot, OneHotRange, selectOneHot } from '../../circuits/one-hot.js';
 import { topK, topKBits, topKValue } from '../../circuits/top-k.js';
 import { bitwise, BitwiseOp, bitwiseValue } from '../../circuits/bitwise.js';
@@ -28,6 +28,11 @@ import {
 } from '../../circuits/tree-ensemble.js';
 import { decodeR1cs, encodeR1cs } from '../../src/compile/r1cs-file.js';
 import { PackedLc } from '../../circuits/packed-lc.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { modelBytes, NodeSpec } from '../../tools/onnx/write-onnx.js';
+import { zkinfer } from '../helpers/cli.js';
 
 const P = FIELD_PRIME;
 const mod = (v: bigint) => ((v % P) + P) % P;
@@ -76,7 +81,10 @@ function allWitnesses(c: BuiltCircuit, fixed: ReadonlyMap<number, bigint>, cap =
   for (const [w, v] of fixed) start[w] = mod(v);
 
   /** Single-unknown analysis of constraint i: [u, Q, L, K] for Q u² + L u + K = 0, 'ok', 'bad' or 'many'. */
-  const analyse = (i: number, w: Array<bigint | undefined>): [number, bigint, bigint, bigint] | 'ok' | 'bad' | 'many' => {
+  const analyse = (
+    i: number,
+    w: Array<bigint | undefined>,
+  ): [number, bigint, bigint, bigint] | 'ok' | 'bad' | 'many' => {
     const k = ks[i]!;
     const A = side(k.a, w);
     const B = side(k.b, w);
@@ -229,7 +237,14 @@ test('attack one-hot: shared candidates (a negative and a positive index to one 
   const data = [5n, -9n, 4n];
   const body = (b: R1csBuilder, [q, ...d]: Signal[]) => {
     const e = oneHot(b, q!, r);
-    return [selectOneHot(b, e, e.map((_, p) => d[(r.lo + p + 3) % 3]!), false)];
+    return [
+      selectOneHot(
+        b,
+        e,
+        e.map((_, p) => d[(r.lo + p + 3) % 3]!),
+        false,
+      ),
+    ];
   };
   const c = build([0n, ...data], body);
   for (let q = -6; q <= 5; q++) {
@@ -258,7 +273,9 @@ test('attack topk: every input of a grid has one witness, the ONNX order (ties t
         const c = build(new Array(n).fill(BigInt(lo)), body);
         const total = (hi - lo + 1) ** n;
         for (let m = 0; m < total; m++) {
-          const xs = Array.from({ length: n }, (_, i) => BigInt(lo + (Math.floor(m / (hi - lo + 1) ** i) % (hi - lo + 1))));
+          const xs = Array.from({ length: n }, (_, i) =>
+            BigInt(lo + (Math.floor(m / (hi - lo + 1) ** i) % (hi - lo + 1))),
+          );
           const ws = allWitnesses(c, inputsOf(c, xs));
           const what = `n ${n} k ${k} largest ${largest} x ${xs}`;
           assert.equal(ws.length, 1, `${what}: ${ws.length} witnesses`);
@@ -272,7 +289,7 @@ test('attack topk: every input of a grid has one witness, the ONNX order (ties t
 // ---------------------------------------------------------------------------------------------
 // Bitwise.
 
-test('attack bitwise: one decomposition per operand pair, the two\'s complement result; out-of-width operands have none', () => {
+test("attack bitwise: one decomposition per operand pair, the two's complement result; out-of-width operands have none", () => {
   const w = 3;
   for (const op of ['and', 'or', 'xor'] as BitwiseOp[]) {
     const c = build([0n, 0n], (b, [x, y]) => [bitwise(b, x!, y!, op, w)]);
@@ -291,13 +308,22 @@ test('attack bitwise: one decomposition per operand pair, the two\'s complement 
     for (let x = -6; x <= 5; x++) {
       const ws = allWitnesses(cc, inputsOf(cc, [BigInt(x)]));
       if (x < -4 || x >= 4) assert.equal(ws.length, 0, `${op} const ${x}`);
-      else assert.deepEqual(ws.map((v) => outputs(cc, v)), [[bitwiseValue(BigInt(x), -3n, op)]], `${op} const ${x}`);
+      else
+        assert.deepEqual(
+          ws.map((v) => outputs(cc, v)),
+          [[bitwiseValue(BigInt(x), -3n, op)]],
+          `${op} const ${x}`,
+        );
     }
     // Field-wrapped operands (x + p·k is the same field element, so only the field values p − 5 … matter).
     for (const x of [P - 5n, P - 4n, (P - 1n) / 2n, 1n << 3n]) {
       const ws = allWitnesses(c, inputsOf(c, [x, 1n]));
       const sx = toSigned(mod(x));
-      if (sx >= -4n && sx < 4n) assert.deepEqual(ws.map((v) => outputs(c, v)), [[bitwiseValue(sx, 1n, op)]]);
+      if (sx >= -4n && sx < 4n)
+        assert.deepEqual(
+          ws.map((v) => outputs(c, v)),
+          [[bitwiseValue(sx, 1n, op)]],
+        );
       else assert.equal(ws.length, 0, `${op} wrapped ${x}`);
     }
   }
@@ -331,14 +357,22 @@ function treeSpec(lo: number, hi: number): TreeEnsembleSpec {
       leaf([1, -7]),
       leaf([0, 13]),
     ],
-    [split(0, 'gt', 11, 1, 2), leaf([0, 100]), split(1, 'eq', 2, 3, 4), leaf([1, 50]), split(0, 'le', 8, 5, 6), leaf(), leaf([0, -1])],
+    [
+      split(0, 'gt', 11, 1, 2),
+      leaf([0, 100]),
+      split(1, 'eq', 2, 3, 4),
+      leaf([1, 50]),
+      split(0, 'le', 8, 5, 6),
+      leaf(),
+      leaf([0, -1]),
+    ],
   ];
   const th = featureThresholds({ trees }, 2);
   const bits = th.map((ts) => (ts.length ? comparatorBits(lo - ts.at(-1)! - 1, hi - ts[0]! - 1) : 0));
   return { trees, base: [1, -1], bits };
 }
 
-test('attack tree ensemble: every input of the grid has one witness, the walk\'s leaves (path indicators 0/1)', () => {
+test("attack tree ensemble: every input of the grid has one witness, the walk's leaves (path indicators 0/1)", () => {
   // Feature 0 has 7 thresholds and takes the binary search (cheaper than 7 comparators); feature 1 the direct ones.
   const s0 = treeSpec(-1, 13);
   const th = featureThresholds(s0, 2);
@@ -480,7 +514,12 @@ function weakened(c: BuiltCircuit, i: number): BuiltCircuit {
 }
 
 test('attack self-check: dropping any constraint of the one-hot, topk, bitwise and tree gadgets is caught by the solver', () => {
-  const cases: Array<{ what: string; c: BuiltCircuit; inputs: bigint[][]; want: (x: bigint[]) => bigint[] | undefined }> = [];
+  const cases: Array<{
+    what: string;
+    c: BuiltCircuit;
+    inputs: bigint[][];
+    want: (x: bigint[]) => bigint[] | undefined;
+  }> = [];
   const r: OneHotRange = { lo: -1, span: 5, frac: 1 };
   cases.push({
     what: 'one-hot',
@@ -488,11 +527,17 @@ test('attack self-check: dropping any constraint of the one-hot, topk, bitwise a
     inputs: Array.from({ length: 18 }, (_, v) => [BigInt(v - 5)]),
     want: ([q]) => {
       const p = Number(q!) / 2 - r.lo;
-      return Number.isInteger(p) && p >= 0 && p < r.span ? Array.from({ length: r.span }, (_, k) => (k === p ? 1n : 0n)) : undefined;
+      return Number.isInteger(p) && p >= 0 && p < r.span
+        ? Array.from({ length: r.span }, (_, k) => (k === p ? 1n : 0n))
+        : undefined;
     },
   });
   const bits = topKBits(3, 0, 2);
-  const grid3 = Array.from({ length: 27 }, (_, m) => [BigInt(m % 3), BigInt(Math.floor(m / 3) % 3), BigInt(Math.floor(m / 9))]);
+  const grid3 = Array.from({ length: 27 }, (_, m) => [
+    BigInt(m % 3),
+    BigInt(Math.floor(m / 3) % 3),
+    BigInt(Math.floor(m / 9)),
+  ]);
   cases.push({
     what: 'topk',
     c: build([0n, 0n, 0n], (b, x) => {
@@ -531,7 +576,11 @@ test('attack self-check: dropping any constraint of the one-hot, topk, bitwise a
     leaf([1, 128]),
   ];
   const th = featureThresholds({ trees: [even] }, 2);
-  const spec: TreeEnsembleSpec = { trees: [even, ...treeSpec(-1, 13).trees], base: [0, 0], bits: [comparatorBits(-1 - th[0]!.at(-1)! - 1, 13 - th[0]![0]! - 1), treeSpec(-1, 13).bits[1]!] };
+  const spec: TreeEnsembleSpec = {
+    trees: [even, ...treeSpec(-1, 13).trees],
+    base: [0, 0],
+    bits: [comparatorBits(-1 - th[0]!.at(-1)! - 1, 13 - th[0]![0]! - 1), treeSpec(-1, 13).bits[1]!],
+  };
   cases.push({
     what: 'trees',
     c: build([0n, 0n], (b, x) => treeEnsemble(b, x, spec)),
@@ -569,4 +618,111 @@ test('attack self-check: dropping any constraint of the one-hot, topk, bitwise a
     }
   }
   assert.deepEqual(uncaught, []);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hostile models and inputs on the new paths: exit 2 with one line naming the problem, no stack.
+
+function assertOneLineExit2(r: { code: number | null; stderr: string }, pattern: RegExp, what: string): void {
+  assert.equal(r.code, 2, `${what}: exit ${r.code}\n${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `${what}: one line, got\n${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /\n\s+at |Error: .*\n/, `${what}: no stack trace`);
+  assert.match(r.stderr, pattern, what);
+}
+
+test('attack CLI: an index that can leave its axis, an unsupported tree transform, and a proven index past its range are exit-2 one-liners', () => {
+  const T = mkdtempSync(join(tmpdir(), 'zkinfer-i23-attacks-'));
+  try {
+    const model = (name: string, nodes: NodeSpec[], extra: Partial<Parameters<typeof modelBytes>[0]> = {}) => {
+      const path = join(T, name);
+      writeFileSync(
+        path,
+        modelBytes({
+          input: { name: 'x', dims: [1, 3] },
+          output: { name: 'y', dims: [1] },
+          nodes,
+          opset: 18,
+          ...extra,
+        }),
+      );
+      return path;
+    };
+    const gatherBy = () => [
+      { op: 'ArgMax', inputs: ['x'], outputs: ['a'], attrs: { axis: { int: 1 }, keepdims: { int: 0 } } },
+      { op: 'Add', inputs: ['a', 'off'], outputs: ['i'] },
+      { op: 'Gather', inputs: ['data', 'i'], outputs: ['y'], attrs: { axis: { int: 0 } } },
+    ];
+    const inits = (offset: number) => ({
+      initializers: {
+        off: { dims: [1], data: [offset], int64: true },
+        data: { dims: [3], data: [0.25, -0.5, 0.75] },
+      },
+    });
+    const cal = join(T, 'cal.json');
+    writeFileSync(
+      cal,
+      JSON.stringify({
+        inputs: [
+          [0.9, 0.1, 0.2],
+          [0.1, 0.9, 0.2],
+          [0.3, 0.2, 0.1],
+        ],
+      }),
+    );
+    // Indices 5..7 on an axis of 3: never valid, refused at quantize.
+    const never = model('never.onnx', gatherBy(), inits(5));
+    assertOneLineExit2(
+      zkinfer(['quantize', never, '--calibration', cal, '--out', join(T, 'q1')]),
+      /(outside an axis|out of range for an axis) of 3/,
+      'gather past the axis',
+    );
+
+    // A tree ensemble with an unsupported post_transform.
+    const probit = model(
+      'probit.onnx',
+      [
+        {
+          op: 'TreeEnsembleRegressor',
+          domain: 'ai.onnx.ml',
+          inputs: ['x'],
+          outputs: ['y'],
+          attrs: {
+            nodes_treeids: { ints: [0, 0, 0] },
+            nodes_nodeids: { ints: [0, 1, 2] },
+            nodes_featureids: { ints: [0, 0, 0] },
+            nodes_values: { floats: [0.5, 0, 0] },
+            nodes_modes: { strs: ['BRANCH_LEQ', 'LEAF', 'LEAF'] },
+            nodes_truenodeids: { ints: [1, 0, 0] },
+            nodes_falsenodeids: { ints: [2, 0, 0] },
+            target_treeids: { ints: [0, 0] },
+            target_nodeids: { ints: [1, 2] },
+            target_ids: { ints: [0, 0] },
+            target_weights: { floats: [1, 2] },
+            n_targets: { int: 1 },
+            post_transform: { str: 'PROBIT' },
+          },
+        },
+      ],
+      { output: { name: 'y', dims: [1, 1] } },
+    );
+    assertOneLineExit2(
+      zkinfer(['quantize', probit, '--calibration', cal, '--out', join(T, 'q2')]),
+      /PROBIT/,
+      'tree PROBIT',
+    );
+
+    // Indices 1..3 on an axis of 3: proven over [1, 2]; an input whose argmax is 2 asks for index 3.
+    const edge = model('edge.onnx', gatherBy(), inits(1));
+    const input = join(T, 'last.json');
+    writeFileSync(input, JSON.stringify({ x: [0.1, 0.2, 0.9] }));
+    const r = zkinfer(['run', edge, '--input', input, '--calibration', cal, '--out', join(T, 'b3')]);
+    assertOneLineExit2(
+      r,
+      /index 3 is (outside its range \[1, 2\]|out of range for an axis of 3)/,
+      'gather index past its proven range',
+    );
+  } finally {
+    rmSync(T, { recursive: true, force: true });
+  }
 });
