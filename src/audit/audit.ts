@@ -3,24 +3,22 @@
  * bundles) on a labelled dataset. Streams the dataset; keeps aggregates, the worst
  * disagreements and an error histogram, never every sample's outputs.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { artifactPath, BUNDLE_SUFFIX, openingPathFor } from '../formats/paths.js';
+import { join } from 'node:path';
+import { artifactPath } from '../formats/paths.js';
 import { readArtifact } from '../formats/artifacts.js';
-import type { ProofBundle } from '../formats/bundle.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { chunked, readDataset, Sample } from '../accuracy/read-dataset.js';
-import { readJsonFile } from '../core/json.js';
 import { UserError } from '../core/errors.js';
-import { compareWithFloat, FidelitySample } from '../quantize/fidelity.js';
-import { floatCheckUnavailable, onnxRuntimeRefusal } from '../quantize/onnx-runtime.js';
+import { compareWithFloat, FidelitySample, requiredFloatCheckError } from '../quantize/fidelity.js';
+import { assertFloatCheckAvailable } from '../quantize/onnx-runtime.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { Settings } from '../formats/settings.js';
-import { verifyBundle } from '../verify/verify-bundle.js';
 import { disagreementAdvice, type DisagreementSides } from './advice.js';
 import { auditIdentifiers, type AuditIdentifiers } from './identifiers.js';
+import { listBundles, normalizeSource, provenPrediction } from './audit-bundles.js';
 
 /** Options of {@link audit}. */
 export interface AuditOptions {
@@ -112,60 +110,6 @@ const tally = (correct: number, samples: number): Tally => ({
   accuracy: samples ? correct / samples : 0,
 });
 
-function normalizeSource(source: string): string {
-  const m = /^(.*?)(:\d+)?$/.exec(source)!;
-  return resolve(m[1]!) + (m[2] ?? '');
-}
-
-/** Bundle files by the sample they name (`file:line` or `.pb` path); verified later, against that sample. */
-function listBundles(dir: string): {
-  bySource: Map<string, string>;
-  rejected: Array<{ file: string; reason: string }>;
-  total: number;
-} {
-  if (!existsSync(dir) || !statSync(dir).isDirectory())
-    throw new UserError(`${dir}: --bundles must be a directory of .proof.json files`);
-  const bySource = new Map<string, string>();
-  const rejected: Array<{ file: string; reason: string }> = [];
-  const names = readdirSync(dir)
-    .filter((n) => n.endsWith(BUNDLE_SUFFIX))
-    .sort();
-  for (const name of names) {
-    const file = join(dir, name);
-    let source: unknown;
-    try {
-      source = (readJsonFile(file, 'proof bundle') as { input?: { source?: unknown } }).input?.source;
-    } catch {
-      source = undefined;
-    }
-    if (typeof source !== 'string') rejected.push({ file, reason: 'not a bundle naming its input' });
-    else bySource.set(normalizeSource(source), file);
-  }
-  return { bySource, rejected, total: names.length };
-}
-
-/**
- * The proven prediction of `file` for sample `s`: the bundle must verify (against the build's
- * key when there is one), and its input — public values, or the commitment opened by the
- * opening beside it — must be this very sample.
- */
-async function provenPrediction(
-  file: string,
-  s: Sample,
-  vkeyPath: string | undefined,
-): Promise<{ prediction?: number; reason?: string }> {
-  const opening = openingPathFor(file);
-  const report = await verifyBundle({
-    bundlePath: file,
-    ...(vkeyPath ? { vkeyPath } : { allowUnpinned: true }),
-    ...(existsSync(opening) ? { openingPath: opening } : {}),
-    inputValues: { values: s.input, label: s.source },
-  });
-  if (!report.valid) return { reason: `${report.failed} check failed` };
-  const prediction = (readJsonFile(file, 'proof bundle') as ProofBundle).prediction;
-  return prediction === undefined ? { reason: 'the bundle has no prediction (hashed output)' } : { prediction };
-}
-
 /** Running aggregates of an audit: what the report keeps, never every sample's outputs. */
 interface AuditTallies {
   /** confusion[f][q], as in the report. */
@@ -221,24 +165,15 @@ interface AuditBuild {
   readonly identifiers: AuditIdentifiers;
 }
 
-/**
- * An audit compares the quantized model with the float one: a model onnxruntime refuses cannot be
- * audited (quantize, prove and verify still work without it). Refused before any work, naming why.
- */
-async function requireFloatModel(modelPath: string): Promise<void> {
-  if (!existsSync(modelPath)) return; // reading the build reports what is missing
-  const refused = await onnxRuntimeRefusal(modelPath);
-  if (refused !== undefined)
-    throw new UserError(
-      `${modelPath}: float check unavailable: ${floatCheckUnavailable(refused)}; audit compares the quantized model with the float one and cannot run without it (quantize, prove and verify can)`,
-    );
-}
-
 /** Runs the audit. */
 export async function audit(opts: AuditOptions): Promise<AuditReport> {
   if (!existsSync(opts.target)) throw new UserError(`${opts.target}: no such model or build directory`);
   const isModel = statSync(opts.target).isFile();
-  await requireFloatModel(isModel ? opts.target : artifactPath(opts.target, 'model'));
+  // An audit compares the quantized model with the float one: a model onnxruntime refuses cannot
+  // be audited (quantize, prove and verify still work without it). Refused before any work.
+  const model = isModel ? opts.target : artifactPath(opts.target, 'model');
+  const why = '; audit compares the quantized model with the float one (quantize, prove and verify work without it)';
+  await assertFloatCheckAvailable(model, (refused) => requiredFloatCheckError(model, refused, why));
   const tmp = isModel ? mkdtempSync(join(tmpdir(), 'zkinfer-audit-')) : undefined;
   const buildDir = tmp ?? opts.target;
   try {

@@ -23,9 +23,8 @@ import { checkQueueUrl } from '../queue/job-queue.js';
 import { circuitConstraints } from '../compile/search-settings.js';
 import { triedTable } from '../quantize/search-settings.js';
 import { registerInspect } from './inspect-command.js';
-import { existsSync } from 'node:fs';
 import { artifactPath } from '../formats/paths.js';
-import { onnxRuntimeRefusal } from '../quantize/onnx-runtime.js';
+import { assertFloatCheckAvailable } from '../quantize/onnx-runtime.js';
 import { requiredFloatCheckError } from '../quantize/fidelity.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
@@ -286,9 +285,7 @@ function registerProve(p: Command): void {
  */
 async function requireFloatCheck(dir: string): Promise<void> {
   const model = artifactPath(dir, 'model');
-  if (!existsSync(model)) return; // the prover reports the incomplete build directory
-  const refused = await onnxRuntimeRefusal(model);
-  if (refused !== undefined) throw requiredFloatCheckError(model, refused);
+  await assertFloatCheckAvailable(model, (refused) => requiredFloatCheckError(model, refused));
 }
 
 interface ProveFlags {

@@ -93,9 +93,10 @@ export async function fidelityOrUnavailable(
   }
 }
 
-/** The exit-2 error of `--require-float-check` when onnxruntime refuses the model. */
-export function requiredFloatCheckError(modelPath: string, reason: string): UserError {
-  return new UserError(
-    `${modelPath}: float check unavailable: ${floatCheckUnavailable(reason)} (--require-float-check)`,
-  );
+/**
+ * The exit-2 error when onnxruntime refuses a model whose float check is required: by
+ * `--require-float-check` (the default `why`), or by what `why` says needs it.
+ */
+export function requiredFloatCheckError(modelPath: string, reason: string, why = '(--require-float-check)'): UserError {
+  return new UserError(`${modelPath}: float check unavailable: ${floatCheckUnavailable(reason)} ${why}`);
 }

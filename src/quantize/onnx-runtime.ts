@@ -2,7 +2,7 @@
  * The float reference: the original ONNX model run by onnxruntime-node. Fidelity reports
  * compare zkinfer's integer results against this, never against our own float executor.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { oneLine, UserError } from '../core/errors.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
@@ -37,6 +37,20 @@ export function floatCheckUnavailable(reason: string): string {
 function refusalReason(e: unknown): string {
   const msg = oneLine(((e as Error).message ?? String(e)).trim()).replace(/^Load model from .*? failed:\s*/, '');
   return msg.slice(0, 300);
+}
+
+/**
+ * Throws `error(reason)` when onnxruntime refuses the model at `modelPath`: what every command that
+ * needs the float check (`--require-float-check`, audit) asks before any work. A missing file
+ * passes: the caller's own reading reports it.
+ */
+export async function assertFloatCheckAvailable(
+  modelPath: string,
+  error: (reason: string) => UserError,
+): Promise<void> {
+  if (!existsSync(modelPath)) return;
+  const refused = await onnxRuntimeRefusal(modelPath);
+  if (refused !== undefined) throw error(refused);
 }
 
 /**
