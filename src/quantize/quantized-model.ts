@@ -4,7 +4,7 @@
  * once, with the file format (src/formats/quantized-schema.ts); the integer semantics of each
  * kind are in integer-semantics.ts. This module gathers what the later stages use.
  */
-import { applyDroppedFinal } from './float-ir.js';
+import { applyDroppedFinal } from './dropped-final.js';
 import type { QuantizedModel } from '../formats/quantized-schema.js';
 
 export type {
