@@ -69,6 +69,7 @@ export function circuitTooLarge(
   // Scaled to the whole circuit, then to the limit at which the guard would not have stopped it.
   const needs = (baseline + (e.used - baseline) / Math.min(1, done)) / HEAP_FRACTION;
   return new UserError(
-    `circuit too large: needs ~${size(Math.max(needs, e.limit))} for ${total.constraints.toLocaleString('en-US')} constraints; this process may use ${size(e.limit)} (${advice})`,
+    `circuit too large: needs ~${size(Math.max(needs, e.limit))} for ` +
+      `${total.constraints.toLocaleString('en-US')} constraints; this process may use ${size(e.limit)} (${advice})`,
   );
 }

@@ -63,7 +63,8 @@ export const settingsSchema = z
         .string()
         .optional()
         .describe(
-          'why there is no float check ("onnxruntime refused the model: …"): onnxruntime would not load the model, so samples is 0 and the ratios are null; absent when the check ran',
+          'why there is no float check ("onnxruntime refused the model: …"): onnxruntime would not load the ' +
+            'model, so samples is 0 and the ratios are null; absent when the check ran',
         ),
     }),
   })

@@ -184,10 +184,12 @@ export function assertSupportedOps(graph: OnnxGraph, isSupported: OpSupport): vo
     return `${op} ×${fmt(names.length)} (node${names.length > 1 ? 's' : ''} ${shown}${more})`;
   });
   const ml = bad.some((n) => n.domain === 'ai.onnx.ml')
-    ? "; of the ai.onnx.ml domain (classical ML exported by skl2onnx/onnxmltools) only TreeEnsembleClassifier and TreeEnsembleRegressor are supported (and ZipMap over a classifier's scores as a graph output)"
+    ? '; of the ai.onnx.ml domain (classical ML exported by skl2onnx/onnxmltools) only TreeEnsembleClassifier ' +
+      "and TreeEnsembleRegressor are supported (and ZipMap over a classifier's scores as a graph output)"
     : '';
   const nonZero = bad.some((n) => n.opType === 'NonZero')
-    ? '; NonZero of a computed value has a data-dependent output shape (one column per nonzero element), which a fixed circuit cannot have (it folds when its input is a constant)'
+    ? '; NonZero of a computed value has a data-dependent output shape (one column per nonzero element), ' +
+      'which a fixed circuit cannot have (it folds when its input is a constant)'
     : '';
   throw new UserError(`${graph.path}: unsupported ONNX ops: ${parts.join(', ')}${ml}${nonZero}`);
 }

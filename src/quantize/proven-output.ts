@@ -68,7 +68,9 @@ export function provenOutput(graph: OnnxGraph): ProvenOutput {
     if (zips.some((z) => z.outputs[0] === first)) proven = scores;
     else if (chain?.tensors.has(first) && scoresOut) {
       proven = scores;
-      note = `graph output ${quote(first)} is the label of node ${quote(c.name)} (TreeEnsembleClassifier); zkinfer proves its scores ${quote(scores)} instead (the label is their argmax mapped through classlabels)`;
+      note =
+        `graph output ${quote(first)} is the label of node ${quote(c.name)} (TreeEnsembleClassifier); ` +
+        `zkinfer proves its scores ${quote(scores)} instead (the label is their argmax mapped through classlabels)`;
     }
     // A label still proven (its scores reach no graph output) keeps its nodes, for the refusal.
     if (chain && !chain.tensors.has(proven)) chain.nodes.forEach((n) => skipped.add(n));

@@ -83,63 +83,39 @@ for (const [file, bits] of [
   });
 }
 
-test('trees-gbm.onnx (SOFTMAX post_transform) proves and verifies a test sample through the CLI', () => {
-  const input = join(tmp, 'sample.json');
-  writeFileSync(input, JSON.stringify({ input: split[1]!.input }));
+/** `zkinfer run --json` of `file` on test sample `i` into tmp/`out`; the result and the process. */
+function runSample(file: string, i: number, out: string, bits?: number) {
+  const input = join(tmp, `sample-${out}.json`);
+  writeFileSync(input, JSON.stringify({ input: split[i]!.input }));
   const r = zkinferOk([
     'run',
-    M('trees-gbm.onnx'),
+    M(file),
     '--input',
     input,
     '--calibration',
     M('trees-calibration.json'),
-    '--activation-bits',
-    '16',
+    ...(bits ? ['--activation-bits', String(bits)] : []),
     '--out',
-    join(tmp, 'gbm'),
+    join(tmp, out),
     '--json',
   ]);
-  const out = JSON.parse(r.stdout) as { valid: boolean; prediction: number };
+  return { r, out: JSON.parse(r.stdout) as { valid: boolean; prediction: number; warnings: string[] } };
+}
+
+test('trees-gbm.onnx (SOFTMAX post_transform) proves and verifies a test sample through the CLI', () => {
+  const { out } = runSample('trees-gbm.onnx', 1, 'gbm', 16);
   assert.equal(out.valid, true);
   assert.equal(out.prediction, split[1]!.label);
 });
 
 test('trees-rf-gemm.onnx (the forest as Hummingbird GEMM tensor ops) proves and verifies a test sample through the CLI', () => {
-  const input = join(tmp, 'sample-gemm.json');
-  writeFileSync(input, JSON.stringify({ input: split[2]!.input }));
-  const r = zkinferOk([
-    'run',
-    M('trees-rf-gemm.onnx'),
-    '--input',
-    input,
-    '--calibration',
-    M('trees-calibration.json'),
-    '--out',
-    join(tmp, 'rf-gemm'),
-    '--json',
-  ]);
-  const out = JSON.parse(r.stdout) as { valid: boolean; prediction: number };
+  const { out } = runSample('trees-rf-gemm.onnx', 2, 'rf-gemm');
   assert.equal(out.valid, true);
   assert.equal(out.prediction, split[2]!.label);
 });
 
 test('trees-rf-skl2onnx.onnx (label first, ZipMap) proves its scores through the CLI and says so once', () => {
-  const input = join(tmp, 'sample-zipmap.json');
-  writeFileSync(input, JSON.stringify({ input: split[7]!.input }));
-  const r = zkinferOk([
-    'run',
-    M('trees-rf-skl2onnx.onnx'),
-    '--input',
-    input,
-    '--calibration',
-    M('trees-calibration.json'),
-    '--activation-bits',
-    '16',
-    '--out',
-    join(tmp, 'zipmap'),
-    '--json',
-  ]);
-  const out = JSON.parse(r.stdout) as { valid: boolean; prediction: number; warnings: string[] };
+  const { r, out } = runSample('trees-rf-skl2onnx.onnx', 7, 'zipmap', 16);
   assert.equal(out.valid, true);
   assert.equal(out.prediction, split[7]!.label);
   const note = out.warnings.filter((w) => w.includes('"output_label" is the label'));

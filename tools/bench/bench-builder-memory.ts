@@ -99,7 +99,10 @@ export function builderMemoryTable(rows: readonly BuilderMemoryRow[]): string {
   ];
   for (const r of rows)
     lines.push(
-      `| ${r.model} | ${r.constraints.toLocaleString('en-US')} | ${r.terms.toLocaleString('en-US')} | ${r.packedBytesPerConstraint} | ${r.mapBytesPerConstraint} | ${(r.mapBytesPerConstraint / r.packedBytesPerConstraint).toFixed(1)}× | ${r.buildSeconds.toFixed(1)} | ${r.peakRssMiB.toFixed(0)} |`,
+      `| ${r.model} | ${r.constraints.toLocaleString('en-US')} | ${r.terms.toLocaleString('en-US')} | ` +
+        `${r.packedBytesPerConstraint} | ${r.mapBytesPerConstraint} | ` +
+        `${(r.mapBytesPerConstraint / r.packedBytesPerConstraint).toFixed(1)}× | ${r.buildSeconds.toFixed(1)} | ` +
+        `${r.peakRssMiB.toFixed(0)} |`,
     );
   return lines.join('\n');
 }

@@ -76,7 +76,8 @@ export function treesTable(rows: readonly TreesBenchRow[]): string {
       .map((r) => {
         const t = r.seconds;
         const cells = [t.quantize, t.compile, t.setup, t.prove, t.verify].map((v) => v.toFixed(1));
-        return `| ${r.model} | ${r.trees} | ${r.splits} | ${r.constraints.toLocaleString('en-US')} | ${(r.constraints + r.perSplit).toLocaleString('en-US')} | ${cells.join(' | ')} |`;
+        const perSplit = (r.constraints + r.perSplit).toLocaleString('en-US');
+        return `| ${r.model} | ${r.trees} | ${r.splits} | ${r.constraints.toLocaleString('en-US')} | ${perSplit} | ${cells.join(' | ')} |`;
       })
       .join('\n') +
     '\n'

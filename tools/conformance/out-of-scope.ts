@@ -54,7 +54,9 @@ export const OUT_OF_SCOPE: readonly OutOfScope[] = [
   {
     cases: /\/test_reduce_log_sum_exp_(do_not_keepdims|keepdims|negative_axes_keepdims)_(example|random)_expanded$/,
     reason:
-      'the expanded form sums exp(x) without subtracting the max: one tensor spans exp(−2.3) to exp(60) (10^27), beyond any per-tensor fixed-point scale, so small sums round to 0 and Log saturates (the circuit still equals the integer reference; only the tolerance fails)',
+      'the expanded form sums exp(x) without subtracting the max: one tensor spans exp(−2.3) to exp(60) (10^27), ' +
+      'beyond any per-tensor fixed-point scale, so small sums round to 0 and Log saturates ' +
+      '(the circuit still equals the integer reference; only the tolerance fails)',
   },
   {
     cases: /\/test_nonzero_example$/,

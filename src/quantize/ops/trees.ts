@@ -146,7 +146,9 @@ const classifier: Lowering = (ctx, node) => {
   if (label && (ctx.graph.outputs[0]?.name === label || ctx.graph.nodes.some((n) => n.inputs.includes(label))))
     throw nodeError(
       node,
-      `the label output is not proven (${quote(label)}): make the scores (output 1) a graph output, directly or through ZipMap, and let only Cast/Identity nodes ending in graph outputs read the label (zkinfer proves the scores; the label is their argmax)`,
+      `the label output is not proven (${quote(label)}): make the scores (output 1) a graph output, directly or ` +
+        'through ZipMap, and let only Cast/Identity nodes ending in graph outputs read the label ' +
+        '(zkinfer proves the scores; the label is their argmax)',
     );
   if (!scores) throw nodeError(node, 'the scores output (output 1) is missing');
   const labels = node.attrs.classlabels_int64s ?? node.attrs.classlabels_strings;
