@@ -78,6 +78,11 @@ export const bundleSchema = z.strictObject({
     /** Input values the prover clamped into [lo, hi] before proving (its own report). */
     clamped: count,
   }),
+  /**
+   * Hashed weights: the weight commitment W (the public signal at `layout.weights.offset`, as a
+   * decimal). The model id is then the architecture id; (model id, W) names the model.
+   */
+  weights: z.strictObject({ visibility: z.literal('hashed'), commitment: signal }).optional(),
   modelId: hex64,
   vkeyHash: hex64,
   vkey: z.record(z.string(), z.unknown()),
