@@ -22,6 +22,7 @@ export interface VerifyFlags {
   allowUnpinned?: boolean;
   input?: string;
   opening?: string;
+  weightsOpening?: string;
   requireTrustedSetup?: boolean;
   minContributions?: number;
   ptau?: string[];
@@ -31,6 +32,7 @@ export interface VerifyFlags {
   ceremony?: string;
   dataset?: string;
   datasetCommitment?: string;
+  weightsCommitment?: string;
   minAccuracy?: number;
   json?: boolean;
   chain?: boolean;
@@ -44,6 +46,7 @@ type Artifact = 'bundle' | 'claim';
 /** Flags that apply to one kind of file only, and what they are for. */
 const ONLY: Partial<Record<keyof VerifyFlags, { artifact: Artifact; flag: string }>> = {
   input: { artifact: 'bundle', flag: '--input' },
+  weightsOpening: { artifact: 'bundle', flag: '--weights-opening' },
   chain: { artifact: 'bundle', flag: '--chain' },
   rpc: { artifact: 'bundle', flag: '--rpc' },
   address: { artifact: 'bundle', flag: '--address' },
@@ -125,6 +128,8 @@ export async function verifyCommand(path: string, f: VerifyFlags): Promise<void>
           ...trustOptions(f),
           inputPath: f.input,
           openingPath: f.opening,
+          weightsCommitment: f.weightsCommitment,
+          weightsOpeningPath: f.weightsOpening,
           chain: chainTarget(f),
         });
   printVerification(report, f.json ?? false);
@@ -134,8 +139,12 @@ export async function verifyCommand(path: string, f: VerifyFlags): Promise<void>
 /** The last line of a text report. */
 function summary(r: VerifyReport | ClaimReport): string {
   if (!r.valid) return `INVALID: ${r.failed} check failed`;
+  const weights =
+    r.kind === 'proof-bundle' && r.weightsCommitment
+      ? `, weights ${r.weightsCommitment.slice(0, 18)}…${r.weightsPinned ? '' : ' (NOT pinned)'}`
+      : '';
   const model = r.pinned
-    ? `model ${r.modelId?.slice(0, 16)}…`
+    ? `model ${r.modelId?.slice(0, 16)}…${weights}`
     : 'which model and setup that key belongs to is NOT verified';
   const what =
     r.kind === 'accuracy-claim'
@@ -215,6 +224,10 @@ export function registerVerify(p: Command): void {
       'bundles: the opening written next to the bundle; claims: the dataset opening for --dataset',
     )
     .option(
+      '--weights-opening <file>',
+      "bundles: the model owner's weights.opening.json; with --model, W is recomputed from that ONNX file's weights",
+    )
+    .option(
       '--input <file>',
       'bundles: the input the prover says it used (checked against the public input or the input commitment)',
     )
@@ -227,6 +240,10 @@ export function registerVerify(p: Command): void {
     )
     .option('--dataset <data>', 'claims: the dataset, recommitted with --opening')
     .option('--dataset-commitment <hex>', 'claims: the published dataset commitment')
+    .option(
+      '--weights-commitment <hex>',
+      'pin the published weights commitment W of a hashed-weights model (claims: every chunk must prove it)',
+    )
     .option(
       '--min-accuracy <x>',
       `claims: exit 1 when the proven accuracy is below x (${THRESHOLD_FORMS})`,
@@ -242,6 +259,7 @@ export function registerVerify(p: Command): void {
         '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json',
         '  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json',
         '  zkinfer verify BUNDLE --vkey vkey.json --model model.onnx --settings settings.json --ptau powersOfTau28_hez_final_12.ptau --require-trusted-setup',
+        "  zkinfer verify BUNDLE --vkey vkey.json --weights-commitment 0x…  (hashed weights: W from the owner's weights.json)",
         '  zkinfer verify claim.json --vkey chunk-vkey.json --dataset-commitment 0x… --min-accuracy 0.95',
       ].join('\n'),
     )
