@@ -47,6 +47,8 @@ export function packParams(output: QuantizedModel['output']): PackOptions {
 export interface PublicLayout {
   readonly output: { readonly visibility: Visibility; readonly offset: number; readonly count: number };
   readonly input: { readonly visibility: Visibility; readonly offset: number; readonly count: number };
+  /** Hashed weights only: the weight commitment W (after the input commitment, before public inputs). */
+  readonly weights?: { readonly visibility: 'hashed'; readonly offset: number; readonly count: 1 };
   readonly nPublic: number;
 }
 
@@ -59,6 +61,11 @@ export interface BuildOptions {
   readonly inputBlinding?: bigint;
   /** Blinding of the output commitment (hashed output). */
   readonly outputBlinding?: bigint;
+  /**
+   * Blinding r of the weight commitment W (hashed-weights models only, an error otherwise): a
+   * private input wire; 0 when compiling. The weights are the model's own (placeholders when compiling).
+   */
+  readonly weightsBlinding?: bigint;
   /** Called after each op with the constraints it added: where the circuit's cost goes (`inspect`). */
   readonly onOpCost?: OpCostListener;
   /** Passed to the builder: called as the circuit grows (compile's heap guard, memory-guard.ts). */

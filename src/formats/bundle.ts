@@ -45,6 +45,8 @@ export const proofSchema = z.strictObject({
 });
 
 const layoutPart = z.strictObject({ visibility, offset: count, count });
+/** The weight commitment's slot (hashed weights only). */
+const weightsPart = z.strictObject({ visibility: z.literal('hashed'), offset: count, count: z.literal(1) });
 
 /** The bundle schema. */
 export const bundleSchema = z.strictObject({
@@ -54,7 +56,7 @@ export const bundleSchema = z.strictObject({
   curve: z.literal('bn128'),
   proof: proofSchema,
   publicSignals: z.array(signal).max(100_000),
-  layout: z.strictObject({ output: layoutPart, input: layoutPart, nPublic: count }),
+  layout: z.strictObject({ output: layoutPart, input: layoutPart, weights: weightsPart.optional(), nPublic: count }),
   output: z.strictObject({
     visibility,
     shape: z.array(count).max(16),
