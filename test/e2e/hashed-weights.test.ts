@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
 import { tweakOneWeight } from '../helpers/model-binding-helpers.js';
+import { OUTPUT_SCHEMAS } from '../../src/cli/output-schemas.js';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-hashed-weights-'));
 const OWNER = join(T, 'owner');
@@ -19,6 +20,7 @@ const VERIFIER = join(T, 'verifier');
 const SAMPLE = 'models/samples/digit-3.json';
 let W = '';
 let bundle = '';
+let commitJson: unknown;
 
 before(() => {
   zkinferOk([
@@ -33,7 +35,8 @@ before(() => {
   ]);
   zkinferOk(['compile', OWNER]);
   zkinferOk(['setup', OWNER]);
-  const c = JSON.parse(zkinferOk(['weights', 'commit', OWNER, '--json']).stdout) as Record<string, unknown>;
+  commitJson = JSON.parse(zkinferOk(['weights', 'commit', OWNER, '--json']).stdout);
+  const c = commitJson as Record<string, unknown>;
   W = c['commitment'] as string;
   const r = JSON.parse(zkinferOk(['prove', OWNER, '--input', SAMPLE, '--json']).stdout) as Record<string, unknown>;
   bundle = r['bundle'] as string;
@@ -47,6 +50,8 @@ after(() => rmSync(T, { recursive: true, force: true }));
 
 test('weights commit writes the public W and a private opening, and keeps them when run again', () => {
   assert.match(W, /^0x[0-9a-f]{64}$/);
+  assert.ok(OUTPUT_SCHEMAS['weights commit']!.safeParse(commitJson).success, JSON.stringify(commitJson));
+  assert.equal((commitJson as { created: boolean }).created, true);
   const pub = JSON.parse(readFileSync(join(OWNER, 'weights.json'), 'utf8')) as Record<string, unknown>;
   assert.equal(pub['commitment'], W);
   assert.equal(pub['blinding'], undefined, 'the public file holds no blinding');
