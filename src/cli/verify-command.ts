@@ -181,6 +181,18 @@ export function printVerification(r: VerifyReport | ClaimReport, json: boolean):
   process.stdout.write(summary(r) + '\n');
 }
 
+/** The examples under `verify --help`. */
+const VERIFY_EXAMPLES = [
+  '',
+  'Examples:',
+  '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json',
+  '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json',
+  '  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json',
+  '  zkinfer verify BUNDLE --vkey vkey.json --model model.onnx --settings settings.json --ptau powersOfTau28_hez_final_12.ptau --require-trusted-setup',
+  "  zkinfer verify BUNDLE --vkey vkey.json --weights-commitment 0x…  # hashed weights: W from the owner's weights.json",
+  '  zkinfer verify claim.json --vkey chunk-vkey.json --dataset-commitment 0x… --min-accuracy 0.95',
+].join('\n');
+
 /** Registers `verify`. */
 export function registerVerify(p: Command): void {
   p.command('verify <file>')
@@ -250,18 +262,6 @@ export function registerVerify(p: Command): void {
       thresholdOption('--min-accuracy'),
     )
     .option('--json', 'print one JSON object naming every check')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json',
-        '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json',
-        '  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json',
-        '  zkinfer verify BUNDLE --vkey vkey.json --model model.onnx --settings settings.json --ptau powersOfTau28_hez_final_12.ptau --require-trusted-setup',
-        "  zkinfer verify BUNDLE --vkey vkey.json --weights-commitment 0x…  (hashed weights: W from the owner's weights.json)",
-        '  zkinfer verify claim.json --vkey chunk-vkey.json --dataset-commitment 0x… --min-accuracy 0.95',
-      ].join('\n'),
-    )
+    .addHelpText('after', VERIFY_EXAMPLES)
     .action(verifyCommand);
 }

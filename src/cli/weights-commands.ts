@@ -23,7 +23,7 @@ export function registerWeightsCommands(p: Command): void {
     .option('--json', 'print W and the files as JSON')
     .addHelpText(
       'after',
-      '\nAn existing commitment is kept (and checked against model.quant.json); W is printed again.\n\nExample:\n  zkinfer weights commit build/digits-mlp',
+      '\nAn existing commitment is kept (and checked against model.quant.json); W is printed again.\n\nExample:\n  zkinfer weights commit build/digits-hashed',
     )
     .action(async (build: string, f: { force?: boolean; json?: boolean }) => {
       const r = await commitWeights({ buildDir: build, force: f.force ?? false });

@@ -49,7 +49,8 @@ before(() => {
 
 after(() => rmSync(T, { recursive: true, force: true }));
 
-const verifyA = (bundle: string, ...extra: string[]) => zkinfer(['verify', bundle, '--vkey', join(A, 'vkey.json'), ...extra]);
+const verifyA = (bundle: string, ...extra: string[]) =>
+  zkinfer(['verify', bundle, '--vkey', join(A, 'vkey.json'), ...extra]);
 
 test('the attacker really has one key for two models: B has the architecture id of A and a valid proof', () => {
   const circuitA = JSON.parse(readFileSync(join(A, 'circuit.json'), 'utf8')) as { modelId: string };
@@ -67,7 +68,7 @@ test("a proof made with other weights under the owner's key fails the W pin (wei
   zkinferOk(['verify', bundleA, '--vkey', join(A, 'vkey.json'), '--weights-commitment', wA]);
 });
 
-test("W of model A with the outputs of model B fails the proof check", () => {
+test('W of model A with the outputs of model B fails the proof check', () => {
   const b = readBundle(bundleB);
   b.publicSignals[b.layout.weights.offset] = BigInt(wA).toString();
   b.weights.commitment = BigInt(wA).toString();
@@ -91,7 +92,7 @@ test('an unpinned W fails unless --allow-unpinned, which reports it unverified',
   assert.equal(report.checks.find((c) => c.check === 'weights')!.unverified, true);
 });
 
-test("a bundle whose weights.commitment field differs from the public signal fails bundle-fields", () => {
+test('a bundle whose weights.commitment field differs from the public signal fails bundle-fields', () => {
   const b = readBundle(bundleA);
   b.weights.commitment = (BigInt(b.weights.commitment) + 1n).toString();
   const edited = join(T, 'edited.proof.json');

@@ -100,7 +100,14 @@ test('a verifier holding only (vkey, W) verifies the proof', () => {
   assert.equal(report.prediction, 3);
   // W in decimal, or the owner's weights.json, pins the same.
   zkinferOk(['verify', bundle, '--vkey', join(VERIFIER, 'vkey.json'), '--weights-commitment', BigInt(W).toString()]);
-  zkinferOk(['verify', bundle, '--vkey', join(VERIFIER, 'vkey.json'), '--weights-commitment', join(OWNER, 'weights.json')]);
+  zkinferOk([
+    'verify',
+    bundle,
+    '--vkey',
+    join(VERIFIER, 'vkey.json'),
+    '--weights-commitment',
+    join(OWNER, 'weights.json'),
+  ]);
 });
 
 test('inspect shows the weights mode, the architecture id and W', () => {
