@@ -11,6 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
 import { tweakOneWeight } from '../helpers/model-binding-helpers.js';
+import { writeTinyModel } from '../helpers/trusted-fixtures.js';
+import { quantizeModel } from '../../src/quantize/quantize-model.js';
+import { compileCircuit } from '../../src/compile/compile-circuit.js';
+import { setupKeys } from '../../src/setup/setup-keys.js';
+import { commitWeights } from '../../src/prove/weights-opening.js';
+import { createProver, writeBundle } from '../../src/prove/prover.js';
+import { readInputFile } from '../../src/onnx/input-file.js';
+import { shutdown } from '../../src/runtime/curve.js';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-weights-attacks-'));
 const A = join(T, 'a');
@@ -20,34 +28,51 @@ const SAMPLE = 'models/samples/digit-3.json';
 let wA = '';
 let bundleA = '';
 let bundleB = '';
+let bundleF = '';
 
 type Bundle = { publicSignals: string[]; weights: { commitment: string }; layout: { weights: { offset: number } } };
 const readBundle = (p: string): Bundle => JSON.parse(readFileSync(p, 'utf8')) as Bundle;
-const prove = (dir: string): string =>
-  (JSON.parse(zkinferOk(['prove', dir, '--input', SAMPLE, '--json']).stdout) as { bundle: string }).bundle;
-const quantize = (onnx: string, out: string, ...extra: string[]) =>
-  zkinferOk(['quantize', onnx, '--out', out, '--calibration', 'models/calibration.json', ...extra]);
 
-before(() => {
-  quantize('models/digits-mlp.onnx', A, '--weights', 'hashed');
-  zkinferOk(['compile', A]);
-  zkinferOk(['setup', A]);
-  wA = zkinferOk(['weights', 'commit', A]).stdout.trim();
-  bundleA = prove(A);
-  // The attacker: other weights, the owner's architecture decisions, the owner's keys.
+/** Proves `input` with the build in `dir` (no float check: not what these tests are about); returns the bundle path. */
+async function prove(dir: string, input: string, shape: number[]): Promise<string> {
+  const r = await createProver({ buildDir: dir, fidelity: false }).prove(readInputFile(input, shape), {
+    source: input,
+  });
+  const path = join(dir, 'proofs', 'x.proof.json');
+  writeBundle(path, r);
+  return path;
+}
+
+// In-process (no CLI start-up per step): the owner's build A, the attacker's B, and a tiny fixed-weights build F.
+before(async () => {
+  const calibrationPath = 'models/calibration.json';
+  await quantizeModel({ modelPath: 'models/digits-mlp.onnx', outDir: A, calibrationPath, weights: 'hashed' });
+  compileCircuit({ buildDir: A });
+  await setupKeys({ buildDir: A });
+  wA = (await commitWeights({ buildDir: A })).file.commitment;
+  bundleA = await prove(A, SAMPLE, [1, 64]);
+  // The attacker: other weights, the owner's architecture decisions (settings.json), the owner's keys.
   const onnxB = join(T, 'b.onnx');
   tweakOneWeight('models/digits-mlp.onnx', onnxB);
-  quantize(onnxB, B, '--weights', 'hashed', '--settings', join(A, 'settings.json'));
-  zkinferOk(['compile', B]);
+  await quantizeModel({ modelPath: onnxB, outDir: B, calibrationPath, settingsPath: join(A, 'settings.json') });
+  compileCircuit({ buildDir: B });
   for (const f of ['circuit.zkey', 'vkey.json', 'setup.json']) copyFileSync(join(A, f), join(B, f));
-  zkinferOk(['weights', 'commit', B]);
-  bundleB = prove(B);
-  quantize('models/digits-mlp.onnx', F);
-  zkinferOk(['compile', F]);
-  zkinferOk(['setup', F]);
+  await commitWeights({ buildDir: B });
+  bundleB = await prove(B, SAMPLE, [1, 64]);
+  const tiny = join(T, 'tiny.onnx');
+  writeTinyModel(tiny);
+  const tinyInput = join(T, 'tiny-input.json');
+  writeFileSync(tinyInput, JSON.stringify([0.5, -0.25, 0.75, 0.1]));
+  await quantizeModel({ modelPath: tiny, outDir: F, inputPaths: [tinyInput] });
+  compileCircuit({ buildDir: F });
+  await setupKeys({ buildDir: F });
+  bundleF = await prove(F, tinyInput, [1, 4]);
 });
 
-after(() => rmSync(T, { recursive: true, force: true }));
+after(async () => {
+  await shutdown();
+  rmSync(T, { recursive: true, force: true });
+});
 
 const verifyA = (bundle: string, ...extra: string[]) =>
   zkinfer(['verify', bundle, '--vkey', join(A, 'vkey.json'), ...extra]);
@@ -103,8 +128,7 @@ test('a bundle whose weights.commitment field differs from the public signal fai
 });
 
 test('options that do not apply are errors (exit 2): W on a fixed build, an opening without --model', () => {
-  const fixedBundle = prove(F);
-  const r = zkinfer(['verify', fixedBundle, '--vkey', join(F, 'vkey.json'), '--weights-commitment', wA]);
+  const r = zkinfer(['verify', bundleF, '--vkey', join(F, 'vkey.json'), '--weights-commitment', wA]);
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.match(r.stderr, /--weights-commitment does not apply: the key has fixed weights/);
   const o = verifyA(bundleA, '--weights-commitment', wA, '--weights-opening', join(A, 'weights.opening.json'));
