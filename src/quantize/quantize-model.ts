@@ -196,6 +196,7 @@ async function calibratedOptions(
     calibration,
     targetAgreement: opts.targetAgreement,
     weightBits: opts.weightBits,
+    weights: opts.weights,
     circuitCost: opts.circuitCost ?? noCircuitCost,
   });
   const { activationBits, inputBits, layerBits } = search.best;
