@@ -7,7 +7,7 @@
 import { R1csBuilder, Signal } from '../../circuits/builder.js';
 import { commitWeightSignals, commitWeightValues } from '../../circuits/weight-commitment.js';
 import type { QLinear, QuantizedModel } from '../formats/quantized-schema.js';
-import { hasHashedWeights, HashedLinearFields } from '../formats/quantized-model.js';
+import { hasHashedWeights } from '../formats/quantized-model.js';
 
 /** One run of committed values: a linear op's weights or its biases. */
 export interface WeightSegment {
@@ -25,7 +25,7 @@ export interface WeightSignals {
 }
 
 function width(op: QLinear, field: 'weightBits' | 'biasBits'): number {
-  const bits = (op as QLinear & HashedLinearFields)[field];
+  const bits = op[field];
   if (bits === undefined) throw new Error(`linear op "${op.name}" of a hashed-weights model has no ${field}`);
   return bits;
 }

@@ -5,6 +5,7 @@
  */
 import { quote, UserError } from '../core/errors.js';
 import { canonicalJson } from '../core/hash.js';
+import { weightsModeOf } from './hashed-weights.js';
 import { validate } from '../core/json.js';
 import { firstOversizedOp, MAX_VALUE_BITS } from './quantized-magnitude.js';
 import { checkStructure } from './quantized-structure.js';
@@ -24,17 +25,9 @@ export function parseQuantizedModel(value: unknown, where: string): QuantizedMod
   return value as QuantizedModel;
 }
 
-/** The fields hashed weights add to model.quant.json (issue 21; schema owned by the quantizer). */
-interface HashedWeightFields {
-  readonly weights?: 'hashed';
-}
-
-/** A linear op of a hashed-weights model: the signed widths every weight and bias fits. */
-export type HashedLinearFields = { readonly weightBits?: number; readonly biasBits?: number };
-
 /** True when the model's linear weights are private witnesses behind the commitment W. */
-export function hasHashedWeights(model: QuantizedModel): boolean {
-  return (model as QuantizedModel & HashedWeightFields).weights === 'hashed';
+export function hasHashedWeights(model: Pick<QuantizedModel, 'weights'>): boolean {
+  return weightsModeOf(model) === 'hashed';
 }
 
 /**

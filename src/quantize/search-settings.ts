@@ -9,6 +9,7 @@
  * first calibration input): the circuit lives above quantize, so the caller supplies it. The
  * output scale follows from the last layer, so it is searched through the layers that feed it.
  */
+import type { WeightsMode } from '../formats/hashed-weights.js';
 import { UserError } from '../core/errors.js';
 import type { FloatGraph } from './float-ir.js';
 import { runOnnxRuntime } from './onnx-runtime.js';
@@ -39,6 +40,8 @@ export interface SearchOptions {
   /** Required top-1 agreement in [0, 1]. */
   readonly targetAgreement: number;
   readonly weightBits?: number;
+  /** The weights mode the candidates are quantized (and costed) with. */
+  readonly weights?: WeightsMode;
   readonly minBits?: number;
   readonly maxBits?: number;
   /** What a setting costs: its circuit's constraint count. */
@@ -68,7 +71,13 @@ export async function searchSettings(opts: SearchOptions): Promise<SearchResult>
   const tried: TriedSetting[] = [];
   let best: TriedSetting | undefined;
   const evaluate = (inputBits: number, activationBits: number, layerBits: Record<string, number>): TriedSetting => {
-    const q = quantizeGraph(graph, calibration, { weightBits: opts.weightBits, activationBits, inputBits, layerBits });
+    const q = quantizeGraph(graph, calibration, {
+      weightBits: opts.weightBits,
+      weights: opts.weights,
+      activationBits,
+      inputBits,
+      layerBits,
+    });
     let agree = 0;
     calibration.forEach((x, i) => {
       if (argmax(runIntegerModel(q, quantizeInput(q, x)).get(q.output.name)!) === want[i]) agree++;
@@ -90,7 +99,7 @@ export async function searchSettings(opts: SearchOptions): Promise<SearchResult>
   }
   const base = best.activationBits;
   const layers = tunableLayers(
-    quantizeGraph(graph, calibration, { weightBits: opts.weightBits, activationBits: base }),
+    quantizeGraph(graph, calibration, { weightBits: opts.weightBits, weights: opts.weights, activationBits: base }),
   );
   for (const layer of [...layers, '::input']) {
     for (let b = base - 1; b >= Math.max(2, minBits - 2); b--) {

@@ -1,5 +1,5 @@
 /**
- * Test helpers for `verify --model`: a copy of an ONNX file with one weight changed, and a copy
+ * Test helpers for `verify --model` and hashed weights: a copy of an ONNX file with one weight (or all) changed, and a copy
  * of a settings.json with one recorded calibration decision changed.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -45,4 +45,21 @@ export function tweakOneDecision(path: string, out: string): string {
   (d[key]!['frac'] as number) += table ? 1 : -1;
   writeFileSync(out, JSON.stringify(s, null, 2));
   return `${key}.frac`;
+}
+
+/**
+ * Writes `out`: `path` with every element k of every FLOAT initializer multiplied by
+ * `factor(k)`: another model of the same architecture (same graph, other weights), trained by nobody.
+ */
+export function scaleWeights(path: string, out: string, factor: (k: number) => number): void {
+  const model = onnx.ModelProto.decode(readFileSync(path));
+  let k = 0;
+  for (const t of model.graph!.initializer!.filter((i) => i.dataType === 1)) {
+    if (t.rawData && t.rawData.length) {
+      const raw = Buffer.from(t.rawData);
+      for (let i = 0; i < raw.length; i += 4) raw.writeFloatLE(raw.readFloatLE(i) * factor(k++), i);
+      t.rawData = raw;
+    } else t.floatData = t.floatData!.map((v) => v * factor(k++));
+  }
+  writeFileSync(out, onnx.ModelProto.encode(model).finish());
 }
