@@ -79,6 +79,7 @@ export const BUNDLE_ONLY_OPTIONS: Readonly<Record<string, string>> = {
   inputPath: '--input',
   inputValues: 'inputValues',
   openingPath: '--opening (of a bundle)',
+  weightsOpeningPath: '--weights-opening',
   chain: '--chain/--rpc',
   chainVerifier: 'chainVerifier',
 };
