@@ -120,6 +120,7 @@ async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult>
     warnings.push(
       `the weights changed, so ${weights.commitmentPath} holds a new W: publish it; pins of the old one break`,
     );
+  if (weights) say('weights', `W ${weights.file.commitment} in ${weights.commitmentPath} (publish it with vkey.json)`);
   const input = readInputFile(opts.inputPath, settings.quantization.input);
   const prover = createProver({ buildDir, requireFloatCheck: opts.requireFloatCheck ?? false });
   const result = await timed('prove', () =>
@@ -195,7 +196,11 @@ async function quantizeAndCompile(
   );
   say(
     'compile',
-    `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, model id ${circuit.modelId.slice(0, 16)}…${circuit.check.ran ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)` : ''}`,
+    `${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals, ` +
+      `${circuit.weights ? 'architecture id' : 'model id'} ${circuit.modelId.slice(0, 16)}…` +
+      (circuit.check.ran
+        ? `; every wire determined by the inputs (checked in ${(circuit.check.milliseconds / 1000).toFixed(2)} s)`
+        : ''),
   );
   return { settings, circuit, warnings };
 }

@@ -198,8 +198,10 @@ function printCosts(circuit: CircuitInfo): void {
   if (!circuit.opCosts)
     return out(`\nconstraints per op: not recorded in this circuit.json (compiled before zkinfer recorded them)`);
   const rows = circuit.opCosts.map((c) => [safe(c.name), c.kind, c.constraints] as const);
-  const rest = circuit.nConstraints - circuit.opCosts.reduce((n, c) => n + c.constraints, 0);
-  const all = [...rows, ['(input checks, commitments, public outputs)', '', rest] as const];
+  const weights = circuit.weights?.constraints;
+  const weightRows = weights === undefined ? [] : [['(weights: range checks, commitment W)', '', weights] as const];
+  const rest = circuit.nConstraints - circuit.opCosts.reduce((n, c) => n + c.constraints, 0) - (weights ?? 0);
+  const all = [...rows, ...weightRows, ['(input checks, commitments, public outputs)', '', rest] as const];
   const w0 = Math.max(...all.map((r) => r[0].length), 2);
   const w1 = Math.max(...all.map((r) => r[1].length), 4);
   out(`\nconstraints per op:`);

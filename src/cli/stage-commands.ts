@@ -164,8 +164,10 @@ function registerCompile(p: Command): void {
           check: f.check,
         });
         if (f.json) return printJson(info);
+        const id = info.weights ? 'architecture id (weights hashed)' : 'model id';
         out(
-          `${info.nConstraints} constraints, ${info.nWires} wires, ${info.nPublic} public signals (domain 2^${info.power}); model id ${info.modelId}`,
+          `${info.nConstraints} constraints, ${info.nWires} wires, ${info.nPublic} public signals ` +
+            `(domain 2^${info.power}); ${id} ${info.modelId}`,
         );
         out(
           info.check.ran

@@ -18,7 +18,7 @@ import { ceilLog2 } from '../../circuits/bit-length.js';
 import { requireDetermined } from './determinism-check.js';
 import { circuitTooLarge, heapGuard, HeapLimitReached, heapUse } from './memory-guard.js';
 import { hasHashedWeights, modelHashBytes } from '../formats/quantized-model.js';
-import { weightValueCount, withPlaceholderWeights } from './weight-signals.js';
+import { weightValueCount, weightsOwnCost, withPlaceholderWeights } from './weight-signals.js';
 
 /** Largest circuit the determinism check runs on unless asked explicitly (about a second at this size). */
 export const CHECK_BY_DEFAULT_MAX_CONSTRAINTS = 200_000;
@@ -168,7 +168,9 @@ export function compileQuantized(
     input: model.input,
     output: model.output,
     ...(model.droppedFinal ? { droppedFinal: model.droppedFinal } : {}),
-    ...(hashedWeights ? { weights: { mode: 'hashed', values: weightValueCount(model) } as const } : {}),
+    ...(hashedWeights
+      ? { weights: { mode: 'hashed', values: weightValueCount(model), constraints: weightsOwnCost(model) } as const }
+      : {}),
     opCosts,
   };
   return { r1cs, info, check };

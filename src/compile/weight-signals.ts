@@ -5,7 +5,7 @@
  * constants.
  */
 import { R1csBuilder, Signal } from '../../circuits/builder.js';
-import { commitWeightSignals, commitWeightValues } from '../../circuits/weight-commitment.js';
+import { commitWeightSignals, commitWeightValues, weightCommitmentCost } from '../../circuits/weight-commitment.js';
 import type { QLinear, QuantizedModel } from '../formats/quantized-schema.js';
 import { hasHashedWeights } from '../formats/quantized-model.js';
 
@@ -43,6 +43,14 @@ export function weightSegments(model: QuantizedModel): WeightSegment[] {
     out.push({ op: op.name, part: 'bias', values: op.bias, bits: width(op, 'biasBits') });
   }
   return out;
+}
+
+/**
+ * Constraints the weights themselves add (each value's range check and the Poseidon chain of W);
+ * the products weight × activation are counted with their linear ops.
+ */
+export function weightsOwnCost(model: QuantizedModel): number {
+  return weightCommitmentCost(weightSegments(model).map((s) => ({ bits: s.bits, count: s.values.length }))).total;
 }
 
 /** Number of integers W commits to. */

@@ -33,7 +33,12 @@ export const layoutSchema = z.object({
  * the circuit exposes their commitment W; `values` is how many integers W commits to. Absent for
  * fixed weights, where the circuit's constants are the weights.
  */
-export const weightsInfoSchema = z.strictObject({ mode: z.literal('hashed'), values: indexSchema });
+export const weightsInfoSchema = z.strictObject({
+  mode: z.literal('hashed'),
+  values: indexSchema,
+  /** Constraints of the values' range checks and W's Poseidon chain (products are their ops'). */
+  constraints: indexSchema.optional(),
+});
 
 /**
  * What an accuracy chunk circuit's circuit.json and verification key say about it. The dataset

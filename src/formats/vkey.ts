@@ -284,7 +284,7 @@ export function circuitKeyMeta(
     output: circuit.output,
     quantization: { weightBits: quantization.weightBits, activationBits: quantization.activationBits },
     ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
-    ...(circuit.weights ? { weights: circuit.weights } : {}),
+    ...(circuit.weights ? { weights: { mode: circuit.weights.mode, values: circuit.weights.values } } : {}),
     ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
   } as CircuitKeyMeta;
 }
