@@ -31,6 +31,7 @@ export interface VerifyFlags {
   ceremony?: string;
   dataset?: string;
   datasetCommitment?: string;
+  weightsCommitment?: string;
   minAccuracy?: number;
   json?: boolean;
   chain?: boolean;
@@ -118,6 +119,7 @@ export async function verifyCommand(path: string, f: VerifyFlags): Promise<void>
           dataset: f.dataset,
           opening: f.opening,
           datasetCommitment: f.datasetCommitment,
+          weightsCommitment: f.weightsCommitment,
           minAccuracy: f.minAccuracy,
         })
       : await verifyBundleWithChain({
@@ -139,7 +141,7 @@ function summary(r: VerifyReport | ClaimReport): string {
     : 'which model and setup that key belongs to is NOT verified';
   const what =
     r.kind === 'accuracy-claim'
-      ? `${r.correct}/${r.samples} correct (${(100 * r.accuracy!).toFixed(2)} %) on dataset ${r.datasetCommitment}`
+      ? `${r.correct}/${r.samples} correct (${(100 * r.accuracy!).toFixed(2)} %) on dataset ${r.datasetCommitment}${r.weightsCommitment ? ` by the model with weights commitment ${r.weightsCommitment}` : ''}`
       : r.prediction !== undefined
         ? `prediction ${r.prediction}`
         : 'output hashed (pass --opening to see it)';
@@ -227,6 +229,10 @@ export function registerVerify(p: Command): void {
     )
     .option('--dataset <data>', 'claims: the dataset, recommitted with --opening')
     .option('--dataset-commitment <hex>', 'claims: the published dataset commitment')
+    .option(
+      '--weights-commitment <hex>',
+      'pin the published weights commitment W of a hashed-weights model (claims: every chunk must prove it)',
+    )
     .option(
       '--min-accuracy <x>',
       `claims: exit 1 when the proven accuracy is below x (${THRESHOLD_FORMS})`,
