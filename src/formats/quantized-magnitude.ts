@@ -29,7 +29,10 @@ export const MAGNITUDE_BOUNDS: { readonly [K in QOpKind]: MagnitudeBound<K> } = 
     const t = linearTerms(op.spec);
     let most = 0;
     for (let j = 0; j < t.nOut; j++) most = Math.max(most, t.offsets[j + 1]! - t.offsets[j]!);
-    return Math.log2(2 ** (bits(op.input) + maxLog(op.weight)) * Math.max(most, 1) + 2 ** maxLog(op.bias)) + 1;
+    // Hashed weights: the circuit only knows each value lies in its width.
+    const w = op.weightBits === undefined ? maxLog(op.weight) : op.weightBits - 1;
+    const b = op.biasBits === undefined ? maxLog(op.bias) : op.biasBits - 1;
+    return Math.log2(2 ** (bits(op.input) + w) * Math.max(most, 1) + 2 ** b) + 1;
   },
   requantize: (op) => op.outBits,
   reshape: same,

@@ -13,6 +13,7 @@ import {
   fracSchema,
   indexSchema,
   MAX_TENSOR_ELEMENTS,
+  QUANT_BITS,
   safeIntSchema,
 } from './common.js';
 import { qdivideSchema, qproductSchema, qsoftmaxSchema } from './quantized-products.js';
@@ -20,6 +21,9 @@ import { qgatherIndexSchema, qtopkSchema } from './quantized-index.js';
 
 /** Widest bit decomposition a gadget may use: below the ~254-bit field, so it cannot wrap. */
 export const MAX_GADGET_BITS = 240;
+
+/** Widest signed bias of a hashed-weights linear layer: any safe integer (|b| ≤ 2^53) fits 54 bits. */
+export const MAX_BIAS_BITS = 54;
 
 const name = z.string().max(4096);
 const count = z.number().int().min(1).max(MAX_TENSOR_ELEMENTS);
@@ -82,6 +86,8 @@ const treeNode = z.union([
 /** One quantized op. The comment above each kind is its integer meaning. */
 export const qopSchema = z.discriminatedUnion('kind', [
   // Linear layer with integer weights; the output is an accumulator at frac(input)+weightFrac; bias at the accumulator's scale.
+  // weightBits/biasBits (exactly in a hashed-weights model): the signed widths every weight/bias lies in, which the
+  // circuit range-checks and which alone (never the values) bound the accumulator.
   z.object({
     kind: z.literal('linear'),
     ...io,
@@ -89,6 +95,8 @@ export const qopSchema = z.discriminatedUnion('kind', [
     weightFrac: fracSchema,
     weight: z.array(safeIntSchema),
     bias: z.array(safeIntSchema),
+    weightBits: bitsSchema(QUANT_BITS.min, QUANT_BITS.max).optional(),
+    biasBits: bitsSchema(1, MAX_BIAS_BITS).optional(),
   }),
   // y = clamp(floor(x / 2^shift), −lowerOffset, 2^outBits − 1 − lowerOffset): rescale + ReLU (lowerOffset 0) or signed
   // clamp (lowerOffset 2^(outBits−1)); accBits: per-element decomposition width, from the worst-case accumulator range.
@@ -207,6 +215,8 @@ export const qopSchema = z.discriminatedUnion('kind', [
 export const quantizedModelSchema = z
   .object({
     formatVersion: z.literal(1),
+    // 'hashed': the linear layers' weights and biases are private witnesses under a commitment (absent: constants).
+    weights: z.literal('hashed').optional(),
     input: z.object({
       name,
       shape: dimsSchema,

@@ -10,6 +10,7 @@ import { MAX_TENSOR_ELEMENTS } from './common.js';
 import { checkDivide, checkProduct, checkSoftmax } from './quantized-products.js';
 import { checkTrees } from './quantized-trees.js';
 import { checkGatherIndex, checkTopK } from './quantized-index.js';
+import { checkHashedOp } from './hashed-weights.js';
 import type { QOp, QOpKind, QOpOf, QOperand, quantizedModelSchema } from './quantized-schema.js';
 
 /** Most multiply-add terms of one linear layer. */
@@ -174,6 +175,8 @@ export function checkStructure(m: z.output<typeof quantizedModelSchema>, where: 
     if (sizes.has(op.output)) throw bad(`output tensor ${quote(op.output)} is defined twice`);
     const out = checkOpStructure(op, n, sizes);
     if (typeof out === 'string') throw bad(out);
+    const hashed = checkHashedOp(op, m.weights === 'hashed');
+    if (hashed !== undefined) throw bad(hashed);
     sizes.set(op.output, out);
   }
   if (sizes.get(m.output.name) !== size(m.output.shape))
