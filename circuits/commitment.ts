@@ -114,8 +114,12 @@ export function commitmentChunkSizes(nElements: number): number[] {
 
 /** Constraints {@link commitSignals} emits for n values of `bits` bits: the range checks plus the hashes. */
 export function commitmentCost(n: number, bits: number, blinded = false): number {
-  const sizes = commitmentChunkSizes(elementCount(n, bits, blinded));
-  return n * bits + sizes.reduce((acc, c, i) => acc + poseidonCost(i === 0 ? c : c + 1), 0);
+  return n * bits + hashChainCost(elementCount(n, bits, blinded));
+}
+
+/** Constraints {@link hashChain} emits for `nElements` elements. */
+export function hashChainCost(nElements: number): number {
+  return commitmentChunkSizes(nElements).reduce((acc, c, i) => acc + poseidonCost(i === 0 ? c : c + 1), 0);
 }
 
 /** [from, to) of each chunk of step 4, over the element list. */
@@ -161,12 +165,30 @@ export function commitSignals(
     ...(options.blinding ? [options.blinding] : []),
     ...packed,
   ];
+  return { hash: hashChain(b, elements), values, bits };
+}
+
+/**
+ * Step 4 in the circuit: absorbs `elements` (header first) in the Poseidon chain and returns the
+ * last hash. Shared by every commitment format (the weight commitment too), so they chunk alike.
+ */
+export function hashChain(b: R1csBuilder, elements: readonly Signal[]): Signal {
   let hash: Signal | undefined;
   for (const [from, to] of chunkRanges(elements.length)) {
     const chunk = elements.slice(from, to);
     hash = poseidon(b, hash === undefined ? chunk : [hash, ...chunk]);
   }
-  return { hash: hash!, values, bits };
+  return hash!;
+}
+
+/** {@link hashChain} off-circuit, via circomlibjs's Poseidon. */
+export async function hashChainValues(elements: readonly bigint[]): Promise<bigint> {
+  let hash: bigint | undefined;
+  for (const [from, to] of chunkRanges(elements.length)) {
+    const chunk = elements.slice(from, to);
+    hash = await poseidonHashValues(hash === undefined ? chunk : [hash, ...chunk]);
+  }
+  return hash!;
 }
 
 /** Off-circuit packing of step 1–3, with the same range check the circuit enforces. */
@@ -185,11 +207,5 @@ export function commitmentElements(values: readonly bigint[], options: ValueComm
  * Poseidon. Throws {@link WitnessRangeError} when a value is out of range.
  */
 export async function commitValues(values: readonly bigint[], options: ValueCommitmentOptions): Promise<bigint> {
-  const elements = commitmentElements(values, options);
-  let hash: bigint | undefined;
-  for (const [from, to] of chunkRanges(elements.length)) {
-    const chunk = elements.slice(from, to);
-    hash = await poseidonHashValues(hash === undefined ? chunk : [hash, ...chunk]);
-  }
-  return hash!;
+  return hashChainValues(commitmentElements(values, options));
 }

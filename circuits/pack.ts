@@ -27,10 +27,14 @@ export interface PackSignalOptions {
   readonly rangeChecked?: boolean;
 }
 
+/** Bits a packed field element holds: 2^253 < p, so an element of at most this many bits never wraps. */
+export const PACK_ELEMENT_BITS = 253;
+
 /** Values per field element: 2^253 < p, so a packed element never wraps. */
 export function packedPerElement(bits: number): number {
-  if (!Number.isInteger(bits) || bits < 1 || bits > 253) throw new Error(`pack width ${bits} out of range 1..253`);
-  return Math.floor(253 / bits);
+  if (!Number.isInteger(bits) || bits < 1 || bits > PACK_ELEMENT_BITS)
+    throw new Error(`pack width ${bits} out of range 1..${PACK_ELEMENT_BITS}`);
+  return Math.floor(PACK_ELEMENT_BITS / bits);
 }
 
 /** Number of field elements n values pack into. */

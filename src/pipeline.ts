@@ -8,6 +8,7 @@ import type { Visibility } from './compile/build-circuit.js';
 import type { ProofBundle } from './formats/bundle.js';
 import { readInputFile } from './onnx/input-file.js';
 import { createProver, writeBundle } from './prove/prover.js';
+import { commitWeights, hasHashedWeights } from './prove/weights-opening.js';
 import { ARTIFACTS, artifactPath, bundlePathFor, defaultBuildDir, openingPathFor, proofsDir } from './formats/paths.js';
 import { quantizeModel } from './quantize/quantize-model.js';
 import { Settings } from './formats/settings.js';
@@ -68,6 +69,8 @@ export interface RunResult {
   readonly replaced?: ExistingKeys;
   /** The quantize stage's warnings (e.g. a classifier's scores proven in place of its label). */
   readonly warnings: string[];
+  /** Hashed weights: the weight commitment W (0x-hex) in the build's weights.json, which the proof carries. */
+  readonly weightsCommitment?: string;
 }
 
 /**
@@ -108,6 +111,12 @@ async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult>
     rmSync(stageDir, { recursive: true, force: true });
   }
   const { settings, circuit, setup, keys, warnings } = staged;
+  // Hashed weights: run commits them itself (keeping a commitment that still opens them), as it makes the key.
+  const weights = hasHashedWeights(circuit) ? await commitWeights({ buildDir, renewStale: true }) : undefined;
+  if (weights?.replaced)
+    warnings.push(
+      `the weights changed, so ${weights.commitmentPath} holds a new W: publish it; pins of the old one break`,
+    );
   const input = readInputFile(opts.inputPath, settings.quantization.input);
   const prover = createProver({ buildDir, requireFloatCheck: opts.requireFloatCheck ?? false });
   const result = await timed('prove', () =>
@@ -129,6 +138,7 @@ async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult>
       bundle,
       bundlePath,
       vkeyPath: artifactPath(buildDir, 'vkey'),
+      ...(weights ? { weightsCommitment: weights.file.commitment } : {}),
       inputPath: opts.inputPath,
       ...(openingPath ? { openingPath } : {}),
     }),
@@ -147,6 +157,7 @@ async function runStages(opts: RunOptions, buildDir: string): Promise<RunResult>
     keys,
     ...(keys === 'replaced' ? { replaced: existing } : {}),
     warnings,
+    ...(weights ? { weightsCommitment: weights.file.commitment } : {}),
   };
 }
 

@@ -27,6 +27,11 @@ export const gateConfigSchema = z
     dataset: z.string(),
     /** The published dataset commitment the claim must be about (0x-hex). */
     datasetCommitment: z.string().optional(),
+    /**
+     * Hashed weights: the model owner's published weight commitment W (0x-hex) every chunk proof
+     * must carry (default: the build's own weights.json, reported as not pinned).
+     */
+    weightsCommitment: z.string().optional(),
     /** The opening that reproduces `datasetCommitment` (default: a fresh one per run). */
     opening: z.string().optional(),
     /** The proven accuracy the release needs: a fraction in [0, 1] or a percentage string such as "95%". */

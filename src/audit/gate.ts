@@ -15,6 +15,7 @@ import { chunkKeyDir } from '../accuracy/chunk-compile.js';
 import { AccuracySummary, proveAccuracy, type ProveAccuracyOptions } from '../accuracy/prove-accuracy.js';
 import { accuracyOpeningPath, artifactPath } from '../formats/paths.js';
 import { UserError } from '../core/errors.js';
+import { readWeightsCommitment } from '../formats/weights.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
 import { ClaimReport, verifyClaim } from '../accuracy/verify-claim.js';
 
@@ -149,7 +150,7 @@ async function runStages(
     vkeyHash: s.vkeyHash,
     vkey,
     setup: v.setup,
-    warnings: gateWarnings(c, s.datasetCommitment, v),
+    warnings: gateWarnings(c, s.datasetCommitment, v, buildDir),
     seconds: seconds(),
   };
 }
@@ -247,9 +248,11 @@ async function proveAndVerify(
     detail: `${s.chunks} chunk proofs, ${s.correct}/${s.samples} correct`,
   });
   const vkey = c.vkey ?? artifactPath(chunkKeyDir(buildDir, s.chunkSize), 'vkey');
+  const weightsCommitment = c.weightsCommitment ?? buildWeightsCommitment(buildDir);
   const v = await verifyClaim({
     claimPath: s.claim,
     vkeyPath: vkey,
+    ...(weightsCommitment ? { weightsCommitment } : {}),
     ...(c.datasetCommitment
       ? { datasetCommitment: c.datasetCommitment }
       : { dataset: c.dataset, opening: c.opening ?? accuracyOpeningPath(c.out!) }),
@@ -289,12 +292,18 @@ export function minAccuracyCheck(v: ClaimReport, minAccuracy: number): GateCheck
   return { check: 'min-accuracy', ok, detail: `verified accuracy ${(100 * v.accuracy).toFixed(2)} % (${limit})` };
 }
 
+/** Hashed weights: W from the build's weights.json (`zkinfer weights commit`), when there is one. */
+function buildWeightsCommitment(buildDir: string): string | undefined {
+  const path = artifactPath(buildDir, 'weights');
+  return existsSync(path) ? readWeightsCommitment(path).commitment : undefined;
+}
+
 /**
  * Warnings for a gate that passed on trust it made itself: the claim verifier's (a dev setup's keys, an unpinned
  * dataset), and a dataset commitment no one published before this run (the config names no `datasetCommitment`,
  * so the claim is about whatever dataset file the run read, under an opening it may have just drawn).
  */
-function gateWarnings(c: GateConfig, commitment: string, v: ClaimReport): string[] {
+function gateWarnings(c: GateConfig, commitment: string, v: ClaimReport, buildDir: string): string[] {
   const w: string[] = [];
   if (v.setup === 'dev')
     w.push(
@@ -303,6 +312,11 @@ function gateWarnings(c: GateConfig, commitment: string, v: ClaimReport): string
   if (!c.datasetCommitment)
     w.push(
       `dataset commitment ${commitment} was made by this gate run, not pinned: publish it before the release and set datasetCommitment${c.opening ? '' : ' and opening'} in the config`,
+    );
+  const own = c.weightsCommitment ? undefined : buildWeightsCommitment(buildDir);
+  if (own)
+    w.push(
+      `weights commitment ${own} is the build's own weights.json, not pinned: publish it before the release and set weightsCommitment in the config`,
     );
   // The verifier's dev-setup warning says what the first one says.
   for (const x of v.warnings) if (!(v.setup === 'dev' && /dev setup/.test(x)) && !w.includes(x)) w.push(x);

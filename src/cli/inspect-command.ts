@@ -15,6 +15,7 @@ import type { OnnxGraph } from '../onnx/onnx-graph.js';
 import { UserError } from '../core/errors.js';
 import { lowerGraph, unsupportedNodes } from '../quantize/lower-graph.js';
 import { printJson } from './options.js';
+import { readWeightsCommitment } from '../formats/weights.js';
 
 const out = (s: string): void => void process.stdout.write(s + '\n');
 
@@ -132,6 +133,7 @@ function inspectBuild(dir: string, json: boolean): void {
   const settings = readSettings(dir);
   const circuit = existsSync(artifactPath(dir, 'circuit')) ? readCircuitInfo(dir) : undefined;
   const setup = existsSync(artifactPath(dir, 'setup')) ? readSetupInfo(dir) : undefined;
+  const weights = weightsInfo(dir, circuit);
   if (json)
     return printJson({
       model: settings.model,
@@ -140,6 +142,7 @@ function inspectBuild(dir: string, json: boolean): void {
       constraints: circuit?.nConstraints,
       publicSignals: circuit?.nPublic,
       modelId: circuit?.modelId,
+      ...(weights ? { weights } : {}),
       opCosts: circuit?.opCosts,
       setup: setup ? { kind: setup.kind, vkeyHash: setup.vkeyHash } : undefined,
     });
@@ -159,11 +162,35 @@ function inspectBuild(dir: string, json: boolean): void {
   out(
     `circuit    ${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals (2^${circuit.power}); input ${circuit.layout.input.visibility}, output ${circuit.layout.output.visibility}`,
   );
-  out(`model id   ${circuit.modelId}`);
+  if (weights) {
+    out(`weights    hashed: ${weights.values} private values; the model id names the architecture only`);
+    out(`arch id    ${circuit.modelId}`);
+    out(
+      weights.commitment
+        ? `W          ${weights.commitment}`
+        : `W          not committed yet: zkinfer weights commit ${dir}`,
+    );
+  } else out(`model id   ${circuit.modelId}`);
   out(
     setup ? `keys       ${setup.kind} setup; vkey hash ${setup.vkeyHash}` : `keys       none yet: zkinfer setup ${dir}`,
   );
   printCosts(circuit);
+}
+
+/** Hashed weights: the value count, architecture id and W (when weights.json exists); undefined for fixed weights. */
+function weightsInfo(
+  dir: string,
+  circuit: CircuitInfo | undefined,
+): { mode: 'hashed'; values: number; architectureId: string; commitment?: string } | undefined {
+  if (circuit?.weights?.mode !== 'hashed') return undefined;
+  const path = artifactPath(dir, 'weights');
+  const w = existsSync(path) ? readWeightsCommitment(path) : undefined;
+  return {
+    mode: 'hashed',
+    values: circuit.weights.values,
+    architectureId: circuit.modelId,
+    ...(w && w.modelId === circuit.modelId ? { commitment: w.commitment } : {}),
+  };
 }
 
 /** Where the constraints go: one row per op, then what is not an op (range checks, commitments, outputs). */

@@ -17,6 +17,7 @@ import { registerCeremonyCommands } from './ceremony-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerPtauCommands } from './ptau-commands.js';
 import { registerCompletionCommand } from './completion-command.js';
+import { registerWeightsCommands } from './weights-commands.js';
 import { beginOutput, discardJsonResult, flushJsonOutput, setCommandName } from './output.js';
 import { configureTerminal } from '../runtime/terminal.js';
 
@@ -46,6 +47,7 @@ export function program(): Command {
   registerCeremonyCommands(p);
   registerQueueCommands(p);
   registerPtauCommands(p);
+  registerWeightsCommands(p);
   registerCompletionCommand(p);
   for (const c of p.commands) c.exitOverride();
   // The envelope of --json output names the command that ran (`keys add`, `ceremony init`, …).

@@ -130,6 +130,13 @@ export const OUTPUT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
     evmVersion: z.string(),
   }),
   schemas: result({ schemas: z.array(z.string()) }),
+  'weights commit': result({
+    commitment: hex.describe('W, 0x + 64 hex digits'),
+    modelId: hex,
+    weights: z.string(),
+    opening: z.string(),
+    created: z.boolean(),
+  }),
   'keys add': result({ name: z.string(), vkeyHash: hex, store: z.string() }),
   'keys hash': result({ file: z.string(), vkeyHash: hex, trustedAs: z.string().optional() }),
   'ptau info': result(ptauPlan),

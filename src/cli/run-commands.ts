@@ -35,6 +35,8 @@ function runSummary(r: RunResult) {
     bundle: r.bundlePath,
     valid: r.verification.valid,
     modelId: r.circuit.modelId,
+    // Hashed weights: the model id names the architecture; W (weights.json) names the weights.
+    ...(r.weightsCommitment ? { weightsCommitment: r.weightsCommitment } : {}),
     setup: r.setup.kind,
     // Whether this run made keys, kept the build's (same circuit) or replaced them (--force).
     keys: r.keys,

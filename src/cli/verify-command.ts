@@ -22,6 +22,7 @@ export interface VerifyFlags {
   allowUnpinned?: boolean;
   input?: string;
   opening?: string;
+  weightsOpening?: string;
   requireTrustedSetup?: boolean;
   minContributions?: number;
   ptau?: string[];
@@ -45,6 +46,7 @@ type Artifact = 'bundle' | 'claim';
 /** Flags that apply to one kind of file only, and what they are for. */
 const ONLY: Partial<Record<keyof VerifyFlags, { artifact: Artifact; flag: string }>> = {
   input: { artifact: 'bundle', flag: '--input' },
+  weightsOpening: { artifact: 'bundle', flag: '--weights-opening' },
   chain: { artifact: 'bundle', flag: '--chain' },
   rpc: { artifact: 'bundle', flag: '--rpc' },
   address: { artifact: 'bundle', flag: '--address' },
@@ -127,6 +129,8 @@ export async function verifyCommand(path: string, f: VerifyFlags): Promise<void>
           ...trustOptions(f),
           inputPath: f.input,
           openingPath: f.opening,
+          weightsCommitment: f.weightsCommitment,
+          weightsOpeningPath: f.weightsOpening,
           chain: chainTarget(f),
         });
   printVerification(report, f.json ?? false);
@@ -136,8 +140,12 @@ export async function verifyCommand(path: string, f: VerifyFlags): Promise<void>
 /** The last line of a text report. */
 function summary(r: VerifyReport | ClaimReport): string {
   if (!r.valid) return `INVALID: ${r.failed} check failed`;
+  const weights =
+    r.kind === 'proof-bundle' && r.weightsCommitment
+      ? `, weights ${r.weightsCommitment.slice(0, 18)}…${r.weightsPinned ? '' : ' (NOT pinned)'}`
+      : '';
   const model = r.pinned
-    ? `model ${r.modelId?.slice(0, 16)}…`
+    ? `model ${r.modelId?.slice(0, 16)}…${weights}`
     : 'which model and setup that key belongs to is NOT verified';
   const what =
     r.kind === 'accuracy-claim'
@@ -173,6 +181,18 @@ export function printVerification(r: VerifyReport | ClaimReport, json: boolean):
   if (r.unverified.length > 0) process.stdout.write(`unverified (the prover's word): ${r.unverified.join(', ')}\n`);
   process.stdout.write(summary(r) + '\n');
 }
+
+/** The examples under `verify --help`. */
+const VERIFY_EXAMPLES = [
+  '',
+  'Examples:',
+  '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json',
+  '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json',
+  '  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json',
+  '  zkinfer verify BUNDLE --vkey vkey.json --model model.onnx --settings settings.json --ptau powersOfTau28_hez_final_12.ptau --require-trusted-setup',
+  "  zkinfer verify BUNDLE --vkey vkey.json --weights-commitment 0x…  # hashed weights: W from the owner's weights.json",
+  '  zkinfer verify claim.json --vkey chunk-vkey.json --dataset-commitment 0x… --min-accuracy 0.95',
+].join('\n');
 
 /** Registers `verify`. */
 export function registerVerify(p: Command): void {
@@ -217,6 +237,10 @@ export function registerVerify(p: Command): void {
       'bundles: the opening written next to the bundle; claims: the dataset opening for --dataset',
     )
     .option(
+      '--weights-opening <file>',
+      "bundles: the model owner's weights.opening.json; with --model, W is recomputed from that ONNX file's weights",
+    )
+    .option(
       '--input <file>',
       'bundles: the input the prover says it used (checked against the public input or the input commitment)',
     )
@@ -239,17 +263,6 @@ export function registerVerify(p: Command): void {
       thresholdOption('--min-accuracy'),
     )
     .option('--json', 'print one JSON object naming every check')
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json',
-        '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json',
-        '  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json',
-        '  zkinfer verify BUNDLE --vkey vkey.json --model model.onnx --settings settings.json --ptau powersOfTau28_hez_final_12.ptau --require-trusted-setup',
-        '  zkinfer verify claim.json --vkey chunk-vkey.json --dataset-commitment 0x… --min-accuracy 0.95',
-      ].join('\n'),
-    )
+    .addHelpText('after', VERIFY_EXAMPLES)
     .action(verifyCommand);
 }

@@ -14,6 +14,8 @@ import { assertInInterval } from '../../circuits/range-check.js';
 import type { QuantizedModel } from '../formats/quantized-schema.js';
 import { eachInputPart } from '../quantize/quantize-input.js';
 import { emitOp } from './circuit-emitters.js';
+import { hasHashedWeights } from '../formats/quantized-model.js';
+import { weightSignals, WeightSignals } from './weight-signals.js';
 
 /**
  * How inputs and outputs appear to the verifier: `public` puts every value in the public
@@ -47,6 +49,8 @@ export function packParams(output: QuantizedModel['output']): PackOptions {
 export interface PublicLayout {
   readonly output: { readonly visibility: Visibility; readonly offset: number; readonly count: number };
   readonly input: { readonly visibility: Visibility; readonly offset: number; readonly count: number };
+  /** Hashed weights only: the weight commitment W (after the input commitment, before public inputs). */
+  readonly weights?: { readonly visibility: 'hashed'; readonly offset: number; readonly count: 1 };
   readonly nPublic: number;
 }
 
@@ -59,6 +63,11 @@ export interface BuildOptions {
   readonly inputBlinding?: bigint;
   /** Blinding of the output commitment (hashed output). */
   readonly outputBlinding?: bigint;
+  /**
+   * Blinding r of the weight commitment W (hashed-weights models only, an error otherwise): a
+   * private input wire; 0 when compiling. The weights are the model's own (placeholders when compiling).
+   */
+  readonly weightsBlinding?: bigint;
   /** Called after each op with the constraints it added: where the circuit's cost goes (`inspect`). */
   readonly onOpCost?: OpCostListener;
   /** Passed to the builder: called as the circuit grows (compile's heap guard, memory-guard.ts). */
@@ -117,8 +126,13 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
           blinding: b.input(options.inputBlinding ?? 0n, 'private'),
         }).hash
       : undefined;
-  const y = modelSignals(b, model, inputs, options.onOpCost);
-  // Public-signal order: output values or their commitment, then the input commitment, then public inputs.
+  const hashedWeights = hasHashedWeights(model);
+  if (!hashedWeights && options.weightsBlinding !== undefined)
+    throw new Error('weightsBlinding given for a fixed-weights model');
+  const weights = hashedWeights ? weightSignals(b, model, options.weightsBlinding ?? 0n) : undefined;
+  const y = modelSignals(b, model, inputs, options.onOpCost, weights);
+  // Public-signal order: output values or their commitment, then the input commitment, then W
+  // (hashed weights), then public inputs.
   if (outputVisibility === 'public') for (const s of y) b.exposeOutput(s);
   else if (outputVisibility === 'packed')
     for (const e of packSignals(b, y, packParams(model.output))) b.exposeOutput(e);
@@ -130,6 +144,7 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
       }).hash,
     );
   if (inputHash) b.exposeOutput(inputHash);
+  if (weights) b.exposeOutput(weights.commitment);
   const circuit = b.finalize();
   const outCount =
     outputVisibility === 'public'
@@ -137,9 +152,14 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
       : outputVisibility === 'packed'
         ? packedCount(y.length, packParams(model.output).bits)
         : 1;
+  const inputCount = inputVisibility === 'public' ? xq.length : 1;
+  // Public inputs follow every exposed output (W included); an input commitment precedes W.
+  const inputOffset = outCount + (weights && inputVisibility === 'public' ? 1 : 0);
+  const weightsOffset = outCount + (inputVisibility === 'public' ? 0 : 1);
   const layout: PublicLayout = {
     output: { visibility: outputVisibility, offset: 0, count: outCount },
-    input: { visibility: inputVisibility, offset: outCount, count: inputVisibility === 'public' ? xq.length : 1 },
+    input: { visibility: inputVisibility, offset: inputOffset, count: inputCount },
+    ...(weights ? { weights: { visibility: 'hashed', offset: weightsOffset, count: 1 } as const } : {}),
     nPublic: circuit.nPubOut + circuit.nPubIn,
   };
   const publicSignals = circuit.witness.slice(1, 1 + layout.nPublic).map((v) => v.toString());
@@ -149,20 +169,30 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
 /**
  * The model's ops on input signals, returning the output signals: the part of the circuit every
  * model circuit shares (one inference here; one per sample in the accuracy chunk circuit).
+ * `weights` is required for a hashed-weights model (its {@link weightSignals}, made once and
+ * shared by every sample) and refused otherwise.
  */
 export function modelSignals(
   b: R1csBuilder,
   model: QuantizedModel,
   inputs: Signal[],
   onOpCost?: OpCostListener,
+  weights?: WeightSignals,
 ): Signal[] {
+  // A hashed-weights model's linear ops take their weights from the signals, never from the file.
+  if (hasHashedWeights(model) !== (weights !== undefined))
+    throw new Error(
+      hasHashedWeights(model)
+        ? 'hashed-weights model without weight signals'
+        : 'weight signals for a fixed-weights model',
+    );
   narrowerPartIntervals(model).forEach((iv, i) => iv && assertInInterval(b, inputs[i]!, iv[0], iv[1]));
   const tensors = new Map<string, Signal[]>();
   tensors.set(model.input.name, inputs);
   eachInputPart(model, inputs, (name, part) => tensors.set(name, part));
   for (const op of model.ops) {
     const before = b.nConstraints;
-    tensors.set(op.output, emitOp(b, op, tensors.get(op.input)!, tensors));
+    tensors.set(op.output, emitOp(b, op, tensors.get(op.input)!, tensors, weights));
     onOpCost?.(op, b.nConstraints - before);
   }
   return [...tensors.get(model.output.name)!];

@@ -4,7 +4,7 @@
  * depends on values, so compiling and witness generation emit the same wires in the same order.
  */
 import { R1csBuilder, Signal } from '../../circuits/builder.js';
-import { linearLayer } from '../../circuits/linear.js';
+import { linearLayer, privateLinearLayer } from '../../circuits/linear.js';
 import { requantize } from '../../circuits/requantize.js';
 import { clamp, poolMax } from '../../circuits/max.js';
 import { leakyRelu } from '../../circuits/leaky-relu.js';
@@ -16,18 +16,28 @@ import type { QOp, QOpKind, QOpOf } from '../formats/quantized-schema.js';
 import { buildDivide, buildSoftmax } from './build-products.js';
 import { buildBinary, buildBitwise, buildDivConst, buildWhere } from './build-selection.js';
 import { buildGatherIndex, buildTopK } from './build-index.js';
+import type { WeightSignals } from './weight-signals.js';
 
-/** Emits `op` on its input signals `x`; `tensors` holds every tensor emitted so far. */
+/**
+ * Emits `op` on its input signals `x`; `tensors` holds every tensor emitted so far; `weights`
+ * (hashed-weights models only) the weight signals of every linear op.
+ */
 export type CircuitEmitter<K extends QOpKind> = (
   b: R1csBuilder,
   op: QOpOf<K>,
   x: Signal[],
   tensors: ReadonlyMap<string, readonly Signal[]>,
+  weights?: WeightSignals,
 ) => Signal[];
 
 /** The circuit emitter of every kind. */
 export const CIRCUIT_EMITTERS: { readonly [K in QOpKind]: CircuitEmitter<K> } = {
-  linear: (b, op, x) => linearLayer(b, x, linearTerms(op.spec), op.weight, op.bias),
+  linear: (b, op, x, _tensors, weights) => {
+    if (!weights) return linearLayer(b, x, linearTerms(op.spec), op.weight, op.bias);
+    const w = weights.byOp.get(op.name);
+    if (!w) throw new Error(`no weight signals for linear op "${op.name}"`);
+    return privateLinearLayer(b, x, linearTerms(op.spec), w.weight, w.bias);
+  },
   requantize: (b, op, x) => {
     const lowerOffset = BigInt(op.lowerOffset);
     return x.map((s, i) =>
@@ -86,6 +96,7 @@ export function emitOp(
   op: QOp,
   x: Signal[],
   tensors: ReadonlyMap<string, readonly Signal[]>,
+  weights?: WeightSignals,
 ): Signal[] {
-  return (CIRCUIT_EMITTERS[op.kind] as CircuitEmitter<QOpKind>)(b, op as never, x, tensors);
+  return (CIRCUIT_EMITTERS[op.kind] as CircuitEmitter<QOpKind>)(b, op as never, x, tensors, weights);
 }

@@ -1,6 +1,7 @@
 /**
  * The compile stage: quantized model in, `circuit.r1cs` and `circuit.json` out. The model id
- * (sha256 over the quantized model and the r1cs) names exactly what a proof is about.
+ * (sha256 over the quantized model and the r1cs) names exactly what a proof is about; with
+ * hashed weights it hashes the architecture instead of the model (the weights are bound by W).
  */
 import { artifactPath } from '../formats/paths.js';
 import { sha256Hex } from '../core/hash.js';
@@ -16,6 +17,8 @@ import { WitnessRangeError } from '../../circuits/range-check.js';
 import { ceilLog2 } from '../../circuits/bit-length.js';
 import { requireDetermined } from './determinism-check.js';
 import { circuitTooLarge, heapGuard, HeapLimitReached, heapUse } from './memory-guard.js';
+import { hasHashedWeights, modelHashBytes } from '../formats/quantized-model.js';
+import { weightValueCount, withPlaceholderWeights } from './weight-signals.js';
 
 /** Largest circuit the determinism check runs on unless asked explicitly (about a second at this size). */
 export const CHECK_BY_DEFAULT_MAX_CONSTRAINTS = 200_000;
@@ -92,8 +95,8 @@ function countCircuit(
  * a published model and compare model ids.
  */
 export function compileQuantized(
-  model: QuantizedModel,
-  bytes: Uint8Array,
+  quantized: QuantizedModel,
+  fileBytes: Uint8Array,
   opts: Omit<CompileOptions, 'buildDir'>,
 ): { r1cs: Uint8Array; info: CircuitInfo; check: CompileCheck } {
   for (const [flag, v] of [
@@ -107,6 +110,12 @@ export function compileQuantized(
     throw new UserError(
       '--input-visibility packed is not offered: a packed input would need range checks, which is what hashed already does',
     );
+  // Hashed weights: the circuit is built with placeholder weights 0 (its structure never depends
+  // on them) and the ids hash the architecture, never the weights, so every model of one
+  // architecture gets the same r1cs, key and model id and differs only in W.
+  const hashedWeights = hasHashedWeights(quantized);
+  const model = hashedWeights ? withPlaceholderWeights(quantized) : quantized;
+  const bytes = modelHashBytes(quantized, fileBytes);
   // Defaults: the input stays private behind a commitment, the output (what users act on) is public.
   const inputVisibility = opts.inputVisibility ?? 'hashed';
   const outputVisibility = opts.outputVisibility ?? 'public';
@@ -159,6 +168,7 @@ export function compileQuantized(
     input: model.input,
     output: model.output,
     ...(model.droppedFinal ? { droppedFinal: model.droppedFinal } : {}),
+    ...(hashedWeights ? { weights: { mode: 'hashed', values: weightValueCount(model) } as const } : {}),
     opCosts,
   };
   return { r1cs, info, check };

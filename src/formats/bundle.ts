@@ -45,6 +45,8 @@ export const proofSchema = z.strictObject({
 });
 
 const layoutPart = z.strictObject({ visibility, offset: count, count });
+/** The weight commitment's slot (hashed weights only). */
+const weightsPart = z.strictObject({ visibility: z.literal('hashed'), offset: count, count: z.literal(1) });
 
 /** The bundle schema. */
 export const bundleSchema = z.strictObject({
@@ -54,7 +56,7 @@ export const bundleSchema = z.strictObject({
   curve: z.literal('bn128'),
   proof: proofSchema,
   publicSignals: z.array(signal).max(100_000),
-  layout: z.strictObject({ output: layoutPart, input: layoutPart, nPublic: count }),
+  layout: z.strictObject({ output: layoutPart, input: layoutPart, weights: weightsPart.optional(), nPublic: count }),
   output: z.strictObject({
     visibility,
     shape: z.array(count).max(16),
@@ -78,6 +80,11 @@ export const bundleSchema = z.strictObject({
     /** Input values the prover clamped into [lo, hi] before proving (its own report). */
     clamped: count,
   }),
+  /**
+   * Hashed weights: the weight commitment W (the public signal at `layout.weights.offset`, as a
+   * decimal). The model id is then the architecture id; (model id, W) names the model.
+   */
+  weights: z.strictObject({ visibility: z.literal('hashed'), commitment: signal }).optional(),
   modelId: hex64,
   vkeyHash: hex64,
   vkey: z.record(z.string(), z.unknown()),

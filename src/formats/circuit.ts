@@ -17,8 +17,23 @@ import {
 
 const slot = z.object({ visibility: visibilitySchema, offset: indexSchema, count: indexSchema });
 
-/** Where outputs and inputs sit in the public signals. */
-export const layoutSchema = z.object({ output: slot, input: slot, nPublic: indexSchema });
+/** The weight commitment W of a hashed-weights circuit: one public signal. */
+const weightsSlot = z.object({ visibility: z.literal('hashed'), offset: indexSchema, count: z.literal(1) });
+
+/** Where outputs, inputs and (hashed weights only) the weight commitment sit in the public signals. */
+export const layoutSchema = z.object({
+  output: slot,
+  input: slot,
+  weights: weightsSlot.optional(),
+  nPublic: indexSchema,
+});
+
+/**
+ * Hashed weights (issue 21): every linear layer's weights and biases are private witnesses and
+ * the circuit exposes their commitment W; `values` is how many integers W commits to. Absent for
+ * fixed weights, where the circuit's constants are the weights.
+ */
+export const weightsInfoSchema = z.strictObject({ mode: z.literal('hashed'), values: indexSchema });
 
 /**
  * What an accuracy chunk circuit's circuit.json and verification key say about it. The dataset
@@ -70,6 +85,8 @@ export const circuitInfoSchema = z
     }),
     output: z.object({ name: z.string(), shape: dimsSchema, frac: fracSchema, lo: safeIntSchema, hi: safeIntSchema }),
     droppedFinal: droppedFinalSchema.optional(),
+    /** Hashed weights: what W commits to (absent for fixed weights). */
+    weights: weightsInfoSchema.optional(),
     /** Where the constraints go, op by op (what `zkinfer inspect BUILD` shows). */
     opCosts: z.array(opCostSchema).optional(),
     /** Accuracy chunk circuits (src/accuracy/chunk-keys.ts): chunk size, dataset encoding, quantized-model hash. */

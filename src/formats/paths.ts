@@ -16,6 +16,9 @@ export const ARTIFACTS = {
   zkey: 'circuit.zkey',
   vkey: 'vkey.json',
   setup: 'setup.json',
+  /** Hashed weights: the public weight commitment W and its private opening (`zkinfer weights commit`). */
+  weights: 'weights.json',
+  weightsOpening: 'weights.opening.json',
 } as const;
 
 /** Path of an artifact in `buildDir`. */

@@ -13,6 +13,7 @@ import { vkeySchema } from './vkey.js';
 import { bundleSchema } from './bundle.js';
 import { openingSchema } from './opening.js';
 import { claimSchema } from './claim.js';
+import { weightsCommitmentSchema, weightsOpeningSchema } from './weights.js';
 
 /** A published format: the schema file name (without `.schema.json`) and its zod schema. */
 export interface DocumentedSchema {
@@ -32,6 +33,8 @@ export const DOCUMENTED_SCHEMAS: readonly DocumentedSchema[] = [
   { name: 'bundle', schema: bundleSchema },
   { name: 'opening', schema: openingSchema },
   { name: 'claim', schema: claimSchema },
+  { name: 'weights', schema: weightsCommitmentSchema },
+  { name: 'weights-opening', schema: weightsOpeningSchema },
 ];
 
 /**

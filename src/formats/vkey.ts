@@ -149,6 +149,8 @@ const keyG2 = z.tuple([
 ]);
 const count = z.number().int().nonnegative();
 const layoutPart = z.strictObject({ visibility: visibilitySchema, offset: count, count });
+/** The weight commitment's slot (hashed weights only). */
+const weightsPart = z.strictObject({ visibility: z.literal('hashed'), offset: count, count: z.literal(1) });
 /** Tensor dimensions: positive, so a shape's size bounds every loop over it (a zero dim would let the other dims be anything). */
 const shape = z.array(z.number().int().positive()).max(16);
 /** A scale exponent: 2^frac must be a finite, non-zero double, or quantizing 0 gives NaN. */
@@ -160,11 +162,13 @@ export const vkeyMetaSchema = z
   .looseObject({
     modelId: z.string().regex(/^[0-9a-f]{64}$/),
     setup: z.enum(['dev', 'ptau']),
-    layout: z.strictObject({ output: layoutPart, input: layoutPart, nPublic: count }),
+    layout: z.strictObject({ output: layoutPart, input: layoutPart, weights: weightsPart.optional(), nPublic: count }),
     input: z.looseObject({ name: z.string(), shape, frac, bits: count, lo: z.number().int(), hi: z.number().int() }),
     output: z.looseObject({ name: z.string(), shape, frac, lo: z.number().int(), hi: z.number().int() }),
     quantization: z.strictObject({ weightBits: count, activationBits: count }),
     droppedFinal: keyDroppedFinal.optional(),
+    /** Hashed weights: how many integers the commitment W covers (absent for fixed weights). */
+    weights: z.strictObject({ mode: z.literal('hashed'), values: count }).optional(),
   })
   .refine((m) => m.droppedFinal === undefined || m.droppedFinal.axis < Math.max(m.output.shape.length, 1), {
     message: 'droppedFinal.axis must name an output dimension',
@@ -210,7 +214,8 @@ const zkinferVkeySchema = z
       return (
         l.nPublic === k.nPublic &&
         l.output.offset + l.output.count <= k.nPublic &&
-        l.input.offset + l.input.count <= k.nPublic
+        l.input.offset + l.input.count <= k.nPublic &&
+        (l.weights === undefined || l.weights.offset + l.weights.count <= k.nPublic)
       );
     },
     { message: 'layout must lie within the nPublic public signals', path: ['zkinfer', 'layout'] },
@@ -279,13 +284,23 @@ export function circuitKeyMeta(
     output: circuit.output,
     quantization: { weightBits: quantization.weightBits, activationBits: quantization.activationBits },
     ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
+    ...(circuit.weights ? { weights: circuit.weights } : {}),
     ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
   } as CircuitKeyMeta;
 }
 
 /** The fields of {@link CircuitKeyMeta} in which two metadata differ (canonically compared). */
 export function circuitMetaDifferences(key: VkeyMeta, recompiled: CircuitKeyMeta): string[] {
-  const fields = ['modelId', 'layout', 'input', 'output', 'quantization', 'droppedFinal', 'accuracy'] as const;
+  const fields = [
+    'modelId',
+    'layout',
+    'input',
+    'output',
+    'quantization',
+    'droppedFinal',
+    'weights',
+    'accuracy',
+  ] as const;
   return fields.filter(
     (f) =>
       canonicalJson((key as Record<string, unknown>)[f] ?? null) !==

@@ -13,6 +13,7 @@ import type { Groth16VerificationKey } from '../formats/vkey.js';
 import type { CircuitInfo } from '../formats/circuit.js';
 import { decodeR1cs, R1csFile } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
+import { modelHashBytes } from '../formats/quantized-model.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { Settings } from '../formats/settings.js';
 import {
@@ -129,14 +130,16 @@ export function checkBuildConsistency(buildDir: string, opts: { floatModel?: boo
     new UserError(
       `${file}: does not match the rest of ${buildDir} (changed since \`zkinfer ${since}\`); run \`zkinfer ${again}\` again`,
     );
-  const qSha = sha256Hex(bytes);
+  // Hashed weights: the ids cover the architecture only (formats/quantized-model.ts).
+  const hashed = modelHashBytes(model, bytes);
+  const qSha = sha256Hex(hashed);
   if (qSha !== circuit.quantizedSha256) throw stale(path('quantized'), 'compile', 'compile` and `zkinfer setup');
   if (qSha !== setup.hashes.quantized) throw stale(path('quantized'), 'setup', 'setup');
   const r1csBytes = readBinary(path('r1cs'), 'compile');
   const rSha = sha256Hex(r1csBytes);
   if (rSha !== circuit.r1csSha256) throw stale(path('r1cs'), 'compile', 'compile` and `zkinfer setup');
   if (rSha !== setup.hashes.r1cs) throw stale(path('r1cs'), 'setup', 'setup');
-  const modelId = sha256Hex(bytes, r1csBytes);
+  const modelId = sha256Hex(hashed, r1csBytes);
   if (modelId !== circuit.modelId) throw stale(path('circuit'), 'compile', 'compile` and `zkinfer setup');
   if (modelId !== setup.modelId) throw stale(path('setup'), 'setup', 'setup');
   // The float model is what fidelity compares with: it must be the one quantize read.

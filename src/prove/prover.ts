@@ -26,6 +26,12 @@ import {
 import { quantizeInputReport } from '../quantize/quantize-input.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
 import { Opening, OPENING_FORMAT, OPENING_VERSION, randomBlinding, writeOpening } from '../formats/opening.js';
+import {
+  hasHashedWeights,
+  loadWeightsOpening,
+  readBuildWeightsOpening,
+  type LoadedWeightsOpening,
+} from './weights-opening.js';
 
 /** Options of {@link createProver}. */
 export interface ProverOptions {
@@ -84,13 +90,27 @@ export class WitnessCheckError extends Error {
 interface Loaded extends CheckedBuildDir {
   readonly buildDir: string;
   readonly opts: ProverOptions;
+  /** Hashed weights: the build's weight opening, read and checked once, at the first proof. */
+  readonly weights: () => Promise<LoadedWeightsOpening | undefined>;
 }
 
 /** Loads everything proving needs from a build directory, once. */
 export function createProver(opts: ProverOptions): Prover {
   const { buildDir } = opts;
   // Every file checked against the others (hashes recorded at compile/setup, zkey ↔ vkey content).
-  const l: Loaded = { ...checkBuildConsistency(buildDir), buildDir, opts };
+  const checked = checkBuildConsistency(buildDir);
+  // A hashed build without its weight opening fails here, before any input is read (exit 2).
+  if (hasHashedWeights(checked.circuit)) readBuildWeightsOpening(buildDir, checked.circuit);
+  let weights: Promise<LoadedWeightsOpening | undefined> | undefined;
+  const l: Loaded = {
+    ...checked,
+    buildDir,
+    opts,
+    weights: () =>
+      (weights ??= hasHashedWeights(checked.circuit)
+        ? loadWeightsOpening(buildDir, checked.model, checked.circuit)
+        : Promise.resolve(undefined)),
+  };
   return {
     model: l.model,
     circuit: l.circuit,
@@ -104,7 +124,7 @@ function checkedWitness(
   l: Loaded,
   xq: Parameters<typeof buildCircuit>[1],
   where: string,
-  blindings: { inputBlinding?: bigint; outputBlinding?: bigint },
+  blindings: { inputBlinding?: bigint; outputBlinding?: bigint; weightsBlinding?: bigint },
 ): ReturnType<typeof buildCircuit> {
   const { model, circuit, r1cs, buildDir } = l;
   let build;
@@ -148,7 +168,12 @@ async function proveInput(l: Loaded, input: Float64Array, meta: ProveInputOption
   };
   const inputBlinding = inVis === 'hashed' ? (meta.inputBlinding ?? randomBlinding()) : undefined;
   const outputBlinding = outVis === 'hashed' ? (meta.outputBlinding ?? randomBlinding()) : undefined;
-  const build = checkedWitness(l, xq, where, { inputBlinding, outputBlinding });
+  const weights = await l.weights();
+  const build = checkedWitness(l, xq, where, {
+    inputBlinding,
+    outputBlinding,
+    ...(weights ? { weightsBlinding: weights.blinding } : {}),
+  });
   const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(build.circuit.witness)) };
   if (opts.singleThread) await useSingleThreadCurve();
   const { proof, publicSignals } = (await snarkjs.groth16.prove({ type: 'mem', data: l.zkey }, wtns)) as {
@@ -160,6 +185,7 @@ async function proveInput(l: Loaded, input: Float64Array, meta: ProveInputOption
     throw new UserError(
       `${artifactPath(buildDir, 'zkey')}: the proof it produced does not verify with ${artifactPath(buildDir, 'vkey')}; run \`zkinfer setup\` again`,
     );
+  checkProvenWeights(l, weights, publicSignals);
   const values = dequantizeOutput(model, build.output);
   // A final Softmax/LogSoftmax is not in the circuit; apply it outside so the float comparison is like for like.
   const reported = reportedOutput(model, values);
@@ -189,6 +215,17 @@ async function proveInput(l: Loaded, input: Float64Array, meta: ProveInputOption
         }
       : undefined;
   return opening ? { bundle, opening } : { bundle };
+}
+
+/** The proof's W must be the opening's (the published one): anything else is a bug, never a bundle. */
+function checkProvenWeights(l: Loaded, weights: LoadedWeightsOpening | undefined, publicSignals: string[]): void {
+  const slot = l.circuit.layout.weights;
+  if (!weights && !slot) return;
+  const proven = slot ? publicSignals[slot.offset] : undefined;
+  if (!weights || proven !== String(weights.commitment))
+    throw new WitnessCheckError(
+      `the proof's weight commitment ${proven ?? '(none)'} is not the one in ${weights?.path ?? 'weights.opening.json'}`,
+    );
 }
 
 /**
@@ -268,6 +305,9 @@ function assembleBundle(l: Loaded, p: ProofParts): ProofBundle {
       ...(p.source ? { source: p.source } : {}),
       clamped: p.clamped,
     },
+    ...(circuit.layout.weights
+      ? { weights: { visibility: 'hashed' as const, commitment: publicSignals[circuit.layout.weights.offset]! } }
+      : {}),
     modelId: circuit.modelId,
     vkeyHash: setup.vkeyHash,
     vkey,

@@ -13,7 +13,8 @@ import { VERSIONS } from '../core/versions.js';
 import { cleanupOnFailure, writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
 import { checkOutputDir } from '../core/output-path.js';
 import type { CircuitInfo } from '../formats/circuit.js';
-import { readCircuitInfo, readSettings } from '../formats/build-dir.js';
+import { readCircuitInfo, readQuantizedModelFile, readSettings } from '../formats/build-dir.js';
+import { modelHashBytes } from '../formats/quantized-model.js';
 import { UserError } from '../core/errors.js';
 import { devSetup } from './dev/dev-setup.js';
 import { identifyPtau } from './ptau/ptau-file.js';
@@ -80,7 +81,9 @@ async function setupKeysIn(opts: SetupOptions): Promise<SetupResult> {
     throw new UserError(
       `${r1csPath}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`,
     );
-  const quantizedSha256 = sha256OfArtifact(opts.buildDir, 'quantized', 'quantize');
+  // Hashed weights: circuit.json hashes the architecture (weights emptied), not the file.
+  const { model, bytes } = readQuantizedModelFile(opts.buildDir);
+  const quantizedSha256 = sha256Hex(modelHashBytes(model, bytes));
   if (quantizedSha256 !== circuit.quantizedSha256)
     throw new UserError(
       `${artifactPath(opts.buildDir, 'quantized')}: changed since \`zkinfer compile\` (sha256 differs from circuit.json); compile again`,

@@ -7,7 +7,8 @@
 /**
  * Names of the checks, in the order they run. Bundles and claims share `format`, `pin`, `vkey`,
  * `model-id`, `ceremony`, `public-signals`, `proof` and `trusted-setup`; `bundle-fields`,
- * `opening`, `input-commitment` and `chain` are bundles' only; `chunks`, `dataset-commitment`,
+ * `opening`, `input-commitment` and `chain` are bundles' only; `weights` (the W pin) and
+ * `weights-opening` run for hashed-weights keys only; `chunks`, `dataset-commitment`,
  * `dataset-pin`, `count` and `min-accuracy` are claims' only.
  */
 export type CheckName =
@@ -15,6 +16,8 @@ export type CheckName =
   | 'pin'
   | 'vkey'
   | 'model-id'
+  | 'weights'
+  | 'weights-opening'
   | 'ceremony'
   | 'bundle-fields'
   | 'chunks'

@@ -75,6 +75,13 @@ export function checkCommitmentFields(bundle: ProofBundle): Mismatch {
     if (hashed && c !== sig[layout[part].offset]) return `${part}.commitment differs from the public signal it names`;
     if (!hashed && c !== undefined) return `${part}.commitment present although the ${part} is not hashed`;
   }
+  // Hashed weights: the bundle's W field is present exactly when the layout has W, and is that signal.
+  const w = bundle.weights?.commitment;
+  if (layout.weights && w !== sig[layout.weights.offset])
+    return w === undefined
+      ? 'weights.commitment missing although the weights are hashed'
+      : 'weights.commitment differs from the public signal it names';
+  if (!layout.weights && w !== undefined) return 'weights present although the weights are fixed';
   return null;
 }
 

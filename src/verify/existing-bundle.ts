@@ -3,7 +3,9 @@
  * stand for an input, so a rerun skips it instead of proving it again.
  */
 import { existsSync } from 'node:fs';
-import { openingPathFor } from '../formats/paths.js';
+import { dirname } from 'node:path';
+import { artifactPath, openingPathFor } from '../formats/paths.js';
+import { readJsonFile } from '../core/json.js';
 import { existingOutput } from '../runtime/resume.js';
 import { useSharedCurve } from '../runtime/curve.js';
 import { verifyBundle } from './verify-bundle.js';
@@ -31,13 +33,28 @@ export function existingBundlePrediction(
     // Batch proving checks its inputs' bundles concurrently: one curve for all of them.
     await useSharedCurve();
     const opening = openingPathFor(bundlePath);
+    const weightsCommitment = buildWeightsPin(vkeyPath);
     const report = await verifyBundle({
       bundlePath,
       vkeyPath,
+      ...(weightsCommitment ? { weightsCommitment } : {}),
       ...(opts.input ? { inputValues: opts.input } : {}),
       ...(existsSync(opening) ? { openingPath: opening } : {}),
     });
     if (opts.strictRange && (report.inputClamped ?? 0) > 0) return undefined;
     return report.valid ? (report.prediction ?? -1) : undefined;
   });
+}
+
+/**
+ * Hashed weights: the build's weights.json (beside its vkey.json), which the prover's opening
+ * matches, so a bundle proven with an older W (before `weights commit --force`) is proved again.
+ * Undefined for a fixed-weights key, or when the build has no weights.json (the `weights` check
+ * then fails and the input is proved again, which asks for `zkinfer weights commit`).
+ */
+function buildWeightsPin(vkeyPath: string): string | undefined {
+  const path = artifactPath(dirname(vkeyPath), 'weights');
+  if (!existsSync(path)) return undefined;
+  const key = readJsonFile(vkeyPath, 'verification key') as { zkinfer?: { layout?: { weights?: unknown } } };
+  return key.zkinfer?.layout?.weights ? path : undefined;
 }

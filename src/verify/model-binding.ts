@@ -20,10 +20,13 @@ import { verifyContributionChain } from '../setup/ceremony/contribution-chain.js
 import { readZkeyMpc } from '../setup/ceremony/zkey-mpc.js';
 import { fail, pass, type CheckResult } from './check-result.js';
 import type { CircuitBinding, KeyRebuild } from './key-rebuild.js';
+import type { QuantizedModel } from '../quantize/quantized-model.js';
 
 /** A circuit recompiled by the verifier. */
 export interface RecompiledModel {
   readonly modelId: string;
+  /** The replayed quantized model (its weights give W with `--weights-opening`); single-inference circuits only. */
+  readonly model?: QuantizedModel;
   /** The key metadata setup would write for this circuit (layout, scales, ranges, chunk encoding…). */
   readonly meta: CircuitKeyMeta;
   readonly r1cs: Uint8Array;
@@ -52,6 +55,7 @@ export function recompileModel(o: RecompileOptions): RecompiledModel {
   });
   return {
     modelId: info.modelId,
+    model: replay.model,
     meta: circuitKeyMeta(info, replay.quantization),
     r1cs,
     r1csSha256: info.r1csSha256,

@@ -5,6 +5,8 @@
  * - `pin`: the key is not pinned by --vkey, --vkey-hash or the trusted-key store;
  * - `vkey`: the bundle's key hash disagrees with the pinned key or with its embedded key;
  * - `model-id`: the pinned key was made for another model (only when pinned);
+ * - `weights`: hashed weights: the proof's weight commitment W is not the pinned one (or not pinned);
+ * - `weights-opening`: W recomputed from --model and --weights-opening is not the proof's;
  * - `bundle-fields`: a readable field disagrees with the pinned key (layout, scales, setup…);
  * - `public-signals`: out-of-range values, or decoded output/prediction disagreeing with them;
  * - `opening`: the opening file does not open the commitments;
@@ -29,7 +31,15 @@ import {
 } from './check-signals.js';
 import { keyChecks, PinSource, resolveKey, type PinnedKey } from './pin-key.js';
 import { assertVerificationKey } from '../formats/vkey.js';
-import { recompileModel } from './model-binding.js';
+import { recompileModel, type RecompiledCircuit } from './model-binding.js';
+import {
+  assertWeightsOptions,
+  provenWeights,
+  weightsOpeningCheck,
+  weightsPinCheck,
+  type WeightsOptions,
+} from './weights-check.js';
+import { weightsHex } from '../formats/weights.js';
 import {
   assertNoForeignOptions,
   checkKeyTrust,
@@ -52,8 +62,11 @@ export interface VerifyReport {
   /** Whether the key was pinned; when false, model id and setup below are the bundle's claims. */
   readonly pinned: boolean;
   readonly keySource: PinSource;
-  /** The verified model id (pinned keys only). */
+  /** The verified model id (pinned keys only); with hashed weights, the architecture id. */
   readonly modelId?: string;
+  /** Hashed weights: the proof's weight commitment W (0x-hex); `weightsPinned` says whether it was pinned. */
+  readonly weightsCommitment?: string;
+  readonly weightsPinned?: boolean;
   /** What the bundle claims when the key is not pinned: unverified. */
   readonly claimedModelId?: string;
   readonly prediction?: number;
@@ -72,7 +85,7 @@ export interface VerifyReport {
 }
 
 /** Options of {@link verifyBundle}. */
-export interface VerifyOptions extends TrustOptions {
+export interface VerifyOptions extends TrustOptions, WeightsOptions {
   /** Path of the bundle file (or pass `bundle`). */
   readonly bundlePath?: string;
   readonly bundle?: unknown;
@@ -127,23 +140,38 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
   const { vkey } = key;
   const meta = vkey.zkinfer;
   checks.push(...keyChecks(bundle, embedded, key));
+  assertWeightsOptions(meta, opts);
+  const weightsPin = weightsPinCheck(meta, bundle.publicSignals, opts);
+  if (weightsPin) checks.push(weightsPin);
+  let recompiled: RecompiledCircuit | undefined;
   const trust = await checkKeyTrust({
     ...opts,
     vkey,
     pinned: key.pinned,
     claimedModelId: bundle.modelId,
     artifact: 'bundle',
-    recompile: (modelPath, settingsPath) => ({
-      modelPath,
-      ...recompileModel({
+    recompile: (modelPath, settingsPath) =>
+      (recompiled = {
         modelPath,
-        settingsPath,
-        inputVisibility: meta.layout.input.visibility,
-        outputVisibility: meta.layout.output.visibility,
+        ...recompileModel({
+          modelPath,
+          settingsPath,
+          inputVisibility: meta.layout.input.visibility,
+          outputVisibility: meta.layout.output.visibility,
+        }),
       }),
-    }),
   });
   checks.push(...trust.checks.filter((c) => c.check !== 'trusted-setup'));
+  if (opts.weightsOpeningPath && recompiled?.model)
+    checks.push(
+      await weightsOpeningCheck(
+        meta,
+        bundle.publicSignals,
+        opts.weightsOpeningPath,
+        recompiled.model,
+        recompiled.modelPath,
+      ),
+    );
   if (opts.modelPath && !trust.bound) warnings.push(LABEL_ONLY_WARNING);
   const decoded = await signalChecks(bundle, key, opening, opts.openingPath, checks);
   const inputClamped = inputCheck(opts, bundle, meta, opening, found);
@@ -296,6 +324,8 @@ function reportOf(r: {
   const meta = key.vkey.zkinfer;
   const failed = checks.find((c) => !c.ok)?.check;
   const ints = decoded.error ? undefined : decoded.integers;
+  const w = provenWeights(meta, bundle.publicSignals);
+  const wCheck = checks.find((c) => c.check === 'weights');
   return {
     kind: 'proof-bundle',
     valid: failed === undefined,
@@ -304,6 +334,9 @@ function reportOf(r: {
     pinned: key.pinned,
     keySource: key.source,
     ...(key.pinned ? { modelId: meta.modelId, setup: meta.setup } : { claimedModelId: bundle.modelId }),
+    ...(w !== undefined
+      ? { weightsCommitment: weightsHex(w), weightsPinned: !!wCheck && wCheck.ok && !wCheck.unverified }
+      : {}),
     ...(ints
       ? {
           ...(isClassScoreVector(meta.output.shape) ? { prediction: argmax(ints) } : {}),

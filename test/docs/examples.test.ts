@@ -45,6 +45,11 @@ const SKIPS: readonly Skip[] = [
   { source: 'help', match: 'queue dev', reason: 'starts a Postgres server that runs until Ctrl-C' },
   { source: 'help', match: 'ceremony ', reason: CEREMONY },
   { source: 'help', match: 'verify BUNDLE', reason: `${PLACEHOLDER}; ${PTAU}` },
+  {
+    source: 'help',
+    match: 'weights commit',
+    reason: 'needs a build quantized with --weights hashed (the examples build has fixed weights)',
+  },
   { source: 'help', match: '--dataset-commitment 0x…', reason: PLACEHOLDER },
   {
     source: 'help',
@@ -86,6 +91,7 @@ const HELP_ORDER = [
   'ptau info',
   'ptau get',
   'setup',
+  'weights commit',
   'prove',
   'inspect',
   'keys add',
