@@ -73,16 +73,19 @@ export function weightsPinCheck(
   const proven = provenWeights(meta, publicSignals);
   if (proven === undefined) return fail('weights', 'the proof has no weight commitment signal where the key says');
   if (o.weightsCommitment === undefined) {
-    const how =
-      "pin it with --weights-commitment W (the model owner's published weights.json): the key names only the architecture, any weights of that architecture prove under it";
+    const why = 'the key names only the architecture, so any weights of that architecture prove under it';
+    const how = "pin W with --weights-commitment W (the model owner's published weights.json)";
     return o.allowUnpinned
       ? {
           check: 'weights',
           ok: true,
           unverified: true,
-          detail: `W ${short(proven)} NOT PINNED (--allow-unpinned): which weights ran is unverified (${how})`,
+          detail: `W ${short(proven)} NOT PINNED (--allow-unpinned): which weights ran is unverified (${why}; ${how})`,
         }
-      : fail('weights', `the weight commitment W ${short(proven)} is not pinned: ${how}, or pass --allow-unpinned`);
+      : fail(
+          'weights',
+          `the weight commitment W ${short(proven)} is not pinned: ${why}; ${how}, or pass --allow-unpinned`,
+        );
   }
   const pin = pinnedWeights(o.weightsCommitment);
   if (pin.modelId !== undefined && pin.modelId !== meta.modelId)
