@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccuracyClaim } from '../../src/formats/claim.js';
 import { shutdown } from '../../src/runtime/curve.js';
+import { verifyClaim, type VerifyClaimOptions } from '../../src/accuracy/verify-claim.js';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
 import { MODELS } from '../helpers/paths.js';
 
@@ -37,7 +38,7 @@ function prove(build: string, out: string, ...extra: string[]): AccuracyClaim {
 }
 
 before(() => {
-  const lines = readFileSync(join(MODELS, 'digits-test.jsonl'), 'utf8').split('\n').slice(0, 6);
+  const lines = readFileSync(join(MODELS, 'digits-test.jsonl'), 'utf8').split('\n').slice(0, 4);
   writeFileSync(data, lines.join('\n') + '\n');
   zkinferOk([
     'quantize',
@@ -88,9 +89,15 @@ const pins = (w: string): string[] => [
   claimA.dataset.commitment,
 ];
 
+/** In-process verification (the CLI path is exercised by the first and last tests): what failed, if anything. */
+async function failedCheck(claim: unknown, opts: Partial<VerifyClaimOptions> & { weightsCommitment?: string }) {
+  const r = await verifyClaim({ claim, vkeyPath: keyA, datasetCommitment: claimA.dataset.commitment, ...opts });
+  return { failed: r.failed, detail: r.checks.find((c) => !c.ok)?.detail, warnings: r.warnings };
+}
+
 test('a hashed-weights claim names W and verifies with the W, D and key pins and a minimum accuracy', () => {
   assert.match(claimA.weights?.commitment ?? '', /^0x[0-9a-f]{64}$/);
-  assert.equal(claimA.chunks.length, 3);
+  assert.equal(claimA.chunks.length, 2);
   for (const ch of claimA.chunks) assert.equal(BigInt(ch.publicSignals[2]!), BigInt(claimA.weights!.commitment));
   const r = verify(claimA, ...pins(claimA.weights!.commitment), '--min-accuracy', String(claimA.result.accuracy));
   assert.equal(r.code, 0, r.stderr);
@@ -98,40 +105,41 @@ test('a hashed-weights claim names W and verifies with the W, D and key pins and
   assert.equal(r.report.weightsCommitment, claimA.weights!.commitment);
 });
 
-test('chunks proven with other weights of the same architecture share the key but fail the W pin', () => {
+test('chunks proven with other weights of the same architecture share the key but fail the W pin', async () => {
   // One key for the architecture: B's claim is made with A's chunk key, under another W.
   assert.equal(claimB.vkeyHash, claimA.vkeyHash);
   assert.equal(claimB.dataset.commitment, claimA.dataset.commitment);
-  assert.notEqual(claimB.weights!.commitment, claimA.weights!.commitment);
-  assert.equal(verify(claimB, ...pins(claimB.weights!.commitment)).code, 0);
-  const r = verify(claimB, ...pins(claimA.weights!.commitment));
-  assert.equal(r.code, 1);
-  assert.equal(r.report.failed, 'weights');
+  const [wA, wB] = [claimA.weights!.commitment, claimB.weights!.commitment];
+  assert.notEqual(wB, wA);
+  assert.equal((await failedCheck(claimB, { weightsCommitment: wB })).failed, undefined);
+  const r = await failedCheck(claimB, { weightsCommitment: wA });
+  assert.equal(r.failed, 'weights');
+  assert.match(r.detail!, /not the published/);
   // Relabelling B's claim with A's W does not help: its chunks prove B's.
-  const relabelled = { ...claimB, weights: { commitment: claimA.weights!.commitment } };
-  assert.equal(verify(relabelled, ...pins(claimA.weights!.commitment)).report.failed, 'weights');
+  const relabelled = { ...claimB, weights: { commitment: wA } };
+  assert.equal((await failedCheck(relabelled, { weightsCommitment: wA })).failed, 'weights');
 });
 
-test('a claim mixing chunk proofs of two weight sets fails, whichever W it names', () => {
+test('a claim mixing chunk proofs of two weight sets fails, whichever W it names', async () => {
   const mixed = JSON.parse(JSON.stringify(claimA)) as Mutable<AccuracyClaim>;
   mixed.chunks[1] = JSON.parse(JSON.stringify(claimB.chunks[1])) as Mutable<AccuracyClaim>['chunks'][number];
   mixed.result.correct = mixed.chunks.reduce((a, c) => a + c.count, 0);
   mixed.result.accuracy = mixed.result.correct / mixed.result.samples;
-  for (const w of [claimA.weights!.commitment, claimB.weights!.commitment]) {
-    const r = verify({ ...mixed, weights: { commitment: w } }, ...pins(w));
-    assert.equal(r.code, 1);
-    assert.equal(r.report.failed, 'weights');
+  for (const [w, bad] of [
+    [claimA.weights!.commitment, 1],
+    [claimB.weights!.commitment, 0],
+  ] as const) {
+    const r = await failedCheck({ ...mixed, weights: { commitment: w } }, { weightsCommitment: w });
+    assert.equal(r.failed, 'weights');
+    assert.match(r.detail!, new RegExp(`^chunk ${bad}: proven with weights`));
   }
 });
 
-test('an unpinned W fails unless --allow-unpinned; the pin on a fixed-weights key is exit 2', () => {
-  const bare = ['--vkey', keyA, '--dataset-commitment', claimA.dataset.commitment];
-  const r = verify(claimA, ...bare);
-  assert.equal(r.code, 1);
-  assert.equal(r.report.failed, 'weights');
-  const allowed = verify(claimA, ...bare, '--allow-unpinned');
-  assert.equal(allowed.code, 0, allowed.stderr);
-  assert.match(allowed.stderr, /weights commitment is not pinned/);
+test('an unpinned W fails unless --allow-unpinned; the pin on a fixed-weights key is exit 2', async () => {
+  assert.equal((await failedCheck(claimA, {})).failed, 'weights');
+  const allowed = await failedCheck(claimA, { allowUnpinned: true });
+  assert.equal(allowed.failed, undefined);
+  assert.ok(allowed.warnings.some((w) => /weights commitment is not pinned/.test(w)));
   // A key whose layout has no W (fixed weights): --weights-commitment does not apply.
   const fixedKey = JSON.parse(JSON.stringify(claimA.vkey)) as { zkinfer: { layout: Record<string, unknown> } };
   delete fixedKey.zkinfer.layout['weights'];
