@@ -8,6 +8,7 @@ import { UserError } from '../core/errors.js';
 import { AccuracyClaim } from '../formats/claim.js';
 import { DatasetEncoding } from '../formats/dataset.js';
 import { VkeyMeta } from '../formats/vkey.js';
+import { readWeightsPin } from '../formats/weights.js';
 import {
   combineChunkCommitments,
   datasetChunkCommitments,
@@ -205,7 +206,8 @@ export function weightsCheck(
       detail: `chunk ${other.index}: proven with weights ${toHex(BigInt(other.publicSignals[offset]!)).slice(0, 18)}…, the claim names ${toHex(w).slice(0, 18)}…`,
     };
   if (opts.weightsCommitment !== undefined) {
-    const pinned = parseFieldElement(opts.weightsCommitment, '--weights-commitment');
+    // The W itself is compared; a weights.json names the single-inference key's id, not the chunk key's.
+    const pinned = readWeightsPin(opts.weightsCommitment).value;
     return pinned === w
       ? { ok: true, detail: `every chunk proves the published weights commitment ${toHex(w).slice(0, 18)}…` }
       : {

@@ -7,6 +7,7 @@
  * W is a blinded Poseidon commitment (circuits/weight-commitment.ts): without the blinding it
  * reveals nothing about the weights, so it cannot confirm a guessed model.
  */
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { FIELD_PRIME } from '../core/bn254.js';
 import { UserError } from '../core/errors.js';
@@ -126,4 +127,18 @@ export function writeWeightsFiles(
   writeJsonAtomic(paths.openingPath, opening, 0o600);
   writeJsonAtomic(paths.commitmentPath, pub);
   return pub;
+}
+
+/**
+ * A `--weights-commitment` argument: W as 0x-hex or decimal, or the path of the model owner's
+ * weights.json (then its `commitment`, and the model id it names). One parser for bundles and
+ * claims, so both accept the same forms.
+ */
+export function readWeightsPin(arg: string): { readonly value: bigint; readonly modelId?: string } {
+  const looksLikeValue = /^(0x)?[0-9a-f]+$/i.test(arg.trim());
+  if (!looksLikeValue && existsSync(arg)) {
+    const f = readWeightsCommitment(arg);
+    return { value: BigInt(f.commitment), modelId: f.modelId };
+  }
+  return { value: parseWeightsCommitment(arg, '--weights-commitment') };
 }

@@ -11,12 +11,11 @@
  *   and the owner's opening recomputes W from the replayed quantized weights and the opening's
  *   blinding; it must equal the proof's W.
  */
-import { existsSync } from 'node:fs';
 import { UserError } from '../core/errors.js';
 import { weightsCommitment } from '../compile/weight-signals.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { VkeyMeta } from '../formats/vkey.js';
-import { parseWeightsCommitment, readWeightsCommitment, readWeightsOpening, weightsHex } from '../formats/weights.js';
+import { readWeightsOpening, readWeightsPin, weightsHex } from '../formats/weights.js';
 import { fail, pass, type CheckResult } from './check-result.js';
 
 /** Options of the weight checks. */
@@ -28,16 +27,6 @@ export interface WeightsOptions {
 }
 
 const short = (v: bigint): string => `${weightsHex(v).slice(0, 18)}…`;
-
-/** The pinned W: a field element given on the command line, or the `commitment` of a weights.json file. */
-function pinnedWeights(arg: string): { value: bigint; modelId?: string } {
-  const looksLikeValue = /^(0x)?[0-9a-f]+$/i.test(arg.trim());
-  if (!looksLikeValue && existsSync(arg)) {
-    const f = readWeightsCommitment(arg);
-    return { value: BigInt(f.commitment), modelId: f.modelId };
-  }
-  return { value: parseWeightsCommitment(arg, '--weights-commitment') };
-}
 
 /** The proof's W, read at the key's `layout.weights` offset; undefined for a fixed-weights key. */
 export function provenWeights(meta: VkeyMeta, publicSignals: readonly string[]): bigint | undefined {
@@ -87,7 +76,7 @@ export function weightsPinCheck(
           `the weight commitment W ${short(proven)} is not pinned: ${why}; ${how}, or pass --allow-unpinned`,
         );
   }
-  const pin = pinnedWeights(o.weightsCommitment);
+  const pin = readWeightsPin(o.weightsCommitment);
   if (pin.modelId !== undefined && pin.modelId !== meta.modelId)
     return fail(
       'weights',
