@@ -19,13 +19,13 @@ export interface RecompileChunkOptions {
 
 /** A chunk circuit recompiled by the verifier. */
 export interface RecompiledChunk {
-  /** sha256 of model.quant.json's bytes and the r1cs, as in the chunk circuit.json and key. */
+  /** sha256 of model.quant.json's bytes (hashed weights: the architecture's) and the r1cs, as in the chunk circuit.json and key. */
   readonly modelId: string;
   /** The key metadata setup writes for this chunk circuit (its `accuracy` names chunk size and encoding). */
   readonly meta: CircuitKeyMeta;
   readonly r1cs: Uint8Array;
   readonly r1csSha256: string;
-  /** sha256 of the replayed model.quant.json (the key's `zkinfer.accuracy.quantizedSha256`). */
+  /** sha256 of the replayed model.quant.json, or of its architecture (the key's `zkinfer.accuracy.quantizedSha256`). */
   readonly quantizedSha256: string;
   /** The dataset encoding the chunk circuit commits with. */
   readonly encoding: DatasetEncoding;
