@@ -127,3 +127,58 @@ test('two linear ops of one name in a hashed model.quant.json: compile refuses (
   // The segment builder refuses it as well (a model object that never went through the reader).
   assert.throws(() => weightSegments(q), /two linear ops are named/);
 });
+
+/** x → Mul by a constant tensor → 2×2 Conv: the Mul folds into the shared kernel only if its values agree per entry. */
+function writeScaledConv(path: string, mul: number[], kernel: number[]): void {
+  writeFileSync(
+    path,
+    modelBytes({
+      input: { name: 'x', dims: [1, 1, 4, 4] },
+      output: { name: 'y', dims: [1, 1, 3, 3] },
+      nodes: [
+        { name: 'scale', op: 'Mul', inputs: ['x', 'm'], outputs: ['s'] },
+        {
+          name: 'conv',
+          op: 'Conv',
+          inputs: ['s', 'k', 'kb'],
+          outputs: ['y'],
+          attrs: { kernel_shape: { ints: [2, 2] } },
+        },
+      ],
+      initializers: {
+        m: { dims: [1, 1, 4, 4], data: mul },
+        k: { dims: [1, 1, 2, 2], data: kernel },
+        kb: { dims: [1], data: [0.1] },
+      },
+    }),
+  );
+}
+
+test('quantize --settings refuses a model whose layers fuse otherwise (fusion follows the values), instead of another key', async () => {
+  const dir = join(T, 'fusion');
+  mkdirSync(dir, { recursive: true });
+  const rnd = prng(5);
+  const kernel = randArray(rnd, 4, -1, 1);
+  writeScaledConv(join(dir, 'varied.onnx'), randArray(rnd, 16, 0.5, 1.5), kernel);
+  writeScaledConv(join(dir, 'uniform.onnx'), new Array<number>(16).fill(0.75), kernel);
+  const input = join(dir, 'input.json');
+  writeFileSync(input, JSON.stringify(randArray(rnd, 16, -1, 1)));
+  const varied = await quantizeModel({
+    modelPath: join(dir, 'varied.onnx'),
+    outDir: join(dir, 'varied'),
+    inputPaths: [input],
+    weights: 'hashed',
+  });
+  const linear = varied.model.ops.find((o) => o.kind === 'linear');
+  assert.equal(linear?.kind === 'linear' && linear.spec.type, 'sparse', 'varied values: composed, not folded');
+  await assert.rejects(
+    quantizeModel({
+      modelPath: join(dir, 'uniform.onnx'),
+      outDir: join(dir, 'uniform'),
+      inputPaths: [input],
+      settingsPath: join(dir, 'varied', 'settings.json'),
+    }),
+    (e: unknown) =>
+      e instanceof UserError && /layer 0 is scale\+conv \(linear sparse\) there.*another architecture/.test(e.message),
+  );
+});
