@@ -19,8 +19,13 @@ import { createProver, writeBundle } from '../../src/prove/prover.js';
 import { readInputFile } from '../../src/onnx/input-file.js';
 import { shutdown } from '../../src/runtime/curve.js';
 import { UserError } from '../../src/core/errors.js';
-import { weightSegments } from '../../src/compile/weight-signals.js';
+import { weightSegments, weightsCommitment, weightValueCount } from '../../src/compile/weight-signals.js';
 import type { QuantizedModel } from '../../src/formats/quantized-schema.js';
+import { findViolatedConstraint } from '../../circuits/builder.js';
+import { buildCircuit } from '../../src/compile/build-circuit.js';
+import { requireDetermined } from '../../src/compile/determinism-check.js';
+import { parseQuantizedModel } from '../../src/formats/quantized-model.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
 
 const T = mkdtempSync(join(tmpdir(), 'zkinfer-i21-review-'));
 const ONNX = join(T, 'tiny.onnx');
@@ -181,4 +186,46 @@ test('quantize --settings refuses a model whose layers fuse otherwise (fusion fo
     (e: unknown) =>
       e instanceof UserError && /layer 0 is scale\+conv \(linear sparse\) there.*another architecture/.test(e.message),
   );
+});
+
+/** `model` with every weight and bias drawn by `pick(lo, hi)` inside its layer's widths. */
+function withWeights(model: QuantizedModel, pick: (lo: number, hi: number) => number): QuantizedModel {
+  const draw = (n: number, bits: number) =>
+    Array.from({ length: n }, () => pick(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1));
+  return {
+    ...model,
+    ops: model.ops.map((op) =>
+      op.kind === 'linear'
+        ? { ...op, weight: draw(op.weight.length, op.weightBits!), bias: draw(op.bias.length, op.biasBits!) }
+        : op,
+    ),
+  };
+}
+
+test('randomized witness search on the tiny hashed circuit: no stray weight wire, no other weights behind W', async () => {
+  const model = parseQuantizedModel(JSON.parse(readFileSync(join(A, 'model.quant.json'), 'utf8')), 'model.quant.json');
+  const x = quantizeInput(model, [0.5, -0.25, 0.75, 0.1]);
+  const r = 987654321987654321n;
+  const a = buildCircuit(model, x, { inputVisibility: 'hashed', weightsBlinding: r });
+  // Private inputs: the model input, its blinding, every committed weight and W's blinding — nothing else,
+  // and every other wire is forced by them: a layer can only multiply by committed weights.
+  assert.equal(a.circuit.nPrvIn, x.length + 1 + weightValueCount(model) + 1);
+  requireDetermined(a.circuit);
+  const at = a.layout.weights!.offset;
+  assert.equal(a.publicSignals[at], (await weightsCommitment(model, r)).toString());
+  const rnd = prng(21);
+  const candidates = [
+    withWeights(model, (lo) => lo), // every weight at the bottom of its width: ranges follow from widths
+    withWeights(model, (_, hi) => hi),
+    ...Array.from({ length: 6 }, () => withWeights(model, (lo, hi) => lo + Math.floor(rnd() * (hi - lo + 1)))),
+  ];
+  for (const [i, other] of candidates.entries()) {
+    const b = buildCircuit(other, x, { inputVisibility: 'hashed', weightsBlinding: r });
+    assert.equal(b.circuit.constraints.length, a.circuit.constraints.length, 'one architecture, one circuit');
+    assert.notEqual(b.publicSignals[at], a.publicSignals[at], `candidate ${i}: other weights, other W`);
+    // Other weights claiming A's public signals (A's W and outputs): some constraint fails.
+    const forged = b.circuit.witness.slice();
+    for (let w = 1; w <= a.circuit.nPubOut; w++) forged[w] = a.circuit.witness[w]!;
+    assert.notEqual(findViolatedConstraint(b.circuit.constraints, forged), -1, `candidate ${i} passes as W of A`);
+  }
 });
