@@ -39,6 +39,8 @@ export function weightSegments(model: QuantizedModel): WeightSegment[] {
   const out: WeightSegment[] = [];
   for (const op of model.ops) {
     if (op.kind !== 'linear') continue;
+    // weightSignals hands out wires by op name: a repeated name would let one op read another's weights.
+    if (out.some((s) => s.op === op.name)) throw new Error(`two linear ops are named "${op.name}"`);
     out.push({ op: op.name, part: 'weight', values: op.weight, bits: width(op, 'weightBits') });
     out.push({ op: op.name, part: 'bias', values: op.bias, bits: width(op, 'biasBits') });
   }

@@ -168,9 +168,16 @@ export function checkStructure(m: z.output<typeof quantizedModelSchema>, where: 
       sizes.set(p.name, size(p.shape));
     }
   }
+  // Hashed weights: the circuit hands each linear op the weight wires committed under its name,
+  // so two linear ops of one name would both read one op's weights, the other's committed unused.
+  const linearNames = new Set<string>();
   for (const op of m.ops) {
     const n = sizes.get(op.input);
     const bad = (msg: string) => new UserError(`${where}: op ${quote(op.name)}: ${msg}`);
+    if (op.kind === 'linear' && m.weights === 'hashed') {
+      if (linearNames.has(op.name)) throw bad('a second linear op of this name (hashed weights need unique names)');
+      linearNames.add(op.name);
+    }
     if (n === undefined) throw bad(`input tensor ${quote(op.input)} is not defined by an earlier op`);
     if (sizes.has(op.output)) throw bad(`output tensor ${quote(op.output)} is defined twice`);
     const out = checkOpStructure(op, n, sizes);

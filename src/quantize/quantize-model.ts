@@ -204,7 +204,7 @@ async function calibratedOptions(
 }
 
 /** Options replaying `path`; the widths and mode are the file's, so options that would change them are errors. */
-function replayedOptions(opts: QuantizeModelOptions, path: string): { options: QuantizeOptions; replayed: true } {
+function replayedOptions(opts: QuantizeModelOptions, path: string): { options: QuantizeOptions; replayed: Settings } {
   const given = (
     [
       ['--weight-bits', opts.weightBits],
@@ -213,12 +213,12 @@ function replayedOptions(opts: QuantizeModelOptions, path: string): { options: Q
     ] as const
   ).find(([, v]) => v !== undefined);
   if (given) throw new UserError(`${given[0]} does not apply with --settings: ${path} fixes the widths`);
-  const { options } = replayOptions(path);
+  const { options, settings } = replayOptions(path);
   if (opts.weights !== undefined && opts.weights !== options.weights)
     throw new UserError(
       `--weights ${opts.weights} disagrees with ${path} (weights ${options.weights}): drop --weights or quantize without --settings`,
     );
-  return { options, replayed: true };
+  return { options, replayed: settings };
 }
 
 /**
@@ -231,6 +231,24 @@ function refuseUnusedDecisions(d: CalibrationDecisions, path: string): void {
     throw new UserError(
       `${path}: decision "${unused[1]}" for "${unused[0]}" matches no op of this model: the settings belong to another architecture`,
     );
+}
+
+/**
+ * A replay must give the settings' very layers (name, kind, linear layout): which linear layers
+ * fuse is decided on the float values (an elementwise constant folds into a shared conv kernel
+ * only when its values agree per kernel entry), so a model with the same decisions can still
+ * compile to another circuit — and, with hashed weights, another key.
+ */
+function refuseOtherLayers(settings: Settings, model: QuantizedModel, path: string): void {
+  const name = (l: Settings['quantization']['layers'][number] | undefined) =>
+    l ? `${l.name} (${l.kind}${typeof l.type === 'string' ? ` ${l.type}` : ''})` : 'none';
+  const mine = model.ops.filter((o) => o.kind !== 'reshape' && o.kind !== 'permute').map(layerSummary);
+  const theirs = settings.quantization.layers;
+  for (let i = 0; i < Math.max(mine.length, theirs.length); i++)
+    if (name(mine[i]) !== name(theirs[i]))
+      throw new UserError(
+        `${path}: layer ${i} is ${name(theirs[i])} there, ${name(mine[i])} in this model (layers fuse by their values): the settings belong to another architecture`,
+      );
 }
 
 async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult> {
@@ -248,7 +266,10 @@ async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult>
     : { options: await calibratedOptions(opts, floatGraph, calibration), replayed: undefined };
   const model = quantizeGraph(floatGraph, calibration, { ...options, onWarning: (w) => warnings.push(w) });
   const decisions = options.decisions!;
-  if (replayed) refuseUnusedDecisions(decisions, opts.settingsPath!);
+  if (replayed) {
+    refuseUnusedDecisions(decisions, opts.settingsPath!);
+    refuseOtherLayers(replayed, model, opts.settingsPath!);
+  }
   const search = 'search' in options ? options.search : undefined;
   // onnxruntime may refuse a model zkinfer reads (a stricter type checker): then the float check is
   // recorded as unavailable and the integer reference, circuit and proof go on without it.

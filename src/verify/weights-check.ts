@@ -16,6 +16,7 @@ import { weightsCommitment } from '../compile/weight-signals.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { VkeyMeta } from '../formats/vkey.js';
 import { readWeightsOpening, readWeightsPin, weightsHex } from '../formats/weights.js';
+import { hasHashedWeights } from '../formats/quantized-model.js';
 import { fail, pass, type CheckResult } from './check-result.js';
 
 /** Options of the weight checks. */
@@ -104,6 +105,12 @@ export async function weightsOpeningCheck(
   const o = readWeightsOpening(openingPath);
   const proven = provenWeights(meta, publicSignals);
   if (proven === undefined) return fail('weights-opening', 'the proof has no weight commitment signal');
+  // Settings of a fixed-weights build replay a model with no W (its model-id fails too).
+  if (!hasHashedWeights(model))
+    return fail(
+      'weights-opening',
+      `${modelPath} replays with fixed weights (settings of a fixed-weights build), the key has hashed weights: no W to recompute`,
+    );
   const w = await weightsCommitment(model, BigInt(o.blinding));
   if (w !== proven)
     return fail(
