@@ -2,8 +2,10 @@
  * The accuracy chunk circuit: C samples, each run through the model (the same gadgets as the
  * single-inference circuit, via modelSignals), argmax with the integer reference's tie-break,
  * equality with the label code, and the count of matches. Public signals, in order: the chunk
- * commitment c_i (src/accuracy/dataset-commitment.ts, step 3) and the count. Private inputs:
- * the C·inputSize quantized input values, the C label codes and the chunk blinding r_i.
+ * commitment c_i (src/accuracy/dataset-commitment.ts, step 3), the count and, for a model with
+ * hashed weights, the weights commitment W. Private inputs: the C·inputSize quantized input
+ * values, the C label codes, the chunk blinding r_i and, with hashed weights, every weight and
+ * bias with W's blinding — once per chunk, shared by every sample (src/accuracy/chunk-weights.ts).
  *
  * Inputs and label codes are range-checked by their commitments' bit decompositions, so the
  * model sees exactly the committed, in-range integers; the model's outputs are then bounded
@@ -22,6 +24,8 @@ import { rangeBits } from '../../circuits/bit-length.js';
 import { countMatches } from '../../circuits/count-matches.js';
 import { poseidon } from '../../circuits/poseidon.js';
 import { modelSignals, narrowerPartIntervals } from '../compile/build-circuit.js';
+import { weightSignals } from '../compile/weight-signals.js';
+import { hasHashedWeights } from './chunk-weights.js';
 import { commitmentOptions, datasetEncoding, QuantizedChunk } from './dataset-commitment.js';
 import { DatasetEncoding } from '../formats/dataset.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
@@ -29,11 +33,19 @@ import type { QuantizedModel } from '../quantize/quantized-model.js';
 /** Result of {@link buildChunkCircuit}. */
 export interface ChunkBuild {
   readonly circuit: BuiltCircuit;
-  /** [chunk commitment, count] as decimal strings. */
+  /** [chunk commitment, count] (then W with hashed weights) as decimal strings. */
   readonly publicSignals: string[];
   readonly count: number;
   /** The circuit's predicted index per sample (padding included). */
   readonly predictions: number[];
+}
+
+/** Options of {@link buildChunkCircuit}. */
+export interface ChunkBuildOptions {
+  readonly witnessOnly?: boolean;
+  readonly encoding?: DatasetEncoding;
+  /** W's blinding (hashed weights only; default 0, as compile uses: the structure never depends on it). */
+  readonly weightsBlinding?: bigint;
 }
 
 /** Builds the chunk circuit for `model` over one quantized, padded chunk and its blinding r_i. */
@@ -41,26 +53,29 @@ export function buildChunkCircuit(
   model: QuantizedModel,
   chunk: QuantizedChunk,
   blinding: bigint,
-  options: { witnessOnly?: boolean; encoding?: DatasetEncoding } = {},
+  options: ChunkBuildOptions = {},
 ): ChunkBuild {
   const enc = options.encoding ?? datasetEncoding(model);
   const b = new R1csBuilder({ witnessOnly: options.witnessOnly ?? false });
   const inputs = chunk.inputs.map((x) => x.map((v) => b.input(BigInt(v), 'private')));
   const codes = chunk.codes.map((c) => b.input(BigInt(c), 'private'));
   const r = b.input(blinding, 'private');
+  // The weights once per chunk: every sample's model copy reads the same signals, so W covers them all.
+  const weights = hasHashedWeights(model) ? weightSignals(b, model, options.weightsBlinding ?? 0n) : undefined;
   const hx = commitSignals(b, inputs.flat(), commitmentOptions(enc.inputCommitment)).hash;
   assertInputIntervals(b, model, enc, inputs);
   const hy = commitSignals(b, codes, commitmentOptions(enc.labelCommitment)).hash;
   const commitment = poseidon(b, [hx, hy, r]);
   const bits = argmaxBits(model.output.lo, model.output.hi);
-  const indices = inputs.map((x) => argmax(b, modelSignals(b, model, x), bits).index);
+  const indices = inputs.map((x) => argmax(b, modelSignals(b, model, x, undefined, weights), bits).index);
   const { count } = countMatches(b, indices, codes);
   b.exposeOutput(commitment);
   b.exposeOutput(count);
+  if (weights) b.exposeOutput(weights.commitment);
   const circuit = b.finalize();
   return {
     circuit,
-    publicSignals: [circuit.witness[1]!.toString(), circuit.witness[2]!.toString()],
+    publicSignals: circuit.witness.slice(1, weights ? 4 : 3).map((v) => v.toString()),
     count: Number(toSigned(count.value)),
     predictions: indices.map((s) => Number(s.value)),
   };
@@ -129,10 +144,11 @@ export function chooseChunkSize(
 ): { chunkSize: number; power: number; perSample: number; fixed: number } {
   const cost = chunkCost(model);
   const perProof = 2 ** 12 * 12; // ≈ a 2^12 proof's work: witness I/O, curve set-up, the final steps
-  const fits = (c: number, power: number) => chunkConstraints(model, c) + 3 <= 2 ** power; // + public signals and the constant
+  const extra = hasHashedWeights(model) ? 4 : 3; // public signals (with W when hashed) and the constant
+  const fits = (c: number, power: number) => chunkConstraints(model, c) + extra <= 2 ** power;
   let best = { chunkSize: 1, power: 0, work: Infinity };
   for (let power = 10; power <= 17; power++) {
-    let c = Math.min(Math.floor((2 ** power - cost.fixed - 3) / cost.perSample), samples);
+    let c = Math.min(Math.floor((2 ** power - cost.fixed - extra) / cost.perSample), samples);
     if (c < 1) continue;
     const chunks = Math.ceil(samples / c);
     // Same number of chunks with fewer samples each: balanced chunks, less padding.

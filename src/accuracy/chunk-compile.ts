@@ -18,6 +18,14 @@ import { encodeR1cs } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import { datasetEncoding } from './dataset-commitment.js';
 import { buildChunkCircuit, chunkCost, placeholderChunk } from './chunk-circuit.js';
+import {
+  CHUNK_SIGNALS,
+  CHUNK_WEIGHTS_OFFSET,
+  chunkModelBytes,
+  chunkQuantizedSha256,
+  hasHashedWeights,
+} from './chunk-weights.js';
+import { weightSegments } from '../compile/weight-signals.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 
 /** The chunk-key directory of a build for chunk size C: `BUILD/accuracy/chunk-C`. */
@@ -34,7 +42,8 @@ function checkChunkSize(chunkSize: number): void {
  * The pure part of the chunk compile: the chunk circuit of `model` for `chunkSize` samples,
  * built over a placeholder chunk (the structure never depends on values), as r1cs bytes and
  * circuit info. `bytes` are the exact bytes of model.quant.json, which the model id hashes with
- * the r1cs. With `check` (default: small circuits, as `zkinfer compile`) the determinism check
+ * the r1cs — with hashed weights, the architecture's bytes instead (src/accuracy/chunk-weights.ts),
+ * so models of one architecture share the chunk circuit and its key, and differ only in W. With `check` (default: small circuits, as `zkinfer compile`) the determinism check
  * runs first and throws when a wire is not forced by the inputs.
  */
 export function compileChunkQuantized(
@@ -49,7 +58,9 @@ export function compileChunkQuantized(
   // The same soundness gate as `zkinfer compile`: every wire forced by the inputs, before any key exists.
   if (options.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS) requireDetermined(build.circuit);
   const r1cs = encodeR1cs(build.circuit);
-  const quantizedSha256 = sha256Hex(bytes);
+  const hashed = hasHashedWeights(model);
+  const idBytes = chunkModelBytes(model, bytes);
+  const quantizedSha256 = sha256Hex(idBytes);
   const accuracy: AccuracyCircuitMeta = {
     kind: 'accuracy-chunk',
     chunkSize,
@@ -60,21 +71,25 @@ export function compileChunkQuantized(
   const nPublic = build.circuit.nPubOut + build.circuit.nPubIn;
   const info: CircuitInfo = {
     zkinfer: VERSIONS.zkinfer,
-    modelId: sha256Hex(bytes, r1cs),
+    modelId: sha256Hex(idBytes, r1cs),
     quantizedSha256,
     r1csSha256: sha256Hex(r1cs),
     nConstraints: build.circuit.nConstraints,
     nWires: build.circuit.nWires,
     nPublic,
     power: Math.max(1, Math.ceil(Math.log2(build.circuit.nConstraints + nPublic + 1))),
-    // Public signals: the chunk commitment, then the count; both "outputs" of the circuit.
+    // Public signals: the chunk commitment, then the count; both "outputs" of the circuit; then W when hashed.
     layout: {
-      output: { visibility: 'public', offset: 0, count: 2 },
+      output: { visibility: 'public', offset: 0, count: CHUNK_SIGNALS },
       input: { visibility: 'hashed', offset: 0, count: 0 },
+      ...(hashed ? { weights: { visibility: 'hashed' as const, offset: CHUNK_WEIGHTS_OFFSET, count: 1 } } : {}),
       nPublic,
     },
     input: model.input,
     output: model.output,
+    ...(hashed
+      ? { weights: { mode: 'hashed' as const, values: weightSegments(model).reduce((n, s) => n + s.values.length, 0) } }
+      : {}),
     accuracy,
   };
   return { r1cs, info };
@@ -82,7 +97,7 @@ export function compileChunkQuantized(
 
 /**
  * circuit.json of the chunk directory when it and circuit.r1cs are this zkinfer's chunk circuit
- * of the model whose model.quant.json hashes to `quantizedSha256`; undefined otherwise.
+ * of the model whose {@link chunkQuantizedSha256} is `quantizedSha256`; undefined otherwise.
  */
 export function compiledChunkCircuit(dir: string, quantizedSha256: string, chunkSize: number): CircuitInfo | undefined {
   if (!existsSync(artifactPath(dir, 'circuit')) || !existsSync(artifactPath(dir, 'r1cs'))) return undefined;
@@ -130,7 +145,7 @@ export function compileChunkCircuit(opts: CompileChunkOptions): CompiledChunk {
   const settingsPath = artifactPath(opts.buildDir, 'settings');
   if (!existsSync(settingsPath)) throw new UserError(`${settingsPath}: missing; run \`zkinfer quantize\` first`);
   const settings = readFileSync(settingsPath);
-  const existing = compiledChunkCircuit(dir, sha256Hex(bytes), opts.chunkSize);
+  const existing = compiledChunkCircuit(dir, chunkQuantizedSha256(model, bytes), opts.chunkSize);
   if (existing) {
     writeIfChanged(artifactPath(dir, 'settings'), settings);
     writeIfChanged(artifactPath(dir, 'quantized'), bytes);

@@ -18,7 +18,6 @@ import { join, resolve } from 'node:path';
 import { artifactPath } from '../formats/paths.js';
 import { readArtifact } from '../formats/artifacts.js';
 import { readSetupInfo } from '../formats/build-dir.js';
-import { sha256Hex } from '../core/hash.js';
 import { CircuitInfo } from '../formats/circuit.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { UserError } from '../core/errors.js';
@@ -28,6 +27,7 @@ import { hashFileBlake2b } from '../setup/ptau/ptau-file.js';
 import { ceremonyDir, TRANSCRIPT_FILE } from '../setup/ceremony/ceremony.js';
 import { SetupInfo } from '../formats/setup.js';
 import { chunkKeyDir, compileChunkCircuit, compiledChunkCircuit } from './chunk-compile.js';
+import { chunkQuantizedSha256 } from './chunk-weights.js';
 
 /** Options of {@link ensureChunkKeys}. */
 export interface ChunkKeyOptions {
@@ -157,8 +157,8 @@ function buildSetup(buildDir: string): SetupInfo | undefined {
  * that would replace ptau or ceremony keys by another route.
  */
 export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys> {
-  const { bytes } = readQuantizedModel(opts.buildDir);
-  const quantizedSha256 = sha256Hex(bytes);
+  const { model, bytes } = readQuantizedModel(opts.buildDir);
+  const quantizedSha256 = chunkQuantizedSha256(model, bytes);
   const dir = chunkKeyDir(opts.buildDir, opts.chunkSize);
   // Same setup route as the build's own keys: a ptau build gets ptau chunk keys.
   const baseSetup = buildSetup(opts.buildDir);

@@ -6,6 +6,8 @@
  * Before proving, the witness is checked three ways, each of which catches a bug rather than an
  * attack (the submitter verifies every proof it is handed anyway): the circuit's commitment must
  * be the one computed off-circuit, the witness must fit the key's r1cs, and it must satisfy it.
+ * With hashed weights the prover also needs the build's weights opening (chunk-weights.ts), and
+ * the circuit's W must be the opening's: a stale opening fails here, not at the verifier.
  */
 import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
@@ -20,6 +22,8 @@ import { buildChunkCircuit } from './chunk-circuit.js';
 import { chunkProofSchema, type ChunkProof, type Groth16Proof } from '../formats/claim.js';
 import { verifyGroth16 } from '../verify/groth16.js';
 import { vkeyHash } from '../formats/vkey.js';
+import { CHUNK_SIGNALS, CHUNK_WEIGHTS_OFFSET, chunkWeightsFor, type ChunkWeights } from './chunk-weights.js';
+import { toHex } from './dataset-commitment.js';
 
 /** One chunk to prove: where it sits in the dataset and what it commits to. */
 export interface ChunkStatement {
@@ -39,6 +43,8 @@ export interface LoadedChunkKeys {
   readonly r1cs: R1csFile;
   readonly zkey: { type: 'mem'; data: Uint8Array };
   readonly vkey: Record<string, unknown>;
+  /** The weights opening (hashed weights only), read again on every load: `weights commit --force` may replace it. */
+  readonly weights?: ChunkWeights;
 }
 
 let cached: LoadedChunkKeys | undefined;
@@ -62,7 +68,8 @@ export function loadChunkKeys(buildDir: string, keyDir: string, keyHash?: string
   }
   if (stale())
     throw new Error(`${keyDir} now holds key ${vkeyHash(cached!.vkey).slice(0, 16)}…, not ${keyHash!.slice(0, 16)}…`);
-  return cached!;
+  const weights = chunkWeightsFor(buildDir, cached!.model);
+  return { ...cached!, ...(weights ? { weights } : {}) };
 }
 
 /** Drops the cached keys (the thread is about to exit). */
@@ -80,7 +87,10 @@ export interface ChunkWitness {
 
 /** Computes the chunk circuit's witness (no proof yet). */
 export function chunkWitness(keys: LoadedChunkKeys, s: ChunkStatement): ChunkWitness {
-  const build = buildChunkCircuit(keys.model, s.chunk, BigInt(s.blinding), { witnessOnly: true });
+  const build = buildChunkCircuit(keys.model, s.chunk, BigInt(s.blinding), {
+    witnessOnly: true,
+    ...(keys.weights ? { weightsBlinding: keys.weights.blinding } : {}),
+  });
   return {
     predictions: build.predictions.slice(0, s.chunk.samples),
     count: build.count,
@@ -106,6 +116,11 @@ export async function proveChunkWitness(
     );
   if (BigInt(w.publicSignals[0]!) !== BigInt(s.commitment))
     throw new Error(`chunk ${s.index}: the circuit's commitment differs from the off-circuit one (a bug)`);
+  const w0 = w.publicSignals[CHUNK_WEIGHTS_OFFSET];
+  if (keys.weights && (w0 === undefined || toHex(BigInt(w0)) !== keys.weights.commitment))
+    throw new Error(
+      `chunk ${s.index}: the circuit's weights commitment differs from ${keys.buildDir}/weights.opening.json's (an opening of other weights)`,
+    );
   const bad = findViolatedConstraint(keys.r1cs.constraints, w.witness);
   if (bad >= 0) throw new Error(`chunk ${s.index}: witness violates constraint ${bad} (a bug)`);
   await useSingleThreadCurve();
@@ -128,23 +143,34 @@ export async function proveChunkWitness(
   return out;
 }
 
+/** The chunk a proof must be of: position, real samples, c_i and (hashed weights) W, both 0x-hex. */
+export interface ExpectedChunk {
+  readonly index: number;
+  readonly samples: number;
+  readonly commitment: string;
+  readonly weightsCommitment?: string;
+}
+
 /**
  * Whether `p` is a valid proof of exactly this chunk: same index, sample count and commitment,
- * public signals [c_i, count], and the Groth16 check under `vkey`. What both the resume rule and
- * the queue submitter accept.
+ * public signals [c_i, count] (then W, which must be the expected one, with hashed weights), and
+ * the Groth16 check under `vkey`. What both the resume rule and the queue submitter accept.
  */
 export async function isProofOfChunk(
   vkey: Record<string, unknown>,
   p: ChunkProof,
-  expected: { index: number; samples: number; commitment: string },
+  expected: ExpectedChunk,
 ): Promise<boolean> {
   // The strict shape first: a file with extra keys or non-canonical numbers would verify yet break the claim.
   if (!chunkProofSchema.safeParse(p).success) return false;
   if (p.index !== expected.index || p.samples !== expected.samples || p.commitment !== expected.commitment)
     return false;
-  if (!Array.isArray(p.publicSignals) || p.publicSignals.length !== 2) return false;
+  const w = expected.weightsCommitment;
+  if (!Array.isArray(p.publicSignals) || p.publicSignals.length !== CHUNK_SIGNALS + (w ? 1 : 0)) return false;
   if (!Number.isInteger(p.count) || p.count < 0 || p.count > p.samples) return false;
   if (p.publicSignals[0] !== BigInt(expected.commitment).toString() || p.publicSignals[1] !== String(p.count))
     return false;
+  // A proof under other weights (a stale chunk file after `weights commit --force`) is not a proof of this claim.
+  if (w && p.publicSignals[CHUNK_WEIGHTS_OFFSET] !== BigInt(w).toString()) return false;
   return verifyGroth16(vkey, p.publicSignals, p.proof);
 }

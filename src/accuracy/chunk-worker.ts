@@ -44,7 +44,12 @@ export async function proveChunk(task: ChunkTask): Promise<ChunkTaskResult> {
     const existing = await existingOutput(task.proofPath, async () => {
       const p = JSON.parse(readFileSync(task.proofPath, 'utf8')) as ChunkProof;
       await useSingleThreadCurve();
-      const expected = { index: task.index, samples: task.chunk.samples, commitment: task.commitment };
+      const expected = {
+        index: task.index,
+        samples: task.chunk.samples,
+        commitment: task.commitment,
+        ...(keys.weights ? { weightsCommitment: keys.weights.commitment } : {}),
+      };
       return (await isProofOfChunk(keys.vkey, p, expected)) ? p : undefined;
     });
     if (existing) return { status: 'skipped', proof: existing, predictions: w.predictions };

@@ -66,13 +66,16 @@ export function structureProblem(claim: AccuracyClaim): string | null {
   return structure;
 }
 
-/** Why some chunk's public signals are not its canonical [commitment, count], or null. */
-export function signalsProblem(claim: AccuracyClaim): string | null {
+/**
+ * Why some chunk's public signals are not its canonical [commitment, count] (then W when the key
+ * has hashed weights: `nPublic` 3), or null.
+ */
+export function signalsProblem(claim: AccuracyClaim, nPublic = 2): string | null {
   let signals: string | null = null;
   for (const ch of claim.chunks) {
     const s = ch.publicSignals;
-    if (s.length !== 2 || !s.every((v) => /^\d+$/.test(v) && BigInt(v) < FIELD_PRIME))
-      signals = `chunk ${ch.index}: public signals are not two canonical field elements`;
+    if (s.length !== nPublic || !s.every((v) => /^\d+$/.test(v) && BigInt(v) < FIELD_PRIME))
+      signals = `chunk ${ch.index}: public signals are not ${nPublic === 2 ? 'two' : nPublic} canonical field elements`;
     else if (toHex(BigInt(s[0]!)) !== ch.commitment.toLowerCase())
       signals = `chunk ${ch.index}: commitment ${ch.commitment.slice(0, 18)}… is not the proven one`;
     else if (s[1] !== String(ch.count) || ch.count < 0 || ch.count > ch.samples)
@@ -155,5 +158,68 @@ export async function datasetPin(
       ? 'unpinned dataset (--allow-unpinned)'
       : 'no dataset pin: pass --dataset-commitment HEX (the published commitment) or --dataset DATA --opening FILE, or --allow-unpinned',
     ...(opts.allowUnpinned ? { warning: 'the dataset is not pinned: the claim could be about any data' } : {}),
+  };
+}
+
+/** The options of {@link weightsCheck}. */
+export interface WeightsPinOptions {
+  /** The published weights commitment W. */
+  readonly weightsCommitment?: string;
+  /** Accept an unpinned W (reported as a warning). */
+  readonly allowUnpinned?: boolean;
+}
+
+/** Throws {@link UserError} (exit 2) for `--weights-commitment` on a key with fixed weights (`offset` undefined). */
+export function assertWeightsPinApplies(opts: WeightsPinOptions, offset: number | undefined): void {
+  if (offset === undefined && opts.weightsCommitment !== undefined)
+    throw new UserError(
+      "--weights-commitment does not apply: the claim's key has fixed weights (the key itself is the model)",
+    );
+}
+
+/**
+ * The `weights` check: a key with hashed weights (its layout names where W sits, `offset`) needs
+ * a claim naming W, every chunk proving that very W (chunks of two weight sets would make a
+ * count of no model), and W equal to the published one — unpinned only with --allow-unpinned.
+ * A fixed-weights key takes no W at all. `--weights-commitment` on a fixed-weights key is a
+ * {@link UserError} (an option that does not apply).
+ */
+export function weightsCheck(
+  opts: WeightsPinOptions,
+  claim: AccuracyClaim,
+  offset: number | undefined,
+): { ok: boolean; detail: string; warning?: string } | undefined {
+  if (offset === undefined) {
+    assertWeightsPinApplies(opts, offset);
+    return claim.weights
+      ? { ok: false, detail: 'the claim names a weights commitment, but its key has fixed weights' }
+      : undefined;
+  }
+  if (!claim.weights)
+    return { ok: false, detail: 'the key proves hashed weights, but the claim names no weights commitment' };
+  const w = BigInt(claim.weights.commitment);
+  const other = claim.chunks.find((ch) => BigInt(ch.publicSignals[offset]!) !== w);
+  if (other)
+    return {
+      ok: false,
+      detail: `chunk ${other.index}: proven with weights ${toHex(BigInt(other.publicSignals[offset]!)).slice(0, 18)}…, the claim names ${toHex(w).slice(0, 18)}…`,
+    };
+  if (opts.weightsCommitment !== undefined) {
+    const pinned = parseFieldElement(opts.weightsCommitment, '--weights-commitment');
+    return pinned === w
+      ? { ok: true, detail: `every chunk proves the published weights commitment ${toHex(w).slice(0, 18)}…` }
+      : {
+          ok: false,
+          detail: `the chunks prove weights ${toHex(w).slice(0, 18)}…, not the published ${toHex(pinned).slice(0, 18)}…`,
+        };
+  }
+  return {
+    ok: opts.allowUnpinned ?? false,
+    detail: opts.allowUnpinned
+      ? `unpinned weights commitment ${toHex(w).slice(0, 18)}… (--allow-unpinned)`
+      : 'no weights pin: the key proves hashed weights; pass --weights-commitment HEX (the published W), or --allow-unpinned',
+    ...(opts.allowUnpinned
+      ? { warning: 'the weights commitment is not pinned: the claim could be about any model of this architecture' }
+      : {}),
   };
 }

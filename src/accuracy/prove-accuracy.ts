@@ -25,6 +25,7 @@ import { ensureChunkKeys } from './chunk-keys.js';
 import { compareWithReferences, proveChunks } from './prove-chunks.js';
 import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION, ChunkProof } from '../formats/claim.js';
 import type { BatchProgress } from '../runtime/progress.js';
+import { CHUNK_WEIGHTS_OFFSET, chunkWeightsFor, type ChunkWeights } from './chunk-weights.js';
 
 /** Options of {@link proveAccuracy}. */
 export interface ProveAccuracyOptions {
@@ -61,6 +62,8 @@ export interface AccuracySummary {
   readonly correct: number;
   readonly accuracy: number;
   readonly datasetCommitment: string;
+  /** Hashed weights only: the weights commitment W every chunk proves (the claim's `weights.commitment`). */
+  readonly weightsCommitment?: string;
   readonly chunkSize: number;
   /** Why this chunk size (default choice) or "given". */
   readonly chunkChoice: string;
@@ -147,6 +150,7 @@ interface ClaimParts {
   readonly buildDir: string;
   readonly keys: Awaited<ReturnType<typeof ensureChunkKeys>>;
   readonly datasetCommitment: string;
+  readonly weights?: ChunkWeights;
   readonly enc: DatasetEncoding;
   readonly samples: number;
   readonly chunkSize: number;
@@ -170,6 +174,7 @@ function buildClaim(p: ClaimParts): AccuracyClaim {
     modelId: circuit.modelId,
     quantizedSha256: circuit.quantizedSha256,
     ...(base ? { baseModelId: base.modelId } : {}),
+    ...(p.weights ? { weights: { commitment: p.weights.commitment } } : {}),
     vkeyHash: keys.setup.vkeyHash,
     vkey: keys.vkey,
     dataset: {
@@ -236,6 +241,8 @@ export interface AccuracyRun {
   readonly committed?: Partial<DatasetOpeningFile>;
   /** The dataset blinding r of the opening. */
   readonly blinding: bigint;
+  /** The build's weights opening, with hashed weights: every chunk proof must expose its W. */
+  readonly weights?: ChunkWeights;
   readonly keys: Awaited<ReturnType<typeof ensureChunkKeys>>;
   readonly keySeconds: number;
 }
@@ -245,6 +252,8 @@ export async function prepareAccuracy(opts: ProveAccuracyOptions): Promise<Accur
   const t0 = performance.now();
   if (!existsSync(opts.buildDir)) throw new UserError(`${opts.buildDir}: no such build directory`);
   const { model } = readQuantizedModel(opts.buildDir);
+  // Hashed weights: no opening, no proof; said before any key is made or any sample read.
+  const weights = chunkWeightsFor(opts.buildDir, model);
   const enc = datasetEncoding(model);
   const n = await countSamples(opts.dataset, enc);
   const { chunkSize, chunkChoice, committed } = await chooseChunking(opts, model, n);
@@ -272,6 +281,7 @@ export async function prepareAccuracy(opts: ProveAccuracyOptions): Promise<Accur
     chunkChoice,
     ...(committed ? { committed } : {}),
     blinding,
+    ...(weights ? { weights } : {}),
     keys,
     keySeconds,
   };
@@ -299,12 +309,17 @@ export async function finishAccuracy(
   const correct = p.chunks.reduce((a, c) => a + c.count, 0);
   if (correct !== p.quantCorrect)
     throw new Error(`proven count ${correct} differs from the integer reference's ${p.quantCorrect}`);
+  const w = run.weights ? BigInt(run.weights.commitment).toString() : undefined;
+  const otherW = p.chunks.find((c) => c.publicSignals[CHUNK_WEIGHTS_OFFSET] !== w);
+  if (otherW)
+    throw new Error(`chunk ${otherW.index}: proven under other weights than ${opts.buildDir}/weights.opening.json's`);
   const datasetCommitment = toHex(await combineChunkCommitments(p.samples, chunkSize, p.commitments));
   checkCommittedDataset(opts, run.committed, datasetCommitment, chunkSize);
   const claim = buildClaim({
     buildDir: opts.buildDir,
     keys,
     datasetCommitment,
+    ...(run.weights ? { weights: run.weights } : {}),
     enc: run.enc,
     samples: p.samples,
     chunkSize,
@@ -323,6 +338,7 @@ export async function finishAccuracy(
     correct,
     accuracy: correct / p.samples,
     datasetCommitment,
+    ...(run.weights ? { weightsCommitment: run.weights.commitment } : {}),
     chunkSize,
     chunkChoice: run.chunkChoice,
     chunks: p.chunks.length,

@@ -10,8 +10,11 @@
  * sample counts), `public-signals` (per chunk: canonical [c_i, count], count ≤ samples),
  * `dataset-commitment` (D recomputed from N, C and the proven c_i equals the claim's),
  * `dataset-pin` (D equals --dataset-commitment, and every c_i and D are recomputed from --dataset
- * with its --opening: each pin given is checked), `proof` (the Groth16 check of every chunk),
- * `count` (K is the sum of the proven counts, accuracy = K/N), `min-accuracy`, `trusted-setup`.
+ * with its --opening: each pin given is checked),
+ * `weights` (a key with hashed weights: the claim's W is every chunk's, and equals
+ * --weights-commitment unless --allow-unpinned; a fixed-weights key takes no W), `proof` (the
+ * Groth16 check of every chunk), `count` (K is the sum of the proven counts, accuracy = K/N),
+ * `min-accuracy`, `trusted-setup`.
  */
 import { availableParallelism } from 'node:os';
 import { verifyGroth16 } from '../verify/groth16.js';
@@ -31,7 +34,14 @@ import {
   type TrustOptions,
 } from '../verify/key-trust.js';
 import type { Contributor } from '../verify/trusted-setup.js';
-import { datasetPin, keyIdProblem, signalsProblem, structureProblem } from './claim-problems.js';
+import {
+  assertWeightsPinApplies,
+  datasetPin,
+  keyIdProblem,
+  signalsProblem,
+  structureProblem,
+  weightsCheck,
+} from './claim-problems.js';
 import { recompileChunkCircuit } from './recompile-chunk.js';
 import type { ChunkVerifyTask } from './verify-chunk-worker.js';
 import { withWorkerPool } from '../runtime/pool.js';
@@ -49,6 +59,8 @@ export interface ClaimReport {
   readonly correct?: number;
   readonly accuracy?: number;
   readonly datasetCommitment?: string;
+  /** Hashed weights: the weights commitment W every chunk proves (the model is the architecture id and W). */
+  readonly weightsCommitment?: string;
   /** The model id (the pinned key's label; bound to the key itself only when `model-id` says so). */
   readonly modelId?: string;
   readonly claimedModelId?: string;
@@ -77,6 +89,8 @@ export interface VerifyClaimOptions extends TrustOptions {
   readonly opening?: string;
   /** The published dataset commitment D. */
   readonly datasetCommitment?: string;
+  /** The published weights commitment W (keys with hashed weights only; on a fixed-weights key a UserError). */
+  readonly weightsCommitment?: string;
   readonly minAccuracy?: number;
   /** Worker threads for claims of `poolMinChunks` chunks or more (default: available cores). */
   readonly workers?: number;
@@ -189,6 +203,9 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   r.add('format', true, 'claim fields present and well-typed');
   const key = checkKeys(r, claim, opts);
   const meta = key.vkey.zkinfer;
+  // Where the pinned key puts W (hashed weights), or undefined: a fixed-weights key.
+  const wOffset = (meta.layout as { weights?: { offset: number } }).weights?.offset;
+  assertWeightsPinApplies(opts, wOffset);
   const keyReport: Partial<ClaimReport> = {
     pinned: key.pinned,
     keySource: key.source,
@@ -212,8 +229,18 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   const acc = meta.accuracy;
   if (!acc) return r.done(keyReport);
   const { samples: n } = claim.dataset;
-  const d = await checkDataset(r, claim, opts, acc.encoding);
+  const d = await checkDataset(r, claim, opts, acc.encoding, wOffset === undefined ? 2 : 3);
   if (d === null) return r.done(keyReport);
+  const w = weightsCheck(opts, claim, wOffset);
+  if (w) {
+    r.checks.push({
+      check: 'weights',
+      ok: w.ok,
+      detail: w.detail,
+      ...(w.ok && w.warning ? { unverified: true as const } : {}),
+    });
+    if (w.warning) r.warnings.push(w.warning);
+  }
   await checkProofs(r, key.vkey, claim, opts);
   const k2 = checkCount(r, claim, opts.minAccuracy);
   if (meta.setup === 'dev')
@@ -225,6 +252,7 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     correct: k2,
     accuracy: k2 / n,
     datasetCommitment: d,
+    ...(claim.weights && wOffset !== undefined ? { weightsCommitment: claim.weights.commitment } : {}),
     ...(trust.contributors ? { contributors: trust.contributors } : {}),
   });
 }
@@ -289,13 +317,18 @@ async function checkDataset(
   claim: AccuracyClaim,
   opts: VerifyClaimOptions,
   enc: DatasetEncoding,
+  nPublic: number,
 ): Promise<string | null> {
   const { samples: n, chunkSize: c } = claim.dataset;
   const structure = structureProblem(claim);
   r.add('chunks', structure === null, structure ?? `${Math.ceil(n / c)} chunks of ${c}`);
 
-  const signals = signalsProblem(claim);
-  r.add('public-signals', signals === null, signals ?? "every chunk's [commitment, count] is canonical and consistent");
+  const signals = signalsProblem(claim, nPublic);
+  r.add(
+    'public-signals',
+    signals === null,
+    signals ?? `every chunk's [commitment, count${nPublic > 2 ? ', W' : ''}] is canonical and consistent`,
+  );
   if (signals) return null;
 
   const proven = claim.chunks.map((ch) => BigInt(ch.publicSignals[0]!));

@@ -147,6 +147,8 @@ function printAccuracy(s: AccuracySummary): void {
     `proved ${s.correct}/${s.samples} correct (${(100 * s.accuracy).toFixed(2)} %) in ${s.chunks} chunks of ${s.chunkSize} (${s.proved} proved, ${s.skipped} reused) in ${s.seconds.total.toFixed(1)} s; claim ${s.claim}`,
   );
   out(`dataset commitment ${s.datasetCommitment}; chunk key ${s.vkeyHash}`);
+  if (s.weightsCommitment)
+    out(`weights commitment ${s.weightsCommitment} (hashed weights: verifiers pin it with --weights-commitment)`);
   out(
     `unverified: float ${(100 * s.unverified.float.accuracy).toFixed(2)} %, quantized ${(100 * s.unverified.quantized.accuracy).toFixed(2)} %`,
   );

@@ -121,6 +121,7 @@ export async function verifyCommand(path: string, f: VerifyFlags): Promise<void>
           dataset: f.dataset,
           opening: f.opening,
           datasetCommitment: f.datasetCommitment,
+          weightsCommitment: f.weightsCommitment,
           minAccuracy: f.minAccuracy,
         })
       : await verifyBundleWithChain({
@@ -148,7 +149,7 @@ function summary(r: VerifyReport | ClaimReport): string {
     : 'which model and setup that key belongs to is NOT verified';
   const what =
     r.kind === 'accuracy-claim'
-      ? `${r.correct}/${r.samples} correct (${(100 * r.accuracy!).toFixed(2)} %) on dataset ${r.datasetCommitment}`
+      ? `${r.correct}/${r.samples} correct (${(100 * r.accuracy!).toFixed(2)} %) on dataset ${r.datasetCommitment}${r.weightsCommitment ? ` by the model with weights commitment ${r.weightsCommitment}` : ''}`
       : r.prediction !== undefined
         ? `prediction ${r.prediction}`
         : 'output hashed (pass --opening to see it)';

@@ -36,7 +36,7 @@ export interface ChunkProof {
   readonly count: number;
   /** The chunk commitment c_i, 0x-hex. */
   readonly commitment: string;
-  /** [c_i, count] as decimal field elements, snarkjs order. */
+  /** [c_i, count] (then W, with hashed weights) as decimal field elements, snarkjs order. */
   readonly publicSignals: string[];
   readonly proof: Groth16Proof;
 }
@@ -47,10 +47,18 @@ export interface AccuracyClaim {
   readonly formatVersion: typeof CLAIM_VERSION;
   readonly protocol: 'groth16';
   readonly curve: 'bn128';
-  /** Model id of the chunk circuit: sha256 over model.quant.json and the chunk circuit's r1cs. */
+  /**
+   * Model id of the chunk circuit: sha256 over model.quant.json and the chunk circuit's r1cs (with
+   * hashed weights: over the architecture, model.quant.json with every weight and bias emptied).
+   */
   readonly modelId: string;
-  /** sha256 of model.quant.json (the quantized model, independent of any circuit). */
+  /** sha256 of model.quant.json (the quantized model, independent of any circuit); with hashed weights, of the architecture. */
   readonly quantizedSha256: string;
+  /**
+   * Hashed weights only: the weights commitment W (0x-hex) every chunk proof exposes after
+   * [c_i, count]. The model is then (architecture id, W); a verifier pins W with `--weights-commitment`.
+   */
+  readonly weights?: { readonly commitment: string };
   /** Model id of the build's single-inference circuit, when the build has one. */
   readonly baseModelId?: string;
   /** sha256 of the canonical chunk verification key, and the key itself. */
@@ -93,7 +101,7 @@ export const chunkProofSchema = z.strictObject({
   samples: count,
   count,
   commitment: fieldHex,
-  publicSignals: z.array(signal).max(2),
+  publicSignals: z.array(signal).max(3),
   proof: proofSchema,
 });
 
@@ -106,6 +114,7 @@ export const claimSchema = z.strictObject({
   modelId: hex64,
   quantizedSha256: hex64,
   baseModelId: hex64.optional(),
+  weights: z.strictObject({ commitment: fieldHex }).optional(),
   vkeyHash: hex64,
   vkey: z.record(z.string(), z.unknown()),
   dataset: z.strictObject({

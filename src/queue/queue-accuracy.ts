@@ -118,6 +118,8 @@ interface ChunkSlot {
   readonly ref: ChunkReference;
   /** Correct predictions of the integer reference: the count a valid proof must state. */
   readonly expectedCount: number;
+  /** Hashed weights: the submitter's W (0x-hex), which a valid proof must expose (the worker holds the same opening). */
+  readonly weightsCommitment?: string;
   readonly proofPath: string;
   proof?: ChunkProof;
 }
@@ -192,12 +194,16 @@ async function planChunks(
       ref,
       expectedCount: referenceCounts([ref]).quantCorrect,
       proofPath: proofPathFor(opts.outDir, index),
+      ...(run.weights ? { weightsCommitment: run.weights.commitment } : {}),
     };
     slots.push(slot);
     slot.proof = await reusable(run.keys.vkey, slot);
     if (slot.proof) continue;
     group.push({
-      jobKey: sha256Hex(`${index}\0${slot.commitment}\0${slot.samples}`),
+      // W in the key too (when hashed): a job queued under other weights is another job.
+      jobKey: sha256Hex(
+        `${index}\0${slot.commitment}\0${slot.samples}${slot.weightsCommitment ? `\0${slot.weightsCommitment}` : ''}`,
+      ),
       payload: { index, chunk: q, blinding: r.toString(), commitment: slot.commitment },
     });
     if (group.length >= ENQUEUE_GROUP) await flush();
@@ -226,7 +232,7 @@ async function acceptChunk(
     return `chunk ${slot.index}: the worker's result is not a chunk proof (${shape.error.issues[0]!.message})`;
   const p = parsed as ChunkProof;
   if (!(await isProofOfChunk(vkey, p, slot)))
-    return `chunk ${slot.index}: the worker's result is not a valid proof of this chunk (index ${p.index}, commitment ${String(p.commitment).slice(0, 18)}…)`;
+    return `chunk ${slot.index}: the worker's result is not a valid proof of this chunk (index ${p.index}, commitment ${String(p.commitment).slice(0, 18)}…${slot.weightsCommitment ? '; or proven under another weights opening than the submitter’s' : ''})`;
   // A valid proof of this chunk states the circuit's count; the integer reference disagreeing is a bug.
   if (p.count !== slot.expectedCount)
     return `chunk ${slot.index}: proven count ${p.count} differs from the integer reference's ${slot.expectedCount} (a bug)`;

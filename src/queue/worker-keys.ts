@@ -8,11 +8,11 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { artifactPath } from '../formats/paths.js';
-import { sha256Hex } from '../core/hash.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { checkBuildConsistency } from '../prove/build-consistency.js';
 import { vkeyHash } from '../formats/vkey.js';
 import { UserError } from '../core/errors.js';
+import { chunkQuantizedSha256 } from '../accuracy/chunk-weights.js';
 
 /** One queue a worker serves: a job kind, the key hash it is for, and the directory holding that key. */
 export interface ServedKey {
@@ -105,7 +105,10 @@ export function chunkKeys(
     const stamp = stampOf(buildDir, dir);
     let checked = cache.get(dir);
     if (checked?.stamp !== stamp) {
-      quantizedSha256 ??= sha256Hex(readQuantizedModel(buildDir).bytes);
+      if (quantizedSha256 === undefined) {
+        const { model, bytes } = readQuantizedModel(buildDir);
+        quantizedSha256 = chunkQuantizedSha256(model, bytes);
+      }
       checked = { stamp, verdict: checkChunkKeyDir(buildDir, dir, quantizedSha256) };
       cache.set(dir, checked);
     }

@@ -24,6 +24,7 @@ export type CheckName =
   | 'public-signals'
   | 'dataset-commitment'
   | 'dataset-pin'
+  | 'weights'
   | 'opening'
   | 'input-commitment'
   | 'proof'
