@@ -24,6 +24,7 @@ import { cleanupOnFailure, ensureDir, moveFileAtomic } from './core/atomic-write
 import { UserError } from './core/errors.js';
 import { checkOutputDir } from './core/output-path.js';
 import { checkPtauFile, hashFileBlake2b } from './setup/ptau/ptau-file.js';
+import type { WeightsMode } from './formats/hashed-weights.js';
 
 /** Options of {@link runPipeline}. */
 export interface RunOptions {
@@ -35,6 +36,8 @@ export interface RunOptions {
   readonly ptauPath?: string;
   readonly weightBits?: number;
   readonly activationBits?: number;
+  /** How the linear weights reach the circuit (quantize --weights; default fixed). */
+  readonly weights?: WeightsMode;
   readonly inputVisibility?: Visibility;
   readonly outputVisibility?: Visibility;
   /** Refuse inputs with values outside the quantized range instead of clamping them. */
@@ -178,6 +181,7 @@ async function quantizeAndCompile(
       calibrationPath: opts.calibrationPath,
       weightBits: opts.weightBits,
       activationBits: opts.activationBits,
+      weights: opts.weights,
       requireFloatCheck: opts.requireFloatCheck ?? false,
     }),
   );

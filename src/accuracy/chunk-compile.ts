@@ -25,7 +25,7 @@ import {
   chunkQuantizedSha256,
   hasHashedWeights,
 } from './chunk-weights.js';
-import { weightSegments } from '../compile/weight-signals.js';
+import { weightValueCount, withPlaceholderWeights } from '../compile/weight-signals.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 
 /** The chunk-key directory of a build for chunk size C: `BUILD/accuracy/chunk-C`. */
@@ -54,11 +54,13 @@ export function compileChunkQuantized(
 ): { r1cs: Uint8Array; info: CircuitInfo } {
   checkChunkSize(chunkSize);
   const enc = datasetEncoding(model);
-  const build = buildChunkCircuit(model, placeholderChunk(enc, chunkSize), 0n, { encoding: enc });
+  const hashed = hasHashedWeights(model);
+  // Hashed weights: built with placeholder weights, so the r1cs (and key) is the architecture's whatever the values.
+  const structure = hashed ? withPlaceholderWeights(model) : model;
+  const build = buildChunkCircuit(structure, placeholderChunk(enc, chunkSize), 0n, { encoding: enc });
   // The same soundness gate as `zkinfer compile`: every wire forced by the inputs, before any key exists.
   if (options.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS) requireDetermined(build.circuit);
   const r1cs = encodeR1cs(build.circuit);
-  const hashed = hasHashedWeights(model);
   const idBytes = chunkModelBytes(model, bytes);
   const quantizedSha256 = sha256Hex(idBytes);
   const accuracy: AccuracyCircuitMeta = {
@@ -87,9 +89,7 @@ export function compileChunkQuantized(
     },
     input: model.input,
     output: model.output,
-    ...(hashed
-      ? { weights: { mode: 'hashed' as const, values: weightSegments(model).reduce((n, s) => n + s.values.length, 0) } }
-      : {}),
+    ...(hashed ? { weights: { mode: 'hashed' as const, values: weightValueCount(model) } } : {}),
     accuracy,
   };
   return { r1cs, info };

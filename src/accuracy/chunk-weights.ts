@@ -9,12 +9,13 @@
  * weights opening (`zkinfer weights commit BUILD`): the prover holds the weights, as it holds the inputs.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { sha256Hex } from '../core/hash.js';
-import { readJsonFile } from '../core/json.js';
 import { UserError } from '../core/errors.js';
+import { artifactPath } from '../formats/paths.js';
 import { architectureBytes } from '../formats/quantized-model.js';
-import { parseFieldElement, toHex } from './dataset-commitment.js';
+import { readWeightsOpening, weightsHex } from '../formats/weights.js';
+import { weightsCommitment } from '../compile/weight-signals.js';
+import { weightsModeOf } from '../formats/hashed-weights.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 
 /** Public signals of a chunk proof: [c_i, count], then W with hashed weights. */
@@ -24,7 +25,7 @@ export const CHUNK_WEIGHTS_OFFSET = 2;
 
 /** True when the model's weights are private witnesses committed by W. */
 export function hasHashedWeights(model: QuantizedModel): boolean {
-  return model.weights === 'hashed';
+  return weightsModeOf(model) === 'hashed';
 }
 
 /**
@@ -47,27 +48,29 @@ export interface ChunkWeights {
   readonly commitment: string;
 }
 
-/** The weights opening of a build: `BUILD/weights.opening.json`, written by `zkinfer weights commit BUILD`. */
-export function weightsOpeningPathOf(buildDir: string): string {
-  return join(buildDir, 'weights.opening.json');
-}
-
 /**
- * The build's weights opening when its model has hashed weights (undefined with fixed weights);
- * a missing or malformed opening is a one-line error naming the command that makes it.
+ * The build's weights opening (`BUILD/weights.opening.json`, from `zkinfer weights commit BUILD`)
+ * when its model has hashed weights, undefined with fixed weights; a missing or malformed opening
+ * is a one-line error naming the command that makes it. Whether it opens W for these very
+ * weights is checked by the proof itself (the circuit's W must be the opening's, chunk-prover.ts)
+ * and, before any work, by {@link assertChunkWeightsOpen}.
  */
 export function chunkWeightsFor(buildDir: string, model: QuantizedModel): ChunkWeights | undefined {
   if (!hasHashedWeights(model)) return undefined;
-  const path = weightsOpeningPathOf(buildDir);
+  const path = artifactPath(buildDir, 'weightsOpening');
   if (!existsSync(path))
     throw new UserError(
       `${path}: missing; the model has hashed weights, so proving needs the weights opening: run \`zkinfer weights commit ${buildDir}\``,
     );
-  const json = (readJsonFile(path, 'weights opening') ?? {}) as { commitment?: unknown; blinding?: unknown };
-  if (typeof json.commitment !== 'string' || typeof json.blinding !== 'string')
-    throw new UserError(`${path}: not a zkinfer weights opening (a commitment and a blinding)`);
-  return {
-    blinding: parseFieldElement(json.blinding, `${path}: blinding`),
-    commitment: toHex(parseFieldElement(json.commitment, `${path}: commitment`)),
-  };
+  const o = readWeightsOpening(path);
+  return { blinding: BigInt(o.blinding), commitment: weightsHex(BigInt(o.commitment)) };
+}
+
+/** Throws {@link UserError} unless the opening's blinding gives its W for the model's current weights. */
+export async function assertChunkWeightsOpen(buildDir: string, model: QuantizedModel, w: ChunkWeights): Promise<void> {
+  const actual = weightsHex(await weightsCommitment(model, w.blinding));
+  if (actual !== w.commitment)
+    throw new UserError(
+      `${artifactPath(buildDir, 'weightsOpening')}: its blinding gives W ${actual.slice(0, 18)}… for the weights in model.quant.json, not the recorded ${w.commitment.slice(0, 18)}… (the model was quantized again with other weights); run \`zkinfer weights commit ${buildDir} --force\` and publish the new W`,
+    );
 }

@@ -25,7 +25,7 @@ import { ensureChunkKeys } from './chunk-keys.js';
 import { compareWithReferences, proveChunks } from './prove-chunks.js';
 import { AccuracyClaim, CLAIM_FORMAT, CLAIM_VERSION, ChunkProof } from '../formats/claim.js';
 import type { BatchProgress } from '../runtime/progress.js';
-import { CHUNK_WEIGHTS_OFFSET, chunkWeightsFor, type ChunkWeights } from './chunk-weights.js';
+import { CHUNK_WEIGHTS_OFFSET, assertChunkWeightsOpen, chunkWeightsFor, type ChunkWeights } from './chunk-weights.js';
 
 /** Options of {@link proveAccuracy}. */
 export interface ProveAccuracyOptions {
@@ -254,6 +254,7 @@ export async function prepareAccuracy(opts: ProveAccuracyOptions): Promise<Accur
   const { model } = readQuantizedModel(opts.buildDir);
   // Hashed weights: no opening, no proof; said before any key is made or any sample read.
   const weights = chunkWeightsFor(opts.buildDir, model);
+  if (weights) await assertChunkWeightsOpen(opts.buildDir, model, weights);
   const enc = datasetEncoding(model);
   const n = await countSamples(opts.dataset, enc);
   const { chunkSize, chunkChoice, committed } = await chooseChunking(opts, model, n);

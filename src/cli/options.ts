@@ -4,6 +4,7 @@
  */
 import { Option } from 'commander';
 import { quote, UserError } from '../core/errors.js';
+import { WEIGHTS_MODES } from '../formats/hashed-weights.js';
 
 /** Parses an integer flag (at least `min` when given). */
 export function intOption(name: string, min?: number) {
@@ -22,6 +23,11 @@ export function visibilityOption(which: 'input' | 'output'): Option {
     `--${which}-visibility <mode>`,
     `${which} as public values${which === 'output' ? ', values packed into few signals' : ''} or one Poseidon commitment (default: ${which === 'input' ? 'hashed' : 'public'})`,
   ).choices(choices);
+}
+
+/** The --weights option of quantize, run and compile (undefined when not given: the callers' defaults differ). */
+export function weightsOption(description: string): Option {
+  return new Option('--weights <mode>', description).choices(WEIGHTS_MODES);
 }
 
 // Every command's --json result goes through the one output module (the envelope, warnings, errors).

@@ -8,7 +8,8 @@ import { runPipeline, RunResult } from '../pipeline.js';
 import { artifactPath } from '../formats/paths.js';
 import { isClassScoreVector } from '../quantize/quantized-model.js';
 import { registerVerify } from './verify-command.js';
-import { intOption, printJson, visibilityOption } from './options.js';
+import { intOption, printJson, visibilityOption, weightsOption } from './options.js';
+import type { WeightsMode } from '../formats/hashed-weights.js';
 import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
 import { info, warn } from './output.js';
@@ -59,6 +60,7 @@ interface RunFlags {
   ptau?: string;
   weightBits?: number;
   activationBits?: number;
+  weights?: WeightsMode;
   inputVisibility?: Visibility;
   outputVisibility?: Visibility;
   strictRange?: boolean;
@@ -78,6 +80,7 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
     force: flags.force ?? false,
     weightBits: flags.weightBits,
     activationBits: flags.activationBits,
+    weights: flags.weights,
     inputVisibility: flags.inputVisibility,
     outputVisibility: flags.outputVisibility,
     strictRange: flags.strictRange ?? false,
@@ -122,6 +125,9 @@ function withRunFlags(c: Command): Command {
     )
     .option('--weight-bits <n>', 'bits per weight', intOption('--weight-bits'))
     .option('--activation-bits <n>', 'bits per activation', intOption('--activation-bits'))
+    .addOption(
+      weightsOption('linear weights as circuit constants or private witnesses behind a commitment (default: fixed)'),
+    )
     .addOption(visibilityOption('input'))
     .addOption(visibilityOption('output'))
     .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')

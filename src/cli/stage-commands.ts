@@ -15,7 +15,7 @@ import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
 import { describeSetup, existingKeys, keyReplacementNotice, staleKeysRefusal } from '../setup/existing-keys.js';
-import { intOption, printJson, visibilityOption } from './options.js';
+import { intOption, printJson, visibilityOption, weightsOption } from './options.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
 import { warn } from './output.js';
 import { queueProveCommand } from './queue-commands.js';
@@ -24,6 +24,8 @@ import { circuitConstraints } from '../compile/search-settings.js';
 import { triedTable } from '../quantize/search-settings.js';
 import { registerInspect } from './inspect-command.js';
 import { artifactPath } from '../formats/paths.js';
+import { readQuantizedModelFile } from '../formats/build-dir.js';
+import { weightsModeOf, type WeightsMode } from '../formats/hashed-weights.js';
 import { assertFloatCheckAvailable } from '../quantize/onnx-runtime.js';
 import { requiredFloatCheckError } from '../quantize/fidelity.js';
 
@@ -38,6 +40,21 @@ export function registerStageCommands(p: Command): void {
   registerInspect(p);
 }
 
+/** The flags of `quantize`. */
+interface QuantizeFlags {
+  out: string;
+  calibration?: string;
+  input?: string[];
+  weightBits?: number;
+  activationBits?: number;
+  targetAgreement?: number;
+  weights?: WeightsMode;
+  settings?: string;
+  force?: boolean;
+  requireFloatCheck?: boolean;
+  json?: boolean;
+}
+
 function registerQuantize(p: Command): void {
   p.command('quantize <model>')
     .description('quantize an ONNX model into a build directory (settings.json, model.quant.json)')
@@ -46,6 +63,15 @@ function registerQuantize(p: Command): void {
     .option('--input <file...>', 'input files to add to the calibration set')
     .option('--weight-bits <n>', 'bits per weight (default 8)', intOption('--weight-bits'))
     .option('--activation-bits <n>', 'bits per activation (default 8)', intOption('--activation-bits'))
+    .addOption(
+      weightsOption(
+        "linear weights as circuit constants, or private witnesses behind a commitment (hashed: the key depends on the architecture only) (default: fixed, or the --settings file's)",
+      ),
+    )
+    .option(
+      '--settings <file>',
+      "replay another build's settings.json (scales, widths, weights mode) instead of calibrating: a model of the same architecture then gets the same circuit",
+    )
     .option(
       '--target-agreement <x>',
       `search per-layer activation bits for the cheapest circuit with this top-1 agreement on the calibration set (${THRESHOLD_FORMS})`,
@@ -64,53 +90,40 @@ function registerQuantize(p: Command): void {
       'after',
       '\nExamples:\n  zkinfer quantize models/digits-mlp.onnx --out build/digits --calibration models/calibration.json\n  zkinfer quantize models/digits-sigmoid.onnx --out build/sig --calibration models/calibration.json --target-agreement 0.98',
     )
-    .action(
-      async (
-        model: string,
-        f: {
-          out: string;
-          calibration?: string;
-          input?: string[];
-          weightBits?: number;
-          activationBits?: number;
-          targetAgreement?: number;
-          force?: boolean;
-          requireFloatCheck?: boolean;
-          json?: boolean;
-        },
-      ) => {
-        if (f.targetAgreement !== undefined && f.activationBits !== undefined)
-          throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
-        refuseStaleKeys(f.out, '`quantize`', f.force);
-        const { settings, search, warnings } = await quantizeModel({
-          modelPath: model,
-          outDir: f.out,
-          calibrationPath: f.calibration,
-          inputPaths: f.input,
-          weightBits: f.weightBits,
-          activationBits: f.activationBits,
-          targetAgreement: f.targetAgreement,
-          circuitCost: circuitConstraints,
-          requireFloatCheck: f.requireFloatCheck ?? false,
-        });
-        const fid = settings.fidelity;
-        // The integer reference and the circuit do not need onnxruntime: say so once, and go on.
-        if (fid.unavailable !== undefined) warn(`float check unavailable: ${fid.unavailable}`);
-        for (const w of warnings) warn(w);
-        if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
-        if (search)
-          out(
-            `settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration inputs:\n\n${triedTable(search)}\n`,
-          );
+    .action(async (model: string, f: QuantizeFlags) => {
+      if (f.targetAgreement !== undefined && f.activationBits !== undefined)
+        throw new UserError('--target-agreement chooses the activation bits: drop --activation-bits');
+      refuseStaleKeys(f.out, '`quantize`', f.force);
+      const { settings, search, warnings } = await quantizeModel({
+        modelPath: model,
+        outDir: f.out,
+        calibrationPath: f.calibration,
+        inputPaths: f.input,
+        weightBits: f.weightBits,
+        activationBits: f.activationBits,
+        targetAgreement: f.targetAgreement,
+        weights: f.weights,
+        settingsPath: f.settings,
+        circuitCost: circuitConstraints,
+        requireFloatCheck: f.requireFloatCheck ?? false,
+      });
+      const fid = settings.fidelity;
+      // The integer reference and the circuit do not need onnxruntime: say so once, and go on.
+      if (fid.unavailable !== undefined) warn(`float check unavailable: ${fid.unavailable}`);
+      for (const w of warnings) warn(w);
+      if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
+      if (search)
         out(
-          `quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`,
+          `settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration inputs:\n\n${triedTable(search)}\n`,
         );
-        if (fid.unavailable === undefined)
-          out(
-            `fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`,
-          );
-      },
-    );
+      out(
+        `quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`,
+      );
+      if (fid.unavailable === undefined)
+        out(
+          `fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`,
+        );
+    });
 }
 
 function registerCompile(p: Command): void {
@@ -118,6 +131,9 @@ function registerCompile(p: Command): void {
     .description('compile the quantized model to R1CS (circuit.r1cs, circuit.json)')
     .addOption(visibilityOption('input'))
     .addOption(visibilityOption('output'))
+    .addOption(
+      weightsOption('assert the weights mode model.quant.json was quantized with (quantize --weights chooses it)'),
+    )
     .option(
       '--check',
       'prove every wire is determined by the inputs before writing (default: on up to 200k constraints)',
@@ -132,12 +148,14 @@ function registerCompile(p: Command): void {
         f: {
           inputVisibility?: Visibility;
           outputVisibility?: Visibility;
+          weights?: WeightsMode;
           check?: boolean;
           force?: boolean;
           requireFloatCheck?: boolean;
           json?: boolean;
         },
       ) => {
+        if (f.weights !== undefined) assertWeightsMode(dir, f.weights);
         refuseStaleKeys(dir, '`compile`', f.force);
         const info = compileCircuit({
           buildDir: dir,
@@ -155,6 +173,16 @@ function registerCompile(p: Command): void {
             : 'determinism check: skipped',
         );
       },
+    );
+}
+
+/** compile --weights: the mode is chosen when quantizing; compile only checks it agrees. */
+function assertWeightsMode(dir: string, mode: WeightsMode): void {
+  const { model } = readQuantizedModelFile(dir);
+  const actual = weightsModeOf(model);
+  if (actual !== mode)
+    throw new UserError(
+      `${artifactPath(dir, 'quantized')}: quantized with --weights ${actual}, not ${mode}; re-run zkinfer quantize --weights ${mode}`,
     );
 }
 

@@ -53,6 +53,11 @@ export class CalibrationDecisions {
     return this.replay !== undefined;
   }
 
+  /** Every (op, choice) pair of the replayed record, in file order (none when calibrating). */
+  replayedKeys(): [string, string][] {
+    return Object.entries(this.replay ?? {}).flatMap(([op, r]) => Object.keys(r).map((k): [string, string] => [op, k]));
+  }
+
   /**
    * The integer choice `choice` of op `op` (a fractional width, shift or range end):
    * `calibrate()` when calibrating, the recorded value when replaying, which must lie in

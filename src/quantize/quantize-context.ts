@@ -11,6 +11,7 @@ import { requantizeNumber } from './integer-semantics.js';
 import type { TensorState } from './quantize-ops.js';
 import { domainBits, maxOf, minOf, TABLE_INPUT_BITS } from './quantize-table.js';
 import { calibrationStats, CalibrationDecisions, FRAC_BOUNDS } from './calibration-decisions.js';
+import type { WeightsMode } from '../formats/hashed-weights.js';
 
 /** Largest frac such that maxAbs · 2^frac ≤ limit; capped so tiny ranges do not explode. */
 export function chooseFrac(maxAbs: number, limit: number, cap = 24): number {
@@ -41,6 +42,14 @@ export interface ContextWidths {
   readonly layerBits?: Readonly<Record<string, number>>;
 }
 
+/** How the linear weights are quantized, and where quantization warnings go. */
+export interface ContextMode {
+  /** 'hashed': weight scale and bias width are recorded decisions and ranges follow from widths alone. */
+  readonly weights: WeightsMode;
+  /** Receives each warning once (e.g. values clamped into a replayed width). */
+  readonly warn: (message: string) => void;
+}
+
 /** The state of one quantization, shared by the per-kind quantizers. */
 export class QuantizeContext {
   /** Scale and worst-case integer range of every tensor quantized so far. */
@@ -58,6 +67,7 @@ export class QuantizeContext {
     readonly decisions: CalibrationDecisions,
     readonly samples: readonly Map<string, Float64Array>[],
     readonly widths: ContextWidths,
+    readonly mode: ContextMode = { weights: 'fixed', warn: () => {} },
   ) {}
 
   /** Activation bits of a layer (its own width, or the default). */

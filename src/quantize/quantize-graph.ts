@@ -5,7 +5,7 @@
  * range, so every input the verifier accepts as in range is provable. Each float op kind has
  * its quantizer in quantize-kinds.ts; what they share is the QuantizeContext.
  */
-import { UserError } from '../core/errors.js';
+import { quote, UserError } from '../core/errors.js';
 import type { FloatGraph } from './float-ir.js';
 import { runFloatGraph } from './float-ir.js';
 import { isIntegerInput } from '../onnx/load-onnx.js';
@@ -19,6 +19,7 @@ import {
 } from './calibration-decisions.js';
 import { checkBits, chooseFrac, QuantizeContext } from './quantize-context.js';
 import { quantizeOp } from './quantize-kinds.js';
+import { learnedConstantField, learnedConstantMessage, type WeightsMode } from '../formats/hashed-weights.js';
 
 /** Quantization knobs. */
 export interface QuantizeOptions {
@@ -36,6 +37,13 @@ export interface QuantizeOptions {
    * needed and the result is what the original quantization produced.
    */
   readonly decisions?: CalibrationDecisions;
+  /**
+   * 'hashed' (issue 21): linear weights and biases become private witnesses; their scales and
+   * widths are recorded decisions and every range follows from widths, never values (default 'fixed').
+   */
+  readonly weights?: WeightsMode;
+  /** Receives each quantization warning once (default: dropped). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /**
@@ -103,6 +111,8 @@ function assembleModel(
   }
   return {
     formatVersion: 1,
+    // Absent with fixed weights, so those files stay byte-identical to older ones.
+    ...(c.mode.weights === 'hashed' ? { weights: 'hashed' as const } : {}),
     input: {
       name: graph.input.name,
       shape: graph.input.shape,
@@ -117,6 +127,15 @@ function assembleModel(
     ops: c.ops,
     ...(graph.droppedFinal ? { droppedFinal: graph.droppedFinal } : {}),
   };
+}
+
+/** Hashed weights hide linear layers only: an op still carrying a learned tensor is refused by node. */
+function refuseLearnedConstants(c: QuantizeContext): void {
+  for (const op of c.ops) {
+    const field = learnedConstantField(op);
+    if (field !== undefined)
+      throw new UserError(`node ${quote(op.name.split('::')[0]!)} (${op.kind}): ${learnedConstantMessage(field)}`);
+  }
 }
 
 /**
@@ -147,8 +166,15 @@ export function quantizeGraph(
       `calibration input ${wrong} has ${calibration[wrong]!.length} values, the model input ${JSON.stringify(graph.input.shape)} has ${nIn}`,
     );
   const samples = d.replaying ? [] : calibration.map((x) => runFloatGraph(graph, x));
-  const c = new QuantizeContext(d, samples, { weightBits: wb, activationBits: ab, layerBits: options.layerBits });
+  const weights = options.weights ?? 'fixed';
+  const c = new QuantizeContext(
+    d,
+    samples,
+    { weightBits: wb, activationBits: ab, layerBits: options.layerBits },
+    { weights, warn: options.onWarning ?? (() => {}) },
+  );
   const input = quantizeInputs(graph, c, ib);
   for (const op of graph.ops) quantizeOp(c, op);
+  if (weights === 'hashed') refuseLearnedConstants(c);
   return assembleModel(graph, c, input, ib);
 }

@@ -2,9 +2,8 @@
  * How each lowered float op kind becomes quantized ops: one entry per kind, sharing the
  * {@link QuantizeContext}. A float kind without an entry is a type error.
  */
-import { quote, UserError } from '../core/errors.js';
-import type { FloatOp, LinearOp, WhereOp } from './float-ir.js';
-import { linearTerms } from '../formats/linear-spec.js';
+import type { FloatOp, WhereOp } from './float-ir.js';
+import { quantizeLinear } from './quantize-linear.js';
 import {
   quantizeAdd,
   quantizeClamp,
@@ -29,52 +28,6 @@ function maxAbsConst(op: WhereOp): number {
   let m = 0;
   for (const o of [op.x, op.y]) if ('constant' in o) for (const v of o.constant) m = Math.max(m, Math.abs(v));
   return m;
-}
-
-function quantizeLinear(c: QuantizeContext, op: LinearOp): void {
-  const wb = c.widths.weightBits;
-  // Chained linear layers: materialize a signed activation so sums stay small. A product of
-  // two activations carries twice their bits, which a linear layer uses for free (E[x²]).
-  const input = c.materialize(
-    op.name,
-    op.input,
-    false,
-    op.input,
-    'input',
-    c.productAccs.has(op.input) ? Math.min(16, 2 * c.bitsOf(`${op.name}::input`)) : undefined,
-  );
-  const x = c.state(input);
-  let maxW = 0;
-  for (const w of op.weight) maxW = Math.max(maxW, Math.abs(w));
-  const wf = chooseFrac(maxW, 2 ** (wb - 1) - 1);
-  const limit = 2 ** (wb - 1) - 1;
-  const weight = Array.from(op.weight, (w) => Math.max(-limit, Math.min(limit, Math.round(w * 2 ** wf))));
-  const accFrac = x.frac + wf;
-  const bias = Array.from(op.bias, (b) => Math.round(b * 2 ** accFrac));
-  const t = linearTerms(op.spec);
-  const lo: number[] = new Array(t.nOut);
-  const hi: number[] = new Array(t.nOut);
-  for (let j = 0; j < t.nOut; j++) {
-    let l = bias[t.biasIndex[j]!]!;
-    let h = l;
-    for (let k = t.offsets[j]!; k < t.offsets[j + 1]!; k++) {
-      const w = weight[t.weightIndex[k]!]!;
-      const a = w * x.lo[t.inputIndex[k]!]!;
-      const b = w * x.hi[t.inputIndex[k]!]!;
-      l += Math.min(a, b);
-      h += Math.max(a, b);
-    }
-    if (!Number.isSafeInteger(l) || !Number.isSafeInteger(h))
-      throw new UserError(
-        `node ${quote(op.name)}: accumulator exceeds 2^53; use fewer --weight-bits or --activation-bits`,
-      );
-    lo[j] = l;
-    hi[j] = h;
-  }
-  c.emit(op.output, {
-    op: { kind: 'linear', name: op.name, input, output: op.output, spec: op.spec, weightFrac: wf, weight, bias },
-    state: { frac: accFrac, kind: 'acc', lo, hi },
-  });
 }
 
 /** Product and divide: both operands materialized as activations first. */

@@ -23,6 +23,9 @@ import type { QOp, QuantizedModel } from './quantized-model.js';
 import type { Settings } from '../formats/settings.js';
 import { CircuitCost, searchSettings, SearchResult } from './search-settings.js';
 import { checkQuantizedModel } from './check-quantized.js';
+import { replayOptions } from './replay-settings.js';
+import type { QuantizeOptions } from './quantize-graph.js';
+import type { WeightsMode } from '../formats/hashed-weights.js';
 
 /** Options of {@link quantizeModel}. */
 export interface QuantizeModelOptions {
@@ -50,6 +53,14 @@ export interface QuantizeModelOptions {
    * unavailable (`settings.fidelity.unavailable`) and going on without it.
    */
   readonly requireFloatCheck?: boolean;
+  /** 'hashed': linear weights become private witnesses (issue 21); default 'fixed', or the replayed settings' mode. */
+  readonly weights?: WeightsMode;
+  /**
+   * Replay this settings.json's recorded decisions and widths instead of calibrating, so a model
+   * of the same architecture quantizes to the same architecture (with hashed weights: the same
+   * circuit and key). Calibration inputs, when given, only feed the float check.
+   */
+  readonly settingsPath?: string;
 }
 
 const maxOf = (v: readonly number[]) => v.reduce((a, b) => Math.max(a, b), 0);
@@ -58,7 +69,13 @@ const maxOf = (v: readonly number[]) => v.reduce((a, b) => Math.max(a, b), 0);
 function layerSummary(o: QOp): Settings['quantization']['layers'][number] {
   switch (o.kind) {
     case 'linear':
-      return { name: o.name, kind: o.kind, type: o.spec.type, weightFrac: o.weightFrac };
+      return {
+        name: o.name,
+        kind: o.kind,
+        type: o.spec.type,
+        weightFrac: o.weightFrac,
+        ...(o.weightBits === undefined ? {} : { weightBits: o.weightBits, biasBits: o.biasBits }),
+      };
     case 'requantize':
       return {
         name: o.name,
@@ -163,6 +180,58 @@ async function searchWithFloat(
   }
 }
 
+/** Calibrated quantization options: the widths given, or the ones the agreement search picks. */
+async function calibratedOptions(
+  opts: QuantizeModelOptions,
+  graph: Parameters<typeof searchSettings>[0]['graph'],
+  calibration: Float64Array[],
+): Promise<QuantizeOptions & { search?: SearchResult }> {
+  if (calibration.length === 0)
+    throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
+  const base = { weightBits: opts.weightBits, weights: opts.weights, decisions: new CalibrationDecisions() };
+  if (opts.targetAgreement === undefined) return { ...base, activationBits: opts.activationBits };
+  const search = await searchWithFloat(opts, {
+    modelPath: opts.modelPath,
+    graph,
+    calibration,
+    targetAgreement: opts.targetAgreement,
+    weightBits: opts.weightBits,
+    circuitCost: opts.circuitCost ?? noCircuitCost,
+  });
+  const { activationBits, inputBits, layerBits } = search.best;
+  return { ...base, activationBits, inputBits, layerBits, search };
+}
+
+/** Options replaying `path`; the widths and mode are the file's, so options that would change them are errors. */
+function replayedOptions(opts: QuantizeModelOptions, path: string): { options: QuantizeOptions; replayed: true } {
+  const given = (
+    [
+      ['--weight-bits', opts.weightBits],
+      ['--activation-bits', opts.activationBits],
+      ['--target-agreement', opts.targetAgreement],
+    ] as const
+  ).find(([, v]) => v !== undefined);
+  if (given) throw new UserError(`${given[0]} does not apply with --settings: ${path} fixes the widths`);
+  const { options } = replayOptions(path);
+  if (opts.weights !== undefined && opts.weights !== options.weights)
+    throw new UserError(
+      `--weights ${opts.weights} disagrees with ${path} (weights ${options.weights}): drop --weights or quantize without --settings`,
+    );
+  return { options, replayed: true };
+}
+
+/**
+ * A replayed settings file must describe this architecture: a decision it records that this model
+ * never asked for means an op the model does not have (a missing one already failed when asked).
+ */
+function refuseUnusedDecisions(d: CalibrationDecisions, path: string): void {
+  const unused = d.replayedKeys().find(([op, choice]) => d.record[op]?.[choice] === undefined);
+  if (unused)
+    throw new UserError(
+      `${path}: decision "${unused[1]}" for "${unused[0]}" matches no op of this model: the settings belong to another architecture`,
+    );
+}
+
 async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult> {
   const graph = loadOnnx(opts.modelPath);
   if (opts.requireFloatCheck) {
@@ -172,24 +241,14 @@ async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult>
   }
   const floatGraph = lowerGraph(graph);
   const { calibration, sources } = calibrationInputs(opts, graph);
-  if (calibration.length === 0)
-    throw new UserError(`${opts.modelPath}: no calibration inputs; pass --calibration FILE or --input FILE`);
-  const search =
-    opts.targetAgreement === undefined
-      ? undefined
-      : await searchWithFloat(opts, {
-          modelPath: opts.modelPath,
-          graph: floatGraph,
-          calibration,
-          targetAgreement: opts.targetAgreement,
-          weightBits: opts.weightBits,
-          circuitCost: opts.circuitCost ?? noCircuitCost,
-        });
-  const bits = search
-    ? { activationBits: search.best.activationBits, inputBits: search.best.inputBits, layerBits: search.best.layerBits }
-    : { activationBits: opts.activationBits };
-  const decisions = new CalibrationDecisions();
-  const model = quantizeGraph(floatGraph, calibration, { weightBits: opts.weightBits, ...bits, decisions });
+  const warnings: string[] = [];
+  const { options, replayed } = opts.settingsPath
+    ? replayedOptions(opts, opts.settingsPath)
+    : { options: await calibratedOptions(opts, floatGraph, calibration), replayed: undefined };
+  const model = quantizeGraph(floatGraph, calibration, { ...options, onWarning: (w) => warnings.push(w) });
+  const decisions = options.decisions!;
+  if (replayed) refuseUnusedDecisions(decisions, opts.settingsPath!);
+  const search = 'search' in options ? options.search : undefined;
   // onnxruntime may refuse a model zkinfer reads (a stricter type checker): then the float check is
   // recorded as unavailable and the integer reference, circuit and proof go on without it.
   const fidelity = await fidelityOrUnavailable(opts.modelPath, model, calibration, opts.requireFloatCheck ?? false);
@@ -209,10 +268,12 @@ async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult>
       output: { name: floatGraph.output.name, shape: floatGraph.output.shape },
     },
     quantization: {
-      weightBits: opts.weightBits ?? 8,
-      activationBits: bits.activationBits ?? 8,
+      weightBits: options.weightBits ?? 8,
+      activationBits: options.activationBits ?? 8,
       inputBits: model.input.bits,
-      layerBits: bits.layerBits ?? {},
+      layerBits: options.layerBits ?? {},
+      // Only hashed builds record the mode, so a fixed build's settings.json keeps its old shape.
+      ...(options.weights === 'hashed' ? { weights: options.weights } : {}),
       decisions: decisions.record,
       input: model.input,
       output: model.output,
@@ -229,5 +290,6 @@ async function quantizeInto(opts: QuantizeModelOptions): Promise<QuantizeResult>
   writeJsonAtomic(artifactPath(opts.outDir, 'quantized'), model);
   writeJsonAtomic(artifactPath(opts.outDir, 'settings'), settings);
   const note = provenOutput(graph).note;
-  return { settings, model, ...(search ? { search } : {}), warnings: note ? [`${opts.modelPath}: ${note}`] : [] };
+  if (note) warnings.push(`${opts.modelPath}: ${note}`);
+  return { settings, model, ...(search ? { search } : {}), warnings };
 }

@@ -14,7 +14,7 @@ import { settingsSchema, type Settings } from '../formats/settings.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import { CalibrationDecisions, DecisionRecord, INPUT_DECISION } from './calibration-decisions.js';
 import { lowerGraph } from './lower-graph.js';
-import { quantizeGraph } from './quantize-graph.js';
+import { quantizeGraph, type QuantizeOptions } from './quantize-graph.js';
 import type { QuantizedModel } from './quantized-model.js';
 
 /** Options of {@link replayQuantization}. */
@@ -58,24 +58,43 @@ function recordedDecisions(q: Settings['quantization']): DecisionRecord {
   return d;
 }
 
+/** What a published settings.json fixes of a quantization: widths, weights mode and every decision. */
+export interface ReplayedOptions {
+  readonly settings: Settings;
+  readonly options: QuantizeOptions & { readonly weightBits: number; readonly activationBits: number };
+}
+
+/**
+ * Reads settings.json and returns the quantization options that replay it (`decisions` is
+ * a replaying {@link CalibrationDecisions}: no calibration data is needed).
+ */
+export function replayOptions(settingsPath: string): ReplayedOptions {
+  const settings = readSettings(settingsPath);
+  const q = settings.quantization;
+  return {
+    settings,
+    options: {
+      weightBits: q.weightBits,
+      activationBits: q.activationBits,
+      inputBits: q.inputBits ?? q.input.bits,
+      layerBits: q.layerBits ?? {},
+      weights: q.weights ?? 'fixed',
+      decisions: new CalibrationDecisions(recordedDecisions(q), settingsPath),
+    },
+  };
+}
+
 /** Quantizes an ONNX model exactly as the settings say, without calibration. */
 export function replayQuantization(o: ReplayOptions): ReplayedModel {
   const settingsPath = o.settingsPath ?? join(dirname(o.modelPath), 'settings.json');
-  const settings = readSettings(settingsPath);
+  const { settings, options } = replayOptions(settingsPath);
   const graph = loadOnnx(o.modelPath);
-  const q = settings.quantization;
-  const model = quantizeGraph(lowerGraph(graph), [], {
-    weightBits: q.weightBits,
-    activationBits: q.activationBits,
-    inputBits: q.inputBits ?? q.input.bits,
-    layerBits: q.layerBits ?? {},
-    decisions: new CalibrationDecisions(recordedDecisions(q), settingsPath),
-  });
+  const model = quantizeGraph(lowerGraph(graph), [], options);
   return {
     model,
     bytes: jsonBytes(model),
     settingsPath,
-    quantization: { weightBits: q.weightBits, activationBits: q.activationBits },
+    quantization: { weightBits: options.weightBits, activationBits: options.activationBits },
     onnxSha256: graph.sha256,
     onnxMatchesSettings: graph.sha256 === settings.model?.sha256,
   };

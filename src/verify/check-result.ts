@@ -24,7 +24,6 @@ export type CheckName =
   | 'public-signals'
   | 'dataset-commitment'
   | 'dataset-pin'
-  | 'weights'
   | 'opening'
   | 'input-commitment'
   | 'proof'

@@ -11,10 +11,6 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccuracyClaim } from '../../src/formats/claim.js';
-import { readQuantizedModel } from '../../src/compile/compile-circuit.js';
-import { weightsCommitment } from '../../src/compile/weight-signals.js';
-import { newBlinding, toHex } from '../../src/accuracy/dataset-commitment.js';
-import { weightsOpeningPathOf } from '../../src/accuracy/chunk-weights.js';
 import { shutdown } from '../../src/runtime/curve.js';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
 import { MODELS } from '../helpers/paths.js';
@@ -29,13 +25,10 @@ const keyA = join(buildA, 'accuracy', 'chunk-2', 'vkey.json');
 let claimA: AccuracyClaim;
 let claimB: AccuracyClaim;
 
-/** W and its opening for the build's weights, as `zkinfer weights commit` writes them. */
-async function commitWeights(build: string): Promise<string> {
-  const { model } = readQuantizedModel(build);
-  const blinding = newBlinding();
-  const commitment = toHex(await weightsCommitment(model, blinding));
-  writeFileSync(weightsOpeningPathOf(build), JSON.stringify({ commitment, blinding: toHex(blinding) }));
-  return commitment;
+/** `zkinfer weights commit BUILD --force`: a fresh blinding, W of the build's current weights. */
+function commitWeights(build: string): string {
+  const r = zkinferOk(['weights', 'commit', build, '--force', '--json']);
+  return (JSON.parse(r.stdout) as { commitment: string }).commitment;
 }
 
 function prove(build: string, out: string, ...extra: string[]): AccuracyClaim {
@@ -43,7 +36,7 @@ function prove(build: string, out: string, ...extra: string[]): AccuracyClaim {
   return JSON.parse(readFileSync(join(out, 'claim.json'), 'utf8')) as AccuracyClaim;
 }
 
-before(async () => {
+before(() => {
   const lines = readFileSync(join(MODELS, 'digits-test.jsonl'), 'utf8').split('\n').slice(0, 6);
   writeFileSync(data, lines.join('\n') + '\n');
   zkinferOk([
@@ -56,7 +49,8 @@ before(async () => {
     '--weights',
     'hashed',
   ]);
-  await commitWeights(buildA);
+  zkinferOk(['compile', buildA]);
+  commitWeights(buildA);
   claimA = prove(buildA, join(dir, 'out-a'));
   // Model B: the same architecture with other weights (the first layer's weights reversed, all
   // still in range), so the same chunk circuit and the very same chunk key, copied from A.
@@ -66,7 +60,7 @@ before(async () => {
   const first = q.ops.find((op) => op.weight && op.weight.length > 1)!;
   first.weight!.reverse();
   writeFileSync(qPath, JSON.stringify(q));
-  await commitWeights(buildB);
+  commitWeights(buildB);
   // The same dataset opening: the same D, so only the weights differ.
   claimB = prove(buildB, join(dir, 'out-b'), '--opening', join(dir, 'out-a', 'dataset.opening.json'));
 });
