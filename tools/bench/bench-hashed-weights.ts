@@ -8,7 +8,7 @@
  * Where the hashed constraints go is computed from circuit.json's opCosts and
  * circuits/weight-commitment.ts's cost function, never typed in.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { weightCommitmentCost } from '../../circuits/weight-commitment.js';
 import { verifyOnChain } from '../../src/chain/verify-on-chain.js';
@@ -195,7 +195,17 @@ async function gasOf(spec: ModelSpec, b: Built, weights: WeightsMode): Promise<H
 
 /** `zkinfer accuracy` on the 360-sample split and `zkinfer verify CLAIM` with every pin. */
 async function accuracyOf(root: string, b: Built, weights: WeightsMode): Promise<HashedAccuracyRow> {
-  const dataset = join(root, 'models', 'digits-test.jsonl');
+  // The 360-sample test split (models/digits-test.json) as the JSON Lines `accuracy` reads;
+  // models/digits-test.jsonl is only its first sample of each digit.
+  const split = JSON.parse(readFileSync(join(root, 'models', 'digits-test.json'), 'utf8')) as {
+    inputs: number[][];
+    labels: number[];
+  };
+  const dataset = join(b.dir, 'digits-test-360.jsonl');
+  writeFileSync(
+    dataset,
+    split.inputs.map((x, i) => JSON.stringify({ input: x, label: split.labels[i] })).join('\n') + '\n',
+  );
   const out = join(b.dir, 'acc');
   const acc = await runCli(['accuracy', b.dir, '--dataset', dataset, '--out', out, '--workers', '2', '--json']);
   const s = json<{
