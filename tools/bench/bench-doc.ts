@@ -19,6 +19,7 @@ export const BENCH_SECTIONS = [
   'accuracy-scale',
   'sequence',
   'trees',
+  'hashed-weights',
   'builder-memory',
   'queue',
   'summary',

@@ -9,7 +9,8 @@
  * the ptau route at 2^14), --queue or --only queue (the Postgres queue bench,
  * tools/bench/bench-queue.ts), --only <name,...> (sections: models, setup, batch, gas, or a model
  * row name such as random-mlp-public; ops: constraints per table function and comparison; accuracy: the
- * accuracy proofs, the CNN one unless --quick; trees: the shipped tree ensembles, stage by stage). Opt-in only (about 35 min): --only accuracy-scale,
+ * accuracy proofs, the CNN one unless --quick; trees: the shipped tree ensembles, stage by stage; hashed-weights, opt-in: fixed vs hashed weights of the
+ * digits MLP, digits CNN and mnist-8, tools/bench/bench-hashed-weights.ts, --hashed-models to pick some). Opt-in only (about 35 min): --only accuracy-scale,
  * accuracy proofs of 10,000 and 2,000 samples and the queue route (tools/bench/bench-accuracy-scale.ts,
  * flags --accuracy-samples, --accuracy-kill-samples, --accuracy-queue-samples, --accuracy-kill-every).
  */
@@ -299,6 +300,63 @@ if (selected('trees')) {
   goal('trees-rf100', 'prove ≤ 60 s', rf100.seconds.prove, 60, true, (n) => `${n.toFixed(1)} s`);
   print(`### Tree ensembles (breast cancer, 30 features, 16-bit input)\n\n${treesTable(rows)}`);
 }
+begin('hashed-weights');
+let hashedWeights: import('./bench-hashed-weights.js').HashedWeightsResult | undefined;
+if (only?.has('hashed-weights')) {
+  const { benchHashedWeights } = await import('./bench-hashed-weights.js');
+  const { commitmentPerValue, hashedWeightsMarkdown } = await import('./bench-hashed-weights-table.js');
+  // --hashed-models digits-mlp,... limits the models (for developing the bench on the small ones).
+  const pick = argv.indexOf('--hashed-models');
+  const models = pick >= 0 ? (argv[pick + 1] ?? '').split(',').filter(Boolean) : undefined;
+  const docFile = join(ROOT, 'docs', 'benchmarks.md');
+  // Each measured row goes into the doc at once: an interrupted run of the big models keeps the rest.
+  const onProgress = (partial: Parameters<typeof hashedWeightsMarkdown>[0]): void =>
+    writeFileSync(
+      docFile,
+      updateBenchDoc(readFileSync(docFile, 'utf8'), [
+        { key: 'hashed-weights', markdown: hashedWeightsMarkdown(partial) },
+      ]),
+    );
+  const hw = (hashedWeights = await benchHashedWeights({ root: ROOT, work, log, models, onProgress }));
+  const hashedRow = (model: string) => hw.rows.find((r) => r.model === model && r.weights === 'hashed');
+  const secs = (v: number) => `${v.toFixed(3)} s`;
+  const mlp = hashedRow('digits-mlp');
+  if (mlp) {
+    goal('hashed-weights-digits-mlp', 'constraints ≤ 8,000', mlp.constraints, 8000, true, (v) =>
+      v.toLocaleString('en-US'),
+    );
+    goal('hashed-weights-digits-mlp', 'warm prove ≤ 0.6 s', mlp.seconds.proveWarm!, 0.6, true, secs);
+    goal(
+      'hashed-weights-commitment',
+      'commitment ≤ 1.5 per 8-bit weight beyond its range check',
+      commitmentPerValue(mlp)!,
+      1.5,
+      true,
+      (v) => v.toFixed(3),
+    );
+  }
+  const cnn = hashedRow('digits-cnn');
+  if (cnn) goal('hashed-weights-digits-cnn', 'warm prove ≤ 10 s', cnn.seconds.proveWarm!, 10, true, secs);
+  const mnist = hashedRow('mnist-8');
+  if (mnist) {
+    // "Proves and verifies": the `zkinfer prove` command (one input, from process start) plus `zkinfer verify`.
+    const t = mnist.seconds.proveCli + mnist.seconds.verify;
+    goal('hashed-weights-mnist-8', 'prove + verify ≤ 120 s', t, 120, true, (v) => `${v.toFixed(1)} s`);
+    goal(
+      'hashed-weights-mnist-8',
+      'prove peak ≤ 6 GB',
+      mnist.proveRssMiB,
+      6 * 1024,
+      true,
+      (v) => `${(v / 1024).toFixed(2)} GiB`,
+    );
+    goal('hashed-weights-mnist-8', 'verifies', mnist.valid ? 1 : 0, 1, false, (v) => (v ? 'valid' : 'invalid'));
+  }
+  const acc = hw.accuracy.find((a) => a.weights === 'hashed');
+  if (acc)
+    goal('hashed-weights-accuracy', 'claim end to end ≤ 120 s', acc.seconds, 120, true, (v) => `${v.toFixed(1)} s`);
+  print(hashedWeightsMarkdown(hw));
+}
 
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
 let queue: { markdown: string } | undefined;
@@ -341,6 +399,7 @@ const json = {
   composite,
   accuracy,
   accuracyScale,
+  hashedWeights,
   queue,
   goals,
   markdown: out.join('\n'),
