@@ -1,5 +1,6 @@
 /**
- * Accuracy claims of a model with hashed weights, through the CLI: the claim names W, and a
+ * Accuracy claims of a model with hashed weights, through the CLI (on the tiny MLP: the
+ * mechanism, not the digits MLP, is under test; the digits story is test/e2e/hashed-weights): the claim names W, and a
  * verifier holding only (chunk key, W, D) checks it. Attacks: chunks proven with other weights
  * of the same architecture (hence under the very same chunk key) fail the W pin; a claim mixing
  * chunk proofs of two weight sets fails `weights` whichever W it names; an unpinned W fails
@@ -13,8 +14,9 @@ import { join } from 'node:path';
 import type { AccuracyClaim } from '../../src/formats/claim.js';
 import { shutdown } from '../../src/runtime/curve.js';
 import { verifyClaim, type VerifyClaimOptions } from '../../src/accuracy/verify-claim.js';
+import { prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
-import { MODELS } from '../helpers/paths.js';
+import { writeTinyModel } from '../helpers/trusted-fixtures.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
 
@@ -38,18 +40,15 @@ function prove(build: string, out: string, ...extra: string[]): AccuracyClaim {
 }
 
 before(() => {
-  const lines = readFileSync(join(MODELS, 'digits-test.jsonl'), 'utf8').split('\n').slice(0, 4);
+  // The tiny MLP (4 → 3 → 2): chunk circuits of a few thousand constraints instead of 2^15–2^16.
+  const onnx = join(dir, 'tiny.onnx');
+  writeTinyModel(onnx);
+  const rnd = prng(11);
+  const lines = [0, 1, 0, 1].map((label) => JSON.stringify({ input: randArray(rnd, 4, -1, 1), label }));
   writeFileSync(data, lines.join('\n') + '\n');
-  zkinferOk([
-    'quantize',
-    join(MODELS, 'digits-mlp.onnx'),
-    '--out',
-    buildA,
-    '--calibration',
-    join(MODELS, 'calibration.json'),
-    '--weights',
-    'hashed',
-  ]);
+  const input = join(dir, 'x.json');
+  writeFileSync(input, JSON.stringify([0.5, -0.25, 0.75, 0.1]));
+  zkinferOk(['quantize', onnx, '--out', buildA, '--input', input, '--weights', 'hashed']);
   zkinferOk(['compile', buildA]);
   commitWeights(buildA);
   claimA = prove(buildA, join(dir, 'out-a'));
