@@ -1,5 +1,6 @@
 /**
- * Accuracy claims of a model with hashed weights, through the CLI: the claim names W, and a
+ * Accuracy claims of a model with hashed weights, through the CLI (on the tiny MLP: the
+ * mechanism, not the digits MLP, is under test; the digits story is test/e2e/hashed-weights): the claim names W, and a
  * verifier holding only (chunk key, W, D) checks it. Attacks: chunks proven with other weights
  * of the same architecture (hence under the very same chunk key) fail the W pin; a claim mixing
  * chunk proofs of two weight sets fails `weights` whichever W it names; an unpinned W fails
@@ -12,9 +13,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AccuracyClaim } from '../../src/formats/claim.js';
 import { shutdown } from '../../src/runtime/curve.js';
+import { quantizeModel } from '../../src/quantize/quantize-model.js';
+import { compileCircuit } from '../../src/compile/compile-circuit.js';
+import { commitWeights } from '../../src/prove/weights-opening.js';
 import { verifyClaim, type VerifyClaimOptions } from '../../src/accuracy/verify-claim.js';
+import { prng, randArray } from '../../tools/onnx/write-onnx.js';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
-import { MODELS } from '../helpers/paths.js';
+import { writeTinyModel } from '../helpers/trusted-fixtures.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: Mutable<T[K]> };
 
@@ -26,33 +31,45 @@ const keyA = join(buildA, 'accuracy', 'chunk-2', 'vkey.json');
 let claimA: AccuracyClaim;
 let claimB: AccuracyClaim;
 
-/** `zkinfer weights commit BUILD --force`: a fresh blinding, W of the build's current weights. */
-function commitWeights(build: string): string {
-  const r = zkinferOk(['weights', 'commit', build, '--force', '--json']);
-  return (JSON.parse(r.stdout) as { commitment: string }).commitment;
+/** `zkinfer weights commit BUILD --force` in process: a fresh blinding, W of the build's current weights. */
+async function commitFresh(build: string): Promise<string> {
+  return (await commitWeights({ buildDir: build, force: true })).file.commitment;
 }
 
-function prove(build: string, out: string, ...extra: string[]): AccuracyClaim {
-  zkinferOk(['accuracy', build, '--dataset', data, '--out', out, '--chunk', '2', '--workers', '2', '--json', ...extra]);
+/** `zkinfer accuracy` through the CLI: the claim is what this file tests. */
+function prove(build: string, out: string, workers: string, ...extra: string[]): AccuracyClaim {
+  zkinferOk([
+    'accuracy',
+    build,
+    '--dataset',
+    data,
+    '--out',
+    out,
+    '--chunk',
+    '2',
+    '--workers',
+    workers,
+    '--json',
+    ...extra,
+  ]);
   return JSON.parse(readFileSync(join(out, 'claim.json'), 'utf8')) as AccuracyClaim;
 }
 
-before(() => {
-  const lines = readFileSync(join(MODELS, 'digits-test.jsonl'), 'utf8').split('\n').slice(0, 4);
+// The build, its compile and weight commitments in process (no CLI start-up: not what is tested here).
+before(async () => {
+  // The tiny MLP (4 → 3 → 2): chunk circuits of a few thousand constraints instead of 2^15–2^16.
+  const onnx = join(dir, 'tiny.onnx');
+  writeTinyModel(onnx);
+  const rnd = prng(11);
+  const lines = [0, 1, 0, 1].map((label) => JSON.stringify({ input: randArray(rnd, 4, -1, 1), label }));
   writeFileSync(data, lines.join('\n') + '\n');
-  zkinferOk([
-    'quantize',
-    join(MODELS, 'digits-mlp.onnx'),
-    '--out',
-    buildA,
-    '--calibration',
-    join(MODELS, 'calibration.json'),
-    '--weights',
-    'hashed',
-  ]);
-  zkinferOk(['compile', buildA]);
-  commitWeights(buildA);
-  claimA = prove(buildA, join(dir, 'out-a'));
+  const input = join(dir, 'x.json');
+  writeFileSync(input, JSON.stringify([0.5, -0.25, 0.75, 0.1]));
+  await quantizeModel({ modelPath: onnx, outDir: buildA, inputPaths: [input], weights: 'hashed' });
+  compileCircuit({ buildDir: buildA });
+  await commitFresh(buildA);
+  // Two worker threads for A (each proves with the owner's weight opening), one for B.
+  claimA = prove(buildA, join(dir, 'out-a'), '2');
   // Model B: the same architecture with other weights (the first layer's weights reversed, all
   // still in range), so the same chunk circuit and the very same chunk key, copied from A.
   cpSync(buildA, buildB, { recursive: true });
@@ -61,9 +78,9 @@ before(() => {
   const first = q.ops.find((op) => op.weight && op.weight.length > 1)!;
   first.weight!.reverse();
   writeFileSync(qPath, JSON.stringify(q));
-  commitWeights(buildB);
+  await commitFresh(buildB);
   // The same dataset opening: the same D, so only the weights differ.
-  claimB = prove(buildB, join(dir, 'out-b'), '--opening', join(dir, 'out-a', 'dataset.opening.json'));
+  claimB = prove(buildB, join(dir, 'out-b'), '1', '--opening', join(dir, 'out-a', 'dataset.opening.json'));
 });
 after(async () => {
   await shutdown();

@@ -1,7 +1,7 @@
 /**
- * Attacks on hashed weights, each performed and expected to fail. The owner's build A (digits
- * MLP, hashed weights, dev keys) and an attacker's build B: the same ONNX with one weight
- * changed, quantized with A's settings (same architecture, so the same r1cs) and proven with
+ * Attacks on hashed weights, each performed and expected to fail. The owner's build A (the tiny
+ * MLP of test/helpers: the mechanism is under test, not the digits MLP; hashed weights, dev
+ * keys) and an attacker's build B: the same architecture with one weight changed, quantized with A's settings (same architecture, so the same r1cs) and proven with
  * A's very keys. The key then cannot tell A from B: only the pinned W can.
  */
 import { after, before, test } from 'node:test';
@@ -10,7 +10,6 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zkinfer, zkinferOk } from '../helpers/cli.js';
-import { tweakOneWeight } from '../helpers/model-binding-helpers.js';
 import { writeTinyModel } from '../helpers/trusted-fixtures.js';
 import { quantizeModel } from '../../src/quantize/quantize-model.js';
 import { compileCircuit } from '../../src/compile/compile-circuit.js';
@@ -24,7 +23,7 @@ const T = mkdtempSync(join(tmpdir(), 'zkinfer-weights-attacks-'));
 const A = join(T, 'a');
 const B = join(T, 'b');
 const F = join(T, 'fixed');
-const SAMPLE = 'models/samples/digit-3.json';
+const SAMPLE = join(T, 'tiny-input.json');
 let wA = '';
 let bundleA = '';
 let bundleB = '';
@@ -43,30 +42,29 @@ async function prove(dir: string, input: string, shape: number[]): Promise<strin
   return path;
 }
 
-// In-process (no CLI start-up per step): the owner's build A, the attacker's B, and a tiny fixed-weights build F.
+// In-process (no CLI start-up per step): the owner's build A, the attacker's B, and a fixed-weights
+// build F of the same tiny model.
 before(async () => {
-  const calibrationPath = 'models/calibration.json';
-  await quantizeModel({ modelPath: 'models/digits-mlp.onnx', outDir: A, calibrationPath, weights: 'hashed' });
+  const tiny = join(T, 'tiny.onnx');
+  writeTinyModel(tiny);
+  writeFileSync(SAMPLE, JSON.stringify([0.5, -0.25, 0.75, 0.1]));
+  await quantizeModel({ modelPath: tiny, outDir: A, inputPaths: [SAMPLE], weights: 'hashed' });
   compileCircuit({ buildDir: A });
   await setupKeys({ buildDir: A });
   wA = (await commitWeights({ buildDir: A })).file.commitment;
-  bundleA = await prove(A, SAMPLE, [1, 64]);
+  bundleA = await prove(A, SAMPLE, [1, 4]);
   // The attacker: other weights, the owner's architecture decisions (settings.json), the owner's keys.
   const onnxB = join(T, 'b.onnx');
-  tweakOneWeight('models/digits-mlp.onnx', onnxB);
-  await quantizeModel({ modelPath: onnxB, outDir: B, calibrationPath, settingsPath: join(A, 'settings.json') });
+  writeTinyModel(onnxB, 0.3);
+  await quantizeModel({ modelPath: onnxB, outDir: B, inputPaths: [SAMPLE], settingsPath: join(A, 'settings.json') });
   compileCircuit({ buildDir: B });
   for (const f of ['circuit.zkey', 'vkey.json', 'setup.json']) copyFileSync(join(A, f), join(B, f));
   await commitWeights({ buildDir: B });
-  bundleB = await prove(B, SAMPLE, [1, 64]);
-  const tiny = join(T, 'tiny.onnx');
-  writeTinyModel(tiny);
-  const tinyInput = join(T, 'tiny-input.json');
-  writeFileSync(tinyInput, JSON.stringify([0.5, -0.25, 0.75, 0.1]));
-  await quantizeModel({ modelPath: tiny, outDir: F, inputPaths: [tinyInput] });
+  bundleB = await prove(B, SAMPLE, [1, 4]);
+  await quantizeModel({ modelPath: tiny, outDir: F, inputPaths: [SAMPLE] });
   compileCircuit({ buildDir: F });
   await setupKeys({ buildDir: F });
-  bundleF = await prove(F, tinyInput, [1, 4]);
+  bundleF = await prove(F, SAMPLE, [1, 4]);
 });
 
 after(async () => {

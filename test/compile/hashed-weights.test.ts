@@ -76,14 +76,18 @@ test('two weight sets of one architecture: byte-identical r1cs, one model id, on
   // The architecture holds no weight or bias: no hash of the raw weights is published.
   const arch = JSON.parse(architectureBytes(modelA).toString()) as QuantizedModel;
   for (const op of arch.ops) if (op.kind === 'linear') assert.deepEqual([op.weight, op.bias], [[], []]);
+  const segments = weightSegments(modelA);
   assert.deepEqual(a.info.weights, {
     mode: 'hashed',
-    values: weightSegments(modelA).reduce((n, s) => n + s.values.length, 0),
+    values: segments.reduce((n, s) => n + s.values.length, 0),
+    // The weights' own constraints: range checks and W's Poseidon chain (not the products).
+    constraints: weightCommitmentCost(segments.map((s) => ({ bits: s.bits, count: s.values.length }))).total,
   });
   assert.deepEqual(a.info.layout.weights, { visibility: 'hashed', offset: 11, count: 1 });
   // Setup copies the weights mode into the key's metadata, which the key schema accepts.
   const meta = circuitKeyMeta(a.info, { weightBits: 8, activationBits: 8 });
-  assert.deepEqual(meta.weights, a.info.weights);
+  // (the mode and value count: the key says what W covers, not what it costs)
+  assert.deepEqual(meta.weights, { mode: 'hashed', values: a.info.weights!.values });
   assert.ok(vkeyMetaSchema.safeParse({ ...meta, setup: 'dev' }).success);
   // Fixed weights keep their model id: the file bytes, not the architecture.
   const f = compiledFixed;
