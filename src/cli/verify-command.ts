@@ -254,8 +254,9 @@ export function registerVerify(p: Command): void {
     .option('--dataset <data>', 'claims: the dataset, recommitted with --opening')
     .option('--dataset-commitment <hex>', 'claims: the published dataset commitment')
     .option(
-      '--weights-commitment <hex>',
-      'pin the published weights commitment W of a hashed-weights model (claims: every chunk must prove it)',
+      '--weights-commitment <W>',
+      "pin the published weights commitment W of a hashed-weights model: 0x-hex, decimal, or the owner's " +
+        'weights.json (claims: every chunk must prove it)',
     )
     .option(
       '--min-accuracy <x>',
