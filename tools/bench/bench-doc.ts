@@ -20,6 +20,7 @@ export const BENCH_SECTIONS = [
   'sequence',
   'trees',
   'builder-memory',
+  'prover',
   'queue',
   'summary',
 ] as const;
