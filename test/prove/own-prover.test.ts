@@ -55,7 +55,10 @@ after(async () => {
 });
 
 test('two proofs of one witness differ, both verify with snarkjs, public signals are snarkjs’s', async () => {
-  const [p, q] = [await prover.prove(witness), await prover.prove(witness)];
+  // One overlapped (the default) and one profiled (steps one after another) proof.
+  const [p, q] = [await prover.prove(witness), await prover.prove(witness, { profile: true })];
+  assert.equal(p.timings, undefined);
+  assert.ok(q.timings && q.timings.msmHMs > 0 && q.timings.fftMs > 0);
   assert.equal(await snarkjs.groth16.verify(build.vkey, p.publicSignals, p.proof), true);
   assert.equal(await snarkjs.groth16.verify(build.vkey, q.publicSignals, q.proof), true);
   // Fresh r, s per proof: every proof element changes.

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { ProofBundle } from '../../formats/bundle.js';
 import type { Elem, FfCurve } from './curve-api.js';
 import { R } from './curve-api.js';
-import { groupScalars, groupsFrom, multiExp, witnessMultiExp } from './msm.js';
+import { groupScalars, groupsFrom, multiExp, type ScalarGroup, witnessMultiExp } from './msm.js';
 import { parseProvingKey, type ProvingKey } from './proving-key.js';
 import { quotientScalars } from './quotient.js';
 
@@ -38,11 +38,20 @@ export interface ProveTimings {
   readonly finishMs: number;
 }
 
-/** A proof with its public signals and where the time went. */
+/** A proof with its public signals and, when profiled, where the time went. */
 export interface Groth16Proof {
   readonly proof: SnarkjsProof;
   readonly publicSignals: string[];
-  readonly timings: ProveTimings;
+  readonly timings?: ProveTimings;
+}
+
+/** The multi-exponentiations of one proof, before the key's terms and the blinding. */
+interface Sums {
+  readonly a: Elem;
+  readonly b1: Elem;
+  readonly b2: Elem;
+  readonly c: Elem;
+  readonly h: Elem;
 }
 
 /** A uniformly random nonzero scalar from the OS CSPRNG (512 bits reduced mod r: negligible bias). */
@@ -88,53 +97,66 @@ export class Groth16Prover {
    * Proves a full witness (wire 0 is the constant 1, then the public signals). The witness is
    * not checked against the constraints here: an unsatisfying one yields a proof that fails
    * verification (callers check the witness against the r1cs first, as zkinfer's prove does).
+   * By default the witness MSMs run while h is computed (they do not depend on it), so a
+   * multi-threaded curve has work for every thread; `profile` runs the steps one after another
+   * and reports each step's time instead.
    */
-  async prove(witness: readonly bigint[]): Promise<Groth16Proof> {
-    const { key: pk, curve } = this;
+  async prove(witness: readonly bigint[], options: { profile?: boolean } = {}): Promise<Groth16Proof> {
+    const pk = this.key;
     if (witness.length !== pk.nVars)
       throw new Error(`witness of ${witness.length} wires for a key of ${pk.nVars} wires`);
-    const t: number[] = [performance.now()];
-    const lap = () => t.push(performance.now());
+    const t0 = performance.now();
     const wBytes = witnessBytes(witness);
     const groups = groupScalars(witness, 0);
-    lap();
-    const { scalars: h, timings: q } = await quotientScalars(curve, pk, wBytes);
-    lap();
-    const g1 = { curve, name: 'G1' } as const;
-    const g2 = { curve, name: 'G2' } as const;
-    const a = await witnessMultiExp(g1, pk.a, groups, 0);
-    lap();
-    const b1 = await witnessMultiExp(g1, pk.b1, groups, 0);
-    lap();
-    const b2 = await witnessMultiExp(g2, pk.b2, groups, 0);
-    lap();
-    const c = await witnessMultiExp(g1, pk.c, groupsFrom(groups, pk.nPublic + 1), pk.nPublic + 1);
-    lap();
-    // h is full width and nearly all nonzero: one plain MSM over every H point, no grouping.
-    const hsum = await multiExp(g1, pk.h, h, 32);
-    lap();
-    const proof = this.blind({ a, b1, b2, c, h: hsum });
+    const prepareMs = performance.now() - t0;
+    const { sums, timings } = options.profile
+      ? await this.profiledSums(wBytes, groups)
+      : { sums: await this.overlappedSums(wBytes, groups), timings: undefined };
+    const t1 = performance.now();
+    const proof = this.blind(sums);
     const publicSignals = witness.slice(1, pk.nPublic + 1).map((w) => String(((w % R) + R) % R));
-    lap();
-    const ms = (i: number) => t[i + 1]! - t[i]!;
-    return {
-      proof,
-      publicSignals,
-      timings: {
-        prepareMs: ms(0),
-        ...q,
-        msmAMs: ms(2),
-        msmB1Ms: ms(3),
-        msmB2Ms: ms(4),
-        msmCMs: ms(5),
-        msmHMs: ms(6),
-        finishMs: ms(7),
-      },
+    const finishMs = performance.now() - t1;
+    return { proof, publicSignals, ...(timings ? { timings: { prepareMs, ...timings, finishMs } } : {}) };
+  }
+
+  /** The five MSMs, the H one after the quotient, all queued at once. */
+  private async overlappedSums(wBytes: Uint8Array, groups: ScalarGroup[]): Promise<Sums> {
+    const { key: pk, curve } = this;
+    const g1 = { curve, name: 'G1' } as const;
+    const h = quotientScalars(curve, pk, wBytes).then(({ scalars }) => multiExp(g1, pk.h, scalars, 32));
+    const [a, b1, b2, c] = await Promise.all([
+      witnessMultiExp(g1, pk.a, groups, 0),
+      witnessMultiExp(g1, pk.b1, groups, 0),
+      witnessMultiExp({ curve, name: 'G2' }, pk.b2, groups, 0),
+      witnessMultiExp(g1, pk.c, groupsFrom(groups, pk.nPublic + 1), pk.nPublic + 1),
+    ]);
+    return { a, b1, b2, c, h: await h };
+  }
+
+  /** The same sums one step at a time, each step timed. */
+  private async profiledSums(
+    wBytes: Uint8Array,
+    groups: ScalarGroup[],
+  ): Promise<{ sums: Sums; timings: Omit<ProveTimings, 'prepareMs' | 'finishMs'> }> {
+    const { key: pk, curve } = this;
+    const g1 = { curve, name: 'G1' } as const;
+    const time = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+      const t = performance.now();
+      const r = await f();
+      return [r, performance.now() - t];
     };
+    const { scalars, timings: q } = await quotientScalars(curve, pk, wBytes);
+    const [a, msmAMs] = await time(() => witnessMultiExp(g1, pk.a, groups, 0));
+    const [b1, msmB1Ms] = await time(() => witnessMultiExp(g1, pk.b1, groups, 0));
+    const [b2, msmB2Ms] = await time(() => witnessMultiExp({ curve, name: 'G2' }, pk.b2, groups, 0));
+    const [c, msmCMs] = await time(() => witnessMultiExp(g1, pk.c, groupsFrom(groups, pk.nPublic + 1), pk.nPublic + 1));
+    // h is full width and nearly all nonzero: one plain MSM over every H point, no grouping.
+    const [h, msmHMs] = await time(() => multiExp(g1, pk.h, scalars, 32));
+    return { sums: { a, b1, b2, c, h }, timings: { ...q, msmAMs, msmB1Ms, msmB2Ms, msmCMs, msmHMs } };
   }
 
   /** Adds the key's α, β, δ terms and the blinding r, s; returns snarkjs's JSON shape. */
-  private blind(m: { a: Elem; b1: Elem; b2: Elem; c: Elem; h: Elem }): SnarkjsProof {
+  private blind(m: Sums): SnarkjsProof {
     const { G1, G2, Fr } = this.curve;
     const pk = this.key;
     const p1 = (b: Uint8Array) => G1.fromRprLEM(b, 0);

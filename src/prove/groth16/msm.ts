@@ -14,7 +14,7 @@ import { R } from './curve-api.js';
 
 const HALF = R >> 1n;
 /** Fewer points than this per task is not worth another thread. */
-const MIN_CHUNK = 4096;
+const MIN_CHUNK = 512;
 
 /** Wires whose values share a byte width and a sign. */
 export interface ScalarGroup {
