@@ -15,6 +15,8 @@ import { R } from './curve-api.js';
 const HALF = R >> 1n;
 /** Fewer points than this per task is not worth another thread. */
 const MIN_CHUNK = 512;
+/** Tasks per curve thread: slack for a thread that other work on the machine slows down. */
+const TASKS_PER_THREAD = 4;
 
 /** Wires whose values share a byte width and a sign. */
 export interface ScalarGroup {
@@ -93,49 +95,76 @@ export interface MsmGroup {
   readonly name: 'G1' | 'G2';
 }
 
-/** Σ scalarᵢ·baseᵢ for affine LE Montgomery bases and `width`-byte LE scalars. */
+/** One task: the windows [w0, w1) of the points [start, start + m). */
+function windowTask(
+  g: MsmGroup,
+  bases: Uint8Array,
+  scalars: Uint8Array,
+  shape: { width: number; c: number; start: number; m: number; w0: number; w1: number },
+): Task {
+  const { width, c, start, m, w0, w1 } = shape;
+  const G = g.curve[g.name];
+  const [pointIn, pointOut, bits] = [G.F.n8 * 2, G.F.n8 * 3, width * 8];
+  const fnName = g.name === 'G1' ? 'g1m_multiexpAffine_chunk' : 'g2m_multiexpAffine_chunk';
+  const task: Record<string, unknown>[] = [
+    { cmd: 'ALLOCSET', var: 0, buff: bases.subarray(start * pointIn, (start + m) * pointIn) },
+    { cmd: 'ALLOCSET', var: 1, buff: scalars.subarray(start * width, (start + m) * width) },
+    { cmd: 'ALLOC', var: 2, len: (w1 - w0) * pointOut },
+  ];
+  for (let w = w0; w < w1; w++)
+    task.push({
+      cmd: 'CALL',
+      fnName,
+      params: [
+        { var: 0 },
+        { var: 1 },
+        { val: width },
+        { val: m },
+        { val: w * c },
+        { val: Math.min(c, bits - w * c) },
+        { var: 2, offset: (w - w0) * pointOut },
+      ],
+    });
+  task.push({ cmd: 'GET', out: 0, var: 2, len: (w1 - w0) * pointOut });
+  return task;
+}
+
+/**
+ * Σ scalarᵢ·baseᵢ for affine LE Montgomery bases and `width`-byte LE scalars. A multi-threaded
+ * curve gets several tasks per thread, so a thread slowed by other work on the machine leaves
+ * its share to the others: windows are split first (every task pays one copy of its points but
+ * no extra bucket reduction), points only when there are too few windows.
+ */
 export async function multiExp(g: MsmGroup, bases: Uint8Array, scalars: Uint8Array, width: number): Promise<Elem> {
   const G: CurveGroup = g.curve[g.name];
   const n = scalars.length / width;
   if (n === 0) return G.zero;
-  const pointIn = G.F.n8 * 2;
   const pointOut = G.F.n8 * 3;
-  const fnName = g.name === 'G1' ? 'g1m_multiexpAffine_chunk' : 'g2m_multiexpAffine_chunk';
-  const chunks = Math.max(1, Math.min(g.curve.tm.concurrency, Math.floor(n / MIN_CHUNK)));
-  const per = Math.ceil(n / chunks);
+  const want = g.curve.tm.concurrency > 1 ? TASKS_PER_THREAD * g.curve.tm.concurrency : 1;
   const bits = width * 8;
+  const pointChunks = Math.max(1, Math.min(Math.ceil(want / Math.ceil(bits / 16)), Math.floor(n / MIN_CHUNK)));
+  const per = Math.ceil(n / pointChunks);
   const c = windowBits(per, bits);
   const windows = Math.ceil(bits / c);
-  const tasks: Promise<Uint8Array[]>[] = [];
-  for (let start = 0; start < n; start += per) {
-    const m = Math.min(per, n - start);
-    const task: Record<string, unknown>[] = [
-      { cmd: 'ALLOCSET', var: 0, buff: bases.subarray(start * pointIn, (start + m) * pointIn) },
-      { cmd: 'ALLOCSET', var: 1, buff: scalars.subarray(start * width, (start + m) * width) },
-      { cmd: 'ALLOC', var: 2, len: windows * pointOut },
-    ];
-    for (let w = 0; w < windows; w++)
-      task.push({
-        cmd: 'CALL',
-        fnName,
-        params: [
-          { var: 0 },
-          { var: 1 },
-          { val: width },
-          { val: m },
-          { val: w * c },
-          { val: Math.min(c, bits - w * c) },
-          { var: 2, offset: w * pointOut },
-        ],
-      });
-    task.push({ cmd: 'GET', out: 0, var: 2, len: windows * pointOut });
-    tasks.push(g.curve.tm.queueAction(task as Task));
+  const windowGroups = Math.max(1, Math.min(windows, Math.floor(want / pointChunks)));
+  const wPer = Math.ceil(windows / windowGroups);
+  const jobs: { w0: number; out: Promise<Uint8Array[]> }[] = [];
+  for (let start = 0; start < n; start += per)
+    for (let w0 = 0; w0 < windows; w0 += wPer) {
+      const shape = { width, c, start, m: Math.min(per, n - start), w0, w1: Math.min(windows, w0 + wPer) };
+      jobs.push({ w0, out: g.curve.tm.queueAction(windowTask(g, bases, scalars, shape)) });
+    }
+  // Each window's sum over the point chunks, then Horner over windows: Σ_w 2^(w·c)·S_w.
+  const sums: Elem[] = Array.from({ length: windows }, () => G.zero);
+  for (const j of jobs) {
+    const [o] = await j.out;
+    for (let k = 0; k * pointOut < o!.length; k++)
+      sums[j.w0 + k] = G.add(sums[j.w0 + k]!, o!.slice(k * pointOut, (k + 1) * pointOut));
   }
-  const outs = (await Promise.all(tasks)).map((r) => r[0]!);
   let res = G.zero;
   for (let w = windows - 1; w >= 0; w--) {
     if (w < windows - 1) for (let j = 0; j < c; j++) res = G.double(res);
-    for (const o of outs) res = G.add(res, o.slice(w * pointOut, (w + 1) * pointOut));
+    res = G.add(res, sums[w]!);
   }
   return res;
 }
