@@ -17,6 +17,8 @@ const HALF = R >> 1n;
 const MIN_CHUNK = 512;
 /** Tasks per curve thread: slack for a thread that other work on the machine slows down. */
 const TASKS_PER_THREAD = 4;
+/** Scalar bytes (points × width) below which another task costs more than it saves. */
+const MIN_TASK_BYTES = 32768;
 
 /** Wires whose values share a byte width and a sign. */
 export interface ScalarGroup {
@@ -140,7 +142,11 @@ export async function multiExp(g: MsmGroup, bases: Uint8Array, scalars: Uint8Arr
   const n = scalars.length / width;
   if (n === 0) return G.zero;
   const pointOut = G.F.n8 * 3;
-  const want = g.curve.tm.concurrency > 1 ? TASKS_PER_THREAD * g.curve.tm.concurrency : 1;
+  // Every task costs a message round trip to a curve thread: small MSMs stay in one task.
+  const want = Math.max(
+    1,
+    Math.min(TASKS_PER_THREAD * g.curve.tm.concurrency, Math.floor((n * width) / MIN_TASK_BYTES)),
+  );
   const bits = width * 8;
   const pointChunks = Math.max(1, Math.min(Math.ceil(want / Math.ceil(bits / 16)), Math.floor(n / MIN_CHUNK)));
   const per = Math.ceil(n / pointChunks);
