@@ -1,11 +1,11 @@
 /**
  * The scalars of Groth16's H term. With A(X), B(X), C(X) the witness's QAP polynomials over the
  * domain ⟨ω⟩ of size n, A·B − C vanishes on the domain, so it is h(X)·Z(X) with Z = Xⁿ − 1.
- * snarkjs's H points are the Lagrange-style powers for the *shifted* coset g·ω^(i)·… of the
- * 2n-th root of unity: they already absorb 1/Z on that coset (Z is the constant −2 there), so
- * the prover only needs A·B − C evaluated at the odd 2n-th roots (the coset ω₂ₙ·⟨ω⟩): iFFT each
- * of A, B, C to coefficients, multiply coefficient i by ω₂ₙⁱ (batchApplyKey), FFT back, and take
- * A·B − C pointwise — out of Montgomery form, as the MSM reads scalars.
+ * snarkjs's H points are set up for the odd coset ω₂ₙ·⟨ω⟩ (ω₂ₙ a 2n-th root of unity), where Z
+ * is the constant −2, which the points already absorb together with 1/δ: the prover only needs
+ * A·B − C evaluated on that coset. So: iFFT each of A, B, C to coefficients, multiply
+ * coefficient i by ω₂ₙⁱ, FFT back, and take A·B − C pointwise, out of Montgomery form, as the
+ * MSM reads scalars.
  *
  * A and B on the domain come from section 4's coefficients: row i of A is Σ coef·w over that
  * row's entries, evaluated in wasm by `qap_buildABC` (which also forms C = A·B row by row: the
@@ -107,7 +107,7 @@ export interface QuotientTimings {
   readonly fftMs: number;
 }
 
-/** The H-term scalars of a witness (32-byte LE standard-form field elements, one per wire). */
+/** The H-term scalars of a witness (32-byte LE standard-form field elements, one per domain point). */
 export async function quotientScalars(
   curve: FfCurve,
   pk: ProvingKey,
