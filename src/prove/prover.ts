@@ -25,6 +25,9 @@ import {
 } from '../quantize/quantized-model.js';
 import { quantizeInputReport } from '../quantize/quantize-input.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
+import { proverCurve } from './groth16/curve-api.js';
+import { Groth16Prover } from './groth16/groth16-prover.js';
+import { ProvingKeyError } from './groth16/proving-key.js';
 import { Opening, OPENING_FORMAT, OPENING_VERSION, randomBlinding, writeOpening } from '../formats/opening.js';
 import {
   hasHashedWeights,
@@ -48,6 +51,12 @@ export interface ProverOptions {
    * inside worker_threads, where the multi-threaded curve fails to start.
    */
   readonly singleThread?: boolean;
+  /**
+   * Which Groth16 prover makes the proof: zkinfer's own (default; src/prove/groth16/, the key
+   * kept parsed in memory) or snarkjs's `groth16.prove` on the same key, kept for comparison
+   * (the bench) and as a reference. Both make proofs of the same key and shape.
+   */
+  readonly groth16Prover?: 'zkinfer' | 'snarkjs';
 }
 
 /** Per-input options of {@link Prover.prove}. */
@@ -92,6 +101,8 @@ interface Loaded extends CheckedBuildDir {
   readonly opts: ProverOptions;
   /** Hashed weights: the build's weight opening, read and checked once, at the first proof. */
   readonly weights: () => Promise<LoadedWeightsOpening | undefined>;
+  /** The parsed proving key, made on the first proof (it needs the curve) and kept. */
+  own?: Promise<Groth16Prover>;
 }
 
 /** Loads everything proving needs from a build directory, once. */
@@ -174,12 +185,7 @@ async function proveInput(l: Loaded, input: Float64Array, meta: ProveInputOption
     outputBlinding,
     ...(weights ? { weightsBlinding: weights.blinding } : {}),
   });
-  const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(build.circuit.witness)) };
-  if (opts.singleThread) await useSingleThreadCurve();
-  const { proof, publicSignals } = (await snarkjs.groth16.prove({ type: 'mem', data: l.zkey }, wtns)) as {
-    proof: ProofBundle['proof'];
-    publicSignals: string[];
-  };
+  const { proof, publicSignals } = await groth16Prove(l, build.circuit.witness);
   // No bundle leaves here unverified: a proof the build's own key rejects means a broken build dir.
   if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof)))
     throw new UserError(
@@ -226,6 +232,33 @@ function checkProvenWeights(l: Loaded, weights: LoadedWeightsOpening | undefined
     throw new WitnessCheckError(
       `the proof's weight commitment ${proven ?? '(none)'} is not the one in ${weights?.path ?? 'weights.opening.json'}`,
     );
+}
+
+/** The Groth16 proof of a checked witness, by the prover the options select. */
+async function groth16Prove(
+  l: Loaded,
+  witness: bigint[],
+): Promise<{ proof: ProofBundle['proof']; publicSignals: string[] }> {
+  const singleThread = l.opts.singleThread ?? false;
+  if (l.opts.groth16Prover === 'snarkjs') {
+    if (singleThread) await useSingleThreadCurve();
+    const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(witness)) };
+    return (await snarkjs.groth16.prove({ type: 'mem', data: l.zkey }, wtns)) as {
+      proof: ProofBundle['proof'];
+      publicSignals: string[];
+    };
+  }
+  l.own ??= proverCurve(singleThread).then((curve) => {
+    try {
+      return Groth16Prover.create(curve, l.zkey);
+    } catch (e) {
+      if (e instanceof ProvingKeyError)
+        throw new UserError(`${artifactPath(l.buildDir, 'zkey')}: ${e.message}; run \`zkinfer setup\` again`);
+      throw e;
+    }
+  });
+  const { proof, publicSignals } = await (await l.own).prove(witness);
+  return { proof, publicSignals };
 }
 
 /**

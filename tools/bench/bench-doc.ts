@@ -21,6 +21,7 @@ export const BENCH_SECTIONS = [
   'trees',
   'hashed-weights',
   'builder-memory',
+  'prover',
   'queue',
   'summary',
 ] as const;

@@ -9,8 +9,10 @@
  * the ptau route at 2^14), --queue or --only queue (the Postgres queue bench,
  * tools/bench/bench-queue.ts), --only <name,...> (sections: models, setup, batch, gas, or a model
  * row name such as random-mlp-public; ops: constraints per table function and comparison; accuracy: the
- * accuracy proofs, the CNN one unless --quick; trees: the shipped tree ensembles, stage by stage; hashed-weights, opt-in: fixed vs hashed weights of the
- * digits MLP, digits CNN and mnist-8, tools/bench/bench-hashed-weights.ts, --hashed-models to pick some). Opt-in only (about 35 min): --only accuracy-scale,
+ * accuracy proofs, the CNN one unless --quick; trees: the shipped tree ensembles, stage by stage; prover: zkinfer's own
+ * Groth16 prover against snarkjs's on digits-mlp, digits-cnn and mnist-8, builds cached in the temp dir; hashed-weights,
+ * opt-in: fixed vs hashed weights of the digits MLP, digits CNN and mnist-8, tools/bench/bench-hashed-weights.ts,
+ * --hashed-models to pick some). Opt-in only (about 35 min): --only accuracy-scale,
  * accuracy proofs of 10,000 and 2,000 samples and the queue route (tools/bench/bench-accuracy-scale.ts,
  * flags --accuracy-samples, --accuracy-kill-samples, --accuracy-queue-samples, --accuracy-kill-every).
  */
@@ -32,6 +34,7 @@ import { writeRandomMlp } from './random-mlp.js';
 import { measureOpCosts, measurePeriodicError, opCostTable, periodicErrorTable } from './bench-table-functions.js';
 import { measureProductCosts, productCostTable } from './bench-products.js';
 import { benchAccuracySection } from './bench-accuracy-section.js';
+import { proverTables, type ProverJob, type ProverResult } from './bench-prover.js';
 import { type BenchSection, updateBenchDoc } from './bench-doc.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -358,6 +361,40 @@ if (only?.has('hashed-weights')) {
   print(hashedWeightsMarkdown(hw));
 }
 
+begin('prover');
+const prover: ProverResult[] = [];
+if (selected('prover')) {
+  // zkinfer's own Groth16 prover against snarkjs on the same key (tools/bench/bench-prover.ts).
+  const proverJobs: ProverJob[] = [
+    { name: 'digits-mlp', ...digits, runs: 3 },
+    { name: 'digits-cnn', modelPath: join(ROOT, 'models/digits-cnn.onnx'), inputPath: digits.inputPath, runs: 3 },
+    { ...jobs.find((j) => j.name === 'mnist-8')!, runs: 2 },
+  ].map(({ name, modelPath, inputPath, runs }) => ({ name, modelPath, inputPath, runs }));
+  for (const j of proverJobs) {
+    log(`prover: ${j.name} (own vs snarkjs, ${j.runs} warm proofs each)`);
+    const r = await runChild<ProverResult>('bench-prover.js', j);
+    prover.push(r);
+    log(
+      r.status === 'ok'
+        ? `  snarkjs ${r.snarkjs!.warmSeconds.toFixed(2)} s, own ${r.own!.warmSeconds.toFixed(2)} s warm`
+        : `  failed: ${r.error}`,
+    );
+  }
+  const m = prover.find((r) => r.name === 'mnist-8' && r.status === 'ok');
+  if (m)
+    goal(
+      'prover-mnist-8',
+      'own prover ≥ 1.3× faster than snarkjs (warm)',
+      m.snarkjs!.warmSeconds / m.own!.warmSeconds,
+      1.3,
+      false,
+      (n) => `${n.toFixed(2)}×`,
+    );
+  print(
+    `### Own Groth16 prover vs snarkjs (same key and witness, warm, main-thread curve)\n\n${proverTables(prover)}\n`,
+  );
+}
+
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
 let queue: { markdown: string } | undefined;
 if (argv.includes('--queue') || only?.has('queue')) {
@@ -400,6 +437,7 @@ const json = {
   accuracy,
   accuracyScale,
   hashedWeights,
+  prover,
   queue,
   goals,
   markdown: out.join('\n'),
