@@ -68,7 +68,8 @@ type QuantRecipe = {
   value: number;
   command: 'prove' | 'compile' | 'commit';
 };
-type Recipe = JsonRecipe | QuantRecipe | { kind: 'pin'; pick: number };
+type FixedRecipe = { kind: 'fixed'; target: 'bundle' | 'claim'; how: 'pin' | 'field' };
+type Recipe = JsonRecipe | QuantRecipe | FixedRecipe | { kind: 'pin'; pick: number };
 
 const recipe: fc.Arbitrary<Recipe> = fc.oneof(
   fc.record({
@@ -86,7 +87,45 @@ const recipe: fc.Arbitrary<Recipe> = fc.oneof(
     command: fc.constantFrom('prove' as const, 'prove' as const, 'compile' as const, 'commit' as const),
   }),
   fc.record({ kind: fc.constant('pin' as const), pick: fc.nat(100) }),
+  fc.record({
+    kind: fc.constant('fixed' as const),
+    target: fc.constantFrom('bundle' as const, 'claim' as const),
+    how: fc.constantFrom('pin' as const, 'field' as const),
+  }),
 );
+
+/**
+ * The fixed-weights bundle or claim with hashed weights' W: pinned with `--weights-commitment`
+ * (an option that does not apply: exit 2), or given a `weights` field its key has no signal for.
+ */
+function fixedCase(r: FixedRecipe, dir: string, fx: Fixtures): FuzzCase {
+  const w = fx.hashed.commitment;
+  const label = `fixed-weights ${r.target} with W as ${r.how === 'pin' ? '--weights-commitment' : 'a weights field'}`;
+  const source = r.target === 'bundle' ? fx.bundlePath : fx.claim.path;
+  let file = source;
+  if (r.how === 'field') {
+    const doc = JSON.parse(readFileSync(source, 'utf8')) as Record<string, unknown>;
+    doc.weights =
+      r.target === 'bundle' ? { visibility: 'hashed', commitment: BigInt(w).toString() } : { commitment: w };
+    file = r.target === 'bundle' ? bundlePathNamed(dir, 'x') : join(dir, 'claim.json');
+    writeFileSync(file, JSON.stringify(doc));
+  }
+  const pin = r.how === 'pin' ? ['--weights-commitment', w] : [];
+  const argv =
+    r.target === 'bundle'
+      ? [
+          'verify',
+          file,
+          '--vkey',
+          artifactPath(fx.buildDir, 'vkey'),
+          '--opening',
+          fx.openingPath,
+          '--input',
+          fx.samplePath,
+        ]
+      : ['verify', file, '--vkey', fx.claim.vkeyPath, '--dataset-commitment', fx.claim.datasetCommitment];
+  return { argv: [...argv, ...pin], expect: 'reject', label };
+}
 
 /** `verify` of `bundle` (with its input opening) against the hashed key, W pinned by `pin`. */
 function verifyArgv(h: HashedFixtures, bundle: string, opening: string, pin: string, samplePath: string): string[] {
@@ -244,6 +283,7 @@ export const hashedWeights: FuzzGenerator<Fixtures, Recipe> = {
   arbitrary: () => recipe,
   materialize(r, { dir, fixtures }) {
     if (r.kind === 'quant') return quantCase(r, dir, fixtures);
+    if (r.kind === 'fixed') return fixedCase(r, dir, fixtures);
     if (r.kind === 'pin') {
       const list = pins(fixtures.hashed.commitment);
       const [pin, names] = list[r.pick % list.length]!;
