@@ -4,7 +4,7 @@
  */
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundlePathNamed, openingPathFor, proofsDir } from '../../src/formats/paths.js';
+import { artifactPath, bundlePathNamed, openingPathFor, proofsDir } from '../../src/formats/paths.js';
 import { fileURLToPath } from 'node:url';
 import { runPipeline } from '../../src/pipeline.js';
 import { proveAccuracy } from '../../src/accuracy/prove-accuracy.js';
@@ -30,12 +30,30 @@ export interface Fixtures {
     readonly datasetPath: string;
     readonly datasetCommitment: string;
   };
+  /** A hashed-weights build of the same MLP (`quantize --weights hashed`), proven once. */
+  readonly hashed: HashedFixtures;
+}
+
+/** The hashed-weights build: its key, W, the pair of weights files and one proof. */
+export interface HashedFixtures {
+  /** A build directory with weights.json and weights.opening.json (proofs excluded). */
+  readonly buildDir: string;
+  /** Its vkey.json, to pin. */
+  readonly vkeyPath: string;
+  /** The public weights.json and the private weights.opening.json (inside `buildDir`). */
+  readonly weightsPath: string;
+  readonly weightsOpeningPath: string;
+  /** W, 0x + 64 hex digits. */
+  readonly commitment: string;
+  /** The sample's bundle (carries W) and its input opening. */
+  readonly bundlePath: string;
+  readonly openingPath: string;
 }
 
 /** The repository root (dist/tools/fuzz → ../../..). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Builds the fixtures under `dir` (about 5 s: one pipeline run and one extra setup). */
+/** Builds the fixtures under `dir` (about 8 s: two pipeline runs, fixed and hashed, and one extra setup). */
 export async function makeFixtures(dir: string): Promise<Fixtures> {
   mkdirSync(dir, { recursive: true });
   const mlp = join(ROOT, 'models/digits-mlp.onnx');
@@ -85,6 +103,27 @@ export async function makeFixtures(dir: string): Promise<Fixtures> {
     bundlePath,
     openingPath,
     claim,
+    hashed: await makeHashedFixtures(dir, mlp, samplePath),
+  };
+}
+
+/** The hashed-weights build: `run --weights hashed` commits W and proves the sample once. */
+async function makeHashedFixtures(dir: string, mlp: string, samplePath: string): Promise<HashedFixtures> {
+  const buildDir = join(dir, 'hashed-build');
+  const run = await runPipeline({ modelPath: mlp, inputPath: samplePath, outDir: buildDir, weights: 'hashed' });
+  const bundlePath = bundlePathNamed(dir, 'hashed-sample');
+  const openingPath = openingPathFor(bundlePath);
+  cpSync(run.bundlePath, bundlePath);
+  cpSync(run.openingPath!, openingPath);
+  rmSync(proofsDir(buildDir), { recursive: true, force: true });
+  return {
+    buildDir,
+    vkeyPath: artifactPath(buildDir, 'vkey'),
+    weightsPath: artifactPath(buildDir, 'weights'),
+    weightsOpeningPath: artifactPath(buildDir, 'weightsOpening'),
+    commitment: run.weightsCommitment!,
+    bundlePath,
+    openingPath,
   };
 }
 

@@ -240,7 +240,8 @@ export const onnxModels: FuzzGenerator<Fixtures, Recipe> = {
       200,
     );
     const expect = reject === undefined ? 'any' : reject ? 'reject' : 'accept';
-    if (!r.quantize) return { argv: ['inspect', file, '--json'], expect, label };
+    // --strict: inspect reports an unsupported model (supported: false, exit 0) unless asked to refuse it.
+    if (!r.quantize) return { argv: ['inspect', file, '--json', '--strict'], expect, label };
     const input = join(dir, 'input.json');
     writeFileSync(input, JSON.stringify(seq(inputSize, (i) => ((i * 37) % 17) / 17)));
     const out = join(dir, 'q');

@@ -64,7 +64,8 @@ export const outputPaths: FuzzGenerator<Fixtures, Recipe> = {
     }[r.command];
     return {
       argv,
-      expect: 'reject',
+      // prove replaces an existing bundle file atomically (checkOutputFile): documented, not a refusal.
+      expect: r.command === 'prove' && r.kind === 'file' ? 'any' : 'reject',
       outputs: r.kind === 'directory' ? [openingPathFor(out), join(out, 'model.onnx')] : [],
       label: `${r.command} --out ${r.kind}${r.kind === 'below-file' ? ` (depth ${r.depth})` : ''}`,
     };

@@ -5,6 +5,7 @@
 import type { Fixtures } from './fixtures.js';
 import { buildDirs } from './gen-build-dir.js';
 import { bundles } from './gen-bundle.js';
+import { hashedWeights } from './gen-hashed.js';
 import { claims, datasets } from './gen-claim.js';
 import { calibrationFiles, jsonInputs, pbInputs } from './gen-inputs.js';
 import { onnxModels } from './gen-onnx.js';
@@ -24,4 +25,5 @@ export const GENERATORS: ReadonlyArray<FuzzGenerator<Fixtures, any>> = [
   claims,
   datasets,
   outputPaths,
+  hashedWeights,
 ];
