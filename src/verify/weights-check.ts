@@ -87,7 +87,8 @@ export function weightsPinCheck(
     ? pass('weights', `weight commitment W ${short(proven)} matches the pinned one`)
     : fail(
         'weights',
-        `the proof's weight commitment ${short(proven)} is not the pinned ${short(pin.value)}: other weights`,
+        // Full values: two commitments can share the shortened prefix.
+        `the proof's weight commitment ${weightsHex(proven)} is not the pinned ${weightsHex(pin.value)}: other weights`,
       );
 }
 
