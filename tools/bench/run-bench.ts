@@ -34,7 +34,6 @@ import { writeRandomMlp } from './random-mlp.js';
 import { measureOpCosts, measurePeriodicError, opCostTable, periodicErrorTable } from './bench-table-functions.js';
 import { measureProductCosts, productCostTable } from './bench-products.js';
 import { benchAccuracySection } from './bench-accuracy-section.js';
-import { proverTables, type ProverJob, type ProverResult } from './bench-prover.js';
 import { type BenchSection, updateBenchDoc } from './bench-doc.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -306,93 +305,14 @@ if (selected('trees')) {
 begin('hashed-weights');
 let hashedWeights: import('./bench-hashed-weights.js').HashedWeightsResult | undefined;
 if (only?.has('hashed-weights')) {
-  const { benchHashedWeights } = await import('./bench-hashed-weights.js');
-  const { commitmentPerValue, hashedWeightsMarkdown } = await import('./bench-hashed-weights-table.js');
-  // --hashed-models digits-mlp,... limits the models (for developing the bench on the small ones).
-  const pick = argv.indexOf('--hashed-models');
-  const models = pick >= 0 ? (argv[pick + 1] ?? '').split(',').filter(Boolean) : undefined;
-  const docFile = join(ROOT, 'docs', 'benchmarks.md');
-  // Each measured row goes into the doc at once: an interrupted run of the big models keeps the rest.
-  const onProgress = (partial: Parameters<typeof hashedWeightsMarkdown>[0]): void =>
-    writeFileSync(
-      docFile,
-      updateBenchDoc(readFileSync(docFile, 'utf8'), [
-        { key: 'hashed-weights', markdown: hashedWeightsMarkdown(partial) },
-      ]),
-    );
-  const hw = (hashedWeights = await benchHashedWeights({ root: ROOT, work, log, models, onProgress }));
-  const hashedRow = (model: string) => hw.rows.find((r) => r.model === model && r.weights === 'hashed');
-  const secs = (v: number) => `${v.toFixed(3)} s`;
-  const mlp = hashedRow('digits-mlp');
-  if (mlp) {
-    goal('hashed-weights-digits-mlp', 'constraints ≤ 8,000', mlp.constraints, 8000, true, (v) =>
-      v.toLocaleString('en-US'),
-    );
-    goal('hashed-weights-digits-mlp', 'warm prove ≤ 0.6 s', mlp.seconds.proveWarm!, 0.6, true, secs);
-    goal(
-      'hashed-weights-commitment',
-      'commitment ≤ 1.5 per 8-bit weight beyond its range check',
-      commitmentPerValue(mlp)!,
-      1.5,
-      true,
-      (v) => v.toFixed(3),
-    );
-  }
-  const cnn = hashedRow('digits-cnn');
-  if (cnn) goal('hashed-weights-digits-cnn', 'warm prove ≤ 10 s', cnn.seconds.proveWarm!, 10, true, secs);
-  const mnist = hashedRow('mnist-8');
-  if (mnist) {
-    // "Proves and verifies": the `zkinfer prove` command (one input, from process start) plus `zkinfer verify`.
-    const t = mnist.seconds.proveCli + mnist.seconds.verify;
-    goal('hashed-weights-mnist-8', 'prove + verify ≤ 120 s', t, 120, true, (v) => `${v.toFixed(1)} s`);
-    goal(
-      'hashed-weights-mnist-8',
-      'prove peak ≤ 6 GB',
-      mnist.proveRssMiB,
-      6 * 1024,
-      true,
-      (v) => `${(v / 1024).toFixed(2)} GiB`,
-    );
-    goal('hashed-weights-mnist-8', 'verifies', mnist.valid ? 1 : 0, 1, false, (v) => (v ? 'valid' : 'invalid'));
-  }
-  const acc = hw.accuracy.find((a) => a.weights === 'hashed');
-  if (acc)
-    goal('hashed-weights-accuracy', 'claim end to end ≤ 120 s', acc.seconds, 120, true, (v) => `${v.toFixed(1)} s`);
-  print(hashedWeightsMarkdown(hw));
+  const { runHashedWeightsSection } = await import('./bench-hashed-weights-section.js');
+  hashedWeights = await runHashedWeightsSection({ root: ROOT, work, argv, log, goal, print });
 }
-
 begin('prover');
-const prover: ProverResult[] = [];
+let prover: import('./bench-prover.js').ProverResult[] = [];
 if (selected('prover')) {
-  // zkinfer's own Groth16 prover against snarkjs on the same key (tools/bench/bench-prover.ts).
-  const proverJobs: ProverJob[] = [
-    { name: 'digits-mlp', ...digits, runs: 3 },
-    { name: 'digits-cnn', modelPath: join(ROOT, 'models/digits-cnn.onnx'), inputPath: digits.inputPath, runs: 3 },
-    { ...jobs.find((j) => j.name === 'mnist-8')!, runs: 2 },
-  ].map(({ name, modelPath, inputPath, runs }) => ({ name, modelPath, inputPath, runs }));
-  for (const j of proverJobs) {
-    log(`prover: ${j.name} (own vs snarkjs, ${j.runs} warm proofs each)`);
-    const r = await runChild<ProverResult>('bench-prover.js', j);
-    prover.push(r);
-    log(
-      r.status === 'ok'
-        ? `  snarkjs ${r.snarkjs!.warmSeconds.toFixed(2)} s, own ${r.own!.warmSeconds.toFixed(2)} s warm`
-        : `  failed: ${r.error}`,
-    );
-  }
-  const m = prover.find((r) => r.name === 'mnist-8' && r.status === 'ok');
-  if (m)
-    goal(
-      'prover-mnist-8',
-      'own prover ≥ 1.3× faster than snarkjs (warm)',
-      m.snarkjs!.warmSeconds / m.own!.warmSeconds,
-      1.3,
-      false,
-      (n) => `${n.toFixed(2)}×`,
-    );
-  print(
-    `### Own Groth16 prover vs snarkjs (same key and witness, warm, main-thread curve)\n\n${proverTables(prover)}\n`,
-  );
+  const { runProverSection } = await import('./bench-prover-section.js');
+  prover = await runProverSection({ root: ROOT, digits, jobs, log, goal, print });
 }
 
 // Opt-in (--queue): minutes of real workers, a real Postgres and a kill -9 run; also standalone as run-queue-bench.js.
