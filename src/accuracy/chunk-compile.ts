@@ -43,7 +43,8 @@ function checkChunkSize(chunkSize: number): void {
  * built over a placeholder chunk (the structure never depends on values), as r1cs bytes and
  * circuit info. `bytes` are the exact bytes of model.quant.json, which the model id hashes with
  * the r1cs — with hashed weights, the architecture's bytes instead (src/accuracy/chunk-weights.ts),
- * so models of one architecture share the chunk circuit and its key, and differ only in W. With `check` (default: small circuits, as `zkinfer compile`) the determinism check
+ * so models of one architecture share the chunk circuit and its key, and differ only in W. With `check` (default: small circuits, as `zkinfer
+ * compile`) the determinism check
  * runs first and throws when a wire is not forced by the inputs.
  */
 export function compileChunkQuantized(

@@ -71,6 +71,8 @@ export async function assertChunkWeightsOpen(buildDir: string, model: QuantizedM
   const actual = weightsHex(await weightsCommitment(model, w.blinding));
   if (actual !== w.commitment)
     throw new UserError(
-      `${artifactPath(buildDir, 'weightsOpening')}: its blinding gives W ${actual.slice(0, 18)}… for the weights in model.quant.json, not the recorded ${w.commitment.slice(0, 18)}… (the model was quantized again with other weights); run \`zkinfer weights commit ${buildDir} --force\` and publish the new W`,
+      `${artifactPath(buildDir, 'weightsOpening')}: its blinding gives W ${actual.slice(0, 18)}… for the weights in model.quant.json, not the recorded ` +
+        `${w.commitment.slice(0, 18)}… (the model was quantized again with other weights); run \`zkinfer weights commit ${buildDir} --force\` and ` +
+        `publish the new W`,
     );
 }

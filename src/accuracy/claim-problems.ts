@@ -203,7 +203,9 @@ export function weightsCheck(
   if (other)
     return {
       ok: false,
-      detail: `chunk ${other.index}: proven with weights ${toHex(BigInt(other.publicSignals[offset]!)).slice(0, 18)}…, the claim names ${toHex(w).slice(0, 18)}…`,
+      detail:
+        `chunk ${other.index}: proven with weights ${toHex(BigInt(other.publicSignals[offset]!)).slice(0, 18)}…, the claim names ` +
+        `${toHex(w).slice(0, 18)}…`,
     };
   if (opts.weightsCommitment !== undefined) {
     // The W itself is compared; a weights.json names the single-inference key's id, not the chunk key's.

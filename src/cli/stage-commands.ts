@@ -65,7 +65,8 @@ function registerQuantize(p: Command): void {
     .option('--activation-bits <n>', 'bits per activation (default 8)', intOption('--activation-bits'))
     .addOption(
       weightsOption(
-        "linear weights as circuit constants, or private witnesses behind a commitment (hashed: the key depends on the architecture only) (default: fixed, or the --settings file's)",
+        'linear weights as circuit constants, or private witnesses behind a commitment (hashed: the key depends on the architecture only) (default: ' +
+          "fixed, or the --settings file's)",
       ),
     )
     .option(
@@ -114,14 +115,16 @@ function registerQuantize(p: Command): void {
       if (f.json) return printJson(search ? { ...settings, search: search.tried } : settings);
       if (search)
         out(
-          `settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration inputs:\n\n${triedTable(search)}\n`,
+          `settings tried for top-1 agreement ≥ ${(100 * f.targetAgreement!).toFixed(1)}% on ${settings.calibration.count} calibration ` +
+            `inputs:\n\n${triedTable(search)}\n`,
         );
       out(
         `quantized ${model} → ${f.out}: input scale 2^-${settings.quantization.input.frac}, output scale 2^-${settings.quantization.output.frac}`,
       );
       if (fid.unavailable === undefined)
         out(
-          `fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`,
+          `fidelity vs onnxruntime over ${fid.samples} calibration inputs: top-1 agreement ${(100 * fid.top1Agreement).toFixed(1)}%, max |error| ` +
+            `${fid.maxAbsError.toFixed(4)} (max |float| ${fid.maxAbsFloat.toFixed(3)})`,
         );
     });
 }

@@ -149,7 +149,8 @@ function summary(r: VerifyReport | ClaimReport): string {
     : 'which model and setup that key belongs to is NOT verified';
   const what =
     r.kind === 'accuracy-claim'
-      ? `${r.correct}/${r.samples} correct (${(100 * r.accuracy!).toFixed(2)} %) on dataset ${r.datasetCommitment}${r.weightsCommitment ? ` by the model with weights commitment ${r.weightsCommitment}` : ''}`
+      ? `${r.correct}/${r.samples} correct (${(100 * r.accuracy!).toFixed(2)} %) on dataset ` +
+        `${r.datasetCommitment}${r.weightsCommitment ? ` by the model with weights commitment ${r.weightsCommitment}` : ''}`
       : r.prediction !== undefined
         ? `prediction ${r.prediction}`
         : 'output hashed (pass --opening to see it)';
@@ -187,7 +188,8 @@ const VERIFY_EXAMPLES = [
   '',
   'Examples:',
   '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json',
-  '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening build/digits/proofs/digit-3.opening.json',
+  '  zkinfer verify build/digits/proofs/digit-3.proof.json --vkey build/digits/vkey.json --input models/samples/digit-3.json --opening ' +
+    'build/digits/proofs/digit-3.opening.json',
   '  zkinfer keys add build/digits/vkey.json --name digits && zkinfer verify build/digits/proofs/digit-3.proof.json',
   '  zkinfer verify BUNDLE --vkey vkey.json --model model.onnx --settings settings.json --ptau powersOfTau28_hez_final_12.ptau --require-trusted-setup',
   "  zkinfer verify BUNDLE --vkey vkey.json --weights-commitment 0x…  # hashed weights: W from the owner's weights.json",

@@ -56,7 +56,9 @@ export const settingsSchema = z
         .record(z.string(), z.record(z.string(), z.union([safeIntSchema, z.boolean()])))
         .optional()
         .describe(
-          'every calibration-dependent choice, by op name ("::input" for the float inputs\' scale, "::input:NAME" for integer input NAME) then choice (shift, frac, relu, unsigned, lo, hi; with hashed weights also weightFrac and biasBits of each linear op): what `verify --model` replays to recompile the circuit without calibration data; absent in files written before it existed (re-run quantize)',
+          'every calibration-dependent choice, by op name ("::input" for the float inputs\' scale, "::input:NAME" for integer input NAME) then choice ' +
+            '(shift, frac, relu, unsigned, lo, hi; with hashed weights also weightFrac and biasBits of each linear op): what `verify --model` replays ' +
+            'to recompile the circuit without calibration data; absent in files written before it existed (re-run quantize)',
         ),
     }),
     calibration: z.object({ count: z.number().int().min(0), sources: z.array(z.string()) }),

@@ -64,7 +64,8 @@ export async function loadWeightsOpening(
 function assertSameModel(path: string, o: WeightsOpeningFile, circuit: CircuitInfo): void {
   if (o.modelId !== circuit.modelId)
     throw new UserError(
-      `${path}: made for model ${o.modelId.slice(0, 16)}…, the build is ${circuit.modelId.slice(0, 16)}… (compiled again since?); run \`zkinfer weights commit BUILD --force\``,
+      `${path}: made for model ${o.modelId.slice(0, 16)}…, the build is ${circuit.modelId.slice(0, 16)}… (compiled again since?); run \`zkinfer ` +
+        `weights commit BUILD --force\``,
     );
 }
 
@@ -79,7 +80,8 @@ async function assertOpensWeights(
   const w = await weightsCommitment(model, BigInt(o.blinding));
   if (weightsHex(w) !== o.commitment)
     throw new UserError(
-      `${path}: its blinding gives W ${weightsHex(w).slice(0, 18)}… for the weights in model.quant.json, not the recorded ${o.commitment.slice(0, 18)}… (the model was quantized again with other weights); run \`zkinfer weights commit BUILD --force\` and publish the new W`,
+      `${path}: its blinding gives W ${weightsHex(w).slice(0, 18)}… for the weights in model.quant.json, not the recorded ` +
+        `${o.commitment.slice(0, 18)}… (the model was quantized again with other weights); run \`zkinfer weights commit BUILD --force\` and publish the new W`,
     );
 }
 
@@ -120,7 +122,8 @@ export async function commitWeights(opts: {
   const circuit = readCircuitInfo(buildDir);
   if (!hasHashedWeights(circuit))
     throw new UserError(
-      `${artifactPath(buildDir, 'circuit')}: the build has fixed weights (the weights are constants of the circuit, so the key already is the model): nothing to commit; quantize with \`--weights hashed\` for a weight commitment`,
+      `${artifactPath(buildDir, 'circuit')}: the build has fixed weights (the weights are constants of the circuit, so the key already is the model): ` +
+        `nothing to commit; quantize with \`--weights hashed\` for a weight commitment`,
     );
   const { model } = readQuantizedModelFile(buildDir);
   const commitmentPath = artifactPath(buildDir, 'weights');

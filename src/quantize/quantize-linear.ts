@@ -60,7 +60,8 @@ function linearValues(c: QuantizeContext, op: LinearOp, xFrac: number): LinearVa
   const clampedBias = bias.map(b.clamp);
   if (w.count() + b.count() > 0)
     c.mode.warn(
-      `node ${quote(op.name)}: ${w.count()} of ${weight.length} weights and ${b.count()} of ${bias.length} biases do not fit the replayed widths (weightFrac ${wf}, weightBits ${wb}, biasBits ${biasBits}) and were clamped`,
+      `node ${quote(op.name)}: ${w.count()} of ${weight.length} weights and ${b.count()} of ${bias.length} biases do not fit the replayed widths ` +
+        `(weightFrac ${wf}, weightBits ${wb}, biasBits ${biasBits}) and were clamped`,
     );
   return { weightFrac: wf, weight, bias: clampedBias, widths: { weightBits: wb, biasBits } };
 }

@@ -247,7 +247,8 @@ function refuseOtherLayers(settings: Settings, model: QuantizedModel, path: stri
   for (let i = 0; i < Math.max(mine.length, theirs.length); i++)
     if (name(mine[i]) !== name(theirs[i]))
       throw new UserError(
-        `${path}: layer ${i} is ${name(theirs[i])} there, ${name(mine[i])} in this model (layers fuse by their values): the settings belong to another architecture`,
+        `${path}: layer ${i} is ${name(theirs[i])} there, ${name(mine[i])} in this model (layers fuse by their values): the settings belong to another ` +
+          `architecture`,
       );
 }
 

@@ -232,7 +232,10 @@ async function acceptChunk(
     return `chunk ${slot.index}: the worker's result is not a chunk proof (${shape.error.issues[0]!.message})`;
   const p = parsed as ChunkProof;
   if (!(await isProofOfChunk(vkey, p, slot)))
-    return `chunk ${slot.index}: the worker's result is not a valid proof of this chunk (index ${p.index}, commitment ${String(p.commitment).slice(0, 18)}…${slot.weightsCommitment ? '; or proven under another weights opening than the submitter’s' : ''})`;
+    return (
+      `chunk ${slot.index}: the worker's result is not a valid proof of this chunk (index ${p.index}, commitment ` +
+      `${String(p.commitment).slice(0, 18)}…${slot.weightsCommitment ? '; or proven under another weights opening than the submitter’s' : ''})`
+    );
   // A valid proof of this chunk states the circuit's count; the integer reference disagreeing is a bug.
   if (p.count !== slot.expectedCount)
     return `chunk ${slot.index}: proven count ${p.count} differs from the integer reference's ${slot.expectedCount} (a bug)`;

@@ -1,7 +1,8 @@
 /**
  * Attacks on hashed weights, each performed and expected to fail. The owner's build A (the tiny
  * MLP of test/helpers: the mechanism is under test, not the digits MLP; hashed weights, dev
- * keys) and an attacker's build B: the same architecture with one weight changed, quantized with A's settings (same architecture, so the same r1cs) and proven with
+ * keys) and an attacker's build B: the same architecture with one weight changed, quantized with A's settings (same architecture, so the same r1cs)
+ * and proven with
  * A's very keys. The key then cannot tell A from B: only the pinned W can.
  */
 import { after, before, test } from 'node:test';

@@ -141,6 +141,7 @@ test('digits MLP: constraints with hashed weights against fixed weights', (t) =>
   assert.equal(h.nConstraints, f.nConstraints + products + commitment.total + 1);
   t.diagnostic(
     `fixed ${f.nConstraints}; hashed ${h.nConstraints} = products ${products} + commitment ${commitment.total} ` +
-      `(range checks ${commitment.rangeChecks}, Poseidon ${commitment.hash}, ${(commitment.hash / h.weights!.values).toFixed(3)} per value) + W 1 + the rest ${f.nConstraints}`,
+      `(range checks ${commitment.rangeChecks}, Poseidon ${commitment.hash}, ${(commitment.hash / h.weights!.values).toFixed(3)} per value) + W 1 + ` +
+      `the rest ${f.nConstraints}`,
   );
 });

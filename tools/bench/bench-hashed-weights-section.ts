@@ -3,6 +3,7 @@
  * tools/bench/bench-hashed-weights.ts, writes each measured row into docs/benchmarks.md at once
  * (an interrupted run of the big models keeps the rest) and records the issue-21 goals.
  */
+import type { RecordGoal } from './bench-table.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { updateBenchDoc } from './bench-doc.js';
@@ -14,14 +15,7 @@ export interface HashedWeightsSectionContext {
   readonly work: string;
   readonly argv: readonly string[];
   readonly log: (msg: string) => void;
-  readonly goal: (
-    item: string,
-    text: string,
-    actual: number,
-    limit: number,
-    atMost: boolean,
-    show: (n: number) => string,
-  ) => void;
+  readonly goal: RecordGoal;
   readonly print: (s: string) => void;
 }
 

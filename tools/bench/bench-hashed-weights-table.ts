@@ -24,7 +24,10 @@ function mainTable(rows: readonly HashedWeightsRow[]): string {
         const cells = [t.compile, t.setup]
           .map(s)
           .concat(t.proveWarm === undefined ? '—' : s(t.proveWarm), s(t.proveCli));
-        return `| ${r.model} | ${r.weights} | ${n(r.constraints)} | 2^${r.power} | ${cells.join(' | ')} | ${r.proveRssMiB.toFixed(0)} | ${s(t.verify)} | ${r.valid ? '✓' : '✗'} |`;
+        return (
+          `| ${r.model} | ${r.weights} | ${n(r.constraints)} | 2^${r.power} | ${cells.join(' | ')} | ${r.proveRssMiB.toFixed(0)} | ${s(t.verify)} ` +
+          `| ${r.valid ? '✓' : '✗'} |`
+        );
       })
       .join('\n') +
     '\n'
@@ -33,14 +36,18 @@ function mainTable(rows: readonly HashedWeightsRow[]): string {
 
 function splitTable(rows: readonly HashedWeightsRow[]): string {
   const head =
-    '| Model | Committed values | Fixed-weights constraints | + products (w × x) | + weight range checks | + commitment (Poseidon) | + wider worst-case ranges | = hashed | Commitment per value beyond its range check |\n' +
+    '| Model | Committed values | Fixed-weights constraints | + products (w × x) | + weight range checks | + commitment (Poseidon) | + wider ' +
+    'worst-case ranges | = hashed | Commitment per value beyond its range check |\n' +
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n';
   const body = rows
     .filter((r) => r.split)
     .map((r) => {
       const fixed = rows.find((f) => f.model === r.model && f.weights === 'fixed')!;
       const p = r.split!;
-      return `| ${r.model} | ${n(r.values!)} | ${n(fixed.constraints)} | ${n(p.products)} | ${n(p.rangeChecks)} | ${n(p.commitment)} | ${n(p.widerRanges)} | ${n(r.constraints)} | ${commitmentPerValue(r)!.toFixed(3)} |`;
+      return (
+        `| ${r.model} | ${n(r.values!)} | ${n(fixed.constraints)} | ${n(p.products)} | ${n(p.rangeChecks)} | ${n(p.commitment)} | ` +
+        `${n(p.widerRanges)} | ${n(r.constraints)} | ${commitmentPerValue(r)!.toFixed(3)} |`
+      );
     });
   return head + body.join('\n') + '\n';
 }
@@ -59,7 +66,8 @@ function accuracyTable(rows: readonly HashedAccuracyRow[]): string {
     rows
       .map(
         (r) =>
-          `| ${r.weights} | ${r.samples} | ${r.correct} (${((100 * r.correct) / r.samples).toFixed(2)} %) | ${r.chunkSize} | ${n(r.constraintsPerSample)} | ${r.seconds.toFixed(1)} | ${r.peakRssMiB.toFixed(0)} | ${s(r.verifySeconds)} |`,
+          `| ${r.weights} | ${r.samples} | ${r.correct} (${((100 * r.correct) / r.samples).toFixed(2)} %) | ${r.chunkSize} | ` +
+          `${n(r.constraintsPerSample)} | ${r.seconds.toFixed(1)} | ${r.peakRssMiB.toFixed(0)} | ${s(r.verifySeconds)} |`,
       )
       .join('\n') +
     '\n'

@@ -3,6 +3,7 @@
  * same key and witness (tools/bench/bench-prover.ts, each model in a child process), with the
  * issue-20 goal (≥ 1.3× faster on mnist-8, warm).
  */
+import type { RecordGoal } from './bench-table.js';
 import { join } from 'node:path';
 import { runChild } from './child-process.js';
 import type { ModelJob } from './bench-model.js';
@@ -14,14 +15,7 @@ export interface ProverSectionContext {
   readonly digits: { readonly modelPath: string; readonly inputPath: string };
   readonly jobs: readonly ModelJob[];
   readonly log: (msg: string) => void;
-  readonly goal: (
-    item: string,
-    text: string,
-    actual: number,
-    limit: number,
-    atMost: boolean,
-    show: (n: number) => string,
-  ) => void;
+  readonly goal: RecordGoal;
   readonly print: (s: string) => void;
 }
 

@@ -176,24 +176,32 @@ export function proverTables(rows: readonly ProverResult[]): string {
   const ms = (x: number) => (x / 1000).toFixed(2);
   const ok = rows.filter((r) => r.status === 'ok');
   const head =
-    '| Model | Constraints | Wires | Domain | Witness (s) | snarkjs warm (s) | own warm (s) | Speedup | CPU s snarkjs / own | CPU speedup |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
+    '| Model | Constraints | Wires | Domain | Witness (s) | snarkjs warm (s) | own warm (s) | Speedup | CPU s snarkjs / own | CPU speedup |\n| --- | ' +
+    '--- | --- | --- | --- | --- | --- | --- | --- | --- |';
   const lines = ok.map(
     (r) =>
-      `| ${r.name} | ${r.constraints!.toLocaleString('en-US')} | ${r.wires!.toLocaleString('en-US')} | 2^${r.power} | ${s(r.witnessSeconds!)} | ${s(r.snarkjs!.warmSeconds)} | ${s(r.own!.warmSeconds)} | ${(r.snarkjs!.warmSeconds / r.own!.warmSeconds).toFixed(2)}× | ${s(r.snarkjs!.warmCpuSeconds)} / ${s(r.own!.warmCpuSeconds)} | ${(r.snarkjs!.warmCpuSeconds / r.own!.warmCpuSeconds).toFixed(2)}× |`,
+      `| ${r.name} | ${r.constraints!.toLocaleString('en-US')} | ${r.wires!.toLocaleString('en-US')} | 2^${r.power} | ${s(r.witnessSeconds!)} | ` +
+      `${s(r.snarkjs!.warmSeconds)} | ${s(r.own!.warmSeconds)} | ${(r.snarkjs!.warmSeconds / r.own!.warmSeconds).toFixed(2)}× | ` +
+      `${s(r.snarkjs!.warmCpuSeconds)} / ${s(r.own!.warmCpuSeconds)} | ${(r.snarkjs!.warmCpuSeconds / r.own!.warmCpuSeconds).toFixed(2)}× |`,
   );
   const failed = rows.filter((r) => r.status !== 'ok').map((r) => `| ${r.name} | failed: ${r.error} |`);
   const splitHead =
-    '| Model | prepare | QAP A,B,C | FFT/h | MSM A | MSM B1 | MSM B2 (G2) | MSM C | MSM H | blind + JSON |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |';
+    '| Model | prepare | QAP A,B,C | FFT/h | MSM A | MSM B1 | MSM B2 (G2) | MSM C | MSM H | blind + JSON |\n| --- | --- | --- | --- | --- | --- | --- ' +
+    '| --- | --- | --- |';
   const split = ok.map((r) => {
     const t = r.split!;
-    return `| ${r.name} | ${ms(t.prepareMs)} | ${ms(t.qapMs)} | ${ms(t.fftMs)} | ${ms(t.msmAMs)} | ${ms(t.msmB1Ms)} | ${ms(t.msmB2Ms)} | ${ms(t.msmCMs)} | ${ms(t.msmHMs)} | ${ms(t.finishMs)} |`;
+    return (
+      `| ${r.name} | ${ms(t.prepareMs)} | ${ms(t.qapMs)} | ${ms(t.fftMs)} | ${ms(t.msmAMs)} | ${ms(t.msmB1Ms)} | ${ms(t.msmB2Ms)} | ` +
+      `${ms(t.msmCMs)} | ${ms(t.msmHMs)} | ${ms(t.finishMs)} |`
+    );
   });
   return [
     head,
     ...lines,
     ...failed,
     '',
-    'Own prover, cost split of one profiled warm proof (steps run one after another; the timed proofs overlap the witness MSMs with the h computation), seconds:',
+    'Own prover, cost split of one profiled warm proof (steps run one after another; the timed proofs overlap the witness MSMs with the h ' +
+      'computation), seconds:',
     '',
     splitHead,
     ...split,

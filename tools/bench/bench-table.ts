@@ -17,6 +17,16 @@ export interface Goal {
   readonly met: boolean;
 }
 
+/** Records a goal: `actual` against `limit`, met when at most (or, `atMost` false, at least) it. */
+export type RecordGoal = (
+  item: string,
+  text: string,
+  actual: number,
+  limit: number,
+  atMost: boolean,
+  show: (n: number) => string,
+) => void;
+
 /** One embedded-EVM gas measurement. */
 export interface GasRow {
   readonly name: string;

@@ -27,7 +27,15 @@ import { shutdown } from '../../src/runtime/curve.js';
 import type { BenchResult } from './bench-dev-setup.js';
 import { benchBatch, type BenchBatchResult } from './bench-batch.js';
 import type { ModelJob, ModelResult } from './bench-model.js';
-import { batchTable, gasTable, type GasRow, type Goal, modelTable, setupTable } from './bench-table.js';
+import {
+  batchTable,
+  gasTable,
+  type GasRow,
+  type Goal,
+  modelTable,
+  type RecordGoal,
+  setupTable,
+} from './bench-table.js';
 import { runChild } from './child-process.js';
 import type { SetupJob } from './bench-setup.js';
 import { writeRandomMlp } from './random-mlp.js';
@@ -49,14 +57,8 @@ const selected = (...names: string[]): boolean => !only || names.some((n) => onl
 const log = (msg: string): void =>
   void process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0)}s] ${msg}\n`);
 const goals: Goal[] = [];
-const goal = (
-  item: string,
-  text: string,
-  actual: number,
-  limit: number,
-  atMost: boolean,
-  show: (n: number) => string,
-): void => void goals.push({ item, goal: text, actual: show(actual), met: atMost ? actual <= limit : actual >= limit });
+const goal: RecordGoal = (item, text, actual, limit, atMost, show) =>
+  void goals.push({ item, goal: text, actual: show(actual), met: atMost ? actual <= limit : actual >= limit });
 
 const work = mkdtempSync(join(tmpdir(), 'zkinfer-bench-'));
 const random = writeRandomMlp(work, { seed: 784 });
