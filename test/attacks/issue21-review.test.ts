@@ -24,6 +24,7 @@ import type { QuantizedModel } from '../../src/formats/quantized-schema.js';
 import { findViolatedConstraint } from '../../circuits/builder.js';
 import { buildCircuit } from '../../src/compile/build-circuit.js';
 import { requireDetermined } from '../../src/compile/determinism-check.js';
+import { assertEveryNonInputWirePinned } from '../helpers/soundness-helpers.js';
 import { parseQuantizedModel } from '../../src/formats/quantized-model.js';
 import { quantizeInput } from '../../src/quantize/quantize-input.js';
 
@@ -211,6 +212,8 @@ test('randomized witness search on the tiny hashed circuit: no stray weight wire
   // and every other wire is forced by them: a layer can only multiply by committed weights.
   assert.equal(a.circuit.nPrvIn, x.length + 1 + weightValueCount(model) + 1);
   requireDetermined(a.circuit);
+  // Every product of privateLinearLayer, every bit and hash wire: +1 or −1 alone breaks a constraint.
+  assertEveryNonInputWirePinned(a.circuit, 'tiny hashed circuit');
   const at = a.layout.weights!.offset;
   assert.equal(a.publicSignals[at], (await weightsCommitment(model, r)).toString());
   const rnd = prng(21);
