@@ -368,7 +368,11 @@ export class R1csBuilder {
 
   /** Marks constraints `product` and `bound` as a remainder division for the determinism checker (no constraint). */
   hintDivision(product: number, bound: number): void {
-    if (!this.witnessOnly) this.divisionHints.push([product, bound]);
+    // The indices come from nConstraints, which counts the pending lookups (emitted at finalize,
+    // after every other constraint): take those off. No lookup may be made between reading
+    // nConstraints and this call (divide.ts emits only the two constraints in between).
+    const pending = this.lookupState?.pending ?? 0;
+    if (!this.witnessOnly) this.divisionHints.push([product - pending, bound - pending]);
   }
 
   /**

@@ -15,6 +15,7 @@ import { completeLookupWitness, LookupLogTable, RANGE_TABLE_NAME } from '../../c
 import { assertInInterval, rangeSegments } from '../../circuits/range-check.js';
 import { requantize } from '../../circuits/requantize.js';
 import { max2 } from '../../circuits/max.js';
+import { divide } from '../../circuits/divide.js';
 import { checkDeterminism } from '../../src/compile/determinism-check.js';
 import { assertFullyConstrained } from '../helpers/soundness-helpers.js';
 import { C1, C2, completed, lookupCircuit, recomputeRound2 } from './lookup-helpers.js';
@@ -155,6 +156,9 @@ function honest(xs: readonly bigint[]): BuiltCircuit {
     b.lookupRange(b.linear([[z!, 1n]], 5n), 11);
     rangeSegments(b, b.linear([[x!, 1n]], 2048n), [3, 6, 1, 2]);
     b.exposeOutput(b.lookupTable(WIDE, b.linear([[z!, 1n]], -185n)));
+    // A remainder division after lookups: its marks must still name its own constraints.
+    const n = b.linear([[x!, 1n]], 2048n);
+    b.exposeOutput(divide(b, n, b.linear([[z!, 1n]], 6n), { qOffset: 0n, qBits: 12, rBits: 8 }));
   }).circuit;
 }
 
