@@ -58,7 +58,9 @@ test('sigmoid table with lookups: an output off by one with the multiplicities r
 });
 
 test('table lookup with lookups: an input outside the domain has no witness', () => {
-  assert.throws(() => lookupGadget([128n], (b, [x]) => tableLookup(b, x!, { domainLo: -128n, bits: 8, table: SIGMOID }), 8));
+  assert.throws(() =>
+    lookupGadget([128n], (b, [x]) => tableLookup(b, x!, { domainLo: -128n, bits: 8, table: SIGMOID }), 8),
+  );
 });
 
 /** A row of 4 (as gadget-products.test.ts): exp over [−15, 0] at 2^6, probabilities at 2^6. */
@@ -98,7 +100,12 @@ for (const log of [false, true]) {
       [3n, -5n, 10n, 0n],
       [-15n, 0n, 0n, -7n],
     ]) {
-      const g = lookupGadget(xs, (b, x) => softmaxRow(b, x, p), 4, (y) => y);
+      const g = lookupGadget(
+        xs,
+        (b, x) => softmaxRow(b, x, p),
+        4,
+        (y) => y,
+      );
       assert.deepEqual(g.out, rowReference(xs, p), `${what}(${xs})`);
       assert.equal(g.emitted, softmaxRowCost(4, p, { limbBits: 4 }), `${what}(${xs})`);
       assert.ok(g.emitted < softmaxRowCost(4, p) / 2, `${g.emitted} vs ${softmaxRowCost(4, p)} without lookups`);
@@ -134,7 +141,12 @@ test('divide with lookups: floor(n / d) for both signs, cost exact, sound', () =
     [600n, 16n],
     [255n, 3n],
   ] as const) {
-    const g = lookupGadget([n, d], (b, [x, y]) => divide(b, x!, y!, DIV), 4, (q) => [q]);
+    const g = lookupGadget(
+      [n, d],
+      (b, [x, y]) => divide(b, x!, y!, DIV),
+      4,
+      (q) => [q],
+    );
     assert.deepEqual(g.out, [floorDiv(n, d)]);
     assert.equal(g.emitted, divideCost(DIV, { limbBits: 4 }));
     assertLookupGadgetSound(g, `${n} / ${d}`);
@@ -162,7 +174,12 @@ test('divConst with lookups: floor and trunc over [−40, 40] for several diviso
     const p = { divisor: d, ...divConstLayout(-40n, 40n, d) };
     const pt = { ...p, trunc: true, signBits: 7 };
     for (const x of [-40n, -13n, -1n, 0n, 5n, 40n]) {
-      const g = lookupGadget([x], (b, [s]) => [divConst(b, s!, p), divConst(b, s!, pt)], 4, (y) => y);
+      const g = lookupGadget(
+        [x],
+        (b, [s]) => [divConst(b, s!, p), divConst(b, s!, pt)],
+        4,
+        (y) => y,
+      );
       assert.deepEqual(g.out, [floorDiv(x, d), truncDiv(x, d)], `${x} / ${d}`);
       assert.equal(g.emitted, divConstCost(p, { limbBits: 4 }) + divConstCost(pt, { limbBits: 4 }));
       if (x === -13n || x === 40n) assertLookupGadgetSound(g, `${x} / ${d}`);

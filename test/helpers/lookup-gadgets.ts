@@ -21,7 +21,7 @@ export interface LookupGadget<T> {
   readonly circuit: BuiltCircuit;
   /** The same circuit with the witness completed for {@link CHALLENGE}. */
   readonly full: BuiltCircuit;
-  /** Constraints the gadget emitted: its own at call time plus one per lookup it made. */
+  /** Constraints the gadget emitted (the builder counts a lookup's constraint when it is made). */
   readonly emitted: number;
   readonly result: T;
   /** The exposed outputs as signed integers (when `expose` returned signals). */
@@ -49,7 +49,7 @@ export function lookupGadget<T>(
   return {
     circuit,
     full,
-    emitted: own + circuit.lookup!.nLookups,
+    emitted: own,
     result,
     out: full.witness.slice(1, 1 + outputs.length).map(toSigned),
   };
