@@ -24,7 +24,7 @@
  * Cost: {@link divConstCost}.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { divideCost, divideWithRemainder, widthOf } from './divide.js';
+import { divideCost, divideWithRemainder, floorDiv, widthOf } from './divide.js';
 import { isZero, IS_ZERO_COST } from './is-zero.js';
 import type { LookupConfig } from './lookup.js';
 import { isNonNegative, isNonNegativeCost } from './max.js';
@@ -49,11 +49,8 @@ export function truncDiv(x: bigint, d: bigint): bigint {
   return x / d;
 }
 
-/** floor(x / d) for d > 0 (BigInt division truncates toward zero). */
-export function floorDiv(x: bigint, d: bigint): bigint {
-  const q = x / d;
-  return q * d > x ? q - 1n : q;
-}
+/** floor(x / d) for d > 0 (defined in divide.ts, which this module builds on). */
+export { floorDiv } from './divide.js';
 
 /** Offset and width of the numerator for x ∈ [lo, hi]. */
 export function divConstLayout(lo: bigint, hi: bigint, divisor: bigint): { offset: bigint; numeratorBits: number } {

@@ -23,7 +23,6 @@
  * 2·rangeCheckCost(rBits) + 2.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { floorDiv } from './div-const.js';
 import { LookupConfig, rangeCheckCost } from './lookup.js';
 import { bitsToValue, WitnessRangeError } from './range-check.js';
 
@@ -39,6 +38,12 @@ export interface DivideParams {
 /** Constraints of {@link divide} (`lookup`: the builder's lookup configuration; undefined = bits). */
 export function divideCost(p: Pick<DivideParams, 'qBits' | 'rBits'>, lookup?: LookupConfig): number {
   return rangeCheckCost(p.qBits, lookup) + 2 * rangeCheckCost(p.rBits, lookup) + 2;
+}
+
+/** floor(x / d) for d > 0 (BigInt division truncates toward zero). */
+export function floorDiv(x: bigint, d: bigint): bigint {
+  const q = x / d;
+  return q * d > x ? q - 1n : q;
 }
 
 /** Smallest width w ≥ 1 with v < 2^w. */
