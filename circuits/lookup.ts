@@ -38,8 +38,13 @@
 import { FIELD_PRIME, fieldInv, fieldMod } from './field.js';
 import { WitnessRangeError } from './witness-error.js';
 
-/** Limb width of the range table when a build does not choose one (measured: docs/benchmarks.md). */
-export const DEFAULT_LIMB_BITS = 10;
+/**
+ * Limb width of the range table when a build does not choose one. Measured (constraints with
+ * requantize, comparators and intervals on lookups, K = 8..14): every shipped digits model is
+ * smallest at K = 8 (the CNN 5,932 vs 7,287 at K = 10; the transformer 29,695 vs 33,007), and
+ * 8-bit activations are then one full limb; mnist-8 is smallest at K = 10 (56,351; 59,201 at 8).
+ */
+export const DEFAULT_LIMB_BITS = 8;
 /** Narrowest and widest limb accepted (a 2^16-entry table costs 2^16 constraints). */
 export const MIN_LIMB_BITS = 2;
 export const MAX_LIMB_BITS = 16;
