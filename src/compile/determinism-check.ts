@@ -258,7 +258,7 @@ class Propagation {
     for (let progress = true; progress;) {
       progress = false;
       for (const h of pending) {
-        const wires = divisionUnknowns(this.constraints, h, this.boolWire, this.known);
+        const wires = divisionUnknowns(this.constraints, h, this.width, this.known);
         if (!wires) continue;
         pending.delete(h);
         for (const w of wires) this.learn(w);
