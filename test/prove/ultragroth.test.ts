@@ -102,7 +102,14 @@ test('a challenge that hits a looked-up value redraws r₁; the systems refuse e
   });
   assert.equal(calls, 2);
   assert.equal((await verifyUltragroth(vkey, p.publicSignals, p.proof)).ok, true);
-  await assert.rejects(prover.prove(round1, { completeRound2: () => { throw new Error('always'); } }), /always/);
+  await assert.rejects(
+    prover.prove(round1, {
+      completeRound2: () => {
+        throw new Error('always');
+      },
+    }),
+    /always/,
+  );
   await assert.rejects(prover.prove(round1), /needs completeRound2/);
   const full = complete(5n);
   await assert.rejects(groth16Prover.prove(full, { completeRound2: complete }), /Groth16/);

@@ -81,7 +81,9 @@ function checkRound1(k: KeyLayout, round1: DevSetupOptions['round1']): void {
   if (!round1) return;
   const { round2Start, challengeWire } = round1;
   if (k.nPublic < 1 || challengeWire !== k.nPublic)
-    throw new Error(`ultragroth: the challenge must be the last public signal (wire ${k.nPublic}), not ${challengeWire}`);
+    throw new Error(
+      `ultragroth: the challenge must be the last public signal (wire ${k.nPublic}), not ${challengeWire}`,
+    );
   if (!Number.isInteger(round2Start) || round2Start < k.nPublic + 1 || round2Start > k.nVars)
     throw new Error(`ultragroth: round-2 start ${round2Start} outside [${k.nPublic + 1}, ${k.nVars}]`);
 }
