@@ -72,10 +72,7 @@ export interface BuildOptions {
   readonly onOpCost?: OpCostListener;
   /** Passed to the builder: called as the circuit grows (compile's heap guard, memory-guard.ts). */
   readonly onGrowth?: BuilderOptions['onGrowth'];
-  /**
-   * Passed to the builder: LogUp lookups of `limbBits`-bit limbs for every range check (ultragroth
-   * builds, src/compile/proof-system.ts); absent = bit decompositions (groth16).
-   */
+  /** Passed to the builder: range checks and table functions by LogUp lookups (circuits/lookup.ts). */
   readonly lookup?: BuilderOptions['lookup'];
 }
 
@@ -114,7 +111,7 @@ export function buildCircuit(model: QuantizedModel, xq: readonly number[], optio
   const b = new R1csBuilder({
     witnessOnly: options.witnessOnly ?? false,
     onGrowth: options.onGrowth,
-    ...(options.lookup ? { lookup: options.lookup } : {}),
+    lookup: options.lookup,
   });
   const inputVisibility = options.inputVisibility ?? 'public';
   const outputVisibility = options.outputVisibility ?? 'public';
