@@ -11,7 +11,12 @@ import { sha256Hex } from '../core/hash.js';
 import { VERSIONS } from '../core/versions.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
 import { AccuracyCircuitMeta, CircuitInfo, proofSystemOf } from '../formats/circuit.js';
-import { lookupOptionOf, proofSystemFields, type ResolvedProofSystem } from '../compile/proof-system.js';
+import {
+  lookupOptionOf,
+  proofSystemFields,
+  withCompleteWitness,
+  type ResolvedProofSystem,
+} from '../compile/proof-system.js';
 import { readCircuitInfo } from '../formats/build-dir.js';
 import { CHECK_BY_DEFAULT_MAX_CONSTRAINTS, readQuantizedModel } from '../compile/compile-circuit.js';
 import { requireDetermined } from '../compile/determinism-check.js';
@@ -65,7 +70,8 @@ export function compileChunkQuantized(
     ...(system.lookup ? { lookup: system.lookup } : {}),
   });
   // The same soundness gate as `zkinfer compile`: every wire forced by the inputs, before any key exists.
-  if (options.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS) requireDetermined(build.circuit);
+  if (options.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS)
+    requireDetermined(withCompleteWitness(build.circuit));
   const r1cs = encodeR1cs(build.circuit);
   const idBytes = chunkModelBytes(model, bytes);
   const quantizedSha256 = sha256Hex(idBytes);

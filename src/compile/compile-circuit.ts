@@ -19,7 +19,7 @@ import { requireDetermined } from './determinism-check.js';
 import { circuitTooLarge, heapGuard, HeapLimitReached, heapUse } from './memory-guard.js';
 import { hasHashedWeights, modelHashBytes } from '../formats/quantized-model.js';
 import { weightValueCount, weightsOwnCost, withPlaceholderWeights } from './weight-signals.js';
-import { proofSystemFields, resolveProofSystem, type ProofSystemChoice } from './proof-system.js';
+import { proofSystemFields, resolveProofSystem, withCompleteWitness, type ProofSystemChoice } from './proof-system.js';
 
 /** Largest circuit the determinism check runs on unless asked explicitly (about a second at this size). */
 export const CHECK_BY_DEFAULT_MAX_CONSTRAINTS = 200_000;
@@ -156,7 +156,7 @@ export function compileQuantized(
   if (runCheck) {
     // Checked at the placeholder input: see the module comment of determinism-check.ts for what
     // a per-witness verdict covers.
-    const r = requireDetermined(build.circuit);
+    const r = requireDetermined(withCompleteWitness(build.circuit));
     check = { ran: true, milliseconds: r.milliseconds, determinedWires: r.nWires - r.nUndetermined };
   }
   const r1cs = encodeR1cs(build.circuit);

@@ -5,12 +5,17 @@
  * user's flags into the builder's lookup option and a built circuit into circuit.json's `lookup`.
  */
 import type { BuilderOptions, BuiltCircuit } from '../../circuits/builder.js';
-import { DEFAULT_LIMB_BITS } from '../../circuits/lookup.js';
+import {
+  completeLookupWitness,
+  DEFAULT_LIMB_BITS,
+  LookupChallengeError,
+  MAX_LIMB_BITS,
+  MIN_LIMB_BITS,
+} from '../../circuits/lookup.js';
+import { FIELD_PRIME } from '../core/bn254.js';
+import { sha256Hex } from '../core/hash.js';
 import { quote, UserError } from '../core/errors.js';
 import { PROOF_SYSTEMS, type LookupInfoJson, type ProofSystem } from '../formats/circuit.js';
-
-/** Limb widths `--limb-bits` accepts: a table of 2^K entries must stay small next to the circuit. */
-export const LIMB_BITS_RANGE = { min: 2, max: 16 } as const;
 
 /** The proof-system flags of compile, run and demo. */
 export interface ProofSystemChoice {
@@ -41,9 +46,10 @@ export function resolveProofSystem(choice: ProofSystemChoice): ResolvedProofSyst
     return { proofSystem };
   }
   const limbBits = choice.limbBits ?? DEFAULT_LIMB_BITS;
-  if (!Number.isInteger(limbBits) || limbBits < LIMB_BITS_RANGE.min || limbBits > LIMB_BITS_RANGE.max)
+  // A table of 2^K entries costs 2^K constraints: the builder's bounds.
+  if (!Number.isInteger(limbBits) || limbBits < MIN_LIMB_BITS || limbBits > MAX_LIMB_BITS)
     throw new UserError(
-      `--limb-bits must be an integer from ${LIMB_BITS_RANGE.min} to ${LIMB_BITS_RANGE.max}, got ${quote(String(limbBits))}`,
+      `--limb-bits must be an integer from ${MIN_LIMB_BITS} to ${MAX_LIMB_BITS}, got ${quote(String(limbBits))}`,
     );
   return { proofSystem, lookup: { limbBits } };
 }
@@ -63,6 +69,25 @@ export function lookupOptionOf(circuit: {
   readonly lookup?: { readonly limbBits: number };
 }): ResolvedProofSystem['lookup'] {
   return circuit.lookup ? { limbBits: circuit.lookup.limbBits } : undefined;
+}
+
+/**
+ * The built circuit with its witness complete, for checks that evaluate every constraint (compile's
+ * determinism check): an ultragroth build's round-2 wires are filled in for a fixed challenge
+ * derived from a label (a prover draws it from C₁; any challenge off the tables gives a valid
+ * witness, and the check's verdict is about the structure). Groth16 builds are returned as they are.
+ */
+export function withCompleteWitness(circuit: BuiltCircuit): BuiltCircuit {
+  if (!circuit.lookup) return circuit;
+  for (let i = 0; ; i++) {
+    const challenge = BigInt(`0x${sha256Hex(`zkinfer compile-time challenge ${i}`)}`) % FIELD_PRIME;
+    try {
+      return { ...circuit, witness: completeLookupWitness(circuit, challenge) };
+    } catch (e) {
+      // A challenge equal to a table entry: the next label (2^-240 odds per try).
+      if (!(e instanceof LookupChallengeError) || i >= 8) throw e;
+    }
+  }
 }
 
 /** circuit.json's `proofSystem` and `lookup` fields of a built circuit (none for groth16). */

@@ -107,7 +107,7 @@ async function setupKeysIn(opts: SetupOptions): Promise<SetupResult> {
   // A groth16 key for an ultragroth circuit would let the prover choose the challenge: never write one.
   if (vkeyCore['protocol'] !== proofSystemOf(circuit))
     throw new UserError(
-      `${opts.ptauPath ?? 'dev setup'}: made a ${String(vkeyCore['protocol'])} key for a ${proofSystemOf(circuit)} circuit (${artifactPath(opts.buildDir, 'circuit')}); this setup route does not support ${proofSystemOf(circuit)} yet`,
+      `${opts.ptauPath ?? 'dev setup'}: made a key of protocol ${String(vkeyCore['protocol'])}, but ${artifactPath(opts.buildDir, 'circuit')} is a ${proofSystemOf(circuit)} circuit; this setup route does not make ${proofSystemOf(circuit)} keys`,
     );
   const meta: VkeyMeta = {
     ...vkeyMetaFor(opts.buildDir, circuit, kind),
