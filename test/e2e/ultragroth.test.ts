@@ -118,6 +118,18 @@ function writeProve(dir: string): string {
   return out;
 }
 
+test("verify --model recompiles with the key's proof system and limb width, reaching the same model id", () => {
+  const r = zkinfer(['verify', ugBundle, '--vkey', join(UG, 'vkey.json'), '--model', join(UG, 'model.onnx'), '--json']);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.equal(r.code, 0, JSON.stringify(report.checks.filter((c) => !c.ok)));
+  const modelId = report.checks.filter((c) => c.check === 'model-id');
+  assert.ok(modelId.length > 0 && modelId.every((c) => c.ok), JSON.stringify(modelId));
+  assert.ok(
+    modelId.some((c) => /recompiled/.test(c.detail)),
+    JSON.stringify(modelId),
+  );
+});
+
 test('a proof of the other system fails proof-system, naming both', () => {
   // The groth16 proof and signals presented under the ultragroth key (bundle relabelled to it).
   const b = readJson<Record<string, unknown>>(ugBundle);
