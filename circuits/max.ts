@@ -20,14 +20,21 @@ export function comparatorBits(lo: number | bigint, hi: number | bigint): number
   return n;
 }
 
-/** The segments of d + 2^(bits−1): the low bits and the sign bit. */
-function signWidths(bits: number): number[] {
-  return bits === 1 ? [1] : [bits - 1, 1];
+/**
+ * The segments of d + 2^(n−1): the low bits and the sign bit. With lookups the low segment is
+ * widened to whole limbs (n grows): d still lies in the wider range, so the sign is the same,
+ * and a full limb is one lookup where a partial one is two.
+ */
+function signWidths(bits: number, lookup?: LookupConfig): number[] {
+  if (bits === 1) return [1];
+  const k = lookup?.limbBits;
+  const low = k ? k * Math.ceil((bits - 1) / k) : bits - 1;
+  return [low < 250 ? low : bits - 1, 1];
 }
 
 /** Constraints of {@link isNonNegative} (`lookup`: the builder's lookup configuration). */
 export function isNonNegativeCost(bits: number, lookup?: LookupConfig): number {
-  return rangeSegmentsCost(signWidths(bits), { sumConstraint: true }, lookup);
+  return rangeSegmentsCost(signWidths(bits, lookup), { sumConstraint: true }, lookup);
 }
 
 /** Constraints of {@link max2}. */
@@ -41,9 +48,10 @@ export function max2Cost(bits: number, lookup?: LookupConfig): number {
  * combination equal to d). {@link isNonNegativeCost} constraints: bits + 1 without lookups.
  */
 export function signOf(b: R1csBuilder, d: Signal, bits: number): { s: Signal; short: Signal } {
-  const half = 1n << BigInt(bits - 1);
+  const widths = signWidths(bits, b.lookup);
+  const half = 1n << BigInt(widths.length === 1 ? 0 : widths[0]!);
   const x = b.linear([[d, 1n]], half);
-  const seg = rangeSegments(b, x, signWidths(bits), { sumConstraint: true });
+  const seg = rangeSegments(b, x, widths, { sumConstraint: true });
   const s = seg[seg.length - 1]!;
   const terms: Array<[Signal, bigint]> =
     seg.length === 1

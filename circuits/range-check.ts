@@ -172,13 +172,26 @@ export function rangeSegmentsDetailed(
  * alone would also admit (hi, lo + 2^w), so hi − x is checked as well. Cost: {@link intervalCheckCost}.
  */
 export function assertInInterval(b: R1csBuilder, x: Signal, lo: bigint, hi: bigint): void {
-  const w = rangeBits(lo, hi);
+  const { w, twoSided } = intervalShape(lo, hi, b.lookup);
   rangeSegments(b, b.linear([[x, 1n]], -lo), [w]);
-  if (hi - lo + 1n !== 1n << BigInt(w)) rangeSegments(b, b.linear([[x, -1n]], hi), [w]);
+  if (twoSided) rangeSegments(b, b.linear([[x, -1n]], hi), [w]);
+}
+
+/**
+ * Width and sides of an interval check. A two-sided check stays exact at any width w with
+ * 2^(w+1) < p (x − lo and hi − x both in [0, 2^w) sum to hi − lo without wrapping), so with
+ * lookups w is widened to whole limbs: one lookup each instead of two for a partial limb.
+ */
+function intervalShape(lo: bigint, hi: bigint, lookup?: LookupConfig): { w: number; twoSided: boolean } {
+  const w = rangeBits(lo, hi);
+  const twoSided = hi - lo + 1n !== 1n << BigInt(w);
+  const k = lookup?.limbBits;
+  const wide = k && twoSided ? k * Math.ceil(w / k) : w;
+  return { w: wide <= 250 ? wide : w, twoSided };
 }
 
 /** Constraints {@link assertInInterval} emits for [lo, hi] (`lookup`: the builder's lookup configuration). */
 export function intervalCheckCost(lo: bigint, hi: bigint, lookup?: LookupConfig): number {
-  const w = rangeBits(lo, hi);
-  return (hi - lo + 1n === 1n << BigInt(w) ? 1 : 2) * rangeCheckCost(w, lookup);
+  const { w, twoSided } = intervalShape(lo, hi, lookup);
+  return (twoSided ? 2 : 1) * rangeCheckCost(w, lookup);
 }

@@ -51,17 +51,33 @@ export function requantizeAccBits(
   return bits;
 }
 
+/**
+ * The decomposition width used: B, or with lookups B widened so that the overflow segment is
+ * whole limbs (one lookup each instead of two for a partial one). Any B ≥ requantizeAccBits
+ * keeps every accumulator in range, and the overflow test reads the whole segment, so the
+ * output is the same.
+ */
+function effectiveAccBits(p: RequantizeParams, lookup?: LookupConfig): number {
+  const over = p.accBits - 1 - p.shift - p.outBits;
+  if (!lookup || over <= 0) return p.accBits;
+  const widened = p.accBits + lookup.limbBits * Math.ceil(over / lookup.limbBits) - over;
+  return widened <= 250 ? widened : p.accBits;
+}
+
 /** The decomposition's segments [remainder, value, overflow, top] (absent ones: −1) and widths. */
-function requantizeSegments(p: RequantizeParams): {
+function requantizeSegments(
+  p: RequantizeParams,
+  B: number,
+): {
   widths: number[];
   at: Record<'rem' | 'val' | 'over' | 'top', number>;
 } {
   const s = p.shift;
-  const valueEnd = Math.min(s + p.outBits, p.accBits - 1);
+  const valueEnd = Math.min(s + p.outBits, B - 1);
   const parts: Array<['rem' | 'val' | 'over' | 'top', number]> = [
     ['rem', s],
     ['val', valueEnd - s],
-    ['over', p.accBits - 1 - valueEnd],
+    ['over', B - 1 - valueEnd],
     ['top', 1],
   ];
   const at = { rem: -1, val: -1, over: -1, top: -1 };
@@ -76,18 +92,18 @@ function requantizeSegments(p: RequantizeParams): {
 
 /** Constraints {@link requantize} emits (`lookup`: the builder's lookup configuration). */
 export function requantizeCost(p: RequantizeParams, lookup?: LookupConfig): number {
-  const { widths, at } = requantizeSegments(p);
+  const { widths, at } = requantizeSegments(p, effectiveAccBits(p, lookup));
   return rangeSegmentsCost(widths, { sumConstraint: true }, lookup) + (at.over >= 0 ? IS_ZERO_COST + 1 : 1);
 }
 
 /** Emits the requantization of `acc` and returns the output signal (a fresh wire or a combination). */
 export function requantize(b: R1csBuilder, acc: Signal, p: RequantizeParams): Signal {
-  const B = p.accBits;
   const s = p.shift;
-  if (B < s + 2) throw new Error(`accumulator width ${B} too small for shift ${s}`);
+  if (p.accBits < s + 2) throw new Error(`accumulator width ${p.accBits} too small for shift ${s}`);
+  const B = effectiveAccBits(p, b.lookup);
   const offset = (1n << BigInt(B - 1)) + (p.lowerOffset << BigInt(s));
   const x = b.linear([[acc, 1n]], offset);
-  const { widths, at } = requantizeSegments(p);
+  const { widths, at } = requantizeSegments(p, B);
   const { segments, bits } = rangeSegmentsDetailed(b, x, widths, { sumConstraint: true });
   const top = segments[at.top]!;
   const low = segments[at.val]!;

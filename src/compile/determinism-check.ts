@@ -10,14 +10,17 @@
  *     there, it is forced. Whether a is zero is read from the witness, so the verdict holds
  *     for that witness's input (as Picus-style propagation at a concrete input does): a wire
  *     forced at one input can be free at another when a product's factor is zero there.
- *  2. boolean decomposition: a constraint `(V + a0)·(λV + b0) = 0` says the linear form V takes
+ *  2. bounded decomposition: a constraint `(V + a0)·(λV + b0) = 0` says the linear form V takes
  *     one of two values, i.e. F = (V + a0)/(a0 − b0/λ) is 0 or 1. A wire whose F is the wire
- *     itself (or 1 − wire) is a boolean wire. A linear equation (from rule 1, or F − β = 0 with
- *     β a fresh boolean standing for F itself) whose unknowns are all boolean wires and whose
- *     coefficients are γ·2^e with distinct e spanning at most 253 bits has exactly one solution,
- *     since Σ 2^e·bit < 2^253 < p cannot wrap around the field: every unknown is forced. This
- *     covers both layouts of circuits/range-check.ts (the sum constraint, and the compact one
- *     whose top bit is a linear combination inside its own boolean constraint).
+ *     itself (or 1 − wire) is a boolean wire, bounded to [0, 2^1); a limb looked up in a LogUp
+ *     table [0, 2^W) is bounded to [0, 2^W) (to [0, 2^w) when also looked up times 2^(W−w); see
+ *     determinism-lookups.ts). A linear equation (from rule 1, or F − β = 0 with β a fresh
+ *     bounded unknown standing for a boolean or looked-up form F itself) whose unknowns are all
+ *     bounded wires, with coefficients γ·2^e whose digit ranges [e, e + width) are disjoint and
+ *     span at most 253 bits, has exactly one solution, since Σ 2^e·x < 2^253 < p cannot wrap
+ *     around the field: every unknown is forced. This covers both layouts of
+ *     circuits/range-check.ts (the sum constraint, and the compact one whose top bit or top limb
+ *     is a linear combination inside its own boolean constraint or lookup), by bits or by limbs.
  *  3. a constraint with no unknown wire left is finished.
  *  4. remainder division (circuits/divide.ts), tried on the constraint pairs the circuit marks
  *     (`divisions`) and verified here, so a wrong mark proves nothing: `Q·D = C` and
@@ -25,6 +28,15 @@
  *     distinct powers 2^0..2^(w−1) of boolean wires. Then 0 ≤ R ≤ D − 1 in the integers and
  *     Q·D + R = N has one solution when wQ + max(wR, wT) + 2 < 253 (no side can wrap): every
  *     bit of Q, R and T is forced.
+ *  5. lookups (determinism-lookups.ts), once the LogUp block at the end of the system is verified
+ *     (inverse, entry and balance constraints of the exact shape, over the public challenge):
+ *     the limb bounds of rule 2; a function-table lookup f = K0 + Z with K0 forced and Z a
+ *     bounded decomposition forces Z when exactly one table entry lies in Z's window; once every
+ *     looked-up value of a table is forced the argument forces its multiplicities; the round-2
+ *     inverses then follow by rule 1 (the challenge is a public input, hence fixed). These facts
+ *     hold for a challenge drawn after the round-1 commitment, except with probability
+ *     (lookups + entries)/p. A lookup build's round-1 witness is completed for a fixed challenge
+ *     before the analysis.
  * Every rule only ever concludes "forced", never a value (the witness holds the values), so a
  * wire reported undetermined may in truth be forced by an argument these rules cannot make —
  * but a wire reported determined is forced by every satisfying assignment with these inputs.
