@@ -108,13 +108,12 @@ export function encodeUltragrothMpc(csHash: Uint8Array, contributions: readonly 
 
 /** Decodes {@link encodeUltragrothMpc}'s layout; every field is a copy. Throws on a malformed section. */
 export function decodeUltragrothMpc(b: Uint8Array): { csHash: Uint8Array; contributions: UltragrothContribution[] } {
-  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   let o = 0;
   const take = (n: number): Uint8Array => {
-    if (o + n > buf.length) throw new Error('contributions section (10) is truncated');
-    return Uint8Array.prototype.slice.call(buf, o, (o += n));
+    if (o + n > b.length) throw new Error('contributions section (10) is truncated');
+    return Uint8Array.from(b.subarray(o, (o += n)));
   };
-  const u32 = () => Buffer.from(take(4)).readUInt32LE(0);
+  const u32 = () => new DataView(take(4).buffer).getUint32(0, true);
   const csHash = take(64);
   const n = u32();
   const contributions: UltragrothContribution[] = [];
@@ -133,7 +132,7 @@ export function decodeUltragrothMpc(b: Uint8Array): { csHash: Uint8Array; contri
     const type = u32();
     contributions.push({ delta, delta1, type, params: take(u32()) });
   }
-  if (o !== buf.length) throw new Error('contributions section (10) has trailing bytes');
+  if (o !== b.length) throw new Error('contributions section (10) has trailing bytes');
   return { csHash, contributions };
 }
 /** Montgomery R = 2^256 mod r; snarkjs stores coefficients multiplied by R² (see `writeCoef`). */

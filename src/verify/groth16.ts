@@ -64,7 +64,11 @@ const protocolOf = (x: unknown): string =>
  * a missing field reads as 'groth16'). A proof whose `protocol` is not the key's, or a key of
  * another system, fails `proof-system`, naming both. Never throws.
  */
-export async function verifyProof(vkey: unknown, publicSignals: readonly string[], proof: unknown): Promise<ProofVerdict> {
+export async function verifyProof(
+  vkey: unknown,
+  publicSignals: readonly string[],
+  proof: unknown,
+): Promise<ProofVerdict> {
   const [keySystem, proofSystem] = [protocolOf(vkey), protocolOf(proof)];
   if (keySystem !== proofSystem || (keySystem !== 'groth16' && keySystem !== 'ultragroth'))
     return {

@@ -113,8 +113,7 @@ export async function verifyUltragroth(
   try {
     const vk = vkey as UltragrothVkey;
     const pr = proof as { pi_a: unknown; pi_b: unknown; pi_c: unknown; pi_c1: unknown; protocol: unknown };
-    if (!vkeyShapeOk(vk) || pr.protocol !== 'ultragroth' || publicSignals.length !== vk.nPublic)
-      return fail('pairing');
+    if (!vkeyShapeOk(vk) || pr.protocol !== 'ultragroth' || publicSignals.length !== vk.nPublic) return fail('pairing');
     const curve = (await snarkjs.curves.getCurveFromName('bn128')) as unknown as Curve;
     const signals = publicSignals.map((s) => integer(s, FIELD_PRIME));
     const c1 = g1Point(curve, pr.pi_c1);

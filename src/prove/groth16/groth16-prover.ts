@@ -194,7 +194,8 @@ export class Groth16Prover {
     const { nVars, round1: r } = this.key;
     if (full.length !== nVars) throw new Error(`completeRound2 returned ${full.length} wires, expected ${nVars}`);
     const mod = (v: bigint) => ((v % R) + R) % R;
-    if (mod(full[r!.challengeWire]!) !== challenge) throw new Error('completeRound2 did not set the challenge wire to c');
+    if (mod(full[r!.challengeWire]!) !== challenge)
+      throw new Error('completeRound2 did not set the challenge wire to c');
     for (let i = 0; i < r!.round2Start; i++)
       if (i !== r!.challengeWire && mod(full[i]!) !== mod(round1[i]!))
         throw new Error(`completeRound2 changed round-1 wire ${i}, which C₁ already commits to`);

@@ -44,6 +44,11 @@ export interface DevSetupOptions {
    * last public signal), and a second secret δ₁ is sampled for round 1.
    */
   round1?: { readonly round2Start: number; readonly challengeWire: number };
+  /**
+   * Tests only: use these secrets instead of sampling them, so a test holds the trapdoor of the
+   * key (forgery tests). Never set this for a key anyone relies on.
+   */
+  knownToxicWaste?: Readonly<ToxicWaste>;
 }
 
 /** What {@link devSetup} produced. */
@@ -76,7 +81,9 @@ function checkRound1(k: KeyLayout, round1: DevSetupOptions['round1']): void {
   if (!round1) return;
   const { round2Start, challengeWire } = round1;
   if (k.nPublic < 1 || challengeWire !== k.nPublic)
-    throw new Error(`ultragroth: the challenge must be the last public signal (wire ${k.nPublic}), not ${challengeWire}`);
+    throw new Error(
+      `ultragroth: the challenge must be the last public signal (wire ${k.nPublic}), not ${challengeWire}`,
+    );
   if (!Number.isInteger(round2Start) || round2Start < k.nPublic + 1 || round2Start > k.nVars)
     throw new Error(`ultragroth: round-2 start ${round2Start} outside [${k.nPublic + 1}, ${k.nVars}]`);
 }
@@ -238,8 +245,9 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
     const omega = curve.Fr.toObject(curve.Fr.w[k.power]) as bigint;
     const omega2 = curve.Fr.toObject(curve.Fr.w[k.power + 1]) as bigint;
 
-    const waste = sampleToxicWaste(k.domainSize);
-    if (opts.round1) waste.delta1 = randomScalar();
+    const waste = opts.knownToxicWaste ? { ...opts.knownToxicWaste } : sampleToxicWaste(k.domainSize);
+    if (!tauUsable(waste.tau, k.domainSize)) throw new Error('the given τ lies on the evaluation domain');
+    if (opts.round1 && !opts.knownToxicWaste) waste.delta1 = randomScalar();
     const { g1, g2 } = keyScalars(r1cs, k, waste, omega, omega2, opts.round1?.round2Start);
     const point = (group: 'G1' | 'G2', s: bigint): Uint8Array => {
       const G = curve[group];
