@@ -5,7 +5,7 @@
  * The submitter does everything but the proving: it chooses the chunking, holds the opening,
  * makes the chunk keys, streams the dataset (quantizing each chunk and computing its commitment
  * c_i and the unverified references itself), enqueues one `accuracy-chunk` job per chunk, and
- * accepts a returned proof only when it is a valid Groth16 proof, under its own chunk key, of
+ * accepts a returned proof only when it is a valid proof (of the key's system), under its own chunk key, of
  * exactly the chunk it sent (index, sample count, c_i) with the count the integer reference
  * predicts. Accepted proofs are written to OUT/chunks/ as the local route writes them, and the
  * claim is built by the same code (prove-accuracy.ts), so both routes state the same thing.
