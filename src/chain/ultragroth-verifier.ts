@@ -37,14 +37,16 @@ export function validateUltragrothVkey(vkey: unknown, where: string): Ultragroth
   const head = vkey && typeof vkey === 'object' ? (vkey as Record<string, unknown>) : {};
   if (head['protocol'] !== 'ultragroth')
     throw new UserError(`${where}: verification key protocol ${quote(head['protocol'])} is not ultragroth`);
-  // validateVkey knows only groth16's fields: run it on the groth16 part, then on a copy whose δ
-  // is δ₁, so δ₁ passes exactly the same point checks.
-  const asGroth16 = { ...head, protocol: 'groth16' };
+  // Every point through validateVkey's checks: the groth16 part as a groth16 key, then δ₁ in
+  // δ's place. (The ultragroth fields are left out of the groth16 copy, which some versions of
+  // validateVkey refuse on a groth16 key.)
+  const { vk_delta1_2: delta1, challenge: _challenge, ...groth16Part } = head;
+  const asGroth16 = { ...groth16Part, protocol: 'groth16' };
   validateVkey(asGroth16, where);
-  if (head['vk_delta1_2'] === undefined)
+  if (delta1 === undefined)
     throw new UserError(`${where}: malformed verification key: field vk_delta1_2: missing (ultragroth needs δ₁)`);
   try {
-    validateVkey({ ...asGroth16, vk_delta_2: head['vk_delta1_2'] }, where);
+    validateVkey({ ...asGroth16, vk_delta_2: delta1 }, where);
   } catch (e) {
     if (e instanceof UserError) throw new UserError(e.message.replace('vk_delta_2', 'vk_delta1_2'));
     throw e;

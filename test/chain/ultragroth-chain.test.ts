@@ -29,6 +29,7 @@ import {
   type CompiledVerifier,
 } from '../../src/chain/verifier-contract.js';
 import type { Groth16VerificationKey } from '../../src/formats/vkey.js';
+import { shutdown } from '../../src/runtime/curve.js';
 import { startAnvil, stop } from '../helpers/anvil.js';
 import {
   challengeFor,
@@ -46,6 +47,8 @@ interface Case {
   readonly expected: boolean;
   /** Whether the pairing equation alone holds (so another check must refuse it). */
   readonly pairing: boolean;
+  /** The off-chain verifier's failed check, where the case determines it. */
+  readonly failed?: 'challenge' | 'pairing';
 }
 
 let key: UltragrothVectorKey;
@@ -73,43 +76,56 @@ function buildCases(): Case[] {
       vector: { ...valid, publicSignals: [...valid.publicSignals.slice(0, -1), String((last + 1n) % FIELD_PRIME)] },
       expected: false,
       pairing: false,
+      failed: 'challenge',
     },
     {
       name: 'wrong challenge with a pairing-valid proof',
       vector: key.prove({ statement, challenge: (last + 1n) % FIELD_PRIME }),
       expected: false,
       pairing: true,
+      failed: 'challenge',
     },
     {
       name: 'statement signal edited (pub[0] + 1)',
       vector: { ...valid, publicSignals: [String(statement[0]! + 1n), ...valid.publicSignals.slice(1)] },
       expected: false,
       pairing: false,
+      failed: 'challenge',
     },
-    { name: "C1 swapped with another proof's", vector: swappedC1, expected: false, pairing: false },
+    {
+      name: "C1 swapped with another proof's",
+      vector: swappedC1,
+      expected: false,
+      pairing: false,
+      failed: 'challenge',
+    },
     {
       name: "C1 swapped with another proof's, challenge recomputed for it",
       vector: { ...swappedC1, publicSignals: [...statement, challengeFor(c1, statement)].map(String) },
       expected: false,
       pairing: false,
+      failed: 'pairing',
     },
     {
       name: 'A from another proof',
       vector: withProof(valid, { pi_a: other.proof.pi_a }),
       expected: false,
       pairing: false,
+      failed: 'pairing',
     },
     {
       name: 'B from another proof',
       vector: withProof(valid, { pi_b: other.proof.pi_b }),
       expected: false,
       pairing: false,
+      failed: 'pairing',
     },
     {
       name: 'C from another proof',
       vector: withProof(valid, { pi_c: other.proof.pi_c }),
       expected: false,
       pairing: false,
+      failed: 'pairing',
     },
     {
       name: 'A x + 1 (off the curve)',
@@ -151,7 +167,10 @@ before(async () => {
   cases = buildCases();
 });
 
-after(() => key?.close());
+after(async () => {
+  await key?.close();
+  await shutdown(); // the off-chain verifier's curve, when it ran
+});
 
 test('the trapdoor vectors are what each case claims (pairing checked with ffjavascript)', async () => {
   for (const c of cases) {
@@ -260,6 +279,37 @@ test('exportVerifier writes the ultragroth contract for an ultragroth key', asyn
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+/** The protocol's off-chain verifier (src/verify/ultragroth.ts, branch i20-protocol). */
+interface OffChainVerifier {
+  ultragrothChallenge(c1: [string, string], publicSignals: string[]): bigint;
+  verifyUltragroth(vkey: unknown, publicSignals: string[], proof: unknown): Promise<{ ok: boolean; failed?: string }>;
+}
+
+async function offChainVerifier(): Promise<OffChainVerifier | undefined> {
+  // Loaded by a computed path so this file compiles before that module is merged in.
+  const path = '../../src/verify/ultragroth.js';
+  try {
+    return (await import(path)) as OffChainVerifier;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw e;
+  }
+}
+
+test('the off-chain verifier agrees with the contract on every case', async (t) => {
+  const off = await offChainVerifier();
+  if (!off) return t.skip('src/verify/ultragroth.ts is not on this branch yet (i20-protocol)');
+  for (const c of cases) {
+    const { proof, publicSignals } = c.vector;
+    const r = await off.verifyUltragroth(key.vkey, publicSignals, proof);
+    assert.equal(r.ok, c.expected, `${c.name}: off-chain says ${r.ok} (${r.failed ?? 'ok'})`);
+    if (c.failed) assert.equal(r.failed, c.failed, c.name);
+  }
+  const v = cases[0]!.vector;
+  const c1 = [v.proof.pi_c1[0]!, v.proof.pi_c1[1]!] as [string, string];
+  assert.equal(off.ultragrothChallenge(c1, v.publicSignals).toString(), v.publicSignals.at(-1));
 });
 
 /** verifyOnChain reads only the proof and the signals of a bundle. */
