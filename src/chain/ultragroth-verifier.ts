@@ -5,7 +5,9 @@
  *
  * `verifyProof(a, b, c, c1, pub)` answers false (never reverts) unless
  * 1. every proof coordinate is a canonical base-field element (< p) and every public signal a
- *    canonical scalar (< r): no second encoding of the same proof or statement is accepted;
+ *    canonical scalar (< r): no second encoding of the same proof or statement is accepted; and
+ *    no proof point is the point at infinity (the precompiles' (0, 0)), which the off-chain
+ *    verifier (src/verify/ultragroth.ts) refuses too and an honest prover never makes;
  * 2. the last public signal equals `keccak256(c1.x ‖ c1.y ‖ pub[0] ‖ … ‖ pub[N−2]) mod r`, the
  *    challenge exactly as the prover and the off-chain verifier compute it (32-byte big-endian
  *    words; in calldata `c1` and `pub` are adjacent, so the hash reads them in place);
@@ -128,6 +130,16 @@ export function renderUltragrothVerifierSource(vkey: unknown, where = 'verificat
     'let bad := 0',
     ...coordChecks,
     ...signalChecks,
+    '// no point at infinity: A, B, C, C1 (calldata words 0-1, 2-5, 6-7, 8-9)',
+    ...[
+      [0, 1],
+      [2, 3, 4, 5],
+      [6, 7],
+      [8, 9],
+    ].map(
+      (ws) =>
+        `bad := or(bad, iszero(${ws.map((w) => `calldataload(${4 + 32 * w})`).reduce((x, y) => `or(${x}, ${y})`)}))`,
+    ),
     'if bad { fail() }',
     '// 2. the challenge: keccak256(c1.x, c1.y, pub[0..N-2]) mod r, read where it lies in calldata',
     `calldatacopy(${word(BASE)}, _pC1, ${word(challengeLen)})`,

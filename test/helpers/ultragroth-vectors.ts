@@ -65,6 +65,11 @@ export interface VectorProofOptions {
   readonly statement?: readonly bigint[];
   /** The last signal; the correct challenge when absent. The proof satisfies the pairing either way. */
   readonly challenge?: bigint;
+  /**
+   * Make this proof point the point at infinity, written as the EVM precompiles write it ((0, 0),
+   * z = 1), with the other points solved so that the pairing equation still holds.
+   */
+  readonly infinity?: 'A' | 'B' | 'C' | 'C1';
 }
 
 /** A verification key with its trapdoor. */
@@ -120,19 +125,32 @@ export async function ultragrothVectorKey(options: { nPublic: number }): Promise
   const prove = (o: VectorProofOptions = {}): UltragrothVector => {
     const statement = o.statement ?? Array.from({ length: options.nPublic - 1 }, randomScalar);
     if (statement.length !== options.nPublic - 1) throw new Error(`statement needs ${options.nPublic - 1} signals`);
-    const [a, b, c1] = [randomScalar(), randomScalar(), randomScalar()];
-    const c1Point = obj1(c1);
+    const a = o.infinity === 'A' ? 0n : randomScalar();
+    let b = o.infinity === 'B' ? 0n : randomScalar();
+    const c1 = o.infinity === 'C1' ? 0n : randomScalar();
+    const c1Point = c1 === 0n ? [0n, 0n, 1n] : obj1(c1);
     const challenge = o.challenge ?? challengeFor([c1Point[0]!, c1Point[1]!], statement);
     const pub = [...statement, challenge];
     // The EVM's ecMul and the off-chain verifier both use signals mod r.
     const x = pub.reduce((acc, s, i) => mod(acc + mod(s) * ic[i + 1]!), ic[0]!);
-    const c = mod((a * b - alpha * beta - x * gamma - c1 * delta1) * inverse(delta));
+    const rest = mod(alpha * beta + x * gamma + c1 * delta1);
+    // C = ∞ means a·b = rest: solve for b instead of c.
+    if (o.infinity === 'C') b = mod(rest * inverse(a));
+    const c = mod((a * b - rest) * inverse(delta));
+    const point1 = (s: bigint) => (s === 0n ? ['0', '0', '1'] : (str(obj1(s)) as string[]));
     return {
       proof: {
-        pi_a: str(obj1(a)) as string[],
-        pi_b: str(obj2(b)) as string[][],
-        pi_c: str(obj1(c)) as string[],
-        pi_c1: str(c1Point) as string[],
+        pi_a: point1(a),
+        pi_b:
+          b === 0n
+            ? [
+                ['0', '0'],
+                ['0', '0'],
+                ['1', '0'],
+              ]
+            : (str(obj2(b)) as string[][]),
+        pi_c: point1(c),
+        pi_c1: c1Point.map(String),
         protocol: 'ultragroth',
         curve: 'bn128',
       },
@@ -141,8 +159,20 @@ export async function ultragrothVectorKey(options: { nPublic: number }): Promise
   };
   // Reads the published key, not the trapdoor, so an encoding slip in the key would show here.
   const pairingHolds = async (v: UltragrothVector): Promise<boolean> => {
-    const p1 = (p: unknown) => G1.fromObject((p as string[]).map(BigInt));
-    const p2 = (p: unknown) => G2.fromObject((p as string[][]).map((c) => c.map(BigInt)));
+    // (0, 0) is the point at infinity, as in the EVM precompiles.
+    const p1 = (p: unknown) => {
+      const [x, y] = (p as string[]).map(BigInt);
+      return x === 0n && y === 0n ? G1.zero : G1.fromObject([x, y, 1n]);
+    };
+    const p2 = (p: unknown) => {
+      const c = (p as string[][]).map((pair) => pair.map(BigInt));
+      return c
+        .slice(0, 2)
+        .flat()
+        .every((v) => v === 0n)
+        ? G2.zero
+        : G2.fromObject(c);
+    };
     const icPoints = vkey.IC.map(p1);
     let acc = icPoints[0];
     v.publicSignals.forEach((s, i) => (acc = G1.add(acc, G1.timesScalar(icPoints[i + 1], mod(BigInt(s))))));
@@ -153,7 +183,9 @@ export async function ultragrothVectorKey(options: { nPublic: number }): Promise
       [p1(v.proof.pi_c1), p2(vkey.vk_delta1_2)],
       [p1(v.proof.pi_c), p2(vkey.vk_delta_2)],
     ];
-    return (await curve.pairingEq(...pairs.flat())) as boolean;
+    // A pair with the point at infinity contributes 1; ffjavascript's pairing mishandles a zero G2 point.
+    const live = pairs.filter(([p, q]) => !G1.isZero(p) && !G2.isZero(q));
+    return (await curve.pairingEq(...live.flat())) as boolean;
   };
   return { vkey, prove, pairingHolds, close: () => curve.terminate() };
 }
