@@ -169,7 +169,8 @@ function buildClaim(p: ClaimParts): AccuracyClaim {
   return {
     format: CLAIM_FORMAT,
     formatVersion: CLAIM_VERSION,
-    protocol: 'groth16',
+    // The chunk keys' proof system (the build's): every chunk proof is of it.
+    protocol: keys.vkey['protocol'] === 'ultragroth' ? 'ultragroth' : 'groth16',
     curve: 'bn128',
     modelId: circuit.modelId,
     quantizedSha256: circuit.quantizedSha256,
@@ -311,7 +312,11 @@ export async function finishAccuracy(
   if (correct !== p.quantCorrect)
     throw new Error(`proven count ${correct} differs from the integer reference's ${p.quantCorrect}`);
   const w = run.weights ? BigInt(run.weights.commitment).toString() : undefined;
-  const otherW = p.chunks.find((c) => c.publicSignals[CHUNK_WEIGHTS_OFFSET] !== w);
+  // [c_i, count], then W (hashed weights), then the challenge (ultragroth keys).
+  const nSignals = CHUNK_WEIGHTS_OFFSET + (w === undefined ? 0 : 1) + (keys.vkey['protocol'] === 'ultragroth' ? 1 : 0);
+  const otherW = p.chunks.find(
+    (c) => c.publicSignals.length !== nSignals || (w !== undefined && c.publicSignals[CHUNK_WEIGHTS_OFFSET] !== w),
+  );
   if (otherW)
     throw new Error(`chunk ${otherW.index}: proven under other weights than ${opts.buildDir}/weights.opening.json's`);
   const datasetCommitment = toHex(await combineChunkCommitments(p.samples, chunkSize, p.commitments));
