@@ -81,5 +81,24 @@ test('ceremony init, two contributions, a beacon, verify and finalize on an ultr
 
   ok(['ceremony', 'finalize', build, '--ptau', ptau, '--force']);
   const bundle = json(ok(['prove', build, '--input', input, '--json']))['bundle'] as string;
-  ok(['verify', bundle, '--vkey', join(build, 'vkey.json')]);
+  const vk = join(build, 'vkey.json');
+  // --require-trusted-setup: α, β, γ, IC rebuilt from the recompiled circuit and the ptau, both chains checked.
+  const trusted = ['--model', join(tmp, 'tiny.onnx'), '--settings', join(build, 'settings.json')];
+  ok(['verify', bundle, '--vkey', vk, ...trusted, '--require-trusted-setup', '--trust-ptau', ptau]);
+  // The vkey's δ₁ replaced by its δ: the δ₁ chain no longer ends there, the check names it.
+  const v = JSON.parse(readFileSync(vk, 'utf8'));
+  const forgedVk = join(tmp, 'forged-vkey.json');
+  writeFileSync(forgedVk, JSON.stringify({ ...v, vk_delta1_2: v.vk_delta_2 }));
+  const r2 = zkinfer([
+    'verify',
+    bundle,
+    '--vkey',
+    forgedVk,
+    ...trusted,
+    '--require-trusted-setup',
+    '--trust-ptau',
+    ptau,
+  ]);
+  assert.notEqual(r2.code, 0);
+  assert.match(r2.stdout + r2.stderr, /δ₁/);
 });
