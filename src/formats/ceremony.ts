@@ -24,6 +24,11 @@ export interface ContributionRecord {
   /** The contribution hash snarkjs shows the contributor (blake2b-512 of the public key). */
   readonly hash: string;
   readonly key: ContributionKey;
+  /**
+   * ultragroth keys only: the proof of knowledge of the δ₁ (round-1) update, in the same form
+   * (`deltaAfter` is δ₁ after this contribution). `hash` then covers both parts.
+   */
+  readonly delta1Key?: ContributionKey;
   readonly beacon?: { readonly hash: string; readonly iterationsExp: number };
 }
 

@@ -17,6 +17,7 @@ import { readCircuitInfo, readQuantizedModelFile, readSettings } from '../format
 import { modelHashBytes } from '../formats/quantized-model.js';
 import { UserError } from '../core/errors.js';
 import { devSetup } from './dev/dev-setup.js';
+import { buildRound1, ultragrothPtauSetup } from './ceremony/ultragroth-setup.js';
 import { identifyPtau } from './ptau/ptau-file.js';
 import type { SetupInfo, SetupKind } from '../formats/setup.js';
 import { circuitKeyMeta, DEV_SETUP_WARNING, vkeyHash, type VkeyMeta } from '../formats/vkey.js';
@@ -148,7 +149,7 @@ async function setupKeysIn(opts: SetupOptions): Promise<SetupResult> {
 
 /**
  * The `--ptau` setup: snarkjs's phase 2 on the powers-of-tau file plus one local random
- * contribution, the zkey written atomically to `zkeyPath`; returns the file's provenance and the key.
+ * contribution (for an ultragroth build, the same on the ultragroth key: δ and δ₁ both moved), the zkey written atomically to `zkeyPath`; returns the file's provenance and the key.
  */
 async function ptauSetup(
   opts: SetupOptions,
@@ -166,6 +167,16 @@ async function ptauSetup(
   const ptau = { file: ptauPath, ...provenance };
   if (provenance.power < circuit.power)
     throw new UserError(`${ptauPath}: powers of tau for 2^${provenance.power}, the circuit needs 2^${circuit.power}`);
+  const round1 = buildRound1(circuit);
+  if (round1) {
+    try {
+      const { zkey, vkeyCore } = await ultragrothPtauSetup({ r1csPath, ptauPath, round1 });
+      writeFileAtomic(zkeyPath, Buffer.concat(zkey));
+      return { ptau, vkeyCore };
+    } catch (e) {
+      throw new UserError(`${ptauPath}: phase-2 setup of the ultragroth key failed (${(e as Error).message})`);
+    }
+  }
   const tmp0 = `${zkeyPath}.tmp-${process.pid}-0`;
   const tmp1 = `${zkeyPath}.tmp-${process.pid}-1`;
   try {

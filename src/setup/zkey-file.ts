@@ -12,7 +12,18 @@
  */
 import { BASE_FIELD_PRIME, FIELD_PRIME } from '../core/bn254.js';
 import type { R1csFile } from '../compile/r1cs-file.js';
-import type { KeyLayout } from './dev/qap.js';
+
+/**
+ * The counts the encoder needs (src/setup/dev/qap.ts's KeyLayout satisfies it). Declared here, not
+ * imported from the dev setup, so readers of section 10 (the verifier's key trust) stay outside
+ * the dev key generator's import graph (.dependency-cruiser.cjs verifier-not-dev-keygen).
+ */
+interface KeyLayout {
+  readonly nVars: number;
+  readonly nPublic: number;
+  readonly nConstraints: number;
+  readonly domainSize: number;
+}
 
 const N8 = 32;
 const GROTH16_PROTOCOL_ID = 1;

@@ -141,6 +141,7 @@ export async function circuitBinding(vkey: ZkinferVkey, rebuild: KeyRebuild): Pr
     csHash: rebuild.csHash,
     contributions: t.contributions,
     vkDelta2: vkey['vk_delta_2'] ?? null,
+    ...(vkey['vk_delta1_2'] !== undefined ? { vkDelta1_2: vkey['vk_delta1_2'] } : {}),
   });
   if (!chain.ok)
     return { kind: 'broken', why: `the key's δ does not end its ceremony's contribution chain: ${chain.detail}` };

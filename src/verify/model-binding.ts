@@ -209,6 +209,7 @@ export async function ceremonyCheck(
     csHash: t!.circuit.csHash,
     contributions: t!.contributions,
     vkDelta2: vkey['vk_delta_2'] ?? null,
+    ...(vkey['vk_delta1_2'] !== undefined ? { vkDelta1_2: vkey['vk_delta1_2'] } : {}),
   });
   if (!chain.ok) return fail('ceremony', `the key does not come from this ceremony: ${chain.detail}`);
   const n = t!.contributions.length;

@@ -112,6 +112,7 @@ export async function checkTrustedSetup(o: TrustedSetupOptions): Promise<Trusted
     csHash: r.csHash,
     contributions: t.contributions,
     vkDelta2: o.vkey['vk_delta_2'] ?? null,
+    ...(o.vkey['vk_delta1_2'] !== undefined ? { vkDelta1_2: o.vkey['vk_delta1_2'] } : {}),
   });
   if (!chain.ok) return result(false, `contribution chain: ${chain.detail}`);
   const names = contributors

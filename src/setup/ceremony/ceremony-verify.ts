@@ -14,7 +14,7 @@ import { readArtifact } from '../../formats/artifacts.js';
 import { sha256Hex } from '../../core/hash.js';
 import { VERSIONS } from '../../core/versions.js';
 import { writeJsonAtomic } from '../../core/atomic-write.js';
-import type { CircuitInfo } from '../../formats/circuit.js';
+import { proofSystemOf, type CircuitInfo, type ProofSystem } from '../../formats/circuit.js';
 import { UserError } from '../../core/errors.js';
 import { ceremonyDir, TRANSCRIPT_FILE } from './ceremony.js';
 import { CeremonyMeta, CeremonyTranscript, ContributionRecord } from '../../formats/ceremony.js';
@@ -26,6 +26,9 @@ import { vkeyHash, VkeyMeta } from '../../formats/vkey.js';
 import { vkeyMetaFor } from '../setup-keys.js';
 import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
+import { buildRound1 } from './ultragroth-setup.js';
+import { splitZkey, ultragrothInitKey, ultragrothLayout, ultragrothVerificationKey } from './ultragroth-key.js';
+import { verifyUltragrothKey } from './ultragroth-verify.js';
 import { checkFinalizeReplacement } from './finalize-replacement.js';
 import type { ExistingKeys } from '../existing-keys.js';
 
@@ -40,6 +43,11 @@ export interface CeremonyVerifyOptions {
   readonly transcriptPath?: string;
   readonly trustPtau?: readonly string[];
   readonly progress?: boolean;
+  /**
+   * ultragroth keys: the build's round split (circuit.json), which the key must have. Without it
+   * the key's own split is used to rebuild the initial key (finalize always passes the build's).
+   */
+  readonly round1?: { readonly round2Start: number; readonly challengeWire: number };
 }
 
 /** A contributor as reported. */
@@ -162,6 +170,62 @@ async function transcriptMismatch(
   return undefined;
 }
 
+/** The chain and snarkjs's `zkey verify` of a Groth16 key; the first failure, or undefined. */
+async function groth16KeyFailure(mpc: ZkeyMpc, r: Resolved, o: CeremonyVerifyOptions): Promise<Mismatch | undefined> {
+  const chain = await verifyContributionChain({ csHash: mpc.csHash, contributions: mpc.contributions });
+  if (!chain.ok) return failure(chain.detail, chain.index);
+  const progress = createTaskProgress('zkey verify', { tty: o.progress ? undefined : false });
+  const errors: string[] = [];
+  const logger = { ...snarkjsProgressLogger(progress), error: (m: string) => void errors.push(m) };
+  let ok: boolean;
+  try {
+    ok = await snarkjs.zKey.verifyFromR1cs(r.r1csPath, o.ptauPath, r.zkeyPath, logger);
+  } catch (e) {
+    throw new UserError(`${r.zkeyPath}: snarkjs could not read the key, r1cs or ptau (${(e as Error).message})`);
+  } finally {
+    progress.finish();
+  }
+  if (ok) return undefined;
+  return failure(
+    `final key ${basename(r.zkeyPath)}: ${errors[0] ?? 'snarkjs zkey verify failed'} (against the key rebuilt from ${basename(r.r1csPath)} and ${basename(o.ptauPath)})`,
+  );
+}
+
+/**
+ * An ultragroth key: both PoK chains (δ and δ₁) and every section against the initial key rebuilt
+ * from the r1cs, the ptau and the round split (src/setup/ceremony/ultragroth-verify.ts).
+ */
+async function ultragrothKeyFailure(
+  zkeyPath: string,
+  r1csPath: string,
+  ptauPath: string,
+  round1: CeremonyVerifyOptions['round1'],
+): Promise<Mismatch | undefined> {
+  const key = readFileSync(zkeyPath);
+  let split = round1;
+  if (!split) {
+    try {
+      split = ultragrothLayout(splitZkey(key)).round1;
+    } catch (e) {
+      return failure(`final key ${basename(zkeyPath)}: ${(e as Error).message}`);
+    }
+  }
+  let init;
+  try {
+    init = await ultragrothInitKey({ r1cs: r1csPath, ptau: ptauPath, round1: split });
+  } catch (e) {
+    throw new UserError(
+      `${zkeyPath}: could not rebuild the initial ultragroth key from ${r1csPath} and ${ptauPath} (${(e as Error).message})`,
+    );
+  }
+  const v = await verifyUltragrothKey(key, Buffer.concat(init.zkey));
+  if (v.ok) return undefined;
+  return failure(
+    `final key ${basename(zkeyPath)}: ${v.detail} (against the key rebuilt from ${basename(r1csPath)} and ${basename(ptauPath)})`,
+    v.index,
+  );
+}
+
 /** Verifies a ceremony's latest key; see the file comment for the checks. */
 export async function verifyCeremony(o: CeremonyVerifyOptions): Promise<CeremonyVerifyReport> {
   const r = resolveTarget(o);
@@ -186,24 +250,11 @@ export async function verifyCeremony(o: CeremonyVerifyOptions): Promise<Ceremony
     const mismatch = await transcriptMismatch(t, r, o.ptauPath, ptau, mpc);
     if (mismatch) return fail(mismatch.failure, mismatch.index);
   }
-  const chain = await verifyContributionChain({ csHash: mpc.csHash, contributions: mpc.contributions });
-  if (!chain.ok) return fail(chain.detail, chain.index);
-
-  const progress = createTaskProgress('zkey verify', { tty: o.progress ? undefined : false });
-  const errors: string[] = [];
-  const logger = { ...snarkjsProgressLogger(progress), error: (m: string) => void errors.push(m) };
-  let ok: boolean;
-  try {
-    ok = await snarkjs.zKey.verifyFromR1cs(r.r1csPath, o.ptauPath, r.zkeyPath, logger);
-  } catch (e) {
-    throw new UserError(`${r.zkeyPath}: snarkjs could not read the key, r1cs or ptau (${(e as Error).message})`);
-  } finally {
-    progress.finish();
-  }
-  if (!ok)
-    return fail(
-      `final key ${basename(r.zkeyPath)}: ${errors[0] ?? 'snarkjs zkey verify failed'} (against the key rebuilt from ${basename(r.r1csPath)} and ${basename(o.ptauPath)})`,
-    );
+  const failed =
+    mpc.protocol === 'ultragroth'
+      ? await ultragrothKeyFailure(r.zkeyPath, r.r1csPath, o.ptauPath, o.round1)
+      : await groth16KeyFailure(mpc, r, o);
+  if (failed) return fail(failed.failure, failed.index);
   const transcript = t && {
     ...t,
     final: {
@@ -215,6 +266,18 @@ export async function verifyCeremony(o: CeremonyVerifyOptions): Promise<Ceremony
     },
   };
   return { ...base, ok: true, ...(transcript ? { transcript } : {}) };
+}
+
+/** The verification key of the ceremony's final key, which must be of the build's proof system. */
+async function finalVerificationKey(zkeyPath: string, system: ProofSystem): Promise<Record<string, unknown>> {
+  const protocol = (await readZkeyMpc(zkeyPath)).protocol;
+  if (protocol !== system)
+    throw new UserError(
+      `${zkeyPath}: a ${protocol} key, but the build is a ${system} circuit; start the ceremony again`,
+    );
+  return system === 'ultragroth'
+    ? ultragrothVerificationKey(readFileSync(zkeyPath))
+    : ((await snarkjs.zKey.exportVerificationKey(zkeyPath)) as Record<string, unknown>);
 }
 
 /** Options of {@link finalizeCeremony}. */
@@ -254,6 +317,7 @@ export async function finalizeCeremony(o: FinalizeOptions): Promise<{
     transcriptPath: o.transcriptPath,
     trustPtau: o.trustPtau,
     progress: o.progress,
+    ...(buildRound1(circuit) ? { round1: buildRound1(circuit) } : {}),
   });
   if (!report.ok) return { report };
   if (!report.transcript)
@@ -265,7 +329,7 @@ export async function finalizeCeremony(o: FinalizeOptions): Promise<{
   if (report.contributors.length === 0)
     throw new UserError(`${report.zkeyPath}: no phase-2 contribution yet; run \`zkinfer ceremony contribute\` first`);
   const ceremony: CeremonyMeta = { transcriptSha256: transcriptHash(report.transcript), transcript: report.transcript };
-  const core = (await snarkjs.zKey.exportVerificationKey(report.zkeyPath)) as Record<string, unknown>;
+  const core = await finalVerificationKey(report.zkeyPath, proofSystemOf(circuit));
   const meta: VkeyMeta = { ...vkeyMetaFor(o.buildDir, circuit, 'ptau'), ptau: report.ptau, ceremony };
   const vkey = { ...core, zkinfer: meta };
   const newHash = vkeyHash(vkey);

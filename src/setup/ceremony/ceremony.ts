@@ -6,7 +6,7 @@
  * could forge proofs; one honest party is enough to prevent it.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import * as snarkjs from 'snarkjs';
 import { artifactPath } from '../../formats/paths.js';
@@ -20,6 +20,9 @@ import { hashFileBlake2b, identifyPtau, UNRECOGNISED_PTAU_WARNING } from '../pta
 import { PtauProvenance } from '../../formats/setup.js';
 import { createTaskProgress, snarkjsProgressLogger } from '../../runtime/progress.js';
 import { readZkeyMpc } from './zkey-mpc.js';
+import { buildRound1 } from './ultragroth-setup.js';
+import { ultragrothInitKey } from './ultragroth-key.js';
+import { contributeUltragroth, type SecretSource } from './ultragroth-contribute.js';
 import {
   ceremonyReplacementRefusal,
   discardedHashes,
@@ -110,7 +113,22 @@ export async function ceremonyInit(opts: CeremonyInitOptions): Promise<CeremonyI
   }
   const discarded = replaced ? await discardedHashes(dir, replaced) : [];
   const progress = createTaskProgress('zkey new', { tty: opts.progress ? undefined : false });
+  const round1 = buildRound1(circuit);
   const csHash = await atomicZkey(initPath, async (tmp) => {
+    if (round1) {
+      // ultragroth: snarkjs's initial key converted (δ₁ = 1, section 11); contributions move δ and δ₁.
+      const init = await ultragrothInitKey({
+        r1cs: r1csPath,
+        ptau: opts.ptauPath,
+        round1,
+        logger: snarkjsProgressLogger(progress),
+      }).catch((e: Error) => {
+        throw new UserError(`${opts.ptauPath}: could not make the initial ultragroth key (${e.message})`);
+      });
+      progress.finish();
+      writeFileSync(tmp, Buffer.concat(init.zkey));
+      return init.csHash;
+    }
     const h = await snarkjs.zKey.newZKey(r1csPath, opts.ptauPath, tmp, snarkjsProgressLogger(progress));
     progress.finish();
     if (!(h instanceof Uint8Array))
@@ -179,7 +197,10 @@ function checkStepPaths(o: StepOptions): void {
     throw new UserError(`--name "${o.name}": at most 64 bytes (snarkjs stores no more)`);
 }
 
-async function step(o: StepOptions, run: (tmp: string, logger: unknown) => Promise<unknown>): Promise<StepResult> {
+async function step(
+  o: StepOptions,
+  run: (tmp: string, logger: unknown, protocol: 'groth16' | 'ultragroth') => Promise<unknown>,
+): Promise<StepResult> {
   checkStepPaths(o);
   const beside = join(dirname(o.inPath), TRANSCRIPT_FILE);
   const tPath = o.transcriptPath ?? (existsSync(beside) ? beside : undefined);
@@ -218,7 +239,7 @@ async function step(o: StepOptions, run: (tmp: string, logger: unknown) => Promi
     );
   const progress = createTaskProgress(`contribution "${o.name}"`, { tty: o.progress ? undefined : false });
   await atomicZkey(o.outPath, async (tmp) => {
-    const r = await run(tmp, snarkjsProgressLogger(progress));
+    const r = await run(tmp, snarkjsProgressLogger(progress), before.protocol);
     progress.finish();
     if (r === false) throw new UserError(`${o.inPath}: snarkjs refused the contribution`);
   });
@@ -246,7 +267,11 @@ async function step(o: StepOptions, run: (tmp: string, logger: unknown) => Promi
 export function ceremonyContribute(o: ContributeOptions): Promise<StepResult> {
   // The CSPRNG bytes make the secret unpredictable even when the user's text is not.
   const entropy = randomBytes(32).toString('hex') + (o.entropy ?? '');
-  return step(o, (tmp, logger) => snarkjs.zKey.contribute(o.inPath, tmp, o.name, entropy, logger));
+  return step(o, (tmp, logger, protocol) =>
+    protocol === 'ultragroth'
+      ? ultragrothStep(o.inPath, tmp, { kind: 'contribution', name: o.name, entropy })
+      : snarkjs.zKey.contribute(o.inPath, tmp, o.name, entropy, logger),
+  );
 }
 
 /** Adds the final random-beacon contribution (its secret is public: it only adds unpredictability). */
@@ -257,7 +282,24 @@ export function ceremonyBeacon(o: BeaconOptions): Promise<StepResult> {
   const exp = o.iterationsExp ?? 10;
   if (!Number.isInteger(exp) || exp < 10 || exp > 63)
     throw new UserError(`--iterations-exp ${exp}: must be an integer in 10..63`);
-  return step(o, (tmp, logger) => snarkjs.zKey.beacon(o.inPath, tmp, o.name, hex.toLowerCase(), exp, logger));
+  return step(o, (tmp, logger, protocol) =>
+    protocol === 'ultragroth'
+      ? ultragrothStep(o.inPath, tmp, {
+          kind: 'beacon',
+          name: o.name,
+          beaconHash: Buffer.from(hex, 'hex'),
+          iterationsExp: exp,
+        })
+      : snarkjs.zKey.beacon(o.inPath, tmp, o.name, hex.toLowerCase(), exp, logger),
+  );
+}
+
+/** One ultragroth contribution or beacon from the key at `inPath` to `tmp` (δ and δ₁ both moved). */
+async function ultragrothStep(inPath: string, tmp: string, src: SecretSource): Promise<void> {
+  const r = await contributeUltragroth(readFileSync(inPath), src).catch((e: Error) => {
+    throw new UserError(`${inPath}: ${e.message}`);
+  });
+  writeFileSync(tmp, Buffer.concat(r.zkey));
 }
 
 /** The provenance line printed for a ptau. */

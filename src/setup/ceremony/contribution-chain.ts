@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { utils } from 'ffjavascript';
 import type { ContributionRecord } from '../../formats/ceremony.js';
 import { bn128, sameRatio, snarkjsInternals } from '../snarkjs-internals.js';
+import { verifyUltragrothRecords } from './ultragroth-records.js';
 
 /** Outcome of {@link verifyContributionChain}. */
 export type ChainVerdict =
@@ -22,6 +23,11 @@ export interface ChainInput {
   readonly contributions: readonly ContributionRecord[];
   /** The verification key's δ in G2 (snarkjs JSON `vk_delta_2`); when given, the chain must end there. */
   readonly vkDelta2?: unknown;
+  /**
+   * An ultragroth verification key's δ₁ (`vk_delta1_2`): when given (or when a record carries a
+   * δ₁ part) the chain is checked as an ultragroth one, both δ and δ₁ (ultragroth-records.ts).
+   */
+  readonly vkDelta1_2?: unknown;
 }
 
 const hex = (s: string): Buffer => Buffer.from(s, 'hex');
@@ -33,6 +39,11 @@ export function describeContribution(c: Pick<ContributionRecord, 'index' | 'name
 
 /** Verifies the chain; the first broken link is named. */
 export async function verifyContributionChain(input: ChainInput): Promise<ChainVerdict> {
+  if (input.vkDelta1_2 !== undefined || input.contributions.some((c) => c.delta1Key)) {
+    if (input.vkDelta1_2 === undefined && input.vkDelta2 !== undefined)
+      return { ok: false, detail: 'the ceremony moved δ₁ (an ultragroth key) but the verification key has no δ₁' };
+    return verifyUltragrothRecords({ ...input, vkDelta1_2: input.vkDelta1_2 });
+  }
   const curve = await bn128();
   const { hashToG2, rngFromBeaconParams } = await snarkjsInternals();
   const acc = createHash('blake2b512').update(hex(input.csHash));

@@ -10,12 +10,18 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { UserError } from '../../core/errors.js';
 import { bn128, Curve } from '../snarkjs-internals.js';
 import type { ContributionKey, ContributionRecord } from '../../formats/ceremony.js';
+import { decodeUltragrothMpc, ULTRAGROTH_PROTOCOL_ID, type MpcPokPart } from '../zkey-file.js';
+import { ultragrothContributionHash } from './ultragroth-contribute.js';
+import { fullCurve } from './ultragroth-key.js';
+import { describeParams } from './ultragroth-verify.js';
 
 /** Section 10 of a zkey. */
 export interface ZkeyMpc {
   /** snarkjs's circuit hash: blake2b-512 over the initial key made from the r1cs and the ptau. */
   readonly csHash: string;
   readonly contributions: ContributionRecord[];
+  /** Which key: a snarkjs Groth16 one, or an ultragroth one (its contributions carry `delta1Key`). */
+  readonly protocol: 'groth16' | 'ultragroth';
 }
 
 function readSection(path: string, wanted: number): Buffer {
@@ -61,9 +67,35 @@ export function contributionHash(key: ContributionKey): string {
   return h.digest('hex');
 }
 
-/** Reads the circuit hash and contributions of a zkey file. */
+/** The contract's ultragroth section 10, as records (the δ part in `key`, the δ₁ part in `delta1Key`). */
+async function ultragrothMpc(path: string, b: Buffer): Promise<ZkeyMpc> {
+  const curve = await bn128();
+  let mpc;
+  try {
+    mpc = decodeUltragrothMpc(b);
+  } catch (e) {
+    throw new UserError(`${path}: malformed phase-2 section of the ultragroth key (${(e as Error).message})`);
+  }
+  const keyOf = (p: MpcPokPart): ContributionKey => ({
+    deltaAfter: uncompressed(curve, 'G1', Buffer.from(p.after)).toString('hex'),
+    g1S: uncompressed(curve, 'G1', Buffer.from(p.g1S)).toString('hex'),
+    g1Sx: uncompressed(curve, 'G1', Buffer.from(p.g1Sx)).toString('hex'),
+    g2Spx: uncompressed(curve, 'G2', Buffer.from(p.g2Spx)).toString('hex'),
+    transcript: Buffer.from(p.transcript).toString('hex'),
+  });
+  const contributions = await Promise.all(
+    mpc.contributions.map(async (c, i) => {
+      const info = describeParams(c, i + 1, ultragrothContributionHash(await fullCurve(), c));
+      return { ...info, key: keyOf(c.delta), delta1Key: keyOf(c.delta1) };
+    }),
+  );
+  return { csHash: Buffer.from(mpc.csHash).toString('hex'), contributions, protocol: 'ultragroth' };
+}
+
+/** Reads the circuit hash and contributions of a zkey file (snarkjs Groth16 or ultragroth). */
 export async function readZkeyMpc(path: string): Promise<ZkeyMpc> {
   const b = readSection(path, 10);
+  if (readSection(path, 1).readUInt32LE(0) === ULTRAGROTH_PROTOCOL_ID) return ultragrothMpc(path, b);
   const curve = await bn128();
   const bad = (): UserError => new UserError(`${path}: malformed phase-2 section of the .zkey file`);
   if (b.length < 68) throw bad();
@@ -112,5 +144,5 @@ export async function readZkeyMpc(path: string): Promise<ZkeyMpc> {
         : {}),
     });
   }
-  return { csHash, contributions };
+  return { csHash, contributions, protocol: 'groth16' };
 }
