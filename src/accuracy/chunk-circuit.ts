@@ -15,7 +15,7 @@
  * single-inference circuit (label codes above the class count need no such check: they never
  * equal a prediction, so they can only lower the count).
  */
-import { type BuilderOptions, BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
+import { BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
 import { toSigned } from '../../circuits/field.js';
 import { argmax, argmaxBits } from '../../circuits/argmax.js';
 import { commitSignals } from '../../circuits/commitment.js';
