@@ -1,0 +1,28 @@
+/**
+ * The cost split of one proof for the lookups bench: the witness timed on its own (the model
+ * pass; for ultragroth also the round-2 completion after the challenge), then one proof by
+ * zkinfer's own prover with `profile: true` (its steps run one after another), grouped into
+ * QAP, FFT, MSMs and the round-1 commitment + hash by tools/bench/bench-lookups-table.ts.
+ */
+import { buildCircuit } from '../../src/compile/build-circuit.js';
+import { checkBuildConsistency } from '../../src/prove/build-consistency.js';
+import { proverCurve } from '../../src/prove/groth16/curve-api.js';
+import { Groth16Prover } from '../../src/prove/groth16/groth16-prover.js';
+import { quantizeInput } from '../../src/quantize/quantize-input.js';
+import { costSplit, type CostSplit } from './bench-lookups-args.js';
+
+/** Profiles one proof of `input` (float, model layout) on the build's key. */
+export async function profileProof(opts: { buildDir: string; input: Float64Array }): Promise<CostSplit> {
+  const build = checkBuildConsistency(opts.buildDir);
+  const t0 = performance.now();
+  const { circuit } = buildCircuit(build.model, quantizeInput(build.model, opts.input), {
+    witnessOnly: true,
+    inputVisibility: build.circuit.layout.input.visibility,
+    outputVisibility: build.circuit.layout.output.visibility,
+  });
+  const witnessSeconds = (performance.now() - t0) / 1000;
+  const prover = Groth16Prover.create(await proverCurve(false), build.zkey);
+  const proof = await prover.prove(circuit.witness, { profile: true });
+  if (!proof.timings) throw new Error('the prover returned no profile timings');
+  return costSplit(proof.timings as unknown as Record<string, number>, witnessSeconds);
+}
