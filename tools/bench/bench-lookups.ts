@@ -13,6 +13,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { verifyOnChain } from '../../src/chain/verify-on-chain.js';
 import type { ProofBundle } from '../../src/formats/bundle.js';
+import { artifactPath } from '../../src/formats/paths.js';
 import { runChild } from './child-process.js';
 import { json, runCli } from './cli-run.js';
 import type { LookupsProveJob, LookupsProveResult } from './bench-lookups-prove.js';
@@ -117,7 +118,8 @@ async function measureVariant(
       ...compileFlags(v),
       '--json',
     ]);
-    const info = json<CircuitLookup>(compile);
+    // circuit.json as written (compile's --json output renames some fields).
+    const info = JSON.parse(readFileSync(artifactPath(dir, 'circuit'), 'utf8')) as CircuitLookup;
     const setup = await runCli(['setup', dir]);
     const job: LookupsProveJob = {
       buildDir: dir,
