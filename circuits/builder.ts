@@ -7,6 +7,7 @@
  */
 import { FIELD_PRIME, fieldMod } from './field.js';
 import { EMPTY_LC, LcStore, ONE_LC, PackedLc } from './packed-lc.js';
+import { LookupArgument, LookupConfig, LookupInfo, LookupLog, LookupTable } from './lookup.js';
 
 export { PackedLc } from './packed-lc.js';
 
@@ -52,6 +53,10 @@ export interface BuiltCircuit {
    * where the determinism checker tries its division rule, which verifies the shape itself.
    */
   readonly divisions?: ReadonlyArray<readonly [number, number]>;
+  /** Set when the build has lookups (BuilderOptions.lookup): where the argument's wires are. */
+  readonly lookup?: LookupInfo;
+  /** The lookups' private log, for completeLookupWitness (circuits/lookup.ts). */
+  readonly lookupLog?: LookupLog;
 }
 
 /** How big the system under construction is, for {@link BuilderOptions.onGrowth}. */
@@ -74,6 +79,8 @@ export interface BuilderOptions {
    * throws before V8 would abort the process (src/compile/memory-guard.ts).
    */
   readonly onGrowth?: (size: BuilderSize) => void;
+  /** Range checks and table functions by LogUp lookups (circuits/lookup.ts); absent: by bits. */
+  readonly lookup?: LookupConfig;
 }
 
 /** Terms or wires between two {@link BuilderOptions.onGrowth} calls. */
@@ -87,6 +94,9 @@ const MAX = Number.MAX_SAFE_INTEGER;
 /** Incrementally builds an R1CS and its witness. */
 export class R1csBuilder {
   readonly witnessOnly: boolean;
+  /** The lookup configuration gadgets read to choose limbs over bits (undefined: bits). */
+  readonly lookup: LookupConfig | undefined;
+  private readonly lookupState: LookupArgument | undefined;
   private readonly onGrowth: BuilderOptions['onGrowth'];
   private roles = new Uint8Array(1024);
   private readonly values: bigint[] = [1n];
@@ -105,6 +115,23 @@ export class R1csBuilder {
   constructor(options: BuilderOptions = {}) {
     this.witnessOnly = options.witnessOnly ?? false;
     this.onGrowth = options.onGrowth;
+    this.lookupState = options.lookup ? new LookupArgument(options.lookup) : undefined;
+    this.lookup = this.lookupState ? { limbBits: this.lookupState.limbBits } : undefined;
+  }
+
+  private lookups(): LookupArgument {
+    if (!this.lookupState) throw new Error('lookup in a build without lookups (BuilderOptions.lookup)');
+    return this.lookupState;
+  }
+
+  /** Proves 0 ≤ x < 2^bits by limb lookups (circuits/lookup.ts: rangeCheckCost constraints). */
+  lookupRange(x: Signal, bits: number): void {
+    this.lookups().range(this, x, bits);
+  }
+
+  /** T(key) of a function table by one lookup (circuits/lookup.ts: lookupTableCost constraints). */
+  lookupTable(table: LookupTable, key: Signal): Signal {
+    return this.lookups().table(this, table, key);
   }
 
   /** Number of constraints emitted so far (counted in witness-only mode too). */
@@ -349,6 +376,8 @@ export class R1csBuilder {
    */
   finalize(): BuiltCircuit {
     if (this.finalized) return this.finalized;
+    // The argument's wires come last in their roles: round 2 ends the witness (lookup.ts).
+    this.lookupState?.finalize(this);
     const n = this.values.length;
     const newIndex = new Int32Array(n);
     const witness: bigint[] = new Array(n);
@@ -382,6 +411,7 @@ export class R1csBuilder {
       nConstraints: this.constraintCount,
       witness,
       ...(this.divisionHints.length && !this.witnessOnly ? { divisions: this.divisionHints } : {}),
+      ...this.lookupState?.layout(n, counts[1]!, counts[2]!),
     };
     return this.finalized;
   }

@@ -8,7 +8,8 @@
  * A window maximum is a left fold of those; min and clamps are maxima of negations.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { bitDecompose, bitDecomposeCost, bitsToValue } from './range-check.js';
+import { rangeSegments, rangeSegmentsCost } from './range-check.js';
+import type { LookupConfig } from './lookup.js';
 
 /** Smallest n ≥ 1 with −2^(n−1) ≤ lo and hi ≤ 2^(n−1) − 1: the comparator width for d ∈ [lo, hi]. */
 export function comparatorBits(lo: number | bigint, hi: number | bigint): number {
@@ -19,32 +20,47 @@ export function comparatorBits(lo: number | bigint, hi: number | bigint): number
   return n;
 }
 
-/** Constraints of {@link isNonNegative}. */
-export function isNonNegativeCost(bits: number): number {
-  return bitDecomposeCost(bits, { sumConstraint: true });
+/** The segments of d + 2^(bits−1): the low bits and the sign bit. */
+function signWidths(bits: number): number[] {
+  return bits === 1 ? [1] : [bits - 1, 1];
+}
+
+/** Constraints of {@link isNonNegative} (`lookup`: the builder's lookup configuration). */
+export function isNonNegativeCost(bits: number, lookup?: LookupConfig): number {
+  return rangeSegmentsCost(signWidths(bits), { sumConstraint: true }, lookup);
 }
 
 /** Constraints of {@link max2}. */
-export function max2Cost(bits: number): number {
-  return isNonNegativeCost(bits) + 1;
+export function max2Cost(bits: number, lookup?: LookupConfig): number {
+  return isNonNegativeCost(bits, lookup) + 1;
 }
 
 /**
- * Decomposes d + 2^(bits−1) for d in [−2^(bits−1), 2^(bits−1)); returns [d ≥ 0] and d rebuilt
- * from its bits (a short combination equal to d). bits + 1 constraints.
+ * Range-checks d + 2^(bits−1) for d in [−2^(bits−1), 2^(bits−1)) as a low segment and the sign
+ * bit (bits, or limbs with lookups); returns [d ≥ 0] and d rebuilt from the segments (a short
+ * combination equal to d). {@link isNonNegativeCost} constraints: bits + 1 without lookups.
  */
 export function signOf(b: R1csBuilder, d: Signal, bits: number): { s: Signal; short: Signal } {
-  const x = b.linear([[d, 1n]], 1n << BigInt(bits - 1));
-  const ds = bitDecompose(b, x, bits, { sumConstraint: true });
-  return { s: ds[bits - 1]!, short: b.linear([[bitsToValue(b, ds, 0, bits), 1n]], -(1n << BigInt(bits - 1))) };
+  const half = 1n << BigInt(bits - 1);
+  const x = b.linear([[d, 1n]], half);
+  const seg = rangeSegments(b, x, signWidths(bits), { sumConstraint: true });
+  const s = seg[seg.length - 1]!;
+  const terms: Array<[Signal, bigint]> =
+    seg.length === 1
+      ? [[s, 1n]]
+      : [
+          [seg[0]!, 1n],
+          [s, half],
+        ];
+  return { s, short: b.linear(terms, -half) };
 }
 
-/** Returns the boolean [d ≥ 0] for d in [−2^(bits−1), 2^(bits−1)); bits + 1 constraints. */
+/** Returns the boolean [d ≥ 0] for d in [−2^(bits−1), 2^(bits−1)); {@link isNonNegativeCost} constraints. */
 export function isNonNegative(b: R1csBuilder, d: Signal, bits: number): Signal {
   return signOf(b, d, bits).s;
 }
 
-/** max(a, c) where a − c fits `bits` signed bits; bits + 2 constraints. */
+/** max(a, c) where a − c fits `bits` signed bits; {@link max2Cost} constraints (bits + 2 without lookups). */
 export function max2(b: R1csBuilder, a: Signal, c: Signal, bits: number): Signal {
   const { s, short } = signOf(b, b.sub(a, c), bits);
   const m = b.wire(a.value >= c.value ? a.value : c.value);

@@ -14,14 +14,10 @@
 import { R1csBuilder, Signal } from './builder.js';
 import { fieldInv } from './field.js';
 import { rangeBits } from './bit-length.js';
+import { WitnessRangeError } from './witness-error.js';
+import { LookupConfig, rangeCheckCost } from './lookup.js';
 
-/** Thrown while computing a witness when a value does not fit the range the circuit was compiled for. */
-export class WitnessRangeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WitnessRangeError';
-  }
-}
+export { WitnessRangeError } from './witness-error.js';
 
 /** Layout options of {@link bitDecompose}. */
 export interface BitDecomposeOptions {
@@ -78,19 +74,111 @@ export function bitsToValue(b: R1csBuilder, bits: readonly Signal[], from: numbe
   return b.linear(terms);
 }
 
+/** A value's range check cut into segments (see {@link rangeSegments}). */
+export interface RangeSegments {
+  /** One signal per segment, least significant first: x = Σ seg_k·2^(Σ_{j<k} w_j). */
+  readonly segments: Signal[];
+  /** Without lookups, the bits the segments are made of (least significant first). */
+  readonly bits?: Signal[];
+}
+
+/** Constraints {@link rangeSegments} emits: the segments' range checks, plus the sum constraint. */
+export function rangeSegmentsCost(
+  widths: readonly number[],
+  options: BitDecomposeOptions = {},
+  lookup?: LookupConfig,
+): number {
+  if (!lookup) return bitDecomposeCost(sumWidths(widths), options);
+  return widths.reduce((s, w) => s + rangeCheckCost(w, lookup), 0) + (options.sumConstraint ? 1 : 0);
+}
+
+function sumWidths(widths: readonly number[]): number {
+  if (widths.length === 0 || widths.some((w) => !Number.isInteger(w) || w < 1))
+    throw new Error(`segment widths [${widths.join(', ')}] must be positive integers`);
+  return widths.reduce((s, w) => s + w, 0);
+}
+
 /**
- * Constrains lo ≤ x ≤ hi exactly. x − lo is decomposed into w = bitLength(hi − lo) bits; when the
- * range is not exactly 2^w wide that alone would also admit (hi, lo + 2^w), so hi − x is
- * decomposed as well. Cost: {@link intervalCheckCost}.
+ * Proves 0 ≤ x < 2^(Σ w) and cuts x into segments, x = Σ seg_k·2^(Σ_{j<k} w_j), each proven in
+ * [0, 2^(w_k)) — by bits when the builder has no lookups (exactly {@link bitDecompose}, so those
+ * circuits are unchanged), by limbs of the builder's lookup width when it has. The layouts are as
+ * bitDecompose's: with `sumConstraint` every limb is a wire and one constraint 1·Σ = x binds them
+ * (x on the C side); without it, the last segment's top limb is x minus the rest (no wire).
+ * Cost: {@link rangeSegmentsCost}.
+ */
+export function rangeSegments(
+  b: R1csBuilder,
+  x: Signal,
+  widths: readonly number[],
+  options: BitDecomposeOptions = {},
+): Signal[] {
+  return rangeSegmentsDetailed(b, x, widths, options).segments;
+}
+
+/** {@link rangeSegments}, also returning the bits when there are no lookups. */
+export function rangeSegmentsDetailed(
+  b: R1csBuilder,
+  x: Signal,
+  widths: readonly number[],
+  options: BitDecomposeOptions = {},
+): RangeSegments {
+  const total = sumWidths(widths);
+  const offsets = widths.map((_, k) => widths.slice(0, k).reduce((s, w) => s + w, 0));
+  if (!b.lookup) {
+    const bits = bitDecompose(b, x, total, options);
+    return { segments: widths.map((w, k) => bitsToValue(b, bits, offsets[k]!, offsets[k]! + w)), bits };
+  }
+  const v = x.value;
+  if (total > 250) throw new Error(`bit width ${total} out of range 1..250`);
+  if (v < 0n || v >= 1n << BigInt(total))
+    throw new WitnessRangeError(`value ${v} does not fit in ${total} unsigned bits`);
+  const k = b.lookup.limbBits;
+  const segments: Signal[] = [];
+  const terms: Array<[Signal, bigint]> = [];
+  widths.forEach((w, s) => {
+    const last = s === widths.length - 1 && !options.sumConstraint;
+    const value = (v >> BigInt(offsets[s]!)) & ((1n << BigInt(w)) - 1n);
+    if (last) {
+      // (x − Σ earlier segments)/2^offset, proven by lookupRange's compact layout.
+      const rest = b.linear([
+        [
+          b.linear([[x, 1n], ...terms.map(([t, c]) => [t, -c] as [Signal, bigint])]),
+          fieldInv(1n << BigInt(offsets[s]!)),
+        ],
+      ]);
+      const seg = { lc: rest.lc, value };
+      b.lookupRange(seg, w);
+      segments.push(seg);
+      return;
+    }
+    const limbs: Array<[Signal, bigint]> = [];
+    for (let off = 0; off < w; off += k) {
+      const lw = Math.min(k, w - off);
+      const limb = b.wire((value >> BigInt(off)) & ((1n << BigInt(lw)) - 1n));
+      b.lookupRange(limb, lw);
+      limbs.push([limb, 1n << BigInt(off)]);
+    }
+    const seg = limbs.length === 1 ? limbs[0]![0] : b.linear(limbs);
+    segments.push(seg);
+    terms.push([seg, 1n << BigInt(offsets[s]!)]);
+  });
+  if (options.sumConstraint) b.assertMul(b.constant(1n), b.linear(terms), x);
+  return { segments };
+}
+
+/**
+ * Constrains lo ≤ x ≤ hi exactly. x − lo is range-checked to w = bitLength(hi − lo) bits (by
+ * bits, or by limbs when the builder has lookups); when the range is not exactly 2^w wide that
+ * alone would also admit (hi, lo + 2^w), so hi − x is checked as well. Cost: {@link intervalCheckCost}.
  */
 export function assertInInterval(b: R1csBuilder, x: Signal, lo: bigint, hi: bigint): void {
   const w = rangeBits(lo, hi);
-  bitDecompose(b, b.linear([[x, 1n]], -lo), w);
-  if (hi - lo + 1n !== 1n << BigInt(w)) bitDecompose(b, b.linear([[x, -1n]], hi), w);
+  rangeSegments(b, b.linear([[x, 1n]], -lo), [w]);
+  if (hi - lo + 1n !== 1n << BigInt(w)) rangeSegments(b, b.linear([[x, -1n]], hi), [w]);
 }
 
-/** Constraints {@link assertInInterval} emits for [lo, hi]. */
-export function intervalCheckCost(lo: bigint, hi: bigint): number {
+/** Constraints {@link assertInInterval} emits for [lo, hi] (`lookup`: the builder's lookup configuration). */
+export function intervalCheckCost(lo: bigint, hi: bigint, lookup?: LookupConfig): number {
   const w = rangeBits(lo, hi);
-  return hi - lo + 1n === 1n << BigInt(w) ? w : 2 * w;
+  return (hi - lo + 1n === 1n << BigInt(w) ? 1 : 2) * rangeCheckCost(w, lookup);
 }

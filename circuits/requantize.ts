@@ -10,11 +10,13 @@
  * [s, s+a) the value t = y + L, [s+a, B−1) overflow, bit B−1 says "not below the range".
  * With g = isZero(overflowSum + 1 − top): t = g·low + (top − g)·(2^a − 1).
  * The decomposition binds the (long) accumulator in a sum constraint of its own, on the C side,
- * so the prover never multiplies through it (see range-check.ts).
- * Cost: B booleans + 1 sum, plus 4 when overflow bits exist, else 1.
+ * so the prover never multiplies through it (see range-check.ts). With lookups the segments
+ * [remainder, value, overflow, top] are range-checked by limbs instead of bits (rangeSegments).
+ * Cost: B booleans (or the segments' limbs) + 1 sum, plus 4 when overflow bits exist, else 1.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { bitDecompose, bitDecomposeCost, bitsToValue } from './range-check.js';
+import { rangeSegmentsCost, rangeSegmentsDetailed } from './range-check.js';
+import type { LookupConfig } from './lookup.js';
 import { isZero, IS_ZERO_COST } from './is-zero.js';
 
 /** Parameters of one requantization, fixed at compile time. */
@@ -49,10 +51,33 @@ export function requantizeAccBits(
   return bits;
 }
 
-/** Constraints {@link requantize} emits. */
-export function requantizeCost(p: RequantizeParams): number {
-  const overflowBits = p.accBits - 1 - p.shift - p.outBits;
-  return bitDecomposeCost(p.accBits, { sumConstraint: true }) + (overflowBits > 0 ? IS_ZERO_COST + 1 : 1);
+/** The decomposition's segments [remainder, value, overflow, top] (absent ones: −1) and widths. */
+function requantizeSegments(p: RequantizeParams): {
+  widths: number[];
+  at: Record<'rem' | 'val' | 'over' | 'top', number>;
+} {
+  const s = p.shift;
+  const valueEnd = Math.min(s + p.outBits, p.accBits - 1);
+  const parts: Array<['rem' | 'val' | 'over' | 'top', number]> = [
+    ['rem', s],
+    ['val', valueEnd - s],
+    ['over', p.accBits - 1 - valueEnd],
+    ['top', 1],
+  ];
+  const at = { rem: -1, val: -1, over: -1, top: -1 };
+  const widths: number[] = [];
+  for (const [name, w] of parts) {
+    if (w <= 0) continue;
+    at[name] = widths.length;
+    widths.push(w);
+  }
+  return { widths, at };
+}
+
+/** Constraints {@link requantize} emits (`lookup`: the builder's lookup configuration). */
+export function requantizeCost(p: RequantizeParams, lookup?: LookupConfig): number {
+  const { widths, at } = requantizeSegments(p);
+  return rangeSegmentsCost(widths, { sumConstraint: true }, lookup) + (at.over >= 0 ? IS_ZERO_COST + 1 : 1);
 }
 
 /** Emits the requantization of `acc` and returns the output signal (a fresh wire or a combination). */
@@ -62,19 +87,23 @@ export function requantize(b: R1csBuilder, acc: Signal, p: RequantizeParams): Si
   if (B < s + 2) throw new Error(`accumulator width ${B} too small for shift ${s}`);
   const offset = (1n << BigInt(B - 1)) + (p.lowerOffset << BigInt(s));
   const x = b.linear([[acc, 1n]], offset);
-  const bits = bitDecompose(b, x, B, { sumConstraint: true });
-  const top = bits[B - 1]!;
-  const valueEnd = Math.min(s + p.outBits, B - 1);
-  const low = bitsToValue(b, bits, s, valueEnd);
+  const { widths, at } = requantizeSegments(p);
+  const { segments, bits } = rangeSegmentsDetailed(b, x, widths, { sumConstraint: true });
+  const top = segments[at.top]!;
+  const low = segments[at.val]!;
   const expected = requantizeValue(acc.value, p) + p.lowerOffset;
   let t: Signal;
-  if (B - 1 > s + p.outBits) {
-    const overflowSum = b.linear(bits.slice(s + p.outBits, B - 1).map((bit) => [bit, 1n] as [Signal, bigint]));
+  if (at.over >= 0) {
+    // Zero exactly when every overflow bit is: the plain bit sum without lookups (the circuits
+    // stay as they were), the segment's value with them (both < 2^253, so neither wraps).
+    const overflow = bits
+      ? b.linear(bits.slice(s + p.outBits, B - 1).map((bit) => [bit, 1n] as [Signal, bigint]))
+      : segments[at.over]!;
     const g = isZero(
       b,
       b.linear(
         [
-          [overflowSum, 1n],
+          [overflow, 1n],
           [top, -1n],
         ],
         1n,

@@ -3,7 +3,8 @@
  * verify — leaving a build directory that `prove` can reuse for more inputs.
  */
 import { compileCircuit } from './compile/compile-circuit.js';
-import { CircuitInfo } from './formats/circuit.js';
+import { resolveProofSystem } from './compile/proof-system.js';
+import { CircuitInfo, type ProofSystem } from './formats/circuit.js';
 import type { Visibility } from './compile/build-circuit.js';
 import type { ProofBundle } from './formats/bundle.js';
 import { readInputFile } from './onnx/input-file.js';
@@ -40,6 +41,10 @@ export interface RunOptions {
   readonly weights?: WeightsMode;
   readonly inputVisibility?: Visibility;
   readonly outputVisibility?: Visibility;
+  /** `--proof-system` (default groth16). */
+  readonly proofSystem?: ProofSystem;
+  /** `--limb-bits` (ultragroth only). */
+  readonly limbBits?: number;
   /** Refuse inputs with values outside the quantized range instead of clamping them. */
   readonly strictRange?: boolean;
   /** Fail when onnxruntime refuses the model instead of proving without the float check. */
@@ -84,6 +89,8 @@ export interface RunResult {
  */
 export async function runPipeline(opts: RunOptions): Promise<RunResult> {
   const buildDir = opts.outDir ?? defaultBuildDir(opts.modelPath);
+  // A proof-system flag that does not apply fails before any work.
+  resolveProofSystem(opts);
   checkOutputDir(buildDir);
   if (opts.ptauPath !== undefined) checkPtauFile(opts.ptauPath, buildDir);
   return cleanupOnFailure(() => runStages(opts, buildDir));
@@ -192,7 +199,13 @@ async function quantizeAndCompile(
     `${settings.quantization.layers.length} layers, ${settings.quantization.weightBits}-bit weights, ${settings.quantization.activationBits}-bit activations; ${f.unavailable !== undefined ? 'float check unavailable (onnxruntime refused the model)' : `calibration top-1 agreement ${(100 * (f.top1Agreement ?? NaN)).toFixed(1)}% over ${f.samples}, max |error| ${(f.maxAbsError ?? NaN).toFixed(4)}`}`,
   );
   const circuit = await timed('compile', () =>
-    compileCircuit({ buildDir: dir, inputVisibility: opts.inputVisibility, outputVisibility: opts.outputVisibility }),
+    compileCircuit({
+      buildDir: dir,
+      inputVisibility: opts.inputVisibility,
+      outputVisibility: opts.outputVisibility,
+      proofSystem: opts.proofSystem,
+      limbBits: opts.limbBits,
+    }),
   );
   say(
     'compile',

@@ -15,7 +15,7 @@
  * single-inference circuit (label codes above the class count need no such check: they never
  * equal a prediction, so they can only lower the count).
  */
-import { BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
+import { type BuilderOptions, BuiltCircuit, R1csBuilder, Signal } from '../../circuits/builder.js';
 import { toSigned } from '../../circuits/field.js';
 import { argmax, argmaxBits } from '../../circuits/argmax.js';
 import { commitSignals } from '../../circuits/commitment.js';
@@ -46,6 +46,8 @@ export interface ChunkBuildOptions {
   readonly encoding?: DatasetEncoding;
   /** W's blinding (hashed weights only; default 0, as compile uses: the structure never depends on it). */
   readonly weightsBlinding?: bigint;
+  /** LogUp lookups for the range checks (ultragroth chunk keys, as the build's own circuit). */
+  readonly lookup?: BuilderOptions['lookup'];
 }
 
 /** Builds the chunk circuit for `model` over one quantized, padded chunk and its blinding r_i. */
@@ -56,7 +58,10 @@ export function buildChunkCircuit(
   options: ChunkBuildOptions = {},
 ): ChunkBuild {
   const enc = options.encoding ?? datasetEncoding(model);
-  const b = new R1csBuilder({ witnessOnly: options.witnessOnly ?? false });
+  const b = new R1csBuilder({
+    witnessOnly: options.witnessOnly ?? false,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+  });
   const inputs = chunk.inputs.map((x) => x.map((v) => b.input(BigInt(v), 'private')));
   const codes = chunk.codes.map((c) => b.input(BigInt(c), 'private'));
   const r = b.input(blinding, 'private');

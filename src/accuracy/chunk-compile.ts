@@ -10,7 +10,13 @@ import { artifactPath } from '../formats/paths.js';
 import { sha256Hex } from '../core/hash.js';
 import { VERSIONS } from '../core/versions.js';
 import { writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
-import { AccuracyCircuitMeta, CircuitInfo } from '../formats/circuit.js';
+import { AccuracyCircuitMeta, CircuitInfo, proofSystemOf } from '../formats/circuit.js';
+import {
+  lookupOptionOf,
+  proofSystemFields,
+  withCompleteWitness,
+  type ResolvedProofSystem,
+} from '../compile/proof-system.js';
 import { readCircuitInfo } from '../formats/build-dir.js';
 import { CHECK_BY_DEFAULT_MAX_CONSTRAINTS, readQuantizedModel } from '../compile/compile-circuit.js';
 import { requireDetermined } from '../compile/determinism-check.js';
@@ -51,16 +57,21 @@ export function compileChunkQuantized(
   model: QuantizedModel,
   bytes: Uint8Array,
   chunkSize: number,
-  options: { readonly check?: boolean } = {},
+  options: { readonly check?: boolean; readonly system?: ResolvedProofSystem } = {},
 ): { r1cs: Uint8Array; info: CircuitInfo } {
+  const system = options.system ?? { proofSystem: 'groth16' };
   checkChunkSize(chunkSize);
   const enc = datasetEncoding(model);
   const hashed = hasHashedWeights(model);
   // Hashed weights: built with placeholder weights, so the r1cs (and key) is the architecture's whatever the values.
   const structure = hashed ? withPlaceholderWeights(model) : model;
-  const build = buildChunkCircuit(structure, placeholderChunk(enc, chunkSize), 0n, { encoding: enc });
+  const build = buildChunkCircuit(structure, placeholderChunk(enc, chunkSize), 0n, {
+    encoding: enc,
+    ...(system.lookup ? { lookup: system.lookup } : {}),
+  });
   // The same soundness gate as `zkinfer compile`: every wire forced by the inputs, before any key exists.
-  if (options.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS) requireDetermined(build.circuit);
+  if (options.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS)
+    requireDetermined(withCompleteWitness(build.circuit));
   const r1cs = encodeR1cs(build.circuit);
   const idBytes = chunkModelBytes(model, bytes);
   const quantizedSha256 = sha256Hex(idBytes);
@@ -92,6 +103,7 @@ export function compileChunkQuantized(
     output: model.output,
     ...(hashed ? { weights: { mode: 'hashed' as const, values: weightValueCount(model) } } : {}),
     accuracy,
+    ...proofSystemFields(system, build.circuit),
   };
   return { r1cs, info };
 }
@@ -100,15 +112,33 @@ export function compileChunkQuantized(
  * circuit.json of the chunk directory when it and circuit.r1cs are this zkinfer's chunk circuit
  * of the model whose {@link chunkQuantizedSha256} is `quantizedSha256`; undefined otherwise.
  */
-export function compiledChunkCircuit(dir: string, quantizedSha256: string, chunkSize: number): CircuitInfo | undefined {
+export function compiledChunkCircuit(
+  dir: string,
+  quantizedSha256: string,
+  chunkSize: number,
+  system: ResolvedProofSystem = { proofSystem: 'groth16' },
+): CircuitInfo | undefined {
   if (!existsSync(artifactPath(dir, 'circuit')) || !existsSync(artifactPath(dir, 'r1cs'))) return undefined;
   const info = readCircuitInfo(dir);
   const current =
     info.zkinfer === VERSIONS.zkinfer &&
     info.quantizedSha256 === quantizedSha256 &&
     info.accuracy?.chunkSize === chunkSize &&
+    proofSystemOf(info) === system.proofSystem &&
+    info.lookup?.limbBits === system.lookup?.limbBits &&
     sha256Hex(readFileSync(artifactPath(dir, 'r1cs'))) === info.r1csSha256;
   return current ? info : undefined;
+}
+
+/**
+ * The proof system of the build's own circuit (circuit.json; groth16 without one): chunk circuits
+ * use the same, so an ultragroth build's accuracy proofs use lookups too.
+ */
+export function buildProofSystem(buildDir: string): ResolvedProofSystem {
+  if (!existsSync(artifactPath(buildDir, 'circuit'))) return { proofSystem: 'groth16' };
+  const info = readCircuitInfo(buildDir);
+  const lookup = lookupOptionOf(info);
+  return lookup ? { proofSystem: 'ultragroth', lookup } : { proofSystem: 'groth16' };
 }
 
 /** Options of {@link compileChunkCircuit}. */
@@ -146,13 +176,14 @@ export function compileChunkCircuit(opts: CompileChunkOptions): CompiledChunk {
   const settingsPath = artifactPath(opts.buildDir, 'settings');
   if (!existsSync(settingsPath)) throw new UserError(`${settingsPath}: missing; run \`zkinfer quantize\` first`);
   const settings = readFileSync(settingsPath);
-  const existing = compiledChunkCircuit(dir, chunkQuantizedSha256(model, bytes), opts.chunkSize);
+  const system = buildProofSystem(opts.buildDir);
+  const existing = compiledChunkCircuit(dir, chunkQuantizedSha256(model, bytes), opts.chunkSize, system);
   if (existing) {
     writeIfChanged(artifactPath(dir, 'settings'), settings);
     writeIfChanged(artifactPath(dir, 'quantized'), bytes);
     return { dir, circuit: existing, compiled: false, seconds: (performance.now() - t0) / 1000 };
   }
-  const { r1cs, info } = compileChunkQuantized(model, bytes, opts.chunkSize);
+  const { r1cs, info } = compileChunkQuantized(model, bytes, opts.chunkSize, { system });
   writeFileAtomic(artifactPath(dir, 'r1cs'), r1cs);
   writeJsonAtomic(artifactPath(dir, 'circuit'), info);
   writeFileAtomic(artifactPath(dir, 'settings'), settings);

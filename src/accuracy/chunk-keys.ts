@@ -26,7 +26,8 @@ import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 import { hashFileBlake2b } from '../setup/ptau/ptau-file.js';
 import { ceremonyDir, TRANSCRIPT_FILE } from '../setup/ceremony/ceremony.js';
 import { SetupInfo } from '../formats/setup.js';
-import { chunkKeyDir, compileChunkCircuit, compiledChunkCircuit } from './chunk-compile.js';
+import { buildProofSystem, chunkKeyDir, compileChunkCircuit, compiledChunkCircuit } from './chunk-compile.js';
+import type { ResolvedProofSystem } from '../compile/proof-system.js';
 import { chunkQuantizedSha256 } from './chunk-weights.js';
 
 /** Options of {@link ensureChunkKeys}. */
@@ -94,10 +95,12 @@ function existingKeys(
   dir: string,
   quantizedSha256: string,
   chunkSize: number,
+  system: ResolvedProofSystem,
 ): { setup: SetupInfo; route: Route; circuit?: CircuitInfo } | undefined {
   if (!existsSync(artifactPath(dir, 'setup'))) return undefined;
   const setup = readSetupInfo(dir);
-  const compiled = compiledChunkCircuit(dir, quantizedSha256, chunkSize);
+  // Keys of the other proof system (the build was recompiled with another --proof-system) are not current.
+  const compiled = compiledChunkCircuit(dir, quantizedSha256, chunkSize, system);
   const complete =
     compiled !== undefined &&
     existsSync(artifactPath(dir, 'zkey')) &&
@@ -163,7 +166,7 @@ export async function ensureChunkKeys(opts: ChunkKeyOptions): Promise<ChunkKeys>
   // Same setup route as the build's own keys: a ptau build gets ptau chunk keys.
   const baseSetup = buildSetup(opts.buildDir);
   const ptauPath = opts.ptauPath ?? (baseSetup?.kind === 'ptau' ? baseSetup.ptau?.file : undefined);
-  const existing = existingKeys(dir, quantizedSha256, opts.chunkSize);
+  const existing = existingKeys(dir, quantizedSha256, opts.chunkSize, buildProofSystem(opts.buildDir));
   // Hashing a large ptau takes seconds: at most once, and only when a decision needs it.
   let same: Promise<boolean> | undefined;
   const onWantedPtau = () =>

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
-import { findViolatedConstraint } from '../../circuits/builder.js';
+import { findViolatedConstraint, type BuiltCircuit } from '../../circuits/builder.js';
 import { artifactPath } from '../formats/paths.js';
 import { readQuantizedModel } from '../compile/compile-circuit.js';
 import { decodeR1cs, encodeWtns, R1csFile } from '../compile/r1cs-file.js';
@@ -19,8 +19,13 @@ import type { QuantizedChunk } from './dataset-commitment.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import { buildChunkCircuit } from './chunk-circuit.js';
-import { chunkProofSchema, type ChunkProof, type Groth16Proof } from '../formats/claim.js';
-import { verifyGroth16 } from '../verify/groth16.js';
+import { chunkProofSchema, type ChunkProof } from '../formats/claim.js';
+import { proofVerifies } from '../verify/proof-check.js';
+import { readCircuitInfo } from '../formats/build-dir.js';
+import { lookupOptionOf } from '../compile/proof-system.js';
+import { proverCurve } from '../prove/groth16/curve-api.js';
+import { Groth16Prover } from '../prove/groth16/groth16-prover.js';
+import { proveWitness, type MadeProof } from '../prove/two-round.js';
 import { vkeyHash } from '../formats/vkey.js';
 import { CHUNK_SIGNALS, CHUNK_WEIGHTS_OFFSET, chunkWeightsFor, type ChunkWeights } from './chunk-weights.js';
 import { toHex } from './dataset-commitment.js';
@@ -44,7 +49,11 @@ export interface LoadedChunkKeys {
   readonly zkey: { type: 'mem'; data: Uint8Array };
   readonly vkey: Record<string, unknown>;
   /** The weights opening (hashed weights only), read again on every load: `weights commit --force` may replace it. */
-  readonly weights?: ChunkWeights;
+  weights?: ChunkWeights;
+  /** ultragroth chunk keys: the lookups the chunk circuit was compiled with (its circuit.json). */
+  readonly lookup?: { readonly limbBits: number };
+  /** ultragroth chunk keys: zkinfer's own prover of the key (snarkjs cannot make these proofs), made once. */
+  own?: Promise<Groth16Prover>;
 }
 
 let cached: LoadedChunkKeys | undefined;
@@ -65,11 +74,16 @@ export function loadChunkKeys(buildDir: string, keyDir: string, keyHash?: string
       zkey: { type: 'mem', data: new Uint8Array(readFileSync(artifactPath(keyDir, 'zkey'))) },
       vkey: JSON.parse(readFileSync(artifactPath(keyDir, 'vkey'), 'utf8')) as Record<string, unknown>,
     };
+    const lookup = lookupOptionOf(readCircuitInfo(keyDir));
+    if (lookup) cached = { ...cached, lookup };
   }
   if (stale())
     throw new Error(`${keyDir} now holds key ${vkeyHash(cached!.vkey).slice(0, 16)}…, not ${keyHash!.slice(0, 16)}…`);
   const weights = chunkWeightsFor(buildDir, cached!.model);
-  return { ...cached!, ...(weights ? { weights } : {}) };
+  // The same object while the keys stay: the own prover (ultragroth) is made once per thread.
+  if (weights) cached!.weights = weights;
+  else delete cached!.weights;
+  return cached!;
 }
 
 /** Drops the cached keys (the thread is about to exit). */
@@ -83,6 +97,8 @@ export interface ChunkWitness {
   readonly count: number;
   readonly witness: bigint[];
   readonly publicSignals: string[];
+  /** The built circuit (ultragroth: its round-1 witness and what round 2 needs); kept in this thread. */
+  readonly circuit: BuiltCircuit;
 }
 
 /** Computes the chunk circuit's witness (no proof yet). */
@@ -90,12 +106,14 @@ export function chunkWitness(keys: LoadedChunkKeys, s: ChunkStatement): ChunkWit
   const build = buildChunkCircuit(keys.model, s.chunk, BigInt(s.blinding), {
     witnessOnly: true,
     ...(keys.weights ? { weightsBlinding: keys.weights.blinding } : {}),
+    ...(keys.lookup ? { lookup: keys.lookup } : {}),
   });
   return {
     predictions: build.predictions.slice(0, s.chunk.samples),
     count: build.count,
     witness: build.circuit.witness,
     publicSignals: build.publicSignals,
+    circuit: build.circuit,
   };
 }
 
@@ -121,13 +139,7 @@ export async function proveChunkWitness(
     throw new Error(
       `chunk ${s.index}: the circuit's weights commitment differs from ${keys.buildDir}/weights.opening.json's (an opening of other weights)`,
     );
-  const bad = findViolatedConstraint(keys.r1cs.constraints, w.witness);
-  if (bad >= 0) throw new Error(`chunk ${s.index}: witness violates constraint ${bad} (a bug)`);
-  await useSingleThreadCurve();
-  const { proof, publicSignals } = (await snarkjs.groth16.prove(keys.zkey, {
-    type: 'mem',
-    data: new Uint8Array(encodeWtns(w.witness)),
-  })) as { proof: Groth16Proof; publicSignals: string[] };
+  const { proof, publicSignals } = keys.lookup ? await proveRounds(keys, s, w) : await proveSnarkjs(keys, s, w);
   const out = {
     index: s.index,
     samples: s.chunk.samples,
@@ -136,11 +148,33 @@ export async function proveChunkWitness(
     publicSignals,
     proof,
   };
-  if (!(await verifyGroth16(keys.vkey, publicSignals, proof)))
+  if (!(await proofVerifies(keys.vkey, publicSignals, proof)))
     throw new Error(
       `chunk ${s.index}: the proof does not verify with ${keys.keyDir}/vkey.json (its proving key is another key's)`,
     );
   return out;
+}
+
+/** A groth16 chunk proof by snarkjs, of a witness checked against the keys' r1cs first. */
+async function proveSnarkjs(keys: LoadedChunkKeys, s: ChunkStatement, w: ChunkWitness): Promise<MadeProof> {
+  const bad = findViolatedConstraint(keys.r1cs.constraints, w.witness);
+  if (bad >= 0) throw new Error(`chunk ${s.index}: witness violates constraint ${bad} (a bug)`);
+  await useSingleThreadCurve();
+  return (await snarkjs.groth16.prove(keys.zkey, {
+    type: 'mem',
+    data: new Uint8Array(encodeWtns(w.witness)),
+  })) as MadeProof;
+}
+
+/** An ultragroth chunk proof by zkinfer's own prover: round 1, the challenge, round 2, the completed witness checked. */
+async function proveRounds(keys: LoadedChunkKeys, s: ChunkStatement, w: ChunkWitness): Promise<MadeProof> {
+  keys.own ??= proverCurve(true).then((curve) => Groth16Prover.create(curve, keys.zkey.data));
+  return proveWitness(w.circuit, {
+    prover: await keys.own,
+    ultragroth: true,
+    constraints: keys.r1cs.constraints,
+    violation: (m) => new Error(`chunk ${s.index}: ${m} (a bug)`),
+  });
 }
 
 /** The chunk a proof must be of: position, real samples, c_i and (hashed weights) W, both 0x-hex. */
@@ -166,11 +200,14 @@ export async function isProofOfChunk(
   if (p.index !== expected.index || p.samples !== expected.samples || p.commitment !== expected.commitment)
     return false;
   const w = expected.weightsCommitment;
-  if (!Array.isArray(p.publicSignals) || p.publicSignals.length !== CHUNK_SIGNALS + (w ? 1 : 0)) return false;
+  // [c_i, count], then W (hashed weights), then the challenge (ultragroth keys).
+  const nSignals = CHUNK_SIGNALS + (w ? 1 : 0) + (vkey['protocol'] === 'ultragroth' ? 1 : 0);
+  if (!Array.isArray(p.publicSignals) || p.publicSignals.length !== nSignals) return false;
+  if (p.proof.protocol !== vkey['protocol']) return false;
   if (!Number.isInteger(p.count) || p.count < 0 || p.count > p.samples) return false;
   if (p.publicSignals[0] !== BigInt(expected.commitment).toString() || p.publicSignals[1] !== String(p.count))
     return false;
   // A proof under other weights (a stale chunk file after `weights commit --force`) is not a proof of this claim.
   if (w && p.publicSignals[CHUNK_WEIGHTS_OFFSET] !== BigInt(w).toString()) return false;
-  return verifyGroth16(vkey, p.publicSignals, p.proof);
+  return proofVerifies(vkey, p.publicSignals, p.proof);
 }

@@ -169,7 +169,8 @@ function buildClaim(p: ClaimParts): AccuracyClaim {
   return {
     format: CLAIM_FORMAT,
     formatVersion: CLAIM_VERSION,
-    protocol: 'groth16',
+    // The chunk keys' proof system (the build's): every chunk proof is of it.
+    protocol: keys.vkey['protocol'] === 'ultragroth' ? 'ultragroth' : 'groth16',
     curve: 'bn128',
     modelId: circuit.modelId,
     quantizedSha256: circuit.quantizedSha256,

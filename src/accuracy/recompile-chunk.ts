@@ -8,6 +8,7 @@ import { replayQuantization } from '../quantize/replay-settings.js';
 import type { DatasetEncoding } from '../formats/dataset.js';
 import { circuitKeyMeta, type CircuitKeyMeta } from '../formats/vkey.js';
 import { compileChunkQuantized } from './chunk-compile.js';
+import type { ResolvedProofSystem } from '../compile/proof-system.js';
 
 /** Options of {@link recompileChunkCircuit}. */
 export interface RecompileChunkOptions {
@@ -15,6 +16,8 @@ export interface RecompileChunkOptions {
   /** Default: settings.json beside the model. */
   readonly settingsPath?: string;
   readonly chunkSize: number;
+  /** The proof system of the key being bound (its `zkinfer.proofSystem` and `limbBits`; default groth16). */
+  readonly system?: ResolvedProofSystem;
 }
 
 /** A chunk circuit recompiled by the verifier. */
@@ -39,7 +42,10 @@ export function recompileChunkCircuit(o: RecompileChunkOptions): RecompiledChunk
   const replay = replayQuantization(o);
   // No determinism check: it vouches for the circuit's design, which the owner's compile ran;
   // the verifier only needs the bytes to compare.
-  const { r1cs, info } = compileChunkQuantized(replay.model, replay.bytes, o.chunkSize, { check: false });
+  const { r1cs, info } = compileChunkQuantized(replay.model, replay.bytes, o.chunkSize, {
+    check: false,
+    ...(o.system ? { system: o.system } : {}),
+  });
   return {
     modelId: info.modelId,
     meta: circuitKeyMeta(info, replay.quantization),

@@ -3,7 +3,7 @@
  * builds one single-threaded curve and checks the proofs it is handed.
  */
 import { restoreWorkerData } from '../runtime/web-worker-guard.js';
-import { verifyGroth16 } from '../verify/groth16.js';
+import { proofVerifies } from '../verify/proof-check.js';
 import { shutdown, useSingleThreadCurve } from '../runtime/curve.js';
 
 restoreWorkerData();
@@ -18,7 +18,7 @@ export interface ChunkVerifyTask {
 /** The Groth16 check of one chunk proof; malformed input is a failed check, never a crash. */
 export async function verifyChunkProof(t: ChunkVerifyTask): Promise<boolean> {
   await useSingleThreadCurve();
-  return verifyGroth16(t.vkey, t.publicSignals, t.proof);
+  return proofVerifies(t.vkey, t.publicSignals, t.proof);
 }
 
 /** Tinypool calls this on destroy(). */

@@ -17,7 +17,7 @@
  * `min-accuracy`, `trusted-setup`.
  */
 import { availableParallelism } from 'node:os';
-import { verifyGroth16 } from '../verify/groth16.js';
+import { proofSystemMismatch, proofVerifies } from '../verify/proof-check.js';
 import { readJsonFile } from '../core/json.js';
 import { AccuracyClaim, CLAIM_FORMAT, claimSchema } from '../formats/claim.js';
 import { combineChunkCommitments, toHex } from './dataset-commitment.js';
@@ -43,6 +43,7 @@ import {
   weightsCheck,
 } from './claim-problems.js';
 import { recompileChunkCircuit } from './recompile-chunk.js';
+import { keyProofSystem, resolveProofSystem } from '../compile/proof-system.js';
 import type { ChunkVerifyTask } from './verify-chunk-worker.js';
 import { withWorkerPool } from '../runtime/pool.js';
 
@@ -121,7 +122,7 @@ async function verifyChunkProofs(
   if (chunks.length < poolMinChunks) {
     const out: boolean[] = [];
     for (const ch of chunks) {
-      out.push(await verifyGroth16(vkey, ch.publicSignals, ch.proof));
+      out.push(await proofVerifies(vkey, ch.publicSignals, ch.proof));
     }
     return out;
   }
@@ -221,7 +222,12 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
     artifact: 'claim',
     recompile: (modelPath, settingsPath) => ({
       modelPath,
-      ...recompileChunkCircuit({ modelPath, settingsPath, chunkSize: claim.dataset.chunkSize }),
+      ...recompileChunkCircuit({
+        modelPath,
+        settingsPath,
+        chunkSize: claim.dataset.chunkSize,
+        system: resolveProofSystem(keyProofSystem(meta)),
+      }),
     }),
   });
   r.checks.push(...trust.checks.filter((c) => c.check !== 'trusted-setup'));
@@ -229,7 +235,9 @@ export async function verifyClaim(opts: VerifyClaimOptions): Promise<ClaimReport
   const acc = meta.accuracy;
   if (!acc) return r.done(keyReport);
   const { samples: n } = claim.dataset;
-  const d = await checkDataset(r, claim, opts, acc.encoding, wOffset === undefined ? 2 : 3);
+  // [c_i, count], then W (hashed weights), then the challenge (ultragroth keys).
+  const nSignals = (wOffset === undefined ? 2 : 3) + (key.vkey['protocol'] === 'ultragroth' ? 1 : 0);
+  const d = await checkDataset(r, claim, opts, acc.encoding, nSignals);
   if (d === null) return r.done(keyReport);
   const w = weightsCheck(opts, claim, wOffset);
   if (w) {
@@ -353,13 +361,26 @@ async function checkDataset(
   return d;
 }
 
-/** The `proof` check: every chunk proof passes the Groth16 check under the pinned key. */
+/** The `proof-system` check (every chunk proof of the key's system), then `proof`: every chunk proof verifies under the pinned key. */
 async function checkProofs(
   r: Collector,
   vkey: Record<string, unknown>,
   claim: AccuracyClaim,
   opts: VerifyClaimOptions,
 ): Promise<void> {
+  const bad = claim.chunks.find((ch) =>
+    proofSystemMismatch(vkey, { bundle: claim.protocol, proof: String(ch.proof.protocol) }),
+  );
+  const mismatch = proofSystemMismatch(vkey, {
+    bundle: claim.protocol,
+    proof: bad ? String(bad.proof.protocol) : claim.protocol,
+  });
+  r.add(
+    'proof-system',
+    !mismatch,
+    mismatch ? `chunk ${bad?.index ?? 0}: ${mismatch}` : `${claim.protocol} proofs for a ${claim.protocol} key`,
+  );
+  if (mismatch) return r.add('proof', false, 'not checked: the proofs are of another proof system');
   const verdicts = await verifyChunkProofs(
     vkey,
     claim.chunks,
@@ -371,8 +392,8 @@ async function checkProofs(
     'proof',
     badProof === undefined,
     badProof === undefined
-      ? `${claim.chunks.length} chunk proofs pass the Groth16 check`
-      : `chunk ${badProof}: Groth16 pairing check failed`,
+      ? `${claim.chunks.length} chunk proofs pass the ${claim.protocol} check`
+      : `chunk ${badProof}: ${claim.protocol} check failed (challenge or pairing)`,
   );
 }
 

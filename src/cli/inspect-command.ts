@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { artifactPath } from '../formats/paths.js';
 import { readCircuitInfo, readSettings, readSetupInfo } from '../formats/build-dir.js';
-import type { CircuitInfo } from '../formats/circuit.js';
+import { proofSystemOf, type CircuitInfo } from '../formats/circuit.js';
 import { loadOnnx } from '../onnx/load-onnx.js';
 import type { OnnxGraph } from '../onnx/onnx-graph.js';
 import { UserError } from '../core/errors.js';
@@ -142,6 +142,8 @@ function inspectBuild(dir: string, json: boolean): void {
       constraints: circuit?.nConstraints,
       publicSignals: circuit?.nPublic,
       modelId: circuit?.modelId,
+      ...(circuit ? { proofSystem: proofSystemOf(circuit) } : {}),
+      ...(circuit?.lookup ? { lookup: circuit.lookup } : {}),
       ...(weights ? { weights } : {}),
       opCosts: circuit?.opCosts,
       setup: setup ? { kind: setup.kind, vkeyHash: setup.vkeyHash } : undefined,
@@ -162,6 +164,7 @@ function inspectBuild(dir: string, json: boolean): void {
   out(
     `circuit    ${circuit.nConstraints} constraints, ${circuit.nWires} wires, ${circuit.nPublic} public signals (2^${circuit.power}); input ${circuit.layout.input.visibility}, output ${circuit.layout.output.visibility}`,
   );
+  printProofSystem(circuit);
   if (weights) {
     out(`weights    hashed: ${weights.values} private values; the model id names the architecture only`);
     out(`arch id    ${circuit.modelId}`);
@@ -175,6 +178,16 @@ function inspectBuild(dir: string, json: boolean): void {
     setup ? `keys       ${setup.kind} setup; vkey hash ${setup.vkeyHash}` : `keys       none yet: zkinfer setup ${dir}`,
   );
   printCosts(circuit);
+}
+
+/** The proof system, and for ultragroth the limb width, the lookups and each table's size and uses. */
+function printProofSystem(circuit: CircuitInfo): void {
+  const l = circuit.lookup;
+  if (!l) return out('proof      groth16 (standard; snarkjs-compatible)');
+  out(
+    `proof      ultragroth (two rounds): ${l.nLookups} lookups, ${l.limbBits}-bit limbs, challenge wire ${l.challengeWire}`,
+  );
+  for (const t of l.tables) out(`  table    ${safe(t.name)}: ${t.size} entries, ${t.lookups} lookups`);
 }
 
 /** Hashed weights: the value count, architecture id and W (when weights.json exists); undefined for fixed weights. */

@@ -5,6 +5,8 @@
 import { Option } from 'commander';
 import { quote, UserError } from '../core/errors.js';
 import { WEIGHTS_MODES } from '../formats/hashed-weights.js';
+import { PROOF_SYSTEMS } from '../formats/circuit.js';
+import { DEFAULT_LIMB_BITS } from '../../circuits/lookup.js';
 
 /** Parses an integer flag (at least `min` when given). */
 export function intOption(name: string, min?: number) {
@@ -28,6 +30,22 @@ export function visibilityOption(which: 'input' | 'output'): Option {
 /** The --weights option of quantize, run and compile (undefined when not given: the callers' defaults differ). */
 export function weightsOption(description: string): Option {
   return new Option('--weights <mode>', description).choices(WEIGHTS_MODES);
+}
+
+/** The --proof-system option of compile, run and demo. */
+export function proofSystemOption(): Option {
+  return new Option(
+    '--proof-system <name>',
+    'groth16 (standard, verifiable with snarkjs) or ultragroth (two-round Groth16, range checks by lookups: fewer constraints) (default: groth16)',
+  ).choices(PROOF_SYSTEMS);
+}
+
+/** The --limb-bits option of compile, run and demo (ultragroth only; an error with groth16). */
+export function limbBitsOption(): Option {
+  return new Option(
+    '--limb-bits <k>',
+    `ultragroth only: bits per looked-up limb of a range check (default: ${DEFAULT_LIMB_BITS})`,
+  ).argParser(intOption('--limb-bits'));
 }
 
 // Every command's --json result goes through the one output module (the envelope, warnings, errors).

@@ -36,6 +36,7 @@ const runResult = result({
   prediction: count.optional(),
   output: z.array(z.number()).optional(),
   constraints: count,
+  proofSystem: z.enum(['groth16', 'ultragroth']).describe('the proof system of the build (compile --proof-system)'),
   bundle: z.string(),
   opening: z.string().optional(),
   valid: z.boolean().describe("the proof's validity"),
@@ -111,6 +112,11 @@ export const OUTPUT_SCHEMAS: Readonly<Record<string, z.ZodType>> = {
     nPublic: count,
     modelId: hex,
     check: z.looseObject({ ran: z.boolean(), seconds: seconds.optional() }),
+    proofSystem: z.enum(['groth16', 'ultragroth']).optional().describe('ultragroth builds only (absent: groth16)'),
+    lookup: z
+      .looseObject({ limbBits: count, nLookups: count })
+      .optional()
+      .describe("ultragroth builds: the lookups (as circuit.json's lookup)"),
   }),
   setup: result({ kind: z.string(), vkeyHash: hex, seconds }),
   prove: z.union([

@@ -8,7 +8,8 @@ import { runPipeline, RunResult } from '../pipeline.js';
 import { artifactPath } from '../formats/paths.js';
 import { isClassScoreVector } from '../quantize/quantized-model.js';
 import { registerVerify } from './verify-command.js';
-import { intOption, printJson, visibilityOption, weightsOption } from './options.js';
+import { intOption, limbBitsOption, printJson, proofSystemOption, visibilityOption, weightsOption } from './options.js';
+import type { ProofSystem } from '../formats/circuit.js';
 import type { WeightsMode } from '../formats/hashed-weights.js';
 import { describeSetup, keyReplacementNotice } from '../setup/existing-keys.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
@@ -33,6 +34,7 @@ function runSummary(r: RunResult) {
     clamped: r.bundle.input.clamped,
     opening: r.openingPath,
     constraints: r.circuit.nConstraints,
+    proofSystem: r.circuit.proofSystem ?? 'groth16',
     bundle: r.bundlePath,
     valid: r.verification.valid,
     modelId: r.circuit.modelId,
@@ -63,6 +65,8 @@ interface RunFlags {
   weights?: WeightsMode;
   inputVisibility?: Visibility;
   outputVisibility?: Visibility;
+  proofSystem?: ProofSystem;
+  limbBits?: number;
   strictRange?: boolean;
   force?: boolean;
   requireFloatCheck?: boolean;
@@ -83,6 +87,8 @@ async function runAndPrint(model: string, flags: RunFlags): Promise<RunResult> {
     weights: flags.weights,
     inputVisibility: flags.inputVisibility,
     outputVisibility: flags.outputVisibility,
+    proofSystem: flags.proofSystem,
+    limbBits: flags.limbBits,
     strictRange: flags.strictRange ?? false,
     requireFloatCheck: flags.requireFloatCheck ?? false,
     onStage: stage,
@@ -130,6 +136,8 @@ function withRunFlags(c: Command): Command {
     )
     .addOption(visibilityOption('input'))
     .addOption(visibilityOption('output'))
+    .addOption(proofSystemOption())
+    .addOption(limbBitsOption())
     .option('--strict-range', 'refuse inputs with values outside the quantized input range instead of clamping them')
     .option(
       '--require-float-check',

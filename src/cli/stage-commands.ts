@@ -15,7 +15,7 @@ import { setupKeys } from '../setup/setup-keys.js';
 import { UNRECOGNISED_PTAU_WARNING } from '../setup/ptau/ptau-file.js';
 import { resolvePtauArg } from '../setup/ptau/ptau-cache.js';
 import { describeSetup, existingKeys, keyReplacementNotice, staleKeysRefusal } from '../setup/existing-keys.js';
-import { intOption, printJson, visibilityOption, weightsOption } from './options.js';
+import { intOption, limbBitsOption, printJson, proofSystemOption, visibilityOption, weightsOption } from './options.js';
 import { THRESHOLD_FORMS, thresholdOption } from '../core/threshold.js';
 import { warn } from './output.js';
 import { queueProveCommand } from './queue-commands.js';
@@ -26,6 +26,7 @@ import { registerInspect } from './inspect-command.js';
 import { artifactPath } from '../formats/paths.js';
 import { readQuantizedModelFile } from '../formats/build-dir.js';
 import { weightsModeOf, type WeightsMode } from '../formats/hashed-weights.js';
+import type { ProofSystem } from '../formats/circuit.js';
 import { assertFloatCheckAvailable } from '../quantize/onnx-runtime.js';
 import { requiredFloatCheckError } from '../quantize/fidelity.js';
 
@@ -134,6 +135,8 @@ function registerCompile(p: Command): void {
     .description('compile the quantized model to R1CS (circuit.r1cs, circuit.json)')
     .addOption(visibilityOption('input'))
     .addOption(visibilityOption('output'))
+    .addOption(proofSystemOption())
+    .addOption(limbBitsOption())
     .addOption(
       weightsOption('assert the weights mode model.quant.json was quantized with (quantize --weights chooses it)'),
     )
@@ -151,6 +154,8 @@ function registerCompile(p: Command): void {
         f: {
           inputVisibility?: Visibility;
           outputVisibility?: Visibility;
+          proofSystem?: ProofSystem;
+          limbBits?: number;
           weights?: WeightsMode;
           check?: boolean;
           force?: boolean;
@@ -164,6 +169,8 @@ function registerCompile(p: Command): void {
           buildDir: dir,
           inputVisibility: f.inputVisibility,
           outputVisibility: f.outputVisibility,
+          proofSystem: f.proofSystem,
+          limbBits: f.limbBits,
           check: f.check,
         });
         if (f.json) return printJson(info);
@@ -172,6 +179,10 @@ function registerCompile(p: Command): void {
           `${info.nConstraints} constraints, ${info.nWires} wires, ${info.nPublic} public signals ` +
             `(domain 2^${info.power}); ${id} ${info.modelId}`,
         );
+        if (info.lookup)
+          out(
+            `proof system ultragroth: ${info.lookup.nLookups} lookups in ${info.lookup.tables.length} table(s), ${info.lookup.limbBits}-bit limbs`,
+          );
         out(
           info.check.ran
             ? `determinism check: all ${info.check.determinedWires} wires determined by the inputs (${(info.check.milliseconds / 1000).toFixed(2)} s)`

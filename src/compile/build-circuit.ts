@@ -72,6 +72,8 @@ export interface BuildOptions {
   readonly onOpCost?: OpCostListener;
   /** Passed to the builder: called as the circuit grows (compile's heap guard, memory-guard.ts). */
   readonly onGrowth?: BuilderOptions['onGrowth'];
+  /** Passed to the builder: range checks and table functions by LogUp lookups (circuits/lookup.ts). */
+  readonly lookup?: BuilderOptions['lookup'];
 }
 
 /** Receives one op's share of the constraints (see {@link modelSignals}). */
@@ -106,7 +108,11 @@ export function narrowerPartIntervals(model: Pick<QuantizedModel, 'input'>): Arr
 
 /** Builds the circuit for `model` on the quantized input `xq`. */
 export function buildCircuit(model: QuantizedModel, xq: readonly number[], options: BuildOptions = {}): CircuitBuild {
-  const b = new R1csBuilder({ witnessOnly: options.witnessOnly ?? false, onGrowth: options.onGrowth });
+  const b = new R1csBuilder({
+    witnessOnly: options.witnessOnly ?? false,
+    onGrowth: options.onGrowth,
+    lookup: options.lookup,
+  });
   const inputVisibility = options.inputVisibility ?? 'public';
   const outputVisibility = options.outputVisibility ?? 'public';
   const inputs = xq.map((v) => b.input(BigInt(v), inputVisibility === 'public' ? 'public' : 'private'));

@@ -10,7 +10,7 @@ import { cleanupOnFailureSync, writeFileAtomic, writeJsonAtomic } from '../core/
 import { quote, UserError } from '../core/errors.js';
 import type { QuantizedModel } from '../quantize/quantized-model.js';
 import type { CircuitInfo, OpCost } from '../formats/circuit.js';
-import { buildCircuit, Visibility, VISIBILITIES } from './build-circuit.js';
+import { buildCircuit, type BuildOptions, Visibility, VISIBILITIES } from './build-circuit.js';
 import { encodeR1cs } from './r1cs-file.js';
 import { readQuantizedModelFile } from '../formats/build-dir.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
@@ -19,12 +19,13 @@ import { requireDetermined } from './determinism-check.js';
 import { circuitTooLarge, heapGuard, HeapLimitReached, heapUse } from './memory-guard.js';
 import { hasHashedWeights, modelHashBytes } from '../formats/quantized-model.js';
 import { weightValueCount, weightsOwnCost, withPlaceholderWeights } from './weight-signals.js';
+import { proofSystemFields, resolveProofSystem, withCompleteWitness, type ProofSystemChoice } from './proof-system.js';
 
 /** Largest circuit the determinism check runs on unless asked explicitly (about a second at this size). */
 export const CHECK_BY_DEFAULT_MAX_CONSTRAINTS = 200_000;
 
-/** Options of {@link compileCircuit}. */
-export interface CompileOptions {
+/** Options of {@link compileCircuit}; `proofSystem` and `limbBits` choose the proof system (default groth16). */
+export interface CompileOptions extends ProofSystemChoice {
   readonly buildDir: string;
   readonly inputVisibility?: Visibility;
   readonly outputVisibility?: Visibility;
@@ -72,7 +73,7 @@ export function compileCircuit(opts: CompileOptions): CircuitInfo & { readonly c
 function countCircuit(
   model: QuantizedModel,
   placeholder: readonly number[],
-  visibility: { inputVisibility: Visibility; outputVisibility: Visibility },
+  visibility: { inputVisibility: Visibility; outputVisibility: Visibility; lookup?: BuildOptions['lookup'] },
 ): { constraints: number; wires: number } | undefined {
   try {
     const { circuit } = buildCircuit(model, placeholder, {
@@ -110,6 +111,8 @@ export function compileQuantized(
     throw new UserError(
       '--input-visibility packed is not offered: a packed input would need range checks, which is what hashed already does',
     );
+  const system = resolveProofSystem(opts);
+  const lookup = system.lookup;
   // Hashed weights: the circuit is built with placeholder weights 0 (its structure never depends
   // on them) and the ids hash the architecture, never the weights, so every model of one
   // architecture gets the same r1cs, key and model id and differs only in W.
@@ -132,6 +135,7 @@ export function compileQuantized(
     build = buildCircuit(model, placeholder, {
       inputVisibility,
       outputVisibility,
+      lookup,
       onOpCost: (op, constraints) => opCosts.push({ name: op.name, kind: op.kind, constraints }),
       onGrowth: heapGuard(),
     });
@@ -140,7 +144,11 @@ export function compileQuantized(
     if (e instanceof WitnessRangeError)
       throw new UserError(`model.quant.json: inconsistent quantized model (${e.message})`);
     if (e instanceof HeapLimitReached)
-      throw circuitTooLarge(e, baseline, countCircuit(model, placeholder, { inputVisibility, outputVisibility }));
+      throw circuitTooLarge(
+        e,
+        baseline,
+        countCircuit(model, placeholder, { inputVisibility, outputVisibility, lookup }),
+      );
     throw e;
   }
   const runCheck = opts.check ?? build.circuit.nConstraints <= CHECK_BY_DEFAULT_MAX_CONSTRAINTS;
@@ -148,7 +156,7 @@ export function compileQuantized(
   if (runCheck) {
     // Checked at the placeholder input: see the module comment of determinism-check.ts for what
     // a per-witness verdict covers.
-    const r = requireDetermined(build.circuit);
+    const r = requireDetermined(withCompleteWitness(build.circuit));
     check = { ran: true, milliseconds: r.milliseconds, determinedWires: r.nWires - r.nUndetermined };
   }
   const r1cs = encodeR1cs(build.circuit);
@@ -172,6 +180,7 @@ export function compileQuantized(
       ? { weights: { mode: 'hashed', values: weightValueCount(model), constraints: weightsOwnCost(model) } as const }
       : {}),
     opCosts,
+    ...proofSystemFields(system, build.circuit),
   };
   return { r1cs, info, check };
 }

@@ -35,14 +35,23 @@ const visibility = z.enum(['public', 'hashed', 'packed']);
 const finite = z.number().finite();
 const count = z.number().int().nonnegative();
 
-/** Affine points only (z = 1), so every point has exactly one accepted encoding. */
-export const proofSchema = z.strictObject({
-  pi_a: z.tuple([coord, coord, z.literal('1')]),
+const g1Point = z.tuple([coord, coord, z.literal('1')]);
+const proofPoints = {
+  pi_a: g1Point,
   pi_b: z.tuple([z.tuple([coord, coord]), z.tuple([coord, coord]), z.tuple([z.literal('1'), z.literal('0')])]),
-  pi_c: z.tuple([coord, coord, z.literal('1')]),
-  protocol: z.literal('groth16'),
+  pi_c: g1Point,
   curve: z.literal('bn128'),
-});
+};
+
+/**
+ * Affine points only (z = 1), so every point has exactly one accepted encoding. A standard
+ * Groth16 proof (snarkjs's shape) or an ultragroth one, which adds the round-1 commitment C₁
+ * (`pi_c1`) the challenge is hashed from.
+ */
+export const proofSchema = z.discriminatedUnion('protocol', [
+  z.strictObject({ ...proofPoints, protocol: z.literal('groth16') }),
+  z.strictObject({ ...proofPoints, pi_c1: g1Point, protocol: z.literal('ultragroth') }),
+]);
 
 const layoutPart = z.strictObject({ visibility, offset: count, count });
 /** The weight commitment's slot (hashed weights only). */
@@ -52,7 +61,8 @@ const weightsPart = z.strictObject({ visibility: z.literal('hashed'), offset: co
 export const bundleSchema = z.strictObject({
   format: z.literal(BUNDLE_FORMAT),
   formatVersion: z.literal(BUNDLE_VERSION),
-  protocol: z.literal('groth16'),
+  /** The proof system (the proof's own `protocol` must say the same; verify's `proof-system` check). */
+  protocol: z.enum(['groth16', 'ultragroth']),
   curve: z.literal('bn128'),
   proof: proofSchema,
   publicSignals: z.array(signal).max(100_000),

@@ -60,6 +60,35 @@ const accuracyCircuitSchema = z.looseObject({
  */
 const opCostSchema = z.object({ name: z.string(), kind: z.string(), constraints: indexSchema });
 
+/** The proof systems: standard Groth16 (snarkjs-compatible) and the two-round one with lookups. */
+export const PROOF_SYSTEMS = ['groth16', 'ultragroth'] as const;
+
+/** A proof system's name (what `compile --proof-system` chooses). */
+export type ProofSystem = (typeof PROOF_SYSTEMS)[number];
+
+/** zod schema of a proof system's name. */
+export const proofSystemSchema = z.enum(PROOF_SYSTEMS);
+
+/**
+ * The LogUp lookups of an ultragroth circuit (iden3 wire indices): round-1 wires end at
+ * round2Start, the challenge is the last public signal's wire, and each table's size and uses.
+ */
+export const lookupInfoSchema = z.strictObject({
+  limbBits: z.number().int().min(1).max(24),
+  round2Start: indexSchema,
+  challengeWire: indexSchema,
+  nLookups: indexSchema,
+  tables: z.array(z.strictObject({ name: z.string(), size: indexSchema, lookups: indexSchema })),
+});
+
+/** The lookup part of circuit.json. */
+export type LookupInfoJson = z.infer<typeof lookupInfoSchema>;
+
+/** A circuit's proof system: `proofSystem` of circuit.json or a key's metadata, absent meaning groth16. */
+export function proofSystemOf(info: { readonly proofSystem?: ProofSystem }): ProofSystem {
+  return info.proofSystem ?? 'groth16';
+}
+
 /** `circuit.json`. */
 export const circuitInfoSchema = z
   .object({
@@ -96,6 +125,14 @@ export const circuitInfoSchema = z
     opCosts: z.array(opCostSchema).optional(),
     /** Accuracy chunk circuits (src/accuracy/chunk-keys.ts): chunk size, dataset encoding, quantized-model hash. */
     accuracy: accuracyCircuitSchema.optional(),
+    /** The proof system the circuit is for (absent: groth16, files written before issue 20). */
+    proofSystem: proofSystemSchema.optional(),
+    /** ultragroth only: the lookups, the challenge wire and where round 2 starts. */
+    lookup: lookupInfoSchema.optional(),
+  })
+  .refine((c) => (c.proofSystem === 'ultragroth') === (c.lookup !== undefined), {
+    message: 'lookup must be present exactly when proofSystem is ultragroth',
+    path: ['lookup'],
   })
   .meta({ id: 'zkinfer-circuit', title: 'zkinfer circuit.json', description: 'Written by `zkinfer compile`.' });
 

@@ -23,6 +23,8 @@ export interface Groth16Proof {
   readonly pi_a: string[];
   readonly pi_b: string[][];
   readonly pi_c: string[];
+  /** ultragroth proofs only: the round-1 commitment C₁. */
+  readonly pi_c1?: string[];
   readonly protocol?: string;
   readonly curve?: string;
 }
@@ -36,7 +38,7 @@ export interface ChunkProof {
   readonly count: number;
   /** The chunk commitment c_i, 0x-hex. */
   readonly commitment: string;
-  /** [c_i, count] (then W, with hashed weights) as decimal field elements, snarkjs order. */
+  /** [c_i, count] (then W, with hashed weights; then the challenge, ultragroth) as decimal field elements, snarkjs order. */
   readonly publicSignals: string[];
   readonly proof: Groth16Proof;
 }
@@ -45,7 +47,8 @@ export interface ChunkProof {
 export interface AccuracyClaim {
   readonly format: typeof CLAIM_FORMAT;
   readonly formatVersion: typeof CLAIM_VERSION;
-  readonly protocol: 'groth16';
+  /** The proof system of every chunk proof (their own `protocol` must say the same). */
+  readonly protocol: 'groth16' | 'ultragroth';
   readonly curve: 'bn128';
   /**
    * Model id of the chunk circuit: sha256 over model.quant.json and the chunk circuit's r1cs (with
@@ -101,7 +104,7 @@ export const chunkProofSchema = z.strictObject({
   samples: count,
   count,
   commitment: fieldHex,
-  publicSignals: z.array(signal).max(3),
+  publicSignals: z.array(signal).max(4),
   proof: proofSchema,
 });
 
@@ -109,7 +112,7 @@ export const chunkProofSchema = z.strictObject({
 export const claimSchema = z.strictObject({
   format: z.literal(CLAIM_FORMAT),
   formatVersion: z.literal(CLAIM_VERSION),
-  protocol: z.literal('groth16'),
+  protocol: z.enum(['groth16', 'ultragroth']),
   curve: z.literal('bn128'),
   modelId: hex64,
   quantizedSha256: hex64,

@@ -18,7 +18,7 @@ import { canonicalJson, sha256Hex } from '../core/hash.js';
 import { readJsonFile, validate } from '../core/json.js';
 import { canonicalDecimal } from './bundle.js';
 import type { CeremonyMeta } from './ceremony.js';
-import type { AccuracyCircuitMeta, CircuitInfo } from './circuit.js';
+import { proofSystemSchema, type AccuracyCircuitMeta, type CircuitInfo } from './circuit.js';
 import { visibilitySchema } from './common.js';
 import type { PtauProvenance } from './setup.js';
 
@@ -32,7 +32,32 @@ export interface Groth16VerificationKey {
   readonly vk_gamma_2: readonly (readonly string[])[];
   readonly vk_delta_2: readonly (readonly string[])[];
   readonly IC: readonly (readonly string[])[];
+  /** ultragroth keys only: δ₁ in G2, the round-1 commitment's pairing partner. */
+  readonly vk_delta1_2?: readonly (readonly string[])[];
+  /** ultragroth keys only: which public signal is the challenge, and how it is hashed. */
+  readonly challenge?: { readonly index: number; readonly hash: 'keccak256' };
 }
+
+/** The verification-key protocols zkinfer reads. */
+const KEY_PROTOCOLS = ['groth16', 'ultragroth'] as const;
+
+/** The ultragroth challenge descriptor: the last public signal, keccak256. */
+const challengeSchema = z.strictObject({ index: z.number().int().min(0), hash: z.literal('keccak256') });
+
+/** Whether a key's protocol-specific fields fit its protocol (δ₁ and the challenge exactly for ultragroth, last signal). */
+function protocolFieldsFit(k: {
+  protocol: string;
+  nPublic: number;
+  vk_delta1_2?: unknown;
+  challenge?: { index: number };
+}): boolean {
+  if (k.protocol !== 'ultragroth') return k.vk_delta1_2 === undefined && k.challenge === undefined;
+  return k.vk_delta1_2 !== undefined && k.challenge !== undefined && k.challenge.index === k.nPublic - 1;
+}
+const protocolFieldsMessage = {
+  message: 'vk_delta1_2 and challenge (index nPublic - 1) are required for ultragroth keys and refused otherwise',
+  path: ['vk_delta1_2'],
+};
 
 /** Hash identifying a verification key (over the whole vkey.json, metadata included). */
 export function vkeyHash(vkey: unknown): string {
@@ -54,7 +79,7 @@ const g2 = z.tuple([fp2, fp2, fp2]);
 /** Structure of a snarkjs Groth16 verification key (zkinfer's `zkinfer` metadata is optional). */
 export const vkeySchema = z
   .looseObject({
-    protocol: z.literal('groth16'),
+    protocol: z.enum(KEY_PROTOCOLS),
     curve: z.literal('bn128'),
     nPublic: z.number().int().min(0).max(100_000),
     vk_alpha_1: g1,
@@ -66,7 +91,10 @@ export const vkeySchema = z
       .length(2)
       .optional(),
     IC: z.array(g1).min(1).max(100_001),
+    vk_delta1_2: g2.optional(),
+    challenge: challengeSchema.optional(),
   })
+  .refine(protocolFieldsFit, protocolFieldsMessage)
   .meta({
     id: 'zkinfer-vkey',
     title: 'Groth16 verification key (bn128)',
@@ -101,9 +129,9 @@ function onG2(x: Fp2, y: Fp2): boolean {
 export function validateVkey(value: unknown, where: string): Groth16VerificationKey {
   // Protocol and curve first, on their own, so an unsupported key is named as such at once.
   const head = value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
-  if (head['protocol'] !== 'groth16')
+  if (!KEY_PROTOCOLS.includes(head['protocol'] as never))
     throw new UserError(
-      `${where}: verification key protocol ${quote(head['protocol'])} is not supported (expected groth16)`,
+      `${where}: verification key protocol ${quote(head['protocol'])} is not supported (expected groth16 or ultragroth)`,
     );
   if (head['curve'] !== 'bn128')
     throw new UserError(`${where}: verification key curve ${quote(head['curve'])} is not supported (expected bn128)`);
@@ -129,6 +157,7 @@ export function validateVkey(value: unknown, where: string): Groth16Verification
   point2(vk.vk_beta_2, 'vk_beta_2');
   point2(vk.vk_gamma_2, 'vk_gamma_2');
   point2(vk.vk_delta_2, 'vk_delta_2');
+  if (vk.vk_delta1_2) point2(vk.vk_delta1_2, 'vk_delta1_2');
   if (vk.IC.length !== vk.nPublic + 1)
     throw fail('IC', `has ${vk.IC.length} points for nPublic ${vk.nPublic} (needs ${vk.nPublic + 1})`);
   vk.IC.forEach((p, i) => point1(p, `IC[${i}]`));
@@ -169,6 +198,10 @@ export const vkeyMetaSchema = z
     droppedFinal: keyDroppedFinal.optional(),
     /** Hashed weights: how many integers the commitment W covers (absent for fixed weights). */
     weights: z.strictObject({ mode: z.literal('hashed'), values: count }).optional(),
+    /** The proof system the key is for (absent: groth16, keys made before issue 20). */
+    proofSystem: proofSystemSchema.optional(),
+    /** ultragroth keys: the limb width of the range-check lookups (what a recompile needs). */
+    limbBits: count.optional(),
   })
   .refine((m) => m.droppedFinal === undefined || m.droppedFinal.axis < Math.max(m.output.shape.length, 1), {
     message: 'droppedFinal.axis must name an output dimension',
@@ -195,7 +228,7 @@ export type ZkinferVkey = Record<string, unknown> & { nPublic: number; zkinfer: 
 /** A zkinfer verification key as the verifier accepts it: strict, with zkinfer's metadata. */
 const zkinferVkeySchema = z
   .strictObject({
-    protocol: z.literal('groth16'),
+    protocol: z.enum(KEY_PROTOCOLS),
     curve: z.literal('bn128'),
     nPublic: count.max(100_000),
     vk_alpha_1: keyG1,
@@ -204,8 +237,11 @@ const zkinferVkeySchema = z
     vk_delta_2: keyG2,
     vk_alphabeta_12: z.unknown().optional(),
     IC: z.array(keyG1),
+    vk_delta1_2: keyG2.optional(),
+    challenge: challengeSchema.optional(),
     zkinfer: vkeyMetaSchema,
   })
+  .refine(protocolFieldsFit, protocolFieldsMessage)
   .refine((k) => k.IC.length === k.nPublic + 1, { message: 'IC must hold nPublic + 1 points', path: ['IC'] })
   // The verifier slices the public signals by this layout: every part must lie inside them.
   .refine(
@@ -240,9 +276,9 @@ export function assertVerificationKey(v: unknown, where: string): asserts v is Z
   if (!v || typeof v !== 'object' || Array.isArray(v))
     throw new UserError(`${where}: not a verification key (expected a JSON object)`);
   const k = v as Record<string, unknown>;
-  if (k['protocol'] !== 'groth16')
+  if (!KEY_PROTOCOLS.includes(k['protocol'] as never))
     throw new UserError(
-      `${where}: unsupported proof protocol "${String(k['protocol']).slice(0, 40)}" (zkinfer verifies groth16)`,
+      `${where}: unsupported proof protocol "${String(k['protocol']).slice(0, 40)}" (zkinfer verifies groth16 and ultragroth)`,
     );
   if (k['curve'] !== 'bn128')
     throw new UserError(`${where}: unsupported curve "${String(k['curve']).slice(0, 40)}" (zkinfer verifies bn128)`);
@@ -286,6 +322,10 @@ export function circuitKeyMeta(
     ...(circuit.droppedFinal ? { droppedFinal: circuit.droppedFinal } : {}),
     ...(circuit.weights ? { weights: { mode: circuit.weights.mode, values: circuit.weights.values } } : {}),
     ...(circuit.accuracy ? { accuracy: circuit.accuracy } : {}),
+    // Written for ultragroth keys only, so groth16 keys stay byte-identical to earlier ones.
+    ...(circuit.proofSystem === 'ultragroth'
+      ? { proofSystem: 'ultragroth', ...(circuit.lookup ? { limbBits: circuit.lookup.limbBits } : {}) }
+      : {}),
   } as CircuitKeyMeta;
 }
 
@@ -300,10 +340,14 @@ export function circuitMetaDifferences(key: VkeyMeta, recompiled: CircuitKeyMeta
     'droppedFinal',
     'weights',
     'accuracy',
+    'proofSystem',
+    'limbBits',
   ] as const;
+  // An absent proof system is groth16 (keys made before issue 20).
+  const value = (m: Record<string, unknown>, f: string) => m[f] ?? (f === 'proofSystem' ? 'groth16' : null);
   return fields.filter(
     (f) =>
-      canonicalJson((key as Record<string, unknown>)[f] ?? null) !==
-      canonicalJson((recompiled as Record<string, unknown>)[f] ?? null),
+      canonicalJson(value(key as Record<string, unknown>, f)) !==
+      canonicalJson(value(recompiled as Record<string, unknown>, f)),
   );
 }

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { artifactPath } from '../formats/paths.js';
 import { sha256Hex } from '../core/hash.js';
 import type { Groth16VerificationKey } from '../formats/vkey.js';
-import type { CircuitInfo } from '../formats/circuit.js';
+import { proofSystemOf, type CircuitInfo } from '../formats/circuit.js';
+import { ULTRAGROTH_PROTOCOL_ID } from '../setup/zkey-file.js';
 import { decodeR1cs, R1csFile } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import { modelHashBytes } from '../formats/quantized-model.js';
@@ -86,7 +87,12 @@ function zkeyVkeyMismatch(
   const header = s.get(2);
   const ic = s.get(3);
   if (!protocol || !header || !ic) return 'lacks its header or IC section';
-  if (view.getUint32(protocol.start, true) !== 1) return 'is not a Groth16 key';
+  const system = proofSystemOf(circuit);
+  const protocolId = view.getUint32(protocol.start, true);
+  if (system === 'groth16' && protocolId !== 1) return 'is not a Groth16 key';
+  if (system === 'ultragroth' && protocolId !== ULTRAGROTH_PROTOCOL_ID)
+    return 'is not an ultragroth key (circuit.json is an ultragroth circuit)';
+  if (vk.protocol !== system) return `is for a ${system} circuit, vkey.json is a ${vk.protocol} key`;
   let o = header.start;
   if (view.getUint32(o, true) !== 32 || readLe(z, o + 4) !== BN254_P) return 'is not a bn128 key';
   o += 4 + 32 + 4 + 32;
@@ -112,6 +118,24 @@ function zkeyVkeyMismatch(
   if (ic.size !== 64 * (nPublic + 1)) return 'has an IC section of the wrong size';
   for (let i = 0; i <= nPublic; i++)
     if (!g1(ic.start + 64 * i, vk.IC[i]!)) return `has another IC[${i}] than vkey.json`;
+  return system === 'ultragroth' ? round1Mismatch(z, s.get(11), vk, circuit, g2) : undefined;
+}
+
+/** ultragroth: the zkey's round-1 section (11) against circuit.json's split and vkey.json's δ₁. */
+function round1Mismatch(
+  z: Uint8Array,
+  section: { start: number; size: number } | undefined,
+  vk: Groth16VerificationKey,
+  circuit: CircuitInfo,
+  g2: (at: number, p: readonly (readonly string[])[]) => boolean,
+): string | undefined {
+  if (!section || section.size < 8 + 64 + 128) return 'lacks its round-1 section';
+  const view = new DataView(z.buffer, z.byteOffset, z.byteLength);
+  const round2Start = view.getUint32(section.start, true);
+  const challengeWire = view.getUint32(section.start + 4, true);
+  if (round2Start !== circuit.lookup?.round2Start || challengeWire !== circuit.lookup.challengeWire)
+    return `splits the rounds at wire ${round2Start} (challenge ${challengeWire}), circuit.json at ${circuit.lookup?.round2Start} (challenge ${circuit.lookup?.challengeWire})`;
+  if (!vk.vk_delta1_2 || !g2(section.start + 8 + 64, vk.vk_delta1_2)) return 'has another delta1 than vkey.json';
   return undefined;
 }
 

@@ -3,15 +3,19 @@
  * bundle. A {@link Prover} loads a build directory once and proves many inputs with it.
  */
 import * as snarkjs from 'snarkjs';
-import { findViolatedConstraint } from '../../circuits/builder.js';
+import { findViolatedConstraint, type BuiltCircuit } from '../../circuits/builder.js';
 import { WitnessRangeError } from '../../circuits/range-check.js';
 import { artifactPath, openingPathFor } from '../formats/paths.js';
 import { VERSIONS } from '../core/versions.js';
 import { writeJsonAtomic } from '../core/atomic-write.js';
 import { checkBuildConsistency, type CheckedBuildDir } from './build-consistency.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, ProofBundle } from '../formats/bundle.js';
+import type { ProofBundle } from '../formats/bundle.js';
 import { buildCircuit } from '../compile/build-circuit.js';
-import type { CircuitInfo } from '../formats/circuit.js';
+import { proofSystemOf, type CircuitInfo } from '../formats/circuit.js';
+import { lookupOptionOf } from '../compile/proof-system.js';
+import { proofVerifies } from '../verify/proof-check.js';
+import { proveWitness, type MadeProof } from './two-round.js';
+import { assembleBundle } from './assemble-bundle.js';
 import { encodeWtns } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import { floatCheckUnavailable, OnnxRuntimeRefusal, runOnnxRuntime } from '../quantize/onnx-runtime.js';
@@ -144,6 +148,8 @@ function checkedWitness(
       witnessOnly: true,
       inputVisibility: circuit.layout.input.visibility,
       outputVisibility: circuit.layout.output.visibility,
+      // ultragroth: the round-1 witness (lookups as compiled); round 2 needs the prover's challenge.
+      lookup: lookupOptionOf(circuit),
       ...blindings,
     });
   } catch (e) {
@@ -157,6 +163,8 @@ function checkedWitness(
       `${artifactPath(buildDir, 'r1cs')}: compiled by zkinfer ${circuit.zkinfer} for a different circuit layout (${r1cs.nWires} wires; this zkinfer ${VERSIONS.zkinfer} builds ${witness.length}); run \`zkinfer compile\` and \`zkinfer setup\` on ${buildDir} again`,
     );
   }
+  // ultragroth: the completed witness is checked once the challenge is known (two-round.ts).
+  if (circuit.lookup) return build;
   // snarkjs does not check the witness: a bad one would yield a proof that fails only at verification.
   const bad = findViolatedConstraint(r1cs.constraints, witness);
   if (bad >= 0) throw new WitnessCheckError(`witness violates constraint ${bad} of ${artifactPath(buildDir, 'r1cs')}`);
@@ -185,9 +193,10 @@ async function proveInput(l: Loaded, input: Float64Array, meta: ProveInputOption
     outputBlinding,
     ...(weights ? { weightsBlinding: weights.blinding } : {}),
   });
-  const { proof, publicSignals } = await groth16Prove(l, build.circuit.witness);
-  // No bundle leaves here unverified: a proof the build's own key rejects means a broken build dir.
-  if (!(await snarkjs.groth16.verify(vkey, publicSignals, proof)))
+  const { proof, publicSignals } = await groth16Prove(l, build.circuit);
+  // No bundle leaves here unverified: a proof the build's own key rejects (by the verifier of the
+  // key's proof system) means a broken build dir.
+  if (!(await proofVerifies(vkey, publicSignals, proof)))
     throw new UserError(
       `${artifactPath(buildDir, 'zkey')}: the proof it produced does not verify with ${artifactPath(buildDir, 'vkey')}; run \`zkinfer setup\` again`,
     );
@@ -234,15 +243,17 @@ function checkProvenWeights(l: Loaded, weights: LoadedWeightsOpening | undefined
     );
 }
 
-/** The Groth16 proof of a checked witness, by the prover the options select. */
-async function groth16Prove(
-  l: Loaded,
-  witness: bigint[],
-): Promise<{ proof: ProofBundle['proof']; publicSignals: string[] }> {
+/** The proof of a checked witness (ultragroth: of its round-1 part, completed here), by the prover the options select. */
+async function groth16Prove(l: Loaded, built: BuiltCircuit): Promise<MadeProof> {
   const singleThread = l.opts.singleThread ?? false;
+  const ultragroth = proofSystemOf(l.circuit) === 'ultragroth';
   if (l.opts.groth16Prover === 'snarkjs') {
+    if (ultragroth)
+      throw new UserError(
+        `${artifactPath(l.buildDir, 'circuit')}: an ultragroth build; snarkjs's prover makes standard Groth16 proofs only (use zkinfer's own prover)`,
+      );
     if (singleThread) await useSingleThreadCurve();
-    const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(witness)) };
+    const wtns = { type: 'mem', data: new Uint8Array(encodeWtns(built.witness)) };
     return (await snarkjs.groth16.prove({ type: 'mem', data: l.zkey }, wtns)) as {
       proof: ProofBundle['proof'];
       publicSignals: string[];
@@ -257,8 +268,12 @@ async function groth16Prove(
       throw e;
     }
   });
-  const { proof, publicSignals } = await (await l.own).prove(witness);
-  return { proof, publicSignals };
+  return proveWitness(built, {
+    prover: await l.own,
+    ultragroth,
+    constraints: l.r1cs.constraints,
+    violation: (m) => new WitnessCheckError(`${m} of ${artifactPath(l.buildDir, 'r1cs')}`),
+  });
 }
 
 /**
@@ -285,88 +300,6 @@ async function fidelityOf(
     floatOutput,
     floatPrediction: argmax(floatOutput),
     maxAbsError: Math.max(...reported.map((v, i) => Math.abs(v - floatOutput[i]!))),
-  };
-}
-
-/** The parts of one proof that go into its bundle. */
-interface ProofParts {
-  readonly proof: ProofBundle['proof'];
-  readonly publicSignals: string[];
-  readonly build: ReturnType<typeof buildCircuit>;
-  readonly values: number[];
-  readonly reported: ReturnType<typeof reportedOutput>;
-  readonly fidelity?: ProofBundle['fidelity'];
-  readonly clamped: number;
-  readonly source?: string;
-}
-
-/** The bundle of one proof. */
-function assembleBundle(l: Loaded, p: ProofParts): ProofBundle {
-  const { model, circuit, setup, vkey, settings } = l;
-  const { publicSignals, build, reported } = p;
-  const inVis = circuit.layout.input.visibility;
-  const hashedOut = circuit.layout.output.visibility === 'hashed';
-  return {
-    format: BUNDLE_FORMAT,
-    formatVersion: BUNDLE_VERSION,
-    protocol: 'groth16',
-    curve: 'bn128',
-    proof: p.proof,
-    publicSignals,
-    layout: circuit.layout,
-    output: {
-      visibility: circuit.layout.output.visibility,
-      shape: model.output.shape,
-      frac: model.output.frac,
-      // A hashed output stays private: its integers go to the opening, not the bundle.
-      ...(hashedOut
-        ? { commitment: publicSignals[circuit.layout.output.offset]! }
-        : {
-            integers: build.output.map(String),
-            values: p.values,
-            ...(reported.note ? { softmax: reported.values, note: reported.note } : {}),
-          }),
-    },
-    // A prediction only means something for a vector of class scores (say, not a segmentation map).
-    ...(hashedOut || !isClassScoreVector(model.output.shape) ? {} : { prediction: argmax(build.output) }),
-    input: {
-      visibility: inVis,
-      ...(inVis === 'hashed' ? { commitment: publicSignals[circuit.layout.input.offset]! } : {}),
-      frac: model.input.frac,
-      lo: model.input.lo,
-      hi: model.input.hi,
-      ...(p.source ? { source: p.source } : {}),
-      clamped: p.clamped,
-    },
-    ...(circuit.layout.weights
-      ? { weights: { visibility: 'hashed' as const, commitment: publicSignals[circuit.layout.weights.offset]! } }
-      : {}),
-    modelId: circuit.modelId,
-    vkeyHash: setup.vkeyHash,
-    vkey,
-    setup: {
-      kind: setup.kind,
-      ...(setup.warning ? { warning: setup.warning } : {}),
-      ...(setup.ptau
-        ? {
-            ptau: {
-              name: setup.ptau.name,
-              power: setup.ptau.power,
-              blake2b: setup.ptau.blake2b,
-              recognised: setup.ptau.recognised,
-            },
-          }
-        : {}),
-    },
-    quantization: {
-      weightBits: settings.quantization.weightBits,
-      activationBits: settings.quantization.activationBits,
-      inputFrac: model.input.frac,
-      outputFrac: model.output.frac,
-    },
-    ...(p.fidelity ? { fidelity: p.fidelity } : {}),
-    tool: { name: 'zkinfer', version: VERSIONS.zkinfer, snarkjs: VERSIONS.snarkjs },
-    createdAt: new Date().toISOString(),
   };
 }
 

@@ -12,7 +12,7 @@ import { sha256OfArtifact } from '../formats/artifacts.js';
 import { VERSIONS } from '../core/versions.js';
 import { cleanupOnFailure, writeFileAtomic, writeJsonAtomic } from '../core/atomic-write.js';
 import { checkOutputDir } from '../core/output-path.js';
-import type { CircuitInfo } from '../formats/circuit.js';
+import { proofSystemOf, type CircuitInfo } from '../formats/circuit.js';
 import { readCircuitInfo, readQuantizedModelFile, readSettings } from '../formats/build-dir.js';
 import { modelHashBytes } from '../formats/quantized-model.js';
 import { UserError } from '../core/errors.js';
@@ -97,9 +97,18 @@ async function setupKeysIn(opts: SetupOptions): Promise<SetupResult> {
     ({ ptau, vkeyCore } = await ptauSetup(opts, opts.ptauPath, circuit, r1csPath, zkeyPath));
   } else {
     kind = 'dev';
-    const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress });
+    // ultragroth: the key splits the private wires at round2Start and gets δ₁ (src/setup/dev/).
+    const round1 = circuit.lookup
+      ? { round2Start: circuit.lookup.round2Start, challengeWire: circuit.lookup.challengeWire }
+      : undefined;
+    const res = await devSetup({ r1csPath, zkeyPath, onProgress: opts.onProgress, ...(round1 ? { round1 } : {}) });
     vkeyCore = res.vkey as Record<string, unknown>;
   }
+  // A groth16 key for an ultragroth circuit would let the prover choose the challenge: never write one.
+  if (vkeyCore['protocol'] !== proofSystemOf(circuit))
+    throw new UserError(
+      `${opts.ptauPath ?? 'dev setup'}: made a key of protocol ${String(vkeyCore['protocol'])}, but ${artifactPath(opts.buildDir, 'circuit')} is a ${proofSystemOf(circuit)} circuit; this setup route does not make ${proofSystemOf(circuit)} keys`,
+    );
   const meta: VkeyMeta = {
     ...vkeyMetaFor(opts.buildDir, circuit, kind),
     ...(ptau

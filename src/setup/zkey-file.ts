@@ -4,6 +4,11 @@
  * integers little-endian, field elements 32-byte LE, points affine (x, y) in LE Montgomery form
  * with (0, 0) for infinity. Sections are emitted in the order `zkey new` writes them
  * (1, 2, 4, 3, 9, 8, 5, 6, 7, 10); readers find them by id, so the order is cosmetic.
+ *
+ * The two-round "ultragroth" key (docs/security.md) is the same container with protocol id
+ * {@link ULTRAGROTH_PROTOCOL_ID} (snarkjs refuses it instead of misusing it), section 8 holding
+ * round-1 points over δ₁ and round-2 points over δ, an extra section 11 ({@link Round1Section}),
+ * and a section 10 whose contributions move δ and δ₁ ({@link encodeUltragrothMpc}).
  */
 import { BASE_FIELD_PRIME, FIELD_PRIME } from '../core/bn254.js';
 import type { R1csFile } from '../compile/r1cs-file.js';
@@ -11,6 +16,126 @@ import type { KeyLayout } from './dev/qap.js';
 
 const N8 = 32;
 const GROTH16_PROTOCOL_ID = 1;
+/** Section 1 of an ultragroth key: "UG", a value snarkjs does not know, so it refuses the key. */
+export const ULTRAGROTH_PROTOCOL_ID = 0x5547;
+/** Bytes of section 11: round2Start, challengeWire (u32 each), δ₁ in G1 (64) and in G2 (128). */
+export const ROUND1_SECTION_SIZE = 8 + 64 + 128;
+
+/** Section 11 of an ultragroth key: where round 2 starts, the challenge's wire, and δ₁. */
+export interface Round1Section {
+  /** First round-2 wire; round-1 wires are [nPublic + 1, round2Start). */
+  readonly round2Start: number;
+  /** The challenge's wire: the last public signal (wire nPublic). */
+  readonly challengeWire: number;
+  /** δ₁ in G1, affine LE Montgomery (64 bytes). */
+  readonly delta1G1: Uint8Array;
+  /** δ₁ in G2, affine LE Montgomery (128 bytes). */
+  readonly delta1G2: Uint8Array;
+}
+
+/** Encodes section 11 ({@link Round1Section}). */
+export function encodeRound1Section(r: Round1Section): Uint8Array {
+  if (r.delta1G1.length !== 64 || r.delta1G2.length !== 128) throw new Error('δ₁ points must be 64 and 128 bytes');
+  const b = Buffer.alloc(ROUND1_SECTION_SIZE);
+  b.writeUInt32LE(r.round2Start, 0);
+  b.writeUInt32LE(r.challengeWire, 4);
+  b.set(r.delta1G1, 8);
+  b.set(r.delta1G2, 72);
+  return b;
+}
+
+/** Decodes section 11; the points are views of `b` (no copy). Throws on a wrong size. */
+export function decodeRound1Section(b: Uint8Array): Round1Section {
+  if (b.length !== ROUND1_SECTION_SIZE)
+    throw new Error(`round-1 section (11) has ${b.length} bytes, expected ${ROUND1_SECTION_SIZE}`);
+  const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  return {
+    round2Start: view.getUint32(0, true),
+    challengeWire: view.getUint32(4, true),
+    delta1G1: b.subarray(8, 72),
+    delta1G2: b.subarray(72, ROUND1_SECTION_SIZE),
+  };
+}
+
+/** One proof of knowledge of a δ or δ₁ update, snarkjs's layout (all LE Montgomery affine points). */
+export interface MpcPokPart {
+  /** The key's δ (or δ₁) in G1 after this contribution (64 bytes). */
+  readonly after: Uint8Array;
+  readonly g1S: Uint8Array;
+  readonly g1Sx: Uint8Array;
+  /** 128 bytes. */
+  readonly g2Spx: Uint8Array;
+  /** 64 bytes. */
+  readonly transcript: Uint8Array;
+}
+
+/** One ultragroth contribution: both updates, then snarkjs's type and raw params bytes. */
+export interface UltragrothContribution {
+  readonly delta: MpcPokPart;
+  readonly delta1: MpcPokPart;
+  readonly type: number;
+  readonly params: Uint8Array;
+}
+
+const POK_SIZES = [64, 64, 64, 128, 64] as const;
+
+/**
+ * Section 10 of an ultragroth key: csHash (64) ‖ u32 n ‖ per contribution the δ part exactly as
+ * snarkjs writes it, the δ₁ part in the same layout, u32 type, u32 paramsLen, params.
+ * With no contribution this is byte-identical to snarkjs's empty section 10.
+ */
+export function encodeUltragrothMpc(csHash: Uint8Array, contributions: readonly UltragrothContribution[]): Uint8Array {
+  if (csHash.length !== 64) throw new Error('csHash must be 64 bytes');
+  const parts: Uint8Array[] = [csHash];
+  const u32 = (v: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v, 0);
+    return b;
+  };
+  parts.push(u32(contributions.length));
+  for (const c of contributions) {
+    for (const part of [c.delta, c.delta1]) {
+      const fields = [part.after, part.g1S, part.g1Sx, part.g2Spx, part.transcript];
+      fields.forEach((f, i) => {
+        if (f.length !== POK_SIZES[i]) throw new Error(`contribution field ${i} has ${f.length} bytes`);
+        parts.push(f);
+      });
+    }
+    parts.push(u32(c.type), u32(c.params.length), c.params);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Decodes {@link encodeUltragrothMpc}'s layout; every field is a copy. Throws on a malformed section. */
+export function decodeUltragrothMpc(b: Uint8Array): { csHash: Uint8Array; contributions: UltragrothContribution[] } {
+  const buf = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  let o = 0;
+  const take = (n: number): Uint8Array => {
+    if (o + n > buf.length) throw new Error('contributions section (10) is truncated');
+    return Uint8Array.prototype.slice.call(buf, o, (o += n));
+  };
+  const u32 = () => Buffer.from(take(4)).readUInt32LE(0);
+  const csHash = take(64);
+  const n = u32();
+  const contributions: UltragrothContribution[] = [];
+  const pok = (): MpcPokPart => {
+    const [after, g1S, g1Sx, g2Spx, transcript] = POK_SIZES.map((size) => take(size)) as [
+      Uint8Array,
+      Uint8Array,
+      Uint8Array,
+      Uint8Array,
+      Uint8Array,
+    ];
+    return { after, g1S, g1Sx, g2Spx, transcript };
+  };
+  for (let i = 0; i < n; i++) {
+    const [delta, delta1] = [pok(), pok()];
+    const type = u32();
+    contributions.push({ delta, delta1, type, params: take(u32()) });
+  }
+  if (o !== buf.length) throw new Error('contributions section (10) has trailing bytes');
+  return { csHash, contributions };
+}
 /** Montgomery R = 2^256 mod r; snarkjs stores coefficients multiplied by R² (see `writeCoef`). */
 const R_MOD = (1n << 256n) % FIELD_PRIME;
 const R2 = (R_MOD * R_MOD) % FIELD_PRIME;
@@ -105,6 +230,9 @@ function coefficients(r1cs: R1csFile, k: KeyLayout): Buffer {
 /**
  * Encodes the whole `.zkey` as a list of chunks (to be written back to back), avoiding one big
  * concatenation copy. `csHash` is the 64-byte circuit hash stored in the contributions section.
+ * With `ultragroth`, writes the two-round key: protocol {@link ULTRAGROTH_PROTOCOL_ID}, section
+ * 11 and section 10 with the given contributions (none for a dev key); `ps.c` must then already
+ * hold round-1 points over δ₁.
  */
 export function encodeZkey(
   r1cs: R1csFile,
@@ -112,6 +240,7 @@ export function encodeZkey(
   hp: HeaderPoints,
   ps: PointSections,
   csHash: Uint8Array,
+  ultragroth?: { readonly round1: Round1Section; readonly contributions?: readonly UltragrothContribution[] },
 ): Uint8Array[] {
   const expect = (name: string, buf: Uint8Array, n: number, size: number) => {
     if (buf.length !== n * size) throw new Error(`zkey section ${name}: ${buf.length} bytes, expected ${n * size}`);
@@ -127,11 +256,10 @@ export function encodeZkey(
   const file = Buffer.alloc(12);
   file.write('zkey', 0, 'ascii');
   file.writeUInt32LE(1, 4);
-  file.writeUInt32LE(10, 8);
+  file.writeUInt32LE(ultragroth ? 11 : 10, 8);
   const protocol = Buffer.alloc(4);
-  protocol.writeUInt32LE(GROTH16_PROTOCOL_ID, 0);
-  const contributions = Buffer.alloc(68);
-  contributions.set(csHash, 0);
+  protocol.writeUInt32LE(ultragroth ? ULTRAGROTH_PROTOCOL_ID : GROTH16_PROTOCOL_ID, 0);
+  const contributions = encodeUltragrothMpc(csHash, ultragroth?.contributions ?? []);
 
   const out: Uint8Array[] = [file];
   const section = (id: number, data: Uint8Array) => out.push(sectionHeader(id, data.length), data);
@@ -145,5 +273,6 @@ export function encodeZkey(
   section(6, ps.b1);
   section(7, ps.b2);
   section(10, contributions);
+  if (ultragroth) section(11, encodeRound1Section(ultragroth.round1));
   return out;
 }

@@ -9,7 +9,9 @@
  * `model-id`, `ceremony`, `public-signals`, `proof` and `trusted-setup`; `bundle-fields`,
  * `opening`, `input-commitment` and `chain` are bundles' only; `weights` (the W pin) and
  * `weights-opening` run for hashed-weights keys only; `chunks`, `dataset-commitment`,
- * `dataset-pin`, `count` and `min-accuracy` are claims' only.
+ * `dataset-pin`, `count` and `min-accuracy` are claims' only. `proof-system` (the proof's protocol is
+ * the key's) runs for both; `challenge` (ultragroth: the last public signal is the hash of C₁ and
+ * the other signals) runs before `proof` for ultragroth keys only.
  */
 export type CheckName =
   | 'format'
@@ -26,6 +28,8 @@ export type CheckName =
   | 'dataset-pin'
   | 'opening'
   | 'input-commitment'
+  | 'proof-system'
+  | 'challenge'
   | 'proof'
   | 'count'
   | 'min-accuracy'

@@ -7,6 +7,7 @@
  * key relabelled with another model's id fails. Given the ceremony's transcript or final zkey,
  * the key must also come from a ceremony for exactly that r1cs.
  */
+import type { ProofSystemChoice } from '../compile/proof-system.js';
 import { existsSync } from 'node:fs';
 import * as snarkjs from 'snarkjs';
 import { canonicalJson } from '../core/hash.js';
@@ -43,6 +44,8 @@ export interface RecompileOptions {
   readonly settingsPath?: string;
   readonly inputVisibility: PublicLayout['input']['visibility'];
   readonly outputVisibility: PublicLayout['output']['visibility'];
+  /** The key's proof system (src/compile/proof-system.ts keyProofSystem; default groth16). */
+  readonly system?: ProofSystemChoice;
 }
 
 /** Quantizes and compiles an ONNX model exactly as the settings say, without calibration. */
@@ -51,6 +54,7 @@ export function recompileModel(o: RecompileOptions): RecompiledModel {
   const { r1cs, info } = compileQuantized(replay.model, replay.bytes, {
     inputVisibility: o.inputVisibility,
     outputVisibility: o.outputVisibility,
+    ...o.system,
     check: false,
   });
   return {

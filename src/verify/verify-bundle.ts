@@ -11,7 +11,9 @@
  * - `public-signals`: out-of-range values, or decoded output/prediction disagreeing with them;
  * - `opening`: the opening file does not open the commitments;
  * - `input-commitment`: the claimed input file is not what was proven;
- * - `proof`: the Groth16 pairing check;
+ * - `proof-system`: the bundle's and its proof's protocol are the key's (groth16 or ultragroth);
+ * - `challenge`: ultragroth only: the last public signal is the hash of C₁ and the other signals;
+ * - `proof`: the pairing check of the key's proof system;
  * - `chain`: the Solidity verifier's verdict, and its deployed code;
  * - `trusted-setup`: the key comes from a dev setup, or is not pinned.
  */
@@ -32,6 +34,7 @@ import {
 import { keyChecks, PinSource, resolveKey, type PinnedKey } from './pin-key.js';
 import { assertVerificationKey } from '../formats/vkey.js';
 import { recompileModel, type RecompiledCircuit } from './model-binding.js';
+import { keyProofSystem } from '../compile/proof-system.js';
 import {
   assertWeightsOptions,
   provenWeights,
@@ -47,7 +50,7 @@ import {
   LABEL_ONLY_WARNING,
   type TrustOptions,
 } from './key-trust.js';
-import { g2MembershipError, verifyGroth16 } from './groth16.js';
+import { checkProof, proofSystemMismatch } from './proof-check.js';
 import type { Contributor } from './trusted-setup.js';
 import { fail, pass, type CheckName, type CheckResult } from './check-result.js';
 
@@ -158,6 +161,7 @@ export async function verifyBundle(opts: VerifyOptions): Promise<VerifyReport> {
           settingsPath,
           inputVisibility: meta.layout.input.visibility,
           outputVisibility: meta.layout.output.visibility,
+          system: keyProofSystem(meta),
         }),
       }),
   });
@@ -277,20 +281,36 @@ function inputCheck(
   return r.clamped;
 }
 
-/** The `proof` check: the proof's points and the Groth16 pairing check; returns whether it passed. */
+/**
+ * The `proof-system` check, then (ultragroth keys) `challenge`, then `proof`: the proof's points and
+ * the pairing check of the key's system; returns whether the proof verified.
+ */
 async function proofCheck(bundle: ProofBundle, vkey: PinnedKey['vkey'], checks: CheckResult[]): Promise<boolean> {
-  const pointError = await g2MembershipError(bundle.proof);
-  // A signal count the key does not expect cannot verify; snarkjs would throw on it.
-  const proofOk =
-    !pointError &&
-    bundle.publicSignals.length === vkey.nPublic &&
-    (await verifyGroth16(vkey, bundle.publicSignals, bundle.proof));
+  const mismatch = proofSystemMismatch(vkey, { bundle: bundle.protocol, proof: bundle.proof.protocol });
   checks.push(
-    proofOk
-      ? pass('proof', 'Groth16 pairing check passed')
-      : fail('proof', pointError ?? 'Groth16 pairing check failed'),
+    mismatch
+      ? fail('proof-system', mismatch)
+      : pass('proof-system', `a ${bundle.proof.protocol} proof for a ${bundle.proof.protocol} key`),
   );
-  return proofOk;
+  const ultragroth = vkey['protocol'] === 'ultragroth';
+  // A signal count the key does not expect cannot verify; snarkjs would throw on it.
+  if (mismatch || bundle.publicSignals.length !== vkey.nPublic) {
+    const detail = mismatch
+      ? 'not checked: the proof is of another proof system'
+      : `${bundle.publicSignals.length} public signals, the key expects ${vkey.nPublic}`;
+    checks.push(fail('proof', detail));
+    return false;
+  }
+  const verdict = await checkProof(vkey, bundle.publicSignals, bundle.proof);
+  if (ultragroth)
+    checks.push(
+      verdict.ok || verdict.failed !== 'challenge'
+        ? pass('challenge', 'the last public signal is the keccak256 challenge of C₁ and the other public signals')
+        : fail('challenge', verdict.detail),
+    );
+  if (verdict.ok) checks.push(pass('proof', verdict.detail));
+  else if (verdict.failed === 'pairing') checks.push(fail('proof', verdict.detail));
+  return verdict.ok;
 }
 
 /** Warnings about where the key's setup came from: a dev setup, or an unrecognised powers-of-tau file. */

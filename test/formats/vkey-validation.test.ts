@@ -123,7 +123,7 @@ test('other curves and protocols are refused up front, without touching the poin
   );
   refusedWith(
     edited((k) => (k.protocol = 'plonk')),
-    /protocol "plonk" is not supported \(expected groth16\)/,
+    /protocol "plonk" is not supported \(expected groth16 or ultragroth\)/,
   );
   refusedWith({ protocol: 'groth16', curve: 'bls12381', IC: 'x'.repeat(1e6) }, /curve "bls12381"/);
   refusedWith(null, /protocol "undefined" is not supported/);

@@ -6,8 +6,12 @@
  * 4 the QAP coefficients of A and B, 5/6/7/8/9 the A, B₁, B₂, C and H point vectors. Points are
  * affine little-endian Montgomery, the form ffjavascript's multiExpAffine reads, so the sections
  * are used as they are, without conversion (subarrays of the file: no copy).
+ *
+ * An ultragroth key (protocol 0x5547, src/setup/zkey-file.ts) adds section 11: the round split,
+ * the challenge's wire and δ₁; its section 8 holds round-1 points over δ₁.
  */
 import { BASE_FIELD_PRIME, FIELD_PRIME } from '../../core/bn254.js';
+import { decodeRound1Section, ULTRAGROTH_PROTOCOL_ID } from '../../setup/zkey-file.js';
 
 const N8 = 32;
 const G1_SIZE = 2 * N8;
@@ -15,8 +19,22 @@ const G2_SIZE = 4 * N8;
 /** Bytes of one coefficient entry of section 4: matrix, row, signal (u32 each) and the value. */
 export const COEF_SIZE = 12 + N8;
 
+/** The round split of an ultragroth key (section 11). */
+export interface Round1Key {
+  /** Round-1 wires are [nPublic + 1, round2Start), round-2 wires [round2Start, nVars). */
+  readonly round2Start: number;
+  /** The challenge's wire, always nPublic (the last public signal). */
+  readonly challengeWire: number;
+  /** δ₁ in G1 and G2, affine LE Montgomery. */
+  readonly delta1G1: Uint8Array;
+  readonly delta1G2: Uint8Array;
+}
+
 /** A parsed Groth16 proving key; every buffer is a view of the zkey's bytes. */
 export interface ProvingKey {
+  readonly protocol: 'groth16' | 'ultragroth';
+  /** Present exactly for ultragroth keys. */
+  readonly round1?: Round1Key;
   readonly nVars: number;
   readonly nPublic: number;
   readonly domainSize: number;
@@ -26,6 +44,7 @@ export interface ProvingKey {
   readonly alpha1: Uint8Array;
   readonly beta1: Uint8Array;
   readonly beta2: Uint8Array;
+  /** δ (the final/round-2 one) in G1 and G2; not δ₁ (that is {@link Round1Key}). */
   readonly delta1: Uint8Array;
   readonly delta2: Uint8Array;
   /** Section 4 without its count: `nCoefs` entries of {@link COEF_SIZE} bytes. */
@@ -112,12 +131,32 @@ function checkCoefficients(coefs: Uint8Array, nCoefs: number, nVars: number, dom
   }
 }
 
-/** Parses a Groth16 zkey; throws {@link ProvingKeyError} on any other content or a size mismatch. */
+/** Section 11 of an ultragroth key, its wires checked against the key's shape. */
+function round1Of(s: Map<number, Uint8Array>, nVars: number, nPublic: number): Round1Key {
+  let r: Round1Key;
+  try {
+    r = decodeRound1Section(section(s, 11, 'round-1'));
+  } catch (e) {
+    throw e instanceof ProvingKeyError ? e : new ProvingKeyError((e as Error).message);
+  }
+  if (nPublic < 1 || r.challengeWire !== nPublic)
+    throw new ProvingKeyError(`challenge wire ${r.challengeWire} is not the last public signal (wire ${nPublic})`);
+  if (r.round2Start < nPublic + 1 || r.round2Start > nVars)
+    throw new ProvingKeyError(`round-2 start ${r.round2Start} outside [${nPublic + 1}, ${nVars}]`);
+  return r;
+}
+
+/**
+ * Parses a Groth16 or ultragroth zkey; throws {@link ProvingKeyError} on any other content or a
+ * size mismatch.
+ */
 export function parseProvingKey(zkey: Uint8Array): ProvingKey {
   const s = sectionsOf(zkey);
-  const protocol = section(s, 1, 'protocol', 4);
-  if (new DataView(protocol.buffer, protocol.byteOffset, 4).getUint32(0, true) !== 1)
-    throw new ProvingKeyError('not a Groth16 key');
+  const protocolSection = section(s, 1, 'protocol', 4);
+  const id = new DataView(protocolSection.buffer, protocolSection.byteOffset, 4).getUint32(0, true);
+  if (id !== 1 && id !== ULTRAGROTH_PROTOCOL_ID) throw new ProvingKeyError('not a Groth16 key');
+  const protocol = id === 1 ? 'groth16' : 'ultragroth';
+  if (protocol === 'groth16' && s.has(11)) throw new ProvingKeyError('a Groth16 key with a round-1 section (11)');
   const { nVars, nPublic, domainSize, points } = header(section(s, 2, 'header'));
   const power = Math.log2(domainSize);
   if (!Number.isInteger(power) || power < 1 || power > 28) throw new ProvingKeyError(`domain size ${domainSize}`);
@@ -133,6 +172,8 @@ export function parseProvingKey(zkey: Uint8Array): ProvingKey {
   take(G2_SIZE); // γ₂ is the verifier's alone
   const [delta1, delta2] = [take(G1_SIZE), take(G2_SIZE)];
   return {
+    protocol,
+    ...(protocol === 'ultragroth' ? { round1: round1Of(s, nVars, nPublic) } : {}),
     nVars,
     nPublic,
     domainSize,

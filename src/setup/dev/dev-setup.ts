@@ -38,6 +38,12 @@ export interface DevSetupOptions {
   threads?: number;
   /** Receives human-readable progress lines. */
   onProgress?: (msg: string) => void;
+  /**
+   * Makes a two-round ultragroth key (docs/security.md) instead of a Groth16 one: round-1 wires
+   * are [nPublic + 1, round2Start), the challenge is wire `challengeWire` (must be nPublic, the
+   * last public signal), and a second secret δ₁ is sampled for round 1.
+   */
+  round1?: { readonly round2Start: number; readonly challengeWire: number };
 }
 
 /** What {@link devSetup} produced. */
@@ -63,6 +69,16 @@ function sampleToxicWaste(domainSize: number): ToxicWaste {
   let tau = randomScalar();
   while (!tauUsable(tau, domainSize)) tau = randomScalar();
   return { tau, alpha: randomScalar(), beta: randomScalar(), gamma: randomScalar(), delta: randomScalar() };
+}
+
+/** The round split must name the last public signal as the challenge and lie inside the private wires. */
+function checkRound1(k: KeyLayout, round1: DevSetupOptions['round1']): void {
+  if (!round1) return;
+  const { round2Start, challengeWire } = round1;
+  if (k.nPublic < 1 || challengeWire !== k.nPublic)
+    throw new Error(`ultragroth: the challenge must be the last public signal (wire ${k.nPublic}), not ${challengeWire}`);
+  if (!Number.isInteger(round2Start) || round2Start < k.nPublic + 1 || round2Start > k.nVars)
+    throw new Error(`ultragroth: round-2 start ${round2Start} outside [${k.nPublic + 1}, ${k.nVars}]`);
 }
 
 /** A fixed set of worker threads, each answering multiplication requests in order. */
@@ -156,12 +172,21 @@ async function multiplyAll(pool: WorkerPool, group: GroupName, scalars: Uint8Arr
 /** ffjavascript ships no types; its curve object is used untyped. */
 type Curve = Awaited<ReturnType<typeof buildBn128>>;
 
-/** Mirrors snarkjs `zkey_export_verificationkey.js` (groth16Vk) on our header and IC points. */
-async function verificationKey(curve: Curve, k: KeyLayout, hp: HeaderPoints, ic: Uint8Array): Promise<object> {
+/**
+ * Mirrors snarkjs `zkey_export_verificationkey.js` (groth16Vk) on our header and IC points; for
+ * an ultragroth key adds `vk_delta1_2` and the challenge's position and hash (the contract's fields).
+ */
+async function verificationKey(
+  curve: Curve,
+  k: KeyLayout,
+  hp: HeaderPoints,
+  ic: Uint8Array,
+  delta1G2?: Uint8Array,
+): Promise<object> {
   const alpha1 = curve.G1.fromRprLEM(hp.alpha1, 0);
   const beta2 = curve.G2.fromRprLEM(hp.beta2, 0);
   const vkey = {
-    protocol: 'groth16',
+    protocol: delta1G2 ? 'ultragroth' : 'groth16',
     curve: curve.name,
     nPublic: k.nPublic,
     vk_alpha_1: curve.G1.toObject(alpha1),
@@ -172,7 +197,13 @@ async function verificationKey(curve: Curve, k: KeyLayout, hp: HeaderPoints, ic:
     IC: [] as unknown[],
   };
   for (let i = 0; i <= k.nPublic; i++) vkey.IC.push(curve.G1.toObject(ic.slice(i * 64, (i + 1) * 64)));
-  return ffUtils.stringifyBigInts(vkey) as object;
+  const extra = delta1G2
+    ? {
+        vk_delta1_2: curve.G2.toObject(curve.G2.fromRprLEM(delta1G2, 0)),
+        challenge: { index: k.nPublic - 1, hash: 'keccak256' },
+      }
+    : {};
+  return ffUtils.stringifyBigInts({ ...vkey, ...extra }) as object;
 }
 
 /**
@@ -189,6 +220,7 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
   const r1cs = decodeR1cs(r1csBytes);
   const k = keyLayout(r1cs);
   const sl = scalarLayout(k);
+  checkRound1(k, opts.round1);
   progress(
     `r1cs: ${k.nConstraints} constraints, ${k.nVars} wires, ${k.nPublic} public, domain 2^${k.power} (${elapsed()})`,
   );
@@ -207,7 +239,8 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
     const omega2 = curve.Fr.toObject(curve.Fr.w[k.power + 1]) as bigint;
 
     const waste = sampleToxicWaste(k.domainSize);
-    const { g1, g2 } = keyScalars(r1cs, k, waste, omega, omega2);
+    if (opts.round1) waste.delta1 = randomScalar();
+    const { g1, g2 } = keyScalars(r1cs, k, waste, omega, omega2, opts.round1?.round2Start);
     const point = (group: 'G1' | 'G2', s: bigint): Uint8Array => {
       const G = curve[group];
       const out = new Uint8Array(FixedBaseEngine.affineBytes(group));
@@ -222,7 +255,13 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
       delta1: point('G1', waste.delta),
       delta2: point('G2', waste.delta),
     };
+    const round1 = opts.round1 && {
+      ...opts.round1,
+      delta1G1: point('G1', waste.delta1!),
+      delta1G2: point('G2', waste.delta1!),
+    };
     waste.tau = waste.alpha = waste.beta = waste.gamma = waste.delta = 0n;
+    if (round1) waste.delta1 = 0n;
     progress(`QAP evaluated, ${sl.g1.total} G1 + ${sl.g2Total} G2 scalars (${elapsed()})`);
 
     await pool.whenReady();
@@ -242,8 +281,8 @@ export async function devSetup(opts: DevSetupOptions): Promise<DevSetupResult> {
     };
     // Not snarkjs's csHash (that hashes the ptau-derived points); a stable id of the circuit.
     const csHash = createHash('blake2b512').update(r1csBytes).digest();
-    await writeChunksAtomic(opts.zkeyPath, encodeZkey(r1cs, k, hp, points, csHash));
-    const vkey = await verificationKey(curve, k, hp, ic);
+    await writeChunksAtomic(opts.zkeyPath, encodeZkey(r1cs, k, hp, points, csHash, round1 && { round1 }));
+    const vkey = await verificationKey(curve, k, hp, ic, round1?.delta1G2);
     if (opts.vkeyPath) await writeChunksAtomic(opts.vkeyPath, [Buffer.from(JSON.stringify(vkey, null, 1))]);
     const seconds = (performance.now() - started) / 1000;
     progress(`zkey written (${elapsed()})`);

@@ -43,6 +43,11 @@ export interface ToxicWaste {
   beta: bigint;
   gamma: bigint;
   delta: bigint;
+  /**
+   * δ₁ of an ultragroth key (docs/security.md): the round-1 private wires' points are divided by
+   * it instead of δ. Absent for Groth16 keys.
+   */
+  delta1?: bigint;
 }
 
 /** Where each zkey section lives in the concatenated scalar buffers (in points). */
@@ -129,6 +134,8 @@ function putScalar(view: DataView, i: number, v: bigint): void {
  * Computes every key scalar. `omega` must be ffjavascript's Fr.w[power] and `omega2` its
  * Fr.w[power + 1] (ω₂² = ω), so the Lagrange basis matches the FFTs of snarkjs's prover.
  * Returns the G1 scalars (IC, C, A, B1, H) and the G2 scalars (B2) as 32-byte LE integers.
+ * With `round2Start` (an ultragroth key; `w.delta1` required), the private wires below it are
+ * divided by δ₁ and the rest by δ.
  */
 export function keyScalars(
   r1cs: R1csFile,
@@ -136,6 +143,7 @@ export function keyScalars(
   w: ToxicWaste,
   omega: bigint,
   omega2: bigint,
+  round2Start?: number,
 ): { g1: Uint8Array; g2: Uint8Array } {
   const { nVars, nPublic, nConstraints: m, domainSize: n } = k;
   const rows = m + nPublic + 1;
@@ -173,12 +181,15 @@ export function keyScalars(
   const g2v = new DataView(g2.buffer);
   const gammaInv = fieldInv(w.gamma);
   const deltaInv = fieldInv(w.delta);
+  if (round2Start !== undefined && w.delta1 === undefined) throw new Error('an ultragroth key needs δ₁');
+  const delta1Inv = round2Start === undefined ? deltaInv : fieldInv(w.delta1!);
+  const split = round2Start ?? nPublic + 1;
   for (let i = 0; i < nVars; i++) {
     const ui = u[i]! % P;
     const vi = v[i]! % P;
     const ki = (w.beta * ui + w.alpha * vi + wc[i]!) % P;
     if (i <= nPublic) putScalar(g1v, sl.g1.ic + i, mulMod(ki, gammaInv));
-    else putScalar(g1v, sl.g1.c + i - nPublic - 1, mulMod(ki, deltaInv));
+    else putScalar(g1v, sl.g1.c + i - nPublic - 1, mulMod(ki, i < split ? delta1Inv : deltaInv));
     putScalar(g1v, sl.g1.a + i, ui);
     putScalar(g1v, sl.g1.b1 + i, vi);
     putScalar(g2v, i, vi);
