@@ -1,8 +1,9 @@
 /**
- * The Solidity side of a Groth16 proof: render snarkjs's own verifier contract for a
- * verification key, compile it with solc-js, export the artifacts, and format a proof as
- * `verifyProof` arguments. The contract is the unmodified snarkjs template so that what we
- * deploy is byte-for-byte what `snarkjs zkey export solidityverifier` would give.
+ * The Solidity side of a proof: render the verifier contract for a verification key, compile it
+ * with solc-js, export the artifacts, and format a proof as `verifyProof` arguments. The key's
+ * protocol picks the contract: for `groth16` the unmodified snarkjs template, so that what we
+ * deploy is byte-for-byte what `snarkjs zkey export solidityverifier` would give; for
+ * `ultragroth` zkinfer's own two-round verifier (src/chain/ultragroth-verifier.ts).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -13,18 +14,68 @@ import { checkOutputDir } from '../core/output-path.js';
 import { snarkjsPackageDir } from '../core/versions.js';
 import { UserError } from '../core/errors.js';
 import { validateVkey, type Groth16VerificationKey } from '../formats/vkey.js';
+import {
+  renderUltragrothVerifierSource,
+  ULTRAGROTH_CONTRACT_NAME,
+  ultragrothVerifierAbi,
+} from './ultragroth-verifier.js';
 
-/** A Groth16 proof as produced by `snarkjs.groth16.prove` (projective coordinates as decimal strings). */
+/**
+ * A Groth16 proof as produced by `snarkjs.groth16.prove` (projective coordinates as decimal
+ * strings); an ultragroth proof adds the round-1 commitment `pi_c1` and says `protocol: 'ultragroth'`.
+ */
 export interface Groth16Proof {
   readonly pi_a: readonly (string | bigint)[];
   readonly pi_b: readonly (readonly (string | bigint)[])[];
   readonly pi_c: readonly (string | bigint)[];
+  readonly pi_c1?: readonly (string | bigint)[];
+  readonly protocol?: string;
+}
+
+/** The proof systems zkinfer has verifier contracts for. */
+export type ProofSystem = 'groth16' | 'ultragroth';
+
+/**
+ * The system a proof belongs to: `ultragroth` when it says so (it must then carry `pi_c1`),
+ * otherwise `groth16` (snarkjs proofs, old bundles). A proof with `pi_c1` that does not say
+ * ultragroth is refused rather than verified without its commitment.
+ * @throws {@link UserError} for either inconsistency.
+ */
+export function proofSystemOf(proof: Groth16Proof): ProofSystem {
+  if (proof.protocol === 'ultragroth') {
+    if (!proof.pi_c1) throw new UserError('proof-system: the proof says ultragroth but has no pi_c1 commitment');
+    return 'ultragroth';
+  }
+  if (proof.pi_c1)
+    throw new UserError(
+      `proof-system: the proof has a pi_c1 commitment but protocol ${String(proof.protocol)}, not ultragroth`,
+    );
+  return 'groth16';
+}
+
+/** The system a verification key belongs to (`protocol`, as checked by the renderers). */
+export function proofSystemOfKey(vkey: { readonly protocol?: unknown }): ProofSystem {
+  return vkey.protocol === 'ultragroth' ? 'ultragroth' : 'groth16';
+}
+
+/**
+ * Refuses to check a proof of one system against a key of the other: the contracts' calldata
+ * differ, and a check across systems could only fail for a reason nobody would understand.
+ * @throws {@link UserError} naming both systems (check `proof-system`).
+ */
+export function assertSameProofSystem(vkey: { readonly protocol?: unknown }, proof: Groth16Proof): void {
+  const key = proofSystemOfKey(vkey);
+  const own = proofSystemOf(proof);
+  if (key !== own)
+    throw new UserError(
+      `proof-system: the proof is ${own} but the verification key is ${key}; they cannot verify each other`,
+    );
 }
 
 /** Public signals in snarkjs order (outputs, then public inputs), as decimal strings or bigints. */
 export type PublicSignals = readonly (string | bigint)[];
 
-/** Name of the contract the snarkjs template declares. */
+/** Name of the contract the snarkjs template declares (the ultragroth one: `ULTRAGROTH_CONTRACT_NAME`). */
 export const VERIFIER_CONTRACT_NAME = 'Groth16Verifier';
 
 /** EIP-170's limit on deployed contract code, in bytes. */
@@ -46,6 +97,8 @@ export interface CompiledVerifier {
   readonly warnings: readonly string[];
   /** Full solc version string, e.g. `0.8.37+commit.…`, for reproducible artifacts. */
   readonly compilerVersion: string;
+  /** The contract's name in the source (`Groth16Verifier` or `UltraGrothVerifier`). */
+  readonly contractName: string;
 }
 
 type EjsRender = (template: string, data: object) => string;
@@ -64,7 +117,8 @@ function loadTemplate(): { template: string; render: EjsRender } {
 }
 
 /**
- * Renders the snarkjs Groth16 Solidity verifier for `vkey`.
+ * Renders the Solidity verifier for `vkey`: zkinfer's ultragroth verifier when the key's protocol
+ * is `ultragroth`, otherwise the snarkjs Groth16 verifier.
  *
  * snarkjs's `zKey.exportSolidityVerifier` only accepts a zkey file, so this does what it does
  * after reading the key: render the package's `verifier_groth16.sol.ejs` with the vkey.
@@ -73,6 +127,7 @@ function loadTemplate(): { template: string; render: EjsRender } {
  *   Solidity rejects).
  */
 export function renderVerifierSource(vkey: Groth16VerificationKey, where = 'verification key'): string {
+  if (proofSystemOfKey(vkey) === 'ultragroth') return renderUltragrothVerifierSource(vkey, where);
   // Every value the template prints must be a canonical field element on the curve: anything
   // else could be Solidity source smuggled into the contract.
   validateVkey(vkey, where);
@@ -93,8 +148,14 @@ interface SolcOutput {
   >;
 }
 
+/** The contract a key's verifier source declares. */
+export function verifierContractName(vkey: { readonly protocol?: unknown }): string {
+  return proofSystemOfKey(vkey) === 'ultragroth' ? ULTRAGROTH_CONTRACT_NAME : VERIFIER_CONTRACT_NAME;
+}
+
 /**
- * Compiles a verifier source with solc-js (the version installed with zkinfer).
+ * Compiles a verifier source with solc-js (the version installed with zkinfer); `contractName`
+ * is the contract to take from it ({@link verifierContractName}).
  *
  * Targets `paris` because newer EVM versions emit PUSH0, which chains that have not adopted
  * Shanghai reject at deployment. The optimizer (200 runs, solc's default) trims deployment cost.
@@ -102,7 +163,10 @@ interface SolcOutput {
  * compile should not pay.
  * @throws with every solc error message when compilation fails.
  */
-export async function compileVerifier(source: string): Promise<CompiledVerifier> {
+export async function compileVerifier(
+  source: string,
+  contractName: string = VERIFIER_CONTRACT_NAME,
+): Promise<CompiledVerifier> {
   const { default: solc } = await import('solc');
   const input = {
     language: 'Solidity',
@@ -119,9 +183,9 @@ export async function compileVerifier(source: string): Promise<CompiledVerifier>
   if (errors.length > 0) {
     throw new Error(`solc failed to compile the verifier:\n${errors.map((e) => e.formattedMessage).join('\n')}`);
   }
-  const contract = output.contracts?.['Verifier.sol']?.[VERIFIER_CONTRACT_NAME];
+  const contract = output.contracts?.['Verifier.sol']?.[contractName];
   if (!contract || contract.evm.bytecode.object.length === 0) {
-    throw new Error(`solc output has no bytecode for contract ${VERIFIER_CONTRACT_NAME}`);
+    throw new Error(`solc output has no bytecode for contract ${contractName}`);
   }
   return {
     abi: contract.abi,
@@ -130,6 +194,7 @@ export async function compileVerifier(source: string): Promise<CompiledVerifier>
     deployedSize: contract.evm.deployedBytecode.object.length / 2,
     warnings: diagnostics.filter((e) => e.severity === 'warning').map((e) => e.formattedMessage),
     compilerVersion: solc.version() as string,
+    contractName,
   };
 }
 
@@ -160,7 +225,7 @@ export async function exportVerifier(options: ExportVerifierOptions): Promise<Ex
 
 async function exportTo(options: ExportVerifierOptions): Promise<ExportedVerifier> {
   const source = renderVerifierSource(options.vkey);
-  const compiled = await compileVerifier(source);
+  const compiled = await compileVerifier(source, verifierContractName(options.vkey));
   const outDir = resolve(options.outDir);
   ensureDir(outDir);
   const sourcePath = join(outDir, 'Verifier.sol');
@@ -194,13 +259,20 @@ export function verifierAbi(nPublic: number): Abi {
   ];
 }
 
-/** `verifyProof` arguments as bigints, in the order and layout the contract expects. */
-export type VerifyProofArgs = readonly [
-  readonly [bigint, bigint],
-  readonly [readonly [bigint, bigint], readonly [bigint, bigint]],
-  readonly [bigint, bigint],
-  readonly bigint[],
-];
+/** The ABI of a key's `verifyProof`: {@link verifierAbi} or, for ultragroth, one more `uint256[2]` (C₁). */
+export function verifierAbiFor(system: ProofSystem, nPublic: number): Abi {
+  return system === 'ultragroth' ? ultragrothVerifierAbi(nPublic) : verifierAbi(nPublic);
+}
+
+type Pair = readonly [bigint, bigint];
+
+/**
+ * `verifyProof` arguments as bigints, in the order and layout the contract expects: A, B, C,
+ * then (ultragroth only) C₁, then the public signals.
+ */
+export type VerifyProofArgs =
+  | readonly [Pair, readonly [Pair, Pair], Pair, readonly bigint[]]
+  | readonly [Pair, readonly [Pair, Pair], Pair, Pair, readonly bigint[]];
 
 /** Result of {@link formatCalldata}. */
 export interface FormattedCalldata {
@@ -217,7 +289,8 @@ function big(v: string | bigint | undefined, what: string): bigint {
 }
 
 /**
- * Formats a proof and its public signals as `verifyProof` arguments.
+ * Formats a proof and its public signals as `verifyProof` arguments, for the contract of the
+ * proof's system ({@link proofSystemOf}): an ultragroth proof's C₁ goes between C and the signals.
  *
  * The G2 point B is written with the two coordinates of each Fp2 pair swapped, because snarkjs
  * stores Fp2 as (c0, c1) while the EVM pairing precompile expects (c1, c0).
@@ -230,10 +303,16 @@ export function formatCalldata(proof: Groth16Proof, publicSignals: PublicSignals
   ] as const;
   const c = [big(proof.pi_c[0], 'pi_c[0]'), big(proof.pi_c[1], 'pi_c[1]')] as const;
   const pub = publicSignals.map((s) => BigInt(s));
-  const args: VerifyProofArgs = [a, b, c, pub];
+  const system = proofSystemOf(proof);
+  const c1 =
+    system === 'ultragroth'
+      ? ([big(proof.pi_c1?.[0], 'pi_c1[0]'), big(proof.pi_c1?.[1], 'pi_c1[1]')] as const)
+      : undefined;
+  const args: VerifyProofArgs = c1 ? [a, b, c, c1, pub] : [a, b, c, pub];
   const hex = (v: bigint) => `"0x${v.toString(16).padStart(64, '0')}"`;
   const pair = (p: readonly [bigint, bigint]) => `[${hex(p[0])}, ${hex(p[1])}]`;
-  const text = `${pair(a)},[${pair(b[0])},${pair(b[1])}],${pair(c)},[${pub.map(hex).join(',')}]`;
-  const calldata = encodeFunctionData({ abi: verifierAbi(pub.length), functionName: 'verifyProof', args });
+  // For groth16 the same text as snarkjs; ultragroth adds C₁ in the same style.
+  const text = `${pair(a)},[${pair(b[0])},${pair(b[1])}],${pair(c)},${c1 ? `${pair(c1)},` : ''}[${pub.map(hex).join(',')}]`;
+  const calldata = encodeFunctionData({ abi: verifierAbiFor(system, pub.length), functionName: 'verifyProof', args });
   return { args, text, calldata };
 }

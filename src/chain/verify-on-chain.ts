@@ -1,7 +1,7 @@
 /**
  * The chain stage: the same verdict a smart contract would give. Renders and compiles the
- * snarkjs Solidity verifier for a bundle's verification key, then calls `verifyProof` on the
- * embedded EVM (default) or on a JSON-RPC node.
+ * Solidity verifier for a bundle's verification key (snarkjs's for groth16, zkinfer's for
+ * ultragroth), then calls `verifyProof` on the embedded EVM (default) or on a JSON-RPC node.
  */
 import type { Address, Hex } from 'viem';
 import type { ProofBundle } from '../formats/bundle.js';
@@ -10,10 +10,12 @@ import { verifyOnEmbeddedEvm } from './embedded-evm.js';
 import { verifyOnRpc } from './rpc.js';
 import type { ChainTarget, ChainVerdict } from '../verify/chain-check.js';
 import {
+  assertSameProofSystem,
   compileVerifier,
   CompiledVerifier,
   MAX_DEPLOYED_CODE_SIZE,
   renderVerifierSource,
+  verifierContractName,
 } from './verifier-contract.js';
 import { Groth16VerificationKey } from '../formats/vkey.js';
 
@@ -24,7 +26,7 @@ export function verifierFor(vkey: Record<string, unknown>): Promise<CompiledVeri
   const source = renderVerifierSource(vkey as unknown as Groth16VerificationKey);
   let c = compiled.get(source);
   if (!c) {
-    c = compileVerifier(source);
+    c = compileVerifier(source, verifierContractName(vkey));
     compiled.set(source, c);
   }
   return c;
@@ -36,12 +38,16 @@ function hexOrError(v: string, what: string, bytes: number): Hex {
   return v as Hex;
 }
 
-/** Verifies a bundle's proof with its (or the given) verification key on an EVM. */
+/**
+ * Verifies a bundle's proof with its (or the given) verification key on an EVM.
+ * @throws {@link UserError} (check `proof-system`) when the proof's system is not the key's.
+ */
 export async function verifyOnChain(
   bundle: ProofBundle,
   vkey: Record<string, unknown>,
   target: ChainTarget,
 ): Promise<ChainVerdict> {
+  assertSameProofSystem(vkey, bundle.proof);
   const v = await verifierFor(vkey);
   const fitsOnChain = v.deployedSize <= MAX_DEPLOYED_CODE_SIZE;
   if (target.kind === 'embedded') {
