@@ -5,6 +5,7 @@
  * every limb width of a `--limb-bits` sweep. Pure, so test/tools/bench-lookups.test.ts runs it
  * without proving anything.
  */
+import { MAX_LIMB_BITS, MIN_LIMB_BITS } from '../../circuits/lookup.js';
 /** The two proof systems of `compile --proof-system`. */
 export type ProofSystem = 'groth16' | 'ultragroth';
 
@@ -138,9 +139,9 @@ export function parseLookupsArgs(argv: readonly string[]): LookupsArgs {
   const limb = flagValue(argv, '--limb-bits');
   const limbBits = limb === undefined ? [undefined] : limb.split(',').map((s) => s.trim());
   for (const k of limbBits)
-    if (k !== undefined && !(/^\d+$/.test(k) && Number(k) >= 2 && Number(k) <= 20))
+    if (k !== undefined && !(/^\d+$/.test(k) && Number(k) >= MIN_LIMB_BITS && Number(k) <= MAX_LIMB_BITS))
       throw new Error(
-        `--limb-bits: ${JSON.stringify(k)} is not a limb width (an integer 2..20; e.g. --limb-bits 8,10,12)`,
+        `--limb-bits: ${JSON.stringify(k)} is not a limb width (an integer ${MIN_LIMB_BITS}..${MAX_LIMB_BITS}; e.g. --limb-bits 8,10,12)`,
       );
   const picked = flagValue(argv, '--lookups-models')?.split(',').filter(Boolean);
   for (const m of picked ?? [])

@@ -6,7 +6,8 @@
  * constraint per entry and a balance), so the per-evaluation figure is the slope between two
  * element counts and the table's share is reported apart.
  */
-import { buildCircuit } from '../../src/compile/build-circuit.js';
+import { DEFAULT_LIMB_BITS } from '../../circuits/lookup.js';
+import { buildCircuit, type BuildOptions } from '../../src/compile/build-circuit.js';
 import type { QuantizedModel } from '../../src/quantize/quantized-model.js';
 import { quantizeTable } from '../../src/quantize/quantize-table.js';
 import { evalUnary } from '../../src/quantize/unary-functions.js';
@@ -14,8 +15,6 @@ import type { LookupsVariant, TableFunctionRow } from './bench-lookups-args.js';
 
 const FRAC = 5;
 const FN = 'Sigmoid';
-/** Placeholder until the plumbing's default limb width lands (compile's `--limb-bits` default). */
-const DEFAULT_LIMB_BITS = 10;
 
 function sigmoidModel(n: number, withOp: boolean): QuantizedModel {
   const floats = Array.from({ length: 256 }, (_, u) => evalUnary(FN, (u - 128) * 2 ** -FRAC, {}, 0));
@@ -49,7 +48,7 @@ function sigmoidModel(n: number, withOp: boolean): QuantizedModel {
  * `BuilderOptions.lookup = { limbBits }`, passed through buildCircuit by the plumbing); an
  * undefined limb width is the compile command's default.
  */
-function variantOptions(v: LookupsVariant): Record<string, unknown> {
+function variantOptions(v: LookupsVariant): BuildOptions {
   return v.proofSystem === 'groth16' ? {} : { lookup: { limbBits: v.limbBits ?? DEFAULT_LIMB_BITS } };
 }
 
@@ -61,7 +60,7 @@ function opConstraints(n: number, variant: LookupsVariant): number {
       ...variantOptions(variant),
     });
     // An option the builder ignored would report the bit decompositions as the lookup figure.
-    if (variant.proofSystem === 'ultragroth' && (circuit as { lookup?: unknown }).lookup === undefined)
+    if (variant.proofSystem === 'ultragroth' && circuit.lookup === undefined)
       throw new Error('buildCircuit made no lookups for an ultragroth variant');
     return circuit.nConstraints;
   };
