@@ -378,7 +378,7 @@ async function checkProofs(
   r.add(
     'proof-system',
     !mismatch,
-    mismatch ? `chunk ${bad?.index ?? 0}: ${mismatch}` : `${claim.protocol} proofs for a ${claim.protocol} key`,
+    mismatch ? `chunk ${bad?.index ?? 0}: ${mismatch}` : `chunk proofs and key are all ${claim.protocol}`,
   );
   if (mismatch) return r.add('proof', false, 'not checked: the proofs are of another proof system');
   const verdicts = await verifyChunkProofs(

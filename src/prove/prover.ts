@@ -20,13 +20,7 @@ import { encodeWtns } from '../compile/r1cs-file.js';
 import { UserError } from '../core/errors.js';
 import { floatCheckUnavailable, OnnxRuntimeRefusal, runOnnxRuntime } from '../quantize/onnx-runtime.js';
 import { requiredFloatCheckError } from '../quantize/fidelity.js';
-import {
-  argmax,
-  dequantizeOutput,
-  QuantizedModel,
-  reportedOutput,
-  isClassScoreVector,
-} from '../quantize/quantized-model.js';
+import { argmax, dequantizeOutput, QuantizedModel, reportedOutput } from '../quantize/quantized-model.js';
 import { quantizeInputReport } from '../quantize/quantize-input.js';
 import { useSingleThreadCurve } from '../runtime/curve.js';
 import { proverCurve } from './groth16/curve-api.js';

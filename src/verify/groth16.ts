@@ -9,6 +9,7 @@
  * on-chain verdict could differ, and no soundness argument covers the local one.
  */
 import * as snarkjs from 'snarkjs';
+import { verifyUltragroth } from './ultragroth.js';
 
 interface G2Group {
   fromObject(o: unknown): Uint8Array;
@@ -44,8 +45,44 @@ export async function g2MembershipError(proof: { readonly pi_b?: unknown }): Pro
   return undefined;
 }
 
-/** The full Groth16 verdict: subgroup membership, then snarkjs's pairing check; malformed input is false, never a throw. */
+/** A verdict and, when it is negative, the check that failed. */
+export interface ProofVerdict {
+  readonly ok: boolean;
+  /** `proof-system`: the proof's protocol is not the key's; `challenge`/`pairing`: see src/verify/ultragroth.ts. */
+  readonly failed?: 'proof-system' | 'challenge' | 'pairing';
+  /** For `proof-system`: both protocols, named. */
+  readonly detail?: string;
+}
+
+const protocolOf = (x: unknown): string =>
+  typeof x === 'object' && x !== null && typeof (x as { protocol?: unknown }).protocol === 'string'
+    ? (x as { protocol: string }).protocol
+    : 'groth16';
+
+/**
+ * Verifies a proof of either system, dispatching on `vkey.protocol` ('groth16' or 'ultragroth';
+ * a missing field reads as 'groth16'). A proof whose `protocol` is not the key's, or a key of
+ * another system, fails `proof-system`, naming both. Never throws.
+ */
+export async function verifyProof(vkey: unknown, publicSignals: readonly string[], proof: unknown): Promise<ProofVerdict> {
+  const [keySystem, proofSystem] = [protocolOf(vkey), protocolOf(proof)];
+  if (keySystem !== proofSystem || (keySystem !== 'groth16' && keySystem !== 'ultragroth'))
+    return {
+      ok: false,
+      failed: 'proof-system',
+      detail: `the proof is ${proofSystem} but the verification key is ${keySystem}`,
+    };
+  if (keySystem === 'ultragroth') return verifyUltragroth(vkey, publicSignals, proof);
+  return (await verifyGroth16Only(vkey, publicSignals, proof)) ? { ok: true } : { ok: false, failed: 'pairing' };
+}
+
+/** {@link verifyProof}'s yes/no: a proof of either system against its own kind of key. */
 export async function verifyGroth16(vkey: unknown, publicSignals: readonly string[], proof: unknown): Promise<boolean> {
+  return (await verifyProof(vkey, publicSignals, proof)).ok;
+}
+
+/** The full Groth16 verdict: subgroup membership, then snarkjs's pairing check; malformed input is false, never a throw. */
+async function verifyGroth16Only(vkey: unknown, publicSignals: readonly string[], proof: unknown): Promise<boolean> {
   try {
     if (await g2MembershipError(proof as { pi_b?: unknown })) return false;
     return await snarkjs.groth16.verify(

@@ -35,7 +35,7 @@ export function proofSystemMismatch(
   if (proofProtocols.bundle !== undefined && proofProtocols.bundle !== proofProtocols.proof)
     return `the bundle says protocol ${proofProtocols.bundle} but its proof says ${proofProtocols.proof}`;
   if (proofProtocols.proof !== keySide)
-    return `the proof is a ${proofProtocols.proof} proof but the key is a ${keySide} key`;
+    return `the proof's protocol is ${proofProtocols.proof}, the key's is ${keySide}`;
   return undefined;
 }
 

@@ -288,9 +288,7 @@ function inputCheck(
 async function proofCheck(bundle: ProofBundle, vkey: PinnedKey['vkey'], checks: CheckResult[]): Promise<boolean> {
   const mismatch = proofSystemMismatch(vkey, { bundle: bundle.protocol, proof: bundle.proof.protocol });
   checks.push(
-    mismatch
-      ? fail('proof-system', mismatch)
-      : pass('proof-system', `a ${bundle.proof.protocol} proof for a ${bundle.proof.protocol} key`),
+    mismatch ? fail('proof-system', mismatch) : pass('proof-system', `proof and key are both ${bundle.proof.protocol}`),
   );
   const ultragroth = vkey['protocol'] === 'ultragroth';
   // A signal count the key does not expect cannot verify; snarkjs would throw on it.

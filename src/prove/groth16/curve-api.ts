@@ -16,6 +16,7 @@ export interface CurveGroup {
   add(a: Elem, b: Elem): Elem;
   double(a: Elem): Elem;
   neg(a: Elem): Elem;
+  isZero(a: Elem): boolean;
   timesFr(p: Elem, s: Elem): Elem;
   fromRprLEM(buff: Uint8Array, o: number): Elem;
   toAffine(p: Elem): Elem;
