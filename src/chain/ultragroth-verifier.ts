@@ -24,7 +24,7 @@ export const ULTRAGROTH_CONTRACT_NAME = 'UltraGrothVerifier';
 /** An ultragroth verification key: snarkjs's Groth16 fields plus δ₁ in G2 and the challenge's place. */
 export interface UltragrothVerificationKey extends Groth16VerificationKey {
   readonly vk_delta1_2: readonly (readonly string[])[];
-  readonly challenge: { readonly index: number; readonly hash: string };
+  readonly challenge: { readonly index: number; readonly hash: 'keccak256' };
 }
 
 /**

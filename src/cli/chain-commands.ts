@@ -20,7 +20,10 @@ const loadVerifierContract = () => import('../chain/verifier-contract.js');
 /** Registers export-verifier and calldata. */
 export function registerChainCommands(p: Command): void {
   p.command('export-verifier <buildDir>')
-    .description("write the Solidity Groth16 verifier for a build directory's key, compiled for the paris EVM")
+    .description(
+      "write the Solidity verifier for a build directory's key (snarkjs's Groth16 verifier, or zkinfer's ultragroth " +
+        'verifier for an ultragroth key), compiled for the paris EVM',
+    )
     .option('--out <dir>', 'output directory (default <buildDir>/verifier)')
     .option('--json', 'print paths and sizes as JSON')
     .addHelpText('after', '\nExample:\n  zkinfer export-verifier build/digits --out build/digits/verifier')
