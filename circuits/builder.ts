@@ -134,9 +134,12 @@ export class R1csBuilder {
     return this.lookups().table(this, table, key);
   }
 
-  /** Number of constraints emitted so far (counted in witness-only mode too). */
+  /**
+   * Number of constraints emitted so far (counted in witness-only mode too), including one per
+   * lookup, which the lookup argument emits at finalize.
+   */
   get nConstraints(): number {
-    return this.constraintCount;
+    return this.constraintCount + (this.lookupState?.pending ?? 0);
   }
 
   /** Number of wires allocated so far, including the constant-one wire. */

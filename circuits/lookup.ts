@@ -180,6 +180,7 @@ class TableState {
   n = 0;
 
   constructor(
+    private readonly owner: { pending: number },
     readonly name: string,
     readonly entries: readonly bigint[],
     readonly source?: LookupTable,
@@ -195,6 +196,7 @@ class TableState {
       this.entryOf = grown;
     }
     this.entryOf[this.n++] = entry;
+    this.owner.pending++;
     this.counts[entry]!++;
     if (!witnessOnly) this.lcs.push(f.lc);
   }
@@ -207,6 +209,8 @@ export class LookupArgument {
   private readonly checked = new WeakSet<readonly bigint[]>();
   private nRound2 = 0;
   private finalized = false;
+  /** Lookups recorded and not yet emitted: the builder counts their constraints from the start. */
+  pending = 0;
 
   constructor(config: LookupConfig) {
     this.limbBits = checkLimbBits(config.limbBits);
@@ -216,6 +220,7 @@ export class LookupArgument {
     let t = this.tables.get(RANGE_TABLE_NAME);
     if (!t) {
       t = new TableState(
+        this,
         RANGE_TABLE_NAME,
         Array.from({ length: 2 ** this.limbBits }, (_, j) => BigInt(j)),
       );
@@ -312,7 +317,7 @@ export class LookupArgument {
       const shape = tableShape(table, this.limbBits);
       if (shape.keyBits + shape.slotBits > 250) throw new Error(`table '${table.name}' values too wide`);
       const entries = table.values.map((v, u) => (BigInt(u) << BigInt(shape.slotBits)) + v + shape.offset);
-      state = new TableState(table.name, entries, table, shape);
+      state = new TableState(this, table.name, entries, table, shape);
       this.tables.set(table.name, state);
       this.checked.add(table.values);
     } else if (!this.checked.has(table.values)) {
@@ -337,6 +342,7 @@ export class LookupArgument {
     const c = b.wire(0n, 'public-input');
     const one = b.constant(1n);
     const zero = b.constant(0n);
+    this.pending = 0; // counted since each lookup; emitted now
     tables.forEach((t, k) => {
       const sum: Array<[LookupSignal, bigint]> = [];
       for (let i = 0; i < t.n; i++) {

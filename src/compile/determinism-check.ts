@@ -37,7 +37,9 @@ import { BuiltCircuit, Constraint, evalLc, findViolatedConstraint, Lc } from '..
 import { FIELD_PRIME, fieldMod } from '../../circuits/field.js';
 import { UnderconstrainedCircuitError } from '../core/errors.js';
 import { divisionUnknowns } from './division-rule.js';
-import { SIDE_A, SIDE_B, SIDE_C, uniqueBinary, booleanWires, BoolForm, wireIndex } from './determinism-forms.js';
+import { SIDE_A, SIDE_B, SIDE_C, boundedLayout, booleanWires, BoolForm, wireIndex } from './determinism-forms.js';
+import { LookupRule, lookupRules, uniqueWindow } from './determinism-lookups.js';
+import { completeLookupWitness } from '../../circuits/lookup.js';
 
 /** A wire the constraints do not force, with a constraint that mentions it (−1: none does). */
 export interface UndeterminedWire {
@@ -57,6 +59,8 @@ export interface DeterminismResult {
   readonly nWires: number;
   readonly nFixed: number;
   readonly nConstraints: number;
+  /** Lookup tables whose block did not verify, so gave no facts (determinism-lookups.ts). */
+  readonly lookupProblems?: readonly string[];
   /** Wall-clock time of the analysis. */
   readonly milliseconds: number;
 }
@@ -90,6 +94,11 @@ class Propagation {
     readonly boolWire: Uint8Array,
     private readonly forms: ReadonlyMap<number, BoolForm>,
     readonly index: { start: Int32Array; entryK: Int32Array; entrySide: Uint8Array },
+    /** Per wire the width it is bounded to: 1 for booleans, a limb width for looked-up limbs, 0: none. */
+    private readonly width: Uint8Array,
+    /** Rules of the pseudo-constraints from index `nReal` on (determinism-lookups.ts). */
+    private readonly rules: readonly LookupRule[] = [],
+    private readonly nReal = constraints.length,
   ) {
     const nK = constraints.length;
     [this.uAll, this.uA, this.uB, this.uC, this.nb] = [0, 1, 2, 3, 4].map(() => new Int32Array(nK)) as [
@@ -114,7 +123,7 @@ class Propagation {
     if (s & SIDE_A) this.uA[i]! += by;
     if (s & SIDE_B) this.uB[i]! += by;
     if (s & SIDE_C) this.uC[i]! += by;
-    if (!this.boolWire[w]) this.nb[i]! += by;
+    if (!this.width[w]) this.nb[i]! += by;
   }
 
   private mayFire(i: number): boolean {
@@ -149,33 +158,76 @@ class Propagation {
     return m;
   }
 
-  /** Applies rules 1 and 2 to one linear equation; returns whether it forced anything. */
-  private solveLinear(terms: Map<number, bigint>, extraBeta: boolean): boolean {
-    if (terms.size === 1 && !extraBeta) {
+  /**
+   * Applies rules 1 and 2 to one linear equation (plus −β with β ∈ [0, 2^betaWidth) when
+   * betaWidth > 0); returns whether it forced anything.
+   */
+  private solveLinear(terms: Map<number, bigint>, betaWidth: number): boolean {
+    if (terms.size === 1 && !betaWidth) {
       for (const w of terms.keys()) this.learn(w);
       return true;
     }
-    for (const w of terms.keys()) if (!this.boolWire[w]) return false;
+    for (const w of terms.keys()) if (!this.width[w]) return false;
     const coefs = [...terms.values()];
-    if (extraBeta) coefs.push(FIELD_PRIME - 1n);
-    if (!uniqueBinary(coefs)) return false;
+    const widths = [...terms.keys()].map((w) => this.width[w]!);
+    if (betaWidth) {
+      coefs.push(FIELD_PRIME - 1n);
+      widths.push(betaWidth);
+    }
+    if (!boundedLayout(coefs, widths)) return false;
     for (const w of terms.keys()) this.learn(w);
     return true;
   }
 
+  /** Unknown wire terms of `lc` and the value of its known part (constant included). */
+  private splitKnown(lc: Lc): { terms: Map<number, bigint>; known: bigint } {
+    const terms = new Map<number, bigint>();
+    let known = 0n;
+    for (const [w, v] of lc) {
+      if (this.known[w]) known += v * this.witness[w]!;
+      else terms.set(w, v);
+    }
+    return { terms, known: known % FIELD_PRIME };
+  }
+
+  /** The lookup rules (determinism-lookups.ts) on pseudo-constraint i. */
+  private examineRule(i: number, rule: LookupRule): void {
+    if (rule.kind === 'multiplicity') {
+      if (this.uAll[i] !== 0) return;
+      for (const m of rule.wires) this.learn(m);
+      return;
+    }
+    if (this.nb[i] !== 0 || this.uAll[i] === 0) return;
+    const { terms, known } = this.splitKnown(this.constraints[i]!.a);
+    if (rule.kind === 'form') {
+      this.solveLinear(terms, rule.width);
+      return;
+    }
+    const layout = boundedLayout(
+      [...terms.values()],
+      [...terms.keys()].map((w) => this.width[w]!),
+    );
+    if (layout && uniqueWindow(rule.entries, known, layout.scale, layout.span))
+      for (const w of terms.keys()) this.learn(w);
+  }
+
   private examine(i: number): void {
+    if (i >= this.nReal) {
+      this.examineRule(i, this.rules[i - this.nReal]!);
+      return;
+    }
     const k = this.constraints[i]!;
     if (this.uAll[i] === 0) {
       this.done[i] = 1;
       return;
     }
-    if (this.uA[i] === 0 && this.solveLinear(this.linearUnknowns(k.b, evalLc(k.a, this.witness), k.c), false)) return;
-    if (this.uB[i] === 0 && this.solveLinear(this.linearUnknowns(k.a, evalLc(k.b, this.witness), k.c), false)) return;
+    if (this.uA[i] === 0 && this.solveLinear(this.linearUnknowns(k.b, evalLc(k.a, this.witness), k.c), 0)) return;
+    if (this.uB[i] === 0 && this.solveLinear(this.linearUnknowns(k.a, evalLc(k.b, this.witness), k.c), 0)) return;
     const f = this.forms.get(i);
     if (f && this.nb[i] === 0) {
       const terms = new Map<number, bigint>();
       for (const [w, c] of f.vars) if (!this.known[w]) terms.set(w, c);
-      if (terms.size > 0) this.solveLinear(terms, true);
+      if (terms.size > 0) this.solveLinear(terms, 1);
     }
   }
 
@@ -212,9 +264,10 @@ class Propagation {
  */
 export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOptions = {}): DeterminismResult {
   const started = performance.now();
-  const { constraints, witness, nWires } = circuit;
+  const { constraints, nWires } = circuit;
   if (constraints.length !== circuit.nConstraints)
     throw new Error('determinism check needs a circuit built with constraints, not witness-only');
+  const witness = lookupWitness(circuit);
   const violated = findViolatedConstraint(constraints, witness);
   if (violated !== -1) throw new Error(`determinism check: the witness violates constraint ${violated}`);
   const nK = constraints.length;
@@ -227,9 +280,13 @@ export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOpti
   for (let w = 0; w < nWires; w++) nFixed += known[w]!;
 
   const { forms, boolWire } = booleanWires(constraints, nWires);
-  const index = wireIndex(constraints, nWires);
-  const prop = new Propagation(constraints, witness, known, boolWire, forms, index);
-  for (let i = 0; i < nK; i++) prop.enqueue(i);
+  const lookups = lookupRules(constraints, circuit.lookup, nWires, circuit, known);
+  const width = lookups.bound;
+  for (let w = 0; w < nWires; w++) if (boolWire[w]) width[w] = 1;
+  const all = lookups.virtual.length ? [...constraints, ...lookups.virtual] : constraints;
+  const index = wireIndex(all, nWires);
+  const prop = new Propagation(all, witness, known, boolWire, forms, index, width, lookups.rules, nK);
+  for (let i = 0; i < all.length; i++) prop.enqueue(i);
   prop.drain();
   prop.divisions(circuit.divisions ?? []);
 
@@ -255,8 +312,22 @@ export function checkDeterminism(circuit: BuiltCircuit, options: DeterminismOpti
     nWires,
     nFixed,
     nConstraints: nK,
+    ...(lookups.problems.length ? { lookupProblems: lookups.problems } : {}),
     milliseconds: performance.now() - started,
   };
+}
+
+/** Challenge the checker completes a lookup build's round-1 witness with: not in any table (entries < 2^250). */
+const CHECK_CHALLENGE = FIELD_PRIME - 0x5eedn;
+
+/**
+ * The witness to analyse: a lookup build's round-1 witness (challenge still 0) is completed for a
+ * fixed challenge first, since its inverses are only defined once c is.
+ */
+function lookupWitness(circuit: BuiltCircuit): readonly bigint[] {
+  const { lookup, lookupLog, witness } = circuit;
+  if (!lookup || !lookupLog || witness[lookup.challengeWire] !== 0n) return witness;
+  return completeLookupWitness(circuit, CHECK_CHALLENGE);
 }
 
 /** The constant 1 and every public and private input wire (iden3 order: 1, outputs, inputs, rest). */

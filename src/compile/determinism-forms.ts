@@ -33,6 +33,11 @@ function pow2Exponents(): Map<bigint, number> {
   return t;
 }
 
+/** e when x = 2^e mod p for some |e| ≤ 260 (negative: powers of 1/2), else undefined. */
+export function pow2Exponent(x: bigint): number | undefined {
+  return pow2Exponents().get(x);
+}
+
 /** The wires of `lc` except the constant, and its constant term. */
 function split(lc: Lc): { vars: Array<[number, bigint]>; constant: bigint } {
   const vars: Array<[number, bigint]> = [];
@@ -73,18 +78,55 @@ export function booleanForm(k: Constraint): { vars: Array<[number, bigint]>; con
  * with distinct e spanning at most 253 bits.
  */
 export function uniqueBinary(coefs: readonly bigint[]): boolean {
-  if (coefs.length === 0) return false;
+  return uniqueBounded(
+    coefs,
+    coefs.map(() => 1),
+  );
+}
+
+/**
+ * The generalisation of {@link uniqueBinary} to range-bounded unknowns (lookup limbs): Σ c_i·x_i
+ * with x_i ∈ [0, 2^(w_i)) has at most one solution when c_i = γ·2^(e_i) with the digit ranges
+ * [e_i, e_i + w_i) disjoint and spanning at most 253 bits. Then Σ c_i x_i = scale·Z with
+ * Z = Σ 2^(e_i − e_min)·x_i an integer in [0, 2^span) ⊂ [0, p), so two solutions have equal Z
+ * as integers, and disjoint digit ranges read each x_i back from Z. Returns scale = γ·2^(e_min)
+ * and span, or undefined when the coefficients do not have that shape.
+ */
+export function boundedLayout(
+  coefs: readonly bigint[],
+  widths: readonly number[],
+): { scale: bigint; span: number } | undefined {
+  if (coefs.length === 0) return undefined;
   const table = pow2Exponents();
   const inv0 = fieldInv(coefs[0]!);
-  const exps: number[] = [];
-  for (const c of coefs) {
-    const e = table.get((c * inv0) % FIELD_PRIME);
-    if (e === undefined) return false;
-    exps.push(e);
+  const spans: Array<[number, number]> = [];
+  for (let i = 0; i < coefs.length; i++) {
+    const e = table.get((coefs[i]! * inv0) % FIELD_PRIME);
+    if (e === undefined || !(widths[i]! >= 1)) return undefined;
+    spans.push([e, e + widths[i]!]);
   }
-  exps.sort((x, y) => x - y);
-  for (let i = 1; i < exps.length; i++) if (exps[i] === exps[i - 1]) return false;
-  return exps[exps.length - 1]! - exps[0]! <= 252;
+  spans.sort((x, y) => x[0] - y[0]);
+  for (let i = 1; i < spans.length; i++) if (spans[i]![0] < spans[i - 1]![1]) return undefined;
+  const emin = spans[0]![0];
+  const span = spans[spans.length - 1]![1] - emin;
+  if (span > 253) return undefined;
+  const pow = emin >= 0 ? fieldPow(2n, BigInt(emin)) : fieldPow(fieldInv(2n), BigInt(-emin));
+  return { scale: (coefs[0]! * pow) % FIELD_PRIME, span };
+}
+
+/** Whether Σ c_i·x_i = known has at most one solution with x_i ∈ [0, 2^(w_i)) ({@link boundedLayout}). */
+export function uniqueBounded(coefs: readonly bigint[], widths: readonly number[]): boolean {
+  return boundedLayout(coefs, widths) !== undefined;
+}
+
+function fieldPow(base: bigint, e: bigint): bigint {
+  let r = 1n;
+  let b = base % FIELD_PRIME;
+  for (let k = e; k > 0n; k >>= 1n) {
+    if (k & 1n) r = (r * b) % FIELD_PRIME;
+    b = (b * b) % FIELD_PRIME;
+  }
+  return r;
 }
 
 /** Boolean forms of the constraints that have one (by constraint index), and the boolean wires. */
