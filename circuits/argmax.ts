@@ -6,9 +6,11 @@
  *   i_k = i_{k−1} + s_k · (k − i_{k−1})
  * with m_0 = x_0, i_0 = 0. The strict comparison is the sign of d = x_k − m_{k−1} − 1 (so
  * s = [d ≥ 0]) from one bit decomposition of d + 2^(bits−1); every wire is then determined:
- * the bits by the decomposition, m_k and i_k by one product each. bits + 3 constraints per step.
+ * the bits by the decomposition, m_k and i_k by one product each. bits + 3 constraints per step
+ * (with lookups the sign comes from limbs and a sign bit, circuits/max.ts: {@link argmaxCost}).
  */
 import { R1csBuilder, Signal } from './builder.js';
+import type { LookupConfig } from './lookup.js';
 import { comparatorBits, isNonNegativeCost, signOf } from './max.js';
 
 /** Comparator width for argmax over values in [lo, hi]: d = x − m − 1 lies in [lo − hi − 1, hi − lo − 1]. */
@@ -17,9 +19,9 @@ export function argmaxBits(lo: number | bigint, hi: number | bigint): number {
   return comparatorBits(-span - 1n, span - 1n);
 }
 
-/** Constraints of {@link argmax} over n values. */
-export function argmaxCost(n: number, bits: number): number {
-  return (n - 1) * (isNonNegativeCost(bits) + 2);
+/** Constraints of {@link argmax} over n values (`lookup`: the builder's lookup configuration; undefined = bits). */
+export function argmaxCost(n: number, bits: number, lookup?: LookupConfig): number {
+  return (n - 1) * (isNonNegativeCost(bits, lookup) + 2);
 }
 
 /** Result of {@link argmax}. */

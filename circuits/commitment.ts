@@ -23,6 +23,7 @@
  * parameters, which the verifying key already fixes.
  */
 import { R1csBuilder, Signal } from './builder.js';
+import { LookupConfig, rangeCheckCost } from './lookup.js';
 import { bitDecompose, bitsToValue } from './range-check.js';
 import { packedPerElement, packSignals, packValues } from './pack.js';
 import { poseidon, poseidonCost, poseidonHashValues, POSEIDON_MAX_INPUTS } from './poseidon.js';
@@ -58,8 +59,11 @@ export interface SignalCommitment {
    * are returned so callers can see at a glance that the values are range-checked.
    */
   readonly values: Signal[];
-  /** Each value's bits (of v_i + offset), least significant first, all constrained boolean. */
-  readonly bits: Signal[][];
+  /**
+   * Each value's bits (of v_i + offset), least significant first, all constrained boolean; absent
+   * when the builder has lookups (the values are then range-checked by limbs, with no bits).
+   */
+  readonly bits?: Signal[][];
 }
 
 function checkBits(bits: number): void {
@@ -112,9 +116,12 @@ export function commitmentChunkSizes(nElements: number): number[] {
   return sizes;
 }
 
-/** Constraints {@link commitSignals} emits for n values of `bits` bits: the range checks plus the hashes. */
-export function commitmentCost(n: number, bits: number, blinded = false): number {
-  return n * bits + hashChainCost(elementCount(n, bits, blinded));
+/**
+ * Constraints {@link commitSignals} emits for n values of `bits` bits: the range checks plus the
+ * hashes (`lookup`: the builder's lookup configuration; undefined = bits).
+ */
+export function commitmentCost(n: number, bits: number, blinded = false, lookup?: LookupConfig): number {
+  return n * rangeCheckCost(bits, lookup) + hashChainCost(elementCount(n, bits, blinded));
 }
 
 /** Constraints {@link hashChain} emits for `nElements` elements. */
@@ -134,7 +141,8 @@ function chunkRanges(nElements: number): Array<readonly [number, number]> {
 }
 
 /**
- * Commits to `signals` inside the circuit: range-checks every value (bits constraints each —
+ * Commits to `signals` inside the circuit: range-checks every value (bits constraints each, or
+ * limb lookups with a lookup build —
  * required, since private values outside the range would make the packing ambiguous), packs
  * them for free and hashes the chain. Costs {@link commitmentCost}; throws
  * {@link WitnessRangeError} while computing the witness if a value is out of range.
@@ -150,14 +158,23 @@ export function commitSignals(
   const bits: Signal[][] = [];
   const shifted: Signal[] = [];
   const values: Signal[] = [];
-  for (const s of signals) {
-    const u = b.linear([[s, 1n]], offset);
-    const uBits = bitDecompose(b, u, width);
-    const recomposed = bitsToValue(b, uBits, 0, width);
-    bits.push(uBits);
-    shifted.push(recomposed);
-    values.push(b.linear([[recomposed, 1n]], -offset));
-  }
+  if (b.lookup) {
+    // Limbs instead of bits: u = v + offset looked up limb by limb proves u ∈ [0, 2^bits).
+    for (const s of signals) {
+      const u = b.linear([[s, 1n]], offset);
+      b.lookupRange(u, width);
+      shifted.push(u);
+      values.push(s);
+    }
+  } else
+    for (const s of signals) {
+      const u = b.linear([[s, 1n]], offset);
+      const uBits = bitDecompose(b, u, width);
+      const recomposed = bitsToValue(b, uBits, 0, width);
+      bits.push(uBits);
+      shifted.push(recomposed);
+      values.push(b.linear([[recomposed, 1n]], -offset));
+    }
   // The values are range-checked just above, so packing them needs no second check.
   const packed = packSignals(b, shifted, { bits: width, offset: 0n }, { rangeChecked: true });
   const elements: Signal[] = [
@@ -165,7 +182,7 @@ export function commitSignals(
     ...(options.blinding ? [options.blinding] : []),
     ...packed,
   ];
-  return { hash: hashChain(b, elements), values, bits };
+  return { hash: hashChain(b, elements), values, ...(b.lookup ? {} : { bits }) };
 }
 
 /**

@@ -15,11 +15,20 @@
  * Truncating division (ONNX Div on integers) adds [x < 0]·[r ≠ 0] to the floor, with r the
  * final remainder (a linear combination): a sign comparison of x when x can be negative
  * (signBits + 1 constraints), an is-zero of r (3) and their product (1).
+ *
+ * With lookups (BuilderOptions.lookup) a bit-serial division would still need every bit of X,
+ * so the quotient is guessed instead and proven by circuits/divide.ts with the constant d:
+ * q' = floor(X / d) ∈ [0, 2^qBits) and r, d − 1 − r ∈ [0, 2^w) by limb lookups, q'·d = X − r.
+ * That is the same remainder argument (unique because d·q' + r < p), and the determinism
+ * checker follows it by its division rule on the two constraints divide.ts marks.
+ * Cost: {@link divConstCost}.
  */
 import { R1csBuilder, Signal } from './builder.js';
+import { divideCost, divideWithRemainder, widthOf } from './divide.js';
 import { isZero, IS_ZERO_COST } from './is-zero.js';
+import type { LookupConfig } from './lookup.js';
 import { isNonNegative, isNonNegativeCost } from './max.js';
-import { bitDecompose } from './range-check.js';
+import { bitDecompose, WitnessRangeError } from './range-check.js';
 
 /** Parameters fixed at compile time. */
 export interface DivConstParams {
@@ -79,11 +88,18 @@ function steps(p: DivConstParams): Array<number | null> {
   return out;
 }
 
-/** Constraints of {@link divConst}. */
-export function divConstCost(p: DivConstParams): number {
-  const floor = p.numeratorBits + steps(p).reduce<number>((a, w) => a + (w ?? 0), 0);
+/** Widths of the guessed quotient and remainder of the lookup layout. */
+function guessWidths(p: DivConstParams): { qBits: number; rBits: number } {
+  return { qBits: widthOf(((1n << BigInt(p.numeratorBits)) - 1n) / p.divisor), rBits: widthOf(p.divisor - 1n) };
+}
+
+/** Constraints of {@link divConst} (`lookup`: the builder's lookup configuration; undefined = bits). */
+export function divConstCost(p: DivConstParams, lookup?: LookupConfig): number {
+  const floor = lookup
+    ? divideCost(guessWidths(p), lookup)
+    : p.numeratorBits + steps(p).reduce<number>((a, w) => a + (w ?? 0), 0);
   if (!p.trunc || !p.signBits) return floor;
-  return floor + isNonNegativeCost(p.signBits) + IS_ZERO_COST + 1;
+  return floor + isNonNegativeCost(p.signBits, lookup) + IS_ZERO_COST + 1;
 }
 
 /** Emits floor(x / d) (or x / d rounded toward zero with `trunc`) as a linear combination. */
@@ -91,6 +107,31 @@ export function divConst(b: R1csBuilder, x: Signal, p: DivConstParams): Signal {
   const d = p.divisor;
   if (d < 2n) throw new Error(`divisor ${d} must be at least 2`);
   if (p.offset % d !== 0n) throw new Error(`offset ${p.offset} is not a multiple of ${d}`);
+  const X = x.value - p.offset;
+  if (X < 0n || X >= 1n << BigInt(p.numeratorBits))
+    throw new WitnessRangeError(`value ${X} does not fit in ${p.numeratorBits} unsigned bits`);
+  const { q, r } = b.lookup ? guessDivision(b, x, p) : longDivision(b, x, p);
+  if (q.value !== floorDiv(x.value, d)) throw new Error(`divConst witness mismatch: ${q.value}`);
+  if (!p.trunc || !p.signBits) return q;
+  // x = d·q + r with 0 ≤ r < d; toward zero differs from down exactly when x < 0 and r ≠ 0.
+  const negative = b.linear([[isNonNegative(b, x, p.signBits), -1n]], 1n);
+  const inexact = b.linear([[isZero(b, r), -1n]], 1n);
+  const t = b.linear([
+    [q, 1n],
+    [b.mul(negative, inexact), 1n],
+  ]);
+  if (t.value !== truncDiv(x.value, d)) throw new Error(`divConst witness mismatch: ${t.value}`);
+  return t;
+}
+
+/** The lookup layout: q and r guessed and proven by divide.ts with the constant divisor. */
+function guessDivision(b: R1csBuilder, x: Signal, p: DivConstParams): { q: Signal; r: Signal } {
+  return divideWithRemainder(b, x, b.constant(p.divisor), { qOffset: p.offset / p.divisor, ...guessWidths(p) });
+}
+
+/** The bit layout: restoring long division over the bits of X (see the module comment). */
+function longDivision(b: R1csBuilder, x: Signal, p: DivConstParams): { q: Signal; r: Signal } {
+  const d = p.divisor;
   const bits = bitDecompose(b, b.linear([[x, 1n]], -p.offset), p.numeratorBits);
   const qTerms: Array<[Signal, bigint]> = [];
   let r: Signal = b.constant(0n);
@@ -111,16 +152,5 @@ export function divConst(b: R1csBuilder, x: Signal, p: DivConstParams): Signal {
       [s, -d],
     ]);
   });
-  const q = b.linear(qTerms, p.offset / d);
-  if (q.value !== floorDiv(x.value, d)) throw new Error(`divConst witness mismatch: ${q.value}`);
-  if (!p.trunc || !p.signBits) return q;
-  // x = d·q + r with 0 ≤ r < d; toward zero differs from down exactly when x < 0 and r ≠ 0.
-  const negative = b.linear([[isNonNegative(b, x, p.signBits), -1n]], 1n);
-  const inexact = b.linear([[isZero(b, r), -1n]], 1n);
-  const t = b.linear([
-    [q, 1n],
-    [b.mul(negative, inexact), 1n],
-  ]);
-  if (t.value !== truncDiv(x.value, d)) throw new Error(`divConst witness mismatch: ${t.value}`);
-  return t;
+  return { q: b.linear(qTerms, p.offset / d), r };
 }

@@ -2,9 +2,10 @@
  * LeakyRelu on an integer activation: y = x · 2^k when x ≥ 0, else a · x, where a = alpha·2^k
  * (rounded). With the sign bit s = [x ≥ 0] from one bit decomposition,
  * y = a·x + (2^k − a)·(s·x): the product s·x is the only other constraint, so the cost is
- * n + 1 for an n-bit input.
+ * n + 1 for an n-bit input (with lookups the sign comes from limbs, circuits/max.ts).
  */
 import { R1csBuilder, Signal } from './builder.js';
+import type { LookupConfig } from './lookup.js';
 import { isNonNegativeCost, signOf } from './max.js';
 
 /** Parameters fixed at compile time. */
@@ -17,9 +18,9 @@ export interface LeakyReluParams {
   readonly signBits: number;
 }
 
-/** Constraints {@link leakyRelu} emits. */
-export function leakyReluCost(p: LeakyReluParams): number {
-  return isNonNegativeCost(p.signBits) + 1;
+/** Constraints {@link leakyRelu} emits (`lookup`: the builder's lookup configuration; undefined = bits). */
+export function leakyReluCost(p: LeakyReluParams, lookup?: LookupConfig): number {
+  return isNonNegativeCost(p.signBits, lookup) + 1;
 }
 
 /** The exact integer semantics. */

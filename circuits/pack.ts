@@ -11,9 +11,11 @@
  * constraints each) unless the caller states that the values were range-checked to the same
  * width already (the commitment gadget decomposes them just before packing). It does not rely on
  * the quantizer's range analysis, so a mistake there cannot make the encoding ambiguous.
+ * With lookups (BuilderOptions.lookup) each check is by limbs (`b.lookupRange`) instead of bits.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { bitDecompose, bitDecomposeCost, WitnessRangeError } from './range-check.js';
+import { LookupConfig, rangeCheckCost } from './lookup.js';
+import { bitDecompose, WitnessRangeError } from './range-check.js';
 
 /** Encoding parameters (the same shape as a commitment's). */
 export interface PackOptions {
@@ -42,9 +44,15 @@ export function packedCount(n: number, bits: number): number {
   return Math.ceil(n / packedPerElement(bits));
 }
 
-/** Constraints {@link packSignals} emits for n values. */
-export function packCost(n: number, bits: number, options: PackSignalOptions = {}): number {
-  return options.rangeChecked ? 0 : n * bitDecomposeCost(bits);
+/** Constraints {@link packSignals} emits for n values (`lookup`: the builder's lookup configuration). */
+export function packCost(n: number, bits: number, options: PackSignalOptions = {}, lookup?: LookupConfig): number {
+  return options.rangeChecked ? 0 : n * rangeCheckCost(bits, lookup);
+}
+
+/** Proves 0 ≤ u < 2^bits: bits without lookups, limbs with them. */
+export function rangeCheck(b: R1csBuilder, u: Signal, bits: number): void {
+  if (b.lookup) b.lookupRange(u, bits);
+  else bitDecompose(b, u, bits);
 }
 
 /** Packs signals into linear combinations (one per element), range-checking each value first. */
@@ -61,7 +69,7 @@ export function packSignals(
     options,
   );
   if (!signalOptions.rangeChecked) {
-    for (const s of signals) bitDecompose(b, b.linear([[s, 1n]], options.offset), options.bits);
+    for (const s of signals) rangeCheck(b, b.linear([[s, 1n]], options.offset), options.bits);
   }
   const out: Signal[] = [];
   for (let j = 0; j < signals.length; j += k) {

@@ -16,12 +16,19 @@
  * separate clamp is needed, and the exponential of a d_i far below 0 is simply a 0 entry (a
  * constant table row costs no constraint).
  * Soundness: every wire is forced by the gadgets it comes from (max, table, division), given x.
+ *
+ * With lookups (BuilderOptions.lookup) the exp and log tables are LogUp lookups and the range
+ * checks limbs (table-lookup.ts, divide.ts); logsumexp splits S − 2^E into its low `logShift`
+ * bits (a fresh limb-checked value) and the rest, which is the log table's key, so the key's
+ * lookup range check is also the top of S − 2^E's.
  */
 import { R1csBuilder, Signal } from './builder.js';
-import { divide, divideCost } from './divide.js';
+import { divide, divideCost, rangedValue } from './divide.js';
+import { fieldInv } from './field.js';
+import { LookupConfig, lookupTableCost, rangeCheckCost } from './lookup.js';
 import { windowMax, max2Cost } from './max.js';
 import { bitDecompose } from './range-check.js';
-import { tableLookup, tableLookupBits, tableLookupCost, tableLookupTotalCost } from './table-lookup.js';
+import { lookupTableOf, tableLookup, tableLookupBits, tableLookupCost, tableLookupTotalCost } from './table-lookup.js';
 
 /** Parameters of one row, fixed at compile time. */
 export interface SoftmaxParams {
@@ -73,7 +80,17 @@ export function softmaxNormalize(b: R1csBuilder, e: readonly Signal[], s: Signal
 
 /** log-sum-exp of a row at the input's scale: LOG[(S − 2^E) >> logShift]. */
 export function logSumExp(b: R1csBuilder, s: Signal, p: SoftmaxParams): Signal {
-  const bits = bitDecompose(b, b.linear([[s, 1n]], -expOne(p)), p.sumBits);
+  const x = b.linear([[s, 1n]], -expOne(p));
+  if (b.lookup) {
+    if (p.logTable.length !== 2 ** (p.sumBits - p.logShift))
+      throw new Error(`log table of ${p.logTable.length} entries for a ${p.sumBits - p.logShift}-bit index`);
+    if (p.logShift === 0) return b.lookupTable(lookupTableOf(p.logTable), x);
+    // x = low + 2^logShift·key: low a fresh checked value, key = (x − low)/2^logShift the table's key.
+    const low = rangedValue(b, x.value & ((1n << BigInt(p.logShift)) - 1n), p.logShift, 'log-sum-exp low bits');
+    const key = b.linear([[b.sub(x, low), fieldInv(1n << BigInt(p.logShift))]]);
+    return b.lookupTable(lookupTableOf(p.logTable), { lc: key.lc, value: x.value >> BigInt(p.logShift) });
+  }
+  const bits = bitDecompose(b, x, p.sumBits);
   return tableLookupBits(b, bits.slice(p.logShift), p.logTable);
 }
 
@@ -93,10 +110,19 @@ export function softmaxRow(b: R1csBuilder, x: readonly Signal[], p: SoftmaxParam
   );
 }
 
-/** Constraints of {@link softmaxRow} (an upper bound: constant table rows cost less). */
-export function softmaxRowCost(n: number, p: SoftmaxParams): number {
-  const max = p.cmpBits.reduce((a, w) => a + max2Cost(w), 0);
-  const exp = n * tableLookupTotalCost(p.expBits);
-  if (p.log) return max + exp + p.sumBits + tableLookupCost(p.sumBits - p.logShift);
-  return max + exp + n * divideCost({ qBits: p.outFrac + 1, rBits: p.sumBits + 1 });
+/** Constraints of {@link logSumExp}: an upper bound without lookups (constant table rows cost less), exact with. */
+export function logSumExpCost(p: SoftmaxParams, lookup?: LookupConfig): number {
+  if (!lookup) return p.sumBits + tableLookupCost(p.sumBits - p.logShift);
+  return (p.logShift ? rangeCheckCost(p.logShift, lookup) : 0) + lookupTableCost(lookupTableOf(p.logTable), lookup);
+}
+
+/**
+ * Constraints of {@link softmaxRow} (`lookup`: the builder's lookup configuration): an upper
+ * bound without lookups (constant table rows cost less), exact with them.
+ */
+export function softmaxRowCost(n: number, p: SoftmaxParams, lookup?: LookupConfig): number {
+  const max = p.cmpBits.reduce((a, w) => a + max2Cost(w, lookup), 0);
+  const exp = n * tableLookupTotalCost(p.expBits, lookup, p.expTable);
+  if (p.log) return max + exp + logSumExpCost(p, lookup);
+  return max + exp + n * divideCost({ qBits: p.outFrac + 1, rBits: p.sumBits + 1 }, lookup);
 }

@@ -19,8 +19,15 @@
  * product is a fresh wire fixed by exactly one rank-1 constraint whose other factors are
  * already fixed, so the output is determined by u. The structure depends only on n and on
  * the (compile-time) table, never on the witness.
+ *
+ * With lookups (BuilderOptions.lookup) none of that is built: the index u and the value T[u]
+ * are one LogUp lookup of the pair in the table {(u, T[u])} (circuits/lookup.ts,
+ * `b.lookupTable`: the key and the value range-checked by limbs, the pair packed into one field
+ * element), so an 8-bit table costs 3 or 4 constraints per evaluation instead of 46. The lookup
+ * of the key in [0, 2^n) is also the range proof of x.
  */
 import { R1csBuilder, Signal } from './builder.js';
+import { LookupConfig, lookupTableCost, LookupTable } from './lookup.js';
 import { bitDecompose, bitDecomposeCost } from './range-check.js';
 
 /** Largest index width a table may have (4096 entries); wider inputs are saturated first by the caller. */
@@ -45,9 +52,39 @@ export function tableLookupCost(nBits: number): number {
   return monomialCost(low) + (high === 0 ? 0 : monomialCost(high) + 2 ** high);
 }
 
-/** Constraints of {@link tableLookup}: the decomposition of the index plus the lookup. */
-export function tableLookupTotalCost(nBits: number): number {
-  return bitDecomposeCost(nBits) + tableLookupCost(nBits);
+/**
+ * Constraints of {@link tableLookup}: the decomposition of the index plus the lookup (an upper
+ * bound, see {@link tableLookupCost}); with `lookup` (the builder's lookup configuration) the
+ * exact count of one table lookup, which depends on the values' width, so `table` is needed.
+ */
+export function tableLookupTotalCost(nBits: number, lookup?: LookupConfig, table?: readonly bigint[]): number {
+  if (!lookup) return bitDecomposeCost(nBits) + tableLookupCost(nBits);
+  if (!table || table.length !== 2 ** nBits) throw new Error(`the cost of a ${nBits}-bit table lookup needs its table`);
+  return lookupTableCost(lookupTableOf(table), lookup);
+}
+
+const NAMED = new WeakMap<readonly bigint[], LookupTable>();
+
+/**
+ * The LogUp table of an integer table, named by its content (a 64-bit FNV-1a hash of the values
+ * and the size), so every evaluation of one function shares one table, and two functions with the
+ * same values may too (the same table, soundly). Two different tables whose names collided would
+ * be refused by the builder, never merged.
+ */
+export function lookupTableOf(values: readonly bigint[]): LookupTable {
+  let t = NAMED.get(values);
+  if (!t) {
+    let h = 0xcbf29ce484222325n;
+    const mix = (text: string) => {
+      for (let i = 0; i < text.length; i++)
+        h = ((h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
+    };
+    mix(`${values.length}:`);
+    for (const v of values) mix(`${v},`);
+    t = { name: `fn-${values.length}-${h.toString(16).padStart(16, '0')}`, values };
+    NAMED.set(values, t);
+  }
+  return t;
 }
 
 /** All 2^k monomials of `bits` indexed by subset mask; mask 0 is the constant 1. */
@@ -132,6 +169,10 @@ export function tableLookup(b: R1csBuilder, x: Signal, p: TableLookupParams): Si
   if (p.bits < 1 || p.bits > MAX_TABLE_BITS)
     throw new Error(`table index width ${p.bits} outside 1..${MAX_TABLE_BITS}`);
   const u = b.linear([[x, 1n]], -p.domainLo);
+  if (b.lookup) {
+    if (p.table.length !== 2 ** p.bits) throw new Error(`table of ${p.table.length} entries for a ${p.bits}-bit index`);
+    return b.lookupTable(lookupTableOf(p.table), u);
+  }
   const y = tableLookupBits(b, bitDecompose(b, u, p.bits), p.table);
   if (y.value !== p.table[Number(u.value)]) throw new Error(`table witness mismatch: ${y.value}`);
   return y;

@@ -12,6 +12,7 @@
  * k(n−1) − k(k−1)/2 steps in all. Every wire is forced by the determinism checker's rules.
  */
 import { R1csBuilder, Signal } from './builder.js';
+import type { LookupConfig } from './lookup.js';
 import { comparatorBits, isNonNegativeCost, signOf } from './max.js';
 
 /** Options of {@link topK}. */
@@ -35,12 +36,12 @@ export function topKNetwork(n: number, k: number): Array<readonly [number, numbe
   return steps;
 }
 
-/** Constraints of {@link topK} on one row of n. */
-export function topKCost(n: number, k: number, bits: number): number {
+/** Constraints of {@link topK} on one row of n (`lookup`: the builder's lookup configuration; undefined = bits). */
+export function topKCost(n: number, k: number, bits: number, lookup?: LookupConfig): number {
   let cost = 0;
   const constIdx = Array.from({ length: n }, () => true);
   for (const [a, c] of topKNetwork(n, k)) {
-    cost += isNonNegativeCost(bits) + 1 + (constIdx[a] && constIdx[c] ? 0 : 1);
+    cost += isNonNegativeCost(bits, lookup) + 1 + (constIdx[a] && constIdx[c] ? 0 : 1);
     constIdx[a] = constIdx[c] = false;
   }
   return cost;

@@ -23,6 +23,7 @@
  */
 import { R1csBuilder, Signal } from './builder.js';
 import { bitLength } from './bit-length.js';
+import type { LookupConfig } from './lookup.js';
 import { isNonNegativeCost, signOf } from './max.js';
 
 /** One split or leaf of a tree; children are indices into the same tree, after the node. */
@@ -94,38 +95,41 @@ function searchLevels(k: number): { levels: number; splits: number[] } {
 }
 
 /** Constraints of the binary-search interval index of one feature with k thresholds and comparator width `bits`. */
-function searchCost(k: number, bits: number): number {
+function searchCost(k: number, bits: number, lookup?: LookupConfig): number {
   const { levels, splits } = searchLevels(k);
   // Level 0 splits the root, whose indicator is the constant 1: no product there.
   const products = splits.reduce((a, n) => a + n, 0) - splits[0]!;
-  return levels * isNonNegativeCost(bits) + products + k;
+  return levels * isNonNegativeCost(bits, lookup) + products + k;
 }
 
 /** Whether a feature with k thresholds takes one comparator per threshold (cheaper for a few thresholds). */
-function directAtoms(k: number, bits: number): boolean {
-  return k * isNonNegativeCost(bits) <= searchCost(k, bits);
+function directAtoms(k: number, bits: number, lookup?: LookupConfig): boolean {
+  return k * isNonNegativeCost(bits, lookup) <= searchCost(k, bits, lookup);
 }
 
-/** Constraints of the atoms of one feature with k thresholds and comparator width `bits`: the cheaper layout. */
-export function intervalIndexCost(k: number, bits: number): number {
+/**
+ * Constraints of the atoms of one feature with k thresholds and comparator width `bits`: the
+ * cheaper layout (`lookup`: the builder's lookup configuration; undefined = bits).
+ */
+export function intervalIndexCost(k: number, bits: number, lookup?: LookupConfig): number {
   if (k === 0) return 0;
-  return directAtoms(k, bits) ? k * isNonNegativeCost(bits) : searchCost(k, bits);
+  return directAtoms(k, bits, lookup) ? k * isNonNegativeCost(bits, lookup) : searchCost(k, bits, lookup);
 }
 
-/** Constraints of {@link treeEnsemble}. */
-export function treeEnsembleCost(spec: TreeEnsembleSpec): number {
+/** Constraints of {@link treeEnsemble} (`lookup`: the builder's lookup configuration; undefined = bits). */
+export function treeEnsembleCost(spec: TreeEnsembleSpec, lookup?: LookupConfig): number {
   const th = featureThresholds(spec, spec.bits.length);
-  let cost = th.reduce((a, t, f) => a + intervalIndexCost(t.length, spec.bits[f]!), 0);
+  let cost = th.reduce((a, t, f) => a + intervalIndexCost(t.length, spec.bits[f]!, lookup), 0);
   for (const tree of spec.trees) cost += Math.max(0, tree.filter((n) => !('leaf' in n)).length - 1);
   return cost;
 }
 
 /** What the same ensemble costs with one comparator per split (bits + 1 each; eq/ne: 3, an is-zero). */
-export function perSplitComparatorCost(spec: TreeEnsembleSpec): number {
+export function perSplitComparatorCost(spec: TreeEnsembleSpec, lookup?: LookupConfig): number {
   let cost = 0;
   for (const tree of spec.trees) {
     const splits = tree.filter((n): n is Extract<TreeNodeSpec, { f: number }> => !('leaf' in n));
-    for (const n of splits) cost += n.op === 'eq' || n.op === 'ne' ? 3 : isNonNegativeCost(spec.bits[n.f]!);
+    for (const n of splits) cost += n.op === 'eq' || n.op === 'ne' ? 3 : isNonNegativeCost(spec.bits[n.f]!, lookup);
     cost += Math.max(0, splits.length - 1);
   }
   return cost;
@@ -140,7 +144,8 @@ function intervalAtoms(b: R1csBuilder, x: Signal, th: readonly number[], bits: n
   if (k === 0) return [];
   const T = th.map(BigInt);
   // [x ≤ T] = 1 − [x − T − 1 ≥ 0], one comparator each.
-  if (directAtoms(k, bits)) return T.map((t) => b.linear([[signOf(b, b.linear([[x, 1n]], -t - 1n), bits).s, -1n]], 1n));
+  if (directAtoms(k, bits, b.lookup))
+    return T.map((t) => b.linear([[signOf(b, b.linear([[x, 1n]], -t - 1n), bits).s, -1n]], 1n));
   let prefixes: Array<{ start: number; ind: Signal | null }> = [{ start: 0, ind: null }]; // null: the constant 1
   for (let r = bitLength(k) - 1; r >= 0; r--) {
     const half = 2 ** r;

@@ -19,6 +19,7 @@
  */
 import { R1csBuilder, Signal } from './builder.js';
 import { hashChain, hashChainCost, hashChainValues } from './commitment.js';
+import { LookupConfig, rangeCheckCost } from './lookup.js';
 import { PACK_ELEMENT_BITS } from './pack.js';
 import { bitDecompose, bitsToValue, WitnessRangeError } from './range-check.js';
 
@@ -67,14 +68,20 @@ export function weightPackLayout(shapes: readonly WeightSegmentShape[]): WeightP
   return { element, shift, elementBits, nValues };
 }
 
-/** Constraints {@link commitWeightSignals} emits, split into the range checks and the hashing. */
-export function weightCommitmentCost(shapes: readonly WeightSegmentShape[]): {
+/**
+ * Constraints {@link commitWeightSignals} emits, split into the range checks and the hashing
+ * (`lookup`: the builder's lookup configuration; undefined = bits).
+ */
+export function weightCommitmentCost(
+  shapes: readonly WeightSegmentShape[],
+  lookup?: LookupConfig,
+): {
   readonly rangeChecks: number;
   readonly hash: number;
   readonly total: number;
 } {
   const layout = weightPackLayout(shapes);
-  const rangeChecks = shapes.reduce((a, s) => a + s.count * s.bits, 0);
+  const rangeChecks = shapes.reduce((a, s) => a + s.count * rangeCheckCost(s.bits, lookup), 0);
   const hash = hashChainCost(2 + layout.elementBits.length);
   return { rangeChecks, hash, total: rangeChecks + hash };
 }
@@ -101,8 +108,11 @@ export function commitWeightSignals(
   for (const seg of segments) {
     const offset = 1n << BigInt(seg.bits - 1);
     for (const s of seg.signals) {
-      // u = v + 2^(bits−1) must be a bits-bit unsigned integer: its decomposition says so.
-      const u = bitsToValue(b, bitDecompose(b, b.linear([[s, 1n]], offset), seg.bits), 0, seg.bits);
+      // u = v + 2^(bits−1) must be a bits-bit unsigned integer: its decomposition (or its limbs' lookups) says so.
+      const shifted = b.linear([[s, 1n]], offset);
+      let u = shifted;
+      if (b.lookup) b.lookupRange(shifted, seg.bits);
+      else u = bitsToValue(b, bitDecompose(b, shifted, seg.bits), 0, seg.bits);
       const e = layout.element[k]!;
       terms[e]!.push([u, 1n << BigInt(layout.shift[k]!)]);
       k++;

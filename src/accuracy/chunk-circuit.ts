@@ -19,7 +19,8 @@ import { type BuilderOptions, BuiltCircuit, R1csBuilder, Signal } from '../../ci
 import { toSigned } from '../../circuits/field.js';
 import { argmax, argmaxBits } from '../../circuits/argmax.js';
 import { commitSignals } from '../../circuits/commitment.js';
-import { bitDecompose } from '../../circuits/range-check.js';
+import type { LookupConfig } from '../../circuits/lookup.js';
+import { rangeSegments } from '../../circuits/range-check.js';
 import { rangeBits } from '../../circuits/bit-length.js';
 import { countMatches } from '../../circuits/count-matches.js';
 import { poseidon } from '../../circuits/poseidon.js';
@@ -33,7 +34,10 @@ import type { QuantizedModel } from '../quantize/quantized-model.js';
 /** Result of {@link buildChunkCircuit}. */
 export interface ChunkBuild {
   readonly circuit: BuiltCircuit;
-  /** [chunk commitment, count] (then W with hashed weights) as decimal strings. */
+  /**
+   * [chunk commitment, count] (then W with hashed weights) as decimal strings; a lookup build's
+   * last public signal, the challenge, follows them and is set by the two-round prover.
+   */
   readonly publicSignals: string[];
   readonly count: number;
   /** The circuit's predicted index per sample (padding included). */
@@ -104,8 +108,9 @@ function assertInputIntervals(b: R1csBuilder, model: QuantizedModel, enc: Datase
   for (const x of inputs)
     x.forEach((s, i) => {
       if (narrower[i]) return;
-      if (checkLo) bitDecompose(b, b.linear([[s, 1n]], -lo), w);
-      if (checkHi) bitDecompose(b, b.linear([[s, -1n]], hi), w);
+      // By bits (exactly bitDecompose's constraints) or, in a lookup build, by limbs.
+      if (checkLo) rangeSegments(b, b.linear([[s, 1n]], -lo), [w]);
+      if (checkHi) rangeSegments(b, b.linear([[s, -1n]], hi), [w]);
     });
 }
 
@@ -118,20 +123,24 @@ export function placeholderChunk(enc: DatasetEncoding, chunkSize: number): Quant
   };
 }
 
-/** Constraints of the chunk circuit for 1 and 2 samples: the fixed part and the per-sample part. */
-export function chunkCost(model: QuantizedModel): { perSample: number; fixed: number } {
+/**
+ * Constraints of the chunk circuit for 1 and 2 samples: the fixed part and the per-sample part
+ * (`lookup`: the build's lookup configuration; its tables land in the fixed part).
+ */
+export function chunkCost(model: QuantizedModel, lookup?: LookupConfig): { perSample: number; fixed: number } {
   const enc = datasetEncoding(model);
   const n = (c: number) =>
-    buildChunkCircuit(model, placeholderChunk(enc, c), 0n, { witnessOnly: true, encoding: enc }).circuit.nConstraints;
+    buildChunkCircuit(model, placeholderChunk(enc, c), 0n, { witnessOnly: true, encoding: enc, lookup }).circuit
+      .nConstraints;
   const one = n(1);
   const perSample = n(2) - one;
   return { perSample, fixed: one - perSample };
 }
 
 /** Exact constraint count of the chunk circuit for C samples (a witness-only build of a placeholder chunk). */
-export function chunkConstraints(model: QuantizedModel, chunkSize: number): number {
-  return buildChunkCircuit(model, placeholderChunk(datasetEncoding(model), chunkSize), 0n, { witnessOnly: true })
-    .circuit.nConstraints;
+export function chunkConstraints(model: QuantizedModel, chunkSize: number, lookup?: LookupConfig): number {
+  const chunk = placeholderChunk(datasetEncoding(model), chunkSize);
+  return buildChunkCircuit(model, chunk, 0n, { witnessOnly: true, lookup }).circuit.nConstraints;
 }
 
 /**
@@ -146,11 +155,13 @@ export function chunkConstraints(model: QuantizedModel, chunkSize: number): numb
 export function chooseChunkSize(
   model: QuantizedModel,
   samples: number,
+  lookup?: LookupConfig,
 ): { chunkSize: number; power: number; perSample: number; fixed: number } {
-  const cost = chunkCost(model);
+  const cost = chunkCost(model, lookup);
   const perProof = 2 ** 12 * 12; // ≈ a 2^12 proof's work: witness I/O, curve set-up, the final steps
-  const extra = hasHashedWeights(model) ? 4 : 3; // public signals (with W when hashed) and the constant
-  const fits = (c: number, power: number) => chunkConstraints(model, c) + extra <= 2 ** power;
+  // Public signals (with W when hashed, and the challenge in a lookup build) and the constant.
+  const extra = (hasHashedWeights(model) ? 4 : 3) + (lookup ? 1 : 0);
+  const fits = (c: number, power: number) => chunkConstraints(model, c, lookup) + extra <= 2 ** power;
   let best = { chunkSize: 1, power: 0, work: Infinity };
   for (let power = 10; power <= 17; power++) {
     let c = Math.min(Math.floor((2 ** power - cost.fixed - extra) / cost.perSample), samples);

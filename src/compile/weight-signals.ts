@@ -5,6 +5,7 @@
  * constants.
  */
 import { R1csBuilder, Signal } from '../../circuits/builder.js';
+import type { LookupConfig } from '../../circuits/lookup.js';
 import { commitWeightSignals, commitWeightValues, weightCommitmentCost } from '../../circuits/weight-commitment.js';
 import type { QLinear, QuantizedModel } from '../formats/quantized-schema.js';
 import { hasHashedWeights } from '../formats/quantized-model.js';
@@ -49,10 +50,12 @@ export function weightSegments(model: QuantizedModel): WeightSegment[] {
 
 /**
  * Constraints the weights themselves add (each value's range check and the Poseidon chain of W);
- * the products weight × activation are counted with their linear ops.
+ * the products weight × activation are counted with their linear ops. `lookup`: the build's
+ * lookup configuration (each lookup counted as the constraint it becomes; undefined = bits).
  */
-export function weightsOwnCost(model: QuantizedModel): number {
-  return weightCommitmentCost(weightSegments(model).map((s) => ({ bits: s.bits, count: s.values.length }))).total;
+export function weightsOwnCost(model: QuantizedModel, lookup?: LookupConfig): number {
+  const shapes = weightSegments(model).map((s) => ({ bits: s.bits, count: s.values.length }));
+  return weightCommitmentCost(shapes, lookup).total;
 }
 
 /** Number of integers W commits to. */

@@ -67,8 +67,8 @@ test('commitment in circuit equals the off-circuit twin, with the predicted cost
       values,
       label,
     );
-    assert.equal(commitment.bits.length, n);
-    for (const bits of commitment.bits) assert.equal(bits.length, options.bits);
+    assert.equal(commitment.bits!.length, n);
+    for (const bits of commitment.bits!) assert.equal(bits.length, options.bits);
   }
 });
 
