@@ -8,6 +8,13 @@ import { type GoalLine, lookupsGoals } from './bench-lookups-goals.js';
 const int = (n: number): string => n.toLocaleString('en-US');
 const dash = '–';
 
+/** The variant's label, with the limb width circuit.json records when the run used compile's default. */
+const systemLabel = (r: LookupsRow): string =>
+  variantLabel(r.variant) +
+  (r.variant.proofSystem === 'ultragroth' && r.variant.limbBits === undefined && r.limbBits
+    ? ` (K=${r.limbBits})`
+    : '');
+
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
@@ -47,11 +54,7 @@ export function rowsTable(rows: readonly LookupsRow[]): string {
   return table(
     header,
     rows.map((r) => {
-      const system =
-        variantLabel(r.variant) +
-        (r.variant.proofSystem === 'ultragroth' && r.variant.limbBits === undefined && r.limbBits
-          ? ` (K=${r.limbBits})`
-          : '');
+      const system = systemLabel(r);
       if (r.status !== 'ok')
         return [
           r.model,
@@ -91,7 +94,7 @@ export function splitTable(rows: readonly LookupsRow[]): string {
         const s = r.split!;
         return [
           r.model,
-          variantLabel(r.variant),
+          systemLabel(r),
           f(s.witness),
           f(s.qap),
           f(s.fft),
