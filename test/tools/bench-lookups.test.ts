@@ -105,7 +105,12 @@ function result(): LookupsResult {
         variant: { proofSystem: 'ultragroth', limbBits: 12 },
       },
       row('digits-lstm', 'groth16', { constraints: 43_155, proveWarmSeconds: 2.07, peakRssMiB: 500 }),
-      { model: 'digits-lstm', variant: { proofSystem: 'ultragroth', limbBits: 10 }, status: 'failed', error: 'boom' },
+      {
+        model: 'digits-lstm',
+        variant: { proofSystem: 'ultragroth', limbBits: 10 },
+        status: 'failed',
+        error: 'zkinfer compile BUILD exited 3: boom | at x',
+      },
       row('digits-mlp-hashed-packed', 'groth16', { constraints: 1762, gas: 221_677 }),
       row('digits-mlp-hashed-packed', 'ultragroth', { constraints: 900, gas: 259_000 }),
     ],
@@ -148,7 +153,10 @@ test('markdown: goals table, both systems per model, the sweep, the split and th
     /\| digits-CNN accuracy proof, 360 samples, end to end \| 216\.5 s \| – \| ≤ 80 s \| not measured \|/,
   );
   assert.match(md, /\| mnist-8 \| ultragroth K=12 \| 50,000 \|/);
-  assert.match(md, /\| digits-lstm \| ultragroth K=10 \| failed: boom \|/);
+  assert.ok(
+    md.includes('| digits-lstm | ultragroth K=10 | failed: zkinfer compile BUILD exited 3: boom \\| at x |'),
+    'a | in a reason is escaped',
+  );
   assert.match(md, /range10 1,024: 40,000/);
   assert.match(md, /\| mnist-8 \| ultragroth K=10 \| 0\.50 \| 0\.00 \| 0\.90 \| 1\.50 \| 0\.30 \| 0\.00 \|/);
   assert.match(md, /\| Sigmoid \| ultragroth K=10 \| 3 \| 257 \|/);

@@ -7,6 +7,8 @@ import { type GoalLine, lookupsGoals } from './bench-lookups-goals.js';
 
 const int = (n: number): string => n.toLocaleString('en-US');
 const dash = '–';
+/** A failure's reason for a table cell: short, and its `|` (stderr lines are joined by them) escaped. */
+const reason = (e: string | undefined): string => (e ?? '').slice(0, 160).replace(/\|/g, '\\|');
 
 /** The variant's label, with the limb width circuit.json records when the run used compile's default. */
 const systemLabel = (r: LookupsRow): string =>
@@ -56,12 +58,7 @@ export function rowsTable(rows: readonly LookupsRow[]): string {
     rows.map((r) => {
       const system = systemLabel(r);
       if (r.status !== 'ok')
-        return [
-          r.model,
-          system,
-          `failed: ${(r.error ?? '').slice(0, 100)}`,
-          ...new Array<string>(header.length - 3).fill(dash),
-        ];
+        return [r.model, system, `failed: ${reason(r.error)}`, ...new Array<string>(header.length - 3).fill(dash)];
       const tables = r.tables?.length
         ? r.tables.map((x) => `${x.name} ${int(x.size)}: ${int(x.lookups)}`).join('; ')
         : dash;
@@ -124,7 +121,7 @@ export function lookupsMarkdown(r: LookupsResult): string {
         r.tableFunctions.map((t) => [
           t.op,
           variantLabel(t.variant),
-          t.error ? `failed: ${t.error.slice(0, 100)}` : String(t.perEvaluation),
+          t.error ? `failed: ${reason(t.error)}` : String(t.perEvaluation),
           t.error ? dash : int(t.fixed),
         ]),
       )}\n`,

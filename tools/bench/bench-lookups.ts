@@ -151,7 +151,9 @@ async function measureVariant(
       ...(gas === undefined ? {} : { gas }),
     };
   } catch (e) {
-    return { model: spec.name, variant: v, status: 'failed', error: (e as Error).message.split('\n')[0]! };
+    // The build path says nothing the row does not; the table cell keeps the reason instead.
+    const error = (e as Error).message.split('\n')[0]!.split(dir).join('BUILD');
+    return { model: spec.name, variant: v, status: 'failed', error };
   }
 }
 
