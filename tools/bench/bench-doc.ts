@@ -20,6 +20,7 @@ export const BENCH_SECTIONS = [
   'sequence',
   'trees',
   'hashed-weights',
+  'lookups',
   'builder-memory',
   'prover',
   'queue',

@@ -12,7 +12,8 @@
  * accuracy proofs, the CNN one unless --quick; trees: the shipped tree ensembles, stage by stage; prover: zkinfer's own
  * Groth16 prover against snarkjs's on digits-mlp, digits-cnn and mnist-8, builds cached in the temp dir; hashed-weights,
  * opt-in: fixed vs hashed weights of the digits MLP, digits CNN and mnist-8, tools/bench/bench-hashed-weights.ts,
- * --hashed-models to pick some). Opt-in only (about 35 min): --only accuracy-scale,
+ * --hashed-models to pick some; lookups, opt-in: both proof systems side by side against issue 20's goals,
+ * tools/bench/bench-lookups.ts, flags --limb-bits, --lookups-models, --lookups-accuracy, --lookups-runs). Opt-in only (about 35 min): --only accuracy-scale,
  * accuracy proofs of 10,000 and 2,000 samples and the queue route (tools/bench/bench-accuracy-scale.ts,
  * flags --accuracy-samples, --accuracy-kill-samples, --accuracy-queue-samples, --accuracy-kill-every).
  */
@@ -310,6 +311,10 @@ if (only?.has('hashed-weights')) {
   const { runHashedWeightsSection } = await import('./bench-hashed-weights-section.js');
   hashedWeights = await runHashedWeightsSection({ root: ROOT, work, argv, log, goal, print });
 }
+begin('lookups');
+let lookups: import('./bench-lookups-args.js').LookupsResult | undefined;
+if (only?.has('lookups'))
+  lookups = await (await import('./bench-lookups.js')).runLookupsSection({ root: ROOT, work, argv, log, goal, print });
 begin('prover');
 let prover: import('./bench-prover.js').ProverResult[] = [];
 if (selected('prover')) {
@@ -359,6 +364,7 @@ const json = {
   accuracy,
   accuracyScale,
   hashedWeights,
+  lookups,
   prover,
   queue,
   goals,
