@@ -15,7 +15,6 @@
  * A failed precompile (a point off the curve, or too little gas) answers false, as the snarkjs
  * verifier does; callers must give it enough gas (src/chain/rpc.ts finds the least that works).
  */
-import type { Abi } from 'viem';
 import { quote, UserError } from '../core/errors.js';
 import { BASE_FIELD_PRIME, FIELD_PRIME } from '../core/bn254.js';
 import { validateVkey, type Groth16VerificationKey } from '../formats/vkey.js';
@@ -185,23 +184,4 @@ export function renderUltragrothVerifierSource(vkey: unknown, where = 'verificat
     '}',
     '',
   ].join('\n');
-}
-
-/** The ABI of `verifyProof(uint256[2], uint256[2][2], uint256[2], uint256[2], uint256[n])`. */
-export function ultragrothVerifierAbi(nPublic: number): Abi {
-  return [
-    {
-      type: 'function',
-      name: 'verifyProof',
-      stateMutability: 'view',
-      inputs: [
-        { name: '_pA', type: 'uint256[2]', internalType: 'uint256[2]' },
-        { name: '_pB', type: 'uint256[2][2]', internalType: 'uint256[2][2]' },
-        { name: '_pC', type: 'uint256[2]', internalType: 'uint256[2]' },
-        { name: '_pC1', type: 'uint256[2]', internalType: 'uint256[2]' },
-        { name: '_pubSignals', type: `uint256[${nPublic}]`, internalType: `uint256[${nPublic}]` },
-      ],
-      outputs: [{ name: '', type: 'bool', internalType: 'bool' }],
-    },
-  ];
 }

@@ -14,11 +14,7 @@ import { checkOutputDir } from '../core/output-path.js';
 import { snarkjsPackageDir } from '../core/versions.js';
 import { UserError } from '../core/errors.js';
 import { validateVkey, type Groth16VerificationKey } from '../formats/vkey.js';
-import {
-  renderUltragrothVerifierSource,
-  ULTRAGROTH_CONTRACT_NAME,
-  ultragrothVerifierAbi,
-} from './ultragroth-verifier.js';
+import { renderUltragrothVerifierSource, ULTRAGROTH_CONTRACT_NAME } from './ultragroth-verifier.js';
 
 /**
  * A Groth16 proof as produced by `snarkjs.groth16.prove` (projective coordinates as decimal
@@ -240,9 +236,9 @@ async function exportTo(options: ExportVerifierOptions): Promise<ExportedVerifie
 /**
  * The ABI of the template's only function, `verifyProof(uint[2], uint[2][2], uint[2], uint[n])`.
  * It depends only on the number of public signals, so calldata can be encoded without the
- * compiled artifacts.
+ * compiled artifacts. `c1`: the ultragroth contract's, with C₁ as a fourth `uint256[2]`.
  */
-export function verifierAbi(nPublic: number): Abi {
+export function verifierAbi(nPublic: number, options: { readonly c1?: boolean } = {}): Abi {
   return [
     {
       type: 'function',
@@ -252,6 +248,8 @@ export function verifierAbi(nPublic: number): Abi {
         { name: '_pA', type: 'uint256[2]', internalType: 'uint256[2]' },
         { name: '_pB', type: 'uint256[2][2]', internalType: 'uint256[2][2]' },
         { name: '_pC', type: 'uint256[2]', internalType: 'uint256[2]' },
+        // The ultragroth contract takes C₁ between C and the signals.
+        ...(options.c1 ? [{ name: '_pC1', type: 'uint256[2]', internalType: 'uint256[2]' }] : []),
         { name: '_pubSignals', type: `uint256[${nPublic}]`, internalType: `uint256[${nPublic}]` },
       ],
       outputs: [{ name: '', type: 'bool', internalType: 'bool' }],
@@ -261,7 +259,7 @@ export function verifierAbi(nPublic: number): Abi {
 
 /** The ABI of a key's `verifyProof`: {@link verifierAbi} or, for ultragroth, one more `uint256[2]` (C₁). */
 export function verifierAbiFor(system: ProofSystem, nPublic: number): Abi {
-  return system === 'ultragroth' ? ultragrothVerifierAbi(nPublic) : verifierAbi(nPublic);
+  return verifierAbi(nPublic, { c1: system === 'ultragroth' });
 }
 
 type Pair = readonly [bigint, bigint];

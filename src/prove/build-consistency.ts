@@ -134,7 +134,10 @@ function round1Mismatch(
   const round2Start = view.getUint32(section.start, true);
   const challengeWire = view.getUint32(section.start + 4, true);
   if (round2Start !== circuit.lookup?.round2Start || challengeWire !== circuit.lookup.challengeWire)
-    return `splits the rounds at wire ${round2Start} (challenge ${challengeWire}), circuit.json at ${circuit.lookup?.round2Start} (challenge ${circuit.lookup?.challengeWire})`;
+    return (
+      `splits the rounds at wire ${round2Start} (challenge ${challengeWire}), ` +
+      `circuit.json at ${circuit.lookup?.round2Start} (challenge ${circuit.lookup?.challengeWire})`
+    );
   if (!vk.vk_delta1_2 || !g2(section.start + 8 + 64, vk.vk_delta1_2)) return 'has another delta1 than vkey.json';
   return undefined;
 }

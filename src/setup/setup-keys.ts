@@ -108,7 +108,9 @@ async function setupKeysIn(opts: SetupOptions): Promise<SetupResult> {
   // A groth16 key for an ultragroth circuit would let the prover choose the challenge: never write one.
   if (vkeyCore['protocol'] !== proofSystemOf(circuit))
     throw new UserError(
-      `${opts.ptauPath ?? 'dev setup'}: made a key of protocol ${String(vkeyCore['protocol'])}, but ${artifactPath(opts.buildDir, 'circuit')} is a ${proofSystemOf(circuit)} circuit; this setup route does not make ${proofSystemOf(circuit)} keys`,
+      `${opts.ptauPath ?? 'dev setup'}: made a key of protocol ${String(vkeyCore['protocol'])}, ` +
+        `but ${artifactPath(opts.buildDir, 'circuit')} is a ${proofSystemOf(circuit)} circuit; ` +
+        `this setup route does not make ${proofSystemOf(circuit)} keys`,
     );
   const meta: VkeyMeta = {
     ...vkeyMetaFor(opts.buildDir, circuit, kind),
@@ -149,7 +151,8 @@ async function setupKeysIn(opts: SetupOptions): Promise<SetupResult> {
 
 /**
  * The `--ptau` setup: snarkjs's phase 2 on the powers-of-tau file plus one local random
- * contribution (for an ultragroth build, the same on the ultragroth key: δ and δ₁ both moved), the zkey written atomically to `zkeyPath`; returns the file's provenance and the key.
+ * contribution (for an ultragroth build, the same on the ultragroth key: δ and δ₁ both moved),
+ * the zkey written atomically to `zkeyPath`; returns the file's provenance and the key.
  */
 async function ptauSetup(
   opts: SetupOptions,

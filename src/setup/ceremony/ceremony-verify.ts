@@ -187,7 +187,8 @@ async function groth16KeyFailure(mpc: ZkeyMpc, r: Resolved, o: CeremonyVerifyOpt
   }
   if (ok) return undefined;
   return failure(
-    `final key ${basename(r.zkeyPath)}: ${errors[0] ?? 'snarkjs zkey verify failed'} (against the key rebuilt from ${basename(r.r1csPath)} and ${basename(o.ptauPath)})`,
+    `final key ${basename(r.zkeyPath)}: ${errors[0] ?? 'snarkjs zkey verify failed'} ` +
+      `(against the key rebuilt from ${basename(r.r1csPath)} and ${basename(o.ptauPath)})`,
   );
 }
 
