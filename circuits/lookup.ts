@@ -35,147 +35,24 @@
  * signal), and the inverses are the last wires: round 2. This module imports nothing from
  * builder.ts (the builder imports it); it sees the builder through {@link LookupBuilderPort}.
  */
-import { FIELD_PRIME, fieldInv, fieldMod } from './field.js';
+import { fieldInv } from './field.js';
 import { WitnessRangeError } from './witness-error.js';
+import {
+  checkLimbBits,
+  RANGE_TABLE_NAME,
+  type LookupBuilderPort,
+  type LookupConfig,
+  type LookupInfo,
+  type LookupLog,
+  type LookupLogTable,
+  type LookupSignal,
+  type LookupTable,
+} from './lookup-config.js';
+import { tableShape } from './lookup-cost.js';
 
-/**
- * Limb width of the range table when a build does not choose one. Measured (constraints with
- * requantize, comparators and intervals on lookups, K = 8..14): every shipped digits model is
- * smallest at K = 8 (the CNN 5,932 vs 7,287 at K = 10; the transformer 29,695 vs 33,007), and
- * 8-bit activations are then one full limb; mnist-8 is smallest at K = 10 (56,351; 59,201 at 8).
- */
-export const DEFAULT_LIMB_BITS = 8;
-/** Narrowest and widest limb accepted (a 2^16-entry table costs 2^16 constraints). */
-export const MIN_LIMB_BITS = 2;
-export const MAX_LIMB_BITS = 16;
-/** Widest function-table key (4096 entries), as circuits/table-lookup.ts. */
-export const MAX_LOOKUP_TABLE_BITS = 12;
-/** Name of the limb table in {@link LookupInfo.tables}. */
-export const RANGE_TABLE_NAME = 'range';
-
-/** Turns lookups on in a build (`BuilderOptions.lookup`). */
-export interface LookupConfig {
-  /** Limb width K: range checks look limbs up in [0, 2^K). */
-  readonly limbBits: number;
-}
-
-/** An exact function table: T(u) = values[u] for u ∈ [0, values.length), a power of two. */
-export interface LookupTable {
-  /** Tables of the same name are one table (and must have the same values). */
-  readonly name: string;
-  readonly values: readonly bigint[];
-}
-
-/** One table of a build, as circuit.json and `inspect` show it. */
-export interface LookupTableInfo {
-  readonly name: string;
-  /** Entries (2^K for the limb table). */
-  readonly size: number;
-  /** Lookups into it. */
-  readonly lookups: number;
-}
-
-/** The lookup layout of a finished build (iden3 wire indices, after the role permutation). */
-export interface LookupInfo {
-  /** First round-2 wire: wires [round2Start, nWires) are the LogUp inverses. */
-  readonly round2Start: number;
-  /** The challenge: the last public signal (= 1 + nPubOut + nPubIn − 1). */
-  readonly challengeWire: number;
-  readonly limbBits: number;
-  readonly nLookups: number;
-  /** In the order of their constraints and wires (see {@link LookupLogTable}). */
-  readonly tables: readonly LookupTableInfo[];
-}
-
-/**
- * What {@link completeLookupWitness} needs, per table (same order as {@link LookupInfo.tables}).
- * Wires, iden3 indices: multiplicity j at `multiplicityStart + j`; lookup i's inverse at
- * `inverseStart + i`, entry j's at `inverseStart + lookups + j`. Constraints: the table's
- * lookups, then its entries, then its balance, tables one after another at the end of the system.
- */
-export interface LookupLogTable {
-  readonly name: string;
-  /** t_j as field elements (distinct). */
-  readonly entries: readonly bigint[];
-  /** Per lookup, the index j of the entry it hits. */
-  readonly entryOf: Int32Array;
-  readonly multiplicityStart: number;
-  readonly inverseStart: number;
-}
-
-/** The private log of a build's lookups (kept in witness-only mode too). */
-export interface LookupLog {
-  readonly tables: readonly LookupLogTable[];
-}
-
-/** Thrown by {@link completeLookupWitness} when the challenge equals a table entry: draw another. */
-export class LookupChallengeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LookupChallengeError';
-  }
-}
-
-/** A builder signal, structurally (builder.ts's Signal). */
-export interface LookupSignal {
-  readonly lc: ReadonlyMap<number, bigint>;
-  readonly value: bigint;
-}
-
-/** What the argument needs of the builder (R1csBuilder has all of it). */
-export interface LookupBuilderPort {
-  readonly witnessOnly: boolean;
-  wire(value: bigint, role?: 'internal' | 'public-input'): LookupSignal;
-  constant(value: bigint): LookupSignal;
-  linear(terms: ReadonlyArray<readonly [LookupSignal, bigint]>, constant?: bigint): LookupSignal;
-  assertMul(a: LookupSignal, b: LookupSignal, c: LookupSignal): void;
-  assertBool(a: LookupSignal): void;
-}
-
-/** Checks a limb width; returns it. */
-export function checkLimbBits(limbBits: number): number {
-  if (!Number.isInteger(limbBits) || limbBits < MIN_LIMB_BITS || limbBits > MAX_LIMB_BITS)
-    throw new Error(`limb width ${limbBits} outside ${MIN_LIMB_BITS}..${MAX_LIMB_BITS}`);
-  return limbBits;
-}
-
-/** Constraints of one limb of width w ≤ K: a boolean, one lookup (full limb) or two (partial). */
-function limbCost(w: number, k: number): number {
-  return w === 1 || w === k ? 1 : 2;
-}
-
-/**
- * Constraints that prove x ∈ [0, 2^bits): `bits` booleans without lookups; with them one lookup
- * per full limb plus {@link limbCost} for a partial top limb (the same for every layout).
- */
-export function rangeCheckCost(bits: number, lookup?: LookupConfig): number {
-  if (!lookup) return bits;
-  const k = lookup.limbBits;
-  const r = bits % k;
-  return Math.floor(bits / k) + (r === 0 ? 0 : limbCost(r, k));
-}
-
-/** Shape of a function table: key width n, value offset o and value slot S. */
-function tableShape(table: LookupTable, k: number): { keyBits: number; offset: bigint; slotBits: number } {
-  const size = table.values.length;
-  const keyBits = Math.log2(size);
-  if (!Number.isInteger(keyBits) || keyBits < 1 || keyBits > MAX_LOOKUP_TABLE_BITS)
-    throw new Error(`table '${table.name}' has ${size} entries, not 2^n with 1 ≤ n ≤ ${MAX_LOOKUP_TABLE_BITS}`);
-  let lo = table.values[0]!;
-  let hi = lo;
-  for (const v of table.values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  const width = hi === lo ? 1 : (hi - lo).toString(2).length;
-  return { keyBits, offset: -lo, slotBits: k * Math.ceil(width / k) };
-}
-
-/** Constraints of one {@link LookupArgument.table} evaluation of `table`. */
-export function lookupTableCost(table: LookupTable, lookup: LookupConfig): number {
-  const { keyBits, slotBits } = tableShape(table, lookup.limbBits);
-  return rangeCheckCost(keyBits, lookup) + slotBits / lookup.limbBits + 1;
-}
+export * from './lookup-config.js';
+export { lookupTableCost, rangeCheckCost } from './lookup-cost.js';
+export { completeLookupWitness } from './lookup-witness.js';
 
 /** One table's lookups so far. */
 class TableState {
@@ -401,48 +278,4 @@ export class LookupArgument {
     };
     return { lookup, lookupLog: { tables: log } };
   }
-}
-
-/** Inverses of every element (Montgomery's trick: one field inversion); undefined if one is 0. */
-function batchInverse(xs: readonly bigint[]): bigint[] | undefined {
-  const prefix: bigint[] = new Array(xs.length);
-  let acc = 1n;
-  for (let i = 0; i < xs.length; i++) {
-    if (xs[i] === 0n) return undefined;
-    prefix[i] = acc;
-    acc = (acc * xs[i]!) % FIELD_PRIME;
-  }
-  let inv = fieldInv(acc);
-  const out: bigint[] = new Array(xs.length);
-  for (let i = xs.length - 1; i >= 0; i--) {
-    out[i] = (inv * prefix[i]!) % FIELD_PRIME;
-    inv = (inv * xs[i]!) % FIELD_PRIME;
-  }
-  return out;
-}
-
-/**
- * The full witness of a lookup build for challenge c: the round-1 witness (`circuit.witness`,
- * whose challenge and round-2 wires may hold anything) with the challenge set and every inverse
- * computed. Throws {@link LookupChallengeError} when c equals a table entry (every looked-up
- * value is one): the caller draws another challenge.
- */
-export function completeLookupWitness(
-  circuit: { readonly witness: readonly bigint[]; readonly lookup?: LookupInfo; readonly lookupLog?: LookupLog },
-  challenge: bigint,
-): bigint[] {
-  const { lookup, lookupLog } = circuit;
-  if (!lookup || !lookupLog) throw new Error('completeLookupWitness: the circuit has no lookups');
-  const c = fieldMod(challenge);
-  const w = circuit.witness.slice();
-  w[lookup.challengeWire] = c;
-  for (const t of lookupLog.tables) {
-    const d = batchInverse(t.entries.map((e) => fieldMod(c - e)));
-    if (!d) throw new LookupChallengeError(`the challenge equals an entry of lookup table '${t.name}'`);
-    for (let i = 0; i < t.entryOf.length; i++) w[t.inverseStart + i] = d[t.entryOf[i]!]!;
-    const base = t.inverseStart + t.entryOf.length;
-    for (let j = 0; j < t.entries.length; j++)
-      w[base + j] = (fieldMod(w[t.multiplicityStart + j]!) * d[j]!) % FIELD_PRIME;
-  }
-  return w;
 }
