@@ -24,6 +24,7 @@ import { verifyCeremony } from '../../src/setup/ceremony/ceremony-verify.js';
 import { proverCurve } from '../../src/prove/groth16/curve-api.js';
 import { Groth16Prover } from '../../src/prove/groth16/groth16-prover.js';
 import { verifyUltragroth } from '../../src/verify/ultragroth.js';
+import { checkDeterminism } from '../../src/compile/determinism-check.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'zkinfer-i20-review-'));
 const r1csPath = join(tmp, 'circuit.r1cs');
@@ -126,3 +127,44 @@ test('ceremony verify refuses a key whose round split is not the build’s', asy
 function readKey(): Uint8Array {
   return new Uint8Array(readFileSync(zkeyPath));
 }
+
+test('determinism: limbs whose weights overlap are not called determined', () => {
+  // x = l0 + 8·l1 with both limbs looked up in [0, 16): 13 = 13 + 8·0 = 5 + 8·1, two witnesses.
+  const b = new R1csBuilder({ lookup: { limbBits: LIMB } });
+  const x = b.input(13n, 'public');
+  const l0 = b.wire(5n);
+  const l1 = b.wire(1n);
+  b.lookupRange(l0, LIMB);
+  b.lookupRange(l1, LIMB);
+  b.assertMul(
+    b.constant(1n),
+    b.linear([
+      [l0, 1n],
+      [l1, 8n],
+    ]),
+    x,
+  );
+  b.exposeOutput(b.mul(l1, l1));
+  const r = checkDeterminism(b.finalize());
+  assert.equal(r.determined, false, 'overlapping limbs were called determined');
+});
+
+test('determinism: disjoint limbs of a forced sum are determined (the rule the previous test must not widen)', () => {
+  const b = new R1csBuilder({ lookup: { limbBits: LIMB } });
+  const x = b.input(21n, 'public');
+  const l0 = b.wire(5n);
+  const l1 = b.wire(1n);
+  b.lookupRange(l0, LIMB);
+  b.lookupRange(l1, LIMB);
+  b.assertMul(
+    b.constant(1n),
+    b.linear([
+      [l0, 1n],
+      [l1, 16n],
+    ]),
+    x,
+  );
+  b.exposeOutput(b.mul(l1, l1));
+  const r = checkDeterminism(b.finalize());
+  assert.equal(r.determined, true, JSON.stringify(r.undetermined.slice(0, 3)));
+});
