@@ -45,7 +45,8 @@ export interface CeremonyVerifyOptions {
   readonly progress?: boolean;
   /**
    * ultragroth keys: the build's round split (circuit.json), which the key must have. Without it
-   * the key's own split is used to rebuild the initial key (finalize always passes the build's).
+   * the split of the circuit.json beside the r1cs is used; never the key's own (a key split lower
+   * than its build would let provers choose the LogUp multiplicities after the challenge).
    */
   readonly round1?: { readonly round2Start: number; readonly challengeWire: number };
 }
@@ -192,6 +193,19 @@ async function groth16KeyFailure(mpc: ZkeyMpc, r: Resolved, o: CeremonyVerifyOpt
   );
 }
 
+/** The round split of the ultragroth build whose circuit.json sits beside `r1csPath`. */
+function buildSplitBeside(r1csPath: string): { round2Start: number; challengeWire: number } {
+  const dir = dirname(r1csPath);
+  if (!existsSync(artifactPath(dir, 'circuit')))
+    throw new UserError(
+      `${r1csPath}: no circuit.json beside it; an ultragroth key's round split can only be checked against its build (verify the build directory)`,
+    );
+  const split = buildRound1(readArtifact<CircuitInfo>(dir, 'circuit', 'compile'));
+  if (!split)
+    throw new UserError(`${artifactPath(dir, 'circuit')}: not an ultragroth build, but the key is an ultragroth key`);
+  return split;
+}
+
 /**
  * An ultragroth key: both PoK chains (δ and δ₁) and every section against the initial key rebuilt
  * from the r1cs, the ptau and the round split (src/setup/ceremony/ultragroth-verify.ts).
@@ -203,13 +217,18 @@ async function ultragrothKeyFailure(
   round1: CeremonyVerifyOptions['round1'],
 ): Promise<Mismatch | undefined> {
   const key = readFileSync(zkeyPath);
-  let split = round1;
-  if (!split) {
-    try {
-      split = ultragrothLayout(splitZkey(key)).round1;
-    } catch (e) {
-      return failure(`final key ${basename(zkeyPath)}: ${(e as Error).message}`);
-    }
+  // The round split decides which wires C₁ binds before the challenge: a key split lower than the
+  // build (the multiplicities over δ) lets a prover balance any lookup after seeing c. So it is
+  // never taken from the key under test, only from the build (circuit.json beside the r1cs).
+  const split = round1 ?? buildSplitBeside(r1csPath);
+  try {
+    const own = ultragrothLayout(splitZkey(key)).round1;
+    if (own.round2Start !== split.round2Start || own.challengeWire !== split.challengeWire)
+      return failure(
+        `final key ${basename(zkeyPath)}: section 11 splits the rounds at wire ${own.round2Start} (challenge ${own.challengeWire}), the build at ${split.round2Start} (challenge ${split.challengeWire})`,
+      );
+  } catch (e) {
+    return failure(`final key ${basename(zkeyPath)}: ${(e as Error).message}`);
   }
   let init;
   try {
