@@ -31,9 +31,8 @@ before(async () => {
   writeTinyModel(join(tmp, 'tiny.onnx'));
   writeFileSync(input, JSON.stringify([0.5, -0.25, 0.75, 0.1]));
   ok(['quantize', join(tmp, 'tiny.onnx'), '--out', build, '--input', input]);
-  // --no-check: the determinism checker that understands lookups (i20-core) is not merged into the
-  // plumbing this branch builds on; these tests are about the keys, not the circuit.
-  ok(['compile', build, '--proof-system', 'ultragroth', '--limb-bits', '4', '--no-check']);
+  // With its determinism check: every wire, round-2 ones included, determined by the inputs.
+  ok(['compile', build, '--proof-system', 'ultragroth', '--limb-bits', '4']);
   const circuit = JSON.parse(readFileSync(join(build, 'circuit.json'), 'utf8'));
   assert.equal(circuit.proofSystem, 'ultragroth');
   writeFileSync(ptau, (await createDevPtau({ power: circuit.power })).data!);
