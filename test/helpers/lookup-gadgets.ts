@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { BuiltCircuit, evalLc, findViolatedConstraint, R1csBuilder, Signal } from '../../circuits/builder.js';
 import { FIELD_PRIME, fieldInv, fieldMod, toSigned } from '../../circuits/field.js';
-import { completeLookupWitness, LookupConfig } from '../../circuits/lookup.js';
+import { completeLookupWitness } from '../../circuits/lookup.js';
 import { checkDeterminism, describeUndetermined } from '../../src/compile/determinism-check.js';
 import { assertEveryNonInputWirePinned } from './soundness-helpers.js';
 
