@@ -81,7 +81,8 @@ async function assertOpensWeights(
   if (weightsHex(w) !== o.commitment)
     throw new UserError(
       `${path}: its blinding gives W ${weightsHex(w).slice(0, 18)}… for the weights in model.quant.json, not the recorded ` +
-        `${o.commitment.slice(0, 18)}… (the model was quantized again with other weights); run \`zkinfer weights commit BUILD --force\` and publish the new W`,
+        `${o.commitment.slice(0, 18)}… (the model was quantized again with other weights); ` +
+        'run `zkinfer weights commit BUILD --force` and publish the new W',
     );
 }
 

@@ -225,7 +225,8 @@ async function ultragrothKeyFailure(
     const own = ultragrothLayout(splitZkey(key)).round1;
     if (own.round2Start !== split.round2Start || own.challengeWire !== split.challengeWire)
       return failure(
-        `final key ${basename(zkeyPath)}: section 11 splits the rounds at wire ${own.round2Start} (challenge ${own.challengeWire}), the build at ${split.round2Start} (challenge ${split.challengeWire})`,
+        `final key ${basename(zkeyPath)}: section 11 splits the rounds at wire ${own.round2Start} ` +
+          `(challenge ${own.challengeWire}), the build at ${split.round2Start} (challenge ${split.challengeWire})`,
       );
   } catch (e) {
     return failure(`final key ${basename(zkeyPath)}: ${(e as Error).message}`);
